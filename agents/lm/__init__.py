@@ -1,0 +1,1 @@
+"""The LM layer: embedded llama.cpp engine, hosted models, accounting and typed outputs."""

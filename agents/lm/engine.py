@@ -1,0 +1,102 @@
+"""`LlamaCppEngine`: the embedded model behind DSPy's engine contract.
+
+DSPy 3.4 routes every `dspy.LM` call through an engine with `complete(Request) -> Response`.
+Plugging the embedded model in here (rather than overriding `forward`) means DSPy's adapters,
+history, usage tracking and modules (`Predict`, `ChainOfThought`, `Refine`) treat it exactly
+like a hosted model. Declaring `supports_response_schema` makes DSPy's JSONAdapter send the
+output schema, which this engine enforces at decoding time.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from dspy.lm15 import Message, Request, Response, TextPart, Usage, response_to_events
+
+from agents.lm.errors import ModelConfigError
+from agents.lm.llamacpp import LlamaCppModel, SamplingParams
+
+
+def _text_of(message: Message) -> str:
+    text = message.text
+    if text is None:
+        raise ModelConfigError(
+            "The embedded model reads text only; this request carries images, audio or tool parts. "
+            "Use a multimodal hosted model with --model."
+        )
+    return text
+
+
+def _schema_of(response_format: dict[str, Any] | None) -> tuple[bool, dict[str, Any] | None]:
+    """(constrained, schema) for an lm15 response_format."""
+    if not response_format:
+        return False, None
+    if response_format.get("type") == "json_schema":
+        return True, response_format["schema"]
+    return True, None
+
+
+class LlamaCppEngine:
+    """Serves DSPy requests from an in-process `LlamaCppModel`."""
+
+    supports_response_schema = True
+    supports_function_calling = False
+    supports_reasoning = False
+    supported_params = frozenset({"temperature", "max_tokens", "top_p", "top_k", "stop", "seed", "response_format"})
+
+    def __init__(
+        self,
+        model: LlamaCppModel,
+        *,
+        timeout_s: float = 120.0,
+        seed: int = 0,
+        default_max_tokens: int = 1024,
+    ) -> None:
+        self.model = model
+        self.timeout_s = timeout_s
+        self.default_max_tokens = default_max_tokens
+        self._seeds = itertools.count(seed)
+
+    def messages(self, request: Request) -> list[dict[str, str]]:
+        """The request as chat-template messages."""
+        rendered: list[dict[str, str]] = []
+        if request.system is not None:
+            system = request.system if isinstance(request.system, str) else "".join(p.text for p in request.system)
+            rendered.append({"role": "system", "content": system})
+        for message in request.messages:
+            role = "system" if message.role == "developer" else message.role
+            rendered.append({"role": role, "content": _text_of(message)})
+        return rendered
+
+    def complete(self, request: Request) -> Response:
+        config = request.config
+        constrained, schema = _schema_of(config.response_format)
+        params = SamplingParams(
+            max_tokens=config.max_tokens or self.default_max_tokens,
+            temperature=0.7 if config.temperature is None else config.temperature,
+            top_p=config.top_p if config.top_p is not None else 0.9,
+            top_k=config.top_k or 40,
+            seed=config.seed if config.seed is not None else next(self._seeds),
+            stop=tuple(config.stop),
+        )
+        generation = self.model.generate(
+            self.model.chat_tokens(self.messages(request)),
+            params,
+            schema=schema,
+            constrained=constrained,
+            timeout_s=self.timeout_s,
+        )
+        return Response(
+            id=None,
+            model=self.model.name,
+            message=Message.assistant([TextPart(generation.text)]),
+            finish_reason=generation.finish_reason,
+            usage=Usage(input_tokens=generation.prompt_tokens, output_tokens=generation.completion_tokens),
+        )
+
+    def stream(self, request: Request):
+        return response_to_events(self.complete(request))
+
+    def close(self) -> None:
+        """The model is shared and outlives DSPy's handles to this engine."""

@@ -1,0 +1,88 @@
+"""Turn a model specification into a ready `AccountedLM`.
+
+One function, `build_lm`, serves every pipeline and every backend, so switching from the embedded
+model to a hosted or served one is a flag (`--model`) or an environment variable (`GO_MODEL`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from agents.lm.accounted import AccountedLM
+from agents.lm.engine import LlamaCppEngine
+from agents.lm.errors import ModelConfigError
+from agents.lm.llamacpp import LlamaCppModel
+from agents.lm.usage import UsageLedger
+from agents.lm.weights import embedded_model, ensure_weights
+from agents.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+_loaded: dict[tuple[str, int, int | None], LlamaCppModel] = {}
+_loading = threading.Lock()
+
+
+def is_local_spec(spec: str) -> bool:
+    """True when `spec` names the embedded model or a GGUF file, i.e. runs in this process."""
+    return spec == "embedded" or spec.startswith("embedded:") or spec.endswith(".gguf")
+
+
+def load_local_model(spec: str, settings: Settings) -> LlamaCppModel:
+    """Load (once per process) the GGUF model that `spec` names."""
+    if spec.endswith(".gguf"):
+        path = Path(spec).expanduser()
+        if not path.is_file():
+            raise ModelConfigError(f"--model {spec!r}: no such GGUF file.")
+        name = path.stem
+    else:
+        model = embedded_model(spec.partition(":")[2] or None)
+        path = ensure_weights(model, settings.cache_dir)
+        name = model.name
+    key = (str(path.resolve()), settings.context_tokens, settings.threads)
+    with _loading:
+        if key not in _loaded:
+            logger.info("Loading %s (context %d tokens)", path, settings.context_tokens)
+            _loaded[key] = LlamaCppModel(
+                path, name=name, context_tokens=settings.context_tokens, threads=settings.threads
+            )
+        return _loaded[key]
+
+
+def build_lm(settings: Settings | None = None, *, ledger: UsageLedger | None = None, seed: int = 0) -> AccountedLM:
+    """The LM for `settings.model`: embedded, a GGUF path, or a LiteLLM model string."""
+    settings = settings or Settings.from_env()
+    spec = settings.model.strip()
+    if not spec:
+        raise ModelConfigError("The model specification is empty; use 'embedded' or a LiteLLM model string.")
+    common = dict(
+        ledger=ledger,
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+        cache=False,
+    )
+    if is_local_spec(spec):
+        model = load_local_model(spec, settings)
+        engine = LlamaCppEngine(
+            model, timeout_s=settings.request_timeout_s, seed=seed, default_max_tokens=settings.max_tokens
+        )
+        # A local failure is not transient: retrying it would only repeat it.
+        return AccountedLM(f"embedded/{model.name}", engine=engine, num_retries=0, **common)
+    if "/" not in spec:
+        raise ModelConfigError(
+            f"--model {spec!r} is not 'embedded', a .gguf path, or a LiteLLM 'provider/model' string "
+            "(e.g. openai/gpt-4o-mini, anthropic/claude-3-5-haiku-latest, ollama_chat/llama3.1)."
+        )
+    client = {
+        key: value
+        for key, value in {"api_base": settings.api_base, "api_key": settings.api_key}.items()
+        if value is not None
+    }
+    return AccountedLM(
+        spec,
+        num_retries=settings.max_retries,
+        timeout=settings.request_timeout_s,
+        **client,
+        **common,
+    )

@@ -1,0 +1,253 @@
+"""A GGUF chat model run in-process with llama.cpp, with an optional JSON-schema constraint.
+
+The decode loop is our own (on llama-cpp-python's public model, tokenizer and low-level sampler
+API) rather than `Llama.generate`, because it needs three things that API does not offer
+together: grammar masks applied to the logits in place, jump-forward batches of forced tokens,
+and a wall-clock deadline checked on every token.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import llama_cpp
+import numpy as np
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+from agents.lm.errors import GenerationTimeoutError, ModelConfigError, PromptTooLongError
+from agents.lm.grammar import VocabularyGrammar
+
+logger = logging.getLogger(__name__)
+
+FinishReason = Literal["stop", "length"]
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """How to pick each token. temperature 0 means greedy decoding."""
+
+    max_tokens: int = 1024
+    temperature: float = 0.7
+    top_p: float = 0.9
+    top_k: int = 40
+    min_p: float = 0.05
+    seed: int = 0
+    stop: tuple[str, ...] = ()
+
+
+@dataclass
+class Generation:
+    """What one call produced, with the counts that accounting and benchmarks need."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: FinishReason
+    wall_s: float
+    forced_tokens: int = 0
+    cached_prompt_tokens: int = 0
+    tokens: list[int] = field(default_factory=list, repr=False)
+
+
+class LlamaCppModel:
+    """One loaded GGUF model. Calls are serialised: a llama.cpp context is not thread-safe."""
+
+    def __init__(self, path: Path, *, name: str, context_tokens: int = 8192, threads: int | None = None) -> None:
+        if not path.is_file():
+            raise ModelConfigError(f"GGUF file not found: {path}")
+        self.name = name
+        self.path = path
+        self._lock = threading.Lock()
+        threads = threads or os.cpu_count() or 1  # llama-cpp-python's default is half the cores
+        try:
+            self._llm = llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=context_tokens,
+                n_threads=threads,
+                n_threads_batch=threads,
+                verbose=False,
+            )
+        except ValueError as exc:
+            raise ModelConfigError(f"llama.cpp could not load {path}: {exc}") from exc
+        self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
+        self.n_vocab = self._llm.n_vocab()
+        self.n_ctx = self._llm.n_ctx()
+        self._chat = self._chat_formatter()
+        self._grammar: VocabularyGrammar | None = None
+
+    # -- prompt formatting -------------------------------------------------------------------
+
+    def _chat_formatter(self) -> Jinja2ChatFormatter:
+        metadata = self._llm.metadata
+        template = metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ModelConfigError(
+                f"{self.path} has no chat template; the embedded engine needs an instruction-tuned "
+                "chat model (GGUF metadata 'tokenizer.chat_template')."
+            )
+
+        def token_text(key: str) -> str:
+            token_id = metadata.get(key)
+            if token_id is None:
+                return ""
+            return self._llm.detokenize([int(token_id)], special=True).decode("utf-8", "replace")
+
+        return Jinja2ChatFormatter(
+            template=template,
+            eos_token=token_text("tokenizer.ggml.eos_token_id"),
+            bos_token=token_text("tokenizer.ggml.bos_token_id"),
+        )
+
+    def chat_tokens(self, messages: list[dict[str, str]]) -> list[int]:
+        """Render messages with the model's own chat template and tokenize them."""
+        prompt = self._chat(messages=messages).prompt
+        bos = self._chat.bos_token
+        add_bos = not (bos and prompt.startswith(bos))
+        return self._llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True)
+
+    def tokenize_text(self, text: str) -> list[int]:
+        return self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+
+    # -- constraint --------------------------------------------------------------------------
+
+    @property
+    def grammar(self) -> VocabularyGrammar:
+        """The vocabulary compiled for xgrammar, built on first use (about a second)."""
+        if self._grammar is None:
+            pieces: list[bytes] = []
+            stops: list[int] = []
+            for token in range(self.n_vocab):
+                if llama_cpp.llama_vocab_is_eog(self._vocab, token):
+                    stops.append(token)
+                if llama_cpp.llama_vocab_is_control(self._vocab, token):
+                    pieces.append(b"")
+                else:
+                    pieces.append(self._llm.detokenize([token], special=False))
+            self._grammar = VocabularyGrammar(pieces, self.n_vocab, stops)
+        return self._grammar
+
+    # -- generation --------------------------------------------------------------------------
+
+    def generate(
+        self,
+        prompt_tokens: list[int],
+        params: SamplingParams,
+        *,
+        schema: dict[str, Any] | None = None,
+        constrained: bool = False,
+        jump_forward: bool = True,
+        timeout_s: float = 120.0,
+    ) -> Generation:
+        """Continue `prompt_tokens`; with `constrained`, the output is JSON matching `schema`
+        (any JSON value when `schema` is None). `jump_forward` appends grammar-forced text
+        without sampling it."""
+        room = self.n_ctx - len(prompt_tokens)
+        if room < 16:
+            raise PromptTooLongError(
+                f"The prompt has {len(prompt_tokens)} tokens; {self.name} has a context of {self.n_ctx}. "
+                "Shorten the input or raise the context size (GO_CONTEXT_TOKENS)."
+            )
+        max_tokens = min(params.max_tokens, room)
+        constraint = self.grammar.constraint(schema) if constrained else None
+        with self._lock:
+            started = time.perf_counter()
+            deadline = time.monotonic() + timeout_s
+            cached = self._load_prompt(prompt_tokens)
+            sampler = self._sampler(params)
+            out: list[int] = []
+            forced = 0
+            finish: FinishReason = "length"
+            try:
+                while len(out) < max_tokens:
+                    if time.monotonic() > deadline:
+                        raise GenerationTimeoutError(
+                            f"{self.name} passed its {timeout_s:.0f} s limit after {len(out)} tokens. "
+                            "Raise GO_REQUEST_TIMEOUT_S or lower max_tokens."
+                        )
+                    logits = np.ctypeslib.as_array(
+                        llama_cpp.llama_get_logits_ith(self._llm.ctx, -1), shape=(self.n_vocab,)
+                    )
+                    if constraint is not None:
+                        constraint.mask(logits)
+                    token = llama_cpp.llama_sampler_sample(sampler, self._llm.ctx, -1)
+                    if llama_cpp.llama_vocab_is_eog(self._vocab, token):
+                        finish = "stop"
+                        break
+                    step = [token]
+                    if constraint is not None:
+                        constraint.accept(token)
+                        if constraint.finished:
+                            out.append(token)
+                            finish = "stop"
+                            break
+                        if jump_forward:
+                            jump = constraint.forced_tokens(self.tokenize_text)[: max_tokens - len(out) - 1]
+                            step.extend(jump)
+                            forced += len(jump)
+                    out.extend(step)
+                    if params.stop and self._hit_stop(out, params.stop):
+                        finish = "stop"
+                        break
+                    self._llm.eval(step)
+            finally:
+                llama_cpp.llama_sampler_free(sampler)
+            text = self._llm.detokenize(out).decode("utf-8", "replace")
+            if finish == "stop" and params.stop:
+                text = _cut_at_stop(text, params.stop)
+            return Generation(
+                text=text,
+                prompt_tokens=len(prompt_tokens),
+                completion_tokens=len(out),
+                finish_reason=finish,
+                wall_s=time.perf_counter() - started,
+                forced_tokens=forced,
+                cached_prompt_tokens=cached,
+                tokens=out,
+            )
+
+    def _load_prompt(self, tokens: list[int]) -> int:
+        """Evaluate the prompt, reusing the KV cache for the prefix it shares with the last call."""
+        llm = self._llm
+        shared = 0
+        for previous, current in zip(llm.input_ids[: llm.n_tokens], tokens, strict=False):
+            if previous != current:
+                break
+            shared += 1
+        shared = min(shared, len(tokens) - 1)  # the last prompt token is re-evaluated for fresh logits
+        llm.n_tokens = shared
+        llm.eval(tokens[shared:])
+        return shared
+
+    def _sampler(self, params: SamplingParams) -> Any:
+        chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
+        if params.temperature <= 0:
+            stages = [llama_cpp.llama_sampler_init_greedy()]
+        else:
+            stages = [
+                llama_cpp.llama_sampler_init_top_k(params.top_k),
+                llama_cpp.llama_sampler_init_top_p(params.top_p, 1),
+                llama_cpp.llama_sampler_init_min_p(params.min_p, 1),
+                llama_cpp.llama_sampler_init_temp(params.temperature),
+                llama_cpp.llama_sampler_init_dist(params.seed & 0xFFFFFFFF),
+            ]
+        for stage in stages:
+            llama_cpp.llama_sampler_chain_add(chain, stage)
+        return chain
+
+    def _hit_stop(self, tokens: list[int], stop: tuple[str, ...]) -> bool:
+        tail = self._llm.detokenize(tokens[-32:]).decode("utf-8", "replace")
+        return any(marker in tail for marker in stop)
+
+    def close(self) -> None:
+        self._llm.close()
+
+
+def _cut_at_stop(text: str, stop: tuple[str, ...]) -> str:
+    cut = min((index for marker in stop if (index := text.find(marker)) >= 0), default=len(text))
+    return text[:cut]

@@ -1,0 +1,59 @@
+"""Project-wide configuration, read from the environment in one place.
+
+Every knob a user may turn without code lives here, named `GO_*` in the environment. Command-line
+flags override these values; library callers pass a `Settings` explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+DEFAULT_MODEL = "embedded"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "generative-ontology"
+
+
+class Settings(BaseModel):
+    """Run-time settings shared by the pipelines.
+
+    `model` accepts `embedded` (the default embedded model), `embedded:<name>`, a path to a
+    `.gguf` file, or any LiteLLM model string (`openai/gpt-4o-mini`, `anthropic/claude-...`,
+    `ollama_chat/llama3.1`, `openai/<name>` with `api_base` for a vLLM or other
+    OpenAI-compatible server).
+    """
+
+    model: str = Field(DEFAULT_MODEL, description="Model specification (see class docstring).")
+    api_base: str | None = Field(None, description="Base URL of a served model (vLLM, Ollama, proxy).")
+    api_key: str | None = Field(None, description="API key for a hosted model; provider env vars also work.")
+    cache_dir: Path = Field(default_factory=_default_cache_dir, description="Assembled weights, indexes.")
+    request_timeout_s: float = Field(120.0, gt=0, description="Wall-clock limit of one model call.")
+    max_retries: int = Field(3, ge=0, le=10, description="Retries of a hosted call (exponential backoff).")
+    temperature: float = Field(0.7, ge=0, le=2)
+    max_tokens: int = Field(1024, gt=0, le=32768, description="Completion tokens of one call, at most.")
+    context_tokens: int = Field(8192, ge=512, le=131072, description="Context window of an embedded model.")
+    threads: int | None = Field(None, ge=1, description="CPU threads for an embedded model (default: all).")
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Build settings from `GO_*` environment variables, then apply explicit overrides."""
+        env = {
+            "model": os.environ.get("GO_MODEL"),
+            "api_base": os.environ.get("GO_API_BASE"),
+            "api_key": os.environ.get("GO_API_KEY"),
+            "cache_dir": os.environ.get("GO_CACHE_DIR"),
+            "request_timeout_s": os.environ.get("GO_REQUEST_TIMEOUT_S"),
+            "max_retries": os.environ.get("GO_MAX_RETRIES"),
+            "temperature": os.environ.get("GO_TEMPERATURE"),
+            "max_tokens": os.environ.get("GO_MAX_TOKENS"),
+            "context_tokens": os.environ.get("GO_CONTEXT_TOKENS"),
+            "threads": os.environ.get("GO_THREADS"),
+        }
+        values = {key: value for key, value in env.items() if value not in (None, "")}
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls.model_validate(values)

@@ -1,0 +1,1 @@
+"""LangGraph pipelines and their command-line entry points."""

@@ -1,0 +1,1 @@
+"""Vector stores, embeddings and exemplar corpora that ground the agents."""

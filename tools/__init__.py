@@ -1,0 +1,1 @@
+"""Callable tools for the agents: music models, audio, web."""
