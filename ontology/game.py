@@ -1,0 +1,204 @@
+"""The game ontology: a complete tabletop game design as Pydantic models.
+
+Parts refer to each other by id (an action names the resources it costs and the components it
+uses; scoring names what it counts; setup places components that exist), so the semantic
+validators in `ontology.game_validators` can check the design as a whole. Every string and list is
+bounded, so a valid design always fits a small model's token budget.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from ontology.core import Id
+
+Sentence = Annotated[str, Field(min_length=1, max_length=240)]
+Name = Annotated[str, Field(min_length=1, max_length=60)]
+
+
+class MechanismFamily(StrEnum):
+    """Common mechanism families of modern tabletop games."""
+
+    ACTION_POINTS = "action_points"
+    ACTION_SELECTION = "action_selection"
+    AREA_CONTROL = "area_control"
+    AREA_MOVEMENT = "area_movement"
+    AUCTION = "auction"
+    BETTING = "betting"
+    CARD_DRAFTING = "card_drafting"
+    COMMUNICATION_LIMITS = "communication_limits"
+    COOPERATIVE = "cooperative"
+    DECK_BUILDING = "deck_building"
+    DEDUCTION = "deduction"
+    DICE_ROLLING = "dice_rolling"
+    ENGINE_BUILDING = "engine_building"
+    GRID_MOVEMENT = "grid_movement"
+    HAND_MANAGEMENT = "hand_management"
+    HIDDEN_ROLES = "hidden_roles"
+    MARKET = "market"
+    MEMORY = "memory"
+    MODULAR_BOARD = "modular_board"
+    NEGOTIATION = "negotiation"
+    NETWORK_BUILDING = "network_building"
+    PATTERN_BUILDING = "pattern_building"
+    PICK_UP_AND_DELIVER = "pick_up_and_deliver"
+    PUSH_YOUR_LUCK = "push_your_luck"
+    REAL_TIME = "real_time"
+    RESOURCE_MANAGEMENT = "resource_management"
+    ROLE_SELECTION = "role_selection"
+    ROLL_AND_WRITE = "roll_and_write"
+    SET_COLLECTION = "set_collection"
+    SIMULTANEOUS_ACTION = "simultaneous_action"
+    TAKE_THAT = "take_that"
+    TILE_PLACEMENT = "tile_placement"
+    TRADING = "trading"
+    TRICK_TAKING = "trick_taking"
+    VARIABLE_PLAYER_POWERS = "variable_player_powers"
+    VOTING = "voting"
+    WORKER_PLACEMENT = "worker_placement"
+
+
+class ComponentKind(StrEnum):
+    BOARD = "board"
+    DECK = "deck"
+    TILES = "tiles"
+    TOKENS = "tokens"
+    DICE = "dice"
+    PLAYER_PIECES = "player_pieces"
+    PLAYER_BOARD = "player_board"
+    TRACK = "track"
+    TIMER = "timer"
+    SCREEN = "screen"
+
+
+class CardType(BaseModel):
+    id: Id
+    name: Name
+    count: int = Field(ge=1, le=200, description="copies of this card in the deck")
+    effect: Sentence
+
+
+class Component(BaseModel):
+    """A physical thing in the box."""
+
+    id: Id
+    name: Name
+    kind: ComponentKind
+    quantity: int = Field(ge=1, le=500, description="how many are in the box in total")
+    per_player: int = Field(0, ge=0, le=100, description="how many each player gets (0 if shared)")
+    represents: Id | None = Field(None, description="the resource these tokens stand for, if any")
+    card_types: list[CardType] = Field(default_factory=list, max_length=12, description="decks only")
+    sides: int | None = Field(None, ge=2, le=100, description="dice only")
+    description: Sentence
+
+
+class Resource(BaseModel):
+    id: Id
+    name: Name
+    description: Sentence
+
+
+class ResourceAmount(BaseModel):
+    resource: Id
+    amount: int = Field(ge=1, le=50)
+
+
+class Mechanism(BaseModel):
+    family: MechanismFamily
+    name: Name
+    how_it_works: Sentence
+    components: list[Id] = Field(default_factory=list, max_length=6, description="components it uses")
+
+
+class Action(BaseModel):
+    """Something a player may do, with what it costs and what it yields."""
+
+    id: Id
+    name: Name
+    description: Sentence
+    costs: list[ResourceAmount] = Field(default_factory=list, max_length=4)
+    gains: list[ResourceAmount] = Field(default_factory=list, max_length=4)
+    components: list[Id] = Field(default_factory=list, max_length=4)
+
+
+class Phase(BaseModel):
+    name: Name
+    description: Sentence
+    actions: list[Id] = Field(default_factory=list, max_length=8, description="actions allowed in this phase")
+
+
+class TurnStructure(BaseModel):
+    summary: Sentence
+    phases: list[Phase] = Field(min_length=1, max_length=6)
+
+
+class SetupStep(BaseModel):
+    instruction: Sentence
+    components: list[Id] = Field(default_factory=list, max_length=6, description="components this step places")
+
+
+class EndKind(StrEnum):
+    ROUNDS = "rounds"
+    SCORE_THRESHOLD = "score_threshold"
+    RESOURCE_THRESHOLD = "resource_threshold"
+    COMPONENT_EXHAUSTED = "component_exhausted"
+    OBJECTIVE = "objective"
+    ELIMINATION = "elimination"
+
+
+class EndCondition(BaseModel):
+    kind: EndKind
+    description: Sentence
+    rounds: int | None = Field(None, ge=1, le=50, description="for kind 'rounds'")
+    threshold: int | None = Field(None, ge=1, le=1000, description="for score/resource thresholds")
+    target: Id | None = Field(None, description="the resource or component a threshold/exhaustion watches")
+
+
+class ScoringRule(BaseModel):
+    description: Sentence
+    counts: list[Id] = Field(min_length=1, max_length=4, description="resources or components this rule counts")
+    points: int = Field(ge=-50, le=100, description="points per counted item")
+
+
+class Victory(BaseModel):
+    scoring: list[ScoringRule] = Field(min_length=1, max_length=6)
+    tie_breaker: Sentence
+
+
+class PlayerRange(BaseModel):
+    min: int = Field(ge=1, le=12)
+    max: int = Field(ge=1, le=12)
+
+
+class MinutesRange(BaseModel):
+    min: int = Field(ge=5, le=600)
+    max: int = Field(ge=5, le=600)
+
+
+class RulesSection(BaseModel):
+    heading: Name
+    text: str = Field(min_length=1, max_length=1200)
+
+
+class GameDesign(BaseModel):
+    """A complete, playable tabletop game design."""
+
+    title: Name
+    tagline: str = Field(min_length=1, max_length=140)
+    theme: Sentence
+    cooperative: bool
+    complexity: int = Field(ge=1, le=5, description="1 = family, 5 = heavy strategy")
+    players: PlayerRange
+    play_time_minutes: MinutesRange
+    mechanisms: list[Mechanism] = Field(min_length=1, max_length=6)
+    resources: list[Resource] = Field(default_factory=list, max_length=8)
+    components: list[Component] = Field(min_length=1, max_length=12)
+    actions: list[Action] = Field(min_length=1, max_length=10)
+    turn_structure: TurnStructure
+    setup: list[SetupStep] = Field(min_length=1, max_length=10)
+    end_conditions: list[EndCondition] = Field(default_factory=list, max_length=3)
+    victory: Victory
+    rules: list[RulesSection] = Field(default_factory=list, max_length=8)

@@ -1,0 +1,97 @@
+"""Semantic validators of the game ontology on a hand-made design and its broken variants."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ontology.core import Severity, errors
+from ontology.game import ComponentKind, EndCondition, EndKind, GameDesign, Mechanism, MechanismFamily
+from ontology.game_validators import GAME_VALIDATORS, Role, validate_design
+
+GOOD = GameDesign.model_validate(json.loads((Path(__file__).parent / "data" / "mycelium_design.json").read_text()))
+
+
+def broken(change: Callable[[GameDesign], None]) -> GameDesign:
+    design = GOOD.model_copy(deep=True)
+    change(design)
+    return design
+
+
+def test_the_hand_made_design_is_clean() -> None:
+    assert validate_design(GOOD) == []
+
+
+def test_every_check_is_registered() -> None:
+    assert len(GAME_VALIDATORS.names) == 12
+
+
+CASES: list[tuple[str, Callable[[GameDesign], None], str, Severity, Role]] = [
+    ("dangling action resource",
+     lambda d: d.actions[0].costs[0].__setattr__("resource", "spores"),
+     "dangling_reference", Severity.ERROR, Role.MECHANICS),
+    ("dangling setup component",
+     lambda d: d.setup[0].components.append("dice"),
+     "dangling_reference", Severity.ERROR, Role.COMPONENTS),
+    ("dangling phase action",
+     lambda d: d.turn_structure.phases[0].actions.append("trade"),
+     "dangling_reference", Severity.ERROR, Role.MECHANICS),
+    ("deck building without cards",
+     lambda d: d.mechanisms.append(Mechanism(family=MechanismFamily.DECK_BUILDING, name="Deck", how_it_works="Buy")),
+     "mechanism_without_components", Severity.ERROR, Role.COMPONENTS),
+    ("dice rolling without dice",
+     lambda d: d.mechanisms.append(Mechanism(family=MechanismFamily.DICE_ROLLING, name="Roll", how_it_works="Roll")),
+     "mechanism_without_components", Severity.ERROR, Role.COMPONENTS),
+    ("deck with no card types",
+     lambda d: d.components[1].__setattr__("kind", ComponentKind.DECK),
+     "empty_deck", Severity.ERROR, Role.COMPONENTS),
+    ("too few pieces for max players",
+     lambda d: d.players.__setattr__("max", 5),
+     "too_few_components", Severity.ERROR, Role.COMPONENTS),
+    ("inverted player range",
+     lambda d: d.players.__setattr__("min", 4) or d.players.__setattr__("max", 2),
+     "inverted_range", Severity.ERROR, Role.MECHANICS),
+    ("no end condition",
+     lambda d: d.end_conditions.clear(),
+     "no_end_condition", Severity.ERROR, Role.MECHANICS),
+    ("end on a component nothing uses",
+     lambda d: d.end_conditions.__setitem__(0, EndCondition(
+         kind=EndKind.COMPONENT_EXHAUSTED, description="board runs out", target="cave_board")),
+     "end_cannot_trigger", Severity.ERROR, Role.MECHANICS),
+    ("rounds without a number",
+     lambda d: d.end_conditions.__setitem__(0, EndCondition(kind=EndKind.ROUNDS, description="after rounds")),
+     "end_cannot_trigger", Severity.ERROR, Role.MECHANICS),
+    ("victory worth nothing",
+     lambda d: d.victory.scoring[0].__setattr__("points", 0),
+     "victory_counts_nothing", Severity.ERROR, Role.MECHANICS),
+    ("spent but never produced",
+     lambda d: d.actions[1].gains.clear(),
+     "spent_never_produced", Severity.WARNING, Role.MECHANICS),
+    ("component missing from setup",
+     lambda d: d.setup.pop(1),
+     "component_not_set_up", Severity.WARNING, Role.COMPONENTS),
+    ("action in no phase",
+     lambda d: d.turn_structure.phases.pop(1),
+     "action_without_phase", Severity.WARNING, Role.MECHANICS),
+    ("duplicate id",
+     lambda d: d.resources[1].__setattr__("id", "nutrients"),
+     "duplicate_id", Severity.ERROR, Role.MECHANICS),
+]
+
+
+@pytest.mark.parametrize(("label", "change", "code", "severity", "owner"), CASES, ids=[c[0] for c in CASES])
+def test_each_broken_design_gets_the_right_finding_routed_to_its_owner(
+    label: str, change: Callable[[GameDesign], None], code: str, severity: Severity, owner: Role
+) -> None:
+    findings = validate_design(broken(change))
+    matching = [f for f in findings if f.code == code]
+    assert matching, f"{label}: expected {code}, got {[str(f) for f in findings]}"
+    assert all(f.severity is severity and f.owner == owner for f in matching)
+
+
+def test_errors_come_first() -> None:
+    findings = validate_design(broken(lambda d: (d.setup.pop(1), d.end_conditions.clear())))
+    assert findings[0].severity is Severity.ERROR and errors(findings) == findings[:1]
