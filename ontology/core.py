@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 Id = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=40),
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$"),
     Field(description="snake_case identifier, unique within the design"),
 ]
 """A machine identifier; other parts refer to it by this value."""

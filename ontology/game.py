@@ -180,25 +180,72 @@ class MinutesRange(BaseModel):
 
 class RulesSection(BaseModel):
     heading: Name
-    text: str = Field(min_length=1, max_length=1200)
+    text: str = Field(min_length=1, max_length=6000)
 
 
-class GameDesign(BaseModel):
-    """A complete, playable tabletop game design."""
+class ThemePart(BaseModel):
+    """Identity and flavour: owned by the Theme Weaver."""
 
     title: Name
     tagline: str = Field(min_length=1, max_length=140)
     theme: Sentence
+    introduction: str = Field(min_length=1, max_length=600, description="the rulebook's opening story")
+
+
+class MechanicsPart(BaseModel):
+    """The rules engine: owned by the Mechanics Architect."""
+
     cooperative: bool
     complexity: int = Field(ge=1, le=5, description="1 = family, 5 = heavy strategy")
     players: PlayerRange
     play_time_minutes: MinutesRange
-    mechanisms: list[Mechanism] = Field(min_length=1, max_length=6)
-    resources: list[Resource] = Field(default_factory=list, max_length=8)
-    components: list[Component] = Field(min_length=1, max_length=12)
-    actions: list[Action] = Field(min_length=1, max_length=10)
+    mechanisms: list[Mechanism] = Field(min_length=1, max_length=5)
+    resources: list[Resource] = Field(default_factory=list, max_length=6)
+    actions: list[Action] = Field(min_length=1, max_length=8)
     turn_structure: TurnStructure
-    setup: list[SetupStep] = Field(min_length=1, max_length=10)
     end_conditions: list[EndCondition] = Field(default_factory=list, max_length=3)
     victory: Victory
-    rules: list[RulesSection] = Field(default_factory=list, max_length=8)
+
+
+class ComponentsPart(BaseModel):
+    """What is in the box and how it is laid out: owned by the Component Designer."""
+
+    components: list[Component] = Field(min_length=1, max_length=10)
+    setup: list[SetupStep] = Field(min_length=1, max_length=8)
+
+
+class GameDesign(ThemePart, MechanicsPart, ComponentsPart):
+    """A complete, playable tabletop game design: the three parts plus its rules text."""
+
+    rules: list[RulesSection] = Field(default_factory=list, max_length=12)
+
+
+class PartName(StrEnum):
+    """The parts of a design that an agent can be asked to revise."""
+
+    MECHANICS = "mechanics"
+    COMPONENTS = "components"
+    IDENTITY = "identity"
+
+
+class Issue(BaseModel):
+    part: PartName = Field(description="the part whose owner must fix this")
+    problem: Sentence
+    fix: Sentence
+
+
+class Critique(BaseModel):
+    """The Balance Critic's findings: concrete problems, each with a fix."""
+
+    issues: list[Issue] = Field(max_length=3)
+
+
+class FunVerdict(BaseModel):
+    """The Fun Judge's scores, 1-10, against published games (most hits score 7-9)."""
+
+    fun: int = Field(ge=1, le=10)
+    strategic_depth: int = Field(ge=1, le=10)
+    theme_integration: int = Field(ge=1, le=10)
+    replayability: int = Field(ge=1, le=10)
+    strongest_point: Sentence
+    weakest_point: Sentence

@@ -39,6 +39,8 @@ class SamplingParams:
     min_p: float = 0.05
     seed: int = 0
     stop: tuple[str, ...] = ()
+    repeat_penalty: float = 1.1
+    repeat_window: int = 64
 
 
 @dataclass
@@ -230,6 +232,9 @@ class LlamaCppModel:
             stages = [llama_cpp.llama_sampler_init_greedy()]
         else:
             stages = [
+                llama_cpp.llama_sampler_init_penalties(
+                    self.n_vocab, params.repeat_window, params.repeat_penalty, 0.0, 0.0
+                ),
                 llama_cpp.llama_sampler_init_top_k(params.top_k),
                 llama_cpp.llama_sampler_init_top_p(params.top_p, 1),
                 llama_cpp.llama_sampler_init_min_p(params.min_p, 1),

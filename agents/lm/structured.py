@@ -10,6 +10,7 @@ raw text and the errors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import dspy
@@ -26,10 +27,18 @@ _FEEDBACK = (
 class StructuredPredict(dspy.Module):
     """Predict a signature's typed outputs, re-asking at most `max_reasks` times."""
 
-    def __init__(self, signature: type[dspy.Signature] | str, *, max_reasks: int = 2) -> None:
+    def __init__(
+        self,
+        signature: type[dspy.Signature] | str,
+        *,
+        max_reasks: int = 2,
+        adapter: Callable[[], dspy.Adapter] = dspy.JSONAdapter,
+        **config: Any,
+    ) -> None:
         super().__init__()
-        self.predict = dspy.Predict(signature)
+        self.predict = dspy.Predict(signature, **config)
         self.max_reasks = max_reasks
+        self.adapter = adapter
 
     def forward(self, **inputs: Any) -> dspy.Prediction:
         errors: list[str] = []
@@ -38,11 +47,12 @@ class StructuredPredict(dspy.Module):
         for _ in range(self.max_reasks + 1):
             predictor = self.predict
             if errors:
-                predictor = dspy.Predict(signature.with_instructions(
-                    signature.instructions + _FEEDBACK.format(error=errors[-1][:600])
-                ))
+                predictor = dspy.Predict(
+                    signature.with_instructions(signature.instructions + _FEEDBACK.format(error=errors[-1][:600])),
+                    **self.predict.config,
+                )
             try:
-                with dspy.context(adapter=dspy.JSONAdapter()):
+                with dspy.context(adapter=self.adapter()):
                     return predictor(**inputs)
             except AdapterParseError as exc:
                 raw = exc.lm_response or ""

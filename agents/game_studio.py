@@ -1,0 +1,289 @@
+"""The GameGrammar studio: five roles with professional anxieties writing one design in one
+conversation, step by step, each step decoded under a schema built from the earlier steps' ids.
+
+The conversation is the studio's shared memory: every agent sees what the others wrote, a repair
+is a new turn addressed to the agent that owns the problem, and on the embedded engine each call
+extends the previous prompt, so the KV cache evaluates only the new request.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal
+
+import dspy
+from pydantic import BaseModel, Field, ValidationError
+
+from agents.lm.adapter import TranscriptAdapter, Turn
+from agents.lm.structured import StructuredPredict
+from agents.lm.usage import attributed_to
+from ontology.core import Finding
+from ontology.game import FunVerdict, GameDesign, RulesSection, Sentence, ThemePart
+from ontology.game_drafts import (
+    EngineDraft,
+    actions_schema,
+    assemble_design,
+    build_components,
+    components_schema,
+    flow_schema,
+    separate_ids,
+    setup_schema,
+)
+from ontology.game_validators import Role as OwnerRole
+
+PREAMBLE = (
+    "This is a working session of a professional tabletop game design studio. Several specialists "
+    "take turns; each turn names who speaks and what to write. Every answer is one JSON object for "
+    "that part only. Texts are short, concrete and specific to this game; ids are snake_case. "
+    "Published games are inspiration, never something to copy."
+)
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    anxiety: str
+
+
+MECHANICS_ARCHITECT = Role(
+    OwnerRole.MECHANICS.value,
+    "Your anxiety is a game that cannot actually be played: an action that costs something nothing "
+    "produces, an end that never comes, scoring that counts nothing, a turn without a real choice.",
+)
+THEME_WEAVER = Role(
+    OwnerRole.THEME.value,
+    "Your anxiety is a theme pasted onto mechanics, with names that could belong to any game. Every "
+    "word must come from what the players actually do in this design.",
+)
+COMPONENT_DESIGNER = Role(
+    OwnerRole.COMPONENTS.value,
+    "Your anxiety is a box that cannot support the rules: too few pieces for the largest player count "
+    "(per_player x max players must fit the quantity), a deck without the right cards, a component "
+    "that setup never places.",
+)
+BALANCE_CRITIC = Role(
+    "Balance Critic",
+    "Your anxiety is a broken game at the table: a dominant strategy, a runaway leader, kingmaking, an "
+    "action nobody would take, a player with nothing useful to do. You do not praise.",
+)
+FUN_JUDGE = Role(
+    "Fun Judge",
+    "Your anxiety is a game that is correct but dull, that nobody asks to play again. Most published "
+    "hits score 7 to 9; a first draft rarely deserves more than 7.",
+)
+
+
+class StepName(StrEnum):
+    ENGINE = "engine"
+    ACTIONS = "actions"
+    FLOW = "flow"
+    COMPONENTS = "components"
+    SETUP = "setup"
+    IDENTITY = "identity"
+
+
+@dataclass(frozen=True)
+class Step:
+    name: StepName
+    role: Role
+    task: str
+    max_tokens: int
+
+
+STEPS: dict[StepName, Step] = {
+    step.name: step
+    for step in (
+        Step(StepName.ENGINE, MECHANICS_ARCHITECT,
+             "Decide the shape of the game: cooperative or not, complexity, player count, play time, "
+             "two to four mechanisms that suit the theme, the resources players manage, and the "
+             "components the rules need (ids only; the Component Designer will build them).", 700),
+        Step(StepName.ACTIONS, MECHANICS_ARCHITECT,
+             "Write the actions a player can take, each with its costs, gains and the components it "
+             "uses. Every resource should be produced by some action and spent or scored somewhere.", 700),
+        Step(StepName.FLOW, MECHANICS_ARCHITECT,
+             "Write the turn structure (phases listing the actions allowed in each), the end "
+             "conditions (with their number of rounds, threshold or target) and the scoring.", 700),
+        Step(StepName.COMPONENTS, COMPONENT_DESIGNER,
+             "Specify every component the rules need: name, quantity, each player's share, what "
+             "tokens represent, the card types of each deck, the sides of the dice.", 900),
+        Step(StepName.SETUP, COMPONENT_DESIGNER,
+             "Write the setup steps, in order, placing every component.", 450),
+        Step(StepName.IDENTITY, THEME_WEAVER,
+             "Write the game's identity: title, tagline, a one-sentence theme, and a short introduction "
+             "for the rulebook that sets the scene.", 350),
+    )
+}
+
+ORDER = list(StepName)
+
+
+class Brief(BaseModel):
+    """What the studio is asked for; it opens the conversation."""
+
+    theme: str
+    constraints: str
+    exemplars: str
+
+
+class Issue(BaseModel):
+    step: Literal["engine", "actions", "flow", "components", "setup", "identity"] = Field(
+        description="the part whose author must fix this"
+    )
+    problem: Sentence
+    fix: Sentence
+
+
+class Critique(BaseModel):
+    issues: list[Issue] = Field(max_length=3)
+
+
+class Draft:
+    """The studio's answers so far, and the schema each step must follow given them."""
+
+    def __init__(self) -> None:
+        self.answers: dict[StepName, dict[str, Any]] = {}
+
+    @property
+    def engine(self) -> EngineDraft | None:
+        answer = self.answers.get(StepName.ENGINE)
+        return EngineDraft.model_validate(answer) if answer else None
+
+    def _ids(self, step: StepName, key: str) -> list[str]:
+        return [item["id"] for item in self.answers.get(step, {}).get(key, [])]
+
+    def component_ids(self) -> list[str]:
+        engine = self.engine
+        needs = [need.id for need in engine.component_needs] if engine else []
+        return needs + self._ids(StepName.COMPONENTS, "extra_components")
+
+    def schema_for(self, step: StepName) -> type[BaseModel]:
+        engine = self.engine
+        if step is StepName.ENGINE:
+            return EngineDraft
+        if step is StepName.IDENTITY:
+            return ThemePart
+        if engine is None:
+            raise RuntimeError(f"step {step} needs the engine step first")
+        resources = [resource.id for resource in engine.resources]
+        needs = [need.id for need in engine.component_needs]
+        if step is StepName.ACTIONS:
+            return actions_schema(resources, needs)
+        if step is StepName.FLOW:
+            return flow_schema(self._ids(StepName.ACTIONS, "actions"), resources + needs)
+        if step is StepName.COMPONENTS:
+            return components_schema(engine.component_needs, resources)
+        return setup_schema(self.component_ids())
+
+    def stale_after(self, changed: StepName) -> list[StepName]:
+        """Later steps whose answers no longer fit their schema once `changed` was rewritten."""
+        stale = []
+        for step in ORDER[ORDER.index(changed) + 1:]:
+            if step in self.answers:
+                try:
+                    self.schema_for(step).model_validate(self.answers[step])
+                except (ValidationError, RuntimeError):
+                    stale.append(step)
+        return stale
+
+    @property
+    def complete(self) -> bool:
+        return all(step in self.answers for step in ORDER)
+
+    def design(self, rules: list[RulesSection] | None = None) -> GameDesign:
+        engine = self.engine
+        assert engine is not None and self.complete
+        return assemble_design(
+            engine,
+            self.answers[StepName.ACTIONS],
+            self.answers[StepName.FLOW],
+            build_components(engine.component_needs, self.answers[StepName.COMPONENTS]),
+            self.answers[StepName.SETUP],
+            ThemePart.model_validate(self.answers[StepName.IDENTITY]),
+            rules or [],
+        )
+
+
+def step_for(finding: Finding) -> StepName:
+    """The step whose author can fix `finding`."""
+    if finding.code in ("spent_never_produced", "produced_never_used", "unused_resource"):
+        return StepName.ACTIONS
+    if finding.code == "action_without_phase":
+        return StepName.FLOW
+    if finding.owner == OwnerRole.THEME:
+        return StepName.IDENTITY
+    if finding.owner == OwnerRole.COMPONENTS:
+        return StepName.SETUP if finding.path.startswith("setup") else StepName.COMPONENTS
+    head = finding.path.split("[")[0].split(".")[0]
+    if head == "actions":
+        return StepName.ACTIONS
+    if head in ("turn_structure", "end_conditions", "victory"):
+        return StepName.FLOW
+    return StepName.ENGINE
+
+
+class Studio:
+    """One design session: the conversation, the draft, and the agents' turns."""
+
+    def __init__(self, brief: Brief, *, max_reasks: int = 1) -> None:
+        self.brief = brief
+        self.max_reasks = max_reasks
+        self.transcript: list[Turn] = []
+        self.draft = Draft()
+
+    def _ask(self, role: Role, task: str, key: str, schema: type[BaseModel], max_tokens: int,
+             feedback: str | None = None) -> Any:
+        fields: dict[str, tuple[Any, Any]] = {"transcript": (list[Turn], dspy.InputField())}
+        values: dict[str, Any] = {"transcript": self.transcript}
+        if not self.transcript:
+            for name in ("theme", "constraints", "exemplars"):
+                fields[name] = (str, dspy.InputField())
+                values[name] = getattr(self.brief, name)
+        if feedback:
+            fields["feedback"] = (str, dspy.InputField())
+            values["feedback"] = feedback
+        fields[key] = (schema, dspy.OutputField())
+        signature = dspy.make_signature(fields, f"{role.name}, your turn. {role.anxiety}\nTask: {task}",
+                                        signature_name=f"{key.title()}Turn")
+        predict = StructuredPredict(signature, max_reasks=self.max_reasks,
+                                    adapter=lambda: TranscriptAdapter(PREAMBLE), max_tokens=max_tokens)
+        with attributed_to(role.name):
+            value = getattr(predict(**values), key)
+        self._record_turn(key, value)
+        return value
+
+    def _record_turn(self, key: str, value: BaseModel) -> None:
+        """Keep the exact request and answer, so the next prompt extends this one token for token."""
+        entry = dspy.settings.lm.history[-1] if dspy.settings.lm and dspy.settings.lm.history else None
+        answer = json.dumps({key: value.model_dump(mode="json")}, ensure_ascii=False)
+        request = ""
+        if entry:
+            request = entry["messages"][-1]["content"]
+            output = entry["outputs"][0]
+            answer = output.get("text", answer) if isinstance(output, dict) else str(output)
+        self.transcript.append(Turn(request=request, answer=answer))
+
+    @staticmethod
+    def role_of(step: StepName) -> str:
+        return STEPS[step].role.name
+
+    def write(self, step_name: StepName, feedback: str | None = None) -> dict[str, Any]:
+        """Run one design step (a first draft, or a rewrite answering `feedback`)."""
+        step = STEPS[step_name]
+        task = step.task if feedback is None else f"Rewrite your `{step_name}` answer to fix the feedback."
+        value = self._ask(step.role, task, step_name.value, self.draft.schema_for(step_name),
+                          step.max_tokens, feedback)
+        if isinstance(value, EngineDraft):
+            value = separate_ids(value)
+        self.draft.answers[step_name] = value.model_dump(mode="json")
+        return self.draft.answers[step_name]
+
+    def critique(self) -> Critique:
+        return self._ask(BALANCE_CRITIC, "Name at most three concrete problems of this design, each with the "
+                         "step whose author must fix it and a specific fix (numbers, costs, limits). "
+                         "Return no issues only if there truly are none.", "critique", Critique, 400)
+
+    def judge(self) -> FunVerdict:
+        return self._ask(FUN_JUDGE, "Imagine four friends playing this game tonight and score it honestly "
+                         "against the published games.", "verdict", FunVerdict, 250)

@@ -1,0 +1,71 @@
+"""`TranscriptAdapter`: DSPy's JSONAdapter with prompts shaped for a small local model.
+
+On a 2-core CPU reading a prompt token costs about a third of generating one, so the prompt
+layout matters as much as the model:
+
+* A multi-step job is one conversation. The signature's `transcript` input (earlier requests
+  and the exact answers the model gave) is rendered as prior chat turns, and only the new request
+  comes last. Each call's prompt therefore extends the previous call's prompt and answer, and
+  the embedded engine's KV cache evaluates only the new request.
+* The system message is one fixed preamble for every call of the job.
+* The JSON schema of the answer is spelled out only for a model that cannot enforce it; when the
+  engine (or a provider's structured-output mode) constrains decoding, the prompt describes the
+  answer in a line and the grammar does the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import dspy
+from dspy.adapters.utils import format_field_value
+from pydantic import BaseModel, TypeAdapter
+
+
+class Turn(BaseModel):
+    """One finished request/answer pair of a conversation, verbatim."""
+
+    request: str
+    answer: str
+
+
+class TranscriptAdapter(dspy.JSONAdapter):
+    TRANSCRIPT_FIELD = "transcript"
+
+    def __init__(self, preamble: str) -> None:
+        super().__init__()
+        self.preamble = preamble
+        self._schema_enforced = False
+
+    def __call__(self, lm, lm_kwargs, signature, demos, inputs):  # type: ignore[override]
+        self._prepare_response_format(lm, lm_kwargs, signature)
+        response_format = lm_kwargs.get("response_format")
+        self._schema_enforced = isinstance(response_format, type)
+        return super().__call__(lm, lm_kwargs, signature, demos, inputs)
+
+    def format(self, signature: type[dspy.Signature], demos: list[dict[str, Any]], inputs: dict[str, Any]):
+        messages: list[dict[str, str]] = [{"role": "system", "content": self.preamble}]
+        for turn in inputs.get(self.TRANSCRIPT_FIELD) or []:
+            turn = Turn.model_validate(turn)
+            messages += [{"role": "user", "content": turn.request}, {"role": "assistant", "content": turn.answer}]
+        current = {name: value for name, value in inputs.items() if name != self.TRANSCRIPT_FIELD}
+        messages.append({"role": "user", "content": self.request_text(signature, current)})
+        return messages
+
+    def request_text(self, signature: type[dspy.Signature], inputs: dict[str, Any]) -> str:
+        """The newest user message: the inputs as sections, the instructions, the answer's shape."""
+        parts = [
+            f"## {name}\n{format_field_value(field_info=field, value=inputs[name])}"
+            for name, field in signature.input_fields.items()
+            if name != self.TRANSCRIPT_FIELD and name in inputs
+        ]
+        parts.append(signature.instructions)
+        for name, field in signature.output_fields.items():
+            description = (field.json_schema_extra or {}).get("desc")
+            line = f"Answer with a JSON object with the key `{name}`" + (f": {description}." if description else ".")
+            if not self._schema_enforced:
+                schema = TypeAdapter(field.annotation).json_schema()
+                line += f" Its value follows this JSON schema: {json.dumps(schema)}"
+            parts.append(line)
+        return "\n\n".join(parts)

@@ -1,0 +1,199 @@
+"""The GameGrammar LangGraph: retrieve -> mechanics -> theme -> components -> validate -> repair
+(routed to the owning agent, bounded) -> balance critique -> revise -> fun judgement -> assemble.
+
+Retrieval and the multi-agent path always run together: the retrieved exemplars open the studio's
+conversation. A model failure in any node (budget spent, output that stays invalid, timeout)
+ends the run at `assemble` with the best design so far and the unresolved findings, never with a
+traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from pydantic import BaseModel, Field
+
+from agents.game_studio import ORDER, Brief, Critique, StepName, Studio, step_for
+from agents.lm.errors import ModelError
+from ontology.core import Finding, Severity
+from ontology.game import FunVerdict, GameDesign
+from ontology.game_rulebook import rules_sections
+from ontology.game_validators import validate_design
+from retrieval.exemplars import ExemplarGame
+from retrieval.store import RetrievalConstraints
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+class Repair(BaseModel):
+    """One regeneration of one step, and why."""
+
+    step: StepName
+    agent: str
+    reason: str = Field(description="'validation', 'critique' or 'consistency'")
+    feedback: str
+
+
+class GameGrammarState(TypedDict, total=False):
+    theme: str
+    constraints: str
+    retrieval: RetrievalConstraints
+    exemplars: list[ExemplarGame]
+    studio: Studio
+    findings: list[Finding]
+    repairs: list[Repair]
+    repair_rounds: int
+    critique: Critique | None
+    critiqued: bool
+    verdict: FunVerdict | None
+    design: GameDesign | None
+    failure: str | None
+
+
+class GameGrammarConfig(BaseModel):
+    max_repair_rounds: int = Field(3, ge=0, le=10)
+    exemplar_count: int = Field(3, ge=1, le=8)
+    max_reasks: int = Field(1, ge=0, le=5)
+
+
+def _feedback(findings: list[Finding]) -> str:
+    return "\n".join(f"- {finding.path}: {finding.message}" for finding in findings)
+
+
+def build_graph(
+    search: Callable[[str, RetrievalConstraints, int], list[ExemplarGame]],
+    config: GameGrammarConfig | None = None,
+    progress: Progress | None = None,
+):
+    """Compile the graph. `search(query, constraints, k)` is the exemplar retrieval."""
+    config = config or GameGrammarConfig()
+    say = progress or (lambda message: logger.info(message))
+
+    def guarded(name: str, node: Callable[[GameGrammarState], dict[str, Any]]):
+        def run(state: GameGrammarState) -> dict[str, Any]:
+            if state.get("failure"):
+                return {}
+            try:
+                return node(state)
+            except ModelError as exc:
+                logger.warning("%s failed: %s", name, exc)
+                return {"failure": f"{name}: {exc}"}
+
+        return run
+
+    def write_with_consistency(studio: Studio, step: StepName, feedback: str | None, reason: str) -> list[Repair]:
+        studio.write(step, feedback)
+        repairs = [] if feedback is None else [Repair(step=step, agent=studio.role_of(step), reason=reason,
+                                                      feedback=feedback)]
+        for stale in studio.draft.stale_after(step):
+            note = f"The `{step}` answer changed; update your `{stale}` answer so it only uses what now exists."
+            say(f"{studio.role_of(stale)}: updating {stale} to match")
+            studio.write(stale, note)
+            repairs.append(Repair(step=stale, agent=studio.role_of(stale), reason="consistency", feedback=note))
+        return repairs
+
+    def retrieve(state: GameGrammarState) -> dict[str, Any]:
+        say("Retrieval: finding exemplar games")
+        exemplars = search(state["theme"], state["retrieval"], config.exemplar_count)
+        brief = Brief(
+            theme=state["theme"],
+            constraints=state["constraints"],
+            exemplars="\n".join(f"- {game.as_text()}" for game in exemplars),
+        )
+        return {"exemplars": exemplars, "studio": Studio(brief, max_reasks=config.max_reasks), "repairs": [],
+                "repair_rounds": 0, "critiqued": False, "critique": None, "verdict": None, "failure": None}
+
+    def steps_node(steps: tuple[StepName, ...]):
+        def node(state: GameGrammarState) -> dict[str, Any]:
+            studio = state["studio"]
+            for step in steps:
+                say(f"{studio.role_of(step)}: writing {step}")
+                studio.write(step)
+            return {}
+
+        return node
+
+    def validate(state: GameGrammarState) -> dict[str, Any]:
+        say("Validators: checking the design")
+        design = state["studio"].draft.design()
+        return {"design": design, "findings": validate_design(design)}
+
+    def actionable(state: GameGrammarState) -> list[Finding]:
+        return [f for f in state.get("findings", []) if f.severity is not Severity.INFO]
+
+    def route_after_validate(state: GameGrammarState) -> str:
+        if state.get("failure"):
+            return "assemble"
+        if actionable(state) and state.get("repair_rounds", 0) < config.max_repair_rounds:
+            return "repair"
+        return "judge" if state.get("critiqued") else "critique"
+
+    def repair(state: GameGrammarState) -> dict[str, Any]:
+        studio = state["studio"]
+        findings = actionable(state)
+        step = min((step_for(f) for f in findings), key=ORDER.index)
+        mine = [f for f in findings if step_for(f) == step]
+        say(f"{studio.role_of(step)}: repairing {step} ({len(mine)} findings)")
+        repairs = write_with_consistency(studio, step, _feedback(mine), "validation")
+        return {"repairs": state["repairs"] + repairs, "repair_rounds": state["repair_rounds"] + 1}
+
+    def critique(state: GameGrammarState) -> dict[str, Any]:
+        say("Balance Critic: looking for what breaks at the table")
+        return {"critique": state["studio"].critique(), "critiqued": True}
+
+    def route_after_critique(state: GameGrammarState) -> str:
+        if state.get("failure"):
+            return "assemble"
+        return "revise" if state["critique"] and state["critique"].issues else "judge"
+
+    def revise(state: GameGrammarState) -> dict[str, Any]:
+        studio = state["studio"]
+        issues = state["critique"].issues if state["critique"] else []
+        repairs = list(state["repairs"])
+        for step in sorted({StepName(issue.step) for issue in issues}, key=ORDER.index):
+            feedback = "\n".join(f"- Balance Critic: {i.problem} Fix: {i.fix}" for i in issues if i.step == step)
+            say(f"{studio.role_of(step)}: revising {step} after the critique")
+            repairs += write_with_consistency(studio, step, feedback, "critique")
+        return {"repairs": repairs}
+
+    def judge(state: GameGrammarState) -> dict[str, Any]:
+        say("Fun Judge: scoring the game")
+        return {"verdict": state["studio"].judge()}
+
+    def assemble(state: GameGrammarState) -> dict[str, Any]:
+        studio = state.get("studio")
+        if studio is None or not studio.draft.complete:
+            return {"design": None}
+        design = studio.draft.design()
+        design = design.model_copy(update={"rules": rules_sections(design)})
+        return {"design": design, "findings": validate_design(design)}
+
+    graph = StateGraph(GameGrammarState)
+    graph.add_node("retrieve", guarded("retrieve", retrieve))
+    graph.add_node("mechanics", guarded("Mechanics Architect", steps_node((StepName.ENGINE, StepName.ACTIONS,
+                                                                            StepName.FLOW))))
+    graph.add_node("theme", guarded("Theme Weaver", steps_node((StepName.IDENTITY,))))
+    graph.add_node("components", guarded("Component Designer", steps_node((StepName.COMPONENTS, StepName.SETUP))))
+    graph.add_node("validate", guarded("validate", validate))
+    graph.add_node("repair", guarded("repair", repair))
+    graph.add_node("critique", guarded("Balance Critic", critique))
+    graph.add_node("revise", guarded("revise", revise))
+    graph.add_node("judge", guarded("Fun Judge", judge))
+    graph.add_node("assemble", assemble)
+    graph.add_edge(START, "retrieve")
+    graph.add_edge("retrieve", "mechanics")
+    graph.add_edge("mechanics", "theme")
+    graph.add_edge("theme", "components")
+    graph.add_edge("components", "validate")
+    graph.add_conditional_edges("validate", route_after_validate, ["repair", "critique", "judge", "assemble"])
+    graph.add_edge("repair", "validate")
+    graph.add_conditional_edges("critique", route_after_critique, ["revise", "judge", "assemble"])
+    graph.add_edge("revise", "validate")
+    graph.add_edge("judge", "assemble")
+    graph.add_edge("assemble", END)
+    return graph.compile()

@@ -1,0 +1,113 @@
+"""The GameGrammar graph on a scripted LM: repair routing, critique revision, consistency, failures."""
+
+from __future__ import annotations
+
+import json
+
+import dspy
+
+from agents.game_studio import StepName
+from agents.lm.accounted import AccountedLM
+from agents.lm.usage import UsageLedger
+from ontology.game_validators import validate_design
+from pipelines.gamegrammar_graph import GameGrammarConfig, build_graph
+from retrieval.exemplars import ExemplarGame
+from retrieval.store import RetrievalConstraints
+from tests.fakes import ScriptedEngine
+from tests.studio_script import NO_ISSUES, VERDICT, answers, first_draft, reply
+
+EXEMPLAR = ExemplarGame(
+    id="carcassonne", name="Carcassonne", year=2000, min_players=2, max_players=5, play_time_minutes=40,
+    complexity=2, cooperative=False, mechanisms=["tile_placement", "area_control"],
+    components=["72 land tiles", "40 followers"], core_loop="Draw and place a tile, maybe claim it.",
+    ends_when="The last tile is placed.", scoring="Completed features score; most points wins.",
+    why_it_works="Every tile is a small, shared puzzle.",
+)
+
+
+def run(*replies: str, config: GameGrammarConfig | None = None):
+    engine = ScriptedEngine(*replies)
+    lm = AccountedLM("scripted/model", engine=engine, ledger=UsageLedger(), num_retries=0, cache=False)
+    searched: list[tuple[str, RetrievalConstraints, int]] = []
+
+    def search(query: str, constraints: RetrievalConstraints, k: int) -> list[ExemplarGame]:
+        searched.append((query, constraints, k))
+        return [EXEMPLAR]
+
+    graph = build_graph(search, config or GameGrammarConfig(max_reasks=0))
+    state = {"theme": "glowing fungi", "constraints": "2-4 players", "retrieval": RetrievalConstraints(players=3)}
+    with dspy.context(lm=lm):
+        final = graph.invoke(state, {"recursion_limit": 60})
+    return final, engine, searched
+
+
+def test_clean_draft_goes_through_critique_and_judgement() -> None:
+    final, engine, searched = run(*first_draft(), NO_ISSUES, VERDICT)
+    assert searched == [("glowing fungi", RetrievalConstraints(players=3), 3)]
+    assert final["repairs"] == [] and final["failure"] is None
+    assert validate_design(final["design"]) == []
+    assert [s.heading for s in final["design"].rules][:2] == ["Introduction", "Overview"]
+    assert final["verdict"].fun == 6
+    first_request = engine.requests[0].messages[-1].text
+    assert "Carcassonne" in first_request and "glowing fungi" in first_request
+    # Each later call extends the conversation instead of restating the brief.
+    assert len(engine.requests[1].messages) == len(engine.requests[0].messages) + 2
+
+
+def test_a_validation_finding_is_repaired_by_the_agent_that_owns_it() -> None:
+    short = answers()["components"]
+    short["colonies"]["quantity"] = 20  # 4 players x 12 colonies need 48
+    draft = first_draft()
+    draft[4] = reply("components", short)
+    final, engine, _ = run(*draft, reply("components", answers()["components"]), NO_ISSUES, VERDICT)
+    (repair,) = final["repairs"]
+    assert (repair.step, repair.agent, repair.reason) == (StepName.COMPONENTS, "Component Designer", "validation")
+    assert "box has 20" in repair.feedback
+    repair_request = engine.requests[6].messages[-1].text
+    assert "Component Designer" in repair_request and "box has 20" in repair_request
+    assert validate_design(final["design"]) == []
+
+
+def test_critique_revises_the_named_step_and_downstream_steps_follow() -> None:
+    critique = reply("critique", {"issues": [{"step": "engine", "problem": "Nutrients are too plentiful.",
+                                              "fix": "Rename nutrients to sap and make it scarcer."}]})
+    engine_answer = answers()["engine"]
+    engine_answer["resources"][0]["id"] = "sap"
+    actions = answers()["actions"]
+    for action in actions["actions"]:
+        for side in ("costs", "gains"):
+            for amount in action[side]:
+                amount["resource"] = "sap" if amount["resource"] == "nutrients" else amount["resource"]
+    components = answers()["components"]
+    components["nutrient_tokens"]["represents"] = "sap"
+    final, _, _ = run(*first_draft(), critique, reply("engine", engine_answer), reply("actions", actions),
+                      reply("components", components), VERDICT)
+    steps = [(r.step, r.reason) for r in final["repairs"]]
+    assert steps == [(StepName.ENGINE, "critique"), (StepName.ACTIONS, "consistency"),
+                     (StepName.COMPONENTS, "consistency")]
+    assert validate_design(final["design"]) == []
+
+
+def test_repairs_are_bounded_and_unresolved_findings_are_kept() -> None:
+    short = answers()["components"]
+    short["colonies"]["quantity"] = 20
+    draft = first_draft()
+    draft[4] = reply("components", short)
+    final, _, _ = run(*draft, reply("components", short), NO_ISSUES, VERDICT,
+                      config=GameGrammarConfig(max_repair_rounds=1, max_reasks=0))
+    assert len(final["repairs"]) == 1
+    assert any(f.code == "too_few_components" for f in final["findings"])
+    assert final["verdict"] is not None
+
+
+def test_a_model_that_keeps_failing_ends_the_run_cleanly() -> None:
+    final, _, _ = run(*first_draft()[:3], "this is not json", "still not json")
+    assert final["failure"].startswith("Theme Weaver")
+    assert final["design"] is None
+
+
+def test_the_studio_transcript_holds_the_exact_answers() -> None:
+    final, _, _ = run(*first_draft(), NO_ISSUES, VERDICT)
+    answers_in_transcript = [json.loads(turn.answer) for turn in final["studio"].transcript]
+    assert [next(iter(a)) for a in answers_in_transcript] == [
+        "engine", "actions", "flow", "identity", "components", "setup", "critique", "verdict"]
