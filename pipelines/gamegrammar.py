@@ -112,7 +112,7 @@ def design_game(
     def search(query: str, filters: RetrievalConstraints, k: int) -> list[ExemplarGame]:
         return store.search(query, k=k, constraints=filters)
 
-    wanted = [f"{players} players" if players else "", constraints.strip()]
+    wanted = [f"the player range must include {players} players" if players else "", constraints.strip()]
     state = {
         "theme": theme,
         "constraints": "; ".join(part for part in wanted if part) or "none",

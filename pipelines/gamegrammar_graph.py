@@ -103,7 +103,7 @@ def build_graph(
         brief = Brief(
             theme=state["theme"],
             constraints=state["constraints"],
-            exemplars="\n".join(f"- {game.as_text()}" for game in exemplars),
+            exemplars="\n".join(f"- {game.as_lesson()}" for game in exemplars),
         )
         return {"exemplars": exemplars, "studio": Studio(brief, max_reasks=config.max_reasks), "repairs": [],
                 "repair_rounds": 0, "critiqued": False, "critique": None, "verdict": None, "failure": None}

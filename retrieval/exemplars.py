@@ -36,6 +36,11 @@ class ExemplarGame(BaseModel):
     scoring: str = Field(max_length=250, description="how the winner is decided")
     why_it_works: str = Field(max_length=300, description="the design insight that makes it fun")
 
+    def as_lesson(self) -> str:
+        """What a designer should take from this game, without its nouns to copy."""
+        mechanisms = ", ".join(m.value.replace("_", " ") for m in self.mechanisms)
+        return f"{self.name} ({mechanisms}): {self.why_it_works}"
+
     def as_text(self) -> str:
         """A compact description for embedding and for prompts."""
         mode = "cooperative" if self.cooperative else "competitive"

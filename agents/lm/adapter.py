@@ -64,8 +64,31 @@ class TranscriptAdapter(dspy.JSONAdapter):
         for name, field in signature.output_fields.items():
             description = (field.json_schema_extra or {}).get("desc")
             line = f"Answer with a JSON object with the key `{name}`" + (f": {description}." if description else ".")
-            if not self._schema_enforced:
-                schema = TypeAdapter(field.annotation).json_schema()
+            schema = TypeAdapter(field.annotation).json_schema()
+            if self._schema_enforced:
+                notes = field_notes(schema)
+                line += f"\nField notes: {notes}" if notes else ""
+            else:
                 line += f" Its value follows this JSON schema: {json.dumps(schema)}"
             parts.append(line)
         return "\n\n".join(parts)
+
+
+def field_notes(schema: dict[str, Any]) -> str:
+    """The schema's field descriptions as one line: the grammar enforces the shape, but only words
+    tell the model what a field means."""
+    notes: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for name, sub in (node.get("properties") or {}).items():
+                if isinstance(sub, dict) and sub.get("description"):
+                    notes.setdefault(name, sub["description"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return "; ".join(f"{name}: {description}" for name, description in notes.items())

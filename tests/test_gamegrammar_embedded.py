@@ -1,0 +1,32 @@
+"""GameGrammar end to end on the embedded default model: a theme in, a design that passes every
+error-level validator out, with its rulebook and report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ontology.core import errors
+from ontology.game import GameDesign
+from ontology.game_validators import validate_design
+from pipelines.gamegrammar import main
+
+pytestmark = [pytest.mark.embedded, pytest.mark.slow]
+
+
+def test_a_theme_becomes_a_valid_playable_design(tmp_path: Path) -> None:
+    out = tmp_path / "fungi"
+    code = main(["bioluminescent fungi competing in a cave ecosystem", "--players", "3", "--seed", "1",
+                 "--out", str(out)])
+    report = json.loads((out / "report.json").read_text())
+    design = GameDesign.model_validate_json((out / "design.json").read_text())
+    assert errors(validate_design(design)) == [], report["findings"]
+    assert code == 0 and report["status"] == "complete"
+    assert design.players.min <= 3 <= design.players.max
+    rulebook = (out / "rulebook.md").read_text()
+    assert rulebook.startswith(f"# {design.title}") and "## Setup" in rulebook and "## Playing a turn" in rulebook
+    assert set(report["agents"]) >= {"Mechanics Architect", "Theme Weaver", "Component Designer",
+                                     "Balance Critic", "Fun Judge"}
+    assert report["exemplars"]

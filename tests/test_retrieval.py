@@ -1,0 +1,107 @@
+"""Exemplar corpus and ChromaDB retrieval with the packaged MiniLM embeddings, filtered by constraints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ontology.game import MechanismFamily
+from retrieval.exemplars import load_exemplars
+from retrieval.store import ExemplarStore, RetrievalConstraints
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> ExemplarStore:
+    return ExemplarStore(path=tmp_path_factory.mktemp("chroma"))
+
+
+def test_the_corpus_is_large_varied_and_consistent() -> None:
+    games = load_exemplars()
+    assert len(games) >= 60
+    used = {mechanism for game in games for mechanism in game.mechanisms}
+    assert used == set(MechanismFamily)
+    for game in games:
+        assert game.min_players <= game.max_players
+        assert game.cooperative == (MechanismFamily.COOPERATIVE in game.mechanisms)
+
+
+def test_similar_games_come_first(store: ExemplarStore) -> None:
+    names = [game.name for game in store.search("building a railway network across a map with train cards", k=3)]
+    assert any("Ticket to Ride" in name for name in names), names
+
+
+@pytest.mark.parametrize(
+    "constraints",
+    [
+        RetrievalConstraints(cooperative=True),
+        RetrievalConstraints(players=2),
+        RetrievalConstraints(players=8, max_complexity=2),
+        RetrievalConstraints(players=1, cooperative=False),
+    ],
+)
+def test_filters_are_hard_constraints(store: ExemplarStore, constraints: RetrievalConstraints) -> None:
+    games = store.search("a tense game about survival", k=5, constraints=constraints)
+    assert games
+    for game in games:
+        if constraints.cooperative is not None:
+            assert game.cooperative == constraints.cooperative
+        if constraints.players is not None:
+            assert game.min_players <= constraints.players <= game.max_players
+        if constraints.max_complexity is not None:
+            assert game.complexity <= constraints.max_complexity
+
+
+def test_reopening_the_folder_reuses_the_index(store: ExemplarStore, tmp_path: Path) -> None:
+    first = ExemplarStore(path=tmp_path)
+    second = ExemplarStore(path=tmp_path)
+    assert second._collection.metadata["corpus"] == first._collection.metadata["corpus"]
+    assert second._collection.count() == len(load_exemplars())
+
+
+def test_empty_query_is_refused(store: ExemplarStore) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        store.search("   ")
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path):
+    """A real Chroma server on 127.0.0.1 (the scale-out path), stopped after the test."""
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import chromadb
+
+    executable = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [executable, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client = chromadb.HttpClient(host="127.0.0.1", port=port)
+                client.heartbeat()
+                break
+            except Exception:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        yield client
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_same_store_runs_against_a_chroma_server(chroma_server) -> None:
+    store = ExemplarStore(chroma_server)
+    games = store.search("cooperative game against a spreading disease", k=3,
+                         constraints=RetrievalConstraints(cooperative=True))
+    assert games and all(game.cooperative for game in games)
