@@ -55,7 +55,7 @@ def main() -> None:
     for index, theme in enumerate(THEMES[: args.themes], start=1):
         with console.status(f"{index}: {theme}") as status:
             design, report = design_game(theme, settings=settings, seed=args.seed, store=store,
-                                         progress=lambda message: status.update(f"{index}: {message}"))
+                                         progress=lambda message, n=index: status.update(f"{n}: {message}"))
         files = {"report.json": report.model_dump_json(indent=2)}
         if design is not None:
             files |= {"design.json": design.model_dump_json(indent=2), "rulebook.md": render_rulebook(design)}
@@ -72,9 +72,11 @@ def main() -> None:
             "fun": report.verdict["fun"] if report.verdict else None,
         }
         rows.append(row)
-        table.add_row(str(index), theme[:34], report.status[:24], f"{row['wall_s']:.0f}", f"{row['completion_tokens']:.0f}",
-                      f"{row['prompt_tokens']:.0f}", f"{row['calls']:.0f}", str(row["repairs"]), str(row["errors"]),
-                      str(row["fun"]))
+        table.add_row(
+            str(index), theme[:34], report.status[:24], f"{row['wall_s']:.0f}", f"{row['completion_tokens']:.0f}",
+            f"{row['prompt_tokens']:.0f}", f"{row['calls']:.0f}", str(row["repairs"]), str(row["errors"]),
+            str(row["fun"]),
+        )
     console.print(table)
     summary = {
         "designs": len(rows),

@@ -14,7 +14,12 @@ DESIGN = Path(__file__).parent / "data" / "mycelium_design.json"
 
 @pytest.mark.parametrize(
     ("theme", "message"),
-    [("", "empty"), ("   \n\t ", "empty"), ("x" * 10_001, "under 10,000"), ("\x00\x01\x02binary", "not look like text")],
+    [
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        ("x" * 10_001, "under 10,000"),
+        ("\x00\x01\x02binary", "not look like text"),
+    ],
 )
 def test_bad_themes_are_refused_with_a_reason(theme: str, message: str) -> None:
     with pytest.raises(InvalidThemeError, match=message):
