@@ -107,10 +107,12 @@ STEPS: dict[StepName, Step] = {
              "Write the turn structure (phases listing the actions allowed in each), the end "
              "conditions (with their number of rounds, threshold or target) and the scoring.", 700),
         Step(StepName.COMPONENTS, COMPONENT_DESIGNER,
-             "Specify every component the rules need: name, quantity, each player's share, what "
-             "tokens represent, the card types of each deck, the sides of the dice.", 900),
+             "Specify every component the rules need: its name, how many each player owns and how many "
+             "sit in the supply, what tokens represent, the card types of each deck, the sides of the dice.",
+             900),
         Step(StepName.SETUP, COMPONENT_DESIGNER,
-             "Write the setup steps, in order, placing every component.", 450),
+             "Write one setup instruction for each component, saying where it goes and how many each "
+             "player takes.", 450),
         Step(StepName.IDENTITY, THEME_WEAVER,
              "Write the game's identity: title, tagline, a one-sentence theme, and a short introduction "
              "for the rulebook that sets the scene.", 350),
@@ -172,7 +174,10 @@ class Draft:
         if step is StepName.ACTIONS:
             return actions_schema(resources, needs)
         if step is StepName.FLOW:
-            return flow_schema(self._ids(StepName.ACTIONS, "actions"), resources + needs)
+            actions = self.answers.get(StepName.ACTIONS, {}).get("actions", [])
+            gained = sorted({amount["resource"] for action in actions for amount in action.get("gains", [])})
+            used = sorted({ref for action in actions for ref in action.get("components", [])})
+            return flow_schema([action["id"] for action in actions], resources + needs, gained, used)
         if step is StepName.COMPONENTS:
             return components_schema(engine.component_needs, resources)
         return setup_schema(self.component_ids())
@@ -199,7 +204,7 @@ class Draft:
             engine,
             self.answers[StepName.ACTIONS],
             self.answers[StepName.FLOW],
-            build_components(engine.component_needs, self.answers[StepName.COMPONENTS]),
+            build_components(engine.component_needs, self.answers[StepName.COMPONENTS], engine.players.max),
             self.answers[StepName.SETUP],
             ThemePart.model_validate(self.answers[StepName.IDENTITY]),
             rules or [],

@@ -10,7 +10,7 @@ construction, so the validators are left with the problems that need judgement.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Union
 
 from pydantic import BaseModel, Field, create_model
 
@@ -21,7 +21,6 @@ from ontology.game import (
     Component,
     ComponentKind,
     ComponentsPart,
-    EndKind,
     GameDesign,
     Mechanism,
     MechanismFamily,
@@ -97,7 +96,31 @@ def actions_schema(resources: Sequence[str], components: Sequence[str]) -> type[
     return create_model("ActionsDraft", actions=(list[action], Field(min_length=2, max_length=6)))  # type: ignore[valid-type]
 
 
-def flow_schema(actions: Sequence[str], countables: Sequence[str]) -> type[BaseModel]:
+def _end_conditions(gained: Sequence[str], used: Sequence[str]) -> Any:
+    """End conditions that can always trigger: each kind carries exactly what it needs, and a
+    threshold or exhaustion can only watch a resource some action produces or a component some
+    action uses."""
+    variants: list[type[BaseModel]] = [
+        create_model("EndAfterRounds", kind=(Literal["rounds"], ...), description=(Sentence, ...),
+                     rounds=(int, Field(ge=1, le=30))),
+        create_model("EndAtScore", kind=(Literal["score_threshold"], ...), description=(Sentence, ...),
+                     threshold=(int, Field(ge=1, le=500))),
+        create_model("EndOnObjective", kind=(Literal["objective", "elimination"], ...), description=(Sentence, ...)),
+    ]
+    if gained:
+        variants.append(create_model(
+            "EndAtResource", kind=(Literal["resource_threshold"], ...), description=(Sentence, ...),
+            threshold=(int, Field(ge=1, le=500)), target=(_choice(gained), ...)))
+    if used:
+        variants.append(create_model(
+            "EndWhenExhausted", kind=(Literal["component_exhausted"], ...), description=(Sentence, ...),
+            target=(_choice(used), ...)))
+    return Union[tuple(variants)]  # noqa: UP007 - a runtime-built union
+
+
+def flow_schema(
+    actions: Sequence[str], countables: Sequence[str], gained: Sequence[str], used: Sequence[str]
+) -> type[BaseModel]:
     """Step 3: turn phases over the declared actions; ending and scoring over declared things."""
     phase = create_model(
         "PhaseDraft",
@@ -107,35 +130,29 @@ def flow_schema(actions: Sequence[str], countables: Sequence[str]) -> type[BaseM
     )
     turn = create_model("TurnDraft", summary=(Sentence, ...),
                         phases=(list[phase], Field(min_length=1, max_length=4)))  # type: ignore[valid-type]
-    target = _choice(countables) | None
-    end = create_model(
-        "EndDraft",
-        kind=(EndKind, ...),
-        description=(Sentence, ...),
-        rounds=(int | None, Field(None, ge=1, le=30)),
-        threshold=(int | None, Field(None, ge=1, le=500)),
-        target=(target, None),
-    )
     rule = create_model(
         "ScoringDraft",
         description=(Sentence, ...),
         counts=(list[_choice(countables)], Field(min_length=1, max_length=3)),
-        points=(int, Field(ge=-10, le=20)),
+        points=(int, Field(ge=1, le=20, description="points per counted item")),
     )
     victory = create_model("VictoryDraft", scoring=(list[rule], Field(min_length=1, max_length=4)),  # type: ignore[valid-type]
                            tie_breaker=(Sentence, ...))
     return create_model(
         "FlowDraft",
         turn_structure=(turn, ...),
-        end_conditions=(list[end], Field(min_length=1, max_length=2)),  # type: ignore[valid-type]
+        end_conditions=(list[_end_conditions(gained, used)], Field(min_length=1, max_length=2)),
         victory=(victory, ...),
     )
 
 
 class _PieceSpec(BaseModel):
+    """Counts are asked as each player's share plus a common supply, so the box always holds
+    enough for the largest player count: quantity = per_player x max players + supply."""
+
     name: Name
-    quantity: int = Field(ge=1, le=300, description="total in the box")
-    per_player: int = Field(ge=0, le=60, description="each player's share (0 if shared)")
+    per_player: int = Field(ge=0, le=40, description="how many each player owns (0 if none)")
+    supply: int = Field(ge=0, le=300, description="how many more sit in the shared supply or on the table")
     description: Sentence
 
 
@@ -179,24 +196,27 @@ def components_schema(needs: Sequence[ComponentNeed], resources: Sequence[str]) 
 
 
 def setup_schema(components: Sequence[str]) -> type[BaseModel]:
-    """Step 5: setup steps that place only declared components."""
-    step = create_model(
-        "SetupDraft",
-        instruction=(Sentence, ...),
-        components=(list[_choice(components)], Field(min_length=1, max_length=4)),
-    )
-    return create_model("SetupStepsDraft", setup=(list[step], Field(min_length=2, max_length=7)))  # type: ignore[valid-type]
+    """Step 5: one setup instruction per component (keys are the ids), so none is forgotten."""
+    return create_model("SetupDraft", **{component: (Sentence, ...) for component in components})
 
 
-def build_components(needs: Sequence[ComponentNeed], drafted: dict[str, Any]) -> list[Component]:
+def _with_quantity(spec: dict[str, Any], max_players: int) -> dict[str, Any]:
+    spec = dict(spec)
+    if "card_types" in spec:
+        spec["quantity"] = sum(card["count"] for card in spec["card_types"])
+    elif "supply" in spec:
+        spec["quantity"] = max(1, spec["per_player"] * max_players + spec.pop("supply"))
+    return spec
+
+
+def build_components(needs: Sequence[ComponentNeed], drafted: dict[str, Any], max_players: int) -> list[Component]:
     """Turn step 4's answer (a mapping from need id to spec) into ontology components."""
-    components: list[Component] = []
-    for need in needs:
-        spec = dict(drafted[need.id])
-        if need.kind is ComponentKind.DECK:
-            spec["quantity"] = sum(card["count"] for card in spec["card_types"])
-        components.append(Component(id=need.id, kind=need.kind, **spec))
-    components += [Component.model_validate(extra) for extra in drafted.get("extra_components", [])]
+    components = [
+        Component(id=need.id, kind=need.kind, **_with_quantity(drafted[need.id], max_players)) for need in needs
+    ]
+    components += [
+        Component.model_validate(_with_quantity(extra, max_players)) for extra in drafted.get("extra_components", [])
+    ]
     return components
 
 
@@ -229,6 +249,9 @@ def assemble_design(
         turn_structure=flow["turn_structure"],
         end_conditions=flow["end_conditions"],
         victory=flow["victory"],
-        **ComponentsPart(components=components, setup=[SetupStep(**step) for step in setup["setup"]]).model_dump(),
+        **ComponentsPart(
+            components=components,
+            setup=[SetupStep(instruction=text, components=[ident]) for ident, text in setup.items()],
+        ).model_dump(),
         rules=list(rules),
     )

@@ -23,9 +23,9 @@ class ExemplarGame(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9_]+$", max_length=40)
     name: str = Field(max_length=60)
-    year: int = Field(ge=1800, le=2030)
+    year: int = Field(ge=-3000, le=2030, description="first publication; negative for BCE")
     min_players: int = Field(ge=1, le=12)
-    max_players: int = Field(ge=1, le=20)
+    max_players: int = Field(ge=1, le=100)
     play_time_minutes: int = Field(ge=5, le=600, description="typical length of one game")
     complexity: int = Field(ge=1, le=5, description="1 = family, 5 = heavy strategy")
     cooperative: bool

@@ -22,17 +22,19 @@ def answers() -> dict[str, dict[str, Any]]:
     }
     components: dict[str, Any] = {}
     for c in d["components"]:
-        spec = {key: c[key] for key in ("name", "quantity", "per_player", "description")}
+        supply = c["quantity"] - c["per_player"] * d["players"]["max"]
+        spec = {"name": c["name"], "per_player": c["per_player"], "supply": supply, "description": c["description"]}
         if c["kind"] == "tokens":
             spec["represents"] = c["represents"]
         components[c["id"]] = spec
     components["extra_components"] = []
+    setup = {c["id"]: f"Set out the {c['name'].lower()}." for c in d["components"]}
     return {
         "engine": engine,
         "actions": {"actions": d["actions"]},
         "flow": {k: d[k] for k in ("turn_structure", "end_conditions", "victory")},
         "components": components,
-        "setup": {"setup": d["setup"]},
+        "setup": setup,
         "identity": {k: d[k] for k in ("title", "tagline", "theme", "introduction")},
     }
 

@@ -54,17 +54,21 @@ def test_clean_draft_goes_through_critique_and_judgement() -> None:
     assert len(engine.requests[1].messages) == len(engine.requests[0].messages) + 2
 
 
+def flow_without_absorb() -> str:
+    flow = answers()["flow"]
+    flow["turn_structure"]["phases"][0]["actions"] = ["grow"]
+    return reply("flow", flow)
+
+
 def test_a_validation_finding_is_repaired_by_the_agent_that_owns_it() -> None:
-    short = answers()["components"]
-    short["colonies"]["quantity"] = 20  # 4 players x 12 colonies need 48
     draft = first_draft()
-    draft[4] = reply("components", short)
-    final, engine, _ = run(*draft, reply("components", answers()["components"]), NO_ISSUES, VERDICT)
+    draft[2] = flow_without_absorb()
+    final, engine, _ = run(*draft, reply("flow", answers()["flow"]), NO_ISSUES, VERDICT)
     (repair,) = final["repairs"]
-    assert (repair.step, repair.agent, repair.reason) == (StepName.COMPONENTS, "Component Designer", "validation")
-    assert "box has 20" in repair.feedback
+    assert (repair.step, repair.agent, repair.reason) == (StepName.FLOW, "Mechanics Architect", "validation")
+    assert "no phase of the turn allows 'absorb'" in repair.feedback
     repair_request = engine.requests[6].messages[-1].text
-    assert "Component Designer" in repair_request and "box has 20" in repair_request
+    assert "Mechanics Architect" in repair_request and "'absorb'" in repair_request
     assert validate_design(final["design"]) == []
 
 
@@ -89,14 +93,12 @@ def test_critique_revises_the_named_step_and_downstream_steps_follow() -> None:
 
 
 def test_repairs_are_bounded_and_unresolved_findings_are_kept() -> None:
-    short = answers()["components"]
-    short["colonies"]["quantity"] = 20
     draft = first_draft()
-    draft[4] = reply("components", short)
-    final, _, _ = run(*draft, reply("components", short), NO_ISSUES, VERDICT,
+    draft[2] = flow_without_absorb()
+    final, _, _ = run(*draft, flow_without_absorb(), NO_ISSUES, VERDICT,
                       config=GameGrammarConfig(max_repair_rounds=1, max_reasks=0))
     assert len(final["repairs"]) == 1
-    assert any(f.code == "too_few_components" for f in final["findings"])
+    assert any(f.code == "action_without_phase" for f in final["findings"])
     assert final["verdict"] is not None
 
 

@@ -1,0 +1,82 @@
+"""Step schemas that tighten as ids appear: what they make impossible to generate."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from ontology.game import ComponentKind, MinutesRange, PlayerRange, Resource
+from ontology.game_drafts import (
+    ComponentNeed,
+    EngineDraft,
+    MechanismDraft,
+    actions_schema,
+    build_components,
+    components_schema,
+    flow_schema,
+    separate_ids,
+    setup_schema,
+)
+
+
+def test_actions_can_only_name_declared_resources_and_components() -> None:
+    schema = actions_schema(["sap"], ["board"])
+    good = {"id": "grow", "name": "Grow", "description": "Grow.", "costs": [{"resource": "sap", "amount": 1}],
+            "gains": [], "components": ["board"]}
+    schema.model_validate({"actions": [good, {**good, "id": "wait"}]})
+    with pytest.raises(ValidationError):
+        schema.model_validate({"actions": [{**good, "costs": [{"resource": "gold", "amount": 1}]}, good]})
+    with pytest.raises(ValidationError):
+        schema.model_validate({"actions": [{**good, "components": ["dice"]}, good]})
+
+
+def test_end_conditions_can_only_watch_what_actions_produce_or_use() -> None:
+    schema = flow_schema(["grow"], ["sap", "board"], gained=["sap"], used=["board"])
+    flow = {
+        "turn_structure": {"summary": "Grow.", "phases": [{"name": "Act", "description": "Act.", "actions": ["grow"]}]},
+        "end_conditions": [{"kind": "resource_threshold", "description": "Sap.", "threshold": 9, "target": "sap"}],
+        "victory": {"scoring": [{"description": "Sap.", "counts": ["sap"], "points": 1}], "tie_breaker": "None."},
+    }
+    schema.model_validate(flow)
+    for end in (
+        {"kind": "resource_threshold", "description": "x", "threshold": 9, "target": "board"},
+        {"kind": "rounds", "description": "x"},
+        {"kind": "component_exhausted", "description": "x", "target": "sap"},
+    ):
+        with pytest.raises(ValidationError):
+            schema.model_validate({**flow, "end_conditions": [end]})
+    with pytest.raises(ValidationError):
+        schema.model_validate({**flow, "victory": {"scoring": [{"description": "x", "counts": ["sap"], "points": 0}],
+                                                   "tie_breaker": "x"}})
+
+
+def test_component_counts_always_cover_the_largest_player_count() -> None:
+    needs = [ComponentNeed(id="spores", kind=ComponentKind.TOKENS, purpose="x"),
+             ComponentNeed(id="deck", kind=ComponentKind.DECK, purpose="x")]
+    answer = components_schema(needs, ["sap"]).model_validate({
+        "spores": {"name": "Spores", "per_player": 5, "supply": 10, "description": "x", "represents": "sap"},
+        "deck": {"name": "Deck", "card_types": [{"id": "a", "name": "A", "count": 7, "effect": "x"}],
+                 "description": "x"},
+        "extra_components": [],
+    }).model_dump()
+    spores, deck = build_components(needs, answer, max_players=4)
+    assert (spores.quantity, spores.per_player, spores.represents) == (30, 5, "sap")
+    assert deck.quantity == 7
+
+
+def test_setup_has_one_instruction_per_component() -> None:
+    schema = setup_schema(["board", "spores"])
+    schema.model_validate({"board": "Put it down.", "spores": "Each player takes five."})
+    with pytest.raises(ValidationError):
+        schema.model_validate({"board": "Put it down."})
+
+
+def test_a_component_need_that_reuses_a_resource_id_is_renamed() -> None:
+    engine = EngineDraft(
+        cooperative=False, complexity=2, players=PlayerRange(min=2, max=4),
+        play_time_minutes=MinutesRange(min=30, max=40),
+        mechanisms=[MechanismDraft(family="set_collection", name="Collect", how_it_works="Collect sets.")],
+        resources=[Resource(id="spores", name="Spores", description="x")],
+        component_needs=[ComponentNeed(id="spores", kind=ComponentKind.TOKENS, purpose="x")],
+    )
+    assert [need.id for need in separate_ids(engine).component_needs] == ["spores_tokens"]
