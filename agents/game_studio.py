@@ -36,8 +36,8 @@ from ontology.game_validators import Role as OwnerRole
 PREAMBLE = (
     "This is a working session of a professional tabletop game design studio. Several specialists "
     "take turns; each turn names who speaks and what to write. Every answer is one JSON object for "
-    "that part only. Texts are short, concrete and specific to this game; names are short nouns "
-    "without numbers; ids are snake_case. "
+    "that part only. Every description is one sentence of at most 25 words, concrete and specific "
+    "to this game; names are short nouns without numbers; ids are snake_case. "
     "Published games are inspiration, never something to copy."
 )
 

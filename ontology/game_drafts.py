@@ -118,6 +118,10 @@ def _end_conditions(gained: Sequence[str], used: Sequence[str]) -> Any:
     return Union[tuple(variants)]  # noqa: UP007 - a runtime-built union
 
 
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
 def flow_schema(
     actions: Sequence[str], countables: Sequence[str], gained: Sequence[str], used: Sequence[str]
 ) -> type[BaseModel]:
@@ -246,7 +250,10 @@ def assemble_design(
             )
             for action in actions["actions"]
         ],
-        turn_structure=flow["turn_structure"],
+        turn_structure={
+            **flow["turn_structure"],
+            "phases": [{**phase, "actions": _unique(phase["actions"])} for phase in flow["turn_structure"]["phases"]],
+        },
         end_conditions=flow["end_conditions"],
         victory=flow["victory"],
         **ComponentsPart(

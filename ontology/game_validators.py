@@ -155,10 +155,12 @@ def resources_flow(design: GameDesign) -> Iterator[Finding]:
         path = f"resources[{i}]"
         if resource.id in spent and resource.id not in gained:
             yield _finding(Severity.WARNING, "spent_never_produced",
-                           f"'{resource.id}' is spent by actions but no action produces it", path, Role.MECHANICS)
+                           f"'{resource.id}' is spent by actions but no action produces it; make an action gain "
+                           "it, or stop charging it", path, Role.MECHANICS)
         if resource.id in gained and resource.id not in spent | scored:
             yield _finding(Severity.WARNING, "produced_never_used",
-                           f"'{resource.id}' is produced but never spent or scored", path, Role.MECHANICS)
+                           f"'{resource.id}' is produced but never spent or scored; make an action cost it",
+                           path, Role.MECHANICS)
         if resource.id not in gained | spent | scored:
             yield _finding(Severity.WARNING, "unused_resource",
                            f"'{resource.id}' is never produced, spent or scored", path, Role.MECHANICS)

@@ -113,3 +113,16 @@ def test_the_studio_transcript_holds_the_exact_answers() -> None:
     answers_in_transcript = [json.loads(turn.answer) for turn in final["studio"].transcript]
     assert [next(iter(a)) for a in answers_in_transcript] == [
         "engine", "actions", "flow", "identity", "components", "setup", "critique", "verdict"]
+
+
+def test_feedback_that_did_not_help_is_not_repeated_and_the_next_step_gets_its_turn() -> None:
+    starving = answers()["actions"]
+    starving["actions"][1]["gains"] = []  # nothing produces nutrients any more
+    draft = first_draft()
+    draft[1] = reply("actions", starving)
+    draft[2] = flow_without_absorb()
+    final, _, _ = run(*draft, reply("actions", starving), reply("flow", answers()["flow"]),
+                      reply("actions", answers()["actions"]), NO_ISSUES, VERDICT)
+    assert [(r.step, r.reason) for r in final["repairs"]] == [
+        (StepName.ACTIONS, "validation"), (StepName.FLOW, "validation"), (StepName.ACTIONS, "validation")]
+    assert validate_design(final["design"]) == []
