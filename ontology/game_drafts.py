@@ -224,6 +224,14 @@ def build_components(needs: Sequence[ComponentNeed], drafted: dict[str, Any], ma
     return components
 
 
+def merge_amounts(amounts: Sequence[dict[str, Any]]) -> list[ResourceAmount]:
+    """One entry per resource: a model that lists `1 sap, 1 sap` means `2 sap`."""
+    totals: dict[str, int] = {}
+    for amount in amounts:
+        totals[amount["resource"]] = totals.get(amount["resource"], 0) + amount["amount"]
+    return [ResourceAmount(resource=resource, amount=min(total, 50)) for resource, total in totals.items()]
+
+
 def assemble_design(
     engine: EngineDraft,
     actions: dict[str, Any],
@@ -245,8 +253,8 @@ def assemble_design(
         actions=[
             Action(
                 **{key: value for key, value in action.items() if key not in ("costs", "gains")},
-                costs=[ResourceAmount(**amount) for amount in action.get("costs", [])],
-                gains=[ResourceAmount(**amount) for amount in action.get("gains", [])],
+                costs=merge_amounts(action.get("costs", [])),
+                gains=merge_amounts(action.get("gains", [])),
             )
             for action in actions["actions"]
         ],

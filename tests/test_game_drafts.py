@@ -14,6 +14,7 @@ from ontology.game_drafts import (
     build_components,
     components_schema,
     flow_schema,
+    merge_amounts,
     separate_ids,
     setup_schema,
 )
@@ -80,3 +81,9 @@ def test_a_component_need_that_reuses_a_resource_id_is_renamed() -> None:
         component_needs=[ComponentNeed(id="spores", kind=ComponentKind.TOKENS, purpose="x")],
     )
     assert [need.id for need in separate_ids(engine).component_needs] == ["spores_tokens"]
+
+
+def test_repeated_amounts_of_one_resource_are_merged() -> None:
+    amounts = [{"resource": "sap", "amount": 1}, {"resource": "ore", "amount": 2}, {"resource": "sap", "amount": 1}]
+    merged = merge_amounts(amounts)
+    assert [(m.resource, m.amount) for m in merged] == [("sap", 2), ("ore", 2)]
