@@ -192,13 +192,18 @@ class ThemePart(BaseModel):
     introduction: str = Field(min_length=1, max_length=600, description="the rulebook's opening story")
 
 
-class MechanicsPart(BaseModel):
-    """The rules engine: owned by the Mechanics Architect."""
+class GameShape(BaseModel):
+    """Who plays, how long, how hard, and whether together."""
 
     cooperative: bool
     complexity: int = Field(ge=1, le=5, description="1 = family, 5 = heavy strategy")
     players: PlayerRange
     play_time_minutes: MinutesRange
+
+
+class MechanicsPart(GameShape):
+    """The rules engine: owned by the Mechanics Architect."""
+
     mechanisms: list[Mechanism] = Field(min_length=1, max_length=5)
     resources: list[Resource] = Field(default_factory=list, max_length=6)
     actions: list[Action] = Field(min_length=1, max_length=8)
@@ -218,26 +223,6 @@ class GameDesign(ThemePart, MechanicsPart, ComponentsPart):
     """A complete, playable tabletop game design: the three parts plus its rules text."""
 
     rules: list[RulesSection] = Field(default_factory=list, max_length=12)
-
-
-class PartName(StrEnum):
-    """The parts of a design that an agent can be asked to revise."""
-
-    MECHANICS = "mechanics"
-    COMPONENTS = "components"
-    IDENTITY = "identity"
-
-
-class Issue(BaseModel):
-    part: PartName = Field(description="the part whose owner must fix this")
-    problem: Sentence
-    fix: Sentence
-
-
-class Critique(BaseModel):
-    """The Balance Critic's findings: concrete problems, each with a fix."""
-
-    issues: list[Issue] = Field(max_length=3)
 
 
 class FunVerdict(BaseModel):

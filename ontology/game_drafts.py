@@ -22,11 +22,10 @@ from ontology.game import (
     ComponentKind,
     ComponentsPart,
     GameDesign,
+    GameShape,
     Mechanism,
     MechanismFamily,
-    MinutesRange,
     Name,
-    PlayerRange,
     Resource,
     ResourceAmount,
     RulesSection,
@@ -50,13 +49,9 @@ class ComponentNeed(BaseModel):
     purpose: Sentence
 
 
-class EngineDraft(BaseModel):
-    """Step 1: the shape of the game."""
+class EngineDraft(GameShape):
+    """Step 1: the shape of the game, its mechanisms, resources and the components it needs."""
 
-    cooperative: bool
-    complexity: int = Field(ge=1, le=5, description="1 = family, 5 = heavy strategy")
-    players: PlayerRange
-    play_time_minutes: MinutesRange
     mechanisms: list[MechanismDraft] = Field(min_length=1, max_length=4)
     resources: list[Resource] = Field(max_length=5)
     component_needs: list[ComponentNeed] = Field(min_length=1, max_length=7)
@@ -244,10 +239,7 @@ def assemble_design(
     """The full ontology instance from the steps' answers."""
     return GameDesign(
         **identity.model_dump(),
-        cooperative=engine.cooperative,
-        complexity=engine.complexity,
-        players=engine.players,
-        play_time_minutes=engine.play_time_minutes,
+        **GameShape.model_validate(engine.model_dump()).model_dump(),
         mechanisms=[Mechanism(**mechanism.model_dump()) for mechanism in engine.mechanisms],
         resources=engine.resources,
         actions=[

@@ -84,6 +84,7 @@ def write_atomically(folder: Path, files: dict[str, str]) -> None:
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(content)
+            os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the results from other users
             os.replace(temporary, folder / name)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
