@@ -134,13 +134,15 @@ def build_graph(
         return "judge" if state.get("critiqued") else "critique"
 
     def repair(state: GameGrammarState) -> dict[str, Any]:
-        """Send the most upstream step's findings to its owner. Feedback that an earlier round
-        already gave for the same step is not repeated; the next step gets its turn instead."""
+        """Send one step's findings to its owner: steps with errors first, upstream first. Feedback
+        that an earlier round already gave for the same step is not repeated; the next step gets
+        its turn instead."""
         studio = state["studio"]
         findings = actionable(state)
         tried = {(r.step, r.feedback) for r in state["repairs"] if r.reason == "validation"}
-        by_step = {step: _feedback([f for f in findings if step_for(f) == step])
-                   for step in sorted({step_for(f) for f in findings}, key=ORDER.index)}
+        has_error = {step_for(f) for f in findings if f.severity is Severity.ERROR}
+        steps = sorted({step_for(f) for f in findings}, key=lambda step: (step not in has_error, ORDER.index(step)))
+        by_step = {step: _feedback([f for f in findings if step_for(f) == step]) for step in steps}
         fresh = [(step, feedback) for step, feedback in by_step.items() if (step, feedback) not in tried]
         step, feedback = (fresh or list(by_step.items()))[0]
         say(f"{studio.role_of(step)}: repairing {step} ({feedback.count(chr(10)) + 1} findings)")

@@ -126,3 +126,25 @@ def test_feedback_that_did_not_help_is_not_repeated_and_the_next_step_gets_its_t
     assert [(r.step, r.reason) for r in final["repairs"]] == [
         (StepName.ACTIONS, "validation"), (StepName.FLOW, "validation"), (StepName.ACTIONS, "validation")]
     assert validate_design(final["design"]) == []
+
+
+def test_errors_are_repaired_before_warnings_even_downstream() -> None:
+    starving = answers()["actions"]
+    starving["actions"][1]["gains"] = []  # a warning on the upstream actions step
+    components = answers()["components"]
+    components["cave_tiles"]["name"] = "Cave tiles"
+    engine_answer = answers()["engine"]
+    engine_answer["component_needs"] = [n for n in engine_answer["component_needs"] if n["id"] != "cave_tiles"]
+    engine_answer["component_needs"].append({"id": "cave_tiles", "kind": "tokens", "purpose": "tunnels"})
+    draft = first_draft()
+    draft[0] = reply("engine", engine_answer)  # tile placement without tiles: an error for the Component Designer
+    draft[1] = reply("actions", starving)
+    extra = {"id": "tunnel_tiles", "kind": "tiles", "name": "Tunnel tiles", "per_player": 0, "supply": 20,
+             "description": "Square tunnels.", "represents": None}
+    fixed = {**components, "extra_components": [extra]}
+    setup = {**answers()["setup"], "tunnel_tiles": "Shuffle the tunnel tiles."}
+    final, _, _ = run(*draft, reply("components", fixed), reply("setup", setup), reply("actions", answers()["actions"]),
+                      NO_ISSUES, VERDICT)
+    assert [(r.step, r.reason) for r in final["repairs"]][:2] == [
+        (StepName.COMPONENTS, "validation"), (StepName.SETUP, "consistency")]
+    assert validate_design(final["design"]) == []
