@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -54,7 +54,6 @@ class Generation:
     wall_s: float
     forced_tokens: int = 0
     cached_prompt_tokens: int = 0
-    tokens: list[int] = field(default_factory=list, repr=False)
 
 
 class LlamaCppModel:
@@ -210,7 +209,6 @@ class LlamaCppModel:
                 wall_s=time.perf_counter() - started,
                 forced_tokens=forced,
                 cached_prompt_tokens=cached,
-                tokens=out,
             )
 
     def _load_prompt(self, tokens: list[int]) -> int:
