@@ -14,6 +14,9 @@ from pydantic import BaseModel, Field
 DEFAULT_MODEL = "embedded"
 
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
 def _default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "generative-ontology"
@@ -38,6 +41,10 @@ class Settings(BaseModel):
     max_tokens: int = Field(1024, gt=0, le=32768, description="Completion tokens of one call, at most.")
     context_tokens: int = Field(8192, ge=512, le=131072, description="Context window of an embedded model.")
     threads: int | None = Field(None, ge=1, description="CPU threads for an embedded model (default: all).")
+    beethoven_dir: Path = Field(
+        REPO_ROOT.parent / "shared" / "data" / "beethoven-piano-sonatas",
+        description="Folder of Beethoven piano sonata **kern files (training data of the piano model).",
+    )
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -53,6 +60,7 @@ class Settings(BaseModel):
             "max_tokens": os.environ.get("GO_MAX_TOKENS"),
             "context_tokens": os.environ.get("GO_CONTEXT_TOKENS"),
             "threads": os.environ.get("GO_THREADS"),
+            "beethoven_dir": os.environ.get("GO_BEETHOVEN_DIR"),
         }
         values = {key: value for key, value in env.items() if value not in (None, "")}
         values.update({key: value for key, value in overrides.items() if value is not None})

@@ -21,8 +21,9 @@ from rich.table import Table
 from agents.settings import Settings
 from ontology.core import errors
 from ontology.game_rulebook import render_rulebook
-from pipelines.gamegrammar import design_game, write_atomically
+from pipelines.gamegrammar import design_game
 from retrieval.store import ExemplarStore
+from tools.files import write_atomically
 
 THEMES = [
     "bioluminescent fungi competing in a cave ecosystem",

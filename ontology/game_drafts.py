@@ -227,6 +227,19 @@ def merge_amounts(amounts: Sequence[dict[str, Any]]) -> list[ResourceAmount]:
     return [ResourceAmount(resource=resource, amount=min(total, 50)) for resource, total in totals.items()]
 
 
+def _referenced_resources(
+    actions: dict[str, Any], flow: dict[str, Any], components: Sequence[Component]
+) -> set[str]:
+    """Every id the rules mention where a resource may stand."""
+    amounts = [amount for action in actions["actions"] for key in ("costs", "gains") for amount in action.get(key, [])]
+    return (
+        {amount["resource"] for amount in amounts}
+        | {ref for rule in flow["victory"]["scoring"] for ref in rule["counts"]}
+        | {condition.get("target") for condition in flow["end_conditions"]}
+        | {component.represents for component in components}
+    ) - {None}
+
+
 def assemble_design(
     engine: EngineDraft,
     actions: dict[str, Any],
@@ -236,12 +249,18 @@ def assemble_design(
     identity: ThemePart,
     rules: Sequence[RulesSection] = (),
 ) -> GameDesign:
-    """The full ontology instance from the steps' answers."""
+    """The full ontology instance from the steps' answers.
+
+    A resource the engine declared but no action, end condition, score or component mentions is
+    left out: it is not part of the game, and asking a model to find a use for it costs a repair
+    round that rarely helps a small model.
+    """
+    referenced = _referenced_resources(actions, flow, components)
     return GameDesign(
         **identity.model_dump(),
         **GameShape.model_validate(engine.model_dump()).model_dump(),
         mechanisms=[Mechanism(**mechanism.model_dump()) for mechanism in engine.mechanisms],
-        resources=engine.resources,
+        resources=[resource for resource in engine.resources if resource.id in referenced],
         actions=[
             Action(
                 **{key: value for key, value in action.items() if key not in ("costs", "gains")},

@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ from ontology.game_validators import validate_design
 from pipelines.gamegrammar_graph import GameGrammarConfig, build_graph
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import ExemplarStore, RetrievalConstraints
+from tools.files import write_atomically
 
 MAX_THEME_CHARS = 10_000
 
@@ -74,21 +73,6 @@ class RunReport(BaseModel):
     agents: dict[str, dict[str, float]]
     totals: dict[str, float]
     wall_s: float
-
-
-def write_atomically(folder: Path, files: dict[str, str]) -> None:
-    """Write each file to a temporary name in `folder`, then rename it into place."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(content)
-            os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the results from other users
-            os.replace(temporary, folder / name)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
 
 
 def design_game(

@@ -126,25 +126,34 @@ def build_graph(
     def actionable(state: GameGrammarState) -> list[Finding]:
         return [f for f in state.get("findings", []) if f.severity is not Severity.INFO]
 
+    def next_repair(state: GameGrammarState) -> tuple[StepName, str] | None:
+        """The step to send back to its owner, with the feedback, or None when repairing is done.
+
+        Steps with errors go first, upstream first. Feedback an earlier round already gave for the
+        same step is not repeated while another step has fresh feedback; once none is fresh, only
+        errors are worth another try: a warning that one rewrite did not fix is left in the report.
+        """
+        if state.get("repair_rounds", 0) >= config.max_repair_rounds:
+            return None
+        findings = actionable(state)
+        tried = {(r.step, r.feedback) for r in state.get("repairs", []) if r.reason == "validation"}
+        has_error = {step_for(f) for f in findings if f.severity is Severity.ERROR}
+        steps = sorted({step_for(f) for f in findings}, key=lambda step: (step not in has_error, ORDER.index(step)))
+        by_step = [(step, _feedback([f for f in findings if step_for(f) == step])) for step in steps]
+        fresh = [(step, feedback) for step, feedback in by_step if (step, feedback) not in tried]
+        retry = [(step, feedback) for step, feedback in by_step if step in has_error]
+        return (fresh or retry or [None])[0]
+
     def route_after_validate(state: GameGrammarState) -> str:
         if state.get("failure"):
             return "assemble"
-        if actionable(state) and state.get("repair_rounds", 0) < config.max_repair_rounds:
+        if next_repair(state) is not None:
             return "repair"
         return "judge" if state.get("critiqued") else "critique"
 
     def repair(state: GameGrammarState) -> dict[str, Any]:
-        """Send one step's findings to its owner: steps with errors first, upstream first. Feedback
-        that an earlier round already gave for the same step is not repeated; the next step gets
-        its turn instead."""
         studio = state["studio"]
-        findings = actionable(state)
-        tried = {(r.step, r.feedback) for r in state["repairs"] if r.reason == "validation"}
-        has_error = {step_for(f) for f in findings if f.severity is Severity.ERROR}
-        steps = sorted({step_for(f) for f in findings}, key=lambda step: (step not in has_error, ORDER.index(step)))
-        by_step = {step: _feedback([f for f in findings if step_for(f) == step]) for step in steps}
-        fresh = [(step, feedback) for step, feedback in by_step.items() if (step, feedback) not in tried]
-        step, feedback = (fresh or list(by_step.items()))[0]
+        step, feedback = next_repair(state)
         say(f"{studio.role_of(step)}: repairing {step} ({feedback.count(chr(10)) + 1} findings)")
         repairs = write_with_consistency(studio, step, feedback, "validation")
         return {"repairs": state["repairs"] + repairs, "repair_rounds": state["repair_rounds"] + 1}

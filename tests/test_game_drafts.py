@@ -87,3 +87,16 @@ def test_repeated_amounts_of_one_resource_are_merged() -> None:
     amounts = [{"resource": "sap", "amount": 1}, {"resource": "ore", "amount": 2}, {"resource": "sap", "amount": 1}]
     merged = merge_amounts(amounts)
     assert [(m.resource, m.amount) for m in merged] == [("sap", 2), ("ore", 2)]
+
+
+def test_a_declared_resource_nothing_mentions_is_left_out_of_the_design() -> None:
+    from agents.game_studio import Draft
+    from tests.studio_script import answers
+
+    draft = Draft()
+    draft.answers = answers()
+    draft.answers["engine"]["resources"].append({"id": "moonstone", "name": "Moonstone", "description": "Unused."})
+    design = draft.design()
+    ids = [resource.id for resource in design.resources]
+    assert "moonstone" not in ids
+    assert set(ids) == {r["id"] for r in answers()["engine"]["resources"]}

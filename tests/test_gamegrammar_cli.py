@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.gamegrammar import InvalidThemeError, clean_theme, main, write_atomically
+from pipelines.gamegrammar import InvalidThemeError, clean_theme, main
+from tools.files import write_atomically
 
 DESIGN = Path(__file__).parent / "data" / "mycelium_design.json"
 

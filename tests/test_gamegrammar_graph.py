@@ -115,34 +115,52 @@ def test_the_studio_transcript_holds_the_exact_answers() -> None:
         "engine", "actions", "flow", "identity", "components", "setup", "critique", "verdict"]
 
 
-def test_feedback_that_did_not_help_is_not_repeated_and_the_next_step_gets_its_turn() -> None:
+def test_feedback_that_did_not_help_is_not_repeated_and_a_stubborn_warning_is_left() -> None:
     starving = answers()["actions"]
-    starving["actions"][1]["gains"] = []  # nothing produces nutrients any more
+    starving["actions"][1]["gains"] = []  # nothing produces nutrients any more: a warning
     draft = first_draft()
     draft[1] = reply("actions", starving)
-    draft[2] = flow_without_absorb()
-    final, _, _ = run(*draft, reply("actions", starving), reply("flow", answers()["flow"]),
-                      reply("actions", answers()["actions"]), NO_ISSUES, VERDICT)
+    draft[2] = flow_without_absorb()  # a warning on another step
+    final, _, _ = run(*draft, reply("actions", starving), reply("flow", answers()["flow"]), NO_ISSUES, VERDICT)
     assert [(r.step, r.reason) for r in final["repairs"]] == [
-        (StepName.ACTIONS, "validation"), (StepName.FLOW, "validation"), (StepName.ACTIONS, "validation")]
+        (StepName.ACTIONS, "validation"), (StepName.FLOW, "validation")]
+    assert [f.code for f in final["findings"]] == ["spent_never_produced"]
+    assert final["verdict"] is not None
+
+
+def tiles_as_tokens() -> tuple[str, dict, dict]:
+    """An engine whose tile-placement game has no tiles (an error for the Component Designer),
+    the components answer that fixes it, and the setup that then places the new tiles."""
+    engine_answer = answers()["engine"]
+    engine_answer["component_needs"] = [n for n in engine_answer["component_needs"] if n["id"] != "cave_tiles"]
+    engine_answer["component_needs"].append({"id": "cave_tiles", "kind": "tokens", "purpose": "tunnels"})
+    components = answers()["components"]
+    components["cave_tiles"]["name"] = "Cave tiles"
+    extra = {"id": "tunnel_tiles", "kind": "tiles", "name": "Tunnel tiles", "per_player": 0, "supply": 20,
+             "description": "Square tunnels.", "represents": None}
+    setup = {**answers()["setup"], "tunnel_tiles": "Shuffle the tunnel tiles."}
+    return reply("engine", engine_answer), {**components, "extra_components": [extra]}, setup
+
+
+def test_an_error_that_survives_a_rewrite_gets_another_round() -> None:
+    engine_answer, fixed, setup = tiles_as_tokens()
+    draft = first_draft()
+    draft[0] = engine_answer
+    unchanged = json.loads(draft[4])["components"]
+    final, _, _ = run(*draft, reply("components", unchanged), reply("components", fixed), reply("setup", setup),
+                      NO_ISSUES, VERDICT)
+    assert [(r.step, r.reason) for r in final["repairs"]] == [
+        (StepName.COMPONENTS, "validation"), (StepName.COMPONENTS, "validation"), (StepName.SETUP, "consistency")]
     assert validate_design(final["design"]) == []
 
 
 def test_errors_are_repaired_before_warnings_even_downstream() -> None:
     starving = answers()["actions"]
     starving["actions"][1]["gains"] = []  # a warning on the upstream actions step
-    components = answers()["components"]
-    components["cave_tiles"]["name"] = "Cave tiles"
-    engine_answer = answers()["engine"]
-    engine_answer["component_needs"] = [n for n in engine_answer["component_needs"] if n["id"] != "cave_tiles"]
-    engine_answer["component_needs"].append({"id": "cave_tiles", "kind": "tokens", "purpose": "tunnels"})
+    engine_answer, fixed, setup = tiles_as_tokens()
     draft = first_draft()
-    draft[0] = reply("engine", engine_answer)  # tile placement without tiles: an error for the Component Designer
+    draft[0] = engine_answer
     draft[1] = reply("actions", starving)
-    extra = {"id": "tunnel_tiles", "kind": "tiles", "name": "Tunnel tiles", "per_player": 0, "supply": 20,
-             "description": "Square tunnels.", "represents": None}
-    fixed = {**components, "extra_components": [extra]}
-    setup = {**answers()["setup"], "tunnel_tiles": "Shuffle the tunnel tiles."}
     final, _, _ = run(*draft, reply("components", fixed), reply("setup", setup), reply("actions", answers()["actions"]),
                       NO_ISSUES, VERDICT)
     assert [(r.step, r.reason) for r in final["repairs"]][:2] == [

@@ -1,0 +1,154 @@
+"""The music ontology: a piece as sections, parts of bars of notes, and chord symbols per beat.
+
+Like the game ontology it is a grammar for agents: a composer plans the form (sections with
+their length, key and closing cadence), tools and agents fill the parts, and the validators in
+`ontology.music_validators` check what types cannot (ranges, full bars, harmony against the key
+plan, cadences where the form puts them). Pitches are MIDI numbers and durations quarter notes,
+so a piece round-trips to MIDI and MusicXML without interpretation.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from ontology.core import Id
+from ontology.music_theory import MusicTheoryError, parse_chord, parse_key, parse_meter
+
+MAX_BARS = 512
+"""The longest piece a session may ask for; longer requests are refused before any work starts."""
+
+
+class Cadence(StrEnum):
+    AUTHENTIC = "authentic"  # V -> I
+    HALF = "half"  # ... -> V
+    PLAGAL = "plagal"  # IV -> I
+    DECEPTIVE = "deceptive"  # V -> vi
+
+
+class Instrument(BaseModel):
+    """A part's instrument and its playable (or singable) range."""
+
+    id: Id
+    name: str = Field(min_length=1, max_length=60)
+    lowest: int = Field(ge=0, le=127, description="lowest MIDI pitch")
+    highest: int = Field(ge=0, le=127, description="highest MIDI pitch")
+    midi_program: int = Field(0, ge=0, le=127, description="General MIDI program (0 = acoustic grand piano)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Instrument:
+        if self.lowest > self.highest:
+            raise ValueError(f"instrument {self.id}: lowest pitch {self.lowest} is above highest {self.highest}")
+        return self
+
+
+INSTRUMENTS: dict[str, Instrument] = {
+    instrument.id: instrument
+    for instrument in (
+        Instrument(id="piano_right", name="Piano (right hand)", lowest=21, highest=108),
+        Instrument(id="piano_left", name="Piano (left hand)", lowest=21, highest=108),
+        Instrument(id="soprano", name="Soprano", lowest=60, highest=81, midi_program=52),
+        Instrument(id="alto", name="Alto", lowest=53, highest=74, midi_program=52),
+        Instrument(id="tenor", name="Tenor", lowest=48, highest=69, midi_program=52),
+        Instrument(id="bass", name="Bass", lowest=40, highest=62, midi_program=52),
+        Instrument(id="violin", name="Violin", lowest=55, highest=103, midi_program=40),
+        Instrument(id="viola", name="Viola", lowest=48, highest=91, midi_program=41),
+        Instrument(id="cello", name="Cello", lowest=36, highest=84, midi_program=42),
+        Instrument(id="flute", name="Flute", lowest=60, highest=96, midi_program=73),
+        Instrument(id="clarinet", name="Clarinet in B-flat (sounding)", lowest=50, highest=94, midi_program=71),
+    )
+}
+"""Common instruments with conventional ranges (choir voices use comfortable chorale ranges)."""
+
+
+class Note(BaseModel):
+    pitch: int | None = Field(description="MIDI pitch 0-127, or null for a rest", ge=0, le=127)
+    duration: float = Field(gt=0, le=16, description="length in quarter notes (0.5 = an eighth)")
+
+
+class Bar(BaseModel):
+    notes: list[Note] = Field(max_length=64)
+
+
+class Part(BaseModel):
+    id: Id
+    instrument: Id = Field(description="id of an instrument in the piece")
+    bars: list[Bar] = Field(max_length=MAX_BARS)
+
+
+class ChordEvent(BaseModel):
+    """A chord symbol sounding from `beat` of `bar` until the next event."""
+
+    bar: int = Field(ge=1, le=MAX_BARS)
+    beat: float = Field(ge=1, le=17, description="1-based beat in quarter notes from the bar's start")
+    symbol: str = Field(description="root and quality, e.g. 'Dm', 'A7', 'Bbmaj7'")
+    borrowed: bool = Field(False, description="true for a chord deliberately taken from outside the key")
+
+    @field_validator("symbol")
+    @classmethod
+    def _known_symbol(cls, symbol: str) -> str:
+        try:
+            return parse_chord(symbol).symbol
+        except MusicTheoryError as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class Section(BaseModel):
+    id: Id
+    label: str = Field(min_length=1, max_length=40, description="e.g. 'A', 'B', 'coda'")
+    bars: int = Field(ge=1, le=MAX_BARS)
+    key: str | None = Field(None, description="the section's key if it modulates, e.g. 'F major'")
+    cadence: Cadence | None = Field(None, description="the cadence that closes the section")
+
+    @field_validator("key")
+    @classmethod
+    def _known_key(cls, key: str | None) -> str | None:
+        if key is None:
+            return None
+        try:
+            return parse_key(key).name
+        except MusicTheoryError as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class Piece(BaseModel):
+    """One composition: the plan (form, key, meter, tempo) and its content (parts, harmony)."""
+
+    title: str = Field(min_length=1, max_length=120)
+    key: str = Field(description="home key, e.g. 'D minor'")
+    meter: str = Field(description="time signature, e.g. '3/4'")
+    tempo_bpm: int = Field(ge=20, le=300, description="quarter-note beats per minute")
+    instruments: list[Instrument] = Field(min_length=1, max_length=8)
+    sections: list[Section] = Field(min_length=1, max_length=16)
+    parts: list[Part] = Field(default_factory=list, max_length=8)
+    harmony: list[ChordEvent] = Field(default_factory=list, max_length=4 * MAX_BARS)
+    length_bars: int | None = Field(None, ge=1, le=MAX_BARS, description="the length the request asked for")
+
+    @field_validator("key")
+    @classmethod
+    def _home_key(cls, key: str) -> str:
+        try:
+            return parse_key(key).name
+        except MusicTheoryError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @field_validator("meter")
+    @classmethod
+    def _meter(cls, meter: str) -> str:
+        try:
+            return parse_meter(meter).name
+        except MusicTheoryError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @property
+    def total_bars(self) -> int:
+        return sum(section.bars for section in self.sections)
+
+    def section_spans(self) -> list[tuple[Section, int, int]]:
+        """Each section with its first and last bar number (1-based, inclusive)."""
+        spans, start = [], 1
+        for section in self.sections:
+            spans.append((section, start, start + section.bars - 1))
+            start += section.bars
+        return spans

@@ -1,0 +1,146 @@
+"""Pitch-class arithmetic the music ontology needs: keys, meters and chord symbols.
+
+Kept free of music21 so that validating a piece is instant and has no heavy imports; the tools
+that render or analyse audio and notation use music21 themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+
+NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_ACCIDENTAL = {"": 0, "#": 1, "b": -1, "-": -1, "##": 2, "bb": -2, "♯": 1, "♭": -1}
+_NOTE = re.compile(r"^([A-Ga-g])(##|bb|#|b|-|♯|♭)?")
+
+
+class MusicTheoryError(ValueError):
+    """A key, meter or chord symbol that cannot be understood; the message shows the accepted forms."""
+
+
+class Mode(StrEnum):
+    MAJOR = "major"
+    MINOR = "minor"
+
+
+def pitch_class(name: str) -> int:
+    """0-11 for a note name such as 'C', 'F#', 'Bb' or 'E-' (music21's flat)."""
+    match = _NOTE.match(name.strip())
+    if not match or match.end() != len(name.strip()):
+        raise MusicTheoryError(f"{name!r} is not a note name; use a letter A-G with an optional # or b.")
+    letter, accidental = match.group(1).upper(), match.group(2) or ""
+    return (_LETTER_PC[letter] + _ACCIDENTAL[accidental]) % 12
+
+
+MAJOR_STEPS = (0, 2, 4, 5, 7, 9, 11)
+NATURAL_MINOR_STEPS = (0, 2, 3, 5, 7, 8, 10)
+
+
+@dataclass(frozen=True)
+class Key:
+    tonic: int
+    mode: Mode
+
+    @property
+    def name(self) -> str:
+        return f"{NOTE_NAMES[self.tonic]} {self.mode.value}"
+
+    def scale(self) -> set[int]:
+        """The key's pitch classes; a minor key includes the raised 6th and 7th (melodic/harmonic minor)."""
+        steps = MAJOR_STEPS if self.mode is Mode.MAJOR else NATURAL_MINOR_STEPS + (9, 11)
+        return {(self.tonic + step) % 12 for step in steps}
+
+    def degree_root(self, degree: int) -> int:
+        """The pitch class of scale degree 1-7 (the dominant of a minor key is major: V uses degree 5)."""
+        steps = MAJOR_STEPS if self.mode is Mode.MAJOR else NATURAL_MINOR_STEPS
+        return (self.tonic + steps[degree - 1]) % 12
+
+
+_KEY = re.compile(r"^\s*([A-Ga-g](?:##|bb|#|b|-|♯|♭)?)\s*(major|minor|maj|min|m)?\s*$", re.IGNORECASE)
+
+
+def parse_key(text: str) -> Key:
+    """'D minor', 'F# major', 'Bb', 'c#m' -> Key. A bare letter is major, as in common usage."""
+    match = _KEY.match(text or "")
+    if not match:
+        raise MusicTheoryError(f"Unknown key {text!r}; write a tonic and a mode, e.g. 'D minor' or 'Eb major'.")
+    mode_word = (match.group(2) or "major").lower()
+    mode = Mode.MINOR if mode_word in ("minor", "min", "m") else Mode.MAJOR
+    return Key(pitch_class(match.group(1)), mode)
+
+
+@dataclass(frozen=True)
+class Meter:
+    numerator: int
+    denominator: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.numerator}/{self.denominator}"
+
+    @property
+    def bar_quarters(self) -> Fraction:
+        """The length of one bar in quarter notes (3/4 -> 3, 6/8 -> 3, 2/2 -> 4)."""
+        return Fraction(4 * self.numerator, self.denominator)
+
+
+def parse_meter(text: str) -> Meter:
+    """'3/4', '6/8', 'C' (4/4) or '¢' (2/2) -> Meter, within what notation uses (1-16 over 1-32)."""
+    text = (text or "").strip()
+    if text in ("C", "c"):
+        return Meter(4, 4)
+    if text in ("¢", "C|"):
+        return Meter(2, 2)
+    match = re.fullmatch(r"(\d{1,2})\s*/\s*(\d{1,2})", text)
+    if not match:
+        raise MusicTheoryError(f"Unknown meter {text!r}; write it as a time signature, e.g. '3/4' or '6/8'.")
+    numerator, denominator = int(match.group(1)), int(match.group(2))
+    if not 1 <= numerator <= 16 or denominator not in (1, 2, 4, 8, 16, 32):
+        raise MusicTheoryError(
+            f"Meter {text!r} is not playable; the top is 1-16 and the bottom a power of two up to 32."
+        )
+    return Meter(numerator, denominator)
+
+
+CHORD_QUALITIES: dict[str, tuple[int, ...]] = {
+    "": (0, 4, 7),
+    "m": (0, 3, 7),
+    "dim": (0, 3, 6),
+    "aug": (0, 4, 8),
+    "7": (0, 4, 7, 10),
+    "maj7": (0, 4, 7, 11),
+    "m7": (0, 3, 7, 10),
+    "m7b5": (0, 3, 6, 10),
+    "dim7": (0, 3, 6, 9),
+    "sus2": (0, 2, 7),
+    "sus4": (0, 5, 7),
+}
+"""Chord-symbol suffixes and their intervals above the root, in semitones."""
+
+_QUALITY_PATTERN = "|".join(sorted(map(re.escape, CHORD_QUALITIES), key=len, reverse=True))
+_CHORD = re.compile(rf"^([A-G](?:#|b)?)({_QUALITY_PATTERN})$")
+
+
+@dataclass(frozen=True)
+class Chord:
+    root: int
+    quality: str
+
+    @property
+    def symbol(self) -> str:
+        return NOTE_NAMES[self.root] + self.quality
+
+    def pitch_classes(self) -> set[int]:
+        return {(self.root + interval) % 12 for interval in CHORD_QUALITIES[self.quality]}
+
+
+def parse_chord(symbol: str) -> Chord:
+    """'Dm', 'A7', 'F#dim', 'Bbmaj7' -> Chord."""
+    match = _CHORD.match((symbol or "").strip())
+    if not match:
+        qualities = ", ".join(repr(q) for q in CHORD_QUALITIES)
+        raise MusicTheoryError(f"Unknown chord symbol {symbol!r}; write a root (C, F#, Bb) and one of {qualities}.")
+    return Chord(pitch_class(match.group(1)), match.group(2))

@@ -1,0 +1,188 @@
+"""Semantic validators of the music ontology: what a `Piece` must satisfy beyond its types.
+
+Each finding names the role that owns the part: the Composer the plan (form, key scheme,
+cadence plan, length), the Arranger the notes of the parts, the Harmonist the chord symbols.
+A session sends each finding back to its owner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import StrEnum
+from fractions import Fraction
+
+from ontology.core import Finding, Severity, ValidatorRegistry
+from ontology.music import Cadence, ChordEvent, Piece
+from ontology.music_theory import NOTE_NAMES, Key, Mode, parse_chord, parse_key, parse_meter
+
+MUSIC_VALIDATORS: ValidatorRegistry[Piece] = ValidatorRegistry()
+
+
+class Role(StrEnum):
+    COMPOSER = "Composer"
+    ARRANGER = "Arranger"
+    HARMONIST = "Harmonist"
+
+
+def _finding(severity: Severity, code: str, message: str, path: str, owner: Role) -> Finding:
+    return Finding(severity=severity, code=code, message=message, path=path, owner=owner.value)
+
+
+def _duplicates(ids: list[str]) -> set[str]:
+    return {ident for ident in ids if ids.count(ident) > 1}
+
+
+@MUSIC_VALIDATORS.register
+def ids_are_unique_and_resolve(piece: Piece) -> Iterator[Finding]:
+    for what, ids in (("instrument", [i.id for i in piece.instruments]), ("part", [p.id for p in piece.parts]),
+                      ("section", [s.id for s in piece.sections])):
+        for ident in sorted(_duplicates(ids)):
+            owner = Role.COMPOSER if what == "section" else Role.ARRANGER
+            yield _finding(Severity.ERROR, "duplicate_id", f"two {what}s share the id '{ident}'", f"{what}s", owner)
+    known = {instrument.id for instrument in piece.instruments}
+    for i, part in enumerate(piece.parts):
+        if part.instrument not in known:
+            yield _finding(Severity.ERROR, "dangling_reference",
+                           f"part '{part.id}' is for instrument '{part.instrument}', which the piece does not list",
+                           f"parts[{i}].instrument", Role.ARRANGER)
+
+
+@MUSIC_VALIDATORS.register
+def sections_add_up(piece: Piece) -> Iterator[Finding]:
+    total = piece.total_bars
+    if piece.length_bars is not None and total != piece.length_bars:
+        yield _finding(Severity.ERROR, "length_mismatch",
+                       f"the sections add up to {total} bars but the piece should be {piece.length_bars}; "
+                       "lengthen or shorten sections", "sections", Role.COMPOSER)
+    for i, part in enumerate(piece.parts):
+        if len(part.bars) != total:
+            yield _finding(Severity.ERROR, "part_length_mismatch",
+                           f"part '{part.id}' has {len(part.bars)} bars but the form has {total}",
+                           f"parts[{i}].bars", Role.ARRANGER)
+    for i, event in enumerate(piece.harmony):
+        if event.bar > total:
+            yield _finding(Severity.ERROR, "chord_outside_piece",
+                           f"chord {event.symbol} is in bar {event.bar}, after the last bar ({total})",
+                           f"harmony[{i}]", Role.HARMONIST)
+
+
+@MUSIC_VALIDATORS.register
+def bars_fill_the_meter(piece: Piece) -> Iterator[Finding]:
+    """Every bar holds exactly one bar of time; only the first may be short (an upbeat)."""
+    length = parse_meter(piece.meter).bar_quarters
+    for i, part in enumerate(piece.parts):
+        for b, bar in enumerate(part.bars):
+            filled = sum(Fraction(note.duration).limit_denominator(96) for note in bar.notes)
+            if filled == length or (b == 0 and 0 < filled < length):
+                continue
+            state = "overfull" if filled > length else "short"
+            yield _finding(Severity.ERROR, "bar_does_not_fill_meter",
+                           f"bar {b + 1} of '{part.id}' is {state}: {float(filled):g} quarters where "
+                           f"{piece.meter} needs {float(length):g}", f"parts[{i}].bars[{b}]", Role.ARRANGER)
+
+
+@MUSIC_VALIDATORS.register
+def notes_within_ranges(piece: Piece) -> Iterator[Finding]:
+    instruments = {instrument.id: instrument for instrument in piece.instruments}
+    for i, part in enumerate(piece.parts):
+        instrument = instruments.get(part.instrument)
+        if instrument is None:
+            continue
+        for b, bar in enumerate(part.bars):
+            for n, note in enumerate(bar.notes):
+                if note.pitch is not None and not instrument.lowest <= note.pitch <= instrument.highest:
+                    yield _finding(Severity.ERROR, "note_out_of_range",
+                                   f"pitch {note.pitch} in bar {b + 1} is outside the {instrument.name}'s range "
+                                   f"{instrument.lowest}-{instrument.highest}",
+                                   f"parts[{i}].bars[{b}].notes[{n}]", Role.ARRANGER)
+
+
+def _key_at(piece: Piece, bar: int) -> Key:
+    for section, first, last in piece.section_spans():
+        if first <= bar <= last:
+            return parse_key(section.key or piece.key)
+    return parse_key(piece.key)
+
+
+@MUSIC_VALIDATORS.register
+def harmony_is_ordered_and_in_the_bar(piece: Piece) -> Iterator[Finding]:
+    length = parse_meter(piece.meter).bar_quarters
+    previous = (0, 0.0)
+    for i, event in enumerate(piece.harmony):
+        if event.beat - 1 >= length:
+            yield _finding(Severity.ERROR, "beat_outside_bar",
+                           f"chord {event.symbol} is on beat {event.beat:g} but a {piece.meter} bar has "
+                           f"{float(length):g} beats", f"harmony[{i}]", Role.HARMONIST)
+        if (event.bar, event.beat) <= previous:
+            yield _finding(Severity.ERROR, "harmony_out_of_order",
+                           f"chord {event.symbol} at bar {event.bar} beat {event.beat:g} does not come after "
+                           "the previous chord", f"harmony[{i}]", Role.HARMONIST)
+        previous = (event.bar, event.beat)
+
+
+@MUSIC_VALIDATORS.register
+def chords_fit_the_key_plan(piece: Piece) -> Iterator[Finding]:
+    """A chord outside its section's key is a finding unless it is marked borrowed."""
+    for i, event in enumerate(piece.harmony):
+        key = _key_at(piece, event.bar)
+        outside = parse_chord(event.symbol).pitch_classes() - key.scale()
+        if outside and not event.borrowed:
+            notes = ", ".join(NOTE_NAMES[pc] for pc in sorted(outside))
+            yield _finding(Severity.WARNING, "chord_outside_key",
+                           f"{event.symbol} in bar {event.bar} has {notes}, outside {key.name}; change it or "
+                           "mark it borrowed", f"harmony[{i}]", Role.HARMONIST)
+
+
+def _function(event: ChordEvent, key: Key) -> str:
+    """'I', 'IV', 'V', 'vi' or '' for the chord's role in `key` (only what cadences need)."""
+    chord = parse_chord(event.symbol)
+    minor_third = chord.quality in ("m", "m7", "dim", "m7b5", "dim7")
+    if chord.root == key.degree_root(5) and not minor_third:
+        return "V"
+    if chord.root == key.degree_root(1) and minor_third == (key.mode is Mode.MINOR):
+        return "I"
+    if chord.root == key.degree_root(4) and minor_third == (key.mode is Mode.MINOR):
+        return "IV"
+    if chord.root == key.degree_root(6) and minor_third == (key.mode is Mode.MAJOR):
+        return "vi"
+    return ""
+
+
+_CADENCE_ENDINGS: dict[Cadence, tuple[str | None, str]] = {
+    Cadence.AUTHENTIC: ("V", "I"),
+    Cadence.PLAGAL: ("IV", "I"),
+    Cadence.DECEPTIVE: ("V", "vi"),
+    Cadence.HALF: (None, "V"),
+}
+
+
+@MUSIC_VALIDATORS.register
+def cadences_where_the_form_puts_them(piece: Piece) -> Iterator[Finding]:
+    spans = piece.section_spans()
+    last_section = spans[-1][0]
+    if last_section.cadence not in (Cadence.AUTHENTIC, Cadence.PLAGAL):
+        yield _finding(Severity.WARNING, "no_final_cadence",
+                       f"the last section '{last_section.id}' does not close with an authentic or plagal cadence",
+                       f"sections[{len(spans) - 1}].cadence", Role.COMPOSER)
+    if not piece.harmony:
+        return
+    for s, (section, first, last) in enumerate(spans):
+        if section.cadence is None:
+            continue
+        inside = [event for event in piece.harmony if first <= event.bar <= last]
+        key = parse_key(section.key or piece.key)
+        before, final = _CADENCE_ENDINGS[section.cadence]
+        functions = [_function(event, key) for event in inside[-2:]]
+        realised = bool(functions) and functions[-1] == final and (
+            before is None or (len(functions) == 2 and functions[0] == before))
+        if not realised:
+            got = " -> ".join(event.symbol for event in inside[-2:]) or "no chords"
+            yield _finding(Severity.WARNING, "cadence_not_realised",
+                           f"section '{section.id}' should end with a {section.cadence} cadence in {key.name} "
+                           f"({before + ' -> ' if before else ''}{final}) but ends {got}",
+                           f"sections[{s}]", Role.HARMONIST)
+
+
+def validate_piece(piece: Piece) -> list[Finding]:
+    """Every music validator's findings, errors first."""
+    return MUSIC_VALIDATORS.validate(piece)

@@ -1,0 +1,121 @@
+"""The music ontology: parsing keys, meters and chords; validators on good and broken pieces."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from ontology.music import INSTRUMENTS, Bar, ChordEvent, Note, Part, Piece, Section
+from ontology.music_theory import Mode, MusicTheoryError, parse_chord, parse_key, parse_meter
+from ontology.music_validators import validate_piece
+
+
+def test_keys_meters_and_chords_parse_in_the_forms_musicians_write() -> None:
+    assert parse_key("D minor") == parse_key("dm") == parse_key("D min")
+    assert parse_key("Bb").mode is Mode.MAJOR and parse_key("Bb").name == "Bb major"
+    assert parse_key("E- major") == parse_key("Eb major")
+    assert parse_meter("6/8").bar_quarters == 3 and parse_meter("C").name == "4/4"
+    assert parse_chord("A7").pitch_classes() == {9, 1, 4, 7}
+    assert parse_chord("Bbmaj7").symbol == "Bbmaj7"
+    for bad_key in ("H major", "D dorian", ""):
+        with pytest.raises(MusicTheoryError, match="Unknown key"):
+            parse_key(bad_key)
+    for bad_meter in ("3/5", "0/4", "waltz"):
+        with pytest.raises(MusicTheoryError):
+            parse_meter(bad_meter)
+    with pytest.raises(MusicTheoryError, match="Unknown chord"):
+        parse_chord("Xm")
+
+
+def minuet() -> Piece:
+    """Four bars of 3/4 in D minor, two sections: a half cadence, then an authentic one."""
+    melody = [[Note(pitch=74, duration=2), Note(pitch=72, duration=1)],
+              [Note(pitch=69, duration=3)],
+              [Note(pitch=70, duration=1), Note(pitch=69, duration=1), Note(pitch=67, duration=1)],
+              [Note(pitch=62, duration=3)]]
+    bass = [[Note(pitch=50, duration=3)], [Note(pitch=45, duration=3)], [Note(pitch=45, duration=3)],
+            [Note(pitch=38, duration=3)]]
+    return Piece(
+        title="Winter minuet", key="D minor", meter="3/4", tempo_bpm=96, length_bars=4,
+        instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]],
+        sections=[Section(id="a", label="A", bars=2, cadence="half"),
+                  Section(id="b", label="B", bars=2, cadence="authentic")],
+        parts=[Part(id="rh", instrument="piano_right", bars=[Bar(notes=notes) for notes in melody]),
+               Part(id="lh", instrument="piano_left", bars=[Bar(notes=notes) for notes in bass])],
+        harmony=[ChordEvent(bar=1, beat=1, symbol="Dm"), ChordEvent(bar=2, beat=1, symbol="A"),
+                 ChordEvent(bar=3, beat=1, symbol="A7"), ChordEvent(bar=4, beat=1, symbol="Dm")],
+    )
+
+
+def codes(piece: Piece) -> list[str]:
+    return [finding.code for finding in validate_piece(piece)]
+
+
+def test_a_well_formed_piece_has_no_findings() -> None:
+    assert validate_piece(minuet()) == []
+
+
+def test_impossible_requests_are_refused_by_the_schema() -> None:
+    data = minuet().model_dump()
+    for change in ({"key": "Q minor"}, {"meter": "7/3"}, {"tempo_bpm": -60},
+                   {"sections": [{"id": "a", "label": "A", "bars": 10_000}]}):
+        with pytest.raises(ValidationError):
+            Piece.model_validate({**data, **change})
+
+
+def test_bars_that_do_not_fill_the_meter_are_errors_but_an_upbeat_is_not() -> None:
+    piece = minuet()
+    piece.parts[0].bars[2].notes.pop()  # bar 3 now has two beats
+    piece.parts[1].bars[0].notes[0].duration = 1  # bar 1: an upbeat of one beat
+    findings = validate_piece(piece)
+    assert [(f.code, f.path, f.owner) for f in findings] == [
+        ("bar_does_not_fill_meter", "parts[0].bars[2]", "Arranger")]
+    assert "short: 2 quarters where 3/4 needs 3" in findings[0].message
+
+
+def test_notes_outside_the_instrument_range_are_errors() -> None:
+    piece = minuet().model_copy(update={"instruments": [INSTRUMENTS["soprano"], INSTRUMENTS["piano_left"]]})
+    piece.parts[0].instrument = "soprano"
+    assert codes(piece) == []  # the melody lies within the soprano's 60-81
+    piece.parts[0].bars[3].notes[0].pitch = 55
+    assert codes(piece) == ["note_out_of_range"]
+    assert "pitch 55 in bar 4" in validate_piece(piece)[0].message
+
+
+def test_sections_must_add_up_to_the_requested_length_and_the_parts() -> None:
+    piece = minuet()
+    piece.sections[1].bars = 3
+    assert sorted(set(codes(piece))) == ["length_mismatch", "part_length_mismatch"]
+    owners = {f.code: f.owner for f in validate_piece(piece)}
+    assert owners == {"length_mismatch": "Composer", "part_length_mismatch": "Arranger"}
+
+
+def test_chords_outside_the_key_are_flagged_unless_marked_borrowed() -> None:
+    piece = minuet()
+    piece.harmony[1] = ChordEvent(bar=2, beat=1, symbol="E")  # G# is outside D minor
+    assert codes(piece) == ["chord_outside_key", "cadence_not_realised"]
+    piece.harmony[1] = ChordEvent(bar=2, beat=1, symbol="Eb", borrowed=True)  # a Neapolitan, on purpose
+    assert "chord_outside_key" not in codes(piece)
+
+
+def test_cadences_must_be_realised_where_the_form_puts_them() -> None:
+    piece = minuet()
+    piece.harmony[3] = ChordEvent(bar=4, beat=1, symbol="Bb")  # V -> VI: deceptive, not authentic
+    findings = validate_piece(piece)
+    assert [f.code for f in findings] == ["cadence_not_realised"]
+    assert "authentic cadence in D minor" in findings[0].message and findings[0].owner == "Harmonist"
+    piece.sections[1].cadence = "deceptive"
+    assert codes(piece) == ["no_final_cadence"]
+
+
+def test_harmony_must_be_ordered_and_inside_the_bar() -> None:
+    piece = minuet()
+    piece.harmony[2] = ChordEvent(bar=1, beat=4, symbol="A7")
+    assert codes(piece)[:2] == ["beat_outside_bar", "harmony_out_of_order"]
+
+
+def test_parts_must_name_listed_instruments_and_ids_must_be_unique() -> None:
+    piece = minuet()
+    piece.parts[1].instrument = "cello"
+    piece.parts[1].id = "rh"
+    assert sorted(codes(piece)) == ["dangling_reference", "duplicate_id"]

@@ -1,0 +1,67 @@
+"""Reading scores users hand to the tools, and writing the tools' results as MIDI and MusicXML.
+
+Every reader failure (missing file, unknown format, a file music21 cannot parse, a score without
+notes) becomes a `ScoreInputError` that names the file and what to do, never a music21 traceback.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from tools.base import ToolInputError
+from tools.files import write_atomically
+
+SUPPORTED_SUFFIXES = {".mid", ".midi", ".musicxml", ".xml", ".mxl", ".abc", ".krn"}
+MAX_INPUT_BYTES = 20 * 1024 * 1024
+
+
+class ScoreInputError(ToolInputError):
+    """A score file cannot be used: missing, unsupported, unparseable, too large or empty."""
+
+
+class ScoreFiles(BaseModel):
+    """Where a written score lives."""
+
+    midi: Path
+    musicxml: Path
+
+
+def read_score(path: Path | str):  # -> music21.stream.Score (music21 is imported lazily)
+    """Parse a MIDI, MusicXML, ABC or Humdrum file into a music21 score that has notes."""
+    import music21
+
+    path = Path(path)
+    if not path.is_file():
+        raise ScoreInputError(f"No score file at {path}.")
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise ScoreInputError(f"{path.name}: unsupported score format {path.suffix!r}; use one of {supported}.")
+    size = path.stat().st_size
+    if size == 0:
+        raise ScoreInputError(f"{path.name} is empty.")
+    if size > MAX_INPUT_BYTES:
+        limit = MAX_INPUT_BYTES // 2**20
+        raise ScoreInputError(f"{path.name} is {size / 1e6:.1f} MB; scores over {limit} MiB are refused.")
+    try:
+        parsed = music21.converter.parse(str(path))
+    except Exception as exc:  # music21 raises many unrelated types for broken files
+        raise ScoreInputError(f"{path.name} could not be read as a score: {exc}") from exc
+    if isinstance(parsed, music21.stream.Opus):
+        if not parsed.scores:
+            raise ScoreInputError(f"{path.name} holds no score.")
+        parsed = parsed.scores[0]  # an ABC book: the first tune
+    if not any(True for _ in parsed.recurse().notes):
+        raise ScoreInputError(f"{path.name} has no notes.")
+    return parsed
+
+
+def write_score(score, folder: Path, stem: str) -> ScoreFiles:
+    """Write `score` as `<stem>.mid` and `<stem>.musicxml` in `folder`, each whole or not at all."""
+    with tempfile.TemporaryDirectory() as scratch:
+        midi = Path(score.write("midi", fp=Path(scratch) / "score.mid"))
+        musicxml = Path(score.write("musicxml", fp=Path(scratch) / "score.musicxml"))
+        write_atomically(folder, {f"{stem}.mid": midi.read_bytes(), f"{stem}.musicxml": musicxml.read_bytes()})
+    return ScoreFiles(midi=folder / f"{stem}.mid", musicxml=folder / f"{stem}.musicxml")
