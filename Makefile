@@ -9,7 +9,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 THEME  ?= bioluminescent fungi competing in a cave ecosystem
 
-.PHONY: install run test bench clean
+.PHONY: install system-deps run test bench clean
+
+# Debian packages the music and audio tools call: FluidSynth and a General MIDI soundfont (WAV
+# rendering), espeak-ng and sox (test audio). Installed only when one is missing.
+SYSTEM_PACKAGES := fluidsynth fluid-soundfont-gm espeak-ng sox
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps:
+	@if ! command -v fluidsynth >/dev/null || ! command -v espeak-ng >/dev/null || ! command -v sox >/dev/null \
+	    || [ ! -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ]; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +30,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) system-deps
 
 run: install
 	$(BIN)/python -m pipelines.gamegrammar "$(THEME)" --out out/gamegrammar

@@ -8,17 +8,14 @@ extends the previous prompt, so the KV cache evaluates only the new request.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-import dspy
 from pydantic import BaseModel, Field, ValidationError
 
-from agents.lm.adapter import TranscriptAdapter, Turn
-from agents.lm.structured import StructuredPredict
-from agents.lm.usage import attributed_to
+from agents.conversation import Conversation, Role
+from agents.lm.adapter import Turn
 from ontology.core import Finding
 from ontology.game import FunVerdict, GameDesign, RulesSection, Sentence, ThemePart
 from ontology.game_drafts import (
@@ -40,12 +37,6 @@ PREAMBLE = (
     "to this game; names are short nouns without numbers; ids are snake_case. "
     "Published games are inspiration, never something to copy."
 )
-
-
-@dataclass(frozen=True)
-class Role:
-    name: str
-    anxiety: str
 
 
 MECHANICS_ARCHITECT = Role(
@@ -234,41 +225,16 @@ class Studio:
 
     def __init__(self, brief: Brief, *, max_reasks: int = 1) -> None:
         self.brief = brief
-        self.max_reasks = max_reasks
-        self.transcript: list[Turn] = []
+        self.conversation = Conversation(PREAMBLE, brief, max_reasks=max_reasks)
         self.draft = Draft()
+
+    @property
+    def transcript(self) -> list[Turn]:
+        return self.conversation.transcript
 
     def _ask(self, role: Role, task: str, key: str, schema: type[BaseModel], max_tokens: int,
              feedback: str | None = None) -> Any:
-        fields: dict[str, tuple[Any, Any]] = {"transcript": (list[Turn], dspy.InputField())}
-        values: dict[str, Any] = {"transcript": self.transcript}
-        if not self.transcript:
-            for name in ("theme", "constraints", "exemplars"):
-                fields[name] = (str, dspy.InputField())
-                values[name] = getattr(self.brief, name)
-        if feedback:
-            fields["feedback"] = (str, dspy.InputField())
-            values["feedback"] = feedback
-        fields[key] = (schema, dspy.OutputField())
-        signature = dspy.make_signature(fields, f"{role.name}, your turn. {role.anxiety}\nTask: {task}",
-                                        signature_name=f"{key.title()}Turn")
-        predict = StructuredPredict(signature, max_reasks=self.max_reasks,
-                                    adapter=lambda: TranscriptAdapter(PREAMBLE), max_tokens=max_tokens)
-        with attributed_to(role.name):
-            value = getattr(predict(**values), key)
-        self._record_turn(key, value)
-        return value
-
-    def _record_turn(self, key: str, value: BaseModel) -> None:
-        """Keep the exact request and answer, so the next prompt extends this one token for token."""
-        entry = dspy.settings.lm.history[-1] if dspy.settings.lm and dspy.settings.lm.history else None
-        answer = json.dumps({key: value.model_dump(mode="json")}, ensure_ascii=False)
-        request = ""
-        if entry:
-            request = entry["messages"][-1]["content"]
-            output = entry["outputs"][0]
-            answer = output.get("text", answer) if isinstance(output, dict) else str(output)
-        self.transcript.append(Turn(request=request, answer=answer))
+        return self.conversation.ask(role, task, key, schema, max_tokens, feedback)
 
     @staticmethod
     def role_of(step: StepName) -> str:

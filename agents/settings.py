@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -45,6 +46,25 @@ class Settings(BaseModel):
         REPO_ROOT.parent / "shared" / "data" / "beethoven-piano-sonatas",
         description="Folder of Beethoven piano sonata **kern files (training data of the piano model).",
     )
+    soundfont: Path | None = Field(
+        None, description="General MIDI soundfont for rendering WAV (default: Debian's fluid-soundfont-gm)."
+    )
+    # Web search and page fetching (AudioRAG)
+    search_backend: Literal["searxng", "brave", "local"] = Field(
+        "searxng", description="Web search: a SearXNG instance, the Brave Search API (key), or local documents."
+    )
+    searxng_url: str = Field("http://127.0.0.1:8888", description="Base URL of a SearXNG instance with JSON output.")
+    search_api_key: str | None = Field(None, description="Key of a hosted search API (Brave Search).")
+    docs_dir: Path | None = Field(None, description="Folder of local documents, the offline search fallback.")
+    allow_private_fetch: bool = Field(
+        False, description="Let the page fetcher reach private, loopback and link-local addresses."
+    )
+    fetch_timeout_s: float = Field(15.0, gt=0, le=300, description="Wall-clock limit of one page fetch.")
+    fetch_max_bytes: int = Field(2_000_000, ge=1024, le=100_000_000, description="Largest page body read.")
+    # Listening (AudioRAG)
+    whisper_model: Literal["tiny", "base"] = Field("base", description="Packaged Whisper weights to transcribe with.")
+    audio_llm_base: str | None = Field(None, description="OpenAI-compatible endpoint of an audio-language model.")
+    audio_llm_model: str | None = Field(None, description="Model name to send to the audio-language endpoint.")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -61,6 +81,17 @@ class Settings(BaseModel):
             "context_tokens": os.environ.get("GO_CONTEXT_TOKENS"),
             "threads": os.environ.get("GO_THREADS"),
             "beethoven_dir": os.environ.get("GO_BEETHOVEN_DIR"),
+            "soundfont": os.environ.get("GO_SOUNDFONT"),
+            "search_backend": os.environ.get("GO_SEARCH_BACKEND"),
+            "searxng_url": os.environ.get("GO_SEARXNG_URL"),
+            "search_api_key": os.environ.get("GO_SEARCH_API_KEY"),
+            "docs_dir": os.environ.get("GO_DOCS_DIR"),
+            "allow_private_fetch": os.environ.get("GO_ALLOW_PRIVATE_FETCH"),
+            "fetch_timeout_s": os.environ.get("GO_FETCH_TIMEOUT_S"),
+            "fetch_max_bytes": os.environ.get("GO_FETCH_MAX_BYTES"),
+            "whisper_model": os.environ.get("GO_WHISPER_MODEL"),
+            "audio_llm_base": os.environ.get("GO_AUDIO_LLM_BASE"),
+            "audio_llm_model": os.environ.get("GO_AUDIO_LLM_MODEL"),
         }
         values = {key: value for key, value in env.items() if value not in (None, "")}
         values.update({key: value for key, value in overrides.items() if value is not None})

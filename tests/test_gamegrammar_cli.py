@@ -75,7 +75,7 @@ def test_interrupted_writes_leave_no_partial_files(tmp_path: Path, monkeypatch: 
             raise KeyboardInterrupt
         real_replace(src, dst)
 
-    monkeypatch.setattr("pipelines.gamegrammar.os.replace", interrupt_second)
+    monkeypatch.setattr("tools.files.os.replace", interrupt_second)
     with pytest.raises(KeyboardInterrupt):
         write_atomically(tmp_path, {"report.json": "{}", "design.json": "{\"new\": 1}"})
     assert (tmp_path / "report.json").read_text() == "{}"

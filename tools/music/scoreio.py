@@ -6,6 +6,7 @@ notes) becomes a `ScoreInputError` that names the file and what to do, never a m
 
 from __future__ import annotations
 
+import copy
 import tempfile
 from pathlib import Path
 
@@ -59,9 +60,20 @@ def read_score(path: Path | str):  # -> music21.stream.Score (music21 is importe
 
 
 def write_score(score, folder: Path, stem: str) -> ScoreFiles:
-    """Write `score` as `<stem>.mid` and `<stem>.musicxml` in `folder`, each whole or not at all."""
+    """Write `score` as `<stem>.mid` and `<stem>.musicxml` in `folder`, each whole or not at all.
+
+    Chord symbols are labels: they stay in the MusicXML but are not sounded in the MIDI (music21
+    would otherwise realise each one as a chord on top of the music).
+    """
+    from music21 import harmony
+
+    sounding = score
+    if any(True for _ in score.recurse().getElementsByClass(harmony.ChordSymbol)):
+        sounding = copy.deepcopy(score)
+        for symbol in list(sounding.recurse().getElementsByClass(harmony.ChordSymbol)):
+            symbol.activeSite.remove(symbol)
     with tempfile.TemporaryDirectory() as scratch:
-        midi = Path(score.write("midi", fp=Path(scratch) / "score.mid"))
+        midi = Path(sounding.write("midi", fp=Path(scratch) / "score.mid"))
         musicxml = Path(score.write("musicxml", fp=Path(scratch) / "score.musicxml"))
         write_atomically(folder, {f"{stem}.mid": midi.read_bytes(), f"{stem}.musicxml": musicxml.read_bytes()})
     return ScoreFiles(midi=folder / f"{stem}.mid", musicxml=folder / f"{stem}.musicxml")

@@ -1,0 +1,61 @@
+"""Rendering a Piece: MIDI and MusicXML that music21 reads back, a FluidSynth WAV, score and piano-roll images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import music21
+import numpy as np
+import pytest
+import soundfile
+
+from ontology.music import ChordEvent
+from tests.test_music_ontology import minuet
+from tools.music.render import RenderError, find_soundfont, piece_to_score, render_all, render_wav
+
+
+def test_notation_round_trips_through_midi_and_musicxml(tmp_path: Path) -> None:
+    piece = minuet()
+    piece.key, piece.harmony[1] = "Eb major", ChordEvent(bar=2, beat=1, symbol="Ab")
+    piece.parts[0].bars[1].notes[0].pitch = 68  # spelled A-flat in E-flat major, not G-sharp
+    files = render_all(piece, tmp_path, audio=False)
+    xml = music21.converter.parse(files.musicxml)
+    assert [len(part.getElementsByClass("Measure")) for part in xml.parts] == [4, 4]
+    assert [cs.figure for cs in xml.parts[0].flatten().getElementsByClass("ChordSymbol")] == ["Dm", "A-", "A7", "Dm"]
+    assert xml.parts[0].flatten().getElementsByClass("Note")[2].nameWithOctave == "A-4"
+    midi = music21.converter.parse(files.midi)
+    right = [(n.offset, n.quarterLength, n.pitch.midi) for n in midi.parts[0].flatten().notes]
+    expected, onset = [], 0.0
+    for bar in piece.parts[0].bars:
+        for note in bar.notes:
+            expected.append((onset, note.duration, note.pitch))
+            onset += note.duration
+    assert right == expected  # chord symbols are labels, not sounded
+    assert files.score_svg.read_text().lstrip().startswith(("<?xml", "<svg"))
+    for image in (files.score_png, files.piano_roll):
+        assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fluidsynth_renders_the_piece_to_audio(tmp_path: Path) -> None:
+    files = render_all(minuet(), tmp_path)
+    audio, rate = soundfile.read(files.wav)
+    seconds = 12 * 60 / 96  # four bars of 3/4 at 96 quarter notes a minute
+    assert seconds <= len(audio) / rate <= seconds + 3  # plus the release of the last notes
+    assert np.sqrt(np.mean(np.square(audio))) > 0.01
+
+
+def test_missing_soundfont_and_unrenderable_midi_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(RenderError, match="GO_SOUNDFONT"):
+        find_soundfont(tmp_path / "none.sf2")
+    broken = tmp_path / "broken.mid"
+    broken.write_bytes(b"MThd not really")
+    with pytest.raises(RenderError, match="could not render"):
+        render_wav(broken, tmp_path / "out.wav")
+    assert not (tmp_path / "out.wav").exists()
+
+
+def test_the_score_has_one_part_per_piece_part_with_key_and_meter() -> None:
+    score = piece_to_score(minuet())
+    first = score.parts[1].getElementsByClass("Measure")[0]
+    assert first.keySignature.sharps == -1 and first.timeSignature.ratioString == "3/4"
+    assert first.clef.sign == "F"

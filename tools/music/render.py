@@ -1,0 +1,223 @@
+"""Turning a `Piece` into what musicians open: MIDI, MusicXML, a WAV, a score image and a piano roll.
+
+Notation goes through music21 (MIDI and MusicXML that music21 and MuseScore read), audio through
+FluidSynth with a General MIDI soundfont (Debian's `fluidsynth` and `fluid-soundfont-gm`; the
+Makefile installs them), the engraved score through Verovio (SVG, and PNG with CairoSVG), and the
+piano roll through matplotlib. Every file is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from ontology.music import Piece
+from ontology.music_theory import parse_key, parse_meter
+from tools.base import ToolError
+from tools.files import write_atomically
+from tools.music.scoreio import ScoreFiles, write_score
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SOUNDFONTS = (
+    Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
+    Path("/usr/share/sounds/sf2/default-GM.sf2"),
+    Path("/usr/share/soundfonts/FluidR3_GM.sf2"),
+)
+RENDER_TIMEOUT_S = 300
+
+
+class RenderError(ToolError):
+    """A rendering step cannot run (missing program or soundfont) or failed; the message says how to fix it."""
+
+
+class RenderedFiles(BaseModel):
+    midi: Path
+    musicxml: Path
+    wav: Path | None = None
+    score_svg: Path | None = None
+    score_png: Path | None = None
+    piano_roll: Path | None = None
+
+
+def _music21_figure(symbol: str) -> str:
+    """Our chord symbols use 'b' for flat roots; music21 spells flats '-'."""
+    return symbol[0] + symbol[1:2].replace("b", "-") + symbol[2:] if len(symbol) > 1 else symbol
+
+
+def _spelled(midi: int, spelling: dict[int, str]):  # -> music21.pitch.Pitch
+    """The pitch spelled as the key spells it (A-flat, not G-sharp, in E-flat major), with no
+    explicit natural sign, so notation shows only the accidentals a player needs."""
+    from music21 import pitch
+
+    spelled = pitch.Pitch(midi=midi)
+    wanted = spelling.get(midi % 12)
+    if wanted and spelled.name != wanted:
+        spelled = next((p for p in spelled.getAllCommonEnharmonics() if p.name == wanted), spelled)
+    if spelled.accidental is not None and spelled.accidental.name == "natural":
+        spelled.accidental = None
+    return spelled
+
+
+def piece_to_score(piece: Piece):  # -> music21.stream.Score
+    """A music21 score with one part per `Part`, key, meter and tempo in the first bar, and the
+    chord symbols above the first part (shown in notation, silent in MIDI)."""
+    from music21 import clef, harmony, instrument, key, metadata, meter, note, stream, tempo
+
+    home = parse_key(piece.key)
+    home_key = key.Key(home.name.split()[0].replace("b", "-"), home.mode.value)
+    spelling = {p.pitchClass: p.name for p in home_key.getPitches()}
+    bar_length = float(parse_meter(piece.meter).bar_quarters)
+    instruments = {i.id: i for i in piece.instruments}
+    score = stream.Score()
+    score.metadata = metadata.Metadata(title=piece.title)
+    for index, part in enumerate(piece.parts):
+        spec = instruments[part.instrument]
+        target = stream.Part(id=part.id)
+        sound = instrument.instrumentFromMidiProgram(spec.midi_program)
+        sound.partName = spec.name
+        target.insert(0, sound)
+        pitches = [n.pitch for bar in part.bars for n in bar.notes if n.pitch is not None]
+        low = bool(pitches) and sum(pitches) / len(pitches) < 60
+        for number, bar in enumerate(part.bars, start=1):
+            measure = stream.Measure(number=number)
+            if number == 1:
+                measure.insert(0, clef.BassClef() if low else clef.TrebleClef())
+                measure.insert(0, key.KeySignature(home_key.sharps))
+                measure.insert(0, meter.TimeSignature(piece.meter))
+                if index == 0:  # sounding tempo only: engravers lack the note glyph of a printed mark
+                    measure.insert(0, tempo.MetronomeMark(numberSounding=piece.tempo_bpm))
+            for item in bar.notes:
+                event = note.Rest() if item.pitch is None else note.Note(_spelled(item.pitch, spelling))
+                event.quarterLength = item.duration
+                measure.append(event)
+            if index == 0:
+                for chord in (c for c in piece.harmony if c.bar == number):
+                    if chord.beat - 1 < bar_length:
+                        measure.insert(chord.beat - 1, harmony.ChordSymbol(_music21_figure(chord.symbol)))
+            target.append(measure)
+        score.insert(0, target)
+    return score
+
+
+def write_notation(piece: Piece, folder: Path, stem: str = "piece") -> ScoreFiles:
+    return write_score(piece_to_score(piece), folder, stem)
+
+
+def find_soundfont(configured: Path | None = None) -> Path:
+    candidates = [configured] if configured else list(DEFAULT_SOUNDFONTS)
+    for candidate in candidates:
+        if candidate and candidate.is_file():
+            return candidate
+    raise RenderError(
+        "No General MIDI soundfont found. Install Debian's `fluid-soundfont-gm` (the Makefile does) or set "
+        "GO_SOUNDFONT to an .sf2 file."
+    )
+
+
+def _frames(wav: Path) -> int:
+    import soundfile
+
+    try:
+        return soundfile.info(str(wav)).frames
+    except (RuntimeError, OSError):  # soundfile raises LibsndfileError (a RuntimeError) for a bad header
+        return 0
+
+
+def render_wav(midi: Path, wav: Path, soundfont: Path | None = None, sample_rate: int = 44100) -> Path:
+    """Synthesise `midi` to a 16-bit WAV with FluidSynth, offline and faster than real time."""
+    program = shutil.which("fluidsynth")
+    if program is None:
+        raise RenderError("FluidSynth is not installed: `apt-get install fluidsynth fluid-soundfont-gm`.")
+    font = find_soundfont(soundfont)
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "out.wav"
+        command = [program, "-ni", "-q", "-g", "0.8", "-r", str(sample_rate), "-F", str(out), str(font), str(midi)]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=RENDER_TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise RenderError(f"FluidSynth took more than {RENDER_TIMEOUT_S} s on {midi.name}.") from exc
+        # FluidSynth exits 0 even for a file that is not MIDI; its complaint and an empty WAV tell.
+        if result.returncode != 0 or "error" in result.stderr.lower() or _frames(out) == 0:
+            raise RenderError(f"FluidSynth could not render {midi.name}: {result.stderr.strip()[-400:]}")
+        write_atomically(wav.parent, {wav.name: out.read_bytes()})
+    return wav
+
+
+def render_score_image(musicxml: Path, svg: Path, png: Path | None = None) -> tuple[Path, Path | None]:
+    """Engrave the first page of `musicxml` with Verovio (SVG) and, where CairoSVG works, as PNG."""
+    import verovio
+
+    toolkit = verovio.toolkit()
+    toolkit.setOptions({"pageWidth": 2100, "pageHeight": 2970, "scale": 45, "adjustPageHeight": True,
+                        "footer": "none"})
+    if not toolkit.loadData(musicxml.read_text(encoding="utf-8")):
+        raise RenderError(f"Verovio could not read {musicxml.name}.")
+    image = toolkit.renderToSVG(1)
+    outputs: dict[str, str | bytes] = {svg.name: image}
+    if png is not None:
+        try:
+            import cairosvg
+
+            outputs[png.name] = cairosvg.svg2png(bytestring=image.encode("utf-8"), output_width=1400,
+                                                 background_color="white")
+        except (ImportError, OSError) as exc:  # no Cairo library on this machine: the SVG is still there
+            logger.warning("score PNG skipped (%s); the SVG has the same score", exc)
+            png = None
+    write_atomically(svg.parent, outputs)
+    return svg, png
+
+
+def render_piano_roll(piece: Piece, png: Path) -> Path:
+    """A piano roll (time across, pitch up, one colour per part, bar lines, chord symbols on top)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bar_length = float(parse_meter(piece.meter).bar_quarters)
+    figure, axes = plt.subplots(figsize=(max(8.0, piece.total_bars * 0.9), 4.5), dpi=110)
+    colours = plt.get_cmap("tab10")
+    for index, part in enumerate(piece.parts):
+        for number, bar in enumerate(part.bars):
+            onset = number * bar_length
+            for item in bar.notes:
+                if item.pitch is not None:
+                    axes.broken_barh([(onset, item.duration * 0.95)], (item.pitch - 0.4, 0.8),
+                                     facecolors=colours(index % 10))
+                onset += item.duration
+        axes.plot([], [], color=colours(index % 10), linewidth=6, label=part.id)
+    for number in range(piece.total_bars + 1):
+        axes.axvline(number * bar_length, color="0.85", linewidth=0.8, zorder=0)
+    top = max((n.pitch for p in piece.parts for b in p.bars for n in b.notes if n.pitch is not None), default=72)
+    for chord in piece.harmony:
+        axes.text((chord.bar - 1) * bar_length + chord.beat - 1, top + 2, chord.symbol, fontsize=8)
+    axes.set_xlabel(f"quarter notes ({piece.meter}, {piece.total_bars} bars)")
+    axes.set_ylabel("MIDI pitch")
+    axes.set_title(f"{piece.title} — {piece.key}")
+    axes.legend(loc="lower right", fontsize=8)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    write_atomically(png.parent, {png.name: buffer.getvalue()})
+    return png
+
+
+def render_all(piece: Piece, folder: Path, soundfont: Path | None = None, *, audio: bool = True) -> RenderedFiles:
+    """Every rendering of `piece` into `folder`: notation always; audio, images where their tools exist."""
+    notation = write_notation(piece, folder)
+    files = RenderedFiles(midi=notation.midi, musicxml=notation.musicxml)
+    if audio:
+        files.wav = render_wav(notation.midi, folder / "piece.wav", soundfont)
+    files.score_svg, files.score_png = render_score_image(notation.musicxml, folder / "score.svg",
+                                                          folder / "score.png")
+    files.piano_roll = render_piano_roll(piece, folder / "piano-roll.png")
+    return files
