@@ -1,0 +1,113 @@
+"""The composition studio: a Composer who plans the form and key scheme, and two critics with
+their own anxieties, all speaking in one conversation under schemas built from the session.
+
+The agents decide what is musical; the tools (neural models) write the notes; the validators
+and the analysis in `tools.music.analysis` supply the facts the critics judge.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from agents.conversation import Conversation, Role
+from agents.lm.adapter import Turn
+from ontology.music import Cadence
+from ontology.music_drafts import RequestFacts, plan_schema
+
+PREAMBLE = (
+    "This is a working session of a composition studio. A composer plans a piece; neural tools write "
+    "the notes; critics listen and point at concrete problems. Each turn names who speaks and what to "
+    "write. Every answer is one JSON object. Texts are short and specific to this piece."
+)
+
+COMPOSER = Role(
+    "Composer",
+    "Your anxiety is a piece with no shape: sections of the same length and character, no contrast, no "
+    "return, an ending that just stops.",
+)
+THEORY_CRITIC = Role(
+    "Theory Critic",
+    "Your anxiety is a student error in public: parallel fifths and octaves, a leading tone that does not "
+    "rise, a cadence missing where the form needs one, a chord that contradicts the key. You do not praise.",
+)
+LISTENER_CRITIC = Role(
+    "Listener Critic",
+    "Your anxiety is monotony: the same rhythm bar after bar, a melody stuck in a few notes, sections you "
+    "could swap without noticing. You do not praise.",
+)
+
+Action = Literal["regenerate", "more_variety", "simpler", "strengthen_cadence"]
+ACTIONS_HELP = (
+    "Actions: regenerate (new material, same plan), more_variety (bolder, more varied material), "
+    "simpler (calmer, more stepwise material), strengthen_cadence (close the section on a firmer cadence)."
+)
+
+
+class Brief(BaseModel):
+    """What the session is asked for; it opens the conversation."""
+
+    request: str
+    fixed: str
+
+
+def change_schema(section_ids: list[str], name: str, max_items: int) -> type[BaseModel]:
+    """A list of changes that can only name sections that exist and actions the tools can carry out."""
+    change = create_model(
+        f"{name}Item",
+        section=(Literal[tuple(section_ids)], Field(description="the section to change")),  # type: ignore[valid-type]
+        problem=(str, Field(max_length=100, description="what is wrong, concretely")),
+        action=(Action, Field(description="what the tools should do")),
+        cadence=(Cadence | None, Field(None, description="a new closing cadence, if the cadence should change")),
+    )
+    return create_model(name, changes=(list[change], Field(max_length=max_items)))  # type: ignore[valid-type]
+
+
+class TempoChange(BaseModel):
+    tempo_bpm: int | None = Field(None, ge=30, le=240, description="a new tempo, or null to keep it")
+
+
+class CompositionStudio:
+    """The session's agents and their shared conversation (resumable from its transcript)."""
+
+    def __init__(self, facts: RequestFacts, *, transcript: list[Turn] | None = None, max_reasks: int = 1) -> None:
+        fixed = {name: getattr(facts, name) for name in ("bars", "key", "meter", "tempo_bpm")}
+        brief = Brief(request=facts.text,
+                      fixed=", ".join(f"{k}={v}" for k, v in fixed.items() if v is not None) or "nothing")
+        self.facts = facts
+        self.conversation = Conversation(PREAMBLE, brief, max_reasks=max_reasks, transcript=transcript)
+
+    @property
+    def transcript(self) -> list[Turn]:
+        return self.conversation.transcript
+
+    def plan(self) -> dict[str, Any]:
+        value = self.conversation.ask(
+            COMPOSER,
+            "Plan the piece: a title, the home key, meter and tempo, the texture, and two to five sections "
+            "(relative lengths, key relation, closing cadence, character). Give the form contrast and a "
+            "return; the last section closes with an authentic or plagal cadence.",
+            "plan", plan_schema(self.facts), 450)
+        return value.model_dump(mode="json")
+
+    def critique(self, role: Role, analysis: str, section_ids: list[str]) -> list[dict[str, Any]]:
+        schema = change_schema(section_ids, "Critique", 3)
+        value = self.conversation.ask(
+            role,
+            "Read the analysis of the current draft and name at most three concrete problems, each with the "
+            f"section and the action that would fix it. {ACTIONS_HELP} Return no changes only if nothing is "
+            f"wrong.\nAnalysis:\n{analysis}",
+            role.name.lower().replace(" ", "_"), schema, 300)
+        return [change.model_dump(mode="json") for change in value.changes]
+
+    def revise(self, feedback: str, analysis: str, section_ids: list[str]) -> tuple[list[dict[str, Any]], int | None]:
+        """Turn a musician's feedback into section changes (and possibly a new tempo)."""
+        schema = create_model("Revision", changes=(change_schema(section_ids, "Changes", 6), ...),
+                              tempo=(TempoChange, ...))
+        value = self.conversation.ask(
+            COMPOSER,
+            "The musician listened and asks for changes. Decide which sections change and how. "
+            f"{ACTIONS_HELP}\nCurrent draft:\n{analysis}",
+            "revision", schema, 350, feedback=feedback)
+        return [change.model_dump(mode="json") for change in value.changes.changes], value.tempo.tempo_bpm

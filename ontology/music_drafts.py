@@ -1,0 +1,158 @@
+"""What a composition request fixes, and the schema the Composer plans under.
+
+The user's words may already fix the length, key, meter or tempo ("a chorale in D minor, 16
+bars"). Those facts are read here, checked (a 10,000-bar piece or a negative tempo is refused
+before any model loads), and written into the plan's schema as constants, so the Composer cannot
+contradict them; what the user left open becomes a choice from closed lists. The Composer decides
+proportions; `fit_sections` does the arithmetic so the sections always add up.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from ontology.music import MAX_BARS, Cadence, Piece, Section
+from ontology.music_theory import NOTE_NAMES, Key, Mode, MusicTheoryError, parse_key, parse_meter
+
+MAX_REQUEST_CHARS = 2_000
+MIN_TEMPO, MAX_TEMPO = 30, 240
+DEFAULT_BARS = 16
+METERS = ("2/4", "3/4", "4/4", "6/8", "3/8", "2/2")
+KEYS = tuple(f"{name} {mode.value}" for mode in Mode for name in NOTE_NAMES)
+
+
+class MusicRequestError(ValueError):
+    """A composition request that cannot be honoured; the message says what would work."""
+
+
+class RequestFacts(BaseModel):
+    """What the request fixed explicitly; None where the Composer chooses."""
+
+    text: str
+    bars: int | None = None
+    key: str | None = None
+    meter: str | None = None
+    tempo_bpm: int | None = None
+
+
+_BARS = re.compile(r"(-?\d[\d,_]*)\s*-?\s*(?:bars?|measures?)\b", re.IGNORECASE)
+_KEY = re.compile(r"\b([A-Za-z](?:#|b|♯|♭|-)?)\s+(major|minor)\b", re.IGNORECASE)
+_METER = re.compile(r"\b(\d{1,2}\s*/\s*\d{1,2})\s*(?:time|meter|metre)?\b")
+_TEMPO = re.compile(r"(-?\d+(?:\.\d+)?)\s*(?:bpm|beats per minute)\b|\btempo\s*(?:of\s*)?(-?\d+(?:\.\d+)?)",
+                    re.IGNORECASE)
+
+
+def facts_from_request(text: str) -> RequestFacts:
+    """Read the explicit facts of a request, or raise `MusicRequestError` for an impossible one."""
+    if not isinstance(text, str) or not text.strip():
+        raise MusicRequestError("The request is empty; describe the piece, e.g. 'a waltz in G major, 16 bars'")
+    if len(text) > MAX_REQUEST_CHARS:
+        raise MusicRequestError(f"The request is {len(text):,} characters; keep it under {MAX_REQUEST_CHARS:,}.")
+    text = " ".join(text.split())
+    facts = RequestFacts(text=text)
+    if match := _BARS.search(text):
+        bars = int(match.group(1).replace(",", "").replace("_", ""))
+        if not 1 <= bars <= MAX_BARS:
+            raise MusicRequestError(f"A piece of {bars:,} bars is outside what a session writes (1 to {MAX_BARS}).")
+        facts.bars = bars
+    if match := _KEY.search(text):
+        try:
+            facts.key = parse_key(f"{match.group(1)} {match.group(2)}").name
+        except MusicTheoryError as exc:
+            raise MusicRequestError(str(exc)) from exc
+    if match := _METER.search(text):
+        try:
+            facts.meter = parse_meter(match.group(1).replace(" ", "")).name
+        except MusicTheoryError as exc:
+            raise MusicRequestError(str(exc)) from exc
+    if match := _TEMPO.search(text):
+        tempo = float(match.group(1) or match.group(2))
+        if not MIN_TEMPO <= tempo <= MAX_TEMPO:
+            raise MusicRequestError(f"A tempo of {tempo:g} beats a minute is unplayable; use {MIN_TEMPO}-{MAX_TEMPO}.")
+        facts.tempo_bpm = round(tempo)
+    return facts
+
+
+KeyRelation = Literal["home", "relative", "dominant", "subdominant"]
+
+
+class SectionDraft(BaseModel):
+    label: str = Field(max_length=24, description="e.g. 'A', 'B', 'A prime', 'coda'")
+    share: int = Field(ge=1, le=8, description="relative length: a section of share 2 is twice one of share 1")
+    key_relation: KeyRelation = Field(description="the section's key relative to the home key")
+    cadence: Cadence = Field(description="how the section closes")
+    character: str = Field(max_length=80, description="a few words on its mood, register and motion")
+
+
+def _choice(value: Any, open_type: Any, description: str, **constraints: Any) -> tuple[Any, Any]:
+    """A field the request fixed becomes a constant; an open one keeps its type and bounds."""
+    if value is None:
+        return open_type, Field(description=description, **constraints)
+    return Literal[value], Field(description=f"{description} (fixed by the request)")  # type: ignore[valid-type]
+
+
+def plan_schema(facts: RequestFacts) -> type[BaseModel]:
+    """The Composer's answer: the request's facts as constants, open choices from closed lists."""
+    return create_model(
+        "PlanDraft",
+        title=(str, Field(max_length=60)),
+        key=_choice(facts.key, Literal[KEYS], "home key"),  # type: ignore[valid-type]
+        meter=_choice(facts.meter, Literal[METERS], "time signature"),  # type: ignore[valid-type]
+        tempo_bpm=_choice(facts.tempo_bpm, int, "quarter notes per minute", ge=MIN_TEMPO, le=MAX_TEMPO),
+        texture=(Literal["piano", "melody_and_chords"],
+                 Field(description="two-hand piano writing, or a melody over block chords")),
+        sections=(list[SectionDraft], Field(min_length=1, max_length=6)),
+    )
+
+
+def related_key(home: Key, relation: KeyRelation) -> Key:
+    if relation == "relative" and home.mode is Mode.MAJOR:
+        return Key((home.tonic + 9) % 12, Mode.MINOR)
+    if relation == "relative":
+        return Key((home.tonic + 3) % 12, Mode.MAJOR)
+    if relation == "dominant":
+        return Key((home.tonic + 7) % 12, home.mode)
+    if relation == "subdominant":
+        return Key((home.tonic + 5) % 12, home.mode)
+    return home
+
+
+def fit_sections(shares: list[int], total: int) -> list[int]:
+    """Bars per section in proportion to `shares`, each at least one, adding up to `total`
+    (largest remainders get the spare bars)."""
+    if total < len(shares):
+        raise MusicRequestError(f"{total} bars cannot hold {len(shares)} sections.")
+    whole = sum(shares)
+    exact = [total * share / whole for share in shares]
+    bars = [max(1, int(value)) for value in exact]
+    order = sorted(range(len(shares)), key=lambda i: exact[i] - int(exact[i]), reverse=True)
+    index = 0
+    while sum(bars) != total:
+        i = order[index % len(order)]
+        if sum(bars) < total:
+            bars[i] += 1
+        elif bars[i] > 1:
+            bars[i] -= 1
+        index += 1
+    return bars
+
+
+def plan_to_piece(plan: dict[str, Any], facts: RequestFacts) -> Piece:
+    """The empty `Piece` (form, keys, cadences; no notes yet) a plan describes."""
+    from ontology.music import INSTRUMENTS
+
+    total = facts.bars or DEFAULT_BARS
+    drafts = [SectionDraft.model_validate(section) for section in plan["sections"]]
+    drafts = drafts[:total]
+    home = parse_key(plan["key"])
+    sections = []
+    for index, (draft, bars) in enumerate(zip(drafts, fit_sections([d.share for d in drafts], total), strict=True)):
+        key = related_key(home, draft.key_relation)
+        sections.append(Section(id=f"s{index + 1}", label=draft.label, bars=bars,
+                                key=None if key == home else key.name, cadence=draft.cadence))
+    return Piece(title=plan["title"], key=plan["key"], meter=plan["meter"], tempo_bpm=plan["tempo_bpm"],
+                 instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]], sections=sections,
+                 length_bars=total)

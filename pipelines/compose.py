@@ -1,0 +1,241 @@
+"""Composition sessions: a request in, a piece out (MIDI, MusicXML, WAV, score and piano roll),
+then more turns of feedback on the same session.
+
+    python -m pipelines.compose "a melancholic chorale for a winter evening, D minor, 16 bars"
+    python -m pipelines.compose continue SESSION "darker cadence, shorter second phrase"
+    python -m pipelines.compose resume SESSION        # after a crash or Ctrl-C: go on from the last step
+    python -m pipelines.compose branch SESSION "try it faster"   # a new session from SESSION's state
+    python -m pipelines.compose show SESSION
+
+Each session lives in `--root` (default `out/compose`): `sessions.sqlite` holds every step's
+checkpoint, `<session>/v<N>/` each rendered version with `report.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sqlite3
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import dspy
+from langgraph.checkpoint.sqlite import SqliteSaver
+from rich.console import Console
+from rich.table import Table
+
+from agents.lm.errors import ModelError
+from agents.lm.factory import build_lm
+from agents.lm.usage import UsageLedger
+from agents.settings import Settings
+from ontology.music_drafts import MusicRequestError, facts_from_request
+from pipelines.compose_graph import ComposeConfig, build_graph
+from tools.base import ToolError
+from tools.files import write_atomically
+from tools.music.section_tools import SectionTools
+
+DEFAULT_ROOT = Path("out/compose")
+RECURSION_LIMIT = 200
+
+
+class SessionError(ValueError):
+    """A session command that cannot run as asked (unknown id, unfinished step, ...)."""
+
+
+class ComposeSessions:
+    """The sessions in one folder: start, continue, resume, branch and inspect them."""
+
+    def __init__(self, root: Path, tools: SectionTools, *, settings: Settings | None = None,
+                 config: ComposeConfig | None = None, progress: Callable[[str], None] | None = None,
+                 lm: Any = None) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.settings = settings or Settings.from_env()
+        self._lm = lm
+        self.ledger: UsageLedger = lm.ledger if lm is not None else UsageLedger()
+        self._connection = sqlite3.connect(root / "sessions.sqlite", check_same_thread=False)
+        self.graph = build_graph(tools, self._version_dir_factory, config, progress,
+                                 checkpointer=SqliteSaver(self._connection))
+        self._session: str | None = None
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def _version_dir_factory(self, version: int) -> Path:
+        assert self._session is not None
+        return self.root / self._session / f"v{version}"
+
+    @staticmethod
+    def _config(session: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": session}, "recursion_limit": RECURSION_LIMIT}
+
+    def _lm_for(self, seed: int):
+        if self._lm is None:
+            self._lm = build_lm(self.settings, ledger=self.ledger, seed=seed)
+        return self._lm
+
+    def state(self, session: str) -> dict[str, Any]:
+        snapshot = self.graph.get_state(self._config(session))
+        if not snapshot.values:
+            raise SessionError(f"No session {session!r} in {self.root}.")
+        return {**snapshot.values, "_next": list(snapshot.next)}
+
+    def _run(self, session: str, payload: dict[str, Any] | None, command: str) -> dict[str, Any]:
+        self._session = session
+        started = time.perf_counter()
+        before = len(self.ledger.records)
+        seed = payload["seed"] if payload and "seed" in payload else self.state(session).get("seed", 0)
+        with dspy.context(lm=self._lm_for(seed)):
+            self.graph.invoke(payload, self._config(session), durability="sync")  # a kill loses no step
+        records = self.ledger.records[before:]
+        run = {"command": command, "wall_s": round(time.perf_counter() - started, 1),
+               "model_calls": len(records),
+               "prompt_tokens": sum(r.prompt_tokens for r in records),
+               "completion_tokens": sum(r.completion_tokens for r in records)}
+        values = self.state(session)
+        self.graph.update_state(self._config(session), {"runs": values.get("runs", []) + [run]})
+        final = self.state(session)
+        self._write_report(session, final)
+        return final
+
+    def start(self, request: str, *, seed: int = 0, session: str | None = None) -> tuple[str, dict[str, Any]]:
+        facts = facts_from_request(request)
+        session = session or f"s-{uuid.uuid4().hex[:8]}"
+        if self.graph.get_state(self._config(session)).values:
+            raise SessionError(f"Session {session!r} exists; continue it or choose another id.")
+        return session, self._run(session, {"facts": facts.model_dump(), "seed": seed}, "start")
+
+    def continue_with(self, session: str, feedback: str) -> dict[str, Any]:
+        state = self.state(session)
+        if state["_next"]:
+            raise SessionError(f"Session {session} stopped during '{state['_next'][0]}'; run `resume {session}` first.")
+        feedback = " ".join((feedback or "").split())
+        if not feedback or len(feedback) > 2000:
+            raise SessionError("Feedback must be 1-2,000 characters, e.g. 'darker cadence, shorter second phrase'.")
+        return self._run(session, {"pending_feedback": feedback}, f"continue: {feedback}")
+
+    def resume(self, session: str) -> dict[str, Any]:
+        state = self.state(session)
+        if not state["_next"]:
+            raise SessionError(f"Session {session} is not interrupted; continue it with feedback instead.")
+        return self._run(session, None, "resume")
+
+    def branch(self, session: str, feedback: str | None = None) -> tuple[str, dict[str, Any]]:
+        """A new session that starts from `session`'s latest state (and optionally new feedback)."""
+        state = self.state(session)
+        if state["_next"]:
+            raise SessionError(f"Session {session} is interrupted; resume it before branching.")
+        branch = f"{session}-b{uuid.uuid4().hex[:4]}"
+        values = {key: value for key, value in state.items() if not key.startswith("_")}
+        self.graph.update_state(self._config(branch), {**values, "branched_from": session}, as_node="render")
+        if feedback:
+            return branch, self.continue_with(branch, feedback)
+        self._session = branch
+        return branch, self.state(branch)
+
+    def _write_report(self, session: str, state: dict[str, Any]) -> None:
+        if not state.get("version"):
+            return
+        report = {
+            "session": session,
+            "branched_from": state.get("branched_from"),
+            "version": state["version"],
+            "request": state["facts"]["text"],
+            "facts": state["facts"],
+            "plan": state.get("plan"),
+            "sections": {sid: {k: v for k, v in params.items() if k != "material"}
+                         for sid, params in state["sections"].items()},
+            "findings": state.get("findings", []),
+            "changes": state.get("changes", []),
+            "feedback": state.get("feedback", []),
+            "tool_calls": state.get("tool_calls", []),
+            "runs": state.get("runs", []),
+            "files": state.get("rendered"),
+        }
+        folder = self.root / session / f"v{state['version']}"
+        write_atomically(folder, {"report.json": json.dumps(report, indent=2)})
+
+
+def default_tools(settings: Settings) -> SectionTools:
+    from tools.music.neural_sections import NeuralSectionTools
+
+    return NeuralSectionTools(settings)
+
+
+def _summary(console: Console, session: str, state: dict[str, Any]) -> None:
+    findings = state.get("findings", [])
+    table = Table(title=f"session {session} — version {state.get('version')}")
+    table.add_column("what")
+    table.add_column("value")
+    plan = state.get("plan") or {}
+    table.add_row("piece", f"{plan.get('title')} ({plan.get('key')}, {plan.get('meter')}, {plan.get('tempo_bpm')} bpm)")
+    table.add_row("sections", ", ".join(f"{s['label']}" for s in plan.get("sections", [])))
+    table.add_row("findings", ", ".join(f["code"] for f in findings) or "none")
+    table.add_row("tool calls", str(len(state.get("tool_calls", []))))
+    for name, path in (state.get("rendered") or {}).items():
+        table.add_row(name, path)
+    console.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    console = Console(stderr=True)
+    commands = {"continue", "resume", "branch", "show"}
+    parser = argparse.ArgumentParser(prog="python -m pipelines.compose", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    if argv[:1] and argv[0] in commands:
+        parser.add_argument("command", choices=sorted(commands))
+        parser.add_argument("session")
+        parser.add_argument("text", nargs="?", help="feedback (continue, branch)")
+    else:
+        parser.add_argument("request", help="what to compose, e.g. 'a waltz in G major, 16 bars'")
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--session", help="an id for the new session (default: random)")
+    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="where sessions and files live")
+    parser.add_argument("--model", help="embedded | embedded:<name> | path.gguf | LiteLLM model string")
+    parser.add_argument("--no-audio", action="store_true", help="skip the FluidSynth WAV")
+    parser.add_argument("--no-critique", action="store_true", help="skip the critics' pass on the first draft")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    command = getattr(args, "command", "start")
+    try:
+        if command == "start":
+            facts_from_request(args.request)  # refuse impossible requests before any model loads
+        settings = Settings.from_env(model=args.model)
+        config = ComposeConfig(audio=not args.no_audio, critique=not args.no_critique)
+        with console.status("Starting...") as status:
+            sessions = ComposeSessions(args.root, default_tools(settings), settings=settings, config=config,
+                                       progress=lambda message: status.update(message))
+            try:
+                if command == "start":
+                    session, state = sessions.start(args.request, seed=args.seed, session=args.session)
+                elif command == "continue":
+                    session, state = args.session, sessions.continue_with(args.session, args.text or "")
+                elif command == "resume":
+                    session, state = args.session, sessions.resume(args.session)
+                elif command == "branch":
+                    session, state = sessions.branch(args.session, args.text)
+                else:
+                    session, state = args.session, sessions.state(args.session)
+            finally:
+                sessions.close()
+    except (MusicRequestError, SessionError, ModelError, ToolError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        if isinstance(exc, ModelError | ToolError) and command != "show":
+            console.print("The session keeps every finished step; `python -m pipelines.compose resume <session>` "
+                          "goes on from the step that failed.")
+        return 2
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted; the session keeps its finished steps (use `resume`)[/yellow]")
+        return 130
+    _summary(console, session, state)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
