@@ -49,6 +49,9 @@ class Settings(BaseModel):
     soundfont: Path | None = Field(
         None, description="General MIDI soundfont for rendering WAV (default: Debian's fluid-soundfont-gm)."
     )
+    song_aesthetics_checkpoint: Path | None = Field(
+        None, description="A song-aesthetics checkpoint trained on real ratings (none ships with the project)."
+    )
     # Web search and page fetching (AudioRAG)
     search_backend: Literal["searxng", "brave", "local"] = Field(
         "searxng", description="Web search: a SearXNG instance, the Brave Search API (key), or local documents."
@@ -82,6 +85,7 @@ class Settings(BaseModel):
             "threads": os.environ.get("GO_THREADS"),
             "beethoven_dir": os.environ.get("GO_BEETHOVEN_DIR"),
             "soundfont": os.environ.get("GO_SOUNDFONT"),
+            "song_aesthetics_checkpoint": os.environ.get("GO_SONG_AESTHETICS_CHECKPOINT"),
             "search_backend": os.environ.get("GO_SEARCH_BACKEND"),
             "searxng_url": os.environ.get("GO_SEARXNG_URL"),
             "search_api_key": os.environ.get("GO_SEARCH_API_KEY"),

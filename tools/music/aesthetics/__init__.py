@@ -1,0 +1,7 @@
+"""Song aesthetics scoring (SongEval's five dimensions) with multi-stem attention and interval heads.
+
+Modules: `features` (audio -> log-mel frames, bad-input errors), `model` (MSAF + HiGIA), `data` (the
+SongEval-style folder reader), `metrics` (the ASAE challenge's LCC/SRCC/KTAU/top-tier), `train`,
+`evaluate`, `synthetic` (smoke-test songs) and `tool` (`SongAestheticsTool`). No checkpoint ships: the
+tool refuses until it is given one trained on real ratings.
+"""
