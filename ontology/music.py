@@ -10,6 +10,7 @@ so a piece round-trips to MIDI and MusicXML without interpretation.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -62,13 +63,28 @@ INSTRUMENTS: dict[str, Instrument] = {
 """Common instruments with conventional ranges (choir voices use comfortable chorale ranges)."""
 
 
-class Note(BaseModel):
-    pitch: int | None = Field(description="MIDI pitch 0-127, or null for a rest", ge=0, le=127)
+Pitch = Annotated[int, Field(ge=0, le=127, description="MIDI pitch (60 = middle C)")]
+
+
+class Event(BaseModel):
+    """A note, a chord (several pitches struck together) or a rest (no pitches) in one voice."""
+
+    pitches: list[Pitch] = Field(default_factory=list, max_length=10, description="empty for a rest")
     duration: float = Field(gt=0, le=16, description="length in quarter notes (0.5 = an eighth)")
 
 
 class Bar(BaseModel):
-    notes: list[Note] = Field(max_length=64)
+    """One bar of a part: one or more simultaneous voices, each a sequence of events that fills the bar."""
+
+    voices: list[list[Event]] = Field(min_length=1, max_length=4)
+
+    @classmethod
+    def line(cls, *events: tuple[int | None, float]) -> Bar:
+        """A one-voice bar from (pitch or None, duration) pairs."""
+        return cls(voices=[[Event(pitches=[] if p is None else [p], duration=d) for p, d in events]])
+
+    def pitches(self) -> list[int]:
+        return [pitch for voice in self.voices for event in voice for pitch in event.pitches]
 
 
 class Part(BaseModel):

@@ -68,17 +68,21 @@ def sections_add_up(piece: Piece) -> Iterator[Finding]:
 
 @MUSIC_VALIDATORS.register
 def bars_fill_the_meter(piece: Piece) -> Iterator[Finding]:
-    """Every bar holds exactly one bar of time; only the first may be short (an upbeat)."""
+    """Every voice of every bar holds exactly one bar of time; only the first bar may be short (an
+    upbeat), and then all its voices by the same amount."""
     length = parse_meter(piece.meter).bar_quarters
     for i, part in enumerate(piece.parts):
         for b, bar in enumerate(part.bars):
-            filled = sum(Fraction(note.duration).limit_denominator(96) for note in bar.notes)
-            if filled == length or (b == 0 and 0 < filled < length):
-                continue
-            state = "overfull" if filled > length else "short"
-            yield _finding(Severity.ERROR, "bar_does_not_fill_meter",
-                           f"bar {b + 1} of '{part.id}' is {state}: {float(filled):g} quarters where "
-                           f"{piece.meter} needs {float(length):g}", f"parts[{i}].bars[{b}]", Role.ARRANGER)
+            fills = [sum(Fraction(event.duration).limit_denominator(96) for event in voice) for voice in bar.voices]
+            upbeat = b == 0 and len(set(fills)) == 1 and 0 < fills[0] < length
+            for v, filled in enumerate(fills):
+                if filled == length or upbeat:
+                    continue
+                state = "overfull" if filled > length else "short"
+                voice = f" (voice {v + 1})" if len(fills) > 1 else ""
+                yield _finding(Severity.ERROR, "bar_does_not_fill_meter",
+                               f"bar {b + 1} of '{part.id}'{voice} is {state}: {float(filled):g} quarters where "
+                               f"{piece.meter} needs {float(length):g}", f"parts[{i}].bars[{b}]", Role.ARRANGER)
 
 
 @MUSIC_VALIDATORS.register
@@ -89,12 +93,12 @@ def notes_within_ranges(piece: Piece) -> Iterator[Finding]:
         if instrument is None:
             continue
         for b, bar in enumerate(part.bars):
-            for n, note in enumerate(bar.notes):
-                if note.pitch is not None and not instrument.lowest <= note.pitch <= instrument.highest:
-                    yield _finding(Severity.ERROR, "note_out_of_range",
-                                   f"pitch {note.pitch} in bar {b + 1} is outside the {instrument.name}'s range "
-                                   f"{instrument.lowest}-{instrument.highest}",
-                                   f"parts[{i}].bars[{b}].notes[{n}]", Role.ARRANGER)
+            outside = sorted({p for p in bar.pitches() if not instrument.lowest <= p <= instrument.highest})
+            if outside:
+                yield _finding(Severity.ERROR, "note_out_of_range",
+                               f"pitch {', '.join(map(str, outside))} in bar {b + 1} is outside the "
+                               f"{instrument.name}'s range {instrument.lowest}-{instrument.highest}",
+                               f"parts[{i}].bars[{b}]", Role.ARRANGER)
 
 
 def _key_at(piece: Piece, bar: int) -> Key:

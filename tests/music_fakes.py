@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from ontology.music import Bar, ChordEvent, Note
+from ontology.music import Bar, ChordEvent
 from ontology.music_theory import NOTE_NAMES, parse_key, parse_meter
 from tools.music.section_tools import SectionMaterial, SectionRequest, ToolCall
 
@@ -44,10 +44,10 @@ class ScaleWriter:
                 length = min(Fraction(1), bar_length - filled)
                 position = max(0, min(13, position + rng.choice((-1, 1))))
                 pitch = 60 + key.tonic + steps[position % 7] + 12 * (position // 7)
-                notes.append(Note(pitch=pitch, duration=float(length)))
+                notes.append((pitch, float(length)))
                 filled += length
-            right.append(Bar(notes=notes))
-            left.append(Bar(notes=[Note(pitch=36 + root, duration=float(bar_length))]))
+            right.append(Bar.line(*notes))
+            left.append(Bar.line((36 + root, float(bar_length))))
         call = ToolCall(tool="scale_writer", arguments={"bars": request.bars, "seed": request.seed},
                         seconds=0.0, summary=f"{request.bars} bars")
         return SectionMaterial(right=right, left=left, harmony=harmony, calls=[call])

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ontology.music import Bar, Note
+from ontology.music import Bar
 from ontology.music_theory import parse_key
 from tests.test_music_ontology import minuet
 from tools.music.analysis import describe_piece, label_chords, parallel_perfects, section_facts
 
 
 def bar(*notes: tuple[int | None, float]) -> Bar:
-    return Bar(notes=[Note(pitch=pitch, duration=length) for pitch, length in notes])
+    return Bar.line(*notes)
 
 
 def test_chords_are_named_from_the_notes_that_sound() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from ontology.music import INSTRUMENTS, Bar, ChordEvent, Note, Part, Piece, Section
+from ontology.music import INSTRUMENTS, Bar, ChordEvent, Event, Part, Piece, Section
 from ontology.music_theory import Mode, MusicTheoryError, parse_chord, parse_key, parse_meter
 from ontology.music_validators import validate_piece
 
@@ -29,19 +29,15 @@ def test_keys_meters_and_chords_parse_in_the_forms_musicians_write() -> None:
 
 def minuet() -> Piece:
     """Four bars of 3/4 in D minor, two sections: a half cadence, then an authentic one."""
-    melody = [[Note(pitch=74, duration=2), Note(pitch=72, duration=1)],
-              [Note(pitch=69, duration=3)],
-              [Note(pitch=70, duration=1), Note(pitch=69, duration=1), Note(pitch=67, duration=1)],
-              [Note(pitch=62, duration=3)]]
-    bass = [[Note(pitch=50, duration=3)], [Note(pitch=45, duration=3)], [Note(pitch=45, duration=3)],
-            [Note(pitch=38, duration=3)]]
+    melody = [[(74, 2), (72, 1)], [(69, 3)], [(70, 1), (69, 1), (67, 1)], [(62, 3)]]
+    bass = [[(50, 3)], [(45, 3)], [(45, 3)], [(38, 3)]]
     return Piece(
         title="Winter minuet", key="D minor", meter="3/4", tempo_bpm=96, length_bars=4,
         instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]],
         sections=[Section(id="a", label="A", bars=2, cadence="half"),
                   Section(id="b", label="B", bars=2, cadence="authentic")],
-        parts=[Part(id="rh", instrument="piano_right", bars=[Bar(notes=notes) for notes in melody]),
-               Part(id="lh", instrument="piano_left", bars=[Bar(notes=notes) for notes in bass])],
+        parts=[Part(id="rh", instrument="piano_right", bars=[Bar.line(*notes) for notes in melody]),
+               Part(id="lh", instrument="piano_left", bars=[Bar.line(*notes) for notes in bass])],
         harmony=[ChordEvent(bar=1, beat=1, symbol="Dm"), ChordEvent(bar=2, beat=1, symbol="A"),
                  ChordEvent(bar=3, beat=1, symbol="A7"), ChordEvent(bar=4, beat=1, symbol="Dm")],
     )
@@ -65,8 +61,8 @@ def test_impossible_requests_are_refused_by_the_schema() -> None:
 
 def test_bars_that_do_not_fill_the_meter_are_errors_but_an_upbeat_is_not() -> None:
     piece = minuet()
-    piece.parts[0].bars[2].notes.pop()  # bar 3 now has two beats
-    piece.parts[1].bars[0].notes[0].duration = 1  # bar 1: an upbeat of one beat
+    piece.parts[0].bars[2].voices[0].pop()  # bar 3 now has two beats
+    piece.parts[1].bars[0].voices[0][0].duration = 1  # bar 1: an upbeat of one beat
     findings = validate_piece(piece)
     assert [(f.code, f.path, f.owner) for f in findings] == [
         ("bar_does_not_fill_meter", "parts[0].bars[2]", "Arranger")]
@@ -77,9 +73,19 @@ def test_notes_outside_the_instrument_range_are_errors() -> None:
     piece = minuet().model_copy(update={"instruments": [INSTRUMENTS["soprano"], INSTRUMENTS["piano_left"]]})
     piece.parts[0].instrument = "soprano"
     assert codes(piece) == []  # the melody lies within the soprano's 60-81
-    piece.parts[0].bars[3].notes[0].pitch = 55
+    piece.parts[0].bars[3].voices[0][0].pitches = [55]
     assert codes(piece) == ["note_out_of_range"]
     assert "pitch 55 in bar 4" in validate_piece(piece)[0].message
+
+
+def test_voices_of_a_bar_must_each_fill_it_and_chords_are_checked_pitch_by_pitch() -> None:
+    piece = minuet()
+    piece.parts[1].bars[1] = Bar(voices=[[Event(pitches=[45, 52], duration=3)], [Event(pitches=[33], duration=2)]])
+    piece.parts[1].bars[2] = Bar(voices=[[Event(pitches=[45, 130 - 10], duration=3)]])
+    findings = validate_piece(piece)
+    assert [(f.code, f.path) for f in findings] == [
+        ("bar_does_not_fill_meter", "parts[1].bars[1]"), ("note_out_of_range", "parts[1].bars[2]")]
+    assert "(voice 2) is short" in findings[0].message
 
 
 def test_sections_must_add_up_to_the_requested_length_and_the_parts() -> None:

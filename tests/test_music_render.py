@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from ontology.music import ChordEvent
+from ontology.music import Bar, ChordEvent, Event
 from tests.test_music_ontology import minuet
 from tools.music.render import RenderError, find_soundfont, piece_to_score, render_all, render_wav
 
@@ -17,7 +17,7 @@ from tools.music.render import RenderError, find_soundfont, piece_to_score, rend
 def test_notation_round_trips_through_midi_and_musicxml(tmp_path: Path) -> None:
     piece = minuet()
     piece.key, piece.harmony[1] = "Eb major", ChordEvent(bar=2, beat=1, symbol="Ab")
-    piece.parts[0].bars[1].notes[0].pitch = 68  # spelled A-flat in E-flat major, not G-sharp
+    piece.parts[0].bars[1].voices[0][0].pitches = [68]  # spelled A-flat in E-flat major, not G-sharp
     files = render_all(piece, tmp_path, audio=False)
     xml = music21.converter.parse(files.musicxml)
     assert [len(part.getElementsByClass("Measure")) for part in xml.parts] == [4, 4]
@@ -27,9 +27,9 @@ def test_notation_round_trips_through_midi_and_musicxml(tmp_path: Path) -> None:
     right = [(n.offset, n.quarterLength, n.pitch.midi) for n in midi.parts[0].flatten().notes]
     expected, onset = [], 0.0
     for bar in piece.parts[0].bars:
-        for note in bar.notes:
-            expected.append((onset, note.duration, note.pitch))
-            onset += note.duration
+        for event in bar.voices[0]:
+            expected.append((onset, event.duration, event.pitches[0]))
+            onset += event.duration
     assert right == expected  # chord symbols are labels, not sounded
     assert files.score_svg.read_text().lstrip().startswith(("<?xml", "<svg"))
     for image in (files.score_png, files.piano_roll):
@@ -52,6 +52,17 @@ def test_missing_soundfont_and_unrenderable_midi_are_clear_errors(tmp_path: Path
     with pytest.raises(RenderError, match="could not render"):
         render_wav(broken, tmp_path / "out.wav")
     assert not (tmp_path / "out.wav").exists()
+
+
+def test_chords_and_simultaneous_voices_reach_the_notation(tmp_path: Path) -> None:
+    piece = minuet()
+    piece.parts[1].bars[0] = Bar(voices=[[Event(pitches=[50, 57], duration=3)],
+                                         [Event(pitches=[38], duration=2), Event(pitches=[], duration=1)]])
+    files = render_all(piece, tmp_path, audio=False)
+    measure = music21.converter.parse(files.musicxml).parts[1].getElementsByClass("Measure")[0]
+    assert len(measure.voices) == 2
+    assert [p.midi for p in measure.voices[0].notes[0].pitches] == [50, 57]
+    assert measure.voices[1].notes[0].pitch.midi == 38
 
 
 def test_the_score_has_one_part_per_piece_part_with_key_and_meter() -> None:

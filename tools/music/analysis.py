@@ -17,23 +17,24 @@ from ontology.music_theory import CHORD_QUALITIES, NOTE_NAMES, Key, parse_key, p
 TEMPLATE_QUALITIES = ("", "m", "dim", "aug", "7", "m7", "maj7", "m7b5", "dim7")
 
 
-def onsets(bars: list[Bar], bar_length: Fraction) -> list[tuple[Fraction, Fraction, int | None]]:
-    """(start, end, pitch) of every note and rest, in quarter notes from the beginning."""
-    events, start = [], Fraction(0)
+def sounding_notes(bars: list[Bar], bar_length: Fraction) -> list[tuple[Fraction, Fraction, int]]:
+    """(start, end, pitch) of every sounding pitch of every voice, in quarter notes from the start."""
+    found = []
     for number, bar in enumerate(bars):
-        start = bar_length * number
-        for note in bar.notes:
-            length = Fraction(note.duration).limit_denominator(96)
-            events.append((start, start + length, note.pitch))
-            start += length
-    return events
+        for voice in bar.voices:
+            start = bar_length * number
+            for event in voice:
+                length = Fraction(event.duration).limit_denominator(96)
+                found += [(start, start + length, pitch) for pitch in event.pitches]
+                start += length
+    return found
 
 
-def label_chords(voices: list[list[Bar]], key: Key, bar_length: Fraction) -> list[ChordEvent]:
+def label_chords(parts: list[list[Bar]], key: Key, bar_length: Fraction) -> list[ChordEvent]:
     """One chord symbol per beat (a new event only where it changes), by duration-weighted pitch
     classes; the lowest sounding note breaks ties. Beats with no notes keep the previous chord."""
-    sounding = [event for voice in voices for event in onsets(voice, bar_length) if event[2] is not None]
-    total_bars = max((len(voice) for voice in voices), default=0)
+    sounding = [note for bars in parts for note in sounding_notes(bars, bar_length)]
+    total_bars = max((len(bars) for bars in parts), default=0)
     labels: list[ChordEvent] = []
     scale = key.scale()
     for beat_index in range(int(bar_length * total_bars)):
@@ -100,10 +101,9 @@ class SectionFacts:
 def _line(bars: list[Bar], bar_length: Fraction, highest: bool) -> list[tuple[Fraction, int]]:
     """The top (or bottom) voice as (onset, pitch), one pitch per onset."""
     chosen: dict[Fraction, int] = {}
-    for start, _, pitch in onsets(bars, bar_length):
-        if pitch is not None:
-            current = chosen.get(start)
-            chosen[start] = pitch if current is None else (max if highest else min)(current, pitch)
+    for start, _, pitch in sounding_notes(bars, bar_length):
+        current = chosen.get(start)
+        chosen[start] = pitch if current is None else (max if highest else min)(current, pitch)
     return sorted(chosen.items())
 
 
@@ -151,7 +151,7 @@ def section_facts(piece: Piece) -> list[SectionFacts]:
             if pitches:
                 item.melody_range = (min(pitches), max(pitches))
                 item.distinct_pitches = len(set(pitches))
-            item.rhythm_patterns = len({tuple(n.duration for n in bar.notes) for bar in melody_bars})
+            item.rhythm_patterns = len({tuple(e.duration for e in bar.voices[0]) for bar in melody_bars})
             if len(piece.parts) > 1:
                 bottom = _line(bass_bars, bar_length, highest=False)
                 item.parallel_perfects = parallel_perfects(top, bottom, bar_length, first)

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from ontology.music import Piece
+from ontology.music import Event, Piece
 from ontology.music_theory import parse_key, parse_meter
 from tools.base import ToolError
 from tools.files import write_atomically
+from tools.music.analysis import sounding_notes
 from tools.music.scoreio import ScoreFiles, write_score
 
 logger = logging.getLogger(__name__)
@@ -64,10 +65,23 @@ def _spelled(midi: int, spelling: dict[int, str]):  # -> music21.pitch.Pitch
     return spelled
 
 
+def _music21_event(event: Event, spelling: dict[int, str]):  # -> music21 Note, Chord or Rest
+    from music21 import chord, note
+
+    if not event.pitches:
+        made = note.Rest()
+    elif len(event.pitches) == 1:
+        made = note.Note(_spelled(event.pitches[0], spelling))
+    else:
+        made = chord.Chord([_spelled(pitch, spelling) for pitch in sorted(event.pitches)])
+    made.quarterLength = event.duration
+    return made
+
+
 def piece_to_score(piece: Piece):  # -> music21.stream.Score
     """A music21 score with one part per `Part`, key, meter and tempo in the first bar, and the
     chord symbols above the first part (shown in notation, silent in MIDI)."""
-    from music21 import clef, harmony, instrument, key, metadata, meter, note, stream, tempo
+    from music21 import clef, harmony, instrument, key, metadata, meter, stream, tempo
 
     home = parse_key(piece.key)
     home_key = key.Key(home.name.split()[0].replace("b", "-"), home.mode.value)
@@ -82,8 +96,9 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
         sound = instrument.instrumentFromMidiProgram(spec.midi_program)
         sound.partName = spec.name
         target.insert(0, sound)
-        pitches = [n.pitch for bar in part.bars for n in bar.notes if n.pitch is not None]
+        pitches = [p for bar in part.bars for p in bar.pitches()]
         low = bool(pitches) and sum(pitches) / len(pitches) < 60
+
         for number, bar in enumerate(part.bars, start=1):
             measure = stream.Measure(number=number)
             if number == 1:
@@ -92,10 +107,15 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
                 measure.insert(0, meter.TimeSignature(piece.meter))
                 if index == 0:  # sounding tempo only: engravers lack the note glyph of a printed mark
                     measure.insert(0, tempo.MetronomeMark(numberSounding=piece.tempo_bpm))
-            for item in bar.notes:
-                event = note.Rest() if item.pitch is None else note.Note(_spelled(item.pitch, spelling))
-                event.quarterLength = item.duration
-                measure.append(event)
+            if len(bar.voices) == 1:
+                for event in bar.voices[0]:
+                    measure.append(_music21_event(event, spelling))
+            else:
+                for number_of_voice, events in enumerate(bar.voices, start=1):
+                    voice = stream.Voice(id=str(number_of_voice))
+                    for event in events:
+                        voice.append(_music21_event(event, spelling))
+                    measure.insert(0, voice)
             if index == 0:
                 for chord in (c for c in piece.harmony if c.bar == number):
                     if chord.beat - 1 < bar_length:
@@ -186,17 +206,13 @@ def render_piano_roll(piece: Piece, png: Path) -> Path:
     figure, axes = plt.subplots(figsize=(max(8.0, piece.total_bars * 0.9), 4.5), dpi=110)
     colours = plt.get_cmap("tab10")
     for index, part in enumerate(piece.parts):
-        for number, bar in enumerate(part.bars):
-            onset = number * bar_length
-            for item in bar.notes:
-                if item.pitch is not None:
-                    axes.broken_barh([(onset, item.duration * 0.95)], (item.pitch - 0.4, 0.8),
-                                     facecolors=colours(index % 10))
-                onset += item.duration
+        for start, end, pitch in sounding_notes(part.bars, parse_meter(piece.meter).bar_quarters):
+            axes.broken_barh([(float(start), float(end - start) * 0.95)], (pitch - 0.4, 0.8),
+                             facecolors=colours(index % 10))
         axes.plot([], [], color=colours(index % 10), linewidth=6, label=part.id)
     for number in range(piece.total_bars + 1):
         axes.axvline(number * bar_length, color="0.85", linewidth=0.8, zorder=0)
-    top = max((n.pitch for p in piece.parts for b in p.bars for n in b.notes if n.pitch is not None), default=72)
+    top = max((pitch for part in piece.parts for bar in part.bars for pitch in bar.pitches()), default=72)
     for chord in piece.harmony:
         axes.text((chord.bar - 1) * bar_length + chord.beat - 1, top + 2, chord.symbol, fontsize=8)
     axes.set_xlabel(f"quarter notes ({piece.meter}, {piece.total_bars} bars)")
