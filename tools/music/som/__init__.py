@@ -1,0 +1,8 @@
+"""Self-organising maps that can be inverted: exact recovery of a point from its prototype distances, and
+MUSIC trajectories that move a point across the map toward a target (arXiv 2601.13851).
+
+Modules: `som` (the map and its batch training), `inversion` (exact and Tikhonov recovery, prototype
+choice), `music` (the MUSIC update and trajectories), `items` (named items: PCA + map, checkpoints, the
+exemplar games), `tool` (`VariationsTool` for agents). Commands: `python -m tools.music.som.verify`
+(recovery and MUSIC measurements) and `python -m tools.music.som.train` (the shipped exemplar-games map).
+"""
