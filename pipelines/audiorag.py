@@ -1,0 +1,155 @@
+"""AudioRAG: answer a question about an audio clip that needs outside knowledge, citing sources.
+
+    python -m pipelines.audiorag clip.wav "Who composed this and when did they die?"
+    python -m pipelines.audiorag clip.mp3 "What is this song about?" --search-backend local --docs-dir notes/
+    python -m pipelines.audiorag --text "Who composed the Moonlight Sonata?"   # no audio: the question alone
+
+The clip is heard locally (Whisper, descriptors, the recording index, an audio-language model if
+configured); the agents search the web (SearXNG by default, `GO_SEARXNG_URL`), read the best pages
+and answer from quoted passages only. Without supporting sources the answer is "cannot answer".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import dspy
+from rich.console import Console
+
+from agents.lm.errors import ModelError
+from agents.lm.factory import build_lm
+from agents.lm.usage import UsageLedger
+from agents.settings import Settings
+from pipelines.audiorag_graph import AudioRAGAnswer, AudioRAGConfig, answer_question
+from tools.base import ToolError
+from tools.web.fetch import PageFetcher, document_from_page
+from tools.web.passages import UntrustedDocument
+from tools.web.search import SearchBackend, build_search
+
+if TYPE_CHECKING:
+    from tools.audio.tool import AudioObservation
+
+MAX_QUESTION_CHARS = 2_000
+NO_AUDIO = "(no audio was given; only the question)"
+
+
+class QuestionError(ValueError):
+    """The question is empty, too long or not text."""
+
+
+def clean_question(question: str) -> str:
+    question = " ".join((question or "").split())
+    if not question:
+        raise QuestionError("The question is empty; ask something about the clip, e.g. 'Who composed this?'.")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"The question is {len(question):,} characters; keep it under {MAX_QUESTION_CHARS:,}.")
+    return question
+
+
+def describe_observation(observation: AudioObservation) -> str:
+    """What the listeners heard, as short lines for the agents (model outputs marked as such)."""
+    d = observation.descriptors
+    lines = [f"a {observation.duration_s:.0f} s clip; it sounds like: {observation.kind}"]
+    if observation.transcript and observation.transcript.text:
+        language = observation.transcript.language or "unknown language"
+        lines.append(f"speech ({language}, transcribed by Whisper): \"{observation.transcript.text[:1200]}\"")
+    if observation.identification and observation.identification.match:
+        match = observation.identification.match
+        described = ", ".join(f"{k}: {v}" for k, v in match.metadata.model_dump().items() if v)
+        lines.append(f"matches a known recording ({described}; score {match.score:.2f})")
+    musical = [f"key {d.key}" if d.key else "", f"tempo about {d.tempo_bpm:.0f} bpm" if d.tempo_bpm else ""]
+    if any(musical) and observation.kind in ("music", "speech over music"):
+        lines.append("music: " + ", ".join(part for part in musical if part))
+    if observation.audio_llm:
+        lines.append(f"an audio-language model says: \"{observation.audio_llm.text[:800]}\"")
+    lines += [f"note: {warning}" for warning in observation.warnings]
+    return "\n".join(lines)
+
+
+def page_reader(settings: Settings, backend: SearchBackend) -> Callable[[str], UntrustedDocument]:
+    """Local document ids (`doc:...`) are read from the collection, everything else fetched safely."""
+    fetcher = PageFetcher.from_settings(settings)
+
+    def read(url: str) -> UntrustedDocument:
+        if url.startswith("doc:") and hasattr(backend, "read"):
+            return backend.read(url)
+        return document_from_page(fetcher.fetch(url))
+
+    return read
+
+
+def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioRAGConfig | None = None,
+        progress: Callable[[str], None] | None = None, ledger: UsageLedger | None = None) -> AudioRAGAnswer:
+    """Listen (unless `audio` is None), then research and answer."""
+    question = clean_question(question)
+    say = progress or (lambda message: None)
+    if audio is None:
+        heard = NO_AUDIO
+    else:
+        from tools.audio.tool import ListenRequest, ListenTool  # loads the audio stack only when listening
+
+        say("Listening")
+        heard = describe_observation(ListenTool(settings)(ListenRequest(path=str(audio))))
+    backend = build_search(settings)
+    lm = build_lm(settings, ledger=ledger or UsageLedger())
+    with dspy.context(lm=lm):
+        return answer_question(question, heard, backend, page_reader(settings, backend), config, progress)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.audiorag", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("audio", nargs="?", type=Path, help="WAV, FLAC, OGG or MP3 clip")
+    parser.add_argument("question", nargs="?", help="the question about the clip")
+    parser.add_argument("--text", help="ask without audio (the question alone)")
+    parser.add_argument("--model", help="embedded | embedded:<name> | path.gguf | LiteLLM model string")
+    parser.add_argument("--search-backend", choices=["searxng", "brave", "local"])
+    parser.add_argument("--searxng-url")
+    parser.add_argument("--docs-dir", type=Path, help="local documents (with --search-backend local)")
+    parser.add_argument("--allow-private-fetch", action="store_true", default=None,
+                        help="let the fetcher reach private and loopback addresses (e.g. an intranet)")
+    parser.add_argument("--json", type=Path, help="also write the answer as JSON to this file")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    console = Console(stderr=True)
+    try:
+        if args.text is not None:
+            question, audio = args.text, None
+        elif args.audio is not None and args.question is not None:
+            question, audio = args.question, args.audio
+        else:
+            raise QuestionError("Give a clip and a question, or --text \"question\".")
+        settings = Settings.from_env(model=args.model, search_backend=args.search_backend,
+                                     searxng_url=args.searxng_url, docs_dir=args.docs_dir,
+                                     allow_private_fetch=args.allow_private_fetch)
+        with console.status("Starting...") as status:
+            result = ask(question, audio, settings, progress=lambda message: status.update(message))
+    except (QuestionError, ModelError, ToolError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/yellow]")
+        return 130
+    if args.json:
+        args.json.write_text(result.model_dump_json(indent=2), encoding="utf-8")
+    console.print(f"[bold]Heard:[/bold] {result.heard}")
+    if result.answerable:
+        print(result.answer)
+        for number, citation in enumerate(result.citations, start=1):
+            print(f"  [{number}] {citation.source}: \"{citation.quote}\"")
+        console.print(f"confidence: {result.confidence}; queries: {json.dumps(result.queries)}")
+    else:
+        print("Cannot answer from the sources found.")
+        for note in result.notes:
+            console.print(f"  - {note}")
+    return 0 if result.answerable else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
