@@ -68,6 +68,7 @@ class Settings(BaseModel):
     whisper_model: Literal["tiny", "base"] = Field("base", description="Packaged Whisper weights to transcribe with.")
     audio_llm_base: str | None = Field(None, description="OpenAI-compatible endpoint of an audio-language model.")
     audio_llm_model: str | None = Field(None, description="Model name to send to the audio-language endpoint.")
+    audio_llm_api_key: str | None = Field(None, description="Key for the audio-language endpoint, if it needs one.")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -96,6 +97,7 @@ class Settings(BaseModel):
             "whisper_model": os.environ.get("GO_WHISPER_MODEL"),
             "audio_llm_base": os.environ.get("GO_AUDIO_LLM_BASE"),
             "audio_llm_model": os.environ.get("GO_AUDIO_LLM_MODEL"),
+            "audio_llm_api_key": os.environ.get("GO_AUDIO_LLM_API_KEY"),
         }
         values = {key: value for key, value in env.items() if value not in (None, "")}
         values.update({key: value for key, value in overrides.items() if value is not None})

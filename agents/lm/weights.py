@@ -12,6 +12,7 @@ import importlib.util
 import json
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,24 +125,32 @@ def _record_verified(path: Path, sha256: str) -> None:
 
 
 def ensure_weights(model: EmbeddedModel, cache_dir: Path) -> Path:
-    """Return the path of the model's verified GGUF file, assembling it on first use.
-
-    The file is written under a temporary name and renamed only after its hash matches, so an
-    interrupted assembly never leaves a file that looks complete.
-    """
+    """Return the path of the model's verified GGUF file, assembling it on first use."""
     target = cache_dir / "models" / model.file_name
     if _is_verified(target, model.sha256):
         return target
-    parts = part_files(model)
+    return assemble_verified(model.name, part_files(model), target, model.sha256)
+
+
+def assemble_verified(label: str, parts: Sequence[Path], target: Path, sha256: str) -> Path:
+    """Join `parts` in order into `target` once, check the pinned SHA-256, and return `target`.
+
+    Shared by every weight file that PyPI's size cap splits across packages (GGUF chat models,
+    CTranslate2 Whisper). The file is written under a temporary name and renamed only after its
+    hash matches, so an interrupted assembly never leaves a file that looks complete; a marker
+    beside it lets later starts skip re-hashing.
+    """
+    if _is_verified(target, sha256):
+        return target
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.is_file():
         logger.info("Verifying %s", target)
         actual = sha256_of(target)
-        if actual == model.sha256:
-            _record_verified(target, model.sha256)
+        if actual == sha256:
+            _record_verified(target, sha256)
             return target
         logger.warning("Cached %s has the wrong hash; reassembling it from the packages", target)
-    logger.info("Assembling %s from %d packages into %s", model.name, len(parts), target)
+    logger.info("Assembling %s from %d parts into %s", label, len(parts), target)
     digest = hashlib.sha256()
     partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     try:
@@ -152,10 +161,10 @@ def ensure_weights(model: EmbeddedModel, cache_dir: Path) -> Path:
                         digest.update(chunk)
                         out.write(chunk)
         actual = digest.hexdigest()
-        if actual != model.sha256:
-            raise ModelWeightsCorruptError(model.name, str(partial), model.sha256, actual)
+        if actual != sha256:
+            raise ModelWeightsCorruptError(label, str(partial), sha256, actual)
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
-    _record_verified(target, model.sha256)
+    _record_verified(target, sha256)
     return target
