@@ -85,8 +85,9 @@ def page_reader(settings: Settings, backend: SearchBackend) -> Callable[[str], U
 
 
 def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioRAGConfig | None = None,
-        progress: Callable[[str], None] | None = None, ledger: UsageLedger | None = None) -> AudioRAGAnswer:
-    """Listen (unless `audio` is None), then research and answer."""
+        progress: Callable[[str], None] | None = None, ledger: UsageLedger | None = None,
+        lm: dspy.LM | None = None) -> AudioRAGAnswer:
+    """Listen (unless `audio` is None), then research and answer (with `lm`, or the configured model)."""
     question = clean_question(question)
     say = progress or (lambda message: None)
     if audio is None:
@@ -97,7 +98,7 @@ def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioR
         say("Listening")
         heard = describe_observation(ListenTool(settings)(ListenRequest(path=str(audio))))
     backend = build_search(settings)
-    lm = build_lm(settings, ledger=ledger or UsageLedger())
+    lm = lm or build_lm(settings, ledger=ledger or UsageLedger())
     with dspy.context(lm=lm):
         return answer_question(question, heard, backend, page_reader(settings, backend), config, progress)
 

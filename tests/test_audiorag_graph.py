@@ -133,3 +133,18 @@ def test_the_report_is_json_serialisable(server: ScriptedServer, tmp_path: Path)
     result, _ = run(server, PLAN, answer("nothing"), PLAN, answer("nothing"))
     (tmp_path / "a.json").write_text(result.model_dump_json())
     assert json.loads((tmp_path / "a.json").read_text())["question"] == QUESTION
+
+
+def test_a_spoken_clip_is_heard_and_its_words_reach_the_researcher(server: ScriptedServer, tmp_path: Path) -> None:
+    from pipelines.audiorag import ask
+    from tests.audio_fixtures import speak
+
+    clip = speak("Now playing on our evening program: the Moonlight Sonata.", tmp_path / "clip.wav")
+    engine = ScriptedEngine(PLAN, answer("no such words"), PLAN, answer("no such words"))
+    lm = AccountedLM("scripted/model", engine=engine, ledger=UsageLedger(), num_retries=0, cache=False)
+    settings = Settings(allow_private_fetch=True, search_backend="searxng", searxng_url=server.url(""),
+                        whisper_model="base", cache_dir=tmp_path / "cache")
+    result = ask(QUESTION, clip, settings, lm=lm)
+    assert "moonlight sonata" in result.heard.lower() and "speech" in result.heard
+    assert "moonlight sonata" in engine.requests[0].messages[-1].text.lower()
+    assert not result.answerable  # the scripted answers quote nothing real
