@@ -20,7 +20,8 @@ from ontology.music_theory import NOTE_NAMES, Key, Mode, MusicTheoryError, parse
 MAX_REQUEST_CHARS = 2_000
 MIN_TEMPO, MAX_TEMPO = 30, 240
 DEFAULT_BARS = 16
-METERS = ("2/4", "3/4", "4/4", "6/8", "3/8", "2/2")
+METERS = ("2/4", "3/4", "4/4", "6/8", "2/2")
+"""Meters the piano model writes whose bars are whole quarter notes (as the harmoniser needs)."""
 KEYS = tuple(f"{name} {mode.value}" for mode in Mode for name in NOTE_NAMES)
 
 

@@ -47,6 +47,10 @@ class SessionError(ValueError):
     """A session command that cannot run as asked (unknown id, unfinished step, ...)."""
 
 
+def new_session_id() -> str:
+    return f"s-{uuid.uuid4().hex[:8]}"
+
+
 class ComposeSessions:
     """The sessions in one folder: start, continue, resume, branch and inspect them."""
 
@@ -105,7 +109,7 @@ class ComposeSessions:
 
     def start(self, request: str, *, seed: int = 0, session: str | None = None) -> tuple[str, dict[str, Any]]:
         facts = facts_from_request(request)
-        session = session or f"s-{uuid.uuid4().hex[:8]}"
+        session = session or new_session_id()
         if self.graph.get_state(self._config(session)).values:
             raise SessionError(f"Session {session!r} exists; continue it or choose another id.")
         return session, self._run(session, {"facts": facts.model_dump(), "seed": seed}, "start")
@@ -203,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     command = getattr(args, "command", "start")
+    if command == "start":
+        args.session = args.session or new_session_id()
     try:
         if command == "start":
             facts_from_request(args.request)  # refuse impossible requests before any model loads
@@ -224,11 +230,15 @@ def main(argv: list[str] | None = None) -> int:
                     session, state = args.session, sessions.state(args.session)
             finally:
                 sessions.close()
-    except (MusicRequestError, SessionError, ModelError, ToolError, ValueError) as exc:
+    except (MusicRequestError, SessionError) as exc:
         console.print(f"[red]error:[/red] {exc}")
-        if isinstance(exc, ModelError | ToolError) and command != "show":
-            console.print("The session keeps every finished step; `python -m pipelines.compose resume <session>` "
-                          "goes on from the step that failed.")
+        return 2
+    except Exception as exc:  # a model or tool failed mid-session: the finished steps are saved
+        logging.getLogger(__name__).debug("session step failed", exc_info=True)
+        kind = "model" if isinstance(exc, ModelError) else "tool" if isinstance(exc, ToolError) else "step"
+        console.print(f"[red]error:[/red] a {kind} failed: {type(exc).__name__}: {exc}")
+        console.print(f"Session {args.session} keeps every finished step; after fixing the cause, "
+                      f"`python -m pipelines.compose resume {args.session}` goes on from the step that failed.")
         return 2
     except KeyboardInterrupt:
         console.print("[yellow]interrupted; the session keeps its finished steps (use `resume`)[/yellow]")

@@ -162,7 +162,8 @@ def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: Com
             calls += [call.model_dump(mode="json") for call in material.calls]
             trial = {**sections, section.id: {**params, "material": material.model_dump(mode="json",
                                                                                         exclude={"calls"})}}
-            findings = _section_findings(validate_piece(assemble(piece, trial)), piece).get(section.id, [])
+            drafted = assemble(piece, trial)
+            findings = _section_findings(validate_piece(drafted), drafted).get(section.id, [])
             score = (sum(f.severity is Severity.ERROR for f in findings), len(findings))
             if best_score is None or score < best_score:
                 best, best_score = trial[section.id]["material"], score

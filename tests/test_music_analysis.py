@@ -5,7 +5,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ontology.music import Bar
-from ontology.music_theory import parse_key
 from tests.test_music_ontology import minuet
 from tools.music.analysis import describe_piece, label_chords, parallel_perfects, section_facts
 
@@ -17,7 +16,7 @@ def bar(*notes: tuple[int | None, float]) -> Bar:
 def test_chords_are_named_from_the_notes_that_sound() -> None:
     upper = [bar((64, 2), (67, 2)), bar((65, 2), (69, 2)), bar((67, 1), (71, 1), (74, 1), (65, 1))]
     lower = [bar((48, 4)), bar((53, 4)), bar((43, 4))]
-    labels = label_chords([upper, lower], parse_key("C major"), Fraction(4))
+    labels = label_chords([upper, lower], Fraction(4))
     assert [(c.bar, c.beat, c.symbol) for c in labels] == [(1, 1, "C"), (2, 1, "F"), (3, 1, "G"), (3, 4, "G7")]
 
 

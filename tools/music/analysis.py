@@ -2,7 +2,7 @@
 tones, variety. Computed from the ontology instance, so they are the same for every texture.
 
 `label_chords` names the harmony that actually sounds (pitch classes per beat matched against
-chord templates), so chord symbols in a two-hand piano texture describe the notes, not a wish.
+the harmoniser's chord templates), so chord symbols in a two-hand piano texture describe the notes, not a wish.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ontology.music import Bar, ChordEvent, Piece
-from ontology.music_theory import CHORD_QUALITIES, NOTE_NAMES, Key, parse_key, parse_meter
-
-TEMPLATE_QUALITIES = ("", "m", "dim", "aug", "7", "m7", "maj7", "m7b5", "dim7")
+from ontology.music_theory import parse_key, parse_meter
+from tools.music.harmony.chords import label_pitch_classes, ontology_symbol
 
 
 def sounding_notes(bars: list[Bar], bar_length: Fraction) -> list[tuple[Fraction, Fraction, int]]:
@@ -30,13 +29,13 @@ def sounding_notes(bars: list[Bar], bar_length: Fraction) -> list[tuple[Fraction
     return found
 
 
-def label_chords(parts: list[list[Bar]], key: Key, bar_length: Fraction) -> list[ChordEvent]:
-    """One chord symbol per beat (a new event only where it changes), by duration-weighted pitch
-    classes; the lowest sounding note breaks ties. Beats with no notes keep the previous chord."""
+def label_chords(parts: list[list[Bar]], bar_length: Fraction) -> list[ChordEvent]:
+    """One chord symbol per beat (a new event only where it changes), from the duration-weighted
+    pitch classes sounding in it, matched against the harmoniser's chord templates (the lowest note
+    breaks ties). Beats where nothing sounds keep the previous chord."""
     sounding = [note for bars in parts for note in sounding_notes(bars, bar_length)]
     total_bars = max((len(bars) for bars in parts), default=0)
     labels: list[ChordEvent] = []
-    scale = key.scale()
     for beat_index in range(int(bar_length * total_bars)):
         lo, hi = Fraction(beat_index), Fraction(beat_index + 1)
         weights: Counter[int] = Counter()
@@ -46,28 +45,12 @@ def label_chords(parts: list[list[Bar]], key: Key, bar_length: Fraction) -> list
             if overlap > 0:
                 weights[pitch % 12] += float(overlap)
                 bass = pitch if bass is None or pitch < bass else bass
-        if not weights:
+        symbol = ontology_symbol(label_pitch_classes(weights, bass)) if weights else None
+        if symbol is None or (labels and labels[-1].symbol == symbol):
             continue
-        best = max(
-            ((root, quality) for root in range(12) for quality in TEMPLATE_QUALITIES),
-            key=lambda rq: _fit(rq, weights, bass, scale),
-        )
-        symbol = NOTE_NAMES[best[0]] + best[1]
         bar = int(lo // bar_length)
-        if not labels or labels[-1].symbol != symbol:
-            labels.append(ChordEvent(bar=bar + 1, beat=float(lo - bar * bar_length) + 1, symbol=symbol))
+        labels.append(ChordEvent(bar=bar + 1, beat=float(lo - bar * bar_length) + 1, symbol=symbol))
     return labels
-
-
-def _fit(candidate: tuple[int, str], weights: Counter[int], bass: int | None, scale: set[int]) -> float:
-    root, quality = candidate
-    tones = {(root + interval) % 12 for interval in CHORD_QUALITIES[quality]}
-    covered = sum(weight for pc, weight in weights.items() if pc in tones)
-    missed = sum(weight for pc, weight in weights.items() if pc not in tones)
-    score = covered - missed - 0.15 * len(tones)  # prefer the simplest chord that explains the notes
-    score += 0.3 if bass is not None and bass % 12 == root else 0.0
-    score += 0.2 if tones <= scale else 0.0
-    return score
 
 
 @dataclass

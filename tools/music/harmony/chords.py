@@ -126,3 +126,16 @@ def _templates() -> np.ndarray:
     for index in range(1, VOCABULARY_SIZE):
         rows[index - 1, list(chord_pitch_classes(index))] = 1
     return rows
+
+
+_ONTOLOGY_SUFFIX = {"maj": "", "min": "m", "dim": "dim", "aug": "aug", "dom7": "7", "maj7": "maj7", "min7": "m7",
+                    "hdim7": "m7b5", "dim7": "dim7"}
+
+
+def ontology_symbol(index: int) -> str | None:
+    """The chord as the music ontology writes it ('F#m', 'G7', 'Bbmaj7'), None for "N.C."."""
+    parts = chord_root_quality(index)
+    if parts is None:
+        return None
+    root, quality = parts
+    return ROOT_NAMES[root] + _ONTOLOGY_SUFFIX[quality]

@@ -1,0 +1,208 @@
+"""`NeuralSectionTools`: a composition session's sections written by the neural music models.
+
+The piano model (factorised pitch/hand embeddings, trained on the Beethoven sonatas) writes both
+hands of every section, continuing the bars just before it. For the "melody_and_chords" texture
+the FF harmoniser (trained on the Bach chorales) then harmonises the right hand's top line, and the
+left hand becomes block chords of those harmonies; for "piano" the chord symbols name what the two
+hands actually sound. Either way the labels describe the notes.
+"""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+
+import torch
+
+from agents.settings import Settings
+from ontology.music import Bar, ChordEvent, Event
+from ontology.music_theory import parse_key, parse_meter
+from tools.base import ToolInputError
+from tools.music.analysis import label_chords, sounding_notes
+from tools.music.harmony.chords import QUALITIES, chord_root_quality, ontology_symbol, transpose_chord
+from tools.music.harmony.data import MelodyNote
+from tools.music.harmony.data import Piece as Melody
+from tools.music.harmony.model import load_harmoniser
+from tools.music.harmony.train import checkpoint_path
+from tools.music.harmony.unmasking import harmonise_pieces
+from tools.music.piano.model import sample_bars, seed_everything
+from tools.music.piano.score import hand_voices
+from tools.music.piano.tokens import (
+    METERS,
+    TICKS_PER_QUARTER,
+    Hand,
+    Note,
+    Segment,
+    bar_ticks,
+    decode_tokens,
+    encode_segment,
+    fit_to_piano,
+    quantise_duration,
+    transposition_to_reference,
+)
+from tools.music.piano.tool import PianoGenerationTool
+from tools.music.section_tools import SectionMaterial, SectionRequest, ToolCall
+
+ACCOMPANIMENT_ROOT = 48
+"""C3: block chords are built upwards from the root in the octave above it."""
+
+
+def _events(voice: list[tuple[int, int, list[int]]], length: int, shift: int) -> list[Event]:
+    """One voice of a bar (position, duration, pitches in ticks) as events with rests filling the gaps."""
+    events, time_ = [], 0
+    for position, duration, pitches in [*voice, (length, 0, [])]:
+        if position > time_:
+            events.append(Event(duration=(position - time_) / TICKS_PER_QUARTER))
+        if pitches and duration > 0:
+            events.append(Event(pitches=sorted({fit_to_piano(p - shift) for p in pitches}),
+                                duration=duration / TICKS_PER_QUARTER))
+        time_ = max(time_, position + duration)
+    return events
+
+
+def segment_to_bars(segment: Segment, shift: int) -> tuple[list[Bar], list[Bar]]:
+    """The piano model's bars (in the reference key) as right- and left-hand ontology bars."""
+    length = bar_ticks(segment.meter)
+    hands: dict[Hand, list[Bar]] = {Hand.RIGHT: [], Hand.LEFT: []}
+    for bar in segment.bars:
+        for hand, bars in hands.items():
+            voices = hand_voices([note for note in bar if note.hand == hand], length)
+            bars.append(Bar(voices=[_events(voice, length, shift) for voice in voices if voice]
+                            or [[Event(duration=length / TICKS_PER_QUARTER)]]))
+    return hands[Hand.RIGHT], hands[Hand.LEFT]
+
+
+def bars_to_segment(right: list[Bar], left: list[Bar], meter: str, mode: str, shift: int) -> Segment:
+    """Ontology bars moved into the reference key, as a prompt the piano model can continue."""
+    segment = Segment(meter=meter, mode=mode, bars=[])
+    length = Fraction(bar_ticks(meter), TICKS_PER_QUARTER)
+    for right_bar, left_bar in zip(right, left, strict=True):
+        notes = []
+        for hand, bar in ((Hand.RIGHT, right_bar), (Hand.LEFT, left_bar)):
+            for start, end, pitch in sounding_notes([bar], length):
+                notes.append(Note(int(start * TICKS_PER_QUARTER), hand, fit_to_piano(pitch + shift),
+                                  quantise_duration(float((end - start) * TICKS_PER_QUARTER))))
+        segment.bars.append(sorted(set(notes)))
+    return segment
+
+
+def top_line(bars: list[Bar], bar_length: Fraction) -> list[MelodyNote]:
+    """The highest note at each onset, held until the next onset (or its own end), in quarters."""
+    highest: dict[Fraction, tuple[Fraction, int]] = {}
+    for start, end, pitch in sounding_notes(bars, bar_length):
+        if start not in highest or pitch > highest[start][1]:
+            highest[start] = (end, pitch)
+    onsets = sorted(highest)
+    line = []
+    for index, start in enumerate(onsets):
+        end, pitch = highest[start]
+        if index + 1 < len(onsets):
+            end = min(end, onsets[index + 1])
+        line.append(MelodyNote(float(start), float(end - start), pitch))
+    return line
+
+
+def melody_bars(line: list[MelodyNote], bars: int, bar_length: Fraction) -> list[Bar]:
+    """A single line as one-voice bars, notes cut at bar lines, rests between them."""
+    result = []
+    for number in range(bars):
+        lo, hi = number * bar_length, (number + 1) * bar_length
+        events, time_ = [], lo
+        for note in line:
+            start, end = max(Fraction(note.onset).limit_denominator(96), lo), min(
+                Fraction(note.onset + note.duration).limit_denominator(96), hi)
+            if end <= start:
+                continue
+            if start > time_:
+                events.append(Event(duration=float(start - time_)))
+            events.append(Event(pitches=[note.pitch], duration=float(end - start)))
+            time_ = end
+        if time_ < hi:
+            events.append(Event(duration=float(hi - time_)))
+        result.append(Bar(voices=[events]))
+    return result
+
+
+class NeuralSectionTools:
+    """Writes sections with the shipped piano model and FF harmoniser (loaded once, on first use)."""
+
+    def __init__(self, settings: Settings | None = None, *, curriculum: str = "ff") -> None:
+        self.settings = settings or Settings.from_env()
+        self._piano = PianoGenerationTool()
+        self._harmony_checkpoint = checkpoint_path(curriculum)  # type: ignore[arg-type]
+        self._harmoniser = None
+
+    def realise(self, request: SectionRequest) -> SectionMaterial:
+        if request.meter not in METERS:
+            raise ToolInputError(f"The piano model does not write {request.meter}; use one of {', '.join(METERS)}.")
+        key = parse_key(request.key)
+        bar_length = parse_meter(request.meter).bar_quarters
+        started = time.perf_counter()
+        right, left = self._generate(request, key)
+        calls = [ToolCall(tool="generate_piano", seconds=round(time.perf_counter() - started, 2),
+                          arguments={"bars": request.bars, "key": request.key, "meter": request.meter,
+                                     "seed": request.seed, "temperature": request.temperature,
+                                     "prompt_bars": len(request.previous_right)},
+                          summary=f"{sum(len(b.pitches()) for b in right)} right-hand and "
+                                  f"{sum(len(b.pitches()) for b in left)} left-hand notes")]
+        if request.texture == "piano":
+            return SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length),
+                                   calls=calls)
+        started = time.perf_counter()
+        line = top_line(right, bar_length)
+        chords = self._harmonise(line, request, key, bar_length)
+        harmony, accompaniment = self._chord_bars(chords, request.bars, bar_length)
+        calls.append(ToolCall(tool="harmonise_melody", seconds=round(time.perf_counter() - started, 2),
+                              arguments={"beats": len(chords), "key": request.key},
+                              summary=" ".join(event.symbol for event in harmony)[:300]))
+        return SectionMaterial(right=melody_bars(line, request.bars, bar_length), left=accompaniment,
+                               harmony=harmony, calls=calls)
+
+    def _generate(self, request: SectionRequest, key) -> tuple[list[Bar], list[Bar]]:
+        mode = key.mode.value
+        shift = transposition_to_reference(key.tonic, mode)
+        prompt = bars_to_segment(request.previous_right, request.previous_left, request.meter, mode, shift)
+        start = encode_segment(prompt)
+        generator = seed_everything(request.seed)
+        with torch.inference_mode():
+            tokens = sample_bars(self._piano.model, start, request.bars, temperature=request.temperature,
+                                 generator=generator)
+        segment = decode_tokens(tokens)
+        segment.bars = segment.bars[len(prompt.bars):]
+        return segment_to_bars(segment, shift)
+
+    def _harmonise(self, line: list[MelodyNote], request: SectionRequest, key, bar_length: Fraction) -> list[int]:
+        if bar_length.denominator != 1:
+            raise ToolInputError(f"The harmoniser needs whole-quarter bars; {request.meter} has {bar_length}.")
+        if self._harmoniser is None:
+            self._harmoniser = load_harmoniser(self._harmony_checkpoint)[0]
+        shift = transposition_to_reference(key.tonic, key.mode.value)
+        beats = int(bar_length) * request.bars
+        melody = Melody(name="section", notes=[MelodyNote(n.onset, n.duration, n.pitch + shift) for n in line],
+                        n_beats=beats, bar_starts=list(range(0, beats, int(bar_length))), transposition=shift,
+                        key=key.name)
+        (chords,) = harmonise_pieces(self._harmoniser, [melody], "confidence", temperature=0.0, seed=request.seed)
+        return [transpose_chord(chord, -shift) for chord in chords]
+
+    @staticmethod
+    def _chord_bars(chords: list[int], bars: int, bar_length: Fraction) -> tuple[list[ChordEvent], list[Bar]]:
+        """Chord symbols (a new one where the chord changes) and block-chord bars, one chord per run."""
+        per_bar = int(bar_length)
+        harmony: list[ChordEvent] = []
+        accompaniment = []
+        for number in range(bars):
+            events = []
+            for beat in range(per_bar):
+                chord = chords[number * per_bar + beat]
+                parts = chord_root_quality(chord)
+                pitches = [] if parts is None else [ACCOMPANIMENT_ROOT + parts[0] + i for i in QUALITIES[parts[1]]]
+                if events and events[-1].pitches == pitches and beat:
+                    events[-1].duration += 1
+                else:
+                    events.append(Event(pitches=pitches, duration=1.0))
+                symbol = ontology_symbol(chord)
+                if symbol and (not harmony or harmony[-1].symbol != symbol):
+                    harmony.append(ChordEvent(bar=number + 1, beat=beat + 1, symbol=symbol))
+            accompaniment.append(Bar(voices=[events]))
+        return harmony, accompaniment
+
