@@ -1,0 +1,332 @@
+"""The piano model: tokens, the pitch-hand NMI, both embeddings, training, sampling and the typed tool."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from agents.settings import Settings
+from tools.base import ToolInputError
+from tools.music.piano.data import (
+    KeyLabel,
+    PianoDataError,
+    kern_files,
+    load_corpus,
+    movement_segments,
+    segments_from_parts,
+)
+from tools.music.piano.model import DEFAULT_CHECKPOINT, ModelConfig, PianoTransformer, sample_bars
+from tools.music.piano.score import spelled_pitch
+from tools.music.piano.tokens import (
+    MAX_TOKENS_PER_BAR,
+    NUM_PITCHES,
+    VOCAB,
+    Hand,
+    Note,
+    Segment,
+    SequenceGrammar,
+    decode_tokens,
+    encode_segment,
+    pitch_hand_nmi,
+)
+from tools.music.piano.tool import PianoGenerationTool, parse_key
+from tools.music.piano.train import TrainingConfig, compare_embeddings, main
+from tools.music.scoreio import write_score
+
+torch.set_num_threads(1)
+BEETHOVEN = Settings.from_env().beethoven_dir
+needs_beethoven = pytest.mark.skipif(
+    not BEETHOVEN.is_dir(), reason=f"the Beethoven sonatas are not at {BEETHOVEN} (set GO_BEETHOVEN_DIR)"
+)
+TINY = ModelConfig(embedding="factorised", d_model=32, layers=1, heads=2, feedforward=64, context=64, dropout=0.0)
+
+
+def hand_made_score():
+    """Two bars of 3/4 in G major: right-hand melody with a chord, left-hand bass."""
+    import music21
+
+    def part(bars: list[list[tuple[list[str], float]]]):
+        made = music21.stream.Part()
+        for number, bar in enumerate(bars, start=1):
+            measure = music21.stream.Measure(number=number)
+            if number == 1:
+                measure.append([music21.key.Key("G"), music21.meter.TimeSignature("3/4")])
+            for pitches, length in bar:
+                sound = music21.note.Rest() if not pitches else music21.chord.Chord(pitches)
+                if len(pitches) == 1:
+                    sound = music21.note.Note(pitches[0])
+                sound.quarterLength = length
+                measure.append(sound)
+            made.append(measure)
+        return made
+
+    score = music21.stream.Score()
+    score.insert(0, part([[(["G4"], 1), (["B4", "D5"], 1), (["A4"], 0.5), (["C5"], 0.5)], [(["G4"], 2), ([], 1)]]))
+    score.insert(0, part([[(["G2"], 3)], [(["D3"], 1), (["G2"], 2)]]))
+    return score
+
+
+def test_a_hand_made_score_round_trips_through_the_tokens() -> None:
+    score = hand_made_score()
+    parts = [(score.parts[0], Hand.RIGHT), (score.parts[1], Hand.LEFT)]
+    (segment,) = segments_from_parts(parts, name="hand-made", keys=[(0.0, KeyLabel(1, 7, "major"))])
+    assert (segment.meter, segment.mode, segment.shift) == ("3/4", "major", 5)  # G major moves up to C major
+    assert segment.bars[0] == [
+        Note(0, Hand.RIGHT, 72, 12),
+        Note(0, Hand.LEFT, 48, 36),
+        Note(12, Hand.RIGHT, 76, 12),
+        Note(12, Hand.RIGHT, 79, 12),
+        Note(24, Hand.RIGHT, 74, 6),
+        Note(30, Hand.RIGHT, 77, 6),
+    ]
+    assert segment.bars[1] == [Note(0, Hand.RIGHT, 72, 24), Note(0, Hand.LEFT, 55, 12), Note(12, Hand.LEFT, 48, 24)]
+    tokens = encode_segment(segment)
+    assert tokens[:3] == [VOCAB.meter("3/4"), VOCAB.mode("major"), VOCAB.bar]
+    assert decode_tokens(tokens).bars == segment.bars
+    grammar = SequenceGrammar("3/4")
+    for token in tokens[2:]:
+        grammar.advance(token)
+
+
+def test_the_grammar_refuses_tokens_out_of_place() -> None:
+    grammar = SequenceGrammar("2/4")
+    with pytest.raises(ValueError):
+        grammar.advance(VOCAB.position(0))  # a bar must open first
+    grammar.advance(VOCAB.bar)
+    assert not grammar.allowed()[VOCAB.position(24)]  # 2/4 has 24 ticks: positions 0..23
+    grammar.advance(VOCAB.position(6))
+    grammar.advance(VOCAB.note(60, Hand.LEFT))
+    grammar.advance(VOCAB.duration(6))
+    allowed = grammar.allowed()
+    assert not allowed[VOCAB.position(6)] and allowed[VOCAB.position(7)]
+    assert not allowed[VOCAB.note(60, Hand.LEFT)] and not allowed[VOCAB.note(72, Hand.RIGHT)]
+    assert allowed[VOCAB.note(61, Hand.LEFT)] and allowed[VOCAB.bar]
+
+
+@pytest.mark.parametrize(
+    ("pitches", "hands", "expected"),
+    [
+        ([60, 60, 62, 62], [0, 1, 0, 1], 0.0),  # the hand says nothing about the pitch
+        ([72, 72, 48, 48], [0, 0, 1, 1], 1.0),  # the hand decides the pitch and back
+    ],
+)
+def test_pitch_hand_nmi_on_hand_made_cases(pitches: list[int], hands: list[int], expected: float) -> None:
+    assert pitch_hand_nmi(pitches, hands) == pytest.approx(expected, abs=1e-9)
+
+
+def test_pitch_hand_nmi_is_between_for_overlapping_hands() -> None:
+    value = pitch_hand_nmi([72, 72, 60, 60, 48, 48], [0, 0, 0, 1, 1, 1])
+    assert 0.1 < value < 0.9
+    with pytest.raises(ValueError):
+        pitch_hand_nmi([], [])
+
+
+def test_embedding_parameter_counts_of_both_variants() -> None:
+    d = 16
+    joint = PianoTransformer(ModelConfig(embedding="joint", d_model=d, layers=1, heads=2, feedforward=32))
+    factorised = PianoTransformer(ModelConfig(embedding="factorised", d_model=d, layers=1, heads=2, feedforward=32))
+    assert joint.parameter_counts()["embedding"] == VOCAB.size * d
+    assert factorised.parameter_counts()["embedding"] == (VOCAB.num_events + 1 + NUM_PITCHES + len(Hand)) * d
+    assert VOCAB.size == VOCAB.num_events + len(Hand) * NUM_PITCHES
+    assert joint.parameter_counts()["head"] == factorised.parameter_counts()["head"] == (d + 1) * VOCAB.size
+    difference = joint.parameter_counts()["total"] - factorised.parameter_counts()["total"]
+    assert difference == joint.parameter_counts()["embedding"] - factorised.parameter_counts()["embedding"]
+
+
+@pytest.mark.parametrize("embedding", ["joint", "factorised"])
+def test_both_variants_start_with_input_vectors_of_the_same_scale(embedding: str) -> None:
+    torch.manual_seed(0)
+    model = PianoTransformer(ModelConfig(embedding=embedding, d_model=256, layers=1, heads=2, feedforward=32))
+    vectors = model.token_embedding(torch.arange(VOCAB.size)).detach()
+    assert float(vectors[VOCAB.num_events :].var()) == pytest.approx(1.0, abs=0.1)  # notes
+    assert float(vectors[: VOCAB.num_events].var()) == pytest.approx(1.0, abs=0.1)  # other events
+
+
+@pytest.mark.parametrize("embedding", ["joint", "factorised"])
+def test_both_variants_give_a_distribution_over_the_same_vocabulary(embedding: str) -> None:
+    model = PianoTransformer(ModelConfig(embedding=embedding, d_model=16, layers=1, heads=2, feedforward=32)).eval()
+    log_probs = model(torch.randint(0, VOCAB.size, (2, 7)))
+    assert log_probs.shape == (2, 7, VOCAB.size)
+    assert torch.allclose(log_probs.logsumexp(-1), torch.zeros(2, 7), atol=1e-5)
+
+
+def synthetic_segments(movements: int = 6) -> list[Segment]:
+    """Rising right-hand quarter notes over a left-hand bass, one segment per 'movement'."""
+    segments = []
+    for index in range(movements):
+        bars = [
+            [Note(12 * beat, Hand.RIGHT, 60 + (bar * 4 + beat + index) % 12, 12) for beat in range(4)]
+            + [Note(0, Hand.LEFT, 36 + index % 5, 48)]
+            for bar in range(12)
+        ]
+        segments.append(Segment("4/4", "major", [sorted(bar) for bar in bars], movement=f"m{index}"))
+    return segments
+
+
+def test_a_tiny_training_run_learns_and_compares_both_variants() -> None:
+    config = TrainingConfig(steps=60, batch_size=8, learning_rate=1e-2, warmup_steps=5, validation_fraction=0.2)
+    model, metrics = compare_embeddings(synthetic_segments(), TINY, config)
+    assert model.config.embedding == "factorised"
+    assert metrics["validation_movements"] and metrics["train_movements"] == 5
+    for name in ("joint", "factorised"):
+        assert metrics[name]["validation_nll_all"] < 0.5 * math.log(VOCAB.size)  # far better than uniform
+    assert metrics["factorised"]["parameters_embedding"] < metrics["joint"]["parameters_embedding"]
+    assert 0 < metrics["embedding_parameter_reduction"] < 1
+
+
+class NoteLover(nn.Module):
+    """A 'model' that never wants to end a bar: sampling must still stop, with whole bars."""
+
+    config = ModelConfig(embedding="joint", context=64)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        log_probs = torch.full((*tokens.shape, VOCAB.size), -50.0)
+        log_probs[..., VOCAB.num_events :] = 0.0
+        log_probs[..., VOCAB.duration(1)] = 0.0
+        return log_probs
+
+
+@pytest.mark.parametrize("model", [NoteLover(), PianoTransformer(TINY)])
+def test_sampling_always_ends_with_the_requested_number_of_valid_bars(model: nn.Module) -> None:
+    start = [VOCAB.meter("3/8"), VOCAB.mode("minor")]
+    tokens = sample_bars(model, start, 3, temperature=2.0, generator=torch.Generator().manual_seed(0))
+    segment = decode_tokens(tokens)
+    assert len(segment.bars) == 3
+    assert all(0 <= note.position < 18 for note in segment.notes())
+    assert len(tokens) <= 2 + 3 * MAX_TOKENS_PER_BAR
+
+
+@needs_beethoven
+def test_a_real_movement_is_tokenised_with_its_hands_key_and_meter() -> None:
+    (segment,) = movement_segments(BEETHOVEN / "sonata14-1.krn")  # the "Moonlight" Adagio, C-sharp minor
+    assert (segment.meter, segment.mode, segment.shift, len(segment.bars)) == ("2/2", "minor", -4, 69)
+    right = [note.pitch for note in segment.notes() if note.hand == Hand.RIGHT]
+    left = [note.pitch for note in segment.notes() if note.hand == Hand.LEFT]
+    assert right and left and np.mean(right) > np.mean(left) + 12
+
+
+@needs_beethoven
+def test_the_corpus_is_cached_after_the_first_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "sonatas"
+    data.mkdir()
+    for name in ("sonata14-2.krn", "sonata21-2.krn"):
+        (data / name).symlink_to(BEETHOVEN / name)
+    first = load_corpus(data, tmp_path / "cache")
+    assert {segment.movement for segment in first} == {"sonata14-2", "sonata21-2"}
+    monkeypatch.setattr("tools.music.piano.data.movement_segments", lambda path: pytest.fail("parsed again"))
+    assert load_corpus(data, tmp_path / "cache") == first
+
+
+def test_a_missing_or_empty_data_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(PianoDataError, match="does not exist.*GO_BEETHOVEN_DIR"):
+        load_corpus(tmp_path / "nowhere")
+    with pytest.raises(PianoDataError, match="no .krn files"):
+        kern_files(tmp_path)
+    assert main(["--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x.pt")]) == 2
+    assert not (tmp_path / "x.pt").exists()
+
+
+@pytest.fixture(scope="module")
+def tool() -> PianoGenerationTool:
+    if not DEFAULT_CHECKPOINT.is_file():
+        pytest.fail(f"The shipped checkpoint {DEFAULT_CHECKPOINT} is missing; run python -m tools.music.piano.train")
+    return PianoGenerationTool()
+
+
+def test_the_tool_writes_a_two_staff_score_in_the_requested_key_and_meter(tool, tmp_path: Path) -> None:
+    import music21
+
+    result = tool({"out_dir": str(tmp_path), "bars": 4, "key": "D minor", "meter": "3/4", "seed": 3})
+    assert (result.generated_bars, result.total_bars, result.key, result.meter) == (4, 4, "D minor", "3/4")
+    written = music21.converter.parse(result.files.musicxml)
+    right, left = written.parts
+    assert [len(part.getElementsByClass(music21.stream.Measure)) for part in (right, left)] == [4, 4]
+    assert isinstance(right.recurse().getElementsByClass(music21.clef.Clef).first(), music21.clef.TrebleClef)
+    assert isinstance(left.recurse().getElementsByClass(music21.clef.Clef).first(), music21.clef.BassClef)
+    assert right.recurse().getElementsByClass(music21.key.KeySignature).first().sharps == -1
+    assert right.recurse().getElementsByClass(music21.meter.TimeSignature).first().ratioString == "3/4"
+    for measure in right.getElementsByClass(music21.stream.Measure):
+        assert measure.duration.quarterLength == pytest.approx(3.0)
+    assert len(right.recurse().notes) and len(left.recurse().notes)
+    onsets = [element for element in right.recurse().notes if element.tie is None or element.tie.type == "start"]
+    assert sum(len(element.pitches) for element in onsets) == result.notes_right_hand  # music21 ties split lengths
+    midi = music21.converter.parse(result.files.midi)
+    assert len(midi.recurse().notes) and 0 < midi.highestTime <= 12.0 + 1e-6
+    again = tool({"out_dir": str(tmp_path / "again"), "bars": 4, "key": "D minor", "meter": "3/4", "seed": 3})
+    assert again.summary == result.summary
+
+
+def test_the_tool_continues_a_prompt_and_keeps_its_bars(tool, tmp_path: Path) -> None:
+    import music21
+
+    prompt = write_score(hand_made_score(), tmp_path, "prompt").musicxml
+    result = tool({"out_dir": str(tmp_path), "bars": 2, "prompt": str(prompt), "stem": "more", "seed": 1})
+    assert (result.prompt_bars, result.generated_bars, result.key, result.meter) == (2, 2, "G major", "3/4")
+    written = music21.converter.parse(result.files.musicxml)
+    first_bar = written.parts[0].getElementsByClass(music21.stream.Measure).first()
+    assert [p.nameWithOctave for n in first_bar.notes for p in n.pitches] == ["G4", "B4", "D5", "A4", "C5"]
+    assert len(written.parts[1].getElementsByClass(music21.stream.Measure)) == 4
+
+
+@pytest.mark.parametrize(
+    ("request_fields", "message"),
+    [
+        ({"bars": 10_000}, "bars"),
+        ({"bars": 0}, "bars"),
+        ({"key": "H major"}, "unknown key"),
+        ({"key": "purple"}, "unknown key"),
+        ({"key": "D# major"}, "enharmonic"),
+        ({"meter": "5/4"}, "unsupported meter"),
+        ({"meter": "banana"}, "unsupported meter"),
+        ({"temperature": 0}, "temperature"),
+        ({"prompt": "/nonexistent/prompt.mid"}, "No score file"),
+    ],
+)
+def test_bad_requests_are_refused_with_a_reason(tool, tmp_path: Path, request_fields: dict, message: str) -> None:
+    with pytest.raises(ToolInputError, match=message):
+        tool({"out_dir": str(tmp_path), **request_fields})
+
+
+def test_an_unreadable_prompt_or_a_meter_clash_is_refused(tool, tmp_path: Path) -> None:
+    garbage = tmp_path / "broken.mid"
+    garbage.write_bytes(b"this is not a MIDI file at all")
+    with pytest.raises(ToolInputError, match="broken.mid"):
+        tool({"out_dir": str(tmp_path), "prompt": str(garbage)})
+    prompt = write_score(hand_made_score(), tmp_path, "prompt").musicxml
+    with pytest.raises(ToolInputError, match="3/4"):
+        tool({"out_dir": str(tmp_path), "prompt": str(prompt), "meter": "2/4"})
+
+
+@pytest.mark.parametrize(
+    ("text", "tonic", "mode"),
+    [
+        ("D minor", "D", "minor"),
+        ("E-flat major", "E-", "major"),
+        ("E- major", "E-", "major"),
+        ("f# min", "F#", "minor"),
+        ("Bb", "B-", "major"),
+        ("C sharp minor", "C#", "minor"),
+    ],
+)
+def test_keys_are_read_in_the_usual_spellings(text: str, tonic: str, mode: str) -> None:
+    key = parse_key(text)
+    assert (key.tonic.name, key.mode) == (tonic, mode)
+
+
+@pytest.mark.parametrize(
+    ("midi", "key", "name"),
+    [
+        (63, "F major", "E-4"),
+        (68, "E major", "G#4"),
+        (61, "D minor", "C#4"),
+        (66, "B-flat major", "G-4"),
+        (71, "E-flat minor", "C-5"),
+    ],
+)
+def test_pitches_are_spelled_in_the_key(midi: int, key: str, name: str) -> None:
+    assert spelled_pitch(midi, parse_key(key)).nameWithOctave == name

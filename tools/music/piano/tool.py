@@ -1,0 +1,213 @@
+"""The agent-facing piano tool: two-hand piano music in a key and meter, from scratch or continuing a prompt.
+
+The model (`tools/music/checkpoints/piano_factorised.pt`, trained by `python -m
+tools.music.piano.train`) writes in C major or A minor under a meter token; the tool transposes
+a prompt into that reference key, samples the new bars, and moves the result into the requested
+key. Output: `<stem>.mid` and `<stem>.musicxml`, a right-hand treble part and a left-hand bass part.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import torch
+from pydantic import BaseModel, Field, field_validator
+
+from tools.base import ToolInputError, TypedTool
+from tools.music.checkpoints import load_checkpoint
+from tools.music.piano.data import KeyLabel, segments_from_parts
+from tools.music.piano.model import (
+    CHECKPOINT_KIND,
+    DEFAULT_CHECKPOINT,
+    ModelConfig,
+    PianoTransformer,
+    sample_bars,
+    seed_everything,
+)
+from tools.music.piano.score import piano_score, spelled_pitch
+from tools.music.piano.tokens import (
+    METERS,
+    VOCAB,
+    Hand,
+    Segment,
+    decode_tokens,
+    encode_segment,
+    fit_to_piano,
+    transposition_to_reference,
+)
+from tools.music.scoreio import ScoreFiles, read_score, write_score
+
+MAX_BARS = 64
+MAX_PROMPT_BARS = 64
+KEY_PATTERN = re.compile(
+    r"^\s*(?P<letter>[A-Ga-g])\s*(?P<accidental>#|♯|-?\s*sharp|b|♭|-?\s*flat|-)?\s*(?P<mode>major|minor|maj|min)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_key(text: str):  # -> music21.key.Key
+    """A key such as "D minor", "E-flat major", "F# minor" or "Bb" (major unless it says minor)."""
+    import music21
+
+    match = KEY_PATTERN.match(text)
+    if not match:
+        raise ValueError(f"unknown key {text!r}; write a tonic and a mode, such as 'D minor' or 'E-flat major'")
+    accidental = (match["accidental"] or "").lower()
+    suffix = "#" if any(sign in accidental for sign in ("#", "♯", "sharp")) else "-" if accidental else ""
+    mode = "minor" if (match["mode"] or "").lower().startswith("min") else "major"
+    key = music21.key.Key(match["letter"].upper() + suffix, mode)
+    if abs(key.sharps) > 7:
+        raise ValueError(f"{text!r} needs {abs(key.sharps)} accidentals in its signature; use its enharmonic key")
+    return key
+
+
+class PianoGenerationRequest(BaseModel):
+    """What to generate: how many bars, in which key and meter, optionally after a prompt score."""
+
+    out_dir: Path = Field(description="Folder to write <stem>.mid and <stem>.musicxml into.")
+    bars: int = Field(8, ge=1, le=MAX_BARS, description=f"New bars to generate (1 to {MAX_BARS}).")
+    key: str | None = Field(
+        None,
+        description="Key of the music (and of the prompt), such as 'D minor' or 'E-flat major'; "
+        "default: the prompt's key as analysed, else C major.",
+    )
+    meter: str | None = Field(
+        None, description=f"Time signature, one of {', '.join(METERS)}; default: the prompt's, else 4/4."
+    )
+    prompt: Path | None = Field(None, description="MIDI, MusicXML, ABC or kern file to continue (at most 64 bars).")
+    seed: int = Field(0, description="Sampling seed; the same request and seed give the same music.")
+    temperature: float = Field(1.0, gt=0.0, le=2.0, description="Sampling temperature (lower is more conservative).")
+    stem: str = Field("piano", pattern=r"^[A-Za-z0-9_-]{1,64}$", description="File name stem of the outputs.")
+
+    @field_validator("key")
+    @classmethod
+    def _known_key(cls, value: str | None) -> str | None:
+        return None if value is None else str(parse_key(value))
+
+    @field_validator("meter")
+    @classmethod
+    def _known_meter(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() not in METERS:
+            raise ValueError(f"unsupported meter {value!r}; use one of {', '.join(METERS)}")
+        return None if value is None else value.strip()
+
+
+class PianoGenerationResult(BaseModel):
+    files: ScoreFiles
+    key: str
+    meter: str
+    prompt_bars: int
+    generated_bars: int
+    total_bars: int
+    notes_right_hand: int
+    notes_left_hand: int
+    lowest_pitch: str | None
+    highest_pitch: str | None
+    summary: str
+
+
+class PianoGenerationTool(TypedTool[PianoGenerationRequest, PianoGenerationResult]):
+    name = "generate_piano"
+    description = (
+        "Compose two-hand piano music (right hand treble staff, left hand bass staff) in a given key and meter, "
+        "from scratch or continuing a prompt score; writes MIDI and MusicXML."
+    )
+    input_model = PianoGenerationRequest
+    output_model = PianoGenerationResult
+
+    def __init__(self, checkpoint: Path = DEFAULT_CHECKPOINT) -> None:
+        self.checkpoint = checkpoint
+        self._model: PianoTransformer | None = None
+
+    @property
+    def model(self) -> PianoTransformer:
+        """The trained model, loaded on first use."""
+        if self._model is None:
+            payload = load_checkpoint(self.checkpoint, kind=CHECKPOINT_KIND)
+            model = PianoTransformer(ModelConfig(**payload["config"]))
+            model.load_state_dict(payload["state_dict"])
+            self._model = model.eval()
+        return self._model
+
+    def run(self, request: PianoGenerationRequest) -> PianoGenerationResult:
+        if request.prompt:
+            prompt, key = read_prompt(request)
+            start, prompt_bars = encode_segment(prompt), len(prompt.bars)
+        else:
+            key = parse_key(request.key or "C major")
+            start, prompt_bars = [VOCAB.meter(request.meter or "4/4"), VOCAB.mode(key.mode)], 0
+        generator = seed_everything(request.seed)
+        with torch.inference_mode():
+            tokens = sample_bars(self.model, start, request.bars, temperature=request.temperature, generator=generator)
+        music = decode_tokens(tokens)
+        music.shift = transposition_to_reference(key.tonic.pitchClass, key.mode)
+        title = f"Piano piece in {key_name(key)}"
+        files = write_score(piano_score(music, key, title=title), request.out_dir, request.stem)
+        return summarise(music, key, files, prompt_bars)
+
+
+def summarise(music: Segment, key, files: ScoreFiles, prompt_bars: int) -> PianoGenerationResult:
+    """Bars, notes per hand and pitch range of the written music (in the requested key)."""
+    pitches = sorted(fit_to_piano(note.pitch - music.shift) for note in music.notes())
+    hands = Counter(note.hand for note in music.notes())
+    low, high = (readable(spelled_pitch(pitches[i], key).nameWithOctave) if pitches else None for i in (0, -1))
+    key_text = key_name(key)
+    generated = len(music.bars) - prompt_bars
+    return PianoGenerationResult(
+        files=files,
+        key=key_text,
+        meter=music.meter,
+        prompt_bars=prompt_bars,
+        generated_bars=generated,
+        total_bars=len(music.bars),
+        notes_right_hand=hands[Hand.RIGHT],
+        notes_left_hand=hands[Hand.LEFT],
+        lowest_pitch=low,
+        highest_pitch=high,
+        summary=(
+            f"{generated} new bars of {music.meter} in {key_text}"
+            + (f" after {prompt_bars} prompt bars" if prompt_bars else "")
+            + f": {hands[Hand.RIGHT]} right-hand and {hands[Hand.LEFT]} left-hand notes, range {low} to {high}."
+        ),
+    )
+
+
+def readable(name: str) -> str:
+    """A music21 pitch name with "b" for flat: "E-4" -> "Eb4"."""
+    return name.replace("-", "b")
+
+
+def key_name(key) -> str:
+    return f"{readable(key.tonic.name)} {key.mode}"
+
+
+def read_prompt(request: PianoGenerationRequest) -> tuple[Segment, object]:
+    """The prompt's bars as one segment in the request's (or the prompt's own) meter, and its key:
+    the requested one, else the key the prompt states (with its mode), else music21's analysis."""
+    import music21
+
+    score = read_score(request.prompt)
+    signatures = list(score.recurse().getElementsByClass(music21.meter.TimeSignature))
+    own_meter = signatures[0].ratioString if signatures else None
+    if request.meter and own_meter and own_meter != request.meter:
+        raise ToolInputError(
+            f"The prompt is in {own_meter} but meter {request.meter} was requested; leave meter out or match it."
+        )
+    meter = request.meter or own_meter or "4/4"
+    if meter not in METERS:
+        raise ToolInputError(f"The prompt's meter {meter} is not one the model knows ({', '.join(METERS)}).")
+    stated = score.recurse().getElementsByClass(music21.key.Key).first()
+    key = parse_key(request.key) if request.key else stated or score.analyze("key")
+    parts = list(score.parts) or [score]
+    hand_parts = [(parts[0], None)] if len(parts) == 1 else [(parts[0], Hand.RIGHT), (parts[1], Hand.LEFT)]
+    label = KeyLabel(key.sharps, key.tonic.pitchClass, key.mode)
+    segments = segments_from_parts(hand_parts, name=request.prompt.stem, keys=[(0.0, label)], meter=meter)
+    if not segments or not any(True for _ in segments[0].notes()):
+        raise ToolInputError(f"{request.prompt.name} has no bars with notes to continue.")
+    if len(segments[0].bars) > MAX_PROMPT_BARS:
+        raise ToolInputError(
+            f"{request.prompt.name} has {len(segments[0].bars)} bars; a prompt may have at most {MAX_PROMPT_BARS}."
+        )
+    return segments[0], key
