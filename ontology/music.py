@@ -76,7 +76,7 @@ class Event(BaseModel):
 class Bar(BaseModel):
     """One bar of a part: one or more simultaneous voices, each a sequence of events that fills the bar."""
 
-    voices: list[list[Event]] = Field(min_length=1, max_length=4)
+    voices: list[list[Event]] = Field(min_length=1, max_length=8)
 
     @classmethod
     def line(cls, *events: tuple[int | None, float]) -> Bar:

@@ -39,14 +39,29 @@ MAJOR_STEPS = (0, 2, 4, 5, 7, 9, 11)
 NATURAL_MINOR_STEPS = (0, 2, 3, 5, 7, 8, 10)
 
 
+_FIFTHS = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}
+
+
 @dataclass(frozen=True)
 class Key:
     tonic: int
     mode: Mode
+    spelling: str = ""
+    """The tonic as written ('Eb', 'D#'); empty means the default spelling of `NOTE_NAMES`."""
+
+    @property
+    def tonic_name(self) -> str:
+        return self.spelling or NOTE_NAMES[self.tonic]
 
     @property
     def name(self) -> str:
-        return f"{NOTE_NAMES[self.tonic]} {self.mode.value}"
+        return f"{self.tonic_name} {self.mode.value}"
+
+    @property
+    def sharps(self) -> int:
+        """The key signature: sharps (positive) or flats (negative)."""
+        fifths = _FIFTHS[self.tonic_name[0]] + 7 * _ACCIDENTAL[self.tonic_name[1:]]
+        return fifths - 3 if self.mode is Mode.MINOR else fifths
 
     def scale(self) -> set[int]:
         """The key's pitch classes; a minor key includes the raised 6th and 7th (melodic/harmonic minor)."""
@@ -58,18 +73,35 @@ class Key:
         steps = MAJOR_STEPS if self.mode is Mode.MAJOR else NATURAL_MINOR_STEPS
         return (self.tonic + steps[degree - 1]) % 12
 
+    def to_music21(self):  # -> music21.key.Key
+        import music21
 
-_KEY = re.compile(r"^\s*([A-Ga-g](?:##|bb|#|b|-|♯|♭)?)\s*(major|minor|maj|min|m)?\s*$", re.IGNORECASE)
+        return music21.key.Key(self.tonic_name[0] + self.tonic_name[1:].replace("b", "-"), self.mode.value)
+
+
+_KEY = re.compile(
+    r"^\s*(?P<letter>[A-Ga-g])(?P<accidental>\s*-?\s*(?:sharp|flat)|##|bb|#|b|-|♯|♭)?"
+    r"\s*(?P<mode>major|minor|maj|min|m)?\s*$",
+    re.IGNORECASE,
+)
+_ACCIDENTAL_WORDS = {"sharp": "#", "flat": "b", "♯": "#", "♭": "b", "-": "b"}
 
 
 def parse_key(text: str) -> Key:
-    """'D minor', 'F# major', 'Bb', 'c#m' -> Key. A bare letter is major, as in common usage."""
+    """'D minor', 'F# major', 'E-flat major', 'C sharp minor', 'Bb', 'c#m' -> Key. A bare tonic is
+    major, as in common usage; a key of more than seven sharps or flats is refused in favour of its
+    enharmonic twin (D# major -> Eb major)."""
     match = _KEY.match(text or "")
     if not match:
         raise MusicTheoryError(f"Unknown key {text!r}; write a tonic and a mode, e.g. 'D minor' or 'Eb major'.")
-    mode_word = (match.group(2) or "major").lower()
-    mode = Mode.MINOR if mode_word in ("minor", "min", "m") else Mode.MAJOR
-    return Key(pitch_class(match.group(1)), mode)
+    raw = (match["accidental"] or "").lower().replace(" ", "")
+    raw = raw.lstrip("-") if raw.endswith(("sharp", "flat")) else raw
+    spelling = match["letter"].upper() + _ACCIDENTAL_WORDS.get(raw, raw)
+    mode = Mode.MINOR if (match["mode"] or "major").lower() in ("minor", "min", "m") else Mode.MAJOR
+    key = Key(pitch_class(spelling), mode, spelling)
+    if abs(key.sharps) > 7:
+        raise MusicTheoryError(f"{key.name} needs {abs(key.sharps)} sharps or flats; use its enharmonic key.")
+    return key
 
 
 @dataclass(frozen=True)

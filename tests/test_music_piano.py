@@ -278,8 +278,8 @@ def test_the_tool_continues_a_prompt_and_keeps_its_bars(tool, tmp_path: Path) ->
     [
         ({"bars": 10_000}, "bars"),
         ({"bars": 0}, "bars"),
-        ({"key": "H major"}, "unknown key"),
-        ({"key": "purple"}, "unknown key"),
+        ({"key": "H major"}, "Unknown key"),
+        ({"key": "purple"}, "Unknown key"),
         ({"key": "D# major"}, "enharmonic"),
         ({"meter": "5/4"}, "unsupported meter"),
         ({"meter": "banana"}, "unsupported meter"),

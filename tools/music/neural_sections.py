@@ -43,6 +43,8 @@ from tools.music.piano.tokens import (
 from tools.music.piano.tool import PianoGenerationTool
 from tools.music.section_tools import SectionMaterial, SectionRequest, ToolCall
 
+MAX_VOICES = 8
+"""Overlapping lengths in one hand beyond this many voices are dropped (the model rarely writes more)."""
 ACCOMPANIMENT_ROOT = 48
 """C3: block chords are built upwards from the root in the octave above it."""
 
@@ -66,8 +68,8 @@ def segment_to_bars(segment: Segment, shift: int) -> tuple[list[Bar], list[Bar]]
     hands: dict[Hand, list[Bar]] = {Hand.RIGHT: [], Hand.LEFT: []}
     for bar in segment.bars:
         for hand, bars in hands.items():
-            voices = hand_voices([note for note in bar if note.hand == hand], length)
-            bars.append(Bar(voices=[_events(voice, length, shift) for voice in voices if voice]
+            voices = [voice for voice in hand_voices([n for n in bar if n.hand == hand], length) if voice]
+            bars.append(Bar(voices=[_events(voice, length, shift) for voice in voices[:MAX_VOICES]]
                             or [[Event(duration=length / TICKS_PER_QUARTER)]]))
     return hands[Hand.RIGHT], hands[Hand.LEFT]
 

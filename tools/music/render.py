@@ -21,7 +21,7 @@ from ontology.music_theory import parse_key, parse_meter
 from tools.base import ToolError
 from tools.files import write_atomically
 from tools.music.analysis import sounding_notes
-from tools.music.scoreio import ScoreFiles, write_score
+from tools.music.scoreio import ScoreFiles, spelled_pitch, write_score
 
 logger = logging.getLogger(__name__)
 
@@ -51,29 +51,15 @@ def _music21_figure(symbol: str) -> str:
     return symbol[0] + symbol[1:2].replace("b", "-") + symbol[2:] if len(symbol) > 1 else symbol
 
 
-def _spelled(midi: int, spelling: dict[int, str]):  # -> music21.pitch.Pitch
-    """The pitch spelled as the key spells it (A-flat, not G-sharp, in E-flat major), with no
-    explicit natural sign, so notation shows only the accidentals a player needs."""
-    from music21 import pitch
-
-    spelled = pitch.Pitch(midi=midi)
-    wanted = spelling.get(midi % 12)
-    if wanted and spelled.name != wanted:
-        spelled = next((p for p in spelled.getAllCommonEnharmonics() if p.name == wanted), spelled)
-    if spelled.accidental is not None and spelled.accidental.name == "natural":
-        spelled.accidental = None
-    return spelled
-
-
-def _music21_event(event: Event, spelling: dict[int, str]):  # -> music21 Note, Chord or Rest
+def _music21_event(event: Event, key):  # -> music21 Note, Chord or Rest (key: music21.key.Key)
     from music21 import chord, note
 
     if not event.pitches:
         made = note.Rest()
     elif len(event.pitches) == 1:
-        made = note.Note(_spelled(event.pitches[0], spelling))
+        made = note.Note(spelled_pitch(event.pitches[0], key))
     else:
-        made = chord.Chord([_spelled(pitch, spelling) for pitch in sorted(event.pitches)])
+        made = chord.Chord([spelled_pitch(pitch, key) for pitch in sorted(event.pitches)])
     made.quarterLength = event.duration
     return made
 
@@ -83,9 +69,7 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
     chord symbols above the first part (shown in notation, silent in MIDI)."""
     from music21 import clef, harmony, instrument, key, metadata, meter, stream, tempo
 
-    home = parse_key(piece.key)
-    home_key = key.Key(home.name.split()[0].replace("b", "-"), home.mode.value)
-    spelling = {p.pitchClass: p.name for p in home_key.getPitches()}
+    home_key = parse_key(piece.key).to_music21()
     bar_length = float(parse_meter(piece.meter).bar_quarters)
     instruments = {i.id: i for i in piece.instruments}
     score = stream.Score()
@@ -109,12 +93,12 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
                     measure.insert(0, tempo.MetronomeMark(numberSounding=piece.tempo_bpm))
             if len(bar.voices) == 1:
                 for event in bar.voices[0]:
-                    measure.append(_music21_event(event, spelling))
+                    measure.append(_music21_event(event, home_key))
             else:
                 for number_of_voice, events in enumerate(bar.voices, start=1):
                     voice = stream.Voice(id=str(number_of_voice))
                     for event in events:
-                        voice.append(_music21_event(event, spelling))
+                        voice.append(_music21_event(event, home_key))
                     measure.insert(0, voice)
             if index == 0:
                 for chord in (c for c in piece.harmony if c.bar == number):

@@ -59,6 +59,28 @@ def read_score(path: Path | str):  # -> music21.stream.Score (music21 is importe
     return parsed
 
 
+def spelled_pitch(midi: int, key):  # key: music21.key.Key -> music21.pitch.Pitch
+    """The pitch spelled as the key writes it: scale notes (harmonic minor in minor) by the scale,
+    other notes with flats in flat keys and sharps otherwise."""
+    import music21
+
+    scale = music21.scale.MajorScale if key.mode == "major" else music21.scale.HarmonicMinorScale
+    names = {pitch.pitchClass: pitch.name for pitch in scale(key.tonic).getPitches()}
+    pitch = music21.pitch.Pitch(midi=midi)
+    wanted = names.get(midi % 12)
+    if wanted is None:
+        alter = pitch.accidental.alter if pitch.accidental else 0
+        flat_key = key.sharps < 0
+        return pitch.getEnharmonic() if (alter > 0 and flat_key) or (alter < 0 and not flat_key) else pitch
+    for candidate in (pitch, pitch.getEnharmonic(), pitch.getLowerEnharmonic(), pitch.getHigherEnharmonic()):
+        if candidate.name == wanted:
+            pitch = candidate
+            break
+    if pitch.accidental is not None and pitch.accidental.name == "natural":
+        pitch.accidental = None  # an explicit natural object makes writers print needless natural signs
+    return pitch
+
+
 def write_score(score, folder: Path, stem: str) -> ScoreFiles:
     """Write `score` as `<stem>.mid` and `<stem>.musicxml` in `folder`, each whole or not at all.
 

@@ -8,13 +8,13 @@ key. Output: `<stem>.mid` and `<stem>.musicxml`, a right-hand treble part and a 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
 import torch
 from pydantic import BaseModel, Field, field_validator
 
+from ontology import music_theory
 from tools.base import ToolInputError, TypedTool
 from tools.music.checkpoints import load_checkpoint
 from tools.music.piano.data import KeyLabel, segments_from_parts
@@ -26,7 +26,7 @@ from tools.music.piano.model import (
     sample_bars,
     seed_everything,
 )
-from tools.music.piano.score import piano_score, spelled_pitch
+from tools.music.piano.score import piano_score
 from tools.music.piano.tokens import (
     METERS,
     VOCAB,
@@ -37,30 +37,16 @@ from tools.music.piano.tokens import (
     fit_to_piano,
     transposition_to_reference,
 )
-from tools.music.scoreio import ScoreFiles, read_score, write_score
+from tools.music.scoreio import ScoreFiles, read_score, spelled_pitch, write_score
 
 MAX_BARS = 64
 MAX_PROMPT_BARS = 64
-KEY_PATTERN = re.compile(
-    r"^\s*(?P<letter>[A-Ga-g])\s*(?P<accidental>#|♯|-?\s*sharp|b|♭|-?\s*flat|-)?\s*(?P<mode>major|minor|maj|min)?\s*$",
-    re.IGNORECASE,
-)
-
-
 def parse_key(text: str):  # -> music21.key.Key
-    """A key such as "D minor", "E-flat major", "F# minor" or "Bb" (major unless it says minor)."""
-    import music21
-
-    match = KEY_PATTERN.match(text)
-    if not match:
-        raise ValueError(f"unknown key {text!r}; write a tonic and a mode, such as 'D minor' or 'E-flat major'")
-    accidental = (match["accidental"] or "").lower()
-    suffix = "#" if any(sign in accidental for sign in ("#", "♯", "sharp")) else "-" if accidental else ""
-    mode = "minor" if (match["mode"] or "").lower().startswith("min") else "major"
-    key = music21.key.Key(match["letter"].upper() + suffix, mode)
-    if abs(key.sharps) > 7:
-        raise ValueError(f"{text!r} needs {abs(key.sharps)} accidentals in its signature; use its enharmonic key")
-    return key
+    """A key as the music ontology reads it ('D minor', 'E-flat major', 'Bb', 'f# min'), for music21."""
+    try:
+        return music_theory.parse_key(text).to_music21()
+    except music_theory.MusicTheoryError as exc:
+        raise ValueError(str(exc)) from exc
 
 
 class PianoGenerationRequest(BaseModel):
