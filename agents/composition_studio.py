@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, create_model
 from agents.conversation import Conversation, Role
 from agents.lm.adapter import Turn
 from ontology.music import Cadence
-from ontology.music_drafts import RequestFacts, plan_schema
+from ontology.music_drafts import RequestFacts, plan_schema, sections_of
 
 PREAMBLE = (
     "This is a working session of a composition studio. A composer plans a piece; neural tools write "
@@ -85,11 +85,13 @@ class CompositionStudio:
     def plan(self) -> dict[str, Any]:
         value = self.conversation.ask(
             COMPOSER,
-            "Plan the piece: a title, the home key, meter and tempo, the texture, and two to five sections "
-            "(relative lengths, key relation, closing cadence, character). Give the form contrast and a "
-            "return; the last section closes with an authentic or plagal cadence.",
+            "Plan the piece: a title, the home key, meter and tempo, the texture, and its form: an opening "
+            "section, up to three contrasting middle sections, and a closing section (relative lengths, "
+            "cadences, character; middle sections may move to a related key).",
             "plan", plan_schema(self.facts), 450)
-        return value.model_dump(mode="json")
+        answer = value.model_dump(mode="json")
+        form = {name: answer.pop(name) for name in ("opening", "middle", "closing")}
+        return {**answer, "sections": sections_of(form)}
 
     def critique(self, role: Role, analysis: str, section_ids: list[str]) -> list[dict[str, Any]]:
         schema = change_schema(section_ids, "Critique", 3)

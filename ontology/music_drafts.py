@@ -3,8 +3,10 @@
 The user's words may already fix the length, key, meter or tempo ("a chorale in D minor, 16
 bars"). Those facts are read here, checked (a 10,000-bar piece or a negative tempo is refused
 before any model loads), and written into the plan's schema as constants, so the Composer cannot
-contradict them; what the user left open becomes a choice from closed lists. The Composer decides
-proportions; `fit_sections` does the arithmetic so the sections always add up.
+contradict them; what the user left open becomes a choice from closed lists. The form is a grammar too:
+an opening and a closing section in the home key (the closing one on a full cadence) around up to
+three middle sections. The Composer decides proportions; `fit_sections` does the arithmetic so
+the sections always add up.
 """
 
 from __future__ import annotations
@@ -80,12 +82,40 @@ def facts_from_request(text: str) -> RequestFacts:
 KeyRelation = Literal["home", "relative", "dominant", "subdominant"]
 
 
-class SectionDraft(BaseModel):
+class _SectionPlan(BaseModel):
     label: str = Field(max_length=24, description="e.g. 'A', 'B', 'A prime', 'coda'")
     share: int = Field(ge=1, le=8, description="relative length: a section of share 2 is twice one of share 1")
+    character: str = Field(max_length=80, description="a few words on its mood, register and motion")
+
+
+class OpeningSection(_SectionPlan):
+    """The first section: always in the home key."""
+
+    cadence: Cadence = Field(description="how the section closes")
+
+
+class MiddleSection(_SectionPlan):
     key_relation: KeyRelation = Field(description="the section's key relative to the home key")
     cadence: Cadence = Field(description="how the section closes")
-    character: str = Field(max_length=80, description="a few words on its mood, register and motion")
+
+
+class ClosingSection(_SectionPlan):
+    """The last section: back in the home key, closing on a full cadence."""
+
+    cadence: Literal[Cadence.AUTHENTIC, Cadence.PLAGAL] = Field(description="the final cadence")
+
+
+class SectionDraft(_SectionPlan):
+    """A section of a plan in one list (what `CompositionStudio.plan` returns)."""
+
+    key_relation: KeyRelation
+    cadence: Cadence
+
+
+def sections_of(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Composer's opening, middle and closing sections as one list, home key made explicit."""
+    return ([{**answer["opening"], "key_relation": "home"}] + list(answer.get("middle", []))
+            + [{**answer["closing"], "key_relation": "home"}])
 
 
 def _choice(value: Any, open_type: Any, description: str, **constraints: Any) -> tuple[Any, Any]:
@@ -105,7 +135,9 @@ def plan_schema(facts: RequestFacts) -> type[BaseModel]:
         tempo_bpm=_choice(facts.tempo_bpm, int, "quarter notes per minute", ge=MIN_TEMPO, le=MAX_TEMPO),
         texture=(Literal["piano", "melody_and_chords"],
                  Field(description="two-hand piano writing, or a melody over block chords")),
-        sections=(list[SectionDraft], Field(min_length=1, max_length=6)),
+        opening=(OpeningSection, ...),
+        middle=(list[MiddleSection], Field(max_length=3, description="contrasting sections, possibly in other keys")),
+        closing=(ClosingSection, ...),
     )
 
 

@@ -23,10 +23,10 @@ from tests.studio_script import reply
 
 REQUEST = "a melancholic chorale for a winter evening, D minor, 12 bars"
 PLAN = {"title": "Winter Chorale", "key": "D minor", "meter": "4/4", "tempo_bpm": 72, "texture": "piano",
-        "sections": [
-            {"label": "A", "share": 1, "key_relation": "home", "cadence": "half", "character": "low, still"},
-            {"label": "B", "share": 1, "key_relation": "relative", "cadence": "authentic", "character": "warmer"},
-            {"label": "A'", "share": 1, "key_relation": "home", "cadence": "authentic", "character": "closing"}]}
+        "opening": {"label": "A", "share": 1, "cadence": "half", "character": "low, still"},
+        "middle": [{"label": "B", "share": 1, "key_relation": "relative", "cadence": "authentic",
+                    "character": "warmer"}],
+        "closing": {"label": "A'", "share": 1, "cadence": "authentic", "character": "closing"}}
 NO_CHANGES = {"changes": []}
 
 

@@ -125,3 +125,20 @@ def test_parts_must_name_listed_instruments_and_ids_must_be_unique() -> None:
     piece.parts[1].instrument = "cello"
     piece.parts[1].id = "rh"
     assert sorted(codes(piece)) == ["dangling_reference", "duplicate_id"]
+
+
+def test_the_plan_schema_fixes_the_request_facts_and_a_closing_full_cadence() -> None:
+    from ontology.music_drafts import facts_from_request, fit_sections, plan_schema, plan_to_piece, sections_of
+    from tests.test_compose_session import PLAN
+
+    facts = facts_from_request("a chorale in D minor, 12 bars")
+    schema = plan_schema(facts)
+    schema.model_validate(PLAN)
+    for wrong in ({**PLAN, "key": "E major"}, {**PLAN, "closing": {**PLAN["closing"], "cadence": "half"}}):
+        with pytest.raises(ValidationError):
+            schema.model_validate(wrong)
+    plan = {**PLAN, "sections": sections_of(PLAN)}
+    piece = plan_to_piece(plan, facts)
+    assert [(s.bars, s.key, s.cadence) for s in piece.sections] == [
+        (4, None, "half"), (4, "F major", "authentic"), (4, None, "authentic")]
+    assert fit_sections([3, 1], 5) == [4, 1] and sum(fit_sections([1, 1, 1], 16)) == 16

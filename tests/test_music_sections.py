@@ -71,3 +71,21 @@ def test_real_sections_fill_their_bars_stay_in_range_and_continue_the_last_ones(
 def test_meters_the_models_cannot_write_are_refused(writer) -> None:
     with pytest.raises(ToolInputError, match="5/4"):
         writer.realise(SectionRequest(bars=2, key="C major", meter="5/4", texture="piano"))
+
+
+def test_cadence_chords_fix_the_close_of_the_section() -> None:
+    from ontology.music_theory import parse_key
+    from tools.music.neural_sections import cadence_chords
+
+    fixed = cadence_chords(parse_key("D minor"), "authentic", bars=3, beats_per_bar=3)
+    assert fixed == {5: chord_index(9, "dom7"), 6: chord_index(2, "min"), 7: chord_index(2, "min"),
+                     8: chord_index(2, "min")}
+    assert cadence_chords(parse_key("C major"), "half", bars=2, beats_per_bar=4) == {
+        beat: chord_index(7, "maj") for beat in range(4, 8)}
+    assert cadence_chords(parse_key("C major"), None, bars=2, beats_per_bar=4) == {}
+
+
+def test_a_melody_and_chords_section_closes_on_its_cadence(writer) -> None:
+    material = writer.realise(SectionRequest(bars=4, key="F major", meter="4/4", texture="melody_and_chords",
+                                             cadence="authentic", seed=11))
+    assert [c.symbol for c in material.harmony[-2:]] == ["C7", "F"] and material.harmony[-1].bar == 4

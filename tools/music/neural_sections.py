@@ -2,7 +2,8 @@
 
 The piano model (factorised pitch/hand embeddings, trained on the Beethoven sonatas) writes both
 hands of every section, continuing the bars just before it. For the "melody_and_chords" texture
-the FF harmoniser (trained on the Bach chorales) then harmonises the right hand's top line, and the
+the FF harmoniser (trained on the Bach chorales) then harmonises the right hand's top line around
+the section's planned cadence (fixed in the last beats; the masked model fills the rest), and the
 left hand becomes block chords of those harmonies; for "piano" the chord symbols name what the two
 hands actually sound. Either way the labels describe the notes.
 """
@@ -15,11 +16,11 @@ from fractions import Fraction
 import torch
 
 from agents.settings import Settings
-from ontology.music import Bar, ChordEvent, Event
-from ontology.music_theory import parse_key, parse_meter
+from ontology.music import Bar, Cadence, ChordEvent, Event
+from ontology.music_theory import Key, Mode, parse_key, parse_meter
 from tools.base import ToolInputError
 from tools.music.analysis import label_chords, sounding_notes
-from tools.music.harmony.chords import QUALITIES, chord_root_quality, ontology_symbol, transpose_chord
+from tools.music.harmony.chords import QUALITIES, chord_index, chord_root_quality, ontology_symbol, transpose_chord
 from tools.music.harmony.data import MelodyNote
 from tools.music.harmony.data import Piece as Melody
 from tools.music.harmony.model import load_harmoniser
@@ -125,6 +126,30 @@ def melody_bars(line: list[MelodyNote], bars: int, bar_length: Fraction) -> list
     return result
 
 
+def cadence_chords(key: Key, cadence: Cadence | None, bars: int, beats_per_bar: int) -> dict[int, int]:
+    """Chords fixed by beat so the section closes on its planned cadence: the final chord fills the
+    last bar, the chord before it the last beat of the bar before (the harmoniser fills the rest)."""
+    if cadence is None:
+        return {}
+    minor = key.mode is Mode.MINOR
+
+    def chord(degree: int, quality_in_major: str, quality_in_minor: str) -> int:
+        return chord_index(key.degree_root(degree), quality_in_minor if minor else quality_in_major)
+
+    tonic, dominant = chord(1, "maj", "min"), chord(5, "dom7", "dom7")
+    before, final = {
+        Cadence.AUTHENTIC: (dominant, tonic),
+        Cadence.PLAGAL: (chord(4, "maj", "min"), tonic),
+        Cadence.DECEPTIVE: (dominant, chord(6, "min", "maj")),
+        Cadence.HALF: (None, chord(5, "maj", "maj")),
+    }[Cadence(cadence)]
+    last = (bars - 1) * beats_per_bar
+    fixed = {beat: final for beat in range(last, last + beats_per_bar)}
+    if before is not None and bars > 1:
+        fixed[last - 1] = before
+    return fixed
+
+
 class NeuralSectionTools:
     """Writes sections with the shipped piano model and FF harmoniser (loaded once, on first use)."""
 
@@ -183,7 +208,10 @@ class NeuralSectionTools:
         melody = Melody(name="section", notes=[MelodyNote(n.onset, n.duration, n.pitch + shift) for n in line],
                         n_beats=beats, bar_starts=list(range(0, beats, int(bar_length))), transposition=shift,
                         key=key.name)
-        (chords,) = harmonise_pieces(self._harmoniser, [melody], "confidence", temperature=0.0, seed=request.seed)
+        given = {beat: transpose_chord(chord, shift)
+                 for beat, chord in cadence_chords(key, request.cadence, request.bars, int(bar_length)).items()}
+        (chords,) = harmonise_pieces(self._harmoniser, [melody], "confidence", temperature=0.0, seed=request.seed,
+                                     given=[given])
         return [transpose_chord(chord, -shift) for chord in chords]
 
     @staticmethod

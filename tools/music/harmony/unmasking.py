@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Literal
 
@@ -20,7 +21,7 @@ import torch
 
 from tools.music.harmony.curricula import bisection_depths
 from tools.music.harmony.data import Piece, Window, tile_windows
-from tools.music.harmony.model import HarmonyTransformer, make_batch
+from tools.music.harmony.model import MASK_TOKEN, HarmonyTransformer, make_batch
 
 Strategy = Literal["one_shot", "confidence", "left_to_right", "midpoint"]
 STRATEGIES: tuple[Strategy, ...] = ("one_shot", "confidence", "left_to_right", "midpoint")
@@ -36,11 +37,12 @@ def harmonise_windows(
     temperature: float = 0.0,
     seed: int = 0,
 ) -> list[np.ndarray]:
-    """One chord index per beat slot of each window, filled in the strategy's order."""
+    """One chord index per beat slot of each window, filled in the strategy's order; slots whose
+    window chord is set (>= 0) keep it and condition the rest (inpainting)."""
     model.eval()
-    batch = make_batch(windows)
+    batch = make_batch(windows, [window.chords[window.is_slot] >= 0 for window in windows])
     harmony = batch.harmony.clone()
-    masked = batch.slots.clone()
+    masked = batch.slots & (harmony == MASK_TOKEN)  # chords a window carries are given, not predicted
     order = _fill_order(batch.slots, strategy)
     generator = torch.Generator().manual_seed(seed)
     while masked.any():
@@ -95,14 +97,21 @@ def harmonise_pieces(
     strategy: Strategy = "confidence",
     *,
     batch_size: int = 64,
+    given: Sequence[Mapping[int, int]] | None = None,
     **options,
 ) -> list[list[int]]:
-    """One chord index per beat of each piece (in the common key); long pieces go window by window."""
-    tiled = [
-        (index, window)
-        for index, piece in enumerate(pieces)
-        for window in tile_windows(piece, model.config.max_positions)
-    ]
+    """One chord index per beat of each piece (in the common key); long pieces go window by window.
+
+    `given[i]` fixes chords of piece i by beat (a cadence, say); the model fills the rest around
+    them. A piece's own reference chords are never shown.
+    """
+    tiled = []
+    for index, piece in enumerate(pieces):
+        fixed = given[index] if given else {}
+        for window in tile_windows(piece, model.config.max_positions):
+            chords = np.array([fixed.get(int(beat), -1) if beat >= 0 else -1 for beat in window.slot_beats],
+                              dtype=np.int64)
+            tiled.append((index, replace(window, chords=chords)))
     chords = [[0] * piece.n_beats for piece in pieces]
     for start in range(0, len(tiled), batch_size):
         chunk = tiled[start : start + batch_size]
