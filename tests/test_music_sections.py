@@ -89,3 +89,10 @@ def test_a_melody_and_chords_section_closes_on_its_cadence(writer) -> None:
     material = writer.realise(SectionRequest(bars=4, key="F major", meter="4/4", texture="melody_and_chords",
                                              cadence="authentic", seed=11))
     assert [c.symbol for c in material.harmony[-2:]] == ["C7", "F"] and material.harmony[-1].bar == 4
+
+
+def test_a_piano_section_closes_on_its_cadence(writer) -> None:
+    material = writer.realise(SectionRequest(bars=4, key="D minor", meter="3/4", texture="piano",
+                                             cadence="authentic", seed=4))
+    assert [c.symbol for c in material.harmony[-2:]] == ["A7", "Dm"] and material.harmony[-1].bar == 4
+    assert len(material.right) == len(material.left) == 4

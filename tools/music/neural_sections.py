@@ -150,6 +150,31 @@ def cadence_chords(key: Key, cadence: Cadence | None, bars: int, beats_per_bar: 
     return fixed
 
 
+def _block(chord: int, duration: float) -> Event:
+    root, quality = chord_root_quality(chord)  # type: ignore[misc]
+    return Event(pitches=[ACCOMPANIMENT_ROOT + root + interval for interval in QUALITIES[quality]], duration=duration)
+
+
+def close_on_cadence(right: list[Bar], left: list[Bar], key: Key, cadence: Cadence,
+                     bar_length: Fraction) -> tuple[list[Bar], list[Bar]]:
+    """The piano texture's cadential close: the left hand holds the cadence's chords in the last two
+    bars, and the right hand ends on the final chord's tone nearest its last note. The piano model
+    knows nothing of form, so the arranger writes the cadence the plan asks for."""
+    beats = int(bar_length) if bar_length.denominator == 1 else 1
+    fixed = cadence_chords(key, cadence, len(right), beats)
+    last = (len(right) - 1) * beats
+    final, before = fixed[last], fixed.get(last - 1)
+    length = float(bar_length)
+    closing = [Bar(voices=[[_block(final, length)]])]
+    if before is not None and len(left) > 1:
+        closing.insert(0, Bar(voices=[[_block(before, length)]]))
+    left = left[: len(left) - len(closing)] + closing
+    previous = [pitch for bar in right[-2:-1] or right[-1:] for pitch in bar.pitches()] or [72]
+    tones = {pitch % 12 for pitch in _block(final, length).pitches}
+    ending = min((p for p in range(60, 85) if p % 12 in tones), key=lambda p: abs(p - previous[-1]))
+    return [*right[:-1], Bar(voices=[[Event(pitches=[ending], duration=length)]])], left
+
+
 class NeuralSectionTools:
     """Writes sections with the shipped piano model and FF harmoniser (loaded once, on first use)."""
 
@@ -173,6 +198,8 @@ class NeuralSectionTools:
                           summary=f"{sum(len(b.pitches()) for b in right)} right-hand and "
                                   f"{sum(len(b.pitches()) for b in left)} left-hand notes")]
         if request.texture == "piano":
+            if request.cadence is not None:
+                right, left = close_on_cadence(right, left, key, request.cadence, bar_length)
             return SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length),
                                    calls=calls)
         started = time.perf_counter()
