@@ -10,7 +10,7 @@ so a piece round-trips to MIDI and MusicXML without interpretation.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -36,6 +36,7 @@ class Instrument(BaseModel):
     lowest: int = Field(ge=0, le=127, description="lowest MIDI pitch")
     highest: int = Field(ge=0, le=127, description="highest MIDI pitch")
     midi_program: int = Field(0, ge=0, le=127, description="General MIDI program (0 = acoustic grand piano)")
+    clef: Literal["treble", "bass"] = Field("treble", description="the clef its part is written in")
 
     @model_validator(mode="after")
     def _ordered(self) -> Instrument:
@@ -48,14 +49,14 @@ INSTRUMENTS: dict[str, Instrument] = {
     instrument.id: instrument
     for instrument in (
         Instrument(id="piano_right", name="Piano (right hand)", lowest=21, highest=108),
-        Instrument(id="piano_left", name="Piano (left hand)", lowest=21, highest=108),
+        Instrument(id="piano_left", name="Piano (left hand)", lowest=21, highest=108, clef="bass"),
         Instrument(id="soprano", name="Soprano", lowest=60, highest=81, midi_program=52),
         Instrument(id="alto", name="Alto", lowest=53, highest=74, midi_program=52),
         Instrument(id="tenor", name="Tenor", lowest=48, highest=69, midi_program=52),
-        Instrument(id="bass", name="Bass", lowest=40, highest=62, midi_program=52),
+        Instrument(id="bass", name="Bass", lowest=40, highest=62, midi_program=52, clef="bass"),
         Instrument(id="violin", name="Violin", lowest=55, highest=103, midi_program=40),
         Instrument(id="viola", name="Viola", lowest=48, highest=91, midi_program=41),
-        Instrument(id="cello", name="Cello", lowest=36, highest=84, midi_program=42),
+        Instrument(id="cello", name="Cello", lowest=36, highest=84, midi_program=42, clef="bass"),
         Instrument(id="flute", name="Flute", lowest=60, highest=96, midi_program=73),
         Instrument(id="clarinet", name="Clarinet in B-flat (sounding)", lowest=50, highest=94, midi_program=71),
     )

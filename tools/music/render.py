@@ -80,13 +80,11 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
         sound = instrument.instrumentFromMidiProgram(spec.midi_program)
         sound.partName = spec.name
         target.insert(0, sound)
-        pitches = [p for bar in part.bars for p in bar.pitches()]
-        low = bool(pitches) and sum(pitches) / len(pitches) < 60
 
         for number, bar in enumerate(part.bars, start=1):
             measure = stream.Measure(number=number)
             if number == 1:
-                measure.insert(0, clef.BassClef() if low else clef.TrebleClef())
+                measure.insert(0, clef.BassClef() if spec.clef == "bass" else clef.TrebleClef())
                 measure.insert(0, key.KeySignature(home_key.sharps))
                 measure.insert(0, meter.TimeSignature(piece.meter))
                 if index == 0:  # sounding tempo only: engravers lack the note glyph of a printed mark
