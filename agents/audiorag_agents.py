@@ -34,8 +34,9 @@ ANSWERER = Role(
 )
 JUDGE = Role(
     "Judge",
-    "Your anxiety is a lenient grade: the prediction counts as correct only if it states the same fact "
-    "as the reference answer (paraphrase is fine, a vaguer or different fact is not).",
+    "Your anxiety is a wrong grade either way: a prediction that states the reference answer's fact is "
+    "correct, even paraphrased or with extra correct detail; one that states a different or vaguer fact, "
+    "or no answer, is wrong.",
 )
 
 
