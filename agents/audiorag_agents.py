@@ -85,7 +85,7 @@ class ResearchDesk:
     def answer(self, quoted_sources: str, sources: int) -> dict:
         value = self.conversation.ask(
             ANSWERER, f"Answer the question from these sources only.\n{quoted_sources}", "answer",
-            answer_schema(sources), 300)
+            answer_schema(sources), 300, temperature=0.0)
         return value.model_dump(mode="json")
 
 
@@ -93,5 +93,5 @@ def judge(question: str, reference: str, prediction: str) -> bool:
     """An LLM judge's verdict on one prediction (a fresh conversation per item, so grades are independent)."""
     conversation = Conversation(PREAMBLE, Brief(question=question, heard="(grading)"))
     verdict = conversation.ask(JUDGE, f"Reference answer: {reference}\nPredicted answer: {prediction}\n"
-                               "Is the prediction correct?", "verdict", Verdict, 20)
+                               "Is the prediction correct?", "verdict", Verdict, 20, temperature=0.0)
     return verdict.correct

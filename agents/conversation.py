@@ -39,11 +39,12 @@ class Conversation:
         self.transcript: list[Turn] = list(transcript or [])
 
     def ask(self, role: Role, task: str, key: str, schema: type[BaseModel], max_tokens: int,
-            feedback: str | None = None) -> Any:
+            feedback: str | None = None, temperature: float | None = None) -> Any:
         """One turn: `role` answers `task` with a `schema` instance under `key`.
 
         The brief's fields open the conversation (first turn only); `feedback` (findings, a
-        critique, a user's wish) is shown with the task.
+        critique, a user's wish) is shown with the task. `temperature` overrides the model's for
+        this turn (0 for answers that must be faithful rather than inventive).
         """
         fields: dict[str, tuple[Any, Any]] = {"transcript": (list[Turn], dspy.InputField())}
         values: dict[str, Any] = {"transcript": self.transcript}
@@ -57,8 +58,11 @@ class Conversation:
         fields[key] = (schema, dspy.OutputField())
         signature = dspy.make_signature(fields, f"{role.name}, your turn. {role.anxiety}\nTask: {task}",
                                         signature_name=f"{key.title().replace('_', '')}Turn")
+        config: dict[str, Any] = {"max_tokens": max_tokens}
+        if temperature is not None:
+            config["temperature"] = temperature
         predict = StructuredPredict(signature, max_reasks=self.max_reasks,
-                                    adapter=lambda: TranscriptAdapter(self.preamble), max_tokens=max_tokens)
+                                    adapter=lambda: TranscriptAdapter(self.preamble), **config)
         with attributed_to(role.name):
             value = getattr(predict(**values), key)
         self._record_turn(key, value)

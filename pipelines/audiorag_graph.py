@@ -9,6 +9,7 @@ supported answer after the allowed rounds ends in a clear "cannot answer", never
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypedDict
 
@@ -70,17 +71,35 @@ def _normalised(text: str) -> str:
     return " ".join(text.lower().replace("\u2019", "'").split()).strip(" \"'.,;:")
 
 
+QUOTE_WORD_RECALL = 0.85
+"""Share of a quote's words its passage must contain when the quote is not verbatim."""
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def supports(quote: str, passage: str) -> bool:
+    """Whether `passage` backs `quote`: verbatim (case, spacing and quote marks aside), or nearly so
+    for small models that trim a word: 85% of the quote's words and every number in it occur."""
+    if _normalised(quote) in _normalised(passage):
+        return True
+    words, available = _words(quote), set(_words(passage))
+    if len(words) < 3 or any(word.isdigit() and word not in available for word in words):
+        return False
+    return sum(word in available for word in words) >= QUOTE_WORD_RECALL * len(words)
+
+
 def checked_citations(draft: dict[str, Any], passages: list[Passage]) -> list[Citation]:
-    """The draft's citations whose quote occurs, word for word (case and spacing aside), in the
-    passage it names; the rest are dropped."""
+    """The draft's citations whose quote its named passage supports (`supports`); the rest are dropped."""
     kept = []
     for citation in draft.get("citations", []):
-        number, quote = citation["source"], _normalised(citation["quote"])
-        if not 1 <= number <= len(passages) or len(quote) < 3:
+        number, quote = citation["source"], citation["quote"]
+        if not 1 <= number <= len(passages) or len(_normalised(quote)) < 3:
             continue
         passage = passages[number - 1]
-        if quote in _normalised(passage.text) or quote in _normalised(neutralise(passage.text)):
-            kept.append(Citation(source=passage.source, title=passage.title, quote=citation["quote"]))
+        if supports(quote, passage.text) or supports(quote, neutralise(passage.text)):
+            kept.append(Citation(source=passage.source, title=passage.title, quote=quote))
     return kept
 
 

@@ -148,3 +148,13 @@ def test_a_spoken_clip_is_heard_and_its_words_reach_the_researcher(server: Scrip
     assert "moonlight sonata" in result.heard.lower() and "speech" in result.heard
     assert "moonlight sonata" in engine.requests[0].messages[-1].text.lower()
     assert not result.answerable  # the scripted answers quote nothing real
+
+
+def test_a_quote_must_be_verbatim_or_nearly_with_every_number_intact() -> None:
+    from pipelines.audiorag_graph import supports
+
+    passage = "Beethoven died in Vienna on 26 March 1827, at the age of 56."
+    assert supports("beethoven died in vienna on 26 march 1827", passage)
+    assert supports("Beethoven died in Vienna on 26 March 1827 aged", passage)  # one word trimmed or added
+    assert not supports("Beethoven died in Vienna on 26 March 1828", passage)  # a number that is not there
+    assert not supports("Mozart was born in Salzburg", passage)
