@@ -61,12 +61,12 @@ def answer_schema(sources: int) -> type[BaseModel]:
         source=(Literal[numbers], Field(description="the number of the SOURCE quoted")),  # type: ignore[valid-type]
         quote=(str, Field(max_length=220, description="words copied exactly from that source")),
     )
-    return create_model(
+    return create_model(  # the verdict comes last: a small model decides better after writing the answer
         "Answer",
-        answerable=(bool, Field(description="false when the sources do not contain the answer")),
         answer=(str, Field(max_length=400, description="the answer in one or two sentences")),
         citations=(list[citation], Field(max_length=3)),  # type: ignore[valid-type]
         confidence=(Literal["high", "medium", "low"], ...),
+        answerable=(bool, Field(description="false when the sources do not contain the answer")),
     )
 
 
