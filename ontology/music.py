@@ -9,16 +9,34 @@ so a piece round-trips to MIDI and MusicXML without interpretation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from ontology.core import Id
 from ontology.music_theory import MusicTheoryError, parse_chord, parse_key, parse_meter
 
 MAX_BARS = 512
 """The longest piece a session may ask for; longer requests are refused before any work starts."""
+
+
+def _canonical(parse: Callable[[str], Any], attribute: str) -> AfterValidator:
+    """Accept what `parse` understands and store its canonical spelling ('dm' -> 'D minor')."""
+
+    def check(text: str) -> str:
+        try:
+            return getattr(parse(text), attribute)
+        except MusicTheoryError as exc:
+            raise ValueError(str(exc)) from exc
+
+    return AfterValidator(check)
+
+
+KeyName = Annotated[str, _canonical(parse_key, "name")]
+MeterName = Annotated[str, _canonical(parse_meter, "name")]
+ChordSymbol = Annotated[str, _canonical(parse_chord, "symbol")]
 
 
 class Cadence(StrEnum):
@@ -99,64 +117,28 @@ class ChordEvent(BaseModel):
 
     bar: int = Field(ge=1, le=MAX_BARS)
     beat: float = Field(ge=1, le=17, description="1-based beat in quarter notes from the bar's start")
-    symbol: str = Field(description="root and quality, e.g. 'Dm', 'A7', 'Bbmaj7'")
+    symbol: ChordSymbol = Field(description="root and quality, e.g. 'Dm', 'A7', 'Bbmaj7'")
     borrowed: bool = Field(False, description="true for a chord deliberately taken from outside the key")
-
-    @field_validator("symbol")
-    @classmethod
-    def _known_symbol(cls, symbol: str) -> str:
-        try:
-            return parse_chord(symbol).symbol
-        except MusicTheoryError as exc:
-            raise ValueError(str(exc)) from exc
-
 
 class Section(BaseModel):
     id: Id
     label: str = Field(min_length=1, max_length=40, description="e.g. 'A', 'B', 'coda'")
     bars: int = Field(ge=1, le=MAX_BARS)
-    key: str | None = Field(None, description="the section's key if it modulates, e.g. 'F major'")
+    key: KeyName | None = Field(None, description="the section's key if it modulates, e.g. 'F major'")
     cadence: Cadence | None = Field(None, description="the cadence that closes the section")
-
-    @field_validator("key")
-    @classmethod
-    def _known_key(cls, key: str | None) -> str | None:
-        if key is None:
-            return None
-        try:
-            return parse_key(key).name
-        except MusicTheoryError as exc:
-            raise ValueError(str(exc)) from exc
-
 
 class Piece(BaseModel):
     """One composition: the plan (form, key, meter, tempo) and its content (parts, harmony)."""
 
     title: str = Field(min_length=1, max_length=120)
-    key: str = Field(description="home key, e.g. 'D minor'")
-    meter: str = Field(description="time signature, e.g. '3/4'")
+    key: KeyName = Field(description="home key, e.g. 'D minor'")
+    meter: MeterName = Field(description="time signature, e.g. '3/4'")
     tempo_bpm: int = Field(ge=20, le=300, description="quarter-note beats per minute")
     instruments: list[Instrument] = Field(min_length=1, max_length=8)
     sections: list[Section] = Field(min_length=1, max_length=16)
     parts: list[Part] = Field(default_factory=list, max_length=8)
     harmony: list[ChordEvent] = Field(default_factory=list, max_length=4 * MAX_BARS)
     length_bars: int | None = Field(None, ge=1, le=MAX_BARS, description="the length the request asked for")
-
-    @field_validator("key")
-    @classmethod
-    def _home_key(cls, key: str) -> str:
-        try:
-            return parse_key(key).name
-        except MusicTheoryError as exc:
-            raise ValueError(str(exc)) from exc
-
-    @field_validator("meter")
-    @classmethod
-    def _meter(cls, meter: str) -> str:
-        try:
-            return parse_meter(meter).name
-        except MusicTheoryError as exc:
-            raise ValueError(str(exc)) from exc
 
     @property
     def total_bars(self) -> int:

@@ -14,19 +14,13 @@ from functools import cache
 
 import numpy as np
 
-ROOT_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+from ontology.music_theory import CHORD_QUALITIES, NOTE_NAMES
 
-QUALITIES: dict[str, tuple[int, ...]] = {
-    "maj": (0, 4, 7),
-    "min": (0, 3, 7),
-    "dim": (0, 3, 6),
-    "aug": (0, 4, 8),
-    "dom7": (0, 4, 7, 10),
-    "maj7": (0, 4, 7, 11),
-    "min7": (0, 3, 7, 10),
-    "hdim7": (0, 3, 6, 10),
-    "dim7": (0, 3, 6, 9),
-}
+ROOT_NAMES = NOTE_NAMES
+
+_ONTOLOGY_SUFFIX = {"maj": "", "min": "m", "dim": "dim", "aug": "aug", "dom7": "7", "maj7": "maj7", "min7": "m7",
+                    "hdim7": "m7b5", "dim7": "dim7"}
+QUALITIES: dict[str, tuple[int, ...]] = {name: CHORD_QUALITIES[suffix] for name, suffix in _ONTOLOGY_SUFFIX.items()}
 """Interval templates above the root; the order breaks ties (triads before sevenths)."""
 
 NO_CHORD = 0
@@ -126,10 +120,6 @@ def _templates() -> np.ndarray:
     for index in range(1, VOCABULARY_SIZE):
         rows[index - 1, list(chord_pitch_classes(index))] = 1
     return rows
-
-
-_ONTOLOGY_SUFFIX = {"maj": "", "min": "m", "dim": "dim", "aug": "aug", "dom7": "7", "maj7": "maj7", "min7": "m7",
-                    "hdim7": "m7b5", "dim7": "dim7"}
 
 
 def ontology_symbol(index: int) -> str | None:
