@@ -12,12 +12,12 @@ THEME  ?= bioluminescent fungi competing in a cave ecosystem
 .PHONY: install system-deps run test bench clean
 
 # Debian packages the music and audio tools call: FluidSynth and a General MIDI soundfont (WAV
-# rendering), espeak-ng and sox (test audio). Installed only when one is missing.
-SYSTEM_PACKAGES := fluidsynth fluid-soundfont-gm espeak-ng sox
+# rendering), Cairo (score PNGs), espeak-ng and sox (test audio). Installed only when one is missing.
+SYSTEM_PACKAGES := fluidsynth fluid-soundfont-gm libcairo2 espeak-ng sox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps:
 	@if ! command -v fluidsynth >/dev/null || ! command -v espeak-ng >/dev/null || ! command -v sox >/dev/null \
-	    || [ ! -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ]; then \
+	    || [ ! -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || ! ldconfig -p | grep -q libcairo.so.2; then \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SYSTEM_PACKAGES); \
 	fi
 
