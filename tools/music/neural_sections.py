@@ -20,7 +20,7 @@ from ontology.music import Bar, Cadence, ChordEvent, Event
 from ontology.music_theory import Key, Mode, parse_key, parse_meter
 from tools.base import ToolInputError
 from tools.music.analysis import label_chords, sounding_notes
-from tools.music.harmony.chords import QUALITIES, chord_index, chord_root_quality, ontology_symbol, transpose_chord
+from tools.music.harmony.chords import block_chord, chord_index, ontology_symbol, transpose_chord
 from tools.music.harmony.data import MelodyNote
 from tools.music.harmony.data import Piece as Melody
 from tools.music.harmony.model import load_harmoniser
@@ -46,8 +46,6 @@ from tools.music.section_tools import SectionMaterial, SectionRequest, ToolCall
 
 MAX_VOICES = 8
 """Overlapping lengths in one hand beyond this many voices are dropped (the model rarely writes more)."""
-ACCOMPANIMENT_ROOT = 48
-"""C3: block chords are built upwards from the root in the octave above it."""
 
 
 def _events(voice: list[tuple[int, int, list[int]]], length: int, shift: int) -> list[Event]:
@@ -151,8 +149,7 @@ def cadence_chords(key: Key, cadence: Cadence | None, bars: int, beats_per_bar: 
 
 
 def _block(chord: int, duration: float) -> Event:
-    root, quality = chord_root_quality(chord)  # type: ignore[misc]
-    return Event(pitches=[ACCOMPANIMENT_ROOT + root + interval for interval in QUALITIES[quality]], duration=duration)
+    return Event(pitches=block_chord(chord), duration=duration)
 
 
 def close_on_cadence(right: list[Bar], left: list[Bar], key: Key, cadence: Cadence,
@@ -251,8 +248,7 @@ class NeuralSectionTools:
             events = []
             for beat in range(per_bar):
                 chord = chords[number * per_bar + beat]
-                parts = chord_root_quality(chord)
-                pitches = [] if parts is None else [ACCOMPANIMENT_ROOT + parts[0] + i for i in QUALITIES[parts[1]]]
+                pitches = block_chord(chord)
                 if events and events[-1].pitches == pitches and beat:
                     events[-1].duration += 1
                 else:

@@ -67,6 +67,19 @@ def chord_pitch_classes(index: int) -> frozenset[int]:
     return frozenset((root + interval) % 12 for interval in QUALITIES[quality])
 
 
+ACCOMPANIMENT_ROOT_MIDI = 48
+"""C3: block chords are voiced upwards from their root in the octave above it."""
+
+
+def block_chord(index: int) -> list[int]:
+    """The MIDI pitches of a root-position block chord for accompaniment (empty for "N.C.")."""
+    parts = chord_root_quality(index)
+    if parts is None:
+        return []
+    root, quality = parts
+    return [ACCOMPANIMENT_ROOT_MIDI + root + interval for interval in QUALITIES[quality]]
+
+
 def symbol_to_index(symbol: str) -> int:
     """The index of a symbol such as "F#:min" or "N.C."; a `KeyError` names an unknown one."""
     try:

@@ -18,7 +18,7 @@ from typing import ClassVar
 from pydantic import BaseModel, Field, field_validator
 
 from tools.base import ToolInputError, TypedTool
-from tools.music.harmony.chords import NO_CHORD, QUALITIES, chord_root_quality, chord_symbols, transpose_chord
+from tools.music.harmony.chords import block_chord, chord_symbols, transpose_chord
 from tools.music.harmony.curricula import Curriculum
 from tools.music.harmony.data import MelodyNote, Piece, piece_from_score
 from tools.music.harmony.metrics import chord_runs, harmonisation_metrics
@@ -28,8 +28,6 @@ from tools.music.harmony.unmasking import Strategy, harmonise_pieces
 from tools.music.scoreio import ScoreFiles, read_score, write_score
 
 MAX_BARS = 512
-ACCOMPANIMENT_ROOT_MIDI = 48
-"""C3: the accompaniment's chord roots lie in the octave from here."""
 
 
 class EmptyMelodyError(ToolInputError):
@@ -156,14 +154,12 @@ def _note_maker(pitch: int) -> Callable:
 def _chord_maker(chord: int) -> Callable:
     import music21
 
-    parts = chord_root_quality(chord)
+    pitches = block_chord(chord)
     symbol = chord_symbols()[chord]
 
     def make(length: float):
-        if chord == NO_CHORD or parts is None:
+        if not pitches:
             return music21.note.Rest(quarterLength=length)
-        root, quality = parts
-        pitches = [ACCOMPANIMENT_ROOT_MIDI + root + interval for interval in QUALITIES[quality]]
         block = music21.chord.Chord(pitches, quarterLength=length)
         block.addLyric(symbol)
         return block
