@@ -78,6 +78,17 @@ def errors(findings: Iterable[Finding]) -> list[Finding]:
     return [finding for finding in findings if finding.severity is Severity.ERROR]
 
 
+def duplicate_ids(owned: Iterable[tuple[str, str, str]]) -> Iterator[Finding]:
+    """Findings for every (path, id, owner) whose id an earlier entry already used."""
+    seen: dict[str, str] = {}
+    for path, ident, owner in owned:
+        if ident in seen:
+            yield Finding(severity=Severity.ERROR, code="duplicate_id",
+                          message=f"id '{ident}' is also used by {seen[ident]}", path=path, owner=str(owner))
+        else:
+            seen[ident] = path
+
+
 def dangling(
     refs: Iterable[tuple[str, str]], known: set[str], *, what: str, owner: str
 ) -> Iterator[Finding]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from enum import StrEnum
 
-from ontology.core import Finding, Severity, ValidatorRegistry, dangling
+from ontology.core import Finding, Severity, ValidatorRegistry, dangling, duplicate_ids
 from ontology.game import ComponentKind, EndKind, GameDesign, MechanismFamily
 
 
@@ -60,18 +60,11 @@ def ranges_are_ordered(design: GameDesign) -> Iterator[Finding]:
 
 @GAME_VALIDATORS.register
 def ids_are_unique(design: GameDesign) -> Iterator[Finding]:
-    seen: dict[str, str] = {}
-    owned = [
+    yield from duplicate_ids([
         *((f"components[{i}]", c.id, Role.COMPONENTS) for i, c in enumerate(design.components)),
         *((f"resources[{i}]", r.id, Role.MECHANICS) for i, r in enumerate(design.resources)),
         *((f"actions[{i}]", a.id, Role.MECHANICS) for i, a in enumerate(design.actions)),
-    ]
-    for path, ident, owner in owned:
-        if ident in seen:
-            yield _finding(Severity.ERROR, "duplicate_id", f"id '{ident}' is also used by {seen[ident]}",
-                           path, owner)
-        else:
-            seen[ident] = path
+    ])
 
 
 @GAME_VALIDATORS.register

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from fractions import Fraction
 
-from ontology.core import Finding, Severity, ValidatorRegistry
+from ontology.core import Finding, Severity, ValidatorRegistry, dangling, duplicate_ids
 from ontology.music import Cadence, ChordEvent, Piece
 from ontology.music_theory import NOTE_NAMES, Key, Mode, parse_chord, parse_key, parse_meter
 
@@ -28,23 +28,13 @@ def _finding(severity: Severity, code: str, message: str, path: str, owner: Role
     return Finding(severity=severity, code=code, message=message, path=path, owner=owner.value)
 
 
-def _duplicates(ids: list[str]) -> set[str]:
-    return {ident for ident in ids if ids.count(ident) > 1}
-
-
 @MUSIC_VALIDATORS.register
 def ids_are_unique_and_resolve(piece: Piece) -> Iterator[Finding]:
-    for what, ids in (("instrument", [i.id for i in piece.instruments]), ("part", [p.id for p in piece.parts]),
-                      ("section", [s.id for s in piece.sections])):
-        for ident in sorted(_duplicates(ids)):
-            owner = Role.COMPOSER if what == "section" else Role.ARRANGER
-            yield _finding(Severity.ERROR, "duplicate_id", f"two {what}s share the id '{ident}'", f"{what}s", owner)
-    known = {instrument.id for instrument in piece.instruments}
-    for i, part in enumerate(piece.parts):
-        if part.instrument not in known:
-            yield _finding(Severity.ERROR, "dangling_reference",
-                           f"part '{part.id}' is for instrument '{part.instrument}', which the piece does not list",
-                           f"parts[{i}].instrument", Role.ARRANGER)
+    yield from duplicate_ids((f"instruments[{i}]", x.id, Role.ARRANGER) for i, x in enumerate(piece.instruments))
+    yield from duplicate_ids((f"parts[{i}]", x.id, Role.ARRANGER) for i, x in enumerate(piece.parts))
+    yield from duplicate_ids((f"sections[{i}]", x.id, Role.COMPOSER) for i, x in enumerate(piece.sections))
+    yield from dangling(((f"parts[{i}].instrument", part.instrument) for i, part in enumerate(piece.parts)),
+                        {instrument.id for instrument in piece.instruments}, what="instrument", owner=Role.ARRANGER)
 
 
 @MUSIC_VALIDATORS.register
