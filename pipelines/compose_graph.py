@@ -24,6 +24,7 @@ from ontology.core import Finding, Severity
 from ontology.music import Bar, Cadence, ChordEvent, Part, Piece
 from ontology.music_drafts import RequestFacts, plan_to_piece
 from ontology.music_validators import validate_piece
+from tools.files import write_atomically
 from tools.music.analysis import describe_piece
 from tools.music.section_tools import SectionRequest, SectionTools
 
@@ -46,7 +47,6 @@ class ComposeState(TypedDict, total=False):
     transcript: list[dict[str, str]]
     plan: dict[str, Any] | None
     piece: dict[str, Any] | None
-    texture: str
     sections: dict[str, dict[str, Any]]
     findings: list[dict[str, Any]]
     tool_calls: list[dict[str, Any]]
@@ -123,7 +123,7 @@ def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: Com
             return "plan"
         if state.get("pending_feedback"):
             return "feedback"
-        return "realise" if any(not s.get("material") for s in state["sections"].values()) else "validate"
+        return write_or_check(state)
 
     def plan(state: ComposeState) -> dict[str, Any]:
         say("Composer: planning the form and key scheme")
@@ -134,7 +134,7 @@ def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: Com
         sections = {section.id: {"seed": seed * 1000 + index * 101, "temperature": BASE_TEMPERATURE,
                                  "candidates": 1, "material": None}
                     for index, section in enumerate(piece.sections)}
-        return {"plan": drafted, "piece": piece.model_dump(mode="json"), "texture": drafted["texture"],
+        return {"plan": drafted, "piece": piece.model_dump(mode="json"),
                 "sections": sections, "transcript": saved(agents), "tool_calls": [], "changes": [],
                 "findings": [], "critiqued": not config.critique, "repair_rounds": 0, "feedback": [],
                 "pending_feedback": None, "version": 0, "rendered": None}
@@ -155,7 +155,7 @@ def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: Com
         best, best_score, calls = None, None, []
         for candidate in range(params["candidates"]):
             request = SectionRequest(bars=section.bars, key=section.key or piece.key, meter=piece.meter,
-                                     texture=state["texture"], cadence=section.cadence,
+                                     texture=state["plan"]["texture"], cadence=section.cadence,
                                      seed=params["seed"] + candidate, temperature=params["temperature"],
                                      previous_right=previous[0], previous_left=previous[1])
             material = tools.realise(request)
@@ -170,7 +170,8 @@ def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: Com
         sections[section.id] = {**params, "material": best, "candidates": 1}
         return {"sections": sections, "tool_calls": state["tool_calls"] + calls}
 
-    def route_after_realise(state: ComposeState) -> str:
+    def write_or_check(state: ComposeState) -> str:
+        """Write the next section that has no material, or validate once every section has some."""
         return "realise" if any(not s.get("material") for s in state["sections"].values()) else "validate"
 
     def validate(state: ComposeState) -> dict[str, Any]:
@@ -227,11 +228,8 @@ def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: Com
             say(f"{critic.name}: listening to the draft")
             changes += [{**change, "critic": critic.name} for change in agents.critique(critic, analysis, ids)]
         unique = list({change["section"]: change for change in changes}.values())  # one change per section
-        return {**apply({**state, "transcript": saved(agents)}, unique, "critique"), "critiqued": True,
+        return {**apply(state, unique, "critique"), "critiqued": True,
                 "transcript": saved(agents), "repair_rounds": 0}
-
-    def route_after_change(state: ComposeState) -> str:
-        return route_after_realise(state)
 
     def feedback(state: ComposeState) -> dict[str, Any]:
         text = state["pending_feedback"] or ""
@@ -239,7 +237,7 @@ def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: Com
         piece = assemble(piece_of(state), state["sections"])
         agents = studio(state)
         changes, tempo = agents.revise(text, describe_piece(piece), [s.id for s in piece.sections])
-        update = apply({**state, "transcript": saved(agents)}, changes, "feedback")
+        update = apply(state, changes, "feedback")
         if tempo:
             update["piece"] = {**update["piece"], "tempo_bpm": tempo}
         return {**update, "transcript": saved(agents), "feedback": state.get("feedback", []) + [text],
@@ -253,7 +251,7 @@ def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: Com
         say(f"Rendering version {version} into {folder}")
         piece = assemble(piece_of(state), state["sections"])
         files = render_all(piece, folder, audio=config.audio)
-        (folder / "piece.json").write_text(piece.model_dump_json(indent=2), encoding="utf-8")
+        write_atomically(folder, {"piece.json": piece.model_dump_json(indent=2)})
         rendered = {name: str(path) for name, path in files.model_dump().items() if path is not None}
         return {"version": version, "rendered": rendered}
 
@@ -263,9 +261,9 @@ def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: Com
         graph.add_node(name, node)
     graph.add_conditional_edges(START, route_start, ["plan", "feedback", "realise", "validate"])
     graph.add_edge("plan", "realise")
-    graph.add_conditional_edges("realise", route_after_realise, ["realise", "validate"])
+    graph.add_conditional_edges("realise", write_or_check, ["realise", "validate"])
     graph.add_conditional_edges("validate", route_after_validate, ["repair", "critique", "render"])
     for name in ("repair", "critique", "feedback"):
-        graph.add_conditional_edges(name, route_after_change, ["realise", "validate"])
+        graph.add_conditional_edges(name, write_or_check, ["realise", "validate"])
     graph.add_edge("render", END)
     return graph.compile(checkpointer=checkpointer)
