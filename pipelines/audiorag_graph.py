@@ -103,6 +103,12 @@ def checked_citations(draft: dict[str, Any], passages: list[Passage]) -> list[Ci
     return kept
 
 
+def supported(state: AudioRAGState) -> bool:
+    """Whether the Answerer found the answer and at least one citation survived the check."""
+    draft = state.get("draft")
+    return bool(draft and draft["answerable"] and state.get("citations"))
+
+
 def build_graph(search: SearchBackend, read_page: Callable[[str], UntrustedDocument],
                 config: AudioRAGConfig | None = None, progress: Progress | None = None):
     """Compile the graph for one question; listening happens before, its summary is `heard`."""
@@ -167,10 +173,6 @@ def build_graph(search: SearchBackend, read_page: Callable[[str], UntrustedDocum
         return {"draft": draft, "citations": [c.model_dump() for c in citations], "rounds": rounds,
                 "transcript": [t.model_dump() for t in agents.conversation.transcript]}
 
-    def supported(state: AudioRAGState) -> bool:
-        draft = state.get("draft")
-        return bool(draft and draft["answerable"] and state.get("citations"))
-
     def route_after_answer(state: AudioRAGState) -> str:
         if supported(state) or state.get("rounds", 0) >= config.max_rounds:
             return END
@@ -200,7 +202,7 @@ def answer_question(question: str, heard: str, search: SearchBackend, read_page:
         return AudioRAGAnswer(question=question, answerable=False, answer=None, confidence="low", citations=[],
                               heard=heard, queries=[], notes=[f"model: {exc}"], rounds=0)
     draft = final.get("draft") or {}
-    ok = bool(draft.get("answerable") and final.get("citations"))
+    ok = supported(final)
     notes = list(final.get("notes", []))
     if draft.get("answerable") and not final.get("citations"):
         notes.append("the answer's quotes were not found in the sources it cited, so it was withheld")
