@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import dspy
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -69,6 +69,9 @@ class RunReport(BaseModel):
     findings: list[Finding]
     repairs: list[dict[str, Any]]
     critique: dict[str, Any] | None
+    stale_critique: list[dict[str, Any]] = Field(
+        default_factory=list, description="critique issues dropped as repeats of findings already fixed"
+    )
     verdict: dict[str, Any] | None
     agents: dict[str, dict[str, float]]
     totals: dict[str, float]
@@ -124,6 +127,7 @@ def design_game(
         findings=findings,
         repairs=[repair.model_dump(mode="json") for repair in final.get("repairs", [])],
         critique=final["critique"].model_dump() if final.get("critique") else None,
+        stale_critique=[issue.model_dump() for issue in final.get("stale_issues", [])],
         verdict=final["verdict"].model_dump() if final.get("verdict") else None,
         agents={agent: usage.model_dump() for agent, usage in ledger.by_agent().items()},
         totals=totals.model_dump(),

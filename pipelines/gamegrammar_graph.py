@@ -10,13 +10,14 @@ traceback.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
 
-from agents.game_studio import ORDER, Brief, Critique, StepName, Studio, step_for
+from agents.game_studio import ORDER, Brief, Critique, Issue, StepName, Studio, step_for
 from agents.lm.errors import ModelError
 from ontology.core import Finding, Severity
 from ontology.game import FunVerdict, GameDesign
@@ -28,6 +29,25 @@ from retrieval.store import RetrievalConstraints
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+
+_QUOTED = re.compile(r"'([^']+)'")
+_WORD = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _content_words(text: str) -> set[str]:
+    """Words of four letters or more, cut to five letters so 'allows' and 'allowed' agree."""
+    return {word[:5] for word in _WORD.findall(_QUOTED.sub(" ", text.lower())) if len(word) >= 4}
+
+
+def restates(problem: str, finding: Finding) -> bool:
+    """Whether a critic's `problem` is the validator's `finding` in other words: it names every
+    id the finding quotes and shares most of its wording. Small critics often repeat a finding they
+    read earlier in the conversation, after a repair has already fixed it."""
+    text = problem.lower()
+    if not all(ident.lower() in text for ident in _QUOTED.findall(finding.message)):
+        return False
+    words = _content_words(finding.message)
+    return bool(words) and len(words & _content_words(problem)) >= 0.6 * len(words)
 
 
 class Repair(BaseModel):
@@ -46,9 +66,11 @@ class GameGrammarState(TypedDict, total=False):
     exemplars: list[ExemplarGame]
     studio: Studio
     findings: list[Finding]
+    raised: list[Finding]
     repairs: list[Repair]
     repair_rounds: int
     critique: Critique | None
+    stale_issues: list[Issue]
     critiqued: bool
     verdict: FunVerdict | None
     design: GameDesign | None
@@ -106,7 +128,8 @@ def build_graph(
             exemplars="\n".join(f"- {game.as_lesson()}" for game in exemplars),
         )
         return {"exemplars": exemplars, "studio": Studio(brief, max_reasks=config.max_reasks), "repairs": [],
-                "repair_rounds": 0, "critiqued": False, "critique": None, "verdict": None, "failure": None}
+                "raised": [], "repair_rounds": 0, "critiqued": False, "critique": None, "stale_issues": [],
+                "verdict": None, "failure": None}
 
     def steps_node(steps: tuple[StepName, ...]):
         def node(state: GameGrammarState) -> dict[str, Any]:
@@ -121,7 +144,9 @@ def build_graph(
     def validate(state: GameGrammarState) -> dict[str, Any]:
         say("Validators: checking the design")
         design = state["studio"].draft.design()
-        return {"design": design, "findings": validate_design(design)}
+        findings = validate_design(design)
+        raised = state.get("raised", []) + [f for f in findings if f.severity is not Severity.INFO]
+        return {"design": design, "findings": findings, "raised": raised}
 
     def actionable(state: GameGrammarState) -> list[Finding]:
         return [f for f in state.get("findings", []) if f.severity is not Severity.INFO]
@@ -159,8 +184,18 @@ def build_graph(
         return {"repairs": state["repairs"] + repairs, "repair_rounds": state["repair_rounds"] + 1}
 
     def critique(state: GameGrammarState) -> dict[str, Any]:
+        """The Balance Critic's issues, less those that repeat a validator finding already fixed:
+        the validators are the authority on structure, and a rewrite for a solved problem costs a
+        whole step's tokens and can undo the fix."""
         say("Balance Critic: looking for what breaks at the table")
-        return {"critique": state["studio"].critique(), "critiqued": True}
+        critique = state["studio"].critique()
+        current = {f.message for f in state.get("findings", [])}
+        fixed = [f for f in state.get("raised", []) if f.message not in current]
+        stale = [issue for issue in critique.issues if any(restates(issue.problem, f) for f in fixed)]
+        if stale:
+            logger.info("Dropped %d critique issue(s) that repeat fixed findings", len(stale))
+        kept = Critique(issues=[issue for issue in critique.issues if issue not in stale])
+        return {"critique": kept, "stale_issues": stale, "critiqued": True}
 
     def route_after_critique(state: GameGrammarState) -> str:
         if state.get("failure"):

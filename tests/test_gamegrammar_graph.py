@@ -10,7 +10,8 @@ from agents.game_studio import StepName
 from agents.lm.accounted import AccountedLM
 from agents.lm.usage import UsageLedger
 from ontology.game_validators import validate_design
-from pipelines.gamegrammar_graph import GameGrammarConfig, build_graph
+from ontology.core import Finding, Severity
+from pipelines.gamegrammar_graph import GameGrammarConfig, build_graph, restates
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import RetrievalConstraints
 from tests.fakes import ScriptedEngine
@@ -70,6 +71,29 @@ def test_a_validation_finding_is_repaired_by_the_agent_that_owns_it() -> None:
     repair_request = engine.requests[6].messages[-1].text
     assert "Mechanics Architect" in repair_request and "'absorb'" in repair_request
     assert validate_design(final["design"]) == []
+
+
+def test_a_critique_that_repeats_a_fixed_finding_is_dropped_not_revised() -> None:
+    draft = first_draft()
+    draft[2] = flow_without_absorb()
+    parrot = reply("critique", {"issues": [
+        {"step": "actions", "problem": "The 'absorb' action is not allowed in any phase of the turn.",
+         "fix": "Add it to a phase."},
+        {"step": "flow", "problem": "No phase of the turn allows 'absorb'.", "fix": "List it in a phase."},
+    ]})
+    final, engine, _ = run(*draft, reply("flow", answers()["flow"]), parrot, VERDICT)
+    assert [repair.reason for repair in final["repairs"]] == ["validation"]  # no rewrite for the parrot
+    assert [issue.step for issue in final["stale_issues"]] == ["actions", "flow"]
+    assert final["critique"].issues == []
+    assert validate_design(final["design"]) == []
+
+
+def test_restating_needs_the_same_ids_and_most_of_the_wording() -> None:
+    finding = Finding(severity=Severity.ERROR, path="actions[2]", owner="Mechanics Architect",
+                      code="action_in_no_phase", message="no phase of the turn allows 'draw_card'; list it in a phase")
+    assert restates("There is no phase of the turn that allows 'draw_card'.", finding)
+    assert not restates("No phase of the turn allows 'sell_tea'.", finding)  # another action
+    assert not restates("'draw_card' costs nothing, so players spam it every turn.", finding)
 
 
 def test_critique_revises_the_named_step_and_downstream_steps_follow() -> None:

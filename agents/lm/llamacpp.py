@@ -199,6 +199,8 @@ class LlamaCppModel:
             finally:
                 llama_cpp.llama_sampler_free(sampler)
             text = self._llm.detokenize(out).decode("utf-8", "replace")
+            logger.debug("%s: prompt %d (cached %d), generated %d (forced %d), %.2f s",
+                         self.name, len(prompt_tokens), cached, len(out), forced, time.perf_counter() - started)
             if finish == "stop" and params.stop:
                 text = _cut_at_stop(text, params.stop)
             return Generation(
