@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, create_model
 from agents.conversation import Conversation, Role
 from agents.lm.adapter import Turn
 from ontology.music import Cadence
-from ontology.music_drafts import RequestFacts, plan_schema, sections_of
+from ontology.music_drafts import MAX_SECTION_BARS, RequestFacts, plan_schema, sections_of
 
 PREAMBLE = (
     "This is a working session of a composition studio. A composer plans a piece; neural tools write "
@@ -38,10 +38,16 @@ LISTENER_CRITIC = Role(
     "could swap without noticing. You do not praise.",
 )
 
-Action = Literal["regenerate", "more_variety", "simpler", "strengthen_cadence"]
+Action = Literal["regenerate", "more_variety", "simpler", "strengthen_cadence", "vary"]
 ACTIONS_HELP = (
-    "Actions: regenerate (new material, same plan), more_variety (bolder, more varied material), "
-    "simpler (calmer, more stepwise material), strengthen_cadence (close the section on a firmer cadence)."
+    "Actions: regenerate (new material, same plan), more_variety (bolder, more varied material; a variation "
+    "moves further from its source), simpler (calmer, more stepwise material), strengthen_cadence (close the "
+    "section on a firmer cadence), vary (bring back an earlier section's material, varied: name it in "
+    "variation_of)."
+)
+LENGTHS_HELP = (
+    "A change may set bars, the section's new length, when the musician asks for a shorter or longer "
+    "section; the piece's length follows. Leave bars null otherwise."
 )
 
 
@@ -52,15 +58,22 @@ class Brief(BaseModel):
     fixed: str
 
 
-def change_schema(section_ids: list[str], name: str, max_items: int) -> type[BaseModel]:
-    """A list of changes that can only name sections that exist and actions the tools can carry out."""
-    change = create_model(
-        f"{name}Item",
-        section=(Literal[tuple(section_ids)], Field(description="the section to change")),  # type: ignore[valid-type]
-        problem=(str, Field(max_length=100, description="what is wrong, concretely")),
-        action=(Action, Field(description="what the tools should do")),
-        cadence=(Cadence | None, Field(None, description="a new closing cadence, if the cadence should change")),
-    )
+def change_schema(section_ids: list[str], name: str, max_items: int, *, lengths: bool = False) -> type[BaseModel]:
+    """A list of changes that can only name sections that exist and actions the tools can carry out.
+    Only a musician's revision (`lengths`) may change a section's length: the critics work within
+    the length the musician asked for."""
+    ids = Literal[tuple(section_ids)]  # type: ignore[valid-type]
+    fields: dict[str, Any] = {
+        "section": (ids, Field(description="the section to change")),
+        "problem": (str, Field(max_length=100, description="what is wrong, concretely")),
+        "action": (Action, Field(description="what the tools should do")),
+        "cadence": (Cadence | None, Field(None, description="a new closing cadence, if the cadence should change")),
+        "variation_of": (ids | None, Field(None, description="for vary: the earlier section whose material returns")),
+    }
+    if lengths:
+        fields["bars"] = (int | None, Field(None, ge=1, le=MAX_SECTION_BARS,
+                                            description="the section's new length in bars, or null to keep it"))
+    change = create_model(f"{name}Item", **fields)
     return create_model(name, changes=(list[change], Field(max_length=max_items)))  # type: ignore[valid-type]
 
 
@@ -87,8 +100,9 @@ class CompositionStudio:
             COMPOSER,
             "Plan the piece: a title, the home key, meter and tempo, the texture, and its form: an opening "
             "section, up to three contrasting middle sections, and a closing section (relative lengths, "
-            "cadences, character; middle sections may move to a related key).",
-            "plan", plan_schema(self.facts), 450)
+            "cadences, character; middle sections may move to a related key). A middle or closing section may "
+            "vary the opening or the section before it (restate, near or far): that is how the form returns.",
+            "plan", plan_schema(self.facts), 520)  # a variation takes ~15 tokens; four fit
         answer = value.model_dump(mode="json")
         form = {name: answer.pop(name) for name in ("opening", "middle", "closing")}
         return {**answer, "sections": sections_of(form)}
@@ -104,12 +118,12 @@ class CompositionStudio:
         return [change.model_dump(mode="json") for change in value.changes]
 
     def revise(self, feedback: str, analysis: str, section_ids: list[str]) -> tuple[list[dict[str, Any]], int | None]:
-        """Turn a musician's feedback into section changes (and possibly a new tempo)."""
-        schema = create_model("Revision", changes=(change_schema(section_ids, "Changes", 6), ...),
+        """Turn a musician's feedback into section changes (possibly new lengths) and possibly a new tempo."""
+        schema = create_model("Revision", changes=(change_schema(section_ids, "Changes", 6, lengths=True), ...),
                               tempo=(TempoChange, ...))
         value = self.conversation.ask(
             COMPOSER,
             "The musician listened and asks for changes. Decide which sections change and how. "
-            f"{ACTIONS_HELP}\nCurrent draft:\n{analysis}",
-            "revision", schema, 350, feedback=feedback)
+            f"{ACTIONS_HELP} {LENGTHS_HELP}\nCurrent draft:\n{analysis}",
+            "revision", schema, 420, feedback=feedback)  # bars and variation_of: ~12 tokens a change
         return [change.model_dump(mode="json") for change in value.changes.changes], value.tempo.tempo_bpm

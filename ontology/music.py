@@ -46,6 +46,21 @@ class Cadence(StrEnum):
     DECEPTIVE = "deceptive"  # V -> vi
 
 
+class VariationDistance(StrEnum):
+    """How far a variation moves from its source: a closed list, so a plan or a critic can name it."""
+
+    RESTATE = "restate"  # the source's material again, closed on this section's cadence (a recapitulation)
+    NEAR = "near"  # recognisably the source, partly rewritten
+    FAR = "far"  # the source as a starting point, mostly new material
+
+
+class Variation(BaseModel):
+    """A section made from an earlier section's material: how a form returns (A B A') or develops."""
+
+    of: Id = Field(description="id of the earlier section whose material returns")
+    distance: VariationDistance = Field(VariationDistance.NEAR, description="how far it moves from that material")
+
+
 class Instrument(BaseModel):
     """A part's instrument and its playable (or singable) range."""
 
@@ -85,10 +100,15 @@ INSTRUMENTS: dict[str, Instrument] = {
 Pitch = Annotated[int, Field(ge=0, le=127, description="MIDI pitch (60 = middle C)")]
 
 
+MAX_EVENT_PITCHES = 10
+"""The most pitches one event strikes: both hands' fingers. Tools that write notes keep within it
+(the piano model's conversion allows five per hand, `tools.music.piano.notation.HAND_NOTES`)."""
+
+
 class Event(BaseModel):
     """A note, a chord (several pitches struck together) or a rest (no pitches) in one voice."""
 
-    pitches: list[Pitch] = Field(default_factory=list, max_length=10, description="empty for a rest")
+    pitches: list[Pitch] = Field(default_factory=list, max_length=MAX_EVENT_PITCHES, description="empty for a rest")
     duration: float = Field(gt=0, le=16, description="length in quarter notes (0.5 = an eighth)")
 
 
@@ -126,6 +146,7 @@ class Section(BaseModel):
     bars: int = Field(ge=1, le=MAX_BARS)
     key: KeyName | None = Field(None, description="the section's key if it modulates, e.g. 'F major'")
     cadence: Cadence | None = Field(None, description="the cadence that closes the section")
+    variation: Variation | None = Field(None, description="set when the section varies an earlier one")
 
 class Piece(BaseModel):
     """One composition: the plan (form, key, meter, tempo) and its content (parts, harmony)."""

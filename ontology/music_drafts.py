@@ -6,7 +6,8 @@ before any model loads), and written into the plan's schema as constants, so the
 contradict them; what the user left open becomes a choice from closed lists. The form is a grammar too:
 an opening and a closing section in the home key (the closing one on a full cadence) around up to
 three middle sections. The Composer decides proportions; `fit_sections` does the arithmetic so
-the sections always add up.
+the sections always add up. A middle or closing section may vary the opening or the section
+before it (a return, A B A'); `plan_to_piece` turns those positions into section ids.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from ontology.music import MAX_BARS, Cadence, Piece, Section
+from ontology.music import MAX_BARS, Cadence, Piece, Section, Variation, VariationDistance
 from ontology.music_theory import NOTE_NAMES, Key, Mode, MusicTheoryError, parse_key, parse_meter
 
 MAX_REQUEST_CHARS = 2_000
 MIN_TEMPO, MAX_TEMPO = 30, 240
 DEFAULT_BARS = 16
+MAX_SECTION_BARS = 128
+"""The longest section the tools write in one request, and so the most bars a revision may give one."""
 METERS = ("2/4", "3/4", "4/4", "6/8", "2/2")
 """Meters the piano model writes whose bars are whole quarter notes (as the harmoniser needs)."""
 KEYS = tuple(f"{name} {mode.value}" for mode in Mode for name in NOTE_NAMES)
@@ -88,6 +91,13 @@ class _SectionPlan(BaseModel):
     character: str = Field(max_length=80, description="a few words on its mood, register and motion")
 
 
+class PlannedVariation(BaseModel):
+    """A section made from earlier material, named by position because ids do not exist yet."""
+
+    of: Literal["opening", "previous"] = Field(description="the opening section, or the section just before")
+    distance: VariationDistance = Field(description="restate (a return), near (varied) or far (developed)")
+
+
 class OpeningSection(_SectionPlan):
     """The first section: always in the home key."""
 
@@ -97,12 +107,14 @@ class OpeningSection(_SectionPlan):
 class MiddleSection(_SectionPlan):
     key_relation: KeyRelation = Field(description="the section's key relative to the home key")
     cadence: Cadence = Field(description="how the section closes")
+    variation: PlannedVariation | None = Field(None, description="null for new material")
 
 
 class ClosingSection(_SectionPlan):
     """The last section: back in the home key, closing on a full cadence."""
 
     cadence: Literal[Cadence.AUTHENTIC, Cadence.PLAGAL] = Field(description="the final cadence")
+    variation: PlannedVariation | None = Field(None, description="e.g. the opening restated; null for new material")
 
 
 class SectionDraft(_SectionPlan):
@@ -110,6 +122,7 @@ class SectionDraft(_SectionPlan):
 
     key_relation: KeyRelation
     cadence: Cadence
+    variation: PlannedVariation | None = None
 
 
 def sections_of(answer: dict[str, Any]) -> list[dict[str, Any]]:
@@ -184,8 +197,12 @@ def plan_to_piece(plan: dict[str, Any], facts: RequestFacts) -> Piece:
     sections = []
     for index, (draft, bars) in enumerate(zip(drafts, fit_sections([d.share for d in drafts], total), strict=True)):
         key = related_key(home, draft.key_relation)
+        variation = None
+        if draft.variation is not None and index > 0:
+            source = 1 if draft.variation.of == "opening" else index
+            variation = Variation(of=f"s{source}", distance=draft.variation.distance)
         sections.append(Section(id=f"s{index + 1}", label=draft.label, bars=bars,
-                                key=None if key == home else key.name, cadence=draft.cadence))
+                                key=None if key == home else key.name, cadence=draft.cadence, variation=variation))
     return Piece(title=plan["title"], key=plan["key"], meter=plan["meter"], tempo_bpm=plan["tempo_bpm"],
                  instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]], sections=sections,
                  length_bars=total)

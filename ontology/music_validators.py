@@ -38,6 +38,21 @@ def ids_are_unique_and_resolve(piece: Piece) -> Iterator[Finding]:
 
 
 @MUSIC_VALIDATORS.register
+def variations_vary_earlier_sections(piece: Piece) -> Iterator[Finding]:
+    """A variation's source must come before it: its material is what the variation is made from,
+    and sections are written in order."""
+    earlier: set[str] = set()
+    for i, section in enumerate(piece.sections):
+        source = section.variation.of if section.variation else None
+        if source is not None and source not in earlier:
+            where = "is not in the piece" if source not in {s.id for s in piece.sections} else "does not come before it"
+            yield _finding(Severity.ERROR, "variation_of_later_section",
+                           f"section '{section.id}' varies '{source}', which {where}; vary an earlier section",
+                           f"sections[{i}].variation.of", Role.COMPOSER)
+        earlier.add(section.id)
+
+
+@MUSIC_VALIDATORS.register
 def sections_add_up(piece: Piece) -> Iterator[Finding]:
     total = piece.total_bars
     if piece.length_bars is not None and total != piece.length_bars:

@@ -6,6 +6,12 @@ Every step is checkpointed (a SQLite checkpointer keyed by the session id), so a
 resumes at the step it was in, a failed tool leaves the session at the last good step, and a
 session can be branched. The state holds plain data only: the plan, the piece, per-section
 seeds and temperatures, the conversation, findings, tool calls and changes.
+
+Changes are carried out in `apply`: new seeds and temperatures, a new cadence, a variation of an
+earlier section (`vary`), and, from a musician's feedback, a new length for a section. The
+musician's latest wish about length wins over the original request: the piece's `length_bars`
+becomes the new total, so the validators check the piece against what was asked last. A section
+that varies a rewritten section is rewritten after it, so a return stays a return.
 """
 
 from __future__ import annotations
@@ -21,17 +27,24 @@ from pydantic import BaseModel, Field
 from agents.composition_studio import LISTENER_CRITIC, THEORY_CRITIC, CompositionStudio
 from agents.lm.adapter import Turn
 from ontology.core import Finding, Severity
-from ontology.music import Bar, Cadence, ChordEvent, Part, Piece
-from ontology.music_drafts import RequestFacts, plan_to_piece
+from ontology.music import MAX_BARS, Bar, Cadence, ChordEvent, Part, Piece, Section, Variation, VariationDistance
+from ontology.music_drafts import MAX_SECTION_BARS, RequestFacts, plan_to_piece
 from ontology.music_validators import validate_piece
 from tools.files import write_atomically
 from tools.music.analysis import describe_piece
-from tools.music.section_tools import SectionRequest, SectionTools
+from tools.music.section_tools import SectionRequest, SectionTools, VariationSource
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 BASE_TEMPERATURE = 1.0
+FARTHER = {VariationDistance.RESTATE: VariationDistance.NEAR, VariationDistance.NEAR: VariationDistance.FAR,
+           VariationDistance.FAR: VariationDistance.FAR}
+"""What `more_variety` does to a variation: one step further from its source."""
+
+
+class FormError(ValueError):
+    """The piece's form cannot be realised as it stands (a variation whose source is not written)."""
 
 
 class ComposeConfig(BaseModel):
@@ -102,6 +115,51 @@ def _bar_of(finding: Finding, piece: Piece) -> int | None:
     return None
 
 
+def variation_source(piece: Piece, section: Section, sections: dict[str, dict[str, Any]]) -> VariationSource | None:
+    """What the tools need to vary `section`'s source: its key and the notes it was written with."""
+    if section.variation is None:
+        return None
+    source = next((s for s in piece.sections if s.id == section.variation.of), None)
+    material = sections.get(section.variation.of, {}).get("material")
+    if source is None or material is None:
+        raise FormError(f"section {section.id} varies {section.variation.of!r}, which is not an earlier, written "
+                        "section; plan variations of earlier sections only")
+    return VariationSource(section=source.id, key=source.key or piece.key, distance=section.variation.distance,
+                           right=material["right"], left=material["left"])
+
+
+def vary(section: Section, named: str | None, order: list[str]) -> dict[str, Any]:
+    """Make `section` a variation of `named` (or of what it varied, or of the opening) and say what was
+    done: only an earlier section can be varied, so another choice falls back to the opening."""
+    earlier = order[: order.index(section.id)]
+    if not earlier:
+        return {"variation_of": None, "note": "the first section has nothing earlier to vary; rewritten instead"}
+    fallback = section.variation.of if section.variation and section.variation.of in earlier else earlier[0]
+    source = named if named in earlier else fallback
+    distance = section.variation.distance if section.variation else VariationDistance.NEAR
+    section.variation = Variation(of=source, distance=distance)
+    note = {} if named in (None, source) else {"note": f"{named} is not before {section.id}; varied {source}"}
+    return {"variation_of": source, **note}
+
+
+def resize(piece: Piece, section: Section, bars: int) -> dict[str, Any]:
+    """Give `section` a new length, within what the tools write and the piece may hold, and say so."""
+    others = piece.total_bars - section.bars
+    allowed = min(bars, MAX_SECTION_BARS, MAX_BARS - others)
+    record: dict[str, Any] = {"bars": allowed, "bars_before": section.bars}
+    if allowed != bars:
+        record["note"] = f"limited to {allowed} bars (sections up to {MAX_SECTION_BARS}, pieces up to {MAX_BARS})"
+    section.bars = allowed
+    return record
+
+
+def describe_form(piece: Piece) -> str:
+    """The analysis the critics and the Composer read, with the variations the notes cannot show."""
+    returns = [f"section {s.id} is a {s.variation.distance} variation of section {s.variation.of}"
+               for s in piece.sections if s.variation is not None]
+    return "\n".join([describe_piece(piece), *returns])
+
+
 def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: ComposeConfig | None = None,
                 progress: Progress | None = None, checkpointer: Any = None):
     """Compile the session graph. `out_dir(version)` is where each rendered version goes."""
@@ -150,14 +208,16 @@ def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: Com
         so_far = assemble(piece, sections)
         recent = slice(max(0, first - 3), first - 1)
         previous = (so_far.parts[0].bars[recent], so_far.parts[1].bars[recent])
+        variation = variation_source(piece, section, sections)
         say(f"Tools: writing section {section.label} ({section.bars} bars, {section.key or piece.key}"
+            + (f", a {variation.distance} variation of {variation.section}" if variation else "")
             + (f", best of {params['candidates']}" if params["candidates"] > 1 else "") + ")")
         best, best_score, calls = None, None, []
         for candidate in range(params["candidates"]):
             request = SectionRequest(bars=section.bars, key=section.key or piece.key, meter=piece.meter,
                                      texture=state["plan"]["texture"], cadence=section.cadence,
                                      seed=params["seed"] + candidate, temperature=params["temperature"],
-                                     previous_right=previous[0], previous_left=previous[1])
+                                     previous_right=previous[0], previous_left=previous[1], variation=variation)
             material = tools.realise(request)
             calls += [call.model_dump(mode="json") for call in material.calls]
             trial = {**sections, section.id: {**params, "material": material.model_dump(mode="json",
@@ -190,22 +250,48 @@ def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: Com
 
     def apply(state: ComposeState, changes: list[dict[str, Any]], reason: str) -> dict[str, Any]:
         piece = piece_of(state)
+        length_before = piece.total_bars
         sections = {sid: dict(params) for sid, params in state["sections"].items()}
         by_id = {section.id: section for section in piece.sections}
-        for change in changes:
-            params = sections[change["section"]]
+        order = [section.id for section in piece.sections]
+
+        def rewrite(section_id: str, action: str) -> None:
+            params = sections[section_id]
             params["seed"] += 1000
             params["material"] = None
-            action = change["action"]
+            params["candidates"] = config.repair_candidates if action in ("regenerate", "strengthen_cadence") \
+                or reason == "validation" else 1
+
+        logged = []
+        for change in changes:
+            section, action = by_id[change["section"]], change["action"]
+            params = sections[section.id]
+            record: dict[str, Any] = {}
+            if action == "vary":
+                record = vary(section, change.get("variation_of"), order)
+            elif action == "more_variety" and section.variation is not None:
+                section.variation.distance = FARTHER[section.variation.distance]
             if action == "more_variety":
                 params["temperature"] = min(1.4, params["temperature"] + 0.15)
             elif action == "simpler":
                 params["temperature"] = max(0.6, params["temperature"] - 0.15)
-            params["candidates"] = config.repair_candidates if action in ("regenerate", "strengthen_cadence") \
-                or reason == "validation" else 1
             if change.get("cadence"):
-                by_id[change["section"]].cadence = Cadence(change["cadence"])
-        logged = [{**change, "reason": reason} for change in changes]
+                section.cadence = Cadence(change["cadence"])
+            if change.get("bars"):
+                record |= resize(piece, section, change["bars"])
+            rewrite(section.id, action)
+            logged.append({**change, **record, "reason": reason})
+        rewritten = {change["section"] for change in changes}
+        for section in piece.sections:  # in order, so a variation of a variation follows as well
+            if section.variation and section.variation.of in rewritten and section.id not in rewritten:
+                rewrite(section.id, "vary")
+                rewritten.add(section.id)
+                logged.append({"section": section.id, "problem": f"varies {section.variation.of}, which changed",
+                               "action": "vary", "cadence": None, "variation_of": section.variation.of,
+                               "reason": reason})
+        if piece.total_bars != length_before:
+            piece.length_bars = piece.total_bars  # the musician's latest wish about length wins
+            say(f"Composer: the piece is now {piece.total_bars} bars (was {length_before})")
         return {"sections": sections, "piece": piece.model_dump(mode="json"),
                 "changes": state["changes"] + logged}
 
@@ -221,7 +307,7 @@ def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: Com
 
     def critique(state: ComposeState) -> dict[str, Any]:
         piece = assemble(piece_of(state), state["sections"])
-        analysis, ids = describe_piece(piece), [s.id for s in piece.sections]
+        analysis, ids = describe_form(piece), [s.id for s in piece.sections]
         agents = studio(state)
         changes = []
         for critic in (THEORY_CRITIC, LISTENER_CRITIC):
@@ -236,7 +322,7 @@ def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: Com
         say("Composer: reading your feedback")
         piece = assemble(piece_of(state), state["sections"])
         agents = studio(state)
-        changes, tempo = agents.revise(text, describe_piece(piece), [s.id for s in piece.sections])
+        changes, tempo = agents.revise(text, describe_form(piece), [s.id for s in piece.sections])
         update = apply(state, changes, "feedback")
         if tempo:
             update["piece"] = {**update["piece"], "tempo_bpm": tempo}

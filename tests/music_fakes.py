@@ -6,48 +6,68 @@ import random
 from fractions import Fraction
 
 from ontology.music import Bar, ChordEvent
-from ontology.music_theory import NOTE_NAMES, parse_key, parse_meter
-from tools.music.section_tools import SectionMaterial, SectionRequest, ToolCall
+from ontology.music_theory import NOTE_NAMES, Key, parse_key, parse_meter
+from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
 
 DEGREES = {"I": 0, "IV": 3, "V": 4, "vi": 5}  # the chord's scale step
 
 
-class ScaleWriter:
+class ScaleWriter(SectionWriter):
     """Writes a stepwise melody over one chord per bar. Only seeds divisible by three end a
-    section on the planned cadence, so the session's best-of-N repair has something to find."""
+    section on the planned cadence, so the session's best-of-N repair has something to find.
+    `arrange` keeps a given melody and puts its own chords under it, as the harmoniser does."""
 
     def __init__(self, fail_on_call: int | None = None) -> None:
         self.requests: list[SectionRequest] = []
         self.fail_on_call = fail_on_call
 
-    def realise(self, request: SectionRequest) -> SectionMaterial:
+    def write(self, request: SectionRequest) -> SectionMaterial:
         self.requests.append(request)
         if self.fail_on_call is not None and len(self.requests) == self.fail_on_call:
             raise RuntimeError("scripted tool failure")
         rng = random.Random(request.seed)
         key = parse_key(request.key)
-        steps = (0, 2, 4, 5, 7, 9, 11) if key.mode.value == "major" else (0, 2, 3, 5, 7, 8, 10)
         bar_length = parse_meter(request.meter).bar_quarters
-        degrees = [rng.choice(list(DEGREES)) for _ in range(request.bars)]
-        if request.seed % 3 == 0 and request.bars >= 2:
-            degrees[-2:] = {"half": ["IV", "V"], "plagal": ["IV", "I"], "deceptive": ["V", "vi"]}.get(
-                request.cadence or "", ["V", "I"])
-        right, left, harmony = [], [], []
+        degrees = self._degrees(request, rng)
+        right = []
         position = rng.randrange(7)
-        for number, degree in enumerate(degrees, start=1):
-            root = (key.tonic + steps[DEGREES[degree]]) % 12
-            minor_chords = ("vi",) if key.mode.value == "major" else ("I", "IV")
-            quality = "m" if degree in minor_chords else ""
-            harmony.append(ChordEvent(bar=number, beat=1, symbol=NOTE_NAMES[root] + quality))
+        for _ in degrees:
             notes, filled = [], Fraction(0)
             while filled < bar_length:
                 length = min(Fraction(1), bar_length - filled)
                 position = max(0, min(13, position + rng.choice((-1, 1))))
-                pitch = 60 + key.tonic + steps[position % 7] + 12 * (position // 7)
+                pitch = 60 + key.tonic + _steps(key)[position % 7] + 12 * (position // 7)
                 notes.append((pitch, float(length)))
                 filled += length
             right.append(Bar.line(*notes))
+        return self._accompany(request, right, degrees, "scale_writer")
+
+    def arrange(self, request: SectionRequest, right: list[Bar], left: list[Bar]) -> SectionMaterial:
+        return self._accompany(request, right, self._degrees(request, random.Random(request.seed)), "scale_arranger")
+
+    @staticmethod
+    def _degrees(request: SectionRequest, rng: random.Random) -> list[str]:
+        degrees = [rng.choice(list(DEGREES)) for _ in range(request.bars)]
+        if request.seed % 3 == 0 and request.bars >= 2:
+            degrees[-2:] = {"half": ["IV", "V"], "plagal": ["IV", "I"], "deceptive": ["V", "vi"]}.get(
+                request.cadence or "", ["V", "I"])
+        return degrees
+
+    @staticmethod
+    def _accompany(request: SectionRequest, right: list[Bar], degrees: list[str], tool: str) -> SectionMaterial:
+        key = parse_key(request.key)
+        bar_length = parse_meter(request.meter).bar_quarters
+        left, harmony = [], []
+        for number, degree in enumerate(degrees, start=1):
+            root = (key.tonic + _steps(key)[DEGREES[degree]]) % 12
+            minor_chords = ("vi",) if key.mode.value == "major" else ("I", "IV")
+            quality = "m" if degree in minor_chords else ""
+            harmony.append(ChordEvent(bar=number, beat=1, symbol=NOTE_NAMES[root] + quality))
             left.append(Bar.line((36 + root, float(bar_length))))
-        call = ToolCall(tool="scale_writer", arguments={"bars": request.bars, "seed": request.seed},
+        call = ToolCall(tool=tool, arguments={"bars": request.bars, "seed": request.seed},
                         seconds=0.0, summary=f"{request.bars} bars")
         return SectionMaterial(right=right, left=left, harmony=harmony, calls=[call])
+
+
+def _steps(key: Key) -> tuple[int, ...]:
+    return (0, 2, 4, 5, 7, 9, 11) if key.mode.value == "major" else (0, 2, 3, 5, 7, 8, 10)

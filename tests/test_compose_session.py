@@ -162,3 +162,130 @@ def test_a_killed_process_resumes_without_losing_finished_steps(tmp_path: Path) 
     final = store.resume("killed")
     assert final["version"] == 1 and final["sections"]["s1"]["material"] == before["sections"]["s1"]["material"]
     assert writer.requests[0].key == "F major"
+
+
+RETURNING_PLAN = {**PLAN, "closing": {**PLAN["closing"], "variation": {"of": "opening", "distance": "near"}}}
+
+
+def features(material: dict, key: str = "D minor"):
+    from fractions import Fraction
+
+    from ontology.music import Bar
+    from ontology.music_theory import parse_key
+    from tools.music.features import material_features
+
+    return material_features([Bar.model_validate(b) for b in material["right"]],
+                             [Bar.model_validate(b) for b in material["left"]], parse_key(key), Fraction(4))
+
+
+def test_a_closing_section_returns_to_the_opening_through_the_variations_tool(tmp_path: Path) -> None:
+    import numpy as np
+
+    from ontology.music import Bar
+    from tools.music.section_tools import SectionRequest
+
+    store, _, writer = sessions(tmp_path, reply("plan", RETURNING_PLAN), reply("theory_critic", NO_CHANGES),
+                                reply("listener_critic", NO_CHANGES))
+    _, state = store.start(REQUEST, seed=1, session="returns")
+    assert state["piece"]["sections"][2]["variation"] == {"of": "s1", "distance": "near"}
+    calls = [c for c in state["tool_calls"] if c["tool"] == "som_variations"]
+    assert calls and all(c["arguments"]["source"] == "s1" and c["arguments"]["distance"] == "near" for c in calls)
+    assert "feature distance to the source" in calls[-1]["summary"]
+    source, chosen = state["sections"]["s1"]["material"], state["sections"]["s3"]["material"]
+    opening = [Bar.model_validate(bar) for bar in source["right"]]
+    assert any(r.previous_right == opening[:2] and r.bars == 2 for r in writer.requests)  # a partial rewrite
+    fresh = [ScaleWriter().write(SectionRequest(bars=4, key="D minor", meter="4/4", texture="piano",
+                                                cadence="authentic", seed=seed)).model_dump(mode="json")
+             for seed in range(1200, 1206)]
+    to_source = np.linalg.norm(features(chosen) - features(source))
+    assert to_source < 0.6 * np.mean([np.linalg.norm(features(f) - features(source)) for f in fresh])
+    assert not [f for f in state["findings"] if f["severity"] == "error"]
+    report = json.loads((tmp_path / "returns" / "v1" / "report.json").read_text())
+    assert any(c["tool"] == "som_variations" for c in report["tool_calls"])
+    assert (tmp_path / "returns" / "v1" / "piece.mid").is_file()
+
+
+def test_feedback_can_ask_for_a_return_and_a_variation_follows_its_rewritten_source(tmp_path: Path) -> None:
+    vary = {"revision": {"changes": {"changes": [
+        {"section": "s3", "problem": "no return", "action": "vary", "cadence": None, "variation_of": "s1"}]},
+        "tempo": {"tempo_bpm": None}}}
+    renew = {"revision": {"changes": {"changes": [
+        {"section": "s1", "problem": "too plain", "action": "regenerate", "cadence": None}]},
+        "tempo": {"tempo_bpm": None}}}
+    store, _, _ = sessions(tmp_path, *first_turn(), json.dumps(vary), json.dumps(renew))
+    store.start(REQUEST, seed=1, session="winter")
+    state = store.continue_with("winter", "bring the opening back at the end")
+    assert state["piece"]["sections"][2]["variation"] == {"of": "s1", "distance": "near"}
+    asked = [c for c in state["changes"] if c["reason"] == "feedback"]
+    assert [(c["section"], c["action"], c["variation_of"]) for c in asked] == [("s3", "vary", "s1")]
+    assert any(c["tool"] == "som_variations" for c in state["tool_calls"])
+    second = state["sections"]["s3"]["material"]
+    state = store.continue_with("winter", "a new opening")
+    asked = [c for c in state["changes"] if c["reason"] == "feedback"][1:]
+    assert [(c["section"], c["action"]) for c in asked] == [("s1", "regenerate"), ("s3", "vary")]
+    assert "varies s1" in asked[-1]["problem"] and state["sections"]["s3"]["material"] != second
+
+
+SHORTER = {"revision": {"changes": {"changes": [
+    {"section": "s2", "problem": "the second phrase drags", "action": "regenerate", "cadence": None, "bars": 2}]},
+    "tempo": {"tempo_bpm": None}}}
+
+
+def test_feedback_that_shortens_a_section_yields_a_shorter_piece_that_validates(tmp_path: Path) -> None:
+    from ontology.music import Piece
+    from ontology.music_validators import validate_piece
+
+    store, _, writer = sessions(tmp_path, *first_turn(), json.dumps(SHORTER))
+    _, first = store.start(REQUEST, seed=1, session="winter")
+    calls_before = len(writer.requests)
+    state = store.continue_with("winter", "shorter second phrase")
+    assert [s["bars"] for s in state["piece"]["sections"]] == [4, 2, 4] and state["piece"]["length_bars"] == 10
+    change = state["changes"][-1]
+    assert (change["section"], change["bars"], change["bars_before"], change["reason"]) == ("s2", 2, 4, "feedback")
+    assert {(r.bars, r.key) for r in writer.requests[calls_before:]} == {(2, "F major")}  # only s2 was rewritten
+    assert state["sections"]["s1"]["material"] == first["sections"]["s1"]["material"]
+    piece = Piece.model_validate_json(Path(state["rendered"]["midi"]).with_name("piece.json").read_text())
+    assert piece.total_bars == 10 and not [f for f in validate_piece(piece) if f.severity == "error"]
+    score = music21.converter.parse(state["rendered"]["musicxml"])
+    assert [len(p.getElementsByClass("Measure")) for p in score.parts] == [10, 10]
+    assert state["facts"]["bars"] == 12  # the request is kept as it was asked; the piece follows the feedback
+
+
+def test_a_length_change_branches_and_resumes_like_any_other_change(tmp_path: Path) -> None:
+    store, _, _ = sessions(tmp_path, *first_turn(), json.dumps(SHORTER))
+    store.start(REQUEST, seed=1, session="winter")
+    branch, state = store.branch("winter", "shorter second phrase")
+    assert state["piece"]["length_bars"] == 10 and store.state("winter")["piece"]["length_bars"] == 12
+    # a tool failure right after the feedback turn: the shorter plan is saved, and resume finishes it
+    failing, _, _ = sessions(tmp_path / "resumed", *first_turn(), json.dumps(SHORTER),
+                             writer=ScaleWriter(fail_on_call=7))
+    failing.start(REQUEST, seed=1, session="winter")
+    with pytest.raises(RuntimeError, match="scripted tool failure"):
+        failing.continue_with("winter", "shorter second phrase")
+    stopped = failing.state("winter")
+    assert stopped["_next"] == ["realise"] and stopped["piece"]["length_bars"] == 10
+    resumed, _, _ = sessions(tmp_path / "resumed")
+    final = resumed.resume("winter")
+    assert final["version"] == 2 and sum(s["bars"] for s in final["piece"]["sections"]) == 10
+
+
+def test_only_a_revision_may_change_lengths_and_only_within_bounds() -> None:
+    from pydantic import ValidationError
+
+    from agents.composition_studio import change_schema
+    from ontology.music import MAX_BARS, Piece, Section
+    from pipelines.compose_graph import resize
+
+    critique_item = change_schema(["s1"], "Critique", 3).model_fields["changes"].annotation.__args__[0]
+    assert "bars" not in critique_item.model_fields and "variation_of" in critique_item.model_fields
+    revision = change_schema(["s1", "s2"], "Changes", 6, lengths=True)
+    item = {"section": "s2", "problem": "long", "action": "regenerate"}
+    assert revision.model_validate({"changes": [{**item, "bars": 3}]})
+    for bars in (0, 1000):
+        with pytest.raises(ValidationError):
+            revision.model_validate({"changes": [{**item, "bars": bars}]})
+    sections = [Section(id=f"s{i}", label="A", bars=100) for i in range(1, 6)]
+    big = Piece.model_construct(sections=sections)  # 500 bars: a 128-bar section would pass the maximum
+    record = resize(big, sections[0], 128)
+    assert (record["bars"], record["bars_before"]) == (MAX_BARS - 400, 100) and "limited" in record["note"]
+    assert big.total_bars == MAX_BARS

@@ -1,12 +1,16 @@
-"""Analysis facts the critics read: chord labels from sounding notes, parallel perfects, tendency tones."""
+"""Analysis facts the critics read: chord labels from sounding notes, the key music21 hears, Roman
+numerals, parallel perfects, tendency tones."""
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from ontology.music import Bar
+import pytest
+
+from ontology.music import INSTRUMENTS, Bar, ChordEvent, Event, Part, Piece, Section
+from ontology.music_theory import parse_key
 from tests.test_music_ontology import minuet
-from tools.music.analysis import describe_piece, label_chords, parallel_perfects, section_facts
+from tools.music.analysis import describe_piece, label_chords, parallel_perfects, roman_numeral, section_facts
 
 
 def bar(*notes: tuple[int | None, float]) -> Bar:
@@ -23,10 +27,11 @@ def test_chords_are_named_from_the_notes_that_sound() -> None:
 def test_parallel_fifths_and_octaves_are_found_only_in_similar_motion() -> None:
     top = [(Fraction(0), 67), (Fraction(1), 69), (Fraction(2), 72), (Fraction(3), 71)]
     parallel = [(Fraction(0), 60), (Fraction(1), 62), (Fraction(2), 60), (Fraction(3), 59)]
-    assert parallel_perfects(top, parallel, Fraction(4)) == ["fifths into bar 1", "octaves into bar 1"]
+    c_major = parse_key("C major")
+    assert parallel_perfects(top, parallel, Fraction(4), c_major) == ["fifths into bar 1", "octaves into bar 1"]
     rising = [(Fraction(0), 67), (Fraction(1), 74)]
     falling = [(Fraction(0), 60), (Fraction(1), 55)]  # fifth to twelfth in contrary motion: allowed
-    assert parallel_perfects(rising, falling, Fraction(4)) == []
+    assert parallel_perfects(rising, falling, Fraction(4), c_major) == []
 
 
 def test_section_facts_count_unresolved_leading_tones_and_rhythms() -> None:
@@ -37,3 +42,46 @@ def test_section_facts_count_unresolved_leading_tones_and_rhythms() -> None:
     assert facts[0].rhythm_patterns == 2 and facts[0].melody_range == (69, 74)
     text = describe_piece(piece)
     assert "section b (B, bars 3-4, D minor, planned authentic cadence)" in text
+
+
+def cadence_in_g(section_key: str | None = None) -> Piece:
+    """I-IV-V-I in G major, a block chord a bar over the bass; C to D moves the outer voices in twelfths."""
+    chords = [[59, 62, 67], [60, 64, 67], [62, 66, 69], [59, 62, 67]]
+    bass = [43, 48, 50, 43]
+    return Piece(
+        title="Cadence", key="G major", meter="4/4", tempo_bpm=80,
+        instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]],
+        sections=[Section(id="a", label="A", bars=4, key=section_key, cadence="authentic")],
+        parts=[Part(id="rh", instrument="piano_right", bars=[Bar(voices=[[Event(pitches=c, duration=4)]])
+                                                             for c in chords]),
+               Part(id="lh", instrument="piano_left", bars=[Bar.line((pitch, 4)) for pitch in bass])],
+        harmony=[ChordEvent(bar=bar, beat=1, symbol=symbol) for bar, symbol in enumerate(["G", "C", "D", "G"], 1)],
+    )
+
+
+def test_music21_hears_the_key_names_the_numerals_and_finds_the_parallel_fifths() -> None:
+    (facts,) = section_facts(cadence_in_g())
+    assert facts.heard_key is not None and facts.heard_key.name == "G major" and facts.key_matches
+    assert 0.5 < facts.heard_key.correlation <= 1
+    assert facts.numerals == ["I", "IV", "V", "I"]
+    assert facts.parallel_perfects == ["fifths into bar 3"]
+    text = describe_piece(cadence_in_g())
+    assert "key: the notes suggest G major" in text and "not the planned" not in text
+    assert "chords: G C D G = I IV V I in G major" in text and "close: V -> I" in text
+    assert "1 parallel fifths/octaves (fifths into bar 3)" in text
+
+
+def test_a_section_whose_notes_suggest_another_key_says_so() -> None:
+    text = describe_piece(cadence_in_g(section_key="E minor"))
+    assert "the notes suggest G major" in text and "not the planned E minor" in text
+    assert "= III bVI bVII III in E minor" in text  # music21 marks the minor key's natural VI and VII 'b'
+
+
+@pytest.mark.parametrize(
+    ("symbol", "key", "numeral"),
+    [("A7", "D minor", "V7"), ("Dm", "D minor", "i"), ("Em7b5", "D minor", "iiø7"), ("C#dim7", "D minor", "viio7"),
+     ("Bb", "D minor", "bVI"), ("Caug", "C major", "I+"), ("Ab", "C major", "bVI"), ("F#m", "A major", "vi"),
+     ("Abm", "E major", "iii"), ("Gsus4", "C major", "Vsus4")],
+)
+def test_chord_symbols_become_roman_numerals_in_the_key(symbol: str, key: str, numeral: str) -> None:
+    assert roman_numeral(symbol, parse_key(key)) == numeral

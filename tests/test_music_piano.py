@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from agents.settings import Settings
+from ontology.music import MAX_EVENT_PITCHES
 from tools.base import ToolInputError
 from tools.music.piano.data import (
     KeyLabel,
@@ -21,7 +22,7 @@ from tools.music.piano.data import (
     segments_from_parts,
 )
 from tools.music.piano.model import DEFAULT_CHECKPOINT, ModelConfig, PianoTransformer, sample_bars
-from tools.music.piano.score import spelled_pitch
+from tools.music.piano.notation import HAND_NOTES, playable, segment_to_bars
 from tools.music.piano.tokens import (
     MAX_TOKENS_PER_BAR,
     NUM_PITCHES,
@@ -36,7 +37,7 @@ from tools.music.piano.tokens import (
 )
 from tools.music.piano.tool import PianoGenerationTool, parse_key
 from tools.music.piano.train import TrainingConfig, compare_embeddings, main
-from tools.music.scoreio import write_score
+from tools.music.scoreio import spelled_pitch, write_score
 
 torch.set_num_threads(1)
 BEETHOVEN = Settings.from_env().beethoven_dir
@@ -231,6 +232,19 @@ def test_a_missing_or_empty_data_folder_is_a_clear_error(tmp_path: Path) -> None
     assert not (tmp_path / "x.pt").exists()
 
 
+def test_a_hand_never_strikes_more_notes_than_it_has_fingers() -> None:
+    # twelve right-hand notes on one onset (the most the model writes): C-E-G spread over four octaves
+    cluster = [Note(0, Hand.RIGHT, pitch, 48) for pitch in (36, 40, 43, 48, 52, 55, 60, 64, 67, 72, 76, 79)]
+    melody = [Note(0, Hand.LEFT, 38, 24), Note(0, Hand.LEFT, 41, 24), Note(0, Hand.LEFT, 45, 48)]
+    right, left = segment_to_bars(Segment(meter="4/4", mode="major", bars=[sorted(cluster + melody)]), shift=0)
+    (chord,) = right[0].voices[0]
+    assert HAND_NOTES <= MAX_EVENT_PITCHES and len(chord.pitches) == HAND_NOTES
+    assert (chord.pitches[0], chord.pitches[-1]) == (36, 79)  # bass and melody stay
+    assert {pitch % 12 for pitch in chord.pitches} == {0, 4, 7}  # octave doublings go first
+    assert [[e.pitches for e in voice] for voice in left[0].voices] == [[[45]], [[38, 41], []]]
+    assert playable(melody) == melody
+
+
 @pytest.fixture(scope="module")
 def tool() -> PianoGenerationTool:
     if not DEFAULT_CHECKPOINT.is_file():
@@ -241,10 +255,11 @@ def tool() -> PianoGenerationTool:
 def test_the_tool_writes_a_two_staff_score_in_the_requested_key_and_meter(tool, tmp_path: Path) -> None:
     import music21
 
-    result = tool({"out_dir": str(tmp_path), "bars": 4, "key": "D minor", "meter": "3/4", "seed": 3})
+    result = tool({"out_dir": str(tmp_path), "bars": 4, "key": "D minor", "meter": "3/4", "seed": 3, "tempo_bpm": 90})
     assert (result.generated_bars, result.total_bars, result.key, result.meter) == (4, 4, "D minor", "3/4")
     written = music21.converter.parse(result.files.musicxml)
     right, left = written.parts
+    assert [part.partName for part in written.parts] == ["Piano (right hand)", "Piano (left hand)"]
     assert [len(part.getElementsByClass(music21.stream.Measure)) for part in (right, left)] == [4, 4]
     assert isinstance(right.recurse().getElementsByClass(music21.clef.Clef).first(), music21.clef.TrebleClef)
     assert isinstance(left.recurse().getElementsByClass(music21.clef.Clef).first(), music21.clef.BassClef)
@@ -257,7 +272,9 @@ def test_the_tool_writes_a_two_staff_score_in_the_requested_key_and_meter(tool, 
     assert sum(len(element.pitches) for element in onsets) == result.notes_right_hand  # music21 ties split lengths
     midi = music21.converter.parse(result.files.midi)
     assert len(midi.recurse().notes) and 0 < midi.highestTime <= 12.0 + 1e-6
-    again = tool({"out_dir": str(tmp_path / "again"), "bars": 4, "key": "D minor", "meter": "3/4", "seed": 3})
+    assert {mark.number for mark in midi.recurse().getElementsByClass(music21.tempo.MetronomeMark)} == {90}
+    again = tool({"out_dir": str(tmp_path / "again"), "bars": 4, "key": "D minor", "meter": "3/4", "seed": 3,
+                  "tempo_bpm": 90})
     assert again.summary == result.summary
 
 

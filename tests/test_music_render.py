@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import music21
@@ -11,7 +12,14 @@ import soundfile
 
 from ontology.music import Bar, ChordEvent, Event
 from tests.test_music_ontology import minuet
-from tools.music.render import RenderError, find_soundfont, piece_to_score, render_all, render_wav
+from tools.music.render import (
+    RenderError,
+    find_soundfont,
+    piece_to_score,
+    plain_text_accidentals,
+    render_all,
+    render_wav,
+)
 
 
 def test_notation_round_trips_through_midi_and_musicxml(tmp_path: Path) -> None:
@@ -70,3 +78,18 @@ def test_the_score_has_one_part_per_piece_part_with_key_and_meter() -> None:
     first = score.parts[1].getElementsByClass("Measure")[0]
     assert first.keySignature.sharps == -1 and first.timeSignature.ratioString == "3/4"
     assert first.clef.sign == "F"
+
+
+def test_chord_symbols_neither_lose_their_flats_in_the_png_nor_add_accidentals_to_notes(tmp_path: Path) -> None:
+    piece = minuet()  # D minor; the melody's first bar has a C, which an F# chord spells C#
+    piece.harmony[0], piece.harmony[1] = ChordEvent(bar=1, beat=1, symbol="F#"), ChordEvent(bar=2, beat=1, symbol="Bb")
+    files = render_all(piece, tmp_path, audio=False)
+    first = music21.converter.parse(files.musicxml).parts[0].getElementsByClass("Measure")[0]
+    notes = first.getElementsByClass("Note")
+    assert [n.pitch.accidental for n in notes] == [None, None]  # no natural on the C for the symbol's C#
+    svg = files.score_svg.read_text()
+    assert "\uea64" in svg  # browsers draw the flat from Verovio's embedded music font; CairoSVG cannot
+    plain = plain_text_accidentals(svg)
+    assert "\uea64" not in plain and "\uea66" not in plain
+    assert re.search(r'>B</tspan>\s*<tspan font-size="[0-9.]+px">b</tspan>', plain)
+    assert re.search(r'>F</tspan>\s*<tspan font-size="[0-9.]+px">#</tspan>', plain)

@@ -96,3 +96,27 @@ def test_a_piano_section_closes_on_its_cadence(writer) -> None:
                                              cadence="authentic", seed=4))
     assert [c.symbol for c in material.harmony[-2:]] == ["A7", "Dm"] and material.harmony[-1].bar == 4
     assert len(material.right) == len(material.left) == 4
+
+
+@pytest.mark.parametrize("texture", ["piano", "melody_and_chords"])
+def test_a_variation_of_real_material_stays_near_it_and_closes_on_its_own_cadence(writer, texture) -> None:
+    import numpy as np
+
+    from ontology.music_theory import parse_key
+    from tools.music.features import material_features
+    from tools.music.section_tools import VariationSource
+    from tools.music.variations import transpose_bars
+
+    source = writer.realise(SectionRequest(bars=4, key="D minor", meter="3/4", texture=texture, seed=3,
+                                           cadence="half"))
+    plain = SectionRequest(bars=4, key="F major", meter="3/4", texture=texture, seed=11, cadence="authentic")
+    varied = writer.realise(plain.model_copy(update={"variation": VariationSource(
+        section="a", key="D minor", distance="near", right=source.right, left=source.left)}))
+    fresh = writer.realise(plain)
+    assert [c.symbol for c in varied.harmony[-2:]] == ["C7", "F"] and len(varied.right) == len(varied.left) == 4
+    assert varied.calls[-1].tool == "som_variations" and "generate_piano" in {c.tool for c in varied.calls}
+    major, bar = parse_key("F major"), Fraction(3)
+    home = [transpose_bars(bars, parse_key("D minor"), major) for bars in (source.right, source.left)]
+    target = material_features(*home, major, bar)
+    assert np.linalg.norm(material_features(varied.right, varied.left, major, bar) - target) < np.linalg.norm(
+        material_features(fresh.right, fresh.left, major, bar) - target)

@@ -1,8 +1,11 @@
-"""Facts about a draft that critics judge and validators cannot see: voice leading, tendency
-tones, variety. Computed from the ontology instance, so they are the same for every texture.
+"""Facts about a draft that critics judge and validators cannot see: the key the notes suggest,
+Roman numerals, voice leading, tendency tones, variety. Computed from the ontology instance, so
+they are the same for every texture.
 
 `label_chords` names the harmony that actually sounds (pitch classes per beat matched against
 the harmoniser's chord templates), so chord symbols in a two-hand piano texture describe the notes, not a wish.
+music21 does the textbook analysis: key estimation (`analyze('key')`), Roman numerals
+(`roman.romanNumeralFromChord`) and parallel fifths and octaves (`voiceLeading.VoiceLeadingQuartet`).
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 from ontology.music import Bar, ChordEvent, Piece
-from ontology.music_theory import parse_key, parse_meter
+from ontology.music_theory import CHORD_QUALITIES, NOTE_NAMES, Key, parse_chord, parse_key, parse_meter
 from tools.music.harmony.chords import label_pitch_classes, ontology_symbol
+from tools.music.scoreio import music21_figure, spelled_pitch
 
 
 def sounding_notes(bars: list[Bar], bar_length: Fraction) -> list[tuple[Fraction, Fraction, int]]:
@@ -53,6 +58,60 @@ def label_chords(parts: list[list[Bar]], bar_length: Fraction) -> list[ChordEven
     return labels
 
 
+@dataclass(frozen=True)
+class KeyEstimate:
+    """The key music21 hears in some notes, and how well they fit its key profile (Pearson r, -1..1)."""
+
+    name: str
+    tonic: int
+    mode: str
+    correlation: float
+
+    def matches(self, key: Key) -> bool:
+        return (self.tonic, self.mode) == (key.tonic, key.mode.value)
+
+
+def estimate_key(parts: list[list[Bar]], bar_length: Fraction) -> KeyEstimate | None:
+    """music21's key estimate from the duration-weighted pitch classes of all parts (None without notes).
+    One note per pitch class, as long as that class sounds in all, gives music21 the same profile
+    as the whole texture, cheaply."""
+    from music21 import note, stream
+
+    weights: Counter[int] = Counter()
+    for bars in parts:
+        for start, end, pitch in sounding_notes(bars, bar_length):
+            weights[pitch % 12] += end - start
+    if not weights:
+        return None
+    found = stream.Stream([note.Note(60 + pc, quarterLength=length) for pc, length in sorted(weights.items())])
+    key = found.analyze("key")
+    return KeyEstimate(f"{key.tonic.name.replace('-', 'b')} {key.mode}", key.tonic.pitchClass, key.mode,
+                       round(float(key.correlationCoefficient), 2))
+
+
+NUMERAL_MARKS = {"dim": "o", "aug": "+", "7": "7", "maj7": "7", "m7": "7", "m7b5": "ø7", "dim7": "o7",
+                 "sus2": "sus2", "sus4": "sus4"}
+"""What follows a Roman numeral for each chord quality (major and minor triads need none)."""
+
+
+@lru_cache(maxsize=512)
+def roman_numeral(symbol: str, key: Key) -> str:
+    """An ontology chord symbol as a Roman numeral in `key` ('A7' in D minor -> 'V7'): music21
+    places the root as a degree of the key (`roman.romanNumeralFromChord`, which marks roots
+    outside the key 'b' or '#', and the minor key's natural sixth and seventh 'b', as in 'bVI');
+    upper case means a major third, lower case a minor one. Symbols spell roots one way ('Abm');
+    a root in the key's scale is respelled as the key writes it ('G#m', iii in E major)."""
+    from music21 import harmony, roman
+
+    chord = parse_chord(symbol)
+    spelled_key = key.to_music21()
+    root = spelled_pitch(60 + chord.root, spelled_key).name if chord.root in key.scale() else NOTE_NAMES[chord.root]
+    numeral = roman.romanNumeralFromChord(harmony.ChordSymbol(music21_figure(root) + chord.quality), spelled_key)
+    degree = numeral.romanNumeralAlone.lower() if 3 in CHORD_QUALITIES[chord.quality] else \
+        numeral.romanNumeralAlone.upper()
+    return f"{numeral.frontAlterationString}{degree}{NUMERAL_MARKS.get(chord.quality, '')}"
+
+
 @dataclass
 class SectionFacts:
     section_id: str
@@ -61,6 +120,9 @@ class SectionFacts:
     key: str
     cadence: str
     chords: list[str] = field(default_factory=list)
+    numerals: list[str] = field(default_factory=list)
+    heard_key: KeyEstimate | None = None
+    key_matches: bool = True
     melody_range: tuple[int, int] | None = None
     distinct_pitches: int = 0
     rhythm_patterns: int = 0
@@ -69,9 +131,15 @@ class SectionFacts:
 
     def describe(self) -> str:
         low, high = self.melody_range or (0, 0)
+        heard = self.heard_key
         lines = [
             f"section {self.section_id} ({self.label}, bars {self.bars}, {self.key}, planned {self.cadence} cadence)",
-            f"  chords: {' '.join(self.chords) or 'none'}",
+            "  key: no notes" if heard is None else
+            f"  key: the notes suggest {heard.name} (correlation {heard.correlation:.2f})"
+            + ("" if self.key_matches else f", not the planned {self.key}"),
+            f"  chords: {' '.join(self.chords) or 'none'}"
+            + (f" = {' '.join(self.numerals)} in {self.key}" if self.numerals else ""),
+            f"  close: {' -> '.join(self.numerals[-2:]) or 'no chords'}",
             f"  melody: range {high - low} semitones, {self.distinct_pitches} distinct pitches, "
             f"{self.rhythm_patterns} different bar rhythms",
             f"  outer voices: {len(self.parallel_perfects)} parallel fifths/octaves"
@@ -100,20 +168,26 @@ def _sounding_at(line: list[tuple[Fraction, int]], time: Fraction) -> int | None
 
 
 def parallel_perfects(top: list[tuple[Fraction, int]], bottom: list[tuple[Fraction, int]],
-                      bar_length: Fraction, first_bar: int = 1) -> list[str]:
-    """Consecutive fifths or octaves between two voices moving in the same direction."""
+                      bar_length: Fraction, key: Key, first_bar: int = 1) -> list[str]:
+    """Consecutive fifths or octaves (compound ones too) between two voices moving in the same
+    direction, as music21's voice-leading quartets find them on the pitches spelled in `key`;
+    perfect intervals reached by contrary motion are not counted."""
+    from music21 import note, voiceLeading
+
+    spelled = key.to_music21()
     times = sorted({t for t, _ in top} | {t for t, _ in bottom})
     found, previous = [], None
     for time in times:
         upper, lower = _sounding_at(top, time), _sounding_at(bottom, time)
         if upper is None or lower is None:
             continue
-        now = (upper, lower, (upper - lower) % 12)
-        if previous and now[2] in (0, 7) and now[2] == previous[2]:
-            up_motion, low_motion = upper - previous[0], lower - previous[1]
-            if up_motion and low_motion and (up_motion > 0) == (low_motion > 0):
-                kind = "octaves" if now[2] == 0 else "fifths"
-                found.append(f"{kind} into bar {int(time // bar_length) + first_bar}")
+        now = (upper, lower)
+        if previous and (upper - lower) % 12 in (0, 7):  # other intervals cannot end parallel perfects
+            quartet = voiceLeading.VoiceLeadingQuartet(
+                *(note.Note(spelled_pitch(pitch, spelled)) for pitch in (previous[0], upper, previous[1], lower)))
+            fifths = quartet.parallelFifth()
+            if quartet.similarMotion() and (fifths or quartet.parallelUnisonOrOctave()):
+                found.append(f"{'fifths' if fifths else 'octaves'} into bar {int(time // bar_length) + first_bar}")
         previous = now
     return found
 
@@ -126,7 +200,10 @@ def section_facts(piece: Piece) -> list[SectionFacts]:
         key = parse_key(section.key or piece.key)
         item = SectionFacts(section.id, section.label, f"{first}-{last}", key.name, str(section.cadence or "no"))
         item.chords = [c.symbol for c in piece.harmony if first <= c.bar <= last]
+        item.numerals = [roman_numeral(symbol, key) for symbol in item.chords]
         if piece.parts:
+            item.heard_key = estimate_key([part.bars[first - 1:last] for part in piece.parts], bar_length)
+            item.key_matches = item.heard_key is None or item.heard_key.matches(key)
             melody_bars = piece.parts[0].bars[first - 1:last]
             bass_bars = piece.parts[-1].bars[first - 1:last]
             top = _line(melody_bars, bar_length, highest=True)
@@ -137,7 +214,7 @@ def section_facts(piece: Piece) -> list[SectionFacts]:
             item.rhythm_patterns = len({tuple(e.duration for e in bar.voices[0]) for bar in melody_bars})
             if len(piece.parts) > 1:
                 bottom = _line(bass_bars, bar_length, highest=False)
-                item.parallel_perfects = parallel_perfects(top, bottom, bar_length, first)
+                item.parallel_perfects = parallel_perfects(top, bottom, bar_length, key, first)
             leading = (key.tonic - 1) % 12
             item.unresolved_leading_tones = sum(
                 1 for a, b in zip(pitches, pitches[1:], strict=False) if a % 12 == leading and b % 12 != key.tonic)

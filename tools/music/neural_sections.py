@@ -27,7 +27,7 @@ from tools.music.harmony.model import load_harmoniser
 from tools.music.harmony.train import checkpoint_path
 from tools.music.harmony.unmasking import harmonise_pieces
 from tools.music.piano.model import sample_bars, seed_everything
-from tools.music.piano.score import hand_voices
+from tools.music.piano.notation import segment_to_bars
 from tools.music.piano.tokens import (
     METERS,
     TICKS_PER_QUARTER,
@@ -42,35 +42,7 @@ from tools.music.piano.tokens import (
     transposition_to_reference,
 )
 from tools.music.piano.tool import PianoGenerationTool
-from tools.music.section_tools import SectionMaterial, SectionRequest, ToolCall
-
-MAX_VOICES = 8
-"""Overlapping lengths in one hand beyond this many voices are dropped (the model rarely writes more)."""
-
-
-def _events(voice: list[tuple[int, int, list[int]]], length: int, shift: int) -> list[Event]:
-    """One voice of a bar (position, duration, pitches in ticks) as events with rests filling the gaps."""
-    events, time_ = [], 0
-    for position, duration, pitches in [*voice, (length, 0, [])]:
-        if position > time_:
-            events.append(Event(duration=(position - time_) / TICKS_PER_QUARTER))
-        if pitches and duration > 0:
-            events.append(Event(pitches=sorted({fit_to_piano(p - shift) for p in pitches}),
-                                duration=duration / TICKS_PER_QUARTER))
-        time_ = max(time_, position + duration)
-    return events
-
-
-def segment_to_bars(segment: Segment, shift: int) -> tuple[list[Bar], list[Bar]]:
-    """The piano model's bars (in the reference key) as right- and left-hand ontology bars."""
-    length = bar_ticks(segment.meter)
-    hands: dict[Hand, list[Bar]] = {Hand.RIGHT: [], Hand.LEFT: []}
-    for bar in segment.bars:
-        for hand, bars in hands.items():
-            voices = [voice for voice in hand_voices([n for n in bar if n.hand == hand], length) if voice]
-            bars.append(Bar(voices=[_events(voice, length, shift) for voice in voices[:MAX_VOICES]]
-                            or [[Event(duration=length / TICKS_PER_QUARTER)]]))
-    return hands[Hand.RIGHT], hands[Hand.LEFT]
+from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
 
 
 def bars_to_segment(right: list[Bar], left: list[Bar], meter: str, mode: str, shift: int) -> Segment:
@@ -172,8 +144,9 @@ def close_on_cadence(right: list[Bar], left: list[Bar], key: Key, cadence: Caden
     return [*right[:-1], Bar(voices=[[Event(pitches=[ending], duration=length)]])], left
 
 
-class NeuralSectionTools:
-    """Writes sections with the shipped piano model and FF harmoniser (loaded once, on first use)."""
+class NeuralSectionTools(SectionWriter):
+    """Writes sections with the shipped piano model and FF harmoniser (loaded once, on first use);
+    variations of earlier sections come from `SectionWriter.realise`, built on `write` and `arrange`."""
 
     def __init__(self, settings: Settings | None = None, *, curriculum: str = "ff") -> None:
         self.settings = settings or Settings.from_env()
@@ -181,33 +154,40 @@ class NeuralSectionTools:
         self._harmony_checkpoint = checkpoint_path(curriculum)  # type: ignore[arg-type]
         self._harmoniser = None
 
-    def realise(self, request: SectionRequest) -> SectionMaterial:
+    def write(self, request: SectionRequest) -> SectionMaterial:
         if request.meter not in METERS:
             raise ToolInputError(f"The piano model does not write {request.meter}; use one of {', '.join(METERS)}.")
+        started = time.perf_counter()
+        right, left = self._generate(request, parse_key(request.key))
+        call = ToolCall(tool="generate_piano", seconds=round(time.perf_counter() - started, 2),
+                        arguments={"bars": request.bars, "key": request.key, "meter": request.meter,
+                                   "seed": request.seed, "temperature": request.temperature,
+                                   "prompt_bars": len(request.previous_right)},
+                        summary=f"{sum(len(b.pitches()) for b in right)} right-hand and "
+                                f"{sum(len(b.pitches()) for b in left)} left-hand notes")
+        material = self.arrange(request, right, left)
+        return material.model_copy(update={"calls": [call, *material.calls]})
+
+    def arrange(self, request: SectionRequest, right: list[Bar], left: list[Bar]) -> SectionMaterial:
+        """Both hands' bars finished in the request's texture: for "piano" the cadence written into
+        the last bars and chords named from the notes; for "melody_and_chords" the top line
+        harmonised around the cadence over block chords (so arranging an earlier section's notes
+        keeps its melody and re-harmonises it)."""
         key = parse_key(request.key)
         bar_length = parse_meter(request.meter).bar_quarters
-        started = time.perf_counter()
-        right, left = self._generate(request, key)
-        calls = [ToolCall(tool="generate_piano", seconds=round(time.perf_counter() - started, 2),
-                          arguments={"bars": request.bars, "key": request.key, "meter": request.meter,
-                                     "seed": request.seed, "temperature": request.temperature,
-                                     "prompt_bars": len(request.previous_right)},
-                          summary=f"{sum(len(b.pitches()) for b in right)} right-hand and "
-                                  f"{sum(len(b.pitches()) for b in left)} left-hand notes")]
         if request.texture == "piano":
             if request.cadence is not None:
                 right, left = close_on_cadence(right, left, key, request.cadence, bar_length)
-            return SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length),
-                                   calls=calls)
+            return SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length))
         started = time.perf_counter()
         line = top_line(right, bar_length)
         chords = self._harmonise(line, request, key, bar_length)
         harmony, accompaniment = self._chord_bars(chords, request.bars, bar_length)
-        calls.append(ToolCall(tool="harmonise_melody", seconds=round(time.perf_counter() - started, 2),
-                              arguments={"beats": len(chords), "key": request.key},
-                              summary=" ".join(event.symbol for event in harmony)[:300]))
+        call = ToolCall(tool="harmonise_melody", seconds=round(time.perf_counter() - started, 2),
+                        arguments={"beats": len(chords), "key": request.key},
+                        summary=" ".join(event.symbol for event in harmony)[:300])
         return SectionMaterial(right=melody_bars(line, request.bars, bar_length), left=accompaniment,
-                               harmony=harmony, calls=calls)
+                               harmony=harmony, calls=[call])
 
     def _generate(self, request: SectionRequest, key) -> tuple[list[Bar], list[Bar]]:
         mode = key.mode.value

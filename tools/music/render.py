@@ -9,6 +9,7 @@ piano roll through matplotlib. Every file is written whole or not at all.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import subprocess
 import tempfile
@@ -21,7 +22,7 @@ from ontology.music_theory import parse_key, parse_meter
 from tools.base import ToolError
 from tools.files import write_atomically
 from tools.music.analysis import sounding_notes
-from tools.music.scoreio import ScoreFiles, spelled_pitch, write_score
+from tools.music.scoreio import ScoreFiles, music21_figure, spelled_pitch, write_score
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,15 @@ DEFAULT_SOUNDFONTS = (
     Path("/usr/share/soundfonts/FluidR3_GM.sf2"),
 )
 RENDER_TIMEOUT_S = 300
+
+
+TEXT_ACCIDENTALS = {"\uea63": "bb", "\uea64": "b", "\uea66": "#", "\uea67": "x"}
+"""SMuFL accidentals (figured-bass flat, sharp, double flat and sharp) that Verovio sets inside chord
+symbols, and the plain letters the PNG shows instead."""
+_SMUFL_ACCIDENTAL = re.compile(  # the text before the glyph (its size), then the glyph in the music font
+    r'(<tspan font-size="([0-9.]+px)">[^<]*</tspan>\s*)'
+    rf'<tspan font-family="[^"]*"[^>]*>([{"".join(TEXT_ACCIDENTALS)}])</tspan>'
+)
 
 
 class RenderError(ToolError):
@@ -44,11 +54,6 @@ class RenderedFiles(BaseModel):
     score_svg: Path | None = None
     score_png: Path | None = None
     piano_roll: Path | None = None
-
-
-def _music21_figure(symbol: str) -> str:
-    """Our chord symbols use 'b' for flat roots; music21 spells flats '-'."""
-    return symbol[0] + symbol[1:2].replace("b", "-") + symbol[2:] if len(symbol) > 1 else symbol
 
 
 def _music21_event(event: Event, key):  # -> music21 Note, Chord or Rest (key: music21.key.Key)
@@ -68,6 +73,7 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
     """A music21 score with one part per `Part`, key, meter and tempo in the first bar, and the
     chord symbols above the first part (shown in notation, silent in MIDI)."""
     from music21 import clef, harmony, instrument, key, metadata, meter, stream, tempo
+    from music21.stream import makeNotation
 
     home_key = parse_key(piece.key).to_music21()
     bar_length = float(parse_meter(piece.meter).bar_quarters)
@@ -98,11 +104,16 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
                     for event in events:
                         voice.append(_music21_event(event, home_key))
                     measure.insert(0, voice)
-            if index == 0:
-                for chord in (c for c in piece.harmony if c.bar == number):
-                    if chord.beat - 1 < bar_length:
-                        measure.insert(chord.beat - 1, harmony.ChordSymbol(_music21_figure(chord.symbol)))
             target.append(measure)
+        # Accidentals come from the notes alone: music21 counts a chord symbol's pitches as if they
+        # sounded (an "A" symbol's C# would put a natural on the melody's C), so they are settled first.
+        makeNotation.makeAccidentalsInMeasureStream(target)
+        target.streamStatus.accidentals = True
+        if index == 0:
+            measures = target.getElementsByClass(stream.Measure)
+            for chord in piece.harmony:
+                if chord.bar <= len(measures) and chord.beat - 1 < bar_length:
+                    measures[chord.bar - 1].insert(chord.beat - 1, harmony.ChordSymbol(music21_figure(chord.symbol)))
         score.insert(0, target)
     return score
 
@@ -166,13 +177,20 @@ def render_score_image(musicxml: Path, svg: Path, png: Path | None = None) -> tu
         try:
             import cairosvg
 
-            outputs[png.name] = cairosvg.svg2png(bytestring=image.encode("utf-8"), output_width=1400,
-                                                 background_color="white")
+            outputs[png.name] = cairosvg.svg2png(bytestring=plain_text_accidentals(image).encode("utf-8"),
+                                                 output_width=1400, background_color="white")
         except (ImportError, OSError) as exc:  # no Cairo library on this machine: the SVG is still there
             logger.warning("score PNG skipped (%s); the SVG has the same score", exc)
             png = None
     write_atomically(svg.parent, outputs)
     return svg, png
+
+
+def plain_text_accidentals(svg: str) -> str:
+    """Verovio's SVG with the accidentals in chord symbols as plain letters ('Bb', 'F#'), sized like
+    the text before them. Verovio sets them in its music font, embedded as a web font that browsers
+    load and CairoSVG cannot, so the PNG would show empty boxes."""
+    return _SMUFL_ACCIDENTAL.sub(lambda m: f'{m[1]}<tspan font-size="{m[2]}">{TEXT_ACCIDENTALS[m[3]]}</tspan>', svg)
 
 
 def render_piano_roll(piece: Piece, png: Path) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -59,15 +60,23 @@ def read_score(path: Path | str):  # -> music21.stream.Score (music21 is importe
     return parsed
 
 
+@lru_cache(maxsize=64)
+def _scale_names(tonic: str, mode: str) -> dict[int, str]:
+    """Pitch class -> note name of the key's scale (harmonic minor in minor); music21 takes
+    milliseconds to build a scale, so each key's is built once."""
+    import music21
+
+    scale = music21.scale.MajorScale if mode == "major" else music21.scale.HarmonicMinorScale
+    return {pitch.pitchClass: pitch.name for pitch in scale(tonic).getPitches()}
+
+
 def spelled_pitch(midi: int, key):  # key: music21.key.Key -> music21.pitch.Pitch
     """The pitch spelled as the key writes it: scale notes (harmonic minor in minor) by the scale,
     other notes with flats in flat keys and sharps otherwise."""
     import music21
 
-    scale = music21.scale.MajorScale if key.mode == "major" else music21.scale.HarmonicMinorScale
-    names = {pitch.pitchClass: pitch.name for pitch in scale(key.tonic).getPitches()}
     pitch = music21.pitch.Pitch(midi=midi)
-    wanted = names.get(midi % 12)
+    wanted = _scale_names(key.tonic.name, key.mode).get(midi % 12)
     if wanted is None:
         alter = pitch.accidental.alter if pitch.accidental else 0
         flat_key = key.sharps < 0
@@ -79,6 +88,11 @@ def spelled_pitch(midi: int, key):  # key: music21.key.Key -> music21.pitch.Pitc
     if pitch.accidental is not None and pitch.accidental.name == "natural":
         pitch.accidental = None  # an explicit natural object makes writers print needless natural signs
     return pitch
+
+
+def music21_figure(symbol: str) -> str:
+    """An ontology chord symbol as music21 reads it: our flat roots are 'b' ('Bbm7'), music21's '-'."""
+    return symbol[0] + symbol[1:2].replace("b", "-") + symbol[2:] if len(symbol) > 1 else symbol
 
 
 def write_score(score, folder: Path, stem: str) -> ScoreFiles:

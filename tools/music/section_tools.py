@@ -2,22 +2,36 @@
 
 The session graph depends on this protocol only; `NeuralSectionTools` (in
 `tools.music.neural_sections`) implements it with the piano model and the harmoniser, and tests
-implement it with small deterministic writers.
+implement it with small deterministic writers. A request may ask for a variation of an earlier
+section's material; writers that derive from `SectionWriter` get variations for free
+(`tools.music.variations`), built from their own `write` and `arrange`.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from ontology.music import Bar, Cadence, ChordEvent
+from ontology.music import Bar, Cadence, ChordEvent, VariationDistance
+from ontology.music_drafts import MAX_SECTION_BARS
 
 Texture = Literal["piano", "melody_and_chords"]
 
 
+class VariationSource(BaseModel):
+    """The earlier section a requested section varies, with the notes it was realised with."""
+
+    section: str = Field(description="the source section's id (for the log)")
+    key: str = Field(description="the key the source's notes are in")
+    distance: VariationDistance
+    right: list[Bar] = Field(min_length=1)
+    left: list[Bar] = Field(min_length=1)
+
+
 class SectionRequest(BaseModel):
-    bars: int = Field(ge=1, le=128)
+    bars: int = Field(ge=1, le=MAX_SECTION_BARS)
     key: str
     meter: str
     texture: Texture
@@ -26,6 +40,7 @@ class SectionRequest(BaseModel):
     temperature: float = Field(1.0, gt=0, le=2)
     previous_right: list[Bar] = Field(default_factory=list, description="the bars just before, for continuity")
     previous_left: list[Bar] = Field(default_factory=list)
+    variation: VariationSource | None = Field(None, description="write a variation of this earlier material")
 
 
 class ToolCall(BaseModel):
@@ -48,5 +63,33 @@ class SectionMaterial(BaseModel):
 
 class SectionTools(Protocol):
     def realise(self, request: SectionRequest) -> SectionMaterial:
-        """Write the section's two staves and the harmony that sounds in them."""
+        """Write the section's two staves and the harmony that sounds in them (a variation of
+        `request.variation` when it is set)."""
         ...
+
+
+class SectionWriter(ABC):
+    """A section writer that honours variation requests with the shared variation search.
+
+    A writer supplies `write` (new material) and, where it can, `arrange` (its own finishing of
+    given notes); variations are then assembled from both and chosen on a SOM, the same way for
+    every writer, so a test writer exercises exactly the path the neural one takes.
+    """
+
+    @abstractmethod
+    def write(self, request: SectionRequest) -> SectionMaterial:
+        """New material for a request without a variation, continuing `previous_*`."""
+
+    def arrange(self, request: SectionRequest, right: list[Bar], left: list[Bar]) -> SectionMaterial | None:
+        """Given notes finished as this writer would finish its own: the cadence the request plans,
+        written by construction, and harmony that names what sounds. None: this writer cannot."""
+        return None
+
+    def realise(self, request: SectionRequest) -> SectionMaterial:
+        if request.variation is None:
+            return self.write(request)
+        # Imported on use: `tools.music.variations` builds on this module, and it loads the SOM
+        # tools, which sessions without variations never need.
+        from tools.music.variations import realise_variation
+
+        return realise_variation(self, request)

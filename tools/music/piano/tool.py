@@ -3,18 +3,20 @@
 The model (`tools/music/checkpoints/piano_factorised.pt`, trained by `python -m
 tools.music.piano.train`) writes in C major or A minor under a meter token; the tool transposes
 a prompt into that reference key, samples the new bars, and moves the result into the requested
-key. Output: `<stem>.mid` and `<stem>.musicxml`, a right-hand treble part and a left-hand bass part.
+key. The bars become a music-ontology piece (`piano.notation`, as in composition sessions) that
+`tools.music.render` writes: `<stem>.mid` and `<stem>.musicxml`, a right-hand treble part and a
+left-hand bass part with key, meter and tempo.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import torch
 from pydantic import BaseModel, Field, field_validator
 
 from ontology import music_theory
+from ontology.music import Piece
 from tools.base import ToolInputError, TypedTool
 from tools.music.checkpoints import load_checkpoint
 from tools.music.piano.data import KeyLabel, segments_from_parts
@@ -26,7 +28,7 @@ from tools.music.piano.model import (
     sample_bars,
     seed_everything,
 )
-from tools.music.piano.score import piano_score
+from tools.music.piano.notation import piano_piece
 from tools.music.piano.tokens import (
     METERS,
     VOCAB,
@@ -34,13 +36,15 @@ from tools.music.piano.tokens import (
     Segment,
     decode_tokens,
     encode_segment,
-    fit_to_piano,
     transposition_to_reference,
 )
-from tools.music.scoreio import ScoreFiles, read_score, spelled_pitch, write_score
+from tools.music.render import write_notation
+from tools.music.scoreio import ScoreFiles, read_score, spelled_pitch
 
 MAX_BARS = 64
 MAX_PROMPT_BARS = 64
+
+
 def parse_key(text: str):  # -> music21.key.Key
     """A key as the music ontology reads it ('D minor', 'E-flat major', 'Bb', 'f# min'), for music21."""
     try:
@@ -63,6 +67,7 @@ class PianoGenerationRequest(BaseModel):
         None, description=f"Time signature, one of {', '.join(METERS)}; default: the prompt's, else 4/4."
     )
     prompt: Path | None = Field(None, description="MIDI, MusicXML, ABC or kern file to continue (at most 64 bars).")
+    tempo_bpm: int = Field(120, ge=20, le=300, description="Tempo in quarter notes per minute (for the MIDI).")
     seed: int = Field(0, description="Sampling seed; the same request and seed give the same music.")
     temperature: float = Field(1.0, gt=0.0, le=2.0, description="Sampling temperature (lower is more conservative).")
     stem: str = Field("piano", pattern=r"^[A-Za-z0-9_-]{1,64}$", description="File name stem of the outputs.")
@@ -127,35 +132,34 @@ class PianoGenerationTool(TypedTool[PianoGenerationRequest, PianoGenerationResul
         generator = seed_everything(request.seed)
         with torch.inference_mode():
             tokens = sample_bars(self.model, start, request.bars, temperature=request.temperature, generator=generator)
-        music = decode_tokens(tokens)
-        music.shift = transposition_to_reference(key.tonic.pitchClass, key.mode)
-        title = f"Piano piece in {key_name(key)}"
-        files = write_score(piano_score(music, key, title=title), request.out_dir, request.stem)
-        return summarise(music, key, files, prompt_bars)
+        shift = transposition_to_reference(key.tonic.pitchClass, key.mode)
+        piece = piano_piece(decode_tokens(tokens), shift, key_name(key), f"Piano piece in {key_name(key)}",
+                            request.tempo_bpm)
+        files = write_notation(piece, request.out_dir, request.stem)
+        return summarise(piece, key, files, prompt_bars)
 
 
-def summarise(music: Segment, key, files: ScoreFiles, prompt_bars: int) -> PianoGenerationResult:
-    """Bars, notes per hand and pitch range of the written music (in the requested key)."""
-    pitches = sorted(fit_to_piano(note.pitch - music.shift) for note in music.notes())
-    hands = Counter(note.hand for note in music.notes())
+def summarise(piece: Piece, key, files: ScoreFiles, prompt_bars: int) -> PianoGenerationResult:
+    """Bars, notes per hand and pitch range of the written piece."""
+    right, left = (sum(len(bar.pitches()) for bar in part.bars) for part in piece.parts)
+    pitches = sorted(pitch for part in piece.parts for bar in part.bars for pitch in bar.pitches())
     low, high = (readable(spelled_pitch(pitches[i], key).nameWithOctave) if pitches else None for i in (0, -1))
-    key_text = key_name(key)
-    generated = len(music.bars) - prompt_bars
+    generated = piece.total_bars - prompt_bars
     return PianoGenerationResult(
         files=files,
-        key=key_text,
-        meter=music.meter,
+        key=key_name(key),
+        meter=piece.meter,
         prompt_bars=prompt_bars,
         generated_bars=generated,
-        total_bars=len(music.bars),
-        notes_right_hand=hands[Hand.RIGHT],
-        notes_left_hand=hands[Hand.LEFT],
+        total_bars=piece.total_bars,
+        notes_right_hand=right,
+        notes_left_hand=left,
         lowest_pitch=low,
         highest_pitch=high,
         summary=(
-            f"{generated} new bars of {music.meter} in {key_text}"
+            f"{generated} new bars of {piece.meter} in {key_name(key)}"
             + (f" after {prompt_bars} prompt bars" if prompt_bars else "")
-            + f": {hands[Hand.RIGHT]} right-hand and {hands[Hand.LEFT]} left-hand notes, range {low} to {high}."
+            + f": {right} right-hand and {left} left-hand notes, range {low} to {high}."
         ),
     )
 
@@ -186,6 +190,8 @@ def read_prompt(request: PianoGenerationRequest) -> tuple[Segment, object]:
         raise ToolInputError(f"The prompt's meter {meter} is not one the model knows ({', '.join(METERS)}).")
     stated = score.recurse().getElementsByClass(music21.key.Key).first()
     key = parse_key(request.key) if request.key else stated or score.analyze("key")
+    if abs(key.sharps) > 7:  # music21 may hear G# major; the ontology writes keys of at most seven accidentals
+        key = music21.key.Key(key.tonic.getEnharmonic().name, key.mode)
     parts = list(score.parts) or [score]
     hand_parts = [(parts[0], None)] if len(parts) == 1 else [(parts[0], Hand.RIGHT), (parts[1], Hand.LEFT)]
     label = KeyLabel(key.sharps, key.tonic.pitchClass, key.mode)

@@ -1,0 +1,147 @@
+"""Variations of earlier material: the feature vector, moving material between keys and lengths,
+the candidate pool from the source to fresh material, and the choice on the SOM walk; plus the
+ontology's rules for variations in a plan."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from ontology.music import INSTRUMENTS, Bar, Part, Piece, Section, Variation
+from ontology.music_theory import parse_key
+from ontology.music_validators import validate_piece
+from tests.music_fakes import ScaleWriter
+from tools.music.features import FEATURE_SIZE, FEATURE_SLICES, material_features
+from tools.music.section_tools import SectionMaterial, SectionRequest, VariationSource
+from tools.music.variations import candidate_pool, fit_bars, split_points, transpose_bars
+
+FOUR = Fraction(4)
+D_MINOR = parse_key("D minor")
+
+
+def phrase(shift: int = 0) -> tuple[list[Bar], list[Bar]]:
+    """Two bars of a D minor tune over a bass, moved by `shift` semitones."""
+    right = [Bar.line((62 + shift, 1), (65 + shift, 1), (69 + shift, 2)),
+             Bar.line((67 + shift, 0.5), (65 + shift, 0.5), (64 + shift, 1), (None, 1), (61 + shift, 1))]
+    left = [Bar.line((38 + shift, 4)), Bar.line((45 + shift, 2), (45 + shift, 2))]
+    return right, left
+
+
+def distance(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(a - b))
+
+
+def test_the_feature_vector_hears_degrees_rhythm_and_register_and_ignores_transposition() -> None:
+    right, left = phrase()
+    vector = material_features(right, left, D_MINOR, FOUR)
+    assert vector.shape == (FEATURE_SIZE,) and np.isfinite(vector).all()
+    assert np.array_equal(vector, material_features(right, left, D_MINOR, FOUR))
+    melody = vector[FEATURE_SLICES["melody_degrees"]]
+    assert melody.sum() == pytest.approx(1) and melody.argmax() == 7  # A, the fifth of D, sounds longest
+    # the same tune a tone higher, in E minor: only the register group moves
+    moved = material_features(*phrase(2), parse_key("E minor"), FOUR)
+    register = FEATURE_SLICES["register"]
+    others = np.ones(FEATURE_SIZE, dtype=bool)
+    others[register] = False
+    assert np.allclose(vector[others], moved[others]) and not np.allclose(vector[register], moved[register])
+    # new rhythm: same pitches, every note on the beat
+    even = [Bar.line((62, 1), (65, 1), (69, 1), (69, 1)), Bar.line((67, 1), (65, 1), (64, 1), (61, 1))]
+    rhythm = material_features(even, left, D_MINOR, FOUR)
+    assert not np.allclose(vector[FEATURE_SLICES["onsets"]], rhythm[FEATURE_SLICES["onsets"]])
+    silent = material_features([Bar.line((None, 4))], [Bar.line((None, 4))], D_MINOR, FOUR)
+    assert np.isfinite(silent).all() and not silent.any()
+
+
+def test_material_moves_between_keys_by_scale_degree_and_fits_any_length() -> None:
+    right, _ = phrase()
+    major = transpose_bars(right, D_MINOR, parse_key("F major"))
+    # D F A | G F E - C# in D minor -> F A C | Bb A G - E in F major (the third becomes major, the
+    # leading tone stays a leading tone)
+    assert [bar.pitches() for bar in major] == [[65, 69, 72], [70, 69, 67, 64]]
+    assert [bar.pitches() for bar in transpose_bars(right, D_MINOR, parse_key("A minor"))] == [
+        [57, 60, 64], [62, 60, 59, 56]]
+    assert transpose_bars(right, D_MINOR, D_MINOR) == right
+    assert [bar.pitches() for bar in fit_bars(right, 3)] == [right[0].pitches(), right[1].pitches(),
+                                                             right[0].pitches()]
+    assert len(fit_bars(right, 1)) == 1
+    assert split_points(8, closes=True) == [6, 4, 2] and split_points(4, closes=True) == [2, 1]
+    assert split_points(2, closes=True) == [] and split_points(2, closes=False) == [1]
+
+
+def varied_request(distance_: str, bars: int = 4, seed: int = 1202) -> SectionRequest:
+    source = ScaleWriter().write(SectionRequest(bars=4, key="D minor", meter="4/4", texture="piano", seed=5))
+    return SectionRequest(bars=bars, key="D minor", meter="4/4", texture="piano", cadence="authentic", seed=seed,
+                          variation=VariationSource(section="s1", key="D minor", distance=distance_,
+                                                    right=source.right, left=source.left))
+
+
+def test_the_pool_spans_from_the_source_to_fresh_material() -> None:
+    source, pool = candidate_pool(ScaleWriter(), varied_request("near", bars=6))
+    assert [c.id for c in pool] == ["restate", "keep4_1", "keep4_2", "keep3_3", "keep3_4", "keep2_5", "keep2_6",
+                                    "fresh0", "fresh1", "fresh2"]
+    assert all(len(c.material.right) == len(c.material.left) == 6 for c in pool)
+    assert source.right[4:] == source.right[:2]  # a 4-bar source extended to 6 bars repeats its start
+    keep = next(c for c in pool if c.id == "keep3_3")
+    assert keep.material.right[:3] == source.right[:3] and keep.material.right[3:] != source.right[3:]
+    assert keep.material.harmony[-1].bar == 6
+    restate = pool[0].material
+    assert restate.right == source.right and [c.tool for c in restate.calls] == ["scale_arranger"]
+
+
+@pytest.mark.parametrize("seed", [1202, 7, 40])
+def test_nearer_distances_choose_material_nearer_the_source(seed: int) -> None:
+    writer = ScaleWriter()
+    chosen = {d: writer.realise(varied_request(d, seed=seed)) for d in ("restate", "near", "far")}
+    source, pool = candidate_pool(ScaleWriter(), varied_request("near", seed=seed))
+
+    def apart(material: SectionMaterial) -> float:
+        return distance(material_features(material.right, material.left, D_MINOR, FOUR),
+                        material_features(source.right, source.left, D_MINOR, FOUR))
+
+    fresh = [apart(c.material) for c in pool if c.fresh]
+    assert apart(chosen["restate"]) <= apart(chosen["near"]) <= apart(chosen["far"])
+    assert apart(chosen["near"]) < np.mean(fresh)
+    call = chosen["near"].calls[-1]
+    assert call.tool == "som_variations" and call.arguments["source"] == "s1" and call.arguments["candidates"] == 8
+    assert sum(c.tool == "scale_writer" for c in chosen["near"].calls) == 7  # 4 partial rewrites and 3 fresh
+
+
+def test_candidates_too_alike_for_a_map_are_chosen_on_a_straight_line() -> None:
+    class Monotone(ScaleWriter):
+        def write(self, request: SectionRequest) -> SectionMaterial:
+            bars = [Bar.line((62, 4))] * request.bars
+            return SectionMaterial(right=bars, left=[Bar.line((38, 4))] * request.bars, harmony=[])
+
+        def arrange(self, request, right, left):
+            return None
+
+    source = [Bar.line((62, 4))] * 4
+    material = Monotone().realise(SectionRequest(
+        bars=4, key="D minor", meter="4/4", texture="piano", cadence="authentic",
+        variation=VariationSource(section="s1", key="D minor", distance="far", right=source, left=source)))
+    assert material.calls[-1].tool == "feature_line" and "span" in material.calls[-1].summary
+
+
+def test_a_variation_must_vary_an_earlier_section_and_the_plan_names_it_by_position() -> None:
+    from ontology.music_drafts import facts_from_request, plan_schema, plan_to_piece, sections_of
+    from tests.test_compose_session import PLAN
+
+    bars = [Bar.line((62, 4))] * 2
+    piece = Piece(title="t", key="D minor", meter="4/4", tempo_bpm=60, length_bars=2,
+                  instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]],
+                  sections=[Section(id="a", label="A", bars=1, variation=Variation(of="b")),
+                            Section(id="b", label="B", bars=1, variation=Variation(of="a", distance="far"))],
+                  parts=[Part(id="rh", instrument="piano_right", bars=bars),
+                         Part(id="lh", instrument="piano_left", bars=bars)])
+    found = [f for f in validate_piece(piece) if f.code == "variation_of_later_section"]
+    assert [(f.path, f.owner) for f in found] == [("sections[0].variation.of", "Composer")]
+
+    facts = facts_from_request("a chorale in D minor, 12 bars")
+    plan = {**PLAN, "middle": [{**PLAN["middle"][0], "variation": {"of": "previous", "distance": "far"}}],
+            "closing": {**PLAN["closing"], "variation": {"of": "opening", "distance": "restate"}}}
+    plan_schema(facts).model_validate(plan)
+    sections = plan_to_piece({**plan, "sections": sections_of(plan)}, facts).sections
+    assert [s.variation and (s.variation.of, s.variation.distance) for s in sections] == [
+        None, ("s1", "far"), ("s1", "restate")]

@@ -1,0 +1,100 @@
+"""The piano model's bars as music-ontology bars: the one path from sampled notes to notation.
+
+The piano tool and composition sessions both convert the model's output here and engrave the
+result with `tools.music.render`, so a piece from the tool and a section from a session are
+written the same way. Notes of one hand that start together with one length share a chord;
+overlapping notes go to separate voices so every note keeps its length (clipped at the bar line).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ontology.music import INSTRUMENTS, Bar, Event, Part, Piece, Section
+from tools.music.piano.tokens import TICKS_PER_QUARTER, Hand, Note, Segment, bar_ticks, fit_to_piano
+
+HAND_NOTES = 5
+"""The most notes one hand strikes at one onset: five fingers. The model may put up to
+`MAX_NOTES_PER_ONSET` (12) notes on one onset and its hands are staves, not fingers, so larger
+clusters are thinned here (see `playable`); this also keeps every chord within the ontology's
+`MAX_EVENT_PITCHES`."""
+
+MAX_VOICES = 8
+"""An ontology bar holds at most this many voices; overlapping lengths beyond them are dropped
+(the model rarely writes more)."""
+
+Voice = list[tuple[int, int, list[int]]]
+"""Chords of one voice as (position, duration, pitches), in ticks."""
+
+
+def playable(notes: list[Note]) -> list[Note]:
+    """At most `HAND_NOTES` of one hand's notes struck at one onset. The lowest and highest stay
+    (bass and melody carry the music); of the inner notes, those adding a pitch class come first,
+    low to high, so octave doublings are what goes."""
+    if len(notes) <= HAND_NOTES:
+        return notes
+    ordered = sorted(notes, key=lambda note: note.pitch)
+    outer, inner = [ordered[0], ordered[-1]], ordered[1:-1]
+    classes = {note.pitch % 12 for note in outer}
+    fresh, doublings = [], []
+    for note in inner:
+        (doublings if note.pitch % 12 in classes else fresh).append(note)
+        classes.add(note.pitch % 12)
+    return sorted(outer + (fresh + doublings)[: HAND_NOTES - 2])
+
+
+def hand_voices(notes: list[Note], length: int) -> list[Voice]:
+    """One hand's bar as chords spread over as few non-overlapping voices as needed, at most
+    `HAND_NOTES` notes per onset."""
+    onsets: dict[int, list[Note]] = defaultdict(list)
+    for note in notes:
+        onsets[note.position].append(note)
+    chords: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for group in onsets.values():
+        for note in playable(group):
+            chords[(note.position, min(note.duration, length - note.position))].append(note.pitch)
+    voices: list[Voice] = []
+    for (position, duration), pitches in sorted(chords.items(), key=lambda item: (item[0][0], -item[0][1])):
+        free = next((voice for voice in voices if sum(voice[-1][:2]) <= position), None)
+        if free is None:
+            free = []
+            voices.append(free)
+        free.append((position, duration, sorted(pitches)))
+    return voices
+
+
+def _events(voice: Voice, length: int, shift: int) -> list[Event]:
+    """One voice of a bar as events, moved out of the reference key, with rests filling the gaps."""
+    events, time = [], 0
+    for position, duration, pitches in [*voice, (length, 0, [])]:
+        if position > time:
+            events.append(Event(duration=(position - time) / TICKS_PER_QUARTER))
+        if pitches and duration > 0:
+            events.append(Event(pitches=sorted({fit_to_piano(p - shift) for p in pitches}),
+                                duration=duration / TICKS_PER_QUARTER))
+        time = max(time, position + duration)
+    return events
+
+
+def segment_to_bars(segment: Segment, shift: int) -> tuple[list[Bar], list[Bar]]:
+    """The piano model's bars (in the reference key) as right- and left-hand ontology bars,
+    `shift` semitones below the reference key."""
+    length = bar_ticks(segment.meter)
+    hands: dict[Hand, list[Bar]] = {Hand.RIGHT: [], Hand.LEFT: []}
+    for bar in segment.bars:
+        for hand, bars in hands.items():
+            voices = hand_voices([note for note in bar if note.hand == hand], length)
+            bars.append(Bar(voices=[_events(voice, length, shift) for voice in voices[:MAX_VOICES]]
+                            or [[Event(duration=length / TICKS_PER_QUARTER)]]))
+    return hands[Hand.RIGHT], hands[Hand.LEFT]
+
+
+def piano_piece(segment: Segment, shift: int, key: str, title: str, tempo_bpm: int) -> Piece:
+    """The segment as a one-section piano piece in `key` ('Eb major'): a right-hand treble part and
+    a left-hand bass part, as composition sessions write them."""
+    right, left = segment_to_bars(segment, shift)
+    return Piece(title=title, key=key, meter=segment.meter, tempo_bpm=tempo_bpm,
+                 instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]],
+                 sections=[Section(id="piece", label="A", bars=len(right))],
+                 parts=[Part(id="right_hand", instrument="piano_right", bars=right),
+                        Part(id="left_hand", instrument="piano_left", bars=left)])

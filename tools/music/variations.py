@@ -1,0 +1,190 @@
+"""Variations of an earlier section, chosen on a SOM: how a session's form returns to its material.
+
+A variation is not one rewrite but a choice along a line. The pool spans from the source itself
+(transposed into the new key, cut or extended to the new length, finished by the writer's own
+`arrange`, which writes the planned cadence by construction), through partial rewrites (the
+source's first bars, then new bars that the writer continues from them, several seeds), to fresh
+material from the writer. Every candidate is embedded (`tools.music.features`); the SOM
+`VariationsTool` walks from the source's vector into the fresh cluster, heading for the map cell
+of its candidate farthest from the source, and the candidate nearest the point the requested
+distance names is the variation: restate at the start, near a third of the way, far two thirds.
+(Heading for all the fresh candidates' cells instead stops at whichever lies nearest, sometimes
+next to the source, and "far" would then mean little.) Every writer call and the walk are logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ontology.music import Bar, Event, VariationDistance
+from ontology.music_theory import Key, Mode, parse_key, parse_meter
+from tools.music.analysis import label_chords
+from tools.music.features import material_features
+from tools.music.piano.tokens import fit_to_piano
+from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
+from tools.music.som.som import SomInputError
+from tools.music.som.tool import Item, VariationsRequest, VariationsTool
+
+logger = logging.getLogger(__name__)
+
+SHARE_OF_PATH: dict[VariationDistance, float] = {
+    VariationDistance.RESTATE: 0.0,
+    VariationDistance.NEAR: 0.35,
+    VariationDistance.FAR: 0.7,
+}
+"""Where on the walk from the source to fresh material each distance picks its candidate."""
+FRESH_CANDIDATES = 3
+SEEDS_PER_SPLIT = 2
+CADENCE_BARS = 2
+"""Bars the writers rewrite to close on a cadence (the chord before the final one, and the final one)."""
+PROMPT_BARS = 2
+"""Bars of kept material a new ending continues from, as many as the session gives a section."""
+PATH_POINTS = 21
+SEED_STRIDE = 7919
+"""A prime step between the pool's seeds, so they do not coincide with the session's own seed steps."""
+
+_MUTATION: dict[tuple[Mode, Mode], dict[int, int]] = {
+    (Mode.MINOR, Mode.MAJOR): {3: 4, 8: 9, 10: 11},
+    (Mode.MAJOR, Mode.MINOR): {4: 3, 9: 8},
+}
+"""Scale degrees (semitones above the tonic) that change when material moves between modes; the
+leading tone stays, since a minor key's dominant needs it."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    description: str
+    material: SectionMaterial
+    fresh: bool = False
+
+
+def transpose_bars(bars: list[Bar], source: Key, target: Key) -> list[Bar]:
+    """`bars` moved from `source` into `target` by the nearest shift of tonic (at most a tritone),
+    with the third, sixth and seventh adjusted when the mode changes (D minor -> F major keeps the
+    tune's scale degrees, not its intervals)."""
+    shift = (target.tonic - source.tonic + 6) % 12 - 6
+    mutation = _MUTATION.get((source.mode, target.mode), {})
+    if shift == 0 and not mutation:
+        return [bar.model_copy(deep=True) for bar in bars]
+
+    def move(pitch: int) -> int:
+        moved = pitch + shift
+        degree = (moved - target.tonic) % 12
+        return fit_to_piano(moved + mutation.get(degree, degree) - degree)
+
+    def event(item: Event) -> Event:
+        return item.model_copy(update={"pitches": sorted({move(p) for p in item.pitches})})
+
+    return [bar.model_copy(update={"voices": [[event(e) for e in voice] for voice in bar.voices]}) for bar in bars]
+
+
+def fit_bars(bars: list[Bar], count: int) -> list[Bar]:
+    """The first `count` bars, the source repeated from its start where it is shorter."""
+    return [bars[i % len(bars)].model_copy(deep=True) for i in range(count)]
+
+
+def splice(right: list[Bar], left: list[Bar], tail: SectionMaterial, bar_length: Fraction) -> SectionMaterial:
+    """Kept bars followed by a writer's new ones; the kept bars' chords are named from their notes."""
+    kept = len(right)
+    harmony = label_chords([right, left], bar_length) if kept else []
+    for chord in tail.harmony:
+        if harmony and chord.bar == 1 and chord.beat == 1 and harmony[-1].symbol == chord.symbol:
+            continue  # the chord goes on over the join
+        harmony.append(chord.model_copy(update={"bar": chord.bar + kept}))
+    return SectionMaterial(right=right + tail.right, left=left + tail.left, harmony=harmony, calls=tail.calls)
+
+
+def split_points(bars: int, closes: bool) -> list[int]:
+    """How many of the source's bars partial rewrites keep: three quarters, half and a quarter of
+    the section, leaving the writer the bars its cadence needs."""
+    most = bars - (CADENCE_BARS if closes else 1)
+    wanted = {round(bars * 3 / 4), round(bars / 2), round(bars / 4)}
+    return sorted({min(k, most) for k in wanted if k >= 1 and most >= 1}, reverse=True)
+
+
+def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[SectionMaterial, list[Candidate]]:
+    """The source fitted to the request (the walk's start) and the candidates from it to fresh material."""
+    variation = request.variation
+    if variation is None:
+        raise ValueError("candidate_pool needs a request with a variation")
+    plain = request.model_copy(update={"variation": None})
+    key, bar_length = parse_key(request.key), parse_meter(request.meter).bar_quarters
+    source_key = parse_key(variation.key)
+    right = fit_bars(transpose_bars(variation.right, source_key, key), request.bars)
+    left = fit_bars(transpose_bars(variation.left, source_key, key), request.bars)
+    source = SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length))
+    pool: list[Candidate] = []
+    arranged = writer.arrange(plain, right, left)
+    if arranged is not None:
+        pool.append(Candidate("restate", f"{variation.section} restated, finished by the writer", arranged))
+    elif request.cadence is None:
+        pool.append(Candidate("restate", f"{variation.section} restated", source))
+    slot = 0
+    for kept in split_points(request.bars, request.cadence is not None):
+        for _ in range(SEEDS_PER_SPLIT):
+            slot += 1
+            seed = request.seed + SEED_STRIDE * (FRESH_CANDIDATES + slot)
+            tail = writer.write(plain.model_copy(update={
+                "bars": request.bars - kept, "seed": seed,
+                "previous_right": right[:kept][-PROMPT_BARS:], "previous_left": left[:kept][-PROMPT_BARS:]}))
+            pool.append(Candidate(f"keep{kept}_{slot}", f"first {kept} bars of {variation.section}, then new ones "
+                                  f"(seed {seed})", splice(right[:kept], left[:kept], tail, bar_length)))
+    for index in range(FRESH_CANDIDATES):
+        seed = request.seed + SEED_STRIDE * index
+        pool.append(Candidate(f"fresh{index}", f"new material (seed {seed})",
+                              writer.write(plain.model_copy(update={"seed": seed})), fresh=True))
+    return source, pool
+
+
+def choose(source: np.ndarray, vectors: dict[str, np.ndarray], pool: list[Candidate], share: float,
+           seed: int) -> tuple[Candidate, str, str]:
+    """The candidate nearest the point `share` of the way along the SOM walk from `source` to the
+    freshest candidate; with the tool's name and how the point was found."""
+    by_id = {candidate.id: candidate for candidate in pool}
+    target = max((c for c in pool if c.fresh), key=lambda c: float(np.linalg.norm(vectors[c.id] - source)))
+    items = [Item(id="source", name="the source, fitted", vector=source.tolist())] + [
+        Item(id=c.id, name=c.description[:200], vector=vectors[c.id].tolist()) for c in pool]
+    try:
+        result = VariationsTool()(VariationsRequest(
+            items=items, start="source", target_items=[target.id], points=PATH_POINTS,
+            neighbours=min(20, len(items)), seed=seed % 2**31))
+    except SomInputError as exc:  # candidates too alike to lay out on a map: the same walk, as a straight line
+        logger.info("variation candidates do not span a map (%s); choosing on the straight line", exc)
+        point = source + share * (vectors[target.id] - source)
+        nearest = min(pool, key=lambda c: float(np.linalg.norm(vectors[c.id] - point)))
+        return nearest, "feature_line", f"on the straight line in feature space to {target.id} ({exc})"
+    point = result.points[round(share * (len(result.points) - 1))]
+    chosen = next(by_id[n.id] for n in point.neighbours if n.id in by_id)
+    return chosen, "som_variations", (f"at MUSIC step {point.step} of {result.total_steps} toward {target.id} "
+                                      f"(cell {point.cell} of a {result.map.rows}x{result.map.cols} map)")
+
+
+def realise_variation(writer: SectionWriter, request: SectionRequest) -> SectionMaterial:
+    """A variation of `request.variation` at its distance, written by `writer` and chosen on a SOM."""
+    variation = request.variation
+    if variation is None:
+        raise ValueError("realise_variation needs a request with a variation")
+    key, bar_length = parse_key(request.key), parse_meter(request.meter).bar_quarters
+    source, pool = candidate_pool(writer, request)
+    started = time.perf_counter()
+    vectors = {c.id: material_features(c.material.right, c.material.left, key, bar_length) for c in pool}
+    start = material_features(source.right, source.left, key, bar_length)
+    share = SHARE_OF_PATH[variation.distance]
+    chosen, tool, how = choose(start, vectors, pool, share, request.seed)
+    apart = float(np.linalg.norm(vectors[chosen.id] - start))
+    fresh = float(np.mean([np.linalg.norm(vectors[c.id] - start) for c in pool if c.fresh]))
+    summary = (f"{chosen.id}: {chosen.description}; picked {share:.0%} of the way from {variation.section} to new "
+               f"material, {how}; feature distance to the source {apart:.2f} (new material {fresh:.2f})")
+    logger.info("variation of %s (%s): %s", variation.section, variation.distance, summary)
+    call = ToolCall(tool=tool, seconds=round(time.perf_counter() - started, 2), summary=summary[:500],
+                    arguments={"source": variation.section, "distance": variation.distance.value, "share": share,
+                               "candidates": len(pool), "fresh": FRESH_CANDIDATES, "points": PATH_POINTS,
+                               "seed": request.seed})
+    calls = [c for candidate in pool for c in candidate.material.calls]
+    return chosen.material.model_copy(update={"calls": [*calls, call]})
