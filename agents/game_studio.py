@@ -23,9 +23,10 @@ from ontology.game_drafts import (
     actions_schema,
     assemble_design,
     build_components,
+    complete_needs,
     components_schema,
+    distinct_extras,
     flow_schema,
-    separate_ids,
     setup_schema,
 )
 from ontology.game_validators import Role as OwnerRole
@@ -247,8 +248,11 @@ class Studio:
         value = self._ask(step.role, task, step_name.value, self.draft.schema_for(step_name),
                           step.max_tokens, feedback)
         if isinstance(value, EngineDraft):
-            value = separate_ids(value)
-        self.draft.answers[step_name] = value.model_dump(mode="json")
+            value = complete_needs(value)
+        answer = value.model_dump(mode="json")
+        if step_name is StepName.COMPONENTS and self.draft.engine is not None:
+            answer = distinct_extras(answer, self.draft.engine)
+        self.draft.answers[step_name] = answer
         return self.draft.answers[step_name]
 
     def critique(self) -> Critique:

@@ -33,6 +33,7 @@ from ontology.game import (
     SetupStep,
     ThemePart,
 )
+from ontology.game_validators import REQUIRED_KINDS
 
 
 class MechanismDraft(BaseModel):
@@ -57,20 +58,35 @@ class EngineDraft(GameShape):
     component_needs: list[ComponentNeed] = Field(min_length=1, max_length=7)
 
 
-def separate_ids(engine: EngineDraft) -> EngineDraft:
-    """Rename component needs that reuse a resource id to `<id>_<kind>`.
+def distinct_id(ident: str, kind: ComponentKind, taken: set[str]) -> str:
+    """`ident`, or `<ident>_<kind>` (then numbered) when another part of the design already uses it;
+    the new id is added to `taken`."""
+    candidate, number = ident, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{ident}_{kind.value}"[:37] + (f"_{number - 1}" if number > 2 else "")
+    taken.add(candidate)
+    return candidate
 
-    Small models often call the resource and the tokens that stand for it by the same name; the
-    ontology needs distinct ids, and the fix is mechanical, so it is made here rather than spent
-    on a repair round.
+
+def complete_needs(engine: EngineDraft) -> EngineDraft:
+    """Mechanical fixes to step 1 that would otherwise cost repair rounds:
+
+    - a component need that reuses a resource id is renamed `<id>_<kind>` (small models often call
+      the resource and the tokens that stand for it by the same name);
+    - a mechanism whose family cannot be played without a kind of component none of the needs has
+      (worker placement without player pieces) gets that need, for the Component Designer to build.
     """
     taken = {resource.id for resource in engine.resources}
-    needs = []
-    for need in engine.component_needs:
-        if need.id in taken:
-            need = need.model_copy(update={"id": f"{need.id}_{need.kind.value}"[:40]})
-        taken.add(need.id)
-        needs.append(need)
+    needs = [need.model_copy(update={"id": distinct_id(need.id, need.kind, taken)}) for need in engine.component_needs]
+    for mechanism in engine.mechanisms:
+        required = REQUIRED_KINDS.get(mechanism.family, ())
+        if required and not any(need.kind in required for need in needs):
+            kind = required[0]
+            family, kind_name = mechanism.family.value.replace("_", " "), kind.value.replace("_", " ")
+            needs.append(ComponentNeed(
+                id=distinct_id(f"{mechanism.family.value}_{kind.value}"[:40], kind, taken), kind=kind,
+                purpose=f"The {kind_name} that {mechanism.name} ({family}) is played with."[:240]))
     return engine.model_copy(update={"component_needs": needs})
 
 
@@ -206,6 +222,15 @@ def _with_quantity(spec: dict[str, Any], max_players: int) -> dict[str, Any]:
     elif "supply" in spec:
         spec["quantity"] = max(1, spec["per_player"] * max_players + spec.pop("supply"))
     return spec
+
+
+def distinct_extras(drafted: dict[str, Any], engine: EngineDraft) -> dict[str, Any]:
+    """Step 4's answer with every extra component's id distinct from the resources' and the
+    needs' (renamed `<id>_<kind>`), a fix as mechanical as `complete_needs`'."""
+    taken = {*(resource.id for resource in engine.resources), *(need.id for need in engine.component_needs)}
+    extras = [{**extra, "id": distinct_id(extra["id"], ComponentKind(extra["kind"]), taken)}
+              for extra in drafted.get("extra_components", [])]
+    return {**drafted, "extra_components": extras}
 
 
 def build_components(needs: Sequence[ComponentNeed], drafted: dict[str, Any], max_players: int) -> list[Component]:

@@ -12,10 +12,11 @@ from ontology.game_drafts import (
     MechanismDraft,
     actions_schema,
     build_components,
+    complete_needs,
     components_schema,
+    distinct_extras,
     flow_schema,
     merge_amounts,
-    separate_ids,
     setup_schema,
 )
 
@@ -80,7 +81,36 @@ def test_a_component_need_that_reuses_a_resource_id_is_renamed() -> None:
         resources=[Resource(id="spores", name="Spores", description="x")],
         component_needs=[ComponentNeed(id="spores", kind=ComponentKind.TOKENS, purpose="x")],
     )
-    assert [need.id for need in separate_ids(engine).component_needs] == ["spores_tokens"]
+    assert [need.id for need in complete_needs(engine).component_needs] == ["spores_tokens"]
+
+
+def test_a_mechanism_without_the_components_it_is_played_with_gets_them_declared() -> None:
+    engine = EngineDraft(
+        cooperative=False, complexity=2, players=PlayerRange(min=2, max=4),
+        play_time_minutes=MinutesRange(min=30, max=40),
+        mechanisms=[MechanismDraft(family="worker_placement", name="Hive work", how_it_works="Place bees."),
+                    MechanismDraft(family="dice_rolling", name="Weather", how_it_works="Roll for rain.")],
+        resources=[Resource(id="honey", name="Honey", description="x")],
+        component_needs=[ComponentNeed(id="dice", kind=ComponentKind.DICE, purpose="x")],
+    )
+    needs = complete_needs(engine).component_needs
+    assert [(need.id, need.kind) for need in needs] == [
+        ("dice", ComponentKind.DICE), ("worker_placement_player_pieces", ComponentKind.PLAYER_PIECES)]
+    assert "Hive work" in needs[1].purpose
+
+
+def test_an_extra_component_that_reuses_an_id_is_renamed() -> None:
+    engine = EngineDraft(
+        cooperative=False, complexity=2, players=PlayerRange(min=2, max=4),
+        play_time_minutes=MinutesRange(min=30, max=40),
+        mechanisms=[MechanismDraft(family="set_collection", name="Collect", how_it_works="Collect sets.")],
+        resources=[Resource(id="supplies", name="Supplies", description="x")],
+        component_needs=[ComponentNeed(id="board", kind=ComponentKind.BOARD, purpose="x")],
+    )
+    extra = {"id": "supplies", "kind": "tokens", "name": "Crates", "per_player": 0, "supply": 9, "description": "x"}
+    answer = distinct_extras({"board": {}, "extra_components": [extra, {**extra, "kind": "board", "id": "board"}]},
+                             engine)
+    assert [e["id"] for e in answer["extra_components"]] == ["supplies_tokens", "board_board"]
 
 
 def test_repeated_amounts_of_one_resource_are_merged() -> None:

@@ -9,8 +9,8 @@ import dspy
 from agents.game_studio import StepName
 from agents.lm.accounted import AccountedLM
 from agents.lm.usage import UsageLedger
-from ontology.game_validators import validate_design
 from ontology.core import Finding, Severity
+from ontology.game_validators import validate_design
 from pipelines.gamegrammar_graph import GameGrammarConfig, build_graph, restates
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import RetrievalConstraints
@@ -152,41 +152,32 @@ def test_feedback_that_did_not_help_is_not_repeated_and_a_stubborn_warning_is_le
     assert final["verdict"] is not None
 
 
-def tiles_as_tokens() -> tuple[str, dict, dict]:
-    """An engine whose tile-placement game has no tiles (an error for the Component Designer),
-    the components answer that fixes it, and the setup that then places the new tiles."""
-    engine_answer = answers()["engine"]
-    engine_answer["component_needs"] = [n for n in engine_answer["component_needs"] if n["id"] != "cave_tiles"]
-    engine_answer["component_needs"].append({"id": "cave_tiles", "kind": "tokens", "purpose": "tunnels"})
-    components = answers()["components"]
-    components["cave_tiles"]["name"] = "Cave tiles"
-    extra = {"id": "tunnel_tiles", "kind": "tiles", "name": "Tunnel tiles", "per_player": 0, "supply": 20,
-             "description": "Square tunnels.", "represents": None}
-    setup = {**answers()["setup"], "tunnel_tiles": "Shuffle the tunnel tiles."}
-    return reply("engine", engine_answer), {**components, "extra_components": [extra]}, setup
+def repeated_action_id() -> dict:
+    """Actions with a second action under the first one's id: an error for the Mechanics Architect
+    that the actions schema cannot rule out."""
+    actions = answers()["actions"]
+    actions["actions"].append({**actions["actions"][0], "name": "Grow again"})
+    return actions
 
 
 def test_an_error_that_survives_a_rewrite_gets_another_round() -> None:
-    engine_answer, fixed, setup = tiles_as_tokens()
     draft = first_draft()
-    draft[0] = engine_answer
-    unchanged = json.loads(draft[4])["components"]
-    final, _, _ = run(*draft, reply("components", unchanged), reply("components", fixed), reply("setup", setup),
+    draft[1] = reply("actions", repeated_action_id())
+    final, _, _ = run(*draft, reply("actions", repeated_action_id()), reply("actions", answers()["actions"]),
                       NO_ISSUES, VERDICT)
     assert [(r.step, r.reason) for r in final["repairs"]] == [
-        (StepName.COMPONENTS, "validation"), (StepName.COMPONENTS, "validation"), (StepName.SETUP, "consistency")]
+        (StepName.ACTIONS, "validation"), (StepName.ACTIONS, "validation")]
     assert validate_design(final["design"]) == []
 
 
 def test_errors_are_repaired_before_warnings_even_downstream() -> None:
-    starving = answers()["actions"]
-    starving["actions"][1]["gains"] = []  # a warning on the upstream actions step
-    engine_answer, fixed, setup = tiles_as_tokens()
+    engine_answer = answers()["engine"]
+    engine_answer["cooperative"] = not engine_answer["cooperative"]  # a warning on the upstream engine step
     draft = first_draft()
-    draft[0] = engine_answer
-    draft[1] = reply("actions", starving)
-    final, _, _ = run(*draft, reply("components", fixed), reply("setup", setup), reply("actions", answers()["actions"]),
+    draft[0] = reply("engine", engine_answer)
+    draft[1] = reply("actions", repeated_action_id())
+    final, _, _ = run(*draft, reply("actions", answers()["actions"]), reply("engine", answers()["engine"]),
                       NO_ISSUES, VERDICT)
-    assert [(r.step, r.reason) for r in final["repairs"]][:2] == [
-        (StepName.COMPONENTS, "validation"), (StepName.SETUP, "consistency")]
+    assert [(r.step, r.reason) for r in final["repairs"]] == [
+        (StepName.ACTIONS, "validation"), (StepName.ENGINE, "validation")]
     assert validate_design(final["design"]) == []
