@@ -186,6 +186,21 @@ def fit_sections(shares: list[int], total: int) -> list[int]:
     return bars
 
 
+_PRIMES = re.compile(r"\s*(?:'|′|’|\bprime\b)+\s*$", re.IGNORECASE)
+
+
+def label_return(label: str, earlier: list[str]) -> tuple[int, VariationDistance] | None:
+    """Which earlier section a label brings back, and how closely: a form written "A B A" means the
+    second A restates the first, and "A B A'" that it varies it. The plan's explicit choice wins;
+    this reads the form the way a musician wrote it when the plan left the variation open."""
+    base = _PRIMES.sub("", label).strip().lower()
+    primed = base != label.strip().lower()
+    for index, name in enumerate(earlier):
+        if _PRIMES.sub("", name).strip().lower() == base and base:
+            return index, VariationDistance.NEAR if primed else VariationDistance.RESTATE
+    return None
+
+
 def plan_to_piece(plan: dict[str, Any], facts: RequestFacts) -> Piece:
     """The empty `Piece` (form, keys, cadences; no notes yet) a plan describes."""
     from ontology.music import INSTRUMENTS
@@ -201,8 +216,56 @@ def plan_to_piece(plan: dict[str, Any], facts: RequestFacts) -> Piece:
         if draft.variation is not None and index > 0:
             source = 1 if draft.variation.of == "opening" else index
             variation = Variation(of=f"s{source}", distance=draft.variation.distance)
+        elif (named := label_return(draft.label, [d.label for d in drafts[:index]])) is not None:
+            variation = Variation(of=f"s{named[0] + 1}", distance=named[1])
         sections.append(Section(id=f"s{index + 1}", label=draft.label, bars=bars,
                                 key=None if key == home else key.name, cadence=draft.cadence, variation=variation))
     return Piece(title=plan["title"], key=plan["key"], meter=plan["meter"], tempo_bpm=plan["tempo_bpm"],
                  instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]], sections=sections,
                  length_bars=total)
+
+
+_ORDINALS = {"first": 0, "opening": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4,
+             "last": -1, "final": -1, "closing": -1}
+_LENGTH_WORDS = {"shorter": "shorter", "shorten": "shorter", "briefer": "shorter", "longer": "longer",
+                 "lengthen": "longer", "extend": "longer"}
+_WISH = re.compile(
+    rf"\b(?P<how>{'|'.join(_LENGTH_WORDS)})\s+(?:the\s+)?(?P<which>{'|'.join(_ORDINALS)})\s+(?:phrase|section|part)\b"
+    rf"|\b(?P<which2>{'|'.join(_ORDINALS)})\s+(?:phrase|section|part)\s+(?:\w+\s+){{0,2}}?(?P<how2>shorter|longer)\b",
+    re.IGNORECASE)
+
+
+def length_wishes(feedback: str, sections: int) -> dict[int, Literal["shorter", "longer"]]:
+    """Section indexes the musician explicitly asked to be shorter or longer ("shorter second
+    phrase", "make the last section longer"). Like the request's facts, these are read here rather
+    than left to the model: a small model asked for a shorter phrase has been seen to lengthen it."""
+    wishes: dict[int, Literal["shorter", "longer"]] = {}
+    for match in _WISH.finditer(feedback):
+        which = (match.group("which") or match.group("which2")).lower()
+        how = _LENGTH_WORDS[(match.group("how") or match.group("how2")).lower()]
+        index = _ORDINALS[which] % sections if sections else 0
+        if _ORDINALS[which] < sections:
+            wishes[index] = how  # type: ignore[assignment]
+    return wishes
+
+
+def honour_length_wishes(changes: list[dict[str, Any]], feedback: str, sections: list[Section]) -> list[dict[str, Any]]:
+    """The Composer's changes with every explicit length wish carried out: a change the wish's
+    section lacks is added, and a new length that goes the wrong way (or none) is replaced by one
+    that goes the asked way (a third shorter, half as long again)."""
+    changes = [dict(change) for change in changes]
+    for index, how in length_wishes(feedback, len(sections)).items():
+        section = sections[index]
+        change = next((c for c in changes if c["section"] == section.id), None)
+        if change is None:
+            change = {"section": section.id, "problem": f"the musician asked for a {how} section {section.label}",
+                      "action": "regenerate", "cadence": None}
+            changes.append(change)
+        bars = change.get("bars")
+        if not bars or (bars >= section.bars if how == "shorter" else bars <= section.bars):
+            if how == "shorter":
+                change["bars"] = max(1, section.bars - max(1, section.bars // 3))
+            else:
+                change["bars"] = min(MAX_SECTION_BARS, section.bars + max(1, section.bars // 2))
+            change["length_from"] = "the feedback's words"
+    return changes

@@ -28,7 +28,7 @@ from agents.composition_studio import LISTENER_CRITIC, THEORY_CRITIC, Compositio
 from agents.lm.adapter import Turn
 from ontology.core import Finding, Severity
 from ontology.music import MAX_BARS, Bar, Cadence, ChordEvent, Part, Piece, Section, Variation, VariationDistance
-from ontology.music_drafts import MAX_SECTION_BARS, RequestFacts, plan_to_piece
+from ontology.music_drafts import MAX_SECTION_BARS, RequestFacts, honour_length_wishes, plan_to_piece
 from ontology.music_validators import validate_piece
 from tools.files import write_atomically
 from tools.music.analysis import describe_piece
@@ -323,6 +323,7 @@ def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: Com
         piece = assemble(piece_of(state), state["sections"])
         agents = studio(state)
         changes, tempo = agents.revise(text, describe_form(piece), [s.id for s in piece.sections])
+        changes = honour_length_wishes(changes, text, piece.sections)
         update = apply(state, changes, "feedback")
         if tempo:
             update["piece"] = {**update["piece"], "tempo_bpm": tempo}

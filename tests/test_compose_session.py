@@ -26,7 +26,7 @@ PLAN = {"title": "Winter Chorale", "key": "D minor", "meter": "4/4", "tempo_bpm"
         "opening": {"label": "A", "share": 1, "cadence": "half", "character": "low, still"},
         "middle": [{"label": "B", "share": 1, "key_relation": "relative", "cadence": "authentic",
                     "character": "warmer"}],
-        "closing": {"label": "A'", "share": 1, "cadence": "authentic", "character": "closing"}}
+        "closing": {"label": "coda", "share": 1, "cadence": "authentic", "character": "closing"}}
 NO_CHANGES = {"changes": []}
 
 
@@ -249,6 +249,30 @@ def test_feedback_that_shortens_a_section_yields_a_shorter_piece_that_validates(
     score = music21.converter.parse(state["rendered"]["musicxml"])
     assert [len(p.getElementsByClass("Measure")) for p in score.parts] == [10, 10]
     assert state["facts"]["bars"] == 12  # the request is kept as it was asked; the piece follows the feedback
+
+
+def test_an_explicit_length_wish_is_carried_out_even_when_the_composer_goes_the_other_way(tmp_path: Path) -> None:
+    longer = {"revision": {"changes": {"changes": [
+        {"section": "s2", "problem": "more room", "action": "more_variety", "cadence": None, "bars": 6}]},
+        "tempo": {"tempo_bpm": None}}}
+    unchanged = {"revision": {"changes": {"changes": []}, "tempo": {"tempo_bpm": None}}}
+    store, _, _ = sessions(tmp_path, *first_turn(), json.dumps(longer), json.dumps(unchanged))
+    store.start(REQUEST, seed=1, session="winter")
+    state = store.continue_with("winter", "darker cadence, shorter second phrase")
+    (change,) = [c for c in state["changes"] if c["reason"] == "feedback"]
+    assert (change["section"], change["bars"], change["bars_before"]) == ("s2", 3, 4)
+    assert change["length_from"] == "the feedback's words"
+    state = store.continue_with("winter", "and make the last section longer")  # the Composer changed nothing
+    assert [s["bars"] for s in state["piece"]["sections"]] == [4, 3, 6]
+
+
+def test_length_wishes_are_read_from_the_musicians_words() -> None:
+    from ontology.music_drafts import length_wishes
+
+    assert length_wishes("darker cadence, shorter second phrase", 3) == {1: "shorter"}
+    assert length_wishes("Shorten the opening phrase and make the last section much longer", 3) == {
+        0: "shorter", 2: "longer"}
+    assert length_wishes("shorter fifth phrase", 3) == {} and length_wishes("a longer piece", 3) == {}
 
 
 def test_a_length_change_branches_and_resumes_like_any_other_change(tmp_path: Path) -> None:

@@ -145,3 +145,18 @@ def test_a_variation_must_vary_an_earlier_section_and_the_plan_names_it_by_posit
     sections = plan_to_piece({**plan, "sections": sections_of(plan)}, facts).sections
     assert [s.variation and (s.variation.of, s.variation.distance) for s in sections] == [
         None, ("s1", "far"), ("s1", "restate")]
+
+
+def test_a_repeated_label_brings_its_section_back_when_the_plan_leaves_the_variation_open() -> None:
+    from ontology.music_drafts import facts_from_request, plan_to_piece, sections_of
+    from tests.test_compose_session import PLAN
+
+    facts = facts_from_request("a chorale in D minor, 12 bars")
+    plan = {**PLAN, "opening": {**PLAN["opening"], "label": "A"},
+            "middle": [{**PLAN["middle"][0], "label": "B", "variation": None}],
+            "closing": {**PLAN["closing"], "label": "A'", "variation": None}}
+    sections = plan_to_piece({**plan, "sections": sections_of(plan)}, facts).sections
+    assert [s.variation and (s.variation.of, s.variation.distance) for s in sections] == [
+        None, None, ("s1", "near")]
+    plan["closing"]["label"] = "a"
+    assert plan_to_piece({**plan, "sections": sections_of(plan)}, facts).sections[2].variation.distance == "restate"
