@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -32,7 +33,9 @@ class VocabularyGrammar:
             list(pieces), xgr.VocabType.RAW, vocab_size=vocab_size, stop_token_ids=list(stop_token_ids)
         )
         self.vocab_size = vocab_size
-        self._compiler = xgr.GrammarCompiler(info, max_threads=1)
+        # Compiling a schema with long bounded strings takes seconds; it uses every core (the model
+        # is not decoding while a step's schema compiles).
+        self._compiler = xgr.GrammarCompiler(info, max_threads=os.cpu_count() or 1)
         self._compile = lru_cache(maxsize=64)(self._compile_uncached)
 
     def _compile_uncached(self, schema_json: str | None) -> xgr.CompiledGrammar:
