@@ -112,10 +112,14 @@ class Event(BaseModel):
     duration: float = Field(gt=0, le=16, description="length in quarter notes (0.5 = an eighth)")
 
 
+MAX_VOICES = 8
+"""Simultaneous voices one bar may hold."""
+
+
 class Bar(BaseModel):
     """One bar of a part: one or more simultaneous voices, each a sequence of events that fills the bar."""
 
-    voices: list[list[Event]] = Field(min_length=1, max_length=8)
+    voices: list[list[Event]] = Field(min_length=1, max_length=MAX_VOICES)
 
     @classmethod
     def line(cls, *events: tuple[int | None, float]) -> Bar:

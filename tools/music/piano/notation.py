@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ontology.music import INSTRUMENTS, Bar, Event, Part, Piece, Section
+from ontology.music import INSTRUMENTS, MAX_VOICES, Bar, Event, Part, Piece, Section
 from tools.music.piano.tokens import TICKS_PER_QUARTER, Hand, Note, Segment, bar_ticks, fit_to_piano
 
 HAND_NOTES = 5
@@ -19,9 +19,6 @@ HAND_NOTES = 5
 clusters are thinned here (see `playable`); this also keeps every chord within the ontology's
 `MAX_EVENT_PITCHES`."""
 
-MAX_VOICES = 8
-"""An ontology bar holds at most this many voices; overlapping lengths beyond them are dropped
-(the model rarely writes more)."""
 
 Voice = list[tuple[int, int, list[int]]]
 """Chords of one voice as (position, duration, pitches), in ticks."""
@@ -83,7 +80,7 @@ def segment_to_bars(segment: Segment, shift: int) -> tuple[list[Bar], list[Bar]]
     hands: dict[Hand, list[Bar]] = {Hand.RIGHT: [], Hand.LEFT: []}
     for bar in segment.bars:
         for hand, bars in hands.items():
-            voices = hand_voices([note for note in bar if note.hand == hand], length)
+            voices = hand_voices([note for note in bar if note.hand == hand], length)  # extra voices: rare, dropped
             bars.append(Bar(voices=[_events(voice, length, shift) for voice in voices[:MAX_VOICES]]
                             or [[Event(duration=length / TICKS_PER_QUARTER)]]))
     return hands[Hand.RIGHT], hands[Hand.LEFT]
