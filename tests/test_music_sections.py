@@ -10,8 +10,9 @@ import pytest
 from ontology.music import INSTRUMENTS, Bar, Part, Piece, Section
 from ontology.music_validators import validate_piece
 from tools.base import ToolInputError
+from tools.music.analysis import top_line
 from tools.music.harmony.chords import chord_index
-from tools.music.neural_sections import NeuralSectionTools, bars_to_segment, melody_bars, segment_to_bars, top_line
+from tools.music.neural_sections import NeuralSectionTools, bars_to_segment, melody_bars, segment_to_bars
 from tools.music.piano.tokens import Hand, Note, Segment
 from tools.music.section_tools import SectionRequest
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 from ontology.music import Bar, ChordEvent, Piece
 from ontology.music_theory import CHORD_QUALITIES, NOTE_NAMES, Key, parse_chord, parse_key, parse_meter
 from tools.music.harmony.chords import label_pitch_classes, ontology_symbol
+from tools.music.harmony.data import MelodyNote
 from tools.music.scoreio import music21_figure, spelled_pitch
 
 
@@ -32,6 +33,22 @@ def sounding_notes(bars: list[Bar], bar_length: Fraction) -> list[tuple[Fraction
                 found += [(start, start + length, pitch) for pitch in event.pitches]
                 start += length
     return found
+
+
+def top_line(bars: list[Bar], bar_length: Fraction) -> list[MelodyNote]:
+    """The highest note at each onset, held until the next onset (or its own end), in quarters."""
+    highest: dict[Fraction, tuple[Fraction, int]] = {}
+    for start, end, pitch in sounding_notes(bars, bar_length):
+        if start not in highest or pitch > highest[start][1]:
+            highest[start] = (end, pitch)
+    onsets = sorted(highest)
+    line = []
+    for index, start in enumerate(onsets):
+        end, pitch = highest[start]
+        if index + 1 < len(onsets):
+            end = min(end, onsets[index + 1])
+        line.append(MelodyNote(float(start), float(end - start), pitch))
+    return line
 
 
 def label_chords(parts: list[list[Bar]], bar_length: Fraction) -> list[ChordEvent]:

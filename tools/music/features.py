@@ -18,8 +18,7 @@ import numpy as np
 
 from ontology.music import Bar
 from ontology.music_theory import Key
-from tools.music.analysis import sounding_notes
-from tools.music.neural_sections import top_line
+from tools.music.analysis import sounding_notes, top_line
 
 CONTOUR_POINTS = 16
 """Samples of the melody's shape across the whole section (same count for any length)."""

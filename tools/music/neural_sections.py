@@ -19,7 +19,7 @@ from agents.settings import Settings
 from ontology.music import Bar, Cadence, ChordEvent, Event
 from ontology.music_theory import Key, Mode, parse_key, parse_meter
 from tools.base import ToolInputError
-from tools.music.analysis import label_chords, sounding_notes
+from tools.music.analysis import label_chords, sounding_notes, top_line
 from tools.music.harmony.chords import block_chord, chord_index, ontology_symbol, transpose_chord
 from tools.music.harmony.data import MelodyNote
 from tools.music.harmony.data import Piece as Melody
@@ -57,22 +57,6 @@ def bars_to_segment(right: list[Bar], left: list[Bar], meter: str, mode: str, sh
                                   quantise_duration(float((end - start) * TICKS_PER_QUARTER))))
         segment.bars.append(sorted(set(notes)))
     return segment
-
-
-def top_line(bars: list[Bar], bar_length: Fraction) -> list[MelodyNote]:
-    """The highest note at each onset, held until the next onset (or its own end), in quarters."""
-    highest: dict[Fraction, tuple[Fraction, int]] = {}
-    for start, end, pitch in sounding_notes(bars, bar_length):
-        if start not in highest or pitch > highest[start][1]:
-            highest[start] = (end, pitch)
-    onsets = sorted(highest)
-    line = []
-    for index, start in enumerate(onsets):
-        end, pitch = highest[start]
-        if index + 1 < len(onsets):
-            end = min(end, onsets[index + 1])
-        line.append(MelodyNote(float(start), float(end - start), pitch))
-    return line
 
 
 def melody_bars(line: list[MelodyNote], bars: int, bar_length: Fraction) -> list[Bar]:
