@@ -145,11 +145,10 @@ def build_graph(
         say("Validators: checking the design")
         design = state["studio"].draft.design()
         findings = validate_design(design)
-        raised = state.get("raised", []) + [f for f in findings if f.severity is not Severity.INFO]
-        return {"design": design, "findings": findings, "raised": raised}
+        return {"design": design, "findings": findings, "raised": state.get("raised", []) + actionable(findings)}
 
-    def actionable(state: GameGrammarState) -> list[Finding]:
-        return [f for f in state.get("findings", []) if f.severity is not Severity.INFO]
+    def actionable(findings: list[Finding]) -> list[Finding]:
+        return [f for f in findings if f.severity is not Severity.INFO]
 
     def next_repair(state: GameGrammarState) -> tuple[StepName, str] | None:
         """The step to send back to its owner, with the feedback, or None when repairing is done.
@@ -160,7 +159,7 @@ def build_graph(
         """
         if state.get("repair_rounds", 0) >= config.max_repair_rounds:
             return None
-        findings = actionable(state)
+        findings = actionable(state.get("findings", []))
         tried = {(r.step, r.feedback) for r in state.get("repairs", []) if r.reason == "validation"}
         has_error = {step_for(f) for f in findings if f.severity is Severity.ERROR}
         steps = sorted({step_for(f) for f in findings}, key=lambda step: (step not in has_error, ORDER.index(step)))

@@ -73,26 +73,25 @@ def test_setup_has_one_instruction_per_component() -> None:
         schema.model_validate({"board": "Put it down."})
 
 
-def test_a_component_need_that_reuses_a_resource_id_is_renamed() -> None:
-    engine = EngineDraft(
+def engine_with(mechanisms: list[tuple[str, str]], resource: str, need: tuple[str, ComponentKind]) -> EngineDraft:
+    """A two-to-four player engine step with these (family, name) mechanisms, one resource and one need."""
+    return EngineDraft(
         cooperative=False, complexity=2, players=PlayerRange(min=2, max=4),
         play_time_minutes=MinutesRange(min=30, max=40),
-        mechanisms=[MechanismDraft(family="set_collection", name="Collect", how_it_works="Collect sets.")],
-        resources=[Resource(id="spores", name="Spores", description="x")],
-        component_needs=[ComponentNeed(id="spores", kind=ComponentKind.TOKENS, purpose="x")],
+        mechanisms=[MechanismDraft(family=family, name=name, how_it_works="x") for family, name in mechanisms],
+        resources=[Resource(id=resource, name=resource.title(), description="x")],
+        component_needs=[ComponentNeed(id=need[0], kind=need[1], purpose="x")],
     )
+
+
+def test_a_component_need_that_reuses_a_resource_id_is_renamed() -> None:
+    engine = engine_with([("set_collection", "Collect")], "spores", ("spores", ComponentKind.TOKENS))
     assert [need.id for need in complete_needs(engine).component_needs] == ["spores_tokens"]
 
 
 def test_a_mechanism_without_the_components_it_is_played_with_gets_them_declared() -> None:
-    engine = EngineDraft(
-        cooperative=False, complexity=2, players=PlayerRange(min=2, max=4),
-        play_time_minutes=MinutesRange(min=30, max=40),
-        mechanisms=[MechanismDraft(family="worker_placement", name="Hive work", how_it_works="Place bees."),
-                    MechanismDraft(family="dice_rolling", name="Weather", how_it_works="Roll for rain.")],
-        resources=[Resource(id="honey", name="Honey", description="x")],
-        component_needs=[ComponentNeed(id="dice", kind=ComponentKind.DICE, purpose="x")],
-    )
+    engine = engine_with([("worker_placement", "Hive work"), ("dice_rolling", "Weather")], "honey",
+                         ("dice", ComponentKind.DICE))
     needs = complete_needs(engine).component_needs
     assert [(need.id, need.kind) for need in needs] == [
         ("dice", ComponentKind.DICE), ("worker_placement_player_pieces", ComponentKind.PLAYER_PIECES)]
@@ -100,13 +99,7 @@ def test_a_mechanism_without_the_components_it_is_played_with_gets_them_declared
 
 
 def test_an_extra_component_that_reuses_an_id_is_renamed() -> None:
-    engine = EngineDraft(
-        cooperative=False, complexity=2, players=PlayerRange(min=2, max=4),
-        play_time_minutes=MinutesRange(min=30, max=40),
-        mechanisms=[MechanismDraft(family="set_collection", name="Collect", how_it_works="Collect sets.")],
-        resources=[Resource(id="supplies", name="Supplies", description="x")],
-        component_needs=[ComponentNeed(id="board", kind=ComponentKind.BOARD, purpose="x")],
-    )
+    engine = engine_with([("set_collection", "Collect")], "supplies", ("board", ComponentKind.BOARD))
     extra = {"id": "supplies", "kind": "tokens", "name": "Crates", "per_player": 0, "supply": 9, "description": "x"}
     answer = distinct_extras({"board": {}, "extra_components": [extra, {**extra, "kind": "board", "id": "board"}]},
                              engine)
