@@ -9,7 +9,6 @@ extends the previous prompt, so the KV cache evaluates only the new request.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
@@ -29,6 +28,7 @@ from ontology.game_drafts import (
     flow_schema,
     setup_schema,
 )
+from ontology.game_validators import DraftStep
 from ontology.game_validators import Role as OwnerRole
 
 PREAMBLE = (
@@ -68,50 +68,41 @@ FUN_JUDGE = Role(
 )
 
 
-class StepName(StrEnum):
-    ENGINE = "engine"
-    ACTIONS = "actions"
-    FLOW = "flow"
-    COMPONENTS = "components"
-    SETUP = "setup"
-    IDENTITY = "identity"
-
-
 @dataclass(frozen=True)
 class Step:
-    name: StepName
+    name: DraftStep
     role: Role
     task: str
     max_tokens: int
 
 
-STEPS: dict[StepName, Step] = {
+STEPS: dict[DraftStep, Step] = {
     step.name: step
     for step in (
-        Step(StepName.ENGINE, MECHANICS_ARCHITECT,
+        Step(DraftStep.ENGINE, MECHANICS_ARCHITECT,
              "Decide the shape of the game: cooperative or not, complexity, player count, play time, "
              "two to four mechanisms that suit the theme, the resources players manage, and the "
              "components the rules need (ids only; the Component Designer will build them).", 700),
-        Step(StepName.ACTIONS, MECHANICS_ARCHITECT,
+        Step(DraftStep.ACTIONS, MECHANICS_ARCHITECT,
              "Write the actions a player can take, each with its costs, gains and the components it "
              "uses. Every resource should be produced by some action and spent or scored somewhere.", 700),
-        Step(StepName.FLOW, MECHANICS_ARCHITECT,
+        Step(DraftStep.FLOW, MECHANICS_ARCHITECT,
              "Write the turn structure (phases listing the actions allowed in each), the end "
              "conditions (with their number of rounds, threshold or target) and the scoring.", 700),
-        Step(StepName.COMPONENTS, COMPONENT_DESIGNER,
+        Step(DraftStep.COMPONENTS, COMPONENT_DESIGNER,
              "Specify every component the rules need: its name, how many each player owns and how many "
              "sit in the supply, what tokens represent, the card types of each deck, the sides of the dice.",
              900),
-        Step(StepName.SETUP, COMPONENT_DESIGNER,
+        Step(DraftStep.SETUP, COMPONENT_DESIGNER,
              "Write one setup instruction for each component, saying where it goes and how many each "
              "player takes.", 450),
-        Step(StepName.IDENTITY, THEME_WEAVER,
+        Step(DraftStep.IDENTITY, THEME_WEAVER,
              "Write the game's identity: title, tagline, a one-sentence theme, and a short introduction "
              "for the rulebook that sets the scene.", 350),
     )
 }
 
-ORDER = list(StepName)
+ORDER = list(DraftStep)
 
 
 class Brief(BaseModel):
@@ -138,43 +129,43 @@ class Draft:
     """The studio's answers so far, and the schema each step must follow given them."""
 
     def __init__(self) -> None:
-        self.answers: dict[StepName, dict[str, Any]] = {}
+        self.answers: dict[DraftStep, dict[str, Any]] = {}
 
     @property
     def engine(self) -> EngineDraft | None:
-        answer = self.answers.get(StepName.ENGINE)
+        answer = self.answers.get(DraftStep.ENGINE)
         return EngineDraft.model_validate(answer) if answer else None
 
-    def _ids(self, step: StepName, key: str) -> list[str]:
+    def _ids(self, step: DraftStep, key: str) -> list[str]:
         return [item["id"] for item in self.answers.get(step, {}).get(key, [])]
 
     def component_ids(self) -> list[str]:
         engine = self.engine
         needs = [need.id for need in engine.component_needs] if engine else []
-        return needs + self._ids(StepName.COMPONENTS, "extra_components")
+        return needs + self._ids(DraftStep.COMPONENTS, "extra_components")
 
-    def schema_for(self, step: StepName) -> type[BaseModel]:
+    def schema_for(self, step: DraftStep) -> type[BaseModel]:
         engine = self.engine
-        if step is StepName.ENGINE:
+        if step is DraftStep.ENGINE:
             return EngineDraft
-        if step is StepName.IDENTITY:
+        if step is DraftStep.IDENTITY:
             return ThemePart
         if engine is None:
             raise RuntimeError(f"step {step} needs the engine step first")
         resources = [resource.id for resource in engine.resources]
         needs = [need.id for need in engine.component_needs]
-        if step is StepName.ACTIONS:
+        if step is DraftStep.ACTIONS:
             return actions_schema(resources, needs)
-        if step is StepName.FLOW:
-            actions = self.answers.get(StepName.ACTIONS, {}).get("actions", [])
+        if step is DraftStep.FLOW:
+            actions = self.answers.get(DraftStep.ACTIONS, {}).get("actions", [])
             gained = sorted({amount["resource"] for action in actions for amount in action.get("gains", [])})
             used = sorted({ref for action in actions for ref in action.get("components", [])})
             return flow_schema([action["id"] for action in actions], resources + needs, gained, used)
-        if step is StepName.COMPONENTS:
+        if step is DraftStep.COMPONENTS:
             return components_schema(engine.component_needs, resources)
         return setup_schema(self.component_ids())
 
-    def stale_after(self, changed: StepName) -> list[StepName]:
+    def stale_after(self, changed: DraftStep) -> list[DraftStep]:
         """Later steps whose answers no longer fit their schema once `changed` was rewritten."""
         stale = []
         for step in ORDER[ORDER.index(changed) + 1:]:
@@ -194,31 +185,21 @@ class Draft:
         assert engine is not None and self.complete
         return assemble_design(
             engine,
-            self.answers[StepName.ACTIONS],
-            self.answers[StepName.FLOW],
-            build_components(engine.component_needs, self.answers[StepName.COMPONENTS], engine.players.max),
-            self.answers[StepName.SETUP],
-            ThemePart.model_validate(self.answers[StepName.IDENTITY]),
+            self.answers[DraftStep.ACTIONS],
+            self.answers[DraftStep.FLOW],
+            build_components(engine.component_needs, self.answers[DraftStep.COMPONENTS], engine.players.max),
+            self.answers[DraftStep.SETUP],
+            ThemePart.model_validate(self.answers[DraftStep.IDENTITY]),
             rules or [],
         )
 
 
-def step_for(finding: Finding) -> StepName:
-    """The step whose author can fix `finding`."""
-    if finding.code in ("spent_never_produced", "produced_never_used", "unused_resource"):
-        return StepName.ACTIONS
-    if finding.code == "action_without_phase":
-        return StepName.FLOW
-    if finding.owner == OwnerRole.THEME:
-        return StepName.IDENTITY
-    if finding.owner == OwnerRole.COMPONENTS:
-        return StepName.SETUP if finding.path.startswith("setup") else StepName.COMPONENTS
-    head = finding.path.split("[")[0].split(".")[0]
-    if head == "actions":
-        return StepName.ACTIONS
-    if head in ("turn_structure", "end_conditions", "victory"):
-        return StepName.FLOW
-    return StepName.ENGINE
+def step_for(finding: Finding) -> DraftStep:
+    """The step whose author can fix `finding`, as the validator's registration declares it."""
+    if finding.step is None:
+        raise ValueError(f"finding {finding.code} at {finding.path} names no drafting step; register its check "
+                         "with an Owner that has one")
+    return DraftStep(finding.step)
 
 
 class Studio:
@@ -238,10 +219,10 @@ class Studio:
         return self.conversation.ask(role, task, key, schema, max_tokens, feedback)
 
     @staticmethod
-    def role_of(step: StepName) -> str:
+    def role_of(step: DraftStep) -> str:
         return STEPS[step].role.name
 
-    def write(self, step_name: StepName, feedback: str | None = None) -> dict[str, Any]:
+    def write(self, step_name: DraftStep, feedback: str | None = None) -> dict[str, Any]:
         """Run one design step (a first draft, or a rewrite answering `feedback`)."""
         step = STEPS[step_name]
         task = step.task if feedback is None else f"Rewrite your `{step_name}` answer to fix the feedback."
@@ -250,7 +231,7 @@ class Studio:
         if isinstance(value, EngineDraft):
             value = complete_needs(value)
         answer = value.model_dump(mode="json")
-        if step_name is StepName.COMPONENTS and self.draft.engine is not None:
+        if step_name is DraftStep.COMPONENTS and self.draft.engine is not None:
             answer = distinct_extras(answer, self.draft.engine)
         self.draft.answers[step_name] = answer
         return self.draft.answers[step_name]

@@ -1,8 +1,8 @@
 """Semantic validators for `GameDesign`: the checks that types alone cannot make.
 
-Each check yields findings with the path of the part at fault and the role that owns it, so the
-GameGrammar pipeline can route a problem to the agent that can repair it and regenerate only
-that part.
+Each check yields problems located in the design; where it is registered, it declares the role
+that owns them and the drafting step that role rewrites, so the GameGrammar pipeline can route a
+problem to the agent that can repair it and regenerate only that step.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from enum import StrEnum
 
-from ontology.core import Finding, Severity, ValidatorRegistry, dangling, duplicate_ids
+from ontology.core import Finding, Owner, Problem, Severity, ValidatorRegistry, at, dangling, duplicate_ids
 from ontology.game import ComponentKind, EndKind, GameDesign, MechanismFamily
 
 
@@ -20,6 +20,30 @@ class Role(StrEnum):
     MECHANICS = "Mechanics Architect"
     THEME = "Theme Weaver"
     COMPONENTS = "Component Designer"
+
+
+class DraftStep(StrEnum):
+    """The parts a design is drafted in, each written by one role (`ontology.game_drafts` holds the
+    schema of each); a finding names the step whose rewrite repairs it."""
+
+    ENGINE = "engine"
+    ACTIONS = "actions"
+    FLOW = "flow"
+    COMPONENTS = "components"
+    SETUP = "setup"
+    IDENTITY = "identity"
+
+
+ENGINE = Owner(Role.MECHANICS, DraftStep.ENGINE)
+ACTIONS = Owner(Role.MECHANICS, DraftStep.ACTIONS)
+FLOW = Owner(Role.MECHANICS, DraftStep.FLOW)
+COMPONENTS = Owner(Role.COMPONENTS, DraftStep.COMPONENTS)
+SETUP = Owner(Role.COMPONENTS, DraftStep.SETUP)
+
+
+def _in(owner: Owner, *parts: str) -> Owner:
+    """`owner`, answering only for findings in `parts` of the design."""
+    return Owner(owner.role, owner.step, frozenset(parts))
 
 
 GAME_VALIDATORS: ValidatorRegistry[GameDesign] = ValidatorRegistry()
@@ -44,131 +68,123 @@ REQUIRED_KINDS: dict[MechanismFamily, tuple[ComponentKind, ...]] = {
 }
 
 
-def _finding(severity: Severity, code: str, message: str, path: str, owner: Role) -> Finding:
-    return Finding(severity=severity, code=code, message=message, path=path, owner=owner)
-
-
-@GAME_VALIDATORS.register
-def ranges_are_ordered(design: GameDesign) -> Iterator[Finding]:
+@GAME_VALIDATORS.register(ENGINE)
+def ranges_are_ordered(design: GameDesign) -> Iterator[Problem]:
     if design.players.min > design.players.max:
-        yield _finding(Severity.ERROR, "inverted_range", "minimum players exceed maximum players",
-                       "players", Role.MECHANICS)
+        yield Problem(Severity.ERROR, "inverted_range", "minimum players exceed maximum players", at("players"))
     if design.play_time_minutes.min > design.play_time_minutes.max:
-        yield _finding(Severity.ERROR, "inverted_range", "minimum play time exceeds maximum play time",
-                       "play_time_minutes", Role.MECHANICS)
+        yield Problem(Severity.ERROR, "inverted_range", "minimum play time exceeds maximum play time",
+                      at("play_time_minutes"))
 
 
-@GAME_VALIDATORS.register
-def ids_are_unique(design: GameDesign) -> Iterator[Finding]:
+@GAME_VALIDATORS.register(_in(COMPONENTS, "components"), _in(ENGINE, "resources"), _in(ACTIONS, "actions"))
+def ids_are_unique(design: GameDesign) -> Iterator[Problem]:
     yield from duplicate_ids([
-        *((f"components[{i}]", c.id, Role.COMPONENTS) for i, c in enumerate(design.components)),
-        *((f"resources[{i}]", r.id, Role.MECHANICS) for i, r in enumerate(design.resources)),
-        *((f"actions[{i}]", a.id, Role.MECHANICS) for i, a in enumerate(design.actions)),
+        *((at("components", i), c.id) for i, c in enumerate(design.components)),
+        *((at("resources", i), r.id) for i, r in enumerate(design.resources)),
+        *((at("actions", i), a.id) for i, a in enumerate(design.actions)),
     ])
 
 
-@GAME_VALIDATORS.register
-def references_resolve(design: GameDesign) -> Iterator[Finding]:
+@GAME_VALIDATORS.register(_in(ENGINE, "mechanisms"), _in(ACTIONS, "actions"),
+                          _in(FLOW, "turn_structure", "victory"), _in(SETUP, "setup"),
+                          _in(COMPONENTS, "components"))
+def references_resolve(design: GameDesign) -> Iterator[Problem]:
     resources = {r.id for r in design.resources}
     components = {c.id for c in design.components}
     actions = {a.id for a in design.actions}
     yield from dangling(
-        ((f"mechanisms[{i}].components", ref) for i, m in enumerate(design.mechanisms) for ref in m.components),
-        components, what="component", owner=Role.MECHANICS)
+        ((at("mechanisms", i, "components"), ref) for i, m in enumerate(design.mechanisms) for ref in m.components),
+        components, what="component")
     yield from dangling(
-        ((f"actions[{i}].{side}", amount.resource)
+        ((at("actions", i, side), amount.resource)
          for i, a in enumerate(design.actions) for side in ("costs", "gains") for amount in getattr(a, side)),
-        resources, what="resource", owner=Role.MECHANICS)
+        resources, what="resource")
     yield from dangling(
-        ((f"actions[{i}].components", ref) for i, a in enumerate(design.actions) for ref in a.components),
-        components, what="component", owner=Role.MECHANICS)
+        ((at("actions", i, "components"), ref) for i, a in enumerate(design.actions) for ref in a.components),
+        components, what="component")
     yield from dangling(
-        ((f"turn_structure.phases[{i}].actions", ref)
+        ((at("turn_structure", field="phases", item=i), ref)
          for i, phase in enumerate(design.turn_structure.phases) for ref in phase.actions),
-        actions, what="action", owner=Role.MECHANICS)
+        actions, what="action")
     yield from dangling(
-        ((f"setup[{i}].components", ref) for i, step in enumerate(design.setup) for ref in step.components),
-        components, what="component", owner=Role.COMPONENTS)
+        ((at("setup", i, "components"), ref) for i, step in enumerate(design.setup) for ref in step.components),
+        components, what="component")
     yield from dangling(
-        ((f"components[{i}].represents", c.represents) for i, c in enumerate(design.components) if c.represents),
-        resources, what="resource", owner=Role.COMPONENTS)
+        ((at("components", i, "represents"), c.represents) for i, c in enumerate(design.components) if c.represents),
+        resources, what="resource")
     yield from dangling(
-        ((f"victory.scoring[{i}].counts", ref)
+        ((at("victory", field="scoring", item=i), ref)
          for i, rule in enumerate(design.victory.scoring) for ref in rule.counts),
-        resources | components, what="resource or component", owner=Role.MECHANICS)
+        resources | components, what="resource or component")
 
 
-@GAME_VALIDATORS.register
-def mechanisms_have_their_components(design: GameDesign) -> Iterator[Finding]:
+@GAME_VALIDATORS.register(COMPONENTS)
+def mechanisms_have_their_components(design: GameDesign) -> Iterator[Problem]:
     kinds = {c.kind for c in design.components}
     for i, mechanism in enumerate(design.mechanisms):
         needed = REQUIRED_KINDS.get(mechanism.family)
         if needed and not kinds.intersection(needed):
             wanted = " or ".join(kind.value for kind in needed)
-            yield _finding(Severity.ERROR, "mechanism_without_components",
-                           f"{mechanism.family.value} needs a component of kind {wanted}, and there is none; "
-                           "add one",
-                           f"mechanisms[{i}]", Role.COMPONENTS)
+            yield Problem(Severity.ERROR, "mechanism_without_components",
+                          f"{mechanism.family.value} needs a component of kind {wanted}, and there is none; add one",
+                          at("mechanisms", i))
 
 
-@GAME_VALIDATORS.register
-def components_are_complete(design: GameDesign) -> Iterator[Finding]:
+@GAME_VALIDATORS.register(COMPONENTS)
+def components_are_complete(design: GameDesign) -> Iterator[Problem]:
     for i, component in enumerate(design.components):
-        path = f"components[{i}]"
+        where = at("components", i)
         if component.kind is ComponentKind.DECK:
             if not component.card_types:
-                yield _finding(Severity.ERROR, "empty_deck", "a deck needs card types", path, Role.COMPONENTS)
+                yield Problem(Severity.ERROR, "empty_deck", "a deck needs card types", where)
             elif (cards := sum(card.count for card in component.card_types)) != component.quantity:
-                yield _finding(Severity.WARNING, "deck_count_mismatch",
-                               f"card types add up to {cards} cards, but the deck holds {component.quantity}; "
-                               "make the counts agree",
-                               path, Role.COMPONENTS)
+                yield Problem(Severity.WARNING, "deck_count_mismatch",
+                              f"card types add up to {cards} cards, but the deck holds {component.quantity}; "
+                              "make the counts agree", where)
         if component.kind is ComponentKind.DICE and component.sides is None:
-            yield _finding(Severity.ERROR, "dice_without_sides", "dice need a number of sides", path,
-                           Role.COMPONENTS)
+            yield Problem(Severity.ERROR, "dice_without_sides", "dice need a number of sides", where)
 
 
-@GAME_VALIDATORS.register
-def components_cover_the_player_count(design: GameDesign) -> Iterator[Finding]:
+@GAME_VALIDATORS.register(COMPONENTS)
+def components_cover_the_player_count(design: GameDesign) -> Iterator[Problem]:
     for i, component in enumerate(design.components):
         needed = component.per_player * design.players.max
         if needed > component.quantity:
-            yield _finding(Severity.ERROR, "too_few_components",
-                           f"{design.players.max} players need {needed} ({component.per_player} each), "
-                           f"but the box has {component.quantity}: set per_player to 0 if it is shared, "
-                           f"or raise quantity to at least {needed}", f"components[{i}]", Role.COMPONENTS)
+            yield Problem(Severity.ERROR, "too_few_components",
+                          f"{design.players.max} players need {needed} ({component.per_player} each), "
+                          f"but the box has {component.quantity}: set per_player to 0 if it is shared, "
+                          f"or raise quantity to at least {needed}", at("components", i))
 
 
-@GAME_VALIDATORS.register
-def resources_flow(design: GameDesign) -> Iterator[Finding]:
+@GAME_VALIDATORS.register(ACTIONS)
+def resources_flow(design: GameDesign) -> Iterator[Problem]:
+    """Resource problems are repaired by rewriting the actions, which produce and spend them."""
     gained = {amount.resource for a in design.actions for amount in a.gains}
     spent = {amount.resource for a in design.actions for amount in a.costs}
     scored = {ref for rule in design.victory.scoring for ref in rule.counts}
     for i, resource in enumerate(design.resources):
-        path = f"resources[{i}]"
+        where = at("resources", i)
         if resource.id in spent and resource.id not in gained:
-            yield _finding(Severity.WARNING, "spent_never_produced",
-                           f"'{resource.id}' is spent by actions but no action produces it; make an action gain "
-                           "it, or stop charging it", path, Role.MECHANICS)
+            yield Problem(Severity.WARNING, "spent_never_produced",
+                          f"'{resource.id}' is spent by actions but no action produces it; make an action gain "
+                          "it, or stop charging it", where)
         if resource.id in gained and resource.id not in spent | scored:
-            yield _finding(Severity.WARNING, "produced_never_used",
-                           f"'{resource.id}' is produced but never spent or scored; make an action cost it",
-                           path, Role.MECHANICS)
+            yield Problem(Severity.WARNING, "produced_never_used",
+                          f"'{resource.id}' is produced but never spent or scored; make an action cost it", where)
         if resource.id not in gained | spent | scored:
-            yield _finding(Severity.WARNING, "unused_resource",
-                           f"'{resource.id}' is never produced, spent or scored", path, Role.MECHANICS)
+            yield Problem(Severity.WARNING, "unused_resource", f"'{resource.id}' is never produced, spent or scored",
+                          where)
 
 
-@GAME_VALIDATORS.register
-def the_game_can_end(design: GameDesign) -> Iterator[Finding]:
+@GAME_VALIDATORS.register(FLOW)
+def the_game_can_end(design: GameDesign) -> Iterator[Problem]:
     if not design.end_conditions:
-        yield _finding(Severity.ERROR, "no_end_condition", "the game has no end condition", "end_conditions",
-                       Role.MECHANICS)
+        yield Problem(Severity.ERROR, "no_end_condition", "the game has no end condition", at("end_conditions"))
         return
     gained = {amount.resource for a in design.actions for amount in a.gains}
     used = {ref for a in design.actions for ref in a.components}
     for i, end in enumerate(design.end_conditions):
-        path = f"end_conditions[{i}]"
         problem = None
         if end.kind is EndKind.ROUNDS and end.rounds is None:
             problem = "ends after a number of rounds, but the number is missing"
@@ -179,43 +195,42 @@ def the_game_can_end(design: GameDesign) -> Iterator[Finding]:
         elif end.kind is EndKind.COMPONENT_EXHAUSTED and end.target not in used:
             problem = f"waits for component '{end.target}' to run out, but no action uses it"
         if problem:
-            yield _finding(Severity.ERROR, "end_cannot_trigger", problem, path, Role.MECHANICS)
+            yield Problem(Severity.ERROR, "end_cannot_trigger", problem, at("end_conditions", i))
 
 
-@GAME_VALIDATORS.register
-def victory_counts_something(design: GameDesign) -> Iterator[Finding]:
+@GAME_VALIDATORS.register(FLOW)
+def victory_counts_something(design: GameDesign) -> Iterator[Problem]:
     if all(rule.points == 0 for rule in design.victory.scoring):
-        yield _finding(Severity.ERROR, "victory_counts_nothing", "every scoring rule is worth 0 points",
-                       "victory.scoring", Role.MECHANICS)
+        yield Problem(Severity.ERROR, "victory_counts_nothing", "every scoring rule is worth 0 points",
+                      at("victory", field="scoring"))
 
 
-@GAME_VALIDATORS.register
-def setup_places_every_component(design: GameDesign) -> Iterator[Finding]:
+@GAME_VALIDATORS.register(COMPONENTS)
+def setup_places_every_component(design: GameDesign) -> Iterator[Problem]:
     placed = {ref for step in design.setup for ref in step.components}
     for i, component in enumerate(design.components):
         if component.id not in placed:
-            yield _finding(Severity.WARNING, "component_not_set_up",
-                           f"no setup step places '{component.id}'; add it to a setup step",
-                           f"components[{i}]", Role.COMPONENTS)
+            yield Problem(Severity.WARNING, "component_not_set_up",
+                          f"no setup step places '{component.id}'; add it to a setup step", at("components", i))
 
 
-@GAME_VALIDATORS.register
-def every_action_has_a_phase(design: GameDesign) -> Iterator[Finding]:
+@GAME_VALIDATORS.register(FLOW)
+def every_action_has_a_phase(design: GameDesign) -> Iterator[Problem]:
+    """Repaired in the turn structure, which lists the actions each phase allows."""
     in_phase = {ref for phase in design.turn_structure.phases for ref in phase.actions}
     for i, action in enumerate(design.actions):
         if action.id not in in_phase:
-            yield _finding(Severity.WARNING, "action_without_phase",
-                           f"no phase of the turn allows '{action.id}'; list it in a phase",
-                           f"actions[{i}]", Role.MECHANICS)
+            yield Problem(Severity.WARNING, "action_without_phase",
+                          f"no phase of the turn allows '{action.id}'; list it in a phase", at("actions", i))
 
 
-@GAME_VALIDATORS.register
-def cooperation_is_consistent(design: GameDesign) -> Iterator[Finding]:
+@GAME_VALIDATORS.register(ENGINE)
+def cooperation_is_consistent(design: GameDesign) -> Iterator[Problem]:
     has_coop = any(m.family is MechanismFamily.COOPERATIVE for m in design.mechanisms)
     if design.cooperative != has_coop:
         message = ("the game is cooperative but no mechanism is" if design.cooperative
                    else "a cooperative mechanism in a competitive game")
-        yield _finding(Severity.WARNING, "cooperation_mismatch", message, "cooperative", Role.MECHANICS)
+        yield Problem(Severity.WARNING, "cooperation_mismatch", message, at("cooperative"))
 
 
 def validate_design(design: GameDesign) -> list[Finding]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from fractions import Fraction
 
-from ontology.core import Finding, Severity, ValidatorRegistry, dangling, duplicate_ids
+from ontology.core import Finding, Owner, Problem, Severity, ValidatorRegistry, at, dangling, duplicate_ids
 from ontology.music import Cadence, ChordEvent, Piece
 from ontology.music_theory import NOTE_NAMES, Key, Mode, parse_chord, parse_key, parse_meter
 
@@ -24,21 +24,26 @@ class Role(StrEnum):
     HARMONIST = "Harmonist"
 
 
-def _finding(severity: Severity, code: str, message: str, path: str, owner: Role) -> Finding:
-    return Finding(severity=severity, code=code, message=message, path=path, owner=owner.value)
+COMPOSER = Owner(Role.COMPOSER)
+ARRANGER = Owner(Role.ARRANGER)
+HARMONIST = Owner(Role.HARMONIST)
+BY_PART = (Owner(Role.COMPOSER, parts=frozenset({"sections"})),
+           Owner(Role.ARRANGER, parts=frozenset({"instruments", "parts"})),
+           Owner(Role.HARMONIST, parts=frozenset({"harmony"})))
+"""For checks that look at several parts: each part's problems go to the role that writes it."""
 
 
-@MUSIC_VALIDATORS.register
-def ids_are_unique_and_resolve(piece: Piece) -> Iterator[Finding]:
-    yield from duplicate_ids((f"instruments[{i}]", x.id, Role.ARRANGER) for i, x in enumerate(piece.instruments))
-    yield from duplicate_ids((f"parts[{i}]", x.id, Role.ARRANGER) for i, x in enumerate(piece.parts))
-    yield from duplicate_ids((f"sections[{i}]", x.id, Role.COMPOSER) for i, x in enumerate(piece.sections))
-    yield from dangling(((f"parts[{i}].instrument", part.instrument) for i, part in enumerate(piece.parts)),
-                        {instrument.id for instrument in piece.instruments}, what="instrument", owner=Role.ARRANGER)
+@MUSIC_VALIDATORS.register(*BY_PART)
+def ids_are_unique_and_resolve(piece: Piece) -> Iterator[Problem]:
+    yield from duplicate_ids((at("instruments", i), x.id) for i, x in enumerate(piece.instruments))
+    yield from duplicate_ids((at("parts", i), x.id) for i, x in enumerate(piece.parts))
+    yield from duplicate_ids((at("sections", i), x.id) for i, x in enumerate(piece.sections))
+    yield from dangling(((at("parts", i, "instrument"), part.instrument) for i, part in enumerate(piece.parts)),
+                        {instrument.id for instrument in piece.instruments}, what="instrument")
 
 
-@MUSIC_VALIDATORS.register
-def variations_vary_earlier_sections(piece: Piece) -> Iterator[Finding]:
+@MUSIC_VALIDATORS.register(COMPOSER)
+def variations_vary_earlier_sections(piece: Piece) -> Iterator[Problem]:
     """A variation's source must come before it: its material is what the variation is made from,
     and sections are written in order."""
     earlier: set[str] = set()
@@ -46,33 +51,33 @@ def variations_vary_earlier_sections(piece: Piece) -> Iterator[Finding]:
         source = section.variation.of if section.variation else None
         if source is not None and source not in earlier:
             where = "is not in the piece" if source not in {s.id for s in piece.sections} else "does not come before it"
-            yield _finding(Severity.ERROR, "variation_of_later_section",
-                           f"section '{section.id}' varies '{source}', which {where}; vary an earlier section",
-                           f"sections[{i}].variation.of", Role.COMPOSER)
+            yield Problem(Severity.ERROR, "variation_of_later_section",
+                          f"section '{section.id}' varies '{source}', which {where}; vary an earlier section",
+                          at("sections", i, "variation.of"))
         earlier.add(section.id)
 
 
-@MUSIC_VALIDATORS.register
-def sections_add_up(piece: Piece) -> Iterator[Finding]:
+@MUSIC_VALIDATORS.register(*BY_PART)
+def sections_add_up(piece: Piece) -> Iterator[Problem]:
     total = piece.total_bars
     if piece.length_bars is not None and total != piece.length_bars:
-        yield _finding(Severity.ERROR, "length_mismatch",
-                       f"the sections add up to {total} bars but the piece should be {piece.length_bars}; "
-                       "lengthen or shorten sections", "sections", Role.COMPOSER)
+        yield Problem(Severity.ERROR, "length_mismatch",
+                      f"the sections add up to {total} bars but the piece should be {piece.length_bars}; "
+                      "lengthen or shorten sections", at("sections"))
     for i, part in enumerate(piece.parts):
         if len(part.bars) != total:
-            yield _finding(Severity.ERROR, "part_length_mismatch",
-                           f"part '{part.id}' has {len(part.bars)} bars but the form has {total}",
-                           f"parts[{i}].bars", Role.ARRANGER)
+            yield Problem(Severity.ERROR, "part_length_mismatch",
+                          f"part '{part.id}' has {len(part.bars)} bars but the form has {total}",
+                          at("parts", i, "bars"))
     for i, event in enumerate(piece.harmony):
         if event.bar > total:
-            yield _finding(Severity.ERROR, "chord_outside_piece",
-                           f"chord {event.symbol} is in bar {event.bar}, after the last bar ({total})",
-                           f"harmony[{i}]", Role.HARMONIST)
+            yield Problem(Severity.ERROR, "chord_outside_piece",
+                          f"chord {event.symbol} is in bar {event.bar}, after the last bar ({total})",
+                          at("harmony", i))
 
 
-@MUSIC_VALIDATORS.register
-def bars_fill_the_meter(piece: Piece) -> Iterator[Finding]:
+@MUSIC_VALIDATORS.register(ARRANGER)
+def bars_fill_the_meter(piece: Piece) -> Iterator[Problem]:
     """Every voice of every bar holds exactly one bar of time; only the first bar may be short (an
     upbeat), and then all its voices by the same amount."""
     length = parse_meter(piece.meter).bar_quarters
@@ -85,13 +90,13 @@ def bars_fill_the_meter(piece: Piece) -> Iterator[Finding]:
                     continue
                 state = "overfull" if filled > length else "short"
                 voice = f" (voice {v + 1})" if len(fills) > 1 else ""
-                yield _finding(Severity.ERROR, "bar_does_not_fill_meter",
-                               f"bar {b + 1} of '{part.id}'{voice} is {state}: {float(filled):g} quarters where "
-                               f"{piece.meter} needs {float(length):g}", f"parts[{i}].bars[{b}]", Role.ARRANGER)
+                yield Problem(Severity.ERROR, "bar_does_not_fill_meter",
+                              f"bar {b + 1} of '{part.id}'{voice} is {state}: {float(filled):g} quarters where "
+                              f"{piece.meter} needs {float(length):g}", at("parts", i, "bars", b))
 
 
-@MUSIC_VALIDATORS.register
-def notes_within_ranges(piece: Piece) -> Iterator[Finding]:
+@MUSIC_VALIDATORS.register(ARRANGER)
+def notes_within_ranges(piece: Piece) -> Iterator[Problem]:
     instruments = {instrument.id: instrument for instrument in piece.instruments}
     for i, part in enumerate(piece.parts):
         instrument = instruments.get(part.instrument)
@@ -100,10 +105,10 @@ def notes_within_ranges(piece: Piece) -> Iterator[Finding]:
         for b, bar in enumerate(part.bars):
             outside = sorted({p for p in bar.pitches() if not instrument.lowest <= p <= instrument.highest})
             if outside:
-                yield _finding(Severity.ERROR, "note_out_of_range",
-                               f"pitch {', '.join(map(str, outside))} in bar {b + 1} is outside the "
-                               f"{instrument.name}'s range {instrument.lowest}-{instrument.highest}",
-                               f"parts[{i}].bars[{b}]", Role.ARRANGER)
+                yield Problem(Severity.ERROR, "note_out_of_range",
+                              f"pitch {', '.join(map(str, outside))} in bar {b + 1} is outside the "
+                              f"{instrument.name}'s range {instrument.lowest}-{instrument.highest}",
+                              at("parts", i, "bars", b))
 
 
 def _key_at(piece: Piece, bar: int) -> Key:
@@ -113,33 +118,33 @@ def _key_at(piece: Piece, bar: int) -> Key:
     return parse_key(piece.key)
 
 
-@MUSIC_VALIDATORS.register
-def harmony_is_ordered_and_in_the_bar(piece: Piece) -> Iterator[Finding]:
+@MUSIC_VALIDATORS.register(HARMONIST)
+def harmony_is_ordered_and_in_the_bar(piece: Piece) -> Iterator[Problem]:
     length = parse_meter(piece.meter).bar_quarters
     previous = (0, 0.0)
     for i, event in enumerate(piece.harmony):
         if event.beat - 1 >= length:
-            yield _finding(Severity.ERROR, "beat_outside_bar",
-                           f"chord {event.symbol} is on beat {event.beat:g} but a {piece.meter} bar has "
-                           f"{float(length):g} beats", f"harmony[{i}]", Role.HARMONIST)
+            yield Problem(Severity.ERROR, "beat_outside_bar",
+                          f"chord {event.symbol} is on beat {event.beat:g} but a {piece.meter} bar has "
+                          f"{float(length):g} beats", at("harmony", i))
         if (event.bar, event.beat) <= previous:
-            yield _finding(Severity.ERROR, "harmony_out_of_order",
-                           f"chord {event.symbol} at bar {event.bar} beat {event.beat:g} does not come after "
-                           "the previous chord", f"harmony[{i}]", Role.HARMONIST)
+            yield Problem(Severity.ERROR, "harmony_out_of_order",
+                          f"chord {event.symbol} at bar {event.bar} beat {event.beat:g} does not come after "
+                          "the previous chord", at("harmony", i))
         previous = (event.bar, event.beat)
 
 
-@MUSIC_VALIDATORS.register
-def chords_fit_the_key_plan(piece: Piece) -> Iterator[Finding]:
+@MUSIC_VALIDATORS.register(HARMONIST)
+def chords_fit_the_key_plan(piece: Piece) -> Iterator[Problem]:
     """A chord outside its section's key is a finding unless it is marked borrowed."""
     for i, event in enumerate(piece.harmony):
         key = _key_at(piece, event.bar)
         outside = parse_chord(event.symbol).pitch_classes() - key.scale()
         if outside and not event.borrowed:
             notes = ", ".join(NOTE_NAMES[pc] for pc in sorted(outside))
-            yield _finding(Severity.WARNING, "chord_outside_key",
-                           f"{event.symbol} in bar {event.bar} has {notes}, outside {key.name}; change it or "
-                           "mark it borrowed", f"harmony[{i}]", Role.HARMONIST)
+            yield Problem(Severity.WARNING, "chord_outside_key",
+                          f"{event.symbol} in bar {event.bar} has {notes}, outside {key.name}; change it or "
+                          "mark it borrowed", at("harmony", i))
 
 
 def _function(event: ChordEvent, key: Key) -> str:
@@ -165,17 +170,23 @@ _CADENCE_ENDINGS: dict[Cadence, tuple[str | None, str]] = {
 }
 
 
-@MUSIC_VALIDATORS.register
-def cadences_where_the_form_puts_them(piece: Piece) -> Iterator[Finding]:
+@MUSIC_VALIDATORS.register(COMPOSER)
+def the_piece_closes_on_a_cadence(piece: Piece) -> Iterator[Problem]:
+    """The plan's last cadence is the Composer's: a piece that ends on a half or deceptive cadence stops."""
     spans = piece.section_spans()
     last_section = spans[-1][0]
     if last_section.cadence not in (Cadence.AUTHENTIC, Cadence.PLAGAL):
-        yield _finding(Severity.WARNING, "no_final_cadence",
-                       f"the last section '{last_section.id}' does not close with an authentic or plagal cadence",
-                       f"sections[{len(spans) - 1}].cadence", Role.COMPOSER)
+        yield Problem(Severity.WARNING, "no_final_cadence",
+                      f"the last section '{last_section.id}' does not close with an authentic or plagal cadence",
+                      at("sections", len(spans) - 1, "cadence"))
+
+
+@MUSIC_VALIDATORS.register(HARMONIST)
+def cadences_are_realised(piece: Piece) -> Iterator[Problem]:
+    """Each planned cadence must sound in the section's last chords: the Harmonist's part."""
     if not piece.harmony:
         return
-    for s, (section, first, last) in enumerate(spans):
+    for s, (section, first, last) in enumerate(piece.section_spans()):
         if section.cadence is None:
             continue
         inside = [event for event in piece.harmony if first <= event.bar <= last]
@@ -186,10 +197,10 @@ def cadences_where_the_form_puts_them(piece: Piece) -> Iterator[Finding]:
             before is None or (len(functions) == 2 and functions[0] == before))
         if not realised:
             got = " -> ".join(event.symbol for event in inside[-2:]) or "no chords"
-            yield _finding(Severity.WARNING, "cadence_not_realised",
-                           f"section '{section.id}' should end with a {section.cadence} cadence in {key.name} "
-                           f"({before + ' -> ' if before else ''}{final}) but ends {got}",
-                           f"sections[{s}]", Role.HARMONIST)
+            yield Problem(Severity.WARNING, "cadence_not_realised",
+                          f"section '{section.id}' should end with a {section.cadence} cadence in {key.name} "
+                          f"({before + ' -> ' if before else ''}{final}) but ends {got}",
+                          at("sections", s))
 
 
 def validate_piece(piece: Piece) -> list[Finding]:

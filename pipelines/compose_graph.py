@@ -26,9 +26,10 @@ from pydantic import BaseModel, Field
 
 from agents.composition_studio import LISTENER_CRITIC, THEORY_CRITIC, CompositionStudio
 from agents.lm.adapter import Turn
-from ontology.core import Finding, Severity
+from ontology.core import Finding, Location, Severity, at
 from ontology.music import MAX_BARS, Bar, Cadence, ChordEvent, Part, Piece, Section, Variation, VariationDistance
 from ontology.music_drafts import MAX_SECTION_BARS, RequestFacts, honour_length_wishes, plan_to_piece
+from ontology.music_validators import Role as MusicRole
 from ontology.music_validators import validate_piece
 from tools.files import write_atomically
 from tools.music.analysis import describe_piece
@@ -97,21 +98,22 @@ def _section_findings(findings: list[Finding], piece: Piece) -> dict[str, list[F
     spans = piece.section_spans()
     grouped: dict[str, list[Finding]] = {}
     for finding in findings:
-        if finding.owner == "Composer" or finding.severity is Severity.INFO:
+        if finding.owner == MusicRole.COMPOSER or finding.severity is Severity.INFO:
             continue
-        bar = _bar_of(finding, piece)
+        bar = _bar_of(finding.location, piece)
         for index, (section, first, last) in enumerate(spans):
-            if (bar is None and finding.path == f"sections[{index}]") or (bar is not None and first <= bar <= last):
+            whole_section = finding.location == at("sections", index)
+            if (bar is None and whole_section) or (bar is not None and first <= bar <= last):
                 grouped.setdefault(section.id, []).append(finding)
     return grouped
 
 
-def _bar_of(finding: Finding, piece: Piece) -> int | None:
-    path = finding.path
-    if path.startswith("parts[") and ".bars[" in path:
-        return int(path.split(".bars[")[1].split("]")[0]) + 1
-    if path.startswith("harmony["):
-        return piece.harmony[int(path[len("harmony["):].split("]")[0])].bar
+def _bar_of(location: Location, piece: Piece) -> int | None:
+    """The bar (1-based) a finding is in: a bar of a part, or the bar of a chord symbol."""
+    if location.part == "parts" and location.field == "bars" and location.item is not None:
+        return location.item + 1
+    if location.part == "harmony" and location.index is not None:
+        return piece.harmony[location.index].bar
     return None
 
 

@@ -17,12 +17,12 @@ from typing import Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
 
-from agents.game_studio import ORDER, Brief, Critique, Issue, StepName, Studio, step_for
+from agents.game_studio import ORDER, Brief, Critique, Issue, Studio, step_for
 from agents.lm.errors import ModelError
 from ontology.core import Finding, Severity
 from ontology.game import FunVerdict, GameDesign
 from ontology.game_rulebook import rules_sections
-from ontology.game_validators import validate_design
+from ontology.game_validators import DraftStep, validate_design
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import RetrievalConstraints
 
@@ -53,7 +53,7 @@ def restates(problem: str, finding: Finding) -> bool:
 class Repair(BaseModel):
     """One regeneration of one step, and why."""
 
-    step: StepName
+    step: DraftStep
     agent: str
     reason: str = Field(description="'validation', 'critique' or 'consistency'")
     feedback: str
@@ -108,7 +108,7 @@ def build_graph(
 
         return run
 
-    def write_with_consistency(studio: Studio, step: StepName, feedback: str | None, reason: str) -> list[Repair]:
+    def write_with_consistency(studio: Studio, step: DraftStep, feedback: str | None, reason: str) -> list[Repair]:
         studio.write(step, feedback)
         repairs = [] if feedback is None else [Repair(step=step, agent=studio.role_of(step), reason=reason,
                                                       feedback=feedback)]
@@ -131,7 +131,7 @@ def build_graph(
                 "raised": [], "repair_rounds": 0, "critiqued": False, "critique": None, "stale_issues": [],
                 "verdict": None, "failure": None}
 
-    def steps_node(steps: tuple[StepName, ...]):
+    def steps_node(steps: tuple[DraftStep, ...]):
         def node(state: GameGrammarState) -> dict[str, Any]:
             studio = state["studio"]
             for step in steps:
@@ -150,7 +150,7 @@ def build_graph(
     def actionable(findings: list[Finding]) -> list[Finding]:
         return [f for f in findings if f.severity is not Severity.INFO]
 
-    def next_repair(state: GameGrammarState) -> tuple[StepName, str] | None:
+    def next_repair(state: GameGrammarState) -> tuple[DraftStep, str] | None:
         """The step to send back to its owner, with the feedback, or None when repairing is done.
 
         Steps with errors go first, upstream first. Feedback an earlier round already gave for the
@@ -205,7 +205,7 @@ def build_graph(
         studio = state["studio"]
         issues = state["critique"].issues if state["critique"] else []
         repairs = list(state["repairs"])
-        for step in sorted({StepName(issue.step) for issue in issues}, key=ORDER.index):
+        for step in sorted({DraftStep(issue.step) for issue in issues}, key=ORDER.index):
             feedback = "\n".join(f"- Balance Critic: {i.problem} Fix: {i.fix}" for i in issues if i.step == step)
             say(f"{studio.role_of(step)}: revising {step} after the critique")
             repairs += write_with_consistency(studio, step, feedback, "critique")
@@ -225,10 +225,10 @@ def build_graph(
 
     graph = StateGraph(GameGrammarState)
     graph.add_node("retrieve", guarded("retrieve", retrieve))
-    graph.add_node("mechanics", guarded("Mechanics Architect", steps_node((StepName.ENGINE, StepName.ACTIONS,
-                                                                            StepName.FLOW))))
-    graph.add_node("theme", guarded("Theme Weaver", steps_node((StepName.IDENTITY,))))
-    graph.add_node("components", guarded("Component Designer", steps_node((StepName.COMPONENTS, StepName.SETUP))))
+    graph.add_node("mechanics", guarded("Mechanics Architect", steps_node((DraftStep.ENGINE, DraftStep.ACTIONS,
+                                                                            DraftStep.FLOW))))
+    graph.add_node("theme", guarded("Theme Weaver", steps_node((DraftStep.IDENTITY,))))
+    graph.add_node("components", guarded("Component Designer", steps_node((DraftStep.COMPONENTS, DraftStep.SETUP))))
     graph.add_node("validate", guarded("validate", validate))
     graph.add_node("repair", guarded("repair", repair))
     graph.add_node("critique", guarded("Balance Critic", critique))

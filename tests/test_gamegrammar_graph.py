@@ -6,11 +6,10 @@ import json
 
 import dspy
 
-from agents.game_studio import StepName
 from agents.lm.accounted import AccountedLM
 from agents.lm.usage import UsageLedger
-from ontology.core import Finding, Severity
-from ontology.game_validators import validate_design
+from ontology.core import Finding, Severity, at
+from ontology.game_validators import DraftStep, validate_design
 from pipelines.gamegrammar_graph import GameGrammarConfig, build_graph, restates
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import RetrievalConstraints
@@ -66,7 +65,7 @@ def test_a_validation_finding_is_repaired_by_the_agent_that_owns_it() -> None:
     draft[2] = flow_without_absorb()
     final, engine, _ = run(*draft, reply("flow", answers()["flow"]), NO_ISSUES, VERDICT)
     (repair,) = final["repairs"]
-    assert (repair.step, repair.agent, repair.reason) == (StepName.FLOW, "Mechanics Architect", "validation")
+    assert (repair.step, repair.agent, repair.reason) == (DraftStep.FLOW, "Mechanics Architect", "validation")
     assert "no phase of the turn allows 'absorb'" in repair.feedback
     repair_request = engine.requests[6].messages[-1].text
     assert "Mechanics Architect" in repair_request and "'absorb'" in repair_request
@@ -89,7 +88,7 @@ def test_a_critique_that_repeats_a_fixed_finding_is_dropped_not_revised() -> Non
 
 
 def test_restating_needs_the_same_ids_and_most_of_the_wording() -> None:
-    finding = Finding(severity=Severity.ERROR, path="actions[2]", owner="Mechanics Architect",
+    finding = Finding(severity=Severity.ERROR, location=at("actions", 2), owner="Mechanics Architect", step="flow",
                       code="action_in_no_phase", message="no phase of the turn allows 'draw_card'; list it in a phase")
     assert restates("There is no phase of the turn that allows 'draw_card'.", finding)
     assert not restates("No phase of the turn allows 'sell_tea'.", finding)  # another action
@@ -111,8 +110,8 @@ def test_critique_revises_the_named_step_and_downstream_steps_follow() -> None:
     final, _, _ = run(*first_draft(), critique, reply("engine", engine_answer), reply("actions", actions),
                       reply("components", components), VERDICT)
     steps = [(r.step, r.reason) for r in final["repairs"]]
-    assert steps == [(StepName.ENGINE, "critique"), (StepName.ACTIONS, "consistency"),
-                     (StepName.COMPONENTS, "consistency")]
+    assert steps == [(DraftStep.ENGINE, "critique"), (DraftStep.ACTIONS, "consistency"),
+                     (DraftStep.COMPONENTS, "consistency")]
     assert validate_design(final["design"]) == []
 
 
@@ -147,7 +146,7 @@ def test_feedback_that_did_not_help_is_not_repeated_and_a_stubborn_warning_is_le
     draft[2] = flow_without_absorb()  # a warning on another step
     final, _, _ = run(*draft, reply("actions", starving), reply("flow", answers()["flow"]), NO_ISSUES, VERDICT)
     assert [(r.step, r.reason) for r in final["repairs"]] == [
-        (StepName.ACTIONS, "validation"), (StepName.FLOW, "validation")]
+        (DraftStep.ACTIONS, "validation"), (DraftStep.FLOW, "validation")]
     assert [f.code for f in final["findings"]] == ["spent_never_produced"]
     assert final["verdict"] is not None
 
@@ -166,7 +165,7 @@ def test_an_error_that_survives_a_rewrite_gets_another_round() -> None:
     final, _, _ = run(*draft, reply("actions", repeated_action_id()), reply("actions", answers()["actions"]),
                       NO_ISSUES, VERDICT)
     assert [(r.step, r.reason) for r in final["repairs"]] == [
-        (StepName.ACTIONS, "validation"), (StepName.ACTIONS, "validation")]
+        (DraftStep.ACTIONS, "validation"), (DraftStep.ACTIONS, "validation")]
     assert validate_design(final["design"]) == []
 
 
@@ -179,5 +178,5 @@ def test_errors_are_repaired_before_warnings_even_downstream() -> None:
     final, _, _ = run(*draft, reply("actions", answers()["actions"]), reply("engine", answers()["engine"]),
                       NO_ISSUES, VERDICT)
     assert [(r.step, r.reason) for r in final["repairs"]] == [
-        (StepName.ACTIONS, "validation"), (StepName.ENGINE, "validation")]
+        (DraftStep.ACTIONS, "validation"), (DraftStep.ENGINE, "validation")]
     assert validate_design(final["design"]) == []
