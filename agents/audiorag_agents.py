@@ -53,6 +53,22 @@ class Verdict(BaseModel):
     correct: bool
 
 
+class DraftCitation(BaseModel):
+    """A citation as the Answerer wrote it: a SOURCE number and the words it says it copied (not yet checked)."""
+
+    source: int = Field(description="the number of the SOURCE quoted, 1 for the first shown")
+    quote: str
+
+
+class DraftAnswer(BaseModel):
+    """The Answerer's reply before its citations are checked against the passages they name."""
+
+    answer: str
+    citations: list[DraftCitation]
+    confidence: Literal["high", "medium", "low"]
+    answerable: bool
+
+
 def answer_schema(sources: int) -> type[BaseModel]:
     """Answers whose citations can only name the `sources` passages shown (1..sources)."""
     numbers = tuple(range(1, sources + 1)) or (1,)
@@ -82,11 +98,11 @@ class ResearchDesk:
             120, feedback)
         return [" ".join(query.split())[:200] for query in plan.queries if query.strip()]
 
-    def answer(self, quoted_sources: str, sources: int) -> dict:
+    def answer(self, quoted_sources: str, sources: int) -> DraftAnswer:
         value = self.conversation.ask(
             ANSWERER, f"Answer the question from these sources only.\n{quoted_sources}", "answer",
             answer_schema(sources), 300, temperature=0.0)
-        return value.model_dump(mode="json")
+        return DraftAnswer.model_validate(value.model_dump(mode="json"))
 
 
 def judge(question: str, reference: str, prediction: str) -> bool:

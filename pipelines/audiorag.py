@@ -26,7 +26,8 @@ from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
 from agents.settings import Settings
-from pipelines.audiorag_graph import AudioRAGAnswer, AudioRAGConfig, answer_question
+from pipelines.audiorag_graph import AudioRAGAnswer, AudioRAGConfig, AudioRAGDeps, answer_question
+from pipelines.pipeline import Progress, log_progress
 from tools.base import ToolError
 from tools.web.fetch import PageFetcher, document_from_page
 from tools.web.passages import UntrustedDocument
@@ -85,7 +86,7 @@ def page_reader(settings: Settings, backend: SearchBackend) -> Callable[[str], U
 
 
 def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioRAGConfig | None = None,
-        progress: Callable[[str], None] | None = None, ledger: UsageLedger | None = None,
+        progress: Progress | None = None, ledger: UsageLedger | None = None,
         lm: dspy.LM | None = None) -> AudioRAGAnswer:
     """Listen (unless `audio` is None), then research and answer (with `lm`, or the configured model)."""
     question = clean_question(question)
@@ -98,9 +99,10 @@ def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioR
         say("Listening")
         heard = describe_observation(ListenTool(settings)(ListenRequest(path=str(audio))))
     backend = build_search(settings)
+    deps = AudioRAGDeps(backend, page_reader(settings, backend), config or AudioRAGConfig(), progress or log_progress)
     lm = lm or build_lm(settings, ledger=ledger or UsageLedger())
     with dspy.context(lm=lm):
-        return answer_question(question, heard, backend, page_reader(settings, backend), config, progress)
+        return answer_question(question, heard, deps)
 
 
 def main(argv: list[str] | None = None) -> int:

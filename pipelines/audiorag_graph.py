@@ -8,23 +8,21 @@ supported answer after the allowed rounds ends in a clear "cannot answer", never
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
-from typing import Any, TypedDict
+from dataclasses import dataclass, field
 
 from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel, Field
 
-from agents.audiorag_agents import ResearchDesk
+from agents.audiorag_agents import DraftAnswer, ResearchDesk
 from agents.lm.adapter import Turn
 from agents.lm.errors import ModelError
+from pipelines.pipeline import Progress, Update, bind, log_progress
 from tools.base import ToolError
 from tools.web.passages import Passage, UntrustedDocument, neutralise, quote_for_prompt, select_passages
 from tools.web.search import SearchBackend, SearchResult
-
-logger = logging.getLogger(__name__)
-Progress = Callable[[str], None]
 
 
 class AudioRAGConfig(BaseModel):
@@ -52,19 +50,30 @@ class AudioRAGAnswer(BaseModel):
     rounds: int
 
 
-class AudioRAGState(TypedDict, total=False):
+class AudioRAGState(BaseModel):
+    """One question's research so far: plain data, what a checkpointer would store."""
+
     question: str
-    heard: str
-    transcript: list[dict[str, str]]
-    queries: list[str]
-    results: list[dict[str, Any]]
-    read_urls: list[str]
-    passages: list[dict[str, Any]]
-    draft: dict[str, Any] | None
-    citations: list[dict[str, Any]]
-    rounds: int
-    notes: list[str]
-    done: bool
+    heard: str = Field(description="what the listeners heard in the clip, as short lines")
+    transcript: list[Turn] = Field(default_factory=list, description="the desk's conversation so far")
+    queries: list[str] = Field(default_factory=list, description="this round's web queries")
+    results: list[SearchResult] = Field(default_factory=list, description="every search hit so far, no URL twice")
+    read_urls: list[str] = Field(default_factory=list, description="pages already fetched and read")
+    passages: list[Passage] = Field(default_factory=list, description="the passages shown to the Answerer")
+    draft: DraftAnswer | None = Field(None, description="the Answerer's last reply; None when nothing was read")
+    citations: list[Citation] = Field(default_factory=list, description="the draft's citations that survived the check")
+    rounds: int = 0
+    notes: list[str] = Field(default_factory=list, description="what failed along the way (search, fetches)")
+
+
+@dataclass(frozen=True)
+class AudioRAGDeps:
+    """What the nodes use besides the state; the language model comes from `dspy.context`."""
+
+    search: SearchBackend
+    read_page: Callable[[str], UntrustedDocument]
+    config: AudioRAGConfig = field(default_factory=AudioRAGConfig)
+    progress: Progress = log_progress
 
 
 def _normalised(text: str) -> str:
@@ -90,11 +99,11 @@ def supports(quote: str, passage: str) -> bool:
     return sum(word in available for word in words) >= QUOTE_WORD_RECALL * len(words)
 
 
-def checked_citations(draft: dict[str, Any], passages: list[Passage]) -> list[Citation]:
+def checked_citations(draft: DraftAnswer, passages: list[Passage]) -> list[Citation]:
     """The draft's citations whose quote its named passage supports (`supports`); the rest are dropped."""
     kept = []
-    for citation in draft.get("citations", []):
-        number, quote = citation["source"], citation["quote"]
+    for citation in draft.citations:
+        number, quote = citation.source, citation.quote
         if not 1 <= number <= len(passages) or len(_normalised(quote)) < 3:
             continue
         passage = passages[number - 1]
@@ -105,111 +114,114 @@ def checked_citations(draft: dict[str, Any], passages: list[Passage]) -> list[Ci
 
 def supported(state: AudioRAGState) -> bool:
     """Whether the Answerer found the answer and at least one citation survived the check."""
-    draft = state.get("draft")
-    return bool(draft and draft["answerable"] and state.get("citations"))
+    return bool(state.draft and state.draft.answerable and state.citations)
 
 
-def build_graph(search: SearchBackend, read_page: Callable[[str], UntrustedDocument],
-                config: AudioRAGConfig | None = None, progress: Progress | None = None):
+def _desk(state: AudioRAGState) -> ResearchDesk:
+    """The agents of this question, resuming the conversation the state holds."""
+    return ResearchDesk(state.question, state.heard, transcript=state.transcript)
+
+
+def plan(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
+    """The Researcher's queries; after a round without a supported answer, told to search differently."""
+    deps.progress("Researcher: planning web searches")
+    agents = _desk(state)
+    feedback = None
+    if state.rounds:
+        feedback = (f"The sources found with {state.queries} did not support an answer. "
+                    "Search differently: other names, the original title, a more specific phrase.")
+    queries = agents.plan_queries(feedback)
+    return {"queries": queries, "transcript": agents.conversation.transcript}
+
+
+def search(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
+    """Run this round's queries; new URLs join the results, a failed query becomes a note."""
+    notes, seen = list(state.notes), {result.url for result in state.results}
+    fresh: list[SearchResult] = []
+    for query in state.queries:
+        deps.progress(f"Searching: {query}")
+        try:
+            found = deps.search.search(query, max_results=deps.config.results_per_query)
+        except ToolError as exc:
+            notes.append(f"search '{query}': {exc}")
+            continue
+        for result in found:
+            if result.url not in seen:
+                seen.add(result.url)
+                fresh.append(result)
+    return {"results": state.results + fresh, "notes": notes}
+
+
+def read(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
+    """Rank the snippets of every result so far plus the passages of this round's pages."""
+    notes, already = list(state.notes), list(state.read_urls)
+    candidates = [result.as_passage() for result in state.results]
+    for result in [r for r in state.results if r.url not in already][:deps.config.pages_per_round]:
+        already.append(result.url)
+        deps.progress(f"Reading {result.url}")
+        try:
+            candidates += deps.read_page(result.url).passages()
+        except ToolError as exc:
+            notes.append(f"read {result.url}: {exc}")
+    question = f"{state.question} {state.heard[:300]}"
+    chosen = select_passages(question, candidates, k=deps.config.passages) if candidates else []
+    return {"read_urls": already, "passages": chosen, "notes": notes}
+
+
+def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
+    """The Answerer's draft from the quoted passages, and which of its citations hold; ends a round."""
+    rounds = state.rounds + 1
+    if not state.passages:
+        return {"draft": None, "citations": [], "rounds": rounds}
+    deps.progress("Answerer: writing the answer from the sources")
+    agents = _desk(state)
+    draft = agents.answer(quote_for_prompt(state.passages), len(state.passages))
+    return {"draft": draft, "citations": checked_citations(draft, state.passages), "rounds": rounds,
+            "transcript": agents.conversation.transcript}
+
+
+def route_after_answer(state: AudioRAGState, deps: AudioRAGDeps) -> str:
+    """Done when the answer is supported or the rounds are spent; otherwise plan another search."""
+    if supported(state) or state.rounds >= deps.config.max_rounds:
+        return END
+    return "plan"
+
+
+def build_graph(deps: AudioRAGDeps) -> CompiledStateGraph:
     """Compile the graph for one question; listening happens before, its summary is `heard`."""
-    config = config or AudioRAGConfig()
-    say = progress or (lambda message: logger.info(message))
-
-    def desk(state: AudioRAGState) -> ResearchDesk:
-        return ResearchDesk(state["question"], state["heard"],
-                            transcript=[Turn.model_validate(t) for t in state.get("transcript", [])])
-
-    def plan(state: AudioRAGState) -> dict[str, Any]:
-        say("Researcher: planning web searches")
-        agents = desk(state)
-        feedback = None
-        if state.get("rounds", 0):
-            feedback = (f"The sources found with {state['queries']} did not support an answer. "
-                        "Search differently: other names, the original title, a more specific phrase.")
-        queries = agents.plan_queries(feedback)
-        return {"queries": queries, "transcript": [t.model_dump() for t in agents.conversation.transcript]}
-
-    def search_node(state: AudioRAGState) -> dict[str, Any]:
-        notes, seen = list(state.get("notes", [])), {r["url"] for r in state.get("results", [])}
-        fresh: list[SearchResult] = []
-        for query in state["queries"]:
-            say(f"Searching: {query}")
-            try:
-                found = search.search(query, max_results=config.results_per_query)
-            except ToolError as exc:
-                notes.append(f"search '{query}': {exc}")
-                continue
-            for result in found:
-                if result.url not in seen:
-                    seen.add(result.url)
-                    fresh.append(result)
-        return {"results": state.get("results", []) + [r.model_dump(mode="json") for r in fresh], "notes": notes}
-
-    def read(state: AudioRAGState) -> dict[str, Any]:
-        """Rank the snippets of every result so far plus the passages of this round's pages."""
-        notes, already = list(state.get("notes", [])), list(state.get("read_urls", []))
-        results = [SearchResult.model_validate(r) for r in state.get("results", [])]
-        candidates = [result.as_passage() for result in results]
-        for result in [r for r in results if r.url not in already][:config.pages_per_round]:
-            already.append(result.url)
-            say(f"Reading {result.url}")
-            try:
-                candidates += read_page(result.url).passages()
-            except ToolError as exc:
-                notes.append(f"read {result.url}: {exc}")
-        question = f"{state['question']} {state['heard'][:300]}"
-        chosen = select_passages(question, candidates, k=config.passages) if candidates else []
-        return {"read_urls": already, "passages": [p.model_dump(mode="json") for p in chosen], "notes": notes}
-
-    def answer(state: AudioRAGState) -> dict[str, Any]:
-        passages = [Passage.model_validate(p) for p in state.get("passages", [])]
-        rounds = state.get("rounds", 0) + 1
-        if not passages:
-            return {"draft": None, "citations": [], "rounds": rounds}
-        say("Answerer: writing the answer from the sources")
-        agents = desk(state)
-        draft = agents.answer(quote_for_prompt(passages), len(passages))
-        citations = checked_citations(draft, passages)
-        return {"draft": draft, "citations": [c.model_dump() for c in citations], "rounds": rounds,
-                "transcript": [t.model_dump() for t in agents.conversation.transcript]}
-
-    def route_after_answer(state: AudioRAGState) -> str:
-        if supported(state) or state.get("rounds", 0) >= config.max_rounds:
-            return END
-        return "plan"
-
     graph = StateGraph(AudioRAGState)
-    graph.add_node("plan", plan)
-    graph.add_node("search", search_node)
-    graph.add_node("read", read)
-    graph.add_node("answer", answer)
+    graph.add_node("plan", bind(plan, deps))
+    graph.add_node("search", bind(search, deps))
+    graph.add_node("read", bind(read, deps))
+    graph.add_node("answer", bind(answer, deps))
     graph.add_edge(START, "plan")
     graph.add_edge("plan", "search")
     graph.add_edge("search", "read")
     graph.add_edge("read", "answer")
-    graph.add_conditional_edges("answer", route_after_answer, ["plan", END])
+    graph.add_conditional_edges("answer", bind(route_after_answer, deps), ["plan", END])
     return graph.compile()
 
 
-def answer_question(question: str, heard: str, search: SearchBackend, read_page: Callable[[str], UntrustedDocument],
-                    config: AudioRAGConfig | None = None, progress: Progress | None = None) -> AudioRAGAnswer:
+def final_answer(state: AudioRAGState) -> AudioRAGAnswer:
+    """The report of a finished run: the answer only when supported, and notes saying why not."""
+    ok = supported(state)
+    notes = list(state.notes)
+    if state.draft and state.draft.answerable and not state.citations:
+        notes.append("the answer's quotes were not found in the sources it cited, so it was withheld")
+    if not state.passages:
+        notes.append("no sources could be searched or read")
+    return AudioRAGAnswer(
+        question=state.question, answerable=ok, answer=state.draft.answer if ok and state.draft else None,
+        confidence=state.draft.confidence if ok and state.draft else "low",
+        citations=state.citations if ok else [], heard=state.heard, queries=state.queries, notes=notes,
+        rounds=state.rounds)
+
+
+def answer_question(question: str, heard: str, deps: AudioRAGDeps) -> AudioRAGAnswer:
     """Run the graph; a model failure mid-way ends in a "cannot answer" that says why."""
-    graph = build_graph(search, read_page, config, progress)
     try:
-        final = graph.invoke({"question": question, "heard": heard, "rounds": 0, "notes": []},
-                             {"recursion_limit": 50})
+        final = build_graph(deps).invoke(AudioRAGState(question=question, heard=heard), {"recursion_limit": 50})
     except ModelError as exc:
         return AudioRAGAnswer(question=question, answerable=False, answer=None, confidence="low", citations=[],
                               heard=heard, queries=[], notes=[f"model: {exc}"], rounds=0)
-    draft = final.get("draft") or {}
-    ok = supported(final)
-    notes = list(final.get("notes", []))
-    if draft.get("answerable") and not final.get("citations"):
-        notes.append("the answer's quotes were not found in the sources it cited, so it was withheld")
-    if not final.get("passages"):
-        notes.append("no sources could be searched or read")
-    return AudioRAGAnswer(
-        question=question, answerable=ok, answer=draft.get("answer") if ok else None,
-        confidence=draft.get("confidence", "low") if ok else "low",
-        citations=[Citation.model_validate(c) for c in final.get("citations", [])] if ok else [],
-        heard=heard, queries=final.get("queries", []), notes=notes, rounds=final.get("rounds", 0))
+    return final_answer(AudioRAGState.model_validate(final))  # invoke returns the state's fields as a dict

@@ -1,24 +1,44 @@
 """The AudioRAG agent on a scripted LM against a real search server and real pages on 127.0.0.1:
 citations are checked against the sources, injected instructions stay quoted data, failures end in
-"cannot answer" quickly."""
+"cannot answer" quickly. Each node and the router also run alone, on a hand-built state."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import dspy
 import pytest
+from langgraph.graph import END
 
+from agents.audiorag_agents import DraftAnswer, DraftCitation
 from agents.lm.accounted import AccountedLM
+from agents.lm.adapter import Turn
+from agents.lm.errors import GenerationTimeoutError
 from agents.lm.usage import UsageLedger
 from agents.settings import Settings
 from pipelines.audiorag import QuestionError, clean_question, page_reader
-from pipelines.audiorag_graph import AudioRAGConfig, answer_question
+from pipelines.audiorag_graph import (
+    AudioRAGConfig,
+    AudioRAGDeps,
+    AudioRAGState,
+    Citation,
+    answer_question,
+    final_answer,
+    plan,
+    read,
+    route_after_answer,
+    search,
+)
+from pipelines.audiorag_graph import answer as answer_node
 from tests.fakes import ScriptedEngine
 from tests.studio_script import reply
 from tests.web_server import Reply, ScriptedServer
-from tools.web.search import RetryPolicy, SearxngSearch
+from tools.base import ToolError
+from tools.web.passages import Passage, UntrustedDocument
+from tools.web.search import RetryPolicy, SearchResult, SearxngSearch
 
 HEARD = 'speech (en, transcribed by Whisper): "This is the Moonlight Sonata, the first movement."'
 QUESTION = "Who composed the piece named in the clip, and in which year did the composer die?"
@@ -43,11 +63,9 @@ def run(server: ScriptedServer, *replies: str, rounds: int = 2):
     lm = AccountedLM("scripted/model", engine=engine, ledger=UsageLedger(), num_retries=0, cache=False)
     settings = Settings(allow_private_fetch=True, searxng_url=server.url(""), fetch_timeout_s=5)
     backend = SearxngSearch(settings.searxng_url, policy=RetryPolicy(timeout_s=3, attempts=1))
-    import dspy
-
     with dspy.context(lm=lm):
-        result = answer_question(QUESTION, HEARD, backend, page_reader(settings, backend),
-                                 AudioRAGConfig(max_rounds=rounds))
+        result = answer_question(QUESTION, HEARD, AudioRAGDeps(backend, page_reader(settings, backend),
+                                                               AudioRAGConfig(max_rounds=rounds)))
     return result, engine
 
 
@@ -113,10 +131,8 @@ def test_a_search_backend_that_is_down_ends_in_cannot_answer_quickly() -> None:
     lm = AccountedLM("scripted/model", engine=engine, ledger=UsageLedger(), num_retries=0, cache=False)
     settings = Settings(allow_private_fetch=True)
     backend = SearxngSearch(url, policy=RetryPolicy(timeout_s=2, attempts=2, backoff_s=0.1))
-    import dspy
-
     with dspy.context(lm=lm):
-        result = answer_question(QUESTION, HEARD, backend, page_reader(settings, backend))
+        result = answer_question(QUESTION, HEARD, AudioRAGDeps(backend, page_reader(settings, backend)))
     assert time.monotonic() - started < 15
     assert not result.answerable and any("search" in note for note in result.notes)
     assert "no sources could be searched or read" in result.notes
@@ -158,3 +174,169 @@ def test_a_quote_must_be_verbatim_or_nearly_with_every_number_intact() -> None:
     assert supports("Beethoven died in Vienna on 26 March 1827 aged", passage)  # one word trimmed or added
     assert not supports("Beethoven died in Vienna on 26 March 1828", passage)  # a number that is not there
     assert not supports("Mozart was born in Salzburg", passage)
+
+
+# Each node alone: a hand-built state, explicit dependencies, a scripted LM where the node asks one.
+
+DEATH = "Beethoven died in Vienna on 26 March 1827."
+SONATA = "The Moonlight Sonata was composed by Ludwig van Beethoven in 1801."
+
+
+class ListedSearch:
+    """A search backend that answers each query from a table; a query not in it fails like a dead server."""
+
+    name = "listed"
+
+    def __init__(self, hits: dict[str, list[SearchResult]]) -> None:
+        self.hits, self.calls = hits, []
+
+    def search(self, query: str, *, max_results: int = 5) -> list[SearchResult]:
+        self.calls.append((query, max_results))
+        if query not in self.hits:
+            raise ToolError(f"no answer for {query!r}")
+        return self.hits[query][:max_results]
+
+    def close(self) -> None:
+        pass
+
+
+def hit(url: str, rank: int = 1, snippet: str = "") -> SearchResult:
+    return SearchResult(title=url.rsplit("/", 1)[-1], url=url, snippet=snippet, source="listed", rank=rank)
+
+
+def pages(texts: dict[str, str]) -> Callable[[str], UntrustedDocument]:
+    """A page reader over `texts`; a URL not in it fails like an unreachable page."""
+
+    def read_page(url: str) -> UntrustedDocument:
+        if url not in texts:
+            raise ToolError(f"{url} is unreachable")
+        return UntrustedDocument(source=url, title="page", text=texts[url])
+
+    return read_page
+
+
+def deps(backend: ListedSearch | None = None, texts: dict[str, str] | None = None, **config: int) -> AudioRAGDeps:
+    return AudioRAGDeps(backend or ListedSearch({}), pages(texts or {}), AudioRAGConfig(**config),
+                        progress=lambda message: None)
+
+
+def scripted(*replies: str | BaseException) -> tuple[ScriptedEngine, AccountedLM]:
+    engine = ScriptedEngine(*replies)
+    return engine, AccountedLM("scripted/model", engine=engine, ledger=UsageLedger(), num_retries=0, cache=False)
+
+
+def passage(source: str, text: str) -> Passage:
+    return Passage(source=source, title=source, text=text)
+
+
+def test_plan_asks_the_researcher_with_what_was_heard_and_keeps_the_conversation() -> None:
+    engine, lm = scripted(PLAN)
+    with dspy.context(lm=lm):
+        update = plan(AudioRAGState(question=QUESTION, heard=HEARD), deps())
+    assert update["queries"] == ["Moonlight Sonata composer death year"]
+    assert [turn.answer for turn in update["transcript"]] == [PLAN]
+    assert "Moonlight Sonata, the first movement" in engine.requests[0].messages[-1].text
+    assert "did not support an answer" not in engine.requests[0].messages[-1].text
+
+
+def test_plan_after_an_unsupported_round_asks_for_different_searches() -> None:
+    earlier = [Turn(request="plan", answer=PLAN), Turn(request="answer", answer=answer("nothing"))]
+    state = AudioRAGState(question=QUESTION, heard=HEARD, transcript=earlier, queries=["moonlight"], rounds=1)
+    engine, lm = scripted(reply("plan", {"queries": ["Beethoven death date"]}))
+    with dspy.context(lm=lm):
+        update = plan(state, deps())
+    assert update["queries"] == ["Beethoven death date"]
+    request = engine.requests[0].messages[-1].text
+    assert "did not support an answer" in request and "moonlight" in request
+    assert update["transcript"][:2] == earlier and len(update["transcript"]) == 3
+    assert state.transcript == earlier  # the node returns the change; the state it was given stays as it was
+
+
+def test_search_adds_only_new_urls_and_notes_a_failed_query() -> None:
+    backend = ListedSearch({"moonlight": [hit("https://a.example/old"), hit("https://a.example/new", rank=2)]})
+    state = AudioRAGState(question=QUESTION, heard=HEARD, queries=["moonlight", "broken"],
+                          results=[hit("https://a.example/old")], notes=["earlier"])
+    update = search(state, deps(backend, results_per_query=4))
+    assert [r.url for r in update["results"]] == ["https://a.example/old", "https://a.example/new"]
+    assert backend.calls == [("moonlight", 4), ("broken", 4)]
+    assert update["notes"][0] == "earlier" and update["notes"][1].startswith("search 'broken':")
+    assert state.notes == ["earlier"]
+
+
+def test_read_fetches_unread_pages_up_to_the_limit_and_ranks_their_passages() -> None:
+    results = [hit("https://a.example/done", snippet="Sonatas of the classical era"),
+               hit("https://a.example/death", 2, "A Beethoven biography"), hit("https://a.example/down", 3, "Down"),
+               hit("https://a.example/sonata", 4, "Piano sonatas")]
+    state = AudioRAGState(question=QUESTION, heard=HEARD, results=results, read_urls=["https://a.example/done"])
+    texts = {"https://a.example/death": DEATH, "https://a.example/sonata": SONATA}
+    update = read(state, deps(texts=texts, pages_per_round=2, passages=12))
+    assert update["read_urls"] == ["https://a.example/done", "https://a.example/death", "https://a.example/down"]
+    assert update["notes"] == ["read https://a.example/down: https://a.example/down is unreachable"]
+    # every snippet so far and the one page read this round; the sonata page is past this round's two
+    assert sorted(p.text for p in update["passages"]) == sorted([r.snippet for r in results] + [DEATH])
+    scores = [p.score for p in update["passages"]]
+    assert None not in scores and scores == sorted(scores, reverse=True)
+    assert len(read(state, deps(texts=texts, pages_per_round=2, passages=2))["passages"]) == 2
+
+
+def test_answer_keeps_only_the_citations_its_passages_support() -> None:
+    passages = [passage("https://a.example/sonata", SONATA), passage("https://a.example/death", DEATH)]
+    draft = reply("answer", {"answer": "Beethoven; he died in 1827.", "confidence": "high", "answerable": True,
+                             "citations": [{"source": 2, "quote": "died in Vienna on 26 March 1827"},
+                                           {"source": 1, "quote": "Beethoven died in 1828"}]})
+    engine, lm = scripted(draft)
+    with dspy.context(lm=lm):
+        update = answer_node(AudioRAGState(question=QUESTION, heard=HEARD, passages=passages, rounds=1), deps())
+    assert update["rounds"] == 2
+    assert update["draft"] == DraftAnswer(answer="Beethoven; he died in 1827.", confidence="high", answerable=True,
+                                          citations=[DraftCitation(source=2, quote="died in Vienna on 26 March 1827"),
+                                                     DraftCitation(source=1, quote="Beethoven died in 1828")])
+    assert update["citations"] == [Citation(source="https://a.example/death", title="https://a.example/death",
+                                            quote="died in Vienna on 26 March 1827")]
+    assert SONATA in engine.requests[0].messages[-1].text and len(update["transcript"]) == 1
+
+
+def test_answer_without_passages_ends_the_round_without_asking_the_model() -> None:
+    engine, lm = scripted()
+    with dspy.context(lm=lm):
+        update = answer_node(AudioRAGState(question=QUESTION, heard=HEARD), deps())
+    assert update == {"draft": None, "citations": [], "rounds": 1} and engine.requests == []
+
+
+def test_the_router_stops_on_a_supported_answer_or_when_the_rounds_are_spent() -> None:
+    draft = DraftAnswer(answer="Beethoven", citations=[], confidence="high", answerable=True)
+    cited = [Citation(source="https://a.example/death", quote="died in Vienna")]
+    settings = deps(max_rounds=2)
+    assert route_after_answer(AudioRAGState(question=QUESTION, heard=HEARD, draft=draft, citations=cited,
+                                            rounds=1), settings) == END
+    assert route_after_answer(AudioRAGState(question=QUESTION, heard=HEARD, draft=draft, rounds=1), settings) == "plan"
+    assert route_after_answer(AudioRAGState(question=QUESTION, heard=HEARD, draft=draft, rounds=2), settings) == END
+    refused = draft.model_copy(update={"answerable": False})
+    assert route_after_answer(AudioRAGState(question=QUESTION, heard=HEARD, draft=refused, citations=cited,
+                                            rounds=1), settings) == "plan"
+
+
+def test_a_finished_state_survives_a_json_round_trip_and_reports_its_answer() -> None:
+    draft = DraftAnswer(answer="Beethoven", citations=[DraftCitation(source=1, quote="died in Vienna")],
+                        confidence="medium", answerable=True)
+    state = AudioRAGState(
+        question=QUESTION, heard=HEARD, transcript=[Turn(request="plan", answer=PLAN)], queries=["moonlight"],
+        results=[hit("https://a.example/death")], read_urls=["https://a.example/death"],
+        passages=[passage("https://a.example/death", DEATH)], draft=draft,
+        citations=[Citation(source="https://a.example/death", quote="died in Vienna")], rounds=1)
+    assert AudioRAGState.model_validate_json(state.model_dump_json()) == state  # what a checkpointer stores
+    report = final_answer(state)
+    assert report.answerable and report.answer == "Beethoven" and report.confidence == "medium"
+    assert report.citations == state.citations and report.notes == []
+    withheld = final_answer(state.model_copy(update={"citations": []}))
+    assert not withheld.answerable and withheld.answer is None and withheld.confidence == "low"
+    assert withheld.notes == ["the answer's quotes were not found in the sources it cited, so it was withheld"]
+
+
+def test_a_model_failure_mid_way_ends_in_cannot_answer_that_says_why() -> None:
+    backend = ListedSearch({"Moonlight Sonata composer death year": [hit("https://a.example/death", snippet=DEATH)]})
+    _, lm = scripted(PLAN, GenerationTimeoutError("the model passed its limit"))
+    with dspy.context(lm=lm):
+        result = answer_question(QUESTION, HEARD, deps(backend, {"https://a.example/death": DEATH}))
+    assert not result.answerable and result.answer is None and result.rounds == 0
+    assert result.notes == ["model: the model passed its limit"]
