@@ -12,12 +12,12 @@ import pytest
 
 from agents.lm.accounted import AccountedLM
 from agents.lm.usage import UsageLedger
-from agents.settings import Settings
 from pipelines.audiorag import QuestionError, clean_question, page_reader
 from pipelines.audiorag_graph import AudioRAGConfig, answer_question
 from tests.fakes import ScriptedEngine
 from tests.studio_script import reply
 from tests.web_server import Reply, ScriptedServer
+from tools.settings import Settings
 from tools.web.search import RetryPolicy, SearxngSearch
 
 HEARD = 'speech (en, transcribed by Whisper): "This is the Moonlight Sonata, the first movement."'
