@@ -27,7 +27,6 @@ MELODY = "X:1\nT:Test\nM:4/4\nL:1/4\nK:C\nC D E F | G A B c | c B A G | F E D C 
 
 HARMONISE = """
 import json, sys
-from pathlib import Path
 import tools.music.harmony.tool as harmony
 result = harmony.HarmoniseTool()({"melody": sys.argv[1], "out_dir": sys.argv[2], "stem": "tune"})
 print(json.dumps({"module": harmony.__file__, "checkpoint": str(result.checkpoint), "chords": len(result.chords)}))
@@ -79,7 +78,6 @@ def test_the_wheel_carries_checkpoints_data_and_type_markers(wheel: Path) -> Non
     assert {f"{package}/py.typed" for package in PACKAGES} <= names
 
 
-@pytest.mark.slow
 def test_the_installed_wheel_runs_a_tool_and_the_validator_outside_the_checkout(
     installed: Path, tmp_path: Path
 ) -> None:
