@@ -27,9 +27,9 @@ from rich.table import Table
 from agents.audiorag_agents import judge
 from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
-from agents.settings import Settings
 from pipelines.audiorag import ask
 from tools.files import write_atomically
+from tools.settings import Settings
 
 FIXTURE = Path(__file__).parent / "audiorag_fixture"
 

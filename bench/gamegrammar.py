@@ -18,12 +18,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from agents.settings import Settings
 from ontology.core import errors
 from ontology.game_rulebook import render_rulebook
 from pipelines.gamegrammar import design_game
 from retrieval.store import ExemplarStore
 from tools.files import write_atomically
+from tools.settings import Settings
 
 THEMES = [
     "bioluminescent fungi competing in a cave ecosystem",

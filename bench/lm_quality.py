@@ -21,7 +21,7 @@ from rich.table import Table
 
 from agents.lm.factory import build_lm
 from agents.lm.structured import StructuredPredict
-from agents.settings import Settings
+from tools.settings import Settings
 
 Mechanism = Literal[
     "worker placement", "deck building", "area control", "set collection", "tile placement",

@@ -28,7 +28,7 @@ from rich.table import Table
 
 from agents.lm.factory import load_local_model
 from agents.lm.llamacpp import LlamaCppModel, SamplingParams
-from agents.settings import Settings
+from tools.settings import DEFAULT_TEMPERATURE, Settings
 
 
 class Mechanism(BaseModel):
@@ -78,7 +78,7 @@ def bench_model(spec: str, settings: Settings, max_tokens: int) -> list[tuple[st
         tokens, seconds = 0, 0.0
         for seed, prompt in enumerate(PROMPTS):
             prompt_tokens = model.chat_tokens([{"role": "user", "content": prompt}])
-            params = SamplingParams(max_tokens=max_tokens, temperature=0.7, seed=seed)
+            params = SamplingParams(max_tokens=max_tokens, temperature=DEFAULT_TEMPERATURE, seed=seed)
             model.generate(prompt_tokens, SamplingParams(max_tokens=1))
             generation = model.generate(prompt_tokens, params, **options)
             if options.get("constrained"):

@@ -25,10 +25,10 @@ from rich.console import Console
 from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
-from agents.settings import Settings
 from pipelines.audiorag_graph import AudioRAGAnswer, AudioRAGConfig, AudioRAGDeps, answer_question
 from pipelines.pipeline import Progress, log_progress
 from tools.base import ToolError
+from tools.settings import Settings
 from tools.web.fetch import PageFetcher, document_from_page
 from tools.web.passages import UntrustedDocument
 from tools.web.search import SearchBackend, build_search

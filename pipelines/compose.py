@@ -32,12 +32,12 @@ from rich.table import Table
 from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
-from agents.settings import Settings
 from ontology.music_drafts import MusicRequestError, facts_from_request
 from pipelines.compose_graph import ComposeConfig, build_graph
 from tools.base import ToolError
 from tools.files import write_atomically
 from tools.music.section_tools import SectionTools
+from tools.settings import Settings
 
 DEFAULT_ROOT = Path("out/compose")
 RECURSION_LIMIT = 200

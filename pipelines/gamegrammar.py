@@ -27,7 +27,6 @@ from rich.table import Table
 from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.usage import TokenBudget, UsageLedger
-from agents.settings import Settings
 from ontology.core import Finding, Severity, errors
 from ontology.game import GameDesign
 from ontology.game_rulebook import render_rulebook
@@ -36,6 +35,7 @@ from pipelines.gamegrammar_graph import GameGrammarConfig, build_graph
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import ExemplarStore, RetrievalConstraints
 from tools.files import write_atomically
+from tools.settings import Settings
 
 MAX_THEME_CHARS = 10_000
 

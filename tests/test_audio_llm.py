@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from agents.settings import Settings
 from tests.openai_server import OpenAIStub, Reply
 from tools.audio.audio_llm import describe_with_audio_llm
 from tools.audio.errors import AudioLLMError, AudioLLMUnavailableError
 from tools.audio.load import Audio
+from tools.settings import Settings
 
 CLIP = Audio((0.3 * np.sin(2 * np.pi * 440 * np.arange(44_100 * 2) / 44_100)).astype(np.float32), 44_100)
 

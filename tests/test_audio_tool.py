@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from agents.settings import Settings
 from tests.audio_fixtures import SENTENCE, render_chorale, speak
 from tests.openai_server import OpenAIStub, Reply
 from tools.audio.errors import AudioFileMissingError, CorruptAudioError
 from tools.audio.identify import RecordingIndex, RecordingMetadata
 from tools.audio.tool import AudioObservation, ListenTool
 from tools.base import ToolInputError
+from tools.settings import Settings
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.settings import Settings
 from tests.audio_fixtures import SENTENCE, speak
 from tools.audio import whisper_weights
 from tools.audio.errors import TranscriptionError, WhisperWeightsCorruptError, WhisperWeightsMissingError
@@ -18,6 +17,7 @@ from tools.audio.load import Audio, load_audio
 from tools.audio.transcribe import chunk_bounds, speech_spans, transcribe
 from tools.audio.vad import SpeechActivity, SpeechRegion
 from tools.audio.whisper_weights import WHISPER_MODELS, PackagedWhisper, whisper_model_dir
+from tools.settings import Settings
 
 
 def words(text: str) -> set[str]:

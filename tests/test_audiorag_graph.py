@@ -18,7 +18,6 @@ from agents.lm.accounted import AccountedLM
 from agents.lm.adapter import Turn
 from agents.lm.errors import GenerationTimeoutError
 from agents.lm.usage import UsageLedger
-from agents.settings import Settings
 from pipelines.audiorag import QuestionError, clean_question, page_reader
 from pipelines.audiorag_graph import (
     AudioRAGConfig,
@@ -37,6 +36,7 @@ from tests.fakes import ScriptedEngine
 from tests.studio_script import reply
 from tests.web_server import Reply, ScriptedServer
 from tools.base import ToolError
+from tools.settings import Settings
 from tools.web.passages import Passage, UntrustedDocument
 from tools.web.search import RetryPolicy, SearchResult, SearxngSearch
 

@@ -11,8 +11,8 @@ from agents.lm.errors import GenerationTimeoutError, PromptTooLongError
 from agents.lm.factory import build_lm, load_local_model
 from agents.lm.llamacpp import LlamaCppModel, SamplingParams
 from agents.lm.structured import StructuredPredict
-from agents.settings import Settings
 from tests.test_lm_accounting import Idea, Ideate
+from tools.settings import Settings
 
 pytestmark = pytest.mark.embedded
 

@@ -8,7 +8,7 @@ import pytest
 
 from agents.lm.errors import ModelConfigError
 from agents.lm.factory import build_lm, is_local_spec
-from agents.settings import Settings
+from tools.settings import Settings
 
 
 def test_environment_then_explicit_overrides(monkeypatch: pytest.MonkeyPatch) -> None:

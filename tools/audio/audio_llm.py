@@ -23,9 +23,9 @@ import numpy as np
 import soundfile as sf
 from pydantic import BaseModel, Field
 
-from agents.settings import Settings
 from tools.audio.errors import AudioLLMError, AudioLLMUnavailableError
 from tools.audio.load import TARGET_RATE, Audio, resample
+from tools.settings import Settings
 
 logger = logging.getLogger(__name__)
 

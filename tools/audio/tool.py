@@ -17,7 +17,6 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from agents.settings import Settings
 from tools.audio.audio_llm import AudioLLMDescription, audio_llm_configured, describe_with_audio_llm
 from tools.audio.descriptors import AudioDescriptors, describe
 from tools.audio.errors import AudioLLMError
@@ -26,6 +25,7 @@ from tools.audio.load import ProgressCallback, load_audio, probe
 from tools.audio.transcribe import Transcript, transcribe
 from tools.audio.vad import SpeechActivity, SpeechRegion, detect_speech
 from tools.base import TypedTool
+from tools.settings import Settings
 
 logger = logging.getLogger(__name__)
 

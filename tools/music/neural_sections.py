@@ -15,7 +15,6 @@ from fractions import Fraction
 
 import torch
 
-from agents.settings import Settings
 from ontology.music import Bar, Cadence, ChordEvent, Event
 from ontology.music_theory import Key, Mode, parse_key, parse_meter
 from tools.base import ToolInputError
@@ -43,6 +42,7 @@ from tools.music.piano.tokens import (
 )
 from tools.music.piano.tool import PianoGenerationTool
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
+from tools.settings import Settings
 
 
 def bars_to_segment(right: list[Bar], left: list[Bar], meter: str, mode: str, shift: int) -> Segment:

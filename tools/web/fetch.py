@@ -38,8 +38,8 @@ from dataclasses import dataclass
 import httpx
 from pydantic import BaseModel, Field
 
-from agents.settings import Settings
 from tools.base import ToolError, ToolInputError
+from tools.settings import DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_S, Settings
 from tools.web.extract import extract_readable
 from tools.web.passages import UntrustedDocument
 
@@ -196,8 +196,8 @@ class PageFetcher:
         self,
         *,
         policy: AddressPolicy | None = None,
-        timeout_s: float = 15.0,
-        max_bytes: int = 2_000_000,
+        timeout_s: float = DEFAULT_FETCH_TIMEOUT_S,
+        max_bytes: int = DEFAULT_FETCH_MAX_BYTES,
         max_redirects: int = 5,
         resolver: Resolver = resolve_host,
         verify: bool | ssl.SSLContext = True,

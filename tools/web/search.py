@@ -17,8 +17,8 @@ from typing import Any, Protocol, runtime_checkable
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.settings import Settings
 from tools.base import ToolError, ToolInputError
+from tools.settings import Settings
 from tools.web.extract import html_to_text
 from tools.web.passages import Passage
 

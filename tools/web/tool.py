@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from agents.settings import Settings
 from retrieval.embeddings import MiniLMEmbedder
 from tools.base import TypedTool
+from tools.settings import Settings
 from tools.web.fetch import PageFetcher, document_from_page
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.search import MAX_QUERY_CHARS, SearchBackend, SearchResult, build_search

@@ -22,12 +22,12 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from agents.settings import Settings
 from tools.music.aesthetics.data import FeatureStore, SongRecord, read_song_folder, split_records
 from tools.music.aesthetics.features import FeatureConfig
 from tools.music.aesthetics.metrics import DimensionMetrics, challenge_metrics
 from tools.music.aesthetics.model import ModelConfig, SongAestheticsModel, score_songs
 from tools.music.checkpoints import CheckpointError, load_checkpoint
+from tools.settings import Settings
 
 KIND = "song_aesthetics"
 logger = logging.getLogger(__name__)

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from agents.settings import Settings
 from tools.base import ToolError, TypedTool
 from tools.music.aesthetics.evaluate import TrainedModel, load_trained
 from tools.music.aesthetics.features import song_features
 from tools.music.aesthetics.model import DIMENSIONS, score_songs
 from tools.music.checkpoints import CHECKPOINT_DIR, CheckpointError
+from tools.settings import Settings
 
 CHECKPOINT_ENV = "GO_SONG_AESTHETICS_CHECKPOINT"
 DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "song_aesthetics.pt"

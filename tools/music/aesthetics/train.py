@@ -26,13 +26,13 @@ import torch
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, track
 
-from agents.settings import Settings
 from tools.music.aesthetics.data import FeatureStore, SongRecord, read_song_folder, split_records
 from tools.music.aesthetics.evaluate import KIND, evaluate_records, metrics_table, serialisable
 from tools.music.aesthetics.features import FeatureConfig
 from tools.music.aesthetics.metrics import DimensionMetrics
 from tools.music.aesthetics.model import ModelConfig, SongAestheticsModel, batch_chunks, higia_loss, song_chunks
 from tools.music.checkpoints import save_checkpoint
+from tools.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,6 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from agents.settings import Settings
 from tools.files import write_atomically
 from tools.music.checkpoints import CHECKPOINT_DIR
 from tools.music.harmony.curricula import CURRICULA
@@ -34,6 +33,7 @@ from tools.music.harmony.metrics import average, harmonisation_metrics
 from tools.music.harmony.model import load_harmoniser
 from tools.music.harmony.train import SPLIT_SEED, checkpoint_path
 from tools.music.harmony.unmasking import STRATEGIES, harmonise_pieces
+from tools.settings import Settings
 
 COLUMNS = {
     "accuracy": "acc ↑",

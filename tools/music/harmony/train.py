@@ -24,11 +24,11 @@ import torch
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from agents.settings import Settings
 from tools.music.checkpoints import CHECKPOINT_DIR, save_checkpoint
 from tools.music.harmony.curricula import CURRICULA, Curriculum, visible_slots
 from tools.music.harmony.data import Piece, Window, encode_window, load_bach_chorales, split_by_piece
 from tools.music.harmony.model import CHECKPOINT_KIND, MASK_TOKEN, HarmonyConfig, HarmonyTransformer, make_batch
+from tools.settings import Settings
 
 logger = logging.getLogger(__name__)
 SPLIT_SEED = 0

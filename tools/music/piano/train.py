@@ -32,7 +32,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from torch.nn import functional
 
-from agents.settings import Settings
 from tools.base import ToolError
 from tools.music.checkpoints import save_checkpoint
 from tools.music.piano.data import kern_files, load_corpus, split_by_movement
@@ -46,6 +45,7 @@ from tools.music.piano.model import (
     sequence_loss,
 )
 from tools.music.piano.tokens import VOCAB, Segment, encode_segment, pitch_hand_nmi
+from tools.settings import Settings
 
 log = logging.getLogger(__name__)
 

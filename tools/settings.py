@@ -1,7 +1,13 @@
 """Project-wide configuration, read from the environment in one place.
 
-Every knob a user may turn without code lives here, named `GO_*` in the environment. Command-line
-flags override these values; library callers pass a `Settings` explicitly.
+Every knob a user may turn without code lives here, named `GO_<FIELD>` in the environment
+(`GO_MODEL`, `GO_MAX_TOKENS`, `GO_ALLOW_PRIVATE_FETCH=1`, ...); pydantic-settings maps and validates
+them, and an empty variable counts as unset. Command-line flags override these values through
+`Settings.from_env(**overrides)`; library callers pass a `Settings` explicitly.
+
+It sits in `tools`, the lowest run-time layer, because tools, agents and pipelines all read it and
+tools must not depend on agents. Defaults that code outside `Settings` also needs (an engine built
+without settings, a benchmark) are the named constants below, so each is written once.
 """
 
 from __future__ import annotations
@@ -10,12 +16,17 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
-
-DEFAULT_MODEL = "embedded"
-
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+DEFAULT_MODEL = "embedded"
+DEFAULT_REQUEST_TIMEOUT_S = 120.0
+DEFAULT_TEMPERATURE = 0.7
+DEFAULT_MAX_TOKENS = 1024
+DEFAULT_FETCH_TIMEOUT_S = 15.0
+DEFAULT_FETCH_MAX_BYTES = 2_000_000
 
 
 def _default_cache_dir() -> Path:
@@ -23,7 +34,7 @@ def _default_cache_dir() -> Path:
     return Path(base) / "generative-ontology"
 
 
-class Settings(BaseModel):
+class Settings(BaseSettings):
     """Run-time settings shared by the pipelines.
 
     `model` accepts `embedded` (the default embedded model), `embedded:<name>`, a path to a
@@ -32,14 +43,16 @@ class Settings(BaseModel):
     OpenAI-compatible server).
     """
 
+    model_config = SettingsConfigDict(env_prefix="GO_", env_ignore_empty=True, extra="forbid")
+
     model: str = Field(DEFAULT_MODEL, description="Model specification (see class docstring).")
     api_base: str | None = Field(None, description="Base URL of a served model (vLLM, Ollama, proxy).")
     api_key: str | None = Field(None, description="API key for a hosted model; provider env vars also work.")
     cache_dir: Path = Field(default_factory=_default_cache_dir, description="Assembled weights, indexes.")
-    request_timeout_s: float = Field(120.0, gt=0, description="Wall-clock limit of one model call.")
+    request_timeout_s: float = Field(DEFAULT_REQUEST_TIMEOUT_S, gt=0, description="Wall-clock limit of one model call.")
     max_retries: int = Field(3, ge=0, le=10, description="Retries of a hosted call (exponential backoff).")
-    temperature: float = Field(0.7, ge=0, le=2)
-    max_tokens: int = Field(1024, gt=0, le=32768, description="Completion tokens of one call, at most.")
+    temperature: float = Field(DEFAULT_TEMPERATURE, ge=0, le=2)
+    max_tokens: int = Field(DEFAULT_MAX_TOKENS, gt=0, le=32768, description="Completion tokens of one call, at most.")
     context_tokens: int = Field(8192, ge=512, le=131072, description="Context window of an embedded model.")
     threads: int | None = Field(None, ge=1, description="CPU threads for an embedded model (default: all).")
     beethoven_dir: Path = Field(
@@ -62,8 +75,12 @@ class Settings(BaseModel):
     allow_private_fetch: bool = Field(
         False, description="Let the page fetcher reach private, loopback and link-local addresses."
     )
-    fetch_timeout_s: float = Field(15.0, gt=0, le=300, description="Wall-clock limit of one page fetch.")
-    fetch_max_bytes: int = Field(2_000_000, ge=1024, le=100_000_000, description="Largest page body read.")
+    fetch_timeout_s: float = Field(
+        DEFAULT_FETCH_TIMEOUT_S, gt=0, le=300, description="Wall-clock limit of one page fetch."
+    )
+    fetch_max_bytes: int = Field(
+        DEFAULT_FETCH_MAX_BYTES, ge=1024, le=100_000_000, description="Largest page body read."
+    )
     # Listening (AudioRAG)
     whisper_model: Literal["tiny", "base"] = Field("base", description="Packaged Whisper weights to transcribe with.")
     audio_llm_base: str | None = Field(None, description="OpenAI-compatible endpoint of an audio-language model.")
@@ -72,33 +89,6 @@ class Settings(BaseModel):
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """Build settings from `GO_*` environment variables, then apply explicit overrides."""
-        env = {
-            "model": os.environ.get("GO_MODEL"),
-            "api_base": os.environ.get("GO_API_BASE"),
-            "api_key": os.environ.get("GO_API_KEY"),
-            "cache_dir": os.environ.get("GO_CACHE_DIR"),
-            "request_timeout_s": os.environ.get("GO_REQUEST_TIMEOUT_S"),
-            "max_retries": os.environ.get("GO_MAX_RETRIES"),
-            "temperature": os.environ.get("GO_TEMPERATURE"),
-            "max_tokens": os.environ.get("GO_MAX_TOKENS"),
-            "context_tokens": os.environ.get("GO_CONTEXT_TOKENS"),
-            "threads": os.environ.get("GO_THREADS"),
-            "beethoven_dir": os.environ.get("GO_BEETHOVEN_DIR"),
-            "soundfont": os.environ.get("GO_SOUNDFONT"),
-            "song_aesthetics_checkpoint": os.environ.get("GO_SONG_AESTHETICS_CHECKPOINT"),
-            "search_backend": os.environ.get("GO_SEARCH_BACKEND"),
-            "searxng_url": os.environ.get("GO_SEARXNG_URL"),
-            "search_api_key": os.environ.get("GO_SEARCH_API_KEY"),
-            "docs_dir": os.environ.get("GO_DOCS_DIR"),
-            "allow_private_fetch": os.environ.get("GO_ALLOW_PRIVATE_FETCH"),
-            "fetch_timeout_s": os.environ.get("GO_FETCH_TIMEOUT_S"),
-            "fetch_max_bytes": os.environ.get("GO_FETCH_MAX_BYTES"),
-            "whisper_model": os.environ.get("GO_WHISPER_MODEL"),
-            "audio_llm_base": os.environ.get("GO_AUDIO_LLM_BASE"),
-            "audio_llm_model": os.environ.get("GO_AUDIO_LLM_MODEL"),
-            "audio_llm_api_key": os.environ.get("GO_AUDIO_LLM_API_KEY"),
-        }
-        values = {key: value for key, value in env.items() if value not in (None, "")}
-        values.update({key: value for key, value in overrides.items() if value is not None})
-        return cls.model_validate(values)
+        """Settings from the `GO_*` environment, then `overrides`; a None override (an unset
+        command-line flag) leaves the environment's or the default value in place."""
+        return cls(**{key: value for key, value in overrides.items() if value is not None})
