@@ -11,8 +11,8 @@ import pytest
 
 EXPORTS: dict[str, set[str]] = {
     "ontology": {
-        "Finding", "GameDesign", "MusicTheoryError", "Piece", "Section", "Severity", "ValidatorRegistry",
-        "render_rulebook", "validate_design", "validate_piece",
+        "Finding", "GameDesign", "Location", "MusicTheoryError", "Owner", "Piece", "Problem", "Section", "Severity",
+        "ValidatorRegistry", "at", "render_rulebook", "validate_design", "validate_piece",
     },
     "agents": {"Conversation", "Role"},
     "agents.lm": {
