@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, get_args, get_origin
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
@@ -69,29 +71,44 @@ def state_types(schema: type[BaseModel]) -> set[type]:
     return found
 
 
+def strict_serializer(state: type[BaseModel]) -> JsonPlusSerializer:
+    """LangGraph's serializer, reviving only `state`'s types (and the built-in safe ones)."""
+    return JsonPlusSerializer(allowed_msgpack_modules=sorted(state_types(state), key=str))
+
+
 @contextmanager
-def open_checkpointer(path: Path, state: type[BaseModel]) -> Iterator[SqliteSaver]:
-    """A SQLite saver on `path` (its folder is created) that revives only `state`'s types."""
+def open_checkpointer(path: Path | None, state: type[BaseModel]) -> Iterator[BaseCheckpointSaver]:
+    """A SQLite saver on `path` (its folder is created), or an in-memory one for a run nobody will
+    resume (`path` None); either revives only `state`'s types."""
+    if path is None:
+        yield InMemorySaver(serde=strict_serializer(state))
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     connection = sqlite3.connect(path, check_same_thread=False)
-    serde = JsonPlusSerializer(allowed_msgpack_modules=sorted(state_types(state), key=str))
     try:
-        yield SqliteSaver(connection, serde=serde)
+        yield SqliteSaver(connection, serde=strict_serializer(state))
     finally:
         connection.close()
 
 
-def thread_config(run_id: str, recursion_limit: int = DEFAULT_RECURSION_LIMIT) -> RunnableConfig:
-    """The LangGraph config that runs or reads the thread `run_id`."""
-    return {"configurable": {"thread_id": run_id}, "recursion_limit": recursion_limit}
+def thread_config(run_id: str, recursion_limit: int = DEFAULT_RECURSION_LIMIT,
+                  metadata: Mapping[str, str] | None = None) -> RunnableConfig:
+    """The LangGraph config that runs or reads the thread `run_id`; `metadata` (e.g. where the
+    run's files go) is saved with every checkpoint the run writes."""
+    config: RunnableConfig = {"configurable": {"thread_id": run_id}, "recursion_limit": recursion_limit}
+    if metadata:
+        config["metadata"] = dict(metadata)
+    return config
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A run's latest saved state and the nodes it will run next (none once it has finished)."""
+    """A run's latest saved state, the nodes it will run next (none once it has finished) and the
+    metadata saved with it."""
 
     values: dict[str, Any]
     next: tuple[str, ...]
+    metadata: dict[str, Any]
 
     @property
     def interrupted(self) -> bool:
@@ -101,11 +118,13 @@ class Snapshot:
 def read_snapshot(graph: CompiledStateGraph, run_id: str) -> Snapshot | None:
     """The run's latest snapshot, or None when no run has that id."""
     snapshot = graph.get_state(thread_config(run_id))
-    return Snapshot(dict(snapshot.values), tuple(snapshot.next)) if snapshot.values else None
+    if not snapshot.values:
+        return None
+    return Snapshot(dict(snapshot.values), tuple(snapshot.next), dict(snapshot.metadata or {}))
 
 
 def copy_thread(graph: CompiledStateGraph, source: str, target: str, *, as_node: str,
-                update: Mapping[str, Any] | None = None) -> None:
+                update: Mapping[str, Any] | None = None, metadata: Mapping[str, str] | None = None) -> None:
     """Start the run `target` from `source`'s latest state (with `update` applied), as if `as_node`
     had just written it: the branch's next input starts a new pass over the graph."""
     snapshot = read_snapshot(graph, source)
@@ -113,4 +132,5 @@ def copy_thread(graph: CompiledStateGraph, source: str, target: str, *, as_node:
         raise RunError(f"No run {source!r} to branch from.")
     if read_snapshot(graph, target) is not None:
         raise RunError(f"Run {target!r} exists; choose another id.")
-    graph.update_state(thread_config(target), {**snapshot.values, **(update or {})}, as_node=as_node)
+    graph.update_state(thread_config(target, metadata=metadata), {**snapshot.values, **(update or {})},
+                       as_node=as_node)

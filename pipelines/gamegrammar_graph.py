@@ -78,6 +78,7 @@ class GameGrammarState(BaseModel):
     """A run as the checkpointer stores it."""
 
     theme: str
+    seed: int = Field(0, description="the sampling seed the run started with; a resume or branch uses it too")
     constraints: str = "none"
     retrieval: RetrievalConstraints = Field(default_factory=RetrievalConstraints)
     exemplars: list[ExemplarGame] = Field(default_factory=list)
