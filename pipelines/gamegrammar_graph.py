@@ -209,7 +209,12 @@ def retrieve(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     return {"exemplars": exemplars, "brief": brief}
 
 
-@guarded(lambda state: Studio.role_of(next_draft_step(state) or DraftStep.SETUP))
+def _draft_author(state: GameGrammarState) -> str:
+    step = next_draft_step(state)
+    return Studio.role_of(step) if step else "draft"
+
+
+@guarded(_draft_author)
 def draft(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     """Write the next step of the first draft."""
     step = next_draft_step(state)
