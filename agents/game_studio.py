@@ -8,6 +8,7 @@ extends the previous prompt, so the KV cache evaluates only the new request.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -125,11 +126,15 @@ class Critique(BaseModel):
     issues: list[Issue] = Field(max_length=3)
 
 
+Answers = dict[DraftStep, dict[str, Any]]
+"""Each written step's answer as JSON data: what a pipeline's state keeps of the draft."""
+
+
 class Draft:
     """The studio's answers so far, and the schema each step must follow given them."""
 
-    def __init__(self) -> None:
-        self.answers: dict[DraftStep, dict[str, Any]] = {}
+    def __init__(self, answers: Mapping[DraftStep, dict[str, Any]] | None = None) -> None:
+        self.answers: Answers = dict(answers or {})
 
     @property
     def engine(self) -> EngineDraft | None:
@@ -203,16 +208,26 @@ def step_for(finding: Finding) -> DraftStep:
 
 
 class Studio:
-    """One design session: the conversation, the draft, and the agents' turns."""
+    """One design session: the conversation, the draft, and the agents' turns.
 
-    def __init__(self, brief: Brief, *, max_reasks: int = 1) -> None:
+    A short-lived view: a pipeline keeps the brief, the transcript and the answers as plain data,
+    rebuilds the studio from them for one step's turns and stores what it has after them, so a
+    session can be checkpointed, resumed and branched between any two steps.
+    """
+
+    def __init__(self, brief: Brief, *, transcript: list[Turn] | None = None,
+                 answers: Mapping[DraftStep, dict[str, Any]] | None = None, max_reasks: int = 1) -> None:
         self.brief = brief
-        self.conversation = Conversation(PREAMBLE, brief, max_reasks=max_reasks)
-        self.draft = Draft()
+        self.conversation = Conversation(PREAMBLE, brief, max_reasks=max_reasks, transcript=transcript)
+        self.draft = Draft(answers)
 
     @property
     def transcript(self) -> list[Turn]:
         return self.conversation.transcript
+
+    @property
+    def answers(self) -> Answers:
+        return self.draft.answers
 
     def _ask(self, role: Role, task: str, key: str, schema: type[BaseModel], max_tokens: int,
              feedback: str | None = None) -> Any:

@@ -19,8 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ontology.core import errors
-from ontology.game_rulebook import render_rulebook
-from pipelines.gamegrammar import design_game
+from pipelines.gamegrammar import design_game, write_run
 from retrieval.store import ExemplarStore
 from tools.files import write_atomically
 from tools.settings import Settings
@@ -57,10 +56,7 @@ def main() -> None:
         with console.status(f"{index}: {theme}") as status:
             design, report = design_game(theme, settings=settings, seed=args.seed, store=store,
                                          progress=lambda message, n=index: status.update(f"{n}: {message}"))
-        files = {"report.json": report.model_dump_json(indent=2)}
-        if design is not None:
-            files |= {"design.json": design.model_dump_json(indent=2), "rulebook.md": render_rulebook(design)}
-        write_atomically(args.out / str(index), files)
+        write_run(args.out / str(index), design, report)
         row = {
             "schema_valid": design is not None,
             "semantic_valid": design is not None and not errors(report.findings),

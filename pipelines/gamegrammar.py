@@ -1,12 +1,17 @@
 """GameGrammar: a theme in, a complete, validated tabletop game design out.
 
     python -m pipelines.gamegrammar "bioluminescent fungi competing in a cave ecosystem"
-    python -m pipelines.gamegrammar --theme-file theme.txt --players 3 --out designs/fungi
+    python -m pipelines.gamegrammar --theme-file theme.txt --players 3 --out designs/fungi --run fungi
     python -m pipelines.gamegrammar "tea ceremony" --model openai/gpt-4o-mini
+    python -m pipelines.gamegrammar resume fungi          # after a crash or a kill: go on from its step
+    python -m pipelines.gamegrammar "make it cooperative" --from fungi --run fungi-coop   # a revised branch
     python -m pipelines.gamegrammar validate designs/fungi/design.json
 
 Writes `design.json` (the ontology instance), `rulebook.md` and `report.json` (findings,
-repairs, tokens and time per agent) into --out. Files are written whole or not at all.
+repairs, tokens and time per agent; for a branch its parent run and what changed) into --out.
+Files are written whole or not at all. Every step of every run is checkpointed in --runs
+(default `out/gamegrammar/runs.sqlite`) under the run id printed at the start; `resume` writes
+to the --out the run started with, a branch to `<runs folder>/<branch id>` unless --out is given.
 """
 
 from __future__ import annotations
@@ -16,14 +21,18 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dspy
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import BaseModel, Field, ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from agents.lm.accounted import AccountedLM
 from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.usage import TokenBudget, UsageLedger
@@ -31,37 +40,104 @@ from ontology.core import Finding, Severity, errors
 from ontology.game import GameDesign
 from ontology.game_rulebook import render_rulebook
 from ontology.game_validators import validate_design
-from pipelines.gamegrammar_graph import GameGrammarConfig, build_graph
+from pipelines.checkpoints import (
+    RunError,
+    Snapshot,
+    checked_run_id,
+    copy_thread,
+    new_run_id,
+    open_checkpointer,
+    read_snapshot,
+    thread_config,
+)
+from pipelines.gamegrammar_graph import (
+    GameGrammarConfig,
+    GameGrammarDeps,
+    GameGrammarState,
+    branch_values,
+    build_graph,
+)
+from pipelines.pipeline import Progress, log_progress
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import ExemplarStore, RetrievalConstraints
 from tools.files import write_atomically
 from tools.settings import Settings
 
 MAX_THEME_CHARS = 10_000
+DEFAULT_OUT = Path("out/gamegrammar")
+DEFAULT_RUNS = DEFAULT_OUT / "runs.sqlite"
+RECURSION_LIMIT = 60
 
 
 class InvalidThemeError(ValueError):
-    """The theme cannot be designed from; the message says why."""
+    """The theme (or a revision request) cannot be designed from; the message says why."""
+
+
+def _clean_text(text: str, what: str, example: str) -> str:
+    if not isinstance(text, str):
+        raise InvalidThemeError(f"The {what} must be text.")
+    if len(text) > MAX_THEME_CHARS:
+        raise InvalidThemeError(
+            f"The {what} is {len(text):,} characters; keep it under {MAX_THEME_CHARS:,} (a sentence or two works best)."
+        )
+    if "\x00" in text or sum(not (ch.isprintable() or ch.isspace()) for ch in text) > len(text) // 10:
+        raise InvalidThemeError(f"The {what} does not look like text (binary or control characters).")
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise InvalidThemeError(f"The {what} is empty; {example}.")
+    return cleaned
 
 
 def clean_theme(theme: str) -> str:
     """The theme with whitespace normalised, or an `InvalidThemeError` a user can act on."""
-    if not isinstance(theme, str):
-        raise InvalidThemeError("The theme must be text.")
-    if len(theme) > MAX_THEME_CHARS:
-        raise InvalidThemeError(
-            f"The theme is {len(theme):,} characters; keep it under {MAX_THEME_CHARS:,} (a sentence or two works best)."
-        )
-    if "\x00" in theme or sum(not (ch.isprintable() or ch.isspace()) for ch in theme) > len(theme) // 10:
-        raise InvalidThemeError("The theme does not look like text (binary or control characters).")
-    cleaned = " ".join(theme.split())
-    if not cleaned:
-        raise InvalidThemeError("The theme is empty; describe the game's world in a few words.")
-    return cleaned
+    return _clean_text(theme, "theme", "describe the game's world in a few words")
+
+
+def clean_request(request: str) -> str:
+    """A branch's revision request, cleaned like a theme."""
+    return _clean_text(request, "revision request", "say what to change, e.g. 'make it cooperative'")
+
+
+class FieldChange(BaseModel):
+    """One top-level field of a design that differs from the parent's; for a list of items with
+    ids, which ids were added, removed or changed."""
+
+    field: str
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    changed: list[str] = Field(default_factory=list)
+
+
+def _by_id(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, list) and all(isinstance(item, dict) and "id" in item for item in value):
+        return {item["id"]: item for item in value}
+    return None
+
+
+def design_diff(parent: GameDesign, child: GameDesign) -> list[FieldChange]:
+    """The fields of `child` that differ from `parent`, in the design's field order."""
+    before, after = parent.model_dump(mode="json"), child.model_dump(mode="json")
+    changes = []
+    for name, new in after.items():
+        old = before.get(name)
+        if old == new:
+            continue
+        old_items, new_items = _by_id(old), _by_id(new)
+        if old_items is None or new_items is None:
+            changes.append(FieldChange(field=name))
+            continue
+        changes.append(FieldChange(
+            field=name,
+            added=[ident for ident in new_items if ident not in old_items],
+            removed=[ident for ident in old_items if ident not in new_items],
+            changed=[ident for ident in new_items if ident in old_items and old_items[ident] != new_items[ident]],
+        ))
+    return changes
 
 
 class RunReport(BaseModel):
     status: str
+    run: str
     theme: str
     model: str
     seed: int
@@ -73,9 +149,137 @@ class RunReport(BaseModel):
         default_factory=list, description="critique issues dropped as repeats of findings already fixed"
     )
     verdict: dict[str, Any] | None
+    parent_run: str | None = Field(None, description="the run this design branched from")
+    revision: str | None = Field(None, description="the revision request the branch answered")
+    diff: list[FieldChange] = Field(default_factory=list, description="what changed against the parent's design")
     agents: dict[str, dict[str, float]]
     totals: dict[str, float]
     wall_s: float
+
+
+def _status(state: GameGrammarState, findings: list[Finding]) -> str:
+    if state.failure:
+        return f"incomplete: {state.failure}"
+    return "finished with unresolved errors" if errors(findings) else "complete"
+
+
+def run_report(run_id: str, state: GameGrammarState, *, model: str, usage: UsageLedger, wall_s: float) -> RunReport:
+    """The report of a finished pass over the graph, from its final state and the calls it made."""
+    findings = state.findings if state.design else []
+    diff = design_diff(state.parent_design, state.design) if state.parent_design and state.design else []
+    return RunReport(
+        status=_status(state, findings),
+        run=run_id,
+        theme=state.theme,
+        model=model,
+        seed=state.seed,
+        exemplars=[game.name for game in state.exemplars],
+        findings=findings,
+        repairs=[repair.model_dump(mode="json") for repair in state.repairs],
+        critique=state.critique.model_dump() if state.critique else None,
+        stale_critique=[issue.model_dump() for issue in state.stale_issues],
+        verdict=state.verdict.model_dump() if state.verdict else None,
+        parent_run=state.parent_run,
+        revision=state.revision if state.parent_run else None,
+        diff=diff,
+        agents={agent: totals.model_dump() for agent, totals in usage.by_agent().items()},
+        totals=usage.totals().model_dump(),
+        wall_s=wall_s,
+    )
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A pass over the graph: the design (None if no complete draft was reached), its report, and
+    the folder its files go to (None when the caller decides)."""
+
+    design: GameDesign | None
+    report: RunReport
+    out: Path | None = None
+
+
+class GameGrammarRuns:
+    """The runs kept by one checkpointer: start, resume (after a crash or a kill, at the step it
+    was in) and branch them with a revision request. Every step is saved before the next begins."""
+
+    def __init__(self, deps: GameGrammarDeps, checkpointer: BaseCheckpointSaver,
+                 make_lm: Callable[[int], AccountedLM]) -> None:
+        self.graph = build_graph(deps, checkpointer)
+        self._make_lm = make_lm
+        self._lm: AccountedLM | None = None
+
+    def snapshot(self, run_id: str) -> Snapshot:
+        snapshot = read_snapshot(self.graph, checked_run_id(run_id))
+        if snapshot is None:
+            raise RunError(f"No run {run_id!r} in these checkpoints; check the id and --runs.")
+        return snapshot
+
+    def start(self, run_id: str, state: GameGrammarState, *, out: Path | None = None) -> RunResult:
+        """A new run; `out` (where its files go) is saved with its checkpoints for `resume`."""
+        if read_snapshot(self.graph, checked_run_id(run_id)) is not None:
+            raise RunError(f"Run {run_id!r} exists; resume it, branch it, or choose another id.")
+        return self._run(run_id, state, state.seed, out)
+
+    def resume(self, run_id: str) -> RunResult:
+        snapshot = self.snapshot(run_id)
+        if not snapshot.interrupted:
+            raise RunError(f"Run {run_id} has finished; branch it with a revision request instead.")
+        out = snapshot.metadata.get("out")
+        return self._run(run_id, None, snapshot.values.get("seed", 0), Path(out) if out else None)
+
+    def branch(self, parent: str, request: str, run_id: str, *, out: Path | None = None) -> RunResult:
+        """A new run `run_id` from `parent`'s finished design, revised as `request` asks."""
+        request = clean_request(request)
+        snapshot = self.snapshot(parent)
+        if snapshot.interrupted:
+            raise RunError(f"Run {parent} stopped during '{snapshot.next[0]}'; resume it before branching.")
+        try:
+            update = branch_values(GameGrammarState.model_validate(snapshot.values), parent)
+        except ValueError as exc:
+            raise RunError(f"Cannot branch: {exc}.") from exc
+        copy_thread(self.graph, parent, checked_run_id(run_id), as_node="assemble", update=update,
+                    metadata=_metadata(out))
+        return self._run(run_id, {"revision": request}, snapshot.values.get("seed", 0), out)
+
+    def _run(self, run_id: str, payload: GameGrammarState | dict[str, Any] | None, seed: int,
+             out: Path | None) -> RunResult:
+        started = time.perf_counter()
+        self._lm = self._lm or self._make_lm(seed)
+        before = len(self._lm.ledger.records)
+        with dspy.context(lm=self._lm):  # durability="sync": each step is on disk before the next starts
+            self.graph.invoke(payload, thread_config(run_id, RECURSION_LIMIT, _metadata(out)), durability="sync")
+        usage = UsageLedger()
+        for record in self._lm.ledger.records[before:]:
+            usage.record(record)
+        final = GameGrammarState.model_validate(self.snapshot(run_id).values)
+        report = run_report(run_id, final, model=self._lm.model, usage=usage,
+                            wall_s=round(time.perf_counter() - started, 1))
+        return RunResult(final.design, report, out)
+
+
+def _metadata(out: Path | None) -> dict[str, str] | None:
+    return {"out": str(out)} if out else None
+
+
+def start_state(theme: str, *, players: int | None = None, constraints: str = "", seed: int = 0) -> GameGrammarState:
+    """A new run's input: the cleaned theme and the brief's constraints."""
+    wanted = [f"the player range must include {players} players" if players else "", constraints.strip()]
+    return GameGrammarState(theme=clean_theme(theme), constraints="; ".join(part for part in wanted if part) or "none",
+                            retrieval=RetrievalConstraints(players=players), seed=seed)
+
+
+def game_runs(settings: Settings, checkpointer: BaseCheckpointSaver, *, token_budget: int | None = None,
+              store: ExemplarStore | None = None, config: GameGrammarConfig | None = None,
+              progress: Progress | None = None) -> GameGrammarRuns:
+    """The runs over `checkpointer` with the model, exemplar store and limits `settings` name."""
+    exemplars = store or ExemplarStore(path=settings.cache_dir / "chroma")
+
+    def search(query: str, filters: RetrievalConstraints, k: int) -> list[ExemplarGame]:
+        return exemplars.search(query, k=k, constraints=filters)
+
+    deps = GameGrammarDeps(search, config or GameGrammarConfig(), progress or log_progress)
+    return GameGrammarRuns(deps, checkpointer, lambda seed: build_lm(
+        settings, ledger=UsageLedger(TokenBudget(completion_tokens=token_budget)), seed=seed))
 
 
 def design_game(
@@ -88,52 +292,27 @@ def design_game(
     token_budget: int | None = None,
     store: ExemplarStore | None = None,
     config: GameGrammarConfig | None = None,
-    progress=None,
+    progress: Progress | None = None,
+    run_id: str | None = None,
+    runs: Path | None = None,
 ) -> tuple[GameDesign | None, RunReport]:
-    """Run the pipeline; returns the design (None if no complete draft was reached) and the report."""
-    theme = clean_theme(theme)
-    started = time.perf_counter()
-    ledger = UsageLedger(TokenBudget(completion_tokens=token_budget))
-    lm = build_lm(settings, ledger=ledger, seed=seed)
-    store = store or ExemplarStore(path=settings.cache_dir / "chroma")
+    """Run the pipeline; returns the design (None if no complete draft was reached) and the report.
+    With `runs` (a SQLite file) every step is checkpointed there under `run_id` (default: random)."""
+    state = start_state(theme, players=players, constraints=constraints, seed=seed)
+    run_id = checked_run_id(run_id or new_run_id())
+    with open_checkpointer(runs, GameGrammarState) as checkpointer:
+        result = game_runs(settings, checkpointer, token_budget=token_budget, store=store, config=config,
+                           progress=progress).start(run_id, state)
+    return result.design, result.report
 
-    def search(query: str, filters: RetrievalConstraints, k: int) -> list[ExemplarGame]:
-        return store.search(query, k=k, constraints=filters)
 
-    wanted = [f"the player range must include {players} players" if players else "", constraints.strip()]
-    state = {
-        "theme": theme,
-        "constraints": "; ".join(part for part in wanted if part) or "none",
-        "retrieval": RetrievalConstraints(players=players),
-    }
-    graph = build_graph(search, config, progress)
-    with dspy.context(lm=lm):
-        final = graph.invoke(state, {"recursion_limit": 60})
-    design: GameDesign | None = final.get("design")
-    findings: list[Finding] = final.get("findings", []) if design else []
-    if final.get("failure"):
-        status = f"incomplete: {final['failure']}"
-    elif errors(findings):
-        status = "finished with unresolved errors"
-    else:
-        status = "complete"
-    totals = ledger.totals()
-    report = RunReport(
-        status=status,
-        theme=theme,
-        model=lm.model,
-        seed=seed,
-        exemplars=[game.name for game in final.get("exemplars", [])],
-        findings=findings,
-        repairs=[repair.model_dump(mode="json") for repair in final.get("repairs", [])],
-        critique=final["critique"].model_dump() if final.get("critique") else None,
-        stale_critique=[issue.model_dump() for issue in final.get("stale_issues", [])],
-        verdict=final["verdict"].model_dump() if final.get("verdict") else None,
-        agents={agent: usage.model_dump() for agent, usage in ledger.by_agent().items()},
-        totals=totals.model_dump(),
-        wall_s=round(time.perf_counter() - started, 1),
-    )
-    return design, report
+def write_run(out: Path, design: GameDesign | None, report: RunReport) -> None:
+    """`report.json`, and with a design `design.json` and `rulebook.md`, written whole or not at all."""
+    files = {"report.json": report.model_dump_json(indent=2)}
+    if design is not None:
+        files["design.json"] = design.model_dump_json(indent=2)
+        files["rulebook.md"] = render_rulebook(design)
+    write_atomically(out, files)
 
 
 def _print_findings(console: Console, findings: list[Finding]) -> None:
@@ -158,6 +337,67 @@ def validate_command(path: str, console: Console) -> int:
     return 1 if errors(findings) else 0
 
 
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.gamegrammar", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    if argv[:1] == ["resume"]:
+        parser.add_argument("command", choices=["resume"])
+        parser.add_argument("run", help="the id of the interrupted run")
+    else:
+        parser.add_argument("theme", nargs="?", help="the game's theme (with --from: the revision request)")
+        parser.add_argument("--theme-file", type=Path, help="read the theme from a text file")
+        parser.add_argument("--players", type=int, help="the design must support this many players")
+        parser.add_argument("--constraints", default="",
+                            help="free-text requirements, e.g. 'cooperative, under 30 min'")
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--run", help="an id for the new run: a-z, 0-9, '_', '-' (default: random)")
+        parser.add_argument("--from", dest="parent", metavar="RUN",
+                            help="branch the finished run RUN; the positional text is the revision request")
+        parser.add_argument("--out", type=Path, help=f"where the files go (default {DEFAULT_OUT}; "
+                            "with --from: <runs folder>/<run>)")
+    parser.add_argument("--runs", type=Path, default=DEFAULT_RUNS, help="the SQLite file of run checkpoints")
+    parser.add_argument("--model", help="embedded | embedded:<name> | path.gguf | LiteLLM model string")
+    parser.add_argument("--token-budget", type=int, default=12000, help="completion tokens this command may spend")
+    return parser.parse_args(argv)
+
+
+def _execute(args: argparse.Namespace, runs: GameGrammarRuns, run_id: str, theme: str | None) -> RunResult:
+    if getattr(args, "command", None) == "resume":
+        return runs.resume(run_id)
+    if args.parent:
+        return runs.branch(args.parent, args.theme, run_id, out=args.out or args.runs.parent / run_id)
+    assert theme is not None
+    state = start_state(theme, players=args.players, constraints=args.constraints, seed=args.seed)
+    return runs.start(run_id, state, out=args.out or DEFAULT_OUT)
+
+
+def _check_start(args: argparse.Namespace) -> tuple[str, str | None]:
+    """The id of the run the command works on and a new run's theme, once everything that can be
+    refused before a model loads has been checked."""
+    if getattr(args, "command", None) == "resume":
+        return checked_run_id(args.run), None
+    run_id = checked_run_id(args.run or new_run_id())
+    if args.parent:
+        checked_run_id(args.parent)
+        if args.theme_file or args.players is not None or args.constraints:
+            raise InvalidThemeError("--from takes only a revision request: the theme and constraints are the parent's.")
+        clean_request(args.theme or "")
+        return run_id, None
+    if args.theme_file:
+        try:
+            theme = args.theme_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidThemeError(f"Cannot read the theme file {args.theme_file}: {exc}") from exc
+    elif args.theme is not None:
+        theme = args.theme
+    else:
+        raise InvalidThemeError("Give a theme, e.g. python -m pipelines.gamegrammar \"bioluminescent fungi\".")
+    if args.players is not None and not 1 <= args.players <= 12:
+        raise InvalidThemeError("--players must be between 1 and 12.")
+    clean_theme(theme)
+    return run_id, theme
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     console = Console(stderr=True)
@@ -166,56 +406,38 @@ def main(argv: list[str] | None = None) -> int:
             console.print("usage: python -m pipelines.gamegrammar validate DESIGN.json")
             return 2
         return validate_command(argv[1], console)
-    parser = argparse.ArgumentParser(prog="python -m pipelines.gamegrammar", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("theme", nargs="?", help="the game's theme")
-    parser.add_argument("--theme-file", type=Path, help="read the theme from a text file")
-    parser.add_argument("--players", type=int, help="the design must support this many players")
-    parser.add_argument("--constraints", default="", help="free-text requirements, e.g. 'cooperative, under 30 min'")
-    parser.add_argument("--model", help="embedded | embedded:<name> | path.gguf | LiteLLM model string")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--token-budget", type=int, default=12000, help="completion tokens the run may spend")
-    parser.add_argument("--out", type=Path, default=Path("out/gamegrammar"))
-    args = parser.parse_args(argv)
+    args = _parse(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    run_id = None
     try:
-        if args.theme_file:
-            try:
-                theme = args.theme_file.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise InvalidThemeError(f"Cannot read the theme file {args.theme_file}: {exc}") from exc
-        elif args.theme is not None:
-            theme = args.theme
-        else:
-            raise InvalidThemeError("Give a theme, e.g. python -m pipelines.gamegrammar \"bioluminescent fungi\".")
-        if args.players is not None and not 1 <= args.players <= 12:
-            raise InvalidThemeError("--players must be between 1 and 12.")
-        clean_theme(theme)
+        run_id, theme = _check_start(args)
+        console.print(f"run {run_id} (checkpoints in {args.runs})")
         settings = Settings.from_env(model=args.model)
-        with console.status("Starting...") as status:
-            design, report = design_game(
-                theme, settings=settings, players=args.players, constraints=args.constraints,
-                seed=args.seed, token_budget=args.token_budget, progress=lambda message: status.update(message),
-            )
-    except (InvalidThemeError, ModelError, ValueError) as exc:
+        with console.status("Starting...") as status, open_checkpointer(args.runs, GameGrammarState) as saver:
+            runs = game_runs(settings, saver, token_budget=args.token_budget,
+                             progress=lambda message: status.update(message))
+            result = _execute(args, runs, run_id, theme)
+    except (InvalidThemeError, RunError, ModelError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     except KeyboardInterrupt:
-        console.print("[yellow]interrupted; nothing was written[/yellow]")
+        console.print("[yellow]interrupted; no files were written[/yellow]" + (
+            f"; the finished steps are kept: python -m pipelines.gamegrammar resume {run_id}" if run_id else ""))
         return 130
-    files = {"report.json": report.model_dump_json(indent=2)}
-    if design is not None:
-        files["design.json"] = design.model_dump_json(indent=2)
-        files["rulebook.md"] = render_rulebook(design)
-    write_atomically(args.out, files)
+    out = result.out or DEFAULT_OUT
+    report = result.report
+    write_run(out, result.design, report)
     _print_findings(console, report.findings)
-    table = Table(title=f"{report.status} in {report.wall_s:.0f} s — {args.out}")
+    table = Table(title=f"{report.status} in {report.wall_s:.0f} s — {out} (run {run_id})")
     for column in ("agent", "calls", "prompt tok", "completion tok", "seconds"):
         table.add_column(column)
     for agent, usage in report.agents.items():
         table.add_row(agent, str(int(usage["calls"])), str(int(usage["prompt_tokens"])),
                       str(int(usage["completion_tokens"])), f"{usage['wall_s']:.1f}")
     console.print(table)
+    if report.parent_run:
+        console.print(f"Branched from {report.parent_run}; changed: "
+                      + (", ".join(change.field for change in report.diff) or "nothing"))
     if report.verdict:
         console.print("Fun Judge: " + json.dumps(report.verdict))
     return 0 if report.status == "complete" else 1

@@ -1,10 +1,17 @@
-"""The GameGrammar LangGraph: retrieve -> mechanics -> theme -> components -> validate -> repair
-(routed to the owning agent, bounded) -> balance critique -> revise -> fun judgement -> assemble.
+"""The GameGrammar LangGraph: retrieve -> draft (engine, actions, flow, identity, components, setup;
+one step per pass) -> validate -> repair (routed to the owning agent, bounded) -> balance critique
+-> revise -> fun judgement -> assemble. A branch of a finished run enters at `request` instead of
+`retrieve`: the revision request goes to the Mechanics Architect's engine step, later steps follow
+it, and the design is validated, critiqued and judged as usual.
 
 Retrieval and the multi-agent path always run together: the retrieved exemplars open the studio's
 conversation. A model failure in any node (budget spent, output that stays invalid, timeout)
 ends the run at `assemble` with the best design so far and the unresolved findings, never with a
 traceback.
+
+The state is plain data (brief, transcript, answers, findings, ...): each node rebuilds a `Studio`
+from it, lets its agents take their turns and returns the new transcript and answers, so every
+step can be checkpointed and a node can be tested alone (`pipelines/pipeline.py`).
 """
 
 from __future__ import annotations
@@ -12,23 +19,30 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import Any, TypedDict
+from dataclasses import dataclass, field
+from functools import wraps
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel, Field
 
-from agents.game_studio import ORDER, Brief, Critique, Issue, Studio, step_for
+from agents.game_studio import ORDER, Answers, Brief, Critique, Draft, Issue, Studio, step_for
+from agents.lm.adapter import Turn
 from agents.lm.errors import ModelError
 from ontology.core import Finding, Severity
 from ontology.game import FunVerdict, GameDesign
 from ontology.game_rulebook import rules_sections
 from ontology.game_validators import DraftStep, validate_design
+from pipelines.pipeline import Progress, Update, bind, log_progress
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import RetrievalConstraints
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[str], None]
+DRAFT_ORDER = (DraftStep.ENGINE, DraftStep.ACTIONS, DraftStep.FLOW, DraftStep.IDENTITY, DraftStep.COMPONENTS,
+               DraftStep.SETUP)
+"""The order the first draft is written in: the mechanics, then the theme drawn from them, then the box."""
 
 _QUOTED = re.compile(r"'([^']+)'")
 _WORD = re.compile(r"[a-z][a-z0-9_]*")
@@ -55,26 +69,34 @@ class Repair(BaseModel):
 
     step: DraftStep
     agent: str
-    reason: str = Field(description="'validation', 'critique' or 'consistency'")
+    reason: str = Field(description="'validation', 'critique', 'consistency' or 'request' (a branch's revision)")
     feedback: str
 
 
-class GameGrammarState(TypedDict, total=False):
+class GameGrammarState(BaseModel):
+    """A run as the checkpointer stores it."""
+
     theme: str
-    constraints: str
-    retrieval: RetrievalConstraints
-    exemplars: list[ExemplarGame]
-    studio: Studio
-    findings: list[Finding]
-    raised: list[Finding]
-    repairs: list[Repair]
-    repair_rounds: int
-    critique: Critique | None
-    stale_issues: list[Issue]
-    critiqued: bool
-    verdict: FunVerdict | None
-    design: GameDesign | None
-    failure: str | None
+    seed: int = Field(0, description="the sampling seed the run started with; a resume or branch uses it too")
+    constraints: str = "none"
+    retrieval: RetrievalConstraints = Field(default_factory=RetrievalConstraints)
+    exemplars: list[ExemplarGame] = Field(default_factory=list)
+    brief: Brief | None = None
+    transcript: list[Turn] = Field(default_factory=list, description="the studio's conversation, verbatim")
+    answers: Answers = Field(default_factory=dict, description="each written step's answer")
+    findings: list[Finding] = Field(default_factory=list, description="the latest validation's findings")
+    raised: list[Finding] = Field(default_factory=list, description="every actionable finding raised so far")
+    repairs: list[Repair] = Field(default_factory=list)
+    repair_rounds: int = 0
+    critique: Critique | None = None
+    stale_issues: list[Issue] = Field(default_factory=list)
+    critiqued: bool = False
+    verdict: FunVerdict | None = None
+    design: GameDesign | None = None
+    failure: str | None = None
+    revision: str | None = Field(None, description="a branch's revision request")
+    parent_run: str | None = Field(None, description="the run this one branched from")
+    parent_design: GameDesign | None = None
 
 
 class GameGrammarConfig(BaseModel):
@@ -83,167 +105,252 @@ class GameGrammarConfig(BaseModel):
     max_reasks: int = Field(1, ge=0, le=5)
 
 
-def _feedback(findings: list[Finding]) -> str:
-    return "\n".join(f"- {finding.path}: {finding.message}" for finding in findings)
+Search = Callable[[str, RetrievalConstraints, int], list[ExemplarGame]]
+"""`search(query, constraints, k)`: the exemplar retrieval."""
 
 
-def build_graph(
-    search: Callable[[str, RetrievalConstraints, int], list[ExemplarGame]],
-    config: GameGrammarConfig | None = None,
-    progress: Progress | None = None,
-):
-    """Compile the graph. `search(query, constraints, k)` is the exemplar retrieval."""
-    config = config or GameGrammarConfig()
-    say = progress or (lambda message: logger.info(message))
+@dataclass(frozen=True)
+class GameGrammarDeps:
+    """What the nodes use besides the state; the LM comes from `dspy.context`."""
 
-    def guarded(name: str, node: Callable[[GameGrammarState], dict[str, Any]]):
-        def run(state: GameGrammarState) -> dict[str, Any]:
-            if state.get("failure"):
+    search: Search
+    config: GameGrammarConfig = field(default_factory=GameGrammarConfig)
+    progress: Progress = log_progress
+
+
+Node = Callable[[GameGrammarState, GameGrammarDeps], Update]
+
+
+def guarded(who: str | Callable[[GameGrammarState], str]) -> Callable[[Node], Node]:
+    """A node that does nothing once the run has failed, and turns a model failure into the
+    state's `failure` ("<who>: <error>"), so the run goes on to `assemble`. A failed node's
+    turns are dropped: the state keeps the last consistent draft."""
+
+    def wrap(node: Node) -> Node:
+        @wraps(node)
+        def run(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
+            if state.failure:
                 return {}
             try:
-                return node(state)
+                return node(state, deps)
             except ModelError as exc:
+                name = who if isinstance(who, str) else who(state)
                 logger.warning("%s failed: %s", name, exc)
                 return {"failure": f"{name}: {exc}"}
 
         return run
 
-    def write_with_consistency(studio: Studio, step: DraftStep, feedback: str | None, reason: str) -> list[Repair]:
-        studio.write(step, feedback)
-        repairs = [] if feedback is None else [Repair(step=step, agent=studio.role_of(step), reason=reason,
-                                                      feedback=feedback)]
-        for stale in studio.draft.stale_after(step):
-            note = f"The `{step}` answer changed; update your `{stale}` answer so it only uses what now exists."
-            say(f"{studio.role_of(stale)}: updating {stale} to match")
-            studio.write(stale, note)
-            repairs.append(Repair(step=stale, agent=studio.role_of(stale), reason="consistency", feedback=note))
-        return repairs
+    return wrap
 
-    def retrieve(state: GameGrammarState) -> dict[str, Any]:
-        say("Retrieval: finding exemplar games")
-        exemplars = search(state["theme"], state["retrieval"], config.exemplar_count)
-        brief = Brief(
-            theme=state["theme"],
-            constraints=state["constraints"],
-            exemplars="\n".join(f"- {game.as_lesson()}" for game in exemplars),
-        )
-        return {"exemplars": exemplars, "studio": Studio(brief, max_reasks=config.max_reasks), "repairs": [],
-                "raised": [], "repair_rounds": 0, "critiqued": False, "critique": None, "stale_issues": [],
-                "verdict": None, "failure": None}
 
-    def steps_node(steps: tuple[DraftStep, ...]):
-        def node(state: GameGrammarState) -> dict[str, Any]:
-            studio = state["studio"]
-            for step in steps:
-                say(f"{studio.role_of(step)}: writing {step}")
-                studio.write(step)
-            return {}
+def studio_for(state: GameGrammarState, deps: GameGrammarDeps) -> Studio:
+    """The studio as the state left it, for one node's turns."""
+    if state.brief is None:
+        raise RuntimeError("the studio needs the brief the retrieve node writes")
+    return Studio(state.brief, transcript=state.transcript, answers=state.answers,
+                  max_reasks=deps.config.max_reasks)
 
-        return node
 
-    def validate(state: GameGrammarState) -> dict[str, Any]:
-        say("Validators: checking the design")
-        design = state["studio"].draft.design()
-        findings = validate_design(design)
-        return {"design": design, "findings": findings, "raised": state.get("raised", []) + actionable(findings)}
+def studio_update(studio: Studio) -> Update:
+    return {"transcript": list(studio.transcript), "answers": dict(studio.answers)}
 
-    def actionable(findings: list[Finding]) -> list[Finding]:
-        return [f for f in findings if f.severity is not Severity.INFO]
 
-    def next_repair(state: GameGrammarState) -> tuple[DraftStep, str] | None:
-        """The step to send back to its owner, with the feedback, or None when repairing is done.
+def _feedback(findings: list[Finding]) -> str:
+    return "\n".join(f"- {finding.path}: {finding.message}" for finding in findings)
 
-        Steps with errors go first, upstream first. Feedback an earlier round already gave for the
-        same step is not repeated while another step has fresh feedback; once none is fresh, only
-        errors are worth another try: a warning that one rewrite did not fix is left in the report.
-        """
-        if state.get("repair_rounds", 0) >= config.max_repair_rounds:
-            return None
-        findings = actionable(state.get("findings", []))
-        tried = {(r.step, r.feedback) for r in state.get("repairs", []) if r.reason == "validation"}
-        has_error = {step_for(f) for f in findings if f.severity is Severity.ERROR}
-        steps = sorted({step_for(f) for f in findings}, key=lambda step: (step not in has_error, ORDER.index(step)))
-        by_step = [(step, _feedback([f for f in findings if step_for(f) == step])) for step in steps]
-        fresh = [(step, feedback) for step, feedback in by_step if (step, feedback) not in tried]
-        retry = [(step, feedback) for step, feedback in by_step if step in has_error]
-        return (fresh or retry or [None])[0]
 
-    def route_after_validate(state: GameGrammarState) -> str:
-        if state.get("failure"):
-            return "assemble"
-        if next_repair(state) is not None:
-            return "repair"
-        return "judge" if state.get("critiqued") else "critique"
+def actionable(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity is not Severity.INFO]
 
-    def repair(state: GameGrammarState) -> dict[str, Any]:
-        studio = state["studio"]
-        step, feedback = next_repair(state)
-        say(f"{studio.role_of(step)}: repairing {step} ({feedback.count(chr(10)) + 1} findings)")
-        repairs = write_with_consistency(studio, step, feedback, "validation")
-        return {"repairs": state["repairs"] + repairs, "repair_rounds": state["repair_rounds"] + 1}
 
-    def critique(state: GameGrammarState) -> dict[str, Any]:
-        """The Balance Critic's issues, less those that repeat a validator finding already fixed:
-        the validators are the authority on structure, and a rewrite for a solved problem costs a
-        whole step's tokens and can undo the fix."""
-        say("Balance Critic: looking for what breaks at the table")
-        critique = state["studio"].critique()
-        current = {f.message for f in state.get("findings", [])}
-        fixed = [f for f in state.get("raised", []) if f.message not in current]
-        stale = [issue for issue in critique.issues if any(restates(issue.problem, f) for f in fixed)]
-        if stale:
-            logger.info("Dropped %d critique issue(s) that repeat fixed findings", len(stale))
-        kept = Critique(issues=[issue for issue in critique.issues if issue not in stale])
-        return {"critique": kept, "stale_issues": stale, "critiqued": True}
+def write_with_consistency(studio: Studio, step: DraftStep, feedback: str, reason: str,
+                           progress: Progress) -> list[Repair]:
+    """Rewrite `step` to answer `feedback`, then every later step whose answer no longer fits."""
+    studio.write(step, feedback)
+    repairs = [Repair(step=step, agent=studio.role_of(step), reason=reason, feedback=feedback)]
+    for stale in studio.draft.stale_after(step):
+        note = f"The `{step}` answer changed; update your `{stale}` answer so it only uses what now exists."
+        progress(f"{studio.role_of(stale)}: updating {stale} to match")
+        studio.write(stale, note)
+        repairs.append(Repair(step=stale, agent=studio.role_of(stale), reason="consistency", feedback=note))
+    return repairs
 
-    def route_after_critique(state: GameGrammarState) -> str:
-        if state.get("failure"):
-            return "assemble"
-        return "revise" if state["critique"] and state["critique"].issues else "judge"
 
-    def revise(state: GameGrammarState) -> dict[str, Any]:
-        studio = state["studio"]
-        issues = state["critique"].issues if state["critique"] else []
-        repairs = list(state["repairs"])
-        for step in sorted({DraftStep(issue.step) for issue in issues}, key=ORDER.index):
-            feedback = "\n".join(f"- Balance Critic: {i.problem} Fix: {i.fix}" for i in issues if i.step == step)
-            say(f"{studio.role_of(step)}: revising {step} after the critique")
-            repairs += write_with_consistency(studio, step, feedback, "critique")
-        return {"repairs": repairs}
+def next_draft_step(state: GameGrammarState) -> DraftStep | None:
+    """The first step of the first draft not written yet."""
+    return next((step for step in DRAFT_ORDER if step not in state.answers), None)
 
-    def judge(state: GameGrammarState) -> dict[str, Any]:
-        say("Fun Judge: scoring the game")
-        return {"verdict": state["studio"].judge()}
 
-    def assemble(state: GameGrammarState) -> dict[str, Any]:
-        studio = state.get("studio")
-        if studio is None or not studio.draft.complete:
-            return {"design": None}
-        design = studio.draft.design()
-        design = design.model_copy(update={"rules": rules_sections(design)})
-        return {"design": design, "findings": validate_design(design)}
+def next_repair(state: GameGrammarState, config: GameGrammarConfig) -> tuple[DraftStep, str] | None:
+    """The step to send back to its owner, with the feedback, or None when repairing is done.
 
+    Steps with errors go first, upstream first. Feedback an earlier round already gave for the
+    same step is not repeated while another step has fresh feedback; once none is fresh, only
+    errors are worth another try: a warning that one rewrite did not fix is left in the report.
+    """
+    if state.repair_rounds >= config.max_repair_rounds:
+        return None
+    findings = actionable(state.findings)
+    tried = {(r.step, r.feedback) for r in state.repairs if r.reason == "validation"}
+    has_error = {step_for(f) for f in findings if f.severity is Severity.ERROR}
+    steps = sorted({step_for(f) for f in findings}, key=lambda step: (step not in has_error, ORDER.index(step)))
+    by_step = [(step, _feedback([f for f in findings if step_for(f) == step])) for step in steps]
+    fresh = [(step, feedback) for step, feedback in by_step if (step, feedback) not in tried]
+    retry = [(step, feedback) for step, feedback in by_step if step in has_error]
+    return (fresh or retry or [None])[0]
+
+
+@guarded("retrieve")
+def retrieve(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
+    deps.progress("Retrieval: finding exemplar games")
+    exemplars = deps.search(state.theme, state.retrieval, deps.config.exemplar_count)
+    brief = Brief(theme=state.theme, constraints=state.constraints,
+                  exemplars="\n".join(f"- {game.as_lesson()}" for game in exemplars))
+    return {"exemplars": exemplars, "brief": brief}
+
+
+def _draft_author(state: GameGrammarState) -> str:
+    step = next_draft_step(state)
+    return Studio.role_of(step) if step else "draft"
+
+
+@guarded(_draft_author)
+def draft(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
+    """Write the next step of the first draft."""
+    step = next_draft_step(state)
+    if step is None:
+        raise RuntimeError("the first draft is complete; route to validate")
+    studio = studio_for(state, deps)
+    deps.progress(f"{studio.role_of(step)}: writing {step}")
+    studio.write(step)
+    return studio_update(studio)
+
+
+@guarded("Mechanics Architect")
+def request(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
+    """A branch's revision request, as feedback to the engine step; later steps follow it."""
+    if state.revision is None:
+        raise RuntimeError("the request node needs a branch's revision request")
+    studio = studio_for(state, deps)
+    deps.progress(f"{studio.role_of(DraftStep.ENGINE)}: revising the design as asked")
+    feedback = f"- The designer asks for a revision: {state.revision}"
+    repairs = write_with_consistency(studio, DraftStep.ENGINE, feedback, "request", deps.progress)
+    return {**studio_update(studio), "repairs": repairs}
+
+
+@guarded("validate")
+def validate(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
+    deps.progress("Validators: checking the design")
+    design = Draft(state.answers).design()
+    findings = validate_design(design)
+    return {"design": design, "findings": findings, "raised": state.raised + actionable(findings)}
+
+
+@guarded("repair")
+def repair(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
+    todo = next_repair(state, deps.config)
+    if todo is None:
+        raise RuntimeError("nothing to repair; route past repair")
+    step, feedback = todo
+    studio = studio_for(state, deps)
+    deps.progress(f"{studio.role_of(step)}: repairing {step} ({feedback.count(chr(10)) + 1} findings)")
+    repairs = write_with_consistency(studio, step, feedback, "validation", deps.progress)
+    return {**studio_update(studio), "repairs": state.repairs + repairs, "repair_rounds": state.repair_rounds + 1}
+
+
+@guarded("Balance Critic")
+def critique(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
+    """The Balance Critic's issues, less those that repeat a validator finding already fixed:
+    the validators are the authority on structure, and a rewrite for a solved problem costs a
+    whole step's tokens and can undo the fix."""
+    deps.progress("Balance Critic: looking for what breaks at the table")
+    studio = studio_for(state, deps)
+    answer = studio.critique()
+    current = {f.message for f in state.findings}
+    fixed = [f for f in state.raised if f.message not in current]
+    stale = [issue for issue in answer.issues if any(restates(issue.problem, f) for f in fixed)]
+    if stale:
+        logger.info("Dropped %d critique issue(s) that repeat fixed findings", len(stale))
+    kept = Critique(issues=[issue for issue in answer.issues if issue not in stale])
+    return {**studio_update(studio), "critique": kept, "stale_issues": stale, "critiqued": True}
+
+
+@guarded("revise")
+def revise(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
+    studio = studio_for(state, deps)
+    issues = state.critique.issues if state.critique else []
+    repairs = list(state.repairs)
+    for step in sorted({DraftStep(issue.step) for issue in issues}, key=ORDER.index):
+        feedback = "\n".join(f"- Balance Critic: {i.problem} Fix: {i.fix}" for i in issues if i.step == step)
+        deps.progress(f"{studio.role_of(step)}: revising {step} after the critique")
+        repairs += write_with_consistency(studio, step, feedback, "critique", deps.progress)
+    return {**studio_update(studio), "repairs": repairs}
+
+
+@guarded("Fun Judge")
+def judge(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
+    deps.progress("Fun Judge: scoring the game")
+    studio = studio_for(state, deps)
+    return {"verdict": studio.judge(), **studio_update(studio)}
+
+
+def assemble(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
+    """The design with its rulebook sections, from the last complete draft (None if there is none)."""
+    draft_so_far = Draft(state.answers)
+    if not draft_so_far.complete:
+        return {"design": None}
+    design = draft_so_far.design()
+    design = design.model_copy(update={"rules": rules_sections(design)})
+    return {"design": design, "findings": validate_design(design)}
+
+
+def route_start(state: GameGrammarState, deps: GameGrammarDeps) -> str:
+    return "request" if state.revision is not None and state.parent_run is not None else "retrieve"
+
+
+def route_after_draft(state: GameGrammarState, deps: GameGrammarDeps) -> str:
+    if state.failure:
+        return "assemble"
+    return "validate" if next_draft_step(state) is None else "draft"
+
+
+def route_after_validate(state: GameGrammarState, deps: GameGrammarDeps) -> str:
+    if state.failure:
+        return "assemble"
+    if next_repair(state, deps.config) is not None:
+        return "repair"
+    return "judge" if state.critiqued else "critique"
+
+
+def route_after_critique(state: GameGrammarState, deps: GameGrammarDeps) -> str:
+    if state.failure:
+        return "assemble"
+    return "revise" if state.critique and state.critique.issues else "judge"
+
+
+def branch_values(parent: GameGrammarState, parent_run: str) -> Update:
+    """What a branch of the finished run `parent` changes before its request is handled: it
+    remembers its parent's design and starts its own repairs, critique and verdict."""
+    if parent.design is None or not Draft(parent.answers).complete:
+        raise ValueError(f"run {parent_run} has no finished design to branch from")
+    return {"parent_run": parent_run, "parent_design": parent.design, "repairs": [], "repair_rounds": 0,
+            "critique": None, "stale_issues": [], "critiqued": False, "verdict": None, "failure": None}
+
+
+def build_graph(deps: GameGrammarDeps, checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
+    """Wire the nodes; with a `checkpointer`, every step of a run is saved under its thread id."""
     graph = StateGraph(GameGrammarState)
-    graph.add_node("retrieve", guarded("retrieve", retrieve))
-    graph.add_node("mechanics", guarded("Mechanics Architect", steps_node((DraftStep.ENGINE, DraftStep.ACTIONS,
-                                                                            DraftStep.FLOW))))
-    graph.add_node("theme", guarded("Theme Weaver", steps_node((DraftStep.IDENTITY,))))
-    graph.add_node("components", guarded("Component Designer", steps_node((DraftStep.COMPONENTS, DraftStep.SETUP))))
-    graph.add_node("validate", guarded("validate", validate))
-    graph.add_node("repair", guarded("repair", repair))
-    graph.add_node("critique", guarded("Balance Critic", critique))
-    graph.add_node("revise", guarded("revise", revise))
-    graph.add_node("judge", guarded("Fun Judge", judge))
-    graph.add_node("assemble", assemble)
-    graph.add_edge(START, "retrieve")
-    graph.add_edge("retrieve", "mechanics")
-    graph.add_edge("mechanics", "theme")
-    graph.add_edge("theme", "components")
-    graph.add_edge("components", "validate")
-    graph.add_conditional_edges("validate", route_after_validate, ["repair", "critique", "judge", "assemble"])
+    for node in (retrieve, draft, request, validate, repair, critique, revise, judge, assemble):
+        graph.add_node(node.__name__, bind(node, deps))
+    graph.add_conditional_edges(START, bind(route_start, deps), ["retrieve", "request"])
+    graph.add_edge("retrieve", "draft")
+    graph.add_conditional_edges("draft", bind(route_after_draft, deps), ["draft", "validate", "assemble"])
+    graph.add_edge("request", "validate")
+    graph.add_conditional_edges("validate", bind(route_after_validate, deps),
+                                ["repair", "critique", "judge", "assemble"])
     graph.add_edge("repair", "validate")
-    graph.add_conditional_edges("critique", route_after_critique, ["revise", "judge", "assemble"])
+    graph.add_conditional_edges("critique", bind(route_after_critique, deps), ["revise", "judge", "assemble"])
     graph.add_edge("revise", "validate")
     graph.add_edge("judge", "assemble")
     graph.add_edge("assemble", END)
-    return graph.compile()
+    return graph.compile(checkpointer=checkpointer)

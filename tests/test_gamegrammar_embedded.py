@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.embedded, pytest.mark.slow]
 def test_a_theme_becomes_a_valid_playable_design(tmp_path: Path) -> None:
     out = tmp_path / "fungi"
     code = main(["bioluminescent fungi competing in a cave ecosystem", "--players", "3", "--seed", "1",
-                 "--out", str(out)])
+                 "--out", str(out), "--runs", str(tmp_path / "runs.sqlite")])
     report = json.loads((out / "report.json").read_text())
     design = GameDesign.model_validate_json((out / "design.json").read_text())
     assert errors(validate_design(design)) == [], report["findings"]

@@ -10,7 +10,7 @@ from agents.lm.accounted import AccountedLM
 from agents.lm.usage import UsageLedger
 from ontology.core import Finding, Severity, at
 from ontology.game_validators import DraftStep, validate_design
-from pipelines.gamegrammar_graph import GameGrammarConfig, build_graph, restates
+from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState, build_graph, restates
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import RetrievalConstraints
 from tests.fakes import ScriptedEngine
@@ -34,20 +34,21 @@ def run(*replies: str, config: GameGrammarConfig | None = None):
         searched.append((query, constraints, k))
         return [EXEMPLAR]
 
-    graph = build_graph(search, config or GameGrammarConfig(max_reasks=0))
-    state = {"theme": "glowing fungi", "constraints": "2-4 players", "retrieval": RetrievalConstraints(players=3)}
+    graph = build_graph(GameGrammarDeps(search, config or GameGrammarConfig(max_reasks=0)))
+    state = GameGrammarState(theme="glowing fungi", constraints="2-4 players",
+                             retrieval=RetrievalConstraints(players=3))
     with dspy.context(lm=lm):
-        final = graph.invoke(state, {"recursion_limit": 60})
+        final = GameGrammarState.model_validate(graph.invoke(state, {"recursion_limit": 60}))
     return final, engine, searched
 
 
 def test_clean_draft_goes_through_critique_and_judgement() -> None:
     final, engine, searched = run(*first_draft(), NO_ISSUES, VERDICT)
     assert searched == [("glowing fungi", RetrievalConstraints(players=3), 3)]
-    assert final["repairs"] == [] and final["failure"] is None
-    assert validate_design(final["design"]) == []
-    assert [s.heading for s in final["design"].rules][:2] == ["Introduction", "Overview"]
-    assert final["verdict"].fun == 6
+    assert final.repairs == [] and final.failure is None
+    assert validate_design(final.design) == []
+    assert [s.heading for s in final.design.rules][:2] == ["Introduction", "Overview"]
+    assert final.verdict.fun == 6
     first_request = engine.requests[0].messages[-1].text
     assert "Carcassonne" in first_request and "glowing fungi" in first_request
     # Each later call extends the conversation instead of restating the brief.
@@ -64,12 +65,12 @@ def test_a_validation_finding_is_repaired_by_the_agent_that_owns_it() -> None:
     draft = first_draft()
     draft[2] = flow_without_absorb()
     final, engine, _ = run(*draft, reply("flow", answers()["flow"]), NO_ISSUES, VERDICT)
-    (repair,) = final["repairs"]
+    (repair,) = final.repairs
     assert (repair.step, repair.agent, repair.reason) == (DraftStep.FLOW, "Mechanics Architect", "validation")
     assert "no phase of the turn allows 'absorb'" in repair.feedback
     repair_request = engine.requests[6].messages[-1].text
     assert "Mechanics Architect" in repair_request and "'absorb'" in repair_request
-    assert validate_design(final["design"]) == []
+    assert validate_design(final.design) == []
 
 
 def test_a_critique_that_repeats_a_fixed_finding_is_dropped_not_revised() -> None:
@@ -81,10 +82,10 @@ def test_a_critique_that_repeats_a_fixed_finding_is_dropped_not_revised() -> Non
         {"step": "flow", "problem": "No phase of the turn allows 'absorb'.", "fix": "List it in a phase."},
     ]})
     final, engine, _ = run(*draft, reply("flow", answers()["flow"]), parrot, VERDICT)
-    assert [repair.reason for repair in final["repairs"]] == ["validation"]  # no rewrite for the parrot
-    assert [issue.step for issue in final["stale_issues"]] == ["actions", "flow"]
-    assert final["critique"].issues == []
-    assert validate_design(final["design"]) == []
+    assert [repair.reason for repair in final.repairs] == ["validation"]  # no rewrite for the parrot
+    assert [issue.step for issue in final.stale_issues] == ["actions", "flow"]
+    assert final.critique.issues == []
+    assert validate_design(final.design) == []
 
 
 def test_restating_needs_the_same_ids_and_most_of_the_wording() -> None:
@@ -109,10 +110,10 @@ def test_critique_revises_the_named_step_and_downstream_steps_follow() -> None:
     components["nutrient_tokens"]["represents"] = "sap"
     final, _, _ = run(*first_draft(), critique, reply("engine", engine_answer), reply("actions", actions),
                       reply("components", components), VERDICT)
-    steps = [(r.step, r.reason) for r in final["repairs"]]
+    steps = [(r.step, r.reason) for r in final.repairs]
     assert steps == [(DraftStep.ENGINE, "critique"), (DraftStep.ACTIONS, "consistency"),
                      (DraftStep.COMPONENTS, "consistency")]
-    assert validate_design(final["design"]) == []
+    assert validate_design(final.design) == []
 
 
 def test_repairs_are_bounded_and_unresolved_findings_are_kept() -> None:
@@ -120,20 +121,20 @@ def test_repairs_are_bounded_and_unresolved_findings_are_kept() -> None:
     draft[2] = flow_without_absorb()
     final, _, _ = run(*draft, flow_without_absorb(), NO_ISSUES, VERDICT,
                       config=GameGrammarConfig(max_repair_rounds=1, max_reasks=0))
-    assert len(final["repairs"]) == 1
-    assert any(f.code == "action_without_phase" for f in final["findings"])
-    assert final["verdict"] is not None
+    assert len(final.repairs) == 1
+    assert any(f.code == "action_without_phase" for f in final.findings)
+    assert final.verdict is not None
 
 
 def test_a_model_that_keeps_failing_ends_the_run_cleanly() -> None:
     final, _, _ = run(*first_draft()[:3], "this is not json", "still not json")
-    assert final["failure"].startswith("Theme Weaver")
-    assert final["design"] is None
+    assert final.failure.startswith("Theme Weaver")
+    assert final.design is None
 
 
 def test_the_studio_transcript_holds_the_exact_answers() -> None:
     final, _, _ = run(*first_draft(), NO_ISSUES, VERDICT)
-    answers_in_transcript = [json.loads(turn.answer) for turn in final["studio"].transcript]
+    answers_in_transcript = [json.loads(turn.answer) for turn in final.transcript]
     assert [next(iter(a)) for a in answers_in_transcript] == [
         "engine", "actions", "flow", "identity", "components", "setup", "critique", "verdict"]
 
@@ -145,10 +146,10 @@ def test_feedback_that_did_not_help_is_not_repeated_and_a_stubborn_warning_is_le
     draft[1] = reply("actions", starving)
     draft[2] = flow_without_absorb()  # a warning on another step
     final, _, _ = run(*draft, reply("actions", starving), reply("flow", answers()["flow"]), NO_ISSUES, VERDICT)
-    assert [(r.step, r.reason) for r in final["repairs"]] == [
+    assert [(r.step, r.reason) for r in final.repairs] == [
         (DraftStep.ACTIONS, "validation"), (DraftStep.FLOW, "validation")]
-    assert [f.code for f in final["findings"]] == ["spent_never_produced"]
-    assert final["verdict"] is not None
+    assert [f.code for f in final.findings] == ["spent_never_produced"]
+    assert final.verdict is not None
 
 
 def repeated_action_id() -> dict:
@@ -164,9 +165,9 @@ def test_an_error_that_survives_a_rewrite_gets_another_round() -> None:
     draft[1] = reply("actions", repeated_action_id())
     final, _, _ = run(*draft, reply("actions", repeated_action_id()), reply("actions", answers()["actions"]),
                       NO_ISSUES, VERDICT)
-    assert [(r.step, r.reason) for r in final["repairs"]] == [
+    assert [(r.step, r.reason) for r in final.repairs] == [
         (DraftStep.ACTIONS, "validation"), (DraftStep.ACTIONS, "validation")]
-    assert validate_design(final["design"]) == []
+    assert validate_design(final.design) == []
 
 
 def test_errors_are_repaired_before_warnings_even_downstream() -> None:
@@ -177,6 +178,6 @@ def test_errors_are_repaired_before_warnings_even_downstream() -> None:
     draft[1] = reply("actions", repeated_action_id())
     final, _, _ = run(*draft, reply("actions", answers()["actions"]), reply("engine", answers()["engine"]),
                       NO_ISSUES, VERDICT)
-    assert [(r.step, r.reason) for r in final["repairs"]] == [
+    assert [(r.step, r.reason) for r in final.repairs] == [
         (DraftStep.ACTIONS, "validation"), (DraftStep.ENGINE, "validation")]
-    assert validate_design(final["design"]) == []
+    assert validate_design(final.design) == []
