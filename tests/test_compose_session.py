@@ -16,10 +16,12 @@ from agents.lm.accounted import AccountedLM
 from agents.lm.usage import UsageLedger
 from ontology.music_drafts import MusicRequestError, facts_from_request
 from pipelines.compose import ComposeSessions, SessionError
-from pipelines.compose_graph import ComposeConfig
+from ontology.music import Variation
+from pipelines.compose_graph import ComposeConfig, Material
 from tests.fakes import ScriptedEngine
 from tests.music_fakes import ScaleWriter
 from tests.studio_script import reply
+from tools.music.section_tools import SectionMaterial
 
 REQUEST = "a melancholic chorale for a winter evening, D minor, 12 bars"
 PLAN = {"title": "Winter Chorale", "key": "D minor", "meter": "4/4", "tempo_bpm": 72, "texture": "piano",
@@ -46,16 +48,17 @@ def first_turn() -> list[str]:
 def test_a_session_plans_realises_repairs_and_renders(tmp_path: Path) -> None:
     store, engine, writer = sessions(tmp_path, *first_turn())
     session, state = store.start(REQUEST, seed=1, session="winter")
-    assert session == "winter" and state["version"] == 1
-    piece = json.loads(Path(state["rendered"]["midi"]).with_name("piece.json").read_text())
+    assert session == "winter" and state.version == 1
+    assert state.rendered is not None
+    piece = json.loads(state.rendered.midi.with_name("piece.json").read_text())
     assert [s["bars"] for s in piece["sections"]] == [4, 4, 4] and piece["sections"][1]["key"] == "F major"
     # section 3 missed its authentic cadence (seed 1202); the repair wrote three candidates and the
     # validators kept the one that closes V -> i
-    assert [(c["section"], c["reason"], c["action"]) for c in state["changes"]] == [
+    assert [(c.section, c.reason, c.action) for c in state.changes] == [
         ("s3", "validation", "strengthen_cadence")]
     assert [r.seed for r in writer.requests] == [1000, 1101, 1202, 2202, 2203, 2204]
-    assert state["findings"] == []
-    score = music21.converter.parse(state["rendered"]["musicxml"])
+    assert state.findings == []
+    score = music21.converter.parse(state.rendered.musicxml)
     assert [len(p.getElementsByClass("Measure")) for p in score.parts] == [12, 12]
     report = json.loads((tmp_path / "winter" / "v1" / "report.json").read_text())
     assert report["request"] == REQUEST and report["runs"][0]["model_calls"] == 3
@@ -86,14 +89,15 @@ def test_feedback_changes_only_the_sections_it_names(tmp_path: Path) -> None:
         "tempo": {"tempo_bpm": 60}}}
     store, _, writer = sessions(tmp_path, *first_turn(), json.dumps(revision))
     _, first = store.start(REQUEST, seed=1, session="winter")
-    untouched = first["sections"]["s1"]["material"]
+    untouched = first.sections["s1"].material
     calls_before = len(writer.requests)
     state = store.continue_with("winter", "darker, slower ending")
-    assert state["version"] == 2 and state["feedback"] == ["darker, slower ending"]
-    assert state["sections"]["s1"]["material"] == untouched
+    assert state.version == 2 and state.feedback == ["darker, slower ending"]
+    assert state.sections["s1"].material == untouched
     assert {r.key for r in writer.requests[calls_before:]} == {"D minor"}  # only section 3 was rewritten
-    assert state["piece"]["sections"][2]["cadence"] == "plagal" and state["piece"]["tempo_bpm"] == 60
-    assert state["sections"]["s3"]["temperature"] < 1.0
+    assert state.piece is not None
+    assert state.piece.sections[2].cadence == "plagal" and state.piece.tempo_bpm == 60
+    assert state.sections["s3"].temperature < 1.0
     assert (tmp_path / "winter" / "v2" / "piece.mid").is_file()
 
 
@@ -104,8 +108,8 @@ def test_a_branch_keeps_the_original_session_as_it_was(tmp_path: Path) -> None:
     store, _, _ = sessions(tmp_path, *first_turn(), json.dumps(revision))
     store.start(REQUEST, seed=1, session="winter")
     branch, state = store.branch("winter", "more motion in the middle")
-    assert branch.startswith("winter-b") and state["version"] == 2 and state["branched_from"] == "winter"
-    assert store.state("winter")["version"] == 1 and store.state("winter")["feedback"] == []
+    assert branch.startswith("winter-b") and state.version == 2 and state.branched_from == "winter"
+    assert store.state("winter").version == 1 and store.state("winter").feedback == []
     with pytest.raises(SessionError, match="No session"):
         store.state("nope")
 
@@ -115,12 +119,12 @@ def test_a_failing_tool_leaves_the_session_resumable_at_the_last_good_step(tmp_p
     with pytest.raises(RuntimeError, match="scripted tool failure"):
         store.start(REQUEST, seed=1, session="winter")
     state = store.state("winter")
-    assert state["_next"] == ["realise"] and state["sections"]["s1"]["material"] is not None
+    assert store.next_step("winter") == "realise" and state.sections["s1"].material is not None
     with pytest.raises(SessionError, match="resume"):
         store.continue_with("winter", "anything")
     resumed, _, writer = sessions(tmp_path, reply("theory_critic", NO_CHANGES), reply("listener_critic", NO_CHANGES))
     final = resumed.resume("winter")
-    assert final["version"] == 1 and final["sections"]["s1"] == state["sections"]["s1"]
+    assert final.version == 1 and final.sections["s1"] == state.sections["s1"]
     assert writer.requests[0].key == "F major"  # it started with section 2
 
 
@@ -157,49 +161,48 @@ def test_a_killed_process_resumes_without_losing_finished_steps(tmp_path: Path) 
     assert result.returncode == 9, result.stderr[-2000:]
     store, _, writer = sessions(tmp_path, reply("theory_critic", NO_CHANGES), reply("listener_critic", NO_CHANGES))
     before = store.state("killed")
-    assert before["_next"] == ["realise"] and before["plan"]["title"] == "Winter Chorale"
-    assert before["sections"]["s1"]["material"] is not None and before["sections"]["s2"]["material"] is None
+    assert store.next_step("killed") == "realise" and before.plan is not None
+    assert before.plan.title == "Winter Chorale"
+    assert before.sections["s1"].material is not None and before.sections["s2"].material is None
     final = store.resume("killed")
-    assert final["version"] == 1 and final["sections"]["s1"]["material"] == before["sections"]["s1"]["material"]
+    assert final.version == 1 and final.sections["s1"].material == before.sections["s1"].material
     assert writer.requests[0].key == "F major"
 
 
 RETURNING_PLAN = {**PLAN, "closing": {**PLAN["closing"], "variation": {"of": "opening", "distance": "near"}}}
 
 
-def features(material: dict, key: str = "D minor"):
+def features(material: Material | SectionMaterial | None, key: str = "D minor"):
     from fractions import Fraction
 
-    from ontology.music import Bar
     from ontology.music_theory import parse_key
     from tools.music.features import material_features
 
-    return material_features([Bar.model_validate(b) for b in material["right"]],
-                             [Bar.model_validate(b) for b in material["left"]], parse_key(key), Fraction(4))
+    assert material is not None
+    return material_features(material.right, material.left, parse_key(key), Fraction(4))
 
 
 def test_a_closing_section_returns_to_the_opening_through_the_variations_tool(tmp_path: Path) -> None:
     import numpy as np
 
-    from ontology.music import Bar
     from tools.music.section_tools import SectionRequest
 
     store, _, writer = sessions(tmp_path, reply("plan", RETURNING_PLAN), reply("theory_critic", NO_CHANGES),
                                 reply("listener_critic", NO_CHANGES))
     _, state = store.start(REQUEST, seed=1, session="returns")
-    assert state["piece"]["sections"][2]["variation"] == {"of": "s1", "distance": "near"}
-    calls = [c for c in state["tool_calls"] if c["tool"] == "som_variations"]
-    assert calls and all(c["arguments"]["source"] == "s1" and c["arguments"]["distance"] == "near" for c in calls)
-    assert "feature distance to the source" in calls[-1]["summary"]
-    source, chosen = state["sections"]["s1"]["material"], state["sections"]["s3"]["material"]
-    opening = [Bar.model_validate(bar) for bar in source["right"]]
-    assert any(r.previous_right == opening[:2] and r.bars == 2 for r in writer.requests)  # a partial rewrite
+    assert state.piece is not None and state.piece.sections[2].variation == Variation(of="s1", distance="near")
+    calls = [c for c in state.tool_calls if c.tool == "som_variations"]
+    assert calls and all(c.arguments["source"] == "s1" and c.arguments["distance"] == "near" for c in calls)
+    assert "feature distance to the source" in calls[-1].summary
+    source, chosen = state.sections["s1"].material, state.sections["s3"].material
+    assert source is not None
+    assert any(r.previous_right == source.right[:2] and r.bars == 2 for r in writer.requests)  # a partial rewrite
     fresh = [ScaleWriter().write(SectionRequest(bars=4, key="D minor", meter="4/4", texture="piano",
-                                                cadence="authentic", seed=seed)).model_dump(mode="json")
+                                                cadence="authentic", seed=seed))
              for seed in range(1200, 1206)]
     to_source = np.linalg.norm(features(chosen) - features(source))
     assert to_source < 0.6 * np.mean([np.linalg.norm(features(f) - features(source)) for f in fresh])
-    assert not [f for f in state["findings"] if f["severity"] == "error"]
+    assert not [f for f in state.findings if f.severity == "error"]
     report = json.loads((tmp_path / "returns" / "v1" / "report.json").read_text())
     assert any(c["tool"] == "som_variations" for c in report["tool_calls"])
     assert (tmp_path / "returns" / "v1" / "piece.mid").is_file()
@@ -215,15 +218,15 @@ def test_feedback_can_ask_for_a_return_and_a_variation_follows_its_rewritten_sou
     store, _, _ = sessions(tmp_path, *first_turn(), json.dumps(vary), json.dumps(renew))
     store.start(REQUEST, seed=1, session="winter")
     state = store.continue_with("winter", "bring the opening back at the end")
-    assert state["piece"]["sections"][2]["variation"] == {"of": "s1", "distance": "near"}
-    asked = [c for c in state["changes"] if c["reason"] == "feedback"]
-    assert [(c["section"], c["action"], c["variation_of"]) for c in asked] == [("s3", "vary", "s1")]
-    assert any(c["tool"] == "som_variations" for c in state["tool_calls"])
-    second = state["sections"]["s3"]["material"]
+    assert state.piece is not None and state.piece.sections[2].variation == Variation(of="s1", distance="near")
+    asked = [c for c in state.changes if c.reason == "feedback"]
+    assert [(c.section, c.action, c.variation_of) for c in asked] == [("s3", "vary", "s1")]
+    assert any(c.tool == "som_variations" for c in state.tool_calls)
+    second = state.sections["s3"].material
     state = store.continue_with("winter", "a new opening")
-    asked = [c for c in state["changes"] if c["reason"] == "feedback"][1:]
-    assert [(c["section"], c["action"]) for c in asked] == [("s1", "regenerate"), ("s3", "vary")]
-    assert "varies s1" in asked[-1]["problem"] and state["sections"]["s3"]["material"] != second
+    asked = [c for c in state.changes if c.reason == "feedback"][1:]
+    assert [(c.section, c.action) for c in asked] == [("s1", "regenerate"), ("s3", "vary")]
+    assert "varies s1" in asked[-1].problem and state.sections["s3"].material != second
 
 
 SHORTER = {"revision": {"changes": {"changes": [
@@ -239,16 +242,17 @@ def test_feedback_that_shortens_a_section_yields_a_shorter_piece_that_validates(
     _, first = store.start(REQUEST, seed=1, session="winter")
     calls_before = len(writer.requests)
     state = store.continue_with("winter", "shorter second phrase")
-    assert [s["bars"] for s in state["piece"]["sections"]] == [4, 2, 4] and state["piece"]["length_bars"] == 10
-    change = state["changes"][-1]
-    assert (change["section"], change["bars"], change["bars_before"], change["reason"]) == ("s2", 2, 4, "feedback")
+    assert state.piece is not None and state.rendered is not None
+    assert [s.bars for s in state.piece.sections] == [4, 2, 4] and state.piece.length_bars == 10
+    change = state.changes[-1]
+    assert (change.section, change.bars, change.bars_before, change.reason) == ("s2", 2, 4, "feedback")
     assert {(r.bars, r.key) for r in writer.requests[calls_before:]} == {(2, "F major")}  # only s2 was rewritten
-    assert state["sections"]["s1"]["material"] == first["sections"]["s1"]["material"]
-    piece = Piece.model_validate_json(Path(state["rendered"]["midi"]).with_name("piece.json").read_text())
+    assert state.sections["s1"].material == first.sections["s1"].material
+    piece = Piece.model_validate_json(state.rendered.midi.with_name("piece.json").read_text())
     assert piece.total_bars == 10 and not [f for f in validate_piece(piece) if f.severity == "error"]
-    score = music21.converter.parse(state["rendered"]["musicxml"])
+    score = music21.converter.parse(state.rendered.musicxml)
     assert [len(p.getElementsByClass("Measure")) for p in score.parts] == [10, 10]
-    assert state["facts"]["bars"] == 12  # the request is kept as it was asked; the piece follows the feedback
+    assert state.facts.bars == 12  # the request is kept as it was asked; the piece follows the feedback
 
 
 def test_an_explicit_length_wish_is_carried_out_even_when_the_composer_goes_the_other_way(tmp_path: Path) -> None:
@@ -259,11 +263,11 @@ def test_an_explicit_length_wish_is_carried_out_even_when_the_composer_goes_the_
     store, _, _ = sessions(tmp_path, *first_turn(), json.dumps(longer), json.dumps(unchanged))
     store.start(REQUEST, seed=1, session="winter")
     state = store.continue_with("winter", "darker cadence, shorter second phrase")
-    (change,) = [c for c in state["changes"] if c["reason"] == "feedback"]
-    assert (change["section"], change["bars"], change["bars_before"]) == ("s2", 3, 4)
-    assert change["length_from"] == "the feedback's words"
+    (change,) = [c for c in state.changes if c.reason == "feedback"]
+    assert (change.section, change.bars, change.bars_before) == ("s2", 3, 4)
+    assert change.length_from == "the feedback's words"
     state = store.continue_with("winter", "and make the last section longer")  # the Composer changed nothing
-    assert [s["bars"] for s in state["piece"]["sections"]] == [4, 3, 6]
+    assert state.piece is not None and [s.bars for s in state.piece.sections] == [4, 3, 6]
 
 
 def test_length_wishes_are_read_from_the_musicians_words() -> None:
@@ -279,7 +283,8 @@ def test_a_length_change_branches_and_resumes_like_any_other_change(tmp_path: Pa
     store, _, _ = sessions(tmp_path, *first_turn(), json.dumps(SHORTER))
     store.start(REQUEST, seed=1, session="winter")
     branch, state = store.branch("winter", "shorter second phrase")
-    assert state["piece"]["length_bars"] == 10 and store.state("winter")["piece"]["length_bars"] == 12
+    assert state.piece is not None and state.piece.length_bars == 10
+    assert store.state("winter").planned()[1].length_bars == 12
     # a tool failure right after the feedback turn: the shorter plan is saved, and resume finishes it
     failing, _, _ = sessions(tmp_path / "resumed", *first_turn(), json.dumps(SHORTER),
                              writer=ScaleWriter(fail_on_call=7))
@@ -287,10 +292,10 @@ def test_a_length_change_branches_and_resumes_like_any_other_change(tmp_path: Pa
     with pytest.raises(RuntimeError, match="scripted tool failure"):
         failing.continue_with("winter", "shorter second phrase")
     stopped = failing.state("winter")
-    assert stopped["_next"] == ["realise"] and stopped["piece"]["length_bars"] == 10
+    assert failing.next_step("winter") == "realise" and stopped.planned()[1].length_bars == 10
     resumed, _, _ = sessions(tmp_path / "resumed")
     final = resumed.resume("winter")
-    assert final["version"] == 2 and sum(s["bars"] for s in final["piece"]["sections"]) == 10
+    assert final.version == 2 and sum(s.bars for s in final.planned()[1].sections) == 10
 
 
 def test_only_a_revision_may_change_lengths_and_only_within_bounds() -> None:
@@ -298,7 +303,7 @@ def test_only_a_revision_may_change_lengths_and_only_within_bounds() -> None:
 
     from agents.composition_studio import change_schema
     from ontology.music import MAX_BARS, Piece, Section
-    from pipelines.compose_graph import resize
+    from pipelines.compose_graph import Change, resize
 
     critique_item = change_schema(["s1"], "Critique", 3).model_fields["changes"].annotation.__args__[0]
     assert "bars" not in critique_item.model_fields and "variation_of" in critique_item.model_fields
@@ -310,6 +315,7 @@ def test_only_a_revision_may_change_lengths_and_only_within_bounds() -> None:
             revision.model_validate({"changes": [{**item, "bars": bars}]})
     sections = [Section(id=f"s{i}", label="A", bars=100) for i in range(1, 6)]
     big = Piece.model_construct(sections=sections)  # 500 bars: a 128-bar section would pass the maximum
-    record = resize(big, sections[0], 128)
-    assert (record["bars"], record["bars_before"]) == (MAX_BARS - 400, 100) and "limited" in record["note"]
+    record = resize(big, sections[0], Change(section="s1", problem="long", action="regenerate", bars=128,
+                                             reason="feedback"))
+    assert (record.bars, record.bars_before) == (MAX_BARS - 400, 100) and "limited" in (record.note or "")
     assert big.total_bars == MAX_BARS
