@@ -18,8 +18,9 @@ last. A section that varies a rewritten section is rewritten after it, so a retu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -129,18 +130,23 @@ class ComposeState(BaseModel):
 
 
 def checkpointed_types() -> list[tuple[str, str]]:
-    """(module, name) of each model a checkpoint of `ComposeState` holds: the serializer stores a
-    field's models whole and revives only types it is told about (others with a warning, and in
-    LangGraph's strict mode not at all). Models inside them are stored as their fields."""
+    """(module, name) of every model and enum a checkpoint of `ComposeState` may hold. LangGraph's
+    serializer stores them by name and revives only the types it is told about (others with a
+    warning, and in its strict mode not at all, which would leave plain dicts and strings)."""
+    found: set[type] = set()
 
-    def models_in(annotation: Any) -> Iterator[type[BaseModel]]:
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            yield annotation
+    def visit(annotation: Any) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel | Enum) and annotation not in found:
+            found.add(annotation)
+            if issubclass(annotation, BaseModel):
+                for info in annotation.model_fields.values():
+                    visit(info.annotation)
         for argument in get_args(annotation):
-            yield from models_in(argument)
+            visit(argument)
 
-    types = {model for info in ComposeState.model_fields.values() for model in models_in(info.annotation)}
-    return sorted((model.__module__, model.__name__) for model in types)
+    for info in ComposeState.model_fields.values():
+        visit(info.annotation)
+    return sorted((kind.__module__, kind.__name__) for kind in found)
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,21 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import dspy
 import music21
 import pytest
 
 from agents.lm.accounted import AccountedLM
 from agents.lm.usage import UsageLedger
+from ontology.music import Cadence, Piece, Variation
 from ontology.music_drafts import MusicRequestError, facts_from_request
+from pipelines import compose_graph as graph
 from pipelines.compose import ComposeSessions, SessionError
-from ontology.music import Variation
-from pipelines.compose_graph import ComposeConfig, Material
+from pipelines.compose_graph import Change, ComposeConfig, ComposeDeps, ComposeState, Material, SectionParams
 from tests.fakes import ScriptedEngine
 from tests.music_fakes import ScaleWriter
 from tests.studio_script import reply
@@ -235,7 +239,6 @@ SHORTER = {"revision": {"changes": {"changes": [
 
 
 def test_feedback_that_shortens_a_section_yields_a_shorter_piece_that_validates(tmp_path: Path) -> None:
-    from ontology.music import Piece
     from ontology.music_validators import validate_piece
 
     store, _, writer = sessions(tmp_path, *first_turn(), json.dumps(SHORTER))
@@ -302,7 +305,7 @@ def test_only_a_revision_may_change_lengths_and_only_within_bounds() -> None:
     from pydantic import ValidationError
 
     from agents.composition_studio import change_schema
-    from ontology.music import MAX_BARS, Piece, Section
+    from ontology.music import MAX_BARS, Section
     from pipelines.compose_graph import Change, resize
 
     critique_item = change_schema(["s1"], "Critique", 3).model_fields["changes"].annotation.__args__[0]
@@ -319,3 +322,157 @@ def test_only_a_revision_may_change_lengths_and_only_within_bounds() -> None:
                                              reason="feedback"))
     assert (record.bars, record.bars_before) == (MAX_BARS - 400, 100) and "limited" in (record.note or "")
     assert big.total_bars == MAX_BARS
+
+
+# --- single nodes and routers, on a hand-built state -----------------------------------------------
+
+def graph_deps(writer: ScaleWriter | None = None, root: Path | None = None, **config: Any) -> ComposeDeps:
+    return ComposeDeps(writer or ScaleWriter(), lambda version: (root or Path("unused")) / f"v{version}",
+                       ComposeConfig(audio=False, **config))
+
+
+def scripted(*replies: str) -> AccountedLM:
+    return AccountedLM("scripted/model", engine=ScriptedEngine(*replies), ledger=UsageLedger(), num_retries=0,
+                       cache=False)
+
+
+def step(state: ComposeState, node: Callable[[ComposeState, ComposeDeps], dict[str, Any]],
+         deps: ComposeDeps) -> ComposeState:
+    """The state after `node`, as the graph would write its update."""
+    return state.model_copy(update=node(state, deps))
+
+
+def planned(deps: ComposeDeps, plan_reply: dict[str, Any] = PLAN) -> ComposeState:
+    with dspy.context(lm=scripted(reply("plan", plan_reply))):
+        return step(ComposeState(facts=facts_from_request(REQUEST), seed=1), graph.plan, deps)
+
+
+def written(deps: ComposeDeps, plan_reply: dict[str, Any] = PLAN) -> ComposeState:
+    state = planned(deps, plan_reply)
+    for _ in state.sections:
+        state = step(state, graph.realise, deps)
+    return state
+
+
+def test_the_plan_node_seeds_every_section_and_writes_no_notes() -> None:
+    deps = graph_deps(critique=False)
+    state = planned(deps)
+    assert state.plan is not None and state.plan.title == "Winter Chorale" and state.plan.texture == "piano"
+    assert [s.bars for s in state.planned()[1].sections] == [4, 4, 4]
+    assert {sid: (p.seed, p.candidates, p.material) for sid, p in state.sections.items()} == {
+        "s1": (1000, 1, None), "s2": (1101, 1, None), "s3": (1202, 1, None)}
+    assert len(state.transcript) == 1 and state.critiqued  # no critique asked for: nothing left to critique
+    assert deps.tools.requests == []  # type: ignore[attr-defined]
+
+
+def test_the_start_router_plans_then_reads_feedback_or_goes_on_writing() -> None:
+    deps = graph_deps()
+    assert graph.route_start(ComposeState(facts=facts_from_request(REQUEST)), deps) == "plan"
+    state = planned(deps)
+    assert graph.route_start(state, deps) == "realise"
+    assert graph.route_start(state.model_copy(update={"pending_feedback": "slower"}), deps) == "feedback"
+    assert graph.route_start(written(deps), deps) == "validate"
+
+
+def test_realise_writes_the_first_unwritten_section_and_keeps_the_candidate_with_fewest_findings() -> None:
+    writer = ScaleWriter()
+    deps = graph_deps(writer)
+    state = step(step(planned(deps), graph.realise, deps), graph.realise, deps)
+    assert [r.key for r in writer.requests] == ["D minor", "F major"] and state.sections["s3"].material is None
+    assert len(state.tool_calls) == 2
+    one = step(state, graph.realise, deps)  # seed 1202 misses the authentic cadence
+    assert graph.actionable(step(one, graph.validate, deps)).get("s3")
+    best_of_three = state.model_copy(update={"sections": {
+        **state.sections, "s3": state.sections["s3"].model_copy(update={"candidates": 3})}})
+    chosen = step(best_of_three, graph.realise, deps)
+    assert [r.seed for r in writer.requests[-3:]] == [1202, 1203, 1204] and len(chosen.tool_calls) == 5
+    assert not graph.actionable(step(chosen, graph.validate, deps)) and chosen.sections["s3"].candidates == 1
+    assert chosen.sections["s1"] == state.sections["s1"]
+
+
+def test_after_validation_the_router_repairs_while_rounds_last_then_critiques_then_renders() -> None:
+    deps = graph_deps(max_repair_rounds=2)
+    state = step(written(deps), graph.validate, deps)
+    assert graph.actionable(state) and graph.route_after_validate(state, deps) == "repair"
+    assert graph.route_after_validate(state.model_copy(update={"repair_rounds": 2}), deps) == "critique"
+    done = state.model_copy(update={"repair_rounds": 2, "critiqued": True})
+    assert graph.route_after_validate(done, deps) == "render"
+    assert graph.route_after_validate(done.model_copy(update={"repair_rounds": 0, "findings": []}), deps) == "render"
+
+
+def test_repair_rewrites_each_section_with_findings_as_several_candidates() -> None:
+    deps = graph_deps(repair_candidates=4)
+    state = step(written(deps), graph.validate, deps)
+    assert set(graph.actionable(state)) == {"s3"}
+    repaired = step(state, graph.repair, deps)
+    assert [(c.section, c.action, c.reason) for c in repaired.changes] == [
+        ("s3", "strengthen_cadence", "validation")]
+    assert repaired.sections["s3"] == SectionParams(seed=2202, candidates=4)
+    assert repaired.sections["s1"] == state.sections["s1"] and repaired.repair_rounds == 1
+    assert graph.write_or_check(repaired, deps) == "realise"
+
+
+def test_a_change_rewrites_the_variations_of_its_section_and_leaves_the_state_it_read_alone() -> None:
+    deps = graph_deps()
+    state = written(deps, RETURNING_PLAN)
+    ask = Change(section="s1", problem="too plain", action="more_variety", cadence="plagal", reason="feedback")
+    update = graph.apply(state, [ask], deps)
+    assert [(c.section, c.action, c.variation_of) for c in update["changes"]] == [
+        ("s1", "more_variety", None), ("s3", "vary", "s1")]
+    assert update["sections"]["s1"].temperature == pytest.approx(1.15)
+    assert [update["sections"][sid].material is None for sid in ("s1", "s2", "s3")] == [True, False, True]
+    assert update["piece"].sections[0].cadence == "plagal" and state.planned()[1].sections[0].cadence == "half"
+    first = Change(section="s1", problem="no return", action="vary", variation_of="s3", reason="feedback")
+    (varied, _) = graph.apply(state, [first], deps)["changes"]
+    assert varied.variation_of is None and "nothing earlier" in (varied.note or "")
+    shorter = Change(section="s2", problem="drags", action="regenerate", bars=2, reason="feedback")
+    update = graph.apply(state, [shorter], deps)
+    assert update["piece"].length_bars == 10 and state.planned()[1].length_bars == 12
+
+
+def test_the_feedback_node_carries_out_the_revision_and_a_new_tempo() -> None:
+    deps = graph_deps()
+    state = written(deps).model_copy(update={"pending_feedback": "a slower, simpler ending"})
+    revision = {"revision": {"changes": {"changes": [
+        {"section": "s3", "problem": "too busy", "action": "simpler", "cadence": "plagal"}]},
+        "tempo": {"tempo_bpm": 56}}}
+    with dspy.context(lm=scripted(json.dumps(revision))):
+        revised = step(state, graph.feedback, deps)
+    (change,) = revised.changes
+    assert (change.section, change.action, change.cadence, change.reason) == ("s3", "simpler", "plagal", "feedback")
+    piece = revised.planned()[1]
+    assert piece.tempo_bpm == 56 and piece.sections[2].cadence == "plagal"
+    assert state.planned()[1].tempo_bpm == 72  # the state the node read is unchanged
+    assert revised.pending_feedback is None and revised.feedback == ["a slower, simpler ending"]
+    assert len(revised.transcript) == len(state.transcript) + 1 and revised.critiqued
+    assert graph.route_start(revised, deps) == "realise"
+
+
+def test_the_render_node_writes_the_next_version(tmp_path: Path) -> None:
+    deps = graph_deps(root=tmp_path)
+    state = written(deps).model_copy(update={"version": 1})
+    rendered = step(state, graph.render, deps)
+    assert rendered.version == 2 and rendered.rendered is not None
+    assert rendered.rendered.midi == tmp_path / "v2" / "piece.mid" and rendered.rendered.midi.is_file()
+    assert Piece.model_validate_json((tmp_path / "v2" / "piece.json").read_text()).total_bars == 12
+
+
+def test_the_checkpoint_revives_every_type_in_the_state(tmp_path: Path) -> None:
+    from langgraph.checkpoint.serde.event_hooks import register_serde_event_listener
+
+    revision = {"revision": {"changes": {"changes": [
+        {"section": "s2", "problem": "too plain", "action": "vary", "cadence": "half", "variation_of": "s1"}]},
+        "tempo": {"tempo_bpm": 60}}}
+    events: list[Any] = []
+    stop = register_serde_event_listener(events.append)
+    try:
+        store, _, _ = sessions(tmp_path, *first_turn(), json.dumps(revision))
+        store.start(REQUEST, seed=1, session="winter")
+        state = store.continue_with("winter", "vary the opening in the middle")
+    finally:
+        stop()
+    assert events == []  # no type was unregistered (a warning) or blocked (a plain dict instead of the model)
+    values = store.graph.get_state({"configurable": {"thread_id": "winter"}}).values
+    assert isinstance(values["piece"], Piece) and isinstance(values["changes"][-1], Change)
+    assert isinstance(values["sections"]["s1"], SectionParams) and isinstance(values["findings"], list)
+    assert type(state.planned()[1].sections[1].cadence) is Cadence and state.changes[-1].cadence is Cadence.HALF
