@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field, create_model
 from agents.conversation import Conversation, Role
 from agents.lm.adapter import Turn
 from ontology.music import Cadence
-from ontology.music_drafts import MAX_SECTION_BARS, RequestFacts, plan_schema, sections_of
+from ontology.music_drafts import MAX_SECTION_BARS, RequestFacts, SectionDraft, plan_schema, sections_of
+from tools.music.section_tools import Texture
 
 PREAMBLE = (
     "This is a working session of a composition studio. A composer plans a piece; neural tools write "
@@ -49,6 +50,33 @@ LENGTHS_HELP = (
     "A change may set bars, the section's new length, when the musician asks for a shorter or longer "
     "section; the piece's length follows. Leave bars null otherwise."
 )
+
+
+class Plan(BaseModel):
+    """The Composer's plan: the piece's title, home key, meter, tempo and texture, and its sections
+    in order (opening, middle, closing: `sections_of`), before code fits their lengths."""
+
+    title: str
+    key: str
+    meter: str
+    tempo_bpm: int
+    texture: Texture
+    sections: list[SectionDraft]
+
+
+class ChangeRequest(BaseModel):
+    """A change to one section, as a critic or the Composer (for the musician) asks for it. The
+    schemas the agents answer under (`change_schema`) narrow the section ids and leave out `bars`
+    where a length may not change; this is the shape every change takes once it is asked."""
+
+    section: str
+    problem: str
+    action: Action
+    cadence: Cadence | None = None
+    variation_of: str | None = None
+    bars: int | None = Field(None, description="the section's new length; None keeps it")
+    length_from: str | None = Field(None, description="set when the new length was read from the musician's "
+                                                      "words rather than taken from the model's answer")
 
 
 class Brief(BaseModel):
@@ -95,7 +123,7 @@ class CompositionStudio:
     def transcript(self) -> list[Turn]:
         return self.conversation.transcript
 
-    def plan(self) -> dict[str, Any]:
+    def plan(self) -> Plan:
         value = self.conversation.ask(
             COMPOSER,
             "Plan the piece: a title, the home key, meter and tempo, the texture, and its form: an opening "
@@ -105,9 +133,9 @@ class CompositionStudio:
             "plan", plan_schema(self.facts), 520)  # a variation takes ~15 tokens; four fit
         answer = value.model_dump(mode="json")
         form = {name: answer.pop(name) for name in ("opening", "middle", "closing")}
-        return {**answer, "sections": sections_of(form)}
+        return Plan.model_validate({**answer, "sections": sections_of(form)})
 
-    def critique(self, role: Role, analysis: str, section_ids: list[str]) -> list[dict[str, Any]]:
+    def critique(self, role: Role, analysis: str, section_ids: list[str]) -> list[ChangeRequest]:
         schema = change_schema(section_ids, "Critique", 3)
         value = self.conversation.ask(
             role,
@@ -115,9 +143,9 @@ class CompositionStudio:
             f"section and the action that would fix it. {ACTIONS_HELP} Return no changes only if nothing is "
             f"wrong.\nAnalysis:\n{analysis}",
             role.name.lower().replace(" ", "_"), schema, 300)
-        return [change.model_dump(mode="json") for change in value.changes]
+        return [ChangeRequest.model_validate(change.model_dump()) for change in value.changes]
 
-    def revise(self, feedback: str, analysis: str, section_ids: list[str]) -> tuple[list[dict[str, Any]], int | None]:
+    def revise(self, feedback: str, analysis: str, section_ids: list[str]) -> tuple[list[ChangeRequest], int | None]:
         """Turn a musician's feedback into section changes (possibly new lengths) and possibly a new tempo."""
         schema = create_model("Revision", changes=(change_schema(section_ids, "Changes", 6, lengths=True), ...),
                               tempo=(TempoChange, ...))
@@ -126,4 +154,5 @@ class CompositionStudio:
             "The musician listened and asks for changes. Decide which sections change and how. "
             f"{ACTIONS_HELP} {LENGTHS_HELP}\nCurrent draft:\n{analysis}",
             "revision", schema, 420, feedback=feedback)  # bars and variation_of: ~12 tokens a change
-        return [change.model_dump(mode="json") for change in value.changes.changes], value.tempo.tempo_bpm
+        changes = [ChangeRequest.model_validate(change.model_dump()) for change in value.changes.changes]
+        return changes, value.tempo.tempo_bpm

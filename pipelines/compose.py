@@ -20,11 +20,11 @@ import sqlite3
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import dspy
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from rich.console import Console
 from rich.table import Table
@@ -33,7 +33,8 @@ from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
 from ontology.music_drafts import MusicRequestError, facts_from_request
-from pipelines.compose_graph import ComposeConfig, build_graph
+from pipelines.compose_graph import ComposeConfig, ComposeDeps, ComposeState, Run, build_graph, checkpointed_types
+from pipelines.pipeline import Progress, log_progress
 from tools.base import ToolError
 from tools.files import write_atomically
 from tools.music.section_tools import SectionTools
@@ -55,7 +56,7 @@ class ComposeSessions:
     """The sessions in one folder: start, continue, resume, branch and inspect them."""
 
     def __init__(self, root: Path, tools: SectionTools, *, settings: Settings | None = None,
-                 config: ComposeConfig | None = None, progress: Callable[[str], None] | None = None,
+                 config: ComposeConfig | None = None, progress: Progress | None = None,
                  lm: Any = None) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
@@ -63,8 +64,9 @@ class ComposeSessions:
         self._lm = lm
         self.ledger: UsageLedger = lm.ledger if lm is not None else UsageLedger()
         self._connection = sqlite3.connect(root / "sessions.sqlite", check_same_thread=False)
-        self.graph = build_graph(tools, self._version_dir_factory, config, progress,
-                                 checkpointer=SqliteSaver(self._connection))
+        deps = ComposeDeps(tools, self._version_dir_factory, config or ComposeConfig(), progress or log_progress)
+        serde = JsonPlusSerializer(allowed_msgpack_modules=checkpointed_types())
+        self.graph = build_graph(deps, checkpointer=SqliteSaver(self._connection, serde=serde))
         self._session: str | None = None
 
     def close(self) -> None:
@@ -83,85 +85,90 @@ class ComposeSessions:
             self._lm = build_lm(self.settings, ledger=self.ledger, seed=seed)
         return self._lm
 
-    def state(self, session: str) -> dict[str, Any]:
+    def _snapshot(self, session: str) -> tuple[ComposeState, str | None]:
         snapshot = self.graph.get_state(self._config(session))
         if not snapshot.values:
             raise SessionError(f"No session {session!r} in {self.root}.")
-        return {**snapshot.values, "_next": list(snapshot.next)}
+        return ComposeState.model_validate(snapshot.values), (snapshot.next[0] if snapshot.next else None)
 
-    def _run(self, session: str, payload: dict[str, Any] | None, command: str) -> dict[str, Any]:
+    def state(self, session: str) -> ComposeState:
+        """The session as its last finished step left it."""
+        return self._snapshot(session)[0]
+
+    def next_step(self, session: str) -> str | None:
+        """The step an interrupted session stopped in (`resume` runs it), or None when it is at rest."""
+        return self._snapshot(session)[1]
+
+    def _run(self, session: str, payload: dict[str, Any] | None, command: str, *, seed: int) -> ComposeState:
         self._session = session
         started = time.perf_counter()
         before = len(self.ledger.records)
-        seed = payload["seed"] if payload and "seed" in payload else self.state(session).get("seed", 0)
         with dspy.context(lm=self._lm_for(seed)):
             self.graph.invoke(payload, self._config(session), durability="sync")  # a kill loses no step
         records = self.ledger.records[before:]
-        run = {"command": command, "wall_s": round(time.perf_counter() - started, 1),
-               "model_calls": len(records),
-               "prompt_tokens": sum(r.prompt_tokens for r in records),
-               "completion_tokens": sum(r.completion_tokens for r in records)}
-        values = self.state(session)
-        self.graph.update_state(self._config(session), {"runs": values.get("runs", []) + [run]})
+        run = Run(command=command, wall_s=round(time.perf_counter() - started, 1), model_calls=len(records),
+                  prompt_tokens=sum(r.prompt_tokens for r in records),
+                  completion_tokens=sum(r.completion_tokens for r in records))
+        self.graph.update_state(self._config(session), {"runs": self.state(session).runs + [run]})
         final = self.state(session)
         self._write_report(session, final)
         return final
 
-    def start(self, request: str, *, seed: int = 0, session: str | None = None) -> tuple[str, dict[str, Any]]:
+    def start(self, request: str, *, seed: int = 0, session: str | None = None) -> tuple[str, ComposeState]:
         facts = facts_from_request(request)
         session = session or new_session_id()
         if self.graph.get_state(self._config(session)).values:
             raise SessionError(f"Session {session!r} exists; continue it or choose another id.")
-        return session, self._run(session, {"facts": facts.model_dump(), "seed": seed}, "start")
+        return session, self._run(session, {"facts": facts, "seed": seed}, "start", seed=seed)
 
-    def continue_with(self, session: str, feedback: str) -> dict[str, Any]:
-        state = self.state(session)
-        if state["_next"]:
-            raise SessionError(f"Session {session} stopped during '{state['_next'][0]}'; run `resume {session}` first.")
+    def continue_with(self, session: str, feedback: str) -> ComposeState:
+        state, stopped_in = self._snapshot(session)
+        if stopped_in:
+            raise SessionError(f"Session {session} stopped during '{stopped_in}'; run `resume {session}` first.")
         feedback = " ".join((feedback or "").split())
         if not feedback or len(feedback) > 2000:
             raise SessionError("Feedback must be 1-2,000 characters, e.g. 'darker cadence, shorter second phrase'.")
-        return self._run(session, {"pending_feedback": feedback}, f"continue: {feedback}")
+        return self._run(session, {"pending_feedback": feedback}, f"continue: {feedback}", seed=state.seed)
 
-    def resume(self, session: str) -> dict[str, Any]:
-        state = self.state(session)
-        if not state["_next"]:
+    def resume(self, session: str) -> ComposeState:
+        state, stopped_in = self._snapshot(session)
+        if not stopped_in:
             raise SessionError(f"Session {session} is not interrupted; continue it with feedback instead.")
-        return self._run(session, None, "resume")
+        return self._run(session, None, "resume", seed=state.seed)
 
-    def branch(self, session: str, feedback: str | None = None) -> tuple[str, dict[str, Any]]:
+    def branch(self, session: str, feedback: str | None = None) -> tuple[str, ComposeState]:
         """A new session that starts from `session`'s latest state (and optionally new feedback)."""
-        state = self.state(session)
-        if state["_next"]:
+        state, stopped_in = self._snapshot(session)
+        if stopped_in:
             raise SessionError(f"Session {session} is interrupted; resume it before branching.")
         branch = f"{session}-b{uuid.uuid4().hex[:4]}"
-        values = {key: value for key, value in state.items() if not key.startswith("_")}
+        values = {name: getattr(state, name) for name in ComposeState.model_fields}
         self.graph.update_state(self._config(branch), {**values, "branched_from": session}, as_node="render")
         if feedback:
             return branch, self.continue_with(branch, feedback)
         self._session = branch
         return branch, self.state(branch)
 
-    def _write_report(self, session: str, state: dict[str, Any]) -> None:
-        if not state.get("version"):
+    def _write_report(self, session: str, state: ComposeState) -> None:
+        if not state.version:
             return
         report = {
             "session": session,
-            "branched_from": state.get("branched_from"),
-            "version": state["version"],
-            "request": state["facts"]["text"],
-            "facts": state["facts"],
-            "plan": state.get("plan"),
-            "sections": {sid: {k: v for k, v in params.items() if k != "material"}
-                         for sid, params in state["sections"].items()},
-            "findings": state.get("findings", []),
-            "changes": state.get("changes", []),
-            "feedback": state.get("feedback", []),
-            "tool_calls": state.get("tool_calls", []),
-            "runs": state.get("runs", []),
-            "files": state.get("rendered"),
+            "branched_from": state.branched_from,
+            "version": state.version,
+            "request": state.facts.text,
+            "facts": state.facts.model_dump(mode="json"),
+            "plan": state.plan.model_dump(mode="json") if state.plan else None,
+            "sections": {sid: params.model_dump(mode="json", exclude={"material"})
+                         for sid, params in state.sections.items()},
+            "findings": [finding.model_dump(mode="json") for finding in state.findings],
+            "changes": [change.model_dump(mode="json") for change in state.changes],
+            "feedback": state.feedback,
+            "tool_calls": [call.model_dump(mode="json") for call in state.tool_calls],
+            "runs": [run.model_dump(mode="json") for run in state.runs],
+            "files": state.rendered.model_dump(mode="json", exclude_none=True) if state.rendered else None,
         }
-        folder = self.root / session / f"v{state['version']}"
+        folder = self.root / session / f"v{state.version}"
         write_atomically(folder, {"report.json": json.dumps(report, indent=2)})
 
 
@@ -171,18 +178,18 @@ def default_tools(settings: Settings) -> SectionTools:
     return NeuralSectionTools(settings)
 
 
-def _summary(console: Console, session: str, state: dict[str, Any]) -> None:
-    findings = state.get("findings", [])
-    table = Table(title=f"session {session} — version {state.get('version')}")
+def _summary(console: Console, session: str, state: ComposeState) -> None:
+    table = Table(title=f"session {session} — version {state.version}")
     table.add_column("what")
     table.add_column("value")
-    plan = state.get("plan") or {}
-    table.add_row("piece", f"{plan.get('title')} ({plan.get('key')}, {plan.get('meter')}, {plan.get('tempo_bpm')} bpm)")
-    table.add_row("sections", ", ".join(f"{s['label']}" for s in plan.get("sections", [])))
-    table.add_row("findings", ", ".join(f["code"] for f in findings) or "none")
-    table.add_row("tool calls", str(len(state.get("tool_calls", []))))
-    for name, path in (state.get("rendered") or {}).items():
-        table.add_row(name, path)
+    if state.plan is not None:
+        plan = state.plan
+        table.add_row("piece", f"{plan.title} ({plan.key}, {plan.meter}, {plan.tempo_bpm} bpm)")
+        table.add_row("sections", ", ".join(section.label for section in plan.sections))
+    table.add_row("findings", ", ".join(finding.code for finding in state.findings) or "none")
+    table.add_row("tool calls", str(len(state.tool_calls)))
+    for name, path in (state.rendered.model_dump(exclude_none=True) if state.rendered else {}).items():
+        table.add_row(name, str(path))
     console.print(table)
 
 

@@ -4,39 +4,41 @@ turn, feedback -> realise -> ... -> render.
 
 Every step is checkpointed (a SQLite checkpointer keyed by the session id), so a killed process
 resumes at the step it was in, a failed tool leaves the session at the last good step, and a
-session can be branched. The state holds plain data only: the plan, the piece, per-section
-seeds and temperatures, the conversation, findings, tool calls and changes.
+session can be branched. The state (`ComposeState`) is plain typed data: the plan, the piece,
+per-section seeds, temperatures and notes, the conversation, findings, tool calls and changes.
+The nodes are module-level functions of the state and the session's `ComposeDeps` (the pipeline
+shape of `pipelines.pipeline`), so each can be called alone.
 
 Changes are carried out in `apply`: new seeds and temperatures, a new cadence, a variation of an
-earlier section (`vary`), and, from a musician's feedback, a new length for a section. The
-musician's latest wish about length wins over the original request: the piece's `length_bars`
-becomes the new total, so the validators check the piece against what was asked last. A section
-that varies a rewritten section is rewritten after it, so a return stays a return.
+earlier section (`vary`), and, from a musician's feedback, a new length for a section (`resize`).
+The musician's latest wish about length wins over the original request: the piece's
+`length_bars` becomes the new total, so the validators check the piece against what was asked
+last. A section that varies a rewritten section is rewritten after it, so a return stays a return.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, Literal, get_args
 
 from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
 
-from agents.composition_studio import LISTENER_CRITIC, THEORY_CRITIC, CompositionStudio
+from agents.composition_studio import LISTENER_CRITIC, THEORY_CRITIC, ChangeRequest, CompositionStudio, Plan
 from agents.lm.adapter import Turn
 from ontology.core import Finding, Location, Severity, at
-from ontology.music import MAX_BARS, Bar, Cadence, ChordEvent, Part, Piece, Section, Variation, VariationDistance
+from ontology.music import MAX_BARS, Bar, ChordEvent, Part, Piece, Section, Variation, VariationDistance
 from ontology.music_drafts import MAX_SECTION_BARS, RequestFacts, honour_length_wishes, plan_to_piece
 from ontology.music_validators import Role as MusicRole
 from ontology.music_validators import validate_piece
+from pipelines.pipeline import Progress, Update, bind, log_progress
 from tools.files import write_atomically
 from tools.music.analysis import describe_piece
-from tools.music.section_tools import SectionRequest, SectionTools, VariationSource
-
-logger = logging.getLogger(__name__)
-Progress = Callable[[str], None]
+from tools.music.render import RenderedFiles, render_all
+from tools.music.section_tools import SectionRequest, SectionTools, ToolCall, VariationSource
 
 BASE_TEMPERATURE = 1.0
 FARTHER = {VariationDistance.RESTATE: VariationDistance.NEAR, VariationDistance.NEAR: VariationDistance.FAR,
@@ -55,42 +57,134 @@ class ComposeConfig(BaseModel):
     audio: bool = Field(True, description="render a WAV with FluidSynth")
 
 
-class ComposeState(TypedDict, total=False):
-    facts: dict[str, Any]
+# --- the state ---------------------------------------------------------------------------------
+
+Reason = Literal["validation", "critique", "feedback"]
+
+
+class Material(BaseModel):
+    """The notes a section was written with (harmony bars count from the section's first bar)."""
+
+    right: list[Bar]
+    left: list[Bar]
+    harmony: list[ChordEvent]
+
+
+class SectionParams(BaseModel):
+    """How a section is written next (seed, temperature, candidates to choose from) and the notes
+    it was last written with: None until it is written, and again once a change asks for a rewrite."""
+
     seed: int
-    transcript: list[dict[str, str]]
-    plan: dict[str, Any] | None
-    piece: dict[str, Any] | None
-    sections: dict[str, dict[str, Any]]
-    findings: list[dict[str, Any]]
-    tool_calls: list[dict[str, Any]]
-    changes: list[dict[str, Any]]
-    critiqued: bool
-    repair_rounds: int
-    feedback: list[str]
-    pending_feedback: str | None
-    version: int
-    rendered: dict[str, str] | None
-    runs: list[dict[str, Any]]
-    branched_from: str | None
+    temperature: float = BASE_TEMPERATURE
+    candidates: int = 1
+    material: Material | None = None
 
 
-def assemble(piece: Piece, sections: dict[str, dict[str, Any]]) -> Piece:
-    """The piece with every realised section's bars and harmony in place (unrealised ones empty)."""
-    right, left, harmony = [], [], []
+class Change(ChangeRequest):
+    """A change as it was carried out, for the report: why (and which critic asked), and what was
+    done where it differs from what was asked (a length limited, a variation of another section)."""
+
+    reason: Reason
+    critic: str | None = None
+    bars_before: int | None = Field(None, description="the section's length before a new one was set")
+    note: str | None = Field(None, description="how the change differs from the request")
+
+
+class Run(BaseModel):
+    """One command on the session (start, continue, resume) and what it cost."""
+
+    command: str
+    wall_s: float
+    model_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class ComposeState(BaseModel):
+    """Everything a session is, as the checkpointer stores it after every step."""
+
+    facts: RequestFacts
+    seed: int = 0
+    transcript: list[Turn] = Field(default_factory=list, description="the agents' conversation so far")
+    plan: Plan | None = None
+    piece: Piece | None = Field(None, description="the form, keys and cadences; the notes live in `sections`")
+    sections: dict[str, SectionParams] = Field(default_factory=dict)
+    findings: list[Finding] = Field(default_factory=list, description="the latest validation's findings")
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    changes: list[Change] = Field(default_factory=list)
+    critiqued: bool = False
+    repair_rounds: int = Field(0, description="repair rounds since the last critique or feedback")
+    feedback: list[str] = Field(default_factory=list, description="the musician's turns so far")
+    pending_feedback: str | None = None
+    version: int = Field(0, description="the number of the last rendered version")
+    rendered: RenderedFiles | None = None
+    runs: list[Run] = Field(default_factory=list)
+    branched_from: str | None = None
+
+    def planned(self) -> tuple[Plan, Piece]:
+        """The plan and the piece it describes; every step after `plan` has them (`route_start`
+        sees to it)."""
+        if self.plan is None or self.piece is None:
+            raise FormError("the session has no plan yet; it starts with the plan step")
+        return self.plan, self.piece
+
+
+def checkpointed_types() -> list[tuple[str, str]]:
+    """(module, name) of every model and enum a checkpoint of `ComposeState` may hold. LangGraph's
+    serializer stores them by name and revives only the types it is told about (others with a
+    warning, and in its strict mode not at all, which would leave plain dicts and strings)."""
+    found: set[type] = set()
+
+    def visit(annotation: Any) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel | Enum) and annotation not in found:
+            found.add(annotation)
+            if issubclass(annotation, BaseModel):
+                for info in annotation.model_fields.values():
+                    visit(info.annotation)
+        for argument in get_args(annotation):
+            visit(argument)
+
+    for info in ComposeState.model_fields.values():
+        visit(info.annotation)
+    return sorted((kind.__module__, kind.__name__) for kind in found)
+
+
+@dataclass(frozen=True)
+class ComposeDeps:
+    """What the nodes use besides the state; the language model comes from `dspy.context`."""
+
+    tools: SectionTools
+    out_dir: Callable[[int], Path] = field(repr=False)
+    """Where rendered version N goes."""
+    config: ComposeConfig = field(default_factory=ComposeConfig)
+    progress: Progress = log_progress
+
+
+# --- what the nodes share ----------------------------------------------------------------------
+
+def assemble(piece: Piece, sections: dict[str, SectionParams]) -> Piece:
+    """The piece with every written section's bars and harmony in place (unwritten ones empty)."""
+    right: list[Bar] = []
+    left: list[Bar] = []
+    harmony: list[ChordEvent] = []
     for section, first, _ in piece.section_spans():
-        material = sections[section.id].get("material")
+        material = sections[section.id].material
         if material is None:
             continue
-        right += [Bar.model_validate(bar) for bar in material["right"]]
-        left += [Bar.model_validate(bar) for bar in material["left"]]
-        harmony += [ChordEvent.model_validate({**chord, "bar": chord["bar"] + first - 1})
-                    for chord in material["harmony"]]
+        right += material.right
+        left += material.left
+        harmony += [chord.model_copy(update={"bar": chord.bar + first - 1}) for chord in material.harmony]
     return piece.model_copy(update={
         "parts": [Part(id="right_hand", instrument="piano_right", bars=right),
                   Part(id="left_hand", instrument="piano_left", bars=left)],
         "harmony": harmony,
     })
+
+
+def drafted(state: ComposeState) -> Piece:
+    """The piece as far as it is written."""
+    _, piece = state.planned()
+    return assemble(piece, state.sections)
 
 
 def _section_findings(findings: list[Finding], piece: Piece) -> dict[str, list[Finding]]:
@@ -117,42 +211,107 @@ def _bar_of(location: Location, piece: Piece) -> int | None:
     return None
 
 
-def variation_source(piece: Piece, section: Section, sections: dict[str, dict[str, Any]]) -> VariationSource | None:
+def actionable(state: ComposeState) -> dict[str, list[Finding]]:
+    """The latest findings the tools can act on, by section."""
+    return _section_findings(state.findings, drafted(state))
+
+
+def studio(state: ComposeState) -> CompositionStudio:
+    """The session's agents, resumed from the conversation so far."""
+    return CompositionStudio(state.facts, transcript=list(state.transcript))
+
+
+def variation_source(piece: Piece, section: Section, sections: dict[str, SectionParams]) -> VariationSource | None:
     """What the tools need to vary `section`'s source: its key and the notes it was written with."""
     if section.variation is None:
         return None
     source = next((s for s in piece.sections if s.id == section.variation.of), None)
-    material = sections.get(section.variation.of, {}).get("material")
+    params = sections.get(section.variation.of)
+    material = params.material if params is not None else None
     if source is None or material is None:
         raise FormError(f"section {section.id} varies {section.variation.of!r}, which is not an earlier, written "
                         "section; plan variations of earlier sections only")
     return VariationSource(section=source.id, key=source.key or piece.key, distance=section.variation.distance,
-                           right=material["right"], left=material["left"])
+                           right=material.right, left=material.left)
 
 
-def vary(section: Section, named: str | None, order: list[str]) -> dict[str, Any]:
-    """Make `section` a variation of `named` (or of what it varied, or of the opening) and say what was
-    done: only an earlier section can be varied, so another choice falls back to the opening."""
+def vary(section: Section, change: Change, order: list[str]) -> Change:
+    """Make `section` a variation of the section `change` names (or of what it varied, or of the
+    opening) and say what was done: only an earlier section can be varied, so another choice falls
+    back to the opening."""
     earlier = order[: order.index(section.id)]
     if not earlier:
-        return {"variation_of": None, "note": "the first section has nothing earlier to vary; rewritten instead"}
+        return change.model_copy(update={
+            "variation_of": None, "note": "the first section has nothing earlier to vary; rewritten instead"})
+    named = change.variation_of
     fallback = section.variation.of if section.variation and section.variation.of in earlier else earlier[0]
     source = named if named in earlier else fallback
     distance = section.variation.distance if section.variation else VariationDistance.NEAR
     section.variation = Variation(of=source, distance=distance)
-    note = {} if named in (None, source) else {"note": f"{named} is not before {section.id}; varied {source}"}
-    return {"variation_of": source, **note}
+    note = None if named in (None, source) else f"{named} is not before {section.id}; varied {source}"
+    return change.model_copy(update={"variation_of": source, "note": note})
 
 
-def resize(piece: Piece, section: Section, bars: int) -> dict[str, Any]:
-    """Give `section` a new length, within what the tools write and the piece may hold, and say so."""
+def resize(piece: Piece, section: Section, change: Change) -> Change:
+    """Give `section` the length `change` asks for, within what the tools write and the piece may
+    hold, and say so."""
+    wanted = change.bars or section.bars
     others = piece.total_bars - section.bars
-    allowed = min(bars, MAX_SECTION_BARS, MAX_BARS - others)
-    record: dict[str, Any] = {"bars": allowed, "bars_before": section.bars}
-    if allowed != bars:
-        record["note"] = f"limited to {allowed} bars (sections up to {MAX_SECTION_BARS}, pieces up to {MAX_BARS})"
+    allowed = min(wanted, MAX_SECTION_BARS, MAX_BARS - others)
+    update: dict[str, Any] = {"bars": allowed, "bars_before": section.bars}
+    if allowed != wanted:
+        update["note"] = f"limited to {allowed} bars (sections up to {MAX_SECTION_BARS}, pieces up to {MAX_BARS})"
     section.bars = allowed
-    return record
+    return change.model_copy(update=update)
+
+
+def rewrite(params: SectionParams, action: str, reason: Reason, config: ComposeConfig) -> SectionParams:
+    """`params` set to write the section anew: a new seed, no notes, and several candidates to
+    choose from where the rewrite must fix something (a regeneration, a cadence, a finding)."""
+    fixes = action in ("regenerate", "strengthen_cadence") or reason == "validation"
+    return params.model_copy(update={"seed": params.seed + 1000, "material": None,
+                                     "candidates": config.repair_candidates if fixes else 1})
+
+
+def apply(state: ComposeState, changes: list[Change], deps: ComposeDeps) -> Update:
+    """Carry out `changes` on the plan and the sections' parameters (the notes are written by the
+    `realise` steps that follow), then rewrite every variation of a rewritten section."""
+    piece = state.planned()[1].model_copy(deep=True)  # its sections are changed in place below
+    length_before = piece.total_bars
+    sections = dict(state.sections)
+    by_id = {section.id: section for section in piece.sections}
+    order = [section.id for section in piece.sections]
+    done: list[Change] = []
+    rewritten: dict[str, Reason] = {}
+    for change in changes:
+        section = by_id[change.section]
+        params = sections[section.id]
+        if change.action == "vary":
+            change = vary(section, change, order)
+        elif change.action == "more_variety" and section.variation is not None:
+            section.variation.distance = FARTHER[section.variation.distance]
+        if change.action == "more_variety":
+            params = params.model_copy(update={"temperature": min(1.4, params.temperature + 0.15)})
+        elif change.action == "simpler":
+            params = params.model_copy(update={"temperature": max(0.6, params.temperature - 0.15)})
+        if change.cadence:
+            section.cadence = change.cadence
+        if change.bars:
+            change = resize(piece, section, change)
+        sections[section.id] = rewrite(params, change.action, change.reason, deps.config)
+        rewritten[section.id] = change.reason
+        done.append(change)
+    for section in piece.sections:  # in order, so a variation of a variation follows as well
+        if section.variation and section.variation.of in rewritten and section.id not in rewritten:
+            reason = rewritten[section.variation.of]
+            sections[section.id] = rewrite(sections[section.id], "vary", reason, deps.config)
+            rewritten[section.id] = reason
+            done.append(Change(section=section.id, problem=f"varies {section.variation.of}, which changed",
+                               action="vary", variation_of=section.variation.of, reason=reason))
+    if piece.total_bars != length_before:
+        piece.length_bars = piece.total_bars  # the musician's latest wish about length wins
+        deps.progress(f"Composer: the piece is now {piece.total_bars} bars (was {length_before})")
+    return {"sections": sections, "piece": piece, "changes": state.changes + done}
 
 
 def describe_form(piece: Piece) -> str:
@@ -162,197 +321,144 @@ def describe_form(piece: Piece) -> str:
     return "\n".join([describe_piece(piece), *returns])
 
 
-def build_graph(tools: SectionTools, out_dir: Callable[[int], Path], config: ComposeConfig | None = None,
-                progress: Progress | None = None, checkpointer: Any = None):
-    """Compile the session graph. `out_dir(version)` is where each rendered version goes."""
-    config = config or ComposeConfig()
-    say = progress or (lambda message: logger.info(message))
+# --- routers -----------------------------------------------------------------------------------
 
-    def studio(state: ComposeState) -> CompositionStudio:
-        return CompositionStudio(RequestFacts.model_validate(state["facts"]),
-                                 transcript=[Turn.model_validate(t) for t in state.get("transcript", [])])
+def route_start(state: ComposeState, deps: ComposeDeps) -> str:
+    """A new session plans; a feedback turn reads the feedback; a resumed one goes on writing."""
+    if state.plan is None:
+        return "plan"
+    if state.pending_feedback:
+        return "feedback"
+    return write_or_check(state, deps)
 
-    def saved(agents: CompositionStudio) -> list[dict[str, str]]:
-        return [turn.model_dump() for turn in agents.transcript]
 
-    def piece_of(state: ComposeState) -> Piece:
-        return Piece.model_validate(state["piece"])
+def write_or_check(state: ComposeState, deps: ComposeDeps) -> str:
+    """Write the next section that has no notes, or validate once every section has some."""
+    return "realise" if any(params.material is None for params in state.sections.values()) else "validate"
 
-    def route_start(state: ComposeState) -> str:
-        if not state.get("plan"):
-            return "plan"
-        if state.get("pending_feedback"):
-            return "feedback"
-        return write_or_check(state)
 
-    def plan(state: ComposeState) -> dict[str, Any]:
-        say("Composer: planning the form and key scheme")
-        agents = studio(state)
-        drafted = agents.plan()
-        piece = plan_to_piece(drafted, agents.facts)
-        seed = state.get("seed", 0)
-        sections = {section.id: {"seed": seed * 1000 + index * 101, "temperature": BASE_TEMPERATURE,
-                                 "candidates": 1, "material": None}
-                    for index, section in enumerate(piece.sections)}
-        return {"plan": drafted, "piece": piece.model_dump(mode="json"),
-                "sections": sections, "transcript": saved(agents), "tool_calls": [], "changes": [],
-                "findings": [], "critiqued": not config.critique, "repair_rounds": 0, "feedback": [],
-                "pending_feedback": None, "version": 0, "rendered": None}
+def route_after_validate(state: ComposeState, deps: ComposeDeps) -> str:
+    """Repair while there are findings and rounds left; then let the critics listen once; then render."""
+    if actionable(state) and state.repair_rounds < deps.config.max_repair_rounds:
+        return "repair"
+    return "render" if state.critiqued else "critique"
 
-    def realise(state: ComposeState) -> dict[str, Any]:
-        """Write the first section that has no material yet (one checkpointed step per section)."""
-        piece = piece_of(state)
-        sections = {sid: dict(params) for sid, params in state["sections"].items()}
-        spans = piece.section_spans()
-        index = next(i for i, (section, _, _) in enumerate(spans) if not sections[section.id].get("material"))
-        section, first, _ = spans[index]
-        params = sections[section.id]
-        so_far = assemble(piece, sections)
-        recent = slice(max(0, first - 3), first - 1)
-        previous = (so_far.parts[0].bars[recent], so_far.parts[1].bars[recent])
-        variation = variation_source(piece, section, sections)
-        say(f"Tools: writing section {section.label} ({section.bars} bars, {section.key or piece.key}"
-            + (f", a {variation.distance} variation of {variation.section}" if variation else "")
-            + (f", best of {params['candidates']}" if params["candidates"] > 1 else "") + ")")
-        best, best_score, calls = None, None, []
-        for candidate in range(params["candidates"]):
-            request = SectionRequest(bars=section.bars, key=section.key or piece.key, meter=piece.meter,
-                                     texture=state["plan"]["texture"], cadence=section.cadence,
-                                     seed=params["seed"] + candidate, temperature=params["temperature"],
-                                     previous_right=previous[0], previous_left=previous[1], variation=variation)
-            material = tools.realise(request)
-            calls += [call.model_dump(mode="json") for call in material.calls]
-            trial = {**sections, section.id: {**params, "material": material.model_dump(mode="json",
-                                                                                        exclude={"calls"})}}
-            drafted = assemble(piece, trial)
-            findings = _section_findings(validate_piece(drafted), drafted).get(section.id, [])
-            score = (sum(f.severity is Severity.ERROR for f in findings), len(findings))
-            if best_score is None or score < best_score:
-                best, best_score = trial[section.id]["material"], score
-        sections[section.id] = {**params, "material": best, "candidates": 1}
-        return {"sections": sections, "tool_calls": state["tool_calls"] + calls}
 
-    def write_or_check(state: ComposeState) -> str:
-        """Write the next section that has no material, or validate once every section has some."""
-        return "realise" if any(not s.get("material") for s in state["sections"].values()) else "validate"
+# --- nodes -------------------------------------------------------------------------------------
 
-    def validate(state: ComposeState) -> dict[str, Any]:
-        say("Validators: checking ranges, bars, harmony and cadences")
-        piece = assemble(piece_of(state), state["sections"])
-        return {"findings": [f.model_dump(mode="json") for f in validate_piece(piece)]}
+def plan(state: ComposeState, deps: ComposeDeps) -> Update:
+    """The Composer plans the form; each section gets its seed and no notes yet."""
+    deps.progress("Composer: planning the form and key scheme")
+    agents = studio(state)
+    drafted_plan = agents.plan()
+    piece = plan_to_piece(drafted_plan.model_dump(mode="json"), agents.facts)
+    sections = {section.id: SectionParams(seed=state.seed * 1000 + index * 101)
+                for index, section in enumerate(piece.sections)}
+    return {"plan": drafted_plan, "piece": piece, "sections": sections, "transcript": agents.transcript,
+            "tool_calls": [], "changes": [], "findings": [], "critiqued": not deps.config.critique,
+            "repair_rounds": 0, "feedback": [], "pending_feedback": None, "version": 0, "rendered": None}
 
-    def actionable(state: ComposeState) -> dict[str, list[Finding]]:
-        findings = [Finding.model_validate(f) for f in state.get("findings", [])]
-        return _section_findings(findings, assemble(piece_of(state), state["sections"]))
 
-    def route_after_validate(state: ComposeState) -> str:
-        if actionable(state) and state.get("repair_rounds", 0) < config.max_repair_rounds:
-            return "repair"
-        return "render" if state.get("critiqued") else "critique"
+def realise(state: ComposeState, deps: ComposeDeps) -> Update:
+    """Write the first section that has no notes yet (one checkpointed step per section), keeping
+    the best of its candidates by the validators' findings in that section."""
+    drafted_plan, piece = state.planned()
+    spans = piece.section_spans()
+    section, first, _ = next(span for span in spans if state.sections[span[0].id].material is None)
+    params = state.sections[section.id]
+    so_far = assemble(piece, state.sections)
+    recent = slice(max(0, first - 3), first - 1)
+    previous = (so_far.parts[0].bars[recent], so_far.parts[1].bars[recent])
+    variation = variation_source(piece, section, state.sections)
+    deps.progress(f"Tools: writing section {section.label} ({section.bars} bars, {section.key or piece.key}"
+                  + (f", a {variation.distance} variation of {variation.section}" if variation else "")
+                  + (f", best of {params.candidates}" if params.candidates > 1 else "") + ")")
+    best: Material | None = None
+    best_score: tuple[int, int] | None = None
+    calls: list[ToolCall] = []
+    for candidate in range(params.candidates):
+        request = SectionRequest(bars=section.bars, key=section.key or piece.key, meter=piece.meter,
+                                 texture=drafted_plan.texture, cadence=section.cadence,
+                                 seed=params.seed + candidate, temperature=params.temperature,
+                                 previous_right=previous[0], previous_left=previous[1], variation=variation)
+        written = deps.tools.realise(request)
+        calls += written.calls
+        material = Material(right=written.right, left=written.left, harmony=written.harmony)
+        trial = assemble(piece, {**state.sections, section.id: params.model_copy(update={"material": material})})
+        findings = _section_findings(validate_piece(trial), trial).get(section.id, [])
+        score = (sum(f.severity is Severity.ERROR for f in findings), len(findings))
+        if best_score is None or score < best_score:
+            best, best_score = material, score
+    written_params = params.model_copy(update={"material": best, "candidates": 1})
+    return {"sections": {**state.sections, section.id: written_params}, "tool_calls": state.tool_calls + calls}
 
-    def apply(state: ComposeState, changes: list[dict[str, Any]], reason: str) -> dict[str, Any]:
-        piece = piece_of(state)
-        length_before = piece.total_bars
-        sections = {sid: dict(params) for sid, params in state["sections"].items()}
-        by_id = {section.id: section for section in piece.sections}
-        order = [section.id for section in piece.sections]
 
-        def rewrite(section_id: str, action: str) -> None:
-            params = sections[section_id]
-            params["seed"] += 1000
-            params["material"] = None
-            params["candidates"] = config.repair_candidates if action in ("regenerate", "strengthen_cadence") \
-                or reason == "validation" else 1
+def validate(state: ComposeState, deps: ComposeDeps) -> Update:
+    deps.progress("Validators: checking ranges, bars, harmony and cadences")
+    return {"findings": validate_piece(drafted(state))}
 
-        logged = []
-        for change in changes:
-            section, action = by_id[change["section"]], change["action"]
-            params = sections[section.id]
-            record: dict[str, Any] = {}
-            if action == "vary":
-                record = vary(section, change.get("variation_of"), order)
-            elif action == "more_variety" and section.variation is not None:
-                section.variation.distance = FARTHER[section.variation.distance]
-            if action == "more_variety":
-                params["temperature"] = min(1.4, params["temperature"] + 0.15)
-            elif action == "simpler":
-                params["temperature"] = max(0.6, params["temperature"] - 0.15)
-            if change.get("cadence"):
-                section.cadence = Cadence(change["cadence"])
-            if change.get("bars"):
-                record |= resize(piece, section, change["bars"])
-            rewrite(section.id, action)
-            logged.append({**change, **record, "reason": reason})
-        rewritten = {change["section"] for change in changes}
-        for section in piece.sections:  # in order, so a variation of a variation follows as well
-            if section.variation and section.variation.of in rewritten and section.id not in rewritten:
-                rewrite(section.id, "vary")
-                rewritten.add(section.id)
-                logged.append({"section": section.id, "problem": f"varies {section.variation.of}, which changed",
-                               "action": "vary", "cadence": None, "variation_of": section.variation.of,
-                               "reason": reason})
-        if piece.total_bars != length_before:
-            piece.length_bars = piece.total_bars  # the musician's latest wish about length wins
-            say(f"Composer: the piece is now {piece.total_bars} bars (was {length_before})")
-        return {"sections": sections, "piece": piece.model_dump(mode="json"),
-                "changes": state["changes"] + logged}
 
-    def repair(state: ComposeState) -> dict[str, Any]:
-        grouped = actionable(state)
-        changes = []
-        for section_id, findings in grouped.items():
-            cadence = any(f.code == "cadence_not_realised" for f in findings)
-            changes.append({"section": section_id, "problem": "; ".join(f.message for f in findings)[:300],
-                            "action": "strengthen_cadence" if cadence else "regenerate", "cadence": None})
-            say(f"Repair: section {section_id} ({len(findings)} findings)")
-        return {**apply(state, changes, "validation"), "repair_rounds": state.get("repair_rounds", 0) + 1}
+def repair(state: ComposeState, deps: ComposeDeps) -> Update:
+    """Rewrite each section with findings, best of several candidates (a missed cadence: strengthened)."""
+    changes = []
+    for section_id, findings in actionable(state).items():
+        cadence = any(f.code == "cadence_not_realised" for f in findings)
+        changes.append(Change(section=section_id, problem="; ".join(f.message for f in findings)[:300],
+                              action="strengthen_cadence" if cadence else "regenerate", reason="validation"))
+        deps.progress(f"Repair: section {section_id} ({len(findings)} findings)")
+    return {**apply(state, changes, deps), "repair_rounds": state.repair_rounds + 1}
 
-    def critique(state: ComposeState) -> dict[str, Any]:
-        piece = assemble(piece_of(state), state["sections"])
-        analysis, ids = describe_form(piece), [s.id for s in piece.sections]
-        agents = studio(state)
-        changes = []
-        for critic in (THEORY_CRITIC, LISTENER_CRITIC):
-            say(f"{critic.name}: listening to the draft")
-            changes += [{**change, "critic": critic.name} for change in agents.critique(critic, analysis, ids)]
-        unique = list({change["section"]: change for change in changes}.values())  # one change per section
-        return {**apply(state, unique, "critique"), "critiqued": True,
-                "transcript": saved(agents), "repair_rounds": 0}
 
-    def feedback(state: ComposeState) -> dict[str, Any]:
-        text = state["pending_feedback"] or ""
-        say("Composer: reading your feedback")
-        piece = assemble(piece_of(state), state["sections"])
-        agents = studio(state)
-        changes, tempo = agents.revise(text, describe_form(piece), [s.id for s in piece.sections])
-        changes = honour_length_wishes(changes, text, piece.sections)
-        update = apply(state, changes, "feedback")
-        if tempo:
-            update["piece"] = {**update["piece"], "tempo_bpm": tempo}
-        return {**update, "transcript": saved(agents), "feedback": state.get("feedback", []) + [text],
-                "pending_feedback": None, "repair_rounds": 0, "critiqued": True}
+def critique(state: ComposeState, deps: ComposeDeps) -> Update:
+    """The two critics listen to the first draft; one change per section is carried out."""
+    piece = drafted(state)
+    analysis, ids = describe_form(piece), [s.id for s in piece.sections]
+    agents = studio(state)
+    changes = []
+    for critic in (THEORY_CRITIC, LISTENER_CRITIC):
+        deps.progress(f"{critic.name}: listening to the draft")
+        changes += [Change(**request.model_dump(), reason="critique", critic=critic.name)
+                    for request in agents.critique(critic, analysis, ids)]
+    unique = list({change.section: change for change in changes}.values())  # one change per section
+    return {**apply(state, unique, deps), "critiqued": True, "transcript": agents.transcript, "repair_rounds": 0}
 
-    def render(state: ComposeState) -> dict[str, Any]:
-        from tools.music.render import render_all
 
-        version = state.get("version", 0) + 1
-        folder = out_dir(version)
-        say(f"Rendering version {version} into {folder}")
-        piece = assemble(piece_of(state), state["sections"])
-        files = render_all(piece, folder, audio=config.audio)
-        write_atomically(folder, {"piece.json": piece.model_dump_json(indent=2)})
-        rendered = {name: str(path) for name, path in files.model_dump().items() if path is not None}
-        return {"version": version, "rendered": rendered}
+def feedback(state: ComposeState, deps: ComposeDeps) -> Update:
+    """The Composer turns the musician's feedback into section changes (explicit length wishes kept)."""
+    text = state.pending_feedback or ""
+    deps.progress("Composer: reading your feedback")
+    piece = drafted(state)
+    agents = studio(state)
+    requests, tempo = agents.revise(text, describe_form(piece), [s.id for s in piece.sections])
+    honoured = honour_length_wishes([request.model_dump() for request in requests], text, piece.sections)
+    update = apply(state, [Change(**request, reason="feedback") for request in honoured], deps)
+    if tempo:
+        update["piece"].tempo_bpm = tempo  # the piece `apply` made for this update
+    return {**update, "transcript": agents.transcript, "feedback": state.feedback + [text],
+            "pending_feedback": None, "repair_rounds": 0, "critiqued": True}
 
+
+def render(state: ComposeState, deps: ComposeDeps) -> Update:
+    """Write the next version's files and the piece it is."""
+    version = state.version + 1
+    folder = deps.out_dir(version)
+    deps.progress(f"Rendering version {version} into {folder}")
+    piece = drafted(state)
+    files = render_all(piece, folder, audio=deps.config.audio)
+    write_atomically(folder, {"piece.json": piece.model_dump_json(indent=2)})
+    return {"version": version, "rendered": files}
+
+
+def build_graph(deps: ComposeDeps, checkpointer: Any = None) -> Any:
+    """Compile the session graph over `deps`."""
     graph = StateGraph(ComposeState)
-    for name, node in (("plan", plan), ("realise", realise), ("validate", validate), ("repair", repair),
-                       ("critique", critique), ("feedback", feedback), ("render", render)):
-        graph.add_node(name, node)
-    graph.add_conditional_edges(START, route_start, ["plan", "feedback", "realise", "validate"])
+    for node in (plan, realise, validate, repair, critique, feedback, render):
+        graph.add_node(node.__name__, bind(node, deps))
+    graph.add_conditional_edges(START, bind(route_start, deps), ["plan", "feedback", "realise", "validate"])
     graph.add_edge("plan", "realise")
-    graph.add_conditional_edges("realise", write_or_check, ["realise", "validate"])
-    graph.add_conditional_edges("validate", route_after_validate, ["repair", "critique", "render"])
+    graph.add_conditional_edges("realise", bind(write_or_check, deps), ["realise", "validate"])
+    graph.add_conditional_edges("validate", bind(route_after_validate, deps), ["repair", "critique", "render"])
     for name in ("repair", "critique", "feedback"):
-        graph.add_conditional_edges(name, write_or_check, ["realise", "validate"])
+        graph.add_conditional_edges(name, bind(write_or_check, deps), ["realise", "validate"])
     graph.add_edge("render", END)
     return graph.compile(checkpointer=checkpointer)

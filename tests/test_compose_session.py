@@ -7,19 +7,25 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import dspy
 import music21
 import pytest
 
 from agents.lm.accounted import AccountedLM
 from agents.lm.usage import UsageLedger
+from ontology.music import Cadence, Piece, Variation
 from ontology.music_drafts import MusicRequestError, facts_from_request
+from pipelines import compose_graph as graph
 from pipelines.compose import ComposeSessions, SessionError
-from pipelines.compose_graph import ComposeConfig
+from pipelines.compose_graph import Change, ComposeConfig, ComposeDeps, ComposeState, Material, SectionParams
 from tests.fakes import ScriptedEngine
 from tests.music_fakes import ScaleWriter
 from tests.studio_script import reply
+from tools.music.section_tools import SectionMaterial
 
 REQUEST = "a melancholic chorale for a winter evening, D minor, 12 bars"
 PLAN = {"title": "Winter Chorale", "key": "D minor", "meter": "4/4", "tempo_bpm": 72, "texture": "piano",
@@ -46,16 +52,17 @@ def first_turn() -> list[str]:
 def test_a_session_plans_realises_repairs_and_renders(tmp_path: Path) -> None:
     store, engine, writer = sessions(tmp_path, *first_turn())
     session, state = store.start(REQUEST, seed=1, session="winter")
-    assert session == "winter" and state["version"] == 1
-    piece = json.loads(Path(state["rendered"]["midi"]).with_name("piece.json").read_text())
+    assert session == "winter" and state.version == 1
+    assert state.rendered is not None
+    piece = json.loads(state.rendered.midi.with_name("piece.json").read_text())
     assert [s["bars"] for s in piece["sections"]] == [4, 4, 4] and piece["sections"][1]["key"] == "F major"
     # section 3 missed its authentic cadence (seed 1202); the repair wrote three candidates and the
     # validators kept the one that closes V -> i
-    assert [(c["section"], c["reason"], c["action"]) for c in state["changes"]] == [
+    assert [(c.section, c.reason, c.action) for c in state.changes] == [
         ("s3", "validation", "strengthen_cadence")]
     assert [r.seed for r in writer.requests] == [1000, 1101, 1202, 2202, 2203, 2204]
-    assert state["findings"] == []
-    score = music21.converter.parse(state["rendered"]["musicxml"])
+    assert state.findings == []
+    score = music21.converter.parse(state.rendered.musicxml)
     assert [len(p.getElementsByClass("Measure")) for p in score.parts] == [12, 12]
     report = json.loads((tmp_path / "winter" / "v1" / "report.json").read_text())
     assert report["request"] == REQUEST and report["runs"][0]["model_calls"] == 3
@@ -86,14 +93,15 @@ def test_feedback_changes_only_the_sections_it_names(tmp_path: Path) -> None:
         "tempo": {"tempo_bpm": 60}}}
     store, _, writer = sessions(tmp_path, *first_turn(), json.dumps(revision))
     _, first = store.start(REQUEST, seed=1, session="winter")
-    untouched = first["sections"]["s1"]["material"]
+    untouched = first.sections["s1"].material
     calls_before = len(writer.requests)
     state = store.continue_with("winter", "darker, slower ending")
-    assert state["version"] == 2 and state["feedback"] == ["darker, slower ending"]
-    assert state["sections"]["s1"]["material"] == untouched
+    assert state.version == 2 and state.feedback == ["darker, slower ending"]
+    assert state.sections["s1"].material == untouched
     assert {r.key for r in writer.requests[calls_before:]} == {"D minor"}  # only section 3 was rewritten
-    assert state["piece"]["sections"][2]["cadence"] == "plagal" and state["piece"]["tempo_bpm"] == 60
-    assert state["sections"]["s3"]["temperature"] < 1.0
+    assert state.piece is not None
+    assert state.piece.sections[2].cadence == "plagal" and state.piece.tempo_bpm == 60
+    assert state.sections["s3"].temperature < 1.0
     assert (tmp_path / "winter" / "v2" / "piece.mid").is_file()
 
 
@@ -104,8 +112,8 @@ def test_a_branch_keeps_the_original_session_as_it_was(tmp_path: Path) -> None:
     store, _, _ = sessions(tmp_path, *first_turn(), json.dumps(revision))
     store.start(REQUEST, seed=1, session="winter")
     branch, state = store.branch("winter", "more motion in the middle")
-    assert branch.startswith("winter-b") and state["version"] == 2 and state["branched_from"] == "winter"
-    assert store.state("winter")["version"] == 1 and store.state("winter")["feedback"] == []
+    assert branch.startswith("winter-b") and state.version == 2 and state.branched_from == "winter"
+    assert store.state("winter").version == 1 and store.state("winter").feedback == []
     with pytest.raises(SessionError, match="No session"):
         store.state("nope")
 
@@ -115,12 +123,12 @@ def test_a_failing_tool_leaves_the_session_resumable_at_the_last_good_step(tmp_p
     with pytest.raises(RuntimeError, match="scripted tool failure"):
         store.start(REQUEST, seed=1, session="winter")
     state = store.state("winter")
-    assert state["_next"] == ["realise"] and state["sections"]["s1"]["material"] is not None
+    assert store.next_step("winter") == "realise" and state.sections["s1"].material is not None
     with pytest.raises(SessionError, match="resume"):
         store.continue_with("winter", "anything")
     resumed, _, writer = sessions(tmp_path, reply("theory_critic", NO_CHANGES), reply("listener_critic", NO_CHANGES))
     final = resumed.resume("winter")
-    assert final["version"] == 1 and final["sections"]["s1"] == state["sections"]["s1"]
+    assert final.version == 1 and final.sections["s1"] == state.sections["s1"]
     assert writer.requests[0].key == "F major"  # it started with section 2
 
 
@@ -157,49 +165,48 @@ def test_a_killed_process_resumes_without_losing_finished_steps(tmp_path: Path) 
     assert result.returncode == 9, result.stderr[-2000:]
     store, _, writer = sessions(tmp_path, reply("theory_critic", NO_CHANGES), reply("listener_critic", NO_CHANGES))
     before = store.state("killed")
-    assert before["_next"] == ["realise"] and before["plan"]["title"] == "Winter Chorale"
-    assert before["sections"]["s1"]["material"] is not None and before["sections"]["s2"]["material"] is None
+    assert store.next_step("killed") == "realise" and before.plan is not None
+    assert before.plan.title == "Winter Chorale"
+    assert before.sections["s1"].material is not None and before.sections["s2"].material is None
     final = store.resume("killed")
-    assert final["version"] == 1 and final["sections"]["s1"]["material"] == before["sections"]["s1"]["material"]
+    assert final.version == 1 and final.sections["s1"].material == before.sections["s1"].material
     assert writer.requests[0].key == "F major"
 
 
 RETURNING_PLAN = {**PLAN, "closing": {**PLAN["closing"], "variation": {"of": "opening", "distance": "near"}}}
 
 
-def features(material: dict, key: str = "D minor"):
+def features(material: Material | SectionMaterial | None, key: str = "D minor"):
     from fractions import Fraction
 
-    from ontology.music import Bar
     from ontology.music_theory import parse_key
     from tools.music.features import material_features
 
-    return material_features([Bar.model_validate(b) for b in material["right"]],
-                             [Bar.model_validate(b) for b in material["left"]], parse_key(key), Fraction(4))
+    assert material is not None
+    return material_features(material.right, material.left, parse_key(key), Fraction(4))
 
 
 def test_a_closing_section_returns_to_the_opening_through_the_variations_tool(tmp_path: Path) -> None:
     import numpy as np
 
-    from ontology.music import Bar
     from tools.music.section_tools import SectionRequest
 
     store, _, writer = sessions(tmp_path, reply("plan", RETURNING_PLAN), reply("theory_critic", NO_CHANGES),
                                 reply("listener_critic", NO_CHANGES))
     _, state = store.start(REQUEST, seed=1, session="returns")
-    assert state["piece"]["sections"][2]["variation"] == {"of": "s1", "distance": "near"}
-    calls = [c for c in state["tool_calls"] if c["tool"] == "som_variations"]
-    assert calls and all(c["arguments"]["source"] == "s1" and c["arguments"]["distance"] == "near" for c in calls)
-    assert "feature distance to the source" in calls[-1]["summary"]
-    source, chosen = state["sections"]["s1"]["material"], state["sections"]["s3"]["material"]
-    opening = [Bar.model_validate(bar) for bar in source["right"]]
-    assert any(r.previous_right == opening[:2] and r.bars == 2 for r in writer.requests)  # a partial rewrite
+    assert state.piece is not None and state.piece.sections[2].variation == Variation(of="s1", distance="near")
+    calls = [c for c in state.tool_calls if c.tool == "som_variations"]
+    assert calls and all(c.arguments["source"] == "s1" and c.arguments["distance"] == "near" for c in calls)
+    assert "feature distance to the source" in calls[-1].summary
+    source, chosen = state.sections["s1"].material, state.sections["s3"].material
+    assert source is not None
+    assert any(r.previous_right == source.right[:2] and r.bars == 2 for r in writer.requests)  # a partial rewrite
     fresh = [ScaleWriter().write(SectionRequest(bars=4, key="D minor", meter="4/4", texture="piano",
-                                                cadence="authentic", seed=seed)).model_dump(mode="json")
+                                                cadence="authentic", seed=seed))
              for seed in range(1200, 1206)]
     to_source = np.linalg.norm(features(chosen) - features(source))
     assert to_source < 0.6 * np.mean([np.linalg.norm(features(f) - features(source)) for f in fresh])
-    assert not [f for f in state["findings"] if f["severity"] == "error"]
+    assert not [f for f in state.findings if f.severity == "error"]
     report = json.loads((tmp_path / "returns" / "v1" / "report.json").read_text())
     assert any(c["tool"] == "som_variations" for c in report["tool_calls"])
     assert (tmp_path / "returns" / "v1" / "piece.mid").is_file()
@@ -215,15 +222,15 @@ def test_feedback_can_ask_for_a_return_and_a_variation_follows_its_rewritten_sou
     store, _, _ = sessions(tmp_path, *first_turn(), json.dumps(vary), json.dumps(renew))
     store.start(REQUEST, seed=1, session="winter")
     state = store.continue_with("winter", "bring the opening back at the end")
-    assert state["piece"]["sections"][2]["variation"] == {"of": "s1", "distance": "near"}
-    asked = [c for c in state["changes"] if c["reason"] == "feedback"]
-    assert [(c["section"], c["action"], c["variation_of"]) for c in asked] == [("s3", "vary", "s1")]
-    assert any(c["tool"] == "som_variations" for c in state["tool_calls"])
-    second = state["sections"]["s3"]["material"]
+    assert state.piece is not None and state.piece.sections[2].variation == Variation(of="s1", distance="near")
+    asked = [c for c in state.changes if c.reason == "feedback"]
+    assert [(c.section, c.action, c.variation_of) for c in asked] == [("s3", "vary", "s1")]
+    assert any(c.tool == "som_variations" for c in state.tool_calls)
+    second = state.sections["s3"].material
     state = store.continue_with("winter", "a new opening")
-    asked = [c for c in state["changes"] if c["reason"] == "feedback"][1:]
-    assert [(c["section"], c["action"]) for c in asked] == [("s1", "regenerate"), ("s3", "vary")]
-    assert "varies s1" in asked[-1]["problem"] and state["sections"]["s3"]["material"] != second
+    asked = [c for c in state.changes if c.reason == "feedback"][1:]
+    assert [(c.section, c.action) for c in asked] == [("s1", "regenerate"), ("s3", "vary")]
+    assert "varies s1" in asked[-1].problem and state.sections["s3"].material != second
 
 
 SHORTER = {"revision": {"changes": {"changes": [
@@ -232,23 +239,23 @@ SHORTER = {"revision": {"changes": {"changes": [
 
 
 def test_feedback_that_shortens_a_section_yields_a_shorter_piece_that_validates(tmp_path: Path) -> None:
-    from ontology.music import Piece
     from ontology.music_validators import validate_piece
 
     store, _, writer = sessions(tmp_path, *first_turn(), json.dumps(SHORTER))
     _, first = store.start(REQUEST, seed=1, session="winter")
     calls_before = len(writer.requests)
     state = store.continue_with("winter", "shorter second phrase")
-    assert [s["bars"] for s in state["piece"]["sections"]] == [4, 2, 4] and state["piece"]["length_bars"] == 10
-    change = state["changes"][-1]
-    assert (change["section"], change["bars"], change["bars_before"], change["reason"]) == ("s2", 2, 4, "feedback")
+    assert state.piece is not None and state.rendered is not None
+    assert [s.bars for s in state.piece.sections] == [4, 2, 4] and state.piece.length_bars == 10
+    change = state.changes[-1]
+    assert (change.section, change.bars, change.bars_before, change.reason) == ("s2", 2, 4, "feedback")
     assert {(r.bars, r.key) for r in writer.requests[calls_before:]} == {(2, "F major")}  # only s2 was rewritten
-    assert state["sections"]["s1"]["material"] == first["sections"]["s1"]["material"]
-    piece = Piece.model_validate_json(Path(state["rendered"]["midi"]).with_name("piece.json").read_text())
+    assert state.sections["s1"].material == first.sections["s1"].material
+    piece = Piece.model_validate_json(state.rendered.midi.with_name("piece.json").read_text())
     assert piece.total_bars == 10 and not [f for f in validate_piece(piece) if f.severity == "error"]
-    score = music21.converter.parse(state["rendered"]["musicxml"])
+    score = music21.converter.parse(state.rendered.musicxml)
     assert [len(p.getElementsByClass("Measure")) for p in score.parts] == [10, 10]
-    assert state["facts"]["bars"] == 12  # the request is kept as it was asked; the piece follows the feedback
+    assert state.facts.bars == 12  # the request is kept as it was asked; the piece follows the feedback
 
 
 def test_an_explicit_length_wish_is_carried_out_even_when_the_composer_goes_the_other_way(tmp_path: Path) -> None:
@@ -259,11 +266,11 @@ def test_an_explicit_length_wish_is_carried_out_even_when_the_composer_goes_the_
     store, _, _ = sessions(tmp_path, *first_turn(), json.dumps(longer), json.dumps(unchanged))
     store.start(REQUEST, seed=1, session="winter")
     state = store.continue_with("winter", "darker cadence, shorter second phrase")
-    (change,) = [c for c in state["changes"] if c["reason"] == "feedback"]
-    assert (change["section"], change["bars"], change["bars_before"]) == ("s2", 3, 4)
-    assert change["length_from"] == "the feedback's words"
+    (change,) = [c for c in state.changes if c.reason == "feedback"]
+    assert (change.section, change.bars, change.bars_before) == ("s2", 3, 4)
+    assert change.length_from == "the feedback's words"
     state = store.continue_with("winter", "and make the last section longer")  # the Composer changed nothing
-    assert [s["bars"] for s in state["piece"]["sections"]] == [4, 3, 6]
+    assert state.piece is not None and [s.bars for s in state.piece.sections] == [4, 3, 6]
 
 
 def test_length_wishes_are_read_from_the_musicians_words() -> None:
@@ -279,7 +286,8 @@ def test_a_length_change_branches_and_resumes_like_any_other_change(tmp_path: Pa
     store, _, _ = sessions(tmp_path, *first_turn(), json.dumps(SHORTER))
     store.start(REQUEST, seed=1, session="winter")
     branch, state = store.branch("winter", "shorter second phrase")
-    assert state["piece"]["length_bars"] == 10 and store.state("winter")["piece"]["length_bars"] == 12
+    assert state.piece is not None and state.piece.length_bars == 10
+    assert store.state("winter").planned()[1].length_bars == 12
     # a tool failure right after the feedback turn: the shorter plan is saved, and resume finishes it
     failing, _, _ = sessions(tmp_path / "resumed", *first_turn(), json.dumps(SHORTER),
                              writer=ScaleWriter(fail_on_call=7))
@@ -287,18 +295,18 @@ def test_a_length_change_branches_and_resumes_like_any_other_change(tmp_path: Pa
     with pytest.raises(RuntimeError, match="scripted tool failure"):
         failing.continue_with("winter", "shorter second phrase")
     stopped = failing.state("winter")
-    assert stopped["_next"] == ["realise"] and stopped["piece"]["length_bars"] == 10
+    assert failing.next_step("winter") == "realise" and stopped.planned()[1].length_bars == 10
     resumed, _, _ = sessions(tmp_path / "resumed")
     final = resumed.resume("winter")
-    assert final["version"] == 2 and sum(s["bars"] for s in final["piece"]["sections"]) == 10
+    assert final.version == 2 and sum(s.bars for s in final.planned()[1].sections) == 10
 
 
 def test_only_a_revision_may_change_lengths_and_only_within_bounds() -> None:
     from pydantic import ValidationError
 
     from agents.composition_studio import change_schema
-    from ontology.music import MAX_BARS, Piece, Section
-    from pipelines.compose_graph import resize
+    from ontology.music import MAX_BARS, Section
+    from pipelines.compose_graph import Change, resize
 
     critique_item = change_schema(["s1"], "Critique", 3).model_fields["changes"].annotation.__args__[0]
     assert "bars" not in critique_item.model_fields and "variation_of" in critique_item.model_fields
@@ -310,6 +318,161 @@ def test_only_a_revision_may_change_lengths_and_only_within_bounds() -> None:
             revision.model_validate({"changes": [{**item, "bars": bars}]})
     sections = [Section(id=f"s{i}", label="A", bars=100) for i in range(1, 6)]
     big = Piece.model_construct(sections=sections)  # 500 bars: a 128-bar section would pass the maximum
-    record = resize(big, sections[0], 128)
-    assert (record["bars"], record["bars_before"]) == (MAX_BARS - 400, 100) and "limited" in record["note"]
+    record = resize(big, sections[0], Change(section="s1", problem="long", action="regenerate", bars=128,
+                                             reason="feedback"))
+    assert (record.bars, record.bars_before) == (MAX_BARS - 400, 100) and "limited" in (record.note or "")
     assert big.total_bars == MAX_BARS
+
+
+# --- single nodes and routers, on a hand-built state -----------------------------------------------
+
+def graph_deps(writer: ScaleWriter | None = None, root: Path | None = None, **config: Any) -> ComposeDeps:
+    return ComposeDeps(writer or ScaleWriter(), lambda version: (root or Path("unused")) / f"v{version}",
+                       ComposeConfig(audio=False, **config))
+
+
+def scripted(*replies: str) -> AccountedLM:
+    return AccountedLM("scripted/model", engine=ScriptedEngine(*replies), ledger=UsageLedger(), num_retries=0,
+                       cache=False)
+
+
+def step(state: ComposeState, node: Callable[[ComposeState, ComposeDeps], dict[str, Any]],
+         deps: ComposeDeps) -> ComposeState:
+    """The state after `node`, as the graph would write its update."""
+    return state.model_copy(update=node(state, deps))
+
+
+def planned(deps: ComposeDeps, plan_reply: dict[str, Any] = PLAN) -> ComposeState:
+    with dspy.context(lm=scripted(reply("plan", plan_reply))):
+        return step(ComposeState(facts=facts_from_request(REQUEST), seed=1), graph.plan, deps)
+
+
+def written(deps: ComposeDeps, plan_reply: dict[str, Any] = PLAN) -> ComposeState:
+    state = planned(deps, plan_reply)
+    for _ in state.sections:
+        state = step(state, graph.realise, deps)
+    return state
+
+
+def test_the_plan_node_seeds_every_section_and_writes_no_notes() -> None:
+    deps = graph_deps(critique=False)
+    state = planned(deps)
+    assert state.plan is not None and state.plan.title == "Winter Chorale" and state.plan.texture == "piano"
+    assert [s.bars for s in state.planned()[1].sections] == [4, 4, 4]
+    assert {sid: (p.seed, p.candidates, p.material) for sid, p in state.sections.items()} == {
+        "s1": (1000, 1, None), "s2": (1101, 1, None), "s3": (1202, 1, None)}
+    assert len(state.transcript) == 1 and state.critiqued  # no critique asked for: nothing left to critique
+    assert deps.tools.requests == []  # type: ignore[attr-defined]
+
+
+def test_the_start_router_plans_then_reads_feedback_or_goes_on_writing() -> None:
+    deps = graph_deps()
+    assert graph.route_start(ComposeState(facts=facts_from_request(REQUEST)), deps) == "plan"
+    state = planned(deps)
+    assert graph.route_start(state, deps) == "realise"
+    assert graph.route_start(state.model_copy(update={"pending_feedback": "slower"}), deps) == "feedback"
+    assert graph.route_start(written(deps), deps) == "validate"
+
+
+def test_realise_writes_the_first_unwritten_section_and_keeps_the_candidate_with_fewest_findings() -> None:
+    writer = ScaleWriter()
+    deps = graph_deps(writer)
+    state = step(step(planned(deps), graph.realise, deps), graph.realise, deps)
+    assert [r.key for r in writer.requests] == ["D minor", "F major"] and state.sections["s3"].material is None
+    assert len(state.tool_calls) == 2
+    one = step(state, graph.realise, deps)  # seed 1202 misses the authentic cadence
+    assert graph.actionable(step(one, graph.validate, deps)).get("s3")
+    best_of_three = state.model_copy(update={"sections": {
+        **state.sections, "s3": state.sections["s3"].model_copy(update={"candidates": 3})}})
+    chosen = step(best_of_three, graph.realise, deps)
+    assert [r.seed for r in writer.requests[-3:]] == [1202, 1203, 1204] and len(chosen.tool_calls) == 5
+    assert not graph.actionable(step(chosen, graph.validate, deps)) and chosen.sections["s3"].candidates == 1
+    assert chosen.sections["s1"] == state.sections["s1"]
+
+
+def test_after_validation_the_router_repairs_while_rounds_last_then_critiques_then_renders() -> None:
+    deps = graph_deps(max_repair_rounds=2)
+    state = step(written(deps), graph.validate, deps)
+    assert graph.actionable(state) and graph.route_after_validate(state, deps) == "repair"
+    assert graph.route_after_validate(state.model_copy(update={"repair_rounds": 2}), deps) == "critique"
+    done = state.model_copy(update={"repair_rounds": 2, "critiqued": True})
+    assert graph.route_after_validate(done, deps) == "render"
+    assert graph.route_after_validate(done.model_copy(update={"repair_rounds": 0, "findings": []}), deps) == "render"
+
+
+def test_repair_rewrites_each_section_with_findings_as_several_candidates() -> None:
+    deps = graph_deps(repair_candidates=4)
+    state = step(written(deps), graph.validate, deps)
+    assert set(graph.actionable(state)) == {"s3"}
+    repaired = step(state, graph.repair, deps)
+    assert [(c.section, c.action, c.reason) for c in repaired.changes] == [
+        ("s3", "strengthen_cadence", "validation")]
+    assert repaired.sections["s3"] == SectionParams(seed=2202, candidates=4)
+    assert repaired.sections["s1"] == state.sections["s1"] and repaired.repair_rounds == 1
+    assert graph.write_or_check(repaired, deps) == "realise"
+
+
+def test_a_change_rewrites_the_variations_of_its_section_and_leaves_the_state_it_read_alone() -> None:
+    deps = graph_deps()
+    state = written(deps, RETURNING_PLAN)
+    ask = Change(section="s1", problem="too plain", action="more_variety", cadence="plagal", reason="feedback")
+    update = graph.apply(state, [ask], deps)
+    assert [(c.section, c.action, c.variation_of) for c in update["changes"]] == [
+        ("s1", "more_variety", None), ("s3", "vary", "s1")]
+    assert update["sections"]["s1"].temperature == pytest.approx(1.15)
+    assert [update["sections"][sid].material is None for sid in ("s1", "s2", "s3")] == [True, False, True]
+    assert update["piece"].sections[0].cadence == "plagal" and state.planned()[1].sections[0].cadence == "half"
+    first = Change(section="s1", problem="no return", action="vary", variation_of="s3", reason="feedback")
+    (varied, _) = graph.apply(state, [first], deps)["changes"]
+    assert varied.variation_of is None and "nothing earlier" in (varied.note or "")
+    shorter = Change(section="s2", problem="drags", action="regenerate", bars=2, reason="feedback")
+    update = graph.apply(state, [shorter], deps)
+    assert update["piece"].length_bars == 10 and state.planned()[1].length_bars == 12
+
+
+def test_the_feedback_node_carries_out_the_revision_and_a_new_tempo() -> None:
+    deps = graph_deps()
+    state = written(deps).model_copy(update={"pending_feedback": "a slower, simpler ending"})
+    revision = {"revision": {"changes": {"changes": [
+        {"section": "s3", "problem": "too busy", "action": "simpler", "cadence": "plagal"}]},
+        "tempo": {"tempo_bpm": 56}}}
+    with dspy.context(lm=scripted(json.dumps(revision))):
+        revised = step(state, graph.feedback, deps)
+    (change,) = revised.changes
+    assert (change.section, change.action, change.cadence, change.reason) == ("s3", "simpler", "plagal", "feedback")
+    piece = revised.planned()[1]
+    assert piece.tempo_bpm == 56 and piece.sections[2].cadence == "plagal"
+    assert state.planned()[1].tempo_bpm == 72  # the state the node read is unchanged
+    assert revised.pending_feedback is None and revised.feedback == ["a slower, simpler ending"]
+    assert len(revised.transcript) == len(state.transcript) + 1 and revised.critiqued
+    assert graph.route_start(revised, deps) == "realise"
+
+
+def test_the_render_node_writes_the_next_version(tmp_path: Path) -> None:
+    deps = graph_deps(root=tmp_path)
+    state = written(deps).model_copy(update={"version": 1})
+    rendered = step(state, graph.render, deps)
+    assert rendered.version == 2 and rendered.rendered is not None
+    assert rendered.rendered.midi == tmp_path / "v2" / "piece.mid" and rendered.rendered.midi.is_file()
+    assert Piece.model_validate_json((tmp_path / "v2" / "piece.json").read_text()).total_bars == 12
+
+
+def test_the_checkpoint_revives_every_type_in_the_state(tmp_path: Path) -> None:
+    from langgraph.checkpoint.serde.event_hooks import register_serde_event_listener
+
+    revision = {"revision": {"changes": {"changes": [
+        {"section": "s2", "problem": "too plain", "action": "vary", "cadence": "half", "variation_of": "s1"}]},
+        "tempo": {"tempo_bpm": 60}}}
+    events: list[Any] = []
+    stop = register_serde_event_listener(events.append)
+    try:
+        store, _, _ = sessions(tmp_path, *first_turn(), json.dumps(revision))
+        store.start(REQUEST, seed=1, session="winter")
+        state = store.continue_with("winter", "vary the opening in the middle")
+    finally:
+        stop()
+    assert events == []  # no type was unregistered (a warning) or blocked (a plain dict instead of the model)
+    values = store.graph.get_state({"configurable": {"thread_id": "winter"}}).values
+    assert isinstance(values["piece"], Piece) and isinstance(values["changes"][-1], Change)
+    assert isinstance(values["sections"]["s1"], SectionParams) and isinstance(values["findings"], list)
+    assert type(state.planned()[1].sections[1].cadence) is Cadence and state.changes[-1].cadence is Cadence.HALF
