@@ -36,7 +36,12 @@ class Settings(BaseModel):
     api_base: str | None = Field(None, description="Base URL of a served model (vLLM, Ollama, proxy).")
     api_key: str | None = Field(None, description="API key for a hosted model; provider env vars also work.")
     cache_dir: Path = Field(default_factory=_default_cache_dir, description="Assembled weights, indexes.")
-    request_timeout_s: float = Field(120.0, gt=0, description="Wall-clock limit of one model call.")
+    request_timeout_s: float = Field(
+        120.0, gt=0, description="Client timeout of one hosted or served model call (HTTP); not the embedded model."
+    )
+    stall_timeout_s: float = Field(
+        60.0, gt=0, description="An embedded model call fails after this long without a new token or prompt batch."
+    )
     max_retries: int = Field(3, ge=0, le=10, description="Retries of a hosted call (exponential backoff).")
     temperature: float = Field(0.7, ge=0, le=2)
     max_tokens: int = Field(1024, gt=0, le=32768, description="Completion tokens of one call, at most.")
@@ -79,6 +84,7 @@ class Settings(BaseModel):
             "api_key": os.environ.get("GO_API_KEY"),
             "cache_dir": os.environ.get("GO_CACHE_DIR"),
             "request_timeout_s": os.environ.get("GO_REQUEST_TIMEOUT_S"),
+            "stall_timeout_s": os.environ.get("GO_STALL_TIMEOUT_S"),
             "max_retries": os.environ.get("GO_MAX_RETRIES"),
             "temperature": os.environ.get("GO_TEMPERATURE"),
             "max_tokens": os.environ.get("GO_MAX_TOKENS"),

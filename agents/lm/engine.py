@@ -38,7 +38,10 @@ def _schema_of(response_format: dict[str, Any] | None) -> tuple[bool, dict[str, 
 
 
 class LlamaCppEngine:
-    """Serves DSPy requests from an in-process `LlamaCppModel`."""
+    """Serves DSPy requests from an in-process `LlamaCppModel`.
+
+    A call has no wall-clock limit: it fails only when the decoder stalls (`stall_timeout_s`
+    seconds without a new token or prompt batch), so a slow machine is slow, not failed."""
 
     supports_response_schema = True
     supports_function_calling = False
@@ -49,12 +52,12 @@ class LlamaCppEngine:
         self,
         model: LlamaCppModel,
         *,
-        timeout_s: float = 120.0,
+        stall_timeout_s: float,
         seed: int = 0,
         default_max_tokens: int = 1024,
     ) -> None:
         self.model = model
-        self.timeout_s = timeout_s
+        self.stall_timeout_s = stall_timeout_s
         self.default_max_tokens = default_max_tokens
         self._seeds = itertools.count(seed)
 
@@ -85,7 +88,7 @@ class LlamaCppEngine:
             params,
             schema=schema,
             constrained=constrained,
-            timeout_s=self.timeout_s,
+            stall_timeout_s=self.stall_timeout_s,
         )
         return Response(
             id=None,

@@ -56,6 +56,10 @@ class GenerationTimeoutError(ModelError):
     """A single model call ran past its time limit."""
 
 
+class GenerationStalledError(GenerationTimeoutError):
+    """The embedded decoder made no progress (no prompt batch, no token) for its stall limit."""
+
+
 class BudgetExceededError(ModelError):
     """The run's token budget is spent; no further model calls are made."""
 
