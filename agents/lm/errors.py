@@ -53,7 +53,7 @@ class ModelRateLimitedError(ModelUnavailableError):
 
 
 class GenerationTimeoutError(ModelError):
-    """A single model call ran past its time limit."""
+    """A model call ran out of time: a hosted call past its client timeout, or an embedded decoder stalled."""
 
 
 class GenerationStalledError(GenerationTimeoutError):
