@@ -79,8 +79,8 @@ def bench_model(spec: str, settings: Settings, max_tokens: int) -> list[tuple[st
         for seed, prompt in enumerate(PROMPTS):
             prompt_tokens = model.chat_tokens([{"role": "user", "content": prompt}])
             params = SamplingParams(max_tokens=max_tokens, temperature=DEFAULT_TEMPERATURE, seed=seed)
-            model.generate(prompt_tokens, SamplingParams(max_tokens=1))
-            generation = model.generate(prompt_tokens, params, **options)
+            model.generate(prompt_tokens, SamplingParams(max_tokens=1), stall_timeout_s=settings.stall_timeout_s)
+            generation = model.generate(prompt_tokens, params, stall_timeout_s=settings.stall_timeout_s, **options)
             if options.get("constrained"):
                 Design.model_validate_json(generation.text)
             tokens += generation.completion_tokens

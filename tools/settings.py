@@ -23,6 +23,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_MODEL = "embedded"
 DEFAULT_REQUEST_TIMEOUT_S = 120.0
+DEFAULT_STALL_TIMEOUT_S = 60.0
+DEFAULT_CONTEXT_TOKENS = 8192
 DEFAULT_TEMPERATURE = 0.7
 DEFAULT_MAX_TOKENS = 1024
 DEFAULT_FETCH_TIMEOUT_S = 15.0
@@ -49,11 +51,19 @@ class Settings(BaseSettings):
     api_base: str | None = Field(None, description="Base URL of a served model (vLLM, Ollama, proxy).")
     api_key: str | None = Field(None, description="API key for a hosted model; provider env vars also work.")
     cache_dir: Path = Field(default_factory=_default_cache_dir, description="Assembled weights, indexes.")
-    request_timeout_s: float = Field(DEFAULT_REQUEST_TIMEOUT_S, gt=0, description="Wall-clock limit of one model call.")
+    request_timeout_s: float = Field(
+        DEFAULT_REQUEST_TIMEOUT_S, gt=0,
+        description="Client timeout of one hosted or served model call (HTTP); not the embedded model.",
+    )
+    stall_timeout_s: float = Field(
+        DEFAULT_STALL_TIMEOUT_S, gt=0,
+        description="An embedded model call fails after this long without a new token or prompt batch.",
+    )
     max_retries: int = Field(3, ge=0, le=10, description="Retries of a hosted call (exponential backoff).")
     temperature: float = Field(DEFAULT_TEMPERATURE, ge=0, le=2)
     max_tokens: int = Field(DEFAULT_MAX_TOKENS, gt=0, le=32768, description="Completion tokens of one call, at most.")
-    context_tokens: int = Field(8192, ge=512, le=131072, description="Context window of an embedded model.")
+    context_tokens: int = Field(DEFAULT_CONTEXT_TOKENS, ge=512, le=131072,
+                                description="Context window of an embedded model.")
     threads: int | None = Field(None, ge=1, description="CPU threads for an embedded model (default: all).")
     beethoven_dir: Path = Field(
         REPO_ROOT.parent / "shared" / "data" / "beethoven-piano-sonatas",

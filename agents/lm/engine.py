@@ -16,7 +16,7 @@ from dspy.lm15 import Message, Request, Response, TextPart, Usage, response_to_e
 
 from agents.lm.errors import ModelConfigError
 from agents.lm.llamacpp import LlamaCppModel, SamplingParams
-from tools.settings import DEFAULT_MAX_TOKENS, DEFAULT_REQUEST_TIMEOUT_S, DEFAULT_TEMPERATURE
+from tools.settings import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE
 
 
 def _text_of(message: Message) -> str:
@@ -39,7 +39,10 @@ def _schema_of(response_format: dict[str, Any] | None) -> tuple[bool, dict[str, 
 
 
 class LlamaCppEngine:
-    """Serves DSPy requests from an in-process `LlamaCppModel`."""
+    """Serves DSPy requests from an in-process `LlamaCppModel`.
+
+    A call has no wall-clock limit: it fails only when the decoder stalls (`stall_timeout_s`
+    seconds without a new token or prompt batch), so a slow machine is slow, not failed."""
 
     supports_response_schema = True
     supports_function_calling = False
@@ -50,12 +53,12 @@ class LlamaCppEngine:
         self,
         model: LlamaCppModel,
         *,
-        timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S,
+        stall_timeout_s: float,
         seed: int = 0,
         default_max_tokens: int = DEFAULT_MAX_TOKENS,
     ) -> None:
         self.model = model
-        self.timeout_s = timeout_s
+        self.stall_timeout_s = stall_timeout_s
         self.default_max_tokens = default_max_tokens
         self._seeds = itertools.count(seed)
 
@@ -86,7 +89,7 @@ class LlamaCppEngine:
             params,
             schema=schema,
             constrained=constrained,
-            timeout_s=self.timeout_s,
+            stall_timeout_s=self.stall_timeout_s,
         )
         return Response(
             id=None,

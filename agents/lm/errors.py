@@ -47,7 +47,11 @@ class ModelRateLimitedError(ModelUnavailableError):
 
 
 class GenerationTimeoutError(ModelError):
-    """A single model call ran past its time limit."""
+    """A model call ran out of time: a hosted call past its client timeout, or an embedded decoder stalled."""
+
+
+class GenerationStalledError(GenerationTimeoutError):
+    """The embedded decoder made no progress (no prompt batch, no token) for its stall limit."""
 
 
 class BudgetExceededError(ModelError):

@@ -65,9 +65,10 @@ def build_lm(settings: Settings | None = None, *, ledger: UsageLedger | None = N
     if is_local_spec(spec):
         model = load_local_model(spec, settings)
         engine = LlamaCppEngine(
-            model, timeout_s=settings.request_timeout_s, seed=seed, default_max_tokens=settings.max_tokens
+            model, stall_timeout_s=settings.stall_timeout_s, seed=seed, default_max_tokens=settings.max_tokens
         )
-        # A local failure is not transient: retrying it would only repeat it.
+        # A local failure is not transient: retrying it would only repeat it. No wall-clock limit
+        # here (request_timeout_s is a hosted call's HTTP timeout): the engine fails only on a stall.
         return AccountedLM(f"embedded/{model.name}", engine=engine, num_retries=0, **common)
     if "/" not in spec:
         raise ModelConfigError(

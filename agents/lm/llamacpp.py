@@ -3,7 +3,8 @@
 The decode loop is our own (on llama-cpp-python's public model, tokenizer and low-level sampler
 API) rather than `Llama.generate`, because it needs three things that API does not offer
 together: grammar masks applied to the logits in place, jump-forward batches of forced tokens,
-and a wall-clock deadline checked on every token.
+and progress reported on every prompt batch and token, so that a slow call is let finish and only
+a stalled one fails (`agents.lm.stall`).
 """
 
 from __future__ import annotations
@@ -20,20 +21,27 @@ import llama_cpp
 import numpy as np
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-from agents.lm.errors import GenerationTimeoutError, ModelConfigError, PromptTooLongError
-from agents.lm.grammar import VocabularyGrammar
+from agents.lm.errors import ModelConfigError, PromptTooLongError
+from agents.lm.grammar import JsonConstraint, VocabularyGrammar
+from agents.lm.stall import DecodeProgress, DecoderClock, run_watched
+from tools.settings import DEFAULT_CONTEXT_TOKENS, DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE
 
 logger = logging.getLogger(__name__)
 
 FinishReason = Literal["stop", "length"]
+
+# Prompt tokens evaluated per step (llama.cpp's own batch is 512). Each step counts as progress, so
+# one step must stay well under the stall limit on a starved machine, where a 512-token batch of the
+# 1.5B model can take tens of seconds.
+PROMPT_BATCH_TOKENS = 128
 
 
 @dataclass(frozen=True)
 class SamplingParams:
     """How to pick each token. temperature 0 means greedy decoding."""
 
-    max_tokens: int = 1024
-    temperature: float = 0.7
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    temperature: float = DEFAULT_TEMPERATURE
     top_p: float = 0.9
     top_k: int = 40
     min_p: float = 0.05
@@ -59,7 +67,8 @@ class Generation:
 class LlamaCppModel:
     """One loaded GGUF model. Calls are serialised: a llama.cpp context is not thread-safe."""
 
-    def __init__(self, path: Path, *, name: str, context_tokens: int = 8192, threads: int | None = None) -> None:
+    def __init__(self, path: Path, *, name: str, context_tokens: int = DEFAULT_CONTEXT_TOKENS,
+                 threads: int | None = None) -> None:
         if not path.is_file():
             raise ModelConfigError(f"GGUF file not found: {path}")
         self.name = name
@@ -81,6 +90,7 @@ class LlamaCppModel:
         self.n_ctx = self._llm.n_ctx()
         self._chat = self._chat_formatter()
         self._grammar: VocabularyGrammar | None = None
+        self._clock = DecoderClock()
 
     # -- prompt formatting -------------------------------------------------------------------
 
@@ -140,14 +150,15 @@ class LlamaCppModel:
         prompt_tokens: list[int],
         params: SamplingParams,
         *,
+        stall_timeout_s: float,
         schema: dict[str, Any] | None = None,
         constrained: bool = False,
         jump_forward: bool = True,
-        timeout_s: float = 120.0,
     ) -> Generation:
         """Continue `prompt_tokens`; with `constrained`, the output is JSON matching `schema`
         (any JSON value when `schema` is None). `jump_forward` appends grammar-forced text
-        without sampling it."""
+        without sampling it. However long the call takes, it fails only when the decoder makes
+        no progress for `stall_timeout_s` seconds (`GenerationStalledError`, see `agents.lm.stall`)."""
         room = self.n_ctx - len(prompt_tokens)
         if room < 16:
             raise PromptTooLongError(
@@ -156,75 +167,75 @@ class LlamaCppModel:
             )
         max_tokens = min(params.max_tokens, room)
         constraint = self.grammar.constraint(schema) if constrained else None
-        with self._lock:
-            started = time.perf_counter()
-            deadline = time.monotonic() + timeout_s
-            cached = self._load_prompt(prompt_tokens)
-            sampler = self._sampler(params)
-            out: list[int] = []
-            forced = 0
-            finish: FinishReason = "length"
-            try:
-                while len(out) < max_tokens:
-                    if time.monotonic() > deadline:
-                        raise GenerationTimeoutError(
-                            f"{self.name} passed its {timeout_s:.0f} s limit after {len(out)} tokens. "
-                            "Raise GO_REQUEST_TIMEOUT_S or lower max_tokens."
-                        )
-                    logits = np.ctypeslib.as_array(
-                        llama_cpp.llama_get_logits_ith(self._llm.ctx, -1), shape=(self.n_vocab,)
-                    )
-                    if constraint is not None:
-                        constraint.mask(logits)
-                    token = llama_cpp.llama_sampler_sample(sampler, self._llm.ctx, -1)
-                    if llama_cpp.llama_vocab_is_eog(self._vocab, token):
-                        finish = "stop"
-                        break
-                    step = [token]
-                    if constraint is not None:
-                        constraint.accept(token)
-                        if constraint.finished:
-                            out.append(token)
-                            finish = "stop"
-                            break
-                        if jump_forward:
-                            jump = constraint.forced_tokens(self.tokenize_text)[: max_tokens - len(out) - 1]
-                            step.extend(jump)
-                            forced += len(jump)
-                    out.extend(step)
-                    if params.stop and self._hit_stop(out, params.stop):
-                        finish = "stop"
-                        break
-                    self._llm.eval(step)
-            finally:
-                llama_cpp.llama_sampler_free(sampler)
-            text = self._llm.detokenize(out).decode("utf-8", "replace")
-            logger.debug("%s: prompt %d (cached %d), generated %d (forced %d), %.2f s",
-                         self.name, len(prompt_tokens), cached, len(out), forced, time.perf_counter() - started)
-            if finish == "stop" and params.stop:
-                text = _cut_at_stop(text, params.stop)
-            return Generation(
-                text=text,
-                prompt_tokens=len(prompt_tokens),
-                completion_tokens=len(out),
-                finish_reason=finish,
-                wall_s=time.perf_counter() - started,
-                forced_tokens=forced,
-                cached_prompt_tokens=cached,
-            )
 
-    def _load_prompt(self, tokens: list[int]) -> int:
-        """Evaluate the prompt, reusing the KV cache for the prefix it shares with the last call."""
-        llm = self._llm
-        shared = 0
-        for previous, current in zip(llm.input_ids[: llm.n_tokens], tokens, strict=False):
-            if previous != current:
-                break
-            shared += 1
-        shared = min(shared, len(tokens) - 1)  # the last prompt token is re-evaluated for fresh logits
-        llm.n_tokens = shared
-        llm.eval(tokens[shared:])
-        return shared
+        def decode(progress: DecodeProgress) -> Generation:
+            with self._lock:
+                progress.check()
+                return self._decode(prompt_tokens, params, max_tokens, constraint, jump_forward, progress)
+
+        return run_watched(decode, clock=self._clock, prompt_tokens=len(prompt_tokens),
+                           stall_s=stall_timeout_s, name=self.name)
+
+    def _decode(
+        self,
+        prompt_tokens: list[int],
+        params: SamplingParams,
+        max_tokens: int,
+        constraint: JsonConstraint | None,
+        jump_forward: bool,
+        progress: DecodeProgress,
+    ) -> Generation:
+        """The decode loop; the caller holds the lock. Reports each prompt batch and token to `progress`."""
+        started = time.perf_counter()
+        cached = evaluate_prompt(self._llm, prompt_tokens, progress)
+        sampler = self._sampler(params)
+        out: list[int] = []
+        forced = 0
+        finish: FinishReason = "length"
+        try:
+            while len(out) < max_tokens:
+                logits = np.ctypeslib.as_array(
+                    llama_cpp.llama_get_logits_ith(self._llm.ctx, -1), shape=(self.n_vocab,)
+                )
+                if constraint is not None:
+                    constraint.mask(logits)
+                token = llama_cpp.llama_sampler_sample(sampler, self._llm.ctx, -1)
+                if llama_cpp.llama_vocab_is_eog(self._vocab, token):
+                    finish = "stop"
+                    break
+                step = [token]
+                if constraint is not None:
+                    constraint.accept(token)
+                    if constraint.finished:
+                        out.append(token)
+                        finish = "stop"
+                        break
+                    if jump_forward:
+                        jump = constraint.forced_tokens(self.tokenize_text)[: max_tokens - len(out) - 1]
+                        step.extend(jump)
+                        forced += len(jump)
+                out.extend(step)
+                if params.stop and self._hit_stop(out, params.stop):
+                    finish = "stop"
+                    break
+                self._llm.eval(step)
+                progress.tokens(len(step))
+        finally:
+            llama_cpp.llama_sampler_free(sampler)
+        text = self._llm.detokenize(out).decode("utf-8", "replace")
+        logger.debug("%s: prompt %d (cached %d), generated %d (forced %d), %.2f s",
+                     self.name, len(prompt_tokens), cached, len(out), forced, time.perf_counter() - started)
+        if finish == "stop" and params.stop:
+            text = _cut_at_stop(text, params.stop)
+        return Generation(
+            text=text,
+            prompt_tokens=len(prompt_tokens),
+            completion_tokens=len(out),
+            finish_reason=finish,
+            wall_s=time.perf_counter() - started,
+            forced_tokens=forced,
+            cached_prompt_tokens=cached,
+        )
 
     def _sampler(self, params: SamplingParams) -> Any:
         chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
@@ -251,6 +262,27 @@ class LlamaCppModel:
 
     def close(self) -> None:
         self._llm.close()
+
+
+def evaluate_prompt(llm: Any, tokens: list[int], progress: DecodeProgress, batch: int = PROMPT_BATCH_TOKENS) -> int:
+    """Evaluate the prompt in batches of `batch` tokens, each reported as progress, reusing the KV
+    cache for the prefix it shares with the last call; returns the number of reused tokens.
+
+    `llm` is a `llama_cpp.Llama`: its `eval` continues from `n_tokens`, so successive batches
+    extend the context exactly as one call would."""
+    shared = 0
+    for previous, current in zip(llm.input_ids[: llm.n_tokens], tokens, strict=False):
+        if previous != current:
+            break
+        shared += 1
+    shared = min(shared, len(tokens) - 1)  # the last prompt token is re-evaluated for fresh logits
+    llm.n_tokens = shared
+    progress.prompt_batch(shared)
+    for start in range(shared, len(tokens), batch):
+        chunk = tokens[start : start + batch]
+        llm.eval(chunk)
+        progress.prompt_batch(len(chunk))
+    return shared
 
 
 def _cut_at_stop(text: str, stop: tuple[str, ...]) -> str:
