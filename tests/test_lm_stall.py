@@ -160,4 +160,5 @@ def test_the_stall_limit_is_a_setting_apart_from_the_hosted_request_timeout(monk
     monkeypatch.setenv("GO_REQUEST_TIMEOUT_S", "30")
     settings = Settings.from_env()
     assert (settings.stall_timeout_s, settings.request_timeout_s) == (12.5, 30.0)
+    monkeypatch.delenv("GO_STALL_TIMEOUT_S")
     assert Settings().stall_timeout_s == 60.0

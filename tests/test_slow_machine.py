@@ -138,7 +138,7 @@ def test_a_composition_version_finishes_on_a_slow_embedded_model(monkeypatch: py
         session, state = store.start(REQUEST, seed=1, session="winter")
     finally:
         store.close()
-    assert state["version"] == 1
+    assert state.version == 1 and state.rendered is not None
     report = json.loads((tmp_path / "winter" / "v1" / "report.json").read_text())
-    assert report["runs"][0]["model_calls"] == 3 and Path(state["rendered"]["midi"]).is_file()
+    assert report["runs"][0]["model_calls"] == 3 and state.rendered.midi.is_file()
     assert_slow_but_finished(model, calls=3)
