@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from agents.lm.accounted import AccountedLM
+from agents.lm.testing import ScriptedEngine
 from agents.lm.usage import UsageLedger
 from agents.settings import Settings
 from pipelines.audiorag import QuestionError, clean_question, page_reader
 from pipelines.audiorag_graph import AudioRAGConfig, answer_question
-from tests.fakes import ScriptedEngine
 from tests.studio_script import reply
 from tests.web_server import Reply, ScriptedServer
 from tools.web.search import RetryPolicy, SearxngSearch

@@ -12,7 +12,7 @@ from agents.lm.factory import build_lm, load_local_model
 from agents.lm.llamacpp import LlamaCppModel, SamplingParams
 from agents.lm.structured import StructuredPredict
 from agents.settings import Settings
-from tests.test_lm_accounting import Idea, Ideate
+from tests.idea_signature import Idea, Ideate
 
 pytestmark = pytest.mark.embedded
 

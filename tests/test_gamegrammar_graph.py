@@ -8,13 +8,13 @@ import dspy
 
 from agents.game_studio import StepName
 from agents.lm.accounted import AccountedLM
+from agents.lm.testing import ScriptedEngine
 from agents.lm.usage import UsageLedger
 from ontology.core import Finding, Severity
 from ontology.game_validators import validate_design
 from pipelines.gamegrammar_graph import GameGrammarConfig, build_graph, restates
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import RetrievalConstraints
-from tests.fakes import ScriptedEngine
 from tests.studio_script import NO_ISSUES, VERDICT, answers, first_draft, reply
 
 EXEMPLAR = ExemplarGame(

@@ -114,7 +114,7 @@ def _is_verified(path: Path, sha256: str) -> bool:
     if not (path.is_file() and marker.is_file()):
         return False
     try:
-        recorded = json.loads(marker.read_text())
+        recorded: object = json.loads(marker.read_text())
     except (OSError, ValueError):
         return False
     return recorded == {"sha256": sha256, **_stamp(path)}
