@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh Debian machine with Python 3.11:
 #   make run    install, then run the main job
-#   make test   install, then run the test suite
+#   make test   install, then type-check and run the test suite
 # Both are idempotent: the second time they only check what is installed.
 
 PYTHON ?= python3
@@ -35,7 +35,9 @@ install: $(STAMP) system-deps
 run: install
 	$(BIN)/python -m pipelines.gamegrammar "$(THEME)" --out out/gamegrammar
 
+# The type checker first (configured in pyproject.toml: strict on ontology/ and agents/lm/), then the tests.
 test: install
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
 
 bench: install

@@ -92,7 +92,22 @@ def complete_needs(engine: EngineDraft) -> EngineDraft:
 
 def _choice(ids: Sequence[str]) -> Any:
     """A type that accepts exactly these ids."""
-    return Literal[tuple(ids)]  # type: ignore[return-value]
+    return Literal[tuple(ids)]
+
+
+def _list_of(item: Any) -> Any:
+    """`list[item]` for an item type built at run time (`list[_choice(ids)]` is not a type
+    expression a type checker can read)."""
+    return list[item]
+
+
+# The end conditions' discriminators, named so that a type checker reads them as types.
+_Rounds = Literal["rounds"]
+_ScoreThreshold = Literal["score_threshold"]
+_Objective = Literal["objective", "elimination"]
+_ResourceThreshold = Literal["resource_threshold"]
+_ComponentExhausted = Literal["component_exhausted"]
+_ExtraKind = Literal["board", "tokens", "player_pieces", "player_board", "track", "tiles"]
 
 
 def actions_schema(resources: Sequence[str], components: Sequence[str]) -> type[BaseModel]:
@@ -100,11 +115,11 @@ def actions_schema(resources: Sequence[str], components: Sequence[str]) -> type[
     fields: dict[str, Any] = {"id": (Id, ...), "name": (Name, ...), "description": (Sentence, ...)}
     if resources:
         amount = create_model("Amount", resource=(_choice(resources), ...), amount=(int, Field(ge=1, le=10)))
-        fields["costs"] = (list[amount], Field(max_length=3))  # type: ignore[valid-type]
-        fields["gains"] = (list[amount], Field(max_length=3))  # type: ignore[valid-type]
-    fields["components"] = (list[_choice(components)], Field(max_length=3))
+        fields["costs"] = (list[amount], Field(max_length=3))
+        fields["gains"] = (list[amount], Field(max_length=3))
+    fields["components"] = (_list_of(_choice(components)), Field(max_length=3))
     action = create_model("ActionDraft", **fields)
-    return create_model("ActionsDraft", actions=(list[action], Field(min_length=2, max_length=6)))  # type: ignore[valid-type]
+    return create_model("ActionsDraft", actions=(list[action], Field(min_length=2, max_length=6)))
 
 
 def _end_conditions(gained: Sequence[str], used: Sequence[str]) -> Any:
@@ -112,19 +127,19 @@ def _end_conditions(gained: Sequence[str], used: Sequence[str]) -> Any:
     threshold or exhaustion can only watch a resource some action produces or a component some
     action uses."""
     variants: list[type[BaseModel]] = [
-        create_model("EndAfterRounds", kind=(Literal["rounds"], ...), description=(Sentence, ...),
+        create_model("EndAfterRounds", kind=(_Rounds, ...), description=(Sentence, ...),
                      rounds=(int, Field(ge=1, le=30))),
-        create_model("EndAtScore", kind=(Literal["score_threshold"], ...), description=(Sentence, ...),
+        create_model("EndAtScore", kind=(_ScoreThreshold, ...), description=(Sentence, ...),
                      threshold=(int, Field(ge=1, le=500))),
-        create_model("EndOnObjective", kind=(Literal["objective", "elimination"], ...), description=(Sentence, ...)),
+        create_model("EndOnObjective", kind=(_Objective, ...), description=(Sentence, ...)),
     ]
     if gained:
         variants.append(create_model(
-            "EndAtResource", kind=(Literal["resource_threshold"], ...), description=(Sentence, ...),
+            "EndAtResource", kind=(_ResourceThreshold, ...), description=(Sentence, ...),
             threshold=(int, Field(ge=1, le=500)), target=(_choice(gained), ...)))
     if used:
         variants.append(create_model(
-            "EndWhenExhausted", kind=(Literal["component_exhausted"], ...), description=(Sentence, ...),
+            "EndWhenExhausted", kind=(_ComponentExhausted, ...), description=(Sentence, ...),
             target=(_choice(used), ...)))
     return Union[tuple(variants)]  # noqa: UP007 - a runtime-built union
 
@@ -141,22 +156,22 @@ def flow_schema(
         "PhaseDraft",
         name=(Name, ...),
         description=(Sentence, ...),
-        actions=(list[_choice(actions)], Field(min_length=1, max_length=6)),
+        actions=(_list_of(_choice(actions)), Field(min_length=1, max_length=6)),
     )
     turn = create_model("TurnDraft", summary=(Sentence, ...),
-                        phases=(list[phase], Field(min_length=1, max_length=4)))  # type: ignore[valid-type]
+                        phases=(list[phase], Field(min_length=1, max_length=4)))
     rule = create_model(
         "ScoringDraft",
         description=(Sentence, ...),
-        counts=(list[_choice(countables)], Field(min_length=1, max_length=3)),
+        counts=(_list_of(_choice(countables)), Field(min_length=1, max_length=3)),
         points=(int, Field(ge=1, le=20, description="points per counted item")),
     )
-    victory = create_model("VictoryDraft", scoring=(list[rule], Field(min_length=1, max_length=4)),  # type: ignore[valid-type]
+    victory = create_model("VictoryDraft", scoring=(list[rule], Field(min_length=1, max_length=4)),
                            tie_breaker=(Sentence, ...))
     return create_model(
         "FlowDraft",
         turn_structure=(turn, ...),
-        end_conditions=(list[_end_conditions(gained, used)], Field(min_length=1, max_length=2)),
+        end_conditions=(_list_of(_end_conditions(gained, used)), Field(min_length=1, max_length=2)),
         victory=(victory, ...),
     )
 
@@ -201,9 +216,9 @@ def components_schema(needs: Sequence[ComponentNeed], resources: Sequence[str]) 
         "ExtraComponent",
         __base__=_spec_for(ComponentKind.TOKENS, resources),
         id=(Id, ...),
-        kind=(Literal["board", "tokens", "player_pieces", "player_board", "track", "tiles"], ...),
+        kind=(_ExtraKind, ...),
     )
-    fields["extra_components"] = (  # type: ignore[valid-type]
+    fields["extra_components"] = (
         list[extra],
         Field(max_length=1, description="usually empty; only for a mechanism that has no component yet"),
     )
@@ -212,7 +227,8 @@ def components_schema(needs: Sequence[ComponentNeed], resources: Sequence[str]) 
 
 def setup_schema(components: Sequence[str]) -> type[BaseModel]:
     """Step 5: one setup instruction per component (keys are the ids), so none is forgotten."""
-    return create_model("SetupDraft", **{component: (Sentence, ...) for component in components})
+    fields: dict[str, Any] = {component: (Sentence, ...) for component in components}
+    return create_model("SetupDraft", **fields)
 
 
 def _with_quantity(spec: dict[str, Any], max_players: int) -> dict[str, Any]:
@@ -257,12 +273,13 @@ def _referenced_resources(
 ) -> set[str]:
     """Every id the rules mention where a resource may stand."""
     amounts = [amount for action in actions["actions"] for key in ("costs", "gains") for amount in action.get(key, [])]
-    return (
+    mentioned: set[str | None] = (
         {amount["resource"] for amount in amounts}
         | {ref for rule in flow["victory"]["scoring"] for ref in rule["counts"]}
         | {condition.get("target") for condition in flow["end_conditions"]}
         | {component.represents for component in components}
-    ) - {None}
+    )
+    return {ref for ref in mentioned if ref is not None}
 
 
 def assemble_design(

@@ -27,7 +27,8 @@ def _canonical(parse: Callable[[str], Any], attribute: str) -> AfterValidator:
 
     def check(text: str) -> str:
         try:
-            return getattr(parse(text), attribute)
+            canonical: str = getattr(parse(text), attribute)
+            return canonical
         except MusicTheoryError as exc:
             raise ValueError(str(exc)) from exc
 

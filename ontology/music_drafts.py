@@ -83,6 +83,8 @@ def facts_from_request(text: str) -> RequestFacts:
 
 
 KeyRelation = Literal["home", "relative", "dominant", "subdominant"]
+Texture = Literal["piano", "melody_and_chords"]
+LengthWish = Literal["shorter", "longer"]
 
 
 class _SectionPlan(BaseModel):
@@ -135,7 +137,7 @@ def _choice(value: Any, open_type: Any, description: str, **constraints: Any) ->
     """A field the request fixed becomes a constant; an open one keeps its type and bounds."""
     if value is None:
         return open_type, Field(description=description, **constraints)
-    return Literal[value], Field(description=f"{description} (fixed by the request)")  # type: ignore[valid-type]
+    return Literal[value], Field(description=f"{description} (fixed by the request)")
 
 
 def plan_schema(facts: RequestFacts) -> type[BaseModel]:
@@ -143,10 +145,10 @@ def plan_schema(facts: RequestFacts) -> type[BaseModel]:
     return create_model(
         "PlanDraft",
         title=(str, Field(max_length=60)),
-        key=_choice(facts.key, Literal[KEYS], "home key"),  # type: ignore[valid-type]
-        meter=_choice(facts.meter, Literal[METERS], "time signature"),  # type: ignore[valid-type]
+        key=_choice(facts.key, Literal[KEYS], "home key"),
+        meter=_choice(facts.meter, Literal[METERS], "time signature"),
         tempo_bpm=_choice(facts.tempo_bpm, int, "quarter notes per minute", ge=MIN_TEMPO, le=MAX_TEMPO),
-        texture=(Literal["piano", "melody_and_chords"],
+        texture=(Texture,
                  Field(description="two-hand piano writing, or a melody over block chords")),
         opening=(OpeningSection, ...),
         middle=(list[MiddleSection], Field(max_length=3, description="contrasting sections, possibly in other keys")),
@@ -227,25 +229,25 @@ def plan_to_piece(plan: dict[str, Any], facts: RequestFacts) -> Piece:
 
 _ORDINALS = {"first": 0, "opening": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4,
              "last": -1, "final": -1, "closing": -1}
-_LENGTH_WORDS = {"shorter": "shorter", "shorten": "shorter", "briefer": "shorter", "longer": "longer",
-                 "lengthen": "longer", "extend": "longer"}
+_LENGTH_WORDS: dict[str, LengthWish] = {"shorter": "shorter", "shorten": "shorter", "briefer": "shorter",
+                                        "longer": "longer", "lengthen": "longer", "extend": "longer"}
 _WISH = re.compile(
     rf"\b(?P<how>{'|'.join(_LENGTH_WORDS)})\s+(?:the\s+)?(?P<which>{'|'.join(_ORDINALS)})\s+(?:phrase|section|part)\b"
     rf"|\b(?P<which2>{'|'.join(_ORDINALS)})\s+(?:phrase|section|part)\s+(?:\w+\s+){{0,2}}?(?P<how2>shorter|longer)\b",
     re.IGNORECASE)
 
 
-def length_wishes(feedback: str, sections: int) -> dict[int, Literal["shorter", "longer"]]:
+def length_wishes(feedback: str, sections: int) -> dict[int, LengthWish]:
     """Section indexes the musician explicitly asked to be shorter or longer ("shorter second
     phrase", "make the last section longer"). Like the request's facts, these are read here rather
     than left to the model: a small model asked for a shorter phrase has been seen to lengthen it."""
-    wishes: dict[int, Literal["shorter", "longer"]] = {}
+    wishes: dict[int, LengthWish] = {}
     for match in _WISH.finditer(feedback):
         which = (match.group("which") or match.group("which2")).lower()
         how = _LENGTH_WORDS[(match.group("how") or match.group("how2")).lower()]
         index = _ORDINALS[which] % sections if sections else 0
         if _ORDINALS[which] < sections:
-            wishes[index] = how  # type: ignore[assignment]
+            wishes[index] = how
     return wishes
 
 

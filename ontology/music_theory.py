@@ -10,6 +10,10 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # music21 is imported only where a music21 object is made
+    import music21
 
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 _LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
@@ -73,7 +77,7 @@ class Key:
         steps = MAJOR_STEPS if self.mode is Mode.MAJOR else NATURAL_MINOR_STEPS
         return (self.tonic + steps[degree - 1]) % 12
 
-    def to_music21(self):  # -> music21.key.Key
+    def to_music21(self) -> music21.key.Key:
         import music21
 
         return music21.key.Key(self.tonic_name[0] + self.tonic_name[1:].replace("b", "-"), self.mode.value)

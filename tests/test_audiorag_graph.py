@@ -17,6 +17,7 @@ from agents.audiorag_agents import DraftAnswer, DraftCitation
 from agents.lm.accounted import AccountedLM
 from agents.lm.adapter import Turn
 from agents.lm.errors import GenerationTimeoutError
+from agents.lm.testing import ScriptedEngine
 from agents.lm.usage import UsageLedger
 from pipelines.audiorag import QuestionError, clean_question, page_reader
 from pipelines.audiorag_graph import (
@@ -32,7 +33,6 @@ from pipelines.audiorag_graph import (
     search,
 )
 from pipelines.audiorag_graph import answer as answer_node
-from tests.fakes import ScriptedEngine
 from tests.studio_script import reply
 from tests.web_server import Reply, ScriptedServer
 from tools.base import ToolError

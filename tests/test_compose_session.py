@@ -16,23 +16,18 @@ import music21
 import pytest
 
 from agents.lm.accounted import AccountedLM
+from agents.lm.testing import ScriptedEngine
 from agents.lm.usage import UsageLedger
 from ontology.music import Cadence, Piece, Variation
 from ontology.music_drafts import MusicRequestError, facts_from_request
 from pipelines import compose_graph as graph
 from pipelines.compose import ComposeSessions, SessionError
 from pipelines.compose_graph import Change, ComposeConfig, ComposeDeps, ComposeState, Material, SectionParams
-from tests.fakes import ScriptedEngine
+from tests.compose_script import PLAN, REQUEST
 from tests.music_fakes import ScaleWriter
 from tests.studio_script import reply
 from tools.music.section_tools import SectionMaterial
 
-REQUEST = "a melancholic chorale for a winter evening, D minor, 12 bars"
-PLAN = {"title": "Winter Chorale", "key": "D minor", "meter": "4/4", "tempo_bpm": 72, "texture": "piano",
-        "opening": {"label": "A", "share": 1, "cadence": "half", "character": "low, still"},
-        "middle": [{"label": "B", "share": 1, "key_relation": "relative", "cadence": "authentic",
-                    "character": "warmer"}],
-        "closing": {"label": "coda", "share": 1, "cadence": "authentic", "character": "closing"}}
 NO_CHANGES = {"changes": []}
 
 
@@ -137,13 +132,13 @@ KILLED = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, {repo!r})
     from agents.lm.accounted import AccountedLM
+    from agents.lm.testing import ScriptedEngine
     from agents.lm.usage import UsageLedger
     from pipelines.compose import ComposeSessions
     from pipelines.compose_graph import ComposeConfig
-    from tests.fakes import ScriptedEngine
+    from tests.compose_script import PLAN, REQUEST
     from tests.music_fakes import ScaleWriter
     from tests.studio_script import reply
-    from tests.test_compose_session import PLAN, REQUEST
 
     class DiesOnSecondSection(ScaleWriter):
         def realise(self, request):

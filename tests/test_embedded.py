@@ -11,7 +11,7 @@ from agents.lm.errors import GenerationStalledError, PromptTooLongError
 from agents.lm.factory import build_lm, load_local_model
 from agents.lm.llamacpp import PROMPT_BATCH_TOKENS, LlamaCppModel, SamplingParams
 from agents.lm.structured import StructuredPredict
-from tests.test_lm_accounting import Idea, Ideate
+from tests.idea_signature import Idea, Ideate
 from tools.settings import Settings
 
 pytestmark = pytest.mark.embedded

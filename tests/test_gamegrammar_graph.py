@@ -7,13 +7,13 @@ import json
 import dspy
 
 from agents.lm.accounted import AccountedLM
+from agents.lm.testing import ScriptedEngine
 from agents.lm.usage import UsageLedger
 from ontology.core import Finding, Severity, at
 from ontology.game_validators import DraftStep, validate_design
 from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState, build_graph, restates
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import RetrievalConstraints
-from tests.fakes import ScriptedEngine
 from tests.studio_script import NO_ISSUES, VERDICT, answers, first_draft, reply
 
 EXEMPLAR = ExemplarGame(

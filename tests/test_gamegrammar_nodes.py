@@ -7,6 +7,7 @@ import pytest
 
 from agents.game_studio import Brief
 from agents.lm.accounted import AccountedLM
+from agents.lm.testing import ScriptedEngine
 from agents.lm.usage import UsageLedger
 from ontology.game_validators import DraftStep, validate_design
 from pipelines.gamegrammar_graph import (
@@ -22,7 +23,6 @@ from pipelines.gamegrammar_graph import (
     route_start,
     validate,
 )
-from tests.fakes import ScriptedEngine
 from tests.studio_script import answers, reply
 
 DEPS = GameGrammarDeps(search=lambda query, constraints, k: [], config=GameGrammarConfig(max_reasks=0))

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from agents.lm.accounted import AccountedLM
+from agents.lm.testing import ScriptedEngine
 from agents.lm.usage import UsageLedger
 from pipelines import gamegrammar
 from pipelines.checkpoints import InvalidRunIdError, RunError, checked_run_id, open_checkpointer
 from pipelines.gamegrammar import GameGrammarRuns, main, start_state
 from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState
-from tests.fakes import ScriptedEngine
 from tests.studio_script import NO_ISSUES, VERDICT, answers, first_draft, reply
 
 DEPS = GameGrammarDeps(search=lambda query, constraints, k: [], config=GameGrammarConfig(max_reasks=0))
@@ -51,7 +51,7 @@ KILLED = textwrap.dedent("""
     from pipelines.checkpoints import open_checkpointer
     from pipelines.gamegrammar import GameGrammarRuns, start_state
     from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState
-    from tests.fakes import ScriptedEngine
+    from agents.lm.testing import ScriptedEngine
     from tests.studio_script import first_draft
 
     class DiesOnTheFourthCall(ScriptedEngine):

@@ -7,50 +7,25 @@ import json
 import dspy
 import pytest
 from dspy import lm15
-from pydantic import BaseModel, Field
 
-from agents.lm.accounted import AccountedLM
 from agents.lm.errors import (
     BudgetExceededError,
     EmptyPromptError,
     GenerationTimeoutError,
+    ModelError,
     ModelRateLimitedError,
     ModelUnavailableError,
     StructuredOutputError,
 )
 from agents.lm.structured import StructuredPredict
-from agents.lm.usage import TokenBudget, UsageLedger, attributed_to
-from tests.fakes import ScriptedEngine
+from agents.lm.testing import ScriptedEngine, scripted_lm
+from agents.lm.usage import TokenBudget, attributed_to
+from tests.idea_signature import Idea, Ideate, Range
 
 
-class Range(BaseModel):
-    low: int = Field(ge=1, le=10)
-    high: int = Field(ge=1, le=10)
-
-
-class Idea(BaseModel):
-    title: str = Field(max_length=40)
-    players: Range
-    tags: list[str] = Field(max_length=3)
-
-
-class Ideate(dspy.Signature):
-    """Invent a game for the theme."""
-
-    theme: str = dspy.InputField()
-    idea: Idea = dspy.OutputField()
-
-
-GOOD = json.dumps({"idea": {"title": "Spore Wars", "players": {"low": 2, "high": 4}, "tags": ["area control"]}})
-
-
-def make_lm(engine: ScriptedEngine, budget: TokenBudget | None = None, retries: int = 0) -> AccountedLM:
-    return AccountedLM("scripted/model", engine=engine, ledger=UsageLedger(budget), num_retries=retries, cache=False)
-
-
-def test_typed_prediction_and_per_agent_accounting() -> None:
-    engine = ScriptedEngine(GOOD, GOOD)
-    lm = make_lm(engine)
+def test_typed_prediction_and_per_agent_accounting(idea_reply: str) -> None:
+    engine = ScriptedEngine(idea_reply, idea_reply)
+    lm = scripted_lm(engine)
     with dspy.context(lm=lm):
         with attributed_to("Theme Weaver"):
             first = StructuredPredict(Ideate)(theme="fungi")
@@ -65,9 +40,9 @@ def test_typed_prediction_and_per_agent_accounting() -> None:
     assert len(lm.history) == 2 and lm.history[-1]["usage"]["completion_tokens"] == 10
 
 
-def test_the_output_schema_reaches_the_engine_with_its_bounds() -> None:
-    engine = ScriptedEngine(GOOD)
-    with dspy.context(lm=make_lm(engine)):
+def test_the_output_schema_reaches_the_engine_with_its_bounds(idea_reply: str) -> None:
+    engine = ScriptedEngine(idea_reply)
+    with dspy.context(lm=scripted_lm(engine)):
         StructuredPredict(Ideate)(theme="fungi")
     response_format = engine.requests[0].config.response_format
     assert response_format["type"] == "json_schema"
@@ -75,10 +50,10 @@ def test_the_output_schema_reaches_the_engine_with_its_bounds() -> None:
     assert '"maxLength": 40' in schema and '"maxItems": 3' in schema
 
 
-def test_reask_carries_the_validation_error_and_then_succeeds() -> None:
+def test_reask_carries_the_validation_error_and_then_succeeds(idea_reply: str) -> None:
     bad = json.dumps({"idea": {"title": "Spore Wars", "players": {"low": 0, "high": 4}, "tags": []}})
-    engine = ScriptedEngine(bad, GOOD)
-    with dspy.context(lm=make_lm(engine)):
+    engine = ScriptedEngine(bad, idea_reply)
+    with dspy.context(lm=scripted_lm(engine)):
         prediction = StructuredPredict(Ideate, max_reasks=1)(theme="fungi")
     assert prediction.idea.players.low == 2
     second_prompt = engine.requests[1].system if isinstance(engine.requests[1].system, str) else ""
@@ -87,16 +62,16 @@ def test_reask_carries_the_validation_error_and_then_succeeds() -> None:
 
 def test_structured_error_keeps_raw_text_and_errors_after_bounded_reasks() -> None:
     engine = ScriptedEngine("not json at all", '{"idea": {"title": "x"', "still nothing")
-    with dspy.context(lm=make_lm(engine)), pytest.raises(StructuredOutputError) as caught:
+    with dspy.context(lm=scripted_lm(engine)), pytest.raises(StructuredOutputError) as caught:
         StructuredPredict(Ideate, max_reasks=2)(theme="fungi")
     assert len(engine.requests) == 3
     assert caught.value.raw_text == "still nothing"
     assert len(caught.value.errors) == 3
 
 
-def test_budget_stops_the_run_with_a_clear_error() -> None:
-    engine = ScriptedEngine(GOOD, GOOD, GOOD)
-    lm = make_lm(engine, TokenBudget(completion_tokens=20))
+def test_budget_stops_the_run_with_a_clear_error(idea_reply: str) -> None:
+    engine = ScriptedEngine(idea_reply, idea_reply, idea_reply)
+    lm = scripted_lm(engine, budget=TokenBudget(completion_tokens=20))
     with dspy.context(lm=lm):
         StructuredPredict(Ideate)(theme="a")
         StructuredPredict(Ideate)(theme="b")
@@ -105,9 +80,9 @@ def test_budget_stops_the_run_with_a_clear_error() -> None:
     assert len(engine.requests) == 2
 
 
-def test_budget_caps_the_next_call_to_what_is_left() -> None:
-    engine = ScriptedEngine(GOOD, GOOD)
-    lm = make_lm(engine, TokenBudget(completion_tokens=15))
+def test_budget_caps_the_next_call_to_what_is_left(idea_reply: str) -> None:
+    engine = ScriptedEngine(idea_reply, idea_reply)
+    lm = scripted_lm(engine, budget=TokenBudget(completion_tokens=15))
     with dspy.context(lm=lm):
         StructuredPredict(Ideate)(theme="a")
         StructuredPredict(Ideate)(theme="b")
@@ -115,16 +90,16 @@ def test_budget_caps_the_next_call_to_what_is_left() -> None:
 
 
 @pytest.mark.parametrize("prompt", ["", "   \n\t"])
-def test_empty_prompt_is_refused_before_any_call(prompt: str) -> None:
-    engine = ScriptedEngine(GOOD)
+def test_empty_prompt_is_refused_before_any_call(prompt: str, idea_reply: str) -> None:
+    engine = ScriptedEngine(idea_reply)
     with pytest.raises(EmptyPromptError):
-        make_lm(engine)(prompt)
+        scripted_lm(engine)(prompt)
     assert engine.requests == []
 
 
 def test_rate_limit_is_retried_then_reported() -> None:
     errors = [lm15.RateLimitError("slow down", retry_after=0) for _ in range(3)]
-    lm = make_lm(ScriptedEngine(*errors), retries=2)
+    lm = scripted_lm(ScriptedEngine(*errors), num_retries=2)
     with pytest.raises(ModelRateLimitedError, match="rate-limiting"):
         lm("hello")
     assert len(lm.ledger.records) == 1 and lm.ledger.records[0].error
@@ -132,18 +107,29 @@ def test_rate_limit_is_retried_then_reported() -> None:
 
 def test_transient_failure_recovers_within_retries() -> None:
     engine = ScriptedEngine(lm15.ServerError("503", retry_after=0), "fine")
-    assert make_lm(engine, retries=1)("hello") == ["fine"]
+    assert scripted_lm(engine, num_retries=1)("hello") == ["fine"]
 
 
 def test_unreachable_and_timeout_map_to_typed_errors() -> None:
     with pytest.raises(ModelUnavailableError, match="could not be reached"):
-        make_lm(ScriptedEngine(lm15.TransportError("connection refused")))("hello")
+        scripted_lm(ScriptedEngine(lm15.TransportError("connection refused")))("hello")
     with pytest.raises(GenerationTimeoutError):
-        make_lm(ScriptedEngine(lm15.TimeoutError("too slow")))("hello")
+        scripted_lm(ScriptedEngine(lm15.TimeoutError("too slow")))("hello")
 
 
 def test_engine_errors_of_our_own_pass_through_unchanged() -> None:
     original = GenerationTimeoutError("local model passed its limit")
     with pytest.raises(GenerationTimeoutError) as caught:
-        make_lm(ScriptedEngine(original))("hello")
+        scripted_lm(ScriptedEngine(original))("hello")
     assert caught.value is original
+
+
+def test_a_scripted_engine_takes_more_replies_and_says_when_it_runs_out() -> None:
+    engine = ScriptedEngine("first")
+    lm = scripted_lm(engine)
+    assert lm("one") == ["first"]
+    assert engine.script("second") is engine and lm("two") == ["second"]
+    with pytest.raises(ModelError, match="ran out of scripted replies"):
+        lm("three")
+    assert [r.messages[-1].text for r in engine.requests] == ["one", "two", "three"]
+    assert [r.error is not None for r in lm.ledger.records] == [False, False, True]

@@ -10,8 +10,8 @@ import pytest
 from agents.lm.errors import GenerationTimeoutError, ModelRateLimitedError, ModelUnavailableError
 from agents.lm.factory import build_lm
 from agents.lm.structured import StructuredPredict
+from tests.idea_signature import Idea, Ideate
 from tests.openai_server import OpenAIStub, Reply
-from tests.test_lm_accounting import GOOD, Idea, Ideate
 from tools.settings import Settings
 
 
@@ -21,9 +21,9 @@ def settings_for(stub: OpenAIStub, **overrides: object) -> Settings:
     return Settings(**values)
 
 
-def test_structured_prediction_through_a_served_model() -> None:
+def test_structured_prediction_through_a_served_model(idea_reply: str) -> None:
     with OpenAIStub() as stub:
-        stub.script.append(Reply(GOOD))
+        stub.script.append(Reply(idea_reply))
         lm = build_lm(settings_for(stub))
         with dspy.context(lm=lm):
             prediction = StructuredPredict(Ideate)(theme="fungi")
@@ -66,9 +66,9 @@ def test_a_slow_server_hits_the_timeout() -> None:
         assert time.monotonic() - started < 3
 
 
-def test_a_model_without_native_structured_output_gets_the_schema_in_the_prompt() -> None:
+def test_a_model_without_native_structured_output_gets_the_schema_in_the_prompt(idea_reply: str) -> None:
     with OpenAIStub() as stub:
-        stub.script.append(Reply(GOOD))
+        stub.script.append(Reply(idea_reply))
         with dspy.context(lm=build_lm(settings_for(stub))):
             StructuredPredict(Ideate)(theme="fungi")
     system = stub.requests[0]["messages"][0]["content"]

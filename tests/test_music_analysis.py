@@ -9,7 +9,6 @@ import pytest
 
 from ontology.music import INSTRUMENTS, Bar, ChordEvent, Event, Part, Piece, Section
 from ontology.music_theory import parse_key
-from tests.test_music_ontology import minuet
 from tools.music.analysis import describe_piece, label_chords, parallel_perfects, roman_numeral, section_facts
 
 
@@ -34,8 +33,8 @@ def test_parallel_fifths_and_octaves_are_found_only_in_similar_motion() -> None:
     assert parallel_perfects(rising, falling, Fraction(4), c_major) == []
 
 
-def test_section_facts_count_unresolved_leading_tones_and_rhythms() -> None:
-    piece = minuet()
+def test_section_facts_count_unresolved_leading_tones_and_rhythms(minuet: Piece) -> None:
+    piece = minuet
     piece.parts[0].bars[2] = bar((73, 1), (70, 1), (69, 1))  # C# (the leading tone of D minor) falls to B-flat
     facts = section_facts(piece)
     assert facts[1].unresolved_leading_tones == 1 and facts[0].unresolved_leading_tones == 0

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
-from ontology.music import INSTRUMENTS, Bar, ChordEvent, Event, Part, Piece, Section
+from ontology.music import INSTRUMENTS, Bar, ChordEvent, Event, Piece
 from ontology.music_theory import Mode, MusicTheoryError, parse_chord, parse_key, parse_meter
 from ontology.music_validators import validate_piece
 
@@ -27,40 +29,24 @@ def test_keys_meters_and_chords_parse_in_the_forms_musicians_write() -> None:
         parse_chord("Xm")
 
 
-def minuet() -> Piece:
-    """Four bars of 3/4 in D minor, two sections: a half cadence, then an authentic one."""
-    melody = [[(74, 2), (72, 1)], [(69, 3)], [(70, 1), (69, 1), (67, 1)], [(62, 3)]]
-    bass = [[(50, 3)], [(45, 3)], [(45, 3)], [(38, 3)]]
-    return Piece(
-        title="Winter minuet", key="D minor", meter="3/4", tempo_bpm=96, length_bars=4,
-        instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]],
-        sections=[Section(id="a", label="A", bars=2, cadence="half"),
-                  Section(id="b", label="B", bars=2, cadence="authentic")],
-        parts=[Part(id="rh", instrument="piano_right", bars=[Bar.line(*notes) for notes in melody]),
-               Part(id="lh", instrument="piano_left", bars=[Bar.line(*notes) for notes in bass])],
-        harmony=[ChordEvent(bar=1, beat=1, symbol="Dm"), ChordEvent(bar=2, beat=1, symbol="A"),
-                 ChordEvent(bar=3, beat=1, symbol="A7"), ChordEvent(bar=4, beat=1, symbol="Dm")],
-    )
-
-
 def codes(piece: Piece) -> list[str]:
     return [finding.code for finding in validate_piece(piece)]
 
 
-def test_a_well_formed_piece_has_no_findings() -> None:
-    assert validate_piece(minuet()) == []
+def test_a_well_formed_piece_has_no_findings(minuet: Piece) -> None:
+    assert validate_piece(minuet) == []
 
 
-def test_impossible_requests_are_refused_by_the_schema() -> None:
-    data = minuet().model_dump()
+def test_impossible_requests_are_refused_by_the_schema(minuet: Piece) -> None:
+    data = minuet.model_dump()
     for change in ({"key": "Q minor"}, {"meter": "7/3"}, {"tempo_bpm": -60},
                    {"sections": [{"id": "a", "label": "A", "bars": 10_000}]}):
         with pytest.raises(ValidationError):
             Piece.model_validate({**data, **change})
 
 
-def test_bars_that_do_not_fill_the_meter_are_errors_but_an_upbeat_is_not() -> None:
-    piece = minuet()
+def test_bars_that_do_not_fill_the_meter_are_errors_but_an_upbeat_is_not(minuet: Piece) -> None:
+    piece = minuet
     piece.parts[0].bars[2].voices[0].pop()  # bar 3 now has two beats
     piece.parts[1].bars[0].voices[0][0].duration = 1  # bar 1: an upbeat of one beat
     findings = validate_piece(piece)
@@ -69,8 +55,8 @@ def test_bars_that_do_not_fill_the_meter_are_errors_but_an_upbeat_is_not() -> No
     assert "short: 2 quarters where 3/4 needs 3" in findings[0].message
 
 
-def test_notes_outside_the_instrument_range_are_errors() -> None:
-    piece = minuet().model_copy(update={"instruments": [INSTRUMENTS["soprano"], INSTRUMENTS["piano_left"]]})
+def test_notes_outside_the_instrument_range_are_errors(minuet: Piece) -> None:
+    piece = minuet.model_copy(update={"instruments": [INSTRUMENTS["soprano"], INSTRUMENTS["piano_left"]]})
     piece.parts[0].instrument = "soprano"
     assert codes(piece) == []  # the melody lies within the soprano's 60-81
     piece.parts[0].bars[3].voices[0][0].pitches = [55]
@@ -78,8 +64,8 @@ def test_notes_outside_the_instrument_range_are_errors() -> None:
     assert "pitch 55 in bar 4" in validate_piece(piece)[0].message
 
 
-def test_voices_of_a_bar_must_each_fill_it_and_chords_are_checked_pitch_by_pitch() -> None:
-    piece = minuet()
+def test_voices_of_a_bar_must_each_fill_it_and_chords_are_checked_pitch_by_pitch(minuet: Piece) -> None:
+    piece = minuet
     piece.parts[1].bars[1] = Bar(voices=[[Event(pitches=[45, 52], duration=3)], [Event(pitches=[33], duration=2)]])
     piece.parts[1].bars[2] = Bar(voices=[[Event(pitches=[45, 130 - 10], duration=3)]])
     findings = validate_piece(piece)
@@ -88,24 +74,24 @@ def test_voices_of_a_bar_must_each_fill_it_and_chords_are_checked_pitch_by_pitch
     assert "(voice 2) is short" in findings[0].message
 
 
-def test_sections_must_add_up_to_the_requested_length_and_the_parts() -> None:
-    piece = minuet()
+def test_sections_must_add_up_to_the_requested_length_and_the_parts(minuet: Piece) -> None:
+    piece = minuet
     piece.sections[1].bars = 3
     assert sorted(set(codes(piece))) == ["length_mismatch", "part_length_mismatch"]
     owners = {f.code: f.owner for f in validate_piece(piece)}
     assert owners == {"length_mismatch": "Composer", "part_length_mismatch": "Arranger"}
 
 
-def test_chords_outside_the_key_are_flagged_unless_marked_borrowed() -> None:
-    piece = minuet()
+def test_chords_outside_the_key_are_flagged_unless_marked_borrowed(minuet: Piece) -> None:
+    piece = minuet
     piece.harmony[1] = ChordEvent(bar=2, beat=1, symbol="E")  # G# is outside D minor
     assert codes(piece) == ["chord_outside_key", "cadence_not_realised"]
     piece.harmony[1] = ChordEvent(bar=2, beat=1, symbol="Eb", borrowed=True)  # a Neapolitan, on purpose
     assert "chord_outside_key" not in codes(piece)
 
 
-def test_cadences_must_be_realised_where_the_form_puts_them() -> None:
-    piece = minuet()
+def test_cadences_must_be_realised_where_the_form_puts_them(minuet: Piece) -> None:
+    piece = minuet
     piece.harmony[3] = ChordEvent(bar=4, beat=1, symbol="Bb")  # V -> VI: deceptive, not authentic
     findings = validate_piece(piece)
     assert [f.code for f in findings] == ["cadence_not_realised"]
@@ -114,30 +100,30 @@ def test_cadences_must_be_realised_where_the_form_puts_them() -> None:
     assert codes(piece) == ["no_final_cadence"]
 
 
-def test_harmony_must_be_ordered_and_inside_the_bar() -> None:
-    piece = minuet()
+def test_harmony_must_be_ordered_and_inside_the_bar(minuet: Piece) -> None:
+    piece = minuet
     piece.harmony[2] = ChordEvent(bar=1, beat=4, symbol="A7")
     assert codes(piece)[:2] == ["beat_outside_bar", "harmony_out_of_order"]
 
 
-def test_parts_must_name_listed_instruments_and_ids_must_be_unique() -> None:
-    piece = minuet()
+def test_parts_must_name_listed_instruments_and_ids_must_be_unique(minuet: Piece) -> None:
+    piece = minuet
     piece.parts[1].instrument = "cello"
     piece.parts[1].id = "rh"
     assert sorted(codes(piece)) == ["dangling_reference", "duplicate_id"]
 
 
-def test_the_plan_schema_fixes_the_request_facts_and_a_closing_full_cadence() -> None:
+def test_the_plan_schema_fixes_the_request_facts_and_a_closing_full_cadence(compose_plan: dict[str, Any]) -> None:
     from ontology.music_drafts import facts_from_request, fit_sections, plan_schema, plan_to_piece, sections_of
-    from tests.test_compose_session import PLAN
 
     facts = facts_from_request("a chorale in D minor, 12 bars")
     schema = plan_schema(facts)
-    schema.model_validate(PLAN)
-    for wrong in ({**PLAN, "key": "E major"}, {**PLAN, "closing": {**PLAN["closing"], "cadence": "half"}}):
+    schema.model_validate(compose_plan)
+    for wrong in ({**compose_plan, "key": "E major"},
+                  {**compose_plan, "closing": {**compose_plan["closing"], "cadence": "half"}}):
         with pytest.raises(ValidationError):
             schema.model_validate(wrong)
-    plan = {**PLAN, "sections": sections_of(PLAN)}
+    plan = {**compose_plan, "sections": sections_of(compose_plan)}
     piece = plan_to_piece(plan, facts)
     assert [(s.bars, s.key, s.cadence) for s in piece.sections] == [
         (4, None, "half"), (4, "F major", "authentic"), (4, None, "authentic")]

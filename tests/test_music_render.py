@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from ontology.music import Bar, ChordEvent, Event
-from tests.test_music_ontology import minuet
+from ontology.music import Bar, ChordEvent, Event, Piece
 from tools.music.render import (
     RenderError,
     find_soundfont,
@@ -22,8 +21,8 @@ from tools.music.render import (
 )
 
 
-def test_notation_round_trips_through_midi_and_musicxml(tmp_path: Path) -> None:
-    piece = minuet()
+def test_notation_round_trips_through_midi_and_musicxml(minuet: Piece, tmp_path: Path) -> None:
+    piece = minuet
     piece.key, piece.harmony[1] = "Eb major", ChordEvent(bar=2, beat=1, symbol="Ab")
     piece.parts[0].bars[1].voices[0][0].pitches = [68]  # spelled A-flat in E-flat major, not G-sharp
     files = render_all(piece, tmp_path, audio=False)
@@ -44,8 +43,8 @@ def test_notation_round_trips_through_midi_and_musicxml(tmp_path: Path) -> None:
         assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_fluidsynth_renders_the_piece_to_audio(tmp_path: Path) -> None:
-    files = render_all(minuet(), tmp_path)
+def test_fluidsynth_renders_the_piece_to_audio(minuet: Piece, tmp_path: Path) -> None:
+    files = render_all(minuet, tmp_path)
     audio, rate = soundfile.read(files.wav)
     seconds = 12 * 60 / 96  # four bars of 3/4 at 96 quarter notes a minute
     assert seconds <= len(audio) / rate <= seconds + 3  # plus the release of the last notes
@@ -62,8 +61,8 @@ def test_missing_soundfont_and_unrenderable_midi_are_clear_errors(tmp_path: Path
     assert not (tmp_path / "out.wav").exists()
 
 
-def test_chords_and_simultaneous_voices_reach_the_notation(tmp_path: Path) -> None:
-    piece = minuet()
+def test_chords_and_simultaneous_voices_reach_the_notation(minuet: Piece, tmp_path: Path) -> None:
+    piece = minuet
     piece.parts[1].bars[0] = Bar(voices=[[Event(pitches=[50, 57], duration=3)],
                                          [Event(pitches=[38], duration=2), Event(pitches=[], duration=1)]])
     files = render_all(piece, tmp_path, audio=False)
@@ -73,15 +72,17 @@ def test_chords_and_simultaneous_voices_reach_the_notation(tmp_path: Path) -> No
     assert measure.voices[1].notes[0].pitch.midi == 38
 
 
-def test_the_score_has_one_part_per_piece_part_with_key_and_meter() -> None:
-    score = piece_to_score(minuet())
+def test_the_score_has_one_part_per_piece_part_with_key_and_meter(minuet: Piece) -> None:
+    score = piece_to_score(minuet)
     first = score.parts[1].getElementsByClass("Measure")[0]
     assert first.keySignature.sharps == -1 and first.timeSignature.ratioString == "3/4"
     assert first.clef.sign == "F"
 
 
-def test_chord_symbols_neither_lose_their_flats_in_the_png_nor_add_accidentals_to_notes(tmp_path: Path) -> None:
-    piece = minuet()  # D minor; the melody's first bar has a C, which an F# chord spells C#
+def test_chord_symbols_neither_lose_their_flats_in_the_png_nor_add_accidentals_to_notes(
+    minuet: Piece, tmp_path: Path
+) -> None:
+    piece = minuet  # D minor; the melody's first bar has a C, which an F# chord spells C#
     piece.harmony[0], piece.harmony[1] = ChordEvent(bar=1, beat=1, symbol="F#"), ChordEvent(bar=2, beat=1, symbol="Bb")
     files = render_all(piece, tmp_path, audio=False)
     first = music21.converter.parse(files.musicxml).parts[0].getElementsByClass("Measure")[0]

@@ -5,6 +5,7 @@ ontology's rules for variations in a plan."""
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -124,9 +125,10 @@ def test_candidates_too_alike_for_a_map_are_chosen_on_a_straight_line() -> None:
     assert material.calls[-1].tool == "feature_line" and "span" in material.calls[-1].summary
 
 
-def test_a_variation_must_vary_an_earlier_section_and_the_plan_names_it_by_position() -> None:
+def test_a_variation_must_vary_an_earlier_section_and_the_plan_names_it_by_position(
+    compose_plan: dict[str, Any],
+) -> None:
     from ontology.music_drafts import facts_from_request, plan_schema, plan_to_piece, sections_of
-    from tests.test_compose_session import PLAN
 
     bars = [Bar.line((62, 4))] * 2
     piece = Piece(title="t", key="D minor", meter="4/4", tempo_bpm=60, length_bars=2,
@@ -139,22 +141,24 @@ def test_a_variation_must_vary_an_earlier_section_and_the_plan_names_it_by_posit
     assert [(f.path, f.owner) for f in found] == [("sections[0].variation.of", "Composer")]
 
     facts = facts_from_request("a chorale in D minor, 12 bars")
-    plan = {**PLAN, "middle": [{**PLAN["middle"][0], "variation": {"of": "previous", "distance": "far"}}],
-            "closing": {**PLAN["closing"], "variation": {"of": "opening", "distance": "restate"}}}
+    plan = {**compose_plan,
+            "middle": [{**compose_plan["middle"][0], "variation": {"of": "previous", "distance": "far"}}],
+            "closing": {**compose_plan["closing"], "variation": {"of": "opening", "distance": "restate"}}}
     plan_schema(facts).model_validate(plan)
     sections = plan_to_piece({**plan, "sections": sections_of(plan)}, facts).sections
     assert [s.variation and (s.variation.of, s.variation.distance) for s in sections] == [
         None, ("s1", "far"), ("s1", "restate")]
 
 
-def test_a_repeated_label_brings_its_section_back_when_the_plan_leaves_the_variation_open() -> None:
+def test_a_repeated_label_brings_its_section_back_when_the_plan_leaves_the_variation_open(
+    compose_plan: dict[str, Any],
+) -> None:
     from ontology.music_drafts import facts_from_request, plan_to_piece, sections_of
-    from tests.test_compose_session import PLAN
 
     facts = facts_from_request("a chorale in D minor, 12 bars")
-    plan = {**PLAN, "opening": {**PLAN["opening"], "label": "A"},
-            "middle": [{**PLAN["middle"][0], "label": "B", "variation": None}],
-            "closing": {**PLAN["closing"], "label": "A'", "variation": None}}
+    plan = {**compose_plan, "opening": {**compose_plan["opening"], "label": "A"},
+            "middle": [{**compose_plan["middle"][0], "label": "B", "variation": None}],
+            "closing": {**compose_plan["closing"], "label": "A'", "variation": None}}
     sections = plan_to_piece({**plan, "sections": sections_of(plan)}, facts).sections
     assert [s.variation and (s.variation.of, s.variation.distance) for s in sections] == [
         None, None, ("s1", "near")]

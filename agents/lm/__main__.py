@@ -31,7 +31,8 @@ class GamePitch(BaseModel):
     core_loop: str = Field(max_length=300, description="what a player does on a turn")
 
 
-class PitchGame(dspy.Signature):
+# mypy cannot see that dspy's SignatureMeta derives from pydantic's metaclass (`type(BaseModel)`).
+class PitchGame(dspy.Signature):  # type: ignore[metaclass]
     """Pitch an original tabletop game for the theme: a title, a tagline, player count and core loop."""
 
     theme: str = dspy.InputField()

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 import dspy
+from dspy.lm15 import Response
 from dspy.utils import exceptions as dspy_errors
 from dspy.utils.usage_tracker import track_usage
 
@@ -71,7 +72,11 @@ class AccountedLM(dspy.LM):
         super().__init__(model, **kwargs)
         self.ledger = ledger or UsageLedger()
 
-    def __call__(self, prompt: Any = None, *, messages: list[dict[str, Any]] | None = None, **kwargs: Any):
+    def __call__(
+        self, prompt: Any = None, *, messages: list[dict[str, Any]] | None = None, **kwargs: Any
+    ) -> list[str | dict[str, Any]] | Response:
+        """DSPy's outputs (one text, or dict with reasoning or tool calls, per completion; an lm15
+        `Response` for an explicit `Request`), once the call is checked and recorded."""
         if not _has_content(prompt, messages):
             raise EmptyPromptError("The prompt is empty; there is nothing to send to the model.")
         self.ledger.check()
@@ -81,7 +86,7 @@ class AccountedLM(dspy.LM):
         started = time.perf_counter()
         with track_usage() as tracker:
             try:
-                outputs = super().__call__(prompt, messages=messages, **kwargs)
+                outputs: list[str | dict[str, Any]] | Response = super().__call__(prompt, messages=messages, **kwargs)
             except Exception as exc:
                 record.error = type(exc).__name__
                 raise translate_error(exc, self.model) from exc

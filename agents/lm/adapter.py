@@ -38,14 +38,24 @@ class TranscriptAdapter(dspy.JSONAdapter):
         self.preamble = preamble
         self._schema_enforced = False
 
-    def __call__(self, lm, lm_kwargs, signature, demos, inputs):  # type: ignore[override]
-        self._prepare_response_format(lm, lm_kwargs, signature)
+    def __call__(
+        self,
+        lm: dspy.BaseLM,
+        lm_kwargs: dict[str, Any],
+        signature: type[dspy.Signature],
+        demos: list[dict[str, Any]],
+        inputs: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        self._prepare_response_format(lm, lm_kwargs, signature)  # type: ignore[no-untyped-call]  # unannotated in dspy
         response_format = lm_kwargs.get("response_format")
         self._schema_enforced = isinstance(response_format, type)
-        return super().__call__(lm, lm_kwargs, signature, demos, inputs)
+        outputs: list[dict[str, Any]] = super().__call__(lm, lm_kwargs, signature, demos, inputs)
+        return outputs
 
-    def format(self, signature: type[dspy.Signature], demos: list[dict[str, Any]], inputs: dict[str, Any]):
-        messages: list[dict[str, str]] = [{"role": "system", "content": self.preamble}]
+    def format(
+        self, signature: type[dspy.Signature], demos: list[dict[str, Any]], inputs: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = [{"role": "system", "content": self.preamble}]
         for turn in inputs.get(self.TRANSCRIPT_FIELD) or []:
             turn = Turn.model_validate(turn)
             messages += [{"role": "user", "content": turn.request}, {"role": "assistant", "content": turn.answer}]
@@ -62,9 +72,10 @@ class TranscriptAdapter(dspy.JSONAdapter):
         ]
         parts.append(signature.instructions)
         for name, field in signature.output_fields.items():
-            description = (field.json_schema_extra or {}).get("desc")
+            extra = field.json_schema_extra  # dspy keeps a field's description here, in a dict
+            description = extra.get("desc") if isinstance(extra, dict) else None
             line = f"Answer with a JSON object with the key `{name}`" + (f": {description}." if description else ".")
-            schema = TypeAdapter(field.annotation).json_schema()
+            schema = TypeAdapter(field.annotation or str).json_schema()  # dspy's default type is str
             if self._schema_enforced:
                 notes = field_notes(schema)
                 line += f"\nField notes: {notes}" if notes else ""

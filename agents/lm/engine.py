@@ -10,23 +10,49 @@ output schema, which this engine enforces at decoding time.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
-from dspy.lm15 import Message, Request, Response, TextPart, Usage, response_to_events
+from dspy.lm15 import (
+    Message,
+    Request,
+    Response,
+    StreamDeltaEvent,
+    StreamEndEvent,
+    StreamErrorEvent,
+    StreamStartEvent,
+    TextPart,
+    Usage,
+    response_to_events,
+)
 
 from agents.lm.errors import ModelConfigError
 from agents.lm.llamacpp import LlamaCppModel, SamplingParams
 from tools.settings import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE
 
+StreamEvent = StreamStartEvent | StreamDeltaEvent | StreamEndEvent | StreamErrorEvent
+"""What an engine's `stream` yields (DSPy's engine contract; lm15 names the union only privately)."""
+
+_TEXT_ONLY = (
+    "The embedded model reads text only; this request carries images, audio or tool parts. "
+    "Use a multimodal hosted model with --model."
+)
+
 
 def _text_of(message: Message) -> str:
     text = message.text
     if text is None:
-        raise ModelConfigError(
-            "The embedded model reads text only; this request carries images, audio or tool parts. "
-            "Use a multimodal hosted model with --model."
-        )
+        raise ModelConfigError(_TEXT_ONLY)
     return text
+
+
+def _system_text(system: str | tuple[object, ...]) -> str:
+    if isinstance(system, str):
+        return system
+    texts = [part.text for part in system if isinstance(part, TextPart)]
+    if len(texts) < len(system):
+        raise ModelConfigError(_TEXT_ONLY)
+    return "".join(texts)
 
 
 def _schema_of(response_format: dict[str, Any] | None) -> tuple[bool, dict[str, Any] | None]:
@@ -66,8 +92,7 @@ class LlamaCppEngine:
         """The request as chat-template messages."""
         rendered: list[dict[str, str]] = []
         if request.system is not None:
-            system = request.system if isinstance(request.system, str) else "".join(p.text for p in request.system)
-            rendered.append({"role": "system", "content": system})
+            rendered.append({"role": "system", "content": _system_text(request.system)})
         for message in request.messages:
             role = "system" if message.role == "developer" else message.role
             rendered.append({"role": role, "content": _text_of(message)})
@@ -99,7 +124,7 @@ class LlamaCppEngine:
             usage=Usage(input_tokens=generation.prompt_tokens, output_tokens=generation.completion_tokens),
         )
 
-    def stream(self, request: Request):
+    def stream(self, request: Request) -> Iterator[StreamEvent]:
         return response_to_events(self.complete(request))
 
     def close(self) -> None:

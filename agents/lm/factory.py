@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import Any
 
 from agents.lm.accounted import AccountedLM
 from agents.lm.engine import LlamaCppEngine
@@ -56,7 +57,7 @@ def build_lm(settings: Settings | None = None, *, ledger: UsageLedger | None = N
     spec = settings.model.strip()
     if not spec:
         raise ModelConfigError("The model specification is empty; use 'embedded' or a LiteLLM model string.")
-    common = dict(
+    common: dict[str, Any] = dict(  # AccountedLM keywords every backend shares
         ledger=ledger,
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
@@ -75,7 +76,7 @@ def build_lm(settings: Settings | None = None, *, ledger: UsageLedger | None = N
             f"--model {spec!r} is not 'embedded', a .gguf path, or a LiteLLM 'provider/model' string "
             "(e.g. openai/gpt-4o-mini, anthropic/claude-3-5-haiku-latest, ollama_chat/llama3.1)."
         )
-    client = {
+    client: dict[str, Any] = {
         key: value
         for key, value in {"api_base": settings.api_base, "api_key": settings.api_key}.items()
         if value is not None

@@ -15,11 +15,12 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import llama_cpp
 import numpy as np
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+from llama_cpp.llama_types import ChatCompletionRequestMessage
 
 from agents.lm.errors import ModelConfigError, PromptTooLongError
 from agents.lm.grammar import JsonConstraint, VocabularyGrammar
@@ -117,7 +118,9 @@ class LlamaCppModel:
 
     def chat_tokens(self, messages: list[dict[str, str]]) -> list[int]:
         """Render messages with the model's own chat template and tokenize them."""
-        prompt = self._chat(messages=messages).prompt
+        # The formatter is typed for OpenAI's role-specific message dicts; the template reads only
+        # the role and content that every message here has.
+        prompt = self._chat(messages=cast(list[ChatCompletionRequestMessage], messages)).prompt
         bos = self._chat.bos_token
         add_bos = not (bos and prompt.startswith(bos))
         return self._llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True)

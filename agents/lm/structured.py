@@ -11,7 +11,7 @@ raw text and the errors.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import dspy
 from dspy.utils.exceptions import AdapterParseError
@@ -35,7 +35,7 @@ class StructuredPredict(dspy.Module):
         adapter: Callable[[], dspy.Adapter] = dspy.JSONAdapter,
         **config: Any,
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # dspy.Module.__init__ is unannotated
         self.predict = dspy.Predict(signature, **config)
         self.max_reasks = max_reasks
         self.adapter = adapter
@@ -43,7 +43,8 @@ class StructuredPredict(dspy.Module):
     def forward(self, **inputs: Any) -> dspy.Prediction:
         errors: list[str] = []
         raw = ""
-        signature = self.predict.signature
+        # dspy types Predict.signature as optional; it is None only when built from None
+        signature = cast(type[dspy.Signature], self.predict.signature)
         for _ in range(self.max_reasks + 1):
             predictor = self.predict
             if errors:
@@ -53,7 +54,8 @@ class StructuredPredict(dspy.Module):
                 )
             try:
                 with dspy.context(adapter=self.adapter()):
-                    return predictor(**inputs)
+                    prediction: dspy.Prediction = predictor(**inputs)
+                    return prediction
             except AdapterParseError as exc:
                 raw = exc.lm_response or ""
                 errors.append(_describe(exc))

@@ -209,7 +209,7 @@ class NeuralSectionTools(SectionWriter):
         harmony: list[ChordEvent] = []
         accompaniment = []
         for number in range(bars):
-            events = []
+            events: list[Event] = []
             for beat in range(per_bar):
                 chord = chords[number * per_bar + beat]
                 pitches = block_chord(chord)

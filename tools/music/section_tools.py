@@ -10,14 +10,12 @@ section's material; writers that derive from `SectionWriter` get variations for 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Literal, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
 from ontology.music import Bar, Cadence, ChordEvent, VariationDistance
-from ontology.music_drafts import MAX_SECTION_BARS
-
-Texture = Literal["piano", "melody_and_chords"]
+from ontology.music_drafts import MAX_SECTION_BARS, Texture
 
 
 class VariationSource(BaseModel):

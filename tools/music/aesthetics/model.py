@@ -128,6 +128,9 @@ class BidirectionalCrossAttention(nn.Module):
 class SongAestheticsModel(nn.Module):
     """Chunks of (mixture, vocals, accompaniment) log-mel frames -> HiGIA scores for each dimension."""
 
+    feature_mean: torch.Tensor  # buffers, registered in __init__
+    feature_std: torch.Tensor
+
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config

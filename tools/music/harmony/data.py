@@ -99,7 +99,10 @@ class Window:
 def encode_window(piece: Piece, first_bar: int, max_positions: int) -> Window:
     """Whole bars from `first_bar` on, as many as fit in `max_positions` (at least one bar, cut if longer)."""
     pitch_classes = piece.melody_pitch_classes()
-    melody, beat_in_bar, slot_beats, chords = [], [], [], []
+    melody: list[np.ndarray] = []
+    beat_in_bar: list[int] = []
+    slot_beats: list[int] = []
+    chords: list[int] = []
     bars = piece.bars()
     count = 0
     for start, end in bars[first_bar:]:

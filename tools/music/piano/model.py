@@ -58,6 +58,11 @@ class JointEmbedding(nn.Module):
 class FactorisedEmbedding(nn.Module):
     """Event tokens keep their own vectors; a note is the "note" vector + its pitch's + its hand's."""
 
+    is_note: torch.Tensor  # buffers, registered in __init__
+    event_index: torch.Tensor
+    pitch_index: torch.Tensor
+    hand_index: torch.Tensor
+
     def __init__(self, d_model: int) -> None:
         super().__init__()
         self.event = nn.Embedding(VOCAB.num_events + 1, d_model)  # the last row stands for "a note"

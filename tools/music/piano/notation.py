@@ -33,7 +33,8 @@ def playable(notes: list[Note]) -> list[Note]:
     ordered = sorted(notes, key=lambda note: note.pitch)
     outer, inner = [ordered[0], ordered[-1]], ordered[1:-1]
     classes = {note.pitch % 12 for note in outer}
-    fresh, doublings = [], []
+    fresh: list[Note] = []
+    doublings: list[Note] = []
     for note in inner:
         (doublings if note.pitch % 12 in classes else fresh).append(note)
         classes.add(note.pitch % 12)

@@ -1,0 +1,43 @@
+"""Test data shared by several test modules, as fixtures (test modules never import each other).
+
+Each fixture builds a fresh value, so a test may modify what it gets."""
+
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from typing import Any
+
+import pytest
+
+from ontology.music import INSTRUMENTS, Bar, ChordEvent, Part, Piece, Section
+from tests.compose_script import PLAN
+
+
+@pytest.fixture
+def idea_reply() -> str:
+    """A model reply that satisfies `tests.idea_signature.Ideate` (an Idea within every bound)."""
+    return json.dumps({"idea": {"title": "Spore Wars", "players": {"low": 2, "high": 4}, "tags": ["area control"]}})
+
+
+@pytest.fixture
+def minuet() -> Piece:
+    """Four bars of 3/4 in D minor, two sections: a half cadence, then an authentic one."""
+    melody = [[(74, 2), (72, 1)], [(69, 3)], [(70, 1), (69, 1), (67, 1)], [(62, 3)]]
+    bass = [[(50, 3)], [(45, 3)], [(45, 3)], [(38, 3)]]
+    return Piece(
+        title="Winter minuet", key="D minor", meter="3/4", tempo_bpm=96, length_bars=4,
+        instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]],
+        sections=[Section(id="a", label="A", bars=2, cadence="half"),
+                  Section(id="b", label="B", bars=2, cadence="authentic")],
+        parts=[Part(id="rh", instrument="piano_right", bars=[Bar.line(*notes) for notes in melody]),
+               Part(id="lh", instrument="piano_left", bars=[Bar.line(*notes) for notes in bass])],
+        harmony=[ChordEvent(bar=1, beat=1, symbol="Dm"), ChordEvent(bar=2, beat=1, symbol="A"),
+                 ChordEvent(bar=3, beat=1, symbol="A7"), ChordEvent(bar=4, beat=1, symbol="Dm")],
+    )
+
+
+@pytest.fixture
+def compose_plan() -> dict[str, Any]:
+    """The Composer's plan for `tests.compose_script.REQUEST` (D minor chorale, 12 bars, three sections)."""
+    return deepcopy(PLAN)
