@@ -27,7 +27,8 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel
 
-RUN_ID = re.compile(r"[a-z0-9_-]{1,64}")
+RUN_ID_MAX_CHARS = 64
+RUN_ID = re.compile(rf"[a-z0-9_-]{{1,{RUN_ID_MAX_CHARS}}}")
 DEFAULT_RECURSION_LIMIT = 200
 
 
@@ -42,8 +43,8 @@ class InvalidRunIdError(RunError):
 def checked_run_id(run_id: str) -> str:
     """`run_id` if it is a plain name (a-z, 0-9, '_', '-'; at most 64), else an `InvalidRunIdError`."""
     if not RUN_ID.fullmatch(run_id):
-        raise InvalidRunIdError(f"Run id {run_id!r} is not a plain name: use 1-64 of a-z, 0-9, '_' and '-', "
-                                "e.g. 'fungi-2'.")
+        raise InvalidRunIdError(f"Run id {run_id!r} is not a plain name: use 1-{RUN_ID_MAX_CHARS} of a-z, 0-9, "
+                                "'_' and '-', e.g. 'fungi-2'.")
     return run_id
 
 

@@ -16,16 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sqlite3
 import sys
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import dspy
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-from langgraph.checkpoint.sqlite import SqliteSaver
 from rich.console import Console
 from rich.table import Table
 
@@ -33,7 +31,17 @@ from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
 from ontology.music_drafts import MusicRequestError, facts_from_request
-from pipelines.compose_graph import ComposeConfig, ComposeDeps, ComposeState, Run, build_graph, checkpointed_types
+from pipelines.checkpoints import (
+    RUN_ID_MAX_CHARS,
+    RunError,
+    checked_run_id,
+    copy_thread,
+    new_run_id,
+    open_checkpointer,
+    read_snapshot,
+    thread_config,
+)
+from pipelines.compose_graph import ComposeConfig, ComposeDeps, ComposeState, Run, build_graph
 from pipelines.pipeline import Progress, log_progress
 from tools.base import ToolError
 from tools.files import write_atomically
@@ -41,15 +49,11 @@ from tools.music.section_tools import SectionTools
 from tools.settings import Settings
 
 DEFAULT_ROOT = Path("out/compose")
-RECURSION_LIMIT = 200
 
 
-class SessionError(ValueError):
-    """A session command that cannot run as asked (unknown id, unfinished step, ...)."""
-
-
-def new_session_id() -> str:
-    return f"s-{uuid.uuid4().hex[:8]}"
+class SessionError(RunError):
+    """A session command that cannot run as asked (unknown id, unfinished step, ...). A session id
+    that is not a plain name raises the `InvalidRunIdError` of `checked_run_id`, also a `RunError`."""
 
 
 class ComposeSessions:
@@ -59,26 +63,22 @@ class ComposeSessions:
                  config: ComposeConfig | None = None, progress: Progress | None = None,
                  lm: Any = None) -> None:
         self.root = root
-        root.mkdir(parents=True, exist_ok=True)
         self.settings = settings or Settings.from_env()
         self._lm = lm
         self.ledger: UsageLedger = lm.ledger if lm is not None else UsageLedger()
-        self._connection = sqlite3.connect(root / "sessions.sqlite", check_same_thread=False)
+        self._resources = ExitStack()
+        saver = self._resources.enter_context(open_checkpointer(root / "sessions.sqlite", ComposeState))
         deps = ComposeDeps(tools, self._version_dir_factory, config or ComposeConfig(), progress or log_progress)
-        serde = JsonPlusSerializer(allowed_msgpack_modules=checkpointed_types())
-        self.graph = build_graph(deps, checkpointer=SqliteSaver(self._connection, serde=serde))
+        self.graph = build_graph(deps, checkpointer=saver)
         self._session: str | None = None
 
     def close(self) -> None:
-        self._connection.close()
+        """Close the checkpoint file."""
+        self._resources.close()
 
     def _version_dir_factory(self, version: int) -> Path:
         assert self._session is not None
         return self.root / self._session / f"v{version}"
-
-    @staticmethod
-    def _config(session: str) -> dict[str, Any]:
-        return {"configurable": {"thread_id": session}, "recursion_limit": RECURSION_LIMIT}
 
     def _lm_for(self, seed: int):
         if self._lm is None:
@@ -86,10 +86,10 @@ class ComposeSessions:
         return self._lm
 
     def _snapshot(self, session: str) -> tuple[ComposeState, str | None]:
-        snapshot = self.graph.get_state(self._config(session))
-        if not snapshot.values:
+        snapshot = read_snapshot(self.graph, checked_run_id(session))
+        if snapshot is None:
             raise SessionError(f"No session {session!r} in {self.root}.")
-        return ComposeState.model_validate(snapshot.values), (snapshot.next[0] if snapshot.next else None)
+        return ComposeState.model_validate(snapshot.values), (snapshot.next[0] if snapshot.interrupted else None)
 
     def state(self, session: str) -> ComposeState:
         """The session as its last finished step left it."""
@@ -104,20 +104,20 @@ class ComposeSessions:
         started = time.perf_counter()
         before = len(self.ledger.records)
         with dspy.context(lm=self._lm_for(seed)):
-            self.graph.invoke(payload, self._config(session), durability="sync")  # a kill loses no step
+            self.graph.invoke(payload, thread_config(session), durability="sync")  # a kill loses no step
         records = self.ledger.records[before:]
         run = Run(command=command, wall_s=round(time.perf_counter() - started, 1), model_calls=len(records),
                   prompt_tokens=sum(r.prompt_tokens for r in records),
                   completion_tokens=sum(r.completion_tokens for r in records))
-        self.graph.update_state(self._config(session), {"runs": self.state(session).runs + [run]})
+        self.graph.update_state(thread_config(session), {"runs": self.state(session).runs + [run]})
         final = self.state(session)
         self._write_report(session, final)
         return final
 
     def start(self, request: str, *, seed: int = 0, session: str | None = None) -> tuple[str, ComposeState]:
+        session = checked_run_id(session or new_run_id())
         facts = facts_from_request(request)
-        session = session or new_session_id()
-        if self.graph.get_state(self._config(session)).values:
+        if read_snapshot(self.graph, session) is not None:
             raise SessionError(f"Session {session!r} exists; continue it or choose another id.")
         return session, self._run(session, {"facts": facts, "seed": seed}, "start", seed=seed)
 
@@ -138,12 +138,10 @@ class ComposeSessions:
 
     def branch(self, session: str, feedback: str | None = None) -> tuple[str, ComposeState]:
         """A new session that starts from `session`'s latest state (and optionally new feedback)."""
-        state, stopped_in = self._snapshot(session)
-        if stopped_in:
+        if self.next_step(session):
             raise SessionError(f"Session {session} is interrupted; resume it before branching.")
-        branch = f"{session}-b{uuid.uuid4().hex[:4]}"
-        values = {name: getattr(state, name) for name in ComposeState.model_fields}
-        self.graph.update_state(self._config(branch), {**values, "branched_from": session}, as_node="render")
+        branch = f"{session[:RUN_ID_MAX_CHARS - 6]}-b{uuid.uuid4().hex[:4]}"  # a plain name too, at most 64
+        copy_thread(self.graph, session, branch, as_node="render", update={"branched_from": session})
         if feedback:
             return branch, self.continue_with(branch, feedback)
         self._session = branch
@@ -215,10 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     command = getattr(args, "command", "start")
     if command == "start":
-        args.session = args.session or new_session_id()
+        args.session = args.session or new_run_id()
     try:
-        if command == "start":
-            facts_from_request(args.request)  # refuse impossible requests before any model loads
+        checked_run_id(args.session)  # refuse ids that are not plain names and impossible requests
+        if command == "start":  # before any model loads
+            facts_from_request(args.request)
         settings = Settings.from_env(model=args.model)
         config = ComposeConfig(audio=not args.no_audio, critique=not args.no_critique)
         with console.status("Starting...") as status:
@@ -237,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                     session, state = args.session, sessions.state(args.session)
             finally:
                 sessions.close()
-    except (MusicRequestError, SessionError) as exc:
+    except (MusicRequestError, RunError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     except Exception as exc:  # a model or tool failed mid-session: the finished steps are saved

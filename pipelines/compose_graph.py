@@ -20,9 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel, Field
@@ -127,26 +126,6 @@ class ComposeState(BaseModel):
         if self.plan is None or self.piece is None:
             raise FormError("the session has no plan yet; it starts with the plan step")
         return self.plan, self.piece
-
-
-def checkpointed_types() -> list[tuple[str, str]]:
-    """(module, name) of every model and enum a checkpoint of `ComposeState` may hold. LangGraph's
-    serializer stores them by name and revives only the types it is told about (others with a
-    warning, and in its strict mode not at all, which would leave plain dicts and strings)."""
-    found: set[type] = set()
-
-    def visit(annotation: Any) -> None:
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel | Enum) and annotation not in found:
-            found.add(annotation)
-            if issubclass(annotation, BaseModel):
-                for info in annotation.model_fields.values():
-                    visit(info.annotation)
-        for argument in get_args(annotation):
-            visit(argument)
-
-    for info in ComposeState.model_fields.values():
-        visit(info.annotation)
-    return sorted((kind.__module__, kind.__name__) for kind in found)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from agents.lm.usage import UsageLedger
 from ontology.music import Cadence, Piece, Variation
 from ontology.music_drafts import MusicRequestError, facts_from_request
 from pipelines import compose_graph as graph
+from pipelines.checkpoints import InvalidRunIdError
 from pipelines.compose import ComposeSessions, SessionError
 from pipelines.compose_graph import Change, ComposeConfig, ComposeDeps, ComposeState, Material, SectionParams
 from tests.compose_script import PLAN, REQUEST
@@ -111,6 +112,35 @@ def test_a_branch_keeps_the_original_session_as_it_was(tmp_path: Path) -> None:
     assert store.state("winter").version == 1 and store.state("winter").feedback == []
     with pytest.raises(SessionError, match="No session"):
         store.state("nope")
+
+
+@pytest.mark.parametrize("bad", ["../escape", "/tmp/escape", "Winter", "a" * 65])
+def test_a_session_id_that_is_not_a_plain_name_is_refused_before_any_work(tmp_path: Path, bad: str) -> None:
+    root = tmp_path / "root"
+    store, engine, writer = sessions(root, *first_turn())
+    for command in (lambda: store.start(REQUEST, session=bad), lambda: store.state(bad),
+                    lambda: store.next_step(bad), lambda: store.continue_with(bad, "darker"),
+                    lambda: store.resume(bad), lambda: store.branch(bad, "darker")):
+        with pytest.raises(InvalidRunIdError, match="not a plain name"):
+            command()
+    assert engine.requests == [] and writer.requests == []
+    assert [p.name for p in tmp_path.iterdir()] == ["root"] and [p.name for p in root.iterdir()] == ["sessions.sqlite"]
+
+
+@pytest.mark.parametrize("argv", [["resume", "../escape"], ["show", "/etc"],
+                                  ["a waltz in G major, 8 bars", "--session", "../../escape"]])
+def test_the_command_line_refuses_an_unsafe_session_id_before_the_model_loads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    from pipelines import compose
+
+    def no_model(*_: Any, **__: Any) -> Any:
+        raise AssertionError("the model and tools must not load for an invalid session id")
+
+    monkeypatch.setattr(compose, "default_tools", no_model)
+    monkeypatch.setattr(compose, "build_lm", no_model)
+    assert compose.main([*argv, "--root", str(tmp_path / "root")]) == 2
+    assert "not a plain name" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_failing_tool_leaves_the_session_resumable_at_the_last_good_step(tmp_path: Path) -> None:
