@@ -38,6 +38,7 @@ from tools.music.harmony.data import (
     piece_from_score,
     tile_windows,
 )
+from tools.music.harmony.evaluate import evaluate_rows
 from tools.music.harmony.metrics import (
     average,
     chord_accuracy,
@@ -406,3 +407,9 @@ def test_tool_refuses_an_absurdly_long_melody(tmp_path):
     path.write_text("X:1\nT:endless\nM:4/4\nL:1/4\nK:C\n" + "C4|" * 600 + "\n")
     with pytest.raises(MelodyTooLongError, match="600 bars"):
         HarmoniseTool()({"melody": path, "out_dir": tmp_path})
+
+
+def test_reference_row_needs_every_piece_labelled(tmp_path):
+    folk = Piece("folk", _notes(60, 62), n_beats=2, bar_starts=[0])
+    with pytest.raises(ValueError, match="folk has no reference chords"):
+        evaluate_rows([folk], tmp_path, ["confidence"], with_reference=True)

@@ -34,7 +34,7 @@ from tools.music.piano.tokens import (
     encode_segment,
     pitch_hand_nmi,
 )
-from tools.music.piano.tool import PianoGenerationTool, parse_key
+from tools.music.piano.tool import PianoGenerationRequest, PianoGenerationTool, parse_key, read_prompt
 from tools.music.piano.train import TrainingConfig, compare_embeddings, main
 from tools.music.scoreio import spelled_pitch, write_score
 from tools.settings import Settings
@@ -347,3 +347,17 @@ def test_keys_are_read_in_the_usual_spellings(text: str, tonic: str, mode: str) 
 )
 def test_pitches_are_spelled_in_the_key(midi: int, key: str, name: str) -> None:
     assert spelled_pitch(midi, parse_key(key)).nameWithOctave == name
+
+
+@pytest.mark.parametrize("kind", ["BAR", "POS"])
+def test_decode_tokens_rejects_a_bar_or_onset_between_a_note_and_its_duration(kind):
+    tokens = [VOCAB.meter("4/4"), VOCAB.mode("major"), VOCAB.bar, VOCAB.position(0), VOCAB.note(60, Hand.RIGHT)]
+    interruption = VOCAB.bar if kind == "BAR" else VOCAB.position(12)
+    with pytest.raises(ValueError, match="out of place"):
+        decode_tokens([*tokens, interruption, VOCAB.duration(12)])
+    assert decode_tokens([*tokens, VOCAB.duration(12)]).bars == [[Note(0, Hand.RIGHT, 60, 12)]]
+
+
+def test_read_prompt_without_a_prompt_file_says_what_to_set(tmp_path):
+    with pytest.raises(ToolInputError, match="No prompt file"):
+        read_prompt(PianoGenerationRequest(out_dir=tmp_path))

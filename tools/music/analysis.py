@@ -10,7 +10,7 @@ music21 does the textbook analysis: key estimation (`analyze('key')`), Roman num
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -60,7 +60,7 @@ def label_chords(parts: list[list[Bar]], bar_length: Fraction) -> list[ChordEven
     labels: list[ChordEvent] = []
     for beat_index in range(int(bar_length * total_bars)):
         lo, hi = Fraction(beat_index), Fraction(beat_index + 1)
-        weights: Counter[int] = Counter()
+        weights: defaultdict[int, float] = defaultdict(float)
         bass: int | None = None
         for start, end, pitch in sounding:
             overlap = min(end, hi) - max(start, lo)
@@ -94,13 +94,14 @@ def estimate_key(parts: list[list[Bar]], bar_length: Fraction) -> KeyEstimate | 
     as the whole texture, cheaply."""
     from music21 import note, stream
 
-    weights: Counter[int] = Counter()
+    weights: defaultdict[int, Fraction] = defaultdict(Fraction)
     for bars in parts:
         for start, end, pitch in sounding_notes(bars, bar_length):
             weights[pitch % 12] += end - start
     if not weights:
         return None
-    found = stream.Stream([note.Note(60 + pc, quarterLength=length) for pc, length in sorted(weights.items())])
+    found: stream.Stream[note.Note] = stream.Stream(
+        [note.Note(60 + pc, quarterLength=length) for pc, length in sorted(weights.items())])
     key = found.analyze("key")
     return KeyEstimate(f"{key.tonic.name.replace('-', 'b')} {key.mode}", key.tonic.pitchClass, key.mode,
                        round(float(key.correlationCoefficient), 2))
@@ -193,15 +194,17 @@ def parallel_perfects(top: list[tuple[Fraction, int]], bottom: list[tuple[Fracti
 
     spelled = key.to_music21()
     times = sorted({t for t, _ in top} | {t for t, _ in bottom})
-    found, previous = [], None
+    found: list[str] = []
+    previous: tuple[int, int] | None = None
     for time in times:
         upper, lower = _sounding_at(top, time), _sounding_at(bottom, time)
         if upper is None or lower is None:
             continue
         now = (upper, lower)
         if previous and (upper - lower) % 12 in (0, 7):  # other intervals cannot end parallel perfects
-            quartet = voiceLeading.VoiceLeadingQuartet(
-                *(note.Note(spelled_pitch(pitch, spelled)) for pitch in (previous[0], upper, previous[1], lower)))
+            top_from, top_to, bottom_from, bottom_to = (
+                note.Note(spelled_pitch(pitch, spelled)) for pitch in (previous[0], upper, previous[1], lower))
+            quartet = voiceLeading.VoiceLeadingQuartet(top_from, top_to, bottom_from, bottom_to)
             fifths = quartet.parallelFifth()
             if quartet.similarMotion() and (fifths or quartet.parallelUnisonOrOctave()):
                 found.append(f"{'fifths' if fifths else 'octaves'} into bar {int(time // bar_length) + first_bar}")

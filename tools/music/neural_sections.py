@@ -22,7 +22,7 @@ from tools.music.analysis import label_chords, sounding_notes, top_line
 from tools.music.harmony.chords import block_chord, chord_index, ontology_symbol, transpose_chord
 from tools.music.harmony.data import MelodyNote
 from tools.music.harmony.data import Piece as Melody
-from tools.music.harmony.model import load_harmoniser
+from tools.music.harmony.model import HarmonyTransformer, load_harmoniser
 from tools.music.harmony.train import checkpoint_path
 from tools.music.harmony.unmasking import harmonise_pieces
 from tools.music.piano.model import sample_bars, seed_everything
@@ -136,7 +136,7 @@ class NeuralSectionTools(SectionWriter):
         self.settings = settings or Settings.from_env()
         self._piano = PianoGenerationTool()
         self._harmony_checkpoint = checkpoint_path(curriculum)  # type: ignore[arg-type]
-        self._harmoniser = None
+        self._harmoniser: HarmonyTransformer | None = None
 
     def write(self, request: SectionRequest) -> SectionMaterial:
         if request.meter not in METERS:

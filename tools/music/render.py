@@ -59,6 +59,7 @@ class RenderedFiles(BaseModel):
 def _music21_event(event: Event, key):  # -> music21 Note, Chord or Rest (key: music21.key.Key)
     from music21 import chord, note
 
+    made: note.GeneralNote
     if not event.pitches:
         made = note.Rest()
     elif len(event.pitches) == 1:

@@ -81,8 +81,9 @@ def spelled_pitch(midi: int, key):  # key: music21.key.Key -> music21.pitch.Pitc
         alter = pitch.accidental.alter if pitch.accidental else 0
         flat_key = key.sharps < 0
         return pitch.getEnharmonic() if (alter > 0 and flat_key) or (alter < 0 and not flat_key) else pitch
-    for candidate in (pitch, pitch.getEnharmonic(), pitch.getLowerEnharmonic(), pitch.getHigherEnharmonic()):
-        if candidate.name == wanted:
+    for candidate in (pitch, pitch.getEnharmonic(), pitch.getLowerEnharmonic(inPlace=False),
+                      pitch.getHigherEnharmonic(inPlace=False)):
+        if candidate is not None and candidate.name == wanted:
             pitch = candidate
             break
     if pitch.accidental is not None and pitch.accidental.name == "natural":

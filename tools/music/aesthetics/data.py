@@ -132,12 +132,13 @@ def read_song_folder(root: Path | str) -> list[SongRecord]:
         mixture = (
             root / entry["file_name"] if "file_name" in entry else _find_audio(root / "mixture", song_id, suffixes)
         )
-        audio = {
+        found = {
             "mixture": mixture if mixture is not None and mixture.is_file() else None,
             "vocals": _find_audio(root / "vocals", song_id, suffixes),
             "accompaniment": _find_audio(root / "accompaniment", song_id, suffixes),
         }
-        missing = [stream for stream, path in audio.items() if path is None]
+        audio = {stream: path for stream, path in found.items() if path is not None}
+        missing = [stream for stream, path in found.items() if path is None]
         if missing:
             incomplete.append(f"{song_id} (no {', '.join(missing)})")
             continue

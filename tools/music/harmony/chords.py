@@ -122,7 +122,7 @@ def label_pitch_classes(weights: Mapping[int, float], bass: int | None = None) -
     if bass is not None:
         on_bass = [index for index in candidates if chord_root_quality(int(index))[0] == bass % 12]  # type: ignore[index]
         if on_bass:
-            candidates = on_bass
+            candidates = np.array(on_bass)
     return int(min(candidates, key=lambda index: ((index - 1) % len(QUALITIES), index)))
 
 

@@ -54,13 +54,20 @@ COLUMNS = {
 """Metric key -> column title; ↑/↓ mark metrics where higher/lower is better, the rest compare to the reference."""
 
 
+def reference_chords(piece: Piece) -> list[int]:
+    """The piece's labelled chords, or a ValueError: a reference row needs every piece labelled."""
+    if piece.chords is None:
+        raise ValueError(f"{piece.name} has no reference chords; evaluate it without the reference row.")
+    return piece.chords
+
+
 def evaluate_rows(
     pieces: Sequence[Piece], checkpoint_dir: Path, strategies: Sequence[str], with_reference: bool
 ) -> list[tuple[str, dict[str, float]]]:
     """(row label, averaged metrics) for the reference (if any) and every curriculum x strategy."""
     rows = []
     if with_reference:
-        rows.append(("ground truth", average([harmonisation_metrics(p, p.chords) for p in pieces])))
+        rows.append(("ground truth", average([harmonisation_metrics(p, reference_chords(p)) for p in pieces])))
     for curriculum in CURRICULA:
         model, _ = load_harmoniser(checkpoint_path(curriculum, checkpoint_dir))
         for strategy in strategies:

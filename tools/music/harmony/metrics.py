@@ -87,8 +87,8 @@ def chord_tonal_distance(chords: Sequence[int]) -> float:
 
 def chord_tone_ratio(notes: Sequence[MelodyNote], chords: Sequence[int]) -> float:
     """CTnCTR = (n_c + n_p) / (n_c + n_n) with each note judged against the chord at its onset."""
-    tones = [_is_chord_tone(note, chords) for note in notes]
-    tones = [(note, tone) for note, tone in zip(notes, tones, strict=True) if tone is not None]
+    judged = [(note, _is_chord_tone(note, chords)) for note in notes]
+    tones = [(note, tone) for note, tone in judged if tone is not None]
     chord_tones = sum(1 for _, tone in tones if tone)
     proper = sum(
         1

@@ -96,7 +96,7 @@ def train_model(
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
-        if progress is not None:
+        if progress is not None and task is not None:
             progress.update(task, advance=1, loss=loss.item())
     model.eval()
     return model

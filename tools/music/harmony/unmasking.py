@@ -112,11 +112,11 @@ def harmonise_pieces(
             chords = np.array([fixed.get(int(beat), -1) if beat >= 0 else -1 for beat in window.slot_beats],
                               dtype=np.int64)
             tiled.append((index, replace(window, chords=chords)))
-    chords = [[0] * piece.n_beats for piece in pieces]
+    harmonised = [[0] * piece.n_beats for piece in pieces]
     for start in range(0, len(tiled), batch_size):
         chunk = tiled[start : start + batch_size]
         predictions = harmonise_windows(model, [window for _, window in chunk], strategy, **options)
         for (index, window), predicted in zip(chunk, predictions, strict=True):
             for beat, chord in zip(window.slot_beats[window.is_slot], predicted, strict=True):
-                chords[index][int(beat)] = int(chord)
-    return chords
+                harmonised[index][int(beat)] = int(chord)
+    return harmonised

@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -41,6 +42,9 @@ from tools.music.piano.tokens import (
     quantise_duration,
     transposition_to_reference,
 )
+
+if TYPE_CHECKING:
+    from music21.stream import Stream
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +120,8 @@ def movement_segments(path: Path) -> list[Segment]:
     hands = spine_hands(path)
     with contextlib.redirect_stderr(io.StringIO()):  # music21 warns on every **dynam token it skips
         score = music21.converter.parse(str(path))
+    if not isinstance(score, music21.stream.Score):
+        raise PianoDataError(f"{path.name}: expected one score with a part per **kern spine.")
     parts = {}
     for part in score.parts:
         spine = int(str(part.id).removeprefix("spine_")) if str(part.id).startswith("spine_") else -1
@@ -151,7 +157,7 @@ def key_labels(part) -> list[tuple[float, KeyLabel]]:
 
 
 def segments_from_parts(
-    parts: Sequence[tuple[object, Hand | None]],
+    parts: Sequence[tuple[Stream, Hand | None]],
     *,
     name: str,
     keys: Sequence[tuple[float, KeyLabel]],
@@ -208,7 +214,7 @@ def segment_in_reference_key(meter: str, label: KeyLabel, bars: list[list[Note]]
     """The bars transposed so the key's tonic becomes C (major) or A (minor)."""
     tonic, mode = (
         (label.tonic, label.mode)
-        if label.mode in ("major", "minor")
+        if label.tonic is not None and label.mode in ("major", "minor")
         else mode_from_signature(label.sharps, (note for bar in bars for note in bar))
     )
     shift = transposition_to_reference(tonic, mode)

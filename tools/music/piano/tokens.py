@@ -198,14 +198,14 @@ def decode_tokens(tokens: Sequence[int]) -> Segment:
     position = pitch_and_hand = None
     for token in tokens[2:]:
         kind = VOCAB.kind(token)
-        if kind == "BAR":
+        if kind == "BAR" and pitch_and_hand is None:  # a NOTE's DUR must come before the bar ends
             segment.bars.append([])
             position = None
-        elif kind == "POS" and segment.bars:
+        elif kind == "POS" and segment.bars and pitch_and_hand is None:
             position = int(VOCAB.value(token))
         elif kind == "NOTE" and position is not None:
             pitch_and_hand = VOCAB.pitch_and_hand(token)
-        elif kind == "DUR" and pitch_and_hand is not None:
+        elif kind == "DUR" and pitch_and_hand is not None and position is not None:
             pitch, hand = pitch_and_hand
             segment.bars[-1].append(Note(position, hand, pitch, int(VOCAB.value(token))))
             pitch_and_hand = None

@@ -11,6 +11,7 @@ left-hand bass part with key, meter and tempo.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from pydantic import BaseModel, Field, field_validator
@@ -40,6 +41,9 @@ from tools.music.piano.tokens import (
 )
 from tools.music.render import write_notation
 from tools.music.scoreio import ScoreFiles, read_score, spelled_pitch
+
+if TYPE_CHECKING:
+    from music21.key import Key
 
 MAX_BARS = 64
 MAX_PROMPT_BARS = 64
@@ -173,12 +177,15 @@ def key_name(key) -> str:
     return f"{readable(key.tonic.name)} {key.mode}"
 
 
-def read_prompt(request: PianoGenerationRequest) -> tuple[Segment, object]:
+def read_prompt(request: PianoGenerationRequest) -> tuple[Segment, Key]:
     """The prompt's bars as one segment in the request's (or the prompt's own) meter, and its key:
     the requested one, else the key the prompt states (with its mode), else music21's analysis."""
     import music21
 
-    score = read_score(request.prompt)
+    prompt = request.prompt
+    if prompt is None:
+        raise ToolInputError("No prompt file was given; set prompt to a MIDI, MusicXML, ABC or **kern file.")
+    score = read_score(prompt)
     signatures = list(score.recurse().getElementsByClass(music21.meter.TimeSignature))
     own_meter = signatures[0].ratioString if signatures else None
     if request.meter and own_meter and own_meter != request.meter:
@@ -195,11 +202,11 @@ def read_prompt(request: PianoGenerationRequest) -> tuple[Segment, object]:
     parts = list(score.parts) or [score]
     hand_parts = [(parts[0], None)] if len(parts) == 1 else [(parts[0], Hand.RIGHT), (parts[1], Hand.LEFT)]
     label = KeyLabel(key.sharps, key.tonic.pitchClass, key.mode)
-    segments = segments_from_parts(hand_parts, name=request.prompt.stem, keys=[(0.0, label)], meter=meter)
+    segments = segments_from_parts(hand_parts, name=prompt.stem, keys=[(0.0, label)], meter=meter)
     if not segments or not any(True for _ in segments[0].notes()):
-        raise ToolInputError(f"{request.prompt.name} has no bars with notes to continue.")
+        raise ToolInputError(f"{prompt.name} has no bars with notes to continue.")
     if len(segments[0].bars) > MAX_PROMPT_BARS:
         raise ToolInputError(
-            f"{request.prompt.name} has {len(segments[0].bars)} bars; a prompt may have at most {MAX_PROMPT_BARS}."
+            f"{prompt.name} has {len(segments[0].bars)} bars; a prompt may have at most {MAX_PROMPT_BARS}."
         )
     return segments[0], key

@@ -160,7 +160,7 @@ def train_variant(
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
         running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
-        if progress is not None:
+        if progress is not None and task is not None:
             progress.update(task, advance=1, loss=running)
     train_seconds = time.perf_counter() - started
     metrics = evaluate(model, validation) | {
@@ -189,16 +189,15 @@ def compare_embeddings(
         "train_tokens": int(sum(len(sequence) for sequence in train.sequences)),
         "training": config.__dict__,
     }
-    factorised = None
+    models: dict[str, PianoTransformer] = {}
     for embedding in ("joint", "factorised"):
-        model, metrics[embedding] = train_variant(
+        models[embedding], metrics[embedding] = train_variant(
             replace(model_config, embedding=embedding), train, validation, config, progress
         )
-        factorised = model if embedding == "factorised" else factorised
     joint, smart = metrics["joint"], metrics["factorised"]
     metrics["embedding_parameter_reduction"] = 1 - smart["parameters_embedding"] / joint["parameters_embedding"]
     metrics["validation_loss_reduction"] = 1 - smart["validation_nll_all"] / joint["validation_nll_all"]
-    return factorised, metrics
+    return models["factorised"], metrics
 
 
 def main(argv: Sequence[str] | None = None) -> int:

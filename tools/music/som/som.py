@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from tools.base import ToolInputError
 
@@ -75,7 +76,7 @@ def squared_distances(points: np.ndarray, prototypes: np.ndarray) -> np.ndarray:
     return np.maximum(result, 0.0)
 
 
-def check_matrix(data: np.ndarray | list, *, name: str, min_rows: int = 1, dimension: int | None = None) -> np.ndarray:
+def check_matrix(data: ArrayLike, *, name: str, min_rows: int = 1, dimension: int | None = None) -> np.ndarray:
     """`data` as a finite float64 matrix, or a `SomInputError` that says what is wrong with it."""
     try:
         matrix = np.asarray(data, dtype=np.float64)

@@ -145,7 +145,7 @@ class VariationsTool(TypedTool[VariationsRequest, VariationsResult]):
             lengths = {len(item.vector) for item in request.items}
             if len(lengths) > 1:
                 raise SomInputError(f"All item vectors must have the same length; got lengths {sorted(lengths)}.")
-            vectors = [item.vector for item in request.items]
+            vectors = np.array([item.vector for item in request.items], dtype=np.float64)
         else:
             assert request.embeddings_path is not None  # the validator guarantees one source
             ids, names, vectors = read_embeddings(request.embeddings_path, request.ids)
@@ -166,10 +166,11 @@ class VariationsTool(TypedTool[VariationsRequest, VariationsResult]):
                 raise UnknownTargetError(f"Cell ({row}, {col}) is not on the {som.rows}x{som.cols} map.")
             return [som.unit(row, col)]
         wanted = [request.target_item] if request.target_item is not None else list(request.target_items or [])
-        missing = [ident for ident in wanted if item_map.index_of(ident) is None]
+        found = {ident: item_map.index_of(ident) for ident in wanted}
+        missing = [ident for ident, index in found.items() if index is None]
         if missing:
             raise UnknownTargetError(f"Unknown target item(s) {missing[:5]}; known ids include {item_map.ids[:5]}.")
-        indices = [item_map.index_of(ident) for ident in wanted]
+        indices = [index for index in found.values() if index is not None]
         units = som.best_matching_units(item_map.coordinates[indices])
         return sorted({int(unit) for unit in units})
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,6 +120,11 @@ def music_statistics(som: SelfOrganisingMap, data: np.ndarray, pairs: int, seed:
     }
 
 
+def appending_to(errors: list[float]) -> Callable[[int, float], None]:
+    """An `on_epoch` callback that collects each epoch's quantisation error in `errors`."""
+    return lambda _, error: errors.append(error)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=0)
@@ -164,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     for dataset in track(datasets(args.seed), description="maps", console=console):
         errors: list[float] = []
         som = SelfOrganisingMap.train(
-            dataset.data, dataset.config, on_epoch=lambda _, error, record=errors.append: record(error)
+            dataset.data, dataset.config, on_epoch=appending_to(errors)
         )
         shape = f"{dataset.data.shape[0]} x {dataset.data.shape[1]}"
         grid = f"{som.rows}x{som.cols}"
