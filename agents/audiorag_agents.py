@@ -60,12 +60,16 @@ class DraftCitation(BaseModel):
     quote: str
 
 
+Confidence = Literal["high", "medium", "low"]
+"""How sure the Answerer is that the sources answer the question."""
+
+
 class DraftAnswer(BaseModel):
     """The Answerer's reply before its citations are checked against the passages they name."""
 
     answer: str
     citations: list[DraftCitation]
-    confidence: Literal["high", "medium", "low"]
+    confidence: Confidence
     answerable: bool
 
 
@@ -74,14 +78,15 @@ def answer_schema(sources: int) -> type[BaseModel]:
     numbers = tuple(range(1, sources + 1)) or (1,)
     citation = create_model(
         "Citation",
-        source=(Literal[numbers], Field(description="the number of the SOURCE quoted")),  # type: ignore[valid-type]
+        # A Literal of run-time values: a valid type for pydantic, but no static type a checker can read.
+        source=(Literal[numbers], Field(description="the number of the SOURCE quoted")),  # type: ignore[arg-type]
         quote=(str, Field(max_length=220, description="words copied exactly from that source")),
     )
     return create_model(  # the verdict comes last: a small model decides better after writing the answer
         "Answer",
         answer=(str, Field(max_length=400, description="the answer in one or two sentences")),
-        citations=(list[citation], Field(max_length=3)),  # type: ignore[valid-type]
-        confidence=(Literal["high", "medium", "low"], ...),
+        citations=(list[citation], Field(max_length=3)),
+        confidence=(Confidence, ...),
         answerable=(bool, Field(description="false when the sources do not contain the answer")),
     )
 

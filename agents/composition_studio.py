@@ -102,7 +102,7 @@ def change_schema(section_ids: list[str], name: str, max_items: int, *, lengths:
         fields["bars"] = (int | None, Field(None, ge=1, le=MAX_SECTION_BARS,
                                             description="the section's new length in bars, or null to keep it"))
     change = create_model(f"{name}Item", **fields)
-    return create_model(name, changes=(list[change], Field(max_length=max_items)))  # type: ignore[valid-type]
+    return create_model(name, changes=(list[change], Field(max_length=max_items)))
 
 
 class TempoChange(BaseModel):

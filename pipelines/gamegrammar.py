@@ -308,7 +308,7 @@ def design_game(
 
 def write_run(out: Path, design: GameDesign | None, report: RunReport) -> None:
     """`report.json`, and with a design `design.json` and `rulebook.md`, written whole or not at all."""
-    files = {"report.json": report.model_dump_json(indent=2)}
+    files: dict[str, str | bytes] = {"report.json": report.model_dump_json(indent=2)}
     if design is not None:
         files["design.json"] = design.model_dump_json(indent=2)
         files["rulebook.md"] = render_rulebook(design)

@@ -197,7 +197,8 @@ def next_repair(state: GameGrammarState, config: GameGrammarConfig) -> tuple[Dra
     by_step = [(step, _feedback([f for f in findings if step_for(f) == step])) for step in steps]
     fresh = [(step, feedback) for step, feedback in by_step if (step, feedback) not in tried]
     retry = [(step, feedback) for step, feedback in by_step if step in has_error]
-    return (fresh or retry or [None])[0]
+    candidates = fresh or retry
+    return candidates[0] if candidates else None
 
 
 @guarded("retrieve")

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
@@ -32,6 +31,16 @@ Update = dict[str, Any]
 StateT = TypeVar("StateT", bound=BaseModel)
 DepsT = TypeVar("DepsT")
 ResultT = TypeVar("ResultT")
+StateT_contra = TypeVar("StateT_contra", bound=BaseModel, contravariant=True)
+ResultT_co = TypeVar("ResultT_co", covariant=True)
+
+
+class Bound(Protocol[StateT_contra, ResultT_co]):
+    """A node or router with its dependencies filled in. LangGraph's node protocol names the
+    parameter `state` (it may be passed by keyword), which a plain `Callable[[State], R]` does not
+    promise, so `bind` returns this."""
+
+    def __call__(self, state: StateT_contra) -> ResultT_co: ...
 
 
 def log_progress(message: str) -> None:
@@ -39,6 +48,10 @@ def log_progress(message: str) -> None:
     logger.info(message)
 
 
-def bind(step: Callable[[StateT, DepsT], ResultT], deps: DepsT) -> Callable[[StateT], ResultT]:
+def bind(step: Callable[[StateT, DepsT], ResultT], deps: DepsT) -> Bound[StateT, ResultT]:
     """`step` with its dependencies filled in, as LangGraph calls a node or a router: `f(state)`."""
-    return partial(step, deps=deps)
+
+    def bound(state: StateT) -> ResultT:
+        return step(state, deps)
+
+    return bound

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -34,12 +34,15 @@ class TypedTool(ABC, Generic[InputT, OutputT]):
     output_model: ClassVar[type[BaseModel]]
 
     def __call__(self, request: InputT | Mapping[str, Any]) -> OutputT:
-        if not isinstance(request, self.input_model):
+        if isinstance(request, self.input_model):
+            validated: BaseModel = request
+        else:
             try:
-                request = self.input_model.model_validate(request)
+                validated = self.input_model.model_validate(request)
             except ValidationError as exc:
                 raise ToolInputError(f"{self.name}: invalid arguments: {exc}") from exc
-        return self.run(request)  # type: ignore[arg-type]
+        # `input_model` is InputT at run time; a ClassVar cannot be typed with the class's type variable.
+        return self.run(cast(InputT, validated))
 
     @abstractmethod
     def run(self, request: InputT) -> OutputT:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -101,4 +101,6 @@ class Settings(BaseSettings):
     def from_env(cls, **overrides: object) -> Settings:
         """Settings from the `GO_*` environment, then `overrides`; a None override (an unset
         command-line flag) leaves the environment's or the default value in place."""
-        return cls(**{key: value for key, value in overrides.items() if value is not None})
+        # Any, not object: each value is validated by its field, which is what types it.
+        present: dict[str, Any] = {key: value for key, value in overrides.items() if value is not None}
+        return cls(**present)

@@ -147,11 +147,11 @@ def transcribe(
     speech = speech or detect_speech(Audio(samples, TARGET_RATE))
     spans = speech_spans(speech, samples, TARGET_RATE, chunk_s)
     total = sum(end - start for start, end in spans)
-    model = whisper_model(settings) if spans else None
     segments: list[TranscriptSegment] = []
     language_probability, done = 1.0, 0
     for start, end in spans:
         offset = start / TARGET_RATE
+        model = whisper_model(settings)  # loaded on the first span only (cached), never for a file without speech
         try:
             pieces, info = model.transcribe(
                 samples[start:end], language=language, beam_size=beam_size, condition_on_previous_text=False

@@ -432,10 +432,10 @@ def decode_text(body: bytes, content_type: str, media_type: str) -> tuple[str, s
     UTF-8 is tested incrementally so a body cut at the size limit inside a multi-byte character still counts
     as UTF-8. Undecodable bytes become U+FFFD rather than failing the fetch.
     """
-    for bom, charset in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                         (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, bom_charset in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                             (codecs.BOM_UTF16_BE, "utf-16")):
         if body.startswith(bom):
-            return body.decode(charset, errors="replace"), charset
+            return body.decode(bom_charset, errors="replace"), bom_charset
     header = _HEADER_CHARSET.search(content_type)
     charset = _codec(header.group(1) if header else None)
     if charset is None and media_type != "text/plain":
