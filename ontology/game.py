@@ -4,6 +4,15 @@ Parts refer to each other by id (an action names the resources it costs and the 
 uses; scoring names what it counts; setup places components that exist), so the semantic
 validators in `ontology.game_validators` can check the design as a whole. Every string and list is
 bounded, so a valid design always fits a small model's token budget.
+
+The rules are executable: every field below that changes play has one meaning a program carries
+out (`tools.games` plays designs with bots), and the rulebook is rendered from the same fields, so
+the text cannot promise what the simulator does not do. The vocabulary is small and general:
+starting amounts and a shared supply whose size comes from the tokens that represent a resource
+(scarcity); actions that convert costs into gains, roll dice, draw cards, take from an opponent,
+are limited per round (an action space that blocks) or grow dearer each time they are taken in a
+round (a market); per-round income and upkeep; ends by rounds, thresholds or exhaustion; points
+per counted resource; and, for cooperative games, which ends the team wins or loses by.
 """
 
 from __future__ import annotations
@@ -79,6 +88,8 @@ class CardType(BaseModel):
     name: Name
     count: int = Field(ge=1, le=200, description="copies of this card in the deck")
     effect: Sentence
+    gains: list[ResourceAmount] = Field(default_factory=list, max_length=3,
+                                        description="what the player who draws this card gains")
 
 
 class Component(BaseModel):
@@ -95,15 +106,30 @@ class Component(BaseModel):
     description: Sentence
 
 
-class Resource(BaseModel):
-    id: Id
-    name: Name
-    description: Sentence
-
-
 class ResourceAmount(BaseModel):
     resource: Id
     amount: int = Field(ge=1, le=50)
+
+
+class Resource(BaseModel):
+    """Something players hold and count. Its supply is the quantity of the tokens component that
+    represents it (scarcity: a gain takes from the supply, a cost returns to it); without such a
+    component the supply is unlimited."""
+
+    id: Id
+    name: Name
+    description: Sentence
+    starting: int = Field(0, ge=0, le=50, description="how many each player (or the shared pool) starts with")
+    shared: bool = Field(False, description="one pool all players share (a cooperative goal or a threat)")
+
+
+class DiceGain(BaseModel):
+    """A random yield: roll `dice` dice of `sides` sides, gain one `resource` per `per` pips (rounded down)."""
+
+    resource: Id
+    dice: int = Field(1, ge=1, le=6)
+    sides: int = Field(6, ge=2, le=20)
+    per: int = Field(1, ge=1, le=20)
 
 
 class Mechanism(BaseModel):
@@ -122,6 +148,24 @@ class Action(BaseModel):
     costs: list[ResourceAmount] = Field(default_factory=list, max_length=4)
     gains: list[ResourceAmount] = Field(default_factory=list, max_length=4)
     components: list[Id] = Field(default_factory=list, max_length=4)
+    roll: DiceGain | None = Field(None, description="a random yield on top of the gains")
+    draw: int = Field(0, ge=0, le=5, description="cards drawn from the deck among its components; each card's "
+                                                  "gains are added")
+    take: list[ResourceAmount] = Field(default_factory=list, max_length=2,
+                                       description="taken from the opponent who holds the most of it")
+    limit_per_round: int | None = Field(None, ge=1, le=8, description="how many times all players together may "
+                                                                       "take it each round (a space that blocks)")
+    price_step: int = Field(0, ge=0, le=5, description="each time it is taken in a round its costs rise by this "
+                                                        "(a market); prices reset each round")
+
+
+class Income(BaseModel):
+    """At the end of each round each player gains `amount` of `resource` (a negative amount is upkeep),
+    once, or once per `per` resource held (an engine); a shared resource changes once for the table."""
+
+    resource: Id
+    amount: int = Field(ge=-10, le=10)
+    per: Id | None = Field(None, description="the resource whose holdings multiply the amount, if any")
 
 
 class Phase(BaseModel):
@@ -131,8 +175,13 @@ class Phase(BaseModel):
 
 
 class TurnStructure(BaseModel):
+    """Players take turns in seat order; a turn goes through the phases in order, taking up to
+    `actions_per_phase` of each phase's actions (or passing); income is paid when a round ends."""
+
     summary: Sentence
     phases: list[Phase] = Field(min_length=1, max_length=6)
+    actions_per_phase: int = Field(1, ge=1, le=4)
+    income: list[Income] = Field(default_factory=list, max_length=4, description="paid at the end of each round")
 
 
 class SetupStep(BaseModel):
@@ -149,12 +198,21 @@ class EndKind(StrEnum):
     ELIMINATION = "elimination"
 
 
+class TeamOutcome(StrEnum):
+    WIN = "win"
+    LOSE = "lose"
+
+
 class EndCondition(BaseModel):
+    """Checked when a round ends; the first that holds ends the game."""
+
     kind: EndKind
     description: Sentence
     rounds: int | None = Field(None, ge=1, le=50, description="for kind 'rounds'")
     threshold: int | None = Field(None, ge=1, le=1000, description="for score/resource thresholds")
     target: Id | None = Field(None, description="the resource or component a threshold/exhaustion watches")
+    team: TeamOutcome | None = Field(None, description="cooperative games: whether the team wins or loses when "
+                                                        "this ends the game")
 
 
 class ScoringRule(BaseModel):
