@@ -7,6 +7,8 @@ from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
+from retrieval.exemplars import ExemplarGame
+
 DESIGN = json.loads((Path(__file__).parent / "data" / "mycelium_design.json").read_text())
 
 
@@ -53,3 +55,26 @@ NO_ISSUES = reply("critique", {"issues": []})
 VERDICT = reply("verdict", {"fun": 6, "strategic_depth": 5, "theme_integration": 7, "replayability": 5,
                             "strongest_point": "Glowing chambers create tense majorities.",
                             "weakest_point": "Absorb is rarely exciting."})
+
+
+EXEMPLAR = ExemplarGame(
+    id="carcassonne", name="Carcassonne", year=2000, min_players=2, max_players=5, play_time_minutes=40,
+    complexity=2, cooperative=False, mechanisms=["tile_placement", "area_control"],
+    components=["72 land tiles", "40 followers"], core_loop="Draw and place a tile, maybe claim it.",
+    ends_when="The last tile is placed.", scoring="Completed features score; most points wins.",
+    why_it_works="Every tile is a small, shared puzzle.",
+)
+"""The one exemplar a scripted studio is shown."""
+
+
+def sap_revision() -> list[str]:
+    """A branch's replies: the engine's resource renamed to sap, and the two later steps that must follow it."""
+    engine_answer = answers()["engine"]
+    engine_answer["resources"][0]["id"] = "sap"
+    actions = answers()["actions"]
+    for action in actions["actions"]:
+        for amount in action["costs"] + action["gains"]:
+            amount["resource"] = "sap" if amount["resource"] == "nutrients" else amount["resource"]
+    components = answers()["components"]
+    components["nutrient_tokens"]["represents"] = "sap"
+    return [reply("engine", engine_answer), reply("actions", actions), reply("components", components)]

@@ -17,8 +17,7 @@ from agents.audiorag_agents import DraftAnswer, DraftCitation
 from agents.lm.accounted import AccountedLM
 from agents.lm.adapter import Turn
 from agents.lm.errors import GenerationTimeoutError
-from agents.lm.testing import ScriptedEngine
-from agents.lm.usage import UsageLedger
+from agents.lm.testing import ScriptedEngine, scripted_lm
 from pipelines.audiorag import QuestionError, clean_question, page_reader
 from pipelines.audiorag_graph import (
     AudioRAGConfig,
@@ -60,7 +59,7 @@ def searx_results(server: ScriptedServer) -> Reply:
 
 def run(server: ScriptedServer, *replies: str, rounds: int = 2):
     engine = ScriptedEngine(*replies)
-    lm = AccountedLM("scripted/model", engine=engine, ledger=UsageLedger(), num_retries=0, cache=False)
+    lm = scripted_lm(engine)
     settings = Settings(allow_private_fetch=True, searxng_url=server.url(""), fetch_timeout_s=5)
     backend = SearxngSearch(settings.searxng_url, policy=RetryPolicy(timeout_s=3, attempts=1))
     with dspy.context(lm=lm):
@@ -128,7 +127,7 @@ def test_a_search_backend_that_is_down_ends_in_cannot_answer_quickly() -> None:
         url = dead.url("")
     started = time.monotonic()
     engine = ScriptedEngine(PLAN, PLAN)
-    lm = AccountedLM("scripted/model", engine=engine, ledger=UsageLedger(), num_retries=0, cache=False)
+    lm = scripted_lm(engine)
     settings = Settings(allow_private_fetch=True)
     backend = SearxngSearch(url, policy=RetryPolicy(timeout_s=2, attempts=2, backoff_s=0.1))
     with dspy.context(lm=lm):
@@ -157,7 +156,7 @@ def test_a_spoken_clip_is_heard_and_its_words_reach_the_researcher(server: Scrip
 
     clip = speak("Now playing on our evening program: the Moonlight Sonata.", tmp_path / "clip.wav")
     engine = ScriptedEngine(PLAN, answer("no such words"), PLAN, answer("no such words"))
-    lm = AccountedLM("scripted/model", engine=engine, ledger=UsageLedger(), num_retries=0, cache=False)
+    lm = scripted_lm(engine)
     settings = Settings(allow_private_fetch=True, search_backend="searxng", searxng_url=server.url(""),
                         whisper_model="base", cache_dir=tmp_path / "cache")
     result = ask(QUESTION, clip, settings, lm=lm)
@@ -222,7 +221,7 @@ def deps(backend: ListedSearch | None = None, texts: dict[str, str] | None = Non
 
 def scripted(*replies: str | BaseException) -> tuple[ScriptedEngine, AccountedLM]:
     engine = ScriptedEngine(*replies)
-    return engine, AccountedLM("scripted/model", engine=engine, ledger=UsageLedger(), num_retries=0, cache=False)
+    return engine, scripted_lm(engine)
 
 
 def passage(source: str, text: str) -> Passage:

@@ -16,8 +16,7 @@ import music21
 import pytest
 
 from agents.lm.accounted import AccountedLM
-from agents.lm.testing import ScriptedEngine
-from agents.lm.usage import UsageLedger
+from agents.lm.testing import ScriptedEngine, scripted_lm
 from ontology.music import Cadence, Piece, Variation
 from ontology.music_drafts import MusicRequestError, facts_from_request
 from pipelines import compose_graph as graph
@@ -35,7 +34,7 @@ NO_CHANGES = {"changes": []}
 def sessions(root: Path, *replies: str, writer: ScaleWriter | None = None,
              config: ComposeConfig | None = None) -> tuple[ComposeSessions, ScriptedEngine, ScaleWriter]:
     engine = ScriptedEngine(*replies)
-    lm = AccountedLM("scripted/model", engine=engine, ledger=UsageLedger(), num_retries=0, cache=False)
+    lm = scripted_lm(engine)
     writer = writer or ScaleWriter()
     store = ComposeSessions(root, writer, config=config or ComposeConfig(audio=False), lm=lm)
     return store, engine, writer
@@ -161,9 +160,7 @@ KILLED = textwrap.dedent("""
     import os, sys
     from pathlib import Path
     sys.path.insert(0, {repo!r})
-    from agents.lm.accounted import AccountedLM
-    from agents.lm.testing import ScriptedEngine
-    from agents.lm.usage import UsageLedger
+    from agents.lm.testing import ScriptedEngine, scripted_lm
     from pipelines.compose import ComposeSessions
     from pipelines.compose_graph import ComposeConfig
     from tests.compose_script import PLAN, REQUEST
@@ -176,8 +173,7 @@ KILLED = textwrap.dedent("""
                 os._exit(9)  # the process is killed mid-session: no cleanup, no exception handling
             return super().realise(request)
 
-    lm = AccountedLM("scripted/model", engine=ScriptedEngine(reply("plan", PLAN)), ledger=UsageLedger(),
-                     num_retries=0, cache=False)
+    lm = scripted_lm(ScriptedEngine(reply("plan", PLAN)))
     store = ComposeSessions(Path({root!r}), DiesOnSecondSection(), config=ComposeConfig(audio=False), lm=lm)
     store.start(REQUEST, seed=1, session="killed")
 """)
@@ -357,8 +353,7 @@ def graph_deps(writer: ScaleWriter | None = None, root: Path | None = None, **co
 
 
 def scripted(*replies: str) -> AccountedLM:
-    return AccountedLM("scripted/model", engine=ScriptedEngine(*replies), ledger=UsageLedger(), num_retries=0,
-                       cache=False)
+    return scripted_lm(ScriptedEngine(*replies))
 
 
 def step(state: ComposeState, node: Callable[[ComposeState, ComposeDeps], dict[str, Any]],

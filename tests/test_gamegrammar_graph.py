@@ -6,28 +6,18 @@ import json
 
 import dspy
 
-from agents.lm.accounted import AccountedLM
-from agents.lm.testing import ScriptedEngine
-from agents.lm.usage import UsageLedger
+from agents.lm.testing import ScriptedEngine, scripted_lm
 from ontology.core import Finding, Severity, at
 from ontology.game_validators import DraftStep, validate_design
 from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState, build_graph, restates
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import RetrievalConstraints
-from tests.studio_script import NO_ISSUES, VERDICT, answers, first_draft, reply
-
-EXEMPLAR = ExemplarGame(
-    id="carcassonne", name="Carcassonne", year=2000, min_players=2, max_players=5, play_time_minutes=40,
-    complexity=2, cooperative=False, mechanisms=["tile_placement", "area_control"],
-    components=["72 land tiles", "40 followers"], core_loop="Draw and place a tile, maybe claim it.",
-    ends_when="The last tile is placed.", scoring="Completed features score; most points wins.",
-    why_it_works="Every tile is a small, shared puzzle.",
-)
+from tests.studio_script import EXEMPLAR, NO_ISSUES, VERDICT, answers, first_draft, reply
 
 
 def run(*replies: str, config: GameGrammarConfig | None = None):
     engine = ScriptedEngine(*replies)
-    lm = AccountedLM("scripted/model", engine=engine, ledger=UsageLedger(), num_retries=0, cache=False)
+    lm = scripted_lm(engine)
     searched: list[tuple[str, RetrievalConstraints, int]] = []
 
     def search(query: str, constraints: RetrievalConstraints, k: int) -> list[ExemplarGame]:

@@ -7,8 +7,7 @@ import pytest
 
 from agents.game_studio import Brief
 from agents.lm.accounted import AccountedLM
-from agents.lm.testing import ScriptedEngine
-from agents.lm.usage import UsageLedger
+from agents.lm.testing import ScriptedEngine, scripted_lm
 from ontology.game_validators import DraftStep, validate_design
 from pipelines.gamegrammar_graph import (
     GameGrammarConfig,
@@ -23,7 +22,7 @@ from pipelines.gamegrammar_graph import (
     route_start,
     validate,
 )
-from tests.studio_script import answers, reply
+from tests.studio_script import answers, reply, sap_revision
 
 DEPS = GameGrammarDeps(search=lambda query, constraints, k: [], config=GameGrammarConfig(max_reasks=0))
 BRIEF = Brief(theme="glowing fungi", constraints="none", exemplars="")
@@ -35,7 +34,7 @@ def state(**fields) -> GameGrammarState:
 
 def scripted(*replies: str) -> tuple[AccountedLM, ScriptedEngine]:
     engine = ScriptedEngine(*replies)
-    return AccountedLM("scripted/model", engine=engine, ledger=UsageLedger(), num_retries=0, cache=False), engine
+    return scripted_lm(engine), engine
 
 
 def without(*steps: str) -> dict:
@@ -93,15 +92,7 @@ def test_repair_rewrites_the_owning_step_with_the_findings_as_feedback() -> None
 
 
 def test_a_branch_request_goes_to_the_engine_step_and_later_steps_follow() -> None:
-    engine_answer = answers()["engine"]
-    engine_answer["resources"][0]["id"] = "sap"
-    actions = answers()["actions"]
-    for action in actions["actions"]:
-        for amount in action["costs"] + action["gains"]:
-            amount["resource"] = "sap" if amount["resource"] == "nutrients" else amount["resource"]
-    components = answers()["components"]
-    components["nutrient_tokens"]["represents"] = "sap"
-    lm, engine = scripted(reply("engine", engine_answer), reply("actions", actions), reply("components", components))
+    lm, engine = scripted(*sap_revision())
     parent = state(answers=answers(), design=validate(state(answers=answers()), DEPS)["design"])
     branched = parent.model_copy(update={**branch_values(parent, "base"), "revision": "rename nutrients to sap"})
     assert route_start(branched, DEPS) == "request" and route_start(state(), DEPS) == "retrieve"

@@ -13,45 +13,29 @@ from pathlib import Path
 import pytest
 
 from agents.lm.accounted import AccountedLM
-from agents.lm.testing import ScriptedEngine
-from agents.lm.usage import UsageLedger
+from agents.lm.testing import ScriptedEngine, scripted_lm
 from pipelines import gamegrammar
 from pipelines.checkpoints import InvalidRunIdError, RunError, checked_run_id, open_checkpointer
 from pipelines.gamegrammar import GameGrammarRuns, main, start_state
 from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState
-from tests.studio_script import NO_ISSUES, VERDICT, answers, first_draft, reply
+from tests.studio_script import NO_ISSUES, VERDICT, first_draft, sap_revision
 
 DEPS = GameGrammarDeps(search=lambda query, constraints, k: [], config=GameGrammarConfig(max_reasks=0))
 
 
 def scripted(*replies: str) -> tuple[AccountedLM, ScriptedEngine]:
     engine = ScriptedEngine(*replies)
-    return AccountedLM("scripted/model", engine=engine, ledger=UsageLedger(), num_retries=0, cache=False), engine
-
-
-def sap_revision() -> list[str]:
-    """The engine's resource renamed to sap, and the two later steps that must follow it."""
-    engine_answer = answers()["engine"]
-    engine_answer["resources"][0]["id"] = "sap"
-    actions = answers()["actions"]
-    for action in actions["actions"]:
-        for amount in action["costs"] + action["gains"]:
-            amount["resource"] = "sap" if amount["resource"] == "nutrients" else amount["resource"]
-    components = answers()["components"]
-    components["nutrient_tokens"]["represents"] = "sap"
-    return [reply("engine", engine_answer), reply("actions", actions), reply("components", components)]
+    return scripted_lm(engine), engine
 
 
 KILLED = textwrap.dedent("""
     import os, sys
     from pathlib import Path
     sys.path.insert(0, {repo!r})
-    from agents.lm.accounted import AccountedLM
-    from agents.lm.usage import UsageLedger
     from pipelines.checkpoints import open_checkpointer
     from pipelines.gamegrammar import GameGrammarRuns, start_state
     from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState
-    from agents.lm.testing import ScriptedEngine
+    from agents.lm.testing import ScriptedEngine, scripted_lm
     from tests.studio_script import first_draft
 
     class DiesOnTheFourthCall(ScriptedEngine):
@@ -60,8 +44,7 @@ KILLED = textwrap.dedent("""
                 os._exit(9)  # killed while the Theme Weaver writes: no cleanup, no exception handling
             return super().complete(request)
 
-    lm = AccountedLM("scripted/model", engine=DiesOnTheFourthCall(*first_draft()), ledger=UsageLedger(),
-                     num_retries=0, cache=False)
+    lm = scripted_lm(DiesOnTheFourthCall(*first_draft()))
     deps = GameGrammarDeps(search=lambda query, constraints, k: [], config=GameGrammarConfig(max_reasks=0))
     with open_checkpointer(Path({runs!r}), GameGrammarState) as saver:
         GameGrammarRuns(deps, saver, lambda seed: lm).start("killed", start_state("glowing fungi", seed=3))

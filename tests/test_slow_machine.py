@@ -22,29 +22,15 @@ from pipelines.compose_graph import ComposeConfig
 from pipelines.gamegrammar import design_game
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import RetrievalConstraints
+from tests.compose_script import PLAN, REQUEST
 from tests.music_fakes import ScaleWriter
-from tests.studio_script import NO_ISSUES, VERDICT, first_draft, reply
+from tests.studio_script import EXEMPLAR, NO_ISSUES, VERDICT, first_draft, reply
 from tools.settings import Settings
 
 REQUEST_TIMEOUT_S = 0.25  # a hosted call's limit; the embedded calls below each take over three times as long
 TOKEN_EVERY_S = 0.1
 TOKENS_PER_REPLY = 8
 PROMPT_BATCH_S = 0.05
-
-EXEMPLAR = ExemplarGame(
-    id="carcassonne", name="Carcassonne", year=2000, min_players=2, max_players=5, play_time_minutes=40,
-    complexity=2, cooperative=False, mechanisms=["tile_placement", "area_control"],
-    components=["72 land tiles", "40 followers"], core_loop="Draw and place a tile, maybe claim it.",
-    ends_when="The last tile is placed.", scoring="Completed features score; most points wins.",
-    why_it_works="Every tile is a small, shared puzzle.",
-)
-REQUEST = "a quiet chorale for a winter evening, D minor, 12 bars"
-PLAN = {"title": "Winter Chorale", "key": "D minor", "meter": "4/4", "tempo_bpm": 72, "texture": "piano",
-        "opening": {"label": "A", "share": 1, "cadence": "half", "character": "low, still"},
-        "middle": [{"label": "B", "share": 1, "key_relation": "relative", "cadence": "authentic",
-                    "character": "warmer"}],
-        "closing": {"label": "coda", "share": 1, "cadence": "authentic", "character": "closing"}}
-
 
 class SlowScriptedModel:
     """Stands in for `LlamaCppModel` behind the real engine: answers from a reply list, evaluating
