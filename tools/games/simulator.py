@@ -170,7 +170,8 @@ class Rules:
             design=design, resource_ids=tuple(resource_ids),
             shared=tuple(rid in declared and declared[rid].shared for rid in resource_ids),
             starting=tuple(declared[rid].starting if rid in declared else 0 for rid in resource_ids),
-            token_supply=tuple(tokens.get(r) for r in range(len(resource_ids))), actions=tuple(actions), action_index=action_index,
+            token_supply=tuple(tokens.get(r) for r in range(len(resource_ids))),
+            actions=tuple(actions), action_index=action_index,
             phases=phases, actions_per_phase=design.turn_structure.actions_per_phase, income=income,
             decks=decks, card_gains=card_gains, ends=tuple(ends), scoring=scoring,
             cooperative=design.cooperative)
@@ -251,7 +252,8 @@ class Game:
             rng.shuffle(deck)
         self.taken = [0] * n_act
         self.round, self.seat, self.phase, self.used = 1, 0, 0, 0
-        self.over, self.completed, self.ended_by = False, False, None
+        self.over, self.completed = False, False
+        self.ended_by: int | None = None
         self.decisions = [0] * players
         self.counts = [[0] * n_act for _ in range(players)]
         self.noops = [0] * n_act
