@@ -357,3 +357,12 @@ def test_restricted_bot_honours_only_and_without() -> None:
 def test_two_hundred_games_of_a_typical_design_run() -> None:
     records = simulate(MYCELIUM, lambda i: [RandomBot()] * 4, games=200, players=4, seed=0)
     assert len(records) == 200 and all(sum(r.decisions) > 0 for r in records)
+
+
+def test_an_exact_clone_replays_the_game_and_a_search_copy_leaves_it_alone() -> None:
+    game = new_game(MYCELIUM_DICE, 3, seed=4)
+    clone = game.copy()
+    assert game.copy().playout(random.Random(1)) == clone.playout(random.Random(1))
+    searched = game.view.copy(random.Random(2))
+    searched.playout(random.Random(3))
+    assert searched.over and not game.over and game.view.round == 1 and game.record().decisions == (0, 0, 0)
