@@ -369,7 +369,7 @@ class PlaytestReport(BaseModel):
         if not m.cooperative:
             rows += [
                 MetricRow(metric="win rate by seat", value=" / ".join(f"{rate:.0%}" for rate in m.seat_win_rates),
-                          expected=f"first within {SEAT_TOLERANCE:.0%} of {m.fair:.0%}",
+                          expected=f"first within {SEAT_TOLERANCE * 100:.0f} points of {m.fair:.0%}",
                           ok=abs(m.seat_win_rates[0] - m.fair) <= SEAT_TOLERANCE),
                 MetricRow(metric="draws", value=f"{m.draws:.0%}", expected="-"),
                 MetricRow(metric="lead changes per game", value=f"{m.lead_changes:.1f}", expected="-"),
