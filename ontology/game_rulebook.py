@@ -8,6 +8,8 @@ template leftovers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ontology.game import Action, EndKind, GameDesign, RulesSection
 
 
@@ -86,8 +88,26 @@ def rules_sections(design: GameDesign) -> list[RulesSection]:
     ]
 
 
+def render_section(section: RulesSection) -> str:
+    """One section as Markdown, as the rulebook writes each of its sections."""
+    return f"## {section.heading}\n\n{section.text}"
+
+
 def render_rulebook(design: GameDesign) -> str:
     """The whole rulebook as Markdown."""
     sections = design.rules or rules_sections(design)
-    body = "\n\n".join(f"## {section.heading}\n\n{section.text}" for section in sections)
+    body = "\n\n".join(render_section(section) for section in sections)
     return f"# {design.title}\n\n*{design.tagline}*\n\n{body}\n"
+
+
+def playtested_section(figures: Sequence[tuple[str, str]], *, games: int, players: int,
+                       findings: Sequence[str] = ()) -> RulesSection:
+    """The "Playtested" section: what simulated games measured, as (measure, value) rows, and the
+    playtest's findings. It takes plain figures rather than a playtest report, so the ontology stays
+    free of the simulator; append `render_section` of it to the rulebook."""
+    rows = "\n".join(f"| {measure} | {value} |" for measure, value in figures)
+    text = (f"Measured over {games} simulated games with {players} players (bots of three skill levels: "
+            f"random, greedy, search).\n\n| Measure | Value |\n|---|---|\n{rows}")
+    if findings:
+        text += "\n\nOpen findings:\n" + "\n".join(f"- {finding}" for finding in findings)
+    return RulesSection(heading="Playtested", text=text)

@@ -6,6 +6,7 @@
     python -m pipelines.gamegrammar resume fungi          # after a crash or a kill: go on from its step
     python -m pipelines.gamegrammar "make it cooperative" --from fungi --run fungi-coop   # a revised branch
     python -m pipelines.gamegrammar validate designs/fungi/design.json
+    python -m pipelines.gamegrammar playtest designs/fungi/design.json --games 500 --players 3
 
 Writes `design.json` (the ontology instance), `rulebook.md` and `report.json` (findings,
 repairs, tokens and time per agent; for a branch its parent run and what changed) into --out.
@@ -31,6 +32,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import BaseModel, Field, ValidationError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from agents.lm.accounted import AccountedLM
 from agents.lm.errors import ModelError
@@ -61,6 +63,7 @@ from pipelines.pipeline import Progress, log_progress
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import ExemplarStore, RetrievalConstraints
 from tools.files import write_atomically
+from tools.games.playtest import PlaytestError, playtest
 from tools.settings import Settings
 
 MAX_THEME_CHARS = 10_000
@@ -322,19 +325,55 @@ def _print_findings(console: Console, findings: list[Finding]) -> None:
                       f"[dim]({finding.owner})[/]")
 
 
-def validate_command(path: str, console: Console) -> int:
+def _read_design(path: str, console: Console) -> GameDesign | int:
+    """The design in the file at `path`, or the exit code after saying why it cannot be read."""
     try:
-        design = GameDesign.model_validate_json(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
+        return GameDesign.model_validate_json(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
         console.print(f"[red]error:[/red] cannot read {path}: {exc}")
         return 2
     except ValidationError as exc:
         console.print(f"[red]error:[/red] {path} is not a valid game design:\n{exc}")
         return 1
+
+
+def validate_command(path: str, console: Console) -> int:
+    design = _read_design(path, console)
+    if isinstance(design, int):
+        return design
     findings = validate_design(design)
     _print_findings(console, findings)
     console.print(f"{len(errors(findings))} errors, {len(findings) - len(errors(findings))} other findings")
     return 1 if errors(findings) else 0
+
+
+def playtest_command(argv: list[str], console: Console) -> int:
+    """`playtest DESIGN.json [--games N --players P --seed S]`: the playtest table and findings."""
+    parser = argparse.ArgumentParser(prog="python -m pipelines.gamegrammar playtest",
+                                     description="Play a design with bots and print its playtest metrics.")
+    parser.add_argument("design", help="a design.json file")
+    parser.add_argument("--games", type=int, default=200, help="random self-play games (default 200)")
+    parser.add_argument("--players", type=int, help="player count (default: the design's smallest, at least 2)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    design = _read_design(args.design, console)
+    if isinstance(design, int):
+        return design
+    try:
+        with console.status("Playing..."):
+            report = playtest(design, games=args.games, players=args.players, seed=args.seed)
+    except PlaytestError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    m = report.measures
+    table = Table(title=f"{design.title}: {m.games} games, {m.players} players")
+    for column in ("metric", "value", "expected"):
+        table.add_column(column)
+    for row in report.table():
+        table.add_row(row.metric, Text(row.value, style="red" if row.ok is False else ""), row.expected)
+    console.print(table)
+    _print_findings(console, report.findings)
+    return 1 if errors(report.findings) else 0
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -406,6 +445,8 @@ def main(argv: list[str] | None = None) -> int:
             console.print("usage: python -m pipelines.gamegrammar validate DESIGN.json")
             return 2
         return validate_command(argv[1], console)
+    if argv[:1] == ["playtest"]:
+        return playtest_command(argv[1:], console)
     args = _parse(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     run_id = None

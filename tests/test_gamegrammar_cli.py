@@ -63,6 +63,23 @@ def test_validate_reports_schema_errors(tmp_path: Path, capsys: pytest.CaptureFi
     assert "not a valid game design" in capsys.readouterr().err
 
 
+def test_playtest_refuses_bad_files_and_player_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["playtest", str(tmp_path / "missing.json")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"title": 3}')
+    assert main(["playtest", str(bad)]) == 1
+    assert "not a valid game design" in capsys.readouterr().err
+    assert main(["playtest", str(DESIGN), "--players", "11"]) == 2
+    assert "not 11" in capsys.readouterr().err
+
+
+def test_playtest_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["playtest", str(DESIGN), "--games", "20", "--players", "2"])
+    out = capsys.readouterr().err
+    assert "completion" in out and "win rate by seat" in out and "search vs random" in out
+
+
 def test_interrupted_writes_leave_no_partial_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "design.json").write_text("previous run")
     calls = 0

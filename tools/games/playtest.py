@@ -1,0 +1,91 @@
+"""Playtest a design: which simulated games are played, and the report their metrics make.
+
+The games (each seeded from `seed`, so a playtest is reproducible):
+
+- random self-play, `games` games: completion, duration, seat win rates, draws, lead changes,
+  margins, no-op actions, reachable scoring;
+- the greedy bot and the search bot: in a competitive game one seat against random opponents, the
+  seat rotated from game to game (so seat order does not favour it); in a cooperative game the whole
+  team: the skill gap, and the cooperative band;
+- per action, a random bot restricted to it and a greedy bot forbidden it, one seat against random
+  opponents (or teammates), rotated: dominant and dead actions (restricted play).
+
+The search bot plays many playouts per decision, so its games are few and every count is set in
+one `PlaytestBudget`. The metrics and thresholds live in `tools.games.playtest_metrics`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from pydantic import BaseModel, Field
+
+from ontology.game import GameDesign
+from tools.games.bots import GreedyBot, RandomBot, RestrictedBot, SearchBot
+from tools.games.playtest_metrics import PlaytestGames, PlaytestReport, Seated, playtest_report
+from tools.games.simulator import Bot, GameRecord, play
+
+__all__ = ["PlaytestBudget", "PlaytestError", "PlaytestReport", "playtest"]
+
+
+class PlaytestError(ValueError):
+    """A playtest that cannot be run as asked; the message says why."""
+
+
+class PlaytestBudget(BaseModel):
+    """How many games each part of a playtest plays (random self-play is `playtest(games=...)`)."""
+
+    greedy_games: int = Field(100, ge=0, description="greedy bot against random play")
+    search_games: int = Field(12, ge=0, description="search bot against random play: slow, keep it small")
+    search_playouts: int = Field(8, ge=1, description="random playouts per legal action of the search bot")
+    restricted_games: int = Field(40, ge=0, description="per action, for each restricted bot")
+    max_rounds: int = Field(60, ge=1, description="the round cap: a game still going is not completed")
+
+
+BotFactory = Callable[[], Bot]
+
+
+def default_players(design: GameDesign) -> int:
+    """The smallest player count the design supports, at least two where it allows two."""
+    return min(max(2, design.players.min), design.players.max)
+
+
+def playtest(design: GameDesign, *, games: int = 200, players: int | None = None, seed: int = 0,
+             budget: PlaytestBudget | None = None) -> PlaytestReport:
+    """Play the design with bots and measure it (see the module docstring for which games)."""
+    budget = budget or PlaytestBudget()
+    players = players or default_players(design)
+    if not design.players.min <= players <= design.players.max:
+        raise PlaytestError(f"the design is for {design.players.min}-{design.players.max} players, not {players}")
+    if games < 1:
+        raise PlaytestError("play at least one game")
+    seeds = itertools.count(seed * 1_000_003)
+
+    def one(bots: list[Bot]) -> GameRecord:
+        return play(design, bots, seed=next(seeds), max_rounds=budget.max_rounds)
+
+    def seated(tested: BotFactory, count: int, *, team: bool = False) -> list[Seated]:
+        """`count` games of `tested` in a rotating seat; the other seats are random, or with `team`
+        (the skill levels of a cooperative game) the same bot."""
+        others: BotFactory = tested if team else RandomBot
+        return [Seated(one([tested() if seat == game % players else others() for seat in range(players)]),
+                       game % players) for game in range(count)]
+
+    def only(action: str) -> BotFactory:
+        return lambda: RestrictedBot(RandomBot(), only=action)
+
+    def without(action: str) -> BotFactory:
+        return lambda: RestrictedBot(GreedyBot(), without=action)
+
+    actions = [action.id for action in design.actions]
+    team = design.cooperative
+    played = PlaytestGames(
+        self_play=[one([RandomBot() for _ in range(players)]) for _ in range(games)],
+        greedy=seated(GreedyBot, budget.greedy_games, team=team),
+        search=seated(lambda: SearchBot(playouts=budget.search_playouts), budget.search_games, team=team),
+        only={action: seated(only(action), budget.restricted_games) for action in actions},
+        without={action: seated(without(action), budget.restricted_games) for action in actions},
+    )
+    return playtest_report(played, action_ids=actions, cooperative=design.cooperative,
+                           declared_minutes=design.play_time_minutes)
