@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from ontology.game import ComponentKind, MinutesRange, PlayerRange, Resource
+from ontology.game import ComponentKind, MinutesRange, PlayerRange
 from ontology.game_drafts import (
     ComponentNeed,
     EngineDraft,
     MechanismDraft,
+    ResourceDraft,
     actions_schema,
     build_components,
     complete_needs,
@@ -57,7 +58,8 @@ def test_component_counts_always_cover_the_largest_player_count() -> None:
              ComponentNeed(id="deck", kind=ComponentKind.DECK, purpose="x")]
     answer = components_schema(needs, ["sap"]).model_validate({
         "spores": {"name": "Spores", "per_player": 5, "supply": 10, "description": "x", "represents": "sap"},
-        "deck": {"name": "Deck", "card_types": [{"id": "a", "name": "A", "count": 7, "effect": "x"}],
+        "deck": {"name": "Deck", "card_types": [{"id": "a", "name": "A", "count": 7, "effect": "x",
+                                                "gains": [{"resource": "sap", "amount": 1}]}],
                  "description": "x"},
         "extra_components": [],
     }).model_dump()
@@ -79,7 +81,7 @@ def engine_with(mechanisms: list[tuple[str, str]], resource: str, need: tuple[st
         cooperative=False, complexity=2, players=PlayerRange(min=2, max=4),
         play_time_minutes=MinutesRange(min=30, max=40),
         mechanisms=[MechanismDraft(family=family, name=name, how_it_works="x") for family, name in mechanisms],
-        resources=[Resource(id=resource, name=resource.title(), description="x")],
+        resources=[ResourceDraft(id=resource, name=resource.title(), description="x", starting=0, shared=False)],
         component_needs=[ComponentNeed(id=need[0], kind=need[1], purpose="x")],
     )
 
@@ -118,7 +120,8 @@ def test_a_declared_resource_nothing_mentions_is_left_out_of_the_design() -> Non
 
     draft = Draft()
     draft.answers = answers()
-    draft.answers["engine"]["resources"].append({"id": "moonstone", "name": "Moonstone", "description": "Unused."})
+    draft.answers["engine"]["resources"].append({"id": "moonstone", "name": "Moonstone", "description": "Unused.",
+                                                  "starting": 0, "shared": False})
     design = draft.design()
     ids = [resource.id for resource in design.resources]
     assert "moonstone" not in ids
