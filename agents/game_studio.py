@@ -178,8 +178,10 @@ class Draft:
             actions = self.answers.get(DraftStep.ACTIONS, {}).get("actions", [])
             gained = sorted({amount["resource"] for action in actions for amount in action.get("gains", [])}
                             | {action["roll"]["resource"] for action in actions if action.get("roll")})
-            used = sorted({ref for action in actions for ref in action.get("components", [])}
-                          | {action["draw"]["deck"] for action in actions if action.get("draw")})
+            exhaustible = {need.id for need in engine.component_needs
+                           if need.kind in (ComponentKind.DECK, ComponentKind.TOKENS)}
+            used = sorted(({ref for action in actions for ref in action.get("components", [])}
+                           | {action["draw"]["deck"] for action in actions if action.get("draw")}) & exhaustible)
             return flow_schema([action["id"] for action in actions], resources + needs, gained, used, resources,
                                cooperative=engine.cooperative)
         if step is DraftStep.COMPONENTS:

@@ -65,7 +65,8 @@ def _player_range(text: str) -> tuple[int, int] | None:
     for match in _RANGE.finditer(text):
         low, high = (_checked(_count(match.group(i)), match.group(0)) for i in (1, 2))
         if low > high:
-            raise GameRequestError(f"'{match.group(0)}' has its smallest player count last; write '{high}-{low} players'.")
+            raise GameRequestError(f"'{match.group(0)}' has its smallest player count last; "
+                                   f"write '{high}-{low} players'.")
         stated.append(((low, high), match.group(0)))
     rest = _RANGE.sub(" ", _UP_TO.sub(" ", _INCLUDE.sub(" ", text)))
     for match in _EXACT.finditer(rest):

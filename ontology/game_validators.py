@@ -185,6 +185,8 @@ def the_game_can_end(design: GameDesign) -> Iterator[Problem]:
         return
     gained = {amount.resource for a in design.actions for amount in a.gains}
     used = {ref for a in design.actions for ref in a.components}
+    exhaustible = {c.id for c in design.components if c.kind is ComponentKind.DECK
+                   or (c.kind is ComponentKind.TOKENS and c.represents)}
     for i, end in enumerate(design.end_conditions):
         problem = None
         if end.kind is EndKind.ROUNDS and end.rounds is None:
@@ -195,6 +197,9 @@ def the_game_can_end(design: GameDesign) -> Iterator[Problem]:
             problem = f"waits for resource '{end.target}' to reach a threshold, but no action produces it"
         elif end.kind is EndKind.COMPONENT_EXHAUSTED and end.target not in used:
             problem = f"waits for component '{end.target}' to run out, but no action uses it"
+        elif end.kind is EndKind.COMPONENT_EXHAUSTED and end.target not in exhaustible:
+            problem = (f"waits for '{end.target}' to run out, but only a deck or tokens that stand for a "
+                       "resource run out in play")
         if problem:
             yield Problem(Severity.ERROR, "end_cannot_trigger", problem, at("end_conditions", i))
 
