@@ -126,3 +126,37 @@ def test_a_declared_resource_nothing_mentions_is_left_out_of_the_design() -> Non
     ids = [resource.id for resource in design.resources]
     assert "moonstone" not in ids
     assert set(ids) == {r["id"] for r in answers()["engine"]["resources"]}
+
+
+def test_a_cooperative_flow_writes_the_end_the_team_wins_by_and_the_one_it_loses_by() -> None:
+    from ontology.game_drafts import end_conditions_of
+
+    schema = flow_schema(["grow"], ["sap"], gained=["sap"], used=[], resources=["sap"], cooperative=True)
+    turn = {"summary": "Grow.", "phases": [{"name": "Act", "description": "Act.", "actions": ["grow"]}],
+            "income": [{"resource": "sap", "amount": -1}]}
+    victory = {"scoring": [{"description": "Sap.", "counts": ["sap"], "points": 1}], "tie_breaker": "None."}
+    win = {"kind": "resource_threshold", "description": "Sap.", "threshold": 9, "target": "sap"}
+    lose = {"kind": "rounds", "description": "Storm.", "rounds": 8}
+    with pytest.raises(ValidationError):
+        schema.model_validate({"turn_structure": turn, "end_conditions": [win], "victory": victory})
+    flow = schema.model_validate({"turn_structure": turn, "team_wins_when": win, "team_loses_when": lose,
+                                  "victory": victory}).model_dump()
+    assert [(end["kind"], end["team"]) for end in end_conditions_of(flow)] == [
+        ("resource_threshold", "win"), ("rounds", "lose")]
+
+
+def test_draws_name_a_declared_deck_and_the_deck_comes_first_among_the_components() -> None:
+    from ontology.game_drafts import build_action
+
+    schema = actions_schema(["sap"], ["board", "deck"], decks=["deck"])
+    good = {"id": "forage", "name": "Forage", "description": "Forage.", "costs": [], "gains": [],
+            "components": ["board"], "draw": {"deck": "deck", "cards": 2}, "limit_per_round": 1,
+            "roll": {"resource": "sap", "dice": 2, "sides": 6, "per": 3}}
+    answer = schema.model_validate({"actions": [good, {**good, "id": "wait"}]}).model_dump()
+    with pytest.raises(ValidationError):
+        schema.model_validate({"actions": [{**good, "draw": {"deck": "board", "cards": 1}}, good]})
+    without_decks = actions_schema(["sap"], ["board"]).model_json_schema()["$defs"]["ActionDraft"]["properties"]
+    assert "draw" not in without_decks and "roll" in without_decks
+    action = build_action(answer["actions"][0])
+    assert (action.draw, action.components, action.limit_per_round) == (2, ["deck", "board"], 1)
+    assert action.roll is not None and (action.roll.dice, action.roll.per) == (2, 3)
