@@ -74,11 +74,11 @@ def engine_schema(facts: GameRequestFacts) -> type[EngineDraft]:
     model copies, a stated play time an upper bound, a required player count a bound on the range."""
     fields: dict[str, Any] = {}
     if facts.cooperative is not None:
-        fields["cooperative"] = (Literal[facts.cooperative], ...)
+        fields["cooperative"] = (_choice([facts.cooperative]), ...)
     if facts.players_min is not None and facts.players_max is not None:
         fields["players"] = (create_model("FixedPlayers", __base__=PlayerRange,
-                                          min=(Literal[facts.players_min], ...),
-                                          max=(Literal[facts.players_max], ...)), ...)
+                                          min=(_choice([facts.players_min]), ...),
+                                          max=(_choice([facts.players_max]), ...)), ...)
     elif facts.includes_players is not None:
         fields["players"] = (create_model("IncludedPlayers", __base__=PlayerRange,
                                           min=(int, Field(ge=1, le=facts.includes_players)),
@@ -124,8 +124,8 @@ def complete_needs(engine: EngineDraft) -> EngineDraft:
     return engine.model_copy(update={"component_needs": needs})
 
 
-def _choice(ids: Sequence[str]) -> Any:
-    """A type that accepts exactly these ids."""
+def _choice(ids: Sequence[object]) -> Any:
+    """A type that accepts exactly these values (ids, or a fact the request fixed)."""
     return Literal[tuple(ids)]
 
 
@@ -154,13 +154,13 @@ def actions_schema(resources: Sequence[str], components: Sequence[str], decks: S
     fields: dict[str, Any] = {"id": (Id, ...), "name": (Name, ...), "description": (Sentence, ...)}
     if resources:
         amount = _amount(resources)
-        fields["costs"] = (list[amount], Field(max_length=3))
-        fields["gains"] = (list[amount], Field(max_length=3))
+        fields["costs"] = (_list_of(amount), Field(max_length=3))
+        fields["gains"] = (_list_of(amount), Field(max_length=3))
         roll = create_model(
             "RollDraft", resource=(_choice(resources), ...), dice=(int, Field(ge=1, le=3)),
             sides=(int, Field(ge=2, le=12)), per=(int, Field(ge=1, le=6, description="pips per resource gained")))
         fields["roll"] = (roll | None, Field(None, description="a dice roll yielding a resource, if any"))
-        fields["take"] = (list[amount], Field(default_factory=list, max_length=1,
+        fields["take"] = (_list_of(amount), Field(default_factory=list, max_length=1,
                                              description="taken from the opponent who holds the most"))
     if decks:
         draw = create_model("DrawDraft", deck=(_choice(decks), ...), cards=(int, Field(ge=1, le=3)))
@@ -269,7 +269,7 @@ def _deck_spec(resources: Sequence[str]) -> type[BaseModel]:
     """A deck whose every card type gives a declared resource when drawn: a card that gives nothing
     does nothing in play."""
     card = create_model("CardDraft", __base__=CardType,
-                        gains=(list[_amount(resources)], Field(min_length=1, max_length=2)))
+                        gains=(_list_of(_amount(resources)), Field(min_length=1, max_length=2)))
     return create_model("DeckSpec", __base__=_DeckSpec, card_types=(list[card], Field(min_length=1, max_length=6)))
 
 

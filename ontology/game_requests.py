@@ -72,8 +72,8 @@ def _player_range(text: str) -> tuple[int, int] | None:
     for match in _EXACT.finditer(rest):
         count = _checked(_count(match.group(1)), match.group(0))
         stated.append(((count, count), match.group(0).strip()))
-    if match := _SOLO.search(text):
-        stated.append(((1, 1), match.group(0)))
+    if solo := _SOLO.search(text):
+        stated.append(((1, 1), solo.group(0)))
     ranges = {players for players, _ in stated}
     if len(ranges) > 1:
         phrases = " and ".join(f"'{phrase}'" for _, phrase in stated)
@@ -92,8 +92,8 @@ def facts_from_request(theme: str, constraints: str = "") -> GameRequestFacts:
     facts = GameRequestFacts()
     if players := _player_range(text):
         facts.players_min, facts.players_max = players
-    if match := _INCLUDE.search(text):
-        facts.includes_players = _checked(_count(match.group(1)), match.group(0))
+    if included := _INCLUDE.search(text):
+        facts.includes_players = _checked(_count(included.group(1)), included.group(0))
         if players and not players[0] <= facts.includes_players <= players[1]:
             raise GameRequestError(f"The request asks for {players[0]}-{players[1]} players but must include "
                                    f"{facts.includes_players}; change --players or the request.")

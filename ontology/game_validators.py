@@ -360,12 +360,13 @@ def _generic(name: str) -> bool:
 def names_are_themed(design: GameDesign) -> Iterator[Problem]:
     """Routed to the step that wrote the name (resources: engine, actions: actions, components:
     components): only its author can rename the thing, and every reference follows the id."""
-    named = [("resources", design.resources), ("actions", design.actions), ("components", design.components)]
-    for part, things in named:
-        for i, thing in enumerate(things):
-            if _generic(thing.name):
+    named = [("resources", [r.name for r in design.resources]), ("actions", [a.name for a in design.actions]),
+             ("components", [c.name for c in design.components])]
+    for part, names in named:
+        for i, name in enumerate(names):
+            if _generic(name):
                 yield Problem(Severity.WARNING, "generic_name",
-                              f"'{thing.name}' could name a part of any game; call it by what it is in this "
+                              f"'{name}' could name a part of any game; call it by what it is in this "
                               "game's world", at(part, i, "name"))
 
 
