@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 from agents.conversation import Conversation, Role
 from agents.lm.adapter import Turn
 from ontology.core import Finding
-from ontology.game import FunVerdict, GameDesign, RulesSection, Sentence, ThemePart
+from ontology.game import ComponentKind, FunVerdict, GameDesign, RulesSection, Sentence, ThemePart
 from ontology.game_drafts import (
     EngineDraft,
     actions_schema,
@@ -26,9 +26,11 @@ from ontology.game_drafts import (
     complete_needs,
     components_schema,
     distinct_extras,
+    engine_schema,
     flow_schema,
     setup_schema,
 )
+from ontology.game_requests import GameRequestFacts, facts_from_request
 from ontology.game_validators import DraftStep
 from ontology.game_validators import Role as OwnerRole
 
@@ -83,17 +85,25 @@ STEPS: dict[DraftStep, Step] = {
         Step(DraftStep.ENGINE, MECHANICS_ARCHITECT,
              "Decide the shape of the game: cooperative or not, complexity, player count, play time, "
              "two to four mechanisms that suit the theme, the resources players manage, and the "
-             "components the rules need (ids only; the Component Designer will build them).", 700),
+             "components the rules need (ids only; the Component Designer will build them). "
+             "Give each resource a name from the theme, how many each player starts with, and whether "
+             "the whole table shares one pool of it.", 800),
         Step(DraftStep.ACTIONS, MECHANICS_ARCHITECT,
              "Write the actions a player can take, each with its costs, gains and the components it "
-             "uses. Every resource should be produced by some action and spent or scored somewhere.", 700),
+             "uses. Every resource should be produced by some action and spent or scored somewhere. "
+             "Only where the design needs it, add a dice roll, a draw, a take from a rival, a limit per "
+             "round or a price that rises each time it is taken; never an action whose gains equal its costs.",
+             800),
         Step(DraftStep.FLOW, MECHANICS_ARCHITECT,
              "Write the turn structure (phases listing the actions allowed in each), the end "
-             "conditions (with their number of rounds, threshold or target) and the scoring.", 700),
+             "conditions (with their number of rounds, threshold or target) and the scoring. "
+             "Add actions per phase and any income or upkeep paid at each round's end; a cooperative "
+             "game says the end the team wins by and the end it loses by.", 800),
         Step(DraftStep.COMPONENTS, COMPONENT_DESIGNER,
              "Specify every component the rules need: its name, how many each player owns and how many "
-             "sit in the supply, what tokens represent, the card types of each deck, the sides of the dice.",
-             900),
+             "sit in the supply, what tokens represent, the card types of each deck, the sides of the dice. "
+             "Each card type says what a player gains on drawing it.",
+             1000),
         Step(DraftStep.SETUP, COMPONENT_DESIGNER,
              "Write one setup instruction for each component, saying where it goes and how many each "
              "player takes.", 450),
@@ -133,8 +143,10 @@ Answers = dict[DraftStep, dict[str, Any]]
 class Draft:
     """The studio's answers so far, and the schema each step must follow given them."""
 
-    def __init__(self, answers: Mapping[DraftStep, dict[str, Any]] | None = None) -> None:
+    def __init__(self, answers: Mapping[DraftStep, dict[str, Any]] | None = None,
+                 facts: GameRequestFacts | None = None) -> None:
         self.answers: Answers = dict(answers or {})
+        self.facts = facts or GameRequestFacts()
 
     @property
     def engine(self) -> EngineDraft | None:
@@ -152,7 +164,7 @@ class Draft:
     def schema_for(self, step: DraftStep) -> type[BaseModel]:
         engine = self.engine
         if step is DraftStep.ENGINE:
-            return EngineDraft
+            return engine_schema(self.facts)
         if step is DraftStep.IDENTITY:
             return ThemePart
         if engine is None:
@@ -160,12 +172,18 @@ class Draft:
         resources = [resource.id for resource in engine.resources]
         needs = [need.id for need in engine.component_needs]
         if step is DraftStep.ACTIONS:
-            return actions_schema(resources, needs)
+            decks = [need.id for need in engine.component_needs if need.kind is ComponentKind.DECK]
+            return actions_schema(resources, needs, decks)
         if step is DraftStep.FLOW:
             actions = self.answers.get(DraftStep.ACTIONS, {}).get("actions", [])
-            gained = sorted({amount["resource"] for action in actions for amount in action.get("gains", [])})
-            used = sorted({ref for action in actions for ref in action.get("components", [])})
-            return flow_schema([action["id"] for action in actions], resources + needs, gained, used)
+            gained = sorted({amount["resource"] for action in actions for amount in action.get("gains", [])}
+                            | {action["roll"]["resource"] for action in actions if action.get("roll")})
+            exhaustible = {need.id for need in engine.component_needs
+                           if need.kind in (ComponentKind.DECK, ComponentKind.TOKENS)}
+            used = sorted(({ref for action in actions for ref in action.get("components", [])}
+                           | {action["draw"]["deck"] for action in actions if action.get("draw")}) & exhaustible)
+            return flow_schema([action["id"] for action in actions], resources + needs, gained, used, resources,
+                               cooperative=engine.cooperative)
         if step is DraftStep.COMPONENTS:
             return components_schema(engine.component_needs, resources)
         return setup_schema(self.component_ids())
@@ -219,7 +237,7 @@ class Studio:
                  answers: Mapping[DraftStep, dict[str, Any]] | None = None, max_reasks: int = 1) -> None:
         self.brief = brief
         self.conversation = Conversation(PREAMBLE, brief, max_reasks=max_reasks, transcript=transcript)
-        self.draft = Draft(answers)
+        self.draft = Draft(answers, facts_from_request(brief.theme, brief.constraints))
 
     @property
     def transcript(self) -> list[Turn]:

@@ -25,7 +25,9 @@ from ontology.game import (
     GameShape,
     Mechanism,
     MechanismFamily,
+    MinutesRange,
     Name,
+    PlayerRange,
     Resource,
     ResourceAmount,
     RulesSection,
@@ -33,6 +35,7 @@ from ontology.game import (
     SetupStep,
     ThemePart,
 )
+from ontology.game_requests import GameRequestFacts
 from ontology.game_validators import REQUIRED_KINDS
 
 
@@ -50,12 +53,43 @@ class ComponentNeed(BaseModel):
     purpose: Sentence
 
 
+class ResourceDraft(Resource):
+    """A resource with its starting amount and pool written out: a game whose players start with
+    nothing and have no way to get anything cannot be played."""
+
+    starting: int = Field(ge=0, le=20, description="how many each player (or the shared pool) starts with")
+    shared: bool = Field(description="true for one pool the whole table shares (a cooperative goal or threat)")
+
+
 class EngineDraft(GameShape):
     """Step 1: the shape of the game, its mechanisms, resources and the components it needs."""
 
     mechanisms: list[MechanismDraft] = Field(min_length=1, max_length=4)
-    resources: list[Resource] = Field(max_length=5)
+    resources: list[ResourceDraft] = Field(max_length=5)
     component_needs: list[ComponentNeed] = Field(min_length=1, max_length=7)
+
+
+def engine_schema(facts: GameRequestFacts) -> type[EngineDraft]:
+    """Step 1 with the request's own facts fixed: a stated player count or mode is a constant the
+    model copies, a stated play time an upper bound, a required player count a bound on the range."""
+    fields: dict[str, Any] = {}
+    if facts.cooperative is not None:
+        fields["cooperative"] = (_choice([facts.cooperative]), ...)
+    if facts.players_min is not None and facts.players_max is not None:
+        fields["players"] = (create_model("FixedPlayers", __base__=PlayerRange,
+                                          min=(_choice([facts.players_min]), ...),
+                                          max=(_choice([facts.players_max]), ...)), ...)
+    elif facts.includes_players is not None:
+        fields["players"] = (create_model("IncludedPlayers", __base__=PlayerRange,
+                                          min=(int, Field(ge=1, le=facts.includes_players)),
+                                          max=(int, Field(ge=facts.includes_players, le=12))), ...)
+    if facts.max_minutes is not None:
+        bounded = (int, Field(ge=5, le=facts.max_minutes))
+        fields["play_time_minutes"] = (create_model("BoundedMinutes", __base__=MinutesRange,
+                                                    min=bounded, max=bounded), ...)
+    if not fields:
+        return EngineDraft
+    return create_model("EngineDraft", __base__=EngineDraft, **fields)
 
 
 def distinct_id(ident: str, kind: ComponentKind, taken: set[str]) -> str:
@@ -90,8 +124,8 @@ def complete_needs(engine: EngineDraft) -> EngineDraft:
     return engine.model_copy(update={"component_needs": needs})
 
 
-def _choice(ids: Sequence[str]) -> Any:
-    """A type that accepts exactly these ids."""
+def _choice(ids: Sequence[object]) -> Any:
+    """A type that accepts exactly these values (ids, or a fact the request fixed)."""
     return Literal[tuple(ids)]
 
 
@@ -104,34 +138,52 @@ def _list_of(item: Any) -> Any:
 # The end conditions' discriminators, named so that a type checker reads them as types.
 _Rounds = Literal["rounds"]
 _ScoreThreshold = Literal["score_threshold"]
-_Objective = Literal["objective", "elimination"]
 _ResourceThreshold = Literal["resource_threshold"]
 _ComponentExhausted = Literal["component_exhausted"]
 _ExtraKind = Literal["board", "tokens", "player_pieces", "player_board", "track", "tiles"]
 
 
-def actions_schema(resources: Sequence[str], components: Sequence[str]) -> type[BaseModel]:
-    """Step 2: actions whose costs, gains and components name only what step 1 declared."""
+def _amount(resources: Sequence[str]) -> type[BaseModel]:
+    return create_model("Amount", resource=(_choice(resources), ...), amount=(int, Field(ge=1, le=10)))
+
+
+def actions_schema(resources: Sequence[str], components: Sequence[str], decks: Sequence[str] = ()) -> type[BaseModel]:
+    """Step 2: actions whose costs, gains, random yields, takes and components name only what step 1
+    declared; a draw names one of the declared decks. The executable extras are optional (a plain
+    conversion writes none of them), each bounded so the answer fits the step's token budget."""
     fields: dict[str, Any] = {"id": (Id, ...), "name": (Name, ...), "description": (Sentence, ...)}
     if resources:
-        amount = create_model("Amount", resource=(_choice(resources), ...), amount=(int, Field(ge=1, le=10)))
-        fields["costs"] = (list[amount], Field(max_length=3))
-        fields["gains"] = (list[amount], Field(max_length=3))
+        amount = _amount(resources)
+        fields["costs"] = (_list_of(amount), Field(max_length=3))
+        fields["gains"] = (_list_of(amount), Field(max_length=3))
+        roll = create_model(
+            "RollDraft", resource=(_choice(resources), ...), dice=(int, Field(ge=1, le=3)),
+            sides=(int, Field(ge=2, le=12)), per=(int, Field(ge=1, le=6, description="pips per resource gained")))
+        fields["roll"] = (roll | None, Field(None, description="a dice roll yielding a resource, if any"))
+        fields["take"] = (_list_of(amount), Field(default_factory=list, max_length=1,
+                                             description="taken from the opponent who holds the most"))
+    if decks:
+        draw = create_model("DrawDraft", deck=(_choice(decks), ...), cards=(int, Field(ge=1, le=3)))
+        fields["draw"] = (draw | None, Field(None, description="cards drawn; each card's gains are added"))
     fields["components"] = (_list_of(_choice(components)), Field(max_length=3))
+    fields["limit_per_round"] = (int | None, Field(None, ge=1, le=4, description="times all players together "
+                                                                                 "may take it each round"))
+    fields["price_step"] = (int, Field(0, ge=0, le=3, description="its costs rise by this each time it is "
+                                                                   "taken in a round"))
     action = create_model("ActionDraft", **fields)
     return create_model("ActionsDraft", actions=(list[action], Field(min_length=2, max_length=6)))
 
 
 def _end_conditions(gained: Sequence[str], used: Sequence[str]) -> Any:
-    """End conditions that can always trigger: each kind carries exactly what it needs, and a
-    threshold or exhaustion can only watch a resource some action produces or a component some
-    action uses."""
+    """End conditions that can always trigger and that a program can check: each kind carries
+    exactly what it needs, and a threshold or exhaustion can only watch a resource some action
+    produces or a component some action uses (an 'objective' or 'elimination' has no executable
+    meaning, so it cannot be written)."""
     variants: list[type[BaseModel]] = [
         create_model("EndAfterRounds", kind=(_Rounds, ...), description=(Sentence, ...),
                      rounds=(int, Field(ge=1, le=30))),
         create_model("EndAtScore", kind=(_ScoreThreshold, ...), description=(Sentence, ...),
                      threshold=(int, Field(ge=1, le=500))),
-        create_model("EndOnObjective", kind=(_Objective, ...), description=(Sentence, ...)),
     ]
     if gained:
         variants.append(create_model(
@@ -149,17 +201,30 @@ def _unique(items: list[str]) -> list[str]:
 
 
 def flow_schema(
-    actions: Sequence[str], countables: Sequence[str], gained: Sequence[str], used: Sequence[str]
+    actions: Sequence[str], countables: Sequence[str], gained: Sequence[str], used: Sequence[str],
+    resources: Sequence[str] = (), *, cooperative: bool = False,
 ) -> type[BaseModel]:
-    """Step 3: turn phases over the declared actions; ending and scoring over declared things."""
+    """Step 3: turn phases over the declared actions, how many actions a phase allows, income or
+    upkeep over declared resources; ending and scoring over declared things. A cooperative game
+    writes the end the team wins by and the end it loses by, so it always has both."""
     phase = create_model(
         "PhaseDraft",
         name=(Name, ...),
         description=(Sentence, ...),
         actions=(_list_of(_choice(actions)), Field(min_length=1, max_length=6)),
     )
-    turn = create_model("TurnDraft", summary=(Sentence, ...),
-                        phases=(list[phase], Field(min_length=1, max_length=4)))
+    turn_fields: dict[str, Any] = {
+        "summary": (Sentence, ...),
+        "phases": (list[phase], Field(min_length=1, max_length=4)),
+        "actions_per_phase": (int, Field(1, ge=1, le=3, description="actions a player takes in each phase")),
+    }
+    if resources:
+        income = create_model(
+            "IncomeDraft", resource=(_choice(resources), ...),
+            amount=(int, Field(ge=-5, le=5, description="gained at each round's end; negative is upkeep")),
+            per=(_choice(resources) | None, Field(None, description="multiplied by holdings of this, if any")))
+        turn_fields["income"] = (list[income], Field(default_factory=list, max_length=2))
+    turn = create_model("TurnDraft", **turn_fields)
     rule = create_model(
         "ScoringDraft",
         description=(Sentence, ...),
@@ -168,12 +233,20 @@ def flow_schema(
     )
     victory = create_model("VictoryDraft", scoring=(list[rule], Field(min_length=1, max_length=4)),
                            tie_breaker=(Sentence, ...))
-    return create_model(
-        "FlowDraft",
-        turn_structure=(turn, ...),
-        end_conditions=(_list_of(_end_conditions(gained, used)), Field(min_length=1, max_length=2)),
-        victory=(victory, ...),
+    end = _end_conditions(gained, used)
+    ending: dict[str, Any] = (
+        {"team_wins_when": (end, ...), "team_loses_when": (end, ...)} if cooperative
+        else {"end_conditions": (_list_of(end), Field(min_length=1, max_length=2))}
     )
+    return create_model("FlowDraft", turn_structure=(turn, ...), **ending, victory=(victory, ...))
+
+
+def end_conditions_of(flow: dict[str, Any]) -> list[dict[str, Any]]:
+    """Step 3's end conditions in checking order: a cooperative answer's winning end first (a goal
+    reached at the last moment is a win), then its losing end, each with its team outcome."""
+    if "team_wins_when" in flow:
+        return [{**flow["team_wins_when"], "team": "win"}, {**flow["team_loses_when"], "team": "lose"}]
+    return list(flow["end_conditions"])
 
 
 class _PieceSpec(BaseModel):
@@ -192,6 +265,14 @@ class _DeckSpec(BaseModel):
     description: Sentence
 
 
+def _deck_spec(resources: Sequence[str]) -> type[BaseModel]:
+    """A deck whose every card type gives a declared resource when drawn: a card that gives nothing
+    does nothing in play."""
+    card = create_model("CardDraft", __base__=CardType,
+                        gains=(_list_of(_amount(resources)), Field(min_length=1, max_length=2)))
+    return create_model("DeckSpec", __base__=_DeckSpec, card_types=(list[card], Field(min_length=1, max_length=6)))
+
+
 class _DiceSpec(BaseModel):
     name: Name
     quantity: int = Field(ge=1, le=20)
@@ -201,7 +282,7 @@ class _DiceSpec(BaseModel):
 
 def _spec_for(kind: ComponentKind, resources: Sequence[str]) -> type[BaseModel]:
     if kind is ComponentKind.DECK:
-        return _DeckSpec
+        return _deck_spec(resources) if resources else _DeckSpec
     if kind is ComponentKind.DICE:
         return _DiceSpec
     if kind is ComponentKind.TOKENS and resources:
@@ -272,14 +353,39 @@ def _referenced_resources(
     actions: dict[str, Any], flow: dict[str, Any], components: Sequence[Component]
 ) -> set[str]:
     """Every id the rules mention where a resource may stand."""
-    amounts = [amount for action in actions["actions"] for key in ("costs", "gains") for amount in action.get(key, [])]
+    drafted = actions["actions"]
+    amounts = [amount for action in drafted for key in ("costs", "gains", "take") for amount in action.get(key) or []]
+    amounts += [card_gain for component in components for card in component.card_types
+                for card_gain in card.model_dump()["gains"]]
+    income = flow["turn_structure"].get("income") or []
     mentioned: set[str | None] = (
         {amount["resource"] for amount in amounts}
+        | {action["roll"]["resource"] for action in drafted if action.get("roll")}
+        | {entry["resource"] for entry in income} | {entry.get("per") for entry in income}
         | {ref for rule in flow["victory"]["scoring"] for ref in rule["counts"]}
-        | {condition.get("target") for condition in flow["end_conditions"]}
+        | {condition.get("target") for condition in end_conditions_of(flow)}
         | {component.represents for component in components}
     )
     return {ref for ref in mentioned if ref is not None}
+
+
+_ACTION_EXTRAS = ("costs", "gains", "take", "roll", "draw", "components")
+
+
+def build_action(action: dict[str, Any]) -> Action:
+    """An ontology action from step 2's answer: amounts merged, and a draw's deck put first among
+    its components (the deck a draw takes from is the first deck the action uses)."""
+    draw = action.get("draw") or {}
+    components = _unique([draw["deck"], *action.get("components", [])] if draw else action.get("components", []))
+    return Action(
+        **{key: value for key, value in action.items() if key not in _ACTION_EXTRAS},
+        costs=merge_amounts(action.get("costs", [])),
+        gains=merge_amounts(action.get("gains", [])),
+        take=merge_amounts(action.get("take") or []),
+        roll=action.get("roll"),
+        draw=draw.get("cards", 0),
+        components=components,
+    )
 
 
 def assemble_design(
@@ -293,29 +399,23 @@ def assemble_design(
 ) -> GameDesign:
     """The full ontology instance from the steps' answers.
 
-    A resource the engine declared but no action, end condition, score or component mentions is
-    left out: it is not part of the game, and asking a model to find a use for it costs a repair
-    round that rarely helps a small model.
+    A resource the engine declared but no action, income, card, end condition, score or component
+    mentions is left out: it is not part of the game, and asking a model to find a use for it costs
+    a repair round that rarely helps a small model.
     """
     referenced = _referenced_resources(actions, flow, components)
     return GameDesign(
         **identity.model_dump(),
         **GameShape.model_validate(engine.model_dump()).model_dump(),
         mechanisms=[Mechanism(**mechanism.model_dump()) for mechanism in engine.mechanisms],
-        resources=[resource for resource in engine.resources if resource.id in referenced],
-        actions=[
-            Action(
-                **{key: value for key, value in action.items() if key not in ("costs", "gains")},
-                costs=merge_amounts(action.get("costs", [])),
-                gains=merge_amounts(action.get("gains", [])),
-            )
-            for action in actions["actions"]
-        ],
+        resources=[Resource.model_validate(resource.model_dump())
+                   for resource in engine.resources if resource.id in referenced],
+        actions=[build_action(action) for action in actions["actions"]],
         turn_structure={
             **flow["turn_structure"],
             "phases": [{**phase, "actions": _unique(phase["actions"])} for phase in flow["turn_structure"]["phases"]],
         },
-        end_conditions=flow["end_conditions"],
+        end_conditions=end_conditions_of(flow),
         victory=flow["victory"],
         **ComponentsPart(
             components=components,

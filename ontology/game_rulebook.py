@@ -10,29 +10,89 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ontology.game import Action, EndKind, GameDesign, RulesSection
+from ontology.game import (
+    Action,
+    Component,
+    ComponentKind,
+    EndCondition,
+    EndKind,
+    GameDesign,
+    Income,
+    ResourceAmount,
+    RulesSection,
+    TeamOutcome,
+)
 
 
-def _amounts(action: Action, side: str, names: dict[str, str]) -> str:
-    amounts = getattr(action, side)
+def _amounts(amounts: Sequence[ResourceAmount], names: dict[str, str]) -> str:
     return ", ".join(f"{amount.amount} {names.get(amount.resource, amount.resource)}" for amount in amounts)
 
 
-def _action_line(action: Action, names: dict[str, str]) -> str:
+def _action_line(action: Action, names: dict[str, str], decks: dict[str, Component]) -> str:
     terms = []
     if action.costs:
-        terms.append(f"pay {_amounts(action, 'costs', names)}")
+        rising = f", plus {action.price_step} more of each for every time anyone took it this round" \
+            if action.price_step else ""
+        terms.append(f"pay {_amounts(action.costs, names)}{rising}")
     if action.gains:
-        terms.append(f"gain {_amounts(action, 'gains', names)}")
+        terms.append(f"gain {_amounts(action.gains, names)}")
+    if action.roll:
+        roll = action.roll
+        per = "per pip" if roll.per == 1 else f"per {roll.per} pips, rounded down"
+        terms.append(f"roll {roll.dice} {roll.sides}-sided {'die' if roll.dice == 1 else 'dice'} and gain 1 "
+                     f"{names.get(roll.resource, roll.resource)} {per}")
+    if action.draw:
+        deck = next((ref for ref in action.components if ref in decks), None)
+        source = names.get(deck, deck) if deck else "a deck"
+        terms.append(f"draw {action.draw} {'card' if action.draw == 1 else 'cards'} from the {source} and gain "
+                     "what they show (drawn cards are not reshuffled; no drawing from an empty deck)")
+    if action.take:
+        terms.append(f"take {_amounts(action.take, names)} from the opponent who holds the most of it (earliest "
+                     "seat on a tie), or as much as they have")
+    if action.limit_per_round:
+        times = "once" if action.limit_per_round == 1 else f"{action.limit_per_round} times"
+        terms.append(f"all players together may take it only {times} each round")
     if action.components:
         terms.append("uses " + ", ".join(names.get(ref, ref) for ref in action.components))
     detail = f" ({'; '.join(terms)})" if terms else ""
     return f"- **{action.name}**{detail}: {action.description}"
 
 
+def _income_line(income: Income, names: dict[str, str], shared: set[str]) -> str:
+    what = names.get(income.resource, income.resource)
+    times = f" for each {names.get(income.per, income.per)} they hold" if income.per else ""
+    who = f"the shared {what} pool" if income.resource in shared else "each player"
+    if income.amount >= 0:
+        return f"- {who[0].upper()}{who[1:]} gains {income.amount} {what}{times}."
+    return (f"- Upkeep: {who} loses {-income.amount} {what}{times} (never below 0).")
+
+
+def _end_detail(condition: EndCondition, names: dict[str, str], shared: set[str]) -> str:
+    target = names.get(condition.target or "", condition.target)
+    holder = "the shared pool holds" if condition.target in shared else "a player has"
+    detail = {
+        EndKind.ROUNDS: f" (after {condition.rounds} rounds)" if condition.rounds else "",
+        EndKind.SCORE_THRESHOLD: f" (when a player has {condition.threshold} points)" if condition.threshold else "",
+        EndKind.RESOURCE_THRESHOLD: (f" (when {holder} {condition.threshold} {target})"
+                                     if condition.threshold else ""),
+        EndKind.COMPONENT_EXHAUSTED: f" (when the {target} run out)" if condition.target else "",
+    }.get(condition.kind, "")
+    outcome = {TeamOutcome.WIN: " The team wins.", TeamOutcome.LOSE: " The team loses."}.get(condition.team, "") \
+        if condition.team else ""
+    return f"- {condition.description}{detail}{outcome}"
+
+
+def _supply(component: Component, names: dict[str, str]) -> str:
+    what = names.get(component.represents or "", component.represents)
+    return (f" Stands for {what}: the box holds {component.quantity}, and when none are left in the supply no "
+            f"one can gain {what} until some is paid back.")
+
+
 def rules_sections(design: GameDesign) -> list[RulesSection]:
     """The rulebook's sections, in reading order."""
     names = {r.id: r.name for r in design.resources} | {c.id: c.name for c in design.components}
+    shared = {r.id for r in design.resources if r.shared}
+    decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
     actions = {a.id: a for a in design.actions}
     mode = "cooperative: all players win or lose together" if design.cooperative else "competitive"
     overview = (
@@ -45,33 +105,41 @@ def rules_sections(design: GameDesign) -> list[RulesSection]:
     for c in design.components:
         share = f", {c.per_player} per player" if c.per_player else ""
         line = f"- {c.quantity} x **{c.name}** ({c.kind.value.replace('_', ' ')}{share}): {c.description}"
-        if c.represents:
+        if c.represents and c.kind is ComponentKind.TOKENS:
+            line += _supply(c, names)
+        elif c.represents:
             line += f" Stands for {names.get(c.represents, c.represents)}."
         if c.sides:
             line += f" {c.sides}-sided."
         components.append(line)
-        components += [f"  - {card.count} x *{card.name}*: {card.effect}" for card in c.card_types]
+        components += [f"  - {card.count} x *{card.name}*"
+                       + (f" (gain {_amounts(card.gains, names)})" if card.gains else "") + f": {card.effect}"
+                       for card in c.card_types]
     if design.resources:
-        components.append("\nResources: " + "; ".join(f"**{r.name}**: {r.description}" for r in design.resources))
+        components.append("\nResources: " + "; ".join(
+            f"**{r.name}** ({'one shared pool, starting at' if r.shared else 'each player starts with'} "
+            f"{r.starting}): {r.description}" for r in design.resources))
     setup = "\n".join(f"{i}. {step.instruction}" for i, step in enumerate(design.setup, start=1))
-    turn = [design.turn_structure.summary, ""]
+    per_phase = design.turn_structure.actions_per_phase
+    turn = [design.turn_structure.summary, "",
+            "Players take turns in seat order, the first player first. On your turn, go through the phases in "
+            f"order; in each phase take up to {per_phase} of its actions ({'one' if per_phase == 1 else 'each'} "
+            "you can pay for), or pass, which ends that phase for you.", ""]
     for i, phase in enumerate(design.turn_structure.phases, start=1):
         turn.append(f"**{i}. {phase.name}.** {phase.description}")
-        turn += [_action_line(actions[ref], names) for ref in phase.actions if ref in actions]
+        turn += [_action_line(actions[ref], names, decks) for ref in phase.actions if ref in actions]
         turn.append("")
-    end = []
-    for condition in design.end_conditions:
-        detail = {
-            EndKind.ROUNDS: f" (after {condition.rounds} rounds)" if condition.rounds else "",
-            EndKind.SCORE_THRESHOLD: f" (at {condition.threshold} points)" if condition.threshold else "",
-            EndKind.RESOURCE_THRESHOLD: (f" (when a player has {condition.threshold} "
-                                         f"{names.get(condition.target or '', condition.target)})"
-                                         if condition.threshold else ""),
-            EndKind.COMPONENT_EXHAUSTED: (f" (when the {names.get(condition.target or '', condition.target)} "
-                                          "run out)" if condition.target else ""),
-        }.get(condition.kind, "")
-        end.append(f"- {condition.description}{detail}")
-    scoring = [
+    if design.turn_structure.income:
+        turn.append("**End of the round.** When every player has had a turn:")
+        turn += [_income_line(income, names, shared) for income in design.turn_structure.income]
+    end = ["At the end of each round, check these in order; the first that holds ends the game:"]
+    end += [_end_detail(condition, names, shared) for condition in design.end_conditions]
+    if design.cooperative:
+        scoring = ["You win or lose together, as the end of the game says; if the game has not ended after "
+                   "60 rounds, the team loses. Points measure how well you did:"]
+    else:
+        scoring = ["The player with the most points wins:"]
+    scoring += [
         f"- {rule.description} ({rule.points:+d} per "
         + ", ".join(names.get(ref, ref) for ref in rule.counts) + ")"
         for rule in design.victory.scoring

@@ -7,11 +7,12 @@ problem to the agent that can repair it and regenerate only that step.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from enum import StrEnum
 
 from ontology.core import Finding, Owner, Problem, Severity, ValidatorRegistry, at, dangling, duplicate_ids
-from ontology.game import ComponentKind, EndKind, GameDesign, MechanismFamily
+from ontology.game import Action, ComponentKind, EndKind, GameDesign, MechanismFamily, TeamOutcome
 
 
 class Role(StrEnum):
@@ -184,6 +185,8 @@ def the_game_can_end(design: GameDesign) -> Iterator[Problem]:
         return
     gained = {amount.resource for a in design.actions for amount in a.gains}
     used = {ref for a in design.actions for ref in a.components}
+    exhaustible = {c.id for c in design.components if c.kind is ComponentKind.DECK
+                   or (c.kind is ComponentKind.TOKENS and c.represents)}
     for i, end in enumerate(design.end_conditions):
         problem = None
         if end.kind is EndKind.ROUNDS and end.rounds is None:
@@ -194,6 +197,9 @@ def the_game_can_end(design: GameDesign) -> Iterator[Problem]:
             problem = f"waits for resource '{end.target}' to reach a threshold, but no action produces it"
         elif end.kind is EndKind.COMPONENT_EXHAUSTED and end.target not in used:
             problem = f"waits for component '{end.target}' to run out, but no action uses it"
+        elif end.kind is EndKind.COMPONENT_EXHAUSTED and end.target not in exhaustible:
+            problem = (f"waits for '{end.target}' to run out, but only a deck or tokens that stand for a "
+                       "resource run out in play")
         if problem:
             yield Problem(Severity.ERROR, "end_cannot_trigger", problem, at("end_conditions", i))
 
@@ -231,6 +237,157 @@ def cooperation_is_consistent(design: GameDesign) -> Iterator[Problem]:
         message = ("the game is cooperative but no mechanism is" if design.cooperative
                    else "a cooperative mechanism in a competitive game")
         yield Problem(Severity.WARNING, "cooperation_mismatch", message, at("cooperative"))
+
+
+def _producers(design: GameDesign) -> set[str]:
+    """Resources something in play creates: an action's gains, dice roll or drawn cards, or positive
+    income (a take only moves what someone already holds)."""
+    decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
+    produced = {amount.resource for a in design.actions for amount in a.gains}
+    produced |= {a.roll.resource for a in design.actions if a.roll}
+    produced |= {gain.resource for a in design.actions if a.draw for ref in a.components if ref in decks
+                 for card in decks[ref].card_types for gain in card.gains}
+    return produced | {income.resource for income in design.turn_structure.income if income.amount > 0}
+
+
+@GAME_VALIDATORS.register(ACTIONS)
+def resources_can_be_had(design: GameDesign) -> Iterator[Problem]:
+    """A resource nobody starts with and nothing produces can never be held: repaired by an action
+    that gains it."""
+    produced = _producers(design)
+    for i, resource in enumerate(design.resources):
+        if resource.starting == 0 and resource.id not in produced:
+            yield Problem(Severity.ERROR, "resource_never_held",
+                          f"nobody starts with '{resource.id}' and no action, card or income gives it; make an "
+                          "action gain it", at("resources", i))
+
+
+@GAME_VALIDATORS.register(_in(ACTIONS, "victory"))
+def scoring_is_reachable(design: GameDesign) -> Iterator[Problem]:
+    """A score that counts what no one can produce is the same for everyone forever."""
+    produced = _producers(design)
+    resources = {r.id for r in design.resources}
+    represents = {c.id: c.represents for c in design.components}
+    for i, rule in enumerate(design.victory.scoring):
+        for ref in rule.counts:
+            counted = ref if ref in resources else represents.get(ref)
+            if ref in represents and counted is None:
+                problem = f"counts component '{ref}', which stands for no resource, so it always counts 0"
+            elif counted in resources and counted not in produced:
+                problem = f"counts '{counted}', which no action or income produces, so nobody can ever score it"
+            else:
+                continue
+            yield Problem(Severity.ERROR, "unreachable_scoring", f"{problem}; make an action gain it",
+                          at("victory", field="scoring", item=i))
+
+
+def _changes_nothing(action: Action) -> bool:
+    gains = {(amount.resource, amount.amount) for amount in action.gains}
+    costs = {(amount.resource, amount.amount) for amount in action.costs}
+    return gains == costs and action.roll is None and not action.draw and not action.take
+
+
+@GAME_VALIDATORS.register(ACTIONS)
+def actions_change_something(design: GameDesign) -> Iterator[Problem]:
+    for i, action in enumerate(design.actions):
+        if _changes_nothing(action):
+            yield Problem(Severity.ERROR, "noop_action",
+                          f"'{action.id}' gives back exactly what it costs and does nothing else; make it "
+                          "convert one resource into another, roll, draw or take", at("actions", i))
+
+
+@GAME_VALIDATORS.register(_in(ACTIONS, "actions"), _in(COMPONENTS, "components"))
+def draws_have_cards(design: GameDesign) -> Iterator[Problem]:
+    """A draw takes from the first deck among the action's components; a card gives its gains."""
+    decks = {c.id for c in design.components if c.kind is ComponentKind.DECK}
+    for i, action in enumerate(design.actions):
+        if action.draw and not decks.intersection(action.components):
+            yield Problem(Severity.ERROR, "draw_without_deck",
+                          f"'{action.id}' draws cards but uses no deck; add a deck to its components",
+                          at("actions", i, "components"))
+    for i, component in enumerate(design.components):
+        if component.kind is ComponentKind.DECK and component.card_types and \
+                not any(card.gains for card in component.card_types):
+            yield Problem(Severity.ERROR, "cards_give_nothing",
+                          f"no card of '{component.id}' gives anything when drawn; give each card type gains",
+                          at("components", i, "card_types"))
+
+
+@GAME_VALIDATORS.register(FLOW)
+def ends_are_executable(design: GameDesign) -> Iterator[Problem]:
+    for i, end in enumerate(design.end_conditions):
+        if end.kind in (EndKind.OBJECTIVE, EndKind.ELIMINATION):
+            yield Problem(Severity.WARNING, "end_not_executable",
+                          f"an '{end.kind.value}' end cannot be checked by the rules as written; use rounds, a "
+                          "score or resource threshold, or a deck or supply running out", at("end_conditions", i))
+
+
+@GAME_VALIDATORS.register(FLOW)
+def team_outcomes_fit_the_mode(design: GameDesign) -> Iterator[Problem]:
+    """Cooperative players win or lose together by how the game ends; competitive players by score."""
+    outcomes = {end.team for end in design.end_conditions}
+    if design.cooperative:
+        missing = [outcome.value for outcome in TeamOutcome if outcome not in outcomes]
+        if missing:
+            yield Problem(Severity.ERROR, "team_outcome_missing",
+                          f"a cooperative game needs an end the team wins by and one it loses by; none is "
+                          f"marked '{' or '.join(missing)}'", at("end_conditions"))
+    else:
+        for i, end in enumerate(design.end_conditions):
+            if end.team is not None:
+                yield Problem(Severity.WARNING, "team_outcome_in_competitive_game",
+                              "a competitive game is won by score; drop the team outcome", at("end_conditions", i))
+
+
+# Words that name what a thing is in any game, not what it is in this one.
+GENERIC_WORDS = frozenset({
+    "a", "an", "the", "of", "and", "your", "my", "per", "game", "games", "piece", "card", "tile", "point",
+    "material", "token", "resource", "action", "item", "component", "marker", "cube", "die", "dice", "deck",
+    "board", "track", "player", "victory", "vp", "unit", "thing", "set", "stuff", "use", "draw", "place",
+    "take", "play", "gain", "pay", "get", "collect", "move", "build", "trade", "score", "spend", "do",
+})
+MECHANISM_PHRASES = tuple(family.value.replace("_", " ") for family in MechanismFamily)
+
+
+def _generic(name: str) -> bool:
+    """A name made only of generic words, or one that names a mechanism family."""
+    text = name.lower().replace("-", " ")
+    words = [word.removesuffix("s") if len(word) > 3 else word for word in re.findall(r"[a-z]+", text)]
+    return all(word in GENERIC_WORDS for word in words) or any(phrase in text for phrase in MECHANISM_PHRASES)
+
+
+@GAME_VALIDATORS.register(_in(ENGINE, "resources"), _in(ACTIONS, "actions"), _in(COMPONENTS, "components"))
+def names_are_themed(design: GameDesign) -> Iterator[Problem]:
+    """Routed to the step that wrote the name (resources: engine, actions: actions, components:
+    components): only its author can rename the thing, and every reference follows the id."""
+    named = [("resources", [r.name for r in design.resources]), ("actions", [a.name for a in design.actions]),
+             ("components", [c.name for c in design.components])]
+    for part, names in named:
+        for i, name in enumerate(names):
+            if _generic(name):
+                yield Problem(Severity.WARNING, "generic_name",
+                              f"'{name}' could name a part of any game; call it by what it is in this "
+                              "game's world", at(part, i, "name"))
+
+
+_RULEBOOK = re.compile(r"\brule\s?books?\b|\brules? (?:booklet|sheet)\b|\bmanual\b|\binstructions?\b")
+
+
+@GAME_VALIDATORS.register(COMPONENTS)
+def components_are_physical_parts(design: GameDesign) -> Iterator[Problem]:
+    """The rulebook is not a component of the rules it describes; a deck has no sides, dice no cards."""
+    for i, component in enumerate(design.components):
+        where = at("components", i)
+        if _RULEBOOK.search(f"{component.id.replace('_', ' ')} {component.name}".lower()):
+            yield Problem(Severity.ERROR, "rulebook_component",
+                          f"'{component.name}' is the rulebook, not a part the rules use; remove it", where)
+        if component.kind is ComponentKind.DECK and component.sides is not None:
+            yield Problem(Severity.ERROR, "deck_with_sides",
+                          f"deck '{component.id}' has {component.sides} sides; a deck has card types, dice have "
+                          "sides", where)
+        if component.kind is ComponentKind.DICE and component.card_types:
+            yield Problem(Severity.ERROR, "dice_with_cards",
+                          f"dice '{component.id}' have card types; dice have sides, a deck has card types", where)
 
 
 def validate_design(design: GameDesign) -> list[Finding]:

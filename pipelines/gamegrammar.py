@@ -40,6 +40,7 @@ from agents.lm.factory import build_lm
 from agents.lm.usage import TokenBudget, UsageLedger
 from ontology.core import Finding, Severity, errors
 from ontology.game import GameDesign
+from ontology.game_requests import GameRequestError, facts_from_request
 from ontology.game_rulebook import render_rulebook
 from ontology.game_validators import validate_design
 from pipelines.checkpoints import (
@@ -265,9 +266,15 @@ def _metadata(out: Path | None) -> dict[str, str] | None:
 
 
 def start_state(theme: str, *, players: int | None = None, constraints: str = "", seed: int = 0) -> GameGrammarState:
-    """A new run's input: the cleaned theme and the brief's constraints."""
+    """A new run's input: the cleaned theme and the brief's constraints, refused here when the facts
+    they state contradict each other (the studio reads the same facts into the engine step's schema)."""
     wanted = [f"the player range must include {players} players" if players else "", constraints.strip()]
-    return GameGrammarState(theme=clean_theme(theme), constraints="; ".join(part for part in wanted if part) or "none",
+    theme, joined = clean_theme(theme), "; ".join(part for part in wanted if part) or "none"
+    try:
+        facts_from_request(theme, joined)
+    except GameRequestError as exc:
+        raise InvalidThemeError(str(exc)) from exc
+    return GameGrammarState(theme=theme, constraints=joined,
                             retrieval=RetrievalConstraints(players=players), seed=seed)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from ontology.game import ComponentKind, MinutesRange, PlayerRange, Resource
+from ontology.game import ComponentKind, MinutesRange, PlayerRange
 from ontology.game_drafts import (
     ComponentNeed,
     EngineDraft,
     MechanismDraft,
+    ResourceDraft,
     actions_schema,
     build_components,
     complete_needs,
@@ -57,7 +58,8 @@ def test_component_counts_always_cover_the_largest_player_count() -> None:
              ComponentNeed(id="deck", kind=ComponentKind.DECK, purpose="x")]
     answer = components_schema(needs, ["sap"]).model_validate({
         "spores": {"name": "Spores", "per_player": 5, "supply": 10, "description": "x", "represents": "sap"},
-        "deck": {"name": "Deck", "card_types": [{"id": "a", "name": "A", "count": 7, "effect": "x"}],
+        "deck": {"name": "Deck", "card_types": [{"id": "a", "name": "A", "count": 7, "effect": "x",
+                                                "gains": [{"resource": "sap", "amount": 1}]}],
                  "description": "x"},
         "extra_components": [],
     }).model_dump()
@@ -79,7 +81,7 @@ def engine_with(mechanisms: list[tuple[str, str]], resource: str, need: tuple[st
         cooperative=False, complexity=2, players=PlayerRange(min=2, max=4),
         play_time_minutes=MinutesRange(min=30, max=40),
         mechanisms=[MechanismDraft(family=family, name=name, how_it_works="x") for family, name in mechanisms],
-        resources=[Resource(id=resource, name=resource.title(), description="x")],
+        resources=[ResourceDraft(id=resource, name=resource.title(), description="x", starting=0, shared=False)],
         component_needs=[ComponentNeed(id=need[0], kind=need[1], purpose="x")],
     )
 
@@ -118,8 +120,43 @@ def test_a_declared_resource_nothing_mentions_is_left_out_of_the_design() -> Non
 
     draft = Draft()
     draft.answers = answers()
-    draft.answers["engine"]["resources"].append({"id": "moonstone", "name": "Moonstone", "description": "Unused."})
+    draft.answers["engine"]["resources"].append({"id": "moonstone", "name": "Moonstone", "description": "Unused.",
+                                                  "starting": 0, "shared": False})
     design = draft.design()
     ids = [resource.id for resource in design.resources]
     assert "moonstone" not in ids
     assert set(ids) == {r["id"] for r in answers()["engine"]["resources"]}
+
+
+def test_a_cooperative_flow_writes_the_end_the_team_wins_by_and_the_one_it_loses_by() -> None:
+    from ontology.game_drafts import end_conditions_of
+
+    schema = flow_schema(["grow"], ["sap"], gained=["sap"], used=[], resources=["sap"], cooperative=True)
+    turn = {"summary": "Grow.", "phases": [{"name": "Act", "description": "Act.", "actions": ["grow"]}],
+            "income": [{"resource": "sap", "amount": -1}]}
+    victory = {"scoring": [{"description": "Sap.", "counts": ["sap"], "points": 1}], "tie_breaker": "None."}
+    win = {"kind": "resource_threshold", "description": "Sap.", "threshold": 9, "target": "sap"}
+    lose = {"kind": "rounds", "description": "Storm.", "rounds": 8}
+    with pytest.raises(ValidationError):
+        schema.model_validate({"turn_structure": turn, "end_conditions": [win], "victory": victory})
+    flow = schema.model_validate({"turn_structure": turn, "team_wins_when": win, "team_loses_when": lose,
+                                  "victory": victory}).model_dump()
+    assert [(end["kind"], end["team"]) for end in end_conditions_of(flow)] == [
+        ("resource_threshold", "win"), ("rounds", "lose")]
+
+
+def test_draws_name_a_declared_deck_and_the_deck_comes_first_among_the_components() -> None:
+    from ontology.game_drafts import build_action
+
+    schema = actions_schema(["sap"], ["board", "deck"], decks=["deck"])
+    good = {"id": "forage", "name": "Forage", "description": "Forage.", "costs": [], "gains": [],
+            "components": ["board"], "draw": {"deck": "deck", "cards": 2}, "limit_per_round": 1,
+            "roll": {"resource": "sap", "dice": 2, "sides": 6, "per": 3}}
+    answer = schema.model_validate({"actions": [good, {**good, "id": "wait"}]}).model_dump()
+    with pytest.raises(ValidationError):
+        schema.model_validate({"actions": [{**good, "draw": {"deck": "board", "cards": 1}}, good]})
+    without_decks = actions_schema(["sap"], ["board"]).model_json_schema()["$defs"]["ActionDraft"]["properties"]
+    assert "draw" not in without_decks and "roll" in without_decks
+    action = build_action(answer["actions"][0])
+    assert (action.draw, action.components, action.limit_per_round) == (2, ["deck", "board"], 1)
+    assert action.roll is not None and (action.roll.dice, action.roll.per) == (2, 3)

@@ -131,7 +131,8 @@ def test_the_studio_transcript_holds_the_exact_answers() -> None:
 
 def test_feedback_that_did_not_help_is_not_repeated_and_a_stubborn_warning_is_left() -> None:
     starving = answers()["actions"]
-    starving["actions"][1]["gains"] = []  # nothing produces nutrients any more: a warning
+    # nothing produces nutrients any more (a warning); absorb still does something, or it would be a no-op error
+    starving["actions"][1]["gains"] = [{"resource": "light", "amount": 1}]
     draft = first_draft()
     draft[1] = reply("actions", starving)
     draft[2] = flow_without_absorb()  # a warning on another step
@@ -162,7 +163,8 @@ def test_an_error_that_survives_a_rewrite_gets_another_round() -> None:
 
 def test_errors_are_repaired_before_warnings_even_downstream() -> None:
     engine_answer = answers()["engine"]
-    engine_answer["cooperative"] = not engine_answer["cooperative"]  # a warning on the upstream engine step
+    # a warning on the upstream engine step (flipping `cooperative` would change the flow step's schema)
+    engine_answer["resources"][0]["name"] = "Materials"
     draft = first_draft()
     draft[0] = reply("engine", engine_answer)
     draft[1] = reply("actions", repeated_action_id())
