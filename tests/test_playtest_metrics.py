@@ -158,7 +158,7 @@ def test_measure_estimates_the_play_time_from_the_decisions() -> None:
 
 
 def test_every_check_is_registered() -> None:
-    assert len(PLAYTEST_CHECKS.names) == 9
+    assert len(PLAYTEST_CHECKS.names) == 10
 
 
 def test_a_sound_game_has_no_findings() -> None:
@@ -176,6 +176,9 @@ CASES = [
      {"self_play": [Record(scores=(0, 0), winners=(0, 1))] * 4, "greedy": [], "search": [], "only": {},
       "without": {}},
      "unreachable_scoring", Severity.ERROR, FLOW, "victory.scoring"),
+    ("every game is a draw though players score",
+     {"self_play": [Record(scores=(3, 3), winners=(0, 1))] * 4},
+     "drawish", Severity.ERROR, FLOW, "victory.scoring"),
     ("trade changes nothing, every time",
      {"self_play": [won_by(i % 2, noops={"trade": 5 + 5}) for i in range(4)]},
      "noop_action", Severity.ERROR, ACTS, "actions[1]"),

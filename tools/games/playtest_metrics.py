@@ -61,6 +61,10 @@ MIN_SKILL_EDGE = 0.3
 """Warning when the strongest bot's edge over random play is below this: it wins fewer than
 fair + 0.3 × (1 − fair) of its games, 65% with two players (Zook et al. 2015, skill gap)."""
 
+MAX_DRAWS = 0.5
+"""Error when at least this share of random competitive games end in a draw: the scoring cannot
+separate the players (Browne 2008, drawishness and decisiveness)."""
+
 COOP_BAND = (0.1, 0.9)
 """Warning when a cooperative team of one bot wins less or more often than this: the game is
 hopeless or trivial at that skill (Zook et al. 2015)."""
@@ -261,6 +265,14 @@ def scoring_is_reachable(m: PlaytestMeasures) -> Iterator[Problem]:
         yield Problem(Severity.ERROR, "unreachable_scoring",
                       "no seat scored above 0 in any simulated game; score something actions gain",
                       at("victory", field="scoring"))
+
+
+@PLAYTEST_CHECKS.register(FLOW)
+def games_are_decided(m: PlaytestMeasures) -> Iterator[Problem]:
+    if not m.cooperative and m.max_score > 0 and m.draws >= MAX_DRAWS:  # no score at all is unreachable_scoring
+        yield Problem(Severity.ERROR, "drawish",
+                      f"{m.draws:.0%} of random games end in a draw; score something players gain by "
+                      "different choices, not what every player gets alike", at("victory", field="scoring"))
 
 
 @PLAYTEST_CHECKS.register(ACTIONS)
