@@ -75,6 +75,8 @@ def test_the_wheel_carries_checkpoints_data_and_type_markers(wheel: Path) -> Non
     checkpoints = {path.relative_to(REPO).as_posix() for path in (REPO / "tools/music/checkpoints").glob("*.pt")}
     assert checkpoints and checkpoints <= names
     assert "retrieval/exemplar_games.jsonl" in names
+    calibration = {path.relative_to(REPO).as_posix() for path in (REPO / "retrieval/calibration_games").glob("*.json")}
+    assert calibration and calibration <= names
     assert {f"{package}/py.typed" for package in PACKAGES} <= names
 
 

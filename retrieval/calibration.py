@@ -1,0 +1,80 @@
+"""Calibration games: well-known published games, simplified and written by hand as `GameDesign`s.
+
+They are the playtests' ground truth. Every game here must play to an end with a clear gap between a
+searching bot and a random one, and each broken variant (`broken_variants`) must be caught by the
+metric it names; a playtest that passes a broken game or fails a good one is miscalibrated. They also
+serve the agents as complete worked examples of the executable ontology.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ontology.game import Action, GameDesign, ResourceAmount
+
+CALIBRATION_DIR = Path(__file__).with_name("calibration_games")
+
+
+class CalibrationGameError(ValueError):
+    """A calibration game file is not a valid `GameDesign`."""
+
+
+@cache
+def _load() -> dict[str, GameDesign]:
+    games: dict[str, GameDesign] = {}
+    for path in sorted(CALIBRATION_DIR.glob("*.json")):
+        try:
+            games[path.stem] = GameDesign.model_validate_json(path.read_text(encoding="utf-8"))
+        except ValidationError as error:
+            raise CalibrationGameError(f"{path} is not a valid game design; fix it:\n{error}") from error
+    return games
+
+
+def load_calibration_games() -> dict[str, GameDesign]:
+    """Each calibration game by id (its file name without `.json`); fresh copies the caller may change."""
+    return {game_id: design.model_copy(deep=True) for game_id, design in _load().items()}
+
+
+def _action(design: GameDesign, action_id: str) -> Action:
+    return next(action for action in design.actions if action.id == action_id)
+
+
+def broken_variants() -> dict[str, tuple[GameDesign, str]]:
+    """Good games with one deliberate flaw each, mapped to the playtest metric that must catch it.
+
+    Each changes one part of its source game and nothing else, so only the named flaw can explain
+    the finding.
+    """
+    games = load_calibration_games()
+
+    dominant = games["splendor"].model_copy(deep=True)
+    _action(dominant, "take_three").gains.append(ResourceAmount(resource="prestige", amount=3))
+
+    noop = games["agricola"].model_copy(deep=True)
+    grove = _action(noop, "grove")
+    grove.costs = [amount.model_copy() for amount in grove.gains]
+
+    unreachable = games["lords_of_waterdeep"].model_copy(deep=True)
+    for quest in ("warfare_quest", "arcana_quest"):
+        _action(unreachable, quest).gains = [ResourceAmount(resource="gold", amount=1)]
+
+    endless = games["splendor"].model_copy(deep=True)
+    endless.end_conditions[0].threshold = 1000
+
+    first_seat = games["lords_of_waterdeep"].model_copy(deep=True)
+    _action(first_seat, "aurora_realms").gains = [ResourceAmount(resource="renown", amount=15)]
+
+    dead = games["splendor"].model_copy(deep=True)
+    _action(dead, "take_rubies").gains = [ResourceAmount(resource="rubies", amount=1)]
+
+    return {
+        "splendor_dominant_take_three": (dominant, "dominant_action"),
+        "agricola_noop_grove": (noop, "noop_action"),
+        "waterdeep_quests_without_renown": (unreachable, "unreachable_scoring"),
+        "splendor_unreachable_threshold": (endless, "never_completes"),
+        "waterdeep_aurora_first_seat": (first_seat, "first_seat_advantage"),
+        "splendor_dead_single_ruby": (dead, "dead_action"),
+    }
