@@ -161,15 +161,15 @@ def components_cover_the_player_count(design: GameDesign) -> Iterator[Problem]:
 @GAME_VALIDATORS.register(ACTIONS)
 def resources_flow(design: GameDesign) -> Iterator[Problem]:
     """Resource problems are repaired by rewriting the actions, which produce and spend them."""
-    gained = {amount.resource for a in design.actions for amount in a.gains}
+    gained = _producers(design)
     spent = {amount.resource for a in design.actions for amount in a.costs}
     scored = {ref for rule in design.victory.scoring for ref in rule.counts}
     for i, resource in enumerate(design.resources):
         where = at("resources", i)
         if resource.id in spent and resource.id not in gained:
             yield Problem(Severity.WARNING, "spent_never_produced",
-                          f"'{resource.id}' is spent by actions but no action produces it; make an action gain "
-                          "it, or stop charging it", where)
+                          f"'{resource.id}' is spent by actions but nothing produces it (no action's gains, dice "
+                          "or cards, no income); make an action gain it, or stop charging it", where)
         if resource.id in gained and resource.id not in spent | scored:
             yield Problem(Severity.WARNING, "produced_never_used",
                           f"'{resource.id}' is produced but never spent or scored; make an action cost it", where)
@@ -183,7 +183,7 @@ def the_game_can_end(design: GameDesign) -> Iterator[Problem]:
     if not design.end_conditions:
         yield Problem(Severity.ERROR, "no_end_condition", "the game has no end condition", at("end_conditions"))
         return
-    gained = {amount.resource for a in design.actions for amount in a.gains}
+    gained = _producers(design)
     used = {ref for a in design.actions for ref in a.components}
     exhaustible = {c.id for c in design.components if c.kind is ComponentKind.DECK
                    or (c.kind is ComponentKind.TOKENS and c.represents)}
@@ -194,7 +194,7 @@ def the_game_can_end(design: GameDesign) -> Iterator[Problem]:
         elif end.kind in (EndKind.SCORE_THRESHOLD, EndKind.RESOURCE_THRESHOLD) and end.threshold is None:
             problem = "ends at a threshold, but the threshold is missing"
         elif end.kind is EndKind.RESOURCE_THRESHOLD and end.target not in gained:
-            problem = f"waits for resource '{end.target}' to reach a threshold, but no action produces it"
+            problem = f"waits for resource '{end.target}' to reach a threshold, but nothing produces it"
         elif end.kind is EndKind.COMPONENT_EXHAUSTED and end.target not in used:
             problem = f"waits for component '{end.target}' to run out, but no action uses it"
         elif end.kind is EndKind.COMPONENT_EXHAUSTED and end.target not in exhaustible:

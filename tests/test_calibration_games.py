@@ -79,9 +79,12 @@ def test_broken_variants_name_playtest_metrics_and_cover_each_flaw() -> None:
 @pytest.mark.parametrize("name", sorted(INTENDED_CHANGES))
 def test_broken_variant_differs_from_its_source_only_where_intended(name: str) -> None:
     source, intended = INTENDED_CHANGES[name]
-    variant, _ = VARIANTS[name]
+    variant, metric = VARIANTS[name]
     assert changed_paths(GAMES[source].model_dump(mode="json"), variant.model_dump(mode="json")) == intended
-    assert errors(variant) == [], "a broken variant must pass the validators, so only the playtest can catch it"
+    # The validators may catch a flaw statically (a no-op action, unreachable scoring), but then under
+    # the playtest's own name; otherwise the variant would be broken in some other way than intended.
+    static = {f.code for f in validate_design(variant) if f.severity is Severity.ERROR}
+    assert not static or metric in static
 
 
 def test_every_variant_is_checked_for_its_changes() -> None:
