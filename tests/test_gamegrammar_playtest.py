@@ -63,7 +63,7 @@ def test_the_playtest_adds_its_findings_and_the_owning_step_repairs_them() -> No
         repaired = played.model_copy(update=repair(played, deps()))
     (done,) = repaired.repairs
     assert (done.step, done.agent, done.reason) == (DraftStep.FLOW, "Mechanics Architect", "playtest")
-    assert drawish.message in done.feedback and drawish.message in engine.requests[0].messages[-1].text
+    assert drawish.message in done.feedback and drawish.message in (engine.requests[0].messages[-1].text or "")
     # the rewritten design passes the validators and is playtested again
     revalidated = repaired.model_copy(update=validate(repaired, deps()))
     assert revalidated.playtest is None and route_after_validate(revalidated, deps()) == "playtest"
@@ -97,7 +97,7 @@ def test_a_run_playtests_repairs_reports_and_writes_the_playtest(tmp_path: Path,
     assert report.status == "finished with unresolved errors"
     assert "drawish" in [f.code for f in report.findings] and report.playtest is not None
     assert report.verdict is not None and report.playtest.measures.draws == 1.0
-    critic_request = engine.requests[7].messages[-1].text
+    critic_request = engine.requests[7].messages[-1].text or ""
     assert "Balance Critic" in critic_request and "draws 100%" in critic_request
     assert "The search bot won" in critic_request
     assert not [r.message for r in caplog.records if "deserializ" in r.message.lower()]

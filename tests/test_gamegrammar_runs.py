@@ -46,7 +46,8 @@ KILLED = textwrap.dedent("""
             return super().complete(request)
 
     lm = scripted_lm(DiesOnTheFourthCall(*first_draft()))
-    deps = GameGrammarDeps(search=lambda query, constraints, k: [], config=GameGrammarConfig(max_reasks=0, playtest=None))
+    deps = GameGrammarDeps(search=lambda query, constraints, k: [],
+                           config=GameGrammarConfig(max_reasks=0, playtest=None))
     with open_checkpointer(Path({runs!r}), GameGrammarState) as saver:
         GameGrammarRuns(deps, saver, lambda seed: lm).start("killed", start_state("glowing fungi", seed=3))
 """)
