@@ -269,10 +269,14 @@ class Studio:
         self.draft.answers[step_name] = answer
         return self.draft.answers[step_name]
 
-    def critique(self) -> Critique:
-        return self._ask(BALANCE_CRITIC, "Name at most three concrete problems of this design, each with the "
-                         "step whose author must fix it and a specific fix (numbers, costs, limits). "
-                         "Return no issues only if there truly are none.", "critique", Critique, 400)
+    def critique(self, measured: str | None = None) -> Critique:
+        """The Balance Critic's issues; `measured` (a playtest's figures, as text) grounds them in
+        what simulated players did rather than in impressions."""
+        task = ("Name at most three concrete problems of this design, each with the step whose author must "
+                "fix it and a specific fix (numbers, costs, limits). Return no issues only if there truly are none.")
+        if measured:
+            task += f" Base them on these playtest measurements, not on guesses:\n{measured}"
+        return self._ask(BALANCE_CRITIC, task, "critique", Critique, 400)
 
     def judge(self) -> FunVerdict:
         return self._ask(FUN_JUDGE, "Imagine four friends playing this game tonight and score it honestly "

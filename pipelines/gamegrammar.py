@@ -8,8 +8,9 @@
     python -m pipelines.gamegrammar validate designs/fungi/design.json
     python -m pipelines.gamegrammar playtest designs/fungi/design.json --games 500 --players 3
 
-Writes `design.json` (the ontology instance), `rulebook.md` and `report.json` (findings,
-repairs, tokens and time per agent; for a branch its parent run and what changed) into --out.
+Writes `design.json` (the ontology instance), `rulebook.md` (with its "Playtested" section),
+`playtest.png` and `report.json` (findings, repairs, the playtest's measures beside the Fun Judge's
+verdict, tokens and time per agent; for a branch its parent run and what changed) into --out.
 Files are written whole or not at all. Every step of every run is checkpointed in --runs
 (default `out/gamegrammar/runs.sqlite`) under the run id printed at the start; `resume` writes
 to the --out the run started with, a branch to `<runs folder>/<branch id>` unless --out is given.
@@ -41,7 +42,7 @@ from agents.lm.usage import TokenBudget, UsageLedger
 from ontology.core import Finding, Severity, errors
 from ontology.game import GameDesign
 from ontology.game_requests import GameRequestError, facts_from_request
-from ontology.game_rulebook import render_rulebook
+from ontology.game_rulebook import render_rulebook, render_section
 from ontology.game_validators import validate_design
 from pipelines.checkpoints import (
     RunError,
@@ -64,7 +65,8 @@ from pipelines.pipeline import Progress, log_progress
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import ExemplarStore, RetrievalConstraints
 from tools.files import write_atomically
-from tools.games.playtest import PlaytestError, playtest
+from tools.games.chart import playtest_chart
+from tools.games.playtest import PlaytestError, PlaytestReport, playtest
 from tools.settings import Settings
 
 MAX_THEME_CHARS = 10_000
@@ -152,7 +154,9 @@ class RunReport(BaseModel):
     stale_critique: list[dict[str, Any]] = Field(
         default_factory=list, description="critique issues dropped as repeats of findings already fixed"
     )
-    verdict: dict[str, Any] | None
+    verdict: dict[str, Any] | None = Field(description="the Fun Judge's opinion, read beside `playtest`")
+    playtest: PlaytestReport | None = Field(
+        None, description="what bots measured playing the final design (None: it never passed the validators)")
     parent_run: str | None = Field(None, description="the run this design branched from")
     revision: str | None = Field(None, description="the revision request the branch answered")
     diff: list[FieldChange] = Field(default_factory=list, description="what changed against the parent's design")
@@ -183,6 +187,7 @@ def run_report(run_id: str, state: GameGrammarState, *, model: str, usage: Usage
         critique=state.critique.model_dump() if state.critique else None,
         stale_critique=[issue.model_dump() for issue in state.stale_issues],
         verdict=state.verdict.model_dump() if state.verdict else None,
+        playtest=state.playtest if state.design else None,
         parent_run=state.parent_run,
         revision=state.revision if state.parent_run else None,
         diff=diff,
@@ -316,13 +321,25 @@ def design_game(
     return result.design, result.report
 
 
+RUN_FILES = ("report.json", "design.json", "rulebook.md", "playtest.png")
+
+
 def write_run(out: Path, design: GameDesign | None, report: RunReport) -> None:
-    """`report.json`, and with a design `design.json` and `rulebook.md`, written whole or not at all."""
+    """`report.json`, and with a design `design.json` and `rulebook.md` (with the "Playtested"
+    section and `playtest.png` once it was playtested), each written whole or not at all; a file an
+    earlier run left in `out` that this run does not write is removed, so the files are one run's set."""
     files: dict[str, str | bytes] = {"report.json": report.model_dump_json(indent=2)}
     if design is not None:
         files["design.json"] = design.model_dump_json(indent=2)
-        files["rulebook.md"] = render_rulebook(design)
+        rulebook = render_rulebook(design)
+        if report.playtest is not None:
+            rulebook += "\n" + render_section(report.playtest.rulebook_section()) + "\n"
+            files["playtest.png"] = playtest_chart(report.playtest, title=design.title)
+        files["rulebook.md"] = rulebook
     write_atomically(out, files)
+    for name in RUN_FILES:
+        if name not in files:
+            (out / name).unlink(missing_ok=True)
 
 
 def _print_findings(console: Console, findings: list[Finding]) -> None:
@@ -488,6 +505,8 @@ def main(argv: list[str] | None = None) -> int:
                       + (", ".join(change.field for change in report.diff) or "nothing"))
     if report.verdict:
         console.print("Fun Judge: " + json.dumps(report.verdict))
+    if report.playtest:
+        console.print("Playtest: " + "; ".join(f"{row.metric} {row.value}" for row in report.playtest.table()))
     return 0 if report.status == "complete" else 1
 
 

@@ -1,8 +1,10 @@
 """The GameGrammar LangGraph: retrieve -> draft (engine, actions, flow, identity, components, setup;
-one step per pass) -> validate -> repair (routed to the owning agent, bounded) -> balance critique
--> revise -> fun judgement -> assemble. A branch of a finished run enters at `request` instead of
-`retrieve`: the revision request goes to the Mechanics Architect's engine step, later steps follow
-it, and the design is validated, critiqued and judged as usual.
+one step per pass) -> validate -> repair (routed to the owning agent, bounded) -> playtest (bots
+play the design once the validators find no error; its findings go through the same repairs) ->
+balance critique (reading the playtest's measured figures) -> revise -> fun judgement -> assemble.
+A branch of a finished run enters at `request` instead of `retrieve`: the revision request goes to
+the Mechanics Architect's engine step, later steps follow it, and the design is validated,
+playtested, critiqued and judged as usual.
 
 Retrieval and the multi-agent path always run together: the retrieved exemplars open the studio's
 conversation. A model failure in any node (budget spent, output that stays invalid, timeout)
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
@@ -30,13 +33,15 @@ from pydantic import BaseModel, Field
 from agents.game_studio import ORDER, Answers, Brief, Critique, Draft, Issue, Studio, step_for
 from agents.lm.adapter import Turn
 from agents.lm.errors import ModelError
-from ontology.core import Finding, Severity
+from ontology.core import Finding, Severity, errors
 from ontology.game import FunVerdict, GameDesign
 from ontology.game_rulebook import rules_sections
 from ontology.game_validators import DraftStep, validate_design
 from pipelines.pipeline import Progress, Update, bind, log_progress
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import RetrievalConstraints
+from tools.games.playtest import PlaytestBudget, PlaytestReport
+from tools.games.playtest import playtest as play_design
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +74,8 @@ class Repair(BaseModel):
 
     step: DraftStep
     agent: str
-    reason: str = Field(description="'validation', 'critique', 'consistency' or 'request' (a branch's revision)")
+    reason: str = Field(description="'validation', 'playtest', 'critique', 'consistency' or 'request' (a branch's "
+                                    "revision)")
     feedback: str
 
 
@@ -84,10 +90,13 @@ class GameGrammarState(BaseModel):
     brief: Brief | None = None
     transcript: list[Turn] = Field(default_factory=list, description="the studio's conversation, verbatim")
     answers: Answers = Field(default_factory=dict, description="each written step's answer")
-    findings: list[Finding] = Field(default_factory=list, description="the latest validation's findings")
+    findings: list[Finding] = Field(default_factory=list,
+                                    description="the latest validation's findings, and its playtest's once played")
     raised: list[Finding] = Field(default_factory=list, description="every actionable finding raised so far")
     repairs: list[Repair] = Field(default_factory=list)
     repair_rounds: int = 0
+    playtest: PlaytestReport | None = Field(
+        None, description="the playtest of the design as the answers stand; None until the validators pass it")
     critique: Critique | None = None
     stale_issues: list[Issue] = Field(default_factory=list)
     critiqued: bool = False
@@ -99,10 +108,19 @@ class GameGrammarState(BaseModel):
     parent_design: GameDesign | None = None
 
 
+PIPELINE_PLAYTEST = PlaytestBudget(greedy_games=50, search_games=10, search_playouts=8, restricted_games=30)
+"""Sized so a typical design's playtest takes at most about 10 s on one core (the hand-made Mycelium, a
+long game of about 90 decisions per player, takes 5-6 s on a busy machine), with enough games per metric."""
+
+
 class GameGrammarConfig(BaseModel):
     max_repair_rounds: int = Field(3, ge=0, le=10)
     exemplar_count: int = Field(3, ge=1, le=8)
     max_reasks: int = Field(1, ge=0, le=5)
+    playtest: PlaytestBudget | None = Field(
+        PIPELINE_PLAYTEST, description="the games each playtest plays; None: designs are not playtested")
+    playtest_games: int = Field(100, ge=1, description="random self-play games per playtest")
+    max_facts_chars: int = Field(1200, ge=200, description="the most playtest figures the Balance Critic reads")
 
 
 Search = Callable[[str, RetrievalConstraints, int], list[ExemplarGame]]
@@ -176,6 +194,39 @@ def write_with_consistency(studio: Studio, step: DraftStep, feedback: str, reaso
     return repairs
 
 
+def measured_facts(report: PlaytestReport, design: GameDesign, max_chars: int) -> str:
+    """The playtest's key figures in sentences, for the Balance Critic to reason from rather than
+    guess; at most `max_chars`, the actions least often taken by strong play cut first."""
+    m = report.measures
+    names = {action.id: action.name for action in design.actions}
+    lines = [f"Over {m.games} simulated games with {m.players} players: {m.completion:.0%} ended before the "
+             f"round cap, after {m.rounds:.0f} rounds and {m.decisions_per_player:.0f} decisions per player on "
+             f"average, about {m.estimated_minutes:.0f} minutes (declared {m.declared_minutes.min}-"
+             f"{m.declared_minutes.max})."]
+    if not m.cooperative:
+        lines.append(f"Win rate by seat: {' / '.join(f'{rate:.0%}' for rate in m.seat_win_rates)}; draws "
+                     f"{m.draws:.0%}; {m.lead_changes:.1f} lead changes per game; winning margin {m.margin:.1f} "
+                     f"points; highest score {m.max_score}.")
+    skilled = [bot for bot in m.bots if bot.bot != "random"]
+    for bot in skilled:
+        against = "as the whole team" if m.cooperative else "against random players"
+        lines.append(f"The {bot.bot} bot won {bot.win_rate:.0%} of {bot.games} games {against} "
+                     f"(random play: {m.fair:.0%}).")
+    strongest = skilled[-1].bot if skilled else "strongest"
+    for stats in sorted(m.actions, key=lambda stats: -(stats.skilled_share or 0)):
+        only = "" if stats.only_win_rate is None else (
+            f"; a bot taking only it whenever it can won {stats.only_win_rate:.0%}")
+        share = ("never measured" if stats.skilled_share is None
+                 else f"the {strongest} bot took it in {stats.skilled_share:.0%} of its turns")
+        lines.append(f"{names.get(stats.action, stats.action)}: {share}{only}.")
+    text = ""
+    for line in lines:
+        if len(text) + len(line) + 1 > max_chars:
+            break
+        text += line + "\n"
+    return text.rstrip()
+
+
 def next_draft_step(state: GameGrammarState) -> DraftStep | None:
     """The first step of the first draft not written yet."""
     return next((step for step in DRAFT_ORDER if step not in state.answers), None)
@@ -191,7 +242,7 @@ def next_repair(state: GameGrammarState, config: GameGrammarConfig) -> tuple[Dra
     if state.repair_rounds >= config.max_repair_rounds:
         return None
     findings = actionable(state.findings)
-    tried = {(r.step, r.feedback) for r in state.repairs if r.reason == "validation"}
+    tried = {(r.step, r.feedback) for r in state.repairs if r.reason in ("validation", "playtest")}
     has_error = {step_for(f) for f in findings if f.severity is Severity.ERROR}
     steps = sorted({step_for(f) for f in findings}, key=lambda step: (step not in has_error, ORDER.index(step)))
     by_step = [(step, _feedback([f for f in findings if step_for(f) == step])) for step in steps]
@@ -244,7 +295,22 @@ def validate(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     deps.progress("Validators: checking the design")
     design = Draft(state.answers).design()
     findings = validate_design(design)
-    return {"design": design, "findings": findings, "raised": state.raised + actionable(findings)}
+    return {"design": design, "findings": findings, "raised": state.raised + actionable(findings), "playtest": None}
+
+
+@guarded("playtest")
+def playtest(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
+    """Play the validated design with bots; its findings join the validators', owned and routed alike."""
+    budget = deps.config.playtest
+    if state.design is None or budget is None:
+        raise RuntimeError("the playtest needs a validated design and a playtest budget")
+    deps.progress("Playtest: bots are playing the design")
+    started = time.perf_counter()
+    report = play_design(state.design, games=deps.config.playtest_games, seed=state.seed, budget=budget)
+    logger.info("Playtest of %r: %d findings in %.1f s", state.design.title, len(report.findings),
+                time.perf_counter() - started)
+    return {"playtest": report, "findings": state.findings + report.findings,
+            "raised": state.raised + actionable(report.findings)}
 
 
 @guarded("repair")
@@ -255,7 +321,9 @@ def repair(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     step, feedback = todo
     studio = studio_for(state, deps)
     deps.progress(f"{studio.role_of(step)}: repairing {step} ({feedback.count(chr(10)) + 1} findings)")
-    repairs = write_with_consistency(studio, step, feedback, "validation", deps.progress)
+    # a playtest runs only once the validators have nothing left to repair, so its findings drive this one
+    reason = "playtest" if state.playtest is not None else "validation"
+    repairs = write_with_consistency(studio, step, feedback, reason, deps.progress)
     return {**studio_update(studio), "repairs": state.repairs + repairs, "repair_rounds": state.repair_rounds + 1}
 
 
@@ -266,7 +334,9 @@ def critique(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     whole step's tokens and can undo the fix."""
     deps.progress("Balance Critic: looking for what breaks at the table")
     studio = studio_for(state, deps)
-    answer = studio.critique()
+    measured = (measured_facts(state.playtest, state.design, deps.config.max_facts_chars)
+                if state.playtest and state.design else None)
+    answer = studio.critique(measured)
     current = {f.message for f in state.findings}
     fixed = [f for f in state.raised if f.message not in current]
     stale = [issue for issue in answer.issues if any(restates(issue.problem, f) for f in fixed)]
@@ -302,7 +372,8 @@ def assemble(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
         return {"design": None}
     design = draft_so_far.design()
     design = design.model_copy(update={"rules": rules_sections(design)})
-    return {"design": design, "findings": validate_design(design)}
+    played = state.playtest.findings if state.playtest else []
+    return {"design": design, "findings": validate_design(design) + played}
 
 
 def route_start(state: GameGrammarState, deps: GameGrammarDeps) -> str:
@@ -316,6 +387,17 @@ def route_after_draft(state: GameGrammarState, deps: GameGrammarDeps) -> str:
 
 
 def route_after_validate(state: GameGrammarState, deps: GameGrammarDeps) -> str:
+    """Repair what the validators found first; a design with no error left is then playtested."""
+    if state.failure:
+        return "assemble"
+    if next_repair(state, deps.config) is not None:
+        return "repair"
+    if deps.config.playtest is not None and state.design is not None and not errors(state.findings):
+        return "playtest"
+    return "judge" if state.critiqued else "critique"
+
+
+def route_after_playtest(state: GameGrammarState, deps: GameGrammarDeps) -> str:
     if state.failure:
         return "assemble"
     if next_repair(state, deps.config) is not None:
@@ -335,19 +417,22 @@ def branch_values(parent: GameGrammarState, parent_run: str) -> Update:
     if parent.design is None or not Draft(parent.answers).complete:
         raise ValueError(f"run {parent_run} has no finished design to branch from")
     return {"parent_run": parent_run, "parent_design": parent.design, "repairs": [], "repair_rounds": 0,
-            "critique": None, "stale_issues": [], "critiqued": False, "verdict": None, "failure": None}
+            "playtest": None, "critique": None, "stale_issues": [], "critiqued": False, "verdict": None,
+            "failure": None}
 
 
 def build_graph(deps: GameGrammarDeps, checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
     """Wire the nodes; with a `checkpointer`, every step of a run is saved under its thread id."""
     graph = StateGraph(GameGrammarState)
-    for node in (retrieve, draft, request, validate, repair, critique, revise, judge, assemble):
+    for node in (retrieve, draft, request, validate, playtest, repair, critique, revise, judge, assemble):
         graph.add_node(node.__name__, bind(node, deps))
     graph.add_conditional_edges(START, bind(route_start, deps), ["retrieve", "request"])
     graph.add_edge("retrieve", "draft")
     graph.add_conditional_edges("draft", bind(route_after_draft, deps), ["draft", "validate", "assemble"])
     graph.add_edge("request", "validate")
     graph.add_conditional_edges("validate", bind(route_after_validate, deps),
+                                ["repair", "playtest", "critique", "judge", "assemble"])
+    graph.add_conditional_edges("playtest", bind(route_after_playtest, deps),
                                 ["repair", "critique", "judge", "assemble"])
     graph.add_edge("repair", "validate")
     graph.add_conditional_edges("critique", bind(route_after_critique, deps), ["revise", "judge", "assemble"])

@@ -8,6 +8,7 @@ import logging
 import subprocess
 import sys
 import textwrap
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from pipelines.gamegrammar import GameGrammarRuns, main, start_state
 from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState
 from tests.studio_script import NO_ISSUES, VERDICT, first_draft, sap_revision
 
-DEPS = GameGrammarDeps(search=lambda query, constraints, k: [], config=GameGrammarConfig(max_reasks=0))
+DEPS = GameGrammarDeps(search=lambda query, constraints, k: [], config=GameGrammarConfig(max_reasks=0, playtest=None))
 
 
 def scripted(*replies: str) -> tuple[AccountedLM, ScriptedEngine]:
@@ -45,7 +46,8 @@ KILLED = textwrap.dedent("""
             return super().complete(request)
 
     lm = scripted_lm(DiesOnTheFourthCall(*first_draft()))
-    deps = GameGrammarDeps(search=lambda query, constraints, k: [], config=GameGrammarConfig(max_reasks=0))
+    deps = GameGrammarDeps(search=lambda query, constraints, k: [],
+                           config=GameGrammarConfig(max_reasks=0, playtest=None))
     with open_checkpointer(Path({runs!r}), GameGrammarState) as saver:
         GameGrammarRuns(deps, saver, lambda seed: lm).start("killed", start_state("glowing fungi", seed=3))
 """)
@@ -127,6 +129,7 @@ def test_the_cli_starts_resumes_and_branches_runs(tmp_path: Path, monkeypatch: p
     lm, _ = scripted(*first_draft(), NO_ISSUES, VERDICT, *sap_revision(), NO_ISSUES, VERDICT)
     monkeypatch.setattr(gamegrammar, "build_lm", lambda settings, ledger, seed: lm)
     monkeypatch.setattr(gamegrammar, "ExemplarStore", NoExemplars)
+    monkeypatch.setattr(gamegrammar, "game_runs", partial(gamegrammar.game_runs, config=DEPS.config))
     runs, out = tmp_path / "runs.sqlite", tmp_path / "fungi"
     assert main(["glowing fungi", "--run", "fungi", "--runs", str(runs), "--out", str(out)]) == 0
     assert "run fungi" in capsys.readouterr().err
