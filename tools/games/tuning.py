@@ -19,7 +19,10 @@ completion below MIN_COMPLETION (weight 4); the first seat's win rate beyond SEA
 (2); draws at or above MAX_DRAWS (2); each action whose restricted bot reaches DOMINANT_EDGE (2 per
 action); the skill gap, the strongest bot's edge over random below MIN_SKILL_EDGE (1); estimated
 minutes outside the declared range, as |log(estimate / nearest bound)| (1); a cooperative team's win
-rate outside COOP_BAND (1 per bot); any other error-level finding, such as a no-op action (3 each).
+rate outside COOP_BAND (1 per bot); any other error-level finding, such as a no-op action (3 each);
+and, read from the rules, each action worse in every way than another of its phase or than passing
+(2 each; `dominated_actions`: the playtest calls such an action dead only when its search bot
+notices, the rules say it outright).
 While most games run to the round cap, the search adds how far the unfinished games got towards
 their end conditions, so lowering a far-off threshold is a step downhill even before games finish.
 
@@ -41,9 +44,10 @@ import logging
 import math
 import random
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from annotated_types import Ge, Le
 from pydantic import BaseModel, Field
@@ -82,7 +86,7 @@ __all__ = ["BandGap", "TuningBudget", "TuningChange", "TuningResult", "band_gaps
 
 log = logging.getLogger(__name__)
 
-WEIGHTS = {"completion": 4.0, "first_seat": 2.0, "draws": 2.0, "dominant": 2.0, "skill_gap": 1.0,
+WEIGHTS = {"completion": 4.0, "first_seat": 2.0, "draws": 2.0, "dominant": 2.0, "dominated": 2.0, "skill_gap": 1.0,
            "play_time": 1.0, "cooperative": 1.0, "error": 3.0}
 """The objective's weight per band: errors that stop a game being a game weigh most."""
 
@@ -122,10 +126,15 @@ class TuningChange(BaseModel):
 class BandGap(BaseModel):
     """How far one metric is from its band (0 = in band), and its weight in the objective."""
 
+    band: str = Field(description="a key of WEIGHTS")
     metric: str
-    weight: float
     distance: float
     detail: str
+    action: int | None = Field(None, description="the action (index) the band is about, if one")
+
+    @property
+    def weight(self) -> float:
+        return WEIGHTS[self.band]
 
 
 class TuningResult(BaseModel):
@@ -146,56 +155,104 @@ def _over(value: float, limit: float, *, strict: bool = False) -> float:
     return excess + STRICT if strict and excess >= 0 else max(excess, 0.0)
 
 
-def band_gaps(report: PlaytestReport) -> list[BandGap]:
-    """Every band the playtest checks, with its distance: the terms of `objective`."""
+def band_gaps(report: PlaytestReport, design: GameDesign) -> list[BandGap]:
+    """Every band the playtest checks, and whether each action is worth taking, with its distance:
+    the terms of `objective`."""
     m = report.measures
-    gaps = [BandGap(metric="completion", weight=WEIGHTS["completion"],
+    gaps = [BandGap(metric="completion", band="completion",
                     distance=_over(MIN_COMPLETION, m.completion) / MIN_COMPLETION,
                     detail=f"{m.completion:.0%} of random games end (band >= {MIN_COMPLETION:.0%})")]
     competitive = not m.cooperative and m.players > 1
     if competitive:
         first = m.seat_win_rates[0]
-        gaps.append(BandGap(metric="first-seat fairness", weight=WEIGHTS["first_seat"],
+        gaps.append(BandGap(metric="first-seat fairness", band="first_seat",
                             distance=_over(abs(first - m.fair), SEAT_TOLERANCE) / (1 - m.fair),
                             detail=f"the first seat wins {first:.0%} (fair {m.fair:.0%} ± {SEAT_TOLERANCE:.0%})"))
         if m.max_score > 0:
-            gaps.append(BandGap(metric="draws", weight=WEIGHTS["draws"],
+            gaps.append(BandGap(metric="draws", band="draws",
                                 distance=_over(m.draws, MAX_DRAWS, strict=True) / (1 - MAX_DRAWS),
                                 detail=f"{m.draws:.0%} of random games are draws (band < {MAX_DRAWS:.0%})"))
         skilled = [bot for bot in m.bots if bot.bot != "random"]
         if skilled:
             best = skilled[-1]
-            gaps.append(BandGap(metric="skill gap", weight=WEIGHTS["skill_gap"],
+            gaps.append(BandGap(metric="skill gap", band="skill_gap",
                                 distance=_over(MIN_SKILL_EDGE, edge(best.win_rate, m.fair)) / MIN_SKILL_EDGE,
                                 detail=f"the {best.bot} bot wins {best.win_rate:.0%} against random play "
                                        f"(band: edge >= {MIN_SKILL_EDGE:.0%})"))
-    for stats in m.actions:
+    for i, stats in enumerate(m.actions):
         if stats.only_win_rate is not None:
-            gaps.append(BandGap(metric=f"action '{stats.action}' not dominant", weight=WEIGHTS["dominant"],
+            gaps.append(BandGap(band="dominant", action=i, metric=f"action '{stats.action}' not dominant",
                                 distance=_over(edge(stats.only_win_rate, m.fair), DOMINANT_EDGE, strict=True)
                                 / (1 - DOMINANT_EDGE),
                                 detail=f"a bot taking only '{stats.action}' wins {stats.only_win_rate:.0%}"))
     declared, minutes = m.declared_minutes, max(m.estimated_minutes, 0.1)
-    gaps.append(BandGap(metric="play time", weight=WEIGHTS["play_time"],
+    gaps.append(BandGap(metric="play time", band="play_time",
                         distance=max(math.log(minutes / declared.max), math.log(declared.min / minutes), 0.0),
                         detail=f"an estimated {m.estimated_minutes:.0f} minutes (declared "
                                f"{declared.min}-{declared.max})"))
     low, high = COOP_BAND
     for bot in m.bots if m.cooperative else []:
-        gaps.append(BandGap(metric=f"team win rate, {bot.bot}", weight=WEIGHTS["cooperative"],
+        gaps.append(BandGap(metric=f"team win rate, {bot.bot}", band="cooperative",
                             distance=_over(low, bot.win_rate) + _over(bot.win_rate, high),
                             detail=f"a team of {bot.bot} bots wins {bot.win_rate:.0%} (band {low:.0%}-{high:.0%})"))
     measured = {"never_completes", "drawish", "dominant_action", "first_seat_advantage"}
     for finding in report.findings:
         if finding.severity == Severity.ERROR and finding.code not in measured:
-            gaps.append(BandGap(metric=f"{finding.code} at {finding.path}", weight=WEIGHTS["error"], distance=1.0,
-                                detail=finding.message))
+            gaps.append(BandGap(band="error", metric=f"{finding.code} at {finding.path}", distance=1.0,
+                                detail=finding.message,
+                                action=finding.location.index if finding.location.part == "actions" else None))
+    for i, better in dominated_actions(design):
+        action = design.actions[i]
+        detail = (f"'{action.id}' costs more than it yields: passing is better" if better is None else
+                  f"'{action.id}' is worse in every way than '{design.actions[better].id}' in the same phase")
+        gaps.append(BandGap(band="dominated", action=i, metric=f"action '{action.id}' worth taking", distance=1.0,
+                            detail=detail))
     return gaps
 
 
-def objective(report: PlaytestReport) -> float:
-    """The weighted distance from every band: 0 exactly when the playtest is in band."""
-    return sum(gap.weight * gap.distance for gap in band_gaps(report))
+def objective(report: PlaytestReport, design: GameDesign) -> float:
+    """The weighted distance from every band: 0 exactly when the design's playtest is in band."""
+    return sum(gap.weight * gap.distance for gap in band_gaps(report, design))
+
+
+def _plain(action: Action) -> bool:
+    """Only costs and gains: an action whose worth is its net exchange."""
+    return (action.roll is None and not action.draw and not action.take and action.limit_per_round is None
+            and not action.price_step)
+
+
+def _tally(items: Sequence[ResourceAmount]) -> Counter[str]:
+    tally: Counter[str] = Counter()
+    for item in items:
+        tally[item.resource] += item.amount
+    return tally
+
+
+def dominated_actions(design: GameDesign) -> list[tuple[int, int | None]]:
+    """Actions no one should take (the issue's "pay 4 X, gain 2 X" beside "pay 1 X, gain 1 Y"):
+    (action, the action in the same phase that costs no more of anything and leaves the player no
+    worse off in anything, one of them strictly; or None when its net exchange only loses, so passing
+    is better). Read from the rules, not from play: only where more of a resource is never worse (a
+    competitive game with no negative points and no upkeep) and only between plain exchanges."""
+    if (design.cooperative or any(rule.points < 0 for rule in design.victory.scoring)
+            or any(income.amount < 0 for income in design.turn_structure.income)):
+        return []
+    found: dict[int, int | None] = {}
+    for phase in design.turn_structure.phases:
+        members = [i for i, action in enumerate(design.actions) if action.id in phase.actions and _plain(action)]
+        for i in members:
+            costs, net = _tally(design.actions[i].costs), _tally(design.actions[i].gains)
+            net.subtract(costs)
+            if any(v < 0 for v in net.values()) and all(v <= 0 for v in net.values()):
+                found.setdefault(i, None)
+            for j in members:
+                other_costs, other_net = _tally(design.actions[j].costs), _tally(design.actions[j].gains)
+                other_net.subtract(other_costs)
+                resources = {*costs, *net, *other_costs, *other_net}
+                if (all(other_costs[r] <= costs[r] and other_net[r] >= net[r] for r in resources)
+                        and any(other_costs[r] < costs[r] or other_net[r] > net[r] for r in resources)):
+                    found.setdefault(i, j)
+    return sorted(found.items())
 
 
 @dataclass(frozen=True)
@@ -215,9 +272,9 @@ class _Knob:
 def _bounds(model: type[BaseModel], name: str) -> tuple[int, int]:
     """The `ge`/`le` of a field as the schema declares it."""
     metadata = model.model_fields[name].metadata
-    low = next(int(m.ge) for m in metadata if isinstance(m, Ge))
-    high = next(int(m.le) for m in metadata if isinstance(m, Le))
-    return low, high
+    low = next(m.ge for m in metadata if isinstance(m, Ge))
+    high = next(m.le for m in metadata if isinstance(m, Le))
+    return cast(int, low), cast(int, high)
 
 
 def _knobs(design: GameDesign) -> list[_Knob]:
@@ -290,6 +347,7 @@ def _steps(value: int, direction: int, knob: _Knob) -> list[int]:
 @dataclass(frozen=True)
 class _Evaluation:
     report: PlaytestReport
+    gaps: list[BandGap]
     score: float  # the objective, plus how far unfinished games got while completion is out of band
 
 
@@ -351,37 +409,38 @@ class _Evaluator:
         )
         report = playtest_report(games, action_ids=actions, cooperative=design.cooperative,
                                  declared_minutes=design.play_time_minutes)
-        score = objective(report)
+        gaps = band_gaps(report, design)
+        score = sum(gap.weight * gap.distance for gap in gaps)
         if report.measures.completion < MIN_COMPLETION and progress:
             score += WEIGHTS["completion"] * (1 - report.measures.completion) * (1 - sum(progress) / len(progress))
-        return _Evaluation(report, score)
+        return _Evaluation(report, gaps, score)
 
 
 def _aims(report: PlaytestReport, design: GameDesign, knobs: Sequence[_Knob]) -> Iterator[tuple[int, int]]:
-    """(knob, direction) steps aimed at the bands missed, worst first."""
-    index = {action.id: i for i, action in enumerate(design.actions)}
+    """(knob, direction) steps aimed at the bands missed, worst first: a game too long or never
+    ending ends sooner, one too short later; a dominant action grows weaker, a dominated or no-op
+    one stronger."""
     m = report.measures
-    for gap in sorted(band_gaps(report), key=lambda g: -g.weight * g.distance):
+    for gap in sorted(band_gaps(report, design), key=lambda g: -g.weight * g.distance):
         if gap.distance <= 0:
             continue
-        if gap.metric == "completion" or (gap.metric == "play time" and m.estimated_minutes > m.declared_minutes.max):
+        if gap.band == "completion" or (gap.band == "play_time" and m.estimated_minutes > m.declared_minutes.max):
             yield from ((k, -1) for k, knob in enumerate(knobs) if knob.ending)
-        elif gap.metric == "play time":
+        elif gap.band == "play_time":
             yield from ((k, +1) for k, knob in enumerate(knobs) if knob.ending)
-        elif gap.metric.startswith("action '"):
-            i = index[gap.metric.split("'")[1]]
-            yield from ((k, +1 if knob.cost_like else -1) for k, knob in enumerate(knobs) if knob.action == i)
-        elif gap.metric.startswith("noop_action at actions["):
-            i = int(gap.metric.split("[")[1].split("]")[0])
-            yield from ((k, -1 if knob.cost_like else +1) for k, knob in enumerate(knobs) if knob.action == i)
+        elif gap.action is not None:
+            weaker = 1 if gap.band == "dominant" else -1
+            yield from ((k, weaker if knob.cost_like else -weaker) for k, knob in enumerate(knobs)
+                        if knob.action == gap.action)
 
 
-def _reason(before: PlaytestReport, after: PlaytestReport) -> str:
+def _reason(before: _Evaluation, after: _Evaluation) -> str:
     """Which bands the step moved towards, in the fast evaluator's figures."""
-    old = {gap.metric: gap for gap in band_gaps(before)}
-    moved = [f"{gap.metric}: {old[gap.metric].detail} -> {gap.detail}" for gap in band_gaps(after)
+    old = {gap.metric: gap for gap in before.gaps}
+    moved = [f"{gap.metric}: {old[gap.metric].detail} -> {gap.detail}" for gap in after.gaps
              if gap.metric in old and gap.distance < old[gap.metric].distance]
-    return "; ".join(moved) or "lowers the distance from the bands"
+    moved += [f"{gap.metric}: now in band" for gap in before.gaps if gap.metric not in {g.metric for g in after.gaps}]
+    return "; ".join(moved) or "brings unfinished games closer to their end"
 
 
 def tune(design: GameDesign, *, players: int | None = None, seed: int = 0,
@@ -400,7 +459,7 @@ def tune(design: GameDesign, *, players: int | None = None, seed: int = 0,
         return playtest(candidate, games=budget.confirm_games, players=players, seed=seed, budget=budget.playtest)
 
     before = before or confirm(design)
-    if objective(before) == 0:
+    if objective(before, design) == 0:
         return TuningResult(design=design, before=before, after=before, changes=[], unresolved=[], evaluations=0,
                             seconds=time.monotonic() - started)
 
@@ -434,7 +493,7 @@ def tune(design: GameDesign, *, players: int | None = None, seed: int = 0,
         best = min((v for v in proposals if v in seen), key=lambda v: seen[v].score, default=current)
         if seen[best].score < seen[current].score - MIN_GAIN:
             k = next(i for i, (a, b) in enumerate(zip(current, best, strict=True)) if a != b)
-            history.append((k, current[k], best[k], _reason(seen[current].report, seen[best].report)))
+            history.append((k, current[k], best[k], _reason(seen[current], seen[best])))
             log.info("tuning: %s.%s %d -> %d (objective %.3f -> %.3f)", knobs[k].location, knobs[k].field,
                      current[k], best[k], seen[current].score, seen[best].score)
             current, stalled = best, 0
@@ -445,12 +504,12 @@ def tune(design: GameDesign, *, players: int | None = None, seed: int = 0,
     if current != start:
         candidate = _build(base, knobs, current)
         confirmed = confirm(candidate)
-        if objective(confirmed) < objective(before):
+        if objective(confirmed, candidate) < objective(before, design):
             tuned, after = candidate, confirmed
             changes = _changes(knobs, start, current, history)
         else:
             log.info("tuning: the search's candidate is no better by the full playtest; the design is kept")
-    unresolved = [f"could not bring {gap.metric} into band: {gap.detail}" for gap in band_gaps(after)
+    unresolved = [f"could not bring {gap.metric} into band: {gap.detail}" for gap in band_gaps(after, tuned)
                   if gap.distance > 0]
     return TuningResult(design=tuned, before=before, after=after, changes=changes, unresolved=unresolved,
                         evaluations=len(seen), seconds=time.monotonic() - started)
