@@ -28,11 +28,11 @@ their end conditions, so lowering a far-off threshold is a step downhill even be
 
 The search is a seeded (1+λ) hill climb on that vector with a fast evaluator: random self-play,
 the greedy bot against random opponents, and per action a random bot restricted to it (no search
-bot), every candidate on the same game seeds (common random numbers). Each generation proposes one
-step on one number: first steps aimed at the worst band (a dominant action's costs up and gains
-down; a game too long or never ending, its rounds, thresholds or supply down), then a few seeded
-steps anywhere; the best candidate is kept when it lowers the objective. The full playtest runs only
-on the design as given and on the final candidate; a design already in band comes back unchanged,
+bot), every candidate on the same game seeds (common random numbers). Each generation proposes
+candidates one step on one number away: steps aimed at the worst band that numbers can move (a
+dominant action's costs up and gains down; a game too long or never ending, its rounds, thresholds
+or supply down), then at the next band when those do not help, and once no aimed step helps, seeded steps anywhere; the best candidate is
+kept when it lowers the objective. The full playtest runs only on the design as given and on the final candidate; a design already in band comes back unchanged,
 and a candidate that is no better by the full playtest is dropped. What stays out of band is said in
 `TuningResult.unresolved`. With the evaluation budget binding (not the seconds), the same design and
 seed always give the same result.
@@ -82,7 +82,7 @@ from tools.games.playtest_metrics import (
 )
 from tools.games.simulator import Bot, Game, GameRecord, Rules, play
 
-__all__ = ["BandGap", "TuningBudget", "TuningChange", "TuningResult", "band_gaps", "objective", "tune"]
+__all__ = ["BandGap", "Dominated", "dominated_actions", "TuningBudget", "TuningChange", "TuningResult", "band_gaps", "objective", "tune"]
 
 log = logging.getLogger(__name__)
 
@@ -201,12 +201,12 @@ def band_gaps(report: PlaytestReport, design: GameDesign) -> list[BandGap]:
             gaps.append(BandGap(band="error", metric=f"{finding.code} at {finding.path}", distance=1.0,
                                 detail=finding.message,
                                 action=finding.location.index if finding.location.part == "actions" else None))
-    for i, better in dominated_actions(design):
-        action = design.actions[i]
-        detail = (f"'{action.id}' costs more than it yields: passing is better" if better is None else
-                  f"'{action.id}' is worse in every way than '{design.actions[better].id}' in the same phase")
-        gaps.append(BandGap(band="dominated", action=i, metric=f"action '{action.id}' worth taking", distance=1.0,
-                            detail=detail))
+    for found in dominated_actions(design):
+        action = design.actions[found.action]
+        detail = (f"'{action.id}' costs more than it yields: passing is better" if found.better is None else
+                  f"'{action.id}' is worse in every way than '{design.actions[found.better].id}' in the same phase")
+        gaps.append(BandGap(band="dominated", action=found.action, metric=f"action '{action.id}' worth taking",
+                            distance=found.shortfall / (found.shortfall + 1), detail=detail))
     return gaps
 
 
@@ -228,31 +228,46 @@ def _tally(items: Sequence[ResourceAmount]) -> Counter[str]:
     return tally
 
 
-def dominated_actions(design: GameDesign) -> list[tuple[int, int | None]]:
-    """Actions no one should take (the issue's "pay 4 X, gain 2 X" beside "pay 1 X, gain 1 Y"):
-    (action, the action in the same phase that costs no more of anything and leaves the player no
-    worse off in anything, one of them strictly; or None when its net exchange only loses, so passing
-    is better). Read from the rules, not from play: only where more of a resource is never worse (a
-    competitive game with no negative points and no upkeep) and only between plain exchanges."""
+@dataclass(frozen=True)
+class Dominated:
+    """An action no one should take: `better` (an action of the same phase, or None for passing) is
+    at least as good in every way; `shortfall` is by how many units in all it falls short of it."""
+
+    action: int
+    better: int | None
+    shortfall: int
+
+
+def dominated_actions(design: GameDesign) -> list[Dominated]:
+    """Actions no one should take (the issue's "pay 4 X, gain 2 X" beside "pay 1 X, gain 1 Y"): for
+    each, the worst case of another action of its phase that costs no more of anything and leaves the
+    player no worse off in anything, one strictly; or passing, when its net exchange only loses.
+    Read from the rules, not from play: only where more of a resource is never worse (a competitive
+    game with no negative points and no upkeep) and only between plain exchanges."""
     if (design.cooperative or any(rule.points < 0 for rule in design.victory.scoring)
             or any(income.amount < 0 for income in design.turn_structure.income)):
         return []
-    found: dict[int, int | None] = {}
+    found: dict[int, Dominated] = {}
+
+    def note(i: int, better: int | None, shortfall: int) -> None:
+        if i not in found or shortfall > found[i].shortfall:
+            found[i] = Dominated(i, better, shortfall)
+
     for phase in design.turn_structure.phases:
         members = [i for i, action in enumerate(design.actions) if action.id in phase.actions and _plain(action)]
         for i in members:
             costs, net = _tally(design.actions[i].costs), _tally(design.actions[i].gains)
             net.subtract(costs)
             if any(v < 0 for v in net.values()) and all(v <= 0 for v in net.values()):
-                found.setdefault(i, None)
+                note(i, None, -sum(net.values()))
             for j in members:
                 other_costs, other_net = _tally(design.actions[j].costs), _tally(design.actions[j].gains)
                 other_net.subtract(other_costs)
                 resources = {*costs, *net, *other_costs, *other_net}
-                if (all(other_costs[r] <= costs[r] and other_net[r] >= net[r] for r in resources)
-                        and any(other_costs[r] < costs[r] or other_net[r] > net[r] for r in resources)):
-                    found.setdefault(i, j)
-    return sorted(found.items())
+                shortfall = sum(max(0, costs[r] - other_costs[r]) + max(0, other_net[r] - net[r]) for r in resources)
+                if shortfall and all(other_costs[r] <= costs[r] and other_net[r] >= net[r] for r in resources):
+                    note(i, j, shortfall)
+    return [found[i] for i in sorted(found)]
 
 
 @dataclass(frozen=True)
@@ -416,22 +431,24 @@ class _Evaluator:
         return _Evaluation(report, gaps, score)
 
 
-def _aims(report: PlaytestReport, design: GameDesign, knobs: Sequence[_Knob]) -> Iterator[tuple[int, int]]:
-    """(knob, direction) steps aimed at the bands missed, worst first: a game too long or never
-    ending ends sooner, one too short later; a dominant action grows weaker, a dominated or no-op
-    one stronger."""
+def _aims(report: PlaytestReport, design: GameDesign, knobs: Sequence[_Knob]) -> list[list[tuple[int, int]]]:
+    """Per band missed that some number can move, worst first: the (knob, direction) steps aimed at it."""
+    gaps = sorted(band_gaps(report, design), key=lambda g: -g.weight * g.distance)
+    return [aimed for gap in gaps if gap.distance > 0 and (aimed := list(_aim(gap, report, knobs)))]
+
+
+def _aim(gap: BandGap, report: PlaytestReport, knobs: Sequence[_Knob]) -> Iterator[tuple[int, int]]:
+    """A game too long or never ending ends sooner, one too short later; a dominant action grows
+    weaker, a dominated or no-op one stronger."""
     m = report.measures
-    for gap in sorted(band_gaps(report, design), key=lambda g: -g.weight * g.distance):
-        if gap.distance <= 0:
-            continue
-        if gap.band == "completion" or (gap.band == "play_time" and m.estimated_minutes > m.declared_minutes.max):
-            yield from ((k, -1) for k, knob in enumerate(knobs) if knob.ending)
-        elif gap.band == "play_time":
-            yield from ((k, +1) for k, knob in enumerate(knobs) if knob.ending)
-        elif gap.action is not None:
-            weaker = 1 if gap.band == "dominant" else -1
-            yield from ((k, weaker if knob.cost_like else -weaker) for k, knob in enumerate(knobs)
-                        if knob.action == gap.action)
+    if gap.band == "completion" or (gap.band == "play_time" and m.estimated_minutes > m.declared_minutes.max):
+        yield from ((k, -1) for k, knob in enumerate(knobs) if knob.ending)
+    elif gap.band == "play_time":
+        yield from ((k, +1) for k, knob in enumerate(knobs) if knob.ending)
+    elif gap.action is not None:
+        weaker = 1 if gap.band == "dominant" else -1
+        yield from ((k, weaker if knob.cost_like else -weaker) for k, knob in enumerate(knobs)
+                    if knob.action == gap.action)
 
 
 def _reason(before: _Evaluation, after: _Evaluation) -> str:
@@ -470,14 +487,15 @@ def tune(design: GameDesign, *, players: int | None = None, seed: int = 0,
     rng = random.Random(f"tuning-moves-{seed}")
     seen: dict[Vector, _Evaluation] = {start: evaluate(design)}
     current, history = start, []  # history: (knob, old value, new value, reason) per accepted step
-    stalled = 0
+    stalled, aim = 0, 0  # aim: which band's aimed steps to try (past the last: steps anywhere)
     while (seen[current].score > 0 and stalled < budget.stall and len(seen) < budget.evaluations
            and time.monotonic() - started < budget.seconds):
-        aimed = list(dict.fromkeys(_aims(seen[current].report, design, knobs)))
-        anywhere = [(k, d) for k in range(len(knobs)) for d in (-1, 1) if (k, d) not in aimed]
+        groups = _aims(seen[current].report, design, knobs)
+        aimed = groups[aim] if aim < len(groups) else []
+        anywhere = [(k, d) for k in range(len(knobs)) for d in (-1, 1)]
         rng.shuffle(anywhere)
-        proposals = []
-        for k, direction in [*aimed, *anywhere]:
+        proposals: list[Vector] = []
+        for k, direction in aimed or anywhere:
             for value in _steps(current[k], direction, knobs[k]):
                 vector = current[:k] + (value,) + current[k + 1:]
                 if vector not in seen and vector not in proposals:
@@ -485,6 +503,9 @@ def tune(design: GameDesign, *, players: int | None = None, seed: int = 0,
             if len(proposals) >= budget.candidates:
                 break
         if not proposals:
+            if aimed:
+                aim += 1
+                continue
             break
         for vector in proposals[:budget.candidates]:
             if len(seen) >= budget.evaluations or time.monotonic() - started >= budget.seconds:
@@ -496,7 +517,9 @@ def tune(design: GameDesign, *, players: int | None = None, seed: int = 0,
             history.append((k, current[k], best[k], _reason(seen[current], seen[best])))
             log.info("tuning: %s.%s %d -> %d (objective %.3f -> %.3f)", knobs[k].location, knobs[k].field,
                      current[k], best[k], seen[current].score, seen[best].score)
-            current, stalled = best, 0
+            current, stalled, aim = best, 0, 0
+        elif aimed:
+            aim += 1  # this band's steps failed: aim at the next one
         else:
             stalled += 1
 
@@ -519,5 +542,5 @@ def _changes(knobs: Sequence[_Knob], start: Vector, end: Vector,
              history: Sequence[tuple[int, int, int, str]]) -> list[TuningChange]:
     """One change per number that ended different, with the reasons of every step it took."""
     return [TuningChange(location=knob.location, field=knob.field, before=start[k], after=end[k],
-                         reason=" | ".join(reason for step, _, _, reason in history if step == k))
+                         reason=" | ".join(dict.fromkeys(reason for step, _, _, reason in history if step == k)))
             for k, knob in enumerate(knobs) if start[k] != end[k]]
