@@ -12,7 +12,7 @@ from ontology.game import GameDesign
 from tools.games.playtest import PlaytestBudget
 from tools.games.tuning import TuningBudget, TuningResult, dominated_actions, objective, tune
 
-BUDGET = TuningBudget(evaluations=40, seconds=120, self_play_games=40, greedy_games=20, restricted_games=12,
+BUDGET = TuningBudget(evaluations=40, seconds=120, self_play_games=40, greedy_games=20, restricted_games=30,
                       confirm_games=100, playtest=PlaytestBudget(greedy_games=40, search_games=4, search_playouts=4,
                                                                  restricted_games=30))
 

@@ -31,9 +31,10 @@ the greedy bot against random opponents, and per action a random bot restricted 
 bot), every candidate on the same game seeds (common random numbers). Each generation proposes
 candidates one step on one number away: steps aimed at the worst band that numbers can move (a
 dominant action's costs up and gains down; a game too long or never ending, its rounds, thresholds
-or supply down), then at the next band when those do not help, and once no aimed step helps, seeded steps anywhere; the best candidate is
-kept when it lowers the objective. The full playtest runs only on the design as given and on the final candidate; a design already in band comes back unchanged,
-and a candidate that is no better by the full playtest is dropped. What stays out of band is said in
+or supply down), then at the next band when those do not help, and once no aimed step helps,
+seeded steps anywhere; the best candidate is kept when it lowers the objective. The full playtest
+runs only on the design as given and on the final candidate; a design already in band comes back
+unchanged, and a candidate that is no better by the full playtest is dropped. What stays out of band is said in
 `TuningResult.unresolved`. With the evaluation budget binding (not the seconds), the same design and
 seed always give the same result.
 """
@@ -82,7 +83,8 @@ from tools.games.playtest_metrics import (
 )
 from tools.games.simulator import Bot, Game, GameRecord, Rules, play
 
-__all__ = ["BandGap", "Dominated", "dominated_actions", "TuningBudget", "TuningChange", "TuningResult", "band_gaps", "objective", "tune"]
+__all__ = ["BandGap", "Dominated", "TuningBudget", "TuningChange", "TuningResult", "band_gaps", "dominated_actions",
+           "objective", "tune"]
 
 log = logging.getLogger(__name__)
 
