@@ -1,0 +1,122 @@
+"""Numbers by search: the tuner brings broken numbers into the playtest's bands, keeps sound ones,
+changes only numbers within their schema bounds, and is deterministic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ontology.core import Severity
+from ontology.game import GameDesign
+from tools.games.playtest import PlaytestBudget
+from tools.games.tuning import TuningBudget, TuningResult, dominated_actions, objective, tune
+
+BUDGET = TuningBudget(evaluations=40, seconds=120, self_play_games=40, greedy_games=20, restricted_games=30,
+                      confirm_games=100, playtest=PlaytestBudget(greedy_games=40, search_games=4, search_playouts=4,
+                                                                 restricted_games=30))
+
+
+def amount(resource: str, n: int) -> dict[str, Any]:
+    return {"resource": resource, "amount": n}
+
+
+def design(actions: list[dict[str, Any]], *, ends: list[dict[str, Any]] | None = None,
+           minutes: tuple[int, int] = (5, 15), components: list[dict[str, Any]] | None = None) -> GameDesign:
+    """A two-player mining game: ore is dug and refined into gems, gems score; the prose is filler."""
+    return GameDesign.model_validate({
+        "title": "Mine", "tagline": "t", "theme": "t", "introduction": "t", "cooperative": False,
+        "complexity": 1, "players": {"min": 2, "max": 2}, "play_time_minutes": {"min": minutes[0], "max": minutes[1]},
+        "mechanisms": [{"family": "resource_management", "name": "m", "how_it_works": "m"}],
+        "resources": [{"id": "ore", "name": "Ore", "description": "r", "starting": 1},
+                      {"id": "gems", "name": "Gems", "description": "r"}],
+        "actions": [{"name": a["id"], "description": "a", **a} for a in actions],
+        "turn_structure": {"summary": "s", "phases": [{"name": "Work", "description": "p",
+                                                       "actions": [a["id"] for a in actions]}]},
+        "end_conditions": [{"description": "e", **e} for e in ends or [{"kind": "rounds", "rounds": 12}]],
+        "victory": {"scoring": [{"description": "s", "counts": ["gems"], "points": 1}], "tie_breaker": "t"},
+        "components": [{"name": c["id"], "description": "c", **c}
+                       for c in components or [{"id": "board", "kind": "board", "quantity": 1}]],
+        "setup": [{"instruction": "set up"}],
+    })
+
+
+DIG = {"id": "dig", "gains": [amount("ore", 2)]}
+CUT = {"id": "cut", "costs": [amount("ore", 3)], "gains": [amount("gems", 2)]}
+POLISH = {"id": "polish", "costs": [amount("ore", 1)], "gains": [amount("gems", 1)]}
+
+
+def errors(result: TuningResult) -> list[str]:
+    return [f.code for f in result.after.findings if f.severity == Severity.ERROR]
+
+
+def test_a_sound_design_is_left_unchanged() -> None:
+    sound = design([DIG, CUT, POLISH])
+    result = tune(sound, seed=1, budget=BUDGET)
+    assert objective(result.before, sound) == 0, result.unresolved
+    assert result.changes == [] and result.unresolved == [] and result.evaluations == 0
+    assert result.design == sound
+
+
+def test_a_game_that_never_ends_gets_a_reachable_threshold_and_completes() -> None:
+    endless = design([DIG, CUT, POLISH], ends=[{"kind": "score_threshold", "threshold": 1000}])
+    result = tune(endless, seed=0, budget=BUDGET)
+    assert result.before.measures.completion == 0
+    assert "never_completes" in {f.code for f in result.before.findings}
+    threshold = result.design.end_conditions[0].threshold
+    assert threshold is not None and threshold < 1000
+    assert result.after.measures.completion >= 0.5
+    assert "never_completes" not in errors(result)
+    assert ("end_conditions", "threshold") in [(c.location.part, c.field) for c in result.changes]
+
+
+def test_a_dominant_action_grows_dearer_or_yields_less() -> None:
+    feast = {"id": "feast", "costs": [amount("ore", 1)], "gains": [amount("gems", 6)]}
+    broken = design([DIG, CUT, feast])
+    result = tune(broken, seed=0, budget=BUDGET)
+    assert "dominant_action" in {f.code for f in result.before.findings}
+    assert "dominant_action" not in errors(result)
+    tuned = next(a for a in result.design.actions if a.id == "feast")
+    assert tuned.costs[0].amount > 1 or tuned.gains[0].amount < 6
+    assert all(c.location.part == "actions" for c in result.changes)
+
+
+def test_play_time_far_over_the_box_brings_the_rounds_down() -> None:
+    long = design([DIG, CUT, POLISH], ends=[{"kind": "rounds", "rounds": 48}])
+    result = tune(long, seed=0, budget=BUDGET)
+    assert result.before.measures.estimated_minutes > 40
+    rounds = result.design.end_conditions[0].rounds
+    assert rounds is not None and rounds < 48
+    declared = result.design.play_time_minutes
+    assert declared.min <= result.after.measures.estimated_minutes <= declared.max
+    assert not any("play time" in line for line in result.unresolved)
+
+
+def test_actions_no_one_should_take_come_out_changed() -> None:
+    """The issue's numbers: "pay 4 X, gain 2 X" beside "pay 1 X, gain 1 Y"."""
+    waste = {"id": "waste", "costs": [amount("ore", 4)], "gains": [amount("ore", 2)]}
+    broken = design([DIG, POLISH, waste])
+    assert [found.action for found in dominated_actions(broken)] == [2]
+    result = tune(broken, seed=0, budget=BUDGET)
+    assert dominated_actions(result.design) == []
+    assert any(c.location.part == "actions" and c.location.index == 2 for c in result.changes)
+    assert all(c.reason for c in result.changes)
+
+
+def test_same_seed_same_result() -> None:
+    endless = design([DIG, CUT, POLISH], ends=[{"kind": "score_threshold", "threshold": 900}])
+    first, second = (tune(endless, seed=3, budget=BUDGET) for _ in range(2))
+    assert first.design == second.design
+    assert first.changes == second.changes
+    assert first.after.measures == second.after.measures
+
+
+@pytest.mark.parametrize("ends", [[{"kind": "score_threshold", "threshold": 1000}],
+                                  [{"kind": "rounds", "rounds": 50}]])
+def test_every_change_stays_within_the_schema_bounds(ends: list[dict[str, Any]]) -> None:
+    feast = {"id": "feast", "costs": [amount("ore", 1)], "gains": [amount("gems", 50)]}
+    result = tune(design([DIG, CUT, feast], ends=ends), seed=0, budget=BUDGET)
+    assert result.changes
+    GameDesign.model_validate(result.design.model_dump(mode="json"))
+    for change in result.changes:
+        assert change.before != change.after
