@@ -70,15 +70,15 @@ def test_a_game_that_never_ends_gets_a_reachable_threshold_and_completes() -> No
     assert ("end_conditions", "threshold") in [(c.location.part, c.field) for c in result.changes]
 
 
-def test_a_dominant_action_grows_dearer_or_yields_less() -> None:
-    feast = {"id": "feast", "costs": [amount("ore", 1)], "gains": [amount("gems", 6)]}
+def test_a_dominant_action_stops_dominating_by_changes_to_the_actions() -> None:
+    # Taking only `feast` (free gems) beats players who dig and cut: restricted play says it dominates.
+    feast = {"id": "feast", "gains": [amount("gems", 4)]}
     broken = design([DIG, CUT, feast])
     result = tune(broken, seed=0, budget=BUDGET)
     assert "dominant_action" in {f.code for f in result.before.findings}
     assert "dominant_action" not in errors(result)
-    tuned = next(a for a in result.design.actions if a.id == "feast")
-    assert tuned.costs[0].amount > 1 or tuned.gains[0].amount < 6
-    assert all(c.location.part == "actions" for c in result.changes)
+    # feast's numbers or its rivals'
+    assert result.changes and all(c.location.part == "actions" for c in result.changes)
 
 
 def test_play_time_far_over_the_box_brings_the_rounds_down() -> None:

@@ -76,7 +76,7 @@ def clean_games(**changes: object) -> PlaytestGames:
         "self_play": [won_by(i % 2) for i in range(4)],
         "greedy": seated_wins(3, 1),
         "search": seated_wins(4, 1),
-        "only": {action: seated_wins(2, 2) for action in ACTIONS},
+        "only": {action: seated_wins(0, 4) for action in ACTIONS},  # one action alone loses to greedy play
         "without": {action: seated_wins(1, 3) for action in ACTIONS},
     }
     return PlaytestGames(**{**games, **changes})  # type: ignore[arg-type]
@@ -182,8 +182,8 @@ CASES = [
     ("trade changes nothing, every time",
      {"self_play": [won_by(i % 2, noops={"trade": 5 + 5}) for i in range(4)]},
      "noop_action", Severity.ERROR, ACTS, "actions[1]"),
-    ("only harvesting wins 80% (edge 0.6 with two players)",
-     {"only": {"harvest": seated_wins(4, 1), "trade": seated_wins(2, 2)}},
+    ("only harvesting still wins 40% against greedy players (0.8 of the fair 50%)",
+     {"only": {"harvest": seated_wins(2, 3), "trade": seated_wins(0, 4)}},
      "dominant_action", Severity.ERROR, ACTS, "actions[0]"),
     ("the first seat wins 80% of random games",
      {"self_play": [won_by(0), won_by(0), won_by(0), won_by(0), won_by(1)]},
@@ -260,7 +260,7 @@ def test_the_rulebook_section_states_the_figures_and_findings() -> None:
     text = render_section(report.rulebook_section())
     assert text.startswith("## Playtested\n\nMeasured over 4 simulated games with 2 players")
     assert "| estimated minutes | 10 |" in text
-    assert "- error: a bot that takes only 'harvest' wins 80%" in text
+    assert "- error: a player who takes only 'harvest' wins 80%" in text
 
 
 def test_a_section_without_findings_lists_only_figures() -> None:

@@ -58,6 +58,10 @@ EXPORTS: dict[str, set[str]] = {
         "fetch_page", "html_to_text", "quote_for_prompt", "select_passages", "split_passages",
     },
     "pipelines": {"ask", "design_game", "validate_command"},
+    "tools.games": {
+        "Bot", "Game", "GameRecord", "GameView", "GreedyBot", "IllegalActionError", "PassBot", "RandomBot",
+        "RestrictedBot", "Rules", "SearchBot", "SeatCountError", "play", "simulate",
+    },
     "retrieval": {
         "ExemplarGame", "ExemplarStore", "MiniLMEmbedder", "RetrievalConstraints", "load_exemplars", "shared_embedder",
     },

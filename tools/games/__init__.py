@@ -1,7 +1,7 @@
 """Executable game designs: a seeded simulator that plays a `GameDesign` by its rules, and bots
 (random, greedy, flat Monte Carlo search, restricted) to play it for playtests."""
 
-from tools.games.bots import GreedyBot, RandomBot, RestrictedBot, SearchBot
+from tools.games.bots import GreedyBot, PassBot, RandomBot, RestrictedBot, SearchBot
 from tools.games.simulator import (
     Bot,
     Game,
@@ -21,6 +21,7 @@ __all__ = [
     "GameView",
     "GreedyBot",
     "IllegalActionError",
+    "PassBot",
     "RandomBot",
     "RestrictedBot",
     "Rules",

@@ -82,6 +82,16 @@ class SearchBot:
         return _best(values, rng)
 
 
+class PassBot:
+    """Never acts: the base of a bot restricted to one action, so it plays that action and nothing
+    else (Jaffe et al. 2012: if one action alone wins, it dominates)."""
+
+    name = "pass"
+
+    def choose(self, view: GameView, legal: Sequence[str], rng: random.Random) -> str | None:
+        return None
+
+
 class RestrictedBot:
     """Restricted play: with `only`, takes that action whenever it is legal (else plays as `base`);
     with `without`, never takes that action."""

@@ -7,8 +7,9 @@ The games (each seeded from `seed`, so a playtest is reproducible):
 - the greedy bot and the search bot: in a competitive game one seat against random opponents, the
   seat rotated from game to game (so seat order does not favour it); in a cooperative game the whole
   team: the skill gap, and the cooperative band;
-- per action, a random bot restricted to it and a greedy bot forbidden it, one seat against random
-  opponents (or teammates), rotated: dominant and dead actions (restricted play).
+- per action, restricted play: a player who takes only that action (and passes otherwise) against
+  greedy opponents (a cooperative game: a whole team of it), and a greedy bot forbidden it against
+  random opponents, rotated: dominant and dead actions.
 
 The search bot plays many playouts per decision, so its games are few and every count is set in
 one `PlaytestBudget`. The metrics and thresholds live in `tools.games.playtest_metrics`.
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from pydantic import BaseModel, Field
 
 from ontology.game import GameDesign
-from tools.games.bots import GreedyBot, RandomBot, RestrictedBot, SearchBot
+from tools.games.bots import GreedyBot, PassBot, RandomBot, RestrictedBot, SearchBot
 from tools.games.playtest_metrics import PlaytestGames, PlaytestReport, Seated, playtest_report
 from tools.games.simulator import Bot, GameRecord, play
 
@@ -65,15 +66,15 @@ def playtest(design: GameDesign, *, games: int = 200, players: int | None = None
     def one(bots: list[Bot]) -> GameRecord:
         return play(design, bots, seed=next(seeds), max_rounds=budget.max_rounds)
 
-    def seated(tested: BotFactory, count: int, *, team: bool = False) -> list[Seated]:
-        """`count` games of `tested` in a rotating seat; the other seats are random, or with `team`
-        (the skill levels of a cooperative game) the same bot."""
-        others: BotFactory = tested if team else RandomBot
+    def seated(tested: BotFactory, count: int, *, team: bool = False, others: BotFactory = RandomBot) -> list[Seated]:
+        """`count` games of `tested` in a rotating seat against `others`, or with `team` (a
+        cooperative game) a whole team of `tested`."""
+        others = tested if team else others
         return [Seated(one([tested() if seat == game % players else others() for seat in range(players)]),
                        game % players) for game in range(count)]
 
     def only(action: str) -> BotFactory:
-        return lambda: RestrictedBot(RandomBot(), only=action)
+        return lambda: RestrictedBot(PassBot(), only=action)
 
     def without(action: str) -> BotFactory:
         return lambda: RestrictedBot(GreedyBot(), without=action)
@@ -84,7 +85,7 @@ def playtest(design: GameDesign, *, games: int = 200, players: int | None = None
         self_play=[one([RandomBot() for _ in range(players)]) for _ in range(games)],
         greedy=seated(GreedyBot, budget.greedy_games, team=team),
         search=seated(lambda: SearchBot(playouts=budget.search_playouts), budget.search_games, team=team),
-        only={action: seated(only(action), budget.restricted_games) for action in actions},
+        only={action: seated(only(action), budget.restricted_games, team=team, others=GreedyBot) for action in actions},
         without={action: seated(without(action), budget.restricted_games) for action in actions},
     )
     return playtest_report(played, action_ids=actions, cooperative=design.cooperative,

@@ -7,8 +7,8 @@ the game-evaluation literature:
 - Browne & Maire 2010 / Browne 2008 (Ludi) and Ludii's evaluation metrics: completion, duration,
   balance between seats (first-player advantage), draws, lead changes, decisiveness (margins).
 - Jaffe et al. 2012, "Evaluating competitive game balance with restricted play": an action is
-  dominant when a bot restricted to it still wins most games, dead when the strong bot (almost)
-  never takes it and a bot forbidden to take it does as well as one that may.
+  dominant when a player restricted to it loses (almost) nothing against skilled play, dead when
+  the strong bot (almost) never takes it and a bot forbidden to take it does as well as one that may.
 - Zook et al. 2015, "Exploring Game Space of Minimal Action Games via Parameter Tuning and
   Survival Analysis" (simulated skill levels): a game worth playing rewards skill, so a search
   bot beats random play clearly; a cooperative game is neither won nor lost whatever the team does.
@@ -46,9 +46,11 @@ SEAT_TOLERANCE = 0.25
 """Error when the first seat's win rate in random self-play is further than this from the fair
 1/players (Browne 2008 and Ludii, balance; a decisive first-player advantage)."""
 
-DOMINANT_EDGE = 0.6
-"""Error when a bot restricted to one action reaches this edge over random play: it wins at least
-fair + 0.6 × (1 − fair) of its games, 80% with two players (Jaffe et al. 2012, restricted play)."""
+DOMINANT_SHARE = 0.8
+"""Error when a player who takes only one action (and passes otherwise) still wins at least this
+share of what unrestricted skilled play wins: against greedy opponents, 0.8 of the fair 1/players;
+in a cooperative game, a team that takes only it against the greedy team's rate. Restricting play to
+that action costs almost nothing, so it dominates (Jaffe et al. 2012, restricted play)."""
 
 DEAD_SHARE = 0.02
 """Warning when the strongest bot takes an action in fewer than this share of its decisions ...
@@ -82,7 +84,7 @@ class Seated:
 class PlaytestGames:
     """The games a playtest measures: random self-play; the greedy and search bots, each against
     random opponents in a competitive game or as the whole team in a cooperative one; and per action,
-    a random bot restricted to it (`only`) and a greedy bot forbidden it (`without`)."""
+    a player who takes only it against greedy play (`only`) and a greedy bot forbidden it (`without`)."""
 
     self_play: Sequence[GameRecord]
     greedy: Sequence[Seated] = ()
@@ -178,7 +180,7 @@ class ActionStats(BaseModel):
     taken: int = Field(description="times taken in random self-play")
     noop_share: float | None = Field(description="of those, the share that changed nothing; None if never taken")
     skilled_share: float | None = Field(description="share of the strongest bot's decisions that took it")
-    only_win_rate: float | None = Field(description="win rate of a random bot restricted to it")
+    only_win_rate: float | None = Field(description="win rate of a bot taking only it, against skilled play")
     without_win_rate: float | None = Field(description="win rate of a greedy bot forbidden it")
 
 
@@ -195,6 +197,8 @@ class PlaytestMeasures(BaseModel):
     declared_minutes: MinutesRange
     seat_win_rates: list[float]
     fair: float = Field(description="the win rate of random play: 1/players, or the random team's")
+    skilled_rate: float = Field(description="what unrestricted skilled play wins in the restricted games' "
+                                            "setting: 1/players, or the greedy team's rate")
     draws: float
     lead_changes: float = Field(description="mean per game")
     margin: float = Field(description="mean lead of the winner over the runner-up, in points")
@@ -230,6 +234,8 @@ def measure(games: PlaytestGames, *, action_ids: Sequence[str], cooperative: boo
         declared_minutes=declared_minutes,
         seat_win_rates=seats,
         fair=fair,
+        skilled_rate=(fmean(g.record.team_won is True for g in games.greedy) if games.greedy else fair)
+        if cooperative else 1 / players,
         draws=0.0 if cooperative else draw_rate(records),
         lead_changes=fmean(lead_changes(record) for record in records),
         margin=fmean(margin(record) for record in records),
@@ -284,13 +290,20 @@ def actions_change_something(m: PlaytestMeasures) -> Iterator[Problem]:
                           "make it gain something other than what it costs", at("actions", i))
 
 
+def dominates(stats: ActionStats, m: PlaytestMeasures) -> bool:
+    """Whether taking only this action loses (almost) nothing against skilled play (`DOMINANT_SHARE`)."""
+    return stats.only_win_rate is not None and m.skilled_rate > 0 and \
+        stats.only_win_rate >= DOMINANT_SHARE * m.skilled_rate
+
+
 @PLAYTEST_CHECKS.register(ACTIONS)
 def no_action_dominates(m: PlaytestMeasures) -> Iterator[Problem]:
+    against = "the greedy team's" if m.cooperative else "a fair share against greedy players:"
     for i, stats in enumerate(m.actions):
-        if stats.only_win_rate is not None and edge(stats.only_win_rate, m.fair) >= DOMINANT_EDGE:
+        if dominates(stats, m):
             yield Problem(Severity.ERROR, "dominant_action",
-                          f"a bot that takes only '{stats.action}' wins {stats.only_win_rate:.0%} of its games "
-                          f"against random play (fair: {m.fair:.0%}); raise its costs or lower its gains",
+                          f"a player who takes only '{stats.action}' wins {stats.only_win_rate:.0%} of its games "
+                          f"({against} {m.skilled_rate:.0%}); raise its costs or lower its gains",
                           at("actions", i))
 
 

@@ -14,15 +14,15 @@ The objective is one weighted distance from the playtest's bands (the thresholds
 
     objective = Σ weight × distance-from-band,   0 exactly when every band holds
 
-with, per metric, a distance normalised so 1 is "as far out as it gets":
-completion below MIN_COMPLETION (weight 4); the first seat's win rate beyond SEAT_TOLERANCE of fair
-(2); draws at or above MAX_DRAWS (2); each action whose restricted bot reaches DOMINANT_EDGE (2 per
-action); the skill gap, the strongest bot's edge over random below MIN_SKILL_EDGE (1); estimated
-minutes outside the declared range, as |log(estimate / nearest bound)| (1); a cooperative team's win
-rate outside COOP_BAND (1 per bot); any other error-level finding, such as a no-op action (3 each);
-and, read from the rules, each action worse in every way than another of its phase or than passing
-(2 each; `dominated_actions`: the playtest calls such an action dead only when its search bot
-notices, the rules say it outright).
+with, per metric, a distance normalised so 1 is "as far out as it gets": completion below
+MIN_COMPLETION (weight 4); the first seat's win rate beyond SEAT_TOLERANCE of fair (2); draws at or
+above MAX_DRAWS (2); each action whose restricted player keeps DOMINANT_SHARE of skilled play's win
+rate (2 per action); the skill gap, the strongest bot's edge over random below MIN_SKILL_EDGE (1);
+estimated minutes outside the declared range, as |log(estimate / nearest bound)| (1); a cooperative
+team's win rate outside COOP_BAND (1 per bot); any other error-level finding, such as a no-op action
+(3 each); and, read from the rules, each action worse in every way than another of its phase or than
+passing (2 each; `dominated_actions`: the playtest calls such an action dead only when its search
+bot notices, the rules say it outright).
 While most games run to the round cap, the search adds how far the unfinished games got towards
 their end conditions, so lowering a far-off threshold is a step downhill even before games finish.
 
@@ -66,11 +66,11 @@ from ontology.game import (
     Resource,
     ResourceAmount,
 )
-from tools.games.bots import GreedyBot, RandomBot, RestrictedBot
+from tools.games.bots import GreedyBot, PassBot, RandomBot, RestrictedBot
 from tools.games.playtest import PlaytestBudget, PlaytestError, default_players, playtest
 from tools.games.playtest_metrics import (
     COOP_BAND,
-    DOMINANT_EDGE,
+    DOMINANT_SHARE,
     MAX_DRAWS,
     MIN_COMPLETION,
     MIN_SKILL_EDGE,
@@ -184,8 +184,7 @@ def band_gaps(report: PlaytestReport, design: GameDesign) -> list[BandGap]:
     for i, stats in enumerate(m.actions):
         if stats.only_win_rate is not None:
             gaps.append(BandGap(band="dominant", action=i, metric=f"action '{stats.action}' not dominant",
-                                distance=_over(edge(stats.only_win_rate, m.fair), DOMINANT_EDGE, strict=True)
-                                / (1 - DOMINANT_EDGE),
+                                distance=_over(stats.only_win_rate, DOMINANT_SHARE * m.skilled_rate, strict=True),
                                 detail=f"a bot taking only '{stats.action}' wins {stats.only_win_rate:.0%}"))
     declared, minutes = m.declared_minutes, max(m.estimated_minutes, 0.1)
     gaps.append(BandGap(metric="play time", band="play_time",
@@ -412,8 +411,8 @@ class _Evaluator:
         def one(bots: list[Bot]) -> GameRecord:
             return play(rules, bots, seed=seeds.getrandbits(63), max_rounds=budget.max_rounds)
 
-        def seated(tested: type[Bot] | Any, count: int) -> list[Seated]:
-            others = tested if design.cooperative else RandomBot
+        def seated(tested: type[Bot] | Any, count: int, opponents: type[Bot] = RandomBot) -> list[Seated]:
+            others = tested if design.cooperative else opponents
             return [Seated(one([tested() if seat == g % players else others() for seat in range(players)]),
                            g % players) for g in range(count)]
 
@@ -421,7 +420,7 @@ class _Evaluator:
         games = PlaytestGames(
             self_play=self_play,
             greedy=seated(GreedyBot, budget.greedy_games),
-            only={a: seated(lambda a=a: RestrictedBot(RandomBot(), only=a), budget.restricted_games)
+            only={a: seated(lambda a=a: RestrictedBot(PassBot(), only=a), budget.restricted_games, GreedyBot)
                   for a in actions} if players > 1 and not design.cooperative else {},
         )
         report = playtest_report(games, action_ids=actions, cooperative=design.cooperative,
