@@ -291,8 +291,11 @@ def actions_change_something(m: PlaytestMeasures) -> Iterator[Problem]:
 
 
 def dominates(stats: ActionStats, m: PlaytestMeasures) -> bool:
-    """Whether taking only this action loses (almost) nothing against skilled play (`DOMINANT_SHARE`)."""
-    return stats.only_win_rate is not None and m.skilled_rate > 0 and \
+    """Whether taking only this action loses (almost) nothing against skilled play (`DOMINANT_SHARE`).
+    A game whose scoring cannot separate the players (no score, or mostly draws) is reported as such,
+    not as every action dominating."""
+    decided = m.max_score > 0 and (m.cooperative or m.draws < MAX_DRAWS)
+    return decided and stats.only_win_rate is not None and m.skilled_rate > 0 and \
         stats.only_win_rate >= DOMINANT_SHARE * m.skilled_rate
 
 
