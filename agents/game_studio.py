@@ -182,7 +182,9 @@ class Draft:
                            if need.kind in (ComponentKind.DECK, ComponentKind.TOKENS)}
             used = sorted(({ref for action in actions for ref in action.get("components", [])}
                            | {action["draw"]["deck"] for action in actions if action.get("draw")}) & exhaustible)
-            return flow_schema([action["id"] for action in actions], resources + needs, gained, used, resources,
+            # Scoring counts resources: a component counts only through the resource it stands for,
+            # which the Component Designer has not chosen yet, so counting one could score nothing.
+            return flow_schema([action["id"] for action in actions], resources, gained, used, resources,
                                cooperative=engine.cooperative)
         if step is DraftStep.COMPONENTS:
             return components_schema(engine.component_needs, resources)
