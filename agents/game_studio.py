@@ -28,6 +28,7 @@ from ontology.game_drafts import (
     distinct_extras,
     engine_schema,
     flow_schema,
+    playable_actions,
     setup_schema,
 )
 from ontology.game_requests import GameRequestFacts, facts_from_request
@@ -85,24 +86,17 @@ STEPS: dict[DraftStep, Step] = {
         Step(DraftStep.ENGINE, MECHANICS_ARCHITECT,
              "Decide the shape of the game: cooperative or not, complexity, player count, play time, "
              "two to four mechanisms that suit the theme, the resources players manage, and the "
-             "components the rules need (ids only; the Component Designer will build them). "
-             "Give each resource a name from the theme, how many each player starts with, and whether "
-             "the whole table shares one pool of it.", 800),
+             "components the rules need (ids only; the Component Designer will build them).", 800),
         Step(DraftStep.ACTIONS, MECHANICS_ARCHITECT,
              "Write the actions a player can take, each with its costs, gains and the components it "
-             "uses. Every resource should be produced by some action and spent or scored somewhere. "
-             "Only where the design needs it, add a dice roll, a draw, a take from a rival, a limit per "
-             "round or a price that rises each time it is taken; never an action whose gains equal its costs.",
-             800),
+             "uses. Every resource should be produced by some action and spent or scored somewhere; "
+             "an action turns what it costs into something else.", 800),
         Step(DraftStep.FLOW, MECHANICS_ARCHITECT,
              "Write the turn structure (phases listing the actions allowed in each), the end "
-             "conditions (with their number of rounds, threshold or target) and the scoring. "
-             "Add actions per phase and any income or upkeep paid at each round's end; a cooperative "
-             "game says the end the team wins by and the end it loses by.", 800),
+             "conditions (with their number of rounds, threshold or target) and the scoring.", 800),
         Step(DraftStep.COMPONENTS, COMPONENT_DESIGNER,
              "Specify every component the rules need: its name, how many each player owns and how many "
-             "sit in the supply, what tokens represent, the card types of each deck, the sides of the dice. "
-             "Each card type says what a player gains on drawing it.",
+             "sit in the supply, what tokens represent, the card types of each deck, the sides of the dice.",
              1000),
         Step(DraftStep.SETUP, COMPONENT_DESIGNER,
              "Write one setup instruction for each component, saying where it goes and how many each "
@@ -266,6 +260,8 @@ class Studio:
         if isinstance(value, EngineDraft):
             value = complete_needs(value)
         answer = value.model_dump(mode="json")
+        if step_name is DraftStep.ACTIONS and self.draft.engine is not None:
+            answer = playable_actions(answer, self.draft.engine)
         if step_name is DraftStep.COMPONENTS and self.draft.engine is not None:
             answer = distinct_extras(answer, self.draft.engine)
         self.draft.answers[step_name] = answer

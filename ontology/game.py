@@ -158,6 +158,13 @@ class Action(BaseModel):
     price_step: int = Field(0, ge=0, le=5, description="each time it is taken in a round its costs rise by this "
                                                         "(a market); prices reset each round")
 
+    def changes_nothing(self) -> bool:
+        """Whether taking it leaves every holding as it was: it gives back exactly what it costs and
+        rolls, draws and takes nothing."""
+        gains = {(amount.resource, amount.amount) for amount in self.gains}
+        costs = {(amount.resource, amount.amount) for amount in self.costs}
+        return gains == costs and self.roll is None and not self.draw and not self.take
+
 
 class Income(BaseModel):
     """At the end of each round each player gains `amount` of `resource` (a negative amount is upkeep),

@@ -92,13 +92,13 @@ def engine_schema(facts: GameRequestFacts) -> type[EngineDraft]:
     return create_model("EngineDraft", __base__=EngineDraft, **fields)
 
 
-def distinct_id(ident: str, kind: ComponentKind, taken: set[str]) -> str:
-    """`ident`, or `<ident>_<kind>` (then numbered) when another part of the design already uses it;
-    the new id is added to `taken`."""
+def distinct_id(ident: str, suffix: str, taken: set[str]) -> str:
+    """`ident`, or `<ident>_<suffix>` (then numbered) when another part of the design already uses
+    it; the new id is added to `taken`."""
     candidate, number = ident, 1
     while candidate in taken:
         number += 1
-        candidate = f"{ident}_{kind.value}"[:37] + (f"_{number - 1}" if number > 2 else "")
+        candidate = f"{ident}_{suffix}"[:37] + (f"_{number - 1}" if number > 2 else "")
     taken.add(candidate)
     return candidate
 
@@ -112,14 +112,15 @@ def complete_needs(engine: EngineDraft) -> EngineDraft:
       (worker placement without player pieces) gets that need, for the Component Designer to build.
     """
     taken = {resource.id for resource in engine.resources}
-    needs = [need.model_copy(update={"id": distinct_id(need.id, need.kind, taken)}) for need in engine.component_needs]
+    needs = [need.model_copy(update={"id": distinct_id(need.id, need.kind.value, taken)})
+             for need in engine.component_needs]
     for mechanism in engine.mechanisms:
         required = REQUIRED_KINDS.get(mechanism.family, ())
         if required and not any(need.kind in required for need in needs):
             kind = required[0]
             family, kind_name = mechanism.family.value.replace("_", " "), kind.value.replace("_", " ")
             needs.append(ComponentNeed(
-                id=distinct_id(f"{mechanism.family.value}_{kind.value}"[:40], kind, taken), kind=kind,
+                id=distinct_id(f"{mechanism.family.value}_{kind.value}"[:40], kind.value, taken), kind=kind,
                 purpose=f"The {kind_name} that {mechanism.name} ({family}) is played with."[:240]))
     return engine.model_copy(update={"component_needs": needs})
 
@@ -325,9 +326,22 @@ def distinct_extras(drafted: dict[str, Any], engine: EngineDraft) -> dict[str, A
     """Step 4's answer with every extra component's id distinct from the resources' and the
     needs' (renamed `<id>_<kind>`), a fix as mechanical as `complete_needs`'."""
     taken = {*(resource.id for resource in engine.resources), *(need.id for need in engine.component_needs)}
-    extras = [{**extra, "id": distinct_id(extra["id"], ComponentKind(extra["kind"]), taken)}
+    extras = [{**extra, "id": distinct_id(extra["id"], extra["kind"], taken)}
               for extra in drafted.get("extra_components", [])]
     return {**drafted, "extra_components": extras}
+
+
+def playable_actions(drafted: dict[str, Any], engine: EngineDraft) -> dict[str, Any]:
+    """Step 2's answer with two mechanical fixes that repair rounds rarely achieve with a small model:
+    an action whose id a resource or component uses is renamed `<id>_action`, and an action that
+    changes nothing (`Action.changes_nothing`) is left out, as long as another action remains —
+    in play it is the same as passing."""
+    others = {*(resource.id for resource in engine.resources), *(need.id for need in engine.component_needs)}
+    taken = set(others)
+    actions = [{**action, "id": distinct_id(action["id"], "action", taken)} if action["id"] in others else action
+               for action in drafted.get("actions", [])]
+    useful = [action for action in actions if not build_action(action).changes_nothing()]
+    return {**drafted, "actions": useful or actions}
 
 
 def build_components(needs: Sequence[ComponentNeed], drafted: dict[str, Any], max_players: int) -> list[Component]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 
 from ontology.core import Finding, Owner, Problem, Severity, ValidatorRegistry, at, dangling, duplicate_ids
-from ontology.game import Action, ComponentKind, EndKind, GameDesign, MechanismFamily, TeamOutcome
+from ontology.game import ComponentKind, EndKind, GameDesign, MechanismFamily, TeamOutcome
 
 
 class Role(StrEnum):
@@ -281,16 +281,10 @@ def scoring_is_reachable(design: GameDesign) -> Iterator[Problem]:
                           at("victory", field="scoring", item=i))
 
 
-def _changes_nothing(action: Action) -> bool:
-    gains = {(amount.resource, amount.amount) for amount in action.gains}
-    costs = {(amount.resource, amount.amount) for amount in action.costs}
-    return gains == costs and action.roll is None and not action.draw and not action.take
-
-
 @GAME_VALIDATORS.register(ACTIONS)
 def actions_change_something(design: GameDesign) -> Iterator[Problem]:
     for i, action in enumerate(design.actions):
-        if _changes_nothing(action):
+        if action.changes_nothing():
             yield Problem(Severity.ERROR, "noop_action",
                           f"'{action.id}' gives back exactly what it costs and does nothing else; make it "
                           "convert one resource into another, roll, draw or take", at("actions", i))

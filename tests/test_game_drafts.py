@@ -18,6 +18,7 @@ from ontology.game_drafts import (
     distinct_extras,
     flow_schema,
     merge_amounts,
+    playable_actions,
     setup_schema,
 )
 
@@ -106,6 +107,24 @@ def test_an_extra_component_that_reuses_an_id_is_renamed() -> None:
     answer = distinct_extras({"board": {}, "extra_components": [extra, {**extra, "kind": "board", "id": "board"}]},
                              engine)
     assert [e["id"] for e in answer["extra_components"]] == ["supplies_tokens", "board_board"]
+
+
+def drafted_action(ident: str, cost: int, gain: int, resource: str = "spores") -> dict[str, object]:
+    return {"id": ident, "name": ident.title(), "description": "x", "components": [],
+            "costs": [{"resource": resource, "amount": cost}], "gains": [{"resource": resource, "amount": gain}]}
+
+
+def test_an_action_that_reuses_an_id_is_renamed_and_one_that_changes_nothing_is_left_out() -> None:
+    engine = engine_with([("set_collection", "Collect")], "spores", ("cave_tiles", ComponentKind.TILES))
+    answer = playable_actions({"actions": [drafted_action("cave_tiles", 1, 3), drafted_action("shuffle", 2, 2),
+                                           drafted_action("spores", 1, 2)]}, engine)
+    assert [action["id"] for action in answer["actions"]] == ["cave_tiles_action", "spores_action"]
+
+
+def test_when_every_action_changes_nothing_they_stay_for_the_validators_to_report() -> None:
+    engine = engine_with([("set_collection", "Collect")], "spores", ("cave_tiles", ComponentKind.TILES))
+    answer = playable_actions({"actions": [drafted_action("shuffle", 2, 2)]}, engine)
+    assert [action["id"] for action in answer["actions"]] == ["shuffle"]
 
 
 def test_repeated_amounts_of_one_resource_are_merged() -> None:
