@@ -281,6 +281,20 @@ def scoring_is_reachable(design: GameDesign) -> Iterator[Problem]:
                           at("victory", field="scoring", item=i))
 
 
+@GAME_VALIDATORS.register(ENGINE)
+def competitors_score_their_own(design: GameDesign) -> Iterator[Problem]:
+    """In a competitive game a shared pool scores every player alike, so it cannot decide the winner;
+    whether a resource is shared is written in the engine step."""
+    if design.cooperative:
+        return
+    scored = {ref for rule in design.victory.scoring for ref in rule.counts}
+    for i, resource in enumerate(design.resources):
+        if resource.shared and resource.id in scored:
+            yield Problem(Severity.ERROR, "scored_shared_pool",
+                          f"'{resource.id}' is one pool the whole table shares, so scoring it gives every player "
+                          "the same points; make it each player's own (shared: false)", at("resources", i))
+
+
 @GAME_VALIDATORS.register(ACTIONS)
 def actions_change_something(design: GameDesign) -> Iterator[Problem]:
     for i, action in enumerate(design.actions):

@@ -37,10 +37,13 @@ def test_the_hand_made_design_is_clean() -> None:
 
 
 def test_every_check_is_registered() -> None:
-    assert len(GAME_VALIDATORS.names) == 20
+    assert len(GAME_VALIDATORS.names) == 21
 
 
 CASES: list[tuple[str, Callable[[GameDesign], None], str, Severity, Role]] = [
+    ("a competitive game scoring a pool every player shares",
+     lambda d: d.resources[1].__setattr__("shared", True),
+     "scored_shared_pool", Severity.ERROR, Role.MECHANICS),
     ("dangling action resource",
      lambda d: d.actions[0].costs[0].__setattr__("resource", "spores"),
      "dangling_reference", Severity.ERROR, Role.MECHANICS),
