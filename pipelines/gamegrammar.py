@@ -67,6 +67,7 @@ from retrieval.store import ExemplarStore, RetrievalConstraints
 from tools.files import write_atomically
 from tools.games.chart import playtest_chart
 from tools.games.playtest import PlaytestError, PlaytestReport, playtest
+from tools.games.tuning import TuningChange
 from tools.settings import Settings
 
 MAX_THEME_CHARS = 10_000
@@ -157,6 +158,8 @@ class RunReport(BaseModel):
     verdict: dict[str, Any] | None = Field(description="the Fun Judge's opinion, read beside `playtest`")
     playtest: PlaytestReport | None = Field(
         None, description="what bots measured playing the final design (None: it never passed the validators)")
+    tuning: list[TuningChange] = Field(default_factory=list, description="each number the search set, and why")
+    untuned: list[str] = Field(default_factory=list, description="bands the search could not reach")
     parent_run: str | None = Field(None, description="the run this design branched from")
     revision: str | None = Field(None, description="the revision request the branch answered")
     diff: list[FieldChange] = Field(default_factory=list, description="what changed against the parent's design")
@@ -188,6 +191,8 @@ def run_report(run_id: str, state: GameGrammarState, *, model: str, usage: Usage
         stale_critique=[issue.model_dump() for issue in state.stale_issues],
         verdict=state.verdict.model_dump() if state.verdict else None,
         playtest=state.playtest if state.design else None,
+        tuning=state.tuning.changes if state.tuning and state.design else [],
+        untuned=state.tuning.unresolved if state.tuning and state.design else [],
         parent_run=state.parent_run,
         revision=state.revision if state.parent_run else None,
         diff=diff,

@@ -42,6 +42,7 @@ from retrieval.exemplars import ExemplarGame
 from retrieval.store import RetrievalConstraints
 from tools.games.playtest import PlaytestBudget, PlaytestReport
 from tools.games.playtest import playtest as play_design
+from tools.games.tuning import TuningBudget, TuningResult, tune
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ class GameGrammarState(BaseModel):
     repair_rounds: int = 0
     playtest: PlaytestReport | None = Field(
         None, description="the playtest of the design as the answers stand; None until the validators pass it")
+    tuning: TuningResult | None = Field(None, description="the search over the final design's numbers")
     critique: Critique | None = None
     stale_issues: list[Issue] = Field(default_factory=list)
     critiqued: bool = False
@@ -121,6 +123,8 @@ class GameGrammarConfig(BaseModel):
         PIPELINE_PLAYTEST, description="the games each playtest plays; None: designs are not playtested")
     playtest_games: int = Field(100, ge=1, description="random self-play games per playtest")
     max_facts_chars: int = Field(1200, ge=200, description="the most playtest figures the Balance Critic reads")
+    tuning: TuningBudget | None = Field(
+        default_factory=TuningBudget, description="the search that sets the final design's numbers; None: no tuning")
 
 
 Search = Callable[[str, RetrievalConstraints, int], list[ExemplarGame]]
@@ -365,12 +369,28 @@ def judge(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     return {"verdict": studio.judge(), **studio_update(studio)}
 
 
+@guarded("tune")
+def tune_numbers(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
+    """Numbers by search, not by guess: once the agents are done with structure and names, a search
+    over the simulator sets the costs, yields, thresholds, rounds and supplies until the playtest's
+    metrics are in band (`tools.games.tuning`). The tuned design's playtest replaces the agents'."""
+    budget = deps.config.tuning
+    draft_so_far = Draft(state.answers)
+    if budget is None or state.playtest is None or not draft_so_far.complete:
+        return {}
+    deps.progress("Tuning: searching the design's numbers")
+    result = tune(draft_so_far.design(), seed=state.seed, budget=budget)
+    logger.info("Tuning changed %d numbers in %.1f s", len(result.changes), result.seconds)
+    return {"tuning": result, "playtest": result.after}
+
+
 def assemble(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
-    """The design with its rulebook sections, from the last complete draft (None if there is none)."""
+    """The design with its rulebook sections, from the last complete draft and its tuned numbers
+    (None if there is no complete draft)."""
     draft_so_far = Draft(state.answers)
     if not draft_so_far.complete:
         return {"design": None}
-    design = draft_so_far.design()
+    design = state.tuning.design if state.tuning else draft_so_far.design()
     design = design.model_copy(update={"rules": rules_sections(design)})
     played = state.playtest.findings if state.playtest else []
     return {"design": design, "findings": validate_design(design) + played}
@@ -426,6 +446,7 @@ def build_graph(deps: GameGrammarDeps, checkpointer: BaseCheckpointSaver | None 
     graph = StateGraph(GameGrammarState)
     for node in (retrieve, draft, request, validate, playtest, repair, critique, revise, judge, assemble):
         graph.add_node(node.__name__, bind(node, deps))
+    graph.add_node("tune", bind(tune_numbers, deps))
     graph.add_conditional_edges(START, bind(route_start, deps), ["retrieve", "request"])
     graph.add_edge("retrieve", "draft")
     graph.add_conditional_edges("draft", bind(route_after_draft, deps), ["draft", "validate", "assemble"])
@@ -437,6 +458,7 @@ def build_graph(deps: GameGrammarDeps, checkpointer: BaseCheckpointSaver | None 
     graph.add_edge("repair", "validate")
     graph.add_conditional_edges("critique", bind(route_after_critique, deps), ["revise", "judge", "assemble"])
     graph.add_edge("revise", "validate")
-    graph.add_edge("judge", "assemble")
+    graph.add_edge("judge", "tune")
+    graph.add_edge("tune", "assemble")
     graph.add_edge("assemble", END)
     return graph.compile(checkpointer=checkpointer)

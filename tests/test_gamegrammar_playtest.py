@@ -20,20 +20,23 @@ from pipelines.gamegrammar_graph import (
     GameGrammarConfig,
     GameGrammarDeps,
     GameGrammarState,
+    assemble,
     measured_facts,
     playtest,
     repair,
     route_after_playtest,
     route_after_validate,
+    tune_numbers,
     validate,
 )
 from tests.studio_script import DESIGN, NO_ISSUES, VERDICT, answers, first_draft, reply
 from tools.games.playtest import PlaytestBudget
 from tools.games.playtest import playtest as play_design
+from tools.games.tuning import TuningBudget
 
 # No restricted play: Mycelium's only scoring action also dominates, and these tests follow the draws alone.
 FAST = PlaytestBudget(greedy_games=10, search_games=4, search_playouts=2, restricted_games=0)
-CONFIG = GameGrammarConfig(max_reasks=0, playtest=FAST, playtest_games=30)
+CONFIG = GameGrammarConfig(max_reasks=0, playtest=FAST, playtest_games=30, tuning=None)
 BRIEF = Brief(theme="glowing fungi", constraints="none", exemplars="")
 
 
@@ -116,3 +119,23 @@ def test_a_run_playtests_repairs_reports_and_writes_the_playtest(tmp_path: Path,
     write_run(tmp_path / "out", result.design, report.model_copy(update={"playtest": None}))
     assert not (tmp_path / "out" / "playtest.png").exists()
     assert "## Playtested" not in (tmp_path / "out" / "rulebook.md").read_text()
+
+
+def test_the_tune_node_sets_the_numbers_and_the_assembled_design_uses_them() -> None:
+    budget = TuningBudget(evaluations=12, seconds=60, self_play_games=30, greedy_games=10, restricted_games=0,
+                          confirm_games=60, playtest=FAST)
+    tuning = GameGrammarDeps(search=lambda query, constraints, k: [],
+                             config=CONFIG.model_copy(update={"tuning": budget}))
+    validated = GameGrammarState(theme="glowing fungi", brief=BRIEF, answers=answers())
+    validated = validated.model_copy(update=validate(validated, tuning))
+    played = validated.model_copy(update=playtest(validated, tuning))
+    before = played.playtest
+    assert before is not None and before.measures.estimated_minutes > 45  # the box says 30-45
+    tuned = played.model_copy(update=tune_numbers(played, tuning))
+    assert tuned.tuning is not None and tuned.tuning.changes and tuned.playtest == tuned.tuning.after
+    assert all(change.after != change.before for change in tuned.tuning.changes)
+    final = tuned.model_copy(update=assemble(tuned, tuning))
+    assert final.design is not None and final.design.model_dump(exclude={"rules"}) == \
+        tuned.tuning.design.model_dump(exclude={"rules"})
+    assert GameGrammarState(theme="x").model_copy(update=tune_numbers(GameGrammarState(theme="x"), tuning)).tuning \
+        is None  # nothing played, nothing tuned
