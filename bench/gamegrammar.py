@@ -4,8 +4,9 @@
     python bench/gamegrammar.py --model embedded:qwen2.5-coder-0.5b --out out/bench-0.5b
 
 Each design is written to --out/<n>/ exactly as the CLI writes it. A design is schema-valid when
-a complete `GameDesign` was assembled, and semantically valid when no error-level finding is
-left after the repairs.
+a complete `GameDesign` was assembled, semantically valid when no validator error is left after the
+repairs, and playtest-clean when its playtest (of the tuned numbers) has no error-level finding.
+Themed-name share: the share of resource, action and component names with no `generic_name` finding.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ontology.core import errors
+from ontology.game_validators import validate_design
 from pipelines.gamegrammar import design_game, write_run
 from retrieval.store import ExemplarStore
 from tools.files import write_atomically
@@ -38,6 +40,11 @@ THEMES = [
 ]
 
 
+def _median(values: list[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return statistics.median(known) if known else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None)
@@ -49,7 +56,8 @@ def main() -> None:
     store = ExemplarStore(path=settings.cache_dir / "chroma")
     console = Console()
     table = Table(title=f"GameGrammar, {settings.model}")
-    for column in ("#", "theme", "status", "s", "gen tok", "prompt tok", "calls", "repairs", "errors", "fun"):
+    for column in ("#", "theme", "status", "s", "gen tok", "calls", "repairs", "validator errors",
+                   "playtest errors", "search vs random", "first seat", "minutes (box)", "themed", "tuned", "fun"):
         table.add_column(column)
     rows = []
     for index, theme in enumerate(THEMES[: args.themes], start=1):
@@ -57,9 +65,24 @@ def main() -> None:
             design, report = design_game(theme, settings=settings, seed=args.seed, store=store,
                                          progress=lambda message, n=index: status.update(f"{n}: {message}"))
         write_run(args.out / str(index), design, report)
+        validator_errors = errors(validate_design(design)) if design else []
+        playtest_errors = errors(report.playtest.findings) if report.playtest else []
+        measures = report.playtest.measures if report.playtest else None
+        search = next((bot.win_rate for bot in measures.bots if bot.bot == "search"), None) if measures else None
+        names = len(design.resources) + len(design.actions) + len(design.components) if design else 0
+        generic = sum(f.code == "generic_name" for f in validate_design(design)) if design else 0
         row = {
             "schema_valid": design is not None,
-            "semantic_valid": design is not None and not errors(report.findings),
+            "semantic_valid": design is not None and not validator_errors,
+            "playtest_clean": measures is not None and not playtest_errors,
+            "playtest_errors": sorted({f.code for f in playtest_errors}),
+            "search_win_rate": search,
+            "fair": measures.fair if measures else None,
+            "first_seat_win_rate": measures.seat_win_rates[0] if measures else None,
+            "estimated_minutes": measures.estimated_minutes if measures else None,
+            "declared_minutes": [design.play_time_minutes.min, design.play_time_minutes.max] if design else None,
+            "themed_share": (names - generic) / names if names else None,
+            "tuning_changes": len(report.tuning),
             "wall_s": report.wall_s,
             "completion_tokens": report.totals["completion_tokens"],
             "prompt_tokens": report.totals["prompt_tokens"],
@@ -71,7 +94,12 @@ def main() -> None:
         rows.append(row)
         table.add_row(
             str(index), theme[:34], report.status[:24], f"{row['wall_s']:.0f}", f"{row['completion_tokens']:.0f}",
-            f"{row['prompt_tokens']:.0f}", f"{row['calls']:.0f}", str(row["repairs"]), str(row["errors"]),
+            f"{row['calls']:.0f}", str(row["repairs"]), str(len(validator_errors)),
+            ", ".join(row["playtest_errors"]) or "-", "-" if search is None else f"{search:.0%}",
+            "-" if measures is None else f"{measures.seat_win_rates[0]:.0%} (fair {measures.fair:.0%})",
+            "-" if measures is None or design is None else
+            f"{measures.estimated_minutes:.0f} ({design.play_time_minutes.min}-{design.play_time_minutes.max})",
+            "-" if row["themed_share"] is None else f"{row['themed_share']:.2f}", str(row["tuning_changes"]),
             str(row["fun"]),
         )
     console.print(table)
@@ -82,6 +110,9 @@ def main() -> None:
         "median_wall_s": statistics.median(r["wall_s"] for r in rows),
         "median_completion_tokens": statistics.median(r["completion_tokens"] for r in rows),
         "mean_repairs": statistics.mean(r["repairs"] for r in rows),
+        "playtest_clean_rate": sum(r["playtest_clean"] for r in rows) / len(rows),
+        "median_search_win_rate": _median([r["search_win_rate"] for r in rows]),
+        "median_themed_share": _median([r["themed_share"] for r in rows]),
     }
     console.print_json(json.dumps(summary))
     write_atomically(args.out, {"summary.json": json.dumps({"summary": summary, "runs": rows}, indent=2)})
