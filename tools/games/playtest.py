@@ -47,6 +47,20 @@ class PlaytestBudget(BaseModel):
 BotFactory = Callable[[], Bot]
 
 
+def rotated(play_one: Callable[[list[Bot]], GameRecord], tested: BotFactory, count: int, players: int, *,
+            others: BotFactory) -> list[Seated]:
+    """`count` games of `tested` in a seat that moves on each game (so seat order does not favour
+    it), the other seats `others` (`tested` itself for a cooperative team)."""
+    return [Seated(play_one([tested() if seat == game % players else others() for seat in range(players)]),
+                   game % players) for game in range(count)]
+
+
+def only_player(action: str) -> BotFactory:
+    """Restricted play (Jaffe et al. 2012): a player who takes `action` whenever it can and passes
+    otherwise; measured against greedy opponents, it shows whether that action alone wins."""
+    return lambda: RestrictedBot(PassBot(), only=action)
+
+
 def default_players(design: GameDesign) -> int:
     """The smallest player count the design supports, at least two where it allows two."""
     return min(max(2, design.players.min), design.players.max)
@@ -66,27 +80,20 @@ def playtest(design: GameDesign, *, games: int = 200, players: int | None = None
     def one(bots: list[Bot]) -> GameRecord:
         return play(design, bots, seed=next(seeds), max_rounds=budget.max_rounds)
 
-    def seated(tested: BotFactory, count: int, *, team: bool = False, others: BotFactory = RandomBot) -> list[Seated]:
-        """`count` games of `tested` in a rotating seat against `others`, or with `team` (a
-        cooperative game) a whole team of `tested`."""
-        others = tested if team else others
-        return [Seated(one([tested() if seat == game % players else others() for seat in range(players)]),
-                       game % players) for game in range(count)]
-
-    def only(action: str) -> BotFactory:
-        return lambda: RestrictedBot(PassBot(), only=action)
+    def seated(tested: BotFactory, count: int, others: BotFactory = RandomBot) -> list[Seated]:
+        return rotated(one, tested, count, players, others=tested if design.cooperative else others)
 
     def without(action: str) -> BotFactory:
         return lambda: RestrictedBot(GreedyBot(), without=action)
 
     actions = [action.id for action in design.actions]
-    team = design.cooperative
     played = PlaytestGames(
         self_play=[one([RandomBot() for _ in range(players)]) for _ in range(games)],
-        greedy=seated(GreedyBot, budget.greedy_games, team=team),
-        search=seated(lambda: SearchBot(playouts=budget.search_playouts), budget.search_games, team=team),
-        only={action: seated(only(action), budget.restricted_games, team=team, others=GreedyBot) for action in actions},
-        without={action: seated(without(action), budget.restricted_games) for action in actions},
+        greedy=seated(GreedyBot, budget.greedy_games),
+        search=seated(lambda: SearchBot(playouts=budget.search_playouts), budget.search_games),
+        only={action: seated(only_player(action), budget.restricted_games, GreedyBot) for action in actions},
+        without={action: rotated(one, without(action), budget.restricted_games, players, others=RandomBot)
+                 for action in actions},
     )
     return playtest_report(played, action_ids=actions, cooperative=design.cooperative,
                            declared_minutes=design.play_time_minutes)

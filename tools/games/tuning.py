@@ -66,8 +66,8 @@ from ontology.game import (
     Resource,
     ResourceAmount,
 )
-from tools.games.bots import GreedyBot, PassBot, RandomBot, RestrictedBot
-from tools.games.playtest import PlaytestBudget, PlaytestError, default_players, playtest
+from tools.games.bots import GreedyBot, RandomBot
+from tools.games.playtest import PlaytestBudget, PlaytestError, default_players, only_player, playtest, rotated
 from tools.games.playtest_metrics import (
     COOP_BAND,
     DOMINANT_SHARE,
@@ -77,7 +77,6 @@ from tools.games.playtest_metrics import (
     SEAT_TOLERANCE,
     PlaytestGames,
     PlaytestReport,
-    Seated,
     edge,
     playtest_report,
 )
@@ -411,16 +410,12 @@ class _Evaluator:
         def one(bots: list[Bot]) -> GameRecord:
             return play(rules, bots, seed=seeds.getrandbits(63), max_rounds=budget.max_rounds)
 
-        def seated(tested: type[Bot] | Any, count: int, opponents: type[Bot] = RandomBot) -> list[Seated]:
-            others = tested if design.cooperative else opponents
-            return [Seated(one([tested() if seat == g % players else others() for seat in range(players)]),
-                           g % players) for g in range(count)]
-
         actions = [action.id for action in design.actions]
         games = PlaytestGames(
             self_play=self_play,
-            greedy=seated(GreedyBot, budget.greedy_games),
-            only={a: seated(lambda a=a: RestrictedBot(PassBot(), only=a), budget.restricted_games, GreedyBot)
+            greedy=rotated(one, GreedyBot, budget.greedy_games, players,
+                           others=GreedyBot if design.cooperative else RandomBot),
+            only={a: rotated(one, only_player(a), budget.restricted_games, players, others=GreedyBot)
                   for a in actions} if players > 1 and not design.cooperative else {},
         )
         report = playtest_report(games, action_ids=actions, cooperative=design.cooperative,
