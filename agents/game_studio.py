@@ -32,6 +32,7 @@ from ontology.game_drafts import (
     setup_schema,
 )
 from ontology.game_requests import GameRequestFacts, facts_from_request
+from ontology.game_reskin import ENGINE_KEY, candidates, choice_schema, engine_menu, names_schema, reskin, step_task
 from ontology.game_validators import DraftStep
 from ontology.game_validators import Role as OwnerRole
 
@@ -134,18 +135,48 @@ Answers = dict[DraftStep, dict[str, Any]]
 """Each written step's answer as JSON data: what a pipeline's state keeps of the draft."""
 
 
+Engines = Mapping[str, GameDesign]
+"""Proven engines by id (the calibration games) that a design may re-theme (`ontology.game_reskin`)."""
+
+
 class Draft:
-    """The studio's answers so far, and the schema each step must follow given them."""
+    """The studio's answers so far, and the schema each step must follow given them.
+
+    Two modes share the steps and their owners: a free design (the engine step invents resources and
+    component needs, the later steps invent rules over them) and a re-themed proven engine (the engine
+    step chooses one of `engines` and names its parts; the later steps name and describe the rest).
+    The engine step's answer says which: it carries `ENGINE_KEY` only in the second.
+    """
 
     def __init__(self, answers: Mapping[DraftStep, dict[str, Any]] | None = None,
-                 facts: GameRequestFacts | None = None) -> None:
+                 facts: GameRequestFacts | None = None, engines: Engines | None = None) -> None:
         self.answers: Answers = dict(answers or {})
         self.facts = facts or GameRequestFacts()
+        self.engines: Engines = engines or {}
+
+    @property
+    def proven(self) -> GameDesign | None:
+        """The proven engine this draft re-themes, or None for a free design."""
+        key = self.answers.get(DraftStep.ENGINE, {}).get(ENGINE_KEY)
+        if key is None:
+            return None
+        if key not in self.engines:
+            raise RuntimeError(f"the draft re-themes engine {key!r}, which is not among the engines given "
+                               f"({', '.join(self.engines) or 'none'})")
+        return self.engines[key]
 
     @property
     def engine(self) -> EngineDraft | None:
+        """The free design's engine step (None before it is written, and for a proven engine)."""
         answer = self.answers.get(DraftStep.ENGINE)
-        return EngineDraft.model_validate(answer) if answer else None
+        return EngineDraft.model_validate(answer) if answer and ENGINE_KEY not in answer else None
+
+    def preview(self) -> GameDesign:
+        """The proven engine with what the steps so far renamed (the engine's own words elsewhere)."""
+        proven = self.proven
+        if proven is None:
+            raise RuntimeError("only a re-themed engine has a preview before it is complete")
+        return reskin(proven, self.answers, self.facts)
 
     def _ids(self, step: DraftStep, key: str) -> list[str]:
         return [item["id"] for item in self.answers.get(step, {}).get(key, [])]
@@ -156,6 +187,9 @@ class Draft:
         return needs + self._ids(DraftStep.COMPONENTS, "extra_components")
 
     def schema_for(self, step: DraftStep) -> type[BaseModel]:
+        proven = self.proven
+        if proven is not None:
+            return names_schema(step, proven)
         engine = self.engine
         if step is DraftStep.ENGINE:
             return engine_schema(self.facts)
@@ -200,8 +234,11 @@ class Draft:
         return all(step in self.answers for step in ORDER)
 
     def design(self, rules: list[RulesSection] | None = None) -> GameDesign:
+        assert self.complete
+        if (proven := self.proven) is not None:
+            return reskin(proven, self.answers, self.facts).model_copy(update={"rules": rules or []})
         engine = self.engine
-        assert engine is not None and self.complete
+        assert engine is not None
         return assemble_design(
             engine,
             self.answers[DraftStep.ACTIONS],
@@ -230,10 +267,14 @@ class Studio:
     """
 
     def __init__(self, brief: Brief, *, transcript: list[Turn] | None = None,
-                 answers: Mapping[DraftStep, dict[str, Any]] | None = None, max_reasks: int = 1) -> None:
+                 answers: Mapping[DraftStep, dict[str, Any]] | None = None, max_reasks: int = 1,
+                 engines: Engines | None = None, offer_engines: bool = False) -> None:
+        """`engines` are the proven engines a draft may re-theme; with `offer_engines` the engine step
+        chooses one of those that fit the request (a free design when none fits)."""
         self.brief = brief
         self.conversation = Conversation(PREAMBLE, brief, max_reasks=max_reasks, transcript=transcript)
-        self.draft = Draft(answers, facts_from_request(brief.theme, brief.constraints))
+        self.draft = Draft(answers, facts_from_request(brief.theme, brief.constraints), engines)
+        self.offered = candidates(self.draft.engines, self.draft.facts) if offer_engines else []
 
     @property
     def transcript(self) -> list[Turn]:
@@ -254,6 +295,16 @@ class Studio:
     def write(self, step_name: DraftStep, feedback: str | None = None) -> dict[str, Any]:
         """Run one design step (a first draft, or a rewrite answering `feedback`)."""
         step = STEPS[step_name]
+        if step_name is DraftStep.ENGINE and self.offered:
+            return self._write_proven_engine(feedback)
+        if (proven := self.draft.proven) is not None:
+            task = step_task(step_name, proven, self.draft.preview())
+            if feedback is not None:
+                task = f"Rewrite your `{step_name}` answer to fix the feedback. {task}"
+            value = self._ask(step.role, task, step_name.value, self.draft.schema_for(step_name), step.max_tokens,
+                              feedback)
+            self.draft.answers[step_name] = value.model_dump(mode="json")
+            return self.draft.answers[step_name]
         task = step.task if feedback is None else f"Rewrite your `{step_name}` answer to fix the feedback."
         value = self._ask(step.role, task, step_name.value, self.draft.schema_for(step_name),
                           step.max_tokens, feedback)
@@ -266,6 +317,23 @@ class Studio:
             answer = distinct_extras(answer, self.draft.engine)
         self.draft.answers[step_name] = answer
         return self.draft.answers[step_name]
+
+    def _write_proven_engine(self, feedback: str | None) -> dict[str, Any]:
+        """The engine step of a re-themed design: choose the engine that suits the theme, then name its
+        mechanisms and resources (two turns, so the names' schema is the chosen engine's)."""
+        role = MECHANICS_ARCHITECT
+        choice = self._ask(role, "Choose the proven rules engine this game re-themes: the one whose play best "
+                           "fits the theme (what players do, what they gather, how they win). You will rename "
+                           "every part in the theme's own words; never reuse the engine's nouns.\nEngines:\n"
+                           + engine_menu(self.draft.engines, self.offered),
+                           "engine_choice", choice_schema(self.offered), 120, feedback)
+        engine = self.draft.engines[choice.engine]
+        preview = reskin(engine, {}, self.draft.facts)
+        names = self._ask(role, step_task(DraftStep.ENGINE, engine, preview), DraftStep.ENGINE.value,
+                          names_schema(DraftStep.ENGINE, engine), STEPS[DraftStep.ENGINE].max_tokens)
+        self.draft.answers[DraftStep.ENGINE] = {ENGINE_KEY: choice.engine, "why": choice.why,
+                                                **names.model_dump(mode="json")}
+        return self.draft.answers[DraftStep.ENGINE]
 
     def critique(self, measured: str | None = None) -> Critique:
         """The Balance Critic's issues; `measured` (a playtest's figures, as text) grounds them in

@@ -8,7 +8,7 @@ template leftovers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ontology.game import (
     Action,
@@ -24,11 +24,12 @@ from ontology.game import (
 )
 
 
-def _amounts(amounts: Sequence[ResourceAmount], names: dict[str, str]) -> str:
+def _amounts(amounts: Sequence[ResourceAmount], names: Mapping[str, str]) -> str:
     return ", ".join(f"{amount.amount} {names.get(amount.resource, amount.resource)}" for amount in amounts)
 
 
-def _action_line(action: Action, names: dict[str, str], decks: dict[str, Component]) -> str:
+def action_terms(action: Action, names: Mapping[str, str], decks: Mapping[str, Component]) -> str:
+    """What taking the action does, from its fields: costs, gains, dice, draws, takes, limits."""
     terms = []
     if action.costs:
         rising = f", plus {action.price_step} more of each for every time anyone took it this round" \
@@ -54,11 +55,17 @@ def _action_line(action: Action, names: dict[str, str], decks: dict[str, Compone
         terms.append(f"all players together may take it only {times} each round")
     if action.components:
         terms.append("uses " + ", ".join(names.get(ref, ref) for ref in action.components))
-    detail = f" ({'; '.join(terms)})" if terms else ""
+    return "; ".join(terms)
+
+
+def _action_line(action: Action, names: Mapping[str, str], decks: Mapping[str, Component]) -> str:
+    terms = action_terms(action, names, decks)
+    detail = f" ({terms})" if terms else ""
     return f"- **{action.name}**{detail}: {action.description}"
 
 
-def _income_line(income: Income, names: dict[str, str], shared: set[str]) -> str:
+def income_line(income: Income, names: Mapping[str, str], shared: set[str]) -> str:
+    """One income or upkeep rule as a sentence of the rulebook."""
     what = names.get(income.resource, income.resource)
     times = f" for each {names.get(income.per, income.per)} they hold" if income.per else ""
     who = f"the shared {what} pool" if income.resource in shared else "each player"
@@ -67,7 +74,8 @@ def _income_line(income: Income, names: dict[str, str], shared: set[str]) -> str
     return (f"- Upkeep: {who} loses {-income.amount} {what}{times} (never below 0).")
 
 
-def _end_detail(condition: EndCondition, names: dict[str, str], shared: set[str]) -> str:
+def end_detail(condition: EndCondition, names: Mapping[str, str], shared: set[str]) -> str:
+    """One end condition as a line of the rulebook, with its number and, co-op, its outcome."""
     target = names.get(condition.target or "", condition.target)
     holder = "the shared pool holds" if condition.target in shared else "a player has"
     detail = {
@@ -131,9 +139,9 @@ def rules_sections(design: GameDesign) -> list[RulesSection]:
         turn.append("")
     if design.turn_structure.income:
         turn.append("**End of the round.** When every player has had a turn:")
-        turn += [_income_line(income, names, shared) for income in design.turn_structure.income]
+        turn += [income_line(income, names, shared) for income in design.turn_structure.income]
     end = ["At the end of each round, check these in order; the first that holds ends the game:"]
-    end += [_end_detail(condition, names, shared) for condition in design.end_conditions]
+    end += [end_detail(condition, names, shared) for condition in design.end_conditions]
     if design.cooperative:
         scoring = ["You win or lose together, as the end of the game says; if the game has not ended after "
                    "60 rounds, the team loses. Points measure how well you did:"]

@@ -3,6 +3,7 @@
     python -m pipelines.gamegrammar "bioluminescent fungi competing in a cave ecosystem"
     python -m pipelines.gamegrammar --theme-file theme.txt --players 3 --out designs/fungi --run fungi
     python -m pipelines.gamegrammar "tea ceremony" --model openai/gpt-4o-mini
+    python -m pipelines.gamegrammar "tea ceremony" --invent-rules   # no proven engine: the agents write the rules
     python -m pipelines.gamegrammar resume fungi          # after a crash or a kill: go on from its step
     python -m pipelines.gamegrammar "make it cooperative" --from fungi --run fungi-coop   # a revised branch
     python -m pipelines.gamegrammar validate designs/fungi/design.json
@@ -42,8 +43,9 @@ from agents.lm.usage import TokenBudget, UsageLedger
 from ontology.core import Finding, Severity, errors
 from ontology.game import GameDesign
 from ontology.game_requests import GameRequestError, facts_from_request
+from ontology.game_reskin import ENGINE_KEY
 from ontology.game_rulebook import render_rulebook, render_section
-from ontology.game_validators import validate_design
+from ontology.game_validators import DraftStep, validate_design
 from pipelines.checkpoints import (
     RunError,
     Snapshot,
@@ -149,6 +151,7 @@ class RunReport(BaseModel):
     model: str
     seed: int
     exemplars: list[str]
+    engine: str | None = Field(None, description="the proven engine (calibration game) the design re-themes, if any")
     findings: list[Finding]
     repairs: list[dict[str, Any]]
     critique: dict[str, Any] | None
@@ -183,6 +186,7 @@ def run_report(run_id: str, state: GameGrammarState, *, model: str, usage: Usage
         run=run_id,
         theme=state.theme,
         model=model,
+        engine=state.answers.get(DraftStep.ENGINE, {}).get(ENGINE_KEY),
         seed=state.seed,
         exemplars=[game.name for game in state.exemplars],
         findings=findings,
@@ -423,6 +427,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
                             help="branch the finished run RUN; the positional text is the revision request")
         parser.add_argument("--out", type=Path, help=f"where the files go (default {DEFAULT_OUT}; "
                             "with --from: <runs folder>/<run>)")
+        parser.add_argument("--invent-rules", action="store_true",
+                            help="invent the rules instead of re-theming a proven engine (a calibration game)")
     parser.add_argument("--runs", type=Path, default=DEFAULT_RUNS, help="the SQLite file of run checkpoints")
     parser.add_argument("--model", help="embedded | embedded:<name> | path.gguf | LiteLLM model string")
     parser.add_argument("--token-budget", type=int, default=12000, help="completion tokens this command may spend")
@@ -484,8 +490,10 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"run {run_id} (checkpoints in {args.runs})")
         settings = Settings.from_env(model=args.model)
         with console.status("Starting...") as status, open_checkpointer(args.runs, GameGrammarState) as saver:
+            invented: dict[str, Any] = (
+                {"config": GameGrammarConfig(proven_engines=False)} if getattr(args, "invent_rules", False) else {})
             runs = game_runs(settings, saver, token_budget=args.token_budget,
-                             progress=lambda message: status.update(message))
+                             progress=lambda message: status.update(message), **invented)
             result = _execute(args, runs, run_id, theme)
     except (InvalidThemeError, RunError, ModelError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -30,14 +30,17 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel, Field
 
-from agents.game_studio import ORDER, Answers, Brief, Critique, Draft, Issue, Studio, step_for
+from agents.game_studio import ORDER, Answers, Brief, Critique, Draft, Engines, Issue, Studio, step_for
 from agents.lm.adapter import Turn
 from agents.lm.errors import ModelError
 from ontology.core import Finding, Severity, errors
 from ontology.game import FunVerdict, GameDesign
+from ontology.game_requests import facts_from_request
+from ontology.game_reskin import ENGINE_KEY, about_wording
 from ontology.game_rulebook import rules_sections
 from ontology.game_validators import DraftStep, validate_design
 from pipelines.pipeline import Progress, Update, bind, log_progress
+from retrieval.calibration import load_calibration_games
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import RetrievalConstraints
 from tools.games.playtest import PlaytestBudget, PlaytestReport
@@ -125,6 +128,9 @@ class GameGrammarConfig(BaseModel):
     max_facts_chars: int = Field(1200, ge=200, description="the most playtest figures the Balance Critic reads")
     tuning: TuningBudget | None = Field(
         default_factory=TuningBudget, description="the search that sets the final design's numbers; None: no tuning")
+    proven_engines: bool = Field(
+        True, description="re-theme a proven engine (a calibration game that fits the request) rather than invent "
+                          "the rules; a request no engine fits is designed freely")
 
 
 Search = Callable[[str, RetrievalConstraints, int], list[ExemplarGame]]
@@ -138,6 +144,7 @@ class GameGrammarDeps:
     search: Search
     config: GameGrammarConfig = field(default_factory=GameGrammarConfig)
     progress: Progress = log_progress
+    engines: Engines = field(default_factory=load_calibration_games)
 
 
 Node = Callable[[GameGrammarState, GameGrammarDeps], Update]
@@ -170,7 +177,18 @@ def studio_for(state: GameGrammarState, deps: GameGrammarDeps) -> Studio:
     if state.brief is None:
         raise RuntimeError("the studio needs the brief the retrieve node writes")
     return Studio(state.brief, transcript=state.transcript, answers=state.answers,
-                  max_reasks=deps.config.max_reasks)
+                  max_reasks=deps.config.max_reasks, engines=deps.engines, offer_engines=deps.config.proven_engines)
+
+
+def draft_of(answers: Answers, state: GameGrammarState, deps: GameGrammarDeps) -> Draft:
+    """The draft of these answers, read with the run's request facts and engines."""
+    return Draft(answers, facts_from_request(state.theme, state.constraints), deps.engines)
+
+
+def reskinned(state: GameGrammarState) -> bool:
+    """Whether the run re-themes a proven engine: its steps write words only, so only findings about
+    words go back to them; the critic's fixes (numbers, costs, limits) have no step to go to."""
+    return ENGINE_KEY in state.answers.get(DraftStep.ENGINE, {})
 
 
 def studio_update(studio: Studio) -> Update:
@@ -246,6 +264,8 @@ def next_repair(state: GameGrammarState, config: GameGrammarConfig) -> tuple[Dra
     if state.repair_rounds >= config.max_repair_rounds:
         return None
     findings = actionable(state.findings)
+    if reskinned(state):
+        findings = [f for f in findings if about_wording(f.location)]
     tried = {(r.step, r.feedback) for r in state.repairs if r.reason in ("validation", "playtest")}
     has_error = {step_for(f) for f in findings if f.severity is Severity.ERROR}
     steps = sorted({step_for(f) for f in findings}, key=lambda step: (step not in has_error, ORDER.index(step)))
@@ -297,7 +317,7 @@ def request(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
 @guarded("validate")
 def validate(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     deps.progress("Validators: checking the design")
-    design = Draft(state.answers).design()
+    design = draft_of(state.answers, state, deps).design()
     findings = validate_design(design)
     return {"design": design, "findings": findings, "raised": state.raised + actionable(findings), "playtest": None}
 
@@ -375,7 +395,7 @@ def tune_numbers(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     over the simulator sets the costs, yields, thresholds, rounds and supplies until the playtest's
     metrics are in band (`tools.games.tuning`). The tuned design's playtest replaces the agents'."""
     budget = deps.config.tuning
-    draft_so_far = Draft(state.answers)
+    draft_so_far = draft_of(state.answers, state, deps)
     if budget is None or state.playtest is None or not draft_so_far.complete:
         return {}
     deps.progress("Tuning: searching the design's numbers")
@@ -387,7 +407,7 @@ def tune_numbers(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
 def assemble(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     """The design with its rulebook sections, from the last complete draft and its tuned numbers
     (None if there is no complete draft)."""
-    draft_so_far = Draft(state.answers)
+    draft_so_far = draft_of(state.answers, state, deps)
     if not draft_so_far.complete:
         return {"design": None}
     design = state.tuning.design if state.tuning else draft_so_far.design()
@@ -414,7 +434,7 @@ def route_after_validate(state: GameGrammarState, deps: GameGrammarDeps) -> str:
         return "repair"
     if deps.config.playtest is not None and state.design is not None and not errors(state.findings):
         return "playtest"
-    return "judge" if state.critiqued else "critique"
+    return "judge" if state.critiqued or reskinned(state) else "critique"
 
 
 def route_after_playtest(state: GameGrammarState, deps: GameGrammarDeps) -> str:
@@ -422,7 +442,7 @@ def route_after_playtest(state: GameGrammarState, deps: GameGrammarDeps) -> str:
         return "assemble"
     if next_repair(state, deps.config) is not None:
         return "repair"
-    return "judge" if state.critiqued else "critique"
+    return "judge" if state.critiqued or reskinned(state) else "critique"
 
 
 def route_after_critique(state: GameGrammarState, deps: GameGrammarDeps) -> str:

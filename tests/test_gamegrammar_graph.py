@@ -24,7 +24,7 @@ def run(*replies: str, config: GameGrammarConfig | None = None):
         searched.append((query, constraints, k))
         return [EXEMPLAR]
 
-    graph = build_graph(GameGrammarDeps(search, config or GameGrammarConfig(max_reasks=0, playtest=None)))
+    graph = build_graph(GameGrammarDeps(search, config or GameGrammarConfig(proven_engines=False, max_reasks=0, playtest=None)))
     state = GameGrammarState(theme="glowing fungi", constraints="2-4 players",
                              retrieval=RetrievalConstraints(players=3))
     with dspy.context(lm=lm):
@@ -110,7 +110,7 @@ def test_repairs_are_bounded_and_unresolved_findings_are_kept() -> None:
     draft = first_draft()
     draft[2] = flow_without_absorb()
     final, _, _ = run(*draft, flow_without_absorb(), NO_ISSUES, VERDICT,
-                      config=GameGrammarConfig(max_repair_rounds=1, max_reasks=0, playtest=None))
+                      config=GameGrammarConfig(proven_engines=False, max_repair_rounds=1, max_reasks=0, playtest=None))
     assert len(final.repairs) == 1
     assert any(f.code == "action_without_phase" for f in final.findings)
     assert final.verdict is not None

@@ -36,7 +36,7 @@ from tools.games.tuning import TuningBudget
 
 # No restricted play: Mycelium's only scoring action also dominates, and these tests follow the draws alone.
 FAST = PlaytestBudget(greedy_games=10, search_games=4, search_playouts=2, restricted_games=0)
-CONFIG = GameGrammarConfig(max_reasks=0, playtest=FAST, playtest_games=30, tuning=None)
+CONFIG = GameGrammarConfig(proven_engines=False, max_reasks=0, playtest=FAST, playtest_games=30, tuning=None)
 BRIEF = Brief(theme="glowing fungi", constraints="none", exemplars="")
 
 

@@ -21,7 +21,7 @@ from pipelines.gamegrammar import GameGrammarRuns, main, start_state
 from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState
 from tests.studio_script import NO_ISSUES, VERDICT, first_draft, sap_revision
 
-DEPS = GameGrammarDeps(search=lambda query, constraints, k: [], config=GameGrammarConfig(max_reasks=0, playtest=None))
+DEPS = GameGrammarDeps(search=lambda query, constraints, k: [], config=GameGrammarConfig(proven_engines=False, max_reasks=0, playtest=None))
 
 
 def scripted(*replies: str) -> tuple[AccountedLM, ScriptedEngine]:
@@ -47,7 +47,7 @@ KILLED = textwrap.dedent("""
 
     lm = scripted_lm(DiesOnTheFourthCall(*first_draft()))
     deps = GameGrammarDeps(search=lambda query, constraints, k: [],
-                           config=GameGrammarConfig(max_reasks=0, playtest=None))
+                           config=GameGrammarConfig(proven_engines=False, max_reasks=0, playtest=None))
     with open_checkpointer(Path({runs!r}), GameGrammarState) as saver:
         GameGrammarRuns(deps, saver, lambda seed: lm).start("killed", start_state("glowing fungi", seed=3))
 """)

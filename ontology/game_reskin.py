@@ -1,0 +1,351 @@
+"""A proven engine in the theme's own words: the drafting schemas of the re-theming mode.
+
+A 1.5B model cannot balance an economy in its head, and a game whose numbers are guessed is rarely
+worth playing. Designers often start instead from an engine they know works and re-theme it. Here
+the engines are the hand-written calibration games (complete rule sets that pass the playtests);
+the Mechanics Architect chooses one that suits the theme and the request's facts, and every step
+after that renames parts and rewrites sentences only. Each step's schema is keyed by the chosen
+engine's ids and asks for names and sentences, so an answer cannot add, drop or rewire a part: the
+structure (what each action costs and yields, the phases, the ends, the scoring, the box) stays the
+engine's, and the numbers tuner then fits it to the requested player count and play time.
+
+The steps and their owners are the free mode's (`ontology.game_drafts`): resource and mechanism
+names come with the engine step, action names with the actions step, phases, ends and scoring with
+the flow step, the box with the components step, so a finding routes to the same agent in both.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from ontology.core import Location
+from ontology.game import (
+    Component,
+    ComponentKind,
+    GameDesign,
+    MinutesRange,
+    Name,
+    PlayerRange,
+    Sentence,
+    SetupStep,
+    ThemePart,
+)
+from ontology.game_drafts import distinct_id
+from ontology.game_requests import GameRequestFacts
+from ontology.game_rulebook import action_terms, end_detail, income_line
+from ontology.game_validators import DraftStep
+
+ENGINE_KEY = "engine"
+"""The key of the engine step's answer that names the chosen engine: its presence is the mode."""
+
+
+WORDING_FIELDS = frozenset({"name", "description", "how_it_works", "effect", "instruction", "summary",
+                            "tie_breaker"})
+WORDING_PARTS = frozenset(ThemePart.model_fields)
+
+
+def about_wording(location: Location) -> bool:
+    """Whether a finding at `location` is about words (a name, a sentence), the only thing the steps of
+    a re-themed engine write: a finding about its structure is the tuner's or nobody's to fix."""
+    return location.part in WORDING_PARTS or (location.field or "").split(".")[-1] in WORDING_FIELDS
+
+
+class EngineChoice(BaseModel):
+    engine: str
+    why: Sentence
+
+
+class NamedPart(BaseModel):
+    name: Name
+    description: Sentence
+
+
+class MechanismText(BaseModel):
+    name: Name
+    how_it_works: Sentence
+
+
+class CardText(BaseModel):
+    name: Name
+    effect: Sentence
+
+
+class FlowText(BaseModel):
+    summary: Sentence
+    tie_breaker: Sentence
+
+
+def _fixed(item: Any, count: int) -> Any:
+    return (list[item], Field(min_length=count, max_length=count))
+
+
+def _keyed(name: str, keys: Sequence[str], value: Any) -> type[BaseModel]:
+    """An object with exactly these keys (engine ids), each holding a `value`."""
+    fields: dict[str, Any] = {key: (value, ...) for key in keys}
+    return create_model(name, **fields)
+
+
+def fits(engine: GameDesign, facts: GameRequestFacts) -> bool:
+    """Whether the engine can honour the request's facts: its mode, and every player count asked."""
+    if facts.cooperative is not None and engine.cooperative != facts.cooperative:
+        return False
+    counts = [c for c in (facts.players_min, facts.players_max, facts.includes_players) if c is not None]
+    return all(engine.players.min <= count <= engine.players.max for count in counts)
+
+
+def candidates(engines: Mapping[str, GameDesign], facts: GameRequestFacts) -> list[str]:
+    """The engines that fit the facts, those whose box time fits a stated limit first."""
+    fitting = [key for key, engine in engines.items() if fits(engine, facts)]
+    if facts.max_minutes is None:
+        return fitting
+    return sorted(fitting, key=lambda key: engines[key].play_time_minutes.min > (facts.max_minutes or 0))
+
+
+def choice_schema(keys: Sequence[str]) -> type[BaseModel]:
+    """The first turn of the engine step: which engine, and why it suits the theme."""
+    fields: dict[str, Any] = {"engine": (Literal[tuple(keys)], ...)}
+    return create_model("EngineChoiceDraft", __base__=EngineChoice, **fields)
+
+
+def engine_menu(engines: Mapping[str, GameDesign], keys: Sequence[str]) -> str:
+    """One line per candidate engine, for the Mechanics Architect to choose from."""
+    lines = []
+    for key in keys:
+        engine = engines[key]
+        families = ", ".join(dict.fromkeys(m.family.value.replace("_", " ") for m in engine.mechanisms))
+        mode = "cooperative" if engine.cooperative else "competitive"
+        lines.append(f"- {key} ({families}; {mode}, {engine.players.min}-{engine.players.max} players, "
+                     f"{engine.play_time_minutes.min}-{engine.play_time_minutes.max} min): resources "
+                     f"{', '.join(r.id for r in engine.resources)}. {engine.theme}")
+    return "\n".join(lines)
+
+
+def names_schema(step: DraftStep, engine: GameDesign) -> type[BaseModel]:
+    """The schema of `step` for this engine: names and sentences keyed by the engine's ids."""
+    if step is DraftStep.ENGINE:
+        return create_model("EngineNamesDraft",
+                            mechanisms=_fixed(MechanismText, len(engine.mechanisms)),
+                            resources=(_keyed("ResourceNames", [r.id for r in engine.resources], NamedPart), ...))
+    if step is DraftStep.ACTIONS:
+        return create_model("ActionNamesDraft",
+                            actions=(_keyed("ActionNames", [a.id for a in engine.actions], NamedPart), ...))
+    if step is DraftStep.FLOW:
+        return create_model("FlowNamesDraft", __base__=FlowText,
+                            phases=_fixed(NamedPart, len(engine.turn_structure.phases)),
+                            ends=_fixed(Sentence, len(engine.end_conditions)),
+                            scoring=_fixed(Sentence, len(engine.victory.scoring)))
+    if step is DraftStep.COMPONENTS:
+        parts: dict[str, Any] = {}
+        for component in engine.components:
+            if component.card_types:
+                cards = _keyed(f"{component.id}_cards", [card.id for card in component.card_types], CardText)
+                parts[component.id] = (create_model(f"{component.id}_deck", __base__=NamedPart,
+                                                    cards=(cards, ...)), ...)
+            else:
+                parts[component.id] = (NamedPart, ...)
+        return create_model("ComponentNamesDraft", **parts)
+    if step is DraftStep.SETUP:
+        return _keyed("SetupDraft", [c.id for c in engine.components], Sentence)
+    return ThemePart
+
+
+_NOT_ID = re.compile(r"[^a-z0-9]+")
+
+
+def slug(name: str) -> str:
+    """A snake_case id from a name ('' when nothing of it is ASCII letters or digits)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    text = _NOT_ID.sub("_", ascii_name).strip("_")
+    text = text.lstrip("0123456789_")
+    return text[:40].rstrip("_")
+
+
+def _renamed_ids(engine: GameDesign, names: Mapping[str, str]) -> dict[str, str]:
+    """Each engine id -> an id made from its new name, distinct across the design (the engine's id
+    where a name gives none)."""
+    taken: set[str] = set()
+    mapping = {}
+    for ident in [*(r.id for r in engine.resources), *(a.id for a in engine.actions),
+                  *(c.id for c in engine.components)]:
+        new = slug(names[ident]) if ident in names else ""
+        mapping[ident] = distinct_id(new or ident, "part", taken)
+    return mapping
+
+
+def rename_ids(design: GameDesign, mapping: Mapping[str, str]) -> GameDesign:
+    """The design with every id in `mapping` replaced, wherever a part names another."""
+    data = design.model_dump(mode="json")
+
+    def new(ident: str | None) -> str | None:
+        return None if ident is None else mapping.get(ident, ident)
+
+    def amounts(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            item["resource"] = new(item["resource"])
+
+    for resource in data["resources"]:
+        resource["id"] = new(resource["id"])
+    for action in data["actions"]:
+        action["id"] = new(action["id"])
+        for part in ("costs", "gains", "take"):
+            amounts(action[part])
+        if action["roll"]:
+            action["roll"]["resource"] = new(action["roll"]["resource"])
+        action["components"] = [new(ref) for ref in action["components"]]
+    for mechanism in data["mechanisms"]:
+        mechanism["components"] = [new(ref) for ref in mechanism["components"]]
+    for component in data["components"]:
+        component["id"], component["represents"] = new(component["id"]), new(component["represents"])
+        for card in component["card_types"]:
+            amounts(card["gains"])
+    for phase in data["turn_structure"]["phases"]:
+        phase["actions"] = [new(ref) for ref in phase["actions"]]
+    for income in data["turn_structure"]["income"]:
+        income["resource"], income["per"] = new(income["resource"]), new(income["per"])
+    for step in data["setup"]:
+        step["components"] = [new(ref) for ref in step["components"]]
+    for end in data["end_conditions"]:
+        end["target"] = new(end["target"])
+    for rule in data["victory"]["scoring"]:
+        rule["counts"] = [new(ref) for ref in rule["counts"]]
+    return GameDesign.model_validate(data)
+
+
+def _shape(engine: GameDesign, facts: GameRequestFacts) -> dict[str, Any]:
+    """The engine's player range and box time, narrowed to what the request states."""
+    players = PlayerRange(min=facts.players_min or engine.players.min, max=facts.players_max or engine.players.max)
+    minutes = engine.play_time_minutes
+    if facts.max_minutes is not None and minutes.max > facts.max_minutes:
+        minutes = MinutesRange(min=max(5, min(minutes.min, facts.max_minutes // 2)), max=facts.max_minutes)
+    return {"players": players.model_dump(), "play_time_minutes": minutes.model_dump()}
+
+
+def reskin(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
+           facts: GameRequestFacts | None = None) -> GameDesign:
+    """The engine with the names and sentences the steps wrote so far (the engine's own where a
+    step is not written yet), its shape narrowed to the request, and ids made from the new names.
+    The rules text is left empty: the pipeline renders it from the structure."""
+    data = engine.model_dump(mode="json") | _shape(engine, facts or GameRequestFacts())
+    data["rules"] = []
+    written = answers.get(DraftStep.ENGINE, {})
+    for mechanism, text in zip(data["mechanisms"], written.get("mechanisms", []), strict=False):
+        mechanism.update(text)
+    for resource in data["resources"]:
+        resource.update(written.get("resources", {}).get(resource["id"], {}))
+    for action in data["actions"]:
+        action.update(answers.get(DraftStep.ACTIONS, {}).get("actions", {}).get(action["id"], {}))
+    if flow := answers.get(DraftStep.FLOW):
+        data["turn_structure"]["summary"] = flow["summary"]
+        data["victory"]["tie_breaker"] = flow["tie_breaker"]
+        for phase, text in zip(data["turn_structure"]["phases"], flow["phases"], strict=True):
+            phase.update(text)
+        for end, description in zip(data["end_conditions"], flow["ends"], strict=True):
+            end["description"] = description
+        for rule, description in zip(data["victory"]["scoring"], flow["scoring"], strict=True):
+            rule["description"] = description
+    for component in data["components"]:
+        text = dict(answers.get(DraftStep.COMPONENTS, {}).get(component["id"], {}))
+        cards = text.pop("cards", {})
+        component.update(text)
+        for card in component["card_types"]:
+            card.update(cards.get(card["id"], {}))
+    if setup := answers.get(DraftStep.SETUP):
+        data["setup"] = [SetupStep(instruction=setup[c["id"]], components=[c["id"]]).model_dump()
+                         for c in data["components"]]
+    if identity := answers.get(DraftStep.IDENTITY):
+        data.update(ThemePart.model_validate(identity).model_dump())
+    design = GameDesign.model_validate(data)
+    names = _names(design) | {action.id: action.name for action in design.actions}
+    return rename_ids(design, _renamed_ids(engine, {ident: names[ident] for ident in names
+                                                    if _written(engine, answers, ident)}))
+
+
+def _written(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]], ident: str) -> bool:
+    """Whether a step already renamed the part `ident` (its id follows its new name only then)."""
+    if any(r.id == ident for r in engine.resources):
+        return ident in answers.get(DraftStep.ENGINE, {}).get("resources", {})
+    if any(a.id == ident for a in engine.actions):
+        return ident in answers.get(DraftStep.ACTIONS, {}).get("actions", {})
+    return ident in answers.get(DraftStep.COMPONENTS, {})
+
+
+def _names(design: GameDesign) -> dict[str, str]:
+    """Resource and component names by id: what costs, gains and scoring rules name."""
+    return {r.id: r.name for r in design.resources} | {c.id: c.name for c in design.components}
+
+
+def step_task(step: DraftStep, engine: GameDesign, preview: GameDesign) -> str:
+    """What the step's author renames, with what each part does in play (in the names chosen so far),
+    keyed by the engine ids the schema asks for."""
+    names, decks = _names(preview), {c.id: c for c in preview.components if c.kind is ComponentKind.DECK}
+    no_numbers = " Do not write numbers in the sentences: the rulebook prints every number from the rules."
+    if step is DraftStep.ENGINE:
+        families = "; ".join(f"{i}. {m.family.value.replace('_', ' ')} (now '{m.name}')"
+                             for i, m in enumerate(engine.mechanisms, start=1))
+        uses = "\n".join(f"- {r.id}: {_resource_role(engine, r.id)}" for r in engine.resources)
+        return ("Name this game's mechanisms and resources in the theme's own words, each with one sentence on "
+                f"what it is in this world. Mechanisms, in order: {families}. Resources:\n{uses}.{no_numbers}")
+    if step is DraftStep.ACTIONS:
+        lines = "\n".join(f"- {engine_action.id}: {action_terms(action, names, decks) or 'no cost or yield'}"
+                          for engine_action, action in zip(engine.actions, preview.actions, strict=True))
+        return ("Name each action in the theme's own words (a verb phrase a player would say at the table) and say "
+                f"in one sentence what the player does in this world. What each action does:\n{lines}.{no_numbers}")
+    if step is DraftStep.FLOW:
+        phases = "\n".join(f"{i}. {', '.join(a.name for a in preview.actions if a.id in phase.actions)}"
+                           for i, phase in enumerate(preview.turn_structure.phases, start=1))
+        shared = {r.id for r in preview.resources if r.shared}
+        ends = "\n".join(end_detail(end, names, shared) for end in preview.end_conditions)
+        scoring = "\n".join(f"- {rule.points:+d} per {', '.join(names.get(ref, ref) for ref in rule.counts)}"
+                            for rule in preview.victory.scoring)
+        income = "\n".join(income_line(entry, names, shared) for entry in preview.turn_structure.income)
+        return ("Describe how a turn goes in one sentence, name each phase (with a sentence on what happens in it), "
+                "and describe each end condition and scoring rule, in the theme's own words, in this order. "
+                f"Phases and their actions:\n{phases}\nAt each round's end:\n{income or '- nothing'}\nEnds:\n{ends}\n"
+                f"Scoring:\n{scoring}\nAlso write the tie-breaker.{no_numbers}")
+    if step is DraftStep.COMPONENTS:
+        lines = "\n".join(f"- {c.id}: {_component_role(c, names)}" for c in engine.components)
+        return ("Name every component in the theme's own words, each with one sentence on what it looks like; name "
+                f"each card of a deck and say its effect.\n{lines}.{no_numbers}")
+    if step is DraftStep.SETUP:
+        lines = "\n".join(f"- {c.id}: {c.quantity} {c.name} ({c.kind.value.replace('_', ' ')}"
+                          + (f", {c.per_player} per player" if c.per_player else "") + ")"
+                          for c in preview.components)
+        return ("Write one setup instruction for each component, saying where it goes and how many each player "
+                f"takes:\n{lines}")
+    return ("Write the game's identity: title, tagline, a one-sentence theme, and a short introduction for the "
+            "rulebook that sets the scene and names the conflict at the heart of these rules.")
+
+
+def _resource_role(engine: GameDesign, rid: str) -> str:
+    """What a resource does in the engine's rules, in a few words."""
+    resource = next(r for r in engine.resources if r.id == rid)
+    gained = [a.id for a in engine.actions if any(g.resource == rid for g in a.gains)
+              or (a.roll is not None and a.roll.resource == rid)]
+    spent = [a.id for a in engine.actions if any(c.resource == rid for c in a.costs)]
+    scored = [rule.points for rule in engine.victory.scoring if rid in rule.counts]
+    facts = [f"{'one shared pool' if resource.shared else 'each player'} starts with {resource.starting}"]
+    if gained:
+        facts.append(f"gained by {', '.join(gained)}")
+    if spent:
+        facts.append(f"spent by {', '.join(spent)}")
+    if scored:
+        facts.append(f"worth {scored[0]:+d} points each")
+    return "; ".join(facts)
+
+
+def _component_role(component: Component, names: Mapping[str, str]) -> str:
+    parts = [f"{component.quantity} {component.kind.value.replace('_', ' ')}"]
+    if component.per_player:
+        parts.append(f"{component.per_player} per player")
+    if component.represents:
+        parts.append(f"stands for {names.get(component.represents, component.represents)}")
+    if component.card_types:
+        parts.append("cards: " + ", ".join(
+            f"{card.id} (gain {', '.join(f'{g.amount} {names.get(g.resource, g.resource)}' for g in card.gains)})"
+            for card in component.card_types))
+    return ", ".join(parts)
