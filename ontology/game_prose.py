@@ -52,6 +52,8 @@ pay pays paying spend spends spending discard discards discarding remove removes
 sell sells selling trade trades trading send sends sending lose loses losing
 """.split())
 
+_NUMBER = r"\d+|" + "|".join(NUMBER_WORDS)
+"""A number in a regular expression: digits, or a word up to twenty."""
 _TOKEN = re.compile(r"\d+|[a-z]+(?:-[a-z]+)*|[.,;:!?()]")
 
 
@@ -163,7 +165,7 @@ def mentions(text: str, aliases: dict[tuple[str, ...], str]) -> list[Mention]:
 
 
 _ROUND_COUNT = re.compile(
-    r"(?<!every )(?<!each )(?<!per )\b(\d+|[a-z]+) (?:full |more |game )?rounds?\b"
+    rf"(?<!every )(?<!each )(?<!per )\b({_NUMBER}) (?:full |more |game )?rounds?\b"
     r"|\b(?:after|until|through) rounds? (\d+)\b"
     r"|\b(?:after|until|through|end of) the ([a-z]+|\d+(?:st|nd|rd|th)) round\b")
 
@@ -185,8 +187,8 @@ def round_counts(text: str) -> list[int]:
     return counts
 
 
-_REACHES = re.compile(r"\b(?:reach|reaches|reaching|reached|first to|at least) (\d+|[a-z]+)\b")
-_POINTS = re.compile(r"\b(\d+|[a-z]+) (?:victory )?(?:points?|vp)\b")
+_REACHES = re.compile(rf"\b(?:reach|reaches|reaching|reached|first to|at least) ({_NUMBER})\b")
+_POINTS = re.compile(rf"\b({_NUMBER}) (?:victory )?(?:points?|vp)\b")
 
 
 def threshold_numbers(text: str, aliases: dict[tuple[str, ...], str], counted: set[str], *, points: bool) -> list[int]:
@@ -199,8 +201,8 @@ def threshold_numbers(text: str, aliases: dict[tuple[str, ...], str], counted: s
     return [value for value in values if value is not None]
 
 
-_WORTH = re.compile(r"\bworth (\d+|[a-z]+)(?: (?:victory )?points?| vp)?(?=$|[.,;:!?)]| each| apiece| at| even| in| when| if| and| to)"
-                    r"|\b(\d+|[a-z]+) (?:victory )?(?:points?|vp) (?:each|per|for each|apiece)\b")
+_WORTH = re.compile(rf"\bworth ({_NUMBER})(?: (?:victory )?points?| vp)?(?=$|[.,;:!?)]| each| apiece| at| even| in| when| if| and| to)"
+                    rf"|\b({_NUMBER}) (?:victory )?(?:points?|vp) (?:each|per|for each|apiece)\b")
 
 
 def worth_numbers(text: str) -> list[int]:

@@ -493,10 +493,10 @@ def action_prose_matches_structure(design: GameDesign) -> Iterator[Problem]:
     aliases = resource_aliases(design)
     for i, action in enumerate(design.actions):
         where = at("actions", i, "description")
-        for mention in mentions(action.description, aliases):
-            if problem := _action_mention_problem(action, mention, design):
-                yield Problem(Severity.ERROR, "prose_contradicts_action",
-                              f"{problem}; write what the action does, {_NO_NUMBERS}", where)
+        problems = [problem for mention in mentions(action.description, aliases)
+                    if (problem := _action_mention_problem(action, mention, design))]
+        if problems:
+            yield Problem(Severity.ERROR, "prose_contradicts_action", f"{'; '.join(problems)}; {_NO_NUMBERS}", where)
         text = action.description.lower()
         if action.costs and COSTS_NOTHING.search(text):
             yield Problem(Severity.ERROR, "prose_contradicts_action",

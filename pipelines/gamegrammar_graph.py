@@ -36,7 +36,7 @@ from agents.lm.errors import ModelError
 from ontology.core import Finding, Severity, errors
 from ontology.game import FunVerdict, GameDesign
 from ontology.game_rulebook import rules_sections
-from ontology.game_validators import DraftStep, validate_design
+from ontology.game_validators import DraftStep, copied_prose, validate_design
 from pipelines.pipeline import Progress, Update, bind, log_progress
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import RetrievalConstraints
@@ -294,11 +294,25 @@ def request(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     return {**studio_update(studio), "repairs": repairs}
 
 
+def given_texts(state: GameGrammarState) -> list[str]:
+    """What the agents were given to read that their prose must not copy: the exemplar games and the
+    critique's issues, less the design's own words a critic quotes ('...')."""
+    texts = [state.brief.exemplars] if state.brief else []
+    issues = state.critique.issues if state.critique else []
+    return texts + [_QUOTED.sub(" ", f"{issue.problem} {issue.fix}") for issue in issues]
+
+
+def design_findings(design: GameDesign, state: GameGrammarState) -> list[Finding]:
+    """The validators' findings, and copied prose (which only the pipeline can check: it knows what
+    the agents read), errors first."""
+    return copied_prose(design, given_texts(state)) + validate_design(design)
+
+
 @guarded("validate")
 def validate(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     deps.progress("Validators: checking the design")
     design = Draft(state.answers).design()
-    findings = validate_design(design)
+    findings = design_findings(design, state)
     return {"design": design, "findings": findings, "raised": state.raised + actionable(findings), "playtest": None}
 
 
@@ -393,7 +407,7 @@ def assemble(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     design = state.tuning.design if state.tuning else draft_so_far.design()
     design = design.model_copy(update={"rules": rules_sections(design)})
     played = state.playtest.findings if state.playtest else []
-    return {"design": design, "findings": validate_design(design) + played}
+    return {"design": design, "findings": design_findings(design, state) + played}
 
 
 def route_start(state: GameGrammarState, deps: GameGrammarDeps) -> str:
