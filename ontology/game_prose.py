@@ -23,34 +23,40 @@ from enum import StrEnum
 from ontology.core import Location, at
 from ontology.game import GameDesign
 
-_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-          "sixteen seventeen eighteen nineteen twenty").split()
+
+def _words(text: str) -> list[str]:
+    """A word list written as text, one space or line break between words."""
+    return text.split()
+
+
+_UNITS = _words("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                "sixteen seventeen eighteen nineteen twenty")
 NUMBER_WORDS = {word: value for value, word in enumerate(_UNITS)}
 ORDINAL_WORDS = {word: value for value, word in enumerate(
-    ("zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
-     "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split())}
+    _words("zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+           "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"))}
 
 # Words after which a resource's name has ended: a noun phrase goes on with none of these.
-_PHRASE_ENDS = frozenset("""
+_PHRASE_ENDS = frozenset(_words("""
 and or nor for to from on onto in into at of per each every but with without as by this that these those the a an
 when if then until while it they you your their its his her is are was be were plus instead back more less there
 here so than which who where away now again also too total at once before after during whenever apiece
-""".split())
+"""))
 # Words that may stand between a number and a resource's name ("one new field", "two extra food").
 _BETWEEN_EXCLUDED = _PHRASE_ENDS | frozenset(NUMBER_WORDS)
 # Words that end the verb's reach: what follows is not what the verb gains or pays.
-_CLAUSE_ENDS = frozenset("to then but if when where which that who from until unless so while".split())
-_RELATIVE = frozenset("that which who it they each every".split())
+_CLAUSE_ENDS = frozenset(_words("to then but if when where which that who from until unless so while"))
+_RELATIVE = frozenset(_words("that which who it they each every"))
 _PUNCTUATION_ENDS = frozenset(".;:!?()")
 
-GAIN_VERBS = frozenset("""
+GAIN_VERBS = frozenset(_words("""
 gain gains gaining gained produce produces producing yield yields yielding collect collects collecting earn earns
 earning receive receives receiving get gets getting take takes taking add adds adding harvest harvests
-""".split())
-COST_VERBS = frozenset("""
+"""))
+COST_VERBS = frozenset(_words("""
 pay pays paying spend spends spending discard discards discarding remove removes removing give gives giving
 sell sells selling trade trades trading send sends sending lose loses losing
-""".split())
+"""))
 
 _NUMBER = r"\d+|" + "|".join(NUMBER_WORDS)
 """A number in a regular expression: digits, or a word up to twenty."""
@@ -191,7 +197,8 @@ _REACHES = re.compile(rf"\b(?:reach|reaches|reaching|reached|first to|at least) 
 _POINTS = re.compile(rf"\b({_NUMBER}) (?:victory )?(?:points?|vp)\b")
 
 
-def threshold_numbers(text: str, aliases: dict[tuple[str, ...], str], counted: set[str], *, points: bool) -> list[int]:
+def threshold_numbers(text: str, aliases: dict[tuple[str, ...], str], counted: set[str], *,
+                      points: bool) -> list[int]:
     """The thresholds `text` states: "reaches 10", an amount of one of the `counted` resources
     ("connected 10 cities"), and with `points` "50 points"."""
     lowered = text.lower()
@@ -201,7 +208,8 @@ def threshold_numbers(text: str, aliases: dict[tuple[str, ...], str], counted: s
     return [value for value in values if value is not None]
 
 
-_WORTH = re.compile(rf"\bworth ({_NUMBER})(?: (?:victory )?points?| vp)?(?=$|[.,;:!?)]| each| apiece| at| even| in| when| if| and| to)"
+_WORTH = re.compile(rf"\bworth ({_NUMBER})(?: (?:victory )?points?| vp)?"
+                    r"(?=$|[.,;:!?)]| each| apiece| at| even| in| when| if| and| to)"
                     rf"|\b({_NUMBER}) (?:victory )?(?:points?|vp) (?:each|per|for each|apiece)\b")
 
 
@@ -211,7 +219,8 @@ def worth_numbers(text: str) -> list[int]:
     return [value for value in values if value is not None]
 
 
-COSTS_NOTHING = re.compile(r"\b(?:costs? nothing|no cost|free of charge|for free|is free|without (?:paying|any cost))\b")
+COSTS_NOTHING = re.compile(r"\b(?:costs? nothing|no cost|free of charge|for free|is free|"
+                           r"without (?:paying|any cost))\b")
 GAINS_NOTHING = re.compile(r"\b(?:gains?|produces?|yields?|gives?) nothing\b")
 NO_SCORING = re.compile(r"\b(?:there (?:is|are) no (?:scoring|points|score)|no (?:scoring|victory points)|"
                         r"nothing (?:scores|is scored)|(?:does|do) not score)\b")
@@ -253,12 +262,12 @@ def prose_fields(design: GameDesign) -> Iterator[tuple[Location, str]]:
 
 
 # Words that carry no content of their own: a copied run is a run of the other words.
-_STOPWORDS = frozenset("""
+_STOPWORDS = frozenset(_words("""
 a an the and or nor but of to in on at by for with from into onto as is are was were be been being it its this that
 these those there here their them they you your his her he she we our us i me my not no so than then too very can
 may must will would should could do does did has have had each every all any some more most other such own same
 only just also when while if which who whom what where why how up out over under again once per
-""".split())
+"""))
 
 
 def content_words(text: str) -> list[str]:

@@ -13,7 +13,6 @@ from enum import StrEnum
 
 from ontology.core import (
     Finding,
-    Location,
     Owner,
     Problem,
     RegisteredCheck,
