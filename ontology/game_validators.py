@@ -471,9 +471,10 @@ def _action_mention_problem(action: Action, mention: Mention, design: GameDesign
         return None
     if name not in costs and name not in gains and name not in random:
         return f"says {said}, but '{action.id}' neither costs nor gains '{name}'"
-    if mention.side is Side.COST:
+    taken = {amount.resource for amount in action.take}
+    if mention.side is Side.COST and name not in taken:  # what one player takes, another loses
         allowed = costs
-    elif mention.side is Side.GAIN:
+    elif mention.side is Side.GAIN and name not in taken:
         allowed = gains
     else:
         allowed = {resource: costs.get(resource, set()) | gains.get(resource, set()) for resource in {*costs, *gains}}

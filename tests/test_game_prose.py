@@ -130,6 +130,9 @@ def test_amounts_chance_decides_and_phrases_that_name_no_resource_are_left_alone
     # the roll decides how much ore: any amount may be said
     assert prose_findings(changed("catan", lambda d: setattr(
         _action(d, "roll_dice"), "description", "Roll two dice and take up to three ore."))) == []
+    # what one monster takes, the other loses
+    assert prose_findings(changed("king_of_tokyo", lambda d: setattr(
+        _action(d, "smash"), "description", "The healthiest rival loses two health to your claws."))) == []
     # "train" is part of a longer noun here, not the resource trains
     ticket = GAMES["ticket_to_ride"]
     assert mentions("Draw two train cards from the deck.", resource_aliases(ticket)) == []
