@@ -32,7 +32,17 @@ from ontology.game_drafts import (
     setup_schema,
 )
 from ontology.game_requests import GameRequestFacts, facts_from_request
-from ontology.game_reskin import ENGINE_KEY, candidates, choice_schema, engine_menu, names_schema, reskin, step_task
+from ontology.game_reskin import (
+    ENGINE_KEY,
+    candidates,
+    choice_schema,
+    engine_menu,
+    names_schema,
+    neutral_keys,
+    reskin,
+    setup_steps,
+    step_task,
+)
 from ontology.game_validators import DraftStep
 from ontology.game_validators import Role as OwnerRole
 
@@ -298,7 +308,12 @@ class Studio:
         if step_name is DraftStep.ENGINE and self.offered:
             return self._write_proven_engine(feedback)
         if (proven := self.draft.proven) is not None:
-            task = step_task(step_name, proven, self.draft.preview())
+            if step_name is DraftStep.SETUP:  # written from the structure: its numbers cannot disagree with it
+                setup = setup_steps(self.draft.preview())
+                self.draft.answers[step_name] = {neutral_keys(proven)[c.id]: text
+                                                 for c, text in zip(proven.components, setup, strict=True)}
+                return self.draft.answers[step_name]
+            task = step_task(step_name, proven, self.draft.answers, self.draft.facts)
             if feedback is not None:
                 task = f"Rewrite your `{step_name}` answer to fix the feedback. {task}"
             value = self._ask(step.role, task, step_name.value, self.draft.schema_for(step_name), step.max_tokens,
@@ -328,8 +343,7 @@ class Studio:
                            + engine_menu(self.draft.engines, self.offered),
                            "engine_choice", choice_schema(self.offered), 120, feedback)
         engine = self.draft.engines[choice.engine]
-        preview = reskin(engine, {}, self.draft.facts)
-        names = self._ask(role, step_task(DraftStep.ENGINE, engine, preview), DraftStep.ENGINE.value,
+        names = self._ask(role, step_task(DraftStep.ENGINE, engine, {}, self.draft.facts), DraftStep.ENGINE.value,
                           names_schema(DraftStep.ENGINE, engine), STEPS[DraftStep.ENGINE].max_tokens)
         self.draft.answers[DraftStep.ENGINE] = {ENGINE_KEY: choice.engine, "why": choice.why,
                                                 **names.model_dump(mode="json")}

@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, StringConstraints, create_model
 
 from ontology.core import Location
 from ontology.game import (
@@ -40,12 +40,16 @@ from ontology.game_requests import GameRequestFacts
 from ontology.game_rulebook import action_terms, end_detail, income_line
 from ontology.game_validators import DraftStep
 
+ProseSentence = Annotated[str, StringConstraints(min_length=1, max_length=240, pattern=r"^[^0-9]{1,240}$")]
+"""A sentence without digits: the rulebook prints every number from the structure beside the words, and
+the tuner changes numbers after the words are written, so a digit in prose could only go stale. The
+length bound is repeated inside the pattern because xgrammar ignores minLength/maxLength beside one."""
+
 ENGINE_KEY = "engine"
 """The key of the engine step's answer that names the chosen engine: its presence is the mode."""
 
 
-WORDING_FIELDS = frozenset({"name", "description", "how_it_works", "effect", "instruction", "summary",
-                            "tie_breaker"})
+WORDING_FIELDS = frozenset({"name", "description", "how_it_works", "effect", "summary", "tie_breaker"})
 WORDING_PARTS = frozenset(ThemePart.model_fields)
 
 
@@ -62,22 +66,22 @@ class EngineChoice(BaseModel):
 
 class NamedPart(BaseModel):
     name: Name
-    description: Sentence
+    description: ProseSentence
 
 
 class MechanismText(BaseModel):
     name: Name
-    how_it_works: Sentence
+    how_it_works: ProseSentence
 
 
 class CardText(BaseModel):
     name: Name
-    effect: Sentence
+    effect: ProseSentence
 
 
 class FlowText(BaseModel):
-    summary: Sentence
-    tie_breaker: Sentence
+    summary: ProseSentence
+    tie_breaker: ProseSentence
 
 
 def _fixed(item: Any, count: int) -> Any:
@@ -113,44 +117,67 @@ def choice_schema(keys: Sequence[str]) -> type[BaseModel]:
 
 
 def engine_menu(engines: Mapping[str, GameDesign], keys: Sequence[str]) -> str:
-    """One line per candidate engine, for the Mechanics Architect to choose from."""
+    """One line per candidate engine, for the Mechanics Architect to choose from: how it plays, in the
+    words of mechanisms, never its nouns (a small model copies the nouns it reads)."""
     lines = []
     for key in keys:
         engine = engines[key]
         families = ", ".join(dict.fromkeys(m.family.value.replace("_", " ") for m in engine.mechanisms))
+        traits = [f"{len(engine.resources)} resources", f"{len(engine.actions)} actions"]
+        traits += [trait for trait, present in (
+            ("dice yields", any(a.roll for a in engine.actions)), ("card draws", any(a.draw for a in engine.actions)),
+            ("spaces that block", any(a.limit_per_round for a in engine.actions)),
+            ("a market whose prices rise", any(a.price_step for a in engine.actions)),
+            ("taking from rivals", any(a.take for a in engine.actions)),
+            ("income each round", any(i.amount > 0 for i in engine.turn_structure.income)),
+            ("upkeep each round", any(i.amount < 0 for i in engine.turn_structure.income))) if present]
         mode = "cooperative" if engine.cooperative else "competitive"
-        lines.append(f"- {key} ({families}; {mode}, {engine.players.min}-{engine.players.max} players, "
-                     f"{engine.play_time_minutes.min}-{engine.play_time_minutes.max} min): resources "
-                     f"{', '.join(r.id for r in engine.resources)}. {engine.theme}")
+        lines.append(f"- {key}: {families}; {', '.join(traits)}; {mode}, {engine.players.min}-"
+                     f"{engine.players.max} players, {engine.play_time_minutes.min}-{engine.play_time_minutes.max} "
+                     f"min, complexity {engine.complexity}")
     return "\n".join(lines)
 
 
+def neutral_keys(engine: GameDesign) -> dict[str, str]:
+    """Engine id -> the key the steps see instead (r1.., a1.., c1.., and per deck k1..): the engine's
+    own nouns would be copied by a small model ('Wood' in a game about fungi)."""
+    keys = {r.id: f"r{i}" for i, r in enumerate(engine.resources, start=1)}
+    keys |= {a.id: f"a{i}" for i, a in enumerate(engine.actions, start=1)}
+    keys |= {c.id: f"c{i}" for i, c in enumerate(engine.components, start=1)}
+    for c in engine.components:
+        keys |= {f"{c.id}.{card.id}": f"k{i}" for i, card in enumerate(c.card_types, start=1)}
+    return keys
+
+
 def names_schema(step: DraftStep, engine: GameDesign) -> type[BaseModel]:
-    """The schema of `step` for this engine: names and sentences keyed by the engine's ids."""
+    """The schema of `step` for this engine: names and sentences keyed by `neutral_keys`."""
+    key = neutral_keys(engine)
     if step is DraftStep.ENGINE:
         return create_model("EngineNamesDraft",
                             mechanisms=_fixed(MechanismText, len(engine.mechanisms)),
-                            resources=(_keyed("ResourceNames", [r.id for r in engine.resources], NamedPart), ...))
+                            resources=(_keyed("ResourceNames", [key[r.id] for r in engine.resources], NamedPart),
+                                       ...))
     if step is DraftStep.ACTIONS:
         return create_model("ActionNamesDraft",
-                            actions=(_keyed("ActionNames", [a.id for a in engine.actions], NamedPart), ...))
+                            actions=(_keyed("ActionNames", [key[a.id] for a in engine.actions], NamedPart), ...))
     if step is DraftStep.FLOW:
         return create_model("FlowNamesDraft", __base__=FlowText,
                             phases=_fixed(NamedPart, len(engine.turn_structure.phases)),
-                            ends=_fixed(Sentence, len(engine.end_conditions)),
-                            scoring=_fixed(Sentence, len(engine.victory.scoring)))
+                            ends=_fixed(ProseSentence, len(engine.end_conditions)),
+                            scoring=_fixed(ProseSentence, len(engine.victory.scoring)))
     if step is DraftStep.COMPONENTS:
         parts: dict[str, Any] = {}
         for component in engine.components:
             if component.card_types:
-                cards = _keyed(f"{component.id}_cards", [card.id for card in component.card_types], CardText)
-                parts[component.id] = (create_model(f"{component.id}_deck", __base__=NamedPart,
-                                                    cards=(cards, ...)), ...)
+                cards = _keyed(f"{key[component.id]}_cards",
+                               [key[f"{component.id}.{card.id}"] for card in component.card_types], CardText)
+                parts[key[component.id]] = (create_model(f"{key[component.id]}_deck", __base__=NamedPart,
+                                                         cards=(cards, ...)), ...)
             else:
-                parts[component.id] = (NamedPart, ...)
+                parts[key[component.id]] = (NamedPart, ...)
         return create_model("ComponentNamesDraft", **parts)
     if step is DraftStep.SETUP:
-        return _keyed("SetupDraft", [c.id for c in engine.components], Sentence)
+        return _keyed("SetupDraft", [key[c.id] for c in engine.components], Sentence)
     return ThemePart
 
 
@@ -232,13 +259,14 @@ def reskin(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
     The rules text is left empty: the pipeline renders it from the structure."""
     data = engine.model_dump(mode="json") | _shape(engine, facts or GameRequestFacts())
     data["rules"] = []
+    key = neutral_keys(engine)
     written = answers.get(DraftStep.ENGINE, {})
     for mechanism, text in zip(data["mechanisms"], written.get("mechanisms", []), strict=False):
         mechanism.update(text)
     for resource in data["resources"]:
-        resource.update(written.get("resources", {}).get(resource["id"], {}))
+        resource.update(written.get("resources", {}).get(key[resource["id"]], {}))
     for action in data["actions"]:
-        action.update(answers.get(DraftStep.ACTIONS, {}).get("actions", {}).get(action["id"], {}))
+        action.update(answers.get(DraftStep.ACTIONS, {}).get("actions", {}).get(key[action["id"]], {}))
     if flow := answers.get(DraftStep.FLOW):
         data["turn_structure"]["summary"] = flow["summary"]
         data["victory"]["tie_breaker"] = flow["tie_breaker"]
@@ -249,85 +277,128 @@ def reskin(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
         for rule, description in zip(data["victory"]["scoring"], flow["scoring"], strict=True):
             rule["description"] = description
     for component in data["components"]:
-        text = dict(answers.get(DraftStep.COMPONENTS, {}).get(component["id"], {}))
+        text = dict(answers.get(DraftStep.COMPONENTS, {}).get(key[component["id"]], {}))
         cards = text.pop("cards", {})
         component.update(text)
         for card in component["card_types"]:
-            card.update(cards.get(card["id"], {}))
+            card.update(cards.get(key[f"{component['id']}.{card['id']}"], {}))
     if setup := answers.get(DraftStep.SETUP):
-        data["setup"] = [SetupStep(instruction=setup[c["id"]], components=[c["id"]]).model_dump()
+        data["setup"] = [SetupStep(instruction=setup[key[c["id"]]], components=[c["id"]]).model_dump()
                          for c in data["components"]]
     if identity := answers.get(DraftStep.IDENTITY):
         data.update(ThemePart.model_validate(identity).model_dump())
     design = GameDesign.model_validate(data)
-    names = _names(design) | {action.id: action.name for action in design.actions}
+    names = ({r.id: r.name for r in design.resources} | {a.id: a.name for a in design.actions}
+             | {c.id: c.name for c in design.components})
     return rename_ids(design, _renamed_ids(engine, {ident: names[ident] for ident in names
                                                     if _written(engine, answers, ident)}))
 
 
 def _written(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]], ident: str) -> bool:
     """Whether a step already renamed the part `ident` (its id follows its new name only then)."""
+    key = neutral_keys(engine)[ident]
     if any(r.id == ident for r in engine.resources):
-        return ident in answers.get(DraftStep.ENGINE, {}).get("resources", {})
+        return key in answers.get(DraftStep.ENGINE, {}).get("resources", {})
     if any(a.id == ident for a in engine.actions):
-        return ident in answers.get(DraftStep.ACTIONS, {}).get("actions", {})
-    return ident in answers.get(DraftStep.COMPONENTS, {})
+        return key in answers.get(DraftStep.ACTIONS, {}).get("actions", {})
+    return key in answers.get(DraftStep.COMPONENTS, {})
 
 
-def _names(design: GameDesign) -> dict[str, str]:
-    """Resource and component names by id: what costs, gains and scoring rules name."""
-    return {r.id: r.name for r in design.resources} | {c.id: c.name for c in design.components}
+def _display(engine: GameDesign, preview: GameDesign, answers: Mapping[DraftStep, dict[str, Any]]) -> dict[str, str]:
+    """Preview id -> how the steps' prompts call the part: its new name once a step wrote it, its neutral
+    key before (never the engine's own noun)."""
+    key = neutral_keys(engine)
+    pairs: list[tuple[str, str, str]] = [(o.id, p.id, p.name) for o, p in zip(engine.resources, preview.resources,
+                                                                              strict=True)]
+    pairs += [(o.id, p.id, p.name) for o, p in zip(engine.actions, preview.actions, strict=True)]
+    pairs += [(o.id, p.id, p.name) for o, p in zip(engine.components, preview.components, strict=True)]
+    return {ident: name if _written(engine, answers, original) else key[original] for original, ident, name in pairs}
 
 
-def step_task(step: DraftStep, engine: GameDesign, preview: GameDesign) -> str:
-    """What the step's author renames, with what each part does in play (in the names chosen so far),
-    keyed by the engine ids the schema asks for."""
-    names, decks = _names(preview), {c.id: c for c in preview.components if c.kind is ComponentKind.DECK}
-    no_numbers = " Do not write numbers in the sentences: the rulebook prints every number from the rules."
+def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
+              facts: GameRequestFacts | None = None) -> str:
+    """What the step's author names, with what each part does in play, by the keys its schema asks for
+    and the names written so far."""
+    preview = reskin(engine, answers, facts)
+    shown, key = _display(engine, preview, answers), neutral_keys(engine)
+    decks = {c.id: c for c in preview.components if c.kind is ComponentKind.DECK}
+    no_numbers = " Write no digits: the rulebook prints every number from the rules beside your words."
     if step is DraftStep.ENGINE:
-        families = "; ".join(f"{i}. {m.family.value.replace('_', ' ')} (now '{m.name}')"
-                             for i, m in enumerate(engine.mechanisms, start=1))
-        uses = "\n".join(f"- {r.id}: {_resource_role(engine, r.id)}" for r in engine.resources)
-        return ("Name this game's mechanisms and resources in the theme's own words, each with one sentence on "
-                f"what it is in this world. Mechanisms, in order: {families}. Resources:\n{uses}.{no_numbers}")
+        families = "; ".join(f"{i}. {m.family.value.replace('_', ' ')}" for i, m in enumerate(engine.mechanisms, 1))
+        uses = "\n".join(f"- {key[r.id]}: {_resource_role(preview, r.id, shown)}" for r in preview.resources)
+        return ("Name this game's mechanisms and resources in the theme's own words (what the players gather, "
+                "spend and score in this world), each with one sentence on what it is. Mechanisms, in order: "
+                f"{families}. Resources:\n{uses}.{no_numbers}")
     if step is DraftStep.ACTIONS:
-        lines = "\n".join(f"- {engine_action.id}: {action_terms(action, names, decks) or 'no cost or yield'}"
-                          for engine_action, action in zip(engine.actions, preview.actions, strict=True))
+        lines = "\n".join(f"- {key[original.id]}: {action_terms(action, shown, decks) or 'no cost or yield'}"
+                          for original, action in zip(engine.actions, preview.actions, strict=True))
         return ("Name each action in the theme's own words (a verb phrase a player would say at the table) and say "
                 f"in one sentence what the player does in this world. What each action does:\n{lines}.{no_numbers}")
     if step is DraftStep.FLOW:
-        phases = "\n".join(f"{i}. {', '.join(a.name for a in preview.actions if a.id in phase.actions)}"
+        phases = "\n".join(f"{i}. {', '.join(shown[a.id] for a in preview.actions if a.id in phase.actions)}"
                            for i, phase in enumerate(preview.turn_structure.phases, start=1))
         shared = {r.id for r in preview.resources if r.shared}
-        ends = "\n".join(end_detail(end, names, shared) for end in preview.end_conditions)
-        scoring = "\n".join(f"- {rule.points:+d} per {', '.join(names.get(ref, ref) for ref in rule.counts)}"
+        ends = "\n".join(end_detail(end.model_copy(update={"description": "ends"}), shown, shared)
+                         for end in preview.end_conditions)
+        scoring = "\n".join(f"- {rule.points:+d} per {', '.join(shown.get(ref, ref) for ref in rule.counts)}"
                             for rule in preview.victory.scoring)
-        income = "\n".join(income_line(entry, names, shared) for entry in preview.turn_structure.income)
+        income = "\n".join(income_line(entry, shown, shared) for entry in preview.turn_structure.income)
         return ("Describe how a turn goes in one sentence, name each phase (with a sentence on what happens in it), "
                 "and describe each end condition and scoring rule, in the theme's own words, in this order. "
-                f"Phases and their actions:\n{phases}\nAt each round's end:\n{income or '- nothing'}\nEnds:\n{ends}\n"
-                f"Scoring:\n{scoring}\nAlso write the tie-breaker.{no_numbers}")
+                f"Phases and their actions:\n{phases}\nAt each round's end:\n{income or '- nothing'}\nEnds:\n{ends}"
+                f"\nScoring:\n{scoring}\nAlso write the tie-breaker.{no_numbers}")
     if step is DraftStep.COMPONENTS:
-        lines = "\n".join(f"- {c.id}: {_component_role(c, names)}" for c in engine.components)
+        lines = "\n".join(f"- {key[original.id]}: {_component_role(original, component, shown, key)}"
+                          for original, component in zip(engine.components, preview.components, strict=True))
         return ("Name every component in the theme's own words, each with one sentence on what it looks like; name "
                 f"each card of a deck and say its effect.\n{lines}.{no_numbers}")
-    if step is DraftStep.SETUP:
-        lines = "\n".join(f"- {c.id}: {c.quantity} {c.name} ({c.kind.value.replace('_', ' ')}"
-                          + (f", {c.per_player} per player" if c.per_player else "") + ")"
-                          for c in preview.components)
-        return ("Write one setup instruction for each component, saying where it goes and how many each player "
-                f"takes:\n{lines}")
     return ("Write the game's identity: title, tagline, a one-sentence theme, and a short introduction for the "
             "rulebook that sets the scene and names the conflict at the heart of these rules.")
 
 
-def _resource_role(engine: GameDesign, rid: str) -> str:
-    """What a resource does in the engine's rules, in a few words."""
-    resource = next(r for r in engine.resources if r.id == rid)
-    gained = [a.id for a in engine.actions if any(g.resource == rid for g in a.gains)
+def setup_steps(design: GameDesign) -> list[str]:
+    """One setup instruction per component, from the structure (what it is, who takes how many, what
+    each player starts with), so no number in it can disagree with the rules."""
+    starting = {r.id: r for r in design.resources}
+    steps = []
+    for c in design.components:
+        if c.kind is ComponentKind.DECK:
+            steps.append(f"Shuffle the {c.name} and place the deck face down within reach.")
+        elif c.kind is ComponentKind.BOARD:
+            steps.append(f"Place the {c.name} in the middle of the table.")
+        elif c.represents in starting:
+            held = starting[c.represents]
+            if held.shared:
+                steps.append(f"Put {held.starting} {c.name} in the shared pool and the rest in the supply.")
+            elif held.starting:
+                steps.append(f"Each player takes {held.starting} {c.name}; put the rest in the supply.")
+            else:
+                steps.append(f"Put the {c.name} in the supply.")
+        elif c.per_player:
+            steps.append(f"Each player takes {c.per_player} {c.name} in their colour.")
+        else:
+            steps.append(f"Put the {c.name} where every player can reach them.")
+    return steps
+
+
+def engine_sentences(engine: GameDesign) -> list[str]:
+    """The engine's own prose (names aside): what a re-themed design must not copy."""
+    texts = [engine.tagline, engine.theme, engine.introduction, engine.turn_structure.summary,
+             engine.victory.tie_breaker]
+    texts += [m.how_it_works for m in engine.mechanisms] + [p.description for p in engine.turn_structure.phases]
+    texts += [r.description for r in engine.resources] + [a.description for a in engine.actions]
+    texts += [c.description for c in engine.components]
+    texts += [e.description for e in engine.end_conditions] + [r.description for r in engine.victory.scoring]
+    return texts + [card.effect for c in engine.components for card in c.card_types]
+
+
+def _resource_role(design: GameDesign, rid: str, shown: Mapping[str, str]) -> str:
+    """What a resource does in the rules, in a few words, naming actions as the prompt shows them."""
+    resource = next(r for r in design.resources if r.id == rid)
+    gained = [shown[a.id] for a in design.actions if any(g.resource == rid for g in a.gains)
               or (a.roll is not None and a.roll.resource == rid)]
-    spent = [a.id for a in engine.actions if any(c.resource == rid for c in a.costs)]
-    scored = [rule.points for rule in engine.victory.scoring if rid in rule.counts]
+    spent = [shown[a.id] for a in design.actions if any(c.resource == rid for c in a.costs)]
+    scored = [rule.points for rule in design.victory.scoring if rid in rule.counts]
     facts = [f"{'one shared pool' if resource.shared else 'each player'} starts with {resource.starting}"]
     if gained:
         facts.append(f"gained by {', '.join(gained)}")
@@ -338,14 +409,16 @@ def _resource_role(engine: GameDesign, rid: str) -> str:
     return "; ".join(facts)
 
 
-def _component_role(component: Component, names: Mapping[str, str]) -> str:
+def _component_role(original: Component, component: Component, shown: Mapping[str, str],
+                    key: Mapping[str, str]) -> str:
     parts = [f"{component.quantity} {component.kind.value.replace('_', ' ')}"]
     if component.per_player:
         parts.append(f"{component.per_player} per player")
     if component.represents:
-        parts.append(f"stands for {names.get(component.represents, component.represents)}")
+        parts.append(f"stands for {shown.get(component.represents, component.represents)}")
     if component.card_types:
         parts.append("cards: " + ", ".join(
-            f"{card.id} (gain {', '.join(f'{g.amount} {names.get(g.resource, g.resource)}' for g in card.gains)})"
+            f"{key[f'{original.id}.{card.id}']} (gain "
+            f"{', '.join(f'{g.amount} {shown.get(g.resource, g.resource)}' for g in card.gains)})"
             for card in component.card_types))
     return ", ".join(parts)

@@ -8,11 +8,38 @@ problem to the agent that can repair it and regenerate only that step.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 
-from ontology.core import Finding, Owner, Problem, Severity, ValidatorRegistry, at, dangling, duplicate_ids
-from ontology.game import ComponentKind, EndKind, GameDesign, MechanismFamily, TeamOutcome
+from ontology.core import (
+    Finding,
+    Owner,
+    Problem,
+    RegisteredCheck,
+    Severity,
+    ValidatorRegistry,
+    at,
+    dangling,
+    duplicate_ids,
+)
+from ontology.game import Action, ComponentKind, EndKind, GameDesign, MechanismFamily, TeamOutcome
+from ontology.game_prose import (
+    COSTS_NOTHING,
+    GAINS_NOTHING,
+    INDIVIDUAL_WINNER,
+    NO_SCORING,
+    SHARED_OUTCOME,
+    Mention,
+    Side,
+    mentions,
+    name_key,
+    prose_fields,
+    resource_aliases,
+    round_counts,
+    shared_run,
+    threshold_numbers,
+    worth_numbers,
+)
 
 
 class Role(StrEnum):
@@ -40,6 +67,7 @@ ACTIONS = Owner(Role.MECHANICS, DraftStep.ACTIONS)
 FLOW = Owner(Role.MECHANICS, DraftStep.FLOW)
 COMPONENTS = Owner(Role.COMPONENTS, DraftStep.COMPONENTS)
 SETUP = Owner(Role.COMPONENTS, DraftStep.SETUP)
+IDENTITY = Owner(Role.THEME, DraftStep.IDENTITY)
 
 
 def _in(owner: Owner, *parts: str) -> Owner:
@@ -396,6 +424,218 @@ def components_are_physical_parts(design: GameDesign) -> Iterator[Problem]:
         if component.kind is ComponentKind.DICE and component.card_types:
             yield Problem(Severity.ERROR, "dice_with_cards",
                           f"dice '{component.id}' have card types; dice have sides, a deck has card types", where)
+
+
+# Prose that agrees with the rules: what model-written sentences say against what the structure does.
+# The rulebook prints each action's numbers beside its description, and the numbers tuner may change
+# them after the descriptions were written, so every message says how to write prose that cannot go
+# stale.
+_NO_NUMBERS = "make the text agree, or leave the number out: the rulebook prints the numbers beside it"
+
+PROSE_OWNERS = (
+    _in(IDENTITY, "tagline", "theme", "introduction"),
+    _in(ENGINE, "mechanisms", "resources"),
+    _in(ACTIONS, "actions"),
+    _in(FLOW, "turn_structure", "end_conditions", "victory"),
+    _in(COMPONENTS, "components"),
+    _in(SETUP, "setup"),
+)
+"""Who rewrites each model-written sentence: the role whose step wrote it."""
+
+
+def _tally(pairs: Sequence[tuple[str, int]]) -> dict[str, set[int]]:
+    amounts: dict[str, set[int]] = {}
+    for resource, amount in pairs:
+        amounts.setdefault(resource, set()).add(amount)
+    return amounts
+
+
+def _random_yields(design: GameDesign, action: Action) -> set[str]:
+    """What an action gains in amounts chance decides: its dice, and the cards of the decks it draws."""
+    decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
+    drawn = {gain.resource for ref in action.components if action.draw and ref in decks
+             for card in decks[ref].card_types for gain in card.gains}
+    return drawn | ({action.roll.resource} if action.roll else set())
+
+
+def _amounts_text(amounts: set[int]) -> str:
+    return " or ".join(str(amount) for amount in sorted(amounts))
+
+
+def _action_mention_problem(action: Action, mention: Mention, design: GameDesign) -> str | None:
+    costs = _tally([(a.resource, a.amount) for a in action.costs])
+    gains = _tally([(a.resource, a.amount) for a in (*action.gains, *action.take)])
+    random = _random_yields(design, action)
+    said, name = f"'{mention.phrase}'", mention.resource
+    if mention.resource in random and mention.side is not Side.COST:
+        return None
+    if name not in costs and name not in gains and name not in random:
+        return f"says {said}, but '{action.id}' neither costs nor gains '{name}'"
+    taken = {amount.resource for amount in action.take}
+    if mention.side is Side.COST and name not in taken:  # what one player takes, another loses
+        allowed = costs
+    elif mention.side is Side.GAIN and name not in taken:
+        allowed = gains
+    else:
+        allowed = {resource: costs.get(resource, set()) | gains.get(resource, set()) for resource in {*costs, *gains}}
+    if name not in allowed:
+        actual = "costs" if mention.side is Side.GAIN else "gains"
+        return f"says {said}, but '{action.id}' {actual} '{name}', it does not {mention.side} it"
+    if mention.amount is not None and mention.amount not in allowed[name]:
+        return f"says {said}, but '{action.id}' has {_amounts_text(allowed[name])} '{name}' there"
+    return None
+
+
+@GAME_VALIDATORS.register(ACTIONS)
+def action_prose_matches_structure(design: GameDesign) -> Iterator[Problem]:
+    """An action's description must not state other amounts, other resources or another side than
+    its costs and gains, nor call an action free that costs something."""
+    aliases = resource_aliases(design)
+    for i, action in enumerate(design.actions):
+        where = at("actions", i, "description")
+        problems = [problem for mention in mentions(action.description, aliases)
+                    if (problem := _action_mention_problem(action, mention, design))]
+        if problems:
+            yield Problem(Severity.ERROR, "prose_contradicts_action", f"{'; '.join(problems)}; {_NO_NUMBERS}", where)
+        text = action.description.lower()
+        if action.costs and COSTS_NOTHING.search(text):
+            yield Problem(Severity.ERROR, "prose_contradicts_action",
+                          f"says '{action.id}' costs nothing, but it costs "
+                          + ", ".join(f"{a.amount} {a.resource}" for a in action.costs) + "; drop the claim",
+                          where)
+        if (action.gains or action.roll or action.draw or action.take) and GAINS_NOTHING.search(text):
+            yield Problem(Severity.ERROR, "prose_contradicts_action",
+                          f"says '{action.id}' gains nothing, but it does; drop the claim", where)
+
+
+def _rounds_problem(counts: list[int], expected: set[int]) -> str | None:
+    wrong = [count for count in counts if count not in expected]
+    if not wrong:
+        return None
+    said = f"says {wrong[0]} round{'' if wrong[0] == 1 else 's'}"
+    if not expected:
+        return f"{said}, but no end condition counts rounds"
+    return f"{said}, but the game ends after {_amounts_text(expected)} rounds"
+
+
+@GAME_VALIDATORS.register(FLOW)
+def flow_prose_matches_structure(design: GameDesign) -> Iterator[Problem]:
+    """The round counts and thresholds that end conditions, phases and the turn summary state are
+    those of the end conditions."""
+    aliases = resource_aliases(design)
+    rounds = {end.rounds for end in design.end_conditions if end.kind is EndKind.ROUNDS and end.rounds}
+    scored = {ref for rule in design.victory.scoring for ref in rule.counts}
+    for i, end in enumerate(design.end_conditions):
+        where = at("end_conditions", i, "description")
+        expected = {end.rounds} if end.kind is EndKind.ROUNDS and end.rounds else rounds
+        if problem := _rounds_problem(round_counts(end.description), expected):
+            yield Problem(Severity.ERROR, "prose_contradicts_end", f"{problem}; {_NO_NUMBERS}", where)
+        if end.threshold is not None and end.kind in (EndKind.SCORE_THRESHOLD, EndKind.RESOURCE_THRESHOLD):
+            score = end.kind is EndKind.SCORE_THRESHOLD
+            counted = scored if score else {end.target or ""}
+            wrong = [n for n in threshold_numbers(end.description, aliases, counted, points=score)
+                     if n != end.threshold]
+            if wrong:
+                yield Problem(Severity.ERROR, "prose_contradicts_end",
+                              f"says {wrong[0]}, but the game ends at {end.threshold}; {_NO_NUMBERS}", where)
+    texts = [(at("turn_structure", field="summary"), design.turn_structure.summary)]
+    texts += [(at("turn_structure", field="phases", item=i), phase.description)
+              for i, phase in enumerate(design.turn_structure.phases)]
+    for where, text in texts:
+        if problem := _rounds_problem(round_counts(text), rounds):
+            yield Problem(Severity.ERROR, "prose_contradicts_end", f"{problem}; {_NO_NUMBERS}", where)
+
+
+@GAME_VALIDATORS.register(SETUP)
+def setup_prose_matches_structure(design: GameDesign) -> Iterator[Problem]:
+    """A setup step that hands out an amount of a resource hands out what players start with (or a
+    round's income, or the count of the components that stand for it or share its name)."""
+    aliases = resource_aliases(design)
+    namesakes = [(c, c.represents or aliases.get(name_key(c.name)) or aliases.get(name_key(c.id)))
+                 for c in design.components]
+    allowed = _tally([(r.id, r.starting) for r in design.resources]
+                     + [(income.resource, abs(income.amount)) for income in design.turn_structure.income]
+                     + [(resource, count) for c, resource in namesakes if resource
+                        for count in (c.quantity, c.per_player)])
+    for i, step in enumerate(design.setup):
+        for mention in mentions(step.instruction, aliases):
+            if mention.amount is not None and mention.amount not in allowed.get(mention.resource, set()):
+                starting = next(r.starting for r in design.resources if r.id == mention.resource)
+                yield Problem(Severity.ERROR, "prose_contradicts_setup",
+                              f"says '{mention.phrase}', but each player (or the shared pool) starts with "
+                              f"{starting} '{mention.resource}'; {_NO_NUMBERS}", at("setup", i, "instruction"))
+
+
+@GAME_VALIDATORS.register(_in(FLOW, "victory"), _in(ENGINE, "resources"))
+def scoring_prose_matches_points(design: GameDesign) -> Iterator[Problem]:
+    """"Worth 3" in a scoring rule or a resource's description is what the scoring gives it."""
+    for i, rule in enumerate(design.victory.scoring):
+        wrong = [n for n in worth_numbers(rule.description) if n != rule.points]
+        if wrong:
+            yield Problem(Severity.ERROR, "prose_contradicts_scoring",
+                          f"says worth {wrong[0]}, but the rule gives {rule.points} points; {_NO_NUMBERS}",
+                          at("victory", field="scoring", item=i))
+    standing_for = {c.id: c.represents for c in design.components if c.represents}
+    for i, resource in enumerate(design.resources):
+        points = {rule.points for rule in design.victory.scoring
+                  if any(ref == resource.id or standing_for.get(ref) == resource.id for ref in rule.counts)}
+        wrong = [n for n in worth_numbers(resource.description) if n not in points | {sum(points)}]
+        if wrong:
+            actual = f"scoring gives it {_amounts_text(points)}" if points else "no scoring rule counts it"
+            yield Problem(Severity.ERROR, "prose_contradicts_scoring",
+                          f"says '{resource.id}' is worth {wrong[0]}, but {actual}; {_NO_NUMBERS}",
+                          at("resources", i, "description"))
+
+
+@GAME_VALIDATORS.register(*PROSE_OWNERS)
+def prose_keeps_the_scoring(design: GameDesign) -> Iterator[Problem]:
+    """"There is no scoring" beside rules that score is a contradiction a player cannot resolve."""
+    if design.cooperative or all(rule.points == 0 for rule in design.victory.scoring):
+        return
+    for where, text in prose_fields(design):
+        if NO_SCORING.search(text.lower()):
+            yield Problem(Severity.ERROR, "prose_denies_scoring",
+                          "says there is no scoring, but the scoring rules give points; drop the claim", where)
+
+
+@GAME_VALIDATORS.register(FLOW)
+def victory_prose_fits_the_mode(design: GameDesign) -> Iterator[Problem]:
+    """Cooperative players win or lose together, competitive players alone: the victory and end
+    text must say the same as `cooperative`."""
+    texts = [(at("victory", field="scoring", item=i), rule.description)
+             for i, rule in enumerate(design.victory.scoring)]
+    texts.append((at("victory", field="tie_breaker"), design.victory.tie_breaker))
+    texts += [(at("end_conditions", i, "description"), end.description) for i, end in enumerate(design.end_conditions)]
+    for where, text in texts:
+        lowered = text.lower()
+        if design.cooperative and INDIVIDUAL_WINNER.search(lowered):
+            yield Problem(Severity.ERROR, "prose_contradicts_mode",
+                          "says one player wins, but the game is cooperative: the team wins or loses together; "
+                          "say how the team does", where)
+        elif not design.cooperative and SHARED_OUTCOME.search(lowered):
+            yield Problem(Severity.ERROR, "prose_contradicts_mode",
+                          "says all players win or lose together, but the game is competitive: the player with "
+                          "the most points wins", where)
+
+
+COPIED_RUN = 6
+"""The shortest run of content words that counts as copied: long enough not to happen by chance."""
+
+
+def copied_prose(design: GameDesign, references: Sequence[str]) -> list[Finding]:
+    """Findings for every sentence of `design` that copies a run of `COPIED_RUN` content words from
+    one of `references` (the critique the agents read, the exemplar games they were shown), each
+    owned by the role that wrote the sentence. Validators see only the design, so the pipeline
+    calls this with the texts it gave the agents."""
+
+    def copies(checked: GameDesign) -> Iterator[Problem]:
+        for where, text in prose_fields(checked):
+            if run := shared_run(text, references, COPIED_RUN):
+                yield Problem(Severity.ERROR, "copied_prose",
+                              f"copies '{run}' from the critique or an exemplar game; say it in this game's own "
+                              "words", where)
+
+    return list(RegisteredCheck("copied_prose", copies, PROSE_OWNERS).findings(design))
 
 
 def validate_design(design: GameDesign) -> list[Finding]:

@@ -36,9 +36,9 @@ from agents.lm.errors import ModelError
 from ontology.core import Finding, Severity, errors
 from ontology.game import FunVerdict, GameDesign
 from ontology.game_requests import facts_from_request
-from ontology.game_reskin import ENGINE_KEY, about_wording
+from ontology.game_reskin import ENGINE_KEY, about_wording, engine_sentences
 from ontology.game_rulebook import rules_sections
-from ontology.game_validators import DraftStep, validate_design
+from ontology.game_validators import DraftStep, copied_prose, validate_design
 from pipelines.pipeline import Progress, Update, bind, log_progress
 from retrieval.calibration import load_calibration_games
 from retrieval.exemplars import ExemplarGame
@@ -314,11 +314,28 @@ def request(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     return {**studio_update(studio), "repairs": repairs}
 
 
+def given_texts(state: GameGrammarState, deps: GameGrammarDeps) -> list[str]:
+    """What the agents were given to read that their prose must not copy: the exemplar games, the
+    re-themed engine's own sentences and the critique's issues, less the design's own words a critic
+    quotes ('...')."""
+    texts = [state.brief.exemplars] if state.brief else []
+    if (engine := draft_of(state.answers, state, deps).proven) is not None:
+        texts += engine_sentences(engine)
+    issues = state.critique.issues if state.critique else []
+    return texts + [_QUOTED.sub(" ", f"{issue.problem} {issue.fix}") for issue in issues]
+
+
+def design_findings(design: GameDesign, state: GameGrammarState, deps: GameGrammarDeps) -> list[Finding]:
+    """The validators' findings, and copied prose (which only the pipeline can check: it knows what
+    the agents read), errors first."""
+    return copied_prose(design, given_texts(state, deps)) + validate_design(design)
+
+
 @guarded("validate")
 def validate(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     deps.progress("Validators: checking the design")
     design = draft_of(state.answers, state, deps).design()
-    findings = validate_design(design)
+    findings = design_findings(design, state, deps)
     return {"design": design, "findings": findings, "raised": state.raised + actionable(findings), "playtest": None}
 
 
@@ -413,7 +430,7 @@ def assemble(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     design = state.tuning.design if state.tuning else draft_so_far.design()
     design = design.model_copy(update={"rules": rules_sections(design)})
     played = state.playtest.findings if state.playtest else []
-    return {"design": design, "findings": validate_design(design) + played}
+    return {"design": design, "findings": design_findings(design, state, deps) + played}
 
 
 def route_start(state: GameGrammarState, deps: GameGrammarDeps) -> str:

@@ -45,8 +45,8 @@ def _action(design: GameDesign, action_id: str) -> Action:
 def broken_variants() -> dict[str, tuple[GameDesign, str]]:
     """Good games with one deliberate flaw each, mapped to the playtest metric that must catch it.
 
-    Each changes one part of its source game and nothing else, so only the named flaw can explain
-    the finding.
+    Each changes one part of its source game and nothing else (but the sentence that states the
+    changed number, so the prose stays true), so only the named flaw can explain the finding.
     """
     games = load_calibration_games()
 
@@ -63,12 +63,15 @@ def broken_variants() -> dict[str, tuple[GameDesign, str]]:
 
     endless = games["splendor"].model_copy(deep=True)
     endless.end_conditions[0].threshold = 1000
+    endless.end_conditions[0].description = "The game ends at the end of the round in which a merchant reaches 1000."
 
     first_seat = games["lords_of_waterdeep"].model_copy(deep=True)
     _action(first_seat, "aurora_realms").gains = [ResourceAmount(resource="renown", amount=15)]
+    _action(first_seat, "aurora_realms").description = "Collect 15 renown."
 
     dead = games["splendor"].model_copy(deep=True)
     _action(dead, "take_rubies").gains = [ResourceAmount(resource="rubies", amount=1)]
+    _action(dead, "take_rubies").description = "Take one ruby from the bank."
 
     return {
         "splendor_dominant_take_three": (dominant, "dominant_action"),

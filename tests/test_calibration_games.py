@@ -24,9 +24,10 @@ INTENDED_CHANGES: dict[str, tuple[str, set[str]]] = {
     "waterdeep_quests_without_renown": ("lords_of_waterdeep", {"actions.6.gains.0.resource", "actions.6.gains.0.amount",
                                                                "actions.7.gains.0.resource",
                                                                "actions.7.gains.0.amount"}),
-    "splendor_unreachable_threshold": ("splendor", {"end_conditions.0.threshold"}),
-    "waterdeep_aurora_first_seat": ("lords_of_waterdeep", {"actions.4.gains.0.resource", "actions.4.gains.0.amount"}),
-    "splendor_dead_single_ruby": ("splendor", {"actions.1.gains.0.amount"}),
+    "splendor_unreachable_threshold": ("splendor", {"end_conditions.0.threshold", "end_conditions.0.description"}),
+    "waterdeep_aurora_first_seat": ("lords_of_waterdeep", {"actions.4.gains.0.resource", "actions.4.gains.0.amount",
+                                                           "actions.4.description"}),
+    "splendor_dead_single_ruby": ("splendor", {"actions.1.gains.0.amount", "actions.1.description"}),
 }
 
 

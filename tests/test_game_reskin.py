@@ -8,13 +8,24 @@ from typing import Any
 
 import dspy
 import pytest
+from pydantic import ValidationError
 
 from agents.game_studio import Brief, Studio
 from agents.lm.testing import ScriptedEngine, scripted_lm
 from ontology.core import Severity, at
 from ontology.game import GameDesign
 from ontology.game_requests import facts_from_request
-from ontology.game_reskin import ENGINE_KEY, about_wording, candidates, names_schema, reskin, slug
+from ontology.game_reskin import (
+    ENGINE_KEY,
+    about_wording,
+    candidates,
+    names_schema,
+    neutral_keys,
+    reskin,
+    setup_steps,
+    slug,
+    step_task,
+)
 from ontology.game_validators import DraftStep, validate_design
 from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState, build_graph
 from retrieval.calibration import load_calibration_games
@@ -33,24 +44,27 @@ def _text(kind: str, ident: str) -> dict[str, str]:
 
 
 def names_for(engine: GameDesign) -> dict[DraftStep, dict[str, Any]]:
-    """Answers to every step for `engine`, each name made from the part's kind and engine id."""
+    """Answers to every step for `engine` (by the neutral keys the steps see), each name made from
+    the part's kind and engine id."""
+    key = neutral_keys(engine)
     components: dict[str, Any] = {}
     for c in engine.components:
-        components[c.id] = _text("part", c.id)
+        components[key[c.id]] = _text("part", c.id)
         if c.card_types:
-            components[c.id]["cards"] = {card.id: {"name": f"Spore {card.id}", "effect": "It glows."}
-                                         for card in c.card_types}
+            components[key[c.id]]["cards"] = {key[f"{c.id}.{card.id}"]: {"name": f"Spore {card.id}",
+                                                                          "effect": "It glows."}
+                                              for card in c.card_types}
     return {
         DraftStep.ENGINE: {"mechanisms": [{"name": f"Glow way {i}", "how_it_works": "Caps glow."}
                                           for i, _ in enumerate(engine.mechanisms)],
-                           "resources": {r.id: _text("stuff", r.id) for r in engine.resources}},
-        DraftStep.ACTIONS: {"actions": {a.id: _text("deed", a.id) for a in engine.actions}},
+                           "resources": {key[r.id]: _text("stuff", r.id) for r in engine.resources}},
+        DraftStep.ACTIONS: {"actions": {key[a.id]: _text("deed", a.id) for a in engine.actions}},
         DraftStep.FLOW: {"summary": "Caps grow in turn.", "tie_breaker": "The brightest cap wins.",
                          "phases": [_text("phase", str(i)) for i, _ in enumerate(engine.turn_structure.phases)],
                          "ends": ["The cave goes dark."] * len(engine.end_conditions),
                          "scoring": ["Caps glow for points."] * len(engine.victory.scoring)},
         DraftStep.COMPONENTS: components,
-        DraftStep.SETUP: {c.id: "Set it out." for c in engine.components},
+        DraftStep.SETUP: {key[c.id]: "Set it out." for c in engine.components},
         DraftStep.IDENTITY: {"title": "Glowcap", "tagline": "Glow or fade.", "theme": "Fungi glow in a cave.",
                              "introduction": "Deep in the cave the caps wake."},
     }
@@ -92,8 +106,8 @@ def test_ids_follow_names_and_stay_distinct() -> None:
     ids = [a.id for a in design.actions]
     assert ids[0] == "forage" and len(set(ids)) == len(ids)
     assert slug("Glühwürmchen Höhle") == "gluhwurmchen_hohle" and slug("蘑菇") == "" and slug("3 Caps") == "caps"
-    unnamed = reskin(engine, {DraftStep.ACTIONS: {"actions": {a.id: {"name": "蘑菇", "description": "x"}
-                                                             for a in engine.actions}}})
+    unnamed = reskin(engine, {DraftStep.ACTIONS: {"actions": {key: {"name": "蘑菇", "description": "x"}
+                                                             for key in answers[DraftStep.ACTIONS]["actions"]}}})
     assert [a.id for a in unnamed.actions] == [a.id for a in engine.actions]
 
 
@@ -123,7 +137,7 @@ def test_a_scripted_run_re_themes_the_chosen_engine_end_to_end() -> None:
         _reply("engine_choice", {"engine": "splendor", "why": "Gathering glows like gems."}),
         _reply("engine", answers[DraftStep.ENGINE]), _reply("actions", answers[DraftStep.ACTIONS]),
         _reply("flow", answers[DraftStep.FLOW]), _reply("identity", answers[DraftStep.IDENTITY]),
-        _reply("components", answers[DraftStep.COMPONENTS]), _reply("setup", answers[DraftStep.SETUP]), VERDICT,
+        _reply("components", answers[DraftStep.COMPONENTS]), VERDICT,
     ]
     lm_engine = ScriptedEngine(*script)
     config = GameGrammarConfig(max_reasks=0, playtest=PlaytestBudget(greedy_games=6, search_games=2,
@@ -140,6 +154,7 @@ def test_a_scripted_run_re_themes_the_chosen_engine_end_to_end() -> None:
     names_prompt = lm_engine.requests[2].messages[-1].text or ""
     assert "Glow stuff" in names_prompt  # the actions step reads the resources by their new names
     assert final.design.title == "Glowcap" and final.design.rules and final.playtest is not None
+    assert [step.instruction for step in final.design.setup] == setup_steps(final.design)
     assert len(lm_engine.requests) == len(script)
 
 
@@ -149,3 +164,29 @@ def test_a_free_design_is_written_when_no_engine_fits_the_request() -> None:
     assert party.offered == [] and party.draft.schema_for(DraftStep.ENGINE).model_fields["players"]
     solo = Studio(Brief(theme="a solo game", constraints="none", exemplars=""), engines=ENGINES, offer_engines=True)
     assert solo.offered == ["spirit_island"]
+
+
+@pytest.mark.parametrize("key", sorted(ENGINES))
+def test_the_steps_prompts_never_show_the_engine_s_own_nouns(key: str) -> None:
+    engine = ENGINES[key]
+    template = {"action", "actions", "board", "player", "players", "round", "each", "cards", "dice", "tokens"}
+    nouns = {word for part in [*engine.resources, *engine.actions, *engine.components] for word in
+             slug(part.name).split("_") if len(word) > 3} - template
+    answers: dict[DraftStep, dict[str, Any]] = {}
+    for step, answer in names_for(engine).items():
+        if step in (DraftStep.SETUP, DraftStep.IDENTITY):
+            continue
+        words = set(slug(step_task(step, engine, answers)).split("_"))
+        assert not nouns & words, f"{step} shows {nouns & words}"
+        answers[step] = answer
+
+
+def test_setup_comes_from_the_structure_and_prose_has_no_digits() -> None:
+    design = reskin(ENGINES["stone_age"], names_for(ENGINES["stone_age"]))
+    steps = setup_steps(design)
+    food = next(c for c in design.components if c.represents == design.resources[0].id)
+    assert f"Each player takes {design.resources[0].starting} {food.name}" in steps[design.components.index(food)]
+    schema = names_schema(DraftStep.ACTIONS, ENGINES["stone_age"])
+    with pytest.raises(ValidationError):
+        schema.model_validate({"actions": {k: {"name": "Dig", "description": "Gain 3 caps."}
+                                           for k in ("a1", "a2", "a3", "a4", "a5")}})

@@ -133,6 +133,7 @@ def test_feedback_that_did_not_help_is_not_repeated_and_a_stubborn_warning_is_le
     starving = answers()["actions"]
     # nothing produces nutrients any more (a warning); absorb still does something, or it would be a no-op error
     starving["actions"][1]["gains"] = [{"resource": "light", "amount": 1}]
+    starving["actions"][1]["description"] = "Take 1 light from the surface."  # the prose follows the gains
     draft = first_draft()
     draft[1] = reply("actions", starving)
     draft[2] = flow_without_absorb()  # a warning on another step
