@@ -7,6 +7,10 @@ Each design is written to --out/<n>/ exactly as the CLI writes it. A design is s
 a complete `GameDesign` was assembled, semantically valid when no validator error is left after the
 repairs, and playtest-clean when its playtest (of the tuned numbers) has no error-level finding.
 Themed-name share: the share of resource, action and component names with no `generic_name` finding.
+Engine nouns: for a re-themed engine, the names that reuse a word (4+ letters) of the engine's own part
+names that the theme does not use (Wood in a game about fungi).
+
+    python bench/gamegrammar.py --invent-rules         # the free mode: the agents write the rules too
 """
 
 from __future__ import annotations
@@ -21,7 +25,11 @@ from rich.table import Table
 
 from ontology.core import errors
 from ontology.game_validators import validate_design
+from ontology.game import GameDesign
+from ontology.game_reskin import slug
 from pipelines.gamegrammar import design_game, write_run
+from pipelines.gamegrammar_graph import GameGrammarConfig
+from retrieval.calibration import load_calibration_games
 from retrieval.store import ExemplarStore
 from tools.files import write_atomically
 from tools.settings import Settings
@@ -45,24 +53,40 @@ def _median(values: list[float | None]) -> float | None:
     return statistics.median(known) if known else None
 
 
+def _words(name: str) -> set[str]:
+    return {word for word in slug(name).split("_") if len(word) > 3}
+
+
+def engine_nouns(design: GameDesign, engine: GameDesign, theme: str) -> int:
+    """How many of the design's part names reuse a noun of the engine's part names the theme lacks."""
+    def names(of: GameDesign) -> list[str]:
+        return [r.name for r in of.resources] + [a.name for a in of.actions] + [c.name for c in of.components]
+
+    nouns = set().union(*(_words(name) for name in names(engine))) - _words(theme)
+    return sum(bool(_words(name) & nouns) for name in names(design))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None)
     parser.add_argument("--themes", type=int, default=len(THEMES), help="how many of the themes to run")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("out/bench-gamegrammar"))
+    parser.add_argument("--invent-rules", action="store_true", help="the free mode, no proven engine")
     args = parser.parse_args()
+    config = GameGrammarConfig(proven_engines=not args.invent_rules)
+    engines = load_calibration_games()
     settings = Settings.from_env(model=args.model)
     store = ExemplarStore(path=settings.cache_dir / "chroma")
     console = Console()
     table = Table(title=f"GameGrammar, {settings.model}")
-    for column in ("#", "theme", "status", "s", "gen tok", "calls", "repairs", "validator errors",
-                   "playtest errors", "search vs random", "first seat", "minutes (box)", "themed", "tuned", "fun"):
+    for column in ("#", "theme", "engine", "status", "s", "gen tok", "calls", "repairs", "validator errors",
+                   "playtest errors", "search vs random", "first seat", "minutes (box)", "themed", "engine nouns", "tuned", "fun"):
         table.add_column(column)
     rows = []
     for index, theme in enumerate(THEMES[: args.themes], start=1):
         with console.status(f"{index}: {theme}") as status:
-            design, report = design_game(theme, settings=settings, seed=args.seed, store=store,
+            design, report = design_game(theme, settings=settings, seed=args.seed, store=store, config=config,
                                          progress=lambda message, n=index: status.update(f"{n}: {message}"))
         write_run(args.out / str(index), design, report)
         validator_errors = errors(validate_design(design)) if design else []
@@ -71,7 +95,10 @@ def main() -> None:
         search = next((bot.win_rate for bot in measures.bots if bot.bot == "search"), None) if measures else None
         names = len(design.resources) + len(design.actions) + len(design.components) if design else 0
         generic = sum(f.code == "generic_name" for f in validate_design(design)) if design else 0
+        copied = engine_nouns(design, engines[report.engine], theme) if design and report.engine else None
         row = {
+            "engine": report.engine,
+            "engine_nouns": copied,
             "schema_valid": design is not None,
             "semantic_valid": design is not None and not validator_errors,
             "playtest_clean": measures is not None and not playtest_errors,
@@ -93,13 +120,14 @@ def main() -> None:
         }
         rows.append(row)
         table.add_row(
-            str(index), theme[:34], report.status[:24], f"{row['wall_s']:.0f}", f"{row['completion_tokens']:.0f}",
+            str(index), theme[:34], report.engine or "-", report.status[:24], f"{row['wall_s']:.0f}", f"{row['completion_tokens']:.0f}",
             f"{row['calls']:.0f}", str(row["repairs"]), str(len(validator_errors)),
             ", ".join(row["playtest_errors"]) or "-", "-" if search is None else f"{search:.0%}",
             "-" if measures is None else f"{measures.seat_win_rates[0]:.0%} (fair {measures.fair:.0%})",
             "-" if measures is None or design is None else
             f"{measures.estimated_minutes:.0f} ({design.play_time_minutes.min}-{design.play_time_minutes.max})",
-            "-" if row["themed_share"] is None else f"{row['themed_share']:.2f}", str(row["tuning_changes"]),
+            "-" if row["themed_share"] is None else f"{row['themed_share']:.2f}",
+            "-" if copied is None else f"{copied}/{names}", str(row["tuning_changes"]),
             str(row["fun"]),
         )
     console.print(table)
