@@ -4,6 +4,7 @@ The games (each seeded from `seed`, so a playtest is reproducible):
 
 - random self-play, `games` games: completion, duration, seat win rates, draws, lead changes,
   margins, no-op actions, reachable scoring;
+- greedy self-play, `greedy_games` games: seat win rates when every seat reaches for what scores;
 - the greedy bot and the search bot: in a competitive game one seat against random opponents, the
   seat rotated from game to game (so seat order does not favour it); in a cooperative game the whole
   team: the skill gap, and the cooperative band;
@@ -37,7 +38,7 @@ class PlaytestError(ValueError):
 class PlaytestBudget(BaseModel):
     """How many games each part of a playtest plays (random self-play is `playtest(games=...)`)."""
 
-    greedy_games: int = Field(100, ge=0, description="greedy bot against random play")
+    greedy_games: int = Field(100, ge=0, description="greedy bot against random play, and greedy self-play")
     search_games: int = Field(12, ge=0, description="search bot against random play: slow, keep it small")
     search_playouts: int = Field(8, ge=1, description="random playouts per legal action of the search bot")
     restricted_games: int = Field(40, ge=0, description="per action, for each restricted bot")
@@ -89,6 +90,8 @@ def playtest(design: GameDesign, *, games: int = 200, players: int | None = None
     actions = [action.id for action in design.actions]
     played = PlaytestGames(
         self_play=[one([RandomBot() for _ in range(players)]) for _ in range(games)],
+        greedy_self_play=[] if design.cooperative else
+        [one([GreedyBot() for _ in range(players)]) for _ in range(budget.greedy_games)],
         greedy=seated(GreedyBot, budget.greedy_games),
         search=seated(lambda: SearchBot(playouts=budget.search_playouts), budget.search_games),
         only={action: seated(only_player(action), budget.restricted_games, GreedyBot) for action in actions},
