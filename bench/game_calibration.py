@@ -32,7 +32,7 @@ def row(name: str, design: GameDesign, games: int, seed: int, wanted: str = "") 
     m = report.measures
     bots = " / ".join(f"{bot.bot} {bot.win_rate:.0%}" for bot in m.bots)
     codes = sorted({f.code for f in report.findings if f.severity is Severity.ERROR})
-    caught = "" if not wanted else ("caught" if wanted in codes else "MISSED")
+    caught = "" if not wanted else ("caught" if wanted in {f.code for f in report.findings} else "MISSED")
     return [name, str(m.players), bots, " / ".join(f"{rate:.0%}" for rate in m.seat_win_rates), f"{m.draws:.0%}",
             f"{m.completion:.0%}", f"{m.estimated_minutes:.0f} ({m.declared_minutes.min}-{m.declared_minutes.max})",
             ", ".join(codes) or "-", f"{wanted} {caught}".strip(), f"{time.perf_counter() - started:.1f}"]
