@@ -90,13 +90,14 @@ def playtest(design: GameDesign, *, games: int = 200, players: int | None = None
     actions = [action.id for action in design.actions]
     played = PlaytestGames(
         self_play=[one([RandomBot() for _ in range(players)]) for _ in range(games)],
-        greedy_self_play=[] if design.cooperative else
-        [one([GreedyBot() for _ in range(players)]) for _ in range(budget.greedy_games)],
         greedy=seated(GreedyBot, budget.greedy_games),
         search=seated(lambda: SearchBot(playouts=budget.search_playouts), budget.search_games),
         only={action: seated(only_player(action), budget.restricted_games, GreedyBot) for action in actions},
         without={action: rotated(one, without(action), budget.restricted_games, players, others=RandomBot)
                  for action in actions},
+        # played last, so the games above keep the seeds they had before greedy self-play was added
+        greedy_self_play=[] if design.cooperative else
+        [one([GreedyBot() for _ in range(players)]) for _ in range(budget.greedy_games)],
     )
     return playtest_report(played, action_ids=actions, cooperative=design.cooperative,
                            declared_minutes=design.play_time_minutes)

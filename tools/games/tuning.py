@@ -416,12 +416,13 @@ class _Evaluator:
         actions = [action.id for action in design.actions]
         games = PlaytestGames(
             self_play=self_play,
-            greedy_self_play=[] if design.cooperative else
-            [one([GreedyBot() for _ in range(players)]) for _ in range(budget.greedy_games)],
             greedy=rotated(one, GreedyBot, budget.greedy_games, players,
                            others=GreedyBot if design.cooperative else RandomBot),
             only={a: rotated(one, only_player(a), budget.restricted_games, players, others=GreedyBot)
                   for a in actions} if players > 1 and not design.cooperative else {},
+            # played last, so the games above keep their seeds
+            greedy_self_play=[] if design.cooperative else
+            [one([GreedyBot() for _ in range(players)]) for _ in range(budget.greedy_games)],
         )
         report = playtest_report(games, action_ids=actions, cooperative=design.cooperative,
                                  declared_minutes=design.play_time_minutes)
