@@ -24,7 +24,6 @@ KNOWN_FLAWED: dict[str, str] = {
     "dominion": "a player who only buys duchies wins a fair share (dominant_action)",
     "power_grid": "two thirds of random games end in a draw (drawish)",
     "jaipur": "the search bot does not beat random play clearly",
-    "stone_age": "the search bot does not beat random play clearly",
     "ticket_to_ride": "the search bot does not beat random play clearly",
 }
 
