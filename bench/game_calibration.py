@@ -46,7 +46,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     table = Table(title=f"Calibration playtests ({args.games} self-play games each, seed {args.seed})")
-    for column in ("design", "players", "win rate by bot", "by seat: random (greedy) self-play", "draws", "completed", "minutes (box)",
+    for column in ("design", "players", "win rate by bot", "by seat: random (greedy) self-play", "draws", "completed",
+                   "minutes (box)",
                    "errors", "must catch", "s"):
         table.add_column(column)
     for name, design in load_calibration_games().items():

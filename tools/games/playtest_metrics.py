@@ -229,8 +229,9 @@ def measure(games: PlaytestGames, *, action_ids: Sequence[str], cooperative: boo
             declared_minutes: MinutesRange) -> PlaytestMeasures:
     """The figures of a playtest from its games; `action_ids` are the design's actions, in order."""
     records = games.self_play
-    everything = [*records, *games.greedy_self_play, *(g.record for group in (games.greedy, games.search, *games.only.values(),
-                                                     *games.without.values()) for g in group)]
+    everything = [*records, *games.greedy_self_play,
+                  *(g.record for group in (games.greedy, games.search, *games.only.values(),
+                                           *games.without.values()) for g in group)]
     players = records[0].seats
     seats = seat_win_rates(records)
     fair = seats[0] if cooperative else 1 / players
@@ -375,7 +376,8 @@ def no_action_is_dead(m: PlaytestMeasures) -> Iterator[Problem]:
                 and unchanged_without(stats, greedy_bot)):
             yield Problem(Severity.WARNING, "dead_action",
                           f"the strongest bot took '{stats.action}' in {stats.skilled_share:.0%} of its decisions, "
-                          f"and forbidding it changes nothing ({stats.without_win_rate:.0%} vs {greedy_bot.win_rate:.0%} wins); "
+                          f"and forbidding it changes nothing ({stats.without_win_rate:.0%} vs "
+                          f"{greedy_bot.win_rate:.0%} wins); "
                           "make it cheaper or its yield larger", at("actions", i))
 
 

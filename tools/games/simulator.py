@@ -11,9 +11,10 @@ shared resource is one pool for the table; the supply of a resource is the quant
 representing it, minus what was handed out at setup (no tokens = unlimited); gains are capped by the
 supply, costs return to it; decks are shuffled once and never reshuffled. Seats take turns in order
 from the round's first player (seat 0 in round 1; with `first_player` "rotates" the next seat starts
-each following round, with "fixed" seat 0 starts every round); a turn walks the phases, taking up to `actions_per_phase` legal actions in each (or passing). An
-action is legal when its costs (raised by `price_step` per earlier take this round) can be paid, its
-`limit_per_round` is not reached and, for a draw, its deck is not empty. At the round's end income
+each following round, with "fixed" seat 0 starts every round); a turn walks the phases, taking up
+to `actions_per_phase` legal actions in each (or passing). An action is legal when its costs (raised
+by `price_step` per earlier take this round) can be paid, its `limit_per_round` is not reached and,
+for a draw, its deck is not empty. At the round's end income
 and upkeep are paid (never below zero), then the end conditions are checked in order.
 """
 
