@@ -32,8 +32,10 @@ def row(name: str, design: GameDesign, games: int, seed: int, wanted: str = "") 
     m = report.measures
     bots = " / ".join(f"{bot.bot} {bot.win_rate:.0%}" for bot in m.bots)
     codes = sorted({f.code for f in report.findings if f.severity is Severity.ERROR})
-    caught = "" if not wanted else ("caught" if wanted in codes else "MISSED")
-    return [name, str(m.players), bots, " / ".join(f"{rate:.0%}" for rate in m.seat_win_rates), f"{m.draws:.0%}",
+    caught = "" if not wanted else ("caught" if wanted in {f.code for f in report.findings} else "MISSED")
+    return [name, str(m.players), bots, " / ".join(f"{rate:.0%}" for rate in m.seat_win_rates)
+            + ("" if m.greedy_seat_win_rates is None else
+               " (greedy " + " / ".join(f"{rate:.0%}" for rate in m.greedy_seat_win_rates) + ")"), f"{m.draws:.0%}",
             f"{m.completion:.0%}", f"{m.estimated_minutes:.0f} ({m.declared_minutes.min}-{m.declared_minutes.max})",
             ", ".join(codes) or "-", f"{wanted} {caught}".strip(), f"{time.perf_counter() - started:.1f}"]
 
@@ -44,7 +46,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     table = Table(title=f"Calibration playtests ({args.games} self-play games each, seed {args.seed})")
-    for column in ("design", "players", "win rate by bot", "by seat", "draws", "completed", "minutes (box)",
+    for column in ("design", "players", "win rate by bot", "by seat: random (greedy) self-play", "draws", "completed",
+                   "minutes (box)",
                    "errors", "must catch", "s"):
         table.add_column(column)
     for name, design in load_calibration_games().items():

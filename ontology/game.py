@@ -181,13 +181,25 @@ class Phase(BaseModel):
     actions: list[Id] = Field(default_factory=list, max_length=8, description="actions allowed in this phase")
 
 
+class FirstPlayer(StrEnum):
+    """Who starts each round. Published worker-placement games pass the first-player marker, so the
+    seat that blocks the best spaces changes every round; a fixed start player suits turn games where
+    going first matters little."""
+
+    ROTATES = "rotates"  # round r starts at seat (r - 1) mod players
+    FIXED = "fixed"  # seat 0 starts every round
+
+
 class TurnStructure(BaseModel):
-    """Players take turns in seat order; a turn goes through the phases in order, taking up to
-    `actions_per_phase` of each phase's actions (or passing); income is paid when a round ends."""
+    """Players take turns in seat order, from the round's first player; a turn goes through the
+    phases in order, taking up to `actions_per_phase` of each phase's actions (or passing); income
+    is paid when a round ends."""
 
     summary: Sentence
     phases: list[Phase] = Field(min_length=1, max_length=6)
     actions_per_phase: int = Field(1, ge=1, le=4)
+    first_player: FirstPlayer = Field(FirstPlayer.ROTATES, description="whether the first-player marker passes "
+                                                                       "to the left each round or stays")
     income: list[Income] = Field(default_factory=list, max_length=4, description="paid at the end of each round")
 
 

@@ -40,10 +40,10 @@ from ontology.game_requests import GameRequestFacts
 from ontology.game_rulebook import action_terms, end_detail, income_line
 from ontology.game_validators import DraftStep
 
-ProseSentence = Annotated[str, StringConstraints(min_length=1, max_length=240, pattern=r"^[^0-9]{1,240}$")]
-"""A sentence without digits: the rulebook prints every number from the structure beside the words, and
-the tuner changes numbers after the words are written, so a digit in prose could only go stale. The
-length bound is repeated inside the pattern because xgrammar ignores minLength/maxLength beside one."""
+ProseSentence = Annotated[str, StringConstraints(pattern=r"^[^0-9]{1,240}$")]
+"""A sentence (1-240 characters) without digits: the rulebook prints every number from the structure
+beside the words, and the tuner changes numbers after the words are written, so a digit in prose could
+only go stale. The length bound lives inside the pattern: xgrammar ignores minLength/maxLength beside one."""
 
 ENGINE_KEY = "engine"
 """The key of the engine step's answer that names the chosen engine: its presence is the mode."""

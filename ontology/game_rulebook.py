@@ -130,7 +130,10 @@ def rules_sections(design: GameDesign) -> list[RulesSection]:
     setup = "\n".join(f"{i}. {step.instruction}" for i, step in enumerate(design.setup, start=1))
     per_phase = design.turn_structure.actions_per_phase
     turn = [design.turn_structure.summary, "",
-            "Players take turns in seat order, the first player first. On your turn, go through the phases in "
+            "Players take turns in seat order, the first player first; "
+            + ("the same player goes first every round" if design.turn_structure.first_player == "fixed" else
+               "the first-player marker passes to the left at the end of each round")
+            + ". On your turn, go through the phases in "
             f"order; in each phase take up to {per_phase} of its actions ({'one' if per_phase == 1 else 'each'} "
             "you can pay for), or pass, which ends that phase for you.", ""]
     for i, phase in enumerate(design.turn_structure.phases, start=1):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ontology.game import Action, GameDesign, ResourceAmount
+from ontology.game import Action, FirstPlayer, GameDesign, ResourceAmount
 
 CALIBRATION_DIR = Path(__file__).with_name("calibration_games")
 
@@ -46,12 +46,14 @@ def broken_variants() -> dict[str, tuple[GameDesign, str]]:
     """Good games with one deliberate flaw each, mapped to the playtest metric that must catch it.
 
     Each changes one part of its source game and nothing else (but the sentence that states the
-    changed number, so the prose stays true), so only the named flaw can explain the finding.
+    changed number, so the prose stays true), so only the named flaw can explain the finding (the
+    first-seat variant also keeps the start player, which a first-seat edge needs).
     """
     games = load_calibration_games()
 
     dominant = games["splendor"].model_copy(deep=True)
-    _action(dominant, "take_three").gains.append(ResourceAmount(resource="prestige", amount=3))
+    # 5 prestige a turn beats every purchase (the palace gives 4): taking three gems is all there is to do
+    _action(dominant, "take_three").gains.append(ResourceAmount(resource="prestige", amount=5))
 
     noop = games["agricola"].model_copy(deep=True)
     grove = _action(noop, "grove")
@@ -65,13 +67,17 @@ def broken_variants() -> dict[str, tuple[GameDesign, str]]:
     endless.end_conditions[0].threshold = 1000
     endless.end_conditions[0].description = "The game ends at the end of the round in which a merchant reaches 1000."
 
+    # the start player never passes, and the one-worker space it reaches first now also gives 4 renown
     first_seat = games["lords_of_waterdeep"].model_copy(deep=True)
-    _action(first_seat, "aurora_realms").gains = [ResourceAmount(resource="renown", amount=15)]
-    _action(first_seat, "aurora_realms").description = "Collect 15 renown."
+    first_seat.turn_structure.first_player = FirstPlayer.FIXED
+    _action(first_seat, "aurora_realms").gains.append(ResourceAmount(resource="renown", amount=4))
+    _action(first_seat, "aurora_realms").description = "Collect four gold and four renown."
 
+    # a palace priced beyond the gems a player ever gathers, for the same 4 prestige: nobody buys it
     dead = games["splendor"].model_copy(deep=True)
-    _action(dead, "take_rubies").gains = [ResourceAmount(resource="rubies", amount=1)]
-    _action(dead, "take_rubies").description = "Take one ruby from the bank."
+    _action(dead, "buy_palace").costs = [ResourceAmount(resource="rubies", amount=12),
+                                         ResourceAmount(resource="sapphires", amount=12)]
+    _action(dead, "buy_palace").description = "Pay twelve rubies and twelve sapphires for a palace worth 4 prestige."
 
     return {
         "splendor_dominant_take_three": (dominant, "dominant_action"),
@@ -79,5 +85,5 @@ def broken_variants() -> dict[str, tuple[GameDesign, str]]:
         "waterdeep_quests_without_renown": (unreachable, "unreachable_scoring"),
         "splendor_unreachable_threshold": (endless, "never_completes"),
         "waterdeep_aurora_first_seat": (first_seat, "first_seat_advantage"),
-        "splendor_dead_single_ruby": (dead, "dead_action"),
+        "splendor_dead_palace": (dead, "dead_action"),
     }

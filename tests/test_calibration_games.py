@@ -25,9 +25,10 @@ INTENDED_CHANGES: dict[str, tuple[str, set[str]]] = {
                                                                "actions.7.gains.0.resource",
                                                                "actions.7.gains.0.amount"}),
     "splendor_unreachable_threshold": ("splendor", {"end_conditions.0.threshold", "end_conditions.0.description"}),
-    "waterdeep_aurora_first_seat": ("lords_of_waterdeep", {"actions.4.gains.0.resource", "actions.4.gains.0.amount",
+    "waterdeep_aurora_first_seat": ("lords_of_waterdeep", {"turn_structure.first_player", "actions.4.gains.1",
                                                            "actions.4.description"}),
-    "splendor_dead_single_ruby": ("splendor", {"actions.1.gains.0.amount", "actions.1.description"}),
+    "splendor_dead_palace": ("splendor", {"actions.6.costs.0.amount", "actions.6.costs.1.amount",
+                                          "actions.6.description"}),
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from ontology.game import GameDesign
+from ontology.game_rulebook import rules_sections
 from tools.games import (
     Bot,
     Game,
@@ -34,7 +35,7 @@ def design(actions: list[dict[str, Any]], resources: list[dict[str, Any]], *,
            components: list[dict[str, Any]] | None = None, phases: list[list[str]] | None = None,
            ends: list[dict[str, Any]] | None = None, scoring: dict[str, int] | None = None,
            income: list[dict[str, Any]] | None = None, cooperative: bool = False,
-           actions_per_phase: int = 1) -> GameDesign:
+           actions_per_phase: int = 1, first_player: str = "rotates") -> GameDesign:
     """A tiny design: only the executable parts are given, the prose is filler."""
     return GameDesign.model_validate({
         "title": "Test", "tagline": "t", "theme": "t", "introduction": "t", "cooperative": cooperative,
@@ -43,6 +44,7 @@ def design(actions: list[dict[str, Any]], resources: list[dict[str, Any]], *,
         "resources": [{"name": r["id"], "description": "r", **r} for r in resources],
         "actions": [{"name": a["id"], "description": "a", **a} for a in actions],
         "turn_structure": {"summary": "s", "actions_per_phase": actions_per_phase, "income": income or [],
+                           "first_player": first_player,
                            "phases": [{"name": f"p{i}", "description": "p", "actions": p}
                                       for i, p in enumerate(phases or [[a["id"] for a in actions]])]},
         "end_conditions": [{"description": "e", **e} for e in (ends if ends is not None else
@@ -73,9 +75,10 @@ def test_scarcity_caps_gains_and_costs_return_to_the_supply() -> None:
     game.step_action("mine")
     assert [game.view.holdings(s)["ore"] for s in (0, 1)] == [4, 3]  # the second gain is capped at 2
     assert game.view.supply("ore") == 0
+    assert game.view.seat == 1  # round 2: the first-player marker has passed to seat 1
     game.step_action("sell")
     assert game.view.supply("ore") == 2
-    assert game.view.holdings(0)["ore"] == 2
+    assert game.view.holdings(1)["ore"] == 1
 
 
 def test_without_tokens_the_supply_is_unlimited() -> None:
@@ -98,6 +101,34 @@ def test_limit_per_round_blocks_the_second_taker_until_the_next_round() -> None:
     assert game.view.round == 2 and game.legal() == ["well", "wait"]
 
 
+@pytest.mark.parametrize("first_player,starts", [("rotates", [0, 1, 2, 0]), ("fixed", [0, 0, 0, 0])])
+def test_the_first_player_marker_passes_each_round_unless_fixed(first_player: str, starts: list[int]) -> None:
+    d = design([{"id": "well", "gains": [amount("water", 1)], "limit_per_round": 1}, {"id": "wait"}],
+               [{"id": "water"}], first_player=first_player)
+    game = new_game(d, 3)
+    firsts = []
+    for _ in range(4):
+        firsts.append(game.view.seat)
+        order = []
+        for _ in range(3):
+            order.append(game.view.seat)
+            game.step_action("well" if "well" in game.legal() else "wait")
+        assert order == [(firsts[-1] + i) % 3 for i in range(3)]  # then around the table in seat order
+    assert firsts == starts
+    record = game.record()
+    # the round's first seat takes the only well: rotating, every seat gets it; fixed, seat 0 always does
+    assert [record.actions[seat]["well"] for seat in range(3)] == ([2, 1, 1] if first_player == "rotates"
+                                                                   else [4, 0, 0])
+
+
+@pytest.mark.parametrize("first_player,rule", [("rotates", "the first-player marker passes to the left"),
+                                                ("fixed", "the same player goes first every round")])
+def test_the_rulebook_states_the_turn_order_the_simulator_plays(first_player: str, rule: str) -> None:
+    d = design([{"id": "wait"}], [{"id": "water"}], first_player=first_player)
+    turn = next(section.text for section in rules_sections(d) if section.heading == "Playing a turn")
+    assert rule in turn
+
+
 def test_price_step_raises_the_second_buyers_cost_and_resets_each_round() -> None:
     d = design([{"id": "buy", "costs": [amount("coin", 1)], "gains": [amount("silk", 1)], "price_step": 2},
                 {"id": "wait"}], [{"id": "coin", "starting": 4}, {"id": "silk"}])
@@ -107,8 +138,9 @@ def test_price_step_raises_the_second_buyers_cost_and_resets_each_round() -> Non
     assert game.view.holdings(0)["coin"] == 3 and game.view.holdings(1)["coin"] == 1  # paid 1, then 3
     assert game.legal() == ["wait"]  # the third buyer would pay 5 and holds 4
     game.step_action("wait")
+    assert game.view.seat == 1  # round 2 starts at seat 1
     game.step_action("buy")  # a new round: the price is back to 1
-    assert game.view.holdings(0)["coin"] == 2
+    assert game.view.holdings(1)["coin"] == 0
 
 
 def test_a_rising_price_blocks_who_cannot_pay_it() -> None:
@@ -191,10 +223,10 @@ def test_shared_pool_pays_and_gains_for_the_table_and_the_team_wins() -> None:
     d = _cooperative([{"kind": "resource_threshold", "target": "wall", "threshold": 3, "team": "win"},
                       {"kind": "rounds", "rounds": 4, "team": "lose"}])
     record = play(d, [RandomBot(), RandomBot()], seed=1)
-    # 2 seats build in round 1 (wall 2, stone 1), seat 0 in round 2: the pool reaches 3 then
+    # 2 seats build in round 1 (wall 2, stone 1), seat 1 (round 2's first player) next: the pool reaches 3
     assert record.completed and record.ended_by == 0 and record.rounds == 2
     assert record.team_won is True and record.winners == (0, 1)
-    assert record.decisions == (2, 1)
+    assert record.decisions == (1, 2)
     assert record.scores == (3, 3)  # the shared pool counts for every seat
 
 

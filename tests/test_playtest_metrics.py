@@ -207,10 +207,33 @@ def test_each_finding_is_triggered_and_owned(case: str, games: dict, code: str, 
 
 
 def test_a_dead_action_needs_both_signs() -> None:
-    rarely = {"search": seated_wins(4, 1, actions=({"harvest": 10}, {"harvest": 10}))}
-    assert "dead_action" not in findings(clean_games(**rarely))  # forbidding trade costs wins
+    rarely = {"search": seated_wins(4, 1, actions=({"harvest": 10}, {"harvest": 10})),
+              "greedy": seated_wins(15, 5), "without": {action: seated_wins(5, 15) for action in ACTIONS}}
+    assert "dead_action" not in findings(clean_games(**rarely))  # forbidding trade costs wins: 75% -> 25% of 20
     useful = {"without": {"harvest": seated_wins(1, 3), "trade": seated_wins(3, 1)}}
     assert "dead_action" not in findings(clean_games(**useful))  # search trades half the time
+
+
+def test_a_drop_within_sampling_noise_is_no_change() -> None:
+    never = seated_wins(4, 1, actions=({"harvest": 10}, {"harvest": 10}))
+    few = {"search": never, "greedy": seated_wins(3, 1), "without": {"harvest": seated_wins(3, 1),
+                                                                     "trade": seated_wins(2, 2)}}
+    assert "dead_action" in findings(clean_games(**few))  # 75% -> 50% of 4 games: chance can do that
+    many = {"search": never, "greedy": seated_wins(30, 10), "without": {"harvest": seated_wins(30, 10),
+                                                                        "trade": seated_wins(20, 20)}}
+    assert "dead_action" not in findings(clean_games(**many))  # 75% -> 50% of 40 games: a real loss
+
+
+def test_greedy_self_play_shows_a_first_seat_edge_random_play_hides() -> None:
+    fair_random = [won_by(i % 2) for i in range(4)]
+    seats = {"self_play": fair_random, "greedy_self_play": [won_by(0)] * 4}
+    assert "first_seat_advantage" in findings(clean_games(**seats))
+    assert "first_seat_advantage" not in findings(clean_games(self_play=fair_random, greedy_self_play=fair_random))
+
+
+def test_a_game_that_never_ends_is_not_judged_on_its_seats() -> None:
+    endless = [won_by(0, completed=False)] * 4
+    assert "first_seat_advantage" not in findings(clean_games(self_play=endless))
 
 
 def test_the_first_seat_may_stray_up_to_the_tolerance() -> None:

@@ -4,6 +4,7 @@ The games (each seeded from `seed`, so a playtest is reproducible):
 
 - random self-play, `games` games: completion, duration, seat win rates, draws, lead changes,
   margins, no-op actions, reachable scoring;
+- greedy self-play, `greedy_games` games: seat win rates when every seat reaches for what scores;
 - the greedy bot and the search bot: in a competitive game one seat against random opponents, the
   seat rotated from game to game (so seat order does not favour it); in a cooperative game the whole
   team: the skill gap, and the cooperative band;
@@ -37,7 +38,7 @@ class PlaytestError(ValueError):
 class PlaytestBudget(BaseModel):
     """How many games each part of a playtest plays (random self-play is `playtest(games=...)`)."""
 
-    greedy_games: int = Field(100, ge=0, description="greedy bot against random play")
+    greedy_games: int = Field(100, ge=0, description="greedy bot against random play, and greedy self-play")
     search_games: int = Field(12, ge=0, description="search bot against random play: slow, keep it small")
     search_playouts: int = Field(8, ge=1, description="random playouts per legal action of the search bot")
     restricted_games: int = Field(40, ge=0, description="per action, for each restricted bot")
@@ -94,6 +95,9 @@ def playtest(design: GameDesign, *, games: int = 200, players: int | None = None
         only={action: seated(only_player(action), budget.restricted_games, GreedyBot) for action in actions},
         without={action: rotated(one, without(action), budget.restricted_games, players, others=RandomBot)
                  for action in actions},
+        # played last, so the games above keep the seeds they had before greedy self-play was added
+        greedy_self_play=[] if design.cooperative else
+        [one([GreedyBot() for _ in range(players)]) for _ in range(budget.greedy_games)],
     )
     return playtest_report(played, action_ids=actions, cooperative=design.cooperative,
                            declared_minutes=design.play_time_minutes)

@@ -20,6 +20,7 @@ that rewrites the part (actions, or the flow: turn structure, end conditions, vi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from statistics import fmean
@@ -43,8 +44,11 @@ MIN_COMPLETION = 0.5
 completion)."""
 
 SEAT_TOLERANCE = 0.25
-"""Error when the first seat's win rate in random self-play is further than this from the fair
-1/players (Browne 2008 and Ludii, balance; a decisive first-player advantage)."""
+"""Error when the first seat's win rate in random self-play, or in greedy self-play, is further than
+this from the fair 1/players (Browne 2008 and Ludii, balance; a decisive first-player advantage).
+Ludii measures balance with its playing agents: random players do not reach for the best space, so
+an edge only a player who wants it can take (the first seat blocking the best space every round) shows
+in greedy self-play alone."""
 
 DOMINANT_SHARE = 0.8
 """Error when a player who takes only one action (and passes otherwise) still wins at least this
@@ -57,7 +61,13 @@ DEAD_SHARE = 0.02
 (Jaffe et al. 2012)."""
 
 DEAD_TOLERANCE = 0.05
-"""... and the bot forbidden to take it wins at least the unrestricted bot's rate minus this."""
+"""... and the bot forbidden to take it wins at least the unrestricted bot's rate minus this, or minus
+`DEAD_NOISE` standard errors of the difference where the samples are too small for this tolerance:
+restricting the action changes nothing that the games can tell apart from chance."""
+
+DEAD_NOISE = 2.0
+"""Standard errors of the difference between two win rates that a drop must exceed to count as a
+change (about 95% confidence)."""
 
 MIN_SKILL_EDGE = 0.3
 """Warning when the strongest bot's edge over random play is below this: it wins fewer than
@@ -82,11 +92,12 @@ class Seated:
 
 @dataclass(frozen=True)
 class PlaytestGames:
-    """The games a playtest measures: random self-play; the greedy and search bots, each against
+    """The games a playtest measures: random and greedy self-play; the greedy and search bots, each against
     random opponents in a competitive game or as the whole team in a cooperative one; and per action,
     a player who takes only it against greedy play (`only`) and a greedy bot forbidden it (`without`)."""
 
     self_play: Sequence[GameRecord]
+    greedy_self_play: Sequence[GameRecord] = ()
     greedy: Sequence[Seated] = ()
     search: Sequence[Seated] = ()
     only: dict[str, Sequence[Seated]] = field(default_factory=dict)
@@ -182,6 +193,7 @@ class ActionStats(BaseModel):
     skilled_share: float | None = Field(description="share of the strongest bot's decisions that took it")
     only_win_rate: float | None = Field(description="win rate of a bot taking only it, against skilled play")
     without_win_rate: float | None = Field(description="win rate of a greedy bot forbidden it")
+    without_games: int = Field(0, description="games the greedy bot forbidden it played")
 
 
 class PlaytestMeasures(BaseModel):
@@ -196,6 +208,7 @@ class PlaytestMeasures(BaseModel):
     estimated_minutes: float
     declared_minutes: MinutesRange
     seat_win_rates: list[float]
+    greedy_seat_win_rates: list[float] | None = Field(None, description="the same in greedy self-play, if played")
     fair: float = Field(description="the win rate of random play: 1/players, or the random team's")
     skilled_rate: float = Field(description="what unrestricted skilled play wins in the restricted games' "
                                             "setting: 1/players, or the greedy team's rate")
@@ -216,8 +229,9 @@ def measure(games: PlaytestGames, *, action_ids: Sequence[str], cooperative: boo
             declared_minutes: MinutesRange) -> PlaytestMeasures:
     """The figures of a playtest from its games; `action_ids` are the design's actions, in order."""
     records = games.self_play
-    everything = [*records, *(g.record for group in (games.greedy, games.search, *games.only.values(),
-                                                     *games.without.values()) for g in group)]
+    everything = [*records, *games.greedy_self_play,
+                  *(g.record for group in (games.greedy, games.search, *games.only.values(),
+                                           *games.without.values()) for g in group)]
     players = records[0].seats
     seats = seat_win_rates(records)
     fair = seats[0] if cooperative else 1 / players
@@ -233,6 +247,7 @@ def measure(games: PlaytestGames, *, action_ids: Sequence[str], cooperative: boo
         estimated_minutes=decisions * SECONDS_PER_DECISION / 60,
         declared_minutes=declared_minutes,
         seat_win_rates=seats,
+        greedy_seat_win_rates=seat_win_rates(games.greedy_self_play) if games.greedy_self_play else None,
         fair=fair,
         skilled_rate=(fmean(g.record.team_won is True for g in games.greedy) if games.greedy else fair)
         if cooperative else 1 / players,
@@ -250,6 +265,7 @@ def measure(games: PlaytestGames, *, action_ids: Sequence[str], cooperative: boo
             skilled_share=decision_share(skilled, action) if skilled else None,
             only_win_rate=win_rate(games.only[action]) if games.only.get(action) else None,
             without_win_rate=win_rate(games.without[action]) if games.without.get(action) else None,
+            without_games=len(games.without.get(action, ())),
         ) for action in action_ids],
     )
 
@@ -310,24 +326,58 @@ def no_action_dominates(m: PlaytestMeasures) -> Iterator[Problem]:
                           at("actions", i))
 
 
+def first_seat_rates(m: PlaytestMeasures) -> list[tuple[str, float]]:
+    """The first seat's win rate in each self-play measured (random, then greedy), by player kind."""
+    rates = [("random", m.seat_win_rates[0])]
+    return rates + [("greedy", m.greedy_seat_win_rates[0])] if m.greedy_seat_win_rates else rates
+
+
+def first_seat_gap(m: PlaytestMeasures) -> tuple[str, float]:
+    """The self-play whose first seat is furthest from fair, and its win rate there."""
+    return max(first_seat_rates(m), key=lambda kind_rate: abs(kind_rate[1] - m.fair))
+
+
 @PLAYTEST_CHECKS.register(FLOW)
 def seats_are_fair(m: PlaytestMeasures) -> Iterator[Problem]:
-    if not m.cooperative and m.players > 1 and abs(m.seat_win_rates[0] - m.fair) > SEAT_TOLERANCE:
+    # a game that does not end has no winner worth comparing: that is never_completes
+    if m.cooperative or m.players < 2 or m.completion < MIN_COMPLETION:
+        return
+    kind, rate = first_seat_gap(m)
+    if abs(rate - m.fair) > SEAT_TOLERANCE:
         yield Problem(Severity.ERROR, "first_seat_advantage",
-                      f"the first seat wins {m.seat_win_rates[0]:.0%} of random games (fair: {m.fair:.0%}); "
-                      "compensate later seats (more starting resources) or end on a full round",
+                      f"the first seat wins {rate:.0%} of {kind} self-play games (fair: {m.fair:.0%}); pass the "
+                      "first-player marker each round, compensate later seats or end on a full round",
                       at("turn_structure"))
+
+
+def noise(rate: float, games: int, other_rate: float, other_games: int) -> float:
+    """The standard error of the difference between two win rates measured on `games` and `other_games`
+    games (a rate of 0 or 1 counts as 1/(2 games), so a small sample never looks certain)."""
+    def variance(p: float, n: int) -> float:
+        p = min(max(p, 1 / (2 * n)), 1 - 1 / (2 * n))
+        return p * (1 - p) / n
+    return math.sqrt(variance(rate, games) + variance(other_rate, other_games))
+
+
+def unchanged_without(stats: ActionStats, greedy: BotResult) -> bool:
+    """Whether the greedy bot forbidden the action wins as often as the unrestricted one, up to
+    `DEAD_TOLERANCE` or the sampling noise (`DEAD_NOISE`), whichever is larger."""
+    if stats.without_win_rate is None or not stats.without_games or not greedy.games:
+        return False
+    spread = DEAD_NOISE * noise(stats.without_win_rate, stats.without_games, greedy.win_rate, greedy.games)
+    return stats.without_win_rate >= greedy.win_rate - max(DEAD_TOLERANCE, spread)
 
 
 @PLAYTEST_CHECKS.register(ACTIONS)
 def no_action_is_dead(m: PlaytestMeasures) -> Iterator[Problem]:
-    greedy = next((bot.win_rate for bot in m.bots if bot.bot == "greedy"), None)
+    greedy_bot = next((bot for bot in m.bots if bot.bot == "greedy"), None)
     for i, stats in enumerate(m.actions):
-        if (stats.skilled_share is not None and stats.skilled_share < DEAD_SHARE and greedy is not None
-                and stats.without_win_rate is not None and stats.without_win_rate >= greedy - DEAD_TOLERANCE):
+        if (stats.skilled_share is not None and stats.skilled_share < DEAD_SHARE and greedy_bot is not None
+                and unchanged_without(stats, greedy_bot)):
             yield Problem(Severity.WARNING, "dead_action",
                           f"the strongest bot took '{stats.action}' in {stats.skilled_share:.0%} of its decisions, "
-                          f"and forbidding it changes nothing ({stats.without_win_rate:.0%} vs {greedy:.0%} wins); "
+                          f"and forbidding it changes nothing ({stats.without_win_rate:.0%} vs "
+                          f"{greedy_bot.win_rate:.0%} wins); "
                           "make it cheaper or its yield larger", at("actions", i))
 
 
@@ -402,6 +452,10 @@ class PlaytestReport(BaseModel):
                 MetricRow(metric="win rate by seat", value=" / ".join(f"{rate:.0%}" for rate in m.seat_win_rates),
                           expected=f"first within {SEAT_TOLERANCE * 100:.0f} points of {m.fair:.0%}",
                           ok="first_seat_advantage" not in raised),
+                *([MetricRow(metric="win rate by seat, greedy self-play",
+                             value=" / ".join(f"{rate:.0%}" for rate in m.greedy_seat_win_rates),
+                             expected=f"first within {SEAT_TOLERANCE * 100:.0f} points of {m.fair:.0%}",
+                             ok="first_seat_advantage" not in raised)] if m.greedy_seat_win_rates else []),
                 MetricRow(metric="draws", value=f"{m.draws:.0%}", expected=f"< {MAX_DRAWS:.0%}",
                           ok="drawish" not in raised),
                 MetricRow(metric="lead changes per game", value=f"{m.lead_changes:.1f}", expected="-"),

@@ -9,10 +9,12 @@ the validators report those parts.
 Semantics (the rulebook renders the same): players start with each resource's `starting` amount, a
 shared resource is one pool for the table; the supply of a resource is the quantity of the tokens
 representing it, minus what was handed out at setup (no tokens = unlimited); gains are capped by the
-supply, costs return to it; decks are shuffled once and never reshuffled. Seats take turns in order;
-a turn walks the phases, taking up to `actions_per_phase` legal actions in each (or passing). An
-action is legal when its costs (raised by `price_step` per earlier take this round) can be paid, its
-`limit_per_round` is not reached and, for a draw, its deck is not empty. At the round's end income
+supply, costs return to it; decks are shuffled once and never reshuffled. Seats take turns in order
+from the round's first player (seat 0 in round 1; with `first_player` "rotates" the next seat starts
+each following round, with "fixed" seat 0 starts every round); a turn walks the phases, taking up
+to `actions_per_phase` legal actions in each (or passing). An action is legal when its costs (raised
+by `price_step` per earlier take this round) can be paid, its `limit_per_round` is not reached and,
+for a draw, its deck is not empty. At the round's end income
 and upkeep are paid (never below zero), then the end conditions are checked in order.
 """
 
@@ -23,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ontology.game import ComponentKind, EndKind, GameDesign, ResourceAmount, TeamOutcome
+from ontology.game import ComponentKind, EndKind, FirstPlayer, GameDesign, ResourceAmount, TeamOutcome
 
 DEFAULT_MAX_ROUNDS = 60
 UNLIMITED = 1 << 60  # the supply of a resource no tokens component represents
@@ -94,6 +96,7 @@ class Rules:
     action_index: dict[str, int]
     phases: tuple[tuple[int, ...], ...]  # action indices per phase (phases without actions dropped)
     actions_per_phase: int
+    rotates: bool  # the first player of round r is seat (r - 1) mod players
     income: tuple[tuple[int, int, int | None], ...]  # resource, amount, per-resource
     decks: tuple[tuple[int, ...], ...]  # per deck: card type index per card, unshuffled
     card_gains: tuple[tuple[Amounts, ...], ...]  # per deck, per card type
@@ -172,7 +175,8 @@ class Rules:
             starting=tuple(declared[rid].starting if rid in declared else 0 for rid in resource_ids),
             token_supply=tuple(tokens.get(r) for r in range(len(resource_ids))),
             actions=tuple(actions), action_index=action_index,
-            phases=phases, actions_per_phase=design.turn_structure.actions_per_phase, income=income,
+            phases=phases, actions_per_phase=design.turn_structure.actions_per_phase,
+            rotates=design.turn_structure.first_player == FirstPlayer.ROTATES, income=income,
             decks=decks, card_gains=card_gains, ends=tuple(ends), scoring=scoring,
             cooperative=design.cooperative)
 
@@ -252,6 +256,7 @@ class Game:
             rng.shuffle(deck)
         self.taken = [0] * n_act
         self.round, self.seat, self.phase, self.used = 1, 0, 0, 0
+        self.first, self.turn = 0, 0  # this round's first seat; how many seats have played before this one
         self.over, self.completed = False, False
         self.ended_by: int | None = None
         self.decisions = [0] * players
@@ -276,6 +281,7 @@ class Game:
             for deck in g.decks:
                 g.rng.shuffle(deck)
         g.round, g.seat, g.phase, g.used = self.round, self.seat, self.phase, self.used
+        g.first, g.turn = self.first, self.turn
         g.over, g.completed, g.ended_by = self.over, self.completed, self.ended_by
         g.decisions = list(self.decisions)
         g.counts = [list(c) for c in self.counts]
@@ -433,14 +439,17 @@ class Game:
             if self.phase < n_phases:
                 continue
             self.phase = 0
-            self.seat += 1
-            if self.seat < self.players:
+            self.turn += 1
+            if self.turn < self.players:
+                self.seat = (self.first + self.turn) % self.players
                 continue
-            self.seat = 0
             self._end_round()
             if self.over:
                 self.legal_now = []
                 return
+            self.turn = 0
+            self.first = (self.round - 1) % self.players if rules.rotates else 0
+            self.seat = self.first
 
     def _end_round(self) -> None:
         rules = self.rules
@@ -491,7 +500,7 @@ class Game:
 
 def play(design: GameDesign | Rules, bots: Sequence[Bot], *, seed: int,
          max_rounds: int = DEFAULT_MAX_ROUNDS) -> GameRecord:
-    """Play one game, one bot per seat (seat 0 first). Dice and decks draw from `seed`, the bots from a
+    """Play one game, one bot per seat (seat 0 first in round 1). Dice and decks draw from `seed`, the bots from a
     stream derived from it, so the same seed and bots give the same record."""
     rules = design if isinstance(design, Rules) else Rules.compile(design)
     if not bots:

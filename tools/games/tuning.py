@@ -78,6 +78,7 @@ from tools.games.playtest_metrics import (
     PlaytestGames,
     PlaytestReport,
     edge,
+    first_seat_gap,
     playtest_report,
 )
 from tools.games.simulator import Bot, Game, GameRecord, Rules, play
@@ -107,7 +108,8 @@ class TuningBudget(BaseModel):
     candidates: int = Field(6, ge=1, description="λ: candidates per generation")
     stall: int = Field(3, ge=1, description="generations without improvement before the search stops")
     self_play_games: int = Field(60, ge=1, description="random self-play games per evaluation")
-    greedy_games: int = Field(24, ge=0, description="greedy bot against random play, per evaluation")
+    greedy_games: int = Field(24, ge=0, description="greedy bot against random play, and greedy self-play, "
+                                                     "per evaluation")
     restricted_games: int = Field(16, ge=0, description="per action, a random bot restricted to it, per evaluation")
     max_rounds: int = Field(60, ge=1, description="the round cap of every simulated game")
     confirm_games: int = Field(200, ge=1, description="random self-play games of the confirming playtest")
@@ -165,10 +167,11 @@ def band_gaps(report: PlaytestReport, design: GameDesign) -> list[BandGap]:
                     detail=f"{m.completion:.0%} of random games end (band >= {MIN_COMPLETION:.0%})")]
     competitive = not m.cooperative and m.players > 1
     if competitive:
-        first = m.seat_win_rates[0]
+        kind, first = first_seat_gap(m)
         gaps.append(BandGap(metric="first-seat fairness", band="first_seat",
                             distance=_over(abs(first - m.fair), SEAT_TOLERANCE) / (1 - m.fair),
-                            detail=f"the first seat wins {first:.0%} (fair {m.fair:.0%} ± {SEAT_TOLERANCE:.0%})"))
+                            detail=f"the first seat wins {first:.0%} in {kind} self-play "
+                                   f"(fair {m.fair:.0%} ± {SEAT_TOLERANCE:.0%})"))
         if m.max_score > 0:
             gaps.append(BandGap(metric="draws", band="draws",
                                 distance=_over(m.draws, MAX_DRAWS, strict=True) / (1 - MAX_DRAWS),
@@ -417,6 +420,9 @@ class _Evaluator:
                            others=GreedyBot if design.cooperative else RandomBot),
             only={a: rotated(one, only_player(a), budget.restricted_games, players, others=GreedyBot)
                   for a in actions} if players > 1 and not design.cooperative else {},
+            # played last, so the games above keep their seeds
+            greedy_self_play=[] if design.cooperative else
+            [one([GreedyBot() for _ in range(players)]) for _ in range(budget.greedy_games)],
         )
         report = playtest_report(games, action_ids=actions, cooperative=design.cooperative,
                                  declared_minutes=design.play_time_minutes)
