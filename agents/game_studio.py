@@ -38,9 +38,9 @@ from ontology.game_reskin import (
     choice_schema,
     engine_menu,
     names_schema,
-    neutral_keys,
     reskin,
     setup_steps,
+    step_keys,
     step_task,
 )
 from ontology.game_validators import DraftStep
@@ -310,7 +310,7 @@ class Studio:
         if (proven := self.draft.proven) is not None:
             if step_name is DraftStep.SETUP:  # written from the structure: its numbers cannot disagree with it
                 setup = setup_steps(self.draft.preview())
-                self.draft.answers[step_name] = {neutral_keys(proven)[c.id]: text
+                self.draft.answers[step_name] = {step_keys(proven)[c.id]: text
                                                  for c, text in zip(proven.components, setup, strict=True)}
                 return self.draft.answers[step_name]
             task = step_task(step_name, proven, self.draft.answers, self.draft.facts)

@@ -24,9 +24,9 @@ from rich.console import Console
 from rich.table import Table
 
 from ontology.core import errors
-from ontology.game_validators import validate_design
 from ontology.game import GameDesign
 from ontology.game_reskin import slug
+from ontology.game_validators import validate_design
 from pipelines.gamegrammar import design_game, write_run
 from pipelines.gamegrammar_graph import GameGrammarConfig
 from retrieval.calibration import load_calibration_games
@@ -81,7 +81,8 @@ def main() -> None:
     console = Console()
     table = Table(title=f"GameGrammar, {settings.model}")
     for column in ("#", "theme", "engine", "status", "s", "gen tok", "calls", "repairs", "validator errors",
-                   "playtest errors", "search vs random", "first seat", "minutes (box)", "themed", "engine nouns", "tuned", "fun"):
+                   "playtest errors", "search vs random", "first seat", "minutes (box)", "themed", "engine nouns",
+                   "tuned", "fun"):
         table.add_column(column)
     rows = []
     for index, theme in enumerate(THEMES[: args.themes], start=1):
@@ -120,7 +121,8 @@ def main() -> None:
         }
         rows.append(row)
         table.add_row(
-            str(index), theme[:34], report.engine or "-", report.status[:24], f"{row['wall_s']:.0f}", f"{row['completion_tokens']:.0f}",
+            str(index), theme[:34], report.engine or "-", report.status[:24], f"{row['wall_s']:.0f}",
+            f"{row['completion_tokens']:.0f}",
             f"{row['calls']:.0f}", str(row["repairs"]), str(len(validator_errors)),
             ", ".join(row["playtest_errors"]) or "-", "-" if search is None else f"{search:.0%}",
             "-" if measures is None else f"{measures.seat_win_rates[0]:.0%} (fair {measures.fair:.0%})",

@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, create_model
+from pydantic import BaseModel, Field, create_model
 
 from ontology.core import Location
 from ontology.game import (
@@ -39,11 +39,6 @@ from ontology.game_drafts import distinct_id
 from ontology.game_requests import GameRequestFacts
 from ontology.game_rulebook import action_terms, end_detail, income_line
 from ontology.game_validators import DraftStep
-
-ProseSentence = Annotated[str, StringConstraints(pattern=r"^[^0-9]{1,240}$")]
-"""A sentence (1-240 characters) without digits: the rulebook prints every number from the structure
-beside the words, and the tuner changes numbers after the words are written, so a digit in prose could
-only go stale. The length bound lives inside the pattern: xgrammar ignores minLength/maxLength beside one."""
 
 ENGINE_KEY = "engine"
 """The key of the engine step's answer that names the chosen engine: its presence is the mode."""
@@ -66,22 +61,22 @@ class EngineChoice(BaseModel):
 
 class NamedPart(BaseModel):
     name: Name
-    description: ProseSentence
+    description: Sentence
 
 
 class MechanismText(BaseModel):
     name: Name
-    how_it_works: ProseSentence
+    how_it_works: Sentence
 
 
 class CardText(BaseModel):
     name: Name
-    effect: ProseSentence
+    effect: Sentence
 
 
 class FlowText(BaseModel):
-    summary: ProseSentence
-    tie_breaker: ProseSentence
+    summary: Sentence
+    tie_breaker: Sentence
 
 
 def _fixed(item: Any, count: int) -> Any:
@@ -138,20 +133,20 @@ def engine_menu(engines: Mapping[str, GameDesign], keys: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def neutral_keys(engine: GameDesign) -> dict[str, str]:
-    """Engine id -> the key the steps see instead (r1.., a1.., c1.., and per deck k1..): the engine's
-    own nouns would be copied by a small model ('Wood' in a game about fungi)."""
-    keys = {r.id: f"r{i}" for i, r in enumerate(engine.resources, start=1)}
-    keys |= {a.id: f"a{i}" for i, a in enumerate(engine.actions, start=1)}
-    keys |= {c.id: f"c{i}" for i, c in enumerate(engine.components, start=1)}
+def step_keys(engine: GameDesign) -> dict[str, str]:
+    """Engine id -> the key the steps answer under: the engine's own id, and `<deck>.<card>` -> the
+    card's id. Tried and measured: with neutral keys (r1, a1, c1) the embedded 1.5B model copied the
+    keys as names and the prompt's rule text as action names; an engine id is an anchor it renames."""
+    keys = {part: part for part in [*(r.id for r in engine.resources), *(a.id for a in engine.actions),
+                                    *(c.id for c in engine.components)]}
     for c in engine.components:
-        keys |= {f"{c.id}.{card.id}": f"k{i}" for i, card in enumerate(c.card_types, start=1)}
+        keys |= {f"{c.id}.{card.id}": card.id for card in c.card_types}
     return keys
 
 
 def names_schema(step: DraftStep, engine: GameDesign) -> type[BaseModel]:
-    """The schema of `step` for this engine: names and sentences keyed by `neutral_keys`."""
-    key = neutral_keys(engine)
+    """The schema of `step` for this engine: names and sentences keyed by `step_keys`."""
+    key = step_keys(engine)
     if step is DraftStep.ENGINE:
         return create_model("EngineNamesDraft",
                             mechanisms=_fixed(MechanismText, len(engine.mechanisms)),
@@ -163,8 +158,8 @@ def names_schema(step: DraftStep, engine: GameDesign) -> type[BaseModel]:
     if step is DraftStep.FLOW:
         return create_model("FlowNamesDraft", __base__=FlowText,
                             phases=_fixed(NamedPart, len(engine.turn_structure.phases)),
-                            ends=_fixed(ProseSentence, len(engine.end_conditions)),
-                            scoring=_fixed(ProseSentence, len(engine.victory.scoring)))
+                            ends=_fixed(Sentence, len(engine.end_conditions)),
+                            scoring=_fixed(Sentence, len(engine.victory.scoring)))
     if step is DraftStep.COMPONENTS:
         parts: dict[str, Any] = {}
         for component in engine.components:
@@ -259,7 +254,7 @@ def reskin(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
     The rules text is left empty: the pipeline renders it from the structure."""
     data = engine.model_dump(mode="json") | _shape(engine, facts or GameRequestFacts())
     data["rules"] = []
-    key = neutral_keys(engine)
+    key = step_keys(engine)
     written = answers.get(DraftStep.ENGINE, {})
     for mechanism, text in zip(data["mechanisms"], written.get("mechanisms", []), strict=False):
         mechanism.update(text)
@@ -296,7 +291,7 @@ def reskin(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
 
 def _written(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]], ident: str) -> bool:
     """Whether a step already renamed the part `ident` (its id follows its new name only then)."""
-    key = neutral_keys(engine)[ident]
+    key = step_keys(engine)[ident]
     if any(r.id == ident for r in engine.resources):
         return key in answers.get(DraftStep.ENGINE, {}).get("resources", {})
     if any(a.id == ident for a in engine.actions):
@@ -305,9 +300,9 @@ def _written(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]], id
 
 
 def _display(engine: GameDesign, preview: GameDesign, answers: Mapping[DraftStep, dict[str, Any]]) -> dict[str, str]:
-    """Preview id -> how the steps' prompts call the part: its new name once a step wrote it, its neutral
-    key before (never the engine's own noun)."""
-    key = neutral_keys(engine)
+    """Preview id -> how the steps' prompts call the part: its new name once a step wrote it, its engine
+    id before."""
+    key = step_keys(engine)
     pairs: list[tuple[str, str, str]] = [(o.id, p.id, p.name) for o, p in zip(engine.resources, preview.resources,
                                                                               strict=True)]
     pairs += [(o.id, p.id, p.name) for o, p in zip(engine.actions, preview.actions, strict=True)]
@@ -320,11 +315,13 @@ def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, d
     """What the step's author names, with what each part does in play, by the keys its schema asks for
     and the names written so far."""
     preview = reskin(engine, answers, facts)
-    shown, key = _display(engine, preview, answers), neutral_keys(engine)
+    shown, key = _display(engine, preview, answers), step_keys(engine)
     decks = {c.id: c for c in preview.components if c.kind is ComponentKind.DECK}
-    no_numbers = " Write no digits: the rulebook prints every number from the rules beside your words."
+    no_numbers = (" Rename every part in the theme's own words, never keeping the engine's nouns; write no numbers: "
+                  "the rulebook prints them from the rules.")
     if step is DraftStep.ENGINE:
-        families = "; ".join(f"{i}. {m.family.value.replace('_', ' ')}" for i, m in enumerate(engine.mechanisms, 1))
+        families = "; ".join(f"{i}. {m.family.value.replace('_', ' ')} (the engine calls it '{m.name}')"
+                             for i, m in enumerate(engine.mechanisms, 1))
         uses = "\n".join(f"- {key[r.id]}: {_resource_role(preview, r.id, shown)}" for r in preview.resources)
         return ("Name this game's mechanisms and resources in the theme's own words (what the players gather, "
                 "spend and score in this world), each with one sentence on what it is. Mechanisms, in order: "

@@ -8,7 +8,6 @@ from typing import Any
 
 import dspy
 import pytest
-from pydantic import ValidationError
 
 from agents.game_studio import Brief, Studio
 from agents.lm.testing import ScriptedEngine, scripted_lm
@@ -20,11 +19,10 @@ from ontology.game_reskin import (
     about_wording,
     candidates,
     names_schema,
-    neutral_keys,
     reskin,
     setup_steps,
     slug,
-    step_task,
+    step_keys,
 )
 from ontology.game_validators import DraftStep, validate_design
 from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState, build_graph
@@ -46,7 +44,7 @@ def _text(kind: str, ident: str) -> dict[str, str]:
 def names_for(engine: GameDesign) -> dict[DraftStep, dict[str, Any]]:
     """Answers to every step for `engine` (by the neutral keys the steps see), each name made from
     the part's kind and engine id."""
-    key = neutral_keys(engine)
+    key = step_keys(engine)
     components: dict[str, Any] = {}
     for c in engine.components:
         components[key[c.id]] = _text("part", c.id)
@@ -166,27 +164,9 @@ def test_a_free_design_is_written_when_no_engine_fits_the_request() -> None:
     assert solo.offered == ["spirit_island"]
 
 
-@pytest.mark.parametrize("key", sorted(ENGINES))
-def test_the_steps_prompts_never_show_the_engine_s_own_nouns(key: str) -> None:
-    engine = ENGINES[key]
-    template = {"action", "actions", "board", "player", "players", "round", "each", "cards", "dice", "tokens"}
-    nouns = {word for part in [*engine.resources, *engine.actions, *engine.components] for word in
-             slug(part.name).split("_") if len(word) > 3} - template
-    answers: dict[DraftStep, dict[str, Any]] = {}
-    for step, answer in names_for(engine).items():
-        if step in (DraftStep.SETUP, DraftStep.IDENTITY):
-            continue
-        words = set(slug(step_task(step, engine, answers)).split("_"))
-        assert not nouns & words, f"{step} shows {nouns & words}"
-        answers[step] = answer
-
-
-def test_setup_comes_from_the_structure_and_prose_has_no_digits() -> None:
+def test_setup_comes_from_the_structure() -> None:
     design = reskin(ENGINES["stone_age"], names_for(ENGINES["stone_age"]))
     steps = setup_steps(design)
     food = next(c for c in design.components if c.represents == design.resources[0].id)
     assert f"Each player takes {design.resources[0].starting} {food.name}" in steps[design.components.index(food)]
-    schema = names_schema(DraftStep.ACTIONS, ENGINES["stone_age"])
-    with pytest.raises(ValidationError):
-        schema.model_validate({"actions": {k: {"name": "Dig", "description": "Gain 3 caps."}
-                                           for k in ("a1", "a2", "a3", "a4", "a5")}})
+    assert steps[0] == f"Place the {design.components[0].name} in the middle of the table."
