@@ -24,8 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ontology.core import errors
-from ontology.game import GameDesign
-from ontology.game_reskin import slug
+from ontology.game_reskin import engine_nouns
 from ontology.game_validators import validate_design
 from pipelines.gamegrammar import design_game, write_run
 from pipelines.gamegrammar_graph import GameGrammarConfig
@@ -51,19 +50,6 @@ THEMES = [
 def _median(values: list[float | None]) -> float | None:
     known = [value for value in values if value is not None]
     return statistics.median(known) if known else None
-
-
-def _words(name: str) -> set[str]:
-    return {word for word in slug(name).split("_") if len(word) > 3}
-
-
-def engine_nouns(design: GameDesign, engine: GameDesign, theme: str) -> int:
-    """How many of the design's part names reuse a noun of the engine's part names the theme lacks."""
-    def names(of: GameDesign) -> list[str]:
-        return [r.name for r in of.resources] + [a.name for a in of.actions] + [c.name for c in of.components]
-
-    nouns = set().union(*(_words(name) for name in names(engine))) - _words(theme)
-    return sum(bool(_words(name) & nouns) for name in names(design))
 
 
 def main() -> None:
@@ -96,7 +82,7 @@ def main() -> None:
         search = next((bot.win_rate for bot in measures.bots if bot.bot == "search"), None) if measures else None
         names = len(design.resources) + len(design.actions) + len(design.components) if design else 0
         generic = sum(f.code == "generic_name" for f in validate_design(design)) if design else 0
-        copied = engine_nouns(design, engines[report.engine], theme) if design and report.engine else None
+        copied = len(engine_nouns(design, engines[report.engine], theme)) if design and report.engine else None
         row = {
             "engine": report.engine,
             "engine_nouns": copied,

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from ontology.core import Location
+from ontology.core import Finding, Location, Problem, RegisteredCheck, Severity, at
 from ontology.game import (
     Component,
     ComponentKind,
@@ -38,7 +38,7 @@ from ontology.game import (
 from ontology.game_drafts import distinct_id
 from ontology.game_requests import GameRequestFacts
 from ontology.game_rulebook import action_terms, end_detail, income_line
-from ontology.game_validators import DraftStep
+from ontology.game_validators import ACTIONS, COMPONENTS, ENGINE, DraftStep, owned_in
 
 ENGINE_KEY = "engine"
 """The key of the engine step's answer that names the chosen engine: its presence is the mode."""
@@ -376,6 +376,32 @@ def setup_steps(design: GameDesign) -> list[str]:
         else:
             steps.append(f"Put the {c.name} where every player can reach them.")
     return steps
+
+
+def _words(name: str) -> set[str]:
+    return {word for word in slug(name).split("_") if len(word) > 3}
+
+
+def _part_names(design: GameDesign) -> list[tuple[Location, str]]:
+    named = [(at("resources", i, "name"), r.name) for i, r in enumerate(design.resources)]
+    named += [(at("actions", i, "name"), a.name) for i, a in enumerate(design.actions)]
+    return named + [(at("components", i, "name"), c.name) for i, c in enumerate(design.components)]
+
+
+def engine_nouns(design: GameDesign, engine: GameDesign, theme: str) -> list[Finding]:
+    """A warning for each part whose name keeps a noun (4+ letters) of the engine's own part names that
+    the theme does not use ('Wood' in a game about fungi), owned by the step that wrote the name."""
+    nouns = set().union(*(_words(name) for _, name in _part_names(engine))) - _words(theme)
+
+    def kept(checked: GameDesign) -> Iterator[Problem]:
+        for where, name in _part_names(checked):
+            if shared := sorted(_words(name) & nouns):
+                yield Problem(Severity.WARNING, "engine_noun",
+                              f"'{name}' keeps the proven engine's word '{shared[0]}'; name it in this game's world",
+                              where)
+
+    owners = (owned_in(ENGINE, "resources"), owned_in(ACTIONS, "actions"), owned_in(COMPONENTS, "components"))
+    return list(RegisteredCheck("engine_nouns", kept, owners).findings(design))
 
 
 def engine_sentences(engine: GameDesign) -> list[str]:

@@ -70,7 +70,7 @@ SETUP = Owner(Role.COMPONENTS, DraftStep.SETUP)
 IDENTITY = Owner(Role.THEME, DraftStep.IDENTITY)
 
 
-def _in(owner: Owner, *parts: str) -> Owner:
+def owned_in(owner: Owner, *parts: str) -> Owner:
     """`owner`, answering only for findings in `parts` of the design."""
     return Owner(owner.role, owner.step, frozenset(parts))
 
@@ -106,7 +106,7 @@ def ranges_are_ordered(design: GameDesign) -> Iterator[Problem]:
                       at("play_time_minutes"))
 
 
-@GAME_VALIDATORS.register(_in(COMPONENTS, "components"), _in(ENGINE, "resources"), _in(ACTIONS, "actions"))
+@GAME_VALIDATORS.register(owned_in(COMPONENTS, "components"), owned_in(ENGINE, "resources"), owned_in(ACTIONS, "actions"))
 def ids_are_unique(design: GameDesign) -> Iterator[Problem]:
     yield from duplicate_ids([
         *((at("components", i), c.id) for i, c in enumerate(design.components)),
@@ -115,9 +115,9 @@ def ids_are_unique(design: GameDesign) -> Iterator[Problem]:
     ])
 
 
-@GAME_VALIDATORS.register(_in(ENGINE, "mechanisms"), _in(ACTIONS, "actions"),
-                          _in(FLOW, "turn_structure", "victory"), _in(SETUP, "setup"),
-                          _in(COMPONENTS, "components"))
+@GAME_VALIDATORS.register(owned_in(ENGINE, "mechanisms"), owned_in(ACTIONS, "actions"),
+                          owned_in(FLOW, "turn_structure", "victory"), owned_in(SETUP, "setup"),
+                          owned_in(COMPONENTS, "components"))
 def references_resolve(design: GameDesign) -> Iterator[Problem]:
     resources = {r.id for r in design.resources}
     components = {c.id for c in design.components}
@@ -290,7 +290,7 @@ def resources_can_be_had(design: GameDesign) -> Iterator[Problem]:
                           "action gain it", at("resources", i))
 
 
-@GAME_VALIDATORS.register(_in(ACTIONS, "victory"))
+@GAME_VALIDATORS.register(owned_in(ACTIONS, "victory"))
 def scoring_is_reachable(design: GameDesign) -> Iterator[Problem]:
     """A score that counts what no one can produce is the same for everyone forever."""
     produced = _producers(design)
@@ -332,7 +332,7 @@ def actions_change_something(design: GameDesign) -> Iterator[Problem]:
                           "convert one resource into another, roll, draw or take", at("actions", i))
 
 
-@GAME_VALIDATORS.register(_in(ACTIONS, "actions"), _in(COMPONENTS, "components"))
+@GAME_VALIDATORS.register(owned_in(ACTIONS, "actions"), owned_in(COMPONENTS, "components"))
 def draws_have_cards(design: GameDesign) -> Iterator[Problem]:
     """A draw takes from the first deck among the action's components; a card gives its gains."""
     decks = {c.id for c in design.components if c.kind is ComponentKind.DECK}
@@ -392,7 +392,7 @@ def _generic(name: str) -> bool:
     return all(word in GENERIC_WORDS for word in words) or any(phrase in text for phrase in MECHANISM_PHRASES)
 
 
-@GAME_VALIDATORS.register(_in(ENGINE, "resources"), _in(ACTIONS, "actions"), _in(COMPONENTS, "components"))
+@GAME_VALIDATORS.register(owned_in(ENGINE, "resources"), owned_in(ACTIONS, "actions"), owned_in(COMPONENTS, "components"))
 def names_are_themed(design: GameDesign) -> Iterator[Problem]:
     """Routed to the step that wrote the name (resources: engine, actions: actions, components:
     components): only its author can rename the thing, and every reference follows the id."""
@@ -433,12 +433,12 @@ def components_are_physical_parts(design: GameDesign) -> Iterator[Problem]:
 _NO_NUMBERS = "make the text agree, or leave the number out: the rulebook prints the numbers beside it"
 
 PROSE_OWNERS = (
-    _in(IDENTITY, "tagline", "theme", "introduction"),
-    _in(ENGINE, "mechanisms", "resources"),
-    _in(ACTIONS, "actions"),
-    _in(FLOW, "turn_structure", "end_conditions", "victory"),
-    _in(COMPONENTS, "components"),
-    _in(SETUP, "setup"),
+    owned_in(IDENTITY, "tagline", "theme", "introduction"),
+    owned_in(ENGINE, "mechanisms", "resources"),
+    owned_in(ACTIONS, "actions"),
+    owned_in(FLOW, "turn_structure", "end_conditions", "victory"),
+    owned_in(COMPONENTS, "components"),
+    owned_in(SETUP, "setup"),
 )
 """Who rewrites each model-written sentence: the role whose step wrote it."""
 
@@ -566,7 +566,7 @@ def setup_prose_matches_structure(design: GameDesign) -> Iterator[Problem]:
                               f"{starting} '{mention.resource}'; {_NO_NUMBERS}", at("setup", i, "instruction"))
 
 
-@GAME_VALIDATORS.register(_in(FLOW, "victory"), _in(ENGINE, "resources"))
+@GAME_VALIDATORS.register(owned_in(FLOW, "victory"), owned_in(ENGINE, "resources"))
 def scoring_prose_matches_points(design: GameDesign) -> Iterator[Problem]:
     """"Worth 3" in a scoring rule or a resource's description is what the scoring gives it."""
     for i, rule in enumerate(design.victory.scoring):

@@ -36,7 +36,7 @@ from agents.lm.errors import ModelError
 from ontology.core import Finding, Severity, errors
 from ontology.game import FunVerdict, GameDesign
 from ontology.game_requests import facts_from_request
-from ontology.game_reskin import ENGINE_KEY, about_wording, engine_sentences
+from ontology.game_reskin import ENGINE_KEY, about_wording, engine_nouns, engine_sentences
 from ontology.game_rulebook import rules_sections
 from ontology.game_validators import DraftStep, copied_prose, validate_design
 from pipelines.pipeline import Progress, Update, bind, log_progress
@@ -328,7 +328,9 @@ def given_texts(state: GameGrammarState, deps: GameGrammarDeps) -> list[str]:
 def design_findings(design: GameDesign, state: GameGrammarState, deps: GameGrammarDeps) -> list[Finding]:
     """The validators' findings, and copied prose (which only the pipeline can check: it knows what
     the agents read), errors first."""
-    return copied_prose(design, given_texts(state, deps)) + validate_design(design)
+    draft = draft_of(state.answers, state, deps)
+    reused = engine_nouns(design, draft.proven, state.theme) if draft.proven is not None else []
+    return copied_prose(design, given_texts(state, deps)) + validate_design(design) + reused
 
 
 @guarded("validate")

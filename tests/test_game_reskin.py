@@ -18,6 +18,7 @@ from ontology.game_reskin import (
     ENGINE_KEY,
     about_wording,
     candidates,
+    engine_nouns,
     names_schema,
     reskin,
     setup_steps,
@@ -170,3 +171,13 @@ def test_setup_comes_from_the_structure() -> None:
     food = next(c for c in design.components if c.represents == design.resources[0].id)
     assert f"Each player takes {design.resources[0].starting} {food.name}" in steps[design.components.index(food)]
     assert steps[0] == f"Place the {design.components[0].name} in the middle of the table."
+
+
+def test_a_name_that_keeps_the_engine_s_noun_goes_back_to_its_author_unless_the_theme_uses_it() -> None:
+    engine = ENGINES["stone_age"]
+    answers = names_for(engine)
+    answers[DraftStep.ENGINE]["resources"]["wood"]["name"] = "Glowing Wood"
+    design = reskin(engine, answers)
+    (found,) = engine_nouns(design, engine, "bioluminescent fungi in a cave")
+    assert (found.code, str(found.location), found.step) == ("engine_noun", "resources[1].name", "engine")
+    assert engine_nouns(design, engine, "wood elves of the deep forest") == []
