@@ -302,10 +302,11 @@ class Studio:
     def role_of(step: DraftStep) -> str:
         return STEPS[step].role.name
 
-    def write(self, step_name: DraftStep, feedback: str | None = None) -> dict[str, Any]:
-        """Run one design step (a first draft, or a rewrite answering `feedback`)."""
+    def write(self, step_name: DraftStep, feedback: str | None = None, *, rechoose: bool = False) -> dict[str, Any]:
+        """Run one design step (a first draft, or a rewrite answering `feedback`). A re-themed design's
+        engine step keeps its engine on a rewrite unless `rechoose` (a revision request may need another)."""
         step = STEPS[step_name]
-        if step_name is DraftStep.ENGINE and self.offered:
+        if step_name is DraftStep.ENGINE and self.offered and (rechoose or self.draft.proven is None):
             return self._write_proven_engine(feedback)
         if (proven := self.draft.proven) is not None:
             if step_name is DraftStep.SETUP:  # written from the structure: its numbers cannot disagree with it
@@ -318,7 +319,9 @@ class Studio:
                 task = f"Rewrite your `{step_name}` answer to fix the feedback. {task}"
             value = self._ask(step.role, task, step_name.value, self.draft.schema_for(step_name), step.max_tokens,
                               feedback)
-            self.draft.answers[step_name] = value.model_dump(mode="json")
+            chosen = {key: self.draft.answers[step_name][key] for key in (ENGINE_KEY, "why")} \
+                if step_name is DraftStep.ENGINE else {}
+            self.draft.answers[step_name] = chosen | value.model_dump(mode="json")
             return self.draft.answers[step_name]
         task = step.task if feedback is None else f"Rewrite your `{step_name}` answer to fix the feedback."
         value = self._ask(step.role, task, step_name.value, self.draft.schema_for(step_name),

@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from ontology.core import Finding, Location, Problem, RegisteredCheck, Severity, at
 from ontology.game import (
@@ -247,11 +247,25 @@ def _shape(engine: GameDesign, facts: GameRequestFacts) -> dict[str, Any]:
     return {"players": players.model_dump(), "play_time_minutes": minutes.model_dump()}
 
 
+def fitting(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]]) -> dict[DraftStep, dict[str, Any]]:
+    """The answers that fit this engine's schemas: while a changed engine's later steps are rewritten
+    one by one, the ones not yet rewritten were written for another engine and are left out."""
+    kept = {}
+    for step, answer in answers.items():
+        try:
+            names_schema(step, engine).model_validate(answer)
+        except ValidationError:
+            continue
+        kept[step] = answer
+    return kept
+
+
 def reskin(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
            facts: GameRequestFacts | None = None) -> GameDesign:
     """The engine with the names and sentences the steps wrote so far (the engine's own where a
     step is not written yet), its shape narrowed to the request, and ids made from the new names.
     The rules text is left empty: the pipeline renders it from the structure."""
+    answers = fitting(engine, answers)
     data = engine.model_dump(mode="json") | _shape(engine, facts or GameRequestFacts())
     data["rules"] = []
     key = step_keys(engine)
@@ -302,7 +316,7 @@ def _written(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]], id
 def _display(engine: GameDesign, preview: GameDesign, answers: Mapping[DraftStep, dict[str, Any]]) -> dict[str, str]:
     """Preview id -> how the steps' prompts call the part: its new name once a step wrote it, its engine
     id before."""
-    key = step_keys(engine)
+    key, answers = step_keys(engine), fitting(engine, answers)
     pairs: list[tuple[str, str, str]] = [(o.id, p.id, p.name) for o, p in zip(engine.resources, preview.resources,
                                                                               strict=True)]
     pairs += [(o.id, p.id, p.name) for o, p in zip(engine.actions, preview.actions, strict=True)]
@@ -322,7 +336,8 @@ def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, d
     if step is DraftStep.ENGINE:
         families = "; ".join(f"{i}. {m.family.value.replace('_', ' ')} (the engine calls it '{m.name}')"
                              for i, m in enumerate(engine.mechanisms, 1))
-        uses = "\n".join(f"- {key[r.id]}: {_resource_role(preview, r.id, shown)}" for r in preview.resources)
+        uses = "\n".join(f"- {key[original.id]}: {_resource_role(preview, resource.id, shown)}"
+                         for original, resource in zip(engine.resources, preview.resources, strict=True))
         return ("Name this game's mechanisms and resources in the theme's own words (what the players gather, "
                 "spend and score in this world), each with one sentence on what it is. Mechanisms, in order: "
                 f"{families}. Resources:\n{uses}.{no_numbers}")

@@ -206,7 +206,7 @@ def actionable(findings: list[Finding]) -> list[Finding]:
 def write_with_consistency(studio: Studio, step: DraftStep, feedback: str, reason: str,
                            progress: Progress) -> list[Repair]:
     """Rewrite `step` to answer `feedback`, then every later step whose answer no longer fits."""
-    studio.write(step, feedback)
+    studio.write(step, feedback, rechoose=reason == "request")
     repairs = [Repair(step=step, agent=studio.role_of(step), reason=reason, feedback=feedback)]
     for stale in studio.draft.stale_after(step):
         note = f"The `{step}` answer changed; update your `{stale}` answer so it only uses what now exists."

@@ -181,3 +181,26 @@ def test_a_name_that_keeps_the_engine_s_noun_goes_back_to_its_author_unless_the_
     (found,) = engine_nouns(design, engine, "bioluminescent fungi in a cave")
     assert (found.code, str(found.location), found.step) == ("engine_noun", "resources[1].name", "engine")
     assert engine_nouns(design, engine, "wood elves of the deep forest") == []
+
+
+def test_answers_written_for_another_engine_are_left_out_until_rewritten() -> None:
+    splendor, stone_age = ENGINES["splendor"], ENGINES["stone_age"]
+    mixed = {**names_for(stone_age), DraftStep.FLOW: names_for(splendor)[DraftStep.FLOW]}
+    design = reskin(stone_age, mixed)
+    assert [p.name for p in design.turn_structure.phases] == [p.name for p in stone_age.turn_structure.phases]
+    assert design.resources[0].name == names_for(stone_age)[DraftStep.ENGINE]["resources"]["food"]["name"]
+
+
+def test_a_repair_of_the_engine_step_renames_and_keeps_the_engine() -> None:
+    engine = ENGINES["stone_age"]
+    answers = names_for(engine)
+    chosen = {ENGINE_KEY: "stone_age", "why": "Foraging caps.", **answers[DraftStep.ENGINE]}
+    renamed = {**answers[DraftStep.ENGINE], "resources": {**answers[DraftStep.ENGINE]["resources"],
+                                                          "wood": {"name": "Glowcap", "description": "A cap."}}}
+    lm_engine = ScriptedEngine(_reply("engine", renamed))
+    studio = Studio(Brief(theme="glowing fungi", constraints="none", exemplars=""),
+                    answers={**answers, DraftStep.ENGINE: chosen}, engines=ENGINES, offer_engines=True)
+    with dspy.context(lm=scripted_lm(lm_engine)):
+        answer = studio.write(DraftStep.ENGINE, "- resources[1].name: 'Glowing Wood' keeps the engine's word")
+    assert answer[ENGINE_KEY] == "stone_age" and answer["resources"]["wood"]["name"] == "Glowcap"
+    assert len(lm_engine.requests) == 1 and studio.draft.stale_after(DraftStep.ENGINE) == []
