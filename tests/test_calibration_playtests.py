@@ -20,7 +20,6 @@ SELF_PLAY = 120
 # Simplifications whose playtest still finds a flaw of the simplification (not of the original):
 # listed so the test fails as soon as one is fixed (strict) and the list must shrink with it.
 KNOWN_FLAWED: dict[str, str] = {
-    "power_grid": "two thirds of random games end in a draw (drawish)",
     "jaipur": "the search bot does not beat random play clearly",
     "ticket_to_ride": "the search bot does not beat random play clearly",
 }
