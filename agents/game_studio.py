@@ -42,6 +42,7 @@ from ontology.game_reskin import (
     setup_steps,
     step_keys,
     step_task,
+    vocabulary,
 )
 from ontology.game_validators import DraftStep
 from ontology.game_validators import Role as OwnerRole
@@ -199,7 +200,7 @@ class Draft:
     def schema_for(self, step: DraftStep) -> type[BaseModel]:
         proven = self.proven
         if proven is not None:
-            return names_schema(step, proven)
+            return names_schema(step, proven, self.answers[DraftStep.ENGINE].get("words", []))
         engine = self.engine
         if step is DraftStep.ENGINE:
             return engine_schema(self.facts)
@@ -319,7 +320,7 @@ class Studio:
                 task = f"Rewrite your `{step_name}` answer to fix the feedback. {task}"
             value = self._ask(step.role, task, step_name.value, self.draft.schema_for(step_name), step.max_tokens,
                               feedback)
-            chosen = {key: self.draft.answers[step_name][key] for key in (ENGINE_KEY, "why")} \
+            chosen = {key: self.draft.answers[step_name][key] for key in (ENGINE_KEY, "why", "words")} \
                 if step_name is DraftStep.ENGINE else {}
             self.draft.answers[step_name] = chosen | value.model_dump(mode="json")
             return self.draft.answers[step_name]
@@ -340,16 +341,18 @@ class Studio:
         """The engine step of a re-themed design: choose the engine that suits the theme, then name its
         mechanisms and resources (two turns, so the names' schema is the chosen engine's)."""
         role = MECHANICS_ARCHITECT
-        choice = self._ask(role, "Choose the proven rules engine this game re-themes: the one whose play best "
-                           "fits the theme (what players do, what they gather, how they win). You will rename "
-                           "every part in the theme's own words; never reuse the engine's nouns.\nEngines:\n"
+        choice = self._ask(role, "First list the nouns of the theme's own world (every name in this game will be "
+                           "one of them). Then choose the proven rules engine this game re-themes: the one whose "
+                           "play best fits the theme (what players do, what they gather, how they win).\nEngines:\n"
                            + engine_menu(self.draft.engines, self.offered),
-                           "engine_choice", choice_schema(self.offered), 120, feedback)
+                           "engine_choice", choice_schema(self.offered), 300, feedback)
         engine = self.draft.engines[choice.engine]
-        names = self._ask(role, step_task(DraftStep.ENGINE, engine, {}, self.draft.facts), DraftStep.ENGINE.value,
-                          names_schema(DraftStep.ENGINE, engine), STEPS[DraftStep.ENGINE].max_tokens)
-        self.draft.answers[DraftStep.ENGINE] = {ENGINE_KEY: choice.engine, "why": choice.why,
-                                                **names.model_dump(mode="json")}
+        words = vocabulary(choice.words, engine, self.brief.theme)
+        chosen = {ENGINE_KEY: choice.engine, "why": choice.why, "words": words}
+        names = self._ask(role, step_task(DraftStep.ENGINE, engine, {DraftStep.ENGINE: chosen}, self.draft.facts),
+                          DraftStep.ENGINE.value, names_schema(DraftStep.ENGINE, engine, words),
+                          STEPS[DraftStep.ENGINE].max_tokens)
+        self.draft.answers[DraftStep.ENGINE] = chosen | names.model_dump(mode="json")
         return self.draft.answers[DraftStep.ENGINE]
 
     def critique(self, measured: str | None = None) -> Critique:

@@ -38,7 +38,7 @@ from ontology.game import (
 from ontology.game_drafts import distinct_id
 from ontology.game_requests import GameRequestFacts
 from ontology.game_rulebook import action_terms, end_detail, income_line
-from ontology.game_validators import ACTIONS, COMPONENTS, ENGINE, DraftStep, owned_in
+from ontology.game_validators import ACTIONS, COMPONENTS, ENGINE, DraftStep, is_generic_name, owned_in
 
 ENGINE_KEY = "engine"
 """The key of the engine step's answer that names the chosen engine: its presence is the mode."""
@@ -55,12 +55,25 @@ def about_wording(location: Location) -> bool:
 
 
 class EngineChoice(BaseModel):
+    """The engine step's first turn. The theme's words come first, before any engine is read, and
+    every later name is chosen from them: a 1.5B model renaming an engine's parts otherwise keeps the
+    engine's nouns ('Silver' and 'Estate' in a game about fungi; measured on the bench's themes)."""
+
+    words: list[Name] = Field(min_length=10, max_length=16, description=(
+        "nouns of the theme's own world, one or two words each: its creatures, people, places, materials, "
+        "treasures, tools and dangers"))
     engine: str
     why: Sentence
 
 
 class NamedPart(BaseModel):
     name: Name
+    description: Sentence
+
+
+class DescribedPart(BaseModel):
+    """A part whose name comes from the structure (the tokens that stand for a resource)."""
+
     description: Sentence
 
 
@@ -105,8 +118,21 @@ def candidates(engines: Mapping[str, GameDesign], facts: GameRequestFacts) -> li
     return sorted(fitting, key=lambda key: engines[key].play_time_minutes.min > (facts.max_minutes or 0))
 
 
+def vocabulary(words: Sequence[str], engine: GameDesign, theme: str) -> list[str]:
+    """The theme's words that can name parts: tidied, once each, none generic and none that keeps a
+    noun of the engine's own part names the theme does not use."""
+    nouns = _engine_nouns(engine, theme)
+    kept: dict[str, str] = {}
+    for word in words:
+        text = " ".join(word.split()).strip(" .,;:!?\"'")
+        text = text[:1].upper() + text[1:]
+        if text and not is_generic_name(text) and not _words(text) & nouns and slug(text):
+            kept.setdefault(text.lower(), text)
+    return list(kept.values())
+
+
 def choice_schema(keys: Sequence[str]) -> type[BaseModel]:
-    """The first turn of the engine step: which engine, and why it suits the theme."""
+    """The first turn of the engine step: the theme's words, which engine, and why it suits the theme."""
     fields: dict[str, Any] = {"engine": (Literal[tuple(keys)], ...)}
     return create_model("EngineChoiceDraft", __base__=EngineChoice, **fields)
 
@@ -144,14 +170,24 @@ def step_keys(engine: GameDesign) -> dict[str, str]:
     return keys
 
 
-def names_schema(step: DraftStep, engine: GameDesign) -> type[BaseModel]:
-    """The schema of `step` for this engine: names and sentences keyed by `step_keys`."""
+def _themed(words: Sequence[str]) -> tuple[type[BaseModel], type[BaseModel]]:
+    """A named part and a card whose name is one of the theme's `words` (free when too few are left)."""
+    if len(words) < 2:
+        return NamedPart, CardText
+    fields: dict[str, Any] = {"name": (Literal[tuple(words)], ...)}
+    return (create_model("ThemedPart", __base__=NamedPart, **fields),
+            create_model("ThemedCard", __base__=CardText, **fields))
+
+
+def names_schema(step: DraftStep, engine: GameDesign, words: Sequence[str] = ()) -> type[BaseModel]:
+    """The schema of `step` for this engine: names and sentences keyed by `step_keys`; resources,
+    components and cards are named with the theme's `words` (`vocabulary`)."""
     key = step_keys(engine)
+    part, card_text = _themed(words)
     if step is DraftStep.ENGINE:
         return create_model("EngineNamesDraft",
                             mechanisms=_fixed(MechanismText, len(engine.mechanisms)),
-                            resources=(_keyed("ResourceNames", [key[r.id] for r in engine.resources], NamedPart),
-                                       ...))
+                            resources=(_keyed("ResourceNames", [key[r.id] for r in engine.resources], part), ...))
     if step is DraftStep.ACTIONS:
         return create_model("ActionNamesDraft",
                             actions=(_keyed("ActionNames", [key[a.id] for a in engine.actions], NamedPart), ...))
@@ -165,15 +201,21 @@ def names_schema(step: DraftStep, engine: GameDesign) -> type[BaseModel]:
         for component in engine.components:
             if component.card_types:
                 cards = _keyed(f"{key[component.id]}_cards",
-                               [key[f"{component.id}.{card.id}"] for card in component.card_types], CardText)
-                parts[key[component.id]] = (create_model(f"{key[component.id]}_deck", __base__=NamedPart,
+                               [key[f"{component.id}.{card.id}"] for card in component.card_types], card_text)
+                parts[key[component.id]] = (create_model(f"{key[component.id]}_deck", __base__=part,
                                                          cards=(cards, ...)), ...)
+            elif _named_by_resource(component):
+                parts[key[component.id]] = (DescribedPart, ...)
             else:
-                parts[key[component.id]] = (NamedPart, ...)
+                parts[key[component.id]] = (part, ...)
         return create_model("ComponentNamesDraft", **parts)
     if step is DraftStep.SETUP:
         return _keyed("SetupDraft", [key[c.id] for c in engine.components], Sentence)
     return ThemePart
+
+
+def _named_by_resource(component: Component) -> bool:
+    return component.kind is ComponentKind.TOKENS and component.represents is not None
 
 
 _NOT_ID = re.compile(r"[^a-z0-9]+")
@@ -251,9 +293,10 @@ def fitting(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]]) -> 
     """The answers that fit this engine's schemas: while a changed engine's later steps are rewritten
     one by one, the ones not yet rewritten were written for another engine and are left out."""
     kept = {}
+    words = answers.get(DraftStep.ENGINE, {}).get("words", [])
     for step, answer in answers.items():
         try:
-            names_schema(step, engine).model_validate(answer)
+            names_schema(step, engine, words).model_validate(answer)
         except ValidationError:
             continue
         kept[step] = answer
@@ -291,6 +334,11 @@ def reskin(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
         component.update(text)
         for card in component["card_types"]:
             card.update(cards.get(key[f"{component['id']}.{card['id']}"], {}))
+    resource_names = {r["id"]: r["name"] for r in data["resources"]}
+    for component in data["components"]:
+        if component["kind"] == ComponentKind.TOKENS.value and component["represents"] in resource_names \
+                and key[component["id"]] in answers.get(DraftStep.COMPONENTS, {}):
+            component["name"] = f"{resource_names[component['represents']]} tokens"[:60]
     if setup := answers.get(DraftStep.SETUP):
         data["setup"] = [SetupStep(instruction=setup[key[c["id"]]], components=[c["id"]]).model_dump()
                          for c in data["components"]]
@@ -331,8 +379,9 @@ def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, d
     preview = reskin(engine, answers, facts)
     shown, key = _display(engine, preview, answers), step_keys(engine)
     decks = {c.id: c for c in preview.components if c.kind is ComponentKind.DECK}
-    no_numbers = (" Rename every part in the theme's own words, never keeping the engine's nouns; write no numbers: "
-                  "the rulebook prints them from the rules.")
+    words = answers.get(DraftStep.ENGINE, {}).get("words", [])
+    no_numbers = ((f" Names come from the theme's words: {', '.join(words)}." if len(words) >= 2 else "")
+                  + " Write no numbers: the rulebook prints them from the rules.")
     if step is DraftStep.ENGINE:
         families = "; ".join(f"{i}. {m.family.value.replace('_', ' ')} (the engine calls it '{m.name}')"
                              for i, m in enumerate(engine.mechanisms, 1))
@@ -361,6 +410,8 @@ def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, d
                 f"\nScoring:\n{scoring}\nAlso write the tie-breaker.{no_numbers}")
     if step is DraftStep.COMPONENTS:
         lines = "\n".join(f"- {key[original.id]}: {_component_role(original, component, shown, key)}"
+                          + (" (named after what it stands for: describe it only)" if _named_by_resource(original)
+                             else "")
                           for original, component in zip(engine.components, preview.components, strict=True))
         return ("Name every component in the theme's own words, each with one sentence on what it looks like; name "
                 f"each card of a deck and say its effect.\n{lines}.{no_numbers}")
@@ -397,6 +448,13 @@ def _words(name: str) -> set[str]:
     return {word for word in slug(name).split("_") if len(word) > 3}
 
 
+def _engine_nouns(engine: GameDesign, theme: str) -> set[str]:
+    """The words of the engine's part names that belong to its own world: not generic ('tokens',
+    'board'), not in the theme."""
+    words = set().union(*(_words(name) for _, name in _part_names(engine)))
+    return {word for word in words if not is_generic_name(word)} - _words(theme)
+
+
 def _part_names(design: GameDesign) -> list[tuple[Location, str]]:
     named = [(at("resources", i, "name"), r.name) for i, r in enumerate(design.resources)]
     named += [(at("actions", i, "name"), a.name) for i, a in enumerate(design.actions)]
@@ -406,7 +464,7 @@ def _part_names(design: GameDesign) -> list[tuple[Location, str]]:
 def engine_nouns(design: GameDesign, engine: GameDesign, theme: str) -> list[Finding]:
     """A warning for each part whose name keeps a noun (4+ letters) of the engine's own part names that
     the theme does not use ('Wood' in a game about fungi), owned by the step that wrote the name."""
-    nouns = set().union(*(_words(name) for _, name in _part_names(engine))) - _words(theme)
+    nouns = _engine_nouns(engine, theme)
 
     def kept(checked: GameDesign) -> Iterator[Problem]:
         for where, name in _part_names(checked):

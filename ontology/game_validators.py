@@ -191,7 +191,10 @@ def resources_flow(design: GameDesign) -> Iterator[Problem]:
     """Resource problems are repaired by rewriting the actions, which produce and spend them."""
     gained = _producers(design)
     spent = {amount.resource for a in design.actions for amount in a.costs}
-    scored = {ref for rule in design.victory.scoring for ref in rule.counts}
+    # scored, or used another way: an income multiplier (an engine) or what an end condition watches
+    scored = ({ref for rule in design.victory.scoring for ref in rule.counts}
+              | {income.per for income in design.turn_structure.income if income.per}
+              | {end.target for end in design.end_conditions if end.target})
     for i, resource in enumerate(design.resources):
         where = at("resources", i)
         if resource.id in spent and resource.id not in gained:
@@ -385,7 +388,7 @@ GENERIC_WORDS = frozenset({
 MECHANISM_PHRASES = tuple(family.value.replace("_", " ") for family in MechanismFamily)
 
 
-def _generic(name: str) -> bool:
+def is_generic_name(name: str) -> bool:
     """A name made only of generic words, or one that names a mechanism family."""
     text = name.lower().replace("-", " ")
     words = [word.removesuffix("s") if len(word) > 3 else word for word in re.findall(r"[a-z]+", text)]
@@ -400,7 +403,7 @@ def names_are_themed(design: GameDesign) -> Iterator[Problem]:
              ("components", [c.name for c in design.components])]
     for part, names in named:
         for i, name in enumerate(names):
-            if _generic(name):
+            if is_generic_name(name):
                 yield Problem(Severity.WARNING, "generic_name",
                               f"'{name}' could name a part of any game; call it by what it is in this "
                               "game's world", at(part, i, "name"))

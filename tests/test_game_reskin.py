@@ -8,6 +8,7 @@ from typing import Any
 
 import dspy
 import pytest
+from pydantic import ValidationError
 
 from agents.game_studio import Brief, Studio
 from agents.lm.testing import ScriptedEngine, scripted_lm
@@ -24,6 +25,7 @@ from ontology.game_reskin import (
     setup_steps,
     slug,
     step_keys,
+    vocabulary,
 )
 from ontology.game_validators import DraftStep, validate_design
 from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState, build_graph
@@ -67,6 +69,15 @@ def names_for(engine: GameDesign) -> dict[DraftStep, dict[str, Any]]:
         DraftStep.IDENTITY: {"title": "Glowcap", "tagline": "Glow or fade.", "theme": "Fungi glow in a cave.",
                              "introduction": "Deep in the cave the caps wake."},
     }
+
+
+def theme_words(answers: dict[DraftStep, dict[str, Any]]) -> list[str]:
+    """Every resource, component and card name the answers use: the theme's words they were chosen from."""
+    names = [text["name"] for text in answers[DraftStep.ENGINE]["resources"].values()]
+    for text in answers[DraftStep.COMPONENTS].values():
+        names += [text["name"]] + [card["name"] for card in text.get("cards", {}).values()]
+    words = list(dict.fromkeys(names))
+    return words + [f"Glow filler {letter}" for letter in "abcdefghij"[:max(0, 10 - len(words))]]
 
 
 def _structure(design: GameDesign) -> Any:
@@ -133,7 +144,8 @@ def test_a_scripted_run_re_themes_the_chosen_engine_end_to_end() -> None:
     engine = ENGINES["splendor"]
     answers = names_for(engine)
     script = [
-        _reply("engine_choice", {"engine": "splendor", "why": "Gathering glows like gems."}),
+        _reply("engine_choice", {"words": theme_words(answers), "engine": "splendor",
+                                 "why": "Gathering glows like gems."}),
         _reply("engine", answers[DraftStep.ENGINE]), _reply("actions", answers[DraftStep.ACTIONS]),
         _reply("flow", answers[DraftStep.FLOW]), _reply("identity", answers[DraftStep.IDENTITY]),
         _reply("components", answers[DraftStep.COMPONENTS]), VERDICT,
@@ -178,8 +190,9 @@ def test_a_name_that_keeps_the_engine_s_noun_goes_back_to_its_author_unless_the_
     answers = names_for(engine)
     answers[DraftStep.ENGINE]["resources"]["wood"]["name"] = "Glowing Wood"
     design = reskin(engine, answers)
-    (found,) = engine_nouns(design, engine, "bioluminescent fungi in a cave")
+    found, tokens = engine_nouns(design, engine, "bioluminescent fungi in a cave")  # the tokens take its name
     assert (found.code, str(found.location), found.step) == ("engine_noun", "resources[1].name", "engine")
+    assert tokens.step == "components" and design.components[tokens.location.index or 0].name == "Glowing Wood tokens"
     assert engine_nouns(design, engine, "wood elves of the deep forest") == []
 
 
@@ -194,7 +207,7 @@ def test_answers_written_for_another_engine_are_left_out_until_rewritten() -> No
 def test_a_repair_of_the_engine_step_renames_and_keeps_the_engine() -> None:
     engine = ENGINES["stone_age"]
     answers = names_for(engine)
-    chosen = {ENGINE_KEY: "stone_age", "why": "Foraging caps.", **answers[DraftStep.ENGINE]}
+    chosen = {ENGINE_KEY: "stone_age", "why": "Foraging caps.", "words": [], **answers[DraftStep.ENGINE]}
     renamed = {**answers[DraftStep.ENGINE], "resources": {**answers[DraftStep.ENGINE]["resources"],
                                                           "wood": {"name": "Glowcap", "description": "A cap."}}}
     lm_engine = ScriptedEngine(_reply("engine", renamed))
@@ -204,3 +217,16 @@ def test_a_repair_of_the_engine_step_renames_and_keeps_the_engine() -> None:
         answer = studio.write(DraftStep.ENGINE, "- resources[1].name: 'Glowing Wood' keeps the engine's word")
     assert answer[ENGINE_KEY] == "stone_age" and answer["resources"]["wood"]["name"] == "Glowcap"
     assert len(lm_engine.requests) == 1 and studio.draft.stale_after(DraftStep.ENGINE) == []
+
+
+def test_names_come_from_the_theme_s_words_never_the_engine_s_nouns() -> None:
+    engine = ENGINES["dominion"]
+    words = vocabulary(["glowcap", "Spore Silver", "tokens", "Mycelium", "mycelium", "  cave  moss ", "Dark Pool"],
+                       engine, "fungi in a cave")
+    assert words == ["Glowcap", "Mycelium", "Cave moss", "Dark Pool"]
+    schema = names_schema(DraftStep.ENGINE, engine, words)
+    good = {"mechanisms": [{"name": "Sporecraft", "how_it_works": "x"}] * len(engine.mechanisms),
+            "resources": {r.id: {"name": "Glowcap", "description": "x"} for r in engine.resources}}
+    schema.model_validate(good)
+    with pytest.raises(ValidationError):
+        schema.model_validate({**good, "resources": {**good["resources"], "coins": {"name": "Coin", "description": "x"}}})
