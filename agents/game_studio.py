@@ -341,8 +341,10 @@ class Studio:
         """The engine step of a re-themed design: choose the engine that suits the theme, then name its
         mechanisms and resources (two turns, so the names' schema is the chosen engine's)."""
         role = MECHANICS_ARCHITECT
-        choice = self._ask(role, "First list the nouns of the theme's own world (every name in this game will be "
-                           "one of them). Then choose the proven rules engine this game re-themes: the one whose "
+        choice = self._ask(role, "First list concrete nouns of the theme's own world, by kind (every name in this "
+                           "game will be one of them; for 'pirates raiding a reef' they could be materials Doubloons, "
+                           "Rum, Pearls, Coral; creatures Parrots, Sharks; objects Cannons, Sea Charts; places "
+                           "Lagoon, Reef). Then choose the proven rules engine this game re-themes: the one whose "
                            "play best fits the theme (what players do, what they gather, how they win).\nEngines:\n"
                            + engine_menu(self.draft.engines, self.offered),
                            "engine_choice", choice_schema(self.offered), 300, feedback)

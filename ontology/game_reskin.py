@@ -57,13 +57,20 @@ def about_wording(location: Location) -> bool:
 class EngineChoice(BaseModel):
     """The engine step's first turn. The theme's words come first, before any engine is read, and
     every later name is chosen from them: a 1.5B model renaming an engine's parts otherwise keeps the
-    engine's nouns ('Silver' and 'Estate' in a game about fungi; measured on the bench's themes)."""
+    engine's nouns ('Silver' and 'Estate' in a game about fungi; measured on the bench's themes).
+    Asked as one list it wrote game words ('Goal', 'Turn'); asked by kind, it writes the world's."""
 
-    words: list[Name] = Field(min_length=10, max_length=16, description=(
-        "nouns of the theme's own world, one or two words each: its creatures, people, places, materials, "
-        "treasures, tools and dangers"))
+    materials: list[Name] = Field(min_length=4, max_length=6, description=(
+        "things found, grown, made, traded or treasured in the theme's world"))
+    creatures: list[Name] = Field(min_length=2, max_length=4, description="creatures or people of the theme's world")
+    objects: list[Name] = Field(min_length=2, max_length=4, description="tools, vessels, buildings or relics there")
+    places: list[Name] = Field(min_length=2, max_length=4, description="places in the theme's world")
     engine: str
     why: Sentence
+
+    @property
+    def words(self) -> list[str]:
+        return [*self.materials, *self.creatures, *self.objects, *self.places]
 
 
 class NamedPart(BaseModel):
@@ -118,15 +125,21 @@ def candidates(engines: Mapping[str, GameDesign], facts: GameRequestFacts) -> li
     return sorted(fitting, key=lambda key: engines[key].play_time_minutes.min > (facts.max_minutes or 0))
 
 
+GAME_WORDS = frozenset({"competition", "competitor", "end", "turn", "goal", "round", "win", "winner", "rule",
+                        "score", "scoring", "victory", "level", "phase", "bonus", "penalty", "strategy"})
+"""Words about the game rather than its world, which a small model lists as the theme's."""
+
+
 def vocabulary(words: Sequence[str], engine: GameDesign, theme: str) -> list[str]:
-    """The theme's words that can name parts: tidied, once each, none generic and none that keeps a
-    noun of the engine's own part names the theme does not use."""
+    """The theme's words that can name parts: tidied, once each, none generic or about the game, and
+    none that keeps a noun of the engine's own part names the theme does not use."""
     nouns = _engine_nouns(engine, theme)
     kept: dict[str, str] = {}
     for word in words:
         text = " ".join(word.split()).strip(" .,;:!?\"'")
         text = text[:1].upper() + text[1:]
-        if text and not is_generic_name(text) and not _words(text) & nouns and slug(text):
+        plain = set(slug(text).split("_"))
+        if text and not is_generic_name(text) and not _words(text) & nouns and slug(text) and not plain <= GAME_WORDS:
             kept.setdefault(text.lower(), text)
     return list(kept.values())
 

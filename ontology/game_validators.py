@@ -409,6 +409,20 @@ def names_are_themed(design: GameDesign) -> Iterator[Problem]:
                               "game's world", at(part, i, "name"))
 
 
+@GAME_VALIDATORS.register(owned_in(ENGINE, "resources"), owned_in(ACTIONS, "actions"),
+                          owned_in(COMPONENTS, "components"))
+def names_are_distinct(design: GameDesign) -> Iterator[Problem]:
+    """Two parts with one name cannot be told apart at the table: the later one is renamed by its author."""
+    seen: set[str] = set()
+    for part, names in (("resources", [r.name for r in design.resources]), ("actions", [a.name for a in design.actions]),
+                        ("components", [c.name for c in design.components])):
+        for i, name in enumerate(names):
+            if name.lower() in seen:
+                yield Problem(Severity.WARNING, "duplicate_name",
+                              f"'{name}' already names another part; give this one its own name", at(part, i, "name"))
+            seen.add(name.lower())
+
+
 _RULEBOOK = re.compile(r"\brule\s?books?\b|\brules? (?:booklet|sheet)\b|\bmanual\b|\binstructions?\b")
 
 

@@ -76,8 +76,13 @@ def theme_words(answers: dict[DraftStep, dict[str, Any]]) -> list[str]:
     names = [text["name"] for text in answers[DraftStep.ENGINE]["resources"].values()]
     for text in answers[DraftStep.COMPONENTS].values():
         names += [text["name"]] + [card["name"] for card in text.get("cards", {}).values()]
-    words = list(dict.fromkeys(names))
-    return words + [f"Glow filler {letter}" for letter in "abcdefghij"[:max(0, 10 - len(words))]]
+    return list(dict.fromkeys(names))
+
+
+def choice_words(words: list[str]) -> dict[str, list[str]]:
+    """`words` as the engine choice's lists by kind (their sizes as the schema bounds them)."""
+    words = words + [f"Glow filler {letter}" for letter in "abcdefghijklmnop"[:max(0, 16 - len(words))]]
+    return {"materials": words[:6], "creatures": words[6:10], "objects": words[10:14], "places": words[14:16]}
 
 
 def _structure(design: GameDesign) -> Any:
@@ -144,7 +149,7 @@ def test_a_scripted_run_re_themes_the_chosen_engine_end_to_end() -> None:
     engine = ENGINES["splendor"]
     answers = names_for(engine)
     script = [
-        _reply("engine_choice", {"words": theme_words(answers), "engine": "splendor",
+        _reply("engine_choice", {**choice_words(theme_words(answers)), "engine": "splendor",
                                  "why": "Gathering glows like gems."}),
         _reply("engine", answers[DraftStep.ENGINE]), _reply("actions", answers[DraftStep.ACTIONS]),
         _reply("flow", answers[DraftStep.FLOW]), _reply("identity", answers[DraftStep.IDENTITY]),
@@ -221,8 +226,8 @@ def test_a_repair_of_the_engine_step_renames_and_keeps_the_engine() -> None:
 
 def test_names_come_from_the_theme_s_words_never_the_engine_s_nouns() -> None:
     engine = ENGINES["dominion"]
-    words = vocabulary(["glowcap", "Spore Silver", "tokens", "Mycelium", "mycelium", "  cave  moss ", "Dark Pool"],
-                       engine, "fungi in a cave")
+    words = vocabulary(["glowcap", "Spore Silver", "tokens", "Mycelium", "mycelium", "  cave  moss ", "Dark Pool",
+                        "Competition", "End"], engine, "fungi in a cave")
     assert words == ["Glowcap", "Mycelium", "Cave moss", "Dark Pool"]
     schema = names_schema(DraftStep.ENGINE, engine, words)
     good = {"mechanisms": [{"name": "Sporecraft", "how_it_works": "x"}] * len(engine.mechanisms),

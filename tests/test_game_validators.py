@@ -37,7 +37,7 @@ def test_the_hand_made_design_is_clean() -> None:
 
 
 def test_every_check_is_registered() -> None:
-    assert len(GAME_VALIDATORS.names) == 27
+    assert len(GAME_VALIDATORS.names) == 28
 
 
 CASES: list[tuple[str, Callable[[GameDesign], None], str, Severity, Role]] = [
@@ -124,6 +124,9 @@ CASES: list[tuple[str, Callable[[GameDesign], None], str, Severity, Role]] = [
     ("resource named generically",
      lambda d: d.resources[0].__setattr__("name", "Materials"),
      "generic_name", Severity.WARNING, Role.MECHANICS),
+    ("two resources with one name",
+     lambda d: d.resources[1].__setattr__("name", d.resources[0].name.upper()),
+     "duplicate_name", Severity.WARNING, Role.MECHANICS),
     ("component named after a mechanism",
      lambda d: d.components[1].__setattr__("name", "Tile Placement"),
      "generic_name", Severity.WARNING, Role.COMPONENTS),
