@@ -341,11 +341,11 @@ class Studio:
         """The engine step of a re-themed design: choose the engine that suits the theme, then name its
         mechanisms and resources (two turns, so the names' schema is the chosen engine's)."""
         role = MECHANICS_ARCHITECT
-        choice = self._ask(role, "First list concrete nouns of the theme's own world, by kind (every name in this "
-                           "game will be one of them; for 'pirates raiding a reef' they could be materials Doubloons, "
-                           "Rum, Pearls, Coral; creatures Parrots, Sharks; objects Cannons, Sea Charts; places "
-                           "Lagoon, Reef). Then choose the proven rules engine this game re-themes: the one whose "
-                           "play best fits the theme (what players do, what they gather, how they win).\nEngines:\n"
+        choice = self._ask(role, f"First list concrete nouns of the world of '{self.brief.theme}', by kind: what is "
+                           "found, grown, made or traded there, who lives there, what they use, where it happens (every "
+                           "name in this game will be one of these words). Then choose the proven rules engine this "
+                           "game re-themes: the one whose play best fits the theme (what players do, what they "
+                           "gather, how they win).\nEngines:\n"
                            + engine_menu(self.draft.engines, self.offered),
                            "engine_choice", choice_schema(self.offered), 300, feedback)
         engine = self.draft.engines[choice.engine]

@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic import BaseModel, Field, StringConstraints, ValidationError, create_model
 
 from ontology.core import Finding, Location, Problem, RegisteredCheck, Severity, at
 from ontology.game import (
@@ -173,14 +173,25 @@ def engine_menu(engines: Mapping[str, GameDesign], keys: Sequence[str]) -> str:
 
 
 def step_keys(engine: GameDesign) -> dict[str, str]:
-    """Engine id -> the key the steps answer under: the engine's own id, and `<deck>.<card>` -> the
-    card's id. Tried and measured: with neutral keys (r1, a1, c1) the embedded 1.5B model copied the
-    keys as names and the prompt's rule text as action names; an engine id is an anchor it renames."""
-    keys = {part: part for part in [*(r.id for r in engine.resources), *(a.id for a in engine.actions),
-                                    *(c.id for c in engine.components)]}
+    """Engine id -> the key the steps answer under: r1.., a1.., c1.. and per deck k1.. for its cards.
+    Measured on the bench's themes: under the engine's own ids the 1.5B model wrote about the engine's
+    things ('Food is the primary resource' for a resource it had named after the theme); under
+    neutral keys with free names it copied the keys as names, which the theme's words now rule out."""
+    keys = {r.id: f"r{i}" for i, r in enumerate(engine.resources, start=1)}
+    keys |= {a.id: f"a{i}" for i, a in enumerate(engine.actions, start=1)}
+    keys |= {c.id: f"c{i}" for i, c in enumerate(engine.components, start=1)}
     for c in engine.components:
-        keys |= {f"{c.id}.{card.id}": card.id for card in c.card_types}
+        keys |= {f"{c.id}.{card.id}": f"k{i}" for i, card in enumerate(c.card_types, start=1)}
     return keys
+
+
+ActionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z' -]{1,39}$")]
+"""An action's name: a few words a player says at the table, no numbers (the rulebook prints those)."""
+
+
+class ActionText(BaseModel):
+    name: ActionName
+    description: Sentence
 
 
 def _themed(words: Sequence[str]) -> tuple[type[BaseModel], type[BaseModel]]:
@@ -203,7 +214,7 @@ def names_schema(step: DraftStep, engine: GameDesign, words: Sequence[str] = ())
                             resources=(_keyed("ResourceNames", [key[r.id] for r in engine.resources], part), ...))
     if step is DraftStep.ACTIONS:
         return create_model("ActionNamesDraft",
-                            actions=(_keyed("ActionNames", [key[a.id] for a in engine.actions], NamedPart), ...))
+                            actions=(_keyed("ActionNames", [key[a.id] for a in engine.actions], ActionText), ...))
     if step is DraftStep.FLOW:
         return create_model("FlowNamesDraft", __base__=FlowText,
                             phases=_fixed(NamedPart, len(engine.turn_structure.phases)),

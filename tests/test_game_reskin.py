@@ -193,7 +193,7 @@ def test_setup_comes_from_the_structure() -> None:
 def test_a_name_that_keeps_the_engine_s_noun_goes_back_to_its_author_unless_the_theme_uses_it() -> None:
     engine = ENGINES["stone_age"]
     answers = names_for(engine)
-    answers[DraftStep.ENGINE]["resources"]["wood"]["name"] = "Glowing Wood"
+    answers[DraftStep.ENGINE]["resources"][step_keys(engine)["wood"]]["name"] = "Glowing Wood"
     design = reskin(engine, answers)
     found, tokens = engine_nouns(design, engine, "bioluminescent fungi in a cave")  # the tokens take its name
     assert (found.code, str(found.location), found.step) == ("engine_noun", "resources[1].name", "engine")
@@ -206,7 +206,7 @@ def test_answers_written_for_another_engine_are_left_out_until_rewritten() -> No
     mixed = {**names_for(stone_age), DraftStep.FLOW: names_for(splendor)[DraftStep.FLOW]}
     design = reskin(stone_age, mixed)
     assert [p.name for p in design.turn_structure.phases] == [p.name for p in stone_age.turn_structure.phases]
-    assert design.resources[0].name == names_for(stone_age)[DraftStep.ENGINE]["resources"]["food"]["name"]
+    assert design.resources[0].name == names_for(stone_age)[DraftStep.ENGINE]["resources"]["r1"]["name"]
 
 
 def test_a_repair_of_the_engine_step_renames_and_keeps_the_engine() -> None:
@@ -214,13 +214,13 @@ def test_a_repair_of_the_engine_step_renames_and_keeps_the_engine() -> None:
     answers = names_for(engine)
     chosen = {ENGINE_KEY: "stone_age", "why": "Foraging caps.", "words": [], **answers[DraftStep.ENGINE]}
     renamed = {**answers[DraftStep.ENGINE], "resources": {**answers[DraftStep.ENGINE]["resources"],
-                                                          "wood": {"name": "Glowcap", "description": "A cap."}}}
+                                                          "r2": {"name": "Glowcap", "description": "A cap."}}}
     lm_engine = ScriptedEngine(_reply("engine", renamed))
     studio = Studio(Brief(theme="glowing fungi", constraints="none", exemplars=""),
                     answers={**answers, DraftStep.ENGINE: chosen}, engines=ENGINES, offer_engines=True)
     with dspy.context(lm=scripted_lm(lm_engine)):
         answer = studio.write(DraftStep.ENGINE, "- resources[1].name: 'Glowing Wood' keeps the engine's word")
-    assert answer[ENGINE_KEY] == "stone_age" and answer["resources"]["wood"]["name"] == "Glowcap"
+    assert answer[ENGINE_KEY] == "stone_age" and answer["resources"]["r2"]["name"] == "Glowcap"
     assert len(lm_engine.requests) == 1 and studio.draft.stale_after(DraftStep.ENGINE) == []
 
 
@@ -231,7 +231,7 @@ def test_names_come_from_the_theme_s_words_never_the_engine_s_nouns() -> None:
     assert words == ["Glowcap", "Mycelium", "Cave moss", "Dark Pool"]
     schema = names_schema(DraftStep.ENGINE, engine, words)
     good = {"mechanisms": [{"name": "Sporecraft", "how_it_works": "x"}] * len(engine.mechanisms),
-            "resources": {r.id: {"name": "Glowcap", "description": "x"} for r in engine.resources}}
+            "resources": {f"r{i}": {"name": "Glowcap", "description": "x"} for i, _ in enumerate(engine.resources, 1)}}
     schema.model_validate(good)
     with pytest.raises(ValidationError):
-        schema.model_validate({**good, "resources": {**good["resources"], "coins": {"name": "Coin", "description": "x"}}})
+        schema.model_validate({**good, "resources": {**good["resources"], "r1": {"name": "Coin", "description": "x"}}})
