@@ -342,7 +342,8 @@ class Studio:
         mechanisms and resources (two turns, so the names' schema is the chosen engine's)."""
         role = MECHANICS_ARCHITECT
         choice = self._ask(role, f"First list concrete nouns of the world of '{self.brief.theme}', by kind: what is "
-                           "found, grown, made or traded there, who lives there, what they use, where it happens (every "
+                           "found, grown, made or traded there, who lives there, what they use, where it happens "
+                           "(every "
                            "name in this game will be one of these words). Then choose the proven rules engine this "
                            "game re-themes: the one whose play best fits the theme (what players do, what they "
                            "gather, how they win).\nEngines:\n"

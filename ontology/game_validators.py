@@ -106,7 +106,8 @@ def ranges_are_ordered(design: GameDesign) -> Iterator[Problem]:
                       at("play_time_minutes"))
 
 
-@GAME_VALIDATORS.register(owned_in(COMPONENTS, "components"), owned_in(ENGINE, "resources"), owned_in(ACTIONS, "actions"))
+@GAME_VALIDATORS.register(owned_in(COMPONENTS, "components"), owned_in(ENGINE, "resources"),
+                          owned_in(ACTIONS, "actions"))
 def ids_are_unique(design: GameDesign) -> Iterator[Problem]:
     yield from duplicate_ids([
         *((at("components", i), c.id) for i, c in enumerate(design.components)),
@@ -395,7 +396,8 @@ def is_generic_name(name: str) -> bool:
     return all(word in GENERIC_WORDS for word in words) or any(phrase in text for phrase in MECHANISM_PHRASES)
 
 
-@GAME_VALIDATORS.register(owned_in(ENGINE, "resources"), owned_in(ACTIONS, "actions"), owned_in(COMPONENTS, "components"))
+@GAME_VALIDATORS.register(owned_in(ENGINE, "resources"), owned_in(ACTIONS, "actions"),
+                          owned_in(COMPONENTS, "components"))
 def names_are_themed(design: GameDesign) -> Iterator[Problem]:
     """Routed to the step that wrote the name (resources: engine, actions: actions, components:
     components): only its author can rename the thing, and every reference follows the id."""
@@ -414,8 +416,9 @@ def names_are_themed(design: GameDesign) -> Iterator[Problem]:
 def names_are_distinct(design: GameDesign) -> Iterator[Problem]:
     """Two parts with one name cannot be told apart at the table: the later one is renamed by its author."""
     seen: set[str] = set()
-    for part, names in (("resources", [r.name for r in design.resources]), ("actions", [a.name for a in design.actions]),
-                        ("components", [c.name for c in design.components])):
+    named = [("resources", [r.name for r in design.resources]), ("actions", [a.name for a in design.actions]),
+             ("components", [c.name for c in design.components])]
+    for part, names in named:
         for i, name in enumerate(names):
             if name.lower() in seen:
                 yield Problem(Severity.WARNING, "duplicate_name",

@@ -24,7 +24,8 @@ def run(*replies: str, config: GameGrammarConfig | None = None):
         searched.append((query, constraints, k))
         return [EXEMPLAR]
 
-    graph = build_graph(GameGrammarDeps(search, config or GameGrammarConfig(proven_engines=False, max_reasks=0, playtest=None)))
+    free = GameGrammarConfig(proven_engines=False, max_reasks=0, playtest=None)
+    graph = build_graph(GameGrammarDeps(search, config or free))
     state = GameGrammarState(theme="glowing fungi", constraints="2-4 players",
                              retrieval=RetrievalConstraints(players=3))
     with dspy.context(lm=lm):

@@ -24,7 +24,8 @@ from pipelines.gamegrammar_graph import (
 )
 from tests.studio_script import answers, reply, sap_revision
 
-DEPS = GameGrammarDeps(search=lambda query, constraints, k: [], config=GameGrammarConfig(proven_engines=False, max_reasks=0, playtest=None))
+DEPS = GameGrammarDeps(search=lambda query, constraints, k: [],
+                       config=GameGrammarConfig(proven_engines=False, max_reasks=0, playtest=None))
 BRIEF = Brief(theme="glowing fungi", constraints="none", exemplars="")
 
 

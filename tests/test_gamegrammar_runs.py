@@ -21,7 +21,8 @@ from pipelines.gamegrammar import GameGrammarRuns, main, start_state
 from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState
 from tests.studio_script import NO_ISSUES, VERDICT, first_draft, sap_revision
 
-DEPS = GameGrammarDeps(search=lambda query, constraints, k: [], config=GameGrammarConfig(proven_engines=False, max_reasks=0, playtest=None))
+DEPS = GameGrammarDeps(search=lambda query, constraints, k: [],
+                       config=GameGrammarConfig(proven_engines=False, max_reasks=0, playtest=None))
 
 
 def scripted(*replies: str) -> tuple[AccountedLM, ScriptedEngine]:
