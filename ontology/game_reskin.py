@@ -392,8 +392,14 @@ def _display(engine: GameDesign, preview: GameDesign, answers: Mapping[DraftStep
     pairs: list[tuple[str, str, str]] = [(o.id, p.id, p.name) for o, p in zip(engine.resources, preview.resources,
                                                                               strict=True)]
     pairs += [(o.id, p.id, p.name) for o, p in zip(engine.actions, preview.actions, strict=True)]
-    pairs += [(o.id, p.id, p.name) for o, p in zip(engine.components, preview.components, strict=True)]
-    return {ident: name if _written(engine, answers, original) else key[original] for original, ident, name in pairs}
+    shown = {ident: name if _written(engine, answers, original) else key[original] for original, ident, name in pairs}
+    for original_part, part in zip(engine.components, preview.components, strict=True):  # unnamed: by their kind
+        shown[part.id] = part.name if _written(engine, answers, original_part.id) else \
+            f"the {part.kind.value.replace('_', ' ')}"
+    for component in preview.components:  # tokens take the name of what they stand for (see `reskin`)
+        if _named_by_resource(component) and component.represents in shown:
+            shown[component.id] = f"{shown[component.represents]} tokens"
+    return shown
 
 
 def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
@@ -423,8 +429,10 @@ def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, d
         phases = "\n".join(f"{i}. {', '.join(shown[a.id] for a in preview.actions if a.id in phase.actions)}"
                            for i, phase in enumerate(preview.turn_structure.phases, start=1))
         shared = {r.id for r in preview.resources if r.shared}
-        ends = "\n".join(end_detail(end.model_copy(update={"description": "ends"}), shown, shared)
-                         for end in preview.end_conditions)
+        details = [end_detail(end.model_copy(update={"description": ""}), shown, shared).removeprefix("-  (")
+                   for end in preview.end_conditions]
+        ends = "\n".join(f"{i}. The game ends {detail.replace(')', '', 1)}"
+                         for i, detail in enumerate(details, start=1))
         scoring = "\n".join(f"- {rule.points:+d} per {', '.join(shown.get(ref, ref) for ref in rule.counts)}"
                             for rule in preview.victory.scoring)
         income = "\n".join(income_line(entry, shown, shared) for entry in preview.turn_structure.income)
