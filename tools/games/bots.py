@@ -7,6 +7,7 @@ candidate out many times at random (flat Monte Carlo); RestrictedBot forces or f
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 
@@ -59,13 +60,19 @@ def _result(record: GameRecord, seat: int) -> float:
 
 class SearchBot:
     """Flat Monte Carlo: each legal action (and passing) is played out `playouts` times with random
-    moves for every seat, on copies that reroll dice and reshuffle decks; the best mean result wins."""
+    moves for every seat, on copies that reroll dice and reshuffle decks; the best mean result wins.
+
+    Passing is chosen only when it beats the best action by two standard errors of a playout mean:
+    with few playouts a pass otherwise wins on noise (measured: the 6-playout bot passed in a third of
+    its Ticket to Ride turns, where drawing beat passing by 8-17 points over 400 playouts), and like
+    the other bots a player does not skip a turn without a reason."""
 
     def __init__(self, playouts: int = 16) -> None:
         if playouts < 1:
             raise ValueError(f"SearchBot needs at least one playout per action, got {playouts}")
         self.playouts = playouts
         self.name = f"search{playouts}"
+        self.pass_margin = 2 * 0.5 / math.sqrt(playouts)  # two standard errors of a mean of 0/1 results
 
     def choose(self, view: GameView, legal: Sequence[str], rng: random.Random) -> str | None:
         if not legal:
@@ -79,7 +86,9 @@ class SearchBot:
                 game.step_action(action)
                 total += _result(game.playout(rng), seat)
             values[action] = total / self.playouts
-        return _best(values, rng)
+        passing = values.pop(None)
+        best = _best(values, rng)
+        return None if passing > values[best] + self.pass_margin else best
 
 
 class PassBot:
