@@ -8,7 +8,7 @@ extends the previous prompt, so the KV cache evaluates only the new request.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -120,6 +120,11 @@ STEPS: dict[DraftStep, Step] = {
 }
 
 ORDER = list(DraftStep)
+
+MENU_SIZE = 5
+"""How many proven engines the Mechanics Architect chooses among: the closest to the theme first (a 1.5B
+model mostly takes one of the first it reads; offered all 13 in file order, it took agricola, power_grid
+or dominion for every bench theme)."""
 
 
 class Brief(BaseModel):
@@ -279,13 +284,15 @@ class Studio:
 
     def __init__(self, brief: Brief, *, transcript: list[Turn] | None = None,
                  answers: Mapping[DraftStep, dict[str, Any]] | None = None, max_reasks: int = 1,
-                 engines: Engines | None = None, offer_engines: bool = False) -> None:
-        """`engines` are the proven engines a draft may re-theme; with `offer_engines` the engine step
-        chooses one of those that fit the request (a free design when none fits)."""
+                 engines: Engines | None = None, offer: Sequence[str] = ()) -> None:
+        """`engines` are the proven engines a draft may re-theme; the engine step chooses among the first
+        `MENU_SIZE` of `offer` (keys of `engines`, best first) that fit the request, and designs freely
+        when none does or nothing is offered."""
         self.brief = brief
         self.conversation = Conversation(PREAMBLE, brief, max_reasks=max_reasks, transcript=transcript)
         self.draft = Draft(answers, facts_from_request(brief.theme, brief.constraints), engines)
-        self.offered = candidates(self.draft.engines, self.draft.facts) if offer_engines else []
+        fitting = set(candidates(self.draft.engines, self.draft.facts))
+        self.offered = [key for key in offer if key in fitting][:MENU_SIZE]
 
     @property
     def transcript(self) -> list[Turn]:

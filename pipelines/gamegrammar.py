@@ -36,6 +36,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from agents.game_studio import Engines
 from agents.lm.accounted import AccountedLM
 from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
@@ -64,6 +65,8 @@ from pipelines.gamegrammar_graph import (
     build_graph,
 )
 from pipelines.pipeline import Progress, log_progress
+from retrieval.calibration import rank_engines
+from retrieval.embeddings import shared_embedder
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import ExemplarStore, RetrievalConstraints
 from tools.files import write_atomically
@@ -301,7 +304,10 @@ def game_runs(settings: Settings, checkpointer: BaseCheckpointSaver, *, token_bu
     def search(query: str, filters: RetrievalConstraints, k: int) -> list[ExemplarGame]:
         return exemplars.search(query, k=k, constraints=filters)
 
-    deps = GameGrammarDeps(search, config or GameGrammarConfig(), progress or log_progress)
+    def rank(theme: str, engines: Engines) -> list[str]:
+        return rank_engines(theme, engines, shared_embedder())
+
+    deps = GameGrammarDeps(search, config or GameGrammarConfig(), progress or log_progress, rank_engines=rank)
     return GameGrammarRuns(deps, checkpointer, lambda seed: build_lm(
         settings, ledger=UsageLedger(TokenBudget(completion_tokens=token_budget)), seed=seed))
 

@@ -91,6 +91,8 @@ class GameGrammarState(BaseModel):
     constraints: str = "none"
     retrieval: RetrievalConstraints = Field(default_factory=RetrievalConstraints)
     exemplars: list[ExemplarGame] = Field(default_factory=list)
+    engine_order: list[str] = Field(default_factory=list,
+                                    description="the proven engines' keys, closest to the theme first")
     brief: Brief | None = None
     transcript: list[Turn] = Field(default_factory=list, description="the studio's conversation, verbatim")
     answers: Answers = Field(default_factory=dict, description="each written step's answer")
@@ -145,6 +147,7 @@ class GameGrammarDeps:
     config: GameGrammarConfig = field(default_factory=GameGrammarConfig)
     progress: Progress = log_progress
     engines: Engines = field(default_factory=load_calibration_games)
+    rank_engines: Callable[[str, Engines], list[str]] | None = None  # closest to a theme first; None: as listed
 
 
 Node = Callable[[GameGrammarState, GameGrammarDeps], Update]
@@ -177,7 +180,8 @@ def studio_for(state: GameGrammarState, deps: GameGrammarDeps) -> Studio:
     if state.brief is None:
         raise RuntimeError("the studio needs the brief the retrieve node writes")
     return Studio(state.brief, transcript=state.transcript, answers=state.answers,
-                  max_reasks=deps.config.max_reasks, engines=deps.engines, offer_engines=deps.config.proven_engines)
+                  max_reasks=deps.config.max_reasks, engines=deps.engines,
+                  offer=state.engine_order if deps.config.proven_engines else ())
 
 
 def draft_of(answers: Answers, state: GameGrammarState, deps: GameGrammarDeps) -> Draft:
@@ -280,9 +284,10 @@ def next_repair(state: GameGrammarState, config: GameGrammarConfig) -> tuple[Dra
 def retrieve(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     deps.progress("Retrieval: finding exemplar games")
     exemplars = deps.search(state.theme, state.retrieval, deps.config.exemplar_count)
+    order = deps.rank_engines(state.theme, deps.engines) if deps.rank_engines else list(deps.engines)
     brief = Brief(theme=state.theme, constraints=state.constraints,
                   exemplars="\n".join(f"- {game.as_lesson()}" for game in exemplars))
-    return {"exemplars": exemplars, "brief": brief}
+    return {"exemplars": exemplars, "brief": brief, "engine_order": order}
 
 
 def _draft_author(state: GameGrammarState) -> str:

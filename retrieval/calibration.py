@@ -8,9 +8,12 @@ serve the agents as complete worked examples of the executable ontology.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
+import numpy as np
 from pydantic import ValidationError
 
 from ontology.game import Action, FirstPlayer, GameDesign, ResourceAmount
@@ -36,6 +39,22 @@ def _load() -> dict[str, GameDesign]:
 def load_calibration_games() -> dict[str, GameDesign]:
     """Each calibration game by id (its file name without `.json`); fresh copies the caller may change."""
     return {game_id: design.model_copy(deep=True) for game_id, design in _load().items()}
+
+
+class Embedder(Protocol):
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def rank_engines(theme: str, engines: Mapping[str, GameDesign], embedder: Embedder) -> list[str]:
+    """The engines' keys, closest to `theme` first: cosine similarity of the theme and each game's own
+    story and mechanisms (L2-normalised sentence embeddings), so a theme about farming finds the farm
+    game and one about merchants the trading games."""
+    keys = list(engines)
+    texts = [f"{engines[key].title}: {engines[key].theme} "
+             + ", ".join(m.family.value.replace("_", " ") for m in engines[key].mechanisms) for key in keys]
+    vectors = embedder.embed([theme, *texts])
+    scores = vectors[1:] @ vectors[0]
+    return [keys[i] for i in np.argsort(-scores, kind="stable")]
 
 
 def _action(design: GameDesign, action_id: str) -> Action:

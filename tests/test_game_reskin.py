@@ -29,7 +29,8 @@ from ontology.game_reskin import (
 )
 from ontology.game_validators import DraftStep, validate_design
 from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState, build_graph
-from retrieval.calibration import load_calibration_games
+from retrieval.calibration import load_calibration_games, rank_engines
+from retrieval.embeddings import shared_embedder
 from tests.studio_script import VERDICT
 from tools.games.playtest import PlaytestBudget
 from tools.games.simulator import Rules
@@ -159,7 +160,8 @@ def test_a_scripted_run_re_themes_the_chosen_engine_end_to_end() -> None:
     config = GameGrammarConfig(max_reasks=0, playtest=PlaytestBudget(greedy_games=6, search_games=2,
                                                                      search_playouts=2, restricted_games=4),
                                playtest_games=20, tuning=TuningBudget(evaluations=2, confirm_games=20))
-    graph = build_graph(GameGrammarDeps(search=lambda query, constraints, k: [], config=config))
+    graph = build_graph(GameGrammarDeps(search=lambda query, constraints, k: [], config=config,
+                                        rank_engines=lambda theme, engines: ["splendor", "pandemic", *engines]))
     with dspy.context(lm=scripted_lm(lm_engine)):
         final = GameGrammarState.model_validate(graph.invoke(
             GameGrammarState(theme="glowing fungi trading spores", constraints="none"), {"recursion_limit": 60}))
@@ -176,9 +178,9 @@ def test_a_scripted_run_re_themes_the_chosen_engine_end_to_end() -> None:
 
 def test_a_free_design_is_written_when_no_engine_fits_the_request() -> None:
     party = Studio(Brief(theme="a party game for 7 players", constraints="none", exemplars=""),
-                   engines=ENGINES, offer_engines=True)
+                   engines=ENGINES, offer=list(ENGINES))
     assert party.offered == [] and party.draft.schema_for(DraftStep.ENGINE).model_fields["players"]
-    solo = Studio(Brief(theme="a solo game", constraints="none", exemplars=""), engines=ENGINES, offer_engines=True)
+    solo = Studio(Brief(theme="a solo game", constraints="none", exemplars=""), engines=ENGINES, offer=list(ENGINES))
     assert solo.offered == ["spirit_island"]
 
 
@@ -217,7 +219,7 @@ def test_a_repair_of_the_engine_step_renames_and_keeps_the_engine() -> None:
                                                           "r2": {"name": "Glowcap", "description": "A cap."}}}
     lm_engine = ScriptedEngine(_reply("engine", renamed))
     studio = Studio(Brief(theme="glowing fungi", constraints="none", exemplars=""),
-                    answers={**answers, DraftStep.ENGINE: chosen}, engines=ENGINES, offer_engines=True)
+                    answers={**answers, DraftStep.ENGINE: chosen}, engines=ENGINES, offer=list(ENGINES))
     with dspy.context(lm=scripted_lm(lm_engine)):
         answer = studio.write(DraftStep.ENGINE, "- resources[1].name: 'Glowing Wood' keeps the engine's word")
     assert answer[ENGINE_KEY] == "stone_age" and answer["resources"]["r2"]["name"] == "Glowcap"
@@ -244,3 +246,13 @@ def test_prose_the_tuner_could_make_stale_cannot_be_written(text: str) -> None:
     schema.model_validate({"actions": actions})
     with pytest.raises(ValidationError):
         schema.model_validate({"actions": {**actions, "a1": {"name": "Forage", "description": text}}})
+
+
+def test_the_engines_closest_to_the_theme_are_offered_first() -> None:
+    embedder = shared_embedder()
+    assert rank_engines("farmers ploughing fields and raising a family in a village", ENGINES, embedder)[0] == \
+        "agricola"
+    assert "splendor" in rank_engines("gem merchants buying mines and attracting nobles", ENGINES, embedder)[:2]
+    studio = Studio(Brief(theme="a cooperative rescue", constraints="none", exemplars=""), engines=ENGINES,
+                    offer=rank_engines("a cooperative rescue", ENGINES, embedder))
+    assert set(studio.offered) == {"pandemic", "spirit_island"}
