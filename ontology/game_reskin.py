@@ -73,11 +73,15 @@ class EngineChoice(BaseModel):
         return [*self.materials, *self.creatures, *self.objects, *self.places]
 
 
-Prose = Annotated[str, StringConstraints(pattern="^[^0-9\u2150-\u218f\u3000-\u9fff\uff10-\uff19]{1,240}$")]
+Prose = Annotated[str, StringConstraints(
+    pattern='^[^0-9"\\\\\u2150-\u218f\u3000-\u9fff\uff10-\uff19]{1,240}$')]
 """A sentence (1-240 characters) with no numerals: the rulebook prints every number from the structure beside
 the words, and the tuner changes numbers after the words are written, so a number in prose goes stale (it
 did in 8 of 10 bench designs). CJK and fullwidth numerals are excluded too: with only digits banned the
-model wrote them instead. The length bound lives in the pattern, as xgrammar ignores maxLength beside one."""
+model wrote them instead. The length bound lives in the pattern, as xgrammar ignores maxLength beside one;
+so do the quote and the backslash, because xgrammar matches the pattern against the raw JSON text of the
+string: a class that allowed `"` let the model run past the string's end (3 of 3
+bench runs broke)."""
 
 
 class NamedPart(BaseModel):
@@ -320,6 +324,18 @@ def _shape(engine: GameDesign, facts: GameRequestFacts) -> dict[str, Any]:
     return {"players": players.model_dump(), "play_time_minutes": minutes.model_dump()}
 
 
+def _tidy(value: Any) -> Any:
+    """Written text with its whitespace collapsed (where the model wanted a numeral it may leave a run
+    of spaces), recursively through an answer."""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, list):
+        return [_tidy(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _tidy(item) for key, item in value.items()}
+    return value
+
+
 def fitting(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]]) -> dict[DraftStep, dict[str, Any]]:
     """The answers that fit this engine's schemas: while a changed engine's later steps are rewritten
     one by one, the ones not yet rewritten were written for another engine and are left out."""
@@ -339,7 +355,7 @@ def reskin(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
     """The engine with the names and sentences the steps wrote so far (the engine's own where a
     step is not written yet), its shape narrowed to the request, and ids made from the new names.
     The rules text is left empty: the pipeline renders it from the structure."""
-    answers = fitting(engine, answers)
+    answers = {step: _tidy(answer) for step, answer in fitting(engine, answers).items()}
     data = engine.model_dump(mode="json") | _shape(engine, facts or GameRequestFacts())
     data["rules"] = []
     key = step_keys(engine)
@@ -420,8 +436,7 @@ def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, d
     no_numbers = ((f" Names come from the theme's words: {', '.join(words)}." if len(words) >= 2 else "")
                   + " Write no numbers: the rulebook prints them from the rules.")
     if step is DraftStep.ENGINE:
-        families = "; ".join(f"{i}. {m.family.value.replace('_', ' ')} (the engine calls it '{m.name}')"
-                             for i, m in enumerate(engine.mechanisms, 1))
+        families = "; ".join(f"{i}. {m.family.value.replace('_', ' ')}" for i, m in enumerate(engine.mechanisms, 1))
         uses = "\n".join(f"- {key[original.id]}: {_resource_role(preview, resource.id, shown)}"
                          for original, resource in zip(engine.resources, preview.resources, strict=True))
         return ("Name this game's mechanisms and resources in the theme's own words (what the players gather, "

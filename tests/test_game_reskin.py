@@ -239,7 +239,7 @@ def test_names_come_from_the_theme_s_words_never_the_engine_s_nouns() -> None:
         schema.model_validate({**good, "resources": {**good["resources"], "r1": {"name": "Coin", "description": "x"}}})
 
 
-@pytest.mark.parametrize("text", ["Gain 3 caps.", "获得 二十 个", "Gain ３ caps.", "x" * 241])
+@pytest.mark.parametrize("text", ["Gain 3 caps.", "获得 二十 个", "Gain ３ caps.", "x" * 241, "Say \"grow\" twice."])
 def test_prose_the_tuner_could_make_stale_cannot_be_written(text: str) -> None:
     schema = names_schema(DraftStep.ACTIONS, ENGINES["stone_age"])
     actions = {f"a{i}": {"name": "Forage", "description": "Gain three caps."} for i in range(1, 6)}

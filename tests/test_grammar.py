@@ -80,3 +80,14 @@ def test_any_walk_under_the_mask_is_valid_and_within_bounds(grammar: VocabularyG
 
 def test_schemaless_constraint_yields_a_json_value(grammar: VocabularyGrammar) -> None:
     json.loads(random_walk(grammar, None, seed=3))
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_a_pattern_constrained_string_still_ends_where_json_says(grammar: VocabularyGrammar, seed: int) -> None:
+    """The re-themed engines' prose pattern (no numerals) under the mask: xgrammar matches a pattern
+    against the raw JSON text, so a class that admits the quote lets a walk run past the string's end."""
+    from ontology.game_reskin import NamedPart
+
+    schema = NamedPart.model_json_schema()
+    value = NamedPart.model_validate(json.loads(random_walk(grammar, schema, seed)))
+    assert not any(ch.isdigit() for ch in value.description)
