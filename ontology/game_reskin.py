@@ -44,7 +44,8 @@ ENGINE_KEY = "engine"
 """The key of the engine step's answer that names the chosen engine: its presence is the mode."""
 
 
-WORDING_FIELDS = frozenset({"name", "description", "how_it_works", "effect", "summary", "tie_breaker"})
+WORDING_FIELDS = frozenset({"name", "description", "how_it_works", "effect", "summary", "tie_breaker", "phases",
+                            "scoring", "card_types"})
 WORDING_PARTS = frozenset(ThemePart.model_fields)
 
 
@@ -529,6 +530,46 @@ def engine_nouns(design: GameDesign, engine: GameDesign, theme: str) -> list[Fin
 
     owners = (owned_in(ENGINE, "resources"), owned_in(ACTIONS, "actions"), owned_in(COMPONENTS, "components"))
     return list(RegisteredCheck("engine_nouns", kept, owners).findings(design))
+
+
+def plain_wording(design: GameDesign, findings: Sequence[Finding]) -> tuple[GameDesign, list[Finding]]:
+    """The design with every sentence that an error-level wording finding still points at rewritten
+    from the structure (an action's terms, an end's condition, a rule's points), and the findings so
+    answered. The last resort of a re-themed design once its repairs are spent: its structure is the
+    engine's and plays, and a sentence that contradicts it would mislead the table."""
+    data = design.model_dump(mode="json")
+    names = {r.id: r.name for r in design.resources} | {c.id: c.name for c in design.components}
+    decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
+    shared = {r.id for r in design.resources if r.shared}
+    answered = []
+    for finding in findings:
+        where = finding.location
+        if finding.severity is not Severity.ERROR or not about_wording(where):
+            continue
+        i = where.index if where.index is not None else where.item
+        if where.part == "actions" and i is not None:
+            terms = action_terms(design.actions[i], names, decks) or "it changes nothing"
+            data["actions"][i]["description"] = f"{terms[:1].upper()}{terms[1:]}."[:240]
+        elif where.part == "end_conditions" and i is not None:
+            detail = end_detail(design.end_conditions[i].model_copy(update={"description": ""}), names, shared)
+            data["end_conditions"][i]["description"] = ("The game ends " + detail.removeprefix("-  (")
+                                                        .replace(")", "", 1)).split(" The team")[0][:240]
+        elif where.part == "turn_structure" and where.field == "phases" and i is not None:
+            phase = design.turn_structure.phases[i]
+            taken = [a.name for a in design.actions if a.id in phase.actions]
+            data["turn_structure"]["phases"][i]["description"] = f"Take {' or '.join(taken) or 'no action'}."[:240]
+        elif where.part == "turn_structure":
+            data["turn_structure"]["summary"] = "Each player in turn goes through the phases in order."
+        elif where.part == "victory" and where.field == "scoring" and i is not None:
+            rule = design.victory.scoring[i]
+            data["victory"]["scoring"][i]["description"] = \
+                f"Score {rule.points:+d} per {', '.join(names.get(ref, ref) for ref in rule.counts)}."[:240]
+        elif where.part == "resources" and i is not None:
+            data["resources"][i]["description"] = f"{design.resources[i].name}, as the rules use it."
+        else:
+            continue
+        answered.append(finding)
+    return GameDesign.model_validate(data), answered
 
 
 def engine_sentences(engine: GameDesign) -> list[str]:

@@ -36,7 +36,7 @@ from agents.lm.errors import ModelError
 from ontology.core import Finding, Severity, errors
 from ontology.game import FunVerdict, GameDesign
 from ontology.game_requests import facts_from_request
-from ontology.game_reskin import ENGINE_KEY, about_wording, engine_nouns, engine_sentences
+from ontology.game_reskin import ENGINE_KEY, about_wording, engine_nouns, engine_sentences, plain_wording
 from ontology.game_rulebook import rules_sections
 from ontology.game_validators import DraftStep, copied_prose, validate_design
 from pipelines.pipeline import Progress, Update, bind, log_progress
@@ -78,8 +78,9 @@ class Repair(BaseModel):
 
     step: DraftStep
     agent: str
-    reason: str = Field(description="'validation', 'playtest', 'critique', 'consistency' or 'request' (a branch's "
-                                    "revision)")
+    reason: str = Field(description="'validation', 'playtest', 'critique', 'consistency', 'request' (a branch's "
+                                    "revision) or 'fallback' (a sentence of a re-themed design rewritten from its "
+                                    "rules once the repairs were spent)")
     feedback: str
 
 
@@ -435,9 +436,14 @@ def assemble(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     if not draft_so_far.complete:
         return {"design": None}
     design = state.tuning.design if state.tuning else draft_so_far.design()
+    repairs = list(state.repairs)
+    if reskinned(state):  # a sentence still contradicting the rules is rewritten from them
+        design, answered = plain_wording(design, design_findings(design, state, deps))
+        repairs += [Repair(step=DraftStep(f.step or DraftStep.ACTIONS), agent="assemble", reason="fallback",
+                           feedback=f"- {f.path}: {f.message}") for f in answered]
     design = design.model_copy(update={"rules": rules_sections(design)})
     played = state.playtest.findings if state.playtest else []
-    return {"design": design, "findings": design_findings(design, state, deps) + played}
+    return {"design": design, "findings": design_findings(design, state, deps) + played, "repairs": repairs}
 
 
 def route_start(state: GameGrammarState, deps: GameGrammarDeps) -> str:
@@ -456,7 +462,8 @@ def route_after_validate(state: GameGrammarState, deps: GameGrammarDeps) -> str:
         return "assemble"
     if next_repair(state, deps.config) is not None:
         return "repair"
-    if deps.config.playtest is not None and state.design is not None and not errors(state.findings):
+    blocking = [f for f in state.findings if not (reskinned(state) and about_wording(f.location))]
+    if deps.config.playtest is not None and state.design is not None and not errors(blocking):
         return "playtest"
     return "judge" if state.critiqued or reskinned(state) else "critique"
 

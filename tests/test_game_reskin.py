@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from agents.game_studio import Brief, Studio
 from agents.lm.testing import ScriptedEngine, scripted_lm
-from ontology.core import Severity, at
+from ontology.core import Severity, at, errors
 from ontology.game import GameDesign
 from ontology.game_requests import facts_from_request
 from ontology.game_reskin import (
@@ -21,6 +21,7 @@ from ontology.game_reskin import (
     candidates,
     engine_nouns,
     names_schema,
+    plain_wording,
     reskin,
     setup_steps,
     slug,
@@ -256,3 +257,15 @@ def test_the_engines_closest_to_the_theme_are_offered_first() -> None:
     studio = Studio(Brief(theme="a cooperative rescue", constraints="none", exemplars=""), engines=ENGINES,
                     offer=rank_engines("a cooperative rescue", ENGINES, embedder))
     assert set(studio.offered) == {"pandemic", "spirit_island"}
+
+
+def test_a_sentence_still_contradicting_the_rules_is_rewritten_from_them() -> None:
+    engine = ENGINES["stone_age"]
+    answers = names_for(engine)
+    answers[DraftStep.ACTIONS]["actions"]["a2"]["description"] = "Pay five caps and gain nothing at all."
+    design = reskin(engine, answers)
+    found = [f for f in validate_design(design) if f.severity is Severity.ERROR]
+    assert [f.code for f in found] == ["prose_contradicts_action"]
+    plain, answered = plain_wording(design, found)
+    assert answered == found and errors(validate_design(plain)) == []
+    assert plain.actions[1].description.startswith("Pay 1 ") and plain.actions[0] == design.actions[0]
