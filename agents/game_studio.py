@@ -36,12 +36,14 @@ from ontology.game_reskin import (
     ENGINE_KEY,
     candidates,
     choice_schema,
+    chosen_engine,
     engine_menu,
     names_schema,
     reskin,
     setup_steps,
     step_keys,
     step_task,
+    theme_words,
     vocabulary,
 )
 from ontology.game_validators import DraftStep
@@ -173,7 +175,7 @@ class Draft:
     @property
     def proven(self) -> GameDesign | None:
         """The proven engine this draft re-themes, or None for a free design."""
-        key = self.answers.get(DraftStep.ENGINE, {}).get(ENGINE_KEY)
+        key = chosen_engine(self.answers)
         if key is None:
             return None
         if key not in self.engines:
@@ -205,7 +207,7 @@ class Draft:
     def schema_for(self, step: DraftStep) -> type[BaseModel]:
         proven = self.proven
         if proven is not None:
-            return names_schema(step, proven, self.answers[DraftStep.ENGINE].get("words", []))
+            return names_schema(step, proven, theme_words(self.answers))
         engine = self.engine
         if step is DraftStep.ENGINE:
             return engine_schema(self.facts)

@@ -37,11 +37,21 @@ from ontology.game import (
 )
 from ontology.game_drafts import distinct_id
 from ontology.game_requests import GameRequestFacts
-from ontology.game_rulebook import action_terms, end_detail, income_line
+from ontology.game_rulebook import action_terms, end_clause, income_line, part_names, team_outcome
 from ontology.game_validators import ACTIONS, COMPONENTS, ENGINE, DraftStep, is_generic_name, owned_in
 
 ENGINE_KEY = "engine"
 """The key of the engine step's answer that names the chosen engine: its presence is the mode."""
+
+
+def chosen_engine(answers: Mapping[DraftStep, dict[str, Any]]) -> str | None:
+    """The key of the engine a draft re-themes (None for a free design)."""
+    return answers.get(DraftStep.ENGINE, {}).get(ENGINE_KEY)
+
+
+def theme_words(answers: Mapping[DraftStep, dict[str, Any]]) -> list[str]:
+    """The theme's words the engine step kept (`vocabulary`), which later names are chosen from."""
+    return list(answers.get(DraftStep.ENGINE, {}).get("words", []))
 
 
 WORDING_FIELDS = frozenset({"name", "description", "how_it_works", "effect", "summary", "tie_breaker", "phases",
@@ -130,11 +140,9 @@ def fits(engine: GameDesign, facts: GameRequestFacts) -> bool:
 
 
 def candidates(engines: Mapping[str, GameDesign], facts: GameRequestFacts) -> list[str]:
-    """The engines that fit the facts, those whose box time fits a stated limit first."""
-    fitting = [key for key, engine in engines.items() if fits(engine, facts)]
-    if facts.max_minutes is None:
-        return fitting
-    return sorted(fitting, key=lambda key: engines[key].play_time_minutes.min > (facts.max_minutes or 0))
+    """The engines that fit the facts (a stated play time does not rule one out: the tuner fits its
+    rounds to it)."""
+    return [key for key, engine in engines.items() if fits(engine, facts)]
 
 
 GAME_WORDS = frozenset({"competition", "competitor", "end", "turn", "goal", "round", "win", "winner", "rule",
@@ -254,6 +262,11 @@ def _named_by_resource(component: Component) -> bool:
     return component.kind is ComponentKind.TOKENS and component.represents is not None
 
 
+def tokens_name(resource_name: str) -> str:
+    """The name of the tokens that stand for a resource."""
+    return f"{resource_name} tokens"[:60]
+
+
 _NOT_ID = re.compile(r"[^a-z0-9]+")
 
 
@@ -341,7 +354,7 @@ def fitting(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]]) -> 
     """The answers that fit this engine's schemas: while a changed engine's later steps are rewritten
     one by one, the ones not yet rewritten were written for another engine and are left out."""
     kept = {}
-    words = answers.get(DraftStep.ENGINE, {}).get("words", [])
+    words = theme_words(answers)
     for step, answer in answers.items():
         try:
             names_schema(step, engine, words).model_validate(answer)
@@ -386,7 +399,7 @@ def reskin(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
     for component in data["components"]:
         if component["kind"] == ComponentKind.TOKENS.value and component["represents"] in resource_names \
                 and key[component["id"]] in answers.get(DraftStep.COMPONENTS, {}):
-            component["name"] = f"{resource_names[component['represents']]} tokens"[:60]
+            component["name"] = tokens_name(resource_names[component["represents"]])
     if setup := answers.get(DraftStep.SETUP):
         data["setup"] = [SetupStep(instruction=setup[key[c["id"]]], components=[c["id"]]).model_dump()
                          for c in data["components"]]
@@ -422,7 +435,7 @@ def _display(engine: GameDesign, preview: GameDesign, answers: Mapping[DraftStep
             f"the {part.kind.value.replace('_', ' ')}"
     for component in preview.components:  # tokens take the name of what they stand for (see `reskin`)
         if _named_by_resource(component) and component.represents in shown:
-            shown[component.id] = f"{shown[component.represents]} tokens"
+            shown[component.id] = tokens_name(shown[component.represents])
     return shown
 
 
@@ -433,7 +446,7 @@ def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, d
     preview = reskin(engine, answers, facts)
     shown, key = _display(engine, preview, answers), step_keys(engine)
     decks = {c.id: c for c in preview.components if c.kind is ComponentKind.DECK}
-    words = answers.get(DraftStep.ENGINE, {}).get("words", [])
+    words = theme_words(answers)
     no_numbers = ((f" Names come from the theme's words: {', '.join(words)}." if len(words) >= 2 else "")
                   + " Write no numbers: the rulebook prints them from the rules.")
     if step is DraftStep.ENGINE:
@@ -452,10 +465,8 @@ def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, d
         phases = "\n".join(f"{i}. {', '.join(shown[a.id] for a in preview.actions if a.id in phase.actions)}"
                            for i, phase in enumerate(preview.turn_structure.phases, start=1))
         shared = {r.id for r in preview.resources if r.shared}
-        details = [end_detail(end.model_copy(update={"description": ""}), shown, shared).removeprefix("-  (")
-                   for end in preview.end_conditions]
-        ends = "\n".join(f"{i}. The game ends {detail.replace(')', '', 1)}"
-                         for i, detail in enumerate(details, start=1))
+        ends = "\n".join(f"{i}. The game ends {end_clause(end, shown, shared)}{team_outcome(end)}"
+                         for i, end in enumerate(preview.end_conditions, start=1))
         scoring = "\n".join(f"- {rule.points:+d} per {', '.join(shown.get(ref, ref) for ref in rule.counts)}"
                             for rule in preview.victory.scoring)
         income = "\n".join(income_line(entry, shown, shared) for entry in preview.turn_structure.income)
@@ -538,9 +549,8 @@ def plain_wording(design: GameDesign, findings: Sequence[Finding]) -> tuple[Game
     answered. The last resort of a re-themed design once its repairs are spent: its structure is the
     engine's and plays, and a sentence that contradicts it would mislead the table."""
     data = design.model_dump(mode="json")
-    names = {r.id: r.name for r in design.resources} | {c.id: c.name for c in design.components}
+    names, shared = part_names(design), {r.id for r in design.resources if r.shared}
     decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
-    shared = {r.id for r in design.resources if r.shared}
     answered = []
     for finding in findings:
         where = finding.location
@@ -551,9 +561,8 @@ def plain_wording(design: GameDesign, findings: Sequence[Finding]) -> tuple[Game
             terms = action_terms(design.actions[i], names, decks) or "it changes nothing"
             data["actions"][i]["description"] = f"{terms[:1].upper()}{terms[1:]}."[:240]
         elif where.part == "end_conditions" and i is not None:
-            detail = end_detail(design.end_conditions[i].model_copy(update={"description": ""}), names, shared)
-            data["end_conditions"][i]["description"] = ("The game ends " + detail.removeprefix("-  (")
-                                                        .replace(")", "", 1)).split(" The team")[0][:240]
+            clause = end_clause(design.end_conditions[i], names, shared)
+            data["end_conditions"][i]["description"] = f"The game ends {clause}".strip()[:240]
         elif where.part == "turn_structure" and where.field == "phases" and i is not None:
             phase = design.turn_structure.phases[i]
             taken = [a.name for a in design.actions if a.id in phase.actions]

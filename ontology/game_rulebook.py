@@ -74,20 +74,35 @@ def income_line(income: Income, names: Mapping[str, str], shared: set[str]) -> s
     return (f"- Upkeep: {who} loses {-income.amount} {what}{times} (never below 0).")
 
 
-def end_detail(condition: EndCondition, names: Mapping[str, str], shared: set[str]) -> str:
-    """One end condition as a line of the rulebook, with its number and, co-op, its outcome."""
+def end_clause(condition: EndCondition, names: Mapping[str, str], shared: set[str]) -> str:
+    """When the condition ends the game, from its fields ('after 12 rounds', 'when a player has 10
+    points'); '' for a kind that carries no number."""
     target = names.get(condition.target or "", condition.target)
     holder = "the shared pool holds" if condition.target in shared else "a player has"
-    detail = {
-        EndKind.ROUNDS: f" (after {condition.rounds} rounds)" if condition.rounds else "",
-        EndKind.SCORE_THRESHOLD: f" (when a player has {condition.threshold} points)" if condition.threshold else "",
-        EndKind.RESOURCE_THRESHOLD: (f" (when {holder} {condition.threshold} {target})"
-                                     if condition.threshold else ""),
-        EndKind.COMPONENT_EXHAUSTED: f" (when the {target} run out)" if condition.target else "",
+    return {
+        EndKind.ROUNDS: f"after {condition.rounds} rounds" if condition.rounds else "",
+        EndKind.SCORE_THRESHOLD: f"when a player has {condition.threshold} points" if condition.threshold else "",
+        EndKind.RESOURCE_THRESHOLD: f"when {holder} {condition.threshold} {target}" if condition.threshold else "",
+        EndKind.COMPONENT_EXHAUSTED: f"when the {target} run out" if condition.target else "",
     }.get(condition.kind, "")
-    outcome = {TeamOutcome.WIN: " The team wins.", TeamOutcome.LOSE: " The team loses."}.get(condition.team, "") \
+
+
+def team_outcome(condition: EndCondition) -> str:
+    """' The team wins.' or ' The team loses.' for a cooperative end, '' otherwise."""
+    return {TeamOutcome.WIN: " The team wins.", TeamOutcome.LOSE: " The team loses."}.get(condition.team, "") \
         if condition.team else ""
-    return f"- {condition.description}{detail}{outcome}"
+
+
+def end_detail(condition: EndCondition, names: Mapping[str, str], shared: set[str]) -> str:
+    """One end condition as a line of the rulebook, with its number and, co-op, its outcome."""
+    clause = end_clause(condition, names, shared)
+    detail = f" ({clause})" if clause else ""
+    return f"- {condition.description}{detail}{team_outcome(condition)}"
+
+
+def part_names(design: GameDesign) -> dict[str, str]:
+    """Resource and component names by id: what costs, gains, ends and scoring rules name."""
+    return {r.id: r.name for r in design.resources} | {c.id: c.name for c in design.components}
 
 
 def _supply(component: Component, names: dict[str, str]) -> str:
@@ -98,7 +113,7 @@ def _supply(component: Component, names: dict[str, str]) -> str:
 
 def rules_sections(design: GameDesign) -> list[RulesSection]:
     """The rulebook's sections, in reading order."""
-    names = {r.id: r.name for r in design.resources} | {c.id: c.name for c in design.components}
+    names = part_names(design)
     shared = {r.id for r in design.resources if r.shared}
     decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
     actions = {a.id: a for a in design.actions}

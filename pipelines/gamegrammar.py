@@ -44,9 +44,9 @@ from agents.lm.usage import TokenBudget, UsageLedger
 from ontology.core import Finding, Severity, errors
 from ontology.game import GameDesign
 from ontology.game_requests import GameRequestError, facts_from_request
-from ontology.game_reskin import ENGINE_KEY
+from ontology.game_reskin import chosen_engine
 from ontology.game_rulebook import render_rulebook, render_section
-from ontology.game_validators import DraftStep, validate_design
+from ontology.game_validators import validate_design
 from pipelines.checkpoints import (
     RunError,
     Snapshot,
@@ -189,7 +189,7 @@ def run_report(run_id: str, state: GameGrammarState, *, model: str, usage: Usage
         run=run_id,
         theme=state.theme,
         model=model,
-        engine=state.answers.get(DraftStep.ENGINE, {}).get(ENGINE_KEY),
+        engine=chosen_engine(state.answers),
         seed=state.seed,
         exemplars=[game.name for game in state.exemplars],
         findings=findings,

@@ -36,7 +36,7 @@ from agents.lm.errors import ModelError
 from ontology.core import Finding, Severity, errors
 from ontology.game import FunVerdict, GameDesign
 from ontology.game_requests import facts_from_request
-from ontology.game_reskin import ENGINE_KEY, about_wording, engine_nouns, engine_sentences, plain_wording
+from ontology.game_reskin import about_wording, chosen_engine, engine_nouns, engine_sentences, plain_wording
 from ontology.game_rulebook import rules_sections
 from ontology.game_validators import DraftStep, copied_prose, validate_design
 from pipelines.pipeline import Progress, Update, bind, log_progress
@@ -193,7 +193,7 @@ def draft_of(answers: Answers, state: GameGrammarState, deps: GameGrammarDeps) -
 def reskinned(state: GameGrammarState) -> bool:
     """Whether the run re-themes a proven engine: its steps write words only, so only findings about
     words go back to them; the critic's fixes (numbers, costs, limits) have no step to go to."""
-    return ENGINE_KEY in state.answers.get(DraftStep.ENGINE, {})
+    return chosen_engine(state.answers) is not None
 
 
 def studio_update(studio: Studio) -> Update:
@@ -320,30 +320,31 @@ def request(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     return {**studio_update(studio), "repairs": repairs}
 
 
-def given_texts(state: GameGrammarState, deps: GameGrammarDeps) -> list[str]:
+def given_texts(state: GameGrammarState, engine: GameDesign | None) -> list[str]:
     """What the agents were given to read that their prose must not copy: the exemplar games, the
-    re-themed engine's own sentences and the critique's issues, less the design's own words a critic
+    re-themed `engine`'s own sentences and the critique's issues, less the design's own words a critic
     quotes ('...')."""
     texts = [state.brief.exemplars] if state.brief else []
-    if (engine := draft_of(state.answers, state, deps).proven) is not None:
+    if engine is not None:
         texts += engine_sentences(engine)
     issues = state.critique.issues if state.critique else []
     return texts + [_QUOTED.sub(" ", f"{issue.problem} {issue.fix}") for issue in issues]
 
 
-def design_findings(design: GameDesign, state: GameGrammarState, deps: GameGrammarDeps) -> list[Finding]:
-    """The validators' findings, and copied prose (which only the pipeline can check: it knows what
-    the agents read), errors first."""
-    draft = draft_of(state.answers, state, deps)
-    reused = engine_nouns(design, draft.proven, state.theme) if draft.proven is not None else []
-    return copied_prose(design, given_texts(state, deps)) + validate_design(design) + reused
+def design_findings(design: GameDesign, state: GameGrammarState, draft: Draft) -> list[Finding]:
+    """The validators' findings, and copied prose and kept engine nouns (which only the pipeline can
+    check: it knows what the agents read and which engine the `draft` re-themes), errors first."""
+    engine = draft.proven
+    reused = engine_nouns(design, engine, state.theme) if engine is not None else []
+    return copied_prose(design, given_texts(state, engine)) + validate_design(design) + reused
 
 
 @guarded("validate")
 def validate(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     deps.progress("Validators: checking the design")
-    design = draft_of(state.answers, state, deps).design()
-    findings = design_findings(design, state, deps)
+    draft_so_far = draft_of(state.answers, state, deps)
+    design = draft_so_far.design()
+    findings = design_findings(design, state, draft_so_far)
     return {"design": design, "findings": findings, "raised": state.raised + actionable(findings), "playtest": None}
 
 
@@ -438,12 +439,12 @@ def assemble(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     design = state.tuning.design if state.tuning else draft_so_far.design()
     repairs = list(state.repairs)
     if reskinned(state):  # a sentence still contradicting the rules is rewritten from them
-        design, answered = plain_wording(design, design_findings(design, state, deps))
-        repairs += [Repair(step=DraftStep(f.step or DraftStep.ACTIONS), agent="assemble", reason="fallback",
-                           feedback=f"- {f.path}: {f.message}") for f in answered]
+        design, answered = plain_wording(design, design_findings(design, state, draft_so_far))
+        repairs += [Repair(step=step_for(f), agent="assemble", reason="fallback", feedback=f"- {f.path}: {f.message}")
+                    for f in answered]
     design = design.model_copy(update={"rules": rules_sections(design)})
     played = state.playtest.findings if state.playtest else []
-    return {"design": design, "findings": design_findings(design, state, deps) + played, "repairs": repairs}
+    return {"design": design, "findings": design_findings(design, state, draft_so_far) + played, "repairs": repairs}
 
 
 def route_start(state: GameGrammarState, deps: GameGrammarDeps) -> str:
