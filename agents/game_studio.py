@@ -34,16 +34,14 @@ from ontology.game_drafts import (
 from ontology.game_requests import GameRequestFacts, facts_from_request
 from ontology.game_reskin import (
     ENGINE_KEY,
+    WRITTEN_STEPS,
     candidates,
     choice_schema,
     chosen_engine,
     engine_menu,
     names_schema,
     reskin,
-    setup_steps,
-    step_keys,
     step_task,
-    theme_words,
     vocabulary,
 )
 from ontology.game_validators import DraftStep
@@ -207,7 +205,7 @@ class Draft:
     def schema_for(self, step: DraftStep) -> type[BaseModel]:
         proven = self.proven
         if proven is not None:
-            return names_schema(step, proven, theme_words(self.answers))
+            return names_schema(step, proven)
         engine = self.engine
         if step is DraftStep.ENGINE:
             return engine_schema(self.facts)
@@ -319,19 +317,16 @@ class Studio:
         if step_name is DraftStep.ENGINE and self.offered and (rechoose or self.draft.proven is None):
             return self._write_proven_engine(feedback)
         if (proven := self.draft.proven) is not None:
-            if step_name is DraftStep.SETUP:  # written from the structure: its numbers cannot disagree with it
-                setup = setup_steps(self.draft.preview())
-                self.draft.answers[step_name] = {step_keys(proven)[c.id]: text
-                                                 for c, text in zip(proven.components, setup, strict=True)}
+            if step_name not in WRITTEN_STEPS:  # the engine is kept; the rest is written from the structure
+                if step_name is not DraftStep.ENGINE:
+                    self.draft.answers[step_name] = {}
                 return self.draft.answers[step_name]
             task = step_task(step_name, proven, self.draft.answers, self.draft.facts)
             if feedback is not None:
                 task = f"Rewrite your `{step_name}` answer to fix the feedback. {task}"
             value = self._ask(step.role, task, step_name.value, self.draft.schema_for(step_name), step.max_tokens,
                               feedback)
-            chosen = {key: self.draft.answers[step_name][key] for key in (ENGINE_KEY, "why", "words")} \
-                if step_name is DraftStep.ENGINE else {}
-            self.draft.answers[step_name] = chosen | value.model_dump(mode="json")
+            self.draft.answers[step_name] = value.model_dump(mode="json")
             return self.draft.answers[step_name]
         task = step.task if feedback is None else f"Rewrite your `{step_name}` answer to fix the feedback."
         value = self._ask(step.role, task, step_name.value, self.draft.schema_for(step_name),
@@ -347,24 +342,19 @@ class Studio:
         return self.draft.answers[step_name]
 
     def _write_proven_engine(self, feedback: str | None) -> dict[str, Any]:
-        """The engine step of a re-themed design: choose the engine that suits the theme, then name its
-        mechanisms and resources (two turns, so the names' schema is the chosen engine's)."""
-        role = MECHANICS_ARCHITECT
-        choice = self._ask(role, f"First list concrete nouns of the world of '{self.brief.theme}', by kind: what is "
-                           "found, grown, made or traded there, who lives there, what they use, where it happens "
-                           "(every "
-                           "name in this game will be one of these words). Then choose the proven rules engine this "
-                           "game re-themes: the one whose play best fits the theme (what players do, what they "
-                           "gather, how they win).\nEngines:\n"
-                           + engine_menu(self.draft.engines, self.offered),
-                           "engine_choice", choice_schema(self.offered), 300, feedback)
+        """The engine step of a re-themed design, in one turn: the theme's nouns by kind, then the engine
+        that suits the theme. Every part is named from those words by its role (`ontology.game_naming`)."""
+        choice = self._ask(MECHANICS_ARCHITECT, f"First list concrete nouns of the world of '{self.brief.theme}', "
+                           "by kind: what is found, grown, made or traded there (commonest first), what the players "
+                           "build or win, who lives there, what they use, where it happens, and the danger they face "
+                           "(every name in this game will be one of these words). Then choose the proven rules engine "
+                           "this game re-themes: the one whose play best fits the theme (what players do, what they "
+                           "gather, how they win).\nEngines:\n" + engine_menu(self.draft.engines, self.offered),
+                           "engine_choice", choice_schema(self.offered), 360, feedback)
         engine = self.draft.engines[choice.engine]
         words = vocabulary(choice.words, engine, self.brief.theme)
-        chosen = {ENGINE_KEY: choice.engine, "why": choice.why, "words": words}
-        names = self._ask(role, step_task(DraftStep.ENGINE, engine, {DraftStep.ENGINE: chosen}, self.draft.facts),
-                          DraftStep.ENGINE.value, names_schema(DraftStep.ENGINE, engine, words),
-                          STEPS[DraftStep.ENGINE].max_tokens)
-        self.draft.answers[DraftStep.ENGINE] = chosen | names.model_dump(mode="json")
+        self.draft.answers[DraftStep.ENGINE] = {ENGINE_KEY: choice.engine, "why": choice.why,
+                                                "words": words.model_dump(mode="json")}
         return self.draft.answers[DraftStep.ENGINE]
 
     def critique(self, measured: str | None = None) -> Critique:

@@ -166,6 +166,10 @@ class Action(BaseModel):
         return gains == costs and self.roll is None and not self.draw and not self.take
 
 
+INCOME_LIMIT = 5
+"""The most round-end income and upkeep rules a turn structure holds."""
+
+
 class Income(BaseModel):
     """At the end of each round each player gains `amount` of `resource` (a negative amount is upkeep),
     once, or once per `per` resource held (an engine); a shared resource changes once for the table."""
@@ -173,6 +177,8 @@ class Income(BaseModel):
     resource: Id
     amount: int = Field(ge=-10, le=10)
     per: Id | None = Field(None, description="the resource whose holdings multiply the amount, if any")
+    cause: Name | None = Field(None, description=(
+        "what brings it about in the game's world (the storm that takes, the harvest that gives), if told"))
 
 
 class Phase(BaseModel):
@@ -200,7 +206,8 @@ class TurnStructure(BaseModel):
     actions_per_phase: int = Field(1, ge=1, le=4)
     first_player: FirstPlayer = Field(FirstPlayer.ROTATES, description="whether the first-player marker passes "
                                                                        "to the left each round or stays")
-    income: list[Income] = Field(default_factory=list, max_length=4, description="paid at the end of each round")
+    income: list[Income] = Field(default_factory=list, max_length=INCOME_LIMIT,
+                                 description="paid at the end of each round")
 
 
 class SetupStep(BaseModel):

@@ -25,9 +25,10 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationError, creat
 
 from ontology.core import Finding, Location, Problem, RegisteredCheck, Severity, at
 from ontology.game import (
-    Component,
+    INCOME_LIMIT,
     ComponentKind,
     GameDesign,
+    Income,
     MinutesRange,
     Name,
     PlayerRange,
@@ -36,12 +37,31 @@ from ontology.game import (
     ThemePart,
 )
 from ontology.game_drafts import distinct_id
+from ontology.game_naming import ResourceRole, ThemeWords, pressure_target, resource_roles, themed_names
 from ontology.game_requests import GameRequestFacts
-from ontology.game_rulebook import action_terms, end_clause, income_line, part_names, team_outcome
+from ontology.game_rulebook import action_terms, part_names
 from ontology.game_validators import ACTIONS, COMPONENTS, ENGINE, DraftStep, is_generic_name, owned_in
+from ontology.game_wording import (
+    action_title,
+    card_effect,
+    component_sentence,
+    end_sentence,
+    mechanism_sentence,
+    resource_sentence,
+    scoring_sentence,
+    tie_breaker,
+    turn_summary,
+)
 
 ENGINE_KEY = "engine"
 """The key of the engine step's answer that names the chosen engine: its presence is the mode."""
+
+WRITTEN_STEPS = frozenset({DraftStep.ACTIONS, DraftStep.IDENTITY})
+"""The steps whose words an agent writes for a re-themed engine once it is chosen, and so the only ones a
+wording finding goes back to: the actions' and phases' names with what a player does, and the identity.
+The engine step writes the theme's words and the choice (rewritten only for a revision request, which
+may need another engine); every other name and sentence is written from the structure and the words
+(`ontology.game_naming`, `ontology.game_wording`)."""
 
 
 def chosen_engine(answers: Mapping[DraftStep, dict[str, Any]]) -> str | None:
@@ -49,13 +69,14 @@ def chosen_engine(answers: Mapping[DraftStep, dict[str, Any]]) -> str | None:
     return answers.get(DraftStep.ENGINE, {}).get(ENGINE_KEY)
 
 
-def theme_words(answers: Mapping[DraftStep, dict[str, Any]]) -> list[str]:
-    """The theme's words the engine step kept (`vocabulary`), which later names are chosen from."""
-    return list(answers.get(DraftStep.ENGINE, {}).get("words", []))
+def theme_words(answers: Mapping[DraftStep, dict[str, Any]]) -> ThemeWords | None:
+    """The theme's words the engine step kept (`vocabulary`), which the parts are named from."""
+    words = answers.get(DraftStep.ENGINE, {}).get("words")
+    return ThemeWords.model_validate(words) if isinstance(words, dict) else None
 
 
 WORDING_FIELDS = frozenset({"name", "description", "how_it_works", "effect", "summary", "tie_breaker", "phases",
-                            "scoring", "card_types"})
+                            "scoring", "card_types", "instruction"})
 WORDING_PARTS = frozenset(ThemePart.model_fields)
 
 
@@ -66,22 +87,26 @@ def about_wording(location: Location) -> bool:
 
 
 class EngineChoice(BaseModel):
-    """The engine step's first turn. The theme's words come first, before any engine is read, and
-    every later name is chosen from them: a 1.5B model renaming an engine's parts otherwise keeps the
-    engine's nouns ('Silver' and 'Estate' in a game about fungi; measured on the bench's themes).
-    Asked as one list it wrote game words ('Goal', 'Turn'); asked by kind, it writes the world's."""
+    """The engine step's one turn. The theme's words come first, before any engine is read, and every
+    name is chosen from them by the part's role (`ontology.game_naming`): a 1.5B model renaming an
+    engine's parts otherwise keeps the engine's nouns ('Silver' and 'Estate' in a game about fungi;
+    measured on the bench's themes). Asked as one list it wrote game words ('Goal', 'Turn'); asked by
+    kind, it writes the world's."""
 
     materials: list[Name] = Field(min_length=4, max_length=6, description=(
-        "things found, grown, made, traded or treasured in the theme's world"))
+        "things found, grown, made or traded in the theme's world, from the commonest to the most precious"))
+    works: list[Name] = Field(min_length=2, max_length=4, description=(
+        "what the players build, deliver, earn or win there, from the least to the most prized"))
     creatures: list[Name] = Field(min_length=2, max_length=4, description="creatures or people of the theme's world")
     objects: list[Name] = Field(min_length=2, max_length=4, description="tools, vessels, buildings or relics there")
     places: list[Name] = Field(min_length=2, max_length=4, description="places in the theme's world")
+    threat: Name = Field(description="the danger, rival or force of nature at the heart of the theme")
     engine: str
     why: Sentence
 
     @property
-    def words(self) -> list[str]:
-        return [*self.materials, *self.creatures, *self.objects, *self.places]
+    def words(self) -> ThemeWords:
+        return ThemeWords.model_validate(self.model_dump(include=set(ThemeWords.model_fields)))
 
 
 Prose = Annotated[str, StringConstraints(
@@ -94,31 +119,14 @@ so do the quote and the backslash, because xgrammar matches the pattern against 
 string: a class that allowed `"` let the model run past the string's end (3 of 3
 bench runs broke)."""
 
+ActionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z' -]{1,39}$")]
+"""An action's or a phase's name: a few words a player says at the table, no numbers (the rulebook prints
+those)."""
 
-class NamedPart(BaseModel):
-    name: Name
+
+class ActionText(BaseModel):
+    name: ActionName
     description: Prose
-
-
-class DescribedPart(BaseModel):
-    """A part whose name comes from the structure (the tokens that stand for a resource)."""
-
-    description: Prose
-
-
-class MechanismText(BaseModel):
-    name: Name
-    how_it_works: Prose
-
-
-class CardText(BaseModel):
-    name: Name
-    effect: Prose
-
-
-class FlowText(BaseModel):
-    summary: Prose
-    tie_breaker: Prose
 
 
 def _fixed(item: Any, count: int) -> Any:
@@ -126,7 +134,7 @@ def _fixed(item: Any, count: int) -> Any:
 
 
 def _keyed(name: str, keys: Sequence[str], value: Any) -> type[BaseModel]:
-    """An object with exactly these keys (engine ids), each holding a `value`."""
+    """An object with exactly these keys, each holding a `value`."""
     fields: dict[str, Any] = {key: (value, ...) for key in keys}
     return create_model(name, **fields)
 
@@ -150,10 +158,7 @@ GAME_WORDS = frozenset({"competition", "competitor", "end", "turn", "goal", "rou
 """Words about the game rather than its world, which a small model lists as the theme's."""
 
 
-def vocabulary(words: Sequence[str], engine: GameDesign, theme: str) -> list[str]:
-    """The theme's words that can name parts: tidied, once each, none generic or about the game, and
-    none that keeps a noun of the engine's own part names the theme does not use."""
-    nouns = _engine_nouns(engine, theme)
+def _kept(words: Sequence[str], nouns: set[str]) -> list[str]:
     kept: dict[str, str] = {}
     for word in words:
         text = " ".join(word.split()).strip(" .,;:!?\"'")
@@ -162,6 +167,15 @@ def vocabulary(words: Sequence[str], engine: GameDesign, theme: str) -> list[str
         if text and not is_generic_name(text) and not _words(text) & nouns and slug(text) and not plain <= GAME_WORDS:
             kept.setdefault(text.lower(), text)
     return list(kept.values())
+
+
+def vocabulary(words: ThemeWords, engine: GameDesign, theme: str) -> ThemeWords:
+    """The theme's words that can name parts: tidied, once each, none generic or about the game, and
+    none that keeps a noun of the engine's own part names the theme does not use."""
+    nouns = _engine_nouns(engine, theme)
+    pools = {kind: _kept(pool, nouns) for kind, pool in words.pools().items()}
+    threat = _kept([words.threat], nouns)
+    return ThemeWords(**pools, threat=threat[0] if threat else "")
 
 
 def choice_schema(keys: Sequence[str]) -> type[BaseModel]:
@@ -193,78 +207,29 @@ def engine_menu(engines: Mapping[str, GameDesign], keys: Sequence[str]) -> str:
 
 
 def step_keys(engine: GameDesign) -> dict[str, str]:
-    """Engine id -> the key the steps answer under: r1.., a1.., c1.. and per deck k1.. for its cards.
-    Measured on the bench's themes: under the engine's own ids the 1.5B model wrote about the engine's
-    things ('Food is the primary resource' for a resource it had named after the theme); under
-    neutral keys with free names it copied the keys as names, which the theme's words now rule out."""
-    keys = {r.id: f"r{i}" for i, r in enumerate(engine.resources, start=1)}
-    keys |= {a.id: f"a{i}" for i, a in enumerate(engine.actions, start=1)}
-    keys |= {c.id: f"c{i}" for i, c in enumerate(engine.components, start=1)}
-    for c in engine.components:
-        keys |= {f"{c.id}.{card.id}": f"k{i}" for i, card in enumerate(c.card_types, start=1)}
-    return keys
+    """Action id -> the key the actions step answers under (a1, a2, ...). Measured on the bench's
+    themes: under the engine's own ids the 1.5B model wrote about the engine's things."""
+    return {a.id: f"a{i}" for i, a in enumerate(engine.actions, start=1)}
 
 
-ActionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z' -]{1,39}$")]
-"""An action's name: a few words a player says at the table, no numbers (the rulebook prints those)."""
+class FromStructure(BaseModel):
+    """The answer of a step written from the structure: nothing for an agent to write."""
 
 
-class ActionText(BaseModel):
-    name: ActionName
-    description: Prose
-
-
-def _themed(words: Sequence[str]) -> tuple[type[BaseModel], type[BaseModel]]:
-    """A named part and a card whose name is one of the theme's `words` (free when too few are left)."""
-    if len(words) < 2:
-        return NamedPart, CardText
-    fields: dict[str, Any] = {"name": (Literal[tuple(words)], ...)}
-    return (create_model("ThemedPart", __base__=NamedPart, **fields),
-            create_model("ThemedCard", __base__=CardText, **fields))
-
-
-def names_schema(step: DraftStep, engine: GameDesign, words: Sequence[str] = ()) -> type[BaseModel]:
-    """The schema of `step` for this engine: names and sentences keyed by `step_keys`; resources,
-    components and cards are named with the theme's `words` (`vocabulary`)."""
-    key = step_keys(engine)
-    part, card_text = _themed(words)
+def names_schema(step: DraftStep, engine: GameDesign) -> type[BaseModel]:
+    """The schema of `step`'s answer for this engine: the engine step's words and choice, the actions'
+    and phases' names with what a player does (keyed by `step_keys`), the identity; the other steps
+    are written from the structure."""
     if step is DraftStep.ENGINE:
-        return create_model("EngineNamesDraft",
-                            mechanisms=_fixed(MechanismText, len(engine.mechanisms)),
-                            resources=(_keyed("ResourceNames", [key[r.id] for r in engine.resources], part), ...))
+        return create_model("EngineWordsDraft", engine=(str, ...), why=(str, ...), words=(ThemeWords, ...))
     if step is DraftStep.ACTIONS:
+        key = step_keys(engine)
         return create_model("ActionNamesDraft",
-                            actions=(_keyed("ActionNames", [key[a.id] for a in engine.actions], ActionText), ...))
-    if step is DraftStep.FLOW:
-        return create_model("FlowNamesDraft", __base__=FlowText,
-                            phases=_fixed(NamedPart, len(engine.turn_structure.phases)),
-                            ends=_fixed(Prose, len(engine.end_conditions)),
-                            scoring=_fixed(Prose, len(engine.victory.scoring)))
-    if step is DraftStep.COMPONENTS:
-        parts: dict[str, Any] = {}
-        for component in engine.components:
-            if component.card_types:
-                cards = _keyed(f"{key[component.id]}_cards",
-                               [key[f"{component.id}.{card.id}"] for card in component.card_types], card_text)
-                parts[key[component.id]] = (create_model(f"{key[component.id]}_deck", __base__=part,
-                                                         cards=(cards, ...)), ...)
-            elif _named_by_resource(component):
-                parts[key[component.id]] = (DescribedPart, ...)
-            else:
-                parts[key[component.id]] = (part, ...)
-        return create_model("ComponentNamesDraft", **parts)
-    if step is DraftStep.SETUP:
-        return _keyed("SetupDraft", [key[c.id] for c in engine.components], Sentence)
-    return ThemePart
-
-
-def _named_by_resource(component: Component) -> bool:
-    return component.kind is ComponentKind.TOKENS and component.represents is not None
-
-
-def tokens_name(resource_name: str) -> str:
-    """The name of the tokens that stand for a resource."""
-    return f"{resource_name} tokens"[:60]
+                            actions=(_keyed("ActionNames", [key[a.id] for a in engine.actions], ActionText), ...),
+                            phases=_fixed(ActionName, len(engine.turn_structure.phases)))
+    if step is DraftStep.IDENTITY:
+        return ThemePart
+    return FromStructure
 
 
 _NOT_ID = re.compile(r"[^a-z0-9]+")
@@ -354,135 +319,146 @@ def fitting(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]]) -> 
     """The answers that fit this engine's schemas: while a changed engine's later steps are rewritten
     one by one, the ones not yet rewritten were written for another engine and are left out."""
     kept = {}
-    words = theme_words(answers)
     for step, answer in answers.items():
         try:
-            names_schema(step, engine, words).model_validate(answer)
+            names_schema(step, engine).model_validate(answer)
         except ValidationError:
             continue
         kept[step] = answer
     return kept
 
 
+def _threatened_income(engine: GameDesign, threat: str) -> list[dict[str, Any]]:
+    """The engine's round-end income with the theme's danger as the cause of every upkeep, and, where
+    the engine has no pressure of its own (no upkeep, no shared threat, no taking from rivals), the
+    danger taking one of the commonest material from each player every round: the theme's central
+    conflict as a rule the simulator plays, not only as flavour text."""
+    incomes = [income.model_dump(mode="json") for income in engine.turn_structure.income]
+    if not threat:
+        return incomes
+    shared = {r.id for r in engine.resources if r.shared}
+    for income in incomes:
+        if income["amount"] < 0 and income["resource"] not in shared:
+            income["cause"] = threat
+    pressured = (ResourceRole.THREAT in resource_roles(engine).values() or any(a.take for a in engine.actions)
+                 or any(income["amount"] < 0 for income in incomes))
+    target = pressure_target(engine)
+    if not pressured and target is not None and len(incomes) < INCOME_LIMIT:
+        incomes.append(Income(resource=target, amount=-1, cause=threat).model_dump(mode="json"))
+    return incomes
+
+
+def _distinct_action_names(design: GameDesign) -> GameDesign:
+    """Each action named by its agent, unless the name is generic ('Pay and gain') or already names
+    another part: then by what it does ('Trade Rope for Lamp oil'), so no two parts share a name."""
+    taken = {name.lower() for name in part_names(design).values()}
+    decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
+    names = part_names(design)
+    actions = []
+    for action in design.actions:
+        name = action.name
+        if is_generic_name(name) or name.lower() in taken:
+            name = action_title(action, names, decks)
+            number = 1
+            while name.lower() in taken:
+                number += 1
+                name = f"{action_title(action, names, decks)} ({number})"
+        taken.add(name.lower())
+        actions.append(action.model_copy(update={"name": name}))
+    return design.model_copy(update={"actions": actions})
+
+
+def worded(design: GameDesign) -> GameDesign:
+    """The design with every sentence about what a part does written from its structure
+    (`ontology.game_wording`): mechanisms, resources, components and cards, phases, the turn, ends,
+    scoring, ties and setup. The agents' words stay in names, actions' descriptions and the identity."""
+    data = design.model_dump(mode="json")
+    names = part_names(design)
+    for mechanism, family in zip(data["mechanisms"], (m.family for m in design.mechanisms), strict=True):
+        mechanism["name"] = family.value.replace("_", " ").capitalize()
+        mechanism["how_it_works"] = mechanism_sentence(family, design)
+    for resource, held in zip(data["resources"], design.resources, strict=True):
+        resource["description"] = resource_sentence(held, design)
+    for component, part in zip(data["components"], design.components, strict=True):
+        component["description"] = component_sentence(part, names)
+        for card, card_type in zip(component["card_types"], part.card_types, strict=True):
+            card["effect"] = card_effect(", ".join(f"{g.amount} {names.get(g.resource, g.resource)}"
+                                                   for g in card_type.gains))
+    actions = {a.id: a.name for a in design.actions}
+    for phase in data["turn_structure"]["phases"]:
+        phase["description"] = f"Take {' or '.join(actions[ref] for ref in phase['actions'] if ref in actions)}."
+    data["turn_structure"]["summary"] = turn_summary(design)
+    data["victory"]["tie_breaker"] = tie_breaker(design)
+    for i, end in enumerate(data["end_conditions"]):
+        end["description"] = end_sentence(i, design)
+    for i, rule in enumerate(data["victory"]["scoring"]):
+        rule["description"] = scoring_sentence(i, design)
+    data["setup"] = [SetupStep(instruction=text, components=[c.id]).model_dump(mode="json")
+                     for c, text in zip(design.components, setup_steps(design), strict=True)]
+    return GameDesign.model_validate(data)
+
+
 def reskin(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
            facts: GameRequestFacts | None = None) -> GameDesign:
-    """The engine with the names and sentences the steps wrote so far (the engine's own where a
-    step is not written yet), its shape narrowed to the request, and ids made from the new names.
-    The rules text is left empty: the pipeline renders it from the structure."""
+    """The engine in the theme's words: its parts named from the engine step's words by their roles,
+    the actions and phases as the actions step named them, the identity as written (the engine's own
+    names where a step is not written yet), the theme's danger as the round's pressure, every sentence
+    about a part written from the structure, its shape narrowed to the request, and ids made from the
+    new names. The rules text is left empty: the pipeline renders it from the structure."""
     answers = {step: _tidy(answer) for step, answer in fitting(engine, answers).items()}
     data = engine.model_dump(mode="json") | _shape(engine, facts or GameRequestFacts())
     data["rules"] = []
-    key = step_keys(engine)
-    written = answers.get(DraftStep.ENGINE, {})
-    for mechanism, text in zip(data["mechanisms"], written.get("mechanisms", []), strict=False):
-        mechanism.update(text)
+    words = theme_words(answers)
+    names = themed_names(engine, words) if words else {}
     for resource in data["resources"]:
-        resource.update(written.get("resources", {}).get(key[resource["id"]], {}))
-    for action in data["actions"]:
-        action.update(answers.get(DraftStep.ACTIONS, {}).get("actions", {}).get(key[action["id"]], {}))
-    if flow := answers.get(DraftStep.FLOW):
-        data["turn_structure"]["summary"] = flow["summary"]
-        data["victory"]["tie_breaker"] = flow["tie_breaker"]
-        for phase, text in zip(data["turn_structure"]["phases"], flow["phases"], strict=True):
-            phase.update(text)
-        for end, description in zip(data["end_conditions"], flow["ends"], strict=True):
-            end["description"] = description
-        for rule, description in zip(data["victory"]["scoring"], flow["scoring"], strict=True):
-            rule["description"] = description
+        resource["name"] = names.get(resource["id"], resource["name"])
     for component in data["components"]:
-        text = dict(answers.get(DraftStep.COMPONENTS, {}).get(key[component["id"]], {}))
-        cards = text.pop("cards", {})
-        component.update(text)
+        component["name"] = names.get(component["id"], component["name"])
         for card in component["card_types"]:
-            card.update(cards.get(key[f"{component['id']}.{card['id']}"], {}))
-    resource_names = {r["id"]: r["name"] for r in data["resources"]}
-    for component in data["components"]:
-        if component["kind"] == ComponentKind.TOKENS.value and component["represents"] in resource_names \
-                and key[component["id"]] in answers.get(DraftStep.COMPONENTS, {}):
-            component["name"] = tokens_name(resource_names[component["represents"]])
-    if setup := answers.get(DraftStep.SETUP):
-        data["setup"] = [SetupStep(instruction=setup[key[c["id"]]], components=[c["id"]]).model_dump()
-                         for c in data["components"]]
+            card["name"] = names.get(f"{component['id']}.{card['id']}", card["name"])
+    renamed = set(names)
+    if written := answers.get(DraftStep.ACTIONS):
+        key = step_keys(engine)
+        for action in data["actions"]:
+            action.update(written["actions"][key[action["id"]]])
+        for phase, name in zip(data["turn_structure"]["phases"], written["phases"], strict=True):
+            phase["name"] = name
+        renamed |= set(key)
     if identity := answers.get(DraftStep.IDENTITY):
         data.update(ThemePart.model_validate(identity).model_dump())
-    design = GameDesign.model_validate(data)
-    names = ({r.id: r.name for r in design.resources} | {a.id: a.name for a in design.actions}
-             | {c.id: c.name for c in design.components})
-    return rename_ids(design, _renamed_ids(engine, {ident: names[ident] for ident in names
-                                                    if _written(engine, answers, ident)}))
-
-
-def _written(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]], ident: str) -> bool:
-    """Whether a step already renamed the part `ident` (its id follows its new name only then)."""
-    key = step_keys(engine)[ident]
-    if any(r.id == ident for r in engine.resources):
-        return key in answers.get(DraftStep.ENGINE, {}).get("resources", {})
-    if any(a.id == ident for a in engine.actions):
-        return key in answers.get(DraftStep.ACTIONS, {}).get("actions", {})
-    return key in answers.get(DraftStep.COMPONENTS, {})
-
-
-def _display(engine: GameDesign, preview: GameDesign, answers: Mapping[DraftStep, dict[str, Any]]) -> dict[str, str]:
-    """Preview id -> how the steps' prompts call the part: its new name once a step wrote it, its engine
-    id before."""
-    key, answers = step_keys(engine), fitting(engine, answers)
-    pairs: list[tuple[str, str, str]] = [(o.id, p.id, p.name) for o, p in zip(engine.resources, preview.resources,
-                                                                              strict=True)]
-    pairs += [(o.id, p.id, p.name) for o, p in zip(engine.actions, preview.actions, strict=True)]
-    shown = {ident: name if _written(engine, answers, original) else key[original] for original, ident, name in pairs}
-    for original_part, part in zip(engine.components, preview.components, strict=True):  # unnamed: by their kind
-        shown[part.id] = part.name if _written(engine, answers, original_part.id) else \
-            f"the {part.kind.value.replace('_', ' ')}"
-    for component in preview.components:  # tokens take the name of what they stand for (see `reskin`)
-        if _named_by_resource(component) and component.represents in shown:
-            shown[component.id] = tokens_name(shown[component.represents])
-    return shown
+    if words:
+        data["turn_structure"]["income"] = _threatened_income(engine, words.threat)
+    design = _distinct_action_names(GameDesign.model_validate(data))
+    current = {a.id: a.name for a in design.actions} | part_names(design)
+    return worded(rename_ids(design, _renamed_ids(engine, {ident: current[ident] for ident in renamed
+                                                           if ident in current})))
 
 
 def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
               facts: GameRequestFacts | None = None) -> str:
-    """What the step's author names, with what each part does in play, by the keys its schema asks for
-    and the names written so far."""
+    """What the step's author writes, with what each part does in play, by the keys its schema asks
+    for and the names the parts have so far."""
     preview = reskin(engine, answers, facts)
-    shown, key = _display(engine, preview, answers), step_keys(engine)
+    names, key = part_names(preview), step_keys(engine)
     decks = {c.id: c for c in preview.components if c.kind is ComponentKind.DECK}
     words = theme_words(answers)
-    no_numbers = ((f" Names come from the theme's words: {', '.join(words)}." if len(words) >= 2 else "")
-                  + " Write no numbers: the rulebook prints them from the rules.")
-    if step is DraftStep.ENGINE:
-        families = "; ".join(f"{i}. {m.family.value.replace('_', ' ')}" for i, m in enumerate(engine.mechanisms, 1))
-        uses = "\n".join(f"- {key[original.id]}: {_resource_role(preview, resource.id, shown)}"
-                         for original, resource in zip(engine.resources, preview.resources, strict=True))
-        return ("Name this game's mechanisms and resources in the theme's own words (what the players gather, "
-                "spend and score in this world), each with one sentence on what it is. Mechanisms, in order: "
-                f"{families}. Resources:\n{uses}.{no_numbers}")
+    threat = words.threat if words else ""
     if step is DraftStep.ACTIONS:
-        lines = "\n".join(f"- {key[original.id]}: {action_terms(action, shown, decks) or 'no cost or yield'}"
+        lines = "\n".join(f"- {key[original.id]}: {action_terms(action, names, decks) or 'no cost or yield'}"
                           for original, action in zip(engine.actions, preview.actions, strict=True))
-        return ("Name each action in the theme's own words (a verb phrase a player would say at the table) and say "
-                f"in one sentence what the player does in this world. What each action does:\n{lines}.{no_numbers}")
-    if step is DraftStep.FLOW:
-        phases = "\n".join(f"{i}. {', '.join(shown[a.id] for a in preview.actions if a.id in phase.actions)}"
-                           for i, phase in enumerate(preview.turn_structure.phases, start=1))
-        shared = {r.id for r in preview.resources if r.shared}
-        ends = "\n".join(f"{i}. The game ends {end_clause(end, shown, shared)}{team_outcome(end)}"
-                         for i, end in enumerate(preview.end_conditions, start=1))
-        scoring = "\n".join(f"- {rule.points:+d} per {', '.join(shown.get(ref, ref) for ref in rule.counts)}"
-                            for rule in preview.victory.scoring)
-        income = "\n".join(income_line(entry, shown, shared) for entry in preview.turn_structure.income)
-        return ("Describe how a turn goes in one sentence, name each phase (with a sentence on what happens in it), "
-                "and describe each end condition and scoring rule, in the theme's own words, in this order. "
-                f"Phases and their actions:\n{phases}\nAt each round's end:\n{income or '- nothing'}\nEnds:\n{ends}"
-                f"\nScoring:\n{scoring}\nAlso write the tie-breaker.{no_numbers}")
-    if step is DraftStep.COMPONENTS:
-        lines = "\n".join(f"- {key[original.id]}: {_component_role(original, component, shown, key)}"
-                          + (" (named after what it stands for: describe it only)" if _named_by_resource(original)
-                             else "")
-                          for original, component in zip(engine.components, preview.components, strict=True))
-        return ("Name every component in the theme's own words, each with one sentence on what it looks like; name "
-                f"each card of a deck and say its effect.\n{lines}.{no_numbers}")
+        phases = "\n".join(f"{i}. {', '.join(key[ref] for ref in phase.actions if ref in key)}"
+                           for i, phase in enumerate(engine.turn_structure.phases, start=1))
+        return ("Name each action in the theme's own words: a short verb phrase a player would say at the table, "
+                "with a different verb for each action and no word like pay, gain or take. Then say in one "
+                "sentence what the player does in this world. Then name each phase of the turn in a few words. "
+                f"What each action does:\n{lines}\nPhases and their actions:\n{phases}\n"
+                "Write no numbers: the rulebook prints them from the rules.")
+    scored = ", ".join(dict.fromkeys(names.get(ref, ref) for rule in preview.victory.scoring for ref in rule.counts))
+    danger = f" against {threat}" if threat else ""
+    goal = "the team wins together" if preview.cooperative else "the player who scores most wins"
     return ("Write the game's identity: title, tagline, a one-sentence theme, and a short introduction for the "
-            "rulebook that sets the scene and names the conflict at the heart of these rules.")
+            f"rulebook that sets the scene: who the players are, the struggle{danger}, and that {goal} by "
+            f"gaining {scored}. Write no numbers.")
 
 
 def setup_steps(design: GameDesign) -> list[str]:
@@ -544,40 +520,21 @@ def engine_nouns(design: GameDesign, engine: GameDesign, theme: str) -> list[Fin
 
 
 def plain_wording(design: GameDesign, findings: Sequence[Finding]) -> tuple[GameDesign, list[Finding]]:
-    """The design with every sentence that an error-level wording finding still points at rewritten
-    from the structure (an action's terms, an end's condition, a rule's points), and the findings so
-    answered. The last resort of a re-themed design once its repairs are spent: its structure is the
-    engine's and plays, and a sentence that contradicts it would mislead the table."""
+    """The design with every action description that an error-level finding still points at rewritten
+    from the action's terms, and the findings so answered: the last resort of a re-themed design once
+    its repairs are spent. Its structure is the engine's and plays, and a sentence that contradicts it
+    would mislead the table (every other sentence about a part is written from the structure)."""
     data = design.model_dump(mode="json")
-    names, shared = part_names(design), {r.id for r in design.resources if r.shared}
+    names = part_names(design)
     decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
     answered = []
     for finding in findings:
         where = finding.location
-        if finding.severity is not Severity.ERROR or not about_wording(where):
-            continue
         i = where.index if where.index is not None else where.item
-        if where.part == "actions" and i is not None:
+        if finding.severity is Severity.ERROR and where.part == "actions" and i is not None and about_wording(where):
             terms = action_terms(design.actions[i], names, decks) or "it changes nothing"
             data["actions"][i]["description"] = f"{terms[:1].upper()}{terms[1:]}."[:240]
-        elif where.part == "end_conditions" and i is not None:
-            clause = end_clause(design.end_conditions[i], names, shared)
-            data["end_conditions"][i]["description"] = f"The game ends {clause}".strip()[:240]
-        elif where.part == "turn_structure" and where.field == "phases" and i is not None:
-            phase = design.turn_structure.phases[i]
-            taken = [a.name for a in design.actions if a.id in phase.actions]
-            data["turn_structure"]["phases"][i]["description"] = f"Take {' or '.join(taken) or 'no action'}."[:240]
-        elif where.part == "turn_structure":
-            data["turn_structure"]["summary"] = "Each player in turn goes through the phases in order."
-        elif where.part == "victory" and where.field == "scoring" and i is not None:
-            rule = design.victory.scoring[i]
-            data["victory"]["scoring"][i]["description"] = \
-                f"Score {rule.points:+d} per {', '.join(names.get(ref, ref) for ref in rule.counts)}."[:240]
-        elif where.part == "resources" and i is not None:
-            data["resources"][i]["description"] = f"{design.resources[i].name}, as the rules use it."
-        else:
-            continue
-        answered.append(finding)
+            answered.append(finding)
     return GameDesign.model_validate(data), answered
 
 
@@ -590,35 +547,3 @@ def engine_sentences(engine: GameDesign) -> list[str]:
     texts += [c.description for c in engine.components]
     texts += [e.description for e in engine.end_conditions] + [r.description for r in engine.victory.scoring]
     return texts + [card.effect for c in engine.components for card in c.card_types]
-
-
-def _resource_role(design: GameDesign, rid: str, shown: Mapping[str, str]) -> str:
-    """What a resource does in the rules, in a few words, naming actions as the prompt shows them."""
-    resource = next(r for r in design.resources if r.id == rid)
-    gained = [shown[a.id] for a in design.actions if any(g.resource == rid for g in a.gains)
-              or (a.roll is not None and a.roll.resource == rid)]
-    spent = [shown[a.id] for a in design.actions if any(c.resource == rid for c in a.costs)]
-    scored = [rule.points for rule in design.victory.scoring if rid in rule.counts]
-    facts = [f"{'one shared pool' if resource.shared else 'each player'} starts with {resource.starting}"]
-    if gained:
-        facts.append(f"gained by {', '.join(gained)}")
-    if spent:
-        facts.append(f"spent by {', '.join(spent)}")
-    if scored:
-        facts.append(f"worth {scored[0]:+d} points each")
-    return "; ".join(facts)
-
-
-def _component_role(original: Component, component: Component, shown: Mapping[str, str],
-                    key: Mapping[str, str]) -> str:
-    parts = [f"{component.quantity} {component.kind.value.replace('_', ' ')}"]
-    if component.per_player:
-        parts.append(f"{component.per_player} per player")
-    if component.represents:
-        parts.append(f"stands for {shown.get(component.represents, component.represents)}")
-    if component.card_types:
-        parts.append("cards: " + ", ".join(
-            f"{key[f'{original.id}.{card.id}']} (gain "
-            f"{', '.join(f'{g.amount} {shown.get(g.resource, g.resource)}' for g in card.gains)})"
-            for card in component.card_types))
-    return ", ".join(parts)

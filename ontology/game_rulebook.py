@@ -69,9 +69,12 @@ def income_line(income: Income, names: Mapping[str, str], shared: set[str]) -> s
     what = names.get(income.resource, income.resource)
     times = f" for each {names.get(income.per, income.per)} they hold" if income.per else ""
     who = f"the shared {what} pool" if income.resource in shared else "each player"
+    label = f"**{income.cause}**: " if income.cause else ("" if income.amount >= 0 else "Upkeep: ")
     if income.amount >= 0:
-        return f"- {who[0].upper()}{who[1:]} gains {income.amount} {what}{times}."
-    return (f"- Upkeep: {who} loses {-income.amount} {what}{times} (never below 0).")
+        line = f"{who} gains {income.amount} {what}{times}."
+    else:
+        line = f"{who} loses {-income.amount} {what}{times} (never below 0)."
+    return f"- {label}{line[0].upper() if not label else line[0]}{line[1:]}"
 
 
 def end_clause(condition: EndCondition, names: Mapping[str, str], shared: set[str]) -> str:
@@ -83,7 +86,8 @@ def end_clause(condition: EndCondition, names: Mapping[str, str], shared: set[st
         EndKind.ROUNDS: f"after {condition.rounds} rounds" if condition.rounds else "",
         EndKind.SCORE_THRESHOLD: f"when a player has {condition.threshold} points" if condition.threshold else "",
         EndKind.RESOURCE_THRESHOLD: f"when {holder} {condition.threshold} {target}" if condition.threshold else "",
-        EndKind.COMPONENT_EXHAUSTED: f"when the {target} run out" if condition.target else "",
+        EndKind.COMPONENT_EXHAUSTED: f"when the {target} {'run' if str(target).endswith('s') else 'runs'} out"
+        if condition.target else "",
     }.get(condition.kind, "")
 
 
@@ -96,7 +100,7 @@ def team_outcome(condition: EndCondition) -> str:
 def end_detail(condition: EndCondition, names: Mapping[str, str], shared: set[str]) -> str:
     """One end condition as a line of the rulebook, with its number and, co-op, its outcome."""
     clause = end_clause(condition, names, shared)
-    detail = f" ({clause})" if clause else ""
+    detail = f" ({clause})" if clause and clause not in condition.description else ""
     return f"- {condition.description}{detail}{team_outcome(condition)}"
 
 
@@ -111,6 +115,12 @@ def _supply(component: Component, names: dict[str, str]) -> str:
             f"one can gain {what} until some is paid back.")
 
 
+def _family(name: str, family: str) -> str:
+    """' (worker placement)' after a mechanism's name, unless the name already says it."""
+    plain = family.replace("_", " ")
+    return "" if name.lower() == plain else f" ({plain})"
+
+
 def rules_sections(design: GameDesign) -> list[RulesSection]:
     """The rulebook's sections, in reading order."""
     names = part_names(design)
@@ -121,8 +131,7 @@ def rules_sections(design: GameDesign) -> list[RulesSection]:
     overview = (
         f"{design.players.min}-{design.players.max} players, {design.play_time_minutes.min}-"
         f"{design.play_time_minutes.max} minutes, complexity {design.complexity}/5, {mode}.\n\n"
-        + "\n".join(f"- **{m.name}** ({m.family.value.replace('_', ' ')}): {m.how_it_works}"
-                    for m in design.mechanisms)
+        + "\n".join(f"- **{m.name}**{_family(m.name, m.family.value)}: {m.how_it_works}" for m in design.mechanisms)
     )
     components = []
     for c in design.components:
@@ -165,11 +174,10 @@ def rules_sections(design: GameDesign) -> list[RulesSection]:
                    "60 rounds, the team loses. Points measure how well you did:"]
     else:
         scoring = ["The player with the most points wins:"]
-    scoring += [
-        f"- {rule.description} ({rule.points:+d} per "
-        + ", ".join(names.get(ref, ref) for ref in rule.counts) + ")"
-        for rule in design.victory.scoring
-    ]
+    for rule in design.victory.scoring:
+        counted = ", ".join(names.get(ref, ref) for ref in rule.counts)
+        stated = f"{rule.points:+d}" in rule.description
+        scoring.append(f"- {rule.description}" + ("" if stated else f" ({rule.points:+d} per {counted})"))
     scoring.append(f"\nTies: {design.victory.tie_breaker}")
     return [
         RulesSection(heading="Introduction", text=design.introduction),

@@ -36,7 +36,14 @@ from agents.lm.errors import ModelError
 from ontology.core import Finding, Severity, errors
 from ontology.game import FunVerdict, GameDesign
 from ontology.game_requests import facts_from_request
-from ontology.game_reskin import about_wording, chosen_engine, engine_nouns, engine_sentences, plain_wording
+from ontology.game_reskin import (
+    WRITTEN_STEPS,
+    about_wording,
+    chosen_engine,
+    engine_nouns,
+    engine_sentences,
+    plain_wording,
+)
 from ontology.game_rulebook import rules_sections
 from ontology.game_validators import DraftStep, copied_prose, validate_design
 from pipelines.pipeline import Progress, Update, bind, log_progress
@@ -269,8 +276,8 @@ def next_repair(state: GameGrammarState, config: GameGrammarConfig) -> tuple[Dra
     if state.repair_rounds >= config.max_repair_rounds:
         return None
     findings = actionable(state.findings)
-    if reskinned(state):
-        findings = [f for f in findings if about_wording(f.location)]
+    if reskinned(state):  # the agents write only words, and of those only the actions and the identity
+        findings = [f for f in findings if about_wording(f.location) and step_for(f) in WRITTEN_STEPS]
     tried = {(r.step, r.feedback) for r in state.repairs if r.reason in ("validation", "playtest")}
     has_error = {step_for(f) for f in findings if f.severity is Severity.ERROR}
     steps = sorted({step_for(f) for f in findings}, key=lambda step: (step not in has_error, ORDER.index(step)))

@@ -1,5 +1,6 @@
-"""Re-theming a proven engine: the schemas keep the structure, the names and ids follow the answers,
-and a scripted run through the pipeline comes out as the engine's rules in new words."""
+"""Re-theming a proven engine: the schemas keep the structure, every part is named from the theme's
+words by its role (distinct by construction), sentences about parts come from the structure, and a
+scripted run through the pipeline comes out as the engine's rules in new words."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from agents.game_studio import Brief, Studio
 from agents.lm.testing import ScriptedEngine, scripted_lm
 from ontology.core import Severity, at, errors
 from ontology.game import GameDesign
+from ontology.game_naming import ResourceRole, ThemeWords, commonness, pressure_target, resource_roles
 from ontology.game_requests import facts_from_request
 from ontology.game_reskin import (
     ENGINE_KEY,
@@ -28,6 +30,7 @@ from ontology.game_reskin import (
     step_keys,
     vocabulary,
 )
+from ontology.game_rulebook import render_rulebook, rules_sections
 from ontology.game_validators import DraftStep, validate_design
 from pipelines.gamegrammar_graph import GameGrammarConfig, GameGrammarDeps, GameGrammarState, build_graph
 from retrieval.calibration import load_calibration_games, rank_engines
@@ -39,52 +42,35 @@ from tools.games.tuning import TuningBudget
 
 ENGINES = load_calibration_games()
 
+WORDS = ThemeWords(materials=["Spores", "Moss", "Glowcaps", "Amber sap", "Starlight dew"],
+                   works=["Colonies", "Fruiting towers", "Ancient rings"],
+                   creatures=["Beetles", "Bats", "Fungus folk"], objects=["Lanterns", "Root drums", "Spore pods"],
+                   places=["Cavern", "Deep pool", "Hollow"], threat="Blight")
 
-def _text(kind: str, ident: str) -> dict[str, str]:
-    """A name unique per id (its letters, shifted, so no engine word or mechanism name shows through)."""
+
+def chosen(key: str, words: ThemeWords = WORDS) -> dict[str, Any]:
+    """The engine step's answer as the studio stores it: the words the engine's nouns leave."""
+    kept = vocabulary(words, ENGINES[key], "glowing fungi in a cave")
+    return {ENGINE_KEY: key, "why": "Glowing things grow.", "words": kept.model_dump()}
+
+
+def _deed(ident: str) -> dict[str, str]:
+    """A name unique per id (its letters, shifted, so no engine word shows through)."""
     code = "".join(chr(ord("a") + (ord(ch) - ord("a") + 7) % 26) if ch.isalpha() else "x" for ch in ident)
-    return {"name": f"Glow {kind} {code}", "description": f"A glowing {kind} of the cave."}
+    return {"name": f"Glow {code}", "description": "The caps glow brighter in the dark."}
 
 
 def names_for(engine: GameDesign) -> dict[DraftStep, dict[str, Any]]:
-    """Answers to every step for `engine` (by the neutral keys the steps see), each name made from
-    the part's kind and engine id."""
+    """Answers to every step for `engine`: the written steps by the keys they see, the others empty."""
     key = step_keys(engine)
-    components: dict[str, Any] = {}
-    for c in engine.components:
-        components[key[c.id]] = _text("part", c.id)
-        if c.card_types:
-            components[key[c.id]]["cards"] = {key[f"{c.id}.{card.id}"]: {"name": f"Spore {card.id}",
-                                                                          "effect": "It glows."}
-                                              for card in c.card_types}
     return {
-        DraftStep.ENGINE: {"mechanisms": [{"name": f"Glow way {i}", "how_it_works": "Caps glow."}
-                                          for i, _ in enumerate(engine.mechanisms)],
-                           "resources": {key[r.id]: _text("stuff", r.id) for r in engine.resources}},
-        DraftStep.ACTIONS: {"actions": {key[a.id]: _text("deed", a.id) for a in engine.actions}},
-        DraftStep.FLOW: {"summary": "Caps grow in turn.", "tie_breaker": "The brightest cap wins.",
-                         "phases": [_text("phase", str(i)) for i, _ in enumerate(engine.turn_structure.phases)],
-                         "ends": ["The cave goes dark."] * len(engine.end_conditions),
-                         "scoring": ["Caps glow for points."] * len(engine.victory.scoring)},
-        DraftStep.COMPONENTS: components,
-        DraftStep.SETUP: {key[c.id]: "Set it out." for c in engine.components},
+        DraftStep.ENGINE: chosen(next(k for k, e in ENGINES.items() if e is engine)),
+        DraftStep.ACTIONS: {"actions": {key[a.id]: _deed(a.id) for a in engine.actions},
+                            "phases": [f"Glow phase {'abcdefgh'[i]}" for i, _ in enumerate(engine.turn_structure.phases)]},
+        DraftStep.FLOW: {}, DraftStep.COMPONENTS: {}, DraftStep.SETUP: {},
         DraftStep.IDENTITY: {"title": "Glowcap", "tagline": "Glow or fade.", "theme": "Fungi glow in a cave.",
                              "introduction": "Deep in the cave the caps wake."},
     }
-
-
-def theme_words(answers: dict[DraftStep, dict[str, Any]]) -> list[str]:
-    """Every resource, component and card name the answers use: the theme's words they were chosen from."""
-    names = [text["name"] for text in answers[DraftStep.ENGINE]["resources"].values()]
-    for text in answers[DraftStep.COMPONENTS].values():
-        names += [text["name"]] + [card["name"] for card in text.get("cards", {}).values()]
-    return list(dict.fromkeys(names))
-
-
-def choice_words(words: list[str]) -> dict[str, list[str]]:
-    """`words` as the engine choice's lists by kind (their sizes as the schema bounds them)."""
-    words = words + [f"Glow filler {letter}" for letter in "abcdefghijklmnop"[:max(0, 16 - len(words))]]
-    return {"materials": words[:6], "creatures": words[6:10], "objects": words[10:14], "places": words[14:16]}
 
 
 def _structure(design: GameDesign) -> Any:
@@ -97,21 +83,89 @@ def _structure(design: GameDesign) -> Any:
 
 
 @pytest.mark.parametrize("key", sorted(ENGINES))
-def test_a_reskinned_engine_keeps_its_structure_and_takes_every_new_name(key: str) -> None:
+def test_a_reskinned_engine_keeps_its_structure_and_names_every_part_from_the_theme(key: str) -> None:
     engine = ENGINES[key]
     answers = names_for(engine)
     for step, answer in answers.items():
         names_schema(step, engine).model_validate(answer)
     design = reskin(engine, answers)
-    assert _structure(design) == _structure(engine)
-    assert [r.name for r in design.resources] == [_text("stuff", r.id)["name"] for r in engine.resources]
+    plain, added = Rules.compile(design), Rules.compile(engine)
+    income = 5  # the round's end may gain the theme's danger, checked below
+    assert [*_structure(design)[:income], *_structure(design)[income + 1:]] == \
+        [*_structure(engine)[:income], *_structure(engine)[income + 1:]]
+    assert plain.income[:len(added.income)] == added.income and len(plain.income) - len(added.income) <= 1
+    names = [r.name for r in design.resources] + [a.name for a in design.actions] + [c.name for c in design.components]
+    assert len({name.lower() for name in names}) == len(names)
     assert all(a.id == slug(a.name) for a in design.actions)
     assert {c.id for c in design.components}.isdisjoint({r.id for r in design.resources})
     assert design.title == "Glowcap" and [s.components for s in design.setup] == [[c.id] for c in design.components]
-    assert all(card.name.startswith("Spore") for c in design.components for card in c.card_types)
-    assert not any(f.code == "generic_name" for f in validate_design(design))
+    assert not {f.code for f in validate_design(design)} & {"generic_name", "duplicate_name"}
     assert {f.code for f in validate_design(design) if f.severity is Severity.ERROR} == \
         {f.code for f in validate_design(engine) if f.severity is Severity.ERROR}
+    theirs = {word.lower() for word in _engine_words(engine)}
+    assert not [(name, word) for name in names for word in theirs if word in name.lower()]
+
+
+def _engine_words(engine: GameDesign) -> set[str]:
+    """The engine's own nouns of 5+ letters, which no re-themed name may keep."""
+    names = [r.name for r in engine.resources] + [c.name for c in engine.components]
+    generic = {"tokens", "board", "cards", "tiles", "pieces", "player", "boards"}
+    return {word for name in names for word in name.split() if len(word) > 4 and word.lower() not in generic}
+
+
+def test_each_part_takes_a_word_of_the_kind_its_role_needs() -> None:
+    stone_age = reskin(ENGINES["stone_age"], {DraftStep.ENGINE: chosen("stone_age")})
+    roles = resource_roles(ENGINES["stone_age"])
+    common = commonness(ENGINES["stone_age"])
+    materials = sorted((r for r in ENGINES["stone_age"].resources if roles[r.id] is ResourceRole.MATERIAL),
+                       key=lambda r: -common[r.id])
+    renamed = {r.name for r in stone_age.resources}
+    assert [stone_age.resources[ENGINES["stone_age"].resources.index(r)].name for r in materials] == WORDS.materials[:4]
+    assert "Colonies" in renamed  # huts score: a work
+    assert next(c.name for c in stone_age.components if c.kind.value == "board") == "Cavern"
+    assert next(c.name for c in stone_age.components if c.kind.value == "player_pieces") == "Beetles"
+    pandemic = reskin(ENGINES["pandemic"], {DraftStep.ENGINE: chosen("pandemic")})
+    assert roles_named(pandemic, "infection") == "Blight"  # the shared pool the team fights is the danger
+
+
+def roles_named(design: GameDesign, engine_id: str) -> str:
+    engine = next(e for e in ENGINES.values() if any(r.id == engine_id for r in e.resources)
+                  and len(e.resources) == len(design.resources))
+    return design.resources[[r.id for r in engine.resources].index(engine_id)].name
+
+
+def test_names_stay_distinct_when_the_theme_gives_few_words() -> None:
+    few = ThemeWords(materials=["Moss"], works=["Colony"], creatures=[], objects=["Lantern"], places=["Cave"],
+                     threat="Moss")
+    for key, engine in ENGINES.items():
+        design = reskin(engine, {DraftStep.ENGINE: chosen(key, few)})
+        names = [r.name.lower() for r in design.resources] + [c.name.lower() for c in design.components]
+        assert len(set(names)) == len(names), key
+
+
+def test_the_theme_s_danger_is_a_rule_where_the_engine_has_no_pressure_of_its_own() -> None:
+    splendor = reskin(ENGINES["splendor"], names_for(ENGINES["splendor"]))
+    danger = splendor.turn_structure.income[-1]
+    target = pressure_target(ENGINES["splendor"])
+    assert (danger.amount, danger.cause) == (-1, "Blight") and target is not None
+    assert danger.resource == slug(roles_named(splendor, target))
+    assert "**Blight**: each player loses 1 " in render_rulebook(splendor.model_copy(
+        update={"rules": rules_sections(splendor)}))
+    stone_age = reskin(ENGINES["stone_age"], names_for(ENGINES["stone_age"]))  # its upkeep takes the danger's name
+    assert [(i.amount, i.cause) for i in stone_age.turn_structure.income] == [(-2, "Blight")]
+    assert len(reskin(ENGINES["king_of_tokyo"], names_for(ENGINES["king_of_tokyo"])).turn_structure.income) == 0
+
+
+def test_a_generic_or_repeated_action_name_is_replaced_by_what_the_action_does() -> None:
+    engine = ENGINES["ticket_to_ride"]
+    answers = names_for(engine)
+    for text in answers[DraftStep.ACTIONS]["actions"].values():
+        text["name"] = "Pay and gain"
+    answers[DraftStep.ACTIONS]["actions"]["a1"]["name"] = "Moss"  # a resource's name
+    design = reskin(engine, answers)
+    names = [a.name for a in design.actions]
+    assert len(set(names)) == len(names) and names[0].startswith("Draw from the ")
+    assert names[1].startswith("Trade ") and " for " in names[1]
 
 
 def test_ids_follow_names_and_stay_distinct() -> None:
@@ -123,9 +177,6 @@ def test_ids_follow_names_and_stay_distinct() -> None:
     ids = [a.id for a in design.actions]
     assert ids[0] == "forage" and len(set(ids)) == len(ids)
     assert slug("Glühwürmchen Höhle") == "gluhwurmchen_hohle" and slug("蘑菇") == "" and slug("3 Caps") == "caps"
-    unnamed = reskin(engine, {DraftStep.ACTIONS: {"actions": {key: {"name": "蘑菇", "description": "x"}
-                                                             for key in answers[DraftStep.ACTIONS]["actions"]}}})
-    assert [a.id for a in unnamed.actions] == [a.id for a in engine.actions]
 
 
 def test_the_request_picks_which_engines_are_offered_and_narrows_the_shape() -> None:
@@ -151,11 +202,8 @@ def test_a_scripted_run_re_themes_the_chosen_engine_end_to_end() -> None:
     engine = ENGINES["splendor"]
     answers = names_for(engine)
     script = [
-        _reply("engine_choice", {**choice_words(theme_words(answers)), "engine": "splendor",
-                                 "why": "Gathering glows like gems."}),
-        _reply("engine", answers[DraftStep.ENGINE]), _reply("actions", answers[DraftStep.ACTIONS]),
-        _reply("flow", answers[DraftStep.FLOW]), _reply("identity", answers[DraftStep.IDENTITY]),
-        _reply("components", answers[DraftStep.COMPONENTS]), VERDICT,
+        _reply("engine_choice", {**WORDS.model_dump(), "engine": "splendor", "why": "Gathering glows like gems."}),
+        _reply("actions", answers[DraftStep.ACTIONS]), _reply("identity", answers[DraftStep.IDENTITY]), VERDICT,
     ]
     lm_engine = ScriptedEngine(*script)
     config = GameGrammarConfig(max_reasks=0, playtest=PlaytestBudget(greedy_games=6, search_games=2,
@@ -170,8 +218,10 @@ def test_a_scripted_run_re_themes_the_chosen_engine_end_to_end() -> None:
     assert final.answers[DraftStep.ENGINE][ENGINE_KEY] == "splendor"
     choice_prompt = lm_engine.requests[0].messages[-1].text or ""
     assert "splendor" in choice_prompt and "pandemic" in choice_prompt
-    names_prompt = lm_engine.requests[2].messages[-1].text or ""
-    assert "Glow stuff" in names_prompt  # the actions step reads the resources by their new names
+    actions_prompt = lm_engine.requests[1].messages[-1].text or ""
+    assert "Spores" in actions_prompt  # the actions step reads the resources by their new names
+    identity_prompt = lm_engine.requests[2].messages[-1].text or ""
+    assert "Blight" in identity_prompt  # the introduction is asked for the theme's struggle
     assert final.design.title == "Glowcap" and final.design.rules and final.playtest is not None
     assert [step.instruction for step in final.design.setup] == setup_steps(final.design)
     assert len(lm_engine.requests) == len(script)
@@ -188,6 +238,7 @@ def test_a_free_design_is_written_when_no_engine_fits_the_request() -> None:
 def test_setup_comes_from_the_structure() -> None:
     design = reskin(ENGINES["stone_age"], names_for(ENGINES["stone_age"]))
     steps = setup_steps(design)
+    assert [step.instruction for step in design.setup] == steps
     food = next(c for c in design.components if c.represents == design.resources[0].id)
     assert f"Each player takes {design.resources[0].starting} {food.name}" in steps[design.components.index(food)]
     assert steps[0] == f"Place the {design.components[0].name} in the middle of the table."
@@ -195,58 +246,52 @@ def test_setup_comes_from_the_structure() -> None:
 
 def test_a_name_that_keeps_the_engine_s_noun_goes_back_to_its_author_unless_the_theme_uses_it() -> None:
     engine = ENGINES["stone_age"]
-    answers = names_for(engine)
-    answers[DraftStep.ENGINE]["resources"][step_keys(engine)["wood"]]["name"] = "Glowing Wood"
-    design = reskin(engine, answers)
-    found, tokens = engine_nouns(design, engine, "bioluminescent fungi in a cave")  # the tokens take its name
-    assert (found.code, str(found.location), found.step) == ("engine_noun", "resources[1].name", "engine")
-    assert tokens.step == "components" and design.components[tokens.location.index or 0].name == "Glowing Wood tokens"
-    assert engine_nouns(design, engine, "wood elves of the deep forest") == []
+    design = reskin(engine, names_for(engine))
+    renamed = design.model_copy(update={"actions": [design.actions[0].model_copy(update={"name": "Glowing Wood"}),
+                                                    *design.actions[1:]]})
+    [found] = engine_nouns(renamed, engine, "bioluminescent fungi in a cave")
+    assert (found.code, str(found.location), found.step) == ("engine_noun", "actions[0].name", "actions")
+    assert engine_nouns(renamed, engine, "wood elves of the deep forest") == []
 
 
 def test_answers_written_for_another_engine_are_left_out_until_rewritten() -> None:
     splendor, stone_age = ENGINES["splendor"], ENGINES["stone_age"]
-    mixed = {**names_for(stone_age), DraftStep.FLOW: names_for(splendor)[DraftStep.FLOW]}
+    mixed = {**names_for(stone_age), DraftStep.ACTIONS: names_for(splendor)[DraftStep.ACTIONS]}
     design = reskin(stone_age, mixed)
-    assert [p.name for p in design.turn_structure.phases] == [p.name for p in stone_age.turn_structure.phases]
-    assert design.resources[0].name == names_for(stone_age)[DraftStep.ENGINE]["resources"]["r1"]["name"]
+    assert [a.name for a in design.actions] == [a.name for a in stone_age.actions]
+    assert design.resources[0].name != stone_age.resources[0].name
 
 
-def test_a_repair_of_the_engine_step_renames_and_keeps_the_engine() -> None:
+def test_only_the_written_steps_call_the_model_once_the_engine_is_chosen() -> None:
     engine = ENGINES["stone_age"]
     answers = names_for(engine)
-    chosen = {ENGINE_KEY: "stone_age", "why": "Foraging caps.", "words": [], **answers[DraftStep.ENGINE]}
-    renamed = {**answers[DraftStep.ENGINE], "resources": {**answers[DraftStep.ENGINE]["resources"],
-                                                          "r2": {"name": "Glowcap", "description": "A cap."}}}
-    lm_engine = ScriptedEngine(_reply("engine", renamed))
+    lm_engine = ScriptedEngine(_reply("actions", answers[DraftStep.ACTIONS]))
     studio = Studio(Brief(theme="glowing fungi", constraints="none", exemplars=""),
-                    answers={**answers, DraftStep.ENGINE: chosen}, engines=ENGINES, offer=list(ENGINES))
+                    answers={DraftStep.ENGINE: answers[DraftStep.ENGINE]}, engines=ENGINES, offer=list(ENGINES))
     with dspy.context(lm=scripted_lm(lm_engine)):
-        answer = studio.write(DraftStep.ENGINE, "- resources[1].name: 'Glowing Wood' keeps the engine's word")
-    assert answer[ENGINE_KEY] == "stone_age" and answer["resources"]["r2"]["name"] == "Glowcap"
+        assert studio.write(DraftStep.ENGINE, "- resources[1].name: fix it")[ENGINE_KEY] == "stone_age"
+        studio.write(DraftStep.ACTIONS)
+        assert studio.write(DraftStep.FLOW) == {} and studio.write(DraftStep.COMPONENTS) == {}
     assert len(lm_engine.requests) == 1 and studio.draft.stale_after(DraftStep.ENGINE) == []
 
 
 def test_names_come_from_the_theme_s_words_never_the_engine_s_nouns() -> None:
     engine = ENGINES["dominion"]
-    words = vocabulary(["glowcap", "Spore Silver", "tokens", "Mycelium", "mycelium", "  cave  moss ", "Dark Pool",
-                        "Competition", "End"], engine, "fungi in a cave")
-    assert words == ["Glowcap", "Mycelium", "Cave moss", "Dark Pool"]
-    schema = names_schema(DraftStep.ENGINE, engine, words)
-    good = {"mechanisms": [{"name": "Sporecraft", "how_it_works": "x"}] * len(engine.mechanisms),
-            "resources": {f"r{i}": {"name": "Glowcap", "description": "x"} for i, _ in enumerate(engine.resources, 1)}}
-    schema.model_validate(good)
-    with pytest.raises(ValidationError):
-        schema.model_validate({**good, "resources": {**good["resources"], "r1": {"name": "Coin", "description": "x"}}})
+    words = vocabulary(ThemeWords(materials=["glowcap", "Spore Silver", "tokens", "Mycelium", "mycelium",
+                                             "  cave  moss "], works=["Dark Pool", "Competition", "End"],
+                                  threat="Province"), engine, "fungi in a cave")
+    assert words.materials == ["Glowcap", "Mycelium", "Cave moss"] and words.works == ["Dark Pool"]
+    assert words.threat == ""
 
 
 @pytest.mark.parametrize("text", ["Gain 3 caps.", "获得 二十 个", "Gain ３ caps.", "x" * 241, "Say \"grow\" twice."])
 def test_prose_the_tuner_could_make_stale_cannot_be_written(text: str) -> None:
     schema = names_schema(DraftStep.ACTIONS, ENGINES["stone_age"])
     actions = {f"a{i}": {"name": "Forage", "description": "Gain three caps."} for i in range(1, 6)}
-    schema.model_validate({"actions": actions})
+    phases = ["Forage", "Build"]
+    schema.model_validate({"actions": actions, "phases": phases})
     with pytest.raises(ValidationError):
-        schema.model_validate({"actions": {**actions, "a1": {"name": "Forage", "description": text}}})
+        schema.model_validate({"actions": {**actions, "a1": {"name": "Forage", "description": text}}, "phases": phases})
 
 
 def test_the_engines_closest_to_the_theme_are_offered_first() -> None:
