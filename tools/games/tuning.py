@@ -27,7 +27,8 @@ such as a no-op action (3 each); and, read from the rules, each action worse in 
 of its phase or than passing (2 each; `dominated_actions`: the playtest calls such an action dead only
 when its search bot notices, the rules say it outright).
 While most games run to the round cap, the search adds how far the unfinished games got towards
-their end conditions, so lowering a far-off threshold is a step downhill even before games finish.
+their end conditions, so lowering a far-off threshold is a step downhill even before games finish;
+likewise, while no skilled team wins a cooperative game, how far the lost games got towards a win.
 
 The search is a seeded (1+λ) hill climb on that vector with a fast evaluator: random self-play,
 the greedy bot against random opponents, and per action a random bot restricted to it (no search
@@ -406,11 +407,14 @@ class _Evaluation:
     score: float  # the objective, plus how far unfinished games got while completion is out of band
 
 
-def _progress(game: Game, start_supply: Sequence[int]) -> float:
-    """How close an unfinished game came to its nearest end condition, 0-1."""
+def _progress(game: Game, start_supply: Sequence[int], *, winning: bool = False) -> float:
+    """How close a game came to its nearest end condition (with `winning`, the nearest the team wins
+    by), 0-1."""
     best = 0.0
     scores = game.scores()
     for end in game.rules.ends:
+        if winning and not end.team_wins:
+            continue
         if end.kind == EndKind.ROUNDS and end.rounds:
             best = max(best, game.round / end.rounds)
         elif end.kind == EndKind.SCORE_THRESHOLD and end.threshold:
@@ -437,7 +441,7 @@ class _Evaluator:
     def __call__(self, design: GameDesign) -> _Evaluation:
         rules, budget, players = Rules.compile(design), self.budget, self.players
         seeds = random.Random(f"tuning-{self.seed}")
-        self_play, progress = [], []
+        self_play, progress, win_progress = [], [], []
         for _ in range(budget.self_play_games):
             game_seed = seeds.getrandbits(63)
             game = Game(rules, players, random.Random(game_seed), budget.max_rounds)
@@ -446,6 +450,8 @@ class _Evaluator:
             self_play.append(record)
             if not record.completed:
                 progress.append(_progress(game, start_supply))
+            if record.team_won is False:
+                win_progress.append(_progress(game, start_supply, winning=True))
 
         def one(bots: list[Bot]) -> GameRecord:
             return play(rules, bots, seed=seeds.getrandbits(63), max_rounds=budget.max_rounds)
@@ -467,6 +473,9 @@ class _Evaluator:
         score = sum(gap.weight * gap.distance for gap in gaps)
         if report.measures.completion < MIN_COMPLETION and progress:
             score += WEIGHTS["completion"] * (1 - report.measures.completion) * (1 - sum(progress) / len(progress))
+        skilled = [bot.win_rate for bot in report.measures.bots if bot.bot != "random"]
+        if design.cooperative and win_progress and skilled and max(skilled) < COOP_BAND[0]:
+            score += WEIGHTS["cooperative"] * (1 - sum(win_progress) / len(win_progress))
         return _Evaluation(report, gaps, score)
 
 
