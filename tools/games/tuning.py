@@ -208,10 +208,10 @@ def band_gaps(report: PlaytestReport, design: GameDesign) -> list[BandGap]:
     for bot in m.bots if m.cooperative else []:
         # normalised on the side where the playtest calls it an error (a skilled team that cannot win, a
         # random team that cannot lose), a plain difference on the side it warns about
-        skilled = bot.bot != "random"
+        trained = bot.bot != "random"
         below, above = _over(low, bot.win_rate), _over(bot.win_rate, high)
         gaps.append(BandGap(metric=f"team win rate, {bot.bot}", band="cooperative", bot=bot.bot,
-                            distance=below / low + above if skilled else below + above / (1 - high),
+                            distance=below / low + above if trained else below + above / (1 - high),
                             detail=f"a team of {bot.bot} bots wins {bot.win_rate:.0%} (band {low:.0%}-{high:.0%})"))
     measured = {"never_completes", "drawish", "dominant_action", "first_seat_advantage", "cooperative_out_of_band"}
     for finding in report.findings:
@@ -369,8 +369,8 @@ def unreachable_ends(design: GameDesign) -> set[int]:
             quantity[component.represents] += component.quantity
     starting = {resource.id: resource.starting for resource in reversed(design.resources)}
     return {i for i, end in enumerate(design.end_conditions)
-            if end.kind == EndKind.RESOURCE_THRESHOLD and end.threshold is not None and end.target in quantity
-            and end.threshold > max(quantity[end.target], starting.get(end.target, 0))}
+            if end.kind == EndKind.RESOURCE_THRESHOLD and end.threshold is not None and end.target is not None
+            and end.target in quantity and end.threshold > max(quantity[end.target], starting.get(end.target, 0))}
 
 
 Vector = tuple[int, ...]
