@@ -165,7 +165,8 @@ def rules_sections(design: GameDesign) -> list[RulesSection]:
         turn += [_action_line(actions[ref], names, decks) for ref in phase.actions if ref in actions]
         turn.append("")
     if design.turn_structure.income:
-        turn.append("**End of the round.** When every player has had a turn:")
+        turn.append("**End of the round.** When every player has had a turn, in turn order from the round's "
+                    "first player:")
         turn += [income_line(income, names, shared) for income in design.turn_structure.income]
     end = ["At the end of each round, check these in order; the first that holds ends the game:"]
     end += [end_detail(condition, names, shared) for condition in design.end_conditions]

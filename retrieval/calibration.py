@@ -98,6 +98,11 @@ def broken_variants() -> dict[str, tuple[GameDesign, str]]:
                                          ResourceAmount(resource="sapphires", amount=12)]
     _action(dead, "buy_palace").description = "Pay twelve rubies and twelve sapphires for a palace worth 4 prestige."
 
+    # five cures to win with four cure markers in the box (what the tuner once did to a re-themed Pandemic)
+    unwinnable = games["pandemic"].model_copy(deep=True)
+    unwinnable.end_conditions[0].threshold = 5
+    unwinnable.end_conditions[0].description = "The team wins as soon as five diseases are cured."
+
     return {
         "splendor_dominant_take_three": (dominant, "dominant_action"),
         "agricola_noop_grove": (noop, "noop_action"),
@@ -105,4 +110,5 @@ def broken_variants() -> dict[str, tuple[GameDesign, str]]:
         "splendor_unreachable_threshold": (endless, "never_completes"),
         "waterdeep_aurora_first_seat": (first_seat, "first_seat_advantage"),
         "splendor_dead_palace": (dead, "dead_action"),
+        "pandemic_unwinnable": (unwinnable, "cooperative_out_of_band"),
     }

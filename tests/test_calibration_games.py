@@ -15,7 +15,7 @@ GAMES = load_calibration_games()
 VARIANTS = broken_variants()
 
 METRICS = {"never_completes", "unreachable_scoring", "noop_action", "dominant_action", "first_seat_advantage",
-           "dead_action"}
+           "dead_action", "cooperative_out_of_band"}
 
 # Where each variant departs from its source game, as dotted paths into the dumped design.
 INTENDED_CHANGES: dict[str, tuple[str, set[str]]] = {
@@ -29,6 +29,7 @@ INTENDED_CHANGES: dict[str, tuple[str, set[str]]] = {
                                                            "actions.4.description"}),
     "splendor_dead_palace": ("splendor", {"actions.6.costs.0.amount", "actions.6.costs.1.amount",
                                           "actions.6.description"}),
+    "pandemic_unwinnable": ("pandemic", {"end_conditions.0.threshold", "end_conditions.0.description"}),
 }
 
 

@@ -213,6 +213,22 @@ def test_income_and_upkeep_are_paid_at_round_end_and_floor_at_zero() -> None:
     assert game.view.holdings(1) == {"coin": 0, "field": 2, "grain": 4}
 
 
+@pytest.mark.parametrize("first_player,paid", [("rotates", [[2, 0, 0], [2, 2, 0], [2, 2, 2]]),
+                                                ("fixed", [[2, 0, 0], [4, 0, 0], [6, 0, 0]])])
+def test_a_short_supply_pays_income_in_turn_order_from_the_rounds_first_player(
+        first_player: str, paid: list[list[int]]) -> None:
+    d = design([{"id": "wait"}], [{"id": "gold"}, {"id": "mine", "starting": 1}],
+               income=[{"resource": "gold", "amount": 2, "per": "mine"}],
+               components=[{"id": "gold_tokens", "kind": "tokens", "quantity": 2, "represents": "gold"}],
+               first_player=first_player)
+    game = new_game(d, 3)
+    for expected in paid:
+        for _ in range(3):
+            game.step_action("wait")
+        assert [game.view.holdings(s)["gold"] for s in range(3)] == expected
+        game.supply[0] = 2  # each round the supply holds one seat's income: the first seat paid gets it
+
+
 def _cooperative(ends: list[dict[str, Any]]) -> GameDesign:
     return design([{"id": "build", "costs": [amount("stone", 1)], "gains": [amount("wall", 1)]}],
                   [{"id": "wall", "shared": True}, {"id": "stone", "shared": True, "starting": 3}],

@@ -10,7 +10,7 @@ import pytest
 from ontology.core import Severity
 from ontology.game import GameDesign
 from tools.games.playtest import PlaytestBudget
-from tools.games.tuning import TuningBudget, TuningResult, dominated_actions, objective, tune
+from tools.games.tuning import TuningBudget, TuningResult, dominated_actions, objective, tune, unreachable_ends
 
 BUDGET = TuningBudget(evaluations=40, seconds=120, self_play_games=40, greedy_games=20, restricted_games=30,
                       confirm_games=100, playtest=PlaytestBudget(greedy_games=40, search_games=4, search_playouts=4,
@@ -120,3 +120,59 @@ def test_every_change_stays_within_the_schema_bounds(ends: list[dict[str, Any]])
     GameDesign.model_validate(result.design.model_dump(mode="json"))
     for change in result.changes:
         assert change.before != change.after
+
+
+def team_game(*, win_at: int, lose_after: int, markers: int) -> GameDesign:
+    """A two-player cooperative game: quarry stone, build walls for the team; the team wins at `win_at`
+    walls (of `markers` wall markers in the box) and loses after round `lose_after`."""
+    return GameDesign.model_validate({
+        "title": "Wall", "tagline": "t", "theme": "t", "introduction": "t", "cooperative": True,
+        "complexity": 1, "players": {"min": 2, "max": 2}, "play_time_minutes": {"min": 5, "max": 60},
+        "mechanisms": [{"family": "cooperative", "name": "m", "how_it_works": "m"}],
+        "resources": [{"id": "stone", "name": "Stone", "description": "r"},
+                      {"id": "walls", "name": "Walls", "description": "r", "shared": True}],
+        "actions": [{"id": "quarry", "name": "Quarry", "description": "a", "gains": [amount("stone", 2)]},
+                    {"id": "build", "name": "Build", "description": "a", "costs": [amount("stone", 2)],
+                     "gains": [amount("walls", 1)]}],
+        "turn_structure": {"summary": "s", "phases": [{"name": "Work", "description": "p",
+                                                       "actions": ["quarry", "build"]}]},
+        "end_conditions": [
+            {"kind": "resource_threshold", "description": "e", "threshold": win_at, "target": "walls", "team": "win"},
+            {"kind": "rounds", "description": "e", "rounds": lose_after, "team": "lose"}],
+        "victory": {"scoring": [{"description": "s", "counts": ["walls"], "points": 1}], "tie_breaker": "t"},
+        "components": [{"id": "wall_markers", "name": "Wall markers", "description": "c", "kind": "tokens",
+                        "quantity": markers, "represents": "walls"}],
+        "setup": [{"instruction": "set up"}],
+    })
+
+
+def test_a_cooperative_game_no_team_can_win_is_tuned_until_skilled_teams_win() -> None:
+    hopeless = team_game(win_at=30, lose_after=6, markers=40)  # at most 6 walls in 6 rounds
+    result = tune(hopeless, seed=0, budget=BUDGET)
+    assert "cooperative_out_of_band" in errors_before(result)
+    assert "cooperative_out_of_band" not in errors(result)
+    win, lose = result.design.end_conditions
+    assert win.threshold is not None and lose.rounds is not None
+    assert win.threshold < 30 or lose.rounds > 6  # the win sooner or the loss later
+
+
+def test_no_threshold_is_tuned_beyond_the_tokens_that_can_reach_it() -> None:
+    # the team loses when 3 of the 5 storm clouds gather (one a round): no team wins. Without the bound the
+    # search puts the loss at 6 clouds, which never gather (measured): a rule the box cannot play.
+    data = team_game(win_at=6, lose_after=12, markers=20).model_dump(mode="json")
+    data["resources"].append({"id": "storm", "name": "Storm", "description": "r", "shared": True})
+    data["turn_structure"]["income"] = [amount("storm", 1)]
+    data["end_conditions"].insert(1, {"kind": "resource_threshold", "description": "e", "threshold": 3,
+                                      "target": "storm", "team": "lose"})
+    data["components"].append({"id": "storm_clouds", "name": "Storm clouds", "description": "c", "kind": "tokens",
+                               "quantity": 5, "represents": "storm"})
+    storm = GameDesign.model_validate(data)
+    result = tune(storm, seed=0, budget=BUDGET)
+    assert "cooperative_out_of_band" in errors_before(result) and result.changes
+    assert unreachable_ends(storm) == set() and unreachable_ends(result.design) == set()
+    data["end_conditions"][1]["threshold"] = 6
+    assert unreachable_ends(GameDesign.model_validate(data)) == {1}
+
+
+def errors_before(result: TuningResult) -> list[str]:
+    return [f.code for f in result.before.findings if f.severity == Severity.ERROR]

@@ -264,6 +264,24 @@ def test_a_cooperative_game_is_measured_by_team_and_kept_in_band() -> None:
     assert {f.code for f in report.findings} == {"cooperative_out_of_band"}  # no seats, no skill gap
 
 
+@pytest.mark.parametrize("random_wins,greedy_wins,search_wins,errors", [
+    (0, 0, 0, ["greedy", "search"]),  # no skilled team can win: broken; random losing alone is only a warning
+    (0, 0, 1, []),  # the search team wins 1 in 4: hard, not broken; greedy and random teams are warned about
+    (19, 4, 4, ["random"]),  # even random teams win 95%: nobody can lose; skilled teams winning is a warning
+    (17, 4, 4, []),  # random teams win 85%: in band; the skilled teams' 100% is a warning
+])
+def test_a_cooperative_game_no_skilled_team_wins_or_no_team_loses_is_an_error(
+        random_wins: int, greedy_wins: int, search_wins: int, errors: list[str]) -> None:
+    games = PlaytestGames(self_play=[coop(i < random_wins) for i in range(20)],
+                          greedy=[Seated(coop(i < greedy_wins), i % 2) for i in range(4)],
+                          search=[Seated(coop(i < search_wins), i % 2) for i in range(4)])
+    report = playtest_report(games, action_ids=ACTIONS, cooperative=True, declared_minutes=DECLARED)
+    band = [f for f in report.findings if f.code == "cooperative_out_of_band"]
+    assert [f.message.split()[3] for f in band if f.severity is Severity.ERROR] == errors
+    assert all(f.severity is Severity.WARNING for f in band if f.message.split()[3] not in errors)
+    assert band, "every case has a team out of band"
+
+
 # --- the report, the rulebook and the chart ------------------------------------------------------------------
 
 

@@ -78,8 +78,11 @@ MAX_DRAWS = 0.5
 separate the players (Browne 2008, drawishness and decisiveness)."""
 
 COOP_BAND = (0.1, 0.9)
-"""Warning when a cooperative team of one bot wins less or more often than this: the game is
-hopeless or trivial at that skill (Zook et al. 2015)."""
+"""A cooperative team of one bot that wins less or more often than this finds the game hopeless or
+trivial at that skill (Zook et al. 2015). An error when the game is broken for every skill level:
+no skilled team (greedy or search, whichever wins more) wins even the band's low share, or a team
+of random players wins more than its high share; otherwise a warning (random teams losing nearly
+always, or the search team nearly always winning, is what a skill gap looks like)."""
 
 
 @dataclass(frozen=True)
@@ -394,13 +397,27 @@ def skill_pays(m: PlaytestMeasures) -> Iterator[Problem]:
                       at("actions"))
 
 
+def cooperative_severity(bot: BotResult, m: PlaytestMeasures) -> Severity | None:
+    """How broken a cooperative game is at this bot's skill (`COOP_BAND`): None in band; an error when
+    the bot is skilled and no skilled team wins the band's low share (nobody can win), or the bot
+    plays at random and still wins more than its high share (nobody can lose); else a warning."""
+    low, high = COOP_BAND
+    if low <= bot.win_rate <= high:
+        return None
+    skilled = bot.bot != "random"
+    best_skilled = max((other.win_rate for other in m.bots if other.bot != "random"), default=None)
+    hopeless = skilled and best_skilled is not None and best_skilled < low
+    trivial = not skilled and bot.win_rate > high
+    return Severity.ERROR if hopeless or trivial else Severity.WARNING
+
+
 @PLAYTEST_CHECKS.register(FLOW)
 def cooperative_play_is_balanced(m: PlaytestMeasures) -> Iterator[Problem]:
     low, high = COOP_BAND
     for bot in m.bots if m.cooperative else []:
-        if not low <= bot.win_rate <= high:
+        if (severity := cooperative_severity(bot, m)) is not None:
             verdict = "hopeless" if bot.win_rate < low else "trivial"
-            yield Problem(Severity.WARNING, "cooperative_out_of_band",
+            yield Problem(severity, "cooperative_out_of_band",
                           f"a team of {bot.bot} bots wins {bot.win_rate:.0%} of games: the game is {verdict} at "
                           f"that skill (aim for {low:.0%}-{high:.0%}); tune the thresholds or the upkeep",
                           at("end_conditions"))

@@ -15,7 +15,9 @@ each following round, with "fixed" seat 0 starts every round); a turn walks the 
 to `actions_per_phase` legal actions in each (or passing). An action is legal when its costs (raised
 by `price_step` per earlier take this round) can be paid, its `limit_per_round` is not reached and,
 for a draw, its deck is not empty. At the round's end income
-and upkeep are paid (never below zero), then the end conditions are checked in order.
+and upkeep are paid (never below zero), to the players in turn order from the round's first player (so
+when the supply runs short, the first-player marker decides who is paid, as it decides who acts first),
+then the end conditions are checked in order: a game always finishes its round.
 """
 
 from __future__ import annotations
@@ -454,8 +456,10 @@ class Game:
     def _end_round(self) -> None:
         rules = self.rules
         hold, pool, supply, shared = self.hold, self.pool, self.supply, rules.shared
+        # in turn order from this round's first player: a short supply favours the seat the marker favours
+        in_turn_order = [hold[(self.first + k) % self.players] for k in range(self.players)]
         for r, amount, per in rules.income:
-            holders = [pool] if shared[r] else hold
+            holders = [pool] if shared[r] else in_turn_order
             for held in holders:
                 times = 1 if per is None else (pool[per] if shared[per] else
                                                (sum(h[per] for h in hold) if shared[r] else held[per]))

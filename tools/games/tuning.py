@@ -19,20 +19,27 @@ MIN_COMPLETION (weight 4); the first seat's win rate beyond SEAT_TOLERANCE of fa
 above MAX_DRAWS (2); each action whose restricted player keeps DOMINANT_SHARE of skilled play's win
 rate (2 per action); the skill gap, the strongest bot's edge over random below MIN_SKILL_EDGE (1);
 estimated minutes outside the declared range, as |log(estimate / nearest bound)| (1); a cooperative
-team's win rate outside COOP_BAND (1 per bot); any other error-level finding, such as a no-op action
-(3 each); and, read from the rules, each action worse in every way than another of its phase or than
-passing (2 each; `dominated_actions`: the playtest calls such an action dead only when its search
-bot notices, the rules say it outright).
+team's win rate outside COOP_BAND (1 per bot), as the share of the way from the band's edge to 0 or
+1 on the side the playtest calls an error (a skilled team that cannot win, a random one that cannot
+lose; at 0 or 1 as far out as it gets), as the plain difference on the side it warns about; any other
+error-level finding,
+such as a no-op action (3 each); and, read from the rules, each action worse in every way than another
+of its phase or than passing (2 each; `dominated_actions`: the playtest calls such an action dead only
+when its search bot notices, the rules say it outright).
 While most games run to the round cap, the search adds how far the unfinished games got towards
-their end conditions, so lowering a far-off threshold is a step downhill even before games finish.
+their end conditions, so lowering a far-off threshold is a step downhill even before games finish;
+likewise, while no skilled team wins a cooperative game, how far the lost games got towards a win.
 
 The search is a seeded (1+λ) hill climb on that vector with a fast evaluator: random self-play,
 the greedy bot against random opponents, and per action a random bot restricted to it (no search
 bot), every candidate on the same game seeds (common random numbers). Each generation proposes
 candidates one step on one number away: steps aimed at the worst band that numbers can move (a
 dominant action's costs up and gains down; a game too long or never ending, its rounds, thresholds
-or supply down), then at the next band when those do not help, and once no aimed step helps,
-seeded steps anywhere; the best candidate is kept when it lowers the objective. The full playtest
+or supply down; a cooperative game too hard, its winning end sooner and its losing ends later, and
+the reverse when too easy), then at the next band when those do not help, and once no aimed step helps,
+seeded steps anywhere; the best candidate is kept when it lowers the objective. No candidate may
+move a resource threshold an end condition waits for beyond what the resource's tokens can ever hold
+(a cooperative game won at 5 cures with 4 cure markers is never won). The full playtest
 runs only on the design as given and on the final candidate; a design already in band comes back
 unchanged, and a candidate that is no better by the full playtest is dropped. What stays out of band is said in
 `TuningResult.unresolved`. With the evaluation budget binding (not the seconds), the same design and
@@ -65,6 +72,7 @@ from ontology.game import (
     Income,
     Resource,
     ResourceAmount,
+    TeamOutcome,
 )
 from tools.games.bots import GreedyBot, RandomBot
 from tools.games.playtest import PlaytestBudget, PlaytestError, default_players, only_player, playtest, rotated
@@ -84,7 +92,7 @@ from tools.games.playtest_metrics import (
 from tools.games.simulator import Bot, Game, GameRecord, Rules, play
 
 __all__ = ["BandGap", "Dominated", "TuningBudget", "TuningChange", "TuningResult", "band_gaps", "dominated_actions",
-           "objective", "tune"]
+           "objective", "tune", "unreachable_ends"]
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +142,7 @@ class BandGap(BaseModel):
     distance: float
     detail: str
     action: int | None = Field(None, description="the action (index) the band is about, if one")
+    bot: str | None = Field(None, description="the bot whose team the band is about (cooperative), if one")
 
     @property
     def weight(self) -> float:
@@ -185,8 +194,10 @@ def band_gaps(report: PlaytestReport, design: GameDesign) -> list[BandGap]:
                                        f"(band: edge >= {MIN_SKILL_EDGE:.0%})"))
     for i, stats in enumerate(m.actions):
         if stats.only_win_rate is not None:
+            # where skilled play wins nothing there is no share of it to keep: nothing can dominate
+            kept = _over(stats.only_win_rate, DOMINANT_SHARE * m.skilled_rate, strict=True) if m.skilled_rate else 0
             gaps.append(BandGap(band="dominant", action=i, metric=f"action '{stats.action}' not dominant",
-                                distance=_over(stats.only_win_rate, DOMINANT_SHARE * m.skilled_rate, strict=True),
+                                distance=kept,
                                 detail=f"a bot taking only '{stats.action}' wins {stats.only_win_rate:.0%}"))
     declared, minutes = m.declared_minutes, max(m.estimated_minutes, 0.1)
     gaps.append(BandGap(metric="play time", band="play_time",
@@ -195,10 +206,14 @@ def band_gaps(report: PlaytestReport, design: GameDesign) -> list[BandGap]:
                                f"{declared.min}-{declared.max})"))
     low, high = COOP_BAND
     for bot in m.bots if m.cooperative else []:
-        gaps.append(BandGap(metric=f"team win rate, {bot.bot}", band="cooperative",
-                            distance=_over(low, bot.win_rate) + _over(bot.win_rate, high),
+        # normalised on the side where the playtest calls it an error (a skilled team that cannot win, a
+        # random team that cannot lose), a plain difference on the side it warns about
+        trained = bot.bot != "random"
+        below, above = _over(low, bot.win_rate), _over(bot.win_rate, high)
+        gaps.append(BandGap(metric=f"team win rate, {bot.bot}", band="cooperative", bot=bot.bot,
+                            distance=below / low + above if trained else below + above / (1 - high),
                             detail=f"a team of {bot.bot} bots wins {bot.win_rate:.0%} (band {low:.0%}-{high:.0%})"))
-    measured = {"never_completes", "drawish", "dominant_action", "first_seat_advantage"}
+    measured = {"never_completes", "drawish", "dominant_action", "first_seat_advantage", "cooperative_out_of_band"}
     for finding in report.findings:
         if finding.severity == Severity.ERROR and finding.code not in measured:
             gaps.append(BandGap(band="error", metric=f"{finding.code} at {finding.path}", distance=1.0,
@@ -285,6 +300,7 @@ class _Knob:
     action: int | None = None  # the action it belongs to, if any
     ending: bool = False  # moves how soon the game ends (rounds, thresholds, a supply an end watches)
     cost_like: bool = False  # raising it makes its action weaker
+    team: int = 0  # cooperative: +1 raising it makes the team's win likelier (a losing end later), -1 less likely
 
 
 def _bounds(model: type[BaseModel], name: str) -> tuple[int, int]:
@@ -322,17 +338,39 @@ def _knobs(design: GameDesign) -> list[_Knob]:
     for i, _ in enumerate(design.resources):
         knobs.append(_Knob(("resources", i, "starting"), *_bounds(Resource, "starting"), at("resources", i),
                            "starting"))
-    watched = {end.target for end in design.end_conditions if end.kind == EndKind.COMPONENT_EXHAUSTED}
+    watched = {end.target: _later_is_easier(design, end) for end in reversed(design.end_conditions)
+               if end.kind == EndKind.COMPONENT_EXHAUSTED}
     for i, end in enumerate(design.end_conditions):
         for name in ("rounds", "threshold"):
             if getattr(end, name) is not None:
                 knobs.append(_Knob(("end_conditions", i, name), *_bounds(EndCondition, name), at("end_conditions", i),
-                                   name, ending=True))
+                                   name, ending=True, team=_later_is_easier(design, end)))
     for i, component in enumerate(design.components):
         if component.kind == ComponentKind.TOKENS and component.represents:
             knobs.append(_Knob(("components", i, "quantity"), *_bounds(Component, "quantity"), at("components", i),
-                               "quantity", ending=component.id in watched))
+                               "quantity", ending=component.id in watched, team=watched.get(component.id, 0)))
     return knobs
+
+
+def _later_is_easier(design: GameDesign, end: EndCondition) -> int:
+    """For a cooperative team, what putting this end off does: +1 a losing end comes later (easier),
+    -1 the winning end comes later (harder); 0 in a competitive game."""
+    if not design.cooperative:
+        return 0
+    return -1 if end.team == TeamOutcome.WIN else 1
+
+
+def unreachable_ends(design: GameDesign) -> set[int]:
+    """The resource-threshold end conditions (indices) that can never hold: the threshold is more than
+    the resource's tokens can ever put in one place (the box's quantity, or its starting amount if more)."""
+    quantity: Counter[str] = Counter()
+    for component in design.components:
+        if component.kind == ComponentKind.TOKENS and component.represents:
+            quantity[component.represents] += component.quantity
+    starting = {resource.id: resource.starting for resource in reversed(design.resources)}
+    return {i for i, end in enumerate(design.end_conditions)
+            if end.kind == EndKind.RESOURCE_THRESHOLD and end.threshold is not None and end.target is not None
+            and end.target in quantity and end.threshold > max(quantity[end.target], starting.get(end.target, 0))}
 
 
 Vector = tuple[int, ...]
@@ -369,11 +407,14 @@ class _Evaluation:
     score: float  # the objective, plus how far unfinished games got while completion is out of band
 
 
-def _progress(game: Game, start_supply: Sequence[int]) -> float:
-    """How close an unfinished game came to its nearest end condition, 0-1."""
+def _progress(game: Game, start_supply: Sequence[int], *, winning: bool = False) -> float:
+    """How close a game came to its nearest end condition (with `winning`, the nearest the team wins
+    by), 0-1."""
     best = 0.0
     scores = game.scores()
     for end in game.rules.ends:
+        if winning and not end.team_wins:
+            continue
         if end.kind == EndKind.ROUNDS and end.rounds:
             best = max(best, game.round / end.rounds)
         elif end.kind == EndKind.SCORE_THRESHOLD and end.threshold:
@@ -400,7 +441,7 @@ class _Evaluator:
     def __call__(self, design: GameDesign) -> _Evaluation:
         rules, budget, players = Rules.compile(design), self.budget, self.players
         seeds = random.Random(f"tuning-{self.seed}")
-        self_play, progress = [], []
+        self_play, progress, win_progress = [], [], []
         for _ in range(budget.self_play_games):
             game_seed = seeds.getrandbits(63)
             game = Game(rules, players, random.Random(game_seed), budget.max_rounds)
@@ -409,6 +450,8 @@ class _Evaluator:
             self_play.append(record)
             if not record.completed:
                 progress.append(_progress(game, start_supply))
+            if record.team_won is False:
+                win_progress.append(_progress(game, start_supply, winning=True))
 
         def one(bots: list[Bot]) -> GameRecord:
             return play(rules, bots, seed=seeds.getrandbits(63), max_rounds=budget.max_rounds)
@@ -430,6 +473,9 @@ class _Evaluator:
         score = sum(gap.weight * gap.distance for gap in gaps)
         if report.measures.completion < MIN_COMPLETION and progress:
             score += WEIGHTS["completion"] * (1 - report.measures.completion) * (1 - sum(progress) / len(progress))
+        skilled = [bot.win_rate for bot in report.measures.bots if bot.bot != "random"]
+        if design.cooperative and win_progress and skilled and max(skilled) < COOP_BAND[0]:
+            score += WEIGHTS["cooperative"] * (1 - sum(win_progress) / len(win_progress))
         return _Evaluation(report, gaps, score)
 
 
@@ -447,6 +493,10 @@ def _aim(gap: BandGap, report: PlaytestReport, knobs: Sequence[_Knob]) -> Iterat
         yield from ((k, -1) for k, knob in enumerate(knobs) if knob.ending)
     elif gap.band == "play_time":
         yield from ((k, +1) for k, knob in enumerate(knobs) if knob.ending)
+    elif gap.band == "cooperative":
+        rate = next(bot.win_rate for bot in m.bots if bot.bot == gap.bot)
+        easier = 1 if rate < COOP_BAND[0] else -1
+        yield from ((k, easier * knob.team) for k, knob in enumerate(knobs) if knob.team)
     elif gap.action is not None:
         weaker = 1 if gap.band == "dominant" else -1
         yield from ((k, weaker if knob.cost_like else -weaker) for k, knob in enumerate(knobs)
@@ -486,6 +536,11 @@ def tune(design: GameDesign, *, players: int | None = None, seed: int = 0,
     base = design.model_dump(mode="json")
     start: Vector = tuple(_read(base, knob.path) for knob in knobs)
     evaluate = _Evaluator(players, seed, budget)
+    unreachable = unreachable_ends(design)  # a design given so keeps them; the search makes no new ones
+
+    def allowed(vector: Vector) -> bool:
+        return unreachable_ends(_build(base, knobs, vector)) <= unreachable
+
     rng = random.Random(f"tuning-moves-{seed}")
     seen: dict[Vector, _Evaluation] = {start: evaluate(design)}
     current, history = start, []  # history: (knob, old value, new value, reason) per accepted step
@@ -500,7 +555,7 @@ def tune(design: GameDesign, *, players: int | None = None, seed: int = 0,
         for k, direction in aimed or anywhere:
             for value in _steps(current[k], direction, knobs[k]):
                 vector = current[:k] + (value,) + current[k + 1:]
-                if vector not in seen and vector not in proposals:
+                if vector not in seen and vector not in proposals and allowed(vector):
                     proposals.append(vector)
             if len(proposals) >= budget.candidates:
                 break
