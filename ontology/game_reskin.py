@@ -30,7 +30,6 @@ from ontology.game import (
     GameDesign,
     Income,
     MinutesRange,
-    Name,
     PlayerRange,
     Sentence,
     SetupStep,
@@ -86,6 +85,11 @@ def about_wording(location: Location) -> bool:
     return location.part in WORDING_PARTS or (location.field or "").split(".")[-1] in WORDING_FIELDS
 
 
+Word = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z'-]{2,14}( [A-Za-z'-]{1,14}){0,2}$")]
+"""A noun of the theme's world: one to three words, letters only. Free, the model wrote phrases ('Storms and
+rough seas') that read badly as a part's name in every rule."""
+
+
 class EngineChoice(BaseModel):
     """The engine step's one turn. The theme's words come first, before any engine is read, and every
     name is chosen from them by the part's role (`ontology.game_naming`): a 1.5B model renaming an
@@ -93,14 +97,14 @@ class EngineChoice(BaseModel):
     measured on the bench's themes). Asked as one list it wrote game words ('Goal', 'Turn'); asked by
     kind, it writes the world's."""
 
-    materials: list[Name] = Field(min_length=4, max_length=6, description=(
+    materials: list[Word] = Field(min_length=4, max_length=6, description=(
         "things found, grown, made or traded in the theme's world, from the commonest to the most precious"))
-    works: list[Name] = Field(min_length=2, max_length=4, description=(
+    works: list[Word] = Field(min_length=2, max_length=4, description=(
         "what the players build, deliver, earn or win there, from the least to the most prized"))
-    creatures: list[Name] = Field(min_length=2, max_length=4, description="creatures or people of the theme's world")
-    objects: list[Name] = Field(min_length=2, max_length=4, description="tools, vessels, buildings or relics there")
-    places: list[Name] = Field(min_length=2, max_length=4, description="places in the theme's world")
-    threat: Name = Field(description="the danger, rival or force of nature at the heart of the theme")
+    creatures: list[Word] = Field(min_length=2, max_length=4, description="creatures or people of the theme's world")
+    objects: list[Word] = Field(min_length=2, max_length=4, description="tools, vessels, buildings or relics there")
+    places: list[Word] = Field(min_length=2, max_length=4, description="places in the theme's world")
+    threat: Word = Field(description="the danger, rival or force of nature at the heart of the theme")
     engine: str
     why: Sentence
 
@@ -119,9 +123,9 @@ so do the quote and the backslash, because xgrammar matches the pattern against 
 string: a class that allowed `"` let the model run past the string's end (3 of 3
 bench runs broke)."""
 
-ActionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z' -]{1,39}$")]
+ActionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3,}[A-Za-z' -]{0,36}$")]
 """An action's or a phase's name: a few words a player says at the table, no numbers (the rulebook prints
-those)."""
+those), starting with a word of three letters or more (a phase came back named 'a a')."""
 
 
 class ActionText(BaseModel):
@@ -350,22 +354,35 @@ def _threatened_income(engine: GameDesign, threat: str) -> list[dict[str, Any]]:
 
 def _distinct_action_names(design: GameDesign) -> GameDesign:
     """Each action named by its agent, unless the name is generic ('Pay and gain') or already names
-    another part: then by what it does ('Trade Rope for Lamp oil'), so no two parts share a name."""
+    another part: then by what it does ('Trade Rope for Lamp oil'), so no two parts share a name; and
+    each phase by its agent, unless its name repeats another's ('First phase' then)."""
     taken = {name.lower() for name in part_names(design).values()}
     decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
     names = part_names(design)
+    shared = frozenset(r.id for r in design.resources if r.shared)
     actions = []
     for action in design.actions:
-        name = action.name
+        name = action.name[:1].upper() + action.name[1:]
         if is_generic_name(name) or name.lower() in taken:
-            name = action_title(action, names, decks)
+            name = action_title(action, names, decks, shared)
             number = 1
             while name.lower() in taken:
                 number += 1
-                name = f"{action_title(action, names, decks)} ({number})"
+                name = f"{action_title(action, names, decks, shared)} ({number})"
         taken.add(name.lower())
         actions.append(action.model_copy(update={"name": name}))
-    return design.model_copy(update={"actions": actions})
+    phases, seen = [], set()
+    for i, phase in enumerate(design.turn_structure.phases):
+        name = phase.name[:1].upper() + phase.name[1:]
+        if name.lower() in seen or is_generic_name(name):
+            name = f"{ORDINALS[i % len(ORDINALS)]} phase"
+        seen.add(name.lower())
+        phases.append(phase.model_copy(update={"name": name}))
+    turn = design.turn_structure.model_copy(update={"phases": phases})
+    return design.model_copy(update={"actions": actions, "turn_structure": turn})
+
+
+ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth")
 
 
 def worded(design: GameDesign) -> GameDesign:
@@ -473,8 +490,10 @@ def setup_steps(design: GameDesign) -> list[str]:
             steps.append(f"Place the {c.name} in the middle of the table.")
         elif c.represents in starting:
             held = starting[c.represents]
-            if held.shared:
+            if held.shared and held.starting:
                 steps.append(f"Put {held.starting} {c.name} in the shared pool and the rest in the supply.")
+            elif held.shared:
+                steps.append(f"Put the {c.name} in the supply; the shared pool starts empty.")
             elif held.starting:
                 steps.append(f"Each player takes {held.starting} {c.name}; put the rest in the supply.")
             else:
@@ -493,7 +512,9 @@ def _words(name: str) -> set[str]:
 def _engine_nouns(engine: GameDesign, theme: str) -> set[str]:
     """The words of the engine's part names that belong to its own world: not generic ('tokens',
     'board'), not in the theme."""
-    words = set().union(*(_words(name) for _, name in _part_names(engine)))
+    names = [r.name for r in engine.resources] + [c.name for c in engine.components]
+    names += [card.name for c in engine.components for card in c.card_types]
+    words = set().union(*(_words(name) for name in names))  # nouns: action names are verbs ('gather')
     return {word for word in words if not is_generic_name(word)} - _words(theme)
 
 

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from ontology.game import Action, Component, ComponentKind, GameDesign, MechanismFamily, Resource
 from ontology.game_rulebook import end_clause, part_names
 
-
 MOST_LISTED = 3
 """Names a sentence lists before it says 'and others': a rule sentence stays short enough to read (and
 within a Sentence's 240 characters)."""
@@ -137,8 +136,10 @@ def scoring_sentence(index: int, design: GameDesign) -> str:
 
 def component_sentence(component: Component, names: Mapping[str, str]) -> str:
     """What a component is for, from its kind and what it stands for."""
+    if component.represents and component.kind is ComponentKind.TOKENS:
+        return "Counted out of the supply as players gain them."
     if component.represents:
-        return f"Stand for {names.get(component.represents, component.represents)}."
+        return f"Each one is a {names.get(component.represents, component.represents)} a player has gained."
     return {
         ComponentKind.BOARD: "The shared board where the actions are taken.",
         ComponentKind.DECK: "Shuffled face down; drawn by the actions that draw.",
@@ -149,7 +150,8 @@ def component_sentence(component: Component, names: Mapping[str, str]) -> str:
     }.get(component.kind, "Kept beside the board.")
 
 
-def action_title(action: Action, names: Mapping[str, str], decks: Mapping[str, Component]) -> str:
+def action_title(action: Action, names: Mapping[str, str], decks: Mapping[str, Component],
+                 shared: frozenset[str] = frozenset()) -> str:
     """A plain name for an action from what it does ('Trade Rope for Lamp oil'), for when its agent's
     name is generic or already names another part."""
     def named(refs: list[str]) -> str:
@@ -168,8 +170,10 @@ def action_title(action: Action, names: Mapping[str, str], decks: Mapping[str, C
         title = f"Trade {named(costs)} for {named(gains)}"
     elif gains:
         title = f"Gather {named(gains)}"
+    elif fought := [ref for ref in costs if ref in shared]:  # paying a shared pool down: fighting a threat
+        title = f"Push back {named(fought)}"
     elif costs:
-        title = f"Push back {named(costs)}"
+        title = f"Give up {named(costs)}"
     else:
         title = "Rest"
     return title[:60]

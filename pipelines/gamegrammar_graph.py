@@ -43,6 +43,7 @@ from ontology.game_reskin import (
     engine_nouns,
     engine_sentences,
     plain_wording,
+    worded,
 )
 from ontology.game_rulebook import rules_sections
 from ontology.game_validators import DraftStep, copied_prose, validate_design
@@ -130,6 +131,9 @@ long game of about 90 decisions per player, takes 5-6 s on a busy machine), with
 
 class GameGrammarConfig(BaseModel):
     max_repair_rounds: int = Field(3, ge=0, le=10)
+    reskin_repair_rounds: int = Field(
+        1, ge=0, le=10, description="the repair rounds of a re-themed engine, whose agents write only words: a "
+                                    "sentence still contradicting the rules after them is written from the rules")
     exemplar_count: int = Field(3, ge=1, le=8)
     max_reasks: int = Field(1, ge=0, le=5)
     playtest: PlaytestBudget | None = Field(
@@ -273,7 +277,8 @@ def next_repair(state: GameGrammarState, config: GameGrammarConfig) -> tuple[Dra
     same step is not repeated while another step has fresh feedback; once none is fresh, only
     errors are worth another try: a warning that one rewrite did not fix is left in the report.
     """
-    if state.repair_rounds >= config.max_repair_rounds:
+    rounds = config.reskin_repair_rounds if reskinned(state) else config.max_repair_rounds
+    if state.repair_rounds >= rounds:
         return None
     findings = actionable(state.findings)
     if reskinned(state):  # the agents write only words, and of those only the actions and the identity
@@ -445,8 +450,8 @@ def assemble(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
         return {"design": None}
     design = state.tuning.design if state.tuning else draft_so_far.design()
     repairs = list(state.repairs)
-    if reskinned(state):  # a sentence still contradicting the rules is rewritten from them
-        design, answered = plain_wording(design, design_findings(design, state, draft_so_far))
+    if reskinned(state):  # tuned numbers re-worded; a sentence still contradicting the rules is rewritten from them
+        design, answered = plain_wording(worded(design), design_findings(worded(design), state, draft_so_far))
         repairs += [Repair(step=step_for(f), agent="assemble", reason="fallback", feedback=f"- {f.path}: {f.message}")
                     for f in answered]
     design = design.model_copy(update={"rules": rules_sections(design)})
