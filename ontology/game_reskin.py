@@ -113,19 +113,19 @@ class EngineChoice(BaseModel):
         return ThemeWords.model_validate(self.model_dump(include=set(ThemeWords.model_fields)))
 
 
-Prose = Annotated[str, StringConstraints(
-    pattern='^[^0-9"\\\\\u2150-\u218f\u3000-\u9fff\uff10-\uff19]{1,240}$')]
-"""A sentence (1-240 characters) with no numerals: the rulebook prints every number from the structure beside
-the words, and the tuner changes numbers after the words are written, so a number in prose goes stale (it
-did in 8 of 10 bench designs). CJK and fullwidth numerals are excluded too: with only digits banned the
-model wrote them instead. The length bound lives in the pattern, as xgrammar ignores maxLength beside one;
-so do the quote and the backslash, because xgrammar matches the pattern against the raw JSON text of the
-string: a class that allowed `"` let the model run past the string's end (3 of 3
-bench runs broke)."""
+Prose = Annotated[str, StringConstraints(pattern="^[A-Za-z\u00c0-\u024f ,.;:!?'()&/\u2019\u2013\u2014-]{1,240}$")]
+"""A sentence (1-240 characters) of letters and punctuation only: the rulebook prints every number from the
+structure beside the words, and the tuner changes numbers after the words are written, so a number in prose
+goes stale (it did in 8 of 10 bench designs). A list of allowed characters, not of banned ones: with digits
+banned the model wrote CJK numerals, with those banned too, circled ones ('Cost ③ lighthouse'). The length
+bound lives in the pattern, as xgrammar ignores maxLength beside one; the quote and the backslash stay out,
+because xgrammar matches the pattern against the raw JSON text of the string: a class that allowed `"` let
+the model run past the string's end (3 of 3 bench runs broke)."""
 
-ActionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3,}[A-Za-z' -]{0,36}$")]
-"""An action's or a phase's name: a few words a player says at the table, no numbers (the rulebook prints
-those), starting with a word of three letters or more (a phase came back named 'a a')."""
+ActionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3,12}( [A-Za-z']{1,12}){0,3}$")]
+"""An action's or a phase's name: one to four words a player says at the table, no numbers (the rulebook
+prints those), starting with a word of three letters or more (a phase came back named 'a a', an action
+'Pay for Lighthouse and Storms and Ruddr', cut at the length bound)."""
 
 
 class ActionText(BaseModel):
@@ -466,8 +466,9 @@ def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, d
         phases = "\n".join(f"{i}. {', '.join(key[ref] for ref in phase.actions if ref in key)}"
                            for i, phase in enumerate(engine.turn_structure.phases, start=1))
         return ("Name each action in the theme's own words: a short verb phrase a player would say at the table, "
-                "with a different verb for each action and no word like pay, gain or take. Then say in one "
-                "sentence what the player does in this world. Then name each phase of the turn in a few words. "
+                "with a different verb for each action and no word like pay, gain or take. Then describe in one "
+                "sentence the moment in this world (what the player is seen doing, not what it costs or yields: the "
+                "rulebook prints the amounts). Then name each phase of the turn in a few words. "
                 f"What each action does:\n{lines}\nPhases and their actions:\n{phases}\n"
                 "Write no numbers: the rulebook prints them from the rules.")
     scored = ", ".join(dict.fromkeys(names.get(ref, ref) for rule in preview.victory.scoring for ref in rule.counts))

@@ -57,7 +57,7 @@ def chosen(key: str, words: ThemeWords = WORDS) -> dict[str, Any]:
 def _deed(ident: str) -> dict[str, str]:
     """A name unique per id (its letters, shifted, so no engine word shows through)."""
     code = "".join(chr(ord("a") + (ord(ch) - ord("a") + 7) % 26) if ch.isalpha() else "x" for ch in ident)
-    return {"name": f"Glow {code}", "description": "The caps glow brighter in the dark."}
+    return {"name": f"Glow {code[:6]} {code[6:12] or 'on'}", "description": "The caps glow brighter in the dark."}
 
 
 def names_for(engine: GameDesign) -> dict[DraftStep, dict[str, Any]]:
@@ -284,7 +284,8 @@ def test_names_come_from_the_theme_s_words_never_the_engine_s_nouns() -> None:
     assert words.threat == ""
 
 
-@pytest.mark.parametrize("text", ["Gain 3 caps.", "获得 二十 个", "Gain ３ caps.", "x" * 241, "Say \"grow\" twice."])
+@pytest.mark.parametrize("text", ["Gain 3 caps.", "获得 二十 个", "Gain ３ caps.", "Cost ③ caps.", "Gain ½ a cap.", "x" * 241,
+                                  "Say \"grow\" twice."])
 def test_prose_the_tuner_could_make_stale_cannot_be_written(text: str) -> None:
     schema = names_schema(DraftStep.ACTIONS, ENGINES["stone_age"])
     actions = {f"a{i}": {"name": "Forage", "description": "Gain three caps."} for i in range(1, 6)}
