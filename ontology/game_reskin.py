@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
 from ontology.core import Finding, Location, Problem, RegisteredCheck, Severity, at
 from ontology.game import (
@@ -38,7 +38,7 @@ from ontology.game import (
 from ontology.game_drafts import distinct_id
 from ontology.game_naming import ResourceRole, ThemeWords, pressure_target, resource_roles, themed_names
 from ontology.game_requests import GameRequestFacts
-from ontology.game_rulebook import action_terms, part_names
+from ontology.game_rulebook import action_terms, part_names, terms_sentence
 from ontology.game_validators import ACTIONS, COMPONENTS, ENGINE, DraftStep, is_generic_name, owned_in
 from ontology.game_wording import (
     action_title,
@@ -46,6 +46,7 @@ from ontology.game_wording import (
     component_sentence,
     end_sentence,
     mechanism_sentence,
+    phase_titles,
     resource_sentence,
     scoring_sentence,
     tie_breaker,
@@ -113,24 +114,31 @@ class EngineChoice(BaseModel):
         return ThemeWords.model_validate(self.model_dump(include=set(ThemeWords.model_fields)))
 
 
-Prose = Annotated[str, StringConstraints(pattern="^[A-Za-z\u00c0-\u024f ,.;:!?'()&/\u2019\u2013\u2014-]{1,240}$")]
-"""A sentence (1-240 characters) of letters and punctuation only: the rulebook prints every number from the
-structure beside the words, and the tuner changes numbers after the words are written, so a number in prose
-goes stale (it did in 8 of 10 bench designs). A list of allowed characters, not of banned ones: with digits
-banned the model wrote CJK numerals, with those banned too, circled ones ('Cost ③ lighthouse'). The length
-bound lives in the pattern, as xgrammar ignores maxLength beside one; the quote and the backslash stay out,
-because xgrammar matches the pattern against the raw JSON text of the string: a class that allowed `"` let
-the model run past the string's end (3 of 3 bench runs broke)."""
+def _prose(most: int) -> Any:
+    """Text of letters and punctuation only, 1 to `most` characters: the rulebook prints every number from
+    the structure, and the tuner changes numbers after the words are written, so a number in prose goes
+    stale (it did in 8 of 10 bench designs). A list of allowed characters, not of banned ones: with digits
+    banned the model wrote CJK numerals, with those banned too, circled ones ('Cost ③ lighthouse'). The
+    length bound lives in the pattern, as xgrammar ignores maxLength beside one; the quote and the backslash
+    stay out, because xgrammar matches the pattern against the raw JSON text of the string: a class that
+    allowed `"` let the model run past the string's end (3 of 3 bench runs broke)."""
+    return Annotated[str, StringConstraints(
+        pattern=f"^[A-Za-z\u00c0-\u024f ,.;:!?'()&/\u2019\u2013\u2014-]{{1,{most}}}$")]
+
+
+class IdentityText(BaseModel):
+    """The identity step's answer for a re-themed engine: `ThemePart` without numbers."""
+
+    title: _prose(60)  # type: ignore[valid-type]
+    tagline: _prose(140)  # type: ignore[valid-type]
+    theme: _prose(240)  # type: ignore[valid-type]
+    introduction: _prose(600)  # type: ignore[valid-type]
+
 
 ActionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3,12}( [A-Za-z']{1,12}){0,3}$")]
 """An action's or a phase's name: one to four words a player says at the table, no numbers (the rulebook
 prints those), starting with a word of three letters or more (a phase came back named 'a a', an action
 'Pay for Lighthouse and Storms and Ruddr', cut at the length bound)."""
-
-
-class ActionText(BaseModel):
-    name: ActionName
-    description: Prose
 
 
 def _fixed(item: Any, count: int) -> Any:
@@ -140,7 +148,7 @@ def _fixed(item: Any, count: int) -> Any:
 def _keyed(name: str, keys: Sequence[str], value: Any) -> type[BaseModel]:
     """An object with exactly these keys, each holding a `value`."""
     fields: dict[str, Any] = {key: (value, ...) for key in keys}
-    return create_model(name, **fields)
+    return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
 
 
 def fits(engine: GameDesign, facts: GameRequestFacts) -> bool:
@@ -228,11 +236,9 @@ def names_schema(step: DraftStep, engine: GameDesign) -> type[BaseModel]:
         return create_model("EngineWordsDraft", engine=(str, ...), why=(str, ...), words=(ThemeWords, ...))
     if step is DraftStep.ACTIONS:
         key = step_keys(engine)
-        return create_model("ActionNamesDraft",
-                            actions=(_keyed("ActionNames", [key[a.id] for a in engine.actions], ActionText), ...),
-                            phases=_fixed(ActionName, len(engine.turn_structure.phases)))
+        return _keyed("ActionNamesDraft", [key[a.id] for a in engine.actions], ActionName)
     if step is DraftStep.IDENTITY:
-        return ThemePart
+        return IdentityText
     return FromStructure
 
 
@@ -352,10 +358,14 @@ def _threatened_income(engine: GameDesign, threat: str) -> list[dict[str, Any]]:
     return incomes
 
 
+RULE_VERBS = frozenset({"pay", "gain", "take", "get", "spend", "collect", "use", "draw", "buy", "lose"})
+"""Verbs of the rulebook, not of the theme's world: the model named four of five actions 'Pay ...'."""
+
+
 def _distinct_action_names(design: GameDesign) -> GameDesign:
     """Each action named by its agent, unless the name is generic ('Pay and gain') or already names
-    another part: then by what it does ('Trade Rope for Lamp oil'), so no two parts share a name; and
-    each phase by its agent, unless its name repeats another's ('First phase' then)."""
+    another part, or begins with a verb of the rules rather than of the world ('Pay for Lighthouse'):
+    then by what it does ('Trade Rope for Lamp oil'), so no two parts share a name."""
     taken = {name.lower() for name in part_names(design).values()}
     decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
     names = part_names(design)
@@ -363,7 +373,7 @@ def _distinct_action_names(design: GameDesign) -> GameDesign:
     actions = []
     for action in design.actions:
         name = action.name[:1].upper() + action.name[1:]
-        if is_generic_name(name) or name.lower() in taken:
+        if is_generic_name(name) or name.lower() in taken or name.split()[0].lower() in RULE_VERBS:
             name = action_title(action, names, decks, shared)
             number = 1
             while name.lower() in taken:
@@ -371,18 +381,7 @@ def _distinct_action_names(design: GameDesign) -> GameDesign:
                 name = f"{action_title(action, names, decks, shared)} ({number})"
         taken.add(name.lower())
         actions.append(action.model_copy(update={"name": name}))
-    phases, seen = [], set()
-    for i, phase in enumerate(design.turn_structure.phases):
-        name = phase.name[:1].upper() + phase.name[1:]
-        if name.lower() in seen or is_generic_name(name):
-            name = f"{ORDINALS[i % len(ORDINALS)]} phase"
-        seen.add(name.lower())
-        phases.append(phase.model_copy(update={"name": name}))
-    turn = design.turn_structure.model_copy(update={"phases": phases})
-    return design.model_copy(update={"actions": actions, "turn_structure": turn})
-
-
-ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth")
+    return design.model_copy(update={"actions": actions})
 
 
 def worded(design: GameDesign) -> GameDesign:
@@ -401,10 +400,14 @@ def worded(design: GameDesign) -> GameDesign:
         for card, card_type in zip(component["card_types"], part.card_types, strict=True):
             card["effect"] = card_effect(", ".join(f"{g.amount} {names.get(g.resource, g.resource)}"
                                                    for g in card_type.gains))
+    decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
+    for action, rules in zip(data["actions"], design.actions, strict=True):
+        action["description"] = terms_sentence(rules, names, decks)
     actions = {a.id: a.name for a in design.actions}
-    for phase in data["turn_structure"]["phases"]:
+    for phase, title in zip(data["turn_structure"]["phases"], phase_titles(design), strict=True):
+        phase["name"] = title
         phase["description"] = f"Take {' or '.join(actions[ref] for ref in phase['actions'] if ref in actions)}."
-    data["turn_structure"]["summary"] = turn_summary(design)
+    data["turn_structure"]["summary"] = turn_summary(GameDesign.model_validate(data))
     data["victory"]["tie_breaker"] = tie_breaker(design)
     for i, end in enumerate(data["end_conditions"]):
         end["description"] = end_sentence(i, design)
@@ -437,9 +440,7 @@ def reskin(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
     if written := answers.get(DraftStep.ACTIONS):
         key = step_keys(engine)
         for action in data["actions"]:
-            action.update(written["actions"][key[action["id"]]])
-        for phase, name in zip(data["turn_structure"]["phases"], written["phases"], strict=True):
-            phase["name"] = name
+            action["name"] = written[key[action["id"]]]
         renamed |= set(key)
     if identity := answers.get(DraftStep.IDENTITY):
         data.update(ThemePart.model_validate(identity).model_dump())
@@ -463,14 +464,9 @@ def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, d
     if step is DraftStep.ACTIONS:
         lines = "\n".join(f"- {key[original.id]}: {action_terms(action, names, decks) or 'no cost or yield'}"
                           for original, action in zip(engine.actions, preview.actions, strict=True))
-        phases = "\n".join(f"{i}. {', '.join(key[ref] for ref in phase.actions if ref in key)}"
-                           for i, phase in enumerate(engine.turn_structure.phases, start=1))
         return ("Name each action in the theme's own words: a short verb phrase a player would say at the table, "
-                "with a different verb for each action and no word like pay, gain or take. Then describe in one "
-                "sentence the moment in this world (what the player is seen doing, not what it costs or yields: the "
-                "rulebook prints the amounts). Then name each phase of the turn in a few words. "
-                f"What each action does:\n{lines}\nPhases and their actions:\n{phases}\n"
-                "Write no numbers: the rulebook prints them from the rules.")
+                "with a verb of this world (not pay, gain, take, draw or buy: the rulebook prints what it costs "
+                f"and yields) and a different verb for each action. What each action does:\n{lines}")
     scored = ", ".join(dict.fromkeys(names.get(ref, ref) for rule in preview.victory.scoring for ref in rule.counts))
     danger = f" against {threat}" if threat else ""
     goal = "the team wins together" if preview.cooperative else "the player who scores most wins"
@@ -539,25 +535,6 @@ def engine_nouns(design: GameDesign, engine: GameDesign, theme: str) -> list[Fin
 
     owners = (owned_in(ENGINE, "resources"), owned_in(ACTIONS, "actions"), owned_in(COMPONENTS, "components"))
     return list(RegisteredCheck("engine_nouns", kept, owners).findings(design))
-
-
-def plain_wording(design: GameDesign, findings: Sequence[Finding]) -> tuple[GameDesign, list[Finding]]:
-    """The design with every action description that an error-level finding still points at rewritten
-    from the action's terms, and the findings so answered: the last resort of a re-themed design once
-    its repairs are spent. Its structure is the engine's and plays, and a sentence that contradicts it
-    would mislead the table (every other sentence about a part is written from the structure)."""
-    data = design.model_dump(mode="json")
-    names = part_names(design)
-    decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
-    answered = []
-    for finding in findings:
-        where = finding.location
-        i = where.index if where.index is not None else where.item
-        if finding.severity is Severity.ERROR and where.part == "actions" and i is not None and about_wording(where):
-            terms = action_terms(design.actions[i], names, decks) or "it changes nothing"
-            data["actions"][i]["description"] = f"{terms[:1].upper()}{terms[1:]}."[:240]
-            answered.append(finding)
-    return GameDesign.model_validate(data), answered
 
 
 def engine_sentences(engine: GameDesign) -> list[str]:

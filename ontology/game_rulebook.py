@@ -58,10 +58,17 @@ def action_terms(action: Action, names: Mapping[str, str], decks: Mapping[str, C
     return "; ".join(terms)
 
 
+def terms_sentence(action: Action, names: Mapping[str, str], decks: Mapping[str, Component]) -> str:
+    """`action_terms` as a sentence: the description of an action whose words come from its structure."""
+    terms = action_terms(action, names, decks) or "it changes nothing"
+    return f"{terms[:1].upper()}{terms[1:]}."[:240]
+
+
 def _action_line(action: Action, names: Mapping[str, str], decks: Mapping[str, Component]) -> str:
     terms = action_terms(action, names, decks)
     detail = f" ({terms})" if terms else ""
-    return f"- **{action.name}**{detail}: {action.description}"
+    said = "" if action.description == terms_sentence(action, names, decks) else f": {action.description}"
+    return f"- **{action.name}**{detail}{said}"
 
 
 def income_line(income: Income, names: Mapping[str, str], shared: set[str]) -> str:
@@ -115,6 +122,12 @@ def _supply(component: Component, names: dict[str, str]) -> str:
             f"one can gain {what} until some is paid back.")
 
 
+def players(design: GameDesign) -> str:
+    """'2-4', or '2' when the game takes exactly one count."""
+    low, high = design.players.min, design.players.max
+    return str(low) if low == high else f"{low}-{high}"
+
+
 def _family(name: str, family: str) -> str:
     """' (worker placement)' after a mechanism's name, unless the name already says it."""
     plain = family.replace("_", " ")
@@ -129,7 +142,7 @@ def rules_sections(design: GameDesign) -> list[RulesSection]:
     actions = {a.id: a for a in design.actions}
     mode = "cooperative: all players win or lose together" if design.cooperative else "competitive"
     overview = (
-        f"{design.players.min}-{design.players.max} players, {design.play_time_minutes.min}-"
+        f"{players(design)} players, {design.play_time_minutes.min}-"
         f"{design.play_time_minutes.max} minutes, complexity {design.complexity}/5, {mode}.\n\n"
         + "\n".join(f"- **{m.name}**{_family(m.name, m.family.value)}: {m.how_it_works}" for m in design.mechanisms)
     )

@@ -150,6 +150,43 @@ def component_sentence(component: Component, names: Mapping[str, str]) -> str:
     }.get(component.kind, "Kept beside the board.")
 
 
+def _kind_of_play(action: Action, scored: set[str], shared: frozenset[str]) -> str:
+    if action.draw:
+        return "drawing"
+    if action.roll is not None:
+        return "rolling"
+    if action.take:
+        return "raiding"
+    if any(c.resource in shared for c in action.costs) and not action.gains:
+        return "fighting back"
+    if action.costs and any(g.resource in scored for g in action.gains):
+        return "building"
+    if action.costs and action.gains:
+        return "trading"
+    return "gathering" if action.gains else "resting"
+
+
+def phase_titles(design: GameDesign) -> list[str]:
+    """Each phase named by the kinds of play its actions are ('Gathering and trading'), distinct (an
+    ordinal where two phases would read the same). Asked to name phases, the model wrote 'a a',
+    'Aerospace' and 'Apocalypse' for phases of dice and building in a game about fungi."""
+    scored = {ref for rule in design.victory.scoring for ref in rule.counts}
+    shared = frozenset(r.id for r in design.resources if r.shared)
+    actions = {a.id: a for a in design.actions}
+    titles: list[str] = []
+    for i, phase in enumerate(design.turn_structure.phases):
+        kinds = [_kind_of_play(actions[ref], scored, shared) for ref in phase.actions if ref in actions]
+        title = _listed(kinds) or "resting"
+        title = title[:1].upper() + title[1:]
+        if title in titles:
+            title = f"{title}, {ORDINALS[i % len(ORDINALS)].lower()} round"
+        titles.append(title)
+    return titles
+
+
+ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth")
+
+
 def action_title(action: Action, names: Mapping[str, str], decks: Mapping[str, Component],
                  shared: frozenset[str] = frozenset()) -> str:
     """A plain name for an action from what it does ('Trade Rope for Lamp oil'), for when its agent's

@@ -42,7 +42,6 @@ from ontology.game_reskin import (
     chosen_engine,
     engine_nouns,
     engine_sentences,
-    plain_wording,
     worded,
 )
 from ontology.game_rulebook import rules_sections
@@ -86,9 +85,8 @@ class Repair(BaseModel):
 
     step: DraftStep
     agent: str
-    reason: str = Field(description="'validation', 'playtest', 'critique', 'consistency', 'request' (a branch's "
-                                    "revision) or 'fallback' (a sentence of a re-themed design rewritten from its "
-                                    "rules once the repairs were spent)")
+    reason: str = Field(description="'validation', 'playtest', 'critique', 'consistency' or 'request' (a branch's "
+                                    "revision)")
     feedback: str
 
 
@@ -450,10 +448,8 @@ def assemble(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
         return {"design": None}
     design = state.tuning.design if state.tuning else draft_so_far.design()
     repairs = list(state.repairs)
-    if reskinned(state):  # tuned numbers re-worded; a sentence still contradicting the rules is rewritten from them
-        design, answered = plain_wording(worded(design), design_findings(worded(design), state, draft_so_far))
-        repairs += [Repair(step=step_for(f), agent="assemble", reason="fallback", feedback=f"- {f.path}: {f.message}")
-                    for f in answered]
+    if reskinned(state):  # what its parts do is worded from the tuned numbers
+        design = worded(design)
     design = design.model_copy(update={"rules": rules_sections(design)})
     played = state.playtest.findings if state.playtest else []
     return {"design": design, "findings": design_findings(design, state, draft_so_far) + played, "repairs": repairs}

@@ -86,8 +86,8 @@ def test_schemaless_constraint_yields_a_json_value(grammar: VocabularyGrammar) -
 def test_a_pattern_constrained_string_still_ends_where_json_says(grammar: VocabularyGrammar, seed: int) -> None:
     """The re-themed engines' prose pattern (no numerals) under the mask: xgrammar matches a pattern
     against the raw JSON text, so a class that admits the quote lets a walk run past the string's end."""
-    from ontology.game_reskin import ActionText
+    from ontology.game_reskin import IdentityText
 
-    schema = ActionText.model_json_schema()
-    value = ActionText.model_validate(json.loads(random_walk(grammar, schema, seed)))
-    assert not any(ch.isdigit() for ch in value.description)
+    schema = IdentityText.model_json_schema()
+    value = IdentityText.model_validate(json.loads(random_walk(grammar, schema, seed)))
+    assert not any(ch.isdigit() for ch in value.introduction)
