@@ -46,6 +46,7 @@ from ontology.game_wording import (
     component_sentence,
     end_sentence,
     mechanism_sentence,
+    phase_sentence,
     phase_titles,
     resource_sentence,
     scoring_sentence,
@@ -105,7 +106,7 @@ class EngineChoice(BaseModel):
     creatures: list[Word] = Field(min_length=2, max_length=4, description="creatures or people of the theme's world")
     objects: list[Word] = Field(min_length=2, max_length=4, description="tools, vessels, buildings or relics there")
     places: list[Word] = Field(min_length=2, max_length=4, description="places in the theme's world")
-    threat: Word = Field(description="the danger, rival or force of nature at the heart of the theme")
+    threat: Word = Field(description="the one danger the players face there, in one or two words")
     engine: str
     why: Sentence
 
@@ -176,7 +177,8 @@ def _kept(words: Sequence[str], nouns: set[str]) -> list[str]:
         text = " ".join(word.split()).strip(" .,;:!?\"'")
         text = text[:1].upper() + text[1:]
         plain = set(slug(text).split("_"))
-        if text and not is_generic_name(text) and not _words(text) & nouns and slug(text) and not plain <= GAME_WORDS:
+        if text and not is_generic_name(text) and not _words(text) & nouns and slug(text) and not plain <= GAME_WORDS \
+                and not plain & {"or", "and"}:  # 'Predators and pests', 'Rival or force': a phrase, not a name
             kept.setdefault(text.lower(), text)
     return list(kept.values())
 
@@ -358,8 +360,11 @@ def _threatened_income(engine: GameDesign, threat: str) -> list[dict[str, Any]]:
     return incomes
 
 
-RULE_VERBS = frozenset({"pay", "gain", "take", "get", "spend", "collect", "use", "draw", "buy", "lose"})
-"""Verbs of the rulebook, not of the theme's world: the model named four of five actions 'Pay ...'."""
+RULE_VERBS = frozenset({"pay", "gain", "take", "get", "spend", "collect", "use", "draw", "buy", "lose", "roll",
+                        "turn", "bring", "give"})
+"""Verbs of the rulebook (and of the actions step's own prompt), not of the theme's world: the embedded model
+named 16 of 16 actions of three engines 'Pay two lamp oil', 'Draw two cards', 'Turns Rope into' or 'rolls
+dice for Moss', copying how the prompt put what each action does."""
 
 
 def _distinct_action_names(design: GameDesign) -> GameDesign:
@@ -373,7 +378,7 @@ def _distinct_action_names(design: GameDesign) -> GameDesign:
     actions = []
     for action in design.actions:
         name = action.name[:1].upper() + action.name[1:]
-        if is_generic_name(name) or name.lower() in taken or name.split()[0].lower() in RULE_VERBS:
+        if is_generic_name(name) or name.lower() in taken or name.split()[0].lower().removesuffix("s") in RULE_VERBS:
             name = action_title(action, names, decks, shared)
             number = 1
             while name.lower() in taken:
@@ -403,10 +408,9 @@ def worded(design: GameDesign) -> GameDesign:
     decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
     for action, rules in zip(data["actions"], design.actions, strict=True):
         action["description"] = terms_sentence(rules, names, decks)
-    actions = {a.id: a.name for a in design.actions}
-    for phase, title in zip(data["turn_structure"]["phases"], phase_titles(design), strict=True):
-        phase["name"] = title
-        phase["description"] = f"Take {' or '.join(actions[ref] for ref in phase['actions'] if ref in actions)}."
+    for phase, title, original in zip(data["turn_structure"]["phases"], phase_titles(design),
+                                      design.turn_structure.phases, strict=True):
+        phase["name"], phase["description"] = title, phase_sentence(original, design)
     data["turn_structure"]["summary"] = turn_summary(GameDesign.model_validate(data))
     data["victory"]["tie_breaker"] = tie_breaker(design)
     for i, end in enumerate(data["end_conditions"]):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ontology.game import Action, Component, ComponentKind, GameDesign, MechanismFamily, Resource
+from ontology.game import Action, Component, ComponentKind, GameDesign, MechanismFamily, Phase, Resource
 from ontology.game_rulebook import end_clause, part_names
 
 MOST_LISTED = 3
@@ -182,6 +182,12 @@ def phase_titles(design: GameDesign) -> list[str]:
             title = f"{title}, {ORDINALS[i % len(ORDINALS)].lower()} round"
         titles.append(title)
     return titles
+
+
+def phase_sentence(phase: Phase, design: GameDesign) -> str:
+    """What a phase offers, as a sentence."""
+    actions = [a for a in design.actions if a.id in phase.actions]
+    return f"Take {_names(actions)}." if actions else "Nothing to take."
 
 
 ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth")
