@@ -2,16 +2,18 @@
 
 A 1.5B model cannot balance an economy in its head, and a game whose numbers are guessed is rarely
 worth playing. Designers often start instead from an engine they know works and re-theme it. Here
-the engines are the hand-written calibration games (complete rule sets that pass the playtests);
-the Mechanics Architect chooses one that suits the theme and the request's facts, and every step
-after that renames parts and rewrites sentences only. Each step's schema is keyed by the chosen
-engine's ids and asks for names and sentences, so an answer cannot add, drop or rewire a part: the
-structure (what each action costs and yields, the phases, the ends, the scoring, the box) stays the
-engine's, and the numbers tuner then fits it to the requested player count and play time.
+the engines are the hand-written calibration games (complete rule sets that pass the playtests).
+The Mechanics Architect lists the theme's words by kind and chooses the engine that suits the theme
+and the request's facts; every part is named from those words by its role (`ontology.game_naming`),
+every sentence about what a part does is written from the structure (`ontology.game_wording`), and
+the agents write only what the structure cannot know: the action names (keyed by the engine's
+actions, so an answer cannot add, drop or rewire one) and the identity. The structure (what each
+action costs and yields, the phases, the ends, the scoring, the box) stays the engine's, plus the
+theme's danger as round-end pressure where the engine has none; the numbers tuner then fits it to
+the requested player count and play time.
 
-The steps and their owners are the free mode's (`ontology.game_drafts`): resource and mechanism
-names come with the engine step, action names with the actions step, phases, ends and scoring with
-the flow step, the box with the components step, so a finding routes to the same agent in both.
+The steps and their owners are the free mode's (`ontology.game_drafts`), so a finding routes to the
+same agent in both; here the flow, components and setup steps have nothing left for an agent to write.
 """
 
 from __future__ import annotations
@@ -140,10 +142,6 @@ ActionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3,12}( [A-Za-z
 """An action's or a phase's name: one to four words a player says at the table, no numbers (the rulebook
 prints those), starting with a word of three letters or more (a phase came back named 'a a', an action
 'Pay for Lighthouse and Storms and Ruddr', cut at the length bound)."""
-
-
-def _fixed(item: Any, count: int) -> Any:
-    return (list[item], Field(min_length=count, max_length=count))
 
 
 def _keyed(name: str, keys: Sequence[str], value: Any) -> type[BaseModel]:
