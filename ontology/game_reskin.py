@@ -172,11 +172,11 @@ GAME_WORDS = frozenset({"competition", "competitor", "end", "turn", "goal", "rou
 def _kept(words: Sequence[str], nouns: set[str]) -> list[str]:
     kept: dict[str, str] = {}
     for word in words:
-        text = " ".join(word.split()).strip(" .,;:!?\"'")
+        text = re.split(r"\s(?:and|or)\s", " ".join(word.split()))[0]  # 'Predators and pests': a phrase
+        text = text.strip(" .,;:!?\"'")
         text = text[:1].upper() + text[1:]
         plain = set(slug(text).split("_"))
-        if text and not is_generic_name(text) and not _words(text) & nouns and slug(text) and not plain <= GAME_WORDS \
-                and not plain & {"or", "and"}:  # 'Predators and pests', 'Rival or force': a phrase, not a name
+        if text and not is_generic_name(text) and not _words(text) & nouns and slug(text) and not plain <= GAME_WORDS:
             kept.setdefault(text.lower(), text)
     return list(kept.values())
 

@@ -193,12 +193,20 @@ def phase_sentence(phase: Phase, design: GameDesign) -> str:
 ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth")
 
 
+TITLE_PARTS_CHARS = 24
+"""How long the list of parts in an action's plain name may grow: 'Trade Lamp oil for Navigation and
+Lighthouse keepers' towe' was cut at a name's 60 characters."""
+
+
 def action_title(action: Action, names: Mapping[str, str], decks: Mapping[str, Component],
                  shared: frozenset[str] = frozenset()) -> str:
     """A plain name for an action from what it does ('Trade Rope for Lamp oil'), for when its agent's
     name is generic or already names another part."""
-    def named(refs: list[str]) -> str:
-        return _listed([names.get(ref, ref) for ref in refs])
+    def named(refs: list[str]) -> str:  # as many of the parts as a short name holds (the first always)
+        parts = [names.get(ref, ref) for ref in dict.fromkeys(refs)]
+        while len(parts) > 1 and len(_listed(parts)) > TITLE_PARTS_CHARS:
+            parts.pop()
+        return _listed(parts)
 
     gains = [g.resource for g in action.gains]
     costs = [c.resource for c in action.costs]

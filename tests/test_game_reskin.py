@@ -281,6 +281,8 @@ def test_names_come_from_the_theme_s_words_never_the_engine_s_nouns() -> None:
                                   threat="Province"), engine, "fungi in a cave")
     assert words.materials == ["Glowcap", "Mycelium", "Cave moss"] and words.works == ["Dark Pool"]
     assert words.threat == ""
+    phrase = vocabulary(ThemeWords(threat="Predators and pests", places=["Rival or force"]), engine, "a farm")
+    assert (phrase.threat, phrase.places) == ("Predators", ["Rival"])
 
 
 @pytest.mark.parametrize("text", ["Gain 3 caps.", "获得 二十 个", "Gain ３ caps.", "Cost ③ caps.", "Gain ½ a cap.", "x" * 601,
