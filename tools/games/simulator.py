@@ -434,7 +434,8 @@ class Game:
 
     def _legal(self) -> list[int]:
         rules, seat = self.rules, self.seat
-        h, pool, shared, taken, decks, rows = self.hold[seat], self.pool, rules.shared, self.taken, self.decks, self.rows
+        h, pool, shared, taken = self.hold[seat], self.pool, rules.shared, self.taken
+        decks, rows = self.decks, self.rows
         legal = []
         for a in rules.phases[self.phase]:
             act = rules.actions[a]
