@@ -9,10 +9,11 @@ The rules are executable: every field below that changes play has one meaning a 
 out (`tools.games` plays designs with bots), and the rulebook is rendered from the same fields, so
 the text cannot promise what the simulator does not do. The vocabulary is small and general:
 starting amounts and a shared supply whose size comes from the tokens that represent a resource
-(scarcity); actions that convert costs into gains, roll dice, draw cards, take from an opponent,
-are limited per round (an action space that blocks) or grow dearer each time they are taken in a
-round (a market); per-round income and upkeep; ends by rounds, thresholds or exhaustion; points
-per counted resource; and, for cooperative games, which ends the team wins or loses by.
+(scarcity); actions that convert costs into gains, roll dice, draw cards (blind, or chosen from a
+face-up row), take from an opponent, are limited per round (an action space that blocks) or grow
+dearer each time they are taken in a round (a market); per-round income and upkeep; ends by
+rounds, thresholds or exhaustion; points per counted resource; and, for cooperative games, which
+ends the team wins or loses by.
 """
 
 from __future__ import annotations
@@ -151,6 +152,9 @@ class Action(BaseModel):
     roll: DiceGain | None = Field(None, description="a random yield on top of the gains")
     draw: int = Field(0, ge=0, le=5, description="cards drawn from the deck among its components; each card's "
                                                   "gains are added")
+    face_up: int = Field(0, ge=0, le=8, description="cards of that deck shown face up beside it; a draw takes any "
+                                                    "of them, one at a time, each refilled from the deck "
+                                                    "(0 = blind draws from the top)")
     take: list[ResourceAmount] = Field(default_factory=list, max_length=2,
                                        description="taken from the opponent who holds the most of it")
     limit_per_round: int | None = Field(None, ge=1, le=8, description="how many times all players together may "

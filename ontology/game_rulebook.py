@@ -45,8 +45,16 @@ def action_terms(action: Action, names: Mapping[str, str], decks: Mapping[str, C
     if action.draw:
         deck = next((ref for ref in action.components if ref in decks), None)
         source = names.get(deck, deck) if deck else "a deck"
-        terms.append(f"draw {action.draw} {'card' if action.draw == 1 else 'cards'} from the {source} and gain "
-                     "what they show (drawn cards are not reshuffled; no drawing from an empty deck)")
+        cards = "card" if action.draw == 1 else "cards"
+        if action.face_up:
+            after = ", after its other effects" if action.gains or action.roll or action.take else ""
+            terms.append(f"choose {action.draw} {cards}, one at a time, from the {action.face_up} cards of the "
+                         f"{source} dealt face up beside it at setup{after}, and gain what they show (each card taken "
+                         "is replaced from the top of the deck while any is left face down; drawn cards are not "
+                         "reshuffled; no drawing once none is left face up)")
+        else:
+            terms.append(f"draw {action.draw} {cards} from the {source} and gain what they show (drawn cards are "
+                         "not reshuffled; no drawing from an empty deck)")
     if action.take:
         terms.append(f"take {_amounts(action.take, names)} from the opponent who holds the most of it (earliest "
                      "seat on a tie), or as much as they have")

@@ -19,11 +19,7 @@ SELF_PLAY = 120
 
 # Simplifications whose playtest still finds a flaw of the simplification (not of the original):
 # listed so the test fails as soon as one is fixed (strict) and the list must shrink with it.
-KNOWN_FLAWED: dict[str, str] = {
-    "ticket_to_ride": "the search bot does not beat random play clearly: drawing beats passing by only 8-17 "
-                      "points of win rate under random continuation, too little for a few playouts to tell the "
-                      "draws apart (blind draws; the published game's face-up market is not modelled)",
-}
+KNOWN_FLAWED: dict[str, str] = {}
 
 
 SOURCES = {"splendor_dominant_take_three": "splendor", "agricola_noop_grove": "agricola",

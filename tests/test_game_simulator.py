@@ -19,6 +19,7 @@ from tools.games import (
     GameView,
     GreedyBot,
     IllegalActionError,
+    PassBot,
     RandomBot,
     RestrictedBot,
     Rules,
@@ -187,6 +188,85 @@ def test_a_draw_is_not_legal_from_an_empty_deck() -> None:
     game = new_game(d, 1)
     game.step_action("forage")
     assert game.legal() == ["wait"]
+
+
+BERRY, GEM = 0, 1  # card type indices of the market deck below
+
+
+def market(*, face_up: int, draw: int = 2, ends: list[dict[str, Any]] | None = None) -> GameDesign:
+    """A deck of 4 berries (1 food each) and 4 gems (1 gem each, the scored resource), drawn by `shop`."""
+    return design([{"id": "shop", "draw": draw, "face_up": face_up, "components": ["stall"]}, {"id": "wait"}],
+                  [{"id": "gem"}, {"id": "food"}], ends=ends,
+                  components=[{"id": "stall", "kind": "deck", "quantity": 8, "card_types": [
+                      {"id": "berry", "name": "Berry", "count": 4, "effect": "e", "gains": [amount("food", 1)]},
+                      {"id": "gem", "name": "Gem", "count": 4, "effect": "e", "gains": [amount("gem", 1)]}]}])
+
+
+def test_a_face_up_draw_lets_the_seat_choose_each_card_refilled_from_the_deck() -> None:
+    game = new_game(market(face_up=3), 1)
+    assert (len(game.rows[0]), len(game.decks[0])) == (3, 5)  # the row is dealt at setup
+    game.rows[0], game.decks[0] = [BERRY, BERRY, GEM], [BERRY, GEM]  # the deck's top is its last card
+    game.step_action("shop")
+    assert game.view.picking and game.legal() == ["berry", "gem"]  # the kinds face up, in row order
+    with pytest.raises(IllegalActionError):
+        game.step_action("wait")
+    game.step_action("gem")  # its place is refilled from the deck's top: another gem
+    assert game.rows[0] == [BERRY, BERRY, GEM] and game.legal() == ["berry", "gem"]
+    game.step_action(None)  # no preference: the first of the row
+    assert game.rows[0] == [BERRY, BERRY, GEM] and game.decks[0] == []
+    assert not game.view.picking and game.view.holdings(0) == {"gem": 1, "food": 1}
+    game.step_action("shop")  # round 2: the deck is empty, the row still deals
+    game.step_action("gem")  # not replaced; only berries are left, so the second card is taken without asking
+    assert game.rows[0] == [BERRY] and game.view.holdings(0) == {"gem": 2, "food": 2}
+    game.step_action("shop")  # round 3: one card left face up, one taken
+    assert game.legal() == ["wait"]  # round 4: nothing left to draw
+    record = game.record()
+    assert record.decisions == (3,) and record.actions[0]["shop"] == 3 and record.noops == {}
+
+
+def test_a_face_up_deck_has_run_out_when_none_is_left_face_down() -> None:
+    game = new_game(market(face_up=3, ends=[{"kind": "component_exhausted", "target": "stall"}]), 1)
+    game.rows[0], game.decks[0] = [BERRY, BERRY, GEM], [GEM]
+    game.step_action("shop")
+    game.step_action("berry")  # refilled by the last face-down card
+    game.step_action("gem")
+    assert game.over and game.record().ended_by == 0 and game.rows[0] == [BERRY, GEM]  # two cards still face up
+
+
+def test_a_search_copy_keeps_the_face_up_row_and_reshuffles_the_deck() -> None:
+    game = new_game(market(face_up=3), 2, seed=3)
+    copies = [game.view.copy(random.Random(seed)) for seed in range(8)]
+    assert all(c.rows == game.rows and sorted(c.decks[0]) == sorted(game.decks[0]) for c in copies)
+    assert any(c.decks[0] != game.decks[0] for c in copies)
+
+
+def test_bots_choose_the_face_up_card_that_scores() -> None:
+    d = market(face_up=2, draw=1, ends=[{"kind": "rounds", "rounds": 1}])
+    chosen: dict[str, set[str | None]] = {}
+    for bot in (RandomBot(), GreedyBot(), SearchBot(playouts=4)):
+        for seed in range(12):
+            game = new_game(d, 2, seed=seed)
+            game.rows[0], game.decks[0] = [BERRY, GEM], [BERRY] * 6  # one gem: who takes it wins
+            game.step_action("shop")
+            chosen.setdefault(bot.name, set()).add(bot.choose(game.view, game.legal(), random.Random(seed)))
+    assert chosen == {"random": {"berry", "gem"}, "greedy": {"gem"}, "search4": {"gem"}}
+
+
+def test_a_bot_restricted_to_a_face_up_draw_still_takes_its_cards() -> None:
+    d = market(face_up=3, ends=[{"kind": "rounds", "rounds": 3}])
+    d.victory.scoring[0].counts = ["gem", "food"]  # every card scores 1
+    record = play(d, [RestrictedBot(PassBot(), only="shop")], seed=0)
+    assert record.scores == (6,) and record.decisions == (3,)
+
+
+@pytest.mark.parametrize("face_up,clause", [
+    (0, "draw 2 cards from the stall and gain what they show"),
+    (3, "choose 2 cards, one at a time, from the 3 cards of the stall dealt face up beside it at setup, and gain "
+        "what they show (each card taken is replaced from the top of the deck while any is left face down")])
+def test_the_rulebook_states_the_draw_the_simulator_plays(face_up: int, clause: str) -> None:
+    turn = next(section.text for section in rules_sections(market(face_up=face_up))
+                if section.heading == "Playing a turn")
+    assert clause in turn
 
 
 def test_take_moves_from_the_richest_opponent_lowest_seat_on_ties() -> None:

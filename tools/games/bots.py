@@ -30,8 +30,8 @@ class RandomBot:
 
 
 class GreedyBot:
-    """One ply on its own score: the action whose immediate result scores most (random tie-break);
-    passes only when every action would lower its score."""
+    """One ply on its own score: the action (or face-up card) whose immediate result scores most
+    (random tie-break); passes only when every action would lower its score."""
 
     name = "greedy"
 
@@ -44,7 +44,7 @@ class GreedyBot:
             game = view.copy(rng)
             game.step_action(action)
             values[action] = game.score_of(seat)
-        if max(values.values()) < view.score_of(seat):
+        if not view.picking and max(values.values()) < view.score_of(seat):
             return None
         return _best(values, rng)
 
@@ -61,6 +61,7 @@ def _result(record: GameRecord, seat: int) -> float:
 class SearchBot:
     """Flat Monte Carlo: each legal action (and passing) is played out `playouts` times with random
     moves for every seat, on copies that reroll dice and reshuffle decks; the best mean result wins.
+    A face-up card of a draw is chosen the same way, among the cards shown (a draw is never passed).
 
     Passing is chosen only when it beats the best action by two standard errors of a playout mean:
     with few playouts a pass otherwise wins on noise (measured: the 6-playout bot passed in a third of
@@ -79,16 +80,16 @@ class SearchBot:
             return None
         seat = view.seat
         values: dict[str | None, float] = {}
-        for action in [*legal, None]:
+        for action in legal if view.picking else [*legal, None]:
             total = 0.0
             for _ in range(self.playouts):
                 game = view.copy(rng)
                 game.step_action(action)
                 total += _result(game.playout(rng), seat)
             values[action] = total / self.playouts
-        passing = values.pop(None)
+        passing = values.pop(None, None)
         best = _best(values, rng)
-        return None if passing > values[best] + self.pass_margin else best
+        return None if passing is not None and passing > values[best] + self.pass_margin else best
 
 
 class PassBot:
@@ -103,7 +104,7 @@ class PassBot:
 
 class RestrictedBot:
     """Restricted play: with `only`, takes that action whenever it is legal (else plays as `base`);
-    with `without`, never takes that action."""
+    with `without`, never takes that action. The cards of a face-up draw are chosen by `base`."""
 
     def __init__(self, base: Bot, only: str | None = None, without: str | None = None) -> None:
         if (only is None) == (without is None):
@@ -112,6 +113,8 @@ class RestrictedBot:
         self.name = f"{base.name} only {only}" if only is not None else f"{base.name} without {without}"
 
     def choose(self, view: GameView, legal: Sequence[str], rng: random.Random) -> str | None:
+        if view.picking:
+            return self.base.choose(view, legal, rng)
         if self.only is not None:
             return self.only if self.only in legal else self.base.choose(view, legal, rng)
         allowed = [action for action in legal if action != self.without]

@@ -9,12 +9,17 @@ the validators report those parts.
 Semantics (the rulebook renders the same): players start with each resource's `starting` amount, a
 shared resource is one pool for the table; the supply of a resource is the quantity of the tokens
 representing it, minus what was handed out at setup (no tokens = unlimited); gains are capped by the
-supply, costs return to it; decks are shuffled once and never reshuffled. Seats take turns in order
+supply, costs return to it; decks are shuffled once and never reshuffled. A deck that an action draws
+from face up (`face_up` > 0) has a row of that many cards (the largest `face_up` of its actions) dealt
+from it at setup: such a draw takes its cards one at a time from the row, the drawing seat choosing
+each (after the action's other effects), and each card taken is replaced from the deck while it
+lasts; a blind draw (`face_up` 0) takes the top of the deck. Seats take turns in order
 from the round's first player (seat 0 in round 1; with `first_player` "rotates" the next seat starts
 each following round, with "fixed" seat 0 starts every round); a turn walks the phases, taking up
 to `actions_per_phase` legal actions in each (or passing). An action is legal when its costs (raised
 by `price_step` per earlier take this round) can be paid, its `limit_per_round` is not reached and,
-for a draw, its deck is not empty. At the round's end income
+for a draw, there is a card to draw (in the deck, or face up for a face-up draw); a deck has run out
+when none is left face down. At the round's end income
 and upkeep are paid (never below zero), to the players in turn order from the round's first player (so
 when the supply runs short, the first-player marker decides who is paid, as it decides who acts first),
 then the end conditions are checked in order: a game always finishes its round.
@@ -69,6 +74,7 @@ class _Action:
     roll: tuple[int, int, int, int] | None  # resource, dice, sides, per
     draw: int
     deck: int | None  # index into the compiled decks
+    face_up: bool  # the drawing seat chooses its cards from the deck's face-up row
     take: Amounts
     limit: int | None
     price_step: int
@@ -101,6 +107,8 @@ class Rules:
     rotates: bool  # the first player of round r is seat (r - 1) mod players
     income: tuple[tuple[int, int, int | None], ...]  # resource, amount, per-resource
     decks: tuple[tuple[int, ...], ...]  # per deck: card type index per card, unshuffled
+    rows: tuple[int, ...]  # per deck: how many cards lie face up beside it (0 = none)
+    card_ids: tuple[tuple[str, ...], ...]  # per deck, per card type: its id (what a bot picks by)
     card_gains: tuple[tuple[Amounts, ...], ...]  # per deck, per card type
     ends: tuple[_End, ...]
     scoring: tuple[tuple[int, int], ...]  # (resource index, points)
@@ -133,8 +141,12 @@ class Rules:
         for a in design.actions:
             deck = next((deck_index[c] for c in a.components if c in deck_index), None)
             roll = (res(a.roll.resource), a.roll.dice, a.roll.sides, a.roll.per) if a.roll else None
-            actions.append(_Action(a.id, amounts(a.costs), amounts(a.gains), roll, a.draw, deck, amounts(a.take),
-                                   a.limit_per_round, a.price_step))
+            actions.append(_Action(a.id, amounts(a.costs), amounts(a.gains), roll, a.draw, deck, a.face_up > 0,
+                                   amounts(a.take), a.limit_per_round, a.price_step))
+        rows = [0] * len(deck_parts)
+        for act, a in zip(actions, design.actions, strict=True):
+            if act.draw and act.deck is not None:
+                rows[act.deck] = max(rows[act.deck], a.face_up)
         action_index: dict[str, int] = {}
         for i, act in enumerate(actions):
             action_index.setdefault(act.id, i)
@@ -179,12 +191,15 @@ class Rules:
             actions=tuple(actions), action_index=action_index,
             phases=phases, actions_per_phase=design.turn_structure.actions_per_phase,
             rotates=design.turn_structure.first_player == FirstPlayer.ROTATES, income=income,
-            decks=decks, card_gains=card_gains, ends=tuple(ends), scoring=scoring,
+            decks=decks, rows=tuple(rows), card_ids=tuple(tuple(card.id for card in c.card_types) for c in deck_parts),
+            card_gains=card_gains, ends=tuple(ends), scoring=scoring,
             cooperative=design.cooperative)
 
 
 class Bot(Protocol):
-    """A player: picks one of the legal action ids, or None to pass (ending the phase for it)."""
+    """A player: picks one of the legal action ids, or None to pass (ending the phase for it). During a
+    face-up draw (`GameView.picking`) the legal ids are the card types lying face up, and None takes
+    the first of the row."""
 
     name: str
 
@@ -215,6 +230,11 @@ class GameView:
     @property
     def round(self) -> int:
         return self._game.round
+
+    @property
+    def picking(self) -> bool:
+        """Whether the seat is choosing a face-up card of a draw (the legal ids are card type ids)."""
+        return self._game.picks > 0
 
     def holdings(self, seat: int) -> dict[str, int]:
         return dict(zip(self._game.rules.resource_ids, self._game.hold[seat], strict=True))
@@ -256,6 +276,9 @@ class Game:
         self.decks = [list(cards) for cards in rules.decks]
         for deck in self.decks:
             rng.shuffle(deck)
+        self.rows = [[deck.pop() for _ in range(min(size, len(deck)))] for deck, size in zip(self.decks, rules.rows,
+                                                                                              strict=True)]
+        self.picks, self.pick_deck = 0, 0  # face-up cards the seat still chooses in this draw, and from which deck
         self.taken = [0] * n_act
         self.round, self.seat, self.phase, self.used = 1, 0, 0, 0
         self.first, self.turn = 0, 0  # this round's first seat; how many seats have played before this one
@@ -270,11 +293,13 @@ class Game:
 
     def copy(self, rng: random.Random | None = None) -> Game:
         """An independent copy. With `rng`, the copy draws its own dice and reshuffles the cards left
-        (a search bot may not know the future); without, it is an exact clone."""
+        face down (a search bot may not know the future; face-up cards stay); without, it is an exact
+        clone."""
         g = Game(self.rules, self.players, self.rng, self.max_rounds, _blank=True)
         g.hold = [list(h) for h in self.hold]
         g.pool, g.supply, g.taken = list(self.pool), list(self.supply), list(self.taken)
-        g.decks = [list(d) for d in self.decks]
+        g.decks, g.rows = [list(d) for d in self.decks], [list(row) for row in self.rows]
+        g.picks, g.pick_deck = self.picks, self.pick_deck
         if rng is None:
             g.rng = random.Random()
             g.rng.setstate(self.rng.getstate())
@@ -297,7 +322,11 @@ class Game:
         return GameView(self)
 
     def legal(self) -> list[str]:
-        """The legal action ids for the seat to act (empty when the game is over)."""
+        """The legal action ids for the seat to act (empty when the game is over); during a face-up
+        draw, the ids of the card types it can choose."""
+        if self.picks:
+            cards = self.rules.card_ids[self.pick_deck]
+            return [cards[t] for t in self.legal_now]
         ids = self.rules.actions
         return [ids[a].id for a in self.legal_now]
 
@@ -309,28 +338,30 @@ class Game:
         return tuple(self.score_of(s) for s in range(self.players))
 
     def step_action(self, action: str | None) -> None:
-        """The seat to act takes `action` (None = pass), then the game moves to the next decision."""
+        """The seat to act takes `action` (None = pass), then the game moves to the next decision.
+        During a face-up draw `action` is the card type to take (None = the first of the row)."""
         if self.over:
             raise IllegalActionError("the game is over; no more actions can be taken")
-        if action is None:
+        if self.picks:
+            cards = self.rules.card_ids[self.pick_deck]
+            choice = self.rows[self.pick_deck][0] if action is None else \
+                next((t for t in self.legal_now if cards[t] == action), -1)
+        elif action is None:
             self.used = self.rules.actions_per_phase
+            self._settle()
+            return
         else:
-            a = self.rules.action_index.get(action, -1)
-            if a not in self.legal_now:
-                raise IllegalActionError(f"action {action!r} is not legal now; legal: {self.legal()}")
-            self._act(a)
-            self.used += 1
-        self._settle()
+            choice = self.rules.action_index.get(action, -1)
+        if choice not in self.legal_now:
+            raise IllegalActionError(f"{action!r} is not legal now; legal: {self.legal()}")
+        self._apply(choice)
 
     def playout(self, rng: random.Random, bots: Sequence[Bot] | None = None) -> GameRecord:
         """Play to the end: with `bots`, each seat's bot chooses; without, uniformly random legal actions."""
         view = GameView(self)
         while not self.over:
             if bots is None:
-                a = self.legal_now[rng.randrange(len(self.legal_now))]
-                self._act(a)
-                self.used += 1
-                self._settle()
+                self._apply(self.legal_now[rng.randrange(len(self.legal_now))])
             else:
                 self.step_action(bots[self.seat].choose(view, self.legal(), rng))
         return self.record()
@@ -355,6 +386,41 @@ class Game:
 
     # --- the rules -------------------------------------------------------------------------------
 
+    def _apply(self, choice: int) -> None:
+        """Carry out one legal choice (an action, or a face-up card of a draw), then move on to the
+        next decision: the draw's next card, or the next action."""
+        if self.picks:
+            self._pick(choice)
+        else:
+            self._act(choice)
+        if self._offer_picks():
+            return
+        self.used += 1
+        self._settle()
+
+    def _offer_picks(self) -> bool:
+        """Take the face-up cards the seat has no choice about; True while it has a choice to make
+        (then `legal_now` holds the card types it can take, in row order)."""
+        while self.picks:
+            kinds = list(dict.fromkeys(self.rows[self.pick_deck]))
+            if len(kinds) > 1:
+                self.legal_now = kinds
+                return True
+            self._pick(kinds[0])
+        return False
+
+    def _pick(self, kind: int) -> None:
+        """The seat takes a face-up card of type `kind` and gains what it shows; the deck refills its place."""
+        row, deck = self.rows[self.pick_deck], self.decks[self.pick_deck]
+        place = row.index(kind)
+        if deck:
+            row[place] = deck.pop()
+        else:
+            del row[place]
+        for r, amount in self.rules.card_gains[self.pick_deck][kind]:
+            self._gain(self.seat, r, amount)
+        self.picks -= 1
+
     def _gain(self, seat: int, r: int, amount: int) -> int:
         """Gain up to `amount` of resource r from the supply (scarcity); a shared one goes to the pool."""
         got = min(amount, self.supply[r])
@@ -368,13 +434,14 @@ class Game:
 
     def _legal(self) -> list[int]:
         rules, seat = self.rules, self.seat
-        h, pool, shared, taken, decks = self.hold[seat], self.pool, rules.shared, self.taken, self.decks
+        h, pool, shared, taken = self.hold[seat], self.pool, rules.shared, self.taken
+        decks, rows = self.decks, self.rows
         legal = []
         for a in rules.phases[self.phase]:
             act = rules.actions[a]
             if act.limit is not None and taken[a] >= act.limit:
                 continue
-            if act.draw and act.deck is not None and not decks[act.deck]:
+            if act.draw and act.deck is not None and not (decks[act.deck] or act.face_up and rows[act.deck]):
                 continue
             rise = act.price_step * taken[a]
             for r, amount in act.costs:
@@ -404,7 +471,10 @@ class Game:
             r, dice, sides, per = act.roll
             randint = self.rng.randint
             self._gain(seat, r, sum(randint(1, sides) for _ in range(dice)) // per)
-        if act.draw and act.deck is not None:
+        if act.draw and act.deck is not None and act.face_up:  # chosen card by card, after the other effects
+            self.picks, self.pick_deck = min(act.draw, len(self.decks[act.deck]) + len(self.rows[act.deck])), act.deck
+            moved += self.picks
+        elif act.draw and act.deck is not None:
             deck, gains = self.decks[act.deck], rules.card_gains[act.deck]
             for _ in range(min(act.draw, len(deck))):
                 moved += 1
