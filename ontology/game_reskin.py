@@ -41,7 +41,15 @@ from ontology.game_drafts import distinct_id
 from ontology.game_naming import ResourceRole, ThemeWords, pressure_target, resource_roles, themed_names
 from ontology.game_requests import GameRequestFacts
 from ontology.game_rulebook import action_terms, part_names, terms_sentence
-from ontology.game_validators import ACTIONS, COMPONENTS, ENGINE, DraftStep, is_generic_name, owned_in
+from ontology.game_validators import (
+    ACTIONS,
+    COMPONENTS,
+    ENGINE,
+    GENERIC_WORDS,
+    DraftStep,
+    is_generic_name,
+    owned_in,
+)
 from ontology.game_wording import (
     action_title,
     card_effect,
@@ -168,6 +176,17 @@ GAME_WORDS = frozenset({"competition", "competitor", "end", "turn", "goal", "rou
                         "score", "scoring", "victory", "level", "phase", "bonus", "penalty", "strategy"})
 """Words about the game rather than its world, which a small model lists as the theme's."""
 
+ABSTRACT = re.compile(r"(?:escence|ism|ness|system)$")
+"""Endings of nouns that are never a thing on the table: the model listed 'Bioluminescence', 'Cave ecosystem'
+and 'Navigation system' among the materials and works of its themes. (Broader endings such as -tion, -ment or
+-ence would also drop Station, Parchment and Fence.)"""
+
+
+def _concrete(text: str) -> bool:
+    """A name of a thing of the world: no generic or game word in it, not an abstract noun."""
+    words = [word.removesuffix("s") if len(word) > 3 else word for word in slug(text).split("_")]
+    return bool(words[0]) and not set(words) & (GENERIC_WORDS | GAME_WORDS) and not ABSTRACT.search(words[-1])
+
 
 def _kept(words: Sequence[str], nouns: set[str]) -> list[str]:
     kept: dict[str, str] = {}
@@ -175,8 +194,7 @@ def _kept(words: Sequence[str], nouns: set[str]) -> list[str]:
         text = re.split(r"\s(?:and|or)\s", " ".join(word.split()))[0]  # 'Predators and pests': a phrase
         text = text.strip(" .,;:!?\"'")
         text = text[:1].upper() + text[1:]
-        plain = set(slug(text).split("_"))
-        if text and not is_generic_name(text) and not _words(text) & nouns and slug(text) and not plain <= GAME_WORDS:
+        if _concrete(text) and not _words(text) & nouns:
             kept.setdefault(text.lower(), text)
     return list(kept.values())
 

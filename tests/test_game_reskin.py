@@ -283,6 +283,9 @@ def test_names_come_from_the_theme_s_words_never_the_engine_s_nouns() -> None:
     assert words.threat == ""
     phrase = vocabulary(ThemeWords(threat="Predators and pests", places=["Rival or force"]), engine, "a farm")
     assert (phrase.threat, phrase.places) == ("Predators", ["Rival"])
+    things = vocabulary(ThemeWords(materials=["Bioluminescence", "Resource gathering", "Cave ecosystem", "Fence",
+                                              "Parchment", "Station"]), engine, "a farm")
+    assert things.materials == ["Fence", "Parchment", "Station"]
 
 
 @pytest.mark.parametrize("text", ["Gain 3 caps.", "获得 二十 个", "Gain ３ caps.", "Cost ③ caps.", "Gain ½ a cap.", "x" * 601,

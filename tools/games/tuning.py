@@ -15,8 +15,8 @@ The objective is one weighted distance from the playtest's bands (the thresholds
     objective = Σ weight × distance-from-band,   0 exactly when every band holds
 
 with, per metric, a distance normalised so 1 is "as far out as it gets": completion below
-MIN_COMPLETION (weight 4); the first seat's win rate beyond SEAT_TOLERANCE of fair (2); draws at or
-above MAX_DRAWS (2); each action whose restricted player keeps DOMINANT_SHARE of skilled play's win
+MIN_COMPLETION (weight 4); the first seat's win rate beyond SEAT_BAND of fair in random self-play or
+beyond SEAT_TOLERANCE in greedy self-play (2); draws at or above MAX_DRAWS (2); each action whose restricted player keeps DOMINANT_SHARE of skilled play's win
 rate (2 per action); the skill gap, the strongest bot's edge over random below MIN_SKILL_EDGE (1);
 estimated minutes outside the declared range, as |log(estimate / nearest bound)| (1); a cooperative
 team's win rate outside COOP_BAND (1 per bot), as the share of the way from the band's edge to 0 or
@@ -82,6 +82,7 @@ from tools.games.playtest_metrics import (
     MAX_DRAWS,
     MIN_COMPLETION,
     MIN_SKILL_EDGE,
+    SEAT_BAND,
     SEAT_TOLERANCE,
     PlaytestGames,
     PlaytestReport,
@@ -177,10 +178,13 @@ def band_gaps(report: PlaytestReport, design: GameDesign) -> list[BandGap]:
     competitive = not m.cooperative and m.players > 1
     if competitive:
         kind, first = first_seat_gap(m)
+        random_first = m.seat_win_rates[0]
         gaps.append(BandGap(metric="first-seat fairness", band="first_seat",
-                            distance=_over(abs(first - m.fair), SEAT_TOLERANCE) / (1 - m.fair),
-                            detail=f"the first seat wins {first:.0%} in {kind} self-play "
-                                   f"(fair {m.fair:.0%} ± {SEAT_TOLERANCE:.0%})"))
+                            distance=max(_over(abs(first - m.fair), SEAT_TOLERANCE),
+                                         _over(abs(random_first - m.fair), SEAT_BAND)) / (1 - m.fair),
+                            detail=f"the first seat wins {first:.0%} in {kind} self-play, {random_first:.0%} in "
+                                   f"random self-play (fair {m.fair:.0%} ± {SEAT_BAND:.0%}, never beyond "
+                                   f"{SEAT_TOLERANCE:.0%})"))
         if m.max_score > 0:
             gaps.append(BandGap(metric="draws", band="draws",
                                 distance=_over(m.draws, MAX_DRAWS, strict=True) / (1 - MAX_DRAWS),
@@ -213,7 +217,8 @@ def band_gaps(report: PlaytestReport, design: GameDesign) -> list[BandGap]:
         gaps.append(BandGap(metric=f"team win rate, {bot.bot}", band="cooperative", bot=bot.bot,
                             distance=below / low + above if trained else below + above / (1 - high),
                             detail=f"a team of {bot.bot} bots wins {bot.win_rate:.0%} (band {low:.0%}-{high:.0%})"))
-    measured = {"never_completes", "drawish", "dominant_action", "first_seat_advantage", "cooperative_out_of_band"}
+    measured = {"never_completes", "drawish", "dominant_action", "first_seat_advantage", "first_seat_edge",
+                "cooperative_out_of_band"}
     for finding in report.findings:
         if finding.severity == Severity.ERROR and finding.code not in measured:
             gaps.append(BandGap(band="error", metric=f"{finding.code} at {finding.path}", distance=1.0,
