@@ -110,9 +110,11 @@ class EngineChoice(BaseModel):
     kind, it writes the world's."""
 
     materials: list[Word] = Field(min_length=4, max_length=6, description=(
-        "things found, grown, made or traded in the theme's world, from the commonest to the most precious"))
+        "goods a player could hold in a hand there (found, grown, made or traded; not people, not ideas), from the "
+        "commonest to the most precious"))
     works: list[Word] = Field(min_length=2, max_length=4, description=(
-        "what the players build, deliver, earn or win there, from the least to the most prized"))
+        "things the players build, deliver or win there (not people, not ideas), from the least to the most "
+        "prized"))
     creatures: list[Word] = Field(min_length=2, max_length=4, description="creatures or people of the theme's world")
     objects: list[Word] = Field(min_length=2, max_length=4, description="tools, vessels, buildings or relics there")
     places: list[Word] = Field(min_length=2, max_length=4, description="places in the theme's world")
