@@ -419,7 +419,7 @@ def worded(design: GameDesign) -> GameDesign:
     for resource, held in zip(data["resources"], design.resources, strict=True):
         resource["description"] = resource_sentence(held, design)
     for component, part in zip(data["components"], design.components, strict=True):
-        component["description"] = component_sentence(part, names)
+        component["description"] = component_sentence(part, design)
         for card, card_type in zip(component["card_types"], part.card_types, strict=True):
             card["effect"] = card_effect(", ".join(f"{g.amount} {names.get(g.resource, g.resource)}"
                                                    for g in card_type.gains))

@@ -75,6 +75,8 @@ def mechanism_sentence(family: MechanismFamily, design: GameDesign) -> str:
     if family is MechanismFamily.DICE_ROLLING and rolls:
         return f"{_names(rolls)} roll dice: the pips decide how much you gain."
     if family in (MechanismFamily.HAND_MANAGEMENT, MechanismFamily.DECK_BUILDING) and draws:
+        if any(a.face_up for a in draws):
+            return f"{_names(draws)} chooses among the cards dealt face up; each card gives what it shows."
         return f"{_names(draws)} draws from a shuffled deck; each card gives what it shows."
     if family is MechanismFamily.TAKE_THAT and takes:
         return f"{_names(takes)} takes from the rival who holds the most."
@@ -134,8 +136,13 @@ def scoring_sentence(index: int, design: GameDesign) -> str:
     return f"Each {_listed([names.get(ref, ref) for ref in rule.counts], 'or')} is worth {rule.points:+d}."
 
 
-def component_sentence(component: Component, names: Mapping[str, str]) -> str:
-    """What a component is for, from its kind and what it stands for."""
+def component_sentence(component: Component, design: GameDesign) -> str:
+    """What a component is for, from its kind, what it stands for and how the actions use it."""
+    names = part_names(design)
+    if component.kind is ComponentKind.DECK:
+        shown = max((a.face_up for a in design.actions if a.draw and component.id in a.components), default=0)
+        if shown:
+            return f"Shuffled face down, with {shown} cards dealt face up beside it to choose from."
     if component.represents and component.kind is ComponentKind.TOKENS:
         return "Counted out of the supply as players gain them."
     if component.represents:
