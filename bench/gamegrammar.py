@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -31,6 +32,7 @@ from pipelines.gamegrammar_graph import GameGrammarConfig
 from retrieval.calibration import load_calibration_games
 from retrieval.store import ExemplarStore
 from tools.files import write_atomically
+from tools.games.playtest import playtest
 from tools.settings import Settings
 
 THEMES = [
@@ -64,7 +66,7 @@ def main() -> None:
     engines = load_calibration_games()
     settings = Settings.from_env(model=args.model)
     store = ExemplarStore(path=settings.cache_dir / "chroma")
-    console = Console()
+    console = Console(width=220)
     table = Table(title=f"GameGrammar, {settings.model}")
     for column in ("#", "theme", "engine", "status", "s", "gen tok", "calls", "repairs", "validator errors",
                    "playtest errors", "search vs random", "first seat", "minutes (box)", "themed", "engine nouns",
@@ -83,6 +85,10 @@ def main() -> None:
         names = len(design.resources) + len(design.actions) + len(design.components) if design else 0
         generic = sum(f.code == "generic_name" for f in validate_design(design)) if design else 0
         copied = len(engine_nouns(design, engines[report.engine], theme)) if design and report.engine else None
+        started = time.perf_counter()  # one playtest of the final design at the pipeline's budget, timed alone
+        if design is not None and config.playtest is not None:
+            playtest(design, games=config.playtest_games, seed=args.seed, budget=config.playtest)
+        playtest_s = time.perf_counter() - started if design is not None else None
         row = {
             "engine": report.engine,
             "engine_nouns": copied,
@@ -97,6 +103,7 @@ def main() -> None:
             "declared_minutes": [design.play_time_minutes.min, design.play_time_minutes.max] if design else None,
             "themed_share": (names - generic) / names if names else None,
             "tuning_changes": len(report.tuning),
+            "playtest_s": playtest_s,
             "wall_s": report.wall_s,
             "completion_tokens": report.totals["completion_tokens"],
             "prompt_tokens": report.totals["prompt_tokens"],
@@ -129,6 +136,7 @@ def main() -> None:
         "playtest_clean_rate": sum(r["playtest_clean"] for r in rows) / len(rows),
         "median_search_win_rate": _median([r["search_win_rate"] for r in rows]),
         "median_themed_share": _median([r["themed_share"] for r in rows]),
+        "median_playtest_s": _median([r["playtest_s"] for r in rows]),
     }
     console.print_json(json.dumps(summary))
     write_atomically(args.out, {"summary.json": json.dumps({"summary": summary, "runs": rows}, indent=2)})
