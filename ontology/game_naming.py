@@ -173,8 +173,9 @@ def themed_names(engine: GameDesign, words: ThemeWords) -> dict[str, str]:
             names[component.id] = namer.next("creatures")
         elif component.kind is ComponentKind.PLAYER_BOARD:
             names[component.id] = namer.next("creatures", "mat")
-        elif component.kind is ComponentKind.DICE:
-            names[component.id] = namer.next("objects", "dice")
+        elif component.kind is ComponentKind.DICE:  # 'Fungus spore pods dice' read badly
+            place = next((word for word in words.places if namer.free(f"Dice of the {word}")), None)
+            names[component.id] = namer.take(f"Dice of the {place}") if place else namer.next("objects", "dice")
         elif component.kind is ComponentKind.DECK:
             names[component.id] = namer.next("objects", "deck")
         else:

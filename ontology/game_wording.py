@@ -201,19 +201,18 @@ ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth")
 
 
 TITLE_PARTS_CHARS = 24
-"""How long the list of parts in an action's plain name may grow: 'Trade Lamp oil for Navigation and
-Lighthouse keepers' towe' was cut at a name's 60 characters."""
+"""How long the list of parts in an action's plain name may grow before it says 'and others': 'Trade Lamp
+oil for Navigation and Lighthouse keepers' towe' was cut at a name's 60 characters, and a name that lists
+two of three costs misleads."""
 
 
 def action_title(action: Action, names: Mapping[str, str], decks: Mapping[str, Component],
                  shared: frozenset[str] = frozenset()) -> str:
     """A plain name for an action from what it does ('Trade Rope for Lamp oil'), for when its agent's
     name is generic or already names another part."""
-    def named(refs: list[str]) -> str:  # as many of the parts as a short name holds (the first always)
+    def named(refs: list[str]) -> str:  # every part, or the first and 'others' (a shorter list would mislead)
         parts = [names.get(ref, ref) for ref in dict.fromkeys(refs)]
-        while len(parts) > 1 and len(_listed(parts)) > TITLE_PARTS_CHARS:
-            parts.pop()
-        return _listed(parts)
+        return _listed(parts) if len(_listed(parts)) <= TITLE_PARTS_CHARS else f"{parts[0]} and others"
 
     gains = [g.resource for g in action.gains]
     costs = [c.resource for c in action.costs]
