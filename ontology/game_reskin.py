@@ -201,11 +201,32 @@ def _kept(words: Sequence[str], nouns: set[str]) -> list[str]:
     return list(kept.values())
 
 
+_THEME_BREAK = re.compile(r"\b(?:of|on|in|at|to|from|through|across|with|for|and|under|over|\w+ing)\b")
+
+
+def players_noun(theme: str) -> str:
+    """Who the players are, as a theme usually opens ('rival tea merchants on the Silk Road': merchant;
+    'lighthouse keepers guiding ships': keeper), singular and lower case; '' when it does not say."""
+    head = _THEME_BREAK.split(theme.lower(), maxsplit=1)[0].split()
+    return _singular(head[-1]) if head else ""
+
+
+def _singular(word: str) -> str:
+    for plural, single in (("ies", "y"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"), ("sses", "ss"), ("s", "")):
+        if word.endswith(plural) and len(word) > len(plural) + 1:
+            return word[: -len(plural)] + single
+    return word
+
+
 def vocabulary(words: ThemeWords, engine: GameDesign, theme: str) -> ThemeWords:
-    """The theme's words that can name parts: tidied, once each, none generic or about the game, and
-    none that keeps a noun of the engine's own part names the theme does not use."""
+    """The theme's words that can name parts: tidied, once each, none generic or about the game, none
+    that keeps a noun of the engine's own part names the theme does not use, and no good or work named
+    after the players themselves (the model listed 'Rival tea merchant' as what tea merchants win)."""
     nouns = _engine_nouns(engine, theme)
     pools = {kind: _kept(pool, nouns) for kind, pool in words.pools().items()}
+    if who := players_noun(theme):
+        for kind in ("materials", "works"):
+            pools[kind] = [word for word in pools[kind] if who not in {_singular(w) for w in slug(word).split("_")}]
     threat = _kept([words.threat], nouns)
     return ThemeWords(**pools, threat=threat[0] if threat else "")
 

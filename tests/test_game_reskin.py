@@ -23,6 +23,7 @@ from ontology.game_reskin import (
     candidates,
     engine_nouns,
     names_schema,
+    players_noun,
     reskin,
     setup_steps,
     slug,
@@ -286,10 +287,16 @@ def test_names_come_from_the_theme_s_words_never_the_engine_s_nouns() -> None:
     things = vocabulary(ThemeWords(materials=["Bioluminescence", "Resource gathering", "Cave ecosystem", "Fence",
                                               "Parchment", "Station"]), engine, "a farm")
     assert things.materials == ["Fence", "Parchment", "Station"]
+    mine = vocabulary(ThemeWords(materials=["Tea leaf", "Merchant's purse"], works=["Rival tea merchant", "Caravan"]),
+                      engine, "rival tea merchants on the Silk Road")
+    assert (mine.materials, mine.works) == (["Tea leaf"], ["Caravan"])  # the players are not what they win
+    assert [players_noun(t) for t in ("foxes and hens in a farmyard", "lighthouse keepers guiding ships",
+                                      "a crew of astronauts", "bioluminescent fungi")] == ["fox", "keeper", "crew",
+                                                                                           "fungi"]
 
 
-@pytest.mark.parametrize("text", ["Gain 3 caps.", "获得 二十 个", "Gain ３ caps.", "Cost ③ caps.", "Gain ½ a cap.", "x" * 601,
-                                  "Say \"grow\" twice."])
+@pytest.mark.parametrize("text", ["Gain 3 caps.", "获得 二十 个", "Gain ３ caps.", "Cost ③ caps.", "Gain ½ a cap.",
+                                  "x" * 601, "Say \"grow\" twice."])
 def test_prose_the_tuner_could_make_stale_cannot_be_written(text: str) -> None:
     schema = names_schema(DraftStep.IDENTITY, ENGINES["stone_age"])
     identity = {"title": "Glowcap", "tagline": "Glow or fade.", "theme": "Fungi glow.",
