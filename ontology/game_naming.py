@@ -15,6 +15,7 @@ then pairs of words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
 
@@ -104,6 +105,13 @@ def pressure_target(engine: GameDesign) -> str | None:
     return max(options, key=lambda rid: common.get(rid, 0.0)) if options else None
 
 
+def name_key(name: str) -> str:
+    """What makes two names the same at the table: case, spaces, hyphens, apostrophes and a plural 's'
+    aside ('Bee hive' and 'Beehives' are one name)."""
+    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    return key[:-1] if key.endswith("s") and len(key) > 3 else key
+
+
 class _Namer:
     """Hands out the theme's words by kind, each once (case-insensitive), falling back to other kinds,
     then to pairs of words, so no two parts share a name."""
@@ -116,14 +124,14 @@ class _Namer:
 
     def __init__(self, words: ThemeWords, taken: Sequence[str] = ()) -> None:
         self.pools = words.pools()
-        self.taken = {name.lower() for name in taken}
+        self.taken = {name_key(name) for name in taken}
 
     def take(self, name: str) -> str:
-        self.taken.add(name.lower())
+        self.taken.add(name_key(name))
         return name
 
     def free(self, name: str) -> bool:
-        return name.lower() not in self.taken
+        return name_key(name) not in self.taken
 
     def _candidates(self, kind: str) -> Iterator[str]:
         for pool in (kind, *self.FALLBACK[kind]):
@@ -136,7 +144,7 @@ class _Namer:
         for word in self._candidates(kind):
             name = f"{word} {suffix}".strip()
             if self.free(name) and self.free(word):
-                self.taken.add(word.lower())
+                self.take(word)
                 return self.take(name)
         return self.take(f"{kind.title()} {len(self.taken) + 1} {suffix}".strip())
 

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from ontology.core import Finding, Location, Problem, RegisteredCheck, Severity, at
 from ontology.game import (
     INCOME_LIMIT,
+    Action,
     ComponentKind,
     GameDesign,
     Income,
@@ -38,7 +39,15 @@ from ontology.game import (
     ThemePart,
 )
 from ontology.game_drafts import distinct_id
-from ontology.game_naming import ResourceRole, ThemeWords, pressure_target, resource_roles, themed_names
+from ontology.game_naming import (
+    ResourceRole,
+    ThemeWords,
+    name_key,
+    pressure_target,
+    resource_roles,
+    themed_names,
+)
+from ontology.game_prose import NUMBER_WORDS
 from ontology.game_requests import GameRequestFacts
 from ontology.game_rulebook import action_terms, part_names, terms_sentence
 from ontology.game_validators import (
@@ -406,24 +415,43 @@ named 16 of 16 actions of three engines 'Pay two lamp oil', 'Draw two cards', 'T
 dice for Moss', copying how the prompt put what each action does."""
 
 
+def _fit_name(name: str, action: Action, names: Mapping[str, str]) -> bool:
+    """Whether an agent's action name can stand: not generic, not opening with a rulebook verb, no number
+    word (the model wrote 'Find two Bee hives' for an action that yields one hive and one flower), and no
+    part named that the action does not touch ('Obtain silver coin with diamond')."""
+    words = name.lower().split()
+    if is_generic_name(name) or words[0].removesuffix("s") in RULE_VERBS or set(words) & set(NUMBER_WORDS):
+        return False
+    touched = {a.resource for a in (*action.costs, *action.gains, *action.take)} | set(action.components)
+    touched |= {action.roll.resource} if action.roll else set()
+    return not any(_mentions(name, part) for ref, part in names.items() if ref not in touched)
+
+
+def _mentions(text: str, part: str) -> bool:
+    """Whether `text` names `part`: its words in a row, each compared as `name_key` does ('Explore' does not
+    mention 'Ore')."""
+    said, named = [name_key(w) for w in text.split()], [name_key(w) for w in part.split()]
+    return any(said[i:i + len(named)] == named for i in range(len(said) - len(named) + 1))
+
+
 def _distinct_action_names(design: GameDesign) -> GameDesign:
     """Each action named by its agent, unless the name is generic ('Pay and gain') or already names
     another part, or begins with a verb of the rules rather than of the world ('Pay for Lighthouse'):
     then by what it does ('Trade Rope for Lamp oil'), so no two parts share a name."""
-    taken = {name.lower() for name in part_names(design).values()}
-    decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
     names = part_names(design)
+    taken = {name_key(name) for name in names.values()}
+    decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
     shared = frozenset(r.id for r in design.resources if r.shared)
     actions = []
     for action in design.actions:
         name = action.name[:1].upper() + action.name[1:]
-        if is_generic_name(name) or name.lower() in taken or name.split()[0].lower().removesuffix("s") in RULE_VERBS:
+        if not _fit_name(name, action, names) or name_key(name) in taken:
             name = action_title(action, names, decks, shared)
             number = 1
-            while name.lower() in taken:
+            while name_key(name) in taken:
                 number += 1
                 name = f"{action_title(action, names, decks, shared)} ({number})"
-        taken.add(name.lower())
+        taken.add(name_key(name))
         actions.append(action.model_copy(update={"name": name}))
     return design.model_copy(update={"actions": actions})
 
