@@ -15,13 +15,13 @@ then pairs of words.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from ontology.game import ComponentKind, GameDesign, TeamOutcome
+from ontology.game_prose import name_key, stem
 
 
 class ThemeWords(BaseModel):
@@ -105,11 +105,10 @@ def pressure_target(engine: GameDesign) -> str | None:
     return max(options, key=lambda rid: common.get(rid, 0.0)) if options else None
 
 
-def name_key(name: str) -> str:
-    """What makes two names the same at the table: case, spaces, hyphens, apostrophes and a plural 's'
+def same_name_key(name: str) -> str:
+    """What makes two names the same at the table: case, spaces, hyphens, apostrophes and plural endings
     aside ('Bee hive' and 'Beehives' are one name)."""
-    key = re.sub(r"[^a-z0-9]", "", name.lower())
-    return key[:-1] if key.endswith("s") and len(key) > 3 else key
+    return stem("".join(name_key(name)))
 
 
 class _Namer:
@@ -124,14 +123,14 @@ class _Namer:
 
     def __init__(self, words: ThemeWords, taken: Sequence[str] = ()) -> None:
         self.pools = words.pools()
-        self.taken = {name_key(name) for name in taken}
+        self.taken = {same_name_key(name) for name in taken}
 
     def take(self, name: str) -> str:
-        self.taken.add(name_key(name))
+        self.taken.add(same_name_key(name))
         return name
 
     def free(self, name: str) -> bool:
-        return name_key(name) not in self.taken
+        return same_name_key(name) not in self.taken
 
     def _candidates(self, kind: str) -> Iterator[str]:
         for pool in (kind, *self.FALLBACK[kind]):

@@ -230,6 +230,7 @@ INDIVIDUAL_WINNER = re.compile(
     r"|\b(?:most|highest) (?:points|score|victory points|vp) wins\b"
     r"|\bthe winner is\b"
     r"|\bfirst (?!team\b)(?:\w+ ){0,2}to (?:reach|score|collect|get|finish)\b.*\bwins?\b")
+COOPERATIVE_CLAIM = re.compile(r"\bco-?operative\b|\bwork(?:s|ing)? together\b|\bas a team\b")
 SHARED_OUTCOME = re.compile(r"\b(?:win|wins|lose|loses)(?: or (?:win|lose))? together\b|\bthe team (?:wins|loses)\b|"
                             r"\b(?:all players|everyone|the whole table) (?:win|wins|lose|loses)\b")
 

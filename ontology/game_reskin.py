@@ -42,12 +42,12 @@ from ontology.game_drafts import distinct_id
 from ontology.game_naming import (
     ResourceRole,
     ThemeWords,
-    name_key,
     pressure_target,
     resource_roles,
+    same_name_key,
     themed_names,
 )
-from ontology.game_prose import NUMBER_WORDS
+from ontology.game_prose import NUMBER_WORDS, name_key, stem
 from ontology.game_requests import GameRequestFacts
 from ontology.game_rulebook import action_terms, part_names, terms_sentence
 from ontology.game_validators import (
@@ -217,14 +217,7 @@ def players_noun(theme: str) -> str:
     """Who the players are, as a theme usually opens ('rival tea merchants on the Silk Road': merchant;
     'lighthouse keepers guiding ships': keeper), singular and lower case; '' when it does not say."""
     head = _THEME_BREAK.split(theme.lower(), maxsplit=1)[0].split()
-    return _singular(head[-1]) if head else ""
-
-
-def _singular(word: str) -> str:
-    for plural, single in (("ies", "y"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"), ("sses", "ss"), ("s", "")):
-        if word.endswith(plural) and len(word) > len(plural) + 1:
-            return word[: -len(plural)] + single
-    return word
+    return stem(head[-1]) if head else ""
 
 
 def vocabulary(words: ThemeWords, engine: GameDesign, theme: str) -> ThemeWords:
@@ -235,7 +228,7 @@ def vocabulary(words: ThemeWords, engine: GameDesign, theme: str) -> ThemeWords:
     pools = {kind: _kept(pool, nouns) for kind, pool in words.pools().items()}
     if who := players_noun(theme):
         for kind in ("materials", "works"):
-            pools[kind] = [word for word in pools[kind] if who not in {_singular(w) for w in slug(word).split("_")}]
+            pools[kind] = [word for word in pools[kind] if who not in set(name_key(word))]
     threat = _kept([words.threat], nouns)
     return ThemeWords(**pools, threat=threat[0] if threat else "")
 
@@ -428,9 +421,9 @@ def _fit_name(name: str, action: Action, names: Mapping[str, str]) -> bool:
 
 
 def _mentions(text: str, part: str) -> bool:
-    """Whether `text` names `part`: its words in a row, each compared as `name_key` does ('Explore' does not
-    mention 'Ore')."""
-    said, named = [name_key(w) for w in text.split()], [name_key(w) for w in part.split()]
+    """Whether `text` names `part`: its words in a row, plural endings aside ('Explore' does not mention
+    'Ore')."""
+    said, named = name_key(text), name_key(part)
     return any(said[i:i + len(named)] == named for i in range(len(said) - len(named) + 1))
 
 
@@ -439,19 +432,19 @@ def _distinct_action_names(design: GameDesign) -> GameDesign:
     another part, or begins with a verb of the rules rather than of the world ('Pay for Lighthouse'):
     then by what it does ('Trade Rope for Lamp oil'), so no two parts share a name."""
     names = part_names(design)
-    taken = {name_key(name) for name in names.values()}
+    taken = {same_name_key(name) for name in names.values()}
     decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
     shared = frozenset(r.id for r in design.resources if r.shared)
     actions = []
     for action in design.actions:
         name = action.name[:1].upper() + action.name[1:]
-        if not _fit_name(name, action, names) or name_key(name) in taken:
+        if not _fit_name(name, action, names) or same_name_key(name) in taken:
             name = action_title(action, names, decks, shared)
             number = 1
-            while name_key(name) in taken:
+            while same_name_key(name) in taken:
                 number += 1
                 name = f"{action_title(action, names, decks, shared)} ({number})"
-        taken.add(name_key(name))
+        taken.add(same_name_key(name))
         actions.append(action.model_copy(update={"name": name}))
     return design.model_copy(update={"actions": actions})
 

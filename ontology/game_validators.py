@@ -24,6 +24,7 @@ from ontology.core import (
 )
 from ontology.game import Action, ComponentKind, EndKind, GameDesign, MechanismFamily, TeamOutcome
 from ontology.game_prose import (
+    COOPERATIVE_CLAIM,
     COSTS_NOTHING,
     GAINS_NOTHING,
     INDIVIDUAL_WINNER,
@@ -636,6 +637,23 @@ def victory_prose_fits_the_mode(design: GameDesign) -> Iterator[Problem]:
             yield Problem(Severity.ERROR, "prose_contradicts_mode",
                           "says all players win or lose together, but the game is competitive: the player with "
                           "the most points wins", where)
+
+
+@GAME_VALIDATORS.register(IDENTITY)
+def identity_fits_the_mode(design: GameDesign) -> Iterator[Problem]:
+    """The scene the introduction sets must be the game the rules play: a 'cooperative game' whose rules
+    crown one player (written by the embedded model for a competitive engine), or a lone winner in a
+    game the team wins together, misleads the table before the first turn."""
+    for field in ("tagline", "theme", "introduction"):
+        lowered = getattr(design, field).lower()
+        if design.cooperative and INDIVIDUAL_WINNER.search(lowered):
+            yield Problem(Severity.ERROR, "prose_contradicts_mode",
+                          "says one player wins, but the game is cooperative: the team wins or loses together; "
+                          "say how the team does", at(field))
+        elif not design.cooperative and (SHARED_OUTCOME.search(lowered) or COOPERATIVE_CLAIM.search(lowered)):
+            yield Problem(Severity.ERROR, "prose_contradicts_mode",
+                          "calls the game cooperative, but it is competitive: the player with the most points "
+                          "wins; set the scene as a contest", at(field))
 
 
 COPIED_RUN = 6

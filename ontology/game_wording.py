@@ -201,7 +201,7 @@ ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth")
 
 
 TITLE_PARTS_CHARS = 24
-"""How long the list of parts in an action's plain name may grow before it says 'and others': 'Trade Lamp
+"""How long a list of three or more parts in an action's plain name may grow before it says 'and others': 'Trade Lamp
 oil for Navigation and Lighthouse keepers' towe' was cut at a name's 60 characters, and a name that lists
 two of three costs misleads."""
 
@@ -212,7 +212,8 @@ def action_title(action: Action, names: Mapping[str, str], decks: Mapping[str, C
     name is generic or already names another part."""
     def named(refs: list[str]) -> str:  # every part, or the first and 'others' (a shorter list would mislead)
         parts = [names.get(ref, ref) for ref in dict.fromkeys(refs)]
-        return _listed(parts) if len(_listed(parts)) <= TITLE_PARTS_CHARS else f"{parts[0]} and others"
+        short = len(parts) <= 2 or len(_listed(parts)) <= TITLE_PARTS_CHARS
+        return _listed(parts) if short else f"{parts[0]} and others"
 
     gains = [g.resource for g in action.gains]
     costs = [c.resource for c in action.costs]

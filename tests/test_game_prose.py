@@ -104,6 +104,12 @@ CASES: list[tuple[str, str, Callable[[GameDesign], object], str, str, Role, Draf
     ("a shared outcome in a competitive game", "catan",
      lambda d: setattr(d.end_conditions[1], "description", "After round 30 all players lose together."),
      "prose_contradicts_mode", "end_conditions[1].description", Role.MECHANICS, DraftStep.FLOW),
+    ("a cooperative story for a competitive game", "power_grid",
+     lambda d: setattr(d, "introduction", "In this cooperative game, the crew repairs a failing station."),
+     "prose_contradicts_mode", "introduction", Role.THEME, DraftStep.IDENTITY),
+    ("a lone winner in a cooperative game's story", "pandemic",
+     lambda d: setattr(d, "tagline", "The medic who scores the most wins."),
+     "prose_contradicts_mode", "tagline", Role.THEME, DraftStep.IDENTITY),
 ]
 
 

@@ -37,7 +37,7 @@ def test_the_hand_made_design_is_clean() -> None:
 
 
 def test_every_check_is_registered() -> None:
-    assert len(GAME_VALIDATORS.names) == 28
+    assert len(GAME_VALIDATORS.names) == 29
 
 
 CASES: list[tuple[str, Callable[[GameDesign], None], str, Severity, Role]] = [
