@@ -15,13 +15,14 @@ then pairs of words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from ontology.game import ComponentKind, GameDesign, TeamOutcome
-from ontology.game_prose import name_key, stem
+from ontology.game_prose import stem
 
 
 class ThemeWords(BaseModel):
@@ -108,7 +109,7 @@ def pressure_target(engine: GameDesign) -> str | None:
 def same_name_key(name: str) -> str:
     """What makes two names the same at the table: case, spaces, hyphens, apostrophes and plural endings
     aside ('Bee hive' and 'Beehives' are one name)."""
-    return stem("".join(name_key(name)))
+    return "".join(stem(word) for word in re.findall(r"[a-z0-9]+", name.lower()))
 
 
 class _Namer:

@@ -170,6 +170,13 @@ def test_a_generic_or_repeated_action_name_is_replaced_by_what_the_action_does()
     assert names[1] == "Glow and glow" and all(name.startswith("Trade ") and " for " in name for name in names[2:])
 
 
+def test_actions_that_read_alike_are_numbered_apart() -> None:
+    engine = ENGINES["jaipur"]  # two actions trade the same goods for the same coin
+    answers = {**names_for(engine), DraftStep.ACTIONS: dict.fromkeys(names_for(engine)[DraftStep.ACTIONS], "Glow")}
+    names = [a.name for a in reskin(engine, answers).actions]
+    assert len({name.lower() for name in names}) == len(names) and any(name.endswith(" (2)") for name in names)
+
+
 def test_ids_follow_names_and_stay_distinct() -> None:
     engine = ENGINES["stone_age"]
     answers = names_for(engine)
