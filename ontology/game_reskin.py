@@ -56,6 +56,7 @@ from ontology.game_validators import (
     ENGINE,
     GENERIC_WORDS,
     DraftStep,
+    fits_the_mode,
     is_generic_name,
     owned_in,
 )
@@ -479,7 +480,18 @@ def worded(design: GameDesign) -> GameDesign:
         rule["description"] = scoring_sentence(i, design)
     data["setup"] = [SetupStep(instruction=text, components=[c.id]).model_dump(mode="json")
                      for c, text in zip(design.components, setup_steps(design), strict=True)]
+    for field in ("tagline", "theme", "introduction"):
+        data[field] = _true_to_the_mode(data[field], design.cooperative)
     return GameDesign.model_validate(data)
+
+
+def _true_to_the_mode(text: str, cooperative: bool) -> str:
+    """`text` without the sentences that contradict the game's mode. The embedded model called 2 of 10
+    competitive designs 'a cooperative game' and kept doing so when told (the struggle against the
+    theme's danger reads to it as teamwork); a sentence less is better than a false one."""
+    kept = [s for s in re.split(r"(?<=[.!?])\s+", text) if fits_the_mode(s, cooperative)]
+    mode = "A game for the whole team, won or lost together." if cooperative else "Each player plays to win."
+    return " ".join(kept).strip() or mode
 
 
 def reskin(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
@@ -533,9 +545,10 @@ def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, d
                 f"and yields) and a different verb for each action. What each action does:\n{lines}")
     scored = ", ".join(dict.fromkeys(names.get(ref, ref) for rule in preview.victory.scoring for ref in rule.counts))
     danger = f" against {threat}" if threat else ""
-    goal = "the team wins together" if preview.cooperative else "the player who scores most wins"
+    goal = ("it is a cooperative game: the players win or lose together" if preview.cooperative else
+            "it is a competitive game, each player for themselves: the player who scores most wins")
     return ("Write the game's identity: title, tagline, a one-sentence theme, and a short introduction for the "
-            f"rulebook that sets the scene: who the players are, the struggle{danger}, and that {goal} by "
+            f"rulebook that sets the scene: who the players are, the struggle{danger}, and that {goal}, by "
             f"gaining {scored}. Write no numbers.")
 
 

@@ -645,15 +645,21 @@ def identity_fits_the_mode(design: GameDesign) -> Iterator[Problem]:
     crown one player (written by the embedded model for a competitive engine), or a lone winner in a
     game the team wins together, misleads the table before the first turn."""
     for field in ("tagline", "theme", "introduction"):
-        lowered = getattr(design, field).lower()
-        if design.cooperative and INDIVIDUAL_WINNER.search(lowered):
+        if not fits_the_mode(getattr(design, field), design.cooperative):
             yield Problem(Severity.ERROR, "prose_contradicts_mode",
                           "says one player wins, but the game is cooperative: the team wins or loses together; "
-                          "say how the team does", at(field))
-        elif not design.cooperative and (SHARED_OUTCOME.search(lowered) or COOPERATIVE_CLAIM.search(lowered)):
-            yield Problem(Severity.ERROR, "prose_contradicts_mode",
+                          "say how the team does" if design.cooperative else
                           "calls the game cooperative, but it is competitive: the player with the most points "
                           "wins; set the scene as a contest", at(field))
+
+
+def fits_the_mode(text: str, cooperative: bool) -> bool:
+    """Whether `text` leaves the mode as the rules have it (no lone winner in a cooperative game, no
+    cooperation claimed in a competitive one)."""
+    lowered = text.lower()
+    if cooperative:
+        return not INDIVIDUAL_WINNER.search(lowered)
+    return not (SHARED_OUTCOME.search(lowered) or COOPERATIVE_CLAIM.search(lowered))
 
 
 COPIED_RUN = 6

@@ -177,6 +177,17 @@ def test_actions_that_read_alike_are_numbered_apart() -> None:
     assert len({name.lower() for name in names}) == len(names) and any(name.endswith(" (2)") for name in names)
 
 
+def test_a_sentence_that_contradicts_the_mode_is_left_out_of_the_story() -> None:
+    engine = ENGINES["power_grid"]
+    answers = names_for(engine)
+    answers[DraftStep.IDENTITY] = {**answers[DraftStep.IDENTITY], "tagline": "Work together or fail.",
+                                   "introduction": "In this cooperative game, the crew repairs the station. "
+                                                   "The blight creeps closer every night."}
+    design = reskin(engine, answers)
+    assert design.introduction == "The blight creeps closer every night."
+    assert design.tagline == "Each player plays to win." and errors(validate_design(design)) == []
+
+
 def test_ids_follow_names_and_stay_distinct() -> None:
     engine = ENGINES["stone_age"]
     answers = names_for(engine)
