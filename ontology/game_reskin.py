@@ -485,11 +485,17 @@ def worded(design: GameDesign) -> GameDesign:
     return GameDesign.model_validate(data)
 
 
+STORY_SENTENCES = 3
+"""The most sentences of a re-themed design's story: past the scene, the embedded model went on to invent
+rules the game does not have ('each player has a hand of five cards ... can discard any number')."""
+
+
 def _true_to_the_mode(text: str, cooperative: bool) -> str:
-    """`text` without the sentences that contradict the game's mode. The embedded model called 2 of 10
-    competitive designs 'a cooperative game' and kept doing so when told (the struggle against the
-    theme's danger reads to it as teamwork); a sentence less is better than a false one."""
-    kept = [s for s in re.split(r"(?<=[.!?])\s+", text) if fits_the_mode(s, cooperative)]
+    """`text` without the sentences that contradict the game's mode, and at most `STORY_SENTENCES` long.
+    The embedded model called 2 of 10 competitive designs 'a cooperative game' and kept doing so when told
+    (the struggle against the theme's danger reads to it as teamwork); a sentence less is better than a
+    false one."""
+    kept = [s for s in re.split(r"(?<=[.!?])\s+", text) if fits_the_mode(s, cooperative)][:STORY_SENTENCES]
     mode = "A game for the whole team, won or lost together." if cooperative else "Each player plays to win."
     return " ".join(kept).strip() or mode
 
@@ -547,9 +553,9 @@ def step_task(step: DraftStep, engine: GameDesign, answers: Mapping[DraftStep, d
     danger = f" against {threat}" if threat else ""
     goal = ("it is a cooperative game: the players win or lose together" if preview.cooperative else
             "it is a competitive game, each player for themselves: the player who scores most wins")
-    return ("Write the game's identity: title, tagline, a one-sentence theme, and a short introduction for the "
-            f"rulebook that sets the scene: who the players are, the struggle{danger}, and that {goal}, by "
-            f"gaining {scored}. Write no numbers.")
+    return ("Write the game's identity: title, tagline, a one-sentence theme, and an introduction of two or three "
+            f"sentences for the rulebook that sets the scene: who the players are, the struggle{danger}, and that "
+            f"{goal}, by gaining {scored}. Describe no rule, card, hand or number: the rulebook states the rules.")
 
 
 def setup_steps(design: GameDesign) -> list[str]:
