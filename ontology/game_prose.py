@@ -229,7 +229,9 @@ INDIVIDUAL_WINNER = re.compile(
     r"(?:most|highest|fewest|lowest|greatest|largest|best|more)\b.*\bwins?\b"
     r"|\b(?:most|highest) (?:points|score|victory points|vp) wins\b"
     r"|\bthe winner is\b"
-    r"|\bfirst (?!team\b)(?:\w+ ){0,2}to (?:reach|score|collect|get|finish)\b.*\bwins?\b")
+    r"|\bfirst (?!team\b)(?:\w+ ){0,2}to (?:reach|score|collect|get|finish)\b.*\bwins?\b"
+    r"|\bthe first (?:player|one) to\b|\bthe (?:player|one) (?:with|who has|who scores) the "
+    r"(?:most|highest)\b")
 COOPERATIVE_CLAIM = re.compile(r"\bco-?operative\b|\bwork(?:s|ing)? together\b|\bas a team\b")
 SHARED_OUTCOME = re.compile(r"\b(?:win|wins|lose|loses)(?: or (?:win|lose))? together\b|\bthe team (?:wins|loses)\b|"
                             r"\b(?:all players|everyone|the whole table) (?:win|wins|lose|loses)\b")
