@@ -32,7 +32,7 @@ from tools.music.harmony.data import (
     REST_FEATURE,
     MelodyNote,
     Piece,
-    bar_starts_of,
+    beat_grid_of,
     encode_window,
     extract_melody,
     piece_from_score,
@@ -170,7 +170,7 @@ def test_unmetered_long_bars_are_split_into_four_beat_bars():
     long_bar = music21.stream.Measure([music21.note.Note("C4", quarterLength=1) for _ in range(20)], number=1)
     short_bar = music21.stream.Measure([music21.note.Note("D4", quarterLength=4)], number=2)
     score = music21.stream.Score([music21.stream.Part([long_bar, short_bar])])
-    assert bar_starts_of(score, 24) == [0, 4, 8, 12, 16, 20]
+    assert beat_grid_of(score, 0, 24).bar_starts == (0, 4, 8, 12, 16, 20)
 
 
 def test_top_voice_and_ties():

@@ -1,8 +1,12 @@
-"""Melodies and their chords on a quarter-note grid, and the windows the model reads.
+"""Melodies and their chords on a beat grid, and the windows the model reads.
 
-A `Piece` holds a melody (notes in quarter-note time, transposed so that a major key becomes C
+A `Piece` holds a melody (notes in beats of its grid, transposed so that a major key becomes C
 major and a minor key A minor), the beats where bars start, and, where known, one chord label per
-quarter note. Transposing every piece to the common key, rather than augmenting by transposition,
+beat. The beat follows the meter (`beat_quarters_of`): the quarter note in simple meters, the
+dotted quarter in compound ones (6/8, 9/8, 12/8), so a jig gets two chord slots per bar and never a
+chord change mid-beat. Slots are laid out from each bar line (`BeatGrid`), so a pickup, a short bar
+before a repeat or an odd bar keeps its bar lines instead of being snapped to a global grid; a slot
+cut short by a bar line is still one beat. Transposing every piece to the common key, rather than augmenting by transposition,
 lets a few hundred chorales cover the vocabulary without the model having to learn twelve copies
 of each progression; the tool transposes its input the same way and the chords back.
 
@@ -17,8 +21,10 @@ import json
 import logging
 import math
 import random
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +33,7 @@ from tools.music.harmony.chords import label_pitch_classes
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 REST_FEATURE = 12
 BAR_FEATURE = 13
 MELODY_FEATURES = 14
@@ -37,11 +43,13 @@ MAX_BEAT_INDEX = 12
 MAX_BAR_BEATS = 12
 LONG_BAR_SPLIT = 4
 """Bars longer than MAX_BAR_BEATS (unmetered folk songs) are read as bars of LONG_BAR_SPLIT beats."""
+DEFAULT_METER = "4/4"
+"""The meter of a score that states none."""
 
 
 @dataclass(frozen=True)
 class MelodyNote:
-    """One melody note: onset and duration in quarter notes, MIDI pitch."""
+    """One melody note: onset and duration in beats (quarter notes unless a `Piece` grid says otherwise), MIDI pitch."""
 
     onset: float
     duration: float
@@ -50,7 +58,7 @@ class MelodyNote:
 
 @dataclass
 class Piece:
-    """A melody on the quarter-note grid, optionally with one chord index per beat."""
+    """A melody on a beat grid, optionally with one chord index per beat."""
 
     name: str
     notes: list[MelodyNote]
@@ -60,12 +68,24 @@ class Piece:
     """Semitones added to the source to reach C major / A minor."""
     chords: list[int] | None = None
     key: str = ""
+    slot_quarters: list[float] | None = None
+    """Source time (quarter notes) where each beat starts, then where the last ends (n_beats + 1
+    values); None when beat b is simply quarter note b."""
+
+    def quarters(self, beat: float) -> float:
+        """The source time, in quarter notes, of a time on the beat grid (inside a beat, proportionally)."""
+        if self.slot_quarters is None:
+            return beat
+        slot = min(max(int(math.floor(beat + 1e-9)), 0), self.n_beats - 1)
+        start, end = self.slot_quarters[slot], self.slot_quarters[slot + 1]
+        return start + (beat - slot) * (end - start)
 
     def melody_pitch_classes(self) -> list[frozenset[int]]:
-        """The pitch classes sounding in each beat [q, q+1) (empty for a rest)."""
+        """The pitch classes sounding in each beat [b, b+1) (empty for a rest)."""
         beats: list[set[int]] = [set() for _ in range(self.n_beats)]
         for note in self.notes:
-            first, last = int(math.floor(note.onset)), int(math.ceil(note.onset + note.duration)) - 1
+            first = int(math.floor(note.onset + 1e-9))
+            last = int(math.ceil(note.onset + note.duration - 1e-9)) - 1
             for beat in range(max(first, 0), min(last, self.n_beats - 1) + 1):
                 beats[beat].add(note.pitch % 12)
         return [frozenset(beat) for beat in beats]
@@ -182,30 +202,109 @@ def extract_melody(stream) -> list[MelodyNote]:
     return notes
 
 
-def bar_starts_of(score, n_beats: int) -> list[int]:
-    """Beat indices where the score's measures start (from its first part), snapped to whole beats.
+@dataclass(frozen=True)
+class BeatGrid:
+    """Where each beat slot of a piece starts in source time (quarter notes, exact), and its bars.
 
-    A score without measures is read as bars of its first time signature (4/4 when it has none);
-    a bar longer than MAX_BAR_BEATS is split every LONG_BAR_SPLIT beats, so every window holds whole bars.
+    `boundaries` holds every slot's start and then the end of the last slot; `bar_starts` are the
+    slots where bars begin. Mapping between quarter notes and beats is linear inside each slot.
+    """
+
+    boundaries: tuple[Fraction, ...]
+    bar_starts: tuple[int, ...]
+
+    @property
+    def n_beats(self) -> int:
+        return len(self.boundaries) - 1
+
+    def beats(self, quarters: float | Fraction) -> float:
+        """The time on the beat grid of a source time in quarter notes (clamped to the grid)."""
+        time = Fraction(quarters)
+        if time <= self.boundaries[0]:
+            return 0.0
+        if time >= self.boundaries[-1]:
+            return float(self.n_beats)
+        slot = bisect_right(self.boundaries, time) - 1
+        start, end = self.boundaries[slot], self.boundaries[slot + 1]
+        return float(slot + (time - start) / (end - start))
+
+
+def beat_quarters_of(signature) -> Fraction:
+    """The length of the grid's beat, in quarter notes, for a music21 time signature.
+
+    Compound meters (6/8, 9/8, 12/8, 6/4) beat in dotted notes, so a chord lasts a whole dotted
+    beat; other meters keep the quarter note the model was trained on, or the signature's own note
+    value when bars are not whole quarters (3/8, 5/8, 7/8 beat in eighths).
+    """
+    if signature.beatDivisionCount == 3:
+        return Fraction(signature.beatDuration.quarterLength)
+    if Fraction(signature.barDuration.quarterLength).denominator == 1:
+        return Fraction(1)
+    return Fraction(4, signature.denominator)
+
+
+def bar_slots(bars: Sequence[tuple[Fraction, Fraction]], beat: Fraction, full_bar: Fraction, end: Fraction) -> BeatGrid:
+    """Beat slots laid out bar by bar: `bars` are (start, stop) in quarter notes, in order and contiguous.
+
+    Inside a bar, slots start on its bar line and last `beat`; the last one is cut by the next bar
+    line. A short first bar (a pickup), or a short bar completing the short bar before it (a bar
+    split by a repeat sign), is laid out backwards from its end instead, so its beats fall where
+    the full bar's would. Slots starting at or after `end` (the melody's end) are left out. A bar
+    of more than MAX_BAR_BEATS slots (an unmetered song) gets a bar line every LONG_BAR_SPLIT slots.
+    """
+    boundaries: list[Fraction] = []
+    bar_starts: list[int] = []
+    closing = end
+    previous_length: Fraction | None = None
+    for index, (start, stop) in enumerate(bars):
+        if start >= end:
+            break
+        length = stop - start
+        completes = previous_length is not None and previous_length < full_bar and previous_length + length <= full_bar
+        count = math.ceil(length / beat)
+        if length < full_bar and (index == 0 or completes):
+            slots = [start, *[stop - beat * k for k in range(count - 1, 0, -1)]]
+        else:
+            slots = [start + beat * k for k in range(count)]
+        sounding = [time for time in slots if time < end]
+        closing = slots[len(sounding)] if len(sounding) < len(slots) else stop
+        first = len(boundaries)
+        boundaries.extend(sounding)
+        bar_starts.extend(range(first, len(boundaries), LONG_BAR_SPLIT) if len(sounding) > MAX_BAR_BEATS else [first])
+        previous_length = length
+    boundaries.append(closing)
+    return BeatGrid(tuple(boundaries), tuple(bar_starts))
+
+
+def beat_grid_of(score, first_onset: float, end: float) -> BeatGrid:
+    """The beat grid of a music21 score whose melody sounds from `first_onset` to `end` (quarter notes).
+
+    Bars are the measures of its first part; a score without measures is read as bars of its first
+    time signature (4/4 when it has none). The beat comes from that signature (`beat_quarters_of`).
     """
     import music21
 
+    signatures = list(score.recurse().getElementsByClass(music21.meter.TimeSignature))
+    signature = signatures[0] if signatures else music21.meter.TimeSignature(DEFAULT_METER)
+    full_bar = Fraction(signature.barDuration.quarterLength)
+    beat = beat_quarters_of(signature)
+    melody_start, melody_end = Fraction(first_onset), Fraction(end)
     parts = list(score.parts) if hasattr(score, "parts") and score.parts else [score]
-    starts = {
-        round(float(measure.getOffsetInHierarchy(score)))
+    measures = sorted(
+        (Fraction(measure.getOffsetInHierarchy(score)), Fraction(measure.duration.quarterLength))
         for measure in parts[0].getElementsByClass(music21.stream.Measure)
-    }
-    starts = {start for start in starts if 0 <= start < n_beats}
+    )
+    starts = sorted({start for start, _ in measures if start < melody_end})
     if len(starts) <= 1:
-        signatures = list(score.recurse().getElementsByClass(music21.meter.TimeSignature))
-        length = max(1, round(float(signatures[0].barDuration.quarterLength))) if signatures else 4
-        starts = set(range(0, n_beats, length))
-    starts.add(0)
-    ordered = sorted(starts)
-    for start, end in zip(ordered, [*ordered[1:], n_beats], strict=True):
-        if end - start > MAX_BAR_BEATS:
-            starts.update(range(start, end, LONG_BAR_SPLIT))
-    return sorted(starts)
+        origin = min(melody_start, Fraction(0))
+        starts = [origin + full_bar * k for k in range(math.ceil((melody_end - origin) / full_bar))]
+        stop = starts[-1] + full_bar
+    else:
+        stop = max(start + length for start, length in measures)
+        if melody_start < starts[0]:
+            starts.insert(0, melody_start)
+    stops = [*starts[1:], max(stop, melody_end)]
+    return bar_slots(list(zip(starts, stops, strict=True)), beat, full_bar, melody_end)
 
 
 def common_key_shift(stream) -> tuple[int, str]:
@@ -216,13 +315,14 @@ def common_key_shift(stream) -> tuple[int, str]:
     return (shift - 12 if shift > 5 else shift), f"{key.tonic.name} {key.mode}"
 
 
-def chord_labels(score, n_beats: int, shift: int) -> list[int]:
+def chord_labels(score, grid: BeatGrid, shift: int) -> list[int]:
     """One chord index per beat from every note of every part, weighted by time sounding in the beat."""
+    n_beats = grid.n_beats
     weights = np.zeros((n_beats, 12))
     bass = np.full(n_beats, 1000)
     for element in score.recurse().notes:
-        onset = float(element.getOffsetInHierarchy(score))
-        end = onset + float(element.duration.quarterLength)
+        offset = Fraction(element.getOffsetInHierarchy(score))
+        onset, end = grid.beats(offset), grid.beats(offset + Fraction(element.duration.quarterLength))
         for beat in range(max(int(math.floor(onset)), 0), min(int(math.ceil(end)), n_beats)):
             overlap = min(end, beat + 1) - max(onset, beat)
             if overlap <= 0:
@@ -247,17 +347,20 @@ def piece_from_score(score, name: str, *, melody_stream=None, with_chords: bool 
     for note in melody:
         melody_part.insert(note.onset, music21.note.Note(note.pitch, quarterLength=note.duration))
     shift, key = common_key_shift(melody_part if not with_chords else score)
-    start = melody[0].onset if melody[0].onset < 0 else 0.0
-    notes = [MelodyNote(n.onset - start, n.duration, n.pitch + shift) for n in melody]
-    n_beats = max(1, math.ceil(max(n.onset + n.duration for n in notes) - 1e-6))
+    grid = beat_grid_of(score, melody[0].onset, max(n.onset + n.duration for n in melody))
+    notes = []
+    for note in melody:
+        onset = grid.beats(note.onset)
+        notes.append(MelodyNote(onset, grid.beats(Fraction(note.onset) + Fraction(note.duration)) - onset, note.pitch + shift))
     return Piece(
         name=name,
         notes=notes,
-        n_beats=n_beats,
-        bar_starts=bar_starts_of(score, n_beats),
+        n_beats=grid.n_beats,
+        bar_starts=list(grid.bar_starts),
         transposition=shift,
-        chords=chord_labels(score, n_beats, shift) if with_chords else None,
+        chords=chord_labels(score, grid, shift) if with_chords else None,
         key=key,
+        slot_quarters=[float(time) for time in grid.boundaries],
     )
 
 

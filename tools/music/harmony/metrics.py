@@ -1,7 +1,7 @@
 """Measures of a harmonisation: against a reference, and reference-free (progression, fit, rhythm).
 
-Chords are vocabulary indices, one per quarter-note beat; melodies are `MelodyNote`s on the same
-beat clock. The reference-free metrics follow the melody-harmonisation literature the FF paper
+Chords are vocabulary indices, one per beat of the piece's grid (a quarter note, or a dotted
+quarter in compound meters); melodies are `MelodyNote`s on the same beat clock. The reference-free metrics follow the melody-harmonisation literature the FF paper
 (arXiv 2601.16150) evaluates with (Yeh et al. 2021 for CHE, CC, CTD, CTnCTR, PCS, MCTD):
 
 - chord histogram entropy (CHE, natural log) and chord coverage (CC, distinct labels);
@@ -16,7 +16,7 @@ beat clock. The reference-free metrics follow the melody-harmonisation literatur
 - melody-chord tonal distance (MCTD): time-weighted tonal-centroid distance between each melody
   note and the chord under it;
 - pitch-class agreement: the share of melody time whose pitch class is in the chord under it;
-- harmonic rhythm: chord changes per bar, mean chord duration in quarters, the entropy (HRHE) and
+- harmonic rhythm: chord changes per bar, mean chord duration in beats, the entropy (HRHE) and
   the number of distinct values (HRC) of the chord durations, and the share of chord changes that
   land on a downbeat.
 
@@ -132,7 +132,7 @@ def pitch_class_agreement(notes: Sequence[MelodyNote], chords: Sequence[int]) ->
 
 
 def harmonic_rhythm(chords: Sequence[int], bar_starts: Sequence[int]) -> dict[str, float]:
-    """Chord changes per bar, mean chord duration (quarters), HRHE, HRC and the downbeat share of changes."""
+    """Chord changes per bar, mean chord duration (beats), HRHE, HRC and the downbeat share of changes."""
     if not chords:
         return dict.fromkeys(("changes_per_bar", "mean_chord_duration", "hrhe", "hrc", "downbeat_changes"), math.nan)
     changes = [beat for beat in range(1, len(chords)) if chords[beat] != chords[beat - 1]]
@@ -207,7 +207,7 @@ def _is_chord_tone(note: MelodyNote, chords: Sequence[int]) -> bool | None:
 
 
 def _note_chord_overlaps(notes: Sequence[MelodyNote], chords: Sequence[int]) -> Iterator[tuple[int, int, float]]:
-    """(melody pitch class, chord, time in quarters) for every part of a note that sounds in a beat."""
+    """(melody pitch class, chord, time in beats) for every part of a note that sounds in a beat."""
     for note in notes:
         end = note.onset + note.duration
         beat = int(math.floor(note.onset + 1e-9))

@@ -2,8 +2,8 @@
 
 The input is the melody stream (per position: pitch classes sounding in the beat, rest and bar
 flags) followed by the harmony stream (per position: a chord, [BAR] or [MASK]), both with one
-position per bar token and one per quarter-note beat, aligned position by position. Every layer's
-self-attention therefore mixes harmony-to-harmony ("self") and harmony-to-melody ("cross")
+position per bar token and one per beat (`data.beat_quarters_of`), aligned position by position.
+Every layer's self-attention therefore mixes harmony-to-harmony ("self") and harmony-to-melody ("cross")
 attention; the curricula decide how much of the harmony the model may lean on while it learns.
 """
 

@@ -3,7 +3,8 @@
 The melody is the top voice of the score (the highest note at each onset), transposed to the
 common key the model was trained in (C major / A minor); the predicted chords are transposed back
 and rendered as root-position block chords in a lower part under the melody, one measure for each
-of the melody's bars, written as MIDI and MusicXML.
+of the melody's bars (its pickup and short bars included), written as MIDI and MusicXML. A beat
+is the meter's: a quarter note in simple meters, a dotted quarter in compound ones such as 6/8.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
+from fractions import Fraction
 from itertools import accumulate
 from pathlib import Path
 from typing import ClassVar
@@ -20,7 +22,7 @@ from pydantic import BaseModel, Field, field_validator
 from tools.base import ToolInputError, TypedTool
 from tools.music.harmony.chords import block_chord, chord_symbols, transpose_chord
 from tools.music.harmony.curricula import Curriculum
-from tools.music.harmony.data import MelodyNote, Piece, piece_from_score
+from tools.music.harmony.data import Piece, piece_from_score
 from tools.music.harmony.metrics import chord_runs, harmonisation_metrics
 from tools.music.harmony.model import HarmonyTransformer, load_harmoniser
 from tools.music.harmony.train import checkpoint_path
@@ -58,7 +60,9 @@ class HarmoniseRequest(BaseModel):
 
 class BeatChord(BaseModel):
     bar: int = Field(description="Bar number, 1-based (a pickup is bar 1).")
-    beat: int = Field(description="Quarter-note beat within the bar, 1-based.")
+    beat: int = Field(
+        description="Beat within the bar, 1-based: a quarter note, or a dotted quarter in compound meters (6/8)."
+    )
     symbol: str = Field(description="Chord as root:quality (e.g. 'F#:min', 'G:dom7') or 'N.C.'.")
 
 
@@ -73,7 +77,8 @@ class HarmonisationResult(BaseModel):
 class HarmoniseTool(TypedTool[HarmoniseRequest, HarmonisationResult]):
     name: ClassVar[str] = "harmonise_melody"
     description: ClassVar[str] = (
-        "Harmonise a melody with a chord per quarter-note beat (a masked transformer trained on Bach chorales "
+        "Harmonise a melody with a chord per beat (quarter note; dotted quarter in 6/8 and other compound meters; "
+        "a masked transformer trained on Bach chorales "
         "with the full-to-full curriculum) and write it with a block-chord accompaniment as MIDI and MusicXML."
     )
     input_model = HarmoniseRequest
@@ -128,21 +133,44 @@ def _check_bar_count(bars: int, path: Path) -> None:
 def accompanied_score(piece: Piece, chords: list[int], source=None):
     """A two-part music21 score: the melody at its source pitch, and block chords (one per run) beneath.
 
-    `chords` are sounding (already transposed back); bar lines follow the piece's bars.
+    `chords` are sounding (already transposed back); bar lines follow the piece's bars, and every
+    time is written in the source's quarter notes (`Piece.quarters`).
     """
     import music21
 
-    melody = [MelodyNote(n.onset, n.duration, n.pitch - piece.transposition) for n in piece.notes]
-    melody_events = [(n.onset, n.duration, _note_maker(n.pitch)) for n in melody]
+    melody_events = [
+        _event(piece, n.onset, n.onset + n.duration, _note_maker(n.pitch - piece.transposition)) for n in piece.notes
+    ]
     runs = chord_runs(chords)
     starts = accumulate((length for _, length in runs), initial=0)
     chord_events = [
-        (float(start), float(length), _chord_maker(chord)) for start, (chord, length) in zip(starts, runs, strict=False)
+        _event(piece, start, start + length, _chord_maker(chord))
+        for start, (chord, length) in zip(starts, runs, strict=False)
     ]
     signature = _time_signature(piece, source)
     melody_part = _measured_part(melody_events, piece, signature, music21.clef.TrebleClef(), "Melody")
     accompaniment = _measured_part(chord_events, piece, signature, music21.clef.BassClef(), "Accompaniment")
     return music21.stream.Score([melody_part, accompaniment])
+
+
+def _event(piece: Piece, first: float, last: float, make: Callable) -> tuple[float, float, Callable]:
+    """(onset, duration, maker) in source quarter notes for a span of the piece's beat grid."""
+    onset = piece.quarters(first)
+    return onset, piece.quarters(last) - onset, make
+
+
+def _quarter_bars(piece: Piece) -> list[tuple[float, float]]:
+    """(start, end) of each bar in source quarter notes."""
+    return [(piece.quarters(start), piece.quarters(end)) for start, end in piece.bars()]
+
+
+def _signature_of_length(quarters: float) -> str:
+    """A time signature whose bar lasts `quarters` (3 -> 3/4, 2.5 -> 5/8, 0.5 -> 1/8)."""
+    whole = Fraction(quarters).limit_denominator(64) / 4
+    numerator, denominator = whole.numerator, whole.denominator
+    while denominator < 4:
+        numerator, denominator = numerator * 2, denominator * 2
+    return f"{numerator}/{denominator}"
 
 
 def _note_maker(pitch: int) -> Callable:
@@ -168,8 +196,8 @@ def _chord_maker(chord: int) -> Callable:
 
 
 def _time_signature(piece: Piece, source) -> str:
-    """The source's time signature if its bars match the piece's usual bar length, else <length>/4."""
-    lengths = Counter(end - start for start, end in piece.bars())
+    """The source's time signature if its bars match the piece's usual bar length, else one of that length."""
+    lengths = Counter(round(end - start, 6) for start, end in _quarter_bars(piece))
     usual = lengths.most_common(1)[0][0]
     if source is not None:
         import music21
@@ -177,14 +205,14 @@ def _time_signature(piece: Piece, source) -> str:
         for signature in source.recurse().getElementsByClass(music21.meter.TimeSignature):
             if abs(float(signature.barDuration.quarterLength) - usual) < 1e-6:
                 return signature.ratioString
-    return f"{usual}/4"
+    return _signature_of_length(usual)
 
 
 def _measured_part(events, piece: Piece, signature: str, clef, name: str):
     """A part with one measure per bar; events crossing a bar line are split and tied.
 
     A short first bar is a pickup; any other bar whose length differs from the time signature gets
-    its own <beats>/4 signature, so no writer re-bars the part.
+    its own signature of that length, so no writer re-bars the part.
     """
     import music21
 
@@ -193,17 +221,18 @@ def _measured_part(events, piece: Piece, signature: str, clef, name: str):
     part.insert(0, music21.instrument.Piano())
     usual = float(music21.meter.TimeSignature(signature).barDuration.quarterLength)
     current = usual
-    for number, (start, end) in enumerate(piece.bars(), start=1):
+    for number, (start, end) in enumerate(_quarter_bars(piece), start=1):
         measure = music21.stream.Measure(number=number)
-        length = float(end - start)
+        length = end - start
         if number == 1:
             measure.insert(0, clef)
             measure.insert(0, music21.meter.TimeSignature(signature))
-            if length < usual:
+            if usual - length > 1e-6:
                 measure.paddingLeft = usual - length
-        elif length != current:
+        elif abs(length - current) > 1e-6:
             current = length
-            measure.insert(0, music21.meter.TimeSignature(signature if length == usual else f"{end - start}/4"))
+            same = abs(length - usual) < 1e-6
+            measure.insert(0, music21.meter.TimeSignature(signature if same else _signature_of_length(length)))
         for onset, duration, make in events:
             low, high = max(onset, start), min(onset + duration, end)
             if high - low <= 1e-6:
