@@ -146,6 +146,7 @@ def test_piece_grid_shapes_and_bar_tokens():
     piece = piece_from_score(score, "hand", melody_stream=score.parts[0])
     assert piece.key == "C major" and piece.transposition == 0
     assert piece.n_beats == 13 and piece.bar_starts == [0, 1, 5, 9]
+    assert piece.slot_quarters == list(range(14))  # in 4/4 a beat is still a quarter note
     classes = piece.melody_pitch_classes()
     assert classes[0] == {7} and classes[1] == {0} and classes[2] == {2} and classes[7] == frozenset()
     window = encode_window(piece, 0, max_positions=48)

@@ -6,9 +6,11 @@ beat. The beat follows the meter (`beat_quarters_of`): the quarter note in simpl
 dotted quarter in compound ones (6/8, 9/8, 12/8), so a jig gets two chord slots per bar and never a
 chord change mid-beat. Slots are laid out from each bar line (`BeatGrid`), so a pickup, a short bar
 before a repeat or an odd bar keeps its bar lines instead of being snapped to a global grid; a slot
-cut short by a bar line is still one beat. Transposing every piece to the common key, rather than augmenting by transposition,
-lets a few hundred chorales cover the vocabulary without the model having to learn twelve copies
-of each progression; the tool transposes its input the same way and the chords back.
+cut short by a bar line is still one beat.
+
+Transposing every piece to the common key, rather than augmenting by transposition, lets a few
+hundred chorales cover the vocabulary without the model having to learn twelve copies of each
+progression; the tool transposes its input the same way and the chords back.
 
 The Bach chorales come from music21's corpus (soprano = melody; chords labelled per beat from all
 four voices); folk melodies (Essen collection, ABC) have no chords and serve out of domain. Parsing
@@ -350,8 +352,8 @@ def piece_from_score(score, name: str, *, melody_stream=None, with_chords: bool 
     grid = beat_grid_of(score, melody[0].onset, max(n.onset + n.duration for n in melody))
     notes = []
     for note in melody:
-        onset = grid.beats(note.onset)
-        notes.append(MelodyNote(onset, grid.beats(Fraction(note.onset) + Fraction(note.duration)) - onset, note.pitch + shift))
+        onset, end = grid.beats(note.onset), grid.beats(Fraction(note.onset) + Fraction(note.duration))
+        notes.append(MelodyNote(onset, end - onset, note.pitch + shift))
     return Piece(
         name=name,
         notes=notes,

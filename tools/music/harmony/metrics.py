@@ -1,8 +1,9 @@
 """Measures of a harmonisation: against a reference, and reference-free (progression, fit, rhythm).
 
 Chords are vocabulary indices, one per beat of the piece's grid (a quarter note, or a dotted
-quarter in compound meters); melodies are `MelodyNote`s on the same beat clock. The reference-free metrics follow the melody-harmonisation literature the FF paper
-(arXiv 2601.16150) evaluates with (Yeh et al. 2021 for CHE, CC, CTD, CTnCTR, PCS, MCTD):
+quarter in compound meters); melodies are `MelodyNote`s on the same beat clock. The
+reference-free metrics follow the melody-harmonisation literature the FF paper (arXiv 2601.16150)
+evaluates with (Yeh et al. 2021 for CHE, CC, CTD, CTnCTR, PCS, MCTD):
 
 - chord histogram entropy (CHE, natural log) and chord coverage (CC, distinct labels);
 - chord tonal distance (CTD): mean distance between the tonal centroids (Harte et al. 2006) of
