@@ -77,9 +77,9 @@ class HarmonisationResult(BaseModel):
 class HarmoniseTool(TypedTool[HarmoniseRequest, HarmonisationResult]):
     name: ClassVar[str] = "harmonise_melody"
     description: ClassVar[str] = (
-        "Harmonise a melody with a chord per beat (quarter note; dotted quarter in 6/8 and other compound meters; "
-        "a masked transformer trained on Bach chorales "
-        "with the full-to-full curriculum) and write it with a block-chord accompaniment as MIDI and MusicXML."
+        "Harmonise a melody with a chord per beat (a quarter note; a dotted quarter in 6/8 and other compound "
+        "meters) using a masked transformer trained on Bach chorales with the full-to-full curriculum, and write "
+        "it with a block-chord accompaniment as MIDI and MusicXML."
     )
     input_model = HarmoniseRequest
     output_model = HarmonisationResult
