@@ -122,6 +122,17 @@ class Meter:
         """The length of one bar in quarter notes (3/4 -> 3, 6/8 -> 3, 2/2 -> 4)."""
         return Fraction(4 * self.numerator, self.denominator)
 
+    @property
+    def beat_quarters(self) -> Fraction:
+        """The beat a harmony changes on, in quarter notes: compound meters (6/8, 9/8, 12/8, 6/4) beat in
+        dotted notes, so a chord lasts a whole dotted beat; other meters beat in quarters, or in the
+        signature's own note value when a bar is not whole quarters (3/8, 5/8, 7/8 beat in eighths)."""
+        if self.numerator > 3 and self.numerator % 3 == 0 and self.denominator >= 4:
+            return Fraction(3 * 4, self.denominator)
+        if self.bar_quarters.denominator == 1:
+            return Fraction(1)
+        return Fraction(4, self.denominator)
+
 
 def parse_meter(text: str) -> Meter:
     """'3/4', '6/8', 'C' (4/4) or '¢' (2/2) -> Meter, within what notation uses (1-16 over 1-32)."""

@@ -7,12 +7,19 @@ from fractions import Fraction
 
 import pytest
 
-from ontology.music import INSTRUMENTS, Bar, Part, Piece, Section
+from ontology.music import INSTRUMENTS, Bar, Cadence, Part, Piece, Section
+from ontology.music_theory import parse_key, parse_meter
 from ontology.music_validators import validate_piece
 from tools.base import ToolInputError
 from tools.music.analysis import top_line
 from tools.music.harmony.chords import chord_index
-from tools.music.neural_sections import NeuralSectionTools, bars_to_segment, melody_bars, segment_to_bars
+from tools.music.neural_sections import (
+    NeuralSectionTools,
+    bars_to_segment,
+    cadence_chords,
+    melody_bars,
+    segment_to_bars,
+)
 from tools.music.piano.tokens import Hand, Note, Segment
 from tools.music.section_tools import SectionRequest
 
@@ -42,9 +49,20 @@ def test_the_top_line_and_its_bars_fill_every_bar() -> None:
 def test_block_chords_follow_the_harmony_and_symbols_change_only_with_it() -> None:
     d_minor, a_major = chord_index(2, "min"), chord_index(9, "maj")
     harmony, bars = NeuralSectionTools._chord_bars([d_minor, d_minor, a_major, a_major, a_major, d_minor], 2,
-                                                   Fraction(3))
+                                                   Fraction(3), Fraction(1))
     assert [(c.bar, c.beat, c.symbol) for c in harmony] == [(1, 1, "Dm"), (1, 3, "A"), (2, 3, "Dm")]
     assert [(e.pitches, e.duration) for e in bars[0].voices[0]] == [([50, 53, 57], 2.0), ([57, 61, 64], 1.0)]
+
+
+def test_in_six_eight_chords_change_on_the_dotted_quarter_beat() -> None:
+    d_minor, a_major = chord_index(2, "min"), chord_index(9, "maj")
+    beat = parse_meter("6/8").beat_quarters
+    harmony, bars = NeuralSectionTools._chord_bars([d_minor, a_major, a_major, d_minor], 2, Fraction(3), beat)
+    assert beat == Fraction(3, 2) and [(c.bar, c.beat, c.symbol) for c in harmony] == [
+        (1, 1, "Dm"), (1, 2.5, "A"), (2, 2.5, "Dm")]
+    assert [e.duration for e in bars[0].voices[0]] == [1.5, 1.5] == [e.duration for e in bars[1].voices[0]]
+    assert cadence_chords(parse_key("D minor"), Cadence.AUTHENTIC, 2, 2) == {1: chord_index(9, "dom7"),
+                                                                            2: d_minor, 3: d_minor}
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,8 @@ The objective is one weighted distance from the playtest's bands (the thresholds
 with, per metric, a distance normalised so 1 is "as far out as it gets": completion below
 MIN_COMPLETION (weight 4); the first seat's win rate beyond SEAT_BAND of fair in random self-play or
 beyond SEAT_TOLERANCE in greedy self-play (2); draws at or above MAX_DRAWS (2); each action whose
-restricted player keeps DOMINANT_SHARE of skilled play's win rate (2 per action); the skill gap, the strongest bot's edge over random below MIN_SKILL_EDGE (1);
+restricted player keeps DOMINANT_SHARE of skilled play's win rate (2 per action); the skill gap, the
+strongest bot's edge over random below MIN_SKILL_EDGE (1);
 estimated minutes outside the declared range, as |log(estimate / nearest bound)| (1); a cooperative
 team's win rate outside COOP_BAND (1 per bot), as the share of the way from the band's edge to 0 or
 1 on the side the playtest calls an error (a skilled team that cannot win, a random one that cannot

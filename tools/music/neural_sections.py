@@ -165,8 +165,9 @@ class NeuralSectionTools(SectionWriter):
             return SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length))
         started = time.perf_counter()
         line = top_line(right, bar_length)
-        chords = self._harmonise(line, request, key, bar_length)
-        harmony, accompaniment = self._chord_bars(chords, request.bars, bar_length)
+        beat = parse_meter(request.meter).beat_quarters
+        chords = self._harmonise(line, request, key, bar_length, beat)
+        harmony, accompaniment = self._chord_bars(chords, request.bars, bar_length, beat)
         call = ToolCall(tool="harmonise_melody", seconds=round(time.perf_counter() - started, 2),
                         arguments={"beats": len(chords), "key": request.key},
                         summary=" ".join(event.symbol for event in harmony)[:300])
@@ -186,40 +187,46 @@ class NeuralSectionTools(SectionWriter):
         segment.bars = segment.bars[len(prompt.bars):]
         return segment_to_bars(segment, shift)
 
-    def _harmonise(self, line: list[MelodyNote], request: SectionRequest, key, bar_length: Fraction) -> list[int]:
-        if bar_length.denominator != 1:
-            raise ToolInputError(f"The harmoniser needs whole-quarter bars; {request.meter} has {bar_length}.")
+    def _harmonise(self, line: list[MelodyNote], request: SectionRequest, key, bar_length: Fraction,
+                   beat: Fraction) -> list[int]:
+        """One chord per beat of the meter (a dotted quarter in 6/8), on the harmoniser's beat grid."""
+        per_bar = bar_length / beat
+        if per_bar.denominator != 1:
+            raise ToolInputError(f"A {request.meter} bar is not a whole number of {beat}-quarter beats.")
         if self._harmoniser is None:
             self._harmoniser = load_harmoniser(self._harmony_checkpoint)[0]
         shift = transposition_to_reference(key.tonic, key.mode.value)
-        beats = int(bar_length) * request.bars
-        melody = Melody(name="section", notes=[MelodyNote(n.onset, n.duration, n.pitch + shift) for n in line],
-                        n_beats=beats, bar_starts=list(range(0, beats, int(bar_length))), transposition=shift,
-                        key=key.name)
-        given = {beat: transpose_chord(chord, shift)
-                 for beat, chord in cadence_chords(key, request.cadence, request.bars, int(bar_length)).items()}
+        slots = int(per_bar) * request.bars
+        notes = [MelodyNote(float(Fraction(n.onset).limit_denominator(96) / beat),
+                            float(Fraction(n.duration).limit_denominator(96) / beat), n.pitch + shift) for n in line]
+        melody = Melody(name="section", notes=notes, n_beats=slots, bar_starts=list(range(0, slots, int(per_bar))),
+                        transposition=shift, key=key.name, slot_quarters=[float(i * beat) for i in range(slots + 1)])
+        given = {slot: transpose_chord(chord, shift)
+                 for slot, chord in cadence_chords(key, request.cadence, request.bars, int(per_bar)).items()}
         (chords,) = harmonise_pieces(self._harmoniser, [melody], "confidence", temperature=0.0, seed=request.seed,
                                      given=[given])
         return [transpose_chord(chord, -shift) for chord in chords]
 
     @staticmethod
-    def _chord_bars(chords: list[int], bars: int, bar_length: Fraction) -> tuple[list[ChordEvent], list[Bar]]:
-        """Chord symbols (a new one where the chord changes) and block-chord bars, one chord per run."""
-        per_bar = int(bar_length)
+    def _chord_bars(chords: list[int], bars: int, bar_length: Fraction,
+                    beat: Fraction) -> tuple[list[ChordEvent], list[Bar]]:
+        """Chord symbols (a new one where the chord changes) and block-chord bars, one chord per run of
+        beats (`beat` quarter notes each)."""
+        per_bar = int(bar_length / beat)
         harmony: list[ChordEvent] = []
         accompaniment = []
         for number in range(bars):
             events: list[Event] = []
-            for beat in range(per_bar):
-                chord = chords[number * per_bar + beat]
+            for slot in range(per_bar):
+                chord = chords[number * per_bar + slot]
                 pitches = block_chord(chord)
-                if events and events[-1].pitches == pitches and beat:
-                    events[-1].duration += 1
+                if events and events[-1].pitches == pitches and slot:
+                    events[-1].duration += float(beat)
                 else:
-                    events.append(Event(pitches=pitches, duration=1.0))
+                    events.append(Event(pitches=pitches, duration=float(beat)))
                 symbol = ontology_symbol(chord)
                 if symbol and (not harmony or harmony[-1].symbol != symbol):
-                    harmony.append(ChordEvent(bar=number + 1, beat=beat + 1, symbol=symbol))
+                    harmony.append(ChordEvent(bar=number + 1, beat=1 + float(slot * beat), symbol=symbol))
             accompaniment.append(Bar(voices=[events]))
         return harmony, accompaniment
 

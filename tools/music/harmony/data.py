@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ontology.music_theory import Meter
 from tools.music.harmony.chords import label_pitch_classes
 
 logger = logging.getLogger(__name__)
@@ -232,17 +233,8 @@ class BeatGrid:
 
 
 def beat_quarters_of(signature) -> Fraction:
-    """The length of the grid's beat, in quarter notes, for a music21 time signature.
-
-    Compound meters (6/8, 9/8, 12/8, 6/4) beat in dotted notes, so a chord lasts a whole dotted
-    beat; other meters keep the quarter note the model was trained on, or the signature's own note
-    value when bars are not whole quarters (3/8, 5/8, 7/8 beat in eighths).
-    """
-    if signature.beatDivisionCount == 3:
-        return Fraction(signature.beatDuration.quarterLength)
-    if Fraction(signature.barDuration.quarterLength).denominator == 1:
-        return Fraction(1)
-    return Fraction(4, signature.denominator)
+    """The length of the grid's beat, in quarter notes, for a music21 time signature (`Meter.beat_quarters`)."""
+    return Meter(signature.numerator, signature.denominator).beat_quarters
 
 
 def bar_slots(bars: Sequence[tuple[Fraction, Fraction]], beat: Fraction, full_bar: Fraction, end: Fraction) -> BeatGrid:
