@@ -167,8 +167,13 @@ def rest_share(timeline: Timeline) -> float:
 
 def parallels_per_bar(timeline: Timeline, key: Key) -> float:
     """Parallel fifths and octaves between the outer voices (`outer_voice`), as
-    `tools.music.analysis.parallel_perfects` finds them (similar motion only), per bar of music."""
-    top, bottom = outer_voice(timeline, highest=True), outer_voice(timeline, highest=False)
+    `tools.music.analysis.parallel_perfects` finds them (similar motion only), per bar of music.
+    The bass takes only notes below the top voice's: where one note sounds alone (a single line,
+    a melody note over a rest) there is one voice, not two in unison."""
+    top = outer_voice(timeline, highest=True)
+    top_at = dict(top)
+    bottom = [(onset, pitch) for onset, pitch in outer_voice(timeline, highest=False)
+              if pitch < top_at.get(onset, pitch + 1)]
     bars = timeline.length_bars
     return len(parallel_perfects(top, bottom, timeline.bar_length, key)) / bars if bars else 0.0
 
