@@ -216,3 +216,8 @@ def test_timelines_know_their_length_in_bars() -> None:
     timeline: Timeline = timeline_from_piece(piece(C_SCALE, meter="4/4"))
     assert timeline.length_bars == 2.0
     assert timeline_from_piece(piece([[(60, 3)]], meter="6/8")).beat_length == Fraction(3, 2)
+
+
+def test_a_constant_sample_borrows_the_other_samples_bandwidth() -> None:
+    mostly_zero = [0.0] * 28 + [0.03, 0.035]
+    assert overlapping_area([0.0, 0.0], mostly_zero) > 0.5

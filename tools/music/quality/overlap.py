@@ -18,8 +18,8 @@ GRID_POINTS = 2048
 GRID_MARGIN = 4.0
 """The grid reaches this many bandwidths beyond the outermost value, where a Gaussian has ~no mass left."""
 BANDWIDTH_FLOOR = 0.05
-"""A set whose values are all equal (every chorale has no tuplets) would have a zero Scott bandwidth;
-its kernel is then this fraction of the pooled standard deviation of both sets wide."""
+"""When both sets are constant (but differ), their kernels are this fraction of the pooled standard
+deviation wide: narrow enough that two different constants do not overlap."""
 
 
 def scott_bandwidth(values: np.ndarray) -> float:
@@ -35,8 +35,10 @@ def _density(values: np.ndarray, bandwidth: float, grid: np.ndarray) -> np.ndarr
 def overlapping_area(first: Sequence[float], second: Sequence[float]) -> float:
     """Area of the overlap of the Gaussian KDEs of two samples, in [0, 1].
 
-    Identical constant samples overlap fully (1.0); otherwise each sample's bandwidth is Scott's,
-    at least `BANDWIDTH_FLOOR` of the pooled standard deviation. Raises ValueError on an empty sample.
+    Identical constant samples overlap fully (1.0). Each sample's bandwidth is Scott's; a constant
+    sample (every chorale has no tuplets) has none and borrows the other sample's, so a set of zeros
+    against a set of mostly zeros overlaps as much as the values do, not as much as a needle and a
+    bell curve would; two constants get `BANDWIDTH_FLOOR`. Raises ValueError on an empty sample.
     """
     a, b = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
     if not len(a) or not len(b):
@@ -45,8 +47,8 @@ def overlapping_area(first: Sequence[float], second: Sequence[float]) -> float:
     spread = float(pooled.std())
     if spread == 0:
         return 1.0
-    floor = BANDWIDTH_FLOOR * spread
-    widths = max(scott_bandwidth(a), floor), max(scott_bandwidth(b), floor)
+    own = scott_bandwidth(a), scott_bandwidth(b)
+    widths = own[0] or own[1] or BANDWIDTH_FLOOR * spread, own[1] or own[0] or BANDWIDTH_FLOOR * spread
     reach = GRID_MARGIN * max(widths)
     grid = np.linspace(pooled.min() - reach, pooled.max() + reach, GRID_POINTS)
     smaller = np.minimum(_density(a, widths[0], grid), _density(b, widths[1], grid))
