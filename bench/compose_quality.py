@@ -109,9 +109,9 @@ def _rate(value: float | None) -> str:
 
 def print_comparison(console: Console, result: StyleComparison, reference: str) -> None:
     table = Table(title=f"{result.style}: {result.generated} generated vs {result.references} real ({reference})")
-    for column, justify in (("feature", "left"), ("generated mean", "right"), ("reference mean", "right"),
-                            ("overlapping area", "right")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    table.add_column("feature")
+    for column in ("generated mean", "reference mean", "overlapping area"):
+        table.add_column(column, justify="right")
     for row in result.features:
         table.add_row(NUMERIC_FEATURES[row.feature], f"{row.generated_mean:.3g}", f"{row.reference_mean:.3g}",
                       f"{row.overlapping_area:.2f}")

@@ -127,8 +127,8 @@ REFERENCE_SETS: dict[str, ReferenceSet] = {
                      _beethoven(lambda m: m.meter in TRIPLE_METERS and not is_slow(m))),
         ReferenceSet("nocturne", f"proxy: Beethoven slow movements (Adagio, Largo, Andante, Lento), "
                                  f"first {OPENING_BARS} bars", _beethoven(is_slow)),
-        ReferenceSet("jig", f"O'Neill's 1850 collection, music21 corpus: the first {PIECES_PER_SET} tunes in 6/8, whole",
-                     _oneill_jigs),
+        ReferenceSet("jig", f"O'Neill's 1850 collection, music21 corpus: the first {PIECES_PER_SET} tunes in 6/8, "
+                            "whole", _oneill_jigs),
         ReferenceSet("free piano", f"Beethoven sonatas, first movements, first {OPENING_BARS} bars",
                      _beethoven(lambda m: m.path.stem.endswith("-1"))),
     )
