@@ -3,6 +3,7 @@
     python bench/compose_quality.py examples/compose/winter            # measure existing sessions
     python bench/compose_quality.py --generate 5                       # 5 fresh requests per style (slow)
     python bench/compose_quality.py out/compose --style waltz --json out/quality.json
+    python bench/compose_quality.py --references                        # the reference sets side by side
 
 Every `piece.json` under the given folders is measured; its style is `--style`, or read from the
 request in the `report.json` beside it (a request naming no style counts as free piano).
@@ -18,12 +19,13 @@ import json
 import logging
 import sys
 from pathlib import Path
+from statistics import fmean
 
 from rich.console import Console
 from rich.table import Table
 
 from ontology.music import Piece
-from tools.music.quality.compare import StyleComparison, compare
+from tools.music.quality.compare import StyleComparison, compare, rates
 from tools.music.quality.features import NUMERIC_FEATURES, Cadence, PieceFeatures, measure
 from tools.music.quality.references import REFERENCE_SETS, STYLES, reference_features
 from tools.music.quality.timeline import timeline_from_piece
@@ -123,6 +125,24 @@ def print_comparison(console: Console, result: StyleComparison, reference: str) 
     console.print(table)
 
 
+def print_reference_summary(console: Console, styles: list[str], settings: Settings) -> None:
+    """Each style's reference means side by side, so the sets can be compared with each other."""
+    table = Table(title="reference sets: feature means")
+    table.add_column("feature")
+    measured = {style: reference_features(style, settings) for style in styles}
+    for style in styles:
+        table.add_column(f"{style} ({len(measured[style])})", justify="right")
+    for name, label in NUMERIC_FEATURES.items():
+        table.add_row(label, *(f"{fmean(getattr(piece, name) for piece in measured[style]):.3g}"
+                               for style in styles))
+    summaries = [rates(measured[style]) for style in styles]
+    table.add_row("key established (rate)", *(_rate(summary.key_established) for summary in summaries))
+    for cadence in Cadence:
+        table.add_row(f"{cadence.value} cadence at the end (rate)",
+                      *(_rate(summary.cadences[cadence]) for summary in summaries))
+    console.print(table)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="*", type=Path, help="session folders (or piece.json files) to measure")
@@ -133,10 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="the model --generate composes with (default: GO_MODEL)")
     parser.add_argument("--refresh", action="store_true", help="recompute the cached reference features")
     parser.add_argument("--json", type=Path, help="also write the comparisons here")
+    parser.add_argument("--references", action="store_true", help="only print the reference sets of --styles")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     console = Console()
     settings = Settings.from_env(model=args.model)
+    if args.references:
+        print_reference_summary(console, args.styles, settings)
+        return 0
     folders = list(args.folders)
     if args.generate:
         folders += generate(args.generate, args.styles, args.root, settings, console)

@@ -221,3 +221,8 @@ def test_timelines_know_their_length_in_bars() -> None:
 def test_a_constant_sample_borrows_the_other_samples_bandwidth() -> None:
     mostly_zero = [0.0] * 28 + [0.03, 0.035]
     assert overlapping_area([0.0, 0.0], mostly_zero) > 0.5
+
+
+def test_a_change_of_colour_on_the_final_root_does_not_hide_the_dominant_before_it() -> None:
+    top, middle, bass = [[(74, 1), (72, 1), (72, 2)]], [[(71, 1), (67, 1), (67, 2)]], [[(55, 1), (51, 1), (52, 2)]]
+    assert features(top, middle, bass).cadence is Cadence.AUTHENTIC  # G, C minor, C major

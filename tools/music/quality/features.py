@@ -193,7 +193,8 @@ def _beat_chord(timeline: Timeline, lo: Fraction, hi: Fraction) -> tuple[int, st
 def final_cadence(timeline: Timeline, key: Key) -> Cadence:
     """The cadence that ends the piece. Chords are labelled per beat (counted from the bar lines) by
     the harmoniser's templates; the final chord is the one of the beat where the last note is struck,
-    the chord before it the nearest earlier beat's different chord. In `key`: final I after V or a
+    the chord before it the nearest earlier beat's chord on another root (G minor to G major is one
+    harmony, differently coloured by passing notes). In `key`: final I after V or a
     diminished vii is authentic, final I after IV plagal, a final V half, anything else other. A
     single line is labelled from its own notes, so a tune's cadence is the harmony it implies."""
     onsets = [event.onset for event in timeline.events if event.pitches]
@@ -208,7 +209,7 @@ def final_cadence(timeline: Timeline, key: Key) -> Cadence:
     first_index = math.floor(-downbeat / beat)
     for earlier in range(index - 1, first_index - 1, -1):
         chord = _beat_chord(timeline, downbeat + earlier * beat, downbeat + (earlier + 1) * beat)
-        if chord is not None and chord != final:
+        if chord is not None and chord[0] != final[0]:
             before = chord
             break
     tonic, dominant, subdominant = key.tonic, key.degree_root(5), key.degree_root(4)
