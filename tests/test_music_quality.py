@@ -12,7 +12,7 @@ import pytest
 from ontology.music import INSTRUMENTS, Bar, Part, Piece, Section
 from tools.music.quality import references
 from tools.music.quality.compare import compare
-from tools.music.quality.features import Cadence, PieceFeatures, is_tuplet, measure, outer_voice
+from tools.music.quality.features import NUMERIC_FEATURES, Cadence, PieceFeatures, is_tuplet, measure, outer_voice
 from tools.music.quality.overlap import overlapping_area
 from tools.music.quality.references import ReferenceDataError, ReferenceSet, beethoven_movements
 from tools.music.quality.timeline import Timeline, timeline_from_piece, timeline_from_score
@@ -226,3 +226,25 @@ def test_a_constant_sample_borrows_the_other_samples_bandwidth() -> None:
 def test_a_change_of_colour_on_the_final_root_does_not_hide_the_dominant_before_it() -> None:
     top, middle, bass = [[(74, 1), (72, 1), (72, 2)]], [[(71, 1), (67, 1), (67, 2)]], [[(55, 1), (51, 1), (52, 2)]]
     assert features(top, middle, bass).cadence is Cadence.AUTHENTIC  # G, C minor, C major
+
+
+def test_the_bench_measures_session_folders_by_the_style_their_request_names(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+    import json
+
+    from tools.settings import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("compose_quality", REPO_ROOT / "bench" / "compose_quality.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.style_of_request("an Irish jig in G major") == "jig"
+    assert bench.style_of_request("a stormy piece in D minor") == "free piano"
+    monkeypatch.setenv("GO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(references, "PIECES_PER_SET", 3)  # three chorales keep the test fast
+    out = tmp_path / "quality.json"
+    assert bench.main([str(REPO_ROOT / "examples" / "compose" / "winter"), "--json", str(out)]) == 0
+    [chorale] = json.loads(out.read_text())
+    assert (chorale["style"], chorale["generated"], chorale["references"]) == ("chorale", 2, 3)
+    assert {row["feature"] for row in chorale["features"]} == set(NUMERIC_FEATURES)
