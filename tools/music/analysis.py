@@ -11,6 +11,7 @@ music21 does the textbook analysis: key estimation (`analyze('key')`), Roman num
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -89,15 +90,20 @@ class KeyEstimate:
 
 
 def estimate_key(parts: list[list[Bar]], bar_length: Fraction) -> KeyEstimate | None:
-    """music21's key estimate from the duration-weighted pitch classes of all parts (None without notes).
-    One note per pitch class, as long as that class sounds in all, gives music21 the same profile
-    as the whole texture, cheaply."""
-    from music21 import note, stream
-
+    """music21's key estimate from the duration-weighted pitch classes of all parts (None without notes)."""
     weights: defaultdict[int, Fraction] = defaultdict(Fraction)
     for bars in parts:
         for start, end, pitch in sounding_notes(bars, bar_length):
             weights[pitch % 12] += end - start
+    return key_of_weights(weights)
+
+
+def key_of_weights(weights: Mapping[int, Fraction]) -> KeyEstimate | None:
+    """music21's key analysis (`analyze('key')`, Krumhansl-Schmuckler profiles) of pitch classes weighted
+    by how long they sound (None without any). One note per pitch class, as long as that class sounds
+    in all, gives music21 the same profile as the whole texture, cheaply."""
+    from music21 import note, stream
+
     if not weights:
         return None
     found: stream.Stream[note.Note] = stream.Stream(

@@ -16,7 +16,7 @@ from fractions import Fraction
 from pydantic import BaseModel, Field
 
 from ontology.music_theory import Key, Mode
-from tools.music.analysis import KeyEstimate, parallel_perfects
+from tools.music.analysis import KeyEstimate, key_of_weights, parallel_perfects
 from tools.music.harmony.chords import chord_root_quality, label_pitch_classes
 from tools.music.quality.timeline import Timeline
 
@@ -131,18 +131,10 @@ def pitch_range(line: list[tuple[Fraction, int]]) -> int:
 def heard_key(timeline: Timeline) -> KeyEstimate | None:
     """music21's key analysis (`analyze('key')`, Krumhansl-Schmuckler profiles) of the duration-weighted
     pitch classes of all notes, as `tools.music.analysis.estimate_key` reads a `Piece`."""
-    from music21 import note, stream
-
     weights: defaultdict[int, Fraction] = defaultdict(Fraction)
     for start, end, pitch in timeline.sounding():
         weights[pitch % 12] += end - start
-    if not weights:
-        return None
-    found: stream.Stream[note.Note] = stream.Stream(
-        [note.Note(60 + pc, quarterLength=length) for pc, length in sorted(weights.items())])
-    key = found.analyze("key")
-    return KeyEstimate(f"{key.tonic.name.replace('-', 'b')} {key.mode}", key.tonic.pitchClass, key.mode,
-                       round(float(key.correlationCoefficient), 2))
+    return key_of_weights(weights)
 
 
 def out_of_key_share(timeline: Timeline, key: Key) -> float:
