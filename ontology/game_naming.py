@@ -16,7 +16,7 @@ then pairs of words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -122,9 +122,9 @@ class _Namer:
                 "objects": ("materials", "places", "works", "creatures"),
                 "places": ("objects", "works", "materials", "creatures")}
 
-    def __init__(self, words: ThemeWords, taken: Sequence[str] = ()) -> None:
+    def __init__(self, words: ThemeWords) -> None:
         self.pools = words.pools()
-        self.taken = {same_name_key(name) for name in taken}
+        self.taken: set[str] = set()
 
     def take(self, name: str) -> str:
         self.taken.add(same_name_key(name))

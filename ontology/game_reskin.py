@@ -79,7 +79,7 @@ ENGINE_KEY = "engine"
 
 WRITTEN_STEPS = frozenset({DraftStep.ACTIONS, DraftStep.IDENTITY})
 """The steps whose words an agent writes for a re-themed engine once it is chosen, and so the only ones a
-wording finding goes back to: the actions' and phases' names with what a player does, and the identity.
+wording finding goes back to: the action names and the identity.
 The engine step writes the theme's words and the choice (rewritten only for a revision request, which
 may need another engine); every other name and sentence is written from the structure and the words
 (`ontology.game_naming`, `ontology.game_wording`)."""
@@ -273,9 +273,8 @@ class FromStructure(BaseModel):
 
 
 def names_schema(step: DraftStep, engine: GameDesign) -> type[BaseModel]:
-    """The schema of `step`'s answer for this engine: the engine step's words and choice, the actions'
-    and phases' names with what a player does (keyed by `step_keys`), the identity; the other steps
-    are written from the structure."""
+    """The schema of `step`'s answer for this engine: the engine step's words and choice, the action
+    names (keyed by `step_keys`), the identity; the other steps are written from the structure."""
     if step is DraftStep.ENGINE:
         return create_model("EngineWordsDraft", engine=(str, ...), why=(str, ...), words=(ThemeWords, ...))
     if step is DraftStep.ACTIONS:
@@ -440,11 +439,11 @@ def _distinct_action_names(design: GameDesign) -> GameDesign:
     for action in design.actions:
         name = action.name[:1].upper() + action.name[1:]
         if not _fit_name(name, action, names) or same_name_key(name) in taken:
-            name = action_title(action, names, decks, shared)
+            name = plain = action_title(action, names, decks, shared)
             number = 1
             while same_name_key(name) in taken:
                 number += 1
-                name = f"{action_title(action, names, decks, shared)} ({number})"
+                name = f"{plain} ({number})"
         taken.add(same_name_key(name))
         actions.append(action.model_copy(update={"name": name}))
     return design.model_copy(update={"actions": actions})
@@ -453,7 +452,8 @@ def _distinct_action_names(design: GameDesign) -> GameDesign:
 def worded(design: GameDesign) -> GameDesign:
     """The design with every sentence about what a part does written from its structure
     (`ontology.game_wording`): mechanisms, resources, components and cards, phases, the turn, ends,
-    scoring, ties and setup. The agents' words stay in names, actions' descriptions and the identity."""
+    scoring, ties and setup, the phases' names among them; and the story without a sentence that
+    contradicts the mode. The agents' words stay in the action names and the identity."""
     data = design.model_dump(mode="json")
     names = part_names(design)
     for mechanism, family in zip(data["mechanisms"], (m.family for m in design.mechanisms), strict=True):
@@ -469,10 +469,11 @@ def worded(design: GameDesign) -> GameDesign:
     decks = {c.id: c for c in design.components if c.kind is ComponentKind.DECK}
     for action, rules in zip(data["actions"], design.actions, strict=True):
         action["description"] = terms_sentence(rules, names, decks)
-    for phase, title, original in zip(data["turn_structure"]["phases"], phase_titles(design),
-                                      design.turn_structure.phases, strict=True):
+    titles = phase_titles(design)
+    for phase, title, original in zip(data["turn_structure"]["phases"], titles, design.turn_structure.phases,
+                                      strict=True):
         phase["name"], phase["description"] = title, phase_sentence(original, design)
-    data["turn_structure"]["summary"] = turn_summary(GameDesign.model_validate(data))
+    data["turn_structure"]["summary"] = turn_summary(titles, design)
     data["victory"]["tie_breaker"] = tie_breaker(design)
     for i, end in enumerate(data["end_conditions"]):
         end["description"] = end_sentence(i, design)
@@ -503,8 +504,8 @@ def _true_to_the_mode(text: str, cooperative: bool) -> str:
 def reskin(engine: GameDesign, answers: Mapping[DraftStep, dict[str, Any]],
            facts: GameRequestFacts | None = None) -> GameDesign:
     """The engine in the theme's words: its parts named from the engine step's words by their roles,
-    the actions and phases as the actions step named them, the identity as written (the engine's own
-    names where a step is not written yet), the theme's danger as the round's pressure, every sentence
+    the actions as the actions step named them, the identity as written (the engine's own names where
+    a step is not written yet), the theme's danger as the round's pressure, every sentence
     about a part written from the structure, its shape narrowed to the request, and ids made from the
     new names. The rules text is left empty: the pipeline renders it from the structure."""
     answers = {step: _tidy(answer) for step, answer in fitting(engine, answers).items()}

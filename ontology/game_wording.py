@@ -101,9 +101,8 @@ def mechanism_sentence(family: MechanismFamily, design: GameDesign) -> str:
     return f"Each turn you choose among {_names(actions)}."
 
 
-def turn_summary(design: GameDesign) -> str:
-    """One sentence on a turn: its phases in order and what happens at the round's end."""
-    phases = [p.name for p in design.turn_structure.phases]
+def turn_summary(phases: list[str], design: GameDesign) -> str:
+    """One sentence on a turn: its `phases` (their names, in order) and what happens at the round's end."""
     text = f"On your turn you go through {_listed(phases, 'then')}" if len(phases) > 1 else \
         f"On your turn you take {phases[0] if phases else 'an action'}"
     if design.turn_structure.income:

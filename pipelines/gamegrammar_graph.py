@@ -130,8 +130,8 @@ long game of about 90 decisions per player, takes 5-6 s on a busy machine), with
 class GameGrammarConfig(BaseModel):
     max_repair_rounds: int = Field(3, ge=0, le=10)
     reskin_repair_rounds: int = Field(
-        1, ge=0, le=10, description="the repair rounds of a re-themed engine, whose agents write only words: a "
-                                    "sentence still contradicting the rules after them is written from the rules")
+        1, ge=0, le=10, description="the repair rounds of a re-themed engine, whose agents write only action names "
+                                    "and the identity (every other sentence is written from the structure)")
     exemplar_count: int = Field(3, ge=1, le=8)
     max_reasks: int = Field(1, ge=0, le=5)
     playtest: PlaytestBudget | None = Field(
@@ -447,12 +447,11 @@ def assemble(state: GameGrammarState, deps: GameGrammarDeps) -> Update:
     if not draft_so_far.complete:
         return {"design": None}
     design = state.tuning.design if state.tuning else draft_so_far.design()
-    repairs = list(state.repairs)
     if reskinned(state):  # what its parts do is worded from the tuned numbers
         design = worded(design)
     design = design.model_copy(update={"rules": rules_sections(design)})
     played = state.playtest.findings if state.playtest else []
-    return {"design": design, "findings": design_findings(design, state, draft_so_far) + played, "repairs": repairs}
+    return {"design": design, "findings": design_findings(design, state, draft_so_far) + played}
 
 
 def route_start(state: GameGrammarState, deps: GameGrammarDeps) -> str:
