@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from ontology.core import Id
+from ontology.music_styles import Style
 from ontology.music_theory import MusicTheoryError, parse_chord, parse_key, parse_meter
 
 MAX_BARS = 512
@@ -88,6 +89,8 @@ INSTRUMENTS: dict[str, Instrument] = {
         Instrument(id="alto", name="Alto", lowest=53, highest=74, midi_program=52),
         Instrument(id="tenor", name="Tenor", lowest=48, highest=69, midi_program=52),
         Instrument(id="bass", name="Bass", lowest=40, highest=62, midi_program=52, clef="bass"),
+        Instrument(id="choir_upper", name="Soprano and alto", lowest=53, highest=81, midi_program=52),
+        Instrument(id="choir_lower", name="Tenor and bass", lowest=40, highest=69, midi_program=52, clef="bass"),
         Instrument(id="violin", name="Violin", lowest=55, highest=103, midi_program=40),
         Instrument(id="viola", name="Viola", lowest=48, highest=91, midi_program=41),
         Instrument(id="cello", name="Cello", lowest=36, highest=84, midi_program=42, clef="bass"),
@@ -159,6 +162,7 @@ class Piece(BaseModel):
     title: str = Field(min_length=1, max_length=120)
     key: KeyName = Field(description="home key, e.g. 'D minor'")
     meter: MeterName = Field(description="time signature, e.g. '3/4'")
+    style: Style = Field(Style.FREE_PIANO, description="the style the notes are written in (ontology.music_styles)")
     tempo_bpm: int = Field(ge=20, le=300, description="quarter-note beats per minute")
     instruments: list[Instrument] = Field(min_length=1, max_length=8)
     sections: list[Section] = Field(min_length=1, max_length=16)

@@ -1,0 +1,145 @@
+"""Styles a composition is written in: a closed list the Composer chooses from, each a piece of data.
+
+A style fixes what a small model cannot be trusted to keep: the meters it is written in, its
+tempo range, its texture (four voices, a melody over an accompaniment, one line, free piano), the
+instruments, how often the harmony changes, the grammar its melody is sampled under (register,
+grid, note lengths, largest leap, a preference for steps, the note a phrase ends on) and the
+limits the listening validators hold a draft to. The data lives in `music_styles.json` beside this
+module; the realisers in `tools.music.styles` turn a style, a melody and chords into notes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from ontology.music_theory import parse_meter
+
+STYLES_FILE = Path(__file__).with_name("music_styles.json")
+PHRASE_BARS = 4
+"""A phrase is four bars; sections are whole phrases where the piece's length allows."""
+
+
+class Style(StrEnum):
+    CHORALE = "chorale"
+    WALTZ = "waltz"
+    NOCTURNE = "nocturne"
+    JIG = "jig"
+    FREE_PIANO = "free piano"
+
+
+StyleTexture = Literal["four_voices", "melody_and_accompaniment", "melody", "piano"]
+
+
+class LineRules(BaseModel):
+    """The grammar a line is sampled under, in quarter notes and MIDI pitches."""
+
+    lowest: int = Field(ge=21, le=108)
+    highest: int = Field(ge=21, le=108)
+    grid: float = Field(gt=0, description="onsets fall on multiples of this many quarters (no tuplets)")
+    durations: list[float] = Field(min_length=1, description="the note lengths the line may use")
+    max_leap: int = Field(ge=1, le=24, description="largest interval between successive notes, in semitones")
+    step_bias: float = Field(ge=0, description="log-probability added to a note a step from the previous one")
+    rests: bool = Field(description="whether the line may fall silent inside a bar")
+    phrase_end: float = Field(gt=0, description="the length of the note that ends a phrase")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LineRules:
+        if self.lowest >= self.highest:
+            raise ValueError(f"a line's lowest pitch {self.lowest} must be below its highest {self.highest}")
+        return self
+
+
+class BassRules(BaseModel):
+    """The lower hand of a free piano texture, sampled with the melody."""
+
+    lowest: int = Field(ge=21, le=108)
+    highest: int = Field(ge=21, le=108)
+    max_leap: int = Field(ge=1, le=24)
+    notes_per_onset: int = Field(ge=1, le=5)
+
+
+class Sampling(BaseModel):
+    temperature: float = Field(gt=0, le=2)
+    top_p: float = Field(gt=0, le=1)
+
+
+class ListeningLimits(BaseModel):
+    """What a draft in this style must stay within, as the listening validators measure it."""
+
+    max_leap: int = Field(description="largest top-voice interval, in semitones")
+    max_tuplet_share: float
+    max_rest_share: float
+    max_top_range: int = Field(description="widest top-voice range, in semitones")
+    min_step_share: float
+    max_parallels_per_bar: float
+
+
+class StyleSpec(BaseModel):
+    style: Style
+    description: str
+    meters: list[str] = Field(min_length=1, description="the meters the style is written in; the first is the default")
+    tempo: tuple[int, int, int] = Field(description="slowest, fastest and usual quarter notes per minute")
+    texture: StyleTexture
+    instruments: list[str] = Field(min_length=1, max_length=2, description="ids in ontology.music.INSTRUMENTS")
+    harmonic_rhythm_beats: int = Field(ge=1, le=4, description="beats of the meter per chord")
+    melody: LineRules
+    bass: BassRules | None = None
+    sampling: Sampling
+    limits: ListeningLimits
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StyleSpec:
+        for meter in self.meters:
+            parse_meter(meter)
+        slowest, fastest, usual = self.tempo
+        if not slowest <= usual <= fastest:
+            raise ValueError(f"{self.style}: the usual tempo {usual} is outside {slowest}-{fastest}")
+        if (self.texture == "piano") != (self.bass is not None):
+            raise ValueError(f"{self.style}: bass rules belong to the free piano texture only")
+        return self
+
+    def default_tempo(self) -> int:
+        return self.tempo[2]
+
+
+class StyleDataError(ValueError):
+    """`music_styles.json` does not describe every style correctly; the message names the fault."""
+
+
+@cache
+def style_specs() -> dict[Style, StyleSpec]:
+    """Every style's data, read and checked once."""
+    raw = json.loads(STYLES_FILE.read_text(encoding="utf-8"))
+    specs = {Style(name): StyleSpec.model_validate({"style": name, **value}) for name, value in raw.items()}
+    missing = set(Style) - set(specs)
+    if missing:
+        raise StyleDataError(f"{STYLES_FILE.name} lacks the styles {sorted(missing)}")
+    return specs
+
+
+def style_spec(style: Style | str) -> StyleSpec:
+    return style_specs()[Style(style)]
+
+
+STYLE_WORDS: dict[Style, tuple[str, ...]] = {
+    Style.CHORALE: ("chorale", "hymn", "four-part", "four part", "satb"),
+    Style.WALTZ: ("waltz", "valse"),
+    Style.NOCTURNE: ("nocturne",),
+    Style.JIG: ("jig", "reel", "fiddle tune"),
+}
+"""Words in a request that name a style; a request naming none leaves the choice to the Composer."""
+
+
+def style_named_in(text: str) -> Style | None:
+    """The style a request's words name (the earliest mention wins), or None."""
+    lowered = text.lower()
+    found = [(match.start(), style) for style, words in STYLE_WORDS.items() for word in words
+             if (match := re.search(rf"\b{re.escape(word)}s?\b", lowered))]
+    return min(found)[1] if found else None
