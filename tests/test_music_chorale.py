@@ -1,0 +1,249 @@
+"""The four-part chorale realiser: hymn tunes in major and minor harmonised by simple rules, and the
+voices under them checked as a teacher checks a chorale (ranges, order, parallels between every pair
+of voices, the leading tone, complete chords, the final root position), then measured as issue 13
+measures Bach."""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+
+import pytest
+
+from ontology.music import INSTRUMENTS, Bar, Part, Piece, Section
+from ontology.music_theory import Key, Mode
+from tools.music.harmony.chords import chord_index, chord_pitch_classes, chord_root_quality
+from tools.music.harmony.data import MelodyNote
+from tools.music.quality.features import Cadence, measure
+from tools.music.quality.timeline import timeline_from_piece
+from tools.music.styles.chorale import RANGES, ChoraleError, realise_chorale
+
+C_MAJOR = Key(0, Mode.MAJOR)
+A_MINOR = Key(9, Mode.MINOR)
+G_MAJOR = Key(7, Mode.MAJOR)
+
+ODE = [64, 64, 65, 67, 67, 65, 64, 62, 60, 60, 62, 64, (64, 2), (62, 2),
+       64, 64, 65, 67, 67, 65, 64, 62, 60, 60, 62, 64, (62, 2), (60, 2)]
+MINOR_HYMN = [69, 72, 71, 69, 68, 69, (71, 2), 72, 74, 72, 71, (69, 2), (68, 2),
+              69, 71, 72, 74, 76, 74, 72, 71, 72, 71, 69, 68, (71, 2), (69, 2)]
+WALTZ_TIME_HYMN = [67, 71, 74, (72, 2), 71, 69, 71, 72, (74, 3), 76, 74, 72, 71, 69, 67, (66, 2), 69,
+                   (67, 3)]
+"""A G major tune in 3/4, eight bars."""
+
+TUNES = {
+    "C major": (ODE, C_MAJOR, Fraction(4)),
+    "A minor": (MINOR_HYMN, A_MINOR, Fraction(4)),
+    "G major in 3/4": (WALTZ_TIME_HYMN, G_MAJOR, Fraction(3)),
+}
+
+
+def melody_of(tune: list) -> list[MelodyNote]:
+    """Notes given as a pitch (a quarter) or (pitch, quarters)."""
+    notes, onset = [], 0.0
+    for item in tune:
+        pitch, duration = item if isinstance(item, tuple) else (item, 1)
+        notes.append(MelodyNote(onset, float(duration), pitch))
+        onset += duration
+    return notes
+
+
+def triad(key: Key, degree: int) -> int:
+    """The diatonic triad on a degree; a minor key's V is major (the raised leading tone)."""
+    root = key.degree_root(degree)
+    third, fifth = key.degree_root((degree + 1) % 7 + 1), key.degree_root((degree + 3) % 7 + 1)
+    if key.mode is Mode.MINOR and degree == 5:
+        third = (root + 4) % 12
+    quality = {(4, 7): "maj", (3, 7): "min", (3, 6): "dim"}[((third - root) % 12, (fifth - root) % 12)]
+    return chord_index(root, quality)
+
+
+def simple_chords(melody: list[MelodyNote], key: Key, beats: int) -> list[int]:
+    """One chord per beat by the hymnal's simplest rule: the first of I, IV, V, vi that holds the soprano
+    note and differs from the chord before (a held note keeps its chord); the last two notes V I."""
+    order = [triad(key, degree) for degree in (1, 4, 5, 6)]
+    chords: list[int] = []
+    for note in melody:
+        fits = [chord for chord in order if note.pitch % 12 in chord_pitch_classes(chord)]
+        fresh = [chord for chord in fits if not chords or chord != chords[-1]]
+        chords += [(fresh or fits)[0]] * int(note.duration)
+    last, before = melody[-1], melody[-2]
+    chords[-int(last.duration) - int(before.duration):] = (
+        [triad(key, 5)] * int(before.duration) + [triad(key, 1)] * int(last.duration))
+    assert len(chords) == beats
+    return chords
+
+
+def realise(name: str) -> tuple[list[Bar], list[Bar], list[int], Key, Fraction]:
+    tune, key, bar_length = TUNES[name]
+    melody = melody_of(tune)
+    chords = simple_chords(melody, key, 8 * int(bar_length))
+    upper, lower = realise_chorale(melody, chords, Fraction(1), 8, bar_length, key)
+    return upper, lower, chords, key, bar_length
+
+
+def voices_of(upper: list[Bar], lower: list[Bar], bar_length: Fraction) -> list[list[tuple[Fraction, Fraction, int]]]:
+    """Soprano, alto, tenor and bass as (onset, end, pitch) notes over the whole piece."""
+    voices: list[list[tuple[Fraction, Fraction, int]]] = [[], [], [], []]
+    for number, (high, low) in enumerate(zip(upper, lower, strict=True)):
+        assert len(high.voices) == 2 and len(low.voices) == 2
+        for index, events in enumerate([*high.voices, *low.voices]):
+            onset = bar_length * number
+            for event in events:
+                duration = Fraction(event.duration)
+                assert len(event.pitches) == 1, "a chorale voice sings one note at a time, without rests"
+                voices[index].append((onset, onset + duration, event.pitches[0]))
+                onset += duration
+            assert onset == bar_length * (number + 1), "every voice fills its bar"
+    return voices
+
+
+def pitch_at(voice: list[tuple[Fraction, Fraction, int]], time: Fraction) -> int:
+    return next(pitch for onset, end, pitch in voice if onset <= time < end)
+
+
+def moments(voices: list[list[tuple[Fraction, Fraction, int]]]) -> list[list[int]]:
+    """The four pitches at every time any voice strikes a note."""
+    times = sorted({onset for voice in voices for onset, _, _ in voice})
+    return [[pitch_at(voice, time) for voice in voices] for time in times]
+
+
+@pytest.mark.parametrize("name", list(TUNES))
+def test_the_soprano_is_the_melody_unchanged(name: str) -> None:
+    upper, lower, _, _, bar_length = realise(name)
+    melody = melody_of(TUNES[name][0])
+    soprano = voices_of(upper, lower, bar_length)[0]
+    assert [(float(onset), float(end - onset), pitch) for onset, end, pitch in soprano] == [
+        (note.onset, note.duration, note.pitch) for note in melody]
+
+
+@pytest.mark.parametrize("name", list(TUNES))
+def test_voices_keep_their_ranges_order_and_spacing(name: str) -> None:
+    upper, lower, _, _, bar_length = realise(name)
+    voices = voices_of(upper, lower, bar_length)
+    for voice, (lowest, highest) in zip(voices, RANGES, strict=True):
+        assert all(lowest <= pitch <= highest for _, _, pitch in voice)
+    for soprano, alto, tenor, bass in moments(voices):
+        assert soprano > alto > tenor > bass, "no crossing, no unison between neighbours"
+        assert soprano - alto <= 12 and alto - tenor <= 12
+
+
+@pytest.mark.parametrize("name", list(TUNES))
+def test_no_parallel_fifths_or_octaves_between_any_two_voices(name: str) -> None:
+    upper, lower, _, _, bar_length = realise(name)
+    found = []
+    sounding = moments(voices_of(upper, lower, bar_length))
+    for before, after in zip(sounding, sounding[1:], strict=False):
+        for high in range(4):
+            for low in range(high + 1, 4):
+                first, second = (before[high] - before[low]) % 12, (after[high] - after[low]) % 12
+                similar = (after[high] - before[high]) * (after[low] - before[low]) > 0
+                if similar and first == second and second in (0, 7):
+                    found.append((before, after, high, low))
+    assert found == []
+
+
+@pytest.mark.parametrize("name", list(TUNES))
+def test_chords_are_complete_with_no_doubled_leading_tone(name: str) -> None:
+    upper, lower, chords, key, bar_length = realise(name)
+    voices = voices_of(upper, lower, bar_length)
+    leading_tone = (key.tonic - 1) % 12
+    for beat, chord in enumerate(chords):
+        pitches = [pitch_at(voice, Fraction(beat)) for voice in voices]
+        root, quality = chord_root_quality(chord)  # type: ignore[misc]
+        tones = chord_pitch_classes(chord)
+        sung = [pitch % 12 for pitch in pitches if pitch % 12 in tones]
+        third = next(tone for tone in tones if (tone - root) % 12 in (3, 4))
+        assert root in sung and third in sung, f"beat {beat}: {pitches} lacks the root or third of {quality}"
+        assert sung.count(leading_tone) <= 1
+        if pitches[3] % 12 not in (root, third):  # only a cadential six-four: I over the dominant, into V
+            assert chord == triad(key, 1) and chords[beat + 1] == triad(key, 5)
+            assert pitches[3] % 12 == key.degree_root(5) == pitch_at(voices[3], Fraction(beat + 1)) % 12
+
+
+@pytest.mark.parametrize("name", list(TUNES))
+def test_the_leading_tone_rises_to_the_tonic_from_the_dominant(name: str) -> None:
+    upper, lower, chords, key, bar_length = realise(name)
+    voices = voices_of(upper, lower, bar_length)
+    dominant, tonic = triad(key, 5), triad(key, 1)
+    resolutions = 0
+    for beat in range(len(chords) - 1):
+        if chords[beat] != dominant or chords[beat + 1] != tonic:
+            continue
+        for voice in voices[1:]:
+            before = pitch_at(voice, Fraction(beat + 1) - Fraction(1, 2))
+            if before % 12 == (key.tonic - 1) % 12:
+                assert pitch_at(voice, Fraction(beat + 1)) == before + 1
+                resolutions += 1
+    assert resolutions >= 1
+
+
+@pytest.mark.parametrize("name", list(TUNES))
+def test_the_last_chord_stands_in_root_position(name: str) -> None:
+    upper, lower, chords, key, bar_length = realise(name)
+    bass = voices_of(upper, lower, bar_length)[3]
+    assert bass[-1][2] % 12 == key.tonic
+
+
+def test_the_same_input_gives_the_same_chorale() -> None:
+    tune, key, bar_length = TUNES["C major"]
+    melody = melody_of(tune)
+    chords = simple_chords(melody, key, 32)
+    chords[-2:] = [triad(key, 6)] * 2  # a deceptive ending, not a section's final chord
+    first = realise_chorale(melody, chords, Fraction(1), 8, bar_length, key, final=False)
+    assert first == realise_chorale(melody, chords, Fraction(1), 8, bar_length, key, final=False)
+
+
+def test_a_non_chord_soprano_note_gets_the_whole_chord_below_it() -> None:
+    melody = melody_of([(67, 2), 65, 64])  # F over the tonic: a suspension
+    chords = [chord_index(7, "maj"), chord_index(7, "maj"), chord_index(0, "maj"), chord_index(0, "maj")]
+    upper, lower = realise_chorale(melody, chords, Fraction(1), 1, Fraction(4), C_MAJOR)
+    voices = voices_of(upper, lower, Fraction(4))
+    below = {pitch_at(voice, Fraction(2)) % 12 for voice in voices[1:]}
+    assert {0, 4} <= below
+
+
+def test_passing_notes_give_some_voices_eighths() -> None:
+    upper, lower, _, _, bar_length = realise("A minor")
+    lower_voices = voices_of(upper, lower, bar_length)[1:]
+    eighths = [end - onset for voice in lower_voices for onset, end, _ in voice if end - onset == Fraction(1, 2)]
+    quarters = [end - onset for voice in lower_voices for onset, end, _ in voice if end - onset == 1]
+    assert 0 < len(eighths) < len(quarters)
+
+
+def test_sixteen_bars_take_well_under_a_second() -> None:
+    tune, key, bar_length = TUNES["C major"]
+    melody = melody_of(tune)
+    twice = melody + [MelodyNote(note.onset + 32, note.duration, note.pitch) for note in melody]
+    chords = simple_chords(melody, key, 32) * 2
+    started = time.perf_counter()
+    upper, _ = realise_chorale(twice, chords, Fraction(1), 16, bar_length, key)
+    assert time.perf_counter() - started < 1.0
+    assert len(upper) == 16
+
+
+def test_wrong_input_is_refused_with_a_reason() -> None:
+    tune, key, bar_length = TUNES["C major"]
+    melody = melody_of(tune)
+    chords = simple_chords(melody, key, 32)
+    with pytest.raises(ChoraleError, match="need 32 chords"):
+        realise_chorale(melody, chords[:-1], Fraction(1), 8, bar_length, key)
+    with pytest.raises(ChoraleError, match="outside the soprano's range"):
+        realise_chorale([MelodyNote(0, 4, 84)], [chords[0]] * 4, Fraction(1), 1, bar_length, key)
+    with pytest.raises(ChoraleError, match="does not divide"):
+        realise_chorale(melody, chords, Fraction(3, 2), 8, bar_length, key)
+
+
+@pytest.mark.parametrize("name", list(TUNES))
+def test_the_chorale_measures_like_one(name: str) -> None:
+    """Issue 13's quality measure: no outer-voice parallels, the key heard, the cadence authentic."""
+    upper, lower, _, key, bar_length = realise(name)
+    instruments = [INSTRUMENTS["choir_upper"], INSTRUMENTS["choir_lower"]]
+    piece = Piece(title=name, key=key.name, meter=f"{bar_length}/4", style="chorale", tempo_bpm=66,
+                  instruments=instruments, sections=[Section(id="a", label="A", bars=8)],
+                  parts=[Part(id="upper", instrument="choir_upper", bars=upper),
+                         Part(id="lower", instrument="choir_lower", bars=lower)])
+    found = measure(timeline_from_piece(piece))
+    assert found.parallels_per_bar <= 0.1
+    assert found.key_established
+    assert found.cadence is Cadence.AUTHENTIC
+    assert found.tuplet_share == 0.0 and found.rest_share == 0.0

@@ -1,0 +1,465 @@
+"""A four-part chorale under a given soprano: alto, tenor and bass found by a voice-leading search.
+
+Block chords under a tune do not make a chorale; the voices do: each moves as little as it can,
+keeps the common tone, never moves in fifths or octaves with another, and the tendency tones go
+where the ear expects them. So the lower voices are not sampled but searched for. Every slot (a
+beat, one chord) gets every voicing of its chord within the singers' ranges, in order, without
+crossing; each voicing has a cost (incomplete chord, doubled leading tone, wide spacing,
+inversion) and each pair of successive voicings one more (parallels, hidden perfects into a
+soprano leap, overlaps, unresolved leading tones and sevenths, how far the voices move). A
+Viterbi search finds the cheapest sequence exactly; the rules a chorale must keep cost so much
+(`HARD`, `RULE`) that they are broken only where nothing else is possible. Costs are computed
+for all pairs of voicings at once with numpy, so sixteen bars take a few hundredths of a second.
+
+Then, for life, a voice that moves by a third between two slots may pass through the step
+between in two eighths, where that makes no parallels, no crossing and no semitone clash; and
+voices that keep their pitch while the chord is held are held as one note.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import product
+
+import numpy as np
+
+from ontology.music import Bar, Event
+from ontology.music_theory import MAJOR_STEPS, NATURAL_MINOR_STEPS, Key, Mode
+from tools.music.harmony.chords import NO_CHORD, QUALITIES, chord_root_quality
+from tools.music.harmony.data import MelodyNote
+
+logger = logging.getLogger(__name__)
+
+SOPRANO, ALTO, TENOR, BASS = range(4)
+"""Columns of a voicing, top down."""
+VOICE_NAMES = ("soprano", "alto", "tenor", "bass")
+RANGES: tuple[tuple[int, int], ...] = ((60, 81), (55, 74), (48, 67), (40, 62))
+"""Lowest and highest MIDI pitch each voice sings, in voicing order."""
+REST = -1
+"""The soprano column of a slot where the melody is silent."""
+TIME_RESOLUTION = 96
+"""Melody onsets and durations are read as fractions of a quarter with at most this denominator."""
+
+MAX_UPPER_SPACING = 12
+"""Soprano-alto and alto-tenor stay within an octave; tenor and bass may be further apart."""
+WIDE_BASS_SPACING = 19
+"""Tenor more than a twelfth above the bass sounds hollow."""
+MAX_BASS_LEAP = 12
+
+HARD = 1e6
+"""What breaking a rule a chorale never breaks costs: parallel fifths or octaves, crossing the
+octave spacing, an incomplete chord, a doubled leading tone or seventh. Any number of soft costs
+stays below one of these, so the search breaks one only where no voicing avoids it."""
+RULE = 1e4
+"""What breaking a strong convention costs: hidden perfects into a soprano leap, overlapping
+voices, a leading tone that does not rise to the tonic, a seventh that does not fall, a cadential
+six-four whose bass does not stay."""
+
+FIRST_INVERSION_COST = 1.5
+SIX_FOUR_COST = 1.0
+DIMINISHED_ROOT_POSITION_COST = 3.0
+"""A diminished triad sounds best in first inversion."""
+DOUBLING_COST = {"root": 0.0, "fifth": 1.0, "third": 2.5}
+"""What one extra copy of a chord tone costs: the root is the tone to double."""
+OMITTED_FIFTH_COST = 1.0
+WIDE_BASS_SPACING_COST = 2.0
+REGISTER_COST = 0.1
+"""Per semitone an inner voice or the bass sits from the middle of its range."""
+MOTION_WEIGHTS = np.array([0.0, 1.0, 1.0, 0.5])
+"""Cost per semitone of motion, per voice: the soprano is given; the bass may move more."""
+INNER_LEAP = 4
+INNER_LEAP_COST = 3.0
+"""Per semitone an alto or tenor moves beyond a major third."""
+BASS_LEAP = 7
+BASS_LEAP_COST = 1.0
+"""Per semitone the bass leaps beyond a fifth."""
+COMMON_TONE_COST = 1.0
+"""An inner voice leaving a pitch class the next chord also holds."""
+CONTRARY_PERFECTS_COST = 20.0
+"""Fifths or octaves in succession by contrary motion: allowed, but avoided."""
+AWKWARD_LEAP_COST = 10.0
+"""A tritone or (in minor) an augmented second in one voice."""
+
+DIMINISHED = {"dim", "dim7", "hdim7"}
+PERFECT_CLASSES = (0, 7)
+"""Unisons and octaves (0) and fifths (7), compound ones included, as intervals modulo 12."""
+PASSING_ORDER = (BASS, TENOR, ALTO)
+"""The voices offered a passing note first; at most one voice passes between two slots."""
+HARSH_CLASSES = (1, 11)
+"""A passing note a minor second (or major seventh) from another voice is rejected."""
+
+
+class ChoraleError(ValueError):
+    """The melody, chords or grid cannot be set as a chorale; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Harmony:
+    """A slot's chord as the voicing rules read it: pitch classes of its root, third, fifth and seventh."""
+
+    index: int
+    root: int
+    quality: str
+    third: int
+    fifth: int | None
+    seventh: int | None
+
+    @classmethod
+    def of(cls, index: int) -> Harmony:
+        parts = chord_root_quality(index)
+        if parts is None:
+            raise ChoraleError("a chorale slot needs a chord; 'N.C.' slots are given the neighbouring chord")
+        root, quality = parts
+        intervals = QUALITIES[quality]
+        return cls(index, root, quality, (root + intervals[1]) % 12, (root + intervals[2]) % 12,
+                   (root + intervals[3]) % 12 if len(intervals) > 3 else None)
+
+    @property
+    def tones(self) -> frozenset[int]:
+        return frozenset(tone for tone in (self.root, self.third, self.fifth, self.seventh) if tone is not None)
+
+    def dominant_of(self, key: Key) -> bool:
+        """V, V7 or a diminished chord on the leading tone: the chords whose leading tone must rise."""
+        if self.root == key.degree_root(5):
+            return self.quality in ("maj", "dom7")
+        return self.root == leading_tone(key) and self.quality in DIMINISHED
+
+
+def leading_tone(key: Key) -> int:
+    """The pitch class a semitone below the tonic: the major key's seventh, the minor key's raised one."""
+    return (key.tonic - 1) % 12
+
+
+def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction, bars: int,
+                    bar_length: Fraction, key: Key, *, final: bool = True) -> tuple[list[Bar], list[Bar]]:
+    """Upper staff bars with voices [soprano, alto] and lower staff bars with voices [tenor, bass].
+
+    `melody` is the soprano, kept as given (a note across a bar line is written as two), in quarters
+    from the section start; `chords` holds one harmoniser chord index per `slot` quarters; the
+    voices under it sound each slot's chord even where the soprano note is not in it. With `final`
+    the last chord stands in root position, as a section's closing chord does.
+    """
+    harmonies = _harmonies(chords, slot, bars, bar_length)
+    notes = _exact_melody(melody, bars * bar_length)
+    soprano = [_soprano_at(notes, slot * k, slot) for k in range(len(harmonies))]
+    voicings = _search(harmonies, soprano, key, final)
+    lower = _passing_tones(voicings, harmonies, notes, slot, key)
+    voices = [_melody_line(notes, bars * bar_length)]
+    voices += [_lower_line(lower, voice, harmonies, slot, bar_length) for voice in (ALTO, TENOR, BASS)]
+    by_bar = [_split_at_bars(voice, bars, bar_length) for voice in voices]
+    upper_bars = [Bar(voices=[by_bar[SOPRANO][n], by_bar[ALTO][n]]) for n in range(bars)]
+    lower_bars = [Bar(voices=[by_bar[TENOR][n], by_bar[BASS][n]]) for n in range(bars)]
+    return upper_bars, lower_bars
+
+
+def _harmonies(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction) -> list[Harmony]:
+    """One `Harmony` per slot; an "N.C." slot takes the chord before it (the first chord, at the start)."""
+    if slot <= 0 or bar_length % slot:
+        raise ChoraleError(f"a slot of {slot} quarters does not divide a bar of {bar_length}; use the meter's beat")
+    expected = int(bars * bar_length / slot)
+    if len(chords) != expected:
+        raise ChoraleError(f"{bars} bars of {bar_length} quarters in slots of {slot} need {expected} chords, "
+                           f"not {len(chords)}")
+    named = [index for index in chords if index != NO_CHORD]
+    if not named:
+        raise ChoraleError("every slot is 'N.C.'; a chorale needs at least one chord")
+    filled, current = [], named[0]
+    for index in chords:
+        current = index if index != NO_CHORD else current
+        filled.append(Harmony.of(current))
+    return filled
+
+
+@dataclass(frozen=True)
+class _Note:
+    onset: Fraction
+    duration: Fraction
+    pitch: int | None
+
+    @property
+    def end(self) -> Fraction:
+        return self.onset + self.duration
+
+
+def _exact_melody(melody: list[MelodyNote], length: Fraction) -> list[_Note]:
+    """The melody in exact fractions, checked against the soprano's range and the section's length."""
+    lowest, highest = RANGES[SOPRANO]
+    notes = []
+    for note in sorted(melody, key=lambda n: n.onset):
+        onset = Fraction(note.onset).limit_denominator(TIME_RESOLUTION)
+        duration = Fraction(note.duration).limit_denominator(TIME_RESOLUTION)
+        if not lowest <= note.pitch <= highest:
+            raise ChoraleError(f"the soprano note {note.pitch} at quarter {float(onset)} is outside the soprano's "
+                               f"range {lowest}-{highest}; transpose the melody or choose another key")
+        if onset < 0 or onset + duration > length:
+            raise ChoraleError(f"the soprano note at quarter {float(onset)} lies outside the section's "
+                               f"{float(length)} quarters")
+        if notes and onset < notes[-1].end:
+            raise ChoraleError(f"the soprano notes at quarters {float(notes[-1].onset)} and {float(onset)} overlap; "
+                               "a chorale soprano is one line")
+        notes.append(_Note(onset, duration, note.pitch))
+    return notes
+
+
+def _sounding(notes: list[_Note], time: Fraction) -> int | None:
+    return next((note.pitch for note in notes if note.onset <= time < note.end), None)
+
+
+def _soprano_at(notes: list[_Note], start: Fraction, slot: Fraction) -> int:
+    """The soprano pitch a slot is voiced under: the note sounding at its start, else the first struck
+    in it, else `REST`."""
+    pitch = _sounding(notes, start)
+    if pitch is None:
+        pitch = next((note.pitch for note in notes if start <= note.onset < start + slot), None)
+    return REST if pitch is None else pitch
+
+
+def _search(harmonies: list[Harmony], soprano: list[int], key: Key, final: bool) -> list[tuple[int, ...]]:
+    """The cheapest sequence of voicings (soprano, alto, tenor, bass), one per slot (Viterbi)."""
+    layers = []
+    for k, harmony in enumerate(harmonies):
+        following = harmonies[k + 1] if k + 1 < len(harmonies) else None
+        cadential = (following is not None and harmony.root == key.tonic and harmony.seventh is None
+                     and following.root == key.degree_root(5))
+        last = final and following is None
+        layers.append(_candidates(harmony, soprano[k], key, six_four=cadential, root_position=last))
+    voicings, cost = layers[0]
+    total = cost
+    back = []
+    for k in range(1, len(layers)):
+        following, static = layers[k]
+        step = total[:, None] + _transition_costs(voicings, following, harmonies[k - 1], harmonies[k], key)
+        best = step.argmin(axis=0)
+        total = step[best, np.arange(len(following))] + static
+        back.append(best)
+        voicings = following
+    choice = int(total.argmin())
+    path = [choice]
+    for best in reversed(back):
+        choice = int(best[choice])
+        path.append(choice)
+    path.reverse()
+    logger.debug("chorale voicing cost %.1f over %d slots", float(total.min()), len(harmonies))
+    return [tuple(int(p) for p in layers[k][0][index]) for k, index in enumerate(path)]
+
+
+def _candidates(harmony: Harmony, soprano: int, key: Key, *, six_four: bool,
+                root_position: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Every voicing of the chord under the soprano (rows of soprano, alto, tenor, bass) in range and
+    order, with its own cost; only the voicings that break the fewest hard rules are kept."""
+    bass_tones = {harmony.root} if root_position else {harmony.root, harmony.third}
+    if six_four and not root_position and harmony.fifth is not None:
+        bass_tones.add(harmony.fifth)
+    ceiling = RANGES[ALTO][1] if soprano == REST else min(RANGES[ALTO][1], soprano - 1)
+    rows = [(soprano, alto, tenor, bass)
+            for bass in _pitches(BASS, bass_tones)
+            for tenor in _pitches(TENOR, harmony.tones) if tenor > bass
+            for alto in _pitches(ALTO, harmony.tones) if tenor < alto <= ceiling]
+    if not rows:
+        raise ChoraleError(f"no voicing of chord {harmony.index} fits under the soprano {soprano}")
+    voicings = np.array(rows, dtype=np.int64)
+    cost = _voicing_costs(voicings, harmony, key)
+    tier = np.floor(cost.min() / HARD)
+    keep = cost < (tier + 1) * HARD
+    return voicings[keep], cost[keep]
+
+
+def _pitches(voice: int, tones: set[int] | frozenset[int]) -> list[int]:
+    lowest, highest = RANGES[voice]
+    return [pitch for pitch in range(lowest, highest + 1) if pitch % 12 in tones]
+
+
+def _voicing_costs(voicings: np.ndarray, harmony: Harmony, key: Key) -> np.ndarray:
+    """What each voicing costs by itself: spacing, completeness, doubling, inversion and register."""
+    soprano, alto, tenor, bass = voicings.T
+    classes = voicings % 12
+    sounding = np.isin(classes, list(harmony.tones)) & (voicings >= 0)  # a non-chord soprano does not count
+    counts = {tone: ((classes == tone) & sounding).sum(axis=1) for tone in harmony.tones}
+    cost = np.zeros(len(voicings))
+    cost += HARD * ((soprano >= 0) & (soprano - alto > MAX_UPPER_SPACING))
+    cost += HARD * (alto - tenor > MAX_UPPER_SPACING)
+    cost += WIDE_BASS_SPACING_COST * (tenor - bass > WIDE_BASS_SPACING)
+    for required in (harmony.root, harmony.third, harmony.seventh):
+        if required is not None:
+            cost += HARD * (counts[required] == 0)
+    for single in (leading_tone(key), harmony.seventh):
+        if single in counts:
+            cost += HARD * (counts[single] > 1)
+    roles = {harmony.root: "root", harmony.third: "third"}
+    if harmony.fifth is not None:
+        roles.setdefault(harmony.fifth, "fifth")
+        cost += OMITTED_FIFTH_COST * (counts[harmony.fifth] == 0)
+    for tone, role in roles.items():
+        cost += DOUBLING_COST[role] * np.clip(counts[tone] - 1, 0, None)
+    bass_class = bass % 12
+    if harmony.quality in DIMINISHED:
+        cost += DIMINISHED_ROOT_POSITION_COST * (bass_class == harmony.root)
+    else:
+        cost += FIRST_INVERSION_COST * (bass_class == harmony.third)
+    cost += SIX_FOUR_COST * (bass_class == harmony.fifth)
+    for voice in (ALTO, TENOR, BASS):
+        lowest, highest = RANGES[voice]
+        cost += REGISTER_COST * np.abs(voicings[:, voice] - (lowest + highest) / 2)
+    return cost
+
+
+def _transition_costs(before: np.ndarray, after: np.ndarray, from_harmony: Harmony, to_harmony: Harmony,
+                      key: Key) -> np.ndarray:
+    """The cost of moving from each voicing in `before` (n rows) to each in `after` (m rows): (n, m)."""
+    motion = after[None, :, :] - before[:, None, :]
+    distance = np.abs(motion)
+    cost = (distance * MOTION_WEIGHTS).sum(axis=2)
+    for voice in (ALTO, TENOR):
+        cost += INNER_LEAP_COST * np.clip(distance[..., voice] - INNER_LEAP, 0, None)
+    cost += BASS_LEAP_COST * np.clip(distance[..., BASS] - BASS_LEAP, 0, None)
+    cost += HARD * (distance[..., BASS] > MAX_BASS_LEAP)
+    sung = (before[:, SOPRANO] >= 0)[:, None] & (after[:, SOPRANO] >= 0)[None, :]
+    for upper in range(4):
+        for lower in range(upper + 1, 4):
+            pair = sung if upper == SOPRANO else True
+            earlier = (before[:, upper] - before[:, lower])[:, None] % 12
+            later = (after[:, upper] - after[:, lower])[None, :] % 12
+            perfect = (earlier == later) & np.isin(later, PERFECT_CLASSES)
+            together = motion[..., upper] * motion[..., lower]
+            cost += HARD * (perfect & (together > 0) & pair)
+            cost += CONTRARY_PERFECTS_COST * (perfect & (together < 0) & pair)
+            if upper == SOPRANO and lower == BASS:
+                hidden = np.isin(later, PERFECT_CLASSES) & ~perfect & (together > 0) & (distance[..., SOPRANO] > 2)
+                cost += RULE * (hidden & sung)
+    for upper, lower in ((SOPRANO, ALTO), (ALTO, TENOR), (TENOR, BASS)):
+        overlap = (after[None, :, lower] > before[:, None, upper]) | (after[None, :, upper] < before[:, None, lower])
+        cost += RULE * (overlap & (sung if upper == SOPRANO else True))
+    changes = from_harmony.index != to_harmony.index
+    for voice in (ALTO, TENOR, BASS):
+        start = (before[:, voice] % 12)[:, None]
+        if changes and from_harmony.dominant_of(key) and key.tonic in to_harmony.tones:
+            cost += RULE * ((start == leading_tone(key)) & (motion[..., voice] != 1))
+        if changes and from_harmony.seventh is not None:
+            cost += RULE * ((start == from_harmony.seventh) & ~np.isin(motion[..., voice], (-1, -2)))
+        cost += AWKWARD_LEAP_COST * (distance[..., voice] == 6)
+        if key.mode is Mode.MINOR:
+            end = (after[:, voice] % 12)[None, :]
+            sixth, seventh = (key.tonic + 8) % 12, leading_tone(key)
+            cost += AWKWARD_LEAP_COST * ((distance[..., voice] == 3) & (((start == sixth) & (end == seventh))
+                                                                       | ((start == seventh) & (end == sixth))))
+        if voice != BASS:
+            cost += COMMON_TONE_COST * (np.isin(start, list(to_harmony.tones)) & (motion[..., voice] != 0))
+    if from_harmony.fifth is not None:
+        six_four = (before[:, BASS] % 12 == from_harmony.fifth)[:, None]
+        cost += RULE * (six_four & (motion[..., BASS] != 0))
+    return cost
+
+
+def _passing_tones(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody: list[_Note],
+                   slot: Fraction, key: Key) -> list[list[list[int]]]:
+    """Per slot and voice, the pitches of its first and second half: equal, or a chord tone then a
+    passing note where a lower voice moves by a third and one passing note there breaks nothing."""
+    halves = [[[pitch, pitch] for pitch in voicing] for voicing in voicings]
+    for k in range(len(voicings) - 1):
+        for voice in PASSING_ORDER:
+            start, end = voicings[k][voice], voicings[k + 1][voice]
+            if abs(end - start) not in (3, 4):
+                continue
+            passing = _passing_pitch(start, end, key, harmonies[k], harmonies[k + 1])
+            if passing is None:
+                continue
+            halves[k][voice][1] = passing
+            if _clean_passage(halves, k, melody, slot):
+                break
+            halves[k][voice][1] = start
+    return halves
+
+
+def _passing_pitch(start: int, end: int, key: Key, here: Harmony, there: Harmony) -> int | None:
+    """The scale step between two pitches a third apart. A minor key takes its raised sixth and
+    seventh around a chord holding the leading tone, its natural ones elsewhere."""
+    if key.mode is Mode.MAJOR:
+        steps = MAJOR_STEPS
+    elif leading_tone(key) in here.tones | there.tones:
+        steps = (0, 2, 3, 5, 7, 9, 11)
+    else:
+        steps = NATURAL_MINOR_STEPS
+    scale = {(key.tonic + step) % 12 for step in steps}
+    low, high = sorted((start, end))
+    between = [pitch for pitch in range(low + 1, high)
+               if pitch % 12 in scale and pitch - low in (1, 2) and high - pitch in (1, 2)]
+    return between[0] if len(between) == 1 else None
+
+
+def _clean_passage(halves: list[list[list[int]]], k: int, melody: list[_Note], slot: Fraction) -> bool:
+    """Whether the voices from slot k through its second half to slot k+1 keep their order, make no
+    parallel fifths or octaves and no semitone clash with the passing note."""
+    times = [(k, 0), (k, 1), (k + 1, 0)]
+    moments = []
+    for index, half in times:
+        soprano = _sounding(melody, slot * index + slot * half / 2)
+        pitches = list(halves[index][voice][half] for voice in range(4))
+        pitches[SOPRANO] = REST if soprano is None else soprano
+        moments.append(pitches)
+    middle = moments[1]
+    sung = [p for p in middle if p != REST]
+    if any(higher <= lower for higher, lower in zip(sung, sung[1:], strict=False)):
+        return False
+    moved = [voice for voice in range(1, 4) if halves[k][voice][0] != halves[k][voice][1]]
+    for voice in moved:
+        if any((middle[voice] - other) % 12 in HARSH_CLASSES
+               for other_voice, other in enumerate(middle) if other_voice != voice and other != REST):
+            return False
+    for earlier, later in zip(moments, moments[1:], strict=False):
+        for upper in range(4):
+            for lower in range(upper + 1, 4):
+                if REST in (earlier[upper], later[upper]):
+                    continue
+                first, second = earlier[upper] - earlier[lower], later[upper] - later[lower]
+                together = (later[upper] - earlier[upper]) * (later[lower] - earlier[lower])
+                if together > 0 and first % 12 == second % 12 and second % 12 in PERFECT_CLASSES:
+                    return False
+    return True
+
+
+def _melody_line(notes: list[_Note], length: Fraction) -> list[_Note]:
+    """The soprano as given, with rests where it is silent."""
+    line, time = [], Fraction(0)
+    for note in notes:
+        if note.onset > time:
+            line.append(_Note(time, note.onset - time, None))
+        line.append(note)
+        time = note.end
+    if time < length:
+        line.append(_Note(time, length - time, None))
+    return line
+
+
+def _lower_line(halves: list[list[list[int]]], voice: int, harmonies: list[Harmony], slot: Fraction,
+                bar_length: Fraction) -> list[_Note]:
+    """One lower voice's notes: a slot per chord, halved where it passes, one longer note where it keeps
+    its pitch over a held chord within the bar."""
+    line: list[_Note] = []
+    for k, (first, second) in enumerate(half[voice] for half in halves):
+        onset, length = slot * k, slot if first == second else slot / 2
+        previous = line[-1] if line else None
+        holds = (previous is not None and previous.pitch == first and onset % bar_length != 0
+                 and harmonies[k - 1].index == harmonies[k].index and halves[k - 1][voice][1] == first)
+        if holds and previous is not None:
+            line[-1] = _Note(previous.onset, previous.duration + length, first)
+        else:
+            line.append(_Note(onset, length, first))
+        if first != second:
+            line.append(_Note(onset + length, length, second))
+    return line
+
+
+def _split_at_bars(line: list[_Note], bars: int, bar_length: Fraction) -> list[list[Event]]:
+    """A voice's notes as each bar's events; a note across a bar line becomes two (a Bar has no ties)."""
+    events: list[list[Event]] = [[] for _ in range(bars)]
+    for note in line:
+        onset = note.onset
+        while onset < note.end:
+            number = int(onset // bar_length)
+            end = min(note.end, bar_length * (number + 1))
+            pitches = [] if note.pitch is None else [note.pitch]
+            events[number].append(Event(pitches=pitches, duration=float(end - onset)))
+            onset = end
+    return events
