@@ -177,6 +177,27 @@ def test_the_leading_tone_rises_to_the_tonic_from_the_dominant(name: str) -> Non
     assert resolutions >= 1
 
 
+def test_the_leading_tone_rises_even_into_a_deceptive_cadence() -> None:
+    """V -> vi: falling to the root of vi would avoid doubling its third, but the leading tone rises."""
+    melody = melody_of([76, 74, (72, 2)])
+    chords = [triad(C_MAJOR, 1), triad(C_MAJOR, 5), triad(C_MAJOR, 6), triad(C_MAJOR, 6)]
+    upper, lower = realise_chorale(melody, chords, Fraction(1), 1, Fraction(4), C_MAJOR, final=False)
+    voices = voices_of(upper, lower, Fraction(4))
+    leading = [voice for voice in voices[1:] if pitch_at(voice, Fraction(1)) % 12 == 11]
+    assert len(leading) == 1
+    assert pitch_at(leading[0], Fraction(2)) == pitch_at(leading[0], Fraction(1)) + 1
+
+
+def test_the_seventh_of_a_dominant_seventh_falls_by_step() -> None:
+    melody = melody_of([(67, 2), (64, 2)])  # rising from F to G would avoid doubling the soprano's E
+    chords = [chord_index(7, "dom7")] * 2 + [triad(C_MAJOR, 1)] * 2
+    upper, lower = realise_chorale(melody, chords, Fraction(1), 1, Fraction(4), C_MAJOR)
+    voices = voices_of(upper, lower, Fraction(4))
+    sevenths = [voice for voice in voices[1:] if pitch_at(voice, Fraction(1)) % 12 == 5]
+    assert len(sevenths) == 1
+    assert pitch_at(sevenths[0], Fraction(1)) - pitch_at(sevenths[0], Fraction(2)) in (1, 2)
+
+
 @pytest.mark.parametrize("name", list(TUNES))
 def test_the_last_chord_stands_in_root_position(name: str) -> None:
     upper, lower, chords, key, bar_length = realise(name)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import product
 
 import numpy as np
 
@@ -34,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 SOPRANO, ALTO, TENOR, BASS = range(4)
 """Columns of a voicing, top down."""
-VOICE_NAMES = ("soprano", "alto", "tenor", "bass")
 RANGES: tuple[tuple[int, int], ...] = ((60, 81), (55, 74), (48, 67), (40, 62))
 """Lowest and highest MIDI pitch each voice sings, in voicing order."""
 REST = -1
@@ -75,20 +73,23 @@ INNER_LEAP_COST = 3.0
 BASS_LEAP = 7
 BASS_LEAP_COST = 1.0
 """Per semitone the bass leaps beyond a fifth."""
+THIRD_CREDIT = 1.5
+"""Taken off a lower voice's move by a third: a passing note may fill it, making two steps of it."""
 COMMON_TONE_COST = 1.0
 """An inner voice leaving a pitch class the next chord also holds."""
 CONTRARY_PERFECTS_COST = 20.0
 """Fifths or octaves in succession by contrary motion: allowed, but avoided."""
-AWKWARD_LEAP_COST = 10.0
-"""A tritone or (in minor) an augmented second in one voice."""
+AWKWARD_LEAP_COST = 30.0
+"""A tritone or (in minor) an augmented second or diminished seventh in one voice."""
 
 DIMINISHED = {"dim", "dim7", "hdim7"}
 PERFECT_CLASSES = (0, 7)
 """Unisons and octaves (0) and fifths (7), compound ones included, as intervals modulo 12."""
 PASSING_ORDER = (BASS, TENOR, ALTO)
 """The voices offered a passing note first; at most one voice passes between two slots."""
-HARSH_CLASSES = (1, 11)
-"""A passing note a minor second (or major seventh) from another voice is rejected."""
+HARSH_DISTANCE = 1
+"""A passing note a semitone from another voice's note is rejected (a seventh or ninth from it is
+a passing dissonance Bach writes all the time; a rubbing minor second is not)."""
 
 
 class ChoraleError(ValueError):
@@ -186,7 +187,7 @@ class _Note:
 def _exact_melody(melody: list[MelodyNote], length: Fraction) -> list[_Note]:
     """The melody in exact fractions, checked against the soprano's range and the section's length."""
     lowest, highest = RANGES[SOPRANO]
-    notes = []
+    notes: list[_Note] = []
     for note in sorted(melody, key=lambda n: n.onset):
         onset = Fraction(note.onset).limit_denominator(TIME_RESOLUTION)
         duration = Fraction(note.duration).limit_denominator(TIME_RESOLUTION)
@@ -217,24 +218,27 @@ def _soprano_at(notes: list[_Note], start: Fraction, slot: Fraction) -> int:
 
 
 def _search(harmonies: list[Harmony], soprano: list[int], key: Key, final: bool) -> list[tuple[int, ...]]:
-    """The cheapest sequence of voicings (soprano, alto, tenor, bass), one per slot (Viterbi)."""
+    """The cheapest sequence of voicings (soprano, alto, tenor, bass), one per slot (Viterbi). With
+    `final`, every slot of the closing chord stands in root position."""
+    closing = len(harmonies) - 1
+    while closing > 0 and harmonies[closing - 1].index == harmonies[-1].index:
+        closing -= 1
     layers = []
     for k, harmony in enumerate(harmonies):
         following = harmonies[k + 1] if k + 1 < len(harmonies) else None
         cadential = (following is not None and harmony.root == key.tonic and harmony.seventh is None
                      and following.root == key.degree_root(5))
-        last = final and following is None
-        layers.append(_candidates(harmony, soprano[k], key, six_four=cadential, root_position=last))
+        layers.append(_candidates(harmony, soprano[k], key, six_four=cadential, root_position=final and k >= closing))
     voicings, cost = layers[0]
     total = cost
     back = []
     for k in range(1, len(layers)):
-        following, static = layers[k]
-        step = total[:, None] + _transition_costs(voicings, following, harmonies[k - 1], harmonies[k], key)
+        reached, static = layers[k]
+        step = total[:, None] + _transition_costs(voicings, reached, harmonies[k - 1], harmonies[k], key)
         best = step.argmin(axis=0)
-        total = step[best, np.arange(len(following))] + static
+        total = step[best, np.arange(len(reached))] + static
         back.append(best)
-        voicings = following
+        voicings = reached
     choice = int(total.argmin())
     path = [choice]
     for best in reversed(back):
@@ -314,6 +318,7 @@ def _transition_costs(before: np.ndarray, after: np.ndarray, from_harmony: Harmo
     for voice in (ALTO, TENOR):
         cost += INNER_LEAP_COST * np.clip(distance[..., voice] - INNER_LEAP, 0, None)
     cost += BASS_LEAP_COST * np.clip(distance[..., BASS] - BASS_LEAP, 0, None)
+    cost -= THIRD_CREDIT * np.isin(distance[..., ALTO:], (3, 4)).sum(axis=2)
     cost += HARD * (distance[..., BASS] > MAX_BASS_LEAP)
     sung = (before[:, SOPRANO] >= 0)[:, None] & (after[:, SOPRANO] >= 0)[None, :]
     for upper in range(4):
@@ -342,8 +347,9 @@ def _transition_costs(before: np.ndarray, after: np.ndarray, from_harmony: Harmo
         if key.mode is Mode.MINOR:
             end = (after[:, voice] % 12)[None, :]
             sixth, seventh = (key.tonic + 8) % 12, leading_tone(key)
-            cost += AWKWARD_LEAP_COST * ((distance[..., voice] == 3) & (((start == sixth) & (end == seventh))
-                                                                       | ((start == seventh) & (end == sixth))))
+            moved = motion[..., voice] != 0  # between the natural sixth and the leading tone, either way
+            cost += AWKWARD_LEAP_COST * (moved & (((start == sixth) & (end == seventh)) | ((start == seventh)
+                                                                                          & (end == sixth))))
         if voice != BASS:
             cost += COMMON_TONE_COST * (np.isin(start, list(to_harmony.tones)) & (motion[..., voice] != 0))
     if from_harmony.fifth is not None:
@@ -366,9 +372,8 @@ def _passing_tones(voicings: list[tuple[int, ...]], harmonies: list[Harmony], me
             if passing is None:
                 continue
             halves[k][voice][1] = passing
-            if _clean_passage(halves, k, melody, slot):
-                break
-            halves[k][voice][1] = start
+            if not _clean_passage(halves, k, melody, slot):
+                halves[k][voice][1] = start
     return halves
 
 
@@ -382,6 +387,8 @@ def _passing_pitch(start: int, end: int, key: Key, here: Harmony, there: Harmony
     else:
         steps = NATURAL_MINOR_STEPS
     scale = {(key.tonic + step) % 12 for step in steps}
+    if start % 12 not in scale or end % 12 not in scale:
+        return None
     low, high = sorted((start, end))
     between = [pitch for pitch in range(low + 1, high)
                if pitch % 12 in scale and pitch - low in (1, 2) and high - pitch in (1, 2)]
@@ -404,7 +411,7 @@ def _clean_passage(halves: list[list[list[int]]], k: int, melody: list[_Note], s
         return False
     moved = [voice for voice in range(1, 4) if halves[k][voice][0] != halves[k][voice][1]]
     for voice in moved:
-        if any((middle[voice] - other) % 12 in HARSH_CLASSES
+        if any(abs(middle[voice] - other) == HARSH_DISTANCE
                for other_voice, other in enumerate(middle) if other_voice != voice and other != REST):
             return False
     for earlier, later in zip(moments, moments[1:], strict=False):
