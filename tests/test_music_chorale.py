@@ -117,18 +117,22 @@ def test_the_soprano_is_the_melody_unchanged(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(TUNES))
-def test_voices_keep_their_ranges_order_and_spacing(name: str) -> None:
+def test_voices_keep_their_ranges_order_and_spacing_without_overlap(name: str) -> None:
     upper, lower, _, _, bar_length = realise(name)
     voices = voices_of(upper, lower, bar_length)
     for voice, (lowest, highest) in zip(voices, RANGES, strict=True):
         assert all(lowest <= pitch <= highest for _, _, pitch in voice)
-    for soprano, alto, tenor, bass in moments(voices):
+    sounding = moments(voices)
+    for soprano, alto, tenor, bass in sounding:
         assert soprano > alto > tenor > bass, "no crossing, no unison between neighbours"
         assert soprano - alto <= 12 and alto - tenor <= 12
+    for before, after in zip(sounding, sounding[1:], strict=False):
+        for high in range(3):
+            assert after[high + 1] <= before[high] and after[high] >= before[high + 1], "no overlap"
 
 
 @pytest.mark.parametrize("name", list(TUNES))
-def test_no_parallel_fifths_or_octaves_between_any_two_voices(name: str) -> None:
+def test_no_parallels_between_any_two_voices_nor_hidden_ones_into_a_soprano_leap(name: str) -> None:
     upper, lower, _, _, bar_length = realise(name)
     found = []
     sounding = moments(voices_of(upper, lower, bar_length))
@@ -139,6 +143,9 @@ def test_no_parallel_fifths_or_octaves_between_any_two_voices(name: str) -> None
                 similar = (after[high] - before[high]) * (after[low] - before[low]) > 0
                 if similar and first == second and second in (0, 7):
                     found.append((before, after, high, low))
+        leap, similar = abs(after[0] - before[0]) > 2, (after[0] - before[0]) * (after[3] - before[3]) > 0
+        if leap and similar and (after[0] - after[3]) % 12 in (0, 7):
+            found.append((before, after, "hidden"))
     assert found == []
 
 

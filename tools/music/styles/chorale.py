@@ -86,7 +86,7 @@ DIMINISHED = {"dim", "dim7", "hdim7"}
 PERFECT_CLASSES = (0, 7)
 """Unisons and octaves (0) and fifths (7), compound ones included, as intervals modulo 12."""
 PASSING_ORDER = (BASS, TENOR, ALTO)
-"""The voices offered a passing note first; at most one voice passes between two slots."""
+"""The order voices are offered a passing note: a later one must not clash with an earlier one's."""
 HARSH_DISTANCE = 1
 """A passing note a semitone from another voice's note is rejected (a seventh or ninth from it is
 a passing dissonance Bach writes all the time; a rubbing minor second is not)."""
@@ -396,8 +396,8 @@ def _passing_pitch(start: int, end: int, key: Key, here: Harmony, there: Harmony
 
 
 def _clean_passage(halves: list[list[list[int]]], k: int, melody: list[_Note], slot: Fraction) -> bool:
-    """Whether the voices from slot k through its second half to slot k+1 keep their order, make no
-    parallel fifths or octaves and no semitone clash with the passing note."""
+    """Whether the voices from slot k through its second half to slot k+1 keep their order, neither
+    cross nor overlap, make no parallel fifths or octaves and no semitone clash with the passing note."""
     times = [(k, 0), (k, 1), (k + 1, 0)]
     moments = []
     for index, half in times:
@@ -415,6 +415,11 @@ def _clean_passage(halves: list[list[list[int]]], k: int, melody: list[_Note], s
                for other_voice, other in enumerate(middle) if other_voice != voice and other != REST):
             return False
     for earlier, later in zip(moments, moments[1:], strict=False):
+        for upper in range(3):
+            if REST in (earlier[upper], later[upper]):
+                continue
+            if later[upper + 1] > earlier[upper] or later[upper] < earlier[upper + 1]:
+                return False
         for upper in range(4):
             for lower in range(upper + 1, 4):
                 if REST in (earlier[upper], later[upper]):
