@@ -274,10 +274,10 @@ class NoteGrammarState:
             if end.duration > self.length or (
                 grammar.legato and 1 + ONSET_TOKENS + ONSET_TOKENS * fill[end.duration] > MAX_TOKENS_PER_BAR
             ):
+                fault = "more than" if end.duration > self.length else "after which the line cannot fill the rest of"
                 raise GrammarError(
-                    f"The phrase ending in bar {end.bar} holds its note {end.duration} ticks, which "
-                    f"{'leaves a rest of the bar the line cannot fill' if grammar.legato else 'overflows'} "
-                    f"a bar of {meter}."
+                    f"The phrase ending in bar {end.bar} holds its note {end.duration} ticks, {fault} a bar of "
+                    f"{meter} ({self.length} ticks)."
                 )
 
     @property
