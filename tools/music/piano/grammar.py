@@ -83,7 +83,9 @@ class HandGrammar:
 
 @dataclass(frozen=True)
 class PhraseEnd:
-    """The note a phrase ends on: the top hand's only note on the downbeat of one new bar."""
+    """The note a phrase ends on: the top hand's only note on the downbeat of one new bar. Its length
+    need not be one of the grammar's note lengths (a final whole note in a line of quarters), but it
+    must leave a rest of the bar the grammar can fill."""
 
     bar: int  # 0-based index among the newly sampled bars
     pitch_classes: frozenset[int]  # the top hand's downbeat note must take one of these (reference key)
