@@ -23,7 +23,8 @@ from torch import nn
 from torch.nn import functional
 
 from tools.music.checkpoints import CHECKPOINT_DIR
-from tools.music.piano.tokens import MAX_TOKENS_PER_BAR, NUM_PITCHES, VOCAB, Hand, SequenceGrammar
+from tools.music.piano.grammar import NoteGrammar, NoteGrammarState
+from tools.music.piano.tokens import MAX_TOKENS_PER_BAR, NUM_PITCHES, VOCAB, Hand
 
 Embedding = Literal["joint", "factorised"]
 CHECKPOINT_KIND = "piano-factorised"
@@ -138,33 +139,53 @@ def sample_bars(
     *,
     temperature: float,
     generator: torch.Generator,
+    grammar: NoteGrammar | None = None,
+    top_p: float = 1.0,
 ) -> list[int]:
     """`tokens` (meter, mode, then any prompt bars) extended by exactly `bars` new bars, sampled.
 
     The prompt's bars stay as they are: a new bar is opened after them. Every step samples only
-    tokens the grammar allows, and the grammar closes a bar at `MAX_TOKENS_PER_BAR` tokens, so the
-    loop ends within `bars * MAX_TOKENS_PER_BAR` steps.
+    tokens the sequence grammar and, if given, the note grammar allow (see `piano.grammar`; without
+    one the model writes as it learned to), from the nucleus of probability `top_p`. The grammars
+    close a bar within `MAX_TOKENS_PER_BAR` tokens, so the loop ends within
+    `bars * MAX_TOKENS_PER_BAR` steps.
     """
+    if not 0.0 < top_p <= 1.0:
+        raise ValueError(f"top_p is a probability mass in (0, 1], not {top_p}.")
     model.eval()
-    grammar = SequenceGrammar(VOCAB.value(tokens[0]))
+    rules = NoteGrammarState(grammar, VOCAB.value(tokens[0]), prompt_bars=tokens.count(VOCAB.bar), new_bars=bars)
     tokens = [*tokens, VOCAB.bar]
     for token in tokens[PREFIX_LENGTH:]:
-        grammar.advance(token)
+        rules.advance(token)
     bar_starts = [index for index, token in enumerate(tokens) if token == VOCAB.bar]
     new_bars = 1
     for _ in range(bars * MAX_TOKENS_PER_BAR):
         window = context_window(tokens, bar_starts, model.config.context)
         log_probs = model(torch.tensor([window]))[0, -1] / temperature
-        log_probs[~torch.from_numpy(grammar.allowed())] = -torch.inf
-        token = int(torch.multinomial(log_probs.softmax(-1), 1, generator=generator))
+        bias = rules.step_bias()
+        if bias is not None:
+            log_probs += torch.from_numpy(bias)
+        log_probs[~torch.from_numpy(rules.allowed())] = -torch.inf
+        token = sample_token(log_probs, top_p, generator)
         if token == VOCAB.bar:
             if new_bars == bars:
                 break
             new_bars += 1
             bar_starts.append(len(tokens))
-        grammar.advance(token)
+        rules.advance(token)
         tokens.append(token)
     return tokens
+
+
+def sample_token(log_probs: torch.Tensor, top_p: float, generator: torch.Generator) -> int:
+    """A token drawn from `softmax(log_probs)`, restricted to the nucleus: the likeliest tokens whose
+    probabilities first reach `top_p` (at least one; 1 keeps every token)."""
+    probabilities = log_probs.softmax(-1)
+    if top_p < 1.0:
+        ordered, order = probabilities.sort(descending=True, stable=True)
+        outside = ordered.cumsum(-1) - ordered >= top_p
+        probabilities = probabilities.index_fill(0, order[outside], 0.0)
+    return int(torch.multinomial(probabilities, 1, generator=generator))
 
 
 def context_window(tokens: list[int], bar_starts: list[int], context: int) -> list[int]:

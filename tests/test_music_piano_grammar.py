@@ -1,0 +1,402 @@
+"""The grammar of notes: sampling under a NoteGrammar obeys every rule, whatever the model's logits.
+
+Every sampled sequence is checked by `broken_rules`, written from the rules' statement rather than
+from the sampler's masks, with the shipped model, a randomly initialised transformer and two
+adversaries (peaky random logits; a model that wants exactly the forbidden tokens).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from ontology.music_styles import Style, style_spec
+from ontology.music_theory import Key, Mode
+from tools.music.checkpoints import load_checkpoint
+from tools.music.piano.grammar import (
+    GrammarError,
+    HandGrammar,
+    NoteGrammar,
+    NoteGrammarState,
+    PhraseEnd,
+    rules_for_line,
+    ticks,
+)
+from tools.music.piano.model import (
+    CHECKPOINT_KIND,
+    DEFAULT_CHECKPOINT,
+    ModelConfig,
+    PianoTransformer,
+    context_window,
+    sample_bars,
+    sample_token,
+)
+from tools.music.piano.tokens import (
+    LOWEST_PITCH,
+    MAX_TOKENS_PER_BAR,
+    VOCAB,
+    Hand,
+    Note,
+    SequenceGrammar,
+    bar_ticks,
+    decode_tokens,
+)
+
+torch.set_num_threads(1)
+
+C_MAJOR = frozenset(Key(0, Mode.MAJOR).scale())
+A_MINOR = frozenset(Key(9, Mode.MINOR).scale())
+CHORALE = NoteGrammar(  # one legato line in quarters and halves, a phrase ending on a half note, a whole-note close
+    hands={Hand.RIGHT: HandGrammar(60, 79, 7)},
+    grid=12,
+    durations=frozenset({12, 24}),
+    scale=C_MAJOR,
+    step_bias=1.5,
+    legato=True,
+    phrase_ends=(PhraseEnd(3, frozenset({0, 4, 7}), 24), PhraseEnd(7, frozenset({0}), 48)),
+)
+JIG = NoteGrammar(  # running eighths in 6/8
+    hands={Hand.RIGHT: HandGrammar(62, 86, 9)},
+    grid=6,
+    durations=frozenset({6, 12, 18}),
+    scale=A_MINOR,
+    step_bias=1.2,
+    legato=True,
+    phrase_ends=(PhraseEnd(3, frozenset({4, 9}), 18), PhraseEnd(7, frozenset({9}), 36)),
+)
+FREE_PIANO = NoteGrammar(  # two hands on a sixteenth grid, binary lengths only, chords of three in the left hand
+    hands={Hand.RIGHT: HandGrammar(55, 96, 12), Hand.LEFT: HandGrammar(28, 67, 12, notes_per_onset=3)},
+    grid=3,
+    durations=frozenset({3, 6, 9, 12, 18, 24, 36, 48}),
+    step_bias=0.5,
+    phrase_ends=(PhraseEnd(3, frozenset({0, 4, 7}), 24), PhraseEnd(7, frozenset({0}), 48)),
+)
+CASES = [
+    pytest.param(CHORALE, "4/4", "major", id="chorale"),
+    pytest.param(JIG, "6/8", "minor", id="jig"),
+    pytest.param(FREE_PIANO, "4/4", "major", id="free-piano"),
+]
+BARS = 8
+
+
+def start(meter: str, mode: str) -> list[int]:
+    return [VOCAB.meter(meter), VOCAB.mode(mode)]
+
+
+def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars: int = 0) -> list[str]:
+    """Every way the new bars of a sampled sequence break the grammar (empty: none)."""
+    segment = decode_tokens(tokens)
+    length = bar_ticks(segment.meter)
+    faults = [] if len(segment.bars) == prompt_bars + bars else [f"{len(segment.bars) - prompt_bars} new bars"]
+    top = grammar.top_hand
+    reference: dict[Hand, int] = {}
+    for index, bar in enumerate(segment.bars):
+        new = index - prompt_bars
+        onsets: dict[int, dict[Hand, list[Note]]] = defaultdict(lambda: defaultdict(list))
+        for note in bar:
+            onsets[note.position][note.hand].append(note)
+        phrase_end = next((end for end in grammar.phrase_ends if end.bar == new), None)
+        for position in sorted(onsets):
+            for hand, notes in onsets[position].items():
+                if new >= 0:
+                    cadence = phrase_end if hand == top and position == 0 else None
+                    faults += onset_faults(grammar, hand, notes, reference.get(hand), cadence, length, f"bar {new}")
+            for hand, notes in onsets[position].items():
+                reference[hand] = max(note.pitch for note in notes)
+        if new < 0:
+            continue
+        line = sorted(note for note in bar if note.hand == top)
+        if grammar.legato:
+            ends = [0] + [note.position + note.duration for note in line]
+            if [note.position for note in line] != ends[:-1] or ends[-1] != length:
+                faults.append(f"bar {new}: the line {[(n.position, n.duration) for n in line]} is not legato")
+        if phrase_end is not None and not (line and line[0].position == 0):
+            faults.append(f"bar {new}: no phrase-ending note on the downbeat")
+    return faults
+
+
+def onset_faults(
+    grammar: NoteGrammar, hand: Hand, notes: list[Note], reference: int | None, cadence: PhraseEnd | None,
+    length: int, where: str,
+) -> list[str]:
+    """How one hand's notes at one onset break the grammar."""
+    if hand not in grammar.hands:
+        return [f"{where}: the {hand.name} hand plays"]
+    rules, faults = grammar.hands[hand], []
+    if len(notes) > (1 if cadence else rules.notes_per_onset):
+        faults.append(f"{where}: {len(notes)} {hand.name} notes at {notes[0].position}")
+    candidates = [pitch for pitch in range(rules.lowest, rules.highest + 1)
+                  if (grammar.scale is None or pitch % 12 in grammar.scale)
+                  and (cadence is None or pitch % 12 in cadence.pitch_classes)]
+    if reference is not None:
+        nearest = min(abs(pitch - reference) for pitch in candidates)
+        largest_leap = rules.max_leap if nearest <= rules.max_leap else nearest
+    for note in notes:
+        if not rules.lowest <= note.pitch <= rules.highest:
+            faults.append(f"{where}: {note} is outside the register")
+        if grammar.scale is not None and note.pitch % 12 not in grammar.scale:
+            faults.append(f"{where}: {note} is outside the scale")
+        if cadence is not None and (note.pitch % 12 not in cadence.pitch_classes or note.duration != cadence.duration):
+            faults.append(f"{where}: {note} is not the phrase's last note {cadence}")
+        if cadence is None and note.duration not in grammar.durations:
+            faults.append(f"{where}: {note} has a length outside {sorted(grammar.durations)}")
+        if note.position % grammar.grid or note.position + note.duration > length:
+            faults.append(f"{where}: {note} is off the grid or overflows the bar")
+        if reference is not None and abs(note.pitch - reference) > largest_leap:
+            faults.append(f"{where}: {note} leaps {abs(note.pitch - reference)} from {reference}")
+    return faults
+
+
+class Adversary(nn.Module):
+    """Peaky random logits that depend on the whole input, so every step wants something else."""
+
+    config = ModelConfig(embedding="joint", context=256)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        seed = int((tokens * torch.arange(1, tokens.shape[1] + 1)).sum()) % 2**31
+        logits = 8.0 * torch.randn(VOCAB.size, generator=torch.Generator().manual_seed(seed))
+        return logits.log_softmax(-1).expand(*tokens.shape, VOCAB.size)
+
+
+class RuleBreaker(nn.Module):
+    """Wants exactly what the grammars forbid: ending bars at once, the shortest and longest notes,
+    off-grid onsets and the piano's extreme pitches."""
+
+    config = ModelConfig(embedding="joint", context=256)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        log_probs = torch.full((VOCAB.size,), -30.0)
+        for token in (VOCAB.bar, VOCAB.duration(1), VOCAB.duration(96), VOCAB.position(1), VOCAB.position(5)):
+            log_probs[token] = 0.0
+        for hand in Hand:
+            log_probs[[VOCAB.note(21, hand), VOCAB.note(108, hand), VOCAB.note(61, hand)]] = 0.0
+        return log_probs.expand(*tokens.shape, VOCAB.size)
+
+
+class Indifferent(nn.Module):
+    """Every token equally likely: what remains is the grammar's own preferences."""
+
+    config = ModelConfig(embedding="joint", context=256)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return torch.zeros(*tokens.shape, VOCAB.size)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> PianoTransformer:
+    payload = load_checkpoint(DEFAULT_CHECKPOINT, kind=CHECKPOINT_KIND)
+    model = PianoTransformer(ModelConfig(**payload["config"]))
+    model.load_state_dict(payload["state_dict"])
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def untrained() -> PianoTransformer:
+    torch.manual_seed(0)
+    return PianoTransformer(ModelConfig(embedding="factorised", d_model=64, layers=1, heads=2, feedforward=128)).eval()
+
+
+def sample(model: nn.Module, grammar: NoteGrammar | None, meter: str, mode: str, seed: int, bars: int = BARS,
+           prompt: list[int] | None = None, top_p: float = 1.0) -> list[int]:
+    return sample_bars(model, [*start(meter, mode), *(prompt or [])], bars, temperature=1.0,
+                       generator=torch.Generator().manual_seed(seed), grammar=grammar, top_p=top_p)
+
+
+@pytest.mark.parametrize(("grammar", "meter", "mode"), CASES)
+@pytest.mark.parametrize("model", [Adversary(), RuleBreaker()], ids=["adversary", "rule-breaker"])
+def test_adversarial_logits_never_break_the_grammar(model: nn.Module, grammar: NoteGrammar, meter: str,
+                                                    mode: str) -> None:
+    for seed in range(8):
+        tokens = sample(model, grammar, meter, mode, seed)
+        assert broken_rules(tokens, grammar, BARS) == [], f"seed {seed}"
+
+
+@pytest.mark.parametrize(("grammar", "meter", "mode"), CASES)
+def test_an_untrained_transformer_keeps_the_grammar(untrained: PianoTransformer, grammar: NoteGrammar, meter: str,
+                                                    mode: str) -> None:
+    for seed in range(3):
+        assert broken_rules(sample(untrained, grammar, meter, mode, seed), grammar, BARS) == [], f"seed {seed}"
+
+
+@pytest.mark.parametrize(("grammar", "meter", "mode"), CASES)
+def test_the_shipped_model_keeps_the_grammar(shipped: PianoTransformer, grammar: NoteGrammar, meter: str,
+                                             mode: str) -> None:
+    for seed in range(2):
+        tokens = sample_bars(shipped, start(meter, mode), BARS, temperature=0.95, top_p=0.92, grammar=grammar,
+                             generator=torch.Generator().manual_seed(seed))
+        assert broken_rules(tokens, grammar, BARS) == [], f"seed {seed}"
+        bars = decode_tokens(tokens).bars
+        for end in grammar.phrase_ends:  # the check above, spelled out for the phrase endings
+            (downbeat,) = [note for note in bars[end.bar] if note.position == 0 and note.hand == grammar.top_hand]
+            assert downbeat.pitch % 12 in end.pitch_classes and downbeat.duration == end.duration
+
+
+def test_a_fixed_seed_samples_the_same_bars(shipped: PianoTransformer) -> None:
+    first, again, other = (sample(shipped, CHORALE, "4/4", "major", seed) for seed in (5, 5, 6))
+    assert first == again
+    assert first != other
+
+
+def legacy_sample_bars(model: nn.Module, tokens: list[int], bars: int, *, temperature: float,
+                       generator: torch.Generator) -> list[int]:
+    """`sample_bars` as it was before the note grammar (commit d23593e): what grammar=None must reproduce."""
+    model.eval()
+    grammar = SequenceGrammar(VOCAB.value(tokens[0]))
+    tokens = [*tokens, VOCAB.bar]
+    for token in tokens[2:]:
+        grammar.advance(token)
+    bar_starts = [index for index, token in enumerate(tokens) if token == VOCAB.bar]
+    new_bars = 1
+    for _ in range(bars * MAX_TOKENS_PER_BAR):
+        window = context_window(tokens, bar_starts, model.config.context)
+        log_probs = model(torch.tensor([window]))[0, -1] / temperature
+        log_probs[~torch.from_numpy(grammar.allowed())] = -torch.inf
+        token = int(torch.multinomial(log_probs.softmax(-1), 1, generator=generator))
+        if token == VOCAB.bar:
+            if new_bars == bars:
+                break
+            new_bars += 1
+            bar_starts.append(len(tokens))
+        grammar.advance(token)
+        tokens.append(token)
+    return tokens
+
+
+@pytest.mark.parametrize(("meter", "mode", "prompt"), [
+    ("4/4", "major", []),
+    ("3/4", "minor", [VOCAB.bar, VOCAB.position(0), VOCAB.note(69, Hand.RIGHT), VOCAB.duration(36)]),
+])
+def test_without_a_grammar_the_sampler_is_unchanged_token_for_token(shipped: PianoTransformer, meter: str, mode: str,
+                                                                    prompt: list[int]) -> None:
+    for seed in (3, 11):
+        old = legacy_sample_bars(shipped, [*start(meter, mode), *prompt], 3, temperature=0.9,
+                                 generator=torch.Generator().manual_seed(seed))
+        new = sample_bars(shipped, [*start(meter, mode), *prompt], 3, temperature=0.9,
+                          generator=torch.Generator().manual_seed(seed))
+        assert new == old
+
+
+@pytest.mark.parametrize(("prompt_pitch", "first_pitches"), [
+    (84, {77, 79}),  # above the register: a leap of 7 still reaches F5 and G5
+    (100, {79}),  # out of reach: the leap relaxes to the nearest allowed pitch
+    (66, {60, 62, 64, 65, 67, 69, 71, 72}),  # off the scale but inside the register: C major within a fifth
+])
+def test_the_prompts_last_note_sets_the_first_leap(prompt_pitch: int, first_pitches: set[int]) -> None:
+    grammar = dataclasses.replace(CHORALE, phrase_ends=())
+    prompt = [VOCAB.bar, VOCAB.position(0), VOCAB.note(prompt_pitch, Hand.RIGHT), VOCAB.duration(48)]
+    seen = set()
+    for seed in range(16):
+        tokens = sample(Indifferent(), grammar, "4/4", "major", seed, bars=2, prompt=prompt)
+        assert broken_rules(tokens, grammar, 2, prompt_bars=1) == []
+        seen.add(decode_tokens(tokens).bars[1][0].pitch)
+    assert seen <= first_pitches and (len(seen) > 1 or len(first_pitches) == 1)
+
+
+def top_line_steps(tokens: list[int]) -> float:
+    """The share of the top line's successive intervals that are steps (1-2 semitones)."""
+    pitches = [note.pitch for bar in decode_tokens(tokens).bars for note in sorted(bar) if note.hand == Hand.RIGHT]
+    intervals = np.abs(np.diff(pitches))
+    return float(np.mean((intervals >= 1) & (intervals <= 2)))
+
+
+def test_the_step_bias_makes_steps_likelier() -> None:
+    plain = dataclasses.replace(CHORALE, phrase_ends=(), step_bias=0.0)
+    biased = dataclasses.replace(plain, step_bias=3.0)
+    shares = {bias: np.mean([top_line_steps(sample(Indifferent(), grammar, "4/4", "major", seed))
+                             for seed in range(6)]) for bias, grammar in ((0.0, plain), (3.0, biased))}
+    assert shares[0.0] < 0.4 < 0.7 < shares[3.0]
+
+
+def test_top_p_keeps_only_the_nucleus() -> None:
+    log_probs = torch.tensor([0.5, 0.3, 0.2, 0.0]).log()
+    draws = {top_p: {sample_token(log_probs.clone(), top_p, torch.Generator().manual_seed(seed)) for seed in range(200)}
+             for top_p in (0.4, 0.7, 1.0)}
+    assert draws == {0.4: {0}, 0.7: {0, 1}, 1.0: {0, 1, 2}}
+    greedy = {tuple(sample(Adversary(), JIG, "6/8", "minor", seed, top_p=1e-6)) for seed in range(4)}
+    varied = {tuple(sample(Adversary(), JIG, "6/8", "minor", seed)) for seed in range(4)}
+    assert len(greedy) == 1 and len(varied) > 1
+    with pytest.raises(ValueError, match="top_p"):
+        sample(Adversary(), JIG, "6/8", "minor", 0, top_p=0.0)
+
+
+class NoteLover(nn.Module):
+    """Wants ever more notes of one tick: a legato line with chords must still finish every bar."""
+
+    config = ModelConfig(embedding="joint", context=256)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        log_probs = torch.full((*tokens.shape, VOCAB.size), -50.0)
+        log_probs[..., VOCAB.num_events :] = 0.0
+        log_probs[..., VOCAB.duration(1)] = 0.0
+        return log_probs
+
+
+def test_a_crowded_legato_bar_still_fills_within_its_tokens() -> None:
+    grammar = NoteGrammar(hands={Hand.RIGHT: HandGrammar(60, 79, 12), Hand.LEFT: HandGrammar(28, 67, 24, 11)},
+                          grid=1, durations=frozenset({1, 2, 48}), legato=True)
+    for seed in range(3):
+        tokens = sample(NoteLover(), grammar, "4/4", "major", seed, bars=3)
+        assert broken_rules(tokens, grammar, 3) == []
+        bar_starts = [index for index, token in enumerate(tokens) if token == VOCAB.bar] + [len(tokens)]
+        assert max(np.diff(bar_starts)) <= MAX_TOKENS_PER_BAR
+        assert any(note.duration == 1 for note in decode_tokens(tokens).notes())  # the model got some of its way
+
+
+@pytest.mark.parametrize(("change", "meter", "message"), [
+    ({"durations": frozenset({24})}, "3/4", "cannot fill a bar of 3/4"),  # halves cannot fill three quarters
+    ({"durations": frozenset({48}), "legato": False}, "3/4", "No allowed note length fits"),
+    ({"phrase_ends": (PhraseEnd(9, frozenset({0}), 24),)}, "4/4", "only bars 0-7"),
+    ({"phrase_ends": (PhraseEnd(1, frozenset({0}), 18),)}, "4/4", "cannot fill the rest"),  # the line goes off the grid
+    ({"phrase_ends": (PhraseEnd(1, frozenset({0}), 96),)}, "4/4", "more than a bar of 4/4"),
+])
+def test_a_grammar_no_bar_can_satisfy_is_refused(change: dict, meter: str, message: str) -> None:
+    grammar = dataclasses.replace(CHORALE, **{"phrase_ends": (), **change})
+    with pytest.raises(GrammarError, match=message):
+        sample(Adversary(), grammar, meter, "major", 0)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: HandGrammar(80, 60, 7), "register"),
+    (lambda: HandGrammar(60, 79, 7, notes_per_onset=0), "notes per onset"),
+    (lambda: NoteGrammar(hands={}, grid=12, durations=frozenset({12})), "at least one hand"),
+    (lambda: dataclasses.replace(CHORALE, durations=frozenset({10})), "Note lengths"),
+    (lambda: dataclasses.replace(CHORALE, scale=frozenset({1}), phrase_ends=(),
+                                 hands={Hand.RIGHT: HandGrammar(60, 60, 7)}), "holds no pitch of the scale"),
+    (lambda: dataclasses.replace(CHORALE, hands={Hand.RIGHT: HandGrammar(60, 79, 7, notes_per_onset=2)}),
+     "one note at a time"),
+    (lambda: dataclasses.replace(CHORALE, phrase_ends=(PhraseEnd(3, frozenset({1}), 24),)), "do not offer"),
+    (lambda: PhraseEnd(0, frozenset({12}), 24), "pitch classes"),
+    (lambda: ticks(1 / 5), "whole number of ticks"),
+])
+def test_an_inconsistent_grammar_is_a_grammar_error(make, message: str) -> None:
+    with pytest.raises(GrammarError, match=message):
+        make()
+
+
+def test_the_state_refuses_a_note_the_grammar_forbids() -> None:
+    state = NoteGrammarState(CHORALE, "4/4", prompt_bars=0, new_bars=BARS)
+    for token in (VOCAB.bar, VOCAB.position(0)):
+        state.advance(token)
+    assert state.allowed()[VOCAB.note(60, Hand.RIGHT)] and not state.allowed()[VOCAB.note(61, Hand.RIGHT)]
+    with pytest.raises(GrammarError, match="does not allow"):
+        state.advance(VOCAB.note(LOWEST_PITCH, Hand.RIGHT))
+
+
+@pytest.mark.parametrize("style", list(Style))
+def test_every_styles_line_rules_become_a_grammar_it_samples_under(style: Style) -> None:
+    spec = style_spec(style)
+    grammar = rules_for_line(spec.melody, "minor", shift=2, bass=spec.bass)
+    right = grammar.hands[Hand.RIGHT]
+    assert (right.lowest, right.highest, right.max_leap) == (spec.melody.lowest + 2, spec.melody.highest + 2,
+                                                            spec.melody.max_leap)
+    assert grammar.grid == round(12 * spec.melody.grid) and grammar.legato == (not spec.melody.rests)
+    assert grammar.durations == {round(12 * length) for length in spec.melody.durations}
+    assert grammar.scale == A_MINOR and (Hand.LEFT in grammar.hands) == (spec.bass is not None)
+    meter = spec.meters[0]
+    for seed in range(3):
+        assert broken_rules(sample(Adversary(), grammar, meter, "minor", seed, bars=4), grammar, 4) == []

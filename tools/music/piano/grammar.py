@@ -1,0 +1,407 @@
+"""The grammar of notes: which notes a style lets the piano model write, enforced while it samples.
+
+The piano model learned Beethoven's keyboard writing: leaps over octaves, tuplets, rests, both
+hands anywhere. A chorale melody, a jig or a waltz tune wants far less, and asking a small model
+nicely does not get it. So a style states its notes as data (`NoteGrammar`: the hands it uses, their
+registers and largest leaps, the onset grid, the note lengths, the scale, one unbroken line or not,
+the note each phrase ends on) and `NoteGrammarState` masks the model's choices token by token, on
+top of `SequenceGrammar` (which keeps bars well formed). A forbidden note is never sampled, so
+nothing has to be repaired afterwards, and what the model would have chosen among the allowed
+notes is kept.
+
+Decoding never dead-ends, whatever the logits: every position offered can still take a note
+length, every note length of a legato line leaves a rest of the bar that the allowed lengths can
+fill on the grid within the bar's token budget, a bar that owes a phrase ending opens with it, and
+when the leap, the scale and the register leave no pitch the leap is relaxed to the nearest
+allowed pitch (never the register). A grammar that no bar of the meter can satisfy is refused up
+front with a `GrammarError`.
+
+Pitches are in the model's reference key (C major / A minor, see `tokens.REFERENCE_TONIC`); times
+are in ticks (`tokens.TICKS_PER_QUARTER` to the quarter).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from ontology.music_styles import BassRules, LineRules
+from ontology.music_theory import Key, Mode
+from tools.music.piano.tokens import (
+    DURATIONS,
+    HIGHEST_PITCH,
+    LOWEST_PITCH,
+    MAX_NOTES_PER_ONSET,
+    MAX_TOKENS_PER_BAR,
+    NUM_PITCHES,
+    REFERENCE_TONIC,
+    TICKS_PER_QUARTER,
+    VOCAB,
+    Hand,
+    SequenceGrammar,
+    bar_ticks,
+)
+
+PITCHES = np.arange(LOWEST_PITCH, HIGHEST_PITCH + 1)
+"""The pitch of each hand's note tokens, in vocabulary order."""
+DURATION_TICKS = np.array(DURATIONS)
+DURATION_IDS = np.array([VOCAB.duration(ticks) for ticks in DURATIONS])
+FIRST_POSITION_ID = VOCAB.position(0)
+ONSET_TOKENS = 3
+"""POS, NOTE and DUR: the fewest tokens that add a note at a new onset."""
+STEP_SEMITONES = (1, 2)
+
+
+class GrammarError(ValueError):
+    """A note grammar that contradicts itself or cannot fill a bar of the meter; the message names the fault."""
+
+
+@dataclass(frozen=True)
+class HandGrammar:
+    """What one hand may play. Its notes at one onset all lie within `max_leap` of the top note of
+    the hand's previous onset, so the top notes of successive onsets never leap further."""
+
+    lowest: int  # MIDI pitches in the model's reference key (C major / A minor)
+    highest: int
+    max_leap: int  # semitones between this hand's successive top notes
+    notes_per_onset: int = 1
+
+    def __post_init__(self) -> None:
+        if not LOWEST_PITCH <= self.lowest <= self.highest <= HIGHEST_PITCH:
+            raise GrammarError(
+                f"A hand's register {self.lowest}-{self.highest} must be a non-empty range of piano pitches "
+                f"({LOWEST_PITCH}-{HIGHEST_PITCH})."
+            )
+        if self.max_leap < 0:
+            raise GrammarError(f"A hand's largest leap must be 0 or more semitones, not {self.max_leap}.")
+        if not 1 <= self.notes_per_onset <= MAX_NOTES_PER_ONSET:
+            raise GrammarError(f"A hand plays 1 to {MAX_NOTES_PER_ONSET} notes per onset, not {self.notes_per_onset}.")
+
+
+@dataclass(frozen=True)
+class PhraseEnd:
+    """The note a phrase ends on: the top hand's only note on the downbeat of one new bar. Its length
+    need not be one of the grammar's note lengths (a final whole note in a line of quarters), but it
+    must leave a rest of the bar the grammar can fill."""
+
+    bar: int  # 0-based index among the newly sampled bars
+    pitch_classes: frozenset[int]  # the top hand's downbeat note must take one of these (reference key)
+    duration: int  # ticks of that note
+
+    def __post_init__(self) -> None:
+        if self.bar < 0:
+            raise GrammarError(f"A phrase end's bar counts from 0, not {self.bar}.")
+        if not self.pitch_classes or not self.pitch_classes <= set(range(12)):
+            raise GrammarError(f"A phrase end needs pitch classes from 0 to 11, not {sorted(self.pitch_classes)}.")
+        if self.duration not in DURATIONS:
+            raise GrammarError(f"A phrase end's note of {self.duration} ticks is not one of {DURATIONS}.")
+
+
+@dataclass(frozen=True)
+class NoteGrammar:
+    """The notes a style lets the piano model sample (see the module docstring for how it is enforced)."""
+
+    hands: Mapping[Hand, HandGrammar]  # a hand left out is never sampled (melody-only: {Hand.RIGHT: ...})
+    grid: int  # onsets on multiples of this many ticks (TICKS_PER_QUARTER = 12)
+    durations: frozenset[int]  # allowed note lengths in ticks (each in tokens.DURATIONS)
+    scale: frozenset[int] | None = None  # pitch classes allowed (None: all)
+    step_bias: float = 0.0  # added to the log-probability of a note 1-2 semitones from the hand's last
+    legato: bool = False  # the top hand is one line: each onset is where the previous note ends
+    # (no rests, no overlaps), and the bar ends exactly when its last note does
+    phrase_ends: tuple[PhraseEnd, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.hands:
+            raise GrammarError("A note grammar needs at least one hand.")
+        if self.grid < 1:
+            raise GrammarError(f"The onset grid is a whole number of ticks, at least 1, not {self.grid}.")
+        if not self.durations or not self.durations <= set(DURATIONS):
+            raise GrammarError(f"Note lengths must be some of {DURATIONS} ticks, not {sorted(self.durations)}.")
+        if self.scale is not None and (not self.scale or not self.scale <= set(range(12))):
+            raise GrammarError(f"A scale is a non-empty set of pitch classes 0-11, not {sorted(self.scale)}.")
+        for hand in self.hands:
+            if not self.pitches(hand).any():
+                raise GrammarError(f"The {hand.name.lower()} hand's register holds no pitch of the scale.")
+        if self.legato and self.hands[self.top_hand].notes_per_onset != 1:
+            raise GrammarError("A legato line is one note at a time: give the top hand notes_per_onset=1.")
+        bars = [end.bar for end in self.phrase_ends]
+        if len(set(bars)) != len(bars):
+            raise GrammarError(f"Each bar ends at most one phrase; bars {sorted(bars)} repeat.")
+        for end in self.phrase_ends:
+            if not self.pitches(self.top_hand, end.pitch_classes).any():
+                raise GrammarError(
+                    f"The phrase ending in bar {end.bar} asks for pitch classes {sorted(end.pitch_classes)}, "
+                    "which the top hand's register and the scale do not offer."
+                )
+
+    @property
+    def top_hand(self) -> Hand:
+        """The hand that carries the melody: the right hand when it plays, else the left."""
+        return min(self.hands)
+
+    def pitches(self, hand: Hand, pitch_classes: frozenset[int] | None = None) -> np.ndarray:
+        """Which of the hand's note tokens (in vocabulary order) its register and the scale allow,
+        and, if given, the pitch classes."""
+        rules = self.hands[hand]
+        allowed = np.zeros(NUM_PITCHES, dtype=bool)
+        allowed[rules.lowest - LOWEST_PITCH : rules.highest - LOWEST_PITCH + 1] = True
+        for classes in (self.scale, pitch_classes):
+            if classes is not None:
+                allowed &= np.isin(PITCHES % 12, sorted(classes))
+        return allowed
+
+
+def ticks(quarters: float) -> int:
+    """A length or grid in quarter notes as ticks; one the tick grid cannot write is a `GrammarError`."""
+    value = quarters * TICKS_PER_QUARTER
+    if value < 1 or abs(value - round(value)) > 1e-9:
+        raise GrammarError(f"{quarters} quarter notes is not a whole number of ticks ({TICKS_PER_QUARTER} a quarter).")
+    return round(value)
+
+
+def rules_for_line(
+    line: LineRules,
+    mode: Mode | str,
+    *,
+    shift: int = 0,
+    bass: BassRules | None = None,
+    phrase_ends: tuple[PhraseEnd, ...] = (),
+) -> NoteGrammar:
+    """A style's melody rules (and, for free piano, its bass rules) as a note grammar in the reference key.
+
+    The style's registers are real pitches; `shift` is the semitones the piece's key moves by to
+    reach C major / A minor (`tokens.transposition_to_reference`), so the register lands where the
+    style wants it once the bars are moved back. The scale is the reference key's (a minor key's
+    with its raised 6th and 7th). A line without rests is sampled legato.
+    """
+    mode = Mode(mode)
+
+    def register(lowest: int, highest: int) -> tuple[int, int]:
+        return max(lowest + shift, LOWEST_PITCH), min(highest + shift, HIGHEST_PITCH)
+
+    hands = {Hand.RIGHT: HandGrammar(*register(line.lowest, line.highest), max_leap=line.max_leap)}
+    if bass is not None:
+        hands[Hand.LEFT] = HandGrammar(
+            *register(bass.lowest, bass.highest), max_leap=bass.max_leap, notes_per_onset=bass.notes_per_onset
+        )
+    return NoteGrammar(
+        hands=hands,
+        grid=ticks(line.grid),
+        durations=frozenset(ticks(length) for length in line.durations),
+        scale=frozenset(Key(REFERENCE_TONIC[mode.value], mode).scale()),
+        step_bias=line.step_bias,
+        legato=not line.rests,
+        phrase_ends=phrase_ends,
+    )
+
+
+def line_fill_counts(length: int, grid: int, durations: frozenset[int]) -> np.ndarray:
+    """For every tick 0..length: the fewest notes of the allowed lengths, each starting on the grid,
+    that fill the bar from there without a gap; `MAX_TOKENS_PER_BAR` (more than a bar can hold)
+    where none can."""
+    counts = np.full(length + 1, MAX_TOKENS_PER_BAR)
+    counts[length] = 0
+    for start in range(length - 1, -1, -1):
+        if start % grid == 0:
+            ends = [start + ticks for ticks in durations if start + ticks <= length]
+            counts[start] = min([1 + counts[end] for end in ends], default=MAX_TOKENS_PER_BAR)
+    return np.minimum(counts, MAX_TOKENS_PER_BAR)
+
+
+def near(allowed: np.ndarray, reference: int | None, max_leap: int) -> np.ndarray:
+    """The allowed pitches within `max_leap` of the reference, or, if there are none, the allowed
+    pitches nearest to it (the leap is relaxed, the register and the scale are not)."""
+    if reference is None:
+        return allowed
+    distance = np.abs(PITCHES - reference)
+    within = allowed & (distance <= max_leap)
+    return within if within.any() else allowed & (distance == distance[allowed].min())
+
+
+def hand_slice(hand: Hand) -> slice:
+    """The hand's note tokens in the vocabulary."""
+    first = VOCAB.note(LOWEST_PITCH, hand)
+    return slice(first, first + NUM_PITCHES)
+
+
+class NoteGrammarState:
+    """Tracks a token sequence and says which tokens may follow, under `SequenceGrammar` and, from
+    the first new bar on, a `NoteGrammar` (none: the sequence grammar alone).
+
+    The prompt's bars are followed, not judged: the model's own or a user's music may break the
+    style, but its last notes still set where each hand's next leap is measured from.
+    """
+
+    def __init__(self, grammar: NoteGrammar | None, meter: str, *, prompt_bars: int, new_bars: int) -> None:
+        self.grammar = grammar
+        self.sequence = SequenceGrammar(meter)
+        self.length = bar_ticks(meter)
+        self.bar = -prompt_bars - 1
+        """Index among the new bars of the bar being written; negative before the first new bar opens."""
+        self.reference: dict[Hand, int] = {}
+        """Each hand's top pitch at its latest finished onset: where its next leap is measured from."""
+        self.line_end = 0
+        """Where the legato line's latest note ends (ticks from the bar start)."""
+        self._onset_top: dict[Hand, int] = {}
+        self._struck: Counter[Hand] = Counter()
+        self._note: tuple[int, Hand] | None = None
+        self._phrase_end: PhraseEnd | None = None
+        self._owed = False  # the bar is a phrase end whose downbeat note is still to come
+        self._mask: np.ndarray | None = None
+        if grammar is not None:
+            self._check_fits(grammar, meter, new_bars)
+            self._fill = line_fill_counts(self.length, grammar.grid, grammar.durations)
+            positions = np.arange(self.length)
+            self._positions = (positions % grammar.grid == 0) & (positions + min(grammar.durations) <= self.length)
+            self._durations = np.isin(DURATION_TICKS, sorted(grammar.durations))
+            self._pitches = {hand: grammar.pitches(hand) for hand in grammar.hands}
+            self._phrase_ends = {end.bar: end for end in grammar.phrase_ends}
+
+    def _check_fits(self, grammar: NoteGrammar, meter: str, new_bars: int) -> None:
+        """Refuse a grammar that some bar of this meter could not satisfy."""
+        if min(grammar.durations) > self.length:
+            raise GrammarError(f"No allowed note length fits a bar of {meter} ({self.length} ticks).")
+        fill = line_fill_counts(self.length, grammar.grid, grammar.durations)
+        if grammar.legato and 1 + ONSET_TOKENS * fill[0] > MAX_TOKENS_PER_BAR:
+            raise GrammarError(
+                f"A legato line cannot fill a bar of {meter} ({self.length} ticks) with notes of "
+                f"{sorted(grammar.durations)} ticks starting on a {grammar.grid}-tick grid."
+            )
+        for end in grammar.phrase_ends:
+            if end.bar >= new_bars:
+                raise GrammarError(f"A phrase ends in bar {end.bar}, but only bars 0-{new_bars - 1} are sampled.")
+            if end.duration > self.length or (
+                grammar.legato and 1 + ONSET_TOKENS + ONSET_TOKENS * fill[end.duration] > MAX_TOKENS_PER_BAR
+            ):
+                fault = "more than" if end.duration > self.length else "after which the line cannot fill the rest of"
+                raise GrammarError(
+                    f"The phrase ending in bar {end.bar} holds its note {end.duration} ticks, {fault} a bar of "
+                    f"{meter} ({self.length} ticks)."
+                )
+
+    @property
+    def judging(self) -> bool:
+        """Whether the note grammar applies: there is one and a new bar is being written."""
+        return self.grammar is not None and self.bar >= 0
+
+    def allowed(self) -> np.ndarray:
+        """A boolean mask over the vocabulary: True where the next token may be that token."""
+        if self._mask is None:
+            self._mask = self._allowed()
+        return self._mask.copy()
+
+    def step_bias(self) -> np.ndarray | None:
+        """What to add to the log-probabilities of the next token: the grammar's step bias on the
+        top hand's notes a step (1-2 semitones) from its last, while its next note is to be chosen;
+        None when nothing is added."""
+        if not self.judging or self.sequence.state not in ("POS", "DUR"):
+            return None
+        assert self.grammar is not None
+        top = self.grammar.top_hand
+        reference = self.reference.get(top)
+        if not self.grammar.step_bias or reference is None or top in self._onset_top:
+            return None
+        bias = np.zeros(VOCAB.size, dtype=np.float32)
+        steps = np.isin(np.abs(PITCHES - reference), STEP_SEMITONES)
+        bias[hand_slice(top)] = np.where(steps, self.grammar.step_bias, 0.0)
+        return bias
+
+    def advance(self, token: int) -> None:
+        """Consume one token; one the grammars do not allow here is a `ValueError` (a `GrammarError`
+        when only the note grammar forbids it)."""
+        if self.judging and self.sequence.allowed()[token] and not self.allowed()[token]:
+            raise GrammarError(f"The note grammar does not allow token {token} ({VOCAB.kind(token)}) here.")
+        position = self.sequence.last_position
+        self.sequence.advance(token)
+        self._mask = None
+        kind = VOCAB.kind(token)
+        if kind in ("BAR", "POS"):
+            self.reference.update(self._onset_top)
+            self._onset_top.clear()
+            self._struck.clear()
+        if kind == "BAR":
+            self.bar += 1
+            self.line_end = 0
+            self._phrase_end = self._phrase_ends.get(self.bar) if self.judging else None
+            self._owed = self._phrase_end is not None
+        elif kind == "NOTE":
+            pitch, hand = VOCAB.pitch_and_hand(token)
+            self._note = (pitch, hand)
+            self._onset_top[hand] = max(pitch, self._onset_top.get(hand, pitch))
+            self._struck[hand] += 1
+        elif kind == "DUR" and self.judging and self._note is not None:
+            assert self.grammar is not None
+            if self._note[1] == self.grammar.top_hand:
+                self.line_end = position + int(VOCAB.value(token))
+                self._owed = self._owed and position != 0
+
+    def _allowed(self) -> np.ndarray:
+        mask = self.sequence.allowed()
+        if not self.judging:
+            return mask
+        state = self.sequence.state
+        if state == "POS":
+            return mask & self._notes(first=True)
+        if state == "NOTE":
+            return mask & self._note_lengths()
+        events = np.zeros(VOCAB.size, dtype=bool)  # after BAR or DUR: close the bar, open an onset, add a note
+        assert self.grammar is not None
+        events[VOCAB.bar] = not self._owed and (not self.grammar.legato or self.line_end == self.length)
+        events[FIRST_POSITION_ID : FIRST_POSITION_ID + self.length] = self._onsets()
+        if state == "DUR":
+            events |= self._notes(first=False)
+        return mask & events
+
+    def _onsets(self) -> np.ndarray:
+        """Which positions may open the next onset: the downbeat of a bar owing its phrase ending,
+        the end of a legato line's note, else any grid position that still fits a note."""
+        assert self.grammar is not None
+        if not self._owed and not self.grammar.legato:
+            return self._positions
+        onsets = np.zeros(self.length, dtype=bool)
+        if self.line_end < self.length:
+            onsets[self.line_end] = True  # 0 while the phrase ending is owed
+        return onsets
+
+    def _notes(self, *, first: bool) -> np.ndarray:
+        """Which notes may sound next at the current onset (`first`: as its first note)."""
+        assert self.grammar is not None
+        grammar, position = self.grammar, self.sequence.last_position
+        notes = np.zeros(VOCAB.size, dtype=bool)
+        if grammar.legato and not first and (
+            self.sequence.tokens_in_bar + 2 + ONSET_TOKENS * self._fill[self.line_end] > MAX_TOKENS_PER_BAR
+        ):
+            return notes  # the line's remaining notes need the bar's remaining tokens
+        downbeat_end = self._phrase_end if position == 0 else None
+        for hand, rules in grammar.hands.items():
+            is_top = hand == grammar.top_hand
+            if first and (grammar.legato or self._owed) and not is_top:
+                continue  # the line (or the phrase's last note) comes first at its onset
+            if self._struck[hand] >= (1 if is_top and downbeat_end else rules.notes_per_onset):
+                continue
+            pitches = self._pitches[hand]
+            if is_top and downbeat_end is not None:
+                pitches = grammar.pitches(hand, downbeat_end.pitch_classes)
+            notes[hand_slice(hand)] = near(pitches, self.reference.get(hand), rules.max_leap)
+        return notes
+
+    def _note_lengths(self) -> np.ndarray:
+        """Which lengths the note just chosen may take: allowed ones inside the bar; the phrase's
+        length for its last note; for the legato line, ones after which the line can still fill the
+        bar within its tokens."""
+        assert self.grammar is not None and self._note is not None
+        position, is_top = self.sequence.last_position, self._note[1] == self.grammar.top_hand
+        ends = position + DURATION_TICKS
+        if is_top and position == 0 and self._phrase_end is not None:
+            lengths = np.isin(DURATION_TICKS, [self._phrase_end.duration])
+        else:
+            lengths = self._durations & (ends <= self.length)
+        if is_top and self.grammar.legato:
+            remaining = self._fill[np.minimum(ends, self.length)]
+            lengths &= self.sequence.tokens_in_bar + 1 + ONSET_TOKENS * remaining <= MAX_TOKENS_PER_BAR
+        mask = np.zeros(VOCAB.size, dtype=bool)
+        mask[DURATION_IDS] = lengths
+        return mask
