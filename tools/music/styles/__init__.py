@@ -1,0 +1,1 @@
+"""Style realisers: the notes a style's texture writes around a melody and chords."""
