@@ -34,13 +34,16 @@ from tools.music.harmony.data import MelodyNote
 
 LOWEST_PIANO_KEY = 21
 OCTAVE = 12
-CLOSE_POSITION = OCTAVE
-"""A close-position voicing spans at most an octave."""
 LEADING_TONE = 11
 """Semitones from the tonic to the leading tone (a minor key raises its seventh too)."""
 STEP = (1, 2)
 
-MISSING_TONE_COST = 8.0
+CLOSE_POSITION = OCTAVE
+"""A close-position voicing spans at most an octave."""
+GAP_COST = 2.0
+"""Per chord tone a voicing skips between its lowest and highest note: close position is consecutive
+chord tones, left only to keep a chord tone from doubling or to sound one the voicing would lack."""
+MISSING_TONE_COST = 12.0
 """Per chord tone that should sound and does not (the fifth is the first to go, then the root)."""
 DOUBLED_LEADING_TONE_COST = 8.0
 SIX_FOUR_COST = 4.0
@@ -49,7 +52,7 @@ OUTER_INVERSION_COST = 12.0
 """The first chord and the closing one want their root in the bass."""
 INVERSION_COST = 3.0
 """A bass on the chord's third instead of its root: worth it only to move by step."""
-PARALLEL_COST = 6.0
+PARALLEL_COST = 12.0
 """Fifths or octaves between melody and bass moving in the same direction."""
 CENTRE_PULL = 0.3
 """Per semitone a voicing's mean lies from the middle of its register: keeps the hand from drifting."""
@@ -75,10 +78,21 @@ ARPEGGIO_LOWEST = 5
 ARPEGGIO_HIGHEST = 16
 """The arpeggio's chord tones lie from a fourth to a major tenth above its bass (1-5-8-10)."""
 ARPEGGIO_NOTES = 3
+ARPEGGIO_PATTERNS: dict[int, tuple[int, ...]] = {
+    1: (0,), 2: (0, 1), 3: (0, 1, 2), 4: (0, 1, 3, 1), 5: (0, 1, 2, 3, 1), 6: (0, 1, 2, 3, 2, 1),
+    7: (0, 1, 2, 3, 2, 1, 2), 8: (0, 1, 2, 3, 2, 1, 2, 1)}
+"""The tone each eighth of a chord's arpeggio plays, by the chord's length in eighths: 0 is the bass,
+1-3 the chord tones above it (1-5-8-10 over a root): 1-5-10-5 in four eighths, 1-5-8-10-8-5 in six.
+A longer chord repeats the eight-eighth pattern."""
 BLOCK_CHORDS = Register(48, 67)  # C3-G4
 BLOCK_CHORD_NOTES = 3
 WALTZ_BEAT = Fraction(1)
 NOCTURNE_PULSE = Fraction(1, 2)
+
+
+Tops = tuple[int | None, int | None]
+"""The melody's top note just before a chord starts and as it starts (None: no melody sounds): the
+notes a parallel fifth or octave with the bass would be heard against."""
 
 
 class AccompanimentError(ToolInputError):
@@ -187,34 +201,48 @@ def _voicing_cost(chord: int, voicing: tuple[int, ...], bass: int | None, leadin
 
 
 def _voicings(chords: list[int], windows: list[tuple[int, int]], notes: int, basses: Sequence[int | None],
-              leading_tone: int | None) -> list[tuple[int, ...]]:
-    """The nearest close-position voicing of every chord, each within its window (lowest, highest),
-    above its bass if one is given: least total motion of the voices (sorted, voice by voice), the
-    costs of `_voicing_cost`, and a pull towards the window's middle."""
+              leading_tone: int | None, tops: Sequence[Tops] | None = None,
+              entries: Sequence[Tops] | None = None) -> list[tuple[int, ...]]:
+    """The nearest close-position voicing of every chord (`notes` chord tones within an octave), each
+    within its window (lowest, highest), above its bass if one is given: least total motion of the
+    voices (voice by voice from the bottom), the costs of `_voicing_cost`, a cost per chord tone
+    skipped inside the voicing, a pull towards the window's middle, and no parallel fifths or octaves
+    with the melody (`Tops`): from a voicing's lowest note, which the texture ends its chord on, to the
+    next chord's bass, and (`entries`, where a bass is given) from the bass to the voicing's lowest
+    note, which the texture sounds next."""
+    silent: list[Tops] = [(None, None)] * len(chords)
+    tops, entries = tops or silent, entries or silent
     candidates = []
     for chord, (low, high) in zip(chords, windows, strict=True):
         tones = set(_priority(chord))
         pitches = [pitch for pitch in range(low, high + 1) if pitch % 12 in tones]
-        found = [v for v in combinations(pitches, notes) if v[-1] - v[0] <= CLOSE_POSITION]
+        found = [(v, pitches.index(v[-1]) - pitches.index(v[0]) + 1 - notes)
+                 for v in combinations(pitches, notes) if v[-1] - v[0] <= CLOSE_POSITION]
         if not found:
             raise AccompanimentError(f"No {notes}-note close-position chord fits between MIDI {low} and {high}; "
                                      f"widen the range or ask for fewer notes.")
         candidates.append(found)
     last = len(chords) - 1
 
-    def node(step: int, voicing: tuple[int, ...]) -> float:
-        low, high = windows[step]
+    def node(step: int, candidate: tuple[tuple[int, ...], int]) -> float:
+        (voicing, gaps), (low, high) = candidate, windows[step]
         centre = abs(sum(voicing) / len(voicing) - (low + high) / 2)
-        return _voicing_cost(chords[step], voicing, basses[step], leading_tone, step in (0, last)) + CENTRE_PULL * centre
+        bass = basses[step]
+        parallel = bass is not None and _parallel(entries[step], bass, voicing[0])
+        return (_voicing_cost(chords[step], voicing, bass, leading_tone, step in (0, last))
+                + GAP_COST * gaps + CENTRE_PULL * centre + PARALLEL_COST * parallel)
 
-    def move(_: int, before: tuple[int, ...], after: tuple[int, ...]) -> float:
-        return sum(abs(a - b) for a, b in zip(before, after, strict=True))
+    def move(step: int, before: tuple[tuple[int, ...], int], after: tuple[tuple[int, ...], int]) -> float:
+        bass = basses[step]
+        parallel = _parallel(tops[step], before[0][0], after[0][0] if bass is None else bass)
+        return sum(abs(a - b) for a, b in zip(before[0], after[0], strict=True)) + PARALLEL_COST * parallel
 
-    return _cheapest_path(candidates, node, move)
+    return [voicing for voicing, _ in _cheapest_path(candidates, node, move)]
 
 
-def _parallel(melody_before: int | None, bass_before: int, melody_now: int | None, bass_now: int) -> bool:
-    """Melody and bass move the same way into the fifth or octave they already made."""
+def _parallel(tops: Tops, bass_before: int, bass_now: int) -> bool:
+    """Melody and bass move the same way into the fifth or octave they already made as a chord changes."""
+    melody_before, melody_now = tops
     if melody_before is None or melody_now is None:
         return False
     interval = (melody_now - bass_now) % OCTAVE
@@ -222,11 +250,11 @@ def _parallel(melody_before: int | None, bass_before: int, melody_now: int | Non
     return interval in (0, 7) and interval == (melody_before - bass_before) % OCTAVE and same_way
 
 
-def _bass_line(chords: list[int], windows: list[tuple[int, int]], tops: list[int | None]) -> list[int]:
+def _bass_line(chords: list[int], windows: list[tuple[int, int]], tops: list[Tops]) -> list[int]:
     """One bass note per chord within its window: the root, or the third where the bass reaches it
     by step (or holds it through a repeated chord); the first chord and the closing cadence's two
     chords in root position; least motion, no parallel fifths or octaves with the melody notes
-    sounding above (`tops`), near the middle of the window."""
+    (`Tops`), near the middle of the window."""
     last = len(chords) - 1
     before = max((step for step, chord in enumerate(chords) if chord != chords[last]), default=0)
     roots_only = {0, before, last}
@@ -248,7 +276,7 @@ def _bass_line(chords: list[int], windows: list[tuple[int, int]], tops: list[int
         held = interval == 0 and chords[step] == chords[step - 1]
         if inverted(step, after) and interval not in STEP and not held:
             return float("inf")
-        return interval + PARALLEL_COST * _parallel(tops[step - 1], before, tops[step], after)
+        return interval + PARALLEL_COST * _parallel(tops[step], before, after)
 
     return _cheapest_path(candidates, node, move)
 
@@ -268,15 +296,29 @@ class _Plan:
         self.spans = chord_spans(chords, slot, bars, self.bar_length)
         self.sounding = [span for span in self.spans if span.chord != NO_CHORD]
         self.chords = [span.chord for span in self.sounding]
-        notes = [(_quarters(n.onset), _quarters(n.onset) + _quarters(n.duration), n.pitch) for n in melody or []]
+        self.notes = [(_quarters(n.onset), _quarters(n.onset) + _quarters(n.duration), n.pitch)
+                      for n in melody or []]
         self.ceilings: list[int | None] = []
-        self.tops: list[int | None] = []
+        """Per chord, the highest pitch the accompaniment may use: under the melody's lowest note meanwhile."""
+        self.tops: list[Tops] = []
         for span in self.sounding:
-            start = span.bar * self.bar_length + span.start
-            over = [pitch for onset, end, pitch in notes if onset < start + span.duration and end > start]
-            at_start = [pitch for onset, end, pitch in notes if onset <= start < end]
+            start = self.start(span)
+            over = [pitch for onset, end, pitch in self.notes if onset < start + span.duration and end > start]
+            before = [pitch for onset, end, pitch in self.notes if onset < start <= end]
             self.ceilings.append(min(over) - 1 if over else None)
-            self.tops.append(max(at_start) if at_start else None)
+            self.tops.append((max(before, default=None), self.melody_at(start)))
+
+    def start(self, span: ChordSpan) -> Fraction:
+        return span.bar * self.bar_length + span.start
+
+    def melody_at(self, time: Fraction) -> int | None:
+        """The melody's top note sounding at `time` (None: none)."""
+        return max((pitch for onset, end, pitch in self.notes if onset <= time < end), default=None)
+
+    def entries(self, pulse: Fraction) -> list[Tops]:
+        """The melody as each chord starts and `pulse` later, where its texture sounds the chord above the bass."""
+        return [(self.melody_at(self.start(span)), self.melody_at(self.start(span) + pulse))
+                if pulse < span.duration else (None, None) for span in self.sounding]
 
     def bars(self, events: Callable[[int, ChordSpan, bool], list[Event]]) -> list[Bar]:
         """The section's bars: `events(step, span, final)` for the step-th sounding chord (final for the
@@ -305,7 +347,8 @@ def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fr
         return plan.bars(lambda *_: [])
     chord_windows = [_window(WALTZ_CHORD, ceiling) for ceiling in plan.ceilings]
     basses = _bass_line(plan.chords, [_window(WALTZ_BASS, low - 1) for low, _ in chord_windows], plan.tops)
-    chords_above = _voicings(plan.chords, chord_windows, WALTZ_CHORD_NOTES, basses, _leading_tone(key))
+    chords_above = _voicings(plan.chords, chord_windows, WALTZ_CHORD_NOTES, basses, _leading_tone(key), plan.tops,
+                            plan.entries(WALTZ_BEAT))
 
     def events(step: int, span: ChordSpan, final: bool) -> list[Event]:
         bass, upper = basses[step], list(chords_above[step])
@@ -318,20 +361,16 @@ def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fr
     return plan.bars(events)
 
 
-def arpeggio_order(position: int, upper: int) -> int:
-    """Which tone the `position`-th eighth of an arpeggio plays: 0 (the bass) first, then up through
-    the `upper` chord tones and back down without the bass (1-2-3-2-1-2-3 ...), so 1-5-8-10 in four
-    eighths and 1-5-8-10-8-5 in six."""
-    if position == 0:
-        return 0
-    cycle = [*range(1, upper + 1), *range(upper - 1, 1, -1)]
-    return cycle[(position - 1) % len(cycle)]
+def arpeggio_pattern(eighths: int) -> list[int]:
+    """The tones (`ARPEGGIO_PATTERNS`) of an arpeggio `eighths` long."""
+    longest = ARPEGGIO_PATTERNS[max(ARPEGGIO_PATTERNS)]
+    return list(ARPEGGIO_PATTERNS.get(eighths) or [longest[i % len(longest)] for i in range(eighths)])
 
 
 def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                        melody: list[MelodyNote] | None = None) -> list[Bar]:
     """Each chord arpeggiated in eighths from a low bass (E1-E3, `_bass_line`) up through three chord
-    tones within a tenth of it and back (`arpeggio_order`), the tones voiced nearest the chord before."""
+    tones within a tenth of it and back (`ARPEGGIO_PATTERNS`), the tones voiced nearest the chord before."""
     plan = _Plan(chords, slot, bars, bar_length, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [])
@@ -339,14 +378,16 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
                     for ceiling in plan.ceilings]
     basses = _bass_line(plan.chords, bass_windows, plan.tops)
     windows = [(bass + ARPEGGIO_LOWEST, bass + ARPEGGIO_HIGHEST) for bass in basses]
-    uppers = _voicings(plan.chords, windows, ARPEGGIO_NOTES, basses, _leading_tone(key))
+    uppers = _voicings(plan.chords, windows, ARPEGGIO_NOTES, basses, _leading_tone(key), plan.tops,
+                       plan.entries(NOCTURNE_PULSE))
 
     def events(step: int, span: ChordSpan, final: bool) -> list[Event]:
         tones = [basses[step], *uppers[step]]
         if final:
             return [Event(pitches=tones, duration=float(span.duration))]
-        return [Event(pitches=[tones[arpeggio_order(position, ARPEGGIO_NOTES)]], duration=float(pulse))
-                for position, pulse in enumerate(_pulses(span.duration, NOCTURNE_PULSE))]
+        pulses = _pulses(span.duration, NOCTURNE_PULSE)
+        return [Event(pitches=[tones[tone]], duration=float(pulse))
+                for tone, pulse in zip(arpeggio_pattern(len(pulses)), pulses, strict=True)]
 
     return plan.bars(events)
 
@@ -359,7 +400,8 @@ def block_chords(chords: list[int], slot: Fraction, bars: int, bar_length: Fract
     if not plan.sounding:
         return plan.bars(lambda *_: [])
     windows = [_window(BLOCK_CHORDS, ceiling) for ceiling in plan.ceilings]
-    voicings = _voicings(plan.chords, windows, BLOCK_CHORD_NOTES, [None] * len(windows), _leading_tone(key))
+    voicings = _voicings(plan.chords, windows, BLOCK_CHORD_NOTES, [None] * len(windows), _leading_tone(key),
+                         plan.tops)
     return plan.bars(lambda step, span, _: [Event(pitches=list(voicings[step]), duration=float(span.duration))])
 
 
@@ -371,8 +413,7 @@ def voice_lead(chords: list[int], lowest: int, highest: int, notes: int) -> list
         raise AccompanimentError(f"Ask for at least one note in a range from low to high, not {notes} notes "
                                  f"between MIDI {lowest} and {highest}.")
     named = [chord for chord in chords if chord != NO_CHORD]
-    found = iter(_voicings(named, [(lowest, highest)] * len(named), notes, [None] * len(named), None)
-                 if named else [])
+    found = iter(_voicings(named, [(lowest, highest)] * len(named), notes, [None] * len(named), None) if named else [])
     result: list[list[int]] = []
     for chord in chords:
         result.append(list(next(found)) if chord != NO_CHORD else (result[-1] if result else []))
