@@ -9,10 +9,12 @@ from fractions import Fraction
 
 import pytest
 
-from ontology.music import Bar
+from ontology.music import INSTRUMENTS, Bar, Part, Piece, Section
 from ontology.music_theory import parse_key
 from tools.music.harmony.chords import NO_CHORD, block_chord, chord_index, chord_pitch_classes
 from tools.music.harmony.data import MelodyNote
+from tools.music.quality.features import parallels_per_bar
+from tools.music.quality.timeline import timeline_from_piece
 from tools.music.styles.accompaniment import (
     AccompanimentError,
     arpeggio_pattern,
@@ -77,7 +79,7 @@ def test_the_waltz_is_bass_chord_chord_with_the_bass_lowest() -> None:
         assert [event.duration for event in voice] == [1.0, 1.0, 1.0]
         assert len(bass.pitches) == 1 and first.pitches == second.pitches and len(first.pitches) >= 2
         assert bass.pitches[0] < min(first.pitches)
-        assert 52 <= min(first.pitches) and max(first.pitches) <= 69
+        assert min(first.pitches) >= 52 and max(first.pitches) <= 69
     (closing,) = bars[-1].voices[0]
     assert closing.duration == 3.0 and closing.pitches[0] == min(closing.pitches) and closing.pitches[0] % 12 == 0
 
@@ -138,7 +140,7 @@ def test_nearest_voicing_moves_less_than_root_position_blocks_and_keeps_common_t
     assert motion(voiced) * 2 < motion(blocks)
     assert len(set(voiced[0]) & set(voiced[1])) == 2  # C to A minor keeps C and E
     assert voiced[0][0] % 12 == 0 and voiced[-1][0] % 12 == 0
-    assert all(48 <= min(v) and max(v) <= 67 and max(v) - min(v) <= 12 for v in voiced)
+    assert all(min(v) >= 48 and max(v) <= 67 and max(v) - min(v) <= 12 for v in voiced)
     assert voice_lead(progression, 48, 67, 3) == voiced
 
 
@@ -146,7 +148,7 @@ def test_voice_lead_holds_through_no_chord_and_keeps_the_range_and_notes() -> No
     voicings = voice_lead([NO_CHORD, D_MIN, NO_CHORD, G7, C], 48, 67, 4)
     assert voicings[0] == [] and voicings[2] == voicings[1]
     for voicing, chord in zip(voicings[1:], [D_MIN, D_MIN, G7, C], strict=True):
-        assert len(voicing) == 4 and 48 <= min(voicing) and max(voicing) <= 67
+        assert len(voicing) == 4 and min(voicing) >= 48 and max(voicing) <= 67
         assert {pitch % 12 for pitch in voicing} == chord_pitch_classes(chord)
     assert voicings[-1][0] % 12 == 0
 
@@ -174,3 +176,18 @@ def test_chords_that_do_not_fit_the_bars_are_refused(chords: list[int], slot: Fr
 def test_a_melody_too_low_to_accompany_is_refused() -> None:
     with pytest.raises(AccompanimentError, match="no room below"):
         block_chords([C], Fraction(3), 1, Fraction(3), C_MAJOR, melody=[MelodyNote(0, 3, 30)])
+
+
+def test_the_bass_moves_against_the_melody_rather_than_in_octaves_with_it() -> None:
+    # C5 to D5 over C to D minor: the nearest bass (C3 to D3) would double the melody in octaves
+    melody = [MelodyNote(0, 3, 72), MelodyNote(3, 3, 74), MelodyNote(6, 3, 71), MelodyNote(9, 3, 72)]
+    left = waltz_left_hand([C, D_MIN, G7, C], Fraction(3), 4, Fraction(3), C_MAJOR, melody=melody)
+    right = [Bar.line((note.pitch, note.duration)) for note in melody]
+    piece = Piece(title="waltz", key="C major", meter="3/4", style="waltz", tempo_bpm=150,
+                  instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]],
+                  sections=[Section(id="a", label="A", bars=4)],
+                  parts=[Part(id="rh", instrument="piano_right", bars=right),
+                         Part(id="lh", instrument="piano_left", bars=left)])
+    basses = [bar.voices[0][0].pitches[0] for bar in left]
+    assert basses[1] < basses[0]
+    assert parallels_per_bar(timeline_from_piece(piece), C_MAJOR) == 0

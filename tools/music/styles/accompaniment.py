@@ -15,7 +15,8 @@ the texture's bar pattern spans it; a change of chord inside a bar starts the pa
 accompaniment never rises to the melody: every note stays below the lowest melody note sounding
 while its chord lasts. The section's last chord is struck once, bass and chord together, and held
 to the end of the bar: sections close on a cadence, and a held chord ends it (the bass of that
-cadence, its last two chords, is in root position).
+cadence, its last two chords, is in root position). Each texture is one voice: the pedal, not a
+second voice, holds a bass.
 """
 
 from __future__ import annotations
@@ -65,10 +66,6 @@ class Register:
     lowest: int
     highest: int
 
-    @property
-    def centre(self) -> float:
-        return (self.lowest + self.highest) / 2
-
 
 WALTZ_BASS = Register(36, 51)  # C2-Eb3
 WALTZ_CHORD = Register(52, 69)  # E3-A4: close chords around C4-G4
@@ -91,8 +88,9 @@ NOCTURNE_PULSE = Fraction(1, 2)
 
 
 Tops = tuple[int | None, int | None]
-"""The melody's top note just before a chord starts and as it starts (None: no melody sounds): the
-notes a parallel fifth or octave with the bass would be heard against."""
+"""Two successive top notes of the melody (None: none sounds) while the accompaniment's lowest note
+moves, as a chord starts or from its bass to the chord above: a parallel fifth or octave is heard
+against them."""
 
 
 class AccompanimentError(ToolInputError):
