@@ -1,0 +1,193 @@
+"""Voice-led accompaniments: the waltz's and nocturne's left hands and block chords keep the meter,
+sound only their chord's tones with the bass lowest, stay under the melody, and move less than
+root-position blocks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+import pytest
+
+from ontology.music import INSTRUMENTS, Bar, Part, Piece, Section
+from ontology.music_theory import parse_key
+from tools.music.harmony.chords import NO_CHORD, block_chord, chord_index, chord_pitch_classes
+from tools.music.harmony.data import MelodyNote
+from tools.music.quality.features import parallels_per_bar
+from tools.music.quality.timeline import timeline_from_piece
+from tools.music.styles.accompaniment import (
+    AccompanimentError,
+    arpeggio_pattern,
+    block_chords,
+    nocturne_left_hand,
+    voice_lead,
+    waltz_left_hand,
+)
+
+C_MAJOR = parse_key("C major")
+C, D_MIN, F, G, G7, A_MIN = (chord_index(0, "maj"), chord_index(2, "min"), chord_index(5, "maj"),
+                             chord_index(7, "maj"), chord_index(7, "dom7"), chord_index(9, "min"))
+Texture = Callable[..., list[Bar]]
+TEXTURES: list[Texture] = [waltz_left_hand, nocturne_left_hand, block_chords]
+
+
+def timed_events(bars: list[Bar], bar_length: Fraction) -> list[tuple[Fraction, Fraction, list[int]]]:
+    """(onset, duration, pitches) of every event of every voice, in quarters from the section's start."""
+    found = []
+    for number, bar in enumerate(bars):
+        for voice in bar.voices:
+            onset = number * bar_length
+            for event in voice:
+                duration = Fraction(event.duration)
+                found.append((onset, duration, event.pitches))
+                onset += duration
+    return found
+
+
+def motion(voicings: list[list[int]]) -> int:
+    """Total semitones the voices move, voice by voice from the bottom, between successive chords."""
+    return sum(sum(abs(a - b) for a, b in zip(sorted(x), sorted(y), strict=True))
+               for x, y in zip(voicings, voicings[1:], strict=False))
+
+
+@pytest.mark.parametrize("texture", TEXTURES)
+def test_every_voice_fills_its_bar_and_sounds_only_its_slots_chord(texture: Texture) -> None:
+    # 4/4, a chord per beat: a rest before the first chord, holds (NO_CHORD), changes mid-bar
+    chords = [NO_CHORD, C, NO_CHORD, A_MIN, F, F, G7, NO_CHORD, C, D_MIN, G, G, C, C, C, C]
+    bars = texture(chords, Fraction(1), 4, Fraction(4), C_MAJOR)
+    assert len(bars) == 4
+    for bar in bars:
+        for voice in bar.voices:
+            assert sum(Fraction(event.duration) for event in voice) == 4
+    sounding = [NO_CHORD]
+    for chord in chords:
+        sounding.append(chord if chord != NO_CHORD else sounding[-1])
+    for onset, duration, pitches in timed_events(bars, Fraction(4)):
+        slots = {sounding[1 + int(onset + Fraction(k, 4))] for k in range(int(duration * 4))}
+        assert len(slots) == 1, "an event does not outlast its chord"
+        (chord,) = slots
+        assert {pitch % 12 for pitch in pitches} <= chord_pitch_classes(chord)
+        assert bool(pitches) == (chord != NO_CHORD)
+
+
+def test_the_waltz_is_bass_chord_chord_with_the_bass_lowest() -> None:
+    chords = [C, F, G7, C, A_MIN, D_MIN, G7, C]
+    bars = waltz_left_hand(chords, Fraction(3), 8, Fraction(3), C_MAJOR)
+    for bar in bars[:-1]:
+        (voice,) = bar.voices
+        bass, first, second = voice
+        assert [event.duration for event in voice] == [1.0, 1.0, 1.0]
+        assert len(bass.pitches) == 1 and first.pitches == second.pitches and len(first.pitches) >= 2
+        assert bass.pitches[0] < min(first.pitches)
+        assert min(first.pitches) >= 52 and max(first.pitches) <= 69
+    (closing,) = bars[-1].voices[0]
+    assert closing.duration == 3.0 and closing.pitches[0] == min(closing.pitches) and closing.pitches[0] % 12 == 0
+
+
+def test_a_chord_change_inside_a_waltz_bar_follows_the_slots() -> None:
+    bars = waltz_left_hand([C, C, G7, C, C, C], Fraction(1), 2, Fraction(3), C_MAJOR)
+    (voice,) = bars[0].voices
+    assert [event.duration for event in voice] == [1.0, 1.0, 1.0]
+    assert len(voice[0].pitches) == 1 and {p % 12 for p in voice[1].pitches} <= {0, 4, 7}
+    # a one-beat chord is struck whole, its bass lowest
+    assert {p % 12 for p in voice[2].pitches} <= {2, 5, 7, 11} and len(voice[2].pitches) == 4
+    assert voice[2].pitches[0] == min(voice[2].pitches) and voice[2].pitches[0] % 12 in (7, 11)
+
+
+def test_the_bass_takes_an_inversion_to_move_by_step_and_closes_in_root_position() -> None:
+    # I V I IV V I: C-B-C in the bass (V6), never a doubled leading tone; the cadence V-I on roots
+    bars = waltz_left_hand([C, G, C, F, G, C], Fraction(3), 6, Fraction(3), C_MAJOR)
+    basses = [bar.voices[0][0].pitches[0] for bar in bars]
+    assert basses[1] % 12 == 11 and abs(basses[1] - basses[0]) in (1, 2) and abs(basses[2] - basses[1]) in (1, 2)
+    assert all(pitch % 12 != 11 for pitch in bars[1].voices[0][1].pitches)
+    assert [basses[0] % 12, basses[-2] % 12, basses[-1] % 12] == [0, 7, 0]
+
+
+def test_the_nocturne_arpeggiates_each_chord_in_eighths_from_a_low_bass() -> None:
+    chords = [C, A_MIN, F, G7, C, F, G7, C]
+    bars = nocturne_left_hand(chords, Fraction(3), 8, Fraction(3), C_MAJOR)
+    for bar in bars[:-1]:
+        (voice,) = bar.voices
+        assert [event.duration for event in voice] == [0.5] * 6
+        line = [event.pitches[0] for event in voice if len(event.pitches) == 1]
+        assert len(line) == 6
+        bass = line[0]
+        assert 28 <= bass <= 52 and bass == min(line) and max(line) <= bass + 16
+        assert line[1] < line[2] < line[3] and (line[4], line[5]) == (line[2], line[1])  # up and back
+    assert arpeggio_pattern(4) == [0, 1, 3, 1] and arpeggio_pattern(10) == [0, 1, 2, 3, 2, 1, 2, 1, 0, 1]
+    first = [event.pitches[0] for event in bars[0].voices[0]]
+    assert [pitch - first[0] for pitch in first] == [0, 7, 12, 16, 12, 7]  # 1-5-8-10-8-5 on C
+    (closing,) = bars[-1].voices[0]
+    assert closing.duration == 3.0 and closing.pitches[0] == min(closing.pitches)
+
+
+@pytest.mark.parametrize("texture", TEXTURES)
+def test_the_accompaniment_stays_below_the_melody(texture: Texture) -> None:
+    # the melody dips to C4 and B3 in bar 2, under the waltz's and the block chords' usual register
+    melody = [MelodyNote(0, 2, 72), MelodyNote(2, 1, 67), MelodyNote(3, 1.5, 60), MelodyNote(4.5, 1.5, 59),
+              MelodyNote(6, 3, 64), MelodyNote(9, 3, 72)]
+    bars = texture([C, G7, A_MIN, C], Fraction(3), 4, Fraction(3), C_MAJOR, melody=melody)
+    for onset, duration, pitches in timed_events(bars, Fraction(3)):
+        above = [n.pitch for n in melody if n.onset < onset + duration and n.onset + n.duration > onset]
+        assert pitches and max(pitches) < min(above)
+
+
+def test_nearest_voicing_moves_less_than_root_position_blocks_and_keeps_common_tones() -> None:
+    progression = [C, A_MIN, F, G, C, F, D_MIN, G, C]
+    bars = block_chords(progression, Fraction(4), len(progression), Fraction(4), C_MAJOR)
+    voiced = [bar.voices[0][0].pitches for bar in bars]
+    blocks = [block_chord(chord) for chord in progression]
+    assert motion(voiced) * 2 < motion(blocks)
+    assert len(set(voiced[0]) & set(voiced[1])) == 2  # C to A minor keeps C and E
+    assert voiced[0][0] % 12 == 0 and voiced[-1][0] % 12 == 0
+    assert all(min(v) >= 48 and max(v) <= 67 and max(v) - min(v) <= 12 for v in voiced)
+    assert voice_lead(progression, 48, 67, 3) == voiced
+
+
+def test_voice_lead_holds_through_no_chord_and_keeps_the_range_and_notes() -> None:
+    voicings = voice_lead([NO_CHORD, D_MIN, NO_CHORD, G7, C], 48, 67, 4)
+    assert voicings[0] == [] and voicings[2] == voicings[1]
+    for voicing, chord in zip(voicings[1:], [D_MIN, D_MIN, G7, C], strict=True):
+        assert len(voicing) == 4 and min(voicing) >= 48 and max(voicing) <= 67
+        assert {pitch % 12 for pitch in voicing} == chord_pitch_classes(chord)
+    assert voicings[-1][0] % 12 == 0
+
+
+def test_a_minor_key_never_doubles_its_raised_leading_tone() -> None:
+    e_major, e7 = chord_index(4, "maj"), chord_index(4, "dom7")
+    bars = waltz_left_hand([A_MIN, e_major, A_MIN, D_MIN, e7, A_MIN], Fraction(3), 6, Fraction(3),
+                           parse_key("A minor"))
+    basses = [bar.voices[0][0].pitches[0] for bar in bars]
+    assert basses[1] % 12 == 8  # A-G#-A: V6 lets the bass move by step
+    for bar in bars[:-1]:
+        bass, chord, _ = bar.voices[0]
+        assert [pitch % 12 for pitch in bass.pitches + chord.pitches].count(8) <= 1
+
+@pytest.mark.parametrize(("chords", "slot", "message"), [
+    ([C, G, C], Fraction(3), "need 4 chords"),
+    ([C, G, C, C], Fraction(2), "not a whole number"),
+    ([C, G, 999, C], Fraction(3), "vocabulary"),
+])
+def test_chords_that_do_not_fit_the_bars_are_refused(chords: list[int], slot: Fraction, message: str) -> None:
+    with pytest.raises(AccompanimentError, match=message):
+        waltz_left_hand(chords, slot, 4, Fraction(3), C_MAJOR)
+
+
+def test_a_melody_too_low_to_accompany_is_refused() -> None:
+    with pytest.raises(AccompanimentError, match="no room below"):
+        block_chords([C], Fraction(3), 1, Fraction(3), C_MAJOR, melody=[MelodyNote(0, 3, 30)])
+
+
+def test_the_bass_moves_against_the_melody_rather_than_in_octaves_with_it() -> None:
+    # C5 to D5 over C to D minor: the nearest bass (C3 to D3) would double the melody in octaves
+    melody = [MelodyNote(0, 3, 72), MelodyNote(3, 3, 74), MelodyNote(6, 3, 71), MelodyNote(9, 3, 72)]
+    left = waltz_left_hand([C, D_MIN, G7, C], Fraction(3), 4, Fraction(3), C_MAJOR, melody=melody)
+    right = [Bar.line((note.pitch, note.duration)) for note in melody]
+    piece = Piece(title="waltz", key="C major", meter="3/4", style="waltz", tempo_bpm=150,
+                  instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]],
+                  sections=[Section(id="a", label="A", bars=4)],
+                  parts=[Part(id="rh", instrument="piano_right", bars=right),
+                         Part(id="lh", instrument="piano_left", bars=left)])
+    basses = [bar.voices[0][0].pitches[0] for bar in left]
+    assert basses[1] < basses[0]
+    assert parallels_per_bar(timeline_from_piece(piece), C_MAJOR) == 0

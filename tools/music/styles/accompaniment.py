@@ -1,0 +1,418 @@
+"""Voice-led left hands for the piano styles: a waltz's bass-chord-chord, a nocturne's arpeggio in
+eighths, and block chords under any other melody.
+
+Root-position block chords (`tools.music.harmony.chords.block_chord`) jump every voice by up to a
+sixth at each change of harmony; a pianist keeps the common tones, moves the other voices to the
+nearest chord tone, and puts a chord in inversion where that lets the bass move by step. Both are
+one search here (`_cheapest_path`, a Viterbi pass over every chord's candidate voicings): the
+sequence of voicings with the least total motion in semitones plus the costs below, which name what
+good accompaniment avoids (a chord tone left out, a doubled leading tone, a six-four chord, parallel
+fifths or octaves with the melody, a drift out of the hand's register).
+
+Input is one harmoniser chord index per slot of `slot` quarters; `NO_CHORD` holds the chord before
+it (a rest before the first chord). A chord repeated over slots of one bar is one chord there, so
+the texture's bar pattern spans it; a change of chord inside a bar starts the pattern again. The
+accompaniment never rises to the melody: every note stays below the lowest melody note sounding
+while its chord lasts. The section's last chord is struck once, bass and chord together, and held
+to the end of the bar: sections close on a cadence, and a held chord ends it (the bass of that
+cadence, its last two chords, is in root position). Each texture is one voice: the pedal, not a
+second voice, holds a bass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import combinations
+from typing import TypeVar
+
+from ontology.music import Bar, Event
+from ontology.music_theory import Key
+from tools.base import ToolInputError
+from tools.music.harmony.chords import NO_CHORD, QUALITIES, VOCABULARY_SIZE, chord_root_quality
+from tools.music.harmony.data import MelodyNote
+
+LOWEST_PIANO_KEY = 21
+OCTAVE = 12
+LEADING_TONE = 11
+"""Semitones from the tonic to the leading tone (a minor key raises its seventh too)."""
+STEP = (1, 2)
+
+CLOSE_POSITION = OCTAVE
+"""A close-position voicing spans at most an octave."""
+GAP_COST = 2.0
+"""Per chord tone a voicing skips between its lowest and highest note: close position is consecutive
+chord tones, left only to keep a chord tone from doubling or to sound one the voicing would lack."""
+MISSING_TONE_COST = 12.0
+"""Per chord tone that should sound and does not (the fifth is the first to go, then the root)."""
+DOUBLED_LEADING_TONE_COST = 8.0
+SIX_FOUR_COST = 4.0
+"""A chord whose lowest note is its fifth: unstable outside the cadential formula."""
+OUTER_INVERSION_COST = 12.0
+"""The first chord and the closing one want their root in the bass."""
+INVERSION_COST = 3.0
+"""A bass on the chord's third instead of its root: worth it only to move by step."""
+PARALLEL_COST = 12.0
+"""Fifths or octaves between melody and bass moving in the same direction."""
+CENTRE_PULL = 0.3
+"""Per semitone a voicing's mean lies from the middle of its register: keeps the hand from drifting."""
+
+
+@dataclass(frozen=True)
+class Register:
+    """Where a part of the accompaniment lies, in MIDI pitches."""
+
+    lowest: int
+    highest: int
+
+
+WALTZ_BASS = Register(36, 51)  # C2-Eb3
+WALTZ_CHORD = Register(52, 69)  # E3-A4: close chords around C4-G4
+WALTZ_CHORD_NOTES = 3
+NOCTURNE_BASS = Register(28, 52)  # E1-E3
+ARPEGGIO_LOWEST = 5
+ARPEGGIO_HIGHEST = 16
+"""The arpeggio's chord tones lie from a fourth to a major tenth above its bass (1-5-8-10)."""
+ARPEGGIO_NOTES = 3
+ARPEGGIO_PATTERNS: dict[int, tuple[int, ...]] = {
+    1: (0,), 2: (0, 1), 3: (0, 1, 2), 4: (0, 1, 3, 1), 5: (0, 1, 2, 3, 1), 6: (0, 1, 2, 3, 2, 1),
+    7: (0, 1, 2, 3, 2, 1, 2), 8: (0, 1, 2, 3, 2, 1, 2, 1)}
+"""The tone each eighth of a chord's arpeggio plays, by the chord's length in eighths: 0 is the bass,
+1-3 the chord tones above it (1-5-8-10 over a root): 1-5-10-5 in four eighths, 1-5-8-10-8-5 in six.
+A longer chord repeats the eight-eighth pattern."""
+BLOCK_CHORDS = Register(48, 67)  # C3-G4
+BLOCK_CHORD_NOTES = 3
+WALTZ_BEAT = Fraction(1)
+NOCTURNE_PULSE = Fraction(1, 2)
+
+
+Tops = tuple[int | None, int | None]
+"""Two successive top notes of the melody (None: none sounds) while the accompaniment's lowest note
+moves, as a chord starts or from its bass to the chord above: a parallel fifth or octave is heard
+against them."""
+
+
+class AccompanimentError(ToolInputError):
+    """The chords, meter or melody cannot be accompanied as given; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class ChordSpan:
+    """One chord sounding in one bar: its start in the bar and its length in quarters, and the chord
+    (`NO_CHORD`: nothing has been played yet, a rest)."""
+
+    bar: int
+    start: Fraction
+    duration: Fraction
+    chord: int
+
+
+def chord_spans(chords: Sequence[int], slot: Fraction, bars: int, bar_length: Fraction) -> list[ChordSpan]:
+    """The chords bar by bar, `NO_CHORD` holding the previous chord and repeats merged within a bar."""
+    slot, bar_length = Fraction(slot), Fraction(bar_length)
+    if slot <= 0 or bars < 1 or (bar_length / slot).denominator != 1:
+        raise AccompanimentError(f"A bar of {bar_length} quarters is not a whole number of {slot}-quarter chord "
+                                 f"slots over {bars} bars; give a slot that divides the bar.")
+    per_bar = int(bar_length / slot)
+    if len(chords) != bars * per_bar:
+        raise AccompanimentError(f"{bars} bars of {per_bar} slots need {bars * per_bar} chords, not {len(chords)}.")
+    unknown = sorted({c for c in chords if not 0 <= c < VOCABULARY_SIZE})
+    if unknown:
+        raise AccompanimentError(f"Chord indexes {unknown} are not in the harmoniser's vocabulary "
+                                 f"(0-{VOCABULARY_SIZE - 1}).")
+    spans: list[ChordSpan] = []
+    sounding = NO_CHORD
+    for index, chord in enumerate(chords):
+        sounding = chord if chord != NO_CHORD else sounding
+        bar, position = divmod(index, per_bar)
+        last = spans[-1] if spans else None
+        if last is not None and last.bar == bar and last.chord == sounding:
+            spans[-1] = ChordSpan(bar, last.start, last.duration + slot, sounding)
+        else:
+            spans.append(ChordSpan(bar, position * slot, slot, sounding))
+    return spans
+
+
+V = TypeVar("V")
+
+
+def _cheapest_path(candidates: list[list[V]], node_cost: Callable[[int, V], float],
+                   move_cost: Callable[[int, V, V], float]) -> list[V]:
+    """The candidate per step (one list per step, none empty) minimising the sum of every chosen
+    candidate's cost and of the cost of moving from each to the next (a Viterbi pass)."""
+    costs = [node_cost(0, v) for v in candidates[0]]
+    back: list[list[int]] = []
+    for step in range(1, len(candidates)):
+        new_costs, pointers = [], []
+        for v in candidates[step]:
+            best = min(range(len(costs)), key=lambda i: costs[i] + move_cost(step, candidates[step - 1][i], v))
+            new_costs.append(costs[best] + move_cost(step, candidates[step - 1][best], v) + node_cost(step, v))
+            pointers.append(best)
+        costs = new_costs
+        back.append(pointers)
+    choice = min(range(len(costs)), key=costs.__getitem__)
+    chosen = [choice]
+    for pointers in reversed(back):
+        choice = pointers[choice]
+        chosen.append(choice)
+    return [candidates[step][index] for step, index in enumerate(reversed(chosen))]
+
+
+def _priority(chord: int) -> list[int]:
+    """The chord's pitch classes in the order they are kept when fewer notes than tones sound: root,
+    third, seventh, fifth (so the fifth, the last, is the tone a thinner voicing leaves out)."""
+    root, quality = chord_root_quality(chord)  # type: ignore[misc]
+    intervals = QUALITIES[quality]
+    return [(root + interval) % 12 for interval in (intervals[0], intervals[1], *intervals[3:], intervals[2])]
+
+
+def _leading_tone(key: Key) -> int:
+    return (key.tonic + LEADING_TONE) % 12
+
+
+def _window(register: Register, ceiling: int | None) -> tuple[int, int]:
+    """The register cut below `ceiling` (the melody's lowest note less one), lowered where needed so
+    an octave remains: every pitch class then has a place in it."""
+    high = register.highest if ceiling is None else min(register.highest, ceiling)
+    low = min(register.lowest, high - (OCTAVE - 1))
+    if low < LOWEST_PIANO_KEY:
+        raise AccompanimentError(f"The melody leaves no room below it for the accompaniment (nothing may sound "
+                                 f"above MIDI {high}); keep the melody above MIDI {LOWEST_PIANO_KEY + 3 * OCTAVE}.")
+    return low, high
+
+
+def _voicing_cost(chord: int, voicing: tuple[int, ...], bass: int | None, leading_tone: int | None,
+                  outer: bool) -> float:
+    """What a voicing of `chord` over `bass` (None: the voicing's lowest note is the bass) costs
+    besides its motion: chord tones left out, a doubled leading tone, and where it is its own bass a
+    six-four chord or an `outer` (first or closing) chord not in root position."""
+    sounding = [pitch % 12 for pitch in voicing] + ([bass % 12] if bass is not None else [])
+    tones = _priority(chord)
+    cost = MISSING_TONE_COST * sum(tone not in sounding for tone in tones[: len(sounding)])
+    if leading_tone is not None and sounding.count(leading_tone) > 1:
+        cost += DOUBLED_LEADING_TONE_COST
+    if bass is None:
+        lowest = voicing[0] % 12
+        cost += SIX_FOUR_COST * (lowest == tones[-1]) + OUTER_INVERSION_COST * (outer and lowest != tones[0])
+    return cost
+
+
+def _voicings(chords: list[int], windows: list[tuple[int, int]], notes: int, basses: Sequence[int | None],
+              leading_tone: int | None, tops: Sequence[Tops] | None = None,
+              entries: Sequence[Tops] | None = None) -> list[tuple[int, ...]]:
+    """The nearest close-position voicing of every chord (`notes` chord tones within an octave), each
+    within its window (lowest, highest), above its bass if one is given: least total motion of the
+    voices (voice by voice from the bottom), the costs of `_voicing_cost`, a cost per chord tone
+    skipped inside the voicing, a pull towards the window's middle, and no parallel fifths or octaves
+    with the melody (`Tops`): from a voicing's lowest note, which the texture ends its chord on, to the
+    next chord's bass, and (`entries`, where a bass is given) from the bass to the voicing's lowest
+    note, which the texture sounds next."""
+    silent: list[Tops] = [(None, None)] * len(chords)
+    tops, entries = tops or silent, entries or silent
+    candidates = []
+    for chord, (low, high) in zip(chords, windows, strict=True):
+        tones = set(_priority(chord))
+        pitches = [pitch for pitch in range(low, high + 1) if pitch % 12 in tones]
+        found = [(v, pitches.index(v[-1]) - pitches.index(v[0]) + 1 - notes)
+                 for v in combinations(pitches, notes) if v[-1] - v[0] <= CLOSE_POSITION]
+        if not found:
+            raise AccompanimentError(f"No {notes}-note close-position chord fits between MIDI {low} and {high}; "
+                                     f"widen the range or ask for fewer notes.")
+        candidates.append(found)
+    last = len(chords) - 1
+
+    def node(step: int, candidate: tuple[tuple[int, ...], int]) -> float:
+        (voicing, gaps), (low, high) = candidate, windows[step]
+        centre = abs(sum(voicing) / len(voicing) - (low + high) / 2)
+        bass = basses[step]
+        parallel = bass is not None and _parallel(entries[step], bass, voicing[0])
+        return (_voicing_cost(chords[step], voicing, bass, leading_tone, step in (0, last))
+                + GAP_COST * gaps + CENTRE_PULL * centre + PARALLEL_COST * parallel)
+
+    def move(step: int, before: tuple[tuple[int, ...], int], after: tuple[tuple[int, ...], int]) -> float:
+        bass = basses[step]
+        parallel = _parallel(tops[step], before[0][0], after[0][0] if bass is None else bass)
+        return sum(abs(a - b) for a, b in zip(before[0], after[0], strict=True)) + PARALLEL_COST * parallel
+
+    return [voicing for voicing, _ in _cheapest_path(candidates, node, move)]
+
+
+def _parallel(tops: Tops, bass_before: int, bass_now: int) -> bool:
+    """Melody and bass move the same way into the fifth or octave they already made as a chord changes."""
+    melody_before, melody_now = tops
+    if melody_before is None or melody_now is None:
+        return False
+    interval = (melody_now - bass_now) % OCTAVE
+    same_way = (melody_now - melody_before) * (bass_now - bass_before) > 0
+    return interval in (0, 7) and interval == (melody_before - bass_before) % OCTAVE and same_way
+
+
+def _bass_line(chords: list[int], windows: list[tuple[int, int]], tops: list[Tops]) -> list[int]:
+    """One bass note per chord within its window: the root, or the third where the bass reaches it
+    by step (or holds it through a repeated chord); the first chord and the closing cadence's two
+    chords in root position; least motion, no parallel fifths or octaves with the melody notes
+    (`Tops`), near the middle of the window."""
+    last = len(chords) - 1
+    before = max((step for step, chord in enumerate(chords) if chord != chords[last]), default=0)
+    roots_only = {0, before, last}
+    candidates = []
+    for step, (chord, (low, high)) in enumerate(zip(chords, windows, strict=True)):
+        root, third = _priority(chord)[:2]
+        allowed = {root} if step in roots_only else {root, third}
+        candidates.append([pitch for pitch in range(low, high + 1) if pitch % 12 in allowed])
+
+    def inverted(step: int, pitch: int) -> bool:
+        return pitch % 12 != _priority(chords[step])[0]
+
+    def node(step: int, pitch: int) -> float:
+        low, high = windows[step]
+        return INVERSION_COST * inverted(step, pitch) + CENTRE_PULL * abs(pitch - (low + high) / 2)
+
+    def move(step: int, before: int, after: int) -> float:
+        interval = abs(after - before)
+        held = interval == 0 and chords[step] == chords[step - 1]
+        if inverted(step, after) and interval not in STEP and not held:
+            return float("inf")
+        return interval + PARALLEL_COST * _parallel(tops[step], before, after)
+
+    return _cheapest_path(candidates, node, move)
+
+
+def _pulses(duration: Fraction, unit: Fraction) -> list[Fraction]:
+    """`duration` cut into `unit`s, the remainder last."""
+    whole, rest = divmod(duration, unit)
+    return [unit] * int(whole) + ([rest] if rest else [])
+
+
+class _Plan:
+    """A section's chord spans read against its melody: what every texture needs before choosing notes."""
+
+    def __init__(self, chords: Sequence[int], slot: Fraction, bars: int, bar_length: Fraction,
+                 melody: list[MelodyNote] | None) -> None:
+        self.bars_count, self.bar_length = bars, Fraction(bar_length)
+        self.spans = chord_spans(chords, slot, bars, self.bar_length)
+        self.sounding = [span for span in self.spans if span.chord != NO_CHORD]
+        self.chords = [span.chord for span in self.sounding]
+        self.notes = [(_quarters(n.onset), _quarters(n.onset) + _quarters(n.duration), n.pitch)
+                      for n in melody or []]
+        self.ceilings: list[int | None] = []
+        """Per chord, the highest pitch the accompaniment may use: under the melody's lowest note meanwhile."""
+        self.tops: list[Tops] = []
+        for span in self.sounding:
+            start = self.start(span)
+            over = [pitch for onset, end, pitch in self.notes if onset < start + span.duration and end > start]
+            before = [pitch for onset, end, pitch in self.notes if onset < start <= end]
+            self.ceilings.append(min(over) - 1 if over else None)
+            self.tops.append((max(before, default=None), self.melody_at(start)))
+
+    def start(self, span: ChordSpan) -> Fraction:
+        return span.bar * self.bar_length + span.start
+
+    def melody_at(self, time: Fraction) -> int | None:
+        """The melody's top note sounding at `time` (None: none)."""
+        return max((pitch for onset, end, pitch in self.notes if onset <= time < end), default=None)
+
+    def entries(self, pulse: Fraction) -> list[Tops]:
+        """The melody as each chord starts and `pulse` later, where its texture sounds the chord above the bass."""
+        return [(self.melody_at(self.start(span)), self.melody_at(self.start(span) + pulse))
+                if pulse < span.duration else (None, None) for span in self.sounding]
+
+    def bars(self, events: Callable[[int, ChordSpan, bool], list[Event]]) -> list[Bar]:
+        """The section's bars: `events(step, span, final)` for the step-th sounding chord (final for the
+        section's last), a rest where nothing has sounded yet."""
+        voices: list[list[Event]] = [[] for _ in range(self.bars_count)]
+        step = 0
+        for span in self.spans:
+            if span.chord == NO_CHORD:
+                voices[span.bar].append(Event(pitches=[], duration=float(span.duration)))
+                continue
+            voices[span.bar].extend(events(step, span, step == len(self.sounding) - 1))
+            step += 1
+        return [Bar(voices=[voice]) for voice in voices]
+
+
+def _quarters(value: float) -> Fraction:
+    return Fraction(value).limit_denominator(96)
+
+
+def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
+                    melody: list[MelodyNote] | None = None) -> list[Bar]:
+    """Oom-pah-pah: the bass on the chord's first beat (`_bass_line`), the chord's other tones, three
+    notes in close position around C4-G4 voiced nearest the chord before, on each beat after it."""
+    plan = _Plan(chords, slot, bars, bar_length, melody)
+    if not plan.sounding:
+        return plan.bars(lambda *_: [])
+    chord_windows = [_window(WALTZ_CHORD, ceiling) for ceiling in plan.ceilings]
+    basses = _bass_line(plan.chords, [_window(WALTZ_BASS, low - 1) for low, _ in chord_windows], plan.tops)
+    chords_above = _voicings(plan.chords, chord_windows, WALTZ_CHORD_NOTES, basses, _leading_tone(key), plan.tops,
+                            plan.entries(WALTZ_BEAT))
+
+    def events(step: int, span: ChordSpan, final: bool) -> list[Event]:
+        bass, upper = basses[step], list(chords_above[step])
+        beats = [span.duration] if final else _pulses(span.duration, WALTZ_BEAT)
+        if len(beats) == 1:
+            return [Event(pitches=[bass, *upper], duration=float(span.duration))]
+        return [Event(pitches=[bass], duration=float(beats[0]))] + [
+            Event(pitches=upper, duration=float(beat)) for beat in beats[1:]]
+
+    return plan.bars(events)
+
+
+def arpeggio_pattern(eighths: int) -> list[int]:
+    """The tones (`ARPEGGIO_PATTERNS`) of an arpeggio `eighths` long."""
+    longest = ARPEGGIO_PATTERNS[max(ARPEGGIO_PATTERNS)]
+    return list(ARPEGGIO_PATTERNS.get(eighths) or [longest[i % len(longest)] for i in range(eighths)])
+
+
+def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
+                       melody: list[MelodyNote] | None = None) -> list[Bar]:
+    """Each chord arpeggiated in eighths from a low bass (E1-E3, `_bass_line`) up through three chord
+    tones within a tenth of it and back (`ARPEGGIO_PATTERNS`), the tones voiced nearest the chord before."""
+    plan = _Plan(chords, slot, bars, bar_length, melody)
+    if not plan.sounding:
+        return plan.bars(lambda *_: [])
+    bass_windows = [_window(NOCTURNE_BASS, None if ceiling is None else ceiling - ARPEGGIO_HIGHEST)
+                    for ceiling in plan.ceilings]
+    basses = _bass_line(plan.chords, bass_windows, plan.tops)
+    windows = [(bass + ARPEGGIO_LOWEST, bass + ARPEGGIO_HIGHEST) for bass in basses]
+    uppers = _voicings(plan.chords, windows, ARPEGGIO_NOTES, basses, _leading_tone(key), plan.tops,
+                       plan.entries(NOCTURNE_PULSE))
+
+    def events(step: int, span: ChordSpan, final: bool) -> list[Event]:
+        tones = [basses[step], *uppers[step]]
+        if final:
+            return [Event(pitches=tones, duration=float(span.duration))]
+        pulses = _pulses(span.duration, NOCTURNE_PULSE)
+        return [Event(pitches=[tones[tone]], duration=float(pulse))
+                for tone, pulse in zip(arpeggio_pattern(len(pulses)), pulses, strict=True)]
+
+    return plan.bars(events)
+
+
+def block_chords(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
+                 melody: list[MelodyNote] | None = None) -> list[Bar]:
+    """One three-note chord per chord change (held through repeats), in close position between C3
+    and G4, inverted and voiced nearest the chord before; the first and the last in root position."""
+    plan = _Plan(chords, slot, bars, bar_length, melody)
+    if not plan.sounding:
+        return plan.bars(lambda *_: [])
+    windows = [_window(BLOCK_CHORDS, ceiling) for ceiling in plan.ceilings]
+    voicings = _voicings(plan.chords, windows, BLOCK_CHORD_NOTES, [None] * len(windows), _leading_tone(key),
+                         plan.tops)
+    return plan.bars(lambda step, span, _: [Event(pitches=list(voicings[step]), duration=float(span.duration))])
+
+
+def voice_lead(chords: list[int], lowest: int, highest: int, notes: int) -> list[list[int]]:
+    """The nearest voicing of every chord: `notes` pitches in close position between `lowest` and
+    `highest`, any inversion (a six-four costs more, the first and last chord want the root lowest),
+    least total motion. `NO_CHORD` keeps the voicing before it ([] before the first chord)."""
+    if notes < 1 or lowest > highest:
+        raise AccompanimentError(f"Ask for at least one note in a range from low to high, not {notes} notes "
+                                 f"between MIDI {lowest} and {highest}.")
+    named = [chord for chord in chords if chord != NO_CHORD]
+    found = iter(_voicings(named, [(lowest, highest)] * len(named), notes, [None] * len(named), None) if named else [])
+    result: list[list[int]] = []
+    for chord in chords:
+        result.append(list(next(found)) if chord != NO_CHORD else (result[-1] if result else []))
+    return result
