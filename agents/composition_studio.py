@@ -15,7 +15,7 @@ from agents.conversation import Conversation, Role
 from agents.lm.adapter import Turn
 from ontology.music import Cadence
 from ontology.music_drafts import MAX_SECTION_BARS, RequestFacts, SectionDraft, plan_schema, sections_of
-from tools.music.section_tools import Texture
+from ontology.music_styles import Style
 
 PREAMBLE = (
     "This is a working session of a composition studio. A composer plans a piece; neural tools write "
@@ -53,14 +53,14 @@ LENGTHS_HELP = (
 
 
 class Plan(BaseModel):
-    """The Composer's plan: the piece's title, home key, meter, tempo and texture, and its sections
+    """The Composer's plan: the piece's title, style, home key, meter and tempo, and its sections
     in order (opening, middle, closing: `sections_of`), before code fits their lengths."""
 
     title: str
+    style: Style = Style.FREE_PIANO
     key: str
     meter: str
     tempo_bpm: int
-    texture: Texture
     sections: list[SectionDraft]
 
 
@@ -113,7 +113,7 @@ class CompositionStudio:
     """The session's agents and their shared conversation (resumable from its transcript)."""
 
     def __init__(self, facts: RequestFacts, *, transcript: list[Turn] | None = None, max_reasks: int = 1) -> None:
-        fixed = {name: getattr(facts, name) for name in ("bars", "key", "meter", "tempo_bpm")}
+        fixed = {name: getattr(facts, name) for name in ("style", "bars", "key", "meter", "tempo_bpm")}
         brief = Brief(request=facts.text,
                       fixed=", ".join(f"{k}={v}" for k, v in fixed.items() if v is not None) or "nothing")
         self.facts = facts
@@ -126,7 +126,7 @@ class CompositionStudio:
     def plan(self) -> Plan:
         value = self.conversation.ask(
             COMPOSER,
-            "Plan the piece: a title, the home key, meter and tempo, the texture, and its form: an opening "
+            "Plan the piece: a title, the style, the home key, meter and tempo, and its form: an opening "
             "section, up to three contrasting middle sections, and a closing section (relative lengths, "
             "cadences, character; middle sections may move to a related key). A middle or closing section may "
             "vary the opening or the section before it (restate, near or far): that is how the form returns.",

@@ -5,8 +5,10 @@
     python bench/compose_quality.py out/compose --style waltz --json out/quality.json
     python bench/compose_quality.py --references                        # the reference sets side by side
 
-Every `piece.json` under the given folders is measured; its style is `--style`, or read from the
-request in the `report.json` beside it (a request naming no style counts as free piano).
+Every `piece.json` under the given folders is measured; its style is `--style`, or the style the
+piece was written in (a piece from before styles existed: the style its request in the
+`report.json` beside it names, else free piano). Each version's wall time (the run that rendered
+it, model load included) is printed per style beside the issue's target of 60 s.
 `--generate N` composes N requests per style first (`--styles` narrows them), with the compose
 pipeline and the configured model, into `--root`. Reference features are cached under
 GO_CACHE_DIR (`--refresh` recomputes them); the first run parses the corpus for a few minutes.
@@ -25,19 +27,13 @@ from rich.console import Console
 from rich.table import Table
 
 from ontology.music import Piece
+from ontology.music_styles import style_named_in
 from tools.music.quality.compare import StyleComparison, compare, rates
 from tools.music.quality.features import NUMERIC_FEATURES, Cadence, PieceFeatures, measure
 from tools.music.quality.references import REFERENCE_SETS, STYLES, reference_features
 from tools.music.quality.timeline import timeline_from_piece
 from tools.settings import Settings
 
-STYLE_WORDS: dict[str, tuple[str, ...]] = {
-    "chorale": ("chorale", "hymn"),
-    "waltz": ("waltz",),
-    "nocturne": ("nocturne",),
-    "jig": ("jig", "reel"),
-}
-"""Words in a request that name its style; a request with none of them is free piano."""
 FREE_PIANO = "free piano"
 
 REQUESTS: dict[str, tuple[str, ...]] = {
@@ -60,28 +56,37 @@ REQUESTS: dict[str, tuple[str, ...]] = {
 """Requests `--generate` sends, cycled per style."""
 
 
-def style_of_request(request: str) -> str:
-    """The style a request names (the first of `STYLE_WORDS` found), else free piano."""
-    words = request.lower()
-    return next((style for style, names in STYLE_WORDS.items() if any(name in words for name in names)), FREE_PIANO)
-
-
-def piece_style(piece_file: Path) -> str:
+def piece_style(piece_file: Path, piece: Piece) -> str:
+    """The style the piece was written in, or for a piece from before styles, its request's."""
+    if "style" in json.loads(piece_file.read_text()):
+        return piece.style.value
     report = piece_file.with_name("report.json")
     request = json.loads(report.read_text()).get("request", "") if report.is_file() else ""
-    return style_of_request(request or "")
+    named = style_named_in(request or "")
+    return named.value if named else FREE_PIANO
 
 
-def measure_folders(folders: list[Path], style: str | None) -> dict[str, list[PieceFeatures]]:
-    """Features of every `piece.json` under the folders, grouped by style."""
+def version_seconds(piece_file: Path) -> float | None:
+    """Wall seconds of the run that rendered this version (the report's last run), if recorded."""
+    report = piece_file.with_name("report.json")
+    runs = json.loads(report.read_text()).get("runs", []) if report.is_file() else []
+    return float(runs[-1]["wall_s"]) if runs else None
+
+
+def measure_folders(folders: list[Path], style: str | None) -> tuple[dict[str, list[PieceFeatures]],
+                                                                    dict[str, list[float]]]:
+    """Features of every `piece.json` under the folders, and the versions' wall times, by style."""
     grouped: dict[str, list[PieceFeatures]] = {}
+    seconds: dict[str, list[float]] = {}
     for folder in folders:
         files = [folder] if folder.is_file() else sorted(folder.rglob("piece.json"))
         for path in files:
             piece = Piece.model_validate_json(path.read_text())
-            grouped.setdefault(style or piece_style(path), []).append(
-                measure(timeline_from_piece(piece, name=str(path.parent))))
-    return grouped
+            name = style or piece_style(path, piece)
+            grouped.setdefault(name, []).append(measure(timeline_from_piece(piece, name=str(path.parent))))
+            if (wall := version_seconds(path)) is not None:
+                seconds.setdefault(name, []).append(wall)
+    return grouped, seconds
 
 
 def generate(count: int, styles: list[str], root: Path, settings: Settings, console: Console) -> list[Path]:
@@ -164,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     folders = list(args.folders)
     if args.generate:
         folders += generate(args.generate, args.styles, args.root, settings, console)
-    grouped = measure_folders(folders, args.style)
+    grouped, seconds = measure_folders(folders, args.style)
     if not grouped:
         console.print("[red]error:[/red] no piece.json found; give session folders or --generate N.")
         return 2
@@ -173,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         if style in grouped:
             result = compare(style, grouped[style], reference_features(style, settings, refresh=args.refresh))
             print_comparison(console, result, REFERENCE_SETS[style].description)
+            if seconds.get(style):
+                walls = sorted(seconds[style])
+                console.print(f"{style}: seconds per version (wall, model load included): median "
+                              f"{walls[len(walls) // 2]:.0f}, max {walls[-1]:.0f} (target <= 60)")
             results.append(result)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

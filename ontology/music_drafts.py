@@ -6,8 +6,12 @@ before any model loads), and written into the plan's schema as constants, so the
 contradict them; what the user left open becomes a choice from closed lists. The form is a grammar too:
 an opening and a closing section in the home key (the closing one on a full cadence) around up to
 three middle sections. The Composer decides proportions; `fit_sections` does the arithmetic so
-the sections always add up. A middle or closing section may vary the opening or the section
-before it (a return, A B A'); `plan_to_piece` turns those positions into section ids.
+the sections always add up, in whole four-bar phrases where the length allows, and no more
+sections than a piece of that length can breathe in (`max_sections`: three in 16 bars). A middle
+or closing section may vary the opening or the section before it (a return, A B A');
+`plan_to_piece` turns those positions into section ids. The style (`ontology.music_styles`) is a
+choice from a closed list, or fixed by the request's words ("a waltz"); it bounds the meter and
+tempo, and a jig's form is its own: two strains, each played twice (AABB).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from ontology.music import MAX_BARS, Cadence, Piece, Section, Variation, VariationDistance
+from ontology.music_styles import PHRASE_BARS, Style, StyleSpec, style_named_in, style_spec
 from ontology.music_theory import NOTE_NAMES, Key, Mode, MusicTheoryError, parse_key, parse_meter
 
 MAX_REQUEST_CHARS = 2_000
@@ -42,6 +47,7 @@ class RequestFacts(BaseModel):
     key: str | None = None
     meter: str | None = None
     tempo_bpm: int | None = None
+    style: Style | None = None
 
 
 _BARS = re.compile(r"(-?\d[\d,_]*)\s*-?\s*(?:bars?|measures?)\b", re.IGNORECASE)
@@ -79,11 +85,13 @@ def facts_from_request(text: str) -> RequestFacts:
         if not MIN_TEMPO <= tempo <= MAX_TEMPO:
             raise MusicRequestError(f"A tempo of {tempo:g} beats a minute is unplayable; use {MIN_TEMPO}-{MAX_TEMPO}.")
         facts.tempo_bpm = round(tempo)
+    facts.style = style_named_in(text)
+    if facts.style is Style.JIG and facts.meter is None and re.search(r"\breels?\b", text, re.IGNORECASE):
+        facts.meter = "4/4"  # a reel is the jig's common-time sibling
     return facts
 
 
 KeyRelation = Literal["home", "relative", "dominant", "subdominant"]
-Texture = Literal["piano", "melody_and_chords"]
 LengthWish = Literal["shorter", "longer"]
 
 
@@ -141,15 +149,24 @@ def _choice(value: Any, open_type: Any, description: str, **constraints: Any) ->
 
 
 def plan_schema(facts: RequestFacts) -> type[BaseModel]:
-    """The Composer's answer: the request's facts as constants, open choices from closed lists."""
+    """The Composer's answer: the request's facts as constants, open choices from closed lists. A
+    style the request names narrows the meters and tempi to the style's own."""
+    meters: tuple[str, ...] = METERS
+    slowest, fastest = MIN_TEMPO, MAX_TEMPO
+    if facts.style is not None:
+        spec = style_spec(facts.style)
+        meters = tuple(meter for meter in spec.meters if meter in METERS) or METERS
+        slowest, fastest = spec.tempo[0], spec.tempo[1]
+    meter = _choice(facts.meter, Literal[meters], "time signature") if len(meters) > 1 or facts.meter else (
+        Literal[meters[0]], Field(description="time signature (fixed by the style)"))
     return create_model(
         "PlanDraft",
         title=(str, Field(max_length=60)),
+        style=_choice(facts.style, Literal[tuple(Style)], "the style: a four-part chorale, a waltz, a nocturne, "
+                                                          "a jig, or free piano writing"),
         key=_choice(facts.key, Literal[KEYS], "home key"),
-        meter=_choice(facts.meter, Literal[METERS], "time signature"),
-        tempo_bpm=_choice(facts.tempo_bpm, int, "quarter notes per minute", ge=MIN_TEMPO, le=MAX_TEMPO),
-        texture=(Texture,
-                 Field(description="two-hand piano writing, or a melody over block chords")),
+        meter=meter,
+        tempo_bpm=_choice(facts.tempo_bpm, int, "quarter notes per minute", ge=slowest, le=fastest),
         opening=(OpeningSection, ...),
         middle=(list[MiddleSection], Field(max_length=3, description="contrasting sections, possibly in other keys")),
         closing=(ClosingSection, ...),
@@ -168,11 +185,30 @@ def related_key(home: Key, relation: KeyRelation) -> Key:
     return home
 
 
+def max_sections(total: int) -> int:
+    """The most sections a piece of `total` bars can breathe in: three up to 16 bars, one more per
+    further 16, and never more than it has four-bar phrases (at least one)."""
+    by_length = 3 + max(0, total - 16) // 16
+    return max(1, min(by_length, total // PHRASE_BARS))
+
+
 def fit_sections(shares: list[int], total: int) -> list[int]:
-    """Bars per section in proportion to `shares`, each at least one, adding up to `total`
-    (largest remainders get the spare bars)."""
+    """Bars per section in proportion to `shares`, adding up to `total`: whole four-bar phrases per
+    section where the piece has a phrase for each (bars beyond the last whole phrase extend the
+    closing section), else single bars, each section at least one."""
     if total < len(shares):
         raise MusicRequestError(f"{total} bars cannot hold {len(shares)} sections.")
+    phrases, extra = divmod(total, PHRASE_BARS)
+    if phrases >= len(shares):
+        bars = [PHRASE_BARS * count for count in _proportional(shares, phrases)]
+        bars[-1] += extra
+        return bars
+    return _proportional(shares, total)
+
+
+def _proportional(shares: list[int], total: int) -> list[int]:
+    """Whole units per share in proportion, each at least one, adding up to `total` (largest
+    remainders get the spare units)."""
     whole = sum(shares)
     exact = [total * share / whole for share in shares]
     bars = [max(1, int(value)) for value in exact]
@@ -203,12 +239,56 @@ def label_return(label: str, earlier: list[str]) -> tuple[int, VariationDistance
     return None
 
 
+def breathing_room(drafts: list[SectionDraft], total: int) -> list[SectionDraft]:
+    """The plan's sections cut to `max_sections(total)`: the opening, the first middle sections and
+    the closing one (a small model plans five sections for 16 bars, which leaves no phrase whole)."""
+    most = max_sections(total)
+    if len(drafts) <= most:
+        return drafts
+    return drafts[:1] + drafts[1:-1][: max(0, most - 2)] + drafts[-1:] if most > 1 else drafts[:1]
+
+
+def strains(plan: dict[str, Any], total: int) -> list[SectionDraft]:
+    """A jig's form whatever the plan says: strain A, A again, strain B, B again (AABB), each
+    closing on the tonic; pieces too short for four strains play A and B once each."""
+    opening = SectionDraft.model_validate(plan["sections"][0])
+    character = opening.character
+    a = SectionDraft(label="A", share=1, character=character, key_relation="home", cadence=Cadence.AUTHENTIC)
+    b = SectionDraft(label="B", share=1, character=character, key_relation="home", cadence=Cadence.AUTHENTIC)
+    if total < 4 * PHRASE_BARS:
+        return [a, b] if total >= 2 else [a]
+    again = PlannedVariation(of="previous", distance=VariationDistance.RESTATE)
+    return [a, a.model_copy(update={"variation": again}), b, b.model_copy(update={"variation": again})]
+
+
+def style_of(plan: dict[str, Any]) -> StyleSpec:
+    return style_spec(plan.get("style") or Style.FREE_PIANO)
+
+
+def within_style(plan: dict[str, Any], facts: RequestFacts) -> dict[str, Any]:
+    """The plan with its meter and tempo inside its style's own, unless the request fixed them (a
+    Composer who chose the style freely may still pick a meter the style is not written in)."""
+    spec = style_of(plan)
+    plan = dict(plan)
+    if facts.meter is None and plan["meter"] not in spec.meters:
+        plan["meter"] = next((m for m in spec.meters if m in METERS), plan["meter"])
+    slowest, fastest, _ = spec.tempo
+    if facts.tempo_bpm is None and not slowest <= plan["tempo_bpm"] <= fastest:
+        plan["tempo_bpm"] = min(max(plan["tempo_bpm"], slowest), fastest)
+    return plan
+
+
 def plan_to_piece(plan: dict[str, Any], facts: RequestFacts) -> Piece:
     """The empty `Piece` (form, keys, cadences; no notes yet) a plan describes."""
     from ontology.music import INSTRUMENTS
 
     total = facts.bars or DEFAULT_BARS
-    drafts = [SectionDraft.model_validate(section) for section in plan["sections"]]
+    plan = within_style(plan, facts)
+    spec = style_of(plan)
+    if spec.style is Style.JIG:
+        drafts = strains(plan, total)
+    else:
+        drafts = breathing_room([SectionDraft.model_validate(section) for section in plan["sections"]], total)
     drafts = drafts[:total]
     home = parse_key(plan["key"])
     sections = []
@@ -223,7 +303,7 @@ def plan_to_piece(plan: dict[str, Any], facts: RequestFacts) -> Piece:
         sections.append(Section(id=f"s{index + 1}", label=draft.label, bars=bars,
                                 key=None if key == home else key.name, cadence=draft.cadence, variation=variation))
     return Piece(title=plan["title"], key=plan["key"], meter=plan["meter"], tempo_bpm=plan["tempo_bpm"],
-                 instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]], sections=sections,
+                 style=spec.style, instruments=[INSTRUMENTS[name] for name in spec.instruments], sections=sections,
                  length_bars=total)
 
 

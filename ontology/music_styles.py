@@ -35,6 +35,7 @@ class Style(StrEnum):
 
 
 StyleTexture = Literal["four_voices", "melody_and_accompaniment", "melody", "piano"]
+Accompaniment = Literal["waltz", "nocturne", "block_chords"]
 
 
 class LineRules(BaseModel):
@@ -47,6 +48,7 @@ class LineRules(BaseModel):
     max_leap: int = Field(ge=1, le=24, description="largest interval between successive notes, in semitones")
     step_bias: float = Field(ge=0, description="log-probability added to a note a step from the previous one")
     rests: bool = Field(description="whether the line may fall silent inside a bar")
+    notes_per_onset: int = Field(1, ge=1, le=5, description="notes struck together (1: a single line)")
     phrase_end: float = Field(gt=0, description="the length of the note that ends a phrase")
 
     @model_validator(mode="after")
@@ -87,6 +89,7 @@ class StyleSpec(BaseModel):
     meters: list[str] = Field(min_length=1, description="the meters the style is written in; the first is the default")
     tempo: tuple[int, int, int] = Field(description="slowest, fastest and usual quarter notes per minute")
     texture: StyleTexture
+    accompaniment: Accompaniment | None = Field(None, description="the left hand under a melody_and_accompaniment")
     instruments: list[str] = Field(min_length=1, max_length=2, description="ids in ontology.music.INSTRUMENTS")
     harmonic_rhythm_beats: int = Field(ge=1, le=4, description="beats of the meter per chord")
     melody: LineRules
@@ -103,6 +106,8 @@ class StyleSpec(BaseModel):
             raise ValueError(f"{self.style}: the usual tempo {usual} is outside {slowest}-{fastest}")
         if (self.texture == "piano") != (self.bass is not None):
             raise ValueError(f"{self.style}: bass rules belong to the free piano texture only")
+        if (self.texture == "melody_and_accompaniment") != (self.accompaniment is not None):
+            raise ValueError(f"{self.style}: an accompaniment belongs to the melody_and_accompaniment texture only")
         return self
 
     def default_tempo(self) -> int:

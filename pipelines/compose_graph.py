@@ -141,8 +141,14 @@ class ComposeDeps:
 
 # --- what the nodes share ----------------------------------------------------------------------
 
+PART_IDS = ("upper", "lower")
+"""The staves a section writes: the right hand (or a chorale's soprano and alto, or a tune), and
+the left hand (or tenor and bass); a style written on one staff has no lower part."""
+
+
 def assemble(piece: Piece, sections: dict[str, SectionParams]) -> Piece:
-    """The piece with every written section's bars and harmony in place (unwritten ones empty)."""
+    """The piece with every written section's bars and harmony in place (unwritten ones empty), one
+    part per instrument of the piece's style."""
     right: list[Bar] = []
     left: list[Bar] = []
     harmony: list[ChordEvent] = []
@@ -153,9 +159,10 @@ def assemble(piece: Piece, sections: dict[str, SectionParams]) -> Piece:
         right += material.right
         left += material.left
         harmony += [chord.model_copy(update={"bar": chord.bar + first - 1}) for chord in material.harmony]
+    staves = (right, left)
     return piece.model_copy(update={
-        "parts": [Part(id="right_hand", instrument="piano_right", bars=right),
-                  Part(id="left_hand", instrument="piano_left", bars=left)],
+        "parts": [Part(id=PART_IDS[index], instrument=instrument.id, bars=staves[index])
+                  for index, instrument in enumerate(piece.instruments[:2])],
         "harmony": harmony,
     })
 
@@ -341,13 +348,13 @@ def plan(state: ComposeState, deps: ComposeDeps) -> Update:
 def realise(state: ComposeState, deps: ComposeDeps) -> Update:
     """Write the first section that has no notes yet (one checkpointed step per section), keeping
     the best of its candidates by the validators' findings in that section."""
-    drafted_plan, piece = state.planned()
+    _, piece = state.planned()
     spans = piece.section_spans()
     section, first, _ = next(span for span in spans if state.sections[span[0].id].material is None)
     params = state.sections[section.id]
     so_far = assemble(piece, state.sections)
     recent = slice(max(0, first - 3), first - 1)
-    previous = (so_far.parts[0].bars[recent], so_far.parts[1].bars[recent])
+    previous = [part.bars[recent] for part in so_far.parts] + [[]]
     variation = variation_source(piece, section, state.sections)
     deps.progress(f"Tools: writing section {section.label} ({section.bars} bars, {section.key or piece.key}"
                   + (f", a {variation.distance} variation of {variation.section}" if variation else "")
@@ -357,7 +364,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
     calls: list[ToolCall] = []
     for candidate in range(params.candidates):
         request = SectionRequest(bars=section.bars, key=section.key or piece.key, meter=piece.meter,
-                                 texture=drafted_plan.texture, cadence=section.cadence,
+                                 style=piece.style, cadence=section.cadence,
                                  seed=params.seed + candidate, temperature=params.temperature,
                                  previous_right=previous[0], previous_left=previous[1], variation=variation)
         written = deps.tools.realise(request)

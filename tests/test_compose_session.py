@@ -222,7 +222,7 @@ def test_a_closing_section_returns_to_the_opening_through_the_variations_tool(tm
     source, chosen = state.sections["s1"].material, state.sections["s3"].material
     assert source is not None
     assert any(r.previous_right == source.right[:2] and r.bars == 2 for r in writer.requests)  # a partial rewrite
-    fresh = [ScaleWriter().write(SectionRequest(bars=4, key="D minor", meter="4/4", texture="piano",
+    fresh = [ScaleWriter().write(SectionRequest(bars=4, key="D minor", meter="4/4", style="free piano",
                                                 cadence="authentic", seed=seed))
              for seed in range(1200, 1206)]
     to_source = np.linalg.norm(features(chosen) - features(source))
@@ -377,7 +377,7 @@ def written(deps: ComposeDeps, plan_reply: dict[str, Any] = PLAN) -> ComposeStat
 def test_the_plan_node_seeds_every_section_and_writes_no_notes() -> None:
     deps = graph_deps(critique=False)
     state = planned(deps)
-    assert state.plan is not None and state.plan.title == "Winter Chorale" and state.plan.texture == "piano"
+    assert state.plan is not None and state.plan.title == "Winter Chorale" and state.plan.style == "free piano"
     assert [s.bars for s in state.planned()[1].sections] == [4, 4, 4]
     assert {sid: (p.seed, p.candidates, p.material) for sid, p in state.sections.items()} == {
         "s1": (1000, 1, None), "s2": (1101, 1, None), "s3": (1202, 1, None)}

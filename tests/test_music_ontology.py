@@ -116,7 +116,7 @@ def test_parts_must_name_listed_instruments_and_ids_must_be_unique(minuet: Piece
 def test_the_plan_schema_fixes_the_request_facts_and_a_closing_full_cadence(compose_plan: dict[str, Any]) -> None:
     from ontology.music_drafts import facts_from_request, fit_sections, plan_schema, plan_to_piece, sections_of
 
-    facts = facts_from_request("a chorale in D minor, 12 bars")
+    facts = facts_from_request("a piano piece in D minor, 12 bars")
     schema = plan_schema(facts)
     schema.model_validate(compose_plan)
     for wrong in ({**compose_plan, "key": "E major"},
@@ -128,3 +128,39 @@ def test_the_plan_schema_fixes_the_request_facts_and_a_closing_full_cadence(comp
     assert [(s.bars, s.key, s.cadence) for s in piece.sections] == [
         (4, None, "half"), (4, "F major", "authentic"), (4, None, "authentic")]
     assert fit_sections([3, 1], 5) == [4, 1] and sum(fit_sections([1, 1, 1], 16)) == 16
+
+
+def test_sections_are_whole_phrases_and_a_short_piece_has_few_of_them() -> None:
+    from ontology.music_drafts import fit_sections, max_sections
+
+    assert fit_sections([1, 1, 1], 16) == [8, 4, 4] and fit_sections([1, 2, 1], 16) == [4, 8, 4]
+    assert fit_sections([1, 1], 18) == [8, 10]  # the bars past the last whole phrase extend the close
+    assert fit_sections([1, 1, 1], 6) == [2, 2, 2]  # fewer phrases than sections: single bars
+    assert [max_sections(n) for n in (4, 8, 12, 16, 32, 64)] == [1, 2, 3, 3, 4, 6]
+
+
+def test_the_style_a_request_names_bounds_the_plan_and_a_jig_plays_each_strain_twice(
+        compose_plan: dict[str, Any]) -> None:
+    from ontology.music_drafts import facts_from_request, plan_schema, plan_to_piece, sections_of
+
+    assert facts_from_request("an Irish jig in G major").style == "jig"
+    assert facts_from_request("a reel in D major").meter == "4/4"
+    assert facts_from_request("a hymn for a winter evening").style == "chorale"
+    assert facts_from_request("a piano piece, 16 bars").style is None
+    waltz = facts_from_request("a gentle waltz in D major, 16 bars")
+    schema = plan_schema(waltz)
+    plan = {**compose_plan, "key": "D major", "style": "waltz", "meter": "3/4", "tempo_bpm": 150}
+    schema.model_validate(plan)
+    for wrong in ({**plan, "style": "jig"}, {**plan, "meter": "4/4"}, {**plan, "tempo_bpm": 60}):
+        with pytest.raises(ValidationError):
+            schema.model_validate(wrong)
+    piece = plan_to_piece({**plan, "sections": sections_of(plan)}, waltz)
+    assert piece.style == "waltz" and [s.bars for s in piece.sections] == [8, 4, 4]
+    chosen = facts_from_request("a piece in D major, 16 bars")  # the Composer chose a waltz in 4/4 at 60
+    piece = plan_to_piece({**plan, "meter": "4/4", "tempo_bpm": 60, "sections": sections_of(plan)}, chosen)
+    assert (piece.meter, piece.tempo_bpm) == ("3/4", 126)  # kept inside the style
+    jig = facts_from_request("a jig in E minor, 6/8, 16 bars")
+    piece = plan_to_piece({**plan, "style": "jig", "meter": "6/8", "sections": sections_of(plan)}, jig)
+    assert [(s.label, s.bars, s.variation.of if s.variation else None) for s in piece.sections] == [
+        ("A", 4, None), ("A", 4, "s1"), ("B", 4, None), ("B", 4, "s3")]
+    assert [i.id for i in piece.instruments] == ["violin"]

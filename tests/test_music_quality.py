@@ -239,8 +239,12 @@ def test_the_bench_measures_session_folders_by_the_style_their_request_names(
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    assert bench.style_of_request("an Irish jig in G major") == "jig"
-    assert bench.style_of_request("a stormy piece in D minor") == "free piano"
+    written = tmp_path / "written" / "piece.json"  # a piece that carries its style
+    written.parent.mkdir()
+    written.write_text(Piece(title="t", key="G major", meter="6/8", tempo_bpm=170, style="jig",
+                             instruments=[INSTRUMENTS["violin"]], sections=[Section(id="a", label="A", bars=1)]
+                             ).model_dump_json())
+    assert bench.piece_style(written, Piece.model_validate_json(written.read_text())) == "jig"
     monkeypatch.setenv("GO_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(references, "PIECES_PER_SET", 3)  # three chorales keep the test fast
     out = tmp_path / "quality.json"

@@ -8,6 +8,7 @@ from fractions import Fraction
 import pytest
 
 from ontology.music import INSTRUMENTS, Bar, Cadence, Part, Piece, Section
+from ontology.music_styles import Style, style_spec
 from ontology.music_theory import parse_key, parse_meter
 from ontology.music_validators import validate_piece
 from tools.base import ToolInputError
@@ -16,8 +17,11 @@ from tools.music.harmony.chords import chord_index
 from tools.music.neural_sections import (
     NeuralSectionTools,
     bars_to_segment,
-    cadence_chords,
+    chord_slot,
+    chord_symbols,
+    held,
     melody_bars,
+    melody_line,
     segment_to_bars,
 )
 from tools.music.piano.tokens import Hand, Note, Segment
@@ -46,23 +50,29 @@ def test_the_top_line_and_its_bars_fill_every_bar() -> None:
         [([72], 1.0), ([], 1.0), ([74], 1.0)], [([76], 3.0)]]
 
 
-def test_block_chords_follow_the_harmony_and_symbols_change_only_with_it() -> None:
+def test_chord_symbols_change_only_with_the_harmony_and_six_eight_changes_on_the_dotted_beat() -> None:
     d_minor, a_major = chord_index(2, "min"), chord_index(9, "maj")
-    harmony, bars = NeuralSectionTools._chord_bars([d_minor, d_minor, a_major, a_major, a_major, d_minor], 2,
-                                                   Fraction(3), Fraction(1))
+    harmony = chord_symbols([d_minor, d_minor, a_major, a_major, a_major, d_minor], Fraction(1), Fraction(3))
     assert [(c.bar, c.beat, c.symbol) for c in harmony] == [(1, 1, "Dm"), (1, 3, "A"), (2, 3, "Dm")]
-    assert [(e.pitches, e.duration) for e in bars[0].voices[0]] == [([50, 53, 57], 2.0), ([57, 61, 64], 1.0)]
+    compound = chord_symbols([d_minor, a_major, a_major, d_minor], Fraction(3, 2), Fraction(3))
+    assert [(c.bar, c.beat, c.symbol) for c in compound] == [(1, 1, "Dm"), (1, 2.5, "A"), (2, 2.5, "Dm")]
+    assert chord_slot(style_spec("waltz"), parse_meter("3/4")) == 3
+    assert chord_slot(style_spec("nocturne"), parse_meter("3/4")) == 1  # half-bar chords do not divide 3/4
+    assert chord_slot(style_spec("jig"), parse_meter("6/8")) == Fraction(3, 2)
+    assert held([0, d_minor, 0, a_major, 0]) == [d_minor, d_minor, d_minor, a_major, a_major]
 
 
-def test_in_six_eight_chords_change_on_the_dotted_quarter_beat() -> None:
-    d_minor, a_major = chord_index(2, "min"), chord_index(9, "maj")
-    beat = parse_meter("6/8").beat_quarters
-    harmony, bars = NeuralSectionTools._chord_bars([d_minor, a_major, a_major, d_minor], 2, Fraction(3), beat)
-    assert beat == Fraction(3, 2) and [(c.bar, c.beat, c.symbol) for c in harmony] == [
-        (1, 1, "Dm"), (1, 2.5, "A"), (2, 2.5, "Dm")]
-    assert [e.duration for e in bars[0].voices[0]] == [1.5, 1.5] == [e.duration for e in bars[1].voices[0]]
-    assert cadence_chords(parse_key("D minor"), Cadence.AUTHENTIC, 2, 2) == {1: chord_index(9, "dom7"),
-                                                                            2: d_minor, 3: d_minor}
+def test_phrases_end_on_their_cadences_and_only_there() -> None:
+    from tools.music.styles.phrases import given_chords, melody_pitch_classes, phrase_cadences
+
+    assert phrase_cadences(8, Cadence.AUTHENTIC) == {3: Cadence.HALF, 7: Cadence.AUTHENTIC}
+    assert phrase_cadences(4, None) == {}
+    assert phrase_cadences(6, Cadence.PLAGAL) == {5: Cadence.PLAGAL}  # a two-bar tail extends the phrase
+    d_minor = parse_key("D minor")
+    assert given_chords(d_minor, {2: Cadence.AUTHENTIC}, 3, 3) == {5: chord_index(9, "dom7"), 6: chord_index(2, "min"),
+                                                                   7: chord_index(2, "min"), 8: chord_index(2, "min")}
+    assert melody_pitch_classes(d_minor, Cadence.AUTHENTIC, final=True) == {2}
+    assert melody_pitch_classes(d_minor, Cadence.HALF, final=False) == {9, 1, 4}  # A major: the leading tone
 
 
 @pytest.fixture(scope="module")
@@ -70,55 +80,53 @@ def writer() -> NeuralSectionTools:
     return NeuralSectionTools()
 
 
-@pytest.mark.parametrize("texture", ["piano", "melody_and_chords"])
-def test_real_sections_fill_their_bars_stay_in_range_and_continue_the_last_ones(writer, texture) -> None:
-    first = writer.realise(SectionRequest(bars=3, key="G major", meter="3/4", texture=texture, seed=2))
-    second = writer.realise(SectionRequest(bars=2, key="G major", meter="3/4", texture=texture, seed=5,
-                                           previous_right=first.right, previous_left=first.left))
-    piece = Piece(title="t", key="G major", meter="3/4", tempo_bpm=90,
-                  instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]],
-                  sections=[Section(id="a", label="A", bars=3), Section(id="b", label="B", bars=2, cadence="half")],
-                  parts=[Part(id="rh", instrument="piano_right", bars=first.right + second.right),
-                         Part(id="lh", instrument="piano_left", bars=first.left + second.left)])
+STYLE_METERS = {Style.CHORALE: "4/4", Style.WALTZ: "3/4", Style.NOCTURNE: "4/4", Style.JIG: "6/8",
+                Style.FREE_PIANO: "3/4"}
+
+
+def piece_of(style: Style, meter: str, key: str, sections: list[Section], right: list[Bar], left: list[Bar]) -> Piece:
+    spec = style_spec(style)
+    instruments = [INSTRUMENTS[name] for name in spec.instruments]
+    staves = [right, left]
+    return Piece(title="t", key=key, meter=meter, tempo_bpm=90, style=style, instruments=instruments,
+                 sections=sections, parts=[Part(id=f"p{i}", instrument=instrument.id, bars=staves[i])
+                                           for i, instrument in enumerate(instruments)])
+
+
+@pytest.mark.parametrize("style", list(Style))
+def test_real_sections_in_every_style_keep_its_grammar_fill_their_bars_and_continue(writer, style) -> None:
+    meter = STYLE_METERS[style]
+    first = writer.realise(SectionRequest(bars=4, key="G major", meter=meter, style=style, seed=2, cadence="half"))
+    second = writer.realise(SectionRequest(bars=4, key="G major", meter=meter, style=style, seed=5,
+                                           cadence="authentic", previous_right=first.right,
+                                           previous_left=first.left))
+    sections = [Section(id="a", label="A", bars=4, cadence="half"), Section(id="b", label="B", bars=4,
+                                                                            cadence="authentic")]
+    piece = piece_of(style, meter, "G major", sections, first.right + second.right, first.left + second.left)
     structural = {"bar_does_not_fill_meter", "note_out_of_range", "part_length_mismatch"}
     assert not [f for f in validate_piece(piece) if f.code in structural]
-    assert first.harmony and first.harmony[0].bar == 1
-    assert [call.tool for call in first.calls] == (
-        ["generate_piano"] if texture == "piano" else ["generate_piano", "harmonise_melody"])
+    spec, bar_length = style_spec(style), parse_meter(meter).bar_quarters
+    line = melody_line(first.right + second.right, bar_length)
+    pitches = [note.pitch for note in line]
+    if spec.texture != "piano":  # one line under the style's grammar
+        assert all(spec.melody.lowest <= p <= spec.melody.highest for p in pitches)
+        assert max(abs(b - a) for a, b in zip(pitches, pitches[1:], strict=False)) <= spec.melody.max_leap
+        assert all(Fraction(n.onset).limit_denominator(96) % Fraction(spec.melody.grid) == 0 for n in line)
+        assert sum(n.duration for n in line) == 8 * bar_length  # no rests: the line is continuous
+        assert pitches[-1] % 12 == 7  # the authentic close lands on the tonic
+        assert [c.tool for c in first.calls] == ["generate_piano", "harmonise_melody", f"realise_{style.value}"
+                                                 .replace(" ", "_")]
+    assert [c.symbol for c in second.harmony[-2:]] == ["D7", "G"] and second.harmony[-1].bar == 4
+    assert bool(first.left) is (spec.texture != "melody")
 
 
 def test_meters_the_models_cannot_write_are_refused(writer) -> None:
     with pytest.raises(ToolInputError, match="5/4"):
-        writer.realise(SectionRequest(bars=2, key="C major", meter="5/4", texture="piano"))
+        writer.realise(SectionRequest(bars=2, key="C major", meter="5/4"))
 
 
-def test_cadence_chords_fix_the_close_of_the_section() -> None:
-    from ontology.music_theory import parse_key
-    from tools.music.neural_sections import cadence_chords
-
-    fixed = cadence_chords(parse_key("D minor"), "authentic", bars=3, beats_per_bar=3)
-    assert fixed == {5: chord_index(9, "dom7"), 6: chord_index(2, "min"), 7: chord_index(2, "min"),
-                     8: chord_index(2, "min")}
-    assert cadence_chords(parse_key("C major"), "half", bars=2, beats_per_bar=4) == {
-        beat: chord_index(7, "maj") for beat in range(4, 8)}
-    assert cadence_chords(parse_key("C major"), None, bars=2, beats_per_bar=4) == {}
-
-
-def test_a_melody_and_chords_section_closes_on_its_cadence(writer) -> None:
-    material = writer.realise(SectionRequest(bars=4, key="F major", meter="4/4", texture="melody_and_chords",
-                                             cadence="authentic", seed=11))
-    assert [c.symbol for c in material.harmony[-2:]] == ["C7", "F"] and material.harmony[-1].bar == 4
-
-
-def test_a_piano_section_closes_on_its_cadence(writer) -> None:
-    material = writer.realise(SectionRequest(bars=4, key="D minor", meter="3/4", texture="piano",
-                                             cadence="authentic", seed=4))
-    assert [c.symbol for c in material.harmony[-2:]] == ["A7", "Dm"] and material.harmony[-1].bar == 4
-    assert len(material.right) == len(material.left) == 4
-
-
-@pytest.mark.parametrize("texture", ["piano", "melody_and_chords"])
-def test_a_variation_of_real_material_stays_near_it_and_closes_on_its_own_cadence(writer, texture) -> None:
+@pytest.mark.parametrize("style", [Style.FREE_PIANO, Style.WALTZ])
+def test_a_variation_of_real_material_stays_near_it_and_closes_on_its_own_cadence(writer, style) -> None:
     import numpy as np
 
     from ontology.music_theory import parse_key
@@ -126,9 +134,9 @@ def test_a_variation_of_real_material_stays_near_it_and_closes_on_its_own_cadenc
     from tools.music.section_tools import VariationSource
     from tools.music.variations import transpose_bars
 
-    source = writer.realise(SectionRequest(bars=4, key="D minor", meter="3/4", texture=texture, seed=3,
+    source = writer.realise(SectionRequest(bars=4, key="D minor", meter="3/4", style=style, seed=3,
                                            cadence="half"))
-    plain = SectionRequest(bars=4, key="F major", meter="3/4", texture=texture, seed=11, cadence="authentic")
+    plain = SectionRequest(bars=4, key="F major", meter="3/4", style=style, seed=11, cadence="authentic")
     varied = writer.realise(plain.model_copy(update={"variation": VariationSource(
         section="a", key="D minor", distance="near", right=source.right, left=source.left)}))
     fresh = writer.realise(plain)

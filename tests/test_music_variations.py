@@ -72,8 +72,8 @@ def test_material_moves_between_keys_by_scale_degree_and_fits_any_length() -> No
 
 
 def varied_request(distance_: str, bars: int = 4, seed: int = 1202) -> SectionRequest:
-    source = ScaleWriter().write(SectionRequest(bars=4, key="D minor", meter="4/4", texture="piano", seed=5))
-    return SectionRequest(bars=bars, key="D minor", meter="4/4", texture="piano", cadence="authentic", seed=seed,
+    source = ScaleWriter().write(SectionRequest(bars=4, key="D minor", meter="4/4", style="free piano", seed=5))
+    return SectionRequest(bars=bars, key="D minor", meter="4/4", style="free piano", cadence="authentic", seed=seed,
                           variation=VariationSource(section="s1", key="D minor", distance=distance_,
                                                     right=source.right, left=source.left))
 
@@ -120,7 +120,7 @@ def test_candidates_too_alike_for_a_map_are_chosen_on_a_straight_line() -> None:
 
     source = [Bar.line((62, 4))] * 4
     material = Monotone().realise(SectionRequest(
-        bars=4, key="D minor", meter="4/4", texture="piano", cadence="authentic",
+        bars=4, key="D minor", meter="4/4", style="free piano", cadence="authentic",
         variation=VariationSource(section="s1", key="D minor", distance="far", right=source, left=source)))
     assert material.calls[-1].tool == "feature_line" and "span" in material.calls[-1].summary
 

@@ -1,11 +1,15 @@
-"""`NeuralSectionTools`: a composition session's sections written by the neural music models.
+"""`NeuralSectionTools`: a composition session's sections written by the neural music models in a style.
 
-The piano model (factorised pitch/hand embeddings, trained on the Beethoven sonatas) writes both
-hands of every section, continuing the bars just before it. For the "melody_and_chords" texture
-the FF harmoniser (trained on the Bach chorales) then harmonises the right hand's top line around
-the section's planned cadence (fixed in the last beats; the masked model fills the rest), and the
-left hand becomes block chords of those harmonies; for "piano" the chord symbols name what the two
-hands actually sound. Either way the labels describe the notes.
+The piano model (factorised pitch/hand embeddings, trained on the Beethoven sonatas) writes under
+the grammar of notes (`tools.music.piano.grammar`) the section's style sets (`ontology.music_styles`):
+for every style but free piano it writes one line, the melody, in the style's register, grid and
+note lengths, with no leap past the style's limit and a cadence tone on each phrase's last
+downbeat (`tools.music.styles.phrases`). The FF harmoniser (trained on the Bach chorales) then
+chooses a chord per slot of the style's harmonic rhythm around the phrases' cadences, and the
+style's realiser writes the rest: four voices by a voice-leading search (chorale), a waltz's or a
+nocturne's left hand, or nothing (a jig is one line under chord symbols). For free piano the model
+writes both hands under the grammar, and the section's cadence is written into its last bars; the
+chord symbols then name what the two hands sound.
 """
 
 from __future__ import annotations
@@ -16,15 +20,17 @@ from fractions import Fraction
 import torch
 
 from ontology.music import Bar, Cadence, ChordEvent, Event
-from ontology.music_theory import Key, Mode, parse_key, parse_meter
+from ontology.music_styles import StyleSpec, style_spec
+from ontology.music_theory import Key, Meter, parse_key, parse_meter
 from tools.base import ToolInputError
-from tools.music.analysis import label_chords, sounding_notes, top_line
-from tools.music.harmony.chords import block_chord, chord_index, ontology_symbol, transpose_chord
+from tools.music.analysis import label_chords, sounding_notes
+from tools.music.harmony.chords import NO_CHORD, block_chord, ontology_symbol, transpose_chord
 from tools.music.harmony.data import MelodyNote
 from tools.music.harmony.data import Piece as Melody
 from tools.music.harmony.model import HarmonyTransformer, load_harmoniser
 from tools.music.harmony.train import checkpoint_path
 from tools.music.harmony.unmasking import harmonise_pieces
+from tools.music.piano.grammar import NoteGrammar, PhraseEnd, rules_for_line, ticks
 from tools.music.piano.model import sample_bars, seed_everything
 from tools.music.piano.notation import segment_to_bars
 from tools.music.piano.tokens import (
@@ -42,16 +48,21 @@ from tools.music.piano.tokens import (
 )
 from tools.music.piano.tool import PianoGenerationTool
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
+from tools.music.styles.accompaniment import block_chords, nocturne_left_hand, waltz_left_hand
+from tools.music.styles.chorale import realise_chorale
+from tools.music.styles.phrases import given_chords, melody_pitch_classes, phrase_cadences
 from tools.settings import Settings
 
 
 def bars_to_segment(right: list[Bar], left: list[Bar], meter: str, mode: str, shift: int) -> Segment:
-    """Ontology bars moved into the reference key, as a prompt the piano model can continue."""
+    """Ontology bars moved into the reference key, as a prompt the piano model can continue (a
+    hand with fewer bars, such as a melody's missing left hand, is silent in the rest)."""
     segment = Segment(meter=meter, mode=mode, bars=[])
     length = Fraction(bar_ticks(meter), TICKS_PER_QUARTER)
-    for right_bar, left_bar in zip(right, left, strict=True):
+    for number, right_bar in enumerate(right):
         notes = []
-        for hand, bar in ((Hand.RIGHT, right_bar), (Hand.LEFT, left_bar)):
+        hands = [(Hand.RIGHT, right_bar)] + ([(Hand.LEFT, left[number])] if number < len(left) else [])
+        for hand, bar in hands:
             for start, end, pitch in sounding_notes([bar], length):
                 notes.append(Note(int(start * TICKS_PER_QUARTER), hand, fit_to_piano(pitch + shift),
                                   quantise_duration(float((end - start) * TICKS_PER_QUARTER))))
@@ -80,30 +91,6 @@ def melody_bars(line: list[MelodyNote], bars: int, bar_length: Fraction) -> list
     return result
 
 
-def cadence_chords(key: Key, cadence: Cadence | None, bars: int, beats_per_bar: int) -> dict[int, int]:
-    """Chords fixed by beat so the section closes on its planned cadence: the final chord fills the
-    last bar, the chord before it the last beat of the bar before (the harmoniser fills the rest)."""
-    if cadence is None:
-        return {}
-    minor = key.mode is Mode.MINOR
-
-    def chord(degree: int, quality_in_major: str, quality_in_minor: str) -> int:
-        return chord_index(key.degree_root(degree), quality_in_minor if minor else quality_in_major)
-
-    tonic, dominant = chord(1, "maj", "min"), chord(5, "dom7", "dom7")
-    before, final = {
-        Cadence.AUTHENTIC: (dominant, tonic),
-        Cadence.PLAGAL: (chord(4, "maj", "min"), tonic),
-        Cadence.DECEPTIVE: (dominant, chord(6, "min", "maj")),
-        Cadence.HALF: (None, chord(5, "maj", "maj")),
-    }[Cadence(cadence)]
-    last = (bars - 1) * beats_per_bar
-    fixed = {beat: final for beat in range(last, last + beats_per_bar)}
-    if before is not None and bars > 1:
-        fixed[last - 1] = before
-    return fixed
-
-
 def _block(chord: int, duration: float) -> Event:
     return Event(pitches=block_chord(chord), duration=duration)
 
@@ -114,7 +101,7 @@ def close_on_cadence(right: list[Bar], left: list[Bar], key: Key, cadence: Caden
     bars, and the right hand ends on the final chord's tone nearest its last note. The piano model
     knows nothing of form, so the arranger writes the cadence the plan asks for."""
     beats = int(bar_length) if bar_length.denominator == 1 else 1
-    fixed = cadence_chords(key, cadence, len(right), beats)
+    fixed = given_chords(key, {len(right) - 1: cadence}, beats, len(right))
     last = (len(right) - 1) * beats
     final, before = fixed[last], fixed.get(last - 1)
     length = float(bar_length)
@@ -128,9 +115,45 @@ def close_on_cadence(right: list[Bar], left: list[Bar], key: Key, cadence: Caden
     return [*right[:-1], Bar(voices=[[Event(pitches=[ending], duration=length)]])], left
 
 
+def melody_line(bars: list[Bar], bar_length: Fraction) -> list[MelodyNote]:
+    """The first voice of `bars` as a line: a melody staff's tune, a chorale's soprano (the alto's
+    passing notes on the same staff are not the tune)."""
+    line = []
+    for number, bar in enumerate(bars):
+        start = bar_length * number
+        for event in bar.voices[0]:
+            length = Fraction(event.duration).limit_denominator(96)
+            if event.pitches:
+                line.append(MelodyNote(float(start), float(length), max(event.pitches)))
+            start += length
+    return line
+
+
+def chord_slot(spec: StyleSpec, meter: Meter) -> Fraction:
+    """Quarters per chord: the style's harmonic rhythm in the meter's beats, or one beat where that
+    does not divide the bar (a nocturne's half-bar chords in 3/4)."""
+    beat = meter.beat_quarters
+    slot = beat * spec.harmonic_rhythm_beats
+    return slot if (meter.bar_quarters / slot).denominator == 1 else beat
+
+
+def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest, bar_length: int) -> NoteGrammar:
+    """The grammar the style's line (and, for free piano, the left hand) is sampled under, in the
+    model's reference key (`shift` semitones from `key`), with a cadence tone on the downbeat of
+    every phrase's last bar: a long note, the whole bar at the section's end."""
+    ends = []
+    for bar, cadence in phrase_cadences(request.bars, request.cadence).items():
+        final = bar == request.bars - 1
+        classes = melody_pitch_classes(key, cadence, final)
+        ends.append(PhraseEnd(bar=bar, pitch_classes=frozenset((pc + shift) % 12 for pc in classes),
+                              duration=bar_length if final else min(ticks(spec.melody.phrase_end), bar_length)))
+    return rules_for_line(spec.melody, key.mode, shift=shift, bass=spec.bass, phrase_ends=tuple(ends))
+
+
 class NeuralSectionTools(SectionWriter):
-    """Writes sections with the shipped piano model and FF harmoniser (loaded once, on first use);
-    variations of earlier sections come from `SectionWriter.realise`, built on `write` and `arrange`."""
+    """Writes sections with the shipped piano model and FF harmoniser (loaded once, on first use) in
+    the request's style; variations of earlier sections come from `SectionWriter.realise`, built on
+    `write` and `arrange`."""
 
     def __init__(self, settings: Settings | None = None, *, curriculum: str = "ff") -> None:
         self.settings = settings or Settings.from_env()
@@ -141,92 +164,127 @@ class NeuralSectionTools(SectionWriter):
     def write(self, request: SectionRequest) -> SectionMaterial:
         if request.meter not in METERS:
             raise ToolInputError(f"The piano model does not write {request.meter}; use one of {', '.join(METERS)}.")
+        spec = style_spec(request.style)
         started = time.perf_counter()
-        right, left = self._generate(request, parse_key(request.key))
+        right, left = self._generate(request, parse_key(request.key), spec)
+        if spec.texture == "piano":
+            summary = (f"{sum(len(b.pitches()) for b in right)} right-hand and "
+                       f"{sum(len(b.pitches()) for b in left)} left-hand notes")
+        else:
+            summary = f"a {request.style} melody of {sum(len(b.pitches()) for b in right)} notes"
         call = ToolCall(tool="generate_piano", seconds=round(time.perf_counter() - started, 2),
                         arguments={"bars": request.bars, "key": request.key, "meter": request.meter,
-                                   "seed": request.seed, "temperature": request.temperature,
-                                   "prompt_bars": len(request.previous_right)},
-                        summary=f"{sum(len(b.pitches()) for b in right)} right-hand and "
-                                f"{sum(len(b.pitches()) for b in left)} left-hand notes")
+                                   "style": request.style.value, "seed": request.seed,
+                                   "temperature": request.temperature, "prompt_bars": len(request.previous_right)},
+                        summary=summary)
         material = self.arrange(request, right, left)
         return material.model_copy(update={"calls": [call, *material.calls]})
 
     def arrange(self, request: SectionRequest, right: list[Bar], left: list[Bar]) -> SectionMaterial:
-        """Both hands' bars finished in the request's texture: for "piano" the cadence written into
-        the last bars and chords named from the notes; for "melody_and_chords" the top line
-        harmonised around the cadence over block chords (so arranging an earlier section's notes
-        keeps its melody and re-harmonises it)."""
+        """Both staves finished in the request's style: for free piano the cadence written into the
+        last bars and chords named from the notes; for the other styles the first voice's line (the
+        melody) harmonised around the phrases' cadences and realised in the style's texture (so
+        arranging an earlier section's notes keeps its melody and re-harmonises it)."""
         key = parse_key(request.key)
-        bar_length = parse_meter(request.meter).bar_quarters
-        if request.texture == "piano":
+        meter = parse_meter(request.meter)
+        spec = style_spec(request.style)
+        if spec.texture == "piano":
             if request.cadence is not None:
-                right, left = close_on_cadence(right, left, key, request.cadence, bar_length)
-            return SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length))
+                right, left = close_on_cadence(right, left, key, request.cadence, meter.bar_quarters)
+            return SectionMaterial(right=right, left=left, harmony=label_chords([right, left], meter.bar_quarters))
         started = time.perf_counter()
-        line = top_line(right, bar_length)
-        beat = parse_meter(request.meter).beat_quarters
-        chords = self._harmonise(line, request, key, bar_length, beat)
-        harmony, accompaniment = self._chord_bars(chords, request.bars, bar_length, beat)
+        line = melody_line(right, meter.bar_quarters)
+        slot = chord_slot(spec, meter)
+        chords = self._harmonise(line, request, key, meter, slot)
+        harmony = chord_symbols(chords, slot, meter.bar_quarters)
         call = ToolCall(tool="harmonise_melody", seconds=round(time.perf_counter() - started, 2),
-                        arguments={"beats": len(chords), "key": request.key},
+                        arguments={"chords": len(chords), "slot_quarters": float(slot), "key": request.key},
                         summary=" ".join(event.symbol for event in harmony)[:300])
-        return SectionMaterial(right=melody_bars(line, request.bars, bar_length), left=accompaniment,
-                               harmony=harmony, calls=[call])
+        started = time.perf_counter()
+        bars, bar_length = request.bars, meter.bar_quarters
+        melody = melody_bars(line, bars, bar_length)
+        if spec.texture == "four_voices":
+            upper, lower = realise_chorale(line, chords, slot, bars, bar_length, key,
+                                           final=request.cadence in (Cadence.AUTHENTIC, Cadence.PLAGAL))
+        elif spec.texture == "melody_and_accompaniment":
+            accompany = {"waltz": waltz_left_hand, "nocturne": nocturne_left_hand,
+                         "block_chords": block_chords}[spec.accompaniment or "block_chords"]
+            upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=line)
+        else:
+            upper, lower = melody, []
+        realised = ToolCall(tool=f"realise_{spec.style.value.replace(' ', '_')}",
+                            seconds=round(time.perf_counter() - started, 2),
+                            arguments={"bars": bars, "texture": spec.texture, "accompaniment": spec.accompaniment},
+                            summary=f"{sum(len(b.pitches()) for b in upper + lower)} notes in the {spec.texture} "
+                                    "texture")
+        return SectionMaterial(right=upper, left=lower, harmony=harmony, calls=[call, realised])
 
-    def _generate(self, request: SectionRequest, key) -> tuple[list[Bar], list[Bar]]:
+    def _generate(self, request: SectionRequest, key: Key, spec: StyleSpec) -> tuple[list[Bar], list[Bar]]:
+        """New bars from the piano model under the style's grammar, continuing the bars before the
+        section (a melody continues the melody alone)."""
         mode = key.mode.value
         shift = transposition_to_reference(key.tonic, mode)
-        prompt = bars_to_segment(request.previous_right, request.previous_left, request.meter, mode, shift)
-        start = encode_segment(prompt)
+        meter = parse_meter(request.meter)
+        previous_left = request.previous_left if spec.texture == "piano" else []
+        previous_right = request.previous_right if spec.texture == "piano" else melody_bars(
+            melody_line(request.previous_right, meter.bar_quarters), len(request.previous_right), meter.bar_quarters)
+        prompt = bars_to_segment(previous_right, previous_left, request.meter, mode, shift)
+        grammar = line_grammar(spec, key, shift, request, bar_ticks(request.meter))
         generator = seed_everything(request.seed)
         with torch.inference_mode():
-            tokens = sample_bars(self._piano.model, start, request.bars, temperature=request.temperature,
-                                 generator=generator)
+            tokens = sample_bars(self._piano.model, encode_segment(prompt), request.bars,
+                                 temperature=spec.sampling.temperature * request.temperature, generator=generator,
+                                 grammar=grammar, top_p=spec.sampling.top_p)
         segment = decode_tokens(tokens)
         segment.bars = segment.bars[len(prompt.bars):]
         return segment_to_bars(segment, shift)
 
-    def _harmonise(self, line: list[MelodyNote], request: SectionRequest, key, bar_length: Fraction,
-                   beat: Fraction) -> list[int]:
-        """One chord per beat of the meter (a dotted quarter in 6/8), on the harmoniser's beat grid."""
+    def _harmonise(self, line: list[MelodyNote], request: SectionRequest, key: Key, meter: Meter,
+                   slot: Fraction) -> list[int]:
+        """One chord per slot of `slot` quarters. The harmoniser works a beat at a time (a dotted
+        quarter in 6/8), with the phrases' cadence chords given for every beat of their slots; a
+        slot takes its first beat's chord."""
+        beat, bar_length = meter.beat_quarters, meter.bar_quarters
         per_bar = bar_length / beat
         if per_bar.denominator != 1:
             raise ToolInputError(f"A {request.meter} bar is not a whole number of {beat}-quarter beats.")
         if self._harmoniser is None:
             self._harmoniser = load_harmoniser(self._harmony_checkpoint)[0]
+        beats_per_slot = int(slot / beat)
+        slots_per_bar = int(bar_length / slot)
         shift = transposition_to_reference(key.tonic, key.mode.value)
-        slots = int(per_bar) * request.bars
+        count = int(per_bar) * request.bars
         notes = [MelodyNote(float(Fraction(n.onset).limit_denominator(96) / beat),
                             float(Fraction(n.duration).limit_denominator(96) / beat), n.pitch + shift) for n in line]
-        melody = Melody(name="section", notes=notes, n_beats=slots, bar_starts=list(range(0, slots, int(per_bar))),
-                        transposition=shift, key=key.name, slot_quarters=[float(i * beat) for i in range(slots + 1)])
-        given = {slot: transpose_chord(chord, shift)
-                 for slot, chord in cadence_chords(key, request.cadence, request.bars, int(per_bar)).items()}
+        melody = Melody(name="section", notes=notes, n_beats=count, bar_starts=list(range(0, count, int(per_bar))),
+                        transposition=shift, key=key.name, slot_quarters=[float(i * beat) for i in range(count + 1)])
+        fixed = given_chords(key, phrase_cadences(request.bars, request.cadence), slots_per_bar, request.bars)
+        given = {slot_index * beats_per_slot + offset: transpose_chord(chord, shift)
+                 for slot_index, chord in fixed.items() for offset in range(beats_per_slot)}
         (chords,) = harmonise_pieces(self._harmoniser, [melody], "confidence", temperature=0.0, seed=request.seed,
                                      given=[given])
-        return [transpose_chord(chord, -shift) for chord in chords]
+        per_slot = [transpose_chord(chords[index], -shift) for index in range(0, len(chords), beats_per_slot)]
+        return held(per_slot)
 
-    @staticmethod
-    def _chord_bars(chords: list[int], bars: int, bar_length: Fraction,
-                    beat: Fraction) -> tuple[list[ChordEvent], list[Bar]]:
-        """Chord symbols (a new one where the chord changes) and block-chord bars, one chord per run of
-        beats (`beat` quarter notes each)."""
-        per_bar = int(bar_length / beat)
-        harmony: list[ChordEvent] = []
-        accompaniment = []
-        for number in range(bars):
-            events: list[Event] = []
-            for slot in range(per_bar):
-                chord = chords[number * per_bar + slot]
-                pitches = block_chord(chord)
-                if events and events[-1].pitches == pitches and slot:
-                    events[-1].duration += float(beat)
-                else:
-                    events.append(Event(pitches=pitches, duration=float(beat)))
-                symbol = ontology_symbol(chord)
-                if symbol and (not harmony or harmony[-1].symbol != symbol):
-                    harmony.append(ChordEvent(bar=number + 1, beat=1 + float(slot * beat), symbol=symbol))
-            accompaniment.append(Bar(voices=[events]))
-        return harmony, accompaniment
 
+def held(chords: list[int]) -> list[int]:
+    """Chords with every "no chord" slot holding the chord before it (the first real chord before
+    the first)."""
+    first = next((chord for chord in chords if chord != NO_CHORD), NO_CHORD)
+    result, current = [], first
+    for chord in chords:
+        current = chord if chord != NO_CHORD else current
+        result.append(current)
+    return result
+
+
+def chord_symbols(chords: list[int], slot: Fraction, bar_length: Fraction) -> list[ChordEvent]:
+    """A chord symbol where the chord changes, one chord per `slot` quarters from the section's start."""
+    per_bar = int(bar_length / slot)
+    harmony: list[ChordEvent] = []
+    for index, chord in enumerate(chords):
+        symbol = ontology_symbol(chord)
+        if symbol and (not harmony or harmony[-1].symbol != symbol):
+            bar, position = divmod(index, per_bar)
+            harmony.append(ChordEvent(bar=bar + 1, beat=1 + float(position * slot), symbol=symbol))
+    return harmony

@@ -15,7 +15,8 @@ from typing import Protocol
 from pydantic import BaseModel, Field
 
 from ontology.music import Bar, Cadence, ChordEvent, VariationDistance
-from ontology.music_drafts import MAX_SECTION_BARS, Texture
+from ontology.music_drafts import MAX_SECTION_BARS
+from ontology.music_styles import Style
 
 
 class VariationSource(BaseModel):
@@ -25,14 +26,14 @@ class VariationSource(BaseModel):
     key: str = Field(description="the key the source's notes are in")
     distance: VariationDistance
     right: list[Bar] = Field(min_length=1)
-    left: list[Bar] = Field(min_length=1)
+    left: list[Bar] = Field(description="empty for a style written on one staff (a jig's single line)")
 
 
 class SectionRequest(BaseModel):
     bars: int = Field(ge=1, le=MAX_SECTION_BARS)
     key: str
     meter: str
-    texture: Texture
+    style: Style = Style.FREE_PIANO
     cadence: Cadence | None = None
     seed: int = 0
     temperature: float = Field(1.0, gt=0, le=2)

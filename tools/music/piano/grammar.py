@@ -182,7 +182,8 @@ def rules_for_line(
     def register(lowest: int, highest: int) -> tuple[int, int]:
         return max(lowest + shift, LOWEST_PITCH), min(highest + shift, HIGHEST_PITCH)
 
-    hands = {Hand.RIGHT: HandGrammar(*register(line.lowest, line.highest), max_leap=line.max_leap)}
+    hands = {Hand.RIGHT: HandGrammar(*register(line.lowest, line.highest), max_leap=line.max_leap,
+                                     notes_per_onset=line.notes_per_onset)}
     if bass is not None:
         hands[Hand.LEFT] = HandGrammar(
             *register(bass.lowest, bass.highest), max_leap=bass.max_leap, notes_per_onset=bass.notes_per_onset
