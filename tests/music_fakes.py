@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from ontology.music import Bar, ChordEvent
+from ontology.music import Bar, ChordEvent, Event
 from ontology.music_theory import NOTE_NAMES, Key, parse_key, parse_meter
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
 
@@ -63,7 +63,9 @@ class ScaleWriter(SectionWriter):
             minor_chords = ("vi",) if key.mode.value == "major" else ("I", "IV")
             quality = "m" if degree in minor_chords else ""
             harmony.append(ChordEvent(bar=number, beat=1, symbol=NOTE_NAMES[root] + quality))
-            left.append(Bar.line((36 + root, float(bar_length))))
+            third = 3 if quality == "m" else 4
+            left.append(Bar(voices=[[Event(pitches=[48 + root, 48 + root + third, 48 + root + 7],
+                                           duration=float(bar_length))]]))
         call = ToolCall(tool=tool, arguments={"bars": request.bars, "seed": request.seed},
                         seconds=0.0, summary=f"{request.bars} bars")
         return SectionMaterial(right=right, left=left, harmony=harmony, calls=[call])

@@ -241,8 +241,12 @@ def _repeats(top: list[tuple[Fraction, int]], bar_length: Fraction) -> list[Repe
 LISTENING_VALIDATORS: ValidatorRegistry[Hearing] = ValidatorRegistry()
 
 
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
 def _style(heard: Hearing) -> str:
-    return f"a {heard.piece.style}"
+    return f"{_article(heard.piece.style)} {heard.piece.style}"
 
 
 @LISTENING_VALIDATORS.register(ARRANGER)
@@ -331,10 +335,10 @@ def cadences_heard_at_phrase_ends(heard: Hearing) -> Iterator[Problem]:
         if end.planned is None or end.heard == end.planned.value:
             continue
         final = end.section == last and end.planned in (Cadence.AUTHENTIC, Cadence.PLAGAL)
-        sounds = "no cadence" if end.heard == "other" else f"a {end.heard} cadence"
+        sounds = "no cadence" if end.heard == "other" else f"{_article(end.heard)} {end.heard} cadence"
         yield Problem(Severity.ERROR if final else Severity.WARNING, "cadence_not_heard",
-                      f"section '{end.section_id}' should close with a {end.planned} cadence in {end.key} but "
-                      f"its closing chords sound {sounds}",
+                      f"section '{end.section_id}' should close with {_article(end.planned)} {end.planned} cadence "
+                      f"in {end.key} but its closing chords sound {sounds}",
                       at("sections", end.section))
 
 
