@@ -36,6 +36,7 @@ from ontology.music_validators import validate_piece
 from pipelines.pipeline import Progress, Update, bind, log_progress
 from tools.files import write_atomically
 from tools.music.analysis import describe_piece
+from tools.music.listening import listen, listening_report
 from tools.music.render import RenderedFiles, render_all
 from tools.music.section_tools import SectionRequest, SectionTools, ToolCall, VariationSource
 
@@ -173,6 +174,12 @@ def drafted(state: ComposeState) -> Piece:
     return assemble(piece, state.sections)
 
 
+def check_piece(piece: Piece) -> list[Finding]:
+    """The ontology's findings, then the listening ones (`tools.music.listening`), errors first."""
+    findings = validate_piece(piece) + listen(piece)
+    return sorted(findings, key=lambda finding: finding.severity is not Severity.ERROR)
+
+
 def _section_findings(findings: list[Finding], piece: Piece) -> dict[str, list[Finding]]:
     """Findings the tools can act on, grouped by the section whose bars they are in."""
     spans = piece.section_spans()
@@ -301,10 +308,11 @@ def apply(state: ComposeState, changes: list[Change], deps: ComposeDeps) -> Upda
 
 
 def describe_form(piece: Piece) -> str:
-    """The analysis the critics and the Composer read, with the variations the notes cannot show."""
+    """The analysis the critics and the Composer read, with the variations the notes cannot show and
+    what listening to the draft measured against its style."""
     returns = [f"section {s.id} is a {s.variation.distance} variation of section {s.variation.of}"
                for s in piece.sections if s.variation is not None]
-    return "\n".join([describe_piece(piece), *returns])
+    return "\n".join([describe_piece(piece), *returns, listening_report(piece)])
 
 
 # --- routers -----------------------------------------------------------------------------------
@@ -371,7 +379,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
         calls += written.calls
         material = Material(right=written.right, left=written.left, harmony=written.harmony)
         trial = assemble(piece, {**state.sections, section.id: params.model_copy(update={"material": material})})
-        findings = _section_findings(validate_piece(trial), trial).get(section.id, [])
+        findings = _section_findings(check_piece(trial), trial).get(section.id, [])
         score = (sum(f.severity is Severity.ERROR for f in findings), len(findings))
         if best_score is None or score < best_score:
             best, best_score = material, score
@@ -380,15 +388,15 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
 
 
 def validate(state: ComposeState, deps: ComposeDeps) -> Update:
-    deps.progress("Validators: checking ranges, bars, harmony and cadences")
-    return {"findings": validate_piece(drafted(state))}
+    deps.progress("Validators: checking ranges, bars, harmony and cadences, and listening to the draft")
+    return {"findings": check_piece(drafted(state))}
 
 
 def repair(state: ComposeState, deps: ComposeDeps) -> Update:
     """Rewrite each section with findings, best of several candidates (a missed cadence: strengthened)."""
     changes = []
     for section_id, findings in actionable(state).items():
-        cadence = any(f.code == "cadence_not_realised" for f in findings)
+        cadence = any(f.code in ("cadence_not_realised", "cadence_not_heard") for f in findings)
         changes.append(Change(section=section_id, problem="; ".join(f.message for f in findings)[:300],
                               action="strengthen_cadence" if cadence else "regenerate", reason="validation"))
         deps.progress(f"Repair: section {section_id} ({len(findings)} findings)")

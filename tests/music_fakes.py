@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from ontology.music import Bar, ChordEvent
+from ontology.music import Bar, ChordEvent, Event
 from ontology.music_theory import NOTE_NAMES, Key, parse_key, parse_meter
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
 
@@ -13,8 +13,9 @@ DEGREES = {"I": 0, "IV": 3, "V": 4, "vi": 5}  # the chord's scale step
 
 
 class ScaleWriter(SectionWriter):
-    """Writes a stepwise melody over one chord per bar. Only seeds divisible by three end a
-    section on the planned cadence, so the session's best-of-N repair has something to find.
+    """Writes a stepwise melody over one chord per bar (a bass and a block triad), its closing bar
+    on the tones of the last chord, so a cadence is heard as well as written. Only seeds divisible
+    by three end a section on the planned cadence, so the session's best-of-N repair has something to find.
     `arrange` keeps a given melody and puts its own chords under it, as the harmoniser does."""
 
     def __init__(self, fail_on_call: int | None = None) -> None:
@@ -31,11 +32,15 @@ class ScaleWriter(SectionWriter):
         degrees = self._degrees(request, rng)
         right = []
         position = rng.randrange(7)
-        for _ in degrees:
+        for number, degree in enumerate(degrees, start=1):
             notes, filled = [], Fraction(0)
             while filled < bar_length:
                 length = min(Fraction(1), bar_length - filled)
-                position = max(0, min(13, position + rng.choice((-1, 1))))
+                move = rng.choice((-1, 1))
+                if number == len(degrees):
+                    position = _onto_chord(position, move, DEGREES[degree])
+                else:
+                    position = max(0, min(13, position + move))
                 pitch = 60 + key.tonic + _steps(key)[position % 7] + 12 * (position // 7)
                 notes.append((pitch, float(length)))
                 filled += length
@@ -63,7 +68,9 @@ class ScaleWriter(SectionWriter):
             minor_chords = ("vi",) if key.mode.value == "major" else ("I", "IV")
             quality = "m" if degree in minor_chords else ""
             harmony.append(ChordEvent(bar=number, beat=1, symbol=NOTE_NAMES[root] + quality))
-            left.append(Bar.line((36 + root, float(bar_length))))
+            third = 3 if quality == "m" else 4
+            left.append(Bar(voices=[[Event(pitches=[36 + root, 48 + root, 48 + root + third, 48 + root + 7],
+                                           duration=float(bar_length))]]))
         call = ToolCall(tool=tool, arguments={"bars": request.bars, "seed": request.seed},
                         seconds=0.0, summary=f"{request.bars} bars")
         return SectionMaterial(right=right, left=left, harmony=harmony, calls=[call])
@@ -71,3 +78,11 @@ class ScaleWriter(SectionWriter):
 
 def _steps(key: Key) -> tuple[int, ...]:
     return (0, 2, 4, 5, 7, 9, 11) if key.mode.value == "major" else (0, 2, 3, 5, 7, 8, 10)
+
+
+def _onto_chord(position: int, move: int, root_step: int) -> int:
+    """The scale position a step (`move` first, then the other way) or no step from `position` that
+    is a tone of the triad on scale step `root_step`, or else the nearest such tone in the range."""
+    tones = [candidate for candidate in range(14) if (candidate - root_step) % 7 in (0, 2, 4)]
+    return next((c for c in (position + move, position - move, position) if c in tones),
+                min(tones, key=lambda c: abs(c - position)))

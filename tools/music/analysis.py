@@ -191,16 +191,17 @@ def _sounding_at(line: list[tuple[Fraction, int]], time: Fraction) -> int | None
     return current
 
 
-def parallel_perfects(top: list[tuple[Fraction, int]], bottom: list[tuple[Fraction, int]],
-                      bar_length: Fraction, key: Key, first_bar: int = 1) -> list[str]:
-    """Consecutive fifths or octaves (compound ones too) between two voices moving in the same
-    direction, as music21's voice-leading quartets find them on the pitches spelled in `key`;
-    perfect intervals reached by contrary motion are not counted."""
+def parallel_motions(top: list[tuple[Fraction, int]], bottom: list[tuple[Fraction, int]],
+                     key: Key) -> list[tuple[str, Fraction]]:
+    """('fifths' or 'octaves', the time they are reached) for each pair of consecutive fifths or
+    octaves (compound ones too) between two voices moving in the same direction, as music21's
+    voice-leading quartets find them on the pitches spelled in `key`; perfect intervals reached by
+    contrary motion are not counted."""
     from music21 import note, voiceLeading
 
     spelled = key.to_music21()
     times = sorted({t for t, _ in top} | {t for t, _ in bottom})
-    found: list[str] = []
+    found: list[tuple[str, Fraction]] = []
     previous: tuple[int, int] | None = None
     for time in times:
         upper, lower = _sounding_at(top, time), _sounding_at(bottom, time)
@@ -213,9 +214,16 @@ def parallel_perfects(top: list[tuple[Fraction, int]], bottom: list[tuple[Fracti
             quartet = voiceLeading.VoiceLeadingQuartet(top_from, top_to, bottom_from, bottom_to)
             fifths = quartet.parallelFifth()
             if quartet.similarMotion() and (fifths or quartet.parallelUnisonOrOctave()):
-                found.append(f"{'fifths' if fifths else 'octaves'} into bar {int(time // bar_length) + first_bar}")
+                found.append(("fifths" if fifths else "octaves", time))
         previous = now
     return found
+
+
+def parallel_perfects(top: list[tuple[Fraction, int]], bottom: list[tuple[Fraction, int]],
+                      bar_length: Fraction, key: Key, first_bar: int = 1) -> list[str]:
+    """`parallel_motions` as people read them: 'fifths into bar 3'."""
+    return [f"{kind} into bar {int(time // bar_length) + first_bar}"
+            for kind, time in parallel_motions(top, bottom, key)]
 
 
 def section_facts(piece: Piece) -> list[SectionFacts]:

@@ -26,6 +26,9 @@ STEP_SEMITONES = (1, 2)
 DIMINISHED_QUALITIES = {"dim", "dim7", "hdim7"}
 """A leading-tone chord of these qualities stands in for the dominant in an authentic cadence."""
 
+Chord = tuple[int, str]
+"""A chord as (root pitch class, quality) in the harmoniser's templates."""
+
 
 class Cadence(StrEnum):
     """How the piece ends, read from its last two different chords in the stated key."""
@@ -170,7 +173,7 @@ def parallels_per_bar(timeline: Timeline, key: Key) -> float:
     return len(parallel_perfects(top, bottom, timeline.bar_length, key)) / bars if bars else 0.0
 
 
-def _beat_chord(timeline: Timeline, lo: Fraction, hi: Fraction) -> tuple[int, str] | None:
+def _beat_chord(timeline: Timeline, lo: Fraction, hi: Fraction) -> Chord | None:
     """(root, quality) of the harmoniser's chord template that best explains what sounds in [lo, hi)."""
     weights: defaultdict[int, float] = defaultdict(float)
     bass: int | None = None
@@ -182,28 +185,33 @@ def _beat_chord(timeline: Timeline, lo: Fraction, hi: Fraction) -> tuple[int, st
     return chord_root_quality(label_pitch_classes(weights, bass)) if weights else None
 
 
-def final_cadence(timeline: Timeline, key: Key) -> Cadence:
-    """The cadence that ends the piece. Chords are labelled per beat (counted from the bar lines) by
-    the harmoniser's templates; the final chord is the one of the beat where the last note is struck,
-    the chord before it the nearest earlier beat's chord on another root (G minor to G major is one
-    harmony, differently coloured by passing notes). In `key`: final I after V or a
-    diminished vii is authentic, final I after IV plagal, a final V half, anything else other. A
-    single line is labelled from its own notes, so a tune's cadence is the harmony it implies."""
+def closing_chords(timeline: Timeline) -> tuple[Chord | None, Chord | None]:
+    """(the chord before the final one, the final chord) of the timeline. Chords are labelled per
+    beat (counted from the bar lines) by the harmoniser's templates; the final chord is the one of
+    the beat where the last note is struck, the chord before it the nearest earlier beat's chord on
+    another root (G minor to G major is one harmony, differently coloured by passing notes). A
+    single line is labelled from its own notes, so a tune's chords are the harmony it implies."""
     onsets = [event.onset for event in timeline.events if event.pitches]
     if not onsets:
-        return Cadence.OTHER
+        return None, None
     beat, downbeat = timeline.beat_length, timeline.downbeat
     index = math.floor((max(onsets) - downbeat) / beat)
     final = _beat_chord(timeline, downbeat + index * beat, downbeat + (index + 1) * beat)
     if final is None:
-        return Cadence.OTHER
-    before = None
+        return None, None
     first_index = math.floor(-downbeat / beat)
     for earlier in range(index - 1, first_index - 1, -1):
         chord = _beat_chord(timeline, downbeat + earlier * beat, downbeat + (earlier + 1) * beat)
         if chord is not None and chord[0] != final[0]:
-            before = chord
-            break
+            return chord, final
+    return None, final
+
+
+def cadence_of(before: Chord | None, final: Chord | None, key: Key) -> Cadence:
+    """The cadence two closing chords make in `key`: final I after V or a diminished vii is
+    authentic, final I after IV plagal, a final V half, anything else other."""
+    if final is None:
+        return Cadence.OTHER
     tonic, dominant, subdominant = key.tonic, key.degree_root(5), key.degree_root(4)
     if final[0] == dominant:
         return Cadence.HALF
@@ -213,6 +221,11 @@ def final_cadence(timeline: Timeline, key: Key) -> Cadence:
     if before[0] == dominant or (before[0] == leading_tone and before[1] in DIMINISHED_QUALITIES):
         return Cadence.AUTHENTIC
     return Cadence.PLAGAL if before[0] == subdominant else Cadence.OTHER
+
+
+def final_cadence(timeline: Timeline, key: Key) -> Cadence:
+    """The cadence that ends the piece (`closing_chords` read by `cadence_of`)."""
+    return cadence_of(*closing_chords(timeline), key)
 
 
 def measure(timeline: Timeline) -> PieceFeatures:

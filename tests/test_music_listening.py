@@ -1,0 +1,162 @@
+"""The listening validators on hand-built pieces: a clean chorale trips none; each fault trips its check,
+with the severity, owner and location a session needs to send it back."""
+
+from __future__ import annotations
+
+from ontology.core import Severity, at
+from ontology.music import INSTRUMENTS, Bar, Event, Part, Piece, Section
+from ontology.music_styles import Style
+from tools.music.listening import LISTENING_VALIDATORS, hear, listen, listening_report
+
+C_MAJOR_CHORDS = [  # (soprano, alto, tenor, bass) per half note: I IV | V I | IV V | I (whole)
+    (76, 72, 67, 48), (77, 72, 69, 53), (74, 71, 67, 55), (76, 72, 67, 48), (77, 72, 69, 53), (74, 71, 67, 55),
+    (72, 67, 64, 48)]
+
+
+def chorale(chords: list[tuple[int, int, int, int]] = C_MAJOR_CHORDS, *, cadence: str = "authentic",
+            sections: list[Section] | None = None, key: str = "C major") -> Piece:
+    """Four voices on two staves in 4/4, two chords a bar and a whole-bar final chord."""
+    bars: list[list[tuple[int, int, int, int]]] = [chords[i:i + 2] for i in range(0, len(chords) - 1, 2)]
+    bars.append([chords[-1]])
+
+    def staff(first: int) -> list[Bar]:
+        return [Bar(voices=[[Event(pitches=[chord[voice]], duration=4 / len(bar)) for chord in bar]
+                            for voice in (first, first + 1)]) for bar in bars]
+
+    return Piece(title="Test chorale", key=key, meter="4/4", style=Style.CHORALE, tempo_bpm=66,
+                 instruments=[INSTRUMENTS["choir_upper"], INSTRUMENTS["choir_lower"]],
+                 sections=sections or [Section(id="a", label="A", bars=len(bars), cadence=cadence)],
+                 parts=[Part(id="upper", instrument="choir_upper", bars=staff(0)),
+                        Part(id="lower", instrument="choir_lower", bars=staff(2))])
+
+
+def tune(bars: list[list[tuple[int, float]]], *, style: Style = Style.JIG, meter: str = "6/8",
+         key: str = "D major") -> Piece:
+    """One line on one part, no planned cadence."""
+    return Piece(title="Test tune", key=key, meter=meter, style=style, tempo_bpm=120,
+                 instruments=[INSTRUMENTS["violin"]], sections=[Section(id="a", label="A", bars=len(bars))],
+                 parts=[Part(id="tune", instrument="violin", bars=[Bar.line(*bar) for bar in bars])])
+
+
+def codes(piece: Piece) -> set[str]:
+    return {finding.code for finding in listen(piece)}
+
+
+def test_a_stepwise_chorale_closing_v_i_in_its_key_trips_nothing() -> None:
+    assert listen(chorale()) == []
+    heard = hear(chorale())
+    assert heard.leaps == [] and heard.parallels == [] and heard.repeats == [] and heard.step_share > 0.6
+    assert heard.heard_key is not None and heard.heard_key.name == "C major"
+    assert [(end.section_id, end.heard) for end in heard.phrase_ends] == [("a", "authentic")]
+
+
+def test_every_check_is_registered_with_its_owner() -> None:
+    assert LISTENING_VALIDATORS.names == [
+        "leaps_within_the_style", "tuplets_as_the_style_allows", "rests_within_the_style", "melody_in_the_register",
+        "top_voice_range_within_the_style", "melody_moves_by_step", "key_is_established",
+        "cadences_heard_at_phrase_ends", "few_parallel_perfects", "no_figure_fills_three_bars"]
+
+
+def test_a_leap_wider_than_the_style_allows_is_an_error_at_its_bar() -> None:
+    steps = [(74, 0.5), (76, 0.5), (78, 0.5), (79, 0.5), (78, 0.5), (76, 0.5)]
+    leaping = tune([steps, [(74, 0.5), (76, 0.5), (62, 0.5), (64, 0.5), (66, 0.5), (67, 0.5)], steps[::-1]])
+    (leap,) = [finding for finding in listen(leaping) if finding.code == "top_voice_leap"]
+    assert leap.severity is Severity.ERROR and leap.owner == "Arranger"
+    assert leap.location == at("parts", 0, "bars", 1) and "76->62 (14)" in leap.message
+    assert "top_voice_leap" not in codes(tune([steps, steps[::-1], steps]))
+
+
+def test_a_bar_of_triplets_in_a_chorale_is_an_error_and_a_few_in_free_piano_only_a_share() -> None:
+    piece = chorale()
+    soprano = piece.parts[0].bars[1].voices[0]
+    alto = piece.parts[0].bars[1].voices[1]
+    piece.parts[0].bars[1].voices = [  # the first half of bar 2 in triplets, in both upper voices
+        [Event(pitches=[74], duration=2 / 3), Event(pitches=[72], duration=2 / 3), Event(pitches=[74], duration=2 / 3),
+         soprano[1]],
+        [Event(pitches=[71], duration=2 / 3), Event(pitches=[69], duration=2 / 3), Event(pitches=[71], duration=2 / 3),
+         alto[1]]]
+    (tuplets,) = [finding for finding in listen(piece) if finding.code == "tuplet_in_style_without"]
+    assert tuplets.severity is Severity.ERROR and tuplets.location == at("parts", 0, "bars", 1)
+    free = piece.model_copy(update={"style": Style.FREE_PIANO})
+    assert hear(free).tuplet_share > 0.1
+    (share,) = [finding for finding in listen(free) if "tuplet" in finding.code]
+    assert (share.code, share.severity, share.location) == ("too_many_tuplets", Severity.WARNING, at("parts"))
+
+
+def test_parallel_fifths_between_alto_and_tenor_are_found_at_their_bar() -> None:
+    fifths = [(76, 67, 60, 48), (77, 69, 62, 53), *C_MAJOR_CHORDS[2:]]  # G/C -> A/D in the inner voices
+    found = [finding for finding in listen(chorale(fifths)) if finding.code == "parallel_perfects"]
+    assert [(f.severity, f.owner, f.location) for f in found] == [
+        (Severity.WARNING, "Arranger", at("parts", 0, "bars", 0))]
+    assert "fifths between alto and tenor" in found[0].message
+    assert [(p.kind, p.upper, p.lower) for p in hear(chorale(fifths)).parallels] == [("fifths", "alto", "tenor")]
+
+
+def test_one_figure_repeated_over_four_bars_is_a_warning_even_transposed() -> None:
+    figure = [(62, 0.5), (64, 0.5), (66, 0.5), (67, 1.0), (66, 0.5)]
+    up_a_step = [(pitch + 2, length) for pitch, length in figure]
+    other = [(69, 0.5), (67, 0.5), (66, 0.5), (64, 1.5)]
+    (repeat,) = [f for f in listen(tune([other, figure, figure, up_a_step, figure])) if f.code == "repeated_figure"]
+    assert repeat.severity is Severity.WARNING and repeat.location == at("parts", 0, "bars", 1)
+    assert "bars 2-5" in repeat.message
+    assert "repeated_figure" not in codes(tune([figure, figure, other, figure, figure]))
+
+
+def test_notes_in_another_key_leave_the_planned_key_unestablished() -> None:
+    f_sharp_major = [[(66, 0.5), (68, 0.5), (70, 0.5), (71, 0.5), (73, 0.5), (75, 0.5)],
+                     [(77, 0.5), (78, 1.0), (73, 0.5), (70, 0.5), (73, 0.5)],
+                     [(77, 0.5), (73, 0.5), (68, 0.5), (66, 1.5)]]
+    (key,) = [f for f in listen(tune(f_sharp_major, key="C major")) if f.code == "key_not_established"]
+    assert key.owner == "Composer" and key.location == at("key") and "F# major" in key.message
+    assert "key_not_established" not in codes(tune(f_sharp_major, key="F# major"))
+
+
+def test_a_final_half_cadence_where_authentic_is_planned_is_an_error_of_the_harmonist() -> None:
+    half = [*C_MAJOR_CHORDS[:5], (76, 72, 67, 48), (74, 71, 67, 55)]  # ... IV I | V
+    (cadence,) = [f for f in listen(chorale(half)) if f.code == "cadence_not_heard"]
+    assert (cadence.severity, cadence.owner, cadence.location) == (Severity.ERROR, "Harmonist", at("sections", 0))
+    assert "authentic cadence in C major" in cadence.message and "a half cadence" in cadence.message
+    assert listen(chorale(half, cadence="half")) == []
+
+
+def test_a_phrase_end_inside_the_piece_that_misses_its_cadence_is_a_warning() -> None:
+    sections = [Section(id="a", label="A", bars=2, cadence="half"), Section(id="b", label="B", bars=2,
+                                                                           cadence="authentic")]
+    (inner,) = [f for f in listen(chorale(sections=sections)) if f.code == "cadence_not_heard"]
+    assert (inner.severity, inner.location) == (Severity.WARNING, at("sections", 0))
+    assert "sound an authentic cadence" in inner.message
+
+
+def test_register_range_rests_and_steps_are_held_to_the_style() -> None:
+    low_and_wide = [[(50, 0.5), (53, 0.5), (57, 0.5), (60, 0.5), (64, 0.5), (67, 0.5)],
+                    [(71, 0.5), (74, 0.5), (77, 0.5), (None, 1.5)],
+                    [(79, 0.5), (None, 1.0), (76, 1.5)]]
+    findings = {f.code: f for f in listen(tune(low_and_wide))}
+    assert findings["melody_out_of_register"].location == at("parts", 0, "bars", 0)
+    assert "50, 53, 57, 60" in findings["melody_out_of_register"].message
+    assert {"top_voice_range", "too_many_rests", "few_steps"} <= set(findings)
+    assert all(f.severity is Severity.WARNING for f in findings.values())
+
+
+def test_the_report_gives_the_measurements_against_the_styles_limits() -> None:
+    report = listening_report(chorale())
+    assert report.startswith("listening (chorale;")
+    assert "tuplets 0% [<= 0%]" in report and "the notes sound in C major" in report
+    assert "a authentic (planned authentic)" in report and "0.00 per bar [<= 0.1]" in report
+    assert "one figure repeated: nowhere" in report
+
+
+def test_the_session_validates_with_the_listening_findings_and_the_critics_read_the_report() -> None:
+    from pipelines import compose_graph as graph
+
+    steps = [(74, 0.5), (76, 0.5), (78, 0.5), (79, 0.5), (78, 0.5), (76, 0.5)]
+    leaping = tune([steps, [(74, 0.5), (76, 0.5), (62, 0.5), (64, 0.5), (66, 0.5), (67, 0.5)], steps[::-1]])
+    found = [finding.code for finding in graph.check_piece(leaping)]
+    assert found[0] == "top_voice_leap" and "no_final_cadence" in found  # an ontology warning, after the errors
+    sections = [Section(id="a", label="A", bars=2, cadence="half"), Section(id="b", label="B", bars=2,
+                                                                           cadence="authentic")]
+    two_phrases = chorale(sections=sections)
+    by_section = graph._section_findings(graph.check_piece(two_phrases), two_phrases)
+    assert [(sid, [f.code for f in findings]) for sid, findings in by_section.items()] == [
+        ("a", ["cadence_not_heard"])]
+    assert "listening (chorale;" in graph.describe_form(two_phrases)

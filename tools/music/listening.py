@@ -1,0 +1,400 @@
+"""Validators and critics that listen: what a draft sounds like, held to its style's limits.
+
+The ontology's validators (`ontology.music_validators`) check what a piece must be (full bars,
+ranges, chords against the key plan); these check what it sounds like, measured the way the
+quality benchmark measures real music (`tools.music.quality.features` on a `Timeline`): leaps and
+steps of the top voice, its register and range, tuplets, rests, the key music21 hears, the cadence
+heard at each phrase end, parallel fifths and octaves between any two voices, and one figure
+repeated bar after bar. Each check reads the limits of the piece's style
+(`ontology.music_styles.style_spec(piece.style)`), so a jig is held to a jig's limits and a
+chorale to a chorale's.
+
+A draft is heard once (`hear`); the checks in `LISTENING_VALIDATORS` turn what was heard into
+findings owned as the ontology's are (the Arranger the notes, the Harmonist the cadence chords,
+the Composer the key), located at a part's bar or a section so a session can send each back to
+the section that holds it. Only what a rewrite must fix is an error: a leap over the style's
+limit, a tuplet in a style that allows none, a final authentic or plagal cadence that is planned
+but not heard. `listening_report` is the same hearing as a few lines the critics read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from fractions import Fraction
+from itertools import combinations
+from typing import NamedTuple
+
+from pydantic import BaseModel
+
+from ontology.core import Finding, Problem, Severity, ValidatorRegistry, at
+from ontology.music import Cadence, Piece
+from ontology.music_styles import LineRules, ListeningLimits, Style, style_spec
+from ontology.music_theory import Key, parse_key
+from ontology.music_validators import ARRANGER, COMPOSER, HARMONIST
+from tools.music.analysis import KeyEstimate, parallel_motions
+from tools.music.quality.features import (
+    Chord,
+    cadence_of,
+    closing_chords,
+    heard_key,
+    is_tuplet,
+    outer_voice,
+    pitch_range,
+    rest_share,
+    step_share,
+    tuplet_share,
+)
+from tools.music.quality.timeline import Timeline, timeline_from_piece
+
+MELODY_PART = 0
+"""The part that carries the melody (a piano's right hand, a choir's upper staff, a tune's only
+part): findings about the top voice are located at its bars."""
+REPEATED_BARS = 3
+"""One figure filling this many consecutive bars is heard as a loop, not a motif."""
+CHORALE_VOICES = ("soprano", "alto", "tenor", "bass")
+"""A chorale's voices, top down: `Bar.voices` [soprano, alto] of part 0 and [tenor, bass] of part 1."""
+
+
+class Leap(NamedTuple):
+    bar: int  # 0-based, the bar where the second note is struck
+    source: int
+    target: int
+
+    @property
+    def semitones(self) -> int:
+        return abs(self.target - self.source)
+
+
+class BarNote(NamedTuple):
+    bar: int
+    pitch: int
+
+
+class PhraseEnd(NamedTuple):
+    """The cadence planned for a section and the one its closing chords make."""
+
+    section: int
+    section_id: str
+    key: str
+    planned: Cadence | None
+    heard: str  # a Cadence value, or "other"
+
+
+class Parallel(NamedTuple):
+    bar: int
+    part: int  # the part of the upper voice, where the finding is located
+    kind: str  # "fifths" or "octaves"
+    upper: str
+    lower: str
+
+
+class Repeat(NamedTuple):
+    first: int  # 0-based bars, inclusive
+    last: int
+
+
+class Hearing(BaseModel):
+    """What one listening of a piece found, measured once for every check and the report."""
+
+    piece: Piece
+    limits: ListeningLimits
+    melody: LineRules
+    bars: float
+    intervals: int
+    step_share: float
+    leaps: list[Leap]
+    top_range: int
+    top_pitches: tuple[int, int] | None
+    out_of_register: list[BarNote]
+    tuplet_share: float
+    tuplet_bars: list[int]
+    rest_share: float
+    heard_key: KeyEstimate | None
+    phrase_ends: list[PhraseEnd]
+    parallels: list[Parallel]
+    repeats: list[Repeat]
+
+    @property
+    def has_notes(self) -> bool:
+        return self.top_pitches is not None
+
+    @property
+    def parallels_per_bar(self) -> float:
+        return len(self.parallels) / self.bars if self.bars else 0.0
+
+
+def hear(piece: Piece) -> Hearing:
+    """Measure everything the listening checks and the report read, once."""
+    spec = style_spec(piece.style)
+    timeline = timeline_from_piece(piece)
+    bar_length = timeline.bar_length
+    top = outer_voice(timeline, highest=True)
+    pitches = [pitch for _, pitch in top]
+    melody = spec.melody
+    return Hearing(
+        piece=piece, limits=spec.limits, melody=melody, bars=timeline.length_bars,
+        intervals=max(0, len(top) - 1),
+        step_share=step_share(top),
+        leaps=[leap for leap in _leaps(top, bar_length) if leap.semitones > spec.limits.max_leap],
+        top_range=pitch_range(top),
+        top_pitches=(min(pitches), max(pitches)) if pitches else None,
+        out_of_register=[BarNote(_bar(onset, bar_length), pitch) for onset, pitch in top
+                         if not melody.lowest <= pitch <= melody.highest],
+        tuplet_share=tuplet_share(timeline),
+        tuplet_bars=sorted({_bar(event.onset, bar_length) for event in timeline.events if is_tuplet(event.duration)}),
+        rest_share=rest_share(timeline),
+        heard_key=heard_key(timeline) if pitches else None,
+        phrase_ends=_phrase_ends(piece, timeline) if pitches else [],
+        parallels=_parallels(piece, bar_length),
+        repeats=_repeats(top, bar_length),
+    )
+
+
+def _bar(time: Fraction, bar_length: Fraction) -> int:
+    return int(time // bar_length)
+
+
+def _leaps(top: list[tuple[Fraction, int]], bar_length: Fraction) -> list[Leap]:
+    return [Leap(_bar(onset, bar_length), source, target)
+            for (_, source), (onset, target) in zip(top, top[1:], strict=False)]
+
+
+def _phrase_ends(piece: Piece, timeline: Timeline) -> list[PhraseEnd]:
+    """The cadence heard at the end of each section (each section closes a phrase): the chords
+    that sound in its last beats, labelled per beat as the quality benchmark labels them, read in
+    the section's key."""
+    ends = []
+    for index, (section, first, last) in enumerate(piece.section_spans()):
+        start, end = timeline.bar_length * (first - 1), timeline.bar_length * last
+        inside = tuple(event for event in timeline.events if start <= event.onset < end)
+        key = parse_key(section.key or piece.key)
+        before, final = closing_chords(Timeline(timeline.name, inside, timeline.bar_length, timeline.beat_length, key))
+        ends.append(PhraseEnd(index, section.id, key.name, section.cadence, _cadence_heard(before, final, key)))
+    return ends
+
+
+def _cadence_heard(before: Chord | None, final: Chord | None, key: Key) -> str:
+    """The quality benchmark's cadence names, and 'deceptive' for V -> vi, which it counts as other."""
+    if before is not None and final is not None and before[0] == key.degree_root(5) \
+            and final[0] == key.degree_root(6):
+        return Cadence.DECEPTIVE.value
+    return cadence_of(before, final, key).value
+
+
+def _voice_lines(piece: Piece, bar_length: Fraction) -> list[tuple[str, int, list[tuple[Fraction, int]]]]:
+    """Every separate voice of the piece, top down, as (name, part index, (onset, pitch) line).
+    A voice that strikes a chord is heard by its top note, except the lowest voice, heard by its bass."""
+    found: list[tuple[str, int, dict[Fraction, list[int]]]] = []
+    for p, part in enumerate(piece.parts):
+        count = max((len(bar.voices) for bar in part.bars), default=0)
+        for v in range(count):
+            struck: dict[Fraction, list[int]] = {}
+            for number, bar in enumerate(part.bars):
+                if v >= len(bar.voices):
+                    continue
+                onset = bar_length * number
+                for event in bar.voices[v]:
+                    if event.pitches:
+                        struck[onset] = event.pitches
+                    onset += Fraction(event.duration).limit_denominator(96)
+            found.append((part.id if count == 1 else f"{part.id} voice {v + 1}", p, struck))
+    if piece.style == Style.CHORALE and len(found) == len(CHORALE_VOICES):
+        found = [(name, p, struck) for name, (_, p, struck) in zip(CHORALE_VOICES, found, strict=True)]
+    return [(name, p, sorted((onset, (min if i == len(found) - 1 else max)(pitches))
+                             for onset, pitches in struck.items()))
+            for i, (name, p, struck) in enumerate(found)]
+
+
+def _parallels(piece: Piece, bar_length: Fraction) -> list[Parallel]:
+    """Parallel fifths and octaves between every pair of separate voices (none with one voice)."""
+    key = parse_key(piece.key)
+    lines = _voice_lines(piece, bar_length)
+    found = [Parallel(_bar(time, bar_length), part, kind, upper, lower)
+             for (upper, part, top), (lower, _, bottom) in combinations(lines, 2)
+             for kind, time in parallel_motions(top, bottom, key)]
+    return sorted(found)
+
+
+def _repeats(top: list[tuple[Fraction, int]], bar_length: Fraction) -> list[Repeat]:
+    """Runs of `REPEATED_BARS` or more consecutive bars whose top voice plays one figure: the same
+    onsets in the bar and the same intervals (so a sequence, transposed, counts). A bar of one note
+    is no figure."""
+    by_bar: defaultdict[int, list[tuple[Fraction, int]]] = defaultdict(list)
+    for onset, pitch in top:
+        by_bar[_bar(onset, bar_length)].append((onset, pitch))
+    figures: dict[int, tuple[tuple[Fraction, ...], tuple[int, ...]]] = {
+        bar: (tuple(onset - bar * bar_length for onset, _ in notes),
+              tuple(b - a for (_, a), (_, b) in zip(notes, notes[1:], strict=False)))
+        for bar, notes in by_bar.items() if len(notes) > 1}
+    runs: list[Repeat] = []
+    for bar in sorted(figures):
+        if runs and runs[-1].last == bar - 1 and figures.get(bar - 1) == figures[bar]:
+            runs[-1] = Repeat(runs[-1].first, bar)
+        else:
+            runs.append(Repeat(bar, bar))
+    return [run for run in runs if run.last - run.first + 1 >= REPEATED_BARS]
+
+
+# --- the checks --------------------------------------------------------------------------------
+
+LISTENING_VALIDATORS: ValidatorRegistry[Hearing] = ValidatorRegistry()
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def _style(heard: Hearing) -> str:
+    return f"{_article(heard.piece.style)} {heard.piece.style}"
+
+
+@LISTENING_VALIDATORS.register(ARRANGER)
+def leaps_within_the_style(heard: Hearing) -> Iterator[Problem]:
+    """A top-voice leap wider than the style allows is an error: singers and listeners lose the line."""
+    by_bar: defaultdict[int, list[Leap]] = defaultdict(list)
+    for leap in heard.leaps:
+        by_bar[leap.bar].append(leap)
+    for bar, leaps in sorted(by_bar.items()):
+        widths = ", ".join(f"{leap.source}->{leap.target} ({leap.semitones})" for leap in leaps)
+        yield Problem(Severity.ERROR, "top_voice_leap",
+                      f"bar {bar + 1}: the top voice leaps {widths} semitones, more than the "
+                      f"{heard.limits.max_leap} {_style(heard)} allows; move by step or a smaller skip",
+                      at("parts", MELODY_PART, "bars", bar))
+
+
+@LISTENING_VALIDATORS.register(ARRANGER)
+def tuplets_as_the_style_allows(heard: Hearing) -> Iterator[Problem]:
+    """A style without tuplets gets an error in every bar that has one; others a warning when
+    tuplets take more than their share of the events."""
+    if heard.limits.max_tuplet_share == 0:
+        for bar in heard.tuplet_bars:
+            yield Problem(Severity.ERROR, "tuplet_in_style_without",
+                          f"bar {bar + 1} has tuplets, which {_style(heard)} does not use; write its notes on "
+                          "the beat's halves and quarters", at("parts", MELODY_PART, "bars", bar))
+    elif heard.tuplet_share > heard.limits.max_tuplet_share:
+        yield Problem(Severity.WARNING, "too_many_tuplets",
+                      f"{heard.tuplet_share:.0%} of the events are tuplets; {_style(heard)} keeps them under "
+                      f"{heard.limits.max_tuplet_share:.0%}", at("parts"))
+
+
+@LISTENING_VALIDATORS.register(ARRANGER)
+def rests_within_the_style(heard: Hearing) -> Iterator[Problem]:
+    if heard.rest_share > heard.limits.max_rest_share:
+        yield Problem(Severity.WARNING, "too_many_rests",
+                      f"{heard.rest_share:.0%} of the events are rests; {_style(heard)} keeps them under "
+                      f"{heard.limits.max_rest_share:.0%}", at("parts"))
+
+
+@LISTENING_VALIDATORS.register(ARRANGER)
+def melody_in_the_register(heard: Hearing) -> Iterator[Problem]:
+    """The melody stays in the style's register, bar by bar."""
+    by_bar: defaultdict[int, list[int]] = defaultdict(list)
+    for note in heard.out_of_register:
+        by_bar[note.bar].append(note.pitch)
+    for bar, pitches in sorted(by_bar.items()):
+        yield Problem(Severity.WARNING, "melody_out_of_register",
+                      f"bar {bar + 1}: the melody's {', '.join(map(str, sorted(set(pitches))))} lies outside "
+                      f"{heard.melody.lowest}-{heard.melody.highest}, the register of {_style(heard)}",
+                      at("parts", MELODY_PART, "bars", bar))
+
+
+@LISTENING_VALIDATORS.register(ARRANGER)
+def top_voice_range_within_the_style(heard: Hearing) -> Iterator[Problem]:
+    if heard.top_range > heard.limits.max_top_range:
+        yield Problem(Severity.WARNING, "top_voice_range",
+                      f"the top voice spans {heard.top_range} semitones; {_style(heard)} keeps within "
+                      f"{heard.limits.max_top_range}", at("parts", MELODY_PART))
+
+
+@LISTENING_VALIDATORS.register(ARRANGER)
+def melody_moves_by_step(heard: Hearing) -> Iterator[Problem]:
+    if heard.intervals and heard.step_share < heard.limits.min_step_share:
+        yield Problem(Severity.WARNING, "few_steps",
+                      f"only {heard.step_share:.0%} of the top voice's intervals are steps; {_style(heard)} "
+                      f"moves by step at least {heard.limits.min_step_share:.0%} of the time",
+                      at("parts", MELODY_PART))
+
+
+@LISTENING_VALIDATORS.register(COMPOSER)
+def key_is_established(heard: Hearing) -> Iterator[Problem]:
+    """The key music21 hears in the notes is the piece's key."""
+    planned = parse_key(heard.piece.key)
+    if heard.heard_key is not None and not heard.heard_key.matches(planned):
+        yield Problem(Severity.WARNING, "key_not_established",
+                      f"the notes sound in {heard.heard_key.name}, not the planned {planned.name}; "
+                      "stress its tonic and dominant", at("key"))
+
+
+@LISTENING_VALIDATORS.register(HARMONIST)
+def cadences_heard_at_phrase_ends(heard: Hearing) -> Iterator[Problem]:
+    """Each section's planned cadence must sound in its closing chords; a planned final authentic
+    or plagal cadence that is not heard is an error, since the piece does not end."""
+    last = len(heard.piece.sections) - 1
+    for end in heard.phrase_ends:
+        if end.planned is None or end.heard == end.planned.value:
+            continue
+        final = end.section == last and end.planned in (Cadence.AUTHENTIC, Cadence.PLAGAL)
+        sounds = "no cadence" if end.heard == "other" else f"{_article(end.heard)} {end.heard} cadence"
+        yield Problem(Severity.ERROR if final else Severity.WARNING, "cadence_not_heard",
+                      f"section '{end.section_id}' should close with {_article(end.planned)} {end.planned} cadence "
+                      f"in {end.key} but its closing chords sound {sounds}",
+                      at("sections", end.section))
+
+
+@LISTENING_VALIDATORS.register(ARRANGER)
+def few_parallel_perfects(heard: Hearing) -> Iterator[Problem]:
+    """Parallel fifths and octaves between any two voices, where there are more per bar than the
+    style allows, located at each bar that has them."""
+    if heard.parallels_per_bar <= heard.limits.max_parallels_per_bar:
+        return
+    by_bar: defaultdict[tuple[int, int], list[Parallel]] = defaultdict(list)
+    for parallel in heard.parallels:
+        by_bar[(parallel.part, parallel.bar)].append(parallel)
+    for (part, bar), found in sorted(by_bar.items()):
+        pairs = ", ".join(f"{p.kind} between {p.upper} and {p.lower}" for p in found)
+        yield Problem(Severity.WARNING, "parallel_perfects",
+                      f"parallel {pairs} into bar {bar + 1} ({heard.parallels_per_bar:.2f} per bar; "
+                      f"{_style(heard)} allows {heard.limits.max_parallels_per_bar:g}); move the voices apart "
+                      "by contrary motion", at("parts", part, "bars", bar))
+
+
+@LISTENING_VALIDATORS.register(ARRANGER)
+def no_figure_fills_three_bars(heard: Hearing) -> Iterator[Problem]:
+    for run in heard.repeats:
+        yield Problem(Severity.WARNING, "repeated_figure",
+                      f"bars {run.first + 1}-{run.last + 1} repeat one figure (the same rhythm and intervals); "
+                      "vary it after two bars", at("parts", MELODY_PART, "bars", run.first))
+
+
+def listen(piece: Piece) -> list[Finding]:
+    """Every listening check's findings, errors first."""
+    return LISTENING_VALIDATORS.validate(hear(piece))
+
+
+def listening_report(piece: Piece) -> str:
+    """What listening measured, a few lines with the style's limits in brackets, for the critics."""
+    heard = hear(piece)
+    limits, melody = heard.limits, heard.melody
+    lines = [f"listening ({piece.style}; the style's limits in brackets):"]
+    if not heard.has_notes:
+        return "\n".join([*lines, "  no notes"])
+    low, high = heard.top_pitches or (0, 0)
+    leaps = ", ".join(f"bar {leap.bar + 1} {leap.semitones}" for leap in heard.leaps) or "none"
+    lines.append(f"  top voice: steps {heard.step_share:.0%} [>= {limits.min_step_share:.0%}], leaps over "
+                 f"{limits.max_leap} semitones: {leaps}, range {heard.top_range} semitones "
+                 f"[<= {limits.max_top_range}], pitches {low}-{high} [{melody.lowest}-{melody.highest}]")
+    lines.append(f"  rhythm: tuplets {heard.tuplet_share:.0%} [<= {limits.max_tuplet_share:.0%}], rests "
+                 f"{heard.rest_share:.0%} [<= {limits.max_rest_share:.0%}]")
+    if heard.heard_key is not None:
+        planned = parse_key(piece.key)
+        lines.append(f"  key: the notes sound in {heard.heard_key.name} (correlation {heard.heard_key.correlation:.2f})"
+                     + (", as planned" if heard.heard_key.matches(planned) else f", not the planned {planned.name}"))
+    ends = "; ".join(f"{end.section_id} {end.heard} (planned {end.planned or 'none'})" for end in heard.phrase_ends)
+    lines.append(f"  phrase ends heard: {ends}")
+    where = ", ".join(f"{p.kind} {p.upper}-{p.lower} into bar {p.bar + 1}" for p in heard.parallels[:6])
+    lines.append(f"  parallel fifths/octaves: {heard.parallels_per_bar:.2f} per bar "
+                 f"[<= {limits.max_parallels_per_bar:g}]" + (f": {where}" if where else ""))
+    repeats = ", ".join(f"bars {run.first + 1}-{run.last + 1}" for run in heard.repeats)
+    lines.append(f"  one figure repeated: {repeats or 'nowhere'}")
+    return "\n".join(lines)
