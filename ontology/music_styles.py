@@ -47,6 +47,9 @@ class LineRules(BaseModel):
     durations: list[float] = Field(min_length=1, description="the note lengths the line may use")
     max_leap: int = Field(ge=1, le=24, description="largest interval between successive notes, in semitones")
     step_bias: float = Field(ge=0, description="log-probability added to a note a step from the previous one")
+    tonic_bias: float = Field(0.0, ge=0, description="log-probability added to a tonic-triad note on a beat")
+    length_bias: dict[float, float] = Field(default_factory=dict,
+                                            description="log-probability added to note lengths (quarters -> bias)")
     rests: bool = Field(description="whether the line may fall silent inside a bar")
     notes_per_onset: int = Field(1, ge=1, le=5, description="notes struck together (1: a single line)")
     phrase_end: float = Field(gt=0, description="the length of the note that ends a phrase")

@@ -50,7 +50,13 @@ from tools.music.piano.tool import PianoGenerationTool
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
 from tools.music.styles.accompaniment import block_chords, nocturne_left_hand, waltz_left_hand
 from tools.music.styles.chorale import realise_chorale
-from tools.music.styles.phrases import given_chords, melody_pitch_classes, phrase_cadences
+from tools.music.styles.phrases import (
+    approach_pitch_classes,
+    close_phrases,
+    given_chords,
+    melody_pitch_classes,
+    phrase_cadences,
+)
 from tools.settings import Settings
 
 
@@ -141,13 +147,17 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
     """The grammar the style's line (and, for free piano, the left hand) is sampled under, in the
     model's reference key (`shift` semitones from `key`), with a cadence tone on the downbeat of
     every phrase's last bar: a long note, the whole bar at the section's end."""
+    beat = ticks(float(parse_meter(request.meter).beat_quarters))
     ends = []
     for bar, cadence in phrase_cadences(request.bars, request.cadence).items():
         final = bar == request.bars - 1
         classes = melody_pitch_classes(key, cadence, final)
+        outline = spec.texture == "melody"
+        approach = approach_pitch_classes(key, cadence, classes, outline=outline) if bar else frozenset()
         ends.append(PhraseEnd(bar=bar, pitch_classes=frozenset((pc + shift) % 12 for pc in classes),
-                              duration=bar_length if final else min(ticks(spec.melody.phrase_end), bar_length)))
-    return rules_for_line(spec.melody, key.mode, shift=shift, bass=spec.bass, phrase_ends=tuple(ends))
+                              duration=bar_length if final else min(ticks(spec.melody.phrase_end), bar_length),
+                              approach=frozenset((pc + shift) % 12 for pc in approach), approach_ticks=beat))
+    return rules_for_line(spec.melody, key.mode, shift=shift, bass=spec.bass, phrase_ends=tuple(ends), beat=beat)
 
 
 class NeuralSectionTools(SectionWriter):
@@ -193,7 +203,10 @@ class NeuralSectionTools(SectionWriter):
                 right, left = close_on_cadence(right, left, key, request.cadence, meter.bar_quarters)
             return SectionMaterial(right=right, left=left, harmony=label_chords([right, left], meter.bar_quarters))
         started = time.perf_counter()
-        line = melody_line(right, meter.bar_quarters)
+        ends = phrase_cadences(request.bars, request.cadence)
+        line = close_phrases(melody_line(right, meter.bar_quarters), key, ends, meter.bar_quarters,
+                             meter.beat_quarters, (spec.melody.lowest, spec.melody.highest),
+                             outline=spec.texture == "melody")
         slot = chord_slot(spec, meter)
         chords = self._harmonise(line, request, key, meter, slot)
         harmony = chord_symbols(chords, slot, meter.bar_quarters)

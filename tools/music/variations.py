@@ -85,8 +85,9 @@ def transpose_bars(bars: list[Bar], source: Key, target: Key) -> list[Bar]:
 
 
 def fit_bars(bars: list[Bar], count: int) -> list[Bar]:
-    """The first `count` bars, the source repeated from its start where it is shorter."""
-    return [bars[i % len(bars)].model_copy(deep=True) for i in range(count)]
+    """The first `count` bars, the source repeated from its start where it is shorter (none of none:
+    a style written on one staff has no lower staff to fit)."""
+    return [bars[i % len(bars)].model_copy(deep=True) for i in range(count)] if bars else []
 
 
 def splice(right: list[Bar], left: list[Bar], tail: SectionMaterial, bar_length: Fraction) -> SectionMaterial:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -90,10 +90,15 @@ class PhraseEnd:
     bar: int  # 0-based index among the newly sampled bars
     pitch_classes: frozenset[int]  # the top hand's downbeat note must take one of these (reference key)
     duration: int  # ticks of that note
+    approach: frozenset[int] = frozenset()  # pitch classes of the top hand's notes just before (the cadence's
+    # chord before the final one, so a line implies it); empty: any
+    approach_ticks: int = 0  # how long before the phrase end's downbeat the approach starts (ticks)
 
     def __post_init__(self) -> None:
         if self.bar < 0:
             raise GrammarError(f"A phrase end's bar counts from 0, not {self.bar}.")
+        if not self.approach <= set(range(12)) or self.approach_ticks < 0:
+            raise GrammarError("A phrase end's approach is pitch classes 0-11 over a non-negative number of ticks.")
         if not self.pitch_classes or not self.pitch_classes <= set(range(12)):
             raise GrammarError(f"A phrase end needs pitch classes from 0 to 11, not {sorted(self.pitch_classes)}.")
         if self.duration not in DURATIONS:
@@ -112,6 +117,12 @@ class NoteGrammar:
     legato: bool = False  # the top hand is one line: each onset is where the previous note ends
     # (no rests, no overlaps), and the bar ends exactly when its last note does
     phrase_ends: tuple[PhraseEnd, ...] = ()
+    tonic_bias: float = 0.0  # added to the log-probability of a tonic-triad note struck on a beat by the top hand
+    tonic_triad: frozenset[int] = frozenset()  # its pitch classes (reference key)
+    beat: int = 0  # ticks per beat: where the tonic bias applies (0: downbeats only), and a top-hand note
+    # struck off the beat ends by the next one (the meter's grid: a 6/8 bar's two halves stay audible)
+    length_bias: Mapping[int, float] = field(default_factory=dict)  # added to the log-probability of the top
+    # hand's note lengths (ticks -> bias): a jig's long-short lilt, where the model's habit is running eighths
 
     def __post_init__(self) -> None:
         if not self.hands:
@@ -131,6 +142,9 @@ class NoteGrammar:
         if len(set(bars)) != len(bars):
             raise GrammarError(f"Each bar ends at most one phrase; bars {sorted(bars)} repeat.")
         for end in self.phrase_ends:
+            if end.approach and not self.pitches(self.top_hand, end.approach).any():
+                raise GrammarError(f"The approach to the phrase ending in bar {end.bar} asks for pitch classes "
+                                   f"{sorted(end.approach)}, which the top hand's register and the scale do not offer.")
             if not self.pitches(self.top_hand, end.pitch_classes).any():
                 raise GrammarError(
                     f"The phrase ending in bar {end.bar} asks for pitch classes {sorted(end.pitch_classes)}, "
@@ -169,15 +183,19 @@ def rules_for_line(
     shift: int = 0,
     bass: BassRules | None = None,
     phrase_ends: tuple[PhraseEnd, ...] = (),
+    beat: int = 0,
 ) -> NoteGrammar:
     """A style's melody rules (and, for free piano, its bass rules) as a note grammar in the reference key.
 
     The style's registers are real pitches; `shift` is the semitones the piece's key moves by to
     reach C major / A minor (`tokens.transposition_to_reference`), so the register lands where the
     style wants it once the bars are moved back. The scale is the reference key's (a minor key's
-    with its raised 6th and 7th). A line without rests is sampled legato.
+    with its raised 6th and 7th). A line without rests is sampled legato. `beat` (ticks) is where
+    the line's tonic bias applies (0: downbeats only).
     """
     mode = Mode(mode)
+    tonic = REFERENCE_TONIC[mode.value]
+    third = 3 if mode is Mode.MINOR else 4
 
     def register(lowest: int, highest: int) -> tuple[int, int]:
         return max(lowest + shift, LOWEST_PITCH), min(highest + shift, HIGHEST_PITCH)
@@ -196,6 +214,10 @@ def rules_for_line(
         step_bias=line.step_bias,
         legato=not line.rests,
         phrase_ends=phrase_ends,
+        tonic_bias=line.tonic_bias,
+        tonic_triad=frozenset({tonic, (tonic + third) % 12, (tonic + 7) % 12}),
+        beat=beat,
+        length_bias={ticks(float(length)): value for length, value in line.length_bias.items()},
     )
 
 
@@ -295,19 +317,37 @@ class NoteGrammarState:
         return self._mask.copy()
 
     def step_bias(self) -> np.ndarray | None:
-        """What to add to the log-probabilities of the next token: the grammar's step bias on the
-        top hand's notes a step (1-2 semitones) from its last, while its next note is to be chosen;
-        None when nothing is added."""
-        if not self.judging or self.sequence.state not in ("POS", "DUR"):
+        """What to add to the log-probabilities of the next token while the top hand's next note is
+        to be chosen: the grammar's step bias on notes a step (1-2 semitones) from its last, and on
+        a beat its tonic bias on the tonic triad's notes (a line that leans on 1, 3 and 5 where the
+        ear counts states its key); while its length is chosen, the length bias. None when nothing
+        is added."""
+        if not self.judging or self.sequence.state not in ("POS", "DUR", "NOTE"):
             return None
         assert self.grammar is not None
-        top = self.grammar.top_hand
+        grammar = self.grammar
+        top = grammar.top_hand
+        if self.sequence.state == "NOTE":
+            if not grammar.length_bias or self._note is None or self._note[1] != top:
+                return None
+            lengths = np.zeros(VOCAB.size, dtype=np.float32)
+            for length, value in grammar.length_bias.items():
+                lengths[VOCAB.duration(length)] = value
+            return lengths
+        if top in self._onset_top:
+            return None
+        values = np.zeros(NUM_PITCHES, dtype=np.float32)
         reference = self.reference.get(top)
-        if not self.grammar.step_bias or reference is None or top in self._onset_top:
+        if grammar.step_bias and reference is not None:
+            values += np.where(np.isin(np.abs(PITCHES - reference), STEP_SEMITONES), grammar.step_bias, 0.0)
+        position = self.sequence.last_position
+        on_beat = self.sequence.state == "POS" and position % (grammar.beat or self.length) == 0
+        if grammar.tonic_bias and on_beat:
+            values += np.where(np.isin(PITCHES % 12, list(grammar.tonic_triad)), grammar.tonic_bias, 0.0)
+        if not values.any():
             return None
         bias = np.zeros(VOCAB.size, dtype=np.float32)
-        steps = np.isin(np.abs(PITCHES - reference), STEP_SEMITONES)
-        bias[hand_slice(top)] = np.where(steps, self.grammar.step_bias, 0.0)
+        bias[hand_slice(top)] = values
         return bias
 
     def advance(self, token: int) -> None:
@@ -386,8 +426,18 @@ class NoteGrammarState:
             pitches = self._pitches[hand]
             if is_top and downbeat_end is not None:
                 pitches = grammar.pitches(hand, downbeat_end.pitch_classes)
+            elif is_top and (approach := self._approach(position)) is not None:
+                pitches = grammar.pitches(hand, approach)
             notes[hand_slice(hand)] = near(pitches, self.reference.get(hand), rules.max_leap)
         return notes
+
+    def _approach(self, position: int) -> frozenset[int] | None:
+        """The pitch classes the top hand's note at `position` must take when it leads into the next
+        bar's phrase ending (None: no such rule here)."""
+        coming = self._phrase_ends.get(self.bar + 1)
+        if coming is None or not coming.approach or position < self.length - coming.approach_ticks:
+            return None
+        return coming.approach
 
     def _note_lengths(self) -> np.ndarray:
         """Which lengths the note just chosen may take: allowed ones inside the bar; the phrase's
@@ -400,6 +450,10 @@ class NoteGrammarState:
             lengths = np.isin(DURATION_TICKS, [self._phrase_end.duration])
         else:
             lengths = self._durations & (ends <= self.length)
+            beat = self.grammar.beat
+            if is_top and beat and position % beat:  # off the beat: no tie over the next beat
+                within = lengths & (ends <= (position // beat + 1) * beat)
+                lengths = within if within.any() else lengths
         if is_top and self.grammar.legato:
             remaining = self._fill[np.minimum(ends, self.length)]
             lengths &= self.sequence.tokens_in_bar + 1 + ONSET_TOKENS * remaining <= MAX_TOKENS_PER_BAR

@@ -11,10 +11,14 @@ downbeat; the harmoniser is given the cadence's two chords and fills the rest.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from fractions import Fraction
+
 from ontology.music import Cadence
 from ontology.music_styles import PHRASE_BARS
 from ontology.music_theory import Key, Mode
-from tools.music.harmony.chords import chord_index
+from tools.music.harmony.chords import QUALITIES, chord_index, chord_pitch_classes, chord_root_quality
+from tools.music.harmony.data import MelodyNote
 
 MELODY_DEGREES: dict[Cadence, tuple[int, ...]] = {
     Cadence.AUTHENTIC: (1, 3),
@@ -28,16 +32,19 @@ FINAL_DEGREES = (1,)
 
 
 def phrase_cadences(bars: int, cadence: Cadence | None) -> dict[int, Cadence]:
-    """0-based bar index -> the cadence that ends a phrase there. Phrases inside the section end on a
-    half cadence, then an authentic one, alternately; the section's last bar takes the planned
-    cadence (none when the plan gives none). A bar or two past the last whole phrase extends it."""
+    """0-based bar index -> the cadence that ends a phrase there. The section's last bar takes the
+    planned cadence (none when the plan gives none); the phrases before it answer each other,
+    counted back from the end: the phrase before a full close asks (a half cadence), the phrase
+    before a half close settles (authentic), and so on alternately, so a section never piles up
+    dominants or tonics. A bar or two past the last whole phrase extends it."""
     ends: dict[int, Cadence] = {}
     inner = [end for end in range(PHRASE_BARS - 1, bars - 1, PHRASE_BARS) if bars - 1 - end > PHRASE_BARS // 2]
-    for number, end in enumerate(inner):
-        ends[end] = Cadence.HALF if number % 2 == 0 else Cadence.AUTHENTIC
+    closing_is_half = cadence is not None and Cadence(cadence) is Cadence.HALF
+    for number, end in enumerate(reversed(inner)):
+        ends[end] = Cadence.AUTHENTIC if (number % 2 == 0) == closing_is_half else Cadence.HALF
     if cadence is not None:
         ends[bars - 1] = Cadence(cadence)
-    return ends
+    return dict(sorted(ends.items()))
 
 
 def melody_pitch_classes(key: Key, cadence: Cadence, final: bool) -> frozenset[int]:
@@ -49,6 +56,71 @@ def melody_pitch_classes(key: Key, cadence: Cadence, final: bool) -> frozenset[i
         dominant = (key.tonic + 7) % 12  # V is major in minor too: its third is the leading tone
         return frozenset({dominant, (dominant + 4) % 12, (dominant + 7) % 12})
     return frozenset(key.degree_root(degree) for degree in degrees)
+
+
+def approach_pitch_classes(key: Key, cadence: Cadence, targets: frozenset[int], *, outline: bool) -> frozenset[int]:
+    """Pitch classes for the melody's last beat before a phrase ends on `cadence`, from the chord
+    before the final one (V7 before I or vi, IV before I), so the melody belongs to the cadence's
+    harmony. A line with chords under it takes the chord's tones a step from a `targets` tone (7 or
+    2 to 1): the chords already state the harmony, and the line keeps its stepwise close. A single
+    line (`outline`) takes the chord's root and third, which name it unambiguously (a fifth and
+    seventh alone, G and Bb, read as G minor, not C7). Empty for a half cadence, which may be
+    approached from anything."""
+    before, _ = cadence_chords(key, cadence)
+    if before is None:
+        return frozenset()
+    if outline:
+        root, quality = chord_root_quality(before) or (key.tonic, "maj")
+        return frozenset({root, (root + QUALITIES[quality][1]) % 12})
+    tones = chord_pitch_classes(before)
+    near = frozenset(tone for tone in tones if any(min((tone - t) % 12, (t - tone) % 12) <= 2 for t in targets))
+    return near or tones
+
+
+def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], bar_length: Fraction,
+                  beat: Fraction, register: tuple[int, int], *, outline: bool) -> list[MelodyNote]:
+    """`line` inside `register` (notes outside moved by octaves) with each phrase's close made good:
+    the note on a phrase end's downbeat moved to the nearest cadence tone, the notes of the beat
+    before it to the nearest approach tones, and the section's last note held to the bar's end. A
+    freshly sampled line already obeys this (its grammar enforces it); a line carried over from
+    another section (a variation, a restatement in a new place of the form, perhaps in a new key)
+    is fitted to this section's register and cadences here."""
+    lowest, highest = register
+
+    def nearest(pitch: int, classes: frozenset[int]) -> int:
+        inside = [p for p in range(lowest, highest + 1) if p % 12 in classes]
+        return min(inside, key=lambda p: (abs(p - pitch), p)) if inside else pitch
+
+    notes = [replace(n, pitch=_into(n.pitch, lowest, highest)) for n in line]
+    last_bar = max(ends, default=-1)
+    for bar, cadence in ends.items():
+        start = bar_length * bar
+        targets = melody_pitch_classes(key, cadence, final=bar == last_bar)
+        approach = approach_pitch_classes(key, cadence, targets, outline=outline) if bar else frozenset()
+        for index, note in enumerate(notes):
+            onset = Fraction(note.onset).limit_denominator(96)
+            if onset == start:
+                notes[index] = replace(note, pitch=nearest(note.pitch, targets))
+            elif approach and start - beat <= onset < start:
+                notes[index] = replace(note, pitch=nearest(note.pitch, approach))
+    if notes and last_bar >= 0:
+        end = bar_length * (last_bar + 1)
+        downbeat = bar_length * last_bar
+        closing = [n for n in notes if Fraction(n.onset).limit_denominator(96) >= downbeat]
+        if closing and Fraction(closing[0].onset).limit_denominator(96) == downbeat:
+            notes = [n for n in notes if Fraction(n.onset).limit_denominator(96) < downbeat] + [
+                replace(closing[0], duration=float(end - downbeat))]
+    return notes
+
+
+def _into(pitch: int, lowest: int, highest: int) -> int:
+    """`pitch` moved by octaves into [lowest, highest] (a register narrower than an octave keeps the
+    octave nearest it)."""
+    while pitch < lowest:
+        pitch += 12
+    while pitch > highest and pitch - 12 >= lowest:
+        pitch -= 12
+    return pitch
 
 
 def cadence_chords(key: Key, cadence: Cadence) -> tuple[int | None, int]:
@@ -68,10 +140,10 @@ def cadence_chords(key: Key, cadence: Cadence) -> tuple[int | None, int]:
 
 
 def given_chords(key: Key, ends: dict[int, Cadence], slots_per_bar: int, bars: int) -> dict[int, int]:
-    """Chords fixed by slot so each phrase closes on its cadence: the final chord fills the phrase's
-    last bar, the chord before it the last slot of the bar before (the harmoniser fills the rest).
-    A half cadence inside a section holds V for the bar only from its downbeat."""
-    fixed: dict[int, int] = {}
+    """Chords fixed by slot so the section opens on its tonic and each phrase closes on its
+    cadence: the final chord fills the phrase's last bar, the chord before it the last slot of the
+    bar before (the harmoniser fills the rest)."""
+    fixed: dict[int, int] = {0: cadence_chords(key, Cadence.AUTHENTIC)[1]} if bars else {}
     for bar, cadence in sorted(ends.items()):
         if bar >= bars:
             continue
