@@ -63,16 +63,38 @@ def test_chord_symbols_change_only_with_the_harmony_and_six_eight_changes_on_the
 
 
 def test_phrases_end_on_their_cadences_and_only_there() -> None:
-    from tools.music.styles.phrases import given_chords, melody_pitch_classes, phrase_cadences
+    from tools.music.styles.phrases import (
+        approach_pitch_classes,
+        given_chords,
+        melody_pitch_classes,
+        phrase_cadences,
+    )
 
     assert phrase_cadences(8, Cadence.AUTHENTIC) == {3: Cadence.HALF, 7: Cadence.AUTHENTIC}
     assert phrase_cadences(4, None) == {}
     assert phrase_cadences(6, Cadence.PLAGAL) == {5: Cadence.PLAGAL}  # a two-bar tail extends the phrase
-    d_minor = parse_key("D minor")
-    assert given_chords(d_minor, {2: Cadence.AUTHENTIC}, 3, 3) == {5: chord_index(9, "dom7"), 6: chord_index(2, "min"),
-                                                                   7: chord_index(2, "min"), 8: chord_index(2, "min")}
+    assert phrase_cadences(8, Cadence.HALF) == {3: Cadence.AUTHENTIC, 7: Cadence.HALF}  # question, answer
+    d_minor, d_min, a_7 = parse_key("D minor"), chord_index(2, "min"), chord_index(9, "dom7")
+    assert given_chords(d_minor, {2: Cadence.AUTHENTIC}, 3, 3) == {0: d_min, 5: a_7, 6: d_min, 7: d_min, 8: d_min}
     assert melody_pitch_classes(d_minor, Cadence.AUTHENTIC, final=True) == {2}
     assert melody_pitch_classes(d_minor, Cadence.HALF, final=False) == {9, 1, 4}  # A major: the leading tone
+    assert approach_pitch_classes(d_minor, Cadence.AUTHENTIC, frozenset({2}), outline=False) == {1, 4}  # C#, E
+    assert approach_pitch_classes(d_minor, Cadence.AUTHENTIC, frozenset({2}), outline=True) == {9, 1}  # A, C#
+    assert approach_pitch_classes(d_minor, Cadence.HALF, frozenset({9}), outline=True) == frozenset()
+
+
+def test_a_carried_over_line_is_fitted_to_the_register_and_closes_on_the_cadence() -> None:
+    from tools.music.harmony.data import MelodyNote
+    from tools.music.styles.phrases import close_phrases
+
+    # a tune ending on E (a half close in D minor), restated as a closing section, one note below the register
+    line = [MelodyNote(0.0, 1.0, 57), MelodyNote(1.0, 1.0, 65), MelodyNote(2.0, 1.0, 67), MelodyNote(3.0, 1.0, 69),
+            MelodyNote(4.0, 1.0, 64), MelodyNote(5.0, 1.0, 62), MelodyNote(6.0, 1.0, 64), MelodyNote(7.0, 1.0, 65)]
+    fitted = close_phrases(line, parse_key("D minor"), {1: Cadence.AUTHENTIC}, Fraction(4), Fraction(1), (60, 79),
+                           outline=False)
+    assert [(n.onset, n.duration, n.pitch) for n in fitted] == [
+        (0.0, 1.0, 69), (1.0, 1.0, 65), (2.0, 1.0, 67), (3.0, 1.0, 61),  # the approach: C#, a step to D
+        (4.0, 4.0, 62)]  # the tonic, held to the end
 
 
 @pytest.fixture(scope="module")

@@ -140,7 +140,7 @@ def test_a_variation_must_vary_an_earlier_section_and_the_plan_names_it_by_posit
     found = [f for f in validate_piece(piece) if f.code == "variation_of_later_section"]
     assert [(f.path, f.owner) for f in found] == [("sections[0].variation.of", "Composer")]
 
-    facts = facts_from_request("a chorale in D minor, 12 bars")
+    facts = facts_from_request("a piece in D minor, 12 bars")
     plan = {**compose_plan,
             "middle": [{**compose_plan["middle"][0], "variation": {"of": "previous", "distance": "far"}}],
             "closing": {**compose_plan["closing"], "variation": {"of": "opening", "distance": "restate"}}}
@@ -155,7 +155,7 @@ def test_a_repeated_label_brings_its_section_back_when_the_plan_leaves_the_varia
 ) -> None:
     from ontology.music_drafts import facts_from_request, plan_to_piece, sections_of
 
-    facts = facts_from_request("a chorale in D minor, 12 bars")
+    facts = facts_from_request("a piece in D minor, 12 bars")
     plan = {**compose_plan, "opening": {**compose_plan["opening"], "label": "A"},
             "middle": [{**compose_plan["middle"][0], "label": "B", "variation": None}],
             "closing": {**compose_plan["closing"], "label": "A'", "variation": None}}

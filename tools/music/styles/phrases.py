@@ -81,7 +81,8 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
                   beat: Fraction, register: tuple[int, int], *, outline: bool) -> list[MelodyNote]:
     """`line` inside `register` (notes outside moved by octaves) with each phrase's close made good:
     the note on a phrase end's downbeat moved to the nearest cadence tone, the notes of the beat
-    before it to the nearest approach tones, and the section's last note held to the bar's end. A
+    before it to the nearest approach tones (the last of them the one nearest that cadence tone, so
+    the line lands by step), and the section's last note held to the bar's end. A
     freshly sampled line already obeys this (its grammar enforces it); a line carried over from
     another section (a variation, a restatement in a new place of the form, perhaps in a new key)
     is fitted to this section's register and cadences here."""
@@ -97,12 +98,15 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
         start = bar_length * bar
         targets = melody_pitch_classes(key, cadence, final=bar == last_bar)
         approach = approach_pitch_classes(key, cadence, targets, outline=outline) if bar else frozenset()
-        for index, note in enumerate(notes):
-            onset = Fraction(note.onset).limit_denominator(96)
-            if onset == start:
-                notes[index] = replace(note, pitch=nearest(note.pitch, targets))
-            elif approach and start - beat <= onset < start:
-                notes[index] = replace(note, pitch=nearest(note.pitch, approach))
+        onsets = [Fraction(note.onset).limit_denominator(96) for note in notes]
+        if start not in onsets:
+            continue
+        landing = onsets.index(start)
+        notes[landing] = replace(notes[landing], pitch=nearest(notes[landing].pitch, targets))
+        leading = [i for i, onset in enumerate(onsets) if approach and start - beat <= onset < start]
+        for index in leading:  # the last one steps to the landing note; earlier ones stay near their own pitch
+            anchor = notes[landing].pitch if index == leading[-1] else notes[index].pitch
+            notes[index] = replace(notes[index], pitch=nearest(anchor, approach))
     if notes and last_bar >= 0:
         end = bar_length * (last_bar + 1)
         downbeat = bar_length * last_bar
