@@ -248,6 +248,15 @@ def breathing_room(drafts: list[SectionDraft], total: int) -> list[SectionDraft]
     return drafts[:1] + drafts[1:-1][: max(0, most - 2)] + drafts[-1:] if most > 1 else drafts[:1]
 
 
+def home_key_holds(drafts: list[SectionDraft]) -> list[SectionDraft]:
+    """The drafts with no section in another key longer than the home key's opening and closing
+    sections: a relative-minor middle planned twice as long as the rest is what the ear then takes
+    for the key (measured: a 16-bar D major waltz with an 8-bar B minor middle sounds in B minor)."""
+    home = min((d.share for d in drafts if d.key_relation == "home"), default=8)
+    return [d if d.key_relation == "home" or d.share <= home else d.model_copy(update={"share": home})
+            for d in drafts]
+
+
 def strains(plan: dict[str, Any], total: int) -> list[SectionDraft]:
     """A jig's form whatever the plan says: strain A, A again, strain B, B again (AABB), each
     closing on the tonic; pieces too short for four strains play A and B once each."""
@@ -289,7 +298,7 @@ def plan_to_piece(plan: dict[str, Any], facts: RequestFacts) -> Piece:
         drafts = strains(plan, total)
     else:
         drafts = breathing_room([SectionDraft.model_validate(section) for section in plan["sections"]], total)
-    drafts = drafts[:total]
+    drafts = home_key_holds(drafts[:total])
     home = parse_key(plan["key"])
     sections = []
     for index, (draft, bars) in enumerate(zip(drafts, fit_sections([d.share for d in drafts], total), strict=True)):

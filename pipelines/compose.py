@@ -180,10 +180,10 @@ def _summary(console: Console, session: str, state: ComposeState) -> None:
     table = Table(title=f"session {session} — version {state.version}")
     table.add_column("what")
     table.add_column("value")
-    if state.plan is not None:
-        plan = state.plan
-        table.add_row("piece", f"{plan.title} ({plan.key}, {plan.meter}, {plan.tempo_bpm} bpm)")
-        table.add_row("sections", ", ".join(section.label for section in plan.sections))
+    if state.piece is not None:  # the piece as planned and fitted (style, meter, sections), not the raw plan
+        piece = state.piece
+        table.add_row("piece", f"{piece.title} ({piece.style}, {piece.key}, {piece.meter}, {piece.tempo_bpm} bpm)")
+        table.add_row("sections", ", ".join(f"{section.label} ({section.bars})" for section in piece.sections))
     table.add_row("findings", ", ".join(finding.code for finding in state.findings) or "none")
     table.add_row("tool calls", str(len(state.tool_calls)))
     for name, path in (state.rendered.model_dump(exclude_none=True) if state.rendered else {}).items():

@@ -134,8 +134,11 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
             tail = writer.write(plain.model_copy(update={
                 "bars": request.bars - kept, "seed": seed,
                 "previous_right": right[:kept][-PROMPT_BARS:], "previous_left": left[:kept][-PROMPT_BARS:]}))
+            spliced = splice(right[:kept], left[:kept], tail, bar_length)
+            finished = writer.arrange(plain, spliced.right, spliced.left)  # the kept bars fitted to this section
             pool.append(Candidate(f"keep{kept}_{slot}", f"first {kept} bars of {variation.section}, then new ones "
-                                  f"(seed {seed})", splice(right[:kept], left[:kept], tail, bar_length)))
+                                  f"(seed {seed})", spliced if finished is None else finished.model_copy(
+                                      update={"calls": [*spliced.calls, *finished.calls]})))
     for index in range(FRESH_CANDIDATES):
         seed = request.seed + SEED_STRIDE * index
         pool.append(Candidate(f"fresh{index}", f"new material (seed {seed})",

@@ -148,7 +148,9 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
     voicings = _search(harmonies, soprano, key, final)
     lower = _passing_tones(voicings, harmonies, notes, slot, key)
     voices = [_melody_line(notes, bars * bar_length)]
-    voices += [_lower_line(lower, voice, harmonies, slot, bar_length) for voice in (ALTO, TENOR, BASS)]
+    struck = {note.onset for note in notes}
+    sustained = [slot * k not in struck for k in range(len(harmonies))]
+    voices += [_lower_line(lower, voice, harmonies, slot, bar_length, sustained) for voice in (ALTO, TENOR, BASS)]
     by_bar = [_split_at_bars(voice, bars, bar_length) for voice in voices]
     upper_bars = [Bar(voices=[by_bar[SOPRANO][n], by_bar[ALTO][n]]) for n in range(bars)]
     lower_bars = [Bar(voices=[by_bar[TENOR][n], by_bar[BASS][n]]) for n in range(bars)]
@@ -445,14 +447,16 @@ def _melody_line(notes: list[_Note], length: Fraction) -> list[_Note]:
 
 
 def _lower_line(halves: list[list[list[int]]], voice: int, harmonies: list[Harmony], slot: Fraction,
-                bar_length: Fraction) -> list[_Note]:
+                bar_length: Fraction, sustained: list[bool]) -> list[_Note]:
     """One lower voice's notes: a slot per chord, halved where it passes, one longer note where it keeps
-    its pitch over a held chord within the bar."""
+    its pitch over a held chord within the bar while the soprano holds too (`sustained`: no soprano
+    note starts in that slot). Under a moving soprano the voices strike with it, as a homorhythmic
+    chorale's do."""
     line: list[_Note] = []
     for k, (first, second) in enumerate(half[voice] for half in halves):
         onset, length = slot * k, slot if first == second else slot / 2
         previous = line[-1] if line else None
-        holds = (previous is not None and previous.pitch == first and onset % bar_length != 0
+        holds = (previous is not None and previous.pitch == first and onset % bar_length != 0 and sustained[k]
                  and harmonies[k - 1].index == harmonies[k].index and halves[k - 1][voice][1] == first)
         if holds and previous is not None:
             line[-1] = _Note(previous.onset, previous.duration + length, first)
