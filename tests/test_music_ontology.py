@@ -156,6 +156,9 @@ def test_the_style_a_request_names_bounds_the_plan_and_a_jig_plays_each_strain_t
             schema.model_validate(wrong)
     piece = plan_to_piece({**plan, "sections": sections_of(plan)}, waltz)
     assert piece.style == "waltz" and [s.bars for s in piece.sections] == [8, 4, 4]
+    long_middle = {**plan, "middle": [{**plan["middle"][0], "share": 4}]}  # B minor planned four times as long
+    piece = plan_to_piece({**long_middle, "sections": sections_of(long_middle)}, waltz)
+    assert [(s.bars, s.key) for s in piece.sections] == [(8, None), (4, "B minor"), (4, None)]
     chosen = facts_from_request("a piece in D major, 16 bars")  # the Composer chose a waltz in 4/4 at 60
     piece = plan_to_piece({**plan, "meter": "4/4", "tempo_bpm": 60, "sections": sections_of(plan)}, chosen)
     assert (piece.meter, piece.tempo_bpm) == ("3/4", 126)  # kept inside the style

@@ -400,3 +400,39 @@ def test_every_styles_line_rules_become_a_grammar_it_samples_under(style: Style)
     meter = spec.meters[0]
     for seed in range(3):
         assert broken_rules(sample(Adversary(), grammar, meter, "minor", seed, bars=4), grammar, 4) == []
+
+
+JIG_CLOSE = dataclasses.replace(  # a jig whose phrases are approached from E7's root and third and whose beat is audible
+    JIG, beat=18,
+    phrase_ends=(PhraseEnd(3, frozenset({4, 9}), 18, approach=frozenset({4, 8}), approach_ticks=18),
+                 PhraseEnd(7, frozenset({9}), 36, approach=frozenset({4, 8}), approach_ticks=18)))
+
+
+@pytest.mark.parametrize("model", [Adversary(), RuleBreaker()], ids=["adversary", "rule-breaker"])
+def test_the_beat_before_a_phrase_end_takes_the_approach_and_off_beat_notes_end_by_the_beat(model: nn.Module) -> None:
+    for seed in range(8):
+        tokens = sample(model, JIG_CLOSE, "6/8", "minor", seed)
+        assert broken_rules(tokens, JIG_CLOSE, BARS) == []
+        bars = decode_tokens(tokens).bars
+        for end in JIG_CLOSE.phrase_ends:
+            leading = [note.pitch % 12 for note in bars[end.bar - 1] if note.position >= 36 - end.approach_ticks]
+            assert leading and set(leading) <= end.approach
+        for bar in bars:
+            for note in bar:
+                if note.position % 18:
+                    assert note.position + note.duration <= (note.position // 18 + 1) * 18, note
+
+
+def test_the_tonic_and_length_biases_make_their_notes_likelier() -> None:
+    plain = dataclasses.replace(JIG, phrase_ends=(), step_bias=0.0, beat=18, tonic_triad=frozenset({9, 0, 4}))
+
+    def shares(grammar: NoteGrammar) -> tuple[float, float]:
+        notes = [note for seed in range(6) for bar in decode_tokens(sample(Indifferent(), grammar, "6/8", "minor",
+                                                                           seed)).bars for note in bar]
+        on_beat = [note for note in notes if note.position % 18 == 0]
+        return (float(np.mean([note.pitch % 12 in {9, 0, 4} for note in on_beat])),
+                float(np.mean([note.duration == 12 for note in notes])))
+
+    tonic, quarter = shares(plain)
+    biased_tonic, biased_quarter = shares(dataclasses.replace(plain, tonic_bias=3.0, length_bias={12: 3.0}))
+    assert tonic < 0.6 < 0.8 < biased_tonic and quarter < biased_quarter
