@@ -402,7 +402,8 @@ def test_every_styles_line_rules_become_a_grammar_it_samples_under(style: Style)
         assert broken_rules(sample(Adversary(), grammar, meter, "minor", seed, bars=4), grammar, 4) == []
 
 
-JIG_CLOSE = dataclasses.replace(  # a jig whose phrases are approached from E7's root and third and whose beat is audible
+# a jig whose phrases are approached from E7's root and third, and whose beat is audible
+JIG_CLOSE = dataclasses.replace(
     JIG, beat=18,
     phrase_ends=(PhraseEnd(3, frozenset({4, 9}), 18, approach=frozenset({4, 8}), approach_ticks=18),
                  PhraseEnd(7, frozenset({9}), 36, approach=frozenset({4, 8}), approach_ticks=18)))

@@ -52,9 +52,13 @@ def test_the_top_line_and_its_bars_fill_every_bar() -> None:
 
 def test_chord_symbols_change_only_with_the_harmony_and_six_eight_changes_on_the_dotted_beat() -> None:
     d_minor, a_major = chord_index(2, "min"), chord_index(9, "maj")
-    harmony = chord_symbols([d_minor, d_minor, a_major, a_major, a_major, d_minor], Fraction(1), Fraction(3))
-    assert [(c.bar, c.beat, c.symbol) for c in harmony] == [(1, 1, "Dm"), (1, 3, "A"), (2, 3, "Dm")]
-    compound = chord_symbols([d_minor, a_major, a_major, d_minor], Fraction(3, 2), Fraction(3))
+    harmony = chord_symbols([d_minor, d_minor, a_major, a_major, a_major, d_minor], Fraction(1), Fraction(3),
+                            parse_key("D minor"))
+    assert [(c.bar, c.beat, c.symbol, c.borrowed) for c in harmony] == [(1, 1, "Dm", False), (1, 3, "A", False),
+                                                                        (2, 3, "Dm", False)]
+    secondary = chord_symbols([chord_index(2, "maj")], Fraction(3), Fraction(3), parse_key("C major"))  # V/V
+    assert [(c.symbol, c.borrowed) for c in secondary] == [("D", True)]
+    compound = chord_symbols([d_minor, a_major, a_major, d_minor], Fraction(3, 2), Fraction(3), parse_key("D minor"))
     assert [(c.bar, c.beat, c.symbol) for c in compound] == [(1, 1, "Dm"), (1, 2.5, "A"), (2, 2.5, "Dm")]
     assert chord_slot(style_spec("waltz"), parse_meter("3/4")) == 3
     assert chord_slot(style_spec("nocturne"), parse_meter("3/4")) == 1  # half-bar chords do not divide 3/4

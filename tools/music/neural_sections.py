@@ -24,7 +24,14 @@ from ontology.music_styles import StyleSpec, style_spec
 from ontology.music_theory import Key, Meter, parse_key, parse_meter
 from tools.base import ToolInputError
 from tools.music.analysis import label_chords, sounding_notes
-from tools.music.harmony.chords import NO_CHORD, block_chord, ontology_symbol, transpose_chord
+from tools.music.harmony.chords import (
+    NO_CHORD,
+    block_chord,
+    chord_pitch_classes,
+    label_pitch_classes,
+    ontology_symbol,
+    transpose_chord,
+)
 from tools.music.harmony.data import MelodyNote
 from tools.music.harmony.data import Piece as Melody
 from tools.music.harmony.model import HarmonyTransformer, load_harmoniser
@@ -209,7 +216,7 @@ class NeuralSectionTools(SectionWriter):
                              outline=spec.texture == "melody")
         slot = chord_slot(spec, meter)
         chords = self._harmonise(line, request, key, meter, slot)
-        harmony = chord_symbols(chords, slot, meter.bar_quarters)
+        harmony = chord_symbols(chords, slot, meter.bar_quarters, key)
         call = ToolCall(tool="harmonise_melody", seconds=round(time.perf_counter() - started, 2),
                         arguments={"chords": len(chords), "slot_quarters": float(slot), "key": request.key},
                         summary=" ".join(event.symbol for event in harmony)[:300])
@@ -218,7 +225,8 @@ class NeuralSectionTools(SectionWriter):
         melody = melody_bars(line, bars, bar_length)
         if spec.texture == "four_voices":
             upper, lower = realise_chorale(line, chords, slot, bars, bar_length, key,
-                                           final=request.cadence in (Cadence.AUTHENTIC, Cadence.PLAGAL))
+                                           final=request.cadence in (Cadence.AUTHENTIC, Cadence.PLAGAL),
+                                           before=last_chord(request.previous_right, request.previous_left))
         elif spec.texture == "melody_and_accompaniment":
             accompany = {"waltz": waltz_left_hand, "nocturne": nocturne_left_hand,
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]
@@ -280,6 +288,19 @@ class NeuralSectionTools(SectionWriter):
         return held(per_slot)
 
 
+def last_chord(upper: list[Bar], lower: list[Bar]) -> tuple[tuple[int, int, int, int], int] | None:
+    """The four voices' last pitches (soprano, alto, tenor, bass) before a chorale section, and the
+    chord they sound, when the bars before are a chorale's (two voices a staff, all sounding)."""
+    if not upper or not lower or len(upper[-1].voices) != 2 or len(lower[-1].voices) != 2:
+        return None
+    last = [voice[-1].pitches for voice in (*upper[-1].voices, *lower[-1].voices) if voice]
+    if len(last) != 4 or not all(len(pitches) == 1 for pitches in last):
+        return None
+    soprano, alto, tenor, bass = (pitches[0] for pitches in last)
+    chord = label_pitch_classes({pitch % 12: 1.0 for pitch in (soprano, alto, tenor, bass)}, bass)
+    return ((soprano, alto, tenor, bass), chord) if chord != NO_CHORD else None
+
+
 def held(chords: list[int]) -> list[int]:
     """Chords with every "no chord" slot holding the chord before it (the first real chord before
     the first)."""
@@ -291,13 +312,17 @@ def held(chords: list[int]) -> list[int]:
     return result
 
 
-def chord_symbols(chords: list[int], slot: Fraction, bar_length: Fraction) -> list[ChordEvent]:
-    """A chord symbol where the chord changes, one chord per `slot` quarters from the section's start."""
+def chord_symbols(chords: list[int], slot: Fraction, bar_length: Fraction, key: Key) -> list[ChordEvent]:
+    """A chord symbol where the chord changes, one chord per `slot` quarters from the section's start.
+    A chord with tones outside `key` (a secondary dominant, a borrowed chord) is marked borrowed: the
+    harmoniser chose it on purpose, as Bach's chorales do (their out-of-key share is 5%)."""
     per_bar = int(bar_length / slot)
+    scale = key.scale()
     harmony: list[ChordEvent] = []
     for index, chord in enumerate(chords):
         symbol = ontology_symbol(chord)
         if symbol and (not harmony or harmony[-1].symbol != symbol):
             bar, position = divmod(index, per_bar)
-            harmony.append(ChordEvent(bar=bar + 1, beat=1 + float(position * slot), symbol=symbol))
+            harmony.append(ChordEvent(bar=bar + 1, beat=1 + float(position * slot), symbol=symbol,
+                                      borrowed=not chord_pitch_classes(chord) <= scale))
     return harmony

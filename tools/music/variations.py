@@ -22,6 +22,7 @@ from fractions import Fraction
 import numpy as np
 
 from ontology.music import Bar, Event, VariationDistance
+from ontology.music_styles import StyleSpec, style_spec
 from ontology.music_theory import Key, Mode, parse_key, parse_meter
 from tools.music.analysis import label_chords
 from tools.music.features import material_features
@@ -84,6 +85,34 @@ def transpose_bars(bars: list[Bar], source: Key, target: Key) -> list[Bar]:
     return [bar.model_copy(update={"voices": [[event(e) for e in voice] for voice in bar.voices]}) for bar in bars]
 
 
+def into_register(right: list[Bar], left: list[Bar], spec: StyleSpec) -> tuple[list[Bar], list[Bar]]:
+    """Transposed material moved by the octave that keeps most of its melody (the upper staff's first
+    voice) inside the style's melody register: a tune moved from D major to B minor drops a third
+    and would sit under a waltz's register. Four voices move together; a melody moves alone over its
+    accompaniment; free piano keeps its place."""
+    if spec.texture == "piano":
+        return right, left
+    pitches = [p for bar in right for event in bar.voices[0] for p in event.pitches]
+    if not pitches:
+        return right, left
+
+    def inside(shift: int) -> int:
+        return sum(spec.melody.lowest <= p + shift <= spec.melody.highest for p in pitches)
+
+    shift = max((0, 12, -12), key=inside)  # ties keep the material where it is
+    if shift == 0 or inside(shift) == inside(0):
+        return right, left
+    moved = [transpose_by(bar, shift) for bar in right]
+    return moved, ([transpose_by(bar, shift) for bar in left] if spec.texture == "four_voices" else left)
+
+
+def transpose_by(bar: Bar, semitones: int) -> Bar:
+    def moved(event: Event) -> Event:
+        return event.model_copy(update={"pitches": [pitch + semitones for pitch in event.pitches]})
+
+    return bar.model_copy(update={"voices": [[moved(event) for event in voice] for voice in bar.voices]})
+
+
 def fit_bars(bars: list[Bar], count: int) -> list[Bar]:
     """The first `count` bars, the source repeated from its start where it is shorter (none of none:
     a style written on one staff has no lower staff to fit)."""
@@ -119,6 +148,7 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     source_key = parse_key(variation.key)
     right = fit_bars(transpose_bars(variation.right, source_key, key), request.bars)
     left = fit_bars(transpose_bars(variation.left, source_key, key), request.bars)
+    right, left = into_register(right, left, style_spec(request.style))
     source = SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length))
     pool: list[Candidate] = []
     arranged = writer.arrange(plain, right, left)
@@ -134,11 +164,8 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
             tail = writer.write(plain.model_copy(update={
                 "bars": request.bars - kept, "seed": seed,
                 "previous_right": right[:kept][-PROMPT_BARS:], "previous_left": left[:kept][-PROMPT_BARS:]}))
-            spliced = splice(right[:kept], left[:kept], tail, bar_length)
-            finished = writer.arrange(plain, spliced.right, spliced.left)  # the kept bars fitted to this section
             pool.append(Candidate(f"keep{kept}_{slot}", f"first {kept} bars of {variation.section}, then new ones "
-                                  f"(seed {seed})", spliced if finished is None else finished.model_copy(
-                                      update={"calls": [*spliced.calls, *finished.calls]})))
+                                  f"(seed {seed})", splice(right[:kept], left[:kept], tail, bar_length)))
     for index in range(FRESH_CANDIDATES):
         seed = request.seed + SEED_STRIDE * index
         pool.append(Candidate(f"fresh{index}", f"new material (seed {seed})",

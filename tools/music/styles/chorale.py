@@ -134,18 +134,21 @@ def leading_tone(key: Key) -> int:
 
 
 def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction, bars: int,
-                    bar_length: Fraction, key: Key, *, final: bool = True) -> tuple[list[Bar], list[Bar]]:
+                    bar_length: Fraction, key: Key, *, final: bool = True,
+                    before: tuple[tuple[int, int, int, int], int] | None = None) -> tuple[list[Bar], list[Bar]]:
     """Upper staff bars with voices [soprano, alto] and lower staff bars with voices [tenor, bass].
 
     `melody` is the soprano, kept as given (a note across a bar line is written as two), in quarters
     from the section start; `chords` holds one harmoniser chord index per `slot` quarters; the
     voices under it sound each slot's chord even where the soprano note is not in it. With `final`
-    the last chord stands in root position, as a section's closing chord does.
+    the last chord stands in root position, as a section's closing chord does. `before` is the
+    chord sounding just before the section (soprano, alto, tenor, bass, and its chord index), so the
+    voices move into the section by the same rules as inside it (no parallels across the join).
     """
     harmonies = _harmonies(chords, slot, bars, bar_length)
     notes = _exact_melody(melody, bars * bar_length)
     soprano = [_soprano_at(notes, slot * k, slot) for k in range(len(harmonies))]
-    voicings = _search(harmonies, soprano, key, final)
+    voicings = _search(harmonies, soprano, key, final, before)
     lower = _passing_tones(voicings, harmonies, notes, slot, key)
     voices = [_melody_line(notes, bars * bar_length)]
     struck = {note.onset for note in notes}
@@ -219,9 +222,11 @@ def _soprano_at(notes: list[_Note], start: Fraction, slot: Fraction) -> int:
     return REST if pitch is None else pitch
 
 
-def _search(harmonies: list[Harmony], soprano: list[int], key: Key, final: bool) -> list[tuple[int, ...]]:
-    """The cheapest sequence of voicings (soprano, alto, tenor, bass), one per slot (Viterbi). With
-    `final`, every slot of the closing chord stands in root position."""
+def _search(harmonies: list[Harmony], soprano: list[int], key: Key, final: bool,
+            before: tuple[tuple[int, int, int, int], int] | None = None) -> list[tuple[int, ...]]:
+    """The cheapest sequence of voicings (soprano, alto, tenor, bass), one per slot (Viterbi),
+    moving on from `before` when given. With `final`, every slot of the closing chord stands in
+    root position."""
     closing = len(harmonies) - 1
     while closing > 0 and harmonies[closing - 1].index == harmonies[-1].index:
         closing -= 1
@@ -233,6 +238,9 @@ def _search(harmonies: list[Harmony], soprano: list[int], key: Key, final: bool)
         layers.append(_candidates(harmony, soprano[k], key, six_four=cadential, root_position=final and k >= closing))
     voicings, cost = layers[0]
     total = cost
+    if before is not None:
+        pitches, index = before
+        total = total + _transition_costs(np.array([pitches]), voicings, Harmony.of(index), harmonies[0], key)[0]
     back = []
     for k in range(1, len(layers)):
         reached, static = layers[k]
