@@ -157,15 +157,14 @@ def plan_schema(facts: RequestFacts) -> type[BaseModel]:
         spec = style_spec(facts.style)
         meters = tuple(meter for meter in spec.meters if meter in METERS) or METERS
         slowest, fastest = spec.tempo[0], spec.tempo[1]
-    meter = _choice(facts.meter, Literal[meters], "time signature") if len(meters) > 1 or facts.meter else (
-        Literal[meters[0]], Field(description="time signature (fixed by the style)"))
+    only_meter = meters[0] if len(meters) == 1 else None  # a style written in one meter fixes it
     return create_model(
         "PlanDraft",
         title=(str, Field(max_length=60)),
         style=_choice(facts.style, Literal[tuple(Style)], "the style: a four-part chorale, a waltz, a nocturne, "
                                                           "a jig, or free piano writing"),
         key=_choice(facts.key, Literal[KEYS], "home key"),
-        meter=meter,
+        meter=_choice(facts.meter or only_meter, Literal[meters], "time signature"),
         tempo_bpm=_choice(facts.tempo_bpm, int, "quarter notes per minute", ge=slowest, le=fastest),
         opening=(OpeningSection, ...),
         middle=(list[MiddleSection], Field(max_length=3, description="contrasting sections, possibly in other keys")),
