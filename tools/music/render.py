@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ontology.music import Event, Piece
+from ontology.music_styles import Style
 from ontology.music_theory import parse_key, parse_meter
 from tools.base import ToolError
 from tools.files import write_atomically
@@ -72,7 +73,8 @@ def _music21_event(event: Event, key):  # -> music21 Note, Chord or Rest (key: m
 
 def piece_to_score(piece: Piece):  # -> music21.stream.Score
     """A music21 score with one part per `Part`, key, meter and tempo in the first bar, and the
-    chord symbols above the first part (shown in notation, silent in MIDI)."""
+    chord symbols above the first part (shown in notation, silent in MIDI; not over a chorale,
+    whose four voices are the harmony)."""
     from music21 import clef, harmony, instrument, key, metadata, meter, stream, tempo
     from music21.stream import makeNotation
 
@@ -110,7 +112,7 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
         # sounded (an "A" symbol's C# would put a natural on the melody's C), so they are settled first.
         makeNotation.makeAccidentalsInMeasureStream(target)
         target.streamStatus.accidentals = True
-        if index == 0:
+        if index == 0 and piece.style is not Style.CHORALE:  # four voices show their harmony; symbols would clutter
             measures = target.getElementsByClass(stream.Measure)
             for chord in piece.harmony:
                 if chord.bar <= len(measures) and chord.beat - 1 < bar_length:
