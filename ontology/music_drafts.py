@@ -121,9 +121,11 @@ class MiddleSection(_SectionPlan):
 
 
 class ClosingSection(_SectionPlan):
-    """The last section: back in the home key, closing on a full cadence."""
+    """The last section: back in the home key, closing on an authentic cadence (V-I). A plagal close
+    is the musician's to ask for in feedback; a first plan ends the way a listener expects to hear
+    an ending."""
 
-    cadence: Literal[Cadence.AUTHENTIC, Cadence.PLAGAL] = Field(description="the final cadence")
+    cadence: Literal[Cadence.AUTHENTIC] = Field(description="the final cadence (V-I)")
     variation: PlannedVariation | None = Field(None, description="e.g. the opening restated; null for new material")
 
 

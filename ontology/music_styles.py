@@ -141,13 +141,17 @@ STYLE_WORDS: dict[Style, tuple[str, ...]] = {
     Style.WALTZ: ("waltz", "valse"),
     Style.NOCTURNE: ("nocturne",),
     Style.JIG: ("jig", "reel", "fiddle tune"),
+    Style.FREE_PIANO: ("piano piece", "piano sonata", "sonata", "prelude", "chorale prelude", "chorale-prelude",
+                       "impromptu", "etude", "étude", "bagatelle", "fantasia"),
 }
-"""Words in a request that name a style; a request naming none leaves the choice to the Composer."""
+"""Words in a request that name a style; a request naming none leaves the choice to the Composer. A
+"piano piece" asks for free piano writing, not for a dance the Composer might pick."""
 
 
 def style_named_in(text: str) -> Style | None:
-    """The style a request's words name (the earliest mention wins), or None."""
+    """The style a request's words name (the earliest mention wins, the longest name where two start
+    together: a "chorale prelude" is free piano, not a chorale), or None."""
     lowered = text.lower()
-    found = [(match.start(), style) for style, words in STYLE_WORDS.items() for word in words
+    found = [(match.start(), -len(word), style) for style, words in STYLE_WORDS.items() for word in words
              if (match := re.search(rf"\b{re.escape(word)}s?\b", lowered))]
-    return min(found)[1] if found else None
+    return min(found)[2] if found else None

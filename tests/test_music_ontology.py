@@ -146,7 +146,9 @@ def test_the_style_a_request_names_bounds_the_plan_and_a_jig_plays_each_strain_t
     assert facts_from_request("an Irish jig in G major").style == "jig"
     assert facts_from_request("a reel in D major").meter == "4/4"
     assert facts_from_request("a hymn for a winter evening").style == "chorale"
-    assert facts_from_request("a piano piece, 16 bars").style is None
+    assert facts_from_request("a piece, 16 bars").style is None
+    assert facts_from_request("a piano piece, 16 bars").style == "free piano"
+    assert facts_from_request("a chorale prelude on a winter hymn").style == "free piano"
     waltz = facts_from_request("a gentle waltz in D major, 16 bars")
     schema = plan_schema(waltz)
     plan = {**compose_plan, "key": "D major", "style": "waltz", "meter": "3/4", "tempo_bpm": 150}
