@@ -109,9 +109,10 @@ class PlannedVariation(BaseModel):
 
 
 class OpeningSection(_SectionPlan):
-    """The first section: always in the home key."""
+    """The first section: always in the home key, closing on a full or a half cadence (a deceptive
+    close there, the small model's habit, leans the whole piece toward the relative key)."""
 
-    cadence: Cadence = Field(description="how the section closes")
+    cadence: Literal[Cadence.AUTHENTIC, Cadence.HALF] = Field(description="how the section closes")
 
 
 class MiddleSection(_SectionPlan):

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from agents.composition_studio import LISTENER_CRITIC, THEORY_CRITIC, ChangeRequest, CompositionStudio, Plan
 from agents.lm.adapter import Turn
 from ontology.core import Finding, Location, Severity, at
-from ontology.music import MAX_BARS, Bar, ChordEvent, Part, Piece, Section, Variation, VariationDistance
+from ontology.music import MAX_BARS, Bar, Cadence, ChordEvent, Part, Piece, Section, Variation, VariationDistance
 from ontology.music_drafts import MAX_SECTION_BARS, RequestFacts, honour_length_wishes, plan_to_piece
 from ontology.music_validators import Role as MusicRole
 from ontology.music_validators import validate_piece
@@ -245,6 +245,24 @@ def vary(section: Section, change: Change, order: list[str]) -> Change:
     return change.model_copy(update={"variation_of": source, "note": note})
 
 
+FINAL_CADENCES = {Cadence.AUTHENTIC: "critique", Cadence.PLAGAL: "feedback"}
+"""Cadences the last section may take, and who may ask for each: a critic only the authentic close,
+the musician a plagal one too; a half or deceptive close would leave the piece unfinished."""
+
+
+def recadence(piece: Piece, section: Section, change: Change) -> Change:
+    """Give `section` the cadence `change` asks for, unless it is the last section and the asker may
+    not end the piece that way; say what was done."""
+    wanted = Cadence(change.cadence) if change.cadence else None
+    last = section.id == piece.sections[-1].id
+    allowed = wanted in FINAL_CADENCES and (FINAL_CADENCES[wanted] == "critique" or change.reason == "feedback")
+    if wanted is None or (last and not allowed):
+        return change.model_copy(update={"note": f"the last section keeps its {section.cadence} close; "
+                                                 f"a {wanted} cadence would not end the piece"})
+    section.cadence = wanted
+    return change
+
+
 def resize(piece: Piece, section: Section, change: Change) -> Change:
     """Give `section` the length `change` asks for, within what the tools write and the piece may
     hold, and say so."""
@@ -288,7 +306,7 @@ def apply(state: ComposeState, changes: list[Change], deps: ComposeDeps) -> Upda
         elif change.action == "simpler":
             params = params.model_copy(update={"temperature": max(0.6, params.temperature - 0.15)})
         if change.cadence:
-            section.cadence = change.cadence
+            change = recadence(piece, section, change)
         if change.bars:
             change = resize(piece, section, change)
         sections[section.id] = rewrite(params, change.action, change.reason, deps.config)

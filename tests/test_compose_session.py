@@ -17,7 +17,7 @@ import pytest
 
 from agents.lm.accounted import AccountedLM
 from agents.lm.testing import ScriptedEngine, scripted_lm
-from ontology.music import Cadence, Piece, Variation
+from ontology.music import INSTRUMENTS, Cadence, Piece, Variation
 from ontology.music_drafts import MusicRequestError, facts_from_request
 from pipelines import compose_graph as graph
 from pipelines.checkpoints import InvalidRunIdError
@@ -496,3 +496,21 @@ def test_the_checkpoint_revives_every_type_in_the_state(tmp_path: Path) -> None:
     assert isinstance(values["piece"], Piece) and isinstance(values["changes"][-1], Change)
     assert isinstance(values["sections"]["s1"], SectionParams) and isinstance(values["findings"], list)
     assert type(state.planned()[1].sections[1].cadence) is Cadence and state.changes[-1].cadence is Cadence.HALF
+
+
+def test_a_critic_cannot_leave_the_piece_unfinished_but_the_musician_may_ask_for_a_plagal_close() -> None:
+    from ontology.music import Section
+    from pipelines.compose_graph import Change, recadence
+
+    piece = Piece(title="t", key="C major", meter="4/4", tempo_bpm=90, instruments=[INSTRUMENTS["piano_right"]],
+                  sections=[Section(id="s1", label="A", bars=4, cadence="half"),
+                            Section(id="s2", label="B", bars=4, cadence="authentic")])
+    first, last = piece.sections
+
+    def asked(section: str, cadence: str, reason: str) -> Change:
+        return Change(section=section, problem="p", action="strengthen_cadence", cadence=cadence, reason=reason)
+
+    assert recadence(piece, last, asked("s2", "deceptive", "critique")).note and last.cadence == "authentic"
+    assert recadence(piece, last, asked("s2", "plagal", "critique")).note and last.cadence == "authentic"
+    assert recadence(piece, last, asked("s2", "plagal", "feedback")).note is None and last.cadence == "plagal"
+    assert recadence(piece, first, asked("s1", "deceptive", "critique")).note is None and first.cadence == "deceptive"

@@ -173,3 +173,14 @@ def test_a_variation_of_real_material_stays_near_it_and_closes_on_its_own_cadenc
     target = material_features(*home, major, bar)
     assert np.linalg.norm(material_features(varied.right, varied.left, major, bar) - target) < np.linalg.norm(
         material_features(fresh.right, fresh.left, major, bar) - target)
+
+
+def test_labels_read_from_diatonic_notes_take_the_keys_quality() -> None:
+    from ontology.music import ChordEvent
+    from tools.music.neural_sections import diatonic_labels
+
+    c_minor = parse_key("C minor")
+    labels = [ChordEvent(bar=1, beat=1, symbol="C"), ChordEvent(bar=1, beat=3, symbol="G7"),
+              ChordEvent(bar=2, beat=1, symbol="F#")]
+    assert [(c.symbol, c.borrowed) for c in diatonic_labels(labels, c_minor)] == [
+        ("Cm", False), ("G7", False), ("F#", True)]  # G7's B is the raised seventh; F# has no triad in C minor

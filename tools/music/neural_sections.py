@@ -21,7 +21,7 @@ import torch
 
 from ontology.music import Bar, Cadence, ChordEvent, Event
 from ontology.music_styles import StyleSpec, style_spec
-from ontology.music_theory import Key, Meter, parse_key, parse_meter
+from ontology.music_theory import Key, Meter, parse_chord, parse_key, parse_meter
 from tools.base import ToolInputError
 from tools.music.analysis import label_chords, sounding_notes
 from tools.music.harmony.chords import (
@@ -208,7 +208,8 @@ class NeuralSectionTools(SectionWriter):
         if spec.texture == "piano":
             if request.cadence is not None:
                 right, left = close_on_cadence(right, left, key, request.cadence, meter.bar_quarters)
-            return SectionMaterial(right=right, left=left, harmony=label_chords([right, left], meter.bar_quarters))
+            return SectionMaterial(right=right, left=left,
+                                   harmony=diatonic_labels(label_chords([right, left], meter.bar_quarters), key))
         started = time.perf_counter()
         ends = phrase_cadences(request.bars, request.cadence)
         line = close_phrases(melody_line(right, meter.bar_quarters), key, ends, meter.bar_quarters,
@@ -299,6 +300,26 @@ def last_chord(upper: list[Bar], lower: list[Bar]) -> tuple[tuple[int, int, int,
     soprano, alto, tenor, bass = (pitches[0] for pitches in last)
     chord = label_pitch_classes({pitch % 12: 1.0 for pitch in (soprano, alto, tenor, bass)}, bass)
     return ((soprano, alto, tenor, bass), chord) if chord != NO_CHORD else None
+
+
+def diatonic_labels(harmony: list[ChordEvent], key: Key) -> list[ChordEvent]:
+    """Chord labels read from notes, with a quality the notes leave open taken from the key: the
+    grammar keeps every note of the piano texture in the key's scale, so a label with a tone outside
+    it (C major for an open fifth C-G in C minor) names a tone that does not sound. The same root's
+    triad in the key replaces it; a label with no such triad is marked borrowed."""
+    scale = key.scale()
+    fixed = []
+    for event in harmony:
+        quality = parse_chord(event.symbol).quality
+        root = event.symbol[: len(event.symbol) - len(quality)]
+        if parse_chord(event.symbol).pitch_classes() <= scale:
+            fixed.append(event)
+        elif (diatonic := next((q for q in ("", "m", "dim") if parse_chord(root + q).pitch_classes() <= scale),
+                               None)) is not None:
+            fixed.append(event.model_copy(update={"symbol": root + diatonic}))
+        else:
+            fixed.append(event.model_copy(update={"borrowed": True}))
+    return fixed
 
 
 def held(chords: list[int]) -> list[int]:
