@@ -1,6 +1,6 @@
 """Generated music against real music, per style (issue 13): features, overlapping areas, key and cadence rates.
 
-    python bench/compose_quality.py examples/compose/winter            # measure existing sessions
+    python bench/compose_quality.py examples/compose                   # measure existing sessions
     python bench/compose_quality.py --generate 5                       # 5 fresh requests per style (slow)
     python bench/compose_quality.py out/compose --style waltz --json out/quality.json
     python bench/compose_quality.py --references                        # the reference sets side by side

@@ -248,7 +248,7 @@ def test_the_bench_measures_session_folders_by_the_style_their_request_names(
     monkeypatch.setenv("GO_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(references, "PIECES_PER_SET", 3)  # three chorales keep the test fast
     out = tmp_path / "quality.json"
-    assert bench.main([str(REPO_ROOT / "examples" / "compose" / "winter"), "--json", str(out)]) == 0
+    assert bench.main([str(REPO_ROOT / "examples" / "compose" / "chorale"), "--json", str(out)]) == 0
     [chorale] = json.loads(out.read_text())
     assert (chorale["style"], chorale["generated"], chorale["references"]) == ("chorale", 2, 3)
     assert {row["feature"] for row in chorale["features"]} == set(NUMERIC_FEATURES)
