@@ -184,9 +184,14 @@ def main(argv: list[str] | None = None) -> int:
                               f"{walls[len(walls) // 2]:.0f}, max {walls[-1]:.0f} (target <= 60)")
             results.append(result)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps([result.model_dump(mode="json") for result in results], indent=2))
+        write_comparisons(args.json, results)
     return 0
+
+
+def write_comparisons(path: Path, results: list[StyleComparison]) -> None:
+    """The comparisons as JSON (the tables' numbers), for docs and later runs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([result.model_dump(mode="json") for result in results], indent=2))
 
 
 if __name__ == "__main__":

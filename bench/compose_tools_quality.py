@@ -14,7 +14,6 @@ is measured without the model's variance, in seconds per piece. The tables are
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
@@ -34,7 +33,7 @@ from tools.music.section_tools import SectionRequest
 from tools.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
-from compose_quality import print_comparison  # noqa: E402  (a sibling script, not a package)
+from compose_quality import print_comparison, write_comparisons  # noqa: E402  (a sibling script, not a package)
 
 KEYS = ("A major", "D minor", "F major", "E minor", "G major")
 METER = {"chorale": "4/4", "waltz": "3/4", "nocturne": "4/4", "jig": "6/8", "free piano": "4/4"}
@@ -84,8 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"{style}: {sum(seconds) / len(seconds):.1f} s per piece (tools only)")
         results.append(result)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps([result.model_dump(mode="json") for result in results], indent=2))
+        write_comparisons(args.json, results)
     return 0
 
 
