@@ -342,12 +342,25 @@ def length_wishes(feedback: str, sections: int) -> dict[int, LengthWish]:
     return wishes
 
 
+_LENGTH_TALK = re.compile(r"\b(?:longer|shorter|shorten|lengthen|extend|length|bars?|measures?)\b", re.IGNORECASE)
+
+
 def honour_length_wishes(changes: list[dict[str, Any]], feedback: str, sections: list[Section]) -> list[dict[str, Any]]:
     """The Composer's changes with every explicit length wish carried out: a change the wish's
     section lacks is added, and a new length that goes the wrong way (or none) is replaced by one
-    that goes the asked way (a third shorter, half as long again)."""
+    that goes the asked way (a third shorter, half as long again). A new length for a section the
+    musician's words do not touch is dropped (the 1.5B Composer, asked for a shorter second phrase,
+    also stretched the closing section from 4 to 16 bars); feedback about length with no section
+    named ("make it longer") leaves the Composer's lengths to it."""
     changes = [dict(change) for change in changes]
-    for index, how in length_wishes(feedback, len(sections)).items():
+    wishes = length_wishes(feedback, len(sections))
+    asks_for_length = bool(wishes) or _LENGTH_TALK.search(feedback) is not None
+    named = {sections[index].id for index in wishes}
+    for change in changes:  # a length the musician did not ask for is the model's, not theirs
+        if change.get("bars") and (not asks_for_length or (wishes and change["section"] not in named)):
+            change["bars"] = None
+            change["note"] = "the musician did not ask for this section's length to change; kept"
+    for index, how in wishes.items():
         section = sections[index]
         change = next((c for c in changes if c["section"] == section.id), None)
         if change is None:

@@ -514,3 +514,16 @@ def test_a_critic_cannot_leave_the_piece_unfinished_but_the_musician_may_ask_for
     assert recadence(piece, last, asked("s2", "plagal", "critique")).note and last.cadence == "authentic"
     assert recadence(piece, last, asked("s2", "plagal", "feedback")).note is None and last.cadence == "plagal"
     assert recadence(piece, first, asked("s1", "deceptive", "critique")).note is None and first.cadence == "deceptive"
+
+
+def test_the_composer_cannot_change_a_length_the_musician_did_not_ask_about() -> None:
+    from ontology.music import Section
+    from ontology.music_drafts import honour_length_wishes
+
+    sections = [Section(id=f"s{i}", label=label, bars=4) for i, label in enumerate("ABC", start=1)]
+    stretched = [{"section": "s2", "problem": "p", "action": "regenerate", "bars": 3},
+                 {"section": "s3", "problem": "p", "action": "regenerate", "bars": 16}]
+    kept = honour_length_wishes(stretched, "darker cadence, shorter second phrase", sections)
+    assert [(c["section"], c["bars"]) for c in kept] == [("s2", 3), ("s3", None)] and kept[1]["note"]
+    assert [c["bars"] for c in honour_length_wishes(stretched, "darker cadence", sections)] == [None, None]
+    assert [c["bars"] for c in honour_length_wishes(stretched, "make the piece longer", sections)] == [3, 16]
