@@ -356,10 +356,10 @@ def honour_length_wishes(changes: list[dict[str, Any]], feedback: str, sections:
     wishes = length_wishes(feedback, len(sections))
     asks_for_length = bool(wishes) or _LENGTH_TALK.search(feedback) is not None
     named = {sections[index].id for index in wishes}
-    for change in changes:  # a length the musician did not ask for is the model's, not theirs
-        if change.get("bars") and (not asks_for_length or (wishes and change["section"] not in named)):
-            change["bars"] = None
-            change["note"] = "the musician did not ask for this section's length to change; kept"
+    for proposed in changes:  # a length the musician did not ask for is the model's, not theirs
+        if proposed.get("bars") and (not asks_for_length or (wishes and proposed["section"] not in named)):
+            proposed["bars"] = None
+            proposed["note"] = "the musician did not ask for this section's length to change; kept"
     for index, how in wishes.items():
         section = sections[index]
         change = next((c for c in changes if c["section"] == section.id), None)
