@@ -245,18 +245,15 @@ def vary(section: Section, change: Change, order: list[str]) -> Change:
     return change.model_copy(update={"variation_of": source, "note": note})
 
 
-FINAL_CADENCES = {Cadence.AUTHENTIC: "critique", Cadence.PLAGAL: "feedback"}
-"""Cadences the last section may take, and who may ask for each: a critic only the authentic close,
-the musician a plagal one too; a half or deceptive close would leave the piece unfinished."""
-
-
 def recadence(piece: Piece, section: Section, change: Change) -> Change:
     """Give `section` the cadence `change` asks for, unless it is the last section and the asker may
-    not end the piece that way; say what was done."""
+    not end the piece that way: anyone may ask for the authentic close, only the musician for a
+    plagal one, nobody for a half or deceptive one (it would leave the piece unfinished). Say what
+    was done."""
     wanted = Cadence(change.cadence) if change.cadence else None
     last = section.id == piece.sections[-1].id
-    allowed = wanted in FINAL_CADENCES and (FINAL_CADENCES[wanted] == "critique" or change.reason == "feedback")
-    if wanted is None or (last and not allowed):
+    ends = wanted is Cadence.AUTHENTIC or (wanted is Cadence.PLAGAL and change.reason == "feedback")
+    if wanted is None or (last and not ends):
         return change.model_copy(update={"note": f"the last section keeps its {section.cadence} close; "
                                                  f"a {wanted} cadence would not end the piece"})
     section.cadence = wanted

@@ -310,9 +310,9 @@ def diatonic_labels(harmony: list[ChordEvent], key: Key) -> list[ChordEvent]:
     scale = key.scale()
     fixed = []
     for event in harmony:
-        quality = parse_chord(event.symbol).quality
-        root = event.symbol[: len(event.symbol) - len(quality)]
-        if parse_chord(event.symbol).pitch_classes() <= scale:
+        chord = parse_chord(event.symbol)
+        root = event.symbol[: len(event.symbol) - len(chord.quality)]
+        if chord.pitch_classes() <= scale:
             fixed.append(event)
         elif (diatonic := next((q for q in ("", "m", "dim") if parse_chord(root + q).pitch_classes() <= scale),
                                None)) is not None:

@@ -91,13 +91,19 @@ def transposition_to_reference(tonic_pitch_class: int, mode: str) -> int:
     return shift - 12 if shift > 6 else shift
 
 
-def fit_to_piano(pitch: int) -> int:
-    """The pitch moved by octaves into the piano's range."""
-    while pitch < LOWEST_PITCH:
+def fit_into(pitch: int, lowest: int, highest: int) -> int:
+    """`pitch` moved by octaves into [lowest, highest] (a register narrower than an octave keeps the
+    octave at or above `lowest` nearest it)."""
+    while pitch < lowest:
         pitch += 12
-    while pitch > HIGHEST_PITCH:
+    while pitch > highest and pitch - 12 >= lowest:
         pitch -= 12
     return pitch
+
+
+def fit_to_piano(pitch: int) -> int:
+    """The pitch moved by octaves into the piano's range."""
+    return fit_into(pitch, LOWEST_PITCH, HIGHEST_PITCH)
 
 
 def normalise_bar(notes: Iterable[Note], meter: str) -> list[Note]:

@@ -19,6 +19,7 @@ from ontology.music_styles import PHRASE_BARS
 from ontology.music_theory import Key, Mode
 from tools.music.harmony.chords import QUALITIES, chord_index, chord_pitch_classes, chord_root_quality
 from tools.music.harmony.data import MelodyNote
+from tools.music.piano.tokens import fit_into
 
 MELODY_DEGREES: dict[Cadence, tuple[int, ...]] = {
     Cadence.AUTHENTIC: (1, 3),
@@ -92,7 +93,7 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
         inside = [p for p in range(lowest, highest + 1) if p % 12 in classes]
         return min(inside, key=lambda p: (abs(p - pitch), p)) if inside else pitch
 
-    notes = [replace(n, pitch=_into(n.pitch, lowest, highest)) for n in line]
+    notes = [replace(n, pitch=fit_into(n.pitch, lowest, highest)) for n in line]
     last_bar = max(ends, default=-1)
     for bar, cadence in ends.items():
         start = bar_length * bar
@@ -115,16 +116,6 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
             notes = [n for n in notes if Fraction(n.onset).limit_denominator(96) < downbeat] + [
                 replace(closing[0], duration=float(end - downbeat))]
     return notes
-
-
-def _into(pitch: int, lowest: int, highest: int) -> int:
-    """`pitch` moved by octaves into [lowest, highest] (a register narrower than an octave keeps the
-    octave nearest it)."""
-    while pitch < lowest:
-        pitch += 12
-    while pitch > highest and pitch - 12 >= lowest:
-        pitch -= 12
-    return pitch
 
 
 def cadence_chords(key: Key, cadence: Cadence) -> tuple[int | None, int]:
