@@ -2,6 +2,7 @@
 
     python bench/compose_tools_quality.py                       # 5 pieces per style, 16 bars
     python bench/compose_tools_quality.py --styles jig waltz -n 10 --json out/tools-quality.json
+    python bench/compose_tools_quality.py --styles chorale -n 2 --scores out/tools-scores   # and look at them
 
 A session's quality has two authors: the Composer's plan (a small model's choices of form, keys and
 cadences) and the tools that write the notes. This bench holds the plan fixed (A, B, A' with half,
@@ -29,6 +30,7 @@ from tools.music.quality.compare import compare
 from tools.music.quality.features import measure
 from tools.music.quality.references import REFERENCE_SETS, STYLES, reference_features
 from tools.music.quality.timeline import timeline_from_piece
+from tools.music.render import render_all
 from tools.music.section_tools import SectionRequest
 from tools.settings import Settings
 
@@ -67,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=5, help="pieces per style (keys cycle through five)")
     parser.add_argument("--bars", type=int, default=16)
     parser.add_argument("--json", type=Path, help="also write the comparisons here")
+    parser.add_argument("--scores", type=Path, help="also engrave each piece here (MIDI, MusicXML, score.png)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     console, settings, tools = Console(), Settings.from_env(), NeuralSectionTools()
@@ -77,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             piece = compose(tools, style, KEYS[seed % len(KEYS)], seed, args.bars)
             seconds.append(time.perf_counter() - started)
+            if args.scores:
+                render_all(piece, args.scores / f"{style.replace(' ', '-')}-{seed}", audio=False)
             features.append(measure(timeline_from_piece(piece, name=f"{style} {seed}")))
         result = compare(style, features, reference_features(style, settings))
         print_comparison(console, result, REFERENCE_SETS[style].description)
