@@ -94,3 +94,19 @@ def test_chord_symbols_neither_lose_their_flats_in_the_png_nor_add_accidentals_t
     assert "\uea64" not in plain and "\uea66" not in plain
     assert re.search(r'>B</tspan>\s*<tspan font-size="[0-9.]+px">b</tspan>', plain)
     assert re.search(r'>F</tspan>\s*<tspan font-size="[0-9.]+px">#</tspan>', plain)
+
+
+@pytest.mark.parametrize(("key", "middle", "symbol", "pitch", "name"), [
+    ("F major", "D minor", "A7", 73, "C#5"),  # the middle section's key: its leading tone, not D-flat
+    ("Bb major", None, "D7", 66, "F#4"),  # a secondary dominant's third, spelled as the chord spells it
+    ("Bb major", None, "Bb", 66, "G-4"),  # no chord holds it: flats in a flat key, as before
+])
+def test_notes_outside_the_key_are_spelled_by_their_section_and_chord(
+    minuet: Piece, key: str, middle: str | None, symbol: str, pitch: int, name: str
+) -> None:
+    piece = minuet
+    piece.key, piece.sections[1].key = key, middle
+    piece.harmony[2] = ChordEvent(bar=3, beat=1, symbol=symbol)
+    piece.parts[0].bars[2].voices[0][1].pitches = [pitch]
+    notes = piece_to_score(piece).parts[0].getElementsByClass("Measure")[2].getElementsByClass("Note")
+    assert notes[1].nameWithOctave == name

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -57,18 +58,38 @@ class RenderedFiles(BaseModel):
     piano_roll: Path | None = None
 
 
-def _music21_event(event: Event, key):  # -> music21 Note, Chord or Rest (key: music21.key.Key)
+def _music21_event(event: Event, key, chord_names: Mapping[int, str]):  # -> music21 Note, Chord or Rest
     from music21 import chord, note
 
     made: note.GeneralNote
     if not event.pitches:
         made = note.Rest()
     elif len(event.pitches) == 1:
-        made = note.Note(spelled_pitch(event.pitches[0], key))
+        made = note.Note(spelled_pitch(event.pitches[0], key, chord_names))
     else:
-        made = chord.Chord([spelled_pitch(pitch, key) for pitch in sorted(event.pitches)])
+        made = chord.Chord([spelled_pitch(pitch, key, chord_names) for pitch in sorted(event.pitches)])
     made.quarterLength = event.duration
     return made
+
+
+class _Spelling:
+    """What spells a note: the key of its bar's section (a middle section in D minor writes C#, not
+    the home F major's D-flat) and the chord symbol sounding at its onset (pitch class -> name)."""
+
+    def __init__(self, piece: Piece) -> None:
+        from music21 import harmony
+
+        self.keys = [parse_key(section.key or piece.key).to_music21()
+                     for section, first, last in piece.section_spans() for _ in range(first, last + 1)]
+        self.home = parse_key(piece.key).to_music21()
+        self.chords = sorted(((chord.bar, chord.beat), {
+            pitch.pitchClass: pitch.name for pitch in harmony.ChordSymbol(music21_figure(chord.symbol)).pitches})
+            for chord in piece.harmony)
+
+    def at(self, bar: int, offset: float):  # -> (music21 key, chord names); bar 1-based, offset in quarters
+        key = self.keys[bar - 1] if bar <= len(self.keys) else self.home
+        sounding = [names for start, names in self.chords if start <= (bar, 1 + offset)]
+        return key, sounding[-1] if sounding else {}
 
 
 def piece_to_score(piece: Piece):  # -> music21.stream.Score
@@ -78,7 +99,7 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
     from music21 import clef, harmony, instrument, key, metadata, meter, stream, tempo
     from music21.stream import makeNotation
 
-    home_key = parse_key(piece.key).to_music21()
+    spelling = _Spelling(piece)
     bar_length = float(parse_meter(piece.meter).bar_quarters)
     instruments = {i.id: i for i in piece.instruments}
     score = stream.Score()
@@ -94,18 +115,17 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
             measure = stream.Measure(number=number)
             if number == 1:
                 measure.insert(0, clef.BassClef() if spec.clef == "bass" else clef.TrebleClef())
-                measure.insert(0, key.KeySignature(home_key.sharps))
+                measure.insert(0, key.KeySignature(spelling.home.sharps))
                 measure.insert(0, meter.TimeSignature(piece.meter))
                 if index == 0:  # sounding tempo only: engravers lack the note glyph of a printed mark
                     measure.insert(0, tempo.MetronomeMark(numberSounding=piece.tempo_bpm))
-            if len(bar.voices) == 1:
-                for event in bar.voices[0]:
-                    measure.append(_music21_event(event, home_key))
-            else:
-                for number_of_voice, events in enumerate(bar.voices, start=1):
-                    voice = stream.Voice(id=str(number_of_voice))
-                    for event in events:
-                        voice.append(_music21_event(event, home_key))
+            for number_of_voice, events in enumerate(bar.voices, start=1):
+                voice = stream.Voice(id=str(number_of_voice)) if len(bar.voices) > 1 else measure
+                offset = 0.0
+                for event in events:
+                    voice.append(_music21_event(event, *spelling.at(number, offset)))
+                    offset += event.duration
+                if voice is not measure:
                     measure.insert(0, voice)
             target.append(measure)
         # Accidentals come from the notes alone: music21 counts a chord symbol's pitches as if they

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import tempfile
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,13 +71,15 @@ def _scale_names(tonic: str, mode: str) -> dict[int, str]:
     return {pitch.pitchClass: pitch.name for pitch in scale(tonic).getPitches()}
 
 
-def spelled_pitch(midi: int, key):  # key: music21.key.Key -> music21.pitch.Pitch
-    """The pitch spelled as the key writes it: scale notes (harmonic minor in minor) by the scale,
-    other notes with flats in flat keys and sharps otherwise."""
+def spelled_pitch(midi: int, key, chord_names: Mapping[int, str] | None = None):  # key: music21.key.Key
+    """The pitch spelled as the key writes it: scale notes (harmonic minor in minor) by the scale;
+    a note outside the scale as the chord sounding with it spells it (`chord_names`, pitch class ->
+    name: the F# of a D7 stays F# in B-flat major, the C# of an A7 is not D-flat in F major), other
+    notes with flats in flat keys and sharps otherwise. Returns a music21 Pitch."""
     import music21
 
     pitch = music21.pitch.Pitch(midi=midi)
-    wanted = _scale_names(key.tonic.name, key.mode).get(midi % 12)
+    wanted = _scale_names(key.tonic.name, key.mode).get(midi % 12) or (chord_names or {}).get(midi % 12)
     if wanted is None:
         alter = pitch.accidental.alter if pitch.accidental else 0
         flat_key = key.sharps < 0
