@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import re
 from enum import StrEnum
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from ontology.music_theory import parse_meter
+from ontology.music_theory import Meter, parse_meter
 
 STYLES_FILE = Path(__file__).with_name("music_styles.json")
 PHRASE_BARS = 4
@@ -115,6 +116,13 @@ class StyleSpec(BaseModel):
 
     def default_tempo(self) -> int:
         return self.tempo[2]
+
+    def chord_slot(self, meter: Meter) -> Fraction:
+        """Quarters per chord: the harmonic rhythm in the meter's beats, or one beat where that does
+        not divide the bar (a nocturne's half-bar chords in 3/4)."""
+        beat = meter.beat_quarters
+        slot = beat * self.harmonic_rhythm_beats
+        return slot if (meter.bar_quarters / slot).denominator == 1 else beat
 
 
 class StyleDataError(ValueError):

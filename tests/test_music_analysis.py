@@ -21,6 +21,8 @@ def test_chords_are_named_from_the_notes_that_sound() -> None:
     lower = [bar((48, 4)), bar((53, 4)), bar((43, 4))]
     labels = label_chords([upper, lower], Fraction(4))
     assert [(c.bar, c.beat, c.symbol) for c in labels] == [(1, 1, "C"), (2, 1, "F"), (3, 1, "G"), (3, 4, "G7")]
+    by_half_bar = label_chords([upper, lower], Fraction(4), Fraction(2))  # a slower harmonic rhythm
+    assert [(c.bar, c.beat, c.symbol) for c in by_half_bar] == [(1, 1, "C"), (2, 1, "F"), (3, 1, "G"), (3, 3, "G7")]
 
 
 def test_parallel_fifths_and_octaves_are_found_only_in_similar_motion() -> None:

@@ -17,7 +17,6 @@ from tools.music.harmony.chords import chord_index
 from tools.music.neural_sections import (
     NeuralSectionTools,
     bars_to_segment,
-    chord_slot,
     chord_symbols,
     held,
     melody_bars,
@@ -60,9 +59,9 @@ def test_chord_symbols_change_only_with_the_harmony_and_six_eight_changes_on_the
     assert [(c.symbol, c.borrowed) for c in secondary] == [("D", True)]
     compound = chord_symbols([d_minor, a_major, a_major, d_minor], Fraction(3, 2), Fraction(3), parse_key("D minor"))
     assert [(c.bar, c.beat, c.symbol) for c in compound] == [(1, 1, "Dm"), (1, 2.5, "A"), (2, 2.5, "Dm")]
-    assert chord_slot(style_spec("waltz"), parse_meter("3/4")) == 3
-    assert chord_slot(style_spec("nocturne"), parse_meter("3/4")) == 1  # half-bar chords do not divide 3/4
-    assert chord_slot(style_spec("jig"), parse_meter("6/8")) == Fraction(3, 2)
+    assert style_spec("waltz").chord_slot(parse_meter("3/4")) == 3
+    assert style_spec("nocturne").chord_slot(parse_meter("3/4")) == 1  # half-bar chords do not divide 3/4
+    assert style_spec("jig").chord_slot(parse_meter("6/8")) == Fraction(3, 2)
     assert held([0, d_minor, 0, a_major, 0]) == [d_minor, d_minor, d_minor, a_major, a_major]
 
 

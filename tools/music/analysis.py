@@ -52,15 +52,16 @@ def top_line(bars: list[Bar], bar_length: Fraction) -> list[MelodyNote]:
     return line
 
 
-def label_chords(parts: list[list[Bar]], bar_length: Fraction) -> list[ChordEvent]:
-    """One chord symbol per beat (a new event only where it changes), from the duration-weighted
-    pitch classes sounding in it, matched against the harmoniser's chord templates (the lowest note
-    breaks ties). Beats where nothing sounds keep the previous chord."""
+def label_chords(parts: list[list[Bar]], bar_length: Fraction, slot: Fraction = Fraction(1)) -> list[ChordEvent]:
+    """One chord symbol per slot of `slot` quarters (a beat unless the style changes chords more
+    slowly; a new event only where it changes), from the duration-weighted pitch classes sounding
+    in it, matched against the harmoniser's chord templates (the lowest note breaks ties). Slots
+    where nothing sounds keep the previous chord."""
     sounding = [note for bars in parts for note in sounding_notes(bars, bar_length)]
     total_bars = max((len(bars) for bars in parts), default=0)
     labels: list[ChordEvent] = []
-    for beat_index in range(int(bar_length * total_bars)):
-        lo, hi = Fraction(beat_index), Fraction(beat_index + 1)
+    for slot_index in range(int(bar_length * total_bars / slot)):
+        lo, hi = slot_index * slot, (slot_index + 1) * slot
         weights: defaultdict[int, float] = defaultdict(float)
         bass: int | None = None
         for start, end, pitch in sounding:

@@ -142,14 +142,6 @@ def melody_line(bars: list[Bar], bar_length: Fraction) -> list[MelodyNote]:
     return line
 
 
-def chord_slot(spec: StyleSpec, meter: Meter) -> Fraction:
-    """Quarters per chord: the style's harmonic rhythm in the meter's beats, or one beat where that
-    does not divide the bar (a nocturne's half-bar chords in 3/4)."""
-    beat = meter.beat_quarters
-    slot = beat * spec.harmonic_rhythm_beats
-    return slot if (meter.bar_quarters / slot).denominator == 1 else beat
-
-
 def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest, bar_length: int) -> NoteGrammar:
     """The grammar the style's line (and, for free piano, the left hand) is sampled under, in the
     model's reference key (`shift` semitones from `key`), with a cadence tone on the downbeat of
@@ -209,13 +201,14 @@ class NeuralSectionTools(SectionWriter):
             if request.cadence is not None:
                 right, left = close_on_cadence(right, left, key, request.cadence, meter.bar_quarters)
             return SectionMaterial(right=right, left=left,
-                                   harmony=diatonic_labels(label_chords([right, left], meter.bar_quarters), key))
+                                   harmony=diatonic_labels(label_chords([right, left], meter.bar_quarters,
+                                                                              spec.chord_slot(meter)), key))
         started = time.perf_counter()
         ends = phrase_cadences(request.bars, request.cadence)
         line = close_phrases(melody_line(right, meter.bar_quarters), key, ends, meter.bar_quarters,
                              meter.beat_quarters, (spec.melody.lowest, spec.melody.highest),
                              outline=spec.texture == "melody")
-        slot = chord_slot(spec, meter)
+        slot = spec.chord_slot(meter)
         chords = self._harmonise(line, request, key, meter, slot)
         harmony = chord_symbols(chords, slot, meter.bar_quarters, key)
         call = ToolCall(tool="harmonise_melody", seconds=round(time.perf_counter() - started, 2),

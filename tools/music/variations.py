@@ -119,10 +119,12 @@ def fit_bars(bars: list[Bar], count: int) -> list[Bar]:
     return [bars[i % len(bars)].model_copy(deep=True) for i in range(count)] if bars else []
 
 
-def splice(right: list[Bar], left: list[Bar], tail: SectionMaterial, bar_length: Fraction) -> SectionMaterial:
-    """Kept bars followed by a writer's new ones; the kept bars' chords are named from their notes."""
+def splice(right: list[Bar], left: list[Bar], tail: SectionMaterial, bar_length: Fraction,
+           slot: Fraction) -> SectionMaterial:
+    """Kept bars followed by a writer's new ones; the kept bars' chords are named from their notes,
+    one per `slot` quarters at most."""
     kept = len(right)
-    harmony = label_chords([right, left], bar_length) if kept else []
+    harmony = label_chords([right, left], bar_length, slot) if kept else []
     for chord in tail.harmony:
         if harmony and chord.bar == 1 and chord.beat == 1 and harmony[-1].symbol == chord.symbol:
             continue  # the chord goes on over the join
@@ -144,12 +146,13 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     if variation is None:
         raise ValueError("candidate_pool needs a request with a variation")
     plain = request.model_copy(update={"variation": None})
-    key, bar_length = parse_key(request.key), parse_meter(request.meter).bar_quarters
+    key, meter = parse_key(request.key), parse_meter(request.meter)
+    bar_length, chord_slot = meter.bar_quarters, style_spec(request.style).chord_slot(meter)
     source_key = parse_key(variation.key)
     right = fit_bars(transpose_bars(variation.right, source_key, key), request.bars)
     left = fit_bars(transpose_bars(variation.left, source_key, key), request.bars)
     right, left = into_register(right, left, style_spec(request.style))
-    source = SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length))
+    source = SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length, chord_slot))
     pool: list[Candidate] = []
     arranged = writer.arrange(plain, right, left)
     if arranged is not None:
@@ -165,7 +168,7 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
                 "bars": request.bars - kept, "seed": seed,
                 "previous_right": right[:kept][-PROMPT_BARS:], "previous_left": left[:kept][-PROMPT_BARS:]}))
             pool.append(Candidate(f"keep{kept}_{slot}", f"first {kept} bars of {variation.section}, then new ones "
-                                  f"(seed {seed})", splice(right[:kept], left[:kept], tail, bar_length)))
+                                  f"(seed {seed})", splice(right[:kept], left[:kept], tail, bar_length, chord_slot)))
     for index in range(FRESH_CANDIDATES):
         seed = request.seed + SEED_STRIDE * index
         pool.append(Candidate(f"fresh{index}", f"new material (seed {seed})",
