@@ -34,6 +34,7 @@ from tools.music.harmony.chords import (
 )
 from tools.music.harmony.data import MelodyNote
 from tools.music.harmony.data import Piece as Melody
+from tools.music.harmony.enrichment import ENRICHMENT, enrich_harmony
 from tools.music.harmony.model import HarmonyTransformer, load_harmoniser
 from tools.music.harmony.train import checkpoint_path
 from tools.music.harmony.unmasking import harmonise_pieces
@@ -216,7 +217,9 @@ class NeuralSectionTools(SectionWriter):
                              meter.beat_quarters, (spec.melody.lowest, spec.melody.highest),
                              outline=spec.texture == "melody")
         slot = chord_slot(spec, meter)
-        chords = self._harmonise(line, request, key, meter, slot)
+        given = given_chords(key, ends, int(meter.bar_quarters / slot), request.bars)
+        chords = enrich_harmony(self._harmonise(line, request, key, meter, slot, given), line, key, slot,
+                                meter.bar_quarters, given, ENRICHMENT[spec.style], request.seed)
         harmony = chord_symbols(chords, slot, meter.bar_quarters, key)
         call = ToolCall(tool="harmonise_melody", seconds=round(time.perf_counter() - started, 2),
                         arguments={"chords": len(chords), "slot_quarters": float(slot), "key": request.key},
@@ -262,10 +265,10 @@ class NeuralSectionTools(SectionWriter):
         return segment_to_bars(segment, shift)
 
     def _harmonise(self, line: list[MelodyNote], request: SectionRequest, key: Key, meter: Meter,
-                   slot: Fraction) -> list[int]:
+                   slot: Fraction, fixed: dict[int, int]) -> list[int]:
         """One chord per slot of `slot` quarters. The harmoniser works a beat at a time (a dotted
-        quarter in 6/8), with the phrases' cadence chords given for every beat of their slots; a
-        slot takes its first beat's chord."""
+        quarter in 6/8), with the chords `fixed` by slot (the phrases' cadences) given for every
+        beat of their slots; a slot takes its first beat's chord."""
         beat, bar_length = meter.beat_quarters, meter.bar_quarters
         per_bar = bar_length / beat
         if per_bar.denominator != 1:
@@ -273,14 +276,12 @@ class NeuralSectionTools(SectionWriter):
         if self._harmoniser is None:
             self._harmoniser = load_harmoniser(self._harmony_checkpoint)[0]
         beats_per_slot = int(slot / beat)
-        slots_per_bar = int(bar_length / slot)
         shift = transposition_to_reference(key.tonic, key.mode.value)
         count = int(per_bar) * request.bars
         notes = [MelodyNote(float(Fraction(n.onset).limit_denominator(96) / beat),
                             float(Fraction(n.duration).limit_denominator(96) / beat), n.pitch + shift) for n in line]
         melody = Melody(name="section", notes=notes, n_beats=count, bar_starts=list(range(0, count, int(per_bar))),
                         transposition=shift, key=key.name, slot_quarters=[float(i * beat) for i in range(count + 1)])
-        fixed = given_chords(key, phrase_cadences(request.bars, request.cadence), slots_per_bar, request.bars)
         given = {slot_index * beats_per_slot + offset: transpose_chord(chord, shift)
                  for slot_index, chord in fixed.items() for offset in range(beats_per_slot)}
         (chords,) = harmonise_pieces(self._harmoniser, [melody], "confidence", temperature=0.0, seed=request.seed,
