@@ -5,7 +5,9 @@ the grammar of notes (`tools.music.piano.grammar`) the section's style sets (`on
 for every style but free piano it writes one line, the melody, in the style's register, grid and
 note lengths, with no leap past the style's limit and a cadence tone on each phrase's last
 downbeat (`tools.music.styles.phrases`). The FF harmoniser (trained on the Bach chorales) then
-chooses a chord per slot of the style's harmonic rhythm around the phrases' cadences, and the
+chooses a chord per slot of the style's harmonic rhythm around the phrases' cadences, a rule-written
+step colours those chords in the style's measure (secondary dominants, cadences prepared by V/V or
+ii7, the minor key's major V, a borrowed iv: `tools.music.harmony.enrichment`), and the
 style's realiser writes the rest: four voices by a voice-leading search (chorale), a waltz's or a
 nocturne's left hand, or nothing (a jig is one line under chord symbols). For free piano the model
 writes both hands under the grammar, and the section's cadence is written into its last bars; the
@@ -201,7 +203,8 @@ class NeuralSectionTools(SectionWriter):
     def arrange(self, request: SectionRequest, right: list[Bar], left: list[Bar]) -> SectionMaterial:
         """Both staves finished in the request's style: for free piano the cadence written into the
         last bars and chords named from the notes; for the other styles the first voice's line (the
-        melody) harmonised around the phrases' cadences and realised in the style's texture (so
+        melody) harmonised around the phrases' cadences, its chords coloured in the style's measure
+        (drawn from the request's seed) and realised in the style's texture (so
         arranging an earlier section's notes keeps its melody and re-harmonises it)."""
         key = parse_key(request.key)
         meter = parse_meter(request.meter)
