@@ -221,8 +221,8 @@ class NeuralSectionTools(SectionWriter):
                              outline=spec.texture == "melody")
         slot = chord_slot(spec, meter)
         given = given_chords(key, ends, int(meter.bar_quarters / slot), request.bars)
-        chords = enrich_harmony(self._harmonise(line, request, key, meter, slot, given), line, key, slot,
-                                meter.bar_quarters, given, ENRICHMENT[spec.style], request.seed)
+        chords = enrich_harmony(self._harmonise(line, request, key, meter, slot, given), line, key, slot, meter,
+                                given, ENRICHMENT[spec.style], request.seed)
         harmony = chord_symbols(chords, slot, meter.bar_quarters, key)
         call = ToolCall(tool="harmonise_melody", seconds=round(time.perf_counter() - started, 2),
                         arguments={"chords": len(chords), "slot_quarters": float(slot), "key": request.key},

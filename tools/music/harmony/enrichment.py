@@ -5,8 +5,8 @@ The FF harmoniser (trained on the Bach chorales) chooses one chord per slot and,
 likeliest label, rarely leaves the key: its chorales sound about half as many distinct chords as
 Bach's, and every style measured 0-2% of its notes outside the key against 2-9% in real music. So a
 small, rule-written step colours its choices the way a musician would, each rule asking the melody
-first (every note sounding in the slot must be a tone of the new chord or a passing tone that does
-not rub against its altered tone):
+first (every note sounding in the slot must be a tone of the new chord, or off the beat a passing or
+neighbour tone that does not rub against its altered tone):
 
 - a chord before a diatonic target (ii, iii, IV, V, vi in major; iv, V, VI in minor) may become the
   target's dominant (V or V7 of it), or sparingly its leading-tone diminished seventh;
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ontology.music_styles import PHRASE_BARS, Style
-from ontology.music_theory import NOTE_NAMES, Key, Mode
+from ontology.music_theory import NOTE_NAMES, Key, Meter, Mode
 from tools.music.harmony.chords import QUALITIES, chord_index, chord_pitch_classes, chord_root_quality
 from tools.music.harmony.data import MelodyNote
 
@@ -80,17 +80,16 @@ ENRICHMENT: dict[Style, EnrichmentRates] = {
 
 
 def enrich_harmony(chords: Sequence[int], melody: Sequence[MelodyNote], key: Key, slot: Fraction,
-                   bar_length: Fraction, given: Mapping[int, int], rates: EnrichmentRates,
-                   seed: int) -> list[int]:
+                   meter: Meter, given: Mapping[int, int], rates: EnrichmentRates, seed: int) -> list[int]:
     """`chords` (one per `slot` quarters from the section's start, no "N.C.") coloured at `rates`
     (a style's: `ENRICHMENT`); `melody` in quarters from the same start; `given` the slots whose
     chords the phrases' cadences fix (kept as they are). Deterministic for a `seed`."""
     rng = random.Random(seed)
-    colour = _Colouring(list(chords), melody, key, slot, given)
+    colour = _Colouring(list(chords), melody, key, slot, meter.beat_quarters, given)
     colour.major_dominant()
     colour.prepare_cadences(rng, rates)
     colour.secondary_dominants(rng, rates)
-    colour.borrowed_iv(rng, rates, last_phrase=int(bar_length / slot) * PHRASE_BARS)
+    colour.borrowed_iv(rng, rates, last_phrase=int(meter.bar_quarters / slot) * PHRASE_BARS)
     return colour.chords
 
 
@@ -115,9 +114,9 @@ class _Colouring:
     notes sounding in a slot, and the slots already changed (a coloured chord is not coloured twice,
     nor its neighbour, so two chromatic chords never follow each other)."""
 
-    def __init__(self, chords: list[int], melody: Sequence[MelodyNote], key: Key, slot: Fraction,
+    def __init__(self, chords: list[int], melody: Sequence[MelodyNote], key: Key, slot: Fraction, beat: Fraction,
                  given: Mapping[int, int]) -> None:
-        self.chords, self.key, self.slot, self.given = chords, key, slot, given
+        self.chords, self.key, self.slot, self.beat, self.given = chords, key, slot, beat, given
         self.melody = sorted((Fraction(n.onset).limit_denominator(TIME_RESOLUTION),
                                Fraction(n.duration).limit_denominator(TIME_RESOLUTION), n.pitch) for n in melody)
         self.changed: set[int] = set()
@@ -131,10 +130,10 @@ class _Colouring:
                 and not {index - 1, index, index + 1} & self.changed)
 
     def fits(self, chord: int, index: int) -> bool:
-        """Every melody note sounding in the slot is a tone of `chord` or an unaccented passing tone
-        (by step in one direction) that does not rub chromatically against a chord tone (F against
-        D7's F# in C major is a clash, not a passing note). A seventh the melody
-        sounds must fall by step after the slot."""
+        """Every melody note sounding in the slot is a tone of `chord`, or off the beat a passing
+        tone (by step on in one direction) or a neighbour tone (by step and back) that does not rub
+        chromatically against a chord tone (F against D7's F# in C major is a clash, not a passing
+        note). A seventh the melody sounds must fall by step after the slot."""
         tones = chord_pitch_classes(chord)
         start, end = self.slot * index, self.slot * (index + 1)
         for position, (onset, duration, pitch) in enumerate(self.melody):
@@ -143,10 +142,9 @@ class _Colouring:
             if pitch % 12 not in tones:
                 before = self.melody[position - 1][2] if position > 0 else None
                 after = self.melody[position + 1][2] if position + 1 < len(self.melody) else None
-                passing = (onset > start and before is not None and after is not None
-                           and 1 <= abs(pitch - before) <= 2 and 1 <= abs(after - pitch) <= 2
-                           and (pitch - before) * (after - pitch) > 0)
-                if not passing or any(self.rubs(pitch % 12, tone) for tone in tones):
+                stepwise = (onset % self.beat != 0 and before is not None and after is not None
+                            and 1 <= abs(pitch - before) <= 2 and 1 <= abs(after - pitch) <= 2)
+                if not stepwise or any(self.rubs(pitch % 12, tone) for tone in tones):
                     return False
             elif pitch % 12 == _seventh(chord) and onset + duration <= end:
                 after = self.melody[position + 1][2] if position + 1 < len(self.melody) else None
