@@ -5,7 +5,9 @@ the grammar of notes (`tools.music.piano.grammar`) the section's style sets (`on
 for every style but free piano it writes one line, the melody, in the style's register, grid and
 note lengths, with no leap past the style's limit and a cadence tone on each phrase's last
 downbeat (`tools.music.styles.phrases`). The FF harmoniser (trained on the Bach chorales) then
-chooses a chord per slot of the style's harmonic rhythm around the phrases' cadences, and the
+chooses a chord per slot of the style's harmonic rhythm around the phrases' cadences, a rule-written
+step colours those chords in the style's measure (secondary dominants, cadences prepared by V/V or
+ii7, the minor key's major V, a borrowed iv: `tools.music.harmony.enrichment`), and the
 style's realiser writes the rest: four voices by a voice-leading search (chorale), a waltz's or a
 nocturne's left hand, or nothing (a jig is one line under chord symbols). For free piano the model
 writes both hands under the grammar, and the section's cadence is written into its last bars; the
@@ -34,6 +36,7 @@ from tools.music.harmony.chords import (
 )
 from tools.music.harmony.data import MelodyNote
 from tools.music.harmony.data import Piece as Melody
+from tools.music.harmony.enrichment import ENRICHMENT, enrich_harmony
 from tools.music.harmony.model import HarmonyTransformer, load_harmoniser
 from tools.music.harmony.train import checkpoint_path
 from tools.music.harmony.unmasking import harmonise_pieces
@@ -192,7 +195,8 @@ class NeuralSectionTools(SectionWriter):
     def arrange(self, request: SectionRequest, right: list[Bar], left: list[Bar]) -> SectionMaterial:
         """Both staves finished in the request's style: for free piano the cadence written into the
         last bars and chords named from the notes; for the other styles the first voice's line (the
-        melody) harmonised around the phrases' cadences and realised in the style's texture (so
+        melody) harmonised around the phrases' cadences, its chords coloured in the style's measure
+        (drawn from the request's seed) and realised in the style's texture (so
         arranging an earlier section's notes keeps its melody and re-harmonises it)."""
         key = parse_key(request.key)
         meter = parse_meter(request.meter)
@@ -209,7 +213,9 @@ class NeuralSectionTools(SectionWriter):
                              meter.beat_quarters, (spec.melody.lowest, spec.melody.highest),
                              outline=spec.texture == "melody")
         slot = spec.chord_slot(meter)
-        chords = self._harmonise(line, request, key, meter, slot)
+        given = given_chords(key, ends, int(meter.bar_quarters / slot), request.bars)
+        chords = enrich_harmony(self._harmonise(line, request, key, meter, slot, given), line, key, slot, meter,
+                                given, ENRICHMENT[spec.style], request.seed)
         harmony = chord_symbols(chords, slot, meter.bar_quarters, key)
         call = ToolCall(tool="harmonise_melody", seconds=round(time.perf_counter() - started, 2),
                         arguments={"chords": len(chords), "slot_quarters": float(slot), "key": request.key},
@@ -255,10 +261,10 @@ class NeuralSectionTools(SectionWriter):
         return segment_to_bars(segment, shift)
 
     def _harmonise(self, line: list[MelodyNote], request: SectionRequest, key: Key, meter: Meter,
-                   slot: Fraction) -> list[int]:
+                   slot: Fraction, fixed: dict[int, int]) -> list[int]:
         """One chord per slot of `slot` quarters. The harmoniser works a beat at a time (a dotted
-        quarter in 6/8), with the phrases' cadence chords given for every beat of their slots; a
-        slot takes its first beat's chord."""
+        quarter in 6/8), with the chords `fixed` by slot (the phrases' cadences) given for every
+        beat of their slots; a slot takes its first beat's chord."""
         beat, bar_length = meter.beat_quarters, meter.bar_quarters
         per_bar = bar_length / beat
         if per_bar.denominator != 1:
@@ -266,14 +272,12 @@ class NeuralSectionTools(SectionWriter):
         if self._harmoniser is None:
             self._harmoniser = load_harmoniser(self._harmony_checkpoint)[0]
         beats_per_slot = int(slot / beat)
-        slots_per_bar = int(bar_length / slot)
         shift = transposition_to_reference(key.tonic, key.mode.value)
         count = int(per_bar) * request.bars
         notes = [MelodyNote(float(Fraction(n.onset).limit_denominator(96) / beat),
                             float(Fraction(n.duration).limit_denominator(96) / beat), n.pitch + shift) for n in line]
         melody = Melody(name="section", notes=notes, n_beats=count, bar_starts=list(range(0, count, int(per_bar))),
                         transposition=shift, key=key.name, slot_quarters=[float(i * beat) for i in range(count + 1)])
-        fixed = given_chords(key, phrase_cadences(request.bars, request.cadence), slots_per_bar, request.bars)
         given = {slot_index * beats_per_slot + offset: transpose_chord(chord, shift)
                  for slot_index, chord in fixed.items() for offset in range(beats_per_slot)}
         (chords,) = harmonise_pieces(self._harmoniser, [melody], "confidence", temperature=0.0, seed=request.seed,

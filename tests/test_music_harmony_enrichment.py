@@ -1,0 +1,145 @@
+"""The harmonic enrichment after the harmoniser: secondary dominants where the melody allows them,
+cadences prepared but never replaced, the minor key's major dominant, a borrowed iv; one seed, one result."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ontology.music import Cadence
+from ontology.music_styles import Style
+from ontology.music_theory import parse_key, parse_meter
+from tools.music.harmony.chords import chord_index
+from tools.music.harmony.data import MelodyNote
+from tools.music.harmony.enrichment import ENRICHMENT, EnrichmentRates, enrich_harmony, letter_of
+from tools.music.neural_sections import chord_symbols
+from tools.music.styles.phrases import given_chords, phrase_cadences
+
+C_MAJOR, D_MINOR = parse_key("C major"), parse_key("D minor")
+C, D7, E7, F, FM, G, G7, AM = (chord_index(*chord) for chord in (
+    (0, "maj"), (2, "dom7"), (4, "dom7"), (5, "maj"), (5, "min"), (7, "maj"), (7, "dom7"), (9, "min")))
+BEAT, FOUR_FOUR = Fraction(1), parse_meter("4/4")
+ONLY_SECONDARY = EnrichmentRates(secondary_dominant=1.0, seventh=1.0, diminished_seventh=0.0,
+                                 cadence_preparation=0.0, borrowed_iv=0.0)
+
+
+def quarters(*pitches: int) -> list[MelodyNote]:
+    return [MelodyNote(float(onset), 1.0, pitch) for onset, pitch in enumerate(pitches)]
+
+
+def test_a_chord_before_the_dominant_becomes_its_dominant_where_the_melody_allows() -> None:
+    # C C Am G | C: the A minor before G may be D7 (V7/V); the melody's A is its fifth.
+    melody = quarters(72, 72, 69, 71, 72)
+    chords = enrich_harmony([C, C, AM, G, C], melody, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)
+    assert chords == [C, C, D7, G, C]
+    symbols = chord_symbols(chords, BEAT, FOUR_FOUR.bar_quarters, C_MAJOR)
+    assert [event.symbol for event in symbols] == ["C", "D7", "G", "C"]
+
+
+def test_a_melody_note_that_clashes_anywhere_in_the_slot_blocks_the_secondary_dominant() -> None:
+    # The same slot with an F after the A: F against D7's F# (and not a passing note, a third from A).
+    melody = [*quarters(72, 72), MelodyNote(2.0, 0.5, 69), MelodyNote(2.5, 0.5, 65),
+              MelodyNote(3.0, 1.0, 67), MelodyNote(4.0, 1.0, 72)]
+    chords = enrich_harmony([C, C, AM, G, C], melody, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)
+    assert chords[2] == AM
+    # A diatonic passing note (A-B-C over D7's C) or neighbour note (A-B-A) off the beat is no clash.
+    passing = [*quarters(72, 72), MelodyNote(2.0, 0.5, 69), MelodyNote(2.5, 0.5, 71), MelodyNote(3.0, 1.0, 72),
+               MelodyNote(4.0, 1.0, 72)]
+    assert enrich_harmony([C, C, AM, G, C], passing, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)[2] == D7
+    neighbour = [*quarters(72, 72), MelodyNote(2.0, 0.5, 69), MelodyNote(2.5, 0.5, 71), MelodyNote(3.0, 1.0, 69),
+                 MelodyNote(4.0, 1.0, 72)]
+    assert enrich_harmony([C, C, AM, G, C], neighbour, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY,
+                          seed=0)[2] == D7
+
+
+def test_a_seventh_in_the_melody_must_fall_by_step() -> None:
+    # The melody's C is D7's seventh: rising to D it blocks D7 (and the triad D has no C) ...
+    rising = quarters(72, 72, 72, 74, 72)
+    assert enrich_harmony([C, C, AM, G, C], rising, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)[2] == AM
+    # ... falling to B it resolves as a seventh should.
+    falling = quarters(72, 72, 72, 71, 72)
+    assert enrich_harmony([C, C, AM, G, C], falling, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)[2] == D7
+
+
+def test_cadence_chords_are_never_replaced_however_eager_the_rates() -> None:
+    eager = EnrichmentRates(secondary_dominant=1.0, seventh=0.5, diminished_seventh=0.5, cadence_preparation=1.0,
+                            borrowed_iv=1.0)
+    bars = 8
+    given = given_chords(C_MAJOR, phrase_cadences(bars, Cadence.AUTHENTIC), 4, bars)
+    pattern = [C, F, AM, G, C, AM, F, G]
+    chords = [given.get(index, pattern[index % len(pattern)]) for index in range(bars * 4)]
+    melody = [MelodyNote(float(beat), 1.0, 67 + (beat % 3) * 2) for beat in range(bars * 4)]
+    for seed in range(20):
+        enriched = enrich_harmony(chords, melody, C_MAJOR, BEAT, FOUR_FOUR, given, eager, seed)
+        assert all(enriched[index] == chord for index, chord in given.items())
+        assert len(enriched) == len(chords)
+
+
+def test_the_slot_before_a_cadential_dominant_is_prepared_with_v_of_v_first() -> None:
+    given = {0: C, 2: G7, 3: C}
+    prepare = EnrichmentRates(secondary_dominant=0.0, seventh=1.0, diminished_seventh=0.0, cadence_preparation=1.0,
+                              borrowed_iv=0.0)
+    melody = quarters(72, 69, 71, 72)  # A: a tone of D7
+    assert enrich_harmony([C, C, G7, C], melody, C_MAJOR, BEAT, FOUR_FOUR, given, prepare, seed=3)[1] == D7
+    # With an F in the melody V/V cannot sound; a diatonic preparation (ii7, IV or the tonic) does.
+    melody = quarters(72, 65, 71, 72)
+    prepared = enrich_harmony([C, AM, G7, C], melody, C_MAJOR, BEAT, FOUR_FOUR, given, prepare, seed=3)[1]
+    assert prepared in (chord_index(2, "min7"), F)
+
+
+def test_in_minor_the_dominant_is_major_unless_the_melody_sings_the_natural_seventh() -> None:
+    a_minor, a_major = chord_index(9, "min"), chord_index(9, "maj")
+    chords = [chord_index(2, "min"), a_minor, chord_index(2, "min")]
+    calm = EnrichmentRates(0.0, 0.0, 0.0, 0.0, 0.0)
+    assert enrich_harmony(chords, quarters(69, 69, 69), D_MINOR, BEAT, FOUR_FOUR, {0: chords[0]}, calm, 0)[1] == a_major
+    assert enrich_harmony(chords, quarters(69, 72, 69), D_MINOR, BEAT, FOUR_FOUR, {0: chords[0]}, calm, 0)[1] == a_minor
+
+
+def test_a_borrowed_iv_darkens_the_last_iv_before_a_full_close() -> None:
+    given = {0: C, 6: G7, 7: C}
+    borrow = EnrichmentRates(0.0, 0.0, 0.0, 0.0, borrowed_iv=1.0)
+    melody = quarters(72, 72, 72, 72, 72, 72, 71, 72)  # C: a tone of F and of F minor
+    chords = [C, F, C, C, F, C, G7, C]
+    assert enrich_harmony(chords, melody, C_MAJOR, BEAT, FOUR_FOUR, given, borrow, 0) == [C, F, C, C, FM, C, G7, C]
+    melody = quarters(72, 72, 72, 72, 69, 72, 71, 72)  # A: F minor's Ab would clash with it
+    assert enrich_harmony(chords, melody, C_MAJOR, BEAT, FOUR_FOUR, given, borrow, 0) == chords
+
+
+def test_the_same_seed_colours_the_same_way_and_seeds_differ() -> None:
+    bars = 8
+    given = given_chords(C_MAJOR, phrase_cadences(bars, Cadence.AUTHENTIC), 4, bars)
+    pattern = [C, AM, F, G, AM, F, C, G]
+    chords = [given.get(index, pattern[index % len(pattern)]) for index in range(bars * 4)]
+    melody = [MelodyNote(float(beat), 1.0, (72, 69, 72, 74)[beat % 4]) for beat in range(bars * 4)]
+
+    def colour(seed: int) -> list[int]:
+        return enrich_harmony(chords, melody, C_MAJOR, BEAT, FOUR_FOUR, given, ENRICHMENT[Style.CHORALE], seed)
+
+    assert colour(7) == colour(7)
+    assert len({tuple(colour(seed)) for seed in range(10)}) > 1
+    assert any(colour(seed) != chords for seed in range(10))
+
+
+def test_every_style_has_rates_and_free_piano_none() -> None:
+    assert set(ENRICHMENT) == set(Style)
+    assert ENRICHMENT[Style.FREE_PIANO] == EnrichmentRates(0.0, 0.0, 0.0, 0.0, 0.0)
+    assert ENRICHMENT[Style.JIG].secondary_dominant < ENRICHMENT[Style.CHORALE].secondary_dominant
+
+
+def test_secondary_dominants_are_introduced_only_where_their_symbol_names_the_root_right() -> None:
+    a_major = parse_key("A major")
+    assert letter_of(a_major, 8) == "G" and letter_of(parse_key("F major"), 10) == "B"
+    # In A major V/iii is G#7, which the ontology spells "Ab7": it is not introduced.
+    c_sharp_minor, b_minor, a = chord_index(1, "min"), chord_index(11, "min"), chord_index(9, "maj")
+    melody = quarters(68, 68, 73)
+    assert enrich_harmony([a, b_minor, c_sharp_minor], melody, a_major, BEAT, FOUR_FOUR, {0: a}, ONLY_SECONDARY,
+                          0)[1] == b_minor
+
+
+def test_chord_symbols_name_the_new_chords_and_mark_the_chromatic_ones_borrowed() -> None:
+    symbols = chord_symbols([C, D7, G, FM, C], BEAT, FOUR_FOUR.bar_quarters, C_MAJOR)
+    assert [(event.symbol, event.borrowed) for event in symbols] == [
+        ("C", False), ("D7", True), ("G", False), ("Fm", True), ("C", False)]
+    minor = chord_symbols([chord_index(2, "min"), E7, chord_index(9, "dom7"), chord_index(2, "min")],
+                          BEAT, FOUR_FOUR.bar_quarters, D_MINOR)
+    assert [(event.symbol, event.borrowed) for event in minor] == [
+        ("Dm", False), ("E7", True), ("A7", False), ("Dm", False)]

@@ -1,0 +1,248 @@
+"""A wider chord vocabulary after the harmoniser: secondary dominants, cadential preparation, the
+minor key's major dominant and a borrowed iv, in the measure each style uses them.
+
+The FF harmoniser (trained on the Bach chorales) chooses one chord per slot and, greedy about the
+likeliest label, rarely leaves the key: its chorales sound about half as many distinct chords as
+Bach's, and every style measured 0-2% of its notes outside the key against 2-9% in real music. So a
+small, rule-written step colours its choices the way a musician would, each rule asking the melody
+first (every note sounding in the slot must be a tone of the new chord, or off the beat a passing or
+neighbour tone that does not rub against its altered tone):
+
+- a chord before a diatonic target (ii, iii, IV, V, vi in major; iv, V, VI in minor) may become the
+  target's dominant (V or V7 of it), or sparingly its leading-tone diminished seventh;
+- the slot before a cadence's dominant is prepared: V/V (the commonest secondary dominant of all),
+  ii7 (sounded as ii6/5 where the realiser inverts it), IV, or before an authentic close the tonic
+  the realisers may set as a cadential 6/4;
+- in minor the dominant is major (its third is the leading tone) wherever the melody allows;
+- in major, near a full close, IV may turn minor (the borrowed iv, a plagal colour), once.
+
+The cadence chords the phrases are given (`given`) are never changed. How often each rule fires is
+the style's (`ENRICHMENT`), and each choice is drawn from the request's seed, so pieces differ and
+a seed writes the same piece twice. A chord is introduced only where the ontology's chord symbol
+(its canonical spelling, `NOTE_NAMES`) names its root with the right letter, so the symbols shown
+over a score read as a musician would write them ("D7" in C major, never "Ab7" for G#7 in A major).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ontology.music_styles import PHRASE_BARS, Style
+from ontology.music_theory import NOTE_NAMES, Key, Meter, Mode
+from tools.music.harmony.chords import QUALITIES, chord_index, chord_pitch_classes, chord_root_quality
+from tools.music.harmony.data import MelodyNote
+
+LETTERS = "CDEFGAB"
+TIME_RESOLUTION = 96
+"""Melody onsets and durations are read as fractions of a quarter with at most this denominator."""
+TARGET_DEGREES: dict[Mode, tuple[int, ...]] = {Mode.MAJOR: (2, 3, 4, 5, 6), Mode.MINOR: (4, 5, 6)}
+"""Scale degrees a secondary dominant may lead to: the key's consonant triads but the tonic (whose
+dominant is V itself); in minor III is left out (its dominant, VII, is in the key already)."""
+
+
+@dataclass(frozen=True)
+class EnrichmentRates:
+    """How often a style colours the harmoniser's chords; each a probability per opportunity."""
+
+    secondary_dominant: float
+    """A chord before a diatonic target becomes the target's dominant."""
+    seventh: float
+    """A secondary dominant is a seventh chord (V7/x) rather than a triad."""
+    diminished_seventh: float
+    """A secondary dominant is the target's leading-tone diminished seventh instead (vii°7/x)."""
+    cadence_preparation: float
+    """The slot before a cadence's dominant becomes V/V, ii7, IV or the cadential 6/4's tonic."""
+    borrowed_iv: float
+    """In major, the last IV before a full close turns minor."""
+
+
+NO_ENRICHMENT = EnrichmentRates(0.0, 0.0, 0.0, 0.0, 0.0)
+
+ENRICHMENT: dict[Style, EnrichmentRates] = {
+    # Bach: a secondary dominant in most chorales, V/V and ii6/5 before cadences, sevenths everywhere.
+    Style.CHORALE: EnrichmentRates(secondary_dominant=0.3, seventh=0.7, diminished_seventh=0.1,
+                                   cadence_preparation=0.7, borrowed_iv=0.15),
+    # Waltzes and nocturnes: V/V, V/ii and V/vi are common; a nocturne likes the minor iv's shadow.
+    Style.WALTZ: EnrichmentRates(secondary_dominant=0.35, seventh=0.8, diminished_seventh=0.05,
+                                 cadence_preparation=0.6, borrowed_iv=0.15),
+    Style.NOCTURNE: EnrichmentRates(secondary_dominant=0.35, seventh=0.8, diminished_seventh=0.1,
+                                    cadence_preparation=0.6, borrowed_iv=0.3),
+    # A jig's tune rests on I, IV and V: almost no chromatic chords.
+    Style.JIG: EnrichmentRates(secondary_dominant=0.03, seventh=0.5, diminished_seventh=0.0,
+                               cadence_preparation=0.3, borrowed_iv=0.0),
+    # Free piano's chords are read from the notes both hands play, not chosen: nothing to colour.
+    Style.FREE_PIANO: NO_ENRICHMENT,
+}
+"""Each style's rates; the chorale's are set so most sixteen-bar chorales carry a secondary dominant."""
+
+
+def enrich_harmony(chords: Sequence[int], melody: Sequence[MelodyNote], key: Key, slot: Fraction,
+                   meter: Meter, given: Mapping[int, int], rates: EnrichmentRates, seed: int) -> list[int]:
+    """`chords` (one per `slot` quarters from the section's start, no "N.C.") coloured at `rates`
+    (a style's: `ENRICHMENT`); `melody` in quarters from the same start; `given` the slots whose
+    chords the phrases' cadences fix (kept as they are). Deterministic for a `seed`."""
+    rng = random.Random(seed)
+    colour = _Colouring(list(chords), melody, key, slot, meter.beat_quarters, given)
+    colour.major_dominant()
+    colour.prepare_cadences(rng, rates)
+    colour.secondary_dominants(rng, rates)
+    colour.borrowed_iv(rng, rates, last_phrase=int(meter.bar_quarters / slot) * PHRASE_BARS)
+    return colour.chords
+
+
+def letter_of(key: Key, pitch_class: int) -> str:
+    """The letter a diatonic pitch class is written with in `key` (the tonic's letter, counted up by degree)."""
+    steps = [(key.degree_root(degree) - key.tonic) % 12 for degree in range(1, 8)]
+    degree = steps.index((pitch_class - key.tonic) % 12)
+    return LETTERS[(LETTERS.index(key.tonic_name[0]) + degree) % 7]
+
+
+def named_right(root: int, letter: str) -> bool:
+    """Whether the ontology's canonical spelling of `root` uses `letter` (its chord symbol reads right)."""
+    return NOTE_NAMES[root % 12][0] == letter
+
+
+def _shift_letter(letter: str, steps: int) -> str:
+    return LETTERS[(LETTERS.index(letter) + steps) % 7]
+
+
+class _Colouring:
+    """The chords being coloured, with what every rule asks: the slots the cadences fix, the melody
+    notes sounding in a slot, and the slots already changed (a coloured chord is not coloured twice,
+    nor its neighbour, so two chromatic chords never follow each other)."""
+
+    def __init__(self, chords: list[int], melody: Sequence[MelodyNote], key: Key, slot: Fraction, beat: Fraction,
+                 given: Mapping[int, int]) -> None:
+        self.chords, self.key, self.slot, self.beat, self.given = chords, key, slot, beat, given
+        self.melody = sorted((Fraction(n.onset).limit_denominator(TIME_RESOLUTION),
+                               Fraction(n.duration).limit_denominator(TIME_RESOLUTION), n.pitch) for n in melody)
+        self.changed: set[int] = set()
+
+    def chord(self, degree: int, quality: str) -> int:
+        return chord_index(self.key.degree_root(degree), quality)
+
+    def free(self, index: int) -> bool:
+        """A slot the rules may change: not given by a cadence, not next to a slot already changed."""
+        return (0 <= index < len(self.chords) and index not in self.given
+                and not {index - 1, index, index + 1} & self.changed)
+
+    def fits(self, chord: int, index: int) -> bool:
+        """Every melody note sounding in the slot is a tone of `chord`, or off the beat a passing
+        tone (by step on in one direction) or a neighbour tone (by step and back) that does not rub
+        chromatically against a chord tone (F against D7's F# in C major is a clash, not a passing
+        note). A seventh the melody sounds must fall by step after the slot."""
+        tones = chord_pitch_classes(chord)
+        start, end = self.slot * index, self.slot * (index + 1)
+        for position, (onset, duration, pitch) in enumerate(self.melody):
+            if onset >= end or onset + duration <= start:
+                continue
+            if pitch % 12 not in tones:
+                before = self.melody[position - 1][2] if position > 0 else None
+                after = self.melody[position + 1][2] if position + 1 < len(self.melody) else None
+                stepwise = (onset % self.beat != 0 and before is not None and after is not None
+                            and 1 <= abs(pitch - before) <= 2 and 1 <= abs(after - pitch) <= 2)
+                if not stepwise or any(self.rubs(pitch % 12, tone) for tone in tones):
+                    return False
+            elif pitch % 12 == _seventh(chord) and onset + duration <= end:
+                after = self.melody[position + 1][2] if position + 1 < len(self.melody) else None
+                if after is None or not 1 <= pitch - after <= 2:
+                    return False
+        return True
+
+    def rubs(self, pitch_class: int, tone: int) -> bool:
+        """A semitone between a melody note and a chord tone where either is chromatic (outside the
+        key's natural scale): F against F#, C against a minor key's raised C#. The diatonic
+        semitones (E-F, B-C) make ordinary passing notes."""
+        natural = {self.key.degree_root(degree) for degree in range(1, 8)}
+        semitone = min((pitch_class - tone) % 12, (tone - pitch_class) % 12) == 1
+        return semitone and not {pitch_class, tone} <= natural
+
+    def place(self, index: int, options: Sequence[int]) -> bool:
+        """The first of `options` that fits the melody and differs from the chord there, placed; False if none."""
+        for chord in options:
+            if chord != self.chords[index] and self.fits(chord, index):
+                self.chords[index] = chord
+                self.changed.add(index)
+                return True
+        return False
+
+    def dominant_options(self, target: int, rng: random.Random, rates: EnrichmentRates) -> list[int]:
+        """The target's dominants in the order to try: vii°7/x (drawn sparingly), then V7/x or V/x
+        (drawn by the seventh rate), then the other; only those whose symbol names the root right."""
+        parts = chord_root_quality(target)
+        if parts is None:
+            return []
+        root, _ = parts
+        letter = letter_of(self.key, root)
+        dominant, leading = (root + 7) % 12, (root - 1) % 12
+        sevenths = [chord_index(dominant, "dom7"), chord_index(dominant, "maj")]
+        options = sevenths if rng.random() < rates.seventh else sevenths[::-1]
+        if rng.random() < rates.diminished_seventh:
+            options.insert(0, chord_index(leading, "dim7"))
+        names = {chord_index(leading, "dim7"): (leading, _shift_letter(letter, -1))}
+        return [chord for chord in options if named_right(*names.get(chord, (dominant, _shift_letter(letter, 4))))]
+
+    def major_dominant(self) -> None:
+        """In minor, v and v7 become V and V7 wherever the melody allows the raised leading tone."""
+        if self.key.mode is not Mode.MINOR:
+            return
+        minor, major = self.chord(5, "min"), self.chord(5, "maj")
+        for index, chord in enumerate(self.chords):
+            if index not in self.given and chord in (minor, self.chord(5, "min7")):
+                wanted = major if chord == minor else self.chord(5, "dom7")
+                if self.fits(wanted, index):
+                    self.chords[index] = wanted
+
+    def prepare_cadences(self, rng: random.Random, rates: EnrichmentRates) -> None:
+        """The slot before each given dominant (V or V7 a cadence fixes) prepared: V/V, ii7, IV, or
+        before an authentic close the tonic of a cadential 6/4, drawn in that order of preference."""
+        dominants = {self.chord(5, "maj"), self.chord(5, "dom7")}
+        minor = self.key.mode is Mode.MINOR
+        for index in sorted(self.given):
+            if self.given[index] not in dominants or index - 1 in self.given or not self.free(index - 1):
+                continue
+            if rng.random() >= rates.cadence_preparation:
+                continue
+            authentic = self.given.get(index + 1) == self.chord(1, "min" if minor else "maj")
+            diatonic = [self.chord(2, "hdim7" if minor else "min7"), self.chord(4, "min" if minor else "maj")]
+            if authentic:
+                diatonic.append(self.chord(1, "min" if minor else "maj"))
+            rng.shuffle(diatonic)
+            # V/V first where the melody allows it: the commonest preparation of all.
+            self.place(index - 1, [*self.dominant_options(self.chord(5, "maj"), rng, rates), *diatonic])
+
+    def secondary_dominants(self, rng: random.Random, rates: EnrichmentRates) -> None:
+        """A chord before a diatonic target, on a slot the cadences leave free, may become its dominant."""
+        targets = {self.chord(degree, quality) for degree in TARGET_DEGREES[self.key.mode]
+                   for quality in ("maj", "min") if chord_pitch_classes(self.chord(degree, quality))
+                   <= self.key.scale()}
+        for index in range(len(self.chords) - 1):
+            target = self.chords[index + 1]
+            if target not in targets or self.chords[index] == target or not self.free(index):
+                continue
+            if rng.random() < rates.secondary_dominant:
+                self.place(index, self.dominant_options(target, rng, rates))
+
+    def borrowed_iv(self, rng: random.Random, rates: EnrichmentRates, last_phrase: int) -> None:
+        """In major, the last IV of a section closing on its tonic may turn minor (iv), in its last phrase."""
+        final = self.given.get(len(self.chords) - 1)
+        if self.key.mode is not Mode.MAJOR or final != self.chord(1, "maj"):
+            return
+        major, minor = self.chord(4, "maj"), self.chord(4, "min")
+        for index in range(len(self.chords) - 1, max(-1, len(self.chords) - 1 - last_phrase), -1):
+            if self.chords[index] == major and self.free(index):
+                if rng.random() < rates.borrowed_iv:
+                    self.place(index, [minor])
+                return
+
+
+def _seventh(chord: int) -> int | None:
+    """The pitch class of a seventh chord's seventh, None for a triad."""
+    parts = chord_root_quality(chord)
+    if parts is None or len(QUALITIES[parts[1]]) < 4:
+        return None
+    root, quality = parts
+    return (root + QUALITIES[quality][3]) % 12
