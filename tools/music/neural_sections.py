@@ -164,7 +164,8 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
         ends.append(PhraseEnd(bar=bar, pitch_classes=frozenset((pc + shift) % 12 for pc in classes),
                               duration=bar_length if final else min(ticks(spec.melody.phrase_end), bar_length),
                               approach=frozenset((pc + shift) % 12 for pc in approach), approach_ticks=beat))
-    return rules_for_line(spec.melody, key.mode, shift=shift, bass=spec.bass, phrase_ends=tuple(ends), beat=beat)
+    return rules_for_line(spec.melody.in_key(key.tonic), key.mode, shift=shift, bass=spec.bass,
+                          phrase_ends=tuple(ends), beat=beat)
 
 
 class NeuralSectionTools(SectionWriter):
@@ -213,7 +214,7 @@ class NeuralSectionTools(SectionWriter):
         started = time.perf_counter()
         ends = phrase_cadences(request.bars, request.cadence)
         line = close_phrases(melody_line(right, meter.bar_quarters), key, ends, meter.bar_quarters,
-                             meter.beat_quarters, (spec.melody.lowest, spec.melody.highest),
+                             meter.beat_quarters, spec.melody.register(key.tonic),
                              outline=spec.texture == "melody")
         slot = chord_slot(spec, meter)
         chords = self._harmonise(line, request, key, meter, slot)
@@ -227,7 +228,8 @@ class NeuralSectionTools(SectionWriter):
         if spec.texture == "four_voices":
             upper, lower = realise_chorale(line, chords, slot, bars, bar_length, key,
                                            final=request.cadence in (Cadence.AUTHENTIC, Cadence.PLAGAL),
-                                           before=last_chord(request.previous_right, request.previous_left))
+                                           before=last_chord(request.previous_right, request.previous_left),
+                                           seed=request.seed)
         elif spec.texture == "melody_and_accompaniment":
             accompany = {"waltz": waltz_left_hand, "nocturne": nocturne_left_hand,
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]
