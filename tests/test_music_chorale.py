@@ -404,3 +404,21 @@ def test_other_styles_keep_their_whole_register(style: Style) -> None:
     melody = style_spec(style).melody
     assert melody.compass is None
     assert all(melody.register(tonic) == (melody.lowest, melody.highest) for tonic in range(12))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", list(TUNES))
+def test_a_held_soprano_over_a_held_chord_holds_every_voice(name: str, seed: int | None) -> None:
+    """A phrase ends on a chord held still (Bach's fermata): where the soprano holds a note and the
+    chord stays, no lower voice moves, inside the bar or across its line."""
+    upper, lower, chords, _, bar_length = realise(name, seed)
+    voices = voices_of(upper, lower, bar_length)
+    soprano_onsets = {onset for onset, _, _ in voices[0]}
+    held = [beat for beat in range(1, len(chords)) if Fraction(beat) not in soprano_onsets
+            and chords[beat] == chords[beat - 1]]
+    assert held, f"{name} holds a note over its chord somewhere"
+    for beat in held:
+        for voice in voices[1:]:
+            assert pitch_at(voice, Fraction(beat)) == pitch_at(voice, Fraction(beat) - Fraction(1, 2))
+            if Fraction(beat) % bar_length:
+                assert all(onset != beat for onset, _, _ in voice), f"{name}: a voice strikes under the hold at {beat}"

@@ -173,11 +173,12 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
     harmonies = _harmonies(chords, slot, bars, bar_length)
     notes = _exact_melody(melody, bars * bar_length)
     soprano = [_soprano_at(notes, slot * k, slot) for k in range(len(harmonies))]
-    voicings = _search(harmonies, soprano, key, final, before)
-    lower = _ornaments(voicings, harmonies, notes, slot, bar_length, key, Ornaments.drawn(seed))
-    voices = [_melody_line(notes, bars * bar_length)]
     struck = {note.onset for note in notes}
     sustained = [slot * k not in struck for k in range(len(harmonies))]
+    held = [k > 0 and sustained[k] and harmonies[k - 1].index == harmonies[k].index for k in range(len(harmonies))]
+    voicings = _search(harmonies, soprano, key, final, before, held)
+    lower = _ornaments(voicings, harmonies, notes, slot, bar_length, key, Ornaments.drawn(seed), held)
+    voices = [_melody_line(notes, bars * bar_length)]
     voices += [_lower_line(lower, voice, harmonies, slot, bar_length, sustained) for voice in (ALTO, TENOR, BASS)]
     by_bar = [_split_at_bars(voice, bars, bar_length) for voice in voices]
     upper_bars = [Bar(voices=[by_bar[SOPRANO][n], by_bar[ALTO][n]]) for n in range(bars)]
@@ -248,10 +249,11 @@ def _soprano_at(notes: list[_Note], start: Fraction, slot: Fraction) -> int:
 
 
 def _search(harmonies: list[Harmony], soprano: list[int], key: Key, final: bool,
-            before: tuple[tuple[int, int, int, int], int] | None = None) -> list[tuple[int, ...]]:
+            before: tuple[tuple[int, int, int, int], int] | None, held: list[bool]) -> list[tuple[int, ...]]:
     """The cheapest sequence of voicings (soprano, alto, tenor, bass), one per slot (Viterbi),
     moving on from `before` when given. With `final`, every slot of the closing chord stands in
-    root position."""
+    root position. Where a slot is `held` (the soprano holds its note over the same chord, as at a
+    phrase's end) the lower voices hold too: a chorale's phrase ends on a chord held still."""
     closing = len(harmonies) - 1
     while closing > 0 and harmonies[closing - 1].index == harmonies[-1].index:
         closing -= 1
@@ -270,6 +272,8 @@ def _search(harmonies: list[Harmony], soprano: list[int], key: Key, final: bool,
     for k in range(1, len(layers)):
         reached, static = layers[k]
         step = total[:, None] + _transition_costs(voicings, reached, harmonies[k - 1], harmonies[k], key)
+        if held[k]:
+            step += RULE * (reached[None, :, ALTO:] != voicings[:, None, ALTO:]).any(axis=2)
         best = step.argmin(axis=0)
         total = step[best, np.arange(len(reached))] + static
         back.append(best)
@@ -425,17 +429,18 @@ class _Lines:
 
 
 def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody: list[_Note],
-               slot: Fraction, bar_length: Fraction, key: Key, ornaments: Ornaments) -> _Lines:
+               slot: Fraction, bar_length: Fraction, key: Key, ornaments: Ornaments, held: list[bool]) -> _Lines:
     """The lower voices' eighths: a passing note where a voice moves by a third, a neighbour note
     where it keeps a common tone into a new chord, and a 4-3 suspension where a voice falls from the
-    tonic to the leading tone of a cadence's dominant, each where it breaks no rule (`_clean`)."""
+    tonic to the leading tone of a cadence's dominant, each where it breaks no rule (`_clean`) and
+    none into a `held` slot, whose chord stays still."""
     lines = _Lines([[[pitch, pitch] for pitch in voicing] for voicing in voicings],
                    [[False] * 4 for _ in voicings])
     rng = np.random.default_rng(ornaments.seed)
     for k in range(len(voicings) - 1):
         for voice in PASSING_ORDER:
             draw = rng.random()
-            if draw >= ornaments.liveliness:
+            if draw >= ornaments.liveliness or held[k + 1]:
                 continue
             if _suspend(lines, k, voice, harmonies, melody, slot, bar_length, key):
                 continue
