@@ -11,9 +11,12 @@ Viterbi search finds the cheapest sequence exactly; the rules a chorale must kee
 (`HARD`, `RULE`) that they are broken only where nothing else is possible. Costs are computed
 for all pairs of voicings at once with numpy, so sixteen bars take a few hundredths of a second.
 
-Then, for life, a voice that moves by a third between two slots may pass through the step
-between in two eighths, where that makes no parallels, no crossing and no semitone clash; and
-voices that keep their pitch while the chord is held are held as one note.
+Then, for life, the lower voices move in eighths as Bach's do: a voice that moves by a third
+between two slots may pass through the step between, one that keeps a common tone into a new chord
+may touch its neighbour, and an inner voice falling from the tonic to a cadence's leading tone may
+hold the tonic over as a 4-3 suspension, each only where it makes no parallels, no crossing and no
+semitone clash; how many of these chances a piece takes is drawn from its seed. Where the soprano
+holds over a held chord (a phrase's end) every voice holds, as one note.
 """
 
 from __future__ import annotations
@@ -167,8 +170,8 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
     the last chord stands in root position, as a section's closing chord does. `before` is the
     chord sounding just before the section (soprano, alto, tenor, bass, and its chord index), so the
     voices move into the section by the same rules as inside it (no parallels across the join).
-    `seed` draws how lively the lower voices are (`Ornaments.drawn`); without one every chance of a
-    passing note, neighbour note or suspension is taken.
+    `seed` draws how lively the lower voices are and where they move in eighths (`Ornaments.drawn`);
+    without one, the usual liveliness.
     """
     harmonies = _harmonies(chords, slot, bars, bar_length)
     notes = _exact_melody(melody, bars * bar_length)
@@ -436,7 +439,7 @@ def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody
     none into a `held` slot, whose chord stays still."""
     lines = _Lines([[[pitch, pitch] for pitch in voicing] for voicing in voicings],
                    [[False] * 4 for _ in voicings])
-    rng = np.random.default_rng(ornaments.seed)
+    rng = np.random.default_rng([ornaments.seed, 1])  # not the stream the liveliness was drawn from
     for k in range(len(voicings) - 1):
         for voice in PASSING_ORDER:
             draw = rng.random()
