@@ -420,5 +420,6 @@ def test_a_held_soprano_over_a_held_chord_holds_every_voice(name: str, seed: int
     for beat in held:
         for voice in voices[1:]:
             assert pitch_at(voice, Fraction(beat)) == pitch_at(voice, Fraction(beat) - Fraction(1, 2))
+            assert pitch_at(voice, Fraction(beat)) == pitch_at(voice, Fraction(beat) + Fraction(1, 2))
             if Fraction(beat) % bar_length:
                 assert all(onset != beat for onset, _, _ in voice), f"{name}: a voice strikes under the hold at {beat}"

@@ -436,14 +436,14 @@ def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody
     """The lower voices' eighths: a passing note where a voice moves by a third, a neighbour note
     where it keeps a common tone into a new chord, and a 4-3 suspension where a voice falls from the
     tonic to the leading tone of a cadence's dominant, each where it breaks no rule (`_clean`) and
-    none into a `held` slot, whose chord stays still."""
+    none into or out of a `held` slot: a phrase's closing chord stays still to its end."""
     lines = _Lines([[[pitch, pitch] for pitch in voicing] for voicing in voicings],
                    [[False] * 4 for _ in voicings])
     rng = np.random.default_rng([ornaments.seed, 1])  # not the stream the liveliness was drawn from
     for k in range(len(voicings) - 1):
         for voice in PASSING_ORDER:
             draw = rng.random()
-            if draw >= ornaments.liveliness or held[k + 1]:
+            if draw >= ornaments.liveliness or held[k] or held[k + 1]:
                 continue
             if _suspend(lines, k, voice, harmonies, melody, slot, bar_length, key):
                 continue
