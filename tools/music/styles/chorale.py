@@ -76,7 +76,7 @@ INNER_LEAP_COST = 3.0
 BASS_LEAP = 7
 BASS_LEAP_COST = 1.0
 """Per semitone the bass leaps beyond a fifth."""
-THIRD_CREDIT = 1.5
+THIRD_CREDIT = 2.5
 """Taken off a lower voice's move by a third: a passing note may fill it, making two steps of it."""
 COMMON_TONE_COST = 1.0
 """An inner voice leaving a pitch class the next chord also holds."""
@@ -90,14 +90,17 @@ PERFECT_CLASSES = (0, 7)
 """Unisons and octaves (0) and fifths (7), compound ones included, as intervals modulo 12."""
 PASSING_ORDER = (BASS, TENOR, ALTO)
 """The order voices are offered an ornament: a later one must not clash with an earlier one's."""
-LIVELINESS = (0.3, 0.9)
+LIVELINESS = (0.6, 1.0)
 """The range a piece's share of taken ornament chances is drawn from: some of Bach's chorales move
 in quarters almost throughout, others in running eighths."""
-USUAL_LIVELINESS = 0.6
+USUAL_LIVELINESS = 0.8
 """The share taken when no seed is given."""
-NEIGHBOUR_SHARE = 0.4
+NEIGHBOUR_SHARE = 0.5
 """A neighbour note's chance is taken this much less often than a passing note's: Bach fills
 thirds far more often than he decorates a held tone."""
+SKIPS = (5, 7, 8, 9)
+"""A voice moving by a fourth, fifth or sixth may leap to a chord tone and step on from it (a
+tritone, 6, is not a voice's move to decorate)."""
 UPPER_NEIGHBOUR_SHARE = 0.3
 """Of the neighbour notes, the share above the held tone (the lower neighbour is the commoner)."""
 HARSH_DISTANCE = 1
@@ -453,8 +456,9 @@ def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody
             scale = _scale_between(key, harmonies[k], harmonies[k + 1])
             if abs(end - start) in (3, 4):
                 ornament = _passing_pitch(start, end, scale)
-            elif (start == end and harmonies[k].index != harmonies[k + 1].index
-                  and draw < ornaments.liveliness * NEIGHBOUR_SHARE):
+            elif abs(end - start) in SKIPS:
+                ornament = _skip_pitch(start, end, harmonies[k])
+            elif start == end and draw < ornaments.liveliness * NEIGHBOUR_SHARE:
                 ornament = _neighbour_pitch(start, scale, upper=bool(rng.random() < UPPER_NEIGHBOUR_SHARE))
             else:
                 continue
@@ -508,6 +512,14 @@ def _passing_pitch(start: int, end: int, scale: set[int]) -> int | None:
     return between[0] if len(between) == 1 else None
 
 
+def _skip_pitch(start: int, end: int, harmony: Harmony) -> int | None:
+    """A tone of the sounding chord between two pitches a fourth to a sixth apart, a step from the
+    second: the voice leaps within its chord and steps on (C-E-F under C major into F)."""
+    low, high = sorted((start, end))
+    return next((pitch for pitch in range(low + 1, high)
+                 if pitch % 12 in harmony.tones and abs(end - pitch) in (1, 2)), None)
+
+
 def _neighbour_pitch(pitch: int, scale: set[int], *, upper: bool) -> int | None:
     """The scale step above (`upper`) or below a pitch of the scale (None where it is off the scale)."""
     if pitch % 12 not in scale:
@@ -518,8 +530,8 @@ def _neighbour_pitch(pitch: int, scale: set[int], *, upper: bool) -> int | None:
 
 def _clean(halves: list[list[list[int]]], first: int, last: int, ornamented: tuple[int, int, int],
            melody: list[_Note], slot: Fraction) -> bool:
-    """Whether the voices from slot `first` to slot `last`'s first half keep their order, neither
-    cross nor overlap, make no parallel fifths or octaves between any two voices from one half-slot
+    """Whether the voices from slot `first` to slot `last`'s first half keep their order and upper
+    spacing, neither cross nor overlap, make no parallel fifths or octaves between any two voices from one half-slot
     to the next, and the `ornamented` note (slot, half, voice) rubs a semitone against no other voice."""
     times = [(index, half) for index in range(first, last + 1) for half in (0, 1) if (index, half) != (last, 1)]
     moments = []
@@ -531,6 +543,9 @@ def _clean(halves: list[list[list[int]]], first: int, last: int, ornamented: tup
     for pitches in moments:
         sung = [p for p in pitches if p != REST]
         if any(higher <= lower for higher, lower in zip(sung, sung[1:], strict=False)):
+            return False
+        if any(pitches[upper] - pitches[upper + 1] > MAX_UPPER_SPACING
+               for upper in (SOPRANO, ALTO) if pitches[upper] != REST):
             return False
     index, half, voice = ornamented
     heard = moments[times.index((index, half))]
