@@ -168,7 +168,7 @@ def test_voices_keep_their_ranges_order_and_spacing_without_overlap(name: str, s
 def test_no_parallels_between_any_two_voices_nor_hidden_ones_into_a_soprano_leap(name: str,
                                                                                   seed: int | None) -> None:
     upper, lower, _, _, bar_length = realise(name, seed)
-    found = []
+    found: list[tuple[object, ...]] = []
     sounding = moments(voices_of(upper, lower, bar_length))
     for before, after in zip(sounding, sounding[1:], strict=False):
         for high in range(4):
