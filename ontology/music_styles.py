@@ -53,32 +53,12 @@ class LineRules(BaseModel):
     rests: bool = Field(description="whether the line may fall silent inside a bar")
     notes_per_onset: int = Field(1, ge=1, le=5, description="notes struck together (1: a single line)")
     phrase_end: float = Field(gt=0, description="the length of the note that ends a phrase")
-    compass: int | None = Field(None, ge=12, description="the widest span, in semitones, one piece's line takes "
-                                "inside the register, placed by the key (None: the whole register)")
 
     @model_validator(mode="after")
     def _ordered(self) -> LineRules:
         if self.lowest >= self.highest:
             raise ValueError(f"a line's lowest pitch {self.lowest} must be below its highest {self.highest}")
-        if self.compass is not None and self.compass > self.highest - self.lowest:
-            raise ValueError(f"a line's compass {self.compass} is wider than its register {self.lowest}-{self.highest}")
         return self
-
-    def register(self, tonic: int) -> tuple[int, int]:
-        """The lowest and highest pitch a line in a key on `tonic` (a pitch class) uses: the whole
-        register, or with a `compass` the window of that span from the lowest tonic or dominant in
-        the register, as a hymn tune moves between its tonic or dominant and the octave above."""
-        if self.compass is None:
-            return self.lowest, self.highest
-        anchors = [pitch for pitch in range(self.lowest, self.highest - self.compass + 1)
-                   if (pitch - tonic) % 12 in (0, 7)]
-        low = anchors[0] if anchors else self.highest - self.compass
-        return low, low + self.compass
-
-    def in_key(self, tonic: int) -> LineRules:
-        """These rules with the register narrowed to `register(tonic)`."""
-        lowest, highest = self.register(tonic)
-        return self.model_copy(update={"lowest": lowest, "highest": highest, "compass": None})
 
 
 class BassRules(BaseModel):

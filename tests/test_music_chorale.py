@@ -10,7 +10,6 @@ from fractions import Fraction
 import pytest
 
 from ontology.music import INSTRUMENTS, Bar, Part, Piece, Section
-from ontology.music_styles import Style, style_spec
 from ontology.music_theory import Key, Mode
 from tools.music.harmony.chords import chord_index, chord_pitch_classes, chord_root_quality
 from tools.music.harmony.data import MelodyNote
@@ -407,29 +406,6 @@ def test_chromatic_tones_resolve_raised_up_and_lowered_down() -> None:
     assert chromatic_tones(Harmony.of(chord_index(0, "dom7")), C_MAJOR) == {10: -1}  # V7/IV: B flat
     assert chromatic_tones(Harmony.of(chord_index(5, "min")), C_MAJOR) == {8: -1}  # borrowed iv: A flat
     assert chromatic_tones(Harmony.of(triad(A_MINOR, 5)), A_MINOR) == {}  # the raised seventh is in the key
-
-
-@pytest.mark.parametrize("tonic", range(12))
-def test_the_chorale_tune_keeps_a_hymns_compass_from_its_tonic_or_dominant(tonic: int) -> None:
-    melody = style_spec(Style.CHORALE).melody
-    lowest, highest = melody.register(tonic)
-    assert highest - lowest == melody.compass
-    assert melody.lowest <= lowest and highest <= melody.highest
-    anchored = [pitch for pitch in range(melody.lowest, melody.highest - melody.compass + 1)
-                if (pitch - tonic) % 12 in (0, 7)]
-    if anchored:
-        assert lowest == anchored[0], "the window starts on the lowest tonic or dominant that leaves it room"
-    else:
-        assert highest == melody.highest, "with no tonic or dominant low enough, the window tops the register"
-    narrowed = melody.in_key(tonic)
-    assert (narrowed.lowest, narrowed.highest) == (lowest, highest)
-
-
-@pytest.mark.parametrize("style", [style for style in Style if style is not Style.CHORALE])
-def test_other_styles_keep_their_whole_register(style: Style) -> None:
-    melody = style_spec(style).melody
-    assert melody.compass is None
-    assert all(melody.register(tonic) == (melody.lowest, melody.highest) for tonic in range(12))
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -164,8 +164,7 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
         ends.append(PhraseEnd(bar=bar, pitch_classes=frozenset((pc + shift) % 12 for pc in classes),
                               duration=bar_length if final else min(ticks(spec.melody.phrase_end), bar_length),
                               approach=frozenset((pc + shift) % 12 for pc in approach), approach_ticks=beat))
-    return rules_for_line(spec.melody.in_key(key.tonic), key.mode, shift=shift, bass=spec.bass,
-                          phrase_ends=tuple(ends), beat=beat)
+    return rules_for_line(spec.melody, key.mode, shift=shift, bass=spec.bass, phrase_ends=tuple(ends), beat=beat)
 
 
 class NeuralSectionTools(SectionWriter):
@@ -214,7 +213,7 @@ class NeuralSectionTools(SectionWriter):
         started = time.perf_counter()
         ends = phrase_cadences(request.bars, request.cadence)
         line = close_phrases(melody_line(right, meter.bar_quarters), key, ends, meter.bar_quarters,
-                             meter.beat_quarters, spec.melody.register(key.tonic),
+                             meter.beat_quarters, (spec.melody.lowest, spec.melody.highest),
                              outline=spec.texture == "melody")
         slot = chord_slot(spec, meter)
         chords = self._harmonise(line, request, key, meter, slot)
