@@ -15,7 +15,15 @@ from tools.music.harmony.chords import chord_index, chord_pitch_classes, chord_r
 from tools.music.harmony.data import MelodyNote
 from tools.music.quality.features import Cadence, measure
 from tools.music.quality.timeline import timeline_from_piece
-from tools.music.styles.chorale import RANGES, ChoraleError, realise_chorale
+from tools.music.styles.chorale import (
+    LIVELINESS,
+    RANGES,
+    ChoraleError,
+    Harmony,
+    Ornaments,
+    chromatic_tones,
+    realise_chorale,
+)
 
 C_MAJOR = Key(0, Mode.MAJOR)
 A_MINOR = Key(9, Mode.MINOR)
@@ -72,11 +80,11 @@ def simple_chords(melody: list[MelodyNote], key: Key, beats: int) -> list[int]:
     return chords
 
 
-def realise(name: str) -> tuple[list[Bar], list[Bar], list[int], Key, Fraction]:
+def realise(name: str, seed: int | None = None) -> tuple[list[Bar], list[Bar], list[int], Key, Fraction]:
     tune, key, bar_length = TUNES[name]
     melody = melody_of(tune)
     chords = simple_chords(melody, key, 8 * int(bar_length))
-    upper, lower = realise_chorale(melody, chords, Fraction(1), 8, bar_length, key)
+    upper, lower = realise_chorale(melody, chords, Fraction(1), 8, bar_length, key, seed=seed)
     return upper, lower, chords, key, bar_length
 
 
@@ -100,6 +108,25 @@ def pitch_at(voice: list[tuple[Fraction, Fraction, int]], time: Fraction) -> int
     return next(pitch for onset, end, pitch in voice if onset <= time < end)
 
 
+def suspended(voice: list[tuple[Fraction, Fraction, int]], time: Fraction, key: Key) -> bool:
+    """Whether the voice's note at `time` is a 4-3 suspension: the tonic tied over from before it,
+    falling a semitone to the leading tone half a beat later."""
+    onset, _, pitch = next(note for note in voice if note[0] <= time < note[1])
+    return (onset < time and pitch % 12 == key.tonic
+            and pitch_at(voice, time + Fraction(1, 2)) == pitch - 1)
+
+
+def resolved_at(voice: list[tuple[Fraction, Fraction, int]], time: Fraction, key: Key) -> int:
+    """The voice's pitch at `time`, or where a suspension delays it, the note it resolves to."""
+    return pitch_at(voice, time + Fraction(1, 2)) if suspended(voice, time, key) else pitch_at(voice, time)
+
+
+def moments_at(voices: list[list[tuple[Fraction, Fraction, int]]], time: Fraction) -> list[int]:
+    """The pitches every voice sings on the beat before `time` (the beat's chord)."""
+    beat = Fraction(int(time))
+    return [pitch_at(voice, beat) for voice in voices]
+
+
 def moments(voices: list[list[tuple[Fraction, Fraction, int]]]) -> list[list[int]]:
     """The four pitches at every time any voice strikes a note."""
     times = sorted({onset for voice in voices for onset, _, _ in voice})
@@ -115,9 +142,14 @@ def test_the_soprano_is_the_melody_unchanged(name: str) -> None:
         (note.onset, note.duration, note.pitch) for note in melody]
 
 
+SEEDS = (None, 1, 2, 3)
+"""No seed (the usual liveliness) and seeds drawing livelier and quieter lower voices."""
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("name", list(TUNES))
-def test_voices_keep_their_ranges_order_and_spacing_without_overlap(name: str) -> None:
-    upper, lower, _, _, bar_length = realise(name)
+def test_voices_keep_their_ranges_order_and_spacing_without_overlap(name: str, seed: int | None) -> None:
+    upper, lower, _, _, bar_length = realise(name, seed)
     voices = voices_of(upper, lower, bar_length)
     for voice, (lowest, highest) in zip(voices, RANGES, strict=True):
         assert all(lowest <= pitch <= highest for _, _, pitch in voice)
@@ -130,10 +162,12 @@ def test_voices_keep_their_ranges_order_and_spacing_without_overlap(name: str) -
             assert after[high + 1] <= before[high] and after[high] >= before[high + 1], "no overlap"
 
 
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("name", list(TUNES))
-def test_no_parallels_between_any_two_voices_nor_hidden_ones_into_a_soprano_leap(name: str) -> None:
-    upper, lower, _, _, bar_length = realise(name)
-    found = []
+def test_no_parallels_between_any_two_voices_nor_hidden_ones_into_a_soprano_leap(name: str,
+                                                                                  seed: int | None) -> None:
+    upper, lower, _, _, bar_length = realise(name, seed)
+    found: list[tuple[object, ...]] = []
     sounding = moments(voices_of(upper, lower, bar_length))
     for before, after in zip(sounding, sounding[1:], strict=False):
         for high in range(4):
@@ -148,13 +182,14 @@ def test_no_parallels_between_any_two_voices_nor_hidden_ones_into_a_soprano_leap
     assert found == []
 
 
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("name", list(TUNES))
-def test_chords_are_complete_with_no_doubled_leading_tone(name: str) -> None:
-    upper, lower, chords, key, bar_length = realise(name)
+def test_chords_are_complete_with_no_doubled_leading_tone(name: str, seed: int | None) -> None:
+    upper, lower, chords, key, bar_length = realise(name, seed)
     voices = voices_of(upper, lower, bar_length)
     leading_tone = (key.tonic - 1) % 12
     for beat, chord in enumerate(chords):
-        pitches = [pitch_at(voice, Fraction(beat)) for voice in voices]
+        pitches = [resolved_at(voice, Fraction(beat), key) for voice in voices]
         root, quality = chord_root_quality(chord)  # type: ignore[misc]
         tones = chord_pitch_classes(chord)
         sung = [pitch % 12 for pitch in pitches if pitch % 12 in tones]
@@ -273,3 +308,120 @@ def test_the_chorale_measures_like_one(name: str) -> None:
     assert found.key_established
     assert found.cadence is Cadence.AUTHENTIC
     assert found.tuplet_share == 0.0 and found.rest_share == 0.0
+
+
+@pytest.mark.parametrize(("secondary", "target", "tone"), [
+    (chord_index(2, "dom7"), triad(C_MAJOR, 5), 6),  # V7/V: F sharp rises to G
+    (chord_index(4, "maj"), triad(C_MAJOR, 6), 8),  # V/vi: G sharp rises to A
+])
+def test_a_secondary_dominants_raised_tone_rises_by_step_and_is_not_doubled(secondary: int, target: int,
+                                                                          tone: int) -> None:
+    melody = melody_of([(72, 2), 74, 72, 76, 72, (72, 2)]) if tone == 8 else melody_of(
+        [(72, 2), 72, 71, 72, 74, (72, 2)])
+    chords = [triad(C_MAJOR, 1), triad(C_MAJOR, 4), secondary, target, secondary, target,
+              triad(C_MAJOR, 1), triad(C_MAJOR, 1)]
+    upper, lower = realise_chorale(melody, chords, Fraction(1), 2, Fraction(4), C_MAJOR, final=False)
+    voices = voices_of(upper, lower, Fraction(4))
+    for beat in (2, 4):
+        sung = [pitch_at(voice, Fraction(beat)) for voice in voices]
+        assert [pitch % 12 for pitch in sung].count(tone) == 1, f"beat {beat}: {sung} must hold {tone} once"
+        for voice in voices[1:]:
+            before = pitch_at(voice, Fraction(beat + 1) - Fraction(1, 2))
+            if before % 12 == tone:
+                assert pitch_at(voice, Fraction(beat + 1)) - before in (1, 2)
+
+
+def test_a_lowered_tone_falls_by_step() -> None:
+    """V7/IV in C: its seventh, B flat, falls to A in IV."""
+    melody = melody_of([(72, 2), 72, 72, 72, 72, (72, 2)])
+    chords = [triad(C_MAJOR, 1), triad(C_MAJOR, 1), chord_index(0, "dom7"), triad(C_MAJOR, 4),
+              triad(C_MAJOR, 4), triad(C_MAJOR, 5), triad(C_MAJOR, 1), triad(C_MAJOR, 1)]
+    upper, lower = realise_chorale(melody, chords, Fraction(1), 2, Fraction(4), C_MAJOR)
+    voices = voices_of(upper, lower, Fraction(4))
+    flats = [voice for voice in voices[1:] if pitch_at(voice, Fraction(2)) % 12 == 10]
+    assert len(flats) == 1
+    assert pitch_at(flats[0], Fraction(5, 2)) - pitch_at(flats[0], Fraction(3)) in (1, 2)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", list(TUNES))
+def test_every_eighth_in_a_lower_voice_is_a_passing_or_neighbour_note_or_a_resolution(name: str,
+                                                                                     seed: int | None) -> None:
+    """A lower voice's half-beat note steps from the beat's note and on to the next beat's: between
+    them when they are a third apart (passing), back to it when they are equal (neighbour); or it is
+    a tone of the beat's chord between notes a fourth or more apart that steps on to the next
+    (a skip); or it is the leading tone a suspended tonic falls to."""
+    upper, lower, _, key, bar_length = realise(name, seed)
+    for voice in voices_of(upper, lower, bar_length)[1:]:
+        for onset, end, pitch in voice:
+            if onset.denominator != 2:
+                continue
+            before, after = pitch_at(voice, onset - Fraction(1, 2)), pitch_at(voice, end)
+            if suspended(voice, onset - Fraction(1, 2), key):
+                assert pitch == before - 1 and after == pitch + 1, "a suspension falls to the leading tone, which rises"
+                continue
+            between = min(before, after) < pitch < max(before, after)
+            chord = {note % 12 for note in moments_at(voices_of(upper, lower, bar_length), onset)}
+            skip = abs(after - before) > 4 and between and abs(after - pitch) in (1, 2) and pitch % 12 in chord
+            assert skip or abs(pitch - before) in (1, 2), f"{name}: the eighth at {onset} does not step from {before}"
+            passing = abs(after - before) in (3, 4) and between
+            neighbour = after == before
+            assert passing or neighbour or skip, f"{name}: the eighth {pitch} at {onset} between {before} and {after}"
+
+
+def test_a_suspension_holds_the_tonic_over_into_the_dominant_and_resolves() -> None:
+    upper, lower, chords, key, bar_length = realise("A minor")
+    voices = voices_of(upper, lower, bar_length)
+    found = [(voice, beat) for voice in (1, 2) for beat in range(1, len(chords))
+             if Fraction(beat) % bar_length and suspended(voices[voice], Fraction(beat), key)]
+    assert found, "the minor hymn's V after i offers a 4-3 suspension"
+    for voice, beat in found:
+        assert chords[beat] == triad(key, 5) and chords[beat + 1] == triad(key, 1)
+        tonic = pitch_at(voices[voice], Fraction(beat))
+        assert pitch_at(voices[voice], Fraction(beat) - Fraction(1, 2)) == tonic, "prepared on the beat before"
+        assert pitch_at(voices[voice], Fraction(beat + 1)) == tonic, "the leading tone rises back to the tonic"
+        soprano_then = pitch_at(voices[0], Fraction(beat))
+        assert abs(soprano_then - tonic) % 12 not in (1, 11), "no semitone rub against the soprano"
+
+
+def test_the_seed_draws_how_lively_the_lower_voices_are() -> None:
+    livelinesses = {Ornaments.drawn(seed).liveliness for seed in range(20)}
+    quietest, busiest = LIVELINESS
+    quarter = (busiest - quietest) / 4
+    assert min(livelinesses) < quietest + quarter and max(livelinesses) > busiest - quarter, (
+        "quiet and busy chorales both occur")
+    assert Ornaments.drawn(7) == Ornaments.drawn(7)
+    eighths = set()
+    for seed in range(6):
+        upper, lower, _, _, bar_length = realise("C major", seed)
+        assert realise("C major", seed)[:2] == (upper, lower), "the same seed gives the same chorale"
+        eighths.add(sum(end - onset == Fraction(1, 2) for voice in voices_of(upper, lower, bar_length)[1:]
+                        for onset, end, _ in voice))
+    assert len(eighths) >= 3, f"the number of eighths varies from piece to piece: {eighths}"
+
+
+def test_chromatic_tones_resolve_raised_up_and_lowered_down() -> None:
+    assert chromatic_tones(Harmony.of(chord_index(2, "dom7")), C_MAJOR) == {6: 1}  # V7/V: F sharp
+    assert chromatic_tones(Harmony.of(chord_index(1, "dim7")), C_MAJOR) == {1: 1, 10: -1}  # vii°7/ii
+    assert chromatic_tones(Harmony.of(chord_index(0, "dom7")), C_MAJOR) == {10: -1}  # V7/IV: B flat
+    assert chromatic_tones(Harmony.of(chord_index(5, "min")), C_MAJOR) == {8: -1}  # borrowed iv: A flat
+    assert chromatic_tones(Harmony.of(triad(A_MINOR, 5)), A_MINOR) == {}  # the raised seventh is in the key
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", list(TUNES))
+def test_a_held_soprano_over_a_held_chord_holds_every_voice(name: str, seed: int | None) -> None:
+    """A phrase ends on a chord held still (Bach's fermata): where the soprano holds a note and the
+    chord stays, no lower voice moves, inside the bar or across its line."""
+    upper, lower, chords, _, bar_length = realise(name, seed)
+    voices = voices_of(upper, lower, bar_length)
+    soprano_onsets = {onset for onset, _, _ in voices[0]}
+    held = [beat for beat in range(1, len(chords)) if Fraction(beat) not in soprano_onsets
+            and chords[beat] == chords[beat - 1]]
+    assert held, f"{name} holds a note over its chord somewhere"
+    for beat in held:
+        for voice in voices[1:]:
+            assert pitch_at(voice, Fraction(beat)) == pitch_at(voice, Fraction(beat) - Fraction(1, 2))
+            assert pitch_at(voice, Fraction(beat)) == pitch_at(voice, Fraction(beat) + Fraction(1, 2))
+            if Fraction(beat) % bar_length:
+                assert all(onset != beat for onset, _, _ in voice), f"{name}: a voice strikes under the hold at {beat}"

@@ -226,7 +226,8 @@ class NeuralSectionTools(SectionWriter):
         if spec.texture == "four_voices":
             upper, lower = realise_chorale(line, chords, slot, bars, bar_length, key,
                                            final=request.cadence in (Cadence.AUTHENTIC, Cadence.PLAGAL),
-                                           before=last_chord(request.previous_right, request.previous_left))
+                                           before=last_chord(request.previous_right, request.previous_left),
+                                           seed=request.seed)
         elif spec.texture == "melody_and_accompaniment":
             accompany = {"waltz": waltz_left_hand, "nocturne": nocturne_left_hand,
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]

@@ -11,9 +11,12 @@ Viterbi search finds the cheapest sequence exactly; the rules a chorale must kee
 (`HARD`, `RULE`) that they are broken only where nothing else is possible. Costs are computed
 for all pairs of voicings at once with numpy, so sixteen bars take a few hundredths of a second.
 
-Then, for life, a voice that moves by a third between two slots may pass through the step
-between in two eighths, where that makes no parallels, no crossing and no semitone clash; and
-voices that keep their pitch while the chord is held are held as one note.
+Then, for life, the lower voices move in eighths as Bach's do: a voice that moves by a third
+between two slots may pass through the step between, one that keeps a common tone into a new chord
+may touch its neighbour, and an inner voice falling from the tonic to a cadence's leading tone may
+hold the tonic over as a 4-3 suspension, each only where it makes no parallels, no crossing and no
+semitone clash; how many of these chances a piece takes is drawn from its seed. Where the soprano
+holds over a held chord (a phrase's end) every voice holds, as one note.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ INNER_LEAP_COST = 3.0
 BASS_LEAP = 7
 BASS_LEAP_COST = 1.0
 """Per semitone the bass leaps beyond a fifth."""
-THIRD_CREDIT = 1.5
+THIRD_CREDIT = 2.5
 """Taken off a lower voice's move by a third: a passing note may fill it, making two steps of it."""
 COMMON_TONE_COST = 1.0
 """An inner voice leaving a pitch class the next chord also holds."""
@@ -86,7 +89,20 @@ DIMINISHED = {"dim", "dim7", "hdim7"}
 PERFECT_CLASSES = (0, 7)
 """Unisons and octaves (0) and fifths (7), compound ones included, as intervals modulo 12."""
 PASSING_ORDER = (BASS, TENOR, ALTO)
-"""The order voices are offered a passing note: a later one must not clash with an earlier one's."""
+"""The order voices are offered an ornament: a later one must not clash with an earlier one's."""
+LIVELINESS = (0.6, 1.0)
+"""The range a piece's share of taken ornament chances is drawn from: some of Bach's chorales move
+in quarters almost throughout, others in running eighths."""
+USUAL_LIVELINESS = 0.8
+"""The share taken when no seed is given."""
+NEIGHBOUR_SHARE = 0.5
+"""A neighbour note's chance is taken this much less often than a passing note's: Bach fills
+thirds far more often than he decorates a held tone."""
+SKIPS = (5, 7, 8, 9)
+"""A voice moving by a fourth, fifth or sixth may leap to a chord tone and step on from it (a
+tritone, 6, is not a voice's move to decorate)."""
+UPPER_NEIGHBOUR_SHARE = 0.3
+"""Of the neighbour notes, the share above the held tone (the lower neighbour is the commoner)."""
 HARSH_DISTANCE = 1
 """A passing note a semitone from another voice's note is rejected (a seventh or ninth from it is
 a passing dissonance Bach writes all the time; a rubbing minor second is not)."""
@@ -128,6 +144,18 @@ class Harmony:
         return self.root == leading_tone(key) and self.quality in DIMINISHED
 
 
+def chromatic_tones(harmony: Harmony, key: Key) -> dict[int, int]:
+    """The chord's pitch classes outside the key's scale, each with the direction it resolves in: +1
+    for a raised tone (the third of a major chord or the root of a diminished one: a secondary
+    dominant's leading tone, which rises), -1 for a lowered one (a borrowed third, a Neapolitan
+    root, the seventh of V7/IV, which fall). A minor key's raised sixth and seventh are in its scale."""
+    scale = key.scale()
+    raised = {harmony.third} if harmony.quality in ("maj", "dom7") else set()
+    if harmony.quality in DIMINISHED:
+        raised.add(harmony.root)
+    return {tone: 1 if tone in raised else -1 for tone in harmony.tones if tone not in scale}
+
+
 def leading_tone(key: Key) -> int:
     """The pitch class a semitone below the tonic: the major key's seventh, the minor key's raised one."""
     return (key.tonic - 1) % 12
@@ -135,7 +163,8 @@ def leading_tone(key: Key) -> int:
 
 def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction, bars: int,
                     bar_length: Fraction, key: Key, *, final: bool = True,
-                    before: tuple[tuple[int, int, int, int], int] | None = None) -> tuple[list[Bar], list[Bar]]:
+                    before: tuple[tuple[int, int, int, int], int] | None = None,
+                    seed: int | None = None) -> tuple[list[Bar], list[Bar]]:
     """Upper staff bars with voices [soprano, alto] and lower staff bars with voices [tenor, bass].
 
     `melody` is the soprano, kept as given (a note across a bar line is written as two), in quarters
@@ -144,15 +173,18 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
     the last chord stands in root position, as a section's closing chord does. `before` is the
     chord sounding just before the section (soprano, alto, tenor, bass, and its chord index), so the
     voices move into the section by the same rules as inside it (no parallels across the join).
+    `seed` draws how lively the lower voices are and where they move in eighths (`Ornaments.drawn`);
+    without one, the usual liveliness.
     """
     harmonies = _harmonies(chords, slot, bars, bar_length)
     notes = _exact_melody(melody, bars * bar_length)
     soprano = [_soprano_at(notes, slot * k, slot) for k in range(len(harmonies))]
-    voicings = _search(harmonies, soprano, key, final, before)
-    lower = _passing_tones(voicings, harmonies, notes, slot, key)
-    voices = [_melody_line(notes, bars * bar_length)]
     struck = {note.onset for note in notes}
     sustained = [slot * k not in struck for k in range(len(harmonies))]
+    held = [k > 0 and sustained[k] and harmonies[k - 1].index == harmonies[k].index for k in range(len(harmonies))]
+    voicings = _search(harmonies, soprano, key, final, before, held)
+    lower = _ornaments(voicings, harmonies, notes, slot, bar_length, key, Ornaments.drawn(seed), held)
+    voices = [_melody_line(notes, bars * bar_length)]
     voices += [_lower_line(lower, voice, harmonies, slot, bar_length, sustained) for voice in (ALTO, TENOR, BASS)]
     by_bar = [_split_at_bars(voice, bars, bar_length) for voice in voices]
     upper_bars = [Bar(voices=[by_bar[SOPRANO][n], by_bar[ALTO][n]]) for n in range(bars)]
@@ -223,10 +255,11 @@ def _soprano_at(notes: list[_Note], start: Fraction, slot: Fraction) -> int:
 
 
 def _search(harmonies: list[Harmony], soprano: list[int], key: Key, final: bool,
-            before: tuple[tuple[int, int, int, int], int] | None = None) -> list[tuple[int, ...]]:
+            before: tuple[tuple[int, int, int, int], int] | None, held: list[bool]) -> list[tuple[int, ...]]:
     """The cheapest sequence of voicings (soprano, alto, tenor, bass), one per slot (Viterbi),
     moving on from `before` when given. With `final`, every slot of the closing chord stands in
-    root position."""
+    root position. Where a slot is `held` (the soprano holds its note over the same chord, as at a
+    phrase's end) the lower voices hold too: a chorale's phrase ends on a chord held still."""
     closing = len(harmonies) - 1
     while closing > 0 and harmonies[closing - 1].index == harmonies[-1].index:
         closing -= 1
@@ -245,6 +278,8 @@ def _search(harmonies: list[Harmony], soprano: list[int], key: Key, final: bool,
     for k in range(1, len(layers)):
         reached, static = layers[k]
         step = total[:, None] + _transition_costs(voicings, reached, harmonies[k - 1], harmonies[k], key)
+        if held[k]:
+            step += RULE * (reached[None, :, ALTO:] != voicings[:, None, ALTO:]).any(axis=2)
         best = step.argmin(axis=0)
         total = step[best, np.arange(len(reached))] + static
         back.append(best)
@@ -298,7 +333,7 @@ def _voicing_costs(voicings: np.ndarray, harmony: Harmony, key: Key) -> np.ndarr
     for required in (harmony.root, harmony.third, harmony.seventh):
         if required is not None:
             cost += HARD * (counts[required] == 0)
-    for single in (leading_tone(key), harmony.seventh):
+    for single in (leading_tone(key), harmony.seventh, *chromatic_tones(harmony, key)):
         if single in counts:
             cost += HARD * (counts[single] > 1)
     roles = {harmony.root: "root", harmony.third: "third"}
@@ -347,12 +382,16 @@ def _transition_costs(before: np.ndarray, after: np.ndarray, from_harmony: Harmo
         overlap = (after[None, :, lower] > before[:, None, upper]) | (after[None, :, upper] < before[:, None, lower])
         cost += RULE * (overlap & (sung if upper == SOPRANO else True))
     changes = from_harmony.index != to_harmony.index
+    chromatic = {tone: direction for tone, direction in chromatic_tones(from_harmony, key).items()
+                 if changes and tone not in to_harmony.tones}
     for voice in (ALTO, TENOR, BASS):
         start = (before[:, voice] % 12)[:, None]
         if changes and from_harmony.dominant_of(key) and key.tonic in to_harmony.tones:
             cost += RULE * ((start == leading_tone(key)) & (motion[..., voice] != 1))
         if changes and from_harmony.seventh is not None:
             cost += RULE * ((start == from_harmony.seventh) & ~np.isin(motion[..., voice], (-1, -2)))
+        for tone, direction in chromatic.items():  # a chromatic tone the next chord drops goes on by step
+            cost += RULE * ((start == tone) & ~np.isin(motion[..., voice], (direction, 2 * direction)))
         cost += AWKWARD_LEAP_COST * (distance[..., voice] == 6)
         if key.mode is Mode.MINOR:
             end = (after[:, voice] % 12)[None, :]
@@ -368,35 +407,103 @@ def _transition_costs(before: np.ndarray, after: np.ndarray, from_harmony: Harmo
     return cost
 
 
-def _passing_tones(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody: list[_Note],
-                   slot: Fraction, key: Key) -> list[list[list[int]]]:
-    """Per slot and voice, the pitches of its first and second half: equal, or a chord tone then a
-    passing note where a lower voice moves by a third and one passing note there breaks nothing."""
-    halves = [[[pitch, pitch] for pitch in voicing] for voicing in voicings]
+@dataclass(frozen=True)
+class Ornaments:
+    """How much the lower voices move between the chords: `liveliness` is the share of the chances
+    for a passing note or a suspension that are taken (of a neighbour note's, `NEIGHBOUR_SHARE` of
+    that), drawn per piece from its seed, since Bach's chorales range from nearly all quarters to
+    busy eighths; `seed` also draws which chances are taken."""
+
+    liveliness: float
+    seed: int
+
+    @classmethod
+    def drawn(cls, seed: int | None) -> Ornaments:
+        """A liveliness drawn from `LIVELINESS` by the seed; `USUAL_LIVELINESS` without one."""
+        if seed is None:
+            return cls(USUAL_LIVELINESS, 0)
+        return cls(float(np.random.default_rng(seed).uniform(*LIVELINESS)), seed)
+
+
+@dataclass
+class _Lines:
+    """Per slot and voice, the pitches of its first and second half (equal where the voice sings the
+    slot as one note), and whether the first half is tied from the note before (a suspension)."""
+
+    halves: list[list[list[int]]]
+    tied: list[list[bool]]
+
+
+def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody: list[_Note],
+               slot: Fraction, bar_length: Fraction, key: Key, ornaments: Ornaments, held: list[bool]) -> _Lines:
+    """The lower voices' eighths: a passing note where a voice moves by a third, a neighbour note
+    where it keeps a common tone into a new chord, and a 4-3 suspension where a voice falls from the
+    tonic to the leading tone of a cadence's dominant, each where it breaks no rule (`_clean`) and
+    none into or out of a `held` slot: a phrase's closing chord stays still to its end."""
+    lines = _Lines([[[pitch, pitch] for pitch in voicing] for voicing in voicings],
+                   [[False] * 4 for _ in voicings])
+    rng = np.random.default_rng([ornaments.seed, 1])  # not the stream the liveliness was drawn from
     for k in range(len(voicings) - 1):
         for voice in PASSING_ORDER:
+            draw = rng.random()
+            if draw >= ornaments.liveliness or held[k] or held[k + 1]:
+                continue
+            if _suspend(lines, k, voice, harmonies, melody, slot, bar_length, key):
+                continue
             start, end = voicings[k][voice], voicings[k + 1][voice]
-            if abs(end - start) not in (3, 4):
+            if lines.halves[k][voice][0] != lines.halves[k][voice][1]:
                 continue
-            passing = _passing_pitch(start, end, key, harmonies[k], harmonies[k + 1])
-            if passing is None:
+            scale = _scale_between(key, harmonies[k], harmonies[k + 1])
+            if abs(end - start) in (3, 4):
+                ornament = _passing_pitch(start, end, scale)
+            elif abs(end - start) in SKIPS:
+                ornament = _skip_pitch(start, end, harmonies[k])
+            elif start == end and draw < ornaments.liveliness * NEIGHBOUR_SHARE:
+                ornament = _neighbour_pitch(start, scale, upper=bool(rng.random() < UPPER_NEIGHBOUR_SHARE))
+            else:
                 continue
-            halves[k][voice][1] = passing
-            if not _clean_passage(halves, k, melody, slot):
-                halves[k][voice][1] = start
-    return halves
+            if ornament is None or not RANGES[voice][0] <= ornament <= RANGES[voice][1]:
+                continue
+            lines.halves[k][voice][1] = ornament
+            if not _clean(lines.halves, k, k + 1, (k, 1, voice), melody, slot):
+                lines.halves[k][voice][1] = start
+    return lines
 
 
-def _passing_pitch(start: int, end: int, key: Key, here: Harmony, there: Harmony) -> int | None:
-    """The scale step between two pitches a third apart. A minor key takes its raised sixth and
-    seventh around a chord holding the leading tone, its natural ones elsewhere."""
+def _suspend(lines: _Lines, k: int, voice: int, harmonies: list[Harmony], melody: list[_Note], slot: Fraction,
+             bar_length: Fraction, key: Key) -> bool:
+    """Write a 4-3 suspension in slot k when it is a cadence's dominant (V or V7 going to I) off the
+    bar line and an inner voice falls to the leading tone from the tonic: the tonic is held over from the
+    slot before and falls to the leading tone on the half beat. Whether it was written."""
+    if voice == BASS or k == 0 or (slot * k) % bar_length == 0 or harmonies[k - 1].index == harmonies[k].index:
+        return False
+    here, after = harmonies[k], harmonies[k + 1]
+    if here.root != key.degree_root(5) or not here.dominant_of(key) or after.root != key.tonic:
+        return False
+    before, sung = lines.halves[k - 1][voice], lines.halves[k][voice]
+    if before[0] != before[1] or before[1] % 12 != key.tonic or sung[0] != sung[1] or sung[0] != before[1] - 1:
+        return False
+    sung[0], lines.tied[k][voice] = before[1], True
+    if _clean(lines.halves, k - 1, k + 1, (k, 0, voice), melody, slot):
+        return True
+    sung[0], lines.tied[k][voice] = sung[1], False
+    return False
+
+
+def _scale_between(key: Key, here: Harmony, there: Harmony) -> set[int]:
+    """The scale a lower voice's step between two chords is taken from: a minor key takes its raised
+    sixth and seventh around a chord holding the leading tone, its natural ones elsewhere."""
     if key.mode is Mode.MAJOR:
         steps = MAJOR_STEPS
     elif leading_tone(key) in here.tones | there.tones:
         steps = (0, 2, 3, 5, 7, 9, 11)
     else:
         steps = NATURAL_MINOR_STEPS
-    scale = {(key.tonic + step) % 12 for step in steps}
+    return {(key.tonic + step) % 12 for step in steps}
+
+
+def _passing_pitch(start: int, end: int, scale: set[int]) -> int | None:
+    """The scale step between two pitches a third apart (None where either is off the scale)."""
     if start % 12 not in scale or end % 12 not in scale:
         return None
     low, high = sorted((start, end))
@@ -405,25 +512,46 @@ def _passing_pitch(start: int, end: int, key: Key, here: Harmony, there: Harmony
     return between[0] if len(between) == 1 else None
 
 
-def _clean_passage(halves: list[list[list[int]]], k: int, melody: list[_Note], slot: Fraction) -> bool:
-    """Whether the voices from slot k through its second half to slot k+1 keep their order, neither
-    cross nor overlap, make no parallel fifths or octaves and no semitone clash with the passing note."""
-    times = [(k, 0), (k, 1), (k + 1, 0)]
+def _skip_pitch(start: int, end: int, harmony: Harmony) -> int | None:
+    """A tone of the sounding chord between two pitches a fourth to a sixth apart, a step from the
+    second: the voice leaps within its chord and steps on (C-E-F under C major into F)."""
+    low, high = sorted((start, end))
+    return next((pitch for pitch in range(low + 1, high)
+                 if pitch % 12 in harmony.tones and abs(end - pitch) in (1, 2)), None)
+
+
+def _neighbour_pitch(pitch: int, scale: set[int], *, upper: bool) -> int | None:
+    """The scale step above (`upper`) or below a pitch of the scale (None where it is off the scale)."""
+    if pitch % 12 not in scale:
+        return None
+    steps = (1, 2) if upper else (-1, -2)
+    return next((pitch + step for step in steps if (pitch + step) % 12 in scale), None)
+
+
+def _clean(halves: list[list[list[int]]], first: int, last: int, ornamented: tuple[int, int, int],
+           melody: list[_Note], slot: Fraction) -> bool:
+    """Whether the voices from slot `first` to slot `last`'s first half keep their order and upper
+    spacing, neither cross nor overlap, make no parallel fifths or octaves between any two voices from one half-slot
+    to the next, and the `ornamented` note (slot, half, voice) rubs a semitone against no other voice."""
+    times = [(index, half) for index in range(first, last + 1) for half in (0, 1) if (index, half) != (last, 1)]
     moments = []
     for index, half in times:
         soprano = _sounding(melody, slot * index + slot * half / 2)
         pitches = list(halves[index][voice][half] for voice in range(4))
         pitches[SOPRANO] = REST if soprano is None else soprano
         moments.append(pitches)
-    middle = moments[1]
-    sung = [p for p in middle if p != REST]
-    if any(higher <= lower for higher, lower in zip(sung, sung[1:], strict=False)):
-        return False
-    moved = [voice for voice in range(1, 4) if halves[k][voice][0] != halves[k][voice][1]]
-    for voice in moved:
-        if any(abs(middle[voice] - other) == HARSH_DISTANCE
-               for other_voice, other in enumerate(middle) if other_voice != voice and other != REST):
+    for pitches in moments:
+        sung = [p for p in pitches if p != REST]
+        if any(higher <= lower for higher, lower in zip(sung, sung[1:], strict=False)):
             return False
+        if any(pitches[upper] - pitches[upper + 1] > MAX_UPPER_SPACING
+               for upper in (SOPRANO, ALTO) if pitches[upper] != REST):
+            return False
+    index, half, voice = ornamented
+    heard = moments[times.index((index, half))]
+    if any(abs(heard[voice] - other) == HARSH_DISTANCE
+           for other_voice, other in enumerate(heard) if other_voice != voice and other != REST):
+        return False
     for earlier, later in zip(moments, moments[1:], strict=False):
         for upper in range(3):
             if REST in (earlier[upper], later[upper]):
@@ -434,9 +562,10 @@ def _clean_passage(halves: list[list[list[int]]], k: int, melody: list[_Note], s
             for lower in range(upper + 1, 4):
                 if REST in (earlier[upper], later[upper]):
                     continue
-                first, second = earlier[upper] - earlier[lower], later[upper] - later[lower]
+                first_interval, second_interval = earlier[upper] - earlier[lower], later[upper] - later[lower]
                 together = (later[upper] - earlier[upper]) * (later[lower] - earlier[lower])
-                if together > 0 and first % 12 == second % 12 and second % 12 in PERFECT_CLASSES:
+                if (together > 0 and first_interval % 12 == second_interval % 12
+                        and second_interval % 12 in PERFECT_CLASSES):
                     return False
     return True
 
@@ -454,18 +583,20 @@ def _melody_line(notes: list[_Note], length: Fraction) -> list[_Note]:
     return line
 
 
-def _lower_line(halves: list[list[list[int]]], voice: int, harmonies: list[Harmony], slot: Fraction,
-                bar_length: Fraction, sustained: list[bool]) -> list[_Note]:
-    """One lower voice's notes: a slot per chord, halved where it passes, one longer note where it keeps
-    its pitch over a held chord within the bar while the soprano holds too (`sustained`: no soprano
-    note starts in that slot). Under a moving soprano the voices strike with it, as a homorhythmic
-    chorale's do."""
+def _lower_line(lines: _Lines, voice: int, harmonies: list[Harmony], slot: Fraction, bar_length: Fraction,
+                sustained: list[bool]) -> list[_Note]:
+    """One lower voice's notes: a slot per chord, halved where it is ornamented, one longer note where
+    it keeps its pitch over a held chord within the bar while the soprano holds too (`sustained`: no
+    soprano note starts in that slot), or where a suspension ties it over. Under a moving soprano the
+    voices strike with it, as a homorhythmic chorale's do."""
     line: list[_Note] = []
+    halves = lines.halves
     for k, (first, second) in enumerate(half[voice] for half in halves):
         onset, length = slot * k, slot if first == second else slot / 2
         previous = line[-1] if line else None
-        holds = (previous is not None and previous.pitch == first and onset % bar_length != 0 and sustained[k]
-                 and harmonies[k - 1].index == harmonies[k].index and halves[k - 1][voice][1] == first)
+        holds = lines.tied[k][voice] or (
+            previous is not None and previous.pitch == first and onset % bar_length != 0 and sustained[k]
+            and harmonies[k - 1].index == harmonies[k].index and halves[k - 1][voice][1] == first)
         if holds and previous is not None:
             line[-1] = _Note(previous.onset, previous.duration + length, first)
         else:
