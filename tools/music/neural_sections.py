@@ -231,7 +231,7 @@ class NeuralSectionTools(SectionWriter):
         elif spec.texture == "melody_and_accompaniment":
             accompany = {"waltz": waltz_left_hand, "nocturne": nocturne_left_hand,
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]
-            upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=line)
+            upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=line, seed=request.seed)
         else:
             upper, lower = melody, []
         realised = ToolCall(tool=f"realise_{spec.style.value.replace(' ', '_')}",
