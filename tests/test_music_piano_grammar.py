@@ -76,7 +76,7 @@ FREE_PIANO = NoteGrammar(  # two hands on a sixteenth grid, binary lengths only,
     step_bias=0.5,
     phrase_ends=(PhraseEnd(3, frozenset({0, 4, 7}), 24), PhraseEnd(7, frozenset({0}), 48)),
 )
-BREATHING = dataclasses.replace(CHORALE, breath=True)  # the chorale's line, silent after a phrase's last note if it likes
+BREATHING = dataclasses.replace(CHORALE, breath=True)  # the chorale's line, free to rest after a phrase's last note
 CASES = [
     pytest.param(CHORALE, "4/4", "major", id="chorale"),
     pytest.param(BREATHING, "4/4", "major", id="breathing"),

@@ -138,6 +138,10 @@ moves, as a chord starts or from its bass to the chord above: a parallel fifth o
 against them."""
 
 
+Voices = list[list[Event]]
+"""A chord's events in one or more voices, each as long as the chord."""
+
+
 class AccompanimentError(ToolInputError):
     """The chords, meter or melody cannot be accompanied as given; the message says what to change."""
 
@@ -364,12 +368,12 @@ class _Plan:
         return [(self.melody_at(self.start(span)), self.melody_at(self.start(span) + pulse))
                 if pulse < span.duration else (None, None) for span in self.sounding]
 
-    def bars(self, events: Callable[[int, ChordSpan, bool], list[list[Event]]]) -> list[Bar]:
+    def bars(self, events: Callable[[int, ChordSpan, bool], Voices]) -> list[Bar]:
         """The section's bars: `events(step, span, final)` gives the voices (one or two, each as long
         as the span) of the step-th sounding chord (final for the section's last), a rest where
         nothing has sounded yet. A bar's voices are as many as its most-voiced chord needs; a chord
         with fewer rests in the others."""
-        spans: list[list[list[Event]]] = [[] for _ in range(self.bars_count)]
+        spans: list[list[Voices]] = [[] for _ in range(self.bars_count)]
         step = 0
         for span in self.spans:
             if span.chord == NO_CHORD:
@@ -421,7 +425,7 @@ def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fr
     chords_above = _voicings(plan.chords, chord_windows, WALTZ_CHORD_NOTES, basses, _leading_tone(key), plan.tops,
                             plan.entries(WALTZ_BEAT))
 
-    def events(step: int, span: ChordSpan, final: bool) -> list[list[Event]]:
+    def events(step: int, span: ChordSpan, final: bool) -> Voices:
         bass, upper = basses[step], list(chords_above[step])
         beats = [span.duration] if final else _pulses(span.duration, WALTZ_BEAT)
         if final or (len(beats) == 1 and not figure.held_bass):
@@ -462,7 +466,7 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
     uppers = _voicings(plan.chords, windows, figure.tones, basses, _leading_tone(key), plan.tops,
                        plan.entries(figure.pulse))
 
-    def events(step: int, span: ChordSpan, final: bool) -> list[list[Event]]:
+    def events(step: int, span: ChordSpan, final: bool) -> Voices:
         tones = [basses[step], *uppers[step]]
         if final:
             return [[Event(pitches=tones, duration=float(span.duration))]]
