@@ -246,3 +246,18 @@ def test_a_nocturne_seed_draws_its_figure_among_eighths_sixteenths_wide_and_held
         found.add((pulse, held, span > 16))
     assert found == {(0.5, False, False), (0.5, True, False), (0.5, True, True), (0.25, False, False)}
     assert len(NOCTURNE_FIGURES) == 4
+
+
+
+@pytest.mark.parametrize(("progression", "melody_pitches"), [
+    ([C, D_MIN, C], (76, 77, 76)), ([C, D_MIN, C], (83, 84, 83)), ([C, F, C], (76, 77, 76))])
+def test_the_chords_top_note_moves_against_the_melody_rather_than_in_fifths_or_octaves(
+        progression: list[int], melody_pitches: tuple[int, int, int]) -> None:
+    # E-F-E over C-Dm-C: the nearest chords' tops (E4-F4-E4) would double the melody in octaves
+    melody = [MelodyNote(3 * i, 3, pitch) for i, pitch in enumerate(melody_pitches)]
+    bars = waltz_left_hand(progression, Fraction(3), 3, Fraction(3), C_MAJOR, melody=melody)
+    tops = [max(bar.voices[0][-1].pitches) for bar in bars]
+    for step in range(2):
+        (m1, m2), (t1, t2) = melody_pitches[step: step + 2], tops[step: step + 2]
+        similar = (m2 - m1) * (t2 - t1) > 0
+        assert not (similar and (m1 - t1) % 12 in (0, 7) and (m2 - t2) % 12 == (m1 - t1) % 12)

@@ -256,8 +256,9 @@ def _voicings(chords: list[int], windows: list[tuple[int, int]], notes: int, bas
     voices (voice by voice from the bottom), the costs of `_voicing_cost`, a cost per chord tone
     skipped inside the voicing, a pull towards the window's middle, and no parallel fifths or octaves
     with the melody (`Tops`): from a voicing's lowest note, which the texture ends its chord on, to the
-    next chord's bass, and (`entries`, where a bass is given) from the bass to the voicing's lowest
-    note, which the texture sounds next."""
+    next chord's bass, from a voicing's top note to the next one's (heard as a voice of its own where
+    the chords are one above a held bass), and (`entries`, where a bass is given) from the bass to
+    the voicing's lowest note, which the texture sounds next."""
     silent: list[Tops] = [(None, None)] * len(chords)
     tops, entries = tops or silent, entries or silent
     candidates = []
@@ -283,7 +284,9 @@ def _voicings(chords: list[int], windows: list[tuple[int, int]], notes: int, bas
     def move(step: int, before: tuple[tuple[int, ...], int], after: tuple[tuple[int, ...], int]) -> float:
         bass = basses[step]
         parallel = _parallel(tops[step], before[0][0], after[0][0] if bass is None else bass)
-        return sum(abs(a - b) for a, b in zip(before[0], after[0], strict=True)) + PARALLEL_COST * parallel
+        parallel_top = _parallel(tops[step], before[0][-1], after[0][-1])
+        return (sum(abs(a - b) for a, b in zip(before[0], after[0], strict=True))
+                + PARALLEL_COST * (parallel + parallel_top))
 
     return [voicing for voicing, _ in _cheapest_path(candidates, node, move)]
 
