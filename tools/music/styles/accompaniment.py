@@ -83,9 +83,9 @@ ARPEGGIO_NOTES = 3
 ARPEGGIO_PATTERNS: dict[int, tuple[int, ...]] = {
     1: (0,), 2: (0, 1), 3: (0, 1, 2), 4: (0, 1, 3, 1), 5: (0, 1, 2, 3, 1), 6: (0, 1, 2, 3, 2, 1),
     7: (0, 1, 2, 3, 2, 1, 2), 8: (0, 1, 2, 3, 2, 1, 2, 1)}
-"""The tone each eighth of a chord's arpeggio plays, by the chord's length in eighths: 0 is the bass,
-1-3 the chord tones above it (1-5-8-10 over a root): 1-5-10-5 in four eighths, 1-5-8-10-8-5 in six.
-A longer chord repeats the eight-eighth pattern."""
+"""The tone each pulse (an eighth, or a sixteenth) of a chord's arpeggio plays, by the chord's length
+in pulses: 0 is the bass, 1-3 the chord tones above it (1-5-8-10 over a root): 1-5-10-5 in four
+pulses, 1-5-8-10-8-5 in six. A longer chord repeats the eight-pulse pattern."""
 WIDE_ARPEGGIO_PATTERNS: dict[int, tuple[int, ...]] = {
     1: (0,), 2: (0, 2), 3: (0, 2, 4), 4: (0, 2, 4, 2), 5: (0, 1, 2, 4, 2), 6: (0, 1, 2, 3, 4, 2),
     7: (0, 1, 2, 3, 4, 3, 2), 8: (0, 1, 2, 3, 4, 3, 2, 1)}
@@ -125,8 +125,8 @@ NOCTURNE_FIGURES = (
     NocturneFigure(Fraction(1, 2), 7, 2 * OCTAVE, 4, WIDE_ARPEGGIO_PATTERNS, True),
     NocturneFigure(Fraction(1, 4), ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, False),
 )
-"""Eighths within a tenth (the figure without a seed); the same over a held bass; a wide arpeggio
-to a twelfth over a held bass; sixteenths within a tenth, for a slow tempo."""
+"""Eighths within a tenth (the figure without a seed); the same over a held bass; a wide arpeggio,
+a twelfth to two octaves above its held bass; sixteenths within a tenth, for a slow tempo."""
 BLOCK_CHORDS = Register(48, 67)  # C3-G4
 BLOCK_CHORD_NOTES = 3
 WALTZ_BEAT = Fraction(1)
