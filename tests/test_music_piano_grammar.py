@@ -401,6 +401,10 @@ def test_every_styles_line_rules_become_a_grammar_it_samples_under(style: Style)
     assert (right.lowest, right.highest, right.max_leap) == (spec.melody.lowest + 2, spec.melody.highest + 2,
                                                             spec.melody.max_leap)
     assert grammar.grid == round(12 * spec.melody.grid) and grammar.legato == (not spec.melody.rests)
+    assert grammar.breath == spec.melody.breath
+    # the listening limits hear what the grammar lets the line do: its leaps, and a breathing line's rests
+    assert spec.limits.max_leap >= spec.melody.max_leap
+    assert spec.limits.max_rest_share > 0 or not spec.melody.breath
     assert grammar.durations == {round(12 * length) for length in spec.melody.durations}
     assert grammar.scale == A_MINOR and (Hand.LEFT in grammar.hands) == (spec.bass is not None)
     meter = spec.meters[0]
