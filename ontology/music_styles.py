@@ -52,6 +52,8 @@ class LineRules(BaseModel):
     length_bias: dict[float, float] = Field(default_factory=dict,
                                             description="log-probability added to note lengths (quarters -> bias)")
     rests: bool = Field(description="whether the line may fall silent inside a bar")
+    breath: bool = Field(False, description="whether a line without rests may fall silent after a phrase's "
+                                            "last note (a rest to the bar's end, or before a pickup)")
     notes_per_onset: int = Field(1, ge=1, le=5, description="notes struck together (1: a single line)")
     phrase_end: float = Field(gt=0, description="the length of the note that ends a phrase")
 

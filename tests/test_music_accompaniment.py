@@ -16,6 +16,8 @@ from tools.music.harmony.data import MelodyNote
 from tools.music.quality.features import parallels_per_bar
 from tools.music.quality.timeline import timeline_from_piece
 from tools.music.styles.accompaniment import (
+    NOCTURNE_FIGURES,
+    WALTZ_FIGURES,
     AccompanimentError,
     arpeggio_pattern,
     block_chords,
@@ -50,11 +52,12 @@ def motion(voicings: list[list[int]]) -> int:
                for x, y in zip(voicings, voicings[1:], strict=False))
 
 
+@pytest.mark.parametrize("seed", [None, *range(6)])
 @pytest.mark.parametrize("texture", TEXTURES)
-def test_every_voice_fills_its_bar_and_sounds_only_its_slots_chord(texture: Texture) -> None:
+def test_every_voice_fills_its_bar_and_sounds_only_its_slots_chord(texture: Texture, seed: int | None) -> None:
     # 4/4, a chord per beat: a rest before the first chord, holds (NO_CHORD), changes mid-bar
     chords = [NO_CHORD, C, NO_CHORD, A_MIN, F, F, G7, NO_CHORD, C, D_MIN, G, G, C, C, C, C]
-    bars = texture(chords, Fraction(1), 4, Fraction(4), C_MAJOR)
+    bars = texture(chords, Fraction(1), 4, Fraction(4), C_MAJOR, seed=seed)
     assert len(bars) == 4
     for bar in bars:
         for voice in bar.voices:
@@ -62,12 +65,15 @@ def test_every_voice_fills_its_bar_and_sounds_only_its_slots_chord(texture: Text
     sounding = [NO_CHORD]
     for chord in chords:
         sounding.append(chord if chord != NO_CHORD else sounding[-1])
-    for onset, duration, pitches in timed_events(bars, Fraction(4)):
+    events = timed_events(bars, Fraction(4))
+    for onset, duration, pitches in events:
         slots = {sounding[1 + int(onset + Fraction(k, 4))] for k in range(int(duration * 4))}
         assert len(slots) == 1, "an event does not outlast its chord"
         (chord,) = slots
         assert {pitch % 12 for pitch in pitches} <= chord_pitch_classes(chord)
-        assert bool(pitches) == (chord != NO_CHORD)
+        # silent only before the first chord, or where another voice holds the chord's bass meanwhile
+        held = any(p and start <= onset and onset + duration <= start + length for start, length, p in events)
+        assert bool(pitches) == (chord != NO_CHORD) or (not pitches and held)
 
 
 def test_the_waltz_is_bass_chord_chord_with_the_bass_lowest() -> None:
@@ -121,15 +127,16 @@ def test_the_nocturne_arpeggiates_each_chord_in_eighths_from_a_low_bass() -> Non
     assert closing.duration == 3.0 and closing.pitches[0] == min(closing.pitches)
 
 
+@pytest.mark.parametrize("seed", [None, *range(6)])
 @pytest.mark.parametrize("texture", TEXTURES)
-def test_the_accompaniment_stays_below_the_melody(texture: Texture) -> None:
+def test_the_accompaniment_stays_below_the_melody(texture: Texture, seed: int | None) -> None:
     # the melody dips to C4 and B3 in bar 2, under the waltz's and the block chords' usual register
     melody = [MelodyNote(0, 2, 72), MelodyNote(2, 1, 67), MelodyNote(3, 1.5, 60), MelodyNote(4.5, 1.5, 59),
               MelodyNote(6, 3, 64), MelodyNote(9, 3, 72)]
-    bars = texture([C, G7, A_MIN, C], Fraction(3), 4, Fraction(3), C_MAJOR, melody=melody)
+    bars = texture([C, G7, A_MIN, C], Fraction(3), 4, Fraction(3), C_MAJOR, melody=melody, seed=seed)
     for onset, duration, pitches in timed_events(bars, Fraction(3)):
         above = [n.pitch for n in melody if n.onset < onset + duration and n.onset + n.duration > onset]
-        assert pitches and max(pitches) < min(above)
+        assert max(pitches) < min(above) if pitches else len(bars[int(onset // 3)].voices) == 2  # a held bass
 
 
 def test_nearest_voicing_moves_less_than_root_position_blocks_and_keeps_common_tones() -> None:
@@ -191,3 +198,66 @@ def test_the_bass_moves_against_the_melody_rather_than_in_octaves_with_it() -> N
     basses = [bar.voices[0][0].pitches[0] for bar in left]
     assert basses[1] < basses[0]
     assert parallels_per_bar(timeline_from_piece(piece), C_MAJOR) == 0
+
+
+
+def test_a_waltz_seed_draws_its_figure_plain_or_with_the_bass_held_under_the_chords() -> None:
+    chords = [C, F, G7, C, A_MIN, D_MIN, G7, C]
+    plain = waltz_left_hand(chords, Fraction(3), 8, Fraction(3), C_MAJOR)
+    shapes = set()
+    for seed in range(12):
+        bars = waltz_left_hand(chords, Fraction(3), 8, Fraction(3), C_MAJOR, seed=seed)
+        assert bars == waltz_left_hand(chords, Fraction(3), 8, Fraction(3), C_MAJOR, seed=seed)
+        held = len(bars[0].voices) == 2
+        shapes.add(held)
+        for bar, plain_bar in zip(bars[:-1], plain[:-1], strict=True):
+            if not held:
+                assert bar == plain_bar
+                continue
+            (rest, first, second), (bass,) = bar.voices  # Chopin's notation: the bass a dotted half below
+            assert not rest.pitches and rest.duration == 1.0 and first.pitches == second.pitches
+            assert bass.duration == 3.0 and bass.pitches == plain_bar.voices[0][0].pitches
+            assert first.pitches == plain_bar.voices[0][1].pitches and bass.pitches[0] < min(first.pitches)
+        assert bars[-1] == plain[-1]  # the closing chord struck once, whatever the figure
+    assert shapes == {False, True} and len(WALTZ_FIGURES) == 2
+
+
+def test_a_nocturne_seed_draws_its_figure_among_eighths_sixteenths_wide_and_held_bass() -> None:
+    chords = [C, A_MIN, F, G7, C, F, G7, C]
+    found = set()
+    for seed in range(24):
+        bars = nocturne_left_hand(chords, Fraction(4), 8, Fraction(4), C_MAJOR, seed=seed)
+        first = bars[0].voices
+        held = len(first) == 2
+        pulse = first[0][-1].duration
+        for bar in bars[:-1]:
+            upper = bar.voices[0]
+            line = [event.pitches[0] for event in upper if event.pitches]
+            assert all(len(event.pitches) <= 1 and event.duration == pulse for event in upper)
+            if held:
+                (bass,) = bar.voices[1]
+                assert not upper[0].pitches and bass.duration == 4.0 and bass.pitches[0] < min(line)
+                assert bass.pitches[0] not in line  # the held bass is not struck again above it
+                span = max(line) - bass.pitches[0]
+            else:
+                assert upper[0].pitches[0] == min(line)
+                span = max(line) - line[0]
+            assert 12 < span <= 24
+        found.add((pulse, held, span > 16))
+    assert found == {(0.5, False, False), (0.5, True, False), (0.5, True, True), (0.25, False, False)}
+    assert len(NOCTURNE_FIGURES) == 4
+
+
+
+@pytest.mark.parametrize(("progression", "melody_pitches"), [
+    ([C, D_MIN, C], (76, 77, 76)), ([C, D_MIN, C], (83, 84, 83)), ([C, F, C], (76, 77, 76))])
+def test_the_chords_top_note_moves_against_the_melody_rather_than_in_fifths_or_octaves(
+        progression: list[int], melody_pitches: tuple[int, int, int]) -> None:
+    # E-F-E over C-Dm-C: the nearest chords' tops (E4-F4-E4) would double the melody in octaves
+    melody = [MelodyNote(3 * i, 3, pitch) for i, pitch in enumerate(melody_pitches)]
+    bars = waltz_left_hand(progression, Fraction(3), 3, Fraction(3), C_MAJOR, melody=melody)
+    tops = [max(bar.voices[0][-1].pitches) for bar in bars]
+    for step in range(2):
+        (m1, m2), (t1, t2) = melody_pitches[step: step + 2], tops[step: step + 2]
+        similar = (m2 - m1) * (t2 - t1) > 0
+        assert not (similar and (m1 - t1) % 12 in (0, 7) and (m2 - t2) % 12 == (m1 - t1) % 12)

@@ -76,8 +76,10 @@ FREE_PIANO = NoteGrammar(  # two hands on a sixteenth grid, binary lengths only,
     step_bias=0.5,
     phrase_ends=(PhraseEnd(3, frozenset({0, 4, 7}), 24), PhraseEnd(7, frozenset({0}), 48)),
 )
+BREATHING = dataclasses.replace(CHORALE, breath=True)  # the chorale's line, free to rest after a phrase's last note
 CASES = [
     pytest.param(CHORALE, "4/4", "major", id="chorale"),
+    pytest.param(BREATHING, "4/4", "major", id="breathing"),
     pytest.param(JIG, "6/8", "minor", id="jig"),
     pytest.param(FREE_PIANO, "4/4", "major", id="free-piano"),
 ]
@@ -113,7 +115,11 @@ def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars
         line = sorted(note for note in bar if note.hand == top)
         if grammar.legato:
             ends = [0] + [note.position + note.duration for note in line]
-            if [note.position for note in line] != ends[:-1] or ends[-1] != length:
+            starts = [note.position for note in line]
+            if grammar.breath and phrase_end is not None and len(line) > 1 and starts[1] > ends[1]:
+                starts[1] = ends[1]  # a breath after the phrase's last note, the line resumed later
+            breathes = grammar.breath and phrase_end is not None and len(line) == 1
+            if starts != ends[:-1] or (ends[-1] != length and not breathes):
                 faults.append(f"bar {new}: the line {[(n.position, n.duration) for n in line]} is not legato")
         if phrase_end is not None and not (line and line[0].position == 0):
             faults.append(f"bar {new}: no phrase-ending note on the downbeat")
@@ -395,6 +401,10 @@ def test_every_styles_line_rules_become_a_grammar_it_samples_under(style: Style)
     assert (right.lowest, right.highest, right.max_leap) == (spec.melody.lowest + 2, spec.melody.highest + 2,
                                                             spec.melody.max_leap)
     assert grammar.grid == round(12 * spec.melody.grid) and grammar.legato == (not spec.melody.rests)
+    assert grammar.breath == spec.melody.breath
+    # the listening limits hear what the grammar lets the line do: its leaps, and a breathing line's rests
+    assert spec.limits.max_leap >= spec.melody.max_leap
+    assert spec.limits.max_rest_share > 0 or not spec.melody.breath
     assert grammar.durations == {round(12 * length) for length in spec.melody.durations}
     assert grammar.scale == A_MINOR and (Hand.LEFT in grammar.hands) == (spec.bass is not None)
     meter = spec.meters[0]
@@ -437,3 +447,22 @@ def test_the_tonic_and_length_biases_make_their_notes_likelier() -> None:
     tonic, quarter = shares(plain)
     biased_tonic, biased_quarter = shares(dataclasses.replace(plain, tonic_bias=3.0, length_bias={12: 3.0}))
     assert tonic < 0.6 < 0.8 < biased_tonic and quarter < biased_quarter
+
+
+def test_a_breathing_line_may_rest_after_a_phrases_last_note_and_only_there() -> None:
+    # a model that wants every bar to end at once: the breathing line stops after the phrase's half
+    # note, the legato one must fill its bar; elsewhere both fill every bar
+    for grammar, breathes in ((BREATHING, True), (CHORALE, False)):
+        bars = decode_tokens(sample(RuleBreaker(), grammar, "4/4", "major", 0)).bars
+        ends = {end.bar for end in grammar.phrase_ends}
+        for number, bar in enumerate(bars):
+            line = sorted(note for note in bar if note.hand == Hand.RIGHT)
+            filled = line[-1].position + line[-1].duration == 48
+            assert filled != (breathes and number in ends and number != 7), f"bar {number}"
+    # an indifferent model sometimes resumes the line after a rest (a pickup to the next phrase)
+    resumed = 0
+    for seed in range(12):
+        bars = decode_tokens(sample(Indifferent(), BREATHING, "4/4", "major", seed)).bars
+        line = sorted(note for note in bars[3] if note.hand == Hand.RIGHT)
+        resumed += len(line) > 1 and line[1].position > line[0].position + line[0].duration
+    assert resumed > 0

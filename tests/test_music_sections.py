@@ -100,6 +100,21 @@ def test_a_carried_over_line_is_fitted_to_the_register_and_closes_on_the_cadence
         (4.0, 4.0, 62)]  # the tonic, held to the end
 
 
+
+def test_a_breathing_line_keeps_its_half_close_and_holds_its_full_close() -> None:
+    from tools.music.harmony.data import MelodyNote
+    from tools.music.styles.phrases import close_phrases, held_to_the_bar_end
+
+    # a waltz tune's second bar: a half note on A (V in D minor), then a quarter rest
+    line = [MelodyNote(0.0, 1.0, 69), MelodyNote(1.0, 1.0, 65), MelodyNote(2.0, 1.0, 64), MelodyNote(3.0, 2.0, 69)]
+    key = parse_key("D minor")
+    for cadence, breath, held_close in ((Cadence.HALF, True, False), (Cadence.HALF, False, True),
+                                        (Cadence.AUTHENTIC, True, True)):
+        assert held_to_the_bar_end(cadence, breath=breath) is held_close
+        fitted = close_phrases(line, key, {1: cadence}, Fraction(3), Fraction(1), (60, 84), outline=False,
+                               breath=breath)
+        assert fitted[-1].onset == 3.0 and fitted[-1].duration == (3.0 if held_close else 2.0)
+
 @pytest.fixture(scope="module")
 def writer() -> NeuralSectionTools:
     return NeuralSectionTools()

@@ -64,6 +64,7 @@ from tools.music.styles.phrases import (
     approach_pitch_classes,
     close_phrases,
     given_chords,
+    held_to_the_bar_end,
     melody_pitch_classes,
     phrase_cadences,
 )
@@ -148,16 +149,17 @@ def melody_line(bars: list[Bar], bar_length: Fraction) -> list[MelodyNote]:
 def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest, bar_length: int) -> NoteGrammar:
     """The grammar the style's line (and, for free piano, the left hand) is sampled under, in the
     model's reference key (`shift` semitones from `key`), with a cadence tone on the downbeat of
-    every phrase's last bar: a long note, the whole bar at the section's end."""
+    every phrase's last bar: a long note, the whole bar at the section's end (`held_to_the_bar_end`)."""
     beat = ticks(float(parse_meter(request.meter).beat_quarters))
     ends = []
     for bar, cadence in phrase_cadences(request.bars, request.cadence).items():
         final = bar == request.bars - 1
+        held = final and held_to_the_bar_end(cadence, breath=spec.melody.breath)
         classes = melody_pitch_classes(key, cadence, final)
         outline = spec.texture == "melody"
         approach = approach_pitch_classes(key, cadence, classes, outline=outline) if bar else frozenset()
         ends.append(PhraseEnd(bar=bar, pitch_classes=frozenset((pc + shift) % 12 for pc in classes),
-                              duration=bar_length if final else min(ticks(spec.melody.phrase_end), bar_length),
+                              duration=bar_length if held else min(ticks(spec.melody.phrase_end), bar_length),
                               approach=frozenset((pc + shift) % 12 for pc in approach), approach_ticks=beat))
     return rules_for_line(spec.melody, key.mode, shift=shift, bass=spec.bass, phrase_ends=tuple(ends), beat=beat)
 
@@ -211,7 +213,7 @@ class NeuralSectionTools(SectionWriter):
         ends = phrase_cadences(request.bars, request.cadence)
         line = close_phrases(melody_line(right, meter.bar_quarters), key, ends, meter.bar_quarters,
                              meter.beat_quarters, (spec.melody.lowest, spec.melody.highest),
-                             outline=spec.texture == "melody")
+                             outline=spec.texture == "melody", breath=spec.melody.breath)
         slot = spec.chord_slot(meter)
         given = given_chords(key, ends, int(meter.bar_quarters / slot), request.bars)
         chords = enrich_harmony(self._harmonise(line, request, key, meter, slot, given), line, key, slot, meter,
@@ -231,7 +233,7 @@ class NeuralSectionTools(SectionWriter):
         elif spec.texture == "melody_and_accompaniment":
             accompany = {"waltz": waltz_left_hand, "nocturne": nocturne_left_hand,
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]
-            upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=line)
+            upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=line, seed=request.seed)
         else:
             upper, lower = melody, []
         realised = ToolCall(tool=f"realise_{spec.style.value.replace(' ', '_')}",

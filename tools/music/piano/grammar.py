@@ -123,6 +123,8 @@ class NoteGrammar:
     # struck off the beat ends by the next one (the meter's grid: a 6/8 bar's two halves stay audible)
     length_bias: Mapping[int, float] = field(default_factory=dict)  # added to the log-probability of the top
     # hand's note lengths (ticks -> bias): a jig's long-short lilt, where the model's habit is running eighths
+    breath: bool = False  # a legato line may fall silent after a phrase's downbeat note: the bar may end
+    # there, or the line resume later in it (a pickup to the next phrase), legato again from there
 
     def __post_init__(self) -> None:
         if not self.hands:
@@ -213,6 +215,7 @@ def rules_for_line(
         scale=frozenset(Key(REFERENCE_TONIC[mode.value], mode).scale()),
         step_bias=line.step_bias,
         legato=not line.rests,
+        breath=line.breath,
         phrase_ends=phrase_ends,
         tonic_bias=line.tonic_bias,
         tonic_triad=frozenset({tonic, (tonic + third) % 12, (tonic + 7) % 12}),
@@ -273,6 +276,7 @@ class NoteGrammarState:
         self._note: tuple[int, Hand] | None = None
         self._phrase_end: PhraseEnd | None = None
         self._owed = False  # the bar is a phrase end whose downbeat note is still to come
+        self._breathing = False  # the legato line may rest: its phrase's last note is its latest note
         self._mask: np.ndarray | None = None
         if grammar is not None:
             self._check_fits(grammar, meter, new_bars)
@@ -368,6 +372,7 @@ class NoteGrammarState:
             self.line_end = 0
             self._phrase_end = self._phrase_ends.get(self.bar) if self.judging else None
             self._owed = self._phrase_end is not None
+            self._breathing = False
         elif kind == "NOTE":
             pitch, hand = VOCAB.pitch_and_hand(token)
             self._note = (pitch, hand)
@@ -377,6 +382,7 @@ class NoteGrammarState:
             assert self.grammar is not None
             if self._note[1] == self.grammar.top_hand:
                 self.line_end = position + int(VOCAB.value(token))
+                self._breathing = self.grammar.breath and self._owed and position == 0
                 self._owed = self._owed and position != 0
 
     def _allowed(self) -> np.ndarray:
@@ -390,7 +396,8 @@ class NoteGrammarState:
             return mask & self._note_lengths()
         events = np.zeros(VOCAB.size, dtype=bool)  # after BAR or DUR: close the bar, open an onset, add a note
         assert self.grammar is not None
-        events[VOCAB.bar] = not self._owed and (not self.grammar.legato or self.line_end == self.length)
+        events[VOCAB.bar] = not self._owed and (
+            not self.grammar.legato or self.line_end == self.length or self._breathing)
         events[FIRST_POSITION_ID : FIRST_POSITION_ID + self.length] = self._onsets()
         if state == "DUR":
             events |= self._notes(first=False)
@@ -398,11 +405,17 @@ class NoteGrammarState:
 
     def _onsets(self) -> np.ndarray:
         """Which positions may open the next onset: the downbeat of a bar owing its phrase ending,
-        the end of a legato line's note, else any grid position that still fits a note."""
+        the end of a legato line's note or, where the line breathes after its phrase's last note,
+        any later grid position from which it can still fill the bar; else any grid position that
+        still fits a note."""
         assert self.grammar is not None
         if not self._owed and not self.grammar.legato:
             return self._positions
         onsets = np.zeros(self.length, dtype=bool)
+        if self._breathing:
+            starts = np.arange(self.length)
+            budget = self.sequence.tokens_in_bar + 1 + ONSET_TOKENS * self._fill[:-1] <= MAX_TOKENS_PER_BAR
+            return self._positions & (starts >= self.line_end) & budget
         if self.line_end < self.length:
             onsets[self.line_end] = True  # 0 while the phrase ending is owed
         return onsets

@@ -1,5 +1,5 @@
-"""Voice-led left hands for the piano styles: a waltz's bass-chord-chord, a nocturne's arpeggio in
-eighths, and block chords under any other melody.
+"""Voice-led left hands for the piano styles: a waltz's bass-chord-chord, a nocturne's arpeggio,
+and block chords under any other melody.
 
 Root-position block chords (`tools.music.harmony.chords.block_chord`) jump every voice by up to a
 sixth at each change of harmony; a pianist keeps the common tones, moves the other voices to the
@@ -15,13 +15,18 @@ the texture's bar pattern spans it; a change of chord inside a bar starts the pa
 accompaniment never rises to the melody: every note stays below the lowest melody note sounding
 while its chord lasts. The section's last chord is struck once, bass and chord together, and held
 to the end of the bar: sections close on a cadence, and a held chord ends it (the bass of that
-cadence, its last two chords, is in root position). Each texture is one voice: the pedal, not a
-second voice, holds a bass.
+cadence, its last two chords, is in root position).
+
+Real left hands do not keep one figure through every piece: a waltz holds its bass through the bar
+in a second voice or strikes it as a quarter, a nocturne arpeggiates in eighths or sixteenths,
+within a tenth or wider, over a held bass or not. Each texture's figures are data (`WALTZ_FIGURES`,
+`NOCTURNE_FIGURES`); a section draws one from its seed, and without a seed plays the first, plain one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import random
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
@@ -78,19 +83,63 @@ ARPEGGIO_NOTES = 3
 ARPEGGIO_PATTERNS: dict[int, tuple[int, ...]] = {
     1: (0,), 2: (0, 1), 3: (0, 1, 2), 4: (0, 1, 3, 1), 5: (0, 1, 2, 3, 1), 6: (0, 1, 2, 3, 2, 1),
     7: (0, 1, 2, 3, 2, 1, 2), 8: (0, 1, 2, 3, 2, 1, 2, 1)}
-"""The tone each eighth of a chord's arpeggio plays, by the chord's length in eighths: 0 is the bass,
-1-3 the chord tones above it (1-5-8-10 over a root): 1-5-10-5 in four eighths, 1-5-8-10-8-5 in six.
-A longer chord repeats the eight-eighth pattern."""
+"""The tone each pulse (an eighth, or a sixteenth) of a chord's arpeggio plays, by the chord's length
+in pulses: 0 is the bass, 1-3 the chord tones above it (1-5-8-10 over a root): 1-5-10-5 in four
+pulses, 1-5-8-10-8-5 in six. A longer chord repeats the eight-pulse pattern."""
+WIDE_ARPEGGIO_PATTERNS: dict[int, tuple[int, ...]] = {
+    1: (0,), 2: (0, 2), 3: (0, 2, 4), 4: (0, 2, 4, 2), 5: (0, 1, 2, 4, 2), 6: (0, 1, 2, 3, 4, 2),
+    7: (0, 1, 2, 3, 4, 3, 2), 8: (0, 1, 2, 3, 4, 3, 2, 1)}
+"""A wide arpeggio's tones by its length in pulses: 0 the bass, 1-4 four chord tones from a fifth to
+two octaves above it (1-5-8-10-12 over a root): 1-8-12-8 in four, up to the twelfth and back in eight."""
+
+
+@dataclass(frozen=True)
+class WaltzFigure:
+    """How a waltz's left hand sounds a chord's bar: `held_bass` keeps the bass through the bar in a
+    voice of its own under the chords (a dotted half under a quarter rest and two chords)."""
+
+    held_bass: bool
+
+
+WALTZ_FIGURES = (WaltzFigure(held_bass=False), WaltzFigure(held_bass=True))
+"""The plain bass-chord-chord first (the figure without a seed)."""
+
+
+@dataclass(frozen=True)
+class NocturneFigure:
+    """How a nocturne's left hand arpeggiates a chord: on which pulse (quarters), `tones` chord tones
+    from `lowest` to `highest` semitones above the bass in the order of `patterns` (by the chord's
+    length in pulses), and whether the bass is held through the chord in a voice of its own."""
+
+    pulse: Fraction
+    lowest: int
+    highest: int
+    tones: int
+    patterns: Mapping[int, tuple[int, ...]]
+    held_bass: bool
+
+
+NOCTURNE_FIGURES = (
+    NocturneFigure(Fraction(1, 2), ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, False),
+    NocturneFigure(Fraction(1, 2), ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, True),
+    NocturneFigure(Fraction(1, 2), 7, 2 * OCTAVE, 4, WIDE_ARPEGGIO_PATTERNS, True),
+    NocturneFigure(Fraction(1, 4), ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, False),
+)
+"""Eighths within a tenth (the figure without a seed); the same over a held bass; a wide arpeggio,
+a twelfth to two octaves above its held bass; sixteenths within a tenth, for a slow tempo."""
 BLOCK_CHORDS = Register(48, 67)  # C3-G4
 BLOCK_CHORD_NOTES = 3
 WALTZ_BEAT = Fraction(1)
-NOCTURNE_PULSE = Fraction(1, 2)
 
 
 Tops = tuple[int | None, int | None]
 """Two successive top notes of the melody (None: none sounds) while the accompaniment's lowest note
 moves, as a chord starts or from its bass to the chord above: a parallel fifth or octave is heard
 against them."""
+
+
+Voices = list[list[Event]]
+"""A chord's events in one or more voices, each as long as the chord."""
 
 
 class AccompanimentError(ToolInputError):
@@ -135,6 +184,7 @@ def chord_spans(chords: Sequence[int], slot: Fraction, bars: int, bar_length: Fr
 
 
 V = TypeVar("V")
+F = TypeVar("F")
 
 
 def _cheapest_path(candidates: list[list[V]], node_cost: Callable[[int, V], float],
@@ -206,8 +256,9 @@ def _voicings(chords: list[int], windows: list[tuple[int, int]], notes: int, bas
     voices (voice by voice from the bottom), the costs of `_voicing_cost`, a cost per chord tone
     skipped inside the voicing, a pull towards the window's middle, and no parallel fifths or octaves
     with the melody (`Tops`): from a voicing's lowest note, which the texture ends its chord on, to the
-    next chord's bass, and (`entries`, where a bass is given) from the bass to the voicing's lowest
-    note, which the texture sounds next."""
+    next chord's bass, from a voicing's top note to the next one's (heard as a voice of its own where
+    the chords are one above a held bass), and (`entries`, where a bass is given) from the bass to
+    the voicing's lowest note, which the texture sounds next."""
     silent: list[Tops] = [(None, None)] * len(chords)
     tops, entries = tops or silent, entries or silent
     candidates = []
@@ -233,7 +284,9 @@ def _voicings(chords: list[int], windows: list[tuple[int, int]], notes: int, bas
     def move(step: int, before: tuple[tuple[int, ...], int], after: tuple[tuple[int, ...], int]) -> float:
         bass = basses[step]
         parallel = _parallel(tops[step], before[0][0], after[0][0] if bass is None else bass)
-        return sum(abs(a - b) for a, b in zip(before[0], after[0], strict=True)) + PARALLEL_COST * parallel
+        parallel_top = _parallel(tops[step], before[0][-1], after[0][-1])
+        return (sum(abs(a - b) for a, b in zip(before[0], after[0], strict=True))
+                + PARALLEL_COST * (parallel + parallel_top))
 
     return [voicing for voicing, _ in _cheapest_path(candidates, node, move)]
 
@@ -318,89 +371,132 @@ class _Plan:
         return [(self.melody_at(self.start(span)), self.melody_at(self.start(span) + pulse))
                 if pulse < span.duration else (None, None) for span in self.sounding]
 
-    def bars(self, events: Callable[[int, ChordSpan, bool], list[Event]]) -> list[Bar]:
-        """The section's bars: `events(step, span, final)` for the step-th sounding chord (final for the
-        section's last), a rest where nothing has sounded yet."""
-        voices: list[list[Event]] = [[] for _ in range(self.bars_count)]
+    def bars(self, events: Callable[[int, ChordSpan, bool], Voices]) -> list[Bar]:
+        """The section's bars: `events(step, span, final)` gives the voices (one or two, each as long
+        as the span) of the step-th sounding chord (final for the section's last), a rest where
+        nothing has sounded yet. A bar's voices are as many as its most-voiced chord needs; a chord
+        with fewer rests in the others."""
+        spans: list[list[Voices]] = [[] for _ in range(self.bars_count)]
         step = 0
         for span in self.spans:
             if span.chord == NO_CHORD:
-                voices[span.bar].append(Event(pitches=[], duration=float(span.duration)))
+                spans[span.bar].append([[_rest(span.duration)]])
                 continue
-            voices[span.bar].extend(events(step, span, step == len(self.sounding) - 1))
+            spans[span.bar].append(events(step, span, step == len(self.sounding) - 1))
             step += 1
-        return [Bar(voices=[voice]) for voice in voices]
+        bars = []
+        for voiced in spans:
+            count = max(len(voices) for voices in voiced)
+            bars.append(Bar(voices=[
+                [event for voices in voiced
+                 for event in (voices[v] if v < len(voices) else [_rest(_length(voices[0]))])]
+                for v in range(count)]))
+        return bars
+
+
+def _rest(duration: Fraction) -> Event:
+    return Event(pitches=[], duration=float(duration))
+
+
+def _length(voice: list[Event]) -> Fraction:
+    return sum((_quarters(event.duration) for event in voice), Fraction(0))
 
 
 def _quarters(value: float) -> Fraction:
     return Fraction(value).limit_denominator(96)
 
 
+def _figure(figures: Sequence[F], seed: int | None) -> F:
+    """The figure a section's left hand plays: the first (the plain one) without a seed, else one
+    drawn from the seed, so pieces differ as real ones do and a section written again is the same."""
+    return figures[0] if seed is None else random.Random(seed).choice(list(figures))
+
+
 def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
-                    melody: list[MelodyNote] | None = None) -> list[Bar]:
+                    melody: list[MelodyNote] | None = None, seed: int | None = None) -> list[Bar]:
     """Oom-pah-pah: the bass on the chord's first beat (`_bass_line`), the chord's other tones, three
-    notes in close position around C4-G4 voiced nearest the chord before, on each beat after it."""
+    notes in close position around C4-G4 voiced nearest the chord before, on each beat after it.
+    The figure (`WALTZ_FIGURES`, drawn from `seed`) strikes the bass as a quarter in the chords'
+    voice, or holds it through the chord in a voice of its own under the chords, which then rest
+    on its beat (Chopin's notation)."""
+    figure = _figure(WALTZ_FIGURES, seed)
     plan = _Plan(chords, slot, bars, bar_length, melody)
     if not plan.sounding:
-        return plan.bars(lambda *_: [])
+        return plan.bars(lambda *_: [[]])
     chord_windows = [_window(WALTZ_CHORD, ceiling) for ceiling in plan.ceilings]
     basses = _bass_line(plan.chords, [_window(WALTZ_BASS, low - 1) for low, _ in chord_windows], plan.tops)
     chords_above = _voicings(plan.chords, chord_windows, WALTZ_CHORD_NOTES, basses, _leading_tone(key), plan.tops,
                             plan.entries(WALTZ_BEAT))
 
-    def events(step: int, span: ChordSpan, final: bool) -> list[Event]:
+    def events(step: int, span: ChordSpan, final: bool) -> Voices:
         bass, upper = basses[step], list(chords_above[step])
         beats = [span.duration] if final else _pulses(span.duration, WALTZ_BEAT)
+        if final or (len(beats) == 1 and not figure.held_bass):
+            return [[Event(pitches=[bass, *upper], duration=float(span.duration))]]
         if len(beats) == 1:
-            return [Event(pitches=[bass, *upper], duration=float(span.duration))]
-        return [Event(pitches=[bass], duration=float(beats[0]))] + [
-            Event(pitches=upper, duration=float(beat)) for beat in beats[1:]]
+            return [[Event(pitches=upper, duration=float(span.duration))],
+                    [Event(pitches=[bass], duration=float(span.duration))]]
+        chords_after = [Event(pitches=upper, duration=float(beat)) for beat in beats[1:]]
+        if figure.held_bass:
+            return [[_rest(beats[0]), *chords_after], [Event(pitches=[bass], duration=float(span.duration))]]
+        return [[Event(pitches=[bass], duration=float(beats[0])), *chords_after]]
 
     return plan.bars(events)
 
 
-def arpeggio_pattern(eighths: int) -> list[int]:
-    """The tones (`ARPEGGIO_PATTERNS`) of an arpeggio `eighths` long."""
-    longest = ARPEGGIO_PATTERNS[max(ARPEGGIO_PATTERNS)]
-    return list(ARPEGGIO_PATTERNS.get(eighths) or [longest[i % len(longest)] for i in range(eighths)])
+def arpeggio_pattern(pulses: int, patterns: Mapping[int, tuple[int, ...]] = ARPEGGIO_PATTERNS) -> list[int]:
+    """The tones (`ARPEGGIO_PATTERNS`, or a figure's `patterns`) of an arpeggio `pulses` long: a
+    longer chord repeats the longest pattern."""
+    longest = patterns[max(patterns)]
+    return list(patterns.get(pulses) or [longest[i % len(longest)] for i in range(pulses)])
 
 
 def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
-                       melody: list[MelodyNote] | None = None) -> list[Bar]:
-    """Each chord arpeggiated in eighths from a low bass (E1-E3, `_bass_line`) up through three chord
-    tones within a tenth of it and back (`ARPEGGIO_PATTERNS`), the tones voiced nearest the chord before."""
+                       melody: list[MelodyNote] | None = None, seed: int | None = None) -> list[Bar]:
+    """Each chord arpeggiated from a low bass (E1-E3, `_bass_line`) up through its tones above and
+    back, the tones voiced nearest the chord before. The figure (`NOCTURNE_FIGURES`, drawn from
+    `seed`) sets the pulse (eighths or sixteenths), how far the arpeggio spans (a tenth, or a
+    twelfth and more as Chopin's do) and whether the bass is held through the chord in a voice of
+    its own under the arpeggio, which then rests on its first pulse."""
+    figure = _figure(NOCTURNE_FIGURES, seed)
     plan = _Plan(chords, slot, bars, bar_length, melody)
     if not plan.sounding:
-        return plan.bars(lambda *_: [])
-    bass_windows = [_window(NOCTURNE_BASS, None if ceiling is None else ceiling - ARPEGGIO_HIGHEST)
+        return plan.bars(lambda *_: [[]])
+    bass_windows = [_window(NOCTURNE_BASS, None if ceiling is None else ceiling - figure.highest)
                     for ceiling in plan.ceilings]
     basses = _bass_line(plan.chords, bass_windows, plan.tops)
-    windows = [(bass + ARPEGGIO_LOWEST, bass + ARPEGGIO_HIGHEST) for bass in basses]
-    uppers = _voicings(plan.chords, windows, ARPEGGIO_NOTES, basses, _leading_tone(key), plan.tops,
-                       plan.entries(NOCTURNE_PULSE))
+    windows = [(bass + figure.lowest, bass + figure.highest) for bass in basses]
+    uppers = _voicings(plan.chords, windows, figure.tones, basses, _leading_tone(key), plan.tops,
+                       plan.entries(figure.pulse))
 
-    def events(step: int, span: ChordSpan, final: bool) -> list[Event]:
+    def events(step: int, span: ChordSpan, final: bool) -> Voices:
         tones = [basses[step], *uppers[step]]
         if final:
-            return [Event(pitches=tones, duration=float(span.duration))]
-        pulses = _pulses(span.duration, NOCTURNE_PULSE)
-        return [Event(pitches=[tones[tone]], duration=float(pulse))
-                for tone, pulse in zip(arpeggio_pattern(len(pulses)), pulses, strict=True)]
+            return [[Event(pitches=tones, duration=float(span.duration))]]
+        pulses = _pulses(span.duration, figure.pulse)
+        pattern = arpeggio_pattern(len(pulses), figure.patterns)
+        if not figure.held_bass or len(pulses) == 1:
+            return [[Event(pitches=[tones[tone]], duration=float(pulse)) for tone, pulse in zip(pattern, pulses,
+                                                                                            strict=True)]]
+        above = [Event(pitches=[tones[max(tone, 1)]], duration=float(pulse))
+                 for tone, pulse in zip(pattern[1:], pulses[1:], strict=True)]
+        return [[_rest(pulses[0]), *above], [Event(pitches=[tones[0]], duration=float(span.duration))]]
 
     return plan.bars(events)
 
 
 def block_chords(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
-                 melody: list[MelodyNote] | None = None) -> list[Bar]:
+                 melody: list[MelodyNote] | None = None, seed: int | None = None) -> list[Bar]:
     """One three-note chord per chord change (held through repeats), in close position between C3
-    and G4, inverted and voiced nearest the chord before; the first and the last in root position."""
+    and G4, inverted and voiced nearest the chord before; the first and the last in root position.
+    (`seed` is taken, as every texture takes it, and unused: block chords have one figure.)"""
     plan = _Plan(chords, slot, bars, bar_length, melody)
     if not plan.sounding:
-        return plan.bars(lambda *_: [])
+        return plan.bars(lambda *_: [[]])
     windows = [_window(BLOCK_CHORDS, ceiling) for ceiling in plan.ceilings]
     voicings = _voicings(plan.chords, windows, BLOCK_CHORD_NOTES, [None] * len(windows), _leading_tone(key),
                          plan.tops)
-    return plan.bars(lambda step, span, _: [Event(pitches=list(voicings[step]), duration=float(span.duration))])
+    return plan.bars(lambda step, span, _: [[Event(pitches=list(voicings[step]), duration=float(span.duration))]])
 
 
 def voice_lead(chords: list[int], lowest: int, highest: int, notes: int) -> list[list[int]]:
