@@ -22,7 +22,7 @@ from ontology.music_styles import Style
 from ontology.music_theory import parse_key, parse_meter
 from tools.base import ToolError
 from tools.files import write_atomically
-from tools.music.analysis import sounding_notes
+from tools.music.analysis import part_notes
 from tools.music.scoreio import ScoreFiles, music21_figure, spelled_pitch, write_score
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,8 @@ def _music21_event(event: Event, key):  # -> music21 Note, Chord or Rest (key: m
 def piece_to_score(piece: Piece):  # -> music21.stream.Score
     """A music21 score with one part per `Part`, key, meter and tempo in the first bar, and the
     chord symbols above the first part (shown in notation, silent in MIDI; not over a chorale,
-    whose four voices are the harmony)."""
+    whose four voices are the harmony). A pickup is measure 0, padded on the left so it reads as
+    the end of a bar, and the last measure is short by as much; the MIDI's notes start at 0."""
     from music21 import clef, harmony, instrument, key, metadata, meter, stream, tempo
     from music21.stream import makeNotation
 
@@ -90,14 +91,21 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
         sound.partName = spec.name
         target.insert(0, sound)
 
-        for number, bar in enumerate(part.bars, start=1):
+        numbered = list(enumerate(part.bars, start=1))
+        if part.pickup_bar is not None:
+            numbered.insert(0, (0, part.pickup_bar))
+        for position, (number, bar) in enumerate(numbered):
             measure = stream.Measure(number=number)
-            if number == 1:
+            if position == 0:
                 measure.insert(0, clef.BassClef() if spec.clef == "bass" else clef.TrebleClef())
                 measure.insert(0, key.KeySignature(home_key.sharps))
                 measure.insert(0, meter.TimeSignature(piece.meter))
                 if index == 0:  # sounding tempo only: engravers lack the note glyph of a printed mark
                     measure.insert(0, tempo.MetronomeMark(numberSounding=piece.tempo_bpm))
+            if number == 0:
+                measure.paddingLeft = bar_length - piece.pickup
+            elif piece.pickup and number == piece.total_bars:
+                measure.paddingRight = piece.pickup
             if len(bar.voices) == 1:
                 for event in bar.voices[0]:
                     measure.append(_music21_event(event, home_key))
@@ -113,10 +121,10 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
         makeNotation.makeAccidentalsInMeasureStream(target)
         target.streamStatus.accidentals = True
         if index == 0 and piece.style is not Style.CHORALE:  # four voices show their harmony; symbols would clutter
-            measures = target.getElementsByClass(stream.Measure)
+            measures = {measure.number: measure for measure in target.getElementsByClass(stream.Measure)}
             for chord in piece.harmony:
-                if chord.bar <= len(measures) and chord.beat - 1 < bar_length:
-                    measures[chord.bar - 1].insert(chord.beat - 1, harmony.ChordSymbol(music21_figure(chord.symbol)))
+                if chord.bar in measures and chord.beat - 1 < bar_length:
+                    measures[chord.bar].insert(chord.beat - 1, harmony.ChordSymbol(music21_figure(chord.symbol)))
         score.insert(0, target)
     return score
 
@@ -206,18 +214,21 @@ def render_piano_roll(piece: Piece, png: Path) -> Path:
     import matplotlib.pyplot as plt
 
     bar_length = float(parse_meter(piece.meter).bar_quarters)
+    downbeat = float(piece.bar_start(0))
     figure, axes = plt.subplots(figsize=(max(8.0, piece.total_bars * 0.9), 4.5), dpi=110)
     colours = plt.get_cmap("tab10")
     for index, part in enumerate(piece.parts):
-        for start, end, pitch in sounding_notes(part.bars, parse_meter(piece.meter).bar_quarters):
+        for start, end, pitch in part_notes(piece, part):
             axes.broken_barh([(float(start), float(end - start) * 0.95)], (pitch - 0.4, 0.8),
                              facecolors=colours(index % 10))
         axes.plot([], [], color=colours(index % 10), linewidth=6, label=part.id)
-    for number in range(piece.total_bars + 1):
-        axes.axvline(number * bar_length, color="0.85", linewidth=0.8, zorder=0)
-    top = max((pitch for part in piece.parts for bar in part.bars for pitch in bar.pitches()), default=72)
+    bar_lines = [downbeat + number * bar_length for number in range(piece.total_bars)]
+    for line in [*bar_lines, piece.total_bars * bar_length]:  # the last bar ends short by any pickup
+        axes.axvline(line, color="0.85", linewidth=0.8, zorder=0)
+    pickups = [part.pickup_bar for part in piece.parts if part.pickup_bar is not None]
+    top = max((pitch for part in piece.parts for bar in part.bars + pickups for pitch in bar.pitches()), default=72)
     for chord in piece.harmony:
-        axes.text((chord.bar - 1) * bar_length + chord.beat - 1, top + 2, chord.symbol, fontsize=8)
+        axes.text(downbeat + (chord.bar - 1) * bar_length + chord.beat - 1, top + 2, chord.symbol, fontsize=8)
     axes.set_xlabel(f"quarter notes ({piece.meter}, {piece.total_bars} bars)")
     axes.set_ylabel("MIDI pitch")
     axes.set_title(f"{piece.title} — {piece.key}")
