@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from fractions import Fraction
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from ontology.core import Id
 from ontology.music_styles import Style
-from ontology.music_theory import MusicTheoryError, parse_chord, parse_key, parse_meter
+from ontology.music_theory import Meter, MusicTheoryError, parse_chord, parse_key, parse_meter
 
 MAX_BARS = 512
 """The longest piece a session may ask for; longer requests are refused before any work starts."""
@@ -101,6 +102,13 @@ INSTRUMENTS: dict[str, Instrument] = {
 """Common instruments with conventional ranges (choir voices use comfortable chorale ranges)."""
 
 
+def pickup_grid(meter: Meter) -> Fraction:
+    """The grid a pickup lies on: eighths in meters counted in halves or quarters (2/2, 3/4, 4/4),
+    sixteenths in those counted in eighths (6/8), so a reel's one-eighth pickup and a jig's eighth
+    or three eighths are on it, and a pickup of a fraction the meter never writes is not."""
+    return Fraction(2, max(meter.denominator, 4))
+
+
 Pitch = Annotated[int, Field(ge=0, le=127, description="MIDI pitch (60 = middle C)")]
 
 
@@ -138,6 +146,8 @@ class Part(BaseModel):
     id: Id
     instrument: Id = Field(description="id of an instrument in the piece")
     bars: list[Bar] = Field(max_length=MAX_BARS)
+    pickup_bar: Bar | None = Field(None, description="the notes before the first full bar, when the piece has a "
+                                                     "pickup (its voices last `Piece.pickup` quarters)")
 
 
 class ChordEvent(BaseModel):
@@ -169,6 +179,27 @@ class Piece(BaseModel):
     parts: list[Part] = Field(default_factory=list, max_length=8)
     harmony: list[ChordEvent] = Field(default_factory=list, max_length=4 * MAX_BARS)
     length_bars: int | None = Field(None, ge=1, le=MAX_BARS, description="the length the request asked for")
+    pickup: float = Field(0.0, ge=0, description="quarters before the first full bar (an anacrusis; 0 = none); "
+                                                 "the last bar is shorter by as much")
+
+    @model_validator(mode="after")
+    def _pickup_fits_the_meter(self) -> Piece:
+        if self.pickup:
+            meter = parse_meter(self.meter)
+            grid = pickup_grid(meter)
+            pickup = Fraction(self.pickup).limit_denominator(96)
+            if pickup >= meter.bar_quarters:
+                raise ValueError(f"a pickup of {self.pickup:g} quarters is not shorter than a {self.meter} bar "
+                                 f"({float(meter.bar_quarters):g}); use a shorter one or none")
+            if pickup % grid:
+                raise ValueError(f"a pickup of {self.pickup:g} quarters is off the {self.meter} grid; use a multiple "
+                                 f"of {float(grid):g}")
+        return self
+
+    def bar_start(self, index: int) -> Fraction:
+        """Where bar `index` (0-based, in `Part.bars`) starts, in quarters from the piece's first note:
+        after the pickup, one bar length apart (the pickup bar itself starts at 0)."""
+        return Fraction(self.pickup).limit_denominator(96) + parse_meter(self.meter).bar_quarters * index
 
     @property
     def total_bars(self) -> int:

@@ -313,9 +313,10 @@ def plan_to_piece(plan: dict[str, Any], facts: RequestFacts) -> Piece:
             variation = Variation(of=f"s{named[0] + 1}", distance=named[1])
         sections.append(Section(id=f"s{index + 1}", label=draft.label, bars=bars,
                                 key=None if key == home else key.name, cadence=draft.cadence, variation=variation))
+    fits = spec.pickup < parse_meter(plan["meter"]).bar_quarters  # a meter with room for it
     return Piece(title=plan["title"], key=plan["key"], meter=plan["meter"], tempo_bpm=plan["tempo_bpm"],
                  style=spec.style, instruments=[INSTRUMENTS[name] for name in spec.instruments], sections=sections,
-                 length_bars=total)
+                 length_bars=total, pickup=spec.pickup if fits else 0.0)
 
 
 _ORDINALS = {"first": 0, "opening": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4,

@@ -12,7 +12,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from ontology.core import Finding, Owner, Problem, Severity, ValidatorRegistry, at, dangling, duplicate_ids
-from ontology.music import Cadence, ChordEvent, Piece
+from ontology.music import Bar, Cadence, ChordEvent, Piece
 from ontology.music_theory import NOTE_NAMES, Key, Mode, parse_chord, parse_key, parse_meter
 
 MUSIC_VALIDATORS: ValidatorRegistry[Piece] = ValidatorRegistry()
@@ -78,21 +78,43 @@ def sections_add_up(piece: Piece) -> Iterator[Problem]:
 
 @MUSIC_VALIDATORS.register(ARRANGER)
 def bars_fill_the_meter(piece: Piece) -> Iterator[Problem]:
-    """Every voice of every bar holds exactly one bar of time; only the first bar may be short (an
-    upbeat), and then all its voices by the same amount."""
+    """Every voice of every bar holds exactly one bar of time. A piece with a pickup holds it in each
+    part's pickup bar (every voice exactly the pickup long) and its last bar is shorter by as much;
+    without one, only the first bar may be short (an upbeat written as bar 1), all its voices by the
+    same amount."""
     length = parse_meter(piece.meter).bar_quarters
+    pickup = Fraction(piece.pickup).limit_denominator(96)
     for i, part in enumerate(piece.parts):
+        if pickup and part.pickup_bar is None:
+            yield Problem(Severity.ERROR, "pickup_missing",
+                          f"'{part.id}' has no pickup bar but the piece starts with a pickup of {piece.pickup:g} "
+                          "quarters; write the notes (or a rest) before the first full bar", at("parts", i))
+        elif part.pickup_bar is not None:
+            for v, filled in enumerate(_fills(part.pickup_bar)):
+                if filled != pickup:
+                    voice = f" (voice {v + 1})" if len(part.pickup_bar.voices) > 1 else ""
+                    yield Problem(Severity.ERROR, "pickup_does_not_fit",
+                                  f"the pickup bar of '{part.id}'{voice} is {float(filled):g} quarters where the "
+                                  f"piece's pickup is {piece.pickup:g}", at("parts", i, "pickup_bar"))
         for b, bar in enumerate(part.bars):
-            fills = [sum(Fraction(event.duration).limit_denominator(96) for event in voice) for voice in bar.voices]
-            upbeat = b == 0 and len(set(fills)) == 1 and 0 < fills[0] < length
+            fills = _fills(bar)
+            wanted = length - pickup if pickup and b == piece.total_bars - 1 else length
+            upbeat = not pickup and b == 0 and len(set(fills)) == 1 and 0 < fills[0] < length
             for v, filled in enumerate(fills):
-                if filled == length or upbeat:
+                if filled == wanted or upbeat:
                     continue
-                state = "overfull" if filled > length else "short"
+                state = "overfull" if filled > wanted else "short"
                 voice = f" (voice {v + 1})" if len(fills) > 1 else ""
+                needs = f"{piece.meter} needs {float(wanted):g}" + (" after the pickup" if wanted != length else "")
                 yield Problem(Severity.ERROR, "bar_does_not_fill_meter",
                               f"bar {b + 1} of '{part.id}'{voice} is {state}: {float(filled):g} quarters where "
-                              f"{piece.meter} needs {float(length):g}", at("parts", i, "bars", b))
+                              f"{needs}", at("parts", i, "bars", b))
+
+
+def _fills(bar: Bar) -> list[Fraction]:
+    """How long each voice of `bar` lasts, in quarters."""
+    return [sum((Fraction(event.duration).limit_denominator(96) for event in voice), Fraction(0))
+            for voice in bar.voices]
 
 
 @MUSIC_VALIDATORS.register(ARRANGER)
@@ -102,13 +124,15 @@ def notes_within_ranges(piece: Piece) -> Iterator[Problem]:
         instrument = instruments.get(part.instrument)
         if instrument is None:
             continue
-        for b, bar in enumerate(part.bars):
+        pickup = [(None, part.pickup_bar)] if part.pickup_bar is not None else []
+        for b, bar in [*pickup, *enumerate(part.bars)]:
             outside = sorted({p for p in bar.pitches() if not instrument.lowest <= p <= instrument.highest})
             if outside:
+                where = "the pickup bar" if b is None else f"bar {b + 1}"
                 yield Problem(Severity.ERROR, "note_out_of_range",
-                              f"pitch {', '.join(map(str, outside))} in bar {b + 1} is outside the "
+                              f"pitch {', '.join(map(str, outside))} in {where} is outside the "
                               f"{instrument.name}'s range {instrument.lowest}-{instrument.highest}",
-                              at("parts", i, "bars", b))
+                              at("parts", i, "pickup_bar") if b is None else at("parts", i, "bars", b))
 
 
 def _key_at(piece: Piece, bar: int) -> Key:

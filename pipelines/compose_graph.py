@@ -29,8 +29,21 @@ from pydantic import BaseModel, Field
 from agents.composition_studio import LISTENER_CRITIC, THEORY_CRITIC, ChangeRequest, CompositionStudio, Plan
 from agents.lm.adapter import Turn
 from ontology.core import Finding, Location, Severity, at
-from ontology.music import MAX_BARS, Bar, Cadence, ChordEvent, Part, Piece, Section, Variation, VariationDistance
+from ontology.music import (
+    MAX_BARS,
+    Bar,
+    Cadence,
+    ChordEvent,
+    Event,
+    Part,
+    Piece,
+    Section,
+    Variation,
+    VariationDistance,
+)
 from ontology.music_drafts import MAX_SECTION_BARS, RequestFacts, honour_length_wishes, plan_to_piece
+from ontology.music_styles import style_spec
+from ontology.music_theory import parse_key
 from ontology.music_validators import Role as MusicRole
 from ontology.music_validators import validate_piece
 from pipelines.pipeline import Progress, Update, bind, log_progress
@@ -39,6 +52,7 @@ from tools.music.analysis import describe_piece
 from tools.music.listening import listen, listening_report
 from tools.music.render import RenderedFiles, render_all
 from tools.music.section_tools import SectionRequest, SectionTools, ToolCall, VariationSource
+from tools.music.styles.pickup import cut_short, lead_in
 
 BASE_TEMPERATURE = 1.0
 FARTHER = {VariationDistance.RESTATE: VariationDistance.NEAR, VariationDistance.NEAR: VariationDistance.FAR,
@@ -161,11 +175,29 @@ def assemble(piece: Piece, sections: dict[str, SectionParams]) -> Piece:
         left += material.left
         harmony += [chord.model_copy(update={"bar": chord.bar + first - 1}) for chord in material.harmony]
     staves = (right, left)
-    return piece.model_copy(update={
-        "parts": [Part(id=PART_IDS[index], instrument=instrument.id, bars=staves[index])
-                  for index, instrument in enumerate(piece.instruments[:2])],
-        "harmony": harmony,
-    })
+    parts = [Part(id=PART_IDS[index], instrument=instrument.id, bars=staves[index])
+             for index, instrument in enumerate(piece.instruments[:2])]
+    return piece.model_copy(update={"parts": with_pickup(piece, parts), "harmony": harmony})
+
+
+def with_pickup(piece: Piece, parts: list[Part]) -> list[Part]:
+    """`parts` with the piece's pickup: the first part's line led into from the pickup bar (the other
+    parts rest through it) once its first bar is written, and every part's last bar short by as much
+    once the whole piece is."""
+    if not piece.pickup or not parts or not parts[0].bars:
+        return parts
+    opening = piece.sections[0]
+    spec = style_spec(piece.style)
+    lead = lead_in(parts[0].bars[0], piece.pickup, parse_key(opening.key or piece.key),
+                   (spec.melody.lowest, spec.melody.highest))
+    rest = Bar(voices=[[Event(duration=piece.pickup)]])
+    finished = []
+    for index, part in enumerate(parts):
+        bars = part.bars
+        if len(bars) == piece.total_bars:
+            bars = [*bars[:-1], cut_short(bars[-1], piece.pickup)]
+        finished.append(part.model_copy(update={"bars": bars, "pickup_bar": lead if index == 0 else rest}))
+    return finished
 
 
 def drafted(state: ComposeState) -> Piece:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
-from ontology.music import Bar, ChordEvent, Piece
+from ontology.music import Bar, ChordEvent, Part, Piece
 from ontology.music_theory import CHORD_QUALITIES, NOTE_NAMES, Key, parse_chord, parse_key, parse_meter
 from tools.music.harmony.chords import label_pitch_classes, ontology_symbol
 from tools.music.harmony.data import MelodyNote
@@ -34,6 +34,16 @@ def sounding_notes(bars: list[Bar], bar_length: Fraction) -> list[tuple[Fraction
                 found += [(start, start + length, pitch) for pitch in event.pitches]
                 start += length
     return found
+
+
+def part_notes(piece: Piece, part: Part) -> list[tuple[Fraction, Fraction, int]]:
+    """(start, end, pitch) of every sounding pitch of `part` in quarter notes from the piece's first
+    note: its pickup bar's from 0, its bars from the first downbeat."""
+    bar_length = parse_meter(piece.meter).bar_quarters
+    pickup = sounding_notes([part.pickup_bar], bar_length) if part.pickup_bar is not None else []
+    downbeat = piece.bar_start(0)
+    return pickup + [(start + downbeat, end + downbeat, pitch) for start, end, pitch in sounding_notes(part.bars,
+                                                                                                      bar_length)]
 
 
 def top_line(bars: list[Bar], bar_length: Fraction) -> list[MelodyNote]:

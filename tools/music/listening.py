@@ -128,7 +128,7 @@ def hear(piece: Piece) -> Hearing:
     """Measure everything the listening checks and the report read, once."""
     spec = style_spec(piece.style)
     timeline = timeline_from_piece(piece)
-    bar_length = timeline.bar_length
+    bar_length, downbeat = timeline.bar_length, timeline.downbeat
     top = outer_voice(timeline, highest=True)
     pitches = [pitch for _, pitch in top]
     melody = spec.melody
@@ -136,27 +136,30 @@ def hear(piece: Piece) -> Hearing:
         piece=piece, limits=spec.limits, melody=melody, bars=timeline.length_bars,
         intervals=max(0, len(top) - 1),
         step_share=step_share(top),
-        leaps=[leap for leap in _leaps(top, bar_length) if leap.semitones > spec.limits.max_leap],
+        leaps=[leap for leap in _leaps(top, bar_length, downbeat) if leap.semitones > spec.limits.max_leap],
         top_range=pitch_range(top),
         top_pitches=(min(pitches), max(pitches)) if pitches else None,
-        out_of_register=[BarNote(_bar(onset, bar_length), pitch) for onset, pitch in top
+        out_of_register=[BarNote(_bar(onset, bar_length, downbeat), pitch) for onset, pitch in top
                          if not melody.lowest <= pitch <= melody.highest],
         tuplet_share=tuplet_share(timeline),
-        tuplet_bars=sorted({_bar(event.onset, bar_length) for event in timeline.events if is_tuplet(event.duration)}),
+        tuplet_bars=sorted({_bar(event.onset, bar_length, downbeat) for event in timeline.events
+                            if is_tuplet(event.duration)}),
         rest_share=rest_share(timeline),
         heard_key=heard_key(timeline) if pitches else None,
         phrase_ends=_phrase_ends(piece, timeline) if pitches else [],
         parallels=_parallels(piece, bar_length),
-        repeats=_repeats(top, bar_length),
+        repeats=_repeats(top, bar_length, downbeat),
     )
 
 
-def _bar(time: Fraction, bar_length: Fraction) -> int:
-    return int(time // bar_length)
+def _bar(time: Fraction, bar_length: Fraction, downbeat: Fraction = Fraction(0)) -> int:
+    """The 0-based bar (in `Part.bars`) that `time` falls in, counted from the first full bar: a
+    pickup's notes belong to the bar they lead into."""
+    return max(0, int((time - downbeat) // bar_length))
 
 
-def _leaps(top: list[tuple[Fraction, int]], bar_length: Fraction) -> list[Leap]:
-    return [Leap(_bar(onset, bar_length), source, target)
+def _leaps(top: list[tuple[Fraction, int]], bar_length: Fraction, downbeat: Fraction) -> list[Leap]:
+    return [Leap(_bar(onset, bar_length, downbeat), source, target)
             for (_, source), (onset, target) in zip(top, top[1:], strict=False)]
 
 
@@ -166,7 +169,7 @@ def _phrase_ends(piece: Piece, timeline: Timeline) -> list[PhraseEnd]:
     the section's key."""
     ends = []
     for index, (section, first, last) in enumerate(piece.section_spans()):
-        start, end = timeline.bar_length * (first - 1), timeline.bar_length * last
+        start, end = (timeline.downbeat + timeline.bar_length * bar for bar in (first - 1, last))
         inside = tuple(event for event in timeline.events if start <= event.onset < end)
         key = parse_key(section.key or piece.key)
         before, final = closing_chords(Timeline(timeline.name, inside, timeline.bar_length, timeline.beat_length, key))
@@ -182,7 +185,7 @@ def _cadence_heard(before: Chord | None, final: Chord | None, key: Key) -> str:
     return cadence_of(before, final, key).value
 
 
-def _voice_lines(piece: Piece, bar_length: Fraction) -> list[tuple[str, int, list[tuple[Fraction, int]]]]:
+def _voice_lines(piece: Piece) -> list[tuple[str, int, list[tuple[Fraction, int]]]]:
     """Every separate voice of the piece, top down, as (name, part index, (onset, pitch) line).
     A voice that strikes a chord is heard by its top note, except the lowest voice, heard by its bass."""
     found: list[tuple[str, int, dict[Fraction, list[int]]]] = []
@@ -190,10 +193,10 @@ def _voice_lines(piece: Piece, bar_length: Fraction) -> list[tuple[str, int, lis
         count = max((len(bar.voices) for bar in part.bars), default=0)
         for v in range(count):
             struck: dict[Fraction, list[int]] = {}
-            for number, bar in enumerate(part.bars):
+            bars = [(Fraction(0), part.pickup_bar)] if part.pickup_bar is not None else []
+            for onset, bar in bars + [(piece.bar_start(number), bar) for number, bar in enumerate(part.bars)]:
                 if v >= len(bar.voices):
                     continue
-                onset = bar_length * number
                 for event in bar.voices[v]:
                     if event.pitches:
                         struck[onset] = event.pitches
@@ -209,22 +212,23 @@ def _voice_lines(piece: Piece, bar_length: Fraction) -> list[tuple[str, int, lis
 def _parallels(piece: Piece, bar_length: Fraction) -> list[Parallel]:
     """Parallel fifths and octaves between every pair of separate voices (none with one voice)."""
     key = parse_key(piece.key)
-    lines = _voice_lines(piece, bar_length)
-    found = [Parallel(_bar(time, bar_length), part, kind, upper, lower)
+    lines = _voice_lines(piece)
+    found = [Parallel(_bar(time, bar_length, piece.bar_start(0)), part, kind, upper, lower)
              for (upper, part, top), (lower, _, bottom) in combinations(lines, 2)
              for kind, time in parallel_motions(top, bottom, key)]
     return sorted(found)
 
 
-def _repeats(top: list[tuple[Fraction, int]], bar_length: Fraction) -> list[Repeat]:
+def _repeats(top: list[tuple[Fraction, int]], bar_length: Fraction, downbeat: Fraction) -> list[Repeat]:
     """Runs of `REPEATED_BARS` or more consecutive bars whose top voice plays one figure: the same
     onsets in the bar and the same intervals (so a sequence, transposed, counts). A bar of one note
-    is no figure."""
+    is no figure, nor is a pickup."""
     by_bar: defaultdict[int, list[tuple[Fraction, int]]] = defaultdict(list)
     for onset, pitch in top:
-        by_bar[_bar(onset, bar_length)].append((onset, pitch))
+        if onset >= downbeat:
+            by_bar[_bar(onset, bar_length, downbeat)].append((onset, pitch))
     figures: dict[int, tuple[tuple[Fraction, ...], tuple[int, ...]]] = {
-        bar: (tuple(onset - bar * bar_length for onset, _ in notes),
+        bar: (tuple(onset - downbeat - bar * bar_length for onset, _ in notes),
               tuple(b - a for (_, a), (_, b) in zip(notes, notes[1:], strict=False)))
         for bar, notes in by_bar.items() if len(notes) > 1}
     runs: list[Repeat] = []

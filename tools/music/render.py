@@ -23,7 +23,7 @@ from ontology.music_styles import Style
 from ontology.music_theory import parse_key, parse_meter
 from tools.base import ToolError
 from tools.files import write_atomically
-from tools.music.analysis import sounding_notes
+from tools.music.analysis import part_notes
 from tools.music.scoreio import ScoreFiles, music21_figure, spelled_pitch, write_score
 
 logger = logging.getLogger(__name__)
@@ -86,8 +86,8 @@ class _Spelling:
             pitch.pitchClass: pitch.name for pitch in harmony.ChordSymbol(music21_figure(chord.symbol)).pitches})
             for chord in piece.harmony)
 
-    def at(self, bar: int, offset: float):  # -> (music21 key, chord names); bar 1-based, offset in quarters
-        key = self.keys[bar - 1] if bar <= len(self.keys) else self.home
+    def at(self, bar: int, offset: float):  # -> (music21 key, chord names); bar 1-based (0: a pickup)
+        key = self.keys[bar - 1] if 1 <= bar <= len(self.keys) else self.home
         sounding = [names for start, names in self.chords if start <= (bar, 1 + offset)]
         return key, sounding[-1] if sounding else {}
 
@@ -95,7 +95,8 @@ class _Spelling:
 def piece_to_score(piece: Piece):  # -> music21.stream.Score
     """A music21 score with one part per `Part`, key, meter and tempo in the first bar, and the
     chord symbols above the first part (shown in notation, silent in MIDI; not over a chorale,
-    whose four voices are the harmony)."""
+    whose four voices are the harmony). A pickup is measure 0, padded on the left so it reads as
+    the end of a bar, and the last measure is short by as much; the MIDI's notes start at 0."""
     from music21 import clef, harmony, instrument, key, metadata, meter, stream, tempo
     from music21.stream import makeNotation
 
@@ -111,14 +112,21 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
         sound.partName = spec.name
         target.insert(0, sound)
 
-        for number, bar in enumerate(part.bars, start=1):
+        numbered = list(enumerate(part.bars, start=1))
+        if part.pickup_bar is not None:
+            numbered.insert(0, (0, part.pickup_bar))
+        for position, (number, bar) in enumerate(numbered):
             measure = stream.Measure(number=number)
-            if number == 1:
+            if position == 0:
                 measure.insert(0, clef.BassClef() if spec.clef == "bass" else clef.TrebleClef())
                 measure.insert(0, key.KeySignature(spelling.home.sharps))
                 measure.insert(0, meter.TimeSignature(piece.meter))
                 if index == 0:  # sounding tempo only: engravers lack the note glyph of a printed mark
                     measure.insert(0, tempo.MetronomeMark(numberSounding=piece.tempo_bpm))
+            if number == 0:
+                measure.paddingLeft = bar_length - piece.pickup
+            elif piece.pickup and number == piece.total_bars:
+                measure.paddingRight = piece.pickup
             for number_of_voice, events in enumerate(bar.voices, start=1):
                 voice = stream.Voice(id=str(number_of_voice)) if len(bar.voices) > 1 else measure
                 offset = 0.0
@@ -133,10 +141,10 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
         makeNotation.makeAccidentalsInMeasureStream(target)
         target.streamStatus.accidentals = True
         if index == 0 and piece.style is not Style.CHORALE:  # four voices show their harmony; symbols would clutter
-            measures = target.getElementsByClass(stream.Measure)
+            measures = {measure.number: measure for measure in target.getElementsByClass(stream.Measure)}
             for chord in piece.harmony:
-                if chord.bar <= len(measures) and chord.beat - 1 < bar_length:
-                    measures[chord.bar - 1].insert(chord.beat - 1, harmony.ChordSymbol(music21_figure(chord.symbol)))
+                if chord.bar in measures and chord.beat - 1 < bar_length:
+                    measures[chord.bar].insert(chord.beat - 1, harmony.ChordSymbol(music21_figure(chord.symbol)))
         score.insert(0, target)
     return score
 
@@ -226,18 +234,21 @@ def render_piano_roll(piece: Piece, png: Path) -> Path:
     import matplotlib.pyplot as plt
 
     bar_length = float(parse_meter(piece.meter).bar_quarters)
+    downbeat = float(piece.bar_start(0))
     figure, axes = plt.subplots(figsize=(max(8.0, piece.total_bars * 0.9), 4.5), dpi=110)
     colours = plt.get_cmap("tab10")
     for index, part in enumerate(piece.parts):
-        for start, end, pitch in sounding_notes(part.bars, parse_meter(piece.meter).bar_quarters):
+        for start, end, pitch in part_notes(piece, part):
             axes.broken_barh([(float(start), float(end - start) * 0.95)], (pitch - 0.4, 0.8),
                              facecolors=colours(index % 10))
         axes.plot([], [], color=colours(index % 10), linewidth=6, label=part.id)
-    for number in range(piece.total_bars + 1):
-        axes.axvline(number * bar_length, color="0.85", linewidth=0.8, zorder=0)
-    top = max((pitch for part in piece.parts for bar in part.bars for pitch in bar.pitches()), default=72)
+    bar_lines = [downbeat + number * bar_length for number in range(piece.total_bars)]
+    for line in [*bar_lines, piece.total_bars * bar_length]:  # the last bar ends short by any pickup
+        axes.axvline(line, color="0.85", linewidth=0.8, zorder=0)
+    pickups = [part.pickup_bar for part in piece.parts if part.pickup_bar is not None]
+    top = max((pitch for part in piece.parts for bar in part.bars + pickups for pitch in bar.pitches()), default=72)
     for chord in piece.harmony:
-        axes.text((chord.bar - 1) * bar_length + chord.beat - 1, top + 2, chord.symbol, fontsize=8)
+        axes.text(downbeat + (chord.bar - 1) * bar_length + chord.beat - 1, top + 2, chord.symbol, fontsize=8)
     axes.set_xlabel(f"quarter notes ({piece.meter}, {piece.total_bars} bars)")
     axes.set_ylabel("MIDI pitch")
     axes.set_title(f"{piece.title} — {piece.key}")

@@ -69,20 +69,22 @@ def beat_length(meter: Meter) -> Fraction:
 
 
 def timeline_from_piece(piece: Piece, name: str = "") -> Timeline:
-    """A generated piece's events; each bar starts a whole bar after the previous one."""
+    """A generated piece's events: its pickup bar's from 0, then each bar a whole bar after the one
+    before it, from the first full bar (the downbeat, after the pickup)."""
     meter = parse_meter(piece.meter)
-    bar_length = meter.bar_quarters
     events = []
     for part in piece.parts:
-        for number, bar in enumerate(part.bars):
+        bars = [(Fraction(0), part.pickup_bar)] if part.pickup_bar is not None else []
+        bars += [(piece.bar_start(number), bar) for number, bar in enumerate(part.bars)]
+        for start, bar in bars:
             for voice in bar.voices:
-                onset = bar_length * number
+                onset = start
                 for event in voice:
                     duration = Fraction(event.duration).limit_denominator(DURATION_RESOLUTION)
                     events.append(TimedEvent(onset, duration, tuple(event.pitches)))
                     onset += duration
-    return Timeline(name or piece.title, tuple(sorted(events, key=_order)), bar_length, beat_length(meter),
-                    parse_key(piece.key))
+    return Timeline(name or piece.title, tuple(sorted(events, key=_order)), meter.bar_quarters, beat_length(meter),
+                    parse_key(piece.key), piece.bar_start(0))
 
 
 def ontology_key(stated) -> Key | None:  # stated: music21.key.Key

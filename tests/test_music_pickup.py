@@ -1,0 +1,138 @@
+"""A pickup (anacrusis): the piece's field, its validators, its notation (MusicXML measure 0, a short
+last measure, MIDI from 0), the timeline and listening counting bars from the first full bar, and
+the jig's lead-in written by the pipeline's assembly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import music21
+import pytest
+from pydantic import ValidationError
+
+from ontology.core import at
+from ontology.music import INSTRUMENTS, Bar, ChordEvent, Event, Part, Piece, Section
+from ontology.music_drafts import facts_from_request, plan_to_piece
+from ontology.music_styles import Style, style_spec
+from ontology.music_theory import parse_key
+from ontology.music_validators import validate_piece
+from pipelines.compose_graph import Material, SectionParams, assemble
+from tools.music.listening import hear, listen
+from tools.music.quality.timeline import timeline_from_piece, timeline_from_score
+from tools.music.render import piece_to_score, write_notation
+from tools.music.scoreio import read_score
+from tools.music.styles.pickup import cut_short, lead_in
+
+TUNE = [[(74, .5), (76, .5), (78, .5), (79, 1.5)], [(78, .5), (76, .5), (74, .5), (73, 1.5)],
+        [(71, .5), (73, .5), (74, .5), (76, 1.5)], [(74, 2.5)]]
+"""Four bars of a D major jig after an eighth's pickup (A), the last bar short by that eighth."""
+
+
+def jig(bars: list[list[tuple[int | None, float]]] = TUNE, *, pickup: float = 0.5,
+        pickup_notes: tuple[tuple[int | None, float], ...] = ((69, .5),)) -> Piece:
+    return Piece(title="Pickup jig", key="D major", meter="6/8", style=Style.JIG, tempo_bpm=120, pickup=pickup,
+                 instruments=[INSTRUMENTS["violin"]],
+                 sections=[Section(id="a", label="A", bars=len(bars), cadence="authentic")],
+                 parts=[Part(id="tune", instrument="violin", bars=[Bar.line(*bar) for bar in bars],
+                             pickup_bar=Bar.line(*pickup_notes) if pickup_notes else None)],
+                 harmony=[ChordEvent(bar=1, beat=1, symbol="D"), ChordEvent(bar=2, beat=1, symbol="A"),
+                          ChordEvent(bar=4, beat=1, symbol="D")])
+
+
+def test_a_pickup_is_shorter_than_a_bar_and_on_the_meters_grid(minuet: Piece) -> None:
+    assert jig().pickup == 0.5 and Piece.model_validate(minuet.model_dump()).pickup == 0
+    saved = minuet.model_dump()
+    del saved["pickup"]
+    for part in saved["parts"]:
+        del part["pickup_bar"]
+    assert Piece.model_validate(saved).pickup == 0  # a piece saved before pickups loads without one
+    data = minuet.model_dump()  # 3/4: eighths
+    assert Piece.model_validate({**data, "pickup": 1.5}).pickup == 1.5
+    with pytest.raises(ValidationError, match="not shorter than a 3/4 bar"):
+        Piece.model_validate({**data, "pickup": 3})
+    with pytest.raises(ValidationError, match="off the 3/4 grid; use a multiple of 0.5"):
+        Piece.model_validate({**data, "pickup": 0.25})
+    with pytest.raises(ValidationError, match="off the 6/8 grid"):
+        jig(pickup=0.3)
+
+
+def test_the_pickup_bar_fills_the_pickup_and_the_last_bar_is_short_by_as_much() -> None:
+    assert validate_piece(jig()) == []
+    missing = validate_piece(jig(pickup_notes=()))
+    assert [(f.code, f.path) for f in missing] == [("pickup_missing", "parts[0]")]
+    wrong = validate_piece(jig(pickup_notes=((69, .5), (71, .5))))
+    assert [(f.code, f.path) for f in wrong] == [("pickup_does_not_fit", "parts[0].pickup_bar")]
+    full_last = validate_piece(jig([*TUNE[:3], [(74, 3)]]))
+    assert [(f.code, f.path) for f in full_last] == [("bar_does_not_fill_meter", "parts[0].bars[3]")]
+    assert "overfull: 3 quarters where 6/8 needs 2.5 after the pickup" in full_last[0].message
+    unasked = validate_piece(jig([*TUNE[:3], [(74, 3)]], pickup=0))
+    assert [f.code for f in unasked] == ["pickup_does_not_fit"]  # a pickup bar in a piece without a pickup
+    high = jig(pickup_notes=((110, .5),))
+    assert [(f.code, f.path) for f in validate_piece(high)] == [("note_out_of_range", "parts[0].pickup_bar")]
+
+
+def test_musicxml_has_a_short_measure_0_and_a_short_last_measure_and_reads_back(tmp_path: Path) -> None:
+    piece = jig()
+    files = write_notation(piece, tmp_path)
+    score = read_score(files.musicxml)
+    measures = list(score.parts[0].getElementsByClass("Measure"))
+    assert [(m.number, m.duration.quarterLength) for m in measures] == [(0, 0.5), (1, 3), (2, 3), (3, 3), (4, 2.5)]
+    assert measures[0].paddingLeft == 2.5 and measures[-1].paddingRight == 0.5
+    assert [(c.offset, c.figure) for c in score.parts[0].flatten().getElementsByClass("ChordSymbol")] == [
+        (0.5, "D"), (3.5, "A"), (9.5, "D")]  # chord symbols stay on their bars' downbeats
+    read_back = timeline_from_score(score.stripTies(), "read back")  # the last bar's 2.5 quarters are tied notes
+    assert read_back.downbeat == timeline_from_piece(piece).downbeat == 0.5
+    assert read_back.sounding() == timeline_from_piece(piece).sounding()
+    midi = music21.converter.parse(files.midi).stripTies()
+    assert [(n.offset, n.pitch.midi) for n in midi.flatten().notes][:3] == [(0, 69), (0.5, 74), (1, 76)]
+
+
+def test_a_piece_without_a_pickup_is_notated_as_before(minuet: Piece) -> None:
+    measures = list(piece_to_score(minuet).parts[0].getElementsByClass("Measure"))
+    assert [m.number for m in measures] == [1, 2, 3, 4] and measures[0].paddingLeft == 0
+
+
+def test_the_timeline_and_the_listening_count_bars_from_the_first_full_bar() -> None:
+    timeline = timeline_from_piece(jig())
+    assert (timeline.downbeat, timeline.length_bars) == (0.5, 4.0)
+    assert [float(e.onset) for e in timeline.events[:3]] == [0, 0.5, 1]
+    leaping = jig([TUNE[0], [(78, .5), (76, .5), (74, .5), (76, .5), (78, .5), (64, .5)], *TUNE[2:]])
+    heard = hear(leaping)  # the leap on bar 2's last eighth, 6 quarters from the first note: bar 2, not 3
+    assert [(leap.bar, leap.semitones) for leap in heard.leaps] == [(1, 14)]
+    assert heard.rest_share == 0  # the pickup bar is notes, not a bar with rests
+    leap = next(f for f in listen(leaping) if f.code == "top_voice_leap")
+    assert leap.location == at("parts", 0, "bars", 1) and leap.message.startswith("bar 2:")
+
+
+def test_a_lead_in_comes_from_the_dominant_or_by_step_and_a_last_bar_is_cut_short() -> None:
+    d_major, a_minor = parse_key("D major"), parse_key("A minor")
+    register = (62, 86)
+    assert lead_in(Bar.line((74, 1.5), (76, 1.5)), 0.5, d_major, register) == Bar.line((69, .5))  # A into D
+    assert lead_in(Bar.line((62, 3)), 0.5, d_major, register) == Bar.line((69, .5))  # no room: the fifth above
+    assert lead_in(Bar.line((78, 3)), 0.5, d_major, register) == Bar.line((76, .5))  # E into F#
+    assert lead_in(Bar.line((69, 3)), 1.5, a_minor, register) == Bar.line((64, .5), (66, .5), (68, .5))
+    assert lead_in(Bar.line((None, 3)), 0.5, d_major, register) == Bar.line((None, .5))
+    assert cut_short(Bar.line((74, 1.5), (74, 1.5)), 0.5) == Bar.line((74, 1.5), (74, 1.0))
+    assert cut_short(Bar.line((74, 2.5), (76, .5)), 1.5) == Bar.line((74, 1.5))
+
+
+def test_a_jig_is_planned_with_an_eighths_pickup_and_assembled_with_its_lead_in() -> None:
+    plan = {"title": "Pickup", "style": "jig", "key": "G major", "meter": "6/8", "tempo_bpm": 170,
+            "sections": [{"label": "A", "share": 1, "key_relation": "home", "cadence": "authentic",
+                          "character": "plain"}]}
+    piece = plan_to_piece(plan, facts_from_request("a jig in G major, 8 bars"))
+    assert piece.pickup == style_spec(Style.JIG).pickup == 0.5 and piece.total_bars == 8
+    reel = plan_to_piece({**plan, "meter": "4/4"}, facts_from_request("a reel in G major, 8 bars"))
+    assert reel.pickup == 0.5
+    waltz = plan_to_piece({**plan, "style": "waltz", "meter": "3/4"}, facts_from_request("a waltz, 8 bars"))
+    assert waltz.pickup == 0
+    strain = [Bar.line((67, 1.5), (71, 1.5))] + [Bar.line((74, .5), (72, .5), (71, .5), (69, 1.5))] * 2 + [
+        Bar.line((67, 3))]
+    sections = {section.id: SectionParams(seed=0, material=Material(right=strain, left=[], harmony=[]))
+                for section in piece.sections}
+    first_only = assemble(piece, {**sections, piece.sections[1].id: SectionParams(seed=0)})
+    assert first_only.parts[0].pickup_bar == Bar.line((62, .5)) and first_only.parts[0].bars[-1] == strain[-1]
+    whole = assemble(piece, sections)
+    assert whole.parts[0].pickup_bar == Bar.line((62, .5))  # D, the dominant, into G
+    assert whole.parts[0].bars[-1] == Bar(voices=[[Event(pitches=[67], duration=2.5)]])
+    assert validate_piece(whole) == []

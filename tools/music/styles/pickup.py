@@ -1,0 +1,75 @@
+"""A pickup (anacrusis): the note or notes before a tune's first full bar, leading into its downbeat.
+
+A jig or a reel rarely starts on the downbeat: one eighth (sometimes three) comes first, and by
+convention the last bar is short by as much, so the tune played round again keeps its bar lines.
+The pickup leads into the first note by step, or into a tonic from the dominant, as fiddlers'
+tunes do (O'Neill's "A | d2 f ..."); a run of several notes climbs the scale into it.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ontology.music import Bar, Event
+from ontology.music_theory import Key, Mode
+
+EIGHTH = Fraction(1, 2)
+"""A pickup is written in eighths where its length allows (one, or a run of three), else as one note."""
+
+RISING_STEPS = {Mode.MAJOR: (0, 2, 4, 5, 7, 9, 11), Mode.MINOR: (0, 2, 3, 5, 7, 9, 11)}
+"""The scale a run climbs: major, or the melodic minor's rising form (raised 6th and 7th)."""
+FALLING_STEPS = {Mode.MAJOR: (0, 2, 4, 5, 7, 9, 11), Mode.MINOR: (0, 2, 3, 5, 7, 8, 10)}
+"""The scale a run falls through where there is no room below: major, or the natural minor."""
+
+
+def lead_in(first: Bar, length: float, key: Key, register: tuple[int, int]) -> Bar:
+    """The pickup bar, `length` quarters, before `first` (the first full bar of the tune's line):
+    into a tonic from the dominant a fourth below (a fifth above where the register has no room), or
+    by scale steps rising into the first note (falling from above where the register has no room).
+    A line that starts with a rest is led into by a rest."""
+    total = Fraction(length).limit_denominator(96)
+    opening = first.voices[0][0]
+    if not opening.pitches:
+        return Bar(voices=[[Event(duration=float(total))]])
+    goal = max(opening.pitches)
+    count = int(total / EIGHTH) if (total / EIGHTH).denominator == 1 else 1
+    lowest, highest = register
+    if count == 1 and goal % 12 == key.tonic:
+        below = goal - (goal - key.degree_root(5)) % 12
+        pitches = [below if below >= lowest else below + 12]
+    else:
+        pitches = _steps(goal, count, key, rising=True)
+        if pitches[0] < lowest:
+            pitches = _steps(goal, count, key, rising=False)
+    pitches = [min(max(pitch, lowest), highest) for pitch in pitches]
+    unit = float(total / count)
+    return Bar(voices=[[Event(pitches=[pitch], duration=unit) for pitch in pitches]])
+
+
+def _steps(goal: int, count: int, key: Key, *, rising: bool) -> list[int]:
+    """`count` successive scale tones that move by step into `goal`, in playing order."""
+    steps = (RISING_STEPS if rising else FALLING_STEPS)[key.mode]
+    scale = {(key.tonic + step) % 12 for step in steps}
+    pitches, current = [], goal
+    for _ in range(count):
+        current = next(p for p in (range(current - 1, current - 4, -1) if rising else range(current + 1, current + 4))
+                       if p % 12 in scale)
+        pitches.append(current)
+    return pitches[::-1]
+
+
+def cut_short(bar: Bar, by: float) -> Bar:
+    """`bar` ending `by` quarters early, as a tune's last bar after a pickup: each voice's last notes
+    shortened, or dropped where the cut is longer than they are."""
+    cut = Fraction(by).limit_denominator(96)
+    voices = []
+    for voice in bar.voices:
+        events, left = list(voice), cut
+        while left > 0 and events:
+            last = events.pop()
+            length = Fraction(last.duration).limit_denominator(96)
+            if length > left:
+                events.append(last.model_copy(update={"duration": float(length - left)}))
+            left -= min(left, length)
+        voices.append(events)
+    return Bar(voices=voices)
