@@ -56,11 +56,19 @@ class LineRules(BaseModel):
                                             "last note (a rest to the bar's end, or before a pickup)")
     notes_per_onset: int = Field(1, ge=1, le=5, description="notes struck together (1: a single line)")
     phrase_end: float = Field(gt=0, description="the length of the note that ends a phrase")
+    phrase_leap: int | None = Field(None, ge=1, le=24, description="largest interval into a phrase's first note "
+                                                                  "(a register change between phrases; None: max_leap)")
+    chromatic: bool = Field(False, description="whether the line may take a chromatic passing or neighbour note: "
+                                               "outside the scale, approached by step and resolved by step")
+    chromatic_bias: float = Field(0.0, ge=0, description="log-probability added to such a chromatic note")
 
     @model_validator(mode="after")
     def _ordered(self) -> LineRules:
         if self.lowest >= self.highest:
             raise ValueError(f"a line's lowest pitch {self.lowest} must be below its highest {self.highest}")
+        if self.phrase_leap is not None and self.phrase_leap < self.max_leap:
+            raise ValueError(f"a line's leap between phrases {self.phrase_leap} must be at least its max_leap "
+                             f"{self.max_leap}")
         return self
 
 
@@ -71,6 +79,7 @@ class BassRules(BaseModel):
     highest: int = Field(ge=21, le=108)
     max_leap: int = Field(ge=1, le=24)
     notes_per_onset: int = Field(ge=1, le=5)
+    chromatic: bool = Field(False, description="chromatic passing or neighbour notes in the bass, as in LineRules")
 
 
 class Sampling(BaseModel):

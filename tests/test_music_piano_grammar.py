@@ -77,11 +77,20 @@ FREE_PIANO = NoteGrammar(  # two hands on a sixteenth grid, binary lengths only,
     phrase_ends=(PhraseEnd(3, frozenset({0, 4, 7}), 24), PhraseEnd(7, frozenset({0}), 48)),
 )
 BREATHING = dataclasses.replace(CHORALE, breath=True)  # the chorale's line, free to rest after a phrase's last note
+CHROMATIC = dataclasses.replace(  # a legato line over chords, both hands chromatic, leaping further between phrases
+    CHORALE, hands={Hand.RIGHT: HandGrammar(60, 84, 7, chromatic=True),
+                    Hand.LEFT: HandGrammar(36, 60, 9, notes_per_onset=3, chromatic=True)},
+    durations=frozenset({6, 12, 24}), grid=6, beat=12, phrase_leap=16, chromatic_bias=2.0)
+CHROMATIC_PIANO = dataclasses.replace(  # free piano with rests: only the left hand may take chromatic notes
+    FREE_PIANO, scale=C_MAJOR, beat=12, phrase_leap=19, chromatic_bias=2.0,
+    hands={Hand.RIGHT: HandGrammar(55, 96, 12, chromatic=True), Hand.LEFT: HandGrammar(28, 67, 12, 3, chromatic=True)})
 CASES = [
     pytest.param(CHORALE, "4/4", "major", id="chorale"),
     pytest.param(BREATHING, "4/4", "major", id="breathing"),
     pytest.param(JIG, "6/8", "minor", id="jig"),
     pytest.param(FREE_PIANO, "4/4", "major", id="free-piano"),
+    pytest.param(CHROMATIC, "4/4", "major", id="chromatic"),
+    pytest.param(CHROMATIC_PIANO, "4/4", "major", id="chromatic-piano"),
 ]
 BARS = 8
 
@@ -97,17 +106,35 @@ def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars
     faults = [] if len(segment.bars) == prompt_bars + bars else [f"{len(segment.bars) - prompt_bars} new bars"]
     top = grammar.top_hand
     reference: dict[Hand, int] = {}
+    unresolved: dict[Hand, int] = {}  # each hand's chromatic note, resolved by its next onset
+    resolved: set[Hand] = set()  # hands whose latest onset resolved one (their next takes no chromatic note)
+    phrase_start = False  # the top hand's next note begins a phrase
+    endings = {end.bar: end for end in grammar.phrase_ends}
     for index, bar in enumerate(segment.bars):
         new = index - prompt_bars
+        phrase_start = phrase_start or new == 0
         onsets: dict[int, dict[Hand, list[Note]]] = defaultdict(lambda: defaultdict(list))
         for note in bar:
             onsets[note.position][note.hand].append(note)
-        phrase_end = next((end for end in grammar.phrase_ends if end.bar == new), None)
+        phrase_end = endings.get(new)
+        # where the top line's next note could owe a phrase ending, it takes no chromatic note
+        cadence_ahead = (bool(endings) if not grammar.legato else new + 1 in endings or (
+            new + 2 in endings and endings[new + 2].approach_ticks >= length))
         for position in sorted(onsets):
             for hand, notes in onsets[position].items():
                 if new >= 0:
                     cadence = phrase_end if hand == top and position == 0 else None
-                    faults += onset_faults(grammar, hand, notes, reference.get(hand), cadence, length, f"bar {new}")
+                    leap = grammar.phrase_leap if hand == top and phrase_start and grammar.phrase_leap else None
+                    faults += onset_faults(grammar, hand, notes, reference.get(hand), cadence, length, f"bar {new}",
+                                           leap)
+                    resolving = unresolved.pop(hand, None)
+                    faults += chromatic_faults(grammar, hand, notes, reference.get(hand), resolving,
+                                               (hand == top and cadence_ahead) or hand in resolved, f"bar {new}")
+                    resolved = resolved | {hand} if resolving is not None else resolved - {hand}
+                    if grammar.scale is not None and notes[0].pitch % 12 not in grammar.scale:
+                        unresolved[hand] = notes[0].pitch
+                    if hand == top:
+                        phrase_start = cadence is not None
             for hand, notes in onsets[position].items():
                 reference[hand] = max(note.pitch for note in notes)
         if new < 0:
@@ -126,14 +153,35 @@ def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars
     return faults
 
 
+def chromatic_faults(grammar: NoteGrammar, hand: Hand, notes: list[Note], reference: int | None,
+                     resolving: int | None, barred: bool, where: str) -> list[str]:
+    """How one hand's notes at one onset break the rules for notes outside the scale: a chromatic
+    note is off the beat, alone in its hand, a step from the hand's last top note, not `barred`
+    (by a phrase ending ahead or a resolution just before), and its hand's next onset is one scale
+    note a step from it."""
+    if grammar.scale is None or hand not in grammar.hands:
+        return []
+    outside = [note for note in notes if note.pitch % 12 not in grammar.scale]
+    if resolving is not None:
+        if len(notes) != 1 or outside or abs(notes[0].pitch - resolving) not in (1, 2):
+            return [f"{where}: {notes} do not resolve the chromatic {resolving} by step"]
+        return []
+    beat = grammar.beat or 10**6
+    return [f"{where}: {note} is outside the scale and not a chromatic passing or neighbour note" for note in outside
+            if not grammar.hands[hand].chromatic or len(notes) != 1 or note.position % beat == 0 or barred
+            or reference is None or abs(note.pitch - reference) not in (1, 2)]
+
+
 def onset_faults(
     grammar: NoteGrammar, hand: Hand, notes: list[Note], reference: int | None, cadence: PhraseEnd | None,
-    length: int, where: str,
+    length: int, where: str, leap: int | None = None,
 ) -> list[str]:
-    """How one hand's notes at one onset break the grammar."""
+    """How one hand's notes at one onset break the grammar (`leap`: the largest it may take here,
+    if not the hand's own; notes outside the scale are `chromatic_faults`' to judge)."""
     if hand not in grammar.hands:
         return [f"{where}: the {hand.name} hand plays"]
     rules, faults = grammar.hands[hand], []
+    max_leap = leap or rules.max_leap
     if len(notes) > (1 if cadence else rules.notes_per_onset):
         faults.append(f"{where}: {len(notes)} {hand.name} notes at {notes[0].position}")
     candidates = [pitch for pitch in range(rules.lowest, rules.highest + 1)
@@ -141,12 +189,10 @@ def onset_faults(
                   and (cadence is None or pitch % 12 in cadence.pitch_classes)]
     if reference is not None:
         nearest = min(abs(pitch - reference) for pitch in candidates)
-        largest_leap = rules.max_leap if nearest <= rules.max_leap else nearest
+        largest_leap = max_leap if nearest <= max_leap else nearest
     for note in notes:
         if not rules.lowest <= note.pitch <= rules.highest:
             faults.append(f"{where}: {note} is outside the register")
-        if grammar.scale is not None and note.pitch % 12 not in grammar.scale:
-            faults.append(f"{where}: {note} is outside the scale")
         if cadence is not None and (note.pitch % 12 not in cadence.pitch_classes or note.duration != cadence.duration):
             faults.append(f"{where}: {note} is not the phrase's last note {cadence}")
         if cadence is None and note.duration not in grammar.durations:
@@ -378,6 +424,7 @@ def test_a_grammar_no_bar_can_satisfy_is_refused(change: dict, meter: str, messa
     (lambda: dataclasses.replace(CHORALE, phrase_ends=(PhraseEnd(3, frozenset({1}), 24),)), "do not offer"),
     (lambda: PhraseEnd(0, frozenset({12}), 24), "pitch classes"),
     (lambda: ticks(1 / 5), "whole number of ticks"),
+    (lambda: dataclasses.replace(CHORALE, phrase_leap=5), "leap between phrases"),
 ])
 def test_an_inconsistent_grammar_is_a_grammar_error(make, message: str) -> None:
     with pytest.raises(GrammarError, match=message):
@@ -403,7 +450,10 @@ def test_every_styles_line_rules_become_a_grammar_it_samples_under(style: Style)
     assert grammar.grid == round(12 * spec.melody.grid) and grammar.legato == (not spec.melody.rests)
     assert grammar.breath == spec.melody.breath
     # the listening limits hear what the grammar lets the line do: its leaps, and a breathing line's rests
-    assert spec.limits.max_leap >= spec.melody.max_leap
+    assert spec.limits.max_leap >= (spec.melody.phrase_leap or spec.melody.max_leap) >= spec.melody.max_leap
+    assert grammar.phrase_leap == spec.melody.phrase_leap and grammar.chromatic_bias == spec.melody.chromatic_bias
+    assert right.chromatic == spec.melody.chromatic and (spec.bass is None or
+                                                         grammar.hands[Hand.LEFT].chromatic == spec.bass.chromatic)
     assert spec.limits.max_rest_share > 0 or not spec.melody.breath
     assert grammar.durations == {round(12 * length) for length in spec.melody.durations}
     assert grammar.scale == A_MINOR and (Hand.LEFT in grammar.hands) == (spec.bass is not None)
@@ -466,3 +516,36 @@ def test_a_breathing_line_may_rest_after_a_phrases_last_note_and_only_there() ->
         line = sorted(note for note in bars[3] if note.hand == Hand.RIGHT)
         resumed += len(line) > 1 and line[1].position > line[0].position + line[0].duration
     assert resumed > 0
+
+
+def test_chromatic_notes_pass_or_neighbour_by_step_and_resolve_to_the_scale() -> None:
+    # an indifferent model under a chromatic bias: the broken_rules check holds every chromatic note
+    # to its approach and resolution; here, that there are some, in both hands, and none without the rule
+    seen: defaultdict[Hand, int] = defaultdict(int)
+    for seed in range(4):
+        tokens = sample(Indifferent(), CHROMATIC, "4/4", "major", seed)
+        assert broken_rules(tokens, CHROMATIC, BARS) == []
+        for note in decode_tokens(tokens).notes():
+            seen[note.hand] += note.pitch % 12 not in C_MAJOR
+    assert seen[Hand.RIGHT] > 0 and seen[Hand.LEFT] > 0
+    diatonic = dataclasses.replace(CHROMATIC, hands={hand: dataclasses.replace(rules, chromatic=False)
+                                                     for hand, rules in CHROMATIC.hands.items()})
+    notes = [note for seed in range(4) for note in decode_tokens(sample(Indifferent(), diatonic, "4/4", "major",
+                                                                        seed)).notes()]
+    assert all(note.pitch % 12 in C_MAJOR for note in notes)
+
+
+def test_a_line_leaps_past_its_limit_only_into_a_phrases_first_note() -> None:
+    # an indifferent model: the line leaps past max_leap (up to phrase_leap) only into the note after
+    # a phrase's last one (a half note on the downbeat); without a phrase_leap, never
+    far = []
+    for seed in range(8):
+        tokens = sample(Indifferent(), CHROMATIC, "4/4", "major", seed)
+        assert broken_rules(tokens, CHROMATIC, BARS) == []
+        line = [note for bar in decode_tokens(tokens).bars for note in sorted(bar) if note.hand == Hand.RIGHT]
+        far += [(before, abs(after.pitch - before.pitch)) for before, after in zip(line, line[1:], strict=False)
+                if abs(after.pitch - before.pitch) > CHROMATIC.hands[Hand.RIGHT].max_leap]
+    assert far and all(before.position == 0 and before.duration == 24 and leap <= 16 for before, leap in far)
+    tight = dataclasses.replace(CHROMATIC, phrase_leap=None)
+    for seed in range(4):
+        assert broken_rules(sample(Indifferent(), tight, "4/4", "major", seed), tight, BARS) == []

@@ -152,7 +152,15 @@ def test_real_sections_in_every_style_keep_its_grammar_fill_their_bars_and_conti
         assert all(spec.melody.lowest <= p <= spec.melody.highest for p in pitches)
         assert max(abs(b - a) for a, b in zip(pitches, pitches[1:], strict=False)) <= spec.melody.max_leap
         assert all(Fraction(n.onset).limit_denominator(96) % Fraction(spec.melody.grid) == 0 for n in line)
-        assert sum(n.duration for n in line) == 8 * bar_length  # no rests: the line is continuous
+        if spec.melody.breath:  # continuous but for a breath after a phrase's last note (each section's last bar)
+            gaps = [before for before, after in zip(line, line[1:], strict=False)
+                    if after.onset > before.onset + before.duration]
+            assert all(before.onset in (3 * bar_length, 7 * bar_length) for before in gaps)
+            assert all(after.onset >= before.onset + before.duration for before, after in zip(line, line[1:],
+                                                                                              strict=False))
+            assert line[0].onset == 0 and line[-1].onset + line[-1].duration == 8 * bar_length
+        else:
+            assert sum(n.duration for n in line) == 8 * bar_length  # no rests: the line is continuous
         assert pitches[-1] % 12 == 7  # the authentic close lands on the tonic
         assert [c.tool for c in first.calls] == ["generate_piano", "harmonise_melody", f"realise_{style.value}"
                                                  .replace(" ", "_")]

@@ -304,8 +304,9 @@ def last_chord(upper: list[Bar], lower: list[Bar]) -> tuple[tuple[int, int, int,
 
 def diatonic_labels(harmony: list[ChordEvent], key: Key) -> list[ChordEvent]:
     """Chord labels read from notes, with a quality the notes leave open taken from the key: the
-    grammar keeps every note of the piano texture in the key's scale, so a label with a tone outside
-    it (C major for an open fifth C-G in C minor) names a tone that does not sound. The same root's
+    grammar keeps the piano texture in the key's scale but for chromatic passing and neighbour
+    notes, which are not harmony, so a label with a tone outside it (C major for an open fifth C-G
+    in C minor) names a tone that is not the chord's. The same root's
     triad in the key replaces it; a label with no such triad is marked borrowed."""
     scale = key.scale()
     fixed = []

@@ -3,18 +3,21 @@
 The piano model learned Beethoven's keyboard writing: leaps over octaves, tuplets, rests, both
 hands anywhere. A chorale melody, a jig or a waltz tune wants far less, and asking a small model
 nicely does not get it. So a style states its notes as data (`NoteGrammar`: the hands it uses, their
-registers and largest leaps, the onset grid, the note lengths, the scale, one unbroken line or not,
-the note each phrase ends on) and `NoteGrammarState` masks the model's choices token by token, on
-top of `SequenceGrammar` (which keeps bars well formed). A forbidden note is never sampled, so
-nothing has to be repaired afterwards, and what the model would have chosen among the allowed
-notes is kept.
+registers and largest leaps, the onset grid, the note lengths, the scale and the chromatic notes
+allowed outside it, one unbroken line or not, the note each phrase ends on, the larger leap allowed
+between phrases) and `NoteGrammarState` masks the model's choices token by token, on top of
+`SequenceGrammar` (which keeps bars well formed). A forbidden note is never sampled, so nothing
+has to be repaired afterwards, and what the model would have chosen among the allowed notes is
+kept.
 
 Decoding never dead-ends, whatever the logits: every position offered can still take a note
 length, every note length of a legato line leaves a rest of the bar that the allowed lengths can
 fill on the grid within the bar's token budget, a bar that owes a phrase ending opens with it, and
 when the leap, the scale and the register leave no pitch the leap is relaxed to the nearest
-allowed pitch (never the register). A grammar that no bar of the meter can satisfy is refused up
-front with a `GrammarError`.
+allowed pitch (never the register). A chromatic note is offered only where a scale tone a step
+from it lies in the register, and never where the line's next note could owe a phrase ending, so
+it can always resolve. A grammar that no bar of the meter can satisfy is refused up front with a
+`GrammarError`.
 
 Pitches are in the model's reference key (C major / A minor, see `tokens.REFERENCE_TONIC`); times
 are in ticks (`tokens.TICKS_PER_QUARTER` to the quarter).
@@ -62,12 +65,21 @@ class GrammarError(ValueError):
 @dataclass(frozen=True)
 class HandGrammar:
     """What one hand may play. Its notes at one onset all lie within `max_leap` of the top note of
-    the hand's previous onset, so the top notes of successive onsets never leap further."""
+    the hand's previous onset, so the top notes of successive onsets never leap further.
+
+    A `chromatic` hand may also strike a note outside the grammar's scale, as a passing or
+    neighbour note: off the beat, alone at its onset, a step (1-2 semitones) from the hand's previous
+    top note, not straight after a resolution (one chromatic note at a time, not a chromatic trill),
+    and followed by the hand's next onset as one scale tone a step from it (its resolution). The
+    top hand takes none where its next note could be a phrase's last note or its approach (which
+    set their own pitches): in the bar before a phrase ending, or anywhere in a line with rests
+    under phrase endings."""
 
     lowest: int  # MIDI pitches in the model's reference key (C major / A minor)
     highest: int
     max_leap: int  # semitones between this hand's successive top notes
     notes_per_onset: int = 1
+    chromatic: bool = False
 
     def __post_init__(self) -> None:
         if not LOWEST_PITCH <= self.lowest <= self.highest <= HIGHEST_PITCH:
@@ -125,6 +137,10 @@ class NoteGrammar:
     # hand's note lengths (ticks -> bias): a jig's long-short lilt, where the model's habit is running eighths
     breath: bool = False  # a legato line may fall silent after a phrase's downbeat note: the bar may end
     # there, or the line resume later in it (a pickup to the next phrase), legato again from there
+    chromatic_bias: float = 0.0  # added to the log-probability of the top hand's chromatic notes (where its
+    # rules allow one): how often a line the model keeps to the scale takes a chromatic passing or neighbour note
+    phrase_leap: int | None = None  # the top hand's largest leap into a phrase's first note (the first
+    # new note, and the first after each phrase's last): a register change between phrases (None: max_leap)
 
     def __post_init__(self) -> None:
         if not self.hands:
@@ -138,6 +154,9 @@ class NoteGrammar:
         for hand in self.hands:
             if not self.pitches(hand).any():
                 raise GrammarError(f"The {hand.name.lower()} hand's register holds no pitch of the scale.")
+        if self.phrase_leap is not None and self.phrase_leap < self.hands[self.top_hand].max_leap:
+            raise GrammarError(f"The leap between phrases ({self.phrase_leap}) must be at least the top hand's "
+                               f"largest leap ({self.hands[self.top_hand].max_leap}).")
         if self.legato and self.hands[self.top_hand].notes_per_onset != 1:
             raise GrammarError("A legato line is one note at a time: give the top hand notes_per_onset=1.")
         bars = [end.bar for end in self.phrase_ends]
@@ -168,6 +187,20 @@ class NoteGrammar:
             if classes is not None:
                 allowed &= np.isin(PITCHES % 12, sorted(classes))
         return allowed
+
+    def chromatic_pitches(self, hand: Hand) -> np.ndarray:
+        """Which of the hand's note tokens it may strike as chromatic notes: in its register, outside
+        the scale, with a scale tone a step away in the register to resolve to (none: the hand is not
+        chromatic, or the grammar has no scale)."""
+        if not self.hands[hand].chromatic or self.scale is None:
+            return np.zeros(NUM_PITCHES, dtype=bool)
+        rules, diatonic = self.hands[hand], self.pitches(hand)
+        register = (PITCHES >= rules.lowest) & (PITCHES <= rules.highest)
+        resolvable = np.zeros(NUM_PITCHES, dtype=bool)
+        for step in STEP_SEMITONES:
+            resolvable[:-step] |= diatonic[step:]
+            resolvable[step:] |= diatonic[:-step]
+        return register & ~diatonic & resolvable
 
 
 def ticks(quarters: float) -> int:
@@ -203,11 +236,10 @@ def rules_for_line(
         return max(lowest + shift, LOWEST_PITCH), min(highest + shift, HIGHEST_PITCH)
 
     hands = {Hand.RIGHT: HandGrammar(*register(line.lowest, line.highest), max_leap=line.max_leap,
-                                     notes_per_onset=line.notes_per_onset)}
+                                     notes_per_onset=line.notes_per_onset, chromatic=line.chromatic)}
     if bass is not None:
-        hands[Hand.LEFT] = HandGrammar(
-            *register(bass.lowest, bass.highest), max_leap=bass.max_leap, notes_per_onset=bass.notes_per_onset
-        )
+        hands[Hand.LEFT] = HandGrammar(*register(bass.lowest, bass.highest), max_leap=bass.max_leap,
+                                       notes_per_onset=bass.notes_per_onset, chromatic=bass.chromatic)
     return NoteGrammar(
         hands=hands,
         grid=ticks(line.grid),
@@ -221,6 +253,8 @@ def rules_for_line(
         tonic_triad=frozenset({tonic, (tonic + third) % 12, (tonic + 7) % 12}),
         beat=beat,
         length_bias={ticks(float(length)): value for length, value in line.length_bias.items()},
+        chromatic_bias=line.chromatic_bias,
+        phrase_leap=line.phrase_leap,
     )
 
 
@@ -277,6 +311,10 @@ class NoteGrammarState:
         self._phrase_end: PhraseEnd | None = None
         self._owed = False  # the bar is a phrase end whose downbeat note is still to come
         self._breathing = False  # the legato line may rest: its phrase's last note is its latest note
+        self._phrase_start = False  # the top hand's next note begins a phrase (it may leap by phrase_leap)
+        self._chromatic: dict[Hand, int] = {}  # each hand's chromatic note still to resolve
+        self._onset_chromatic: dict[Hand, int] = {}  # a chromatic note struck at the current onset
+        self._resolved: set[Hand] = set()  # hands whose latest onset resolved a chromatic note
         self._mask: np.ndarray | None = None
         if grammar is not None:
             self._check_fits(grammar, meter, new_bars)
@@ -286,6 +324,8 @@ class NoteGrammarState:
             self._durations = np.isin(DURATION_TICKS, sorted(grammar.durations))
             self._pitches = {hand: grammar.pitches(hand) for hand in grammar.hands}
             self._phrase_ends = {end.bar: end for end in grammar.phrase_ends}
+            self._chromatic_pitches = {hand: grammar.chromatic_pitches(hand) for hand in grammar.hands}
+            self._beat = grammar.beat or self.length
 
     def _check_fits(self, grammar: NoteGrammar, meter: str, new_bars: int) -> None:
         """Refuse a grammar that some bar of this meter could not satisfy."""
@@ -322,9 +362,10 @@ class NoteGrammarState:
 
     def step_bias(self) -> np.ndarray | None:
         """What to add to the log-probabilities of the next token while the top hand's next note is
-        to be chosen: the grammar's step bias on notes a step (1-2 semitones) from its last, and on
-        a beat its tonic bias on the tonic triad's notes (a line that leans on 1, 3 and 5 where the
-        ear counts states its key); while its length is chosen, the length bias. None when nothing
+        to be chosen: the grammar's step bias on notes a step (1-2 semitones) from its last, its
+        chromatic bias on notes outside the scale (offered only where they may sound), and on a beat
+        its tonic bias on the tonic triad's notes (a line that leans on 1, 3 and 5 where the ear
+        counts states its key); while its length is chosen, the length bias. None when nothing
         is added."""
         if not self.judging or self.sequence.state not in ("POS", "DUR", "NOTE"):
             return None
@@ -348,6 +389,7 @@ class NoteGrammarState:
         on_beat = self.sequence.state == "POS" and position % (grammar.beat or self.length) == 0
         if grammar.tonic_bias and on_beat:
             values += np.where(np.isin(PITCHES % 12, list(grammar.tonic_triad)), grammar.tonic_bias, 0.0)
+        values += np.where(self._chromatic_pitches[top], grammar.chromatic_bias, 0.0)
         if not values.any():
             return None
         bias = np.zeros(VOCAB.size, dtype=np.float32)
@@ -365,10 +407,18 @@ class NoteGrammarState:
         kind = VOCAB.kind(token)
         if kind in ("BAR", "POS"):
             self.reference.update(self._onset_top)
+            for hand in self._onset_top:  # a hand that struck resolved its chromatic note, or struck one
+                if self._chromatic.pop(hand, None) is None:
+                    self._resolved.discard(hand)
+                else:
+                    self._resolved.add(hand)
+            self._chromatic.update(self._onset_chromatic)
             self._onset_top.clear()
+            self._onset_chromatic.clear()
             self._struck.clear()
         if kind == "BAR":
             self.bar += 1
+            self._phrase_start = self._phrase_start or self.bar == 0
             self.line_end = 0
             self._phrase_end = self._phrase_ends.get(self.bar) if self.judging else None
             self._owed = self._phrase_end is not None
@@ -378,11 +428,17 @@ class NoteGrammarState:
             self._note = (pitch, hand)
             self._onset_top[hand] = max(pitch, self._onset_top.get(hand, pitch))
             self._struck[hand] += 1
+            if self.judging:
+                assert self.grammar is not None
+                if self._chromatic_pitches[hand][pitch - LOWEST_PITCH]:
+                    self._onset_chromatic[hand] = pitch
+                self._phrase_start = self._phrase_start and hand != self.grammar.top_hand
         elif kind == "DUR" and self.judging and self._note is not None:
             assert self.grammar is not None
             if self._note[1] == self.grammar.top_hand:
                 self.line_end = position + int(VOCAB.value(token))
                 self._breathing = self.grammar.breath and self._owed and position == 0
+                self._phrase_start = self._owed and position == 0  # the next note begins a phrase
                 self._owed = self._owed and position != 0
 
     def _allowed(self) -> np.ndarray:
@@ -434,15 +490,35 @@ class NoteGrammarState:
             is_top = hand == grammar.top_hand
             if first and (grammar.legato or self._owed) and not is_top:
                 continue  # the line (or the phrase's last note) comes first at its onset
-            if self._struck[hand] >= (1 if is_top and downbeat_end else rules.notes_per_onset):
-                continue
+            resolving = self._chromatic.get(hand)
+            alone = (is_top and downbeat_end) or hand in self._onset_chromatic or resolving is not None
+            if self._struck[hand] >= (1 if alone else rules.notes_per_onset):
+                continue  # a phrase's last note, a chromatic note and its resolution sound alone in their hand
             pitches = self._pitches[hand]
+            reference = self.reference.get(hand)
             if is_top and downbeat_end is not None:
                 pitches = grammar.pitches(hand, downbeat_end.pitch_classes)
             elif is_top and (approach := self._approach(position)) is not None:
                 pitches = grammar.pitches(hand, approach)
-            notes[hand_slice(hand)] = near(pitches, self.reference.get(hand), rules.max_leap)
+            elif resolving is not None:
+                pitches = pitches & np.isin(np.abs(PITCHES - resolving), STEP_SEMITONES)
+            elif reference is not None and not self._struck[hand] and position % self._beat and (
+                    hand not in self._resolved) and not (is_top and self._cadence_ahead()):
+                pitches = pitches | (self._chromatic_pitches[hand]
+                                     & np.isin(np.abs(PITCHES - reference), STEP_SEMITONES))
+            leap = grammar.phrase_leap if is_top and self._phrase_start and grammar.phrase_leap else rules.max_leap
+            notes[hand_slice(hand)] = near(pitches, reference, leap)
         return notes
+
+    def _cadence_ahead(self) -> bool:
+        """Whether the top hand's next note may be held to a phrase's ending or its approach, so a
+        chromatic note now might not resolve by step: a line with rests may fall silent until then;
+        a legato line's next note is at most the next bar's downbeat."""
+        assert self.grammar is not None
+        if not self.grammar.legato:
+            return bool(self._phrase_ends)
+        return any(end.bar == self.bar + 1 or (end.bar == self.bar + 2 and end.approach_ticks >= self.length)
+                   for end in self._phrase_ends.values())
 
     def _approach(self, position: int) -> frozenset[int] | None:
         """The pitch classes the top hand's note at `position` must take when it leads into the next
