@@ -195,7 +195,8 @@ class NoteGrammar:
         if not self.hands[hand].chromatic or self.scale is None:
             return np.zeros(NUM_PITCHES, dtype=bool)
         rules, diatonic = self.hands[hand], self.pitches(hand)
-        register = (PITCHES >= rules.lowest) & (PITCHES <= rules.highest)
+        register = np.zeros(NUM_PITCHES, dtype=bool)
+        register[rules.lowest - LOWEST_PITCH : rules.highest - LOWEST_PITCH + 1] = True
         resolvable = np.zeros(NUM_PITCHES, dtype=bool)
         for step in STEP_SEMITONES:
             resolvable[:-step] |= diatonic[step:]
