@@ -51,6 +51,9 @@ class LineRules(BaseModel):
     tonic_bias: float = Field(0.0, ge=0, description="log-probability added to a tonic-triad note on a beat")
     length_bias: dict[float, float] = Field(default_factory=dict,
                                             description="log-probability added to note lengths (quarters -> bias)")
+    meter_length_bias: dict[str, dict[float, float]] = Field(
+        default_factory=dict, description="the length bias in the meters named, in place of `length_bias` (a "
+                                          "reel's running eighths in 4/4, where a jig's 6/8 lilt wants quarters)")
     rests: bool = Field(description="whether the line may fall silent inside a bar")
     breath: bool = Field(False, description="whether a line without rests may fall silent after a phrase's "
                                             "last note (a rest to the bar's end, or before a pickup)")
@@ -61,7 +64,15 @@ class LineRules(BaseModel):
     def _ordered(self) -> LineRules:
         if self.lowest >= self.highest:
             raise ValueError(f"a line's lowest pitch {self.lowest} must be below its highest {self.highest}")
+        for meter in self.meter_length_bias:
+            parse_meter(meter)
         return self
+
+    def in_meter(self, meter: str) -> LineRules:
+        """These rules for a line in `meter`: the meter's own length bias where the data gives one."""
+        if meter not in self.meter_length_bias:
+            return self
+        return self.model_copy(update={"length_bias": self.meter_length_bias[meter]})
 
 
 class BassRules(BaseModel):

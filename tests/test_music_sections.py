@@ -115,6 +115,19 @@ def test_a_breathing_line_keeps_its_half_close_and_holds_its_full_close() -> Non
                                breath=breath)
         assert fitted[-1].onset == 3.0 and fitted[-1].duration == (3.0 if held_close else 2.0)
 
+def test_a_single_lines_approach_sounds_the_dominants_root_and_third() -> None:
+    from tools.music.harmony.data import MelodyNote
+    from tools.music.styles.phrases import close_phrases
+
+    # a reel's last beat in F major, E and E: a lone leading tone is no C7; one of them becomes the root C
+    line = [MelodyNote(0.0, 3.0, 69), MelodyNote(3.0, 0.5, 64), MelodyNote(3.5, 0.5, 64), MelodyNote(4.0, 4.0, 65)]
+    key, ends = parse_key("F major"), {1: Cadence.AUTHENTIC}
+    fitted = close_phrases(line, key, ends, Fraction(4), Fraction(1), (60, 84), outline=True)
+    assert [n.pitch for n in fitted] == [69, 60, 64, 65]
+    under_chords = close_phrases(line, key, ends, Fraction(4), Fraction(1), (60, 84), outline=False)
+    assert [n.pitch for n in under_chords] == [69, 64, 64, 65]  # the chords state V; the line keeps its E
+
+
 @pytest.fixture(scope="module")
 def writer() -> NeuralSectionTools:
     return NeuralSectionTools()
@@ -198,3 +211,16 @@ def test_labels_read_from_diatonic_notes_take_the_keys_quality() -> None:
               ChordEvent(bar=2, beat=1, symbol="F#")]
     assert [(c.symbol, c.borrowed) for c in diatonic_labels(labels, c_minor)] == [
         ("Cm", False), ("G7", False), ("F#", True)]  # G7's B is the raised seventh; F# has no triad in C minor
+
+
+def test_a_reel_runs_in_eighths_where_a_jig_lilts() -> None:
+    rules = style_spec(Style.JIG).melody
+    assert rules.in_meter("6/8") == rules and rules.in_meter("4/4").length_bias[0.5] > 0
+
+
+@pytest.mark.parametrize("seed", [2, 6])
+def test_a_reel_section_runs_in_eighths(writer, seed) -> None:
+    reel = writer.realise(SectionRequest(bars=4, key="G major", meter="4/4", style=Style.JIG, seed=seed,
+                                         cadence="authentic"))
+    assert sum(len(bar.pitches()) for bar in reel.right) / len(reel.right) >= 6
+

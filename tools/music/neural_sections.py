@@ -161,7 +161,8 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
         ends.append(PhraseEnd(bar=bar, pitch_classes=frozenset((pc + shift) % 12 for pc in classes),
                               duration=bar_length if held else min(ticks(spec.melody.phrase_end), bar_length),
                               approach=frozenset((pc + shift) % 12 for pc in approach), approach_ticks=beat))
-    return rules_for_line(spec.melody, key.mode, shift=shift, bass=spec.bass, phrase_ends=tuple(ends), beat=beat)
+    return rules_for_line(spec.melody.in_meter(request.meter), key.mode, shift=shift, bass=spec.bass,
+                          phrase_ends=tuple(ends), beat=beat)
 
 
 class NeuralSectionTools(SectionWriter):

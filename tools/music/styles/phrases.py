@@ -91,7 +91,9 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
     """`line` inside `register` (notes outside moved by octaves) with each phrase's close made good:
     the note on a phrase end's downbeat moved to the nearest cadence tone, the notes of the beat
     before it to the nearest approach tones (the last of them the one nearest that cadence tone, so
-    the line lands by step), and the section's last note held to the bar's end (`held_to_the_bar_end`:
+    the line lands by step; in a single line the one before it takes the approach tone the beat
+    lacks, so root and third name the chord: E-E-F is no V-I in F, C-E-F is), and the section's
+    last note held to the bar's end (`held_to_the_bar_end`:
     a breathing line's half close keeps its notes). A
     freshly sampled line already obeys this (its grammar enforces it); a line carried over from
     another section (a variation, a restatement in a new place of the form, perhaps in a new key)
@@ -117,6 +119,9 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
         for index in leading:  # the last one steps to the landing note; earlier ones stay near their own pitch
             anchor = notes[landing].pitch if index == leading[-1] else notes[index].pitch
             notes[index] = replace(notes[index], pitch=nearest(anchor, approach))
+        missing = approach - {notes[index].pitch % 12 for index in leading}
+        if outline and missing and len(leading) > 1:  # a lone leading tone is no dominant: sound its root too
+            notes[leading[-2]] = replace(notes[leading[-2]], pitch=nearest(notes[leading[-2]].pitch, missing))
     if notes and last_bar >= 0 and held_to_the_bar_end(ends[last_bar], breath=breath):
         end = bar_length * (last_bar + 1)
         downbeat = bar_length * last_bar
