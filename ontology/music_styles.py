@@ -109,6 +109,9 @@ class StyleSpec(BaseModel):
     accompaniment: Accompaniment | None = Field(None, description="the left hand under a melody_and_accompaniment")
     instruments: list[str] = Field(min_length=1, max_length=2, description="ids in ontology.music.INSTRUMENTS")
     harmonic_rhythm_beats: int = Field(ge=1, le=4, description="beats of the meter per chord")
+    held_harmony: bool = Field(False, description="a chord is held through the bar, changing at the half bar "
+                                                  "only where the melody's note there is not its tone (a fiddle "
+                                                  "tune's one or two chords a bar)")
     pickup: float = Field(0.0, ge=0, description="quarters before the first full bar (0: the style starts on "
                                                  "the downbeat); the last bar is shorter by as much")
     melody: LineRules

@@ -60,6 +60,7 @@ from tools.music.piano.tool import PianoGenerationTool
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
 from tools.music.styles.accompaniment import block_chords, nocturne_left_hand, waltz_left_hand
 from tools.music.styles.chorale import realise_chorale
+from tools.music.styles.harmonic_rhythm import held_through_bars
 from tools.music.styles.phrases import (
     approach_pitch_classes,
     close_phrases,
@@ -217,8 +218,10 @@ class NeuralSectionTools(SectionWriter):
                              outline=spec.texture == "melody", breath=spec.melody.breath)
         slot = spec.chord_slot(meter)
         given = given_chords(key, ends, int(meter.bar_quarters / slot), request.bars)
-        chords = enrich_harmony(self._harmonise(line, request, key, meter, slot, given), line, key, slot, meter,
-                                given, ENRICHMENT[spec.style], request.seed)
+        chords = self._harmonise(line, request, key, meter, slot, given)
+        if spec.held_harmony:
+            chords = held_through_bars(chords, line, slot, meter.bar_quarters, given)
+        chords = enrich_harmony(chords, line, key, slot, meter, given, ENRICHMENT[spec.style], request.seed)
         harmony = chord_symbols(chords, slot, meter.bar_quarters, key)
         call = ToolCall(tool="harmonise_melody", seconds=round(time.perf_counter() - started, 2),
                         arguments={"chords": len(chords), "slot_quarters": float(slot), "key": request.key},
