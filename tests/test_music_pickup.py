@@ -85,6 +85,20 @@ def test_musicxml_has_a_short_measure_0_and_a_short_last_measure_and_reads_back(
     assert read_back.sounding() == timeline_from_piece(piece).sounding()
     midi = music21.converter.parse(files.midi).stripTies()
     assert [(n.offset, n.pitch.midi) for n in midi.flatten().notes][:3] == [(0, 69), (0.5, 74), (1, 76)]
+    last = [(n.quarterLength, n.tie.type if n.tie else None) for n in measures[-1].getElementsByClass("Note")]
+    assert last == [(1.5, "start"), (1.0, "stop")]  # O'Neill's "G3-G2": a dotted quarter tied to a quarter
+
+
+def test_a_length_no_single_note_writes_is_tied_on_the_beat() -> None:
+    from fractions import Fraction
+
+    from tools.music.render import written_lengths
+
+    dotted = Fraction(3, 2)
+    assert written_lengths(Fraction(0), Fraction(5, 2), dotted) == [1.5, 1]  # 6/8: not a half tied to an eighth
+    assert written_lengths(Fraction(0), Fraction(5, 2), Fraction(1)) == [2, 0.5]  # 4/4: the half bar stays clear
+    assert written_lengths(Fraction(1, 2), Fraction(1, 2), dotted) == [0.5]
+    assert written_lengths(Fraction(0), Fraction(3), dotted) == [3]  # a dotted half is one note
 
 
 def test_a_piece_without_a_pickup_is_notated_as_before(minuet: Piece) -> None:
