@@ -128,6 +128,23 @@ def test_a_single_lines_approach_sounds_the_dominants_root_and_third() -> None:
     assert [n.pitch for n in under_chords] == [69, 64, 64, 65]  # the chords state V; the line keeps its E
 
 
+def test_a_strain_holds_its_close_up_to_the_pickup_into_the_next() -> None:
+    from tools.music.harmony.data import MelodyNote
+    from tools.music.styles.phrases import close_phrases
+
+    # a G major jig's strain end: D's eighths, then G held five eighths and D leading back in ("g3-g2 d")
+    line = [MelodyNote(0.5 * n, 0.5, pitch) for n, pitch in enumerate((74, 72, 71, 69, 71, 66))]
+    closing = [MelodyNote(3.0, 2.5, 67), MelodyNote(5.5, 0.5, 74)]
+    key, ends, bar, beat = parse_key("G major"), {1: Cadence.AUTHENTIC}, Fraction(3), Fraction(3, 2)
+    fitted = close_phrases(line + closing, key, ends, bar, beat, (62, 86), outline=True, pickup=Fraction(1, 2))
+    assert [(n.onset, n.duration, n.pitch) for n in fitted[-2:]] == [(3.0, 2.5, 67), (5.5, 0.5, 74)]
+    running = [MelodyNote(3.0, 1.5, 67), MelodyNote(4.5, 1.5, 71)]  # a carried-over close with no note there
+    fitted = close_phrases(line + running, key, ends, bar, beat, (62, 86), outline=True, pickup=Fraction(1, 2))
+    assert [(n.onset, n.duration, n.pitch) for n in fitted[-1:]] == [(3.0, 3.0, 67)]
+    fitted = close_phrases(line + closing, key, ends, bar, beat, (62, 86), outline=True)  # no pickup: held
+    assert [(n.onset, n.duration, n.pitch) for n in fitted[-1:]] == [(3.0, 3.0, 67)]
+
+
 @pytest.fixture(scope="module")
 def writer() -> NeuralSectionTools:
     return NeuralSectionTools()
@@ -166,7 +183,9 @@ def test_real_sections_in_every_style_keep_its_grammar_fill_their_bars_and_conti
         assert max(abs(b - a) for a, b in zip(pitches, pitches[1:], strict=False)) <= spec.melody.max_leap
         assert all(Fraction(n.onset).limit_denominator(96) % Fraction(spec.melody.grid) == 0 for n in line)
         assert sum(n.duration for n in line) == 8 * bar_length  # no rests: the line is continuous
-        assert pitches[-1] % 12 == 7  # the authentic close lands on the tonic
+        closing = [n for n in line if n.onset >= 7 * bar_length]
+        assert closing[0].onset == 7 * bar_length and closing[0].pitch % 12 == 7  # the authentic close: the tonic
+        assert sum(n.duration for n in closing[1:]) == spec.pickup  # held, up to a jig's pickup into the next strain
         assert [c.tool for c in first.calls] == ["generate_piano", "harmonise_melody", f"realise_{style.value}"
                                                  .replace(" ", "_")]
     assert [c.symbol for c in second.harmony[-2:]] == ["D7", "G"] and second.harmony[-1].bar == 4

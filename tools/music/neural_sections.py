@@ -150,8 +150,10 @@ def melody_line(bars: list[Bar], bar_length: Fraction) -> list[MelodyNote]:
 def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest, bar_length: int) -> NoteGrammar:
     """The grammar the style's line (and, for free piano, the left hand) is sampled under, in the
     model's reference key (`shift` semitones from `key`), with a cadence tone on the downbeat of
-    every phrase's last bar: a long note, the whole bar at the section's end (`held_to_the_bar_end`)."""
+    every phrase's last bar: a long note, the whole bar at the section's end (`held_to_the_bar_end`),
+    up to the pickup into the next section in a style with one (a jig's strain: "c3-c2 c")."""
     beat = ticks(float(parse_meter(request.meter).beat_quarters))
+    held_length = bar_length - (ticks(spec.pickup) if spec.pickup else 0)
     ends = []
     for bar, cadence in phrase_cadences(request.bars, request.cadence).items():
         final = bar == request.bars - 1
@@ -160,7 +162,7 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
         outline = spec.texture == "melody"
         approach = approach_pitch_classes(key, cadence, classes, outline=outline) if bar else frozenset()
         ends.append(PhraseEnd(bar=bar, pitch_classes=frozenset((pc + shift) % 12 for pc in classes),
-                              duration=bar_length if held else min(ticks(spec.melody.phrase_end), bar_length),
+                              duration=held_length if held else min(ticks(spec.melody.phrase_end), bar_length),
                               approach=frozenset((pc + shift) % 12 for pc in approach), approach_ticks=beat))
     return rules_for_line(spec.melody.in_meter(request.meter), key.mode, shift=shift, bass=spec.bass,
                           phrase_ends=tuple(ends), beat=beat)
@@ -215,7 +217,8 @@ class NeuralSectionTools(SectionWriter):
         ends = phrase_cadences(request.bars, request.cadence)
         line = close_phrases(melody_line(right, meter.bar_quarters), key, ends, meter.bar_quarters,
                              meter.beat_quarters, (spec.melody.lowest, spec.melody.highest),
-                             outline=spec.texture == "melody", breath=spec.melody.breath)
+                             outline=spec.texture == "melody", breath=spec.melody.breath,
+                             pickup=Fraction(spec.pickup))
         slot = spec.chord_slot(meter)
         given = given_chords(key, ends, int(meter.bar_quarters / slot), request.bars)
         chords = self._harmonise(line, request, key, meter, slot, given)

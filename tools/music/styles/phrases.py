@@ -87,14 +87,16 @@ def held_to_the_bar_end(cadence: Cadence, *, breath: bool) -> bool:
 
 def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], bar_length: Fraction,
                   beat: Fraction, register: tuple[int, int], *, outline: bool,
-                  breath: bool = False) -> list[MelodyNote]:
+                  breath: bool = False, pickup: Fraction = Fraction(0)) -> list[MelodyNote]:
     """`line` inside `register` (notes outside moved by octaves) with each phrase's close made good:
     the note on a phrase end's downbeat moved to the nearest cadence tone, the notes of the beat
     before it to the nearest approach tones (the last of them the one nearest that cadence tone, so
     the line lands by step; in a single line the one before it takes the approach tone the beat
     lacks, so root and third name the chord: E-E-F is no V-I in F, C-E-F is), and the section's
     last note held to the bar's end (`held_to_the_bar_end`:
-    a breathing line's half close keeps its notes). A
+    a breathing line's half close keeps its notes; where the style has a `pickup` and the line
+    strikes a note that long before the bar's end, it is held up to that pickup into the next
+    section, which stays). A
     freshly sampled line already obeys this (its grammar enforces it); a line carried over from
     another section (a variation, a restatement in a new place of the form, perhaps in a new key)
     is fitted to this section's register and cadences here."""
@@ -127,8 +129,11 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
         downbeat = bar_length * last_bar
         closing = [n for n in notes if Fraction(n.onset).limit_denominator(96) >= downbeat]
         if closing and Fraction(closing[0].onset).limit_denominator(96) == downbeat:
+            lead = [n for n in closing[1:] if Fraction(n.onset).limit_denominator(96) >= end - pickup]
+            if not (pickup and lead and Fraction(lead[0].onset).limit_denominator(96) == end - pickup):
+                lead, pickup = [], Fraction(0)
             notes = [n for n in notes if Fraction(n.onset).limit_denominator(96) < downbeat] + [
-                replace(closing[0], duration=float(end - downbeat))]
+                replace(closing[0], duration=float(end - pickup - downbeat)), *lead]
     return notes
 
 
