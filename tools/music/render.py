@@ -165,7 +165,8 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
                 voice = stream.Voice(id=str(number_of_voice)) if len(bar.voices) > 1 else measure
                 offset = 0.0
                 for event in events:
-                    voice.append(_music21_event(event, *spelling.at(number, offset), offset, beat))
+                    key_there, chord_names = spelling.at(number, offset)
+                    voice.append(_music21_event(event, key_there, chord_names, offset, beat))
                     offset += event.duration
                 if voice is not measure:
                     measure.insert(0, voice)
