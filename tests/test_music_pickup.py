@@ -21,7 +21,7 @@ from tools.music.listening import hear, listen
 from tools.music.quality.timeline import timeline_from_piece, timeline_from_score
 from tools.music.render import piece_to_score, write_notation
 from tools.music.scoreio import read_score
-from tools.music.styles.pickup import cut_short, lead_in
+from tools.music.styles.pickup import cut_short, lead_in, led_back
 
 TUNE = [[(74, .5), (76, .5), (78, .5), (79, 1.5)], [(78, .5), (76, .5), (74, .5), (73, 1.5)],
         [(71, .5), (73, .5), (74, .5), (76, 1.5)], [(74, 2.5)]]
@@ -150,3 +150,15 @@ def test_a_jig_is_planned_with_an_eighths_pickup_and_assembled_with_its_lead_in(
     assert whole.parts[0].pickup_bar == Bar.line((62, .5))  # D, the dominant, into G
     assert whole.parts[0].bars[-1] == Bar(voices=[[Event(pitches=[67], duration=2.5)]])
     assert validate_piece(whole) == []
+
+
+def test_a_strains_lead_in_leads_back_into_its_start() -> None:
+    from tools.music.harmony.data import MelodyNote
+
+    d_major, register = parse_key("D major"), (62, 86)
+    close, lead = MelodyNote(9.0, 2.5, 74), [MelodyNote(11.5, 0.5, 73)]
+    led = led_back(lead, close, MelodyNote(0.0, 0.5, 78), d_major, register)  # into F#: E, a step below
+    assert [(n.onset, n.duration, n.pitch) for n in led] == [(11.5, 0.5, 76)]
+    assert led_back(lead, close, MelodyNote(0.0, 0.5, 74), d_major, register)[0].pitch == 69  # into D: from A
+    assert led_back(lead, close, MelodyNote(0.0, 0.5, 85), d_major, register) == lead  # B: too far from the close
+

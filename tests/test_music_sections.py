@@ -132,12 +132,13 @@ def test_a_strain_holds_its_close_up_to_the_pickup_into_the_next() -> None:
     from tools.music.harmony.data import MelodyNote
     from tools.music.styles.phrases import close_phrases
 
-    # a G major jig's strain end: D's eighths, then G held five eighths and D leading back in ("g3-g2 d")
+    # a G major jig's strain end: D's eighths, then G held five eighths and an eighth leading back in
     line = [MelodyNote(0.5 * n, 0.5, pitch) for n, pitch in enumerate((74, 72, 71, 69, 71, 66))]
     closing = [MelodyNote(3.0, 2.5, 67), MelodyNote(5.5, 0.5, 74)]
     key, ends, bar, beat = parse_key("G major"), {1: Cadence.AUTHENTIC}, Fraction(3), Fraction(3, 2)
     fitted = close_phrases(line + closing, key, ends, bar, beat, (62, 86), outline=True, pickup=Fraction(1, 2))
-    assert [(n.onset, n.duration, n.pitch) for n in fitted[-2:]] == [(3.0, 2.5, 67), (5.5, 0.5, 74)]
+    # the sampled D becomes C, a step into the strain's first note, D, as its repeat begins
+    assert [(n.onset, n.duration, n.pitch) for n in fitted[-2:]] == [(3.0, 2.5, 67), (5.5, 0.5, 72)]
     running = [MelodyNote(3.0, 1.5, 67), MelodyNote(4.5, 1.5, 71)]  # a carried-over close with no note there
     fitted = close_phrases(line + running, key, ends, bar, beat, (62, 86), outline=True, pickup=Fraction(1, 2))
     assert [(n.onset, n.duration, n.pitch) for n in fitted[-1:]] == [(3.0, 3.0, 67)]

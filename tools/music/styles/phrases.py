@@ -20,6 +20,7 @@ from ontology.music_theory import Key, Mode
 from tools.music.harmony.chords import QUALITIES, chord_index, chord_pitch_classes, chord_root_quality
 from tools.music.harmony.data import MelodyNote
 from tools.music.piano.tokens import fit_into
+from tools.music.styles.pickup import led_back
 
 MELODY_DEGREES: dict[Cadence, tuple[int, ...]] = {
     Cadence.AUTHENTIC: (1, 3),
@@ -96,7 +97,7 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
     last note held to the bar's end (`held_to_the_bar_end`:
     a breathing line's half close keeps its notes; where the style has a `pickup` and the line
     strikes a note that long before the bar's end, it is held up to that pickup into the next
-    section, which stays). A
+    section, which leads back into the line's first note: `pickup.led_back`). A
     freshly sampled line already obeys this (its grammar enforces it); a line carried over from
     another section (a variation, a restatement in a new place of the form, perhaps in a new key)
     is fitted to this section's register and cadences here."""
@@ -132,8 +133,9 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
             lead = [n for n in closing[1:] if Fraction(n.onset).limit_denominator(96) >= end - pickup]
             if not (pickup and lead and Fraction(lead[0].onset).limit_denominator(96) == end - pickup):
                 lead, pickup = [], Fraction(0)
+            close = replace(closing[0], duration=float(end - pickup - downbeat))
             notes = [n for n in notes if Fraction(n.onset).limit_denominator(96) < downbeat] + [
-                replace(closing[0], duration=float(end - pickup - downbeat)), *lead]
+                close, *led_back(lead, close, notes[0], key, register)]
     return notes
 
 
