@@ -3,6 +3,7 @@
     python bench/compose_tools_quality.py                       # 5 pieces per style, 16 bars
     python bench/compose_tools_quality.py --styles jig waltz -n 10 --json out/tools-quality.json
     python bench/compose_tools_quality.py --styles chorale -n 2 --scores out/tools-scores   # and look at them
+    python bench/compose_tools_quality.py --styles jig --meter 4/4 -n 5   # reels (against the 6/8 jigs)
 
 A session's quality has two authors: the Composer's plan (a small model's choices of form, keys and
 cadences) and the tools that write the notes. This bench holds the plan fixed (A, B, A' with half,
@@ -45,11 +46,14 @@ FORM = {"opening": {"label": "A", "share": 1, "cadence": "half", "character": "p
                     "variation": {"of": "opening", "distance": "near"}}}
 
 
-def compose(tools: NeuralSectionTools, style: str, key: str, seed: int, bars: int) -> Piece:
-    """One piece of the fixed plan in `style` and `key`, written section by section as a session does."""
+def compose(tools: NeuralSectionTools, style: str, key: str, seed: int, bars: int, meter: str | None = None) -> Piece:
+    """One piece of the fixed plan in `style` and `key` (and `meter`, else the style's usual one),
+    written section by section as a session does."""
     facts = facts_from_request(f"a {style} in {key}, {bars} bars")
-    plan = {"title": f"{style} {seed}", "style": style, "key": key, "meter": METER[style], "tempo_bpm": 90, **FORM}
-    piece = plan_to_piece({**plan, "sections": sections_of(FORM)}, facts.model_copy(update={"style": style}))
+    plan = {"title": f"{style} {seed}", "style": style, "key": key, "meter": meter or METER[style], "tempo_bpm": 90,
+            **FORM}
+    facts = facts.model_copy(update={"style": style, "meter": meter})
+    piece = plan_to_piece({**plan, "sections": sections_of(FORM)}, facts)
     sections = {section.id: SectionParams(seed=0) for section in piece.sections}
     for index, (section, first, _) in enumerate(piece.section_spans()):
         recent = slice(max(0, first - 3), first - 1)
@@ -68,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--styles", nargs="+", choices=STYLES, default=list(STYLES))
     parser.add_argument("-n", type=int, default=5, help="pieces per style (keys cycle through five)")
     parser.add_argument("--bars", type=int, default=16)
+    parser.add_argument("--meter", help="write every style in this meter (a reel: --styles jig --meter 4/4); "
+                                        "the reference sets stay the style's")
     parser.add_argument("--json", type=Path, help="also write the comparisons here")
     parser.add_argument("--scores", type=Path, help="also engrave each piece here (MIDI, MusicXML, score.png)")
     args = parser.parse_args(argv)
@@ -78,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         features, seconds = [], []
         for seed in range(args.n):
             started = time.perf_counter()
-            piece = compose(tools, style, KEYS[seed % len(KEYS)], seed, args.bars)
+            piece = compose(tools, style, KEYS[seed % len(KEYS)], seed, args.bars, args.meter)
             seconds.append(time.perf_counter() - started)
             if args.scores:
                 render_all(piece, args.scores / f"{style.replace(' ', '-')}-{seed}", audio=False)

@@ -51,6 +51,9 @@ class LineRules(BaseModel):
     tonic_bias: float = Field(0.0, ge=0, description="log-probability added to a tonic-triad note on a beat")
     length_bias: dict[float, float] = Field(default_factory=dict,
                                             description="log-probability added to note lengths (quarters -> bias)")
+    meter_length_bias: dict[str, dict[float, float]] = Field(
+        default_factory=dict, description="the length bias in the meters named, in place of `length_bias` (a "
+                                          "reel's running eighths in 4/4, where a jig's 6/8 lilt wants quarters)")
     rests: bool = Field(description="whether the line may fall silent inside a bar")
     breath: bool = Field(False, description="whether a line without rests may fall silent after a phrase's "
                                             "last note (a rest to the bar's end, or before a pickup)")
@@ -69,7 +72,15 @@ class LineRules(BaseModel):
         if self.phrase_leap is not None and self.phrase_leap < self.max_leap:
             raise ValueError(f"a line's leap between phrases {self.phrase_leap} must be at least its max_leap "
                              f"{self.max_leap}")
+        for meter in self.meter_length_bias:
+            parse_meter(meter)
         return self
+
+    def in_meter(self, meter: str) -> LineRules:
+        """These rules for a line in `meter`: the meter's own length bias where the data gives one."""
+        if meter not in self.meter_length_bias:
+            return self
+        return self.model_copy(update={"length_bias": self.meter_length_bias[meter]})
 
 
 class BassRules(BaseModel):
@@ -107,6 +118,9 @@ class StyleSpec(BaseModel):
     accompaniment: Accompaniment | None = Field(None, description="the left hand under a melody_and_accompaniment")
     instruments: list[str] = Field(min_length=1, max_length=2, description="ids in ontology.music.INSTRUMENTS")
     harmonic_rhythm_beats: int = Field(ge=1, le=4, description="beats of the meter per chord")
+    held_harmony: bool = Field(False, description="a chord is held through the bar, changing at the half bar "
+                                                  "only where the melody's note there is not its tone (a fiddle "
+                                                  "tune's one or two chords a bar)")
     pickup: float = Field(0.0, ge=0, description="quarters before the first full bar (0: the style starts on "
                                                  "the downbeat); the last bar is shorter by as much")
     melody: LineRules

@@ -21,7 +21,7 @@ from tools.music.listening import hear, listen
 from tools.music.quality.timeline import timeline_from_piece, timeline_from_score
 from tools.music.render import piece_to_score, write_notation
 from tools.music.scoreio import read_score
-from tools.music.styles.pickup import cut_short, lead_in
+from tools.music.styles.pickup import cut_short, lead_in, led_back
 
 TUNE = [[(74, .5), (76, .5), (78, .5), (79, 1.5)], [(78, .5), (76, .5), (74, .5), (73, 1.5)],
         [(71, .5), (73, .5), (74, .5), (76, 1.5)], [(74, 2.5)]]
@@ -85,6 +85,20 @@ def test_musicxml_has_a_short_measure_0_and_a_short_last_measure_and_reads_back(
     assert read_back.sounding() == timeline_from_piece(piece).sounding()
     midi = music21.converter.parse(files.midi).stripTies()
     assert [(n.offset, n.pitch.midi) for n in midi.flatten().notes][:3] == [(0, 69), (0.5, 74), (1, 76)]
+    last = [(n.quarterLength, n.tie.type if n.tie else None) for n in measures[-1].getElementsByClass("Note")]
+    assert last == [(1.5, "start"), (1.0, "stop")]  # O'Neill's "G3-G2": a dotted quarter tied to a quarter
+
+
+def test_a_length_no_single_note_writes_is_tied_on_the_beat() -> None:
+    from fractions import Fraction
+
+    from tools.music.render import written_lengths
+
+    dotted = Fraction(3, 2)
+    assert written_lengths(Fraction(0), Fraction(5, 2), dotted) == [1.5, 1]  # 6/8: not a half tied to an eighth
+    assert written_lengths(Fraction(0), Fraction(5, 2), Fraction(1)) == [2, 0.5]  # 4/4: the half bar stays clear
+    assert written_lengths(Fraction(1, 2), Fraction(1, 2), dotted) == [0.5]
+    assert written_lengths(Fraction(0), Fraction(3), dotted) == [3]  # a dotted half is one note
 
 
 def test_a_piece_without_a_pickup_is_notated_as_before(minuet: Piece) -> None:
@@ -136,3 +150,15 @@ def test_a_jig_is_planned_with_an_eighths_pickup_and_assembled_with_its_lead_in(
     assert whole.parts[0].pickup_bar == Bar.line((62, .5))  # D, the dominant, into G
     assert whole.parts[0].bars[-1] == Bar(voices=[[Event(pitches=[67], duration=2.5)]])
     assert validate_piece(whole) == []
+
+
+def test_a_strains_lead_in_leads_back_into_its_start() -> None:
+    from tools.music.harmony.data import MelodyNote
+
+    d_major, register = parse_key("D major"), (62, 86)
+    close, lead = MelodyNote(9.0, 2.5, 74), [MelodyNote(11.5, 0.5, 73)]
+    led = led_back(lead, close, MelodyNote(0.0, 0.5, 78), d_major, register)  # into F#: E, a step below
+    assert [(n.onset, n.duration, n.pitch) for n in led] == [(11.5, 0.5, 76)]
+    assert led_back(lead, close, MelodyNote(0.0, 0.5, 74), d_major, register)[0].pitch == 69  # into D: from A
+    assert led_back(lead, close, MelodyNote(0.0, 0.5, 85), d_major, register) == lead  # B: too far from the close
+

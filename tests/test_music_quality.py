@@ -252,3 +252,27 @@ def test_the_bench_measures_session_folders_by_the_style_their_request_names(
     [chorale] = json.loads(out.read_text())
     assert (chorale["style"], chorale["generated"], chorale["references"]) == ("chorale", 2, 3)
     assert {row["feature"] for row in chorale["features"]} == set(NUMERIC_FEATURES)
+
+
+GROVES_OF_BLACKPOOL = """X: 21
+T: The Groves of Blackpool
+M: 6/8
+L: 1/8
+K:Cm
+c/2-d/2 | e>de fdc | B G3zG | c>de fde | f3-f2 f |
+(efg) fed | e c3zc | BAG FG=B | c3-c2 ||
+"""
+"""The second strain of O'Neill's 21 (music21's corpus, oneills1850), as the collection writes it."""
+
+
+def test_a_jig_that_ends_on_a_dominant_outlined_by_root_and_third_ends_authentically() -> None:
+    from music21 import converter
+
+    real = measure(timeline_from_score(converter.parse(GROVES_OF_BLACKPOOL, format="abc"), "O'Neill 21"))
+    assert real.cadence is Cadence.AUTHENTIC  # F G B | C: G7 without its fifth
+    # a tune's V -> I in G major: D then F#, the dominant's root and its third (lowest), into G
+    tune = piece([[(67, 1.5), (74, 1.0), (66, 0.5)], [(67, 3.0)]], key="G major", meter="6/8")
+    assert measure(timeline_from_piece(tune)).cadence is Cadence.AUTHENTIC
+    # an augmented triad is still heard where all three of its tones sound (D, B-flat, F#)
+    augmented = piece([[(67, 1.5), (74, 0.5), (70, 0.5), (66, 0.5)], [(67, 3.0)]], key="G major", meter="6/8")
+    assert measure(timeline_from_piece(augmented)).cadence is Cadence.OTHER

@@ -115,6 +115,37 @@ def test_a_breathing_line_keeps_its_half_close_and_holds_its_full_close() -> Non
                                breath=breath)
         assert fitted[-1].onset == 3.0 and fitted[-1].duration == (3.0 if held_close else 2.0)
 
+def test_a_single_lines_approach_sounds_the_dominants_root_and_third() -> None:
+    from tools.music.harmony.data import MelodyNote
+    from tools.music.styles.phrases import close_phrases
+
+    # a reel's last beat in F major, E and E: a lone leading tone is no C7; one of them becomes the root C
+    line = [MelodyNote(0.0, 3.0, 69), MelodyNote(3.0, 0.5, 64), MelodyNote(3.5, 0.5, 64), MelodyNote(4.0, 4.0, 65)]
+    key, ends = parse_key("F major"), {1: Cadence.AUTHENTIC}
+    fitted = close_phrases(line, key, ends, Fraction(4), Fraction(1), (60, 84), outline=True)
+    assert [n.pitch for n in fitted] == [69, 60, 64, 65]
+    under_chords = close_phrases(line, key, ends, Fraction(4), Fraction(1), (60, 84), outline=False)
+    assert [n.pitch for n in under_chords] == [69, 64, 64, 65]  # the chords state V; the line keeps its E
+
+
+def test_a_strain_holds_its_close_up_to_the_pickup_into_the_next() -> None:
+    from tools.music.harmony.data import MelodyNote
+    from tools.music.styles.phrases import close_phrases
+
+    # a G major jig's strain end: D's eighths, then G held five eighths and an eighth leading back in
+    line = [MelodyNote(0.5 * n, 0.5, pitch) for n, pitch in enumerate((74, 72, 71, 69, 71, 66))]
+    closing = [MelodyNote(3.0, 2.5, 67), MelodyNote(5.5, 0.5, 74)]
+    key, ends, bar, beat = parse_key("G major"), {1: Cadence.AUTHENTIC}, Fraction(3), Fraction(3, 2)
+    fitted = close_phrases(line + closing, key, ends, bar, beat, (62, 86), outline=True, pickup=Fraction(1, 2))
+    # the sampled D becomes C, a step into the strain's first note, D, as its repeat begins
+    assert [(n.onset, n.duration, n.pitch) for n in fitted[-2:]] == [(3.0, 2.5, 67), (5.5, 0.5, 72)]
+    running = [MelodyNote(3.0, 1.5, 67), MelodyNote(4.5, 1.5, 71)]  # a carried-over close with no note there
+    fitted = close_phrases(line + running, key, ends, bar, beat, (62, 86), outline=True, pickup=Fraction(1, 2))
+    assert [(n.onset, n.duration, n.pitch) for n in fitted[-1:]] == [(3.0, 3.0, 67)]
+    fitted = close_phrases(line + closing, key, ends, bar, beat, (62, 86), outline=True)  # no pickup: held
+    assert [(n.onset, n.duration, n.pitch) for n in fitted[-1:]] == [(3.0, 3.0, 67)]
+
+
 @pytest.fixture(scope="module")
 def writer() -> NeuralSectionTools:
     return NeuralSectionTools()
@@ -161,7 +192,9 @@ def test_real_sections_in_every_style_keep_its_grammar_fill_their_bars_and_conti
             assert line[0].onset == 0 and line[-1].onset + line[-1].duration == 8 * bar_length
         else:
             assert sum(n.duration for n in line) == 8 * bar_length  # no rests: the line is continuous
-        assert pitches[-1] % 12 == 7  # the authentic close lands on the tonic
+        closing = [n for n in line if n.onset >= 7 * bar_length]
+        assert closing[0].onset == 7 * bar_length and closing[0].pitch % 12 == 7  # the authentic close: the tonic
+        assert sum(n.duration for n in closing[1:]) == spec.pickup  # held, up to a jig's pickup into the next strain
         assert [c.tool for c in first.calls] == ["generate_piano", "harmonise_melody", f"realise_{style.value}"
                                                  .replace(" ", "_")]
     assert [c.symbol for c in second.harmony[-2:]] == ["D7", "G"] and second.harmony[-1].bar == 4
@@ -206,3 +239,16 @@ def test_labels_read_from_diatonic_notes_take_the_keys_quality() -> None:
               ChordEvent(bar=2, beat=1, symbol="F#")]
     assert [(c.symbol, c.borrowed) for c in diatonic_labels(labels, c_minor)] == [
         ("Cm", False), ("G7", False), ("F#", True)]  # G7's B is the raised seventh; F# has no triad in C minor
+
+
+def test_a_reel_runs_in_eighths_where_a_jig_lilts() -> None:
+    rules = style_spec(Style.JIG).melody
+    assert rules.in_meter("6/8") == rules and rules.in_meter("4/4").length_bias[0.5] > 0
+
+
+@pytest.mark.parametrize("seed", [2, 6])
+def test_a_reel_section_runs_in_eighths(writer, seed) -> None:
+    reel = writer.realise(SectionRequest(bars=4, key="G major", meter="4/4", style=Style.JIG, seed=seed,
+                                         cadence="authentic"))
+    assert sum(len(bar.pitches()) for bar in reel.right) / len(reel.right) >= 6
+

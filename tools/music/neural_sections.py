@@ -60,6 +60,7 @@ from tools.music.piano.tool import PianoGenerationTool
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
 from tools.music.styles.accompaniment import block_chords, nocturne_left_hand, waltz_left_hand
 from tools.music.styles.chorale import realise_chorale
+from tools.music.styles.harmonic_rhythm import held_through_bars
 from tools.music.styles.phrases import (
     approach_pitch_classes,
     close_phrases,
@@ -149,8 +150,10 @@ def melody_line(bars: list[Bar], bar_length: Fraction) -> list[MelodyNote]:
 def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest, bar_length: int) -> NoteGrammar:
     """The grammar the style's line (and, for free piano, the left hand) is sampled under, in the
     model's reference key (`shift` semitones from `key`), with a cadence tone on the downbeat of
-    every phrase's last bar: a long note, the whole bar at the section's end (`held_to_the_bar_end`)."""
+    every phrase's last bar: a long note, the whole bar at the section's end (`held_to_the_bar_end`),
+    up to the pickup into the next section in a style with one (a jig's strain: "c3-c2 c")."""
     beat = ticks(float(parse_meter(request.meter).beat_quarters))
+    held_length = bar_length - (ticks(spec.pickup) if spec.pickup else 0)
     ends = []
     for bar, cadence in phrase_cadences(request.bars, request.cadence).items():
         final = bar == request.bars - 1
@@ -159,9 +162,10 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
         outline = spec.texture == "melody"
         approach = approach_pitch_classes(key, cadence, classes, outline=outline) if bar else frozenset()
         ends.append(PhraseEnd(bar=bar, pitch_classes=frozenset((pc + shift) % 12 for pc in classes),
-                              duration=bar_length if held else min(ticks(spec.melody.phrase_end), bar_length),
+                              duration=held_length if held else min(ticks(spec.melody.phrase_end), bar_length),
                               approach=frozenset((pc + shift) % 12 for pc in approach), approach_ticks=beat))
-    return rules_for_line(spec.melody, key.mode, shift=shift, bass=spec.bass, phrase_ends=tuple(ends), beat=beat)
+    return rules_for_line(spec.melody.in_meter(request.meter), key.mode, shift=shift, bass=spec.bass,
+                          phrase_ends=tuple(ends), beat=beat)
 
 
 class NeuralSectionTools(SectionWriter):
@@ -213,11 +217,14 @@ class NeuralSectionTools(SectionWriter):
         ends = phrase_cadences(request.bars, request.cadence)
         line = close_phrases(melody_line(right, meter.bar_quarters), key, ends, meter.bar_quarters,
                              meter.beat_quarters, (spec.melody.lowest, spec.melody.highest),
-                             outline=spec.texture == "melody", breath=spec.melody.breath)
+                             outline=spec.texture == "melody", breath=spec.melody.breath,
+                             pickup=Fraction(spec.pickup))
         slot = spec.chord_slot(meter)
         given = given_chords(key, ends, int(meter.bar_quarters / slot), request.bars)
-        chords = enrich_harmony(self._harmonise(line, request, key, meter, slot, given), line, key, slot, meter,
-                                given, ENRICHMENT[spec.style], request.seed)
+        chords = self._harmonise(line, request, key, meter, slot, given)
+        if spec.held_harmony:
+            chords = held_through_bars(chords, line, slot, meter.bar_quarters, given)
+        chords = enrich_harmony(chords, line, key, slot, meter, given, ENRICHMENT[spec.style], request.seed)
         harmony = chord_symbols(chords, slot, meter.bar_quarters, key)
         call = ToolCall(tool="harmonise_melody", seconds=round(time.perf_counter() - started, 2),
                         arguments={"chords": len(chords), "slot_quarters": float(slot), "key": request.key},

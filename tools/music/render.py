@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
+from fractions import Fraction
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -58,8 +59,34 @@ class RenderedFiles(BaseModel):
     piano_roll: Path | None = None
 
 
-def _music21_event(event: Event, key, chord_names: Mapping[int, str]):  # -> music21 Note, Chord or Rest
-    from music21 import chord, note
+def written_lengths(offset: Fraction, length: Fraction, beat: Fraction) -> list[Fraction]:
+    """The tied notes a length no single note writes (2.5 quarters: no plain or dotted value) is
+    engraved as, starting `offset` quarters into the bar: each as long as it can be while it is one
+    note and ends on a `beat` of the meter, so the bar's beats stay visible (in 6/8 a jig's last
+    five eighths are a dotted quarter tied to a quarter, as O'Neill writes "G3-G2", not a half tied
+    to an eighth). One length, the whole, where it is one note or no split of it is."""
+    from music21 import duration
+
+    def single(part: Fraction) -> bool:
+        written = duration.Duration(part)
+        return written.type != "complex" and written.dots <= 1
+
+    if single(length):
+        return [length]
+    parts, start, end = [], offset, offset + length
+    while start < end:
+        boundaries = [beat * n for n in range(int(start // beat) + 1, int(end // beat) + 1)] + [end]
+        fitting = [stop for stop in boundaries if stop <= end and single(stop - start)]
+        if not fitting:
+            return [length]
+        parts.append(max(fitting) - start)
+        start = max(fitting)
+    return parts
+
+
+def _music21_event(event: Event, key, chord_names: Mapping[int, str], offset: float = 0.0,
+                   beat: Fraction = Fraction(1)):  # -> music21 Note, Chord or Rest
+    from music21 import chord, duration, note
 
     made: note.GeneralNote
     if not event.pitches:
@@ -68,7 +95,13 @@ def _music21_event(event: Event, key, chord_names: Mapping[int, str]):  # -> mus
         made = note.Note(spelled_pitch(event.pitches[0], key, chord_names))
     else:
         made = chord.Chord([spelled_pitch(pitch, key, chord_names) for pitch in sorted(event.pitches)])
-    made.quarterLength = event.duration
+    lengths = written_lengths(Fraction(offset).limit_denominator(96), Fraction(event.duration).limit_denominator(96),
+                              beat)
+    if len(lengths) > 1:
+        made.duration = duration.Duration(components=[duration.durationTupleFromQuarterLength(float(part))
+                                                      for part in lengths])
+    else:
+        made.quarterLength = event.duration
     return made
 
 
@@ -102,6 +135,7 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
 
     spelling = _Spelling(piece)
     bar_length = float(parse_meter(piece.meter).bar_quarters)
+    beat = parse_meter(piece.meter).beat_quarters
     instruments = {i.id: i for i in piece.instruments}
     score = stream.Score()
     score.metadata = metadata.Metadata(title=piece.title)
@@ -131,7 +165,8 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
                 voice = stream.Voice(id=str(number_of_voice)) if len(bar.voices) > 1 else measure
                 offset = 0.0
                 for event in events:
-                    voice.append(_music21_event(event, *spelling.at(number, offset)))
+                    key_there, chord_names = spelling.at(number, offset)
+                    voice.append(_music21_event(event, key_there, chord_names, offset, beat))
                     offset += event.duration
                 if voice is not measure:
                     measure.insert(0, voice)

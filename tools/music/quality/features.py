@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from ontology.music_theory import Key, Mode
 from tools.music.analysis import KeyEstimate, key_of_weights, parallel_perfects
-from tools.music.harmony.chords import chord_root_quality, label_pitch_classes
+from tools.music.harmony.chords import chord_pitch_classes, chord_root_quality, label_pitch_classes
 from tools.music.quality.timeline import Timeline
 
 OCTAVE = 12
@@ -174,7 +174,12 @@ def parallels_per_bar(timeline: Timeline, key: Key) -> float:
 
 
 def _beat_chord(timeline: Timeline, lo: Fraction, hi: Fraction) -> Chord | None:
-    """(root, quality) of the harmoniser's chord template that best explains what sounds in [lo, hi)."""
+    """(root, quality) of the harmoniser's chord template that best explains what sounds in [lo, hi).
+
+    The templates break ties towards a chord on the bass, which misreads a bare major third with its
+    upper tone lowest (a tune's B under D in G major) as an augmented triad on that tone: the third
+    ties with the major triad it is the root and third of. An augmented triad is heard only when all
+    three of its tones sound; where one is missing the tie goes to the triad the third belongs to."""
     weights: defaultdict[int, float] = defaultdict(float)
     bass: int | None = None
     for start, end, pitch in timeline.sounding():
@@ -182,7 +187,12 @@ def _beat_chord(timeline: Timeline, lo: Fraction, hi: Fraction) -> Chord | None:
         if overlap > 0:
             weights[pitch % 12] += float(overlap)
             bass = pitch if bass is None or pitch < bass else bass
-    return chord_root_quality(label_pitch_classes(weights, bass)) if weights else None
+    if not weights:
+        return None
+    chord = chord_root_quality(label := label_pitch_classes(weights, bass))
+    if chord is not None and chord[1] == "aug" and not chord_pitch_classes(label) <= weights.keys():
+        chord = chord_root_quality(label_pitch_classes(weights))
+    return chord
 
 
 def closing_chords(timeline: Timeline) -> tuple[Chord | None, Chord | None]:

@@ -20,6 +20,7 @@ from ontology.music_theory import Key, Mode
 from tools.music.harmony.chords import QUALITIES, chord_index, chord_pitch_classes, chord_root_quality
 from tools.music.harmony.data import MelodyNote
 from tools.music.piano.tokens import fit_into
+from tools.music.styles.pickup import led_back
 
 MELODY_DEGREES: dict[Cadence, tuple[int, ...]] = {
     Cadence.AUTHENTIC: (1, 3),
@@ -87,12 +88,16 @@ def held_to_the_bar_end(cadence: Cadence, *, breath: bool) -> bool:
 
 def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], bar_length: Fraction,
                   beat: Fraction, register: tuple[int, int], *, outline: bool,
-                  breath: bool = False) -> list[MelodyNote]:
+                  breath: bool = False, pickup: Fraction = Fraction(0)) -> list[MelodyNote]:
     """`line` inside `register` (notes outside moved by octaves) with each phrase's close made good:
     the note on a phrase end's downbeat moved to the nearest cadence tone, the notes of the beat
     before it to the nearest approach tones (the last of them the one nearest that cadence tone, so
-    the line lands by step), and the section's last note held to the bar's end (`held_to_the_bar_end`:
-    a breathing line's half close keeps its notes). A
+    the line lands by step; in a single line the one before it takes the approach tone the beat
+    lacks, so root and third name the chord: E-E-F is no V-I in F, C-E-F is), and the section's
+    last note held to the bar's end (`held_to_the_bar_end`:
+    a breathing line's half close keeps its notes; where the style has a `pickup` and the line
+    strikes a note that long before the bar's end, it is held up to that pickup into the next
+    section, which leads back into the line's first note: `pickup.led_back`). A
     freshly sampled line already obeys this (its grammar enforces it); a line carried over from
     another section (a variation, a restatement in a new place of the form, perhaps in a new key)
     is fitted to this section's register and cadences here."""
@@ -117,13 +122,20 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
         for index in leading:  # the last one steps to the landing note; earlier ones stay near their own pitch
             anchor = notes[landing].pitch if index == leading[-1] else notes[index].pitch
             notes[index] = replace(notes[index], pitch=nearest(anchor, approach))
+        missing = approach - {notes[index].pitch % 12 for index in leading}
+        if outline and missing and len(leading) > 1:  # a lone leading tone is no dominant: sound its root too
+            notes[leading[-2]] = replace(notes[leading[-2]], pitch=nearest(notes[leading[-2]].pitch, missing))
     if notes and last_bar >= 0 and held_to_the_bar_end(ends[last_bar], breath=breath):
         end = bar_length * (last_bar + 1)
         downbeat = bar_length * last_bar
         closing = [n for n in notes if Fraction(n.onset).limit_denominator(96) >= downbeat]
         if closing and Fraction(closing[0].onset).limit_denominator(96) == downbeat:
+            lead = [n for n in closing[1:] if Fraction(n.onset).limit_denominator(96) >= end - pickup]
+            if not (pickup and lead and Fraction(lead[0].onset).limit_denominator(96) == end - pickup):
+                lead, pickup = [], Fraction(0)
+            close = replace(closing[0], duration=float(end - pickup - downbeat))
             notes = [n for n in notes if Fraction(n.onset).limit_denominator(96) < downbeat] + [
-                replace(closing[0], duration=float(end - downbeat))]
+                close, *led_back(lead, close, notes[0], key, register)]
     return notes
 
 

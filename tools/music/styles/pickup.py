@@ -12,6 +12,7 @@ from fractions import Fraction
 
 from ontology.music import Bar, Event
 from ontology.music_theory import Key, Mode
+from tools.music.harmony.data import MelodyNote
 
 EIGHTH = Fraction(1, 2)
 """A pickup is written in eighths where its length allows (one, or a run of three), else as one note."""
@@ -20,6 +21,9 @@ RISING_STEPS = {Mode.MAJOR: (0, 2, 4, 5, 7, 9, 11), Mode.MINOR: (0, 2, 3, 5, 7, 
 """The scale a run climbs: major, or the melodic minor's rising form (raised 6th and 7th)."""
 FALLING_STEPS = {Mode.MAJOR: (0, 2, 4, 5, 7, 9, 11), Mode.MINOR: (0, 2, 3, 5, 7, 8, 10)}
 """The scale a run falls through where there is no room below: major, or the natural minor."""
+LEAD_BACK_REACH = 7
+"""The widest step, in semitones, from a strain's held close to the note leading back into its start:
+a lead-in that leaps further than a fifth from the close is no lead-in, and the sampled one stays."""
 
 
 def lead_in(first: Bar, length: float, key: Key, register: tuple[int, int]) -> Bar:
@@ -73,3 +77,17 @@ def cut_short(bar: Bar, by: float) -> Bar:
             left -= min(left, length)
         voices.append(events)
     return Bar(voices=voices)
+
+
+def led_back(lead: list[MelodyNote], close: MelodyNote, opening: MelodyNote, key: Key,
+             register: tuple[int, int]) -> list[MelodyNote]:
+    """The notes after a strain's held `close` (its pickup into what follows) leading back into the
+    strain's `opening` note, as its repeat does: `lead_in`'s pitches, where there are as many and
+    the first lies within `LEAD_BACK_REACH` of the close; else `lead` as it is."""
+    if not lead:
+        return lead
+    length = sum(note.duration for note in lead)
+    pitches = lead_in(Bar.line((opening.pitch, opening.duration)), length, key, register).pitches()
+    if len(pitches) != len(lead) or abs(pitches[0] - close.pitch) > LEAD_BACK_REACH:
+        return lead
+    return [MelodyNote(note.onset, note.duration, pitch) for note, pitch in zip(lead, pitches, strict=True)]
