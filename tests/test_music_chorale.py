@@ -348,7 +348,8 @@ def test_a_lowered_tone_falls_by_step() -> None:
 def test_every_eighth_in_a_lower_voice_is_a_passing_or_neighbour_note_or_a_resolution(name: str,
                                                                                      seed: int | None) -> None:
     """A lower voice's half-beat note steps from the beat's note and on to the next beat's: between
-    them when they are a third apart (passing), back to it when they are equal (neighbour); or it is
+    them when they are a third apart (passing) or, outside the key, a whole tone apart (chromatic
+    passing), back to it when they are equal (neighbour); or it is
     a tone of the beat's chord between notes a fourth or more apart that steps on to the next
     (a skip); or it is the leading tone a suspended tonic falls to."""
     upper, lower, _, key, bar_length = realise(name, seed)
@@ -365,8 +366,9 @@ def test_every_eighth_in_a_lower_voice_is_a_passing_or_neighbour_note_or_a_resol
             skip = abs(after - before) > 4 and between and abs(after - pitch) in (1, 2) and pitch % 12 in chord
             assert skip or abs(pitch - before) in (1, 2), f"{name}: the eighth at {onset} does not step from {before}"
             passing = abs(after - before) in (3, 4) and between
+            chromatic = abs(after - before) == 2 and between and pitch % 12 not in key.scale()
             neighbour = after == before
-            assert passing or neighbour or skip, f"{name}: the eighth {pitch} at {onset} between {before} and {after}"
+            assert passing or chromatic or neighbour or skip, f"{name}: the eighth {pitch} at {onset} between {before} and {after}"
 
 
 def test_a_suspension_holds_the_tonic_over_into_the_dominant_and_resolves() -> None:
