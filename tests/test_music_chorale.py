@@ -368,7 +368,8 @@ def test_every_eighth_in_a_lower_voice_is_a_passing_or_neighbour_note_or_a_resol
             passing = abs(after - before) in (3, 4) and between
             chromatic = abs(after - before) == 2 and between and pitch % 12 not in key.scale()
             neighbour = after == before
-            assert passing or chromatic or neighbour or skip, f"{name}: the eighth {pitch} at {onset} between {before} and {after}"
+            assert passing or chromatic or neighbour or skip, (
+                f"{name}: the eighth {pitch} at {onset} between {before} and {after}")
 
 
 def test_a_suspension_holds_the_tonic_over_into_the_dominant_and_resolves() -> None:

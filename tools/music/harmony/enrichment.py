@@ -15,8 +15,10 @@ onset a passing or neighbour tone that does not rub against its altered tone):
 - in major, a dominant before the tonic may become the leading-tone diminished seventh borrowed from
   the minor (vii°7, its lowered sixth falling to the dominant's fifth);
 - the slot before a cadence's dominant is prepared: V/V (the commonest secondary dominant of all),
-  ii7 (sounded as ii6/5 where the realiser inverts it), IV, or before an authentic close the tonic
-  the realisers may set as a cadential 6/4;
+  in major at the style's taste for the minor's colours the borrowed iv or iiø7 (F-Ab-C, D-F-Ab-C
+  in C major: a waltz's or a nocturne's darkened approach to a half close), ii7 (sounded as ii6/5
+  where the realiser inverts it), IV, or before an authentic close the tonic the realisers may set
+  as a cadential 6/4;
 - in minor the dominant is major (its third is the leading tone) wherever the melody allows;
 - in major, near a full close, IV may turn minor (the borrowed iv, a plagal colour), once.
 
@@ -62,7 +64,8 @@ class EnrichmentRates:
     cadence_preparation: float
     """The slot before a cadence's dominant becomes V/V, ii7, IV or the cadential 6/4's tonic."""
     borrowed_iv: float
-    """In major, the last IV before a full close turns minor."""
+    """In major, the last IV before a full close turns minor, and a cadence's preparation may be
+    borrowed from the minor (iv, iiø7)."""
     leading_tone_seventh: float = 0.0
     """In major, a dominant (V, V7) before the tonic becomes the borrowed vii°7."""
 
@@ -145,7 +148,8 @@ class _Colouring:
         chord a beat long) a passing tone (by step on in one direction) or a neighbour tone (by step
         and back); off the beat of a chord longer than a beat, as a waltz's running eighths are,
         one approached or left by step (an escape tone, an appoggiatura on the weak eighth). A
-        seventh the melody sounds must fall by step after the slot."""
+        seventh the melody sounds last in the slot, where the chord changes, must fall by step
+        (within the slot a figuration may leave it by leap, as a nocturne's arpeggios do)."""
         tones = chord_pitch_classes(chord)
         start, end = self.slot * index, self.slot * (index + 1)
         for position, (onset, duration, pitch) in enumerate(self.melody):
@@ -160,8 +164,9 @@ class _Colouring:
                 if not allowed or any(self.rubs(pitch % 12, tone) for tone in tones):
                     return False
             elif pitch % 12 == _seventh(chord) and onset + duration <= end:
-                after = self.melody[position + 1][2] if position + 1 < len(self.melody) else None
-                if after is None or not 1 <= pitch - after <= 2:
+                following = self.melody[position + 1] if position + 1 < len(self.melody) else None
+                last = following is None or following[0] >= end
+                if last and (following is None or not 1 <= pitch - following[2] <= 2):
                     return False
         return True
 
@@ -210,8 +215,9 @@ class _Colouring:
                     self.chords[index] = wanted
 
     def prepare_cadences(self, rng: random.Random, rates: EnrichmentRates) -> None:
-        """The slot before each given dominant (V or V7 a cadence fixes) prepared: V/V, ii7, IV, or
-        before an authentic close the tonic of a cadential 6/4, drawn in that order of preference."""
+        """The slot before each given dominant (V or V7 a cadence fixes) prepared: V/V, in major
+        (drawn at the borrowed-iv rate) iv or iiø7 borrowed from the minor, ii7, IV, or before an
+        authentic close the tonic of a cadential 6/4, drawn in that order of preference."""
         dominants = {self.chord(5, "maj"), self.chord(5, "dom7")}
         minor = self.key.mode is Mode.MINOR
         for index in sorted(self.given):
@@ -224,8 +230,12 @@ class _Colouring:
             if authentic:
                 diatonic.append(self.chord(1, "min" if minor else "maj"))
             rng.shuffle(diatonic)
+            borrowed = [self.chord(4, "min"), self.chord(2, "hdim7")]
+            rng.shuffle(borrowed)
+            if minor or rng.random() >= rates.borrowed_iv:
+                borrowed = []
             # V/V first where the melody allows it: the commonest preparation of all.
-            self.place(index - 1, [*self.dominant_options(self.chord(5, "maj"), rng, rates), *diatonic])
+            self.place(index - 1, [*self.dominant_options(self.chord(5, "maj"), rng, rates), *borrowed, *diatonic])
 
     def secondary_dominants(self, rng: random.Random, rates: EnrichmentRates) -> None:
         """A chord before a diatonic target, on a slot the cadences leave free, may become its dominant."""
