@@ -428,3 +428,26 @@ def test_a_held_soprano_over_a_held_chord_holds_every_voice(name: str, seed: int
             assert pitch_at(voice, Fraction(beat)) == pitch_at(voice, Fraction(beat) + Fraction(1, 2))
             if Fraction(beat) % bar_length:
                 assert all(onset != beat for onset, _, _ in voice), f"{name}: a voice strikes under the hold at {beat}"
+
+
+def test_a_chromatic_passing_note_slides_a_whole_tone_without_a_false_relation() -> None:
+    """Somewhere in the hymns a lower voice slides through the semitone between two notes a whole
+    tone apart (G-G#-A); the note is outside the key, and no other voice sounds a semitone, a major
+    seventh or a minor ninth against it."""
+    found = 0
+    for name in TUNES:
+        for seed in range(8):
+            upper, lower, _, key, bar_length = realise(name, seed)
+            voices = voices_of(upper, lower, bar_length)
+            for voice in voices[1:]:
+                for onset, end, pitch in voice:
+                    if onset.denominator != 2 or pitch % 12 in key.scale():
+                        continue
+                    before, after = pitch_at(voice, onset - Fraction(1, 2)), pitch_at(voice, end)
+                    if abs(after - before) != 2 or not min(before, after) < pitch < max(before, after):
+                        continue
+                    found += 1
+                    others = [pitch_at(other, onset) for other in voices if other is not voice]
+                    assert all((pitch - other) % 12 not in (1, 11) for other in others), (
+                        f"{name} seed {seed}: the chromatic {pitch} at {onset} rubs against {others}")
+    assert found, "no chromatic passing note in any hymn"

@@ -77,10 +77,11 @@ ENRICHMENT: dict[Style, EnrichmentRates] = {
     Style.CHORALE: EnrichmentRates(secondary_dominant=0.45, seventh=0.7, diminished_seventh=0.15,
                                    cadence_preparation=0.7, borrowed_iv=0.15, leading_tone_seventh=0.3),
     # Waltzes and nocturnes: V/V, V/ii and V/vi are common; a nocturne likes the minor iv's shadow.
-    Style.WALTZ: EnrichmentRates(secondary_dominant=0.6, seventh=0.8, diminished_seventh=0.1,
-                                 cadence_preparation=0.8, borrowed_iv=0.3, leading_tone_seventh=0.3),
-    Style.NOCTURNE: EnrichmentRates(secondary_dominant=0.7, seventh=0.8, diminished_seventh=0.15,
-                                    cadence_preparation=0.8, borrowed_iv=0.5, leading_tone_seventh=0.4),
+    # Their running melodies let a chromatic chord in only now and then, so each chance is taken.
+    Style.WALTZ: EnrichmentRates(secondary_dominant=0.85, seventh=0.8, diminished_seventh=0.2,
+                                 cadence_preparation=0.9, borrowed_iv=0.4, leading_tone_seventh=0.5),
+    Style.NOCTURNE: EnrichmentRates(secondary_dominant=0.9, seventh=0.8, diminished_seventh=0.25,
+                                    cadence_preparation=0.9, borrowed_iv=0.6, leading_tone_seventh=0.6),
     # A jig's tune rests on I, IV and V: almost no chromatic chords.
     Style.JIG: EnrichmentRates(secondary_dominant=0.03, seventh=0.5, diminished_seventh=0.0,
                                cadence_preparation=0.3, borrowed_iv=0.0),
