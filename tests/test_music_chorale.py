@@ -432,8 +432,9 @@ def test_a_held_soprano_over_a_held_chord_holds_every_voice(name: str, seed: int
 
 def test_a_chromatic_passing_note_slides_a_whole_tone_without_a_false_relation() -> None:
     """Somewhere in the hymns a lower voice slides through the semitone between two notes a whole
-    tone apart (G-G#-A); the note is outside the key, and no other voice sounds a semitone, a major
-    seventh or a minor ninth against it."""
+    tone apart (G-G#-A); the note is outside the key, no other voice sounds a semitone, a major
+    seventh or a minor ninth against it, and none takes its natural on the next beat (G# to A while
+    the alto sings G)."""
     found = 0
     for name in TUNES:
         for seed in range(8):
@@ -450,4 +451,8 @@ def test_a_chromatic_passing_note_slides_a_whole_tone_without_a_false_relation()
                     others = [pitch_at(other, onset) for other in voices if other is not voice]
                     assert all((pitch - other) % 12 not in (1, 11) for other in others), (
                         f"{name} seed {seed}: the chromatic {pitch} at {onset} rubs against {others}")
+                    natural = (2 * pitch - after) % 12
+                    following = [pitch_at(other, end) for other in voices if other is not voice]
+                    assert all(other % 12 != natural for other in following), (
+                        f"{name} seed {seed}: a false relation from the chromatic {pitch} at {onset}")
     assert found, "no chromatic passing note in any hymn"

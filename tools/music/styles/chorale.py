@@ -468,9 +468,8 @@ def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody
                 ornament = _skip_pitch(start, end, harmonies[k])
             elif abs(end - start) == 2 and draw < ornaments.liveliness * CHROMATIC_SHARE and _free_to_slide(
                     harmonies[k], key):
-                heard = [halves[1] for other, halves in enumerate(lines.halves[k]) if other not in (SOPRANO, voice)]
-                soprano = _sounding(melody, slot * k + slot / 2)
-                ornament = _chromatic_passing_pitch(start, end, scale, heard + ([] if soprano is None else [soprano]))
+                ornament = _chromatic_passing_pitch(start, end, scale, _others(lines, k, 1, voice, melody, slot),
+                                                    _others(lines, k + 1, 0, voice, melody, slot))
             elif start == end and draw < ornaments.liveliness * NEIGHBOUR_SHARE:
                 ornament = _neighbour_pitch(start, scale, upper=bool(rng.random() < UPPER_NEIGHBOUR_SHARE))
             else:
@@ -532,15 +531,27 @@ def _free_to_slide(harmony: Harmony, key: Key) -> bool:
     return not harmony.dominant_of(key) and harmony.seventh is None
 
 
-def _chromatic_passing_pitch(start: int, end: int, scale: set[int], others: list[int]) -> int | None:
+def _others(lines: _Lines, k: int, half: int, voice: int, melody: list[_Note], slot: Fraction) -> list[int]:
+    """The pitches every voice but `voice` sings in slot k's `half` (the soprano as the melody has it then)."""
+    heard = [halves[half] for other, halves in enumerate(lines.halves[k]) if other not in (SOPRANO, voice)]
+    soprano = _sounding(melody, slot * k + slot * half / 2)
+    return heard + ([] if soprano is None else [soprano])
+
+
+def _chromatic_passing_pitch(start: int, end: int, scale: set[int], others: list[int],
+                             following: list[int]) -> int | None:
     """The semitone between two pitches a whole tone apart, where it lies outside the scale (a
     chromatic passing note), and none of the `others` (the pitches the other voices sound with it)
-    lies a semitone, a major seventh or a minor ninth from it: G# against G or A in another voice is
-    a false relation, not a passing colour."""
+    lies a semitone, a major seventh or a minor ninth from it, nor do the other voices sing its
+    natural next (`following`: G# rising to A while another voice takes G is a false relation, not a
+    passing colour)."""
     pitch = (start + end) // 2
     if pitch % 12 in scale:
         return None
-    return None if any((pitch - other) % 12 in (1, 11) for other in others) else pitch
+    natural = (2 * pitch - end) % 12  # the tone the chromatic one was altered from: G for G# on its way to A
+    if any((pitch - other) % 12 in (1, 11) for other in others) or any(p % 12 == natural for p in following):
+        return None
+    return pitch
 
 
 def _skip_pitch(start: int, end: int, harmony: Harmony) -> int | None:
