@@ -348,7 +348,8 @@ def test_a_lowered_tone_falls_by_step() -> None:
 def test_every_eighth_in_a_lower_voice_is_a_passing_or_neighbour_note_or_a_resolution(name: str,
                                                                                      seed: int | None) -> None:
     """A lower voice's half-beat note steps from the beat's note and on to the next beat's: between
-    them when they are a third apart (passing), back to it when they are equal (neighbour); or it is
+    them when they are a third apart (passing) or, outside the key, a whole tone apart (chromatic
+    passing), back to it when they are equal (neighbour); or it is
     a tone of the beat's chord between notes a fourth or more apart that steps on to the next
     (a skip); or it is the leading tone a suspended tonic falls to."""
     upper, lower, _, key, bar_length = realise(name, seed)
@@ -365,8 +366,10 @@ def test_every_eighth_in_a_lower_voice_is_a_passing_or_neighbour_note_or_a_resol
             skip = abs(after - before) > 4 and between and abs(after - pitch) in (1, 2) and pitch % 12 in chord
             assert skip or abs(pitch - before) in (1, 2), f"{name}: the eighth at {onset} does not step from {before}"
             passing = abs(after - before) in (3, 4) and between
+            chromatic = abs(after - before) == 2 and between and pitch % 12 not in key.scale()
             neighbour = after == before
-            assert passing or neighbour or skip, f"{name}: the eighth {pitch} at {onset} between {before} and {after}"
+            assert passing or chromatic or neighbour or skip, (
+                f"{name}: the eighth {pitch} at {onset} between {before} and {after}")
 
 
 def test_a_suspension_holds_the_tonic_over_into_the_dominant_and_resolves() -> None:
@@ -425,3 +428,31 @@ def test_a_held_soprano_over_a_held_chord_holds_every_voice(name: str, seed: int
             assert pitch_at(voice, Fraction(beat)) == pitch_at(voice, Fraction(beat) + Fraction(1, 2))
             if Fraction(beat) % bar_length:
                 assert all(onset != beat for onset, _, _ in voice), f"{name}: a voice strikes under the hold at {beat}"
+
+
+def test_a_chromatic_passing_note_slides_a_whole_tone_without_a_false_relation() -> None:
+    """Somewhere in the hymns a lower voice slides through the semitone between two notes a whole
+    tone apart (G-G#-A); the note is outside the key, no other voice sounds a semitone, a major
+    seventh or a minor ninth against it, and none takes its natural on the next beat (G# to A while
+    the alto sings G)."""
+    found = 0
+    for name in TUNES:
+        for seed in range(8):
+            upper, lower, _, key, bar_length = realise(name, seed)
+            voices = voices_of(upper, lower, bar_length)
+            for voice in voices[1:]:
+                for onset, end, pitch in voice:
+                    if onset.denominator != 2 or pitch % 12 in key.scale():
+                        continue
+                    before, after = pitch_at(voice, onset - Fraction(1, 2)), pitch_at(voice, end)
+                    if abs(after - before) != 2 or not min(before, after) < pitch < max(before, after):
+                        continue
+                    found += 1
+                    others = [pitch_at(other, onset) for other in voices if other is not voice]
+                    assert all((pitch - other) % 12 not in (1, 11) for other in others), (
+                        f"{name} seed {seed}: the chromatic {pitch} at {onset} rubs against {others}")
+                    natural = (2 * pitch - after) % 12
+                    following = [pitch_at(other, end) for other in voices if other is not voice]
+                    assert all(other % 12 != natural for other in following), (
+                        f"{name} seed {seed}: a false relation from the chromatic {pitch} at {onset}")
+    assert found, "no chromatic passing note in any hymn"

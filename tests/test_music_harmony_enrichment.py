@@ -143,3 +143,71 @@ def test_chord_symbols_name_the_new_chords_and_mark_the_chromatic_ones_borrowed(
                           BEAT, FOUR_FOUR.bar_quarters, D_MINOR)
     assert [(event.symbol, event.borrowed) for event in minor] == [
         ("Dm", False), ("E7", True), ("A7", False), ("Dm", False)]
+
+
+def test_a_dominant_seventh_is_tonicised_as_its_triad_is() -> None:
+    # C C Am G7 | C: V7 is a target too, so the A minor before it may be D7 (the melody's A is its fifth).
+    melody = quarters(72, 72, 69, 71, 72)
+    chords = enrich_harmony([C, C, AM, G7, C], melody, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)
+    assert chords == [C, C, D7, G7, C]
+
+
+def test_in_major_a_dominant_before_the_tonic_may_become_the_borrowed_diminished_seventh() -> None:
+    only = EnrichmentRates(0.0, 0.0, 0.0, 0.0, 0.0, leading_tone_seventh=1.0)
+    b_dim7 = chord_index(11, "dim7")
+    # The melody's D is a tone of B-D-F-Ab: G becomes vii°7, its Ab in the inner voices.
+    chords = enrich_harmony([C, C, G, C], quarters(72, 72, 74, 72), C_MAJOR, BEAT, FOUR_FOUR, {0: C}, only, 0)
+    assert chords == [C, C, b_dim7, C]
+    assert [(e.symbol, e.borrowed) for e in chord_symbols(chords, BEAT, FOUR_FOUR.bar_quarters, C_MAJOR)][1] == (
+        "Bdim7", True)
+    # A G in the melody is no tone of it; a cadence's given dominant is never replaced.
+    assert enrich_harmony([C, C, G, C], quarters(72, 72, 67, 72), C_MAJOR, BEAT, FOUR_FOUR, {0: C}, only, 0)[2] == G
+    assert enrich_harmony([C, C, G, C], quarters(72, 72, 74, 72), C_MAJOR, BEAT, FOUR_FOUR, {0: C, 2: G}, only,
+                          0)[2] == G
+    # In minor the diminished seventh is the key's own: nothing to borrow.
+    a_minor, e_major, d_minor_key = chord_index(9, "min"), chord_index(4, "maj"), parse_key("A minor")
+    assert enrich_harmony([a_minor, e_major, a_minor], quarters(69, 71, 69), d_minor_key, BEAT, FOUR_FOUR,
+                          {0: a_minor}, only, 0)[1] == e_major
+
+
+def test_under_a_chord_a_bar_long_a_weak_eighth_may_be_an_escape_tone_but_never_the_downbeat() -> None:
+    three_four, bar = parse_meter("3/4"), Fraction(3)
+    # 3/4, a chord a bar: | C | Am | G | C |. Bar 2's melody A | C-E | D: the E off the beat leaps from C
+    # and steps to D (an escape tone); D7 holds A, C and D: V7/V fits, its C left for E inside the bar.
+    melody = [MelodyNote(0.0, 3.0, 72), MelodyNote(3.0, 1.0, 69), MelodyNote(4.0, 0.5, 72),
+              MelodyNote(4.5, 0.5, 76), MelodyNote(5.0, 1.0, 74), MelodyNote(6.0, 3.0, 71), MelodyNote(9.0, 3.0, 72)]
+    chords = [C, AM, G, C]
+    assert enrich_harmony(chords, melody, C_MAJOR, bar, three_four, {0: C}, ONLY_SECONDARY, 0)[1] == D7
+    # The same E on the second beat (not off it) is neither passing nor neighbour: refused.
+    on_beat = [MelodyNote(0.0, 3.0, 72), MelodyNote(3.0, 1.0, 69), MelodyNote(4.0, 1.0, 76),
+               MelodyNote(5.0, 1.0, 74), MelodyNote(6.0, 3.0, 71), MelodyNote(9.0, 3.0, 72)]
+    assert enrich_harmony(chords, on_beat, C_MAJOR, bar, three_four, {0: C}, ONLY_SECONDARY, 0)[1] == AM
+    # An E on the downbeat never: the slot's first note is a chord tone.
+    downbeat = [MelodyNote(0.0, 3.0, 72), MelodyNote(3.0, 1.0, 76), MelodyNote(4.0, 2.0, 74),
+                MelodyNote(6.0, 3.0, 71), MelodyNote(9.0, 3.0, 72)]
+    assert enrich_harmony(chords, downbeat, C_MAJOR, bar, three_four, {0: C}, ONLY_SECONDARY, 0)[1] == AM
+
+
+def test_a_seventh_inside_a_figuration_may_leap_but_the_last_must_fall() -> None:
+    sixteenths = [MelodyNote(0.0, 4.0, 72)] + [MelodyNote(4.0 + i / 4, 0.25, p)
+                                              for i, p in enumerate((74, 72, 66, 72, 69, 72, 74, 72))]
+    two = Fraction(2)
+    # Over a half-bar chord D7's C leaps to F# and back inside the figuration, its last C falls to B.
+    falling = [*sixteenths, MelodyNote(6.0, 2.0, 71), MelodyNote(8.0, 4.0, 72)]
+    chords = [C, C, AM, G, C, C]
+    assert enrich_harmony(chords, falling, C_MAJOR, two, FOUR_FOUR, {0: C}, ONLY_SECONDARY, 0)[2] == D7
+    rising = [*sixteenths, MelodyNote(6.0, 2.0, 74), MelodyNote(8.0, 4.0, 72)]
+    assert enrich_harmony(chords, rising, C_MAJOR, two, FOUR_FOUR, {0: C}, ONLY_SECONDARY, 0)[2] == AM
+
+
+def test_in_major_a_half_close_may_be_prepared_by_a_chord_borrowed_from_the_minor() -> None:
+    borrow = EnrichmentRates(0.0, 0.0, 0.0, cadence_preparation=1.0, borrowed_iv=1.0)
+    given = {0: C, 3: G}
+    # The melody's F and C are tones of F minor and of D-F-Ab-C, not of D7: V/V cannot, a borrowed chord does.
+    prepared = {enrich_harmony([C, C, F, G], quarters(72, 72, 65, 67), C_MAJOR, BEAT, FOUR_FOUR, given, borrow,
+                               seed)[2] for seed in range(8)}
+    assert prepared <= {FM, chord_index(2, "hdim7")} and prepared
+    # Without the taste for the minor's colours the preparation stays diatonic.
+    plain = EnrichmentRates(0.0, 0.0, 0.0, cadence_preparation=1.0, borrowed_iv=0.0)
+    assert all(enrich_harmony([C, C, F, G], quarters(72, 72, 65, 67), C_MAJOR, BEAT, FOUR_FOUR, given, plain,
+                              seed)[2] in (F, chord_index(2, "min7")) for seed in range(8))

@@ -5,14 +5,20 @@ The FF harmoniser (trained on the Bach chorales) chooses one chord per slot and,
 likeliest label, rarely leaves the key: its chorales sound about half as many distinct chords as
 Bach's, and every style measured 0-2% of its notes outside the key against 2-9% in real music. So a
 small, rule-written step colours its choices the way a musician would, each rule asking the melody
-first (every note sounding in the slot must be a tone of the new chord, or off the beat a passing or
-neighbour tone that does not rub against its altered tone):
+first (every note sounding in the slot must be a tone of the new chord, or after the slot's first
+onset a passing or neighbour tone that does not rub against its altered tone):
 
-- a chord before a diatonic target (ii, iii, IV, V, vi in major; iv, V, VI in minor) may become the
-  target's dominant (V or V7 of it), or sparingly its leading-tone diminished seventh;
+- a chord before a diatonic target (ii, iii, IV, V, vi in major; iv, V, VI in minor; their sevenths
+  too, V7 above all) may become the target's dominant (V or V7 of it: I7 before IV, whose flattened
+  seventh sounds in the inner voices), or sparingly its leading-tone diminished seventh; the
+  chromatic tone need not be the melody's, which may hold any other tone of the new chord;
+- in major, a dominant before the tonic may become the leading-tone diminished seventh borrowed from
+  the minor (vii°7, its lowered sixth falling to the dominant's fifth);
 - the slot before a cadence's dominant is prepared: V/V (the commonest secondary dominant of all),
-  ii7 (sounded as ii6/5 where the realiser inverts it), IV, or before an authentic close the tonic
-  the realisers may set as a cadential 6/4;
+  in major at the style's taste for the minor's colours the borrowed iv or iiø7 (F-Ab-C, D-F-Ab-C
+  in C major: a waltz's or a nocturne's darkened approach to a half close), ii7 (sounded as ii6/5
+  where the realiser inverts it), IV, or before an authentic close the tonic the realisers may set
+  as a cadential 6/4;
 - in minor the dominant is major (its third is the leading tone) wherever the melody allows;
 - in major, near a full close, IV may turn minor (the borrowed iv, a plagal colour), once.
 
@@ -41,6 +47,8 @@ TIME_RESOLUTION = 96
 TARGET_DEGREES: dict[Mode, tuple[int, ...]] = {Mode.MAJOR: (2, 3, 4, 5, 6), Mode.MINOR: (4, 5, 6)}
 """Scale degrees a secondary dominant may lead to: the key's consonant triads but the tonic (whose
 dominant is V itself); in minor III is left out (its dominant, VII, is in the key already)."""
+TARGET_QUALITIES = ("maj", "min", "dom7", "min7", "maj7")
+"""A target is a consonant triad or a seventh chord built on one (V7 is tonicised as V is)."""
 
 
 @dataclass(frozen=True)
@@ -56,20 +64,24 @@ class EnrichmentRates:
     cadence_preparation: float
     """The slot before a cadence's dominant becomes V/V, ii7, IV or the cadential 6/4's tonic."""
     borrowed_iv: float
-    """In major, the last IV before a full close turns minor."""
+    """In major, the last IV before a full close turns minor, and a cadence's preparation may be
+    borrowed from the minor (iv, iiø7)."""
+    leading_tone_seventh: float = 0.0
+    """In major, a dominant (V, V7) before the tonic becomes the borrowed vii°7."""
 
 
 NO_ENRICHMENT = EnrichmentRates(0.0, 0.0, 0.0, 0.0, 0.0)
 
 ENRICHMENT: dict[Style, EnrichmentRates] = {
     # Bach: a secondary dominant in most chorales, V/V and ii6/5 before cadences, sevenths everywhere.
-    Style.CHORALE: EnrichmentRates(secondary_dominant=0.3, seventh=0.7, diminished_seventh=0.1,
-                                   cadence_preparation=0.7, borrowed_iv=0.15),
+    Style.CHORALE: EnrichmentRates(secondary_dominant=0.45, seventh=0.7, diminished_seventh=0.15,
+                                   cadence_preparation=0.7, borrowed_iv=0.15, leading_tone_seventh=0.3),
     # Waltzes and nocturnes: V/V, V/ii and V/vi are common; a nocturne likes the minor iv's shadow.
-    Style.WALTZ: EnrichmentRates(secondary_dominant=0.35, seventh=0.8, diminished_seventh=0.05,
-                                 cadence_preparation=0.6, borrowed_iv=0.15),
-    Style.NOCTURNE: EnrichmentRates(secondary_dominant=0.35, seventh=0.8, diminished_seventh=0.1,
-                                    cadence_preparation=0.6, borrowed_iv=0.3),
+    # Their running melodies let a chromatic chord in only now and then, so each chance is taken.
+    Style.WALTZ: EnrichmentRates(secondary_dominant=0.85, seventh=0.8, diminished_seventh=0.2,
+                                 cadence_preparation=0.9, borrowed_iv=0.4, leading_tone_seventh=0.5),
+    Style.NOCTURNE: EnrichmentRates(secondary_dominant=0.9, seventh=0.8, diminished_seventh=0.25,
+                                    cadence_preparation=0.9, borrowed_iv=0.6, leading_tone_seventh=0.6),
     # A jig's tune rests on I, IV and V: almost no chromatic chords.
     Style.JIG: EnrichmentRates(secondary_dominant=0.03, seventh=0.5, diminished_seventh=0.0,
                                cadence_preparation=0.3, borrowed_iv=0.0),
@@ -89,6 +101,7 @@ def enrich_harmony(chords: Sequence[int], melody: Sequence[MelodyNote], key: Key
     colour.major_dominant()
     colour.prepare_cadences(rng, rates)
     colour.secondary_dominants(rng, rates)
+    colour.leading_tone_sevenths(rng, rates)
     colour.borrowed_iv(rng, rates, last_phrase=int(meter.bar_quarters / slot) * PHRASE_BARS)
     return colour.chords
 
@@ -130,10 +143,14 @@ class _Colouring:
                 and not {index - 1, index, index + 1} & self.changed)
 
     def fits(self, chord: int, index: int) -> bool:
-        """Every melody note sounding in the slot is a tone of `chord`, or off the beat a passing
-        tone (by step on in one direction) or a neighbour tone (by step and back) that does not rub
-        chromatically against a chord tone (F against D7's F# in C major is a clash, not a passing
-        note). A seventh the melody sounds must fall by step after the slot."""
+        """Every melody note sounding in the slot is a tone of `chord`, or, struck after the
+        slot's start, a non-chord tone that does not rub chromatically against a chord tone (F
+        against D7's F# in C major is a clash, not a passing note): on a beat (or off the beat of a
+        chord a beat long) a passing tone (by step on in one direction) or a neighbour tone (by step
+        and back); off the beat of a chord longer than a beat, as a waltz's running eighths are,
+        one approached or left by step (an escape tone, an appoggiatura on the weak eighth). A
+        seventh the melody sounds last in the slot, where the chord changes, must fall by step
+        (within the slot a figuration may leave it by leap, as a nocturne's arpeggios do)."""
         tones = chord_pitch_classes(chord)
         start, end = self.slot * index, self.slot * (index + 1)
         for position, (onset, duration, pitch) in enumerate(self.melody):
@@ -142,13 +159,15 @@ class _Colouring:
             if pitch % 12 not in tones:
                 before = self.melody[position - 1][2] if position > 0 else None
                 after = self.melody[position + 1][2] if position + 1 < len(self.melody) else None
-                stepwise = (onset % self.beat != 0 and before is not None and after is not None
-                            and 1 <= abs(pitch - before) <= 2 and 1 <= abs(after - pitch) <= 2)
-                if not stepwise or any(self.rubs(pitch % 12, tone) for tone in tones):
+                steps = [other is not None and 1 <= abs(pitch - other) <= 2 for other in (before, after)]
+                weak = onset % self.beat != 0 and self.slot > self.beat
+                allowed = onset % self.slot != 0 and (all(steps) or (weak and any(steps)))
+                if not allowed or any(self.rubs(pitch % 12, tone) for tone in tones):
                     return False
             elif pitch % 12 == _seventh(chord) and onset + duration <= end:
-                after = self.melody[position + 1][2] if position + 1 < len(self.melody) else None
-                if after is None or not 1 <= pitch - after <= 2:
+                following = self.melody[position + 1] if position + 1 < len(self.melody) else None
+                last = following is None or following[0] >= end
+                if last and (following is None or not 1 <= pitch - following[2] <= 2):
                     return False
         return True
 
@@ -197,8 +216,9 @@ class _Colouring:
                     self.chords[index] = wanted
 
     def prepare_cadences(self, rng: random.Random, rates: EnrichmentRates) -> None:
-        """The slot before each given dominant (V or V7 a cadence fixes) prepared: V/V, ii7, IV, or
-        before an authentic close the tonic of a cadential 6/4, drawn in that order of preference."""
+        """The slot before each given dominant (V or V7 a cadence fixes) prepared: V/V, in major
+        (drawn at the borrowed-iv rate) iv or iiø7 borrowed from the minor, ii7, IV, or before an
+        authentic close the tonic of a cadential 6/4, drawn in that order of preference."""
         dominants = {self.chord(5, "maj"), self.chord(5, "dom7")}
         minor = self.key.mode is Mode.MINOR
         for index in sorted(self.given):
@@ -211,13 +231,17 @@ class _Colouring:
             if authentic:
                 diatonic.append(self.chord(1, "min" if minor else "maj"))
             rng.shuffle(diatonic)
+            borrowed = [self.chord(4, "min"), self.chord(2, "hdim7")]
+            rng.shuffle(borrowed)
+            if minor or rng.random() >= rates.borrowed_iv:
+                borrowed = []
             # V/V first where the melody allows it: the commonest preparation of all.
-            self.place(index - 1, [*self.dominant_options(self.chord(5, "maj"), rng, rates), *diatonic])
+            self.place(index - 1, [*self.dominant_options(self.chord(5, "maj"), rng, rates), *borrowed, *diatonic])
 
     def secondary_dominants(self, rng: random.Random, rates: EnrichmentRates) -> None:
         """A chord before a diatonic target, on a slot the cadences leave free, may become its dominant."""
         targets = {self.chord(degree, quality) for degree in TARGET_DEGREES[self.key.mode]
-                   for quality in ("maj", "min") if chord_pitch_classes(self.chord(degree, quality))
+                   for quality in TARGET_QUALITIES if chord_pitch_classes(self.chord(degree, quality))
                    <= self.key.scale()}
         for index in range(len(self.chords) - 1):
             target = self.chords[index + 1]
@@ -225,6 +249,20 @@ class _Colouring:
                 continue
             if rng.random() < rates.secondary_dominant:
                 self.place(index, self.dominant_options(target, rng, rates))
+
+    def leading_tone_sevenths(self, rng: random.Random, rates: EnrichmentRates) -> None:
+        """In major, V or V7 before the tonic, on a slot the cadences leave free, may become vii°7
+        (B-D-F-Ab in C major): the minor key's diminished seventh, whose Ab falls to G."""
+        if self.key.mode is not Mode.MAJOR:
+            return
+        tonic, leading = self.chord(1, "maj"), (self.key.tonic - 1) % 12
+        dominants = {self.chord(5, "maj"), self.chord(5, "dom7")}
+        if not named_right(leading, letter_of(self.key, leading)):
+            return
+        for index in range(len(self.chords) - 1):
+            if (self.chords[index] in dominants and self.chords[index + 1] == tonic and self.free(index)
+                    and rng.random() < rates.leading_tone_seventh):
+                self.place(index, [chord_index(leading, "dim7")])
 
     def borrowed_iv(self, rng: random.Random, rates: EnrichmentRates, last_phrase: int) -> None:
         """In major, the last IV of a section closing on its tonic may turn minor (iv), in its last phrase."""
