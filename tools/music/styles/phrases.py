@@ -81,7 +81,8 @@ def approach_pitch_classes(key: Key, cadence: Cadence, targets: frozenset[int], 
 def held_to_the_bar_end(cadence: Cadence, *, breath: bool) -> bool:
     """Whether a section's last note is held to the end of its bar: always, but where the line
     breathes (`LineRules.breath`) and the section closes on a half cadence, a question that never
-    ends a piece: there the melody may rest after it, or lead into the next section."""
+    ends a piece: there the melody rests after it (`close_phrases` drops what the model wrote after
+    it, a lead-in to a next section it could not know)."""
     return not (breath and Cadence(cadence) is Cadence.HALF)
 
 
@@ -91,11 +92,14 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
     """`line` inside `register` (notes outside moved by octaves) with each phrase's close made good:
     the note on a phrase end's downbeat moved to the nearest cadence tone, the notes of the beat
     before it to the nearest approach tones (the last of them the one nearest that cadence tone, so
-    the line lands by step), and the section's last note held to the bar's end (`held_to_the_bar_end`:
-    a breathing line's half close keeps its notes). A
-    freshly sampled line already obeys this (its grammar enforces it); a line carried over from
-    another section (a variation, a restatement in a new place of the form, perhaps in a new key)
-    is fitted to this section's register and cadences here."""
+    the line lands by step), and the section's last note held to the bar's end, or, where a
+    breathing line closes the section on a half cadence (`held_to_the_bar_end`), followed by a rest
+    to the bar's end: notes after it would lead into a next section this one cannot hear (a
+    restatement of earlier material may start an octave and more away), so the line breathes there
+    and the next section starts its phrase after the breath. A freshly sampled line already lands
+    on its cadences (its grammar enforces them); a line carried over from another section (a
+    variation, a restatement in a new place of the form, perhaps in a new key) is fitted to this
+    section's register and cadences here."""
     lowest, highest = register
 
     def nearest(pitch: int, classes: frozenset[int]) -> int:
@@ -117,13 +121,14 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
         for index in leading:  # the last one steps to the landing note; earlier ones stay near their own pitch
             anchor = notes[landing].pitch if index == leading[-1] else notes[index].pitch
             notes[index] = replace(notes[index], pitch=nearest(anchor, approach))
-    if notes and last_bar >= 0 and held_to_the_bar_end(ends[last_bar], breath=breath):
+    if notes and last_bar >= 0:
         end = bar_length * (last_bar + 1)
         downbeat = bar_length * last_bar
         closing = [n for n in notes if Fraction(n.onset).limit_denominator(96) >= downbeat]
         if closing and Fraction(closing[0].onset).limit_denominator(96) == downbeat:
+            held = held_to_the_bar_end(ends[last_bar], breath=breath)
             notes = [n for n in notes if Fraction(n.onset).limit_denominator(96) < downbeat] + [
-                replace(closing[0], duration=float(end - downbeat))]
+                replace(closing[0], duration=float(end - downbeat)) if held else closing[0]]
     return notes
 
 
