@@ -13,12 +13,15 @@ Input is one harmoniser chord index per slot of `slot` quarters; `NO_CHORD` hold
 it (a rest before the first chord). A chord repeated over slots of one bar is one chord there, so
 the texture's bar pattern spans it; a change of chord inside a bar starts the pattern again. The
 accompaniment never rises to the melody: every note stays below the lowest melody note sounding
-while its chord lasts. The section's last chord is struck once, bass and chord together, and held
-to the end of the bar: sections close on a cadence, and a held chord ends it (the bass of that
-cadence, its last two chords, is in root position).
+while its chord lasts. A section closing on its key's tonic (a full close) strikes that chord
+once, bass and chord together, and holds it to the end of the bar: the music stops there. A
+section closing on another chord (a half close on V, a question) keeps its figure going under it,
+as a waltz's oom-pah-pah or a nocturne's arpeggio carries on while the melody breathes before the
+next phrase. The bass of the closing cadence, its last two chords, is in root position.
 
 Real left hands do not keep one figure through every piece: a waltz holds its bass through the bar
-in a second voice or strikes it as a quarter, a nocturne arpeggiates in eighths or sixteenths,
+in a second voice or strikes it as a quarter, under chords of three notes or lighter two-note ones
+(a Ländler's or a minuet's left hand), a nocturne arpeggiates in eighths or sixteenths,
 within a tenth or wider, over a held bass or not. Each texture's figures are data (`WALTZ_FIGURES`,
 `NOCTURNE_FIGURES`); a section draws one from its seed, and without a seed plays the first, plain one.
 """
@@ -96,13 +99,16 @@ two octaves above it (1-5-8-10-12 over a root): 1-8-12-8 in four, up to the twel
 @dataclass(frozen=True)
 class WaltzFigure:
     """How a waltz's left hand sounds a chord's bar: `held_bass` keeps the bass through the bar in a
-    voice of its own under the chords (a dotted half under a quarter rest and two chords)."""
+    voice of its own under the chords (a dotted half under a quarter rest and two chords), and the
+    chords above the bass have `chord_notes` notes."""
 
     held_bass: bool
+    chord_notes: int = WALTZ_CHORD_NOTES
 
 
-WALTZ_FIGURES = (WaltzFigure(held_bass=False), WaltzFigure(held_bass=True))
-"""The plain bass-chord-chord first (the figure without a seed)."""
+WALTZ_FIGURES = (WaltzFigure(held_bass=False), WaltzFigure(held_bass=True), WaltzFigure(held_bass=False, chord_notes=2))
+"""The plain bass-chord-chord first (the figure without a seed), the bass held under the chords,
+and the plain figure with two-note chords (the third and the fifth or seventh above the bass)."""
 
 
 @dataclass(frozen=True)
@@ -341,12 +347,14 @@ def _pulses(duration: Fraction, unit: Fraction) -> list[Fraction]:
 class _Plan:
     """A section's chord spans read against its melody: what every texture needs before choosing notes."""
 
-    def __init__(self, chords: Sequence[int], slot: Fraction, bars: int, bar_length: Fraction,
+    def __init__(self, chords: Sequence[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                  melody: list[MelodyNote] | None) -> None:
         self.bars_count, self.bar_length = bars, Fraction(bar_length)
         self.spans = chord_spans(chords, slot, bars, self.bar_length)
         self.sounding = [span for span in self.spans if span.chord != NO_CHORD]
         self.chords = [span.chord for span in self.sounding]
+        self.full_close = bool(self.chords) and _priority(self.chords[-1])[0] == key.tonic
+        """Whether the section closes on its tonic, where the last chord is held (`bars`)."""
         self.notes = [(_quarters(n.onset), _quarters(n.onset) + _quarters(n.duration), n.pitch)
                       for n in melody or []]
         self.ceilings: list[int | None] = []
@@ -373,8 +381,8 @@ class _Plan:
 
     def bars(self, events: Callable[[int, ChordSpan, bool], Voices]) -> list[Bar]:
         """The section's bars: `events(step, span, final)` gives the voices (one or two, each as long
-        as the span) of the step-th sounding chord (final for the section's last), a rest where
-        nothing has sounded yet. A bar's voices are as many as its most-voiced chord needs; a chord
+        as the span) of the step-th sounding chord (final for the section's last when it closes on
+        the tonic: `full_close`), a rest where nothing has sounded yet. A bar's voices are as many as its most-voiced chord needs; a chord
         with fewer rests in the others."""
         spans: list[list[Voices]] = [[] for _ in range(self.bars_count)]
         step = 0
@@ -382,7 +390,7 @@ class _Plan:
             if span.chord == NO_CHORD:
                 spans[span.bar].append([[_rest(span.duration)]])
                 continue
-            spans[span.bar].append(events(step, span, step == len(self.sounding) - 1))
+            spans[span.bar].append(events(step, span, self.full_close and step == len(self.sounding) - 1))
             step += 1
         bars = []
         for voiced in spans:
@@ -415,17 +423,17 @@ def _figure(figures: Sequence[F], seed: int | None) -> F:
 def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                     melody: list[MelodyNote] | None = None, seed: int | None = None) -> list[Bar]:
     """Oom-pah-pah: the bass on the chord's first beat (`_bass_line`), the chord's other tones, three
-    notes in close position around C4-G4 voiced nearest the chord before, on each beat after it.
-    The figure (`WALTZ_FIGURES`, drawn from `seed`) strikes the bass as a quarter in the chords'
-    voice, or holds it through the chord in a voice of its own under the chords, which then rest
-    on its beat (Chopin's notation)."""
+    notes (or two) in close position around C4-G4 voiced nearest the chord before, on each beat
+    after it. The figure (`WALTZ_FIGURES`, drawn from `seed`) strikes the bass as a quarter in the
+    chords' voice, or holds it through the chord in a voice of its own under the chords, which then
+    rest on its beat (Chopin's notation), and sets how many notes the chords have."""
     figure = _figure(WALTZ_FIGURES, seed)
-    plan = _Plan(chords, slot, bars, bar_length, melody)
+    plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
     chord_windows = [_window(WALTZ_CHORD, ceiling) for ceiling in plan.ceilings]
     basses = _bass_line(plan.chords, [_window(WALTZ_BASS, low - 1) for low, _ in chord_windows], plan.tops)
-    chords_above = _voicings(plan.chords, chord_windows, WALTZ_CHORD_NOTES, basses, _leading_tone(key), plan.tops,
+    chords_above = _voicings(plan.chords, chord_windows, figure.chord_notes, basses, _leading_tone(key), plan.tops,
                             plan.entries(WALTZ_BEAT))
 
     def events(step: int, span: ChordSpan, final: bool) -> Voices:
@@ -459,7 +467,7 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
     twelfth and more as Chopin's do) and whether the bass is held through the chord in a voice of
     its own under the arpeggio, which then rests on its first pulse."""
     figure = _figure(NOCTURNE_FIGURES, seed)
-    plan = _Plan(chords, slot, bars, bar_length, melody)
+    plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
     bass_windows = [_window(NOCTURNE_BASS, None if ceiling is None else ceiling - figure.highest)
@@ -490,7 +498,7 @@ def block_chords(chords: list[int], slot: Fraction, bars: int, bar_length: Fract
     """One three-note chord per chord change (held through repeats), in close position between C3
     and G4, inverted and voiced nearest the chord before; the first and the last in root position.
     (`seed` is taken, as every texture takes it, and unused: block chords have one figure.)"""
-    plan = _Plan(chords, slot, bars, bar_length, melody)
+    plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
     windows = [_window(BLOCK_CHORDS, ceiling) for ceiling in plan.ceilings]
