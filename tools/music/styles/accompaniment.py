@@ -14,14 +14,15 @@ it (a rest before the first chord). A chord repeated over slots of one bar is on
 the texture's bar pattern spans it; a change of chord inside a bar starts the pattern again. The
 accompaniment never rises to the melody: every note stays below the lowest melody note sounding
 while its chord lasts. A section closing on its key's tonic (a full close) strikes that chord
-once, bass and chord together, and holds it to the end of the bar: the music stops there. A
-section closing on another chord (a half close on V, a question) keeps its figure going under it,
-as a waltz's oom-pah-pah or a nocturne's arpeggio carries on while the melody breathes before the
-next phrase. The bass of the closing cadence, its last two chords, is in root position.
+once, bass and chord together, and holds it to the end of the bar: the music stops there. A waltz
+closing on another chord (a half close on V, a question) keeps its oom-pah-pah going under it while
+the melody breathes, as a dance does not stop for a question; a nocturne holds its half close's
+chord too, the pause on V of a slow movement (its arpeggio, heard alone under the breath, would
+turn the top voice into a run of leaps). The bass of the closing cadence, its last two chords, is
+in root position.
 
 Real left hands do not keep one figure through every piece: a waltz holds its bass through the bar
-in a second voice or strikes it as a quarter, under chords of three notes or lighter two-note ones
-(a Ländler's or a minuet's left hand), a nocturne arpeggiates in eighths or sixteenths,
+in a second voice or strikes it as a quarter, a nocturne arpeggiates in eighths or sixteenths,
 within a tenth or wider, over a held bass or not. Each texture's figures are data (`WALTZ_FIGURES`,
 `NOCTURNE_FIGURES`); a section draws one from its seed, and without a seed plays the first, plain one.
 """
@@ -99,16 +100,13 @@ two octaves above it (1-5-8-10-12 over a root): 1-8-12-8 in four, up to the twel
 @dataclass(frozen=True)
 class WaltzFigure:
     """How a waltz's left hand sounds a chord's bar: `held_bass` keeps the bass through the bar in a
-    voice of its own under the chords (a dotted half under a quarter rest and two chords), and the
-    chords above the bass have `chord_notes` notes."""
+    voice of its own under the chords (a dotted half under a quarter rest and two chords)."""
 
     held_bass: bool
-    chord_notes: int = WALTZ_CHORD_NOTES
 
 
-WALTZ_FIGURES = (WaltzFigure(held_bass=False), WaltzFigure(held_bass=True), WaltzFigure(held_bass=False, chord_notes=2))
-"""The plain bass-chord-chord first (the figure without a seed), the bass held under the chords,
-and the plain figure with two-note chords (the third and the fifth or seventh above the bass)."""
+WALTZ_FIGURES = (WaltzFigure(held_bass=False), WaltzFigure(held_bass=True))
+"""The plain bass-chord-chord first (the figure without a seed)."""
 
 
 @dataclass(frozen=True)
@@ -354,7 +352,7 @@ class _Plan:
         self.sounding = [span for span in self.spans if span.chord != NO_CHORD]
         self.chords = [span.chord for span in self.sounding]
         self.full_close = bool(self.chords) and _priority(self.chords[-1])[0] == key.tonic
-        """Whether the section closes on its tonic, where the last chord is held (`bars`)."""
+        """Whether the section closes on its tonic, where every texture holds the last chord (`bars`)."""
         self.notes = [(_quarters(n.onset), _quarters(n.onset) + _quarters(n.duration), n.pitch)
                       for n in melody or []]
         self.ceilings: list[int | None] = []
@@ -379,10 +377,11 @@ class _Plan:
         return [(self.melody_at(self.start(span)), self.melody_at(self.start(span) + pulse))
                 if pulse < span.duration else (None, None) for span in self.sounding]
 
-    def bars(self, events: Callable[[int, ChordSpan, bool], Voices]) -> list[Bar]:
+    def bars(self, events: Callable[[int, ChordSpan, bool], Voices], *, hold_any_close: bool = False) -> list[Bar]:
         """The section's bars: `events(step, span, final)` gives the voices (one or two, each as long
         as the span) of the step-th sounding chord (final for the section's last when it closes on
-        the tonic: `full_close`), a rest where nothing has sounded yet. A bar's voices are as many as its most-voiced chord needs; a chord
+        the tonic, `full_close`, or on any chord where the texture holds every close), a rest where
+        nothing has sounded yet. A bar's voices are as many as its most-voiced chord needs; a chord
         with fewer rests in the others."""
         spans: list[list[Voices]] = [[] for _ in range(self.bars_count)]
         step = 0
@@ -390,7 +389,8 @@ class _Plan:
             if span.chord == NO_CHORD:
                 spans[span.bar].append([[_rest(span.duration)]])
                 continue
-            spans[span.bar].append(events(step, span, self.full_close and step == len(self.sounding) - 1))
+            final = step == len(self.sounding) - 1 and (self.full_close or hold_any_close)
+            spans[span.bar].append(events(step, span, final))
             step += 1
         bars = []
         for voiced in spans:
@@ -423,17 +423,17 @@ def _figure(figures: Sequence[F], seed: int | None) -> F:
 def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                     melody: list[MelodyNote] | None = None, seed: int | None = None) -> list[Bar]:
     """Oom-pah-pah: the bass on the chord's first beat (`_bass_line`), the chord's other tones, three
-    notes (or two) in close position around C4-G4 voiced nearest the chord before, on each beat
-    after it. The figure (`WALTZ_FIGURES`, drawn from `seed`) strikes the bass as a quarter in the
-    chords' voice, or holds it through the chord in a voice of its own under the chords, which then
-    rest on its beat (Chopin's notation), and sets how many notes the chords have."""
+    notes in close position around C4-G4 voiced nearest the chord before, on each beat after it.
+    The figure (`WALTZ_FIGURES`, drawn from `seed`) strikes the bass as a quarter in the chords'
+    voice, or holds it through the chord in a voice of its own under the chords, which then rest
+    on its beat (Chopin's notation)."""
     figure = _figure(WALTZ_FIGURES, seed)
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
     chord_windows = [_window(WALTZ_CHORD, ceiling) for ceiling in plan.ceilings]
     basses = _bass_line(plan.chords, [_window(WALTZ_BASS, low - 1) for low, _ in chord_windows], plan.tops)
-    chords_above = _voicings(plan.chords, chord_windows, figure.chord_notes, basses, _leading_tone(key), plan.tops,
+    chords_above = _voicings(plan.chords, chord_windows, WALTZ_CHORD_NOTES, basses, _leading_tone(key), plan.tops,
                             plan.entries(WALTZ_BEAT))
 
     def events(step: int, span: ChordSpan, final: bool) -> Voices:
@@ -490,7 +490,7 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
                  for tone, pulse in zip(pattern[1:], pulses[1:], strict=True)]
         return [[_rest(pulses[0]), *above], [Event(pitches=[tones[0]], duration=float(span.duration))]]
 
-    return plan.bars(events)
+    return plan.bars(events, hold_any_close=True)
 
 
 def block_chords(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
