@@ -4,12 +4,13 @@ A variation is not one rewrite but a choice along a line. The pool spans from th
 (transposed into the new key, cut or extended to the new length, a melody's repeat perhaps in
 another octave, finished by the writer's own `arrange`, which writes the planned cadence by
 construction), through partial rewrites (the source's first bars, then new bars that the writer
-continues from them, several seeds), to fresh material from the writer. Every candidate is
-embedded (`tools.music.features`); the SOM `VariationsTool` walks from the source's vector into the fresh cluster, heading for the map cell
-of its candidate farthest from the source, and the candidate nearest the point the requested
-distance names is the variation: restate at the start, near a third of the way, far two thirds.
-(Heading for all the fresh candidates' cells instead stops at whichever lies nearest, sometimes
-next to the source, and "far" would then mean little.) Every writer call and the walk are logged.
+continues from them, several seeds), to fresh material from the writer. Every candidate is embedded
+(`tools.music.features`); the SOM `VariationsTool` walks from the source's vector into the fresh
+cluster, heading for the map cell of its candidate farthest from the source, and the candidate
+nearest the point the requested distance names is the variation: restate at the start, near a third
+of the way, far two thirds. (Heading for all the fresh candidates' cells instead stops at whichever
+lies nearest, sometimes next to the source, and "far" would then mean little.) Every writer call
+and the walk are logged.
 """
 
 from __future__ import annotations
