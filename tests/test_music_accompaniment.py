@@ -261,3 +261,19 @@ def test_the_chords_top_note_moves_against_the_melody_rather_than_in_fifths_or_o
         (m1, m2), (t1, t2) = melody_pitches[step: step + 2], tops[step: step + 2]
         similar = (m2 - m1) * (t2 - t1) > 0
         assert not (similar and (m1 - t1) % 12 in (0, 7) and (m2 - t2) % 12 == (m1 - t1) % 12)
+
+
+def test_a_waltz_keeps_its_figure_going_under_a_half_close_and_holds_only_a_tonic_close() -> None:
+    # I IV ii V: a section ending on a question, the melody breathing over it
+    half = [C, F, D_MIN, G]
+    waltz = waltz_left_hand(half, Fraction(3), 4, Fraction(3), C_MAJOR)
+    bass, first, second = waltz[-1].voices[0]
+    assert [e.duration for e in (bass, first, second)] == [1.0, 1.0, 1.0] and bass.pitches[0] % 12 == 7
+    assert first.pitches == second.pitches and {p % 12 for p in first.pitches} <= {7, 11, 2}
+    (pause,) = nocturne_left_hand(half, Fraction(3), 4, Fraction(3), C_MAJOR)[-1].voices[0]  # a nocturne holds V
+    assert pause.duration == 3.0 and pause.pitches[0] % 12 == 7
+    (held,) = waltz_left_hand([C, F, G, C], Fraction(3), 4, Fraction(3), C_MAJOR)[-1].voices[0]
+    assert held.duration == 3.0 and held.pitches[0] % 12 == 0
+    (held,) = waltz_left_hand([A_MIN, D_MIN, chord_index(4, "maj"), A_MIN], Fraction(3), 4, Fraction(3),
+                              parse_key("A minor"))[-1].voices[0]
+    assert held.duration == 3.0 and held.pitches[0] % 12 == 9  # a minor key's tonic closes as well

@@ -38,6 +38,17 @@ def tune(bars: list[list[tuple[int, float]]], *, style: Style = Style.JIG, meter
                  parts=[Part(id="tune", instrument="violin", bars=[Bar.line(*bar) for bar in bars])])
 
 
+def waltz(melody: list[list[tuple[int | None, float]]], *, cadence: str | None = "authentic") -> Piece:
+    """A melody over an oom-pah-pah of C major chords (bass C3, chords E3-G3-C4) in 3/4, one section."""
+    oom_pah_pah = Bar(voices=[[Event(pitches=[48], duration=1.0), Event(pitches=[52, 55, 60], duration=1.0),
+                               Event(pitches=[52, 55, 60], duration=1.0)]])
+    return Piece(title="Test waltz", key="C major", meter="3/4", style=Style.WALTZ, tempo_bpm=156,
+                 instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]],
+                 sections=[Section(id="a", label="A", bars=len(melody), cadence=cadence)],
+                 parts=[Part(id="right", instrument="piano_right", bars=[Bar.line(*bar) for bar in melody]),
+                        Part(id="left", instrument="piano_left", bars=[oom_pah_pah] * len(melody))])
+
+
 def codes(piece: Piece) -> set[str]:
     return {finding.code for finding in listen(piece)}
 
@@ -160,3 +171,33 @@ def test_the_session_validates_with_the_listening_findings_and_the_critics_read_
     assert [(sid, [f.code for f in findings]) for sid, findings in by_section.items()] == [
         ("a", ["cadence_not_heard"])]
     assert "listening (chorale;" in graph.describe_form(two_phrases)
+
+
+def test_the_register_follows_the_melody_not_the_left_hand_heard_while_it_rests() -> None:
+    # the melody rests on beats 2-3 of bar 2, where the left hand's chords (top C4, under the
+    # waltz's 62-91) are the highest notes sounding
+    resting = waltz([[(64, 1.0), (67, 1.0), (72, 1.0)], [(76, 1.0), (None, 2.0)], [(74, 1.0), (71, 1.0), (72, 1.0)]])
+    assert min(hear(resting).top_pitches or (0, 0)) == 60  # the top voice does hear the left hand there
+    assert hear(resting).out_of_register == [] and "melody_out_of_register" not in codes(resting)
+    low = waltz([[(64, 1.0), (67, 1.0), (72, 1.0)], [(76, 1.0), (None, 1.0), (59, 1.0)],
+                 [(74, 1.0), (71, 1.0), (72, 1.0)]])
+    (finding,) = [f for f in listen(low) if f.code == "melody_out_of_register"]
+    assert finding.location == at("parts", 0, "bars", 1) and "59 lies outside 62-91" in finding.message
+
+
+def test_a_leap_across_a_breath_at_a_phrase_end_is_no_melodic_leap() -> None:
+    phrase = [[(72, 1.0), (74, 1.0), (76, 1.0)], [(77, 1.0), (76, 1.0), (74, 1.0)], [(72, 1.0), (71, 1.0), (69, 1.0)]]
+    answer = [[(91, 1.0), (89, 1.0), (88, 1.0)], [(86, 1.0), (84, 1.0), (83, 1.0)], [(81, 1.0), (79, 1.0), (77, 1.0)],
+              [(72, 3.0)]]
+    # the first phrase (bars 1-4) ends on G with a breath; the answer starts two octaves and more above: 67 -> 91
+    breathing = waltz([*phrase, [(67, 2.0), (None, 1.0)], *answer])
+    assert hear(breathing).leaps == [] and "top_voice_leap" not in codes(breathing)
+    # the same leap straight from the held G, without a breath, is one the line must make
+    held = waltz([*phrase, [(67, 3.0)], *answer])
+    assert [(leap.bar, leap.semitones) for leap in hear(held).leaps] == [(4, 24)]
+    # and so is one after a rest inside a phrase (bar 2 is no phrase end)
+    inside = waltz([phrase[0], [(67, 2.0), (None, 1.0)], [(91, 1.0), (89, 1.0), (88, 1.0)], [(86, 3.0)],
+                    [(84, 3.0)]])
+    (leap,) = [f for f in listen(inside) if f.code == "top_voice_leap"]
+    assert leap.severity is Severity.ERROR and leap.location == at("parts", 0, "bars", 2)
+    assert "the melody leaps 67->91 (24)" in leap.message

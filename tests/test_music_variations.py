@@ -16,7 +16,13 @@ from ontology.music_validators import validate_piece
 from tests.music_fakes import ScaleWriter
 from tools.music.features import FEATURE_SIZE, FEATURE_SLICES, material_features
 from tools.music.section_tools import SectionMaterial, SectionRequest, VariationSource
-from tools.music.variations import candidate_pool, fit_bars, split_points, transpose_bars
+from tools.music.variations import (
+    candidate_pool,
+    fit_bars,
+    repeat_in_another_octave,
+    split_points,
+    transpose_bars,
+)
 
 FOUR = Fraction(4)
 D_MINOR = parse_key("D minor")
@@ -164,3 +170,25 @@ def test_a_repeated_label_brings_its_section_back_when_the_plan_leaves_the_varia
         None, None, ("s1", "near")]
     plan["closing"]["label"] = "a"
     assert plan_to_piece({**plan, "sections": sections_of(plan)}, facts).sections[2].variation.distance == "restate"
+
+
+def test_a_restated_melody_may_repeat_its_phrase_an_octave_away_where_the_register_has_room() -> None:
+    from ontology.music_styles import Style, style_spec
+
+    waltz, chorale = style_spec(Style.WALTZ), style_spec(Style.CHORALE)  # waltz melody 62-91
+    tune = [Bar.line((67, 1), (69, 1), (71, 1)), Bar.line((72, 3)), Bar.line((74, 1), (72, 1), (71, 1)),
+            Bar.line((69, 2), (None, 1))]
+    restated = fit_bars(tune, 8)
+    moved = {seed: repeat_in_another_octave(restated, 4, waltz, seed) for seed in range(20)}
+    shifts = set()
+    for seed, right in moved.items():
+        assert right[:4] == tune and right == repeat_in_another_octave(restated, 4, waltz, seed)
+        (shift,) = {b - a for bar, source in zip(right[4:], tune, strict=True)
+                    for a, b in zip(source.pitches(), bar.pitches(), strict=True)}
+        shifts.add(shift)
+    assert shifts == {0, 12}  # 67-74 fits an octave up (79-86), not down (55-62)
+    wide = [Bar.line((62, 3)), *tune[1:3], Bar.line((86, 2), (None, 1))]  # 62-86: no octave fits
+    assert all(repeat_in_another_octave(fit_bars(wide, 8), 4, waltz, seed) == fit_bars(wide, 8) for seed in range(20))
+    assert all(repeat_in_another_octave(restated, 4, chorale, seed) == restated for seed in range(20))
+    assert all(repeat_in_another_octave(fit_bars(tune[:3], 6), 3, waltz, seed) == fit_bars(tune[:3], 6)
+               for seed in range(20))  # three bars are no whole phrase: the repeat would start inside one

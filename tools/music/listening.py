@@ -2,10 +2,12 @@
 
 The ontology's validators (`ontology.music_validators`) check what a piece must be (full bars,
 ranges, chords against the key plan); these check what it sounds like, measured the way the
-quality benchmark measures real music (`tools.music.quality.features` on a `Timeline`): leaps and
-steps of the top voice, its register and range, tuplets, rests, the key music21 hears, the cadence
-heard at each phrase end, parallel fifths and octaves between any two voices, and one figure
-repeated bar after bar. Each check reads the limits of the piece's style
+quality benchmark measures real music (`tools.music.quality.features` on a `Timeline`): steps and
+range of the top voice, leaps and register of the melody (the melody part's line: where it rests,
+the accompaniment's top is heard above nothing, but no singer follows it there, and a leap across
+a breath at a phrase's end starts a new phrase rather than moving the line), tuplets, rests, the
+key music21 hears, the cadence heard at each phrase end, parallel fifths and octaves between any
+two voices, and one figure repeated bar after bar. Each check reads the limits of the piece's style
 (`ontology.music_styles.style_spec(piece.style)`), so a jig is held to a jig's limits and a
 chorale to a chorale's.
 
@@ -46,6 +48,7 @@ from tools.music.quality.features import (
     tuplet_share,
 )
 from tools.music.quality.timeline import Timeline, timeline_from_piece
+from tools.music.styles.phrases import phrase_cadences
 
 MELODY_PART = 0
 """The part that carries the melody (a piano's right hand, a choir's upper staff, a tune's only
@@ -132,14 +135,18 @@ def hear(piece: Piece) -> Hearing:
     top = outer_voice(timeline, highest=True)
     pitches = [pitch for _, pitch in top]
     melody = spec.melody
+    tune = timeline_from_piece(piece.model_copy(update={"parts": piece.parts[MELODY_PART:MELODY_PART + 1]}))
+    line = outer_voice(tune, highest=True)
+    breaths = _breaths(tune, _phrase_end_bars(piece), bar_length, downbeat)
     return Hearing(
         piece=piece, limits=spec.limits, melody=melody, bars=timeline.length_bars,
         intervals=max(0, len(top) - 1),
         step_share=step_share(top),
-        leaps=[leap for leap in _leaps(top, bar_length, downbeat) if leap.semitones > spec.limits.max_leap],
+        leaps=[leap for leap, onset in _leaps(line, bar_length, downbeat)
+               if leap.semitones > spec.limits.max_leap and onset not in breaths],
         top_range=pitch_range(top),
         top_pitches=(min(pitches), max(pitches)) if pitches else None,
-        out_of_register=[BarNote(_bar(onset, bar_length, downbeat), pitch) for onset, pitch in top
+        out_of_register=[BarNote(_bar(onset, bar_length, downbeat), pitch) for onset, pitch in line
                          if not melody.lowest <= pitch <= melody.highest],
         tuplet_share=tuplet_share(timeline),
         tuplet_bars=sorted({_bar(event.onset, bar_length, downbeat) for event in timeline.events
@@ -158,9 +165,43 @@ def _bar(time: Fraction, bar_length: Fraction, downbeat: Fraction = Fraction(0))
     return max(0, int((time - downbeat) // bar_length))
 
 
-def _leaps(top: list[tuple[Fraction, int]], bar_length: Fraction, downbeat: Fraction) -> list[Leap]:
-    return [Leap(_bar(onset, bar_length, downbeat), source, target)
-            for (_, source), (onset, target) in zip(top, top[1:], strict=False)]
+def _leaps(line: list[tuple[Fraction, int]], bar_length: Fraction,
+           downbeat: Fraction) -> list[tuple[Leap, Fraction]]:
+    """Each interval of `line` as a leap, with the onset of the note it leaps to."""
+    return [(Leap(_bar(onset, bar_length, downbeat), source, target), onset)
+            for (_, source), (onset, target) in zip(line, line[1:], strict=False)]
+
+
+def _on_bar_line(time: Fraction, bar_length: Fraction, downbeat: Fraction) -> bool:
+    """Whether `time` is a bar line (a silence ending there does not reach the bar it opens; one
+    starting there touches the bar it closes)."""
+    return time > downbeat and (time - downbeat) % bar_length == 0
+
+
+def _phrase_end_bars(piece: Piece) -> set[int]:
+    """The 0-based bars (in `Part.bars`) where a phrase ends: each section's last bar, and the
+    phrase ends inside it where its four-bar phrases close (`phrase_cadences`)."""
+    ends = set()
+    for section, first, last in piece.section_spans():
+        ends.add(last - 1)
+        ends.update(first - 1 + bar for bar in phrase_cadences(section.bars, section.cadence))
+    return ends
+
+
+def _breaths(tune: Timeline, phrase_ends: set[int], bar_length: Fraction, downbeat: Fraction) -> set[Fraction]:
+    """Onsets of the melody's notes struck after a silence that touches a phrase's last bar: from
+    there, or from its end, to a new phrase. A singer breathes there, and a new phrase may begin in
+    another register (a waltz's restated tune an octave up, a return to the theme after a middle
+    section), so the interval across the breath is no melodic leap the line must make."""
+    found, sounding_until = set(), None
+    for onset, end, _ in sorted(tune.sounding()):
+        if sounding_until is not None and onset > sounding_until:
+            first = _bar(sounding_until, bar_length, downbeat) - _on_bar_line(sounding_until, bar_length, downbeat)
+            last = _bar(onset, bar_length, downbeat) - _on_bar_line(onset, bar_length, downbeat)
+            if set(range(first, last + 1)) & phrase_ends:
+                found.add(onset)
+        sounding_until = end if sounding_until is None else max(sounding_until, end)
+    return found
 
 
 def _phrase_ends(piece: Piece, timeline: Timeline) -> list[PhraseEnd]:
@@ -255,14 +296,15 @@ def _style(heard: Hearing) -> str:
 
 @LISTENING_VALIDATORS.register(ARRANGER)
 def leaps_within_the_style(heard: Hearing) -> Iterator[Problem]:
-    """A top-voice leap wider than the style allows is an error: singers and listeners lose the line."""
+    """A melody leap wider than the style allows is an error: singers and listeners lose the line
+    (a leap across a breath at a phrase's end is none: `_breaths`)."""
     by_bar: defaultdict[int, list[Leap]] = defaultdict(list)
     for leap in heard.leaps:
         by_bar[leap.bar].append(leap)
     for bar, leaps in sorted(by_bar.items()):
         widths = ", ".join(f"{leap.source}->{leap.target} ({leap.semitones})" for leap in leaps)
         yield Problem(Severity.ERROR, "top_voice_leap",
-                      f"bar {bar + 1}: the top voice leaps {widths} semitones, more than the "
+                      f"bar {bar + 1}: the melody leaps {widths} semitones, more than the "
                       f"{heard.limits.max_leap} {_style(heard)} allows; move by step or a smaller skip",
                       at("parts", MELODY_PART, "bars", bar))
 
@@ -292,7 +334,8 @@ def rests_within_the_style(heard: Hearing) -> Iterator[Problem]:
 
 @LISTENING_VALIDATORS.register(ARRANGER)
 def melody_in_the_register(heard: Hearing) -> Iterator[Problem]:
-    """The melody stays in the style's register, bar by bar."""
+    """The melody stays in the style's register, bar by bar (the melody part's notes: the left hand
+    heard on top while the melody rests is not out of register)."""
     by_bar: defaultdict[int, list[int]] = defaultdict(list)
     for note in heard.out_of_register:
         by_bar[note.bar].append(note.pitch)
@@ -385,9 +428,9 @@ def listening_report(piece: Piece) -> str:
         return "\n".join([*lines, "  no notes"])
     low, high = heard.top_pitches or (0, 0)
     leaps = ", ".join(f"bar {leap.bar + 1} {leap.semitones}" for leap in heard.leaps) or "none"
-    lines.append(f"  top voice: steps {heard.step_share:.0%} [>= {limits.min_step_share:.0%}], leaps over "
-                 f"{limits.max_leap} semitones: {leaps}, range {heard.top_range} semitones "
-                 f"[<= {limits.max_top_range}], pitches {low}-{high} [{melody.lowest}-{melody.highest}]")
+    lines.append(f"  top voice: steps {heard.step_share:.0%} [>= {limits.min_step_share:.0%}], range {heard.top_range} "
+                 f"semitones [<= {limits.max_top_range}], pitches {low}-{high} [{melody.lowest}-{melody.highest}]; "
+                 f"melody leaps over {limits.max_leap} semitones: {leaps}")
     lines.append(f"  rhythm: tuplets {heard.tuplet_share:.0%} [<= {limits.max_tuplet_share:.0%}], rests "
                  f"{heard.rest_share:.0%} [<= {limits.max_rest_share:.0%}]")
     if heard.heard_key is not None:

@@ -1,20 +1,22 @@
 """Variations of an earlier section, chosen on a SOM: how a session's form returns to its material.
 
 A variation is not one rewrite but a choice along a line. The pool spans from the source itself
-(transposed into the new key, cut or extended to the new length, finished by the writer's own
-`arrange`, which writes the planned cadence by construction), through partial rewrites (the
-source's first bars, then new bars that the writer continues from them, several seeds), to fresh
-material from the writer. Every candidate is embedded (`tools.music.features`); the SOM
-`VariationsTool` walks from the source's vector into the fresh cluster, heading for the map cell
-of its candidate farthest from the source, and the candidate nearest the point the requested
-distance names is the variation: restate at the start, near a third of the way, far two thirds.
-(Heading for all the fresh candidates' cells instead stops at whichever lies nearest, sometimes
-next to the source, and "far" would then mean little.) Every writer call and the walk are logged.
+(transposed into the new key, cut or extended to the new length, a melody's repeat perhaps in
+another octave, finished by the writer's own `arrange`, which writes the planned cadence by
+construction), through partial rewrites (the source's first bars, then new bars that the writer
+continues from them, several seeds), to fresh material from the writer. Every candidate is embedded
+(`tools.music.features`); the SOM `VariationsTool` walks from the source's vector into the fresh
+cluster, heading for the map cell of its candidate farthest from the source, and the candidate
+nearest the point the requested distance names is the variation: restate at the start, near a third
+of the way, far two thirds. (Heading for all the fresh candidates' cells instead stops at whichever
+lies nearest, sometimes next to the source, and "far" would then mean little.) Every writer call
+and the walk are logged.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,7 +24,7 @@ from fractions import Fraction
 import numpy as np
 
 from ontology.music import Bar, Event, VariationDistance
-from ontology.music_styles import StyleSpec, style_spec
+from ontology.music_styles import PHRASE_BARS, StyleSpec, style_spec
 from ontology.music_theory import Key, Mode, parse_key, parse_meter
 from tools.music.analysis import label_chords
 from tools.music.features import material_features
@@ -45,6 +47,10 @@ CADENCE_BARS = 2
 """Bars the writers rewrite to close on a cadence (the chord before the final one, and the final one)."""
 PROMPT_BARS = 2
 """Bars of kept material a new ending continues from, as many as the session gives a section."""
+OCTAVE = 12
+REPEAT_IN_PLACE = 0.5
+"""The share of restatements whose repeated phrases stay where they were, where another octave
+would fit the register: the rest move the repeat an octave up or down."""
 PATH_POINTS = 21
 SEED_STRIDE = 7919
 """A prime step between the pool's seeds, so they do not coincide with the session's own seed steps."""
@@ -132,6 +138,26 @@ def splice(right: list[Bar], left: list[Bar], tail: SectionMaterial, bar_length:
     return SectionMaterial(right=right + tail.right, left=left + tail.left, harmony=harmony, calls=tail.calls)
 
 
+def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec, seed: int) -> list[Bar]:
+    """A melody over an accompaniment (`fit_bars`' right hand) with its repeat, the bars past the
+    source's `source_bars`, moved an octave up or down where the whole repeat still lies in the
+    style's melody register, for some seeds (`REPEAT_IN_PLACE`): a waltz or a nocturne restating
+    its tune often plays it again an octave higher (or lower), after the breath that ends its
+    phrase. Only a source of whole phrases is moved, so the repeat starts a phrase; the left hand is
+    realised again under the moved melody."""
+    repeat = right[source_bars:]
+    pitches = [pitch for bar in repeat for event in bar.voices[0] for pitch in event.pitches]
+    if spec.texture != "melody_and_accompaniment" or source_bars % PHRASE_BARS or not pitches:
+        return right
+    fitting = [shift for shift in (OCTAVE, -OCTAVE)
+               if spec.melody.lowest <= min(pitches) + shift and max(pitches) + shift <= spec.melody.highest]
+    draw = random.Random(seed)
+    if not fitting or draw.random() < REPEAT_IN_PLACE:
+        return right
+    shift = draw.choice(fitting)
+    return right[:source_bars] + [transpose_by(bar, shift) for bar in repeat]
+
+
 def split_points(bars: int, closes: bool) -> list[int]:
     """How many of the source's bars partial rewrites keep: three quarters, half and a quarter of
     the section, leaving the writer the bars its cadence needs."""
@@ -152,6 +178,7 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     right = fit_bars(transpose_bars(variation.right, source_key, key), request.bars)
     left = fit_bars(transpose_bars(variation.left, source_key, key), request.bars)
     right, left = into_register(right, left, style_spec(request.style))
+    right = repeat_in_another_octave(right, len(variation.right), style_spec(request.style), request.seed)
     source = SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length, chord_slot))
     pool: list[Candidate] = []
     arranged = writer.arrange(plain, right, left)

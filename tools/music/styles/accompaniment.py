@@ -13,9 +13,13 @@ Input is one harmoniser chord index per slot of `slot` quarters; `NO_CHORD` hold
 it (a rest before the first chord). A chord repeated over slots of one bar is one chord there, so
 the texture's bar pattern spans it; a change of chord inside a bar starts the pattern again. The
 accompaniment never rises to the melody: every note stays below the lowest melody note sounding
-while its chord lasts. The section's last chord is struck once, bass and chord together, and held
-to the end of the bar: sections close on a cadence, and a held chord ends it (the bass of that
-cadence, its last two chords, is in root position).
+while its chord lasts. A section closing on its key's tonic (a full close) strikes that chord
+once, bass and chord together, and holds it to the end of the bar: the music stops there. A waltz
+closing on another chord (a half close on V, a question) keeps its oom-pah-pah going under it while
+the melody breathes, as a dance does not stop for a question; a nocturne holds its half close's
+chord too, the pause on V of a slow movement (its arpeggio, heard alone under the breath, would
+turn the top voice into a run of leaps). The bass of the closing cadence, its last two chords, is
+in root position.
 
 Real left hands do not keep one figure through every piece: a waltz holds its bass through the bar
 in a second voice or strikes it as a quarter, a nocturne arpeggiates in eighths or sixteenths,
@@ -341,12 +345,14 @@ def _pulses(duration: Fraction, unit: Fraction) -> list[Fraction]:
 class _Plan:
     """A section's chord spans read against its melody: what every texture needs before choosing notes."""
 
-    def __init__(self, chords: Sequence[int], slot: Fraction, bars: int, bar_length: Fraction,
+    def __init__(self, chords: Sequence[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                  melody: list[MelodyNote] | None) -> None:
         self.bars_count, self.bar_length = bars, Fraction(bar_length)
         self.spans = chord_spans(chords, slot, bars, self.bar_length)
         self.sounding = [span for span in self.spans if span.chord != NO_CHORD]
         self.chords = [span.chord for span in self.sounding]
+        self.full_close = bool(self.chords) and _priority(self.chords[-1])[0] == key.tonic
+        """Whether the section closes on its tonic, where every texture holds the last chord (`bars`)."""
         self.notes = [(_quarters(n.onset), _quarters(n.onset) + _quarters(n.duration), n.pitch)
                       for n in melody or []]
         self.ceilings: list[int | None] = []
@@ -371,9 +377,10 @@ class _Plan:
         return [(self.melody_at(self.start(span)), self.melody_at(self.start(span) + pulse))
                 if pulse < span.duration else (None, None) for span in self.sounding]
 
-    def bars(self, events: Callable[[int, ChordSpan, bool], Voices]) -> list[Bar]:
+    def bars(self, events: Callable[[int, ChordSpan, bool], Voices], *, hold_any_close: bool = False) -> list[Bar]:
         """The section's bars: `events(step, span, final)` gives the voices (one or two, each as long
-        as the span) of the step-th sounding chord (final for the section's last), a rest where
+        as the span) of the step-th sounding chord (final for the section's last when it closes on
+        the tonic, `full_close`, or on any chord where the texture holds every close), a rest where
         nothing has sounded yet. A bar's voices are as many as its most-voiced chord needs; a chord
         with fewer rests in the others."""
         spans: list[list[Voices]] = [[] for _ in range(self.bars_count)]
@@ -382,7 +389,8 @@ class _Plan:
             if span.chord == NO_CHORD:
                 spans[span.bar].append([[_rest(span.duration)]])
                 continue
-            spans[span.bar].append(events(step, span, step == len(self.sounding) - 1))
+            final = step == len(self.sounding) - 1 and (self.full_close or hold_any_close)
+            spans[span.bar].append(events(step, span, final))
             step += 1
         bars = []
         for voiced in spans:
@@ -420,7 +428,7 @@ def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fr
     voice, or holds it through the chord in a voice of its own under the chords, which then rest
     on its beat (Chopin's notation)."""
     figure = _figure(WALTZ_FIGURES, seed)
-    plan = _Plan(chords, slot, bars, bar_length, melody)
+    plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
     chord_windows = [_window(WALTZ_CHORD, ceiling) for ceiling in plan.ceilings]
@@ -459,7 +467,7 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
     twelfth and more as Chopin's do) and whether the bass is held through the chord in a voice of
     its own under the arpeggio, which then rests on its first pulse."""
     figure = _figure(NOCTURNE_FIGURES, seed)
-    plan = _Plan(chords, slot, bars, bar_length, melody)
+    plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
     bass_windows = [_window(NOCTURNE_BASS, None if ceiling is None else ceiling - figure.highest)
@@ -482,7 +490,7 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
                  for tone, pulse in zip(pattern[1:], pulses[1:], strict=True)]
         return [[_rest(pulses[0]), *above], [Event(pitches=[tones[0]], duration=float(span.duration))]]
 
-    return plan.bars(events)
+    return plan.bars(events, hold_any_close=True)
 
 
 def block_chords(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
@@ -490,7 +498,7 @@ def block_chords(chords: list[int], slot: Fraction, bars: int, bar_length: Fract
     """One three-note chord per chord change (held through repeats), in close position between C3
     and G4, inverted and voiced nearest the chord before; the first and the last in root position.
     (`seed` is taken, as every texture takes it, and unused: block chords have one figure.)"""
-    plan = _Plan(chords, slot, bars, bar_length, melody)
+    plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
     windows = [_window(BLOCK_CHORDS, ceiling) for ceiling in plan.ceilings]

@@ -82,7 +82,8 @@ def approach_pitch_classes(key: Key, cadence: Cadence, targets: frozenset[int], 
 def held_to_the_bar_end(cadence: Cadence, *, breath: bool) -> bool:
     """Whether a section's last note is held to the end of its bar: always, but where the line
     breathes (`LineRules.breath`) and the section closes on a half cadence, a question that never
-    ends a piece: there the melody may rest after it, or lead into the next section."""
+    ends a piece: there the melody rests after it (`close_phrases` drops what the model wrote after
+    it, a lead-in to a next section it could not know)."""
     return not (breath and Cadence(cadence) is Cadence.HALF)
 
 
@@ -94,10 +95,11 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
     before it to the nearest approach tones (the last of them the one nearest that cadence tone, so
     the line lands by step; in a single line the one before it takes the approach tone the beat
     lacks, so root and third name the chord: E-E-F is no V-I in F, C-E-F is), and the section's
-    last note held to the bar's end (`held_to_the_bar_end`:
-    a breathing line's half close keeps its notes; where the style has a `pickup` and the line
-    strikes a note that long before the bar's end, it is held up to that pickup into the next
-    section, which leads back into the line's first note: `pickup.led_back`). A
+    last note held to the bar's end (`held_to_the_bar_end`; where the style has a `pickup` and the
+    line strikes a note that long before the bar's end, it is held up to that pickup into the next
+    section, which leads back into the line's first note: `pickup.led_back`), or, where a breathing
+    line closes the section on a half cadence, followed by a rest to the bar's end: notes after it
+    would lead into a next section this one cannot hear, so the line breathes there. A
     freshly sampled line already obeys this (its grammar enforces it); a line carried over from
     another section (a variation, a restatement in a new place of the form, perhaps in a new key)
     is fitted to this section's register and cadences here."""
@@ -125,17 +127,20 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
         missing = approach - {notes[index].pitch % 12 for index in leading}
         if outline and missing and len(leading) > 1:  # a lone leading tone is no dominant: sound its root too
             notes[leading[-2]] = replace(notes[leading[-2]], pitch=nearest(notes[leading[-2]].pitch, missing))
-    if notes and last_bar >= 0 and held_to_the_bar_end(ends[last_bar], breath=breath):
+    if notes and last_bar >= 0:
         end = bar_length * (last_bar + 1)
         downbeat = bar_length * last_bar
         closing = [n for n in notes if Fraction(n.onset).limit_denominator(96) >= downbeat]
         if closing and Fraction(closing[0].onset).limit_denominator(96) == downbeat:
-            lead = [n for n in closing[1:] if Fraction(n.onset).limit_denominator(96) >= end - pickup]
-            if not (pickup and lead and Fraction(lead[0].onset).limit_denominator(96) == end - pickup):
-                lead, pickup = [], Fraction(0)
-            close = replace(closing[0], duration=float(end - pickup - downbeat))
-            notes = [n for n in notes if Fraction(n.onset).limit_denominator(96) < downbeat] + [
-                close, *led_back(lead, close, notes[0], key, register)]
+            before = [n for n in notes if Fraction(n.onset).limit_denominator(96) < downbeat]
+            if not held_to_the_bar_end(ends[last_bar], breath=breath):
+                notes = [*before, closing[0]]
+            else:
+                lead = [n for n in closing[1:] if Fraction(n.onset).limit_denominator(96) >= end - pickup]
+                if not (pickup and lead and Fraction(lead[0].onset).limit_denominator(96) == end - pickup):
+                    lead, pickup = [], Fraction(0)
+                close = replace(closing[0], duration=float(end - pickup - downbeat))
+                notes = [*before, close, *led_back(lead, close, notes[0], key, register)]
     return notes
 
 
