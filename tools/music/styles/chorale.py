@@ -531,11 +531,19 @@ def _free_to_slide(harmony: Harmony, key: Key) -> bool:
     return not harmony.dominant_of(key) and harmony.seventh is None
 
 
-def _others(lines: _Lines, k: int, half: int, voice: int, melody: list[_Note], slot: Fraction) -> list[int]:
-    """The pitches every voice but `voice` sings in slot k's `half` (the soprano as the melody has it then)."""
-    heard = [halves[half] for other, halves in enumerate(lines.halves[k]) if other not in (SOPRANO, voice)]
+def _moment(halves: list[list[list[int]]], k: int, half: int, melody: list[_Note], slot: Fraction) -> list[int]:
+    """What the four voices sing in slot k's `half`: the soprano as the melody has it then (`REST`
+    where it is silent), the lower voices as their lines have them."""
+    pitches = [halves[k][voice][half] for voice in range(4)]
     soprano = _sounding(melody, slot * k + slot * half / 2)
-    return heard + ([] if soprano is None else [soprano])
+    pitches[SOPRANO] = REST if soprano is None else soprano
+    return pitches
+
+
+def _others(lines: _Lines, k: int, half: int, voice: int, melody: list[_Note], slot: Fraction) -> list[int]:
+    """The pitches every voice but `voice` sounds in slot k's `half` (`_moment`, less the silent soprano)."""
+    return [pitch for other, pitch in enumerate(_moment(lines.halves, k, half, melody, slot))
+            if other != voice and pitch != REST]
 
 
 def _chromatic_passing_pitch(start: int, end: int, scale: set[int], others: list[int],
@@ -576,12 +584,7 @@ def _clean(halves: list[list[list[int]]], first: int, last: int, ornamented: tup
     spacing, neither cross nor overlap, make no parallel fifths or octaves between any two voices from one half-slot
     to the next, and the `ornamented` note (slot, half, voice) rubs a semitone against no other voice."""
     times = [(index, half) for index in range(first, last + 1) for half in (0, 1) if (index, half) != (last, 1)]
-    moments = []
-    for index, half in times:
-        soprano = _sounding(melody, slot * index + slot * half / 2)
-        pitches = list(halves[index][voice][half] for voice in range(4))
-        pitches[SOPRANO] = REST if soprano is None else soprano
-        moments.append(pitches)
+    moments = [_moment(halves, index, half, melody, slot) for index, half in times]
     for pitches in moments:
         sung = [p for p in pitches if p != REST]
         if any(higher <= lower for higher, lower in zip(sung, sung[1:], strict=False)):
@@ -601,9 +604,9 @@ def _clean(halves: list[list[list[int]]], first: int, last: int, ornamented: tup
             if later[upper + 1] > earlier[upper] or later[upper] < earlier[upper + 1]:
                 return False
         for upper in range(4):
+            if REST in (earlier[upper], later[upper]):
+                continue  # only the soprano falls silent: a lower voice always sings
             for lower in range(upper + 1, 4):
-                if REST in (earlier[upper], later[upper]):
-                    continue
                 first_interval, second_interval = earlier[upper] - earlier[lower], later[upper] - later[lower]
                 together = (later[upper] - earlier[upper]) * (later[lower] - earlier[lower])
                 if (together > 0 and first_interval % 12 == second_interval % 12
