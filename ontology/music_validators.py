@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from ontology.core import Finding, Owner, Problem, Severity, ValidatorRegistry, at, dangling, duplicate_ids
 from ontology.music import Bar, Cadence, ChordEvent, Piece
-from ontology.music_theory import NOTE_NAMES, Key, Mode, parse_chord, parse_key, parse_meter
+from ontology.music_theory import Key, Mode, parse_chord, parse_key, parse_meter
 
 MUSIC_VALIDATORS: ValidatorRegistry[Piece] = ValidatorRegistry()
 
@@ -163,9 +163,10 @@ def chords_fit_the_key_plan(piece: Piece) -> Iterator[Problem]:
     """A chord outside its section's key is a finding unless it is marked borrowed."""
     for i, event in enumerate(piece.harmony):
         key = _key_at(piece, event.bar)
-        outside = parse_chord(event.symbol).pitch_classes() - key.scale()
+        chord = parse_chord(event.symbol)
+        outside = chord.pitch_classes() - key.scale()
         if outside and not event.borrowed:
-            notes = ", ".join(NOTE_NAMES[pc] for pc in sorted(outside))
+            notes = ", ".join(chord.tone_names()[pc] for pc in sorted(outside))
             yield Problem(Severity.WARNING, "chord_outside_key",
                           f"{event.symbol} in bar {event.bar} has {notes}, outside {key.name}; change it or "
                           "mark it borrowed", at("harmony", i))
