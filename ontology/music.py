@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from ontology.core import Id
 from ontology.music_styles import Style
-from ontology.music_theory import Meter, MusicTheoryError, exact_quarters, parse_chord, parse_key, parse_meter
+from ontology.music_theory import Key, Meter, MusicTheoryError, exact_quarters, parse_chord, parse_key, parse_meter
 
 MAX_BARS = 512
 """The longest piece a session may ask for; longer requests are refused before any work starts."""
@@ -200,18 +200,29 @@ class Piece(BaseModel):
 
     @model_validator(mode="after")
     def _chords_spelled_in_their_keys(self) -> Piece:
-        """Name each chord's root as the key of its section writes it (`Chord.in_key`): D#dim, the
-        leading-tone chord of E minor, not Ebdim; Ab, the borrowed bVI of C major, not G#. Whoever
-        wrote the symbol (a harmoniser's one name per pitch class, an agent), the score reads in the key."""
-        keys = {bar: parse_key(section.key or self.key)
-                for section, first, last in self.section_spans() for bar in range(first, last + 1)}
-        home = parse_key(self.key)
-        spelled = []
-        for event in self.harmony:
-            symbol = parse_chord(event.symbol).in_key(keys.get(event.bar, home)).symbol
-            spelled.append(event if symbol == event.symbol else event.model_copy(update={"symbol": symbol}))
-        self.harmony = spelled
+        self.harmony = self.spelled_harmony()
         return self
+
+    def key_at(self, bar: int) -> Key:
+        """The key of the section bar `bar` (1-based) is in; the home key outside every section."""
+        for section, first, last in self.section_spans():
+            if first <= bar <= last:
+                return parse_key(section.key or self.key)
+        return parse_key(self.key)
+
+    def spelled_harmony(self) -> list[ChordEvent]:
+        """The chord symbols with each root named as the key of its section writes it (`Chord.in_key`):
+        D#dim, the leading-tone chord of E minor, not Ebdim; Ab, the borrowed bVI of C major, not G#.
+        Whoever wrote a symbol (a harmoniser's one name per pitch class, an agent), the score reads in
+        the key. A validated piece holds them so; writers ask again, as a copy made with new harmony
+        (`model_copy`) is not validated. A diminished seventh is named on the leading tone of the chord after it."""
+        chords = [parse_chord(event.symbol) for event in self.harmony]
+        spelled = []
+        for index, (event, chord) in enumerate(zip(self.harmony, chords, strict=True)):
+            next_root = chords[index + 1].root if index + 1 < len(chords) else None
+            symbol = chord.in_key(self.key_at(event.bar), next_root).symbol
+            spelled.append(event if symbol == event.symbol else event.model_copy(update={"symbol": symbol}))
+        return spelled
 
     def bar_start(self, index: int) -> Fraction:
         """Where bar `index` (0-based, in `Part.bars`) starts, in quarters from the piece's first note:

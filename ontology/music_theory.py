@@ -246,15 +246,22 @@ class Chord:
             names[tone] = note_name(letter, tone) or NOTE_NAMES[tone]
         return names
 
-    def in_key(self, key: Key) -> Chord:
+    def in_key(self, key: Key, next_root: int | None = None) -> Chord:
         """The same chord with its root spelled as `key` writes it (`chord_root_name`). A symmetric
         chord is named on the tone that spells the most of its tones as the key does (E minor's
-        augmented III is G+: G, B, D#, not B+ with an F## for the G); a tie keeps the root given."""
+        augmented III is G+: G, B, D#, not B+ with an F## for the G); a diminished seventh first on
+        the leading tone of the chord after it (`next_root`), then of the tonic or the dominant
+        (F#dim7 before G); a tie keeps the root given."""
         step = SYMMETRIC_QUALITIES.get(self.quality, OCTAVE)
         named = [Chord(root, self.quality, chord_root_name(root, self.quality, key))
                  for root in ((self.root + step * k) % OCTAVE for k in range(OCTAVE // step))]
-        return max(named, key=lambda chord: sum(name == key.diatonic_name(tone)
-                                                for tone, name in chord.tone_names().items()))
+
+        def fit(chord: Chord) -> tuple[bool, int, bool]:
+            leads_to = (chord.root + 1) % OCTAVE if chord.quality in LEADING_TONE_QUALITIES else None
+            in_key = sum(name == key.diatonic_name(tone) for tone, name in chord.tone_names().items())
+            return leads_to == next_root, in_key, leads_to in (key.tonic, key.degree_root(5))
+
+        return max(named, key=fit)
 
 
 def chord_root_name(root: int, quality: str, key: Key) -> str:

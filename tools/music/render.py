@@ -118,7 +118,7 @@ class _Spelling:
                      for section, first, last in piece.section_spans() for _ in range(first, last + 1)]
         self.home = parse_key(piece.key).to_music21()
         self.chords = sorted(((chord.bar, chord.beat), parse_chord(chord.symbol).tone_names())
-                             for chord in piece.harmony)
+                             for chord in piece.spelled_harmony())
 
     def at(self, bar: int, offset: float):  # -> (music21 key, chord names); bar 1-based (0: a pickup)
         key = self.keys[bar - 1] if 1 <= bar <= len(self.keys) else self.home
@@ -187,7 +187,7 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
         target.streamStatus.accidentals = True
         if index == 0 and piece.style is not Style.CHORALE:  # four voices show their harmony; symbols would clutter
             measures = {measure.number: measure for measure in target.getElementsByClass(stream.Measure)}
-            for chord in piece.harmony:
+            for chord in piece.spelled_harmony():
                 if chord.bar in measures and chord.beat - 1 < bar_length:
                     measures[chord.bar].insert(chord.beat - 1, music21_chord_symbol(chord.symbol))
         score.insert(0, target)
@@ -305,7 +305,7 @@ def render_piano_roll(piece: Piece, png: Path) -> Path:
         axes.axvline(line, color="0.85", linewidth=0.8, zorder=0)
     pickups = [part.pickup_bar for part in piece.parts if part.pickup_bar is not None]
     top = max((pitch for part in piece.parts for bar in part.bars + pickups for pitch in bar.pitches()), default=72)
-    for chord in piece.harmony:
+    for chord in piece.spelled_harmony():
         axes.text(downbeat + (chord.bar - 1) * bar_length + chord.beat - 1, top + 2, chord.symbol, fontsize=8)
     axes.set_xlabel(f"quarter notes ({piece.meter}, {piece.total_bars} bars)")
     axes.set_ylabel("MIDI pitch")

@@ -30,10 +30,12 @@ class Writing(StrEnum):
 _STAFF_LINES = {Writing.BASS: (18, 26), Writing.TREBLE: (30, 38), Writing.TREBLE_8VA: (37, 45)}
 """Bottom and top line of each writing, as the staff positions (`staff_position`) of the pitches
 they stand for: bass G2-A3, treble E4-F5, and treble under 8va E5-F6."""
-CLEF_CHANGE_COST = 4.0
-"""A change of writing costs as much as four ledger lines: no clef change for one short passage."""
-AWAY_FROM_HOME_COST = 1.0
-"""Each bar written in another clef than the staff's own (or under 8va) costs one ledger line."""
+CLEF_CHANGE_COST = 3.5
+"""A change of writing costs as much as three or four ledger lines: no clef change for one short
+passage (the half keeps a tie between two writings from deciding by the order they are tried in)."""
+AWAY_FROM_HOME_COST = 2.5
+"""Each bar written in another clef than the staff's own (or under 8va) costs two or three ledger
+lines: an 8va line that goes on over bars that sit on the staff anyway is read for nothing."""
 
 
 def staff_position(midi: int) -> int:
