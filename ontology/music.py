@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from ontology.core import Id
 from ontology.music_styles import Style
-from ontology.music_theory import Meter, MusicTheoryError, parse_chord, parse_key, parse_meter
+from ontology.music_theory import Key, Meter, MusicTheoryError, exact_quarters, parse_chord, parse_key, parse_meter
 
 MAX_BARS = 512
 """The longest piece a session may ask for; longer requests are refused before any work starts."""
@@ -40,6 +40,7 @@ def _canonical(parse: Callable[[str], Any], attribute: str) -> AfterValidator:
 KeyName = Annotated[str, _canonical(parse_key, "name")]
 MeterName = Annotated[str, _canonical(parse_meter, "name")]
 ChordSymbol = Annotated[str, _canonical(parse_chord, "symbol")]
+"""A chord symbol as written ('D#dim', 'Ebmaj7'); a `Piece` respells each root from its key."""
 
 
 class Cadence(StrEnum):
@@ -155,7 +156,8 @@ class ChordEvent(BaseModel):
 
     bar: int = Field(ge=1, le=MAX_BARS)
     beat: float = Field(ge=1, le=17, description="1-based beat in quarter notes from the bar's start")
-    symbol: ChordSymbol = Field(description="root and quality, e.g. 'Dm', 'A7', 'Bbmaj7'")
+    symbol: ChordSymbol = Field(description="root and quality, e.g. 'Dm', 'A7', 'Bbmaj7'; in a piece the root is "
+                                            "spelled from the key of its section")
     borrowed: bool = Field(False, description="true for a chord deliberately taken from outside the key")
 
 class Section(BaseModel):
@@ -187,7 +189,7 @@ class Piece(BaseModel):
         if self.pickup:
             meter = parse_meter(self.meter)
             grid = pickup_grid(meter)
-            pickup = Fraction(self.pickup).limit_denominator(96)
+            pickup = exact_quarters(self.pickup)
             if pickup >= meter.bar_quarters:
                 raise ValueError(f"a pickup of {self.pickup:g} quarters is not shorter than a {self.meter} bar "
                                  f"({float(meter.bar_quarters):g}); use a shorter one or none")
@@ -196,10 +198,36 @@ class Piece(BaseModel):
                                  f"of {float(grid):g}")
         return self
 
+    @model_validator(mode="after")
+    def _chords_spelled_in_their_keys(self) -> Piece:
+        self.harmony = self.spelled_harmony()
+        return self
+
+    def key_at(self, bar: int) -> Key:
+        """The key of the section bar `bar` (1-based) is in; the home key outside every section."""
+        for section, first, last in self.section_spans():
+            if first <= bar <= last:
+                return parse_key(section.key or self.key)
+        return parse_key(self.key)
+
+    def spelled_harmony(self) -> list[ChordEvent]:
+        """The chord symbols with each root named as the key of its section writes it (`Chord.in_key`):
+        D#dim, the leading-tone chord of E minor, not Ebdim; Ab, the borrowed bVI of C major, not G#.
+        Whoever wrote a symbol (a harmoniser's one name per pitch class, an agent), the score reads in
+        the key. A validated piece holds them so; writers ask again, as a copy made with new harmony
+        (`model_copy`) is not validated. A diminished seventh is named on the leading tone of the chord after it."""
+        chords = [parse_chord(event.symbol) for event in self.harmony]
+        spelled = []
+        for index, (event, chord) in enumerate(zip(self.harmony, chords, strict=True)):
+            next_root = chords[index + 1].root if index + 1 < len(chords) else None
+            symbol = chord.in_key(self.key_at(event.bar), next_root).symbol
+            spelled.append(event if symbol == event.symbol else event.model_copy(update={"symbol": symbol}))
+        return spelled
+
     def bar_start(self, index: int) -> Fraction:
         """Where bar `index` (0-based, in `Part.bars`) starts, in quarters from the piece's first note:
         after the pickup, one bar length apart (the pickup bar itself starts at 0)."""
-        return Fraction(self.pickup).limit_denominator(96) + parse_meter(self.meter).bar_quarters * index
+        return exact_quarters(self.pickup) + parse_meter(self.meter).bar_quarters * index
 
     @property
     def total_bars(self) -> int:

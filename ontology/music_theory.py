@@ -16,9 +16,23 @@ if TYPE_CHECKING:  # music21 is imported only where a music21 object is made
     import music21
 
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+"""One name per pitch class: the spelling of a note or chord root where no key says otherwise."""
+LETTERS = "CDEFGAB"
+OCTAVE = 12
+"""Semitones in an octave."""
+QUARTER_RESOLUTION = 96
+"""The finest division of a quarter note that notes are placed on (covers 32nd-note tuplets): float
+onsets and durations are read back as exact fractions of it."""
 _LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_ALTER_SIGNS = {-2: "bb", -1: "b", 0: "", 1: "#", 2: "##"}
 _ACCIDENTAL = {"": 0, "#": 1, "b": -1, "-": -1, "##": 2, "bb": -2, "♯": 1, "♭": -1}
 _NOTE = re.compile(r"^([A-Ga-g])(##|bb|#|b|-|♯|♭)?")
+
+
+def exact_quarters(value: float) -> Fraction:
+    """A float length or position in quarter notes as the exact fraction it stands for (0.333.. ->
+    1/3): sums and comparisons of floats drift, fractions on the `QUARTER_RESOLUTION` grid do not."""
+    return Fraction(value).limit_denominator(QUARTER_RESOLUTION)
 
 
 class MusicTheoryError(ValueError):
@@ -28,6 +42,13 @@ class MusicTheoryError(ValueError):
 class Mode(StrEnum):
     MAJOR = "major"
     MINOR = "minor"
+
+
+def note_name(letter: str, pitch_class: int) -> str | None:
+    """`pitch_class` written with `letter` ('F', 6 -> 'F#'; 'G', 6 -> 'Gb'), None where it would
+    need more than a double sharp or flat."""
+    alter = (pitch_class - _LETTER_PC[letter] + 6) % OCTAVE - 6
+    return letter + _ALTER_SIGNS[alter] if abs(alter) <= 2 else None
 
 
 def pitch_class(name: str) -> int:
@@ -71,6 +92,22 @@ class Key:
         """The key's pitch classes; a minor key includes the raised 6th and 7th (melodic/harmonic minor)."""
         steps = MAJOR_STEPS if self.mode is Mode.MAJOR else NATURAL_MINOR_STEPS + (9, 11)
         return {(self.tonic + step) % 12 for step in steps}
+
+    def letter(self, degree: int) -> str:
+        """The letter scale degree 1-7 is written with: the tonic's letter counted up (E minor's 7th is D)."""
+        return LETTERS[(LETTERS.index(self.tonic_name[0]) + degree - 1) % 7]
+
+    def diatonic_name(self, pitch_class: int) -> str | None:
+        """A pitch class of `scale()` as the key writes it (D# in E minor, Bb in F major), None outside it."""
+        steps = MAJOR_STEPS if self.mode is Mode.MAJOR else NATURAL_MINOR_STEPS
+        raised = {} if self.mode is Mode.MAJOR else {9: 6, 11: 7}  # minor's raised 6th and 7th
+        degrees = {step: degree for degree, step in enumerate(steps, start=1)} | raised
+        degree = degrees.get((pitch_class - self.tonic) % OCTAVE)
+        return None if degree is None else note_name(self.letter(degree), pitch_class)
+
+    def parallel(self) -> Key:
+        """The key on the same tonic in the other mode (C minor for C major), where borrowed chords come from."""
+        return Key(self.tonic, Mode.MINOR if self.mode is Mode.MAJOR else Mode.MAJOR, self.spelling)
 
     def degree_root(self, degree: int) -> int:
         """The pitch class of scale degree 1-7 (the dominant of a minor key is major: V uses degree 5)."""
@@ -166,28 +203,92 @@ CHORD_QUALITIES: dict[str, tuple[int, ...]] = {
     "sus4": (0, 5, 7),
 }
 """Chord-symbol suffixes and their intervals above the root, in semitones."""
+_INTERVAL_LETTERS = {0: 0, 2: 1, 3: 2, 4: 2, 5: 3, 6: 4, 7: 4, 8: 4, 9: 6, 10: 6, 11: 6}
+"""Letters above the root each chord interval is written with: a third is two letters up whether
+major or minor, a diminished seventh (9 semitones) is a seventh, not a sixth."""
 
 _QUALITY_PATTERN = "|".join(sorted(map(re.escape, CHORD_QUALITIES), key=len, reverse=True))
-_CHORD = re.compile(rf"^([A-G](?:#|b)?)({_QUALITY_PATTERN})$")
+_CHORD = re.compile(rf"^([A-G](?:##|bb|#|b)?)({_QUALITY_PATTERN})$")
+DOMINANT_QUALITIES = ("", "7")
+"""Qualities that can be a secondary dominant: the root is a fifth above the chord it leads to."""
+LEADING_TONE_QUALITIES = ("dim", "dim7", "m7b5")
+"""Qualities that can be a leading-tone chord: the root is a half step below the chord it leads to."""
+SYMMETRIC_QUALITIES = {"aug": 4, "dim7": 3}
+"""Qualities built of one repeated interval: any of their tones can be named the root (B+ = G+ = D#+)."""
 
 
 @dataclass(frozen=True)
 class Chord:
     root: int
     quality: str
+    spelling: str = ""
+    """The root as written ('D#', 'Eb'); empty means the default spelling of `NOTE_NAMES`."""
+
+    @property
+    def root_name(self) -> str:
+        return self.spelling or NOTE_NAMES[self.root]
 
     @property
     def symbol(self) -> str:
-        return NOTE_NAMES[self.root] + self.quality
+        return self.root_name + self.quality
 
     def pitch_classes(self) -> set[int]:
         return {(self.root + interval) % 12 for interval in CHORD_QUALITIES[self.quality]}
 
+    def tone_names(self) -> dict[int, str]:
+        """Pitch class -> name of each chord tone, spelled up from the root by letter (D#dim: D#, F#, A;
+        C#dim7: C#, E, G, Bb). A tone beyond a double accidental keeps its default name."""
+        root_letter = LETTERS.index(self.root_name[0])
+        names = {}
+        for interval in CHORD_QUALITIES[self.quality]:
+            tone = (self.root + interval) % OCTAVE
+            letter = LETTERS[(root_letter + _INTERVAL_LETTERS[interval]) % 7]
+            names[tone] = note_name(letter, tone) or NOTE_NAMES[tone]
+        return names
+
+    def in_key(self, key: Key, next_root: int | None = None) -> Chord:
+        """The same chord with its root spelled as `key` writes it (`chord_root_name`). A symmetric
+        chord is named on the tone that spells the most of its tones as the key does (E minor's
+        augmented III is G+: G, B, D#, not B+ with an F## for the G); a diminished seventh first on
+        the leading tone of the chord after it (`next_root`), then of the tonic or the dominant
+        (F#dim7 before G); a tie keeps the root given."""
+        step = SYMMETRIC_QUALITIES.get(self.quality, OCTAVE)
+        named = [Chord(root, self.quality, chord_root_name(root, self.quality, key))
+                 for root in ((self.root + step * k) % OCTAVE for k in range(OCTAVE // step))]
+
+        def fit(chord: Chord) -> tuple[bool, int, bool]:
+            leads_to = (chord.root + 1) % OCTAVE if chord.quality in LEADING_TONE_QUALITIES else None
+            in_key = sum(name == key.diatonic_name(tone) for tone, name in chord.tone_names().items())
+            return leads_to == next_root, in_key, leads_to in (key.tonic, key.degree_root(5))
+
+        return max(named, key=fit)
+
+
+def chord_root_name(root: int, quality: str, key: Key) -> str:
+    """How a musician spells a chord's root in `key`, by the chord's function:
+
+    - a root in the key's scale with the key's letter (D#dim in E minor is vii°, never Ebdim);
+    - a secondary dominant a fifth above the scale degree it leads to (F#7 = V7/vii in C major), a
+      leading-tone chord a half step below it (C#dim7 = vii°7/ii in C major, never Dbdim7);
+    - a chord borrowed from the parallel key as that key writes it (Ab = bVI, Bb = bVII in C major);
+    - anything else a lowered degree (Db = the Neapolitan bII in C major).
+    """
+    root %= OCTAVE
+    candidates = [key.diatonic_name(root)]
+    if quality in DOMINANT_QUALITIES and (target := key.diatonic_name(root + 5)) is not None:
+        candidates.append(note_name(LETTERS[(LETTERS.index(target[0]) + 4) % 7], root))
+    if quality in LEADING_TONE_QUALITIES and (target := key.diatonic_name(root + 1)) is not None:
+        candidates.append(note_name(LETTERS[(LETTERS.index(target[0]) - 1) % 7], root))
+    candidates.append(key.parallel().diatonic_name(root))
+    if (upper := key.diatonic_name(root + 1)) is not None:
+        candidates.append(note_name(upper[0], root))
+    return next((name for name in candidates if name is not None), NOTE_NAMES[root])
+
 
 def parse_chord(symbol: str) -> Chord:
-    """'Dm', 'A7', 'F#dim', 'Bbmaj7' -> Chord."""
+    """'Dm', 'A7', 'F#dim', 'Bbmaj7', 'F##dim7' -> Chord, keeping the root as written."""
     match = _CHORD.match((symbol or "").strip())
     if not match:
         qualities = ", ".join(repr(q) for q in CHORD_QUALITIES)
         raise MusicTheoryError(f"Unknown chord symbol {symbol!r}; write a root (C, F#, Bb) and one of {qualities}.")
-    return Chord(pitch_class(match.group(1)), match.group(2))
+    return Chord(pitch_class(match.group(1)), match.group(2), match.group(1))

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from ontology.core import Finding, Owner, Problem, Severity, ValidatorRegistry, at, dangling, duplicate_ids
 from ontology.music import Bar, Cadence, ChordEvent, Piece
-from ontology.music_theory import NOTE_NAMES, Key, Mode, parse_chord, parse_key, parse_meter
+from ontology.music_theory import Key, Mode, exact_quarters, parse_chord, parse_key, parse_meter
 
 MUSIC_VALIDATORS: ValidatorRegistry[Piece] = ValidatorRegistry()
 
@@ -83,7 +83,7 @@ def bars_fill_the_meter(piece: Piece) -> Iterator[Problem]:
     without one, only the first bar may be short (an upbeat written as bar 1), all its voices by the
     same amount."""
     length = parse_meter(piece.meter).bar_quarters
-    pickup = Fraction(piece.pickup).limit_denominator(96)
+    pickup = exact_quarters(piece.pickup)
     for i, part in enumerate(piece.parts):
         if pickup and part.pickup_bar is None:
             yield Problem(Severity.ERROR, "pickup_missing",
@@ -113,7 +113,7 @@ def bars_fill_the_meter(piece: Piece) -> Iterator[Problem]:
 
 def _fills(bar: Bar) -> list[Fraction]:
     """How long each voice of `bar` lasts, in quarters."""
-    return [sum((Fraction(event.duration).limit_denominator(96) for event in voice), Fraction(0))
+    return [sum((exact_quarters(event.duration) for event in voice), Fraction(0))
             for voice in bar.voices]
 
 
@@ -133,13 +133,6 @@ def notes_within_ranges(piece: Piece) -> Iterator[Problem]:
                               f"pitch {', '.join(map(str, outside))} in {where} is outside the "
                               f"{instrument.name}'s range {instrument.lowest}-{instrument.highest}",
                               at("parts", i, "pickup_bar") if b is None else at("parts", i, "bars", b))
-
-
-def _key_at(piece: Piece, bar: int) -> Key:
-    for section, first, last in piece.section_spans():
-        if first <= bar <= last:
-            return parse_key(section.key or piece.key)
-    return parse_key(piece.key)
 
 
 @MUSIC_VALIDATORS.register(HARMONIST)
@@ -162,10 +155,11 @@ def harmony_is_ordered_and_in_the_bar(piece: Piece) -> Iterator[Problem]:
 def chords_fit_the_key_plan(piece: Piece) -> Iterator[Problem]:
     """A chord outside its section's key is a finding unless it is marked borrowed."""
     for i, event in enumerate(piece.harmony):
-        key = _key_at(piece, event.bar)
-        outside = parse_chord(event.symbol).pitch_classes() - key.scale()
+        key = piece.key_at(event.bar)
+        chord = parse_chord(event.symbol)
+        outside = chord.pitch_classes() - key.scale()
         if outside and not event.borrowed:
-            notes = ", ".join(NOTE_NAMES[pc] for pc in sorted(outside))
+            notes = ", ".join(chord.tone_names()[pc] for pc in sorted(outside))
             yield Problem(Severity.WARNING, "chord_outside_key",
                           f"{event.symbol} in bar {event.bar} has {notes}, outside {key.name}; change it or "
                           "mark it borrowed", at("harmony", i))

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from ontology.music import Bar, ChordEvent, Event, Piece
+from ontology.music import INSTRUMENTS, Bar, ChordEvent, Event, Part, Piece, Section
+from ontology.music_theory import CHORD_QUALITIES
 from tools.music.render import (
     RenderError,
     find_soundfont,
@@ -110,3 +111,45 @@ def test_notes_outside_the_key_are_spelled_by_their_section_and_chord(
     piece.parts[0].bars[2].voices[0][1].pitches = [pitch]
     notes = piece_to_score(piece).parts[0].getElementsByClass("Measure")[2].getElementsByClass("Note")
     assert notes[1].nameWithOctave == name
+
+
+def test_every_chord_kind_is_drawn_as_text_and_no_root_carries_a_natural(tmp_path: Path) -> None:
+    """waltz-2's "C" after an "A" was written <root-alter>0</root-alter> (a natural Verovio draws
+    as an empty box): a part whose notes have no accidental had its symbols' C# counted as sounding."""
+    symbols = ["A", "C", *(root + quality for root in ("C", "F#", "Bb") for quality in CHORD_QUALITIES)]
+    bars = (len(symbols) + 1) // 2
+    piece = Piece(title="kinds", key="F major", meter="4/4", tempo_bpm=90,
+                  instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]],
+                  sections=[Section(id="a", label="A", bars=bars)],
+                  parts=[Part(id="rh", instrument="piano_right", bars=[Bar.line((72, 4))] * bars),
+                         Part(id="lh", instrument="piano_left", bars=[Bar.line((48, 4))] * bars)],
+                  harmony=[ChordEvent(bar=1 + i // 2, beat=1 + 2 * (i % 2), symbol=s) for i, s in enumerate(symbols)])
+    files = render_all(piece, tmp_path, audio=False)
+    xml = files.musicxml.read_text()
+    assert len(re.findall(r"<harmony", xml)) == len(symbols)
+    assert "<root-alter>0</root-alter>" not in xml
+    written = [cs.figure for cs in music21.converter.parse(files.musicxml).parts[0].recurse()
+               .getElementsByClass("ChordSymbol")]
+    assert written[:2] == ["A", "C"]
+    harm_texts = re.findall(r'class="harm">(.*?)</g>', plain_text_accidentals(files.score_svg.read_text()), re.S)
+    assert len(harm_texts) == len(symbols)
+    assert not [text for text in harm_texts if re.search("[\ue000-\uf8ff]", text)]  # no glyph a PNG cannot draw
+
+
+def test_a_high_melody_is_written_under_8va_and_a_low_one_in_bass_clef_sounding_the_same(
+    minuet: Piece, tmp_path: Path
+) -> None:
+    piece = minuet
+    high = [(89, 1), (91, 1), (88, 1), (86, 1), (89, 1), (93, 1)]  # F6 G6 E6 D6 F6 A6: 2-4 ledger lines over treble
+    piece.parts[0].bars[:2] = [Bar.line(*high[:3]), Bar.line(*high[3:])]
+    piece.parts[0].bars[2:] = [Bar.line((55, 1), (57, 1), (58, 1)), Bar.line((50, 3))]  # G3 A3 Bb3 D3: under it
+    score = piece_to_score(piece)
+    right = score.parts[0]
+    (ottava,) = right.recurse().getElementsByClass("Ottava")
+    assert ottava.type == "8va" and [n.pitch.midi for n in ottava.getSpannedElements()] == [p for p, _ in high]
+    clefs = [(m.number, c.sign) for m in right.getElementsByClass("Measure") for c in m.getElementsByClass("Clef")]
+    assert clefs == [(1, "G"), (3, "F")]
+    files = render_all(piece, tmp_path, audio=False)
+    assert '<octave-shift' in files.musicxml.read_text()
+    midi = music21.converter.parse(files.midi)
+    assert [n.pitch.midi for n in midi.parts[0].flatten().notes] == [p for p, _ in high] + [55, 57, 58, 50]

@@ -9,7 +9,7 @@ import pytest
 
 from ontology.music import INSTRUMENTS, Bar, Cadence, Part, Piece, Section
 from ontology.music_styles import Style, style_spec
-from ontology.music_theory import parse_key, parse_meter
+from ontology.music_theory import exact_quarters, parse_key, parse_meter
 from ontology.music_validators import validate_piece
 from tools.base import ToolInputError
 from tools.music.analysis import top_line
@@ -196,7 +196,7 @@ def test_real_sections_in_every_style_keep_its_grammar_fill_their_bars_and_conti
     if spec.texture != "piano":  # one line under the style's grammar
         assert all(spec.melody.lowest <= p <= spec.melody.highest for p in pitches)
         assert max(abs(b - a) for a, b in zip(pitches, pitches[1:], strict=False)) <= spec.melody.max_leap
-        assert all(Fraction(n.onset).limit_denominator(96) % Fraction(spec.melody.grid) == 0 for n in line)
+        assert all(exact_quarters(n.onset) % Fraction(spec.melody.grid) == 0 for n in line)
         gaps = [(end, after.onset) for note, after in zip(line, line[1:], strict=False)
                 if (end := note.onset + note.duration) != after.onset]
         # no rests: the line is continuous, but for a breath after a breathing line's half close,

@@ -17,10 +17,10 @@ from fractions import Fraction
 from functools import lru_cache
 
 from ontology.music import Bar, ChordEvent, Part, Piece
-from ontology.music_theory import CHORD_QUALITIES, NOTE_NAMES, Key, parse_chord, parse_key, parse_meter
+from ontology.music_theory import CHORD_QUALITIES, Key, exact_quarters, parse_chord, parse_key, parse_meter
 from tools.music.harmony.chords import label_pitch_classes, ontology_symbol
 from tools.music.harmony.data import MelodyNote
-from tools.music.scoreio import music21_figure, spelled_pitch
+from tools.music.scoreio import music21_chord_symbol, spelled_pitch
 
 
 def sounding_notes(bars: list[Bar], bar_length: Fraction) -> list[tuple[Fraction, Fraction, int]]:
@@ -30,7 +30,7 @@ def sounding_notes(bars: list[Bar], bar_length: Fraction) -> list[tuple[Fraction
         for voice in bar.voices:
             start = bar_length * number
             for event in voice:
-                length = Fraction(event.duration).limit_denominator(96)
+                length = exact_quarters(event.duration)
                 found += [(start, start + length, pitch) for pitch in event.pitches]
                 start += length
     return found
@@ -134,14 +134,12 @@ def roman_numeral(symbol: str, key: Key) -> str:
     """An ontology chord symbol as a Roman numeral in `key` ('A7' in D minor -> 'V7'): music21
     places the root as a degree of the key (`roman.romanNumeralFromChord`, which marks roots
     outside the key 'b' or '#', and the minor key's natural sixth and seventh 'b', as in 'bVI');
-    upper case means a major third, lower case a minor one. Symbols spell roots one way ('Abm');
-    a root in the key's scale is respelled as the key writes it ('G#m', iii in E major)."""
-    from music21 import harmony, roman
+    upper case means a major third, lower case a minor one. The root is spelled as the key writes it
+    ('G#m', iii in E major, whoever wrote 'Abm'; `Chord.in_key`)."""
+    from music21 import roman
 
-    chord = parse_chord(symbol)
-    spelled_key = key.to_music21()
-    root = spelled_pitch(60 + chord.root, spelled_key).name if chord.root in key.scale() else NOTE_NAMES[chord.root]
-    numeral = roman.romanNumeralFromChord(harmony.ChordSymbol(music21_figure(root) + chord.quality), spelled_key)
+    chord = parse_chord(symbol).in_key(key)
+    numeral = roman.romanNumeralFromChord(music21_chord_symbol(chord.symbol), key.to_music21())
     degree = numeral.romanNumeralAlone.lower() if 3 in CHORD_QUALITIES[chord.quality] else \
         numeral.romanNumeralAlone.upper()
     return f"{numeral.frontAlterationString}{degree}{NUMERAL_MARKS.get(chord.quality, '')}"

@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from ontology.music import Bar
-from ontology.music_theory import Key
+from ontology.music_theory import Key, exact_quarters
 from tools.music.analysis import sounding_notes, top_line
 
 CONTOUR_POINTS = 16
@@ -84,7 +84,7 @@ def material_features(right: list[Bar], left: list[Bar], key: Key, bar_length: F
         contour = (pitches[sounding] - tonic) / 12 * CONTOUR_WEIGHT
 
     onsets_in_bar = _histogram(
-        ((min(int(Fraction(n.onset).limit_denominator(96) % bar_length / bar_length * ONSET_BINS), ONSET_BINS - 1),
+        ((min(int(exact_quarters(n.onset) % bar_length / bar_length * ONSET_BINS), ONSET_BINS - 1),
           1.0) for n in line), ONSET_BINS)
     bass_pitches = [pitch for _, _, pitch in bass]
     register = np.array([

@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from ontology.core import Finding, Problem, Severity, ValidatorRegistry, at
 from ontology.music import Cadence, Piece
 from ontology.music_styles import LineRules, ListeningLimits, Style, style_spec
-from ontology.music_theory import Key, parse_key
+from ontology.music_theory import Key, exact_quarters, parse_key
 from ontology.music_validators import ARRANGER, COMPOSER, HARMONIST
 from tools.music.analysis import KeyEstimate, parallel_motions
 from tools.music.quality.features import (
@@ -241,7 +241,7 @@ def _voice_lines(piece: Piece) -> list[tuple[str, int, list[tuple[Fraction, int]
                 for event in bar.voices[v]:
                     if event.pitches:
                         struck[onset] = event.pitches
-                    onset += Fraction(event.duration).limit_denominator(96)
+                    onset += exact_quarters(event.duration)
             found.append((part.id if count == 1 else f"{part.id} voice {v + 1}", p, struck))
     if piece.style == Style.CHORALE and len(found) == len(CHORALE_VOICES):
         found = [(name, p, struck) for name, (_, p, struck) in zip(CHORALE_VOICES, found, strict=True)]

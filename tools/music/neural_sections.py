@@ -23,7 +23,7 @@ import torch
 
 from ontology.music import Bar, Cadence, ChordEvent, Event
 from ontology.music_styles import StyleSpec, style_spec
-from ontology.music_theory import Key, Meter, parse_chord, parse_key, parse_meter
+from ontology.music_theory import Key, Meter, exact_quarters, parse_chord, parse_key, parse_meter
 from tools.base import ToolInputError
 from tools.music.analysis import label_chords, sounding_notes
 from tools.music.harmony.chords import (
@@ -95,8 +95,8 @@ def melody_bars(line: list[MelodyNote], bars: int, bar_length: Fraction) -> list
         lo, hi = number * bar_length, (number + 1) * bar_length
         events, time_ = [], lo
         for note in line:
-            start, end = max(Fraction(note.onset).limit_denominator(96), lo), min(
-                Fraction(note.onset + note.duration).limit_denominator(96), hi)
+            start, end = max(exact_quarters(note.onset), lo), min(
+                exact_quarters(note.onset + note.duration), hi)
             if end <= start:
                 continue
             if start > time_:
@@ -140,7 +140,7 @@ def melody_line(bars: list[Bar], bar_length: Fraction) -> list[MelodyNote]:
     for number, bar in enumerate(bars):
         start = bar_length * number
         for event in bar.voices[0]:
-            length = Fraction(event.duration).limit_denominator(96)
+            length = exact_quarters(event.duration)
             if event.pitches:
                 line.append(MelodyNote(float(start), float(length), max(event.pitches)))
             start += length
@@ -284,8 +284,8 @@ class NeuralSectionTools(SectionWriter):
         beats_per_slot = int(slot / beat)
         shift = transposition_to_reference(key.tonic, key.mode.value)
         count = int(per_bar) * request.bars
-        notes = [MelodyNote(float(Fraction(n.onset).limit_denominator(96) / beat),
-                            float(Fraction(n.duration).limit_denominator(96) / beat), n.pitch + shift) for n in line]
+        notes = [MelodyNote(float(exact_quarters(n.onset) / beat),
+                            float(exact_quarters(n.duration) / beat), n.pitch + shift) for n in line]
         melody = Melody(name="section", notes=notes, n_beats=count, bar_starts=list(range(0, count, int(per_bar))),
                         transposition=shift, key=key.name, slot_quarters=[float(i * beat) for i in range(count + 1)])
         given = {slot_index * beats_per_slot + offset: transpose_chord(chord, shift)

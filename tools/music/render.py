@@ -21,11 +21,12 @@ from pydantic import BaseModel
 
 from ontology.music import Event, Piece
 from ontology.music_styles import Style
-from ontology.music_theory import parse_key, parse_meter
+from ontology.music_theory import exact_quarters, parse_chord, parse_key, parse_meter
 from tools.base import ToolError
 from tools.files import write_atomically
 from tools.music.analysis import part_notes
-from tools.music.scoreio import ScoreFiles, music21_figure, spelled_pitch, write_score
+from tools.music.scoreio import ScoreFiles, music21_chord_symbol, spelled_pitch, write_score
+from tools.music.staff_writing import Writing, staff_writings
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ DEFAULT_SOUNDFONTS = (
     Path("/usr/share/soundfonts/FluidR3_GM.sf2"),
 )
 RENDER_TIMEOUT_S = 300
+KEYBOARD_PROGRAMS = range(8)
+"""General MIDI's pianos: their staves change clef and take 8va lines where the notes go (`staff_writing`);
+other instruments (a choir's voices) keep their clef."""
 
 
 TEXT_ACCIDENTALS = {"\uea63": "bb", "\uea64": "b", "\uea66": "#", "\uea67": "x"}
@@ -95,8 +99,7 @@ def _music21_event(event: Event, key, chord_names: Mapping[int, str], offset: fl
         made = note.Note(spelled_pitch(event.pitches[0], key, chord_names))
     else:
         made = chord.Chord([spelled_pitch(pitch, key, chord_names) for pitch in sorted(event.pitches)])
-    lengths = written_lengths(Fraction(offset).limit_denominator(96), Fraction(event.duration).limit_denominator(96),
-                              beat)
+    lengths = written_lengths(exact_quarters(offset), exact_quarters(event.duration), beat)
     if len(lengths) > 1:
         made.duration = duration.Duration(components=[duration.durationTupleFromQuarterLength(float(part))
                                                       for part in lengths])
@@ -107,17 +110,15 @@ def _music21_event(event: Event, key, chord_names: Mapping[int, str], offset: fl
 
 class _Spelling:
     """What spells a note: the key of its bar's section (a middle section in D minor writes C#, not
-    the home F major's D-flat) and the chord symbol sounding at its onset (pitch class -> name)."""
+    the home F major's D-flat) and the chord symbol sounding at its onset (pitch class -> name; the
+    piece spells its chords' roots from their keys, so the chord's tones read in the key too)."""
 
     def __init__(self, piece: Piece) -> None:
-        from music21 import harmony
-
         self.keys = [parse_key(section.key or piece.key).to_music21()
                      for section, first, last in piece.section_spans() for _ in range(first, last + 1)]
         self.home = parse_key(piece.key).to_music21()
-        self.chords = sorted(((chord.bar, chord.beat), {
-            pitch.pitchClass: pitch.name for pitch in harmony.ChordSymbol(music21_figure(chord.symbol)).pitches})
-            for chord in piece.harmony)
+        self.chords = sorted(((chord.bar, chord.beat), parse_chord(chord.symbol).tone_names())
+                             for chord in piece.spelled_harmony())
 
     def at(self, bar: int, offset: float):  # -> (music21 key, chord names); bar 1-based (0: a pickup)
         key = self.keys[bar - 1] if 1 <= bar <= len(self.keys) else self.home
@@ -129,8 +130,9 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
     """A music21 score with one part per `Part`, key, meter and tempo in the first bar, and the
     chord symbols above the first part (shown in notation, silent in MIDI; not over a chorale,
     whose four voices are the harmony). A pickup is measure 0, padded on the left so it reads as
-    the end of a bar, and the last measure is short by as much; the MIDI's notes start at 0."""
-    from music21 import clef, harmony, instrument, key, metadata, meter, stream, tempo
+    the end of a bar, and the last measure is short by as much; the MIDI's notes start at 0. A
+    piano staff changes clef, or takes an 8va line, where its notes go (`staff_writing`)."""
+    from music21 import clef, instrument, key, metadata, meter, spanner, stream, tempo
     from music21.stream import makeNotation
 
     spelling = _Spelling(piece)
@@ -149,10 +151,13 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
         numbered = list(enumerate(part.bars, start=1))
         if part.pickup_bar is not None:
             numbered.insert(0, (0, part.pickup_bar))
+        writings = (staff_writings([bar.pitches() for _, bar in numbered], spec.clef)
+                    if spec.midi_program in KEYBOARD_PROGRAMS else [Writing(spec.clef)] * len(numbered))
         for position, (number, bar) in enumerate(numbered):
             measure = stream.Measure(number=number)
+            if position == 0 or writings[position].clef != writings[position - 1].clef:
+                measure.insert(0, clef.BassClef() if writings[position].clef == "bass" else clef.TrebleClef())
             if position == 0:
-                measure.insert(0, clef.BassClef() if spec.clef == "bass" else clef.TrebleClef())
                 measure.insert(0, key.KeySignature(spelling.home.sharps))
                 measure.insert(0, meter.TimeSignature(piece.meter))
                 if index == 0:  # sounding tempo only: engravers lack the note glyph of a printed mark
@@ -171,17 +176,35 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
                 if voice is not measure:
                     measure.insert(0, voice)
             target.append(measure)
+        for run in _runs(writings, Writing.TREBLE_8VA):  # sounding pitches stay; the line writes them an octave down
+            notes = [note for measure in target.getElementsByClass(stream.Measure)[run.start:run.stop]
+                     for note in measure.recurse().notes]
+            if notes:
+                target.insert(0, spanner.Ottava(notes, type="8va", transposing=False))
         # Accidentals come from the notes alone: music21 counts a chord symbol's pitches as if they
         # sounded (an "A" symbol's C# would put a natural on the melody's C), so they are settled first.
         makeNotation.makeAccidentalsInMeasureStream(target)
         target.streamStatus.accidentals = True
         if index == 0 and piece.style is not Style.CHORALE:  # four voices show their harmony; symbols would clutter
             measures = {measure.number: measure for measure in target.getElementsByClass(stream.Measure)}
-            for chord in piece.harmony:
+            for chord in piece.spelled_harmony():
                 if chord.bar in measures and chord.beat - 1 < bar_length:
-                    measures[chord.bar].insert(chord.beat - 1, harmony.ChordSymbol(music21_figure(chord.symbol)))
+                    measures[chord.bar].insert(chord.beat - 1, music21_chord_symbol(chord.symbol))
         score.insert(0, target)
     return score
+
+
+def _runs(writings: list[Writing], wanted: Writing) -> list[range]:
+    """The runs of consecutive bar positions written in `wanted`."""
+    runs: list[range] = []
+    for position, writing in enumerate(writings):
+        if writing is not wanted:
+            continue
+        if runs and runs[-1].stop == position:
+            runs[-1] = range(runs[-1].start, position + 1)
+        else:
+            runs.append(range(position, position + 1))
+    return runs
 
 
 def write_notation(piece: Piece, folder: Path, stem: str = "piece") -> ScoreFiles:
@@ -282,7 +305,7 @@ def render_piano_roll(piece: Piece, png: Path) -> Path:
         axes.axvline(line, color="0.85", linewidth=0.8, zorder=0)
     pickups = [part.pickup_bar for part in piece.parts if part.pickup_bar is not None]
     top = max((pitch for part in piece.parts for bar in part.bars + pickups for pitch in bar.pitches()), default=72)
-    for chord in piece.harmony:
+    for chord in piece.spelled_harmony():
         axes.text(downbeat + (chord.bar - 1) * bar_length + chord.beat - 1, top + 2, chord.symbol, fontsize=8)
     axes.set_xlabel(f"quarter notes ({piece.meter}, {piece.total_bars} bars)")
     axes.set_ylabel("MIDI pitch")

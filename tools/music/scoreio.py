@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from ontology.music_theory import parse_chord
 from tools.base import ToolInputError
 from tools.files import write_atomically
 
@@ -71,15 +72,22 @@ def _scale_names(tonic: str, mode: str) -> dict[int, str]:
     return {pitch.pitchClass: pitch.name for pitch in scale(tonic).getPitches()}
 
 
+def music21_name(name: str) -> str:
+    """An ontology note name as music21 writes it: flats are 'b' ('Bb', 'Ebb'), music21's '-'."""
+    return name[0] + name[1:].replace("b", "-")
+
+
 def spelled_pitch(midi: int, key, chord_names: Mapping[int, str] | None = None):  # key: music21.key.Key
-    """The pitch spelled as the key writes it: scale notes (harmonic minor in minor) by the scale;
-    a note outside the scale as the chord sounding with it spells it (`chord_names`, pitch class ->
-    name: the F# of a D7 stays F# in B-flat major, the C# of an A7 is not D-flat in F major), other
-    notes with flats in flat keys and sharps otherwise. Returns a music21 Pitch."""
+    """The pitch spelled as its harmony writes it: a tone of the chord sounding with it as the chord
+    spells it (`chord_names`, pitch class -> ontology name: the F# of a D7 stays F# in B-flat major,
+    the C# of an A7 is not D-flat in F major, and a chord's tone has one name wherever it sounds);
+    other notes by the key's scale (harmonic minor in minor), the rest with flats in flat keys and
+    sharps otherwise. Returns a music21 Pitch."""
     import music21
 
     pitch = music21.pitch.Pitch(midi=midi)
-    wanted = _scale_names(key.tonic.name, key.mode).get(midi % 12) or (chord_names or {}).get(midi % 12)
+    chord_name = (chord_names or {}).get(midi % 12)
+    wanted = music21_name(chord_name) if chord_name else _scale_names(key.tonic.name, key.mode).get(midi % 12)
     if wanted is None:
         alter = pitch.accidental.alter if pitch.accidental else 0
         flat_key = key.sharps < 0
@@ -94,9 +102,30 @@ def spelled_pitch(midi: int, key, chord_names: Mapping[int, str] | None = None):
     return pitch
 
 
-def music21_figure(symbol: str) -> str:
-    """An ontology chord symbol as music21 reads it: our flat roots are 'b' ('Bbm7'), music21's '-'."""
-    return symbol[0] + symbol[1:2].replace("b", "-") + symbol[2:] if len(symbol) > 1 else symbol
+CHORD_KINDS = {"": "major", "m": "minor", "dim": "diminished", "aug": "augmented", "7": "dominant",
+               "maj7": "major-seventh", "m7": "minor-seventh", "m7b5": "half-diminished",
+               "dim7": "diminished-seventh", "sus2": "suspended-second", "sus4": "suspended-fourth"}
+"""MusicXML's chord kind of each ontology quality (music21 would read 'm7b5' as a minor seventh
+with an altered fifth, and 'aug' after a flat root not at all)."""
+
+
+def music21_chord_symbol(symbol: str):  # -> music21.harmony.ChordSymbol
+    """An ontology chord symbol as a music21 chord symbol: the root as spelled, the kind by name
+    and the ontology's own suffix as the text a score prints ('Bbm7b5', not a music21 figure).
+
+    Its accidentals are marked as settled (not shown): they are part of the symbol's text. A part
+    whose notes have no accidental at all would otherwise look unsettled to the MusicXML writer,
+    which then counts the symbols' pitches as sounding notes (the C# of an "A" symbol would put a
+    natural on the next bar's "C" symbol, drawn as an empty box)."""
+    from music21 import harmony, pitch
+
+    chord = parse_chord(symbol)
+    made = harmony.ChordSymbol(root=pitch.Pitch(music21_name(chord.root_name)), kind=CHORD_KINDS[chord.quality],
+                               kindStr=chord.quality)
+    for tone in made.pitches:
+        if tone.accidental is not None:
+            tone.accidental.displayStatus = False
+    return made
 
 
 def write_score(score, folder: Path, stem: str) -> ScoreFiles:

@@ -25,7 +25,7 @@ import numpy as np
 
 from ontology.music import Bar, Event, VariationDistance
 from ontology.music_styles import PHRASE_BARS, StyleSpec, style_spec
-from ontology.music_theory import Key, Mode, parse_key, parse_meter
+from ontology.music_theory import OCTAVE, Key, Mode, parse_key, parse_meter
 from tools.music.analysis import label_chords
 from tools.music.features import material_features
 from tools.music.piano.tokens import fit_to_piano
@@ -47,7 +47,6 @@ CADENCE_BARS = 2
 """Bars the writers rewrite to close on a cadence (the chord before the final one, and the final one)."""
 PROMPT_BARS = 2
 """Bars of kept material a new ending continues from, as many as the session gives a section."""
-OCTAVE = 12
 REPEAT_IN_PLACE = 0.5
 """The share of restatements whose repeated phrases stay where they were, where another octave
 would fit the register: the rest move the repeat an octave up or down."""

@@ -37,13 +37,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ontology.music_styles import PHRASE_BARS, Style
-from ontology.music_theory import NOTE_NAMES, Key, Meter, Mode
+from ontology.music_theory import NOTE_NAMES, Key, Meter, Mode, exact_quarters
 from tools.music.harmony.chords import QUALITIES, chord_index, chord_pitch_classes, chord_root_quality
 from tools.music.harmony.data import MelodyNote
 
 LETTERS = "CDEFGAB"
-TIME_RESOLUTION = 96
-"""Melody onsets and durations are read as fractions of a quarter with at most this denominator."""
 TARGET_DEGREES: dict[Mode, tuple[int, ...]] = {Mode.MAJOR: (2, 3, 4, 5, 6), Mode.MINOR: (4, 5, 6)}
 """Scale degrees a secondary dominant may lead to: the key's consonant triads but the tonic (whose
 dominant is V itself); in minor III is left out (its dominant, VII, is in the key already)."""
@@ -130,8 +128,7 @@ class _Colouring:
     def __init__(self, chords: list[int], melody: Sequence[MelodyNote], key: Key, slot: Fraction, beat: Fraction,
                  given: Mapping[int, int]) -> None:
         self.chords, self.key, self.slot, self.beat, self.given = chords, key, slot, beat, given
-        self.melody = sorted((Fraction(n.onset).limit_denominator(TIME_RESOLUTION),
-                               Fraction(n.duration).limit_denominator(TIME_RESOLUTION), n.pitch) for n in melody)
+        self.melody = sorted((exact_quarters(n.onset), exact_quarters(n.duration), n.pitch) for n in melody)
         self.changed: set[int] = set()
 
     def chord(self, degree: int, quality: str) -> int:

@@ -15,12 +15,11 @@ from fractions import Fraction
 
 from pydantic import BaseModel, Field
 
-from ontology.music_theory import Key, Mode
+from ontology.music_theory import OCTAVE, Key, Mode
 from tools.music.analysis import KeyEstimate, key_of_weights, parallel_perfects
 from tools.music.harmony.chords import chord_pitch_classes, chord_root_quality, label_pitch_classes
 from tools.music.quality.timeline import Timeline
 
-OCTAVE = 12
 STEP_SEMITONES = (1, 2)
 """A step is a minor or major second; a repeated note is neither a step nor a leap."""
 DIMINISHED_QUALITIES = {"dim", "dim7", "hdim7"}

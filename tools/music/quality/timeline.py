@@ -13,11 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ontology.music import Piece
-from ontology.music_theory import Key, Meter, MusicTheoryError, parse_key, parse_meter
-
-DURATION_RESOLUTION = 96
-"""Float durations of a `Piece` are read as fractions of a quarter with at most this denominator
-(the same resolution `tools.music.analysis.sounding_notes` uses)."""
+from ontology.music_theory import Key, Meter, MusicTheoryError, exact_quarters, parse_key, parse_meter
 
 MAJOR_LIKE_MODES = {"major", "ionian", "lydian", "mixolydian"}
 """Church modes a tune may state (ABC `K:Ador`) count as major or minor by their third."""
@@ -80,7 +76,7 @@ def timeline_from_piece(piece: Piece, name: str = "") -> Timeline:
             for voice in bar.voices:
                 onset = start
                 for event in voice:
-                    duration = Fraction(event.duration).limit_denominator(DURATION_RESOLUTION)
+                    duration = exact_quarters(event.duration)
                     events.append(TimedEvent(onset, duration, tuple(event.pitches)))
                     onset += duration
     return Timeline(name or piece.title, tuple(sorted(events, key=_order)), meter.bar_quarters, beat_length(meter),

@@ -37,13 +37,12 @@ from itertools import combinations
 from typing import TypeVar
 
 from ontology.music import Bar, Event
-from ontology.music_theory import Key
+from ontology.music_theory import OCTAVE, Key, exact_quarters
 from tools.base import ToolInputError
 from tools.music.harmony.chords import NO_CHORD, QUALITIES, VOCABULARY_SIZE, chord_root_quality
 from tools.music.harmony.data import MelodyNote
 
 LOWEST_PIANO_KEY = 21
-OCTAVE = 12
 LEADING_TONE = 11
 """Semitones from the tonic to the leading tone (a minor key raises its seventh too)."""
 STEP = (1, 2)
@@ -353,7 +352,7 @@ class _Plan:
         self.chords = [span.chord for span in self.sounding]
         self.full_close = bool(self.chords) and _priority(self.chords[-1])[0] == key.tonic
         """Whether the section closes on its tonic, where every texture holds the last chord (`bars`)."""
-        self.notes = [(_quarters(n.onset), _quarters(n.onset) + _quarters(n.duration), n.pitch)
+        self.notes = [(exact_quarters(n.onset), exact_quarters(n.onset) + exact_quarters(n.duration), n.pitch)
                       for n in melody or []]
         self.ceilings: list[int | None] = []
         """Per chord, the highest pitch the accompaniment may use: under the melody's lowest note meanwhile."""
@@ -407,11 +406,7 @@ def _rest(duration: Fraction) -> Event:
 
 
 def _length(voice: list[Event]) -> Fraction:
-    return sum((_quarters(event.duration) for event in voice), Fraction(0))
-
-
-def _quarters(value: float) -> Fraction:
-    return Fraction(value).limit_denominator(96)
+    return sum((exact_quarters(event.duration) for event in voice), Fraction(0))
 
 
 def _figure(figures: Sequence[F], seed: int | None) -> F:

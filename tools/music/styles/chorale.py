@@ -29,7 +29,7 @@ from fractions import Fraction
 import numpy as np
 
 from ontology.music import Bar, Event
-from ontology.music_theory import MAJOR_STEPS, NATURAL_MINOR_STEPS, Key, Mode
+from ontology.music_theory import MAJOR_STEPS, NATURAL_MINOR_STEPS, Key, Mode, exact_quarters
 from tools.music.harmony.chords import NO_CHORD, QUALITIES, chord_root_quality
 from tools.music.harmony.data import MelodyNote
 
@@ -41,8 +41,6 @@ RANGES: tuple[tuple[int, int], ...] = ((60, 81), (55, 74), (48, 67), (40, 62))
 """Lowest and highest MIDI pitch each voice sings, in voicing order."""
 REST = -1
 """The soprano column of a slot where the melody is silent."""
-TIME_RESOLUTION = 96
-"""Melody onsets and durations are read as fractions of a quarter with at most this denominator."""
 
 MAX_UPPER_SPACING = 12
 """Soprano-alto and alto-tenor stay within an octave; tenor and bass may be further apart."""
@@ -233,8 +231,8 @@ def _exact_melody(melody: list[MelodyNote], length: Fraction) -> list[_Note]:
     lowest, highest = RANGES[SOPRANO]
     notes: list[_Note] = []
     for note in sorted(melody, key=lambda n: n.onset):
-        onset = Fraction(note.onset).limit_denominator(TIME_RESOLUTION)
-        duration = Fraction(note.duration).limit_denominator(TIME_RESOLUTION)
+        onset = exact_quarters(note.onset)
+        duration = exact_quarters(note.duration)
         if not lowest <= note.pitch <= highest:
             raise ChoraleError(f"the soprano note {note.pitch} at quarter {float(onset)} is outside the soprano's "
                                f"range {lowest}-{highest}; transpose the melody or choose another key")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
+from ontology.music_theory import exact_quarters
 from tools.music.harmony.chords import chord_pitch_classes
 from tools.music.harmony.data import MelodyNote
 
@@ -25,7 +26,7 @@ def held_through_bars(chords: Sequence[int], line: Sequence[MelodyNote], slot: F
     tones. Slots in `given` keep their chords."""
     per_bar = int(bar_length / slot)
     per_half = max(per_bar // 2, 1)
-    struck = {Fraction(note.onset).limit_denominator(96): note.pitch % 12 for note in line}
+    struck = {exact_quarters(note.onset): note.pitch % 12 for note in line}
     held = list(chords)
     for index in range(len(held)):
         if index in given:

@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from ontology.music import Cadence
 from ontology.music_styles import PHRASE_BARS
-from ontology.music_theory import Key, Mode
+from ontology.music_theory import Key, Mode, exact_quarters
 from tools.music.harmony.chords import QUALITIES, chord_index, chord_pitch_classes, chord_root_quality
 from tools.music.harmony.data import MelodyNote
 from tools.music.piano.tokens import fit_into
@@ -115,7 +115,7 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
         start = bar_length * bar
         targets = melody_pitch_classes(key, cadence, final=bar == last_bar)
         approach = approach_pitch_classes(key, cadence, targets, outline=outline) if bar else frozenset()
-        onsets = [Fraction(note.onset).limit_denominator(96) for note in notes]
+        onsets = [exact_quarters(note.onset) for note in notes]
         if start not in onsets:
             continue
         landing = onsets.index(start)
@@ -130,14 +130,14 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
     if notes and last_bar >= 0:
         end = bar_length * (last_bar + 1)
         downbeat = bar_length * last_bar
-        closing = [n for n in notes if Fraction(n.onset).limit_denominator(96) >= downbeat]
-        if closing and Fraction(closing[0].onset).limit_denominator(96) == downbeat:
-            before = [n for n in notes if Fraction(n.onset).limit_denominator(96) < downbeat]
+        closing = [n for n in notes if exact_quarters(n.onset) >= downbeat]
+        if closing and exact_quarters(closing[0].onset) == downbeat:
+            before = [n for n in notes if exact_quarters(n.onset) < downbeat]
             if not held_to_the_bar_end(ends[last_bar], breath=breath):
                 notes = [*before, closing[0]]
             else:
-                lead = [n for n in closing[1:] if Fraction(n.onset).limit_denominator(96) >= end - pickup]
-                if not (pickup and lead and Fraction(lead[0].onset).limit_denominator(96) == end - pickup):
+                lead = [n for n in closing[1:] if exact_quarters(n.onset) >= end - pickup]
+                if not (pickup and lead and exact_quarters(lead[0].onset) == end - pickup):
                     lead, pickup = [], Fraction(0)
                 close = replace(closing[0], duration=float(end - pickup - downbeat))
                 notes = [*before, close, *led_back(lead, close, notes[0], key, register)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ontology.music import Bar, Event
-from ontology.music_theory import Key, Mode
+from ontology.music_theory import Key, Mode, exact_quarters
 from tools.music.harmony.data import MelodyNote
 
 EIGHTH = Fraction(1, 2)
@@ -31,7 +31,7 @@ def lead_in(first: Bar, length: float, key: Key, register: tuple[int, int]) -> B
     into a tonic from the dominant a fourth below (a fifth above where the register has no room), or
     by scale steps rising into the first note (falling from above where the register has no room).
     A line that starts with a rest is led into by a rest."""
-    total = Fraction(length).limit_denominator(96)
+    total = exact_quarters(length)
     opening = first.voices[0][0]
     if not opening.pitches:
         return Bar(voices=[[Event(duration=float(total))]])
@@ -65,13 +65,13 @@ def _steps(goal: int, count: int, key: Key, *, rising: bool) -> list[int]:
 def cut_short(bar: Bar, by: float) -> Bar:
     """`bar` ending `by` quarters early, as a tune's last bar after a pickup: each voice's last notes
     shortened, or dropped where the cut is longer than they are."""
-    cut = Fraction(by).limit_denominator(96)
+    cut = exact_quarters(by)
     voices = []
     for voice in bar.voices:
         events, left = list(voice), cut
         while left > 0 and events:
             last = events.pop()
-            length = Fraction(last.duration).limit_denominator(96)
+            length = exact_quarters(last.duration)
             if length > left:
                 events.append(last.model_copy(update={"duration": float(length - left)}))
             left -= min(left, length)
