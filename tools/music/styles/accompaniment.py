@@ -34,12 +34,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from ontology.music import Bar, Event
 from ontology.music_theory import Key
 from tools.base import ToolInputError
-from tools.music.harmony.chords import NO_CHORD, QUALITIES, VOCABULARY_SIZE, chord_root_quality
+from tools.music.harmony.chords import (
+    NO_CHORD,
+    QUALITIES,
+    VOCABULARY_SIZE,
+    chord_pitch_classes,
+    chord_root_quality,
+)
 from tools.music.harmony.data import MelodyNote
 
 LOWEST_PIANO_KEY = 21
@@ -97,23 +103,38 @@ WIDE_ARPEGGIO_PATTERNS: dict[int, tuple[int, ...]] = {
 two octaves above it (1-5-8-10-12 over a root): 1-8-12-8 in four, up to the twelfth and back in eight."""
 
 
+WaltzAfterBass = Literal["chords", "chord_then_rest", "held_chord"]
+"""What a waltz bar sounds after its bass: a chord on every beat (oom-pah-pah), one chord and a rest
+(oom-pah, the lighter dances), or one chord held to the bar's end (the bass and a sustained chord)."""
+
+
 @dataclass(frozen=True)
 class WaltzFigure:
     """How a waltz's left hand sounds a chord's bar: `held_bass` keeps the bass through the bar in a
-    voice of its own under the chords (a dotted half under a quarter rest and two chords)."""
+    voice of its own under the chords (a dotted half under a quarter rest and two chords);
+    `octave_bass` doubles the bass an octave below (the heavier downbeat of a ballroom waltz);
+    `after` is what sounds on the beats after the bass."""
 
     held_bass: bool
+    after: WaltzAfterBass = "chords"
+    octave_bass: bool = False
 
 
-WALTZ_FIGURES = (WaltzFigure(held_bass=False), WaltzFigure(held_bass=True))
-"""The plain bass-chord-chord first (the figure without a seed)."""
+WALTZ_FIGURES = (WaltzFigure(held_bass=False), WaltzFigure(held_bass=True), WaltzFigure(held_bass=False,
+                 octave_bass=True), WaltzFigure(held_bass=False, after="chord_then_rest"),
+                 WaltzFigure(held_bass=False, after="held_chord"))
+"""The plain bass-chord-chord first (the figure without a seed); the bass held under the chords
+(Chopin's notation); the bass in octaves; bass-chord-rest; the bass and a chord held through the
+last two beats. A piece's density varies with its figure, as real waltzes and minuets do."""
 
 
 @dataclass(frozen=True)
 class NocturneFigure:
     """How a nocturne's left hand arpeggiates a chord: on which pulse (quarters), `tones` chord tones
     from `lowest` to `highest` semitones above the bass in the order of `patterns` (by the chord's
-    length in pulses), and whether the bass is held through the chord in a voice of its own."""
+    length in pulses), and whether the bass is held through the chord in a voice of its own.
+    `chordal` strikes the tones above the held bass together on every pulse after its first
+    instead (repeated chords, as in Chopin's E minor prelude)."""
 
     pulse: Fraction
     lowest: int
@@ -121,16 +142,26 @@ class NocturneFigure:
     tones: int
     patterns: Mapping[int, tuple[int, ...]]
     held_bass: bool
+    chordal: bool = False
 
 
+EIGHTH, SIXTEENTH = Fraction(1, 2), Fraction(1, 4)
+WIDE_LOWEST, WIDE_HIGHEST, WIDE_NOTES = 7, 2 * OCTAVE, 4
 NOCTURNE_FIGURES = (
-    NocturneFigure(Fraction(1, 2), ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, False),
-    NocturneFigure(Fraction(1, 2), ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, True),
-    NocturneFigure(Fraction(1, 2), 7, 2 * OCTAVE, 4, WIDE_ARPEGGIO_PATTERNS, True),
-    NocturneFigure(Fraction(1, 4), ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, False),
+    NocturneFigure(EIGHTH, ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, False),
+    NocturneFigure(EIGHTH, ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, True),
+    NocturneFigure(EIGHTH, WIDE_LOWEST, WIDE_HIGHEST, WIDE_NOTES, WIDE_ARPEGGIO_PATTERNS, True),
+    NocturneFigure(SIXTEENTH, ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, False),
+    NocturneFigure(SIXTEENTH, WIDE_LOWEST, WIDE_HIGHEST, WIDE_NOTES, WIDE_ARPEGGIO_PATTERNS, True),
+    NocturneFigure(EIGHTH, ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, True, chordal=True),
 )
 """Eighths within a tenth (the figure without a seed); the same over a held bass; a wide arpeggio,
-a twelfth to two octaves above its held bass; sixteenths within a tenth, for a slow tempo."""
+a twelfth to two octaves above its held bass; sixteenths within a tenth, for a slow tempo; wide
+sixteenths over a held bass (Field's and Chopin's sweeping left hands); repeated three-note chords
+in eighths over a held bass. Their densities differ twofold, as real slow movements' do."""
+NEIGHBOUR_RATES = (0.0, 0.4, 0.8)
+"""How often, per chord, a seeded nocturne's arpeggio takes a chromatic lower neighbour (one drawn
+per section: some pieces plain, some chromatic, as real ones are)."""
 BLOCK_CHORDS = Register(48, 67)  # C3-G4
 BLOCK_CHORD_NOTES = 3
 WALTZ_BEAT = Fraction(1)
@@ -423,10 +454,13 @@ def _figure(figures: Sequence[F], seed: int | None) -> F:
 def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                     melody: list[MelodyNote] | None = None, seed: int | None = None) -> list[Bar]:
     """Oom-pah-pah: the bass on the chord's first beat (`_bass_line`), the chord's other tones, three
-    notes in close position around C4-G4 voiced nearest the chord before, on each beat after it.
+    notes in close position around C4-G4 voiced nearest the chord before, on the beats after it.
     The figure (`WALTZ_FIGURES`, drawn from `seed`) strikes the bass as a quarter in the chords'
-    voice, or holds it through the chord in a voice of its own under the chords, which then rest
-    on its beat (Chopin's notation)."""
+    voice (in octaves or not), or holds it through the chord in a voice of its own under the chords,
+    which then rest on its beat (Chopin's notation); after the bass it strikes a chord on every
+    beat, or one chord and a rest, or one chord held to the end of the chord's span. The chord
+    before a full close strikes every beat whatever the figure: the dance drives into its cadence,
+    and the dominant sounds to the end of its bar."""
     figure = _figure(WALTZ_FIGURES, seed)
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
@@ -435,21 +469,34 @@ def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fr
     basses = _bass_line(plan.chords, [_window(WALTZ_BASS, low - 1) for low, _ in chord_windows], plan.tops)
     chords_above = _voicings(plan.chords, chord_windows, WALTZ_CHORD_NOTES, basses, _leading_tone(key), plan.tops,
                             plan.entries(WALTZ_BEAT))
+    closing = len(plan.sounding) - 2
 
     def events(step: int, span: ChordSpan, final: bool) -> Voices:
         bass, upper = basses[step], list(chords_above[step])
+        low = [bass - OCTAVE, bass] if figure.octave_bass and bass - OCTAVE >= LOWEST_PIANO_KEY else [bass]
         beats = [span.duration] if final else _pulses(span.duration, WALTZ_BEAT)
         if final or (len(beats) == 1 and not figure.held_bass):
-            return [[Event(pitches=[bass, *upper], duration=float(span.duration))]]
+            return [[Event(pitches=[*low, *upper], duration=float(span.duration))]]
         if len(beats) == 1:
             return [[Event(pitches=upper, duration=float(span.duration))],
-                    [Event(pitches=[bass], duration=float(span.duration))]]
-        chords_after = [Event(pitches=upper, duration=float(beat)) for beat in beats[1:]]
+                    [Event(pitches=low, duration=float(span.duration))]]
+        driving = step == closing and plan.full_close
+        after = _after_bass("chords" if driving else figure.after, upper, beats[1:])
         if figure.held_bass:
-            return [[_rest(beats[0]), *chords_after], [Event(pitches=[bass], duration=float(span.duration))]]
-        return [[Event(pitches=[bass], duration=float(beats[0])), *chords_after]]
+            return [[_rest(beats[0]), *after], [Event(pitches=low, duration=float(span.duration))]]
+        return [[Event(pitches=low, duration=float(beats[0])), *after]]
 
     return plan.bars(events)
+
+
+def _after_bass(after: WaltzAfterBass, upper: list[int], beats: list[Fraction]) -> list[Event]:
+    """A waltz chord's beats after its bass, as its figure's `after` sounds them."""
+    if after == "chords":
+        return [Event(pitches=upper, duration=float(beat)) for beat in beats]
+    first, rest = beats[0], sum(beats[1:], Fraction(0))
+    if after == "held_chord":
+        return [Event(pitches=upper, duration=float(first + rest))]
+    return [Event(pitches=upper, duration=float(first)), *([_rest(rest)] if rest else [])]
 
 
 def arpeggio_pattern(pulses: int, patterns: Mapping[int, tuple[int, ...]] = ARPEGGIO_PATTERNS) -> list[int]:
@@ -462,11 +509,18 @@ def arpeggio_pattern(pulses: int, patterns: Mapping[int, tuple[int, ...]] = ARPE
 def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                        melody: list[MelodyNote] | None = None, seed: int | None = None) -> list[Bar]:
     """Each chord arpeggiated from a low bass (E1-E3, `_bass_line`) up through its tones above and
-    back, the tones voiced nearest the chord before. The figure (`NOCTURNE_FIGURES`, drawn from
-    `seed`) sets the pulse (eighths or sixteenths), how far the arpeggio spans (a tenth, or a
-    twelfth and more as Chopin's do) and whether the bass is held through the chord in a voice of
-    its own under the arpeggio, which then rests on its first pulse."""
+    back, the tones voiced nearest the chord before, every one of them heard (`_every_tone`). The
+    figure (`NOCTURNE_FIGURES`, drawn from `seed`) sets the pulse (eighths or sixteenths), how far
+    the arpeggio spans (a tenth, or a twelfth and more as Chopin's do), whether the bass is held
+    through the chord in a voice of its own under the arpeggio, which then rests on its first
+    pulse, or whether the tones above it are struck together as repeated chords. A seeded
+    arpeggio may also lean into a chord tone from a chromatic lower neighbour (`_chromatic_neighbour`,
+    at a rate drawn from `NEIGHBOUR_RATES`), but not in the closing cadence's two chords. Before a
+    full close the dominant's bass is held under its arpeggio whatever the figure, so the cadence's
+    root sounds to the end, under the melody's last approach."""
     figure = _figure(NOCTURNE_FIGURES, seed)
+    draw = random.Random(seed)
+    neighbour_rate = 0.0 if seed is None else draw.choice(NEIGHBOUR_RATES)
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
@@ -476,21 +530,78 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
     windows = [(bass + figure.lowest, bass + figure.highest) for bass in basses]
     uppers = _voicings(plan.chords, windows, figure.tones, basses, _leading_tone(key), plan.tops,
                        plan.entries(figure.pulse))
+    cadence = len(plan.sounding) - 2
 
     def events(step: int, span: ChordSpan, final: bool) -> Voices:
         tones = [basses[step], *uppers[step]]
         if final:
             return [[Event(pitches=tones, duration=float(span.duration))]]
         pulses = _pulses(span.duration, figure.pulse)
-        pattern = arpeggio_pattern(len(pulses), figure.patterns)
-        if not figure.held_bass or len(pulses) == 1:
-            return [[Event(pitches=[tones[tone]], duration=float(pulse)) for tone, pulse in zip(pattern, pulses,
-                                                                                            strict=True)]]
-        above = [Event(pitches=[tones[max(tone, 1)]], duration=float(pulse))
-                 for tone, pulse in zip(pattern[1:], pulses[1:], strict=True)]
-        return [[_rest(pulses[0]), *above], [Event(pitches=[tones[0]], duration=float(span.duration))]]
+        held = (figure.held_bass or (step == cadence and plan.full_close)) and len(pulses) > 1
+        bass_voice = [[Event(pitches=[tones[0]], duration=float(span.duration))]] if held else []
+        if figure.chordal and held:
+            return [[_rest(pulses[0]), *(Event(pitches=tones[1:], duration=float(pulse)) for pulse in pulses[1:])],
+                    *bass_voice]
+        pattern = _every_tone(arpeggio_pattern(len(pulses), figure.patterns), tones)
+        line: list[int | None] = [tones[tone] for tone in pattern]
+        if held:
+            line = [None, *(tones[max(tone, 1)] for tone in pattern[1:])]
+        if step < cadence and draw.random() < neighbour_rate:
+            line = _chromatic_neighbour(line, plan.start(span), pulses, plan.chords[step], key, plan, draw)
+        upper = [Event(pitches=[] if pitch is None else [pitch], duration=float(pulse))
+                 for pitch, pulse in zip(line, pulses, strict=True)]
+        return [upper, *bass_voice]
 
     return plan.bars(events, hold_any_close=True)
+
+
+def _every_tone(pattern: list[int], tones: list[int]) -> list[int]:
+    """`pattern` (tone indexes into `tones`, 0 the bass) with a repeated tone, the latest first,
+    swapped for each tone whose pitch class it would leave unheard: 1-5-10-5 skips the middle of
+    its three tones, an octave over a triad but a seventh chord's third or seventh."""
+    pattern = list(pattern)
+    for missing in range(1, len(tones)):
+        if tones[missing] % 12 in {tones[tone] % 12 for tone in pattern}:
+            continue
+        spare = next((i for i in range(len(pattern) - 1, 0, -1)
+                      if pattern[i] != 0 and pattern.count(pattern[i]) > 1), None)
+        if spare is not None:
+            pattern[spare] = missing
+    return pattern
+
+
+def _chromatic_neighbour(line: list[int | None], start: Fraction, pulses: list[Fraction], chord: int, key: Key,
+                         plan: _Plan, draw: random.Random) -> list[int | None]:
+    """`line` (a chord's arpeggio, a pitch per pulse from `start`, None a rest) with one pulse, drawn
+    among those that allow it, turned into the chromatic lower neighbour of the next pulse's note:
+    a semitone below it, outside the key's scale and the chord, above the line's lowest note, on a
+    pulse after the first and resolving up by step within the chord (D# to E over C major). Only
+    where the melody sounds no semitone against it while it sounds, nor its natural form (D against
+    the D#, a false relation) from the pulse before it to the one after."""
+    scale, tones = key.scale(), chord_pitch_classes(chord)
+    onsets = [start + sum(pulses[:i], Fraction(0)) for i in range(len(pulses))]
+    lowest = min(pitch for pitch in line if pitch is not None)
+
+    def melody_classes(lo: Fraction, hi: Fraction) -> set[int]:
+        return {pitch % 12 for onset, end, pitch in plan.notes if onset < hi and end > lo}
+
+    allowed = []
+    for i in range(1, len(line) - 1):
+        target = line[i + 1]
+        if line[i] is None or target is None or target == lowest:
+            continue
+        neighbour = target - 1
+        if neighbour % 12 in scale or neighbour % 12 in tones or neighbour <= lowest:
+            continue
+        natural = (neighbour - 1) % 12
+        around = melody_classes(onsets[i] - pulses[i - 1], onsets[i + 1] + pulses[i + 1])
+        if natural in around or {natural, target % 12} & melody_classes(onsets[i], onsets[i + 1]):
+            continue
+        allowed.append((i, neighbour))
+    if not allowed:
+        return line
+    chosen, neighbour = draw.choice(allowed)
+    return [*line[:chosen], neighbour, *line[chosen + 1:]]
 
 
 def block_chords(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
