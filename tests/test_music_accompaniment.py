@@ -329,3 +329,34 @@ def test_a_waltz_keeps_its_figure_going_under_a_half_close_and_holds_only_a_toni
     (held,) = waltz_left_hand([A_MIN, D_MIN, chord_index(4, "maj"), A_MIN], Fraction(3), 4, Fraction(3),
                               parse_key("A minor"))[-1].voices[0]
     assert held.duration == 3.0 and held.pitches[0] % 12 == 9  # a minor key's tonic closes as well
+
+
+def test_a_short_arpeggio_sounds_every_tone_of_a_seventh_chord() -> None:
+    # G7 over two beats: four eighths, 1-5-10-5 would skip the middle of its three tones above G
+    bars = nocturne_left_hand([C, G7, C, F, D_MIN, G, C, C], Fraction(2), 4, Fraction(4), C_MAJOR)
+    (voice,) = bars[0].voices
+    seventh = [event.pitches[0] for event in voice[4:]]
+    assert {pitch % 12 for pitch in seventh} == chord_pitch_classes(G7) and seventh[0] == min(seventh)
+    tonic = [event.pitches[0] for event in voice[:4]]
+    assert [pitch - tonic[0] for pitch in tonic] == [0, 7, 16, 7]  # a triad keeps 1-5-10-5
+
+
+def test_a_seeded_nocturne_leans_on_chromatic_lower_neighbours_but_never_against_the_melody() -> None:
+    chords = [C, A_MIN, F, G7, C, D_MIN, G7, C]
+    scale = {0, 2, 4, 5, 7, 9, 11}
+    found = 0
+    for seed in range(30):
+        events = timed_events(nocturne_left_hand(chords, Fraction(2), 4, Fraction(4), C_MAJOR, seed=seed),
+                              Fraction(4))
+        for index, (onset, _, pitches) in enumerate(events):
+            if any(pitch % 12 not in scale for pitch in pitches):
+                assert is_chromatic_lower_neighbour(events, index, chords[int(onset // 2)])
+                assert onset < 12  # never in the closing cadence's two chords
+                found += 1
+        # under a held D5 a D# would rub a semitone against it and a C# make a false relation with C
+        melody = [MelodyNote(0, 16, 74)]
+        bars = nocturne_left_hand(chords, Fraction(2), 4, Fraction(4), C_MAJOR, melody=melody, seed=seed)
+        assert not {pitch % 12 for _, _, pitches in timed_events(bars, Fraction(4)) for pitch in pitches} & {1, 3}
+    assert found >= 10
+    plain = timed_events(nocturne_left_hand(chords, Fraction(2), 4, Fraction(4), C_MAJOR), Fraction(4))
+    assert all(pitch % 12 in scale for _, _, pitches in plain for pitch in pitches)  # none without a seed
