@@ -159,9 +159,11 @@ NOCTURNE_FIGURES = (
 a twelfth to two octaves above its held bass; sixteenths within a tenth, for a slow tempo; wide
 sixteenths over a held bass (Field's and Chopin's sweeping left hands); repeated three-note chords
 in eighths over a held bass. Their densities differ twofold, as real slow movements' do."""
-NEIGHBOUR_RATES = (0.0, 0.4, 0.8)
-"""How often, per chord, a seeded nocturne's arpeggio takes a chromatic lower neighbour (one drawn
-per section: some pieces plain, some chromatic, as real ones are)."""
+NEIGHBOUR_RATES = (0.0, 0.5, 0.9)
+"""How often a seeded nocturne's arpeggio takes a chromatic lower neighbour, per `NEIGHBOUR_PULSES`
+pulses of a chord (one rate drawn per section: some pieces plain, some chromatic, as real ones are)."""
+NEIGHBOUR_PULSES = 4
+"""At most one chromatic neighbour in so many pulses: one in a half bar of eighths, two in sixteenths."""
 BLOCK_CHORDS = Register(48, 67)  # C3-G4
 BLOCK_CHORD_NOTES = 3
 WALTZ_BEAT = Fraction(1)
@@ -514,7 +516,7 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
     the arpeggio spans (a tenth, or a twelfth and more as Chopin's do), whether the bass is held
     through the chord in a voice of its own under the arpeggio, which then rests on its first
     pulse, or whether the tones above it are struck together as repeated chords. A seeded
-    arpeggio may also lean into a chord tone from a chromatic lower neighbour (`_chromatic_neighbour`,
+    arpeggio may also lean into a chord tone from a chromatic lower neighbour (`_chromatic_neighbours`,
     at a rate drawn from `NEIGHBOUR_RATES`), but not in the closing cadence's two chords. Before a
     full close the dominant's bass is held under its arpeggio whatever the figure, so the cadence's
     root sounds to the end, under the melody's last approach."""
@@ -546,8 +548,9 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
         line: list[int | None] = [tones[tone] for tone in pattern]
         if held:
             line = [None, *(tones[max(tone, 1)] for tone in pattern[1:])]
-        if step < cadence and draw.random() < neighbour_rate:
-            line = _chromatic_neighbour(line, plan.start(span), pulses, plan.chords[step], key, plan, draw)
+        if step < cadence:
+            line = _chromatic_neighbours(line, plan.start(span), pulses, plan.chords[step], key, plan,
+                                         neighbour_rate, draw)
         upper = [Event(pitches=[] if pitch is None else [pitch], duration=float(pulse))
                  for pitch, pulse in zip(line, pulses, strict=True)]
         return [upper, *bass_voice]
@@ -570,10 +573,11 @@ def _every_tone(pattern: list[int], tones: list[int]) -> list[int]:
     return pattern
 
 
-def _chromatic_neighbour(line: list[int | None], start: Fraction, pulses: list[Fraction], chord: int, key: Key,
-                         plan: _Plan, draw: random.Random) -> list[int | None]:
-    """`line` (a chord's arpeggio, a pitch per pulse from `start`, None a rest) with one pulse, drawn
-    among those that allow it, turned into the chromatic lower neighbour of the next pulse's note:
+def _chromatic_neighbours(line: list[int | None], start: Fraction, pulses: list[Fraction], chord: int, key: Key,
+                          plan: _Plan, rate: float, draw: random.Random) -> list[int | None]:
+    """`line` (a chord's arpeggio, a pitch per pulse from `start`, None a rest) with, at `rate` per
+    `NEIGHBOUR_PULSES` pulses, a pulse drawn among those that allow it (never two side by side)
+    turned into the chromatic lower neighbour of the next pulse's note:
     a semitone below it, outside the key's scale and the chord, above the line's lowest note, on a
     pulse after the first and resolving up by step within the chord (D# to E over C major). Only
     where the melody sounds no semitone against it while it sounds, nor its natural form (D against
@@ -598,10 +602,13 @@ def _chromatic_neighbour(line: list[int | None], start: Fraction, pulses: list[F
         if natural in around or {natural, target % 12} & melody_classes(onsets[i], onsets[i + 1]):
             continue
         allowed.append((i, neighbour))
-    if not allowed:
-        return line
-    chosen, neighbour = draw.choice(allowed)
-    return [*line[:chosen], neighbour, *line[chosen + 1:]]
+    line = list(line)
+    for _ in range(max(1, len(line) // NEIGHBOUR_PULSES)):
+        if allowed and draw.random() < rate:
+            chosen, neighbour = draw.choice(allowed)
+            line[chosen] = neighbour
+            allowed = [(i, pitch) for i, pitch in allowed if abs(i - chosen) > 1]
+    return line
 
 
 def block_chords(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
