@@ -348,11 +348,19 @@ def test_a_seeded_nocturne_leans_on_chromatic_lower_neighbours_but_never_against
     for seed in range(30):
         events = timed_events(nocturne_left_hand(chords, Fraction(2), 4, Fraction(4), C_MAJOR, seed=seed),
                               Fraction(4))
-        for index, (onset, _, pitches) in enumerate(events):
+        leaning = []
+        for index, (onset, duration, pitches) in enumerate(events):
             if any(pitch % 12 not in scale for pitch in pitches):
-                assert is_chromatic_lower_neighbour(events, index, chords[int(onset // 2)])
+                chord = chords[int(onset // 2)]
+                assert is_chromatic_lower_neighbour(events, index, chord)
                 assert onset < 12  # never in the closing cadence's two chords
-                found += 1
+                # approached from a chord tone after the bass's pulse, not struck first over the bass
+                before_onset, before_duration, before = events[index - 1]
+                assert before_onset + before_duration == onset and before_onset > int(onset // 2) * 2
+                assert len(before) == 1 and before[0] % 12 in chord_pitch_classes(chord)
+                assert all(onset - other >= 3 * duration for other in leaning if other // 2 == onset // 2)  # no trill
+                leaning.append(onset)
+        found += len(leaning)
         # under a held D5 a D# would rub a semitone against it and a C# make a false relation with C
         melody = [MelodyNote(0, 16, 74)]
         bars = nocturne_left_hand(chords, Fraction(2), 4, Fraction(4), C_MAJOR, melody=melody, seed=seed)

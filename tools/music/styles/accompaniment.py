@@ -576,10 +576,11 @@ def _every_tone(pattern: list[int], tones: list[int]) -> list[int]:
 def _chromatic_neighbours(line: list[int | None], start: Fraction, pulses: list[Fraction], chord: int, key: Key,
                           plan: _Plan, rate: float, draw: random.Random) -> list[int | None]:
     """`line` (a chord's arpeggio, a pitch per pulse from `start`, None a rest) with, at `rate` per
-    `NEIGHBOUR_PULSES` pulses, a pulse drawn among those that allow it (never two side by side)
-    turned into the chromatic lower neighbour of the next pulse's note:
-    a semitone below it, outside the key's scale and the chord, above the line's lowest note, on a
-    pulse after the first and resolving up by step within the chord (D# to E over C major). Only
+    `NEIGHBOUR_PULSES` pulses, a pulse drawn among those that allow it (two at least three pulses
+    apart, not a trill) turned into the chromatic lower neighbour of the next pulse's note:
+    a semitone below it, outside the key's scale and the chord, above the line's lowest note,
+    approached from a chord tone after the bass (not the first note over it, which would sound as
+    a wrong third) and resolving up by step within the chord (D# to E over C major). Only
     where the melody sounds no semitone against it while it sounds, nor its natural form (D against
     the D#, a false relation) from the pulse before it to the one after."""
     scale, tones = key.scale(), chord_pitch_classes(chord)
@@ -590,9 +591,9 @@ def _chromatic_neighbours(line: list[int | None], start: Fraction, pulses: list[
         return {pitch % 12 for onset, end, pitch in plan.notes if onset < hi and end > lo}
 
     allowed = []
-    for i in range(1, len(line) - 1):
+    for i in range(2, len(line) - 1):
         target = line[i + 1]
-        if line[i] is None or target is None or target == lowest:
+        if line[i - 1] is None or line[i] is None or target is None or target == lowest:
             continue
         neighbour = target - 1
         if neighbour % 12 in scale or neighbour % 12 in tones or neighbour <= lowest:
@@ -607,7 +608,7 @@ def _chromatic_neighbours(line: list[int | None], start: Fraction, pulses: list[
         if allowed and draw.random() < rate:
             chosen, neighbour = draw.choice(allowed)
             line[chosen] = neighbour
-            allowed = [(i, pitch) for i, pitch in allowed if abs(i - chosen) > 1]
+            allowed = [(i, pitch) for i, pitch in allowed if abs(i - chosen) > 2]
     return line
 
 
