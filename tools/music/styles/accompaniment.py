@@ -164,6 +164,9 @@ NEIGHBOUR_RATES = (0.0, 0.5, 0.9)
 pulses of a chord (one rate drawn per section: some pieces plain, some chromatic, as real ones are)."""
 NEIGHBOUR_PULSES = 4
 """At most one chromatic neighbour in so many pulses: one in a half bar of eighths, two in sixteenths."""
+KEEP_FIGURE = 0.75
+"""How often a seeded section keeps the figure heard in the left hand's bars before it: a piece's
+texture carries on, and now and then a new section (a B, a varied return) brings a new one."""
 BLOCK_CHORDS = Register(48, 67)  # C3-G4
 BLOCK_CHORD_NOTES = 3
 WALTZ_BEAT = Fraction(1)
@@ -447,23 +450,88 @@ def _quarters(value: float) -> Fraction:
     return Fraction(value).limit_denominator(96)
 
 
-def _figure(figures: Sequence[F], seed: int | None) -> F:
-    """The figure a section's left hand plays: the first (the plain one) without a seed, else one
-    drawn from the seed, so pieces differ as real ones do and a section written again is the same."""
-    return figures[0] if seed is None else random.Random(seed).choice(list(figures))
+def _figure(figures: Sequence[F], draw: random.Random | None, heard: F | None) -> F:
+    """The figure a section's left hand plays: the one `heard` in the bars before it, kept at
+    `KEEP_FIGURE` (always without a seed), else one drawn (`draw`, from the section's seed; the
+    first, plain one without), so pieces differ as real ones do, a piece keeps its texture from
+    section to section as real ones mostly do, and a section written again is the same."""
+    if draw is None:
+        return heard or figures[0]
+    drawn = draw.choice(list(figures))
+    return heard if heard is not None and draw.random() < KEEP_FIGURE else drawn
+
+
+def _waltz_figure_heard(bars: Sequence[Bar]) -> WaltzFigure | None:
+    """The waltz figure the latest of `bars` to show one plays (a close struck once shows none):
+    read from its voices (a held bass), its bass (in octaves) and what follows the bass."""
+    for bar in reversed(bars):
+        upper = bar.voices[0]
+        held = len(bar.voices) == 2
+        after = upper[1:]
+        if not after or not after[0].pitches:
+            continue
+        low = (bar.voices[1] if held else upper)[0].pitches
+        octave = len(low) == 2 and low[1] - low[0] == OCTAVE
+        shape: WaltzAfterBass = ("held_chord" if len(after) == 1 else "chord_then_rest" if not after[-1].pitches
+                                 else "chords")
+        figure = WaltzFigure(held_bass=held, after=shape, octave_bass=octave)
+        if figure in WALTZ_FIGURES:
+            return figure
+    return None
+
+
+def _nocturne_figure_heard(bars: Sequence[Bar]) -> NocturneFigure | None:
+    """The nocturne figure the latest of `bars` to show one plays (a held chord shows none): read
+    from its pulse, its voices (a held bass), whether it strikes chords, and how far its notes
+    rise above the bass held under them (a wide arpeggio's pass a tenth)."""
+    for bar in reversed(bars):
+        upper = bar.voices[0]
+        struck = [event for event in upper if event.pitches]
+        if len(struck) < 3:
+            continue
+        held = len(bar.voices) == 2
+        pulse = min(_quarters(event.duration) for event in upper)
+        chordal = any(len(event.pitches) > 1 for event in struck)
+        wide = held and _rises_past(upper, bar.voices[1], ARPEGGIO_HIGHEST)
+        found = [figure for figure in NOCTURNE_FIGURES if (figure.pulse, figure.held_bass, figure.chordal,
+                                                           figure.highest > ARPEGGIO_HIGHEST) == (pulse, held,
+                                                                                                  chordal, wide)]
+        if found:
+            return found[0]
+    return None
+
+
+def _rises_past(upper: list[Event], bass: list[Event], interval: int) -> bool:
+    """Whether a note of `upper` lies more than `interval` semitones above the `bass` note under it."""
+    under: list[tuple[Fraction, Fraction, int]] = []
+    time = Fraction(0)
+    for event in bass:
+        if event.pitches:
+            under.append((time, time + _quarters(event.duration), min(event.pitches)))
+        time += _quarters(event.duration)
+    time = Fraction(0)
+    for event in upper:
+        low = [pitch for start, end, pitch in under if start <= time < end]
+        if event.pitches and low and max(event.pitches) - low[0] > interval:
+            return True
+        time += _quarters(event.duration)
+    return False
 
 
 def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
-                    melody: list[MelodyNote] | None = None, seed: int | None = None) -> list[Bar]:
+                    melody: list[MelodyNote] | None = None, seed: int | None = None,
+                    before: Sequence[Bar] = ()) -> list[Bar]:
     """Oom-pah-pah: the bass on the chord's first beat (`_bass_line`), the chord's other tones, three
     notes in close position around C4-G4 voiced nearest the chord before, on the beats after it.
     The figure (`WALTZ_FIGURES`, drawn from `seed`) strikes the bass as a quarter in the chords'
     voice (in octaves or not), or holds it through the chord in a voice of its own under the chords,
     which then rest on its beat (Chopin's notation); after the bass it strikes a chord on every
-    beat, or one chord and a rest, or one chord held to the end of the chord's span. The chord
+    beat, or one chord and a rest, or one chord held to the end of the chord's span. The figure
+    heard in `before` (the left hand's bars before the section, or those it re-arranges) is mostly
+    kept (`_figure`). The chord
     before a full close strikes every beat whatever the figure: the dance drives into its cadence,
     and the dominant sounds to the end of its bar."""
-    figure = _figure(WALTZ_FIGURES, seed)
+    figure = _figure(WALTZ_FIGURES, None if seed is None else random.Random(seed), _waltz_figure_heard(before))
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
@@ -509,19 +577,21 @@ def arpeggio_pattern(pulses: int, patterns: Mapping[int, tuple[int, ...]] = ARPE
 
 
 def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
-                       melody: list[MelodyNote] | None = None, seed: int | None = None) -> list[Bar]:
+                       melody: list[MelodyNote] | None = None, seed: int | None = None,
+                       before: Sequence[Bar] = ()) -> list[Bar]:
     """Each chord arpeggiated from a low bass (E1-E3, `_bass_line`) up through its tones above and
     back, the tones voiced nearest the chord before, every one of them heard (`_every_tone`). The
     figure (`NOCTURNE_FIGURES`, drawn from `seed`) sets the pulse (eighths or sixteenths), how far
     the arpeggio spans (a tenth, or a twelfth and more as Chopin's do), whether the bass is held
     through the chord in a voice of its own under the arpeggio, which then rests on its first
-    pulse, or whether the tones above it are struck together as repeated chords. A seeded
+    pulse, or whether the tones above it are struck together as repeated chords; the figure heard
+    in `before` is mostly kept, as the waltz's is. A seeded
     arpeggio may also lean into a chord tone from a chromatic lower neighbour (`_chromatic_neighbours`,
     at a rate drawn from `NEIGHBOUR_RATES`), but not in the closing cadence's two chords. Before a
     full close the dominant's bass is held under its arpeggio whatever the figure, so the cadence's
     root sounds to the end, under the melody's last approach."""
-    figure = _figure(NOCTURNE_FIGURES, seed)
     draw = random.Random(seed)
+    figure = _figure(NOCTURNE_FIGURES, None if seed is None else draw, _nocturne_figure_heard(before))
     neighbour_rate = 0.0 if seed is None else draw.choice(NEIGHBOUR_RATES)
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
@@ -559,15 +629,18 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
 
 
 def _every_tone(pattern: list[int], tones: list[int]) -> list[int]:
-    """`pattern` (tone indexes into `tones`, 0 the bass) with a repeated tone, the latest first,
-    swapped for each tone whose pitch class it would leave unheard: 1-5-10-5 skips the middle of
-    its three tones, an octave over a triad but a seventh chord's third or seventh."""
+    """`pattern` (tone indexes into `tones`, 0 the bass, first) with a tone heard twice (in the
+    pattern or as the bass), the latest first, swapped for each tone whose pitch class it would
+    leave unheard, while such a spare pulse remains: 1-5-10-5 skips the middle of its three tones,
+    an octave over a triad but a seventh chord's third or seventh, and a wide arpeggio in four
+    pulses sounds three of its four tones."""
     pattern = list(pattern)
     for missing in range(1, len(tones)):
-        if tones[missing] % 12 in {tones[tone] % 12 for tone in pattern}:
+        classes = [tones[tone] % 12 for tone in pattern]
+        if tones[missing] % 12 in classes:
             continue
         spare = next((i for i in range(len(pattern) - 1, 0, -1)
-                      if pattern[i] != 0 and pattern.count(pattern[i]) > 1), None)
+                      if pattern[i] != 0 and classes[i] in classes[:i] + classes[i + 1:]), None)
         if spare is not None:
             pattern[spare] = missing
     return pattern
@@ -577,7 +650,8 @@ def _chromatic_neighbours(line: list[int | None], start: Fraction, pulses: list[
                           plan: _Plan, rate: float, draw: random.Random) -> list[int | None]:
     """`line` (a chord's arpeggio, a pitch per pulse from `start`, None a rest) with, at `rate` per
     `NEIGHBOUR_PULSES` pulses, a pulse drawn among those that allow it (two at least three pulses
-    apart, not a trill) turned into the chromatic lower neighbour of the next pulse's note:
+    apart, not a trill, each in place of a note the chord sounds elsewhere) turned into the
+    chromatic lower neighbour of the next pulse's note:
     a semitone below it, outside the key's scale and the chord, above the line's lowest note,
     approached from a chord tone after the bass (not the first note over it, which would sound as
     a wrong third) and resolving up by step within the chord (D# to E over C major). Only
@@ -605,18 +679,23 @@ def _chromatic_neighbours(line: list[int | None], start: Fraction, pulses: list[
         allowed.append((i, neighbour))
     line = list(line)
     for _ in range(max(1, len(line) // NEIGHBOUR_PULSES)):
-        if allowed and draw.random() < rate:
-            chosen, neighbour = draw.choice(allowed)
+        # the note a neighbour replaces must sound elsewhere in the chord: no chord tone is lost
+        classes = [None if pitch is None else pitch % 12 for pitch in line]
+        spare = [(i, pitch) for i, pitch in allowed if classes[i] in classes[:i] + classes[i + 1:]]
+        if spare and draw.random() < rate:
+            chosen, neighbour = draw.choice(spare)
             line[chosen] = neighbour
             allowed = [(i, pitch) for i, pitch in allowed if abs(i - chosen) > 2]
     return line
 
 
 def block_chords(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
-                 melody: list[MelodyNote] | None = None, seed: int | None = None) -> list[Bar]:
+                 melody: list[MelodyNote] | None = None, seed: int | None = None,
+                 before: Sequence[Bar] = ()) -> list[Bar]:
     """One three-note chord per chord change (held through repeats), in close position between C3
     and G4, inverted and voiced nearest the chord before; the first and the last in root position.
-    (`seed` is taken, as every texture takes it, and unused: block chords have one figure.)"""
+    (`seed` and `before` are taken, as every texture takes them, and unused: block chords have one
+    figure.)"""
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
