@@ -373,3 +373,40 @@ def test_a_seeded_nocturne_leans_on_chromatic_lower_neighbours_but_never_against
     assert found >= 10
     plain = timed_events(nocturne_left_hand(chords, Fraction(2), 4, Fraction(4), C_MAJOR), Fraction(4))
     assert all(pitch % 12 in scale for _, _, pitches in plain for pitch in pitches)  # none without a seed
+
+
+def nocturne_shape(bars: list[Bar]) -> tuple[float, bool, bool, bool]:
+    """(pulse, held bass, repeated chords, wider than a tenth) of a nocturne section's first bar."""
+    upper = bars[0].voices[0]
+    held = len(bars[0].voices) == 2
+    notes = [pitch for event in upper for pitch in event.pitches]
+    bass = bars[0].voices[1][0].pitches[0] if held else notes[0]
+    return (min(event.duration for event in upper), held, any(len(event.pitches) > 1 for event in upper),
+            max(notes) - bass > 16)
+
+
+def waltz_figure(bars: list[Bar], chords: list[int]) -> str:
+    """The waltz figure a section of a chord a bar plays (`waltz_shape` of its first bar)."""
+    return waltz_shape(bars[0], waltz_left_hand(chords, Fraction(3), len(chords), Fraction(3), C_MAJOR)[0])
+
+
+@pytest.mark.parametrize("texture", [waltz_left_hand, nocturne_left_hand])
+def test_a_section_mostly_keeps_the_left_hand_figure_heard_in_the_bars_before_it(texture: Texture) -> None:
+    before_chords, chords = [C, A_MIN, F, G7], [C, F, D_MIN, G7, C, A_MIN, G7, C]
+    nocturne = texture is nocturne_left_hand
+    meter = Fraction(4) if nocturne else Fraction(3)
+    figures = NOCTURNE_FIGURES if nocturne else WALTZ_FIGURES
+
+    def figure(bars: list[Bar], played: list[int]) -> object:
+        return nocturne_shape(bars) if nocturne else waltz_figure(bars, played)
+
+    heard: dict[object, list[Bar]] = {}
+    for seed in range(60):
+        before = texture(before_chords, meter, 4, meter, C_MAJOR, seed=seed)
+        heard.setdefault(figure(before, before_chords), before)
+    assert len(heard) == len(figures)  # every figure is read back from its bars
+    for shape, before in heard.items():
+        assert figure(texture(chords, meter, 8, meter, C_MAJOR, before=before), chords) == shape  # no seed: kept
+        kept = [figure(texture(chords, meter, 8, meter, C_MAJOR, seed=seed, before=before), chords) == shape
+                for seed in range(40)]
+        assert 0.6 <= sum(kept) / len(kept) < 1  # mostly kept; now and then a new section brings a new one
