@@ -159,7 +159,7 @@ NOCTURNE_FIGURES = (
 a twelfth to two octaves above its held bass; sixteenths within a tenth, for a slow tempo; wide
 sixteenths over a held bass (Field's and Chopin's sweeping left hands); repeated three-note chords
 in eighths over a held bass. Their densities differ twofold, as real slow movements' do."""
-NEIGHBOUR_RATES = (0.0, 0.5, 0.9)
+NEIGHBOUR_RATES = (0.25, 0.6, 1.0)
 """How often a seeded nocturne's arpeggio takes a chromatic lower neighbour, per `NEIGHBOUR_PULSES`
 pulses of a chord (one rate drawn per section: some pieces plain, some chromatic, as real ones are)."""
 NEIGHBOUR_PULSES = 4
