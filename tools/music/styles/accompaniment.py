@@ -650,8 +650,8 @@ def _chromatic_neighbours(line: list[int | None], start: Fraction, pulses: list[
                           plan: _Plan, rate: float, draw: random.Random) -> list[int | None]:
     """`line` (a chord's arpeggio, a pitch per pulse from `start`, None a rest) with, at `rate` per
     `NEIGHBOUR_PULSES` pulses, a pulse drawn among those that allow it (two at least three pulses
-    apart, not a trill, each in place of a note the chord sounds elsewhere) turned into the
-    chromatic lower neighbour of the next pulse's note:
+    apart, not a trill, each in place of a note the chord sounds elsewhere, never the arpeggio's
+    peak) turned into the chromatic lower neighbour of the next pulse's note:
     a semitone below it, outside the key's scale and the chord, above the line's lowest note,
     approached from a chord tone after the bass (not the first note over it, which would sound as
     a wrong third) and resolving up by step within the chord (D# to E over C major). Only
@@ -660,6 +660,7 @@ def _chromatic_neighbours(line: list[int | None], start: Fraction, pulses: list[
     scale, tones = key.scale(), chord_pitch_classes(chord)
     onsets = [start + sum(pulses[:i], Fraction(0)) for i in range(len(pulses))]
     lowest = min(pitch for pitch in line if pitch is not None)
+    peak = max(pitch for pitch in line if pitch is not None)
 
     def melody_classes(lo: Fraction, hi: Fraction) -> set[int]:
         return {pitch % 12 for onset, end, pitch in plan.notes if onset < hi and end > lo}
@@ -667,7 +668,7 @@ def _chromatic_neighbours(line: list[int | None], start: Fraction, pulses: list[
     allowed = []
     for i in range(2, len(line) - 1):
         target = line[i + 1]
-        if line[i - 1] is None or line[i] is None or target is None or target == lowest:
+        if line[i - 1] is None or line[i] in (None, peak) or target is None or target == lowest:
             continue
         neighbour = target - 1
         if neighbour % 12 in scale or neighbour % 12 in tones or neighbour <= lowest:
