@@ -22,9 +22,14 @@ turn the top voice into a run of leaps). The bass of the closing cadence, its la
 in root position.
 
 Real left hands do not keep one figure through every piece: a waltz holds its bass through the bar
-in a second voice or strikes it as a quarter, a nocturne arpeggiates in eighths or sixteenths,
-within a tenth or wider, over a held bass or not. Each texture's figures are data (`WALTZ_FIGURES`,
-`NOCTURNE_FIGURES`); a section draws one from its seed, and without a seed plays the first, plain one.
+in a second voice or strikes it as a quarter (or in octaves), and follows it with two chords, one
+chord and a rest, or one held chord; a nocturne arpeggiates in eighths or sixteenths, within a tenth
+or wider, over a held bass or not, or repeats its chord over the bass. Each texture's figures are
+data (`WALTZ_FIGURES`, `NOCTURNE_FIGURES`); a section draws one from its seed (without a seed it
+plays the first, plain one), but mostly keeps the figure heard in the left hand's bars before it,
+as a piece keeps its texture. A seeded nocturne's arpeggio also leans into chord tones from
+chromatic lower neighbours (D# to E over C), away from the melody's semitones and false relations:
+a slow movement's left hand is seldom purely diatonic.
 """
 
 from __future__ import annotations
