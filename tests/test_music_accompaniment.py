@@ -46,6 +46,18 @@ def timed_events(bars: list[Bar], bar_length: Fraction) -> list[tuple[Fraction, 
     return found
 
 
+def is_chromatic_lower_neighbour(events: list[tuple[Fraction, Fraction, list[int]]], index: int, chord: int) -> bool:
+    """The event at `index` is one note outside C major and the chord, resolving up a semitone to
+    the next event of its voice, a tone of the same chord."""
+    onset, duration, pitches = events[index]
+    if len(pitches) != 1 or index + 1 == len(events) or pitches[0] % 12 in {0, 2, 4, 5, 7, 9, 11}:
+        return False
+    next_onset, _, next_pitches = events[index + 1]
+    tones = chord_pitch_classes(chord)
+    return (next_onset == onset + duration and next_pitches == [pitches[0] + 1]
+            and next_pitches[0] % 12 in tones and pitches[0] % 12 not in tones)
+
+
 def motion(voicings: list[list[int]]) -> int:
     """Total semitones the voices move, voice by voice from the bottom, between successive chords."""
     return sum(sum(abs(a - b) for a, b in zip(sorted(x), sorted(y), strict=True))
@@ -66,13 +78,16 @@ def test_every_voice_fills_its_bar_and_sounds_only_its_slots_chord(texture: Text
     for chord in chords:
         sounding.append(chord if chord != NO_CHORD else sounding[-1])
     events = timed_events(bars, Fraction(4))
-    for onset, duration, pitches in events:
+    for index, (onset, duration, pitches) in enumerate(events):
         slots = {sounding[1 + int(onset + Fraction(k, 4))] for k in range(int(duration * 4))}
         assert len(slots) == 1, "an event does not outlast its chord"
         (chord,) = slots
-        assert {pitch % 12 for pitch in pitches} <= chord_pitch_classes(chord)
-        # silent only before the first chord, or where another voice holds the chord's bass meanwhile
-        held = any(p and start <= onset and onset + duration <= start + length for start, length, p in events)
+        if not {pitch % 12 for pitch in pitches} <= chord_pitch_classes(chord):
+            assert is_chromatic_lower_neighbour(events, index, chord)
+        # silent only before the first chord, or where another voice sounds throughout meanwhile (a
+        # held bass under a rest, an arpeggio over a second voice's rest beside a held-bass chord)
+        held = all(any(p and start <= onset + Fraction(k, 4) < start + length for start, length, p in events)
+                   for k in range(int(duration * 4)))
         assert bool(pitches) == (chord != NO_CHORD) or (not pitches and held)
 
 
@@ -112,7 +127,7 @@ def test_the_bass_takes_an_inversion_to_move_by_step_and_closes_in_root_position
 def test_the_nocturne_arpeggiates_each_chord_in_eighths_from_a_low_bass() -> None:
     chords = [C, A_MIN, F, G7, C, F, G7, C]
     bars = nocturne_left_hand(chords, Fraction(3), 8, Fraction(3), C_MAJOR)
-    for bar in bars[:-1]:
+    for bar in bars[:-2]:
         (voice,) = bar.voices
         assert [event.duration for event in voice] == [0.5] * 6
         line = [event.pitches[0] for event in voice if len(event.pitches) == 1]
@@ -125,6 +140,12 @@ def test_the_nocturne_arpeggiates_each_chord_in_eighths_from_a_low_bass() -> Non
     assert [pitch - first[0] for pitch in first] == [0, 7, 12, 16, 12, 7]  # 1-5-8-10-8-5 on C
     (closing,) = bars[-1].voices[0]
     assert closing.duration == 3.0 and closing.pitches[0] == min(closing.pitches)
+    # the full close's dominant holds its bass (G) under its arpeggio, the seventh (F) heard in it
+    upper, (bass,) = bars[-2].voices
+    assert not upper[0].pitches and [event.duration for event in upper] == [0.5] * 6
+    assert bass.duration == 3.0 and bass.pitches[0] % 12 == 7
+    assert bass.pitches[0] < min(p for e in upper for p in e.pitches)
+    assert {p % 12 for e in upper for p in e.pitches} | {7} == chord_pitch_classes(G7)
 
 
 @pytest.mark.parametrize("seed", [None, *range(6)])
@@ -134,9 +155,15 @@ def test_the_accompaniment_stays_below_the_melody(texture: Texture, seed: int | 
     melody = [MelodyNote(0, 2, 72), MelodyNote(2, 1, 67), MelodyNote(3, 1.5, 60), MelodyNote(4.5, 1.5, 59),
               MelodyNote(6, 3, 64), MelodyNote(9, 3, 72)]
     bars = texture([C, G7, A_MIN, C], Fraction(3), 4, Fraction(3), C_MAJOR, melody=melody, seed=seed)
-    for onset, duration, pitches in timed_events(bars, Fraction(3)):
+    events = timed_events(bars, Fraction(3))
+    for index, (onset, duration, pitches) in enumerate(events):
         above = [n.pitch for n in melody if n.onset < onset + duration and n.onset + n.duration > onset]
-        assert max(pitches) < min(above) if pitches else len(bars[int(onset // 3)].voices) == 2  # a held bass
+        if pitches:
+            assert max(pitches) < min(above)
+        else:  # a rest over a held bass, or a waltz's bass-chord-rest after its chord
+            before = events[index - 1]
+            chord_then_rest = before[0] + before[1] == onset and len(before[2]) > 1
+            assert len(bars[int(onset // 3)].voices) == 2 or chord_then_rest
 
 
 def test_nearest_voicing_moves_less_than_root_position_blocks_and_keeps_common_tones() -> None:
@@ -201,40 +228,66 @@ def test_the_bass_moves_against_the_melody_rather_than_in_octaves_with_it() -> N
 
 
 
-def test_a_waltz_seed_draws_its_figure_plain_or_with_the_bass_held_under_the_chords() -> None:
+def waltz_shape(bar: Bar, plain: Bar) -> str:
+    """Which of the waltz figures a bar plays, read against the plain bass-chord-chord bar of the
+    same chord (a failed assertion where it plays none of them)."""
+    bass, chord, _ = plain.voices[0]
+    if bar == plain:
+        return "plain"
+    if len(bar.voices) == 2:  # Chopin's notation: the bass a dotted half below a rest and two chords
+        (rest, first, second), (held,) = bar.voices
+        assert not rest.pitches and rest.duration == 1.0 and first == second == chord
+        assert held.duration == 3.0 and held.pitches == bass.pitches
+        return "held bass"
+    voice = bar.voices[0]
+    if len(voice) == 2:  # the bass, and a chord held through the last two beats
+        assert voice[0] == bass and voice[1].pitches == chord.pitches and voice[1].duration == 2.0
+        return "held chord"
+    low, first, second = voice
+    if not second.pitches:  # bass-chord-rest
+        assert low == bass and first == chord and second.duration == 1.0
+        return "chord then rest"
+    assert low.pitches == [bass.pitches[0] - 12, bass.pitches[0]] and first == second == chord
+    return "octave bass"
+
+
+def test_a_waltz_seed_draws_its_figure_among_five_and_drives_every_one_into_its_closing_cadence() -> None:
     chords = [C, F, G7, C, A_MIN, D_MIN, G7, C]
     plain = waltz_left_hand(chords, Fraction(3), 8, Fraction(3), C_MAJOR)
     shapes = set()
-    for seed in range(12):
+    for seed in range(24):
         bars = waltz_left_hand(chords, Fraction(3), 8, Fraction(3), C_MAJOR, seed=seed)
         assert bars == waltz_left_hand(chords, Fraction(3), 8, Fraction(3), C_MAJOR, seed=seed)
-        held = len(bars[0].voices) == 2
-        shapes.add(held)
-        for bar, plain_bar in zip(bars[:-1], plain[:-1], strict=True):
-            if not held:
-                assert bar == plain_bar
-                continue
-            (rest, first, second), (bass,) = bar.voices  # Chopin's notation: the bass a dotted half below
-            assert not rest.pitches and rest.duration == 1.0 and first.pitches == second.pitches
-            assert bass.duration == 3.0 and bass.pitches == plain_bar.voices[0][0].pitches
-            assert first.pitches == plain_bar.voices[0][1].pitches and bass.pitches[0] < min(first.pitches)
-        assert bars[-1] == plain[-1]  # the closing chord struck once, whatever the figure
-    assert shapes == {False, True} and len(WALTZ_FIGURES) == 2
+        shape = {waltz_shape(bar, plain_bar) for bar, plain_bar in zip(bars[:-2], plain[:-2], strict=True)}
+        assert len(shape) == 1  # one figure through the section
+        shapes |= shape
+        # the dominant before the close strikes every beat: the lighter figures play it in full
+        assert waltz_shape(bars[-2], plain[-2]) in (shape if shape & {"plain", "held bass", "octave bass"}
+                                                    else {"plain"})
+        (closing,) = bars[-1].voices[0]  # the closing chord struck once, whatever the figure
+        assert closing.duration == 3.0 and closing.pitches[-4:] == plain[-1].voices[0][0].pitches
+    assert shapes == {"plain", "held bass", "octave bass", "chord then rest", "held chord"}
+    assert len(WALTZ_FIGURES) == 5
 
 
-def test_a_nocturne_seed_draws_its_figure_among_eighths_sixteenths_wide_and_held_bass() -> None:
+def test_a_nocturne_seed_draws_its_figure_among_eighths_sixteenths_wide_held_bass_and_repeated_chords() -> None:
     chords = [C, A_MIN, F, G7, C, F, G7, C]
     found = set()
-    for seed in range(24):
+    for seed in range(40):
         bars = nocturne_left_hand(chords, Fraction(4), 8, Fraction(4), C_MAJOR, seed=seed)
         first = bars[0].voices
         held = len(first) == 2
         pulse = first[0][-1].duration
+        chordal = len(first[0][-1].pitches) > 1
         for bar in bars[:-1]:
             upper = bar.voices[0]
-            line = [event.pitches[0] for event in upper if event.pitches]
-            assert all(len(event.pitches) <= 1 and event.duration == pulse for event in upper)
-            if held:
+            struck = [event.pitches for event in upper if event.pitches]
+            line = [pitch for pitches in struck for pitch in pitches]
+            assert all(len(pitches) == (3 if chordal else 1) for pitches in struck)
+            assert all(event.duration == pulse for event in upper)
+            if chordal:
+                assert all(pitches == struck[0] for pitches in struck)  # the chord repeated
+            if held or bar is bars[-2]:  # the closing dominant holds its bass whatever the figure
                 (bass,) = bar.voices[1]
                 assert not upper[0].pitches and bass.duration == 4.0 and bass.pitches[0] < min(line)
                 assert bass.pitches[0] not in line  # the held bass is not struck again above it
@@ -242,11 +295,11 @@ def test_a_nocturne_seed_draws_its_figure_among_eighths_sixteenths_wide_and_held
             else:
                 assert upper[0].pitches[0] == min(line)
                 span = max(line) - line[0]
-            assert 12 < span <= 24
-        found.add((pulse, held, span > 16))
-    assert found == {(0.5, False, False), (0.5, True, False), (0.5, True, True), (0.25, False, False)}
-    assert len(NOCTURNE_FIGURES) == 4
-
+            assert 5 < span <= 16 if chordal else 12 < span <= 24  # a chord within a tenth, an arpeggio past an octave
+        found.add((pulse, held, chordal, span > 16))
+    assert found == {(0.5, False, False, False), (0.5, True, False, False), (0.5, True, False, True),
+                     (0.25, False, False, False), (0.25, True, False, True), (0.5, True, True, False)}
+    assert len(NOCTURNE_FIGURES) == 6
 
 
 @pytest.mark.parametrize(("progression", "melody_pitches"), [
@@ -277,3 +330,83 @@ def test_a_waltz_keeps_its_figure_going_under_a_half_close_and_holds_only_a_toni
     (held,) = waltz_left_hand([A_MIN, D_MIN, chord_index(4, "maj"), A_MIN], Fraction(3), 4, Fraction(3),
                               parse_key("A minor"))[-1].voices[0]
     assert held.duration == 3.0 and held.pitches[0] % 12 == 9  # a minor key's tonic closes as well
+
+
+def test_a_short_arpeggio_sounds_every_tone_of_a_seventh_chord() -> None:
+    # G7 over two beats: four eighths, 1-5-10-5 would skip the middle of its three tones above G
+    bars = nocturne_left_hand([C, G7, C, F, D_MIN, G, C, C], Fraction(2), 4, Fraction(4), C_MAJOR)
+    (voice,) = bars[0].voices
+    seventh = [event.pitches[0] for event in voice[4:]]
+    assert {pitch % 12 for pitch in seventh} == chord_pitch_classes(G7) and seventh[0] == min(seventh)
+    tonic = [event.pitches[0] for event in voice[:4]]
+    assert [pitch - tonic[0] for pitch in tonic] == [0, 7, 16, 7]  # a triad keeps 1-5-10-5
+
+
+def test_a_seeded_nocturne_leans_on_chromatic_lower_neighbours_but_never_against_the_melody() -> None:
+    chords = [C, A_MIN, F, G7, C, D_MIN, G7, C]
+    scale = {0, 2, 4, 5, 7, 9, 11}
+    found = 0
+    for seed in range(30):
+        events = timed_events(nocturne_left_hand(chords, Fraction(2), 4, Fraction(4), C_MAJOR, seed=seed),
+                              Fraction(4))
+        leaning = []
+        for index, (onset, duration, pitches) in enumerate(events):
+            if any(pitch % 12 not in scale for pitch in pitches):
+                chord = chords[int(onset // 2)]
+                assert is_chromatic_lower_neighbour(events, index, chord)
+                assert onset < 12  # never in the closing cadence's two chords
+                # approached from a chord tone after the bass's pulse, not struck first over the bass
+                before_onset, before_duration, before = events[index - 1]
+                assert before_onset + before_duration == onset and before_onset > int(onset // 2) * 2
+                assert len(before) == 1 and before[0] % 12 in chord_pitch_classes(chord)
+                assert all(onset - other >= 3 * duration for other in leaning if other // 2 == onset // 2)  # no trill
+                leaning.append(onset)
+        found += len(leaning)
+        for start, chord in enumerate(chords[:-1]):  # a neighbour takes the place of no chord tone
+            heard = {pitch % 12 for onset, _, pitches in events if 2 * start <= onset < 2 * start + 2
+                     for pitch in pitches}
+            assert chord_pitch_classes(chord) <= heard
+        # under a held D5 a D# would rub a semitone against it and a C# make a false relation with C
+        melody = [MelodyNote(0, 16, 74)]
+        bars = nocturne_left_hand(chords, Fraction(2), 4, Fraction(4), C_MAJOR, melody=melody, seed=seed)
+        assert not {pitch % 12 for _, _, pitches in timed_events(bars, Fraction(4)) for pitch in pitches} & {1, 3}
+    assert found >= 10
+    plain = timed_events(nocturne_left_hand(chords, Fraction(2), 4, Fraction(4), C_MAJOR), Fraction(4))
+    assert all(pitch % 12 in scale for _, _, pitches in plain for pitch in pitches)  # none without a seed
+
+
+def nocturne_shape(bars: list[Bar]) -> tuple[float, bool, bool, bool]:
+    """(pulse, held bass, repeated chords, wider than a tenth) of a nocturne section's first bar."""
+    upper = bars[0].voices[0]
+    held = len(bars[0].voices) == 2
+    notes = [pitch for event in upper for pitch in event.pitches]
+    bass = bars[0].voices[1][0].pitches[0] if held else notes[0]
+    return (min(event.duration for event in upper), held, any(len(event.pitches) > 1 for event in upper),
+            max(notes) - bass > 16)
+
+
+def waltz_figure(bars: list[Bar], chords: list[int]) -> str:
+    """The waltz figure a section of a chord a bar plays (`waltz_shape` of its first bar)."""
+    return waltz_shape(bars[0], waltz_left_hand(chords, Fraction(3), len(chords), Fraction(3), C_MAJOR)[0])
+
+
+@pytest.mark.parametrize("texture", [waltz_left_hand, nocturne_left_hand])
+def test_a_section_mostly_keeps_the_left_hand_figure_heard_in_the_bars_before_it(texture: Texture) -> None:
+    before_chords, chords = [C, A_MIN, F, G7], [C, F, D_MIN, G7, C, A_MIN, G7, C]
+    nocturne = texture is nocturne_left_hand
+    meter = Fraction(4) if nocturne else Fraction(3)
+    figures = NOCTURNE_FIGURES if nocturne else WALTZ_FIGURES
+
+    def figure(bars: list[Bar], played: list[int]) -> object:
+        return nocturne_shape(bars) if nocturne else waltz_figure(bars, played)
+
+    heard: dict[object, list[Bar]] = {}
+    for seed in range(60):
+        before = texture(before_chords, meter, 4, meter, C_MAJOR, seed=seed)
+        heard.setdefault(figure(before, before_chords), before)
+    assert len(heard) == len(figures)  # every figure is read back from its bars
+    for shape, before in heard.items():
+        assert figure(texture(chords, meter, 8, meter, C_MAJOR, before=before), chords) == shape  # no seed: kept
+        kept = [figure(texture(chords, meter, 8, meter, C_MAJOR, seed=seed, before=before), chords) == shape
+                for seed in range(40)]
+        assert 0.6 <= sum(kept) / len(kept) < 1  # mostly kept; now and then a new section brings a new one

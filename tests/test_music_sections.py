@@ -242,6 +242,22 @@ def test_a_variation_of_real_material_stays_near_it_and_closes_on_its_own_cadenc
         material_features(fresh.right, fresh.left, major, bar) - target)
 
 
+def test_an_arranged_waltz_mostly_keeps_the_left_hand_figure_it_restates_or_follows(writer) -> None:
+    def rhythm(bars: list[Bar]) -> list[list[tuple[int, float]]]:  # a bar's voices without their pitches
+        return [[(len(event.pitches), event.duration) for event in voice] for voice in bars[0].voices]
+
+    first = writer.realise(SectionRequest(bars=4, key="G major", meter="3/4", style=Style.WALTZ, seed=2,
+                                          cadence="half"))
+    kept = []
+    for seed in range(8):
+        request = SectionRequest(bars=4, key="G major", meter="3/4", style=Style.WALTZ, seed=seed,
+                                 cadence="authentic", previous_left=first.left)
+        following = writer.arrange(request, first.right, [])  # a new section after the first
+        restated = writer.arrange(request.model_copy(update={"previous_left": []}), first.right, first.left)
+        kept += [rhythm(following.left) == rhythm(first.left), rhythm(restated.left) == rhythm(first.left)]
+    assert sum(kept) >= len(kept) / 2
+
+
 def test_labels_read_from_diatonic_notes_take_the_keys_quality() -> None:
     from ontology.music import ChordEvent
     from tools.music.neural_sections import diatonic_labels

@@ -203,7 +203,9 @@ class NeuralSectionTools(SectionWriter):
         last bars and chords named from the notes; for the other styles the first voice's line (the
         melody) harmonised around the phrases' cadences, its chords coloured in the style's measure
         (drawn from the request's seed) and realised in the style's texture (so
-        arranging an earlier section's notes keeps its melody and re-harmonises it)."""
+        arranging an earlier section's notes keeps its melody and re-harmonises it); an
+        accompaniment mostly keeps the figure of the left hand it is given, or else of the bars
+        before the section."""
         key = parse_key(request.key)
         meter = parse_meter(request.meter)
         spec = style_spec(request.style)
@@ -240,7 +242,9 @@ class NeuralSectionTools(SectionWriter):
         elif spec.texture == "melody_and_accompaniment":
             accompany = {"waltz": waltz_left_hand, "nocturne": nocturne_left_hand,
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]
-            upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=line, seed=request.seed)
+            before = left if any(bar.pitches() for bar in left) else request.previous_left
+            upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=line, seed=request.seed,
+                                             before=before)
         else:
             upper, lower = melody, []
         realised = ToolCall(tool=f"realise_{spec.style.value.replace(' ', '_')}",

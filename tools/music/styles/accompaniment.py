@@ -22,9 +22,14 @@ turn the top voice into a run of leaps). The bass of the closing cadence, its la
 in root position.
 
 Real left hands do not keep one figure through every piece: a waltz holds its bass through the bar
-in a second voice or strikes it as a quarter, a nocturne arpeggiates in eighths or sixteenths,
-within a tenth or wider, over a held bass or not. Each texture's figures are data (`WALTZ_FIGURES`,
-`NOCTURNE_FIGURES`); a section draws one from its seed, and without a seed plays the first, plain one.
+in a second voice or strikes it as a quarter (or in octaves), and follows it with two chords, one
+chord and a rest, or one held chord; a nocturne arpeggiates in eighths or sixteenths, within a tenth
+or wider, over a held bass or not, or repeats its chord over the bass. Each texture's figures are
+data (`WALTZ_FIGURES`, `NOCTURNE_FIGURES`); a section draws one from its seed (without a seed it
+plays the first, plain one), but mostly keeps the figure heard in the left hand's bars before it,
+as a piece keeps its texture. A seeded nocturne's arpeggio also leans into chord tones from
+chromatic lower neighbours (D# to E over C), away from the melody's semitones and false relations:
+a slow movement's left hand is seldom purely diatonic.
 """
 
 from __future__ import annotations
@@ -34,12 +39,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from ontology.music import Bar, Event
 from ontology.music_theory import OCTAVE, Key, exact_quarters
 from tools.base import ToolInputError
-from tools.music.harmony.chords import NO_CHORD, QUALITIES, VOCABULARY_SIZE, chord_root_quality
+from tools.music.harmony.chords import (
+    NO_CHORD,
+    QUALITIES,
+    VOCABULARY_SIZE,
+    chord_pitch_classes,
+    chord_root_quality,
+)
 from tools.music.harmony.data import MelodyNote
 
 LOWEST_PIANO_KEY = 21
@@ -96,23 +107,38 @@ WIDE_ARPEGGIO_PATTERNS: dict[int, tuple[int, ...]] = {
 two octaves above it (1-5-8-10-12 over a root): 1-8-12-8 in four, up to the twelfth and back in eight."""
 
 
+WaltzAfterBass = Literal["chords", "chord_then_rest", "held_chord"]
+"""What a waltz bar sounds after its bass: a chord on every beat (oom-pah-pah), one chord and a rest
+(oom-pah, the lighter dances), or one chord held to the bar's end (the bass and a sustained chord)."""
+
+
 @dataclass(frozen=True)
 class WaltzFigure:
     """How a waltz's left hand sounds a chord's bar: `held_bass` keeps the bass through the bar in a
-    voice of its own under the chords (a dotted half under a quarter rest and two chords)."""
+    voice of its own under the chords (a dotted half under a quarter rest and two chords);
+    `octave_bass` doubles the bass an octave below (the heavier downbeat of a ballroom waltz);
+    `after` is what sounds on the beats after the bass."""
 
     held_bass: bool
+    after: WaltzAfterBass = "chords"
+    octave_bass: bool = False
 
 
-WALTZ_FIGURES = (WaltzFigure(held_bass=False), WaltzFigure(held_bass=True))
-"""The plain bass-chord-chord first (the figure without a seed)."""
+WALTZ_FIGURES = (WaltzFigure(held_bass=False), WaltzFigure(held_bass=True), WaltzFigure(held_bass=False,
+                 octave_bass=True), WaltzFigure(held_bass=False, after="chord_then_rest"),
+                 WaltzFigure(held_bass=False, after="held_chord"))
+"""The plain bass-chord-chord first (the figure without a seed); the bass held under the chords
+(Chopin's notation); the bass in octaves; bass-chord-rest; the bass and a chord held through the
+last two beats. A piece's density varies with its figure, as real waltzes and minuets do."""
 
 
 @dataclass(frozen=True)
 class NocturneFigure:
     """How a nocturne's left hand arpeggiates a chord: on which pulse (quarters), `tones` chord tones
     from `lowest` to `highest` semitones above the bass in the order of `patterns` (by the chord's
-    length in pulses), and whether the bass is held through the chord in a voice of its own."""
+    length in pulses), and whether the bass is held through the chord in a voice of its own.
+    `chordal` strikes the tones above the held bass together on every pulse after its first
+    instead (repeated chords, as in Chopin's E minor prelude)."""
 
     pulse: Fraction
     lowest: int
@@ -120,16 +146,31 @@ class NocturneFigure:
     tones: int
     patterns: Mapping[int, tuple[int, ...]]
     held_bass: bool
+    chordal: bool = False
 
 
+EIGHTH, SIXTEENTH = Fraction(1, 2), Fraction(1, 4)
+WIDE_LOWEST, WIDE_HIGHEST, WIDE_NOTES = 7, 2 * OCTAVE, 4
 NOCTURNE_FIGURES = (
-    NocturneFigure(Fraction(1, 2), ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, False),
-    NocturneFigure(Fraction(1, 2), ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, True),
-    NocturneFigure(Fraction(1, 2), 7, 2 * OCTAVE, 4, WIDE_ARPEGGIO_PATTERNS, True),
-    NocturneFigure(Fraction(1, 4), ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, False),
+    NocturneFigure(EIGHTH, ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, False),
+    NocturneFigure(EIGHTH, ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, True),
+    NocturneFigure(EIGHTH, WIDE_LOWEST, WIDE_HIGHEST, WIDE_NOTES, WIDE_ARPEGGIO_PATTERNS, True),
+    NocturneFigure(SIXTEENTH, ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, False),
+    NocturneFigure(SIXTEENTH, WIDE_LOWEST, WIDE_HIGHEST, WIDE_NOTES, WIDE_ARPEGGIO_PATTERNS, True),
+    NocturneFigure(EIGHTH, ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, True, chordal=True),
 )
 """Eighths within a tenth (the figure without a seed); the same over a held bass; a wide arpeggio,
-a twelfth to two octaves above its held bass; sixteenths within a tenth, for a slow tempo."""
+a twelfth to two octaves above its held bass; sixteenths within a tenth, for a slow tempo; wide
+sixteenths over a held bass (Field's and Chopin's sweeping left hands); repeated three-note chords
+in eighths over a held bass. Their densities differ twofold, as real slow movements' do."""
+NEIGHBOUR_RATES = (0.25, 0.6, 1.0)
+"""How often a seeded nocturne's arpeggio takes a chromatic lower neighbour, per `NEIGHBOUR_PULSES`
+pulses of a chord (one rate drawn per section: some pieces plain, some chromatic, as real ones are)."""
+NEIGHBOUR_PULSES = 4
+"""At most one chromatic neighbour in so many pulses: one in a half bar of eighths, two in sixteenths."""
+KEEP_FIGURE = 0.75
+"""How often a seeded section keeps the figure heard in the left hand's bars before it: a piece's
+texture carries on, and now and then a new section (a B, a varied return) brings a new one."""
 BLOCK_CHORDS = Register(48, 67)  # C3-G4
 BLOCK_CHORD_NOTES = 3
 WALTZ_BEAT = Fraction(1)
@@ -409,20 +450,88 @@ def _length(voice: list[Event]) -> Fraction:
     return sum((exact_quarters(event.duration) for event in voice), Fraction(0))
 
 
-def _figure(figures: Sequence[F], seed: int | None) -> F:
-    """The figure a section's left hand plays: the first (the plain one) without a seed, else one
-    drawn from the seed, so pieces differ as real ones do and a section written again is the same."""
-    return figures[0] if seed is None else random.Random(seed).choice(list(figures))
+def _figure(figures: Sequence[F], draw: random.Random | None, heard: F | None) -> F:
+    """The figure a section's left hand plays: the one `heard` in the bars before it, kept at
+    `KEEP_FIGURE` (always without a seed), else one drawn (`draw`, from the section's seed; the
+    first, plain one without), so pieces differ as real ones do, a piece keeps its texture from
+    section to section as real ones mostly do, and a section written again is the same."""
+    if draw is None:
+        return heard or figures[0]
+    drawn = draw.choice(list(figures))
+    return heard if heard is not None and draw.random() < KEEP_FIGURE else drawn
+
+
+def _waltz_figure_heard(bars: Sequence[Bar]) -> WaltzFigure | None:
+    """The waltz figure the latest of `bars` to show one plays (a close struck once shows none):
+    read from its voices (a held bass), its bass (in octaves) and what follows the bass."""
+    for bar in reversed(bars):
+        upper = bar.voices[0]
+        held = len(bar.voices) == 2
+        after = upper[1:]
+        if not after or not after[0].pitches:
+            continue
+        low = (bar.voices[1] if held else upper)[0].pitches
+        octave = len(low) == 2 and low[1] - low[0] == OCTAVE
+        shape: WaltzAfterBass = ("held_chord" if len(after) == 1 else "chord_then_rest" if not after[-1].pitches
+                                 else "chords")
+        figure = WaltzFigure(held_bass=held, after=shape, octave_bass=octave)
+        if figure in WALTZ_FIGURES:
+            return figure
+    return None
+
+
+def _nocturne_figure_heard(bars: Sequence[Bar]) -> NocturneFigure | None:
+    """The nocturne figure the latest of `bars` to show one plays (a held chord shows none): read
+    from its pulse, its voices (a held bass), whether it strikes chords, and how far its notes
+    rise above the bass held under them (a wide arpeggio's pass a tenth)."""
+    for bar in reversed(bars):
+        upper = bar.voices[0]
+        struck = [event for event in upper if event.pitches]
+        if len(struck) < 3:
+            continue
+        held = len(bar.voices) == 2
+        pulse = min(_quarters(event.duration) for event in upper)
+        chordal = any(len(event.pitches) > 1 for event in struck)
+        wide = held and _rises_past(upper, bar.voices[1], ARPEGGIO_HIGHEST)
+        found = [figure for figure in NOCTURNE_FIGURES if (figure.pulse, figure.held_bass, figure.chordal,
+                                                           figure.highest > ARPEGGIO_HIGHEST) == (pulse, held,
+                                                                                                  chordal, wide)]
+        if found:
+            return found[0]
+    return None
+
+
+def _rises_past(upper: list[Event], bass: list[Event], interval: int) -> bool:
+    """Whether a note of `upper` lies more than `interval` semitones above the `bass` note under it."""
+    under: list[tuple[Fraction, Fraction, int]] = []
+    time = Fraction(0)
+    for event in bass:
+        if event.pitches:
+            under.append((time, time + _quarters(event.duration), min(event.pitches)))
+        time += _quarters(event.duration)
+    time = Fraction(0)
+    for event in upper:
+        low = [pitch for start, end, pitch in under if start <= time < end]
+        if event.pitches and low and max(event.pitches) - low[0] > interval:
+            return True
+        time += _quarters(event.duration)
+    return False
 
 
 def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
-                    melody: list[MelodyNote] | None = None, seed: int | None = None) -> list[Bar]:
+                    melody: list[MelodyNote] | None = None, seed: int | None = None,
+                    before: Sequence[Bar] = ()) -> list[Bar]:
     """Oom-pah-pah: the bass on the chord's first beat (`_bass_line`), the chord's other tones, three
-    notes in close position around C4-G4 voiced nearest the chord before, on each beat after it.
+    notes in close position around C4-G4 voiced nearest the chord before, on the beats after it.
     The figure (`WALTZ_FIGURES`, drawn from `seed`) strikes the bass as a quarter in the chords'
-    voice, or holds it through the chord in a voice of its own under the chords, which then rest
-    on its beat (Chopin's notation)."""
-    figure = _figure(WALTZ_FIGURES, seed)
+    voice (in octaves or not), or holds it through the chord in a voice of its own under the chords,
+    which then rest on its beat (Chopin's notation); after the bass it strikes a chord on every
+    beat, or one chord and a rest, or one chord held to the end of the chord's span. The figure
+    heard in `before` (the left hand's bars before the section, or those it re-arranges) is mostly
+    kept (`_figure`). The chord
+    before a full close strikes every beat whatever the figure: the dance drives into its cadence,
+    and the dominant sounds to the end of its bar."""
+    figure = _figure(WALTZ_FIGURES, None if seed is None else random.Random(seed), _waltz_figure_heard(before))
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
@@ -430,21 +539,34 @@ def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fr
     basses = _bass_line(plan.chords, [_window(WALTZ_BASS, low - 1) for low, _ in chord_windows], plan.tops)
     chords_above = _voicings(plan.chords, chord_windows, WALTZ_CHORD_NOTES, basses, _leading_tone(key), plan.tops,
                             plan.entries(WALTZ_BEAT))
+    closing = len(plan.sounding) - 2
 
     def events(step: int, span: ChordSpan, final: bool) -> Voices:
         bass, upper = basses[step], list(chords_above[step])
+        low = [bass - OCTAVE, bass] if figure.octave_bass and bass - OCTAVE >= LOWEST_PIANO_KEY else [bass]
         beats = [span.duration] if final else _pulses(span.duration, WALTZ_BEAT)
         if final or (len(beats) == 1 and not figure.held_bass):
-            return [[Event(pitches=[bass, *upper], duration=float(span.duration))]]
+            return [[Event(pitches=[*low, *upper], duration=float(span.duration))]]
         if len(beats) == 1:
             return [[Event(pitches=upper, duration=float(span.duration))],
-                    [Event(pitches=[bass], duration=float(span.duration))]]
-        chords_after = [Event(pitches=upper, duration=float(beat)) for beat in beats[1:]]
+                    [Event(pitches=low, duration=float(span.duration))]]
+        driving = step == closing and plan.full_close
+        after = _after_bass("chords" if driving else figure.after, upper, beats[1:])
         if figure.held_bass:
-            return [[_rest(beats[0]), *chords_after], [Event(pitches=[bass], duration=float(span.duration))]]
-        return [[Event(pitches=[bass], duration=float(beats[0])), *chords_after]]
+            return [[_rest(beats[0]), *after], [Event(pitches=low, duration=float(span.duration))]]
+        return [[Event(pitches=low, duration=float(beats[0])), *after]]
 
     return plan.bars(events)
+
+
+def _after_bass(after: WaltzAfterBass, upper: list[int], beats: list[Fraction]) -> list[Event]:
+    """A waltz chord's beats after its bass, as its figure's `after` sounds them."""
+    if after == "chords":
+        return [Event(pitches=upper, duration=float(beat)) for beat in beats]
+    first, rest = beats[0], sum(beats[1:], Fraction(0))
+    if after == "held_chord":
+        return [Event(pitches=upper, duration=float(first + rest))]
+    return [Event(pitches=upper, duration=float(first)), *([_rest(rest)] if rest else [])]
 
 
 def arpeggio_pattern(pulses: int, patterns: Mapping[int, tuple[int, ...]] = ARPEGGIO_PATTERNS) -> list[int]:
@@ -455,13 +577,22 @@ def arpeggio_pattern(pulses: int, patterns: Mapping[int, tuple[int, ...]] = ARPE
 
 
 def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
-                       melody: list[MelodyNote] | None = None, seed: int | None = None) -> list[Bar]:
+                       melody: list[MelodyNote] | None = None, seed: int | None = None,
+                       before: Sequence[Bar] = ()) -> list[Bar]:
     """Each chord arpeggiated from a low bass (E1-E3, `_bass_line`) up through its tones above and
-    back, the tones voiced nearest the chord before. The figure (`NOCTURNE_FIGURES`, drawn from
-    `seed`) sets the pulse (eighths or sixteenths), how far the arpeggio spans (a tenth, or a
-    twelfth and more as Chopin's do) and whether the bass is held through the chord in a voice of
-    its own under the arpeggio, which then rests on its first pulse."""
-    figure = _figure(NOCTURNE_FIGURES, seed)
+    back, the tones voiced nearest the chord before, every one of them heard (`_every_tone`). The
+    figure (`NOCTURNE_FIGURES`, drawn from `seed`) sets the pulse (eighths or sixteenths), how far
+    the arpeggio spans (a tenth, or a twelfth and more as Chopin's do), whether the bass is held
+    through the chord in a voice of its own under the arpeggio, which then rests on its first
+    pulse, or whether the tones above it are struck together as repeated chords; the figure heard
+    in `before` is mostly kept, as the waltz's is. A seeded
+    arpeggio may also lean into a chord tone from a chromatic lower neighbour (`_chromatic_neighbours`,
+    at a rate drawn from `NEIGHBOUR_RATES`), but not in the closing cadence's two chords. Before a
+    full close the dominant's bass is held under its arpeggio whatever the figure, so the cadence's
+    root sounds to the end, under the melody's last approach."""
+    draw = random.Random(seed)
+    figure = _figure(NOCTURNE_FIGURES, None if seed is None else draw, _nocturne_figure_heard(before))
+    neighbour_rate = 0.0 if seed is None else draw.choice(NEIGHBOUR_RATES)
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
@@ -471,28 +602,101 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
     windows = [(bass + figure.lowest, bass + figure.highest) for bass in basses]
     uppers = _voicings(plan.chords, windows, figure.tones, basses, _leading_tone(key), plan.tops,
                        plan.entries(figure.pulse))
+    cadence = len(plan.sounding) - 2
 
     def events(step: int, span: ChordSpan, final: bool) -> Voices:
         tones = [basses[step], *uppers[step]]
         if final:
             return [[Event(pitches=tones, duration=float(span.duration))]]
         pulses = _pulses(span.duration, figure.pulse)
-        pattern = arpeggio_pattern(len(pulses), figure.patterns)
-        if not figure.held_bass or len(pulses) == 1:
-            return [[Event(pitches=[tones[tone]], duration=float(pulse)) for tone, pulse in zip(pattern, pulses,
-                                                                                            strict=True)]]
-        above = [Event(pitches=[tones[max(tone, 1)]], duration=float(pulse))
-                 for tone, pulse in zip(pattern[1:], pulses[1:], strict=True)]
-        return [[_rest(pulses[0]), *above], [Event(pitches=[tones[0]], duration=float(span.duration))]]
+        held = (figure.held_bass or (step == cadence and plan.full_close)) and len(pulses) > 1
+        bass_voice = [[Event(pitches=[tones[0]], duration=float(span.duration))]] if held else []
+        if figure.chordal and held:
+            return [[_rest(pulses[0]), *(Event(pitches=tones[1:], duration=float(pulse)) for pulse in pulses[1:])],
+                    *bass_voice]
+        pattern = _every_tone(arpeggio_pattern(len(pulses), figure.patterns), tones)
+        line: list[int | None] = [tones[tone] for tone in pattern]
+        if held:
+            line = [None, *(tones[max(tone, 1)] for tone in pattern[1:])]
+        if step < cadence:
+            line = _chromatic_neighbours(line, plan.start(span), pulses, plan.chords[step], key, plan,
+                                         neighbour_rate, draw)
+        upper = [Event(pitches=[] if pitch is None else [pitch], duration=float(pulse))
+                 for pitch, pulse in zip(line, pulses, strict=True)]
+        return [upper, *bass_voice]
 
     return plan.bars(events, hold_any_close=True)
 
 
+def _every_tone(pattern: list[int], tones: list[int]) -> list[int]:
+    """`pattern` (tone indexes into `tones`, 0 the bass, first) with a tone heard twice (in the
+    pattern or as the bass), the latest first, swapped for each tone whose pitch class it would
+    leave unheard, while such a spare pulse remains: 1-5-10-5 skips the middle of its three tones,
+    an octave over a triad but a seventh chord's third or seventh, and a wide arpeggio in four
+    pulses sounds three of its four tones."""
+    pattern = list(pattern)
+    for missing in range(1, len(tones)):
+        classes = [tones[tone] % 12 for tone in pattern]
+        if tones[missing] % 12 in classes:
+            continue
+        spare = next((i for i in range(len(pattern) - 1, 0, -1)
+                      if pattern[i] != 0 and classes[i] in classes[:i] + classes[i + 1:]), None)
+        if spare is not None:
+            pattern[spare] = missing
+    return pattern
+
+
+def _chromatic_neighbours(line: list[int | None], start: Fraction, pulses: list[Fraction], chord: int, key: Key,
+                          plan: _Plan, rate: float, draw: random.Random) -> list[int | None]:
+    """`line` (a chord's arpeggio, a pitch per pulse from `start`, None a rest) with, at `rate` per
+    `NEIGHBOUR_PULSES` pulses, a pulse drawn among those that allow it (two at least three pulses
+    apart, not a trill, each in place of a note the chord sounds elsewhere, never the arpeggio's
+    peak) turned into the chromatic lower neighbour of the next pulse's note:
+    a semitone below it, outside the key's scale and the chord, above the line's lowest note,
+    approached from a chord tone after the bass (not the first note over it, which would sound as
+    a wrong third) and resolving up by step within the chord (D# to E over C major). Only
+    where the melody sounds no semitone against it while it sounds, nor its natural form (D against
+    the D#, a false relation) from the pulse before it to the one after."""
+    scale, tones = key.scale(), chord_pitch_classes(chord)
+    onsets = [start + sum(pulses[:i], Fraction(0)) for i in range(len(pulses))]
+    lowest = min(pitch for pitch in line if pitch is not None)
+    peak = max(pitch for pitch in line if pitch is not None)
+
+    def melody_classes(lo: Fraction, hi: Fraction) -> set[int]:
+        return {pitch % 12 for onset, end, pitch in plan.notes if onset < hi and end > lo}
+
+    allowed = []
+    for i in range(2, len(line) - 1):
+        target = line[i + 1]
+        if line[i - 1] is None or line[i] in (None, peak) or target is None or target == lowest:
+            continue
+        neighbour = target - 1
+        if neighbour % 12 in scale or neighbour % 12 in tones or neighbour <= lowest:
+            continue
+        natural = (neighbour - 1) % 12
+        around = melody_classes(onsets[i] - pulses[i - 1], onsets[i + 1] + pulses[i + 1])
+        if natural in around or {natural, target % 12} & melody_classes(onsets[i], onsets[i + 1]):
+            continue
+        allowed.append((i, neighbour))
+    line = list(line)
+    for _ in range(max(1, len(line) // NEIGHBOUR_PULSES)):
+        # the note a neighbour replaces must sound elsewhere in the chord: no chord tone is lost
+        classes = [None if pitch is None else pitch % 12 for pitch in line]
+        spare = [(i, pitch) for i, pitch in allowed if classes[i] in classes[:i] + classes[i + 1:]]
+        if spare and draw.random() < rate:
+            chosen, neighbour = draw.choice(spare)
+            line[chosen] = neighbour
+            allowed = [(i, pitch) for i, pitch in allowed if abs(i - chosen) > 2]
+    return line
+
+
 def block_chords(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
-                 melody: list[MelodyNote] | None = None, seed: int | None = None) -> list[Bar]:
+                 melody: list[MelodyNote] | None = None, seed: int | None = None,
+                 before: Sequence[Bar] = ()) -> list[Bar]:
     """One three-note chord per chord change (held through repeats), in close position between C3
     and G4, inverted and voiced nearest the chord before; the first and the last in root position.
-    (`seed` is taken, as every texture takes it, and unused: block chords have one figure.)"""
+    (`seed` and `before` are taken, as every texture takes them, and unused: block chords have one
+    figure.)"""
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
