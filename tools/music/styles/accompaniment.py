@@ -490,7 +490,7 @@ def _nocturne_figure_heard(bars: Sequence[Bar]) -> NocturneFigure | None:
         if len(struck) < 3:
             continue
         held = len(bar.voices) == 2
-        pulse = min(_quarters(event.duration) for event in upper)
+        pulse = min(exact_quarters(event.duration) for event in upper)
         chordal = any(len(event.pitches) > 1 for event in struck)
         wide = held and _rises_past(upper, bar.voices[1], ARPEGGIO_HIGHEST)
         found = [figure for figure in NOCTURNE_FIGURES if (figure.pulse, figure.held_bass, figure.chordal,
@@ -507,14 +507,14 @@ def _rises_past(upper: list[Event], bass: list[Event], interval: int) -> bool:
     time = Fraction(0)
     for event in bass:
         if event.pitches:
-            under.append((time, time + _quarters(event.duration), min(event.pitches)))
-        time += _quarters(event.duration)
+            under.append((time, time + exact_quarters(event.duration), min(event.pitches)))
+        time += exact_quarters(event.duration)
     time = Fraction(0)
     for event in upper:
         low = [pitch for start, end, pitch in under if start <= time < end]
         if event.pitches and low and max(event.pitches) - low[0] > interval:
             return True
-        time += _quarters(event.duration)
+        time += exact_quarters(event.duration)
     return False
 
 
