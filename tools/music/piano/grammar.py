@@ -5,7 +5,8 @@ hands anywhere. A chorale melody, a jig or a waltz tune wants far less, and aski
 nicely does not get it. So a style states its notes as data (`NoteGrammar`: the hands it uses, their
 registers and largest leaps, the onset grid, the note lengths, the scale and the chromatic notes
 allowed outside it, one unbroken line or not, the note each phrase ends on, the larger leap allowed
-between phrases) and `NoteGrammarState` masks the model's choices token by token, on top of
+between phrases, the register window each bar's melody keeps to, how often it may repeat a note or
+rock between two) and `NoteGrammarState` masks the model's choices token by token, on top of
 `SequenceGrammar` (which keeps bars well formed). A forbidden note is never sampled, so nothing
 has to be repaired afterwards, and what the model would have chosen among the allowed notes is
 kept.
@@ -14,7 +15,11 @@ Decoding never dead-ends, whatever the logits: every position offered can still 
 length, every note length of a legato line leaves a rest of the bar that the allowed lengths can
 fill on the grid within the bar's token budget, a bar that owes a phrase ending opens with it, and
 when the leap, the scale and the register leave no pitch the leap is relaxed to the nearest
-allowed pitch (never the register). A chromatic note is offered only where a scale tone a step
+allowed pitch (never the register). The melody's shape gives way before the leap: of the notes
+the leap allows, those that would not stagnate (a note repeated, or two notes rocked between, more
+often than the style allows) are kept where any remain, and of those the ones inside the bar's
+register window, or the nearest to it, so a line far from its window moves toward it within its
+leap instead of jumping. A chromatic note is offered only where a scale tone a step
 from it lies in the register, and never where the line's next note could owe a phrase ending, so
 it can always resolve. A grammar that no bar of the meter can satisfy is refused up front with a
 `GrammarError`.
@@ -141,6 +146,10 @@ class NoteGrammar:
     # rules allow one): how often a line the model keeps to the scale takes a chromatic passing or neighbour note
     phrase_leap: int | None = None  # the top hand's largest leap into a phrase's first note (the first
     # new note, and the first after each phrase's last): a register change between phrases (None: max_leap)
+    windows: tuple[tuple[int, int], ...] = ()  # the top hand's register window (lowest, highest) in each new
+    # bar, reference key: the phrases' plan of where the tune sits (empty: the hand's register throughout)
+    max_repeats: int | None = None  # most top-hand notes in a row on one pitch (None: any)
+    max_alternation: int | None = None  # most top-hand notes in a row rocking between two pitches (None: any)
 
     def __post_init__(self) -> None:
         if not self.hands:
@@ -157,6 +166,13 @@ class NoteGrammar:
         if self.phrase_leap is not None and self.phrase_leap < self.hands[self.top_hand].max_leap:
             raise GrammarError(f"The leap between phrases ({self.phrase_leap}) must be at least the top hand's "
                                f"largest leap ({self.hands[self.top_hand].max_leap}).")
+        if any(lowest > highest for lowest, highest in self.windows):
+            raise GrammarError(f"A register window's lowest pitch must not lie above its highest: {self.windows}.")
+        if self.max_repeats is not None and self.max_repeats < 1:
+            raise GrammarError(f"A line may strike a pitch at least once in a row, not {self.max_repeats} times.")
+        if self.max_alternation is not None and self.max_alternation < 3:
+            raise GrammarError(f"Rocking between two pitches is at least 3 notes (a neighbour note), "
+                               f"not {self.max_alternation}.")
         if self.legato and self.hands[self.top_hand].notes_per_onset != 1:
             raise GrammarError("A legato line is one note at a time: give the top hand notes_per_onset=1.")
         bars = [end.bar for end in self.phrase_ends]
@@ -220,6 +236,7 @@ def rules_for_line(
     bass: BassRules | None = None,
     phrase_ends: tuple[PhraseEnd, ...] = (),
     beat: int = 0,
+    windows: tuple[tuple[int, int], ...] = (),
 ) -> NoteGrammar:
     """A style's melody rules (and, for free piano, its bass rules) as a note grammar in the reference key.
 
@@ -227,7 +244,8 @@ def rules_for_line(
     reach C major / A minor (`tokens.transposition_to_reference`), so the register lands where the
     style wants it once the bars are moved back. The scale is the reference key's (a minor key's
     with its raised 6th and 7th). A line without rests is sampled legato. `beat` (ticks) is where
-    the line's tonic bias applies (0: downbeats only).
+    the line's tonic bias applies (0: downbeats only). `windows` are the melody's register window
+    in each new bar, in real pitches like the registers (`tools.music.styles.register_plan`).
     """
     mode = Mode(mode)
     tonic = REFERENCE_TONIC[mode.value]
@@ -256,6 +274,9 @@ def rules_for_line(
         length_bias={ticks(float(length)): value for length, value in line.length_bias.items()},
         chromatic_bias=line.chromatic_bias,
         phrase_leap=line.phrase_leap,
+        windows=tuple((lowest + shift, highest + shift) for lowest, highest in windows),
+        max_repeats=line.max_repeats,
+        max_alternation=line.max_alternation,
     )
 
 
@@ -282,6 +303,19 @@ def near(allowed: np.ndarray, reference: int | None, max_leap: int) -> np.ndarra
     return within if within.any() else allowed & (distance == distance[allowed].min())
 
 
+def stagnant(line: list[int], max_repeats: int | None, max_alternation: int | None) -> np.ndarray:
+    """Which pitches, struck next, would make `line` stagnate: one note more than `max_repeats` times
+    in a row, or two notes rocked between (G A G A G) for more than `max_alternation` notes."""
+    stuck = np.zeros(NUM_PITCHES, dtype=bool)
+    if max_repeats is not None and len(line) >= max_repeats and len(set(line[-max_repeats:])) == 1:
+        stuck |= np.equal(PITCHES, line[-1])
+    if max_alternation is not None and len(line) >= max_alternation:
+        rocking = line[-max_alternation:]
+        if line[-1] != line[-2] and all(pitch == rocking[index % 2] for index, pitch in enumerate(rocking)):
+            stuck |= np.equal(PITCHES, line[-2])
+    return stuck
+
+
 def hand_slice(hand: Hand) -> slice:
     """The hand's note tokens in the vocabulary."""
     first = VOCAB.note(LOWEST_PITCH, hand)
@@ -306,6 +340,9 @@ class NoteGrammarState:
         """Each hand's top pitch at its latest finished onset: where its next leap is measured from."""
         self.line_end = 0
         """Where the legato line's latest note ends (ticks from the bar start)."""
+        self.line: list[int] = []
+        """The top hand's top pitch at each of its finished onsets, the prompt's included: what its
+        next note may not repeat or rock back to too often."""
         self._onset_top: dict[Hand, int] = {}
         self._struck: Counter[Hand] = Counter()
         self._note: tuple[int, Hand] | None = None
@@ -408,6 +445,8 @@ class NoteGrammarState:
         kind = VOCAB.kind(token)
         if kind in ("BAR", "POS"):
             self.reference.update(self._onset_top)
+            if self.grammar is not None and self.grammar.top_hand in self._onset_top:
+                self.line.append(self._onset_top[self.grammar.top_hand])
             for hand in self._onset_top:  # a hand that struck resolved its chromatic note, or struck one
                 if self._chromatic.pop(hand, None) is None:
                     self._resolved.discard(hand)
@@ -508,8 +547,21 @@ class NoteGrammarState:
                 pitches = pitches | (self._chromatic_pitches[hand]
                                      & np.isin(np.abs(PITCHES - reference), STEP_SEMITONES))
             leap = grammar.phrase_leap if is_top and self._phrase_start and grammar.phrase_leap else rules.max_leap
-            notes[hand_slice(hand)] = near(pitches, reference, leap)
+            pitches = near(pitches, reference, leap)
+            notes[hand_slice(hand)] = self._shaped(pitches) if is_top and not self._struck[hand] else pitches
         return notes
+
+    def _shaped(self, pitches: np.ndarray) -> np.ndarray:
+        """Of the top hand's allowed next notes, those that keep the line moving (where any do) and,
+        of these, the ones inside the bar's register window, else the nearest to it."""
+        assert self.grammar is not None
+        moving = pitches & ~stagnant(self.line, self.grammar.max_repeats, self.grammar.max_alternation)
+        pitches = moving if moving.any() else pitches
+        if not 0 <= self.bar < len(self.grammar.windows):
+            return pitches
+        lowest, highest = self.grammar.windows[self.bar]
+        outside = np.maximum(lowest - PITCHES, 0) + np.maximum(PITCHES - highest, 0)
+        return pitches & (outside == outside[pitches].min())
 
     def _cadence_ahead(self) -> bool:
         """Whether the top hand's next note may be held to a phrase's ending or its approach, so a
