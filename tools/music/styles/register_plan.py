@@ -41,11 +41,15 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     end at `ends`, for a section lying at `place` (start and end as shares of the piece's bars),
     inside the line's `register`. The piece's first and last phrases sit at home; the phrase two
     thirds through rises by the plan's climax; the other phrases of a later section move together
-    up or down by a contrast. Every phrase arches over its own window."""
+    up or down by a contrast (the way there is room for its narrowest window). Every phrase arches
+    over its own window."""
     draw = random.Random(seed)
-    home = draw.randint(*plan.home)
-    contrast = draw.choice((-1, 1)) * draw.randint((plan.contrast + 1) // 2, plan.contrast)
     lowest, highest = register
+    home = draw.randint(*plan.home)
+    size = draw.randint((plan.contrast + 1) // 2, plan.contrast)
+    room = [sign * size for sign in (-1, 1)
+            if lowest <= home + sign * size - plan.span[0] // 2 and home + sign * size + plan.span[0] // 2 <= highest]
+    contrast = draw.choice(room or [-size, size])
     start, end = place
     windows: list[tuple[int, int]] = []
     for first, last in phrase_spans(bars, ends):
