@@ -54,6 +54,8 @@ class RegisterPlan(BaseModel):
                                                 "home (semitones)")
     arch: int = Field(ge=0, le=12, description="semitones a phrase's window rises from its start to its peak bar "
                                                "and falls again to its cadence")
+    pull: float = Field(gt=0, description="log-probability taken from a note per semitone it lies outside its "
+                                          "bar's window: how firmly the line keeps to the plan")
 
     @model_validator(mode="after")
     def _ordered(self) -> RegisterPlan:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ontology.music_styles import RegisterPlan, Style, style_spec
-from tools.music.styles.register_plan import arch, phrase_spans, register_windows
+from tools.music.styles.register_plan import ambitus_floor, arch, phrase_spans, register_windows
 
-PLAN = RegisterPlan(home=(69, 69), span=(10, 10), contrast=6, climax=(6, 8), arch=4)  # even spans: exact centres
+PLAN = RegisterPlan(home=(69, 69), span=(10, 10), contrast=6, climax=(6, 8), arch=4, pull=1.0)
 REGISTER = (55, 96)
 # the bench's form: A (4 bars), B (4 bars), A' (8 bars, two phrases)
 FORM = [((0.0, 0.25), 4, [3]), ((0.25, 0.5), 4, [3]), ((0.5, 1.0), 8, [3, 7])]
@@ -29,30 +29,43 @@ def test_a_phrase_arches_up_to_its_peak_and_down_to_its_cadence() -> None:
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_the_climax_comes_two_thirds_through_and_the_line_comes_home_for_the_end(seed: int) -> None:
-    opening, middle, closing = (register_windows(PLAN, REGISTER, bars, ends, place, seed + index)
+@pytest.mark.parametrize("tonic", [0, 2, 9])
+def test_the_climax_comes_two_thirds_through_and_each_phrase_rises_from_its_keys_frame(seed: int,
+                                                                                        tonic: int) -> None:
+    opening, middle, closing = (register_windows(PLAN, REGISTER, bars, ends, place, seed + index, tonic)
                                 for index, (place, bars, ends) in enumerate(FORM))
     assert [len(opening), len(middle), len(closing)] == [4, 4, 8]
     for windows in (opening, middle, closing):
-        assert all(REGISTER[0] <= low <= high <= REGISTER[1] and 10 <= high - low == 10 for low, high in windows)
+        assert all(REGISTER[0] <= low <= high <= REGISTER[1] and high - low == 10 for low, high in windows)
     climax, last = closing[:4], closing[4:]
     assert max(high for _, high in climax) == max(high for _, high in opening + middle + closing)
-    assert centre(climax[0]) - centre(last[0]) >= PLAN.climax[0]  # the climax phrase sits above the home one
-    assert centre(opening[0]) + 2 == centre(last[0]) + 2 == 69  # home, at the arch's foot
-    assert 3 <= abs(centre(middle[0]) + 2 - 69) <= 6  # the contrasting section moves away, up or down
-    assert centre(last[-1]) < max(centre(window) for window in last)  # each phrase falls to its cadence
+    assert max(high for _, high in climax) > max(high for _, high in last)
+    for phrase in (opening, middle, climax, last):  # a phrase starts and ends on a tonic or dominant floor
+        assert {(phrase[0][0] - tonic) % 12, (phrase[-1][0] - tonic) % 12} <= {0, 7}
+        assert phrase[-1][0] < max(low for low, _ in phrase)  # and rises before it falls to its cadence
+    assert abs(centre(opening[0]) - 69) <= 3 + 2  # home, within a snap to the frame and the arch's foot
+
+
+def test_a_contrasting_section_mostly_sits_elsewhere() -> None:
+    moved = [register_windows(PLAN, REGISTER, 4, [3], (0.25, 0.5), seed, 0)
+             != register_windows(PLAN, REGISTER, 4, [3], (0.0, 0.25), seed, 0) for seed in range(20)]
+    assert sum(moved) >= 12
+
+
+def test_the_frame_is_the_nearest_tonic_or_dominant() -> None:
+    assert [ambitus_floor(pitch, 0) for pitch in (60, 62, 63, 64, 65, 67, 70)] == [60, 60, 60, 67, 67, 67, 72]
 
 
 def test_the_plan_varies_with_the_seed_and_repeats_with_it() -> None:
     wide = PLAN.model_copy(update={"home": (66, 72), "span": (10, 16)})
-    plans = {register_windows(wide, REGISTER, 8, [3, 7], (0.0, 1.0), seed) for seed in range(10)}
-    assert len(plans) == 10
-    assert register_windows(PLAN, REGISTER, 8, [3, 7], (0.0, 1.0), 3) == register_windows(
-        PLAN, REGISTER, 8, [3, 7], (0.0, 1.0), 3)
+    plans = {register_windows(wide, REGISTER, 8, [3, 7], (0.0, 1.0), seed, 0) for seed in range(10)}
+    assert len(plans) >= 8
+    assert register_windows(PLAN, REGISTER, 8, [3, 7], (0.0, 1.0), 3, 0) == register_windows(
+        PLAN, REGISTER, 8, [3, 7], (0.0, 1.0), 3, 0)
 
 
 def test_a_window_at_the_registers_edge_keeps_its_span() -> None:
-    low = register_windows(PLAN, (66, 96), 4, [3], (0.0, 1.0), 0)
+    low = register_windows(PLAN, (66, 96), 4, [3], (0.0, 1.0), 0, 0)
     assert all(window[0] >= 66 and window[1] - window[0] == 10 for window in low)
 
 
@@ -70,4 +83,4 @@ def test_a_plan_whose_home_leaves_the_register_is_refused() -> None:
     with pytest.raises(ValueError, match="home centres"):
         type(line).model_validate({**line.model_dump(), "register_plan": {**PLAN.model_dump(), "home": (50, 52)}})
     with pytest.raises(ValueError, match="ordered"):
-        RegisterPlan(home=(70, 68), span=(10, 12), contrast=6, climax=(6, 8), arch=4)
+        RegisterPlan(home=(70, 68), span=(10, 12), contrast=6, climax=(6, 8), arch=4, pull=1.0)

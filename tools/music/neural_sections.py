@@ -159,7 +159,8 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
     cadences = phrase_cadences(request.bars, request.cadence)
     line = spec.melody
     windows = () if line.register_plan is None else register_windows(
-        line.register_plan, (line.lowest, line.highest), request.bars, list(cadences), request.place, request.seed)
+        line.register_plan, (line.lowest, line.highest), request.bars, list(cadences), request.place, request.seed,
+        key.tonic)
     ends = []
     for bar, cadence in cadences.items():
         final = bar == request.bars - 1
@@ -171,7 +172,8 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
                               duration=held_length if held else min(ticks(spec.melody.phrase_end), bar_length),
                               approach=frozenset((pc + shift) % 12 for pc in approach), approach_ticks=beat))
     return rules_for_line(line.in_meter(request.meter), key.mode, shift=shift, bass=spec.bass,
-                          phrase_ends=tuple(ends), beat=beat, windows=windows)
+                          phrase_ends=tuple(ends), beat=beat, windows=windows,
+                          window_pull=line.register_plan.pull if line.register_plan else 0.0)
 
 
 class NeuralSectionTools(SectionWriter):

@@ -35,14 +35,23 @@ def arch(bars: int, peak: int, height: int) -> list[int]:
     return [round(height * (share - 0.5)) for share in rises + falls]
 
 
+def ambitus_floor(pitch: int, tonic: int) -> int:
+    """The tonic or dominant nearest `pitch` (the lower one on a tie): where a phrase's window
+    starts, so the tune spans an authentic (tonic to tonic) or plagal (dominant to dominant) compass
+    around its key rather than one that makes another key's notes its frame."""
+    anchors = [p for p in range(pitch - 6, pitch + 7) if (p - tonic) % 12 in (0, 7)]
+    return min(anchors, key=lambda p: (abs(p - pitch), p))
+
+
 def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, ends: list[int],
-                     place: tuple[float, float], seed: int) -> tuple[tuple[int, int], ...]:
+                     place: tuple[float, float], seed: int, tonic: int) -> tuple[tuple[int, int], ...]:
     """The melody's window (lowest, highest pitch) in each of a section's `bars` bars, whose phrases
     end at `ends`, for a section lying at `place` (start and end as shares of the piece's bars),
-    inside the line's `register`. The piece's first and last phrases sit at home; the phrase two
-    thirds through rises by the plan's climax; the other phrases of a later section move together
-    up or down by a contrast (the way there is room for its narrowest window). Every phrase arches
-    over its own window."""
+    inside the line's `register`, in the key on pitch class `tonic`. The piece's first and last
+    phrases sit at home; the phrase two thirds through rises by the plan's climax; the other
+    phrases of a later section move together up or down by a contrast (the way there is room for
+    its narrowest window). Each phrase's window starts on a tonic or dominant (`ambitus_floor`)
+    and arches over the phrase."""
     draw = random.Random(seed)
     lowest, highest = register
     home = draw.randint(*plan.home)
@@ -64,7 +73,9 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
         span = draw.randint(*plan.span)
         length = last - first + 1
         peak = draw.randint(length // 3, max(length // 3, length - 2))
-        for rise in arch(length, peak, plan.arch):
-            low = max(lowest, min(centre + rise - span // 2, highest - span))
+        rises = arch(length, peak, plan.arch)
+        floor = ambitus_floor(centre - span // 2 + min(rises), tonic)  # where the phrase starts and ends
+        for rise in rises:
+            low = max(lowest, min(floor + rise - min(rises), highest - span))
             windows.append((low, min(highest, low + span)))
     return tuple(windows)
