@@ -6,13 +6,13 @@ nicely does not get it. So a style states its notes as data (`NoteGrammar`: the 
 registers and largest leaps, the onset grid, the note lengths, the scale and the chromatic notes
 allowed outside it, one unbroken line or not, the note each phrase ends on, the larger leap allowed
 between phrases, how often the melody may repeat a note or rock between two) and `NoteGrammarState`
-masks the model's choices token by token, on top of
-`SequenceGrammar` (which keeps bars well formed). A forbidden note is never sampled, so nothing
-has to be repaired afterwards, and what the model would have chosen among the allowed notes is
-kept. Preferences are added to the model's log-probabilities instead (`NoteGrammarState.step_bias`):
-steps, the tonic on the beat, note lengths, chromatic colour, and the register window each bar's
-melody is drawn toward (a phrase's place in the piece's register plan): a pull, not a wall, so the
-line keeps the notes that state its key where a window would cut them off.
+masks the model's choices token by token, on top of `SequenceGrammar` (which keeps bars well
+formed). A forbidden note is never sampled, so nothing has to be repaired afterwards, and what the
+model would have chosen among the allowed notes is kept. Preferences are added to the model's
+log-probabilities instead (`NoteGrammarState.step_bias`): steps, the tonic on the beat, note
+lengths, chromatic colour, and the register window each bar's melody is drawn toward (a phrase's
+place in the piece's register plan): a pull, not a wall, so the line keeps the notes that state
+its key where a window would cut them off.
 
 Decoding never dead-ends, whatever the logits: every position offered can still take a note
 length, every note length of a legato line leaves a rest of the bar that the allowed lengths can
