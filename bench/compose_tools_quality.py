@@ -55,13 +55,15 @@ def compose(tools: NeuralSectionTools, style: str, key: str, seed: int, bars: in
     facts = facts.model_copy(update={"style": style, "meter": meter})
     piece = plan_to_piece({**plan, "sections": sections_of(FORM)}, facts)
     sections = {section.id: SectionParams(seed=0) for section in piece.sections}
-    for index, (section, first, _) in enumerate(piece.section_spans()):
+    spans = piece.section_spans()
+    for index, (section, first, last) in enumerate(spans):
         recent = slice(max(0, first - 3), first - 1)
         previous = [part.bars[recent] for part in assemble(piece, sections).parts] + [[]]
         written = tools.realise(SectionRequest(
             bars=section.bars, key=section.key or piece.key, meter=piece.meter, style=piece.style,
             cadence=section.cadence, seed=seed * 1000 + index * 101, previous_right=previous[0],
-            previous_left=previous[1], variation=variation_source(piece, section, sections)))
+            previous_left=previous[1], variation=variation_source(piece, section, sections),
+            place=((first - 1) / spans[-1][2], last / spans[-1][2])))
         sections[section.id] = SectionParams(seed=0, material=Material(right=written.right, left=written.left,
                                                                       harmony=written.harmony))
     return assemble(piece, sections)

@@ -39,6 +39,33 @@ StyleTexture = Literal["four_voices", "melody_and_accompaniment", "melody", "pia
 Accompaniment = Literal["waltz", "nocturne", "block_chords"]
 
 
+class RegisterPlan(BaseModel):
+    """Where a line's phrases sit, so a tune has a shape: each phrase gets a register window drawn
+    from the request's seed (a centre and a span, in real pitches), arching up to a peak bar and
+    down to its cadence. The piece's first phrase sits at home, a contrasting section higher or
+    lower, the phrase about two thirds through the piece (the climax) higher still, and the last
+    phrase back home for the final cadence. Pieces differ, some compact, some wide, as real ones do."""
+
+    home: tuple[int, int] = Field(description="the range a section's home centre is drawn from (MIDI pitches)")
+    span: tuple[int, int] = Field(description="the range a phrase window's span is drawn from (semitones)")
+    contrast: int = Field(ge=0, le=12, description="the most a contrasting section's centre moves from home, "
+                                                   "up or down (semitones)")
+    climax: tuple[int, int] = Field(description="the range of how far the climax phrase's centre rises above "
+                                                "home (semitones)")
+    arch: int = Field(ge=0, le=12, description="semitones a phrase's window rises from its start to its peak bar "
+                                               "and falls again to its cadence")
+    pull: float = Field(gt=0, description="log-probability taken from a note per semitone it lies outside its "
+                                          "bar's window: how firmly the line keeps to the plan")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RegisterPlan:
+        for name in ("home", "span", "climax"):
+            low, high = getattr(self, name)
+            if not 0 <= low <= high:
+                raise ValueError(f"a register plan's {name} range {low}-{high} must be ordered and not negative")
+        return self
+
+
 class LineRules(BaseModel):
     """The grammar a line is sampled under, in quarter notes and MIDI pitches."""
 
@@ -64,6 +91,12 @@ class LineRules(BaseModel):
     chromatic: bool = Field(False, description="whether the line may take a chromatic passing or neighbour note: "
                                                "outside the scale, approached by step and resolved by step")
     chromatic_bias: float = Field(0.0, ge=0, description="log-probability added to such a chromatic note")
+    register_plan: RegisterPlan | None = Field(None, description="the phrases' register windows (None: the whole "
+                                                                 "register throughout)")
+    max_repeats: int | None = Field(None, ge=1, description="most notes in a row on one pitch (None: any; a "
+                                                             "fiddle tune's repeated-note figures)")
+    max_alternation: int | None = Field(None, ge=3, description="most notes in a row rocking between two pitches "
+                                                                "(4: G A G A, not G A G A G; None: any)")
 
     @model_validator(mode="after")
     def _ordered(self) -> LineRules:
@@ -74,6 +107,10 @@ class LineRules(BaseModel):
                              f"{self.max_leap}")
         for meter in self.meter_length_bias:
             parse_meter(meter)
+        if self.register_plan is not None and not self.lowest <= self.register_plan.home[0] <= (
+                self.register_plan.home[1]) <= self.highest:
+            raise ValueError(f"a line's home centres {self.register_plan.home} must lie in its register "
+                             f"{self.lowest}-{self.highest}")
         return self
 
     def in_meter(self, meter: str) -> LineRules:

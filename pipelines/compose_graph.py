@@ -405,7 +405,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
     the best of its candidates by the validators' findings in that section."""
     _, piece = state.planned()
     spans = piece.section_spans()
-    section, first, _ = next(span for span in spans if state.sections[span[0].id].material is None)
+    section, first, last = next(span for span in spans if state.sections[span[0].id].material is None)
     params = state.sections[section.id]
     so_far = assemble(piece, state.sections)
     recent = slice(max(0, first - 3), first - 1)
@@ -421,7 +421,8 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
         request = SectionRequest(bars=section.bars, key=section.key or piece.key, meter=piece.meter,
                                  style=piece.style, cadence=section.cadence,
                                  seed=params.seed + candidate, temperature=params.temperature,
-                                 previous_right=previous[0], previous_left=previous[1], variation=variation)
+                                 previous_right=previous[0], previous_left=previous[1], variation=variation,
+                                 place=((first - 1) / spans[-1][2], last / spans[-1][2]))
         written = deps.tools.realise(request)
         calls += written.calls
         material = Material(right=written.right, left=written.left, harmony=written.harmony)

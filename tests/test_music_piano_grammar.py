@@ -19,12 +19,14 @@ from ontology.music_styles import Style, style_spec
 from ontology.music_theory import Key, Mode
 from tools.music.checkpoints import load_checkpoint
 from tools.music.piano.grammar import (
+    PITCHES,
     GrammarError,
     HandGrammar,
     NoteGrammar,
     NoteGrammarState,
     PhraseEnd,
     rules_for_line,
+    stagnant,
     ticks,
 )
 from tools.music.piano.model import (
@@ -549,3 +551,103 @@ def test_a_line_leaps_past_its_limit_only_into_a_phrases_first_note() -> None:
     tight = dataclasses.replace(CHROMATIC, phrase_leap=None)
     for seed in range(4):
         assert broken_rules(sample(Indifferent(), tight, "4/4", "major", seed), tight, BARS) == []
+
+
+@pytest.mark.parametrize(("line", "repeats", "alternation", "stuck"), [
+    ([60, 62, 62], 2, None, {62}),  # a third 62 in a row
+    ([60, 62, 62], 3, None, set()),
+    ([64], 1, None, {64}),
+    ([60, 62, 60, 62], None, 4, {60}),  # G A G A may not go on to G
+    ([60, 62, 60], None, 4, set()),  # a neighbour note and its repeat are fine
+    ([64, 62, 60, 62], None, 4, set()),  # not rocking: the first note differs
+    ([62, 62, 60, 62, 60], 2, 4, {62}),
+])
+def test_a_line_stagnates_by_repeating_or_rocking_past_its_limits(line: list[int], repeats: int | None,
+                                                                  alternation: int | None, stuck: set[int]) -> None:
+    assert set(PITCHES[stagnant(line, repeats, alternation)].tolist()) == stuck
+
+
+class Stubborn(nn.Module):
+    """Wants the right hand to sit on C5 or rock between C5 and D5, whatever came before."""
+
+    config = ModelConfig(embedding="joint", context=256)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        log_probs = torch.zeros(VOCAB.size)
+        log_probs[[VOCAB.note(72, Hand.RIGHT), VOCAB.note(74, Hand.RIGHT)]] = 12.0
+        return log_probs.log_softmax(-1).expand(*tokens.shape, VOCAB.size)
+
+
+def runs(line: list[int]) -> tuple[int, int]:
+    """The longest run of one pitch and the longest run rocking between two pitches in `line`."""
+    same = rocking = 1
+    longest_same = longest_rocking = 1
+    for index in range(1, len(line)):
+        same = same + 1 if line[index] == line[index - 1] else 1
+        rocking = rocking + 1 if index >= 2 and line[index] == line[index - 2] != line[index - 1] else 2
+        longest_same, longest_rocking = max(longest_same, same), max(longest_rocking, rocking)
+    return longest_same, longest_rocking
+
+
+def test_a_line_keeps_moving_where_its_rules_allow() -> None:
+    # a model that wants C5 and D5 only: without the rules the line sits and rocks; with them it
+    # repeats a note at most twice and rocks between two for at most four notes
+    free = dataclasses.replace(CHORALE, phrase_ends=(), step_bias=0.0)
+    shaped = dataclasses.replace(free, max_repeats=2, max_alternation=4)
+    for grammar, moving in ((free, False), (shaped, True)):
+        for seed in range(3):
+            tokens = sample(Stubborn(), grammar, "4/4", "major", seed)
+            assert broken_rules(tokens, grammar, BARS) == []
+            line = [note.pitch for bar in decode_tokens(tokens).bars for note in sorted(bar)]
+            same, rocking = runs(line)
+            assert (same <= 2 and rocking <= 4) == moving, (seed, line)
+
+
+WINDOWED = dataclasses.replace(  # the chorale's line, low for two bars, then an octave higher, then back
+    CHORALE, windows=((60, 67), (60, 67), (72, 79), (72, 79), (72, 79), (62, 69), (62, 69), (60, 67)), window_pull=1.5)
+
+
+def outside(pitch: int, window: tuple[int, int]) -> int:
+    return max(window[0] - pitch, 0, pitch - window[1])
+
+
+@pytest.mark.parametrize("model", [Adversary(), RuleBreaker()], ids=["adversary", "rule-breaker"])
+def test_the_register_windows_never_break_the_grammar(model: nn.Module) -> None:
+    for seed in range(6):
+        assert broken_rules(sample(model, WINDOWED, "4/4", "major", seed), WINDOWED, BARS) == [], f"seed {seed}"
+
+
+def test_the_line_is_drawn_into_each_bars_window() -> None:
+    # an indifferent model: with the windows' pull the line mostly sits in each bar's window, moving
+    # an octave up and back with them; without it, it strays far more often
+    def share_inside(grammar: NoteGrammar) -> float:
+        inside = []
+        for seed in range(6):
+            for number, bar in enumerate(decode_tokens(sample(Indifferent(), grammar, "4/4", "major", seed)).bars):
+                inside += [outside(note.pitch, WINDOWED.windows[number]) == 0 for note in bar]
+        return float(np.mean(inside))
+
+    assert share_inside(dataclasses.replace(WINDOWED, window_pull=0.0)) < 0.6 < 0.8 < share_inside(WINDOWED)
+
+
+def test_the_pull_grows_with_the_distance_outside_the_window() -> None:
+    state = NoteGrammarState(WINDOWED, "4/4", prompt_bars=0, new_bars=BARS)
+    for token in (VOCAB.bar, VOCAB.position(0)):
+        state.advance(token)
+    bias = state.step_bias()
+    assert bias is not None
+    pull = {pitch: float(bias[VOCAB.note(pitch, Hand.RIGHT)]) for pitch in (58, 60, 64, 67, 70)}
+    assert pull == {58: -3.0, 60: 0.0, 64: 0.0, 67: 0.0, 70: -4.5}
+
+
+def test_line_rules_carry_the_windows_and_the_stagnation_limits_into_the_reference_key() -> None:
+    spec = style_spec(Style.WALTZ)
+    grammar = rules_for_line(spec.melody, "major", shift=-3, windows=((64, 76), (66, 79)), window_pull=0.7)
+    assert grammar.windows == ((61, 73), (63, 76)) and grammar.window_pull == 0.7
+    assert (grammar.max_repeats, grammar.max_alternation) == (spec.melody.max_repeats, spec.melody.max_alternation)
+    with pytest.raises(GrammarError, match="register window"):
+        dataclasses.replace(CHORALE, windows=((70, 65),))
+    with pytest.raises(GrammarError, match="pulls"):
+        dataclasses.replace(CHORALE, window_pull=-1.0)
+    with pytest.raises(GrammarError, match="neighbour note"):
+        dataclasses.replace(CHORALE, max_alternation=2)

@@ -40,6 +40,9 @@ class SectionRequest(BaseModel):
     previous_right: list[Bar] = Field(default_factory=list, description="the bars just before, for continuity")
     previous_left: list[Bar] = Field(default_factory=list)
     variation: VariationSource | None = Field(None, description="write a variation of this earlier material")
+    place: tuple[float, float] = Field((0.0, 1.0), description="where the section lies in the piece: its start "
+                                                               "and end as shares of the piece's bars (where its "
+                                                               "melody sits: `tools.music.styles.register_plan`)")
 
 
 class ToolCall(BaseModel):

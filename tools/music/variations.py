@@ -186,12 +186,14 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     elif request.cadence is None:
         pool.append(Candidate("restate", f"{variation.section} restated", source))
     slot = 0
+    start, end = request.place
     for kept in split_points(request.bars, request.cadence is not None):
         for _ in range(SEEDS_PER_SPLIT):
             slot += 1
             seed = request.seed + SEED_STRIDE * (FRESH_CANDIDATES + slot)
             tail = writer.write(plain.model_copy(update={
                 "bars": request.bars - kept, "seed": seed,
+                "place": (start + (end - start) * kept / request.bars, end),
                 "previous_right": right[:kept][-PROMPT_BARS:], "previous_left": left[:kept][-PROMPT_BARS:]}))
             pool.append(Candidate(f"keep{kept}_{slot}", f"first {kept} bars of {variation.section}, then new ones "
                                   f"(seed {seed})", splice(right[:kept], left[:kept], tail, bar_length, chord_slot)))

@@ -5,19 +5,25 @@ hands anywhere. A chorale melody, a jig or a waltz tune wants far less, and aski
 nicely does not get it. So a style states its notes as data (`NoteGrammar`: the hands it uses, their
 registers and largest leaps, the onset grid, the note lengths, the scale and the chromatic notes
 allowed outside it, one unbroken line or not, the note each phrase ends on, the larger leap allowed
-between phrases) and `NoteGrammarState` masks the model's choices token by token, on top of
-`SequenceGrammar` (which keeps bars well formed). A forbidden note is never sampled, so nothing
-has to be repaired afterwards, and what the model would have chosen among the allowed notes is
-kept.
+between phrases, how often the melody may repeat a note or rock between two) and `NoteGrammarState`
+masks the model's choices token by token, on top of `SequenceGrammar` (which keeps bars well
+formed). A forbidden note is never sampled, so nothing has to be repaired afterwards, and what the
+model would have chosen among the allowed notes is kept. Preferences are added to the model's
+log-probabilities instead (`NoteGrammarState.step_bias`): steps, the tonic on the beat, note
+lengths, chromatic colour, and the register window each bar's melody is drawn toward (a phrase's
+place in the piece's register plan): a pull, not a wall, so the line keeps the notes that state
+its key where a window would cut them off.
 
 Decoding never dead-ends, whatever the logits: every position offered can still take a note
 length, every note length of a legato line leaves a rest of the bar that the allowed lengths can
 fill on the grid within the bar's token budget, a bar that owes a phrase ending opens with it, and
 when the leap, the scale and the register leave no pitch the leap is relaxed to the nearest
-allowed pitch (never the register). A chromatic note is offered only where a scale tone a step
-from it lies in the register, and never where the line's next note could owe a phrase ending, so
-it can always resolve. A grammar that no bar of the meter can satisfy is refused up front with a
-`GrammarError`.
+allowed pitch (never the register). A line that would stagnate (a note repeated, or two notes
+rocked between, more often than the style allows) gives way to the other rules: of the notes they
+allow, those that keep it moving are offered where any remain. A chromatic note is offered only
+where a scale tone a step from it lies in the register, and never where the line's next note
+could owe a phrase ending, so it can always resolve. A grammar that no bar of the meter can
+satisfy is refused up front with a `GrammarError`.
 
 Pitches are in the model's reference key (C major / A minor, see `tokens.REFERENCE_TONIC`); times
 are in ticks (`tokens.TICKS_PER_QUARTER` to the quarter).
@@ -141,6 +147,11 @@ class NoteGrammar:
     # rules allow one): how often a line the model keeps to the scale takes a chromatic passing or neighbour note
     phrase_leap: int | None = None  # the top hand's largest leap into a phrase's first note (the first
     # new note, and the first after each phrase's last): a register change between phrases (None: max_leap)
+    windows: tuple[tuple[int, int], ...] = ()  # the top hand's register window (lowest, highest) in each new
+    # bar, reference key: the phrases' plan of where the tune sits (empty: the hand's register throughout)
+    window_pull: float = 0.0  # subtracted from the log-probability of a top-hand note per semitone outside it
+    max_repeats: int | None = None  # most top-hand notes in a row on one pitch (None: any)
+    max_alternation: int | None = None  # most top-hand notes in a row rocking between two pitches (None: any)
 
     def __post_init__(self) -> None:
         if not self.hands:
@@ -157,6 +168,15 @@ class NoteGrammar:
         if self.phrase_leap is not None and self.phrase_leap < self.hands[self.top_hand].max_leap:
             raise GrammarError(f"The leap between phrases ({self.phrase_leap}) must be at least the top hand's "
                                f"largest leap ({self.hands[self.top_hand].max_leap}).")
+        if self.window_pull < 0:
+            raise GrammarError(f"A register window pulls with a strength of 0 or more, not {self.window_pull}.")
+        if any(lowest > highest for lowest, highest in self.windows):
+            raise GrammarError(f"A register window's lowest pitch must not lie above its highest: {self.windows}.")
+        if self.max_repeats is not None and self.max_repeats < 1:
+            raise GrammarError(f"A line may strike a pitch at least once in a row, not {self.max_repeats} times.")
+        if self.max_alternation is not None and self.max_alternation < 3:
+            raise GrammarError(f"Rocking between two pitches is at least 3 notes (a neighbour note), "
+                               f"not {self.max_alternation}.")
         if self.legato and self.hands[self.top_hand].notes_per_onset != 1:
             raise GrammarError("A legato line is one note at a time: give the top hand notes_per_onset=1.")
         bars = [end.bar for end in self.phrase_ends]
@@ -220,6 +240,8 @@ def rules_for_line(
     bass: BassRules | None = None,
     phrase_ends: tuple[PhraseEnd, ...] = (),
     beat: int = 0,
+    windows: tuple[tuple[int, int], ...] = (),
+    window_pull: float = 0.0,
 ) -> NoteGrammar:
     """A style's melody rules (and, for free piano, its bass rules) as a note grammar in the reference key.
 
@@ -227,7 +249,9 @@ def rules_for_line(
     reach C major / A minor (`tokens.transposition_to_reference`), so the register lands where the
     style wants it once the bars are moved back. The scale is the reference key's (a minor key's
     with its raised 6th and 7th). A line without rests is sampled legato. `beat` (ticks) is where
-    the line's tonic bias applies (0: downbeats only).
+    the line's tonic bias applies (0: downbeats only). `windows` are the melody's register window
+    in each new bar, in real pitches like the registers (`tools.music.styles.register_plan`), drawn
+    toward with `window_pull`.
     """
     mode = Mode(mode)
     tonic = REFERENCE_TONIC[mode.value]
@@ -256,6 +280,10 @@ def rules_for_line(
         length_bias={ticks(float(length)): value for length, value in line.length_bias.items()},
         chromatic_bias=line.chromatic_bias,
         phrase_leap=line.phrase_leap,
+        windows=tuple((lowest + shift, highest + shift) for lowest, highest in windows),
+        window_pull=window_pull,
+        max_repeats=line.max_repeats,
+        max_alternation=line.max_alternation,
     )
 
 
@@ -282,6 +310,19 @@ def near(allowed: np.ndarray, reference: int | None, max_leap: int) -> np.ndarra
     return within if within.any() else allowed & (distance == distance[allowed].min())
 
 
+def stagnant(line: list[int], max_repeats: int | None, max_alternation: int | None) -> np.ndarray:
+    """Which pitches, struck next, would make `line` stagnate: one note more than `max_repeats` times
+    in a row, or two notes rocked between (G A G A G) for more than `max_alternation` notes."""
+    stuck = np.zeros(NUM_PITCHES, dtype=bool)
+    if max_repeats is not None and len(line) >= max_repeats and len(set(line[-max_repeats:])) == 1:
+        stuck |= np.equal(PITCHES, line[-1])
+    if max_alternation is not None and len(line) >= max_alternation:
+        rocking = line[-max_alternation:]
+        if line[-1] != line[-2] and all(pitch == rocking[index % 2] for index, pitch in enumerate(rocking)):
+            stuck |= np.equal(PITCHES, line[-2])
+    return stuck
+
+
 def hand_slice(hand: Hand) -> slice:
     """The hand's note tokens in the vocabulary."""
     first = VOCAB.note(LOWEST_PITCH, hand)
@@ -306,6 +347,9 @@ class NoteGrammarState:
         """Each hand's top pitch at its latest finished onset: where its next leap is measured from."""
         self.line_end = 0
         """Where the legato line's latest note ends (ticks from the bar start)."""
+        self.line: list[int] = []
+        """The top hand's top pitch at each of its finished onsets, the prompt's included: what its
+        next note may not repeat or rock back to too often."""
         self._onset_top: dict[Hand, int] = {}
         self._struck: Counter[Hand] = Counter()
         self._note: tuple[int, Hand] | None = None
@@ -366,8 +410,9 @@ class NoteGrammarState:
         to be chosen: the grammar's step bias on notes a step (1-2 semitones) from its last, its
         chromatic bias on notes outside the scale (offered only where they may sound), and on a beat
         its tonic bias on the tonic triad's notes (a line that leans on 1, 3 and 5 where the ear
-        counts states its key); while its length is chosen, the length bias. None when nothing
-        is added."""
+        counts states its key), and the window's pull against notes outside the bar's register window
+        (by the semitones they lie outside it); while its length is chosen, the length bias. None
+        when nothing is added."""
         if not self.judging or self.sequence.state not in ("POS", "DUR", "NOTE"):
             return None
         assert self.grammar is not None
@@ -391,6 +436,9 @@ class NoteGrammarState:
         if grammar.tonic_bias and on_beat:
             values += np.where(np.isin(PITCHES % 12, list(grammar.tonic_triad)), grammar.tonic_bias, 0.0)
         values += np.where(self._chromatic_pitches[top], grammar.chromatic_bias, 0.0)
+        if grammar.window_pull and self.bar < len(grammar.windows):
+            lowest, highest = grammar.windows[self.bar]
+            values -= grammar.window_pull * (np.maximum(lowest - PITCHES, 0) + np.maximum(PITCHES - highest, 0))
         if not values.any():
             return None
         bias = np.zeros(VOCAB.size, dtype=np.float32)
@@ -408,6 +456,8 @@ class NoteGrammarState:
         kind = VOCAB.kind(token)
         if kind in ("BAR", "POS"):
             self.reference.update(self._onset_top)
+            if self.grammar is not None and self.grammar.top_hand in self._onset_top:
+                self.line.append(self._onset_top[self.grammar.top_hand])
             for hand in self._onset_top:  # a hand that struck resolved its chromatic note, or struck one
                 if self._chromatic.pop(hand, None) is None:
                     self._resolved.discard(hand)
@@ -508,7 +558,11 @@ class NoteGrammarState:
                 pitches = pitches | (self._chromatic_pitches[hand]
                                      & np.isin(np.abs(PITCHES - reference), STEP_SEMITONES))
             leap = grammar.phrase_leap if is_top and self._phrase_start and grammar.phrase_leap else rules.max_leap
-            notes[hand_slice(hand)] = near(pitches, reference, leap)
+            pitches = near(pitches, reference, leap)
+            if is_top and not self._struck[hand]:  # the line's next note keeps it moving where it can
+                moving = pitches & ~stagnant(self.line, grammar.max_repeats, grammar.max_alternation)
+                pitches = moving if moving.any() else pitches
+            notes[hand_slice(hand)] = pitches
         return notes
 
     def _cadence_ahead(self) -> bool:

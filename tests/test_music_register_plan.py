@@ -1,0 +1,86 @@
+"""The register plan: where each phrase of a section sits, drawn from the seed within the style's data."""
+
+from __future__ import annotations
+
+import pytest
+
+from ontology.music_styles import RegisterPlan, Style, style_spec
+from tools.music.styles.register_plan import ambitus_floor, arch, phrase_spans, register_windows
+
+PLAN = RegisterPlan(home=(69, 69), span=(10, 10), contrast=6, climax=(6, 8), arch=4, pull=1.0)
+REGISTER = (55, 96)
+# the bench's form: A (4 bars), B (4 bars), A' (8 bars, two phrases)
+FORM = [((0.0, 0.25), 4, [3]), ((0.25, 0.5), 4, [3]), ((0.5, 1.0), 8, [3, 7])]
+
+
+def centre(window: tuple[int, int]) -> float:
+    return (window[0] + window[1]) / 2
+
+
+def test_a_sections_phrases_are_cut_where_they_end() -> None:
+    assert phrase_spans(8, [3, 7]) == [(0, 3), (4, 7)]
+    assert phrase_spans(6, [5]) == [(0, 5)]
+    assert phrase_spans(9, [3]) == [(0, 3), (4, 8)]  # a last bar that ends no phrase still closes one
+
+
+def test_a_phrase_arches_up_to_its_peak_and_down_to_its_cadence() -> None:
+    assert arch(4, 1, 4) == [-2, 2, 0, -2]
+    assert arch(4, 2, 4) == [-2, 0, 2, -2]
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("tonic", [0, 2, 9])
+def test_the_climax_comes_two_thirds_through_and_each_phrase_rises_from_its_keys_frame(seed: int,
+                                                                                        tonic: int) -> None:
+    opening, middle, closing = (register_windows(PLAN, REGISTER, bars, ends, place, seed + index, tonic)
+                                for index, (place, bars, ends) in enumerate(FORM))
+    assert [len(opening), len(middle), len(closing)] == [4, 4, 8]
+    for windows in (opening, middle, closing):
+        assert all(REGISTER[0] <= low <= high <= REGISTER[1] and high - low == 10 for low, high in windows)
+    climax, last = closing[:4], closing[4:]
+    assert max(high for _, high in climax) == max(high for _, high in opening + middle + closing)
+    assert max(high for _, high in climax) > max(high for _, high in last)
+    for phrase in (opening, middle, climax, last):  # a phrase starts and ends on a tonic or dominant floor
+        assert {(phrase[0][0] - tonic) % 12, (phrase[-1][0] - tonic) % 12} <= {0, 7}
+        assert phrase[-1][0] < max(low for low, _ in phrase)  # and rises before it falls to its cadence
+    assert abs(centre(opening[0]) - 69) <= 3 + 2  # home, within a snap to the frame and the arch's foot
+
+
+def test_a_contrasting_section_mostly_sits_elsewhere() -> None:
+    moved = [register_windows(PLAN, REGISTER, 4, [3], (0.25, 0.5), seed, 0)
+             != register_windows(PLAN, REGISTER, 4, [3], (0.0, 0.25), seed, 0) for seed in range(20)]
+    assert sum(moved) >= 12
+
+
+def test_the_frame_is_the_nearest_tonic_or_dominant() -> None:
+    assert [ambitus_floor(pitch, 0) for pitch in (60, 62, 63, 64, 65, 67, 70)] == [60, 60, 60, 67, 67, 67, 72]
+
+
+def test_the_plan_varies_with_the_seed_and_repeats_with_it() -> None:
+    wide = PLAN.model_copy(update={"home": (66, 72), "span": (10, 16)})
+    plans = {register_windows(wide, REGISTER, 8, [3, 7], (0.0, 1.0), seed, 0) for seed in range(10)}
+    assert len(plans) >= 8
+    assert register_windows(PLAN, REGISTER, 8, [3, 7], (0.0, 1.0), 3, 0) == register_windows(
+        PLAN, REGISTER, 8, [3, 7], (0.0, 1.0), 3, 0)
+
+
+def test_a_window_at_the_registers_edge_keeps_its_span() -> None:
+    low = register_windows(PLAN, (66, 96), 4, [3], (0.0, 1.0), 0, 0)
+    assert all(window[0] >= 66 and window[1] - window[0] == 10 for window in low)
+
+
+@pytest.mark.parametrize("style", list(Style))
+def test_every_style_plans_its_melody_on_the_staff_it_sings_on(style: Style) -> None:
+    line = style_spec(style).melody
+    assert line.register_plan is not None
+    home = line.register_plan.home
+    assert 60 <= home[0] <= home[1] <= 79  # C4-G5: the treble staff, not its ledger lines
+    assert line.max_repeats is not None and line.max_alternation is not None
+
+
+def test_a_plan_whose_home_leaves_the_register_is_refused() -> None:
+    line = style_spec(Style.CHORALE).melody
+    with pytest.raises(ValueError, match="home centres"):
+        type(line).model_validate({**line.model_dump(), "register_plan": {**PLAN.model_dump(), "home": (50, 52)}})
+    with pytest.raises(ValueError, match="ordered"):
+        RegisterPlan(home=(70, 68), span=(10, 12), contrast=6, climax=(6, 8), arch=4, pull=1.0)
