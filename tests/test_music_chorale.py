@@ -456,3 +456,21 @@ def test_a_chromatic_passing_note_slides_a_whole_tone_without_a_false_relation()
                     assert all(other % 12 != natural for other in following), (
                         f"{name} seed {seed}: a false relation from the chromatic {pitch} at {onset}")
     assert found, "no chromatic passing note in any hymn"
+
+
+def test_the_voices_move_against_the_sopranos_passing_eighth_not_its_beat() -> None:
+    """A soprano's eighth after the beat (F, D-E, D over ii, ii, V) is the note it leaves the beat
+    from: voiced against the beat's note alone, the lower voices moved in fifths with it."""
+    melody = [MelodyNote(float(beat), 1.0, pitch) for beat, pitch in enumerate((74, 71, 72, 74, 77))]
+    melody += [MelodyNote(5.0, 0.5, 74), MelodyNote(5.5, 0.5, 76), MelodyNote(6.0, 1.0, 74),
+               MelodyNote(7.0, 1.0, 71)]
+    five, six, two = triad(C_MAJOR, 5), triad(C_MAJOR, 6), triad(C_MAJOR, 2)
+    chords = [five, five, six, five, two, two, five, five]
+    upper, lower = realise_chorale(melody, chords, Fraction(1), 2, Fraction(4), C_MAJOR, final=False, seed=0)
+    sounding = moments(voices_of(upper, lower, Fraction(4)))
+    for before, after in zip(sounding, sounding[1:], strict=False):
+        for high in range(4):
+            for low in range(high + 1, 4):
+                first, second = (before[high] - before[low]) % 12, (after[high] - after[low]) % 12
+                similar = (after[high] - before[high]) * (after[low] - before[low]) > 0
+                assert not (similar and first == second and second in (0, 7)), (before, after, high, low)

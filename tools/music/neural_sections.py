@@ -157,7 +157,7 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
     ends = []
     for bar, cadence in phrase_cadences(request.bars, request.cadence).items():
         final = bar == request.bars - 1
-        held = final and held_to_the_bar_end(cadence, breath=spec.melody.breath)
+        held = final and held_to_the_bar_end(cadence, breath=spec.melody.breath, pickup=bool(spec.pickup))
         classes = melody_pitch_classes(key, cadence, final)
         outline = spec.texture == "melody"
         approach = approach_pitch_classes(key, cadence, classes, outline=outline) if bar else frozenset()

@@ -186,10 +186,11 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
     harmonies = _harmonies(chords, slot, bars, bar_length)
     notes = _exact_melody(melody, bars * bar_length)
     soprano = [_soprano_at(notes, slot * k, slot) for k in range(len(harmonies))]
+    leaving = [_soprano_leaving(notes, slot * (k + 1)) for k in range(len(harmonies))]
     struck = {note.onset for note in notes}
     sustained = [slot * k not in struck for k in range(len(harmonies))]
     held = [k > 0 and sustained[k] and harmonies[k - 1].index == harmonies[k].index for k in range(len(harmonies))]
-    voicings = _search(harmonies, soprano, key, final, before, held)
+    voicings = _search(harmonies, soprano, leaving, key, final, before, held)
     lower = _ornaments(voicings, harmonies, notes, slot, bar_length, key, Ornaments.drawn(seed), held)
     voices = [_melody_line(notes, bars * bar_length)]
     voices += [_lower_line(lower, voice, harmonies, slot, bar_length, sustained) for voice in (ALTO, TENOR, BASS)]
@@ -261,10 +262,19 @@ def _soprano_at(notes: list[_Note], start: Fraction, slot: Fraction) -> int:
     return REST if pitch is None else pitch
 
 
-def _search(harmonies: list[Harmony], soprano: list[int], key: Key, final: bool,
+def _soprano_leaving(notes: list[_Note], end: Fraction) -> int:
+    """The soprano pitch sounding just before `end` (a slot's end), else `REST`."""
+    pitch = next((note.pitch for note in notes if note.onset < end <= note.end), None)
+    return REST if pitch is None else pitch
+
+
+def _search(harmonies: list[Harmony], soprano: list[int], leaving: list[int], key: Key, final: bool,
             before: tuple[tuple[int, int, int, int], int] | None, held: list[bool]) -> list[tuple[int, ...]]:
     """The cheapest sequence of voicings (soprano, alto, tenor, bass), one per slot (Viterbi),
-    moving on from `before` when given. With `final`, every slot of the closing chord stands in
+    moving on from `before` when given. Each slot is voiced under the soprano's note at its start
+    (`soprano`) and left from the note it sounds last (`leaving`: an eighth after the beat), so the
+    voices move against the note the soprano really leaves from (no parallels from a soprano's
+    passing eighth into the next beat). With `final`, every slot of the closing chord stands in
     root position. Where a slot is `held` (the soprano holds its note over the same chord, as at a
     phrase's end) the lower voices hold too: a chorale's phrase ends on a chord held still."""
     closing = len(harmonies) - 1
@@ -284,7 +294,9 @@ def _search(harmonies: list[Harmony], soprano: list[int], key: Key, final: bool,
     back = []
     for k in range(1, len(layers)):
         reached, static = layers[k]
-        step = total[:, None] + _transition_costs(voicings, reached, harmonies[k - 1], harmonies[k], key)
+        departing = voicings.copy()
+        departing[:, SOPRANO] = leaving[k - 1]
+        step = total[:, None] + _transition_costs(departing, reached, harmonies[k - 1], harmonies[k], key)
         if held[k]:
             step += RULE * (reached[None, :, ALTO:] != voicings[:, None, ALTO:]).any(axis=2)
         best = step.argmin(axis=0)
