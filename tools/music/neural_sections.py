@@ -60,6 +60,7 @@ from tools.music.piano.tool import PianoGenerationTool
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
 from tools.music.styles.accompaniment import block_chords, nocturne_left_hand, waltz_left_hand
 from tools.music.styles.chorale import realise_chorale
+from tools.music.styles.fiddle import figured
 from tools.music.styles.harmonic_rhythm import held_through_bars
 from tools.music.styles.phrases import (
     approach_pitch_classes,
@@ -151,7 +152,8 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
     """The grammar the style's line (and, for free piano, the left hand) is sampled under, in the
     model's reference key (`shift` semitones from `key`), with a cadence tone on the downbeat of
     every phrase's last bar: a long note, the whole bar at the section's end (`held_to_the_bar_end`),
-    up to the pickup into the next section in a style with one (a jig's strain: "c3-c2 c")."""
+    up to the pickup into the next section in a style with one (a jig's strain: "c3-c2 c"); its note
+    lengths biased as the piece draws them from the request's seed (`LineRules.drawn`)."""
     beat = ticks(float(parse_meter(request.meter).beat_quarters))
     held_length = bar_length - (ticks(spec.pickup) if spec.pickup else 0)
     ends = []
@@ -164,8 +166,8 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
         ends.append(PhraseEnd(bar=bar, pitch_classes=frozenset((pc + shift) % 12 for pc in classes),
                               duration=held_length if held else min(ticks(spec.melody.phrase_end), bar_length),
                               approach=frozenset((pc + shift) % 12 for pc in approach), approach_ticks=beat))
-    return rules_for_line(spec.melody.in_meter(request.meter), key.mode, shift=shift, bass=spec.bass,
-                          phrase_ends=tuple(ends), beat=beat)
+    line = spec.melody.in_meter(request.meter).drawn(request.seed)
+    return rules_for_line(line, key.mode, shift=shift, bass=spec.bass, phrase_ends=tuple(ends), beat=beat)
 
 
 class NeuralSectionTools(SectionWriter):
@@ -242,7 +244,7 @@ class NeuralSectionTools(SectionWriter):
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]
             upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=line, seed=request.seed)
         else:
-            upper, lower = melody, []
+            upper, lower = melody_bars(figured(line, meter, key, ends, request.seed), bars, bar_length), []
         realised = ToolCall(tool=f"realise_{spec.style.value.replace(' ', '_')}",
                             seconds=round(time.perf_counter() - started, 2),
                             arguments={"bars": bars, "texture": spec.texture, "accompaniment": spec.accompaniment},

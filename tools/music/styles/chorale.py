@@ -475,7 +475,7 @@ def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody
                 continue
             scale = _scale_between(key, harmonies[k], harmonies[k + 1])
             if abs(end - start) in (3, 4):
-                ornament = _passing_pitch(start, end, scale)
+                ornament = passing_pitch(start, end, scale)
             elif abs(end - start) in SKIPS:
                 ornament = _skip_pitch(start, end, harmonies[k])
             elif abs(end - start) == 2 and draw < ornaments.liveliness * CHROMATIC_SHARE and _free_to_slide(
@@ -526,7 +526,7 @@ def _scale_between(key: Key, here: Harmony, there: Harmony) -> set[int]:
     return {(key.tonic + step) % 12 for step in steps}
 
 
-def _passing_pitch(start: int, end: int, scale: set[int]) -> int | None:
+def passing_pitch(start: int, end: int, scale: set[int]) -> int | None:
     """The scale step between two pitches a third apart (None where either is off the scale)."""
     if start % 12 not in scale or end % 12 not in scale:
         return None
