@@ -11,7 +11,6 @@ module; the realisers in `tools.music.styles` turn a style, a melody and chords 
 from __future__ import annotations
 
 import json
-import random
 import re
 from enum import StrEnum
 from fractions import Fraction
@@ -52,14 +51,9 @@ class LineRules(BaseModel):
     tonic_bias: float = Field(0.0, ge=0, description="log-probability added to a tonic-triad note on a beat")
     length_bias: dict[float, float] = Field(default_factory=dict,
                                             description="log-probability added to note lengths (quarters -> bias)")
-    length_bias_range: dict[float, tuple[float, float]] = Field(
-        default_factory=dict, description="note lengths whose bias each piece draws from a range (lowest, "
-                                          "highest), in place of `length_bias`'s: tunes differ in how much they "
-                                          "run (`drawn`)")
     meter_length_bias: dict[str, dict[float, float]] = Field(
-        default_factory=dict, description="the length bias in the meters named, in place of `length_bias` and "
-                                          "`length_bias_range` (a reel's running eighths in 4/4, where a jig's "
-                                          "6/8 lilt wants quarters)")
+        default_factory=dict, description="the length bias in the meters named, in place of `length_bias` (a "
+                                          "reel's running eighths in 4/4, where a jig's 6/8 lilt wants quarters)")
     rests: bool = Field(description="whether the line may fall silent inside a bar")
     breath: bool = Field(False, description="whether a line without rests may fall silent after a phrase's "
                                             "last note (a rest to the bar's end, or before a pickup)")
@@ -80,27 +74,13 @@ class LineRules(BaseModel):
                              f"{self.max_leap}")
         for meter in self.meter_length_bias:
             parse_meter(meter)
-        for length, (low, high) in self.length_bias_range.items():
-            if low > high:
-                raise ValueError(f"the bias range of note length {length} runs from {low} down to {high}; "
-                                 "give the lower end first")
         return self
 
     def in_meter(self, meter: str) -> LineRules:
         """These rules for a line in `meter`: the meter's own length bias where the data gives one."""
         if meter not in self.meter_length_bias:
             return self
-        return self.model_copy(update={"length_bias": self.meter_length_bias[meter], "length_bias_range": {}})
-
-    def drawn(self, seed: int) -> LineRules:
-        """These rules for one piece: each length of `length_bias_range` biased at one point of its
-        range drawn from `seed`, the same point of every range (a tune that runs in eighths, or one
-        that lilts in quarters and eighths), since real tunes differ in how they mix their lengths."""
-        if not self.length_bias_range:
-            return self
-        point = random.Random(seed).random()
-        drawn = {length: low + point * (high - low) for length, (low, high) in self.length_bias_range.items()}
-        return self.model_copy(update={"length_bias": {**self.length_bias, **drawn}, "length_bias_range": {}})
+        return self.model_copy(update={"length_bias": self.meter_length_bias[meter]})
 
 
 class BassRules(BaseModel):

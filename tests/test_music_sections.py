@@ -274,21 +274,6 @@ def test_a_reel_runs_in_eighths_where_a_jig_lilts() -> None:
     assert rules.in_meter("6/8") == rules and rules.in_meter("4/4").length_bias[0.5] > 0
 
 
-def test_each_piece_draws_its_note_lengths_bias_from_the_styles_range() -> None:
-    from ontology.music_styles import LineRules
-
-    rules = style_spec(Style.CHORALE).melody.model_copy(update={"length_bias": {1.0: 0.5},
-                                                                "length_bias_range": {0.5: (-1.0, 1.0)}})
-    drawn = [rules.drawn(seed) for seed in range(20)]
-    biases = [line.length_bias[0.5] for line in drawn]
-    assert all(-1.0 <= bias <= 1.0 for bias in biases) and max(biases) - min(biases) > 1.0
-    assert all(line.length_bias[1.0] == 0.5 and not line.length_bias_range for line in drawn)
-    assert rules.drawn(7) == rules.drawn(7)
-    assert rules.model_copy(update={"length_bias_range": {}}).drawn(7).length_bias == {1.0: 0.5}
-    with pytest.raises(ValueError, match="lower end first"):
-        LineRules.model_validate({**rules.model_dump(), "length_bias_range": {0.5: (1.0, -1.0)}})
-
-
 @pytest.mark.parametrize("seed", [2, 6])
 def test_a_reel_section_runs_in_eighths(writer, seed) -> None:
     reel = writer.realise(SectionRequest(bars=4, key="G major", meter="4/4", style=Style.JIG, seed=seed,

@@ -152,8 +152,7 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
     """The grammar the style's line (and, for free piano, the left hand) is sampled under, in the
     model's reference key (`shift` semitones from `key`), with a cadence tone on the downbeat of
     every phrase's last bar: a long note, the whole bar at the section's end (`held_to_the_bar_end`),
-    up to the pickup into the next section in a style with one (a jig's strain: "c3-c2 c"); its note
-    lengths biased as the piece draws them from the request's seed (`LineRules.drawn`)."""
+    up to the pickup into the next section in a style with one (a jig's strain: "c3-c2 c")."""
     beat = ticks(float(parse_meter(request.meter).beat_quarters))
     held_length = bar_length - (ticks(spec.pickup) if spec.pickup else 0)
     ends = []
@@ -166,8 +165,8 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
         ends.append(PhraseEnd(bar=bar, pitch_classes=frozenset((pc + shift) % 12 for pc in classes),
                               duration=held_length if held else min(ticks(spec.melody.phrase_end), bar_length),
                               approach=frozenset((pc + shift) % 12 for pc in approach), approach_ticks=beat))
-    line = spec.melody.in_meter(request.meter).drawn(request.seed)
-    return rules_for_line(line, key.mode, shift=shift, bass=spec.bass, phrase_ends=tuple(ends), beat=beat)
+    return rules_for_line(spec.melody.in_meter(request.meter), key.mode, shift=shift, bass=spec.bass,
+                          phrase_ends=tuple(ends), beat=beat)
 
 
 class NeuralSectionTools(SectionWriter):
