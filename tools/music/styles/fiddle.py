@@ -23,7 +23,9 @@ from tools.music.harmony.data import MelodyNote
 from tools.music.styles.chorale import passing_pitch
 
 EIGHTH = Fraction(1, 2)
-DOTTED = (Fraction(3, 4), Fraction(1, 4), Fraction(1, 2))
+SIXTEENTH = Fraction(1, 4)
+"""The shortest note a figure writes: the line's onsets lie on this grid, finer than the grammar's."""
+DOTTED = (EIGHTH + SIXTEENTH, SIXTEENTH, EIGHTH)
 """A dotted beat's lengths: dotted eighth, sixteenth, eighth."""
 DOTTED_SHARE = (0.0, 0.45)
 """The range a section's share of dotted beats (of those in three plain eighths) is drawn from."""
@@ -68,8 +70,7 @@ def figured(line: list[MelodyNote], meter: Meter, key: Key, phrase_ends: Iterabl
                     and not any(low <= start < high for low, high in closes))
         between = passing_pitch(pitch, following[2], scale) if leads_on and following is not None else None
         if between is not None and rng.random() < run_share:
-            half = length / 2
-            result += [(start, half, pitch), (start + half, half, between)]
+            result += [(start, SIXTEENTH, pitch), (start + SIXTEENTH, SIXTEENTH, between)]
         else:
             result.append(notes[index])
         index += 1
