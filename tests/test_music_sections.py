@@ -25,6 +25,7 @@ from tools.music.neural_sections import (
 )
 from tools.music.piano.tokens import Hand, Note, Segment
 from tools.music.section_tools import SectionRequest
+from tools.music.styles.fiddle import COMPOUND_BEAT, SIXTEENTH
 
 
 def test_piano_model_bars_become_ontology_voices_and_back() -> None:
@@ -108,9 +109,9 @@ def test_a_breathing_line_keeps_its_half_close_and_holds_its_full_close() -> Non
     # a waltz tune's second bar: a half note on A (V in D minor), then a quarter rest
     line = [MelodyNote(0.0, 1.0, 69), MelodyNote(1.0, 1.0, 65), MelodyNote(2.0, 1.0, 64), MelodyNote(3.0, 2.0, 69)]
     key = parse_key("D minor")
-    for cadence, breath, held_close in ((Cadence.HALF, True, False), (Cadence.HALF, False, True),
-                                        (Cadence.AUTHENTIC, True, True)):
-        assert held_to_the_bar_end(cadence, breath=breath) is held_close
+    for cadence, breath, held_close in ((Cadence.HALF, True, False), (Cadence.HALF, False, False),
+                                        (Cadence.AUTHENTIC, True, True), (Cadence.AUTHENTIC, False, True)):
+        assert held_to_the_bar_end(cadence, breath=breath, pickup=False) is held_close
         fitted = close_phrases(line, key, {1: cadence}, Fraction(3), Fraction(1), (60, 84), outline=False,
                                breath=breath)
         assert fitted[-1].onset == 3.0 and fitted[-1].duration == (3.0 if held_close else 2.0)
@@ -157,8 +158,24 @@ def test_a_breathing_half_close_at_the_section_end_rests_instead_of_leading_into
     breathing = close_phrases(line, key, {1: Cadence.HALF}, Fraction(3), Fraction(1), (60, 84), outline=False,
                               breath=True)
     assert [(n.onset, n.duration, n.pitch) for n in breathing[-2:]] == [(2.0, 1.0, 64), (3.0, 2.0, 69)]
-    held = close_phrases(line, key, {1: Cadence.HALF}, Fraction(3), Fraction(1), (60, 84), outline=False)
-    assert [(n.onset, n.duration, n.pitch) for n in held[-2:]] == [(2.0, 1.0, 64), (3.0, 3.0, 69)]
+    singing = close_phrases(line, key, {1: Cadence.HALF}, Fraction(3), Fraction(1), (60, 84), outline=False)
+    assert [(n.onset, n.duration, n.pitch) for n in singing[-3:]] == [(3.0, 2.0, 69), (5.0, 0.5, 64), (5.5, 0.5, 65)]
+
+
+def test_a_chorale_soprano_sings_on_from_its_half_close_into_the_next_phrases_upbeat() -> None:
+    from tools.music.harmony.data import MelodyNote
+    from tools.music.styles.phrases import close_phrases, held_to_the_bar_end
+
+    # a chorale's soprano in D minor: a half note on A (V), then two quarters into the next section
+    line = [MelodyNote(float(beat), 1.0, pitch) for beat, pitch in enumerate((69, 65, 64, 64))]
+    line += [MelodyNote(4.0, 2.0, 69), MelodyNote(6.0, 1.0, 67), MelodyNote(7.0, 1.0, 65)]
+    key = parse_key("D minor")
+    assert not held_to_the_bar_end(Cadence.HALF, breath=False, pickup=False)
+    assert held_to_the_bar_end(Cadence.HALF, breath=False, pickup=True), "a strain holds up to its pickup"
+    sung = close_phrases(line, key, {1: Cadence.HALF}, Fraction(4), Fraction(1), (60, 79), outline=False)
+    assert [(n.onset, n.duration, n.pitch) for n in sung[-3:]] == [(4.0, 2.0, 69), (6.0, 1.0, 67), (7.0, 1.0, 65)]
+    closed = close_phrases(line, key, {1: Cadence.AUTHENTIC}, Fraction(4), Fraction(1), (60, 79), outline=False)
+    assert [(n.onset, n.duration, n.pitch) for n in closed[-1:]] == [(4.0, 4.0, 74)], "a full close is held"
 
 @pytest.fixture(scope="module")
 def writer() -> NeuralSectionTools:
@@ -196,7 +213,10 @@ def test_real_sections_in_every_style_keep_its_grammar_fill_their_bars_and_conti
     if spec.texture != "piano":  # one line under the style's grammar
         assert all(spec.melody.lowest <= p <= spec.melody.highest for p in pitches)
         assert max(abs(b - a) for a, b in zip(pitches, pitches[1:], strict=False)) <= spec.melody.max_leap
-        assert all(exact_quarters(n.onset) % Fraction(spec.melody.grid) == 0 for n in line)
+        grid = Fraction(spec.melody.grid)
+        if spec.texture == "melody" and parse_meter(meter).beat_quarters == COMPOUND_BEAT:
+            grid = SIXTEENTH  # a jig's figures divide its beats' eighths (tools.music.styles.fiddle)
+        assert all(exact_quarters(n.onset) % grid == 0 for n in line)
         gaps = [(end, after.onset) for note, after in zip(line, line[1:], strict=False)
                 if (end := note.onset + note.duration) != after.onset]
         # no rests: the line is continuous, but for a breath after a breathing line's half close,

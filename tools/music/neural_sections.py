@@ -60,6 +60,7 @@ from tools.music.piano.tool import PianoGenerationTool
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
 from tools.music.styles.accompaniment import block_chords, nocturne_left_hand, waltz_left_hand
 from tools.music.styles.chorale import realise_chorale
+from tools.music.styles.fiddle import figured
 from tools.music.styles.harmonic_rhythm import held_through_bars
 from tools.music.styles.phrases import (
     approach_pitch_classes,
@@ -164,7 +165,7 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
     ends = []
     for bar, cadence in cadences.items():
         final = bar == request.bars - 1
-        held = final and held_to_the_bar_end(cadence, breath=spec.melody.breath)
+        held = final and held_to_the_bar_end(cadence, breath=spec.melody.breath, pickup=bool(spec.pickup))
         classes = melody_pitch_classes(key, cadence, final)
         outline = spec.texture == "melody"
         approach = approach_pitch_classes(key, cadence, classes, outline=outline) if bar else frozenset()
@@ -254,7 +255,7 @@ class NeuralSectionTools(SectionWriter):
             upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=line, seed=request.seed,
                                              before=before)
         else:
-            upper, lower = melody, []
+            upper, lower = melody_bars(figured(line, meter, key, ends, request.seed), bars, bar_length), []
         realised = ToolCall(tool=f"realise_{spec.style.value.replace(' ', '_')}",
                             seconds=round(time.perf_counter() - started, 2),
                             arguments={"bars": bars, "texture": spec.texture, "accompaniment": spec.accompaniment},

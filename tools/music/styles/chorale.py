@@ -16,8 +16,9 @@ between two slots may pass through the step between, one that moves by a whole t
 chromatically through the semitone between (G-G#-A, A-Ab-G), one that keeps a common tone into a
 new chord may touch its neighbour, and an inner voice falling from the tonic to a cadence's leading tone may
 hold the tonic over as a 4-3 suspension, each only where it makes no parallels, no crossing and no
-semitone clash; how many of these chances a piece takes is drawn from its seed. Where the soprano
-holds over a held chord (a phrase's end) every voice holds, as one note.
+semitone clash; how many of these chances a piece takes is drawn from its seed. The soprano, more
+rarely, fills a third with a passing eighth too, as Bach's do. Where the soprano holds over a held
+chord (a phrase's end) every voice holds, as one note.
 """
 
 from __future__ import annotations
@@ -85,18 +86,26 @@ CONTRARY_PERFECTS_COST = 20.0
 """Fifths or octaves in succession by contrary motion: allowed, but avoided."""
 AWKWARD_LEAP_COST = 30.0
 """A tritone or (in minor) an augmented second or diminished seventh in one voice."""
+OPEN_END_PERFECT_COST = 5.0
+"""A section that does not close the piece ending with its soprano and bass a fifth or an octave
+apart: the next section, voiced without hearing this one (a restated head, say), may move them on
+in parallel; an imperfect interval there cannot."""
 
 DIMINISHED = {"dim", "dim7", "hdim7"}
 PERFECT_CLASSES = (0, 7)
 """Unisons and octaves (0) and fifths (7), compound ones included, as intervals modulo 12."""
 PASSING_ORDER = (BASS, TENOR, ALTO)
 """The order voices are offered an ornament: a later one must not clash with an earlier one's."""
-LIVELINESS = (0.5, 1.0)
+LIVELINESS = (0.3, 1.0)
 """The range a piece's share of taken ornament chances is drawn from: some of Bach's chorales move
 in quarters almost throughout, others in running eighths (a lower voice's eighth share ranges from
 0 to 0.87 over Riemenschneider 1-30, standard deviation 0.15-0.2 per voice)."""
 USUAL_LIVELINESS = 0.7
 """The share taken when no seed is given: a middling chorale, its lower voices in quarters more than in eighths."""
+SOPRANO_SHARE = 0.35
+"""The soprano's chance of a passing note is taken this much less often than a lower voice's:
+Bach's sopranos fill a third with an eighth now and then (about one note in five of theirs is an
+eighth in Riemenschneider 1-30, against two in five of the lower voices')."""
 NEIGHBOUR_SHARE = 0.7
 """A neighbour note's chance is taken this much less often than a passing note's: Bach fills
 thirds far more often than he decorates a held tone."""
@@ -172,7 +181,8 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
                     seed: int | None = None) -> tuple[list[Bar], list[Bar]]:
     """Upper staff bars with voices [soprano, alto] and lower staff bars with voices [tenor, bass].
 
-    `melody` is the soprano, kept as given (a note across a bar line is written as two), in quarters
+    `melody` is the soprano, kept as given but for a passing eighth filling a third here and there
+    (`_soprano_passing`; a note across a bar line is written as two), in quarters
     from the section start; `chords` holds one harmoniser chord index per `slot` quarters; the
     voices under it sound each slot's chord even where the soprano note is not in it. With `final`
     the last chord stands in root position, as a section's closing chord does. `before` is the
@@ -184,11 +194,14 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
     harmonies = _harmonies(chords, slot, bars, bar_length)
     notes = _exact_melody(melody, bars * bar_length)
     soprano = [_soprano_at(notes, slot * k, slot) for k in range(len(harmonies))]
+    leaving = [_soprano_leaving(notes, slot * (k + 1)) for k in range(len(harmonies))]
     struck = {note.onset for note in notes}
     sustained = [slot * k not in struck for k in range(len(harmonies))]
     held = [k > 0 and sustained[k] and harmonies[k - 1].index == harmonies[k].index for k in range(len(harmonies))]
-    voicings = _search(harmonies, soprano, key, final, before, held)
-    lower = _ornaments(voicings, harmonies, notes, slot, bar_length, key, Ornaments.drawn(seed), held)
+    voicings = _search(harmonies, soprano, leaving, key, final, before, held)
+    ornaments = Ornaments.drawn(seed)
+    notes = _soprano_passing(notes, voicings, harmonies, slot, key, ornaments, held)
+    lower = _ornaments(voicings, harmonies, notes, slot, bar_length, key, ornaments, held)
     voices = [_melody_line(notes, bars * bar_length)]
     voices += [_lower_line(lower, voice, harmonies, slot, bar_length, sustained) for voice in (ALTO, TENOR, BASS)]
     by_bar = [_split_at_bars(voice, bars, bar_length) for voice in voices]
@@ -259,10 +272,19 @@ def _soprano_at(notes: list[_Note], start: Fraction, slot: Fraction) -> int:
     return REST if pitch is None else pitch
 
 
-def _search(harmonies: list[Harmony], soprano: list[int], key: Key, final: bool,
+def _soprano_leaving(notes: list[_Note], end: Fraction) -> int:
+    """The soprano pitch sounding just before `end` (a slot's end), else `REST`."""
+    pitch = next((note.pitch for note in notes if note.onset < end <= note.end), None)
+    return REST if pitch is None else pitch
+
+
+def _search(harmonies: list[Harmony], soprano: list[int], leaving: list[int], key: Key, final: bool,
             before: tuple[tuple[int, int, int, int], int] | None, held: list[bool]) -> list[tuple[int, ...]]:
     """The cheapest sequence of voicings (soprano, alto, tenor, bass), one per slot (Viterbi),
-    moving on from `before` when given. With `final`, every slot of the closing chord stands in
+    moving on from `before` when given. Each slot is voiced under the soprano's note at its start
+    (`soprano`) and left from the note it sounds last (`leaving`: an eighth after the beat), so the
+    voices move against the note the soprano really leaves from (no parallels from a soprano's
+    passing eighth into the next beat). With `final`, every slot of the closing chord stands in
     root position. Where a slot is `held` (the soprano holds its note over the same chord, as at a
     phrase's end) the lower voices hold too: a chorale's phrase ends on a chord held still."""
     closing = len(harmonies) - 1
@@ -274,6 +296,10 @@ def _search(harmonies: list[Harmony], soprano: list[int], key: Key, final: bool,
         cadential = (following is not None and harmony.root == key.tonic and harmony.seventh is None
                      and following.root == key.degree_root(5))
         layers.append(_candidates(harmony, soprano[k], key, six_four=cadential, root_position=final and k >= closing))
+    if not final:
+        last, static = layers[-1]
+        ending = (leaving[-1] - last[:, BASS]) % 12
+        layers[-1] = (last, static + OPEN_END_PERFECT_COST * ((leaving[-1] != REST) & np.isin(ending, PERFECT_CLASSES)))
     voicings, cost = layers[0]
     total = cost
     if before is not None:
@@ -282,7 +308,9 @@ def _search(harmonies: list[Harmony], soprano: list[int], key: Key, final: bool,
     back = []
     for k in range(1, len(layers)):
         reached, static = layers[k]
-        step = total[:, None] + _transition_costs(voicings, reached, harmonies[k - 1], harmonies[k], key)
+        departing = voicings.copy()
+        departing[:, SOPRANO] = leaving[k - 1]
+        step = total[:, None] + _transition_costs(departing, reached, harmonies[k - 1], harmonies[k], key)
         if held[k]:
             step += RULE * (reached[None, :, ALTO:] != voicings[:, None, ALTO:]).any(axis=2)
         best = step.argmin(axis=0)
@@ -439,6 +467,35 @@ class _Lines:
     tied: list[list[bool]]
 
 
+def _soprano_passing(notes: list[_Note], voicings: list[tuple[int, ...]], harmonies: list[Harmony], slot: Fraction,
+                     key: Key, ornaments: Ornaments, held: list[bool]) -> list[_Note]:
+    """The melody with a passing eighth where it moves by a third from one slot's note to the next
+    slot's (a quarter E, then C: E-D, C), at the pieces' liveliness times `SOPRANO_SHARE`, each
+    where it makes no parallels, crossing or semitone clash with the voices below (`_clean`) and
+    none into or out of a `held` slot. The tune is the given one; only its thirds are filled."""
+    halves = [[[pitch, pitch] for pitch in voicing] for voicing in voicings]
+    rng = np.random.default_rng([ornaments.seed, 2])  # apart from the lower voices' stream
+    melody = list(notes)
+    for k in range(len(voicings) - 1):
+        if rng.random() >= ornaments.liveliness * SOPRANO_SHARE or held[k] or held[k + 1]:
+            continue
+        starts = [note.onset for note in melody]
+        if slot * k not in starts or slot * (k + 1) not in starts:
+            continue
+        index = starts.index(slot * k)
+        note, following = melody[index], melody[index + 1]
+        if note.duration != slot or note.pitch is None or following.pitch is None:
+            continue
+        between = passing_pitch(note.pitch, following.pitch, _scale_between(key, harmonies[k], harmonies[k + 1]))
+        if between is None:
+            continue
+        filled = [*melody[:index], _Note(note.onset, slot / 2, note.pitch), _Note(note.onset + slot / 2, slot / 2,
+                                                                                   between), *melody[index + 1:]]
+        if _clean(halves, k, k + 1, (k, 1, SOPRANO), filled, slot):
+            melody = filled
+    return melody
+
+
 def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody: list[_Note],
                slot: Fraction, bar_length: Fraction, key: Key, ornaments: Ornaments, held: list[bool]) -> _Lines:
     """The lower voices' eighths: a passing note where a voice moves by a third (a chromatic one,
@@ -461,7 +518,7 @@ def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody
                 continue
             scale = _scale_between(key, harmonies[k], harmonies[k + 1])
             if abs(end - start) in (3, 4):
-                ornament = _passing_pitch(start, end, scale)
+                ornament = passing_pitch(start, end, scale)
             elif abs(end - start) in SKIPS:
                 ornament = _skip_pitch(start, end, harmonies[k])
             elif abs(end - start) == 2 and draw < ornaments.liveliness * CHROMATIC_SHARE and _free_to_slide(
@@ -512,7 +569,7 @@ def _scale_between(key: Key, here: Harmony, there: Harmony) -> set[int]:
     return {(key.tonic + step) % 12 for step in steps}
 
 
-def _passing_pitch(start: int, end: int, scale: set[int]) -> int | None:
+def passing_pitch(start: int, end: int, scale: set[int]) -> int | None:
     """The scale step between two pitches a third apart (None where either is off the scale)."""
     if start % 12 not in scale or end % 12 not in scale:
         return None

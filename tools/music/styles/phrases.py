@@ -79,12 +79,16 @@ def approach_pitch_classes(key: Key, cadence: Cadence, targets: frozenset[int], 
     return near or tones
 
 
-def held_to_the_bar_end(cadence: Cadence, *, breath: bool) -> bool:
-    """Whether a section's last note is held to the end of its bar: always, but where the line
-    breathes (`LineRules.breath`) and the section closes on a half cadence, a question that never
-    ends a piece: there the melody rests after it (`close_phrases` drops what the model wrote after
-    it, a lead-in to a next section it could not know)."""
-    return not (breath and Cadence(cadence) is Cadence.HALF)
+def held_to_the_bar_end(cadence: Cadence, *, breath: bool, pickup: bool) -> bool:
+    """Whether a section's last note is held to the end of its bar: always after a full close; after
+    a half cadence (a question, which never ends a piece) only in a line with a `pickup`, up to it
+    (a strain's "c3-c2 c"). A breathing line (`LineRules.breath`) rests after its half close
+    (`close_phrases` drops what the model wrote after it, a lead-in to a next section it could not
+    know); a line that neither breathes nor has a pickup, a chorale's soprano, holds it as long as
+    any phrase's last note and sings on into the next phrase's upbeat over the same chord, as Bach's
+    sopranos do after a fermata on V: a half cadence held a whole bar stalls the chorale and, three
+    times in sixteen bars, makes the dominant's the key the ear hears."""
+    return Cadence(cadence) is not Cadence.HALF or (pickup and not breath)
 
 
 def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], bar_length: Fraction,
@@ -99,7 +103,8 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
     line strikes a note that long before the bar's end, it is held up to that pickup into the next
     section, which leads back into the line's first note: `pickup.led_back`), or, where a breathing
     line closes the section on a half cadence, followed by a rest to the bar's end: notes after it
-    would lead into a next section this one cannot hear, so the line breathes there. A
+    would lead into a next section this one cannot hear, so the line breathes there (a line that
+    neither breathes nor has a pickup keeps its notes after a half close: its upbeat). A
     freshly sampled line already obeys this (its grammar enforces it); a line carried over from
     another section (a variation, a restatement in a new place of the form, perhaps in a new key)
     is fitted to this section's register and cadences here."""
@@ -133,8 +138,8 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
         closing = [n for n in notes if exact_quarters(n.onset) >= downbeat]
         if closing and exact_quarters(closing[0].onset) == downbeat:
             before = [n for n in notes if exact_quarters(n.onset) < downbeat]
-            if not held_to_the_bar_end(ends[last_bar], breath=breath):
-                notes = [*before, closing[0]]
+            if not held_to_the_bar_end(ends[last_bar], breath=breath, pickup=bool(pickup)):
+                notes = [*before, closing[0]] if breath else notes
             else:
                 lead = [n for n in closing[1:] if exact_quarters(n.onset) >= end - pickup]
                 if not (pickup and lead and exact_quarters(lead[0].onset) == end - pickup):
