@@ -73,7 +73,8 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     contrast = draw.choice(room or [-size, size])
     start, end = place
     spans = phrase_spans(bars, ends)
-    shares = [(start + (end - start) * first / bars, start + (end - start) * (last + 1) / bars) for first, last in spans]
+    shares = [(start + (end - start) * first / bars, start + (end - start) * (last + 1) / bars)
+              for first, last in spans]
     climax = next((number for number, (begins, finishes) in enumerate(shares) if begins <= CLIMAX_AT < finishes), None)
     if climax is not None and spans[climax][1] < restated:
         climax = next((number for number, (_, last) in enumerate(spans) if last >= restated), climax)
