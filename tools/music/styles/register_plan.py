@@ -63,8 +63,8 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     A reprise that restates its first `restated` bars (an earlier section's) and rewrites the rest
     rises to the climax it holds in its first phrase with new bars, as a varied reprise departs
     from the opening to reach its high point; where that phrase also closes the piece, its arch
-    climbs from home half as high (a fall of a whole climax within a phrase's last bars is no
-    line) and comes home for the final cadence."""
+    climbs from home half as high, peaks early and steps home for the final cadence (a fall of a
+    whole climax within a phrase's last bar is no line)."""
     draw = random.Random(seed)
     lowest, highest = register
     home = draw.randint(*plan.home)
@@ -81,11 +81,12 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
         climax = next((number for number, (_, last) in enumerate(spans) if last >= restated), climax)
     windows: list[tuple[int, int]] = []
     for number, ((first, last), (begins, finishes)) in enumerate(zip(spans, shares, strict=True)):
-        height = plan.arch
+        height, closing_climax = plan.arch, False
         if number == climax:
             lift = draw.randint(*plan.climax)
             moved = not begins <= CLIMAX_AT < finishes  # to the new bars of a reprise
-            if moved and finishes >= 1 - 1e-9:  # up to a climax half as high, home again for the final cadence
+            closing_climax = moved and finishes >= 1 - 1e-9
+            if closing_climax:  # up to a climax half as high, home again for the final cadence
                 centre, height = home + lift // 4, plan.arch + lift // 2
             else:
                 centre = home + lift
@@ -95,7 +96,8 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
             centre = home + contrast
         span = draw.randint(*plan.span)
         length = last - first + 1
-        peak = draw.randint(length // 3, max(length // 3, length - 2))
+        latest = length // 3 if closing_climax else max(length // 3, length - 2)  # time to step down from it
+        peak = draw.randint(length // 3, latest)
         rises = arch(length, peak, height)
         floor = ambitus_floor(centre - span // 2 + min(rises), tonic)  # where the phrase starts and ends
         for rise in rises:
