@@ -104,8 +104,10 @@ def test_a_reprise_rises_to_its_climax_in_its_new_bars_and_comes_home_to_close(s
     assert max(high for _, high in new) >= max(high for _, high in home) + PLAN.climax[0] // 2 - 1
     assert abs(new[-1][0] - home[-1][0]) <= 7 and (new[-1][0] % 12) in {0, 7}  # the cadence comes home
     assert new[-1][0] < max(low for low, _ in new)
-    # a reprise that rewrites bars of the climax phrase keeps the plan as written
-    assert register_windows(PLAN, REGISTER, 8, [3, 7], place, seed, 0, restated=2) == whole
+    # a reprise that rewrites bars of the climax phrase keeps its climax there, peaking in the new bars
+    late = register_windows(PLAN, REGISTER, 8, [3, 7], place, seed, 0, restated=2)
+    assert max(high for _, high in late[2:4]) == max(high for _, high in late) > max(high for _, high in late[4:])
+    assert late[2][1] > late[0][1]
 
 
 def test_a_section_takes_the_windows_its_request_fixes_else_its_plan() -> None:

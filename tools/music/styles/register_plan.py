@@ -61,10 +61,11 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     and arches over the phrase.
 
     A reprise that restates its first `restated` bars (an earlier section's) and rewrites the rest
-    rises to the climax it holds in its first phrase with new bars, as a varied reprise departs
+    rises to the climax it holds in its first phrase with new bars, peaking among them (the
+    restated bars were written under the earlier section's plan), as a varied reprise departs
     from the opening to reach its high point; where that phrase also closes the piece, its arch
-    climbs from home half as high, peaks early and steps home for the final cadence (a fall of a
-    whole climax within a phrase's last bar is no line)."""
+    climbs from home to the climax early in the phrase and steps home for the final cadence (a
+    fall of a whole climax within a phrase's last bar is no line)."""
     draw = random.Random(seed)
     lowest, highest = register
     home = draw.randint(*plan.home)
@@ -86,8 +87,8 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
             lift = draw.randint(*plan.climax)
             moved = not begins <= CLIMAX_AT < finishes  # to the new bars of a reprise
             closing_climax = moved and finishes >= 1 - 1e-9
-            if closing_climax:  # up to a climax half as high, home again for the final cadence
-                centre, height = home + lift // 4, plan.arch + lift // 2
+            if closing_climax:  # up to the climax, home again for the final cadence
+                centre, height = home + lift // 2, plan.arch + lift
             else:
                 centre = home + lift
         elif begins <= 0 or finishes >= 1 - 1e-9:
@@ -96,8 +97,9 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
             centre = home + contrast
         span = draw.randint(*plan.span)
         length = last - first + 1
-        latest = length // 3 if closing_climax else max(length // 3, length - 2)  # time to step down from it
-        peak = draw.randint(length // 3, latest)
+        earliest = max(length // 3, min(restated - first, length - 2)) if number == climax else length // 3
+        latest = earliest if closing_climax else max(earliest, length - 2)  # time to step down from it
+        peak = draw.randint(earliest, latest)  # a reprise's climax among its new bars
         rises = arch(length, peak, height)
         floor = ambitus_floor(centre - span // 2 + min(rises), tonic)  # where the phrase starts and ends
         for rise in rises:
