@@ -95,19 +95,17 @@ def test_a_plan_whose_home_leaves_the_register_is_refused() -> None:
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_a_reprise_rises_to_its_climax_in_its_new_bars_and_comes_home_to_close(seed: int) -> None:
+def test_a_reprise_rises_to_its_climax_in_its_new_bars_but_closes_at_home(seed: int) -> None:
     place = FORM[2][0]
     whole = register_windows(PLAN, REGISTER, 8, [3, 7], place, seed, 0)
-    reprise = register_windows(PLAN, REGISTER, 8, [3, 7], place, seed, 0, restated=4)
     assert max(high for _, high in whole[:4]) > max(high for _, high in whole[4:])  # written whole: climax first
-    new, home = reprise[4:], whole[4:]
-    assert max(high for _, high in new) >= max(high for _, high in home) + PLAN.climax[0] // 2 - 1
-    assert abs(new[-1][0] - home[-1][0]) <= 7 and (new[-1][0] % 12) in {0, 7}  # the cadence comes home
-    assert new[-1][0] < max(low for low, _ in new)
-    # a reprise that rewrites bars of the climax phrase keeps its climax there, peaking in the new bars
+    # rewriting bars of the climax phrase keeps its climax there, peaking in the new bars
     late = register_windows(PLAN, REGISTER, 8, [3, 7], place, seed, 0, restated=2)
     assert max(high for _, high in late[2:4]) == max(high for _, high in late) > max(high for _, high in late[4:])
     assert late[2][1] > late[0][1]
+    # rewriting only the closing phrase: it stays home, below the climax the section would have had
+    closing = register_windows(PLAN, REGISTER, 8, [3, 7], place, seed, 0, restated=4)
+    assert max(high for _, high in closing[4:]) < max(high for _, high in whole[:4])
 
 
 def test_a_section_takes_the_windows_its_request_fixes_else_its_plan() -> None:

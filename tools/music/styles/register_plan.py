@@ -63,9 +63,8 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     A reprise that restates its first `restated` bars (an earlier section's) and rewrites the rest
     rises to the climax it holds in its first phrase with new bars, peaking among them (the
     restated bars were written under the earlier section's plan), as a varied reprise departs
-    from the opening to reach its high point; where that phrase also closes the piece, its arch
-    climbs from home to the climax early in the phrase and steps home for the final cadence (a
-    fall of a whole climax within a phrase's last bar is no line)."""
+    from the opening to reach its high point; the piece's closing phrase stays home even so (a
+    climax moved into it cost a chorale in ten its key: the close is where the key is confirmed)."""
     draw = random.Random(seed)
     lowest, highest = register
     home = draw.randint(*plan.home)
@@ -78,19 +77,13 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     shares = [(start + (end - start) * first / bars, start + (end - start) * (last + 1) / bars)
               for first, last in spans]
     climax = next((number for number, (begins, finishes) in enumerate(shares) if begins <= CLIMAX_AT < finishes), None)
-    if climax is not None and spans[climax][1] < restated:
-        climax = next((number for number, (_, last) in enumerate(spans) if last >= restated), climax)
+    if climax is not None and spans[climax][1] < restated:  # the closing phrase stays home (a key a cadence confirms)
+        climax = next((number for number, (_, last) in enumerate(spans)
+                       if last >= restated and shares[number][1] < 1 - 1e-9), None)
     windows: list[tuple[int, int]] = []
     for number, ((first, last), (begins, finishes)) in enumerate(zip(spans, shares, strict=True)):
-        height, closing_climax = plan.arch, False
         if number == climax:
-            lift = draw.randint(*plan.climax)
-            moved = not begins <= CLIMAX_AT < finishes  # to the new bars of a reprise
-            closing_climax = moved and finishes >= 1 - 1e-9
-            if closing_climax:  # up to the climax, home again for the final cadence
-                centre, height = home + lift // 2, plan.arch + lift
-            else:
-                centre = home + lift
+            centre = home + draw.randint(*plan.climax)
         elif begins <= 0 or finishes >= 1 - 1e-9:
             centre = home
         else:
@@ -98,9 +91,8 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
         span = draw.randint(*plan.span)
         length = last - first + 1
         earliest = max(length // 3, min(restated - first, length - 2)) if number == climax else length // 3
-        latest = earliest if closing_climax else max(earliest, length - 2)  # time to step down from it
-        peak = draw.randint(earliest, latest)  # a reprise's climax among its new bars
-        rises = arch(length, peak, height)
+        peak = draw.randint(earliest, max(earliest, length - 2))  # a reprise's climax among its new bars
+        rises = arch(length, peak, plan.arch)
         floor = ambitus_floor(centre - span // 2 + min(rises), tonic)  # where the phrase starts and ends
         for rise in rises:
             low = max(lowest, min(floor + rise - min(rises), highest - span))
