@@ -56,10 +56,13 @@ class RegisterPlan(BaseModel):
                                                "and falls again to its cadence")
     pull: float = Field(gt=0, description="log-probability taken from a note per semitone it lies outside its "
                                           "bar's window: how firmly the line keeps to the plan")
+    shift_bias: tuple[float, float] = Field((0.0, 0.0), description="the range a section's bias toward a leap of "
+                                            "more than an octave into a phrase's first note, toward its window, "
+                                            "is drawn from (log-probability): some pieces leap between phrases")
 
     @model_validator(mode="after")
     def _ordered(self) -> RegisterPlan:
-        for name in ("home", "span", "climax"):
+        for name in ("home", "span", "climax", "shift_bias"):
             low, high = getattr(self, name)
             if not 0 <= low <= high:
                 raise ValueError(f"a register plan's {name} range {low}-{high} must be ordered and not negative")
@@ -97,6 +100,9 @@ class LineRules(BaseModel):
                                                              "fiddle tune's repeated-note figures)")
     max_alternation: int | None = Field(None, ge=3, description="most notes in a row rocking between two pitches "
                                                                 "(4: G A G A, not G A G A G; None: any)")
+    outline_bias: float = Field(0.0, ge=0, description="log-probability added to a downbeat note that rises from "
+                                                       "the last by a third to a sixth or an octave: a waltz tune "
+                                                       "leaping through its chord")
 
     @model_validator(mode="after")
     def _ordered(self) -> LineRules:

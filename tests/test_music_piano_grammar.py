@@ -19,6 +19,7 @@ from ontology.music_styles import Style, style_spec
 from ontology.music_theory import Key, Mode
 from tools.music.checkpoints import load_checkpoint
 from tools.music.piano.grammar import (
+    OUTLINE_LEAPS,
     PITCHES,
     GrammarError,
     HandGrammar,
@@ -651,3 +652,68 @@ def test_line_rules_carry_the_windows_and_the_stagnation_limits_into_the_referen
         dataclasses.replace(CHORALE, window_pull=-1.0)
     with pytest.raises(GrammarError, match="neighbour note"):
         dataclasses.replace(CHORALE, max_alternation=2)
+
+
+def test_the_outline_bias_rises_through_a_chord_into_the_downbeat() -> None:
+    # an indifferent model: with the outline bias the line reaches many more of its downbeats by a
+    # rising third, fourth, fifth (a sixth or an octave where the leap allows)
+    plain = dataclasses.replace(CHORALE, phrase_ends=(), step_bias=0.0)
+
+    def rising_share(grammar: NoteGrammar) -> float:
+        rising = []
+        for seed in range(6):
+            tokens = sample(Indifferent(), grammar, "4/4", "major", seed)
+            assert broken_rules(tokens, grammar, BARS) == []
+            line = [note for bar in decode_tokens(tokens).bars for note in sorted(bar) if note.hand == Hand.RIGHT]
+            rising += [after.pitch - before.pitch in OUTLINE_LEAPS
+                       for before, after in zip(line, line[1:], strict=False) if after.position == 0]
+        return float(np.mean(rising))
+
+    assert rising_share(plain) < 0.4 < 0.7 < rising_share(dataclasses.replace(plain, outline_bias=3.0))
+    with pytest.raises(GrammarError, match="outline"):
+        dataclasses.replace(CHORALE, outline_bias=-1.0)
+
+
+def test_the_shift_bias_leaps_an_octave_and_more_into_a_phrase_toward_its_window() -> None:
+    # a phrase ends on C4 in bar 0; the plan moves up (window C5-C6): the next phrase's first note
+    # is drawn to leaps of more than an octave upward, the notes after it are not
+    grammar = dataclasses.replace(CHORALE, hands={Hand.RIGHT: HandGrammar(48, 96, 7)}, step_bias=0.0,
+                                  phrase_leap=19, phrase_ends=(PhraseEnd(0, frozenset({0}), 24),),
+                                  windows=((72, 84),) * BARS, shift_bias=2.5)
+    state = NoteGrammarState(grammar, "4/4", prompt_bars=0, new_bars=BARS)
+    for token in (VOCAB.bar, VOCAB.position(0), VOCAB.note(60, Hand.RIGHT), VOCAB.duration(24), VOCAB.position(24)):
+        state.advance(token)
+    bias = state.step_bias()
+    assert bias is not None
+    shift = {pitch: float(bias[VOCAB.note(pitch, Hand.RIGHT)]) for pitch in (45, 64, 72, 73, 79)}
+    assert shift == {45: 0.0, 64: 0.0, 72: 0.0, 73: 2.5, 79: 2.5}
+    for token in (VOCAB.note(76, Hand.RIGHT), VOCAB.duration(12), VOCAB.position(36)):
+        state.advance(token)
+    assert state.step_bias() is None
+
+
+class Sustaining(nn.Module):
+    """Wants every note held as long as the bar allows, struck on any pitch."""
+
+    config = ModelConfig(embedding="joint", context=256)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        log_probs = torch.zeros(VOCAB.size)
+        log_probs[VOCAB.duration(24)] = 12.0
+        return log_probs.log_softmax(-1).expand(*tokens.shape, VOCAB.size)
+
+
+def test_the_note_sounding_on_the_cadences_last_beat_fits_its_approach() -> None:
+    # a model that holds its notes: a half note struck on beat 3 of the bar before a phrase ending
+    # sounds through beat 4, so it takes the approach's pitch classes or ends by beat 4
+    approach = frozenset({7, 11, 2})
+    grammar = dataclasses.replace(CHORALE, phrase_ends=(
+        PhraseEnd(3, frozenset({0, 4, 7}), 24, approach=approach, approach_ticks=12),
+        PhraseEnd(7, frozenset({0}), 48, approach=approach, approach_ticks=12)))
+    for seed in range(8):
+        tokens = sample(Sustaining(), grammar, "4/4", "major", seed)
+        assert broken_rules(tokens, grammar, BARS) == []
+        bars = decode_tokens(tokens).bars
+        for end in grammar.phrase_ends:
+            sounding = [note for note in bars[end.bar - 1] if note.position <= 36 < note.position + note.duration]
+            assert len(sounding) == 1 and sounding[0].pitch % 12 in approach, (seed, bars[end.bar - 1])

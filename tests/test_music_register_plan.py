@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from ontology.music_styles import RegisterPlan, Style, style_spec
-from tools.music.styles.register_plan import ambitus_floor, arch, phrase_spans, register_windows
+from tools.music.section_tools import SectionRequest
+from tools.music.styles.register_plan import (
+    ambitus_floor,
+    arch,
+    phrase_spans,
+    register_windows,
+    section_windows,
+    shift_bias,
+)
 
 PLAN = RegisterPlan(home=(69, 69), span=(10, 10), contrast=6, climax=(6, 8), arch=4, pull=1.0)
 REGISTER = (55, 96)
@@ -84,3 +92,49 @@ def test_a_plan_whose_home_leaves_the_register_is_refused() -> None:
         type(line).model_validate({**line.model_dump(), "register_plan": {**PLAN.model_dump(), "home": (50, 52)}})
     with pytest.raises(ValueError, match="ordered"):
         RegisterPlan(home=(70, 68), span=(10, 12), contrast=6, climax=(6, 8), arch=4, pull=1.0)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_reprise_rises_to_its_climax_in_its_new_bars_but_closes_at_home(seed: int) -> None:
+    place = FORM[2][0]
+    whole = register_windows(PLAN, REGISTER, 8, [3, 7], place, seed, 0)
+    assert max(high for _, high in whole[:4]) > max(high for _, high in whole[4:])  # written whole: climax first
+    # rewriting bars of the climax phrase keeps its climax there, peaking in the new bars
+    late = register_windows(PLAN, REGISTER, 8, [3, 7], place, seed, 0, restated=2)
+    assert max(high for _, high in late[2:4]) == max(high for _, high in late) > max(high for _, high in late[4:])
+    assert late[2][1] > late[0][1]
+    # rewriting only the closing phrase: it stays home, below the climax the section would have had
+    closing = register_windows(PLAN, REGISTER, 8, [3, 7], place, seed, 0, restated=4)
+    assert max(high for _, high in closing[4:]) < max(high for _, high in whole[:4])
+
+
+def test_a_section_takes_the_windows_its_request_fixes_else_its_plan() -> None:
+    line = style_spec(Style.WALTZ).melody
+    assert line.register_plan is not None
+    request = SectionRequest(bars=4, key="C major", meter="3/4", style=Style.WALTZ, cadence="half", seed=3,
+                             place=(0.25, 0.5))
+    assert section_windows(line, request, 0) == register_windows(
+        line.register_plan, (line.lowest, line.highest), 4, [3], (0.25, 0.5), 3, 0)
+    fixed = [(60, 70), (62, 72), (64, 74), (60, 70)]
+    assert section_windows(line, request.model_copy(update={"register_windows": fixed}), 0) == tuple(fixed)
+    with pytest.raises(ValueError, match="one register window a bar"):
+        SectionRequest(bars=4, key="C major", meter="3/4", register_windows=fixed[:3])
+
+
+def test_the_shift_bias_is_drawn_within_the_plans_range_and_varies_with_the_seed() -> None:
+    plan = PLAN.model_copy(update={"shift_bias": (1.0, 6.0)})
+    draws = [shift_bias(plan, seed) for seed in range(20)]
+    assert all(1.0 <= draw <= 6.0 for draw in draws) and len(set(draws)) == 20
+    assert shift_bias(plan, 4) == shift_bias(plan, 4) and shift_bias(PLAN, 4) == 0.0
+
+
+def test_a_waltz_tune_is_planned_over_one_and_a_half_to_two_octaves_and_a_fourth() -> None:
+    line = style_spec(Style.WALTZ).melody
+    assert line.register_plan is not None and line.outline_bias > 0
+    compass = []
+    for seed in range(12):
+        windows = [window for index, (place, bars, ends) in enumerate(FORM)
+                   for window in register_windows(line.register_plan, (line.lowest, line.highest), bars, ends,
+                                                  place, seed * 1000 + index * 101, 0)]
+        compass.append(max(high for _, high in windows) - min(low for low, _ in windows))
+    assert all(18 <= semitones <= 29 for semitones in compass)

@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 
 from ontology.music import INSTRUMENTS, Bar, Part, Piece, Section, Variation
+from ontology.music_styles import style_spec
 from ontology.music_theory import parse_key
 from ontology.music_validators import validate_piece
 from tests.music_fakes import ScaleWriter
 from tools.music.features import FEATURE_SIZE, FEATURE_SLICES, material_features
 from tools.music.section_tools import SectionMaterial, SectionRequest, VariationSource
+from tools.music.styles.register_plan import section_windows
 from tools.music.variations import (
     candidate_pool,
     fit_bars,
@@ -192,3 +194,15 @@ def test_a_restated_melody_may_repeat_its_phrase_an_octave_away_where_the_regist
     assert all(repeat_in_another_octave(restated, 4, chorale, seed) == restated for seed in range(20))
     assert all(repeat_in_another_octave(fit_bars(tune[:3], 6), 3, waltz, seed) == fit_bars(tune[:3], 6)
                for seed in range(20))  # three bars are no whole phrase: the repeat would start inside one
+
+
+def test_a_reprises_new_bars_are_written_under_its_sections_plan() -> None:
+    writer = ScaleWriter()
+    request = varied_request("near", bars=8).model_copy(update={"place": (0.5, 1.0)})
+    candidate_pool(writer, request)
+    tails = [r for r in writer.requests if r.previous_right]
+    assert tails and all(len(r.register_windows) == r.bars for r in tails)
+    for tail in tails:
+        assert tail.register_windows == list(section_windows(style_spec(request.style).melody, request.model_copy(
+            update={"variation": None}), D_MINOR.tonic, restated=8 - tail.bars)[8 - tail.bars:])
+    assert all(not r.register_windows for r in writer.requests if not r.previous_right)

@@ -70,7 +70,7 @@ from tools.music.styles.phrases import (
     melody_pitch_classes,
     phrase_cadences,
 )
-from tools.music.styles.register_plan import register_windows
+from tools.music.styles.register_plan import section_windows, shift_bias
 from tools.settings import Settings
 
 
@@ -154,14 +154,13 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
     model's reference key (`shift` semitones from `key`), with a cadence tone on the downbeat of
     every phrase's last bar: a long note, the whole bar at the section's end (`held_to_the_bar_end`),
     up to the pickup into the next section in a style with one (a jig's strain: "c3-c2 c"), and the
-    style's register plan for the section's phrases at its place in the piece, drawn from its seed."""
+    style's register plan for the section's phrases at its place in the piece (or the windows the
+    request fixes), drawn from its seed."""
     beat = ticks(float(parse_meter(request.meter).beat_quarters))
     held_length = bar_length - (ticks(spec.pickup) if spec.pickup else 0)
     cadences = phrase_cadences(request.bars, request.cadence)
     line = spec.melody
-    windows = () if line.register_plan is None else register_windows(
-        line.register_plan, (line.lowest, line.highest), request.bars, list(cadences), request.place, request.seed,
-        key.tonic)
+    windows = section_windows(line, request, key.tonic)
     ends = []
     for bar, cadence in cadences.items():
         final = bar == request.bars - 1
@@ -174,7 +173,8 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
                               approach=frozenset((pc + shift) % 12 for pc in approach), approach_ticks=beat))
     return rules_for_line(line.in_meter(request.meter), key.mode, shift=shift, bass=spec.bass,
                           phrase_ends=tuple(ends), beat=beat, windows=windows,
-                          window_pull=line.register_plan.pull if line.register_plan else 0.0)
+                          window_pull=line.register_plan.pull if line.register_plan else 0.0,
+                          shift_bias=shift_bias(line.register_plan, request.seed) if line.register_plan else 0.0)
 
 
 class NeuralSectionTools(SectionWriter):

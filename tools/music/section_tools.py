@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from ontology.music import Bar, Cadence, ChordEvent, VariationDistance
 from ontology.music_drafts import MAX_SECTION_BARS
@@ -43,6 +43,17 @@ class SectionRequest(BaseModel):
     place: tuple[float, float] = Field((0.0, 1.0), description="where the section lies in the piece: its start "
                                                                "and end as shares of the piece's bars (where its "
                                                                "melody sits: `tools.music.styles.register_plan`)")
+    register_windows: list[tuple[int, int]] = Field(
+        default_factory=list, description="the melody's register window (lowest, highest pitch) in each bar where "
+                                          "the caller fixes it (a restatement's new bars keep the windows of their "
+                                          "section's plan); empty: drawn from the style's plan at `place`")
+
+    @model_validator(mode="after")
+    def _a_window_a_bar(self) -> SectionRequest:
+        if self.register_windows and len(self.register_windows) != self.bars:
+            raise ValueError(f"a section of {self.bars} bars takes one register window a bar, not "
+                             f"{len(self.register_windows)}")
+        return self
 
 
 class ToolCall(BaseModel):

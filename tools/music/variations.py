@@ -32,6 +32,7 @@ from tools.music.piano.tokens import fit_to_piano
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
 from tools.music.som.som import SomInputError
 from tools.music.som.tool import Item, VariationsRequest, VariationsTool
+from tools.music.styles.register_plan import section_windows
 
 logger = logging.getLogger(__name__)
 
@@ -191,9 +192,10 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
         for _ in range(SEEDS_PER_SPLIT):
             slot += 1
             seed = request.seed + SEED_STRIDE * (FRESH_CANDIDATES + slot)
-            tail = writer.write(plain.model_copy(update={
+            windows = section_windows(style_spec(request.style).melody, plain, key.tonic, restated=kept)
+            tail = writer.write(plain.model_copy(update={  # the new bars keep the section's plan, climax and all
                 "bars": request.bars - kept, "seed": seed,
-                "place": (start + (end - start) * kept / request.bars, end),
+                "place": (start + (end - start) * kept / request.bars, end), "register_windows": list(windows[kept:]),
                 "previous_right": right[:kept][-PROMPT_BARS:], "previous_left": left[:kept][-PROMPT_BARS:]}))
             pool.append(Candidate(f"keep{kept}_{slot}", f"first {kept} bars of {variation.section}, then new ones "
                                   f"(seed {seed})", splice(right[:kept], left[:kept], tail, bar_length, chord_slot)))

@@ -10,9 +10,10 @@ masks the model's choices token by token, on top of `SequenceGrammar` (which kee
 formed). A forbidden note is never sampled, so nothing has to be repaired afterwards, and what the
 model would have chosen among the allowed notes is kept. Preferences are added to the model's
 log-probabilities instead (`NoteGrammarState.step_bias`): steps, the tonic on the beat, note
-lengths, chromatic colour, and the register window each bar's melody is drawn toward (a phrase's
-place in the piece's register plan): a pull, not a wall, so the line keeps the notes that state
-its key where a window would cut them off.
+lengths, chromatic colour, a rising leap through a chord on the downbeat (a waltz tune's outline),
+a leap of more than an octave into a phrase that the register plan moves, and the register window
+each bar's melody is drawn toward (a phrase's place in the piece's register plan): a pull, not a
+wall, so the line keeps the notes that state its key where a window would cut them off.
 
 Decoding never dead-ends, whatever the logits: every position offered can still take a note
 length, every note length of a legato line leaves a rest of the bar that the allowed lengths can
@@ -62,6 +63,8 @@ FIRST_POSITION_ID = VOCAB.position(0)
 ONSET_TOKENS = 3
 """POS, NOTE and DUR: the fewest tokens that add a note at a new onset."""
 STEP_SEMITONES = (1, 2)
+OUTLINE_LEAPS = (3, 4, 5, 7, 8, 9, 12)
+"""Rising leaps through a chord: thirds, fourths, fifths and sixths (an arpeggio) and the octave."""
 
 
 class GrammarError(ValueError):
@@ -152,6 +155,10 @@ class NoteGrammar:
     window_pull: float = 0.0  # subtracted from the log-probability of a top-hand note per semitone outside it
     max_repeats: int | None = None  # most top-hand notes in a row on one pitch (None: any)
     max_alternation: int | None = None  # most top-hand notes in a row rocking between two pitches (None: any)
+    outline_bias: float = 0.0  # added to the log-probability of a top-hand note on a bar's downbeat that rises
+    # from the line's last note by a leap through a chord (`OUTLINE_LEAPS`): a waltz tune outlining its harmony
+    shift_bias: float = 0.0  # added to the log-probability of a phrase's first top-hand note that leaps more than
+    # an octave toward its bar's register window: the new phrase starts where the register plan moves
 
     def __post_init__(self) -> None:
         if not self.hands:
@@ -168,6 +175,9 @@ class NoteGrammar:
         if self.phrase_leap is not None and self.phrase_leap < self.hands[self.top_hand].max_leap:
             raise GrammarError(f"The leap between phrases ({self.phrase_leap}) must be at least the top hand's "
                                f"largest leap ({self.hands[self.top_hand].max_leap}).")
+        if self.outline_bias < 0 or self.shift_bias < 0:
+            raise GrammarError(f"The outline and register-shift biases are 0 or more, not {self.outline_bias} "
+                               f"and {self.shift_bias}.")
         if self.window_pull < 0:
             raise GrammarError(f"A register window pulls with a strength of 0 or more, not {self.window_pull}.")
         if any(lowest > highest for lowest, highest in self.windows):
@@ -242,6 +252,7 @@ def rules_for_line(
     beat: int = 0,
     windows: tuple[tuple[int, int], ...] = (),
     window_pull: float = 0.0,
+    shift_bias: float = 0.0,
 ) -> NoteGrammar:
     """A style's melody rules (and, for free piano, its bass rules) as a note grammar in the reference key.
 
@@ -251,7 +262,8 @@ def rules_for_line(
     with its raised 6th and 7th). A line without rests is sampled legato. `beat` (ticks) is where
     the line's tonic bias applies (0: downbeats only). `windows` are the melody's register window
     in each new bar, in real pitches like the registers (`tools.music.styles.register_plan`), drawn
-    toward with `window_pull`.
+    toward with `window_pull`; `shift_bias` draws a phrase's first note an octave or more toward its
+    window (the section's draw from the plan's range).
     """
     mode = Mode(mode)
     tonic = REFERENCE_TONIC[mode.value]
@@ -284,6 +296,8 @@ def rules_for_line(
         window_pull=window_pull,
         max_repeats=line.max_repeats,
         max_alternation=line.max_alternation,
+        outline_bias=line.outline_bias,
+        shift_bias=shift_bias,
     )
 
 
@@ -411,8 +425,10 @@ class NoteGrammarState:
         chromatic bias on notes outside the scale (offered only where they may sound), and on a beat
         its tonic bias on the tonic triad's notes (a line that leans on 1, 3 and 5 where the ear
         counts states its key), and the window's pull against notes outside the bar's register window
-        (by the semitones they lie outside it); while its length is chosen, the length bias. None
-        when nothing is added."""
+        (by the semitones they lie outside it); on a downbeat the outline bias on rising leaps
+        through a chord, and on a phrase's first note the shift bias on leaps of more than an
+        octave toward its window; while its length is chosen, the length bias. None when nothing
+        is added."""
         if not self.judging or self.sequence.state not in ("POS", "DUR", "NOTE"):
             return None
         assert self.grammar is not None
@@ -436,14 +452,27 @@ class NoteGrammarState:
         if grammar.tonic_bias and on_beat:
             values += np.where(np.isin(PITCHES % 12, list(grammar.tonic_triad)), grammar.tonic_bias, 0.0)
         values += np.where(self._chromatic_pitches[top], grammar.chromatic_bias, 0.0)
-        if grammar.window_pull and self.bar < len(grammar.windows):
-            lowest, highest = grammar.windows[self.bar]
+        window = grammar.windows[self.bar] if self.bar < len(grammar.windows) else None
+        if grammar.outline_bias and reference is not None and self.sequence.state == "POS" and position == 0:
+            values += np.where(np.isin(PITCHES - reference, OUTLINE_LEAPS), grammar.outline_bias, 0.0)
+        if grammar.shift_bias and reference is not None and self._phrase_start:
+            values += np.where(self._shifts(reference, window), grammar.shift_bias, 0.0)
+        if grammar.window_pull and window is not None:
+            lowest, highest = window
             values -= grammar.window_pull * (np.maximum(lowest - PITCHES, 0) + np.maximum(PITCHES - highest, 0))
         if not values.any():
             return None
         bias = np.zeros(VOCAB.size, dtype=np.float32)
         bias[hand_slice(top)] = values
         return bias
+
+    @staticmethod
+    def _shifts(reference: int, window: tuple[int, int] | None) -> np.ndarray:
+        """Which pitches lie more than an octave from `reference` toward the middle of `window` (either
+        way where there is no window, or it is centred on the reference)."""
+        moves = PITCHES - reference
+        toward = 0 if window is None else np.sign(sum(window) / 2 - reference)
+        return (np.abs(moves) > 12) & (np.sign(moves) == toward) if toward else np.abs(moves) > 12
 
     def advance(self, token: int) -> None:
         """Consume one token; one the grammars do not allow here is a `ValueError` (a `GrammarError`
@@ -586,7 +615,9 @@ class NoteGrammarState:
     def _note_lengths(self) -> np.ndarray:
         """Which lengths the note just chosen may take: allowed ones inside the bar; the phrase's
         length for its last note; for the legato line, ones after which the line can still fill the
-        bar within its tokens."""
+        bar within its tokens; for a top-hand note outside the approach to the next bar's phrase
+        ending, ones that end before the approach starts where any do (the note sounding on the
+        cadence's last beat fits its chord, whenever it was struck)."""
         assert self.grammar is not None and self._note is not None
         position, is_top = self.sequence.last_position, self._note[1] == self.grammar.top_hand
         ends = position + DURATION_TICKS
@@ -601,6 +632,10 @@ class NoteGrammarState:
         if is_top and self.grammar.legato:
             remaining = self._fill[np.minimum(ends, self.length)]
             lengths &= self.sequence.tokens_in_bar + 1 + ONSET_TOKENS * remaining <= MAX_TOKENS_PER_BAR
+        coming = self._phrase_ends.get(self.bar + 1) if is_top else None
+        if coming is not None and coming.approach and self._note[0] % 12 not in coming.approach:
+            before = lengths & (ends <= self.length - coming.approach_ticks)  # it must not sound into the approach
+            lengths = before if before.any() else lengths
         mask = np.zeros(VOCAB.size, dtype=bool)
         mask[DURATION_IDS] = lengths
         return mask

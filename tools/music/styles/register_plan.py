@@ -5,7 +5,11 @@ contrasting section sits higher or lower than the opening, the piece's high poin
 comes late, about two thirds through, and the line comes home for the final cadence. The piano
 model knows none of this, and moving its notes afterwards would break the harmony read from them,
 so the plan is given to the grammar of notes before sampling (`NoteGrammar.windows`): one window
-per bar that the line keeps to where its leap allows (`tools.music.piano.grammar`). The style's
+per bar that the line keeps to where its leap allows (`tools.music.piano.grammar`). A restatement
+that rewrites a section's later bars writes them under that section's windows (`section_windows`),
+so a varied reprise still reaches the climax its place in the piece holds. Where the plan moves
+between phrases, a section may also lean toward leaping there by more than an octave
+(`shift_bias`), as a sonata's phrases often start in a new register. The style's
 `RegisterPlan` bounds the draws; the request's seed picks within them, so pieces differ (some
 compact, some wide) as real ones do.
 """
@@ -14,7 +18,9 @@ from __future__ import annotations
 
 import random
 
-from ontology.music_styles import RegisterPlan
+from ontology.music_styles import LineRules, RegisterPlan
+from tools.music.section_tools import SectionRequest
+from tools.music.styles.phrases import phrase_cadences
 
 CLIMAX_AT = 2 / 3
 """Where in the piece (a share of its bars) the phrase holding the climax lies."""
@@ -44,14 +50,21 @@ def ambitus_floor(pitch: int, tonic: int) -> int:
 
 
 def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, ends: list[int],
-                     place: tuple[float, float], seed: int, tonic: int) -> tuple[tuple[int, int], ...]:
+                     place: tuple[float, float], seed: int, tonic: int,
+                     restated: int = 0) -> tuple[tuple[int, int], ...]:
     """The melody's window (lowest, highest pitch) in each of a section's `bars` bars, whose phrases
     end at `ends`, for a section lying at `place` (start and end as shares of the piece's bars),
     inside the line's `register`, in the key on pitch class `tonic`. The piece's first and last
     phrases sit at home; the phrase two thirds through rises by the plan's climax; the other
     phrases of a later section move together up or down by a contrast (the way there is room for
     its narrowest window). Each phrase's window starts on a tonic or dominant (`ambitus_floor`)
-    and arches over the phrase."""
+    and arches over the phrase.
+
+    A reprise that restates its first `restated` bars (an earlier section's) and rewrites the rest
+    rises to the climax it holds in its first phrase with new bars, peaking among them (the
+    restated bars were written under the earlier section's plan), as a varied reprise departs
+    from the opening to reach its high point; the piece's closing phrase stays home even so (a
+    climax moved into it cost a chorale in ten its key: the close is where the key is confirmed)."""
     draw = random.Random(seed)
     lowest, highest = register
     home = draw.randint(*plan.home)
@@ -60,11 +73,16 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
             if lowest <= home + sign * size - plan.span[0] // 2 and home + sign * size + plan.span[0] // 2 <= highest]
     contrast = draw.choice(room or [-size, size])
     start, end = place
+    spans = phrase_spans(bars, ends)
+    shares = [(start + (end - start) * first / bars, start + (end - start) * (last + 1) / bars)
+              for first, last in spans]
+    climax = next((number for number, (begins, finishes) in enumerate(shares) if begins <= CLIMAX_AT < finishes), None)
+    if climax is not None and spans[climax][1] < restated:  # the closing phrase stays home (a key a cadence confirms)
+        climax = next((number for number, (_, last) in enumerate(spans)
+                       if last >= restated and shares[number][1] < 1 - 1e-9), None)
     windows: list[tuple[int, int]] = []
-    for first, last in phrase_spans(bars, ends):
-        begins = start + (end - start) * first / bars
-        finishes = start + (end - start) * (last + 1) / bars
-        if begins <= CLIMAX_AT < finishes:
+    for number, ((first, last), (begins, finishes)) in enumerate(zip(spans, shares, strict=True)):
+        if number == climax:
             centre = home + draw.randint(*plan.climax)
         elif begins <= 0 or finishes >= 1 - 1e-9:
             centre = home
@@ -72,10 +90,32 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
             centre = home + contrast
         span = draw.randint(*plan.span)
         length = last - first + 1
-        peak = draw.randint(length // 3, max(length // 3, length - 2))
+        earliest = max(length // 3, min(restated - first, length - 2)) if number == climax else length // 3
+        peak = draw.randint(earliest, max(earliest, length - 2))  # a reprise's climax among its new bars
         rises = arch(length, peak, plan.arch)
         floor = ambitus_floor(centre - span // 2 + min(rises), tonic)  # where the phrase starts and ends
         for rise in rises:
             low = max(lowest, min(floor + rise - min(rises), highest - span))
             windows.append((low, min(highest, low + span)))
     return tuple(windows)
+
+
+def section_windows(line: LineRules, request: SectionRequest, tonic: int,
+                    restated: int = 0) -> tuple[tuple[int, int], ...]:
+    """The windows a section's line is sampled under: those the request fixes, else its style's plan
+    for the section's bars and phrases at its place in the piece, drawn from its seed, with its
+    first `restated` bars an earlier section's (none for a line without a plan)."""
+    if request.register_windows:
+        return tuple(request.register_windows)
+    if line.register_plan is None:
+        return ()
+    return register_windows(line.register_plan, (line.lowest, line.highest), request.bars,
+                            list(phrase_cadences(request.bars, request.cadence)), request.place, request.seed, tonic,
+                            restated)
+
+
+def shift_bias(plan: RegisterPlan, seed: int) -> float:
+    """A section's bias toward a leap of more than an octave into a phrase's first note, drawn from
+    the plan's range by the seed (a stream of its own, so the windows drawn from the seed stay as
+    they were): some pieces leap between phrases, others move on by step."""
+    return random.Random(f"shift {seed}").uniform(*plan.shift_bias)
