@@ -118,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-private-fetch", action="store_true", default=None,
                         help="let the fetcher reach private and loopback addresses (e.g. an intranet)")
     parser.add_argument("--json", type=Path, help="also write the answer as JSON to this file")
+    parser.add_argument("--verify-weights", action="store_true", default=None,
+                        help="hash the embedded weights even if checked within the day (GO_VERIFY_WEIGHTS=1)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     console = Console(stderr=True)
@@ -130,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             raise QuestionError("Give a clip and a question, or --text \"question\".")
         settings = Settings.from_env(model=args.model, search_backend=args.search_backend,
                                      searxng_url=args.searxng_url, docs_dir=args.docs_dir,
-                                     allow_private_fetch=args.allow_private_fetch)
+                                     allow_private_fetch=args.allow_private_fetch,
+                                     verify_weights=args.verify_weights)
         with console.status("Starting...") as status:
             result = ask(question, audio, settings, progress=lambda message: status.update(message))
     except (QuestionError, ModelError, ToolError, ValueError) as exc:

@@ -209,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="embedded | embedded:<name> | path.gguf | LiteLLM model string")
     parser.add_argument("--no-audio", action="store_true", help="skip the FluidSynth WAV")
     parser.add_argument("--no-critique", action="store_true", help="skip the critics' pass on the first draft")
+    parser.add_argument("--verify-weights", action="store_true", default=None,
+                        help="hash the embedded weights even if checked within the day (GO_VERIFY_WEIGHTS=1)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     command = getattr(args, "command", "start")
@@ -218,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         checked_run_id(args.session)  # refuse ids that are not plain names and impossible requests
         if command == "start":  # before any model loads
             facts_from_request(args.request)
-        settings = Settings.from_env(model=args.model)
+        settings = Settings.from_env(model=args.model, verify_weights=args.verify_weights)
         config = ComposeConfig(audio=not args.no_audio, critique=not args.no_critique)
         with console.status("Starting...") as status:
             sessions = ComposeSessions(args.root, default_tools(settings), settings=settings, config=config,

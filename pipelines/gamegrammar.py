@@ -438,6 +438,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--runs", type=Path, default=DEFAULT_RUNS, help="the SQLite file of run checkpoints")
     parser.add_argument("--model", help="embedded | embedded:<name> | path.gguf | LiteLLM model string")
     parser.add_argument("--token-budget", type=int, default=12000, help="completion tokens this command may spend")
+    parser.add_argument("--verify-weights", action="store_true", default=None,
+                        help="hash the embedded weights even if checked within the day (GO_VERIFY_WEIGHTS=1)")
     return parser.parse_args(argv)
 
 
@@ -494,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run_id, theme = _check_start(args)
         console.print(f"run {run_id} (checkpoints in {args.runs})")
-        settings = Settings.from_env(model=args.model)
+        settings = Settings.from_env(model=args.model, verify_weights=args.verify_weights)
         with console.status("Starting...") as status, open_checkpointer(args.runs, GameGrammarState) as saver:
             invented: dict[str, Any] = (
                 {"config": GameGrammarConfig(proven_engines=False)} if getattr(args, "invent_rules", False) else {})

@@ -29,6 +29,7 @@ DEFAULT_TEMPERATURE = 0.7
 DEFAULT_MAX_TOKENS = 1024
 DEFAULT_FETCH_TIMEOUT_S = 15.0
 DEFAULT_FETCH_MAX_BYTES = 2_000_000
+WEIGHTS_MARKER_TRUST_S = 24 * 3600  # a weights file's "verified" marker spares its re-hash for at most this long
 
 
 def _default_cache_dir() -> Path:
@@ -65,6 +66,9 @@ class Settings(BaseSettings):
     context_tokens: int = Field(DEFAULT_CONTEXT_TOKENS, ge=512, le=131072,
                                 description="Context window of an embedded model.")
     threads: int | None = Field(None, ge=1, description="CPU threads for an embedded model (default: all).")
+    verify_weights: bool = Field(
+        False, description="Hash the packaged weights on this start even when their verified marker is fresh."
+    )
     beethoven_dir: Path = Field(
         REPO_ROOT.parent / "shared" / "data" / "beethoven-piano-sonatas",
         description="Folder of Beethoven piano sonata **kern files (training data of the piano model).",
