@@ -109,7 +109,7 @@ METADATA_URLS = [
     "http://[2002:a9fe:a9fe::1]/",  # 6to4
     "http://[2001:0:4136:e378:8000:63bf:5601:5601]/",  # Teredo (client address inverted)
     "http://2852039166/",  # one decimal number
-    "http://0251.0376.0251.0376/",  # octal
+    "http://0251.0376.0124776/",  # octal (httpx itself refuses four octal parts as an invalid URL)
     "http://0xa9fea9fe/",  # hex
     "http://0xA9.0xFE.0xA9.0xFE/",
     "http://169.254.43518/",  # the last number fills the remaining bytes
@@ -120,6 +120,7 @@ METADATA_URLS = [
     "http://[fd00:ec2::254]/",  # AWS over IPv6
     "http://metadata.google.internal/computeMetadata/v1/",
     "http://METADATA.google.internal./",
+    "http://metadata\u3002google\u3002internal/",  # ideographic full stops, IDNA-mapped to dots
 ]
 
 
@@ -133,7 +134,7 @@ def test_metadata_stays_refused_in_every_encoding_whatever_is_allowed(url: str) 
             fetcher.fetch(url)
 
 
-@pytest.mark.parametrize("url", METADATA_URLS)
+@pytest.mark.parametrize("url", [url for url in METADATA_URLS if url.isascii()])  # a header is Latin-1
 def test_a_redirect_to_metadata_in_any_encoding_is_refused_on_the_hop(server: ScriptedServer, url: str) -> None:
     server.route("/hop", Reply.redirect(url))
     with pytest.raises(BlockedAddressError, match="metadata"):

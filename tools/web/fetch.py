@@ -143,12 +143,14 @@ def is_metadata_address(address: IPAddress) -> bool:
     Checked before any allowance (`allow_private`, allowed networks): a host that may read its own network
     still must not hand an agent the machine's cloud credentials.
     """
-    embedded = _embedded_ipv4(address)
-    return address in METADATA_ADDRESSES or (embedded is not None and embedded in METADATA_ADDRESSES)
+    candidates = {address, _embedded_ipv4(address)}
+    if isinstance(address, ipaddress.IPv6Address) and int(address) >> 32 == 0:  # IPv4-compatible ::a.b.c.d
+        candidates.add(ipaddress.IPv4Address(int(address)))
+    return not candidates.isdisjoint(METADATA_ADDRESSES)
 
 
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 address carries (mapped, compatible, 6to4, Teredo client, NAT64), if any."""
+    """The IPv4 address an IPv6 address carries (mapped, 6to4, Teredo client, NAT64), if any."""
     if not isinstance(address, ipaddress.IPv6Address):
         return None
     if address.ipv4_mapped is not None:
@@ -158,7 +160,7 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     if address.teredo is not None:
         return address.teredo[1]
     value = int(address)
-    if address in _NAT64_PREFIX or (value >> 32 == 0 and value > 1):  # NAT64 /96, or IPv4-compatible ::a.b.c.d
+    if address in _NAT64_PREFIX:
         return ipaddress.IPv4Address(value & 0xFFFFFFFF)
     if address in _NAT64_LOCAL_PREFIX:
         return ipaddress.IPv4Address((value >> 64 & 0xFFFF) << 16 | value >> 40 & 0xFFFF)
@@ -337,9 +339,8 @@ class PageFetcher:
         if host in METADATA_HOSTNAMES:
             raise BlockedAddressError(f"Refused {url}: {host} is a cloud metadata endpoint.")
         literal = host_address(host)
-        addresses: Sequence[IPAddress] = (
-            [literal] if literal is not None else self._resolve(host, url.port or (443 if url.scheme == "https" else 80))
-        )
+        port = url.port or (443 if url.scheme == "https" else 80)
+        addresses: Sequence[IPAddress] = [literal] if literal is not None else self._resolve(host, port)
         if not addresses:
             raise FetchConnectionError(f"Host {host!r} resolved to no address.")
         for address in addresses:
