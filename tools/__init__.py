@@ -10,5 +10,6 @@ from tools.settings import Settings
 from tools.weights import WeightsCorruptError, WeightsError, WeightsLocationError
 
 __all__ = [
-    "Settings", "ToolError", "ToolInputError", "TypedTool", "WeightsCorruptError", "WeightsError", "WeightsLocationError",
+    "Settings", "ToolError", "ToolInputError", "TypedTool", "WeightsCorruptError", "WeightsError",
+    "WeightsLocationError",
 ]
