@@ -23,7 +23,15 @@ from agents.lm.errors import (
     ModelWeightsLocationError,
     ModelWeightsMissingError,
 )
-from agents.lm.weights import EMBEDDED_MODELS, EmbeddedModel, embedded_model, ensure_weights, load_embedded
+from agents.lm.factory import load_local_model
+from agents.lm.weights import (
+    EMBEDDED_MODELS,
+    EmbeddedModel,
+    embedded_model,
+    ensure_weights,
+    load_embedded,
+    weights_path,
+)
 from tools.settings import WEIGHTS_MARKER_TRUST_S, Settings
 from tools.weights import WeightsLocationError, is_verified
 
@@ -240,3 +248,33 @@ def test_an_unwritable_marker_only_warns(
     with caplog.at_level(logging.WARNING, logger="tools.weights"):
         assert ensure_weights(fake_model, tmp_path / "cache") == path
     assert "Could not record that" in caplog.text and not marker_of(path).exists()
+
+
+@pytest.fixture
+def fake_embedded(fake_model: EmbeddedModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings naming the fake model as an embedded one, its weights assembled and vouched for."""
+    monkeypatch.setitem(EMBEDDED_MODELS, fake_model.name, fake_model)
+    settings = Settings(model=f"embedded:{fake_model.name}", cache_dir=tmp_path / "cache")
+    ensure_weights(fake_model, settings.cache_dir)
+    return settings
+
+
+def test_the_real_loader_rebuilds_a_truncated_file_its_forged_marker_vouched_for(
+    fake_model: EmbeddedModel, fake_embedded: Settings
+) -> None:
+    """Through llama.cpp: it refuses the truncated file, which is then re-hashed and rebuilt from the packages
+    before the error is reported (the fake weights are no GGUF model either, so the second load fails too)."""
+    path = weights_path(fake_model, fake_embedded.cache_dir)
+    path.write_bytes(path.read_bytes()[:-4])
+    forge_marker(path, fake_model.sha256, time.time())
+    with pytest.raises(ModelConfigError, match="llama.cpp could not load"):
+        load_local_model(fake_embedded.model, fake_embedded)
+    assert path.read_bytes() == b"".join(PARTS) and is_verified(path, fake_model.sha256)
+
+
+def test_the_verify_setting_reaches_the_real_loader(fake_model: EmbeddedModel, fake_embedded: Settings) -> None:
+    path = weights_path(fake_model, fake_embedded.cache_dir)
+    flip_a_bit_keeping_size_and_mtime(path)
+    with pytest.raises(ModelConfigError):
+        load_local_model(fake_embedded.model, fake_embedded.model_copy(update={"verify_weights": True}))
+    assert path.read_bytes() == b"".join(PARTS)
