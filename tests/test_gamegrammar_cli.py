@@ -39,7 +39,7 @@ def test_the_cli_refuses_bad_input_before_loading_a_model(argv: list[str], capsy
 
 def test_unreadable_theme_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--theme-file", str(tmp_path / "missing.txt")]) == 2
-    assert "Cannot read the theme file" in capsys.readouterr().err
+    assert "missing.txt does not exist" in capsys.readouterr().err
 
 
 def test_validate_accepts_a_good_design(capsys: pytest.CaptureFixture[str]) -> None:
