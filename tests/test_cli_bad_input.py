@@ -7,7 +7,10 @@ built, which is how "before any model loads" is checked."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +62,41 @@ def refused(capsys: pytest.CaptureFixture[str], status: int, *expected: str, err
     return err
 
 
+class EndlessPipe:
+    """A named pipe that streams text like /dev/zero streams zeros, but stops after `CAP` bytes, so a
+    command that reads without a bound fails the test (on its message and on `written`) instead of
+    running the machine out of memory."""
+
+    CAP = 16 * 2**20
+    CHUNK = b"fungi " * 10_000
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.written = path, 0
+        os.mkfifo(path)
+        self._writer = threading.Thread(target=self._write, daemon=True)
+        self._writer.start()
+
+    def _write(self) -> None:
+        try:
+            with self.path.open("wb") as pipe:  # blocks until the command opens it
+                while self.written < self.CAP:
+                    self.written += pipe.write(self.CHUNK)
+        except BrokenPipeError:  # the reader stopped at its limit
+            pass
+
+    def close(self) -> None:
+        """Let a writer still waiting for a reader go, and wait for it."""
+        os.close(os.open(self.path, os.O_RDONLY | os.O_NONBLOCK))
+        self._writer.join(timeout=10)
+
+
+@pytest.fixture
+def endless(tmp_path: Path) -> Iterator[EndlessPipe]:
+    pipe = EndlessPipe(tmp_path / "endless")
+    yield pipe
+    pipe.close()
+
+
 def a_file(tmp_path: Path, name: str = "a-file") -> Path:
     path = tmp_path / name
     path.write_text("not a folder\n")
@@ -68,7 +106,7 @@ def a_file(tmp_path: Path, name: str = "a-file") -> Path:
 # GameGrammar: theme files, designs to validate, output locations, run ids.
 
 @pytest.mark.parametrize("content, message", [(NOT_UTF8, "is not UTF-8 text"),
-                                              (b"x" * (gamegrammar.MAX_THEME_FILE_BYTES + 1), "larger than")])
+                                              (b"fungi " * 20_000, "larger than")])
 def test_a_theme_file_that_is_not_short_utf8_text_is_refused(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], no_models: None, content: bytes, message: str) -> None:
     theme = tmp_path / "theme.txt"
@@ -76,19 +114,26 @@ def test_a_theme_file_that_is_not_short_utf8_text_is_refused(
     refused(capsys, gamegrammar.main(["--theme-file", str(theme)]), str(theme), message)
 
 
-@pytest.mark.parametrize("path, message", [("/dev/zero", "larger than"), (".", "is a folder"),
-                                           ("missing.txt", "does not exist")])
-def test_a_theme_file_that_is_endless_a_folder_or_missing_is_refused(
+@pytest.mark.parametrize("path, message", [(".", "is a folder"), ("missing.txt", "does not exist")])
+def test_a_theme_file_that_is_a_folder_or_missing_is_refused(
         capsys: pytest.CaptureFixture[str], no_models: None, path: str, message: str) -> None:
     refused(capsys, gamegrammar.main(["--theme-file", path]), message)
 
 
+@pytest.mark.parametrize("command, limit", [("--theme-file", "MAX_THEME_FILE_BYTES"),
+                                            ("validate", "MAX_DESIGN_FILE_BYTES"),
+                                            ("playtest", "MAX_DESIGN_FILE_BYTES")])
+def test_an_endless_file_is_refused_after_the_limit_not_read_until_memory_runs_out(
+        capsys: pytest.CaptureFixture[str], no_models: None, endless: EndlessPipe, command: str, limit: str) -> None:
+    refused(capsys, gamegrammar.main([command, str(endless.path)]), f"{endless.path} is larger than")
+    assert endless.written < getattr(gamegrammar, limit) + 2**20  # the limit, one byte, and what the pipe held
+
+
 @pytest.mark.parametrize("command", ["validate", "playtest"])
-def test_a_design_file_that_is_endless_binary_or_a_folder_is_refused(
+def test_a_design_file_that_is_binary_or_a_folder_is_refused(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
     binary = tmp_path / "design.json"
     binary.write_bytes(b'{"title": "' + NOT_UTF8 + b'"}')
-    refused(capsys, gamegrammar.main([command, "/dev/zero"]), "/dev/zero", "larger than")
     refused(capsys, gamegrammar.main([command, str(binary)]), str(binary), "is not UTF-8 text")
     refused(capsys, gamegrammar.main([command, str(tmp_path)]), "is a folder")
 
