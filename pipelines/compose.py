@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sqlite3
 import sys
 import time
 import uuid
@@ -44,7 +45,7 @@ from pipelines.checkpoints import (
 from pipelines.compose_graph import ComposeConfig, ComposeDeps, ComposeState, Run, build_graph
 from pipelines.pipeline import Progress, log_progress
 from tools.base import ToolError
-from tools.files import write_atomically
+from tools.files import OutputLocationError, checked_output_folder, write_atomically
 from tools.music.section_tools import SectionTools
 from tools.settings import Settings
 
@@ -115,7 +116,7 @@ class ComposeSessions:
         return final
 
     def start(self, request: str, *, seed: int = 0, session: str | None = None) -> tuple[str, ComposeState]:
-        session = checked_run_id(session or new_run_id())
+        session = checked_run_id(new_run_id() if session is None else session)  # an empty id is refused
         facts = facts_from_request(request)
         if read_snapshot(self.graph, session) is not None:
             raise SessionError(f"Session {session!r} exists; continue it or choose another id.")
@@ -191,6 +192,15 @@ def _summary(console: Console, session: str, state: ComposeState) -> None:
     console.print(table)
 
 
+def _has_saved_step(sessions: ComposeSessions, session: str) -> bool:
+    """Whether `session` stopped inside a step that `resume` can go on from: after a failure the
+    user is told to resume only a session that exists and is interrupted."""
+    try:
+        return sessions.next_step(session) is not None
+    except (RunError, sqlite3.Error):  # no such session, or its checkpoint file cannot be read
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     console = Console(stderr=True)
@@ -214,13 +224,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     command = getattr(args, "command", "start")
-    if command == "start":
-        args.session = args.session or new_run_id()
+    if command == "start" and args.session is None:
+        args.session = new_run_id()
+    started = False  # whether the session has a saved step that `resume` could go on from
     try:
         checked_run_id(args.session)  # refuse ids that are not plain names and impossible requests
         if command == "start":  # before any model loads
             facts_from_request(args.request)
-        settings = Settings.from_env(model=args.model, verify_weights=args.verify_weights)
+        checked_output_folder(args.root)
+        settings = Settings.from_env(model=args.model, verify_weights=args.verify_weights).with_checked_cache()
         config = ComposeConfig(audio=not args.no_audio, critique=not args.no_critique)
         with console.status("Starting...") as status:
             sessions = ComposeSessions(args.root, default_tools(settings), settings=settings, config=config,
@@ -236,17 +248,23 @@ def main(argv: list[str] | None = None) -> int:
                     session, state = sessions.branch(args.session, args.text)
                 else:
                     session, state = args.session, sessions.state(args.session)
+            except Exception:
+                started = _has_saved_step(sessions, args.session)
+                raise
             finally:
                 sessions.close()
-    except (MusicRequestError, RunError) as exc:
+    except (MusicRequestError, RunError, OutputLocationError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     except Exception as exc:  # a model or tool failed mid-session: the finished steps are saved
         logging.getLogger(__name__).debug("session step failed", exc_info=True)
         kind = "model" if isinstance(exc, ModelError) else "tool" if isinstance(exc, ToolError) else "step"
         console.print(f"[red]error:[/red] a {kind} failed: {type(exc).__name__}: {exc}")
-        console.print(f"Session {args.session} keeps every finished step; after fixing the cause, "
-                      f"`python -m pipelines.compose resume {args.session}` goes on from the step that failed.")
+        if started:
+            console.print(f"Session {args.session} keeps every finished step; after fixing the cause, "
+                          f"`python -m pipelines.compose resume {args.session}` goes on from the step that failed.")
+        else:
+            console.print("No new step was saved; after fixing the cause, run the same command again.")
         return 2
     except KeyboardInterrupt:
         console.print("[yellow]interrupted; the session keeps its finished steps (use `resume`)[/yellow]")

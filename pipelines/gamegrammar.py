@@ -69,13 +69,25 @@ from retrieval.calibration import rank_engines
 from retrieval.embeddings import shared_embedder
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import ExemplarStore, RetrievalConstraints
-from tools.files import write_atomically
+from tools.files import (
+    InputFileError,
+    OutputLocationError,
+    checked_output_file,
+    checked_output_folder,
+    read_text_limited,
+    write_atomically,
+)
 from tools.games.chart import playtest_chart
 from tools.games.playtest import PlaytestError, PlaytestReport, playtest
 from tools.games.tuning import TuningChange
 from tools.settings import Settings
 
 MAX_THEME_CHARS = 10_000
+MAX_THEME_FILE_BYTES = 4 * MAX_THEME_CHARS
+"""A theme file is read up to this many bytes: a UTF-8 character takes at most four, so no theme
+`clean_theme` would accept is cut, and `/dev/zero` is refused after 40 kB, not when memory runs out."""
+MAX_DESIGN_FILE_BYTES = 10_000_000
+"""The largest design JSON `validate` and `playtest` read; real designs are tens of kilobytes."""
 DEFAULT_OUT = Path("out/gamegrammar")
 DEFAULT_RUNS = DEFAULT_OUT / "runs.sqlite"
 RECURSION_LIMIT = 60
@@ -245,8 +257,9 @@ class GameGrammarRuns:
         snapshot = self.snapshot(run_id)
         if not snapshot.interrupted:
             raise RunError(f"Run {run_id} has finished; branch it with a revision request instead.")
-        out = snapshot.metadata.get("out")
-        return self._run(run_id, None, snapshot.values.get("seed", 0), Path(out) if out else None)
+        saved = snapshot.metadata.get("out")
+        out = checked_output_folder(Path(saved)) if saved else None  # it may have changed since the run began
+        return self._run(run_id, None, snapshot.values.get("seed", 0), out)
 
     def branch(self, parent: str, request: str, run_id: str, *, out: Path | None = None) -> RunResult:
         """A new run `run_id` from `parent`'s finished design, revised as `request` asks."""
@@ -329,7 +342,7 @@ def design_game(
     """Run the pipeline; returns the design (None if no complete draft was reached) and the report.
     With `runs` (a SQLite file) every step is checkpointed there under `run_id` (default: random)."""
     state = start_state(theme, players=players, constraints=constraints, seed=seed)
-    run_id = checked_run_id(run_id or new_run_id())
+    run_id = checked_run_id(new_run_id() if run_id is None else run_id)
     with open_checkpointer(runs, GameGrammarState) as checkpointer:
         result = game_runs(settings, checkpointer, token_budget=token_budget, store=store, config=config,
                            progress=progress).start(run_id, state)
@@ -367,9 +380,9 @@ def _print_findings(console: Console, findings: list[Finding]) -> None:
 def _read_design(path: str, console: Console) -> GameDesign | int:
     """The design in the file at `path`, or the exit code after saying why it cannot be read."""
     try:
-        return GameDesign.model_validate_json(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        console.print(f"[red]error:[/red] cannot read {path}: {exc}")
+        return GameDesign.model_validate_json(read_text_limited(Path(path), MAX_DESIGN_FILE_BYTES))
+    except InputFileError as exc:
+        console.print(f"[red]error:[/red] {exc}")
         return 2
     except ValidationError as exc:
         console.print(f"[red]error:[/red] {path} is not a valid game design:\n{exc}")
@@ -446,30 +459,36 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 def _execute(args: argparse.Namespace, runs: GameGrammarRuns, run_id: str, theme: str | None) -> RunResult:
     if getattr(args, "command", None) == "resume":
         return runs.resume(run_id)
-    if args.parent:
-        return runs.branch(args.parent, args.theme, run_id, out=args.out or args.runs.parent / run_id)
+    if args.parent is not None:
+        return runs.branch(args.parent, args.theme, run_id, out=_out_folder(args, run_id))
     assert theme is not None
     state = start_state(theme, players=args.players, constraints=args.constraints, seed=args.seed)
-    return runs.start(run_id, state, out=args.out or DEFAULT_OUT)
+    return runs.start(run_id, state, out=_out_folder(args, run_id))
+
+
+def _out_folder(args: argparse.Namespace, run_id: str) -> Path:
+    """Where a new run's files go: --out, else a branch's own folder beside the runs, else the default."""
+    if args.out is not None:
+        return args.out
+    return args.runs.parent / run_id if args.parent is not None else DEFAULT_OUT
 
 
 def _check_start(args: argparse.Namespace) -> tuple[str, str | None]:
     """The id of the run the command works on and a new run's theme, once everything that can be
     refused before a model loads has been checked."""
+    checked_output_file(args.runs)
     if getattr(args, "command", None) == "resume":
-        return checked_run_id(args.run), None
-    run_id = checked_run_id(args.run or new_run_id())
-    if args.parent:
+        return checked_run_id(args.run), None  # its --out is in its checkpoints, checked by `resume`
+    run_id = checked_run_id(new_run_id() if args.run is None else args.run)  # an empty --run is refused
+    checked_output_folder(_out_folder(args, run_id))
+    if args.parent is not None:
         checked_run_id(args.parent)
         if args.theme_file or args.players is not None or args.constraints:
             raise InvalidThemeError("--from takes only a revision request: the theme and constraints are the parent's.")
         clean_request(args.theme or "")
         return run_id, None
-    if args.theme_file:
-        try:
-            theme = args.theme_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidThemeError(f"Cannot read the theme file {args.theme_file}: {exc}") from exc
+    if args.theme_file is not None:
+        theme = read_text_limited(args.theme_file, MAX_THEME_FILE_BYTES)
     elif args.theme is not None:
         theme = args.theme
     else:
@@ -496,14 +515,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run_id, theme = _check_start(args)
         console.print(f"run {run_id} (checkpoints in {args.runs})")
-        settings = Settings.from_env(model=args.model, verify_weights=args.verify_weights)
+        settings = Settings.from_env(model=args.model, verify_weights=args.verify_weights).with_checked_cache()
         with console.status("Starting...") as status, open_checkpointer(args.runs, GameGrammarState) as saver:
             invented: dict[str, Any] = (
                 {"config": GameGrammarConfig(proven_engines=False)} if getattr(args, "invent_rules", False) else {})
             runs = game_runs(settings, saver, token_budget=args.token_budget,
                              progress=lambda message: status.update(message), **invented)
             result = _execute(args, runs, run_id, theme)
-    except (InvalidThemeError, RunError, ModelError, ValueError) as exc:
+    except (InvalidThemeError, InputFileError, OutputLocationError, RunError, ModelError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     except KeyboardInterrupt:

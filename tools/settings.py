@@ -19,6 +19,8 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tools.files import checked_output_folder
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_MODEL = "embedded"
@@ -108,3 +110,11 @@ class Settings(BaseSettings):
         # Any, not object: each value is validated by its field, which is what types it.
         present: dict[str, Any] = {key: value for key, value in overrides.items() if value is not None}
         return cls(**present)
+
+    def with_checked_cache(self) -> Settings:
+        """These settings, once `cache_dir` is known to be a folder or creatable as one, else an
+        `OutputLocationError`. The CLIs call it before any model loads, so a cache that is a file
+        fails in a second, not after the run. An existing cache is not probed for writing: a
+        read-only cache that already holds assembled weights is a valid shared setup."""
+        checked_output_folder(self.cache_dir, probe=False)
+        return self
