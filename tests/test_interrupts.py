@@ -1,0 +1,172 @@
+"""Ctrl-C stops a pipeline within seconds at any point: held back only through short sections
+(a GGUF load, a set of renames) and delivered after them, never swallowed; the command lines exit
+130 with one line, no traceback, and leave no partial files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.compose_script import REQUEST
+from tools.interrupts import interrupts_deferred
+
+REPO = str(Path(__file__).resolve().parents[1])
+PROMPT_S = 5.0  # how soon after Ctrl-C a command must have exited
+
+
+def test_an_interrupt_in_a_deferred_section_is_raised_when_it_ends() -> None:
+    finished = False
+    with pytest.raises(KeyboardInterrupt), interrupts_deferred():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs here, between bytecodes, and only records the signal
+        finished = True
+    assert finished
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_deferred_section_without_an_interrupt_changes_nothing() -> None:
+    with interrupts_deferred():
+        value = 1
+    assert value == 1 and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# llama.cpp logs through a ctypes callback while it loads a GGUF; this callback stands in for it.
+IN_A_CALLBACK = textwrap.dedent("""
+    import ctypes, signal, sys, time
+    from contextlib import nullcontext
+    from pathlib import Path
+    sys.path.insert(0, {repo!r})
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, whatever launched the test
+    from tests.compose_script import REQUEST
+from tools.interrupts import interrupts_deferred
+
+    def log_while_loading():
+        Path({ready!r}).write_text("loading")
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    callback = ctypes.CFUNCTYPE(None)(log_while_loading)
+    try:
+        with interrupts_deferred() if {deferred} else nullcontext():
+            callback()
+        print("the run went on")
+    except KeyboardInterrupt:
+        sys.exit(130)
+""")
+
+
+def interrupt_when_ready(script: str, ready: Path) -> tuple[int, str, str, float]:
+    """Run `script`, send it SIGINT once it has written `ready`; its exit code, output, error output
+    and the seconds from the signal to its exit."""
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 120
+    while not ready.exists():
+        assert process.poll() is None, process.communicate()[1][-3000:]
+        assert time.monotonic() < deadline, "the script never got ready"
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGINT)
+    sent = time.monotonic()
+    stdout, stderr = process.communicate(timeout=60)
+    return process.returncode, stdout, stderr, time.monotonic() - sent
+
+
+@pytest.mark.parametrize("deferred", [True, False])
+def test_ctrl_c_inside_a_ctypes_callback_is_lost_unless_deferred(tmp_path: Path, deferred: bool) -> None:
+    script = IN_A_CALLBACK.format(repo=REPO, ready=str(tmp_path / "ready"), deferred=deferred)
+    code, stdout, stderr, _ = interrupt_when_ready(script, tmp_path / "ready")
+    if deferred:
+        assert code == 130 and "went on" not in stdout, stderr
+    else:  # what the issue saw: Python prints the KeyboardInterrupt and drops it
+        assert code == 0 and "went on" in stdout and "Exception ignored" in stderr
+
+
+CLI = textwrap.dedent("""
+    import signal, sys, time
+    from functools import partial
+    from pathlib import Path
+    sys.path.insert(0, {repo!r})
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    from agents.lm.testing import ScriptedEngine, scripted_lm
+    from pipelines import compose, gamegrammar
+    from pipelines.gamegrammar_graph import GameGrammarConfig
+    from tests.compose_script import PLAN
+    from tests.music_fakes import ScaleWriter
+    from tests.studio_script import first_draft, reply
+
+    ready = Path({ready!r})
+    slow_call = {{"gamegrammar": 2, "compose": 0}}[sys.argv[1]]  # the Theme Weaver; the Composer's plan
+
+    class Slow(ScriptedEngine):
+        def complete(self, request):
+            if len(self.requests) == slow_call:  # a slow model call
+                ready.write_text("thinking")
+                time.sleep(60)
+            return super().complete(request)
+
+    class NoExemplars:
+        def __init__(self, **_):
+            pass
+
+        def search(self, query, k, constraints):
+            return []
+
+    if sys.argv[1] == "gamegrammar":
+        lm = scripted_lm(Slow(*first_draft()))
+        gamegrammar.build_lm = lambda settings, ledger, seed: lm
+        gamegrammar.ExemplarStore = NoExemplars
+        gamegrammar.game_runs = partial(gamegrammar.game_runs, config=GameGrammarConfig(
+            proven_engines=False, max_reasks=0, playtest=None))
+        sys.exit(gamegrammar.main(sys.argv[2:]))
+    lm = scripted_lm(Slow(reply("plan", PLAN), reply("theory_critic", {{"changes": []}}),
+                          reply("listener_critic", {{"changes": []}})))
+    compose.build_lm = lambda settings, ledger, seed: lm
+    compose.default_tools = lambda settings: ScaleWriter()
+    sys.exit(compose.main(sys.argv[2:]))
+""")
+
+
+def interrupt_cli(tmp_path: Path, *argv: str) -> tuple[int, str, float]:
+    ready = tmp_path / "ready"
+    script = CLI.format(repo=REPO, ready=str(ready))
+    process = subprocess.Popen([sys.executable, "-c", script, *argv], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not ready.exists():
+        assert process.poll() is None, process.communicate()[1][-3000:]
+        assert time.monotonic() < deadline, "the command never reached its slow step"
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGINT)
+    sent = time.monotonic()
+    _, stderr = process.communicate(timeout=60)
+    return process.returncode, stderr, time.monotonic() - sent
+
+
+def test_ctrl_c_stops_a_gamegrammar_run_and_keeps_the_older_design(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "design.json").write_text("the older design")
+    (out / "report.json").write_text("the older report")
+    code, stderr, seconds = interrupt_cli(tmp_path, "gamegrammar", "glowing fungi", "--run", "fungi",
+                                          "--runs", str(tmp_path / "runs.sqlite"), "--out", str(out))
+    assert code == 130 and seconds < PROMPT_S, stderr
+    assert "interrupted" in stderr and "resume fungi" in stderr and "Traceback" not in stderr
+    assert sorted(path.name for path in out.iterdir()) == ["design.json", "report.json"]
+    assert (out / "report.json").read_text() == "the older report"
+
+
+def test_ctrl_c_stops_a_compose_session_mid_step(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    code, stderr, seconds = interrupt_cli(tmp_path, "compose", REQUEST,
+                                          "--session", "winter", "--root", str(root), "--no-audio")
+    assert code == 130 and seconds < PROMPT_S, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert not (root / "winter").exists()  # no version was written
