@@ -207,3 +207,20 @@ def test_ctrl_c_stops_a_compose_session_mid_step(tmp_path: Path) -> None:
     assert code == 130 and seconds < PROMPT_S, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert not (root / "winter").exists()  # no version was written
+
+
+def interrupt(*_: object, **__: object) -> None:
+    raise KeyboardInterrupt
+
+
+def test_the_smaller_command_lines_exit_130_on_ctrl_c(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import agents.lm.__main__ as lm_cli
+    import tools.audio.__main__ as audio_cli
+
+    monkeypatch.setattr(lm_cli, "build_lm", interrupt)  # Ctrl-C while the model loads
+    monkeypatch.setattr(audio_cli, "ListenTool", interrupt)
+    assert lm_cli.main(["glowing fungi"]) == 130
+    assert audio_cli.main(["listen", "clip.wav"]) == 130
+    printed = capsys.readouterr()
+    assert (printed.out + printed.err).count("interrupted") == 2 and "Traceback" not in printed.err
