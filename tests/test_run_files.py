@@ -53,6 +53,15 @@ def test_a_failed_rename_puts_every_old_file_back(tmp_path: Path, monkeypatch: p
     assert (tmp_path / "playtest.png").read_bytes() == b"old chart"
 
 
+def test_a_killed_writers_staging_folder_is_swept_and_a_live_ones_kept(tmp_path: Path) -> None:
+    dead, live = tmp_path / ".staging-999999999-x1", tmp_path / f".staging-{os.getpid()}-x2"
+    for staging in (dead, live):
+        staging.mkdir()
+        (staging / "design.json").write_text("half")
+    write_atomically(tmp_path, {"design.json": "whole"})
+    assert names(tmp_path) == [live.name, "design.json"]
+
+
 def report(run: str, *, status: str = "complete") -> RunReport:
     return RunReport(status=status, run=run, theme="glowing fungi", model="scripted", seed=0, exemplars=[],
                      findings=[], repairs=[], critique=None, verdict=None, agents={}, totals={}, wall_s=1.0)

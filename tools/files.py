@@ -25,7 +25,8 @@ def write_atomically(folder: Path, files: Mapping[str, str | bytes], *, remove: 
     staging folder, and the error is raised with `folder` as it was.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=folder, prefix=STAGING_PREFIX))
+    _sweep_stale_staging(folder)
+    staging = Path(tempfile.mkdtemp(dir=folder, prefix=f"{STAGING_PREFIX}{os.getpid()}-"))
     try:
         for name, content in files.items():
             (staging / name).write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
@@ -34,6 +35,25 @@ def write_atomically(folder: Path, files: Mapping[str, str | bytes], *, remove: 
             _commit(folder, staging, list(files), stale)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _sweep_stale_staging(folder: Path) -> None:
+    """Remove the staging folders that processes killed mid-write left in `folder` (a kill skips
+    every cleanup); each is named after its writer's pid, so a live writer's is left alone."""
+    for path in folder.glob(f"{STAGING_PREFIX}*"):
+        pid = path.name.removeprefix(STAGING_PREFIX).partition("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    return True
 
 
 def _commit(folder: Path, staging: Path, names: list[str], stale: list[str]) -> None:
