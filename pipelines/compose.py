@@ -8,7 +8,8 @@ then more turns of feedback on the same session.
     python -m pipelines.compose show SESSION
 
 Each session lives in `--root` (default `out/compose`): `sessions.sqlite` holds every step's
-checkpoint, `<session>/v<N>/` each rendered version with `report.json`.
+checkpoint, `<session>/v<N>/` each rendered version with `report.json`. One process at a time works
+on a session (`.locks/<session>.lock`); a second gets a "session ... is in use" error.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sqlite3
 import sys
 import time
 import uuid
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from pipelines.checkpoints import (
     RunError,
     checked_run_id,
     copy_thread,
+    holding_run,
     new_run_id,
     open_checkpointer,
     read_snapshot,
@@ -81,6 +83,10 @@ class ComposeSessions:
         assert self._session is not None
         return self.root / self._session / f"v{version}"
 
+    def _holding(self, session: str) -> AbstractContextManager[None]:
+        """The session's lock, held while a command reads its state and writes its next steps."""
+        return holding_run(self.root, session, "session")
+
     def _lm_for(self, seed: int):
         if self._lm is None:
             self._lm = build_lm(self.settings, ledger=self.ledger, seed=seed)
@@ -118,31 +124,36 @@ class ComposeSessions:
     def start(self, request: str, *, seed: int = 0, session: str | None = None) -> tuple[str, ComposeState]:
         session = checked_run_id(new_run_id() if session is None else session)  # an empty id is refused
         facts = facts_from_request(request)
-        if read_snapshot(self.graph, session) is not None:
-            raise SessionError(f"Session {session!r} exists; continue it or choose another id.")
-        return session, self._run(session, {"facts": facts, "seed": seed}, "start", seed=seed)
+        with self._holding(session):
+            if read_snapshot(self.graph, session) is not None:
+                raise SessionError(f"Session {session!r} exists; continue it or choose another id.")
+            return session, self._run(session, {"facts": facts, "seed": seed}, "start", seed=seed)
 
     def continue_with(self, session: str, feedback: str) -> ComposeState:
-        state, stopped_in = self._snapshot(session)
-        if stopped_in:
-            raise SessionError(f"Session {session} stopped during '{stopped_in}'; run `resume {session}` first.")
-        feedback = " ".join((feedback or "").split())
-        if not feedback or len(feedback) > 2000:
-            raise SessionError("Feedback must be 1-2,000 characters, e.g. 'darker cadence, shorter second phrase'.")
-        return self._run(session, {"pending_feedback": feedback}, f"continue: {feedback}", seed=state.seed)
+        with self._holding(session):
+            state, stopped_in = self._snapshot(session)
+            if stopped_in:
+                raise SessionError(f"Session {session} stopped during '{stopped_in}'; run `resume {session}` first.")
+            feedback = " ".join((feedback or "").split())
+            if not feedback or len(feedback) > 2000:
+                raise SessionError("Feedback must be 1-2,000 characters, e.g. 'darker cadence, shorter second phrase'.")
+            return self._run(session, {"pending_feedback": feedback}, f"continue: {feedback}", seed=state.seed)
 
     def resume(self, session: str) -> ComposeState:
-        state, stopped_in = self._snapshot(session)
-        if not stopped_in:
-            raise SessionError(f"Session {session} is not interrupted; continue it with feedback instead.")
-        return self._run(session, None, "resume", seed=state.seed)
+        with self._holding(session):
+            state, stopped_in = self._snapshot(session)
+            if not stopped_in:
+                raise SessionError(f"Session {session} is not interrupted; continue it with feedback instead.")
+            return self._run(session, None, "resume", seed=state.seed)
 
     def branch(self, session: str, feedback: str | None = None) -> tuple[str, ComposeState]:
-        """A new session that starts from `session`'s latest state (and optionally new feedback)."""
-        if self.next_step(session):
-            raise SessionError(f"Session {session} is interrupted; resume it before branching.")
+        """A new session that starts from `session`'s latest state (and optionally new feedback);
+        `session` is held while its state is copied, the branch while its feedback runs."""
         branch = f"{session[:RUN_ID_MAX_CHARS - 6]}-b{uuid.uuid4().hex[:4]}"  # a plain name too, at most 64
-        copy_thread(self.graph, session, branch, as_node="render", update={"branched_from": session})
+        with self._holding(session):
+            if self.next_step(session):
+                raise SessionError(f"Session {session} is interrupted; resume it before branching.")
+            copy_thread(self.graph, session, branch, as_node="render", update={"branched_from": session})
         if feedback:
             return branch, self.continue_with(branch, feedback)
         self._session = branch

@@ -12,9 +12,12 @@
 Writes `design.json` (the ontology instance), `rulebook.md` (with its "Playtested" section),
 `playtest.png` and `report.json` (findings, repairs, the playtest's measures beside the Fun Judge's
 verdict, tokens and time per agent; for a branch its parent run and what changed) into --out.
-Files are written whole or not at all. Every step of every run is checkpointed in --runs
-(default `out/gamegrammar/runs.sqlite`) under the run id printed at the start; `resume` writes
-to the --out the run started with, a branch to `<runs folder>/<branch id>` unless --out is given.
+These files replace an earlier run's as one set, or not at all; a run that ends with no design
+leaves the folder's set alone and writes only `report-<run>.incomplete.json` beside it. Every step
+of every run is checkpointed in --runs (default `out/gamegrammar/runs.sqlite`) under the run id
+printed at the start; `resume` writes to the --out the run started with, a branch to
+`<runs folder>/<branch id>` unless --out is given. One process at a time works on a run
+(`<runs folder>/.locks/<run>.lock`); a second gets a "run ... is in use" error.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from pipelines.checkpoints import (
     Snapshot,
     checked_run_id,
     copy_thread,
+    holding_run,
     new_run_id,
     open_checkpointer,
     read_snapshot,
@@ -352,22 +356,27 @@ def design_game(
 RUN_FILES = ("report.json", "design.json", "rulebook.md", "playtest.png")
 
 
-def write_run(out: Path, design: GameDesign | None, report: RunReport) -> None:
-    """`report.json`, and with a design `design.json` and `rulebook.md` (with the "Playtested"
-    section and `playtest.png` once it was playtested), each written whole or not at all; a file an
-    earlier run left in `out` that this run does not write is removed, so the files are one run's set."""
-    files: dict[str, str | bytes] = {"report.json": report.model_dump_json(indent=2)}
-    if design is not None:
-        files["design.json"] = design.model_dump_json(indent=2)
-        rulebook = render_rulebook(design)
-        if report.playtest is not None:
-            rulebook += "\n" + render_section(report.playtest.rulebook_section()) + "\n"
-            files["playtest.png"] = playtest_chart(report.playtest, title=design.title)
-        files["rulebook.md"] = rulebook
-    write_atomically(out, files)
-    for name in RUN_FILES:
-        if name not in files:
-            (out / name).unlink(missing_ok=True)
+def write_run(out: Path, design: GameDesign | None, report: RunReport) -> Path:
+    """Write the run's files into `out`; returns the path of its report.
+
+    With a design: `report.json`, `design.json` and `rulebook.md` (with the "Playtested" section
+    and `playtest.png` once it was playtested), replacing an earlier run's as one set, its files
+    this run lacks included. With none (the run failed before a complete draft) the folder's set,
+    an older design perhaps, is left whole and the report goes beside it as
+    `report-<run>.incomplete.json`: a report must never describe a design it did not write."""
+    if design is None:
+        name = f"report-{report.run}.incomplete.json"
+        write_atomically(out, {name: report.model_dump_json(indent=2)})
+        return out / name
+    files: dict[str, str | bytes] = {"report.json": report.model_dump_json(indent=2),
+                                     "design.json": design.model_dump_json(indent=2)}
+    rulebook = render_rulebook(design)
+    if report.playtest is not None:
+        rulebook += "\n" + render_section(report.playtest.rulebook_section()) + "\n"
+        files["playtest.png"] = playtest_chart(report.playtest, title=design.title)
+    files["rulebook.md"] = rulebook
+    write_atomically(out, files, remove=RUN_FILES)
+    return out / "report.json"
 
 
 def _print_findings(console: Console, findings: list[Finding]) -> None:
@@ -516,24 +525,30 @@ def main(argv: list[str] | None = None) -> int:
         run_id, theme = _check_start(args)
         console.print(f"run {run_id} (checkpoints in {args.runs})")
         settings = Settings.from_env(model=args.model, verify_weights=args.verify_weights).with_checked_cache()
-        with console.status("Starting...") as status, open_checkpointer(args.runs, GameGrammarState) as saver:
+        with (holding_run(args.runs.parent, run_id), console.status("Starting...") as status,
+              open_checkpointer(args.runs, GameGrammarState) as saver):
             invented: dict[str, Any] = (
                 {"config": GameGrammarConfig(proven_engines=False)} if getattr(args, "invent_rules", False) else {})
             runs = game_runs(settings, saver, token_budget=args.token_budget,
                              progress=lambda message: status.update(message), **invented)
             result = _execute(args, runs, run_id, theme)
+            written = write_run(result.out or DEFAULT_OUT, result.design, result.report)
+        _print_summary(console, result.report, written)
     except (InvalidThemeError, InputFileError, OutputLocationError, RunError, ModelError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     except KeyboardInterrupt:
-        console.print("[yellow]interrupted; no files were written[/yellow]" + (
-            f"; the finished steps are kept: python -m pipelines.gamegrammar resume {run_id}" if run_id else ""))
+        console.print("[yellow]interrupted[/yellow]; the output folder holds one whole set of files, never part "
+                      "of one" + (f"; the finished steps are kept: python -m pipelines.gamegrammar resume {run_id}"
+                                  if run_id else ""))
         return 130
-    out = result.out or DEFAULT_OUT
-    report = result.report
-    write_run(out, result.design, report)
+    return 0 if result.report.status == "complete" else 1
+
+
+def _print_summary(console: Console, report: RunReport, written: Path) -> None:
+    """The findings, the agents' usage, and the branch's changes, verdict and playtest of a run."""
     _print_findings(console, report.findings)
-    table = Table(title=f"{report.status} in {report.wall_s:.0f} s — {out} (run {run_id})")
+    table = Table(title=f"{report.status} in {report.wall_s:.0f} s — {written} (run {report.run})")
     for column in ("agent", "calls", "prompt tok", "completion tok", "seconds"):
         table.add_column(column)
     for agent, usage in report.agents.items():
@@ -547,7 +562,6 @@ def main(argv: list[str] | None = None) -> int:
         console.print("Fun Judge: " + json.dumps(report.verdict))
     if report.playtest:
         console.print("Playtest: " + "; ".join(f"{row.metric} {row.value}" for row in report.playtest.table()))
-    return 0 if report.status == "complete" else 1
 
 
 if __name__ == "__main__":
