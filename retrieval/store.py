@@ -1,7 +1,7 @@
 """Exemplar retrieval over ChromaDB, filtered by the design's constraints.
 
-Embedded by default (a persistent folder under the cache, built by one process at a time:
-`retrieval.index_lock`); pass a `chromadb.HttpClient` to use a Chroma server instead — the
+Embedded by default (a persistent folder under the cache, built by one process at a time under
+`INDEX_LOCK`); pass a `chromadb.HttpClient` to use a Chroma server instead — the
 documented scale-out path, with the same code. Embeddings are computed here
 (`retrieval.embeddings`) and handed to Chroma, so no Chroma embedding function ever tries to
 download a model.
@@ -21,11 +21,14 @@ from pydantic import BaseModel, Field
 
 from retrieval.embeddings import MiniLMEmbedder, shared_embedder
 from retrieval.exemplars import ExemplarGame, load_exemplars
-from retrieval.index_lock import index_lock
+from tools.locks import exclusive_lock
 
 logger = logging.getLogger(__name__)
 
 COLLECTION = "exemplar_games"
+INDEX_LOCK = "index.lock"
+"""Held while a process opens, checks and (re)builds the index: Chroma's embedded client is not safe
+across processes, and two that find a stale index would each delete and recreate the collection."""
 
 
 class RetrievalConstraints(BaseModel):
@@ -74,7 +77,8 @@ class ExemplarStore:
             return
         if path is None:
             raise ValueError("ExemplarStore needs a chromadb client or a persistence path")
-        with index_lock(path):  # several processes on a fresh cache: one builds, the others wait and read
+        # several processes on a fresh cache: one builds, the others wait and read
+        with exclusive_lock(path / INDEX_LOCK, wait=True):
             self._client = chromadb.PersistentClient(
                 path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
             )

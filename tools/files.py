@@ -1,4 +1,4 @@
-"""Files the user names: read with a bound, output places checked before work, results replaced as a set.
+"""Files the user names: read with a bound, output places checked first, results replaced as a set."""
 
 from __future__ import annotations
 

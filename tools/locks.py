@@ -10,10 +10,13 @@ lock two different files of the same name).
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 
 class InUseError(RuntimeError):
@@ -38,16 +41,21 @@ def _holder_pid(path: Path) -> int | None:
 
 
 @contextmanager
-def exclusive_lock(path: Path) -> Iterator[None]:
-    """Hold the lock on `path` (created with its folder) for the body, or raise `InUseError` at once
-    if another process holds it. Not re-entrant: a second hold in the same process is refused too."""
+def exclusive_lock(path: Path, *, wait: bool = False) -> Iterator[None]:
+    """Hold the lock on `path` (created with its folder) for the body. If another process holds it,
+    raise `InUseError` at once, or with `wait` block until it is released (for work that another
+    process may be doing for us, like building a shared index). Not re-entrant: a second hold in the
+    same process is refused, or with `wait` deadlocks."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise InUseError(path, _holder_pid(path)) from None
+            if not wait:
+                raise InUseError(path, _holder_pid(path)) from None
+            logger.info("Waiting for %s (held by %s)", path, InUseError(path, _holder_pid(path)).holder)
+            fcntl.flock(handle, fcntl.LOCK_EX)
         os.ftruncate(handle, 0)
         os.write(handle, str(os.getpid()).encode("ascii"))
         yield
