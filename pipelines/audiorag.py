@@ -142,13 +142,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(result.model_dump_json(indent=2), encoding="utf-8")
     console.print(f"[bold]Heard:[/bold] {result.heard}")
+    for flagged in result.flagged:
+        console.print(f"[yellow]left out[/yellow] {flagged.source}: it gives the reader instructions "
+                      f"({', '.join(flagged.signals)})")
     if result.answerable:
         print(result.answer)
         for number, citation in enumerate(result.citations, start=1):
             print(f"  [{number}] {citation.source}: \"{citation.quote}\"")
         console.print(f"confidence: {result.confidence}; queries: {json.dumps(result.queries)}")
     else:
-        print("Cannot answer from the sources found.")
+        print(result.refusal)
         for note in result.notes:
             console.print(f"  - {note}")
     return 0 if result.answerable else 1
