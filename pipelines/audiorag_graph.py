@@ -121,14 +121,15 @@ def _desk(state: AudioRAGState) -> ResearchDesk:
 
 
 def plan(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
-    """The Researcher's queries; after a round without a supported answer, told to search differently."""
+    """The Researcher's checked queries; after a round without a supported answer, told to search differently
+    (and then a query may also name what the last round's passages said)."""
     deps.progress("Researcher: planning web searches")
     agents = _desk(state)
     feedback = None
     if state.rounds:
         feedback = (f"The sources found with {state.queries} did not support an answer. "
                     "Search differently: other names, the original title, a more specific phrase.")
-    queries = agents.plan_queries(feedback)
+    queries = agents.plan_queries(feedback, read=" ".join(passage.text for passage in state.passages))
     return {"queries": queries, "transcript": agents.conversation.transcript}
 
 

@@ -41,7 +41,8 @@ a an the this that these those there here it its he she they we i you his her th
 in on at by for from with without of to as after before during since until when where while which who whom
 whose what why how if yes no not and but or so because although though however also both either neither
 each every all some any many most few several according based born died yet still then thus therefore
-only just about around approximately nearly over under between among above below once today later
+only just about around approximately nearly over under between among above below once today later now
+please welcome hello well oh ok okay let let's it's here's there's i'm we're
 """
 SENTENCE_STARTERS = frozenset(_STARTER_WORDS.split())
 """Capitalised only because they start a sentence: never the first word of a name there."""
