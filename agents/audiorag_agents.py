@@ -31,7 +31,8 @@ RESEARCHER = Role(
 ANSWERER = Role(
     "Answerer",
     "Your anxiety is an unsupported claim: every fact in your answer must be quoted from a numbered "
-    "source, word for word. If the sources do not say it, you answer that it cannot be answered.",
+    "source, word for word, and every name, number and date you write must appear in your quotes. If the "
+    "sources do not say it, you answer that it cannot be answered.",
 )
 JUDGE = Role(
     "Judge",

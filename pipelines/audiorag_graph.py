@@ -22,6 +22,7 @@ from agents.lm.adapter import Turn
 from agents.lm.errors import ModelError
 from pipelines.pipeline import Progress, Update, bind, log_progress
 from tools.base import ToolError
+from tools.web.conflicts import find_conflicts
 from tools.web.grounding import GroundedAnswer, ground_answer, quote_occurs, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, neutralise, quote_for_prompt, select_passages
@@ -73,6 +74,8 @@ class AudioRAGState(BaseModel):
     citations: list[Citation] = Field(default_factory=list, description="the draft's citations that survived the check")
     answer: str | None = Field(None, description="the draft cut down to its grounded claims; None when none held")
     dropped: list[str] = Field(default_factory=list, description="this round's claims dropped, and why")
+    conflicts: list[str] = Field(default_factory=list,
+                                 description="another source states a different value for what the answer cites")
     rounds: int = 0
     notes: list[str] = Field(default_factory=list, description="what failed along the way (search, fetches)")
 
@@ -112,7 +115,7 @@ def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState
 
 def supported(state: AudioRAGState) -> bool:
     """Whether the Answerer found the answer, a citation survived the quote check and a claim the grounding."""
-    return bool(state.draft and state.draft.answerable and state.citations and state.answer)
+    return bool(state.draft and state.draft.answerable and state.citations and state.answer and not state.conflicts)
 
 
 def _desk(state: AudioRAGState) -> ResearchDesk:
@@ -174,18 +177,22 @@ def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
     """The Answerer's draft from the quoted passages, and which of its citations hold; ends a round."""
     rounds = state.rounds + 1
     if not state.passages:
-        return {"draft": None, "citations": [], "answer": None, "dropped": [], "rounds": rounds}
+        return {"draft": None, "citations": [], "answer": None, "dropped": [], "conflicts": [], "rounds": rounds}
     deps.progress("Answerer: writing the answer from the sources")
     agents = _desk(state)
     draft = agents.answer(quote_for_prompt(state.passages), len(state.passages))
     checked, citations = grounded(draft, checked_citations(draft, state.passages), state)
+    cited = [(citation.source, citation.quote) for citation in citations]
+    conflicts = find_conflicts(checked.kept_facts, cited, state.passages) if checked.text else []
     return {"draft": draft, "citations": citations, "answer": checked.text, "dropped": checked.reasons(),
-            "rounds": rounds, "transcript": agents.conversation.transcript}
+            "conflicts": [conflict.describe() for conflict in conflicts], "rounds": rounds,
+            "transcript": agents.conversation.transcript}
 
 
 def route_after_answer(state: AudioRAGState, deps: AudioRAGDeps) -> str:
-    """Done when the answer is supported or the rounds are spent; otherwise plan another search."""
-    if supported(state) or state.rounds >= deps.config.max_rounds:
+    """Done when the answer is supported, the sources disagree (more searching would only pick a side) or
+    the rounds are spent; otherwise plan another search."""
+    if supported(state) or state.conflicts or state.rounds >= deps.config.max_rounds:
         return END
     return "plan"
 
@@ -213,6 +220,8 @@ def why_unanswered(state: AudioRAGState) -> str:
         return f"the Answerer found no answer in the {len(state.passages)} passages it was shown"
     if not state.citations:
         return "the answer's quotes were not found verbatim in the sources it cited, so it was withheld"
+    if state.conflicts:
+        return "; ".join(state.conflicts)
     return "no claim of the answer was stated by the source spans it quoted, so it was withheld"
 
 

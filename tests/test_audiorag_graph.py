@@ -292,7 +292,7 @@ def test_answer_without_passages_ends_the_round_without_asking_the_model() -> No
     engine, lm = scripted()
     with dspy.context(lm=lm):
         update = answer_node(AudioRAGState(question=QUESTION, heard=HEARD), deps())
-    assert update == {"draft": None, "citations": [], "answer": None, "dropped": [], "rounds": 1}
+    assert update == {"draft": None, "citations": [], "answer": None, "dropped": [], "conflicts": [], "rounds": 1}
     assert engine.requests == []
 
 
