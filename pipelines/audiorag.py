@@ -25,7 +25,7 @@ from rich.console import Console
 from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
-from pipelines.audiorag_graph import AudioRAGAnswer, AudioRAGConfig, AudioRAGDeps, answer_question
+from pipelines.audiorag_graph import AUDIO_LLM_SAYS, AudioRAGAnswer, AudioRAGConfig, AudioRAGDeps, answer_question
 from pipelines.pipeline import Progress, log_progress
 from tools.base import ToolError
 from tools.settings import Settings
@@ -68,7 +68,7 @@ def describe_observation(observation: AudioObservation) -> str:
     if any(musical) and observation.kind in ("music", "speech over music"):
         lines.append("music: " + ", ".join(part for part in musical if part))
     if observation.audio_llm:
-        lines.append(f"an audio-language model says: \"{observation.audio_llm.text[:800]}\"")
+        lines.append(f"{AUDIO_LLM_SAYS} \"{observation.audio_llm.text[:800]}\"")
     lines += [f"note: {warning}" for warning in observation.warnings]
     return "\n".join(lines)
 

@@ -103,12 +103,23 @@ def checked_citations(draft: DraftAnswer, passages: list[Passage]) -> list[Citat
     return kept
 
 
+AUDIO_LLM_SAYS = "an audio-language model says:"
+"""How `heard` introduces an audio-language model's description: a guess, unlike a transcript."""
+
+
+def given_facts(state: AudioRAGState) -> str:
+    """What the user supplied (the question, what the listeners heard), whose facts an answer may restate
+    without a source; an audio-language model's description is a guess and is left out."""
+    heard = [line for line in state.heard.splitlines() if not line.startswith(AUDIO_LLM_SAYS)]
+    return "\n".join([state.question, *heard])
+
+
 def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState) -> tuple[GroundedAnswer,
                                                                                            list[Citation]]:
     """The draft cut down to the claims its verified quotes state, and the citations that state what
     was kept (all of them when the kept claims name nothing a quote could state)."""
     quotes = [citation.quote for citation in citations]
-    result = ground_answer(draft.answer, quotes, f"{state.question}\n{state.heard}")
+    result = ground_answer(draft.answer, quotes, given_facts(state))
     stating = spans_stating(result.kept_facts, quotes) if result.text else []
     return result, [citations[i] for i in stating] or citations
 

@@ -288,6 +288,18 @@ def test_answer_keeps_only_the_citations_its_passages_support() -> None:
     assert SONATA in engine.requests[0].messages[-1].text and len(update["transcript"]) == 1
 
 
+def test_a_name_only_an_audio_language_model_guessed_still_needs_a_source() -> None:
+    passages = [passage("https://a.example/death", DEATH)]
+    draft = reply("answer", {"answer": "Mozart died in Vienna.", "confidence": "high", "answerable": True,
+                             "citations": [{"source": 1, "quote": "died in Vienna"}]})
+    for heard, kept in ((f'{HEARD}\nan audio-language model says: "a sonata by Mozart"', None),
+                        ('speech (en, transcribed by Whisper): "a sonata by Mozart"', "Mozart died in Vienna.")):
+        _, lm = scripted(draft)
+        with dspy.context(lm=lm):
+            update = answer_node(AudioRAGState(question=QUESTION, heard=heard, passages=passages), deps())
+        assert update["answer"] == kept  # what was said in the clip is given; a model's description is not
+
+
 def test_answer_without_passages_ends_the_round_without_asking_the_model() -> None:
     engine, lm = scripted()
     with dspy.context(lm=lm):
