@@ -120,6 +120,13 @@ def test_facts_from_the_question_need_no_span() -> None:
     assert ground_answer("The composer of the Moonlight Sonata died in 1827.", spans).text is None
 
 
+def test_pointers_to_sources_are_not_facts() -> None:
+    spans = ["Beethoven died in Vienna on 26 March 1827"]
+    for answer in ("Beethoven died in 1827 [2].", "According to Source 2, Beethoven died in 1827.",
+                   "Beethoven died in 1827 (sources 1 and 2).", "Source 1: Beethoven died in 1827."):
+        assert ground_answer(answer, spans).text == answer
+
+
 @pytest.mark.parametrize(("answer", "claims"), [
     ("Beethoven; he died in 1827.", ["Beethoven;", "he died in 1827."]),
     ("Symphony No. 9 in D minor. It premiered in 1824!", ["Symphony No. 9 in D minor.", "It premiered in 1824!"]),

@@ -29,6 +29,10 @@ _QUOTE_EDGES = " '.,;:!?"
 MIN_QUOTE_CHARS = 3
 _BLOCK_BREAK = re.compile(r"\n\s*\n")
 _CLAIM_BREAK = re.compile(r"(?<=[.!?;])\s+")
+_CITATION_MARK = re.compile(r"\[(?:source\s*)?\d+(?:\s*[,-]\s*\d+)*\]|\(\s*sources?\s*\d+(?:\s*(?:,|and)\s*\d+)*\s*\)|"
+                            r"\b(?:according to |as stated in |per )?sources?\s*\d+(?:\s*(?:,|and)\s*\d+)*\b,?",
+                            re.IGNORECASE)
+"""How answers point at their sources ("[2]", "(Source 1)", "according to source 3"): not facts to check."""
 _ABBREVIATION = re.compile(r"\b(?:[A-Z]|St|Mr|Mrs|Ms|Dr|No|Op|Jr|Sr|vs|ca|c|Vol|Nos)\.$")
 
 
@@ -112,7 +116,7 @@ def ground_answer(answer: str, spans: Sequence[str], given: str = "") -> Grounde
     survives, or when only fact-free claims ("He was a composer.") survive the loss of factual ones."""
     checks = tuple(
         ClaimCheck(claim, tuple(facts), tuple(f for f in facts if not _stated(f, spans) and not fact_in(f, given)))
-        for claim in split_claims(answer) for facts in [extract_facts(claim)])
+        for claim in split_claims(answer) for facts in [extract_facts(_CITATION_MARK.sub(" ", claim))])
     kept = [check for check in checks if check.grounded]
     if len(kept) == len(checks):
         return GroundedAnswer(answer.strip() or None, checks)
