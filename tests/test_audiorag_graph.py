@@ -120,6 +120,9 @@ def test_an_answer_whose_quote_is_not_in_its_source_is_withheld(server: Scripted
     assert not result.answerable and result.answer is None and result.citations == []
     assert result.rounds == 2 and "did not support an answer" in engine.requests[2].messages[-1].text
     assert any("quotes were not found" in note for note in result.notes)
+    assert result.refusal == ("Cannot answer: searched for 'Moonlight Sonata composer death year', 'Beethoven death' "
+                              "and read 2 pages in 2 rounds; the answer's quotes were not found verbatim in the "
+                              "sources it cited, so it was withheld.")
 
 
 def test_a_search_backend_that_is_down_ends_in_cannot_answer_quickly() -> None:
