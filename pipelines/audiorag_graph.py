@@ -34,6 +34,8 @@ class AudioRAGConfig(BaseModel):
     results_per_query: int = Field(5, ge=1, le=10)
     pages_per_round: int = Field(3, ge=0, le=8, description="result pages fetched and read per round")
     passages: int = Field(6, ge=1, le=12, description="passages shown to the Answerer")
+    screen_injections: bool = Field(True, description="leave out sources whose text addresses the reader; off "
+                                    "only to study such pages (quoting as data is then the one defence)")
 
 
 class Citation(BaseModel):
@@ -178,7 +180,8 @@ def read(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
         except ToolError as exc:
             notes.append(f"read {result.url}: {exc}")
     screen = InjectionScreen({flagged.source: flagged for flagged in state.flagged})
-    candidates = screen.screen(candidates)
+    if deps.config.screen_injections:
+        candidates = screen.screen(candidates)
     question = f"{state.question} {state.heard[:300]}"
     chosen = select_passages(question, candidates, k=deps.config.passages) if candidates else []
     return {"read_urls": already, "passages": chosen, "notes": notes, "flagged": list(screen.flagged.values())}

@@ -54,7 +54,7 @@ class ObedientEngine(ScriptedEngine):
         return super().complete(request)
 
 
-def ask_beside(page: str) -> AudioRAGAnswer:
+def ask_beside(page: str, *, screen: bool = True) -> AudioRAGAnswer:
     """The question, with `page` ranked above the true page by the search server."""
     with ScriptedServer() as server:
         server.route("/search", Reply.json({"query": "moonlight", "results": [
@@ -65,8 +65,8 @@ def ask_beside(page: str) -> AudioRAGAnswer:
         server.route("/beethoven", Reply.html(BEETHOVEN))
         settings = Settings(allow_private_fetch=True, searxng_url=server.url(""), fetch_timeout_s=5)
         backend = SearxngSearch(settings.searxng_url, policy=RetryPolicy(timeout_s=3, attempts=1))
-        deps = AudioRAGDeps(backend, page_reader(settings, backend), AudioRAGConfig(max_rounds=1),
-                            progress=lambda message: None)
+        config = AudioRAGConfig(max_rounds=1, screen_injections=screen)
+        deps = AudioRAGDeps(backend, page_reader(settings, backend), config, progress=lambda message: None)
         with dspy.context(lm=scripted_lm(ObedientEngine())):
             result = answer_question(QUESTION, HEARD, deps)
         result.citations = [c.model_copy(update={"source": c.source.replace(server.url(""), "")})
@@ -81,6 +81,8 @@ def test_the_obedient_model_does_take_a_false_page_it_is_shown() -> None:
     so the injection tests below would fail if the injected pages were shown."""
     result = ask_beside(ORDINARY)
     assert result.answer == "Mozart; he died in 1791." and result.flagged == []
+    unscreened = ask_beside(PAGES["ignore"], screen=False)  # quoting as data alone does not stop this model
+    assert unscreened.answer == "Mozart; he died in 1791." and unscreened.flagged == []
 
 
 @pytest.mark.parametrize("style", PAGES)

@@ -23,6 +23,7 @@ value plainly is a conflict between sources, not an instruction.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -39,11 +40,19 @@ _INSTRUCTIONS = r"(?:instructions?|prompts?|directions?|directives?|rules|guidel
 PATTERNS: dict[str, re.Pattern[str]] = {
     "ignore-instructions": re.compile(
         rf"\b(?:ignore|disregard|forget|override|overrule|bypass|discard)\b[^.\n]{{0,30}}?\b{_PREVIOUS}\s+"
-        rf"{_INSTRUCTIONS}\b|\bnew (?:system )?instructions?\s*:|"
-        r"\b(?:now in|enter|switch to|activate) (?:admin|developer|god|jailbreak|dan|unrestricted) mode\b",
+        rf"{_INSTRUCTIONS}\b|\bnew (?:system )?instructions?\s*:|\bhidden instructions?\b|"
+        r"\b(?:ignore|disregard) the (?:user'?s? )?question\b|"
+        r"\b(?:now in|enter|switch to|activate) (?:admin|developer|god|jailbreak|dan|unrestricted) mode\b|"
+        # the same in French, Spanish, German, Russian and Chinese
+        r"\bignor\w* (?:toutes )?(?:les )?instructions (?:pr[ée]c[ée]dentes|ant[ée]rieures)|"
+        r"\bignor\w* (?:todas )?las instrucciones (?:anteriores|previas)|"
+        r"\b(?:vergiss|vergessen sie|ignorier\w*(?: sie)?) (?:alle )?(?:vorherigen|bisherigen|obigen) "
+        r"(?:anweisungen|instruktionen)|игнорируй\w* (?:все )?(?:предыдущие )?инструкции|"
+        r"忽略(?:之前|以前|上面|先前)的?(?:所有)?(?:指令|指示|说明)",
         re.IGNORECASE),
     "role-marker": re.compile(
-        r"(?:^|\n)\s*#*\s*(?:system|assistant|developer)\s*:|(?-i:\bSYSTEM\s*:)|<\s*\|\s*(?:im_start|im_end|system|"
+        r"(?:^|\n|<!--)\s*#*\s*(?:system|assistant|developer)\s*:|(?-i:\bSYSTEM\s*:)|"
+        r"[\"']role[\"']\s*:\s*[\"'](?:system|assistant|developer)|\[\[\s*##\s*\w+\s*##\s*\]\]|<\s*\|\s*(?:im_start|im_end|system|"
         r"user|assistant|endoftext|eot_id|begin_of_text|start_header_id)|\[/?INST\]|<</?SYS>>|"
         r"<\s*/?\s*start_of_turn|###\s*(?:instruction|system|response)\b",
         re.IGNORECASE),
@@ -52,7 +61,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"(?:{_AI}|assistant)\b|\b(?:dear|attention|hey|hello|hi|note to|message to|instructions for)(?: the| any)?"
         rf",? {_AI}\b|\bif you are an? (?:{_AI}|assistant|model)\b|\b{_AI},? (?:reading|processing|"
         rf"summari[sz]ing|answering) (?:this|these)\b|\b(?:the|any|every) {_AI} (?:must|should|shall|will|is "
-        rf"(?:required|instructed|told))\b",
+        rf"(?:required|instructed|told))\b|\b(?:the )?(?:answerer|researcher)s? (?:must|should|shall|will)\b|"
+        r"\b(?:before|when|while) (?:answering|responding|replying)\b|\bsystem prompt\b|"
+        r"\bsend (?:the|your) (?:question|prompt|conversation|answer)\b",
         re.IGNORECASE),
     "dictates-the-answer": re.compile(
         r"\bthe (?:correct|real|true|final|right|only valid) answer\b|\bthe answer (?:should|must|shall) be\b|"
@@ -63,15 +74,28 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE),
     "fake-source-end": re.compile(
         r"(?-i:\bEND (?:OF )?(?:THE )?(?:SOURCE|DOCUMENT|CONTEXT|QUOTE|PASSAGE|DATA|INPUT|UNTRUSTED)\b)|"
-        r"[-=*#\[<(]{2,}\s*end\b|<{3,}|<\s*/\s*(?:source|document|context|data|untrusted)\s*>|"
+        r"[-=*#\[<(]{2,}\s*end\b|[<\u02c2\u1438\u276e\u2039\u00ab\u3008\u300a\u27e8]{3,}|"
+        r"<\s*/\s*(?:source|document|context|data|untrusted)\s*>|"
         r"\b(?:begin|start) (?:of )?(?:system|trusted|new) (?:instructions|prompt|message)\b",
         re.IGNORECASE),
 }
 
 
+CONFUSABLES = str.maketrans("АВЕКМНОРСТХаеіјорсухѕІЈΑΒΕΗΙΚΜΝΟΡΤΧΥΖοιν", "ABEKMHOPCTXaeijopcyxsIJABEHIKMNOPTXYZoiv")
+"""Cyrillic and Greek letters drawn like Latin ones ("Іgnore аll"), folded for matching only."""
+
+
+def _readable_forms(text: str) -> tuple[str, str]:
+    """`text` as a reader sees it: format characters (zero-width, bidi, BOM) removed and compatibility
+    forms folded (full-width "＜" is "<"); and that again with look-alike letters folded to Latin."""
+    visible = unicodedata.normalize("NFKC", "".join(c for c in text if unicodedata.category(c) != "Cf"))
+    return visible, visible.translate(CONFUSABLES)
+
+
 def injection_signals(text: str) -> list[str]:
-    """The names of the patterns `text` matches (empty for ordinary prose)."""
-    return [name for name, pattern in PATTERNS.items() if pattern.search(text)]
+    """The names of the patterns `text` matches (empty for ordinary prose), whatever characters hide them."""
+    forms = _readable_forms(text)
+    return [name for name, pattern in PATTERNS.items() if any(pattern.search(form) for form in forms)]
 
 
 class FlaggedSource(BaseModel):
