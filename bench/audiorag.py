@@ -91,7 +91,7 @@ def main() -> None:
             row[mode] = {"prediction": result.answer, "answerable": result.answerable, "seconds": round(seconds, 1),
                          "exact": exact_match(item["answer"], result.answer), "judge": judged,
                          "citations": [c.source for c in result.citations], "heard": result.heard,
-                         "notes": result.notes}
+                         "notes": result.notes, "model_error": result.model_error}
         rows.append(row)
     table = Table(title=f"AudioRAG on {data} ({len(rows)} items, {settings.model}, search: {settings.search_backend})")
     for column in ("mode", "exact match", "LLM judge", "answered", "median s"):

@@ -50,7 +50,10 @@ class RequestFacts(BaseModel):
     style: Style | None = None
 
 
-_BARS = re.compile(r"(-?\d[\d,_]*)\s*-?\s*(?:bars?|measures?)\b", re.IGNORECASE)
+_BARS = re.compile(r"(?<![\w.])(-?\d[\w.,+-]*?)\s*-?\s*(?:bars?|measures?)\b", re.IGNORECASE)
+"""A count of bars: the whole numeric token before "bars", so that "1e3 bars" or "16.5 bars" is read
+as written (and refused by `_WHOLE`) rather than as its last digits, "3" or "5"."""
+_WHOLE = re.compile(r"-?(?:\d+|\d{1,3}(?:,\d{3})+)")
 _KEY = re.compile(r"\b([A-Za-z](?:#|b|♯|♭|-)?)\s+(major|minor)\b", re.IGNORECASE)
 _METER = re.compile(r"\b(\d{1,2}\s*/\s*\d{1,2})\s*(?:time|meter|metre)?\b")
 _TEMPO = re.compile(r"(-?\d+(?:\.\d+)?)\s*(?:bpm|beats per minute)\b|\btempo\s*(?:of\s*)?(-?\d+(?:\.\d+)?)",
@@ -66,7 +69,10 @@ def facts_from_request(text: str) -> RequestFacts:
     text = " ".join(text.split())
     facts = RequestFacts(text=text)
     if match := _BARS.search(text):
-        bars = int(match.group(1).replace(",", "").replace("_", ""))
+        if not _WHOLE.fullmatch(count := match.group(1)):
+            raise MusicRequestError(f"The request asks for {count!r} bars, which is not a whole number; write the "
+                                    "count in digits, e.g. '16 bars'.")
+        bars = int(count.replace(",", ""))
         if not 1 <= bars <= MAX_BARS:
             raise MusicRequestError(f"A piece of {bars:,} bars is outside what a session writes (1 to {MAX_BARS}).")
         facts.bars = bars

@@ -28,6 +28,7 @@ from agents.lm.usage import UsageLedger
 from pipelines.audiorag_graph import AUDIO_LLM_SAYS, AudioRAGAnswer, AudioRAGConfig, AudioRAGDeps, answer_question
 from pipelines.pipeline import Progress, log_progress
 from tools.base import ToolError
+from tools.files import OutputLocationError, checked_output_file, write_atomically
 from tools.settings import Settings
 from tools.web.fetch import PageFetcher, document_from_page
 from tools.web.passages import UntrustedDocument
@@ -118,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-private-fetch", action="store_true", default=None,
                         help="let the fetcher reach private and loopback addresses (e.g. an intranet)")
     parser.add_argument("--json", type=Path, help="also write the answer as JSON to this file")
+    parser.add_argument("--verify-weights", action="store_true", default=None,
+                        help="hash the embedded weights even if checked within the day (GO_VERIFY_WEIGHTS=1)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     console = Console(stderr=True)
@@ -128,33 +131,49 @@ def main(argv: list[str] | None = None) -> int:
             question, audio = args.question, args.audio
         else:
             raise QuestionError("Give a clip and a question, or --text \"question\".")
+        if args.json is not None:
+            checked_output_file(args.json)
         settings = Settings.from_env(model=args.model, search_backend=args.search_backend,
                                      searxng_url=args.searxng_url, docs_dir=args.docs_dir,
-                                     allow_private_fetch=args.allow_private_fetch)
+                                     allow_private_fetch=args.allow_private_fetch,
+                                     verify_weights=args.verify_weights).with_checked_cache()
         with console.status("Starting...") as status:
             result = ask(question, audio, settings, progress=lambda message: status.update(message))
-    except (QuestionError, ModelError, ToolError, ValueError) as exc:
+    except (QuestionError, OutputLocationError, ModelError, ToolError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/yellow]")
         return 130
-    if args.json:
-        args.json.write_text(result.model_dump_json(indent=2), encoding="utf-8")
+    _print_answer(console, result)
+    if args.json is not None:  # after printing: a write that still fails cannot lose the answer
+        try:
+            write_atomically(args.json.parent, {args.json.name: result.model_dump_json(indent=2)})
+        except OSError as exc:
+            console.print(f"[red]error:[/red] the answer above was not saved to {args.json}: {exc.strerror or exc}")
+            return 2
+    if result.model_error:
+        return 2
+    return 0 if result.answerable else 1
+
+
+def _print_answer(console: Console, result: AudioRAGAnswer) -> None:
+    """The answer and its citations on stdout; what was heard, the confidence and notes on stderr."""
     console.print(f"[bold]Heard:[/bold] {result.heard}")
     for flagged in result.flagged:
         console.print(f"[yellow]left out[/yellow] {flagged.source}: it gives the reader instructions "
                       f"({', '.join(flagged.signals)})")
-    if result.answerable:
+    if result.model_error:
+        console.print(f"[red]error:[/red] the model failed, not the sources: {result.model_error}")
+    elif result.answerable:
         print(result.answer)
         for number, citation in enumerate(result.citations, start=1):
             print(f"  [{number}] {citation.source}: \"{citation.quote}\"")
         console.print(f"confidence: {result.confidence}; queries: {json.dumps(result.queries)}")
     else:
         print(result.refusal)
-        for note in result.notes:
-            console.print(f"  - {note}")
-    return 0 if result.answerable else 1
+    for note in [] if result.answerable else result.notes:
+        console.print(f"  - {note}")
 
 
 if __name__ == "__main__":

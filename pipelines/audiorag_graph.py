@@ -57,6 +57,9 @@ class AudioRAGAnswer(BaseModel):
     refusal: str | None = Field(None, description="why there is no answer: what was searched and what failed")
     flagged: list[FlaggedSource] = Field(default_factory=list,
                                          description="sources left unread: their text addresses the reader")
+    model_error: str | None = Field(
+        None, description="why the language model failed, when it did: the question went unanswered because of "
+                          "the model (unreachable, timed out, out of budget), not for want of sources")
 
 
 class AudioRAGState(BaseModel):
@@ -263,12 +266,11 @@ def final_answer(state: AudioRAGState) -> AudioRAGAnswer:
 
 
 def answer_question(question: str, heard: str, deps: AudioRAGDeps) -> AudioRAGAnswer:
-    """Run the graph; a model failure mid-way ends in a "cannot answer" that says why."""
+    """Run the graph; a model failure mid-way ends in an unanswered question whose `model_error`
+    says why, so that nobody reads it as the sources' failure."""
     try:
         final = build_graph(deps).invoke(AudioRAGState(question=question, heard=heard), {"recursion_limit": 50})
     except ModelError as exc:
-        why = f"model: {exc}"
         return AudioRAGAnswer(question=question, answerable=False, answer=None, confidence="low", citations=[],
-                              heard=heard, queries=[], notes=[why], rounds=0,
-                              refusal=refusal(AudioRAGState(question=question, heard=heard), why))
+                              heard=heard, queries=[], notes=[], rounds=0, model_error=str(exc))
     return final_answer(AudioRAGState.model_validate(final))  # invoke returns the state's fields as a dict

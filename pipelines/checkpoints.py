@@ -13,7 +13,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -27,9 +27,12 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel
 
+from tools.locks import InUseError, exclusive_lock
+
 RUN_ID_MAX_CHARS = 64
 RUN_ID = re.compile(rf"[a-z0-9_-]{{1,{RUN_ID_MAX_CHARS}}}")
 DEFAULT_RECURSION_LIMIT = 200
+LOCKS_FOLDER = ".locks"
 
 
 class RunError(ValueError):
@@ -40,12 +43,31 @@ class InvalidRunIdError(RunError):
     """A run id that is not a plain name; ids name threads and folders."""
 
 
+class RunInUseError(RunError):
+    """Another process is working on the run; two at once would both write its next steps."""
+
+
 def checked_run_id(run_id: str) -> str:
     """`run_id` if it is a plain name (a-z, 0-9, '_', '-'; at most 64), else an `InvalidRunIdError`."""
     if not RUN_ID.fullmatch(run_id):
         raise InvalidRunIdError(f"Run id {run_id!r} is not a plain name: use 1-{RUN_ID_MAX_CHARS} of a-z, 0-9, "
                                 "'_' and '-', e.g. 'fungi-2'.")
     return run_id
+
+
+@contextmanager
+def holding_run(folder: Path, run_id: str, what: str = "run") -> Iterator[None]:
+    """Work on `run_id` as the only process doing so: its lock, `<folder>/.locks/<run_id>.lock`, is
+    held for the body, or `RunInUseError` is raised at once when another process holds it (the
+    kernel drops a lock when its process dies, so a killed run never stays locked)."""
+    stack = ExitStack()
+    try:
+        stack.enter_context(exclusive_lock(folder / LOCKS_FOLDER / f"{checked_run_id(run_id)}.lock"))
+    except InUseError as exc:
+        raise RunInUseError(f"{what} {run_id} is in use by another process ({exc.holder}); wait for it to "
+                            "finish or stop it, then try again.") from exc
+    with stack:
+        yield
 
 
 def new_run_id() -> str:

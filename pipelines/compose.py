@@ -8,7 +8,8 @@ then more turns of feedback on the same session.
     python -m pipelines.compose show SESSION
 
 Each session lives in `--root` (default `out/compose`): `sessions.sqlite` holds every step's
-checkpoint, `<session>/v<N>/` each rendered version with `report.json`.
+checkpoint, `<session>/v<N>/` each rendered version with `report.json`. One process at a time works
+on a session (`.locks/<session>.lock`); a second gets a "session ... is in use" error.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sqlite3
 import sys
 import time
 import uuid
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,7 @@ from pipelines.checkpoints import (
     RunError,
     checked_run_id,
     copy_thread,
+    holding_run,
     new_run_id,
     open_checkpointer,
     read_snapshot,
@@ -44,7 +47,7 @@ from pipelines.checkpoints import (
 from pipelines.compose_graph import ComposeConfig, ComposeDeps, ComposeState, Run, build_graph
 from pipelines.pipeline import Progress, log_progress
 from tools.base import ToolError
-from tools.files import write_atomically
+from tools.files import OutputLocationError, checked_output_folder, write_atomically
 from tools.music.section_tools import SectionTools
 from tools.settings import Settings
 
@@ -79,6 +82,10 @@ class ComposeSessions:
     def _version_dir_factory(self, version: int) -> Path:
         assert self._session is not None
         return self.root / self._session / f"v{version}"
+
+    def _holding(self, session: str) -> AbstractContextManager[None]:
+        """The session's lock, held while a command reads its state and writes its next steps."""
+        return holding_run(self.root, session, "session")
 
     def _lm_for(self, seed: int):
         if self._lm is None:
@@ -115,33 +122,38 @@ class ComposeSessions:
         return final
 
     def start(self, request: str, *, seed: int = 0, session: str | None = None) -> tuple[str, ComposeState]:
-        session = checked_run_id(session or new_run_id())
+        session = checked_run_id(new_run_id() if session is None else session)  # an empty id is refused
         facts = facts_from_request(request)
-        if read_snapshot(self.graph, session) is not None:
-            raise SessionError(f"Session {session!r} exists; continue it or choose another id.")
-        return session, self._run(session, {"facts": facts, "seed": seed}, "start", seed=seed)
+        with self._holding(session):
+            if read_snapshot(self.graph, session) is not None:
+                raise SessionError(f"Session {session!r} exists; continue it or choose another id.")
+            return session, self._run(session, {"facts": facts, "seed": seed}, "start", seed=seed)
 
     def continue_with(self, session: str, feedback: str) -> ComposeState:
-        state, stopped_in = self._snapshot(session)
-        if stopped_in:
-            raise SessionError(f"Session {session} stopped during '{stopped_in}'; run `resume {session}` first.")
-        feedback = " ".join((feedback or "").split())
-        if not feedback or len(feedback) > 2000:
-            raise SessionError("Feedback must be 1-2,000 characters, e.g. 'darker cadence, shorter second phrase'.")
-        return self._run(session, {"pending_feedback": feedback}, f"continue: {feedback}", seed=state.seed)
+        with self._holding(session):
+            state, stopped_in = self._snapshot(session)
+            if stopped_in:
+                raise SessionError(f"Session {session} stopped during '{stopped_in}'; run `resume {session}` first.")
+            feedback = " ".join((feedback or "").split())
+            if not feedback or len(feedback) > 2000:
+                raise SessionError("Feedback must be 1-2,000 characters, e.g. 'darker cadence, shorter second phrase'.")
+            return self._run(session, {"pending_feedback": feedback}, f"continue: {feedback}", seed=state.seed)
 
     def resume(self, session: str) -> ComposeState:
-        state, stopped_in = self._snapshot(session)
-        if not stopped_in:
-            raise SessionError(f"Session {session} is not interrupted; continue it with feedback instead.")
-        return self._run(session, None, "resume", seed=state.seed)
+        with self._holding(session):
+            state, stopped_in = self._snapshot(session)
+            if not stopped_in:
+                raise SessionError(f"Session {session} is not interrupted; continue it with feedback instead.")
+            return self._run(session, None, "resume", seed=state.seed)
 
     def branch(self, session: str, feedback: str | None = None) -> tuple[str, ComposeState]:
-        """A new session that starts from `session`'s latest state (and optionally new feedback)."""
-        if self.next_step(session):
-            raise SessionError(f"Session {session} is interrupted; resume it before branching.")
+        """A new session that starts from `session`'s latest state (and optionally new feedback);
+        `session` is held while its state is copied, the branch while its feedback runs."""
         branch = f"{session[:RUN_ID_MAX_CHARS - 6]}-b{uuid.uuid4().hex[:4]}"  # a plain name too, at most 64
-        copy_thread(self.graph, session, branch, as_node="render", update={"branched_from": session})
+        with self._holding(session):
+            if self.next_step(session):
+                raise SessionError(f"Session {session} is interrupted; resume it before branching.")
+            copy_thread(self.graph, session, branch, as_node="render", update={"branched_from": session})
         if feedback:
             return branch, self.continue_with(branch, feedback)
         self._session = branch
@@ -191,6 +203,15 @@ def _summary(console: Console, session: str, state: ComposeState) -> None:
     console.print(table)
 
 
+def _has_saved_step(sessions: ComposeSessions, session: str) -> bool:
+    """Whether `session` stopped inside a step that `resume` can go on from: after a failure the
+    user is told to resume only a session that exists and is interrupted."""
+    try:
+        return sessions.next_step(session) is not None
+    except (RunError, sqlite3.Error):  # no such session, or its checkpoint file cannot be read
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     console = Console(stderr=True)
@@ -209,16 +230,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="embedded | embedded:<name> | path.gguf | LiteLLM model string")
     parser.add_argument("--no-audio", action="store_true", help="skip the FluidSynth WAV")
     parser.add_argument("--no-critique", action="store_true", help="skip the critics' pass on the first draft")
+    parser.add_argument("--verify-weights", action="store_true", default=None,
+                        help="hash the embedded weights even if checked within the day (GO_VERIFY_WEIGHTS=1)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     command = getattr(args, "command", "start")
-    if command == "start":
-        args.session = args.session or new_run_id()
+    if command == "start" and args.session is None:
+        args.session = new_run_id()
+    started = False  # whether the session has a saved step that `resume` could go on from
     try:
         checked_run_id(args.session)  # refuse ids that are not plain names and impossible requests
         if command == "start":  # before any model loads
             facts_from_request(args.request)
-        settings = Settings.from_env(model=args.model)
+        checked_output_folder(args.root)
+        settings = Settings.from_env(model=args.model, verify_weights=args.verify_weights).with_checked_cache()
         config = ComposeConfig(audio=not args.no_audio, critique=not args.no_critique)
         with console.status("Starting...") as status:
             sessions = ComposeSessions(args.root, default_tools(settings), settings=settings, config=config,
@@ -234,17 +259,23 @@ def main(argv: list[str] | None = None) -> int:
                     session, state = sessions.branch(args.session, args.text)
                 else:
                     session, state = args.session, sessions.state(args.session)
+            except Exception:
+                started = _has_saved_step(sessions, args.session)
+                raise
             finally:
                 sessions.close()
-    except (MusicRequestError, RunError) as exc:
+    except (MusicRequestError, RunError, OutputLocationError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     except Exception as exc:  # a model or tool failed mid-session: the finished steps are saved
         logging.getLogger(__name__).debug("session step failed", exc_info=True)
         kind = "model" if isinstance(exc, ModelError) else "tool" if isinstance(exc, ToolError) else "step"
         console.print(f"[red]error:[/red] a {kind} failed: {type(exc).__name__}: {exc}")
-        console.print(f"Session {args.session} keeps every finished step; after fixing the cause, "
-                      f"`python -m pipelines.compose resume {args.session}` goes on from the step that failed.")
+        if started:
+            console.print(f"Session {args.session} keeps every finished step; after fixing the cause, "
+                          f"`python -m pipelines.compose resume {args.session}` goes on from the step that failed.")
+        else:
+            console.print("No new step was saved; after fixing the cause, run the same command again.")
         return 2
     except KeyboardInterrupt:
         console.print("[yellow]interrupted; the session keeps its finished steps (use `resume`)[/yellow]")

@@ -12,9 +12,12 @@
 Writes `design.json` (the ontology instance), `rulebook.md` (with its "Playtested" section),
 `playtest.png` and `report.json` (findings, repairs, the playtest's measures beside the Fun Judge's
 verdict, tokens and time per agent; for a branch its parent run and what changed) into --out.
-Files are written whole or not at all. Every step of every run is checkpointed in --runs
-(default `out/gamegrammar/runs.sqlite`) under the run id printed at the start; `resume` writes
-to the --out the run started with, a branch to `<runs folder>/<branch id>` unless --out is given.
+These files replace an earlier run's as one set, or not at all; a run that ends with no design
+leaves the folder's set alone and writes only `report-<run>.incomplete.json` beside it. Every step
+of every run is checkpointed in --runs (default `out/gamegrammar/runs.sqlite`) under the run id
+printed at the start; `resume` writes to the --out the run started with, a branch to
+`<runs folder>/<branch id>` unless --out is given. One process at a time works on a run
+(`<runs folder>/.locks/<run>.lock`); a second gets a "run ... is in use" error.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from pipelines.checkpoints import (
     Snapshot,
     checked_run_id,
     copy_thread,
+    holding_run,
     new_run_id,
     open_checkpointer,
     read_snapshot,
@@ -69,13 +73,25 @@ from retrieval.calibration import rank_engines
 from retrieval.embeddings import shared_embedder
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import ExemplarStore, RetrievalConstraints
-from tools.files import write_atomically
+from tools.files import (
+    InputFileError,
+    OutputLocationError,
+    checked_output_file,
+    checked_output_folder,
+    read_text_limited,
+    write_atomically,
+)
 from tools.games.chart import playtest_chart
 from tools.games.playtest import PlaytestError, PlaytestReport, playtest
 from tools.games.tuning import TuningChange
 from tools.settings import Settings
 
 MAX_THEME_CHARS = 10_000
+MAX_THEME_FILE_BYTES = 4 * MAX_THEME_CHARS
+"""A theme file is read up to this many bytes: a UTF-8 character takes at most four, so no theme
+`clean_theme` would accept is cut, and `/dev/zero` is refused after 40 kB, not when memory runs out."""
+MAX_DESIGN_FILE_BYTES = 10_000_000
+"""The largest design JSON `validate` and `playtest` read; real designs are tens of kilobytes."""
 DEFAULT_OUT = Path("out/gamegrammar")
 DEFAULT_RUNS = DEFAULT_OUT / "runs.sqlite"
 RECURSION_LIMIT = 60
@@ -245,8 +261,9 @@ class GameGrammarRuns:
         snapshot = self.snapshot(run_id)
         if not snapshot.interrupted:
             raise RunError(f"Run {run_id} has finished; branch it with a revision request instead.")
-        out = snapshot.metadata.get("out")
-        return self._run(run_id, None, snapshot.values.get("seed", 0), Path(out) if out else None)
+        saved = snapshot.metadata.get("out")
+        out = checked_output_folder(Path(saved)) if saved else None  # it may have changed since the run began
+        return self._run(run_id, None, snapshot.values.get("seed", 0), out)
 
     def branch(self, parent: str, request: str, run_id: str, *, out: Path | None = None) -> RunResult:
         """A new run `run_id` from `parent`'s finished design, revised as `request` asks."""
@@ -329,7 +346,7 @@ def design_game(
     """Run the pipeline; returns the design (None if no complete draft was reached) and the report.
     With `runs` (a SQLite file) every step is checkpointed there under `run_id` (default: random)."""
     state = start_state(theme, players=players, constraints=constraints, seed=seed)
-    run_id = checked_run_id(run_id or new_run_id())
+    run_id = checked_run_id(new_run_id() if run_id is None else run_id)
     with open_checkpointer(runs, GameGrammarState) as checkpointer:
         result = game_runs(settings, checkpointer, token_budget=token_budget, store=store, config=config,
                            progress=progress).start(run_id, state)
@@ -339,22 +356,27 @@ def design_game(
 RUN_FILES = ("report.json", "design.json", "rulebook.md", "playtest.png")
 
 
-def write_run(out: Path, design: GameDesign | None, report: RunReport) -> None:
-    """`report.json`, and with a design `design.json` and `rulebook.md` (with the "Playtested"
-    section and `playtest.png` once it was playtested), each written whole or not at all; a file an
-    earlier run left in `out` that this run does not write is removed, so the files are one run's set."""
-    files: dict[str, str | bytes] = {"report.json": report.model_dump_json(indent=2)}
-    if design is not None:
-        files["design.json"] = design.model_dump_json(indent=2)
-        rulebook = render_rulebook(design)
-        if report.playtest is not None:
-            rulebook += "\n" + render_section(report.playtest.rulebook_section()) + "\n"
-            files["playtest.png"] = playtest_chart(report.playtest, title=design.title)
-        files["rulebook.md"] = rulebook
-    write_atomically(out, files)
-    for name in RUN_FILES:
-        if name not in files:
-            (out / name).unlink(missing_ok=True)
+def write_run(out: Path, design: GameDesign | None, report: RunReport) -> Path:
+    """Write the run's files into `out`; returns the path of its report.
+
+    With a design: `report.json`, `design.json` and `rulebook.md` (with the "Playtested" section
+    and `playtest.png` once it was playtested), replacing an earlier run's as one set, its files
+    this run lacks included. With none (the run failed before a complete draft) the folder's set,
+    an older design perhaps, is left whole and the report goes beside it as
+    `report-<run>.incomplete.json`: a report must never describe a design it did not write."""
+    if design is None:
+        name = f"report-{report.run}.incomplete.json"
+        write_atomically(out, {name: report.model_dump_json(indent=2)})
+        return out / name
+    files: dict[str, str | bytes] = {"report.json": report.model_dump_json(indent=2),
+                                     "design.json": design.model_dump_json(indent=2)}
+    rulebook = render_rulebook(design)
+    if report.playtest is not None:
+        rulebook += "\n" + render_section(report.playtest.rulebook_section()) + "\n"
+        files["playtest.png"] = playtest_chart(report.playtest, title=design.title)
+    files["rulebook.md"] = rulebook
+    write_atomically(out, files, remove=RUN_FILES)
+    return out / "report.json"
 
 
 def _print_findings(console: Console, findings: list[Finding]) -> None:
@@ -367,9 +389,9 @@ def _print_findings(console: Console, findings: list[Finding]) -> None:
 def _read_design(path: str, console: Console) -> GameDesign | int:
     """The design in the file at `path`, or the exit code after saying why it cannot be read."""
     try:
-        return GameDesign.model_validate_json(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        console.print(f"[red]error:[/red] cannot read {path}: {exc}")
+        return GameDesign.model_validate_json(read_text_limited(Path(path), MAX_DESIGN_FILE_BYTES))
+    except InputFileError as exc:
+        console.print(f"[red]error:[/red] {exc}")
         return 2
     except ValidationError as exc:
         console.print(f"[red]error:[/red] {path} is not a valid game design:\n{exc}")
@@ -438,36 +460,44 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--runs", type=Path, default=DEFAULT_RUNS, help="the SQLite file of run checkpoints")
     parser.add_argument("--model", help="embedded | embedded:<name> | path.gguf | LiteLLM model string")
     parser.add_argument("--token-budget", type=int, default=12000, help="completion tokens this command may spend")
+    parser.add_argument("--verify-weights", action="store_true", default=None,
+                        help="hash the embedded weights even if checked within the day (GO_VERIFY_WEIGHTS=1)")
     return parser.parse_args(argv)
 
 
 def _execute(args: argparse.Namespace, runs: GameGrammarRuns, run_id: str, theme: str | None) -> RunResult:
     if getattr(args, "command", None) == "resume":
         return runs.resume(run_id)
-    if args.parent:
-        return runs.branch(args.parent, args.theme, run_id, out=args.out or args.runs.parent / run_id)
+    if args.parent is not None:
+        return runs.branch(args.parent, args.theme, run_id, out=_out_folder(args, run_id))
     assert theme is not None
     state = start_state(theme, players=args.players, constraints=args.constraints, seed=args.seed)
-    return runs.start(run_id, state, out=args.out or DEFAULT_OUT)
+    return runs.start(run_id, state, out=_out_folder(args, run_id))
+
+
+def _out_folder(args: argparse.Namespace, run_id: str) -> Path:
+    """Where a new run's files go: --out, else a branch's own folder beside the runs, else the default."""
+    if args.out is not None:
+        return args.out
+    return args.runs.parent / run_id if args.parent is not None else DEFAULT_OUT
 
 
 def _check_start(args: argparse.Namespace) -> tuple[str, str | None]:
     """The id of the run the command works on and a new run's theme, once everything that can be
     refused before a model loads has been checked."""
+    checked_output_file(args.runs)
     if getattr(args, "command", None) == "resume":
-        return checked_run_id(args.run), None
-    run_id = checked_run_id(args.run or new_run_id())
-    if args.parent:
+        return checked_run_id(args.run), None  # its --out is in its checkpoints, checked by `resume`
+    run_id = checked_run_id(new_run_id() if args.run is None else args.run)  # an empty --run is refused
+    checked_output_folder(_out_folder(args, run_id))
+    if args.parent is not None:
         checked_run_id(args.parent)
         if args.theme_file or args.players is not None or args.constraints:
             raise InvalidThemeError("--from takes only a revision request: the theme and constraints are the parent's.")
         clean_request(args.theme or "")
         return run_id, None
-    if args.theme_file:
-        try:
-            theme = args.theme_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidThemeError(f"Cannot read the theme file {args.theme_file}: {exc}") from exc
+    if args.theme_file is not None:
+        theme = read_text_limited(args.theme_file, MAX_THEME_FILE_BYTES)
     elif args.theme is not None:
         theme = args.theme
     else:
@@ -494,25 +524,31 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run_id, theme = _check_start(args)
         console.print(f"run {run_id} (checkpoints in {args.runs})")
-        settings = Settings.from_env(model=args.model)
-        with console.status("Starting...") as status, open_checkpointer(args.runs, GameGrammarState) as saver:
+        settings = Settings.from_env(model=args.model, verify_weights=args.verify_weights).with_checked_cache()
+        with (holding_run(args.runs.parent, run_id), console.status("Starting...") as status,
+              open_checkpointer(args.runs, GameGrammarState) as saver):
             invented: dict[str, Any] = (
                 {"config": GameGrammarConfig(proven_engines=False)} if getattr(args, "invent_rules", False) else {})
             runs = game_runs(settings, saver, token_budget=args.token_budget,
                              progress=lambda message: status.update(message), **invented)
             result = _execute(args, runs, run_id, theme)
-    except (InvalidThemeError, RunError, ModelError, ValueError) as exc:
+            written = write_run(result.out or DEFAULT_OUT, result.design, result.report)
+        _print_summary(console, result.report, written)
+    except (InvalidThemeError, InputFileError, OutputLocationError, RunError, ModelError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     except KeyboardInterrupt:
-        console.print("[yellow]interrupted; no files were written[/yellow]" + (
-            f"; the finished steps are kept: python -m pipelines.gamegrammar resume {run_id}" if run_id else ""))
+        console.print("[yellow]interrupted[/yellow]; the output folder holds one whole set of files, never part "
+                      "of one" + (f"; the finished steps are kept: python -m pipelines.gamegrammar resume {run_id}"
+                                  if run_id else ""))
         return 130
-    out = result.out or DEFAULT_OUT
-    report = result.report
-    write_run(out, result.design, report)
+    return 0 if result.report.status == "complete" else 1
+
+
+def _print_summary(console: Console, report: RunReport, written: Path) -> None:
+    """The findings, the agents' usage, and the branch's changes, verdict and playtest of a run."""
     _print_findings(console, report.findings)
-    table = Table(title=f"{report.status} in {report.wall_s:.0f} s — {out} (run {run_id})")
+    table = Table(title=f"{report.status} in {report.wall_s:.0f} s — {written} (run {report.run})")
     for column in ("agent", "calls", "prompt tok", "completion tok", "seconds"):
         table.add_column(column)
     for agent, usage in report.agents.items():
@@ -526,7 +562,6 @@ def main(argv: list[str] | None = None) -> int:
         console.print("Fun Judge: " + json.dumps(report.verdict))
     if report.playtest:
         console.print("Playtest: " + "; ".join(f"{row.metric} {row.value}" for row in report.playtest.table()))
-    return 0 if report.status == "complete" else 1
 
 
 if __name__ == "__main__":

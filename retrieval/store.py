@@ -1,9 +1,10 @@
 """Exemplar retrieval over ChromaDB, filtered by the design's constraints.
 
-Embedded by default (a persistent folder under the cache); pass a `chromadb.HttpClient` to use a
-Chroma server instead — the documented scale-out path, with the same code. Embeddings are computed
-here (`retrieval.embeddings`) and handed to Chroma, so no Chroma embedding function ever tries
-to download a model.
+Embedded by default (a persistent folder under the cache, built by one process at a time:
+`retrieval.index_lock`); pass a `chromadb.HttpClient` to use a Chroma server instead — the
+documented scale-out path, with the same code. Embeddings are computed here
+(`retrieval.embeddings`) and handed to Chroma, so no Chroma embedding function ever tries to
+download a model.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from retrieval.embeddings import MiniLMEmbedder, shared_embedder
 from retrieval.exemplars import ExemplarGame, load_exemplars
+from retrieval.index_lock import index_lock
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +66,19 @@ class ExemplarStore:
         embedder: MiniLMEmbedder | None = None,
         games: Sequence[ExemplarGame] | None = None,
     ) -> None:
-        if client is None:
-            if path is None:
-                raise ValueError("ExemplarStore needs a chromadb client or a persistence path")
-            path.mkdir(parents=True, exist_ok=True)
-            client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
-        self._client = client
         self._embedder = embedder or shared_embedder()
         self._games = {game.id: game for game in (games or load_exemplars())}
-        self._collection = self._index()
+        if client is not None:
+            self._client = client
+            self._collection = self._index()
+            return
+        if path is None:
+            raise ValueError("ExemplarStore needs a chromadb client or a persistence path")
+        with index_lock(path):  # several processes on a fresh cache: one builds, the others wait and read
+            self._client = chromadb.PersistentClient(
+                path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
+            )
+            self._collection = self._index()
 
     def _index(self) -> Any:
         fingerprint = _fingerprint(list(self._games.values()))

@@ -84,6 +84,16 @@ def test_impossible_requests_are_refused_before_any_model_call() -> None:
             facts_from_request(request)
 
 
+def test_a_bar_count_is_read_as_the_whole_number_written_or_refused() -> None:
+    for request, bars in (("a waltz, 16 bars", 16), ("a 12-bar blues", 12), ("a jig of 8 measures", 8),
+                          ("op. 2, 24 bars", 24), ("a reel, 32bars", 32)):
+        assert facts_from_request(request).bars == bars, request
+    for request, written in (("a waltz, 1e3 bars", "'1e3'"), ("a waltz, 16.5 bars", "'16.5'"),
+                             ("a waltz, 0x10 bars", "'0x10'"), ("a waltz, 8-16 bars", "'8-16'")):
+        with pytest.raises(MusicRequestError, match=f"asks for {written} bars, which is not a whole number"):
+            facts_from_request(request)
+
+
 def test_feedback_changes_only_the_sections_it_names(tmp_path: Path) -> None:
     revision = {"revision": {"changes": {"changes": [
         {"section": "s3", "problem": "the ending is too bright", "action": "simpler", "cadence": "plagal"}]},

@@ -39,7 +39,7 @@ def test_the_cli_refuses_bad_input_before_loading_a_model(argv: list[str], capsy
 
 def test_unreadable_theme_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--theme-file", str(tmp_path / "missing.txt")]) == 2
-    assert "Cannot read the theme file" in capsys.readouterr().err
+    assert "missing.txt does not exist" in " ".join(capsys.readouterr().err.split())  # rich wraps long lines
 
 
 def test_validate_accepts_a_good_design(capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,7 +65,7 @@ def test_validate_reports_schema_errors(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_playtest_refuses_bad_files_and_player_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["playtest", str(tmp_path / "missing.json")]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    assert "missing.json does not exist" in " ".join(capsys.readouterr().err.split())
     bad = tmp_path / "bad.json"
     bad.write_text('{"title": 3}')
     assert main(["playtest", str(bad)]) == 1
@@ -80,7 +80,7 @@ def test_playtest_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert "completion" in out and "win rate by seat" in out and "search vs random" in out
 
 
-def test_interrupted_writes_leave_no_partial_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_writes_leave_no_partial_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "design.json").write_text("previous run")
     calls = 0
     real_replace = __import__("os").replace
@@ -95,6 +95,5 @@ def test_interrupted_writes_leave_no_partial_files(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr("tools.files.os.replace", interrupt_second)
     with pytest.raises(KeyboardInterrupt):
         write_atomically(tmp_path, {"report.json": "{}", "design.json": "{\"new\": 1}"})
-    assert (tmp_path / "report.json").read_text() == "{}"
-    assert (tmp_path / "design.json").read_text() == "previous run"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["design.json", "report.json"]
+    assert (tmp_path / "design.json").read_text() == "previous run"  # the new set landed not at all:
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["design.json"]  # report.json was taken back

@@ -18,11 +18,15 @@ EXPORTS: dict[str, set[str]] = {
     "agents.lm": {
         "EMBEDDED_MODELS", "AccountedLM", "BudgetExceededError", "CallRecord", "EmbeddedModel", "EmptyPromptError",
         "Generation", "GenerationTimeoutError", "LlamaCppEngine", "LlamaCppModel", "ModelConfigError", "ModelError",
-        "ModelRateLimitedError", "ModelUnavailableError", "ModelWeightsCorruptError", "ModelWeightsMissingError",
-        "PromptTooLongError", "SamplingParams", "StructuredOutputError", "StructuredPredict", "TokenBudget",
-        "TranscriptAdapter", "Turn", "UsageLedger", "attributed_to", "build_lm", "embedded_model", "ensure_weights",
+        "ModelRateLimitedError", "ModelUnavailableError", "ModelWeightsCorruptError", "ModelWeightsLocationError",
+        "ModelWeightsMissingError", "PromptTooLongError", "SamplingParams", "StructuredOutputError",
+        "StructuredPredict", "TokenBudget", "TranscriptAdapter", "Turn", "UsageLedger", "attributed_to", "build_lm",
+        "embedded_model", "ensure_weights",
     },
-    "tools": {"Settings", "ToolError", "ToolInputError", "TypedTool", "WeightsCorruptError", "WeightsError"},
+    "tools": {
+        "Settings", "ToolError", "ToolInputError", "TypedTool", "WeightsCorruptError", "WeightsError",
+        "WeightsLocationError",
+    },
     "tools.music": {
         "CheckpointError", "HarmoniseTool", "NeuralSectionTools", "PianoGenerationTool", "RenderError",
         "ScoreInputError", "SectionTools", "SongAestheticsTool", "VariationsTool", "describe_piece", "read_score",
@@ -45,8 +49,8 @@ EXPORTS: dict[str, set[str]] = {
         "AudioWindow", "CorruptAudioError", "EmptyAudioError", "Identification", "ListenRequest", "ListenTool",
         "RecordingIndex", "RecordingMatch", "RecordingMetadata", "SpeechActivity", "Transcript", "TranscriptSegment",
         "TranscriptionError", "UnsupportedAudioFormatError", "WhisperWeightsCorruptError",
-        "WhisperWeightsMissingError", "describe", "describe_with_audio_llm", "detect_speech", "index_recording",
-        "is_silent", "iter_windows", "load_audio", "probe", "transcribe",
+        "WhisperWeightsLocationError", "WhisperWeightsMissingError", "describe", "describe_with_audio_llm",
+        "detect_speech", "index_recording", "is_silent", "iter_windows", "load_audio", "probe", "transcribe",
     },
     "tools.web": {
         "AddressPolicy", "BlockedAddressError", "BlockedURLError", "BraveSearch", "FetchConnectionError", "FetchError",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -105,3 +109,32 @@ def test_the_same_store_runs_against_a_chroma_server(chroma_server) -> None:
     games = store.search("cooperative game against a spreading disease", k=3,
                          constraints=RetrievalConstraints(cooperative=True))
     assert games and all(game.cooperative for game in games)
+
+
+def test_four_processes_building_a_fresh_index_at_once_all_succeed(tmp_path: Path) -> None:
+    """Issue 15, item 13: without the build lock two of four crashed with Chroma's NotFoundError."""
+    folder, start = tmp_path / "chroma", tmp_path / "start"
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.exemplar_builder", str(folder), str(start)],
+            cwd=Path(__file__).resolve().parents[1], env=environment, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        for _ in range(4)
+    ]
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(tmp_path.glob("ready-*"))) < 4 and all(process.poll() is None for process in processes):
+            assert time.monotonic() < deadline, "the builder processes did not start"
+            time.sleep(0.05)
+        start.touch()  # all four open the fresh folder at the same moment
+        outputs = [process.communicate(timeout=120) for process in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    for process, (stdout, stderr) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, stderr[-3000:]
+        assert stdout.strip() == "found 3"
+    assert sum(stderr.count("Indexing") for _, stderr in outputs) == 1  # one built, three read its index

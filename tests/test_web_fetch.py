@@ -28,6 +28,8 @@ from tools.web.fetch import (
     UnsupportedContentError,
     document_from_page,
     fetch_page,
+    host_address,
+    is_metadata_address,
 )
 
 PAGE = "<html><head><title>Nocturnes</title></head><body><p>Chopin wrote 21 nocturnes.</p></body></html>"
@@ -96,10 +98,76 @@ def test_other_schemes_and_credentials_are_refused(url: str) -> None:
         fetch_page(url, open_settings())
 
 
-def test_metadata_stays_refused_when_private_fetches_are_allowed() -> None:
-    for url in ("http://169.254.169.254/latest/", "http://[fd00:ec2::254]/", "http://metadata.google.internal/"):
+METADATA_URLS = [
+    "http://169.254.169.254/latest/",
+    "http://169.254.169.254./latest/",  # trailing dot
+    "http://[::ffff:169.254.169.254]/",  # IPv4-mapped
+    "http://[::ffff:a9fe:a9fe]/",  # IPv4-mapped, in hex
+    "http://[::169.254.169.254]/",  # IPv4-compatible
+    "http://[64:ff9b::169.254.169.254]/",  # NAT64
+    "http://[64:ff9b:1:a9fe:a9:fe00::]/",  # local-use NAT64 (/48)
+    "http://[2002:a9fe:a9fe::1]/",  # 6to4
+    "http://[2001:0:4136:e378:8000:63bf:5601:5601]/",  # Teredo (client address inverted)
+    "http://2852039166/",  # one decimal number
+    "http://0251.0376.0124776/",  # octal (httpx itself refuses four octal parts as an invalid URL)
+    "http://0xa9fea9fe/",  # hex
+    "http://0xA9.0xFE.0xA9.0xFE/",
+    "http://169.254.43518/",  # the last number fills the remaining bytes
+    "http://169.254.170.2/v2/credentials",  # AWS ECS task credentials
+    "http://100.100.100.200/latest/meta-data/",  # Alibaba Cloud
+    "http://[::ffff:100.100.100.200]/",
+    "http://1684301000/",  # 100.100.100.200 as one number
+    "http://[fd00:ec2::254]/",  # AWS over IPv6
+    "http://metadata.google.internal/computeMetadata/v1/",
+    "http://METADATA.google.internal./",
+    "http://metadata\u3002google\u3002internal/",  # ideographic full stops, IDNA-mapped to dots
+]
+
+
+@pytest.mark.parametrize("url", METADATA_URLS)
+def test_metadata_stays_refused_in_every_encoding_whatever_is_allowed(url: str) -> None:
+    """Issue 15, item 2: with private fetching on, embedded IPv4 forms of the metadata address got through."""
+    everything = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+    for fetcher in (PageFetcher.from_settings(open_settings(fetch_timeout_s=2)),
+                    PageFetcher(policy=AddressPolicy(allow_private=True, allowed_networks=everything), timeout_s=2)):
         with pytest.raises(BlockedAddressError, match="metadata"):
-            fetch_page(url, open_settings())
+            fetcher.fetch(url)
+
+
+@pytest.mark.parametrize("url", [url for url in METADATA_URLS if url.isascii()])  # a header is Latin-1
+def test_a_redirect_to_metadata_in_any_encoding_is_refused_on_the_hop(server: ScriptedServer, url: str) -> None:
+    server.route("/hop", Reply.redirect(url))
+    with pytest.raises(BlockedAddressError, match="metadata"):
+        fetch_page(server.url("/hop"), open_settings(fetch_timeout_s=2))
+    assert len(server.requests_to("/hop")) == 1
+
+
+def test_a_name_resolving_to_an_embedded_metadata_address_is_refused() -> None:
+    mapped = [ipaddress.ip_address("::ffff:169.254.169.254")]
+    fetcher = PageFetcher(policy=AddressPolicy(allow_private=True), resolver=lambda host, port: mapped, timeout_s=2)
+    with pytest.raises(BlockedAddressError, match="resolves to ::ffff:a9fe:a9fe, a cloud metadata endpoint"):
+        fetcher.fetch("http://innocent.example.test/")
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [
+        ("2130706433", "127.0.0.1"), ("0x7f000001", "127.0.0.1"), ("0177.0.0.1", "127.0.0.1"), ("127.1", "127.0.0.1"),
+        ("10.0.0.1.", "10.0.0.1"), ("[::1]", "::1"), ("0x", "0.0.0.0"),
+        ("example.com", None), ("08.0.0.1", None), ("256.0.0.1", None), ("1.2.3.4.5", None), ("4294967296", None),
+        ("1e3", None), ("1_000", None),
+    ],
+)
+def test_numeric_hosts_are_read_as_url_parsers_read_them(host: str, address: str | None) -> None:
+    assert host_address(host) == (ipaddress.ip_address(address) if address else None)
+
+
+def test_embedded_metadata_addresses_are_recognised() -> None:
+    for address in ("169.254.169.254", "::ffff:169.254.169.254", "::169.254.169.254", "64:ff9b::a9fe:a9fe",
+                    "2002:a9fe:a9fe::", "fd00:ec2::254", "::ffff:100.100.100.200"):
+        assert is_metadata_address(ipaddress.ip_address(address)), address
+    for address in ("169.254.169.253", "::1", "::", "2002:a9fe:a9fd::", "93.184.216.34", "fd00:ec2::253"):
+        assert not is_metadata_address(ipaddress.ip_address(address)), address
 
 
 def test_a_redirect_to_a_private_address_is_refused_on_the_hop(

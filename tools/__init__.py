@@ -7,6 +7,9 @@ base and the weight assembler, and never imports `agents` or `pipelines`. The na
 
 from tools.base import ToolError, ToolInputError, TypedTool
 from tools.settings import Settings
-from tools.weights import WeightsCorruptError, WeightsError
+from tools.weights import WeightsCorruptError, WeightsError, WeightsLocationError
 
-__all__ = ["Settings", "ToolError", "ToolInputError", "TypedTool", "WeightsCorruptError", "WeightsError"]
+__all__ = [
+    "Settings", "ToolError", "ToolInputError", "TypedTool", "WeightsCorruptError", "WeightsError",
+    "WeightsLocationError",
+]

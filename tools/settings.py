@@ -19,6 +19,8 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tools.files import checked_output_folder
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_MODEL = "embedded"
@@ -29,6 +31,7 @@ DEFAULT_TEMPERATURE = 0.7
 DEFAULT_MAX_TOKENS = 1024
 DEFAULT_FETCH_TIMEOUT_S = 15.0
 DEFAULT_FETCH_MAX_BYTES = 2_000_000
+WEIGHTS_MARKER_TRUST_S = 24 * 3600  # a weights file's "verified" marker spares its re-hash for at most this long
 
 
 def _default_cache_dir() -> Path:
@@ -65,6 +68,9 @@ class Settings(BaseSettings):
     context_tokens: int = Field(DEFAULT_CONTEXT_TOKENS, ge=512, le=131072,
                                 description="Context window of an embedded model.")
     threads: int | None = Field(None, ge=1, description="CPU threads for an embedded model (default: all).")
+    verify_weights: bool = Field(
+        False, description="Hash the packaged weights on this start even when their verified marker is fresh."
+    )
     beethoven_dir: Path = Field(
         REPO_ROOT.parent / "shared" / "data" / "beethoven-piano-sonatas",
         description="Folder of Beethoven piano sonata **kern files (training data of the piano model).",
@@ -104,3 +110,11 @@ class Settings(BaseSettings):
         # Any, not object: each value is validated by its field, which is what types it.
         present: dict[str, Any] = {key: value for key, value in overrides.items() if value is not None}
         return cls(**present)
+
+    def with_checked_cache(self) -> Settings:
+        """These settings, once `cache_dir` is known to be a folder or creatable as one, else an
+        `OutputLocationError`. The CLIs call it before any model loads, so a cache that is a file
+        fails in a second, not after the run. An existing cache is not probed for writing: a
+        read-only cache that already holds assembled weights is a valid shared setup."""
+        checked_output_folder(self.cache_dir, probe=False)
+        return self

@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ModelError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/yellow]")
+        return 130
     console.print_json(pitch.model_dump_json())
     table = Table(title="Model calls")
     for column in ("agent", "model", "prompt tok", "completion tok", "seconds"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tools.weights import WeightsCorruptError
+from tools.weights import WeightsCorruptError, WeightsLocationError
 
 
 class ModelError(Exception):
@@ -36,6 +36,10 @@ class ModelWeightsMissingError(ModelError):
 
 class ModelWeightsCorruptError(ModelError, WeightsCorruptError):
     """An embedded model's assembled or supplied weights do not match their pinned SHA-256."""
+
+
+class ModelWeightsLocationError(ModelError, WeightsLocationError):
+    """An embedded model's weights cannot be written into the cache (read-only, not a folder, disk full)."""
 
 
 class ModelUnavailableError(ModelError):

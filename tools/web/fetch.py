@@ -4,9 +4,13 @@ A URL an agent fetches comes from search results or from a page, so it is attack
 
 - accepts only http(s) URLs without credentials;
 - resolves the host itself, refuses the fetch if ANY resolved address is private, loopback, link-local,
-  multicast, reserved, unspecified, shared (CGNAT) or embeds such an IPv4 address (IPv4-mapped, 6to4, Teredo,
-  NAT64), unless `allow_private` (or an explicitly allowed network) covers it; cloud metadata endpoints
-  (169.254.169.254, fd00:ec2::254, metadata.google.internal, ...) are refused even then;
+  multicast, reserved, unspecified, shared (CGNAT) or embeds such an IPv4 address (IPv4-mapped, IPv4-compatible,
+  6to4, Teredo, NAT64), unless `allow_private` (or an explicitly allowed network) covers it; cloud metadata
+  endpoints (169.254.169.254, fd00:ec2::254, metadata.google.internal, ...) are refused even then, in every
+  encoding (`is_metadata_address`: embedded in IPv6, or an IPv4 host written as one number, in octal or in hex),
+  because a metadata endpoint hands out the machine's credentials and no question about audio needs one;
+- reads an IPv4 host the way URL parsers and `inet_aton` do (`2852039166`, `0251.0376.0251.0376`, `0xa9fea9fe`,
+  `169.254.43518`, a trailing dot), so the address checked is the address connected to, whatever the resolver;
 - connects to the very address it checked (the URL's host is replaced by the IP; the `Host` header and TLS SNI
   keep the name, so certificates are still verified against the name). A DNS answer that changes between check
   and connect (DNS rebinding) therefore cannot redirect the connection. No connection is reused, not even
@@ -56,7 +60,9 @@ METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(address)
     for address in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200")
 )
-_NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the IPv4 address is the last 32 bits
+_NAT64_LOCAL_PREFIX = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: bits 48-63 and 72-87 (RFC 6052, /48)
+_IPV4_NUMBER = re.compile(r"(0x[0-9a-f]*|[0-9]+)", re.IGNORECASE)
 USER_AGENT = "generative-ontology-audiorag/0.1 (+page reader; respects size and time limits)"
 
 
@@ -109,7 +115,7 @@ class AddressPolicy:
 
     def refusal(self, address: IPAddress) -> str | None:
         """Why `address` is refused, or None when it may be reached."""
-        if address in METADATA_ADDRESSES:
+        if is_metadata_address(address):
             return "a cloud metadata endpoint"
         if self.allow_private or any(address in network for network in self.allowed_networks):
             return None
@@ -131,7 +137,20 @@ class AddressPolicy:
         return None
 
 
+def is_metadata_address(address: IPAddress) -> bool:
+    """True for a cloud metadata endpoint, written directly or embedded in an IPv6 address.
+
+    Checked before any allowance (`allow_private`, allowed networks): a host that may read its own network
+    still must not hand an agent the machine's cloud credentials.
+    """
+    candidates = {address, _embedded_ipv4(address)}
+    if isinstance(address, ipaddress.IPv6Address) and int(address) >> 32 == 0:  # IPv4-compatible ::a.b.c.d
+        candidates.add(ipaddress.IPv4Address(int(address)))
+    return not candidates.isdisjoint(METADATA_ADDRESSES)
+
+
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, 6to4, Teredo client, NAT64), if any."""
     if not isinstance(address, ipaddress.IPv6Address):
         return None
     if address.ipv4_mapped is not None:
@@ -140,9 +159,48 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
         return address.sixtofour
     if address.teredo is not None:
         return address.teredo[1]
+    value = int(address)
     if address in _NAT64_PREFIX:
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        return ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    if address in _NAT64_LOCAL_PREFIX:
+        return ipaddress.IPv4Address((value >> 64 & 0xFFFF) << 16 | value >> 40 & 0xFFFF)
     return None
+
+
+def host_address(host: str) -> IPAddress | None:
+    """The IP address a URL host spells, or None for a name.
+
+    Beside the standard forms this reads IPv4 the way browsers and `inet_aton` do: one to four dot-separated
+    numbers, each decimal, octal (leading 0) or hex (0x), the last filling the remaining bytes, so
+    `2852039166`, `0251.0376.0251.0376` and `0xa9.0xfe.43518` are all 169.254.169.254. A trailing dot is ignored.
+    """
+    host = host.rstrip(".").strip("[]")
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    numbers = [_ipv4_number(part) for part in host.split(".")]
+    if not 1 <= len(numbers) <= 4 or any(number is None for number in numbers):
+        return None
+    *leading, last = [number for number in numbers if number is not None]
+    if any(number > 0xFF for number in leading) or last >= 1 << 8 * (4 - len(leading)):
+        return None
+    value = last
+    for index, number in enumerate(leading):
+        value |= number << 24 - 8 * index
+    return ipaddress.IPv4Address(value)
+
+
+def _ipv4_number(part: str) -> int | None:
+    """One part of a numeric IPv4 host (decimal, 0-prefixed octal, 0x hex), or None when it is not one."""
+    if not _IPV4_NUMBER.fullmatch(part):
+        return None
+    if part[:2].lower() == "0x":
+        return int(part[2:] or "0", 16)
+    try:
+        return int(part, 8) if len(part) > 1 and part.startswith("0") else int(part)
+    except ValueError:  # 08, 09: not octal, so not a number at all
+        return None
 
 
 def resolve_host(host: str, port: int) -> list[IPAddress]:
@@ -280,16 +338,15 @@ class PageFetcher:
         host = url.host.rstrip(".").lower()
         if host in METADATA_HOSTNAMES:
             raise BlockedAddressError(f"Refused {url}: {host} is a cloud metadata endpoint.")
-        try:
-            addresses: Sequence[IPAddress] = [ipaddress.ip_address(host)]
-        except ValueError:
-            addresses = self._resolve(host, url.port or (443 if url.scheme == "https" else 80))
+        literal = host_address(host)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        addresses: Sequence[IPAddress] = [literal] if literal is not None else self._resolve(host, port)
         if not addresses:
             raise FetchConnectionError(f"Host {host!r} resolved to no address.")
         for address in addresses:
             reason = self.policy.refusal(address)
             if reason:
-                subject = f"{host} is" if _literal_address(host) == address else f"{host} resolves to {address},"
+                subject = f"{host} is" if literal == address else f"{host} resolves to {address},"
                 raise BlockedAddressError(
                     f"Refused {url}: {subject} {reason}. Set GO_ALLOW_PRIVATE_FETCH=1 only if the agent may read "
                     "your own network."
@@ -299,7 +356,7 @@ class PageFetcher:
     def _send_checked(self, client: httpx.Client, url: httpx.URL, deadline: float) -> httpx.Response:
         """Send GET `url` to one of its checked addresses (the connection is pinned to that address)."""
         addresses = self._checked_addresses(url)
-        is_literal = addresses == [_literal_address(url.host)]
+        is_literal = addresses == [host_address(url.host)]
         host_header = url.netloc.decode("ascii")
         extensions = {} if is_literal or url.scheme != "https" else {"sni_hostname": url.host}
         failure: Exception | None = None
@@ -381,13 +438,6 @@ def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
         return parse_fetch_url(current.join(location))
     except httpx.InvalidURL as exc:
         raise BlockedURLError(f"{current} redirected to an invalid URL {location[:200]!r}.") from exc
-
-
-def _literal_address(host: str) -> IPAddress | None:
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        return None
 
 
 class _BodyDecoder:
