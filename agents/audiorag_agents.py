@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from agents.audiorag_queries import fallback_query, review_queries
 from agents.conversation import Conversation, Role
 from agents.lm.adapter import Turn
 
@@ -30,7 +31,8 @@ RESEARCHER = Role(
 ANSWERER = Role(
     "Answerer",
     "Your anxiety is an unsupported claim: every fact in your answer must be quoted from a numbered "
-    "source, word for word. If the sources do not say it, you answer that it cannot be answered.",
+    "source, word for word, and every name, number and date you write must appear in your quotes. If the "
+    "sources do not say it, you answer that it cannot be answered.",
 )
 JUDGE = Role(
     "Judge",
@@ -95,13 +97,24 @@ class ResearchDesk:
     """The agents of one question, sharing a conversation."""
 
     def __init__(self, question: str, heard: str, *, transcript: list[Turn] | None = None) -> None:
+        self.question, self.heard = question, heard
         self.conversation = Conversation(PREAMBLE, Brief(question=question, heard=heard), transcript=transcript)
 
-    def plan_queries(self, feedback: str | None = None) -> list[str]:
-        plan = self.conversation.ask(
-            RESEARCHER, "Write up to three web search queries that would find the answer.", "plan", QueryPlan,
-            120, feedback)
-        return [" ".join(query.split())[:200] for query in plan.queries if query.strip()]
+    def plan_queries(self, feedback: str | None = None, read: str = "") -> list[str]:
+        """Up to three checked queries (`review_queries`, against what was heard, asked and `read`): the
+        Researcher is asked once more when none is usable, then the question itself is the query."""
+        context = f"{self.question}\n{self.heard}\n{read}"
+        review = review_queries(self._ask_queries(feedback).queries, context)
+        if not review.queries:
+            retry = (f"None of those queries can be sent: {'; '.join(review.problems)}. Write real search "
+                     "queries with the names, titles and words of what was heard and what is asked.")
+            review = review_queries(self._ask_queries(retry).queries, context)
+        return review.queries or [fallback_query(self.question, self.heard)]
+
+    def _ask_queries(self, feedback: str | None) -> QueryPlan:
+        task = "Write up to three web search queries that would find the answer."
+        plan: QueryPlan = self.conversation.ask(RESEARCHER, task, "plan", QueryPlan, 120, feedback)
+        return plan
 
     def answer(self, quoted_sources: str, sources: int) -> DraftAnswer:
         value = self.conversation.ask(

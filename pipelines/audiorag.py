@@ -25,7 +25,7 @@ from rich.console import Console
 from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
-from pipelines.audiorag_graph import AudioRAGAnswer, AudioRAGConfig, AudioRAGDeps, answer_question
+from pipelines.audiorag_graph import AUDIO_LLM_SAYS, AudioRAGAnswer, AudioRAGConfig, AudioRAGDeps, answer_question
 from pipelines.pipeline import Progress, log_progress
 from tools.base import ToolError
 from tools.files import OutputLocationError, checked_output_file, write_atomically
@@ -69,7 +69,7 @@ def describe_observation(observation: AudioObservation) -> str:
     if any(musical) and observation.kind in ("music", "speech over music"):
         lines.append("music: " + ", ".join(part for part in musical if part))
     if observation.audio_llm:
-        lines.append(f"an audio-language model says: \"{observation.audio_llm.text[:800]}\"")
+        lines.append(f"{AUDIO_LLM_SAYS} \"{observation.audio_llm.text[:800]}\"")
     lines += [f"note: {warning}" for warning in observation.warnings]
     return "\n".join(lines)
 
@@ -160,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
 def _print_answer(console: Console, result: AudioRAGAnswer) -> None:
     """The answer and its citations on stdout; what was heard, the confidence and notes on stderr."""
     console.print(f"[bold]Heard:[/bold] {result.heard}")
+    for flagged in result.flagged:
+        console.print(f"[yellow]left out[/yellow] {flagged.source}: it gives the reader instructions "
+                      f"({', '.join(flagged.signals)})")
     if result.model_error:
         console.print(f"[red]error:[/red] the model failed, not the sources: {result.model_error}")
     elif result.answerable:
@@ -168,7 +171,7 @@ def _print_answer(console: Console, result: AudioRAGAnswer) -> None:
             print(f"  [{number}] {citation.source}: \"{citation.quote}\"")
         console.print(f"confidence: {result.confidence}; queries: {json.dumps(result.queries)}")
     else:
-        print("Cannot answer from the sources found.")
+        print(result.refusal)
     for note in [] if result.answerable else result.notes:
         console.print(f"  - {note}")
 

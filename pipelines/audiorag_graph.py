@@ -2,13 +2,14 @@
 citations), with one more search round when the sources did not support an answer.
 
 Everything the web returns is untrusted: it reaches the Answerer only as quoted, delimited
-passages, and a citation survives only if its quote really occurs in the passage it names. No
-supported answer after the allowed rounds ends in a clear "cannot answer", never a guess.
+passages; a citation survives only if its quote occurs verbatim in the passage it names, and a
+claim of the answer only if its names, numbers and dates are in those quotes (`tools.web.grounding`).
+No supported answer after the allowed rounds ends in a clear "cannot answer" that says what was
+searched and why it failed, never a guess.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,6 +22,9 @@ from agents.lm.adapter import Turn
 from agents.lm.errors import ModelError
 from pipelines.pipeline import Progress, Update, bind, log_progress
 from tools.base import ToolError
+from tools.web.conflicts import find_conflicts
+from tools.web.grounding import GroundedAnswer, ground_answer, quote_occurs, spans_stating
+from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, neutralise, quote_for_prompt, select_passages
 from tools.web.search import SearchBackend, SearchResult
 
@@ -30,6 +34,8 @@ class AudioRAGConfig(BaseModel):
     results_per_query: int = Field(5, ge=1, le=10)
     pages_per_round: int = Field(3, ge=0, le=8, description="result pages fetched and read per round")
     passages: int = Field(6, ge=1, le=12, description="passages shown to the Answerer")
+    screen_injections: bool = Field(True, description="leave out sources whose text addresses the reader; off "
+                                    "only to study such pages (quoting as data is then the one defence)")
 
 
 class Citation(BaseModel):
@@ -48,6 +54,9 @@ class AudioRAGAnswer(BaseModel):
     queries: list[str]
     notes: list[str] = Field(default_factory=list, description="what failed along the way (search, fetches)")
     rounds: int
+    refusal: str | None = Field(None, description="why there is no answer: what was searched and what failed")
+    flagged: list[FlaggedSource] = Field(default_factory=list,
+                                         description="sources left unread: their text addresses the reader")
     model_error: str | None = Field(
         None, description="why the language model failed, when it did: the question went unanswered because of "
                           "the model (unreachable, timed out, out of budget), not for want of sources")
@@ -60,11 +69,18 @@ class AudioRAGState(BaseModel):
     heard: str = Field(description="what the listeners heard in the clip, as short lines")
     transcript: list[Turn] = Field(default_factory=list, description="the desk's conversation so far")
     queries: list[str] = Field(default_factory=list, description="this round's web queries")
+    searched: list[str] = Field(default_factory=list, description="every query sent so far, in order")
     results: list[SearchResult] = Field(default_factory=list, description="every search hit so far, no URL twice")
     read_urls: list[str] = Field(default_factory=list, description="pages already fetched and read")
     passages: list[Passage] = Field(default_factory=list, description="the passages shown to the Answerer")
+    flagged: list[FlaggedSource] = Field(default_factory=list,
+                                         description="sources whose text addresses the reader; none of it is shown")
     draft: DraftAnswer | None = Field(None, description="the Answerer's last reply; None when nothing was read")
     citations: list[Citation] = Field(default_factory=list, description="the draft's citations that survived the check")
+    answer: str | None = Field(None, description="the draft cut down to its grounded claims; None when none held")
+    dropped: list[str] = Field(default_factory=list, description="this round's claims dropped, and why")
+    conflicts: list[str] = Field(default_factory=list,
+                                 description="another source states a different value for what the answer cites")
     rounds: int = 0
     notes: list[str] = Field(default_factory=list, description="what failed along the way (search, fetches)")
 
@@ -79,45 +95,43 @@ class AudioRAGDeps:
     progress: Progress = log_progress
 
 
-def _normalised(text: str) -> str:
-    return " ".join(text.lower().replace("\u2019", "'").split()).strip(" \"'.,;:")
-
-
-QUOTE_WORD_RECALL = 0.85
-"""Share of a quote's words its passage must contain when the quote is not verbatim."""
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
-
-
-def supports(quote: str, passage: str) -> bool:
-    """Whether `passage` backs `quote`: verbatim (case, spacing and quote marks aside), or nearly so
-    for small models that trim a word: 85% of the quote's words and every number in it occur."""
-    if _normalised(quote) in _normalised(passage):
-        return True
-    words, available = _words(quote), set(_words(passage))
-    if len(words) < 3 or any(word.isdigit() and word not in available for word in words):
-        return False
-    return sum(word in available for word in words) >= QUOTE_WORD_RECALL * len(words)
-
-
 def checked_citations(draft: DraftAnswer, passages: list[Passage]) -> list[Citation]:
-    """The draft's citations whose quote its named passage supports (`supports`); the rest are dropped."""
+    """The draft's citations whose quote occurs verbatim in the passage it names (as stored, or as the
+    Answerer saw it after `neutralise`); the rest are dropped."""
     kept = []
     for citation in draft.citations:
-        number, quote = citation.source, citation.quote
-        if not 1 <= number <= len(passages) or len(_normalised(quote)) < 3:
+        if not 1 <= citation.source <= len(passages):
             continue
-        passage = passages[number - 1]
-        if supports(quote, passage.text) or supports(quote, neutralise(passage.text)):
-            kept.append(Citation(source=passage.source, title=passage.title, quote=quote))
+        passage = passages[citation.source - 1]
+        if quote_occurs(citation.quote, passage.text) or quote_occurs(citation.quote, neutralise(passage.text)):
+            kept.append(Citation(source=passage.source, title=passage.title, quote=citation.quote))
     return kept
 
 
+AUDIO_LLM_SAYS = "an audio-language model says:"
+"""How `heard` introduces an audio-language model's description: a guess, unlike a transcript."""
+
+
+def given_facts(state: AudioRAGState) -> str:
+    """What the user supplied (the question, what the listeners heard), whose facts an answer may restate
+    without a source; an audio-language model's description is a guess and is left out."""
+    heard = [line for line in state.heard.splitlines() if not line.startswith(AUDIO_LLM_SAYS)]
+    return "\n".join([state.question, *heard])
+
+
+def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState) -> tuple[GroundedAnswer,
+                                                                                           list[Citation]]:
+    """The draft cut down to the claims its verified quotes state, and the citations that state what
+    was kept (all of them when the kept claims name nothing a quote could state)."""
+    quotes = [citation.quote for citation in citations]
+    result = ground_answer(draft.answer, quotes, given_facts(state))
+    stating = spans_stating(result.kept_facts, quotes) if result.text else []
+    return result, [citations[i] for i in stating] or citations
+
+
 def supported(state: AudioRAGState) -> bool:
-    """Whether the Answerer found the answer and at least one citation survived the check."""
-    return bool(state.draft and state.draft.answerable and state.citations)
+    """Whether the Answerer found the answer, a citation survived the quote check and a claim the grounding."""
+    return bool(state.draft and state.draft.answerable and state.citations and state.answer and not state.conflicts)
 
 
 def _desk(state: AudioRAGState) -> ResearchDesk:
@@ -126,14 +140,15 @@ def _desk(state: AudioRAGState) -> ResearchDesk:
 
 
 def plan(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
-    """The Researcher's queries; after a round without a supported answer, told to search differently."""
+    """The Researcher's checked queries; after a round without a supported answer, told to search differently
+    (and then a query may also name what the last round's passages said)."""
     deps.progress("Researcher: planning web searches")
     agents = _desk(state)
     feedback = None
     if state.rounds:
         feedback = (f"The sources found with {state.queries} did not support an answer. "
                     "Search differently: other names, the original title, a more specific phrase.")
-    queries = agents.plan_queries(feedback)
+    queries = agents.plan_queries(feedback, read=" ".join(passage.text for passage in state.passages))
     return {"queries": queries, "transcript": agents.conversation.transcript}
 
 
@@ -152,11 +167,12 @@ def search(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
             if result.url not in seen:
                 seen.add(result.url)
                 fresh.append(result)
-    return {"results": state.results + fresh, "notes": notes}
+    return {"results": state.results + fresh, "notes": notes, "searched": state.searched + state.queries}
 
 
 def read(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
-    """Rank the snippets of every result so far plus the passages of this round's pages."""
+    """Rank the snippets of every result so far plus the passages of this round's pages, leaving out every
+    source with text aimed at the reader (`InjectionScreen`) before the Answerer can see it."""
     notes, already = list(state.notes), list(state.read_urls)
     candidates = [result.as_passage() for result in state.results]
     for result in [r for r in state.results if r.url not in already][:deps.config.pages_per_round]:
@@ -166,26 +182,34 @@ def read(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
             candidates += deps.read_page(result.url).passages()
         except ToolError as exc:
             notes.append(f"read {result.url}: {exc}")
+    screen = InjectionScreen({flagged.source: flagged for flagged in state.flagged})
+    if deps.config.screen_injections:
+        candidates = screen.screen(candidates)
     question = f"{state.question} {state.heard[:300]}"
     chosen = select_passages(question, candidates, k=deps.config.passages) if candidates else []
-    return {"read_urls": already, "passages": chosen, "notes": notes}
+    return {"read_urls": already, "passages": chosen, "notes": notes, "flagged": list(screen.flagged.values())}
 
 
 def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
     """The Answerer's draft from the quoted passages, and which of its citations hold; ends a round."""
     rounds = state.rounds + 1
     if not state.passages:
-        return {"draft": None, "citations": [], "rounds": rounds}
+        return {"draft": None, "citations": [], "answer": None, "dropped": [], "conflicts": [], "rounds": rounds}
     deps.progress("Answerer: writing the answer from the sources")
     agents = _desk(state)
     draft = agents.answer(quote_for_prompt(state.passages), len(state.passages))
-    return {"draft": draft, "citations": checked_citations(draft, state.passages), "rounds": rounds,
+    checked, citations = grounded(draft, checked_citations(draft, state.passages), state)
+    cited = [(citation.source, citation.quote) for citation in citations]
+    conflicts = find_conflicts(checked.kept_facts, cited, state.passages) if checked.text else []
+    return {"draft": draft, "citations": citations, "answer": checked.text, "dropped": checked.reasons(),
+            "conflicts": [conflict.describe() for conflict in conflicts], "rounds": rounds,
             "transcript": agents.conversation.transcript}
 
 
 def route_after_answer(state: AudioRAGState, deps: AudioRAGDeps) -> str:
-    """Done when the answer is supported or the rounds are spent; otherwise plan another search."""
-    if supported(state) or state.rounds >= deps.config.max_rounds:
+    """Done when the answer is supported, the sources disagree (more searching would only pick a side) or
+    the rounds are spent; otherwise plan another search."""
+    if supported(state) or state.conflicts or state.rounds >= deps.config.max_rounds:
         return END
     return "plan"
 
@@ -205,19 +229,40 @@ def build_graph(deps: AudioRAGDeps) -> CompiledStateGraph:
     return graph.compile()
 
 
+def why_unanswered(state: AudioRAGState) -> str:
+    """The stage at which the last round failed, in words."""
+    if not state.passages or state.draft is None:
+        return "no sources could be searched or read"
+    if not state.draft.answerable:
+        return f"the Answerer found no answer in the {len(state.passages)} passages it was shown"
+    if not state.citations:
+        return "the answer's quotes were not found verbatim in the sources it cited, so it was withheld"
+    if state.conflicts:
+        return "; ".join(state.conflicts)
+    return "no claim of the answer was stated by the source spans it quoted, so it was withheld"
+
+
+def refusal(state: AudioRAGState, why: str) -> str:
+    """A "cannot answer" that says what was searched and read, and why that did not suffice."""
+    searched = ", ".join(f"'{query}'" for query in state.searched) or "nothing"
+    pages = len(state.read_urls)
+    return (f"Cannot answer: searched for {searched} and read {pages} page{'s' * (pages != 1)} "
+            f"in {state.rounds} round{'s' * (state.rounds != 1)}; {why}.")
+
+
 def final_answer(state: AudioRAGState) -> AudioRAGAnswer:
-    """The report of a finished run: the answer only when supported, and notes saying why not."""
+    """The report of a finished run: the grounded answer only when supported, else a refusal saying why."""
     ok = supported(state)
-    notes = list(state.notes)
-    if state.draft and state.draft.answerable and not state.citations:
-        notes.append("the answer's quotes were not found in the sources it cited, so it was withheld")
-    if not state.passages:
-        notes.append("no sources could be searched or read")
+    notes = list(state.notes) + ([] if ok else [why_unanswered(state)]) + state.dropped
+    if state.flagged:
+        notes.append(f"left out {len(state.flagged)} source(s) whose text gives instructions to the reader: "
+                     + "; ".join(f"{f.source} ({', '.join(f.signals)})" for f in state.flagged))
     return AudioRAGAnswer(
-        question=state.question, answerable=ok, answer=state.draft.answer if ok and state.draft else None,
+        question=state.question, answerable=ok, answer=state.answer if ok else None,
         confidence=state.draft.confidence if ok and state.draft else "low",
-        citations=state.citations if ok else [], heard=state.heard, queries=state.queries, notes=notes,
-        rounds=state.rounds)
+        citations=state.citations if ok else [], heard=state.heard, queries=state.searched or state.queries,
+        notes=notes, rounds=state.rounds, refusal=None if ok else refusal(state, why_unanswered(state)),
+        flagged=state.flagged)
 
 
 def answer_question(question: str, heard: str, deps: AudioRAGDeps) -> AudioRAGAnswer:

@@ -1,0 +1,90 @@
+"""Researcher queries that are queries: checked before any is sent to a search engine.
+
+A small model sometimes copies its schema's wording ("best first query"), repeats itself, or writes
+a query about nothing it was told. A query is kept only if it is not empty, not a repeat (case and
+spacing aside), free of template words and placeholders, and shares a content word with what was
+heard, asked or already read. The Researcher is asked once more with the problems listed; if that
+fails too, the query is built from the question and the names heard (`fallback_query`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tools.web.facts import SENTENCE_STARTERS, extract_facts
+
+MAX_QUERY_CHARS = 200
+STEM_CHARS = 5
+"""Words compare by their first five letters, a crude stem ("composer", "composed" -> "compo")."""
+
+TEMPLATE = re.compile(
+    r"\bbest[ -]first\b|\b(?:first|second|third|best|your|example|sample|search|web search|this) quer(?:y|ies)\b|"
+    r"\bquery\s*#?\d\b|<[^>]*>|\{[^}]*\}|\[[^\]]*\]|\bplaceholder\b|\binsert (?:here|query|name|title)\b|"
+    r"\.\.\.|\u2026|\b(?:todo|tbd|xxx|lorem ipsum)\b",
+    re.IGNORECASE)
+QUERY_WORDS = frozenset({"query", "queries", "search", "web", "best", "first", "example", "keyword", "keywords",
+                         "results", "google", "find", "look", "information", "info"})
+"""Words about searching, not about the subject: they never count as a shared content word."""
+FILLER = frozenset({"did", "does", "was", "were", "are", "has", "have", "had", "been", "being", "can", "could",
+                    "would", "should", "will", "clip", "audio", "recording", "heard", "said", "says", "named",
+                    "mentioned", "described", "announced", "transcribed", "whisper", "speech", "sounds", "like",
+                    "unknown", "language"}) | SENTENCE_STARTERS
+"""Function words, and words about the clip rather than its subject."""
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def content_words(text: str) -> list[str]:
+    """The words of `text` that could name a subject, lowercased, in order, without repeats."""
+    words: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if (len(word) >= 3 or word.isdigit()) and word not in FILLER and word not in words:
+            words.append(word)
+    return words
+
+
+def _stems(text: str) -> set[str]:
+    return {word[:STEM_CHARS] for word in content_words(text) if word not in QUERY_WORDS}
+
+
+@dataclass
+class QueryReview:
+    """The usable queries of a plan, and what was wrong with the others (to tell the Researcher)."""
+
+    queries: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def review_queries(queries: list[str], context: str) -> QueryReview:
+    """Keep each query that is non-empty, new, free of template words and about `context` (what was
+    heard, asked and read); say why each other one was refused."""
+    review, seen, known = QueryReview(), set(), _stems(context)
+    for raw in queries:
+        query = " ".join(raw.split())[:MAX_QUERY_CHARS]
+        key = query.lower()
+        if not query:
+            review.problems.append("an empty query")
+        elif key in seen:
+            review.problems.append(f"'{query}' repeats another query")
+        elif TEMPLATE.search(query):
+            review.problems.append(f"'{query}' contains template or placeholder words")
+        elif not _stems(query) & known:
+            review.problems.append(f"'{query}' names nothing that was heard or asked")
+        else:
+            review.queries.append(query)
+        seen.add(key)
+    return review
+
+
+def heard_words(heard: str) -> str:
+    """The quoted parts of the listeners' report (what was said, what a model described)."""
+    return " ".join(re.findall(r'"([^"]+)"', heard))
+
+
+def fallback_query(question: str, heard: str) -> str:
+    """A query built without the model: the names in what was heard, then the question's content words."""
+    names = [fact.text for fact in extract_facts(heard_words(heard)) if fact.kind == "name"]
+    taken = {word for name in names for word in content_words(name)}
+    words = [*names, *(word for word in content_words(question) if word not in taken)]
+    return " ".join(words)[:MAX_QUERY_CHARS].strip() or " ".join(question.split())[:MAX_QUERY_CHARS]

@@ -1,0 +1,79 @@
+"""The Researcher's queries are checked: template words, empty, repeated and off-topic queries are
+refused, the Researcher is asked once more, and then the question itself becomes the query."""
+
+from __future__ import annotations
+
+import dspy
+
+from agents.audiorag_queries import content_words, fallback_query, review_queries
+from agents.lm.testing import ScriptedEngine, scripted_lm
+from pipelines.audiorag_graph import AudioRAGConfig, AudioRAGDeps, AudioRAGState, plan
+from tests.studio_script import reply
+from tools.web.passages import UntrustedDocument
+
+HEARD = 'a 6 s clip; it sounds like: speech\nspeech (en, transcribed by Whisper): "Now playing: the Moonlight Sonata."'
+QUESTION = "In which year did the composer of the piece announced in this clip die?"
+CONTEXT = f"{QUESTION}\n{HEARD}"
+
+
+class NoSearch:
+    name = "none"
+
+    def search(self, query: str, *, max_results: int = 5) -> list:
+        raise AssertionError("planning searches nothing")
+
+    def close(self) -> None:
+        pass
+
+
+def no_page(url: str) -> UntrustedDocument:
+    raise AssertionError("planning reads nothing")
+
+
+def planned(*replies: str) -> tuple[list[str], ScriptedEngine]:
+    engine = ScriptedEngine(*replies)
+    deps = AudioRAGDeps(NoSearch(), no_page, AudioRAGConfig(), progress=lambda message: None)
+    with dspy.context(lm=scripted_lm(engine)):
+        update = plan(AudioRAGState(question=QUESTION, heard=HEARD), deps)
+    return update["queries"], engine
+
+
+def queries(*texts: str) -> str:
+    return reply("plan", {"queries": list(texts)})
+
+
+def test_a_plan_keeps_only_queries_that_are_queries() -> None:
+    review = review_queries(["best first query", "  ", "Moonlight Sonata composer", "moonlight  SONATA composer",
+                             "weather forecast tomorrow", "<composer name> death year", "composed Moonlight"], CONTEXT)
+    assert review.queries == ["Moonlight Sonata composer", "composed Moonlight"]  # "composed" ~ "composer"
+    assert review.problems == [
+        "'best first query' contains template or placeholder words", "an empty query",
+        "'moonlight SONATA composer' repeats another query",
+        "'weather forecast tomorrow' names nothing that was heard or asked",
+        "'<composer name> death year' contains template or placeholder words"]
+
+
+def test_words_about_searching_or_the_clip_share_nothing() -> None:
+    assert review_queries(["web search results", "audio clip announced"], CONTEXT).queries == []
+    assert content_words("Did the composer of THE piece die?") == ["composer", "piece", "die"]
+
+
+def test_a_usable_plan_is_sent_without_asking_again() -> None:
+    sent, engine = planned(queries("best first query", "Moonlight Sonata composer death"))
+    assert sent == ["Moonlight Sonata composer death"] and len(engine.requests) == 1
+
+
+def test_an_unusable_plan_is_asked_once_more_with_its_problems() -> None:
+    sent, engine = planned(queries("best first query", "best first query"), queries("Moonlight Sonata composer"))
+    assert sent == ["Moonlight Sonata composer"]
+    retry = engine.requests[1].messages[-1].text
+    assert "'best first query' contains template or placeholder words" in retry and "repeats" in retry
+
+
+def test_two_unusable_plans_fall_back_to_the_question_and_the_names_heard() -> None:
+    sent, engine = planned(queries("query 1", ""), queries("weather forecast"))
+    assert len(engine.requests) == 2  # one re-ask, no more
+    assert sent == ["Moonlight Sonata year composer piece die"]
+    assert fallback_query(QUESTION, HEARD) == sent[0]
+    assert fallback_query("Who wrote this?", "a 3 s clip; it sounds like: silence") == "wrote"
+    assert fallback_query("Who?", "silence") == "Who?"

@@ -1,0 +1,136 @@
+"""Grounding by construction: quotes must be verbatim within one block of their source, and an
+answer keeps only the claims whose names, numbers and dates its quotes state."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.web.extract import extract_readable
+from tools.web.facts import extract_facts, fact_in
+from tools.web.grounding import ground_answer, quote_occurs, source_blocks, split_claims
+
+SONATA = ("Ludwig van Beethoven composed the sonata in 1801 and dedicated it to his young pupil Countess "
+          "Giulietta Guicciardi in Vienna.")
+COMPOSERS = """<html><body><h1>Composers</h1><table>
+<tr><th>Composer</th><th>Born</th><th>Died</th></tr>
+<tr><td>Mozart</td><td>1756</td><td>1791</td></tr>
+<tr><td>Beethoven</td><td>1770</td><td>1827</td></tr>
+</table></body></html>"""
+
+
+def kinds(text: str) -> list[tuple[str, str]]:
+    return [(fact.kind, fact.text) for fact in extract_facts(text)]
+
+
+def test_a_true_verbatim_quote_passes_whatever_its_case_spacing_and_quote_marks() -> None:
+    assert quote_occurs("ludwig van beethoven composed the sonata in 1801", SONATA)
+    assert quote_occurs("Beethoven  composed\nthe sonata in 1801.", SONATA)  # the quote's own full stop aside
+    assert quote_occurs("\u201cCall me Ishmael.\u201d Some years ago", '"Call me Ishmael." Some years ago, never')
+    assert quote_occurs("Beethoven died in Vienna on 26 March 1827",
+                        "Beethoven died in Vienna on\n26 March 1827, at the age of 56.")  # a wrapped line
+
+
+def test_a_quote_with_the_name_swapped_fails_though_16_of_18_words_match() -> None:
+    swapped = SONATA.replace("Giulietta Guicciardi", "Therese Brunsvik").rstrip(".").removesuffix(" in Vienna")
+    words, original = swapped.split(), SONATA.split()
+    assert len(words) == 18 and sum(word in original for word in words) == 16
+    assert not quote_occurs(swapped, SONATA)
+
+
+def test_a_negated_quote_fails() -> None:
+    assert not quote_occurs("Beethoven did not compose the sonata in 1801", SONATA)
+    assert not quote_occurs("The sonata was not published in 1802", "The sonata was published in 1802.")
+
+
+def test_a_quote_spliced_from_two_table_rows_fails() -> None:
+    table = extract_readable(COMPOSERS).text
+    assert quote_occurs("Beethoven | 1770 | 1827", table)  # a whole row is a fair quote
+    assert not quote_occurs("Mozart | 1756 | 1827", table)  # one row's name, another's death
+    assert not quote_occurs("1791 Beethoven | 1770", table)  # across the row boundary
+    markdown = "| Composer | Born | Died |\n|---|---|---|\n| Mozart | 1756 | 1791 |\n| Beethoven | 1770 | 1827 |"
+    assert quote_occurs("Beethoven | 1770 | 1827", markdown)
+    assert not quote_occurs("1791 | | Beethoven", markdown)
+    assert len(source_blocks(markdown)) == 4
+
+
+def test_too_short_a_quote_supports_nothing() -> None:
+    assert not quote_occurs(" . ", SONATA) and not quote_occurs("in", SONATA)
+
+
+def test_the_extractor_finds_names_numbers_and_dates() -> None:
+    assert kinds("Ludwig van Beethoven; he died in Vienna on 26 March 1827.") == [
+        ("date", "26 March 1827"), ("name", "Ludwig van Beethoven"), ("name", "Vienna")]
+    assert kinds("The Moonlight Sonata was composed in 1801.") == [("number", "1801"), ("name", "Moonlight Sonata")]
+    assert kinds("He wrote thirty-two sonatas and 9 symphonies; the 1,000th copy sold.") == [
+        ("number", "9"), ("number", "1,000th"), ("number", "thirty-two")]
+    assert kinds("In 1606, Rembrandt was born in Leiden.") == [
+        ("number", "1606"), ("name", "Rembrandt"), ("name", "Leiden")]
+    assert kinds("Beethoven's Symphony No. 9 contains the Ode to Joy.") == [
+        ("number", "9"), ("name", "Beethoven's"), ("name", "Symphony No"), ("name", "Ode to Joy")]
+    assert kinds("He was one of the greatest; yes, it is.") == []
+
+
+def test_facts_match_across_spellings_of_the_same_value() -> None:
+    [date] = extract_facts("on March 26, 1827")
+    assert fact_in(date, "died on 26 March 1827, at") and fact_in(date, "1827-03-26")
+    assert not fact_in(date, "died on 26 April 1827")
+    [nine] = extract_facts("nine symphonies")
+    assert fact_in(nine, "his 9 symphonies") and not fact_in(nine, "his 10 symphonies")
+    [year] = extract_facts("in 1827")
+    assert fact_in(year, "on 26 March 1827") and not fact_in(year, "in 18270 BC")
+    [name] = extract_facts("by Ludwig van Beethoven")
+    assert fact_in(name, "LUDWIG VAN BEETHOVEN") and not fact_in(name, "Ludwig Beethoven")
+    [swapped] = extract_facts("Wolfgang Beethoven wrote it.")
+    assert not fact_in(swapped, "Ludwig van Beethoven wrote it.")
+
+
+def test_born_in_1606_does_not_support_where_someone_died() -> None:
+    grounded = ground_answer("Rembrandt died in Amsterdam.", ["Rembrandt was born in 1606"],
+                             given="Where did Rembrandt die?")
+    assert grounded.text is None
+    assert grounded.reasons() == ["dropped the claim 'Rembrandt died in Amsterdam.': 'Amsterdam' is in none of "
+                                  "the quoted source spans"]
+
+
+def test_a_claim_that_fails_is_dropped_and_the_rest_kept() -> None:
+    spans = ["Beethoven died in Vienna on 26 March 1827"]
+    grounded = ground_answer("Beethoven died in Vienna in 1827. He was born in Salzburg in 1756.", spans)
+    assert grounded.text == "Beethoven died in Vienna in 1827."
+    assert [fact.text for fact in grounded.kept_facts] == ["1827", "Beethoven", "Vienna"]
+    assert len(grounded.reasons()) == 1 and "'1756', 'Salzburg'" in grounded.reasons()[0]
+    everything = ground_answer("Beethoven died in Vienna.", spans)
+    assert everything.text == "Beethoven died in Vienna." and everything.reasons() == []
+
+
+def test_a_fact_must_be_stated_by_one_span_not_spliced_across_two() -> None:
+    spans = ["Ludwig van Beethoven was born in Bonn", "Johann van Beethoven died in 1792"]
+    assert ground_answer("Ludwig van Beethoven died in 1792.", spans).text is not None  # name, year: one span each
+    assert ground_answer("Johann van Beethoven was born in Bonn.", ["born in Bonn", "Johann van"]).text is None
+
+
+def test_fact_free_leftovers_are_no_answer() -> None:
+    assert ground_answer("Mozart died in 1791. He was a composer.", ["a composer of the classical era"]).text is None
+    assert ground_answer("Yes.", ["the tower was completed"]).text == "Yes."  # nothing to check, nothing lost
+
+
+def test_facts_from_the_question_need_no_span() -> None:
+    spans = ["the composer died in 1827"]
+    assert ground_answer("The composer of the Moonlight Sonata died in 1827.", spans,
+                         given="When did the composer of the Moonlight Sonata die?").text is not None
+    assert ground_answer("The composer of the Moonlight Sonata died in 1827.", spans).text is None
+
+
+def test_pointers_to_sources_are_not_facts() -> None:
+    spans = ["Beethoven died in Vienna on 26 March 1827"]
+    for answer in ("Beethoven died in 1827 [2].", "According to Source 2, Beethoven died in 1827.",
+                   "Beethoven died in 1827 (sources 1 and 2).", "Source 1: Beethoven died in 1827."):
+        assert ground_answer(answer, spans).text == answer
+
+
+@pytest.mark.parametrize(("answer", "claims"), [
+    ("Beethoven; he died in 1827.", ["Beethoven;", "he died in 1827."]),
+    ("Symphony No. 9 in D minor. It premiered in 1824!", ["Symphony No. 9 in D minor.", "It premiered in 1824!"]),
+    ("St. Paul's Cathedral", ["St. Paul's Cathedral"]),
+])
+def test_claims_are_sentences_and_clauses(answer: str, claims: list[str]) -> None:
+    assert split_claims(answer) == claims

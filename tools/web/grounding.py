@@ -1,0 +1,131 @@
+"""Grounding by construction: an answer keeps only what its cited source spans state.
+
+Two exact checks, no word-overlap scores (a quote with one name swapped shares 16 of 18 words with
+the truth, and a negation shares all but one):
+
+1. `quote_occurs`: a cited quote must occur in its source verbatim, after normalising only case,
+   whitespace and quote characters, and inside one block of the source (one paragraph or one table
+   row), so two rows of a table cannot be spliced into a quote.
+2. `ground_answer`: the answer is cut into claims (sentences and `;` clauses), and every name,
+   number and date of a claim (`tools.web.facts`) must appear in one of the verified spans; a
+   claim that fails is dropped. Facts the user supplied (the question, what was heard) are the
+   subject of the question rather than claims from sources, so they need no span.
+
+What survives is still only lexically grounded: whether the spans *entail* the claim is a separate,
+model-based step.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tools.web.facts import Fact, extract_facts, fact_in
+
+QUOTE_CHARACTERS = "\"'`\u00b4\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033"
+_QUOTES = str.maketrans({character: "'" for character in QUOTE_CHARACTERS})
+_QUOTE_EDGES = " '.,;:!?"
+MIN_QUOTE_CHARS = 3
+_BLOCK_BREAK = re.compile(r"\n\s*\n")
+_CLAIM_BREAK = re.compile(r"(?<=[.!?;])\s+")
+_CITATION_MARK = re.compile(r"\[(?:source\s*)?\d+(?:\s*[,-]\s*\d+)*\]|\(\s*sources?\s*\d+(?:\s*(?:,|and)\s*\d+)*\s*\)|"
+                            r"\b(?:according to |as stated in |per )?sources?\s*\d+(?:\s*(?:,|and)\s*\d+)*\b,?",
+                            re.IGNORECASE)
+"""How answers point at their sources ("[2]", "(Source 1)", "according to source 3"): not facts to check."""
+_ABBREVIATION = re.compile(r"\b(?:[A-Z]|St|Mr|Mrs|Ms|Dr|No|Op|Jr|Sr|vs|ca|c|Vol|Nos)\.$")
+
+
+def normalise_span(text: str) -> str:
+    """Lowercase, every quote character as `'`, runs of whitespace as one space: the only liberties
+    a copied quote may take."""
+    return " ".join(text.translate(_QUOTES).lower().split())
+
+
+def source_blocks(text: str) -> list[str]:
+    """The units a quote may not cross: paragraphs, and each row of a table (`a | b` lines)."""
+    blocks: list[str] = []
+    for paragraph in _BLOCK_BREAK.split(text):
+        lines = paragraph.splitlines()
+        if any("|" in line for line in lines):
+            blocks += lines
+        else:
+            blocks.append(paragraph)
+    return [normalised for block in blocks if (normalised := normalise_span(block))]
+
+
+def quote_occurs(quote: str, source_text: str) -> bool:
+    """Whether `quote` is copied verbatim from one block of `source_text` (case, spacing, quote marks
+    and the quote's own leading/trailing punctuation aside)."""
+    wanted = normalise_span(quote).strip(_QUOTE_EDGES)
+    if len(wanted) < MIN_QUOTE_CHARS:
+        return False
+    return any(wanted in block for block in source_blocks(source_text))
+
+
+def split_claims(answer: str) -> list[str]:
+    """The answer's sentences and `;` clauses; an abbreviation's full stop ("No. 9", "St. Paul") ends none."""
+    claims: list[str] = []
+    for piece in _CLAIM_BREAK.split(answer.strip()):
+        if claims and _ABBREVIATION.search(claims[-1]):
+            claims[-1] = f"{claims[-1]} {piece}"
+        elif piece:
+            claims.append(piece)
+    return claims
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """One claim of an answer, its checkable facts, and those no span (nor the question) states."""
+
+    claim: str
+    facts: tuple[Fact, ...]
+    missing: tuple[Fact, ...]
+
+    @property
+    def grounded(self) -> bool:
+        return not self.missing
+
+    def reason(self) -> str:
+        unsupported = ", ".join(f"'{fact.text}'" for fact in self.missing)
+        return f"dropped the claim '{self.claim}': {unsupported} is in none of the quoted source spans"
+
+
+@dataclass(frozen=True)
+class GroundedAnswer:
+    """The answer cut down to its grounded claims (`text` None when nothing checkable survived)."""
+
+    text: str | None
+    checks: tuple[ClaimCheck, ...]
+
+    @property
+    def kept_facts(self) -> list[Fact]:
+        return [fact for check in self.checks if check.grounded for fact in check.facts]
+
+    def reasons(self) -> list[str]:
+        return [check.reason() for check in self.checks if not check.grounded]
+
+
+def _stated(fact: Fact, spans: Sequence[str]) -> bool:
+    return any(fact_in(fact, span) for span in spans)
+
+
+def ground_answer(answer: str, spans: Sequence[str], given: str = "") -> GroundedAnswer:
+    """Keep the claims of `answer` whose names, numbers and dates each appear in one of `spans` (or in
+    `given`: the question and what was heard). The answer is refused (`text` None) when no claim
+    survives, or when only fact-free claims ("He was a composer.") survive the loss of factual ones."""
+    checks = tuple(
+        ClaimCheck(claim, tuple(facts), tuple(f for f in facts if not _stated(f, spans) and not fact_in(f, given)))
+        for claim in split_claims(answer) for facts in [extract_facts(_CITATION_MARK.sub(" ", claim))])
+    kept = [check for check in checks if check.grounded]
+    if len(kept) == len(checks):
+        return GroundedAnswer(answer.strip() or None, checks)
+    if not any(check.facts for check in kept):
+        return GroundedAnswer(None, checks)
+    text = " ".join(check.claim.rstrip(";, ") for check in kept)
+    return GroundedAnswer(text if text[-1] in ".!?" else text + ".", checks)
+
+
+def spans_stating(facts: Sequence[Fact], spans: Sequence[str]) -> list[int]:
+    """Indices of the spans that state at least one of `facts` (what a citation is for)."""
+    return [index for index, span in enumerate(spans) if any(fact_in(fact, span) for fact in facts)]
