@@ -52,7 +52,6 @@ if str(REPO) not in sys.path:
 
 from tests.compose_script import PLAN as COMPOSE_PLAN  # noqa: E402 - the scripted answers the tests use
 from tests.compose_script import REQUEST as COMPOSE_REQUEST  # noqa: E402
-from tests.studio_script import VERDICT, answers  # noqa: E402
 from tests.web_server import Reply, ScriptedServer  # noqa: E402
 
 OUTCOMES = ("clean", "traceback", "hang", "data loss", "vulnerable", "wrong")
@@ -70,7 +69,6 @@ DESIGN = REPO / "tests" / "data" / "mycelium_design.json"
 
 _KEY = re.compile(r"JSON object with the key `(\w+)`")
 SCRIPTS: dict[str, dict[str, Any]] = {
-    "game": {**answers(), "critique": {"issues": []}, "verdict": json.loads(VERDICT)["verdict"]},
     "compose": {"plan": COMPOSE_PLAN, "theory_critic": {"changes": []}, "listener_critic": {"changes": []}},
     "rag": {"plan": {"queries": ["Moonlight Sonata composer"]},
             "answer": {"answer": "Beethoven, in 1801.", "citations": [{"source": 1, "quote": "Beethoven"}],
@@ -80,7 +78,7 @@ SCRIPTS: dict[str, dict[str, Any]] = {
 
 class ModelStub:
     """An OpenAI-compatible chat endpoint on 127.0.0.1 whose URL names its behaviour and the case:
-    `/<mode>/<case>/v1`, mode `game`, `compose` or `rag` (answers by the key the prompt asks for),
+    `/<mode>/<case>/v1`, mode `compose` or `rag` (answers by the key the prompt asks for),
     `slow` (answers after a minute) or `garbage` (never JSON). Requests are kept per case."""
 
     def __init__(self) -> None:
@@ -352,16 +350,14 @@ def game_cases() -> list[Case]:
              sigint=1.5, timeout_s=60, fresh=True),
         Case("game-ctrl-c-waiting-for-model", cli("gamegrammar", THEME, *std), stub("slow"), earlier_design("design"),
              expect=interrupted, sigint="model", timeout_s=120),
-        Case("i10-game-out-is-a-file", cli("gamegrammar", THEME, "--invent-rules", "--out",
-                                           lambda env: str(env.inputs / "a-file"), "--runs", runs),
-             stub("game"), file_input("a-file", "not a folder")[0], expect=refused("out"), timeout_s=240),
-        Case("i10-game-out-unwritable", cli("gamegrammar", THEME, "--invent-rules", "--out", "/proc/probe-out",
-                                            "--runs", runs), stub("game"), expect=refused("out"), timeout_s=240),
-        Case("i10-game-cache-dir-is-a-file", cli("gamegrammar", THEME, "--invent-rules", *std),
-             lambda env: {**env.stub("game"), "GO_CACHE_DIR": str(env.inputs / "a-file")},
-             file_input("a-file", "not a folder")[0], expect=refused("GO_CACHE_DIR", "cache"), timeout_s=240),
-        Case("game-complete-run-scripted", cli("gamegrammar", THEME, "--invent-rules", *std), stub("game"),
-             expect=exits(0, 1, saying="design"), timeout_s=240),
+        Case("i10-game-out-is-a-file", cli("gamegrammar", THEME, "--out", lambda env: str(env.inputs / "a-file"),
+                                           "--runs", runs), unreachable, file_input("a-file", "not a folder")[0],
+             expect=refused("out")),
+        Case("i10-game-out-unwritable", cli("gamegrammar", THEME, "--out", "/proc/probe-out", "--runs", runs),
+             unreachable, expect=refused("out")),
+        Case("i10-game-cache-dir-is-a-file", cli("gamegrammar", THEME, *std),
+             lambda env: {**unreachable(env), "GO_CACHE_DIR": str(env.inputs / "a-file")},
+             file_input("a-file", "not a folder")[0], expect=refused("GO_CACHE_DIR", "cache")),
         Case("game-runs-is-a-folder", cli("gamegrammar", THEME, "--out", design_out, "--runs", root), unreachable,
              expect=refused("runs")),
         Case("game-runs-unwritable", cli("gamegrammar", THEME, "--out", design_out, "--runs", "/proc/probe.sqlite"),
@@ -387,7 +383,7 @@ def game_cases() -> list[Case]:
              expect=refused("GO_TEMPERATURE", "temperature")),
     ]
     for label, theme in WEIRD.items():
-        expect = refused("10,000") if label == "long" else exits(2, saying="model")
+        expect = {"long": refused("10,000"), "control": refused("text")}.get(label, exits(1, 2, saying="model"))
         cases.append(Case(f"game-theme-{label}", cli("gamegrammar", theme, *std), unreachable, expect=expect))
     files: dict[str, tuple[Prepare, Callable[[Env], str]]] = {
         "dev-zero": (lambda env: [], lambda env: "/dev/zero"),
@@ -870,7 +866,7 @@ def _refused_connections(env: Env, case: Case) -> list[str]:
     for line in log.read_text().splitlines():
         host = line.rsplit(" ", 1)[0]
         bare = host.removeprefix("::ffff:")
-        if site._trapped(host) or bare in case.refuse or host in case.refuse:
+        if site.trapped(host) or bare in case.refuse or host in case.refuse:
             hits.append(line)
     return sorted(set(hits))
 
