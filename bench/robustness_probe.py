@@ -1,6 +1,6 @@
 """Robustness probe: bad input, faults and hostile content against the three CLIs and the fetcher.
 
-    python bench/robustness_probe.py                 # every case (a scripted or unreachable model; < 10 min)
+    python bench/robustness_probe.py                 # every case, stub or unreachable models (8.5 min, 2 cores)
     python bench/robustness_probe.py --jobs 1 -k compose   # only the cases whose name contains "compose"
     python bench/robustness_probe.py --embedded      # also the cases that need the real embedded model
     python bench/robustness_probe.py --json probe.json     # keep every case's outcome and output tail
