@@ -50,8 +50,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.compose_script import PLAN as COMPOSE_PLAN  # noqa: E402 - the scripted answers the tests use
-from tests.compose_script import REQUEST as COMPOSE_REQUEST  # noqa: E402
+from tests.compose_script import REQUEST as COMPOSE_REQUEST  # noqa: E402 - the request the tests use
 from tests.web_server import Reply, ScriptedServer  # noqa: E402
 
 OUTCOMES = ("clean", "traceback", "hang", "data loss", "vulnerable", "wrong")
@@ -69,7 +68,6 @@ DESIGN = REPO / "tests" / "data" / "mycelium_design.json"
 
 _KEY = re.compile(r"JSON object with the key `(\w+)`")
 SCRIPTS: dict[str, dict[str, Any]] = {
-    "compose": {"plan": COMPOSE_PLAN, "theory_critic": {"changes": []}, "listener_critic": {"changes": []}},
     "rag": {"plan": {"queries": ["Moonlight Sonata composer"]},
             "answer": {"answer": "Beethoven, in 1801.", "citations": [{"source": 1, "quote": "Beethoven"}],
                        "confidence": "high", "answerable": True}},
@@ -78,7 +76,7 @@ SCRIPTS: dict[str, dict[str, Any]] = {
 
 class ModelStub:
     """An OpenAI-compatible chat endpoint on 127.0.0.1 whose URL names its behaviour and the case:
-    `/<mode>/<case>/v1`, mode `compose` or `rag` (answers by the key the prompt asks for),
+    `/<mode>/<case>/v1`, mode `rag` (AudioRAG's answers, by the key the prompt asks for),
     `slow` (answers after a minute) or `garbage` (never JSON). Requests are kept per case."""
 
     def __init__(self) -> None:
@@ -293,9 +291,9 @@ def earlier_design(folder: str) -> Prepare:
     return prepare
 
 
-def file_input(name: str, content: bytes | str | None = None, *, fifo: bool = False, folder: bool = False,
-               link: str | None = None) -> tuple[Prepare, Callable[[Env], str]]:
-    """An input path in the case's folder (a file, a FIFO with no writer, a folder or a symlink)."""
+def file_input(name: str, content: bytes | str | None = None, *, fifo: bool = False,
+               folder: bool = False) -> tuple[Prepare, Callable[[Env], str]]:
+    """An input path in the case's folder (a file, a FIFO with no writer or a folder)."""
     def prepare(env: Env) -> list[Path]:
         path = env.inputs / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -303,8 +301,6 @@ def file_input(name: str, content: bytes | str | None = None, *, fifo: bool = Fa
             os.mkfifo(path)
         elif folder:
             path.mkdir()
-        elif link:
-            path.symlink_to(link)
         elif content is not None:
             path.write_bytes(content.encode() if isinstance(content, str) else content)
         return []
