@@ -49,7 +49,11 @@ class GameRequestFacts(BaseModel):
 
 
 def _count(word: str) -> int:
-    return int(word) if word.isdigit() else _NUMBER_WORDS[word.lower()]
+    """The count a word of `_N` names. It matched case-insensitively, so it may spell a number word with letters
+    that only fold to ASCII there (the long s of 'ſix', the dotless i of 'fıve'): look it up the same way."""
+    if word.isdigit():
+        return int(word)
+    return next(count for name, count in _NUMBER_WORDS.items() if re.fullmatch(name, word, re.IGNORECASE))
 
 
 def _checked(count: int, phrase: str) -> int:

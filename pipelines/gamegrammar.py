@@ -46,7 +46,7 @@ from agents.lm.factory import build_lm
 from agents.lm.usage import TokenBudget, UsageLedger
 from ontology.core import Finding, Severity, errors
 from ontology.game import GameDesign
-from ontology.game_requests import GameRequestError, facts_from_request
+from ontology.game_requests import MAX_PLAYERS, GameRequestError, facts_from_request
 from ontology.game_reskin import chosen_engine
 from ontology.game_rulebook import render_rulebook, render_section
 from ontology.game_validators import validate_design
@@ -299,9 +299,17 @@ def _metadata(out: Path | None) -> dict[str, str] | None:
     return {"out": str(out)} if out else None
 
 
+def checked_players(players: int | None) -> int | None:
+    """The player count a design must support, or an `InvalidThemeError` outside 1-12."""
+    if players is not None and not 1 <= players <= MAX_PLAYERS:
+        raise InvalidThemeError(f"--players must be between 1 and {MAX_PLAYERS}.")
+    return players
+
+
 def start_state(theme: str, *, players: int | None = None, constraints: str = "", seed: int = 0) -> GameGrammarState:
     """A new run's input: the cleaned theme and the brief's constraints, refused here when the facts
     they state contradict each other (the studio reads the same facts into the engine step's schema)."""
+    players = checked_players(players)
     wanted = [f"the player range must include {players} players" if players else "", constraints.strip()]
     theme, joined = clean_theme(theme), "; ".join(part for part in wanted if part) or "none"
     try:
@@ -502,8 +510,7 @@ def _check_start(args: argparse.Namespace) -> tuple[str, str | None]:
         theme = args.theme
     else:
         raise InvalidThemeError("Give a theme, e.g. python -m pipelines.gamegrammar \"bioluminescent fungi\".")
-    if args.players is not None and not 1 <= args.players <= 12:
-        raise InvalidThemeError("--players must be between 1 and 12.")
+    checked_players(args.players)
     clean_theme(theme)
     return run_id, theme
 

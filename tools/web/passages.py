@@ -165,19 +165,38 @@ def select_passages(
     return [candidates[i].model_copy(update={"score": round(float(scores[i]), 4)}) for i in order]
 
 
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-_ANGLE_RUN = re.compile("[<>\u00ab\u00bb\u2039\u203a\u2329\u232a\u27e8\u27e9\u3008\u3009\u300a\u300b\ufe64\ufe65"
-                        "\uff1c\uff1e]{3,}")
-_CHAT_TOKEN_OPEN = re.compile(r"<\s*\|")
-_CHAT_TOKEN_CLOSE = re.compile(r"\|\s*>")
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+                        "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+                        "\U000e0000-\U000e007f\U000e0100-\U000e01ef]")
+"""Control, format and invisible characters: zero-width joiners, bidirectional overrides, soft hyphens, fillers,
+variation selectors and the Unicode "tag" block, which can spell out instructions a reader never sees."""
+_ANGLES = ("<>\u00ab\u00bb\u02c2\u02c3\u1433\u1438\u2039\u203a\u226a\u226b\u2329\u232a\u22d8\u22d9\u276c-\u2771"
+           "\u27e8-\u27eb\u2991\u2992\u29fc\u29fd\u3008\u3009\u300a\u300b\ufe64\ufe65\uff1c\uff1e")
+_ANGLE_RUN = re.compile(f"[{_ANGLES}](?:\\s*[{_ANGLES}]){{2,}}")
+"""Three or more angle brackets or look-alikes (white space between allowed): the shape of a quote delimiter."""
+_CHAT_TOKEN_OPEN = re.compile(r"<\s*([|\uff5c])")
+_CHAT_TOKEN_CLOSE = re.compile(r"([|\uff5c])\s*>")
+"""`<|...|>` tokens (Qwen, Llama 3, Phi) and DeepSeek's full-width `<\uff5c...\uff5c>`."""
+_TEMPLATE_TAG = re.compile(r"<(/?[A-Za-z_][\w.-]{0,40})>")
+"""Tag-shaped tokens: `<s>`, `</s>`, `<start_of_turn>`, `<tool_call>`, `<<SYS>>`'s inner `<SYS>`, ..."""
+_BRACKET_TOKEN = re.compile(
+    r"\[(/?(?:INST|SYS|SYSTEM_PROMPT|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS|TOOL_CONTENT|IMG))\]")
+"""Mistral's bracketed control tokens."""
 
 
 def neutralise(text: str) -> str:
-    """Text that cannot pass for a quote delimiter or a chat-template token, with invisible characters removed."""
+    """Text that cannot pass for a quote delimiter or a chat-template token, with invisible characters removed.
+
+    The embedded engine tokenizes the rendered prompt with special tokens enabled, so a retrieved `<|im_start|>`
+    would otherwise open a real system turn; a space inside each token-shaped span keeps the words readable
+    while no tokenizer reads them as a control token.
+    """
     text = _INVISIBLE.sub("", text)
     text = _ANGLE_RUN.sub("[angle brackets removed]", text)
-    text = _CHAT_TOKEN_OPEN.sub("< |", text)
-    return _CHAT_TOKEN_CLOSE.sub("| >", text)
+    text = _CHAT_TOKEN_OPEN.sub(r"< \1", text)
+    text = _CHAT_TOKEN_CLOSE.sub(r"\1 >", text)
+    text = _TEMPLATE_TAG.sub(r"< \1>", text)
+    return _BRACKET_TOKEN.sub(r"[ \1]", text)
 
 
 def _one_line(text: str) -> str:
