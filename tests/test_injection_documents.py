@@ -98,7 +98,9 @@ def quoted(message: str) -> Quoted:
 
 
 def run_on(document: str, tmp_path: Path) -> tuple[ScriptedEngine, list[str]]:
-    """Two search rounds over a folder holding only `document`; the model's requests and the ids read."""
+    """Two search rounds over a folder holding only `document`; the model's requests and the ids read.
+    The injection screen is off: these tests check the second line of defence, the quoting of what
+    the screen would have left out (test_audiorag_injection covers the screen itself)."""
     folder = tmp_path / "docs"
     folder.mkdir()
     shutil.copy(DOCS / document, folder / document)
@@ -112,7 +114,8 @@ def run_on(document: str, tmp_path: Path) -> tuple[ScriptedEngine, list[str]]:
 
     engine = ScriptedEngine(PLAN, UNSUPPORTED, PLAN, UNSUPPORTED)
     with dspy.context(lm=scripted_lm(engine)):
-        result = answer_question(QUESTION, HEARD, AudioRAGDeps(search, read, AudioRAGConfig(max_rounds=2)))
+        config = AudioRAGConfig(max_rounds=2, screen_injections=False)
+        result = answer_question(QUESTION, HEARD, AudioRAGDeps(search, read, config))
     assert result.rounds == 2 and not result.answerable
     return engine, reads
 
