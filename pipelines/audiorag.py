@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import dspy
 from rich.console import Console
+from rich.markup import escape
 
 from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
@@ -28,6 +29,7 @@ from agents.lm.usage import UsageLedger
 from pipelines.audiorag_graph import AUDIO_LLM_SAYS, AudioRAGAnswer, AudioRAGConfig, AudioRAGDeps, answer_question
 from pipelines.pipeline import Progress, log_progress
 from tools.base import ToolError
+from tools.cli import print_error
 from tools.files import OutputLocationError, checked_output_file, write_atomically
 from tools.settings import Settings
 from tools.web.fetch import PageFetcher, document_from_page
@@ -140,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         with console.status("Starting...") as status:
             result = ask(question, audio, settings, progress=lambda message: status.update(message))
     except (QuestionError, OutputLocationError, ModelError, ToolError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print_error(console, str(exc))
         return 2
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/yellow]")
@@ -150,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             write_atomically(args.json.parent, {args.json.name: result.model_dump_json(indent=2)})
         except OSError as exc:
-            console.print(f"[red]error:[/red] the answer above was not saved to {args.json}: {exc.strerror or exc}")
+            print_error(console, f"the answer above was not saved to {args.json}: {exc.strerror or exc}")
             return 2
     if result.model_error:
         return 2
@@ -159,21 +161,21 @@ def main(argv: list[str] | None = None) -> int:
 
 def _print_answer(console: Console, result: AudioRAGAnswer) -> None:
     """The answer and its citations on stdout; what was heard, the confidence and notes on stderr."""
-    console.print(f"[bold]Heard:[/bold] {result.heard}")
+    console.print(f"[bold]Heard:[/bold] {escape(result.heard)}")
     for flagged in result.flagged:
-        console.print(f"[yellow]left out[/yellow] {flagged.source}: it gives the reader instructions "
-                      f"({', '.join(flagged.signals)})")
+        console.print(f"[yellow]left out[/yellow] {escape(flagged.source)}: it gives the reader instructions "
+                      f"({escape(', '.join(flagged.signals))})")
     if result.model_error:
-        console.print(f"[red]error:[/red] the model failed, not the sources: {result.model_error}")
+        print_error(console, f"the model failed, not the sources: {result.model_error}")
     elif result.answerable:
         print(result.answer)
         for number, citation in enumerate(result.citations, start=1):
             print(f"  [{number}] {citation.source}: \"{citation.quote}\"")
-        console.print(f"confidence: {result.confidence}; queries: {json.dumps(result.queries)}")
+        console.print(f"confidence: {result.confidence}; queries: {escape(json.dumps(result.queries))}")
     else:
         print(result.refusal)
     for note in [] if result.answerable else result.notes:
-        console.print(f"  - {note}")
+        console.print(f"  - {escape(note)}")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from typing import Any
 
 import dspy
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from agents.lm.errors import ModelError
@@ -47,6 +48,7 @@ from pipelines.checkpoints import (
 from pipelines.compose_graph import ComposeConfig, ComposeDeps, ComposeState, Run, build_graph
 from pipelines.pipeline import Progress, log_progress
 from tools.base import ToolError
+from tools.cli import checked_seed, print_error
 from tools.files import OutputLocationError, checked_output_folder, write_atomically
 from tools.music.section_tools import SectionTools
 from tools.settings import Settings
@@ -194,8 +196,10 @@ def _summary(console: Console, session: str, state: ComposeState) -> None:
     table.add_column("value")
     if state.piece is not None:  # the piece as planned and fitted (style, meter, sections), not the raw plan
         piece = state.piece
-        table.add_row("piece", f"{piece.title} ({piece.style}, {piece.key}, {piece.meter}, {piece.tempo_bpm} bpm)")
-        table.add_row("sections", ", ".join(f"{section.label} ({section.bars})" for section in piece.sections))
+        described = f"{piece.title} ({piece.style}, {piece.key}, {piece.meter}, {piece.tempo_bpm} bpm)"
+        table.add_row("piece", escape(described))
+        sections = ", ".join(f"{section.label} ({section.bars})" for section in piece.sections)
+        table.add_row("sections", escape(sections))
     table.add_row("findings", ", ".join(finding.code for finding in state.findings) or "none")
     table.add_row("tool calls", str(len(state.tool_calls)))
     for name, path in (state.rendered.model_dump(exclude_none=True) if state.rendered else {}).items():
@@ -224,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("text", nargs="?", help="feedback (continue, branch)")
     else:
         parser.add_argument("request", help="what to compose, e.g. 'a waltz in G major, 16 bars'")
-        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--seed", type=checked_seed, default=0)
         parser.add_argument("--session", help="an id for the new session (default: random)")
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="where sessions and files live")
     parser.add_argument("--model", help="embedded | embedded:<name> | path.gguf | LiteLLM model string")
@@ -265,12 +269,12 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 sessions.close()
     except (MusicRequestError, RunError, OutputLocationError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print_error(console, str(exc))
         return 2
     except Exception as exc:  # a model or tool failed mid-session: the finished steps are saved
         logging.getLogger(__name__).debug("session step failed", exc_info=True)
         kind = "model" if isinstance(exc, ModelError) else "tool" if isinstance(exc, ToolError) else "step"
-        console.print(f"[red]error:[/red] a {kind} failed: {type(exc).__name__}: {exc}")
+        print_error(console, f"a {kind} failed: {type(exc).__name__}: {exc}")
         if started:
             console.print(f"Session {args.session} keeps every finished step; after fixing the cause, "
                           f"`python -m pipelines.compose resume {args.session}` goes on from the step that failed.")

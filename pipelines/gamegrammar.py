@@ -36,6 +36,7 @@ import dspy
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import BaseModel, Field, ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -73,6 +74,7 @@ from retrieval.calibration import rank_engines
 from retrieval.embeddings import shared_embedder
 from retrieval.exemplars import ExemplarGame
 from retrieval.store import ExemplarStore, RetrievalConstraints
+from tools.cli import checked_seed, print_error
 from tools.files import (
     InputFileError,
     OutputLocationError,
@@ -390,8 +392,8 @@ def write_run(out: Path, design: GameDesign | None, report: RunReport) -> Path:
 def _print_findings(console: Console, findings: list[Finding]) -> None:
     colour = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
     for finding in findings:
-        console.print(f"[{colour[finding.severity]}]{finding.severity}[/] {finding.path}: {finding.message} "
-                      f"[dim]({finding.owner})[/]")
+        console.print(f"[{colour[finding.severity]}]{finding.severity}[/] {escape(finding.path)}: "
+                      f"{escape(finding.message)} [dim]({finding.owner})[/]")
 
 
 def _read_design(path: str, console: Console) -> GameDesign | int:
@@ -399,10 +401,10 @@ def _read_design(path: str, console: Console) -> GameDesign | int:
     try:
         return GameDesign.model_validate_json(read_text_limited(Path(path), MAX_DESIGN_FILE_BYTES))
     except InputFileError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print_error(console, str(exc))
         return 2
     except ValidationError as exc:
-        console.print(f"[red]error:[/red] {path} is not a valid game design:\n{exc}")
+        print_error(console, f"{path} is not a valid game design:\n{exc}")
         return 1
 
 
@@ -423,7 +425,7 @@ def playtest_command(argv: list[str], console: Console) -> int:
     parser.add_argument("design", help="a design.json file")
     parser.add_argument("--games", type=int, default=200, help="random self-play games (default 200)")
     parser.add_argument("--players", type=int, help="player count (default: the design's smallest, at least 2)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=checked_seed, default=0)
     args = parser.parse_args(argv)
     design = _read_design(args.design, console)
     if isinstance(design, int):
@@ -432,10 +434,13 @@ def playtest_command(argv: list[str], console: Console) -> int:
         with console.status("Playing..."):
             report = playtest(design, games=args.games, players=args.players, seed=args.seed)
     except PlaytestError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print_error(console, str(exc))
         return 2
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/yellow]; nothing was written")
+        return 130
     m = report.measures
-    table = Table(title=f"{design.title}: {m.games} games, {m.players} players")
+    table = Table(title=f"{escape(design.title)}: {m.games} games, {m.players} players")
     for column in ("metric", "value", "expected"):
         table.add_column(column)
     for row in report.table():
@@ -457,7 +462,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         parser.add_argument("--players", type=int, help="the design must support this many players")
         parser.add_argument("--constraints", default="",
                             help="free-text requirements, e.g. 'cooperative, under 30 min'")
-        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--seed", type=checked_seed, default=0)
         parser.add_argument("--run", help="an id for the new run: a-z, 0-9, '_', '-' (default: random)")
         parser.add_argument("--from", dest="parent", metavar="RUN",
                             help="branch the finished run RUN; the positional text is the revision request")
@@ -542,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
             written = write_run(result.out or DEFAULT_OUT, result.design, result.report)
         _print_summary(console, result.report, written)
     except (InvalidThemeError, InputFileError, OutputLocationError, RunError, ModelError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print_error(console, str(exc))
         return 2
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/yellow]; the output folder holds one whole set of files, never part "
@@ -564,11 +569,11 @@ def _print_summary(console: Console, report: RunReport, written: Path) -> None:
     console.print(table)
     if report.parent_run:
         console.print(f"Branched from {report.parent_run}; changed: "
-                      + (", ".join(change.field for change in report.diff) or "nothing"))
+                      + escape(", ".join(change.field for change in report.diff) or "nothing"))
     if report.verdict:
-        console.print("Fun Judge: " + json.dumps(report.verdict))
+        console.print("Fun Judge: " + escape(json.dumps(report.verdict)))
     if report.playtest:
-        console.print("Playtest: " + "; ".join(f"{row.metric} {row.value}" for row in report.playtest.table()))
+        console.print("Playtest: " + escape("; ".join(f"{row.metric} {row.value}" for row in report.playtest.table())))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from tests.compose_script import PLAN, REQUEST
 from tests.music_fakes import ScaleWriter
 from tests.openai_server import OpenAIStub
 from tests.studio_script import reply
+from tools import files
 from tools.settings import Settings
 
 DESIGN = Path(__file__).resolve().parent / "data" / "mycelium_design.json"
@@ -286,3 +287,47 @@ def test_an_unreachable_model_is_blamed_not_the_sources(
     refused(capsys, status, "the model failed, not the sources", "could not be reached", err=printed.err)
     assert "Cannot answer from the sources" not in printed.err + printed.out
     assert "could not be reached" in json.loads(target.read_text())["model_error"]
+
+
+def test_a_fifo_nobody_writes_to_is_refused_not_waited_on_forever(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, no_models: None, tmp_path: Path) -> None:
+    monkeypatch.setattr(files, "FIFO_WRITER_WAIT_S", 0.5)
+    fifo = tmp_path / "theme.fifo"
+    os.mkfifo(fifo)
+    outcome: list[int] = []
+    worker = threading.Thread(target=lambda: outcome.append(gamegrammar.main(["--theme-file", str(fifo)])),
+                              daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    if worker.is_alive():  # unblock the old behaviour's open() so the thread can end, then fail
+        with fifo.open("wb"):
+            pass
+        pytest.fail("reading a FIFO with no writer blocked")
+    refused(capsys, outcome[0], "nothing wrote to")
+
+
+def test_an_error_echoing_huge_or_markup_like_input_is_printed_literally_and_shortened(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    status = gamegrammar.main(["validate", f"[/x]{'d' * 50_000}.json"])
+    err = refused(capsys, status, "[/x]dddd", "characters left out")
+    assert len(err) < 3_000
+
+
+def test_a_seed_outside_what_the_generators_take_is_refused_before_any_work(
+        capsys: pytest.CaptureFixture[str], no_models: None) -> None:
+    for main, argv in ((compose.main, [REQUEST, "--seed", str(2**64)]),
+                       (gamegrammar.main, ["a cave of glowing fungi", "--seed", "-1"])):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2
+        assert "outside 0 to 4,294,967,295" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_a_playtest_exits_130_without_a_traceback(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*_: Any, **__: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gamegrammar, "playtest", interrupted)
+    assert gamegrammar.main(["playtest", str(DESIGN), "--games", "5"]) == 130
+    assert "interrupted" in capsys.readouterr().err

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
+import stat
 import tempfile
 from collections.abc import Collection, Mapping
 from pathlib import Path
@@ -11,6 +13,9 @@ from pathlib import Path
 from tools.interrupts import interrupts_deferred
 
 STAGING_PREFIX = ".staging-"
+
+FIFO_WRITER_WAIT_S = 10.0
+"""How long a named pipe given as input may stay silent before it is refused (not waited on forever)."""
 
 
 def write_atomically(folder: Path, files: Mapping[str, str | bytes], *, remove: Collection[str] = ()) -> None:
@@ -100,6 +105,21 @@ class OutputLocationError(ValueError):
     loads, so a long run is never lost to a folder it could not write at the end."""
 
 
+def _opened_for_reading(path: Path) -> int:
+    """A blocking read descriptor of `path`. A named pipe is opened without blocking, then given
+    `FIFO_WRITER_WAIT_S` for its writer to send something: a plain open would wait forever for a
+    writer that never comes, and Ctrl-C would be the only way out."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if stat.S_ISFIFO(os.fstat(descriptor).st_mode):
+        ready, _, _ = select.select([descriptor], [], [], FIFO_WRITER_WAIT_S)
+        if not ready:
+            os.close(descriptor)
+            raise InputFileError(f"{path} is a pipe that nothing wrote to in {FIFO_WRITER_WAIT_S:.0f} s; "
+                                 "start its writer first, or give a file.")
+    os.set_blocking(descriptor, True)
+    return descriptor
+
+
 def read_text_limited(path: Path, limit: int) -> str:
     """The UTF-8 text of `path`, reading at most `limit` + 1 bytes, or an `InputFileError`.
 
@@ -107,10 +127,11 @@ def read_text_limited(path: Path, limit: int) -> str:
     one byte past the limit is enough to know the file is too large. Decoding is strict, so a binary
     file is refused by name rather than read as replacement characters.
     """
-    if path.is_dir():
-        raise InputFileError(f"{path} is a folder; give the path of a text file.")
     try:
-        with path.open("rb") as handle:
+        if path.is_dir():  # inside the try: a name too long for the file system raises here
+            raise InputFileError(f"{path} is a folder; give the path of a text file.")
+        descriptor = _opened_for_reading(path)
+        with os.fdopen(descriptor, "rb") as handle:
             data = bytearray()
             while len(data) <= limit and (chunk := handle.read(limit + 1 - len(data))):
                 data += chunk

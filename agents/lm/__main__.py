@@ -20,6 +20,7 @@ from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.structured import StructuredPredict
 from agents.lm.usage import TokenBudget, UsageLedger, attributed_to
+from tools.cli import print_error
 from tools.settings import Settings
 
 
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         with console.status("Pitching..."), dspy.context(lm=lm), attributed_to("pitch"):
             pitch = StructuredPredict(PitchGame)(theme=args.theme).pitch
     except (ModelError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print_error(console, str(exc))
         return 2
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/yellow]")

@@ -33,6 +33,7 @@ from rich.table import Table
 from torch.nn import functional
 
 from tools.base import ToolError
+from tools.cli import print_error
 from tools.music.checkpoints import save_checkpoint
 from tools.music.piano.data import kern_files, load_corpus, split_by_movement
 from tools.music.piano.model import (
@@ -219,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     console = Console(stderr=True)
     if args.steps < 1 or args.batch_size < 1:
-        console.print("[red]error:[/] --steps and --batch-size must be positive.")
+        print_error(console, "--steps and --batch-size must be positive.")
         return 2
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -239,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with Progress(*columns, loss_column, console=console) as progress:
             model, metrics = compare_embeddings(segments, ModelConfig(embedding="factorised"), config, progress)
     except ToolError as exc:
-        console.print(f"[red]error:[/] {exc}")
+        print_error(console, str(exc))
         return 2
     metrics["wall_seconds"] = time.perf_counter() - started
     save_checkpoint(
