@@ -82,7 +82,8 @@ BASS_LEAP_COST = 1.0
 THIRD_CREDIT = 4.0
 """Taken off a lower voice's move by a third: a passing note may fill it, making two steps of it.
 Set so the lower voices sing eighths in about Bach's share of their notes (alto, tenor and bass
-0.35, 0.38 and 0.40 in Riemenschneider 1-30, measured with music21)."""
+0.35, 0.38 and 0.40 in Riemenschneider 1-30, measured with music21) at the usual liveliness; a
+piece's credit grows and shrinks with its own (`Ornaments.third_credit`)."""
 COMMON_TONE_COST = 1.0
 """An inner voice leaving a pitch class the next chord also holds."""
 CONTRARY_PERFECTS_COST = 20.0
@@ -192,7 +193,7 @@ def leading_tone(key: Key) -> int:
 def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction, bars: int,
                     bar_length: Fraction, key: Key, *, final: bool = True,
                     before: tuple[tuple[int, int, int, int], int] | None = None,
-                    seed: int | None = None) -> tuple[list[Bar], list[Bar]]:
+                    seed: int | None = None, piece_seed: int | None = None) -> tuple[list[Bar], list[Bar]]:
     """Upper staff bars with voices [soprano, alto] and lower staff bars with voices [tenor, bass].
 
     `melody` is the soprano, in quarters from the section start, kept as given but for the figures
@@ -202,8 +203,9 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
     as a section's closing chord does. `before` is the
     chord sounding just before the section (soprano, alto, tenor, bass, and its chord index), so the
     voices move into the section by the same rules as inside it (no parallels across the join).
-    `seed` draws how lively the voices are and where they move in eighths (`Ornaments.drawn`);
-    without one, the usual liveliness.
+    `seed` draws where the voices move in eighths and, without a `piece_seed`, how lively they are
+    (`Ornaments.drawn`); a piece's sections share its `piece_seed`, and so their liveliness. Without
+    either, the usual liveliness.
     """
     harmonies = _harmonies(chords, slot, bars, bar_length)
     notes = _exact_melody(melody, bars * bar_length)
@@ -212,8 +214,8 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
     struck = {note.onset for note in notes}
     sustained = [slot * k not in struck for k in range(len(harmonies))]
     held = [k > 0 and sustained[k] and harmonies[k - 1].index == harmonies[k].index for k in range(len(harmonies))]
-    voicings = _search(harmonies, soprano, leaving, key, final, before, held)
-    ornaments = Ornaments.drawn(seed)
+    ornaments = Ornaments.drawn(seed, piece_seed)
+    voicings = _search(harmonies, soprano, leaving, key, final, before, held, ornaments.third_credit)
     notes = _soprano_ornaments(notes, voicings, harmonies, slot, bar_length, key, ornaments, held)
     lower = _ornaments(voicings, harmonies, notes, slot, bar_length, key, ornaments, held)
     voices = [_melody_line(notes, bars * bar_length)]
@@ -293,14 +295,16 @@ def _soprano_leaving(notes: list[_Note], end: Fraction) -> int:
 
 
 def _search(harmonies: list[Harmony], soprano: list[int], leaving: list[int], key: Key, final: bool,
-            before: tuple[tuple[int, int, int, int], int] | None, held: list[bool]) -> list[tuple[int, ...]]:
+            before: tuple[tuple[int, int, int, int], int] | None, held: list[bool],
+            third_credit: float) -> list[tuple[int, ...]]:
     """The cheapest sequence of voicings (soprano, alto, tenor, bass), one per slot (Viterbi),
     moving on from `before` when given. Each slot is voiced under the soprano's note at its start
     (`soprano`) and left from the note it sounds last (`leaving`: an eighth after the beat), so the
     voices move against the note the soprano really leaves from (no parallels from a soprano's
     passing eighth into the next beat). With `final`, every slot of the closing chord stands in
     root position. Where a slot is `held` (the soprano holds its note over the same chord, as at a
-    phrase's end) the lower voices hold too: a chorale's phrase ends on a chord held still."""
+    phrase's end) the lower voices hold too: a chorale's phrase ends on a chord held still. A lower
+    voice's move by a third costs `third_credit` less (`Ornaments.third_credit`)."""
     closing = len(harmonies) - 1
     while closing > 0 and harmonies[closing - 1].index == harmonies[-1].index:
         closing -= 1
@@ -318,13 +322,15 @@ def _search(harmonies: list[Harmony], soprano: list[int], leaving: list[int], ke
     total = cost
     if before is not None:
         pitches, index = before
-        total = total + _transition_costs(np.array([pitches]), voicings, Harmony.of(index), harmonies[0], key)[0]
+        total = total + _transition_costs(np.array([pitches]), voicings, Harmony.of(index), harmonies[0], key,
+                                          third_credit)[0]
     back = []
     for k in range(1, len(layers)):
         reached, static = layers[k]
         departing = voicings.copy()
         departing[:, SOPRANO] = leaving[k - 1]
-        step = total[:, None] + _transition_costs(departing, reached, harmonies[k - 1], harmonies[k], key)
+        step = total[:, None] + _transition_costs(departing, reached, harmonies[k - 1], harmonies[k], key,
+                                                            third_credit)
         if held[k]:
             step += RULE * (reached[None, :, ALTO:] != voicings[:, None, ALTO:]).any(axis=2)
         best = step.argmin(axis=0)
@@ -402,7 +408,7 @@ def _voicing_costs(voicings: np.ndarray, harmony: Harmony, key: Key) -> np.ndarr
 
 
 def _transition_costs(before: np.ndarray, after: np.ndarray, from_harmony: Harmony, to_harmony: Harmony,
-                      key: Key) -> np.ndarray:
+                      key: Key, third_credit: float) -> np.ndarray:
     """The cost of moving from each voicing in `before` (n rows) to each in `after` (m rows): (n, m)."""
     motion = after[None, :, :] - before[:, None, :]
     distance = np.abs(motion)
@@ -410,7 +416,7 @@ def _transition_costs(before: np.ndarray, after: np.ndarray, from_harmony: Harmo
     for voice in (ALTO, TENOR):
         cost += INNER_LEAP_COST * np.clip(distance[..., voice] - INNER_LEAP, 0, None)
     cost += BASS_LEAP_COST * np.clip(distance[..., BASS] - BASS_LEAP, 0, None)
-    cost -= THIRD_CREDIT * np.isin(distance[..., ALTO:], (3, 4)).sum(axis=2)
+    cost -= third_credit * np.isin(distance[..., ALTO:], (3, 4)).sum(axis=2)
     cost += HARD * (distance[..., BASS] > MAX_BASS_LEAP)
     sung = (before[:, SOPRANO] >= 0)[:, None] & (after[:, SOPRANO] >= 0)[None, :]
     for upper in range(4):
@@ -469,14 +475,23 @@ class Ornaments:
     overshoot: float = 0.0
     """The share of the soprano's steps, among the chances taken, sung as an overshoot."""
 
+    @property
+    def third_credit(self) -> float:
+        """`THIRD_CREDIT` in the measure of the piece's liveliness: a lively piece's voices are searched
+        toward thirds a passing note can fill, a quiet one's toward steps and common tones, so pieces
+        differ in their eighths as much as Bach's do, not only in how many chances they take."""
+        return THIRD_CREDIT * self.liveliness / USUAL_LIVELINESS
+
     @classmethod
-    def drawn(cls, seed: int | None) -> Ornaments:
-        """A liveliness drawn from `LIVELINESS` by the seed, the soprano's from `SOPRANO_LIVELINESS`
-        and its overshoots from `OVERSHOOT`; the usual ones, and no overshoot, without a seed."""
-        if seed is None:
+    def drawn(cls, seed: int | None, piece_seed: int | None = None) -> Ornaments:
+        """A liveliness drawn from `LIVELINESS`, the soprano's from `SOPRANO_LIVELINESS` and its
+        overshoots from `OVERSHOOT`, by the piece's seed (a piece keeps its character from section to
+        section, and a quiet chorale and a busy one differ as a whole), else by the section's; the
+        usual ones, and no overshoot, without either. `seed` draws which chances are taken."""
+        if seed is None and piece_seed is None:
             return cls(USUAL_LIVELINESS, 0)
-        rng = np.random.default_rng(seed)
-        return cls(float(rng.uniform(*LIVELINESS)), seed, float(rng.uniform(*SOPRANO_LIVELINESS)),
+        rng = np.random.default_rng(piece_seed if piece_seed is not None else seed)
+        return cls(float(rng.uniform(*LIVELINESS)), seed or 0, float(rng.uniform(*SOPRANO_LIVELINESS)),
                    float(rng.uniform(*OVERSHOOT)))
 
 
