@@ -420,7 +420,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
     for candidate in range(params.candidates):
         request = SectionRequest(bars=section.bars, key=section.key or piece.key, meter=piece.meter,
                                  style=piece.style, cadence=section.cadence,
-                                 seed=params.seed + candidate, temperature=params.temperature,
+                                 seed=params.seed + candidate, piece_seed=state.seed, temperature=params.temperature,
                                  previous_right=previous[0], previous_left=previous[1], variation=variation,
                                  place=((first - 1) / spans[-1][2], last / spans[-1][2]))
         written = deps.tools.realise(request)

@@ -247,7 +247,7 @@ class NeuralSectionTools(SectionWriter):
             upper, lower = realise_chorale(line, chords, slot, bars, bar_length, key,
                                            final=request.cadence in (Cadence.AUTHENTIC, Cadence.PLAGAL),
                                            before=last_chord(request.previous_right, request.previous_left),
-                                           seed=request.seed)
+                                           seed=request.seed, piece_seed=request.piece_seed)
         elif spec.texture == "melody_and_accompaniment":
             accompany = {"waltz": waltz_left_hand, "nocturne": nocturne_left_hand,
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]

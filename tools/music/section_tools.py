@@ -36,6 +36,8 @@ class SectionRequest(BaseModel):
     style: Style = Style.FREE_PIANO
     cadence: Cadence | None = None
     seed: int = 0
+    piece_seed: int | None = Field(None, description="the piece's seed, which draws what its sections share (a "
+                                                     "chorale's liveliness); None: the section's seed draws it")
     temperature: float = Field(1.0, gt=0, le=2)
     previous_right: list[Bar] = Field(default_factory=list, description="the bars just before, for continuity")
     previous_left: list[Bar] = Field(default_factory=list)

@@ -14,11 +14,14 @@ for all pairs of voicings at once with numpy, so sixteen bars take a few hundred
 Then, for life, the lower voices move in eighths as Bach's do: a voice that moves by a third
 between two slots may pass through the step between, one that moves by a whole tone may pass
 chromatically through the semitone between (G-G#-A, A-Ab-G), one that keeps a common tone into a
-new chord may touch its neighbour, and an inner voice falling from the tonic to a cadence's leading tone may
-hold the tonic over as a 4-3 suspension, each only where it makes no parallels, no crossing and no
-semitone clash; how many of these chances a piece takes is drawn from its seed. The soprano, more
-rarely, fills a third with a passing eighth too, as Bach's do. Where the soprano holds over a held
-chord (a phrase's end) every voice holds, as one note.
+new chord may touch its neighbour, and an inner voice falling by step into the chord before a close
+may hold its note over as a 4-3 or 7-6 suspension, each only where it makes no parallels, no
+crossing and no semitone clash; how many of these chances a piece takes is drawn from its seed. The
+soprano, less often and by its own drawn share, sings Bach's soprano figures: a passing eighth in a
+third (from a half note too, as a dotted quarter and an eighth), an overshoot past a step and back
+(C-E-D), a neighbour on a repeated note, a chord tone stepping on after a leap, and a suspension
+into a close; pieces differ in how often they overshoot, and so in how stepwise their tunes are.
+Where the soprano holds over a held chord (a phrase's end) every voice holds, as one note.
 """
 
 from __future__ import annotations
@@ -79,7 +82,8 @@ BASS_LEAP_COST = 1.0
 THIRD_CREDIT = 4.0
 """Taken off a lower voice's move by a third: a passing note may fill it, making two steps of it.
 Set so the lower voices sing eighths in about Bach's share of their notes (alto, tenor and bass
-0.35, 0.38 and 0.40 in Riemenschneider 1-30, measured with music21)."""
+0.35, 0.38 and 0.40 in Riemenschneider 1-30, measured with music21) at the usual liveliness; a
+piece's credit grows and shrinks with its own (`Ornaments.third_credit`)."""
 COMMON_TONE_COST = 1.0
 """An inner voice leaving a pitch class the next chord also holds."""
 CONTRARY_PERFECTS_COST = 20.0
@@ -96,16 +100,27 @@ PERFECT_CLASSES = (0, 7)
 """Unisons and octaves (0) and fifths (7), compound ones included, as intervals modulo 12."""
 PASSING_ORDER = (BASS, TENOR, ALTO)
 """The order voices are offered an ornament: a later one must not clash with an earlier one's."""
-LIVELINESS = (0.3, 1.0)
+LIVELINESS = (0.1, 1.0)
 """The range a piece's share of taken ornament chances is drawn from: some of Bach's chorales move
 in quarters almost throughout, others in running eighths (a lower voice's eighth share ranges from
 0 to 0.87 over Riemenschneider 1-30, standard deviation 0.15-0.2 per voice)."""
 USUAL_LIVELINESS = 0.7
 """The share taken when no seed is given: a middling chorale, its lower voices in quarters more than in eighths."""
-SOPRANO_SHARE = 0.35
-"""The soprano's chance of a passing note is taken this much less often than a lower voice's:
-Bach's sopranos fill a third with an eighth now and then (about one note in five of theirs is an
-eighth in Riemenschneider 1-30, against two in five of the lower voices')."""
+SOPRANO_LIVELINESS = (0.05, 0.8)
+"""The range a piece's share of the soprano's chances for a figure (a passing, neighbour or
+overshooting eighth, a suspension) is drawn from: Bach's sopranos move in eighths less than the
+lower voices (about one note in five of theirs is an eighth in Riemenschneider 1-30, against two in
+five of the lower voices'), some chorales hardly at all, others in most bars."""
+USUAL_SOPRANO_LIVELINESS = 0.25
+"""The soprano's share when no seed is given."""
+OVERSHOOT = (0.0, 0.8)
+"""The range a piece's share of the soprano's steps sung as an overshoot (C-E-D: a leap of a third to a
+tone of the chord, back by step onto the tune's next note) is drawn from; the rest of its chances are
+passing, neighbour and skipping eighths. Pieces that overshoot often sing fewer steps, as some of
+Bach's sopranos do (their step share ranges from 0.4 to 0.85)."""
+SUSPENSIONS = {5: (3, 4), 10: (8, 9), 11: (8, 9)}
+"""A suspension's dissonance above the bass (a fourth; a minor or major seventh) and the intervals its
+resolution a step below may make (a third; a sixth): the 4-3 and the 7-6."""
 NEIGHBOUR_SHARE = 0.7
 """A neighbour note's chance is taken this much less often than a passing note's: Bach fills
 thirds far more often than he decorates a held tone."""
@@ -178,18 +193,19 @@ def leading_tone(key: Key) -> int:
 def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction, bars: int,
                     bar_length: Fraction, key: Key, *, final: bool = True,
                     before: tuple[tuple[int, int, int, int], int] | None = None,
-                    seed: int | None = None) -> tuple[list[Bar], list[Bar]]:
+                    seed: int | None = None, piece_seed: int | None = None) -> tuple[list[Bar], list[Bar]]:
     """Upper staff bars with voices [soprano, alto] and lower staff bars with voices [tenor, bass].
 
-    `melody` is the soprano, kept as given but for a passing eighth filling a third here and there
-    (`_soprano_passing`; a note across a bar line is written as two), in quarters
-    from the section start; `chords` holds one harmoniser chord index per `slot` quarters; the
-    voices under it sound each slot's chord even where the soprano note is not in it. With `final`
-    the last chord stands in root position, as a section's closing chord does. `before` is the
+    `melody` is the soprano, in quarters from the section start, kept as given but for the figures
+    `_soprano_ornaments` sings here and there (a note across a bar line is written as two); `chords`
+    holds one harmoniser chord index per `slot` quarters; the voices under it sound each slot's chord
+    even where the soprano note is not in it. With `final` the last chord stands in root position,
+    as a section's closing chord does. `before` is the
     chord sounding just before the section (soprano, alto, tenor, bass, and its chord index), so the
     voices move into the section by the same rules as inside it (no parallels across the join).
-    `seed` draws how lively the lower voices are and where they move in eighths (`Ornaments.drawn`);
-    without one, the usual liveliness.
+    `seed` draws where the voices move in eighths and, without a `piece_seed`, how lively they are
+    (`Ornaments.drawn`); a piece's sections share its `piece_seed`, and so their liveliness. Without
+    either, the usual liveliness.
     """
     harmonies = _harmonies(chords, slot, bars, bar_length)
     notes = _exact_melody(melody, bars * bar_length)
@@ -198,9 +214,9 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
     struck = {note.onset for note in notes}
     sustained = [slot * k not in struck for k in range(len(harmonies))]
     held = [k > 0 and sustained[k] and harmonies[k - 1].index == harmonies[k].index for k in range(len(harmonies))]
-    voicings = _search(harmonies, soprano, leaving, key, final, before, held)
-    ornaments = Ornaments.drawn(seed)
-    notes = _soprano_passing(notes, voicings, harmonies, slot, key, ornaments, held)
+    ornaments = Ornaments.drawn(seed, piece_seed)
+    voicings = _search(harmonies, soprano, leaving, key, final, before, held, ornaments.third_credit)
+    notes = _soprano_ornaments(notes, voicings, harmonies, slot, bar_length, key, ornaments, held)
     lower = _ornaments(voicings, harmonies, notes, slot, bar_length, key, ornaments, held)
     voices = [_melody_line(notes, bars * bar_length)]
     voices += [_lower_line(lower, voice, harmonies, slot, bar_length, sustained) for voice in (ALTO, TENOR, BASS)]
@@ -279,14 +295,16 @@ def _soprano_leaving(notes: list[_Note], end: Fraction) -> int:
 
 
 def _search(harmonies: list[Harmony], soprano: list[int], leaving: list[int], key: Key, final: bool,
-            before: tuple[tuple[int, int, int, int], int] | None, held: list[bool]) -> list[tuple[int, ...]]:
+            before: tuple[tuple[int, int, int, int], int] | None, held: list[bool],
+            third_credit: float) -> list[tuple[int, ...]]:
     """The cheapest sequence of voicings (soprano, alto, tenor, bass), one per slot (Viterbi),
     moving on from `before` when given. Each slot is voiced under the soprano's note at its start
     (`soprano`) and left from the note it sounds last (`leaving`: an eighth after the beat), so the
     voices move against the note the soprano really leaves from (no parallels from a soprano's
     passing eighth into the next beat). With `final`, every slot of the closing chord stands in
     root position. Where a slot is `held` (the soprano holds its note over the same chord, as at a
-    phrase's end) the lower voices hold too: a chorale's phrase ends on a chord held still."""
+    phrase's end) the lower voices hold too: a chorale's phrase ends on a chord held still. A lower
+    voice's move by a third costs `third_credit` less (`Ornaments.third_credit`)."""
     closing = len(harmonies) - 1
     while closing > 0 and harmonies[closing - 1].index == harmonies[-1].index:
         closing -= 1
@@ -304,13 +322,15 @@ def _search(harmonies: list[Harmony], soprano: list[int], leaving: list[int], ke
     total = cost
     if before is not None:
         pitches, index = before
-        total = total + _transition_costs(np.array([pitches]), voicings, Harmony.of(index), harmonies[0], key)[0]
+        total = total + _transition_costs(np.array([pitches]), voicings, Harmony.of(index), harmonies[0], key,
+                                          third_credit)[0]
     back = []
     for k in range(1, len(layers)):
         reached, static = layers[k]
         departing = voicings.copy()
         departing[:, SOPRANO] = leaving[k - 1]
-        step = total[:, None] + _transition_costs(departing, reached, harmonies[k - 1], harmonies[k], key)
+        step = total[:, None] + _transition_costs(departing, reached, harmonies[k - 1], harmonies[k], key,
+                                                            third_credit)
         if held[k]:
             step += RULE * (reached[None, :, ALTO:] != voicings[:, None, ALTO:]).any(axis=2)
         best = step.argmin(axis=0)
@@ -388,7 +408,7 @@ def _voicing_costs(voicings: np.ndarray, harmony: Harmony, key: Key) -> np.ndarr
 
 
 def _transition_costs(before: np.ndarray, after: np.ndarray, from_harmony: Harmony, to_harmony: Harmony,
-                      key: Key) -> np.ndarray:
+                      key: Key, third_credit: float) -> np.ndarray:
     """The cost of moving from each voicing in `before` (n rows) to each in `after` (m rows): (n, m)."""
     motion = after[None, :, :] - before[:, None, :]
     distance = np.abs(motion)
@@ -396,7 +416,7 @@ def _transition_costs(before: np.ndarray, after: np.ndarray, from_harmony: Harmo
     for voice in (ALTO, TENOR):
         cost += INNER_LEAP_COST * np.clip(distance[..., voice] - INNER_LEAP, 0, None)
     cost += BASS_LEAP_COST * np.clip(distance[..., BASS] - BASS_LEAP, 0, None)
-    cost -= THIRD_CREDIT * np.isin(distance[..., ALTO:], (3, 4)).sum(axis=2)
+    cost -= third_credit * np.isin(distance[..., ALTO:], (3, 4)).sum(axis=2)
     cost += HARD * (distance[..., BASS] > MAX_BASS_LEAP)
     sung = (before[:, SOPRANO] >= 0)[:, None] & (after[:, SOPRANO] >= 0)[None, :]
     for upper in range(4):
@@ -442,20 +462,37 @@ def _transition_costs(before: np.ndarray, after: np.ndarray, from_harmony: Harmo
 
 @dataclass(frozen=True)
 class Ornaments:
-    """How much the lower voices move between the chords: `liveliness` is the share of the chances
-    for a passing note or a suspension that are taken (of a neighbour note's, `NEIGHBOUR_SHARE` of
-    that), drawn per piece from its seed, since Bach's chorales range from nearly all quarters to
-    busy eighths; `seed` also draws which chances are taken."""
+    """How much the voices move between the chords: `liveliness` is the share of the lower voices'
+    chances for a passing note or a suspension that are taken (of a neighbour note's, `NEIGHBOUR_SHARE`
+    of that), `soprano` and `overshoot` the soprano's (`_soprano_ornaments`), drawn per piece from its
+    seed, since Bach's chorales range from nearly all quarters to busy eighths; `seed` also draws
+    which chances are taken."""
 
     liveliness: float
     seed: int
+    soprano: float = USUAL_SOPRANO_LIVELINESS
+    """The share of the soprano's chances for a figure that are taken."""
+    overshoot: float = 0.0
+    """The share of the soprano's steps, among the chances taken, sung as an overshoot."""
+
+    @property
+    def third_credit(self) -> float:
+        """`THIRD_CREDIT` in the measure of the piece's liveliness: a lively piece's voices are searched
+        toward thirds a passing note can fill, a quiet one's toward steps and common tones, so pieces
+        differ in their eighths as much as Bach's do, not only in how many chances they take."""
+        return THIRD_CREDIT * self.liveliness / USUAL_LIVELINESS
 
     @classmethod
-    def drawn(cls, seed: int | None) -> Ornaments:
-        """A liveliness drawn from `LIVELINESS` by the seed; `USUAL_LIVELINESS` without one."""
-        if seed is None:
+    def drawn(cls, seed: int | None, piece_seed: int | None = None) -> Ornaments:
+        """A liveliness drawn from `LIVELINESS`, the soprano's from `SOPRANO_LIVELINESS` and its
+        overshoots from `OVERSHOOT`, by the piece's seed (a piece keeps its character from section to
+        section, and a quiet chorale and a busy one differ as a whole), else by the section's; the
+        usual ones, and no overshoot, without either. `seed` draws which chances are taken."""
+        if seed is None and piece_seed is None:
             return cls(USUAL_LIVELINESS, 0)
-        return cls(float(np.random.default_rng(seed).uniform(*LIVELINESS)), seed)
+        rng = np.random.default_rng(piece_seed if piece_seed is not None else seed)
+        return cls(float(rng.uniform(*LIVELINESS)), seed or 0, float(rng.uniform(*SOPRANO_LIVELINESS)),
+                   float(rng.uniform(*OVERSHOOT)))
 
 
 @dataclass
@@ -467,33 +504,106 @@ class _Lines:
     tied: list[list[bool]]
 
 
-def _soprano_passing(notes: list[_Note], voicings: list[tuple[int, ...]], harmonies: list[Harmony], slot: Fraction,
-                     key: Key, ornaments: Ornaments, held: list[bool]) -> list[_Note]:
-    """The melody with a passing eighth where it moves by a third from one slot's note to the next
-    slot's (a quarter E, then C: E-D, C), at the pieces' liveliness times `SOPRANO_SHARE`, each
-    where it makes no parallels, crossing or semitone clash with the voices below (`_clean`) and
-    none into or out of a `held` slot. The tune is the given one; only its thirds are filled."""
+def _soprano_ornaments(notes: list[_Note], voicings: list[tuple[int, ...]], harmonies: list[Harmony],
+                       slot: Fraction, bar_length: Fraction, key: Key, ornaments: Ornaments,
+                       held: list[bool]) -> list[_Note]:
+    """The melody with Bach's soprano figures, at the piece's `ornaments.soprano` share of its chances
+    and none into or out of a `held` slot: where the next slot's chord leads into a close and the
+    tune falls by step onto it, a suspension (the note held over the beat, a fourth or seventh above
+    the bass, falling to the tune's note half a slot later: `_soprano_suspension`); else an eighth in
+    the second half of the slot (`_soprano_eighth`: passing, overshooting, neighbour or skipping).
+    Each is kept only where it makes no parallels, crossing, hidden perfect or semitone clash with
+    the voices below (`_clean`). Every note of the tune is sung, at its place or, suspended, half a
+    slot later; a note that must go straight on (`_tendency_tone`) is left as it is."""
     halves = [[[pitch, pitch] for pitch in voicing] for voicing in voicings]
     rng = np.random.default_rng([ornaments.seed, 2])  # apart from the lower voices' stream
     melody = list(notes)
     for k in range(len(voicings) - 1):
-        if rng.random() >= ornaments.liveliness * SOPRANO_SHARE or held[k] or held[k + 1]:
+        draw, overshoot = rng.random(), bool(rng.random() < ornaments.overshoot)
+        if draw >= ornaments.soprano or held[k] or held[k + 1]:
             continue
-        starts = [note.onset for note in melody]
-        if slot * k not in starts or slot * (k + 1) not in starts:
+        index = next((i for i, note in enumerate(melody) if note.onset <= slot * k and note.end == slot * (k + 1)
+                      and i + 1 < len(melody) and melody[i + 1].onset == note.end), None)
+        if index is None or melody[index].pitch is None or melody[index + 1].pitch is None:
             continue
-        index = starts.index(slot * k)
-        note, following = melody[index], melody[index + 1]
-        if note.duration != slot or note.pitch is None or following.pitch is None:
+        if _cadential(k + 1, harmonies, held, key) and (slot * (k + 1)) % bar_length:
+            filled = _soprano_suspension(melody, index, voicings[k + 1], slot)
+            last = min(k + 2, len(voicings) - 1)
+            if filled is not None and _clean(halves, k, last, (k + 1, 0, SOPRANO), filled, slot):
+                melody = filled
+                continue
+        if _tendency_tone(melody[index].pitch, harmonies[k], key):  # type: ignore[arg-type]
             continue
-        between = passing_pitch(note.pitch, following.pitch, _scale_between(key, harmonies[k], harmonies[k + 1]))
-        if between is None:
-            continue
-        filled = [*melody[:index], _Note(note.onset, slot / 2, note.pitch), _Note(note.onset + slot / 2, slot / 2,
-                                                                                   between), *melody[index + 1:]]
-        if _clean(halves, k, k + 1, (k, 1, SOPRANO), filled, slot):
+        filled = _soprano_eighth(melody, index, harmonies[k], _scale_between(key, harmonies[k], harmonies[k + 1]),
+                                 slot, overshoot=overshoot)
+        if filled is not None and _clean(halves, k, k + 1, (k, 1, SOPRANO), filled, slot):
             melody = filled
     return melody
+
+
+def _cadential(k: int, harmonies: list[Harmony], held: list[bool], key: Key) -> bool:
+    """Whether slot k's chord leads into a close, where Bach suspends: a dominant going to the tonic,
+    or the chord before a phrase's held last chord or the section's last."""
+    last = len(harmonies) - 1
+    if k >= last:
+        return False
+    if harmonies[k].dominant_of(key) and harmonies[k + 1].root == key.tonic:
+        return True
+    return not held[k] and (k + 1 == last or (k + 2 <= last and held[k + 2]))
+
+
+def _soprano_suspension(melody: list[_Note], index: int, voicing: tuple[int, ...],
+                        slot: Fraction) -> list[_Note] | None:
+    """The melody with note `index` held half a slot into the next (a suspension), whose note falls a
+    step from it, when the held note is a fourth or seventh above the next slot's bass and resolves to
+    a third or sixth, no lower voice singing the resolution's pitch class against it; else None."""
+    note, following = melody[index], melody[index + 1]
+    assert note.pitch is not None and following.pitch is not None
+    bass = voicing[BASS]
+    resolutions = SUSPENSIONS.get((note.pitch - bass) % 12, ())
+    if (note.pitch - following.pitch not in (1, 2) or following.duration <= slot / 2
+            or (following.pitch - bass) % 12 not in resolutions
+            or any(pitch % 12 == following.pitch % 12 for pitch in voicing[ALTO:BASS])):
+        return None
+    return [*melody[:index], _Note(note.onset, note.duration + slot / 2, note.pitch),
+            _Note(following.onset + slot / 2, following.duration - slot / 2, following.pitch), *melody[index + 2:]]
+
+
+def _soprano_eighth(melody: list[_Note], index: int, harmony: Harmony, scale: set[int], slot: Fraction, *,
+                    overshoot: bool) -> list[_Note] | None:
+    """The melody with the last half slot of note `index` (which ends where the next note starts) sung
+    as an eighth leading to the next note: a passing note where they are a third apart; an overshoot
+    where they are a step apart and `overshoot` (a tone of the sounding chord a step beyond the next
+    note, a third from this one: C-E-D); a lower or upper neighbour where they are the same; a chord
+    tone a step from the next note where they are a fourth to a sixth apart. None where no figure fits."""
+    note, following = melody[index], melody[index + 1]
+    assert note.pitch is not None and following.pitch is not None
+    start, end = note.pitch, following.pitch
+    if abs(end - start) in (3, 4):
+        eighth = passing_pitch(start, end, scale)
+    elif abs(end - start) in (1, 2):
+        direction = 1 if end > start else -1
+        eighth = next((pitch for pitch in (end + direction, end + 2 * direction)
+                       if pitch % 12 in harmony.tones and abs(pitch - start) in (3, 4)), None) if overshoot else None
+    elif start == end:
+        eighth = _neighbour_pitch(start, scale, upper=overshoot)
+    elif abs(end - start) in SKIPS:
+        eighth = _skip_pitch(start, end, harmony)
+    else:
+        eighth = None
+    if eighth is None or not RANGES[SOPRANO][0] <= eighth <= RANGES[SOPRANO][1]:
+        return None
+    turn = note.end - slot / 2
+    return [*melody[:index], _Note(note.onset, turn - note.onset, start), _Note(turn, slot / 2, eighth),
+            *melody[index + 1:]]
+
+
+def _tendency_tone(pitch: int, harmony: Harmony, key: Key) -> bool:
+    """Whether a note must go straight on to its resolution: the leading tone of a dominant, a
+    chord's seventh, a chromatic tone."""
+    tone = pitch % 12
+    return ((tone == leading_tone(key) and harmony.dominant_of(key)) or tone == harmony.seventh
+            or tone in chromatic_tones(harmony, key))
 
 
 def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody: list[_Note],
@@ -511,7 +621,7 @@ def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody
             draw = rng.random()
             if draw >= ornaments.liveliness or held[k] or held[k + 1]:
                 continue
-            if _suspend(lines, k, voice, harmonies, melody, slot, bar_length, key):
+            if _suspend(lines, k, voice, harmonies, melody, slot, bar_length, key, held):
                 continue
             start, end = voicings[k][voice], voicings[k + 1][voice]
             if lines.halves[k][voice][0] != lines.halves[k][voice][1]:
@@ -538,17 +648,25 @@ def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody
 
 
 def _suspend(lines: _Lines, k: int, voice: int, harmonies: list[Harmony], melody: list[_Note], slot: Fraction,
-             bar_length: Fraction, key: Key) -> bool:
-    """Write a 4-3 suspension in slot k when it is a cadence's dominant (V or V7 going to I) off the
-    bar line and an inner voice falls to the leading tone from the tonic: the tonic is held over from the
-    slot before and falls to the leading tone on the half beat. Whether it was written."""
+             bar_length: Fraction, key: Key, held: list[bool]) -> bool:
+    """Write a suspension in slot k when its chord leads into a close (`_cadential`), off the bar line,
+    and an inner voice falls a step into it from the slot before onto a third or sixth above the bass:
+    the note before is held over, a fourth or seventh above the bass (`SUSPENSIONS`: the 4-3 and the
+    7-6), and falls on the half slot, where no other upper voice sings the resolution's pitch class
+    against it. Whether it was written."""
     if voice == BASS or k == 0 or (slot * k) % bar_length == 0 or harmonies[k - 1].index == harmonies[k].index:
         return False
-    here, after = harmonies[k], harmonies[k + 1]
-    if here.root != key.degree_root(5) or not here.dominant_of(key) or after.root != key.tonic:
+    if not _cadential(k, harmonies, held, key):
         return False
     before, sung = lines.halves[k - 1][voice], lines.halves[k][voice]
-    if before[0] != before[1] or before[1] % 12 != key.tonic or sung[0] != sung[1] or sung[0] != before[1] - 1:
+    if before[0] != before[1] or sung[0] != sung[1] or before[1] - sung[0] not in (1, 2):
+        return False
+    bass = lines.halves[k][BASS][0]
+    if (sung[0] - bass) % 12 not in SUSPENSIONS.get((before[1] - bass) % 12, ()):
+        return False
+    others = [pitch for other, pitch in enumerate(_moment(lines.halves, k, 0, melody, slot))
+              if other not in (voice, BASS) and pitch != REST]
+    if any(pitch % 12 == sung[0] % 12 for pitch in others):
         return False
     sung[0], lines.tied[k][voice] = before[1], True
     if _clean(lines.halves, k - 1, k + 1, (k, 0, voice), melody, slot):
@@ -637,7 +755,8 @@ def _clean(halves: list[list[list[int]]], first: int, last: int, ornamented: tup
            melody: list[_Note], slot: Fraction) -> bool:
     """Whether the voices from slot `first` to slot `last`'s first half keep their order and upper
     spacing, neither cross nor overlap, make no parallel fifths or octaves between any two voices from one half-slot
-    to the next, and the `ornamented` note (slot, half, voice) rubs a semitone against no other voice."""
+    to the next nor a hidden one between soprano and bass into a soprano's leap, and the `ornamented`
+    note (slot, half, voice) rubs a semitone against no other voice."""
     times = [(index, half) for index in range(first, last + 1) for half in (0, 1) if (index, half) != (last, 1)]
     moments = [_moment(halves, index, half, melody, slot) for index, half in times]
     for pitches in moments:
@@ -658,6 +777,10 @@ def _clean(halves: list[list[list[int]]], first: int, last: int, ornamented: tup
                 continue
             if later[upper + 1] > earlier[upper] or later[upper] < earlier[upper + 1]:
                 return False
+        soprano_leap = REST not in (earlier[SOPRANO], later[SOPRANO]) and abs(later[SOPRANO] - earlier[SOPRANO]) > 2
+        if (soprano_leap and (later[SOPRANO] - earlier[SOPRANO]) * (later[BASS] - earlier[BASS]) > 0
+                and (later[SOPRANO] - later[BASS]) % 12 in PERFECT_CLASSES):
+            return False  # a hidden fifth or octave into a soprano's leap
         for upper in range(4):
             if REST in (earlier[upper], later[upper]):
                 continue  # only the soprano falls silent: a lower voice always sings
