@@ -193,7 +193,7 @@ def _bounded(plan: Plan, total: int) -> list[tuple[SectionDraft, SectionDraft | 
     most = max_sections(total)
     if len(drafts) > most:
         drafts = drafts[:1] + drafts[1:-1][: max(0, most - 2)] + drafts[-1:] if most > 1 else drafts[:1]
-    built = []
+    built: list[tuple[SectionDraft, SectionDraft | None]] = []
     for index, draft in enumerate(drafts):
         update: dict[str, object] = {}
         first, last = index == 0, index == len(drafts) - 1
