@@ -234,7 +234,7 @@ def _section_edits(edited: SectionDraft, source: SectionDraft | None) -> list[st
         before, after = getattr(source, name), getattr(edited, name)
         if before != after:
             changed.append(f"{word} {after} (planned {before})")
-    if (source.variation or None) != edited.variation:
+    if source.variation != edited.variation:
         now = f"{edited.variation.of} ({edited.variation.distance})" if edited.variation else "nothing"
         was = f"{source.variation.of} ({source.variation.distance})" if source.variation else "nothing"
         changed.append(f"returns {now} (planned {was})")
