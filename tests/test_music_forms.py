@@ -59,35 +59,41 @@ def facts(text: str) -> RequestFacts:
 
 
 @pytest.mark.parametrize(("style", "meter", "key", "contrast"), [
-    ("chorale", "4/4", "A major", "E major"), ("waltz", "3/4", "G major", "D major"),
-    ("nocturne", "4/4", "D minor", "F major"), ("chorale", "4/4", "E minor", "G major")])
-def test_chorale_waltz_and_nocturne_are_ternary_with_a_related_middle_on_a_half_close(
-        style: str, meter: str, key: str, contrast: str) -> None:
-    """The fixed bench plan (a middle in the home key) comes out A B A': B in the dominant of a
-    major key or the relative major of a minor one, closing half; A' home, authentic, varying A."""
+    ("waltz", "3/4", "G major", "D major"), ("nocturne", "4/4", "D minor", "F major"),
+    ("waltz", "3/4", "E minor", "G major"), ("chorale", "4/4", "A major", None), ("chorale", "4/4", "E minor", None)])
+def test_chorale_waltz_and_nocturne_are_ternary_with_a_middle_on_a_half_close(
+        style: str, meter: str, key: str, contrast: str | None) -> None:
+    """The fixed bench plan (a middle in the home key) comes out A B A': B closing half, in the
+    dominant of a major key or the relative major of a minor one (a chorale's at home); A' home,
+    authentic, varying A."""
     edited = edit_plan(plan(style, key, meter, *GOOD), facts(f"a {style} in {key}, 16 bars"))
     piece = plan_to_piece(edited)
     assert form(piece) == [("A", 4, None, "half", None), ("B", 4, contrast, "half", None),
                            ("A'", 8, None, "authentic", ("s1", "near"))]
     assert piece.total_bars == piece.length_bars == 16
-    assert any(edit.startswith("B: key ") for edit in edited.edits)
+    assert any(edit.startswith("B: key ") for edit in edited.edits) is (contrast is not None)
 
 
-@pytest.mark.parametrize(("style", "meter"), [("chorale", "4/4"), ("waltz", "3/4"), ("nocturne", "3/4")])
+@pytest.mark.parametrize(("style", "meter", "contrast"), [
+    ("chorale", "4/4", None), ("waltz", "3/4", "C major"), ("nocturne", "3/4", "C major")])
 @pytest.mark.parametrize("bars", [12, 16, 18, 32])
-def test_a_bad_plan_comes_out_in_the_styles_form_in_whole_phrases(style: str, meter: str, bars: int) -> None:
+def test_a_bad_plan_comes_out_in_the_styles_form_in_whole_phrases(
+        style: str, meter: str, contrast: str | None, bars: int) -> None:
     """Wrong section count, odd shares, unrelated keys at the ends, closes that end nothing: still
-    A B A' in the home key around a dominant middle, every section whole phrases (the bars past the
-    last phrase extend the close), adding up to the request, the middle no longer than the ends."""
+    A B A' in the home key around a dominant middle (a chorale's at home), every section whole
+    phrases (the bars past the last phrase extend the close), adding up to the request, the middle
+    no longer than the ends."""
     edited = edit_plan(plan(style, "F major", meter, *BAD), facts(f"a {style} in F major, {bars} bars"))
     piece = plan_to_piece(edited)
     assert [(s.label, s.key, s.cadence) for s in piece.sections] == [
-        ("A", None, "authentic"), ("B", "C major", "half"), ("A'", None, "authentic")]
+        ("A", None, "authentic"), ("B", contrast, "half"), ("A'", None, "authentic")]
     assert piece.sections[2].variation is not None and piece.sections[2].variation.of == "s1"
     lengths = [s.bars for s in piece.sections]
     assert sum(lengths) == bars and all(length % PHRASE_BARS == 0 for length in lengths[:-1])
-    assert lengths[-1] - bars % PHRASE_BARS >= PHRASE_BARS and lengths[1] <= min(lengths[0], lengths[2])
-    assert "form ternary: A B A' (planned Intro B prime C D coda)" in edited.edits
+    assert lengths[-1] - bars % PHRASE_BARS >= PHRASE_BARS
+    assert contrast is None or lengths[1] <= min(lengths[0], lengths[2])  # a middle in another key
+    assert f"form {'ternary at home' if style == 'chorale' else 'ternary'}: A B A' (planned Intro B prime C D coda)" \
+        in edited.edits
 
 
 def test_the_waltz_sessions_own_plan_is_edited_and_every_edit_is_said() -> None:
@@ -188,5 +194,6 @@ def test_the_plan_step_keeps_the_edited_plan_and_the_report_lists_its_edits(tmp_
         store.close()
     report = json.loads((tmp_path / "edits" / "v1" / "report.json").read_text())
     assert report["plan"]["title"] == "Winter Chorale" and report["plan"]["edits"] == [
-        "title cleaned", "form ternary: A B A' (planned A B coda)", "B: close half (planned authentic)",
+        "title cleaned", "form ternary at home: A B A' (planned A B coda)",
+        "B: key home (planned relative); close half (planned authentic)",
         "A': returns opening (near) (planned nothing)"]
