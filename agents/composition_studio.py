@@ -14,8 +14,7 @@ from pydantic import BaseModel, Field, create_model
 from agents.conversation import Conversation, Role
 from agents.lm.adapter import Turn
 from ontology.music import Cadence
-from ontology.music_drafts import MAX_SECTION_BARS, RequestFacts, SectionDraft, plan_schema, sections_of
-from ontology.music_styles import Style
+from ontology.music_drafts import MAX_SECTION_BARS, Plan, RequestFacts, plan_schema, sections_of
 
 PREAMBLE = (
     "This is a working session of a composition studio. A composer plans a piece; neural tools write "
@@ -50,18 +49,6 @@ LENGTHS_HELP = (
     "A change may set bars, the section's new length, when the musician asks for a shorter or longer "
     "section; the piece's length follows. Leave bars null otherwise."
 )
-
-
-class Plan(BaseModel):
-    """The Composer's plan: the piece's title, style, home key, meter and tempo, and its sections
-    in order (opening, middle, closing: `sections_of`), before code fits their lengths."""
-
-    title: str
-    style: Style = Style.FREE_PIANO
-    key: str
-    meter: str
-    tempo_bpm: int
-    sections: list[SectionDraft]
 
 
 class ChangeRequest(BaseModel):

@@ -4,18 +4,23 @@
     python bench/compose_tools_quality.py --styles jig waltz -n 10 --json out/tools-quality.json
     python bench/compose_tools_quality.py --styles chorale -n 2 --scores out/tools-scores   # and look at them
     python bench/compose_tools_quality.py --styles jig --meter 4/4 -n 5   # reels (against the 6/8 jigs)
+    python bench/compose_tools_quality.py --plans examples/compose -n 3   # the Composer's own plans, replayed
 
 A session's quality has two authors: the Composer's plan (a small model's choices of form, keys and
 cadences) and the tools that write the notes. This bench holds the plan fixed (A, B, A' with half,
-half and authentic closes; A' a near variation of A; the keys cycle through five) and runs the same
+half and authentic closes; A' a near variation of A; the keys cycle through five), edits it into
+the style's form as a session's plan step does (`ontology.music_forms.edit_plan`), and runs the same
 `NeuralSectionTools` a session uses, so a change to the grammar, the realisers or the style data
-is measured without the model's variance, in seconds per piece. The tables are
+is measured without the model's variance, in seconds per piece. With `--plans DIR` it replays
+instead the plans of earlier sessions (every `report.json` under DIR, each distinct plan once per
+seed, -n seeds), so the editing of real plans is measured with the same tools. The tables are
 `bench/compose_quality.py`'s, against the same reference sets.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -24,7 +29,8 @@ from pathlib import Path
 from rich.console import Console
 
 from ontology.music import Piece
-from ontology.music_drafts import facts_from_request, plan_to_piece, sections_of
+from ontology.music_drafts import Plan, RequestFacts, facts_from_request, plan_to_piece, sections_of
+from ontology.music_forms import edit_plan
 from pipelines.compose_graph import Material, SectionParams, assemble, variation_source
 from tools.music.neural_sections import NeuralSectionTools
 from tools.music.quality.compare import compare
@@ -46,14 +52,38 @@ FORM = {"opening": {"label": "A", "share": 1, "cadence": "half", "character": "p
                     "variation": {"of": "opening", "distance": "near"}}}
 
 
-def compose(tools: NeuralSectionTools, style: str, key: str, seed: int, bars: int, meter: str | None = None) -> Piece:
-    """One piece of the fixed plan in `style` and `key` (and `meter`, else the style's usual one),
-    written section by section as a session does."""
-    facts = facts_from_request(f"a {style} in {key}, {bars} bars")
-    plan = {"title": f"{style} {seed}", "style": style, "key": key, "meter": meter or METER[style], "tempo_bpm": 90,
-            **FORM}
-    facts = facts.model_copy(update={"style": style, "meter": meter})
-    piece = plan_to_piece({**plan, "sections": sections_of(FORM)}, facts)
+def fixed_plan(style: str, key: str, seed: int, bars: int, meter: str | None = None) -> tuple[Plan, RequestFacts]:
+    """The fixed plan in `style` and `key` (and `meter`, else the style's usual one), and the facts
+    of a request for it."""
+    facts = facts_from_request(f"a {style} in {key}, {bars} bars").model_copy(update={"style": style, "meter": meter})
+    plan = Plan.model_validate({"title": f"{style} {seed}", "style": style, "key": key,
+                                "meter": meter or METER[style], "tempo_bpm": 90, "sections": sections_of(FORM)})
+    return plan, facts
+
+
+def replayed_plans(folder: Path) -> dict[str, list[tuple[Plan, RequestFacts]]]:
+    """The distinct plans in the session reports under `folder`, by style, each with its request's
+    facts as the request's words give them today. A report from before plans named their style
+    takes the style its request names."""
+    found: dict[str, list[tuple[Plan, RequestFacts]]] = {}
+    seen: set[str] = set()
+    for path in sorted(folder.rglob("report.json")):
+        report = json.loads(path.read_text(encoding="utf-8"))
+        if not report.get("plan"):
+            continue
+        facts = facts_from_request(report["request"])
+        raw = {**report["plan"], "edits": []}
+        raw["style"] = raw.get("style") or facts.style or "free piano"
+        signature = json.dumps([raw, report["request"]], sort_keys=True)
+        if signature not in seen:
+            seen.add(signature)
+            found.setdefault(raw["style"], []).append((Plan.model_validate(raw), facts))
+    return found
+
+
+def compose(tools: NeuralSectionTools, plan: Plan, facts: RequestFacts, seed: int) -> Piece:
+    """One piece of `plan`, edited into its style's form and written section by section as a session does."""
+    piece = plan_to_piece(edit_plan(plan, facts))
     sections = {section.id: SectionParams(seed=0) for section in piece.sections}
     spans = piece.section_spans()
     for index, (section, first, last) in enumerate(spans):
@@ -78,19 +108,30 @@ def main(argv: list[str] | None = None) -> int:
                                         "the reference sets stay the style's")
     parser.add_argument("--json", type=Path, help="also write the comparisons here")
     parser.add_argument("--scores", type=Path, help="also engrave each piece here (MIDI, MusicXML, score.png)")
+    parser.add_argument("--plans", type=Path, help="replay the plans in the session reports (report.json) under "
+                                                   "this folder instead of the fixed plan, -n seeds each")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     console, settings, tools = Console(), Settings.from_env(), NeuralSectionTools()
+    replayed = replayed_plans(args.plans) if args.plans else {}
     results = []
     for style in args.styles:
+        if args.plans:
+            runs = [(plan, facts, seed) for plan, facts in replayed.get(style, []) for seed in range(args.n)]
+        else:
+            runs = [(*fixed_plan(style, KEYS[seed % len(KEYS)], seed, args.bars, args.meter), seed)
+                    for seed in range(args.n)]
+        if not runs:
+            console.print(f"{style}: no plans in {args.plans}")
+            continue
         features, seconds = [], []
-        for seed in range(args.n):
+        for number, (plan, facts, seed) in enumerate(runs):
             started = time.perf_counter()
-            piece = compose(tools, style, KEYS[seed % len(KEYS)], seed, args.bars, args.meter)
+            piece = compose(tools, plan, facts, seed)
             seconds.append(time.perf_counter() - started)
             if args.scores:
-                render_all(piece, args.scores / f"{style.replace(' ', '-')}-{seed}", audio=False)
-            features.append(measure(timeline_from_piece(piece, name=f"{style} {seed}")))
+                render_all(piece, args.scores / f"{style.replace(' ', '-')}-{number}", audio=False)
+            features.append(measure(timeline_from_piece(piece, name=f"{style} {number}")))
         result = compare(style, features, reference_features(style, settings))
         print_comparison(console, result, REFERENCE_SETS[style].description)
         console.print(f"{style}: {sum(seconds) / len(seconds):.1f} s per piece (tools only)")

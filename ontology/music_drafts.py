@@ -8,10 +8,12 @@ an opening and a closing section in the home key (the closing one on a full cade
 three middle sections. The Composer decides proportions; `fit_sections` does the arithmetic so
 the sections always add up, in whole four-bar phrases where the length allows, and no more
 sections than a piece of that length can breathe in (`max_sections`: three in 16 bars). A middle
-or closing section may vary the opening or the section before it (a return, A B A');
-`plan_to_piece` turns those positions into section ids. The style (`ontology.music_styles`) is a
-choice from a closed list, or fixed by the request's words ("a waltz"); it bounds the meter and
-tempo, and a jig's form is its own: two strains, each played twice (AABB).
+or closing section may vary the opening or the section before it (a return, A B A').
+`ontology.music_forms.edit_plan` puts a plan into its style's form (a closed list: ternary, a
+jig's two strains each played twice, free piano's own sections within bounds) and fits the bars;
+`plan_to_piece` turns the edited plan into sections with ids. The style (`ontology.music_styles`)
+is a choice from a closed list, or fixed by the request's words ("a waltz"); it bounds the meter
+and tempo.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from ontology.music import MAX_BARS, Cadence, Piece, Section, Variation, VariationDistance
-from ontology.music_styles import PHRASE_BARS, Style, StyleSpec, style_named_in, style_spec
+from ontology.music_styles import PHRASE_BARS, Style, style_named_in, style_spec
 from ontology.music_theory import NOTE_NAMES, Key, Mode, MusicTheoryError, parse_key, parse_meter
 
 MAX_REQUEST_CHARS = 2_000
@@ -32,6 +34,8 @@ MAX_SECTION_BARS = 128
 """The longest section the tools write in one request, and so the most bars a revision may give one."""
 METERS = ("2/4", "3/4", "4/4", "6/8", "2/2")
 """Meters the piano model writes whose bars are whole quarter notes (as the harmoniser needs)."""
+TITLE_CHARS, LABEL_CHARS, CHARACTER_CHARS = 60, 24, 80
+"""The longest title, section label and section character a plan holds (a model's answer is cut there)."""
 KEYS = tuple(f"{name} {mode.value}" for mode in Mode for name in NOTE_NAMES)
 
 
@@ -102,9 +106,9 @@ LengthWish = Literal["shorter", "longer"]
 
 
 class _SectionPlan(BaseModel):
-    label: str = Field(max_length=24, description="e.g. 'A', 'B', 'A prime', 'coda'")
+    label: str = Field(max_length=LABEL_CHARS, description="e.g. 'A', 'B', 'A prime', 'coda'")
     share: int = Field(ge=1, le=8, description="relative length: a section of share 2 is twice one of share 1")
-    character: str = Field(max_length=80, description="a few words on its mood, register and motion")
+    character: str = Field(max_length=CHARACTER_CHARS, description="a few words on its mood, register and motion")
 
 
 class PlannedVariation(BaseModel):
@@ -137,11 +141,27 @@ class ClosingSection(_SectionPlan):
 
 
 class SectionDraft(_SectionPlan):
-    """A section of a plan in one list (what `CompositionStudio.plan` returns)."""
+    """A section of a plan in one list (what `CompositionStudio.plan` returns); `bars` is set when
+    the plan is edited into its style's form (`ontology.music_forms.edit_plan`)."""
 
     key_relation: KeyRelation
     cadence: Cadence
     variation: PlannedVariation | None = None
+    bars: int | None = Field(None, ge=1, le=MAX_BARS, description="the section's length once the plan is fitted")
+
+
+class Plan(BaseModel):
+    """The Composer's plan: the piece's title, style, home key, meter and tempo, and its sections
+    in order (opening, middle, closing: `sections_of`). `edit_plan` puts it into its style's form
+    and fits the sections' bars; `edits` says what that changed, for the session's report."""
+
+    title: str
+    style: Style = Style.FREE_PIANO
+    key: str
+    meter: str
+    tempo_bpm: int
+    sections: list[SectionDraft]
+    edits: list[str] = Field(default_factory=list, description="what editing the plan into its form changed")
 
 
 def sections_of(answer: dict[str, Any]) -> list[dict[str, Any]]:
@@ -169,7 +189,7 @@ def plan_schema(facts: RequestFacts) -> type[BaseModel]:
     only_meter = meters[0] if len(meters) == 1 else None  # a style written in one meter fixes it
     return create_model(
         "PlanDraft",
-        title=(str, Field(max_length=60)),
+        title=(str, Field(max_length=TITLE_CHARS)),
         style=_choice(facts.style, Literal[tuple(Style)], "the style: a four-part chorale, a waltz, a nocturne, "
                                                           "a jig, or free piano writing"),
         key=_choice(facts.key, Literal[KEYS], "home key"),
@@ -215,21 +235,18 @@ def fit_sections(shares: list[int], total: int) -> list[int]:
 
 
 def _proportional(shares: list[int], total: int) -> list[int]:
-    """Whole units per share in proportion, each at least one, adding up to `total` (largest
-    remainders get the spare units)."""
+    """Whole units per share in proportion, each at least one, adding up to `total`: each share
+    rounded down (to one at least), then spare units to the shares furthest below their exact
+    amount and missing ones from those furthest above it. (Ranking by the exact amounts' fractions
+    alone gave a spare unit to a share already raised to one: shares 9, 15, 15 of 4 came out 2, 1, 1.)"""
     whole = sum(shares)
     exact = [total * share / whole for share in shares]
-    bars = [max(1, int(value)) for value in exact]
-    order = sorted(range(len(shares)), key=lambda i: exact[i] - int(exact[i]), reverse=True)
-    index = 0
-    while sum(bars) != total:
-        i = order[index % len(order)]
-        if sum(bars) < total:
-            bars[i] += 1
-        elif bars[i] > 1:
-            bars[i] -= 1
-        index += 1
-    return bars
+    units = [max(1, int(value)) for value in exact]
+    while sum(units) < total:
+        units[max(range(len(units)), key=lambda i: exact[i] - units[i])] += 1
+    while sum(units) > total:
+        units[min((i for i in range(len(units)) if units[i] > 1), key=lambda i: exact[i] - units[i])] -= 1
+    return units
 
 
 _PRIMES = re.compile(r"\s*(?:'|′|’|\bprime\b)+\s*$", re.IGNORECASE)
@@ -247,82 +264,31 @@ def label_return(label: str, earlier: list[str]) -> tuple[int, VariationDistance
     return None
 
 
-def breathing_room(drafts: list[SectionDraft], total: int) -> list[SectionDraft]:
-    """The plan's sections cut to `max_sections(total)`: the opening, the first middle sections and
-    the closing one (a small model plans five sections for 16 bars, which leaves no phrase whole)."""
-    most = max_sections(total)
-    if len(drafts) <= most:
-        return drafts
-    return drafts[:1] + drafts[1:-1][: max(0, most - 2)] + drafts[-1:] if most > 1 else drafts[:1]
-
-
-def home_key_holds(drafts: list[SectionDraft]) -> list[SectionDraft]:
-    """The drafts with no section in another key longer than the home key's opening and closing
-    sections: a relative-minor middle planned twice as long as the rest is what the ear then takes
-    for the key (measured: a 16-bar D major waltz with an 8-bar B minor middle sounds in B minor)."""
-    home = min((d.share for d in drafts if d.key_relation == "home"), default=8)
-    return [d if d.key_relation == "home" or d.share <= home else d.model_copy(update={"share": home})
-            for d in drafts]
-
-
-def strains(plan: dict[str, Any], total: int) -> list[SectionDraft]:
-    """A jig's form whatever the plan says: strain A, A again, strain B, B again (AABB), each
-    closing on the tonic; pieces too short for four strains play A and B once each."""
-    opening = SectionDraft.model_validate(plan["sections"][0])
-    character = opening.character
-    a = SectionDraft(label="A", share=1, character=character, key_relation="home", cadence=Cadence.AUTHENTIC)
-    b = SectionDraft(label="B", share=1, character=character, key_relation="home", cadence=Cadence.AUTHENTIC)
-    if total < 4 * PHRASE_BARS:
-        return [a, b] if total >= 2 else [a]
-    again = PlannedVariation(of="previous", distance=VariationDistance.RESTATE)
-    return [a, a.model_copy(update={"variation": again}), b, b.model_copy(update={"variation": again})]
-
-
-def style_of(plan: dict[str, Any]) -> StyleSpec:
-    return style_spec(plan.get("style") or Style.FREE_PIANO)
-
-
-def within_style(plan: dict[str, Any], facts: RequestFacts) -> dict[str, Any]:
-    """The plan with its meter and tempo inside its style's own, unless the request fixed them (a
-    Composer who chose the style freely may still pick a meter the style is not written in)."""
-    spec = style_of(plan)
-    plan = dict(plan)
-    if facts.meter is None and plan["meter"] not in spec.meters:
-        plan["meter"] = next((m for m in spec.meters if m in METERS), plan["meter"])
-    slowest, fastest, _ = spec.tempo
-    if facts.tempo_bpm is None and not slowest <= plan["tempo_bpm"] <= fastest:
-        plan["tempo_bpm"] = min(max(plan["tempo_bpm"], slowest), fastest)
-    return plan
-
-
-def plan_to_piece(plan: dict[str, Any], facts: RequestFacts) -> Piece:
-    """The empty `Piece` (form, keys, cadences; no notes yet) a plan describes."""
+def plan_to_piece(plan: Plan) -> Piece:
+    """The empty `Piece` (form, keys, cadences; no notes yet) an edited plan describes (every
+    section's bars fitted by `ontology.music_forms.edit_plan`)."""
     from ontology.music import INSTRUMENTS
 
-    total = facts.bars or DEFAULT_BARS
-    plan = within_style(plan, facts)
-    spec = style_of(plan)
-    if spec.style is Style.JIG:
-        drafts = strains(plan, total)
-    else:
-        drafts = breathing_room([SectionDraft.model_validate(section) for section in plan["sections"]], total)
-    drafts = home_key_holds(drafts[:total])
-    home = parse_key(plan["key"])
+    lengths = [draft.bars for draft in plan.sections if draft.bars is not None]
+    if len(lengths) != len(plan.sections):
+        raise MusicRequestError("The plan's sections have no lengths yet; fit them with edit_plan first.")
+    spec = style_spec(plan.style)
+    home = parse_key(plan.key)
     sections = []
-    for index, (draft, bars) in enumerate(zip(drafts, fit_sections([d.share for d in drafts], total), strict=True)):
+    for index, (draft, bars) in enumerate(zip(plan.sections, lengths, strict=True)):
         key = related_key(home, draft.key_relation)
         variation = None
         if draft.variation is not None and index > 0:
             source = 1 if draft.variation.of == "opening" else index
             variation = Variation(of=f"s{source}", distance=draft.variation.distance)
-        elif (named := label_return(draft.label, [d.label for d in drafts[:index]])) is not None:
+        elif (named := label_return(draft.label, [d.label for d in plan.sections[:index]])) is not None:
             variation = Variation(of=f"s{named[0] + 1}", distance=named[1])
         sections.append(Section(id=f"s{index + 1}", label=draft.label, bars=bars,
                                 key=None if key == home else key.name, cadence=draft.cadence, variation=variation))
-    fits = spec.pickup < parse_meter(plan["meter"]).bar_quarters  # a meter with room for it
-    return Piece(title=plan["title"], key=plan["key"], meter=plan["meter"], tempo_bpm=plan["tempo_bpm"],
-                 style=spec.style, instruments=[INSTRUMENTS[name] for name in spec.instruments], sections=sections,
-                 length_bars=total, pickup=spec.pickup if fits else 0.0)
+    fits = spec.pickup < parse_meter(plan.meter).bar_quarters  # a meter with room for it
+    return Piece(title=plan.title, key=plan.key, meter=plan.meter, tempo_bpm=plan.tempo_bpm, style=spec.style,
+                 instruments=[INSTRUMENTS[name] for name in spec.instruments], sections=sections,
+                 length_bars=sum(section.bars for section in sections), pickup=spec.pickup if fits else 0.0)
 
 
 _ORDINALS = {"first": 0, "opening": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4,

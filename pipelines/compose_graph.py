@@ -42,6 +42,7 @@ from ontology.music import (
     VariationDistance,
 )
 from ontology.music_drafts import MAX_SECTION_BARS, RequestFacts, honour_length_wishes, plan_to_piece
+from ontology.music_forms import edit_plan
 from ontology.music_styles import style_spec
 from ontology.music_theory import parse_key
 from ontology.music_validators import Role as MusicRole
@@ -388,11 +389,15 @@ def route_after_validate(state: ComposeState, deps: ComposeDeps) -> str:
 # --- nodes -------------------------------------------------------------------------------------
 
 def plan(state: ComposeState, deps: ComposeDeps) -> Update:
-    """The Composer plans the form; each section gets its seed and no notes yet."""
+    """The Composer plans; the plan is edited into its style's form (`edit_plan`, which says what it
+    changed); each section gets its seed and no notes yet."""
     deps.progress("Composer: planning the form and key scheme")
     agents = studio(state)
-    drafted_plan = agents.plan()
-    piece = plan_to_piece(drafted_plan.model_dump(mode="json"), agents.facts)
+    drafted_plan = edit_plan(agents.plan(), agents.facts)
+    if drafted_plan.edits:
+        deps.progress(f"Form: {len(drafted_plan.edits)} edits put the plan into its style's form "
+                      f"({drafted_plan.edits[0]}{', ...' if len(drafted_plan.edits) > 1 else ''})")
+    piece = plan_to_piece(drafted_plan)
     sections = {section.id: SectionParams(seed=state.seed * 1000 + index * 101)
                 for index, section in enumerate(piece.sections)}
     return {"plan": drafted_plan, "piece": piece, "sections": sections, "transcript": agents.transcript,

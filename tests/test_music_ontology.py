@@ -114,7 +114,8 @@ def test_parts_must_name_listed_instruments_and_ids_must_be_unique(minuet: Piece
 
 
 def test_the_plan_schema_fixes_the_request_facts_and_a_closing_full_cadence(compose_plan: dict[str, Any]) -> None:
-    from ontology.music_drafts import facts_from_request, fit_sections, plan_schema, plan_to_piece, sections_of
+    from ontology.music_drafts import facts_from_request, fit_sections, plan_schema, sections_of
+    from tests.music_plans import piece_of
 
     facts = facts_from_request("a piano piece in D minor, 12 bars")
     schema = plan_schema(facts)
@@ -124,7 +125,7 @@ def test_the_plan_schema_fixes_the_request_facts_and_a_closing_full_cadence(comp
         with pytest.raises(ValidationError):
             schema.model_validate(wrong)
     plan = {**compose_plan, "sections": sections_of(compose_plan)}
-    piece = plan_to_piece(plan, facts)
+    piece = piece_of(plan, facts)
     assert [(s.bars, s.key, s.cadence) for s in piece.sections] == [
         (4, None, "half"), (4, "F major", "authentic"), (4, None, "authentic")]
     assert fit_sections([3, 1], 5) == [4, 1] and sum(fit_sections([1, 1, 1], 16)) == 16
@@ -141,7 +142,8 @@ def test_sections_are_whole_phrases_and_a_short_piece_has_few_of_them() -> None:
 
 def test_the_style_a_request_names_bounds_the_plan_and_a_jig_plays_each_strain_twice(
         compose_plan: dict[str, Any]) -> None:
-    from ontology.music_drafts import facts_from_request, plan_schema, plan_to_piece, sections_of
+    from ontology.music_drafts import facts_from_request, plan_schema, sections_of
+    from tests.music_plans import piece_of
 
     assert facts_from_request("an Irish jig in G major").style == "jig"
     assert facts_from_request("a reel in D major").meter == "4/4"
@@ -156,16 +158,16 @@ def test_the_style_a_request_names_bounds_the_plan_and_a_jig_plays_each_strain_t
     for wrong in ({**plan, "style": "jig"}, {**plan, "meter": "4/4"}, {**plan, "tempo_bpm": 60}):
         with pytest.raises(ValidationError):
             schema.model_validate(wrong)
-    piece = plan_to_piece({**plan, "sections": sections_of(plan)}, waltz)
+    piece = piece_of({**plan, "sections": sections_of(plan)}, waltz)
     assert piece.style == "waltz" and [s.bars for s in piece.sections] == [8, 4, 4]
     long_middle = {**plan, "middle": [{**plan["middle"][0], "share": 4}]}  # B minor planned four times as long
-    piece = plan_to_piece({**long_middle, "sections": sections_of(long_middle)}, waltz)
-    assert [(s.bars, s.key) for s in piece.sections] == [(8, None), (4, "B minor"), (4, None)]
+    piece = piece_of({**long_middle, "sections": sections_of(long_middle)}, waltz)
+    assert [(s.bars, s.key) for s in piece.sections] == [(4, None), (4, "B minor"), (8, None)]  # B's bars to A'
     chosen = facts_from_request("a piece in D major, 16 bars")  # the Composer chose a waltz in 4/4 at 60
-    piece = plan_to_piece({**plan, "meter": "4/4", "tempo_bpm": 60, "sections": sections_of(plan)}, chosen)
+    piece = piece_of({**plan, "meter": "4/4", "tempo_bpm": 60, "sections": sections_of(plan)}, chosen)
     assert (piece.meter, piece.tempo_bpm) == ("3/4", 126)  # kept inside the style
     jig = facts_from_request("a jig in E minor, 6/8, 16 bars")
-    piece = plan_to_piece({**plan, "style": "jig", "meter": "6/8", "sections": sections_of(plan)}, jig)
+    piece = piece_of({**plan, "style": "jig", "meter": "6/8", "sections": sections_of(plan)}, jig)
     assert [(s.label, s.bars, s.variation.of if s.variation else None) for s in piece.sections] == [
         ("A", 4, None), ("A", 4, "s1"), ("B", 4, None), ("B", 4, "s3")]
     assert [i.id for i in piece.instruments] == ["violin"]

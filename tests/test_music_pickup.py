@@ -12,11 +12,12 @@ from pydantic import ValidationError
 
 from ontology.core import at
 from ontology.music import INSTRUMENTS, Bar, ChordEvent, Event, Part, Piece, Section
-from ontology.music_drafts import facts_from_request, plan_to_piece
+from ontology.music_drafts import facts_from_request
 from ontology.music_styles import Style, style_spec
 from ontology.music_theory import parse_key
 from ontology.music_validators import validate_piece
 from pipelines.compose_graph import Material, SectionParams, assemble
+from tests.music_plans import piece_of
 from tools.music.listening import hear, listen
 from tools.music.quality.timeline import timeline_from_piece, timeline_from_score
 from tools.music.render import piece_to_score, write_notation
@@ -134,11 +135,11 @@ def test_a_jig_is_planned_with_an_eighths_pickup_and_assembled_with_its_lead_in(
     plan = {"title": "Pickup", "style": "jig", "key": "G major", "meter": "6/8", "tempo_bpm": 170,
             "sections": [{"label": "A", "share": 1, "key_relation": "home", "cadence": "authentic",
                           "character": "plain"}]}
-    piece = plan_to_piece(plan, facts_from_request("a jig in G major, 8 bars"))
+    piece = piece_of(plan, facts_from_request("a jig in G major, 8 bars"))
     assert piece.pickup == style_spec(Style.JIG).pickup == 0.5 and piece.total_bars == 8
-    reel = plan_to_piece({**plan, "meter": "4/4"}, facts_from_request("a reel in G major, 8 bars"))
+    reel = piece_of({**plan, "meter": "4/4"}, facts_from_request("a reel in G major, 8 bars"))
     assert reel.pickup == 0.5
-    waltz = plan_to_piece({**plan, "style": "waltz", "meter": "3/4"}, facts_from_request("a waltz, 8 bars"))
+    waltz = piece_of({**plan, "style": "waltz", "meter": "3/4"}, facts_from_request("a waltz, 8 bars"))
     assert waltz.pickup == 0
     strain = [Bar.line((67, 1.5), (71, 1.5))] + [Bar.line((74, .5), (72, .5), (71, .5), (69, 1.5))] * 2 + [
         Bar.line((67, 3))]

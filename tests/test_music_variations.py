@@ -136,7 +136,8 @@ def test_candidates_too_alike_for_a_map_are_chosen_on_a_straight_line() -> None:
 def test_a_variation_must_vary_an_earlier_section_and_the_plan_names_it_by_position(
     compose_plan: dict[str, Any],
 ) -> None:
-    from ontology.music_drafts import facts_from_request, plan_schema, plan_to_piece, sections_of
+    from ontology.music_drafts import facts_from_request, plan_schema, sections_of
+    from tests.music_plans import piece_of
 
     bars = [Bar.line((62, 4))] * 2
     piece = Piece(title="t", key="D minor", meter="4/4", tempo_bpm=60, length_bars=2,
@@ -153,7 +154,7 @@ def test_a_variation_must_vary_an_earlier_section_and_the_plan_names_it_by_posit
             "middle": [{**compose_plan["middle"][0], "variation": {"of": "previous", "distance": "far"}}],
             "closing": {**compose_plan["closing"], "variation": {"of": "opening", "distance": "restate"}}}
     plan_schema(facts).model_validate(plan)
-    sections = plan_to_piece({**plan, "sections": sections_of(plan)}, facts).sections
+    sections = piece_of({**plan, "sections": sections_of(plan)}, facts).sections
     assert [s.variation and (s.variation.of, s.variation.distance) for s in sections] == [
         None, ("s1", "far"), ("s1", "restate")]
 
@@ -161,17 +162,18 @@ def test_a_variation_must_vary_an_earlier_section_and_the_plan_names_it_by_posit
 def test_a_repeated_label_brings_its_section_back_when_the_plan_leaves_the_variation_open(
     compose_plan: dict[str, Any],
 ) -> None:
-    from ontology.music_drafts import facts_from_request, plan_to_piece, sections_of
+    from ontology.music_drafts import facts_from_request, sections_of
+    from tests.music_plans import piece_of
 
     facts = facts_from_request("a piece in D minor, 12 bars")
     plan = {**compose_plan, "opening": {**compose_plan["opening"], "label": "A"},
             "middle": [{**compose_plan["middle"][0], "label": "B", "variation": None}],
             "closing": {**compose_plan["closing"], "label": "A'", "variation": None}}
-    sections = plan_to_piece({**plan, "sections": sections_of(plan)}, facts).sections
+    sections = piece_of({**plan, "sections": sections_of(plan)}, facts).sections
     assert [s.variation and (s.variation.of, s.variation.distance) for s in sections] == [
         None, None, ("s1", "near")]
     plan["closing"]["label"] = "a"
-    assert plan_to_piece({**plan, "sections": sections_of(plan)}, facts).sections[2].variation.distance == "restate"
+    assert piece_of({**plan, "sections": sections_of(plan)}, facts).sections[2].variation.distance == "restate"
 
 
 def test_a_restated_melody_may_repeat_its_phrase_an_octave_away_where_the_register_has_room() -> None:

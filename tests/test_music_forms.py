@@ -1,0 +1,199 @@
+"""Plans edited into their style's form: ternary for chorale, waltz and nocturne, AABB for a jig,
+free piano's own sections within bounds; whole phrases adding up to the request; the edits said."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import dspy
+import pytest
+
+from ontology.music import Cadence, Piece
+from ontology.music_drafts import Plan, RequestFacts, facts_from_request, fit_sections, plan_to_piece
+from ontology.music_forms import clean_character, clean_words, edit_plan
+from ontology.music_styles import PHRASE_BARS
+
+WALTZ_SESSION = {  # the plan the 1.5B Composer wrote for examples/compose/waltz (session 23), as it wrote it
+    "title": "A Gentle Waltz in G Major", "style": "waltz", "key": "G major", "meter": "3/4", "tempo_bpm": 128,
+    "sections": [
+        {"label": "A", "share": 1, "key_relation": "home", "cadence": "authentic", "variation": None,
+         "character": "A gentle waltz in G major, with a flowing and lyrical melody that builds and soo"},
+        {"label": "B prime", "share": 2, "key_relation": "relative", "cadence": "authentic",
+         "variation": {"of": "opening", "distance": "near"},
+         "character": "A gentle waltz in B major, with a more complex melody and rhythmic patterns that"},
+        {"label": "C", "share": 3, "key_relation": "relative", "cadence": "authentic",
+         "variation": {"of": "opening", "distance": "far"},
+         "character": "A gentle waltz in C major, with a more intricate melody and rhythmic patterns"},
+        {"label": "D prime", "share": 2, "key_relation": "home", "cadence": "authentic",
+         "variation": {"of": "opening", "distance": "near"},
+         "character": "A gentle waltz in D major, with a more complex melody and rhythmic patterns that"}]}
+
+
+def section(label: str, share: int, relation: str = "home", cadence: str = "authentic",
+            variation: dict[str, str] | None = None, character: str = "calm") -> dict[str, Any]:
+    return {"label": label, "share": share, "key_relation": relation, "cadence": cadence, "variation": variation,
+            "character": character}
+
+
+def plan(style: str, key: str, meter: str, *sections: dict[str, Any], tempo: int = 90) -> Plan:
+    return Plan.model_validate({"title": f"a {style}", "style": style, "key": key, "meter": meter,
+                                "tempo_bpm": tempo, "sections": list(sections)})
+
+
+GOOD = (section("A", 1, cadence="half"), section("B", 1, "home", "half"), section("A'", 2))
+BAD = (  # five sections for 16 bars, odd shares, the ends in other keys, closes nobody ends on
+    section("Intro", 3, "relative", "deceptive"), section("B prime", 7, "subdominant", "plagal"),
+    section("C", 1, "relative", "deceptive", {"of": "previous", "distance": "far"}),
+    section("D", 5, "dominant", "authentic"), section("coda", 3, "subdominant", "plagal"))
+
+
+def form(piece: Piece) -> list[tuple[str, int, str | None, str | None, tuple[str, str] | None]]:
+    return [(s.label, s.bars, s.key, s.cadence, (s.variation.of, s.variation.distance) if s.variation else None)
+            for s in piece.sections]
+
+
+def facts(text: str) -> RequestFacts:
+    return facts_from_request(text)
+
+
+@pytest.mark.parametrize(("style", "meter", "key", "contrast"), [
+    ("waltz", "3/4", "G major", "D major"), ("nocturne", "4/4", "D minor", "F major"),
+    ("waltz", "3/4", "E minor", "G major"), ("chorale", "4/4", "A major", None), ("chorale", "4/4", "E minor", None)])
+def test_chorale_waltz_and_nocturne_are_ternary_with_a_middle_on_a_half_close(
+        style: str, meter: str, key: str, contrast: str | None) -> None:
+    """The fixed bench plan (a middle in the home key) comes out A B A': B closing half, in the
+    dominant of a major key or the relative major of a minor one (a chorale's at home); A' home,
+    authentic, varying A."""
+    edited = edit_plan(plan(style, key, meter, *GOOD), facts(f"a {style} in {key}, 16 bars"))
+    piece = plan_to_piece(edited)
+    assert form(piece) == [("A", 4, None, "half", None), ("B", 4, contrast, "half", None),
+                           ("A'", 8, None, "authentic", ("s1", "near"))]
+    assert piece.total_bars == piece.length_bars == 16
+    assert any(edit.startswith("B: key ") for edit in edited.edits) is (contrast is not None)
+
+
+@pytest.mark.parametrize(("style", "meter", "contrast"), [
+    ("chorale", "4/4", None), ("waltz", "3/4", "C major"), ("nocturne", "3/4", "C major")])
+@pytest.mark.parametrize("bars", [12, 16, 18, 32])
+def test_a_bad_plan_comes_out_in_the_styles_form_in_whole_phrases(
+        style: str, meter: str, contrast: str | None, bars: int) -> None:
+    """Wrong section count, odd shares, unrelated keys at the ends, closes that end nothing: still
+    A B A' in the home key around a dominant middle (a chorale's at home), every section whole
+    phrases (the bars past the last phrase extend the close), adding up to the request, the middle
+    no longer than the ends."""
+    edited = edit_plan(plan(style, "F major", meter, *BAD), facts(f"a {style} in F major, {bars} bars"))
+    piece = plan_to_piece(edited)
+    assert [(s.label, s.key, s.cadence) for s in piece.sections] == [
+        ("A", None, "authentic"), ("B", contrast, "half"), ("A'", None, "authentic")]
+    assert piece.sections[2].variation is not None and piece.sections[2].variation.of == "s1"
+    lengths = [s.bars for s in piece.sections]
+    assert sum(lengths) == bars and all(length % PHRASE_BARS == 0 for length in lengths[:-1])
+    assert lengths[-1] - bars % PHRASE_BARS >= PHRASE_BARS
+    assert contrast is None or lengths[1] <= min(lengths[0], lengths[2])  # a middle in another key
+    assert f"form {'ternary at home' if style == 'chorale' else 'ternary'}: A B A' (planned Intro B prime C D coda)" \
+        in edited.edits
+
+
+def test_the_waltz_sessions_own_plan_is_edited_and_every_edit_is_said() -> None:
+    edited = edit_plan(Plan.model_validate(WALTZ_SESSION), facts("a gentle waltz in G major, 16 bars"))
+    assert form(plan_to_piece(edited)) == [("A", 4, None, "authentic", None), ("B", 4, "E minor", "half", None),
+                                      ("A'", 8, None, "authentic", ("s1", "near"))]
+    assert edited.edits == [
+        "words cleaned in A, B prime, C, D prime",
+        "form ternary: A B A' (planned A B prime C D prime)",
+        "B: close half (planned authentic); returns nothing (planned opening (near))",
+        "B: 4 bars, not 8 (no longer than the home key's sections)"]
+    assert edited.sections[0].character == "A gentle waltz, with a flowing and lyrical melody that builds"
+    assert all("major" not in s.character and len(s.character) <= 80 for s in edited.sections)
+
+
+def test_a_short_piece_plays_a_shorter_form() -> None:
+    waltz = edit_plan(plan("waltz", "G major", "3/4", *GOOD), facts("a waltz in G major, 8 bars"))
+    assert form(plan_to_piece(waltz)) == [("A", 4, None, "half", None), ("A'", 4, None, "authentic", ("s1", "near"))]
+    chorale = edit_plan(plan("chorale", "G major", "4/4", *GOOD), facts("a chorale, G major, 6 bars"))
+    assert form(plan_to_piece(chorale)) == [("A", 6, None, "authentic", None)]
+
+
+def test_a_composers_literal_return_stays_a_return() -> None:
+    restated = (*GOOD[:2], section("A", 1, variation={"of": "opening", "distance": "restate"}))
+    piece = plan_to_piece(edit_plan(plan("nocturne", "Eb major", "4/4", *restated), facts("a nocturne, 12 bars")))
+    assert form(piece)[2] == ("A", 4, None, "authentic", ("s1", "restate"))
+
+
+@pytest.mark.parametrize(("request_text", "meter", "bars", "expected"), [
+    ("a jig in D major, 16 bars", "6/8", 16, [("A", None), ("A", ("s1", "restate")), ("B", None),
+                                              ("B", ("s3", "restate"))]),
+    ("a reel in D major, 16 bars", "4/4", 16, [("A", None), ("A", ("s1", "restate")), ("B", None),
+                                               ("B", ("s3", "restate"))]),
+    ("a jig in D major, 8 bars", "6/8", 8, [("A", None), ("B", None)])])
+def test_a_jig_or_reel_is_two_strains_each_played_twice(request_text: str, meter: str, bars: int,
+                                                        expected: list[tuple[str, Any]]) -> None:
+    piece = plan_to_piece(edit_plan(plan("jig", "D major", "4/4", *BAD, tempo=174), facts(request_text)))
+    assert [(s.label, (s.variation.of, s.variation.distance) if s.variation else None)
+            for s in piece.sections] == expected
+    assert {(s.key, s.cadence) for s in piece.sections} == {(None, Cadence.AUTHENTIC)}
+    assert [s.bars for s in piece.sections] == [bars // len(expected)] * len(expected) and piece.meter == meter
+
+
+def test_free_piano_keeps_its_own_sections_within_bounds() -> None:
+    edited = edit_plan(plan("free piano", "C minor", "4/4", *BAD), facts("a stormy piano piece in C minor, 16 bars"))
+    piece = plan_to_piece(edited)
+    assert [(s.label, s.key, s.cadence) for s in piece.sections] == [
+        ("Intro", None, "authentic"), ("B prime", "F minor", "plagal"), ("coda", None, "authentic")]
+    assert [s.bars for s in piece.sections] == [4, 4, 8]  # B prime no longer than the home key's sections
+    assert "Intro: key home (planned relative); close authentic (planned deceptive)" in edited.edits
+    good = edit_plan(plan("free piano", "C minor", "4/4", *GOOD), facts("a piano piece, 16 bars"))
+    assert [e for e in good.edits if not e.startswith("tempo")] == [] and good.sections[1].key_relation == "home"
+
+
+def test_the_meter_and_tempo_keep_to_the_style_unless_the_request_fixed_them() -> None:
+    edited = edit_plan(plan("waltz", "G major", "4/4", *GOOD, tempo=60), facts("a piece in G major"))
+    assert (edited.meter, edited.tempo_bpm) == ("3/4", 126)
+    assert edited.edits[:2] == ["meter 3/4 (planned 4/4): the waltz's own",
+                                "tempo 126 (planned 60): the waltz's range is 126-184"]
+
+
+def test_words_are_cleaned_and_bounded() -> None:
+    assert clean_character("A gentle waltz in G major, with a flowing and lyrical melody that builds and soo") \
+        == "A gentle waltz, with a flowing and lyrical melody that builds"
+    assert clean_character("stormy, into c# minor") == "stormy"
+    assert clean_words("dark\x00\u200b  and  slow\n", 60) == "dark and slow"
+    assert clean_words("x" * 70, 60) == "x" * 60
+    assert len(clean_words("very " * 30, 60)) <= 60
+
+
+def test_sections_share_whole_phrases_by_the_nearest_rounding() -> None:
+    """A share raised to one phrase gets no spare one before a share further below its exact
+    amount (9, 15, 15 of four phrases: 0.92, 1.54, 1.54), and a phrase too many is taken from
+    the share furthest above its exact amount."""
+    assert fit_sections([9, 15, 15], 16) == [4, 8, 4]  # was 8, 4, 4
+    assert fit_sections([1, 1, 1, 6, 7], 24) == [4, 4, 4, 4, 8]
+    assert fit_sections([1, 1, 1], 16) == [8, 4, 4] and fit_sections([3, 1], 5) == [4, 1]
+
+
+def test_the_plan_step_keeps_the_edited_plan_and_the_report_lists_its_edits(tmp_path: Path) -> None:
+    from agents.lm.testing import ScriptedEngine, scripted_lm
+    from pipelines.compose import ComposeSessions
+    from pipelines.compose_graph import ComposeConfig, ComposeDeps, ComposeState
+    from pipelines.compose_graph import plan as plan_step
+    from tests.compose_script import PLAN
+    from tests.music_fakes import ScaleWriter
+    from tests.studio_script import reply
+
+    chorale = {**PLAN, "style": "chorale", "title": "Winter  Chorale\t"}
+    state = ComposeState(facts=facts("a melancholic chorale for a winter evening, D minor, 12 bars"))
+    with dspy.context(lm=scripted_lm(ScriptedEngine(reply("plan", chorale)))):
+        update = plan_step(state, ComposeDeps(ScaleWriter(), out_dir=lambda version: tmp_path))
+    assert [s.label for s in update["piece"].sections] == ["A", "B", "A'"]
+    store = ComposeSessions(tmp_path, ScaleWriter(), config=ComposeConfig(audio=False))
+    try:
+        store._write_report("edits", state.model_copy(update={**update, "version": 1}))
+    finally:
+        store.close()
+    report = json.loads((tmp_path / "edits" / "v1" / "report.json").read_text())
+    assert report["plan"]["title"] == "Winter Chorale" and report["plan"]["edits"] == [
+        "title cleaned", "form ternary at home: A B A' (planned A B coda)",
+        "B: key home (planned relative); close half (planned authentic)",
+        "A': returns opening (near) (planned nothing)"]
