@@ -30,7 +30,7 @@ from pipelines.audiorag_graph import AUDIO_LLM_SAYS, AudioRAGAnswer, AudioRAGCon
 from pipelines.pipeline import Progress, log_progress
 from tools.base import ToolError
 from tools.cli import print_error
-from tools.files import OutputLocationError, checked_output_file, write_atomically
+from tools.files import OutputLocationError, checked_output_file, naming, write_atomically
 from tools.settings import Settings
 from tools.web.fetch import PageFetcher, document_from_page
 from tools.web.passages import UntrustedDocument
@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             raise QuestionError("Give a clip and a question, or --text \"question\".")
         if args.json is not None:
-            checked_output_file(args.json)
+            with naming("--json"):
+                checked_output_file(args.json)
         settings = Settings.from_env(model=args.model, search_backend=args.search_backend,
                                      searxng_url=args.searxng_url, docs_dir=args.docs_dir,
                                      allow_private_fetch=args.allow_private_fetch,

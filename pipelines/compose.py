@@ -49,7 +49,7 @@ from pipelines.compose_graph import ComposeConfig, ComposeDeps, ComposeState, Ru
 from pipelines.pipeline import Progress, log_progress
 from tools.base import ToolError
 from tools.cli import checked_seed, print_error
-from tools.files import OutputLocationError, checked_output_folder, write_atomically
+from tools.files import OutputLocationError, checked_output_folder, naming, write_atomically
 from tools.music.section_tools import SectionTools
 from tools.settings import Settings
 
@@ -246,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         checked_run_id(args.session)  # refuse ids that are not plain names and impossible requests
         if command == "start":  # before any model loads
             facts_from_request(args.request)
-        checked_output_folder(args.root)
+        with naming("--root"):
+            checked_output_folder(args.root)
         settings = Settings.from_env(model=args.model, verify_weights=args.verify_weights).with_checked_cache()
         config = ComposeConfig(audio=not args.no_audio, critique=not args.no_critique)
         with console.status("Starting...") as status:

@@ -80,6 +80,7 @@ from tools.files import (
     OutputLocationError,
     checked_output_file,
     checked_output_folder,
+    naming,
     read_text_limited,
     write_atomically,
 )
@@ -498,11 +499,13 @@ def _out_folder(args: argparse.Namespace, run_id: str) -> Path:
 def _check_start(args: argparse.Namespace) -> tuple[str, str | None]:
     """The id of the run the command works on and a new run's theme, once everything that can be
     refused before a model loads has been checked."""
-    checked_output_file(args.runs)
+    with naming("--runs"):
+        checked_output_file(args.runs)
     if getattr(args, "command", None) == "resume":
         return checked_run_id(args.run), None  # its --out is in its checkpoints, checked by `resume`
     run_id = checked_run_id(new_run_id() if args.run is None else args.run)  # an empty --run is refused
-    checked_output_folder(_out_folder(args, run_id))
+    with naming("--out"):
+        checked_output_folder(_out_folder(args, run_id))
     if args.parent is not None:
         checked_run_id(args.parent)
         if args.theme_file or args.players is not None or args.constraints:
@@ -510,7 +513,8 @@ def _check_start(args: argparse.Namespace) -> tuple[str, str | None]:
         clean_request(args.theme or "")
         return run_id, None
     if args.theme_file is not None:
-        theme = read_text_limited(args.theme_file, MAX_THEME_FILE_BYTES)
+        with naming("--theme-file"):
+            theme = read_text_limited(args.theme_file, MAX_THEME_FILE_BYTES)
     elif args.theme is not None:
         theme = args.theme
     else:
@@ -554,6 +558,8 @@ def main(argv: list[str] | None = None) -> int:
                       "of one" + (f"; the finished steps are kept: python -m pipelines.gamegrammar resume {run_id}"
                                   if run_id else ""))
         return 130
+    if result.report.status.startswith("incomplete"):
+        return 2  # a model or tool failed (the README's exit statuses)
     return 0 if result.report.status == "complete" else 1
 
 

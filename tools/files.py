@@ -7,7 +7,8 @@ import select
 import shutil
 import stat
 import tempfile
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from tools.interrupts import interrupts_deferred
@@ -195,3 +196,13 @@ def checked_output_file(path: Path) -> Path:
     if path.exists() and not os.access(path, os.W_OK):
         raise OutputLocationError(f"{path} is read-only; choose another file or make it writable.")
     return path
+
+
+@contextmanager
+def naming(option: str) -> Iterator[None]:
+    """Put the option a bad file or location came from in front of its message ("--out: Cannot
+    write in /proc ..."): the path alone does not tell a user which of several arguments to fix."""
+    try:
+        yield
+    except (InputFileError, OutputLocationError) as exc:
+        raise type(exc)(f"{option}: {exc}") from exc

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tools.files import checked_output_folder
+from tools.files import checked_output_folder, naming
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,5 +116,6 @@ class Settings(BaseSettings):
         `OutputLocationError`. The CLIs call it before any model loads, so a cache that is a file
         fails in a second, not after the run. An existing cache is not probed for writing: a
         read-only cache that already holds assembled weights is a valid shared setup."""
-        checked_output_folder(self.cache_dir, probe=False)
+        with naming("the cache (GO_CACHE_DIR)"):
+            checked_output_folder(self.cache_dir, probe=False)
         return self
