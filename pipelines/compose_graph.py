@@ -68,6 +68,8 @@ class FormError(ValueError):
 class ComposeConfig(BaseModel):
     max_repair_rounds: int = Field(2, ge=0, le=6)
     repair_candidates: int = Field(3, ge=1, le=8, description="candidates generated per repaired section")
+    repairs_per_warning: int = Field(1, ge=0, le=6, description="repairs of one warning in one section between "
+                                                                "critiques or feedback turns (errors: every round)")
     critique: bool = Field(True, description="let the critics listen to the first draft")
     audio: bool = Field(True, description="render a WAV with FluidSynth")
 
@@ -93,6 +95,8 @@ class SectionParams(BaseModel):
     temperature: float = BASE_TEMPERATURE
     candidates: int = 1
     material: Material | None = None
+    incumbent: Material | None = Field(None, description="the notes a repair replaces: its candidates must do "
+                                                         "better than these, or these stay")
 
 
 class Change(ChangeRequest):
@@ -129,6 +133,8 @@ class ComposeState(BaseModel):
     changes: list[Change] = Field(default_factory=list)
     critiqued: bool = False
     repair_rounds: int = Field(0, description="repair rounds since the last critique or feedback")
+    repairs: dict[str, int] = Field(default_factory=dict, description="repairs per warning and section since the "
+                                                                      "last critique or feedback (`repair_key`)")
     feedback: list[str] = Field(default_factory=list, description="the musician's turns so far")
     pending_feedback: str | None = None
     version: int = Field(0, description="the number of the last rendered version")
@@ -242,6 +248,23 @@ def actionable(state: ComposeState) -> dict[str, list[Finding]]:
     return _section_findings(state.findings, drafted(state))
 
 
+def repair_key(section_id: str, finding: Finding) -> str:
+    """How `ComposeState.repairs` counts the repairs of one finding in one section."""
+    return f"{section_id}/{finding.code}"
+
+
+def repairable(state: ComposeState, config: ComposeConfig) -> dict[str, list[Finding]]:
+    """The sections a repair may still rewrite, with their findings: those with an error, or with a
+    warning repaired fewer than `repairs_per_warning` times. A warning that rewrites do not fix (an
+    inner cadence the tools keep missing) is left for the critics rather than re-rolled every round."""
+    def open_(section_id: str, finding: Finding) -> bool:
+        return (finding.severity is Severity.ERROR
+                or state.repairs.get(repair_key(section_id, finding), 0) < config.repairs_per_warning)
+
+    return {section_id: findings for section_id, findings in actionable(state).items()
+            if any(open_(section_id, finding) for finding in findings)}
+
+
 def studio(state: ComposeState) -> CompositionStudio:
     """The session's agents, resumed from the conversation so far."""
     return CompositionStudio(state.facts, transcript=list(state.transcript))
@@ -308,9 +331,12 @@ def resize(piece: Piece, section: Section, change: Change) -> Change:
 
 def rewrite(params: SectionParams, action: str, reason: Reason, config: ComposeConfig) -> SectionParams:
     """`params` set to write the section anew: a new seed, no notes, and several candidates to
-    choose from where the rewrite must fix something (a regeneration, a cadence, a finding)."""
+    choose from where the rewrite must fix something (a regeneration, a cadence, a finding). A
+    repair keeps the notes it replaces as the incumbent its candidates must beat; a critic's or the
+    musician's change asks for different notes, so it keeps none."""
     fixes = action in ("regenerate", "strengthen_cadence") or reason == "validation"
     return params.model_copy(update={"seed": params.seed + 1000, "material": None,
+                                     "incumbent": params.material if reason == "validation" else None,
                                      "candidates": config.repair_candidates if fixes else 1})
 
 
@@ -381,7 +407,7 @@ def write_or_check(state: ComposeState, deps: ComposeDeps) -> str:
 
 def route_after_validate(state: ComposeState, deps: ComposeDeps) -> str:
     """Repair while there are findings and rounds left; then let the critics listen once; then render."""
-    if actionable(state) and state.repair_rounds < deps.config.max_repair_rounds:
+    if repairable(state, deps.config) and state.repair_rounds < deps.config.max_repair_rounds:
         return "repair"
     return "render" if state.critiqued else "critique"
 
@@ -402,12 +428,17 @@ def plan(state: ComposeState, deps: ComposeDeps) -> Update:
                 for index, section in enumerate(piece.sections)}
     return {"plan": drafted_plan, "piece": piece, "sections": sections, "transcript": agents.transcript,
             "tool_calls": [], "changes": [], "findings": [], "critiqued": not deps.config.critique,
-            "repair_rounds": 0, "feedback": [], "pending_feedback": None, "version": 0, "rendered": None}
+            "repair_rounds": 0, "repairs": {}, "feedback": [], "pending_feedback": None, "version": 0,
+            "rendered": None}
 
 
 def realise(state: ComposeState, deps: ComposeDeps) -> Update:
     """Write the first section that has no notes yet (one checkpointed step per section), keeping
-    the best of its candidates by the validators' findings in that section."""
+    the best of its candidates by the validators' findings in that section. A repaired section's
+    incumbent (the notes it had) stays unless a candidate has fewer findings; then the warnings it
+    still has count as repaired to the budget, so a repair that made nothing better is not re-rolled,
+    and a later section that varies this one keeps its own incumbent. Once a candidate wins, the
+    sections varying this one must follow the new notes and lose theirs."""
     _, piece = state.planned()
     spans = piece.section_spans()
     section, first, last = next(span for span in spans if state.sections[span[0].id].material is None)
@@ -419,8 +450,15 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
     deps.progress(f"Tools: writing section {section.label} ({section.bars} bars, {section.key or piece.key}"
                   + (f", a {variation.distance} variation of {variation.section}" if variation else "")
                   + (f", best of {params.candidates}" if params.candidates > 1 else "") + ")")
-    best: Material | None = None
-    best_score: tuple[int, int] | None = None
+    def heard(material: Material) -> list[Finding]:
+        trial = assemble(piece, {**state.sections, section.id: params.model_copy(update={"material": material})})
+        return _section_findings(check_piece(trial), trial).get(section.id, [])
+
+    def score(findings: list[Finding]) -> tuple[int, int]:
+        return sum(f.severity is Severity.ERROR for f in findings), len(findings)
+
+    best, best_findings = params.incumbent, heard(params.incumbent) if params.incumbent is not None else []
+    best_score = score(best_findings) if best is not None else None
     calls: list[ToolCall] = []
     for candidate in range(params.candidates):
         request = SectionRequest(bars=section.bars, key=section.key or piece.key, meter=piece.meter,
@@ -431,13 +469,20 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
         written = deps.tools.realise(request)
         calls += written.calls
         material = Material(right=written.right, left=written.left, harmony=written.harmony)
-        trial = assemble(piece, {**state.sections, section.id: params.model_copy(update={"material": material})})
-        findings = _section_findings(check_piece(trial), trial).get(section.id, [])
-        score = (sum(f.severity is Severity.ERROR for f in findings), len(findings))
-        if best_score is None or score < best_score:
-            best, best_score = material, score
-    written_params = params.model_copy(update={"material": best, "candidates": 1})
-    return {"sections": {**state.sections, section.id: written_params}, "tool_calls": state.tool_calls + calls}
+        findings = heard(material)
+        if best_score is None or score(findings) < best_score:
+            best, best_findings, best_score = material, findings, score(findings)
+    sections = {**state.sections, section.id: params.model_copy(update={"material": best, "candidates": 1,
+                                                                        "incumbent": None})}
+    repairs = dict(state.repairs)
+    if params.incumbent is not None and best is params.incumbent:
+        deps.progress(f"Tools: section {section.label} keeps its notes; no candidate had fewer findings")
+        repairs.update({repair_key(section.id, f): deps.config.repairs_per_warning for f in best_findings
+                        if f.severity is not Severity.ERROR})
+    else:
+        sections.update({other.id: sections[other.id].model_copy(update={"incumbent": None})
+                         for other in piece.sections if other.variation and other.variation.of == section.id})
+    return {"sections": sections, "tool_calls": state.tool_calls + calls, "repairs": repairs}
 
 
 def validate(state: ComposeState, deps: ComposeDeps) -> Update:
@@ -446,14 +491,18 @@ def validate(state: ComposeState, deps: ComposeDeps) -> Update:
 
 
 def repair(state: ComposeState, deps: ComposeDeps) -> Update:
-    """Rewrite each section with findings, best of several candidates (a missed cadence: strengthened)."""
+    """Rewrite each section with findings left to repair (`repairable`), best of several candidates
+    against the notes it has (a missed cadence: strengthened), counting each warning's repairs."""
     changes = []
-    for section_id, findings in actionable(state).items():
+    repairs = dict(state.repairs)
+    for section_id, findings in repairable(state, deps.config).items():
         cadence = any(f.code in ("cadence_not_realised", "cadence_not_heard") for f in findings)
         changes.append(Change(section=section_id, problem="; ".join(f.message for f in findings)[:300],
                               action="strengthen_cadence" if cadence else "regenerate", reason="validation"))
+        for key in {repair_key(section_id, f) for f in findings if f.severity is not Severity.ERROR}:
+            repairs[key] = repairs.get(key, 0) + 1
         deps.progress(f"Repair: section {section_id} ({len(findings)} findings)")
-    return {**apply(state, changes, deps), "repair_rounds": state.repair_rounds + 1}
+    return {**apply(state, changes, deps), "repair_rounds": state.repair_rounds + 1, "repairs": repairs}
 
 
 def critique(state: ComposeState, deps: ComposeDeps) -> Update:
@@ -467,7 +516,8 @@ def critique(state: ComposeState, deps: ComposeDeps) -> Update:
         changes += [Change(**request.model_dump(), reason="critique", critic=critic.name)
                     for request in agents.critique(critic, analysis, ids)]
     unique = list({change.section: change for change in changes}.values())  # one change per section
-    return {**apply(state, unique, deps), "critiqued": True, "transcript": agents.transcript, "repair_rounds": 0}
+    return {**apply(state, unique, deps), "critiqued": True, "transcript": agents.transcript, "repair_rounds": 0,
+            "repairs": {}}
 
 
 def feedback(state: ComposeState, deps: ComposeDeps) -> Update:
@@ -482,7 +532,7 @@ def feedback(state: ComposeState, deps: ComposeDeps) -> Update:
     if tempo:
         update["piece"].tempo_bpm = tempo  # the piece `apply` made for this update
     return {**update, "transcript": agents.transcript, "feedback": state.feedback + [text],
-            "pending_feedback": None, "repair_rounds": 0, "critiqued": True}
+            "pending_feedback": None, "repair_rounds": 0, "repairs": {}, "critiqued": True}
 
 
 def render(state: ComposeState, deps: ComposeDeps) -> Update:

@@ -15,8 +15,10 @@ import dspy
 import music21
 import pytest
 
+from agents.composition_studio import CompositionStudio
 from agents.lm.accounted import AccountedLM
 from agents.lm.testing import ScriptedEngine, scripted_lm
+from ontology.core import Severity
 from ontology.music import INSTRUMENTS, Cadence, Piece, Variation
 from ontology.music_drafts import MusicRequestError, facts_from_request
 from pipelines import compose_graph as graph
@@ -66,6 +68,20 @@ def test_a_session_plans_realises_repairs_and_renders(tmp_path: Path) -> None:
     assert report["tool_calls"] and report["plan"]["title"] == "Winter Chorale"
     first_request = engine.requests[0].messages[-1].text
     assert "D minor" in first_request and "bars=12" in first_request
+
+
+def test_the_second_critic_reads_the_analysis_in_the_first_critics_turn_rather_than_again(tmp_path: Path) -> None:
+    store, engine, _ = sessions(tmp_path, *first_turn())
+    _, state = store.start(REQUEST, seed=1, session="winter")
+    theory, listener = engine.requests[1].messages, engine.requests[2].messages
+    assert "Analysis:" in theory[-1].text and "listening (free piano;" in theory[-1].text
+    assert "Actions: regenerate" in theory[-1].text
+    assert "listening (free piano;" not in listener[-1].text and "Actions:" not in listener[-1].text
+    assert "the turn above" in listener[-1].text
+    assert sum(message.text.count("listening (free piano;") for message in listener) == 1  # it is still read
+    assert len(listener[-1].text) < len(theory[-1].text) / 2
+    resumed = CompositionStudio(state.facts, transcript=state.transcript[:2])  # a resumed session knows it too
+    assert resumed.conversation.said(graph.describe_form(graph.drafted(state)))
 
 
 def test_facts_in_the_request_are_fixed_in_the_plan_schema(tmp_path: Path) -> None:
@@ -439,9 +455,57 @@ def test_repair_rewrites_each_section_with_findings_as_several_candidates() -> N
     repaired = step(state, graph.repair, deps)
     assert [(c.section, c.action, c.reason) for c in repaired.changes] == [
         ("s3", "strengthen_cadence", "validation")]
-    assert repaired.sections["s3"] == SectionParams(seed=2202, candidates=4)
+    assert repaired.sections["s3"] == SectionParams(seed=2202, candidates=4, incumbent=state.sections["s3"].material)
     assert repaired.sections["s1"] == state.sections["s1"] and repaired.repair_rounds == 1
     assert graph.write_or_check(repaired, deps) == "realise"
+
+
+def test_a_warning_is_repaired_as_often_as_its_budget_allows_and_an_error_every_round() -> None:
+    deps = graph_deps(repairs_per_warning=1)
+    state = step(written(deps), graph.validate, deps)
+    error, warning = state.findings  # s3 misses its authentic close: heard (an error) and written (a warning)
+    assert (error.severity, warning.severity) == (Severity.ERROR, Severity.WARNING)
+    only_the_warning = state.model_copy(update={"findings": [warning]})
+    assert set(graph.repairable(only_the_warning, deps.config)) == {"s3"}
+    repaired = step(only_the_warning, graph.repair, deps)
+    assert repaired.repairs == {"s3/cadence_not_realised": 1}
+    spent = only_the_warning.model_copy(update={"repairs": repaired.repairs})
+    assert graph.repairable(spent, deps.config) == {} and graph.route_after_validate(spent, deps) == "critique"
+    assert set(graph.repairable(spent.model_copy(update={"findings": [error, warning]}), deps.config)) == {"s3"}
+
+
+def test_a_repair_that_finds_nothing_better_keeps_the_notes_it_had_and_spends_the_warnings_budget() -> None:
+    writer = ScaleWriter()
+    deps = graph_deps(writer, repair_candidates=1, repairs_per_warning=2)
+    state = planned(deps)  # s3 written from seed 1201 and repaired from 2201: neither closes V -> i
+    state = state.model_copy(update={"sections": {**state.sections, "s3": SectionParams(seed=1201)}})
+    for _ in state.sections:
+        state = step(state, graph.realise, deps)
+    state = step(state, graph.validate, deps)
+    before = state.sections["s3"].material
+    repaired = step(state, graph.repair, deps)
+    assert repaired.sections["s3"].incumbent == before and repaired.repairs == {"s3/cadence_not_realised": 1}
+    kept = step(repaired, graph.realise, deps)
+    assert writer.requests[-1].seed == 2201
+    assert kept.sections["s3"].material == before and kept.sections["s3"].incumbent is None
+    assert kept.repairs == {"s3/cadence_not_realised": 2}  # no further round for the warning
+    assert [f.code for f in graph.repairable(step(kept, graph.validate, deps), deps.config)["s3"]] == [
+        "cadence_not_heard", "cadence_not_realised"]  # the error is still repaired every round
+
+
+def test_a_variation_keeps_its_incumbent_only_while_its_source_keeps_its_notes() -> None:
+    deps = graph_deps(repair_candidates=1)
+    state = written(deps, RETURNING_PLAN)
+    update = graph.apply(state, [Change(section="s1", problem="p", action="regenerate", reason="validation")], deps)
+    rewritten = state.model_copy(update=update)
+    assert rewritten.sections["s3"].incumbent == state.sections["s3"].material  # s3 varies s1
+    kept = step(rewritten, graph.realise, deps)  # seed 2000 is no better than the notes s1 had
+    assert kept.sections["s1"].material == state.sections["s1"].material and kept.sections["s3"].incumbent
+    silent = Material(right=[], left=[], harmony=[])  # an incumbent with no notes: any candidate beats it
+    worse = rewritten.model_copy(update={"sections": {
+        **rewritten.sections, "s1": rewritten.sections["s1"].model_copy(update={"incumbent": silent})}})
+    replaced = step(worse, graph.realise, deps)
+    assert replaced.sections["s1"].material not in (silent, None) and replaced.sections["s3"].incumbent is None
 
 
 def test_a_change_rewrites_the_variations_of_its_section_and_leaves_the_state_it_read_alone() -> None:

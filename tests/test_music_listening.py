@@ -201,3 +201,20 @@ def test_a_leap_across_a_breath_at_a_phrase_end_is_no_melodic_leap() -> None:
     (leap,) = [f for f in listen(inside) if f.code == "top_voice_leap"]
     assert leap.severity is Severity.ERROR and leap.location == at("parts", 0, "bars", 2)
     assert "the melody leaps 67->91 (24)" in leap.message
+
+
+def test_a_jigs_cadences_are_read_on_its_beats_and_before_the_eighth_that_leads_back() -> None:
+    from pathlib import Path
+
+    # a 16-bar jig a session wrote (examples/compose/jig at aee09c0): a one-eighth pickup, and each
+    # strain closing "A C# | D-(2.5) E", the E leading back into the strain's F#; its report had four
+    # rounds of cadence repairs for closes that are V -> I
+    jig = Piece.model_validate_json((Path(__file__).parent / "data" / "jig_session_piece.json").read_text())
+    assert jig.pickup == 0.5 and jig.parts[0].bars[3].voices[0][-1].pitches == [76]
+    assert [(end.section_id, end.heard) for end in hear(jig).phrase_ends] == [
+        ("s1", "authentic"), ("s2", "authentic"), ("s3", "authentic"), ("s4", "authentic")]
+    assert "cadence_not_heard" not in codes(jig)
+    # only the pickup's length is left out: a strain that closes on a held E (beat 2) closes on no cadence
+    led_to_e = jig.model_copy(deep=True)
+    led_to_e.parts[0].bars[3] = Bar.line((74, 1.5), (76, 1.5))
+    assert hear(led_to_e).phrase_ends[0].heard == "other"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from fractions import Fraction
 from itertools import combinations
 from typing import NamedTuple
@@ -207,13 +208,17 @@ def _breaths(tune: Timeline, phrase_ends: set[int], bar_length: Fraction, downbe
 def _phrase_ends(piece: Piece, timeline: Timeline) -> list[PhraseEnd]:
     """The cadence heard at the end of each section (each section closes a phrase): the chords
     that sound in its last beats, labelled per beat as the quality benchmark labels them, read in
-    the section's key."""
+    the section's key, on beats counted from the piece's bar lines (after its pickup, not from 0).
+    In a piece with a pickup, the notes struck in a section's last pickup's length lead into what
+    follows (a jig's "d3-d2 e" leads back into its strain's "f"): they open the next phrase, as the
+    pickup opens the first, so the cadence is read before them."""
     ends = []
+    lead = exact_quarters(piece.pickup)
     for index, (section, first, last) in enumerate(piece.section_spans()):
         start, end = (timeline.downbeat + timeline.bar_length * bar for bar in (first - 1, last))
-        inside = tuple(event for event in timeline.events if start <= event.onset < end)
+        inside = tuple(event for event in timeline.events if start <= event.onset < end - lead)
         key = parse_key(section.key or piece.key)
-        before, final = closing_chords(Timeline(timeline.name, inside, timeline.bar_length, timeline.beat_length, key))
+        before, final = closing_chords(replace(timeline, events=inside, key=key))  # beats from its bar lines
         ends.append(PhraseEnd(index, section.id, key.name, section.cadence, _cadence_heard(before, final, key)))
     return ends
 

@@ -1,0 +1,105 @@
+"""Seconds a composition session spends outside the language model, per style.
+
+    PYTHONPATH=. python bench/compose_session_speed.py                 # one session per style
+    PYTHONPATH=. python bench/compose_session_speed.py --styles jig -n 3 --profile out/speed   # where the time goes
+
+A session's wall time is the model's calls plus everything else: writing the sections (the neural
+tools), validating and listening to each candidate, repairs, rendering. This bench runs real
+sessions with the real tools and a scripted model, so what it measures is the non-model time the
+issue's 60 s a version has to fit beside the model's. The scripted Composer answers the first
+request of each style in `bench/compose_quality.py` with `bench/compose_tools_quality.py`'s plan
+(A, B, A'); the Theory Critic asks for nothing and the Listener Critic for more variety in the
+middle section, as critics often do, so a session also rewrites after its critique. No WAV is
+rendered. `--profile DIR` writes each session's cProfile statistics there and prints the functions
+that took the most time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import logging
+import pstats
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from agents.lm.testing import ScriptedEngine, scripted_lm
+from ontology.music_drafts import facts_from_request
+from ontology.music_styles import style_spec
+from pipelines.compose import ComposeSessions
+from pipelines.compose_graph import ComposeConfig, ComposeState
+from tools.music.neural_sections import NeuralSectionTools
+from tools.music.quality.references import STYLES
+
+sys.path.insert(0, str(Path(__file__).parent))
+from compose_quality import REQUESTS  # noqa: E402  (sibling scripts, not a package)
+from compose_tools_quality import FORM, METER  # noqa: E402
+
+MORE_VARIETY = {"changes": [{"section": "s2", "problem": "the middle repeats one rhythm", "action": "more_variety",
+                             "cadence": None, "variation_of": None}]}
+
+
+def replies(request: str, style: str, seed: int) -> list[str]:
+    """The scripted model's answers to one session: the plan, then the two critics."""
+    facts = facts_from_request(request)
+    plan = {"title": f"{style} {seed}", "style": style, "key": facts.key, "meter": facts.meter or METER[style],
+            "tempo_bpm": style_spec(facts.style or style).default_tempo(), **FORM}
+    return [json.dumps({"plan": plan}), json.dumps({"theory_critic": {"changes": []}}),
+            json.dumps({"listener_critic": MORE_VARIETY})]
+
+
+def session(tools: NeuralSectionTools, root: Path, style: str, seed: int,
+            profile: Path | None) -> tuple[float, float, ComposeState]:
+    """One session's wall and CPU seconds (this process's: on a shared machine the wall time counts
+    the other processes too) and its final state (cProfiled into `profile` when given)."""
+    request = REQUESTS[style][seed % len(REQUESTS[style])]
+    lm = scripted_lm(ScriptedEngine(*replies(request, style, seed)))
+    store = ComposeSessions(root, tools, config=ComposeConfig(audio=False), lm=lm)
+    profiler = cProfile.Profile() if profile else None
+    started, cpu = time.perf_counter(), time.process_time()
+    try:
+        if profiler:
+            profiler.enable()
+        _, state = store.start(request, seed=seed, session=f"{style.replace(' ', '-')}-{seed}")
+    finally:
+        if profiler:
+            profiler.disable()
+        store.close()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    if profiler and profile:
+        profile.mkdir(parents=True, exist_ok=True)
+        profiler.dump_stats(profile / f"{style.replace(' ', '-')}-{seed}.prof")
+    return seconds, cpu, state
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--styles", nargs="+", choices=STYLES, default=list(STYLES))
+    parser.add_argument("-n", type=int, default=1, help="sessions per style (requests and keys cycle)")
+    parser.add_argument("--profile", type=Path, help="write cProfile statistics here and print the top functions")
+    parser.add_argument("--top", type=int, default=12, help="functions printed per style with --profile")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    tools = NeuralSectionTools()
+    with tempfile.TemporaryDirectory() as scratch:
+        for style in args.styles:
+            for seed in range(args.n):
+                seconds, cpu, state = session(tools, Path(scratch) / style, style, seed, args.profile)
+                reasons = Counter(change.reason for change in state.changes)
+                in_tools = sum(call.seconds for call in state.tool_calls)
+                print(f"{style} {seed}: {seconds:.1f} s ({cpu:.1f} s CPU), {len(state.tool_calls)} tool calls "
+                      f"({in_tools:.1f} s), changes {dict(reasons)}, findings left "
+                      f"{sorted(f.code for f in state.findings) or 'none'}", flush=True)
+            if args.profile:
+                stats = pstats.Stats(*(str(args.profile / f"{style.replace(' ', '-')}-{seed}.prof")
+                                       for seed in range(args.n)))
+                stats.sort_stats("cumulative").print_stats(args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
