@@ -42,3 +42,4 @@ def checked_seed(text: str) -> int:
     if not 0 <= value <= MAX_SEED:
         raise argparse.ArgumentTypeError(f"{value} is outside 0 to {MAX_SEED:,}")
     return value
+
