@@ -4,7 +4,14 @@ Names are re-exported lazily (`tools.exports`): importing the package loads neit
 llama.cpp until one of them is used.
 """
 
+import os
+
 from tools.exports import lazy_exports
+
+# Offline: DSPy reads model metadata (context sizes, prices) from its bundled snapshot instead of
+# fetching a map from GitHub on first use, a 5 s timeout and a network call on every run. A user who
+# wants the live map sets the variable to "False".
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 __all__ = [
     "EMBEDDED_MODELS",
