@@ -65,7 +65,7 @@ def compose(tools: NeuralSectionTools, style: str, key: str, seed: int, bars: in
             previous_left=previous[1], variation=variation_source(piece, section, sections),
             place=((first - 1) / spans[-1][2], last / spans[-1][2])))
         sections[section.id] = SectionParams(seed=0, material=Material(right=written.right, left=written.left,
-                                                                      harmony=written.harmony))
+                                                                      harmony=written.harmony, tune=written.tune))
     return assemble(piece, sections)
 
 

@@ -51,7 +51,7 @@ from tools.files import write_atomically
 from tools.music.analysis import describe_piece
 from tools.music.listening import listen, listening_report
 from tools.music.render import RenderedFiles, render_all
-from tools.music.section_tools import SectionRequest, SectionTools, ToolCall, VariationSource
+from tools.music.section_tools import TUNE_DESCRIPTION, SectionRequest, SectionTools, ToolCall, VariationSource
 from tools.music.styles.pickup import cut_short, lead_in
 
 BASE_TEMPERATURE = 1.0
@@ -82,6 +82,7 @@ class Material(BaseModel):
     right: list[Bar]
     left: list[Bar]
     harmony: list[ChordEvent]
+    tune: list[Bar] = Field(default_factory=list, description=TUNE_DESCRIPTION)
 
 
 class SectionParams(BaseModel):
@@ -257,7 +258,7 @@ def variation_source(piece: Piece, section: Section, sections: dict[str, Section
         raise FormError(f"section {section.id} varies {section.variation.of!r}, which is not an earlier, written "
                         "section; plan variations of earlier sections only")
     return VariationSource(section=source.id, key=source.key or piece.key, distance=section.variation.distance,
-                           right=material.right, left=material.left)
+                           right=material.right, left=material.left, tune=material.tune)
 
 
 def vary(section: Section, change: Change, order: list[str]) -> Change:
@@ -425,7 +426,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
                                  place=((first - 1) / spans[-1][2], last / spans[-1][2]))
         written = deps.tools.realise(request)
         calls += written.calls
-        material = Material(right=written.right, left=written.left, harmony=written.harmony)
+        material = Material(right=written.right, left=written.left, harmony=written.harmony, tune=written.tune)
         trial = assemble(piece, {**state.sections, section.id: params.model_copy(update={"material": material})})
         findings = _section_findings(check_piece(trial), trial).get(section.id, [])
         score = (sum(f.severity is Severity.ERROR for f in findings), len(findings))
