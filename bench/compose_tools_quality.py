@@ -25,7 +25,7 @@ from rich.console import Console
 
 from ontology.music import Piece
 from ontology.music_drafts import facts_from_request, plan_to_piece, sections_of
-from pipelines.compose_graph import Material, SectionParams, assemble, variation_source
+from pipelines.compose_graph import Material, SectionParams, assemble, bars_before, variation_source
 from tools.music.neural_sections import NeuralSectionTools
 from tools.music.quality.compare import compare
 from tools.music.quality.features import measure
@@ -57,8 +57,7 @@ def compose(tools: NeuralSectionTools, style: str, key: str, seed: int, bars: in
     sections = {section.id: SectionParams(seed=0) for section in piece.sections}
     spans = piece.section_spans()
     for index, (section, first, last) in enumerate(spans):
-        recent = slice(max(0, first - 3), first - 1)
-        previous = [part.bars[recent] for part in assemble(piece, sections).parts] + [[]]
+        previous = bars_before(piece, sections, first)
         written = tools.realise(SectionRequest(
             bars=section.bars, key=section.key or piece.key, meter=piece.meter, style=piece.style,
             cadence=section.cadence, seed=seed * 1000 + index * 101, piece_seed=seed, previous_right=previous[0],

@@ -51,7 +51,14 @@ from tools.files import write_atomically
 from tools.music.analysis import describe_piece
 from tools.music.listening import listen, listening_report
 from tools.music.render import RenderedFiles, render_all
-from tools.music.section_tools import TUNE_DESCRIPTION, SectionRequest, SectionTools, ToolCall, VariationSource
+from tools.music.section_tools import (
+    TUNE_DESCRIPTION,
+    SectionRequest,
+    SectionTools,
+    ToolCall,
+    VariationSource,
+    sung_as_tune,
+)
 from tools.music.styles.pickup import cut_short, lead_in
 
 BASE_TEMPERATURE = 1.0
@@ -179,6 +186,22 @@ def assemble(piece: Piece, sections: dict[str, SectionParams]) -> Piece:
     parts = [Part(id=PART_IDS[index], instrument=instrument.id, bars=staves[index])
              for index, instrument in enumerate(piece.instruments[:2])]
     return piece.model_copy(update={"parts": with_pickup(piece, parts), "harmony": harmony})
+
+
+def bars_before(piece: Piece, sections: dict[str, SectionParams], first: int) -> tuple[list[Bar], list[Bar]]:
+    """The upper and lower staves' last two bars before bar `first` (counted from 1), as the section
+    starting there continues them: the upper staff's first voice the tune where a section carries
+    one (`Material.tune`), since a chorale's soprano figures are not the tune the piano model should
+    continue, nor figures for the next section to decorate again."""
+    parts = assemble(piece, sections).parts
+    tunes: list[Bar] = []
+    for section, _, _ in piece.section_spans():
+        material = sections[section.id].material
+        if material is not None:
+            tunes += material.tune if len(material.tune) == len(material.right) else material.right
+    recent = slice(max(0, first - 3), first - 1)
+    upper = parts[0].bars[recent] if parts else []
+    return sung_as_tune(upper, tunes[recent]), parts[1].bars[recent] if len(parts) > 1 else []
 
 
 def with_pickup(piece: Piece, parts: list[Part]) -> list[Part]:
@@ -408,9 +431,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
     spans = piece.section_spans()
     section, first, last = next(span for span in spans if state.sections[span[0].id].material is None)
     params = state.sections[section.id]
-    so_far = assemble(piece, state.sections)
-    recent = slice(max(0, first - 3), first - 1)
-    previous = [part.bars[recent] for part in so_far.parts] + [[]]
+    previous = bars_before(piece, state.sections, first)
     variation = variation_source(piece, section, state.sections)
     deps.progress(f"Tools: writing section {section.label} ({section.bars} bars, {section.key or piece.key}"
                   + (f", a {variation.distance} variation of {variation.section}" if variation else "")

@@ -25,6 +25,16 @@ TUNE_DESCRIPTION = ("the melody as the realiser was given it, a bar each, before
 figures read back as tune would be harmonised as tune and decorated again (figures on figures)."""
 
 
+def sung_as_tune(right: list[Bar], tune: list[Bar]) -> list[Bar]:
+    """The upper staff with its first voice the tune (`SectionMaterial.tune`) where one is given: what a
+    writer reads as the melody to arrange or continue. The realiser's figures on the tune are not
+    tune; read back as tune they would be harmonised as such and decorated again."""
+    if not tune:
+        return right
+    return [bar.model_copy(update={"voices": [sung.voices[0], *bar.voices[1:]]}) for bar, sung in zip(right, tune,
+                                                                                                      strict=True)]
+
+
 class VariationSource(BaseModel):
     """The earlier section a requested section varies, with the notes it was realised with."""
 

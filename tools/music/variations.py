@@ -29,7 +29,7 @@ from ontology.music_theory import OCTAVE, Key, Mode, parse_key, parse_meter
 from tools.music.analysis import label_chords
 from tools.music.features import material_features
 from tools.music.piano.tokens import fit_to_piano
-from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
+from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall, sung_as_tune
 from tools.music.som.som import SomInputError
 from tools.music.som.tool import Item, VariationsRequest, VariationsTool
 from tools.music.styles.register_plan import section_windows
@@ -112,16 +112,6 @@ def into_register(right: list[Bar], left: list[Bar], tune: list[Bar],
     moved = [transpose_by(bar, shift) for bar in right]
     return (moved, ([transpose_by(bar, shift) for bar in left] if spec.texture == "four_voices" else left),
             [transpose_by(bar, shift) for bar in tune])
-
-
-def sung_as_tune(right: list[Bar], tune: list[Bar]) -> list[Bar]:
-    """The upper staff with its first voice the tune (`SectionMaterial.tune`) where one is given: what a
-    writer reads as the melody to arrange or continue. The realiser's figures on the tune are not
-    tune; read back as tune they would be harmonised as such and decorated again."""
-    if not tune:
-        return right
-    return [bar.model_copy(update={"voices": [sung.voices[0], *bar.voices[1:]]}) for bar, sung in zip(right, tune,
-                                                                                                      strict=True)]
 
 
 def transpose_by(bar: Bar, semitones: int) -> Bar:
