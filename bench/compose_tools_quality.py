@@ -31,7 +31,7 @@ from rich.console import Console
 from ontology.music import Piece
 from ontology.music_drafts import Plan, RequestFacts, facts_from_request, plan_to_piece, sections_of
 from ontology.music_forms import edit_plan
-from pipelines.compose_graph import Material, SectionParams, assemble, variation_source
+from pipelines.compose_graph import Material, SectionParams, assemble, bars_before, variation_source
 from tools.music.neural_sections import NeuralSectionTools
 from tools.music.quality.compare import compare
 from tools.music.quality.features import measure
@@ -87,15 +87,14 @@ def compose(tools: NeuralSectionTools, plan: Plan, facts: RequestFacts, seed: in
     sections = {section.id: SectionParams(seed=0) for section in piece.sections}
     spans = piece.section_spans()
     for index, (section, first, last) in enumerate(spans):
-        recent = slice(max(0, first - 3), first - 1)
-        previous = [part.bars[recent] for part in assemble(piece, sections).parts] + [[]]
+        previous = bars_before(piece, sections, first)
         written = tools.realise(SectionRequest(
             bars=section.bars, key=section.key or piece.key, meter=piece.meter, style=piece.style,
             cadence=section.cadence, seed=seed * 1000 + index * 101, piece_seed=seed, previous_right=previous[0],
             previous_left=previous[1], variation=variation_source(piece, section, sections),
             place=((first - 1) / spans[-1][2], last / spans[-1][2])))
         sections[section.id] = SectionParams(seed=0, material=Material(right=written.right, left=written.left,
-                                                                      harmony=written.harmony))
+                                                                      harmony=written.harmony, tune=written.tune))
     return assemble(piece, sections)
 
 

@@ -52,7 +52,14 @@ from tools.files import write_atomically
 from tools.music.analysis import describe_piece
 from tools.music.listening import listen, listening_report
 from tools.music.render import RenderedFiles, render_all
-from tools.music.section_tools import SectionRequest, SectionTools, ToolCall, VariationSource
+from tools.music.section_tools import (
+    TUNE_DESCRIPTION,
+    SectionRequest,
+    SectionTools,
+    ToolCall,
+    VariationSource,
+    sung_as_tune,
+)
 from tools.music.styles.pickup import cut_short, lead_in
 
 BASE_TEMPERATURE = 1.0
@@ -85,6 +92,7 @@ class Material(BaseModel):
     right: list[Bar]
     left: list[Bar]
     harmony: list[ChordEvent]
+    tune: list[Bar] = Field(default_factory=list, description=TUNE_DESCRIPTION)
 
 
 class SectionParams(BaseModel):
@@ -187,6 +195,22 @@ def assemble(piece: Piece, sections: dict[str, SectionParams]) -> Piece:
     return piece.model_copy(update={"parts": with_pickup(piece, parts), "harmony": harmony})
 
 
+def bars_before(piece: Piece, sections: dict[str, SectionParams], first: int) -> tuple[list[Bar], list[Bar]]:
+    """The upper and lower staves' last two bars before bar `first` (counted from 1), as the section
+    starting there continues them: the upper staff's first voice the tune where a section carries
+    one (`Material.tune`), since a chorale's soprano figures are not the tune the piano model should
+    continue, nor figures for the next section to decorate again."""
+    parts = assemble(piece, sections).parts
+    tunes: list[Bar] = []
+    for section, _, _ in piece.section_spans():
+        material = sections[section.id].material
+        if material is not None:
+            tunes += material.tune if len(material.tune) == len(material.right) else material.right
+    recent = slice(max(0, first - 3), first - 1)
+    upper = parts[0].bars[recent] if parts else []
+    return sung_as_tune(upper, tunes[recent]), parts[1].bars[recent] if len(parts) > 1 else []
+
+
 def with_pickup(piece: Piece, parts: list[Part]) -> list[Part]:
     """`parts` with the piece's pickup: the first part's line led into from the pickup bar (the other
     parts rest through it) once its first bar is written, and every part's last bar short by as much
@@ -281,7 +305,7 @@ def variation_source(piece: Piece, section: Section, sections: dict[str, Section
         raise FormError(f"section {section.id} varies {section.variation.of!r}, which is not an earlier, written "
                         "section; plan variations of earlier sections only")
     return VariationSource(section=source.id, key=source.key or piece.key, distance=section.variation.distance,
-                           right=material.right, left=material.left)
+                           right=material.right, left=material.left, tune=material.tune)
 
 
 def vary(section: Section, change: Change, order: list[str]) -> Change:
@@ -443,9 +467,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
     spans = piece.section_spans()
     section, first, last = next(span for span in spans if state.sections[span[0].id].material is None)
     params = state.sections[section.id]
-    so_far = assemble(piece, state.sections)
-    recent = slice(max(0, first - 3), first - 1)
-    previous = [part.bars[recent] for part in so_far.parts] + [[]]
+    previous = bars_before(piece, state.sections, first)
     variation = variation_source(piece, section, state.sections)
     deps.progress(f"Tools: writing section {section.label} ({section.bars} bars, {section.key or piece.key}"
                   + (f", a {variation.distance} variation of {variation.section}" if variation else "")
@@ -468,7 +490,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
                                  place=((first - 1) / spans[-1][2], last / spans[-1][2]))
         written = deps.tools.realise(request)
         calls += written.calls
-        material = Material(right=written.right, left=written.left, harmony=written.harmony)
+        material = Material(right=written.right, left=written.left, harmony=written.harmony, tune=written.tune)
         findings = heard(material)
         if best_score is None or score(findings) < best_score:
             best, best_findings, best_score = material, findings, score(findings)

@@ -19,7 +19,7 @@ from agents.composition_studio import CompositionStudio
 from agents.lm.accounted import AccountedLM
 from agents.lm.testing import ScriptedEngine, scripted_lm
 from ontology.core import Severity
-from ontology.music import INSTRUMENTS, Cadence, Piece, Variation
+from ontology.music import INSTRUMENTS, Bar, Cadence, Event, Piece, Section, Variation
 from ontology.music_drafts import MusicRequestError, facts_from_request
 from pipelines import compose_graph as graph
 from pipelines.checkpoints import InvalidRunIdError
@@ -603,3 +603,23 @@ def test_the_composer_cannot_change_a_length_the_musician_did_not_ask_about() ->
     assert [(c["section"], c["bars"]) for c in kept] == [("s2", 3), ("s3", None)] and kept[1]["note"]
     assert [c["bars"] for c in honour_length_wishes(stretched, "darker cadence", sections)] == [None, None]
     assert [c["bars"] for c in honour_length_wishes(stretched, "make the piece longer", sections)] == [3, 16]
+
+
+def test_the_next_section_continues_a_chorales_tune_not_the_figures_its_soprano_sang() -> None:
+    """The bars a section continues are the two before it, with a chorale section's soprano read as
+    its tune (`Material.tune`): its passing eighth is not for the piano model to continue."""
+    sung = Bar(voices=[[Event(pitches=[69], duration=1.5), Event(pitches=[67], duration=0.5),
+                        Event(pitches=[65], duration=2)], [Event(pitches=[60], duration=4)]])
+    tune = Bar.line((69, 2), (65, 2))
+    low = Bar(voices=[[Event(pitches=[53], duration=4)], [Event(pitches=[41], duration=4)]])
+    piece = Piece(title="t", key="D minor", meter="4/4", style="chorale", tempo_bpm=66,
+                  instruments=[INSTRUMENTS["choir_upper"], INSTRUMENTS["choir_lower"]],
+                  sections=[Section(id="a", label="A", bars=3), Section(id="b", label="B", bars=2)], parts=[])
+    written = Material(right=[tune, sung, sung], left=[low] * 3, harmony=[], tune=[tune] * 3)
+    upper, lower = graph.bars_before(piece, {"a": SectionParams(seed=0, material=written),
+                                             "b": SectionParams(seed=0)}, first=4)
+    assert [bar.voices for bar in upper] == [[tune.voices[0], sung.voices[1]]] * 2 and lower == [low] * 2
+    untuned = written.model_copy(update={"tune": []})
+    upper, _ = graph.bars_before(piece, {"a": SectionParams(seed=0, material=untuned), "b": SectionParams(seed=0)},
+                                 first=4)
+    assert upper == [sung, sung], "a section without a tune is continued as it sounds"

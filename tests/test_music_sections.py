@@ -300,3 +300,21 @@ def test_a_reel_section_runs_in_eighths(writer, seed) -> None:
                                          cadence="authentic"))
     assert sum(len(bar.pitches()) for bar in reel.right) / len(reel.right) >= 6
 
+
+
+def test_a_chorale_section_carries_its_tune_apart_from_the_figures_its_soprano_sings(writer) -> None:
+    """The soprano a chorale realises sings figures on the tune (passing eighths, suspensions); the
+    section's material keeps the tune as it was arranged, one voice a bar, for a variation to arrange
+    again (`tools.music.variations.sung_as_tune`), while the soprano keeps its figures."""
+    given = [Bar.line((69, 1), (65, 1), (67, 1), (64, 1)), Bar.line((62, 1), (65, 1), (69, 2)),
+             Bar.line((70, 1), (69, 1), (67, 1), (65, 1)), Bar.line((64, 2), (61, 2))]
+    figured = 0
+    for piece_seed in range(6):
+        request = SectionRequest(bars=4, key="D minor", meter="4/4", style=Style.CHORALE, cadence=Cadence.AUTHENTIC,
+                                 seed=11, piece_seed=piece_seed)
+        material = writer.arrange(request, given, [])
+        assert len(material.tune) == 4 and all(len(bar.voices) == 1 for bar in material.tune)
+        assert material.tune[:2] == given[:2], "the tune as it was given, but for its planned close"
+        figured += any(sung.voices[0] != tune.voices[0] for sung, tune in zip(material.right, material.tune,
+                                                                               strict=True))
+    assert figured >= 2, "the sopranos sing figures the tune does not have"

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ontology.music import INSTRUMENTS, Bar, Part, Piece, Section, Variation
+from ontology.music import INSTRUMENTS, Bar, Event, Part, Piece, Section, Variation
 from ontology.music_styles import style_spec
 from ontology.music_theory import parse_key
 from ontology.music_validators import validate_piece
@@ -115,6 +115,41 @@ def test_nearer_distances_choose_material_nearer_the_source(seed: int) -> None:
     call = chosen["near"].calls[-1]
     assert call.tool == "som_variations" and call.arguments["source"] == "s1" and call.arguments["candidates"] == 8
     assert sum(c.tool == "scale_writer" for c in chosen["near"].calls) == 7  # 4 partial rewrites and 3 fresh
+
+
+def test_a_variation_arranges_and_continues_the_tune_not_the_figures_sung_on_it() -> None:
+    """A chorale's soprano sings figures on its tune (here a passing eighth, E, and a suspension, G
+    held over F's beat); read back as tune, they were harmonised and decorated again in the A'. The
+    writer is handed the tune to arrange and to continue from, under the lower voices as sung, and
+    the bars a candidate keeps stay as they were sung."""
+    class Recording(ScaleWriter):
+        def __init__(self) -> None:
+            super().__init__()
+            self.arranged: list[list[Bar]] = []
+
+        def arrange(self, request: SectionRequest, right: list[Bar], left: list[Bar]) -> SectionMaterial:
+            self.arranged.append(right)
+            return super().arrange(request, right, left)
+
+    def sung(soprano: list[tuple[int, float]], alto: list[tuple[int, float]]) -> Bar:
+        return Bar(voices=[[Event(pitches=[p], duration=d) for p, d in line] for line in (soprano, alto)])
+
+    tune = [Bar.line((62, 1), (65, 1), (69, 2)), Bar.line((67, 1), (65, 1), (64, 2))]
+    right = [sung([(62, 1), (65, 0.5), (67, 0.5), (69, 2)], [(57, 2), (60, 2)]),
+             sung([(67, 1.5), (65, 0.5), (64, 2)], [(62, 2), (61, 2)])]
+    left = [Bar(voices=[[Event(pitches=[50], duration=4)], [Event(pitches=[38], duration=4)]])] * 2
+    writer = Recording()
+    source, pool = candidate_pool(writer, SectionRequest(
+        bars=4, key="D minor", meter="4/4", style="chorale", cadence="authentic", seed=3,
+        variation=VariationSource(section="s1", key="D minor", distance="near", right=right, left=left, tune=tune)))
+    (arranged,) = writer.arranged
+    assert [bar.voices[0] for bar in arranged] == [bar.voices[0] for bar in tune + tune]
+    assert [bar.voices[1] for bar in arranged] == [bar.voices[1] for bar in right + right], "the lower voices as sung"
+    prompts = [bar.voices[0] for request in writer.requests for bar in request.previous_right]
+    assert prompts and all(voice in (tune[0].voices[0], tune[1].voices[0]) for voice in prompts)
+    assert source.right == right + right and source.tune == tune + tune
+    kept = next(c for c in pool if c.id.startswith("keep2")).material
+    assert kept.right[:2] == right
 
 
 def test_candidates_too_alike_for_a_map_are_chosen_on_a_straight_line() -> None:

@@ -214,7 +214,8 @@ class NeuralSectionTools(SectionWriter):
         (drawn from the request's seed) and realised in the style's texture (so
         arranging an earlier section's notes keeps its melody and re-harmonises it); an
         accompaniment mostly keeps the figure of the left hand it is given, or else of the bars
-        before the section."""
+        before the section. A chorale's material carries its soprano's tune before the figures the
+        realiser sang on it (`SectionMaterial.tune`), which is what a variation arranges again."""
         key = parse_key(request.key)
         meter = parse_meter(request.meter)
         spec = style_spec(request.style)
@@ -261,7 +262,8 @@ class NeuralSectionTools(SectionWriter):
                             arguments={"bars": bars, "texture": spec.texture, "accompaniment": spec.accompaniment},
                             summary=f"{sum(len(b.pitches()) for b in upper + lower)} notes in the {spec.texture} "
                                     "texture")
-        return SectionMaterial(right=upper, left=lower, harmony=harmony, calls=[call, realised])
+        return SectionMaterial(right=upper, left=lower, harmony=harmony, calls=[call, realised],
+                               tune=melody if spec.texture == "four_voices" else [])
 
     def _generate(self, request: SectionRequest, key: Key, spec: StyleSpec) -> tuple[list[Bar], list[Bar]]:
         """New bars from the piano model under the style's grammar, continuing the bars before the

@@ -18,6 +18,22 @@ from ontology.music import Bar, Cadence, ChordEvent, VariationDistance
 from ontology.music_drafts import MAX_SECTION_BARS
 from ontology.music_styles import Style
 
+TUNE_DESCRIPTION = ("the melody as the realiser was given it, a bar each, before the figures it sang on it (a "
+                    "chorale soprano's passing eighths, overshoots and suspensions); empty where the first voice of "
+                    "`right` is the tune itself")
+"""Why a section carries its tune apart from its notes: a variation re-arranges the tune, and the
+figures read back as tune would be harmonised as tune and decorated again (figures on figures)."""
+
+
+def sung_as_tune(right: list[Bar], tune: list[Bar]) -> list[Bar]:
+    """The upper staff with its first voice the tune (`SectionMaterial.tune`) where one is given: what a
+    writer reads as the melody to arrange or continue. The realiser's figures on the tune are not
+    tune; read back as tune they would be harmonised as such and decorated again."""
+    if not tune:
+        return right
+    return [bar.model_copy(update={"voices": [sung.voices[0], *bar.voices[1:]]}) for bar, sung in zip(right, tune,
+                                                                                                      strict=True)]
+
 
 class VariationSource(BaseModel):
     """The earlier section a requested section varies, with the notes it was realised with."""
@@ -27,6 +43,7 @@ class VariationSource(BaseModel):
     distance: VariationDistance
     right: list[Bar] = Field(min_length=1)
     left: list[Bar] = Field(description="empty for a style written on one staff (a jig's single line)")
+    tune: list[Bar] = Field(default_factory=list, description=TUNE_DESCRIPTION)
 
 
 class SectionRequest(BaseModel):
@@ -73,6 +90,7 @@ class SectionMaterial(BaseModel):
     right: list[Bar]
     left: list[Bar]
     harmony: list[ChordEvent]
+    tune: list[Bar] = Field(default_factory=list, description=TUNE_DESCRIPTION)
     calls: list[ToolCall] = Field(default_factory=list)
 
 

@@ -29,7 +29,7 @@ from ontology.music_theory import OCTAVE, Key, Mode, parse_key, parse_meter
 from tools.music.analysis import label_chords
 from tools.music.features import material_features
 from tools.music.piano.tokens import fit_to_piano
-from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
+from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall, sung_as_tune
 from tools.music.som.som import SomInputError
 from tools.music.som.tool import Item, VariationsRequest, VariationsTool
 from tools.music.styles.register_plan import section_windows
@@ -91,25 +91,27 @@ def transpose_bars(bars: list[Bar], source: Key, target: Key) -> list[Bar]:
     return [bar.model_copy(update={"voices": [[event(e) for e in voice] for voice in bar.voices]}) for bar in bars]
 
 
-def into_register(right: list[Bar], left: list[Bar], spec: StyleSpec) -> tuple[list[Bar], list[Bar]]:
+def into_register(right: list[Bar], left: list[Bar], tune: list[Bar],
+                  spec: StyleSpec) -> tuple[list[Bar], list[Bar], list[Bar]]:
     """Transposed material moved by the octave that keeps most of its melody (the upper staff's first
     voice) inside the style's melody register: a tune moved from D major to B minor drops a third
     and would sit under a waltz's register. Four voices move together; a melody moves alone over its
-    accompaniment; free piano keeps its place."""
+    accompaniment; free piano keeps its place. The `tune` (`SectionMaterial.tune`) moves with its melody."""
     if spec.texture == "piano":
-        return right, left
+        return right, left, tune
     pitches = [p for bar in right for event in bar.voices[0] for p in event.pitches]
     if not pitches:
-        return right, left
+        return right, left, tune
 
     def inside(shift: int) -> int:
         return sum(spec.melody.lowest <= p + shift <= spec.melody.highest for p in pitches)
 
     shift = max((0, 12, -12), key=inside)  # ties keep the material where it is
     if shift == 0 or inside(shift) == inside(0):
-        return right, left
+        return right, left, tune
     moved = [transpose_by(bar, shift) for bar in right]
-    return moved, ([transpose_by(bar, shift) for bar in left] if spec.texture == "four_voices" else left)
+    return (moved, ([transpose_by(bar, shift) for bar in left] if spec.texture == "four_voices" else left),
+            [transpose_by(bar, shift) for bar in tune])
 
 
 def transpose_by(bar: Bar, semitones: int) -> Bar:
@@ -125,17 +127,19 @@ def fit_bars(bars: list[Bar], count: int) -> list[Bar]:
     return [bars[i % len(bars)].model_copy(deep=True) for i in range(count)] if bars else []
 
 
-def splice(right: list[Bar], left: list[Bar], tail: SectionMaterial, bar_length: Fraction,
+def splice(right: list[Bar], left: list[Bar], tune: list[Bar], tail: SectionMaterial, bar_length: Fraction,
            slot: Fraction) -> SectionMaterial:
     """Kept bars followed by a writer's new ones; the kept bars' chords are named from their notes,
-    one per `slot` quarters at most."""
+    one per `slot` quarters at most; the kept bars' `tune` followed by the new ones' (none where
+    either has none)."""
     kept = len(right)
     harmony = label_chords([right, left], bar_length, slot) if kept else []
     for chord in tail.harmony:
         if harmony and chord.bar == 1 and chord.beat == 1 and harmony[-1].symbol == chord.symbol:
             continue  # the chord goes on over the join
         harmony.append(chord.model_copy(update={"bar": chord.bar + kept}))
-    return SectionMaterial(right=right + tail.right, left=left + tail.left, harmony=harmony, calls=tail.calls)
+    return SectionMaterial(right=right + tail.right, left=left + tail.left, harmony=harmony, calls=tail.calls,
+                           tune=tune + tail.tune if tune and tail.tune else [])
 
 
 def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec, seed: int) -> list[Bar]:
@@ -177,11 +181,15 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     source_key = parse_key(variation.key)
     right = fit_bars(transpose_bars(variation.right, source_key, key), request.bars)
     left = fit_bars(transpose_bars(variation.left, source_key, key), request.bars)
-    right, left = into_register(right, left, style_spec(request.style))
+    given = variation.tune if len(variation.tune) == len(variation.right) else []
+    tune = fit_bars(transpose_bars(given, source_key, key), request.bars)
+    right, left, tune = into_register(right, left, tune, style_spec(request.style))
     right = repeat_in_another_octave(right, len(variation.right), style_spec(request.style), request.seed)
-    source = SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length, chord_slot))
+    sung = sung_as_tune(right, tune)
+    source = SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length, chord_slot),
+                             tune=tune)
     pool: list[Candidate] = []
-    arranged = writer.arrange(plain, right, left)
+    arranged = writer.arrange(plain, sung, left)
     if arranged is not None:
         pool.append(Candidate("restate", f"{variation.section} restated, finished by the writer", arranged))
     elif request.cadence is None:
@@ -196,9 +204,10 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
             tail = writer.write(plain.model_copy(update={  # the new bars keep the section's plan, climax and all
                 "bars": request.bars - kept, "seed": seed,
                 "place": (start + (end - start) * kept / request.bars, end), "register_windows": list(windows[kept:]),
-                "previous_right": right[:kept][-PROMPT_BARS:], "previous_left": left[:kept][-PROMPT_BARS:]}))
+                "previous_right": sung[:kept][-PROMPT_BARS:], "previous_left": left[:kept][-PROMPT_BARS:]}))
             pool.append(Candidate(f"keep{kept}_{slot}", f"first {kept} bars of {variation.section}, then new ones "
-                                  f"(seed {seed})", splice(right[:kept], left[:kept], tail, bar_length, chord_slot)))
+                                  f"(seed {seed})", splice(right[:kept], left[:kept], tune[:kept], tail, bar_length,
+                                                           chord_slot)))
     for index in range(FRESH_CANDIDATES):
         seed = request.seed + SEED_STRIDE * index
         pool.append(Candidate(f"fresh{index}", f"new material (seed {seed})",
