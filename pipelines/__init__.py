@@ -4,6 +4,7 @@ The entry functions are re-exported lazily (`tools.exports`): importing the pack
 graph, load DSPy or a model.
 """
 
+import os
 import sys
 from types import TracebackType
 
@@ -13,14 +14,16 @@ def _quiet_interrupt_at_startup() -> None:
 
     A CLI's imports (pydantic, DSPy, LangGraph, torch) take seconds before its `main` can catch
     `KeyboardInterrupt`, so an interrupt there reaches the interpreter uncaught. The interpreter shows
-    it through `sys.excepthook` and then still exits as killed by SIGINT; only that printing is
-    replaced, and only for `KeyboardInterrupt`. Installed before this package imports anything else.
+    it through `sys.excepthook`; for `KeyboardInterrupt` alone the hook prints one line and exits
+    with 130, as each CLI's `main` does once it runs. Installed before this package imports anything else.
     """
     previous = sys.excepthook
 
     def hook(kind: type[BaseException], value: BaseException, traceback: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.stderr.write("interrupted while starting; nothing was written\n")
+            sys.stderr.flush()
+            os._exit(130)  # the status every CLI's main returns on Ctrl-C; nothing is open to clean up yet
         else:
             previous(kind, value, traceback)
 
