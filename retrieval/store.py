@@ -21,14 +21,11 @@ from pydantic import BaseModel, Field
 
 from retrieval.embeddings import MiniLMEmbedder, shared_embedder
 from retrieval.exemplars import ExemplarGame, load_exemplars
-from tools.locks import exclusive_lock
+from tools.locks import INDEX_LOCK, exclusive_lock
 
 logger = logging.getLogger(__name__)
 
 COLLECTION = "exemplar_games"
-INDEX_LOCK = "index.lock"
-"""Held while a process opens, checks and (re)builds the index: Chroma's embedded client is not safe
-across processes, and two that find a stale index would each delete and recreate the collection."""
 
 
 class RetrievalConstraints(BaseModel):

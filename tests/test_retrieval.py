@@ -111,13 +111,23 @@ def test_the_same_store_runs_against_a_chroma_server(chroma_server) -> None:
     assert games and all(game.cooperative for game in games)
 
 
-def test_four_processes_building_a_fresh_index_at_once_all_succeed(tmp_path: Path) -> None:
-    """Issue 15, item 13: without the build lock two of four crashed with Chroma's NotFoundError."""
+@pytest.mark.parametrize("index", ["exemplars", "documents"])
+def test_four_processes_building_a_fresh_index_at_once_all_succeed(tmp_path: Path, index: str) -> None:
+    """Issue 15, item 13: without the build lock two of four crashed with Chroma's NotFoundError. The
+    local document search keeps its index in a persistent Chroma folder the same way."""
     folder, start = tmp_path / "chroma", tmp_path / "start"
     environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    docs: list[str] = []
+    if index == "documents":
+        (tmp_path / "docs").mkdir()
+        (tmp_path / "docs" / "moonlight.md").write_text(
+            "# The Moonlight Sonata\n\nBeethoven finished the Piano Sonata No. 14 in 1801.\n")
+        (tmp_path / "docs" / "pathetique.md").write_text(
+            "# The Pathetique\n\nThe Piano Sonata No. 8 was published in 1799.\n")
+        docs = [str(tmp_path / "docs")]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.exemplar_builder", str(folder), str(start)],
+            [sys.executable, "-m", "tests.exemplar_builder", str(folder), str(start), *docs],
             cwd=Path(__file__).resolve().parents[1], env=environment, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
@@ -136,5 +146,5 @@ def test_four_processes_building_a_fresh_index_at_once_all_succeed(tmp_path: Pat
                 process.kill()
     for process, (stdout, stderr) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, stderr[-3000:]
-        assert stdout.strip() == "found 3"
+        assert stdout.strip() == ("found 3" if index == "exemplars" else "found 2")
     assert sum(stderr.count("Indexing") for _, stderr in outputs) == 1  # one built, three read its index

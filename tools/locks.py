@@ -18,6 +18,11 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
+INDEX_LOCK = "index.lock"
+"""The lock file in a persistent Chroma folder, held while a process opens, checks and (re)builds an
+index there: Chroma's embedded client is not safe across processes, and two that find a stale index
+would each delete and recreate the collection under the other."""
+
 
 class InUseError(RuntimeError):
     """Another process holds the lock; `pid` is its process id when it could be read."""

@@ -18,6 +18,7 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 
 from retrieval.embeddings import MiniLMEmbedder, shared_embedder
+from tools.locks import INDEX_LOCK, exclusive_lock
 from tools.web.extract import extract_readable
 from tools.web.passages import PASSAGE_CHARS, Passage, UntrustedDocument
 from tools.web.search import SearchConfigError, SearchInputError, SearchResult, checked_query
@@ -64,16 +65,17 @@ class LocalDocumentSearch:
             raise SearchConfigError(
                 f"{self.docs_dir} holds no documents ({', '.join(sorted(DOCUMENT_SUFFIXES))}); add some files."
             )
-        if client is None:
-            if path is None:
-                client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
-            else:
-                path.mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
-        self._client = client
         self._embedder = embedder or shared_embedder()
         self._passage_chars = passage_chars
-        self._collection = self._index()
+        if client is not None or path is None:
+            self._client = client or chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
+            self._collection = self._index()
+            return
+        # several processes on one persistent folder: one (re)builds the index, the others wait and read it
+        with exclusive_lock(path / INDEX_LOCK, wait=True):
+            self._client = chromadb.PersistentClient(
+                path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+            self._collection = self._index()
 
     def _scan(self) -> dict[str, Path]:
         files: dict[str, Path] = {}
