@@ -221,3 +221,29 @@ def test_a_rulebook_cannot_put_markup_into_the_page(tmp_path: Path) -> None:
     with client(tmp_path) as studio:
         page = studio.get("/games/view", params={"folder": "r"}).text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_a_session_branches_from_its_page_and_the_run_streams_its_progress(tmp_path: Path) -> None:
+    from tests.openai_server import OpenAIStub
+    from tests.studio_app import compose_replies, feedback_reply, script
+
+    with OpenAIStub() as stub:
+        script(stub, [*compose_replies(), feedback_reply()])
+        with TestClient(create_app(scripted_studio(tmp_path, stub)), base_url="http://127.0.0.1:8765") as studio:
+            started = studio.post("/compose", data={"request": "a melancholic piano piece, D minor, 12 bars"},
+                                  follow_redirects=False)
+            assert started.status_code == 303
+            events = studio.get(started.headers["location"] + "/events").text  # streams until the run ends
+            assert "event: progress" in events and "Composer: planning the form" in events
+            done = json.loads(events.rsplit("event: done\ndata: ", 1)[1].split("\n", 1)[0])
+            session = done["result"].rsplit("/", 1)[1]
+            replay = studio.get(started.headers["location"] + "/events", headers={"Last-Event-ID": "2"}).text
+            assert replay.count("event: progress") == events.count("event: progress") - 2  # resumes where it was
+            branched = studio.post(f"/sessions/{session}/branch", data={"feedback": "darker, slower ending"},
+                                   follow_redirects=False)
+            events = studio.get(branched.headers["location"] + "/events").text
+            branch = json.loads(events.rsplit("event: done\ndata: ", 1)[1].split("\n", 1)[0])["result"]
+            page = studio.get(branch).text
+            original = studio.get(f"/sessions/{session}").text
+    assert f"branched from <a href=\"/sessions/{session}\">" in page and "Version 2" in page and "60 bpm" in page
+    assert "Version 2" not in original  # the branch left its parent as it was

@@ -104,6 +104,7 @@ def game_view(out: Path, games: Path, folder: str) -> GameView:
 class Version:
     number: int
     report: dict[str, Any]
+    piece: dict[str, Any]  # piece.json: the piece as written (feedback may have changed the plan's tempo, lengths)
     files: dict[str, str] = field(default_factory=dict)  # kind (VERSION_FILES) -> /files/ address
 
 
@@ -119,8 +120,7 @@ class Session:
 
     @property
     def title(self) -> str:
-        plan = self.latest.report.get("plan") or {}
-        return str(plan.get("title") or self.latest.report.get("request", ""))
+        return str(self.latest.piece.get("title") or self.latest.report.get("request", ""))
 
 
 def sessions(out: Path, root: Path) -> list[Session]:
@@ -145,7 +145,7 @@ def _session(out: Path, folder: Path) -> Session | None:
             continue
         files = {kind: _url(out, version_folder / name) for kind, name in VERSION_FILES.items()
                  if (version_folder / name).is_file()}
-        versions.append(Version(int(number), report, files))
+        versions.append(Version(int(number), report, _json(version_folder / "piece.json") or {}, files))
     if not versions:
         return None
     versions.sort(key=lambda version: version.number)
