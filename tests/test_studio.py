@@ -134,31 +134,43 @@ class socket_taken:  # noqa: N801 - used as a context manager
         self.sock.close()
 
 
-def test_beyond_loopback_the_server_prints_a_token_requires_it_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    env = {**os.environ, "GO_MODEL": "openai/none", "GO_API_BASE": "http://127.0.0.1:9/v1", "PYTHONUNBUFFERED": "1"}
-    env.pop("GO_STUDIO_TOKEN", None)
-    process = subprocess.Popen([sys.executable, "-m", "pipelines.studio", "--host", "0.0.0.0", "--port", "0",
-                                "--out", str(tmp_path / "out")], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        line = process.stdout.readline() if process.stdout else ""
-        found = re.search(r"http://0\.0\.0\.0:(\d+)/\?token=(\S+)", line)
-        assert found, line + (process.stderr.read() if process.poll() is not None and process.stderr else "")
-        port, token = found.groups()
-        base = f"http://127.0.0.1:{port}"
-        assert httpx.get(base + "/").status_code == 401
-        assert httpx.get(base + "/", headers={"Authorization": "Bearer wrong-token-wrong-token"}).status_code == 401
-        assert httpx.get(base + "/", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-        first = httpx.get(f"{base}/?token={token}")
-        assert first.status_code == 303 and "token" not in first.headers["location"]
-        assert httpx.get(base + "/games", cookies={"studio_token": token}).status_code == 200
-        process.send_signal(signal.SIGINT)
-        started = time.monotonic()
-        assert process.wait(timeout=30) == 130 and time.monotonic() - started < 15
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+def test_beyond_loopback_the_server_prints_a_token_requires_it_and_ctrl_c_stops_it_mid_run(tmp_path: Path) -> None:
+    from tests.openai_server import OpenAIStub, Reply
+
+    with OpenAIStub() as stub:
+        stub.script.append(Reply("{}", delay_s=120))  # the Composer is still thinking when Ctrl-C comes
+        env = {**os.environ, "GO_MODEL": "openai/scripted", "GO_API_BASE": stub.base_url, "GO_API_KEY": "k",
+               "GO_MAX_RETRIES": "0", "PYTHONUNBUFFERED": "1"}
+        env.pop("GO_STUDIO_TOKEN", None)
+        process = subprocess.Popen([sys.executable, "-m", "pipelines.studio", "--host", "0.0.0.0", "--port", "0",
+                                    "--out", str(tmp_path / "out")], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        try:
+            line = process.stdout.readline() if process.stdout else ""
+            found = re.search(r"http://0\.0\.0\.0:(\d+)/\?token=(\S+)", line)
+            assert found, line + (process.stderr.read() if process.poll() is not None and process.stderr else "")
+            port, token = found.groups()
+            base, bearer = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
+            assert httpx.get(base + "/").status_code == 401
+            assert httpx.get(base + "/", headers={"Authorization": "Bearer wrong-token-wrong-token"}).status_code == 401
+            assert httpx.get(base + "/", headers=bearer).status_code == 200
+            first = httpx.get(f"{base}/?token={token}")
+            assert first.status_code == 303 and "token" not in first.headers["location"]
+            assert httpx.get(base + "/games", cookies={"studio_token": token}).status_code == 200
+            assert httpx.post(base + "/compose", data={"request": "a waltz in G major, 16 bars"}).status_code == 401
+            started = httpx.post(base + "/compose", data={"request": "a waltz in G major, 16 bars"}, headers=bearer)
+            assert started.status_code == 303
+            deadline = time.monotonic() + 120
+            while not stub.requests and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert stub.requests, "the run never asked the model"
+            process.send_signal(signal.SIGINT)
+            interrupted = time.monotonic()
+            assert process.wait(timeout=60) == 130 and time.monotonic() - interrupted < 20
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def test_on_loopback_a_foreign_host_name_and_a_foreign_form_are_refused(tmp_path: Path) -> None:

@@ -3,17 +3,19 @@ progress lines its pipeline reported so a page can stream them (server-sent even
 
 One worker, not one per request: a run loads a model and works the CPUs for minutes, so a second
 run started meanwhile waits its turn rather than halving the speed of both (and two embedded
-models in one process would double the memory).
+models in one process would double the memory). The worker is a daemon thread: Ctrl-C stops the
+server at once rather than after the run in progress, whose finished steps are in its checkpoints
+(a thread pool's workers are joined at exit, which would hold the process for the whole run).
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -63,12 +65,14 @@ class JobRunner:
     def __init__(self, explain: Callable[[Exception], str]) -> None:
         self._explain = explain
         self._jobs: dict[str, Job] = {}
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-run")
+        self._queue: queue.Queue[tuple[Job, Work] | None] = queue.Queue()
+        self._worker = threading.Thread(target=self._work, name="studio-run", daemon=True)
+        self._worker.start()
 
     def submit(self, kind: str, title: str, work: Work) -> Job:
         job = Job(id=uuid.uuid4().hex[:12], kind=kind, title=title)
         self._jobs[job.id] = job
-        self._executor.submit(self._run, job, work)
+        self._queue.put((job, work))
         return job
 
     def get(self, job_id: str) -> Job | None:
@@ -78,6 +82,10 @@ class JobRunner:
         """How many jobs will run before `job`, the one running included."""
         return sum(1 for other in self._jobs.values()
                    if other.started < job.started and not other.finished) if job.state == "waiting" else 0
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            self._run(*item)
 
     def _run(self, job: Job, work: Work) -> None:
         job.state = "running"
@@ -92,4 +100,8 @@ class JobRunner:
 
     def shutdown(self) -> None:
         """Drop the jobs still waiting; the running one's finished steps are in its checkpoints."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        while not self._queue.empty():
+            item = self._queue.get_nowait()
+            if item is not None:
+                item[0].error, item[0].state = "The studio stopped before this run began.", "failed"
+        self._queue.put(None)
