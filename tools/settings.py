@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     audio_llm_api_key: str | None = Field(None, description="Key for the audio-language endpoint, if it needs one.")
     # The studio web app (python -m pipelines.studio)
     studio_token: str | None = Field(
-        None, min_length=16,
+        None,
         description="The token every studio request must carry; required beyond loopback (default there: generated).",
     )
     studio_max_upload_bytes: int = Field(
