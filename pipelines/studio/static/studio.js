@@ -66,4 +66,10 @@ if (job) {
   for (const state of ["done", "failed"]) {
     source.addEventListener(state, (event) => { source.close(); finish(state, JSON.parse(event.data)); });
   }
+  // The browser reconnects by itself after a network hiccup; a closed stream means the server forgot the run.
+  source.addEventListener("error", () => {
+    if (source.readyState === EventSource.CLOSED && !job.dataset.state) {
+      status.textContent = "Lost this run's progress (was the studio restarted?); its files, once written, are listed on the home page.";
+    }
+  });
 }
