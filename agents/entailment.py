@@ -17,7 +17,8 @@ from typing import Literal
 from pydantic import BaseModel
 
 from agents.conversation import Conversation, Role
-from tools.web.entailment import CheckerName, EntailmentChecker, SpanRules, Verdict
+from tools.settings import EntailmentCheckerName
+from tools.web.entailment import EntailmentChecker, SpanRules, Verdict
 
 PREAMBLE = (
     "You check whether quoted source text states a claim. Answer yes only if the quotes alone state "
@@ -57,6 +58,6 @@ class LMEntailment:
         return Verdict(False, "the language model found that the quoted spans do not state it")
 
 
-def entailment_checker(name: CheckerName) -> EntailmentChecker:
+def entailment_checker(name: EntailmentCheckerName) -> EntailmentChecker:
     """The checker `name` (`Settings.entailment_checker`) selects."""
     return LMEntailment() if name == "lm" else SpanRules()

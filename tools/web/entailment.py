@@ -31,19 +31,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 from tools.web.facts import SENTENCE_STARTERS, Fact, extract_facts, fact_in
 
-CheckerName = Literal["rules", "lm"]
-"""How claims are checked against their spans: `SpanRules`, or the language model (`agents.entailment`)."""
-
-NEGATIONS = frozenset("not never no none nobody nothing neither nor cannot without".split())
-HEDGES = frozenset("""may might could possibly probably perhaps likely unlikely thought believed said reportedly
-allegedly attributed suggested uncertain unclear disputed doubt doubted claimed rumoured supposedly apparently
-presumably reputedly""".split())
-FUNCTION_WORDS = (SENTENCE_STARTERS - {"born", "died"}) | NEGATIONS | frozenset("""was were is are be been being has had have do does did
-done than into onto upon out off up down its also very much more such same other own s t""".split())
+_NEGATION_WORDS = "not never no none nobody nothing neither nor cannot without"
+_HEDGE_WORDS = """may might could possibly probably perhaps likely unlikely thought believed said reportedly allegedly
+attributed suggested uncertain unclear disputed doubt doubted claimed rumoured supposedly apparently presumably
+reputedly"""
+_MORE_FUNCTION_WORDS = """was were is are be been being has had have do does did done than into onto upon out off up
+down its also very much more such same other own s t"""
+NEGATIONS = frozenset(_NEGATION_WORDS.split())
+HEDGES = frozenset(_HEDGE_WORDS.split())
+"""Words that make a statement less than certain: a span with one does not state a claim without one."""
+FUNCTION_WORDS = (SENTENCE_STARTERS - {"born", "died"}) | NEGATIONS | frozenset(_MORE_FUNCTION_WORDS.split())
 """Words that carry no claim of their own: coverage ignores them (negations are checked as polarity)."""
 
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "es", "s", "ly", "d")
@@ -132,7 +133,9 @@ def _anchor(claim: str, fact: Fact, facts: Sequence[Fact]) -> str | None:
         if at < 0:
             continue
         before, after = _content(clause[:at], facts), _content(clause[at + len(fact.text):], facts)
-        return (before[-1:] or (after[:1] if value else []) or [None])[0]
+        if before:
+            return before[-1]
+        return after[0] if value and after else None
     return None
 
 
@@ -148,12 +151,13 @@ class SpanRules:
     def check(self, claim: str, spans: Sequence[str], given: str = "") -> Verdict:
         statements = table_statements(spans)
         facts = extract_facts(claim)
-        names = [fact for fact in facts if fact.kind == "name"]
+        quoted = [fact for fact in facts if any(fact_in(fact, s) for s in statements)]
+        names = [fact for fact in quoted if fact.kind == "name"]
         used: list[str] = []
         for fact in facts:
-            if fact_in(fact, given) and not any(fact_in(fact, s) for s in statements):
-                continue
-            partners = names if fact.kind != "name" else [f for f in facts if f is not fact]
+            if fact not in quoted and fact_in(fact, given):
+                continue  # the user's own words ("a sonata by Mozart") need no span, and tie nothing to one
+            partners = names if fact.kind != "name" else [f for f in quoted if f is not fact]
             holding = [s for s in statements if fact_in(fact, s)]
             together = [s for s in holding if not partners or any(fact_in(p, s) for p in partners)]
             if not together:
