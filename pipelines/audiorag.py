@@ -23,6 +23,7 @@ import dspy
 from rich.console import Console
 from rich.markup import escape
 
+from agents.entailment import entailment_checker
 from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
@@ -102,7 +103,8 @@ def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioR
         say("Listening")
         heard = describe_observation(ListenTool(settings)(ListenRequest(path=str(audio))))
     backend = build_search(settings)
-    deps = AudioRAGDeps(backend, page_reader(settings, backend), config or AudioRAGConfig(), progress or log_progress)
+    deps = AudioRAGDeps(backend, page_reader(settings, backend), config or AudioRAGConfig(), progress or log_progress,
+                        entailment_checker(settings.entailment_checker))
     lm = lm or build_lm(settings, ledger=ledger or UsageLedger())
     with dspy.context(lm=lm):
         return answer_question(question, heard, deps)
@@ -120,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs-dir", type=Path, help="local documents (with --search-backend local)")
     parser.add_argument("--allow-private-fetch", action="store_true", default=None,
                         help="let the fetcher reach private and loopback addresses (e.g. an intranet)")
+    parser.add_argument("--entailment", choices=["rules", "lm"],
+                        help="how the answer's claims are checked against their quotes (GO_ENTAILMENT_CHECKER)")
     parser.add_argument("--json", type=Path, help="also write the answer as JSON to this file")
     parser.add_argument("--verify-weights", action="store_true", default=None,
                         help="hash the embedded weights even if checked within the day (GO_VERIFY_WEIGHTS=1)")
@@ -138,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                 checked_output_file(args.json)
         settings = Settings.from_env(model=args.model, search_backend=args.search_backend,
                                      searxng_url=args.searxng_url, docs_dir=args.docs_dir,
-                                     allow_private_fetch=args.allow_private_fetch,
+                                     allow_private_fetch=args.allow_private_fetch, entailment_checker=args.entailment,
                                      verify_weights=args.verify_weights).with_checked_cache()
         with console.status("Starting...") as status:
             result = ask(question, audio, settings, progress=lambda message: status.update(message))

@@ -3,7 +3,8 @@ citations), with one more search round when the sources did not support an answe
 
 Everything the web returns is untrusted: it reaches the Answerer only as quoted, delimited
 passages; a citation survives only if its quote occurs verbatim in the passage it names, and a
-claim of the answer only if its names, numbers and dates are in those quotes (`tools.web.grounding`).
+claim of the answer only if its names, numbers and dates are in those quotes and the quotes entail
+it (`tools.web.grounding`, with the configured `EntailmentChecker`).
 No supported answer after the allowed rounds ends in a clear "cannot answer" that says what was
 searched and why it failed, never a guess.
 """
@@ -18,11 +19,14 @@ from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel, Field
 
 from agents.audiorag_agents import DraftAnswer, ResearchDesk
+from agents.entailment import entailment_checker
 from agents.lm.adapter import Turn
 from agents.lm.errors import ModelError
 from pipelines.pipeline import Progress, Update, bind, log_progress
 from tools.base import ToolError
+from tools.settings import DEFAULT_ENTAILMENT_CHECKER
 from tools.web.conflicts import find_conflicts
+from tools.web.entailment import EntailmentChecker
 from tools.web.grounding import GroundedAnswer, ground_answer, quote_occurs, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, neutralise, quote_for_prompt, select_passages
@@ -93,6 +97,7 @@ class AudioRAGDeps:
     read_page: Callable[[str], UntrustedDocument]
     config: AudioRAGConfig = field(default_factory=AudioRAGConfig)
     progress: Progress = log_progress
+    entailment: EntailmentChecker = field(default_factory=lambda: entailment_checker(DEFAULT_ENTAILMENT_CHECKER))
 
 
 def checked_citations(draft: DraftAnswer, passages: list[Passage]) -> list[Citation]:
@@ -119,12 +124,12 @@ def given_facts(state: AudioRAGState) -> str:
     return "\n".join([state.question, *heard])
 
 
-def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState) -> tuple[GroundedAnswer,
-                                                                                           list[Citation]]:
-    """The draft cut down to the claims its verified quotes state, and the citations that state what
-    was kept (all of them when the kept claims name nothing a quote could state)."""
+def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState,
+             checker: EntailmentChecker) -> tuple[GroundedAnswer, list[Citation]]:
+    """The draft cut down to the claims its verified quotes state and entail (`checker`), and the
+    citations that state what was kept (all of them when the kept claims name nothing a quote could state)."""
     quotes = [citation.quote for citation in citations]
-    result = ground_answer(draft.answer, quotes, given_facts(state))
+    result = ground_answer(draft.answer, quotes, given_facts(state), checker if quotes else None)
     stating = spans_stating(result.kept_facts, quotes) if result.text else []
     return result, [citations[i] for i in stating] or citations
 
@@ -198,7 +203,7 @@ def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
     deps.progress("Answerer: writing the answer from the sources")
     agents = _desk(state)
     draft = agents.answer(quote_for_prompt(state.passages), len(state.passages))
-    checked, citations = grounded(draft, checked_citations(draft, state.passages), state)
+    checked, citations = grounded(draft, checked_citations(draft, state.passages), state, deps.entailment)
     cited = [(citation.source, citation.quote) for citation in citations]
     conflicts = find_conflicts(checked.kept_facts, cited, state.passages) if checked.text else []
     return {"draft": draft, "citations": citations, "answer": checked.text, "dropped": checked.reasons(),
@@ -239,7 +244,7 @@ def why_unanswered(state: AudioRAGState) -> str:
         return "the answer's quotes were not found verbatim in the sources it cited, so it was withheld"
     if state.conflicts:
         return "; ".join(state.conflicts)
-    return "no claim of the answer was stated by the source spans it quoted, so it was withheld"
+    return "no claim of the answer was stated and entailed by the source spans it quoted, so it was withheld"
 
 
 def refusal(state: AudioRAGState, why: str) -> str:

@@ -31,6 +31,9 @@ DEFAULT_TEMPERATURE = 0.7
 DEFAULT_MAX_TOKENS = 1024
 DEFAULT_FETCH_TIMEOUT_S = 15.0
 DEFAULT_FETCH_MAX_BYTES = 2_000_000
+EntailmentCheckerName = Literal["rules", "lm"]
+"""How claims are checked against their spans: `tools.web.entailment.SpanRules`, or the language model."""
+DEFAULT_ENTAILMENT_CHECKER: EntailmentCheckerName = "rules"  # measured the more accurate (docs/benchmarks.md)
 WEIGHTS_MARKER_TRUST_S = 24 * 3600  # a weights file's "verified" marker spares its re-hash for at most this long
 STUDIO_HOST = "127.0.0.1"  # the studio web app listens on loopback unless --host asks otherwise
 STUDIO_PORT = 8765
@@ -99,6 +102,10 @@ class Settings(BaseSettings):
     )
     fetch_max_bytes: int = Field(
         DEFAULT_FETCH_MAX_BYTES, ge=1024, le=100_000_000, description="Largest page body read."
+    )
+    entailment_checker: EntailmentCheckerName = Field(
+        DEFAULT_ENTAILMENT_CHECKER, description="How an answer's claims are checked against their quoted spans: "
+        "deterministic span rules, or the language model asked yes/no (measured in docs/benchmarks.md)."
     )
     # Listening (AudioRAG)
     whisper_model: Literal["tiny", "base"] = Field("base", description="Packaged Whisper weights to transcribe with.")

@@ -11,8 +11,9 @@ the truth, and a negation shares all but one):
    claim that fails is dropped. Facts the user supplied (the question, what was heard) are the
    subject of the question rather than claims from sources, so they need no span.
 
-What survives is still only lexically grounded: whether the spans *entail* the claim is a separate,
-model-based step.
+3. with an `EntailmentChecker` (`tools.web.entailment`), a claim whose facts are all quoted must also be
+   entailed by the spans: "Rembrandt died in 1606" is dropped on "Rembrandt was born in 1606", and so is
+   a negated, hedged or spliced claim.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tools.web.entailment import EntailmentChecker
 from tools.web.facts import Fact, extract_facts, fact_in
 
 QUOTE_CHARACTERS = "\"'`\u00b4\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033"
@@ -76,17 +78,21 @@ def split_claims(answer: str) -> list[str]:
 
 @dataclass(frozen=True)
 class ClaimCheck:
-    """One claim of an answer, its checkable facts, and those no span (nor the question) states."""
+    """One claim of an answer, its checkable facts, those no span (nor the question) states, and why the
+    spans do not entail it (`not_entailed`, empty when they do or when it was not checked)."""
 
     claim: str
     facts: tuple[Fact, ...]
     missing: tuple[Fact, ...]
+    not_entailed: str = ""
 
     @property
     def grounded(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.not_entailed
 
     def reason(self) -> str:
+        if self.not_entailed:
+            return f"dropped the claim '{self.claim}': the quoted source spans do not entail it ({self.not_entailed})"
         unsupported = ", ".join(f"'{fact.text}'" for fact in self.missing)
         return f"dropped the claim '{self.claim}': {unsupported} is in none of the quoted source spans"
 
@@ -110,13 +116,24 @@ def _stated(fact: Fact, spans: Sequence[str]) -> bool:
     return any(fact_in(fact, span) for span in spans)
 
 
-def ground_answer(answer: str, spans: Sequence[str], given: str = "") -> GroundedAnswer:
+def check_claim(claim: str, spans: Sequence[str], given: str, checker: EntailmentChecker | None) -> ClaimCheck:
+    """The facts of `claim` no span (nor `given`) states; when all are stated, whether `checker` finds the
+    claim entailed (not asked when a fact is already missing: the claim is dropped either way)."""
+    text = _CITATION_MARK.sub(" ", claim)
+    facts = extract_facts(text)
+    missing = tuple(f for f in facts if not _stated(f, spans) and not fact_in(f, given))
+    verdict = checker.check(" ".join(text.split()), spans, given) if checker and not missing else None
+    return ClaimCheck(claim, tuple(facts), missing, verdict.why or "not entailed" if verdict and not verdict.entailed
+                      else "")
+
+
+def ground_answer(answer: str, spans: Sequence[str], given: str = "",
+                  checker: EntailmentChecker | None = None) -> GroundedAnswer:
     """Keep the claims of `answer` whose names, numbers and dates each appear in one of `spans` (or in
-    `given`: the question and what was heard). The answer is refused (`text` None) when no claim
-    survives, or when only fact-free claims ("He was a composer.") survive the loss of factual ones."""
-    checks = tuple(
-        ClaimCheck(claim, tuple(facts), tuple(f for f in facts if not _stated(f, spans) and not fact_in(f, given)))
-        for claim in split_claims(answer) for facts in [extract_facts(_CITATION_MARK.sub(" ", claim))])
+    `given`: the question and what was heard) and, with a `checker`, that the spans entail. The answer is
+    refused (`text` None) when no claim survives, or when only fact-free claims ("He was a composer.")
+    survive the loss of factual ones."""
+    checks = tuple(check_claim(claim, spans, given, checker) for claim in split_claims(answer))
     kept = [check for check in checks if check.grounded]
     if len(kept) == len(checks):
         return GroundedAnswer(answer.strip() or None, checks)

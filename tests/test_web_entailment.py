@@ -1,0 +1,148 @@
+"""The entailment check: the deterministic span rules reject negations, spliced table rows, a value of
+another event, hedges and added qualifiers, and keep what the spans state; the language-model checker
+asks one narrow, schema-constrained yes/no."""
+
+from __future__ import annotations
+
+import json
+
+import dspy
+import pytest
+
+from agents.entailment import LMEntailment, entailment_checker
+from agents.lm.testing import ScriptedEngine, scripted_lm
+from tools.settings import REPO_ROOT
+from tools.web.entailment import SpanRules, stem, table_statements
+from tools.web.grounding import ground_answer
+
+RULES = SpanRules()
+COMPOSERS = ["Composer | Born | Died", "Mozart | 1756 | 1791", "Beethoven | 1770 | 1827"]
+DEATH = "Beethoven died in Vienna on 26 March 1827"
+
+
+def entailed(claim: str, *spans: str, given: str = "") -> bool:
+    return RULES.check(claim, list(spans), given).entailed
+
+
+@pytest.mark.parametrize(("claim", "span"), [
+    ("Beethoven did not die in Vienna.", DEATH),
+    ("The sonata was not published in 1802.", "The sonata was published in 1802"),
+    ("Mozart finished his Requiem in 1791.", "Mozart did not finish his Requiem; he died in December 1791"),
+    ("Sydney is the capital of Australia.", "Sydney is the largest city in Australia, but it is not the capital"),
+    ("Chopin died in Warsaw.", "Chopin was born near Warsaw but did not die there; he died in Paris in 1849"),
+    ("Bach travelled to England.", "Unlike Handel, Bach never travelled to England"),
+    ("The Beatles played at Woodstock.", "The Beatles didn't play at Woodstock"),
+])
+def test_a_negated_claim_or_a_negated_span_fails(claim: str, span: str) -> None:
+    assert not entailed(claim, span)
+
+
+def test_a_negation_elsewhere_in_the_span_is_no_objection() -> None:
+    assert entailed("Beethoven died in Vienna in 1827.", "Beethoven, who never married, died in Vienna in 1827")
+    assert entailed("The Titanic did not carry enough lifeboats.", "The Titanic did not carry enough lifeboats")
+
+
+@pytest.mark.parametrize("claim", ["Mozart died in 1827.", "Beethoven was born in 1756.", "Mozart was born in 1827.",
+                                   "Beethoven died in 1791."])
+def test_table_rows_spliced_together_fail(claim: str) -> None:
+    assert not entailed(claim, *COMPOSERS)
+
+
+def test_a_quoted_row_read_against_its_header_states_its_own_cells() -> None:
+    assert entailed("Mozart died in 1791.", *COMPOSERS) and entailed("Beethoven was born in 1770.", *COMPOSERS)
+    assert not entailed("Beethoven died in 1770.", *COMPOSERS)  # the right row, the wrong column
+    assert table_statements(COMPOSERS[:2]) == ["Composer; Born; Died", "Composer Mozart; Born 1756; Died 1791"]
+    assert not entailed("Mozart died in 1791.", "Mozart | 1756 | 1791")  # without the header no column is known
+
+
+@pytest.mark.parametrize(("claim", "span"), [
+    ("Rembrandt died in 1606.", "Rembrandt was born in 1606"),
+    ("Rembrandt died in 1606.", "Rembrandt was born on 15 July 1606 in Leiden and died on 4 October 1669"),
+    ("The Moonlight Sonata was published in 1801.", "The Moonlight Sonata was composed in 1801 and published in 1802"),
+    ("Mozart was born in Vienna.", "Mozart was born in Salzburg and died in Vienna"),
+    ("A piano has 88 keys, 52 of them black.", "Most modern pianos have 88 keys: 52 white and 36 black"),
+])
+def test_a_value_stated_of_another_event_fails(claim: str, span: str) -> None:
+    assert not entailed(claim, span)
+
+
+@pytest.mark.parametrize(("claim", "span"), [
+    ("Columbus was born in Genoa.", "Columbus was probably born in Genoa, although other birthplaces are proposed"),
+    ("The Toy Symphony was written by Leopold Mozart.", "The Toy Symphony may have been written by Leopold Mozart"),
+    ("The Adagio was composed by Albinoni.", "The Adagio is attributed to Albinoni"),
+])
+def test_a_hedged_span_does_not_state_a_certain_claim(claim: str, span: str) -> None:
+    assert not entailed(claim, span)
+    assert entailed("Beethoven probably died in Vienna.", DEATH)  # a hedged claim of a certain span says less
+
+
+@pytest.mark.parametrize("claim", ["Beethoven died peacefully in Vienna in 1827.",
+                                   "Beethoven died in Vienna on 26 March 1827 after a long illness.",
+                                   "Beethoven died in his home in Vienna in 1827."])
+def test_an_added_qualifier_or_part_the_span_leaves_unsaid_fails(claim: str) -> None:
+    assert not entailed(claim, DEATH)
+
+
+def test_what_the_spans_state_passes_in_their_words_or_the_questions() -> None:
+    assert entailed("Beethoven died in Vienna on 26 March 1827.", DEATH)
+    assert entailed("The Moonlight Sonata was composed by Beethoven.",
+                    "The Piano Sonata No. 14, known as the Moonlight Sonata, was composed by Ludwig van Beethoven")
+    assert entailed("Bach was born in Eisenach and died in Leipzig.", "Bach was born in Eisenach in 1685",
+                    "Bach died in Leipzig on 28 July 1750")  # two quotes, each stating its clause
+    assert entailed("The composer of the Moonlight Sonata died in 1827.", "the composer died in 1827",
+                    given="When did the composer of the Moonlight Sonata die?")
+    assert entailed("Mozart died in Vienna.", "died in Vienna", given='speech: "a sonata by Mozart"')
+    assert not entailed("Beethoven died in Vienna on 26 March 1827.", "Beethoven died in Vienna",
+                        "on 26 March 1827, at the age of 56")  # a date quoted apart from whose it is
+
+
+def test_plain_inflections_stem_alike_and_irregular_forms_do_not() -> None:
+    assert stem("compose") == stem("composed") == stem("composer") == stem("composers")
+    assert stem("died") == stem("dies") == stem("die")
+    assert stem("born") != stem("birth")
+
+
+def test_ground_answer_drops_the_claims_the_spans_do_not_entail_and_says_why() -> None:
+    spans = [DEATH, "Mozart did not die in Salzburg"]
+    grounded = ground_answer("Beethoven died in Vienna in 1827. Mozart died in Salzburg.", spans, checker=RULES)
+    assert grounded.text == "Beethoven died in Vienna in 1827."
+    assert grounded.reasons() == ["dropped the claim 'Mozart died in Salzburg.': the quoted source spans do not "
+                                  "entail it (the spans and the claim differ in negation)"]
+    assert ground_answer("Mozart died in Salzburg.", spans).text is not None  # the facts alone let it through
+    assert ground_answer("Mozart died in Salzburg.", spans, checker=RULES).text is None
+
+
+def test_the_checker_is_not_asked_about_a_claim_whose_facts_are_missing() -> None:
+    engine = ScriptedEngine(json.dumps({"verdict": {"stated": "yes"}}))
+    with dspy.context(lm=scripted_lm(engine)):
+        grounded = ground_answer("Beethoven died in Bonn. Beethoven died in Vienna.", [DEATH], checker=LMEntailment())
+    assert grounded.text == "Beethoven died in Vienna." and len(engine.requests) == 1
+
+
+@pytest.mark.parametrize(("said", "kept"), [("yes", True), ("no", False)])
+def test_the_language_model_is_asked_one_constrained_yes_or_no(said: str, kept: bool) -> None:
+    engine = ScriptedEngine(json.dumps({"verdict": {"stated": said}}))
+    with dspy.context(lm=scripted_lm(engine)):
+        verdict = LMEntailment().check("Rembrandt died in 1606.", ["Rembrandt was born in 1606"])
+    assert verdict.entailed is kept
+    request = engine.requests[0]
+    prompt = request.messages[-1].text
+    assert '"Rembrandt was born in 1606"' in prompt and "Rembrandt died in 1606." in prompt
+    schema = json.dumps(request.config.response_format["schema"])
+    assert '"yes"' in schema and '"no"' in schema  # decoding is held to the two answers
+
+
+def test_the_checker_is_chosen_by_name() -> None:
+    assert isinstance(entailment_checker("rules"), SpanRules)
+    assert isinstance(entailment_checker("lm"), LMEntailment)
+
+
+def test_the_rules_reject_every_negation_and_splice_of_the_labelled_set() -> None:
+    lines = (REPO_ROOT / "bench" / "entailment_set.jsonl").read_text(encoding="utf-8").splitlines()
+    pairs = [json.loads(line) for line in lines[1:]]  # the first line says how the set was made
+    assert len(pairs) >= 120
+    must_fail = [p for p in pairs if p["kind"] in ("negation", "splice", "splice_fragments") and p["label"] == "not"]
+    assert len(must_fail) >= 25
+    passed = [p["id"] for p in must_fail
+              if ground_answer(p["claim"], p["spans"], p["question"], checker=RULES).text is not None]
+    assert passed == []

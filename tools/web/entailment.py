@@ -1,0 +1,184 @@
+"""Whether the cited spans *entail* a claim, beyond containing its names, numbers and dates.
+
+`tools.web.grounding` keeps a claim whose facts all occur in the quotes; that still passes "Rembrandt
+died in 1606" on "Rembrandt was born in 1606", "Sydney is the capital" on "Sydney ... is not the
+capital", and "Mozart died in 1827" on two quoted table rows. An `EntailmentChecker` decides, claim
+by claim, whether the spans state it; the AudioRAG graph drops the claims that fail.
+
+Two checkers are measured by `bench/entailment.py` on a hand-labelled set:
+
+- `SpanRules` (here): deterministic and instant, for the failures that must never pass.
+  A claim is entailed only if
+  1. **together**: each number or date of the claim is stated in a span statement that also names one
+     of the claim's names, and each name shares its statement with another fact of the claim (two
+     table rows, or two quotes, cannot be spliced into one claim);
+  2. **role**: the word the claim ties a number or date to ("*died* in 1606", "*published* in 1801")
+     is in the same clause of the span as that value (a table cell's clause is its column header);
+  3. **polarity**: the span clauses about the claim are negated exactly when the claim is;
+  4. **certainty**: those clauses do not hedge ("may have", "is believed", "attributed to") a claim
+     that states the thing as certain;
+  5. **coverage**: every content word of the claim occurs in the spans (after stripping plain
+     suffixes: "composed"/"composer"), so an added qualifier ("peacefully", "his first") fails.
+  Coverage is strict: a true paraphrase with other words ("passed away" for "died") fails too. That
+  is the cost of being deterministic; the benchmark reports it as recall.
+- `agents.entailment.LMEntailment`: the embedded model asked a narrow yes/no under a constrained schema.
+
+The names, numbers and dates themselves are checked before either (`ground_answer`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from tools.web.facts import SENTENCE_STARTERS, Fact, extract_facts, fact_in
+
+_NEGATION_WORDS = "not never no none nobody nothing neither nor cannot without"
+_HEDGE_WORDS = """may might could possibly probably perhaps likely unlikely thought believed said reportedly allegedly
+attributed suggested uncertain unclear disputed doubt doubted claimed rumoured supposedly apparently presumably
+reputedly"""
+_MORE_FUNCTION_WORDS = """was were is are be been being has had have do does did done than into onto upon out off up
+down its also very much more such same other own s t"""
+NEGATIONS = frozenset(_NEGATION_WORDS.split())
+HEDGES = frozenset(_HEDGE_WORDS.split())
+"""Words that make a statement less than certain: a span with one does not state a claim without one."""
+FUNCTION_WORDS = (SENTENCE_STARTERS - {"born", "died"}) | NEGATIONS | frozenset(_MORE_FUNCTION_WORDS.split())
+"""Words that carry no claim of their own: coverage ignores them (negations are checked as polarity)."""
+
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "es", "s", "ly", "d")
+_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
+_STATEMENT_BREAK = re.compile(r"(?<=[.!?])\s+")
+_CONJUNCTION = r"\s+(?:and|but|while|whereas|although|though)\s+"
+_CLAUSE_BREAK = re.compile(rf"\s*[,;:()\u2013\u2014]\s*|{_CONJUNCTION}", re.IGNORECASE)
+_MAIN_CLAUSE_BREAK = re.compile(rf"\s*[;:]\s*|{_CONJUNCTION}", re.IGNORECASE)
+"""Commas aside: a name is often set off by commas from its verb ("the Moonlight Sonata, was composed")."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether the spans entail a claim, and why not when they do not."""
+
+    entailed: bool
+    why: str = ""
+
+
+class EntailmentChecker(Protocol):
+    """Decides whether `spans` (verified quotes) state `claim`; facts in `given` (the question, what was
+    heard) are the user's own and need no span."""
+
+    name: str
+
+    def check(self, claim: str, spans: Sequence[str], given: str = "") -> Verdict: ...
+
+
+def stem(word: str) -> str:
+    """A word without its plainest inflection ("compose", "composed", "composer" -> "compos"; "died",
+    "dies" -> "die"), so coverage is not defeated by grammar; irregular forms ("born"/"birth") stay apart.
+    Both sides are stemmed alike, so a stem need not be a word."""
+    word = re.sub(r"['\u2019]s$", "", word.lower())
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) >= 5 else word
+
+
+def _words(text: str) -> list[str]:
+    return [match.group(0).lower() for match in _WORD.finditer(text)]
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(word) for word in _words(text)}
+
+
+def table_statements(spans: Sequence[str]) -> list[str]:
+    """The spans as statements: sentences, and table rows (`a | b | c`) read against their header row when
+    one was quoted ("Composer | Born | Died" + "Mozart | 1756 | 1791" -> "Composer Mozart; Born 1756;
+    Died 1791"), so a value's column name is in its clause."""
+    rows = [[cell.strip() for cell in span.strip().strip("|").split("|")] for span in spans]
+    headers = [cells for cells, span in zip(rows, spans, strict=True)
+               if "|" in span and not any(f.kind != "name" for f in extract_facts(span))]
+    statements = []
+    for cells, span in zip(rows, spans, strict=True):
+        if "|" not in span:
+            statements += [part for part in _STATEMENT_BREAK.split(span.strip()) if part]
+            continue
+        header = next((h for h in headers if len(h) == len(cells) and h is not cells), None)
+        pairs = zip(header, cells, strict=True) if header else ((None, cell) for cell in cells)
+        statements.append("; ".join(f"{name} {cell}" if name else cell for name, cell in pairs))
+    return statements
+
+
+def clauses(text: str, commas: bool = True) -> list[str]:
+    """The clauses of a statement: split at commas too, or (`commas` False) only at `;`, `:` and conjunctions."""
+    return [part for part in (_CLAUSE_BREAK if commas else _MAIN_CLAUSE_BREAK).split(text) if part.strip()]
+
+
+def _content(text: str, facts: Sequence[Fact]) -> list[str]:
+    """The claim's words that must be covered: not function words, not its facts (checked as facts)."""
+    for fact in facts:
+        text = text.replace(fact.text, " ")
+    return [word for word in _words(text) if word not in FUNCTION_WORDS and len(word) > 2]
+
+
+def _anchor(claim: str, fact: Fact, facts: Sequence[Fact]) -> str | None:
+    """The word the claim ties a fact to: for a number or date the nearest content word of its clause
+    before it, else after ("*born* in 1606", "330 *metres*"); for a name only the word before it in its
+    main clause ("born in *Vienna*": the predicate it completes), as a subject is tied to its whole claim."""
+    value = fact.kind != "name"
+    for clause in clauses(claim, commas=value):
+        at = clause.find(fact.text)
+        if at < 0:
+            continue
+        before, after = _content(clause[:at], facts), _content(clause[at + len(fact.text):], facts)
+        if before:
+            return before[-1]
+        return after[0] if value and after else None
+    return None
+
+
+def _polar(words: set[str]) -> bool:
+    return bool(words & NEGATIONS) or any(word.endswith("n't") for word in words)
+
+
+class SpanRules:
+    """The deterministic checker (see the module docstring for its five rules)."""
+
+    name = "rules"
+
+    def check(self, claim: str, spans: Sequence[str], given: str = "") -> Verdict:
+        statements = table_statements(spans)
+        facts = extract_facts(claim)
+        quoted = [fact for fact in facts if any(fact_in(fact, s) for s in statements)]
+        names = [fact for fact in quoted if fact.kind == "name"]
+        used: list[str] = []
+        for fact in facts:
+            if fact not in quoted and fact_in(fact, given):
+                continue  # the user's own words ("a sonata by Mozart") need no span, and tie nothing to one
+            partners = names if fact.kind != "name" else [f for f in quoted if f is not fact]
+            holding = [s for s in statements if fact_in(fact, s)]
+            together = [s for s in holding if not partners or any(fact_in(p, s) for p in partners)]
+            if not together:
+                if not holding:
+                    return Verdict(False, f"'{fact.text}' is in none of the spans")
+                return Verdict(False, f"'{fact.text}' is stated apart from the rest of the claim")
+            anchor = _anchor(claim, fact, facts)
+            if anchor and not any(stem(anchor) in _stems(c) for s in together
+                                  for c in clauses(s, commas=fact.kind != "name") if fact_in(fact, c)):
+                return Verdict(False, f"the spans state '{fact.text}' but not of '{anchor}'")
+            used += [s for s in together if s not in used]
+        content = _content(claim, facts)
+        covered = set().union(*(_stems(s) for s in statements)) if statements else set()
+        missing = [word for word in content if stem(word) not in covered and word not in HEDGES]
+        if missing:
+            return Verdict(False, f"the spans do not say '{', '.join(missing)}'")
+        claim_words = set(_words(claim))
+        relevant = set(map(stem, content)) | {stem(word) for fact in facts for word in _words(fact.text)}
+        about = [c for s in (used or statements) for c in clauses(s) if _stems(c) & relevant]
+        if _polar(claim_words) != any(_polar(set(_words(c))) for c in about):
+            return Verdict(False, "the spans and the claim differ in negation")
+        if not claim_words & HEDGES and any(set(_words(c)) & HEDGES for c in about):
+            return Verdict(False, "the spans hedge what the claim states as certain")
+        return Verdict(True)
