@@ -31,6 +31,7 @@ DEFAULT_TEMPERATURE = 0.7
 DEFAULT_MAX_TOKENS = 1024
 DEFAULT_FETCH_TIMEOUT_S = 15.0
 DEFAULT_FETCH_MAX_BYTES = 2_000_000
+MIN_TOKEN_CHARS = 16  # a shared secret shorter than this is guessable
 WEIGHTS_MARKER_TRUST_S = 24 * 3600  # a weights file's "verified" marker spares its re-hash for at most this long
 
 
@@ -102,6 +103,12 @@ class Settings(BaseSettings):
     audio_llm_base: str | None = Field(None, description="OpenAI-compatible endpoint of an audio-language model.")
     audio_llm_model: str | None = Field(None, description="Model name to send to the audio-language endpoint.")
     audio_llm_api_key: str | None = Field(None, description="Key for the audio-language endpoint, if it needs one.")
+    # MCP server (pipelines.mcp)
+    mcp_token: str | None = Field(
+        None, min_length=MIN_TOKEN_CHARS,
+        description="The bearer token the MCP server's HTTP transport requires of every client when it binds "
+                    "beyond loopback (--host).",
+    )
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
