@@ -1,0 +1,195 @@
+"""The MCP server, driven by the SDK's own client over stdio against scripted models
+(`tests/mcp_scripted.py`): every tool and resource is listed with its schema, a design and a
+composition come back typed with progress on the way, and what the CLI refuses comes back as a
+tool error carrying the CLI's message: a bad theme, a path leaving the output folder, a missing
+audio file. The bearer token and the loopback rule of the HTTP transport are checked in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from mcp import Client, StdioServerParameters
+from mcp_types import CallToolResult
+from starlette.testclient import TestClient
+
+from ontology.game import GameDesign
+from ontology.music_drafts import MusicRequestError, facts_from_request
+from pipelines.gamegrammar import InvalidThemeError, clean_theme
+from pipelines.mcp import ServerError, build_server, http_app
+from pipelines.mcp_workspace import PathOutsideError, Workspace
+from tests.compose_script import REQUEST
+from tools.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+DESIGN = REPO / "tests" / "data" / "mycelium_design.json"
+TOOLS = {"design_game", "validate_design", "playtest_design", "compose", "continue_composition",
+         "branch_composition", "ask_audio", "harmonise_melody", "generate_piano", "variations"}
+
+
+@dataclass
+class Remote:
+    """The client's session with the server process, called from plain test functions."""
+
+    portal: BlockingPortal
+    client: Client
+    out: Path
+    progress: list[str] = field(default_factory=list)
+
+    def call(self, tool: str, arguments: dict[str, Any]) -> CallToolResult:
+        async def heard(progress: float, total: float | None, message: str | None) -> None:
+            self.progress.append(message or "")
+
+        return self.portal.call(lambda: self.client.call_tool(tool, arguments, progress_callback=heard))
+
+    def error(self, tool: str, arguments: dict[str, Any]) -> str:
+        result = self.call(tool, arguments)
+        assert result.is_error, result
+        return " ".join(block.text for block in result.content if block.type == "text")
+
+    def read(self, uri: str) -> Any:
+        contents = self.portal.call(self.client.read_resource, uri).contents
+        return json.loads(contents[0].text)
+
+
+@pytest.fixture(scope="module")
+def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
+    out = tmp_path_factory.mktemp("mcp-out")
+    env = {"OMP_NUM_THREADS": "1", "GO_CACHE_DIR": str(out.parent / "cache")}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "tests.mcp_scripted", str(out)],
+                                   cwd=str(REPO), env=env)
+    with start_blocking_portal() as portal, portal.wrap_async_context_manager(Client(params)) as client:
+        yield Remote(portal, client, out)
+
+
+def test_every_tool_is_listed_with_the_ontologys_schemas(remote: Remote) -> None:
+    tools = {tool.name: tool for tool in remote.portal.call(remote.client.list_tools).tools}
+    assert set(tools) == TOOLS
+    design = tools["design_game"]
+    assert design.input_schema["required"] == ["theme"] and design.output_schema is not None
+    assert "GameDesign" in design.output_schema["$defs"]
+    assert "HarmoniseRequest" in json.dumps(tools["harmonise_melody"].input_schema)
+    assert "Piece" in tools["compose"].output_schema["$defs"]
+
+
+def test_a_theme_comes_back_as_a_design_with_its_rulebook_report_files_and_progress(remote: Remote) -> None:
+    remote.progress.clear()
+    result = remote.call("design_game", {"theme": "glowing fungi", "run": "fungi"})
+    assert not result.is_error, result.content
+    answer = result.structured_content
+    design = GameDesign.model_validate(answer["design"])
+    assert answer["report"]["status"] == "complete" and answer["report"]["run"] == "fungi"
+    assert answer["rulebook"].startswith(f"# {design.title}") and answer["folder"] == "gamegrammar/fungi"
+    assert json.loads((remote.out / "gamegrammar" / "fungi" / "design.json").read_text())["title"] == design.title
+    assert len(remote.progress) >= 5 and any("Mechanics Architect" in line for line in remote.progress)
+    again = remote.error("design_game", {"theme": "glowing fungi", "run": "fungi"})
+    assert "Run 'fungi' exists" in again
+
+
+def test_a_design_in_the_output_folder_or_inline_is_validated_and_playtested(remote: Remote) -> None:
+    shutil.copy(DESIGN, remote.out / "mycelium.json")
+    checked = remote.call("validate_design", {"path": "mycelium.json"}).structured_content
+    assert checked["errors"] == 0 and checked["summary"].startswith("0 errors")
+    inline = remote.call("validate_design", {"design": json.loads(DESIGN.read_text())}).structured_content
+    assert inline == checked
+    played = remote.call("playtest_design", {"path": "mycelium.json", "games": 20, "players": 2})
+    assert not played.is_error, played.content
+    assert "completion" in {row["metric"] for row in played.structured_content["table"]}
+
+
+def test_a_composition_starts_continues_and_branches(remote: Remote) -> None:
+    remote.progress.clear()
+    first = remote.call("compose", {"request": REQUEST, "seed": 1, "session": "winter"})
+    assert not first.is_error, first.content
+    piece = first.structured_content
+    assert (piece["session"], piece["version"]) == ("winter", 1) and piece["piece"]["key"] == "D minor"
+    assert (remote.out / piece["files"]["midi"]).is_file() and piece["files"]["report"] == "compose/winter/v1/report.json"
+    assert remote.progress
+    second = remote.call("continue_composition", {"session": "winter", "feedback": "darker, slower ending"})
+    assert second.structured_content["version"] == 2 and second.structured_content["feedback"] == [
+        "darker, slower ending"]
+    branch = remote.call("branch_composition", {"session": "winter"}).structured_content
+    assert branch["session"].startswith("winter-b") and branch["branched_from"] == "winter"
+
+
+def test_refusals_carry_the_clis_messages(remote: Remote) -> None:
+    with pytest.raises(InvalidThemeError) as empty:
+        clean_theme("  ")
+    assert str(empty.value) in remote.error("design_game", {"theme": "  "})
+    with pytest.raises(MusicRequestError) as impossible:
+        facts_from_request("a waltz, 10000 bars")
+    assert str(impossible.value) in remote.error("compose", {"request": "a waltz, 10000 bars"})
+    assert "No session 'nosuch'" in remote.error("continue_composition", {"session": "nosuch", "feedback": "darker"})
+    assert "question is empty" in remote.error("ask_audio", {"question": " "})
+    missing = remote.error("ask_audio", {"question": "Who composed this?", "audio": "clips/missing.wav"})
+    assert f"No audio file at {remote.out.resolve() / 'clips' / 'missing.wav'}. Check the path." in missing
+    assert "not both" in remote.error("validate_design", {})
+
+
+@pytest.mark.parametrize(("tool", "arguments"), [
+    ("validate_design", {"path": "../../etc/passwd"}),
+    ("playtest_design", {"path": "/etc/passwd"}),
+    ("ask_audio", {"question": "Who is speaking?", "audio": "../secret.wav"}),
+    ("harmonise_melody", {"request": {"melody": "tune.mid", "out_dir": "../elsewhere"}}),
+    ("generate_piano", {"request": {"out_dir": "music", "prompt": "/etc/hostname"}}),
+])
+def test_a_path_leaving_the_output_folder_is_refused(remote: Remote, tool: str, arguments: dict[str, Any]) -> None:
+    assert "leads outside the output folder" in remote.error(tool, arguments)
+    assert not (remote.out.parent / "elsewhere").exists()
+
+
+def test_a_symbolic_link_out_of_the_folder_is_refused(remote: Remote, tmp_path: Path) -> None:
+    outside = tmp_path / "design.json"
+    shutil.copy(DESIGN, outside)
+    os.symlink(outside, remote.out / "link.json")
+    assert "leads outside the output folder" in remote.error("validate_design", {"path": "link.json"})
+
+
+def test_the_music_tools_write_into_the_output_folder(remote: Remote) -> None:
+    piano = remote.call("generate_piano", {"request": {"out_dir": "music", "bars": 2, "stem": "sketch"}})
+    assert not piano.is_error, piano.content
+    assert (remote.out / "music" / "sketch.mid").is_file() and piano.structured_content["generated_bars"] == 2
+    walk = remote.call("variations", {"request": {"exemplar_games": True, "start": "chess", "target_item": "pandemic",
+                                                  "points": 3}})
+    assert not walk.is_error, walk.content
+    assert walk.structured_content["points"][0]["neighbours"][0]["id"] == "chess"
+
+
+def test_resources_hold_the_exemplars_engines_and_schemas(remote: Remote) -> None:
+    uris = {str(resource.uri) for resource in remote.portal.call(remote.client.list_resources).resources}
+    assert {"gamegrammar://exemplars", "gamegrammar://engines", "ontology://schemas/game-design"} <= uris
+    assert remote.read("ontology://schemas/game-design") == GameDesign.model_json_schema()
+    exemplars = remote.read("gamegrammar://exemplars")
+    assert len(exemplars) >= 60 and remote.read("gamegrammar://exemplars/chess")["name"] == "Chess"
+    engines = remote.read("gamegrammar://engines")
+    assert GameDesign.model_validate(remote.read(f"gamegrammar://engines/{engines[0]}"))
+
+
+def test_paths_resolve_inside_the_workspace(tmp_path: Path) -> None:
+    space = Workspace(tmp_path)
+    assert space.path("clips/a.wav") == tmp_path.resolve() / "clips" / "a.wav"
+    assert space.path(tmp_path / "a.wav") == tmp_path.resolve() / "a.wav"  # absolute, but inside
+    for bad in ("..", "../x", "/etc/passwd", "a/../../x", "", "a\x00b"):
+        with pytest.raises(PathOutsideError):
+            space.path(bad)
+
+
+def test_http_beyond_loopback_needs_a_token_and_every_request_must_carry_it(tmp_path: Path) -> None:
+    server = build_server(Workspace(tmp_path), Settings.from_env())
+    with pytest.raises(ServerError, match="GO_MCP_TOKEN"):
+        http_app(server, "0.0.0.0", None)
+    token = "s3cret-" + "x" * 16
+    with TestClient(http_app(server, "0.0.0.0", token)) as http:
+        assert http.post("/mcp", json={}).status_code == 401
+        assert http.post("/mcp", json={}, headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert http.post("/mcp", json={}, headers={"Authorization": f"Bearer {token}"}).status_code != 401
+    with TestClient(http_app(server, "127.0.0.1", None), base_url="http://127.0.0.1:8765") as http:
+        assert http.post("/mcp", json={}).status_code != 401  # loopback without a token: open to this machine
