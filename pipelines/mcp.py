@@ -441,14 +441,19 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def http_app(server: MCPServer, host: str, token: str | None) -> ASGIApp:
-    """The streamable HTTP app at `HTTP_PATH`, refused beyond loopback without a token; with a
-    token, every request must carry it (on loopback too)."""
+def checked_bind(host: str, token: str | None) -> str:
+    """`host`, once binding it is allowed: loopback always, any other address only with a token."""
     if not is_loopback(host) and not token:
         raise ServerError(f"--host {host} is beyond loopback: anyone who can reach it could run the tools and "
                           f"read the output folder. Set GO_MCP_TOKEN to a secret of at least {MIN_TOKEN_CHARS} "
                           "characters (clients send it as 'Authorization: Bearer <token>'), or bind 127.0.0.1.")
-    app: ASGIApp = server.streamable_http_app(streamable_http_path=HTTP_PATH, host=host)
+    return host
+
+
+def http_app(server: MCPServer, host: str, token: str | None) -> ASGIApp:
+    """The streamable HTTP app at `HTTP_PATH` for `host` (see `checked_bind`); with a token, every
+    request must carry it, on loopback too."""
+    app: ASGIApp = server.streamable_http_app(streamable_http_path=HTTP_PATH, host=checked_bind(host, token))
     return BearerToken(app, token) if token else app
 
 
@@ -476,17 +481,18 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
 
     console = Console(stderr=True)
+    http = bool(args.http or args.host)
     try:
+        settings = Settings.from_env(model=args.model, verify_weights=args.verify_weights).with_checked_cache()
+        host = checked_bind(args.host or LOOPBACK, settings.mcp_token) if http else LOOPBACK
         with naming("--out"):
             checked_output_folder(args.out)
         args.out.mkdir(parents=True, exist_ok=True)
-        settings = Settings.from_env(model=args.model, verify_weights=args.verify_weights).with_checked_cache()
         backends = Backends(compose_config=ComposeConfig(audio=not args.no_audio), token_budget=args.token_budget)
         server = build_server(Workspace(args.out), settings, backends)
-        if args.http or args.host:
+        if http:
             import uvicorn
 
-            host = args.host or LOOPBACK
             app = http_app(server, host, settings.mcp_token)
             console.print(f"MCP server on http://{host}:{args.port}{HTTP_PATH} (files in {args.out})")
             uvicorn.run(app, host=host, port=args.port, log_level="warning")

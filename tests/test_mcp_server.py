@@ -24,7 +24,7 @@ from starlette.testclient import TestClient
 from ontology.game import GameDesign
 from ontology.music_drafts import MusicRequestError, facts_from_request
 from pipelines.gamegrammar import InvalidThemeError, clean_theme
-from pipelines.mcp import ServerError, build_server, http_app
+from pipelines.mcp import ServerError, build_server, checked_bind, http_app, main
 from pipelines.mcp_workspace import PathOutsideError, Workspace
 from tests.compose_script import REQUEST
 from tools.settings import Settings
@@ -111,7 +111,8 @@ def test_a_composition_starts_continues_and_branches(remote: Remote) -> None:
     assert not first.is_error, first.content
     piece = first.structured_content
     assert (piece["session"], piece["version"]) == ("winter", 1) and piece["piece"]["key"] == "D minor"
-    assert (remote.out / piece["files"]["midi"]).is_file() and piece["files"]["report"] == "compose/winter/v1/report.json"
+    assert (remote.out / piece["files"]["midi"]).is_file()
+    assert piece["files"]["report"] == "compose/winter/v1/report.json"
     assert remote.progress
     second = remote.call("continue_composition", {"session": "winter", "feedback": "darker, slower ending"})
     assert second.structured_content["version"] == 2 and second.structured_content["feedback"] == [
@@ -180,6 +181,22 @@ def test_paths_resolve_inside_the_workspace(tmp_path: Path) -> None:
     for bad in ("..", "../x", "/etc/passwd", "a/../../x", "", "a\x00b"):
         with pytest.raises(PathOutsideError):
             space.path(bad)
+
+
+def test_the_server_refuses_to_bind_beyond_loopback_without_a_token(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("GO_MCP_TOKEN", raising=False)
+    monkeypatch.setenv("GO_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["--host", "0.0.0.0", "--out", str(tmp_path / "out")]) == 2
+    assert "beyond loopback" in capsys.readouterr().err and not (tmp_path / "out").exists()
+    monkeypatch.setenv("GO_MCP_TOKEN", "short")
+    assert main(["--host", "0.0.0.0", "--out", str(tmp_path / "out")]) == 2
+    assert "at least 16 characters" in capsys.readouterr().err
+    for host in ("127.0.0.1", "::1", "localhost"):
+        assert checked_bind(host, None) == host
+    for host in ("0.0.0.0", "192.168.1.5", "example.org"):
+        with pytest.raises(ServerError, match="GO_MCP_TOKEN"):
+            checked_bind(host, None)
 
 
 def test_http_beyond_loopback_needs_a_token_and_every_request_must_carry_it(tmp_path: Path) -> None:
