@@ -60,7 +60,7 @@ from retrieval.exemplars import load_exemplars
 from retrieval.store import ExemplarStore
 from tools.base import ToolError, TypedTool
 from tools.cli import MAX_SEED, print_error, shortened
-from tools.files import OutputLocationError, checked_output_folder, naming
+from tools.files import OutputLocationError, checked_output_folder, exit_between_commits, naming
 from tools.games.playtest import playtest
 from tools.games.playtest_metrics import MetricRow, PlaytestReport
 from tools.music.harmony.tool import HarmonisationResult, HarmoniseRequest, HarmoniseTool
@@ -503,7 +503,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/yellow]; every finished run and session step is kept")
-        return 130
+        sys.stderr.flush()
+        exit_between_commits(130)  # a run still in a worker thread would otherwise hold the exit for minutes
     return 0
 
 
