@@ -24,11 +24,13 @@ import ipaddress
 import itertools
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -457,6 +459,32 @@ def http_app(server: MCPServer, host: str, token: str | None) -> ASGIApp:
     return BearerToken(app, token) if token else app
 
 
+def _stop_at_once(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C: end now. The runs in worker threads keep every finished step in their checkpoints;
+    waiting for them (as Python and uvicorn would) could take minutes."""
+    sys.stderr.write("interrupted; every finished run and session step is kept\n")
+    sys.stderr.flush()
+    exit_between_commits(130)
+
+
+def serve(server: MCPServer, *, http: bool = False, host: str = LOOPBACK, port: int = DEFAULT_PORT,
+          token: str | None = None) -> None:
+    """Serve over stdio, or streamable HTTP on `host` (see `checked_bind`), until the client leaves
+    or Ctrl-C."""
+    signal.signal(signal.SIGINT, _stop_at_once)
+    if not http:
+        anyio.run(server.run_stdio_async)
+        return
+    import uvicorn
+
+    class KeepingOurSignals(uvicorn.Server):
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:  # uvicorn's would wait for the running tools to end
+            yield
+
+    KeepingOurSignals(uvicorn.Config(http_app(server, host, token), host=host, port=port, log_level="warning")).run()
+
+
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m pipelines.mcp", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -491,20 +519,14 @@ def main(argv: list[str] | None = None) -> int:
         backends = Backends(compose_config=ComposeConfig(audio=not args.no_audio), token_budget=args.token_budget)
         server = build_server(Workspace(args.out), settings, backends)
         if http:
-            import uvicorn
-
-            app = http_app(server, host, settings.mcp_token)
             console.print(f"MCP server on http://{host}:{args.port}{HTTP_PATH} (files in {args.out})")
-            uvicorn.run(app, host=host, port=args.port, log_level="warning")
-        else:
-            anyio.run(server.run_stdio_async)
+        serve(server, http=http, host=host, port=args.port, token=settings.mcp_token)
     except (ServerError, OutputLocationError, ValueError) as exc:
         print_error(console, str(exc))
         return 2
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/yellow]; every finished run and session step is kept")
-        sys.stderr.flush()
-        exit_between_commits(130)  # a run still in a worker thread would otherwise hold the exit for minutes
+    except KeyboardInterrupt:  # while starting; once serving, `_stop_at_once` ends the process
+        console.print("[yellow]interrupted[/yellow] while starting")
+        return 130
     return 0
 
 

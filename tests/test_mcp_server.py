@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,3 +213,37 @@ def test_http_beyond_loopback_needs_a_token_and_every_request_must_carry_it(tmp_
         assert http.post("/mcp", json={}, headers={"Authorization": f"Bearer {token}"}).status_code != 401
     with TestClient(http_app(server, "127.0.0.1", None), base_url="http://127.0.0.1:8765") as http:
         assert http.post("/mcp", json={}).status_code != 401  # loopback without a token: open to this machine
+
+
+def _send(process: subprocess.Popen[str], message: dict[str, Any]) -> None:
+    assert process.stdin is not None
+    process.stdin.write(json.dumps({"jsonrpc": "2.0", **message}) + "\n")
+    process.stdin.flush()
+
+
+def test_ctrl_c_ends_the_server_at_once_while_a_run_is_in_progress(tmp_path: Path) -> None:
+    """The run is in a worker thread, waiting on a model that answers in a minute: Python would wait
+    for it to end before exiting. The server ends within seconds, with one line and status 130."""
+    process = subprocess.Popen([sys.executable, "-m", "tests.mcp_scripted", str(tmp_path), "slow"], cwd=REPO,
+                               env={**os.environ, "OMP_NUM_THREADS": "1", "GO_CACHE_DIR": str(tmp_path / "cache")},
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _send(process, {"id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}})
+        _send(process, {"method": "notifications/initialized"})
+        _send(process, {"id": 2, "method": "tools/call", "params": {
+            "name": "design_game", "arguments": {"theme": "glowing fungi", "run": "fungi"},
+            "_meta": {"progressToken": "t"}}})
+        assert process.stdout is not None
+        while "Mechanics Architect" not in (line := process.stdout.readline()):  # the model call has begun
+            assert line, process.stderr.read() if process.stderr else ""
+        asked = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 130
+        assert time.monotonic() - asked < 20  # not the minute the model would take
+    finally:
+        process.kill()
+        process.wait()
+    stderr = process.stderr.read() if process.stderr else ""
+    assert "interrupted; every finished run and session step is kept" in stderr and "Traceback" not in stderr
+    assert not (tmp_path / "gamegrammar" / "fungi" / "design.json").exists()
