@@ -136,6 +136,10 @@ def test_refusals_carry_the_clis_messages(remote: Remote) -> None:
     missing = remote.error("ask_audio", {"question": "Who composed this?", "audio": "clips/missing.wav"})
     assert f"No audio file at {remote.out.resolve() / 'clips' / 'missing.wav'}. Check the path." in missing
     assert "not both" in remote.error("validate_design", {})
+    (remote.out / "bad.json").write_text('{"title": 3}')
+    assert f"{remote.out.resolve() / 'bad.json'} is not a valid game design" in remote.error(
+        "validate_design", {"path": "bad.json"})
+    assert "absent.json does not exist; check the path." in remote.error("playtest_design", {"path": "absent.json"})
 
 
 @pytest.mark.parametrize(("tool", "arguments"), [
