@@ -10,17 +10,23 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio
+import httpx2
 import pytest
+import uvicorn
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult
 from starlette.testclient import TestClient
 
@@ -251,3 +257,31 @@ def test_ctrl_c_ends_the_server_at_once_while_a_run_is_in_progress(tmp_path: Pat
     stderr = process.stderr.read() if process.stderr else ""
     assert "interrupted; every finished run and session step is kept" in stderr and "Traceback" not in stderr
     assert not (tmp_path / "gamegrammar" / "fungi" / "design.json").exists()
+
+
+def test_a_client_with_the_token_is_served_over_streamable_http(tmp_path: Path) -> None:
+    token = "a-long-enough-secret-token"
+    shutil.copy(DESIGN, tmp_path / "mycelium.json")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = http_app(build_server(Workspace(tmp_path), Settings.from_env()), "127.0.0.1", token)
+    web = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=web.run, daemon=True)
+    thread.start()
+    while not web.started:
+        time.sleep(0.05)
+
+    async def validate() -> CallToolResult:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx2.AsyncClient(headers=headers, timeout=60) as http, Client(
+                streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)) as client:
+            return await client.call_tool("validate_design", {"path": "mycelium.json"})
+
+    try:
+        result = anyio.run(validate)
+    finally:
+        web.should_exit = True
+        thread.join(timeout=30)
+    assert not result.is_error, result.content
+    assert result.structured_content is not None and result.structured_content["errors"] == 0
