@@ -19,18 +19,14 @@ output folder, calls the pipeline function the CLI calls, and presents what it r
 from __future__ import annotations
 
 import argparse
-import hmac
-import ipaddress
 import itertools
 import json
 import logging
-import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -39,8 +35,6 @@ import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError as McpToolError
 from pydantic import BaseModel, Field
-from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agents.lm.errors import ModelError
 from ontology.core import Finding, errors
@@ -55,6 +49,7 @@ from pipelines.checkpoints import RunError, checked_run_id, holding_run, new_run
 from pipelines.compose_graph import ComposeConfig, ComposeState
 from pipelines.gamegrammar import RunReport
 from pipelines.gamegrammar_graph import GameGrammarConfig
+from pipelines.mcp_transport import DEFAULT_PORT, HTTP_PATH, LOOPBACK, ServerError, checked_bind, serve
 from pipelines.mcp_workspace import Workspace
 from pipelines.pipeline import Progress
 from retrieval.calibration import load_calibration_games
@@ -62,21 +57,18 @@ from retrieval.exemplars import load_exemplars
 from retrieval.store import ExemplarStore
 from tools.base import ToolError, TypedTool
 from tools.cli import MAX_SEED, print_error, shortened
-from tools.files import OutputLocationError, checked_output_folder, exit_between_commits, naming
+from tools.files import OutputLocationError, checked_output_folder, naming
 from tools.games.playtest import playtest
 from tools.games.playtest_metrics import MetricRow, PlaytestReport
 from tools.music.harmony.tool import HarmonisationResult, HarmoniseRequest, HarmoniseTool
 from tools.music.piano.tool import PianoGenerationRequest, PianoGenerationResult, PianoGenerationTool
 from tools.music.section_tools import SectionTools
 from tools.music.som.tool import VariationsRequest, VariationsResult, VariationsTool
-from tools.settings import MIN_TOKEN_CHARS, Settings
+from tools.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_OUT = Path("out/mcp")
-DEFAULT_PORT = 8765
-LOOPBACK = "127.0.0.1"
-HTTP_PATH = "/mcp"
 SERVER_NAME = "generative-ontology"
 
 T = TypeVar("T")
@@ -84,10 +76,6 @@ RequestT = TypeVar("RequestT", bound=BaseModel)
 
 Seed = Annotated[int, Field(ge=0, le=MAX_SEED, description="the same request and seed give the same result")]
 Relative = Annotated[str, Field(description="a path relative to the server's output folder")]
-
-
-class ServerError(ValueError):
-    """The server cannot start as asked (an address beyond loopback without a token, ...)."""
 
 
 class GameDesignResult(BaseModel):
@@ -412,77 +400,6 @@ def _schema_reader(model: type[BaseModel]) -> Callable[[], str]:
         return json.dumps(model.model_json_schema(), indent=1)
 
     return read
-
-
-class BearerToken:
-    """ASGI middleware: every HTTP request must carry `Authorization: Bearer <token>`, or it gets 401.
-
-    Compared in constant time, so the token cannot be guessed a character at a time."""
-
-    def __init__(self, app: ASGIApp, token: str) -> None:
-        self.app = app
-        self.expected = f"Bearer {token}".encode()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            given = dict(scope["headers"]).get(b"authorization", b"")
-            if not hmac.compare_digest(given, self.expected):
-                refusal = JSONResponse({"error": "missing or wrong bearer token (GO_MCP_TOKEN)"}, status_code=401,
-                                       headers={"WWW-Authenticate": "Bearer"})
-                await refusal(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:  # a host name other than localhost may resolve anywhere
-        return False
-
-
-def checked_bind(host: str, token: str | None) -> str:
-    """`host`, once binding it is allowed: loopback always, any other address only with a token."""
-    if not is_loopback(host) and not token:
-        raise ServerError(f"--host {host} is beyond loopback: anyone who can reach it could run the tools and "
-                          f"read the output folder. Set GO_MCP_TOKEN to a secret of at least {MIN_TOKEN_CHARS} "
-                          "characters (clients send it as 'Authorization: Bearer <token>'), or bind 127.0.0.1.")
-    return host
-
-
-def http_app(server: MCPServer, host: str, token: str | None) -> ASGIApp:
-    """The streamable HTTP app at `HTTP_PATH` for `host` (see `checked_bind`); with a token, every
-    request must carry it, on loopback too."""
-    app: ASGIApp = server.streamable_http_app(streamable_http_path=HTTP_PATH, host=checked_bind(host, token))
-    return BearerToken(app, token) if token else app
-
-
-def _stop_at_once(signum: int, frame: FrameType | None) -> None:
-    """Ctrl-C: end now. The runs in worker threads keep every finished step in their checkpoints;
-    waiting for them (as Python and uvicorn would) could take minutes."""
-    sys.stderr.write("interrupted; every finished run and session step is kept\n")
-    sys.stderr.flush()
-    exit_between_commits(130)
-
-
-def serve(server: MCPServer, *, http: bool = False, host: str = LOOPBACK, port: int = DEFAULT_PORT,
-          token: str | None = None) -> None:
-    """Serve over stdio, or streamable HTTP on `host` (see `checked_bind`), until the client leaves
-    or Ctrl-C."""
-    signal.signal(signal.SIGINT, _stop_at_once)
-    if not http:
-        anyio.run(server.run_stdio_async)
-        return
-    import uvicorn
-
-    class KeepingOurSignals(uvicorn.Server):
-        @contextmanager
-        def capture_signals(self) -> Iterator[None]:  # uvicorn's would wait for the running tools to end
-            yield
-
-    KeepingOurSignals(uvicorn.Config(http_app(server, host, token), host=host, port=port, log_level="warning")).run()
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

@@ -23,7 +23,8 @@ from agents.lm.testing import ScriptedEngine, scripted_lm
 from pipelines import compose, gamegrammar
 from pipelines.compose_graph import ComposeConfig
 from pipelines.gamegrammar_graph import GameGrammarConfig
-from pipelines.mcp import Backends, build_server, serve
+from pipelines.mcp import Backends, build_server
+from pipelines.mcp_transport import serve
 from pipelines.mcp_workspace import Workspace
 from tests.compose_script import PLAN
 from tests.music_fakes import ScaleWriter

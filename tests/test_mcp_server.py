@@ -33,7 +33,8 @@ from starlette.testclient import TestClient
 from ontology.game import GameDesign
 from ontology.music_drafts import MusicRequestError, facts_from_request
 from pipelines.gamegrammar import InvalidThemeError, clean_theme
-from pipelines.mcp import ServerError, build_server, checked_bind, http_app, main
+from pipelines.mcp import build_server, main
+from pipelines.mcp_transport import ServerError, checked_bind, http_app
 from pipelines.mcp_workspace import PathOutsideError, Workspace
 from tests.compose_script import REQUEST
 from tools.settings import Settings
