@@ -12,11 +12,13 @@ THEME  ?= bioluminescent fungi competing in a cave ecosystem
 .PHONY: install system-deps run test bench clean
 
 # Debian packages the music and audio tools call: FluidSynth and a General MIDI soundfont (WAV
-# rendering), Cairo (score PNGs), espeak-ng and sox (test audio). Installed only when one is missing.
-SYSTEM_PACKAGES := fluidsynth fluid-soundfont-gm libcairo2 espeak-ng sox
+# rendering), Cairo (score PNGs), espeak-ng and sox (test audio); chromium and its driver run the
+# studio's browser test. Installed only when one is missing.
+SYSTEM_PACKAGES := fluidsynth fluid-soundfont-gm libcairo2 espeak-ng sox chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps:
 	@if ! command -v fluidsynth >/dev/null || ! command -v espeak-ng >/dev/null || ! command -v sox >/dev/null \
+	    || ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
 	    || [ ! -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || ! ldconfig -p | grep -q libcairo.so.2; then \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
 	fi

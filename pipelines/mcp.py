@@ -2,7 +2,7 @@
 
     python -m pipelines.mcp                       # stdio, the way MCP clients start a local server
     python -m pipelines.mcp --out studio-files    # every path in a request lies in this folder
-    python -m pipelines.mcp --http --port 8765    # streamable HTTP on 127.0.0.1:8765/mcp
+    python -m pipelines.mcp --http                # streamable HTTP on 127.0.0.1:8766/mcp
     GO_MCP_TOKEN=... python -m pipelines.mcp --host 0.0.0.0   # beyond loopback: a bearer token is required
 
 Tools: `design_game`, `validate_design`, `playtest_design`, `compose`, `continue_composition`,
@@ -49,7 +49,7 @@ from pipelines.checkpoints import RunError, checked_run_id, holding_run, new_run
 from pipelines.compose_graph import ComposeConfig, ComposeState
 from pipelines.gamegrammar import RunReport
 from pipelines.gamegrammar_graph import GameGrammarConfig
-from pipelines.mcp_transport import DEFAULT_PORT, HTTP_PATH, LOOPBACK, ServerError, checked_bind, serve
+from pipelines.mcp_transport import HTTP_PATH, ServerError, checked_bind, serve
 from pipelines.mcp_workspace import Workspace
 from pipelines.pipeline import Progress
 from retrieval.calibration import load_calibration_games
@@ -64,7 +64,7 @@ from tools.music.harmony.tool import HarmonisationResult, HarmoniseRequest, Harm
 from tools.music.piano.tool import PianoGenerationRequest, PianoGenerationResult, PianoGenerationTool
 from tools.music.section_tools import SectionTools
 from tools.music.som.tool import VariationsRequest, VariationsResult, VariationsTool
-from tools.settings import Settings
+from tools.settings import MCP_HOST, MCP_PORT, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -408,9 +408,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help=f"the folder every tool reads and writes in (default {DEFAULT_OUT})")
     parser.add_argument("--http", action="store_true", help=f"serve streamable HTTP at {HTTP_PATH} instead of stdio")
-    parser.add_argument("--host", help=f"the address to bind (implies --http; default {LOOPBACK}); beyond loopback "
+    parser.add_argument("--host", help=f"the address to bind (implies --http; default {MCP_HOST}); beyond loopback "
                                        "GO_MCP_TOKEN is required")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"HTTP port (default {DEFAULT_PORT})")
+    parser.add_argument("--port", type=int, default=MCP_PORT, help=f"HTTP port (default {MCP_PORT})")
     parser.add_argument("--model", help="embedded | embedded:<name> | path.gguf | LiteLLM model string")
     parser.add_argument("--token-budget", type=int, default=gamegrammar.DEFAULT_TOKEN_BUDGET,
                         help="completion tokens one design_game call may spend")
@@ -429,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     http = bool(args.http or args.host)
     try:
         settings = Settings.from_env(model=args.model, verify_weights=args.verify_weights).with_checked_cache()
-        host = checked_bind(args.host or LOOPBACK, settings.mcp_token) if http else LOOPBACK
+        host = checked_bind(args.host or MCP_HOST, settings.mcp_token) if http else MCP_HOST
         with naming("--out"):
             checked_output_folder(args.out)
         args.out.mkdir(parents=True, exist_ok=True)

@@ -22,10 +22,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tools.files import exit_between_commits
-from tools.settings import MIN_TOKEN_CHARS
+from tools.settings import MCP_HOST, MCP_PORT, MIN_TOKEN_CHARS
 
-DEFAULT_PORT = 8765
-LOOPBACK = "127.0.0.1"
 HTTP_PATH = "/mcp"
 
 
@@ -68,7 +66,7 @@ def checked_bind(host: str, token: str | None) -> str:
     if not is_loopback(host) and not token:
         raise ServerError(f"--host {host} is beyond loopback: anyone who can reach it could run the tools and "
                           f"read the output folder. Set GO_MCP_TOKEN to a secret of at least {MIN_TOKEN_CHARS} "
-                          "characters (clients send it as 'Authorization: Bearer <token>'), or bind 127.0.0.1.")
+                          f"characters (clients send it as 'Authorization: Bearer <token>'), or bind {MCP_HOST}.")
     return host
 
 
@@ -87,7 +85,7 @@ def _stop_at_once(signum: int, frame: FrameType | None) -> None:
     exit_between_commits(130)
 
 
-def serve(server: MCPServer, *, http: bool = False, host: str = LOOPBACK, port: int = DEFAULT_PORT,
+def serve(server: MCPServer, *, http: bool = False, host: str = MCP_HOST, port: int = MCP_PORT,
           token: str | None = None) -> None:
     """Serve over stdio, or streamable HTTP on `host` (see `checked_bind`), until the client leaves
     or Ctrl-C."""

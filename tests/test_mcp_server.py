@@ -222,7 +222,7 @@ def test_http_beyond_loopback_needs_a_token_and_every_request_must_carry_it(tmp_
         assert http.post("/mcp", json={}).status_code == 401
         assert http.post("/mcp", json={}, headers={"Authorization": "Bearer wrong"}).status_code == 401
         assert http.post("/mcp", json={}, headers={"Authorization": f"Bearer {token}"}).status_code != 401
-    with TestClient(http_app(server, "127.0.0.1", None), base_url="http://127.0.0.1:8765") as http:
+    with TestClient(http_app(server, "127.0.0.1", None), base_url="http://127.0.0.1:8766") as http:
         assert http.post("/mcp", json={}).status_code != 401  # loopback without a token: open to this machine
 
 

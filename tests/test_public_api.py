@@ -62,6 +62,7 @@ EXPORTS: dict[str, set[str]] = {
         "fetch_page", "html_to_text", "quote_for_prompt", "select_passages", "split_passages",
     },
     "pipelines": {"ask", "design_game", "validate_command"},
+    "pipelines.studio": {"Studio", "create_app"},
     "tools.games": {
         "Bot", "Game", "GameRecord", "GameView", "GreedyBot", "IllegalActionError", "PassBot", "RandomBot",
         "RestrictedBot", "Rules", "SearchBot", "SeatCountError", "play", "simulate",

@@ -77,6 +77,9 @@ def test_the_wheel_carries_checkpoints_data_and_type_markers(wheel: Path) -> Non
     assert "retrieval/exemplar_games.jsonl" in names
     calibration = {path.relative_to(REPO).as_posix() for path in (REPO / "retrieval/calibration_games").glob("*.json")}
     assert calibration and calibration <= names
+    studio = {path.relative_to(REPO).as_posix() for folder in ("templates", "static")
+              for path in (REPO / "pipelines/studio" / folder).iterdir()}
+    assert studio and studio <= names  # the studio's pages and their one script and stylesheet
     assert {f"{package}/py.typed" for package in PACKAGES} <= names
 
 

@@ -31,8 +31,13 @@ DEFAULT_TEMPERATURE = 0.7
 DEFAULT_MAX_TOKENS = 1024
 DEFAULT_FETCH_TIMEOUT_S = 15.0
 DEFAULT_FETCH_MAX_BYTES = 2_000_000
-MIN_TOKEN_CHARS = 16  # a shared secret shorter than this is guessable
 WEIGHTS_MARKER_TRUST_S = 24 * 3600  # a weights file's "verified" marker spares its re-hash for at most this long
+STUDIO_HOST = "127.0.0.1"  # the studio web app listens on loopback unless --host asks otherwise
+STUDIO_PORT = 8765
+DEFAULT_STUDIO_MAX_UPLOAD_BYTES = 50_000_000  # a few minutes of CD-quality WAV; AudioRAG listens to clips
+MCP_HOST = "127.0.0.1"  # the MCP server's HTTP transport listens on loopback unless --host asks otherwise
+MCP_PORT = 8766  # beside the studio's, so both can run at once
+MIN_TOKEN_CHARS = 16  # a shared secret shorter than this is guessable
 
 
 def _default_cache_dir() -> Path:
@@ -103,6 +108,14 @@ class Settings(BaseSettings):
     audio_llm_base: str | None = Field(None, description="OpenAI-compatible endpoint of an audio-language model.")
     audio_llm_model: str | None = Field(None, description="Model name to send to the audio-language endpoint.")
     audio_llm_api_key: str | None = Field(None, description="Key for the audio-language endpoint, if it needs one.")
+    # The studio web app (python -m pipelines.studio)
+    studio_token: str | None = Field(
+        None,
+        description="The token every studio request must carry; required beyond loopback (default there: generated).",
+    )
+    studio_max_upload_bytes: int = Field(
+        DEFAULT_STUDIO_MAX_UPLOAD_BYTES, ge=1024, le=2_000_000_000, description="Largest clip the studio accepts.",
+    )
     # MCP server (pipelines.mcp)
     mcp_token: str | None = Field(
         None, min_length=MIN_TOKEN_CHARS,
