@@ -190,6 +190,12 @@ def default_tools(settings: Settings) -> SectionTools:
     return NeuralSectionTools(settings)
 
 
+def failure_message(exc: Exception) -> str:
+    """How a session step that failed is reported: which kind of part failed, and its own words."""
+    kind = "model" if isinstance(exc, ModelError) else "tool" if isinstance(exc, ToolError) else "step"
+    return f"a {kind} failed: {type(exc).__name__}: {exc}"
+
+
 def _summary(console: Console, session: str, state: ComposeState) -> None:
     table = Table(title=f"session {session} — version {state.version}")
     table.add_column("what")
@@ -274,8 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as exc:  # a model or tool failed mid-session: the finished steps are saved
         logging.getLogger(__name__).debug("session step failed", exc_info=True)
-        kind = "model" if isinstance(exc, ModelError) else "tool" if isinstance(exc, ToolError) else "step"
-        print_error(console, f"a {kind} failed: {type(exc).__name__}: {exc}")
+        print_error(console, failure_message(exc))
         if started:
             console.print(f"Session {args.session} keeps every finished step; after fixing the cause, "
                           f"`python -m pipelines.compose resume {args.session}` goes on from the step that failed.")

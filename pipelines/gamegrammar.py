@@ -98,6 +98,8 @@ MAX_DESIGN_FILE_BYTES = 10_000_000
 DEFAULT_OUT = Path("out/gamegrammar")
 DEFAULT_RUNS = DEFAULT_OUT / "runs.sqlite"
 RECURSION_LIMIT = 60
+DEFAULT_TOKEN_BUDGET = 12_000
+"""Completion tokens one command may spend, unless told otherwise."""
 
 
 class InvalidThemeError(ValueError):
@@ -397,15 +399,29 @@ def _print_findings(console: Console, findings: list[Finding]) -> None:
                       f"{escape(finding.message)} [dim]({finding.owner})[/]")
 
 
+class InvalidDesignError(ValueError):
+    """A design file that is not a valid `GameDesign`; the message names the file and the schema's errors."""
+
+
+def read_design(path: Path) -> GameDesign:
+    """The design in the file at `path`: an `InputFileError` when it cannot be read as text (missing,
+    too large, binary), an `InvalidDesignError` when its text is not a design."""
+    text = read_text_limited(path, MAX_DESIGN_FILE_BYTES)
+    try:
+        return GameDesign.model_validate_json(text)
+    except ValidationError as exc:
+        raise InvalidDesignError(f"{path} is not a valid game design:\n{exc}") from exc
+
+
 def _read_design(path: str, console: Console) -> GameDesign | int:
     """The design in the file at `path`, or the exit code after saying why it cannot be read."""
     try:
-        return GameDesign.model_validate_json(read_text_limited(Path(path), MAX_DESIGN_FILE_BYTES))
+        return read_design(Path(path))
     except InputFileError as exc:
         print_error(console, str(exc))
         return 2
-    except ValidationError as exc:
-        print_error(console, f"{path} is not a valid game design:\n{exc}")
+    except InvalidDesignError as exc:
+        print_error(console, str(exc))
         return 1
 
 
@@ -473,7 +489,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
                             help="invent the rules instead of re-theming a proven engine (a calibration game)")
     parser.add_argument("--runs", type=Path, default=DEFAULT_RUNS, help="the SQLite file of run checkpoints")
     parser.add_argument("--model", help="embedded | embedded:<name> | path.gguf | LiteLLM model string")
-    parser.add_argument("--token-budget", type=int, default=12000, help="completion tokens this command may spend")
+    parser.add_argument("--token-budget", type=int, default=DEFAULT_TOKEN_BUDGET,
+                        help="completion tokens this command may spend")
     parser.add_argument("--verify-weights", action="store_true", default=None,
                         help="hash the embedded weights even if checked within the day (GO_VERIFY_WEIGHTS=1)")
     return parser.parse_args(argv)

@@ -94,3 +94,32 @@ def test_the_cache_may_be_missing_or_read_only_but_not_a_file(tmp_path: Path) ->
         Settings(cache_dir=tmp_path / "file").with_checked_cache()
     with pytest.raises(OutputLocationError, match="Cannot write in /proc"):
         Settings(cache_dir=UNWRITABLE).with_checked_cache()
+
+
+COMMIT_THEN_EXIT = """
+import os, sys, threading, time
+from pathlib import Path
+from tools import files
+
+out = Path(sys.argv[1])
+real_replace = os.replace
+
+def slow_replace(source, target):
+    real_replace(source, target)
+    time.sleep(0.3)  # the exit is asked for between two renames of the set
+
+files.os.replace = slow_replace
+writer = threading.Thread(target=files.write_atomically, args=(out, {"a": "new", "b": "new", "c": "new"}))
+writer.start()
+while not (out / "a").exists():
+    time.sleep(0.01)
+files.exit_between_commits(130)
+"""
+
+
+def test_an_exit_asked_for_while_another_thread_commits_a_set_waits_for_the_whole_set(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-c", COMMIT_THEN_EXIT, str(tmp_path)], capture_output=True,
+                            text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 130, result.stderr
+    assert {path.name: path.read_text() for path in tmp_path.iterdir() if path.is_file()} == {
+        "a": "new", "b": "new", "c": "new"}

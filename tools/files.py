@@ -7,9 +7,11 @@ import select
 import shutil
 import stat
 import tempfile
+import threading
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from tools.interrupts import interrupts_deferred
 
@@ -17,6 +19,10 @@ STAGING_PREFIX = ".staging-"
 
 FIFO_WRITER_WAIT_S = 10.0
 """How long a named pipe given as input may stay silent before it is refused (not waited on forever)."""
+
+_COMMITTING = threading.Lock()
+"""Held while a set's files are renamed into place, in whichever thread does it: a server runs the
+pipelines in worker threads, which Ctrl-C (delivered to the main thread) does not defer."""
 
 
 def write_atomically(folder: Path, files: Mapping[str, str | bytes], *, remove: Collection[str] = ()) -> None:
@@ -37,10 +43,19 @@ def write_atomically(folder: Path, files: Mapping[str, str | bytes], *, remove: 
         for name, content in files.items():
             (staging / name).write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         stale = [name for name in remove if name not in files and (folder / name).exists()]
-        with interrupts_deferred():
+        with interrupts_deferred(), _COMMITTING:
             _commit(folder, staging, list(files), stale)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def exit_between_commits(status: int) -> NoReturn:
+    """End the process now with `status`, though not while another thread renames a set of files into
+    place (`write_atomically`; milliseconds). For a server whose worker threads run pipelines: Python
+    would otherwise wait for them to finish a run of minutes before exiting. Their checkpoints are
+    SQLite transactions and their locks the kernel's, so nothing else is left half-done."""
+    _COMMITTING.acquire()
+    os._exit(status)
 
 
 def _sweep_stale_staging(folder: Path) -> None:

@@ -38,6 +38,9 @@ WEIGHTS_MARKER_TRUST_S = 24 * 3600  # a weights file's "verified" marker spares 
 STUDIO_HOST = "127.0.0.1"  # the studio web app listens on loopback unless --host asks otherwise
 STUDIO_PORT = 8765
 DEFAULT_STUDIO_MAX_UPLOAD_BYTES = 50_000_000  # a few minutes of CD-quality WAV; AudioRAG listens to clips
+MCP_HOST = "127.0.0.1"  # the MCP server's HTTP transport listens on loopback unless --host asks otherwise
+MCP_PORT = 8766  # beside the studio's, so both can run at once
+MIN_TOKEN_CHARS = 16  # a shared secret shorter than this is guessable
 
 
 def _default_cache_dir() -> Path:
@@ -119,6 +122,12 @@ class Settings(BaseSettings):
     )
     studio_max_upload_bytes: int = Field(
         DEFAULT_STUDIO_MAX_UPLOAD_BYTES, ge=1024, le=2_000_000_000, description="Largest clip the studio accepts.",
+    )
+    # MCP server (pipelines.mcp)
+    mcp_token: str | None = Field(
+        None, min_length=MIN_TOKEN_CHARS,
+        description="The bearer token the MCP server's HTTP transport requires of every client when it binds "
+                    "beyond loopback (--host).",
     )
 
     @classmethod
