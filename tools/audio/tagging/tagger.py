@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from tools.audio.errors import MusicTaggerError
 from tools.audio.load import Audio, resample
-from tools.audio.tagging.mel import PATCH_FRAMES, SAMPLE_RATE, frame_count, log_mel
+from tools.audio.tagging.mel import HOP, PATCH_FRAMES, SAMPLE_RATE, frame_count, log_mel
 from tools.audio.tagging.musicnn import Musicnn
 from tools.music.checkpoints import CheckpointError, load_checkpoint
 
@@ -57,19 +57,27 @@ _MSD_LABELS = (
 )
 _CATEGORIES: dict[Category, frozenset[str]] = {
     "instrument": frozenset({"guitar", "strings", "drums", "piano", "violin", "synth", "harpsichord", "flute",
-                             "sitar", "harp", "cello", "acoustic"}),
+                             "sitar", "harp", "cello"}),
     "vocals": frozenset({"vocal", "female", "male", "singing", "vocals", "woman", "male vocal", "man", "choir",
                          "voice", "male voice", "female vocal", "female voice", "choral", "opera",
                          "female vocalists", "male vocalists", "female vocalist"}),
     "no vocals": frozenset({"no vocals", "no vocal", "no voice", "instrumental"}),
     "mood": frozenset({"slow", "fast", "loud", "quiet", "soft", "weird", "beautiful", "chillout", "Mellow",
-                       "chill", "sexy", "catchy", "party", "sad", "happy", "easy listening", "ambient"}),
+                       "chill", "sexy", "catchy", "party", "sad", "happy", "easy listening", "ambient", "beat",
+                       "beats"}),
     "era": frozenset({"00s", "80s", "90s", "70s", "60s", "oldies"}),
 }
 
 
+VOCALS_VERDICT = (frozenset({"vocal", "vocals", "voice", "singing"}), frozenset({"no vocal", "no vocals", "no voice",
+                                                                                  "instrumental"}))
+"""The tags that decide vocals against no vocals: the taggers' direct pairs. 'male', 'female' and the like
+name who sings but fire weakly on any timbre, so they are listed, not counted."""
+
+
 def category_of(tag: str) -> Category:
-    """The category a tag reports under; every tag not listed above is a genre (or a style, like 'solo')."""
+    """The category a tag reports under ('mood' includes character: slow, soft, beat); every tag not listed
+    above is a genre or style ('solo', 'acoustic')."""
     return next((category for category, tags in _CATEGORIES.items() if tag in tags), "genre")
 
 
@@ -110,7 +118,8 @@ class MusicTags(BaseModel):
     genres: list[MusicTag]
     moods: list[MusicTag]
     vocals: Literal["vocals", "no vocals"] = Field(description="Whichever side scores higher.")
-    vocals_score: float = Field(ge=0, le=1, description="The best 'vocals' tag (singing, male vocal, choir, ...).")
+    vocals_score: float = Field(ge=0, le=1, description="The best of 'vocal', 'vocals', 'voice', 'singing'.")
+    singers: list[MusicTag] = Field(description="Who sings, if anyone: the strongest of male, female, choir, ...")
     no_vocals_score: float = Field(ge=0, le=1, description="The best 'no vocals' tag (no vocals, instrumental, ...).")
     seconds_tagged: float = Field(ge=0, description="Audio the taggers saw (3 s per patch).")
     patches: int = Field(ge=1)
@@ -123,9 +132,43 @@ class MusicTags(BaseModel):
         def listed(tags: list[MusicTag]) -> str:
             return ", ".join(f"{tag.tag} {tag.score:.2f}" for tag in tags) or "none"
 
-        vocals = (f"vocals {self.vocals_score:.2f} vs none {self.no_vocals_score:.2f}")
+        if self.vocals == "vocals":
+            vocals = (f"vocals {self.vocals_score:.2f} (no vocals {self.no_vocals_score:.2f}; "
+                      f"singers: {listed(self.singers)})")
+        else:
+            vocals = f"no vocals {self.no_vocals_score:.2f} (vocals {self.vocals_score:.2f})"
         return (f"instruments: {listed(self.instruments)}; genre: {listed(self.genres)}; mood: {listed(self.moods)}; "
                 f"{vocals}")
+
+
+@dataclass(frozen=True)
+class TagScores:
+    """Every tag's score on one clip, before the summary keeps the strongest."""
+
+    tags: list[MusicTag]
+    patches: int
+    padded: bool
+
+    def best(self, category: Category, count: int = TOP_PER_CATEGORY) -> list[MusicTag]:
+        """The `count` strongest tags of `category`, a tag both taggers know ('electronic') once."""
+        seen: set[str] = set()
+        top = []
+        for tag in sorted(self.tags, key=lambda tag: -tag.score):
+            if tag.category == category and tag.tag.lower() not in seen:
+                seen.add(tag.tag.lower())
+                top.append(tag)
+        return top[:count]
+
+    def summary(self) -> MusicTags:
+        vocals = max(tag.score for tag in self.tags if tag.tag in VOCALS_VERDICT[0])
+        no_vocals = max(tag.score for tag in self.tags if tag.tag in VOCALS_VERDICT[1])
+        return MusicTags(
+            instruments=self.best("instrument"), genres=self.best("genre"), moods=self.best("mood"),
+            singers=self.best("vocals"), vocals="vocals" if vocals > no_vocals else "no vocals",
+            vocals_score=vocals, no_vocals_score=no_vocals,
+            seconds_tagged=round(self.patches * PATCH_FRAMES * HOP / SAMPLE_RATE, 1), patches=self.patches,
+            padded=self.padded, models=list(MODELS),
+        )
 
 
 _models: dict[str, Musicnn] = {}
@@ -158,7 +201,7 @@ def patches(samples: np.ndarray, limit: int = MAX_PATCHES) -> tuple[np.ndarray, 
     `limit` of them evenly spread; and whether the clip had to be repeated to fill one."""
     padded = frame_count(len(samples)) < PATCH_FRAMES
     if padded:
-        repeats = -(-(PATCH_FRAMES * 256) // max(1, len(samples))) + 1
+        repeats = -(-(PATCH_FRAMES * HOP) // max(1, len(samples))) + 1
         samples = np.tile(samples, repeats)
     starts = np.arange(0, frame_count(len(samples)) - PATCH_FRAMES + 1, PATCH_FRAMES)
     if len(starts) > limit:
@@ -173,8 +216,9 @@ def tag_likelihoods(batch: np.ndarray, spec: MusicnnModel, weights_dir: Path = W
         return torch.sigmoid(model(torch.from_numpy(batch))).mean(dim=0).numpy()
 
 
-def tag_music(audio: Audio, *, weights_dir: Path = WEIGHTS_DIR, limit: int = MAX_PATCHES) -> MusicTags:
-    """The taggers' verdict on `audio` (any rate; analysed at 16 kHz as musicnn was trained)."""
+def score_tags(audio: Audio, *, weights_dir: Path = WEIGHTS_DIR, limit: int = MAX_PATCHES) -> TagScores:
+    """Every tag of both taggers with its likelihood on `audio` (any rate; analysed at 16 kHz as musicnn was
+    trained)."""
     samples = resample(audio.samples, audio.sample_rate, SAMPLE_RATE)
     if not len(samples):
         raise MusicTaggerError("There is no audio to tag; the clip decoded to no samples.")
@@ -184,22 +228,9 @@ def tag_music(audio: Audio, *, weights_dir: Path = WEIGHTS_DIR, limit: int = MAX
         for spec in MODELS.values()
         for label, score in zip(spec.labels, tag_likelihoods(batch, spec, weights_dir), strict=True)
     ]
-    ranked = sorted(tags, key=lambda tag: -tag.score)
+    return TagScores(tags=tags, patches=len(batch), padded=padded)
 
-    def best(category: Category) -> list[MusicTag]:
-        seen: set[str] = set()
-        top = []
-        for tag in ranked:
-            if tag.category == category and tag.tag.lower() not in seen:  # 'electronic' comes from both taggers
-                seen.add(tag.tag.lower())
-                top.append(tag)
-        return top[:TOP_PER_CATEGORY]
 
-    vocals = max(tag.score for tag in tags if tag.category == "vocals")
-    no_vocals = max(tag.score for tag in tags if tag.category == "no vocals")
-    return MusicTags(
-        instruments=best("instrument"), genres=best("genre"), moods=best("mood"),
-        vocals="vocals" if vocals > no_vocals else "no vocals", vocals_score=vocals, no_vocals_score=no_vocals,
-        seconds_tagged=round(len(batch) * PATCH_FRAMES * 256 / SAMPLE_RATE, 1), patches=len(batch), padded=padded,
-        models=list(MODELS),
-    )
+def tag_music(audio: Audio, *, weights_dir: Path = WEIGHTS_DIR, limit: int = MAX_PATCHES) -> MusicTags:
+    """The taggers' verdict on `audio`: the strongest tags of each category and vocals or not."""
+    return score_tags(audio, weights_dir=weights_dir, limit=limit).summary()
