@@ -3,9 +3,10 @@
     python -m pipelines.audiorag clip.wav "Who composed this and when did they die?"
     python -m pipelines.audiorag clip.mp3 "What is this song about?" --search-backend local --docs-dir notes/
     python -m pipelines.audiorag --text "Who composed the Moonlight Sonata?"   # no audio: the question alone
+    python -m pipelines.audiorag talk.wav "What is the speaker's name?" --language en   # the clip's language
 
-The clip is heard locally (Whisper, descriptors, the recording index, an audio-language model if
-configured); the agents search the web (SearXNG by default, `GO_SEARXNG_URL`), read the best pages
+The clip is heard locally (Whisper, descriptors, musicnn's music tags, the recording index, an
+audio-language model if configured); the agents search the web (SearXNG by default, `GO_SEARXNG_URL`), read the best pages
 and answer from quoted passages only. Without supporting sources the answer is "cannot answer".
 """
 

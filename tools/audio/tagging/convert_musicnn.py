@@ -139,18 +139,27 @@ class _Entry:
     crc: int | None
 
 
+def _number(fields: dict[int, int | bytes], field: int) -> int:
+    value = fields.get(field, 0)
+    if not isinstance(value, int):
+        raise CheckpointFormatError(f"protobuf field {field} should be a number")
+    return value
+
+
 def _entry(value: bytes) -> _Entry:
+    """A `BundleEntryProto`: dtype (1), shape (2: repeated dim 2, each with size 1), shard (3), offset (4),
+    size (5), crc32c (6), slices (7)."""
     fields = dict(_fields(value))
     shape: list[int] = []
-    if isinstance(fields.get(2), bytes):
-        for number, dim in _fields(fields[2]):  # type: ignore[arg-type]
+    encoded_shape = fields.get(2, b"")
+    if isinstance(encoded_shape, bytes):
+        for number, dim in _fields(encoded_shape):
             if number == 2 and isinstance(dim, bytes):
-                shape.append(int(dict(_fields(dim)).get(1, 0)))  # type: ignore[arg-type]
-    if fields.get(3, 0) or 7 in fields:
+                shape.append(_number(dict(_fields(dim)), 1))
+    if _number(fields, 3) or 7 in fields:
         raise CheckpointFormatError("sharded or sliced tensors are not supported")
-    crc = fields.get(6)
-    return _Entry(int(fields.get(1, 0)), tuple(shape), int(fields.get(4, 0)), int(fields.get(5, 0)),  # type: ignore[arg-type]
-                  crc if isinstance(crc, int) else None)
+    return _Entry(_number(fields, 1), tuple(shape), _number(fields, 4), _number(fields, 5),
+                  _number(fields, 6) if 6 in fields else None)
 
 
 def read_checkpoint(index: bytes, data: bytes) -> dict[str, np.ndarray]:
