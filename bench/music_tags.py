@@ -29,8 +29,8 @@ if str(REPO) not in sys.path:
 
 from tests.audio_fixtures import PHRASES, render_program  # noqa: E402 - the helper the tests use
 from tools.audio.load import load_audio  # noqa: E402
-from tools.audio.tagging import tag_music  # noqa: E402
-from tools.audio.tagging.tagger import MODELS, TagScores, category_of, score_tags  # noqa: E402
+from tools.audio.tagging.tagger import score_tags, tag_music  # noqa: E402
+from tools.audio.tagging.tags import MODELS, TagScores, category_of  # noqa: E402
 
 INSTRUMENTS: dict[str, tuple[int | None, str]] = {
     # name: (General MIDI program, counted from 0; None for the drum kit), the tag that names it

@@ -17,10 +17,9 @@ from pipelines.audiorag_graph import AudioRAGState, given_facts
 from tests.audio_fixtures import render_program
 from tools.audio.errors import MusicTaggerError
 from tools.audio.load import Audio
-from tools.audio.tagging import tag_music
 from tools.audio.tagging.convert_musicnn import CheckpointFormatError, masked_crc32c, read_checkpoint
 from tools.audio.tagging.mel import HOP, PATCH_FRAMES, log_mel
-from tools.audio.tagging.tagger import MODELS, WEIGHTS_DIR, load_tagger, patches
+from tools.audio.tagging.tagger import MODELS, WEIGHTS_DIR, load_tagger, patches, tag_music
 from tools.audio.tool import ListenRequest, ListenTool
 from tools.settings import Settings
 

@@ -23,7 +23,7 @@ from tools.audio.descriptors import AudioDescriptors, describe
 from tools.audio.errors import AudioLLMError, MusicTaggerError
 from tools.audio.identify import Identification, RecordingIndex, default_index
 from tools.audio.load import ProgressCallback, load_audio, probe
-from tools.audio.tagging import MusicTags, tag_music
+from tools.audio.tagging import MusicTags
 from tools.audio.transcribe import Transcript, transcribe
 from tools.audio.vad import SpeechActivity, SpeechRegion, detect_speech
 from tools.base import TypedTool
@@ -178,6 +178,8 @@ class ListenTool(TypedTool[ListenRequest, AudioObservation]):
         music_tags = None
         if not silent and (request.tag_music == "always" or (request.tag_music == "auto" and kind != "speech")):
             started = time.perf_counter()
+            from tools.audio.tagging.tagger import tag_music  # loads torch only when there is music to tag
+
             try:
                 music_tags = tag_music(audio)
             except MusicTaggerError as exc:

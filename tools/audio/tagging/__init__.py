@@ -1,5 +1,8 @@
-"""Music tagging: musicnn's MagnaTagATune and Million Song Dataset taggers, ported to torch (see `tagger`)."""
+"""Music tagging: musicnn's MagnaTagATune and Million Song Dataset taggers, ported to torch.
 
-from tools.audio.tagging.tagger import MODELS, MusicTag, MusicTags, TagScores, score_tags, tag_music
+`tagger.tag_music` tags a clip (and imports torch); the types here import without it.
+"""
 
-__all__ = ["MODELS", "MusicTag", "MusicTags", "TagScores", "score_tags", "tag_music"]
+from tools.audio.tagging.tags import MODELS, MusicTag, MusicTags, TagScores
+
+__all__ = ["MODELS", "MusicTag", "MusicTags", "TagScores"]
