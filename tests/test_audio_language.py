@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from pipelines import audiorag
 from pipelines.audiorag import QuestionError, checked_language
+from pipelines.audiorag_graph import AudioRAGAnswer
 from tools.audio.language import candidate_languages, fluency, question_language
 from tools.audio.load import load_audio
 from tools.audio.transcribe import transcribe
@@ -46,10 +49,24 @@ def test_candidates_the_hint_only_where_whisper_is_unsure_and_allows_it() -> Non
     assert fluency([]) == float("-inf")
 
 
-def test_language_flag_is_checked() -> None:
+def test_language_flag_is_checked_and_reaches_the_listener(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     assert checked_language(" EN ") == "en" and checked_language(None) is None
     with pytest.raises(QuestionError, match="ISO 639-1"):
         checked_language("english")
+    monkeypatch.setenv("GO_CACHE_DIR", str(tmp_path / "cache"))
+    asked: dict[str, Any] = {}
+
+    def ask(question: str, audio: Path | None, settings: Settings, **options: Any) -> AudioRAGAnswer:
+        asked.update(options)
+        return AudioRAGAnswer(question=question, answerable=False, answer=None, confidence="low", citations=[],
+                              heard="", queries=[], rounds=1, refusal="Cannot answer: test.")
+
+    monkeypatch.setattr(audiorag, "ask", ask)
+    assert audiorag.main(["clip.wav", "Who speaks?", "--language", "english"]) == 2
+    assert "ISO 639-1" in capsys.readouterr().err and not asked
+    assert audiorag.main(["clip.wav", "Who speaks?", "--language", "EN"]) == 1
+    assert asked["language"] == "en"
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +102,30 @@ def test_an_english_question_recovers_an_accented_english_voice(voices: dict[str
 def test_an_english_question_leaves_french_speech_french(voices: dict[str, Path], settings: Settings) -> None:
     transcript = transcribe(load_audio(voices["french"]), settings, language_hint="en")
     assert transcript.language == "fr" and "appelle" in transcript.text.lower()
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_the_listener_is_given_the_questions_language_unless_the_user_fixed_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tools.audio.tool as tool
+
+    requests: list[tool.ListenRequest] = []
+
+    class Listener:
+        def __init__(self, settings: Settings) -> None:
+            pass
+
+        def __call__(self, request: tool.ListenRequest) -> None:
+            requests.append(request)
+            raise _Stop
+
+    monkeypatch.setattr(tool, "ListenTool", Listener)
+    settings = Settings(cache_dir=tmp_path)
+    for language in (None, "de"):
+        with pytest.raises(_Stop):
+            audiorag.ask("Who is speaking in this clip?", tmp_path / "clip.wav", settings, language=language)
+    assert (requests[0].language, requests[0].language_hint) == (None, "en")
+    assert (requests[1].language, requests[1].language_hint) == ("de", None)
