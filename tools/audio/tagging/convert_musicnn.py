@@ -12,6 +12,10 @@ footer pointing at the block index) whose values are `BundleEntryProto` messages
 dtype, shape and byte range in the `.data` file, checked by its masked CRC-32C.
 
 The only network access is `pip download --no-deps musicnn==0.1.0` when no `--wheel` is given.
+
+The port was checked against musicnn's own TensorFlow graph on fixed patches and two real recordings
+(logits within 4.3e-5; docs/benchmarks.md); the fixed patches' TF logits are kept in
+`tests/data/musicnn_tf_reference.json` for `tests/test_music_tagger.py`.
 """
 
 from __future__ import annotations
