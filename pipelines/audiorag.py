@@ -6,8 +6,8 @@
     python -m pipelines.audiorag talk.wav "What is the speaker's name?" --language en   # the clip's language
 
 The clip is heard locally (Whisper, descriptors, musicnn's music tags, the recording index, an
-audio-language model if configured); the agents search the web (SearXNG by default, `GO_SEARXNG_URL`), read the best pages
-and answer from quoted passages only. Without supporting sources the answer is "cannot answer".
+audio-language model if configured); the agents search the web (SearXNG by default, `GO_SEARXNG_URL`),
+read the best pages and answer from quoted passages only. Without supporting sources the answer is "cannot answer".
 """
 
 from __future__ import annotations
