@@ -3,10 +3,11 @@
     python -m pipelines.audiorag clip.wav "Who composed this and when did they die?"
     python -m pipelines.audiorag clip.mp3 "What is this song about?" --search-backend local --docs-dir notes/
     python -m pipelines.audiorag --text "Who composed the Moonlight Sonata?"   # no audio: the question alone
+    python -m pipelines.audiorag talk.wav "What is the speaker's name?" --language en   # the clip's language
 
-The clip is heard locally (Whisper, descriptors, the recording index, an audio-language model if
-configured); the agents search the web (SearXNG by default, `GO_SEARXNG_URL`), read the best pages
-and answer from quoted passages only. Without supporting sources the answer is "cannot answer".
+The clip is heard locally (Whisper, descriptors, musicnn's music tags, the recording index, an
+audio-language model if configured); the agents search the web (SearXNG by default, `GO_SEARXNG_URL`),
+read the best pages and answer from quoted passages only. Without supporting sources the answer is "cannot answer".
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from tools.audio.tool import AudioObservation
 
 MAX_QUESTION_CHARS = 2_000
+MUSIC_TAGS_SAY = "music tags (musicnn taggers; likelihoods 0-1, not certainties):"
 NO_AUDIO = "(no audio was given; only the question)"
 
 
@@ -57,6 +60,16 @@ def clean_question(question: str) -> str:
     return question
 
 
+def checked_language(code: str | None) -> str | None:
+    """`--language` as Whisper takes it: a two- or three-letter ISO 639 code, lower case."""
+    if code is None:
+        return None
+    code = code.strip().lower()
+    if not re.fullmatch(r"[a-z]{2,3}", code):
+        raise QuestionError(f"--language {code!r} is not an ISO 639-1 code; give two letters such as en, de or fr.")
+    return code
+
+
 def describe_observation(observation: AudioObservation) -> str:
     """What the listeners heard, as short lines for the agents (model outputs marked as such)."""
     d = observation.descriptors
@@ -71,6 +84,8 @@ def describe_observation(observation: AudioObservation) -> str:
     musical = [f"key {d.key}" if d.key else "", f"tempo about {d.tempo_bpm:.0f} bpm" if d.tempo_bpm else ""]
     if any(musical) and observation.kind in ("music", "speech over music"):
         lines.append("music: " + ", ".join(part for part in musical if part))
+    if observation.music_tags:
+        lines.append(f"{MUSIC_TAGS_SAY} {observation.music_tags.summary()}")
     if observation.audio_llm:
         lines.append(f"{AUDIO_LLM_SAYS} \"{observation.audio_llm.text[:800]}\"")
     lines += [f"note: {warning}" for warning in observation.warnings]
@@ -91,17 +106,23 @@ def page_reader(settings: Settings, backend: SearchBackend) -> Callable[[str], U
 
 def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioRAGConfig | None = None,
         progress: Progress | None = None, ledger: UsageLedger | None = None,
-        lm: dspy.LM | None = None) -> AudioRAGAnswer:
-    """Listen (unless `audio` is None), then research and answer (with `lm`, or the configured model)."""
+        lm: dspy.LM | None = None, language: str | None = None) -> AudioRAGAnswer:
+    """Listen (unless `audio` is None), then research and answer (with `lm`, or the configured model).
+
+    `language` (ISO 639-1) is the language spoken in the clip when the user knows it; otherwise Whisper
+    detects it, weighing the language the question is written in."""
     question = clean_question(question)
     say = progress or (lambda message: None)
     if audio is None:
         heard = NO_AUDIO
     else:
+        from tools.audio.language import question_language
         from tools.audio.tool import ListenRequest, ListenTool  # loads the audio stack only when listening
 
         say("Listening")
-        heard = describe_observation(ListenTool(settings)(ListenRequest(path=str(audio))))
+        request = ListenRequest(path=str(audio), language=language,
+                                language_hint=None if language else question_language(question))
+        heard = describe_observation(ListenTool(settings)(request))
     backend = build_search(settings)
     deps = AudioRAGDeps(backend, page_reader(settings, backend), config or AudioRAGConfig(), progress or log_progress,
                         entailment_checker(settings.entailment_checker))
@@ -116,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("audio", nargs="?", type=Path, help="WAV, FLAC, OGG or MP3 clip")
     parser.add_argument("question", nargs="?", help="the question about the clip")
     parser.add_argument("--text", help="ask without audio (the question alone)")
+    parser.add_argument("--language", help="ISO 639-1 code of the speech in the clip (e.g. en); default: Whisper "
+                        "detects it, weighing the question's language")
     parser.add_argument("--model", help="embedded | embedded:<name> | path.gguf | LiteLLM model string")
     parser.add_argument("--search-backend", choices=["searxng", "brave", "local"])
     parser.add_argument("--searxng-url")
@@ -137,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             question, audio = args.question, args.audio
         else:
             raise QuestionError("Give a clip and a question, or --text \"question\".")
+        language = checked_language(args.language)
         if args.json is not None:
             with naming("--json"):
                 checked_output_file(args.json)
@@ -145,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
                                      allow_private_fetch=args.allow_private_fetch, entailment_checker=args.entailment,
                                      verify_weights=args.verify_weights).with_checked_cache()
         with console.status("Starting...") as status:
-            result = ask(question, audio, settings, progress=lambda message: status.update(message))
+            result = ask(question, audio, settings, progress=lambda message: status.update(message),
+                         language=language)
     except (QuestionError, OutputLocationError, ModelError, ToolError, ValueError) as exc:
         print_error(console, str(exc))
         return 2

@@ -74,6 +74,8 @@ def test_the_wheel_carries_checkpoints_data_and_type_markers(wheel: Path) -> Non
     names = set(zipfile.ZipFile(wheel).namelist())
     checkpoints = {path.relative_to(REPO).as_posix() for path in (REPO / "tools/music/checkpoints").glob("*.pt")}
     assert checkpoints and checkpoints <= names
+    taggers = {path.relative_to(REPO).as_posix() for path in (REPO / "tools/audio/tagging/weights").iterdir()}
+    assert len(taggers) == 3 and taggers <= names  # MTT and MSD weights and their ISC licence
     assert "retrieval/exemplar_games.jsonl" in names
     calibration = {path.relative_to(REPO).as_posix() for path in (REPO / "retrieval/calibration_games").glob("*.json")}
     assert calibration and calibration <= names

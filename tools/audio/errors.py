@@ -68,3 +68,7 @@ class AudioLLMError(AudioError):
 
 class AudioLLMUnavailableError(AudioLLMError):
     """The audio-language model endpoint did not answer (down, refused, timed out) after the allowed retries."""
+
+
+class MusicTaggerError(AudioError):
+    """The music taggers' shipped weights are missing or unreadable, or there is nothing to tag."""

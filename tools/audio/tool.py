@@ -5,8 +5,9 @@ The AudioRAG agent calls this first. Order and reasons:
 2. descriptors and silence check (cheap; a silent clip stops here with a warning);
 3. Silero VAD: is anyone speaking? Whisper runs only then (or when asked to always run);
 4. identification against the user's recording index;
-5. the configured audio-language model, if any (its failure is a warning, not an error: the
-   other observations still stand).
+5. music tags (musicnn's taggers: instruments, genre, vocals, mood) when the clip is not plain speech;
+6. the configured audio-language model, if any. Its failure and the taggers' are warnings, not
+   errors: the other observations still stand.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from pydantic import BaseModel, Field
 
 from tools.audio.audio_llm import AudioLLMDescription, audio_llm_configured, describe_with_audio_llm
 from tools.audio.descriptors import AudioDescriptors, describe
-from tools.audio.errors import AudioLLMError
+from tools.audio.errors import AudioLLMError, MusicTaggerError
 from tools.audio.identify import Identification, RecordingIndex, default_index
 from tools.audio.load import ProgressCallback, load_audio, probe
+from tools.audio.tagging import MusicTags
 from tools.audio.transcribe import Transcript, transcribe
 from tools.audio.vad import SpeechActivity, SpeechRegion, detect_speech
 from tools.base import TypedTool
@@ -42,8 +44,15 @@ class ListenRequest(BaseModel):
         "auto", description="auto: run Whisper only when the voice detector hears speech."
     )
     language: str | None = Field(None, pattern=r"^[a-z]{2,3}$", description="ISO 639-1 code; None detects it.")
+    language_hint: str | None = Field(
+        None, pattern=r"^[a-z]{2,3}$",
+        description="The language the user asked in: it competes with Whisper's detection, never forces it.",
+    )
     identify: bool = Field(True, description="Match against the local index of known recordings.")
     ask_audio_llm: bool = Field(True, description="Also ask the configured audio-language model, if any.")
+    tag_music: Literal["auto", "always", "never"] = Field(
+        "auto", description="auto: run the music taggers unless the clip is silence or plain speech."
+    )
 
 
 class AudioObservation(BaseModel):
@@ -63,6 +72,7 @@ class AudioObservation(BaseModel):
     speech: SpeechActivity
     transcript: Transcript | None = None
     identification: Identification | None = None
+    music_tags: MusicTags | None = Field(None, description="Instruments, genre, vocals and mood with likelihoods.")
     audio_llm: AudioLLMDescription | None = None
     warnings: list[str] = Field(default_factory=list)
     seconds: dict[str, float] = Field(default_factory=dict, description="Wall time of each stage.")
@@ -85,7 +95,8 @@ class ListenTool(TypedTool[ListenRequest, AudioObservation]):
     name = "listen"
     description = (
         "Listen to an audio file: transcript with timestamps and language if someone speaks; tempo, key, "
-        "loudness and other descriptors; a match against known recordings; warnings such as silence."
+        "loudness and other descriptors; instrument, genre, vocals and mood tags for music; a match against "
+        "known recordings; warnings such as silence."
     )
     input_model = ListenRequest
     output_model = AudioObservation
@@ -146,7 +157,7 @@ class ListenTool(TypedTool[ListenRequest, AudioObservation]):
                 regions=[SpeechRegion(start_s=0.0, end_s=audio.duration_s)],
             )  # "always": let Whisper judge the whole clip
             transcript = transcribe(audio, self.settings, speech=heard, language=request.language,
-                                    progress=self.progress)
+                                    language_hint=request.language_hint, progress=self.progress)
             timed("transcribe", started)
             if not transcript.segments:
                 warnings.append("no speech detected: Whisper found no words")
@@ -162,6 +173,21 @@ class ListenTool(TypedTool[ListenRequest, AudioObservation]):
             timed("identify", started)
             if identification.match is None:
                 warnings.append("no match among the known recordings")
+
+        kind = _kind(descriptors, speech)
+        music_tags = None
+        if not silent and (request.tag_music == "always" or (request.tag_music == "auto" and kind != "speech")):
+            started = time.perf_counter()
+            from tools.audio.tagging.tagger import tag_music  # loads torch only when there is music to tag
+
+            try:
+                music_tags = tag_music(audio)
+            except MusicTaggerError as exc:
+                logger.warning("music tags skipped: %s", exc)
+                warnings.append(f"music taggers unavailable: {exc}")
+            timed("music_tags", started)
+            if music_tags is not None and music_tags.padded:
+                warnings.append("music tags from a clip under 3 s (repeated to fill the taggers' input) are unreliable")
 
         description = None
         if request.ask_audio_llm and audio_llm_configured(self.settings):
@@ -179,11 +205,12 @@ class ListenTool(TypedTool[ListenRequest, AudioObservation]):
             sample_rate=info.sample_rate,
             channels=info.channels,
             duration_s=round(audio.duration_s, 3),
-            kind=_kind(descriptors, speech),
+            kind=kind,
             descriptors=descriptors,
             speech=speech,
             transcript=transcript,
             identification=identification,
+            music_tags=music_tags,
             audio_llm=description,
             warnings=warnings,
             seconds=seconds,

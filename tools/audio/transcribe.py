@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from tools.audio.errors import TranscriptionError
+from tools.audio.language import candidate_languages, fluency
 from tools.audio.load import TARGET_RATE, Audio, ProgressCallback, resample
 from tools.audio.vad import SpeechActivity, detect_speech
 from tools.audio.whisper_weights import WHISPER_MODELS, whisper_model_dir
@@ -117,12 +119,38 @@ def speech_spans(speech: SpeechActivity, samples: np.ndarray, rate: int, chunk_s
     ]
 
 
+def _decode_weighing_hint(model: Any, span: np.ndarray, hint: str, beam_size: int) -> tuple[Any, Any]:
+    """Decode `span` in Whisper's most likely language, and also in `hint` when Whisper is unsure; the more
+    fluent decoding wins (`tools.audio.language`). Its info reports the chosen language with the probability
+    Whisper gave it."""
+    _, _, probabilities = model.detect_language(audio=span)
+    detected = dict(probabilities)
+    decodings = []
+    for candidate in candidate_languages(detected, hint):
+        pieces, _ = model.transcribe(span, language=candidate, beam_size=beam_size, condition_on_previous_text=False)
+        pieces = list(pieces)
+        score = fluency([(piece.end - piece.start, piece.avg_logprob) for piece in pieces])
+        decodings.append((score, candidate, pieces))
+        logger.info("Whisper decoding in %s (detected %.3f): fluency %.3f", candidate, detected[candidate], score)
+    _, chosen, pieces = max(decodings, key=lambda decoding: decoding[0])
+    return pieces, ChosenLanguage(chosen, detected[chosen])
+
+
+@dataclass(frozen=True)
+class ChosenLanguage:
+    """The two fields `transcribe` reads of faster-whisper's info, for a language chosen among decodings."""
+
+    language: str
+    language_probability: float
+
+
 def transcribe(
     audio: Audio,
     settings: Settings,
     *,
     speech: SpeechActivity | None = None,
     language: str | None = None,
+    language_hint: str | None = None,
     beam_size: int = 5,
     chunk_s: float = DEFAULT_CHUNK_S,
     progress: ProgressCallback | None = None,
@@ -132,8 +160,9 @@ def transcribe(
     Only the regions the voice detector marks as speech are decoded (pass `speech` if it was
     already computed), so music and silence cost nothing and cannot be turned into invented
     words; segment times are in file time. `language` (ISO 639-1) skips detection; tiny.en is
-    English only (another language is an error). `progress("transcribe", fraction)` follows the
-    speech decoded so far.
+    English only (another language is an error). `language_hint`, the language the user asked in, competes
+    with Whisper's own detection where Whisper is unsure (`tools.audio.language`).
+    `progress("transcribe", fraction)` follows the speech decoded so far.
     """
     if not WHISPER_MODELS[settings.whisper_model].multilingual:
         if language not in (None, "en"):
@@ -152,10 +181,14 @@ def transcribe(
     for start, end in spans:
         offset = start / TARGET_RATE
         model = whisper_model(settings)  # loaded on the first span only (cached), never for a file without speech
+        span = samples[start:end]
         try:
-            pieces, info = model.transcribe(
-                samples[start:end], language=language, beam_size=beam_size, condition_on_previous_text=False
-            )
+            if language is None and language_hint is not None:
+                pieces, info = _decode_weighing_hint(model, span, language_hint, beam_size)
+            else:
+                pieces, info = model.transcribe(
+                    span, language=language, beam_size=beam_size, condition_on_previous_text=False
+                )
             for piece in pieces:
                 segments.append(
                     TranscriptSegment(
