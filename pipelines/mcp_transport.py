@@ -9,7 +9,6 @@ the pipelines run in worker threads, which Python and uvicorn would otherwise wa
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import signal
 import sys
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tools.files import exit_between_commits
+from tools.serving import is_loopback
 from tools.settings import MCP_HOST, MCP_PORT, MIN_TOKEN_CHARS
 
 HTTP_PATH = "/mcp"
@@ -49,16 +49,6 @@ class BearerToken:
                 await refusal(scope, receive, send)
                 return
         await self.app(scope, receive, send)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` is this machine only: `localhost` or a loopback address (a name is not trusted)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:  # a host name other than localhost may resolve anywhere
-        return False
 
 
 def checked_bind(host: str, token: str | None) -> str:

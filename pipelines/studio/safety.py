@@ -7,12 +7,12 @@ depends on FastAPI, so each is tested alone.
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import secrets
 from pathlib import Path, PurePosixPath
 
-LOOPBACK_NAMES = frozenset({"localhost"})
+from tools.serving import is_loopback, token_matches
+
+__all__ = ["is_loopback", "token_matches"]  # the studio's checks in one place, with the shared rule
 
 AUDIO_SUFFIXES = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".mp3": "MP3"}
 """The clip formats the listening tools read (`tools/audio/`), by file name suffix."""
@@ -38,17 +38,6 @@ class BindError(ValueError):
     """The studio cannot listen where it was asked to (the message says what to do)."""
 
 
-def is_loopback(host: str) -> bool:
-    """Whether `host` names this machine only: `localhost` or a loopback address (127.0.0.0/8, ::1).
-    Any other name could resolve beyond it, so it counts as not loopback."""
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def token_for_bind(host: str, token: str | None) -> str | None:
     """The token the server will require: `token` if given; a new one when `host` reaches beyond
     loopback and none was given; None on loopback without one (only this machine's users can connect)."""
@@ -57,11 +46,6 @@ def token_for_bind(host: str, token: str | None) -> str | None:
             raise BindError("The token must be at least 16 characters; leave --token out to have one generated.")
         return token
     return None if is_loopback(host) else secrets.token_urlsafe(24)
-
-
-def token_matches(expected: str, given: str | None) -> bool:
-    """Whether `given` is the token, compared in constant time."""
-    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
 
 
 def inside(root: Path, relative: str) -> Path:
