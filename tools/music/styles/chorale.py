@@ -484,15 +484,28 @@ class Ornaments:
 
     @classmethod
     def drawn(cls, seed: int | None, piece_seed: int | None = None) -> Ornaments:
-        """A liveliness drawn from `LIVELINESS`, the soprano's from `SOPRANO_LIVELINESS` and its
-        overshoots from `OVERSHOOT`, by the piece's seed (a piece keeps its character from section to
-        section, and a quiet chorale and a busy one differ as a whole), else by the section's; the
-        usual ones, and no overshoot, without either. `seed` draws which chances are taken."""
+        """The piece's ornaments, by its seed (a piece keeps its character from section to section,
+        and a quiet chorale and a busy one differ as a whole), else by the section's; the usual
+        ones, and no overshoot, without either. `seed` draws which chances are taken.
+
+        One draw, the piece's density, places both the lower voices' liveliness in `LIVELINESS` and
+        the soprano's share in `SOPRANO_LIVELINESS` (how far along each range): a plain chorale is
+        plain in every voice and a busy one busy, so pieces spread in notes per bar as Bach's do
+        (14 to 23 in the 4/4 chorales of Riemenschneider 1-30). Drawn apart, a quiet soprano over
+        busy lower voices and the reverse averaged out to 15.5-18 in ten pieces. The overshoots'
+        share (`OVERSHOOT`) is drawn on its own: it colours the soprano's figures, not how many."""
         if seed is None and piece_seed is None:
             return cls(USUAL_LIVELINESS, 0)
         rng = np.random.default_rng(piece_seed if piece_seed is not None else seed)
-        return cls(float(rng.uniform(*LIVELINESS)), seed or 0, float(rng.uniform(*SOPRANO_LIVELINESS)),
+        density = float(rng.uniform())
+        return cls(along(LIVELINESS, density), seed or 0, along(SOPRANO_LIVELINESS, density),
                    float(rng.uniform(*OVERSHOOT)))
+
+
+def along(bounds: tuple[float, float], share: float) -> float:
+    """The value `share` (0 to 1) of the way from the lower of `bounds` to the upper."""
+    low, high = bounds
+    return low + share * (high - low)
 
 
 @dataclass
