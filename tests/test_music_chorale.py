@@ -17,8 +17,8 @@ from tools.music.quality.features import Cadence, measure
 from tools.music.quality.timeline import timeline_from_piece
 from tools.music.styles.chorale import (
     LIVELINESS,
-    SOPRANO_LIVELINESS,
     RANGES,
+    SOPRANO_LIVELINESS,
     ChoraleError,
     Harmony,
     Ornaments,
@@ -508,18 +508,20 @@ def test_one_density_draw_makes_a_chorale_plain_or_busy_in_every_voice() -> None
     def along(value: float, bounds: tuple[float, float]) -> float:
         return (value - bounds[0]) / (bounds[1] - bounds[0])
 
-    drawn = [Ornaments.drawn(seed, piece_seed) for seed, piece_seed in ((5, 0), (1, None), *((2, s) for s in range(12)))]
-    for ornaments in drawn:
+    seeds = ((5, 0), (1, None), *((2, piece_seed) for piece_seed in range(12)))
+    for ornaments in (Ornaments.drawn(seed, piece_seed) for seed, piece_seed in seeds):
         assert along(ornaments.liveliness, LIVELINESS) == pytest.approx(along(ornaments.soprano, SOPRANO_LIVELINESS))
-    notes = []
-    for piece_seed in range(12):
+    def notes_per_bar(piece_seed: int) -> float:
         tune, key, bar_length = TUNES["C major"]
         melody = melody_of(tune)
         upper, lower = realise_chorale(melody, simple_chords(melody, key, 8 * int(bar_length)), Fraction(1), 8,
                                        bar_length, key, seed=3, piece_seed=piece_seed)
-        notes.append(sum(len(bar.pitches()) for bar in upper + lower) / 8)
-    plain, busy = min(notes), max(notes)
-    assert busy - plain >= 3.5, f"notes per bar over twelve pieces: {sorted(notes)}"
+        return sum(len(bar.pitches()) for bar in upper + lower) / 8
+
+    density = {piece_seed: along(Ornaments.drawn(3, piece_seed).liveliness, LIVELINESS) for piece_seed in range(12)}
+    plainest, busiest = min(density, key=density.__getitem__), max(density, key=density.__getitem__)
+    assert density[plainest] < 0.1 and density[busiest] > 0.9
+    assert notes_per_bar(busiest) - notes_per_bar(plainest) >= 2.0
 
 
 def test_chromatic_tones_resolve_raised_up_and_lowered_down() -> None:
