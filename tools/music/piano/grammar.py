@@ -5,15 +5,18 @@ hands anywhere. A chorale melody, a jig or a waltz tune wants far less, and aski
 nicely does not get it. So a style states its notes as data (`NoteGrammar`: the hands it uses, their
 registers and largest leaps, the onset grid, the note lengths, the scale and the chromatic notes
 allowed outside it, one unbroken line or not, the note each phrase ends on, the larger leap allowed
-between phrases, how often the melody may repeat a note or rock between two) and `NoteGrammarState`
-masks the model's choices token by token, on top of `SequenceGrammar` (which keeps bars well
+between phrases, a leap budget (the share of its intervals that may leap further, anywhere), how
+often the melody may repeat a note or rock between two) and `NoteGrammarState` masks the model's
+choices token by token, on top of `SequenceGrammar` (which keeps bars well
 formed). A forbidden note is never sampled, so nothing has to be repaired afterwards, and what the
 model would have chosen among the allowed notes is kept. Preferences are added to the model's
 log-probabilities instead (`NoteGrammarState.step_bias`): steps, the tonic on the beat, note
 lengths, chromatic colour, a rising leap through a chord on the downbeat (a waltz tune's outline),
-a leap of more than an octave into a phrase that the register plan moves, and the register window
-each bar's melody is drawn toward (a phrase's place in the piece's register plan): a pull, not a
-wall, so the line keeps the notes that state its key where a window would cut them off.
+a leap of more than an octave into a phrase that the register plan moves, a leap the open budget
+allows (a sonata's line leaps past the octave now and then; the model seldom offers it), and the
+register window each bar's melody is drawn toward (a phrase's place in the piece's register plan):
+a pull, not a wall, so the line keeps the notes that state its key where a window would cut them
+off; a budgeted leap is not pulled back, it takes the line out of its window on purpose.
 
 Decoding never dead-ends, whatever the logits: every position offered can still take a note
 length, every note length of a legato line leaves a rest of the bar that the allowed lengths can
