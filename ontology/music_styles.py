@@ -91,6 +91,14 @@ class LineRules(BaseModel):
     phrase_end: float = Field(gt=0, description="the length of the note that ends a phrase")
     phrase_leap: int | None = Field(None, ge=1, le=24, description="largest interval into a phrase's first note "
                                                                   "(a register change between phrases; None: max_leap)")
+    wide_leap: int | None = Field(None, ge=1, le=36, description="largest interval the leap budget allows anywhere "
+                                                                "in the line (None: no budget, max_leap holds)")
+    leap_budget: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's leap budget is drawn "
+                                             "from: the share of the line's intervals that may exceed max_leap, "
+                                             "up to wide_leap (Beethoven's first movements leap past the octave in "
+                                             "0 to 16% of their top voice's intervals)")
+    leap_bias: float = Field(0.0, ge=0, description="log-probability added to a leap the open budget allows (the "
+                                                    "model seldom offers one on its own)")
     chromatic: bool = Field(False, description="whether the line may take a chromatic passing or neighbour note: "
                                                "outside the scale, approached by step and resolved by step")
     chromatic_bias: float = Field(0.0, ge=0, description="log-probability added to such a chromatic note")
@@ -111,6 +119,12 @@ class LineRules(BaseModel):
         if self.phrase_leap is not None and self.phrase_leap < self.max_leap:
             raise ValueError(f"a line's leap between phrases {self.phrase_leap} must be at least its max_leap "
                              f"{self.max_leap}")
+        if self.wide_leap is not None and self.wide_leap < self.max_leap:
+            raise ValueError(f"a line's budgeted leap {self.wide_leap} must be at least its max_leap {self.max_leap}")
+        low, high = self.leap_budget
+        if not 0 <= low <= high <= 1 or (high and self.wide_leap is None):
+            raise ValueError(f"a line's leap budget {low}-{high} is an ordered range of shares from 0 to 1, with a "
+                             "wide_leap for it to allow")
         for meter in self.meter_length_bias:
             parse_meter(meter)
         if self.register_plan is not None and not self.lowest <= self.register_plan.home[0] <= (

@@ -87,6 +87,8 @@ CHROMATIC = dataclasses.replace(  # a legato line over chords, both hands chroma
 CHROMATIC_PIANO = dataclasses.replace(  # free piano with rests: only the left hand may take chromatic notes
     FREE_PIANO, scale=C_MAJOR, beat=12, phrase_leap=19, chromatic_bias=2.0,
     hands={Hand.RIGHT: HandGrammar(55, 96, 12, chromatic=True), Hand.LEFT: HandGrammar(28, 67, 12, 3, chromatic=True)})
+LEAPING_PIANO = dataclasses.replace(  # free piano whose line may leap up to two octaves in one interval in ten
+    FREE_PIANO, leap_rate=0.1, wide_leap=24, leap_bias=3.0)
 CASES = [
     pytest.param(CHORALE, "4/4", "major", id="chorale"),
     pytest.param(BREATHING, "4/4", "major", id="breathing"),
@@ -94,6 +96,7 @@ CASES = [
     pytest.param(FREE_PIANO, "4/4", "major", id="free-piano"),
     pytest.param(CHROMATIC, "4/4", "major", id="chromatic"),
     pytest.param(CHROMATIC_PIANO, "4/4", "major", id="chromatic-piano"),
+    pytest.param(LEAPING_PIANO, "4/4", "minor", id="leaping-piano"),
 ]
 BARS = 8
 
@@ -112,6 +115,7 @@ def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars
     unresolved: dict[Hand, int] = {}  # each hand's chromatic note, resolved by its next onset
     resolved: set[Hand] = set()  # hands whose latest onset resolved one (their next takes no chromatic note)
     phrase_start = False  # the top hand's next note begins a phrase
+    intervals = wide = 0  # the top hand's intervals in the new bars, and those past its max_leap (its leap budget)
     endings = {end.bar: end for end in grammar.phrase_ends}
     for index, bar in enumerate(segment.bars):
         new = index - prompt_bars
@@ -128,6 +132,12 @@ def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars
                 if new >= 0:
                     cadence = phrase_end if hand == top and position == 0 else None
                     leap = grammar.phrase_leap if hand == top and phrase_start and grammar.phrase_leap else None
+                    if hand == top and grammar.wide_leap and wide + 0.5 <= grammar.leap_rate * (intervals + 1):
+                        leap = max(leap or 0, grammar.wide_leap)
+                    if hand == top and hand in reference:
+                        intervals += 1
+                        wide += max(n.pitch for n in notes) - reference[hand] > grammar.hands[hand].max_leap or (
+                            reference[hand] - max(n.pitch for n in notes) > grammar.hands[hand].max_leap)
                     faults += onset_faults(grammar, hand, notes, reference.get(hand), cadence, length, f"bar {new}",
                                            leap)
                     resolving = unresolved.pop(hand, None)
@@ -552,6 +562,68 @@ def test_a_line_leaps_past_its_limit_only_into_a_phrases_first_note() -> None:
     tight = dataclasses.replace(CHROMATIC, phrase_leap=None)
     for seed in range(4):
         assert broken_rules(sample(Indifferent(), tight, "4/4", "major", seed), tight, BARS) == []
+
+
+def top_line_leaps(tokens: list[int], max_leap: int) -> tuple[int, int]:
+    """The top hand's intervals in the sampled bars, and how many leap past `max_leap`."""
+    tops = [max(note.pitch for note in bar if note.hand == Hand.RIGHT and note.position == position)
+            for bar in decode_tokens(tokens).bars
+            for position in sorted({note.position for note in bar if note.hand == Hand.RIGHT})]
+    leaps = [abs(after - before) for before, after in zip(tops, tops[1:], strict=False)]
+    return len(leaps), sum(leap > max_leap for leap in leaps)
+
+
+def test_a_leap_budget_lets_the_line_leap_past_its_limit_at_its_rate_and_no_more() -> None:
+    # a line of quarters and halves (no phrase endings) whose largest leap is a fifth: with a budget
+    # of one interval in six up to two octaves, and its bias, it leaps past the fifth at about that
+    # rate, never more often (rounded) nor further; without a budget, never
+    line = dataclasses.replace(CHORALE, hands={Hand.RIGHT: HandGrammar(48, 96, 7)}, phrase_ends=(), step_bias=0.0)
+    budgeted = dataclasses.replace(line, leap_rate=1 / 6, wide_leap=24, leap_bias=3.0)
+    totals = {"none": [0, 0], "budget": [0, 0]}
+    for name, grammar in (("none", line), ("budget", budgeted)):
+        for seed in range(4):
+            tokens = sample(Indifferent(), grammar, "4/4", "major", seed)
+            assert broken_rules(tokens, grammar, BARS) == [], (name, seed)
+            intervals, leaps = top_line_leaps(tokens, 7)
+            assert leaps <= round(intervals / 6) + 1
+            totals[name][0] += intervals
+            totals[name][1] += leaps
+    assert totals["none"][1] == 0
+    intervals, leaps = totals["budget"]
+    assert 0.6 / 6 <= leaps / intervals <= 1 / 6 + 0.05, totals
+
+
+def test_the_leap_bias_draws_the_line_past_its_limit_only_while_the_budget_is_open() -> None:
+    # a leap budget of a quarter: the first interval may not leap (half a leap is not yet earned),
+    # the second may, and is drawn to leap past the fifth (up to two octaves), free of the window's pull;
+    # once it has, the budget is spent and the bias is gone
+    grammar = dataclasses.replace(CHORALE, hands={Hand.RIGHT: HandGrammar(48, 96, 7)}, phrase_ends=(),
+                                  step_bias=0.0, leap_rate=0.25, wide_leap=24, leap_bias=2.0,
+                                  windows=((60, 67),) * BARS, window_pull=1.0)
+    state = NoteGrammarState(grammar, "4/4", prompt_bars=0, new_bars=BARS)
+
+    def bias_at(*pitches: int) -> dict[int, float]:
+        bias = state.step_bias()
+        assert bias is not None
+        return {pitch: float(bias[VOCAB.note(pitch, Hand.RIGHT)]) for pitch in pitches}
+
+    for token in (VOCAB.bar, VOCAB.position(0), VOCAB.note(64, Hand.RIGHT), VOCAB.duration(12), VOCAB.position(12)):
+        state.advance(token)
+    assert bias_at(71, 72, 76) == {71: -4.0, 72: -5.0, 76: -9.0}  # the window's pull alone: no leap earned yet
+    assert not state.allowed()[VOCAB.note(72, Hand.RIGHT)]
+    for token in (VOCAB.note(62, Hand.RIGHT), VOCAB.duration(12), VOCAB.position(24)):
+        state.advance(token)
+    assert bias_at(69, 70, 86, 87) == {69: -2.0, 70: 2.0, 86: 2.0, 87: -20.0}
+    assert state.allowed()[VOCAB.note(86, Hand.RIGHT)] and not state.allowed()[VOCAB.note(87, Hand.RIGHT)]
+    for token in (VOCAB.note(79, Hand.RIGHT), VOCAB.duration(12), VOCAB.position(36)):
+        state.advance(token)
+    assert not state.allowed()[VOCAB.note(60, Hand.RIGHT)]  # 19 down: the budget is spent
+    with pytest.raises(GrammarError, match="leap budget"):
+        dataclasses.replace(CHORALE, leap_rate=0.1)
+    with pytest.raises(GrammarError, match="leap budget's largest leap"):
+        dataclasses.replace(CHORALE, leap_rate=0.1, wide_leap=5)
+    with pytest.raises(GrammarError, match="leap bias"):
+        dataclasses.replace(CHORALE, leap_bias=-1.0)
 
 
 @pytest.mark.parametrize(("line", "repeats", "alternation", "stuck"), [

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from ontology.music_styles import RegisterPlan, Style, style_spec
+from ontology.music_styles import LineRules, RegisterPlan, Style, style_spec
 from tools.music.section_tools import SectionRequest
 from tools.music.styles.register_plan import (
     ambitus_floor,
     arch,
+    leap_rate,
     phrase_spans,
     register_windows,
     section_windows,
@@ -138,3 +139,19 @@ def test_a_waltz_tune_is_planned_over_one_and_a_half_to_two_octaves_and_a_fourth
                                                   place, seed * 1000 + index * 101, 0)]
         compass.append(max(high for _, high in windows) - min(low for low, _ in windows))
     assert all(18 <= semitones <= 29 for semitones in compass)
+
+
+def test_a_pieces_leap_budget_is_drawn_from_its_styles_range_by_the_piece_seed() -> None:
+    line = style_spec(Style.FREE_PIANO).melody
+    low, high = line.leap_budget
+    assert line.wide_leap is not None and line.wide_leap > line.max_leap and line.leap_bias > 0
+    draws = [leap_rate(line, seed) for seed in range(30)]
+    assert all(low <= draw <= high for draw in draws) and len(set(draws)) == 30
+    assert min(draws) < 0.02 and max(draws) > 0.08, "pieces that hardly leap and pieces that leap often"
+    assert leap_rate(line, 4) == leap_rate(line, 4)
+    assert leap_rate(style_spec(Style.CHORALE).melody, 4) == 0.0
+    for update, message in (({"leap_budget": (0.0, 0.1), "wide_leap": None}, "wide_leap for it to allow"),
+                            ({"leap_budget": (0.1, 0.05)}, "ordered range"),
+                            ({"wide_leap": 5}, "budgeted leap 5 must be at least")):
+        with pytest.raises(ValueError, match=message):
+            LineRules.model_validate({**line.model_dump(), **update})

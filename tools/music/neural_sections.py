@@ -70,7 +70,7 @@ from tools.music.styles.phrases import (
     melody_pitch_classes,
     phrase_cadences,
 )
-from tools.music.styles.register_plan import section_windows, shift_bias
+from tools.music.styles.register_plan import leap_rate, section_windows, shift_bias
 from tools.settings import Settings
 
 
@@ -155,7 +155,7 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
     every phrase's last bar: a long note, the whole bar at the section's end (`held_to_the_bar_end`),
     up to the pickup into the next section in a style with one (a jig's strain: "c3-c2 c"), and the
     style's register plan for the section's phrases at its place in the piece (or the windows the
-    request fixes), drawn from its seed."""
+    request fixes), drawn from its seed, and the line's leap budget, drawn from the piece's seed."""
     beat = ticks(float(parse_meter(request.meter).beat_quarters))
     held_length = bar_length - (ticks(spec.pickup) if spec.pickup else 0)
     cadences = phrase_cadences(request.bars, request.cadence)
@@ -174,7 +174,8 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
     return rules_for_line(line.in_meter(request.meter), key.mode, shift=shift, bass=spec.bass,
                           phrase_ends=tuple(ends), beat=beat, windows=windows,
                           window_pull=line.register_plan.pull if line.register_plan else 0.0,
-                          shift_bias=shift_bias(line.register_plan, request.seed) if line.register_plan else 0.0)
+                          shift_bias=shift_bias(line.register_plan, request.seed) if line.register_plan else 0.0,
+                          leap_rate=leap_rate(line, request.seed if request.piece_seed is None else request.piece_seed))
 
 
 class NeuralSectionTools(SectionWriter):

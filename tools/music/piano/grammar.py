@@ -5,15 +5,18 @@ hands anywhere. A chorale melody, a jig or a waltz tune wants far less, and aski
 nicely does not get it. So a style states its notes as data (`NoteGrammar`: the hands it uses, their
 registers and largest leaps, the onset grid, the note lengths, the scale and the chromatic notes
 allowed outside it, one unbroken line or not, the note each phrase ends on, the larger leap allowed
-between phrases, how often the melody may repeat a note or rock between two) and `NoteGrammarState`
-masks the model's choices token by token, on top of `SequenceGrammar` (which keeps bars well
+between phrases, a leap budget (the share of its intervals that may leap further, anywhere), how
+often the melody may repeat a note or rock between two) and `NoteGrammarState` masks the model's
+choices token by token, on top of `SequenceGrammar` (which keeps bars well
 formed). A forbidden note is never sampled, so nothing has to be repaired afterwards, and what the
 model would have chosen among the allowed notes is kept. Preferences are added to the model's
 log-probabilities instead (`NoteGrammarState.step_bias`): steps, the tonic on the beat, note
 lengths, chromatic colour, a rising leap through a chord on the downbeat (a waltz tune's outline),
-a leap of more than an octave into a phrase that the register plan moves, and the register window
-each bar's melody is drawn toward (a phrase's place in the piece's register plan): a pull, not a
-wall, so the line keeps the notes that state its key where a window would cut them off.
+a leap of more than an octave into a phrase that the register plan moves, a leap the open budget
+allows (a sonata's line leaps past the octave now and then; the model seldom offers it), and the
+register window each bar's melody is drawn toward (a phrase's place in the piece's register plan):
+a pull, not a wall, so the line keeps the notes that state its key where a window would cut them
+off; a budgeted leap is not pulled back, it takes the line out of its window on purpose.
 
 Decoding never dead-ends, whatever the logits: every position offered can still take a note
 length, every note length of a legato line leaves a rest of the bar that the allowed lengths can
@@ -159,6 +162,11 @@ class NoteGrammar:
     # from the line's last note by a leap through a chord (`OUTLINE_LEAPS`): a waltz tune outlining its harmony
     shift_bias: float = 0.0  # added to the log-probability of a phrase's first top-hand note that leaps more than
     # an octave toward its bar's register window: the new phrase starts where the register plan moves
+    leap_rate: float = 0.0  # the top hand's leap budget: the share of its intervals (in the new bars) that may
+    # exceed its max_leap, up to `wide_leap`, wherever they fall (a sonata's line leaps past the octave now and then)
+    wide_leap: int | None = None  # the largest leap the budget allows (None: no budget)
+    leap_bias: float = 0.0  # added to the log-probability of a top-hand note the open budget lets leap past
+    # max_leap (which its bar's window does not pull back): the model seldom offers such a leap on its own
 
     def __post_init__(self) -> None:
         if not self.hands:
@@ -175,6 +183,14 @@ class NoteGrammar:
         if self.phrase_leap is not None and self.phrase_leap < self.hands[self.top_hand].max_leap:
             raise GrammarError(f"The leap between phrases ({self.phrase_leap}) must be at least the top hand's "
                                f"largest leap ({self.hands[self.top_hand].max_leap}).")
+        if not 0 <= self.leap_rate <= 1 or (self.leap_rate and self.wide_leap is None):
+            raise GrammarError(f"A leap budget is a share from 0 to 1 of the line's intervals, with the largest leap "
+                               f"it allows, not {self.leap_rate} up to {self.wide_leap}.")
+        if self.wide_leap is not None and self.wide_leap < self.hands[self.top_hand].max_leap:
+            raise GrammarError(f"The leap budget's largest leap ({self.wide_leap}) must be at least the top hand's "
+                               f"largest leap ({self.hands[self.top_hand].max_leap}).")
+        if self.leap_bias < 0:
+            raise GrammarError(f"The leap bias is 0 or more, not {self.leap_bias}.")
         if self.outline_bias < 0 or self.shift_bias < 0:
             raise GrammarError(f"The outline and register-shift biases are 0 or more, not {self.outline_bias} "
                                f"and {self.shift_bias}.")
@@ -253,6 +269,7 @@ def rules_for_line(
     windows: tuple[tuple[int, int], ...] = (),
     window_pull: float = 0.0,
     shift_bias: float = 0.0,
+    leap_rate: float = 0.0,
 ) -> NoteGrammar:
     """A style's melody rules (and, for free piano, its bass rules) as a note grammar in the reference key.
 
@@ -263,7 +280,9 @@ def rules_for_line(
     the line's tonic bias applies (0: downbeats only). `windows` are the melody's register window
     in each new bar, in real pitches like the registers (`tools.music.styles.register_plan`), drawn
     toward with `window_pull`; `shift_bias` draws a phrase's first note an octave or more toward its
-    window (the section's draw from the plan's range).
+    window (the section's draw from the plan's range); `leap_rate` is the line's leap budget, the
+    share of its intervals that may leap past its max_leap up to its wide_leap (the piece's draw from
+    the style's range).
     """
     mode = Mode(mode)
     tonic = REFERENCE_TONIC[mode.value]
@@ -298,6 +317,9 @@ def rules_for_line(
         max_alternation=line.max_alternation,
         outline_bias=line.outline_bias,
         shift_bias=shift_bias,
+        leap_rate=leap_rate if line.wide_leap is not None else 0.0,
+        wide_leap=line.wide_leap,
+        leap_bias=line.leap_bias,
     )
 
 
@@ -374,6 +396,8 @@ class NoteGrammarState:
         self._chromatic: dict[Hand, int] = {}  # each hand's chromatic note still to resolve
         self._onset_chromatic: dict[Hand, int] = {}  # a chromatic note struck at the current onset
         self._resolved: set[Hand] = set()  # hands whose latest onset resolved a chromatic note
+        self._intervals = 0  # the top hand's intervals in the new bars, and how many of them leapt past its max_leap
+        self._wide = 0
         self._mask: np.ndarray | None = None
         if grammar is not None:
             self._check_fits(grammar, meter, new_bars)
@@ -457,14 +481,27 @@ class NoteGrammarState:
             values += np.where(np.isin(PITCHES - reference, OUTLINE_LEAPS), grammar.outline_bias, 0.0)
         if grammar.shift_bias and reference is not None and self._phrase_start:
             values += np.where(self._shifts(reference, window), grammar.shift_bias, 0.0)
+        wide = self._wide_leaps(reference)
+        values += np.where(wide, grammar.leap_bias, 0.0)
         if grammar.window_pull and window is not None:
             lowest, highest = window
-            values -= grammar.window_pull * (np.maximum(lowest - PITCHES, 0) + np.maximum(PITCHES - highest, 0))
+            outside = np.maximum(lowest - PITCHES, 0) + np.maximum(PITCHES - highest, 0)
+            values -= np.where(wide, 0.0, grammar.window_pull * outside)
         if not values.any():
             return None
         bias = np.zeros(VOCAB.size, dtype=np.float32)
         bias[hand_slice(top)] = values
         return bias
+
+    def _wide_leaps(self, reference: int | None) -> np.ndarray:
+        """Which top-hand pitches leap past its max_leap within the open leap budget (none when the
+        budget is closed, or there is no note to leap from)."""
+        assert self.grammar is not None
+        grammar = self.grammar
+        if reference is None or grammar.wide_leap is None or not self._budget_open():
+            return np.zeros(NUM_PITCHES, dtype=bool)
+        distance = np.abs(PITCHES - reference)
+        return (distance > grammar.hands[grammar.top_hand].max_leap) & (distance <= grammar.wide_leap)
 
     @staticmethod
     def _shifts(reference: int, window: tuple[int, int] | None) -> np.ndarray:
@@ -484,6 +521,7 @@ class NoteGrammarState:
         self._mask = None
         kind = VOCAB.kind(token)
         if kind in ("BAR", "POS"):
+            self._count_leap()
             self.reference.update(self._onset_top)
             if self.grammar is not None and self.grammar.top_hand in self._onset_top:
                 self.line.append(self._onset_top[self.grammar.top_hand])
@@ -520,6 +558,25 @@ class NoteGrammarState:
                 self._breathing = self.grammar.breath and self._owed and position == 0
                 self._phrase_start = self._owed and position == 0  # the next note begins a phrase
                 self._owed = self._owed and position != 0
+
+    def _count_leap(self) -> None:
+        """Tally the interval into the top hand's onset just finished, in a new bar: what its leap budget
+        has spent."""
+        if not self.judging:
+            return
+        assert self.grammar is not None
+        top = self.grammar.top_hand
+        if top in self._onset_top and top in self.reference:
+            self._intervals += 1
+            self._wide += abs(self._onset_top[top] - self.reference[top]) > self.grammar.hands[top].max_leap
+
+    def _budget_open(self) -> bool:
+        """Whether the top hand's next interval may leap past its max_leap within its leap budget: one
+        more such leap keeps their count within the budget's share of its intervals so far, rounded
+        to the nearest (a short section's share of a small budget may still be one leap: rounded
+        down, a budget of 2% would never open in the four bars a section often has)."""
+        assert self.grammar is not None
+        return self._wide + 0.5 <= self.grammar.leap_rate * (self._intervals + 1)
 
     def _allowed(self) -> np.ndarray:
         mask = self.sequence.allowed()
@@ -587,6 +644,8 @@ class NoteGrammarState:
                 pitches = pitches | (self._chromatic_pitches[hand]
                                      & np.isin(np.abs(PITCHES - reference), STEP_SEMITONES))
             leap = grammar.phrase_leap if is_top and self._phrase_start and grammar.phrase_leap else rules.max_leap
+            if is_top and grammar.wide_leap is not None and self._budget_open():
+                leap = max(leap, grammar.wide_leap)
             pitches = near(pitches, reference, leap)
             if is_top and not self._struck[hand]:  # the line's next note keeps it moving where it can
                 moving = pitches & ~stagnant(self.line, grammar.max_repeats, grammar.max_alternation)

@@ -119,3 +119,10 @@ def shift_bias(plan: RegisterPlan, seed: int) -> float:
     the plan's range by the seed (a stream of its own, so the windows drawn from the seed stay as
     they were): some pieces leap between phrases, others move on by step."""
     return random.Random(f"shift {seed}").uniform(*plan.shift_bias)
+
+
+def leap_rate(line: LineRules, piece_seed: int) -> float:
+    """A piece's leap budget (`NoteGrammar.leap_rate`), drawn from the line's range by the piece's seed,
+    so every section of a piece leaps alike and pieces differ: some never leap past the octave,
+    others often, as Beethoven's first movements do."""
+    return random.Random(f"leaps {piece_seed}").uniform(*line.leap_budget)
