@@ -318,3 +318,31 @@ def test_a_chorale_section_carries_its_tune_apart_from_the_figures_its_soprano_s
         figured += any(sung.voices[0] != tune.voices[0] for sung, tune in zip(material.right, material.tune,
                                                                                strict=True))
     assert figured >= 2, "the sopranos sing figures the tune does not have"
+
+
+def bench_module():
+    """bench/compose_tools_quality.py (a script, not a package), for its fixed plans."""
+    import importlib.util
+
+    from tools.settings import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("compose_tools_quality", REPO_ROOT / "bench" /
+                                                  "compose_tools_quality.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+@pytest.mark.parametrize(("style", "key", "seed"), [("chorale", "A major", 0), ("chorale", "G major", 9)])
+def test_the_fixed_plans_chorales_that_were_heard_in_their_dominant_are_heard_in_their_key(
+        writer, style: str, key: str, seed: int) -> None:
+    """The tools bench's A B A' plan (half, half, authentic closes) at these seeds was heard in the
+    dominant (E major, D major): its half-cadence phrases reached V through V/V again and again."""
+    from tools.music.quality.features import measure
+    from tools.music.quality.timeline import timeline_from_piece
+
+    bench = bench_module()
+    plan, facts = bench.fixed_plan(style, key, seed, 16)
+    features = measure(timeline_from_piece(bench.compose(writer, plan, facts, seed)))
+    assert features.key_established, f"{key} heard as {features.heard_key}"

@@ -8,10 +8,15 @@ small, rule-written step colours its choices the way a musician would, each rule
 first (every note sounding in the slot must be a tone of the new chord, or after the slot's first
 onset a passing or neighbour tone that does not rub against its altered tone):
 
-- a chord before a diatonic target (ii, iii, IV, V, vi in major; iv, V, VI in minor; their sevenths
-  too, V7 above all) may become the target's dominant (V or V7 of it: I7 before IV, whose flattened
-  seventh sounds in the inner voices), or sparingly its leading-tone diminished seventh; the
-  chromatic tone need not be the melody's, which may hold any other tone of the new chord;
+- first the key keeps its tonic (`_Colouring.keep_the_tonic`): the harmoniser's secondary dominants
+  that go nowhere near their target, and its V/V anywhere but before a cadence's dominant, become
+  the key's own chords where the melody allows (V/V after V/V in a half-cadence phrase made the
+  dominant the key the ear hears);
+- a chord before a diatonic target (ii, iii, IV, vi in major; iv, VI in minor; their sevenths
+  too) may become the target's dominant (V or V7 of it: I7 before IV, whose flattened seventh
+  sounds in the inner voices), or sparingly its leading-tone diminished seventh; the chromatic
+  tone need not be the melody's, which may hold any other tone of the new chord. V is tonicised
+  only where a cadence's dominant is prepared (below);
 - in major, a dominant before the tonic may become the leading-tone diminished seventh borrowed from
   the minor (vii°7, its lowered sixth falling to the dominant's fifth);
 - the slot before a cadence's dominant is prepared: V/V (the commonest secondary dominant of all),
@@ -96,6 +101,7 @@ def enrich_harmony(chords: Sequence[int], melody: Sequence[MelodyNote], key: Key
     chords the phrases' cadences fix (kept as they are). Deterministic for a `seed`."""
     rng = random.Random(seed)
     colour = _Colouring(list(chords), melody, key, slot, meter.beat_quarters, given)
+    colour.keep_the_tonic()
     colour.major_dominant()
     colour.prepare_cadences(rng, rates)
     colour.secondary_dominants(rng, rates)
@@ -201,6 +207,35 @@ class _Colouring:
         names = {chord_index(leading, "dim7"): (leading, _shift_letter(letter, -1))}
         return [chord for chord in options if named_right(*names.get(chord, (dominant, _shift_letter(letter, 4))))]
 
+    def keep_the_tonic(self) -> None:
+        """The harmoniser's chromatic chords that pull the ear from the key, made diatonic where the
+        melody allows: a secondary dominant (a chromatic major or dominant-seventh chord) that does
+        not move to its target a fifth below becomes the key's triad (or seventh) on its root (C#
+        major in A major, followed by A, becomes C# minor), and V/V anywhere but the slot before a
+        cadence's dominant becomes ii7, ii or IV. Measured: a half-cadence phrase approaching V
+        through V/V over and over, restated in A', made the fixed-plan chorale's key (A major) the
+        dominant's to the ear, and a whole bar of an unresolved III did a nocturne's."""
+        scale, dominants = self.key.scale(), {self.chord(5, "maj"), self.chord(5, "dom7")}
+        minor = self.key.mode is Mode.MINOR
+        supertonic = {chord_index(self.key.degree_root(2), quality) for quality in ("maj", "dom7")}
+        for index, chord in enumerate(self.chords):
+            parts = chord_root_quality(chord)
+            if index in self.given or parts is None or parts[1] not in ("maj", "dom7") \
+                    or chord_pitch_classes(chord) <= scale or parts[0] not in scale:
+                continue
+            following = self.chords[index + 1] if index + 1 < len(self.chords) else None
+            target = chord_root_quality(following) if following is not None else None
+            resolves = target is not None and target[0] == (parts[0] + 5) % 12
+            if resolves and (chord not in supertonic or self.given.get(index + 1) in dominants):
+                continue
+            options = ([self.chord(2, "hdim7" if minor else "min7"), self.chord(2, "dim" if minor else "min"),
+                        self.chord(4, "min" if minor else "maj")] if chord in supertonic else
+                       [option for quality in ("min", "maj", "dim", "min7", "dom7", "maj7")
+                        if chord_pitch_classes(option := chord_index(parts[0], quality)) <= scale])
+            diatonic = next((option for option in options if self.fits(option, index)), None)
+            if diatonic is not None:
+                self.chords[index] = diatonic
+
     def major_dominant(self) -> None:
         """In minor, v and v7 become V and V7 wherever the melody allows the raised leading tone."""
         if self.key.mode is not Mode.MINOR:
@@ -243,6 +278,8 @@ class _Colouring:
         for index in range(len(self.chords) - 1):
             target = self.chords[index + 1]
             if target not in targets or self.chords[index] == target or not self.free(index):
+                continue
+            if target in {self.chord(5, "maj"), self.chord(5, "dom7")}:  # V/V prepares cadences only
                 continue
             if rng.random() < rates.secondary_dominant:
                 self.place(index, self.dominant_options(target, rng, rates))
