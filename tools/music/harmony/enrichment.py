@@ -77,12 +77,14 @@ NO_ENRICHMENT = EnrichmentRates(0.0, 0.0, 0.0, 0.0, 0.0)
 
 ENRICHMENT: dict[Style, EnrichmentRates] = {
     # Bach: a secondary dominant in most chorales, V/V and ii6/5 before cadences, sevenths everywhere.
-    Style.CHORALE: EnrichmentRates(secondary_dominant=0.45, seventh=0.7, diminished_seventh=0.15,
-                                   cadence_preparation=0.7, borrowed_iv=0.15, leading_tone_seventh=0.3),
+    # With V tonicised only before cadences (`keep_the_tonic`), the other targets are taken more
+    # often, or the chorales' out-of-key share fell to 1.6% against Bach's 5%.
+    Style.CHORALE: EnrichmentRates(secondary_dominant=0.9, seventh=0.7, diminished_seventh=0.25,
+                                   cadence_preparation=0.7, borrowed_iv=0.3, leading_tone_seventh=0.5),
     # Waltzes and nocturnes: V/V, V/ii and V/vi are common; a nocturne likes the minor iv's shadow.
     # Their running melodies let a chromatic chord in only now and then, so each chance is taken.
-    Style.WALTZ: EnrichmentRates(secondary_dominant=0.85, seventh=0.8, diminished_seventh=0.2,
-                                 cadence_preparation=0.9, borrowed_iv=0.4, leading_tone_seventh=0.5),
+    Style.WALTZ: EnrichmentRates(secondary_dominant=0.85, seventh=0.8, diminished_seventh=0.35,
+                                 cadence_preparation=0.9, borrowed_iv=0.5, leading_tone_seventh=0.7),
     Style.NOCTURNE: EnrichmentRates(secondary_dominant=0.9, seventh=0.8, diminished_seventh=0.25,
                                     cadence_preparation=0.9, borrowed_iv=0.6, leading_tone_seventh=0.6),
     # A jig's tune rests on I, IV and V: almost no chromatic chords.
