@@ -85,8 +85,8 @@ ENRICHMENT: dict[Style, EnrichmentRates] = {
     # Their running melodies let a chromatic chord in only now and then, so each chance is taken.
     Style.WALTZ: EnrichmentRates(secondary_dominant=0.85, seventh=0.8, diminished_seventh=0.35,
                                  cadence_preparation=0.9, borrowed_iv=0.5, leading_tone_seventh=0.7),
-    Style.NOCTURNE: EnrichmentRates(secondary_dominant=0.9, seventh=0.8, diminished_seventh=0.25,
-                                    cadence_preparation=0.9, borrowed_iv=0.6, leading_tone_seventh=0.6),
+    Style.NOCTURNE: EnrichmentRates(secondary_dominant=0.9, seventh=0.8, diminished_seventh=0.4,
+                                    cadence_preparation=0.9, borrowed_iv=0.8, leading_tone_seventh=0.8),
     # A jig's tune rests on I, IV and V: almost no chromatic chords.
     Style.JIG: EnrichmentRates(secondary_dominant=0.03, seventh=0.5, diminished_seventh=0.0,
                                cadence_preparation=0.3, borrowed_iv=0.0),
