@@ -8,8 +8,8 @@ the form, as musicians learn it: each style has one from `FORMS`, and `edit_plan
 in it. It keeps the Composer's choices where the form leaves room: the proportions, the opening's
 close, which related key the contrast goes to, how closely the return varies, and the words.
 
-- ternary (waltz, nocturne): A in the home key; B in a related key (dominant or relative) closing on
-  a half cadence; A' back in the home key on the opening's material, closing authentic. A chorale
+- ternary (waltz, nocturne): A in the home key, closing on its tonic; B in a related key (dominant or
+  relative) closing on a half cadence; A' back in the home key on the opening's material, closing authentic. A chorale
   plays it with B in the home key too (measured: a related-key middle cost the chorale its key).
 - strains (jig and reel): A, A again, B, B again (AABB), each strain closing on the tonic.
 - free (free piano): the Composer's own sections within bounds: no more than the length breathes
@@ -70,6 +70,10 @@ class Form(BaseModel):
 
 
 _A = SectionShape(role="opening", label="A", character="the opening")
+_A_CONFIRMED = _A.model_copy(update={"cadence": Cadence.AUTHENTIC})
+"""An opening before a middle in another key closes on its tonic: the key is confirmed by V-I before
+the music leaves it (measured: a four-bar A on a half close, then four bars in the dominant, made
+the dominant the key heard in 2 of 10 fixed-plan nocturnes)."""
 _RETURN = SectionShape(role="closing", label="A'", character="the opening returns", cadence=Cadence.AUTHENTIC,
                        returns=PlannedVariation(of="opening", distance=VariationDistance.NEAR))
 _AGAIN = PlannedVariation(of="previous", distance=VariationDistance.RESTATE)
@@ -81,7 +85,7 @@ _ALONE = SectionShape(role="opening", label="A", character="the tune", cadence=C
 FORMS: dict[str, Form] = {
     "ternary": Form(
         name="ternary",
-        sections=[_A, SectionShape(role="middle", label="B", character="a contrast", key="contrast",
+        sections=[_A_CONFIRMED, SectionShape(role="middle", label="B", character="a contrast", key="contrast",
                                    cadence=Cadence.HALF), _RETURN],
         short=[_A, _RETURN]),
     "ternary at home": Form(

@@ -178,6 +178,9 @@ class StyleSpec(BaseModel):
     held_harmony: bool = Field(False, description="a chord is held through the bar, changing at the half bar "
                                                   "only where the melody's note there is not its tone (a fiddle "
                                                   "tune's one or two chords a bar)")
+    tonic_opening_bar: bool = Field(False, description="a section's whole first bar is given its tonic, not only "
+                                                       "its downbeat: a nocturne's left hand spreads the key's "
+                                                       "chord under its first bar before the harmony moves")
     pickup: float = Field(0.0, ge=0, description="quarters before the first full bar (0: the style starts on "
                                                  "the downbeat); the last bar is shorter by as much")
     melody: LineRules

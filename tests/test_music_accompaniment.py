@@ -298,8 +298,9 @@ def test_a_nocturne_seed_draws_its_figure_among_eighths_sixteenths_wide_held_bas
             assert 5 < span <= 16 if chordal else 12 < span <= 24  # a chord within a tenth, an arpeggio past an octave
         found.add((pulse, held, chordal, span > 16))
     assert found == {(0.5, False, False, False), (0.5, True, False, False), (0.5, True, False, True),
-                     (0.25, False, False, False), (0.25, True, False, True), (0.5, True, True, False)}
-    assert len(NOCTURNE_FIGURES) == 6
+                     (0.25, False, False, False), (0.25, True, False, False), (0.25, True, False, True),
+                     (0.5, True, True, False)}
+    assert len(NOCTURNE_FIGURES) == 7
 
 
 @pytest.mark.parametrize(("progression", "melody_pitches"), [

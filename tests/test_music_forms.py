@@ -65,13 +65,16 @@ def test_chorale_waltz_and_nocturne_are_ternary_with_a_middle_on_a_half_close(
         style: str, meter: str, key: str, contrast: str | None) -> None:
     """The fixed bench plan (a middle in the home key) comes out A B A': B closing half, in the
     dominant of a major key or the relative major of a minor one (a chorale's at home); A' home,
-    authentic, varying A."""
+    authentic, varying A. An A before a middle in another key closes authentic (the key confirmed
+    before it is left), a chorale's keeps the Composer's half close."""
     edited = edit_plan(plan(style, key, meter, *GOOD), facts(f"a {style} in {key}, 16 bars"))
     piece = plan_to_piece(edited)
-    assert form(piece) == [("A", 4, None, "half", None), ("B", 4, contrast, "half", None),
+    opening = "half" if contrast is None else "authentic"
+    assert form(piece) == [("A", 4, None, opening, None), ("B", 4, contrast, "half", None),
                            ("A'", 8, None, "authentic", ("s1", "near"))]
     assert piece.total_bars == piece.length_bars == 16
     assert any(edit.startswith("B: key ") for edit in edited.edits) is (contrast is not None)
+    assert ("A: close authentic (planned half)" in edited.edits) is (contrast is not None)
 
 
 @pytest.mark.parametrize(("style", "meter", "contrast"), [

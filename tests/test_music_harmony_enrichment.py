@@ -15,49 +15,76 @@ from tools.music.neural_sections import chord_symbols
 from tools.music.styles.phrases import given_chords, phrase_cadences
 
 C_MAJOR, D_MINOR = parse_key("C major"), parse_key("D minor")
-C, D7, E7, F, FM, G, G7, AM = (chord_index(*chord) for chord in (
-    (0, "maj"), (2, "dom7"), (4, "dom7"), (5, "maj"), (5, "min"), (7, "maj"), (7, "dom7"), (9, "min")))
+C, D, D7, DM7, EM, EMAJ, E7, F, FM, G, G7, AM = (chord_index(*chord) for chord in (
+    (0, "maj"), (2, "maj"), (2, "dom7"), (2, "min7"), (4, "min"), (4, "maj"), (4, "dom7"), (5, "maj"), (5, "min"),
+    (7, "maj"), (7, "dom7"), (9, "min")))
 BEAT, FOUR_FOUR = Fraction(1), parse_meter("4/4")
 ONLY_SECONDARY = EnrichmentRates(secondary_dominant=1.0, seventh=1.0, diminished_seventh=0.0,
                                  cadence_preparation=0.0, borrowed_iv=0.0)
+ONLY_PREPARATION = EnrichmentRates(secondary_dominant=0.0, seventh=1.0, diminished_seventh=0.0,
+                                   cadence_preparation=1.0, borrowed_iv=0.0)
 
 
 def quarters(*pitches: int) -> list[MelodyNote]:
     return [MelodyNote(float(onset), 1.0, pitch) for onset, pitch in enumerate(pitches)]
 
 
-def test_a_chord_before_the_dominant_becomes_its_dominant_where_the_melody_allows() -> None:
-    # C C Am G | C: the A minor before G may be D7 (V7/V); the melody's A is its fifth.
-    melody = quarters(72, 72, 69, 71, 72)
-    chords = enrich_harmony([C, C, AM, G, C], melody, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)
-    assert chords == [C, C, D7, G, C]
+def test_a_chord_before_a_diatonic_target_becomes_its_dominant_where_the_melody_allows() -> None:
+    # C C Em Am | C: the E minor before A minor may be E7 (V7/vi); the melody's B is its fifth.
+    melody = quarters(72, 72, 71, 72, 72)
+    chords = enrich_harmony([C, C, EM, AM, C], melody, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)
+    assert chords == [C, C, E7, AM, C]
     symbols = chord_symbols(chords, BEAT, FOUR_FOUR.bar_quarters, C_MAJOR)
-    assert [event.symbol for event in symbols] == ["C", "D7", "G", "C"]
+    assert [event.symbol for event in symbols] == ["C", "E7", "Am", "C"]
 
 
 def test_a_melody_note_that_clashes_anywhere_in_the_slot_blocks_the_secondary_dominant() -> None:
-    # The same slot with an F after the A: F against D7's F# (and not a passing note, a third from A).
-    melody = [*quarters(72, 72), MelodyNote(2.0, 0.5, 69), MelodyNote(2.5, 0.5, 65),
-              MelodyNote(3.0, 1.0, 67), MelodyNote(4.0, 1.0, 72)]
-    chords = enrich_harmony([C, C, AM, G, C], melody, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)
-    assert chords[2] == AM
-    # A diatonic passing note (A-B-C over D7's C) or neighbour note (A-B-A) off the beat is no clash.
-    passing = [*quarters(72, 72), MelodyNote(2.0, 0.5, 69), MelodyNote(2.5, 0.5, 71), MelodyNote(3.0, 1.0, 72),
+    # The same slot with a G after the B: G against E7's G# (and not a passing note, a third from B).
+    melody = [*quarters(72, 72), MelodyNote(2.0, 0.5, 71), MelodyNote(2.5, 0.5, 67),
+              MelodyNote(3.0, 1.0, 72), MelodyNote(4.0, 1.0, 72)]
+    chords = enrich_harmony([C, C, EM, AM, C], melody, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)
+    assert chords[2] == EM
+    # A diatonic passing note (B-C-D over E7's D) or neighbour note (B-C-B) off the beat is no clash.
+    passing = [*quarters(72, 72), MelodyNote(2.0, 0.5, 71), MelodyNote(2.5, 0.5, 72), MelodyNote(3.0, 1.0, 74),
                MelodyNote(4.0, 1.0, 72)]
-    assert enrich_harmony([C, C, AM, G, C], passing, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)[2] == D7
-    neighbour = [*quarters(72, 72), MelodyNote(2.0, 0.5, 69), MelodyNote(2.5, 0.5, 71), MelodyNote(3.0, 1.0, 69),
+    assert enrich_harmony([C, C, EM, AM, C], passing, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)[2] == E7
+    neighbour = [*quarters(72, 72), MelodyNote(2.0, 0.5, 71), MelodyNote(2.5, 0.5, 72), MelodyNote(3.0, 1.0, 71),
                  MelodyNote(4.0, 1.0, 72)]
-    assert enrich_harmony([C, C, AM, G, C], neighbour, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY,
-                          seed=0)[2] == D7
+    assert enrich_harmony([C, C, EM, AM, C], neighbour, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY,
+                          seed=0)[2] == E7
 
 
 def test_a_seventh_in_the_melody_must_fall_by_step() -> None:
-    # The melody's C is D7's seventh: rising to D it blocks D7 (and the triad D has no C) ...
-    rising = quarters(72, 72, 72, 74, 72)
-    assert enrich_harmony([C, C, AM, G, C], rising, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)[2] == AM
-    # ... falling to B it resolves as a seventh should.
-    falling = quarters(72, 72, 72, 71, 72)
-    assert enrich_harmony([C, C, AM, G, C], falling, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)[2] == D7
+    # The melody's D is E7's seventh: rising to E it blocks E7 (and the triad E has no D) ...
+    rising = quarters(72, 72, 74, 76, 72)
+    assert enrich_harmony([C, C, EM, AM, C], rising, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)[2] == EM
+    # ... falling to C it resolves as a seventh should.
+    falling = quarters(72, 72, 74, 72, 72)
+    assert enrich_harmony([C, C, EM, AM, C], falling, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)[2] == E7
+
+
+def test_v_of_v_prepares_a_cadences_dominant_and_nothing_else() -> None:
+    """V/V before every V tilted a half-cadence phrase into the dominant's key (the fixed-plan A
+    major chorale, seed 0, heard in E major): the colouring adds V/V only before a cadence's
+    dominant, and turns the harmoniser's other V/V chords into ii7 (or ii, IV) where the melody allows."""
+    melody = quarters(72, 72, 69, 71, 72, 69, 71, 72)  # A under the D chords: a tone of D7, D minor and Dm7
+    chords = [C, C, D, G, C, D7, G7, C]
+    given = {0: C, 6: G7, 7: C}
+    enriched = enrich_harmony(chords, melody, C_MAJOR, BEAT, FOUR_FOUR, given, ONLY_SECONDARY, seed=0)
+    assert enriched[2] == DM7 and enriched[5] == D7  # mid-phrase V/V made ii7; the cadence's preparation kept
+    assert enrich_harmony([C, C, AM, G, C], quarters(72, 72, 69, 71, 72), C_MAJOR, BEAT, FOUR_FOUR, {0: C},
+                          ONLY_SECONDARY, seed=0)[2] == AM  # no V/V before a V that closes nothing
+
+
+def test_a_secondary_dominant_that_does_not_resolve_becomes_the_keys_chord_on_its_root() -> None:
+    # C E C: E major (V/vi) goes nowhere near A minor; with the melody's B (a tone of both) it becomes E minor.
+    calm = EnrichmentRates(0.0, 0.0, 0.0, 0.0, 0.0)
+    melody = quarters(72, 71, 72, 72)
+    assert enrich_harmony([C, EMAJ, C, C], melody, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, calm, 0)[1] == EM
+    # Moving to A minor it resolves, and stays; with G# in the melody E minor cannot sound, and E stays.
+    assert enrich_harmony([C, EMAJ, AM, C], melody, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, calm, 0)[1] == EMAJ
+    assert enrich_harmony([C, EMAJ, C, C], quarters(72, 68, 72, 72), C_MAJOR, BEAT, FOUR_FOUR, {0: C}, calm,
+                          0)[1] == EMAJ
 
 
 def test_cadence_chords_are_never_replaced_however_eager_the_rates() -> None:
@@ -145,11 +172,12 @@ def test_chord_symbols_name_the_new_chords_and_mark_the_chromatic_ones_borrowed(
         ("Dm", False), ("E7", True), ("A7", False), ("Dm", False)]
 
 
-def test_a_dominant_seventh_is_tonicised_as_its_triad_is() -> None:
-    # C C Am G7 | C: V7 is a target too, so the A minor before it may be D7 (the melody's A is its fifth).
-    melody = quarters(72, 72, 69, 71, 72)
-    chords = enrich_harmony([C, C, AM, G7, C], melody, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)
-    assert chords == [C, C, D7, G7, C]
+def test_a_seventh_chord_is_tonicised_as_its_triad_is() -> None:
+    # C C Em Am7 | C: vi7 is a target too, so the E minor before it may be E7 (the melody's B is its fifth).
+    am7 = chord_index(9, "min7")
+    melody = quarters(72, 72, 71, 72, 72)
+    chords = enrich_harmony([C, C, EM, am7, C], melody, C_MAJOR, BEAT, FOUR_FOUR, {0: C}, ONLY_SECONDARY, seed=0)
+    assert chords == [C, C, E7, am7, C]
 
 
 def test_in_major_a_dominant_before_the_tonic_may_become_the_borrowed_diminished_seventh() -> None:
@@ -172,20 +200,22 @@ def test_in_major_a_dominant_before_the_tonic_may_become_the_borrowed_diminished
 
 def test_under_a_chord_a_bar_long_a_weak_eighth_may_be_an_escape_tone_but_never_the_downbeat() -> None:
     three_four, bar = parse_meter("3/4"), Fraction(3)
-    # 3/4, a chord a bar: | C | Am | G | C |. Bar 2's melody A | C-E | D: the E off the beat leaps from C
+    # 3/4, a chord a bar: | C | Am | G | C |, G a cadence's. Bar 2's melody A | C-E | D: the E off the beat leaps from C
     # and steps to D (an escape tone); D7 holds A, C and D: V7/V fits, its C left for E inside the bar.
     melody = [MelodyNote(0.0, 3.0, 72), MelodyNote(3.0, 1.0, 69), MelodyNote(4.0, 0.5, 72),
               MelodyNote(4.5, 0.5, 76), MelodyNote(5.0, 1.0, 74), MelodyNote(6.0, 3.0, 71), MelodyNote(9.0, 3.0, 72)]
     chords = [C, AM, G, C]
-    assert enrich_harmony(chords, melody, C_MAJOR, bar, three_four, {0: C}, ONLY_SECONDARY, 0)[1] == D7
+    assert enrich_harmony(chords, melody, C_MAJOR, bar, three_four, {0: C, 2: G}, ONLY_PREPARATION, 0)[1] == D7
     # The same E on the second beat (not off it) is neither passing nor neighbour: refused.
     on_beat = [MelodyNote(0.0, 3.0, 72), MelodyNote(3.0, 1.0, 69), MelodyNote(4.0, 1.0, 76),
                MelodyNote(5.0, 1.0, 74), MelodyNote(6.0, 3.0, 71), MelodyNote(9.0, 3.0, 72)]
-    assert enrich_harmony(chords, on_beat, C_MAJOR, bar, three_four, {0: C}, ONLY_SECONDARY, 0)[1] == AM
+    assert enrich_harmony(chords, on_beat, C_MAJOR, bar, three_four, {0: C, 2: G}, ONLY_PREPARATION,
+                          0)[1] not in (D, D7)
     # An E on the downbeat never: the slot's first note is a chord tone.
     downbeat = [MelodyNote(0.0, 3.0, 72), MelodyNote(3.0, 1.0, 76), MelodyNote(4.0, 2.0, 74),
                 MelodyNote(6.0, 3.0, 71), MelodyNote(9.0, 3.0, 72)]
-    assert enrich_harmony(chords, downbeat, C_MAJOR, bar, three_four, {0: C}, ONLY_SECONDARY, 0)[1] == AM
+    assert enrich_harmony(chords, downbeat, C_MAJOR, bar, three_four, {0: C, 2: G}, ONLY_PREPARATION,
+                          0)[1] not in (D, D7)
 
 
 def test_a_seventh_inside_a_figuration_may_leap_but_the_last_must_fall() -> None:
@@ -195,9 +225,10 @@ def test_a_seventh_inside_a_figuration_may_leap_but_the_last_must_fall() -> None
     # Over a half-bar chord D7's C leaps to F# and back inside the figuration, its last C falls to B.
     falling = [*sixteenths, MelodyNote(6.0, 2.0, 71), MelodyNote(8.0, 4.0, 72)]
     chords = [C, C, AM, G, C, C]
-    assert enrich_harmony(chords, falling, C_MAJOR, two, FOUR_FOUR, {0: C}, ONLY_SECONDARY, 0)[2] == D7
+    assert enrich_harmony(chords, falling, C_MAJOR, two, FOUR_FOUR, {0: C, 3: G}, ONLY_PREPARATION, 0)[2] == D7
     rising = [*sixteenths, MelodyNote(6.0, 2.0, 74), MelodyNote(8.0, 4.0, 72)]
-    assert enrich_harmony(chords, rising, C_MAJOR, two, FOUR_FOUR, {0: C}, ONLY_SECONDARY, 0)[2] == AM
+    assert enrich_harmony(chords, rising, C_MAJOR, two, FOUR_FOUR, {0: C, 3: G}, ONLY_PREPARATION,
+                          0)[2] not in (D, D7)
 
 
 def test_in_major_a_half_close_may_be_prepared_by_a_chord_borrowed_from_the_minor() -> None:

@@ -129,7 +129,9 @@ def test_the_shift_bias_is_drawn_within_the_plans_range_and_varies_with_the_seed
     assert shift_bias(plan, 4) == shift_bias(plan, 4) and shift_bias(PLAN, 4) == 0.0
 
 
-def test_a_waltz_tune_is_planned_over_one_and_a_half_to_two_octaves_and_a_fourth() -> None:
+def test_a_waltz_tune_is_planned_over_two_and_a_half_to_three_octaves() -> None:
+    """The reference waltzes' top voices span 33 semitones on average (12-49); planned over 18-29
+    the fixed-plan waltzes sang 21 (overlap 0.32)."""
     line = style_spec(Style.WALTZ).melody
     assert line.register_plan is not None and line.outline_bias > 0
     compass = []
@@ -138,7 +140,7 @@ def test_a_waltz_tune_is_planned_over_one_and_a_half_to_two_octaves_and_a_fourth
                    for window in register_windows(line.register_plan, (line.lowest, line.highest), bars, ends,
                                                   place, seed * 1000 + index * 101, 0)]
         compass.append(max(high for _, high in windows) - min(low for low, _ in windows))
-    assert all(18 <= semitones <= 29 for semitones in compass)
+    assert all(28 <= semitones <= 36 for semitones in compass)
 
 
 def test_a_pieces_leap_budget_is_drawn_from_its_styles_range_by_the_piece_seed() -> None:

@@ -80,6 +80,10 @@ def test_phrases_end_on_their_cadences_and_only_there() -> None:
     assert phrase_cadences(8, Cadence.HALF) == {3: Cadence.AUTHENTIC, 7: Cadence.HALF}  # question, answer
     d_minor, d_min, a_7 = parse_key("D minor"), chord_index(2, "min"), chord_index(9, "dom7")
     assert given_chords(d_minor, {2: Cadence.AUTHENTIC}, 3, 3) == {0: d_min, 5: a_7, 6: d_min, 7: d_min, 8: d_min}
+    # A nocturne's section opens with a whole bar of its tonic (`StyleSpec.tonic_opening_bar`).
+    assert given_chords(d_minor, {2: Cadence.AUTHENTIC}, 3, 3, opening_bar=True) == {
+        0: d_min, 1: d_min, 2: d_min, 5: a_7, 6: d_min, 7: d_min, 8: d_min}
+    assert style_spec(Style.NOCTURNE).tonic_opening_bar and not style_spec(Style.CHORALE).tonic_opening_bar
     assert melody_pitch_classes(d_minor, Cadence.AUTHENTIC, final=True) == {2}
     assert melody_pitch_classes(d_minor, Cadence.HALF, final=False) == {9, 1, 4}  # A major: the leading tone
     assert approach_pitch_classes(d_minor, Cadence.AUTHENTIC, frozenset({2}), outline=False) == {1, 4}  # C#, E
@@ -318,3 +322,34 @@ def test_a_chorale_section_carries_its_tune_apart_from_the_figures_its_soprano_s
         figured += any(sung.voices[0] != tune.voices[0] for sung, tune in zip(material.right, material.tune,
                                                                                strict=True))
     assert figured >= 2, "the sopranos sing figures the tune does not have"
+
+
+def bench_module():
+    """bench/compose_tools_quality.py (a script, not a package), for its fixed plans."""
+    import importlib.util
+
+    from tools.settings import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("compose_tools_quality", REPO_ROOT / "bench" /
+                                                  "compose_tools_quality.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+@pytest.mark.parametrize(("style", "key", "seed"), [("chorale", "A major", 0), ("chorale", "G major", 9),
+                                                    ("nocturne", "A major", 0), ("nocturne", "F major", 2)])
+def test_the_fixed_plans_pieces_that_were_heard_in_their_dominant_are_heard_in_their_key(
+        writer, style: str, key: str, seed: int) -> None:
+    """The tools bench's A B A' plan (half, half, authentic closes) at these seeds was heard in the
+    dominant (E major, D major, E major, C major): the chorales' half-cadence phrases reached V
+    through V/V again and again; the nocturnes' A left the tonic at its first half bar and closed
+    on V before four bars in the dominant's key."""
+    from tools.music.quality.features import measure
+    from tools.music.quality.timeline import timeline_from_piece
+
+    bench = bench_module()
+    plan, facts = bench.fixed_plan(style, key, seed, 16)
+    features = measure(timeline_from_piece(bench.compose(writer, plan, facts, seed)))
+    assert features.key_established, f"{key} heard as {features.heard_key}"

@@ -233,7 +233,7 @@ class NeuralSectionTools(SectionWriter):
                              outline=spec.texture == "melody", breath=spec.melody.breath,
                              pickup=Fraction(spec.pickup))
         slot = spec.chord_slot(meter)
-        given = given_chords(key, ends, int(meter.bar_quarters / slot), request.bars)
+        given = given_chords(key, ends, int(meter.bar_quarters / slot), request.bars, spec.tonic_opening_bar)
         chords = self._harmonise(line, request, key, meter, slot, given)
         if spec.held_harmony:
             chords = held_through_bars(chords, line, slot, meter.bar_quarters, given)
