@@ -72,11 +72,13 @@ class Measured:
 
 
 def set_items(folder: Path, only: list[str] | None) -> list[Item]:
-    """The bench set's items (those named in `only`, if given) with their clips rendered into `folder`."""
-    chosen = [item for item in load_items() if not only or item.id in only]
-    missing = set(only or []) - {item.id for item in chosen}
+    """The bench set's items (those named in `only`, in that order, if given) with their clips rendered into
+    `folder`; the order matters to a run cut short."""
+    by_id = {item.id: item for item in load_items()}
+    missing = [name for name in only or [] if name not in by_id]
     if missing:
-        raise SystemExit(f"no such item(s) in {SET / 'items.json'}: {', '.join(sorted(missing))}")
+        raise SystemExit(f"no such item(s) in {SET / 'items.json'}: {', '.join(missing)}")
+    chosen = [by_id[name] for name in only] if only else list(by_id.values())
     return [Item(item.id, item.question, item.question_text,
                  render_clip(item, folder / f"{item.id}.wav", seed=index), item.gold(), item.attributes)
             for index, item in enumerate(chosen)]
