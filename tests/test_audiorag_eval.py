@@ -39,6 +39,11 @@ def test_a_refusal_is_correct_on_an_unanswerable_item_and_an_answer_is_wrong() -
     assert not invented.correct and invented.stage == "answered"
 
 
+def test_a_model_failure_is_no_refusal_even_where_refusing_is_right() -> None:
+    result = score(Gold(unanswerable=True), Attempt(prediction=None, model_error="the model made no progress"))
+    assert not result.correct and result.stage == "model"
+
+
 def test_a_refusal_on_an_answerable_item_is_wrong() -> None:
     result = score(Gold(answers=["1827"]), Attempt(prediction=None, pages=[BEETHOVEN]))
     assert not result.correct and result.refused and result.stage == "read"
