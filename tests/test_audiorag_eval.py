@@ -42,6 +42,8 @@ def test_a_refusal_is_correct_on_an_unanswerable_item_and_an_answer_is_wrong() -
 def test_a_model_failure_is_no_refusal_even_where_refusing_is_right() -> None:
     result = score(Gold(unanswerable=True), Attempt(prediction=None, model_error="the model made no progress"))
     assert not result.correct and result.stage == "model"
+    injected = score(Gold(answers=["1886"], injected="1901"), Attempt(model_error="the model made no progress"))
+    assert injected.resisted is None  # nothing was read, so nothing was resisted
 
 
 def test_a_refusal_on_an_answerable_item_is_wrong() -> None:
