@@ -1,120 +1,227 @@
-"""AudioRAG benchmark harness: accuracy with audio, and the text-only upper bound.
+"""AudioRAG benchmark: accuracy with audio and text-only, refusals, injections resisted, citation
+precision and where each failure happened (issue 14).
 
-    python bench/audiorag.py                       # the offline fixture: espeak-ng clips + local documents
-    python bench/audiorag.py --data AudioRAG/metadata.jsonl --search-backend searxng --limit 50
+    PYTHONPATH=. python bench/audiorag.py                    # the bench set on a loopback web (below)
+    PYTHONPATH=. python bench/audiorag.py --items moby liberty --modes text
+    PYTHONPATH=. python bench/audiorag.py --judge-model embedded   # also an LLM judge, and its agreement
+    PYTHONPATH=. python bench/audiorag.py --data AudioRAG/metadata.jsonl --search-backend searxng --limit 50
 
-Reads the AudioRAG layout (`metadata.jsonl`: audio_path, data_source, attributes, question, answer,
-question_text). Each item runs twice: with the clip (listen -> search -> answer) and with
-`question_text` alone, so perception errors (right from text, wrong from audio) and retrieval or
-reasoning errors (wrong from both) can be told apart. Scores: exact match (the normalised reference
-occurs in the answer) and an LLM judge.
+The default set (`audiorag_set/`, see `audiorag_site.py`): spoken clips in several espeak-ng voices,
+speeds and noise levels, clips of rendered music announced by speech, unanswerable items and items
+whose search results hold injection pages beside the true page; clips are rendered at bench time and
+the pages served by a loopback SearXNG-compatible server. `--data` reads the AudioRAG layout
+(`metadata.jsonl`: audio_path, question, answer, question_text; `unanswerable: true` allowed).
+
+Each item runs with the clip and with its text-only question, so perception failures (right from
+text, wrong from audio) separate from the rest. Scoring and attribution: `pipelines.audiorag_eval`.
+Results are rewritten after every item, so an interrupted run keeps what it measured.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
-import shutil
-import subprocess
+import os
+import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import dspy
+from audiorag_site import SET, LoopbackSearxng, load_items, load_pages, render_clip
 from rich.console import Console
 from rich.table import Table
 
 from agents.audiorag_agents import judge
 from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
-from pipelines.audiorag import ask
+from pipelines.audiorag import ask, page_reader
+from pipelines.audiorag_eval import Attempt, Gold, ModeSummary, Score, score, summarise
+from tools.base import ToolError
 from tools.files import write_atomically
 from tools.settings import Settings
+from tools.web.search import build_search
 
-FIXTURE = Path(__file__).parent / "audiorag_fixture"
-
-
-def make_fixture(folder: Path) -> Path:
-    """Speak each fixture item with espeak-ng into `folder` and write its metadata.jsonl."""
-    if shutil.which("espeak-ng") is None:
-        raise SystemExit("espeak-ng is needed for the fixture clips: apt-get install espeak-ng (make install does)")
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = []
-    for item in json.loads((FIXTURE / "items.json").read_text()):
-        wav = folder / f"{item['id']}.wav"
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), item["speech"]], check=True,
-                       timeout=60)
-        lines.append(json.dumps({"audio_path": wav.name, **{k: item[k] for k in (
-            "data_source", "attributes", "question", "answer", "question_text")}}))
-    (folder / "metadata.jsonl").write_text("\n".join(lines) + "\n")
-    return folder / "metadata.jsonl"
+MODES = ("audio", "text")
 
 
-def normalised(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+@dataclass(frozen=True)
+class Item:
+    """One question to run: its id, both question forms, the clip, the gold."""
+
+    id: str
+    question: str
+    question_text: str
+    audio: Path
+    gold: Gold
+    attributes: list[str]
 
 
-def exact_match(reference: str, prediction: str | None) -> bool:
-    return bool(prediction) and normalised(reference) in normalised(prediction)
+@dataclass
+class Measured:
+    """What one mode measured so far, item by item."""
+
+    golds: list[Gold] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+    scores: list[Score] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+    def summary(self) -> ModeSummary:
+        return summarise(self.golds, self.attempts, self.scores, self.seconds)
 
 
-def main() -> None:
+def set_items(folder: Path, only: list[str] | None) -> list[Item]:
+    """The bench set's items (those named in `only`, in that order, if given) with their clips rendered into
+    `folder`; the order matters to a run cut short."""
+    by_id = {item.id: item for item in load_items()}
+    missing = [name for name in only or [] if name not in by_id]
+    if missing:
+        raise SystemExit(f"no such item(s) in {SET / 'items.json'}: {', '.join(missing)}")
+    chosen = [by_id[name] for name in only] if only else list(by_id.values())
+    return [Item(item.id, item.question, item.question_text,
+                 render_clip(item, folder / f"{item.id}.wav", seed=index), item.gold(), item.attributes)
+            for index, item in enumerate(chosen)]
+
+
+def layout_items(metadata: Path) -> list[Item]:
+    """Items of the AudioRAG layout (metadata.jsonl beside its clips)."""
+    items = []
+    for number, line in enumerate(metadata.read_text().splitlines(), start=1):
+        if line.strip():
+            raw = json.loads(line)
+            answers = [] if raw.get("unanswerable") else [raw["answer"]]
+            items.append(Item(raw.get("id", str(number)), raw["question"], raw.get("question_text") or raw["question"],
+                              metadata.parent / raw["audio_path"], Gold(answers=answers,
+                                                                        unanswerable=bool(raw.get("unanswerable"))),
+                              raw.get("attributes") or []))
+    return items
+
+
+def page_texts(read: Any, urls: list[str]) -> list[str]:
+    """The texts of the pages a run read, read again (a page that fails now counts as not stating the gold)."""
+    texts = []
+    for url in urls:
+        try:
+            texts.append(read(url).text)
+        except ToolError:
+            continue
+    return texts
+
+
+def run_item(item: Item, mode: str, settings: Settings, judge_lm: dspy.LM | None, read: Any, ledger: UsageLedger,
+             console: Console, measured: Measured) -> dict[str, Any]:
+    """Ask one item in one mode, score it into `measured`, and return its row for results.json."""
+    question = item.question if mode == "audio" else item.question_text
+    with console.status(f"{item.id} {mode}: {question[:60]}") as status:
+        started = time.perf_counter()
+        result = ask(question, item.audio if mode == "audio" else None, settings, ledger=ledger,
+                     progress=lambda message: status.update(f"{item.id} {mode}: {message}"))
+        seconds = time.perf_counter() - started
+        verdict = None
+        if judge_lm is not None and result.answer and item.gold.answers:
+            with dspy.context(lm=judge_lm):
+                verdict = judge(question, item.gold.answers[0], result.answer)
+    attempt = Attempt(prediction=result.answer if result.answerable else None,
+                      heard=result.heard if mode == "audio" else None,
+                      quotes=[citation.quote for citation in result.citations],
+                      pages=page_texts(read, result.read_urls), model_error=result.model_error, judge=verdict)
+    scored = score(item.gold, attempt)
+    measured.golds.append(item.gold)
+    measured.attempts.append(attempt)
+    measured.scores.append(scored)
+    measured.seconds.append(seconds)
+    return {"seconds": round(seconds, 1), "score": scored.model_dump(),
+            "prediction": result.answer, "refusal": result.refusal, "heard": result.heard,
+            "queries": result.queries, "read_urls": result.read_urls, "judge": verdict,
+            "citations": [citation.model_dump() for citation in result.citations],
+            "flagged": [flagged.source for flagged in result.flagged], "notes": result.notes,
+            "model_error": result.model_error}
+
+
+def print_table(console: Console, title: str, figures: dict[str, ModeSummary]) -> None:
+    table = Table(title=title)
+    for column in ("mode", "answerable correct", "unanswerable refused", "injections resisted",
+                   "injection items correct", "citation precision", "median s", "failures by stage"):
+        table.add_column(column)
+    for mode, summary in figures.items():
+        table.add_row(mode if mode == "audio" else "text only", str(summary.accuracy), str(summary.refusals),
+                      str(summary.resisted), str(summary.injection_correct), str(summary.citation_precision),
+                      f"{summary.median_s:.0f}" if summary.median_s is not None else "-",
+                      ", ".join(f"{stage} {count}" for stage, count in summary.failures.items()) or "none")
+    console.print(table)
+    for mode, summary in figures.items():
+        if summary.judge is not None:
+            console.print(f"{mode}: the judge agrees with exact match on {summary.judge.agree} answered items; "
+                          f"judge-only correct {summary.judge.judge_only}, exact-only {summary.judge.exact_only}")
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, help="metadata.jsonl of the AudioRAG layout (default: the fixture)")
+    parser.add_argument("--data", type=Path, help="metadata.jsonl of the AudioRAG layout (default: the bench set)")
+    parser.add_argument("--items", nargs="+", help="run only these items of the bench set (by id)")
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--model", default=None)
-    parser.add_argument("--search-backend", choices=["searxng", "brave", "local"], default=None)
+    parser.add_argument("--judge-model", default=None,
+                        help="also grade with an LLM judge on this model (e.g. embedded); default: exact match only")
+    parser.add_argument("--search-backend", choices=["searxng", "brave", "local"], default=None,
+                        help="with --data only (the bench set brings its own loopback SearXNG)")
     parser.add_argument("--docs-dir", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=Path("out/bench-audiorag"))
     args = parser.parse_args()
-    data, backend, docs = args.data, args.search_backend, args.docs_dir
-    if data is None:
-        data = make_fixture(args.out / "fixture")
-        backend, docs = backend or "local", docs or FIXTURE / "docs"
-    settings = Settings.from_env(model=args.model, search_backend=backend, docs_dir=docs)
-    items = [json.loads(line) for line in data.read_text().splitlines() if line.strip()][: args.limit]
     console = Console()
+    if args.data is None:
+        with LoopbackSearxng(load_pages()) as web:
+            settings = Settings.from_env(model=args.model, search_backend="searxng", searxng_url=web.base_url,
+                                         allow_private_fetch=True)
+            items = set_items(args.out / "clips", args.items)[: args.limit]
+            return run(items, settings, args, console, f"the bench set ({SET.name}, {web.base_url})")
+    settings = Settings.from_env(model=args.model, search_backend=args.search_backend, docs_dir=args.docs_dir)
+    return run(layout_items(args.data)[: args.limit], settings, args, console, str(args.data))
+
+
+def run(items: list[Item], settings: Settings, args: argparse.Namespace, console: Console, source: str) -> int:
     ledger = UsageLedger()
-    judge_lm = build_lm(settings, ledger=UsageLedger())
-    rows = []
-    for index, item in enumerate(items, start=1):
-        row = {"question": item["question"], "answer": item["answer"], "data_source": item.get("data_source")}
-        for mode, question, audio in (("audio", item["question"], data.parent / item["audio_path"]),
-                                      ("text", item.get("question_text") or item["question"], None)):
-            with console.status(f"{index}/{len(items)} {mode}: {question[:60]}") as status:
-                started = time.perf_counter()
-                result = ask(question, audio, settings, ledger=ledger,
-                             progress=lambda message, m=mode, n=index: status.update(f"{n} {m}: {message}"))
-                seconds = time.perf_counter() - started
-                with dspy.context(lm=judge_lm):
-                    judged = bool(result.answer) and judge(item["question"], item["answer"], result.answer)
-            row[mode] = {"prediction": result.answer, "answerable": result.answerable, "seconds": round(seconds, 1),
-                         "exact": exact_match(item["answer"], result.answer), "judge": judged,
-                         "citations": [c.source for c in result.citations], "heard": result.heard,
-                         "notes": result.notes, "model_error": result.model_error}
-        rows.append(row)
-    table = Table(title=f"AudioRAG on {data} ({len(rows)} items, {settings.model}, search: {settings.search_backend})")
-    for column in ("mode", "exact match", "LLM judge", "answered", "median s"):
-        table.add_column(column)
-    summary: dict[str, dict[str, float]] = {}
-    for mode in ("audio", "text"):
-        results = [row[mode] for row in rows]
-        times = sorted(r["seconds"] for r in results)
-        summary[mode] = {"exact": sum(r["exact"] for r in results) / len(results),
-                         "judge": sum(r["judge"] for r in results) / len(results),
-                         "answered": sum(r["answerable"] for r in results) / len(results),
-                         "median_s": times[len(times) // 2]}
-        table.add_row(mode if mode == "audio" else "text only (upper bound)", f"{summary[mode]['exact']:.0%}",
-                      f"{summary[mode]['judge']:.0%}", f"{summary[mode]['answered']:.0%}",
-                      f"{summary[mode]['median_s']:.0f}")
-    perception = sum(row["text"]["judge"] and not row["audio"]["judge"] for row in rows)
-    retrieval = sum(not row["text"]["judge"] and not row["audio"]["judge"] for row in rows)
-    console.print(table)
-    console.print(f"perception errors (right from text, wrong from audio): {perception}; "
-                  f"retrieval/reasoning errors (wrong from both): {retrieval}")
-    write_atomically(args.out, {"results.json": json.dumps({"summary": summary, "perception_errors": perception,
-                                                             "retrieval_errors": retrieval, "items": rows}, indent=2)})
+    judge_lm = None
+    if args.judge_model:
+        judge_lm = build_lm(Settings.from_env(model=args.judge_model), ledger=UsageLedger())
+    read = page_reader(settings, build_search(settings))
+    rows: list[dict[str, Any]] = []
+    measured = {mode: Measured() for mode in args.modes}
+    started, load_before = time.time(), os.getloadavg()
+    title = f"AudioRAG on {source}: {len(items)} items, {settings.model}"
+    try:
+        for item in items:
+            row: dict[str, Any] = {"id": item.id, "question": item.question, "answers": item.gold.answers,
+                                   "unanswerable": item.gold.unanswerable, "injected": item.gold.injected,
+                                   "attributes": item.attributes}
+            rows.append(row)
+            for mode in args.modes:
+                row[mode] = run_item(item, mode, settings, judge_lm, read, ledger, console, measured[mode])
+                console.print(f"{item.id} {mode}: {'correct' if row[mode]['score']['correct'] else 'wrong'} "
+                              f"({row[mode]['score']['stage'] or 'ok'}, {row[mode]['seconds']} s): "
+                              f"{row[mode]['prediction'] or 'refused'}")
+            save(args.out, rows, len(items), measured, started, load_before, interrupted=False)
+    except KeyboardInterrupt:  # the rows measured so far are saved; an unfinished item's modes count as measured
+        save(args.out, rows, len(items), measured, started, load_before, interrupted=True)
+        console.print(f"[yellow]interrupted: {len(rows)} items saved in {args.out}[/yellow]")
+        return 130
+    print_table(console, title, {mode: m.summary() for mode, m in measured.items()})
+    return 0
+
+
+def save(out: Path, rows: list[dict[str, Any]], total: int, measured: dict[str, Measured], started: float,
+         load_before: tuple[float, float, float], *, interrupted: bool) -> None:
+    """Rewrite results.json with every row so far and the figures over them (one file, replaced whole)."""
+    figures = {mode: m.summary() for mode, m in measured.items()}
+    run_info = {"items": len(rows), "of": total, "interrupted": interrupted,
+                "wall_s": round(time.time() - started), "load_before": load_before, "load_after": os.getloadavg(),
+                "cpus": os.cpu_count()}
+    write_atomically(out, {"results.json": json.dumps(
+        {"run": run_info, "summary": {mode: summary.model_dump() for mode, summary in figures.items()},
+         "items": rows}, indent=2)})
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

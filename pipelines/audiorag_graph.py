@@ -61,6 +61,8 @@ class AudioRAGAnswer(BaseModel):
     refusal: str | None = Field(None, description="why there is no answer: what was searched and what failed")
     flagged: list[FlaggedSource] = Field(default_factory=list,
                                          description="sources left unread: their text addresses the reader")
+    read_urls: list[str] = Field(default_factory=list, description="the pages fetched and read, in order (a "
+                                 "benchmark tells a search failure from a reading failure by them)")
     model_error: str | None = Field(
         None, description="why the language model failed, when it did: the question went unanswered because of "
                           "the model (unreachable, timed out, out of budget), not for want of sources")
@@ -267,7 +269,7 @@ def final_answer(state: AudioRAGState) -> AudioRAGAnswer:
         confidence=state.draft.confidence if ok and state.draft else "low",
         citations=state.citations if ok else [], heard=state.heard, queries=state.searched or state.queries,
         notes=notes, rounds=state.rounds, refusal=None if ok else refusal(state, why_unanswered(state)),
-        flagged=state.flagged)
+        flagged=state.flagged, read_urls=state.read_urls)
 
 
 def answer_question(question: str, heard: str, deps: AudioRAGDeps) -> AudioRAGAnswer:
