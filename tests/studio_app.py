@@ -64,10 +64,15 @@ def feedback_reply() -> str:
         "tempo": {"tempo_bpm": 60}}})
 
 
+ANSWER = "Ludwig van Beethoven composed it in 1801; Beethoven died in 1827."
+"""Worded as its quotes are: the default entailment rules drop a claim with a word no span says
+("wrote" for "composed")."""
+
+
 def ask_replies() -> list[str]:
     """The Researcher's query and an answer quoting the one page the search finds (source 1)."""
     return [reply("plan", {"queries": ["Moonlight Sonata composer death"]}),
-            reply("answer", {"answerable": True, "answer": "Ludwig van Beethoven wrote it in 1801; he died in 1827.",
+            reply("answer", {"answerable": True, "answer": ANSWER,
                              "citations": [{"source": 1, "quote": quote} for quote in CITED],
                              "confidence": "high"})]
 
