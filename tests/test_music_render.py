@@ -153,3 +153,27 @@ def test_a_high_melody_is_written_under_8va_and_a_low_one_in_bass_clef_sounding_
     assert '<octave-shift' in files.musicxml.read_text()
     midi = music21.converter.parse(files.midi)
     assert [n.pitch.midi for n in midi.parts[0].flatten().notes] == [p for p, _ in high] + [55, 57, 58, 50]
+
+
+def test_a_score_is_engraved_in_a_worker_thread_after_the_main_thread_engraved_one(minuet: Piece,
+                                                                                  tmp_path: Path) -> None:
+    """Verovio's default resource path is per thread: the studio's and the MCP server's workers found no
+    fonts ("Verovio could not read piece.musicxml") once a test had engraved in the main thread."""
+    import threading
+
+    first = render_all(minuet, tmp_path / "main", audio=False)
+    assert first.score_png is not None and first.score_png.is_file()
+    outcome: list[object] = []
+
+    def engrave() -> None:
+        try:
+            outcome.append(render_all(minuet, tmp_path / "worker", audio=False))
+        except Exception as exc:  # handed to the test's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=engrave)
+    worker.start()
+    worker.join()
+    rendered = outcome[0]
+    assert not isinstance(rendered, Exception), rendered
+    assert rendered.score_svg.read_text().count("<svg") >= 1  # type: ignore[attr-defined]

@@ -253,9 +253,15 @@ def render_wav(midi: Path, wav: Path, soundfont: Path | None = None, sample_rate
 
 def render_score_image(musicxml: Path, svg: Path, png: Path | None = None) -> tuple[Path, Path | None]:
     """Engrave the first page of `musicxml` with Verovio (SVG) and, where CairoSVG works, as PNG."""
+    from importlib.resources import files
+
     import verovio
 
-    toolkit = verovio.toolkit()
+    # Verovio keeps its default resource path per thread, set in the thread that first imported it: a
+    # toolkit made in another thread (the studio's and the MCP server's workers) finds no fonts and reads
+    # nothing. Each toolkit is pointed at the package's fonts itself.
+    toolkit = verovio.toolkit(False)
+    toolkit.setResourcePath(str(files("verovio") / "data"))
     toolkit.setOptions({"pageWidth": 2100, "pageHeight": 2970, "scale": 45, "adjustPageHeight": True,
                         "footer": "none"})
     if not toolkit.loadData(musicxml.read_text(encoding="utf-8")):
