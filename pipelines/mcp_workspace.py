@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.files import resolved_within
+
 
 class PathOutsideError(ValueError):
     """A path in a request leads out of the server's output folder; the message says what to give."""
@@ -32,8 +34,8 @@ class Workspace:
         if not text.strip() or "\x00" in text:
             raise PathOutsideError(f"The {what} {text!r} is not a path; give one relative to the output folder "
                                    f"{self.root}, e.g. 'clips/song.wav'.")
-        resolved = (self.root / relative).resolve()
-        if not resolved.is_relative_to(self.root):
+        resolved = resolved_within(self.root, relative)
+        if resolved is None:
             raise PathOutsideError(f"The {what} {text!r} leads outside the output folder {self.root}; "
                                    "give a path inside it (copy the file there first).")
         return resolved

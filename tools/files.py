@@ -186,6 +186,15 @@ def _probe_writable(folder: Path, purpose: str) -> None:
                                   f"choose {purpose} you can write to.") from exc
 
 
+def resolved_within(root: Path, path: str | Path) -> Path | None:
+    """`root / path` with `..` and symbolic links resolved, or None when that lands outside `root`
+    (`root` itself is inside). The one containment rule for paths a request names (the studio's and the
+    MCP server's output folders); each caller adds its own refusals and message."""
+    base = root.resolve()
+    target = (base / path).resolve()
+    return target if target.is_relative_to(base) else None
+
+
 def checked_output_folder(path: Path, *, probe: bool = True) -> Path:
     """`path`, once it is known that it is, or can be made, a folder that takes new files; else an
     `OutputLocationError`. Nothing is created: the probe file is removed at once. With `probe` False

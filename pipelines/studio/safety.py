@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path, PurePosixPath
 
+from tools.files import resolved_within
 from tools.serving import is_loopback, token_matches
 
 __all__ = ["is_loopback", "token_matches"]  # the studio's checks in one place, with the shared rule
@@ -55,9 +56,8 @@ def inside(root: Path, relative: str) -> Path:
     if relative.startswith(("/", "\\")) or any(part == ".." or part.startswith(".") for part in parts) \
             or "\x00" in relative:
         raise StudioInputError(f"{relative!r} is not a path inside the output folder.", 404)
-    base = root.resolve()
-    target = (base / Path(*parts)).resolve() if parts else base
-    if target != base and base not in target.parents:
+    target = resolved_within(root, Path(*parts))
+    if target is None:
         raise StudioInputError(f"{relative!r} leads outside the output folder.", 404)
     return target
 
