@@ -45,6 +45,7 @@ from tools.music.piano.tokens import (
     VOCAB,
     Hand,
     Note,
+    Segment,
     SequenceGrammar,
     bar_ticks,
     decode_tokens,
@@ -84,7 +85,7 @@ CHROMATIC = dataclasses.replace(  # a legato line over chords, both hands chroma
     CHORALE, hands={Hand.RIGHT: HandGrammar(60, 84, 7, chromatic=True),
                     Hand.LEFT: HandGrammar(36, 60, 9, notes_per_onset=3, chromatic=True)},
     durations=frozenset({6, 12, 24}), grid=6, beat=12, phrase_leap=16, chromatic_bias=2.0)
-CHROMATIC_PIANO = dataclasses.replace(  # free piano with rests: only the left hand may take chromatic notes
+CHROMATIC_PIANO = dataclasses.replace(  # free piano with rests, chromatic in both hands
     FREE_PIANO, scale=C_MAJOR, beat=12, phrase_leap=19, chromatic_bias=2.0,
     hands={Hand.RIGHT: HandGrammar(55, 96, 12, chromatic=True), Hand.LEFT: HandGrammar(28, 67, 12, 3, chromatic=True)})
 LEAPING_PIANO = dataclasses.replace(  # free piano whose line may leap up to two octaves in one interval in ten
@@ -125,8 +126,7 @@ def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars
             onsets[note.position][note.hand].append(note)
         phrase_end = endings.get(new)
         # where the top line's next note could owe a phrase ending, it takes no chromatic note
-        cadence_ahead = (bool(endings) if not grammar.legato else new + 1 in endings or (
-            new + 2 in endings and endings[new + 2].approach_ticks >= length))
+        cadence_ahead = new + 1 in endings or (new + 2 in endings and endings[new + 2].approach_ticks >= length)
         for position in sorted(onsets):
             for hand, notes in onsets[position].items():
                 if new >= 0:
@@ -141,6 +141,8 @@ def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars
                     faults += onset_faults(grammar, hand, notes, reference.get(hand), cadence, length, f"bar {new}",
                                            leap)
                     resolving = unresolved.pop(hand, None)
+                    if resolving is not None and hand == top and gap_before(segment, prompt_bars, new, position, top):
+                        faults.append(f"bar {new}: the line falls silent before resolving its chromatic {resolving}")
                     faults += chromatic_faults(grammar, hand, notes, reference.get(hand), resolving,
                                                (hand == top and cadence_ahead) or hand in resolved, f"bar {new}")
                     resolved = resolved | {hand} if resolving is not None else resolved - {hand}
@@ -164,6 +166,15 @@ def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars
         if phrase_end is not None and not (line and line[0].position == 0):
             faults.append(f"bar {new}: no phrase-ending note on the downbeat")
     return faults
+
+
+def gap_before(segment: Segment, prompt_bars: int, new: int, position: int, hand: Hand) -> bool:
+    """Whether the hand's note at `position` of new bar `new` starts later than its previous note ends."""
+    length = bar_ticks(segment.meter)
+    starts = [(index * length + note.position, index * length + note.position + note.duration)
+              for index, bar in enumerate(segment.bars) for note in bar if note.hand == hand]
+    here = (prompt_bars + new) * length + position
+    return max(end for start, end in starts if start < here) < here
 
 
 def chromatic_faults(grammar: NoteGrammar, hand: Hand, notes: list[Note], reference: int | None,
@@ -546,6 +557,26 @@ def test_chromatic_notes_pass_or_neighbour_by_step_and_resolve_to_the_scale() ->
     notes = [note for seed in range(4) for note in decode_tokens(sample(Indifferent(), diatonic, "4/4", "major",
                                                                         seed)).notes()]
     assert all(note.pitch % 12 in C_MAJOR for note in notes)
+
+
+def test_a_line_with_rests_takes_chromatic_notes_and_resolves_them_without_falling_silent() -> None:
+    # free piano with rests: the top line now takes chromatic notes too (before, none at all in a line
+    # with phrase endings, since it might fall silent into one); broken_rules holds each to a
+    # resolution by step at its very end, and none in the bar before a phrase ending
+    seen: defaultdict[Hand, int] = defaultdict(int)
+    rests = 0
+    for seed in range(6):
+        tokens = sample(Indifferent(), CHROMATIC_PIANO, "4/4", "major", seed)
+        assert broken_rules(tokens, CHROMATIC_PIANO, BARS) == []
+        bars = decode_tokens(tokens).bars
+        for note in decode_tokens(tokens).notes():
+            seen[note.hand] += note.pitch % 12 not in C_MAJOR
+        for bar in bars:
+            line = sorted(note for note in bar if note.hand == Hand.RIGHT)
+            rests += any(after.position > before.position + before.duration
+                         for before, after in zip(line, line[1:], strict=False))
+    assert seen[Hand.RIGHT] > 0 and seen[Hand.LEFT] > 0
+    assert rests > 0  # and the line still rests elsewhere
 
 
 def test_a_line_leaps_past_its_limit_only_into_a_phrases_first_note() -> None:

@@ -84,8 +84,9 @@ class HandGrammar:
     top note, not straight after a resolution (one chromatic note at a time, not a chromatic trill),
     and followed by the hand's next onset as one scale tone a step from it (its resolution). The
     top hand takes none where its next note could be a phrase's last note or its approach (which
-    set their own pitches): in the bar before a phrase ending, or anywhere in a line with rests
-    under phrase endings."""
+    set their own pitches): in the bar before a phrase ending. A top line with rests does not fall
+    silent between a chromatic note and its resolution (it is tied to it as a legato line is), so
+    its next note is never further off than a legato line's."""
 
     lowest: int  # MIDI pitches in the model's reference key (C major / A minor)
     highest: int
@@ -590,7 +591,7 @@ class NoteGrammarState:
         events = np.zeros(VOCAB.size, dtype=bool)  # after BAR or DUR: close the bar, open an onset, add a note
         assert self.grammar is not None
         events[VOCAB.bar] = not self._owed and (
-            not self.grammar.legato or self.line_end == self.length or self._breathing)
+            not self._tied() or self.line_end == self.length or self._breathing)
         events[FIRST_POSITION_ID : FIRST_POSITION_ID + self.length] = self._onsets()
         if state == "DUR":
             events |= self._notes(first=False)
@@ -602,7 +603,7 @@ class NoteGrammarState:
         any later grid position from which it can still fill the bar; else any grid position that
         still fits a note."""
         assert self.grammar is not None
-        if not self._owed and not self.grammar.legato:
+        if not self._owed and not self._tied():
             return self._positions
         onsets = np.zeros(self.length, dtype=bool)
         if self._breathing:
@@ -622,10 +623,14 @@ class NoteGrammarState:
             self.sequence.tokens_in_bar + 2 + ONSET_TOKENS * self._fill[self.line_end] > MAX_TOKENS_PER_BAR
         ):
             return notes  # the line's remaining notes need the bar's remaining tokens
+        if not grammar.legato and not first and self._tied() and (
+            self.sequence.tokens_in_bar + 2 + ONSET_TOKENS * (self.line_end < self.length) > MAX_TOKENS_PER_BAR
+        ):
+            return notes  # a chromatic note's resolution needs the bar's remaining tokens
         downbeat_end = self._phrase_end if position == 0 else None
         for hand, rules in grammar.hands.items():
             is_top = hand == grammar.top_hand
-            if first and (grammar.legato or self._owed) and not is_top:
+            if first and (self._tied() or self._owed) and not is_top:
                 continue  # the line (or the phrase's last note) comes first at its onset
             resolving = self._chromatic.get(hand)
             alone = (is_top and downbeat_end) or hand in self._onset_chromatic or resolving is not None
@@ -640,7 +645,7 @@ class NoteGrammarState:
             elif resolving is not None:
                 pitches = pitches & np.isin(np.abs(PITCHES - resolving), STEP_SEMITONES)
             elif reference is not None and not self._struck[hand] and position % self._beat and (
-                    hand not in self._resolved) and not (is_top and self._cadence_ahead()):
+                    hand not in self._resolved) and not (is_top and self._chromatic_barred()):
                 pitches = pitches | (self._chromatic_pitches[hand]
                                      & np.isin(np.abs(PITCHES - reference), STEP_SEMITONES))
             leap = grammar.phrase_leap if is_top and self._phrase_start and grammar.phrase_leap else rules.max_leap
@@ -655,13 +660,28 @@ class NoteGrammarState:
 
     def _cadence_ahead(self) -> bool:
         """Whether the top hand's next note may be held to a phrase's ending or its approach, so a
-        chromatic note now might not resolve by step: a line with rests may fall silent until then;
-        a legato line's next note is at most the next bar's downbeat."""
-        assert self.grammar is not None
-        if not self.grammar.legato:
-            return bool(self._phrase_ends)
+        chromatic note now might not resolve by step: its next note is at most the next bar's
+        downbeat (a legato line's always, a line with rests' after a chromatic note, `_tied`)."""
         return any(end.bar == self.bar + 1 or (end.bar == self.bar + 2 and end.approach_ticks >= self.length)
                    for end in self._phrase_ends.values())
+
+    def _tied(self) -> bool:
+        """Whether the top hand's next note must start where its latest one ends, struck first at its
+        onset: always in a legato line; in a line with rests, while its chromatic note (struck, or
+        sounding from the onset just finished) waits for its resolution, so the line cannot fall
+        silent, perhaps into a phrase ending, before resolving it."""
+        assert self.grammar is not None
+        top = self.grammar.top_hand
+        return self.grammar.legato or top in self._onset_chromatic or (
+            top in self._chromatic and top not in self._onset_top)
+
+    def _chromatic_barred(self) -> bool:
+        """Whether the top hand may not strike a chromatic note now: a phrase ending may be its next
+        note (`_cadence_ahead`), or, in a line with rests, the bar's tokens leave no room for the note
+        (its pitch and length) and its resolution's onset after it (a legato line's fill keeps that room)."""
+        assert self.grammar is not None
+        return self._cadence_ahead() or (not self.grammar.legato and (
+            self.sequence.tokens_in_bar + 2 + ONSET_TOKENS > MAX_TOKENS_PER_BAR))
 
     def _approach(self, position: int) -> frozenset[int] | None:
         """The pitch classes the top hand's note at `position` must take when it leads into the next
