@@ -43,7 +43,7 @@ class RegisterPlan(BaseModel):
     """Where a line's phrases sit, so a tune has a shape: each phrase gets a register window drawn
     from the request's seed (a centre and a span, in real pitches), arching up to a peak bar and
     down to its cadence. The piece's first phrase sits at home, a contrasting section higher or
-    lower, the phrase about two thirds through the piece (the climax) higher still, and the last
+    lower, the phrase at `climax_at` through the piece (the climax) higher still, and the last
     phrase back home for the final cadence. Pieces differ, some compact, some wide, as real ones do."""
 
     home: tuple[int, int] = Field(description="the range a section's home centre is drawn from (MIDI pitches)")
@@ -52,6 +52,9 @@ class RegisterPlan(BaseModel):
                                                    "up or down (semitones)")
     climax: tuple[int, int] = Field(description="the range of how far the climax phrase's centre rises above "
                                                 "home (semitones)")
+    climax_at: float = Field(2 / 3, gt=0, lt=1, description="where in the piece (a share of its bars) the phrase "
+                                                            "holding the climax lies: about two thirds through, or "
+                                                            "earlier where the style climbs in its middle section")
     arch: int = Field(ge=0, le=12, description="semitones a phrase's window rises from its start to its peak bar "
                                                "and falls again to its cadence")
     pull: float = Field(gt=0, description="log-probability taken from a note per semitone it lies outside its "
