@@ -157,3 +157,22 @@ def test_a_pieces_leap_budget_is_drawn_from_its_styles_range_by_the_piece_seed()
                             ({"wide_leap": 5}, "budgeted leap 5 must be at least")):
         with pytest.raises(ValueError, match=message):
             LineRules.model_validate({**line.model_dump(), **update})
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_free_piano_piece_climbs_to_its_high_point_in_its_middle_section(seed: int) -> None:
+    """A sonata's opening reaches its high point once, often as its middle section climbs; with the
+    climax two thirds through, the bench's A B A' put it in A''s first phrase, which a near
+    variation restates from A at home, so no fixed-plan free piano piece had one (top-voice range 21
+    semitones against Beethoven's 38)."""
+    line = style_spec(Style.FREE_PIANO).melody
+    assert line.register_plan is not None and line.register_plan.climax_at < 0.5
+    opening, middle, closing = (register_windows(line.register_plan, (line.lowest, line.highest), bars, ends,
+                                                 place, seed * 1000 + index * 101, 0)
+                                for index, (place, bars, ends) in enumerate(FORM))
+    assert max(high for _, high in middle) > max(high for _, high in opening + closing[4:])  # home at both ends
+    assert centre(middle[0]) >= centre(opening[0]) + 5  # the middle climbs from home
+    # two thirds through (the default) the climax would fall in A''s first phrase, as it did
+    later = line.register_plan.model_copy(update={"climax_at": 2 / 3})
+    closing = register_windows(later, (line.lowest, line.highest), 8, [3, 7], FORM[2][0], seed * 1000 + 202, 0)
+    assert max(high for _, high in closing[:4]) > max(high for _, high in closing[4:])
