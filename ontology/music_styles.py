@@ -43,8 +43,9 @@ class RegisterPlan(BaseModel):
     """Where a line's phrases sit, so a tune has a shape: each phrase gets a register window drawn
     from the request's seed (a centre and a span, in real pitches), arching up to a peak bar and
     down to its cadence. The piece's first phrase sits at home, a contrasting section higher or
-    lower, the phrase about two thirds through the piece (the climax) higher still, and the last
-    phrase back home for the final cadence. Pieces differ, some compact, some wide, as real ones do."""
+    lower, the phrase at `climax_at` (about two thirds through, or a waltz's middle section) higher
+    still, and the last phrase back home for the final cadence. Pieces differ, some compact, some
+    wide, as real ones do."""
 
     home: tuple[int, int] = Field(description="the range a section's home centre is drawn from (MIDI pitches)")
     span: tuple[int, int] = Field(description="the range a phrase window's span is drawn from (semitones)")
@@ -59,6 +60,9 @@ class RegisterPlan(BaseModel):
     shift_bias: tuple[float, float] = Field((0.0, 0.0), description="the range a section's bias toward a leap of "
                                             "more than an octave into a phrase's first note, toward its window, "
                                             "is drawn from (log-probability): some pieces leap between phrases")
+    climax_at: float = Field(2 / 3, gt=0, lt=1, description="where in the piece (a share of its bars) the phrase "
+                                                          "holding the climax lies: two thirds through, or a "
+                                                          "waltz's middle section, sung higher in its new key")
 
     @model_validator(mode="after")
     def _ordered(self) -> RegisterPlan:

@@ -2,7 +2,8 @@
 
 A tune a musician keeps has a shape: a phrase rises to a high point and falls to its cadence, a
 contrasting section sits higher or lower than the opening, the piece's high point (its climax)
-comes late, about two thirds through, and the line comes home for the final cadence. The piano
+comes late, about two thirds through (a waltz sings it in its middle section, in the new key, and
+returns to its tune at home), and the line comes home for the final cadence. The piano
 model knows none of this, and moving its notes afterwards would break the harmony read from them,
 so the plan is given to the grammar of notes before sampling (`NoteGrammar.windows`): one window
 per bar that the line keeps to where its leap allows (`tools.music.piano.grammar`). A restatement
@@ -21,9 +22,6 @@ import random
 from ontology.music_styles import LineRules, RegisterPlan
 from tools.music.section_tools import SectionRequest
 from tools.music.styles.phrases import phrase_cadences
-
-CLIMAX_AT = 2 / 3
-"""Where in the piece (a share of its bars) the phrase holding the climax lies."""
 
 
 def phrase_spans(bars: int, ends: list[int]) -> list[tuple[int, int]]:
@@ -55,7 +53,8 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     """The melody's window (lowest, highest pitch) in each of a section's `bars` bars, whose phrases
     end at `ends`, for a section lying at `place` (start and end as shares of the piece's bars),
     inside the line's `register`, in the key on pitch class `tonic`. The piece's first and last
-    phrases sit at home; the phrase two thirds through rises by the plan's climax; the other
+    phrases sit at home; the phrase at the plan's `climax_at` (two thirds through, or a waltz's
+    middle section) rises by the plan's climax; the other
     phrases of a later section move together up or down by a contrast (the way there is room for
     its narrowest window). Each phrase's window starts on a tonic or dominant (`ambitus_floor`)
     and arches over the phrase.
@@ -76,7 +75,8 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     spans = phrase_spans(bars, ends)
     shares = [(start + (end - start) * first / bars, start + (end - start) * (last + 1) / bars)
               for first, last in spans]
-    climax = next((number for number, (begins, finishes) in enumerate(shares) if begins <= CLIMAX_AT < finishes), None)
+    climax = next((number for number, (begins, finishes) in enumerate(shares)
+                   if begins <= plan.climax_at < finishes), None)
     if climax is not None and spans[climax][1] < restated:  # the closing phrase stays home (a key a cadence confirms)
         climax = next((number for number, (_, last) in enumerate(spans)
                        if last >= restated and shares[number][1] < 1 - 1e-9), None)
