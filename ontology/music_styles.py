@@ -112,6 +112,10 @@ class LineRules(BaseModel):
                                                              "fiddle tune's repeated-note figures)")
     max_alternation: int | None = Field(None, ge=3, description="most notes in a row rocking between two pitches "
                                                                 "(4: G A G A, not G A G A G; None: any)")
+    vary_figures: bool = Field(False, description="whether a freshly sampled line's bars that repeat the figure "
+                                                  "before them are varied (sequence, inversion, a dotted rhythm) and "
+                                                  "a second held bar in a row moves on: "
+                                                  "`tools.music.styles.figures`")
     outline_bias: float = Field(0.0, ge=0, description="log-probability added to a downbeat note that rises from "
                                                        "the last by a third to a sixth or an octave: a waltz tune "
                                                        "leaping through its chord")
