@@ -86,3 +86,16 @@ def test_a_line_that_does_not_repeat_itself_is_kept() -> None:
 
 def test_only_the_nocturne_varies_its_figures() -> None:
     assert [style for style in Style if style_spec(style).melody.vary_figures] == [Style.NOCTURNE]
+
+
+def test_a_third_bar_in_one_rhythm_dots_a_pair_of_its_notes() -> None:
+    # the fixed-plan nocturne 1 (D minor) at 7b1ba9c: quarters bar after bar, their contours different
+    line = line_of([[(1.0, 69), (1.0, 69), (1.0, 65), (1.0, 69)], [(1.0, 69), (1.0, 67), (1.0, 69), (1.0, 69)],
+                    [(1.0, 72), (1.0, 70), (1.0, 76), (1.0, 73)], [(4.0, 74)]])
+    before = by_bar(line, 4)
+    assert not repeats(before[1], before[0])  # the second bar is kept: a new figure in the same rhythm
+    for seed in range(6):
+        after = by_bar(vary_figures(line, parse_key("D minor"), BAR, 4, REGISTER, 12, [3], seed), 4)
+        assert after[:2] == before[:2]
+        durations = sorted(n.duration for n in after[2])
+        assert durations == [0.5, 1.0, 1.0, 1.5] and [n.pitch for n in after[2]] == [n.pitch for n in before[2]]

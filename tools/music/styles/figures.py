@@ -13,6 +13,7 @@ harmony is chosen for the notes that sound:
   takes one of the three devices, in an order drawn from the section's seed: the first that keeps
   the line inside its register and within its largest leap of its neighbours and no longer repeats
   them (a sequence states the figure again, a step away: allowed once, not for a third bar);
+- a third bar in a row in one rhythm (quarters, bar after bar) dots a pair of its even notes;
 - a bar held on one note after a bar that also held one note keeps that note for its first half and
   moves on in quarters, by steps or thirds, to a note a step from the next bar's first note.
 
@@ -70,7 +71,8 @@ def _degree(scale: list[int], pitch: int) -> int:
 def vary_figures(line: list[MelodyNote], key: Key, bar_length: Fraction, bars: int, register: tuple[int, int],
                  max_leap: int, phrase_ends: Sequence[int], seed: int) -> list[MelodyNote]:
     """`line` (`bars` bars of `bar_length` quarters) with each bar that repeats the figure of one of
-    the two bars before it (`repeats`) varied, and each second held bar in a row moving on (module docstring);
+    the two bars before it (`repeats`) varied, a third bar in one rhythm dotted, and each second held
+    bar in a row moving on (module docstring);
     `phrase_ends` (0-based bars) are kept. Notes stay within `register` and within `max_leap`
     semitones of the notes on either side; a bar no device can vary so is kept."""
     draw = random.Random(f"figures {seed}")
@@ -94,20 +96,27 @@ def vary_figures(line: list[MelodyNote], key: Key, bar_length: Fraction, bars: i
         return [replace(n, pitch=scale[degree]) for n, degree in zip(notes, mirrored, strict=True)]
 
     def rhythm(notes: list[MelodyNote]) -> list[MelodyNote]:
-        for index, (a, b) in enumerate(zip(notes, notes[1:], strict=False)):
-            if a.duration == b.duration and exact_quarters(a.duration) >= Fraction(1, 2):
-                longer = exact_quarters(a.duration) * Fraction(3, 2)
-                dotted = replace(a, duration=float(longer))
-                short = replace(b, onset=float(exact_quarters(a.onset) + longer), duration=a.duration / 2)
-                return [*notes[:index], dotted, short, *notes[index + 2:]]
-        return notes
+        pairs = [index for index, (a, b) in enumerate(zip(notes, notes[1:], strict=False))
+                 if a.duration == b.duration and exact_quarters(a.duration) >= Fraction(1, 2)]
+        if not pairs:
+            return notes
+        index = draw.choice(pairs)
+        a, b = notes[index], notes[index + 1]
+        longer = exact_quarters(a.duration) * Fraction(3, 2)
+        dotted, short = replace(a, duration=float(longer)), replace(b, onset=float(exact_quarters(a.onset) + longer),
+                                                                     duration=a.duration / 2)
+        return [*notes[:index], dotted, short, *notes[index + 2:]]
 
     for index in range(1, bars):
         notes = split[index]
         if index in phrase_ends or not notes:
             continue
         earlier = [split[i] for i in (index - 1, index - 2) if i >= 0 and split[i]]
-        if len(notes) >= 3 and any(repeats(notes, bar) for bar in earlier):
+        rhythms = {tuple(n.duration for n in bar) for bar in [notes, *earlier]}
+        if len(notes) >= 3 and len(earlier) == 2 and len(rhythms) == 1:  # a third bar in one rhythm: dot a pair
+            varied = rhythm(notes)
+            split[index] = varied if fits(index, varied) else notes
+        elif len(notes) >= 3 and any(repeats(notes, bar) for bar in earlier):
             # a sequence states the figure again, a step away: once, not for a third bar in a row
             third = len(earlier) == 2 and repeats(earlier[0], earlier[1])
             devices: list[Device] = [inversion, rhythm] if third else [sequence, inversion, rhythm]
