@@ -13,8 +13,11 @@ request of each style in `bench/compose_quality.py` with `bench/compose_tools_qu
 (A, B, A'); the Theory Critic asks for nothing and the Listener Critic for more variety in the
 middle section, as critics often do, so a session also rewrites after its critique. No WAV is
 rendered. `--keep DIR` keeps each session's folder (its versions' MIDI, MusicXML and piece.json), so
-a change meant only to be faster can be checked to write the same notes for the same plan and seed. `--profile DIR` writes each session's cProfile statistics there and prints the functions
-that took the most time.
+a change meant only to be faster can be checked to write the same notes for the same plan and seed.
+`--profile DIR` writes each session's cProfile statistics there and prints the functions that took
+the most CPU time: the profiler counts this process's CPU seconds, not wall seconds, which on a
+shared machine charge other processes' work to whatever happened to be running (a wall-clock profile
+at load 10 put a third of a chorale's time in drawing its piano roll, which takes 1-2 CPU seconds).
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ def session(tools: NeuralSectionTools, root: Path, style: str, seed: int,
     request = REQUESTS[style][seed % len(REQUESTS[style])]
     lm = scripted_lm(ScriptedEngine(*replies(request, style, seed)))
     store = ComposeSessions(root, tools, config=ComposeConfig(audio=False), lm=lm)
-    profiler = cProfile.Profile() if profile else None
+    profiler = cProfile.Profile(time.process_time) if profile else None
     started, cpu = time.perf_counter(), time.process_time()
     try:
         if profiler:
