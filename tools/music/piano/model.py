@@ -131,8 +131,8 @@ NextTokenScorer = Callable[[list[int]], torch.Tensor]
 
 
 class CachedScorer:
-    """`PianoTransformer.forward`'s last position, computing only the tokens the previous window
-    did not have: each layer keeps its keys and values (a KV cache).
+    """`PianoTransformer.forward`'s last position in eval mode (no dropout), computing only the
+    tokens the previous window did not have: each layer keeps its keys and values (a KV cache).
 
     Sampling asks for the next token's distribution after every token it adds. The full forward
     pass computes every position of the window (up to `context`, 256 tokens) again each time,
