@@ -2,6 +2,8 @@
 
     PYTHONPATH=. python bench/compose_session_speed.py                 # one session per style
     PYTHONPATH=. python bench/compose_session_speed.py --styles jig -n 3 --profile out/speed   # where the time goes
+    PYTHONPATH=. python bench/compose_session_speed.py --keep out/before   # keep the sessions' files
+    cmp out/before/jig/jig-0/v1/piece.mid out/after/jig/jig-0/v1/piece.mid   # a speed-up wrote the same notes
 
 A session's wall time is the model's calls plus everything else: writing the sections (the neural
 tools), validating and listening to each candidate, repairs, rendering. This bench runs real
@@ -10,8 +12,12 @@ issue's 60 s a version has to fit beside the model's. The scripted Composer answ
 request of each style in `bench/compose_quality.py` with `bench/compose_tools_quality.py`'s plan
 (A, B, A'); the Theory Critic asks for nothing and the Listener Critic for more variety in the
 middle section, as critics often do, so a session also rewrites after its critique. No WAV is
-rendered. `--profile DIR` writes each session's cProfile statistics there and prints the functions
-that took the most time.
+rendered. `--keep DIR` keeps each session's folder (its versions' MIDI, MusicXML and piece.json), so
+a change meant only to be faster can be checked to write the same notes for the same plan and seed.
+`--profile DIR` writes each session's cProfile statistics there and prints the functions that took
+the most CPU time: the profiler counts this process's CPU seconds, not wall seconds, which on a
+shared machine charge other processes' work to whatever happened to be running (a wall-clock profile
+at load 10 put a third of a chorale's time in drawing its piano roll, which takes 1-2 CPU seconds).
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ def session(tools: NeuralSectionTools, root: Path, style: str, seed: int,
     request = REQUESTS[style][seed % len(REQUESTS[style])]
     lm = scripted_lm(ScriptedEngine(*replies(request, style, seed)))
     store = ComposeSessions(root, tools, config=ComposeConfig(audio=False), lm=lm)
-    profiler = cProfile.Profile() if profile else None
+    profiler = cProfile.Profile(time.process_time) if profile else None
     started, cpu = time.perf_counter(), time.process_time()
     try:
         if profiler:
@@ -82,17 +88,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=1, help="sessions per style (requests and keys cycle)")
     parser.add_argument("--profile", type=Path, help="write cProfile statistics here and print the top functions")
     parser.add_argument("--top", type=int, default=12, help="functions printed per style with --profile")
+    parser.add_argument("--keep", type=Path, help="keep the sessions' folders here (default: a scratch folder)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     tools = NeuralSectionTools()
     with tempfile.TemporaryDirectory() as scratch:
         for style in args.styles:
             for seed in range(args.n):
-                seconds, cpu, state = session(tools, Path(scratch) / style, style, seed, args.profile)
+                seconds, cpu, state = session(tools, (args.keep or Path(scratch)) / style, style, seed, args.profile)
                 reasons = Counter(change.reason for change in state.changes)
                 in_tools = sum(call.seconds for call in state.tool_calls)
+                run = state.runs[-1]
                 print(f"{style} {seed}: {seconds:.1f} s ({cpu:.1f} s CPU), {len(state.tool_calls)} tool calls "
-                      f"({in_tools:.1f} s), changes {dict(reasons)}, findings left "
+                      f"({in_tools:.1f} s), {run.model_calls} model calls ({run.prompt_tokens} prompt words, "
+                      f"{run.completion_tokens} scripted tokens), changes {dict(reasons)}, findings left "
                       f"{sorted(f.code for f in state.findings) or 'none'}", flush=True)
             if args.profile:
                 stats = pstats.Stats(*(str(args.profile / f"{style.replace(' ', '-')}-{seed}.prof")

@@ -43,8 +43,9 @@ class RegisterPlan(BaseModel):
     """Where a line's phrases sit, so a tune has a shape: each phrase gets a register window drawn
     from the request's seed (a centre and a span, in real pitches), arching up to a peak bar and
     down to its cadence. The piece's first phrase sits at home, a contrasting section higher or
-    lower, the phrase at `climax_at` through the piece (the climax) higher still, and the last
-    phrase back home for the final cadence. Pieces differ, some compact, some wide, as real ones do."""
+    lower, the phrase at `climax_at` (about two thirds through, or a waltz's middle section) higher
+    still, and the last phrase back home for the final cadence. Pieces differ, some compact, some
+    wide, as real ones do."""
 
     home: tuple[int, int] = Field(description="the range a section's home centre is drawn from (MIDI pitches)")
     span: tuple[int, int] = Field(description="the range a phrase window's span is drawn from (semitones)")
@@ -52,9 +53,6 @@ class RegisterPlan(BaseModel):
                                                    "up or down (semitones)")
     climax: tuple[int, int] = Field(description="the range of how far the climax phrase's centre rises above "
                                                 "home (semitones)")
-    climax_at: float = Field(2 / 3, gt=0, lt=1, description="where in the piece (a share of its bars) the phrase "
-                                                            "holding the climax lies: about two thirds through, or "
-                                                            "earlier where the style climbs in its middle section")
     arch: int = Field(ge=0, le=12, description="semitones a phrase's window rises from its start to its peak bar "
                                                "and falls again to its cadence")
     pull: float = Field(gt=0, description="log-probability taken from a note per semitone it lies outside its "
@@ -62,6 +60,9 @@ class RegisterPlan(BaseModel):
     shift_bias: tuple[float, float] = Field((0.0, 0.0), description="the range a section's bias toward a leap of "
                                             "more than an octave into a phrase's first note, toward its window, "
                                             "is drawn from (log-probability): some pieces leap between phrases")
+    climax_at: float = Field(2 / 3, gt=0, lt=1, description="where in the piece (a share of its bars) the phrase "
+                                                          "holding the climax lies: two thirds through, or a "
+                                                          "waltz's middle section, sung higher in its new key")
 
     @model_validator(mode="after")
     def _ordered(self) -> RegisterPlan:
@@ -111,6 +112,10 @@ class LineRules(BaseModel):
                                                              "fiddle tune's repeated-note figures)")
     max_alternation: int | None = Field(None, ge=3, description="most notes in a row rocking between two pitches "
                                                                 "(4: G A G A, not G A G A G; None: any)")
+    vary_figures: bool = Field(False, description="whether a freshly sampled line's bars that repeat the figure "
+                                                  "before them are varied (sequence, inversion, a dotted rhythm) and "
+                                                  "a second held bar in a row moves on: "
+                                                  "`tools.music.styles.figures`")
     outline_bias: float = Field(0.0, ge=0, description="log-probability added to a downbeat note that rises from "
                                                        "the last by a third to a sixth or an octave: a waltz tune "
                                                        "leaping through its chord")

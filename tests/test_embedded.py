@@ -3,6 +3,8 @@ JSON-schema constraints enforced while decoding."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import dspy
 import jsonschema
 import pytest
@@ -22,7 +24,10 @@ STALL_S = SETTINGS.stall_timeout_s
 
 @pytest.fixture(scope="module")
 def model() -> LlamaCppModel:
-    return load_local_model(SETTINGS.model, SETTINGS)
+    """Loaded in a worker thread, as the MCP server's and the studio's tools load it (the command
+    lines load it in the main thread: `tests/test_gamegrammar_embedded.py`, with its own context size)."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(load_local_model, SETTINGS.model, SETTINGS).result()
 
 
 def test_dspy_predict_on_the_embedded_model_returns_a_valid_nested_instance(model: LlamaCppModel) -> None:

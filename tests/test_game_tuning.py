@@ -15,6 +15,12 @@ from tools.games.tuning import TuningBudget, TuningResult, dominated_actions, ob
 BUDGET = TuningBudget(evaluations=40, seconds=120, self_play_games=40, greedy_games=20, restricted_games=30,
                       confirm_games=100, playtest=PlaytestBudget(greedy_games=40, search_games=4, search_playouts=4,
                                                                  restricted_games=30))
+SMALL_BUDGET = TuningBudget(evaluations=12, seconds=120, self_play_games=20, greedy_games=10, restricted_games=10,
+                            confirm_games=40, playtest=PlaytestBudget(greedy_games=10, search_games=2,
+                                                                      search_playouts=2, restricted_games=10))
+"""Enough for the search to change the numbers and confirm them: whether two runs with one seed agree
+does not depend on how many games they play (at this size seeds 3 and 4 already differ in their changes'
+reasons and the measures)."""
 
 
 def amount(resource: str, n: int) -> dict[str, Any]:
@@ -105,7 +111,8 @@ def test_actions_no_one_should_take_come_out_changed() -> None:
 
 def test_same_seed_same_result() -> None:
     endless = design([DIG, CUT, POLISH], ends=[{"kind": "score_threshold", "threshold": 900}])
-    first, second = (tune(endless, seed=3, budget=BUDGET) for _ in range(2))
+    first, second = (tune(endless, seed=3, budget=SMALL_BUDGET) for _ in range(2))
+    assert first.changes  # the search moved: there is something to agree on
     assert first.design == second.design
     assert first.changes == second.changes
     assert first.after.measures == second.after.measures

@@ -9,7 +9,14 @@ import pytest
 
 from ontology.music import INSTRUMENTS, Bar, ChordEvent, Event, Part, Piece, Section
 from ontology.music_theory import parse_key
-from tools.music.analysis import describe_piece, label_chords, parallel_perfects, roman_numeral, section_facts
+from tools.music.analysis import (
+    describe_piece,
+    label_chords,
+    parallel_kind,
+    parallel_perfects,
+    roman_numeral,
+    section_facts,
+)
 
 
 def bar(*notes: tuple[int | None, float]) -> Bar:
@@ -33,6 +40,24 @@ def test_parallel_fifths_and_octaves_are_found_only_in_similar_motion() -> None:
     rising = [(Fraction(0), 67), (Fraction(1), 74)]
     falling = [(Fraction(0), 60), (Fraction(1), 55)]  # fifth to twelfth in contrary motion: allowed
     assert parallel_perfects(rising, falling, Fraction(4), c_major) == []
+
+
+def test_each_motion_between_two_voices_is_judged_by_music21_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Listening asks about the same motions for every draft and candidate of a session; music21's
+    voice-leading quartet takes milliseconds to build, so each motion's answer is kept."""
+    from music21 import voiceLeading
+
+    built = []
+    quartet = voiceLeading.VoiceLeadingQuartet
+    monkeypatch.setattr(voiceLeading, "VoiceLeadingQuartet", lambda *notes: built.append(notes) or quartet(*notes))
+    parallel_kind.cache_clear()
+    top = [(Fraction(0), 67), (Fraction(1), 69), (Fraction(2), 72), (Fraction(3), 71)]
+    bottom = [(Fraction(0), 60), (Fraction(1), 62), (Fraction(2), 60), (Fraction(3), 59)]
+    first = parallel_perfects(top, bottom, Fraction(4), parse_key("C major"))
+    judged = len(built)
+    assert parallel_perfects(top, bottom, Fraction(4), parse_key("C major")) == first
+    assert first == ["fifths into bar 1", "octaves into bar 1"]
+    assert len(built) == judged == 3  # three motions reach a perfect interval, each judged once
 
 
 def test_section_facts_count_unresolved_leading_tones_and_rhythms(minuet: Piece) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -20,7 +21,15 @@ from tools.music.piano.data import (
     movement_segments,
     segments_from_parts,
 )
-from tools.music.piano.model import DEFAULT_CHECKPOINT, ModelConfig, PianoTransformer, sample_bars
+from tools.music.piano.model import (
+    DEFAULT_CHECKPOINT,
+    CachedScorer,
+    ModelConfig,
+    PianoTransformer,
+    context_window,
+    full_forward_scorer,
+    sample_bars,
+)
 from tools.music.piano.notation import HAND_NOTES, playable, segment_to_bars
 from tools.music.piano.tokens import (
     MAX_TOKENS_PER_BAR,
@@ -200,6 +209,32 @@ def test_sampling_always_ends_with_the_requested_number_of_valid_bars(model: nn.
     assert len(segment.bars) == 3
     assert all(0 <= note.position < 18 for note in segment.notes())
     assert len(tokens) <= 2 + 3 * MAX_TOKENS_PER_BAR
+
+
+def test_sampling_computes_each_position_once() -> None:
+    """The sampler's KV cache (`CachedScorer`): each step computes the one new position, not the
+    whole window again, which made the piano model most of a composition session's CPU time."""
+    model = PianoTransformer(dataclasses.replace(TINY, context=256)).eval()
+    embedded: list[int] = []
+    model.position_embedding.register_forward_hook(lambda _module, inputs, _output: embedded.append(inputs[0].numel()))
+    tokens = sample_bars(model, [VOCAB.meter("3/8"), VOCAB.mode("minor")], 3, temperature=1.0,
+                         generator=torch.Generator().manual_seed(0))
+    assert sum(embedded) == len(tokens)  # the first window (meter, mode, bar), then one position a token
+
+
+def test_the_cached_scorer_agrees_with_the_whole_forward_pass(tool: PianoGenerationTool) -> None:
+    """As the window grows (by one token or several) and as it drops its oldest bar (the cache
+    starts again), the cached log-probabilities are the forward pass's to float rounding."""
+    model = tool.model
+    notes = torch.randint(VOCAB.num_events, VOCAB.size, (300,), generator=torch.Generator().manual_seed(0))
+    tokens = [VOCAB.meter("4/4"), VOCAB.mode("major"), *notes.tolist()]
+    bar_starts = list(range(2, len(tokens), 40))
+    cached, whole = CachedScorer(model), full_forward_scorer(model)
+    with torch.inference_mode():
+        for end in [*range(3, 20), *range(20, len(tokens) + 1, 9)]:
+            window = context_window(tokens[:end], [start for start in bar_starts if start < end],
+                                    model.config.context)
+            torch.testing.assert_close(cached(window), whole(window), atol=1e-4, rtol=0)
 
 
 @needs_beethoven

@@ -10,6 +10,7 @@ music21 does the textbook analysis: key estimation (`analyze('key')`), Roman num
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -191,41 +192,51 @@ def _line(bars: list[Bar], bar_length: Fraction, highest: bool) -> list[tuple[Fr
     return sorted(chosen.items())
 
 
-def _sounding_at(line: list[tuple[Fraction, int]], time: Fraction) -> int | None:
-    current = None
-    for onset, pitch in line:
-        if onset > time:
-            break
-        current = pitch
-    return current
+def _sounding(line: list[tuple[Fraction, int]], times: list[Fraction]) -> list[int | None]:
+    """The pitch of `line` (sorted by onset, as `_line` makes it) sounding at each of `times`: its
+    latest onset at or before the time (None before its first)."""
+    onsets = [onset for onset, _ in line]
+    return [line[index - 1][1] if (index := bisect_right(onsets, time)) else None for time in times]
 
 
 def parallel_motions(top: list[tuple[Fraction, int]], bottom: list[tuple[Fraction, int]],
                      key: Key) -> list[tuple[str, Fraction]]:
     """('fifths' or 'octaves', the time they are reached) for each pair of consecutive fifths or
-    octaves (compound ones too) between two voices moving in the same direction, as music21's
-    voice-leading quartets find them on the pitches spelled in `key`; perfect intervals reached by
-    contrary motion are not counted."""
-    from music21 import note, voiceLeading
-
-    spelled = key.to_music21()
+    octaves (compound ones too) between two voices (each sorted by onset) moving in the same
+    direction, as music21's voice-leading quartets find them on the pitches spelled in `key`
+    (`parallel_kind`); perfect intervals reached by contrary motion are not counted."""
     times = sorted({t for t, _ in top} | {t for t, _ in bottom})
     found: list[tuple[str, Fraction]] = []
     previous: tuple[int, int] | None = None
-    for time in times:
-        upper, lower = _sounding_at(top, time), _sounding_at(bottom, time)
+    for time, upper, lower in zip(times, _sounding(top, times), _sounding(bottom, times), strict=True):
         if upper is None or lower is None:
             continue
         now = (upper, lower)
         if previous and (upper - lower) % 12 in (0, 7):  # other intervals cannot end parallel perfects
-            top_from, top_to, bottom_from, bottom_to = (
-                note.Note(spelled_pitch(pitch, spelled)) for pitch in (previous[0], upper, previous[1], lower))
-            quartet = voiceLeading.VoiceLeadingQuartet(top_from, top_to, bottom_from, bottom_to)
-            fifths = quartet.parallelFifth()
-            if quartet.similarMotion() and (fifths or quartet.parallelUnisonOrOctave()):
-                found.append(("fifths" if fifths else "octaves", time))
+            kind = parallel_kind(previous, now, key)
+            if kind is not None:
+                found.append((kind, time))
         previous = now
     return found
+
+
+@lru_cache(maxsize=8192)
+def parallel_kind(previous: tuple[int, int], now: tuple[int, int], key: Key) -> str | None:
+    """'fifths' or 'octaves' where two voices moving from (upper, lower) pitches `previous` to `now`
+    in similar motion make parallel fifths or octaves, as music21's voice-leading quartet reads the
+    pitches spelled in `key`; else None. Building the quartet takes milliseconds, and a session's
+    listening asks about the same four pitches again for every draft and candidate, so each answer
+    is kept."""
+    from music21 import note, voiceLeading
+
+    spelled = key.to_music21()
+    top_from, top_to, bottom_from, bottom_to = (
+        note.Note(spelled_pitch(pitch, spelled)) for pitch in (previous[0], now[0], previous[1], now[1]))
+    quartet = voiceLeading.VoiceLeadingQuartet(top_from, top_to, bottom_from, bottom_to)
+    fifths = quartet.parallelFifth()
+    if quartet.similarMotion() and (fifths or quartet.parallelUnisonOrOctave()):
+        return "fifths" if fifths else "octaves"
+    return None
 
 
 def parallel_perfects(top: list[tuple[Fraction, int]], bottom: list[tuple[Fraction, int]],

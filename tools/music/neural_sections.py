@@ -61,6 +61,7 @@ from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWr
 from tools.music.styles.accompaniment import block_chords, nocturne_left_hand, waltz_left_hand
 from tools.music.styles.chorale import realise_chorale
 from tools.music.styles.fiddle import figured
+from tools.music.styles.figures import vary_figures
 from tools.music.styles.harmonic_rhythm import held_through_bars
 from tools.music.styles.phrases import (
     approach_pitch_classes,
@@ -194,7 +195,14 @@ class NeuralSectionTools(SectionWriter):
             raise ToolInputError(f"The piano model does not write {request.meter}; use one of {', '.join(METERS)}.")
         spec = style_spec(request.style)
         started = time.perf_counter()
-        right, left = self._generate(request, parse_key(request.key), spec)
+        key = parse_key(request.key)
+        right, left = self._generate(request, key, spec)
+        if spec.melody.vary_figures and spec.texture != "piano":
+            bar_length = parse_meter(request.meter).bar_quarters
+            varied = vary_figures(melody_line(right, bar_length), key, bar_length, request.bars,
+                                  (spec.melody.lowest, spec.melody.highest), spec.melody.max_leap,
+                                  list(phrase_cadences(request.bars, request.cadence)), request.seed)
+            right = melody_bars(varied, request.bars, bar_length)
         if spec.texture == "piano":
             summary = (f"{sum(len(b.pitches()) for b in right)} right-hand and "
                        f"{sum(len(b.pitches()) for b in left)} left-hand notes")

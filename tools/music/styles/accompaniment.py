@@ -73,7 +73,13 @@ OUTER_INVERSION_COST = 12.0
 INVERSION_COST = 3.0
 """A bass on the chord's third instead of its root: worth it only to move by step."""
 PARALLEL_COST = 12.0
-"""Fifths or octaves between melody and bass moving in the same direction."""
+"""Fifths or octaves between melody and bass moving in the same direction: block chords avoid them
+at almost any price."""
+LEFT_HAND_PARALLEL_COST = 3.0
+"""The same in a waltz's or a nocturne's left hand, which takes one rather than move more than three
+semitones further to avoid it, as a pianist's dance bass now and then doubles the tune's step at the
+octave: at the strict cost the fixed-plan waltzes had one parallel in ten pieces (0.006 a bar),
+Beethoven's triple-time openings 0.077 a bar, in 7 of 24 movements."""
 CENTRE_PULL = 0.3
 """Per semitone a voicing's mean lies from the middle of its register: keeps the hand from drifting."""
 
@@ -297,7 +303,7 @@ def _voicing_cost(chord: int, voicing: tuple[int, ...], bass: int | None, leadin
 
 def _voicings(chords: list[int], windows: list[tuple[int, int]], notes: int, basses: Sequence[int | None],
               leading_tone: int | None, tops: Sequence[Tops] | None = None,
-              entries: Sequence[Tops] | None = None) -> list[tuple[int, ...]]:
+              entries: Sequence[Tops] | None = None, parallel_cost: float = PARALLEL_COST) -> list[tuple[int, ...]]:
     """The nearest close-position voicing of every chord (`notes` chord tones within an octave), each
     within its window (lowest, highest), above its bass if one is given: least total motion of the
     voices (voice by voice from the bottom), the costs of `_voicing_cost`, a cost per chord tone
@@ -326,14 +332,14 @@ def _voicings(chords: list[int], windows: list[tuple[int, int]], notes: int, bas
         bass = basses[step]
         parallel = bass is not None and _parallel(entries[step], bass, voicing[0])
         return (_voicing_cost(chords[step], voicing, bass, leading_tone, step in (0, last))
-                + GAP_COST * gaps + CENTRE_PULL * centre + PARALLEL_COST * parallel)
+                + GAP_COST * gaps + CENTRE_PULL * centre + parallel_cost * parallel)
 
     def move(step: int, before: tuple[tuple[int, ...], int], after: tuple[tuple[int, ...], int]) -> float:
         bass = basses[step]
         parallel = _parallel(tops[step], before[0][0], after[0][0] if bass is None else bass)
         parallel_top = _parallel(tops[step], before[0][-1], after[0][-1])
         return (sum(abs(a - b) for a, b in zip(before[0], after[0], strict=True))
-                + PARALLEL_COST * (parallel + parallel_top))
+                + parallel_cost * (parallel + parallel_top))
 
     return [voicing for voicing, _ in _cheapest_path(candidates, node, move)]
 
@@ -348,7 +354,8 @@ def _parallel(tops: Tops, bass_before: int, bass_now: int) -> bool:
     return interval in (0, 7) and interval == (melody_before - bass_before) % OCTAVE and same_way
 
 
-def _bass_line(chords: list[int], windows: list[tuple[int, int]], tops: list[Tops]) -> list[int]:
+def _bass_line(chords: list[int], windows: list[tuple[int, int]], tops: list[Tops],
+               parallel_cost: float = PARALLEL_COST) -> list[int]:
     """One bass note per chord within its window: the root, or the third where the bass reaches it
     by step (or holds it through a repeated chord); the first chord and the closing cadence's two
     chords in root position; least motion, no parallel fifths or octaves with the melody notes
@@ -374,7 +381,7 @@ def _bass_line(chords: list[int], windows: list[tuple[int, int]], tops: list[Top
         held = interval == 0 and chords[step] == chords[step - 1]
         if inverted(step, after) and interval not in STEP and not held:
             return float("inf")
-        return interval + PARALLEL_COST * _parallel(tops[step], before, after)
+        return interval + parallel_cost * _parallel(tops[step], before, after)
 
     return _cheapest_path(candidates, node, move)
 
@@ -539,9 +546,10 @@ def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fr
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
     chord_windows = [_window(WALTZ_CHORD, ceiling) for ceiling in plan.ceilings]
-    basses = _bass_line(plan.chords, [_window(WALTZ_BASS, low - 1) for low, _ in chord_windows], plan.tops)
+    basses = _bass_line(plan.chords, [_window(WALTZ_BASS, low - 1) for low, _ in chord_windows], plan.tops,
+                        LEFT_HAND_PARALLEL_COST)
     chords_above = _voicings(plan.chords, chord_windows, WALTZ_CHORD_NOTES, basses, _leading_tone(key), plan.tops,
-                            plan.entries(WALTZ_BEAT))
+                            plan.entries(WALTZ_BEAT), LEFT_HAND_PARALLEL_COST)
     closing = len(plan.sounding) - 2
 
     def events(step: int, span: ChordSpan, final: bool) -> Voices:
@@ -601,10 +609,10 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
         return plan.bars(lambda *_: [[]])
     bass_windows = [_window(NOCTURNE_BASS, None if ceiling is None else ceiling - figure.highest)
                     for ceiling in plan.ceilings]
-    basses = _bass_line(plan.chords, bass_windows, plan.tops)
+    basses = _bass_line(plan.chords, bass_windows, plan.tops, LEFT_HAND_PARALLEL_COST)
     windows = [(bass + figure.lowest, bass + figure.highest) for bass in basses]
     uppers = _voicings(plan.chords, windows, figure.tones, basses, _leading_tone(key), plan.tops,
-                       plan.entries(figure.pulse))
+                       plan.entries(figure.pulse), LEFT_HAND_PARALLEL_COST)
     cadence = len(plan.sounding) - 2
 
     def events(step: int, span: ChordSpan, final: bool) -> Voices:

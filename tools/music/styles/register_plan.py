@@ -2,8 +2,8 @@
 
 A tune a musician keeps has a shape: a phrase rises to a high point and falls to its cadence, a
 contrasting section sits higher or lower than the opening, the piece's high point (its climax)
-comes late, about two thirds through (a sonata's may come in its middle section: the style's
-`RegisterPlan.climax_at`), and the line comes home for the final cadence. The piano
+comes late, about two thirds through (a waltz sings it in its middle section, in the new key, and
+returns to its tune at home), and the line comes home for the final cadence. The piano
 model knows none of this, and moving its notes afterwards would break the harmony read from them,
 so the plan is given to the grammar of notes before sampling (`NoteGrammar.windows`): one window
 per bar that the line keeps to where its leap allows (`tools.music.piano.grammar`). A restatement
@@ -53,7 +53,8 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     """The melody's window (lowest, highest pitch) in each of a section's `bars` bars, whose phrases
     end at `ends`, for a section lying at `place` (start and end as shares of the piece's bars),
     inside the line's `register`, in the key on pitch class `tonic`. The piece's first and last
-    phrases sit at home; the phrase at the plan's `climax_at` rises by the plan's climax; the other
+    phrases sit at home; the phrase at the plan's `climax_at` (two thirds through, or a waltz's
+    middle section) rises by the plan's climax; the other
     phrases of a later section move together up or down by a contrast (the way there is room for
     its narrowest window). Each phrase's window starts on a tonic or dominant (`ambitus_floor`)
     and arches over the phrase.
