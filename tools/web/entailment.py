@@ -51,15 +51,16 @@ HEDGES = frozenset(_HEDGE_WORDS.split())
 FUNCTION_WORDS = (SENTENCE_STARTERS - {"born", "died"}) | NEGATIONS | frozenset(_MORE_FUNCTION_WORDS.split())
 """Words that carry no claim of their own: coverage ignores them (negations are checked as polarity)."""
 
-TOPIC_OPENERS = frozenset("""the a an this that these those its his her their whose which what many much""".split())
+_OPENER_WORDS = "the a an this that these those its his her their whose which what many much"
+TOPIC_OPENERS = frozenset(_OPENER_WORDS.split())
 """Words that open a noun phrase: the words after them name a thing, not a relation."""
 TOPIC_WORDS_MAX = 3
 """A noun phrase's words counted as topic words ("the solo *concert piano*"): more is a clause, not a name."""
-_PREDICATES = """wrote write writes written directed direct directs composed compose composes born bore died die dies
-played play plays performed perform sang sing sung premiered founded built designed painted invented discovered won
-made make created create produced produce recorded record released release published publish invented married lived
-""".split()
-PREDICATES = frozenset(_PREDICATES)
+_PREDICATE_WORDS = """wrote write writes written directed direct directs composed compose composes
+born bore died die dies played play plays performed perform sang sing sung premiered founded built designed
+painted invented discovered won
+made make created create produced produce recorded record released release published publish married lived"""
+PREDICATES = frozenset(_PREDICATE_WORDS.split())
 """Relation words that may follow an opener ("which *wrote*"): never topic words, as they are what a claim asserts."""
 
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "es", "s", "ly", "d")
