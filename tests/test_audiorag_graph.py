@@ -227,7 +227,8 @@ def test_plan_asks_the_researcher_with_what_was_heard_and_keeps_the_conversation
 
 
 def test_plan_after_an_unsupported_round_asks_for_different_searches() -> None:
-    earlier = [Turn(request="plan", answer=PLAN), Turn(request="answer", answer=reply("answer", {"answer": "x", "citations": [], "confidence": "low", "answerable": False}))]
+    unanswered = reply("answer", {"answer": "x", "citations": [], "confidence": "low", "answerable": False})
+    earlier = [Turn(request="plan", answer=PLAN), Turn(request="answer", answer=unanswered)]
     state = AudioRAGState(question=QUESTION, heard=HEARD, transcript=earlier, queries=["moonlight"], rounds=1,
                           passages=[passage("https://a.example/sonata", SONATA)])  # "Beethoven" was read
     engine, lm = scripted(reply("plan", {"queries": ["Beethoven death date"]}))
