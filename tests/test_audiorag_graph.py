@@ -299,9 +299,9 @@ def test_a_cited_claim_that_does_not_state_what_was_asked_is_dropped_and_the_ref
     with dspy.context(lm=lm):
         update = answer_node(state, deps())
     assert update["answer"] is None and update["citations"]
-    assert update["off_question"] == ["it states no a name, which the question asks for"]
+    assert update["off_question"] == ["it states no name, which the question asks for"]
     report = final_answer(state.model_copy(update=update))
-    assert not report.answerable and "do not answer the question (it states no a name" in (report.refusal or "")
+    assert not report.answerable and "do not answer the question (it states no name" in (report.refusal or "")
 
 
 def test_a_name_only_an_audio_language_model_guessed_still_needs_a_source() -> None:

@@ -49,8 +49,8 @@ _ASKS: tuple[tuple[AskedKind, re.Pattern[str]], ...] = (
     ("key", re.compile(r"\b(?:which|what)\s+key\b|\bin\s+what\s+key\b", re.I)),
 )
 
-KIND_WORDS: dict[AskedKind, str] = {"date": "a date or year", "name": "a name", "number": "a number",
-                                    "instrument": "an instrument", "key": "a key"}
+KIND_WORDS: dict[AskedKind, str] = {"date": "date or year", "name": "name", "number": "number",
+                                    "instrument": "instrument", "key": "key"}
 """How a refusal names what the question asked for."""
 
 
