@@ -17,6 +17,7 @@ from tools.web.grounding import ground_answer
     ("How many people attended the funeral?", {"number"}),
     ("What instrument plays the melody of The Swan?", {"instrument"}),
     ("In what key is the Moonlight Sonata?", {"key"}),
+    ("What was the name of the cat that lived at the post office?", {"name"}),
     ("What is this song about?", set()),
 ])
 def test_the_question_s_wording_says_what_kind_of_fact_it_asks(question: str, kinds: set[str]) -> None:

@@ -9,7 +9,7 @@ give (the question's own names and numbers are its subject, not its answer):
 - *when*, *what/which year*, *what date* -> a date or a year;
 - *where*, *which city/country/town/place* -> a name (a place is a name; telling places from people
   needs more than rules);
-- *who*, *whom*, *whose*, *which composer/person/...*, *what language* -> a name;
+- *who*, *whom*, *whose*, *what is the name*, *which composer/person/...*, *what language* -> a name;
 - *how many/much/long/old*, *what tempo* -> a number;
 - *which/what instrument* -> an instrument word; *what/which key* -> a key ("C-sharp minor").
 
@@ -42,7 +42,7 @@ _ASKS: tuple[tuple[AskedKind, re.Pattern[str]], ...] = (
     ("date", re.compile(r"\bwhen\b|\b(?:what|which|in what|in which)\s+(?:year|decade|century|date|day)\b", re.I)),
     ("number", re.compile(r"\bhow\s+(?:many|much|long|old|tall|high|far|fast)\b|\bwhat\s+tempo\b|"
                           r"\bwhat\s+(?:number|percentage|amount)\b", re.I)),
-    ("name", re.compile(r"\bwho(?:m|se)?\b|\bwhere\b|\b(?:which|what)\s+(?:city|country|town|village|place|"
+    ("name", re.compile(r"\bwho(?:m|se)?\b|\bwhere\b|\b(?:what|which)\s+(?:was|is|were|are)\s+(?:the\s+)?names?\b|\b(?:which|what)\s+(?:city|country|town|village|place|"
                         r"composer|person|artist|author|singer|band|language|orchestra|conductor|writer|"
                         r"painter|architect|director|company|label)\b", re.I)),
     ("instrument", re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?instruments?\b", re.I)),
