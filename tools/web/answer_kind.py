@@ -42,7 +42,8 @@ _ASKS: tuple[tuple[AskedKind, re.Pattern[str]], ...] = (
     ("date", re.compile(r"\bwhen\b|\b(?:what|which|in what|in which)\s+(?:year|decade|century|date|day)\b", re.I)),
     ("number", re.compile(r"\bhow\s+(?:many|much|long|old|tall|high|far|fast)\b|\bwhat\s+tempo\b|"
                           r"\bwhat\s+(?:number|percentage|amount)\b", re.I)),
-    ("name", re.compile(r"\bwho(?:m|se)?\b|\bwhere\b|\b(?:what|which)\s+(?:was|is|were|are)\s+(?:the\s+)?names?\b|\b(?:which|what)\s+(?:city|country|town|village|place|"
+    ("name", re.compile(r"\bwho(?:m|se)?\b|\bwhere\b|\b(?:what|which)\s+(?:was|is|were|are)\s+(?:the\s+)?names?\b|"
+                        r"\b(?:which|what)\s+(?:city|country|town|village|place|"
                         r"composer|person|artist|author|singer|band|language|orchestra|conductor|writer|"
                         r"painter|architect|director|company|label)\b", re.I)),
     ("instrument", re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?instruments?\b", re.I)),
