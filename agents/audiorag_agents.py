@@ -3,11 +3,12 @@ Answerer who may only state what a quoted source supports.
 
 Both speak in one conversation (so the embedded model's KV cache is reused across the turns of
 one question). Retrieved text reaches them only inside `quote_for_prompt`'s delimiters, marked
-as data; the Answerer's schema lets a citation name only a passage that was shown.
+as data, their sentences numbered; the Answerer's schema lets a citation name only a sentence that was shown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -30,9 +31,9 @@ RESEARCHER = Role(
 )
 ANSWERER = Role(
     "Answerer",
-    "Your anxiety is an unsupported claim: every fact in your answer must be quoted from a numbered "
-    "source, word for word, and every name, number and date you write must appear in your quotes. If the "
-    "sources do not say it, you answer that it cannot be answered.",
+    "Your anxiety is an unsupported claim: your answer is one short sentence that the sentences you cite "
+    "state, in their words, and every name, number and date you write must appear in them. If no sentence "
+    "says it, you answer that it cannot be answered.",
 )
 JUDGE = Role(
     "Judge",
@@ -55,41 +56,32 @@ class Verdict(BaseModel):
     correct: bool
 
 
-class DraftCitation(BaseModel):
-    """A citation as the Answerer wrote it: a SOURCE number and the words it says it copied (not yet checked)."""
-
-    source: int = Field(description="the number of the SOURCE quoted, 1 for the first shown")
-    quote: str
-
-
 Confidence = Literal["high", "medium", "low"]
 """How sure the Answerer is that the sources answer the question."""
 
 
 class DraftAnswer(BaseModel):
-    """The Answerer's reply before its citations are checked against the passages they name."""
+    """The Answerer's reply: a short claim and the ids of the numbered sentences that state it ([S1], ...)."""
 
     answer: str
-    citations: list[DraftCitation]
+    citations: list[str]
     confidence: Confidence
     answerable: bool
 
 
-def answer_schema(sources: int) -> type[BaseModel]:
-    """Answers whose citations can only name the `sources` passages shown (1..sources)."""
-    numbers = tuple(range(1, sources + 1)) or (1,)
-    citation = create_model(
-        "Citation",
-        # A Literal of run-time values: a valid type for pydantic, but no static type a checker can read.
-        source=(Literal[numbers], Field(description="the number of the SOURCE quoted")),  # type: ignore[arg-type]
-        quote=(str, Field(max_length=220, description="words copied exactly from that source")),
-    )
+def answer_schema(sentence_ids: Sequence[str]) -> type[BaseModel]:
+    """Answers whose citations can only be ids of the sentences shown: the cited text is then the
+    source's own sentence, never the model's copy of it."""
+    ids = tuple(sentence_ids) or ("S1",)
     return create_model(  # the verdict comes last: a small model decides better after writing the answer
         "Answer",
-        answer=(str, Field(max_length=400, description="the answer in one or two sentences")),
-        citations=(list[citation], Field(max_length=3)),
+        answer=(str, Field(max_length=200, description="the answer in one short sentence, worded as the cited "
+                                                       "sentences say it")),
+        # A Literal of run-time values: a valid type for pydantic, but no static type a checker can read.
+        citations=(list[Literal[ids]], Field(max_length=3, description="ids of the sentences that state "  # type: ignore[valid-type]
+                                                                      "the answer")),
         confidence=(Confidence, ...),
-        answerable=(bool, Field(description="false when the sources do not contain the answer")),
+        answerable=(bool, Field(description="false when the sentences do not contain the answer")),
     )
 
 
@@ -116,10 +108,12 @@ class ResearchDesk:
         plan: QueryPlan = self.conversation.ask(RESEARCHER, task, "plan", QueryPlan, 120, feedback)
         return plan
 
-    def answer(self, quoted_sources: str, sources: int) -> DraftAnswer:
+    def answer(self, quoted_sentences: str, sentence_ids: Sequence[str]) -> DraftAnswer:
+        """The draft from the numbered sentences (`evidence.quote_sentences`), citing their ids."""
         value = self.conversation.ask(
-            ANSWERER, f"Answer the question from these sources only.\n{quoted_sources}", "answer",
-            answer_schema(sources), 300, temperature=0.0)
+            ANSWERER, f"Answer the question from these numbered sentences only; cite the ids ([S1], ...) of "
+                      f"the sentences that state the answer.\n{quoted_sentences}", "answer",
+            answer_schema(sentence_ids), 250, temperature=0.0)
         return DraftAnswer.model_validate(value.model_dump(mode="json"))
 
 

@@ -31,6 +31,7 @@ from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
 from pipelines.audiorag_graph import AUDIO_LLM_SAYS, AudioRAGAnswer, AudioRAGConfig, AudioRAGDeps, answer_question
 from pipelines.pipeline import Progress, log_progress
+from tools.audio.findings import Finding, listener_findings
 from tools.base import ToolError
 from tools.cli import print_error
 from tools.files import OutputLocationError, checked_output_file, naming, write_atomically
@@ -113,6 +114,7 @@ def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioR
     detects it, weighing the language the question is written in."""
     question = clean_question(question)
     say = progress or (lambda message: None)
+    findings: list[Finding] = []
     if audio is None:
         heard = NO_AUDIO
     else:
@@ -122,13 +124,14 @@ def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioR
         say("Listening")
         request = ListenRequest(path=str(audio), language=language,
                                 language_hint=None if language else question_language(question))
-        heard = describe_observation(ListenTool(settings)(request))
+        observation = ListenTool(settings)(request)
+        heard, findings = describe_observation(observation), listener_findings(observation)
     backend = build_search(settings)
     deps = AudioRAGDeps(backend, page_reader(settings, backend), config or AudioRAGConfig(), progress or log_progress,
                         entailment_checker(settings.entailment_checker))
     lm = lm or build_lm(settings, ledger=ledger or UsageLedger())
     with dspy.context(lm=lm):
-        return answer_question(question, heard, deps)
+        return answer_question(question, heard, deps, findings)
 
 
 def main(argv: list[str] | None = None) -> int:

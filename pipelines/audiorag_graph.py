@@ -2,9 +2,12 @@
 citations), with one more search round when the sources did not support an answer.
 
 Everything the web returns is untrusted: it reaches the Answerer only as quoted, delimited
-passages; a citation survives only if its quote occurs verbatim in the passage it names, and a
-claim of the answer only if its names, numbers and dates are in those quotes and the quotes entail
-it (`tools.web.grounding`, with the configured `EntailmentChecker`).
+passages cut into numbered sentences (`tools.web.evidence`), and the Answerer cites sentence ids, so
+a citation is the source's own sentence. A claim of the answer survives only if its names, numbers
+and dates are in the cited sentences, they entail it (`tools.web.grounding`, with the configured
+`EntailmentChecker`) and it states the kind of fact the question asks for (`tools.web.answer_kind`).
+When the question is about the clip itself (its instruments, genre, vocals, tempo, key, language),
+the listener's confident findings are numbered sentences too, cited as "heard".
 No supported answer after the allowed rounds ends in a clear "cannot answer" that says what was
 searched and why it failed, never a guess.
 """
@@ -23,13 +26,15 @@ from agents.entailment import entailment_checker
 from agents.lm.adapter import Turn
 from agents.lm.errors import ModelError
 from pipelines.pipeline import Progress, Update, bind, log_progress
+from tools.audio.findings import Finding, relevant_findings
 from tools.base import ToolError
 from tools.settings import DEFAULT_ENTAILMENT_CHECKER
 from tools.web.conflicts import find_conflicts
 from tools.web.entailment import EntailmentChecker
-from tools.web.grounding import GroundedAnswer, ground_answer, quote_occurs, spans_stating
+from tools.web.evidence import SENTENCES_PER_PASSAGE, EvidenceSentence, number_sentences, quote_sentences
+from tools.web.grounding import GroundedAnswer, ground_answer, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
-from tools.web.passages import Passage, UntrustedDocument, neutralise, quote_for_prompt, select_passages
+from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.search import SearchBackend, SearchResult
 
 
@@ -38,14 +43,20 @@ class AudioRAGConfig(BaseModel):
     results_per_query: int = Field(5, ge=1, le=10)
     pages_per_round: int = Field(3, ge=0, le=8, description="result pages fetched and read per round")
     passages: int = Field(6, ge=1, le=12, description="passages shown to the Answerer")
+    sentences_per_passage: int = Field(SENTENCES_PER_PASSAGE, ge=1, le=20,
+                                       description="sentences of each passage shown, those most about the question")
     screen_injections: bool = Field(True, description="leave out sources whose text addresses the reader; off "
                                     "only to study such pages (quoting as data is then the one defence)")
 
 
+HEARD_SOURCE = "heard"
+"""The `source` of a citation of what the listener heard in the clip (not a web page)."""
+
+
 class Citation(BaseModel):
-    source: str = Field(description="URL or local document id")
+    source: str = Field(description="URL or local document id; 'heard' for the listener's findings on the clip")
     title: str = ""
-    quote: str
+    quote: str = Field(description="the cited sentence, as the source states it")
 
 
 class AudioRAGAnswer(BaseModel):
@@ -73,6 +84,8 @@ class AudioRAGState(BaseModel):
 
     question: str
     heard: str = Field(description="what the listeners heard in the clip, as short lines")
+    findings: list[Finding] = Field(default_factory=list,
+                                    description="the listener's confident findings, citable when asked about")
     transcript: list[Turn] = Field(default_factory=list, description="the desk's conversation so far")
     queries: list[str] = Field(default_factory=list, description="this round's web queries")
     searched: list[str] = Field(default_factory=list, description="every query sent so far, in order")
@@ -85,6 +98,8 @@ class AudioRAGState(BaseModel):
     citations: list[Citation] = Field(default_factory=list, description="the draft's citations that survived the check")
     answer: str | None = Field(None, description="the draft cut down to its grounded claims; None when none held")
     dropped: list[str] = Field(default_factory=list, description="this round's claims dropped, and why")
+    off_question: list[str] = Field(default_factory=list, description="why this round's grounded claims do "
+                                    "not answer what was asked")
     conflicts: list[str] = Field(default_factory=list,
                                  description="another source states a different value for what the answer cites")
     rounds: int = 0
@@ -102,17 +117,19 @@ class AudioRAGDeps:
     entailment: EntailmentChecker = field(default_factory=lambda: entailment_checker(DEFAULT_ENTAILMENT_CHECKER))
 
 
-def checked_citations(draft: DraftAnswer, passages: list[Passage]) -> list[Citation]:
-    """The draft's citations whose quote occurs verbatim in the passage it names (as stored, or as the
-    Answerer saw it after `neutralise`); the rest are dropped."""
-    kept = []
-    for citation in draft.citations:
-        if not 1 <= citation.source <= len(passages):
-            continue
-        passage = passages[citation.source - 1]
-        if quote_occurs(citation.quote, passage.text) or quote_occurs(citation.quote, neutralise(passage.text)):
-            kept.append(Citation(source=passage.source, title=passage.title, quote=citation.quote))
-    return kept
+def cited_sentences(draft: DraftAnswer, sentences: list[EvidenceSentence]) -> list[Citation]:
+    """The sentences the draft cites by id (its schema allows only the ids shown), as citations of their passages."""
+    by_id = {sentence.id: sentence for sentence in sentences}
+    cited = [by_id[key] for key in dict.fromkeys(draft.citations)]
+    return [Citation(source=s.passage.source, title=s.passage.title, quote=s.text) for s in cited]
+
+
+def listener_passage(state: AudioRAGState) -> list[Passage]:
+    """The listener's findings on what the question asks about the clip, as one citable passage (none
+    when it asks about none of them)."""
+    findings = relevant_findings(state.findings, state.question)
+    text = "\n\n".join(finding.text for finding in findings)
+    return [Passage(source=HEARD_SOURCE, title="what the listener heard in the clip", text=text)] if findings else []
 
 
 AUDIO_LLM_SAYS = "an audio-language model says:"
@@ -131,7 +148,7 @@ def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState
     """The draft cut down to the claims its verified quotes state and entail (`checker`), and the
     citations that state what was kept (all of them when the kept claims name nothing a quote could state)."""
     quotes = [citation.quote for citation in citations]
-    result = ground_answer(draft.answer, quotes, given_facts(state), checker if quotes else None)
+    result = ground_answer(draft.answer, quotes, given_facts(state), checker if quotes else None, state.question)
     stating = spans_stating(result.kept_facts, quotes) if result.text else []
     return result, [citations[i] for i in stating] or citations
 
@@ -198,19 +215,24 @@ def read(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
 
 
 def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
-    """The Answerer's draft from the quoted passages, and which of its citations hold; ends a round."""
+    """The Answerer's draft from the numbered sentences of the passages (and of the listener's findings
+    when the question is about the clip), which of its claims hold; ends a round."""
     rounds = state.rounds + 1
-    if not state.passages:
-        return {"draft": None, "citations": [], "answer": None, "dropped": [], "conflicts": [], "rounds": rounds}
+    heard = listener_passage(state)
+    if not state.passages and not heard:
+        return {"draft": None, "citations": [], "answer": None, "dropped": [], "off_question": [], "conflicts": [],
+                "rounds": rounds}
     deps.progress("Answerer: writing the answer from the sources")
+    sentences = number_sentences(state.passages, f"{state.question} {state.heard[:300]}",
+                                 per_passage=deps.config.sentences_per_passage, whole=heard)
     agents = _desk(state)
-    draft = agents.answer(quote_for_prompt(state.passages), len(state.passages))
-    checked, citations = grounded(draft, checked_citations(draft, state.passages), state, deps.entailment)
+    draft = agents.answer(quote_sentences(sentences), [sentence.id for sentence in sentences])
+    checked, citations = grounded(draft, cited_sentences(draft, sentences), state, deps.entailment)
     cited = [(citation.source, citation.quote) for citation in citations]
     conflicts = find_conflicts(checked.kept_facts, cited, state.passages) if checked.text else []
     return {"draft": draft, "citations": citations, "answer": checked.text, "dropped": checked.reasons(),
-            "conflicts": [conflict.describe() for conflict in conflicts], "rounds": rounds,
-            "transcript": agents.conversation.transcript}
+            "off_question": checked.off_question, "conflicts": [conflict.describe() for conflict in conflicts],
+            "rounds": rounds, "transcript": agents.conversation.transcript}
 
 
 def route_after_answer(state: AudioRAGState, deps: AudioRAGDeps) -> str:
@@ -238,15 +260,18 @@ def build_graph(deps: AudioRAGDeps) -> CompiledStateGraph:
 
 def why_unanswered(state: AudioRAGState) -> str:
     """The stage at which the last round failed, in words."""
-    if not state.passages or state.draft is None:
+    if state.draft is None:
         return "no sources could be searched or read"
     if not state.draft.answerable:
         return f"the Answerer found no answer in the {len(state.passages)} passages it was shown"
     if not state.citations:
-        return "the answer's quotes were not found verbatim in the sources it cited, so it was withheld"
+        return "the answer cited none of the sentences it was shown, so it was withheld"
     if state.conflicts:
         return "; ".join(state.conflicts)
-    return "no claim of the answer was stated and entailed by the source spans it quoted, so it was withheld"
+    if state.off_question:
+        return (f"the claims its cited sentences state do not answer the question ({state.off_question[0]}), "
+                "so it was withheld")
+    return "no claim of the answer was stated and entailed by the sentences it cited, so it was withheld"
 
 
 def refusal(state: AudioRAGState, why: str) -> str:
@@ -272,11 +297,14 @@ def final_answer(state: AudioRAGState) -> AudioRAGAnswer:
         flagged=state.flagged, read_urls=state.read_urls)
 
 
-def answer_question(question: str, heard: str, deps: AudioRAGDeps) -> AudioRAGAnswer:
-    """Run the graph; a model failure mid-way ends in an unanswered question whose `model_error`
-    says why, so that nobody reads it as the sources' failure."""
+def answer_question(question: str, heard: str, deps: AudioRAGDeps,
+                    findings: list[Finding] | None = None) -> AudioRAGAnswer:
+    """Run the graph (`findings`: the listener's, citable when the question asks about the clip); a model
+    failure mid-way ends in an unanswered question whose `model_error` says why, so that nobody reads it
+    as the sources' failure."""
     try:
-        final = build_graph(deps).invoke(AudioRAGState(question=question, heard=heard), {"recursion_limit": 50})
+        start = AudioRAGState(question=question, heard=heard, findings=findings or [])
+        final = build_graph(deps).invoke(start, {"recursion_limit": 50})
     except ModelError as exc:
         return AudioRAGAnswer(question=question, answerable=False, answer=None, confidence="low", citations=[],
                               heard=heard, queries=[], notes=[], rounds=0, model_error=str(exc))

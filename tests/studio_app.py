@@ -39,7 +39,10 @@ QUESTION = "Who composed the Moonlight Sonata, and when did he die?"
 SONATA_PAGE = """<html><head><title>Piano Sonata No. 14 (Beethoven)</title></head><body>
 <p>The Piano Sonata No. 14, known as the Moonlight Sonata, was composed by Ludwig van Beethoven in 1801.</p>
 <p>Beethoven died in Vienna on 26 March 1827.</p></body></html>"""
-CITED = ["composed by Ludwig van Beethoven in 1801", "Beethoven died in Vienna on 26 March 1827"]
+CITED = ["The Piano Sonata No. 14, known as the Moonlight Sonata, was composed by Ludwig van Beethoven in 1801.",
+         "Beethoven died in Vienna on 26 March 1827."]
+"""The page's sentences the answer cites: the search snippet is ranked beside them, so the answer cites the
+first three ids and keeps the two sentences that state its facts, in page order."""
 
 
 class NoExemplars:
@@ -70,10 +73,10 @@ ANSWER = "Ludwig van Beethoven composed it in 1801; Beethoven died in 1827."
 
 
 def ask_replies() -> list[str]:
-    """The Researcher's query and an answer quoting the one page the search finds (source 1)."""
+    """The Researcher's query and an answer citing the sentences of the one page the search finds."""
     return [reply("plan", {"queries": ["Moonlight Sonata composer death"]}),
             reply("answer", {"answerable": True, "answer": ANSWER,
-                             "citations": [{"source": 1, "quote": quote} for quote in CITED],
+                             "citations": ["S1", "S2", "S3"],
                              "confidence": "high"})]
 
 

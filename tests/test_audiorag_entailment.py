@@ -1,4 +1,4 @@
-"""The AudioRAG graph drops the claims their verified quotes do not entail: with the default span rules
+"""The AudioRAG graph drops the claims their cited sentences do not entail: with the default span rules
 and with the language-model checker (scripted), and a draft with nothing entailed ends in a refusal that
 says what was searched and why it failed."""
 
@@ -15,10 +15,10 @@ from tests.test_audiorag_graph import DEATH, HEARD, PLAN, QUESTION, ListedSearch
 from tools.web.entailment import SpanRules
 
 NEGATED = reply("answer", {"answer": "Beethoven did not die in Vienna.", "confidence": "high", "answerable": True,
-                           "citations": [{"source": 1, "quote": "Beethoven died in Vienna on 26 March 1827"}]})
+                           "citations": ["S1"]})
 TWO_CLAIMS = reply("answer", {"answer": "Beethoven died in Vienna. He died in 1827.", "confidence": "high",
                               "answerable": True,
-                              "citations": [{"source": 1, "quote": "Beethoven died in Vienna on 26 March 1827"}]})
+                              "citations": ["S1"]})
 
 
 def verdict(said: str) -> str:
@@ -52,7 +52,7 @@ def test_the_language_model_checker_is_asked_once_per_claim_and_its_no_drops_the
     assert update["dropped"] == ["dropped the claim 'He died in 1827.': the quoted source spans do not entail it "
                                  "(the language model found that the quoted spans do not state it)"]
     checks = [request.messages[-1].text for request in engine.requests[1:]]
-    assert len(checks) == 2 and all('"Beethoven died in Vienna on 26 March 1827"' in text for text in checks)
+    assert len(checks) == 2 and all('"Beethoven died in Vienna on 26 March 1827."' in text for text in checks)
     assert "Beethoven died in Vienna." in checks[0] and "He died in 1827." in checks[1]
     shown = [message.text or "" for request in engine.requests[1:] for message in request.messages]
     assert not any("SOURCE" in text for text in shown)  # a fresh conversation: not the Answerer's transcript
@@ -66,7 +66,7 @@ def test_nothing_entailed_ends_in_a_refusal_that_says_what_was_searched_and_why(
                                                                AudioRAGConfig(max_rounds=1),
                                                                progress=lambda message: None))
     assert not result.answerable and result.answer is None and result.citations == []
-    why = "no claim of the answer was stated and entailed by the source spans it quoted, so it was withheld"
+    why = "no claim of the answer was stated and entailed by the sentences it cited, so it was withheld"
     assert result.refusal == ("Cannot answer: searched for 'Moonlight Sonata composer death year' and read 1 page "
                               f"in 1 round; {why}.")
     assert any("differ in negation" in note for note in result.notes)

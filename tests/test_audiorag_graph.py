@@ -11,9 +11,10 @@ from pathlib import Path
 
 import dspy
 import pytest
+from dspy.lm15 import Request
 from langgraph.graph import END
 
-from agents.audiorag_agents import DraftAnswer, DraftCitation
+from agents.audiorag_agents import DraftAnswer
 from agents.lm.accounted import AccountedLM
 from agents.lm.adapter import Turn
 from agents.lm.errors import GenerationTimeoutError
@@ -32,6 +33,7 @@ from pipelines.audiorag_graph import (
     search,
 )
 from pipelines.audiorag_graph import answer as answer_node
+from tests.audiorag_script import cite, shown
 from tests.studio_script import reply
 from tests.web_server import Reply, ScriptedServer
 from tools.base import ToolError
@@ -71,10 +73,9 @@ def run(server: ScriptedServer, *replies: str, rounds: int = 2):
 PLAN = reply("plan", {"queries": ["Moonlight Sonata composer death year"]})
 
 
-def answer(*quotes: str, source: int = 1, answerable: bool = True) -> str:
-    return reply("answer", {"answerable": answerable, "answer": "Ludwig van Beethoven; he died in 1827.",
-                            "citations": [{"source": source, "quote": quote} for quote in quotes],
-                            "confidence": "high"})
+def answer(*sentences: str, answerable: bool = True) -> Callable[[Request], str]:
+    """The Answerer's reply citing the shown sentences that contain `sentences` (none: it cites nothing)."""
+    return cite("Ludwig van Beethoven; he died in 1827.", *sentences, answerable=answerable)
 
 
 @pytest.fixture
@@ -86,20 +87,15 @@ def server():
         yield running
 
 
-def quoted_number(engine: ScriptedEngine, text: str) -> int:
-    """The SOURCE number under which `text` was shown to the Answerer."""
-    prompt = engine.requests[-1].messages[-1].text
-    before = prompt[: prompt.index(text)]
-    return int(before.rsplit("<<<SOURCE ", 1)[1].split(" ", 1)[0])
-
-
-def test_a_supported_answer_cites_the_page_it_quotes(server: ScriptedServer) -> None:
-    first, engine = run(server, PLAN, answer("Beethoven died in Vienna on 26 March 1827"), rounds=1)
-    number = quoted_number(engine, "Beethoven died in Vienna")
+def test_a_supported_answer_cites_the_sentences_of_the_page_it_chose(server: ScriptedServer) -> None:
     result, engine = run(server, PLAN, answer("composed by Ludwig van Beethoven in 1801",
-                                              "Beethoven died in Vienna on 26 March 1827", source=number))
+                                              "Beethoven died in Vienna on 26 March 1827"))
     assert result.answerable and result.answer == "Ludwig van Beethoven; he died in 1827."
     assert [c.source for c in result.citations] == [server.url("/beethoven")] * 2
+    assert [c.quote for c in result.citations] == [  # the source's own sentences, not the model's copies
+        "The Piano Sonata No. 14 in C-sharp minor, known as the Moonlight Sonata, was composed by Ludwig van "
+        "Beethoven in 1801.", "Beethoven died in Vienna on 26 March 1827."]
+    assert "[S1] " in engine.requests[1].messages[-1].text
     assert result.queries == ["Moonlight Sonata composer death year"] and result.rounds == 1
     plan_request = engine.requests[0].messages[-1].text
     assert "Moonlight Sonata, the first movement" in plan_request  # the Researcher sees what was heard
@@ -114,15 +110,14 @@ def test_a_page_with_injected_instructions_never_reaches_the_answerer(server: Sc
     assert [(f.source, f.signals) for f in result.flagged] == [(server.url("/injection"), ["ignore-instructions"])]
 
 
-def test_an_answer_whose_quote_is_not_in_its_source_is_withheld(server: ScriptedServer) -> None:
-    result, engine = run(server, PLAN, answer("Beethoven died in Salzburg in 1791"),
-                         reply("plan", {"queries": ["Beethoven death"]}), answer("Mozart was the composer"))
+def test_an_answer_its_cited_sentences_do_not_state_is_withheld(server: ScriptedServer) -> None:
+    result, engine = run(server, PLAN, cite("Beethoven died in Salzburg in 1791.", "Beethoven died in Vienna"),
+                         reply("plan", {"queries": ["Beethoven death"]}), cite("Mozart was the composer."))
     assert not result.answerable and result.answer is None and result.citations == []
     assert result.rounds == 2 and "did not support an answer" in engine.requests[2].messages[-1].text
-    assert any("quotes were not found" in note for note in result.notes)
     assert result.refusal == ("Cannot answer: searched for 'Moonlight Sonata composer death year', 'Beethoven death' "
-                              "and read 2 pages in 2 rounds; the answer's quotes were not found verbatim in the "
-                              "sources it cited, so it was withheld.")
+                              "and read 2 pages in 2 rounds; the answer cited none of the sentences it was shown, "
+                              "so it was withheld.")
 
 
 def test_a_search_backend_that_is_down_ends_in_cannot_answer_quickly() -> None:
@@ -232,7 +227,8 @@ def test_plan_asks_the_researcher_with_what_was_heard_and_keeps_the_conversation
 
 
 def test_plan_after_an_unsupported_round_asks_for_different_searches() -> None:
-    earlier = [Turn(request="plan", answer=PLAN), Turn(request="answer", answer=answer("nothing"))]
+    unanswered = reply("answer", {"answer": "x", "citations": [], "confidence": "low", "answerable": False})
+    earlier = [Turn(request="plan", answer=PLAN), Turn(request="answer", answer=unanswered)]
     state = AudioRAGState(question=QUESTION, heard=HEARD, transcript=earlier, queries=["moonlight"], rounds=1,
                           passages=[passage("https://a.example/sonata", SONATA)])  # "Beethoven" was read
     engine, lm = scripted(reply("plan", {"queries": ["Beethoven death date"]}))
@@ -272,29 +268,46 @@ def test_read_fetches_unread_pages_up_to_the_limit_and_ranks_their_passages() ->
     assert len(read(state, deps(texts=texts, pages_per_round=2, passages=2))["passages"]) == 2
 
 
-def test_answer_keeps_only_the_citations_its_passages_support() -> None:
+def test_answer_shows_numbered_sentences_and_keeps_the_claims_its_cited_sentences_state() -> None:
     passages = [passage("https://a.example/sonata", SONATA), passage("https://a.example/death", DEATH)]
-    draft = reply("answer", {"answer": "Beethoven; he died in 1827.", "confidence": "high", "answerable": True,
-                             "citations": [{"source": 2, "quote": "died in Vienna on 26 March 1827"},
-                                           {"source": 1, "quote": "Beethoven died in 1828"}]})
+    draft = reply("answer", {"answer": "Ludwig van Beethoven; he died in 1827.", "confidence": "high",
+                             "answerable": True, "citations": ["S2"]})
     engine, lm = scripted(draft)
     with dspy.context(lm=lm):
         update = answer_node(AudioRAGState(question=QUESTION, heard=HEARD, passages=passages, rounds=1), deps())
     assert update["rounds"] == 2
-    assert update["draft"] == DraftAnswer(answer="Beethoven; he died in 1827.", confidence="high", answerable=True,
-                                          citations=[DraftCitation(source=2, quote="died in Vienna on 26 March 1827"),
-                                                     DraftCitation(source=1, quote="Beethoven died in 1828")])
+    assert update["draft"] == DraftAnswer(answer="Ludwig van Beethoven; he died in 1827.", confidence="high",
+                                          answerable=True, citations=["S2"])
     assert update["citations"] == [Citation(source="https://a.example/death", title="https://a.example/death",
-                                            quote="died in Vienna on 26 March 1827")]
-    assert update["answer"] == "he died in 1827."  # the quoted span names no Beethoven: that claim is dropped
-    assert update["dropped"] == ["dropped the claim 'Beethoven;': 'Beethoven' is in none of the quoted source spans"]
-    assert SONATA in engine.requests[0].messages[-1].text and len(update["transcript"]) == 1
+                                            quote=DEATH)]
+    assert update["answer"] == "he died in 1827."  # the cited sentence names no Ludwig: that claim is dropped
+    assert update["dropped"] == ["dropped the claim 'Ludwig van Beethoven;': 'Ludwig van Beethoven' is in none of "
+                                 "the quoted source spans"]
+    assert shown(engine.requests[0].messages[-1].text) == {"S1": SONATA, "S2": DEATH}
+    assert len(update["transcript"]) == 1
+    schema = json.dumps(engine.requests[0].config.response_format["schema"])
+    assert '"S1"' in schema and '"S2"' in schema and '"S3"' not in schema  # only the ids shown can be cited
+
+
+def test_a_cited_claim_that_does_not_state_what_was_asked_is_dropped_and_the_refusal_says_so() -> None:
+    funeral = "Some 10,000 to 20,000 people lined the streets of Vienna for his funeral in 1827."
+    question = "Where did the composer of the Moonlight Sonata die?"
+    draft = reply("answer", {"answer": "Some 10,000 to 20,000 people lined the streets for his funeral.",
+                             "confidence": "high", "answerable": True, "citations": ["S1"]})
+    _, lm = scripted(draft)
+    state = AudioRAGState(question=question, heard=HEARD, passages=[passage("https://a.example/funeral", funeral)])
+    with dspy.context(lm=lm):
+        update = answer_node(state, deps())
+    assert update["answer"] is None and update["citations"]
+    assert update["off_question"] == ["it states no name, which the question asks for"]
+    report = final_answer(state.model_copy(update=update))
+    assert not report.answerable and "do not answer the question (it states no name" in (report.refusal or "")
 
 
 def test_a_name_only_an_audio_language_model_guessed_still_needs_a_source() -> None:
     passages = [passage("https://a.example/death", DEATH)]
     draft = reply("answer", {"answer": "Mozart died in Vienna.", "confidence": "high", "answerable": True,
-                             "citations": [{"source": 1, "quote": "died in Vienna"}]})
+                             "citations": ["S1"]})
     for heard, kept in ((f'{HEARD}\nan audio-language model says: "a sonata by Mozart"', None),
                         ('speech (en, transcribed by Whisper): "a sonata by Mozart"', "Mozart died in Vienna.")):
         _, lm = scripted(draft)
@@ -307,7 +320,8 @@ def test_answer_without_passages_ends_the_round_without_asking_the_model() -> No
     engine, lm = scripted()
     with dspy.context(lm=lm):
         update = answer_node(AudioRAGState(question=QUESTION, heard=HEARD), deps())
-    assert update == {"draft": None, "citations": [], "answer": None, "dropped": [], "conflicts": [], "rounds": 1}
+    assert update == {"draft": None, "citations": [], "answer": None, "dropped": [], "off_question": [],
+                      "conflicts": [], "rounds": 1}
     assert engine.requests == []
 
 
@@ -327,7 +341,7 @@ def test_the_router_stops_on_a_supported_answer_or_when_the_rounds_are_spent() -
 
 
 def test_a_finished_state_survives_a_json_round_trip_and_reports_its_answer() -> None:
-    draft = DraftAnswer(answer="Beethoven", citations=[DraftCitation(source=1, quote="died in Vienna")],
+    draft = DraftAnswer(answer="Beethoven", citations=["S1"],
                         confidence="medium", answerable=True)
     state = AudioRAGState(
         question=QUESTION, heard=HEARD, transcript=[Turn(request="plan", answer=PLAN)], queries=["moonlight"],
@@ -341,7 +355,7 @@ def test_a_finished_state_survives_a_json_round_trip_and_reports_its_answer() ->
     assert report.citations == state.citations and report.notes == [] and report.refusal is None
     withheld = final_answer(state.model_copy(update={"citations": []}))
     assert not withheld.answerable and withheld.answer is None and withheld.confidence == "low"
-    why = "the answer's quotes were not found verbatim in the sources it cited, so it was withheld"
+    why = "the answer cited none of the sentences it was shown, so it was withheld"
     assert withheld.notes == [why]
     assert withheld.refusal == f"Cannot answer: searched for 'moonlight' and read 1 page in 1 round; {why}."
 

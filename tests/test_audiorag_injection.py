@@ -1,5 +1,5 @@
 """Injected pages beside the true page, served by a real loopback server, never change the answer:
-the scripted Answerer here obeys any injection it is shown (quoting the injected page word for word,
+the scripted Answerer here obeys any injection it is shown (citing the injected page's own sentence,
 which the citation and grounding checks alone would accept), so only the screen stands between."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dspy.lm15 import Request, Response
 from agents.lm.testing import ScriptedEngine, scripted_lm
 from pipelines.audiorag import page_reader
 from pipelines.audiorag_graph import AudioRAGAnswer, AudioRAGConfig, AudioRAGDeps, answer_question
-from tests.studio_script import reply
+from tests.audiorag_script import cite
 from tests.test_audiorag_graph import BEETHOVEN, HEARD, PLAN, QUESTION
 from tests.web_server import Reply, ScriptedServer
 from tools.settings import Settings
@@ -28,29 +28,19 @@ PAGES = {
 ORDINARY = f"<p>Add the flour and stir. See also: the Moonlight Sonata. {FALSE}</p>"
 
 
-def source_number(prompt: str, text: str) -> int:
-    before = prompt[: prompt.index(text)]
-    return int(before.rsplit("<<<SOURCE ", 1)[1].split(" ", 1)[0])
-
-
 class ObedientEngine(ScriptedEngine):
-    """Plans one query, then answers with whatever the sources shown say, injected or not: Mozart
-    (quoted verbatim from the injected page) when that page is shown, else Beethoven."""
+    """Plans one query, then answers with whatever the sentences shown say, injected or not: Mozart
+    (citing the injected page's sentence) when that page is shown, else Beethoven."""
 
     def complete(self, request: Request) -> Response:
         prompt = request.messages[-1].text
         if "web search queries" in prompt:
             self.script(PLAN)
         elif "died in 1791" in prompt:
-            self.script(reply("answer", {"answer": "Mozart; he died in 1791.", "confidence": "high",
-                                         "answerable": True, "citations": [
-                                             {"source": source_number(prompt, FALSE), "quote": FALSE}]}))
+            self.script(cite("Mozart; he died in 1791.", FALSE))
         else:
-            number = source_number(prompt, "Beethoven died in Vienna")
-            quotes = ["composed by Ludwig van Beethoven in 1801", "Beethoven died in Vienna on 26 March 1827"]
-            self.script(reply("answer", {"answer": "Ludwig van Beethoven; he died in 1827.", "confidence": "high",
-                                         "answerable": True,
-                                         "citations": [{"source": number, "quote": quote} for quote in quotes]}))
+            self.script(cite("Ludwig van Beethoven; he died in 1827.", "composed by Ludwig van Beethoven in 1801",
+                             "Beethoven died in Vienna on 26 March 1827"))
         return super().complete(request)
 
 

@@ -30,7 +30,7 @@ DOCS = Path(__file__).parent / "data" / "injection_docs"
 QUESTION = "Who composed the Moonlight Sonata, and in which year?"
 HEARD = 'speech (en, transcribed by Whisper): "This is the Moonlight Sonata, by Beethoven."'
 PLAN = reply("plan", {"queries": ["Moonlight Sonata composer year"]})
-UNSUPPORTED = reply("answer", {"answer": "Beethoven, 1801.", "citations": [{"source": 1, "quote": "no such words"}],
+UNSUPPORTED = reply("answer", {"answer": "Beethoven, 1801.", "citations": [],
                                "confidence": "low", "answerable": True})
 
 SPECIAL_TOKENS = (
@@ -100,7 +100,8 @@ def quoted(message: str) -> Quoted:
 def run_on(document: str, tmp_path: Path) -> tuple[ScriptedEngine, list[str]]:
     """Two search rounds over a folder holding only `document`; the model's requests and the ids read.
     The injection screen is off: these tests check the second line of defence, the quoting of what
-    the screen would have left out (test_audiorag_injection covers the screen itself)."""
+    the screen would have left out (test_audiorag_injection covers the screen itself); every sentence of
+    a passage is shown, not only those most about the question."""
     folder = tmp_path / "docs"
     folder.mkdir()
     shutil.copy(DOCS / document, folder / document)
@@ -114,7 +115,7 @@ def run_on(document: str, tmp_path: Path) -> tuple[ScriptedEngine, list[str]]:
 
     engine = ScriptedEngine(PLAN, UNSUPPORTED, PLAN, UNSUPPORTED)
     with dspy.context(lm=scripted_lm(engine)):
-        config = AudioRAGConfig(max_rounds=2, screen_injections=False)
+        config = AudioRAGConfig(max_rounds=2, screen_injections=False, sentences_per_passage=20)  # every sentence
         result = answer_question(QUESTION, HEARD, AudioRAGDeps(search, read, config))
     assert result.rounds == 2 and not result.answerable
     return engine, reads
@@ -128,7 +129,7 @@ def test_every_injection_style_has_its_document() -> None:
 def test_hostile_text_reaches_the_model_only_as_neutralised_quoted_data(hostile: Hostile, tmp_path: Path) -> None:
     engine, reads = run_on(hostile.name, tmp_path)
     assert reads and all(url == f"doc:{hostile.name}" for url in reads)  # no URL named in a document is fetched
-    answer_prompts = [request for request in engine.requests if "Answer the question from these sources" in
+    answer_prompts = [request for request in engine.requests if "Answer the question from these numbered sentences" in
                       request.messages[-1].text]
     assert len(answer_prompts) == 2
     bodies: list[str] = []

@@ -43,7 +43,7 @@ def test_a_conflict_withholds_the_answer_and_ends_the_search() -> None:
     passages = [passage("https://a.example/beethoven", QUOTE + "."),
                 passage("https://b.example/bio", "Beethoven died in Vienna on 27 March 1828.")]
     draft = reply("answer", {"answer": "Beethoven died in 1827.", "confidence": "high", "answerable": True,
-                             "citations": [{"source": 1, "quote": QUOTE}]})
+                             "citations": ["S1"]})
     deps = AudioRAGDeps(None, lambda url: UntrustedDocument(source=url, text=""),  # type: ignore[arg-type]
                         AudioRAGConfig(max_rounds=3), progress=lambda message: None)
     state = AudioRAGState(question="When did Beethoven die?", heard="(none)", passages=passages, searched=["x"])

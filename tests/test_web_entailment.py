@@ -12,7 +12,7 @@ import pytest
 from agents.entailment import LMEntailment, entailment_checker
 from agents.lm.testing import ScriptedEngine, scripted_lm
 from tools.settings import REPO_ROOT
-from tools.web.entailment import SpanRules, stem, table_statements
+from tools.web.entailment import SpanRules, stem, table_statements, topic_words
 from tools.web.grounding import ground_answer
 
 RULES = SpanRules()
@@ -146,3 +146,26 @@ def test_the_rules_reject_every_negation_and_splice_of_the_labelled_set() -> Non
     passed = [p["id"] for p in must_fail
               if ground_answer(p["claim"], p["spans"], p["question"], checker=RULES).text is not None]
     assert passed == []
+
+
+def test_the_question_s_topic_words_count_as_covered_but_not_its_predicates() -> None:
+    question = "When did the composer of the Moonlight Sonata die?"
+    claim = "The composer of the Moonlight Sonata died in Vienna on 26 March 1827."
+    assert entailed(claim, DEATH, given=question)
+    assert not entailed(claim, DEATH)  # no span says 'composer', and without the question nothing does
+    swan = "What instrument plays the melody of The Swan?"
+    assert entailed("The melody of The Swan is played by a solo cello.", "The Swan is played by a solo cello",
+                    given=swan)
+    jaws = "Jaws is a 1975 American thriller film directed by Steven Spielberg"
+    assert not entailed("Steven Spielberg wrote and directed Jaws.", jaws, given="Who wrote and directed Jaws?")
+
+
+@pytest.mark.parametrize(("question", "topics"), [
+    ("When did the composer of the Moonlight Sonata die?", {"compos", "moonlight", "sonata"}),
+    ("What instrument plays the melody of The Swan?", {"instrument", "melody", "swan"}),
+    ("How many people attended the premiere?", {"peopl", "premier"}),
+    ("Who wrote and directed Jaws?", set()),
+    ("Which composer was born in Bonn?", {"compos"}),
+])
+def test_topic_words_are_the_question_s_noun_phrases(question: str, topics: set[str]) -> None:
+    assert topic_words(question) == topics

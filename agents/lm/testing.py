@@ -12,12 +12,15 @@ pipelines use, so accounting, budgets and error translation behave as in product
     with dspy.context(lm=scripted_lm(engine)):
         prediction = StructuredPredict(Ideate)(theme="fungi")
     assert "fungi" in engine.requests[0].messages[-1].text
+
+A reply may also be a function of the request, for a model whose answer depends on what it was shown
+(the id under which a prompt numbered a sentence, say).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from dspy.lm15 import Message, Request, Response, TextPart, Usage, response_to_events
@@ -28,7 +31,10 @@ from agents.lm.usage import TokenBudget, UsageLedger
 if TYPE_CHECKING:  # the engine module loads llama.cpp; a test needs only the name of the type
     from agents.lm.engine import StreamEvent
 
-__all__ = ["ScriptedEngine", "scripted_lm"]
+__all__ = ["Reply", "ScriptedEngine", "scripted_lm"]
+
+Reply = str | BaseException | Callable[[Request], str]
+"""A scripted reply: the text, the exception to raise, or a function of the request giving the text."""
 
 
 class ScriptedEngine:
@@ -43,12 +49,12 @@ class ScriptedEngine:
     supports_response_schema = True
     supported_params = frozenset({"temperature", "max_tokens", "response_format", "seed", "stop"})
 
-    def __init__(self, *replies: str | BaseException, completion_tokens: int = 10) -> None:
-        self.replies: deque[str | BaseException] = deque(replies)
+    def __init__(self, *replies: Reply, completion_tokens: int = 10) -> None:
+        self.replies: deque[Reply] = deque(replies)
         self.requests: list[Request] = []
         self.completion_tokens = completion_tokens
 
-    def script(self, *replies: str | BaseException) -> ScriptedEngine:
+    def script(self, *replies: Reply) -> ScriptedEngine:
         """Append more replies (after the ones not yet used)."""
         self.replies.extend(replies)
         return self
@@ -60,6 +66,8 @@ class ScriptedEngine:
         reply = self.replies.popleft()
         if isinstance(reply, BaseException):
             raise reply
+        if callable(reply):
+            reply = reply(request)
         prompt_tokens = sum(len((m.text or "").split()) for m in request.messages)
         return Response(
             id=None,

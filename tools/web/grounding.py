@@ -14,6 +14,8 @@ the truth, and a negation shares all but one):
 3. with an `EntailmentChecker` (`tools.web.entailment`), a claim whose facts are all quoted must also be
    entailed by the spans: "Rembrandt died in 1606" is dropped on "Rembrandt was born in 1606", and so is
    a negated, hedged or spliced claim.
+4. with the `question`, a grounded claim must also state the kind of fact it asks for
+   (`tools.web.answer_kind`): a true, cited sentence about the funeral crowd does not answer "when".
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tools.web.answer_kind import unasked
 from tools.web.entailment import EntailmentChecker
 from tools.web.facts import Fact, extract_facts, fact_in
 
@@ -31,6 +34,7 @@ _QUOTE_EDGES = " '.,;:!?"
 MIN_QUOTE_CHARS = 3
 _BLOCK_BREAK = re.compile(r"\n\s*\n")
 _CLAIM_BREAK = re.compile(r"(?<=[.!?;])\s+")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 _CITATION_MARK = re.compile(r"\[(?:source\s*)?\d+(?:\s*[,-]\s*\d+)*\]|\(\s*sources?\s*\d+(?:\s*(?:,|and)\s*\d+)*\s*\)|"
                             r"\b(?:according to |as stated in |per )?sources?\s*\d+(?:\s*(?:,|and)\s*\d+)*\b,?",
                             re.IGNORECASE)
@@ -44,8 +48,8 @@ def normalise_span(text: str) -> str:
     return " ".join(text.translate(_QUOTES).lower().split())
 
 
-def source_blocks(text: str) -> list[str]:
-    """The units a quote may not cross: paragraphs, and each row of a table (`a | b` lines)."""
+def text_blocks(text: str) -> list[str]:
+    """The units a quote may not cross, as written: paragraphs, and each row of a table (`a | b` lines)."""
     blocks: list[str] = []
     for paragraph in _BLOCK_BREAK.split(text):
         lines = paragraph.splitlines()
@@ -53,7 +57,12 @@ def source_blocks(text: str) -> list[str]:
             blocks += lines
         else:
             blocks.append(paragraph)
-    return [normalised for block in blocks if (normalised := normalise_span(block))]
+    return [block for block in blocks if block.strip()]
+
+
+def source_blocks(text: str) -> list[str]:
+    """`text_blocks`, normalised as quotes are compared (`normalise_span`)."""
+    return [normalised for block in text_blocks(text) if (normalised := normalise_span(block))]
 
 
 def quote_occurs(quote: str, source_text: str) -> bool:
@@ -65,32 +74,43 @@ def quote_occurs(quote: str, source_text: str) -> bool:
     return any(wanted in block for block in source_blocks(source_text))
 
 
-def split_claims(answer: str) -> list[str]:
-    """The answer's sentences and `;` clauses; an abbreviation's full stop ("No. 9", "St. Paul") ends none."""
-    claims: list[str] = []
-    for piece in _CLAIM_BREAK.split(answer.strip()):
-        if claims and _ABBREVIATION.search(claims[-1]):
-            claims[-1] = f"{claims[-1]} {piece}"
+def split_sentences(text: str, *, clauses: bool = False) -> list[str]:
+    """The sentences of `text` (and its `;` clauses with `clauses`), each with its white space made single;
+    an abbreviation's full stop ("No. 9", "St. Paul") ends none."""
+    pieces: list[str] = []
+    for piece in (_CLAIM_BREAK if clauses else _SENTENCE_BREAK).split(text.strip()):
+        piece = " ".join(piece.split())
+        if pieces and _ABBREVIATION.search(pieces[-1]):
+            pieces[-1] = f"{pieces[-1]} {piece}"
         elif piece:
-            claims.append(piece)
-    return claims
+            pieces.append(piece)
+    return pieces
+
+
+def split_claims(answer: str) -> list[str]:
+    """The answer's sentences and `;` clauses (`split_sentences`)."""
+    return split_sentences(answer, clauses=True)
 
 
 @dataclass(frozen=True)
 class ClaimCheck:
-    """One claim of an answer, its checkable facts, those no span (nor the question) states, and why the
-    spans do not entail it (`not_entailed`, empty when they do or when it was not checked)."""
+    """One claim of an answer, its checkable facts, those no span (nor the question) states, why the
+    spans do not entail it (`not_entailed`, empty when they do or when it was not checked) and why it
+    does not answer the question (`off_question`, empty when it does or when it was not checked)."""
 
     claim: str
     facts: tuple[Fact, ...]
     missing: tuple[Fact, ...]
     not_entailed: str = ""
+    off_question: str = ""
 
     @property
     def grounded(self) -> bool:
-        return not self.missing and not self.not_entailed
+        return not self.missing and not self.not_entailed and not self.off_question
 
     def reason(self) -> str:
+        if self.off_question and not self.missing and not self.not_entailed:
+            return f"dropped the claim '{self.claim}': {self.off_question}"
         if self.not_entailed:
             return f"dropped the claim '{self.claim}': the quoted source spans do not entail it ({self.not_entailed})"
         unsupported = ", ".join(f"'{fact.text}'" for fact in self.missing)
@@ -108,6 +128,12 @@ class GroundedAnswer:
     def kept_facts(self) -> list[Fact]:
         return [fact for check in self.checks if check.grounded for fact in check.facts]
 
+    @property
+    def off_question(self) -> list[str]:
+        """Why the claims that were quoted and entailed but do not answer the question were dropped."""
+        return [check.off_question for check in self.checks if check.off_question and not check.missing
+                and not check.not_entailed]
+
     def reasons(self) -> list[str]:
         return [check.reason() for check in self.checks if not check.grounded]
 
@@ -116,24 +142,26 @@ def _stated(fact: Fact, spans: Sequence[str]) -> bool:
     return any(fact_in(fact, span) for span in spans)
 
 
-def check_claim(claim: str, spans: Sequence[str], given: str, checker: EntailmentChecker | None) -> ClaimCheck:
+def check_claim(claim: str, spans: Sequence[str], given: str, checker: EntailmentChecker | None,
+                question: str = "") -> ClaimCheck:
     """The facts of `claim` no span (nor `given`) states; when all are stated, whether `checker` finds the
-    claim entailed (not asked when a fact is already missing: the claim is dropped either way)."""
+    claim entailed (not asked when a fact is already missing: the claim is dropped either way), and with
+    a `question`, whether the claim states the kind of fact it asks for."""
     text = _CITATION_MARK.sub(" ", claim)
     facts = extract_facts(text)
     missing = tuple(f for f in facts if not _stated(f, spans) and not fact_in(f, given))
     verdict = checker.check(" ".join(text.split()), spans, given) if checker and not missing else None
     return ClaimCheck(claim, tuple(facts), missing, verdict.why or "not entailed" if verdict and not verdict.entailed
-                      else "")
+                      else "", unasked(text, question) if question else "")
 
 
 def ground_answer(answer: str, spans: Sequence[str], given: str = "",
-                  checker: EntailmentChecker | None = None) -> GroundedAnswer:
+                  checker: EntailmentChecker | None = None, question: str = "") -> GroundedAnswer:
     """Keep the claims of `answer` whose names, numbers and dates each appear in one of `spans` (or in
-    `given`: the question and what was heard) and, with a `checker`, that the spans entail. The answer is
-    refused (`text` None) when no claim survives, or when only fact-free claims ("He was a composer.")
-    survive the loss of factual ones."""
-    checks = tuple(check_claim(claim, spans, given, checker) for claim in split_claims(answer))
+    `given`: the question and what was heard), that the spans entail (with a `checker`) and that state
+    the kind of fact `question` asks for (when given). The answer is refused (`text` None) when no claim
+    survives, or when only fact-free claims ("He was a composer.") survive the loss of factual ones."""
+    checks = tuple(check_claim(claim, spans, given, checker, question) for claim in split_claims(answer))
     kept = [check for check in checks if check.grounded]
     if len(kept) == len(checks):
         return GroundedAnswer(answer.strip() or None, checks)

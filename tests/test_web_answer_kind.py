@@ -1,0 +1,63 @@
+"""The asked kind of fact: a claim that is quoted and entailed but does not state what the question asks
+(a funeral crowd for "when", a year for "where") is dropped; one that does is kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.web.answer_kind import asked_kinds, states_kind, unasked
+from tools.web.grounding import ground_answer
+
+
+@pytest.mark.parametrize(("question", "kinds"), [
+    ("When did the composer of the Moonlight Sonata die?", {"date"}),
+    ("In which year was the Eiffel Tower finished?", {"date"}),
+    ("Where did Beethoven die?", {"name"}),
+    ("Who composed the piece named in the clip, and in which year did the composer die?", {"name", "date"}),
+    ("How many people attended the funeral?", {"number"}),
+    ("What instrument plays the melody of The Swan?", {"instrument"}),
+    ("In what key is the Moonlight Sonata?", {"key"}),
+    ("What was the name of the cat that lived at the post office?", {"name"}),
+    ("What is this song about?", set()),
+])
+def test_the_question_s_wording_says_what_kind_of_fact_it_asks(question: str, kinds: set[str]) -> None:
+    assert asked_kinds(question) == kinds
+
+
+@pytest.mark.parametrize(("claim", "question", "states"), [
+    ("Beethoven died on 26 March 1827.", "When did Beethoven die?", True),
+    ("He died in 1827.", "When did Beethoven die?", True),
+    ("Some 10,000 to 20,000 people lined the streets for his funeral.", "When did Beethoven die?", False),
+    ("Beethoven died in Vienna.", "Where did Beethoven die?", True),
+    ("Beethoven died in 1827.", "Where did Beethoven die?", False),
+    ("Beethoven died.", "Where did Beethoven die?", False),  # the question's own name is not an answer
+    ("The melody is played by a solo cello.", "What instrument plays the melody of The Swan?", True),
+    ("The Swan is the thirteenth movement.", "What instrument plays the melody of The Swan?", False),
+    ("It is in C-sharp minor.", "In what key is the Moonlight Sonata?", True),
+    ("Some 20,000 people attended.", "How many people attended the funeral?", True),
+    ("The Eiffel Tower was finished in 1889.", "When was the Eiffel Tower finished?", True),
+])
+def test_a_claim_states_the_asked_kind_only_with_a_fact_the_question_does_not_give(
+        claim: str, question: str, states: bool) -> None:
+    assert any(states_kind(claim, kind, question) for kind in asked_kinds(question)) is states
+
+
+def test_the_reason_names_what_the_question_asks_for() -> None:
+    assert unasked("The funeral was large.", "When did Beethoven die?") == (
+        "it states no date or year, which the question asks for")
+    assert unasked("It is a sonata.", "What is this song about?") == ""
+
+
+def test_grounding_drops_an_entailed_claim_that_does_not_answer_and_keeps_the_one_that_does() -> None:
+    spans = ["Beethoven died in Vienna on 26 March 1827.",
+             "Some 10,000 to 20,000 people lined the streets for his funeral."]
+    question = "When did Beethoven die?"
+    answer = " ".join(spans)
+    result = ground_answer(answer, spans, question, question=question)
+    assert result.text == "Beethoven died in Vienna on 26 March 1827."
+    assert result.off_question == ["it states no date or year, which the question asks for"]
+    off = ground_answer("Some 10,000 to 20,000 people lined the streets for his funeral.", spans, question,
+                        question=question)
+    assert off.text is None
+    unchecked = ground_answer("Some 10,000 to 20,000 people lined the streets for his funeral.", spans, question)
+    assert unchecked.text is not None  # without the question nothing checks what kind of fact it states
