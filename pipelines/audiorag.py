@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from agents.entailment import entailment_checker
+from agents.lm.accounted import AccountedLM
 from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
@@ -33,6 +34,7 @@ from pipelines.audiorag_graph import AUDIO_LLM_SAYS, AudioRAGAnswer, AudioRAGCon
 from pipelines.pipeline import Progress, log_progress
 from tools.base import ToolError
 from tools.cli import print_error
+from tools.costs import StageMeter
 from tools.files import OutputLocationError, checked_output_file, naming, write_atomically
 from tools.settings import Settings
 from tools.web.fetch import PageFetcher, document_from_page
@@ -110,9 +112,16 @@ def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioR
     """Listen (unless `audio` is None), then research and answer (with `lm`, or the configured model).
 
     `language` (ISO 639-1) is the language spoken in the clip when the user knows it; otherwise Whisper
-    detects it, weighing the language the question is written in."""
+    detects it, weighing the language the question is written in. The answer's `stages` say what each
+    stage cost (a model loads only on a process's first question)."""
     question = clean_question(question)
     say = progress or (lambda message: None)
+    ledger = lm.ledger if isinstance(lm, AccountedLM) else ledger or UsageLedger()
+    meter = StageMeter(ledger.token_count)
+    if lm is None:
+        say("Loading the language model")
+        with meter.stage("load_lm"):  # once per process
+            lm = build_lm(settings, ledger=ledger)
     if audio is None:
         heard = NO_AUDIO
     else:
@@ -122,11 +131,12 @@ def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioR
         say("Listening")
         request = ListenRequest(path=str(audio), language=language,
                                 language_hint=None if language else question_language(question))
-        heard = describe_observation(ListenTool(settings)(request))
+        observation = ListenTool(settings)(request)
+        meter.merge(observation.stages, prefix="listen.")
+        heard = describe_observation(observation)
     backend = build_search(settings)
     deps = AudioRAGDeps(backend, page_reader(settings, backend), config or AudioRAGConfig(), progress or log_progress,
-                        entailment_checker(settings.entailment_checker))
-    lm = lm or build_lm(settings, ledger=ledger or UsageLedger())
+                        entailment_checker(settings.entailment_checker), meter)
     with dspy.context(lm=lm):
         return answer_question(question, heard, deps)
 

@@ -24,6 +24,7 @@ from agents.lm.adapter import Turn
 from agents.lm.errors import ModelError
 from pipelines.pipeline import Progress, Update, bind, log_progress
 from tools.base import ToolError
+from tools.costs import StageCost, StageMeter
 from tools.settings import DEFAULT_ENTAILMENT_CHECKER
 from tools.web.conflicts import find_conflicts
 from tools.web.entailment import EntailmentChecker
@@ -66,6 +67,8 @@ class AudioRAGAnswer(BaseModel):
     model_error: str | None = Field(
         None, description="why the language model failed, when it did: the question went unanswered because of "
                           "the model (unreachable, timed out, out of budget), not for want of sources")
+    stages: dict[str, StageCost] = Field(default_factory=dict, description="wall and CPU seconds and model tokens "
+                                         "of each stage (loading, listening, research, answer, checks)")
 
 
 class AudioRAGState(BaseModel):
@@ -100,6 +103,7 @@ class AudioRAGDeps:
     config: AudioRAGConfig = field(default_factory=AudioRAGConfig)
     progress: Progress = log_progress
     entailment: EntailmentChecker = field(default_factory=lambda: entailment_checker(DEFAULT_ENTAILMENT_CHECKER))
+    meter: StageMeter = field(default_factory=StageMeter)
 
 
 def checked_citations(draft: DraftAnswer, passages: list[Passage]) -> list[Citation]:
@@ -155,7 +159,8 @@ def plan(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
     if state.rounds:
         feedback = (f"The sources found with {state.queries} did not support an answer. "
                     "Search differently: other names, the original title, a more specific phrase.")
-    queries = agents.plan_queries(feedback, read=" ".join(passage.text for passage in state.passages))
+    with deps.meter.stage("research"):
+        queries = agents.plan_queries(feedback, read=" ".join(passage.text for passage in state.passages))
     return {"queries": queries, "transcript": agents.conversation.transcript}
 
 
@@ -166,7 +171,8 @@ def search(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
     for query in state.queries:
         deps.progress(f"Searching: {query}")
         try:
-            found = deps.search.search(query, max_results=deps.config.results_per_query)
+            with deps.meter.stage("search"):
+                found = deps.search.search(query, max_results=deps.config.results_per_query)
         except ToolError as exc:
             notes.append(f"search '{query}': {exc}")
             continue
@@ -186,14 +192,16 @@ def read(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
         already.append(result.url)
         deps.progress(f"Reading {result.url}")
         try:
-            candidates += deps.read_page(result.url).passages()
+            with deps.meter.stage("fetch"):
+                candidates += deps.read_page(result.url).passages()
         except ToolError as exc:
             notes.append(f"read {result.url}: {exc}")
-    screen = InjectionScreen({flagged.source: flagged for flagged in state.flagged})
-    if deps.config.screen_injections:
-        candidates = screen.screen(candidates)
-    question = f"{state.question} {state.heard[:300]}"
-    chosen = select_passages(question, candidates, k=deps.config.passages) if candidates else []
+    with deps.meter.stage("read"):
+        screen = InjectionScreen({flagged.source: flagged for flagged in state.flagged})
+        if deps.config.screen_injections:
+            candidates = screen.screen(candidates)
+        question = f"{state.question} {state.heard[:300]}"
+        chosen = select_passages(question, candidates, k=deps.config.passages) if candidates else []
     return {"read_urls": already, "passages": chosen, "notes": notes, "flagged": list(screen.flagged.values())}
 
 
@@ -204,10 +212,12 @@ def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
         return {"draft": None, "citations": [], "answer": None, "dropped": [], "conflicts": [], "rounds": rounds}
     deps.progress("Answerer: writing the answer from the sources")
     agents = _desk(state)
-    draft = agents.answer(quote_for_prompt(state.passages), len(state.passages))
-    checked, citations = grounded(draft, checked_citations(draft, state.passages), state, deps.entailment)
-    cited = [(citation.source, citation.quote) for citation in citations]
-    conflicts = find_conflicts(checked.kept_facts, cited, state.passages) if checked.text else []
+    with deps.meter.stage("answer"):
+        draft = agents.answer(quote_for_prompt(state.passages), len(state.passages))
+    with deps.meter.stage("check"):
+        checked, citations = grounded(draft, checked_citations(draft, state.passages), state, deps.entailment)
+        cited = [(citation.source, citation.quote) for citation in citations]
+        conflicts = find_conflicts(checked.kept_facts, cited, state.passages) if checked.text else []
     return {"draft": draft, "citations": citations, "answer": checked.text, "dropped": checked.reasons(),
             "conflicts": [conflict.describe() for conflict in conflicts], "rounds": rounds,
             "transcript": agents.conversation.transcript}
@@ -257,7 +267,7 @@ def refusal(state: AudioRAGState, why: str) -> str:
             f"in {state.rounds} round{'s' * (state.rounds != 1)}; {why}.")
 
 
-def final_answer(state: AudioRAGState) -> AudioRAGAnswer:
+def final_answer(state: AudioRAGState, stages: dict[str, StageCost] | None = None) -> AudioRAGAnswer:
     """The report of a finished run: the grounded answer only when supported, else a refusal saying why."""
     ok = supported(state)
     notes = list(state.notes) + ([] if ok else [why_unanswered(state)]) + state.dropped
@@ -269,7 +279,7 @@ def final_answer(state: AudioRAGState) -> AudioRAGAnswer:
         confidence=state.draft.confidence if ok and state.draft else "low",
         citations=state.citations if ok else [], heard=state.heard, queries=state.searched or state.queries,
         notes=notes, rounds=state.rounds, refusal=None if ok else refusal(state, why_unanswered(state)),
-        flagged=state.flagged, read_urls=state.read_urls)
+        flagged=state.flagged, read_urls=state.read_urls, stages=stages or {})
 
 
 def answer_question(question: str, heard: str, deps: AudioRAGDeps) -> AudioRAGAnswer:
@@ -279,5 +289,7 @@ def answer_question(question: str, heard: str, deps: AudioRAGDeps) -> AudioRAGAn
         final = build_graph(deps).invoke(AudioRAGState(question=question, heard=heard), {"recursion_limit": 50})
     except ModelError as exc:
         return AudioRAGAnswer(question=question, answerable=False, answer=None, confidence="low", citations=[],
-                              heard=heard, queries=[], notes=[], rounds=0, model_error=str(exc))
-    return final_answer(AudioRAGState.model_validate(final))  # invoke returns the state's fields as a dict
+                              heard=heard, queries=[], notes=[], rounds=0, model_error=str(exc),
+                              stages=deps.meter.costs)
+    # invoke returns the state's fields as a dict
+    return final_answer(AudioRAGState.model_validate(final), deps.meter.costs)
