@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ from pipelines.audiorag_eval import Attempt, Gold, ModeSummary, Score, score, su
 from tools.base import ToolError
 from tools.costs import StageCost, StageMeter
 from tools.files import write_atomically
+from tools.interrupts import INTERRUPTED, exit_promptly, interruptible
 from tools.settings import Settings
 from tools.web.search import build_search
 
@@ -206,14 +206,18 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("out/bench-audiorag"))
     args = parser.parse_args()
     console = Console()
-    if args.data is None:
-        with LoopbackSearxng(load_pages()) as web:
-            settings = Settings.from_env(model=args.model, search_backend="searxng", searxng_url=web.base_url,
-                                         allow_private_fetch=True)
-            items = set_items(args.out / "clips", args.items)[: args.limit]
-            return run(items, settings, args, console, f"the bench set ({SET.name}, {web.base_url})")
-    settings = Settings.from_env(model=args.model, search_backend=args.search_backend, docs_dir=args.docs_dir)
-    return run(layout_items(args.data)[: args.limit], settings, args, console, str(args.data))
+    try:  # an interrupt while items are measured is handled in `run`, which saves them
+        if args.data is None:
+            with LoopbackSearxng(load_pages()) as web:
+                settings = Settings.from_env(model=args.model, search_backend="searxng", searxng_url=web.base_url,
+                                             allow_private_fetch=True)
+                items = set_items(args.out / "clips", args.items)[: args.limit]
+                return run(items, settings, args, console, f"the bench set ({SET.name}, {web.base_url})")
+        settings = Settings.from_env(model=args.model, search_backend=args.search_backend, docs_dir=args.docs_dir)
+        return run(layout_items(args.data)[: args.limit], settings, args, console, str(args.data))
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted before the first item was measured[/yellow]")
+        return INTERRUPTED
 
 
 def load_models(settings: Settings, listen: bool) -> dict[str, StageCost]:
@@ -227,9 +231,9 @@ def load_models(settings: Settings, listen: bool) -> dict[str, StageCost]:
         build_lm(settings)
     if listen:
         with meter.stage("load_whisper"):
-            whisper_model(settings)
+            interruptible(lambda: whisper_model(settings), "load-whisper")
         with meter.stage("load_taggers"):
-            load_taggers()
+            interruptible(load_taggers, "load-taggers")
     return meter.costs
 
 
@@ -260,7 +264,7 @@ def run(items: list[Item], settings: Settings, args: argparse.Namespace, console
     except KeyboardInterrupt:  # the rows measured so far are saved; an unfinished item's modes count as measured
         save(args.out, rows, len(items), measured, started, load_before, loads, interrupted=True)
         console.print(f"[yellow]interrupted: {len(rows)} items saved in {args.out}[/yellow]")
-        return 130
+        return INTERRUPTED
     print_table(console, title, {mode: m.summary() for mode, m in measured.items()})
     print_stages(console, measured)
     return 0
@@ -282,4 +286,4 @@ def save(out: Path, rows: list[dict[str, Any]], total: int, measured: dict[str, 
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_promptly(main())

@@ -16,7 +16,6 @@ import argparse
 import json
 import logging
 import re
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +35,7 @@ from tools.base import ToolError
 from tools.cli import print_error
 from tools.costs import StageMeter
 from tools.files import OutputLocationError, checked_output_file, naming, write_atomically
+from tools.interrupts import INTERRUPTED, exit_promptly, interruptible
 from tools.settings import Settings
 from tools.web.fetch import PageFetcher, document_from_page
 from tools.web.passages import UntrustedDocument
@@ -131,7 +131,7 @@ def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioR
         say("Listening")
         request = ListenRequest(path=str(audio), language=language,
                                 language_hint=None if language else question_language(question))
-        observation = ListenTool(settings)(request)
+        observation = interruptible(lambda: ListenTool(settings)(request), "listen")  # Whisper, taggers: long C calls
         meter.merge(observation.stages, prefix="listen.")
         heard = describe_observation(observation)
     backend = build_search(settings)
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/yellow]")
-        return 130
+        return INTERRUPTED
     _print_answer(console, result)
     if args.json is not None:  # after printing: a write that still fails cannot lose the answer
         try:
@@ -219,4 +219,4 @@ def _print_answer(console: Console, result: AudioRAGAnswer) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_promptly(main())
