@@ -38,6 +38,7 @@ from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
 from pipelines.audiorag import ask, page_reader
 from pipelines.audiorag_eval import Attempt, Gold, ModeSummary, Score, score, summarise
+from retrieval.embeddings import shared_embedder
 from tools.base import ToolError
 from tools.costs import StageCost, StageMeter
 from tools.files import write_atomically
@@ -229,6 +230,8 @@ def load_models(settings: Settings, listen: bool) -> dict[str, StageCost]:
     meter = StageMeter()
     with meter.stage("load_lm"):
         build_lm(settings)
+    with meter.stage("load_embedder"):  # MiniLM ranks the passages read
+        interruptible(lambda: shared_embedder().embed(["load"]), "load-embedder")
     if listen:
         with meter.stage("load_whisper"):
             interruptible(lambda: whisper_model(settings), "load-whisper")

@@ -38,7 +38,8 @@ class AudioRAGConfig(BaseModel):
     max_rounds: int = Field(2, ge=1, le=4, description="search rounds before giving up")
     results_per_query: int = Field(5, ge=1, le=10)
     pages_per_round: int = Field(3, ge=0, le=8, description="result pages fetched and read per round")
-    passages: int = Field(6, ge=1, le=12, description="passages shown to the Answerer")
+    passages: int = Field(4, ge=1, le=12, description="passages shown to the Answerer: each costs the embedded "
+                          "model about 200 prompt tokens, 5 s of a 2-core CPU (docs/benchmarks.md)")
     screen_injections: bool = Field(True, description="leave out sources whose text addresses the reader; off "
                                     "only to study such pages (quoting as data is then the one defence)")
 

@@ -59,3 +59,14 @@ def test_every_answer_says_what_each_stage_cost_and_which_prompt_tokens_came_fro
     assert stages["answer"].cached_prompt_tokens == 7 and stages["answer"].completion_tokens == 10
     assert stages["search"].calls == stages["fetch"].calls == stages["check"].calls == 0
     assert stages["fetch"].wall_s > 0
+
+
+def test_the_answerer_is_shown_four_passages_by_default() -> None:
+    """Each passage costs the embedded model some 200 prompt tokens, the largest part of a question's time."""
+    from pipelines.audiorag_graph import AudioRAGState, read
+    from tests.test_audiorag_graph import HEARD, QUESTION, deps, hit
+
+    results = [hit(f"https://a.example/{number}", number, f"Beethoven sonata number {number}")
+               for number in range(1, 9)]
+    update = read(AudioRAGState(question=QUESTION, heard=HEARD, results=results), deps(pages_per_round=0))
+    assert len(update["passages"]) == 4
