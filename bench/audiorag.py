@@ -153,7 +153,7 @@ def run_item(item: Item, mode: str, settings: Settings, judge_lm: dspy.LM | None
     measured.stages.append(result.stages)
     return {"seconds": round(seconds, 1), "cpu_s": round(cpu_s, 1), "score": scored.model_dump(),
             "prediction": result.answer, "refusal": result.refusal, "heard": result.heard,
-            "queries": result.queries, "read_urls": result.read_urls, "judge": verdict,
+            "queries": result.queries, "rounds": result.rounds, "read_urls": result.read_urls, "judge": verdict,
             "citations": [citation.model_dump() for citation in result.citations],
             "flagged": [flagged.source for flagged in result.flagged], "notes": result.notes,
             "model_error": result.model_error,
