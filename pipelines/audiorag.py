@@ -16,7 +16,6 @@ import argparse
 import json
 import logging
 import re
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +25,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from agents.entailment import entailment_checker
+from agents.lm.accounted import AccountedLM
 from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
@@ -34,7 +34,9 @@ from pipelines.pipeline import Progress, log_progress
 from tools.audio.findings import Finding, listener_findings
 from tools.base import ToolError
 from tools.cli import print_error
+from tools.costs import StageMeter
 from tools.files import OutputLocationError, checked_output_file, naming, write_atomically
+from tools.interrupts import INTERRUPTED, exit_promptly, interruptible
 from tools.settings import Settings
 from tools.web.fetch import PageFetcher, document_from_page
 from tools.web.passages import UntrustedDocument
@@ -111,10 +113,17 @@ def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioR
     """Listen (unless `audio` is None), then research and answer (with `lm`, or the configured model).
 
     `language` (ISO 639-1) is the language spoken in the clip when the user knows it; otherwise Whisper
-    detects it, weighing the language the question is written in."""
+    detects it, weighing the language the question is written in. The answer's `stages` say what each
+    stage cost (a model loads only on a process's first question)."""
     question = clean_question(question)
     say = progress or (lambda message: None)
     findings: list[Finding] = []
+    ledger = lm.ledger if isinstance(lm, AccountedLM) else ledger or UsageLedger()
+    meter = StageMeter(ledger.token_count)
+    if lm is None:
+        say("Loading the language model")
+        with meter.stage("load_lm"):  # once per process
+            lm = build_lm(settings, ledger=ledger)
     if audio is None:
         heard = NO_AUDIO
     else:
@@ -124,12 +133,12 @@ def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioR
         say("Listening")
         request = ListenRequest(path=str(audio), language=language,
                                 language_hint=None if language else question_language(question))
-        observation = ListenTool(settings)(request)
+        observation = interruptible(lambda: ListenTool(settings)(request), "listen")  # Whisper, taggers: long C calls
+        meter.merge(observation.stages, prefix="listen.")
         heard, findings = describe_observation(observation), listener_findings(observation)
     backend = build_search(settings)
     deps = AudioRAGDeps(backend, page_reader(settings, backend), config or AudioRAGConfig(), progress or log_progress,
-                        entailment_checker(settings.entailment_checker))
-    lm = lm or build_lm(settings, ledger=ledger or UsageLedger())
+                        entailment_checker(settings.entailment_checker), meter)
     with dspy.context(lm=lm):
         return answer_question(question, heard, deps, findings)
 
@@ -179,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/yellow]")
-        return 130
+        return INTERRUPTED
     _print_answer(console, result)
     if args.json is not None:  # after printing: a write that still fails cannot lose the answer
         try:
@@ -212,4 +221,4 @@ def _print_answer(console: Console, result: AudioRAGAnswer) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_promptly(main())

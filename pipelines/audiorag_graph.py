@@ -28,6 +28,7 @@ from agents.lm.errors import ModelError
 from pipelines.pipeline import Progress, Update, bind, log_progress
 from tools.audio.findings import Finding, relevant_findings
 from tools.base import ToolError
+from tools.costs import StageCost, StageMeter
 from tools.settings import DEFAULT_ENTAILMENT_CHECKER
 from tools.web.conflicts import find_conflicts
 from tools.web.entailment import EntailmentChecker
@@ -42,9 +43,11 @@ class AudioRAGConfig(BaseModel):
     max_rounds: int = Field(2, ge=1, le=4, description="search rounds before giving up")
     results_per_query: int = Field(5, ge=1, le=10)
     pages_per_round: int = Field(3, ge=0, le=8, description="result pages fetched and read per round")
-    passages: int = Field(6, ge=1, le=12, description="passages shown to the Answerer")
+    passages: int = Field(4, ge=1, le=12, description="passages shown to the Answerer, each as its sentences "
+                          "most about the question (its prompt is most of a question's time)")
     sentences_per_passage: int = Field(SENTENCES_PER_PASSAGE, ge=1, le=20,
-                                       description="sentences of each passage shown, those most about the question")
+                                       description="sentences of each passage shown, those most about the question "
+                                       "(the Answerer's prompt is most of a question's time: docs/benchmarks.md)")
     screen_injections: bool = Field(True, description="leave out sources whose text addresses the reader; off "
                                     "only to study such pages (quoting as data is then the one defence)")
 
@@ -77,6 +80,8 @@ class AudioRAGAnswer(BaseModel):
     model_error: str | None = Field(
         None, description="why the language model failed, when it did: the question went unanswered because of "
                           "the model (unreachable, timed out, out of budget), not for want of sources")
+    stages: dict[str, StageCost] = Field(default_factory=dict, description="wall and CPU seconds and model tokens "
+                                         "of each stage (loading, listening, research, answer, checks)")
 
 
 class AudioRAGState(BaseModel):
@@ -115,6 +120,7 @@ class AudioRAGDeps:
     config: AudioRAGConfig = field(default_factory=AudioRAGConfig)
     progress: Progress = log_progress
     entailment: EntailmentChecker = field(default_factory=lambda: entailment_checker(DEFAULT_ENTAILMENT_CHECKER))
+    meter: StageMeter = field(default_factory=StageMeter)
 
 
 def cited_sentences(draft: DraftAnswer, sentences: list[EvidenceSentence]) -> list[Citation]:
@@ -172,7 +178,8 @@ def plan(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
     if state.rounds:
         feedback = (f"The sources found with {state.queries} did not support an answer. "
                     "Search differently: other names, the original title, a more specific phrase.")
-    queries = agents.plan_queries(feedback, read=" ".join(passage.text for passage in state.passages))
+    with deps.meter.stage("research"):
+        queries = agents.plan_queries(feedback, read=" ".join(passage.text for passage in state.passages))
     return {"queries": queries, "transcript": agents.conversation.transcript}
 
 
@@ -183,7 +190,8 @@ def search(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
     for query in state.queries:
         deps.progress(f"Searching: {query}")
         try:
-            found = deps.search.search(query, max_results=deps.config.results_per_query)
+            with deps.meter.stage("search"):
+                found = deps.search.search(query, max_results=deps.config.results_per_query)
         except ToolError as exc:
             notes.append(f"search '{query}': {exc}")
             continue
@@ -203,14 +211,16 @@ def read(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
         already.append(result.url)
         deps.progress(f"Reading {result.url}")
         try:
-            candidates += deps.read_page(result.url).passages()
+            with deps.meter.stage("fetch"):
+                candidates += deps.read_page(result.url).passages()
         except ToolError as exc:
             notes.append(f"read {result.url}: {exc}")
-    screen = InjectionScreen({flagged.source: flagged for flagged in state.flagged})
-    if deps.config.screen_injections:
-        candidates = screen.screen(candidates)
-    question = f"{state.question} {state.heard[:300]}"
-    chosen = select_passages(question, candidates, k=deps.config.passages) if candidates else []
+    with deps.meter.stage("read"):
+        screen = InjectionScreen({flagged.source: flagged for flagged in state.flagged})
+        if deps.config.screen_injections:
+            candidates = screen.screen(candidates)
+        question = f"{state.question} {state.heard[:300]}"
+        chosen = select_passages(question, candidates, k=deps.config.passages) if candidates else []
     return {"read_urls": already, "passages": chosen, "notes": notes, "flagged": list(screen.flagged.values())}
 
 
@@ -226,10 +236,12 @@ def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
     sentences = number_sentences(state.passages, f"{state.question} {state.heard[:300]}",
                                  per_passage=deps.config.sentences_per_passage, whole=heard)
     agents = _desk(state)
-    draft = agents.answer(quote_sentences(sentences), [sentence.id for sentence in sentences])
-    checked, citations = grounded(draft, cited_sentences(draft, sentences), state, deps.entailment)
-    cited = [(citation.source, citation.quote) for citation in citations]
-    conflicts = find_conflicts(checked.kept_facts, cited, state.passages) if checked.text else []
+    with deps.meter.stage("answer"):
+        draft = agents.answer(quote_sentences(sentences), [sentence.id for sentence in sentences])
+    with deps.meter.stage("check"):
+        checked, citations = grounded(draft, cited_sentences(draft, sentences), state, deps.entailment)
+        cited = [(citation.source, citation.quote) for citation in citations]
+        conflicts = find_conflicts(checked.kept_facts, cited, state.passages) if checked.text else []
     return {"draft": draft, "citations": citations, "answer": checked.text, "dropped": checked.reasons(),
             "off_question": checked.off_question, "conflicts": [conflict.describe() for conflict in conflicts],
             "rounds": rounds, "transcript": agents.conversation.transcript}
@@ -282,7 +294,7 @@ def refusal(state: AudioRAGState, why: str) -> str:
             f"in {state.rounds} round{'s' * (state.rounds != 1)}; {why}.")
 
 
-def final_answer(state: AudioRAGState) -> AudioRAGAnswer:
+def final_answer(state: AudioRAGState, stages: dict[str, StageCost] | None = None) -> AudioRAGAnswer:
     """The report of a finished run: the grounded answer only when supported, else a refusal saying why."""
     ok = supported(state)
     notes = list(state.notes) + ([] if ok else [why_unanswered(state)]) + state.dropped
@@ -294,7 +306,7 @@ def final_answer(state: AudioRAGState) -> AudioRAGAnswer:
         confidence=state.draft.confidence if ok and state.draft else "low",
         citations=state.citations if ok else [], heard=state.heard, queries=state.searched or state.queries,
         notes=notes, rounds=state.rounds, refusal=None if ok else refusal(state, why_unanswered(state)),
-        flagged=state.flagged, read_urls=state.read_urls)
+        flagged=state.flagged, read_urls=state.read_urls, stages=stages or {})
 
 
 def answer_question(question: str, heard: str, deps: AudioRAGDeps,
@@ -307,5 +319,7 @@ def answer_question(question: str, heard: str, deps: AudioRAGDeps,
         final = build_graph(deps).invoke(start, {"recursion_limit": 50})
     except ModelError as exc:
         return AudioRAGAnswer(question=question, answerable=False, answer=None, confidence="low", citations=[],
-                              heard=heard, queries=[], notes=[], rounds=0, model_error=str(exc))
-    return final_answer(AudioRAGState.model_validate(final))  # invoke returns the state's fields as a dict
+                              heard=heard, queries=[], notes=[], rounds=0, model_error=str(exc),
+                              stages=deps.meter.costs)
+    # invoke returns the state's fields as a dict
+    return final_answer(AudioRAGState.model_validate(final), deps.meter.costs)

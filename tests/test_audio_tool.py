@@ -44,7 +44,7 @@ def test_speech_is_transcribed(tool: ListenTool, clips: dict[str, Path]) -> None
     assert observation.kind == "speech" and observation.speech.speech_fraction > 0.5
     assert observation.transcript is not None and "fox" in observation.transcript.text.lower()
     assert observation.identification is not None and observation.identification.match is None
-    assert "transcribe" in observation.seconds and observation.audio_llm is None
+    assert "transcribe" in observation.stages and observation.audio_llm is None
 
 
 def test_music_is_described_and_identified_without_a_transcript(tool: ListenTool, clips: dict[str, Path]) -> None:

@@ -114,4 +114,4 @@ def test_a_rendered_violin_is_heard_as_a_violin_and_the_agents_are_told(violin: 
     assert "violin" in given_facts(AudioRAGState(question="What instrument plays?", heard=heard))
 
     skipped = tool(ListenRequest(path=str(violin), identify=False, ask_audio_llm=False, tag_music="never"))
-    assert skipped.music_tags is None and "music_tags" not in skipped.seconds
+    assert skipped.music_tags is None and "music_tags" not in skipped.stages

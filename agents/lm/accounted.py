@@ -95,5 +95,6 @@ class AccountedLM(dspy.LM):
                 usage = tracker.get_total_tokens().get(self.model, {})
                 record.prompt_tokens = int(usage.get("prompt_tokens") or 0)
                 record.completion_tokens = int(usage.get("completion_tokens") or 0)
+                record.cached_prompt_tokens = int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
                 self.ledger.record(record)
         return outputs

@@ -121,7 +121,8 @@ class LlamaCppEngine:
             model=self.model.name,
             message=Message.assistant([TextPart(generation.text)]),
             finish_reason=generation.finish_reason,
-            usage=Usage(input_tokens=generation.prompt_tokens, output_tokens=generation.completion_tokens),
+            usage=Usage(input_tokens=generation.prompt_tokens, output_tokens=generation.completion_tokens,
+                        cache_read_tokens=generation.cached_prompt_tokens),
         )
 
     def stream(self, request: Request) -> Iterator[StreamEvent]:

@@ -19,6 +19,7 @@ from agents.lm.errors import ModelConfigError
 from agents.lm.llamacpp import LlamaCppModel
 from agents.lm.usage import UsageLedger
 from agents.lm.weights import embedded_model, load_embedded, weights_path
+from tools.interrupts import interruptible
 from tools.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -54,8 +55,8 @@ def load_local_model(spec: str, settings: Settings) -> LlamaCppModel:
         )
     key = (str(path.resolve()), settings.context_tokens, settings.threads)
     with _loading:
-        if key not in _loaded:
-            _loaded[key] = opener()
+        if key not in _loaded:  # in a worker: Ctrl-C during a load (tens of seconds when busy) stops the run at once
+            _loaded[key] = interruptible(opener, "load-gguf")
         return _loaded[key]
 
 

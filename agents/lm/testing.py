@@ -49,10 +49,11 @@ class ScriptedEngine:
     supports_response_schema = True
     supported_params = frozenset({"temperature", "max_tokens", "response_format", "seed", "stop"})
 
-    def __init__(self, *replies: Reply, completion_tokens: int = 10) -> None:
+    def __init__(self, *replies: Reply, completion_tokens: int = 10, cached_prompt_tokens: int = 0) -> None:
         self.replies: deque[Reply] = deque(replies)
         self.requests: list[Request] = []
         self.completion_tokens = completion_tokens
+        self.cached_prompt_tokens = cached_prompt_tokens  # reported as found in a KV cache, as the embedded engine does
 
     def script(self, *replies: Reply) -> ScriptedEngine:
         """Append more replies (after the ones not yet used)."""
@@ -74,7 +75,8 @@ class ScriptedEngine:
             model="scripted",
             message=Message.assistant([TextPart(reply)]),
             finish_reason="stop",
-            usage=Usage(input_tokens=prompt_tokens, output_tokens=self.completion_tokens),
+            usage=Usage(input_tokens=prompt_tokens, output_tokens=self.completion_tokens,
+                        cache_read_tokens=min(prompt_tokens, self.cached_prompt_tokens)),
         )
 
     def stream(self, request: Request) -> Iterator[StreamEvent]:

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from pydantic import BaseModel, Field
 
 from agents.lm.errors import BudgetExceededError
+from tools.costs import TokenCount
 
 _current_agent: ContextVar[str] = ContextVar("current_agent", default="unattributed")
 
@@ -40,6 +41,7 @@ class CallRecord(BaseModel):
     model: str
     agent: str
     prompt_tokens: int = 0
+    cached_prompt_tokens: int = Field(0, description="prompt tokens found in the KV cache, not evaluated again")
     completion_tokens: int = 0
     wall_s: float = 0.0
     error: str | None = None
@@ -48,6 +50,7 @@ class CallRecord(BaseModel):
 class UsageTotals(BaseModel):
     calls: int = 0
     prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0
     completion_tokens: int = 0
     wall_s: float = 0.0
     errors: int = 0
@@ -55,6 +58,7 @@ class UsageTotals(BaseModel):
     def add(self, record: CallRecord) -> None:
         self.calls += 1
         self.prompt_tokens += record.prompt_tokens
+        self.cached_prompt_tokens += record.cached_prompt_tokens
         self.completion_tokens += record.completion_tokens
         self.wall_s += record.wall_s
         self.errors += record.error is not None
@@ -89,6 +93,11 @@ class UsageLedger:
         for record in self.records:
             totals.add(record)
         return totals
+
+    def token_count(self) -> TokenCount:
+        """The totals as a `tools.costs.TokenCounter` reads them (a `StageMeter` per question)."""
+        totals = self.totals()
+        return TokenCount(totals.calls, totals.prompt_tokens, totals.cached_prompt_tokens, totals.completion_tokens)
 
     def by_agent(self) -> dict[str, UsageTotals]:
         result: dict[str, UsageTotals] = {}

@@ -13,7 +13,6 @@ The AudioRAG agent calls this first. Order and reasons:
 from __future__ import annotations
 
 import logging
-import time
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -24,9 +23,10 @@ from tools.audio.errors import AudioLLMError, MusicTaggerError
 from tools.audio.identify import Identification, RecordingIndex, default_index
 from tools.audio.load import ProgressCallback, load_audio, probe
 from tools.audio.tagging import MusicTags
-from tools.audio.transcribe import Transcript, transcribe
+from tools.audio.transcribe import Transcript, transcribe, whisper_model
 from tools.audio.vad import SpeechActivity, SpeechRegion, detect_speech
 from tools.base import TypedTool
+from tools.costs import StageCost, StageMeter
 from tools.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,8 @@ class AudioObservation(BaseModel):
     music_tags: MusicTags | None = Field(None, description="Instruments, genre, vocals and mood with likelihoods.")
     audio_llm: AudioLLMDescription | None = None
     warnings: list[str] = Field(default_factory=list)
-    seconds: dict[str, float] = Field(default_factory=dict, description="Wall time of each stage.")
+    stages: dict[str, StageCost] = Field(
+        default_factory=dict, description="Wall and CPU seconds of each stage that ran (model loads apart).")
 
 
 def _kind(descriptors: AudioDescriptors, speech: SpeechActivity) -> Kind:
@@ -119,20 +120,15 @@ class ListenTool(TypedTool[ListenRequest, AudioObservation]):
         return self._index
 
     def run(self, request: ListenRequest) -> AudioObservation:
-        seconds: dict[str, float] = {}
         warnings: list[str] = []
+        meter = StageMeter()
 
-        def timed(stage: str, started: float) -> None:
-            seconds[stage] = round(time.perf_counter() - started, 3)
+        with meter.stage("decode"):
+            info = probe(request.path)
+            audio = load_audio(request.path, progress=self.progress)
 
-        started = time.perf_counter()
-        info = probe(request.path)
-        audio = load_audio(request.path, progress=self.progress)
-        timed("decode", started)
-
-        started = time.perf_counter()
-        descriptors = describe(audio)
-        timed("descriptors", started)
+        with meter.stage("descriptors"):
+            descriptors = describe(audio)
         silent = descriptors.kind == "silence"
         if silent:
             warnings.append(f"silence: nothing audible (peak {descriptors.peak_dbfs:.0f} dBFS); nothing to transcribe "
@@ -142,23 +138,23 @@ class ListenTool(TypedTool[ListenRequest, AudioObservation]):
         if audio.duration_s < 1.0:
             warnings.append(f"very short clip ({audio.duration_s:.2f} s): descriptors and matches are unreliable")
 
-        started = time.perf_counter()
-        speech = detect_speech(audio)
-        timed("vad", started)
+        with meter.stage("vad"):
+            speech = detect_speech(audio)
 
         transcript = None
         wants_transcript = request.transcribe == "always" or (
             request.transcribe == "auto" and speech.speech_fraction >= SOME_SPEECH_FRACTION
         )
         if not silent and wants_transcript:
-            started = time.perf_counter()
+            with meter.stage("load_whisper"):  # once per process; its cost apart from the clip's
+                whisper_model(self.settings)
             heard = speech if request.transcribe == "auto" else SpeechActivity(
                 speech_seconds=audio.duration_s, speech_fraction=1.0,
                 regions=[SpeechRegion(start_s=0.0, end_s=audio.duration_s)],
             )  # "always": let Whisper judge the whole clip
-            transcript = transcribe(audio, self.settings, speech=heard, language=request.language,
-                                    language_hint=request.language_hint, progress=self.progress)
-            timed("transcribe", started)
+            with meter.stage("transcribe"):
+                transcript = transcribe(audio, self.settings, speech=heard, language=request.language,
+                                        language_hint=request.language_hint, progress=self.progress)
             if not transcript.segments:
                 warnings.append("no speech detected: Whisper found no words")
             elif min(segment.avg_logprob for segment in transcript.segments) < UNRELIABLE_LOGPROB:
@@ -168,36 +164,36 @@ class ListenTool(TypedTool[ListenRequest, AudioObservation]):
 
         identification = None
         if request.identify and not silent:
-            started = time.perf_counter()
-            identification = self.index.identify(audio, progress=self.progress)
-            timed("identify", started)
+            with meter.stage("identify"):
+                identification = self.index.identify(audio, progress=self.progress)
             if identification.match is None:
                 warnings.append("no match among the known recordings")
 
         kind = _kind(descriptors, speech)
         music_tags = None
         if not silent and (request.tag_music == "always" or (request.tag_music == "auto" and kind != "speech")):
-            started = time.perf_counter()
-            from tools.audio.tagging.tagger import tag_music  # loads torch only when there is music to tag
+            from tools.audio.tagging.tagger import load_taggers, tag_music  # torch only when there is music to tag
 
             try:
-                music_tags = tag_music(audio)
+                with meter.stage("load_taggers"):  # once per process
+                    load_taggers()
+                with meter.stage("music_tags"):
+                    music_tags = tag_music(audio)
             except MusicTaggerError as exc:
                 logger.warning("music tags skipped: %s", exc)
                 warnings.append(f"music taggers unavailable: {exc}")
-            timed("music_tags", started)
             if music_tags is not None and music_tags.padded:
                 warnings.append("music tags from a clip under 3 s (repeated to fill the taggers' input) are unreliable")
 
         description = None
         if request.ask_audio_llm and audio_llm_configured(self.settings):
-            started = time.perf_counter()
             try:
-                description = describe_with_audio_llm(audio, self.settings, api_key=self.settings.audio_llm_api_key)
+                with meter.stage("audio_llm"):
+                    description = describe_with_audio_llm(audio, self.settings,
+                                                          api_key=self.settings.audio_llm_api_key)
             except AudioLLMError as exc:
                 logger.warning("audio LLM skipped: %s", exc)
                 warnings.append(f"audio-language model unavailable: {exc}")
-            timed("audio_llm", started)
 
         return AudioObservation(
             source=str(info.path),
@@ -213,5 +209,5 @@ class ListenTool(TypedTool[ListenRequest, AudioObservation]):
             music_tags=music_tags,
             audio_llm=description,
             warnings=warnings,
-            seconds=seconds,
+            stages=meter.costs,
         )

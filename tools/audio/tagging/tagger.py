@@ -59,6 +59,12 @@ def load_tagger(spec: MusicnnModel, weights_dir: Path = WEIGHTS_DIR) -> Musicnn:
         return _models[key]
 
 
+def load_taggers(weights_dir: Path = WEIGHTS_DIR) -> None:
+    """Load every tagger now (once per process), so that a caller can account the load apart from the tagging."""
+    for spec in MODELS.values():
+        load_tagger(spec, weights_dir)
+
+
 def patches(samples: np.ndarray, limit: int = MAX_PATCHES) -> tuple[np.ndarray, bool]:
     """(n, 187, 96) log-mel patches of 16 kHz `samples`: musicnn's non-overlapping 3-second patches, at most
     `limit` of them evenly spread; and whether the clip had to be repeated to fill one."""
