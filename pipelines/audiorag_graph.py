@@ -228,13 +228,12 @@ def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
     """The Answerer's draft from the numbered sentences of the passages (and of the listener's findings
     when the question is about the clip), which of its claims hold; ends a round."""
     rounds = state.rounds + 1
-    heard = listener_passage(state)
-    if not state.passages and not heard:
+    sentences = number_sentences(state.passages, f"{state.question} {state.heard[:300]}",
+                                 per_passage=deps.config.sentences_per_passage, whole=listener_passage(state))
+    if not sentences:  # nothing read (or only blank passages) and nothing heard that the question asks about
         return {"draft": None, "citations": [], "answer": None, "dropped": [], "off_question": [], "conflicts": [],
                 "rounds": rounds}
     deps.progress("Answerer: writing the answer from the sources")
-    sentences = number_sentences(state.passages, f"{state.question} {state.heard[:300]}",
-                                 per_passage=deps.config.sentences_per_passage, whole=heard)
     agents = _desk(state)
     with deps.meter.stage("answer"):
         draft = agents.answer(quote_sentences(sentences), [sentence.id for sentence in sentences])
@@ -275,7 +274,8 @@ def why_unanswered(state: AudioRAGState) -> str:
     if state.draft is None:
         return "no sources could be searched or read"
     if not state.draft.answerable:
-        return f"the Answerer found no answer in the {len(state.passages)} passages it was shown"
+        heard = " and what the listener heard" if listener_passage(state) else ""
+        return f"the Answerer found no answer in the {len(state.passages)} passages{heard} it was shown"
     if not state.citations:
         return "the answer cited none of the sentences it was shown, so it was withheld"
     if state.conflicts:
@@ -320,6 +320,6 @@ def answer_question(question: str, heard: str, deps: AudioRAGDeps,
     except ModelError as exc:
         return AudioRAGAnswer(question=question, answerable=False, answer=None, confidence="low", citations=[],
                               heard=heard, queries=[], notes=[], rounds=0, model_error=str(exc),
-                              stages=deps.meter.costs)
+                              stages=deps.meter.snapshot())
     # invoke returns the state's fields as a dict
-    return final_answer(AudioRAGState.model_validate(final), deps.meter.costs)
+    return final_answer(AudioRAGState.model_validate(final), deps.meter.snapshot())

@@ -15,9 +15,10 @@ BAR = Fraction(4)
 
 
 def line_of(bars: list[list[tuple[float, int]]]) -> list[MelodyNote]:
-    """Bars of (length, pitch) notes as one line."""
-    line, onset = [], 0.0
-    for bar in bars:
+    """Bars of (length, pitch) notes as one line, each bar from its downbeat (4/4)."""
+    line = []
+    for index, bar in enumerate(bars):
+        onset = index * 4.0
         for length, pitch in bar:
             line.append(MelodyNote(onset, length, pitch))
             onset += length
@@ -99,3 +100,10 @@ def test_a_third_bar_in_one_rhythm_dots_a_pair_of_its_notes() -> None:
         assert after[:2] == before[:2]
         durations = sorted(n.duration for n in after[2])
         assert durations == [0.5, 1.0, 1.0, 1.5] and [n.pitch for n in after[2]] == [n.pitch for n in before[2]]
+
+
+def test_a_held_note_of_a_fraction_of_quarters_is_kept_whole_not_cut_short() -> None:
+    """A walk in quarters under a dotted-half-and-eighth would leave the last eighth silent."""
+    line = line_of([[(4.0, 76)], [(3.5, 71)], [(4.0, 74)], [(2.0, 69)]])
+    varied = by_bar(vary_figures(line, E_MINOR, BAR, 4, REGISTER, 12, [3], 0), 4)
+    assert sum(n.duration for n in varied[1]) == 3.5

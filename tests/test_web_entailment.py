@@ -158,6 +158,9 @@ def test_the_question_s_topic_words_count_as_covered_but_not_its_predicates() ->
                     given=swan)
     jaws = "Jaws is a 1975 American thriller film directed by Steven Spielberg"
     assert not entailed("Steven Spielberg wrote and directed Jaws.", jaws, given="Who wrote and directed Jaws?")
+    heard = "Who was born in Bonn?\nheard: the composer of the Moonlight Sonata spoke of Vienna"
+    assert not entailed("The composer of the Moonlight Sonata died in Vienna on 26 March 1827.", DEATH, given=heard)
+    # the clip's speech (untrusted) names no topic: only the question, given's first line, does
 
 
 @pytest.mark.parametrize(("question", "topics"), [

@@ -62,6 +62,23 @@ def test_parts_are_joined_in_order_and_verified(fake_model: EmbeddedModel, tmp_p
     assert list(path.parent.glob("*.partial")) == []
 
 
+def test_partials_of_ended_writers_are_removed_and_a_live_writer_s_kept(fake_model: EmbeddedModel,
+                                                                          tmp_path: Path) -> None:
+    """An interrupted command line exits without unwinding, leaving `<name>.<pid>.partial` behind."""
+    import subprocess
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                           check=True)
+    target = weights_path(fake_model, tmp_path / "cache")
+    target.parent.mkdir(parents=True)
+    left = target.with_name(f"{target.name}.{int(ended.stdout)}.partial")
+    live = target.with_name(f"{target.name}.{os.getppid()}.partial")
+    left.write_bytes(b"half")
+    live.write_bytes(b"half")
+    ensure_weights(fake_model, tmp_path / "cache")
+    assert not left.exists() and live.exists()
+
+
 def test_second_call_reuses_the_verified_file(fake_model: EmbeddedModel, tmp_path: Path) -> None:
     first = ensure_weights(fake_model, tmp_path / "cache")
     mtime = first.stat().st_mtime_ns

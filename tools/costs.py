@@ -85,6 +85,10 @@ class StageMeter:
         for name, cost in costs.items():
             self.costs.setdefault(prefix + name, StageCost()).include(cost)
 
+    def snapshot(self) -> dict[str, StageCost]:
+        """The costs so far, as copies: an answer's `stages` must not change when the meter goes on counting."""
+        return {name: cost.model_copy() for name, cost in self.costs.items()}
+
     def total(self) -> StageCost:
         """Every stage together (stages do not nest, so nothing is counted twice)."""
         total = StageCost()

@@ -164,8 +164,31 @@ def _hash_or_rebuild(label: str, parts: PartsFinder, target: Path, sha256: str) 
     return True
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_stale_partials(target: Path) -> None:
+    """Delete the partial files of `target` whose writers have ended. A command line stopped by Ctrl-C
+    mid-assembly exits without unwinding (`tools.interrupts.exit_promptly`), so its gigabyte-sized
+    `<name>.<pid>.partial` would stay behind; a live process's partial is left alone."""
+    prefix = f"{target.name}."
+    for stale in target.parent.glob(f"{target.name}.*.partial"):
+        pid = stale.name[len(prefix):-len(".partial")]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            logger.info("Removing %s, left by an interrupted assembly", stale)
+            stale.unlink(missing_ok=True)
+
+
 def _assemble(label: str, parts: Sequence[Path], target: Path, sha256: str) -> None:
     logger.info("Assembling %s from %d parts into %s", label, len(parts), target)
+    remove_stale_partials(target)
     partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -201,7 +201,7 @@ class NeuralSectionTools(SectionWriter):
             bar_length = parse_meter(request.meter).bar_quarters
             varied = vary_figures(melody_line(right, bar_length), key, bar_length, request.bars,
                                   (spec.melody.lowest, spec.melody.highest), spec.melody.max_leap,
-                                  list(phrase_cadences(request.bars, request.cadence)), request.seed)
+                                  [*phrase_cadences(request.bars, request.cadence), request.bars - 1], request.seed)
             right = melody_bars(varied, request.bars, bar_length)
         if spec.texture == "piano":
             summary = (f"{sum(len(b.pitches()) for b in right)} right-hand and "

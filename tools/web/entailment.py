@@ -81,8 +81,8 @@ class Verdict:
 
 
 class EntailmentChecker(Protocol):
-    """Decides whether `spans` (verified quotes) state `claim`; facts in `given` (the question, what was
-    heard) are the user's own and need no span."""
+    """Decides whether `spans` (verified quotes) state `claim`; facts in `given` (the question on its first
+    line, then what was heard) are the user's own and need no span."""
 
     name: str
 
@@ -187,7 +187,7 @@ class SpanRules:
         facts = extract_facts(claim)
         quoted = [fact for fact in facts if any(fact_in(fact, s) for s in statements)]
         names = [fact for fact in quoted if fact.kind == "name"]
-        topics = topic_words(given)
+        topics = topic_words(given.partition("\n")[0])  # the question's (given's first line), never the heard speech
         used: list[str] = []
         for fact in facts:
             if fact not in quoted and fact_in(fact, given):

@@ -11,6 +11,7 @@ those shown. The cited text is then the source's own sentence: verbatim by const
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from tools.web.entailment import FUNCTION_WORDS, stem
 from tools.web.facts import extract_facts
 from tools.web.grounding import split_sentences, text_blocks
-from tools.web.passages import Passage, quote_for_prompt
+from tools.web.passages import Passage, neutralise, quote_for_prompt
 
 SENTENCES_PER_PASSAGE = 4
 """Sentences shown of each passage: its best by overlap with the question, so the prompt stays small."""
@@ -74,7 +75,8 @@ def quote_sentences(sentences: Sequence[EvidenceSentence]) -> str:
     grouped: dict[tuple[str, int, str], tuple[Passage, list[str]]] = {}
     for sentence in sentences:
         key = (sentence.passage.source, sentence.passage.index, sentence.passage.text)
-        shown = _ID_LOOKALIKE.sub(r"(\1)", sentence.text)
+        # normalised and cleaned first, so that "[S\u200b3]" or a full-width "\uff3bS3\uff3d" cannot become an id
+        shown = _ID_LOOKALIKE.sub(r"(\1)", neutralise(unicodedata.normalize("NFKC", sentence.text)))
         grouped.setdefault(key, (sentence.passage, []))[1].append(f"[{sentence.id}] {shown}")
     return quote_for_prompt([passage.model_copy(update={"text": "\n".join(lines)})
                              for passage, lines in grouped.values()])

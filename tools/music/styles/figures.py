@@ -141,6 +141,8 @@ def _moving_on(held: MelodyNote, target: int, scale: list[int], draw: random.Ran
     steps or thirds through the scale to a note a step from `target` (the next bar's first note),
     the shortest such walk that does not start by striking the held note again."""
     length = exact_quarters(held.duration)
+    if length.denominator != 1:  # a walk in quarters would leave the fraction silent
+        return [held]
     kept = Fraction(math.ceil(length / 2))
     beats = int(length - kept)
     start, goal = _degree(scale, held.pitch), _degree(scale, target)
