@@ -18,6 +18,9 @@ from tools.web.grounding import ground_answer
     ("What instrument plays the melody of The Swan?", {"instrument"}),
     ("In what key is the Moonlight Sonata?", {"key"}),
     ("What was the name of the cat that lived at the post office?", {"name"}),
+    ("What was the temperature at noon on 3 March 2021 in the village mentioned in the clip?", {"number"}),
+    ("What is the equatorial diameter, in kilometres, of the planet named in the clip?", {"number"}),
+    ("At what tempo, in beats per minute, is the theme in this clip played?", {"number"}),
     ("What is this song about?", set()),
 ])
 def test_the_question_s_wording_says_what_kind_of_fact_it_asks(question: str, kinds: set[str]) -> None:
@@ -36,6 +39,9 @@ def test_the_question_s_wording_says_what_kind_of_fact_it_asks(question: str, ki
     ("It is in C-sharp minor.", "In what key is the Moonlight Sonata?", True),
     ("Some 20,000 people attended.", "How many people attended the funeral?", True),
     ("The Eiffel Tower was finished in 1889.", "When was the Eiffel Tower finished?", True),
+    ("The table gives typical monthly mean temperatures for the village, averaged over many years.",
+     "What was the temperature at noon on 3 March 2021 in the village?", False),
+    ("It was 1.4 degrees Celsius.", "What was the temperature at noon on 3 March 2021 in the village?", True),
 ])
 def test_a_claim_states_the_asked_kind_only_with_a_fact_the_question_does_not_give(
         claim: str, question: str, states: bool) -> None:

@@ -36,12 +36,19 @@ voice voices choir orchestra"""
 INSTRUMENTS = frozenset(_INSTRUMENT_WORDS.split())
 """The words an answer to "which instrument" names (General MIDI's families and what tags hear)."""
 
+_QUANTITIES = (r"(?:temperature|population|diameter|radius|height|length|width|depth|distance|speed|price|cost|"
+               r"weight|mass|area|age|altitude|elevation|attendance|capacity|tempo|size|volume|duration)")
+"""Measured quantities: "what was the temperature ..." asks for a number, as "how many" does."""
+
 _KEY = re.compile(r"\b[A-G](?:[- ]?(?:sharp|flat)|[#b\u266f\u266d])?\s+(?:major|minor)\b")
 
 _ASKS: tuple[tuple[AskedKind, re.Pattern[str]], ...] = (
     ("date", re.compile(r"\bwhen\b|\b(?:what|which|in what|in which)\s+(?:year|decade|century|date|day)\b", re.I)),
     ("number", re.compile(r"\bhow\s+(?:many|much|long|old|tall|high|far|fast)\b|\bwhat\s+tempo\b|"
-                          r"\bwhat\s+(?:number|percentage|amount)\b", re.I)),
+                          r"\bwhat\s+(?:number|percentage|amount)\b|"
+                          rf"\b(?:what|which)\s+(?:was|is|were|are)\s+(?:the\s+)?(?:[\w-]+\s+)?{_QUANTITIES}\b|"
+                          r"\bin\s+(?:kilo|centi|milli)?(?:metres|meters|grams|litres|liters)\b|"
+                          r"\bin\s+(?:degrees|miles|feet|kilometres|kilometers|beats per minute|bpm|percent)\b", re.I)),
     ("name", re.compile(r"\bwho(?:m|se)?\b|\bwhere\b|\b(?:what|which)\s+(?:was|is|were|are)\s+(?:the\s+)?names?\b|"
                         r"\b(?:which|what)\s+(?:city|country|town|village|place|"
                         r"composer|person|artist|author|singer|band|language|orchestra|conductor|writer|"
