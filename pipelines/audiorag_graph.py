@@ -126,8 +126,9 @@ class AudioRAGDeps:
 def cited_sentences(draft: DraftAnswer, sentences: list[EvidenceSentence]) -> list[Citation]:
     """The sentences the draft cites by id (its schema allows only the ids shown), as citations of their passages."""
     by_id = {sentence.id: sentence for sentence in sentences}
-    cited = [by_id[key] for key in dict.fromkeys(draft.citations)]
-    return [Citation(source=s.passage.source, title=s.passage.title, quote=s.text) for s in cited]
+    cited = dict.fromkeys((by_id[key].passage.source, by_id[key].passage.title, by_id[key].text)
+                          for key in draft.citations)  # one sentence read in two passages is cited once
+    return [Citation(source=source, title=title, quote=text) for source, title, text in cited]
 
 
 def listener_passage(state: AudioRAGState) -> list[Passage]:

@@ -367,3 +367,16 @@ def test_a_model_failure_mid_way_ends_unanswered_blaming_the_model_not_the_sourc
         result = answer_question(QUESTION, HEARD, deps(backend, {"https://a.example/death": DEATH}))
     assert not result.answerable and result.answer is None and result.rounds == 0
     assert result.model_error == "the model passed its limit" and result.notes == []
+
+
+def test_one_sentence_read_in_two_passages_is_cited_once() -> None:
+    """The bench's canon answer cited "It is written in D major." twice: the page was read as two passages."""
+    from pipelines.audiorag_graph import cited_sentences
+    from tools.web.evidence import number_sentences
+
+    passages = [passage("https://a.example/death", DEATH), passage("https://a.example/death", DEATH)]
+    sentences = number_sentences(passages, QUESTION)
+    draft = DraftAnswer(answer="He died in 1827.", confidence="high", answerable=True, citations=["S1", "S2"])
+    assert [s.text for s in sentences] == [DEATH, DEATH]
+    assert cited_sentences(draft, sentences) == [Citation(source="https://a.example/death",
+                                                          title="https://a.example/death", quote=DEATH)]
