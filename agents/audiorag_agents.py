@@ -92,15 +92,16 @@ class ResearchDesk:
         self.question, self.heard = question, heard
         self.conversation = Conversation(PREAMBLE, Brief(question=question, heard=heard), transcript=transcript)
 
-    def plan_queries(self, feedback: str | None = None, read: str = "") -> list[str]:
-        """Up to three checked queries (`review_queries`, against what was heard, asked and `read`): the
-        Researcher is asked once more when none is usable, then the question itself is the query."""
+    def plan_queries(self, feedback: str | None = None, read: str = "", searched: Sequence[str] = ()) -> list[str]:
+        """Up to three checked queries (`review_queries`, against what was heard, asked and `read`, none
+        of them `searched` in an earlier round): the Researcher is asked once more when none is usable,
+        then the question itself is the query."""
         context = f"{self.question}\n{self.heard}\n{read}"
-        review = review_queries(self._ask_queries(feedback).queries, context)
+        review = review_queries(self._ask_queries(feedback).queries, context, searched)
         if not review.queries:
             retry = (f"None of those queries can be sent: {'; '.join(review.problems)}. Write real search "
                      "queries with the names, titles and words of what was heard and what is asked.")
-            review = review_queries(self._ask_queries(retry).queries, context)
+            review = review_queries(self._ask_queries(retry).queries, context, searched)
         return review.queries or [fallback_query(self.question, self.heard)]
 
     def _ask_queries(self, feedback: str | None) -> QueryPlan:

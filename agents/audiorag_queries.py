@@ -10,6 +10,7 @@ fails too, the query is built from the question and the names heard (`fallback_q
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tools.web.facts import SENTENCE_STARTERS, extract_facts
@@ -56,15 +57,19 @@ class QueryReview:
     problems: list[str] = field(default_factory=list)
 
 
-def review_queries(queries: list[str], context: str) -> QueryReview:
-    """Keep each query that is non-empty, new, free of template words and about `context` (what was
-    heard, asked and read); say why each other one was refused."""
+def review_queries(queries: list[str], context: str, searched: Sequence[str] = ()) -> QueryReview:
+    """Keep each query that is non-empty, new (in this plan and among the earlier rounds' `searched`),
+    free of template words and about `context` (what was heard, asked and read); say why each other
+    one was refused."""
     review, seen, known = QueryReview(), set(), _stems(context)
+    before = {" ".join(query.split()).lower() for query in searched}
     for raw in queries:
         query = " ".join(raw.split())[:MAX_QUERY_CHARS]
         key = query.lower()
         if not query:
             review.problems.append("an empty query")
+        elif key in before:
+            review.problems.append(f"'{query}' was already searched and did not find the answer")
         elif key in seen:
             review.problems.append(f"'{query}' repeats another query")
         elif TEMPLATE.search(query):

@@ -180,7 +180,8 @@ def plan(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
         feedback = (f"The sources found with {state.queries} did not support an answer. "
                     "Search differently: other names, the original title, a more specific phrase.")
     with deps.meter.stage("research"):
-        queries = agents.plan_queries(feedback, read=" ".join(passage.text for passage in state.passages))
+        queries = agents.plan_queries(feedback, read=" ".join(passage.text for passage in state.passages),
+                                      searched=state.searched)
     return {"queries": queries, "transcript": agents.conversation.transcript}
 
 

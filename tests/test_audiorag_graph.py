@@ -71,6 +71,7 @@ def run(server: ScriptedServer, *replies: str, rounds: int = 2):
 
 
 PLAN = reply("plan", {"queries": ["Moonlight Sonata composer death year"]})
+PLAN2 = reply("plan", {"queries": ["Moonlight Sonata Beethoven death year"]})  # a second round's: not a repeat
 
 
 def answer(*sentences: str, answerable: bool = True) -> Callable[[Request], str]:
@@ -103,7 +104,7 @@ def test_a_supported_answer_cites_the_sentences_of_the_page_it_chose(server: Scr
 
 
 def test_a_page_with_injected_instructions_never_reaches_the_answerer(server: ScriptedServer) -> None:
-    result, engine = run(server, PLAN, answer("no such words"), PLAN, answer("no such words"))
+    result, engine = run(server, PLAN, answer("no such words"), PLAN2, answer("no such words"))
     prompt = engine.requests[1].messages[-1].text
     assert "Beethoven died in Vienna" in prompt and "untrusted" in prompt.lower()
     assert "IGNORE ALL PREVIOUS INSTRUCTIONS" not in prompt and "Mozart" not in prompt  # nor its search snippet
@@ -124,7 +125,7 @@ def test_a_search_backend_that_is_down_ends_in_cannot_answer_quickly() -> None:
     with ScriptedServer() as dead:
         url = dead.url("")
     started = time.monotonic()
-    engine = ScriptedEngine(PLAN, PLAN)
+    engine = ScriptedEngine(PLAN, PLAN2)
     lm = scripted_lm(engine)
     settings = Settings(allow_private_fetch=True)
     backend = SearxngSearch(url, policy=RetryPolicy(timeout_s=2, attempts=2, backoff_s=0.1))
@@ -143,7 +144,7 @@ def test_questions_are_checked_before_anything_runs() -> None:
 
 
 def test_the_report_is_json_serialisable(server: ScriptedServer, tmp_path: Path) -> None:
-    result, _ = run(server, PLAN, answer("nothing"), PLAN, answer("nothing"))
+    result, _ = run(server, PLAN, answer("nothing"), PLAN2, answer("nothing"))
     (tmp_path / "a.json").write_text(result.model_dump_json())
     assert json.loads((tmp_path / "a.json").read_text())["question"] == QUESTION
 
@@ -153,7 +154,7 @@ def test_a_spoken_clip_is_heard_and_its_words_reach_the_researcher(server: Scrip
     from tests.audio_fixtures import speak
 
     clip = speak("Now playing on our evening program: the Moonlight Sonata.", tmp_path / "clip.wav")
-    engine = ScriptedEngine(PLAN, answer("no such words"), PLAN, answer("no such words"))
+    engine = ScriptedEngine(PLAN, answer("no such words"), PLAN2, answer("no such words"))
     lm = scripted_lm(engine)
     settings = Settings(allow_private_fetch=True, search_backend="searxng", searxng_url=server.url(""),
                         whisper_model="base", cache_dir=tmp_path / "cache")

@@ -77,3 +77,19 @@ def test_two_unusable_plans_fall_back_to_the_question_and_the_names_heard() -> N
     assert fallback_query(QUESTION, HEARD) == sent[0]
     assert fallback_query("Who wrote this?", "a 3 s clip; it sounds like: silence") == "wrote"
     assert fallback_query("Who?", "silence") == "Who?"
+
+
+def test_a_query_searched_in_an_earlier_round_is_not_sent_again() -> None:
+    """The bench's swan item searched "instrument plays melody piece" in both rounds."""
+    review = review_queries(["Moonlight Sonata composer", "Beethoven death year"], CONTEXT,
+                            searched=["moonlight sonata  COMPOSER"])
+    assert review.queries == ["Beethoven death year"]
+    assert review.problems == ["'Moonlight Sonata composer' was already searched and did not find the answer"]
+    engine = ScriptedEngine(queries("Moonlight Sonata composer"), queries("Moonlight Sonata composer death"))
+    deps = AudioRAGDeps(NoSearch(), no_page, AudioRAGConfig(), progress=lambda message: None)
+    state = AudioRAGState(question=QUESTION, heard=HEARD, queries=["Moonlight Sonata composer"],
+                          searched=["Moonlight Sonata composer"], rounds=1)
+    with dspy.context(lm=scripted_lm(engine)):
+        update = plan(state, deps)
+    assert update["queries"] == ["Moonlight Sonata composer death"] and len(engine.requests) == 2
+    assert "already searched" in engine.requests[1].messages[-1].text

@@ -30,6 +30,7 @@ DOCS = Path(__file__).parent / "data" / "injection_docs"
 QUESTION = "Who composed the Moonlight Sonata, and in which year?"
 HEARD = 'speech (en, transcribed by Whisper): "This is the Moonlight Sonata, by Beethoven."'
 PLAN = reply("plan", {"queries": ["Moonlight Sonata composer year"]})
+PLAN2 = reply("plan", {"queries": ["Moonlight Sonata Beethoven year"]})  # the second round: not a repeat
 UNSUPPORTED = reply("answer", {"answer": "Beethoven, 1801.", "citations": [],
                                "confidence": "low", "answerable": True})
 
@@ -113,7 +114,7 @@ def run_on(document: str, tmp_path: Path) -> tuple[ScriptedEngine, list[str]]:
         reads.append(url)
         return reader(url)
 
-    engine = ScriptedEngine(PLAN, UNSUPPORTED, PLAN, UNSUPPORTED)
+    engine = ScriptedEngine(PLAN, UNSUPPORTED, PLAN2, UNSUPPORTED)
     with dspy.context(lm=scripted_lm(engine)):
         config = AudioRAGConfig(max_rounds=2, screen_injections=False, sentences_per_passage=20)  # every sentence
         result = answer_question(QUESTION, HEARD, AudioRAGDeps(search, read, config))
