@@ -161,12 +161,16 @@ def test_the_question_s_topic_words_count_as_covered_but_not_its_predicates() ->
     heard = "Who was born in Bonn?\nheard: the composer of the Moonlight Sonata spoke of Vienna"
     assert not entailed("The composer of the Moonlight Sonata died in Vienna on 26 March 1827.", DEATH, given=heard)
     # the clip's speech (untrusted) names no topic: only the question, given's first line, does
+    saturn = "What is the equatorial diameter, in kilometres, of the planet named in the clip?"
+    rings = "the main rings reach about 140,000 km from the planet's centre"  # the bench's saturn item
+    assert not entailed("The equatorial diameter of Saturn is approximately 140,000 km.", rings, given=saturn)
 
 
 @pytest.mark.parametrize(("question", "topics"), [
     ("When did the composer of the Moonlight Sonata die?", {"compos", "moonlight", "sonata"}),
     ("What instrument plays the melody of The Swan?", {"instrument", "melody", "swan"}),
     ("How many people attended the premiere?", {"peopl", "premier"}),
+    ("What is the equatorial diameter of Saturn?", {"equatorial"}),  # a measured quantity is never a topic
     ("Who wrote and directed Jaws?", set()),
     ("Which composer was born in Bonn?", {"compos"}),
 ])

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from tools.web.entailment import QUANTITIES
 from tools.web.facts import extract_facts, fact_in
 
 AskedKind = Literal["date", "name", "number", "instrument", "key"]
@@ -36,8 +37,7 @@ voice voices choir orchestra"""
 INSTRUMENTS = frozenset(_INSTRUMENT_WORDS.split())
 """The words an answer to "which instrument" names (General MIDI's families and what tags hear)."""
 
-_QUANTITIES = (r"(?:temperature|population|diameter|radius|height|length|width|depth|distance|speed|price|cost|"
-               r"weight|mass|area|age|altitude|elevation|attendance|capacity|tempo|size|volume|duration)")
+_QUANTITIES = f"(?:{'|'.join(sorted(QUANTITIES))})"
 """Measured quantities: "what was the temperature ..." asks for a number, as "how many" does."""
 
 _KEY = re.compile(r"\b[A-G](?:[- ]?(?:sharp|flat)|[#b\u266f\u266d])?\s+(?:major|minor)\b")

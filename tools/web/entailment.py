@@ -62,6 +62,11 @@ painted invented discovered won
 made make created create produced produce recorded record released release published publish married lived"""
 PREDICATES = frozenset(_PREDICATE_WORDS.split())
 """Relation words that may follow an opener ("which *wrote*"): never topic words, as they are what a claim asserts."""
+_QUANTITY_WORDS = """temperature population diameter radius height length width depth distance speed price
+cost weight mass area age altitude elevation attendance capacity tempo size volume duration"""
+QUANTITIES = frozenset(_QUANTITY_WORDS.split())
+"""Measured quantities: a number means nothing without the quantity it measures, so the question's "the
+*diameter* of Saturn" is never a topic word; the span must say diameter (a ring's 140,000 km is not one)."""
 
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "es", "s", "ly", "d")
 _WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
@@ -165,7 +170,7 @@ def topic_words(question: str) -> set[str]:
     for word in _words(question):
         if word in TOPIC_OPENERS:
             phrase = TOPIC_WORDS_MAX
-        elif phrase and word not in FUNCTION_WORDS and word not in PREDICATES and not word.endswith("ed"):
+        elif phrase and word not in FUNCTION_WORDS | PREDICATES | QUANTITIES and not word.endswith("ed"):
             topics.add(stem(word))
             phrase -= 1
         else:
