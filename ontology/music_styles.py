@@ -73,6 +73,37 @@ class RegisterPlan(BaseModel):
         return self
 
 
+class Cantabile(BaseModel):
+    """How a slow line is made to sing after it is sampled (`tools.music.styles.cantabile`): the piano
+    model, asked for a nocturne, walks in even quarters bar after bar (a hymn's tune); a nocturne's
+    line holds a long note and moves on in shorter ones, runs up or down into a note it would leap
+    to, and breathes where a phrase ends."""
+
+    rhythms: dict[str, list[list[float]]] = Field(
+        description="by meter, the bar rhythms (quarters, long notes before shorter ones) an even bar (every "
+                    "note as long, from the downbeat) of as many notes may take instead")
+    run_rate: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's run rate is drawn from "
+                                          "(by the piece's seed): the chance that a bar's last beat, before a leap "
+                                          "of `run_leap` or more into the next bar, becomes a run of sixteenths "
+                                          "into its note (some pieces plain, some florid)")
+    run_leap: int = Field(5, ge=3, le=12, description="the smallest leap into a bar's first note a run fills")
+    breath: float = Field(0.5, ge=0, description="the rest (quarters, at least) between a phrase's cadence note "
+                                                 "and the next phrase's upbeat inside a section")
+
+    @model_validator(mode="after")
+    def _whole_bars(self) -> Cantabile:
+        for meter, rhythms in self.rhythms.items():
+            length = parse_meter(meter).bar_quarters
+            for rhythm in rhythms:
+                if len(rhythm) < 2 or sum(rhythm) != length or any(d <= 0 for d in rhythm):
+                    raise ValueError(f"a cantabile rhythm {rhythm} in {meter} must fill its bar ({length} quarters) "
+                                     "with two notes or more")
+        low, high = self.run_rate
+        if not 0 <= low <= high <= 1:
+            raise ValueError(f"a cantabile run rate {low}-{high} is an ordered range of chances from 0 to 1")
+        return self
+
+
 class LineRules(BaseModel):
     """The grammar a line is sampled under, in quarter notes and MIDI pitches."""
 
@@ -119,6 +150,8 @@ class LineRules(BaseModel):
     outline_bias: float = Field(0.0, ge=0, description="log-probability added to a downbeat note that rises from "
                                                        "the last by a third to a sixth or an octave: a waltz tune "
                                                        "leaping through its chord")
+    cantabile: Cantabile | None = Field(None, description="how a freshly sampled line is made to sing (None: as "
+                                                          "sampled)")
 
     @model_validator(mode="after")
     def _ordered(self) -> LineRules:

@@ -59,6 +59,7 @@ from tools.music.piano.tokens import (
 from tools.music.piano.tool import PianoGenerationTool
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
 from tools.music.styles.accompaniment import block_chords, nocturne_left_hand, waltz_left_hand
+from tools.music.styles.cantabile import sing
 from tools.music.styles.chorale import realise_chorale
 from tools.music.styles.fiddle import figured
 from tools.music.styles.figures import vary_figures
@@ -197,12 +198,8 @@ class NeuralSectionTools(SectionWriter):
         started = time.perf_counter()
         key = parse_key(request.key)
         right, left = self._generate(request, key, spec)
-        if spec.melody.vary_figures and spec.texture != "piano":
-            bar_length = parse_meter(request.meter).bar_quarters
-            varied = vary_figures(melody_line(right, bar_length), key, bar_length, request.bars,
-                                  (spec.melody.lowest, spec.melody.highest), spec.melody.max_leap,
-                                  [*phrase_cadences(request.bars, request.cadence), request.bars - 1], request.seed)
-            right = melody_bars(varied, request.bars, bar_length)
+        if spec.texture != "piano" and (spec.melody.vary_figures or spec.melody.cantabile is not None):
+            right = self._shape_line(right, request, key, spec)
         if spec.texture == "piano":
             summary = (f"{sum(len(b.pitches()) for b in right)} right-hand and "
                        f"{sum(len(b.pitches()) for b in left)} left-hand notes")
@@ -273,6 +270,24 @@ class NeuralSectionTools(SectionWriter):
                                     "texture")
         return SectionMaterial(right=upper, left=lower, harmony=harmony, calls=[call, realised],
                                tune=melody if spec.texture == "four_voices" else [])
+
+    @staticmethod
+    def _shape_line(right: list[Bar], request: SectionRequest, key: Key, spec: StyleSpec) -> list[Bar]:
+        """A freshly sampled melody developed where it repeats a figure (`vary_figures`) and made to
+        sing (`tools.music.styles.cantabile`), as the style asks; its phrases' last bars keep their
+        cadence notes."""
+        meter = parse_meter(request.meter)
+        bar_length, rules = meter.bar_quarters, spec.melody
+        register, ends = (rules.lowest, rules.highest), [*phrase_cadences(request.bars, request.cadence),
+                                                          request.bars - 1]
+        line = melody_line(right, bar_length)
+        if rules.vary_figures:
+            line = vary_figures(line, key, bar_length, request.bars, register, rules.max_leap, ends, request.seed)
+        if rules.cantabile is not None:
+            line = sing(line, key, bar_length, meter.beat_quarters, request.bars, register, rules.max_leap, ends,
+                        rules.cantabile, rules.cantabile.rhythms.get(request.meter, []), request.seed,
+                        request.seed if request.piece_seed is None else request.piece_seed)
+        return melody_bars(line, request.bars, bar_length)
 
     def _generate(self, request: SectionRequest, key: Key, spec: StyleSpec) -> tuple[list[Bar], list[Bar]]:
         """New bars from the piano model under the style's grammar, continuing the bars before the

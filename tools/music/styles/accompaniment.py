@@ -24,7 +24,9 @@ in root position.
 Real left hands do not keep one figure through every piece: a waltz holds its bass through the bar
 in a second voice or strikes it as a quarter (or in octaves), and follows it with two chords, one
 chord and a rest, or one held chord; a nocturne arpeggiates in eighths or sixteenths, within a tenth
-or wider, over a held bass or not, or repeats its chord over the bass. Each texture's figures are
+or wider, over a held bass or not (never repeated chords: a nocturne's left hand breaks its chords,
+and the fixed-plan nocturnes that throbbed in repeated eighth chords sounded like a hymn). Each
+texture's figures are
 data (`WALTZ_FIGURES`, `NOCTURNE_FIGURES`); a section draws one from its seed (without a seed it
 plays the first, plain one), but mostly keeps the figure heard in the left hand's bars before it,
 as a piece keeps its texture. A seeded nocturne's arpeggio also leans into chord tones from
@@ -143,8 +145,7 @@ class NocturneFigure:
     """How a nocturne's left hand arpeggiates a chord: on which pulse (quarters), `tones` chord tones
     from `lowest` to `highest` semitones above the bass in the order of `patterns` (by the chord's
     length in pulses), and whether the bass is held through the chord in a voice of its own.
-    `chordal` strikes the tones above the held bass together on every pulse after its first
-    instead (repeated chords, as in Chopin's E minor prelude)."""
+    """
 
     pulse: Fraction
     lowest: int
@@ -152,7 +153,6 @@ class NocturneFigure:
     tones: int
     patterns: Mapping[int, tuple[int, ...]]
     held_bass: bool
-    chordal: bool = False
 
 
 EIGHTH, SIXTEENTH = Fraction(1, 2), Fraction(1, 4)
@@ -164,14 +164,12 @@ NOCTURNE_FIGURES = (
     NocturneFigure(SIXTEENTH, ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, False),
     NocturneFigure(SIXTEENTH, ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, True),
     NocturneFigure(SIXTEENTH, WIDE_LOWEST, WIDE_HIGHEST, WIDE_NOTES, WIDE_ARPEGGIO_PATTERNS, True),
-    NocturneFigure(EIGHTH, ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, True, chordal=True),
 )
 """Eighths within a tenth (the figure without a seed); the same over a held bass; a wide arpeggio,
 a twelfth to two octaves above its held bass; sixteenths within a tenth, for a slow tempo, alone
-or over a held bass; wide sixteenths over a held bass (Field's and Chopin's sweeping left hands);
-repeated three-note chords in eighths over a held bass. Their densities differ twofold, as real
-slow movements' do; three of seven run in sixteenths (with two of six the fixed-plan nocturnes
-struck 15.3 notes a bar against the reference nocturnes' 18.7)."""
+or over a held bass; wide sixteenths over a held bass (Field's and Chopin's sweeping left hands).
+Their densities differ twofold, as real slow movements' do; half run in sixteenths (with two of six
+the fixed-plan nocturnes struck 15.3 notes a bar against the reference nocturnes' 18.7)."""
 NEIGHBOUR_RATES = (0.25, 0.6, 1.0)
 """How often a seeded nocturne's arpeggio takes a chromatic lower neighbour, per `NEIGHBOUR_PULSES`
 pulses of a chord (one rate drawn per section: some pieces plain, some chromatic, as real ones are)."""
@@ -492,8 +490,9 @@ def _waltz_figure_heard(bars: Sequence[Bar]) -> WaltzFigure | None:
 
 def _nocturne_figure_heard(bars: Sequence[Bar]) -> NocturneFigure | None:
     """The nocturne figure the latest of `bars` to show one plays (a held chord shows none): read
-    from its pulse, its voices (a held bass), whether it strikes chords, and how far its notes
-    rise above the bass held under them (a wide arpeggio's pass a tenth)."""
+    from its pulse, its voices (a held bass) and how far its notes rise above the bass held under
+    them (a wide arpeggio's pass a tenth); a bar that strikes chords (an arpeggio the earlier
+    repeated-chord figure wrote) shows none."""
     for bar in reversed(bars):
         upper = bar.voices[0]
         struck = [event for event in upper if event.pitches]
@@ -501,11 +500,11 @@ def _nocturne_figure_heard(bars: Sequence[Bar]) -> NocturneFigure | None:
             continue
         held = len(bar.voices) == 2
         pulse = min(exact_quarters(event.duration) for event in upper)
-        chordal = any(len(event.pitches) > 1 for event in struck)
+        if any(len(event.pitches) > 1 for event in struck):
+            continue
         wide = held and _rises_past(upper, bar.voices[1], ARPEGGIO_HIGHEST)
-        found = [figure for figure in NOCTURNE_FIGURES if (figure.pulse, figure.held_bass, figure.chordal,
-                                                           figure.highest > ARPEGGIO_HIGHEST) == (pulse, held,
-                                                                                                  chordal, wide)]
+        found = [figure for figure in NOCTURNE_FIGURES
+                 if (figure.pulse, figure.held_bass, figure.highest > ARPEGGIO_HIGHEST) == (pulse, held, wide)]
         if found:
             return found[0]
     return None
@@ -595,8 +594,7 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
     figure (`NOCTURNE_FIGURES`, drawn from `seed`) sets the pulse (eighths or sixteenths), how far
     the arpeggio spans (a tenth, or a twelfth and more as Chopin's do), whether the bass is held
     through the chord in a voice of its own under the arpeggio, which then rests on its first
-    pulse, or whether the tones above it are struck together as repeated chords; the figure heard
-    in `before` is mostly kept, as the waltz's is. A seeded
+    pulse; the figure heard in `before` is mostly kept, as the waltz's is. A seeded
     arpeggio may also lean into a chord tone from a chromatic lower neighbour (`_chromatic_neighbours`,
     at a rate drawn from `NEIGHBOUR_RATES`), but not in the closing cadence's two chords. Before a
     full close the dominant's bass is held under its arpeggio whatever the figure, so the cadence's
@@ -622,9 +620,6 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
         pulses = _pulses(span.duration, figure.pulse)
         held = (figure.held_bass or (step == cadence and plan.full_close)) and len(pulses) > 1
         bass_voice = [[Event(pitches=[tones[0]], duration=float(span.duration))]] if held else []
-        if figure.chordal and held:
-            return [[_rest(pulses[0]), *(Event(pitches=tones[1:], duration=float(pulse)) for pulse in pulses[1:])],
-                    *bass_voice]
         pattern = _every_tone(arpeggio_pattern(len(pulses), figure.patterns), tones)
         line: list[int | None] = [tones[tone] for tone in pattern]
         if held:

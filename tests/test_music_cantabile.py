@@ -1,0 +1,115 @@
+"""A nocturne's sampled line made to sing: long notes before shorter ones, runs into leaps, breaths."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from ontology.music_styles import Cantabile, Style, style_spec
+from ontology.music_theory import parse_key
+from tools.music.harmony.data import MelodyNote
+from tools.music.styles.cantabile import breathe, is_even, run_into, sing
+
+D_MINOR = parse_key("D minor")
+C_MAJOR = parse_key("C major")
+REGISTER = (65, 96)
+BAR, BEAT = Fraction(4), Fraction(1)
+RULES = style_spec(Style.NOCTURNE).melody.cantabile
+assert RULES is not None
+RHYTHMS = RULES.rhythms["4/4"]
+
+
+def line_of(bars: list[list[tuple[float, int]]]) -> list[MelodyNote]:
+    """Bars of (length, pitch) notes as one line, each bar from its downbeat (4/4)."""
+    line = []
+    for index, bar in enumerate(bars):
+        onset = index * 4.0
+        for length, pitch in bar:
+            line.append(MelodyNote(onset, length, pitch))
+            onset += length
+    return line
+
+
+def by_bar(line: list[MelodyNote], bars: int) -> list[list[MelodyNote]]:
+    return [[n for n in line if index * 4 <= n.onset < (index + 1) * 4] for index in range(bars)]
+
+
+# the fixed-plan nocturne 1 (D minor, seed 1 at dfa2b5d): even quarters, a hymn's tune, then its close
+HYMN = [[(1.0, 69), (1.0, 69), (1.0, 65), (1.0, 69)], [(1.0, 69), (1.0, 67), (1.0, 69), (1.0, 69)],
+        [(1.0, 71), (1.0, 69), (1.0, 74), (1.0, 73)], [(4.0, 74)]]
+PLAIN = Cantabile(rhythms={"4/4": RHYTHMS}, run_rate=(0.0, 0.0))
+
+
+def test_even_quarters_take_long_notes_moving_to_shorter_ones_with_their_pitches() -> None:
+    line = line_of(HYMN)
+    before = by_bar(line, 4)
+    assert is_even(before[0], Fraction(0), BAR) and is_even(before[1], Fraction(4), BAR)
+    taken = set()
+    for seed in range(20):
+        after = by_bar(sing(line, D_MINOR, BAR, BEAT, 4, REGISTER, 12, [3], PLAIN, RHYTHMS, seed, seed), 4)
+        first, second = ([n.duration for n in bar] for bar in after[:2])
+        assert first in RHYTHMS and second in RHYTHMS and first != second  # not one rhythm twice in a row
+        assert first[0] > first[-1] and second[0] > second[-1]  # a long note moving on in shorter ones
+        for old, new in zip(before[:2], after[:2], strict=True):
+            assert [n.pitch for n in new] == [n.pitch for n in old] and sum(n.duration for n in new) == 4
+        assert after[2] == before[2] and after[3] == before[3], "the cadence's approach and its close stay"
+        taken.add(tuple(first))
+    assert len(taken) >= 3  # the seed draws among the style's rhythms
+
+
+def test_the_bar_before_a_phrases_close_keeps_its_rhythm_so_the_dominant_sounds_clean() -> None:
+    # nocturne 3 (E minor, seed 3): G B C D# over B7 into E; dotted, its C was held over the last beat's
+    # B7 and the piece was heard to end plagally
+    line = line_of([[(1.0, 67), (1.0, 71), (1.0, 72), (1.0, 75)], [(4.0, 76)]])
+    assert sing(line, parse_key("E minor"), BAR, BEAT, 2, REGISTER, 12, [1], PLAIN, RHYTHMS, 3, 3) == line
+
+
+def test_a_phrase_that_ends_inside_the_section_breathes_before_the_next_phrases_upbeat() -> None:
+    cadence = [(2.0, 74), (1.0, 72), (0.5, 71), (0.5, 69)]  # the cadence note, then the model sang on
+    line = line_of([*HYMN[:3], cadence, [(4.0, 74)]])
+    after = by_bar(sing(line, D_MINOR, BAR, BEAT, 5, REGISTER, 12, [3, 4], PLAIN, RHYTHMS, 0, 0), 5)
+    assert [(n.onset, n.duration, n.pitch) for n in after[3]] == [(12.0, 2.0, 74), (15.0, 0.5, 71), (15.5, 0.5, 69)]
+    assert after[4] == by_bar(line, 5)[4], "the section's own close is the cadence's, not a breath"
+    # a cadence note that would reach the upbeat is cut: a breath of at least half a beat
+    held = line_of([[(3.0, 74), (1.0, 72)]])
+    assert [(n.duration, n.onset) for n in breathe(held, Fraction(0), BAR, BEAT, Fraction(1, 2))] == [(2.5, 0.0),
+                                                                                                      (1.0, 3.0)]
+
+
+def test_a_leap_into_the_next_bar_may_be_filled_with_a_run_up_the_melodic_minor() -> None:
+    florid = Cantabile(rhythms={}, run_rate=(1.0, 1.0), run_leap=5)
+    line = line_of([[(2.0, 69), (2.0, 65)], [(2.0, 74), (2.0, 76)], [(2.0, 74), (2.0, 73)], [(4.0, 74)]])
+    after = by_bar(sing(line, D_MINOR, BAR, BEAT, 4, REGISTER, 12, [3], florid, [], 0, 0), 4)
+    # F up to D: the F held a beat, then G A B C# (the raised sixth and seventh) into the D
+    assert [(n.onset, n.duration, n.pitch) for n in after[0]] == [
+        (0.0, 2.0, 69), (2.0, 1.0, 65), (3.0, 0.25, 67), (3.25, 0.25, 69), (3.5, 0.25, 71), (3.75, 0.25, 73)]
+    # the bar before the close keeps its notes: a run there would be rewritten as the cadence's approach
+    assert after[1:] == by_bar(line, 4)[1:]
+    plain = sing(line, D_MINOR, BAR, BEAT, 4, REGISTER, 12, [3], florid.model_copy(update={"run_leap": 12}), [], 0, 0)
+    assert plain == line  # a sixth is no leap to a line that runs only into octaves
+
+
+def test_a_run_climbs_by_the_raised_sixth_and_seventh_and_falls_by_the_natural_ones() -> None:
+    assert run_into(62, 4, D_MINOR, ascending=True) == [55, 57, 59, 61]  # G A B C# up into D
+    assert run_into(74, 4, D_MINOR, ascending=False) == [81, 79, 77, 76]  # A G F E down into D
+    assert run_into(72, 4, C_MAJOR, ascending=True) == [65, 67, 69, 71]
+
+
+def test_a_pieces_run_rate_is_drawn_from_the_piece_seed() -> None:
+    line = line_of([[(2.0, 69), (2.0, 65)], [(4.0, 74)], [(2.0, 69), (2.0, 65)], [(4.0, 74)], [(4.0, 74)]])
+    ran = set()
+    for piece in range(20):
+        after = sing(line, D_MINOR, BAR, BEAT, 5, REGISTER, 12, [4], RULES, RHYTHMS, 7, piece)
+        ran.add(sum(n.duration == 0.25 for n in after))
+    assert len(ran) > 1  # some pieces plain, some florid
+
+
+@pytest.mark.parametrize("style", [s for s in Style if s is not Style.NOCTURNE])
+def test_only_the_nocturne_sings_its_line_after_sampling(style: Style) -> None:
+    assert style_spec(style).melody.cantabile is None
+
+
+def test_a_rhythm_that_does_not_fill_its_bar_is_refused() -> None:
+    with pytest.raises(ValueError, match="fill its bar"):
+        Cantabile(rhythms={"4/4": [[3.0, 0.5]]})
