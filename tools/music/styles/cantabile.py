@@ -82,7 +82,8 @@ def run_scale(key: Key, ascending: bool) -> set[int]:
 def run_into(target: int, count: int, key: Key, ascending: bool) -> list[int]:
     """The `count` scale pitches just below (`ascending`) or above `target`, in the order a run sings
     them into it."""
-    scale, pitches, pitch = run_scale(key, ascending), [], target
+    scale, pitch = run_scale(key, ascending), target
+    pitches: list[int] = []
     while len(pitches) < count:
         pitch += -1 if ascending else 1
         if pitch % 12 in scale:
