@@ -260,7 +260,7 @@ class NeuralSectionTools(SectionWriter):
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]
             before = left if any(bar.pitches() for bar in left) else request.previous_left
             upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=line, seed=request.seed,
-                                             before=before)
+                                             before=before, piece_seed=request.piece_seed)
         else:
             upper, lower = melody_bars(figured(line, meter, key, ends, request.seed), bars, bar_length), []
         realised = ToolCall(tool=f"realise_{spec.style.value.replace(' ', '_')}",

@@ -97,6 +97,7 @@ class Register:
 WALTZ_BASS = Register(36, 51)  # C2-Eb3
 WALTZ_CHORD = Register(52, 69)  # E3-A4: close chords around C4-G4
 WALTZ_CHORD_NOTES = 3
+FULL_WALTZ_CHORD_NOTES = 4
 NOCTURNE_BASS = Register(28, 52)  # E1-E3
 ARPEGGIO_LOWEST = 5
 ARPEGGIO_HIGHEST = 16
@@ -125,19 +126,24 @@ class WaltzFigure:
     """How a waltz's left hand sounds a chord's bar: `held_bass` keeps the bass through the bar in a
     voice of its own under the chords (a dotted half under a quarter rest and two chords);
     `octave_bass` doubles the bass an octave below (the heavier downbeat of a ballroom waltz);
-    `after` is what sounds on the beats after the bass."""
+    `after` is what sounds on the beats after the bass, in chords of `chord_notes` notes."""
 
     held_bass: bool
     after: WaltzAfterBass = "chords"
     octave_bass: bool = False
+    chord_notes: int = WALTZ_CHORD_NOTES
 
 
 WALTZ_FIGURES = (WaltzFigure(held_bass=False), WaltzFigure(held_bass=True), WaltzFigure(held_bass=False,
                  octave_bass=True), WaltzFigure(held_bass=False, after="chord_then_rest"),
-                 WaltzFigure(held_bass=False, after="held_chord"))
+                 WaltzFigure(held_bass=False, after="held_chord"),
+                 WaltzFigure(held_bass=False, octave_bass=True, chord_notes=FULL_WALTZ_CHORD_NOTES))
 """The plain bass-chord-chord first (the figure without a seed); the bass held under the chords
 (Chopin's notation); the bass in octaves; bass-chord-rest; the bass and a chord held through the
-last two beats. A piece's density varies with its figure, as real waltzes and minuets do."""
+last two beats; the bass in octaves under full four-note chords (a grand waltz's left hand). A
+piece's density varies with its figure, as real waltzes and minuets do: the reference movements
+strike 5 to 24 notes a bar; with the first five figures alone the fixed-plan waltzes struck 6.8 to
+9.8 (a narrow bell, overlap 0.54)."""
 
 
 @dataclass(frozen=True)
@@ -458,20 +464,25 @@ def _length(voice: list[Event]) -> Fraction:
     return sum((exact_quarters(event.duration) for event in voice), Fraction(0))
 
 
-def _figure(figures: Sequence[F], draw: random.Random | None, heard: F | None) -> F:
-    """The figure a section's left hand plays: the one `heard` in the bars before it, kept at
-    `KEEP_FIGURE` (always without a seed), else one drawn (`draw`, from the section's seed; the
-    first, plain one without), so pieces differ as real ones do, a piece keeps its texture from
-    section to section as real ones mostly do, and a section written again is the same."""
+def _figure(figures: Sequence[F], draw: random.Random | None, heard: F | None, piece_seed: int | None = None) -> F:
+    """The figure a section's left hand plays: the piece's own (drawn once from `piece_seed`), or
+    without one the one `heard` in the bars before it, kept at `KEEP_FIGURE` (always without a
+    seed), else one drawn (`draw`, from the section's seed; the first, plain one without), so pieces
+    differ as real ones do, a piece keeps its texture from section to section as real ones mostly
+    do, and a section written again is the same. Kept by the piece rather than by each section's
+    predecessor, a piece is dense or light as a whole: section by section the fixed-plan waltzes'
+    densities averaged out to 6.8-9.8 notes a bar against the references' 5-24."""
     if draw is None:
         return heard or figures[0]
     drawn = draw.choice(list(figures))
-    return heard if heard is not None and draw.random() < KEEP_FIGURE else drawn
+    kept = heard if piece_seed is None else random.Random(f"texture {piece_seed}").choice(list(figures))
+    return kept if kept is not None and draw.random() < KEEP_FIGURE else drawn
 
 
 def _waltz_figure_heard(bars: Sequence[Bar]) -> WaltzFigure | None:
     """The waltz figure the latest of `bars` to show one plays (a close struck once shows none):
-    read from its voices (a held bass), its bass (in octaves) and what follows the bass."""
+    read from its voices (a held bass), its bass (in octaves) and what follows the bass (and in how
+    many notes)."""
     for bar in reversed(bars):
         upper = bar.voices[0]
         held = len(bar.voices) == 2
@@ -482,7 +493,7 @@ def _waltz_figure_heard(bars: Sequence[Bar]) -> WaltzFigure | None:
         octave = len(low) == 2 and low[1] - low[0] == OCTAVE
         shape: WaltzAfterBass = ("held_chord" if len(after) == 1 else "chord_then_rest" if not after[-1].pitches
                                  else "chords")
-        figure = WaltzFigure(held_bass=held, after=shape, octave_bass=octave)
+        figure = WaltzFigure(held_bass=held, after=shape, octave_bass=octave, chord_notes=len(after[0].pitches))
         if figure in WALTZ_FIGURES:
             return figure
     return None
@@ -529,26 +540,34 @@ def _rises_past(upper: list[Event], bass: list[Event], interval: int) -> bool:
 
 def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                     melody: list[MelodyNote] | None = None, seed: int | None = None,
-                    before: Sequence[Bar] = ()) -> list[Bar]:
+                    before: Sequence[Bar] = (), piece_seed: int | None = None) -> list[Bar]:
     """Oom-pah-pah: the bass on the chord's first beat (`_bass_line`), the chord's other tones, three
-    notes in close position around C4-G4 voiced nearest the chord before, on the beats after it.
+    notes (four in the full figure, three where the melody leaves too little room for four) in close
+    position around C4-G4 voiced nearest the chord before, on the beats after it.
     The figure (`WALTZ_FIGURES`, drawn from `seed`) strikes the bass as a quarter in the chords'
     voice (in octaves or not), or holds it through the chord in a voice of its own under the chords,
     which then rest on its beat (Chopin's notation); after the bass it strikes a chord on every
     beat, or one chord and a rest, or one chord held to the end of the chord's span. The figure
-    heard in `before` (the left hand's bars before the section, or those it re-arranges) is mostly
-    kept (`_figure`). The chord
+    heard in `before` (the left hand's bars before the section, or those it re-arranges), or with a
+    `piece_seed` the piece's own, is mostly kept (`_figure`). The chord
     before a full close strikes every beat whatever the figure: the dance drives into its cadence,
     and the dominant sounds to the end of its bar."""
-    figure = _figure(WALTZ_FIGURES, None if seed is None else random.Random(seed), _waltz_figure_heard(before))
+    figure = _figure(WALTZ_FIGURES, None if seed is None else random.Random(seed), _waltz_figure_heard(before),
+                     piece_seed)
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
     chord_windows = [_window(WALTZ_CHORD, ceiling) for ceiling in plan.ceilings]
     basses = _bass_line(plan.chords, [_window(WALTZ_BASS, low - 1) for low, _ in chord_windows], plan.tops,
                         LEFT_HAND_PARALLEL_COST)
-    chords_above = _voicings(plan.chords, chord_windows, WALTZ_CHORD_NOTES, basses, _leading_tone(key), plan.tops,
-                            plan.entries(WALTZ_BEAT), LEFT_HAND_PARALLEL_COST)
+    try:
+        chords_above = _voicings(plan.chords, chord_windows, figure.chord_notes, basses, _leading_tone(key),
+                                 plan.tops, plan.entries(WALTZ_BEAT), LEFT_HAND_PARALLEL_COST)
+    except AccompanimentError:  # a melody sung low leaves an octave, too little for four notes in close position
+        if figure.chord_notes == WALTZ_CHORD_NOTES:
+            raise
+        chords_above = _voicings(plan.chords, chord_windows, WALTZ_CHORD_NOTES, basses, _leading_tone(key),
+                                 plan.tops, plan.entries(WALTZ_BEAT), LEFT_HAND_PARALLEL_COST)
     closing = len(plan.sounding) - 2
 
     def events(step: int, span: ChordSpan, final: bool) -> Voices:
@@ -588,19 +607,19 @@ def arpeggio_pattern(pulses: int, patterns: Mapping[int, tuple[int, ...]] = ARPE
 
 def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                        melody: list[MelodyNote] | None = None, seed: int | None = None,
-                       before: Sequence[Bar] = ()) -> list[Bar]:
+                       before: Sequence[Bar] = (), piece_seed: int | None = None) -> list[Bar]:
     """Each chord arpeggiated from a low bass (E1-E3, `_bass_line`) up through its tones above and
     back, the tones voiced nearest the chord before, every one of them heard (`_every_tone`). The
     figure (`NOCTURNE_FIGURES`, drawn from `seed`) sets the pulse (eighths or sixteenths), how far
     the arpeggio spans (a tenth, or a twelfth and more as Chopin's do), whether the bass is held
     through the chord in a voice of its own under the arpeggio, which then rests on its first
-    pulse; the figure heard in `before` is mostly kept, as the waltz's is. A seeded
+    pulse; the figure heard in `before` (or the piece's own) is mostly kept, as the waltz's is. A seeded
     arpeggio may also lean into a chord tone from a chromatic lower neighbour (`_chromatic_neighbours`,
     at a rate drawn from `NEIGHBOUR_RATES`), but not in the closing cadence's two chords. Before a
     full close the dominant's bass is held under its arpeggio whatever the figure, so the cadence's
     root sounds to the end, under the melody's last approach."""
     draw = random.Random(seed)
-    figure = _figure(NOCTURNE_FIGURES, None if seed is None else draw, _nocturne_figure_heard(before))
+    figure = _figure(NOCTURNE_FIGURES, None if seed is None else draw, _nocturne_figure_heard(before), piece_seed)
     neighbour_rate = 0.0 if seed is None else draw.choice(NEIGHBOUR_RATES)
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
@@ -698,11 +717,11 @@ def _chromatic_neighbours(line: list[int | None], start: Fraction, pulses: list[
 
 def block_chords(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                  melody: list[MelodyNote] | None = None, seed: int | None = None,
-                 before: Sequence[Bar] = ()) -> list[Bar]:
+                 before: Sequence[Bar] = (), piece_seed: int | None = None) -> list[Bar]:
     """One three-note chord per chord change (held through repeats), in close position between C3
     and G4, inverted and voiced nearest the chord before; the first and the last in root position.
-    (`seed` and `before` are taken, as every texture takes them, and unused: block chords have one
-    figure.)"""
+    (`seed`, `before` and `piece_seed` are taken, as every texture takes them, and unused: block
+    chords have one figure.)"""
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
