@@ -23,13 +23,13 @@ in root position.
 
 Real left hands do not keep one figure through every piece: a waltz holds its bass through the bar
 in a second voice or strikes it as a quarter (or in octaves), and follows it with two chords, one
-chord and a rest, or one held chord; a nocturne arpeggiates in eighths or sixteenths, within a tenth
-or wider, over a held bass or not (never repeated chords: a nocturne's left hand breaks its chords,
-and the fixed-plan nocturnes that throbbed in repeated eighth chords sounded like a hymn). Each
-texture's figures are
-data (`WALTZ_FIGURES`, `NOCTURNE_FIGURES`); a section draws one from its seed (without a seed it
-plays the first, plain one), but mostly keeps the figure heard in the left hand's bars before it,
-as a piece keeps its texture. A seeded nocturne's arpeggio also leans into chord tones from
+chord and a rest, or one held chord (or grand four-note chords over an octave bass); a nocturne
+arpeggiates in eighths or sixteenths, within a tenth or wider, over a held bass or not (never
+repeated chords: a nocturne's left hand breaks its chords, and the fixed-plan nocturnes that
+throbbed in repeated eighth chords sounded like a hymn). Each texture's figures are data
+(`WALTZ_FIGURES`, `NOCTURNE_FIGURES`); a section draws one from its seed (without a seed it plays
+the first, plain one), but mostly keeps the piece's own figure (drawn from the piece's seed) or,
+without one, the figure heard in the left hand's bars before it, as a piece keeps its texture. A seeded nocturne's arpeggio also leans into chord tones from
 chromatic lower neighbours (D# to E over C), away from the melody's semitones and false relations:
 a slow movement's left hand is seldom purely diatonic.
 """
