@@ -29,9 +29,10 @@ repeated chords: a nocturne's left hand breaks its chords, and the fixed-plan no
 throbbed in repeated eighth chords sounded like a hymn). Each texture's figures are data
 (`WALTZ_FIGURES`, `NOCTURNE_FIGURES`); a section draws one from its seed (without a seed it plays
 the first, plain one), but mostly keeps the piece's own figure (drawn from the piece's seed) or,
-without one, the figure heard in the left hand's bars before it, as a piece keeps its texture. A seeded nocturne's arpeggio also leans into chord tones from
-chromatic lower neighbours (D# to E over C), away from the melody's semitones and false relations:
-a slow movement's left hand is seldom purely diatonic.
+without one, the figure heard in the left hand's bars before it, as a piece keeps its texture. A
+seeded nocturne's arpeggio also leans into chord tones from chromatic lower neighbours (D# to E
+over C), away from the melody's semitones and false relations: a slow movement's left hand is
+seldom purely diatonic.
 """
 
 from __future__ import annotations
