@@ -437,3 +437,18 @@ def test_a_piece_keeps_its_own_texture_so_pieces_are_dense_or_light_as_a_whole(t
         assert sections.count(own) >= 3  # the piece's own figure in most sections, not the one before them
         textures.add(own)
     assert len(textures) >= 3  # and pieces differ
+
+
+def test_the_full_waltz_figure_strikes_three_notes_where_a_low_melody_leaves_no_room_for_four() -> None:
+    chords = [C, F, G7, C]
+    full = next(bars for seed in range(60)
+                if waltz_figure(bars := waltz_left_hand(chords, Fraction(3), 4, Fraction(3), C_MAJOR, seed=seed),
+                                chords) == "full chords")
+    high = waltz_left_hand(chords, Fraction(3), 4, Fraction(3), C_MAJOR, before=full)  # no seed: the figure heard
+    assert waltz_figure(high, chords) == "full chords"
+    # a tune on E4 leaves the chords E3-D#4 below it: E G C, no fourth tone within an octave
+    low = waltz_left_hand(chords, Fraction(3), 4, Fraction(3), C_MAJOR, before=full,
+                          melody=[MelodyNote(3 * i, 3, 64) for i in range(4)])
+    (bass, first, second), *_ = (bar.voices[0] for bar in low)
+    assert bass.pitches[1] - bass.pitches[0] == 12 and len(first.pitches) == 3 and first == second
+    assert all(pitch < 64 for bar in low for pitch in bar.pitches())
