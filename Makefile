@@ -40,7 +40,7 @@ run: install
 # The type checker first (configured in pyproject.toml: strict on ontology/ and agents/lm/), then the tests.
 test: install
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=25
 
 bench: install
 	$(BIN)/pip install --quiet -e ".[dev,fast-model]"

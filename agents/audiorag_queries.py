@@ -14,10 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tools.web.facts import SENTENCE_STARTERS, extract_facts
+from tools.web.stems import split_words, stem
 
 MAX_QUERY_CHARS = 200
-STEM_CHARS = 5
-"""Words compare by their first five letters, a crude stem ("composer", "composed" -> "compo")."""
 
 TEMPLATE = re.compile(
     r"\bbest[ -]first\b|\b(?:first|second|third|best|your|example|sample|search|web search|this) quer(?:y|ies)\b|"
@@ -33,20 +32,19 @@ FILLER = frozenset({"did", "does", "was", "were", "are", "has", "have", "had", "
                     "unknown", "language"}) | SENTENCE_STARTERS
 """Function words, and words about the clip rather than its subject."""
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
 
 def content_words(text: str) -> list[str]:
     """The words of `text` that could name a subject, lowercased, in order, without repeats."""
     words: list[str] = []
-    for word in _WORD.findall(text.lower()):
+    for word in split_words(text, numbers=True):
         if (len(word) >= 3 or word.isdigit()) and word not in FILLER and word not in words:
             words.append(word)
     return words
 
 
 def _stems(text: str) -> set[str]:
-    return {word[:STEM_CHARS] for word in content_words(text) if word not in QUERY_WORDS}
+    """Query and context words compare by their stems ("composer", "composed" -> "compos")."""
+    return {stem(word) for word in content_words(text) if word not in QUERY_WORDS}
 
 
 @dataclass

@@ -119,7 +119,7 @@ def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioR
     say = progress or (lambda message: None)
     findings: list[Finding] = []
     ledger = lm.ledger if isinstance(lm, AccountedLM) else ledger or UsageLedger()
-    meter = StageMeter(ledger.token_count)
+    meter = StageMeter(ledger.totals)
     if lm is None:
         say("Loading the language model")
         with meter.stage("load_lm"):  # once per process

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from agents.lm.testing import ScriptedEngine, scripted_lm
+from agents.lm.usage import CallRecord, UsageLedger
 from pipelines.audiorag import ask
 from tests.test_audiorag_graph import PLAN, answer, server  # noqa: F401 - the fixture is used by name
 from tests.web_server import ScriptedServer
@@ -27,8 +28,9 @@ def test_a_stage_entered_twice_adds_up_its_cpu_seconds_and_the_tokens_spent_insi
     for _ in range(2):
         with meter.stage("research"):
             busy(0.05)
-            spent.append(TokenCount(spent[-1].calls + 1, spent[-1].prompt_tokens + 100,
-                                    spent[-1].cached_prompt_tokens + 60, spent[-1].completion_tokens + 20))
+            spent.append(TokenCount(calls=spent[-1].calls + 1, prompt_tokens=spent[-1].prompt_tokens + 100,
+                                    cached_prompt_tokens=spent[-1].cached_prompt_tokens + 60,
+                                    completion_tokens=spent[-1].completion_tokens + 20))
     with meter.stage("search"):
         time.sleep(0.05)  # waiting costs wall seconds, not CPU seconds
     research, search = meter.costs["research"], meter.costs["search"]
@@ -37,6 +39,21 @@ def test_a_stage_entered_twice_adds_up_its_cpu_seconds_and_the_tokens_spent_insi
         2, 200, 120, 40)
     assert search.wall_s >= 0.05 and search.cpu_s < 0.04 and search.calls == 0
     assert meter.total().prompt_tokens == 200 and list(meter.costs) == ["research", "search"]
+
+
+def test_a_meter_reads_a_ledger_s_totals_and_counts_only_the_calls_inside_a_stage() -> None:
+    ledger = UsageLedger()
+    meter = StageMeter(ledger.totals)
+    ledger.record(CallRecord(model="m", agent="Researcher", prompt_tokens=5, completion_tokens=1))
+    with meter.stage("answer"):
+        ledger.record(CallRecord(model="m", agent="Answerer", prompt_tokens=100, cached_prompt_tokens=40,
+                                 completion_tokens=9, wall_s=2.0, error="timed out"))
+    answer = meter.costs["answer"]
+    assert (answer.calls, answer.prompt_tokens, answer.cached_prompt_tokens, answer.completion_tokens) == (
+        1, 100, 40, 9)
+    totals = ledger.totals()
+    assert (totals.calls, totals.prompt_tokens, totals.completion_tokens, totals.wall_s, totals.errors) == (
+        2, 105, 10, 2.0, 1)
 
 
 def test_a_stage_that_raises_is_still_counted() -> None:

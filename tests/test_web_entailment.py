@@ -12,8 +12,9 @@ import pytest
 from agents.entailment import LMEntailment, entailment_checker
 from agents.lm.testing import ScriptedEngine, scripted_lm
 from tools.settings import REPO_ROOT
-from tools.web.entailment import SpanRules, stem, table_statements, topic_words
+from tools.web.entailment import SpanRules, table_statements, topic_words
 from tools.web.grounding import ground_answer
+from tools.web.stems import stem
 
 RULES = SpanRules()
 COMPOSERS = ["Composer | Born | Died", "Mozart | 1756 | 1791", "Beethoven | 1770 | 1827"]
@@ -40,6 +41,13 @@ def test_a_negated_claim_or_a_negated_span_fails(claim: str, span: str) -> None:
 def test_a_negation_elsewhere_in_the_span_is_no_objection() -> None:
     assert entailed("Beethoven died in Vienna in 1827.", "Beethoven, who never married, died in Vienna in 1827")
     assert entailed("The Titanic did not carry enough lifeboats.", "The Titanic did not carry enough lifeboats")
+
+
+def test_the_no_of_a_catalogue_number_is_no_negation() -> None:
+    span = "Beethoven's Symphony No. 9 premiered in Vienna in 1824"
+    assert entailed("Beethoven's symphony premiered in Vienna in 1824.", span)
+    assert not entailed("Beethoven's symphony never premiered in Vienna in 1824.", span)
+    assert not entailed("Beethoven's Symphony No. 9 did not premiere in Vienna in 1824.", span)
 
 
 @pytest.mark.parametrize("claim", ["Mozart died in 1827.", "Beethoven was born in 1756.", "Mozart was born in 1827.",

@@ -15,46 +15,50 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NamedTuple
 
 from pydantic import BaseModel
 
 
-class TokenCount(NamedTuple):
-    """Running totals of a run's model calls."""
+class TokenCount(BaseModel):
+    """Model calls and their tokens: a run's running totals, or what a stage spent of them.
+    `cached_prompt_tokens` of the prompt tokens were not evaluated again (KV cache). The one place these
+    fields are defined: a stage's cost (`StageCost`) and a ledger's totals (`agents.lm.usage.UsageTotals`)
+    extend it, so a ledger's totals are what a `StageMeter` reads."""
 
     calls: int = 0
     prompt_tokens: int = 0
     cached_prompt_tokens: int = 0
     completion_tokens: int = 0
+
+    def add_tokens(self, other: TokenCount) -> None:
+        """Add `other`'s calls and tokens to these."""
+        for name in TokenCount.model_fields:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def since(self, earlier: TokenCount) -> TokenCount:
+        """The calls and tokens spent from the running totals `earlier` to these."""
+        return TokenCount.model_validate({name: getattr(self, name) - getattr(earlier, name)
+                                          for name in TokenCount.model_fields})
 
 
 TokenCounter = Callable[[], TokenCount]
-"""The model calls' totals so far (`UsageLedger.token_count`)."""
+"""The model calls' totals so far (`UsageLedger.totals`)."""
 
 
-class StageCost(BaseModel):
-    """One stage's cost. `cached_prompt_tokens` of the prompt tokens were not evaluated again (KV cache)."""
+class StageCost(TokenCount):
+    """One stage's cost: its wall and CPU seconds, and its model calls and tokens."""
 
     wall_s: float = 0.0
     cpu_s: float = 0.0
-    calls: int = 0
-    prompt_tokens: int = 0
-    cached_prompt_tokens: int = 0
-    completion_tokens: int = 0
 
     def add(self, wall_s: float, cpu_s: float, tokens: TokenCount) -> None:
         self.wall_s = round(self.wall_s + wall_s, 3)
         self.cpu_s = round(self.cpu_s + cpu_s, 3)
-        self.calls += tokens.calls
-        self.prompt_tokens += tokens.prompt_tokens
-        self.cached_prompt_tokens += tokens.cached_prompt_tokens
-        self.completion_tokens += tokens.completion_tokens
+        self.add_tokens(tokens)
 
     def include(self, other: StageCost) -> None:
         """Add `other`'s cost to this one."""
-        self.add(other.wall_s, other.cpu_s, TokenCount(other.calls, other.prompt_tokens, other.cached_prompt_tokens,
-                                                       other.completion_tokens))
+        self.add(other.wall_s, other.cpu_s, other)
 
 
 def _no_tokens() -> TokenCount:
@@ -76,8 +80,7 @@ class StageMeter:
         try:
             yield
         finally:
-            after = self.tokens()
-            spent = TokenCount(*(later - earlier for later, earlier in zip(after, tokens, strict=True)))
+            spent = self.tokens().since(tokens)
             self.costs.setdefault(name, StageCost()).add(time.perf_counter() - wall, time.process_time() - cpu, spent)
 
     def merge(self, costs: dict[str, StageCost], prefix: str = "") -> None:

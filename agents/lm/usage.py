@@ -47,19 +47,16 @@ class CallRecord(BaseModel):
     error: str | None = None
 
 
-class UsageTotals(BaseModel):
-    calls: int = 0
-    prompt_tokens: int = 0
-    cached_prompt_tokens: int = 0
-    completion_tokens: int = 0
+class UsageTotals(TokenCount):
+    """The calls' tokens (`TokenCount`), wall seconds and failures, added up."""
+
     wall_s: float = 0.0
     errors: int = 0
 
     def add(self, record: CallRecord) -> None:
-        self.calls += 1
-        self.prompt_tokens += record.prompt_tokens
-        self.cached_prompt_tokens += record.cached_prompt_tokens
-        self.completion_tokens += record.completion_tokens
+        self.add_tokens(TokenCount(calls=1, prompt_tokens=record.prompt_tokens,
+                                   cached_prompt_tokens=record.cached_prompt_tokens,
+                                   completion_tokens=record.completion_tokens))
         self.wall_s += record.wall_s
         self.errors += record.error is not None
 
@@ -89,15 +86,11 @@ class UsageLedger:
             self._records.append(record)
 
     def totals(self) -> UsageTotals:
+        """Every call so far, added up; also the `tools.costs.TokenCounter` a `StageMeter` reads."""
         totals = UsageTotals()
         for record in self.records:
             totals.add(record)
         return totals
-
-    def token_count(self) -> TokenCount:
-        """The totals as a `tools.costs.TokenCounter` reads them (a `StageMeter` per question)."""
-        totals = self.totals()
-        return TokenCount(totals.calls, totals.prompt_tokens, totals.cached_prompt_tokens, totals.completion_tokens)
 
     def by_agent(self) -> dict[str, UsageTotals]:
         result: dict[str, UsageTotals] = {}

@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 from tools.web.facts import SENTENCE_STARTERS, Fact, extract_facts, fact_in
 from tools.web.passages import Passage
+from tools.web.sentences import split_sentences
 
 SAME_STATEMENT = 0.6
 """Share of content words (Jaccard) two sentences need to count as the same statement."""
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 _CONTENT = re.compile(r"[^\W\d_]{3,}")
 _COMMON = SENTENCE_STARTERS | frozenset({"was", "were", "has", "had", "have", "are", "been", "into", "than"})
 
@@ -65,7 +65,7 @@ def find_conflicts(facts: Sequence[Fact], cited: Sequence[tuple[str, str]], pass
     for passage in passages:
         if origin(passage.source) in cited_origins:
             continue
-        for sentence in filter(None, (part.strip() for part in _SENTENCE.split(passage.text))):
+        for sentence in split_sentences(passage.text):
             for value in values:
                 quote = next((q for _, q in cited if fact_in(value, q)), None)
                 if quote is None or fact_in(value, sentence) or not _similar(quote, sentence):

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tools.web.facts import SENTENCE_STARTERS, Fact, extract_facts, fact_in
+from tools.web.sentences import split_sentences
+from tools.web.stems import split_words, stem, stems
 
 _NEGATION_WORDS = "not never no none nobody nothing neither nor cannot without"
 _HEDGE_WORDS = """may might could possibly probably perhaps likely unlikely thought believed said reportedly allegedly
@@ -68,13 +70,11 @@ QUANTITIES = frozenset(_QUANTITY_WORDS.split())
 """Measured quantities: a number means nothing without the quantity it measures, so the question's "the
 *diameter* of Saturn" is never a topic word; the span must say diameter (a ring's 140,000 km is not one)."""
 
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "es", "s", "ly", "d")
-_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
-_STATEMENT_BREAK = re.compile(r"(?<=[.!?])\s+")
 _CONJUNCTION = r"\s+(?:and|but|while|whereas|although|though)\s+"
 _CLAUSE_BREAK = re.compile(rf"\s*[,;:()\u2013\u2014]\s*|{_CONJUNCTION}", re.IGNORECASE)
 _MAIN_CLAUSE_BREAK = re.compile(rf"\s*[;:]\s*|{_CONJUNCTION}", re.IGNORECASE)
 """Commas aside: a name is often set off by commas from its verb ("the Moonlight Sonata, was composed")."""
+_NUMBER_SIGN = re.compile(r"\bnos?\.(?=\s*\d)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -94,26 +94,6 @@ class EntailmentChecker(Protocol):
     def check(self, claim: str, spans: Sequence[str], given: str = "") -> Verdict: ...
 
 
-def stem(word: str) -> str:
-    """A word without its plainest inflection ("compose", "composed", "composer" -> "compos"; "died",
-    "dies" -> "die"), so coverage is not defeated by grammar; irregular forms ("born"/"birth") stay apart.
-    Both sides are stemmed alike, so a stem need not be a word."""
-    word = re.sub(r"['\u2019]s$", "", word.lower())
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    return word[:-1] if word.endswith("e") and len(word) >= 5 else word
-
-
-def _words(text: str) -> list[str]:
-    return [match.group(0).lower() for match in _WORD.finditer(text)]
-
-
-def _stems(text: str) -> set[str]:
-    return {stem(word) for word in _words(text)}
-
-
 def table_statements(spans: Sequence[str]) -> list[str]:
     """The spans as statements: sentences, and table rows (`a | b | c`) read against their header row when
     one was quoted ("Composer | Born | Died" + "Mozart | 1756 | 1791" -> "Composer Mozart; Born 1756;
@@ -124,7 +104,7 @@ def table_statements(spans: Sequence[str]) -> list[str]:
     statements = []
     for cells, span in zip(rows, spans, strict=True):
         if "|" not in span:
-            statements += [part for part in _STATEMENT_BREAK.split(span.strip()) if part]
+            statements += split_sentences(span)
             continue
         header = next((h for h in headers if len(h) == len(cells) and h is not cells), None)
         pairs = zip(header, cells, strict=True) if header else ((None, cell) for cell in cells)
@@ -141,7 +121,7 @@ def _content(text: str, facts: Sequence[Fact]) -> list[str]:
     """The claim's words that must be covered: not function words, not its facts (checked as facts)."""
     for fact in facts:
         text = text.replace(fact.text, " ")
-    return [word for word in _words(text) if word not in FUNCTION_WORDS and len(word) > 2]
+    return [word for word in split_words(text) if word not in FUNCTION_WORDS and len(word) > 2]
 
 
 def _anchor(claim: str, fact: Fact, facts: Sequence[Fact]) -> str | None:
@@ -167,7 +147,7 @@ def topic_words(question: str) -> set[str]:
     directed Jaws?" has none: its words are relations, which a span must state."""
     topics: set[str] = set()
     phrase = 0
-    for word in _words(question):
+    for word in split_words(question):
         if word in TOPIC_OPENERS:
             phrase = TOPIC_WORDS_MAX
         elif phrase and word not in FUNCTION_WORDS | PREDICATES | QUANTITIES and not word.endswith("ed"):
@@ -178,8 +158,10 @@ def topic_words(question: str) -> set[str]:
     return topics
 
 
-def _polar(words: set[str]) -> bool:
-    return bool(words & NEGATIONS) or any(word.endswith("n't") for word in words)
+def _polar(text: str) -> bool:
+    """Whether `text` is negated; the "No." of a catalogue number ("Sonata No. 14") is not the word "no"."""
+    said = set(split_words(_NUMBER_SIGN.sub(" ", text)))
+    return bool(said & NEGATIONS) or any(word.endswith("n't") for word in said)
 
 
 class SpanRules:
@@ -205,21 +187,21 @@ class SpanRules:
                     return Verdict(False, f"'{fact.text}' is in none of the spans")
                 return Verdict(False, f"'{fact.text}' is stated apart from the rest of the claim")
             anchor = _anchor(claim, fact, facts)
-            if anchor and stem(anchor) not in topics and not any(stem(anchor) in _stems(c) for s in together
+            if anchor and stem(anchor) not in topics and not any(stem(anchor) in stems(c) for s in together
                                   for c in clauses(s, commas=fact.kind != "name") if fact_in(fact, c)):
                 return Verdict(False, f"the spans state '{fact.text}' but not of '{anchor}'")
             used += [s for s in together if s not in used]
         content = _content(claim, facts)
-        covered = set().union(*(_stems(s) for s in statements)) if statements else set()
+        covered = set().union(*(stems(s) for s in statements)) if statements else set()
         covered |= topics
         missing = [word for word in content if stem(word) not in covered and word not in HEDGES]
         if missing:
             return Verdict(False, f"the spans do not say '{', '.join(missing)}'")
-        claim_words = set(_words(claim))
-        relevant = set(map(stem, content)) | {stem(word) for fact in facts for word in _words(fact.text)}
-        about = [c for s in (used or statements) for c in clauses(s) if _stems(c) & relevant]
-        if _polar(claim_words) != any(_polar(set(_words(c))) for c in about):
+        claim_words = set(split_words(claim))
+        relevant = set(map(stem, content)) | {stem(word) for fact in facts for word in split_words(fact.text)}
+        about = [c for s in (used or statements) for c in clauses(s) if stems(c) & relevant]
+        if _polar(claim) != any(_polar(c) for c in about):
             return Verdict(False, "the spans and the claim differ in negation")
-        if not claim_words & HEDGES and any(set(_words(c)) & HEDGES for c in about):
+        if not claim_words & HEDGES and any(set(split_words(c)) & HEDGES for c in about):
             return Verdict(False, "the spans hedge what the claim states as certain")
         return Verdict(True)

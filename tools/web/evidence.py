@@ -16,15 +16,16 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from tools.web.entailment import FUNCTION_WORDS, stem
+from tools.web.entailment import FUNCTION_WORDS
 from tools.web.facts import extract_facts
-from tools.web.grounding import split_sentences, text_blocks
+from tools.web.grounding import text_blocks
 from tools.web.passages import Passage, neutralise, quote_for_prompt
+from tools.web.sentences import split_sentences
+from tools.web.stems import stems
 
 SENTENCES_PER_PASSAGE = 4
 """Sentences shown of each passage: its best by overlap with the question, so the prompt stays small."""
 
-_WORD = re.compile(r"[^\W\d_]{3,}")
 _ID_LOOKALIKE = re.compile(r"\[\s*(S\s*\d+)\s*\]", re.IGNORECASE)
 """A page's own "[S3]" would pass for an id of ours: shown as "(S3)" instead."""
 
@@ -39,10 +40,6 @@ class EvidenceSentence(BaseModel):
     text: str
 
 
-def _stems(text: str) -> set[str]:
-    return {stem(word) for word in _WORD.findall(text.lower()) if word not in FUNCTION_WORDS}
-
-
 def passage_sentences(passage: Passage) -> list[str]:
     """The sentences of a passage, none crossing a paragraph or table row."""
     return [sentence for block in text_blocks(passage.text) for sentence in split_sentences(block)]
@@ -51,14 +48,14 @@ def passage_sentences(passage: Passage) -> list[str]:
 def _relevance(sentence: str, focus: set[str]) -> float:
     """Shared content words with the question (a value is what answers ask for: a small bonus)."""
     values = any(fact.kind != "name" for fact in extract_facts(sentence))
-    return len(_stems(sentence) & focus) + 0.5 * values
+    return len(stems(sentence, FUNCTION_WORDS) & focus) + 0.5 * values
 
 
 def number_sentences(passages: Sequence[Passage], focus: str, *, per_passage: int = SENTENCES_PER_PASSAGE,
                      whole: Sequence[Passage] = ()) -> list[EvidenceSentence]:
     """The `per_passage` sentences of each of `passages` most about `focus` (the question and what was
     heard), in their page order, then every sentence of the `whole` passages, numbered S1, S2, ..."""
-    wanted = _stems(focus)
+    wanted = stems(focus, FUNCTION_WORDS)
     chosen: list[tuple[Passage, str]] = []
     for passage in passages:
         sentences = passage_sentences(passage)

@@ -27,19 +27,17 @@ from dataclasses import dataclass
 from tools.web.answer_kind import unasked
 from tools.web.entailment import EntailmentChecker
 from tools.web.facts import Fact, extract_facts, fact_in
+from tools.web.sentences import split_sentences
 
 QUOTE_CHARACTERS = "\"'`\u00b4\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033"
 _QUOTES = str.maketrans({character: "'" for character in QUOTE_CHARACTERS})
 _QUOTE_EDGES = " '.,;:!?"
 MIN_QUOTE_CHARS = 3
 _BLOCK_BREAK = re.compile(r"\n\s*\n")
-_CLAIM_BREAK = re.compile(r"(?<=[.!?;])\s+")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 _CITATION_MARK = re.compile(r"\[(?:source\s*)?\d+(?:\s*[,-]\s*\d+)*\]|\(\s*sources?\s*\d+(?:\s*(?:,|and)\s*\d+)*\s*\)|"
                             r"\b(?:according to |as stated in |per )?sources?\s*\d+(?:\s*(?:,|and)\s*\d+)*\b,?",
                             re.IGNORECASE)
 """How answers point at their sources ("[2]", "(Source 1)", "according to source 3"): not facts to check."""
-_ABBREVIATION = re.compile(r"\b(?:[A-Z]|St|Mr|Mrs|Ms|Dr|No|Op|Jr|Sr|vs|ca|c|Vol|Nos)\.$")
 
 
 def normalise_span(text: str) -> str:
@@ -74,21 +72,8 @@ def quote_occurs(quote: str, source_text: str) -> bool:
     return any(wanted in block for block in source_blocks(source_text))
 
 
-def split_sentences(text: str, *, clauses: bool = False) -> list[str]:
-    """The sentences of `text` (and its `;` clauses with `clauses`), each with its white space made single;
-    an abbreviation's full stop ("No. 9", "St. Paul") ends none."""
-    pieces: list[str] = []
-    for piece in (_CLAIM_BREAK if clauses else _SENTENCE_BREAK).split(text.strip()):
-        piece = " ".join(piece.split())
-        if pieces and _ABBREVIATION.search(pieces[-1]):
-            pieces[-1] = f"{pieces[-1]} {piece}"
-        elif piece:
-            pieces.append(piece)
-    return pieces
-
-
 def split_claims(answer: str) -> list[str]:
-    """The answer's sentences and `;` clauses (`split_sentences`)."""
+    """The answer's sentences and `;` clauses (`tools.web.sentences.split_sentences`)."""
     return split_sentences(answer, clauses=True)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from retrieval.embeddings import MiniLMEmbedder, shared_embedder
+from tools.web.sentences import split_sentences
 
 PASSAGE_CHARS = 700
 MAX_RANKED_PASSAGES = 32
@@ -59,16 +60,13 @@ class UntrustedDocument(BaseModel):
         return split_passages(self.text, source=self.source, title=self.title, max_chars=max_chars)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
 def _pieces(paragraph: str, max_chars: int) -> list[str]:
     """Split an over-long paragraph at sentence ends, and a run-on sentence at word boundaries."""
     if len(paragraph) <= max_chars:
         return [paragraph]
     pieces: list[str] = []
     current = ""
-    for sentence in _SENTENCE_END.split(paragraph):
+    for sentence in split_sentences(paragraph, as_written=True):
         while len(sentence) > max_chars:
             cut = sentence.rfind(" ", 0, max_chars)
             cut = cut if cut > 0 else max_chars
