@@ -202,7 +202,7 @@ def plan_schema(facts: RequestFacts, middle_sections: int = MAX_MIDDLE_SECTIONS)
         tempo_bpm=_choice(facts.tempo_bpm, int, "quarter notes per minute", ge=slowest, le=fastest),
         opening=(OpeningSection, ...),
         middle=(list[MiddleSection], Field(max_length=middle_sections,
-                                                   description="contrasting sections, possibly in other keys")),
+                                           description="contrasting sections, possibly in other keys")),
         closing=(ClosingSection, ...),
     )
 
