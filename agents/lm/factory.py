@@ -58,10 +58,10 @@ def load_local_model(spec: str, settings: Settings) -> LlamaCppModel:
         )
     key = (str(path.resolve()), settings.context_tokens, settings.threads)
     with _loading:
-        load = _loads.get(key)
-        if load is None or (load.done() and load.exception() is not None):
-            load = _loads[key] = in_background(opener, "load-gguf")
-    return waited(load)  # Ctrl-C during a load (tens of seconds when busy) stops the caller at once
+        pending = _loads.get(key)
+        if pending is None or (pending.done() and pending.exception() is not None):
+            pending = _loads[key] = in_background(opener, "load-gguf")
+    return waited(pending)  # Ctrl-C during a load (tens of seconds when busy) stops the caller at once
 
 
 def build_lm(settings: Settings | None = None, *, ledger: UsageLedger | None = None, seed: int = 0) -> AccountedLM:
