@@ -15,6 +15,7 @@ from agents.conversation import Conversation, Role
 from agents.lm.adapter import Turn
 from ontology.music import Cadence
 from ontology.music_drafts import MAX_SECTION_BARS, Plan, RequestFacts, plan_schema, sections_of
+from ontology.music_forms import middles_kept
 
 PREAMBLE = (
     "This is a working session of a composition studio. A composer plans a piece; neural tools write "
@@ -40,11 +41,12 @@ LISTENER_CRITIC = Role(
 
 Action = Literal["regenerate", "more_variety", "simpler", "strengthen_cadence", "vary"]
 ACTIONS_HELP = (
-    "Actions: regenerate (new material, same plan), more_variety (bolder, more varied material; a variation "
-    "moves further from its source), simpler (calmer, more stepwise material), strengthen_cadence (close the "
-    "section on a firmer cadence), vary (bring back an earlier section's material, varied: name it in "
-    "variation_of)."
+    "Actions: regenerate (new material, same plan), more_variety (bolder material; a variation moves further "
+    "from its source), simpler (calmer, more stepwise), strengthen_cadence (a firmer close), vary (an earlier "
+    "section's material returns varied: name it in variation_of)."
 )
+MIDDLES = ("", "a contrasting middle section and ", "up to {} contrasting middle sections and ")
+"""How the plan's task names its middle sections, by how many the form keeps (none, one, more)."""
 LENGTHS_HELP = (
     "A change may set bars, the section's new length, when the musician asks for a shorter or longer "
     "section; the piece's length follows. Leave bars null otherwise."
@@ -111,13 +113,14 @@ class CompositionStudio:
         return self.conversation.transcript
 
     def plan(self) -> Plan:
+        """The Composer's plan, with no more middle sections than the style's form keeps (`middles_kept`)."""
+        middles = middles_kept(self.facts)
         value = self.conversation.ask(
             COMPOSER,
-            "Plan the piece: a title, the style, the home key, meter and tempo, and its form: an opening "
-            "section, up to three contrasting middle sections, and a closing section (relative lengths, "
-            "cadences, character; middle sections may move to a related key). A middle or closing section may "
-            "vary the opening or the section before it (restate, near or far): that is how the form returns.",
-            "plan", plan_schema(self.facts), 520)  # a variation takes ~15 tokens; four fit
+            f"Plan the piece and its form: an opening section, {MIDDLES[min(middles, 2)].format(middles)}a "
+            "closing section. A later section may vary the opening or the section before it: that is how the "
+            "form returns.",
+            "plan", plan_schema(self.facts, middles), 520)  # a variation takes ~15 tokens; four fit
         answer = value.model_dump(mode="json")
         form = {name: answer.pop(name) for name in ("opening", "middle", "closing")}
         return Plan.model_validate({**answer, "sections": sections_of(form)})
@@ -139,13 +142,15 @@ class CompositionStudio:
         return [ChangeRequest.model_validate(change.model_dump()) for change in value.changes]
 
     def revise(self, feedback: str, analysis: str, section_ids: list[str]) -> tuple[list[ChangeRequest], int | None]:
-        """Turn a musician's feedback into section changes (possibly new lengths) and possibly a new tempo."""
+        """Turn a musician's feedback into section changes (possibly new lengths) and possibly a new tempo.
+        The actions are explained once a session (a critic's turn above may have done it)."""
         schema = create_model("Revision", changes=(change_schema(section_ids, "Changes", 6, lengths=True), ...),
                               tempo=(TempoChange, ...))
+        actions = "The actions are those above." if self.conversation.said(ACTIONS_HELP) else ACTIONS_HELP
         value = self.conversation.ask(
             COMPOSER,
             "The musician listened and asks for changes. Decide which sections change and how. "
-            f"{ACTIONS_HELP} {LENGTHS_HELP}\nCurrent draft:\n{analysis}",
+            f"{actions} {LENGTHS_HELP}\nCurrent draft:\n{analysis}",
             "revision", schema, 420, feedback=feedback)  # bars and variation_of: ~12 tokens a change
         changes = [ChangeRequest.model_validate(change.model_dump()) for change in value.changes.changes]
         return changes, value.tempo.tempo_bpm

@@ -177,9 +177,14 @@ def _choice(value: Any, open_type: Any, description: str, **constraints: Any) ->
     return Literal[value], Field(description=f"{description} (fixed by the request)")
 
 
-def plan_schema(facts: RequestFacts) -> type[BaseModel]:
-    """The Composer's answer: the request's facts as constants, open choices from closed lists. A
-    style the request names narrows the meters and tempi to the style's own."""
+MAX_MIDDLE_SECTIONS = 3
+"""The most contrasting middle sections a plan may have."""
+
+
+def plan_schema(facts: RequestFacts, middle_sections: int = MAX_MIDDLE_SECTIONS) -> type[BaseModel]:
+    """The Composer's answer: the request's facts as constants, open choices from closed lists, at
+    most `middle_sections` middle sections. A style the request names narrows the meters and tempi
+    to the style's own."""
     meters: tuple[str, ...] = METERS
     slowest, fastest = MIN_TEMPO, MAX_TEMPO
     if facts.style is not None:
@@ -196,7 +201,8 @@ def plan_schema(facts: RequestFacts) -> type[BaseModel]:
         meter=_choice(facts.meter or only_meter, Literal[meters], "time signature"),
         tempo_bpm=_choice(facts.tempo_bpm, int, "quarter notes per minute", ge=slowest, le=fastest),
         opening=(OpeningSection, ...),
-        middle=(list[MiddleSection], Field(max_length=3, description="contrasting sections, possibly in other keys")),
+        middle=(list[MiddleSection], Field(max_length=middle_sections,
+                                           description="contrasting sections, possibly in other keys")),
         closing=(ClosingSection, ...),
     )
 

@@ -33,6 +33,7 @@ from ontology.music_drafts import (
     CHARACTER_CHARS,
     DEFAULT_BARS,
     LABEL_CHARS,
+    MAX_MIDDLE_SECTIONS,
     METERS,
     TITLE_CHARS,
     KeyRelation,
@@ -267,6 +268,21 @@ def _meter_and_tempo(plan: Plan, facts: RequestFacts) -> tuple[str, int, list[st
         tempo = min(max(tempo, slowest), fastest)
         edits.append(f"tempo {tempo} (planned {plan.tempo_bpm}): the {spec.style}'s range is {slowest}-{fastest}")
     return meter, tempo, edits
+
+
+def middles_kept(facts: RequestFacts) -> int:
+    """The most middle sections of a plan for `facts` that `edit_plan` keeps: one where the style's
+    form draws on the first middle section, none where the piece is too short for the form's middle,
+    and for free piano as many as the length breathes in beside the opening and the closing. The
+    plan schema asks for no more, so the Composer writes none that would be dropped (each ~45
+    generated tokens). Where the Composer chooses the style, the most that any style keeps."""
+    if facts.style is None:
+        return max(middles_kept(facts.model_copy(update={"style": style})) for style in Style)
+    total = facts.bars or DEFAULT_BARS
+    form = STYLE_FORMS[facts.style]
+    if form is None:
+        return min(MAX_MIDDLE_SECTIONS, max(0, max_sections(total) - 2))
+    return int(any(shape.role == "middle" for shape in _shapes(FORMS[form], total)))
 
 
 def edit_plan(plan: Plan, facts: RequestFacts) -> Plan:

@@ -117,7 +117,8 @@ class ComposeSessions:
         records = self.ledger.records[before:]
         run = Run(command=command, wall_s=round(time.perf_counter() - started, 1), model_calls=len(records),
                   prompt_tokens=sum(r.prompt_tokens for r in records),
-                  completion_tokens=sum(r.completion_tokens for r in records))
+                  cached_prompt_tokens=sum(r.cached_prompt_tokens for r in records),
+                  completion_tokens=sum(r.completion_tokens for r in records), calls=records)
         self.graph.update_state(thread_config(session), {"runs": self.state(session).runs + [run]})
         final = self.state(session)
         self._write_report(session, final)

@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 
 from agents.composition_studio import LISTENER_CRITIC, THEORY_CRITIC, ChangeRequest, CompositionStudio, Plan
 from agents.lm.adapter import Turn
+from agents.lm.usage import CallRecord
 from ontology.core import Finding, Location, Severity, at
 from ontology.music import (
     MAX_BARS,
@@ -118,13 +119,16 @@ class Change(ChangeRequest):
 
 
 class Run(BaseModel):
-    """One command on the session (start, continue, resume) and what it cost."""
+    """One command on the session (start, continue, resume) and what it cost: its model calls one
+    by one, since a call's seconds go mostly to the prompt tokens the KV cache did not hold."""
 
     command: str
     wall_s: float
     model_calls: int
     prompt_tokens: int
+    cached_prompt_tokens: int = Field(0, description="prompt tokens found in the embedded model's KV cache")
     completion_tokens: int
+    calls: list[CallRecord] = Field(default_factory=list, description="each model call, in order")
 
 
 class ComposeState(BaseModel):

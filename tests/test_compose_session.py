@@ -84,6 +84,26 @@ def test_the_second_critic_reads_the_analysis_in_the_first_critics_turn_rather_t
     assert resumed.conversation.said(graph.describe_form(graph.drafted(state)))
 
 
+def test_each_request_carries_what_changes_the_music_and_says_nothing_twice(tmp_path: Path) -> None:
+    """Every prompt token is time on the embedded model: field notes are given once a conversation, none
+    for a field the schema fixes or a DSPy placeholder, and the plan asks for no middle section the form
+    would drop; the request's facts, the analysis and the musician's words still reach the model."""
+    no_changes = {"revision": {"changes": {"changes": []}, "tempo": {"tempo_bpm": None}}}
+    store, engine, _ = sessions(tmp_path, *first_turn(), json.dumps(no_changes))
+    store.start(REQUEST, seed=1, session="winter")
+    store.continue_with("winter", "darker, slower ending")
+    plan, theory, listener, revision = (request.messages[-1].text for request in engine.requests)
+    assert f"## request\n{REQUEST}" in plan and "key=D minor" in plan and "bars=12" in plan
+    assert "a contrasting middle section and a closing section" in plan  # 12 bars breathe in one middle
+    assert "key: home key" not in plan and "tempo_bpm: quarter notes per minute" in plan
+    assert "section s1 (A, bars 1-4, D minor" in theory and "key heard:" in theory
+    assert "Field notes: section: the section to change" in theory and "Field notes" not in listener
+    assert "darker, slower ending" in revision and "Current draft:\nWinter Chorale: D minor" in revision
+    assert "Actions:" not in revision and "The actions are those above." in revision
+    assert "Field notes: section: the section to change" in revision  # its schema has `bars`: new notes
+    assert not any("${" in request.messages[-1].text for request in engine.requests)
+
+
 def test_facts_in_the_request_are_fixed_in_the_plan_schema(tmp_path: Path) -> None:
     wrong_key = {**PLAN, "key": "E major"}
     store, _, _ = sessions(tmp_path, reply("plan", wrong_key), reply("plan", wrong_key))

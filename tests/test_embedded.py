@@ -60,6 +60,20 @@ def test_the_shared_prompt_prefix_is_not_evaluated_twice(model: LlamaCppModel) -
     assert again.cached_prompt_tokens == len(prompt) - 1
 
 
+def test_a_conversations_next_prompt_finds_the_generated_answer_in_the_cache(model: LlamaCppModel) -> None:
+    """The answer was generated with jump-forward pieces; re-tokenized inside the next prompt its text
+    splits differently, yet none of it is evaluated again."""
+    asked = [{"role": "user", "content": "Invent a card game about rivers."}]
+    prompt = model.chat_tokens(asked)
+    answer = model.generate(prompt, SamplingParams(max_tokens=200, seed=5), schema=Idea.model_json_schema(),
+                            constrained=True, stall_timeout_s=STALL_S)
+    assert answer.finish_reason == "stop" and answer.forced_tokens > 0
+    following = model.chat_tokens([*asked, {"role": "assistant", "content": answer.text},
+                                   {"role": "user", "content": "Now shorten its title."}])
+    again = model.generate(following, SamplingParams(max_tokens=4, temperature=0), stall_timeout_s=STALL_S)
+    assert again.cached_prompt_tokens >= len(prompt) + answer.completion_tokens - 1
+
+
 def test_a_decoder_slower_than_its_stall_limit_stops_with_a_clear_error(model: LlamaCppModel) -> None:
     prompt = model.chat_tokens([{"role": "user", "content": "Write a long essay about caves."}])
     with pytest.raises(GenerationStalledError, match="no progress for 0.001 s.*GO_STALL_TIMEOUT_S"):

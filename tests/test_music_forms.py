@@ -12,7 +12,7 @@ import pytest
 
 from ontology.music import Cadence, Piece
 from ontology.music_drafts import Plan, RequestFacts, facts_from_request, fit_sections, plan_to_piece
-from ontology.music_forms import clean_character, clean_words, edit_plan
+from ontology.music_forms import clean_character, clean_words, edit_plan, middles_kept
 from ontology.music_styles import PHRASE_BARS
 
 WALTZ_SESSION = {  # the plan the 1.5B Composer wrote for examples/compose/waltz (session 23), as it wrote it
@@ -200,3 +200,24 @@ def test_the_plan_step_keeps_the_edited_plan_and_the_report_lists_its_edits(tmp_
         "title cleaned", "form ternary at home: A B A' (planned A B coda)",
         "B: key home (planned relative); close half (planned authentic)",
         "A': returns opening (near) (planned nothing)"]
+
+
+@pytest.mark.parametrize(("request_text", "style", "middles"), [
+    ("a waltz in G major, 16 bars", "waltz", 1), ("a waltz in G major, 8 bars", "waltz", 0),
+    ("a jig in D major, 12 bars", "jig", 1), ("a piano piece in C minor, 16 bars", "free piano", 1),
+    ("a piano piece in C minor, 48 bars", "free piano", 3)])
+def test_the_plan_asks_for_as_many_middle_sections_as_the_form_keeps(request_text: str, style: str,
+                                                                     middles: int) -> None:
+    """Each middle section the Composer writes is some 45 generated tokens; one the form drops is waste."""
+    asked = facts(request_text)
+    assert middles_kept(asked) == middles
+    meter = "6/8" if style == "jig" else "3/4" if style == "waltz" else "4/4"
+    middle = [section(f"M{n}", 1, character=f"middle {n}") for n in range(middles + 1)]
+    edited = edit_plan(plan(style, asked.key or "C major", meter, section("A", 1), *middle, section("Z", 1)), asked)
+    kept = {draft.character for draft in edited.sections}
+    assert {f"middle {n}" for n in range(middles)} <= kept and f"middle {middles}" not in kept
+
+
+def test_a_style_left_to_the_composer_gets_the_most_middle_sections_any_style_keeps() -> None:
+    assert middles_kept(facts("something calm in A minor, 16 bars")) == 1
+    assert middles_kept(facts("something calm in A minor, 64 bars")) == 3

@@ -18,6 +18,8 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from types import FrameType
 from typing import NoReturn, TypeVar
@@ -67,25 +69,36 @@ def interruptible(work: Callable[[], T], name: str) -> T:
     Off the main thread, which signals never reach, `work` simply runs."""
     if threading.current_thread() is not threading.main_thread():
         return work()
-    outcome: list[T] = []
-    failure: list[BaseException] = []
-    finished = threading.Event()
-    context = contextvars.copy_context()  # the caller's context variables (the agent a call is counted to)
+    return waited(in_background(work, name))
+
+
+def in_background(work: Callable[[], T], name: str) -> Future[T]:
+    """`work()` started in a daemon thread under the caller's context variables (the agent a call is
+    counted to); its value or error lands in the returned future. Keep the future where a retry after
+    Ctrl-C finds it (`waited`): the work goes on after an interrupted wait, and a retry that started it
+    again would run it twice at once (a second GGUF load beside the first, in a REPL)."""
+    future: Future[T] = Future()
+    context = contextvars.copy_context()
 
     def run() -> None:
+        future.set_running_or_notify_cancel()
         try:
-            outcome.append(context.run(work))
-        except BaseException as exc:  # handed to the caller, or dropped if it was interrupted
-            failure.append(exc)
-        finally:
-            finished.set()
+            future.set_result(context.run(work))
+        except BaseException as exc:  # handed to whoever waits, or kept for a retry's wait
+            future.set_exception(exc)
 
     threading.Thread(target=run, name=name, daemon=True).start()
-    while not finished.wait(_POLL_S):
-        pass
-    if failure:
-        raise failure[0]
-    return outcome[0]
+    return future
+
+
+def waited(future: Future[T]) -> T:
+    """The future's value (or its error, raised). On the main thread the wait is what Ctrl-C interrupts;
+    the work behind the future goes on, and waiting on the same future again picks its result up."""
+    while True:
+        try:
+            return future.result(timeout=_POLL_S)
+        except FutureTimeout:
+            continue
 
 
 def exit_promptly(code: int) -> NoReturn:

@@ -10,7 +10,9 @@ layout matters as much as the model:
 * The system message is one fixed preamble for every call of the job.
 * The JSON schema of the answer is spelled out only for a model that cannot enforce it; when the
   engine (or a provider's structured-output mode) constrains decoding, the prompt describes the
-  answer in a line and the grammar does the rest.
+  answer in a line and the grammar does the rest. The line's field notes leave out fields whose
+  value the schema fixes (the grammar writes them) and are not repeated when an earlier request of
+  the conversation gave the same notes: every repeated token is prompt the model evaluates again.
 """
 
 from __future__ import annotations
@@ -56,15 +58,18 @@ class TranscriptAdapter(dspy.JSONAdapter):
         self, signature: type[dspy.Signature], demos: list[dict[str, Any]], inputs: dict[str, Any]
     ) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = [{"role": "system", "content": self.preamble}]
-        for turn in inputs.get(self.TRANSCRIPT_FIELD) or []:
-            turn = Turn.model_validate(turn)
+        turns = [Turn.model_validate(turn) for turn in inputs.get(self.TRANSCRIPT_FIELD) or []]
+        for turn in turns:
             messages += [{"role": "user", "content": turn.request}, {"role": "assistant", "content": turn.answer}]
         current = {name: value for name, value in inputs.items() if name != self.TRANSCRIPT_FIELD}
-        messages.append({"role": "user", "content": self.request_text(signature, current)})
+        messages.append({"role": "user", "content": self.request_text(signature, current,
+                                                                      said=[turn.request for turn in turns])})
         return messages
 
-    def request_text(self, signature: type[dspy.Signature], inputs: dict[str, Any]) -> str:
-        """The newest user message: the inputs as sections, the instructions, the answer's shape."""
+    def request_text(self, signature: type[dspy.Signature], inputs: dict[str, Any],
+                     said: list[str] | None = None) -> str:
+        """The newest user message: the inputs as sections, the instructions, the answer's shape
+        (its field notes only if no request in `said`, the conversation's earlier ones, gave them)."""
         parts = [
             f"## {name}\n{format_field_value(field_info=field, value=inputs[name])}"
             for name, field in signature.input_fields.items()
@@ -74,11 +79,14 @@ class TranscriptAdapter(dspy.JSONAdapter):
         for name, field in signature.output_fields.items():
             extra = field.json_schema_extra  # dspy keeps a field's description here, in a dict
             description = extra.get("desc") if isinstance(extra, dict) else None
+            if description == f"${{{name}}}":  # dspy's placeholder for a field given no description
+                description = None
             line = f"Answer with a JSON object with the key `{name}`" + (f": {description}." if description else ".")
             schema = TypeAdapter(field.annotation or str).json_schema()  # dspy's default type is str
             if self._schema_enforced:
                 notes = field_notes(schema)
-                line += f"\nField notes: {notes}" if notes else ""
+                if notes and not any(f"Field notes: {notes}" in request for request in said or []):
+                    line += f"\nField notes: {notes}"
             else:
                 line += f" Its value follows this JSON schema: {json.dumps(schema)}"
             parts.append(line)
@@ -87,13 +95,14 @@ class TranscriptAdapter(dspy.JSONAdapter):
 
 def field_notes(schema: dict[str, Any]) -> str:
     """The schema's field descriptions as one line: the grammar enforces the shape, but only words
-    tell the model what a field means."""
+    tell the model what a field means. A field the schema fixes to one value is left out: the
+    grammar writes it, so the model has nothing to choose there."""
     notes: dict[str, str] = {}
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             for name, sub in (node.get("properties") or {}).items():
-                if isinstance(sub, dict) and sub.get("description"):
+                if isinstance(sub, dict) and sub.get("description") and not fixed(sub):
                     notes.setdefault(name, sub["description"])
             for value in node.values():
                 walk(value)
@@ -103,3 +112,8 @@ def field_notes(schema: dict[str, Any]) -> str:
 
     walk(schema)
     return "; ".join(f"{name}: {description}" for name, description in notes.items())
+
+
+def fixed(field: dict[str, Any]) -> bool:
+    """Whether a field's JSON schema allows exactly one value (a constant, or an enum of one)."""
+    return "const" in field or len(field.get("enum") or ()) == 1

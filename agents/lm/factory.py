@@ -10,6 +10,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,14 @@ from agents.lm.errors import ModelConfigError
 from agents.lm.llamacpp import LlamaCppModel
 from agents.lm.usage import UsageLedger
 from agents.lm.weights import embedded_model, load_embedded, weights_path
-from tools.interrupts import interruptible
+from tools.interrupts import in_background, waited
 from tools.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-_loaded: dict[tuple[str, int, int | None], LlamaCppModel] = {}
+_loads: dict[tuple[str, int, int | None], Future[LlamaCppModel]] = {}
+"""Each model's load, finished or under way: a retry after Ctrl-C waits for the load it interrupted
+the wait for, rather than start a second one beside it; a failed load is started again."""
 _loading = threading.Lock()
 
 
@@ -55,9 +58,10 @@ def load_local_model(spec: str, settings: Settings) -> LlamaCppModel:
         )
     key = (str(path.resolve()), settings.context_tokens, settings.threads)
     with _loading:
-        if key not in _loaded:  # in a worker: Ctrl-C during a load (tens of seconds when busy) stops the run at once
-            _loaded[key] = interruptible(opener, "load-gguf")
-        return _loaded[key]
+        pending = _loads.get(key)
+        if pending is None or (pending.done() and pending.exception() is not None):
+            pending = _loads[key] = in_background(opener, "load-gguf")
+    return waited(pending)  # Ctrl-C during a load (tens of seconds when busy) stops the caller at once
 
 
 def build_lm(settings: Settings | None = None, *, ledger: UsageLedger | None = None, seed: int = 0) -> AccountedLM:

@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -70,7 +71,9 @@ class LlamaCppModel:
     """One loaded GGUF model. Calls are serialised: a llama.cpp context is not thread-safe."""
 
     def __init__(self, path: Path, *, name: str, context_tokens: int = DEFAULT_CONTEXT_TOKENS,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, vocab_only: bool = False) -> None:
+        """`vocab_only` loads the tokenizer and chat template alone (a second, not the weights), for
+        counting a prompt's tokens; such a model cannot generate."""
         if not path.is_file():
             raise ModelConfigError(f"GGUF file not found: {path}")
         self.name = name
@@ -87,6 +90,7 @@ class LlamaCppModel:
                     n_ctx=context_tokens,
                     n_threads=threads,
                     n_threads_batch=threads,
+                    vocab_only=vocab_only,
                     verbose=False,
                 )
         except ValueError as exc:
@@ -195,6 +199,8 @@ class LlamaCppModel:
     ) -> Generation:
         """The decode loop; the caller holds the lock. Reports each prompt batch and token to `progress`."""
         started = time.perf_counter()
+        prompt_tokens = self._continuing_cache(prompt_tokens)
+        max_tokens = min(max_tokens, self.n_ctx - len(prompt_tokens))
         cached = evaluate_prompt(self._llm, prompt_tokens, progress)
         sampler = self._sampler(params)
         out: list[int] = []
@@ -245,6 +251,22 @@ class LlamaCppModel:
             cached_prompt_tokens=cached,
         )
 
+    def _continuing_cache(self, tokens: list[int]) -> list[int]:
+        """`tokens`, or the same text as the KV cache's tokens followed by the rest, tokenized after
+        them. An answer the model generated (with jump-forward's forced pieces) often tokenizes
+        differently once it is part of the next prompt's text, so the next prompt of a conversation
+        would match the cache only up to the first such token and evaluate the answer, and all after
+        it, again. Any other text keeps its own tokens. The caller holds the lock."""
+        cached = [int(token) for token in self._llm.input_ids[: self._llm.n_tokens]]
+        if not cached or len(tokens) <= len(cached) or reusable_prefix(cached, tokens) == len(cached):
+            return tokens
+        head = self._llm.detokenize(cached, special=True)
+        text = self._llm.detokenize(tokens, special=True)
+        if not text.startswith(head):
+            return tokens
+        aligned = cached + self._llm.tokenize(text[len(head):], add_bos=False, special=True)
+        return aligned if self._llm.detokenize(aligned, special=True) == text else tokens
+
     def _sampler(self, params: SamplingParams) -> Any:
         chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
         if params.temperature <= 0:
@@ -278,12 +300,7 @@ def evaluate_prompt(llm: Any, tokens: list[int], progress: DecodeProgress, batch
 
     `llm` is a `llama_cpp.Llama`: its `eval` continues from `n_tokens`, so successive batches
     extend the context exactly as one call would."""
-    shared = 0
-    for previous, current in zip(llm.input_ids[: llm.n_tokens], tokens, strict=False):
-        if previous != current:
-            break
-        shared += 1
-    shared = min(shared, len(tokens) - 1)  # the last prompt token is re-evaluated for fresh logits
+    shared = reusable_prefix(llm.input_ids[: llm.n_tokens], tokens)
     llm.n_tokens = shared
     progress.prompt_batch(shared)
     for start in range(shared, len(tokens), batch):
@@ -291,6 +308,17 @@ def evaluate_prompt(llm: Any, tokens: list[int], progress: DecodeProgress, batch
         llm.eval(chunk)
         progress.prompt_batch(len(chunk))
     return shared
+
+
+def reusable_prefix(cached: Sequence[int], tokens: list[int]) -> int:
+    """How many of `tokens` the KV cache holding `cached` serves: their common prefix, less the last
+    prompt token, which is evaluated again for fresh logits. (Benchmarks count cache hits with it.)"""
+    shared = 0
+    for previous, current in zip(cached, tokens, strict=False):
+        if previous != current:
+            break
+        shared += 1
+    return min(shared, len(tokens) - 1)
 
 
 def _cut_at_stop(text: str, stop: tuple[str, ...]) -> str:

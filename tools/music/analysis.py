@@ -164,21 +164,21 @@ class SectionFacts:
     unresolved_leading_tones: int = 0
 
     def describe(self) -> str:
+        """The section's facts in four short lines. Each token here is prompt the embedded model
+        evaluates, so nothing is said twice: the numerals are in the key the first line names, and
+        the close is the chords line's last two numerals."""
         low, high = self.melody_range or (0, 0)
         heard = self.heard_key
         lines = [
             f"section {self.section_id} ({self.label}, bars {self.bars}, {self.key}, planned {self.cadence} cadence)",
-            "  key: no notes" if heard is None else
-            f"  key: the notes suggest {heard.name} (correlation {heard.correlation:.2f})"
+            "  key heard: no notes" if heard is None else
+            f"  key heard: {heard.name} (correlation {heard.correlation:.2f})"
             + ("" if self.key_matches else f", not the planned {self.key}"),
-            f"  chords: {' '.join(self.chords) or 'none'}"
-            + (f" = {' '.join(self.numerals)} in {self.key}" if self.numerals else ""),
-            f"  close: {' -> '.join(self.numerals[-2:]) or 'no chords'}",
-            f"  melody: range {high - low} semitones, {self.distinct_pitches} distinct pitches, "
-            f"{self.rhythm_patterns} different bar rhythms",
-            f"  outer voices: {len(self.parallel_perfects)} parallel fifths/octaves"
-            + (f" ({', '.join(self.parallel_perfects[:4])})" if self.parallel_perfects else ""),
-            f"  leading tones that do not rise to the tonic: {self.unresolved_leading_tones}",
+            f"  chords: {' '.join(self.chords) or 'none'}" + (f" = {' '.join(self.numerals)}" if self.numerals else ""),
+            f"  melody: range {high - low} semitones, {self.distinct_pitches} pitches, {self.rhythm_patterns} bar "
+            f"rhythms; outer voices: {len(self.parallel_perfects)} parallel fifths/octaves"
+            + (f" ({', '.join(self.parallel_perfects[:4])})" if self.parallel_perfects else "")
+            + f"; leading tones not rising to the tonic: {self.unresolved_leading_tones}",
         ]
         return "\n".join(lines)
 
