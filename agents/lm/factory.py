@@ -20,7 +20,7 @@ from agents.lm.errors import ModelConfigError
 from agents.lm.llamacpp import LlamaCppModel
 from agents.lm.usage import UsageLedger
 from agents.lm.weights import embedded_model, load_embedded, weights_path
-from tools.interrupts import in_background, waited
+from tools.interrupts import in_background, interrupts_deferred, waited
 from tools.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def load_local_model(spec: str, settings: Settings) -> LlamaCppModel:
             verify=settings.verify_weights,
         )
     key = (str(path.resolve()), settings.context_tokens, settings.threads)
-    with _loading:
+    with _loading, interrupts_deferred():  # a Ctrl-C between starting the load and keeping it would orphan it
         pending = _loads.get(key)
         if pending is None or (pending.done() and pending.exception() is not None):
             pending = _loads[key] = in_background(opener, "load-gguf")
