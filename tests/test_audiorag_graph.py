@@ -38,7 +38,7 @@ from tests.studio_script import reply
 from tests.web_server import Reply, ScriptedServer
 from tools.base import ToolError
 from tools.settings import Settings
-from tools.web.passages import Passage, UntrustedDocument
+from tools.web.passages import UNTRUSTED_NOTE, Passage, UntrustedDocument
 from tools.web.search import RetryPolicy, SearchResult, SearxngSearch
 
 HEARD = 'speech (en, transcribed by Whisper): "This is the Moonlight Sonata, the first movement."'
@@ -106,7 +106,7 @@ def test_a_supported_answer_cites_the_sentences_of_the_page_it_chose(server: Scr
 def test_a_page_with_injected_instructions_never_reaches_the_answerer(server: ScriptedServer) -> None:
     result, engine = run(server, PLAN, answer("no such words"), PLAN2, answer("no such words"))
     prompt = engine.requests[1].messages[-1].text
-    assert "Beethoven died in Vienna" in prompt and "untrusted" in prompt.lower()
+    assert "Beethoven died in Vienna" in prompt and UNTRUSTED_NOTE in str(engine.requests[1].system)
     assert "IGNORE ALL PREVIOUS INSTRUCTIONS" not in prompt and "Mozart" not in prompt  # nor its search snippet
     assert [(f.source, f.signals) for f in result.flagged] == [(server.url("/injection"), ["ignore-instructions"])]
 
@@ -231,6 +231,7 @@ def test_plan_after_an_unsupported_round_asks_for_different_searches() -> None:
     unanswered = reply("answer", {"answer": "x", "citations": [], "confidence": "low", "answerable": False})
     earlier = [Turn(request="plan", answer=PLAN), Turn(request="answer", answer=unanswered)]
     state = AudioRAGState(question=QUESTION, heard=HEARD, transcript=earlier, queries=["moonlight"], rounds=1,
+                          searched=["moonlight"],
                           passages=[passage("https://a.example/sonata", SONATA)])  # "Beethoven" was read
     engine, lm = scripted(reply("plan", {"queries": ["Beethoven death date"]}))
     with dspy.context(lm=lm):
@@ -377,7 +378,7 @@ def test_one_sentence_read_in_two_passages_is_cited_once() -> None:
 
     passages = [passage("https://a.example/death", DEATH), passage("https://a.example/death", DEATH)]
     sentences = number_sentences(passages, QUESTION)
-    draft = DraftAnswer(answer="He died in 1827.", confidence="high", answerable=True, citations=["S1", "S2"])
-    assert [s.text for s in sentences] == [DEATH, DEATH]
+    draft = DraftAnswer(answer="He died in 1827.", confidence="high", answerable=True, citations=["S1", "S1"])
+    assert [s.text for s in sentences] == [DEATH]  # shown once, and cited once however often its id is
     assert cited_sentences(draft, sentences) == [Citation(source="https://a.example/death",
                                                           title="https://a.example/death", quote=DEATH)]
