@@ -48,6 +48,11 @@ def _stems(text: str) -> set[str]:
     return {stem(word) for word in _WORD.findall(text.lower()) if word not in FUNCTION_WORDS}
 
 
+def shares_words(text: str, focus: str) -> bool:
+    """Whether `text` shares a content word (by stem) with `focus`."""
+    return bool(_stems(text) & _stems(focus))
+
+
 def passage_sentences(passage: Passage) -> list[str]:
     """The sentences of a passage, none crossing a paragraph or table row."""
     return [sentence for block in text_blocks(passage.text) for sentence in split_sentences(block)]
