@@ -2,7 +2,7 @@
 Answerer who may only state what a quoted source supports.
 
 Both speak in one conversation (so the embedded model's KV cache is reused across the turns of
-one question), under a system message that holds their standing rules (so it is reused across
+one question), under a system message that says once that sources are data (so it is reused across
 questions). Retrieved text reaches them only inside `quote_for_prompt`'s delimiters, marked as data,
 their sentences numbered; the Answerer's schema lets a citation name only a sentence that was shown.
 """
@@ -22,19 +22,24 @@ from tools.web.passages import UNTRUSTED_NOTE
 PREAMBLE = (
     "This is a research desk that answers questions about audio clips. A listener has described the "
     "clip; a researcher searches the web; an answerer writes the answer from quoted sources only. "
-    f"{UNTRUSTED_NOTE} Every answer is one JSON object.\n"
-    "The Researcher's queries name what was actually heard (names, titles, quoted words, the piece) and what "
-    "the question asks, never generic words.\n"
-    "The Answerer's answer is one short sentence that the numbered sentences it cites ([S1], ...) state, in "
-    "their words, and every name, number and date in it appears in them. If no sentence says it, the Answerer "
-    "answers that it cannot be answered."
+    f"{UNTRUSTED_NOTE} Every answer is one JSON object."
 )
-"""The same for every call of every question, and first in every prompt: the roles' standing rules and the
-note on untrusted sources live here, so that the embedded model's KV cache keeps them from one question to
-the next and only each question's own words are evaluated."""
+"""The same for every call of every question, and first in every prompt: the note on untrusted sources lives
+here, so that the embedded model's KV cache keeps it from one question to the next. The roles' rules stay in
+their turns: in a bench run with them only in the system message the 1.5B Answerer restated a misheard title
+as a fact (the moby item, docs/benchmarks.md); one item proves little, but they stay where they were measured."""
 
-RESEARCHER = Role("Researcher", "Your anxiety is searching for the wrong thing: name what was heard.")
-ANSWERER = Role("Answerer", "Your anxiety is an unsupported claim: cite only sentences that state your answer.")
+RESEARCHER = Role(
+    "Researcher",
+    "Your anxiety is searching for the wrong thing: a query must name what was actually heard (names, "
+    "titles, quoted words, the piece) and what the question asks, not generic words.",
+)
+ANSWERER = Role(
+    "Answerer",
+    "Your anxiety is an unsupported claim: your answer is one short sentence that the sentences you cite "
+    "state, in their words, and every name, number and date you write must appear in them. If no sentence "
+    "says it, you answer that it cannot be answered.",
+)
 JUDGE = Role(
     "Judge",
     "Your anxiety is a wrong grade either way: a prediction that states the reference answer's fact is "
@@ -118,7 +123,8 @@ class ResearchDesk:
     def answer(self, quoted_sentences: str, sentence_ids: Sequence[str]) -> DraftAnswer:
         """The draft from the numbered sentences (`evidence.quote_sentences`), citing their ids."""
         value = self.conversation.ask(
-            ANSWERER, f"Answer the question from these numbered sentences only.\n{quoted_sentences}", "answer",
+            ANSWERER, f"Answer the question from these numbered sentences only; cite the ids ([S1], ...) of "
+                      f"the sentences that state the answer.\n{quoted_sentences}", "answer",
             answer_schema(sentence_ids), 250, temperature=0.0)
         return DraftAnswer.model_validate(value.model_dump(mode="json"))
 
