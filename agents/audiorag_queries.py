@@ -5,6 +5,12 @@ a query about nothing it was told. A query is kept only if it is not empty, not 
 spacing aside), free of template words and placeholders, and shares a content word with what was
 heard, asked or already read. The Researcher is asked once more with the problems listed; if that
 fails too, the query is built from the question and the names heard (`fallback_query`).
+
+A plan must also name the subject: the bench's swan clip said "from the carnival of the animals, here is
+the swan" and the Researcher searched "instrument plays melody piece", which shares words with the
+question and so passed, but found nothing about the piece. The words said in the clip or the names written
+in the question (`subject_terms`) must be in some query; when none is, the subject's own query goes first
+(`with_subject`).
 """
 
 from __future__ import annotations
@@ -85,9 +91,36 @@ def heard_words(heard: str) -> str:
     return " ".join(re.findall(r'"([^"]+)"', heard))
 
 
+def subject_terms(question: str, heard: str) -> list[str]:
+    """What the question is about, which a plan must name: the names written in the question and said in
+    the clip, then the other content words said that the question does not use (words count, not only
+    capitals: Whisper writes a title in lower case as often as not, "here is the swan")."""
+    said = heard_words(heard)
+    names = [fact.text for text in (question, said) for fact in extract_facts(text) if fact.kind == "name"]
+    taken = _stems(question) | {stem for name in names for stem in _stems(name)}
+    words = [word for word in content_words(said) if word not in QUERY_WORDS and stem(word) not in taken]
+    return list(dict.fromkeys([*names, *words]))
+
+
+def names_subject(query: str, terms: Sequence[str]) -> bool:
+    """Whether `query` shares a word (by stem) with one of the subject `terms`."""
+    return bool(_stems(query) & {stem for term in terms for stem in _stems(term)})
+
+
 def fallback_query(question: str, heard: str) -> str:
-    """A query built without the model: the names in what was heard, then the question's content words."""
-    names = [fact.text for fact in extract_facts(heard_words(heard)) if fact.kind == "name"]
-    taken = {word for name in names for word in content_words(name)}
-    words = [*names, *(word for word in content_words(question) if word not in taken)]
+    """A query built without the model: the subject (`subject_terms`), then the question's other content words."""
+    terms = subject_terms(question, heard)
+    taken = {word for term in terms for word in content_words(term)}
+    words = [*terms, *(word for word in content_words(question) if word not in taken)]
     return " ".join(words)[:MAX_QUERY_CHARS].strip() or " ".join(question.split())[:MAX_QUERY_CHARS]
+
+
+def with_subject(queries: list[str], question: str, heard: str, *, limit: int,
+                 searched: Sequence[str] = ()) -> list[str]:
+    """`queries` if one of them, or one an earlier round `searched`, names the subject (or there is no subject
+    to name: a later round may follow what was read instead); else the subject's own query (`fallback_query`)
+    first, then the others, `limit` in all."""
+    terms = subject_terms(question, heard)
+    if not terms or any(names_subject(query, terms) for query in [*searched, *queries]):
+        return queries
+    return [fallback_query(question, heard), *queries][:limit]

@@ -9,7 +9,9 @@ and dates are in the cited sentences, they entail it (`tools.web.grounding`, wit
 When the question is about the clip itself (its instruments, genre, vocals, tempo, key, language),
 the listener's confident findings are numbered sentences too, cited as "heard".
 No supported answer after the allowed rounds ends in a clear "cannot answer" that says what was
-searched and why it failed, never a guess.
+searched and why it failed, never a guess. A round that read a sentence stating the kind of fact asked
+about the question's words failed in the answering, not the searching: another round would double the
+question's time (docs/benchmarks.md) to show the Answerer other sentences, so it ends there.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel, Field
 
 from agents.audiorag_agents import DraftAnswer, ResearchDesk
+from agents.audiorag_queries import heard_words
 from agents.entailment import entailment_checker
 from agents.lm.adapter import Turn
 from agents.lm.errors import ModelError
@@ -30,9 +33,16 @@ from tools.audio.findings import Finding, relevant_findings
 from tools.base import ToolError
 from tools.costs import StageCost, StageMeter
 from tools.settings import DEFAULT_ENTAILMENT_CHECKER
+from tools.web.answer_kind import asked_kinds, states_kind
 from tools.web.conflicts import find_conflicts
 from tools.web.entailment import EntailmentChecker
-from tools.web.evidence import SENTENCES_PER_PASSAGE, EvidenceSentence, number_sentences, quote_sentences
+from tools.web.evidence import (
+    SENTENCES_PER_PASSAGE,
+    EvidenceSentence,
+    number_sentences,
+    quote_sentences,
+    shares_words,
+)
 from tools.web.grounding import GroundedAnswer, ground_answer, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, select_passages
@@ -107,6 +117,8 @@ class AudioRAGState(BaseModel):
                                     "not answer what was asked")
     conflicts: list[str] = Field(default_factory=list,
                                  description="another source states a different value for what the answer cites")
+    in_sight: str = Field("", description="a sentence this round read that states the kind of fact asked, about "
+                          "the question's words (`answer_in_sight`): no other search follows")
     rounds: int = 0
     notes: list[str] = Field(default_factory=list, description="what failed along the way (search, fetches)")
 
@@ -163,6 +175,18 @@ def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState
 def supported(state: AudioRAGState) -> bool:
     """Whether the Answerer found the answer, a citation survived the quote check and a claim the grounding."""
     return bool(state.draft and state.draft.answerable and state.citations and state.answer and not state.conflicts)
+
+
+def answer_in_sight(sentences: list[EvidenceSentence], state: AudioRAGState) -> str:
+    """The first sentence read from the web that shares a word with the question or what was said in the
+    clip and states a fact of the kind the question asks for, other than those two give ("" when none does,
+    or the question asks for no kind): with such a sentence shown, a failed round failed in the answering,
+    and a new search only shows the Answerer other sentences (in the bench's twelve items of session 27 no
+    second round found an answer)."""
+    kinds, given = asked_kinds(state.question), f"{state.question} {heard_words(state.heard)}"
+    return next((sentence.text for sentence in sentences if sentence.passage.source != HEARD_SOURCE
+                 and shares_words(sentence.text, given)
+                 and any(states_kind(sentence.text, kind, given) for kind in kinds)), "")
 
 
 def _desk(state: AudioRAGState) -> ResearchDesk:
@@ -234,7 +258,7 @@ def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
                                  per_passage=deps.config.sentences_per_passage, whole=listener_passage(state))
     if not sentences:  # nothing read (or only blank passages) and nothing heard that the question asks about
         return {"draft": None, "citations": [], "answer": None, "dropped": [], "off_question": [], "conflicts": [],
-                "rounds": rounds}
+                "in_sight": "", "rounds": rounds}
     deps.progress("Answerer: writing the answer from the sources")
     agents = _desk(state)
     with deps.meter.stage("answer"):
@@ -245,13 +269,15 @@ def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
         conflicts = find_conflicts(checked.kept_facts, cited, state.passages) if checked.text else []
     return {"draft": draft, "citations": citations, "answer": checked.text, "dropped": checked.reasons(),
             "off_question": checked.off_question, "conflicts": [conflict.describe() for conflict in conflicts],
-            "rounds": rounds, "transcript": agents.conversation.transcript}
+            "in_sight": answer_in_sight(sentences, state), "rounds": rounds,
+            "transcript": agents.conversation.transcript}
 
 
 def route_after_answer(state: AudioRAGState, deps: AudioRAGDeps) -> str:
-    """Done when the answer is supported, the sources disagree (more searching would only pick a side) or
-    the rounds are spent; otherwise plan another search."""
-    if supported(state) or state.conflicts or state.rounds >= deps.config.max_rounds:
+    """Done when the answer is supported, the sources disagree (more searching would only pick a side), what
+    was read already states the kind of fact asked (`answer_in_sight`) or the rounds are spent; otherwise
+    plan another search."""
+    if supported(state) or state.conflicts or state.in_sight or state.rounds >= deps.config.max_rounds:
         return END
     return "plan"
 
@@ -300,6 +326,9 @@ def final_answer(state: AudioRAGState, stages: dict[str, StageCost] | None = Non
     """The report of a finished run: the grounded answer only when supported, else a refusal saying why."""
     ok = supported(state)
     notes = list(state.notes) + ([] if ok else [why_unanswered(state)]) + state.dropped
+    if state.in_sight and not ok:
+        notes.append(f"not searched again: a sentence read states the kind of fact asked (\"{state.in_sight}\"), "
+                     "so the round failed in the answering, not the searching")
     if state.flagged:
         notes.append(f"left out {len(state.flagged)} source(s) whose text gives instructions to the reader: "
                      + "; ".join(f"{f.source} ({', '.join(f.signals)})" for f in state.flagged))

@@ -38,7 +38,7 @@ from tests.studio_script import reply
 from tests.web_server import Reply, ScriptedServer
 from tools.base import ToolError
 from tools.settings import Settings
-from tools.web.passages import Passage, UntrustedDocument
+from tools.web.passages import UNTRUSTED_NOTE, Passage, UntrustedDocument
 from tools.web.search import RetryPolicy, SearchResult, SearxngSearch
 
 HEARD = 'speech (en, transcribed by Whisper): "This is the Moonlight Sonata, the first movement."'
@@ -106,19 +106,34 @@ def test_a_supported_answer_cites_the_sentences_of_the_page_it_chose(server: Scr
 def test_a_page_with_injected_instructions_never_reaches_the_answerer(server: ScriptedServer) -> None:
     result, engine = run(server, PLAN, answer("no such words"), PLAN2, answer("no such words"))
     prompt = engine.requests[1].messages[-1].text
-    assert "Beethoven died in Vienna" in prompt and "untrusted" in prompt.lower()
+    assert "Beethoven died in Vienna" in prompt and UNTRUSTED_NOTE in str(engine.requests[1].system)
     assert "IGNORE ALL PREVIOUS INSTRUCTIONS" not in prompt and "Mozart" not in prompt  # nor its search snippet
     assert [(f.source, f.signals) for f in result.flagged] == [(server.url("/injection"), ["ignore-instructions"])]
 
 
-def test_an_answer_its_cited_sentences_do_not_state_is_withheld(server: ScriptedServer) -> None:
-    result, engine = run(server, PLAN, cite("Beethoven died in Salzburg in 1791.", "Beethoven died in Vienna"),
-                         reply("plan", {"queries": ["Beethoven death"]}), cite("Mozart was the composer."))
+def test_an_answer_its_cited_sentences_do_not_state_is_withheld_and_not_searched_again(
+        server: ScriptedServer) -> None:
+    """The page read states a year about the composer: the round failed in the answering, and a second search
+    would double the question's time to show other sentences."""
+    result, engine = run(server, PLAN, cite("Beethoven died in Salzburg in 1791.", "Beethoven died in Vienna"))
     assert not result.answerable and result.answer is None and result.citations == []
-    assert result.rounds == 2 and "did not support an answer" in engine.requests[2].messages[-1].text
-    assert result.refusal == ("Cannot answer: searched for 'Moonlight Sonata composer death year', 'Beethoven death' "
-                              "and read 2 pages in 2 rounds; the answer cited none of the sentences it was shown, "
+    assert result.rounds == 1 and len(engine.requests) == 2
+    assert result.refusal == ("Cannot answer: searched for 'Moonlight Sonata composer death year' and read 2 pages "
+                              "in 1 round; no claim of the answer was stated and entailed by the sentences it cited, "
                               "so it was withheld.")
+    assert any(note.startswith("not searched again: a sentence read states the kind of fact asked") and
+               "Beethoven in 1801" in note for note in result.notes)
+
+
+def test_a_round_that_read_nothing_stating_what_was_asked_searches_again() -> None:
+    backend = ListedSearch({"Moonlight Sonata composer death year": [hit("https://a.example/hall")],
+                            "Moonlight Sonata Beethoven death year": [hit("https://a.example/death")]})
+    texts = {"https://a.example/hall": "The Moonlight Sonata is often played in the concert hall.",
+             "https://a.example/death": DEATH}
+    _, lm = scripted(PLAN, cite("x", answerable=False), PLAN2, cite("He died in 1827.", "Beethoven died"))
+    with dspy.context(lm=lm):
+        result = answer_question(QUESTION, HEARD, deps(backend, texts))
+    assert result.answerable and result.rounds == 2 and result.answer == "He died in 1827."
 
 
 def test_a_search_backend_that_is_down_ends_in_cannot_answer_quickly() -> None:
@@ -231,6 +246,7 @@ def test_plan_after_an_unsupported_round_asks_for_different_searches() -> None:
     unanswered = reply("answer", {"answer": "x", "citations": [], "confidence": "low", "answerable": False})
     earlier = [Turn(request="plan", answer=PLAN), Turn(request="answer", answer=unanswered)]
     state = AudioRAGState(question=QUESTION, heard=HEARD, transcript=earlier, queries=["moonlight"], rounds=1,
+                          searched=["moonlight"],
                           passages=[passage("https://a.example/sonata", SONATA)])  # "Beethoven" was read
     engine, lm = scripted(reply("plan", {"queries": ["Beethoven death date"]}))
     with dspy.context(lm=lm):
@@ -322,7 +338,7 @@ def test_answer_without_passages_ends_the_round_without_asking_the_model() -> No
     with dspy.context(lm=lm):
         update = answer_node(AudioRAGState(question=QUESTION, heard=HEARD), deps())
     assert update == {"draft": None, "citations": [], "answer": None, "dropped": [], "off_question": [],
-                      "conflicts": [], "rounds": 1}
+                      "conflicts": [], "in_sight": "", "rounds": 1}
     assert engine.requests == []
 
 
@@ -339,6 +355,23 @@ def test_the_router_stops_on_a_supported_answer_or_when_the_rounds_are_spent() -
     refused = draft.model_copy(update={"answerable": False})
     assert route_after_answer(AudioRAGState(question=QUESTION, heard=HEARD, draft=refused, citations=cited,
                                             rounds=1), settings) == "plan"
+    assert route_after_answer(AudioRAGState(question=QUESTION, heard=HEARD, draft=refused, citations=cited,
+                                            in_sight=DEATH, rounds=1), settings) == END  # what was read states it
+
+
+def test_an_answer_is_in_sight_when_a_sentence_read_states_the_asked_kind_about_the_question() -> None:
+    from pipelines.audiorag_graph import answer_in_sight
+    from tools.web.evidence import number_sentences
+
+    def in_sight(question: str, *texts: str) -> str:
+        state = AudioRAGState(question=question, heard=HEARD)
+        return answer_in_sight(number_sentences([passage("https://a.example/", text) for text in texts], question),
+                               state)
+
+    assert in_sight("In which year did the composer of the piece die?", "Hello there. " + DEATH) == DEATH
+    assert in_sight("In which year did the composer of the piece die?", "The bridge opened in 1883.") == ""  # no topic
+    assert in_sight("In which year did the composer of the piece die?", "Beethoven composed sonatas.") == ""  # no year
+    assert in_sight("What is the first movement like?", DEATH) == ""  # asks for no kind of fact
 
 
 def test_a_finished_state_survives_a_json_round_trip_and_reports_its_answer() -> None:
@@ -377,7 +410,7 @@ def test_one_sentence_read_in_two_passages_is_cited_once() -> None:
 
     passages = [passage("https://a.example/death", DEATH), passage("https://a.example/death", DEATH)]
     sentences = number_sentences(passages, QUESTION)
-    draft = DraftAnswer(answer="He died in 1827.", confidence="high", answerable=True, citations=["S1", "S2"])
-    assert [s.text for s in sentences] == [DEATH, DEATH]
+    draft = DraftAnswer(answer="He died in 1827.", confidence="high", answerable=True, citations=["S1", "S1"])
+    assert [s.text for s in sentences] == [DEATH]  # shown once, and cited once however often its id is
     assert cited_sentences(draft, sentences) == [Citation(source="https://a.example/death",
                                                           title="https://a.example/death", quote=DEATH)]

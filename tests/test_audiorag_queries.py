@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dspy
 
-from agents.audiorag_queries import content_words, fallback_query, review_queries
+from agents.audiorag_queries import content_words, fallback_query, review_queries, subject_terms, with_subject
 from agents.lm.testing import ScriptedEngine, scripted_lm
 from pipelines.audiorag_graph import AudioRAGConfig, AudioRAGDeps, AudioRAGState, plan
 from tests.studio_script import reply
@@ -30,11 +30,11 @@ def no_page(url: str) -> UntrustedDocument:
     raise AssertionError("planning reads nothing")
 
 
-def planned(*replies: str) -> tuple[list[str], ScriptedEngine]:
+def planned(*replies: str, question: str = QUESTION, heard: str = HEARD) -> tuple[list[str], ScriptedEngine]:
     engine = ScriptedEngine(*replies)
     deps = AudioRAGDeps(NoSearch(), no_page, AudioRAGConfig(), progress=lambda message: None)
     with dspy.context(lm=scripted_lm(engine)):
-        update = plan(AudioRAGState(question=QUESTION, heard=HEARD), deps)
+        update = plan(AudioRAGState(question=question, heard=heard), deps)
     return update["queries"], engine
 
 
@@ -73,7 +73,7 @@ def test_an_unusable_plan_is_asked_once_more_with_its_problems() -> None:
 def test_two_unusable_plans_fall_back_to_the_question_and_the_names_heard() -> None:
     sent, engine = planned(queries("query 1", ""), queries("weather forecast"))
     assert len(engine.requests) == 2  # one re-ask, no more
-    assert sent == ["Moonlight Sonata year composer piece die"]
+    assert sent == ["Moonlight Sonata playing year composer piece die"]
     assert fallback_query(QUESTION, HEARD) == sent[0]
     assert fallback_query("Who wrote this?", "a 3 s clip; it sounds like: silence") == "wrote"
     assert fallback_query("Who?", "silence") == "Who?"
@@ -93,3 +93,38 @@ def test_a_query_searched_in_an_earlier_round_is_not_sent_again() -> None:
         update = plan(state, deps)
     assert update["queries"] == ["Moonlight Sonata composer death"] and len(engine.requests) == 2
     assert "already searched" in engine.requests[1].messages[-1].text
+
+
+SWAN_HEARD = ('a 23 s clip; it sounds like: speech over music\n'
+              'speech (en, transcribed by Whisper): "from the carnival of the animals, here is the swan."')
+SWAN_QUESTION = "Which instrument plays the melody of the piece in this clip?"
+
+
+def test_a_plan_that_names_nothing_said_in_the_clip_gets_the_subjects_query_first() -> None:
+    """The bench's swan item: Whisper wrote the titles in lower case and the Researcher searched
+    "instrument plays melody piece" (the question's words only), which found nothing about the piece."""
+    assert subject_terms(SWAN_QUESTION, SWAN_HEARD) == ["carnival", "animals", "swan"]
+    sent, engine = planned(queries("instrument plays melody piece", "melody instrument"),
+                           question=SWAN_QUESTION, heard=SWAN_HEARD)
+    assert sent == ["carnival animals swan instrument plays melody piece", "instrument plays melody piece",
+                    "melody instrument"]
+    assert len(engine.requests) == 1  # amended without asking again
+    kept, _ = planned(queries("Swan Carnival of the Animals melody"), question=SWAN_QUESTION, heard=SWAN_HEARD)
+    assert kept == ["Swan Carnival of the Animals melody"]
+
+
+def test_a_title_named_in_the_question_must_be_in_a_query() -> None:
+    question = "Which instrument plays the melody of The Swan from The Carnival of the Animals?"
+    heard = "(no audio was given; only the question)"
+    assert subject_terms(question, heard) == ["The Swan", "The Carnival of the Animals"]
+    assert with_subject(["solo instrument melody", "melody instrument", "plays melody"], question, heard,
+                        limit=3) == ["The Swan The Carnival of the Animals instrument plays melody",
+                                     "solo instrument melody", "melody instrument"]
+    assert with_subject(["swan melody"], question, heard, limit=3) == ["swan melody"]
+
+
+def test_a_round_after_one_that_named_the_subject_may_follow_what_was_read() -> None:
+    assert with_subject(["Saint-Saens cello"], SWAN_QUESTION, SWAN_HEARD, limit=3,
+                        searched=["carnival of the animals"]) == ["Saint-Saens cello"]
+    music = "a 20 s clip; it sounds like: music\nmusic: key G major"
+    assert with_subject(["melody instrument"], SWAN_QUESTION, music, limit=3) == ["melody instrument"]

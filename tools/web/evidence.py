@@ -6,6 +6,11 @@ for it). Instead the screened passages are cut into sentences (inside one paragr
 so no sentence crosses what `tools.web.grounding.quote_occurs` forbids), the sentences most about the
 question are numbered `[S1]`, `[S2]`, ... and the Answerer cites ids, which its schema limits to
 those shown. The cited text is then the source's own sentence: verbatim by construction.
+
+The Answerer's prompt is most of a question's time (docs/benchmarks.md), so it shows no more than it
+must: only sentences that share a word with the question or state a value, each once (a search
+snippet repeats its page), one quote per page, named by its title (its URL would cost some twenty
+tokens and the Answerer cites ids, not URLs).
 """
 
 from __future__ import annotations
@@ -40,6 +45,11 @@ class EvidenceSentence(BaseModel):
     text: str
 
 
+def shares_words(text: str, focus: str) -> bool:
+    """Whether `text` shares a content word (by stem) with `focus`."""
+    return bool(stems(text, FUNCTION_WORDS) & stems(focus, FUNCTION_WORDS))
+
+
 def passage_sentences(passage: Passage) -> list[str]:
     """The sentences of a passage, none crossing a paragraph or table row."""
     return [sentence for block in text_blocks(passage.text) for sentence in split_sentences(block)]
@@ -51,29 +61,65 @@ def _relevance(sentence: str, focus: set[str]) -> float:
     return len(stems(sentence, FUNCTION_WORDS) & focus) + 0.5 * values
 
 
+def _by_page(passages: Sequence[Passage]) -> list[Passage]:
+    """The passages grouped by page (pages in the order of their best passage), in page order within one."""
+    first = {passage.source: rank for rank, passage in reversed(list(enumerate(passages)))}
+    return sorted(passages, key=lambda passage: (first[passage.source], passage.index))
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(re.findall(r"\w+", text.lower())) + " "
+
+
+def _repeats(first: str, second: str) -> bool:
+    """Two sentences' words (`_words`) are one sentence: equal, or the shorter, of four words or more, inside
+    the longer (a shorter one, "It is.", is inside too many sentences to say so)."""
+    shorter, longer = sorted((first, second), key=len)
+    return shorter == longer or (shorter.count(" ") > 4 and shorter in longer)
+
+
+def _show_once(chosen: list[tuple[Passage, str]], passage: Passage, sentence: str) -> None:
+    """Add `sentence` unless it repeats one chosen before; the longer of the two stays, in the earlier's place
+    (a search snippet cut at "..." repeats its page's sentence, and two passages of one page can overlap)."""
+    words = _words(sentence)
+    for place, (_, other) in enumerate(chosen):
+        if _repeats(words, _words(other)):
+            if len(words) > len(_words(other)):
+                chosen[place] = (passage, sentence)
+            return
+    chosen.append((passage, sentence))
+
+
 def number_sentences(passages: Sequence[Passage], focus: str, *, per_passage: int = SENTENCES_PER_PASSAGE,
                      whole: Sequence[Passage] = ()) -> list[EvidenceSentence]:
     """The `per_passage` sentences of each of `passages` most about `focus` (the question and what was
-    heard), in their page order, then every sentence of the `whole` passages, numbered S1, S2, ..."""
+    heard), page by page in page order, then every sentence of the `whole` passages, numbered S1, S2, ...
+    A sentence that shares no word with `focus` and states no value is left out, and one that repeats a
+    sentence shown before it is shown once."""
     wanted = stems(focus, FUNCTION_WORDS)
     chosen: list[tuple[Passage, str]] = []
-    for passage in passages:
-        sentences = passage_sentences(passage)
-        best = sorted(range(len(sentences)), key=lambda i: (-_relevance(sentences[i], wanted), i))[:per_passage]
-        chosen += [(passage, sentences[i]) for i in sorted(best)]
+    for passage in _by_page(passages):
+        shown = [_words(text) for _, text in chosen]
+        sentences = [sentence for sentence in passage_sentences(passage)
+                     if not any(_repeats(_words(sentence), other) and len(_words(sentence)) <= len(other)
+                                for other in shown)]  # adds nothing to what is shown
+        scores = [_relevance(sentence, wanted) for sentence in sentences]
+        best = sorted((i for i, score in enumerate(scores) if score > 0), key=lambda i: (-scores[i], i))[:per_passage]
+        for i in sorted(best):
+            _show_once(chosen, passage, sentences[i])
     chosen += [(passage, sentence) for passage in whole for sentence in passage_sentences(passage)]
     return [EvidenceSentence(id=f"S{number}", passage=passage, text=text)
             for number, (passage, text) in enumerate(chosen, start=1)]
 
 
 def quote_sentences(sentences: Sequence[EvidenceSentence]) -> str:
-    """The sentences for the prompt: grouped by passage inside `quote_for_prompt`'s delimiters, one
-    `[S<n>] sentence` line each."""
-    grouped: dict[tuple[str, int, str], tuple[Passage, list[str]]] = {}
+    """The sentences for the prompt: one `[S<n>] sentence` line each, those of one page together inside
+    `quote_for_prompt`'s delimiters, under the page's title; the note that they are data is the system
+    message's (`agents.audiorag_agents.PREAMBLE`)."""
+    grouped: dict[str, tuple[Passage, list[str]]] = {}
     for sentence in sentences:
-        key = (sentence.passage.source, sentence.passage.index, sentence.passage.text)
         # normalised and cleaned first, so that "[S\u200b3]" or a full-width "\uff3bS3\uff3d" cannot become an id
         shown = _ID_LOOKALIKE.sub(r"(\1)", neutralise(unicodedata.normalize("NFKC", sentence.text)))
-        grouped.setdefault(key, (sentence.passage, []))[1].append(f"[{sentence.id}] {shown}")
-    return quote_for_prompt([passage.model_copy(update={"text": "\n".join(lines)})
-                             for passage, lines in grouped.values()])
+        grouped.setdefault(sentence.passage.source, (sentence.passage, []))[1].append(f"[{sentence.id}] {shown}")
+    return quote_for_prompt([passage.model_copy(update={"text": "\n".join(lines), "section": ""})
+                             for passage, lines in grouped.values()], note=False, urls=False)

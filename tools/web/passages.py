@@ -201,20 +201,25 @@ def _one_line(text: str) -> str:
     return " ".join(neutralise(text).split()).replace('"', "'")
 
 
-def quote_for_prompt(passages: Sequence[Passage], *, tag: str | None = None) -> str:
+def quote_for_prompt(passages: Sequence[Passage], *, tag: str | None = None, note: bool = True,
+                     urls: bool = True) -> str:
     """Passages as numbered, delimited quotes under a note that they are data, ready to put in a prompt.
 
     `tag` (random per call unless given) appears in every delimiter, so retrieved text cannot forge the end of
-    its quote even before neutralisation. Cite a passage by its number's `source`.
+    its quote even before neutralisation. Cite a passage by its number's `source`. `note=False` leaves
+    `UNTRUSTED_NOTE` out for a prompt whose system message already says it (said once, the model's KV cache
+    keeps it across questions); `urls=False` names a passage by its title alone (by its source when it has
+    none), for a prompt that cites by sentence ids: a URL costs some twenty prompt tokens a quote.
     """
     tag = tag or secrets.token_hex(4)
-    blocks = [UNTRUSTED_NOTE]
+    blocks = [UNTRUSTED_NOTE] if note else []
     for number, passage in enumerate(passages, start=1):
-        header = f'source="{_one_line(passage.source)}"'
+        header = f'source="{_one_line(passage.source)}"' if urls or not passage.title else ""
         if passage.title:
             header += f' title="{_one_line(passage.title)}"'
         if passage.section:
             header += f' section="{_one_line(passage.section)}"'
+        header = header.strip()
         blocks.append(
             f"<<<SOURCE {number} [{tag}] {header}>>>\n{neutralise(passage.text)}\n<<<END SOURCE {number} [{tag}]>>>"
         )
