@@ -297,7 +297,8 @@ def test_a_cited_claim_that_does_not_state_what_was_asked_is_dropped_and_the_ref
     draft = reply("answer", {"answer": "Some 10,000 to 20,000 people lined the streets for his funeral.",
                              "confidence": "high", "answerable": True, "citations": ["S1"]})
     _, lm = scripted(draft)
-    state = AudioRAGState(question=question, heard=HEARD, passages=[passage("https://a.example/funeral", funeral)])
+    state = AudioRAGState(question=question, heard=HEARD, passages=[
+        passage("https://a.example/funeral", funeral, "Beethoven, composer of the Moonlight Sonata")])
     with dspy.context(lm=lm):
         update = answer_node(state, deps())
     assert update["answer"] is None and update["citations"]
