@@ -192,13 +192,13 @@ def hit(url: str, rank: int = 1, snippet: str = "") -> SearchResult:
     return SearchResult(title=url.rsplit("/", 1)[-1], url=url, snippet=snippet, source="listed", rank=rank)
 
 
-def pages(texts: dict[str, str]) -> Callable[[str], UntrustedDocument]:
-    """A page reader over `texts`; a URL not in it fails like an unreachable page."""
+def pages(texts: dict[str, str], title: str = "page") -> Callable[[str], UntrustedDocument]:
+    """A page reader over `texts`, each page titled `title`; a URL not in it fails like an unreachable page."""
 
     def read_page(url: str) -> UntrustedDocument:
         if url not in texts:
             raise ToolError(f"{url} is unreachable")
-        return UntrustedDocument(source=url, title="page", text=texts[url])
+        return UntrustedDocument(source=url, title=title, text=texts[url])
 
     return read_page
 
