@@ -327,7 +327,9 @@ def refusal(state: AudioRAGState, why: str) -> str:
 def final_answer(state: AudioRAGState, stages: dict[str, StageCost] | None = None) -> AudioRAGAnswer:
     """The report of a finished run: the grounded answer only when supported, else a refusal saying why."""
     ok = supported(state)
-    notes = list(state.notes) + ([] if ok else [why_unanswered(state)]) + state.dropped + state.off_subject
+    why = "" if ok else why_unanswered(state)
+    notes = [*state.notes, *([why] if why else []), *state.dropped,
+             *(reason for reason in state.off_subject if reason not in why)]  # each page set aside, said once
     if state.flagged:
         notes.append(f"left out {len(state.flagged)} source(s) whose text gives instructions to the reader: "
                      + "; ".join(f"{f.source} ({', '.join(f.signals)})" for f in state.flagged))

@@ -407,3 +407,4 @@ def test_a_misheard_clip_is_not_answered_from_a_page_about_something_else() -> N
             assert "cited only pages about something else: the page 'Big Ben and the Elizabeth Tower" in (
                 report.refusal or "")
             assert "may have been misheard" in (report.refusal or "")
+            assert sum("Big Ben and the Elizabeth Tower" in note for note in report.notes) == 1
