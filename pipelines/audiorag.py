@@ -113,8 +113,8 @@ def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioR
     """Listen (unless `audio` is None), then research and answer (with `lm`, or the configured model).
 
     `language` (ISO 639-1) is the language spoken in the clip when the user knows it; otherwise Whisper
-    detects it, weighing the language the question is written in. The answer's `stages` say what each
-    stage cost (a model loads only on a process's first question)."""
+    detects it, weighing the language the question is written in. The question is Whisper's initial prompt.
+    The answer's `stages` say what each stage cost (a model loads only on a process's first question)."""
     question = clean_question(question)
     say = progress or (lambda message: None)
     findings: list[Finding] = []
@@ -131,7 +131,7 @@ def ask(question: str, audio: Path | None, settings: Settings, *, config: AudioR
         from tools.audio.tool import ListenRequest, ListenTool  # loads the audio stack only when listening
 
         say("Listening")
-        request = ListenRequest(path=str(audio), language=language,
+        request = ListenRequest(path=str(audio), language=language, prompt=question,
                                 language_hint=None if language else question_language(question))
         observation = interruptible(lambda: ListenTool(settings)(request), "listen")  # Whisper, taggers: long C calls
         meter.merge(observation.stages, prefix="listen.")

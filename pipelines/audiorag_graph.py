@@ -5,7 +5,9 @@ Everything the web returns is untrusted: it reaches the Answerer only as quoted,
 passages cut into numbered sentences (`tools.web.evidence`), and the Answerer cites sentence ids, so
 a citation is the source's own sentence. A claim of the answer survives only if its names, numbers
 and dates are in the cited sentences, they entail it (`tools.web.grounding`, with the configured
-`EntailmentChecker`) and it states the kind of fact the question asks for (`tools.web.answer_kind`).
+`EntailmentChecker`) and it states the kind of fact the question asks for (`tools.web.answer_kind`);
+a sentence is citable only from a page tied to the question or the words heard (`tools.web.subject`), so a
+misheard clip is not answered from a page about something else.
 When the question is about the clip itself (its instruments, genre, vocals, tempo, key, language),
 the listener's confident findings are numbered sentences too, cited as "heard".
 No supported answer after the allowed rounds ends in a clear "cannot answer" that says what was
@@ -47,6 +49,7 @@ from tools.web.grounding import GroundedAnswer, ground_answer, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.search import SearchBackend, SearchResult
+from tools.web.subject import off_subject, tie
 
 
 class AudioRAGConfig(BaseModel):
@@ -115,6 +118,8 @@ class AudioRAGState(BaseModel):
     dropped: list[str] = Field(default_factory=list, description="this round's claims dropped, and why")
     off_question: list[str] = Field(default_factory=list, description="why this round's grounded claims do "
                                     "not answer what was asked")
+    off_subject: list[str] = Field(default_factory=list, description="why this round's cited sentences of pages "
+                                   "about nothing heard or asked were set aside")
     conflicts: list[str] = Field(default_factory=list,
                                  description="another source states a different value for what the answer cites")
     in_sight: str = Field("", description="a sentence this round read that states the kind of fact asked, about "
@@ -141,6 +146,24 @@ def cited_sentences(draft: DraftAnswer, sentences: list[EvidenceSentence]) -> li
     cited = dict.fromkeys((by_id[key].passage.source, by_id[key].passage.title, by_id[key].text)
                           for key in draft.citations)  # one sentence read in two passages is cited once
     return [Citation(source=source, title=title, quote=text) for source, title, text in cited]
+
+
+def on_subject(citations: list[Citation], state: AudioRAGState) -> tuple[list[Citation], list[str]]:
+    """The citations of pages tied to the question or the words heard (`tools.web.subject`), and why each
+    other page was set aside: a misheard clip is searched and read, and its answer must not come from a
+    page about something else. The listener's findings are about the clip itself."""
+    said = f"{state.question}\n{heard_words(given_facts(state))}"  # the words heard, not a model's guess
+    kept, reasons = [], []
+    for citation in citations:
+        if citation.source == HEARD_SOURCE:
+            kept.append(citation)
+            continue
+        page = "\n".join(passage.text for passage in state.passages if passage.source == citation.source)
+        if tie(citation.title, f"{page}\n{citation.quote}", said):
+            kept.append(citation)
+        elif off_subject(citation.title) not in reasons:
+            reasons.append(off_subject(citation.title))
+    return kept, reasons
 
 
 def listener_passage(state: AudioRAGState) -> list[Passage]:
@@ -257,18 +280,20 @@ def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
     sentences = number_sentences(state.passages, f"{state.question} {state.heard[:300]}",
                                  per_passage=deps.config.sentences_per_passage, whole=listener_passage(state))
     if not sentences:  # nothing read (or only blank passages) and nothing heard that the question asks about
-        return {"draft": None, "citations": [], "answer": None, "dropped": [], "off_question": [], "conflicts": [],
-                "in_sight": "", "rounds": rounds}
+        return {"draft": None, "citations": [], "answer": None, "dropped": [], "off_question": [], "off_subject": [],
+                "conflicts": [], "in_sight": "", "rounds": rounds}
     deps.progress("Answerer: writing the answer from the sources")
     agents = _desk(state)
     with deps.meter.stage("answer"):
         draft = agents.answer(quote_sentences(sentences), [sentence.id for sentence in sentences])
     with deps.meter.stage("check"):
-        checked, citations = grounded(draft, cited_sentences(draft, sentences), state, deps.entailment)
+        tied, off = on_subject(cited_sentences(draft, sentences), state)
+        checked, citations = grounded(draft, tied, state, deps.entailment)
         cited = [(citation.source, citation.quote) for citation in citations]
         conflicts = find_conflicts(checked.kept_facts, cited, state.passages) if checked.text else []
     return {"draft": draft, "citations": citations, "answer": checked.text, "dropped": checked.reasons(),
-            "off_question": checked.off_question, "conflicts": [conflict.describe() for conflict in conflicts],
+            "off_question": checked.off_question, "off_subject": off,
+            "conflicts": [conflict.describe() for conflict in conflicts],
             "in_sight": answer_in_sight(sentences, state), "rounds": rounds,
             "transcript": agents.conversation.transcript}
 
@@ -304,6 +329,8 @@ def why_unanswered(state: AudioRAGState) -> str:
     if not state.draft.answerable:
         heard = " and what the listener heard" if listener_passage(state) else ""
         return f"the Answerer found no answer in the {len(state.passages)} passages{heard} it was shown"
+    if not state.citations and state.off_subject:
+        return f"it cited only pages about something else: {'; '.join(state.off_subject)}"
     if not state.citations:
         return "the answer cited none of the sentences it was shown, so it was withheld"
     if state.conflicts:
@@ -325,7 +352,9 @@ def refusal(state: AudioRAGState, why: str) -> str:
 def final_answer(state: AudioRAGState, stages: dict[str, StageCost] | None = None) -> AudioRAGAnswer:
     """The report of a finished run: the grounded answer only when supported, else a refusal saying why."""
     ok = supported(state)
-    notes = list(state.notes) + ([] if ok else [why_unanswered(state)]) + state.dropped
+    why = "" if ok else why_unanswered(state)
+    notes = [*state.notes, *([why] if why else []), *state.dropped,
+             *(reason for reason in state.off_subject if reason not in why)]  # each page set aside, said once
     if state.in_sight and not ok:
         notes.append(f"not searched again: a sentence read states the kind of fact asked (\"{state.in_sight}\"), "
                      "so the round failed in the answering, not the searching")

@@ -128,4 +128,5 @@ def test_the_listener_is_given_the_questions_language_unless_the_user_fixed_one(
         with pytest.raises(_Stop):
             audiorag.ask("Who is speaking in this clip?", tmp_path / "clip.wav", settings, language=language)
     assert (requests[0].language, requests[0].language_hint) == (None, "en")
+    assert requests[0].prompt == "Who is speaking in this clip?"  # Whisper's initial prompt
     assert (requests[1].language, requests[1].language_hint) == ("de", None)

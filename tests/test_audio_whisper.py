@@ -129,3 +129,31 @@ def test_silence_has_no_segments_and_no_language(tmp_path_factory: pytest.TempPa
     settings = Settings(whisper_model="base", cache_dir=tmp_path_factory.getbasetemp() / "cache-base")
     transcript = transcribe(silence, settings)
     assert transcript.segments == [] and transcript.language is None and not transcript.language_detected
+
+
+def test_the_question_is_whispers_initial_prompt_in_every_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the AudioRAG bench's clips the question as prompt kept more names (docs/benchmarks.md); it must reach
+    each decoding, the one in a given language and both of a language weighed against the question's."""
+    import importlib
+    from types import SimpleNamespace
+
+    module = importlib.import_module("tools.audio.transcribe")
+    prompts: list[str | None] = []
+
+    class Model:
+        def detect_language(self, audio: np.ndarray) -> tuple[str, float, list[tuple[str, float]]]:
+            return "de", 0.6, [("de", 0.6), ("en", 0.3)]
+
+        def transcribe(self, span: np.ndarray, **options: object) -> tuple[list[object], object]:
+            prompts.append(options.get("initial_prompt"))  # type: ignore[arg-type]
+            piece = SimpleNamespace(start=0.0, end=1.0, text="words", avg_logprob=-0.3, no_speech_prob=0.1)
+            return [piece], SimpleNamespace(language=options["language"], language_probability=1.0)
+
+    monkeypatch.setattr(module, "whisper_model", lambda settings: Model())
+    audio = Audio(np.zeros(32_000, np.float32), 16_000)
+    speech = SpeechActivity(speech_seconds=1.0, speech_fraction=0.5, regions=[SpeechRegion(start_s=0.5, end_s=1.5)])
+    question = "Who composed the Moonlight Sonata?"
+    transcribe(audio, Settings(whisper_model="base"), speech=speech, language="en", prompt=question)
+    transcribe(audio, Settings(whisper_model="base"), speech=speech, language_hint="en", prompt=question)
+    transcribe(audio, Settings(whisper_model="base"), speech=speech, language="en")
+    assert prompts == [question, question, question, None]

@@ -16,6 +16,8 @@ from tools.web.entailment import SpanRules
 
 NEGATED = reply("answer", {"answer": "Beethoven did not die in Vienna.", "confidence": "high", "answerable": True,
                            "citations": ["S1"]})
+SUBJECT = "Beethoven, composer of the Moonlight Sonata"
+"""The title of the pages here: the clip named the sonata, so they are about what was heard."""
 TWO_CLAIMS = reply("answer", {"answer": "Beethoven died in Vienna. He died in 1827.", "confidence": "high",
                               "answerable": True,
                               "citations": ["S1"]})
@@ -32,8 +34,8 @@ def deps(**fields: object) -> AudioRAGDeps:
 def answer_with(*replies: str, **fields: object) -> tuple[ScriptedEngine, dict]:
     engine = ScriptedEngine(*replies)
     with dspy.context(lm=scripted_lm(engine)):
-        update = answer_node(AudioRAGState(question=QUESTION, heard=HEARD, passages=[passage("https://a.example/d",
-                                                                                              DEATH)]), deps(**fields))
+        update = answer_node(AudioRAGState(question=QUESTION, heard=HEARD, passages=[
+            passage("https://a.example/d", DEATH, SUBJECT)]), deps(**fields))
     return engine, update
 
 
@@ -62,7 +64,8 @@ def test_nothing_entailed_ends_in_a_refusal_that_says_what_was_searched_and_why(
     backend = ListedSearch({"Moonlight Sonata composer death year": [hit("https://a.example/death", snippet=DEATH)]})
     engine = ScriptedEngine(PLAN, NEGATED)
     with dspy.context(lm=scripted_lm(engine)):
-        result = answer_question(QUESTION, HEARD, AudioRAGDeps(backend, pages({"https://a.example/death": DEATH}),
+        result = answer_question(QUESTION, HEARD, AudioRAGDeps(backend, pages({"https://a.example/death": DEATH},
+                                                                              SUBJECT),
                                                                AudioRAGConfig(max_rounds=1),
                                                                progress=lambda message: None))
     assert not result.answerable and result.answer is None and result.citations == []

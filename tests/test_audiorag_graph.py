@@ -207,13 +207,13 @@ def hit(url: str, rank: int = 1, snippet: str = "") -> SearchResult:
     return SearchResult(title=url.rsplit("/", 1)[-1], url=url, snippet=snippet, source="listed", rank=rank)
 
 
-def pages(texts: dict[str, str]) -> Callable[[str], UntrustedDocument]:
-    """A page reader over `texts`; a URL not in it fails like an unreachable page."""
+def pages(texts: dict[str, str], title: str = "page") -> Callable[[str], UntrustedDocument]:
+    """A page reader over `texts`, each page titled `title`; a URL not in it fails like an unreachable page."""
 
     def read_page(url: str) -> UntrustedDocument:
         if url not in texts:
             raise ToolError(f"{url} is unreachable")
-        return UntrustedDocument(source=url, title="page", text=texts[url])
+        return UntrustedDocument(source=url, title=title, text=texts[url])
 
     return read_page
 
@@ -228,8 +228,8 @@ def scripted(*replies: str | BaseException) -> tuple[ScriptedEngine, AccountedLM
     return engine, scripted_lm(engine)
 
 
-def passage(source: str, text: str) -> Passage:
-    return Passage(source=source, title=source, text=text)
+def passage(source: str, text: str, title: str = "") -> Passage:
+    return Passage(source=source, title=title or source, text=text)
 
 
 def test_plan_asks_the_researcher_with_what_was_heard_and_keeps_the_conversation() -> None:
@@ -286,7 +286,8 @@ def test_read_fetches_unread_pages_up_to_the_limit_and_ranks_their_passages() ->
 
 
 def test_answer_shows_numbered_sentences_and_keeps_the_claims_its_cited_sentences_state() -> None:
-    passages = [passage("https://a.example/sonata", SONATA), passage("https://a.example/death", DEATH)]
+    passages = [passage("https://a.example/sonata", SONATA),
+                passage("https://a.example/death", DEATH, "Moonlight Sonata: the composer's death")]
     draft = reply("answer", {"answer": "Ludwig van Beethoven; he died in 1827.", "confidence": "high",
                              "answerable": True, "citations": ["S2"]})
     engine, lm = scripted(draft)
@@ -295,8 +296,8 @@ def test_answer_shows_numbered_sentences_and_keeps_the_claims_its_cited_sentence
     assert update["rounds"] == 2
     assert update["draft"] == DraftAnswer(answer="Ludwig van Beethoven; he died in 1827.", confidence="high",
                                           answerable=True, citations=["S2"])
-    assert update["citations"] == [Citation(source="https://a.example/death", title="https://a.example/death",
-                                            quote=DEATH)]
+    assert update["citations"] == [Citation(source="https://a.example/death",
+                                            title="Moonlight Sonata: the composer's death", quote=DEATH)]
     assert update["answer"] == "he died in 1827."  # the cited sentence names no Ludwig: that claim is dropped
     assert update["dropped"] == ["dropped the claim 'Ludwig van Beethoven;': 'Ludwig van Beethoven' is in none of "
                                  "the quoted source spans"]
@@ -312,7 +313,8 @@ def test_a_cited_claim_that_does_not_state_what_was_asked_is_dropped_and_the_ref
     draft = reply("answer", {"answer": "Some 10,000 to 20,000 people lined the streets for his funeral.",
                              "confidence": "high", "answerable": True, "citations": ["S1"]})
     _, lm = scripted(draft)
-    state = AudioRAGState(question=question, heard=HEARD, passages=[passage("https://a.example/funeral", funeral)])
+    state = AudioRAGState(question=question, heard=HEARD, passages=[
+        passage("https://a.example/funeral", funeral, "Beethoven, composer of the Moonlight Sonata")])
     with dspy.context(lm=lm):
         update = answer_node(state, deps())
     assert update["answer"] is None and update["citations"]
@@ -322,7 +324,7 @@ def test_a_cited_claim_that_does_not_state_what_was_asked_is_dropped_and_the_ref
 
 
 def test_a_name_only_an_audio_language_model_guessed_still_needs_a_source() -> None:
-    passages = [passage("https://a.example/death", DEATH)]
+    passages = [passage("https://a.example/death", DEATH, "Vienna: Mozart, Beethoven and the Moonlight Sonata")]
     draft = reply("answer", {"answer": "Mozart died in Vienna.", "confidence": "high", "answerable": True,
                              "citations": ["S1"]})
     for heard, kept in ((f'{HEARD}\nan audio-language model says: "a sonata by Mozart"', None),
@@ -338,7 +340,7 @@ def test_answer_without_passages_ends_the_round_without_asking_the_model() -> No
     with dspy.context(lm=lm):
         update = answer_node(AudioRAGState(question=QUESTION, heard=HEARD), deps())
     assert update == {"draft": None, "citations": [], "answer": None, "dropped": [], "off_question": [],
-                      "conflicts": [], "in_sight": "", "rounds": 1}
+                      "off_subject": [], "conflicts": [], "in_sight": "", "rounds": 1}
     assert engine.requests == []
 
 
@@ -414,3 +416,28 @@ def test_one_sentence_read_in_two_passages_is_cited_once() -> None:
     assert [s.text for s in sentences] == [DEATH]  # shown once, and cited once however often its id is
     assert cited_sentences(draft, sentences) == [Citation(source="https://a.example/death",
                                                           title="https://a.example/death", quote=DEATH)]
+
+
+def test_a_misheard_clip_is_not_answered_from_a_page_about_something_else() -> None:
+    """The bench's eiffel item: "the top of the Eiffel Tower" heard as "the top of the life of tower", the Big Ben
+    page read, and its sentence cited; the same draft is answered when the clip names Big Ben."""
+    completed = "The clock tower was completed in 1859, and the clock started on 31 May 1859."
+    page = Passage(source="https://a.example/big-ben", title="Big Ben and the Elizabeth Tower | Encyclopedia Lumina",
+                   text=f"Big Ben is the nickname of the Great Bell of the clock. {completed}")
+    question = "In which year was the landmark mentioned in the clip completed?"
+    draft = cite("The tower was completed in 1859.", "completed in 1859")
+    misheard = 'speech (en, transcribed by Whisper): "Welcome aboard, we will reach the top of the life of tower."'
+    for heard, answered in ((misheard, False),
+                            ('speech (en, transcribed by Whisper): "Listen to the bells of Big Ben."', True)):
+        _, lm = scripted(draft)
+        state = AudioRAGState(question=question, heard=heard, passages=[page])
+        with dspy.context(lm=lm):
+            update = answer_node(state, deps())
+        report = final_answer(state.model_copy(update=update))
+        assert report.answerable is answered
+        if not answered:
+            assert update["citations"] == [] and update["off_subject"]
+            assert "cited only pages about something else: the page 'Big Ben and the Elizabeth Tower" in (
+                report.refusal or "")
+            assert "may have been misheard" in (report.refusal or "")
+            assert sum("Big Ben and the Elizabeth Tower" in note for note in report.notes) == 1

@@ -67,3 +67,17 @@ def test_grounding_drops_an_entailed_claim_that_does_not_answer_and_keeps_the_on
     assert off.text is None
     unchecked = ground_answer("Some 10,000 to 20,000 people lined the streets for his funeral.", spans, question)
     assert unchecked.text is not None  # without the question nothing checks what kind of fact it states
+
+
+@pytest.mark.parametrize("question", [
+    "Which instrument plays the melody of the piece in this clip?", "What is playing in this clip?",
+    "Who plays the solo?", "What tempo and key is this in, and is it sung?", "How fast is it?",
+    "In what key is the Moonlight Sonata?", "Who holds the key to the city?", "What year was it played?",
+])
+def test_the_listener_shows_its_findings_on_exactly_the_instrument_and_key_the_answer_must_state(question: str) -> None:
+    from tools.audio.findings import asked_topics
+
+    topics, kinds = asked_topics(question), asked_kinds(question)
+    assert ("instrument" in topics) is ("instrument" in kinds)
+    assert ("key" in topics) is ("key" in kinds)
+    assert "tempo" not in topics or "number" in kinds

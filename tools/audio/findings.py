@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel
 
 from tools.settings import HEARD_INSTRUMENT_MIN_SCORE, HEARD_MIN_SCORE
+from tools.web.answer_kind import ASKS_INSTRUMENT, ASKS_KEY, ASKS_TEMPO
 
 if TYPE_CHECKING:
     from tools.audio.tagging.tags import MusicTag
@@ -30,12 +31,12 @@ LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanis
                   "pt": "Portuguese", "nl": "Dutch", "la": "Latin", "ru": "Russian", "pl": "Polish",
                   "sv": "Swedish", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ar": "Arabic"}
 
-_ASKED: dict[Topic, re.Pattern[str]] = {
-    "instrument": re.compile(r"\binstrument|\bplay(?:s|ed|ing)?\b|\bsolo\b", re.IGNORECASE),
+_ASKED: dict[Topic, re.Pattern[str]] = {  # instrument, tempo and key as the answer's kind reads them
+    "instrument": ASKS_INSTRUMENT,
     "genre": re.compile(r"\bgenre|\bstyle\b|\bkind of music\b|\btype of music\b", re.IGNORECASE),
     "vocals": re.compile(r"\bvocal|\bsing(?:s|er|ing)?\b|\bsung\b|\bvoices?\b|\binstrumental\b", re.IGNORECASE),
-    "tempo": re.compile(r"\btempo\b|\bbpm\b|\bhow fast\b|\bbeats per minute\b", re.IGNORECASE),
-    "key": re.compile(r"\bkey\b", re.IGNORECASE),
+    "tempo": ASKS_TEMPO,
+    "key": ASKS_KEY,
     "language": re.compile(r"\blanguage\b|\bspoken in\b", re.IGNORECASE),
 }
 

@@ -48,6 +48,10 @@ class ListenRequest(BaseModel):
         None, pattern=r"^[a-z]{2,3}$",
         description="The language the user asked in: it competes with Whisper's detection, never forces it.",
     )
+    prompt: str | None = Field(
+        None, max_length=2_000,
+        description="The user's question, as Whisper's initial prompt: it biases spelling toward the words typed.",
+    )
     identify: bool = Field(True, description="Match against the local index of known recordings.")
     ask_audio_llm: bool = Field(True, description="Also ask the configured audio-language model, if any.")
     tag_music: Literal["auto", "always", "never"] = Field(
@@ -154,7 +158,8 @@ class ListenTool(TypedTool[ListenRequest, AudioObservation]):
             )  # "always": let Whisper judge the whole clip
             with meter.stage("transcribe"):
                 transcript = transcribe(audio, self.settings, speech=heard, language=request.language,
-                                        language_hint=request.language_hint, progress=self.progress)
+                                        language_hint=request.language_hint, prompt=request.prompt,
+                                        progress=self.progress)
             if not transcript.segments:
                 warnings.append("no speech detected: Whisper found no words")
             elif min(segment.avg_logprob for segment in transcript.segments) < UNRELIABLE_LOGPROB:

@@ -10,8 +10,8 @@ give (the question's own names and numbers are its subject, not its answer):
 - *where*, *which city/country/town/place* -> a name (a place is a name; telling places from people
   needs more than rules);
 - *who*, *whom*, *whose*, *what is the name*, *which composer/person/...*, *what language* -> a name;
-- *how many/much/long/old*, *what tempo* -> a number;
-- *which/what instrument* -> an instrument word; *what/which key* -> a key ("C-sharp minor").
+- *how many/much/long/old*, the tempo (*what tempo*, *how fast*, *beats per minute*) -> a number;
+- *which/what instrument*, *what plays* -> an instrument word; *what/which key* -> a key ("C-sharp minor").
 
 A question that asks none of these ("What is this song about?") puts no kind on its answer; a
 question that asks several ("Who composed it, and when did he die?") is answered by a claim that
@@ -42,9 +42,15 @@ _QUANTITIES = f"(?:{'|'.join(sorted(QUANTITIES))})"
 
 _KEY = re.compile(r"\b[A-G](?:[- ]?(?:sharp|flat)|[#b\u266f\u266d])?\s+(?:major|minor)\b")
 
+ASKS_INSTRUMENT = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?instruments?\b|\bwhat\s+(?:is\s+)?play(?:s|ing)\b", re.I)
+ASKS_KEY = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+(?:and|or)\s+)?key\b", re.I)
+ASKS_TEMPO = re.compile(r"\btempo\b|\bbpm\b|\bhow\s+fast\b|\bbeats\s+per\s+minute\b", re.I)
+"""How a question asks for the clip's instrument, key or tempo: the one definition, read here for the kind of
+fact an answer must state and by `tools.audio.findings` for which of the listener's findings to show."""
+
 _ASKS: tuple[tuple[AskedKind, re.Pattern[str]], ...] = (
     ("date", re.compile(r"\bwhen\b|\b(?:what|which|in what|in which)\s+(?:year|decade|century|date|day)\b", re.I)),
-    ("number", re.compile(r"\bhow\s+(?:many|much|long|old|tall|high|far|fast)\b|\bwhat\s+tempo\b|"
+    ("number", re.compile(rf"\bhow\s+(?:many|much|long|old|tall|high|far)\b|{ASKS_TEMPO.pattern}|"
                           r"\bwhat\s+(?:number|percentage|amount)\b|"
                           rf"\b(?:what|which)\s+(?:was|is|were|are)\s+(?:the\s+)?(?:[\w-]+\s+)?{_QUANTITIES}\b|"
                           r"\bin\s+(?:kilo|centi|milli)?(?:metres|meters|grams|litres|liters)\b|"
@@ -53,8 +59,8 @@ _ASKS: tuple[tuple[AskedKind, re.Pattern[str]], ...] = (
                         r"\b(?:which|what)\s+(?:city|country|town|village|place|"
                         r"composer|person|artist|author|singer|band|language|orchestra|conductor|writer|"
                         r"painter|architect|director|company|label)\b", re.I)),
-    ("instrument", re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?instruments?\b", re.I)),
-    ("key", re.compile(r"\b(?:which|what)\s+key\b|\bin\s+what\s+key\b", re.I)),
+    ("instrument", ASKS_INSTRUMENT),
+    ("key", ASKS_KEY),
 )
 
 KIND_WORDS: dict[AskedKind, str] = {"date": "date or year", "name": "name", "number": "number",

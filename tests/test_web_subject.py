@@ -1,0 +1,45 @@
+"""A cited page must be about what was heard or asked: the bench's eiffel clip, heard as "the top of the
+life of tower", was answered from the Big Ben page ("completed in 1859"), grounded and about the wrong tower."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.web.subject import heard_names, tie
+
+BIG_BEN = "Big Ben and the Elizabeth Tower | Encyclopedia Lumina"
+BIG_BEN_TEXT = ("Big Ben is the nickname of the Great Bell of the clock at the north end of the Palace of Westminster. "
+                "The clock tower was completed in 1859, and the clock started on 31 May 1859.")
+EIFFEL = "Eiffel Tower - history and facts | Encyclopedia Lumina"
+EIFFEL_TEXT = "The tower was completed in March 1889 and opened on 31 March 1889."
+BEETHOVEN = "Ludwig van Beethoven - biography | Encyclopedia Lumina"
+BEETHOVEN_TEXT = 'Beethoven died in Vienna on 26 March 1827. Selected works: Piano Sonata No. 14 "Moonlight" (1801).'
+MOBY = "Moby-Dick; or, The Whale - the novel | Encyclopedia Lumina"
+MOBY_TEXT = "The novel by Herman Melville opens: Some years ago - never mind how long precisely - having little money."
+MISHEARD = "In which year was the landmark mentioned in the clip completed?\n" \
+           "Welcome aboard, in a few minutes we will reach the top of the life of tower."
+
+
+@pytest.mark.parametrize(("title", "text", "said", "evidence"), [
+    (BIG_BEN, BIG_BEN_TEXT, MISHEARD, ""),  # "tower", "completed": common words tie nothing
+    (EIFFEL, EIFFEL_TEXT, MISHEARD, ""),  # the right page, but nothing heard names it either
+    (BIG_BEN, BIG_BEN_TEXT, "In which year was the Eiffel Tower completed?", ""),
+    (EIFFEL, EIFFEL_TEXT, "In which year was the Eiffel Tower completed?", "its title names 'Eiffel Tower'"),
+    (BIG_BEN, BIG_BEN_TEXT, "In which year was the clock tower named in the clip completed?\n"
+                            "Listen to the bells of Big Ben, ringing over Westminster.", "its title names 'Big Ben'"),
+    (BEETHOVEN, BEETHOVEN_TEXT, "In which year did the composer of the piece announced in this clip die?\n"
+                                "Now playing on our evening program, the Moonlight Sonata.",
+     "it names 'Moonlight' of 'Moonlight Sonata'"),
+    (MOBY, MOBY_TEXT, "Who wrote the novel this clip reads from?\n"
+                      "Chapter 1. Call me your mail. Some years ago, never mind how long precisely.",
+     "it repeats 'some years ago'"),
+])
+def test_a_page_is_tied_by_a_name_heard_or_asked_or_an_echo_of_the_words_heard(
+        title: str, text: str, said: str, evidence: str) -> None:
+    assert tie(title, text, said).evidence == evidence
+
+
+def test_a_word_that_only_starts_a_sentence_is_not_a_name_heard() -> None:
+    assert heard_names("Welcome aboard. Listen to the bells of Big Ben.") == ["Big Ben"]
+    assert heard_names("Tonight: the Titanic. The Titanic sank.") == ["Titanic"]  # mid-sentence once is enough
+    assert not tie("Welcome to London | Travel", "Welcome! The tower opened in 1859.", "Welcome aboard.")

@@ -1,0 +1,113 @@
+"""Whether a cited page is about what was heard or asked, so that a misheard clip cannot be answered about
+the wrong subject.
+
+A clip of "the top of the Eiffel Tower" heard as "the top of the life of tower" was searched, the Big Ben
+page came back, and "The tower was completed in 1859" was grounded, cited and about the wrong tower: every
+check of the answer against its source passes when the source itself is off the subject. So a page's
+sentence may be cited only when something ties the page to the question or the clip:
+
+- its title names what was heard or asked: a name of the title ("Big Ben") whose every word is among the
+  words heard or asked ("Elizabeth Tower" needs "Elizabeth", not just "tower");
+- it states a name heard or asked ("Big Ben"), a name being a capitalised run that does not only start a
+  sentence, or a capitalised word of it before its last ("Moonlight" of "Moonlight Sonata" on the Beethoven
+  page, for "the composer of the Moonlight Sonata");
+- it repeats a run of `ECHO_WORDS` words heard or asked, `ECHO_CONTENT_WORDS` of them content words
+  ("never mind how long" from the opening of Moby-Dick, heard with its name lost as "Call me your mail").
+
+Common words alone ("tower", "landmark", "completed") tie nothing: every page on a building has them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tools.web.facts import SENTENCE_STARTERS, extract_facts, fact_in
+
+ECHO_WORDS = 3
+ECHO_CONTENT_WORDS = 2
+"""A run of three words heard or asked, two of them content words ("discovery of penicillin", "ode to joy"),
+repeated by the page ties it; a shorter or emptier run ("the top of") is on any page."""
+
+_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"]\s*)$")
+
+
+def _words(text: str) -> list[str]:
+    return [word.lower().replace("\u2019", "'") for word in _WORD.findall(text)]
+
+
+def _content(word: str) -> bool:
+    return (len(word) >= 3 or word.isdigit()) and word not in SENTENCE_STARTERS
+
+
+def heard_names(text: str) -> list[str]:
+    """The names in `text`, leaving out a single capitalised word that only ever starts a sentence there
+    ("Welcome aboard."): Whisper capitalises every sentence, so such a word is no evidence of a name."""
+    names = []
+    for fact in extract_facts(text):
+        if fact.kind != "name":
+            continue
+        if " " not in fact.text and all(_SENTENCE_START.search(text[:m.start()])
+                                        for m in re.finditer(rf"\b{re.escape(fact.text)}\b", text)):
+            continue
+        names.append(fact.text)
+    return list(dict.fromkeys(names))
+
+
+def _modifiers(name: str) -> list[str]:
+    """The words of a name before its last that could tell it apart ("Moonlight" of "Moonlight Sonata", which
+    the Beethoven page lists as Piano Sonata No. 14 "Moonlight"); the last word is often its kind ("Sonata",
+    "Tower"), which the wrong page shares."""
+    words = name.split()
+    return [word for word in words[:-1] if _content(word.lower()) and word[0].isupper()]
+
+
+def _echoes(said: str, page: str) -> str | None:
+    """The first run of `ECHO_WORDS` words of `said` with enough content words that `page` repeats."""
+    said_words, page_text = _words(said), " ".join(_words(page))
+    for start in range(len(said_words) - ECHO_WORDS + 1):
+        run = said_words[start:start + ECHO_WORDS]
+        if sum(_content(word) for word in run) >= ECHO_CONTENT_WORDS and f" {' '.join(run)} " in f" {page_text} ":
+            return " ".join(run)
+    return None
+
+
+@dataclass(frozen=True)
+class SubjectTie:
+    """Why a page counts as about what was heard or asked (empty `evidence`: nothing ties it)."""
+
+    title: str
+    evidence: str
+
+    def __bool__(self) -> bool:
+        return bool(self.evidence)
+
+
+def tie(title: str, page: str, said: str) -> SubjectTie:
+    """What ties the page (`title`, and `page`: the text of it that was read) to `said`: the question and
+    the words heard in the clip, one text per line (a name or a run never spans two of them)."""
+    said_words = set(_words(said))
+    for fact in extract_facts(title):
+        if fact.kind == "name" and all(word in said_words for word in _words(fact.text)):
+            return SubjectTie(title, f"its title names '{fact.text}'")
+    lines = [line for line in said.splitlines() if line.strip()]
+    text = f"{title}\n{page}"
+    for line in lines:
+        for name in heard_names(line):
+            if any(fact_in(fact, text) for fact in extract_facts(name) if fact.kind == "name"):
+                return SubjectTie(title, f"it names '{name}'")
+            for word in _modifiers(name):
+                if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
+                    return SubjectTie(title, f"it names '{word}' of '{name}'")
+    for line in lines:
+        run = _echoes(line, f"{title}\n{page}")
+        if run:
+            return SubjectTie(title, f"it repeats '{run}'")
+    return SubjectTie(title, "")
+
+
+def off_subject(title: str) -> str:
+    """Why a page titled `title` was not cited: what it is about, and that nothing heard or asked names it."""
+    return (f"the page '{title}' is about nothing that was heard or asked (it neither names nor repeats it), "
+            "so the clip may have been misheard")
