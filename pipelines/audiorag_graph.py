@@ -49,7 +49,7 @@ from tools.web.grounding import GroundedAnswer, ground_answer, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.search import SearchBackend, SearchResult
-from tools.web.subject import off_subject, tie
+from tools.web.subject import bridge_names, off_subject, tie
 
 
 class AudioRAGConfig(BaseModel):
@@ -151,15 +151,25 @@ def cited_sentences(draft: DraftAnswer, sentences: list[EvidenceSentence]) -> li
 def on_subject(citations: list[Citation], state: AudioRAGState) -> tuple[list[Citation], list[str]]:
     """The citations of pages tied to the question or the words heard (`tools.web.subject`), and why each
     other page was set aside: a misheard clip is searched and read, and its answer must not come from a
-    page about something else. The listener's findings are about the clip itself."""
+    page about something else. The listener's findings are about the clip itself.
+
+    A chain of sources is followed once: "who composed the piece in the clip, and when did the composer
+    die?" cites a page about the piece ("... composed by Ludwig van Beethoven") and a page about the
+    composer that never names the piece. A name that a tied citation's own sentence states
+    (`bridge_names`) ties a page that states it too; names of pages that are themselves untied tie nothing,
+    so a misheard clip still has no way in."""
     said = f"{state.question}\n{heard_words(given_facts(state))}"  # the words heard, not a model's guess
+
+    def page_of(citation: Citation) -> str:
+        page = "\n".join(passage.text for passage in state.passages if passage.source == citation.source)
+        return f"{page}\n{citation.quote}"
+
+    ties = {citation.quote: citation.source == HEARD_SOURCE or bool(tie(citation.title, page_of(citation), said))
+            for citation in citations}
+    bridges = "\n".join(bridge_names(citation.quote) for citation in citations if ties[citation.quote])
     kept, reasons = [], []
     for citation in citations:
-        if citation.source == HEARD_SOURCE:
-            kept.append(citation)
-            continue
-        page = "\n".join(passage.text for passage in state.passages if passage.source == citation.source)
-        if tie(citation.title, f"{page}\n{citation.quote}", said):
+        if ties[citation.quote] or (bridges and tie(citation.title, page_of(citation), bridges)):
             kept.append(citation)
         elif off_subject(citation.title) not in reasons:
             reasons.append(off_subject(citation.title))

@@ -27,6 +27,7 @@ from pipelines.audiorag_graph import (
     Citation,
     answer_question,
     final_answer,
+    on_subject,
     plan,
     read,
     route_after_answer,
@@ -40,6 +41,7 @@ from tools.base import ToolError
 from tools.settings import Settings
 from tools.web.passages import UNTRUSTED_NOTE, Passage, UntrustedDocument
 from tools.web.search import RetryPolicy, SearchResult, SearxngSearch
+from tools.web.subject import off_subject
 
 HEARD = 'speech (en, transcribed by Whisper): "This is the Moonlight Sonata, the first movement."'
 QUESTION = "Who composed the piece named in the clip, and in which year did the composer die?"
@@ -126,14 +128,40 @@ def test_an_answer_its_cited_sentences_do_not_state_is_withheld_and_not_searched
 
 
 def test_a_round_that_read_nothing_stating_what_was_asked_searches_again() -> None:
+    """The second round reads a page about the piece, which names its composer, and one about the composer,
+    which never names the piece: the answer cites both, the first tying the second (`on_subject`)."""
+    sonata = "The Moonlight Sonata was composed by Ludwig van Beethoven in 1801."
+    died = "Ludwig van Beethoven died in Vienna on 26 March 1827."
     backend = ListedSearch({"Moonlight Sonata composer death year": [hit("https://a.example/hall")],
-                            "Moonlight Sonata Beethoven death year": [hit("https://a.example/death")]})
+                            "Moonlight Sonata Beethoven death year": [hit("https://a.example/death"),
+                                                                      hit("https://a.example/sonata")]})
     texts = {"https://a.example/hall": "The Moonlight Sonata is often played in the concert hall.",
-             "https://a.example/death": DEATH}
-    _, lm = scripted(PLAN, cite("x", answerable=False), PLAN2, cite("He died in 1827.", "Beethoven died"))
+             "https://a.example/death": died, "https://a.example/sonata": sonata}
+    _, lm = scripted(PLAN, cite("x", answerable=False), PLAN2,
+                     cite("Beethoven composed it, and he died in 1827.", "composed by Ludwig", "Beethoven died"))
     with dspy.context(lm=lm):
         result = answer_question(QUESTION, HEARD, deps(backend, texts))
-    assert result.answerable and result.rounds == 2 and result.answer == "He died in 1827."
+    assert result.answerable and result.rounds == 2 and result.answer == "Beethoven composed it, and he died in 1827."
+    assert {citation.quote for citation in result.citations} == {sonata, died}
+
+
+def test_a_page_about_someone_else_is_tied_only_through_a_tied_page() -> None:
+    """The composer's page alone names nothing heard or asked; a page about something else that the tied page
+    does not name stays untied, however much it shares with the question's words."""
+    died = "Ludwig van Beethoven died in Vienna on 26 March 1827."
+    sonata = "The Moonlight Sonata was composed by Ludwig van Beethoven in 1801."
+    other = "Franz Schubert died in Vienna on 19 November 1828."
+    state = AudioRAGState(question=QUESTION, heard=HEARD, passages=[
+        passage("https://a.example/death", died, "Beethoven"), passage("https://a.example/sonata", sonata, "Sonatas"),
+        passage("https://a.example/schubert", other, "Schubert")])
+    cited = [Citation(source="https://a.example/death", title="Beethoven", quote=died),
+             Citation(source="https://a.example/schubert", title="Schubert", quote=other)]
+    kept, reasons = on_subject(cited, state)
+    assert kept == [] and len(reasons) == 2  # nothing tied cites a bridge
+    kept, reasons = on_subject([*cited, Citation(source="https://a.example/sonata", title="Sonatas", quote=sonata)],
+                               state)
+    assert [citation.source for citation in kept] == ["https://a.example/death", "https://a.example/sonata"]
+    assert reasons == [off_subject("Schubert")]
 
 
 def test_a_search_backend_that_is_down_ends_in_cannot_answer_quickly() -> None:

@@ -107,6 +107,13 @@ def tie(title: str, page: str, said: str) -> SubjectTie:
     return SubjectTie(title, "")
 
 
+def bridge_names(sentence: str) -> str:
+    """The names of more than one word that `sentence` states ("Ludwig van Beethoven"), one a line, as `tie`
+    reads what was said: a cited sentence of a tied page may tie a second page through them. A single word
+    ("Vienna", "London") is on too many pages to tie one."""
+    return "\n".join(name for name in heard_names(sentence) if " " in name)
+
+
 def off_subject(title: str) -> str:
     """Why a page titled `title` was not cited: what it is about, and that nothing heard or asked names it."""
     return (f"the page '{title}' is about nothing that was heard or asked (it neither names nor repeats it), "
