@@ -116,6 +116,8 @@ class LineRules(BaseModel):
                                                   "before them are varied (sequence, inversion, a dotted rhythm) and "
                                                   "a second held bar in a row moves on: "
                                                   "`tools.music.styles.figures`")
+    every_bar: bool = Field(False, description="whether the line strikes in every bar, however many rests it takes "
+                                               "(a free piano's right hand does not fall silent for a whole bar)")
     outline_bias: float = Field(0.0, ge=0, description="log-probability added to a downbeat note that rises from "
                                                        "the last by a third to a sixth or an octave: a waltz tune "
                                                        "leaping through its chord")
@@ -156,6 +158,8 @@ class BassRules(BaseModel):
     max_leap: int = Field(ge=1, le=24)
     notes_per_onset: int = Field(ge=1, le=5)
     chromatic: bool = Field(False, description="chromatic passing or neighbour notes in the bass, as in LineRules")
+    every_bar: bool = Field(False, description="whether the hand strikes in every bar (a free piano's left hand "
+                                               "does not drop out for a whole bar)")
 
 
 class Sampling(BaseModel):

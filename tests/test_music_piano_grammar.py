@@ -90,6 +90,9 @@ CHROMATIC_PIANO = dataclasses.replace(  # free piano with rests, chromatic in bo
     hands={Hand.RIGHT: HandGrammar(55, 96, 12, chromatic=True), Hand.LEFT: HandGrammar(28, 67, 12, 3, chromatic=True)})
 LEAPING_PIANO = dataclasses.replace(  # free piano whose line may leap up to two octaves in one interval in ten
     FREE_PIANO, leap_rate=0.1, wide_leap=24, leap_bias=3.0)
+SOUNDING_PIANO = dataclasses.replace(  # chromatic free piano whose hands both strike in every bar
+    CHROMATIC_PIANO, hands={hand: dataclasses.replace(rules, every_bar=True)
+                            for hand, rules in CHROMATIC_PIANO.hands.items()})
 CASES = [
     pytest.param(CHORALE, "4/4", "major", id="chorale"),
     pytest.param(BREATHING, "4/4", "major", id="breathing"),
@@ -98,6 +101,7 @@ CASES = [
     pytest.param(CHROMATIC, "4/4", "major", id="chromatic"),
     pytest.param(CHROMATIC_PIANO, "4/4", "major", id="chromatic-piano"),
     pytest.param(LEAPING_PIANO, "4/4", "minor", id="leaping-piano"),
+    pytest.param(SOUNDING_PIANO, "4/4", "minor", id="sounding-piano"),
 ]
 BARS = 8
 
@@ -165,6 +169,8 @@ def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars
                 faults.append(f"bar {new}: the line {[(n.position, n.duration) for n in line]} is not legato")
         if phrase_end is not None and not (line and line[0].position == 0):
             faults.append(f"bar {new}: no phrase-ending note on the downbeat")
+        faults += [f"bar {new}: the {hand.name} hand is silent" for hand, rules in grammar.hands.items()
+                   if rules.every_bar and not any(note.hand == hand for note in bar)]
     return faults
 
 

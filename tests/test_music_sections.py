@@ -353,3 +353,12 @@ def test_the_fixed_plans_pieces_that_were_heard_in_their_dominant_are_heard_in_t
     plan, facts = bench.fixed_plan(style, key, seed, 16)
     features = measure(timeline_from_piece(bench.compose(writer, plan, facts, seed)))
     assert features.key_established, f"{key} heard as {features.heard_key}"
+
+
+def test_both_hands_of_a_free_piano_sound_in_every_bar(writer) -> None:
+    """The tools bench's free piano 2 (F major) opened with a left hand silent for its bars 2 and 3 (and
+    again in bars 10, 11 and 14): the grammar now closes no bar of the style while a hand is silent."""
+    section = writer.realise(SectionRequest(bars=4, key="F major", meter="4/4", style=Style.FREE_PIANO, seed=2000,
+                                            piece_seed=2, cadence="half", place=(0.0, 0.25)))
+    assert all(bar.pitches() for bar in section.left), [bar.pitches() for bar in section.left]
+    assert all(bar.pitches() for bar in section.right), [bar.pitches() for bar in section.right]
