@@ -150,6 +150,22 @@ class LineRules(BaseModel):
         return self.model_copy(update={"length_bias": self.meter_length_bias[meter]})
 
 
+class OctavePassage(BaseModel):
+    """How often and where a free piano doubles its line in octaves (`tools.music.styles.octaves`)."""
+
+    chance: float = Field(0.0, ge=0, le=1, description="the share of pieces with one passage in octaves")
+    place: tuple[float, float] = Field((0.25, 0.75), description="where in the piece it may start, as shares "
+                                                                 "of its bars")
+    bars: tuple[int, int] = Field((1, 2), description="its fewest and most bars")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OctavePassage:
+        if not 0 <= self.place[0] <= self.place[1] <= 1 or not 1 <= self.bars[0] <= self.bars[1]:
+            raise ValueError(f"an octave passage starts in an ordered range of shares 0-1 ({self.place}) and lasts "
+                             f"an ordered range of at least one bar ({self.bars})")
+        return self
+
+
 class BassRules(BaseModel):
     """The lower hand of a free piano texture, sampled with the melody."""
 
@@ -160,6 +176,8 @@ class BassRules(BaseModel):
     chromatic: bool = Field(False, description="chromatic passing or neighbour notes in the bass, as in LineRules")
     every_bar: bool = Field(False, description="whether the hand strikes in every bar (a free piano's left hand "
                                                "does not drop out for a whole bar)")
+    octaves: OctavePassage = Field(default_factory=OctavePassage, description="a passage where the hand doubles "
+                                                                             "the line in octaves")
 
 
 class Sampling(BaseModel):

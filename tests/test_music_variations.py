@@ -231,6 +231,9 @@ def test_a_restated_melody_may_repeat_its_phrase_an_octave_away_where_the_regist
     assert all(repeat_in_another_octave(restated, 4, chorale, seed) == restated for seed in range(20))
     assert all(repeat_in_another_octave(fit_bars(tune[:3], 6), 3, waltz, seed) == fit_bars(tune[:3], 6)
                for seed in range(20))  # three bars are no whole phrase: the repeat would start inside one
+    piano = style_spec(Style.FREE_PIANO)  # its right hand 55-96: a free piano never loops its source in place
+    assert all(right[4:] != restated[4:] and right[:4] == tune
+               for right in (repeat_in_another_octave(restated, 4, piano, seed) for seed in range(20)))
 
 
 def test_a_reprises_new_bars_are_written_under_its_sections_plan() -> None:
