@@ -28,8 +28,7 @@ allow, those that keep it moving are offered where any remain. A chromatic note 
 where a scale tone a step from it lies in the register, and never where the line's next note
 could owe a phrase ending, so it can always resolve. A hand that must sound in every bar keeps the
 bar open until it has struck, and strikes first at the bar's last onset where it still owes its note.
-A grammar that no bar of the meter can
-satisfy is refused up front with a `GrammarError`.
+A grammar that no bar of the meter can satisfy is refused up front with a `GrammarError`.
 
 Pitches are in the model's reference key (C major / A minor, see `tokens.REFERENCE_TONIC`); times
 are in ticks (`tokens.TICKS_PER_QUARTER` to the quarter).
