@@ -176,6 +176,8 @@ class BassRules(BaseModel):
     chromatic: bool = Field(False, description="chromatic passing or neighbour notes in the bass, as in LineRules")
     every_bar: bool = Field(False, description="whether the hand strikes in every bar (a free piano's left hand "
                                                "does not drop out for a whole bar)")
+    entry_bias: float = Field(0.0, ge=0, description="log-probability added to the hand's notes while it must "
+                                                     "still sound in the bar (every_bar), joining the line's onset")
     octaves: OctavePassage = Field(default_factory=OctavePassage, description="a passage where the hand doubles "
                                                                              "the line in octaves")
 

@@ -174,6 +174,8 @@ class NoteGrammar:
     wide_leap: int | None = None  # the largest leap the budget allows (None: no budget)
     leap_bias: float = 0.0  # added to the log-probability of a top-hand note the open budget lets leap past
     # max_leap (which its bar's window does not pull back): the model seldom offers such a leap on its own
+    entry_bias: float = 0.0  # added to the log-probability of a note of a hand that must sound in every bar
+    # and has not yet in this one, where it may join an onset: the model would leave it to the bar's last onset
 
     def __post_init__(self) -> None:
         if not self.hands:
@@ -196,8 +198,8 @@ class NoteGrammar:
         if self.wide_leap is not None and self.wide_leap < self.hands[self.top_hand].max_leap:
             raise GrammarError(f"The leap budget's largest leap ({self.wide_leap}) must be at least the top hand's "
                                f"largest leap ({self.hands[self.top_hand].max_leap}).")
-        if self.leap_bias < 0:
-            raise GrammarError(f"The leap bias is 0 or more, not {self.leap_bias}.")
+        if self.leap_bias < 0 or self.entry_bias < 0:
+            raise GrammarError(f"The leap and entry biases are 0 or more, not {self.leap_bias} and {self.entry_bias}.")
         if self.outline_bias < 0 or self.shift_bias < 0:
             raise GrammarError(f"The outline and register-shift biases are 0 or more, not {self.outline_bias} "
                                f"and {self.shift_bias}.")
@@ -329,6 +331,7 @@ def rules_for_line(
         leap_rate=leap_rate if line.wide_leap is not None else 0.0,
         wide_leap=line.wide_leap,
         leap_bias=line.leap_bias,
+        entry_bias=bass.entry_bias if bass is not None else 0.0,
     )
 
 
@@ -467,8 +470,10 @@ class NoteGrammarState:
         counts states its key), and the window's pull against notes outside the bar's register window
         (by the semitones they lie outside it); on a downbeat the outline bias on rising leaps
         through a chord, and on a phrase's first note the shift bias on leaps of more than an
-        octave toward its window; while its length is chosen, the length bias. None when nothing
-        is added."""
+        octave toward its window; while its length is chosen, the length bias. After a note, the
+        entry bias on the notes of a hand that must still sound in the bar (`HandGrammar.every_bar`),
+        so it joins the other hand's onset rather than waiting for the bar's last one. None when
+        nothing is added."""
         if not self.judging or self.sequence.state not in ("POS", "DUR", "NOTE"):
             return None
         assert self.grammar is not None
@@ -481,8 +486,20 @@ class NoteGrammarState:
             for length, value in grammar.length_bias.items():
                 lengths[VOCAB.duration(length)] = value
             return lengths
-        if top in self._onset_top:
-            return None
+        bias = np.zeros(VOCAB.size, dtype=np.float32)
+        if top not in self._onset_top:
+            bias[hand_slice(top)] = self._line_bias()
+        if grammar.entry_bias and self.sequence.state == "DUR":
+            for hand in self._silent():
+                if not self._struck[hand]:
+                    bias[hand_slice(hand)] += grammar.entry_bias
+        return bias if bias.any() else None
+
+    def _line_bias(self) -> np.ndarray:
+        """`step_bias`'s preferences for the top hand's next note, over its note tokens."""
+        assert self.grammar is not None
+        grammar = self.grammar
+        top = grammar.top_hand
         values = np.zeros(NUM_PITCHES, dtype=np.float32)
         reference = self.reference.get(top)
         if grammar.step_bias and reference is not None:
@@ -503,11 +520,7 @@ class NoteGrammarState:
             lowest, highest = window
             outside = np.maximum(lowest - PITCHES, 0) + np.maximum(PITCHES - highest, 0)
             values -= np.where(wide, 0.0, grammar.window_pull * outside)
-        if not values.any():
-            return None
-        bias = np.zeros(VOCAB.size, dtype=np.float32)
-        bias[hand_slice(top)] = values
-        return bias
+        return values
 
     def _wide_leaps(self, reference: int | None) -> np.ndarray:
         """Which top-hand pitches leap past its max_leap within the open leap budget (none when the
