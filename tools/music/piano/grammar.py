@@ -198,8 +198,10 @@ class NoteGrammar:
         if self.wide_leap is not None and self.wide_leap < self.hands[self.top_hand].max_leap:
             raise GrammarError(f"The leap budget's largest leap ({self.wide_leap}) must be at least the top hand's "
                                f"largest leap ({self.hands[self.top_hand].max_leap}).")
-        if self.leap_bias < 0 or self.entry_bias < 0:
-            raise GrammarError(f"The leap and entry biases are 0 or more, not {self.leap_bias} and {self.entry_bias}.")
+        if self.leap_bias < 0:
+            raise GrammarError(f"The leap bias is 0 or more, not {self.leap_bias}.")
+        if self.entry_bias < 0:
+            raise GrammarError(f"The entry bias is 0 or more, not {self.entry_bias}.")
         if self.outline_bias < 0 or self.shift_bias < 0:
             raise GrammarError(f"The outline and register-shift biases are 0 or more, not {self.outline_bias} "
                                f"and {self.shift_bias}.")
