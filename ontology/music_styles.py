@@ -147,6 +147,8 @@ class LineRules(BaseModel):
                                                   "before them are varied (sequence, inversion, a dotted rhythm) and "
                                                   "a second held bar in a row moves on: "
                                                   "`tools.music.styles.figures`")
+    every_bar: bool = Field(False, description="whether the line strikes in every bar, however many rests it takes "
+                                               "(a free piano's right hand does not fall silent for a whole bar)")
     outline_bias: float = Field(0.0, ge=0, description="log-probability added to a downbeat note that rises from "
                                                        "the last by a third to a sixth or an octave: a waltz tune "
                                                        "leaping through its chord")
@@ -181,6 +183,22 @@ class LineRules(BaseModel):
         return self.model_copy(update={"length_bias": self.meter_length_bias[meter]})
 
 
+class OctavePassage(BaseModel):
+    """How often and where a free piano doubles its line in octaves (`tools.music.styles.octaves`)."""
+
+    chance: float = Field(0.0, ge=0, le=1, description="the share of pieces with one passage in octaves")
+    place: tuple[float, float] = Field((0.25, 0.75), description="where in the piece it may start, as shares "
+                                                                 "of its bars")
+    bars: tuple[int, int] = Field((1, 2), description="its fewest and most bars")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OctavePassage:
+        if not 0 <= self.place[0] <= self.place[1] <= 1 or not 1 <= self.bars[0] <= self.bars[1]:
+            raise ValueError(f"an octave passage starts in an ordered range of shares 0-1 ({self.place}) and lasts "
+                             f"an ordered range of at least one bar ({self.bars})")
+        return self
+
+
 class BassRules(BaseModel):
     """The lower hand of a free piano texture, sampled with the melody."""
 
@@ -189,6 +207,12 @@ class BassRules(BaseModel):
     max_leap: int = Field(ge=1, le=24)
     notes_per_onset: int = Field(ge=1, le=5)
     chromatic: bool = Field(False, description="chromatic passing or neighbour notes in the bass, as in LineRules")
+    every_bar: bool = Field(False, description="whether the hand strikes in every bar (a free piano's left hand "
+                                               "does not drop out for a whole bar)")
+    entry_bias: float = Field(0.0, ge=0, description="log-probability added to the hand's notes while it must "
+                                                     "still sound in the bar (every_bar), joining the line's onset")
+    octaves: OctavePassage = Field(default_factory=OctavePassage, description="a passage where the hand doubles "
+                                                                             "the line in octaves")
 
 
 class Sampling(BaseModel):

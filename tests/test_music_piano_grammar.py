@@ -90,6 +90,9 @@ CHROMATIC_PIANO = dataclasses.replace(  # free piano with rests, chromatic in bo
     hands={Hand.RIGHT: HandGrammar(55, 96, 12, chromatic=True), Hand.LEFT: HandGrammar(28, 67, 12, 3, chromatic=True)})
 LEAPING_PIANO = dataclasses.replace(  # free piano whose line may leap up to two octaves in one interval in ten
     FREE_PIANO, leap_rate=0.1, wide_leap=24, leap_bias=3.0)
+SOUNDING_PIANO = dataclasses.replace(  # chromatic free piano whose hands both strike in every bar
+    CHROMATIC_PIANO, hands={hand: dataclasses.replace(rules, every_bar=True)
+                            for hand, rules in CHROMATIC_PIANO.hands.items()})
 CASES = [
     pytest.param(CHORALE, "4/4", "major", id="chorale"),
     pytest.param(BREATHING, "4/4", "major", id="breathing"),
@@ -98,6 +101,7 @@ CASES = [
     pytest.param(CHROMATIC, "4/4", "major", id="chromatic"),
     pytest.param(CHROMATIC_PIANO, "4/4", "major", id="chromatic-piano"),
     pytest.param(LEAPING_PIANO, "4/4", "minor", id="leaping-piano"),
+    pytest.param(SOUNDING_PIANO, "4/4", "minor", id="sounding-piano"),
 ]
 BARS = 8
 
@@ -165,6 +169,8 @@ def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars
                 faults.append(f"bar {new}: the line {[(n.position, n.duration) for n in line]} is not legato")
         if phrase_end is not None and not (line and line[0].position == 0):
             faults.append(f"bar {new}: no phrase-ending note on the downbeat")
+        faults += [f"bar {new}: the {hand.name} hand is silent" for hand, rules in grammar.hands.items()
+                   if rules.every_bar and not any(note.hand == hand for note in bar)]
     return faults
 
 
@@ -820,3 +826,31 @@ def test_the_note_sounding_on_the_cadences_last_beat_fits_its_approach() -> None
         for end in grammar.phrase_ends:
             sounding = [note for note in bars[end.bar - 1] if note.position <= 36 < note.position + note.duration]
             assert len(sounding) == 1 and sounding[0].pitch % 12 in approach, (seed, bars[end.bar - 1])
+
+
+class RightHanded(nn.Module):
+    """Indifferent, but for the left hand, which it would rather leave silent."""
+
+    config = ModelConfig(embedding="joint", context=256)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        log_probs = torch.zeros(VOCAB.size)
+        log_probs[VOCAB.note(LOWEST_PITCH, Hand.LEFT):VOCAB.note(LOWEST_PITCH, Hand.LEFT) + len(PITCHES)] = -8.0
+        return log_probs.expand(*tokens.shape, VOCAB.size)
+
+
+def test_a_hand_that_must_sound_enters_with_the_line_where_the_entry_bias_leans_it() -> None:
+    """A model that leaves the left hand out keeps the every-bar rule only at each bar's last onset (a
+    lone last sixteenth, as the bench's free piano 2 played in its bars 2, 3 and 10); the entry bias
+    makes it join the line's onsets earlier in the bar."""
+    def entries(grammar: NoteGrammar) -> list[int]:
+        bars = [bar for seed in range(4) for bar in decode_tokens(sample(RightHanded(), grammar, "4/4", "minor",
+                                                                         seed)).bars]
+        return [min(note.position for note in bar if note.hand == Hand.LEFT) for bar in bars]
+
+    last = bar_ticks("4/4") - 3  # the last sixteenth
+    assert np.mean([entry == last for entry in entries(SOUNDING_PIANO)]) > 0.8
+    leaning = entries(dataclasses.replace(SOUNDING_PIANO, entry_bias=10.0))
+    assert broken_rules(sample(RightHanded(), dataclasses.replace(SOUNDING_PIANO, entry_bias=10.0), "4/4", "minor",
+                               0), SOUNDING_PIANO, BARS) == []
+    assert np.mean(leaning) < last / 2

@@ -353,3 +353,29 @@ def test_the_fixed_plans_pieces_that_were_heard_in_their_dominant_are_heard_in_t
     plan, facts = bench.fixed_plan(style, key, seed, 16)
     features = measure(timeline_from_piece(bench.compose(writer, plan, facts, seed)))
     assert features.key_established, f"{key} heard as {features.heard_key}"
+
+
+def test_both_hands_of_a_free_piano_sound_in_every_bar(writer) -> None:
+    """The tools bench's free piano 2 (F major) opened with a left hand silent for its bars 2 and 3 (and
+    again in bars 10, 11 and 14): the grammar now closes no bar of the style while a hand is silent."""
+    section = writer.realise(SectionRequest(bars=4, key="F major", meter="4/4", style=Style.FREE_PIANO, seed=2000,
+                                            piece_seed=2, cadence="half", place=(0.0, 0.25)))
+    assert all(bar.pitches() for bar in section.left), [bar.pitches() for bar in section.left]
+    assert all(bar.pitches() for bar in section.right), [bar.pitches() for bar in section.right]
+
+
+def test_the_fixed_plans_free_piano_6_returns_without_looping_and_opens_its_middle_in_octaves(writer) -> None:
+    """The tools bench's free piano 6 (D minor) looped A's bars 1-4 through its A' (bars 9-12 and again
+    13-15, note for note: the near variation kept six bars of A restated to eight) and had two parallel
+    octaves in sixteen bars. Its A' now plays the repeat an octave away, and its piece draws a passage
+    in bare octaves: the left hand doubles the right hand in the middle section's first two bars."""
+    bench = bench_module()
+    plan, facts = bench.fixed_plan("free piano", "D minor", 6, 16)
+    piece = bench.compose(writer, plan, facts, 6)
+    right, left = piece.parts[0].bars, piece.parts[-1].bars
+    assert right[12:14] != right[8:10] and right[12:14] != right[0:2]
+    for number in (4, 5):  # bars 5 and 6
+        tune = [max(event.pitches) for event in right[number].voices[0] if event.pitches]
+        bass = [pitch for event in left[number].voices[0] for pitch in event.pitches]
+        assert tune and {a - b for a, b in zip(tune, bass, strict=True)} <= {12, 24}, (tune, bass)
+    assert all(bar.pitches() for bar in left)

@@ -91,7 +91,10 @@ def test_the_pool_spans_from_the_source_to_fresh_material() -> None:
     assert [c.id for c in pool] == ["restate", "keep4_1", "keep4_2", "keep3_3", "keep3_4", "keep2_5", "keep2_6",
                                     "fresh0", "fresh1", "fresh2"]
     assert all(len(c.material.right) == len(c.material.left) == 6 for c in pool)
-    assert source.right[4:] == source.right[:2]  # a 4-bar source extended to 6 bars repeats its start
+    # a 4-bar source extended to 6 bars repeats its start, a free piano's an octave away (not looped in place)
+    assert {b - a for repeat, start in zip(source.right[4:], source.right[:2], strict=True)
+            for a, b in zip(start.pitches(), repeat.pitches(), strict=True)} in ({12}, {-12})
+    assert source.left[4:] == source.left[:2]
     keep = next(c for c in pool if c.id == "keep3_3")
     assert keep.material.right[:3] == source.right[:3] and keep.material.right[3:] != source.right[3:]
     assert keep.material.harmony[-1].bar == 6
@@ -231,6 +234,9 @@ def test_a_restated_melody_may_repeat_its_phrase_an_octave_away_where_the_regist
     assert all(repeat_in_another_octave(restated, 4, chorale, seed) == restated for seed in range(20))
     assert all(repeat_in_another_octave(fit_bars(tune[:3], 6), 3, waltz, seed) == fit_bars(tune[:3], 6)
                for seed in range(20))  # three bars are no whole phrase: the repeat would start inside one
+    piano = style_spec(Style.FREE_PIANO)  # its right hand 55-96: a free piano never loops its source in place
+    assert all(right[4:] != restated[4:] and right[:4] == tune
+               for right in (repeat_in_another_octave(restated, 4, piano, seed) for seed in range(20)))
 
 
 def test_a_reprises_new_bars_are_written_under_its_sections_plan() -> None:

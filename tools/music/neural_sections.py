@@ -64,6 +64,7 @@ from tools.music.styles.chorale import realise_chorale
 from tools.music.styles.fiddle import figured
 from tools.music.styles.figures import vary_figures
 from tools.music.styles.harmonic_rhythm import held_through_bars
+from tools.music.styles.octaves import in_octaves, octave_bars
 from tools.music.styles.phrases import (
     approach_pitch_classes,
     close_phrases,
@@ -198,6 +199,11 @@ class NeuralSectionTools(SectionWriter):
         started = time.perf_counter()
         key = parse_key(request.key)
         right, left = self._generate(request, key, spec)
+        if spec.texture == "piano" and spec.bass is not None:
+            passage = octave_bars(spec.bass, request.bars, request.place,
+                                  request.seed if request.piece_seed is None else request.piece_seed,
+                                  closes=request.cadence is not None)
+            left = in_octaves(right, left, passage, spec.bass)
         if spec.texture != "piano" and (spec.melody.vary_figures or spec.melody.cantabile is not None):
             right = self._shape_line(right, request, key, spec)
         if spec.texture == "piano":

@@ -148,15 +148,16 @@ def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec
     style's melody register, for some seeds (`REPEAT_IN_PLACE`): a waltz or a nocturne restating
     its tune often plays it again an octave higher (or lower), after the breath that ends its
     phrase. Only a source of whole phrases is moved, so the repeat starts a phrase; the left hand is
-    realised again under the moved melody."""
+    realised again under the moved melody. A free piano's right hand always moves its repeat, over
+    its own left hand: repeated in place, a return looped its opening bars note for note."""
     repeat = right[source_bars:]
     pitches = [pitch for bar in repeat for event in bar.voices[0] for pitch in event.pitches]
-    if spec.texture != "melody_and_accompaniment" or source_bars % PHRASE_BARS or not pitches:
+    if spec.texture not in ("melody_and_accompaniment", "piano") or source_bars % PHRASE_BARS or not pitches:
         return right
     fitting = [shift for shift in (OCTAVE, -OCTAVE)
                if spec.melody.lowest <= min(pitches) + shift and max(pitches) + shift <= spec.melody.highest]
     draw = random.Random(seed)
-    if not fitting or draw.random() < REPEAT_IN_PLACE:
+    if not fitting or (spec.texture != "piano" and draw.random() < REPEAT_IN_PLACE):
         return right
     shift = draw.choice(fitting)
     return right[:source_bars] + [transpose_by(bar, shift) for bar in repeat]

@@ -26,8 +26,9 @@ allowed pitch (never the register). A line that would stagnate (a note repeated,
 rocked between, more often than the style allows) gives way to the other rules: of the notes they
 allow, those that keep it moving are offered where any remain. A chromatic note is offered only
 where a scale tone a step from it lies in the register, and never where the line's next note
-could owe a phrase ending, so it can always resolve. A grammar that no bar of the meter can
-satisfy is refused up front with a `GrammarError`.
+could owe a phrase ending, so it can always resolve. A hand that must sound in every bar keeps the
+bar open until it has struck, and strikes first at the bar's last onset where it still owes its note.
+A grammar that no bar of the meter can satisfy is refused up front with a `GrammarError`.
 
 Pitches are in the model's reference key (C major / A minor, see `tokens.REFERENCE_TONIC`); times
 are in ticks (`tokens.TICKS_PER_QUARTER` to the quarter).
@@ -86,13 +87,18 @@ class HandGrammar:
     top hand takes none where its next note could be a phrase's last note or its approach (which
     set their own pitches): in the bar before a phrase ending. A top line with rests does not fall
     silent between a chromatic note and its resolution (it is tied to it as a legato line is), so
-    its next note is never further off than a legato line's."""
+    its next note is never further off than a legato line's.
+
+    A hand that sounds `every_bar` strikes at least one note in every new bar: a bar cannot close
+    while it is silent (a free piano's left hand dropping out for a whole bar reads as a hole in the
+    texture, not as a rest)."""
 
     lowest: int  # MIDI pitches in the model's reference key (C major / A minor)
     highest: int
     max_leap: int  # semitones between this hand's successive top notes
     notes_per_onset: int = 1
     chromatic: bool = False
+    every_bar: bool = False
 
     def __post_init__(self) -> None:
         if not LOWEST_PITCH <= self.lowest <= self.highest <= HIGHEST_PITCH:
@@ -168,6 +174,8 @@ class NoteGrammar:
     wide_leap: int | None = None  # the largest leap the budget allows (None: no budget)
     leap_bias: float = 0.0  # added to the log-probability of a top-hand note the open budget lets leap past
     # max_leap (which its bar's window does not pull back): the model seldom offers such a leap on its own
+    entry_bias: float = 0.0  # added to the log-probability of a note of a hand that must sound in every bar
+    # and has not yet in this one, where it may join an onset: the model would leave it to the bar's last onset
 
     def __post_init__(self) -> None:
         if not self.hands:
@@ -192,6 +200,8 @@ class NoteGrammar:
                                f"largest leap ({self.hands[self.top_hand].max_leap}).")
         if self.leap_bias < 0:
             raise GrammarError(f"The leap bias is 0 or more, not {self.leap_bias}.")
+        if self.entry_bias < 0:
+            raise GrammarError(f"The entry bias is 0 or more, not {self.entry_bias}.")
         if self.outline_bias < 0 or self.shift_bias < 0:
             raise GrammarError(f"The outline and register-shift biases are 0 or more, not {self.outline_bias} "
                                f"and {self.shift_bias}.")
@@ -293,10 +303,12 @@ def rules_for_line(
         return max(lowest + shift, LOWEST_PITCH), min(highest + shift, HIGHEST_PITCH)
 
     hands = {Hand.RIGHT: HandGrammar(*register(line.lowest, line.highest), max_leap=line.max_leap,
-                                     notes_per_onset=line.notes_per_onset, chromatic=line.chromatic)}
+                                     notes_per_onset=line.notes_per_onset, chromatic=line.chromatic,
+                                     every_bar=line.every_bar)}
     if bass is not None:
         hands[Hand.LEFT] = HandGrammar(*register(bass.lowest, bass.highest), max_leap=bass.max_leap,
-                                       notes_per_onset=bass.notes_per_onset, chromatic=bass.chromatic)
+                                       notes_per_onset=bass.notes_per_onset, chromatic=bass.chromatic,
+                                       every_bar=bass.every_bar)
     return NoteGrammar(
         hands=hands,
         grid=ticks(line.grid),
@@ -321,6 +333,7 @@ def rules_for_line(
         leap_rate=leap_rate if line.wide_leap is not None else 0.0,
         wide_leap=line.wide_leap,
         leap_bias=line.leap_bias,
+        entry_bias=bass.entry_bias if bass is not None else 0.0,
     )
 
 
@@ -389,6 +402,7 @@ class NoteGrammarState:
         next note may not repeat or rock back to too often."""
         self._onset_top: dict[Hand, int] = {}
         self._struck: Counter[Hand] = Counter()
+        self._sounded: set[Hand] = set()  # hands that have struck in the bar being written
         self._note: tuple[int, Hand] | None = None
         self._phrase_end: PhraseEnd | None = None
         self._owed = False  # the bar is a phrase end whose downbeat note is still to come
@@ -416,6 +430,12 @@ class NoteGrammarState:
         if min(grammar.durations) > self.length:
             raise GrammarError(f"No allowed note length fits a bar of {meter} ({self.length} ticks).")
         fill = line_fill_counts(self.length, grammar.grid, grammar.durations)
+        onsets = len(range(0, self.length - min(grammar.durations) + 1, grammar.grid))
+        chord = min(MAX_NOTES_PER_ONSET, sum(rules.notes_per_onset for rules in grammar.hands.values()))
+        if any(rules.every_bar for rules in grammar.hands.values()) and (
+                1 + onsets * (1 + 2 * chord) + 2 >= MAX_TOKENS_PER_BAR):
+            raise GrammarError(f"A bar of {meter} on a {grammar.grid}-tick grid could run out of tokens before a hand "
+                               "that must sound in every bar strikes: use a coarser grid or fewer notes per onset.")
         if grammar.legato and 1 + ONSET_TOKENS * fill[0] > MAX_TOKENS_PER_BAR:
             raise GrammarError(
                 f"A legato line cannot fill a bar of {meter} ({self.length} ticks) with notes of "
@@ -452,8 +472,10 @@ class NoteGrammarState:
         counts states its key), and the window's pull against notes outside the bar's register window
         (by the semitones they lie outside it); on a downbeat the outline bias on rising leaps
         through a chord, and on a phrase's first note the shift bias on leaps of more than an
-        octave toward its window; while its length is chosen, the length bias. None when nothing
-        is added."""
+        octave toward its window; while its length is chosen, the length bias. After a note, the
+        entry bias on the notes of a hand that must still sound in the bar (`HandGrammar.every_bar`),
+        so it joins the other hand's onset rather than waiting for the bar's last one. None when
+        nothing is added."""
         if not self.judging or self.sequence.state not in ("POS", "DUR", "NOTE"):
             return None
         assert self.grammar is not None
@@ -466,8 +488,20 @@ class NoteGrammarState:
             for length, value in grammar.length_bias.items():
                 lengths[VOCAB.duration(length)] = value
             return lengths
-        if top in self._onset_top:
-            return None
+        bias = np.zeros(VOCAB.size, dtype=np.float32)
+        if top not in self._onset_top:
+            bias[hand_slice(top)] = self._line_bias()
+        if grammar.entry_bias and self.sequence.state == "DUR":
+            for hand in self._silent():
+                if not self._struck[hand]:
+                    bias[hand_slice(hand)] += grammar.entry_bias
+        return bias if bias.any() else None
+
+    def _line_bias(self) -> np.ndarray:
+        """`step_bias`'s preferences for the top hand's next note, over its note tokens."""
+        assert self.grammar is not None
+        grammar = self.grammar
+        top = grammar.top_hand
         values = np.zeros(NUM_PITCHES, dtype=np.float32)
         reference = self.reference.get(top)
         if grammar.step_bias and reference is not None:
@@ -488,11 +522,7 @@ class NoteGrammarState:
             lowest, highest = window
             outside = np.maximum(lowest - PITCHES, 0) + np.maximum(PITCHES - highest, 0)
             values -= np.where(wide, 0.0, grammar.window_pull * outside)
-        if not values.any():
-            return None
-        bias = np.zeros(VOCAB.size, dtype=np.float32)
-        bias[hand_slice(top)] = values
-        return bias
+        return values
 
     def _wide_leaps(self, reference: int | None) -> np.ndarray:
         """Which top-hand pitches leap past its max_leap within the open leap budget (none when the
@@ -537,6 +567,7 @@ class NoteGrammarState:
             self._struck.clear()
         if kind == "BAR":
             self.bar += 1
+            self._sounded.clear()
             self._phrase_start = self._phrase_start or self.bar == 0
             self.line_end = 0
             self._phrase_end = self._phrase_ends.get(self.bar) if self.judging else None
@@ -547,6 +578,7 @@ class NoteGrammarState:
             self._note = (pitch, hand)
             self._onset_top[hand] = max(pitch, self._onset_top.get(hand, pitch))
             self._struck[hand] += 1
+            self._sounded.add(hand)
             if self.judging:
                 assert self.grammar is not None
                 if self._chromatic_pitches[hand][pitch - LOWEST_PITCH]:
@@ -590,12 +622,21 @@ class NoteGrammarState:
             return mask & self._note_lengths()
         events = np.zeros(VOCAB.size, dtype=bool)  # after BAR or DUR: close the bar, open an onset, add a note
         assert self.grammar is not None
-        events[VOCAB.bar] = not self._owed and (
+        events[VOCAB.bar] = not self._owed and not self._silent() and (
             not self._tied() or self.line_end == self.length or self._breathing)
         events[FIRST_POSITION_ID : FIRST_POSITION_ID + self.length] = self._onsets()
         if state == "DUR":
             events |= self._notes(first=False)
         return mask & events
+
+    def _silent(self) -> list[Hand]:
+        """The hands that must sound in every bar (`HandGrammar.every_bar`) and have not struck in this one."""
+        assert self.grammar is not None
+        return [hand for hand, rules in self.grammar.hands.items() if rules.every_bar and hand not in self._sounded]
+
+    def _last_onset(self) -> bool:
+        """Whether no later position of the bar can open an onset (the current one is its last chance)."""
+        return not self._positions[self.sequence.last_position + 1:].any()
 
     def _onsets(self) -> np.ndarray:
         """Which positions may open the next onset: the downbeat of a bar owing its phrase ending,
@@ -628,10 +669,14 @@ class NoteGrammarState:
         ):
             return notes  # a chromatic note's resolution needs the bar's remaining tokens
         downbeat_end = self._phrase_end if position == 0 else None
+        silent = self._silent() if self._last_onset() else []
         for hand, rules in grammar.hands.items():
             is_top = hand == grammar.top_hand
             if first and (self._tied() or self._owed) and not is_top:
                 continue  # the line (or the phrase's last note) comes first at its onset
+            if any(waiting < hand and not self._struck[waiting] for waiting in silent):
+                continue  # a hand that must still sound in this bar strikes first at its last onset (notes of a
+                # lower hand number come first at an onset, so it could not follow this hand's note)
             resolving = self._chromatic.get(hand)
             alone = (is_top and downbeat_end) or hand in self._onset_chromatic or resolving is not None
             if self._struck[hand] >= (1 if alone else rules.notes_per_onset):
