@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from fractions import Fraction
 
 import pytest
@@ -75,6 +76,38 @@ def test_a_phrase_that_ends_inside_the_section_breathes_before_the_next_phrases_
     held = line_of([[(3.0, 74), (1.0, 72)]])
     assert [(n.duration, n.onset) for n in breathe(held, Fraction(0), BAR, BEAT, Fraction(1, 2))] == [(2.5, 0.0),
                                                                                                       (1.0, 3.0)]
+
+
+def test_a_breath_that_would_leap_beyond_the_lines_largest_leap_is_not_taken() -> None:
+    # E B A G# after the cadence: the breath would join the cadence's E to the upbeat's G# (a sixth)
+    cadence = [(2.0, 77), (1.0, 74), (1.0, 71)]
+    line = line_of([*HYMN[:3], cadence, [(4.0, 74)]])
+    kept = by_bar(sing(line, D_MINOR, BAR, BEAT, 5, REGISTER, 5, [3, 4], PLAIN, RHYTHMS, 0, 0), 5)
+    assert kept[3] == by_bar(line, 5)[3], "no leap above the largest (a fifth) across the breath"
+    breathed = by_bar(sing(line, D_MINOR, BAR, BEAT, 5, REGISTER, 6, [3, 4], PLAIN, RHYTHMS, 0, 0), 5)
+    assert [(n.onset, n.pitch) for n in breathed[3]] == [(12.0, 77), (15.0, 71)]
+
+
+FUZZ_RHYTHMS = ([1.0] * 4, [2.0] * 2, [2.0, 1.0, 1.0], [3.0, 0.5, 0.5], [1.0, 1.0, 0.5, 1.0, 0.5])
+
+
+def test_no_change_takes_a_random_line_beyond_its_register_or_largest_leap() -> None:
+    draw = random.Random(0)
+    for _ in range(300):
+        max_leap, pitch = draw.choice((3, 5, 7, 12)), draw.randint(70, 90)
+        bars: list[list[tuple[float, int]]] = []
+        for _bar in range(5):
+            bars.append([])
+            for length in draw.choice(FUZZ_RHYTHMS):
+                pitch = min(REGISTER[1], max(REGISTER[0], pitch + draw.randint(-max_leap, max_leap)))
+                bars[-1].append((length, pitch))
+        ends = sorted({draw.randrange(4), 4})
+        rules = RULES.model_copy(update={"run_rate": (0.5, 1.0), "run_leap": 3})
+        after = sing(line_of(bars), D_MINOR, BAR, BEAT, 5, REGISTER, max_leap, ends, rules, RHYTHMS,
+                     draw.randrange(100), draw.randrange(100))
+        pitches = [n.pitch for n in after]
+        assert all(REGISTER[0] <= p <= REGISTER[1] for p in pitches)
+        assert all(abs(b - a) <= max_leap for a, b in zip(pitches, pitches[1:], strict=False)), (bars, ends)
 
 
 def test_a_leap_into_the_next_bar_may_be_filled_with_a_run_up_the_melodic_minor() -> None:

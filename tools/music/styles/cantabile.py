@@ -139,7 +139,9 @@ def sing(line: list[MelodyNote], key: Key, bar_length: Fraction, beat: Fraction,
             split[index] = varied
     for index in phrase_ends:
         if index < bars - 1:
-            split[index] = breathe(split[index], bar_length * index, bar_length, beat, Fraction(rules.breath))
+            breathed = breathe(split[index], bar_length * index, bar_length, beat, Fraction(rules.breath))
+            if fits(index, breathed):
+                split[index] = breathed
     return [note for bar in split for note in bar]
 
 
