@@ -32,7 +32,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 from ontology.music_styles import Cantabile
-from ontology.music_theory import Key, Mode, exact_quarters
+from ontology.music_theory import Key, Meter, Mode, exact_quarters
 from tools.music.harmony.data import MelodyNote
 
 RUN_NOTE = Fraction(1, 4)
@@ -91,13 +91,13 @@ def run_into(target: int, count: int, key: Key, ascending: bool) -> list[int]:
     return pitches[::-1]
 
 
-def sing(line: list[MelodyNote], key: Key, bar_length: Fraction, beat: Fraction, bars: int,
-         register: tuple[int, int], max_leap: int, phrase_ends: Sequence[int], rules: Cantabile,
-         rhythms: Sequence[Sequence[float]], seed: int, piece_seed: int) -> list[MelodyNote]:
-    """`line` (`bars` bars of `bar_length` quarters, beats of `beat`) made to sing (module
-    docstring): `phrase_ends` are the 0-based bars where phrases end (the section's last among
-    them), `rhythms` the style's bar rhythms in the line's meter; the bars' rhythms are drawn from
-    `seed`, the piece's run rate from `piece_seed`."""
+def sing(line: list[MelodyNote], *, key: Key, meter: Meter, bars: int, register: tuple[int, int], max_leap: int,
+         phrase_ends: Sequence[int], rules: Cantabile, seed: int, piece_seed: int) -> list[MelodyNote]:
+    """`line` (`bars` bars in `meter`) made to sing (module docstring): `phrase_ends` are the
+    0-based bars where phrases end (the section's last among them); the bars' rhythms are the
+    style's in `meter` (so they always fill its bars), drawn from `seed`, the piece's run rate from
+    `piece_seed`."""
+    bar_length, beat, rhythms = meter.bar_quarters, meter.beat_quarters, rules.rhythms.get(meter.name, [])
     draw = random.Random(f"cantabile {seed}")
     run_rate = random.Random(f"runs {piece_seed}").uniform(*rules.run_rate)
     split = _bars(line, bar_length, bars)
