@@ -163,3 +163,10 @@ def test_only_the_nocturne_sings_its_line_after_sampling(style: Style) -> None:
 def test_a_rhythm_that_does_not_fill_its_bar_is_refused() -> None:
     with pytest.raises(ValueError, match="fill its bar"):
         Cantabile(rhythms={"4/4": [[3.0, 0.5]]})
+
+
+def test_the_breath_between_phrases_is_named_apart_from_whether_a_line_may_breathe() -> None:
+    spec = style_spec(Style.NOCTURNE).melody
+    assert spec.breath is True and RULES.phrase_breath_quarters == 0.5
+    with pytest.raises(ValueError, match="breath"):  # the old name is refused, not silently defaulted
+        Cantabile(rhythms={}, breath=1.0)  # type: ignore[call-arg]

@@ -15,7 +15,7 @@ harmonised, so the harmony is chosen for the notes that sound (`Cantabile` in th
   spend its last beat on a run of sixteenths up (or down) the scale into that note, at a rate drawn
   once per piece from `run_rate` (some pieces plain, some florid, as real ones are);
 - a phrase that ends inside the section breathes: its cadence note is followed by a rest of at
-  least `breath` quarters before the next phrase's upbeat (the notes of the bar's last beat).
+  least `phrase_breath_quarters` before the next phrase's upbeat (the notes of the bar's last beat).
 
 The bars where a phrase ends keep their cadence note, and the bars before them their rhythm: their
 last beat is the cadence's approach (`tools.music.styles.phrases.close_phrases`), where the dominant
@@ -137,9 +137,10 @@ def sing(line: list[MelodyNote], *, key: Key, meter: Meter, bars: int, register:
         varied = [*notes[:-1], *([replace(last, duration=float(held))] if held else []), *run]
         if fits(index, varied):
             split[index] = varied
+    rest = Fraction(rules.phrase_breath_quarters)
     for index in phrase_ends:
         if index < bars - 1:
-            breathed = breathe(split[index], bar_length * index, bar_length, beat, Fraction(rules.breath))
+            breathed = breathe(split[index], bar_length * index, bar_length, beat, rest)
             if fits(index, breathed):
                 split[index] = breathed
     return [note for bar in split for note in bar]
