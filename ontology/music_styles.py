@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ontology.music_theory import Meter, parse_meter
 
@@ -77,7 +77,10 @@ class Cantabile(BaseModel):
     """How a slow line is made to sing after it is sampled (`tools.music.styles.cantabile`): the piano
     model, asked for a nocturne, walks in even quarters bar after bar (a hymn's tune); a nocturne's
     line holds a long note and moves on in shorter ones, runs up or down into a note it would leap
-    to, and breathes where a phrase ends."""
+    to, and breathes where a phrase ends. A setting it does not know (a misspelt or renamed one) is
+    refused rather than silently left at its default."""
+
+    model_config = ConfigDict(extra="forbid")
 
     rhythms: dict[str, list[list[float]]] = Field(
         description="by meter, the bar rhythms (quarters, long notes before shorter ones) an even bar (every "
@@ -87,8 +90,10 @@ class Cantabile(BaseModel):
                                           "of `run_leap` or more into the next bar, becomes a run of sixteenths "
                                           "into its note (some pieces plain, some florid)")
     run_leap: int = Field(5, ge=3, le=12, description="the smallest leap into a bar's first note a run fills")
-    breath: float = Field(0.5, ge=0, description="the rest (quarters, at least) between a phrase's cadence note "
-                                                 "and the next phrase's upbeat inside a section")
+    phrase_breath_quarters: float = Field(0.5, ge=0, description="the rest (quarters, at least) between a "
+                                                                 "phrase's cadence note and the next phrase's "
+                                                                 "upbeat inside a section (whether a line may "
+                                                                 "rest at all is `LineRules.breath`)")
 
     @model_validator(mode="after")
     def _whole_bars(self) -> Cantabile:

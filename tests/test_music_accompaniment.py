@@ -13,6 +13,7 @@ from ontology.music import Bar
 from ontology.music_theory import parse_key
 from tools.music.harmony.chords import NO_CHORD, block_chord, chord_index, chord_pitch_classes
 from tools.music.harmony.data import MelodyNote
+from tools.music.styles import accompaniment
 from tools.music.styles.accompaniment import (
     LEFT_HAND_PARALLEL_COST,
     NOCTURNE_FIGURES,
@@ -437,6 +438,24 @@ def test_a_piece_keeps_its_own_texture_so_pieces_are_dense_or_light_as_a_whole(t
         assert sections.count(own) >= 3  # the piece's own figure in most sections, not the one before them
         textures.add(own)
     assert len(textures) >= 3  # and pieces differ
+
+
+@pytest.mark.parametrize("texture", [waltz_left_hand, nocturne_left_hand])
+def test_a_section_of_a_seeded_piece_does_not_read_the_figure_of_the_bars_before_it(
+        texture: Texture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The piece's own figure is kept, so the one heard before the section is never used: reading
+    it would be dead work in every composed piece."""
+    meter = Fraction(4) if texture is nocturne_left_hand else Fraction(3)
+    before = texture([C, G7, C], meter, 3, meter, C_MAJOR, seed=1)
+
+    def unread(_bars: object) -> None:
+        raise AssertionError("the figure heard before the section was read")
+
+    for name in ("_waltz_figure_heard", "_nocturne_figure_heard"):
+        monkeypatch.setattr(accompaniment, name, unread)
+    assert texture([C, F, G7, C], meter, 4, meter, C_MAJOR, seed=3, before=before, piece_seed=5)
+    with pytest.raises(AssertionError, match="was read"):
+        texture([C, F, G7, C], meter, 4, meter, C_MAJOR, seed=3, before=before)
 
 
 def test_the_full_waltz_figure_strikes_three_notes_where_a_low_melody_leaves_no_room_for_four() -> None:

@@ -337,8 +337,10 @@ def test_command_lines_train_and_evaluate_a_synthetic_checkpoint(tmp_path, monke
 def synthetic_run(tmp_path_factory):
     """A short training run on synthetic songs (seconds), saved as a synthetic checkpoint."""
     root = write_synthetic_songs(tmp_path_factory.mktemp("songs"), 60, seed=3, sample_rate=8000, seconds=(2.0, 4.0))
-    # 20 epochs: held-out LCC 0.70 and MSE 0.54 of the constant's (30 gave 0.81 and 0.45; the test asks > 0.6, < 0.7)
-    config = TrainConfig(epochs=20, batch_size=8, train_chunks=2, learning_rate=3e-3, valid_fraction=0.25, seed=0)
+    # 25 epochs: held-out LCC 0.78 and MSE 0.48 of the constant's, the test asking > 0.6 and < 0.7 (20 gave 0.70 and
+    # 0.54, too near; seeds 1-3 give 0.83-0.86 and 0.28-0.33). train_model seeds torch and numpy from `seed`, and
+    # one thread (above) keeps the sums in one order, so the run is the same each time.
+    config = TrainConfig(epochs=25, batch_size=8, train_chunks=2, learning_rate=3e-3, valid_fraction=0.25, seed=0)
     train, valid = split_records(read_song_folder(root), config.valid_fraction, config.seed)
     store = FeatureStore(SMALL_FEATURES, tmp_path_factory.mktemp("cache"))
     result = train_model(train, valid, store, SMALL_MODEL, config, progress=False)

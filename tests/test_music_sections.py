@@ -324,6 +324,13 @@ def test_a_chorale_section_carries_its_tune_apart_from_the_figures_its_soprano_s
     assert figured >= 2, "the sopranos sing figures the tune does not have"
 
 
+def test_what_a_pieces_sections_share_is_drawn_from_the_pieces_seed_or_a_lone_sections_own() -> None:
+    alone = SectionRequest(bars=4, key="D minor", meter="4/4", style=Style.NOCTURNE, seed=11)
+    assert alone.shared_seed == 11
+    assert alone.model_copy(update={"piece_seed": 3}).shared_seed == 3
+    assert alone.model_copy(update={"piece_seed": 0}).shared_seed == 0  # a piece's seed of 0 is a seed
+
+
 def bench_module():
     """bench/compose_tools_quality.py (a script, not a package), for its fixed plans."""
     import importlib.util

@@ -178,7 +178,7 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
                           phrase_ends=tuple(ends), beat=beat, windows=windows,
                           window_pull=line.register_plan.pull if line.register_plan else 0.0,
                           shift_bias=shift_bias(line.register_plan, request.seed) if line.register_plan else 0.0,
-                          leap_rate=leap_rate(line, request.seed if request.piece_seed is None else request.piece_seed))
+                          leap_rate=leap_rate(line, request.shared_seed))
 
 
 class NeuralSectionTools(SectionWriter):
@@ -225,9 +225,10 @@ class NeuralSectionTools(SectionWriter):
         melody) harmonised around the phrases' cadences, its chords coloured in the style's measure
         (drawn from the request's seed) and realised in the style's texture (so
         arranging an earlier section's notes keeps its melody and re-harmonises it); an
-        accompaniment mostly keeps the figure of the left hand it is given, or else of the bars
-        before the section. A chorale's material carries its soprano's tune before the figures the
-        realiser sang on it (`SectionMaterial.tune`), which is what a variation arranges again."""
+        accompaniment mostly keeps the piece's figure (drawn from `piece_seed`) or, without one,
+        the figure of the left hand it is given, or else of the bars before the section. A
+        chorale's material carries its soprano's tune before the figures the realiser sang on it
+        (`SectionMaterial.tune`), which is what a variation arranges again."""
         key = parse_key(request.key)
         meter = parse_meter(request.meter)
         spec = style_spec(request.style)
@@ -290,9 +291,8 @@ class NeuralSectionTools(SectionWriter):
         if rules.vary_figures:
             line = vary_figures(line, key, bar_length, request.bars, register, rules.max_leap, ends, request.seed)
         if rules.cantabile is not None:
-            line = sing(line, key, bar_length, meter.beat_quarters, request.bars, register, rules.max_leap, ends,
-                        rules.cantabile, rules.cantabile.rhythms.get(request.meter, []), request.seed,
-                        request.seed if request.piece_seed is None else request.piece_seed)
+            line = sing(line, key=key, meter=meter, bars=request.bars, register=register, max_leap=rules.max_leap,
+                        phrase_ends=ends, rules=rules.cantabile, seed=request.seed, piece_seed=request.shared_seed)
         return melody_bars(line, request.bars, bar_length)
 
     def _generate(self, request: SectionRequest, key: Key, spec: StyleSpec) -> tuple[list[Bar], list[Bar]]:

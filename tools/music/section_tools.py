@@ -53,8 +53,10 @@ class SectionRequest(BaseModel):
     style: Style = Style.FREE_PIANO
     cadence: Cadence | None = None
     seed: int = 0
-    piece_seed: int | None = Field(None, description="the piece's seed, which draws what its sections share (a "
-                                                     "chorale's liveliness); None: the section's seed draws it")
+    piece_seed: int | None = Field(None, description="the piece's seed, which draws what its sections share: a "
+                                                     "chorale's liveliness, a melody's leap budget, an "
+                                                     "accompaniment's left-hand figure, a nocturne's run rate; "
+                                                     "None: the section's seed draws them")
     temperature: float = Field(1.0, gt=0, le=2)
     previous_right: list[Bar] = Field(default_factory=list, description="the bars just before, for continuity")
     previous_left: list[Bar] = Field(default_factory=list)
@@ -66,6 +68,12 @@ class SectionRequest(BaseModel):
         default_factory=list, description="the melody's register window (lowest, highest pitch) in each bar where "
                                           "the caller fixes it (a restatement's new bars keep the windows of their "
                                           "section's plan); empty: drawn from the style's plan at `place`")
+
+    @property
+    def shared_seed(self) -> int:
+        """The seed that draws what the piece's sections share (`piece_seed`, or the section's own
+        seed when the section stands alone)."""
+        return self.seed if self.piece_seed is None else self.piece_seed
 
     @model_validator(mode="after")
     def _a_window_a_bar(self) -> SectionRequest:

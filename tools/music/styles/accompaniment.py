@@ -183,8 +183,9 @@ pulses of a chord (one rate drawn per section: some pieces plain, some chromatic
 NEIGHBOUR_PULSES = 4
 """At most one chromatic neighbour in so many pulses: one in a half bar of eighths, two in sixteenths."""
 KEEP_FIGURE = 0.75
-"""How often a seeded section keeps the figure heard in the left hand's bars before it: a piece's
-texture carries on, and now and then a new section (a B, a varied return) brings a new one."""
+"""How often a seeded section keeps its piece's figure (drawn from the piece's seed), or, written
+without a piece's seed, the figure heard in the left hand's bars before it: a piece's texture carries
+on, and now and then a new section (a B, a varied return) brings a new one."""
 BLOCK_CHORDS = Register(48, 67)  # C3-G4
 BLOCK_CHORD_NOTES = 3
 WALTZ_BEAT = Fraction(1)
@@ -465,18 +466,20 @@ def _length(voice: list[Event]) -> Fraction:
     return sum((exact_quarters(event.duration) for event in voice), Fraction(0))
 
 
-def _figure(figures: Sequence[F], draw: random.Random | None, heard: F | None, piece_seed: int | None = None) -> F:
+def _figure(figures: Sequence[F], draw: random.Random | None, heard: Callable[[], F | None],
+            piece_seed: int | None = None) -> F:
     """The figure a section's left hand plays: the piece's own (drawn once from `piece_seed`), or
-    without one the one `heard` in the bars before it, kept at `KEEP_FIGURE` (always without a
-    seed), else one drawn (`draw`, from the section's seed; the first, plain one without), so pieces
-    differ as real ones do, a piece keeps its texture from section to section as real ones mostly
-    do, and a section written again is the same. Kept by the piece rather than by each section's
-    predecessor, a piece is dense or light as a whole: section by section the fixed-plan waltzes'
-    densities averaged out to 6.8-9.8 notes a bar against the references' 5-24."""
+    without one the one `heard` in the bars before it (read only where it is used: never with both a
+    seed and a piece's seed), kept at `KEEP_FIGURE` (always without a seed), else one drawn (`draw`, from the
+    section's seed; the first, plain one without), so pieces differ as real ones do, a piece keeps
+    its texture from section to section as real ones mostly do, and a section written again is the
+    same. Kept by the piece rather than by each section's predecessor, a piece is dense or light as a
+    whole: section by section the fixed-plan waltzes' densities averaged out to 6.8-9.8 notes a bar
+    against the references' 5-24."""
     if draw is None:
-        return heard or figures[0]
+        return heard() or figures[0]
     drawn = draw.choice(list(figures))
-    kept = heard if piece_seed is None else random.Random(f"texture {piece_seed}").choice(list(figures))
+    kept = heard() if piece_seed is None else random.Random(f"texture {piece_seed}").choice(list(figures))
     return kept if kept is not None and draw.random() < KEEP_FIGURE else drawn
 
 
@@ -548,13 +551,13 @@ def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fr
     The figure (`WALTZ_FIGURES`, drawn from `seed`) strikes the bass as a quarter in the chords'
     voice (in octaves or not), or holds it through the chord in a voice of its own under the chords,
     which then rest on its beat (Chopin's notation); after the bass it strikes a chord on every
-    beat, or one chord and a rest, or one chord held to the end of the chord's span. The figure
-    heard in `before` (the left hand's bars before the section, or those it re-arranges), or with a
-    `piece_seed` the piece's own, is mostly kept (`_figure`). The chord
+    beat, or one chord and a rest, or one chord held to the end of the chord's span. The piece's own
+    figure (drawn from `piece_seed`) or, without one, the figure heard in `before` (the left hand's
+    bars before the section, or those it re-arranges) is mostly kept (`_figure`). The chord
     before a full close strikes every beat whatever the figure: the dance drives into its cadence,
     and the dominant sounds to the end of its bar."""
-    figure = _figure(WALTZ_FIGURES, None if seed is None else random.Random(seed), _waltz_figure_heard(before),
-                     piece_seed)
+    figure = _figure(WALTZ_FIGURES, None if seed is None else random.Random(seed),
+                     lambda: _waltz_figure_heard(before), piece_seed)
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
@@ -614,13 +617,15 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
     figure (`NOCTURNE_FIGURES`, drawn from `seed`) sets the pulse (eighths or sixteenths), how far
     the arpeggio spans (a tenth, or a twelfth and more as Chopin's do), whether the bass is held
     through the chord in a voice of its own under the arpeggio, which then rests on its first
-    pulse; the figure heard in `before` (or the piece's own) is mostly kept, as the waltz's is. A seeded
+    pulse; the piece's own figure (or, without a `piece_seed`, the one heard in `before`) is mostly
+    kept, as the waltz's is. A seeded
     arpeggio may also lean into a chord tone from a chromatic lower neighbour (`_chromatic_neighbours`,
     at a rate drawn from `NEIGHBOUR_RATES`), but not in the closing cadence's two chords. Before a
     full close the dominant's bass is held under its arpeggio whatever the figure, so the cadence's
     root sounds to the end, under the melody's last approach."""
     draw = random.Random(seed)
-    figure = _figure(NOCTURNE_FIGURES, None if seed is None else draw, _nocturne_figure_heard(before), piece_seed)
+    figure = _figure(NOCTURNE_FIGURES, None if seed is None else draw, lambda: _nocturne_figure_heard(before),
+                     piece_seed)
     neighbour_rate = 0.0 if seed is None else draw.choice(NEIGHBOUR_RATES)
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:

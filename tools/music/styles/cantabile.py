@@ -15,7 +15,7 @@ harmonised, so the harmony is chosen for the notes that sound (`Cantabile` in th
   spend its last beat on a run of sixteenths up (or down) the scale into that note, at a rate drawn
   once per piece from `run_rate` (some pieces plain, some florid, as real ones are);
 - a phrase that ends inside the section breathes: its cadence note is followed by a rest of at
-  least `breath` quarters before the next phrase's upbeat (the notes of the bar's last beat).
+  least `phrase_breath_quarters` before the next phrase's upbeat (the notes of the bar's last beat).
 
 The bars where a phrase ends keep their cadence note, and the bars before them their rhythm: their
 last beat is the cadence's approach (`tools.music.styles.phrases.close_phrases`), where the dominant
@@ -32,7 +32,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 from ontology.music_styles import Cantabile
-from ontology.music_theory import Key, Mode, exact_quarters
+from ontology.music_theory import Key, Meter, Mode, exact_quarters
 from tools.music.harmony.data import MelodyNote
 
 RUN_NOTE = Fraction(1, 4)
@@ -91,13 +91,13 @@ def run_into(target: int, count: int, key: Key, ascending: bool) -> list[int]:
     return pitches[::-1]
 
 
-def sing(line: list[MelodyNote], key: Key, bar_length: Fraction, beat: Fraction, bars: int,
-         register: tuple[int, int], max_leap: int, phrase_ends: Sequence[int], rules: Cantabile,
-         rhythms: Sequence[Sequence[float]], seed: int, piece_seed: int) -> list[MelodyNote]:
-    """`line` (`bars` bars of `bar_length` quarters, beats of `beat`) made to sing (module
-    docstring): `phrase_ends` are the 0-based bars where phrases end (the section's last among
-    them), `rhythms` the style's bar rhythms in the line's meter; the bars' rhythms are drawn from
-    `seed`, the piece's run rate from `piece_seed`."""
+def sing(line: list[MelodyNote], *, key: Key, meter: Meter, bars: int, register: tuple[int, int], max_leap: int,
+         phrase_ends: Sequence[int], rules: Cantabile, seed: int, piece_seed: int) -> list[MelodyNote]:
+    """`line` (`bars` bars in `meter`) made to sing (module docstring): `phrase_ends` are the
+    0-based bars where phrases end (the section's last among them); the bars' rhythms are the
+    style's in `meter` (so they always fill its bars), drawn from `seed`, the piece's run rate from
+    `piece_seed`."""
+    bar_length, beat, rhythms = meter.bar_quarters, meter.beat_quarters, rules.rhythms.get(meter.name, [])
     draw = random.Random(f"cantabile {seed}")
     run_rate = random.Random(f"runs {piece_seed}").uniform(*rules.run_rate)
     split = _bars(line, bar_length, bars)
@@ -137,9 +137,12 @@ def sing(line: list[MelodyNote], key: Key, bar_length: Fraction, beat: Fraction,
         varied = [*notes[:-1], *([replace(last, duration=float(held))] if held else []), *run]
         if fits(index, varied):
             split[index] = varied
+    rest = Fraction(rules.phrase_breath_quarters)
     for index in phrase_ends:
         if index < bars - 1:
-            split[index] = breathe(split[index], bar_length * index, bar_length, beat, Fraction(rules.breath))
+            breathed = breathe(split[index], bar_length * index, bar_length, beat, rest)
+            if fits(index, breathed):
+                split[index] = breathed
     return [note for bar in split for note in bar]
 
 
