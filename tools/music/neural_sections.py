@@ -201,7 +201,7 @@ class NeuralSectionTools(SectionWriter):
         right, left = self._generate(request, key, spec)
         if spec.texture == "piano" and spec.bass is not None:
             passage = octave_bars(spec.bass, request.bars, request.place,
-                                  request.seed if request.piece_seed is None else request.piece_seed,
+                                  request.shared_seed,
                                   closes=request.cadence is not None)
             left = in_octaves(right, left, passage, spec.bass)
         if spec.texture != "piano" and (spec.melody.vary_figures or spec.melody.cantabile is not None):
