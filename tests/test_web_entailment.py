@@ -50,6 +50,12 @@ def test_the_no_of_a_catalogue_number_is_no_negation() -> None:
     assert not entailed("Beethoven's Symphony No. 9 did not premiere in Vienna in 1824.", span)
 
 
+def test_a_sentence_ending_in_a_lone_capital_is_not_joined_to_the_next() -> None:
+    """"World War I." once read as an initial, so one statement held both the war and the year."""
+    assert not entailed("Ravel wrote Bolero in 1928.", "Ravel wrote it in World War I. Bolero came in 1928.")
+    assert entailed("Bolero came in 1928.", "Ravel wrote it in World War I. Bolero came in 1928.")
+
+
 @pytest.mark.parametrize("claim", ["Mozart died in 1827.", "Beethoven was born in 1756.", "Mozart was born in 1827.",
                                    "Beethoven died in 1791."])
 def test_table_rows_spliced_together_fail(claim: str) -> None:
