@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tools.web.facts import SENTENCE_STARTERS, extract_facts
-from tools.web.stems import split_words, stem
+from tools.web.stems import split_words, stem, word_stems
 
 MAX_QUERY_CHARS = 200
 
@@ -50,7 +50,7 @@ def content_words(text: str) -> list[str]:
 
 def _stems(text: str) -> set[str]:
     """Query and context words compare by their stems ("composer", "composed" -> "compos")."""
-    return {stem(word) for word in content_words(text) if word not in QUERY_WORDS}
+    return {found for word in content_words(text) if word not in QUERY_WORDS for found in word_stems(word)}
 
 
 @dataclass

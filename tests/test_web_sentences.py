@@ -93,6 +93,25 @@ def test_words_start_with_a_letter_and_keep_apostrophes_and_hyphens(text: str, w
     assert split_words(text) == words
 
 
+def test_quotes_around_a_word_are_not_part_of_it() -> None:
+    assert split_words("'Gymnopédies' and \u2018Moonlight\u2019 by Beethoven's pupils'") == [
+        "gymnopédies", "and", "moonlight", "by", "beethoven's", "pupils"]
+
+
+def test_a_hyphenated_word_also_stands_for_its_parts() -> None:
+    assert stems("Saint Saëns") < stems("Saint-Saëns")
+    assert review_queries(["Saint-Saëns swan"], 'the clip said "Saint Saëns"').queries == ["Saint-Saëns swan"]
+    assert review_queries(["Saint Saëns swan"], 'the clip said "Saint-Saëns"').queries == ["Saint Saëns swan"]
+
+
+def test_quoted_and_hyphenated_words_match_everywhere() -> None:
+    assert review_queries(["Gymnopédies composer"], "The clip mentioned 'Gymnopédies' twice.").queries == [
+        "Gymnopédies composer"]
+    passage = Passage(source="doc:a", text="The weather was fine. Saint Saëns wrote the swan. Paris is big.")
+    evidence = number_sentences([passage], "Who is Saint-Saëns?", per_passage=1)
+    assert [sentence.text for sentence in evidence] == ["Saint Saëns wrote the swan."]
+
+
 def test_numbers_are_words_where_asked() -> None:
     assert split_words("Symphony No. 9 of 1824, the 4th", numbers=True) == [
         "symphony", "no", "9", "of", "1824", "the", "4th"]
