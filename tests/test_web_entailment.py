@@ -48,6 +48,10 @@ def test_the_no_of_a_catalogue_number_is_no_negation() -> None:
     assert entailed("Beethoven's symphony premiered in Vienna in 1824.", span)
     assert not entailed("Beethoven's symphony never premiered in Vienna in 1824.", span)
     assert not entailed("Beethoven's Symphony No. 9 did not premiere in Vienna in 1824.", span)
+    assert entailed("Symphony No 9 premiered in 1824.", "Symphony No. 9 premiered in 1824")
+    assert entailed("Symphony No. 9 premiered in 1824.", "Symphony No 9 premiered in 1824")
+    assert not entailed("Symphony No 9 did not premiere in 1824.", "Symphony No. 9 premiered in 1824")
+    assert not entailed("An 18th-century composer wrote it in 1824.", "No 18th-century composer wrote it in 1824")
 
 
 def test_quoted_and_hyphenated_words_are_covered_by_their_plain_forms() -> None:

@@ -74,7 +74,10 @@ _CONJUNCTION = r"\s+(?:and|but|while|whereas|although|though)\s+"
 _CLAUSE_BREAK = re.compile(rf"\s*[,;:()\u2013\u2014]\s*|{_CONJUNCTION}", re.IGNORECASE)
 _MAIN_CLAUSE_BREAK = re.compile(rf"\s*[;:]\s*|{_CONJUNCTION}", re.IGNORECASE)
 """Commas aside: a name is often set off by commas from its verb ("the Moonlight Sonata, was composed")."""
-_NUMBER_SIGN = re.compile(r"\bnos?\.(?=\s*\d)", re.IGNORECASE)
+_NUMBER_SIGN = re.compile(r"\b[Nn][Oo][Ss]?\.(?=\s*\d)|(?<=\w\s)Nos?(?=\s+\d)")
+"""A catalogue number's sign, never the word "no": "No." or "no." before a number, or without its full stop a
+capitalised "No" that follows a word ("Symphony No 9"); at a sentence's start "No 18th-century composer"
+is the word."""
 
 
 @dataclass(frozen=True)
