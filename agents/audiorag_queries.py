@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tools.web.facts import SENTENCE_STARTERS, extract_facts
-from tools.web.stems import split_words, stem
+from tools.web.stems import split_words, stem, word_stems
 
 MAX_QUERY_CHARS = 200
 
@@ -50,7 +50,7 @@ def content_words(text: str) -> list[str]:
 
 def _stems(text: str) -> set[str]:
     """Query and context words compare by their stems ("composer", "composed" -> "compos")."""
-    return {stem(word) for word in content_words(text) if word not in QUERY_WORDS}
+    return {found for word in content_words(text) if word not in QUERY_WORDS for found in word_stems(word)}
 
 
 @dataclass
@@ -96,7 +96,8 @@ def subject_terms(question: str, heard: str) -> list[str]:
     the clip, then the other content words said that the question does not use (words count, not only
     capitals: Whisper writes a title in lower case as often as not, "here is the swan")."""
     said = heard_words(heard)
-    names = [fact.text for text in (question, said) for fact in extract_facts(text) if fact.kind == "name"]
+    names = [re.sub(r"['\u2019]s$", "", fact.text) for text in (question, said)  # "Beethoven's" is Beethoven
+             for fact in extract_facts(text) if fact.kind == "name"]
     taken = _stems(question) | {stem for name in names for stem in _stems(name)}
     words = [word for word in content_words(said) if word not in QUERY_WORDS and stem(word) not in taken]
     return list(dict.fromkeys([*names, *words]))
@@ -110,8 +111,8 @@ def names_subject(query: str, terms: Sequence[str]) -> bool:
 def fallback_query(question: str, heard: str) -> str:
     """A query built without the model: the subject (`subject_terms`), then the question's other content words."""
     terms = subject_terms(question, heard)
-    taken = {word for term in terms for word in content_words(term)}
-    words = [*terms, *(word for word in content_words(question) if word not in taken)]
+    taken = {found for term in terms for found in _stems(term)}
+    words = [*terms, *(word for word in content_words(question) if stem(word) not in taken)]
     return " ".join(words)[:MAX_QUERY_CHARS].strip() or " ".join(question.split())[:MAX_QUERY_CHARS]
 
 

@@ -79,6 +79,12 @@ def test_two_unusable_plans_fall_back_to_the_question_and_the_names_heard() -> N
     assert fallback_query("Who?", "silence") == "Who?"
 
 
+def test_a_possessive_is_its_owner_s_name_in_a_fallback_query() -> None:
+    heard = 'the speech said "Beethoven"'
+    assert subject_terms("Who was Beethoven's teacher?", heard) == ["Beethoven"]
+    assert fallback_query("Who was Beethoven's teacher?", heard) == "Beethoven teacher"
+
+
 def test_a_query_searched_in_an_earlier_round_is_not_sent_again() -> None:
     """The bench's swan item searched "instrument plays melody piece" in both rounds."""
     review = review_queries(["Moonlight Sonata composer", "Beethoven death year"], CONTEXT,

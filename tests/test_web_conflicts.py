@@ -54,3 +54,11 @@ def test_a_conflict_withholds_the_answer_and_ends_the_search() -> None:
     report = final_answer(state)
     assert not report.answerable and report.answer is None
     assert "the sources disagree" in report.refusal and "27 March 1828" in report.refusal
+
+
+def test_an_inflection_does_not_hide_a_conflict() -> None:
+    """Sentences compare by stems, as every web tool does: "finishes" is "finished", "sketch" "sketches"."""
+    cited = [("https://a.example/mozart", "Mozart finished the Requiem sketches in Vienna in 1791")]
+    other = passage("https://b.example/bio", "Mozart finishes the Requiem sketch in Vienna in 1792.")
+    [conflict] = find_conflicts(extract_facts("Mozart finished them in 1791."), cited, [other])
+    assert (conflict.value, conflict.other_value) == ("1791", "1792")

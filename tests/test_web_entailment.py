@@ -48,6 +48,23 @@ def test_the_no_of_a_catalogue_number_is_no_negation() -> None:
     assert entailed("Beethoven's symphony premiered in Vienna in 1824.", span)
     assert not entailed("Beethoven's symphony never premiered in Vienna in 1824.", span)
     assert not entailed("Beethoven's Symphony No. 9 did not premiere in Vienna in 1824.", span)
+    assert entailed("Symphony No 9 premiered in 1824.", "Symphony No. 9 premiered in 1824")
+    assert entailed("Symphony No. 9 premiered in 1824.", "Symphony No 9 premiered in 1824")
+    assert not entailed("Symphony No 9 did not premiere in 1824.", "Symphony No. 9 premiered in 1824")
+    assert not entailed("An 18th-century composer wrote it in 1824.", "No 18th-century composer wrote it in 1824")
+
+
+def test_quoted_and_hyphenated_words_are_covered_by_their_plain_forms() -> None:
+    assert entailed("Satie wrote the 'Gymnopédies' in 1888.", "Satie wrote the Gymnopédies in 1888")
+    assert entailed("Saint-Saëns wrote the swan in 1886.", "Saint Saëns wrote the swan in 1886")
+    assert entailed("Saint Saëns wrote the swan in 1886.", "Saint-Saëns wrote the swan in 1886")
+    assert not entailed("Saint-Saëns wrote the swan in 1886.", "Saint Paul wrote the swan in 1886")
+
+
+def test_a_sentence_ending_in_a_lone_capital_is_not_joined_to_the_next() -> None:
+    """"World War I." once read as an initial, so one statement held both the war and the year."""
+    assert not entailed("Ravel wrote Bolero in 1928.", "Ravel wrote it in World War I. Bolero came in 1928.")
+    assert entailed("Bolero came in 1928.", "Ravel wrote it in World War I. Bolero came in 1928.")
 
 
 @pytest.mark.parametrize("claim", ["Mozart died in 1827.", "Beethoven was born in 1756.", "Mozart was born in 1827.",

@@ -9,7 +9,6 @@ a guess. Names are not compared: "who" conflicts need the meaning of the sentenc
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -17,11 +16,11 @@ from urllib.parse import urlsplit
 from tools.web.facts import SENTENCE_STARTERS, Fact, extract_facts, fact_in
 from tools.web.passages import Passage
 from tools.web.sentences import split_sentences
+from tools.web.stems import split_words, word_stems
 
 SAME_STATEMENT = 0.6
 """Share of content words (Jaccard) two sentences need to count as the same statement."""
 
-_CONTENT = re.compile(r"[^\W\d_]{3,}")
 _COMMON = SENTENCE_STARTERS | frozenset({"was", "were", "has", "had", "have", "are", "been", "into", "than"})
 
 
@@ -32,7 +31,9 @@ def origin(source: str) -> str:
 
 
 def _words(text: str) -> set[str]:
-    return {word for word in _CONTENT.findall(text.lower()) if word not in _COMMON}
+    """The stems of a sentence's content words (of three letters or more), so "died" and "dies" agree."""
+    return {found for word in split_words(text) if len(word) >= 3 and word not in _COMMON
+            for found in word_stems(word)}
 
 
 def _similar(a: str, b: str) -> bool:

@@ -39,7 +39,7 @@ from typing import Protocol
 
 from tools.web.facts import SENTENCE_STARTERS, Fact, extract_facts, fact_in
 from tools.web.sentences import split_sentences
-from tools.web.stems import split_words, stem, stems
+from tools.web.stems import covers, split_words, stem, stems, word_stems
 
 _NEGATION_WORDS = "not never no none nobody nothing neither nor cannot without"
 _HEDGE_WORDS = """may might could possibly probably perhaps likely unlikely thought believed said reportedly allegedly
@@ -74,7 +74,10 @@ _CONJUNCTION = r"\s+(?:and|but|while|whereas|although|though)\s+"
 _CLAUSE_BREAK = re.compile(rf"\s*[,;:()\u2013\u2014]\s*|{_CONJUNCTION}", re.IGNORECASE)
 _MAIN_CLAUSE_BREAK = re.compile(rf"\s*[;:]\s*|{_CONJUNCTION}", re.IGNORECASE)
 """Commas aside: a name is often set off by commas from its verb ("the Moonlight Sonata, was composed")."""
-_NUMBER_SIGN = re.compile(r"\bnos?\.(?=\s*\d)", re.IGNORECASE)
+_NUMBER_SIGN = re.compile(r"\b[Nn][Oo][Ss]?\.(?=\s*\d)|(?<=\w\s)Nos?(?=\s+\d)")
+"""A catalogue number's sign, never the word "no": "No." or "no." before a number, or without its full stop a
+capitalised "No" that follows a word ("Symphony No 9"); at a sentence's start "No 18th-century composer"
+is the word."""
 
 
 @dataclass(frozen=True)
@@ -187,18 +190,19 @@ class SpanRules:
                     return Verdict(False, f"'{fact.text}' is in none of the spans")
                 return Verdict(False, f"'{fact.text}' is stated apart from the rest of the claim")
             anchor = _anchor(claim, fact, facts)
-            if anchor and stem(anchor) not in topics and not any(stem(anchor) in stems(c) for s in together
+            if anchor and stem(anchor) not in topics and not any(covers(stems(c), anchor) for s in together
                                   for c in clauses(s, commas=fact.kind != "name") if fact_in(fact, c)):
                 return Verdict(False, f"the spans state '{fact.text}' but not of '{anchor}'")
             used += [s for s in together if s not in used]
         content = _content(claim, facts)
         covered = set().union(*(stems(s) for s in statements)) if statements else set()
         covered |= topics
-        missing = [word for word in content if stem(word) not in covered and word not in HEDGES]
+        missing = [word for word in content if not covers(covered, word) and word not in HEDGES]
         if missing:
             return Verdict(False, f"the spans do not say '{', '.join(missing)}'")
         claim_words = set(split_words(claim))
-        relevant = set(map(stem, content)) | {stem(word) for fact in facts for word in split_words(fact.text)}
+        relevant = {found for word in [*content, *(w for fact in facts for w in split_words(fact.text))]
+                    for found in word_stems(word)}
         about = [c for s in (used or statements) for c in clauses(s) if stems(c) & relevant]
         if _polar(claim) != any(_polar(c) for c in about):
             return Verdict(False, "the spans and the claim differ in negation")

@@ -73,7 +73,8 @@ _DIGITS = re.compile(r"(?<![\w.])\d+(?:[,.]\d+)*(?:st|nd|rd|th)?(?!\w)")
 _NUMBER_WORD = re.compile(
     r"\b(?:" + "|".join(sorted(NUMBER_WORDS | SCALE_WORDS, key=len, reverse=True)) + r")(?:[- ](?:"
     + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r"))?\b", re.IGNORECASE)
-_WORD = re.compile(r"[A-Za-z\u00c0-\u024f][\w\u00c0-\u024f'\u2019-]*")
+_WORD = re.compile(r"[A-Za-z\u00c0-\u024f](?:[\w\u00c0-\u024f'\u2019-]*\w)?")
+"""A word ends on a letter or digit, so a name is not its closing quote ("'Gymnopédies'")."""
 _SENTENCE_BREAK = re.compile(r"[.!?;:]\s*$")
 
 
@@ -123,7 +124,10 @@ def _numbers(text: str, taken: list[tuple[int, int]]) -> list[Fact]:
 
 
 def _name_key(words: list[str]) -> tuple[str, ...]:
-    return tuple(re.sub(r"['\u2019]s$", "", word.lower().replace("\u2019", "'")) for word in words)
+    """A name's words compared: lowercased, without a possessive, a hyphenated one as its parts
+    ("Saint-Saëns" is "Saint Saëns")."""
+    return tuple(part for word in words
+                 for part in re.sub(r"['\u2019]s$", "", word.lower().replace("\u2019", "'")).split("-") if part)
 
 
 def _names(text: str, taken: list[tuple[int, int]]) -> list[Fact]:
