@@ -134,3 +134,10 @@ def test_pointers_to_sources_are_not_facts() -> None:
 ])
 def test_claims_are_sentences_and_clauses(answer: str, claims: list[str]) -> None:
     assert split_claims(answer) == claims
+
+
+def test_names_are_found_in_a_long_unbroken_paragraph_in_linear_time() -> None:
+    """Each word once searched all the text before it for a stop: 8,000 words took 4 s, a 2 MB page hours."""
+    hostile = "Word " * 60_000 + "and then Ludwig van Beethoven. Vienna"
+    names = [fact.text for fact in extract_facts(hostile) if fact.kind == "name"]
+    assert names[-2:] == ["Ludwig van Beethoven", "Vienna"]

@@ -75,7 +75,8 @@ _NUMBER_WORD = re.compile(
     + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r"))?\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f](?:[\w\u00c0-\u024f'\u2019-]*\w)?")
 """A word ends on a letter or digit, so a name is not its closing quote ("'Gymnopédies'")."""
-_SENTENCE_BREAK = re.compile(r"[.!?;:]\s*$")
+_SENTENCE_STOPS = ".!?;:"
+_LOOK_BACK = 64
 
 
 def _day(text: str) -> int:
@@ -106,6 +107,16 @@ def number_value(text: str) -> str:
     if parts[0] in SCALE_WORDS:
         return str(SCALE_WORDS[parts[0]])
     return str(sum(NUMBER_WORDS.get(part, 0) for part in parts))
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether the word at `start` begins the text or follows a stop. Only the few characters before it are
+    read (the whole text before every word made a long paragraph quadratic: a hostile page of 8,000 words
+    took 4 s), unless they are all blank."""
+    before = text[max(0, start - _LOOK_BACK):start].rstrip()
+    if not before and start > _LOOK_BACK:
+        before = text[:start].rstrip()
+    return not before or before[-1] in _SENTENCE_STOPS
 
 
 def _inside(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
@@ -152,7 +163,7 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[Fact]:
             close()
             continue
         capitalised = word[0].isupper()
-        starts_sentence = not text[:match.start()].strip() or bool(_SENTENCE_BREAK.search(text[:match.start()]))
+        starts_sentence = _starts_sentence(text, match.start())
         if capitalised and not run and starts_sentence and word.lower() in SENTENCE_STARTERS:
             continue
         if capitalised:
