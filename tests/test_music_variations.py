@@ -239,6 +239,22 @@ def test_a_restated_melody_may_repeat_its_phrase_an_octave_away_where_the_regist
                for right in (repeat_in_another_octave(restated, 4, piano, seed) for seed in range(20)))
 
 
+def test_a_free_pianos_moved_repeat_never_crosses_the_left_hand_it_keeps() -> None:
+    from ontology.music_styles import Style, style_spec
+
+    piano = style_spec(Style.FREE_PIANO)  # right hand 55-96: 67-74 fits an octave up and down
+    tune = [Bar.line((67, 1), (69, 1), (71, 1), (72, 1)), Bar.line((74, 4)), Bar.line((72, 2), (71, 2)),
+            Bar.line((69, 4))]
+    restated = fit_bars(tune, 8)
+    high_left = fit_bars([Bar.line((60, 4))] * 4, 8)  # a left hand up to middle C: 55-62 would cross it
+    moved = [repeat_in_another_octave(restated, 4, piano, seed, high_left) for seed in range(20)]
+    assert all(bar.pitches() == [pitch + 12 for pitch in source.pitches()]
+               for right in moved for bar, source in zip(right[4:], tune, strict=True))
+    low_left = fit_bars([Bar.line((43, 4))] * 4, 8)  # far below: both octaves fit, and both are drawn
+    shifts = {repeat_in_another_octave(restated, 4, piano, seed, low_left)[4].pitches()[0] - 67 for seed in range(20)}
+    assert shifts == {12, -12}
+
+
 def test_a_reprises_new_bars_are_written_under_its_sections_plan() -> None:
     writer = ScaleWriter()
     request = varied_request("near", bars=8).model_copy(update={"place": (0.5, 1.0)})

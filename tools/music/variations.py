@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -142,20 +143,29 @@ def splice(right: list[Bar], left: list[Bar], tune: list[Bar], tail: SectionMate
                            tune=tune + tail.tune if tune and tail.tune else [])
 
 
-def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec, seed: int) -> list[Bar]:
+def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec, seed: int,
+                             left: Sequence[Bar] = ()) -> list[Bar]:
     """A melody over an accompaniment (`fit_bars`' right hand) with its repeat, the bars past the
     source's `source_bars`, moved an octave up or down where the whole repeat still lies in the
     style's melody register, for some seeds (`REPEAT_IN_PLACE`): a waltz or a nocturne restating
     its tune often plays it again an octave higher (or lower), after the breath that ends its
     phrase. Only a source of whole phrases is moved, so the repeat starts a phrase; the left hand is
-    realised again under the moved melody. A free piano's right hand always moves its repeat, over
-    its own left hand: repeated in place, a return looped its opening bars note for note."""
+    realised again under the moved melody. A free piano's right hand moves its repeat whenever an
+    octave fits its register and stays above its own `left` hand, which is kept as it was (repeated
+    in place, a return looped its opening bars note for note); where none fits it stays."""
     repeat = right[source_bars:]
     pitches = [pitch for bar in repeat for event in bar.voices[0] for pitch in event.pitches]
     if spec.texture not in ("melody_and_accompaniment", "piano") or source_bars % PHRASE_BARS or not pitches:
         return right
+
+    def above_left(shift: int) -> bool:  # a kept left hand must stay under the moved right hand, bar by bar
+        return spec.texture != "piano" or all(
+            min(bar.pitches(), default=128) + shift > max(under.pitches(), default=-1)
+            for bar, under in zip(repeat, left[source_bars:], strict=False))
+
     fitting = [shift for shift in (OCTAVE, -OCTAVE)
-               if spec.melody.lowest <= min(pitches) + shift and max(pitches) + shift <= spec.melody.highest]
+               if spec.melody.lowest <= min(pitches) + shift and max(pitches) + shift <= spec.melody.highest
+               and above_left(shift)]
     draw = random.Random(seed)
     if not fitting or (spec.texture != "piano" and draw.random() < REPEAT_IN_PLACE):
         return right
@@ -185,7 +195,7 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     given = variation.tune if len(variation.tune) == len(variation.right) else []
     tune = fit_bars(transpose_bars(given, source_key, key), request.bars)
     right, left, tune = into_register(right, left, tune, style_spec(request.style))
-    right = repeat_in_another_octave(right, len(variation.right), style_spec(request.style), request.seed)
+    right = repeat_in_another_octave(right, len(variation.right), style_spec(request.style), request.seed, left)
     sung = sung_as_tune(right, tune)
     source = SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length, chord_slot),
                              tune=tune)
