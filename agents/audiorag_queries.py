@@ -86,9 +86,16 @@ def review_queries(queries: list[str], context: str, searched: Sequence[str] = (
     return review
 
 
+AUDIO_LLM_SAYS = "an audio-language model says:"
+"""How `heard` introduces an audio-language model's description: a guess, unlike a transcript."""
+
+
 def heard_words(heard: str) -> str:
-    """The quoted parts of the listeners' report (what was said, what a model described)."""
-    return " ".join(re.findall(r'"([^"]+)"', heard))
+    """The quoted parts of the listeners' report (what was said in the clip), leaving out an audio-language
+    model's description (`AUDIO_LLM_SAYS`): a guessed "Mozart" must neither become the subject every plan
+    must search nor tie a page to the question."""
+    said = [line for line in heard.splitlines() if not line.startswith(AUDIO_LLM_SAYS)]
+    return " ".join(re.findall(r'"([^"]+)"', "\n".join(said)))
 
 
 def subject_terms(question: str, heard: str) -> list[str]:
