@@ -49,7 +49,7 @@ from tools.web.grounding import GroundedAnswer, ground_answer, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.search import SearchBackend, SearchResult
-from tools.web.subject import bridge_names, off_subject, tie
+from tools.web.subject import bridge_names, bridged, off_subject, tie
 
 
 class AudioRAGConfig(BaseModel):
@@ -158,18 +158,19 @@ def on_subject(citations: list[Citation], state: AudioRAGState) -> tuple[list[Ci
     composer that never names the piece. A name that a tied citation's own sentence states
     (`bridge_names`) ties a page that states it too; names of pages that are themselves untied tie nothing,
     so a misheard clip still has no way in."""
-    said = f"{state.question}\n{heard_words(state.heard)}"  # the words heard, not a model's guess
+    heard = heard_words(state.heard)  # the words heard, not a model's guess
 
     def page_of(citation: Citation) -> str:
         page = "\n".join(passage.text for passage in state.passages if passage.source == citation.source)
         return f"{page}\n{citation.quote}"
 
-    ties = [citation.source == HEARD_SOURCE or bool(tie(citation.title, page_of(citation), said))
+    ties = [citation.source == HEARD_SOURCE or bool(tie(citation.title, page_of(citation), state.question, heard))
             for citation in citations]  # by place: one sentence may be quoted by a tied and an untied page
-    bridges = "\n".join(bridge_names(citation.quote) for citation, tied in zip(citations, ties, strict=True) if tied)
+    bridges = [name for citation, tied in zip(citations, ties, strict=True) if tied
+               for name in bridge_names(citation.quote)]
     kept, reasons = [], []
     for citation, tied in zip(citations, ties, strict=True):
-        if tied or (bridges and tie(citation.title, page_of(citation), bridges)):
+        if tied or (bridges and bridged(citation.title, page_of(citation), bridges)):
             kept.append(citation)
         elif off_subject(citation.title) not in reasons:
             reasons.append(off_subject(citation.title))
