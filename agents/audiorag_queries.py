@@ -90,12 +90,16 @@ AUDIO_LLM_SAYS = "an audio-language model says:"
 """How `heard` introduces an audio-language model's description: a guess, unlike a transcript."""
 
 
+def listeners_lines(heard: str) -> list[str]:
+    """The lines of the listeners' report but an audio-language model's description (`AUDIO_LLM_SAYS`): a
+    guess, which must neither become the subject every plan must search, nor tie a page to the question,
+    nor be restated by an answer without a source."""
+    return [line for line in heard.splitlines() if not line.startswith(AUDIO_LLM_SAYS)]
+
+
 def heard_words(heard: str) -> str:
-    """The quoted parts of the listeners' report (what was said in the clip), leaving out an audio-language
-    model's description (`AUDIO_LLM_SAYS`): a guessed "Mozart" must neither become the subject every plan
-    must search nor tie a page to the question."""
-    said = [line for line in heard.splitlines() if not line.startswith(AUDIO_LLM_SAYS)]
-    return " ".join(re.findall(r'"([^"]+)"', "\n".join(said)))
+    """The quoted parts of the listeners' report (`listeners_lines`): what was said in the clip."""
+    return " ".join(re.findall(r'"([^"]+)"', "\n".join(listeners_lines(heard))))
 
 
 def subject_terms(question: str, heard: str) -> list[str]:

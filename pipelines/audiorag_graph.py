@@ -26,7 +26,7 @@ from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel, Field
 
 from agents.audiorag_agents import DraftAnswer, ResearchDesk
-from agents.audiorag_queries import AUDIO_LLM_SAYS, heard_words
+from agents.audiorag_queries import heard_words, listeners_lines
 from agents.entailment import entailment_checker
 from agents.lm.adapter import Turn
 from agents.lm.errors import ModelError
@@ -188,8 +188,7 @@ def listener_passage(state: AudioRAGState) -> list[Passage]:
 def given_facts(state: AudioRAGState) -> str:
     """What the user supplied (the question, what the listeners heard), whose facts an answer may restate
     without a source; an audio-language model's description is a guess and is left out."""
-    heard = [line for line in state.heard.splitlines() if not line.startswith(AUDIO_LLM_SAYS)]
-    return "\n".join([state.question, *heard])
+    return "\n".join([state.question, *listeners_lines(state.heard)])
 
 
 def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState,
