@@ -156,8 +156,8 @@ def on_subject(citations: list[Citation], state: AudioRAGState) -> tuple[list[Ci
     A chain of sources is followed once: "who composed the piece in the clip, and when did the composer
     die?" cites a page about the piece ("... composed by Ludwig van Beethoven") and a page about the
     composer that never names the piece. A name that a tied citation's own sentence states
-    (`bridge_names`) ties a page that states it too; names of pages that are themselves untied tie nothing,
-    so a misheard clip still has no way in."""
+    (`bridge_names`) ties a page that states the whole name too (`bridged`); names of pages that are
+    themselves untied tie nothing, so a misheard clip still has no way in."""
     heard = heard_words(state.heard)  # the words heard, not a model's guess
 
     def page_of(citation: Citation) -> str:
