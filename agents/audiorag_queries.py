@@ -86,9 +86,20 @@ def review_queries(queries: list[str], context: str, searched: Sequence[str] = (
     return review
 
 
+AUDIO_LLM_SAYS = "an audio-language model says:"
+"""How `heard` introduces an audio-language model's description: a guess, unlike a transcript."""
+
+
+def listeners_lines(heard: str) -> list[str]:
+    """The lines of the listeners' report but an audio-language model's description (`AUDIO_LLM_SAYS`): a
+    guess, which must neither become the subject every plan must search, nor tie a page to the question,
+    nor be restated by an answer without a source."""
+    return [line for line in heard.splitlines() if not line.startswith(AUDIO_LLM_SAYS)]
+
+
 def heard_words(heard: str) -> str:
-    """The quoted parts of the listeners' report (what was said, what a model described)."""
-    return " ".join(re.findall(r'"([^"]+)"', heard))
+    """The quoted parts of the listeners' report (`listeners_lines`): what was said in the clip."""
+    return " ".join(re.findall(r'"([^"]+)"', "\n".join(listeners_lines(heard))))
 
 
 def subject_terms(question: str, heard: str) -> list[str]:

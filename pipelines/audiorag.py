@@ -24,12 +24,13 @@ import dspy
 from rich.console import Console
 from rich.markup import escape
 
+from agents.audiorag_queries import AUDIO_LLM_SAYS
 from agents.entailment import entailment_checker
 from agents.lm.accounted import AccountedLM
 from agents.lm.errors import ModelError
 from agents.lm.factory import build_lm
 from agents.lm.usage import UsageLedger
-from pipelines.audiorag_graph import AUDIO_LLM_SAYS, AudioRAGAnswer, AudioRAGConfig, AudioRAGDeps, answer_question
+from pipelines.audiorag_graph import AudioRAGAnswer, AudioRAGConfig, AudioRAGDeps, answer_question
 from pipelines.pipeline import Progress, log_progress
 from tools.audio.findings import Finding, listener_findings
 from tools.base import ToolError

@@ -26,7 +26,7 @@ from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel, Field
 
 from agents.audiorag_agents import DraftAnswer, ResearchDesk
-from agents.audiorag_queries import heard_words
+from agents.audiorag_queries import heard_words, listeners_lines
 from agents.entailment import entailment_checker
 from agents.lm.adapter import Turn
 from agents.lm.errors import ModelError
@@ -49,7 +49,7 @@ from tools.web.grounding import GroundedAnswer, ground_answer, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.search import SearchBackend, SearchResult
-from tools.web.subject import bridge_names, off_subject, tie
+from tools.web.subject import bridge_names, bridged, off_subject, tie
 
 
 class AudioRAGConfig(BaseModel):
@@ -156,20 +156,21 @@ def on_subject(citations: list[Citation], state: AudioRAGState) -> tuple[list[Ci
     A chain of sources is followed once: "who composed the piece in the clip, and when did the composer
     die?" cites a page about the piece ("... composed by Ludwig van Beethoven") and a page about the
     composer that never names the piece. A name that a tied citation's own sentence states
-    (`bridge_names`) ties a page that states it too; names of pages that are themselves untied tie nothing,
-    so a misheard clip still has no way in."""
-    said = f"{state.question}\n{heard_words(given_facts(state))}"  # the words heard, not a model's guess
+    (`bridge_names`) ties a page that states the whole name too (`bridged`); names of pages that are
+    themselves untied tie nothing, so a misheard clip still has no way in."""
+    heard = heard_words(state.heard)  # the words heard, not a model's guess
 
     def page_of(citation: Citation) -> str:
         page = "\n".join(passage.text for passage in state.passages if passage.source == citation.source)
         return f"{page}\n{citation.quote}"
 
-    ties = {citation.quote: citation.source == HEARD_SOURCE or bool(tie(citation.title, page_of(citation), said))
-            for citation in citations}
-    bridges = "\n".join(bridge_names(citation.quote) for citation in citations if ties[citation.quote])
+    ties = [citation.source == HEARD_SOURCE or bool(tie(citation.title, page_of(citation), state.question, heard))
+            for citation in citations]  # by place: one sentence may be quoted by a tied and an untied page
+    bridges = [name for citation, tied in zip(citations, ties, strict=True) if tied
+               for name in bridge_names(citation.quote)]
     kept, reasons = [], []
-    for citation in citations:
-        if ties[citation.quote] or (bridges and tie(citation.title, page_of(citation), bridges)):
+    for citation, tied in zip(citations, ties, strict=True):
+        if tied or (bridges and bridged(citation.title, page_of(citation), bridges)):
             kept.append(citation)
         elif off_subject(citation.title) not in reasons:
             reasons.append(off_subject(citation.title))
@@ -184,15 +185,10 @@ def listener_passage(state: AudioRAGState) -> list[Passage]:
     return [Passage(source=HEARD_SOURCE, title="what the listener heard in the clip", text=text)] if findings else []
 
 
-AUDIO_LLM_SAYS = "an audio-language model says:"
-"""How `heard` introduces an audio-language model's description: a guess, unlike a transcript."""
-
-
 def given_facts(state: AudioRAGState) -> str:
     """What the user supplied (the question, what the listeners heard), whose facts an answer may restate
     without a source; an audio-language model's description is a guess and is left out."""
-    heard = [line for line in state.heard.splitlines() if not line.startswith(AUDIO_LLM_SAYS)]
-    return "\n".join([state.question, *heard])
+    return "\n".join([state.question, *listeners_lines(state.heard)])
 
 
 def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState,
@@ -211,15 +207,20 @@ def supported(state: AudioRAGState) -> bool:
 
 
 def answer_in_sight(sentences: list[EvidenceSentence], state: AudioRAGState) -> str:
-    """The first sentence read from the web that shares a word with the question or what was said in the
-    clip and states a fact of the kind the question asks for, other than those two give ("" when none does,
-    or the question asks for no kind): with such a sentence shown, a failed round failed in the answering,
-    and a new search only shows the Answerer other sentences (in the bench's twelve items of session 27 no
-    second round found an answer)."""
+    """The first sentence read from the web, of a page tied to what was heard or asked (`on_subject`), that
+    shares a word with the question or what was said in the clip and states a fact of the kind the question
+    asks for, other than those two give ("" when none does, or the question asks for no kind): with such a
+    sentence shown, a failed round failed in the answering, and a new search only shows the Answerer other
+    sentences (in the bench's twelve items of session 27 no second round found an answer). A page about
+    something else (a misheard clip's) proves nothing of the kind, and must not end the search."""
     kinds, given = asked_kinds(state.question), f"{state.question} {heard_words(state.heard)}"
-    return next((sentence.text for sentence in sentences if sentence.passage.source != HEARD_SOURCE
-                 and shares_words(sentence.text, given)
-                 and any(states_kind(sentence.text, kind, given) for kind in kinds)), "")
+    if not kinds:
+        return ""
+    read = [Citation(source=sentence.passage.source, title=sentence.passage.title, quote=sentence.text)
+            for sentence in sentences if sentence.passage.source != HEARD_SOURCE]
+    tied, _ = on_subject(read, state)
+    return next((citation.quote for citation in tied if shares_words(citation.quote, given)
+                 and any(states_kind(citation.quote, kind, given) for kind in kinds)), "")
 
 
 def _desk(state: AudioRAGState) -> ResearchDesk:

@@ -393,12 +393,13 @@ def test_an_answer_is_in_sight_when_a_sentence_read_states_the_asked_kind_about_
     from pipelines.audiorag_graph import answer_in_sight
     from tools.web.evidence import number_sentences
 
-    def in_sight(question: str, *texts: str) -> str:
+    def in_sight(question: str, *texts: str, title: str = "Moonlight Sonata") -> str:
         state = AudioRAGState(question=question, heard=HEARD)
-        return answer_in_sight(number_sentences([passage("https://a.example/", text) for text in texts], question),
-                               state)
+        return answer_in_sight(number_sentences([passage("https://a.example/", text, title) for text in texts],
+                                                question), state)
 
     assert in_sight("In which year did the composer of the piece die?", "Hello there. " + DEATH) == DEATH
+    assert in_sight("In which year did the composer of the piece die?", DEATH, title="Vienna") == ""  # no tie
     assert in_sight("In which year did the composer of the piece die?", "The bridge opened in 1883.") == ""  # no topic
     assert in_sight("In which year did the composer of the piece die?", "Beethoven composed sonatas.") == ""  # no year
     assert in_sight("What is the first movement like?", DEATH) == ""  # asks for no kind of fact
@@ -463,9 +464,37 @@ def test_a_misheard_clip_is_not_answered_from_a_page_about_something_else() -> N
             update = answer_node(state, deps())
         report = final_answer(state.model_copy(update=update))
         assert report.answerable is answered
-        if not answered:
+        if not answered:  # a page about something else shows no answer in sight: the search goes on
+            assert update["in_sight"] == ""
+            assert route_after_answer(state.model_copy(update=update), deps()) == "plan"
             assert update["citations"] == [] and update["off_subject"]
             assert "cited only pages about something else: the page 'Big Ben and the Elizabeth Tower" in (
                 report.refusal or "")
             assert "may have been misheard" in (report.refusal or "")
             assert sum("Big Ben and the Elizabeth Tower" in note for note in report.notes) == 1
+
+
+def test_one_sentence_quoted_by_a_tied_and_an_untied_page_is_kept_from_the_tied_one_only() -> None:
+    completed = "The clock tower was completed in 1859."
+    state = AudioRAGState(question="In which year was the landmark mentioned in the clip completed?",
+                          heard='speech (en, transcribed by Whisper): "Listen to the bells of Big Ben."',
+                          passages=[passage("https://a.example/big-ben", completed, "Big Ben"),
+                                    passage("https://b.example/clocks", completed, "Clocks of the world")])
+    cited = [Citation(source="https://a.example/big-ben", title="Big Ben", quote=completed),
+             Citation(source="https://b.example/clocks", title="Clocks of the world", quote=completed)]
+    kept, reasons = on_subject(cited, state)
+    assert kept == cited[:1] and reasons == [off_subject("Clocks of the world")]
+    kept, reasons = on_subject(cited[::-1], state)
+    assert kept == cited[:1] and reasons == [off_subject("Clocks of the world")]
+
+
+def test_an_audio_language_models_guess_neither_ties_a_page_nor_puts_an_answer_in_sight() -> None:
+    from pipelines.audiorag_graph import answer_in_sight
+    from tools.web.evidence import number_sentences
+
+    born = "Mozart was born in Salzburg in 1756."
+    question = "In which year was the composer of the piece born?"
+    sentences = number_sentences([passage("https://a.example/mozart", born, "Salzburg")], question)
+    for heard, sight in ((f'{HEARD}\nan audio-language model says: "a sonata by Mozart"', ""),
+                         ('speech (en, transcribed by Whisper): "a sonata by Mozart"', born)):
+        assert answer_in_sight(sentences, AudioRAGState(question=question, heard=heard)) == sight

@@ -134,3 +134,10 @@ def test_a_round_after_one_that_named_the_subject_may_follow_what_was_read() -> 
                         searched=["carnival of the animals"]) == ["Saint-Saens cello"]
     music = "a 20 s clip; it sounds like: music\nmusic: key G major"
     assert with_subject(["melody instrument"], SWAN_QUESTION, music, limit=3) == ["melody instrument"]
+
+
+def test_an_audio_language_models_guess_is_not_the_subject_a_plan_must_name() -> None:
+    """A guessed "Mozart" would become the forced first query of every plan."""
+    heard = f'{SWAN_HEARD}\nan audio-language model says: "a cello piece by Mozart"'
+    assert subject_terms(SWAN_QUESTION, heard) == ["carnival", "animals", "swan"]
+    assert with_subject(["carnival swan melody"], SWAN_QUESTION, heard, limit=3) == ["carnival swan melody"]

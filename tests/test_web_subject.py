@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.web.subject import heard_names, tie
+from tools.web.subject import bridge_names, bridged, heard_names, tie
 
 BIG_BEN = "Big Ben and the Elizabeth Tower | Encyclopedia Lumina"
 BIG_BEN_TEXT = ("Big Ben is the nickname of the Great Bell of the clock at the north end of the Palace of Westminster. "
@@ -36,10 +36,37 @@ MISHEARD = "In which year was the landmark mentioned in the clip completed?\n" \
 ])
 def test_a_page_is_tied_by_a_name_heard_or_asked_or_an_echo_of_the_words_heard(
         title: str, text: str, said: str, evidence: str) -> None:
-    assert tie(title, text, said).evidence == evidence
+    question, _, heard = said.partition("\n")
+    assert tie(title, text, question, heard).evidence == evidence
 
 
 def test_a_word_that_only_starts_a_sentence_is_not_a_name_heard() -> None:
     assert heard_names("Welcome aboard. Listen to the bells of Big Ben.") == ["Big Ben"]
     assert heard_names("Tonight: the Titanic. The Titanic sank.") == ["Titanic"]  # mid-sentence once is enough
-    assert not tie("Welcome to London | Travel", "Welcome! The tower opened in 1859.", "Welcome aboard.")
+    assert not tie("Welcome to London | Travel", "Welcome! The tower opened in 1859.", "Where?", "Welcome aboard.")
+
+
+def test_a_word_of_a_name_ties_only_inside_a_sentence() -> None:
+    """Every word starting a sentence is capitalised: "New rules apply." names nothing of the "New World Symphony"."""
+    question = "In which year was the symphony announced in the clip first performed?"
+    heard = "And now, the New World Symphony."
+    assert not tie("Club rules", "New rules apply. The hall opened in 1893.", question, heard)
+    assert tie("Dvorak", "His Symphony No. 9, From the New World, premiered in 1893.", question, heard).evidence == (
+        "it names 'New' of 'New World Symphony'")
+
+
+def test_a_bridge_ties_a_page_only_by_the_whole_name() -> None:
+    names = bridge_names("The Moonlight Sonata was composed by Ludwig van Beethoven in 1801.")
+    assert names == ["Moonlight Sonata", "Ludwig van Beethoven"]
+    assert not bridged("Ludwig II of Bavaria", "Ludwig II was king of Bavaria from 1864.", names)
+    assert bridged("Beethoven", "Ludwig van Beethoven died in Vienna on 26 March 1827.", names)
+
+
+@pytest.mark.parametrize(("question", "heard", "page"), [
+    ("Who composed the piece played in the clip?", "Now playing, an evening of quiet piano music.",
+     "Mozart composed the piece in 1785."),  # the question's own wording is on any page on its topic
+    ("Which landmark is named in the clip?", "Look, this was the tower of our ancestors.",
+     "This was the tower of London until 1843."),  # "was" and "the" are no content words
+])
+def test_an_echo_is_of_what_was_heard_in_content_words(question: str, heard: str, page: str) -> None:
+    assert not tie("A page", page, question, heard)

@@ -38,6 +38,9 @@ FinishReason = Literal["stop", "length"]
 # 1.5B model can take tens of seconds.
 PROMPT_BATCH_TOKENS = 128
 
+MIN_ROOM_TOKENS = 16
+"""Context left after the prompt below which generation is refused: too little for any answer."""
+
 
 @dataclass(frozen=True)
 class SamplingParams:
@@ -172,7 +175,7 @@ class LlamaCppModel:
         without sampling it. However long the call takes, it fails only when the decoder makes
         no progress for `stall_timeout_s` seconds (`GenerationStalledError`, see `agents.lm.stall`)."""
         room = self.n_ctx - len(prompt_tokens)
-        if room < 16:
+        if room < MIN_ROOM_TOKENS:
             raise PromptTooLongError(
                 f"The prompt has {len(prompt_tokens)} tokens; {self.name} has a context of {self.n_ctx}. "
                 "Shorten the input or raise the context size (GO_CONTEXT_TOKENS)."
@@ -256,7 +259,9 @@ class LlamaCppModel:
         them. An answer the model generated (with jump-forward's forced pieces) often tokenizes
         differently once it is part of the next prompt's text, so the next prompt of a conversation
         would match the cache only up to the first such token and evaluate the answer, and all after
-        it, again. Any other text keeps its own tokens. The caller holds the lock."""
+        it, again. Any other text keeps its own tokens, and so does a prompt whose aligned tokens are more
+        and would leave less than `MIN_ROOM_TOKENS` of the context (`generate` checked the room of its own
+        tokens). The caller holds the lock."""
         cached = [int(token) for token in self._llm.input_ids[: self._llm.n_tokens]]
         if not cached or len(tokens) <= len(cached) or reusable_prefix(cached, tokens) == len(cached):
             return tokens
@@ -265,7 +270,8 @@ class LlamaCppModel:
         if not text.startswith(head):
             return tokens
         aligned = cached + self._llm.tokenize(text[len(head):], add_bos=False, special=True)
-        return aligned if self._llm.detokenize(aligned, special=True) == text else tokens
+        fits = self.n_ctx - len(aligned) >= MIN_ROOM_TOKENS
+        return aligned if fits and self._llm.detokenize(aligned, special=True) == text else tokens
 
     def _sampler(self, params: SamplingParams) -> Any:
         chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())

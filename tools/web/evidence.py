@@ -79,11 +79,13 @@ def _repeats(first: str, second: str) -> bool:
 
 
 def _show_once(chosen: list[tuple[Passage, str]], passage: Passage, sentence: str) -> None:
-    """Add `sentence` unless it repeats one chosen before; the longer of the two stays, in the earlier's place
-    (a search snippet cut at "..." repeats its page's sentence, and two passages of one page can overlap)."""
+    """Add `sentence` unless it repeats one of its page chosen before; the longer of the two stays, in the
+    earlier's place (a search snippet cut at "..." repeats its page's sentence, and two passages of one page
+    can overlap). A longer sentence of another page is shown besides, never instead: a hostile page could
+    otherwise replace the real page's sentence with its own, which adds "but records show 1925"."""
     words = _words(sentence)
-    for place, (_, other) in enumerate(chosen):
-        if _repeats(words, _words(other)):
+    for place, (shown, other) in enumerate(chosen):
+        if shown.source == passage.source and _repeats(words, _words(other)):
             if len(words) > len(_words(other)):
                 chosen[place] = (passage, sentence)
             return

@@ -109,7 +109,7 @@ def number_value(text: str) -> str:
     return str(sum(NUMBER_WORDS.get(part, 0) for part in parts))
 
 
-def _starts_sentence(text: str, start: int) -> bool:
+def starts_sentence(text: str, start: int) -> bool:
     """Whether the word at `start` begins the text or follows a stop. Only the few characters before it are
     read (the whole text before every word made a long paragraph quadratic: a hostile page of 8,000 words
     took 4 s), unless they are all blank."""
@@ -163,8 +163,8 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[Fact]:
             close()
             continue
         capitalised = word[0].isupper()
-        starts_sentence = _starts_sentence(text, match.start())
-        if capitalised and not run and starts_sentence and word.lower() in SENTENCE_STARTERS:
+        at_start = starts_sentence(text, match.start())
+        if capitalised and not run and at_start and word.lower() in SENTENCE_STARTERS:
             continue
         if capitalised:
             run.append(match)

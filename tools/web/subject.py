@@ -11,10 +11,14 @@ sentence may be cited only when something ties the page to the question or the c
 - it states a name heard or asked ("Big Ben"), a name being a capitalised run that does not only start a
   sentence, or a capitalised word of it before its last ("Moonlight" of "Moonlight Sonata" on the Beethoven
   page, for "the composer of the Moonlight Sonata");
-- it repeats a run of `ECHO_WORDS` words heard or asked, `ECHO_CONTENT_WORDS` of them content words
-  ("never mind how long" from the opening of Moby-Dick, heard with its name lost as "Call me your mail").
+- it repeats a run of `ECHO_WORDS` words heard, `ECHO_CONTENT_WORDS` of them content words ("never mind
+  how long" from the opening of Moby-Dick, heard with its name lost as "Call me your mail"); not a run of
+  the question's own wording ("was the tower completed"), which any page on its topic repeats.
 
 Common words alone ("tower", "landmark", "completed") tie nothing: every page on a building has them.
+
+The tie stops honest pages about something else, not hostile ones: a page stuffed with the words and names
+of the question ties itself. Those are the injection screen's and the grounding's to catch.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tools.web.facts import SENTENCE_STARTERS, extract_facts, fact_in
+from tools.web.entailment import FUNCTION_WORDS
+from tools.web.facts import extract_facts, fact_in, starts_sentence
 
 ECHO_WORDS = 3
 ECHO_CONTENT_WORDS = 2
@@ -38,7 +43,9 @@ def _words(text: str) -> list[str]:
 
 
 def _content(word: str) -> bool:
-    return (len(word) >= 3 or word.isdigit()) and word not in SENTENCE_STARTERS
+    """A word that says what a run is about: not a function word ("was", "has"), nor a number (a run of
+    "chapter 1 of" is on too many pages)."""
+    return len(word) >= 3 and not word.isdigit() and word not in FUNCTION_WORDS
 
 
 def heard_names(text: str) -> list[str]:
@@ -63,6 +70,19 @@ def _modifiers(name: str) -> list[str]:
     return [word for word in words[:-1] if _content(word.lower()) and word[0].isupper()]
 
 
+def _states_name(name: str, text: str) -> bool:
+    """Whether `text` states the name `name` (`fact_in`)."""
+    return any(fact_in(fact, text) for fact in extract_facts(name) if fact.kind == "name")
+
+
+def _states_mid_sentence(word: str, text: str) -> bool:
+    """Whether `text` has the capitalised `word` inside a sentence: at a sentence's start every word is
+    capitalised, so "New rules apply." names nothing of the "New World Symphony" (and a line, a title or a
+    paragraph, starts one)."""
+    return any(not starts_sentence(line, match.start()) for line in text.splitlines()
+               for match in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", line))
+
+
 def _echoes(said: str, page: str) -> str | None:
     """The first run of `ECHO_WORDS` words of `said` with enough content words that `page` repeats."""
     said_words, page_text = _words(said), " ".join(_words(page))
@@ -84,34 +104,43 @@ class SubjectTie:
         return bool(self.evidence)
 
 
-def tie(title: str, page: str, said: str) -> SubjectTie:
-    """What ties the page (`title`, and `page`: the text of it that was read) to `said`: the question and
-    the words heard in the clip, one text per line (a name or a run never spans two of them)."""
-    said_words = set(_words(said))
+def tie(title: str, page: str, question: str, heard: str) -> SubjectTie:
+    """What ties the page (`title`, and `page`: the text of it that was read) to the `question` or the words
+    `heard` in the clip, one text a line (a name or a run never spans two of them); a run is echoed only
+    from what was heard."""
+    said_words = set(_words(f"{question}\n{heard}"))
     for fact in extract_facts(title):
         if fact.kind == "name" and all(word in said_words for word in _words(fact.text)):
             return SubjectTie(title, f"its title names '{fact.text}'")
-    lines = [line for line in said.splitlines() if line.strip()]
+    heard_lines = [line for line in heard.splitlines() if line.strip()]
     text = f"{title}\n{page}"
-    for line in lines:
+    for line in [question, *heard_lines]:
         for name in heard_names(line):
-            if any(fact_in(fact, text) for fact in extract_facts(name) if fact.kind == "name"):
+            if _states_name(name, text):
                 return SubjectTie(title, f"it names '{name}'")
             for word in _modifiers(name):
-                if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
+                if _states_mid_sentence(word, text):
                     return SubjectTie(title, f"it names '{word}' of '{name}'")
-    for line in lines:
-        run = _echoes(line, f"{title}\n{page}")
+    for line in heard_lines:
+        run = _echoes(line, text)
         if run:
             return SubjectTie(title, f"it repeats '{run}'")
     return SubjectTie(title, "")
 
 
-def bridge_names(sentence: str) -> str:
-    """The names of more than one word that `sentence` states ("Ludwig van Beethoven"), one a line, as `tie`
-    reads what was said: a cited sentence of a tied page may tie a second page through them. A single word
-    ("Vienna", "London") is on too many pages to tie one."""
-    return "\n".join(name for name in heard_names(sentence) if " " in name)
+def bridge_names(sentence: str) -> list[str]:
+    """The names of more than one word that `sentence` states ("Ludwig van Beethoven"): a cited sentence of a
+    tied page may tie a second page through them (`bridged`). A single word ("Vienna", "London") is on too
+    many pages to tie one."""
+    return [name for name in heard_names(sentence) if " " in name]
+
+
+def bridged(title: str, page: str, names: list[str]) -> SubjectTie:
+    """What ties the page to a tied page's `names` (`bridge_names`): only a whole name, as a word of
+    "Ludwig van Beethoven" would tie a page on "Ludwig II"."""
+    text = f"{title}\n{page}"
+    name = next((name for name in names if _states_name(name, text)), "")
+    return SubjectTie(title, f"it names '{name}', which a page about the subject states" if name else "")
 
 
 def off_subject(title: str) -> str:
