@@ -27,7 +27,8 @@ MAX_QUERY_CHARS = 200
 TEMPLATE = re.compile(
     r"\bbest[ -]first\b|\b(?:first|second|third|best|your|example|sample|search|web search|this) quer(?:y|ies)\b|"
     r"\bquery\s*#?\d\b|<[^>]*>|\{[^}]*\}|\[[^\]]*\]|\bplaceholder\b|\binsert (?:here|query|name|title)\b|"
-    r"\.\.\.|\u2026|\b(?:todo|tbd|xxx|lorem ipsum)\b",
+    r"\.\.\.|\u2026|\b(?:todo|tbd|xxx|lorem ipsum)\b|"
+    r"\btranscribed by\b|\b(?:speech|music|sounds?) \(|\baudio clip\b|\bin this clip\b",
     re.IGNORECASE)
 QUERY_WORDS = frozenset({"query", "queries", "search", "web", "best", "first", "example", "keyword", "keywords",
                          "results", "google", "find", "look", "information", "info"})

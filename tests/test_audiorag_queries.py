@@ -53,6 +53,15 @@ def test_a_plan_keeps_only_queries_that_are_queries() -> None:
         "'<composer name> death year' contains template or placeholder words"]
 
 
+def test_the_listeners_report_copied_into_a_query_is_refused() -> None:
+    """Seen on the bench: the Researcher searched its own report's header and a description of the clip."""
+    copied = ["speech (en, transcribed by Whisper): 'Chapter 1. Call me this mail.'",
+              "audio clip 'speech over music' at weddings", "author of the novel read in this clip eat"]
+    review = review_queries([*copied, "Moby-Dick author"], "Call me Ishmael. Who wrote the novel (Moby-Dick)?")
+    assert review.queries == ["Moby-Dick author"]
+    assert review.problems == [f"'{query}' contains template or placeholder words" for query in copied]
+
+
 def test_words_about_searching_or_the_clip_share_nothing() -> None:
     assert review_queries(["web search results", "audio clip announced"], CONTEXT).queries == []
     assert content_words("Did the composer of THE piece die?") == ["composer", "piece", "die"]
