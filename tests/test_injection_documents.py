@@ -18,6 +18,7 @@ from pathlib import Path
 import dspy
 import pytest
 
+import pipelines.audiorag_graph as audiorag_graph
 from agents.lm.testing import ScriptedEngine, scripted_lm
 from pipelines.audiorag import page_reader
 from pipelines.audiorag_graph import AudioRAGConfig, AudioRAGDeps, answer_question
@@ -44,7 +45,9 @@ INVISIBLE = ("\u200b", "\u200c", "\u2060", "\u202e", "\u202c", "\ufeff")
 ANGLE_LOOKALIKES = "<>\uff1c\uff1e\u02c2\u02c3\u1438\u1433\u276e\u276f\u2039\u203a"
 DELIMITER_SHAPE = re.compile(f"[{ANGLE_LOOKALIKES}]\\s*[{ANGLE_LOOKALIKES}]\\s*[{ANGLE_LOOKALIKES}]")
 OPEN = re.compile(r"^<<<SOURCE (\d+) \[([0-9a-f]{8})\] ([^\n]*)>>>$", re.MULTILINE)
-HEADER = re.compile(r'source="doc:[\w.]+"(?: title="[^"]*")?(?: section="[^"]*")?')
+HEADER = re.compile(r'(?:source="doc:[\w.]+"|(?:source="doc:[\w.]+" )?title="[^"]*")(?: section="[^"]*")?')
+"""A quoted source's header: its title (the Answerer is shown no URL, `quote_for_prompt(urls=False)`), or its
+source where it has no title or the prompt shows URLs (the Researcher's)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,14 @@ def quoted(message: str) -> Quoted:
     return Quoted(blocks, "".join(outside))
 
 
+@pytest.fixture(autouse=True)
+def two_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every request of both rounds is checked, the second round's plan (which sees what was read) included;
+    the documents state what the question asks, so the graph would otherwise stop after one round as an
+    answer in sight (`answer_in_sight`, tested in test_audiorag_graph)."""
+    monkeypatch.setattr(audiorag_graph, "answer_in_sight", lambda sentences, state: "")
+
+
 def run_on(document: str, tmp_path: Path) -> tuple[ScriptedEngine, list[str]]:
     """Two search rounds over a folder holding only `document`; the model's requests and the ids read.
     The injection screen is off: these tests check the second line of defence, the quoting of what
@@ -149,8 +160,12 @@ def test_hostile_text_reaches_the_model_only_as_neutralised_quoted_data(hostile:
                 assert not DELIMITER_SHAPE.search(header + body), "a delimiter look-alike survived"
                 bodies.append(f"{header}\n{body}")
     shown = "\n".join(bodies)
-    for marker in hostile.shown:
-        assert marker in shown, f"{marker!r} was not quoted: the document did not go through the path"
+    # Some of the document's hostile text was quoted, or none of it reached the model at all: the evidence
+    # leaves out a sentence that shares no word with the question and states no value, and for some
+    # documents that is every hostile sentence (`reads` shows the document itself was read).
+    everything = "\n".join(message.text or "" for request in engine.requests for message in request.messages)
+    assert any(marker in shown for marker in hostile.shown) or not any(
+        marker in everything for marker in (*hostile.shown, *hostile.never))
     for marker in hostile.never:
         assert marker not in shown
 
@@ -158,5 +173,5 @@ def test_hostile_text_reaches_the_model_only_as_neutralised_quoted_data(hostile:
 def test_a_forged_header_stays_inside_its_own_attribute(tmp_path: Path) -> None:
     engine, _ = run_on("hostile_title.md", tmp_path)
     headers = [header for header, _ in quoted(engine.requests[1].messages[-1].text).blocks]
-    assert headers and all(header.startswith('source="doc:hostile_title.md"') for header in headers)
+    assert headers and all(HEADER.fullmatch(header) for header in headers)
     assert not any("trusted.example" in header.split('title="', 1)[0] for header in headers)
