@@ -34,6 +34,7 @@ from fractions import Fraction
 from ontology.music_styles import Cantabile
 from ontology.music_theory import Key, Meter, Mode, exact_quarters
 from tools.music.harmony.data import MelodyNote
+from tools.music.styles.figures import fits_between, split_bars
 
 RUN_NOTE = Fraction(1, 4)
 """A run moves in sixteenths."""
@@ -43,16 +44,6 @@ NATURAL_MINOR_DOWN = (0, 2, 3, 5, 7, 8, 10)
 """The scale a run climbs or falls through: in minor, up by the raised sixth and seventh into the
 tonic, down by the natural ones (the melodic minor a run sings)."""
 
-Bars = list[list[MelodyNote]]
-
-
-def _bars(line: Sequence[MelodyNote], bar_length: Fraction, count: int) -> Bars:
-    bars: Bars = [[] for _ in range(count)]
-    for note in line:
-        index = int(exact_quarters(note.onset) // bar_length)
-        if 0 <= index < count:
-            bars[index].append(note)
-    return bars
 
 
 def is_even(notes: list[MelodyNote], start: Fraction, bar_length: Fraction) -> bool:
@@ -100,14 +91,10 @@ def sing(line: list[MelodyNote], *, key: Key, meter: Meter, bars: int, register:
     bar_length, beat, rhythms = meter.bar_quarters, meter.beat_quarters, rules.rhythms.get(meter.name, [])
     draw = random.Random(f"cantabile {seed}")
     run_rate = random.Random(f"runs {piece_seed}").uniform(*rules.run_rate)
-    split = _bars(line, bar_length, bars)
+    split = split_bars(line, bar_length, bars)
 
     def fits(index: int, notes: list[MelodyNote]) -> bool:
-        before = next((bar[-1].pitch for bar in reversed(split[:index]) if bar), None)
-        after = next((bar[0].pitch for bar in split[index + 1:] if bar), None)
-        pitches = [p for p in (before, *(n.pitch for n in notes), after) if p is not None]
-        inside = all(register[0] <= n.pitch <= register[1] for n in notes)
-        return inside and all(abs(b - a) <= max_leap for a, b in zip(pitches, pitches[1:], strict=False))
+        return fits_between(split, index, notes, register, max_leap)
 
     closing = {*phrase_ends, *(end - 1 for end in phrase_ends)}
     taken: tuple[float, ...] | None = None

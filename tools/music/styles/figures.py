@@ -36,13 +36,24 @@ Bars = list[list[MelodyNote]]
 Device = Callable[[list[MelodyNote]], list[MelodyNote]]
 
 
-def _bars(line: Sequence[MelodyNote], bar_length: Fraction, count: int) -> Bars:
+def split_bars(line: Sequence[MelodyNote], bar_length: Fraction, count: int) -> Bars:
+    """The notes of `line` bar by bar (`count` bars; a note past them is left out)."""
     bars: Bars = [[] for _ in range(count)]
     for note in line:
         index = int(exact_quarters(note.onset) // bar_length)
         if 0 <= index < count:
             bars[index].append(note)
     return bars
+
+
+def fits_between(split: Bars, index: int, notes: list[MelodyNote], register: tuple[int, int], max_leap: int) -> bool:
+    """Whether `notes`, put in place of bar `index` of `split`, stay inside `register` and within `max_leap`
+    semitones of each other and of the notes on either side: what a reshaped bar must keep."""
+    before = next((bar[-1].pitch for bar in reversed(split[:index]) if bar), None)
+    after = next((bar[0].pitch for bar in split[index + 1:] if bar), None)
+    pitches = [p for p in (before, *(n.pitch for n in notes), after) if p is not None]
+    inside = all(register[0] <= n.pitch <= register[1] for n in notes)
+    return inside and all(abs(b - a) <= max_leap for a, b in zip(pitches, pitches[1:], strict=False))
 
 
 def _contour(bar: list[MelodyNote]) -> list[int]:
@@ -77,14 +88,10 @@ def vary_figures(line: list[MelodyNote], key: Key, bar_length: Fraction, bars: i
     semitones of the notes on either side; a bar no device can vary so is kept."""
     draw = random.Random(f"figures {seed}")
     scale = _scale_pitches(key, *register)
-    split = _bars(line, bar_length, bars)
+    split = split_bars(line, bar_length, bars)
 
     def fits(index: int, notes: list[MelodyNote]) -> bool:
-        before = next((bar[-1].pitch for bar in reversed(split[:index]) if bar), None)
-        after = next((bar[0].pitch for bar in split[index + 1:] if bar), None)
-        pitches = [p for p in (before, *(n.pitch for n in notes), after) if p is not None]
-        inside = all(register[0] <= n.pitch <= register[1] for n in notes)
-        return inside and all(abs(b - a) <= max_leap for a, b in zip(pitches, pitches[1:], strict=False))
+        return fits_between(split, index, notes, register, max_leap)
 
     def sequence(notes: list[MelodyNote]) -> list[MelodyNote]:
         step = draw.choice((-1, 1))
