@@ -9,6 +9,7 @@ import pytest
 
 from ontology.music_styles import Cantabile, Style, style_spec
 from ontology.music_theory import Key, parse_key, parse_meter
+from tests.melody_lines import by_bar, line_of
 from tools.music.harmony.data import MelodyNote
 from tools.music.styles.cantabile import breathe, is_even, run_into, sing
 
@@ -27,21 +28,6 @@ def sung(line: list[MelodyNote], bars: int, ends: list[int], rules: Cantabile, *
     """`line` (4/4, in `REGISTER`) made to sing."""
     return sing(line, key=key, meter=FOUR_FOUR, bars=bars, register=REGISTER, max_leap=max_leap, phrase_ends=ends,
                 rules=rules, seed=seed, piece_seed=piece_seed)
-
-
-def line_of(bars: list[list[tuple[float, int]]]) -> list[MelodyNote]:
-    """Bars of (length, pitch) notes as one line, each bar from its downbeat (4/4)."""
-    line = []
-    for index, bar in enumerate(bars):
-        onset = index * 4.0
-        for length, pitch in bar:
-            line.append(MelodyNote(onset, length, pitch))
-            onset += length
-    return line
-
-
-def by_bar(line: list[MelodyNote], bars: int) -> list[list[MelodyNote]]:
-    return [[n for n in line if index * 4 <= n.onset < (index + 1) * 4] for index in range(bars)]
 
 
 # the fixed-plan nocturne 1 (D minor, seed 1 at dfa2b5d): even quarters, a hymn's tune, then its close

@@ -6,27 +6,12 @@ from fractions import Fraction
 
 from ontology.music_styles import Style, style_spec
 from ontology.music_theory import parse_key
-from tools.music.harmony.data import MelodyNote
+from tests.melody_lines import by_bar, line_of
 from tools.music.styles.figures import repeats, vary_figures
 
 E_MINOR = parse_key("E minor")
 REGISTER = (65, 96)
 BAR = Fraction(4)
-
-
-def line_of(bars: list[list[tuple[float, int]]]) -> list[MelodyNote]:
-    """Bars of (length, pitch) notes as one line, each bar from its downbeat (4/4)."""
-    line = []
-    for index, bar in enumerate(bars):
-        onset = index * 4.0
-        for length, pitch in bar:
-            line.append(MelodyNote(onset, length, pitch))
-            onset += length
-    return line
-
-
-def by_bar(line: list[MelodyNote], bars: int) -> list[list[MelodyNote]]:
-    return [[n for n in line if index * 4 <= n.onset < (index + 1) * 4] for index in range(bars)]
 
 
 # the fixed-plan nocturne 3 (E minor, seed 3 at 5adf1e4): one descending figure in quarters, bar after bar
