@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field, create_model
 from agents.conversation import Conversation, Role
 from agents.lm.adapter import Turn
 from ontology.music import Cadence
-from ontology.music_drafts import MAX_SECTION_BARS, Plan, RequestFacts, plan_schema, sections_of
-from ontology.music_forms import middles_kept
+from ontology.music_drafts import MAX_SECTION_BARS, Plan, RequestFacts, plan_schema, sections_of, with_settled
+from ontology.music_forms import form_settles, middles_kept
 
 PREAMBLE = (
     "This is a working session of a composition studio. A composer plans a piece; neural tools write "
@@ -113,15 +113,16 @@ class CompositionStudio:
         return self.conversation.transcript
 
     def plan(self) -> Plan:
-        """The Composer's plan, with no more middle sections than the style's form keeps (`middles_kept`)."""
-        middles = middles_kept(self.facts)
+        """The Composer's plan, with no more middle sections than the style's form keeps (`middles_kept`)
+        and none of the fields the form sets itself (`form_settles`: filled in with the form's values)."""
+        middles, settled = middles_kept(self.facts), form_settles(self.facts)
         value = self.conversation.ask(
             COMPOSER,
             f"Plan the piece and its form: an opening section, {MIDDLES[min(middles, 2)].format(middles)}a "
             "closing section. A later section may vary the opening or the section before it: that is how the "
             "form returns.",
-            "plan", plan_schema(self.facts, middles), 520)  # a variation takes ~15 tokens; four fit
-        answer = value.model_dump(mode="json")
+            "plan", plan_schema(self.facts, middles, settled), 520)  # a variation takes ~15 tokens; four fit
+        answer = with_settled(value.model_dump(mode="json"), settled)
         form = {name: answer.pop(name) for name in ("opening", "middle", "closing")}
         return Plan.model_validate({**answer, "sections": sections_of(form)})
 

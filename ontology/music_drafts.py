@@ -19,6 +19,7 @@ and tempo.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -181,10 +182,27 @@ MAX_MIDDLE_SECTIONS = 3
 """The most contrasting middle sections a plan may have."""
 
 
-def plan_schema(facts: RequestFacts, middle_sections: int = MAX_MIDDLE_SECTIONS) -> type[BaseModel]:
+SectionRole = Literal["opening", "middle", "closing"]
+"""The Composer's sections by place: the first, the contrasting ones, the last."""
+SECTION_PLANS: dict[SectionRole, type[_SectionPlan]] = {
+    "opening": OpeningSection, "middle": MiddleSection, "closing": ClosingSection}
+
+
+def _asked(role: SectionRole, settled: Mapping[str, Any]) -> type[BaseModel] | None:
+    """The section's plan without the fields `settled` (the form sets them), or None when none is left."""
+    kept = {name: (field.annotation, field) for name, field in SECTION_PLANS[role].model_fields.items()
+            if name not in settled}
+    return create_model(SECTION_PLANS[role].__name__, **kept) if kept else None  # type: ignore[call-overload]
+
+
+def plan_schema(facts: RequestFacts, middle_sections: int = MAX_MIDDLE_SECTIONS,
+                settled: Mapping[SectionRole, Mapping[str, Any]] | None = None) -> type[BaseModel]:
     """The Composer's answer: the request's facts as constants, open choices from closed lists, at
     most `middle_sections` middle sections. A style the request names narrows the meters and tempi
-    to the style's own."""
+    to the style's own. `settled` names, by section, the fields the style's form sets whatever the
+    Composer writes (`ontology.music_forms.form_settles`): they are not asked at all, since each is
+    generated tokens (and field notes) the form then discards; a section left with nothing to ask
+    is not asked either. `with_settled` puts their values back into the answer."""
     meters: tuple[str, ...] = METERS
     slowest, fastest = MIN_TEMPO, MAX_TEMPO
     if facts.style is not None:
@@ -192,6 +210,15 @@ def plan_schema(facts: RequestFacts, middle_sections: int = MAX_MIDDLE_SECTIONS)
         meters = tuple(meter for meter in spec.meters if meter in METERS) or METERS
         slowest, fastest = spec.tempo[0], spec.tempo[1]
     only_meter = meters[0] if len(meters) == 1 else None  # a style written in one meter fixes it
+    settled = settled or {}
+    sections: dict[str, Any] = {}
+    for role in SECTION_PLANS:
+        asked = _asked(role, settled.get(role, {}))
+        if asked is None:
+            continue
+        middle = list[asked]  # type: ignore[valid-type]  # a model built at run time
+        sections[role] = (middle, Field(max_length=middle_sections, description="contrasting sections, possibly in "
+                                        "other keys")) if role == "middle" else (asked, ...)
     return create_model(
         "PlanDraft",
         title=(str, Field(max_length=TITLE_CHARS)),
@@ -200,11 +227,20 @@ def plan_schema(facts: RequestFacts, middle_sections: int = MAX_MIDDLE_SECTIONS)
         key=_choice(facts.key, Literal[KEYS], "home key"),
         meter=_choice(facts.meter or only_meter, Literal[meters], "time signature"),
         tempo_bpm=_choice(facts.tempo_bpm, int, "quarter notes per minute", ge=slowest, le=fastest),
-        opening=(OpeningSection, ...),
-        middle=(list[MiddleSection], Field(max_length=middle_sections,
-                                           description="contrasting sections, possibly in other keys")),
-        closing=(ClosingSection, ...),
+        **sections,
     )
+
+
+def with_settled(answer: dict[str, Any], settled: Mapping[SectionRole, Mapping[str, Any]]) -> dict[str, Any]:
+    """The Composer's answer (a `plan_schema` instance dumped) with the settled fields filled in, so
+    that every section has all its fields again (a middle section left unasked is left out)."""
+    filled = dict(answer)
+    for role, values in settled.items():
+        if role == "middle":
+            filled["middle"] = [{**values, **section} for section in answer.get("middle", [])]
+        else:
+            filled[role] = {**values, **(answer.get(role) or {})}
+    return filled
 
 
 def related_key(home: Key, relation: KeyRelation) -> Key:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -41,13 +41,14 @@ from ontology.music_drafts import (
     PlannedVariation,
     RequestFacts,
     SectionDraft,
+    SectionRole,
     fit_sections,
     max_sections,
 )
 from ontology.music_styles import PHRASE_BARS, Style, style_spec
 from ontology.music_theory import Mode, parse_key
 
-Role = Literal["opening", "middle", "closing"]
+Role = SectionRole
 """Which of the Composer's sections a form's section takes its share and character from."""
 
 
@@ -283,6 +284,41 @@ def middles_kept(facts: RequestFacts) -> int:
     if form is None:
         return min(MAX_MIDDLE_SECTIONS, max(0, max_sections(total) - 2))
     return int(any(shape.role == "middle" for shape in _shapes(FORMS[form], total)))
+
+
+def form_settles(facts: RequestFacts) -> dict[SectionRole, dict[str, Any]]:
+    """The fields of the Composer's sections that `edit_plan` sets itself for `facts` whatever the
+    Composer writes, with the values it sets (so the form's edits report no change there): every
+    label; a close the form fixes (`SectionShape.cadence`); a middle's key unless it goes to the
+    contrasting key; a variation unless the form may keep the Composer's literal return of the
+    opening (`_returning`); the shares of strains (each strain one share); and every field of a
+    section no part of the form draws on (a jig's closing section). The plan schema does not ask
+    for them (`plan_schema`'s `settled`). Nothing is settled where the Composer picks the style or
+    the style has no form (free piano): `_bounded` reads every field."""
+    form_name = STYLE_FORMS[facts.style] if facts.style is not None else None
+    if form_name is None:
+        return {}
+    form = FORMS[form_name]
+    shapes = _shapes(form, facts.bars or DEFAULT_BARS)
+    settled: dict[SectionRole, dict[str, Any]] = {}
+    for role in ("opening", "middle", "closing"):
+        drawing = [shape for shape in shapes if shape.role == role]
+        first = drawing[0] if drawing else SectionShape(role=role, label=role, character=role,
+                                                        cadence=Cadence.AUTHENTIC)
+        values: dict[str, Any] = {"label": first.label}
+        if not drawing:
+            values["character"] = first.character
+        if form.name == "strains" or not drawing:
+            values["share"] = 1
+        if all(shape.cadence is not None for shape in drawing):
+            values["cadence"] = first.cadence
+        if role == "middle" and not any(shape.key == "contrast" for shape in drawing):
+            values["key_relation"] = "home"
+        if role != "opening" and not any(shape.returns is not None and shape.returns.of == "opening"
+                                         for shape in drawing):
+            values["variation"] = None
+        settled[role] = values
+    return settled
 
 
 def edit_plan(plan: Plan, facts: RequestFacts) -> Plan:

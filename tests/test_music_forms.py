@@ -4,6 +4,7 @@ free piano's own sections within bounds; whole phrases adding up to the request;
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,18 @@ import dspy
 import pytest
 
 from ontology.music import Cadence, Piece
-from ontology.music_drafts import Plan, RequestFacts, facts_from_request, fit_sections, plan_to_piece
-from ontology.music_forms import clean_character, clean_words, edit_plan, middles_kept
+from ontology.music_drafts import (
+    Plan,
+    RequestFacts,
+    SectionRole,
+    facts_from_request,
+    fit_sections,
+    plan_schema,
+    plan_to_piece,
+    sections_of,
+    with_settled,
+)
+from ontology.music_forms import clean_character, clean_words, edit_plan, form_settles, middles_kept
 from ontology.music_styles import PHRASE_BARS
 
 WALTZ_SESSION = {  # the plan the 1.5B Composer wrote for examples/compose/waltz (session 23), as it wrote it
@@ -196,10 +207,8 @@ def test_the_plan_step_keeps_the_edited_plan_and_the_report_lists_its_edits(tmp_
     finally:
         store.close()
     report = json.loads((tmp_path / "edits" / "v1" / "report.json").read_text())
-    assert report["plan"]["title"] == "Winter Chorale" and report["plan"]["edits"] == [
-        "title cleaned", "form ternary at home: A B A' (planned A B coda)",
-        "B: key home (planned relative); close half (planned authentic)",
-        "A': returns opening (near) (planned nothing)"]
+    assert report["plan"]["title"] == "Winter Chorale" and report["plan"]["edits"] == [  # labels, B's key and
+        "title cleaned", "A': returns opening (near) (planned nothing)"]  # close are the form's: not asked
 
 
 @pytest.mark.parametrize(("request_text", "style", "middles"), [
@@ -221,3 +230,60 @@ def test_the_plan_asks_for_as_many_middle_sections_as_the_form_keeps(request_tex
 def test_a_style_left_to_the_composer_gets_the_most_middle_sections_any_style_keeps() -> None:
     assert middles_kept(facts("something calm in A minor, 16 bars")) == 1
     assert middles_kept(facts("something calm in A minor, 64 bars")) == 3
+
+
+SETTLED_CASES = ["a waltz in G major, 16 bars", "a waltz in G major, 8 bars", "a nocturne in E minor, 32 bars",
+                 "a chorale in A major, 12 bars", "a jig in D major, 16 bars", "a reel in G major, 12 bars"]
+OTHER = {"label": "Z", "share": 3, "character": "restless", "cadence": "deceptive", "key_relation": "dominant",
+         "variation": {"of": "previous", "distance": "far"}}
+"""A value for every field of a Composer's section, unlike `section`'s defaults and the forms' values."""
+
+
+def answer(asked: RequestFacts, changed: Collection[tuple[str, str]] = ()) -> dict[str, Any]:
+    """A full plan answer (every field of every section) with the `(role, field)`s in `changed` set to `OTHER`."""
+    def part(role: str, base: dict[str, Any]) -> dict[str, Any]:
+        return {name: OTHER[name] if (role, name) in changed else value for name, value in base.items()}
+
+    opening = part("opening", {"label": "A", "share": 1, "character": "calm", "cadence": "half"})
+    middle = [part("middle", {"label": "B", "share": 2, "character": "bright", "cadence": "half",
+                              "key_relation": "relative", "variation": None})] * middles_kept(asked)
+    closing = part("closing", {"label": "C", "share": 1, "character": "home", "cadence": "authentic",
+                               "variation": {"of": "opening", "distance": "restate"}})
+    style = asked.style or "free piano"
+    return {"title": "t", "style": style, "key": asked.key, "meter": "3/4" if style == "waltz" else "6/8"
+            if style == "jig" else "4/4", "tempo_bpm": 100, "opening": opening, "middle": middle, "closing": closing}
+
+
+def edited(asked: RequestFacts, plan_answer: dict[str, Any]) -> list[Any]:
+    built = edit_plan(Plan.model_validate({**plan_answer, "sections": sections_of(plan_answer)}), asked)
+    return [section.model_dump() for section in built.sections]
+
+
+@pytest.mark.parametrize("request_text", SETTLED_CASES)
+def test_the_plan_does_not_ask_what_the_form_sets_and_still_asks_what_it_keeps(request_text: str) -> None:
+    """Every field the form settles is generated tokens (and field notes) the form would throw away:
+    whatever the Composer wrote there, the edited plan is the same, so the schema leaves it out and
+    the form's value is filled in. Every field still asked changes the edited plan for some answer."""
+    asked = facts(request_text)
+    settled = form_settles(asked)
+    schema = plan_schema(asked, middles_kept(asked), settled).model_json_schema()
+    defs = {name: set(model.get("properties", {})) for name, model in schema["$defs"].items()}
+    fields: list[tuple[SectionRole, str]] = [("opening", "OpeningSection"), ("middle", "MiddleSection"),
+                                              ("closing", "ClosingSection")]
+    for role, model in fields:
+        asked_fields = defs.get(model, set()) if role in schema["properties"] else set()
+        assert not asked_fields & set(settled[role]), role
+        for name in asked_fields:
+            assert edited(asked, answer(asked, {(role, name)})) != edited(asked, answer(asked)), (role, name)
+    everything: set[tuple[str, str]] = {(role, name) for role, values in settled.items() for name in values}
+    assert edited(asked, answer(asked, everything)) == edited(asked, answer(asked))
+    unasked: dict[str, Any] = {role: {} if role != "middle" else [] for role in settled
+                               if role not in schema["properties"]}
+    assert edited(asked, with_settled({**answer(asked, everything), **unasked}, settled)) == \
+        edited(asked, answer(asked))
+
+
+def test_free_piano_and_a_style_left_open_settle_nothing() -> None:
+    """Without a form (`_bounded`), or before the Composer picks the style, every field is read."""
+    assert form_settles(facts("a piano piece in C minor, 16 bars")) == {}
+    assert form_settles(facts("something calm in A minor, 16 bars")) == {}
