@@ -211,15 +211,40 @@ def test_sampling_always_ends_with_the_requested_number_of_valid_bars(model: nn.
     assert len(tokens) <= 2 + 3 * MAX_TOKENS_PER_BAR
 
 
-def test_sampling_computes_each_position_once() -> None:
+def test_sampling_computes_each_position_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The sampler's KV cache (`CachedScorer`): each step computes the one new position, not the
     whole window again, which made the piano model most of a composition session's CPU time."""
     model = PianoTransformer(dataclasses.replace(TINY, context=256)).eval()
-    embedded: list[int] = []
-    model.position_embedding.register_forward_hook(lambda _module, inputs, _output: embedded.append(inputs[0].numel()))
+    computed: list[int] = []
+    attend = CachedScorer._attend
+
+    def counting(self: CachedScorer, index: int, layer, normed: torch.Tensor, known: int) -> torch.Tensor:  # noqa: ANN001
+        computed.extend([normed.shape[0]] if index == 0 else [])
+        return attend(self, index, layer, normed, known)
+
+    monkeypatch.setattr(CachedScorer, "_attend", counting)
     tokens = sample_bars(model, [VOCAB.meter("3/8"), VOCAB.mode("minor")], 3, temperature=1.0,
                          generator=torch.Generator().manual_seed(0))
-    assert sum(embedded) == len(tokens)  # the first window (meter, mode, bar), then one position a token
+    assert sum(computed) == len(tokens)  # the first window (meter, mode, bar), then one position a token
+
+
+def test_a_cached_step_calls_no_module() -> None:
+    """A one-token step of the small model costs torch's call overhead, not arithmetic, so the
+    scorer calls the functional operations with weights it looked up once: no module's forward
+    runs after the scorer embedded the vocabulary (every step called the layers' modules before)."""
+    model = PianoTransformer(TINY).eval()
+    scorer = CachedScorer(model)
+    calls: list[str] = []
+    hook = nn.modules.module.register_module_forward_hook(
+        lambda module, _inputs, _output: calls.append(type(module).__name__))
+    try:
+        window = [VOCAB.meter("4/4"), VOCAB.mode("major"), VOCAB.bar]
+        for token in (VOCAB.position(0), VOCAB.duration(4)):
+            scorer(window)
+            window.append(token)
+    finally:
+        hook.remove()
+    assert calls == []
 
 
 def test_the_cached_scorer_agrees_with_the_whole_forward_pass(tool: PianoGenerationTool) -> None:
