@@ -122,6 +122,10 @@ def test_a_free_pianos_return_states_its_opening_once_more_in_another_octave_nev
     moved = {b - a for bar, before in zip(source.right[:4], written, strict=True)
              for a, b in zip(before.pitches(), bar.pitches(), strict=True)}
     assert moved in ({12}, {-12})  # the kept bars are the opening an octave away: A', not A
+    wide = [Bar.line((57, 2), (89, 2))] * 4  # 57-89: neither octave fits the right hand's 55-96
+    variation = request.variation.model_copy(update={"right": wide})  # type: ignore[union-attr]
+    _, pool = candidate_pool(ScaleWriter(), request.model_copy(update={"variation": variation}))
+    assert {c.id.split("_")[0] for c in pool if not c.fresh} == {"keep2"}  # in place, so half of it at most
 
 
 @pytest.mark.parametrize("seed", [1202, 7, 40])

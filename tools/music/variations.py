@@ -155,7 +155,7 @@ def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec
     which is kept as it was: its candidates keep no more than the source's bars (`split_points`),
     so a return is the opening in another register before new bars, not the opening again and
     then its first bars a third time (session 28: bars 1-2 at bars 9-10 and 13-14). Where no
-    octave fits, it stays."""
+    octave fits, it stays (and its candidates keep at most half the source)."""
     first = 0 if spec.texture == "piano" else source_bars
     repeat = right[first:]
     pitches = [pitch for bar in repeat for event in bar.voices[0] for pitch in event.pitches]
@@ -201,9 +201,12 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     given = variation.tune if len(variation.tune) == len(variation.right) else []
     tune = fit_bars(transpose_bars(given, source_key, key), request.bars)
     right, left, tune = into_register(right, left, tune, spec)
-    right = repeat_in_another_octave(right, len(variation.right), spec, request.seed, left)
-    longest = len(variation.right) if spec.texture == "piano" else None  # a free piano states a passage twice at most
-    looped = longest is not None and longest < request.bars
+    moved = repeat_in_another_octave(right, len(variation.right), spec, request.seed, left)
+    longest = None  # a free piano states a passage twice at most, the second time elsewhere or in part
+    if spec.texture == "piano":
+        longest = len(variation.right) if moved != right else max(1, len(variation.right) // 2)
+    looped = longest is not None and len(variation.right) < request.bars
+    right = moved
     sung = sung_as_tune(right, tune)
     source = SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length, chord_slot),
                              tune=tune)
