@@ -19,7 +19,9 @@ from tools.music.features import FEATURE_SIZE, FEATURE_SLICES, material_features
 from tools.music.section_tools import SectionMaterial, SectionRequest, VariationSource
 from tools.music.styles.register_plan import section_windows
 from tools.music.variations import (
+    Candidate,
     candidate_pool,
+    choose,
     fit_bars,
     repeat_in_another_octave,
     split_points,
@@ -291,3 +293,14 @@ def test_a_reprises_new_bars_are_written_under_its_sections_plan() -> None:
         assert tail.register_windows == list(section_windows(style_spec(request.style).melody, request.model_copy(
             update={"variation": None}), D_MINOR.tonic, restated=8 - tail.bars)[8 - tail.bars:])
     assert all(not r.register_windows for r in writer.requests if not r.previous_right)
+
+
+def test_a_free_pianos_near_return_keeps_some_of_its_source() -> None:
+    """Without the looped candidates, the point a third of the way to fresh material lay nearest a
+    fresh candidate in 4 of 10 bench free pianos: A' was all new bars, no return at all."""
+    empty = SectionMaterial(right=[], left=[], harmony=[])
+    pool = [Candidate("keep2_1", "A's first bars", empty), Candidate("fresh0", "new", empty, fresh=True),
+            Candidate("fresh1", "newer", empty, fresh=True)]
+    vectors = {"keep2_1": np.array([0.0, 3.0]), "fresh0": np.array([1.0, 0.0]), "fresh1": np.array([3.0, 0.0])}
+    assert choose(np.zeros(2), vectors, pool, 0.35, 0)[0].id == "fresh0"
+    assert choose(np.zeros(2), vectors, pool, 0.35, 0, returning=True)[0].id == "keep2_1"

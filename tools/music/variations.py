@@ -238,10 +238,11 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
 
 
 def choose(source: np.ndarray, vectors: dict[str, np.ndarray], pool: list[Candidate], share: float,
-           seed: int) -> tuple[Candidate, str, str]:
+           seed: int, returning: bool = False) -> tuple[Candidate, str, str]:
     """The candidate nearest the point `share` of the way along the SOM walk from `source` to the
-    freshest candidate; with the tool's name and how the point was found."""
-    by_id = {candidate.id: candidate for candidate in pool}
+    freshest candidate (`returning`: the nearest that keeps some of the source, so a return is
+    heard as one); with the tool's name and how the point was found."""
+    by_id = {candidate.id: candidate for candidate in pool if not (returning and candidate.fresh)}
     target = max((c for c in pool if c.fresh), key=lambda c: float(np.linalg.norm(vectors[c.id] - source)))
     items = [Item(id="source", name="the source, fitted", vector=source.tolist())] + [
         Item(id=c.id, name=c.description[:200], vector=vectors[c.id].tolist()) for c in pool]
@@ -252,7 +253,7 @@ def choose(source: np.ndarray, vectors: dict[str, np.ndarray], pool: list[Candid
     except SomInputError as exc:  # candidates too alike to lay out on a map: the same walk, as a straight line
         logger.info("variation candidates do not span a map (%s); choosing on the straight line", exc)
         point = source + share * (vectors[target.id] - source)
-        nearest = min(pool, key=lambda c: float(np.linalg.norm(vectors[c.id] - point)))
+        nearest = min(by_id.values(), key=lambda c: float(np.linalg.norm(vectors[c.id] - point)))
         return nearest, "feature_line", f"on the straight line in feature space to {target.id} ({exc})"
     point = result.points[round(share * (len(result.points) - 1))]
     chosen = next(by_id[n.id] for n in point.neighbours if n.id in by_id)
@@ -271,7 +272,9 @@ def realise_variation(writer: SectionWriter, request: SectionRequest) -> Section
     vectors = {c.id: material_features(c.material.right, c.material.left, key, bar_length) for c in pool}
     start = material_features(source.right, source.left, key, bar_length)
     share = SHARE_OF_PATH[variation.distance]
-    chosen, tool, how = choose(start, vectors, pool, share, request.seed)
+    # without looped candidates, 4 of 10 bench free pianos took all-new bars for their near return
+    returning = style_spec(request.style).texture == "piano" and variation.distance != VariationDistance.FAR
+    chosen, tool, how = choose(start, vectors, pool, share, request.seed, returning)
     apart = float(np.linalg.norm(vectors[chosen.id] - start))
     fresh = float(np.mean([np.linalg.norm(vectors[c.id] - start) for c in pool if c.fresh]))
     summary = (f"{chosen.id}: {chosen.description}; picked {share:.0%} of the way from {variation.section} to new "
