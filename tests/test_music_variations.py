@@ -304,3 +304,4 @@ def test_a_free_pianos_near_return_keeps_some_of_its_source() -> None:
     vectors = {"keep2_1": np.array([0.0, 3.0]), "fresh0": np.array([1.0, 0.0]), "fresh1": np.array([3.0, 0.0])}
     assert choose(np.zeros(2), vectors, pool, 0.35, 0)[0].id == "fresh0"
     assert choose(np.zeros(2), vectors, pool, 0.35, 0, returning=True)[0].id == "keep2_1"
+    assert choose(np.zeros(2), vectors, pool[1:], 0.35, 0, returning=True)[0].fresh  # none keeps any: fresh it is

@@ -240,9 +240,10 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
 def choose(source: np.ndarray, vectors: dict[str, np.ndarray], pool: list[Candidate], share: float,
            seed: int, returning: bool = False) -> tuple[Candidate, str, str]:
     """The candidate nearest the point `share` of the way along the SOM walk from `source` to the
-    freshest candidate (`returning`: the nearest that keeps some of the source, so a return is
-    heard as one); with the tool's name and how the point was found."""
-    by_id = {candidate.id: candidate for candidate in pool if not (returning and candidate.fresh)}
+    freshest candidate (`returning`: the nearest that keeps some of the source, where one does, so
+    a return is heard as one); with the tool's name and how the point was found."""
+    by_id = ({candidate.id: candidate for candidate in pool if not (returning and candidate.fresh)}
+             or {candidate.id: candidate for candidate in pool})
     target = max((c for c in pool if c.fresh), key=lambda c: float(np.linalg.norm(vectors[c.id] - source)))
     items = [Item(id="source", name="the source, fitted", vector=source.tolist())] + [
         Item(id=c.id, name=c.description[:200], vector=vectors[c.id].tolist()) for c in pool]
