@@ -259,6 +259,7 @@ def test_a_closing_section_returns_to_the_opening_through_the_variations_tool(tm
     import numpy as np
 
     from tools.music.section_tools import SectionRequest
+    from tools.music.variations import transpose_by
 
     store, _, writer = sessions(tmp_path, reply("plan", RETURNING_PLAN), reply("theory_critic", NO_CHANGES),
                                 reply("listener_critic", NO_CHANGES))
@@ -269,12 +270,17 @@ def test_a_closing_section_returns_to_the_opening_through_the_variations_tool(tm
     assert "feature distance to the source" in calls[-1].summary
     source, chosen = state.sections["s1"].material, state.sections["s3"].material
     assert source is not None
-    assert any(r.previous_right == source.right[:2] and r.bars == 2 for r in writer.requests)  # a partial rewrite
+    prompts = [[transpose_by(bar, shift) for bar in source.right[:2]] for shift in (12, -12)]
+    # a partial rewrite, continuing the opening restated an octave away (a free piano's return)
+    assert any(r.previous_right in prompts and r.bars == 2 for r in writer.requests)
     fresh = [ScaleWriter().write(SectionRequest(bars=4, key="D minor", meter="4/4", style="free piano",
                                                 cadence="authentic", seed=seed))
              for seed in range(1200, 1206)]
-    to_source = np.linalg.norm(features(chosen) - features(source))
-    assert to_source < 0.6 * np.mean([np.linalg.norm(features(f) - features(source)) for f in fresh])
+    restated = [source.model_copy(update={"right": [transpose_by(bar, shift) for bar in source.right]})
+                for shift in (0, 12, -12)]  # the features hear register: the return is the opening an octave away
+    opening = min(restated, key=lambda o: float(np.linalg.norm(features(chosen) - features(o))))
+    to_source = np.linalg.norm(features(chosen) - features(opening))
+    assert to_source < 0.6 * np.mean([np.linalg.norm(features(f) - features(opening)) for f in fresh])
     assert not [f for f in state.findings if f.severity == "error"]
     report = json.loads((tmp_path / "returns" / "v1" / "report.json").read_text())
     assert any(c["tool"] == "som_variations" for c in report["tool_calls"])

@@ -30,10 +30,11 @@ from tools.music.piano.model import (
     full_forward_scorer,
     sample_bars,
 )
-from tools.music.piano.notation import HAND_NOTES, playable, segment_to_bars
+from tools.music.piano.notation import HAND_NOTES, piano_piece, playable, segment_to_bars
 from tools.music.piano.tokens import (
     MAX_TOKENS_PER_BAR,
     NUM_PITCHES,
+    TICKS_PER_QUARTER,
     VOCAB,
     Hand,
     Note,
@@ -45,6 +46,7 @@ from tools.music.piano.tokens import (
 )
 from tools.music.piano.tool import PianoGenerationRequest, PianoGenerationTool, parse_key, read_prompt
 from tools.music.piano.train import TrainingConfig, compare_embeddings, main
+from tools.music.render import write_notation
 from tools.music.scoreio import spelled_pitch, write_score
 from tools.settings import Settings
 
@@ -211,15 +213,40 @@ def test_sampling_always_ends_with_the_requested_number_of_valid_bars(model: nn.
     assert len(tokens) <= 2 + 3 * MAX_TOKENS_PER_BAR
 
 
-def test_sampling_computes_each_position_once() -> None:
+def test_sampling_computes_each_position_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The sampler's KV cache (`CachedScorer`): each step computes the one new position, not the
     whole window again, which made the piano model most of a composition session's CPU time."""
     model = PianoTransformer(dataclasses.replace(TINY, context=256)).eval()
-    embedded: list[int] = []
-    model.position_embedding.register_forward_hook(lambda _module, inputs, _output: embedded.append(inputs[0].numel()))
+    computed: list[int] = []
+    attend = CachedScorer._attend
+
+    def counting(self: CachedScorer, index: int, layer, normed: torch.Tensor, known: int) -> torch.Tensor:  # noqa: ANN001
+        computed.extend([normed.shape[0]] if index == 0 else [])
+        return attend(self, index, layer, normed, known)
+
+    monkeypatch.setattr(CachedScorer, "_attend", counting)
     tokens = sample_bars(model, [VOCAB.meter("3/8"), VOCAB.mode("minor")], 3, temperature=1.0,
                          generator=torch.Generator().manual_seed(0))
-    assert sum(embedded) == len(tokens)  # the first window (meter, mode, bar), then one position a token
+    assert sum(computed) == len(tokens)  # the first window (meter, mode, bar), then one position a token
+
+
+def test_a_cached_step_calls_no_module() -> None:
+    """A one-token step of the small model costs torch's call overhead, not arithmetic, so the
+    scorer calls the functional operations with weights it looked up once: no module's forward
+    runs after the scorer embedded the vocabulary (every step called the layers' modules before)."""
+    model = PianoTransformer(TINY).eval()
+    scorer = CachedScorer(model)
+    calls: list[str] = []
+    hook = nn.modules.module.register_module_forward_hook(
+        lambda module, _inputs, _output: calls.append(type(module).__name__))
+    try:
+        window = [VOCAB.meter("4/4"), VOCAB.mode("major"), VOCAB.bar]
+        for token in (VOCAB.position(0), VOCAB.duration(4)):
+            scorer(window)
+            window.append(token)
+    finally:
+        hook.remove()
+    assert calls == []
 
 
 def test_the_cached_scorer_agrees_with_the_whole_forward_pass(tool: PianoGenerationTool) -> None:
@@ -276,8 +303,34 @@ def test_a_hand_never_strikes_more_notes_than_it_has_fingers() -> None:
     assert HAND_NOTES <= MAX_EVENT_PITCHES and len(chord.pitches) == HAND_NOTES
     assert (chord.pitches[0], chord.pitches[-1]) == (36, 79)  # bass and melody stay
     assert {pitch % 12 for pitch in chord.pitches} == {0, 4, 7}  # octave doublings go first
-    assert [[e.pitches for e in voice] for voice in left[0].voices] == [[[45]], [[38, 41], []]]
+    assert [[e.pitches for e in voice] for voice in left[0].voices] == [[[38, 41, 45]]]  # struck together: a chord
     assert playable(melody) == melody
+
+
+def written_rests(musicxml: Path) -> list[list[list[float]]]:
+    """The rests' lengths in quarters in a written score, by part, then by measure and voice."""
+    import music21
+
+    score = music21.converter.parse(musicxml)
+    return [[[float(rest.quarterLength) for rest in voice.getElementsByClass(music21.note.Rest)]
+             for measure in part.getElementsByClass(music21.stream.Measure) for voice in (measure.voices or [measure])]
+            for part in score.parts]
+
+
+def test_notes_struck_together_engrave_as_one_voice_without_stray_rests(tmp_path: Path) -> None:
+    """Session 28's free piano 2, bar 1: the left hand's F2 quarters, the third struck with an F3
+    eighth, engraved as two voices, the second an eighth between rests (bars 1, 9 and 13). Notes
+    struck together are one chord; only a note held while the hand strikes again takes a voice."""
+    quarter = TICKS_PER_QUARTER
+    left = [Note(0, Hand.LEFT, 41, quarter), Note(quarter, Hand.LEFT, 41, quarter),
+            Note(2 * quarter, Hand.LEFT, 41, quarter), Note(2 * quarter, Hand.LEFT, 53, quarter // 2)]
+    right = [Note(0, Hand.RIGHT, 77, 2 * quarter), Note(0, Hand.RIGHT, 72, quarter),  # F5 held over C5 and D5
+             Note(quarter, Hand.RIGHT, 74, quarter), Note(2 * quarter, Hand.RIGHT, 76, 2 * quarter)]
+    piece = piano_piece(Segment(meter="4/4", mode="major", bars=[sorted(left + right)]), 0, "F major", "bar 1", 90)
+    rests = written_rests(write_notation(piece, tmp_path).musicxml)
+    assert rests[1] == [[1.0]]  # one voice: F2, F2, F2+F3 as one chord, and the last beat's rest
+    assert [[e.pitches for e in voice] for voice in piece.parts[1].bars[0].voices] == [[[41], [41], [41, 53], []]]
+    assert len(rests[0]) == 2  # the held F5 truly overlaps: a voice of its own
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,9 @@ from tools.music.features import FEATURE_SIZE, FEATURE_SLICES, material_features
 from tools.music.section_tools import SectionMaterial, SectionRequest, VariationSource
 from tools.music.styles.register_plan import section_windows
 from tools.music.variations import (
+    Candidate,
     candidate_pool,
+    choose,
     fit_bars,
     repeat_in_another_octave,
     split_points,
@@ -87,19 +89,45 @@ def varied_request(distance_: str, bars: int = 4, seed: int = 1202) -> SectionRe
 
 
 def test_the_pool_spans_from_the_source_to_fresh_material() -> None:
-    source, pool = candidate_pool(ScaleWriter(), varied_request("near", bars=6))
-    assert [c.id for c in pool] == ["restate", "keep4_1", "keep4_2", "keep3_3", "keep3_4", "keep2_5", "keep2_6",
-                                    "fresh0", "fresh1", "fresh2"]
-    assert all(len(c.material.right) == len(c.material.left) == 6 for c in pool)
-    # a 4-bar source extended to 6 bars repeats its start, a free piano's an octave away (not looped in place)
-    assert {b - a for repeat, start in zip(source.right[4:], source.right[:2], strict=True)
-            for a, b in zip(start.pitches(), repeat.pitches(), strict=True)} in ({12}, {-12})
-    assert source.left[4:] == source.left[:2]
-    keep = next(c for c in pool if c.id == "keep3_3")
-    assert keep.material.right[:3] == source.right[:3] and keep.material.right[3:] != source.right[3:]
-    assert keep.material.harmony[-1].bar == 6
+    source, pool = candidate_pool(ScaleWriter(), varied_request("near", bars=4))
+    assert [c.id for c in pool] == ["restate", "keep2_1", "keep2_2", "keep1_3", "keep1_4", "fresh0", "fresh1",
+                                    "fresh2"]
+    assert all(len(c.material.right) == len(c.material.left) == 4 for c in pool)
+    keep = next(c for c in pool if c.id == "keep2_1")
+    assert keep.material.right[:2] == source.right[:2] and keep.material.right[2:] != source.right[2:]
+    assert keep.material.harmony[-1].bar == 4
     restate = pool[0].material
     assert restate.right == source.right and [c.tool for c in restate.calls] == ["scale_arranger"]
+
+
+def statements(right: list[Bar], pair: list[Bar]) -> int:
+    """How often the two bars `pair` are played in `right`, at any transposition, in the same rhythm."""
+    def shape(bars: list[Bar]) -> tuple[list[list[float]], list[int]]:
+        pitches = [pitch for bar in bars for pitch in bar.pitches()]
+        return [[event.duration for event in bar.voices[0]] for bar in bars], [b - a for a, b in zip(
+            pitches, pitches[1:], strict=False)]
+
+    return sum(shape(right[first:first + 2]) == shape(pair) for first in range(len(right) - 1))
+
+
+def test_a_free_pianos_return_states_its_opening_once_more_in_another_octave_never_twice() -> None:
+    """Session 28's free piano 2 played its opening bars three times in 16: A' (8 bars) kept six
+    bars of its 4-bar A looped, bars 1-2 again at 9-10 and an octave up at 13-14. A free piano's
+    candidates keep at most the source's bars, the restatement in another octave, then new ones."""
+    request = varied_request("near", bars=8)
+    written = request.variation.right  # type: ignore[union-attr]
+    source, pool = candidate_pool(ScaleWriter(), request)
+    assert "restate" not in [c.id for c in pool]  # restating four bars in eight would loop them
+    assert {c.id for c in pool if c.material.right[:1] != source.right[:1]} == {"fresh0", "fresh1", "fresh2"}
+    for candidate in pool:
+        assert statements(candidate.material.right, written[:2]) <= 1, candidate.id
+    moved = {b - a for bar, before in zip(source.right[:4], written, strict=True)
+             for a, b in zip(before.pitches(), bar.pitches(), strict=True)}
+    assert moved in ({12}, {-12})  # the kept bars are the opening an octave away: A', not A
+    wide = [Bar.line((57, 2), (89, 2))] * 4  # 57-89: neither octave fits the right hand's 55-96
+    variation = request.variation.model_copy(update={"right": wide})  # type: ignore[union-attr]
+    _, pool = candidate_pool(ScaleWriter(), request.model_copy(update={"variation": variation}))
+    assert {c.id.split("_")[0] for c in pool if not c.fresh} == {"keep2"}  # in place, so half of it at most
 
 
 @pytest.mark.parametrize("seed", [1202, 7, 40])
@@ -158,13 +186,13 @@ def test_a_variation_arranges_and_continues_the_tune_not_the_figures_sung_on_it(
 def test_candidates_too_alike_for_a_map_are_chosen_on_a_straight_line() -> None:
     class Monotone(ScaleWriter):
         def write(self, request: SectionRequest) -> SectionMaterial:
-            bars = [Bar.line((62, 4))] * request.bars
+            bars = [Bar.line((74, 4))] * request.bars
             return SectionMaterial(right=bars, left=[Bar.line((38, 4))] * request.bars, harmony=[])
 
         def arrange(self, request, right, left):
             return None
 
-    source = [Bar.line((62, 4))] * 4
+    source = [Bar.line((62, 4))] * 4  # a free piano's restatement moves it to 74, where the writer writes
     material = Monotone().realise(SectionRequest(
         bars=4, key="D minor", meter="4/4", style="free piano", cadence="authentic",
         variation=VariationSource(section="s1", key="D minor", distance="far", right=source, left=source)))
@@ -234,8 +262,8 @@ def test_a_restated_melody_may_repeat_its_phrase_an_octave_away_where_the_regist
     assert all(repeat_in_another_octave(restated, 4, chorale, seed) == restated for seed in range(20))
     assert all(repeat_in_another_octave(fit_bars(tune[:3], 6), 3, waltz, seed) == fit_bars(tune[:3], 6)
                for seed in range(20))  # three bars are no whole phrase: the repeat would start inside one
-    piano = style_spec(Style.FREE_PIANO)  # its right hand 55-96: a free piano never loops its source in place
-    assert all(right[4:] != restated[4:] and right[:4] == tune
+    piano = style_spec(Style.FREE_PIANO)  # its right hand 55-96: a free piano restates its source elsewhere
+    assert all(right[:4] != tune and right[4:] != restated[4:]
                for right in (repeat_in_another_octave(restated, 4, piano, seed) for seed in range(20)))
 
 
@@ -265,3 +293,15 @@ def test_a_reprises_new_bars_are_written_under_its_sections_plan() -> None:
         assert tail.register_windows == list(section_windows(style_spec(request.style).melody, request.model_copy(
             update={"variation": None}), D_MINOR.tonic, restated=8 - tail.bars)[8 - tail.bars:])
     assert all(not r.register_windows for r in writer.requests if not r.previous_right)
+
+
+def test_a_free_pianos_near_return_keeps_some_of_its_source() -> None:
+    """Without the looped candidates, the point a third of the way to fresh material lay nearest a
+    fresh candidate in 4 of 10 bench free pianos: A' was all new bars, no return at all."""
+    empty = SectionMaterial(right=[], left=[], harmony=[])
+    pool = [Candidate("keep2_1", "A's first bars", empty), Candidate("fresh0", "new", empty, fresh=True),
+            Candidate("fresh1", "newer", empty, fresh=True)]
+    vectors = {"keep2_1": np.array([0.0, 3.0]), "fresh0": np.array([1.0, 0.0]), "fresh1": np.array([3.0, 0.0])}
+    assert choose(np.zeros(2), vectors, pool, 0.35, 0)[0].id == "fresh0"
+    assert choose(np.zeros(2), vectors, pool, 0.35, 0, returning=True)[0].id == "keep2_1"
+    assert choose(np.zeros(2), vectors, pool[1:], 0.35, 0, returning=True)[0].fresh  # none keeps any: fresh it is

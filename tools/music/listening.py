@@ -265,18 +265,27 @@ def _parallels(piece: Piece, bar_length: Fraction) -> list[Parallel]:
     return sorted(found)
 
 
-def _repeats(top: list[tuple[Fraction, int]], bar_length: Fraction, downbeat: Fraction) -> list[Repeat]:
-    """Runs of `REPEATED_BARS` or more consecutive bars whose top voice plays one figure: the same
-    onsets in the bar and the same intervals (so a sequence, transposed, counts). A bar of one note
-    is no figure, nor is a pickup."""
+Figure = tuple[tuple[Fraction, ...], tuple[int, ...]]
+"""A bar's figure: its top voice's onsets in the bar and the intervals between them."""
+
+
+def bar_figures(top: list[tuple[Fraction, int]], bar_length: Fraction, downbeat: Fraction) -> dict[int, Figure]:
+    """The figure of each bar whose top voice strikes more than once, by 0-based bar: the same
+    onsets and intervals are one figure at any transposition (a sequence). A bar of one note is
+    no figure, nor is a pickup."""
     by_bar: defaultdict[int, list[tuple[Fraction, int]]] = defaultdict(list)
     for onset, pitch in top:
         if onset >= downbeat:
             by_bar[_bar(onset, bar_length, downbeat)].append((onset, pitch))
-    figures: dict[int, tuple[tuple[Fraction, ...], tuple[int, ...]]] = {
-        bar: (tuple(onset - downbeat - bar * bar_length for onset, _ in notes),
-              tuple(b - a for (_, a), (_, b) in zip(notes, notes[1:], strict=False)))
-        for bar, notes in by_bar.items() if len(notes) > 1}
+    return {bar: (tuple(onset - downbeat - bar * bar_length for onset, _ in notes),
+                  tuple(b - a for (_, a), (_, b) in zip(notes, notes[1:], strict=False)))
+            for bar, notes in by_bar.items() if len(notes) > 1}
+
+
+def _repeats(top: list[tuple[Fraction, int]], bar_length: Fraction, downbeat: Fraction) -> list[Repeat]:
+    """Runs of `REPEATED_BARS` or more consecutive bars whose top voice plays one figure
+    (`bar_figures`)."""
+    figures = bar_figures(top, bar_length, downbeat)
     runs: list[Repeat] = []
     for bar in sorted(figures):
         if runs and runs[-1].last == bar - 1 and figures.get(bar - 1) == figures[bar]:

@@ -150,18 +150,22 @@ def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec
     style's melody register, for some seeds (`REPEAT_IN_PLACE`): a waltz or a nocturne restating
     its tune often plays it again an octave higher (or lower), after the breath that ends its
     phrase. Only a source of whole phrases is moved, so the repeat starts a phrase; the left hand is
-    realised again under the moved melody. A free piano's right hand moves its repeat whenever an
-    octave fits its register and stays above its own `left` hand, which is kept as it was (repeated
-    in place, a return looped its opening bars note for note); where none fits it stays."""
-    repeat = right[source_bars:]
+    realised again under the moved melody. A free piano's right hand moves from its first bar, the
+    whole restatement, whenever an octave fits its register and stays above its own `left` hand,
+    which is kept as it was: its candidates keep no more than the source's bars (`split_points`),
+    so a return is the opening in another register before new bars, not the opening again and
+    then its first bars a third time (session 28: bars 1-2 at bars 9-10 and 13-14). Where no
+    octave fits, it stays (and its candidates keep at most half the source)."""
+    first = 0 if spec.texture == "piano" else source_bars
+    repeat = right[first:]
     pitches = [pitch for bar in repeat for event in bar.voices[0] for pitch in event.pitches]
-    if spec.texture not in ("melody_and_accompaniment", "piano") or source_bars % PHRASE_BARS or not pitches:
+    if spec.texture not in ("melody_and_accompaniment", "piano") or (first and first % PHRASE_BARS) or not pitches:
         return right
 
     def above_left(shift: int) -> bool:  # a kept left hand must stay under the moved right hand, bar by bar
         return spec.texture != "piano" or all(
             min(bar.pitches(), default=128) + shift > max(under.pitches(), default=-1)
-            for bar, under in zip(repeat, left[source_bars:], strict=False))
+            for bar, under in zip(repeat, left[first:], strict=False))
 
     fitting = [shift for shift in (OCTAVE, -OCTAVE)
                if spec.melody.lowest <= min(pitches) + shift and max(pitches) + shift <= spec.melody.highest
@@ -170,13 +174,14 @@ def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec
     if not fitting or (spec.texture != "piano" and draw.random() < REPEAT_IN_PLACE):
         return right
     shift = draw.choice(fitting)
-    return right[:source_bars] + [transpose_by(bar, shift) for bar in repeat]
+    return right[:first] + [transpose_by(bar, shift) for bar in repeat]
 
 
-def split_points(bars: int, closes: bool) -> list[int]:
+def split_points(bars: int, closes: bool, longest: int | None = None) -> list[int]:
     """How many of the source's bars partial rewrites keep: three quarters, half and a quarter of
-    the section, leaving the writer the bars its cadence needs."""
-    most = bars - (CADENCE_BARS if closes else 1)
+    the section, leaving the writer the bars its cadence needs, and keeping at most `longest` (a
+    free piano's source length: its partial rewrites never loop the source)."""
+    most = min(bars - (CADENCE_BARS if closes else 1), bars if longest is None else longest)
     wanted = {round(bars * 3 / 4), round(bars / 2), round(bars / 4)}
     return sorted({min(k, most) for k in wanted if k >= 1 and most >= 1}, reverse=True)
 
@@ -188,30 +193,36 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
         raise ValueError("candidate_pool needs a request with a variation")
     plain = request.model_copy(update={"variation": None})
     key, meter = parse_key(request.key), parse_meter(request.meter)
-    bar_length, chord_slot = meter.bar_quarters, style_spec(request.style).chord_slot(meter)
+    spec = style_spec(request.style)
+    bar_length, chord_slot = meter.bar_quarters, spec.chord_slot(meter)
     source_key = parse_key(variation.key)
     right = fit_bars(transpose_bars(variation.right, source_key, key), request.bars)
     left = fit_bars(transpose_bars(variation.left, source_key, key), request.bars)
     given = variation.tune if len(variation.tune) == len(variation.right) else []
     tune = fit_bars(transpose_bars(given, source_key, key), request.bars)
-    right, left, tune = into_register(right, left, tune, style_spec(request.style))
-    right = repeat_in_another_octave(right, len(variation.right), style_spec(request.style), request.seed, left)
+    right, left, tune = into_register(right, left, tune, spec)
+    moved = repeat_in_another_octave(right, len(variation.right), spec, request.seed, left)
+    longest = None  # a free piano states a passage twice at most, the second time elsewhere or in part
+    if spec.texture == "piano":
+        longest = len(variation.right) if moved != right else max(1, len(variation.right) // 2)
+    looped = longest is not None and len(variation.right) < request.bars
+    right = moved
     sung = sung_as_tune(right, tune)
     source = SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length, chord_slot),
                              tune=tune)
     pool: list[Candidate] = []
-    arranged = writer.arrange(plain, sung, left)
+    arranged = None if looped else writer.arrange(plain, sung, left)
     if arranged is not None:
         pool.append(Candidate("restate", f"{variation.section} restated, finished by the writer", arranged))
-    elif request.cadence is None:
+    elif request.cadence is None and not looped:
         pool.append(Candidate("restate", f"{variation.section} restated", source))
     slot = 0
     start, end = request.place
-    for kept in split_points(request.bars, request.cadence is not None):
+    for kept in split_points(request.bars, request.cadence is not None, longest):
         for _ in range(SEEDS_PER_SPLIT):
             slot += 1
             seed = request.seed + SEED_STRIDE * (FRESH_CANDIDATES + slot)
-            windows = section_windows(style_spec(request.style).melody, plain, key.tonic, restated=kept)
+            windows = section_windows(spec.melody, plain, key.tonic, restated=kept)
             tail = writer.write(plain.model_copy(update={  # the new bars keep the section's plan, climax and all
                 "bars": request.bars - kept, "seed": seed,
                 "place": (start + (end - start) * kept / request.bars, end), "register_windows": list(windows[kept:]),
@@ -227,10 +238,12 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
 
 
 def choose(source: np.ndarray, vectors: dict[str, np.ndarray], pool: list[Candidate], share: float,
-           seed: int) -> tuple[Candidate, str, str]:
+           seed: int, returning: bool = False) -> tuple[Candidate, str, str]:
     """The candidate nearest the point `share` of the way along the SOM walk from `source` to the
-    freshest candidate; with the tool's name and how the point was found."""
-    by_id = {candidate.id: candidate for candidate in pool}
+    freshest candidate (`returning`: the nearest that keeps some of the source, where one does, so
+    a return is heard as one); with the tool's name and how the point was found."""
+    by_id = ({candidate.id: candidate for candidate in pool if not (returning and candidate.fresh)}
+             or {candidate.id: candidate for candidate in pool})
     target = max((c for c in pool if c.fresh), key=lambda c: float(np.linalg.norm(vectors[c.id] - source)))
     items = [Item(id="source", name="the source, fitted", vector=source.tolist())] + [
         Item(id=c.id, name=c.description[:200], vector=vectors[c.id].tolist()) for c in pool]
@@ -241,7 +254,7 @@ def choose(source: np.ndarray, vectors: dict[str, np.ndarray], pool: list[Candid
     except SomInputError as exc:  # candidates too alike to lay out on a map: the same walk, as a straight line
         logger.info("variation candidates do not span a map (%s); choosing on the straight line", exc)
         point = source + share * (vectors[target.id] - source)
-        nearest = min(pool, key=lambda c: float(np.linalg.norm(vectors[c.id] - point)))
+        nearest = min(by_id.values(), key=lambda c: float(np.linalg.norm(vectors[c.id] - point)))
         return nearest, "feature_line", f"on the straight line in feature space to {target.id} ({exc})"
     point = result.points[round(share * (len(result.points) - 1))]
     chosen = next(by_id[n.id] for n in point.neighbours if n.id in by_id)
@@ -260,7 +273,9 @@ def realise_variation(writer: SectionWriter, request: SectionRequest) -> Section
     vectors = {c.id: material_features(c.material.right, c.material.left, key, bar_length) for c in pool}
     start = material_features(source.right, source.left, key, bar_length)
     share = SHARE_OF_PATH[variation.distance]
-    chosen, tool, how = choose(start, vectors, pool, share, request.seed)
+    # without looped candidates, 4 of 10 bench free pianos took all-new bars for their near return
+    returning = style_spec(request.style).texture == "piano" and variation.distance != VariationDistance.FAR
+    chosen, tool, how = choose(start, vectors, pool, share, request.seed, returning)
     apart = float(np.linalg.norm(vectors[chosen.id] - start))
     fresh = float(np.mean([np.linalg.norm(vectors[c.id] - start) for c in pool if c.fresh]))
     summary = (f"{chosen.id}: {chosen.description}; picked {share:.0%} of the way from {variation.section} to new "

@@ -2,8 +2,10 @@
 
 The piano tool and composition sessions both convert the model's output here and engrave the
 result with `tools.music.render`, so a piece from the tool and a section from a session are
-written the same way. Notes of one hand that start together with one length share a chord;
-overlapping notes go to separate voices so every note keeps its length (clipped at the bar line).
+written the same way. Notes of one hand that start together share a chord, at the length of the
+longest of them, where all of them end by the hand's next onset (a pianist reads an octave struck
+together as one chord, not a quarter note over an eighth and a rest); a note still held when the
+hand strikes again goes to another voice with its own length (clipped at the bar line).
 """
 
 from __future__ import annotations
@@ -43,14 +45,23 @@ def playable(notes: list[Note]) -> list[Note]:
 
 def hand_voices(notes: list[Note], length: int) -> list[Voice]:
     """One hand's bar as chords spread over as few non-overlapping voices as needed, at most
-    `HAND_NOTES` notes per onset."""
+    `HAND_NOTES` notes per onset. The notes struck at one onset that end by the hand's next onset
+    (or the bar's end) form one chord as long as the longest of them: the model gives notes struck
+    together lengths of their own (an octave as a quarter and an eighth), and kept apart they
+    would engrave as two voices, the second a note and rests. Only a note still sounding when the
+    hand strikes again truly overlaps; it keeps its length in a voice of its own."""
+    if not notes:
+        return []
     onsets: dict[int, list[Note]] = defaultdict(list)
     for note in notes:
         onsets[note.position].append(note)
+    starts = sorted(onsets)
     chords: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for group in onsets.values():
-        for note in playable(group):
-            chords[(note.position, min(note.duration, length - note.position))].append(note.pitch)
+    for position, following in zip(starts, [*starts[1:], length], strict=True):
+        struck = [(note.pitch, min(note.duration, length - position)) for note in playable(onsets[position])]
+        together = max((duration for _, duration in struck if position + duration <= following), default=0)
+        for pitch, duration in struck:
+            chords[(position, together if position + duration <= following else duration)].append(pitch)
     voices: list[Voice] = []
     for (position, duration), pitches in sorted(chords.items(), key=lambda item: (item[0][0], -item[0][1])):
         free = next((voice for voice in voices if sum(voice[-1][:2]) <= position), None)
