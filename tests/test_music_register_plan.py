@@ -7,8 +7,10 @@ import pytest
 from ontology.music_styles import LineRules, RegisterPlan, Style, style_spec
 from tools.music.section_tools import SectionRequest
 from tools.music.styles.register_plan import (
+    COMPASS_EDGE,
     ambitus_floor,
     arch,
+    compass_band,
     leap_rate,
     phrase_spans,
     register_windows,
@@ -129,18 +131,45 @@ def test_the_shift_bias_is_drawn_within_the_plans_range_and_varies_with_the_seed
     assert shift_bias(plan, 4) == shift_bias(plan, 4) and shift_bias(PLAN, 4) == 0.0
 
 
-def test_a_waltz_tune_is_planned_over_two_and_a_half_to_three_octaves() -> None:
-    """The reference waltzes' top voices span 33 semitones on average (12-49); planned over 18-29
-    the fixed-plan waltzes sang 21 (overlap 0.32)."""
-    line = style_spec(Style.WALTZ).melody
-    assert line.register_plan is not None and line.outline_bias > 0
-    compass = []
+def piece_windows(line: LineRules, seed: int) -> list[tuple[int, int]]:
+    """Every bar's window of the bench's A B A' form for the piece of `seed`, sections seeded as the
+    bench seeds them."""
+    assert line.register_plan is not None
+    return [window for index, (place, bars, ends) in enumerate(FORM)
+            for window in register_windows(line.register_plan, (line.lowest, line.highest), bars, ends, place,
+                                           seed * 1000 + index * 101, 0, piece_seed=seed)]
+
+
+@pytest.mark.parametrize("style", [Style.WALTZ, Style.FREE_PIANO])
+def test_a_pieces_compass_is_drawn_by_its_seed_as_widely_as_real_pieces_spread(style: Style) -> None:
+    """The reference waltzes' top voices span 12-49 semitones, Beethoven's first movements' 14-63.
+    Planned phrase by phrase (a climax of 14-21 over a home of 67-72), every fixed-plan waltz met
+    the register's ceiling: its windows spanned 28-36 and its line 22-31 (overlap 0.47). Drawn by
+    the piece, the compass spans the whole plan, from the first bar's foot to the climax's top."""
+    line = style_spec(style).melody
+    plan = line.register_plan
+    assert plan is not None and plan.compass is not None
+    compasses = []
     for seed in range(12):
-        windows = [window for index, (place, bars, ends) in enumerate(FORM)
-                   for window in register_windows(line.register_plan, (line.lowest, line.highest), bars, ends,
-                                                  place, seed * 1000 + index * 101, 0)]
-        compass.append(max(high for _, high in windows) - min(low for low, _ in windows))
-    assert all(28 <= semitones <= 36 for semitones in compass)
+        (bottom, top), _ = compass_band(plan, (line.lowest, line.highest), plan.home[0], seed)
+        windows = piece_windows(line, seed)
+        assert all(bottom <= low < high <= top for low, high in windows)
+        assert windows[0] == (bottom, bottom + COMPASS_EDGE), "the piece opens at its compass's foot"
+        assert max(high for _, high in windows) == top, "its climax reaches the compass's top"
+        compasses.append(top - bottom)
+    assert min(compasses) <= 30 and max(compasses) >= 40, compasses
+    assert len(set(compasses)) >= 6
+
+
+def test_sections_of_one_piece_share_its_compass_and_a_plan_without_one_keeps_the_register() -> None:
+    line = style_spec(Style.WALTZ).melody
+    plan = line.register_plan
+    assert plan is not None
+    bands = {compass_band(plan, (line.lowest, line.highest), home, 9)[0] for home in range(*plan.home)}
+    assert len(bands) == 1 and bands.pop() == (59, 86)  # piece 9: 27 semitones, from a home phrase's foot
+    wide = compass_band(plan, (line.lowest, line.highest), 70, 10)  # piece 10: 45 semitones, 43 in the register
+    assert wide == ((57, 100), 68), "a compass too wide to start at the foot moves the band and its home down"
+    assert compass_band(PLAN, REGISTER, 69, 9) == (REGISTER, 69)
 
 
 def test_a_pieces_leap_budget_is_drawn_from_its_styles_range_by_the_piece_seed() -> None:
@@ -168,10 +197,9 @@ def test_a_free_piano_piece_climbs_to_its_high_point_in_its_middle_section(seed:
     line = style_spec(Style.FREE_PIANO).melody
     assert line.register_plan is not None and line.register_plan.climax_at < 0.5
     opening, middle, closing = (register_windows(line.register_plan, (line.lowest, line.highest), bars, ends,
-                                                 place, seed * 1000 + index * 101, 0)
+                                                 place, seed * 1000 + index * 101, 0, piece_seed=seed)
                                 for index, (place, bars, ends) in enumerate(FORM))
     assert max(high for _, high in middle) > max(high for _, high in opening + closing[4:])  # home at both ends
-    assert centre(middle[0]) >= centre(opening[0]) + 5  # the middle climbs from home
     # two thirds through (the default) the climax would fall in A''s first phrase, as it did
     later = line.register_plan.model_copy(update={"climax_at": 2 / 3})
     closing = register_windows(later, (line.lowest, line.highest), 8, [3, 7], FORM[2][0], seed * 1000 + 202, 0)
@@ -186,7 +214,8 @@ def test_a_waltz_sings_its_climax_in_its_middle_section_where_its_reprise_cannot
     assert line.register_plan is not None and line.register_plan.climax_at == 0.375
     for seed in range(12):
         opening, middle, closing = (register_windows(line.register_plan, (line.lowest, line.highest), bars, ends,
-                                                     place, seed * 1000 + index * 101, 0, restated=6 * (index == 2))
+                                                     place, seed * 1000 + index * 101, 0, restated=6 * (index == 2),
+                                                     piece_seed=seed)
                                     for index, (place, bars, ends) in enumerate(FORM))
         assert max(high for _, high in middle) > max(high for _, high in opening + closing)
     assert PLAN.climax_at == 2 / 3  # the other styles' climax stays two thirds through
