@@ -637,8 +637,9 @@ def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody
     square of the liveliness, so a middling piece keeps about Bach's share of eighths and the
     busiest move in eighths on most beats, steps and all, as Bach's busiest do: with passing and
     neighbour notes alone the fixed-plan chorales' busiest struck 18.3 notes a bar, Bach's up to
-    22.7) from any note but a tendency tone (`_tendency_tone`: a leading tone overshooting its
-    tonic, G#-B-A, left a busy A major chorale heard in E major), and a 4-3 suspension
+    22.7) from any note but a tendency tone (`_tendency_tone`, which goes straight on: with
+    overshoots from every note, one busy A major chorale of the bench's ten was heard in E major),
+    and a 4-3 suspension
     where a voice falls from the tonic to the leading tone of a cadence's dominant, each where it
     breaks no rule (`_clean`) and none into or out of a `held` slot: a phrase's closing chord stays
     still to its end."""
