@@ -221,3 +221,18 @@ def test_a_waltz_sings_its_climax_in_its_middle_section_where_its_reprise_cannot
                                     for index, (place, bars, ends) in enumerate(FORM))
         assert max(high for _, high in middle) > max(high for _, high in opening + closing)
     assert PLAN.climax_at == 2 / 3  # the other styles' climax stays two thirds through
+
+
+def test_a_piece_shorter_than_the_references_keeps_the_phrase_by_phrase_climb() -> None:
+    """A four-bar waltz sung over a scherzo's compass leapt 14 semitones from one section to the next
+    (tests/test_music_sections.py); a piece shorter than 16 bars climbs phrase by phrase as before."""
+    line = style_spec(Style.WALTZ).melody
+    plan = line.register_plan
+    assert plan is not None and plan.compass is not None
+    plain = plan.model_copy(update={"compass": None})
+    register = (line.lowest, line.highest)
+    for seed in range(6):
+        assert register_windows(plan, register, 4, [3], (0.0, 1.0), seed, 0) == register_windows(
+            plain, register, 4, [3], (0.0, 1.0), seed, 0)
+        assert register_windows(plan, register, 4, [3], (0.0, 0.25), seed, 0) != register_windows(
+            plain, register, 4, [3], (0.0, 0.25), seed, 0)  # a quarter of sixteen bars has its compass

@@ -28,6 +28,10 @@ from ontology.music_theory import OCTAVE
 from tools.music.section_tools import SectionRequest
 from tools.music.styles.phrases import phrase_cadences
 
+COMPASS_BARS = 16
+"""The shortest piece a compass is drawn for, the reference excerpts' 16 bars; a shorter piece
+keeps the plan's phrase-by-phrase climb (a four-bar piece sung over a scherzo's four octaves leapt
+14 semitones from one section to the next, and its variations were as far from it as new bars)."""
 COMPASS_EDGE = 5
 """Semitones of the windows where a line with a compass touches its ends, the piece's first bar
 (from the first tonic or dominant over the compass's foot, so the tonic is in it: opened on the
@@ -95,12 +99,14 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     climax moved into it cost a chorale in ten its key: the close is where the key is confirmed)."""
     draw = random.Random(seed)
     home = draw.randint(*plan.home)
+    start, end = place
+    if bars < COMPASS_BARS * (end - start) - 1e-6:  # a piece as long as the references spans a compass
+        plan = plan.model_copy(update={"compass": None})
     (lowest, highest), home = compass_band(plan, register, home, seed if piece_seed is None else piece_seed)
     size = draw.randint((plan.contrast + 1) // 2, plan.contrast)
     room = [sign * size for sign in (-1, 1)
             if lowest <= home + sign * size - plan.span[0] // 2 and home + sign * size + plan.span[0] // 2 <= highest]
     contrast = draw.choice(room or [-size, size])
-    start, end = place
     spans = phrase_spans(bars, ends)
     shares = [(start + (end - start) * first / bars, start + (end - start) * (last + 1) / bars)
               for first, last in spans]
