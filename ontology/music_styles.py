@@ -63,10 +63,16 @@ class RegisterPlan(BaseModel):
     climax_at: float = Field(2 / 3, gt=0, lt=1, description="where in the piece (a share of its bars) the phrase "
                                                           "holding the climax lies: two thirds through, or a "
                                                           "waltz's middle section, sung higher in its new key")
+    compass: tuple[int, int] | None = Field(None, description="the range a piece's compass (semitones from its "
+                                            "home phrase's floor to its climax's top) is drawn from by the "
+                                            "piece's seed; the climax reaches it and every window keeps inside "
+                                            "it (None: the climax rises by `climax` within the line's register)")
 
     @model_validator(mode="after")
     def _ordered(self) -> RegisterPlan:
-        for name in ("home", "span", "climax", "shift_bias"):
+        for name in ("home", "span", "climax", "shift_bias", "compass"):
+            if getattr(self, name) is None:
+                continue
             low, high = getattr(self, name)
             if not 0 <= low <= high:
                 raise ValueError(f"a register plan's {name} range {low}-{high} must be ordered and not negative")

@@ -174,15 +174,15 @@ def test_the_session_validates_with_the_listening_findings_and_the_critics_read_
 
 
 def test_the_register_follows_the_melody_not_the_left_hand_heard_while_it_rests() -> None:
-    # the melody rests on beats 2-3 of bar 2, where the left hand's chords (top C4, under the
-    # waltz's 62-96) are the highest notes sounding
+    # the melody rests on beats 2-3 of bar 2, where the left hand's chords (top C4, in the waltz's
+    # 57-100) are the highest notes sounding
     resting = waltz([[(64, 1.0), (67, 1.0), (72, 1.0)], [(76, 1.0), (None, 2.0)], [(74, 1.0), (71, 1.0), (72, 1.0)]])
     assert min(hear(resting).top_pitches or (0, 0)) == 60  # the top voice does hear the left hand there
     assert hear(resting).out_of_register == [] and "melody_out_of_register" not in codes(resting)
-    low = waltz([[(64, 1.0), (67, 1.0), (72, 1.0)], [(76, 1.0), (None, 1.0), (59, 1.0)],
+    low = waltz([[(64, 1.0), (67, 1.0), (72, 1.0)], [(76, 1.0), (None, 1.0), (55, 1.0)],
                  [(74, 1.0), (71, 1.0), (72, 1.0)]])
     (finding,) = [f for f in listen(low) if f.code == "melody_out_of_register"]
-    assert finding.location == at("parts", 0, "bars", 1) and "59 lies outside 62-96" in finding.message
+    assert finding.location == at("parts", 0, "bars", 1) and "55 lies outside 57-100" in finding.message
 
 
 def test_a_leap_across_a_breath_at_a_phrase_end_is_no_melodic_leap() -> None:

@@ -7,8 +7,10 @@ import pytest
 from ontology.music_styles import LineRules, RegisterPlan, Style, style_spec
 from tools.music.section_tools import SectionRequest
 from tools.music.styles.register_plan import (
+    COMPASS_EDGE,
     ambitus_floor,
     arch,
+    compass_band,
     leap_rate,
     phrase_spans,
     register_windows,
@@ -129,18 +131,46 @@ def test_the_shift_bias_is_drawn_within_the_plans_range_and_varies_with_the_seed
     assert shift_bias(plan, 4) == shift_bias(plan, 4) and shift_bias(PLAN, 4) == 0.0
 
 
-def test_a_waltz_tune_is_planned_over_two_and_a_half_to_three_octaves() -> None:
-    """The reference waltzes' top voices span 33 semitones on average (12-49); planned over 18-29
-    the fixed-plan waltzes sang 21 (overlap 0.32)."""
+def piece_windows(line: LineRules, seed: int) -> list[tuple[int, int]]:
+    """Every bar's window of the bench's A B A' form for the piece of `seed`, sections seeded as the
+    bench seeds them."""
+    assert line.register_plan is not None
+    return [window for index, (place, bars, ends) in enumerate(FORM)
+            for window in register_windows(line.register_plan, (line.lowest, line.highest), bars, ends, place,
+                                           seed * 1000 + index * 101, 0, piece_seed=seed)]
+
+
+def test_a_waltzs_compass_is_drawn_by_its_seed_as_widely_as_real_waltzes_spread() -> None:
+    """The reference waltzes' top voices span 12-49 semitones. Planned phrase by phrase (a climax of
+    14-21 over a home of 67-72), every fixed-plan waltz met the register's ceiling: its windows
+    spanned 28-36 and its line 22-31 (overlap 0.47). Drawn by the piece, the compass spans the
+    whole plan, from the first bar's foot to the climax's top."""
     line = style_spec(Style.WALTZ).melody
-    assert line.register_plan is not None and line.outline_bias > 0
-    compass = []
+    plan = line.register_plan
+    assert plan is not None and plan.compass is not None
+    compasses = []
     for seed in range(12):
-        windows = [window for index, (place, bars, ends) in enumerate(FORM)
-                   for window in register_windows(line.register_plan, (line.lowest, line.highest), bars, ends,
-                                                  place, seed * 1000 + index * 101, 0)]
-        compass.append(max(high for _, high in windows) - min(low for low, _ in windows))
-    assert all(28 <= semitones <= 36 for semitones in compass)
+        (bottom, top), _ = compass_band(plan, (line.lowest, line.highest), plan.home[0], seed)
+        windows = piece_windows(line, seed)
+        assert all(bottom <= low < high <= top for low, high in windows)
+        foot = windows[0]  # the piece opens at its compass's foot, its tonic (C) in reach
+        assert bottom <= foot[0] < bottom + 7 and foot[0] % 12 in (0, 7) and foot[1] - foot[0] == COMPASS_EDGE
+        assert any(pitch % 12 == 0 for pitch in range(foot[0], foot[1] + 1))
+        assert max(high for _, high in windows) == top, "its climax reaches the compass's top"
+        compasses.append(top - bottom)
+    assert min(compasses) <= 30 and max(compasses) >= 40, compasses
+    assert len(set(compasses)) >= 6
+
+
+def test_sections_of_one_piece_share_its_compass_and_a_plan_without_one_keeps_the_register() -> None:
+    line = style_spec(Style.WALTZ).melody
+    plan = line.register_plan
+    assert plan is not None
+    bands = {compass_band(plan, (line.lowest, line.highest), home, 9)[0] for home in range(*plan.home)}
+    assert len(bands) == 1 and bands.pop() == (59, 86)  # piece 9: 27 semitones, from a home phrase's foot
+    wide = compass_band(plan, (line.lowest, line.highest), 70, 10)  # piece 10: 45 semitones, 43 in the register
+    assert wide == ((57, 100), 68), "a compass too wide to start at the foot moves the band and its home down"
+    assert compass_band(PLAN, REGISTER, 69, 9) == (REGISTER, 69)
 
 
 def test_a_pieces_leap_budget_is_drawn_from_its_styles_range_by_the_piece_seed() -> None:
@@ -168,7 +198,7 @@ def test_a_free_piano_piece_climbs_to_its_high_point_in_its_middle_section(seed:
     line = style_spec(Style.FREE_PIANO).melody
     assert line.register_plan is not None and line.register_plan.climax_at < 0.5
     opening, middle, closing = (register_windows(line.register_plan, (line.lowest, line.highest), bars, ends,
-                                                 place, seed * 1000 + index * 101, 0)
+                                                 place, seed * 1000 + index * 101, 0, piece_seed=seed)
                                 for index, (place, bars, ends) in enumerate(FORM))
     assert max(high for _, high in middle) > max(high for _, high in opening + closing[4:])  # home at both ends
     assert centre(middle[0]) >= centre(opening[0]) + 5  # the middle climbs from home
@@ -186,7 +216,23 @@ def test_a_waltz_sings_its_climax_in_its_middle_section_where_its_reprise_cannot
     assert line.register_plan is not None and line.register_plan.climax_at == 0.375
     for seed in range(12):
         opening, middle, closing = (register_windows(line.register_plan, (line.lowest, line.highest), bars, ends,
-                                                     place, seed * 1000 + index * 101, 0, restated=6 * (index == 2))
+                                                     place, seed * 1000 + index * 101, 0, restated=6 * (index == 2),
+                                                     piece_seed=seed)
                                     for index, (place, bars, ends) in enumerate(FORM))
         assert max(high for _, high in middle) > max(high for _, high in opening + closing)
     assert PLAN.climax_at == 2 / 3  # the other styles' climax stays two thirds through
+
+
+def test_a_piece_shorter_than_the_references_keeps_the_phrase_by_phrase_climb() -> None:
+    """A four-bar waltz sung over a scherzo's compass leapt 14 semitones from one section to the next
+    (tests/test_music_sections.py); a piece shorter than 16 bars climbs phrase by phrase as before."""
+    line = style_spec(Style.WALTZ).melody
+    plan = line.register_plan
+    assert plan is not None and plan.compass is not None
+    plain = plan.model_copy(update={"compass": None})
+    register = (line.lowest, line.highest)
+    for seed in range(6):
+        assert register_windows(plan, register, 4, [3], (0.0, 1.0), seed, 0) == register_windows(
+            plain, register, 4, [3], (0.0, 1.0), seed, 0)
+        assert register_windows(plan, register, 4, [3], (0.0, 0.25), seed, 0) != register_windows(
+            plain, register, 4, [3], (0.0, 0.25), seed, 0)  # a quarter of sixteen bars has its compass

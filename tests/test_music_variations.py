@@ -245,7 +245,7 @@ def test_a_repeated_label_brings_its_section_back_when_the_plan_leaves_the_varia
 def test_a_restated_melody_may_repeat_its_phrase_an_octave_away_where_the_register_has_room() -> None:
     from ontology.music_styles import Style, style_spec
 
-    waltz, chorale = style_spec(Style.WALTZ), style_spec(Style.CHORALE)  # waltz melody 62-91
+    waltz, chorale = style_spec(Style.WALTZ), style_spec(Style.CHORALE)  # waltz melody 57-100
     tune = [Bar.line((67, 1), (69, 1), (71, 1)), Bar.line((72, 3)), Bar.line((74, 1), (72, 1), (71, 1)),
             Bar.line((69, 2), (None, 1))]
     restated = fit_bars(tune, 8)
@@ -257,7 +257,7 @@ def test_a_restated_melody_may_repeat_its_phrase_an_octave_away_where_the_regist
                     for a, b in zip(source.pitches(), bar.pitches(), strict=True)}
         shifts.add(shift)
     assert shifts == {0, 12}  # 67-74 fits an octave up (79-86), not down (55-62)
-    wide = [Bar.line((62, 3)), *tune[1:3], Bar.line((86, 2), (None, 1))]  # 62-86: no octave fits
+    wide = [Bar.line((62, 3)), *tune[1:3], Bar.line((94, 2), (None, 1))]  # 62-94: no octave fits
     assert all(repeat_in_another_octave(fit_bars(wide, 8), 4, waltz, seed) == fit_bars(wide, 8) for seed in range(20))
     assert all(repeat_in_another_octave(restated, 4, chorale, seed) == restated for seed in range(20))
     assert all(repeat_in_another_octave(fit_bars(tune[:3], 6), 3, waltz, seed) == fit_bars(tune[:3], 6)

@@ -12,7 +12,11 @@ so a varied reprise still reaches the climax its place in the piece holds. Where
 between phrases, a section may also lean toward leaping there by more than an octave
 (`shift_bias`), as a sonata's phrases often start in a new register. The style's
 `RegisterPlan` bounds the draws; the request's seed picks within them, so pieces differ (some
-compact, some wide) as real ones do.
+compact, some wide) as real ones do. A plan with a `compass` draws how wide the whole piece is from
+the piece's seed (`compass_band`), as widely as the style's real pieces spread (a minuet keeps to
+an octave and a half, a scherzo spans four), and its climax reaches the compass's top: drawn
+phrase by phrase, a climax of 14-21 semitones over a home of 67-72 met the register's ceiling in
+every waltz, and ten pieces spanned 22-31 semitones against the references' 12-49.
 """
 
 from __future__ import annotations
@@ -20,8 +24,21 @@ from __future__ import annotations
 import random
 
 from ontology.music_styles import LineRules, RegisterPlan
+from ontology.music_theory import OCTAVE
 from tools.music.section_tools import SectionRequest
 from tools.music.styles.phrases import phrase_cadences
+
+COMPASS_BARS = 16
+"""The shortest piece a compass is drawn for, the reference excerpts' 16 bars; a shorter piece
+keeps the plan's phrase-by-phrase climb (a four-bar piece sung over a scherzo's four octaves leapt
+14 semitones from one section to the next, and its variations were as far from it as new bars)."""
+COMPASS_EDGE = 5
+"""Semitones of the windows where a line with a compass touches its ends, the piece's first bar
+(from the first tonic or dominant over the compass's foot, so the tonic is in it: opened on the
+foot itself, nine of the ten bench waltzes were heard in their key, ten of ten so) and the
+climax's peak bar (at its top): in the plan's own windows, 8-13 wide, the fixed-plan waltzes'
+lines kept 2-6 semitones above the foot and 5-9 under the top, so the compass drawn and the range
+sung hardly went together (38 semitones drawn, 20 sung)."""
 
 
 def phrase_spans(bars: int, ends: list[int]) -> list[tuple[int, int]]:
@@ -47,9 +64,25 @@ def ambitus_floor(pitch: int, tonic: int) -> int:
     return min(anchors, key=lambda p: (abs(p - pitch), p))
 
 
+def compass_band(plan: RegisterPlan, register: tuple[int, int], home: int,
+                 piece_seed: int) -> tuple[tuple[int, int], int]:
+    """The piece's compass as a band (lowest, highest pitch) inside the line's `register`, and the
+    section's `home` centre moved down as far as the band was to fit the register: the band is the
+    plan's `compass` wide, drawn by the piece's seed, and starts where a home phrase's window at
+    the middle of the plan's home range does, so every section of a piece keeps to the same band.
+    Without a compass, the register and the home as they are."""
+    if plan.compass is None:
+        return register, home
+    lowest, highest = register
+    reach = min(random.Random(f"compass {piece_seed}").randint(*plan.compass), highest - lowest)
+    anchor = sum(plan.home) // 2 - (sum(plan.span) // 2 + plan.arch) // 2  # a home phrase's window starts here
+    bottom = max(lowest, min(anchor, highest - reach))
+    return (bottom, bottom + reach), home + min(0, bottom - anchor)
+
+
 def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, ends: list[int],
                      place: tuple[float, float], seed: int, tonic: int,
-                     restated: int = 0) -> tuple[tuple[int, int], ...]:
+                     restated: int = 0, piece_seed: int | None = None) -> tuple[tuple[int, int], ...]:
     """The melody's window (lowest, highest pitch) in each of a section's `bars` bars, whose phrases
     end at `ends`, for a section lying at `place` (start and end as shares of the piece's bars),
     inside the line's `register`, in the key on pitch class `tonic`. The piece's first and last
@@ -65,13 +98,15 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     from the opening to reach its high point; the piece's closing phrase stays home even so (a
     climax moved into it cost a chorale in ten its key: the close is where the key is confirmed)."""
     draw = random.Random(seed)
-    lowest, highest = register
     home = draw.randint(*plan.home)
+    start, end = place
+    if bars < COMPASS_BARS * (end - start) - 1e-6:  # a piece as long as the references spans a compass
+        plan = plan.model_copy(update={"compass": None})
+    (lowest, highest), home = compass_band(plan, register, home, seed if piece_seed is None else piece_seed)
     size = draw.randint((plan.contrast + 1) // 2, plan.contrast)
     room = [sign * size for sign in (-1, 1)
             if lowest <= home + sign * size - plan.span[0] // 2 and home + sign * size + plan.span[0] // 2 <= highest]
     contrast = draw.choice(room or [-size, size])
-    start, end = place
     spans = phrase_spans(bars, ends)
     shares = [(start + (end - start) * first / bars, start + (end - start) * (last + 1) / bars)
               for first, last in spans]
@@ -89,14 +124,23 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
         else:
             centre = home + contrast
         span = draw.randint(*plan.span)
+        if number == climax and plan.compass is not None:  # the climax reaches the top of the piece's compass
+            centre = max(home, highest - (span + plan.arch) // 2)
         length = last - first + 1
         earliest = max(length // 3, min(restated - first, length - 2)) if number == climax else length // 3
         peak = draw.randint(earliest, max(earliest, length - 2))  # a reprise's climax among its new bars
         rises = arch(length, peak, plan.arch)
         floor = ambitus_floor(centre - span // 2 + min(rises), tonic)  # where the phrase starts and ends
-        for rise in rises:
-            low = max(lowest, min(floor + rise - min(rises), highest - span))
-            windows.append((low, min(highest, low + span)))
+        for bar, rise in enumerate(rises):
+            top = highest if plan.compass is None else highest - 1  # a compass's top is the climax's alone
+            low = max(lowest, min(floor + rise - min(rises), top - span))
+            high = min(top, low + span)
+            if plan.compass is not None and number == climax and bar == peak:
+                low, high = highest - COMPASS_EDGE, highest
+            elif plan.compass is not None and number == 0 and begins <= 0 and bar == 0:
+                low = next(p for p in range(lowest, lowest + OCTAVE) if (p - tonic) % OCTAVE in (0, 7))
+                low, high = low, min(low + COMPASS_EDGE, top)  # from a tonic or a dominant: the tonic is in it
+            windows.append((low, high))
     return tuple(windows)
 
 
@@ -111,7 +155,7 @@ def section_windows(line: LineRules, request: SectionRequest, tonic: int,
         return ()
     return register_windows(line.register_plan, (line.lowest, line.highest), request.bars,
                             list(phrase_cadences(request.bars, request.cadence)), request.place, request.seed, tonic,
-                            restated)
+                            restated, request.shared_seed)
 
 
 def shift_bias(plan: RegisterPlan, seed: int) -> float:
