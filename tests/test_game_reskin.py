@@ -225,9 +225,9 @@ def test_a_scripted_run_re_themes_the_chosen_engine_end_to_end() -> None:
         _reply("actions", answers[DraftStep.ACTIONS]), _reply("identity", answers[DraftStep.IDENTITY]), VERDICT,
     ]
     lm_engine = ScriptedEngine(*script)
-    config = GameGrammarConfig(max_reasks=0, playtest=PlaytestBudget(greedy_games=6, search_games=2,
-                                                                     search_playouts=2, restricted_games=4),
-                               playtest_games=20, tuning=TuningBudget(evaluations=2, confirm_games=20))
+    few_games = PlaytestBudget(greedy_games=6, search_games=2, search_playouts=2, restricted_games=4)
+    config = GameGrammarConfig(max_reasks=0, playtest=few_games, playtest_games=20,
+                               tuning=TuningBudget(evaluations=2, confirm_games=20, playtest=few_games))
     graph = build_graph(GameGrammarDeps(search=lambda query, constraints, k: [], config=config,
                                         rank_engines=lambda theme, engines: ["splendor", "pandemic", *engines]))
     with dspy.context(lm=scripted_lm(lm_engine)):
