@@ -207,20 +207,24 @@ def supported(state: AudioRAGState) -> bool:
 
 
 def answer_in_sight(sentences: list[EvidenceSentence], state: AudioRAGState) -> str:
-    """The first sentence read from the web, of a page tied to what was heard or asked (`on_subject`), that
-    shares a word with the question or what was said in the clip and states a fact of the kind the question
-    asks for, other than those two give ("" when none does, or the question asks for no kind): with such a
-    sentence shown, a failed round failed in the answering, and a new search only shows the Answerer other
-    sentences (in the bench's twelve items of session 27 no second round found an answer). A page about
-    something else (a misheard clip's) proves nothing of the kind, and must not end the search."""
-    kinds, given = asked_kinds(state.question), f"{state.question} {heard_words(state.heard)}"
+    """The first sentence read from the web that is about the subject itself (its page's title or the sentence
+    names what was heard or asked: `tools.web.subject.tie` of the title and that one sentence), shares a word
+    with the question or what was said in the clip and states a fact of the kind the question asks for, other
+    than those two give ("" when none does, or the question asks for no kind): with such a sentence shown, a
+    failed round failed in the answering, and a new search only shows the Answerer other sentences (in the
+    bench's twelve items of session 27 no second round found an answer). A page about something else (a
+    misheard clip's) proves nothing of the kind, and must not end the search; nor does a sentence that only
+    its page ties: "Beethoven died in 1827" on a page that lists the Moonlight Sonata elsewhere is about the
+    composer, and a draft that failed beside it may need the page that says who composed the piece (session
+    28's moonlight item was refused with it in sight)."""
+    kinds, heard = asked_kinds(state.question), heard_words(state.heard)
+    given = f"{state.question} {heard}"
     if not kinds:
         return ""
-    read = [Citation(source=sentence.passage.source, title=sentence.passage.title, quote=sentence.text)
-            for sentence in sentences if sentence.passage.source != HEARD_SOURCE]
-    tied, _ = on_subject(read, state)
-    return next((citation.quote for citation in tied if shares_words(citation.quote, given)
-                 and any(states_kind(citation.quote, kind, given) for kind in kinds)), "")
+    return next((sentence.text for sentence in sentences if sentence.passage.source != HEARD_SOURCE
+                 and shares_words(sentence.text, given)
+                 and any(states_kind(sentence.text, kind, given) for kind in kinds)
+                 and tie(sentence.passage.title, sentence.text, state.question, heard)), "")
 
 
 def _desk(state: AudioRAGState) -> ResearchDesk:
