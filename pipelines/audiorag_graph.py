@@ -37,7 +37,7 @@ from tools.costs import StageCost, StageMeter
 from tools.settings import DEFAULT_ENTAILMENT_CHECKER
 from tools.web.answer_kind import asked_kinds, states_kind
 from tools.web.conflicts import find_conflicts
-from tools.web.entailment import EntailmentChecker
+from tools.web.entailment import EntailmentChecker, anchor_word
 from tools.web.evidence import (
     SENTENCES_PER_PASSAGE,
     EvidenceSentence,
@@ -45,10 +45,12 @@ from tools.web.evidence import (
     quote_sentences,
     shares_words,
 )
+from tools.web.facts import extract_facts
 from tools.web.grounding import GroundedAnswer, ground_answer, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.search import SearchBackend, SearchResult
+from tools.web.stems import covers, stems
 from tools.web.subject import bridge_names, bridged, off_subject, tie
 
 
@@ -224,7 +226,19 @@ def answer_in_sight(sentences: list[EvidenceSentence], state: AudioRAGState) -> 
     return next((sentence.text for sentence in sentences if sentence.passage.source != HEARD_SOURCE
                  and shares_words(sentence.text, given)
                  and any(states_kind(sentence.text, kind, given) for kind in kinds)
+                 and (kinds != {"date"} or dated_as_asked(sentence.text, state.question))
                  and tie(sentence.passage.title, sentence.text, state.question, heard)), "")
+
+
+def dated_as_asked(sentence: str, question: str) -> bool:
+    """Whether a date or year of `sentence` is tied to a word of `question` (`anchor_word`: "the bridge
+    *opened* on 24 May 1883" for "when did it open"): "who in 1832, after Beethoven's death, likened ..."
+    states a year and names the death, but the year is of no word asked, and session 28's moonlight stopped
+    searching on it. Dates only: a table's numbers are tied to their column, not a word before them."""
+    facts = extract_facts(sentence)
+    asked = stems(question)
+    return any(fact.kind != "name" and (anchor := anchor_word(sentence, fact, facts)) and covers(asked, anchor)
+               for fact in facts)
 
 
 def _desk(state: AudioRAGState) -> ResearchDesk:

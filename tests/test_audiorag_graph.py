@@ -424,6 +424,22 @@ def test_a_sentence_tied_only_through_its_page_does_not_put_the_answer_in_sight(
         "The composer of the Moonlight Sonata died in 1827.")
 
 
+def test_a_year_of_something_not_asked_does_not_put_the_answer_in_sight() -> None:
+    """Session 29's moonlight (text): a sentence naming the sonata and Beethoven's death, whose year is of a
+    critic's remark, stopped the search; a year tied to the question's own verb still does."""
+    from pipelines.audiorag_graph import answer_in_sight
+    from tools.web.evidence import number_sentences
+
+    question = "In which year did the composer of the Moonlight Sonata die?"
+    remark = ("The popular name Moonlight Sonata goes back to a remark by the critic Ludwig Rellstab, who in 1832, "
+              "after Beethoven's death, likened the first movement to moonlight.")
+    state = AudioRAGState(question=question, heard=NO_AUDIO)
+    page = passage("https://a.example/sonata", remark, "Moonlight Sonata")
+    assert answer_in_sight(number_sentences([page], question), state) == ""
+    died = passage("https://a.example/sonata", "The composer of the Moonlight Sonata died in 1827.", "Sonatas")
+    assert answer_in_sight(number_sentences([died], question), state) != ""
+
+
 def test_a_finished_state_survives_a_json_round_trip_and_reports_its_answer() -> None:
     draft = DraftAnswer(answer="Beethoven", citations=["S1"],
                         confidence="medium", answerable=True)

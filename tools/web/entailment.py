@@ -127,7 +127,7 @@ def _content(text: str, facts: Sequence[Fact]) -> list[str]:
     return [word for word in split_words(text) if word not in FUNCTION_WORDS and len(word) > 2]
 
 
-def _anchor(claim: str, fact: Fact, facts: Sequence[Fact]) -> str | None:
+def anchor_word(claim: str, fact: Fact, facts: Sequence[Fact]) -> str | None:
     """The word the claim ties a fact to: for a number or date the nearest content word of its clause
     before it, else after ("*born* in 1606", "330 *metres*"); for a name only the word before it in its
     main clause ("born in *Vienna*": the predicate it completes), as a subject is tied to its whole claim."""
@@ -197,7 +197,7 @@ class SpanRules:
                 if not holding:
                     return Verdict(False, f"'{fact.text}' is in none of the spans")
                 return Verdict(False, f"'{fact.text}' is stated apart from the rest of the claim")
-            anchor = _anchor(claim, fact, facts)
+            anchor = anchor_word(claim, fact, facts)
             if anchor and stem(anchor) not in topics and not any(covers(stems(c), anchor) for s in together
                                   for c in clauses(s, commas=fact.kind != "name") if fact_in(fact, c)):
                 return Verdict(False, f"the spans state '{fact.text}' but not of '{anchor}'")
