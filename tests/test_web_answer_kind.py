@@ -97,6 +97,8 @@ def test_the_listener_shows_its_findings_on_exactly_the_instrument_and_key_the_a
     ("Moby-Dick was written by Herman Melville.", "Who wrote the novel this clip reads from?", True),
     ("Melville wrote it in 1851.", "Who wrote the novel?", True),
     ("It was written by Melville.", "Who wrote the novel?", True),
+    ("Mozart", "Who composed the piece named in the clip?", True),  # a bare name is the whole answer
+    ("Moby-Dick is a novel.", "Who wrote the novel?", False),
     ("It was commissioned in 1632 by the Mughal emperor Shah Jahan.", "Which emperor commissioned the Taj Mahal?",
      True),
     ("The Taj Mahal stands in Agra, India.", "Which emperor commissioned the Taj Mahal?", False),

@@ -12,7 +12,8 @@ give (the question's own names and numbers are its subject, not its answer):
   Everest is the highest mountain ... of the Himalayas" names places, not the two countries asked for;
 - *who*, *whom*, *whose*, *which composer/emperor/person/...* -> a name that can be a person's
   (`could_be_person`): a name of two or more words that is no country and no "The ..." or "... of ..." title
-  ("Shah Jahan"), or a single word that the claim makes act or titles ("by Beethoven", "Melville wrote"):
+  ("Shah Jahan"), or a single word that is the whole claim ("Mozart.") or that the claim makes act or titles
+  ("by Beethoven", "Melville wrote"):
   "The novel is Moby-Dick" names a work, not who wrote it;
 - *how many/much/long/old*, the tempo (*what tempo*, *how fast*, *beats per minute*) -> a number;
 - *which/what instrument*, *what plays* -> an instrument word; *what/which key* -> a key ("C-sharp minor").
@@ -141,8 +142,8 @@ def could_be_person(name: str, claim: str) -> bool:
         return False
     if words[0].lower() in ("the", "a", "an") or any(word.lower() in _NOT_PERSON_WORDS for word in words):
         return False
-    if len(words) >= 2:
-        return True
+    if len(words) >= 2 or re.sub(r"[^\w\s'-]", "", claim).strip() == name:
+        return True  # a bare name is the whole answer ("Mozart.")
     match = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", claim)
     if match is None:
         return False
