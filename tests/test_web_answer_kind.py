@@ -103,6 +103,8 @@ def test_the_listener_shows_its_findings_on_exactly_the_instrument_and_key_the_a
      True),
     ("The Taj Mahal stands in Agra, India.", "Which emperor commissioned the Taj Mahal?", False),
     ("It stands beside the Statue of Liberty.", "Who designed the bridge?", False),
+    ("The Sydney Opera House is an arts centre on Bennelong Point in Sydney Harbour, Australia.",
+     "Which architect designed the building named in the clip?", False),  # places, not a person
     ("Beethoven died in Vienna.", "Where did Beethoven die?", True),  # where: any name, a place
 ])
 def test_a_name_answer_must_be_of_the_asked_type_and_count(claim: str, question: str, states: bool) -> None:

@@ -91,7 +91,8 @@ _AGENT_VERBS = frozenset(_AGENT_VERB_WORDS.split())
 ("by Beethoven", "Emperor Akbar", "Melville wrote", "Fleming discovered")."""
 _PLACE_OR_WORK_WORDS = """
 of the to and for mount mountain lake river sea ocean island bridge tower canal cathedral church palace museum
-hall house street square park university sonata symphony concerto opera suite novel statue"""
+hall house street square park university point harbour harbor bay valley desert forest road
+sonata symphony concerto opera suite novel statue"""
 _NOT_PERSON_WORDS = frozenset(_PLACE_OR_WORK_WORDS.split())
 """Words in a name that make it a place or a work ("Statue of Liberty", "Mount Everest", "Ode to Joy")."""
 
