@@ -37,7 +37,7 @@ from tools.costs import StageCost, StageMeter
 from tools.settings import DEFAULT_ENTAILMENT_CHECKER
 from tools.web.answer_kind import asked_kinds, states_kind
 from tools.web.conflicts import find_conflicts
-from tools.web.entailment import EntailmentChecker
+from tools.web.entailment import EntailmentChecker, anchor_word
 from tools.web.evidence import (
     SENTENCES_PER_PASSAGE,
     EvidenceSentence,
@@ -45,10 +45,12 @@ from tools.web.evidence import (
     quote_sentences,
     shares_words,
 )
+from tools.web.facts import extract_facts
 from tools.web.grounding import GroundedAnswer, ground_answer, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.search import SearchBackend, SearchResult
+from tools.web.stems import covers, stems
 from tools.web.subject import bridge_names, bridged, off_subject, tie
 
 
@@ -207,20 +209,36 @@ def supported(state: AudioRAGState) -> bool:
 
 
 def answer_in_sight(sentences: list[EvidenceSentence], state: AudioRAGState) -> str:
-    """The first sentence read from the web, of a page tied to what was heard or asked (`on_subject`), that
-    shares a word with the question or what was said in the clip and states a fact of the kind the question
-    asks for, other than those two give ("" when none does, or the question asks for no kind): with such a
-    sentence shown, a failed round failed in the answering, and a new search only shows the Answerer other
-    sentences (in the bench's twelve items of session 27 no second round found an answer). A page about
-    something else (a misheard clip's) proves nothing of the kind, and must not end the search."""
-    kinds, given = asked_kinds(state.question), f"{state.question} {heard_words(state.heard)}"
+    """The first sentence read from the web that is about the subject itself (its page's title or the sentence
+    names what was heard or asked: `tools.web.subject.tie` of the title and that one sentence), shares a word
+    with the question or what was said in the clip and states a fact of the kind the question asks for, other
+    than those two give ("" when none does, or the question asks for no kind): with such a sentence shown, a
+    failed round failed in the answering, and a new search only shows the Answerer other sentences (in the
+    bench's twelve items of session 27 no second round found an answer). A page about something else (a
+    misheard clip's) proves nothing of the kind, and must not end the search; nor does a sentence that only
+    its page ties: "Beethoven died in 1827" on a page that lists the Moonlight Sonata elsewhere is about the
+    composer, and a draft that failed beside it may need the page that says who composed the piece (session
+    28's moonlight item was refused with it in sight)."""
+    kinds, heard = asked_kinds(state.question), heard_words(state.heard)
+    given = f"{state.question} {heard}"
     if not kinds:
         return ""
-    read = [Citation(source=sentence.passage.source, title=sentence.passage.title, quote=sentence.text)
-            for sentence in sentences if sentence.passage.source != HEARD_SOURCE]
-    tied, _ = on_subject(read, state)
-    return next((citation.quote for citation in tied if shares_words(citation.quote, given)
-                 and any(states_kind(citation.quote, kind, given) for kind in kinds)), "")
+    return next((sentence.text for sentence in sentences if sentence.passage.source != HEARD_SOURCE
+                 and shares_words(sentence.text, given)
+                 and any(states_kind(sentence.text, kind, given) for kind in kinds)
+                 and (kinds != {"date"} or dated_as_asked(sentence.text, state.question))
+                 and tie(sentence.passage.title, sentence.text, state.question, heard)), "")
+
+
+def dated_as_asked(sentence: str, question: str) -> bool:
+    """Whether a date or year of `sentence` is tied to a word of `question` (`anchor_word`: "the bridge
+    *opened* on 24 May 1883" for "when did it open"): "who in 1832, after Beethoven's death, likened ..."
+    states a year and names the death, but the year is of no word asked, and session 28's moonlight stopped
+    searching on it. Dates only: a table's numbers are tied to their column, not a word before them."""
+    facts = extract_facts(sentence)
+    asked = stems(question)
+    return any(fact.kind != "name" and (anchor := anchor_word(sentence, fact, facts)) and covers(asked, anchor)
+               for fact in facts)
 
 
 def _desk(state: AudioRAGState) -> ResearchDesk:

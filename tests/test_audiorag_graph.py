@@ -19,7 +19,7 @@ from agents.lm.accounted import AccountedLM
 from agents.lm.adapter import Turn
 from agents.lm.errors import GenerationTimeoutError
 from agents.lm.testing import ScriptedEngine, scripted_lm
-from pipelines.audiorag import QuestionError, clean_question, page_reader
+from pipelines.audiorag import NO_AUDIO, QuestionError, clean_question, page_reader
 from pipelines.audiorag_graph import (
     AudioRAGConfig,
     AudioRAGDeps,
@@ -403,6 +403,41 @@ def test_an_answer_is_in_sight_when_a_sentence_read_states_the_asked_kind_about_
     assert in_sight("In which year did the composer of the piece die?", "The bridge opened in 1883.") == ""  # no topic
     assert in_sight("In which year did the composer of the piece die?", "Beethoven composed sonatas.") == ""  # no year
     assert in_sight("What is the first movement like?", DEATH) == ""  # asks for no kind of fact
+
+
+def test_a_sentence_tied_only_through_its_page_does_not_put_the_answer_in_sight() -> None:
+    """Session 28's moonlight: the Beethoven page lists the Moonlight Sonata among his works, so its sentences
+    are citable, but its death date is about the composer; a draft that failed beside it was not searched
+    again, and the page saying who composed the piece was never shown."""
+    from pipelines.audiorag_graph import answer_in_sight
+    from tools.web.evidence import number_sentences
+
+    question = "In which year did the composer of the Moonlight Sonata die?"
+    biography = passage("https://a.example/beethoven", f'Selected works: Piano Sonata No. 14 "Moonlight". {DEATH}',
+                        "Ludwig van Beethoven - biography")
+    sentences = number_sentences([biography], question)
+    state = AudioRAGState(question=question, heard=NO_AUDIO, passages=[biography])
+    assert on_subject([Citation(source=biography.source, title=biography.title, quote=DEATH)], state)[0]
+    assert answer_in_sight(sentences, state) == ""
+    named = passage("https://a.example/sonata", "The composer of the Moonlight Sonata died in 1827.", "Sonatas")
+    assert answer_in_sight(number_sentences([named], question), state) == (
+        "The composer of the Moonlight Sonata died in 1827.")
+
+
+def test_a_year_of_something_not_asked_does_not_put_the_answer_in_sight() -> None:
+    """Session 29's moonlight (text): a sentence naming the sonata and Beethoven's death, whose year is of a
+    critic's remark, stopped the search; a year tied to the question's own verb still does."""
+    from pipelines.audiorag_graph import answer_in_sight
+    from tools.web.evidence import number_sentences
+
+    question = "In which year did the composer of the Moonlight Sonata die?"
+    remark = ("The popular name Moonlight Sonata goes back to a remark by the critic Ludwig Rellstab, who in 1832, "
+              "after Beethoven's death, likened the first movement to moonlight.")
+    state = AudioRAGState(question=question, heard=NO_AUDIO)
+    page = passage("https://a.example/sonata", remark, "Moonlight Sonata")
+    assert answer_in_sight(number_sentences([page], question), state) == ""
+    died = passage("https://a.example/sonata", "The composer of the Moonlight Sonata died in 1827.", "Sonatas")
+    assert answer_in_sight(number_sentences([died], question), state) != ""
 
 
 def test_a_finished_state_survives_a_json_round_trip_and_reports_its_answer() -> None:

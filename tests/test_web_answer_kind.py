@@ -81,3 +81,38 @@ def test_the_listener_shows_its_findings_on_exactly_the_instrument_and_key_the_a
     assert ("instrument" in topics) is ("instrument" in kinds)
     assert ("key" in topics) is ("key" in kinds)
     assert "tempo" not in topics or "number" in kinds
+
+
+@pytest.mark.parametrize(("claim", "question", "states"), [
+    # "which two countries": two country names, not any name (session 28's everest answer)
+    ("Mount Everest is the highest mountain above sea level in the Mahalangur Himal sub-range of the Himalayas.",
+     "Which two countries share Mount Everest?", False),
+    ("The border between Nepal and China runs across its summit point.", "Which two countries share Mount Everest?",
+     True),
+    ("The mountain lies in Nepal.", "Which two countries share Mount Everest?", False),
+    ("The Great Wall is in China.", "In which country is the Great Wall?", True),
+    ("The Great Wall crosses the Gobi Desert.", "In which country is the Great Wall?", False),
+    # "who": a name that can be a person's, not a work's title
+    ("The novel is Moby-Dick; or, The Whale", "Who wrote the novel this clip reads from?", False),
+    ("Moby-Dick was written by Herman Melville.", "Who wrote the novel this clip reads from?", True),
+    ("Melville wrote it in 1851.", "Who wrote the novel?", True),
+    ("It was written by Melville.", "Who wrote the novel?", True),
+    ("Mozart", "Who composed the piece named in the clip?", True),  # a bare name is the whole answer
+    ("Moby-Dick is a novel.", "Who wrote the novel?", False),
+    ("It was commissioned in 1632 by the Mughal emperor Shah Jahan.", "Which emperor commissioned the Taj Mahal?",
+     True),
+    ("The Taj Mahal stands in Agra, India.", "Which emperor commissioned the Taj Mahal?", False),
+    ("It stands beside the Statue of Liberty.", "Who designed the bridge?", False),
+    ("The Sydney Opera House is an arts centre on Bennelong Point in Sydney Harbour, Australia.",
+     "Which architect designed the building named in the clip?", False),  # places, not a person
+    ("Beethoven died in Vienna.", "Where did Beethoven die?", True),  # where: any name, a place
+])
+def test_a_name_answer_must_be_of_the_asked_type_and_count(claim: str, question: str, states: bool) -> None:
+    assert any(states_kind(claim, kind, question) for kind in asked_kinds(question)) is states
+
+
+def test_the_reason_names_the_type_and_count_of_names_asked_for() -> None:
+    assert unasked("It lies in the Himalayas.", "Which two countries share Mount Everest?") == (
+        "it states no two country names, which the question asks for")
+    assert unasked("The novel is Moby-Dick.", "Who wrote it?") == (
+        "it states no person's name, which the question asks for")

@@ -101,6 +101,29 @@ def test_a_hedged_span_does_not_state_a_certain_claim(claim: str, span: str) -> 
     assert entailed("Beethoven probably died in Vienna.", DEATH)  # a hedged claim of a certain span says less
 
 
+def test_an_answer_restating_how_the_question_points_at_the_clip_is_covered() -> None:
+    """Session 29's opera: "... designed the building named in the clip" was dropped for "named"; the phrase is
+    excused only when the question has it, and the claim's own predicates still need the spans."""
+    span = ["The Sydney Opera House was designed by the Danish architect Jorn Utzon and opened in 1973."]
+    question = "Which architect designed the building named in the clip?"
+    rules = SpanRules()
+    assert rules.check("The Danish architect Jorn Utzon designed the building named in the clip.", span,
+                       question).entailed
+    assert not rules.check("Jorn Utzon designed and built the building named in the clip.", span, question).entailed
+    assert not rules.check("Jorn Utzon designed the building named in the clip.", span,
+                           "Which architect designed it?").entailed
+
+
+def test_the_month_may_is_no_hedge() -> None:
+    """Session 28's brooklyn: "opened on 24 May 1883" was read as hedged by the word "may"."""
+    span = "Construction began in 1869, and the bridge opened on 24 May 1883."
+    rules = SpanRules()
+    question = "In which year did the Brooklyn Bridge open?"
+    assert rules.check("The Brooklyn Bridge opened in 1883.", [span], question).entailed
+    assert not rules.check("The bridge opened on 24 May 1883.", ["The bridge may have opened on 24 May 1883."]).entailed
+    assert rules.check("The bridge may have opened on 24 May 1883.", [span]).entailed  # hedged claim: says less
+
+
 @pytest.mark.parametrize("claim", ["Beethoven died peacefully in Vienna in 1827.",
                                    "Beethoven died in Vienna on 26 March 1827 after a long illness.",
                                    "Beethoven died in his home in Vienna in 1827."])

@@ -70,3 +70,25 @@ def test_a_bridge_ties_a_page_only_by_the_whole_name() -> None:
 ])
 def test_an_echo_is_of_what_was_heard_in_content_words(question: str, heard: str, page: str) -> None:
     assert not tie("A page", page, question, heard)
+
+
+@pytest.mark.parametrize(("title", "heard", "evidence"), [
+    ("Taj Mahal | Encyclopedia Lumina", "The sunrise we move at the white marble of the Thad Mahal.",
+     "its title names 'Taj Mahal', heard as 'thad mahal'"),
+    ("Statue of Liberty | Encyclopedia Lumina", "We are taking the ferry out to the statue of Luberby.",
+     "its title names 'Statue of Liberty', heard as 'statue of luberby'"),
+    # too far, another first letter, or no word of the name heard exactly: the wrong page stays untied
+    (BIG_BEN, "Listen to the metal of Big Man, ringing over West Minster.", ""),
+    (EIFFEL, "Welcome aboard, we will reach the top of the rifle tower.", ""),
+    ("Taj Mahal | Encyclopedia Lumina", "The sunrise over the white marble of the Thad Mabel.", ""),
+    ("Statue of Liberty | Encyclopedia Lumina", "We are taking the ferry out to the statue of Lubbock.", ""),
+])
+def test_a_title_s_name_misheard_by_a_letter_or_two_ties_its_page(title: str, heard: str, evidence: str) -> None:
+    question = "In which year was the place named in the clip built?"
+    assert tie(title, "It stands by the river.", question, heard).evidence == evidence
+
+
+def test_only_what_was_heard_may_be_misheard() -> None:
+    """The question is typed: a near spelling there is another name ("Thad Mahal" asked is not the Taj Mahal)."""
+    assert not tie("Taj Mahal | Encyclopedia Lumina", "It stands by the river.",
+                   "Which emperor commissioned the Thad Mahal?", "")

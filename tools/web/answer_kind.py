@@ -7,9 +7,14 @@ answer must state, and the claim must state one of that kind that the question d
 give (the question's own names and numbers are its subject, not its answer):
 
 - *when*, *what/which year*, *what date* -> a date or a year;
-- *where*, *which city/country/town/place* -> a name (a place is a name; telling places from people
-  needs more than rules);
-- *who*, *whom*, *whose*, *what is the name*, *which composer/person/...*, *what language* -> a name;
+- *where*, *which city/town/place*, *what is the name*, *what language* -> a name;
+- *which country* -> a country's name (`tools.web.countries`), and *which two countries* two of them: "Mount
+  Everest is the highest mountain ... of the Himalayas" names places, not the two countries asked for;
+- *who*, *whom*, *whose*, *which composer/emperor/person/...* -> a name that can be a person's
+  (`could_be_person`): a name of two or more words that is no country and no "The ..." or "... of ..." title
+  ("Shah Jahan"), or a single word that is the whole claim ("Mozart.") or that the claim makes act or titles
+  ("by Beethoven", "Melville wrote"):
+  "The novel is Moby-Dick" names a work, not who wrote it;
 - *how many/much/long/old*, the tempo (*what tempo*, *how fast*, *beats per minute*) -> a number;
 - *which/what instrument*, *what plays* -> an instrument word; *what/which key* -> a key ("C-sharp minor").
 
@@ -21,10 +26,12 @@ states any of them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Literal
 
+from tools.web.countries import is_country
 from tools.web.entailment import QUANTITIES
-from tools.web.facts import extract_facts, fact_in
+from tools.web.facts import NUMBER_WORDS, extract_facts, fact_in
 
 AskedKind = Literal["date", "name", "number", "instrument", "key"]
 
@@ -55,13 +62,109 @@ _ASKS: tuple[tuple[AskedKind, re.Pattern[str]], ...] = (
                           rf"\b(?:what|which)\s+(?:was|is|were|are)\s+(?:the\s+)?(?:[\w-]+\s+)?{_QUANTITIES}\b|"
                           r"\bin\s+(?:kilo|centi|milli)?(?:metres|meters|grams|litres|liters)\b|"
                           r"\bin\s+(?:degrees|miles|feet|kilometres|kilometers|beats per minute|bpm|percent)\b", re.I)),
-    ("name", re.compile(r"\bwho(?:m|se)?\b|\bwhere\b|\b(?:what|which)\s+(?:was|is|were|are)\s+(?:the\s+)?names?\b|"
-                        r"\b(?:which|what)\s+(?:city|country|town|village|place|"
-                        r"composer|person|artist|author|singer|band|language|orchestra|conductor|writer|"
-                        r"painter|architect|director|company|label)\b", re.I)),
     ("instrument", ASKS_INSTRUMENT),
     ("key", ASKS_KEY),
 )
+
+NameType = Literal["person", "country", "any"]
+
+_PERSON_NOUN_WORDS = """
+person people composer artist author singer conductor writer painter architect director emperor empress king
+queen ruler pharaoh sultan pope president inventor scientist explorer poet sculptor playwright novelist actor
+actress player designer engineer founder"""
+_PERSON_NOUNS = frozenset(_PERSON_NOUN_WORDS.split())
+_COUNTRY_NOUNS = frozenset({"country", "nation"})
+_OTHER_NOUN_WORDS = "city town village place band language orchestra company label river mountain"
+_OTHER_NOUNS = frozenset(_OTHER_NOUN_WORDS.split())
+_NAME_NOUNS = _PERSON_NOUNS | _COUNTRY_NOUNS | _OTHER_NOUNS
+
+_COUNT_WORDS = "|".join(word for word, value in NUMBER_WORDS.items() if 2 <= value <= 10)
+_NOUN_ASK = re.compile(rf"\b(?:which|what)\s+(?:(?P<count>{_COUNT_WORDS}|\d+)\s+)?(?P<noun>[a-z]+)\b", re.I)
+_ASKS_ANY_NAME = re.compile(r"\bwhere\b|\b(?:what|which)\s+(?:was|is|were|are)\s+(?:the\s+)?names?\b", re.I)
+_ASKS_PERSON = re.compile(r"\bwho(?:m|se)?\b", re.I)
+
+_TITLE_WORDS = "by sir dame dr mr mrs ms lord lady saint st prince princess professor"
+_TITLES = _PERSON_NOUNS | frozenset(_TITLE_WORDS.split())
+_AGENT_VERB_WORDS = "wrote built made drew found led won sang gave began took painted ran"
+_AGENT_VERBS = frozenset(_AGENT_VERB_WORDS.split())
+"""A single word is a person's name in a claim where a title or "by" precedes it or a deed follows it
+("by Beethoven", "Emperor Akbar", "Melville wrote", "Fleming discovered")."""
+_PLACE_OR_WORK_WORDS = """
+of the to and for mount mountain lake river sea ocean island bridge tower canal cathedral church palace museum
+hall house street square park university point harbour harbor bay valley desert forest road
+sonata symphony concerto opera suite novel statue"""
+_NOT_PERSON_WORDS = frozenset(_PLACE_OR_WORK_WORDS.split())
+"""Words in a name that make it a place or a work ("Statue of Liberty", "Mount Everest", "Ode to Joy")."""
+
+
+@dataclass(frozen=True)
+class NameAsk:
+    """A name a question asks for: of what type, and how many ("which two countries": two countries)."""
+
+    type: NameType
+    count: int = 1
+
+    def describe(self) -> str:
+        noun = {"person": "person's name", "country": "country's name", "any": "name"}[self.type]
+        if self.count == 1:
+            return noun
+        plural = {"person": "people's names", "country": "country names", "any": "names"}[self.type]
+        count = next((word for word, value in NUMBER_WORDS.items() if value == self.count), str(self.count))
+        return f"{count} {plural}"
+
+
+def _singular(noun: str) -> str:
+    noun = noun.lower()
+    if noun.endswith("ies") and f"{noun[:-3]}y" in _NAME_NOUNS:
+        return f"{noun[:-3]}y"
+    return noun[:-1] if noun.endswith("s") and noun[:-1] in _NAME_NOUNS else noun
+
+
+def asked_names(question: str) -> list[NameAsk]:
+    """The names `question` asks for: a person's for *who* and "which emperor", a country's for "which country",
+    any name for *where*, "which city" or "what is the name"; with the count it asks ("which two countries")."""
+    asks = [NameAsk("person")] if _ASKS_PERSON.search(question) else []
+    asks += [NameAsk("any")] if _ASKS_ANY_NAME.search(question) else []
+    for match in _NOUN_ASK.finditer(question):
+        noun = _singular(match.group("noun"))
+        if noun not in _NAME_NOUNS:
+            continue
+        count_word = (match.group("count") or "1").lower()
+        count = int(count_word) if count_word.isdigit() else NUMBER_WORDS[count_word]
+        kind: NameType = "person" if noun in _PERSON_NOUNS else "country" if noun in _COUNTRY_NOUNS else "any"
+        asks.append(NameAsk(kind, max(1, count)))
+    return asks
+
+
+def could_be_person(name: str, claim: str) -> bool:
+    """Whether the name `name`, as `claim` states it, can be a person's (see the module's docstring)."""
+    words = name.split()
+    if not words or is_country(name) or any(char.isdigit() for char in name):
+        return False
+    if words[0].lower() in ("the", "a", "an") or any(word.lower() in _NOT_PERSON_WORDS for word in words):
+        return False
+    if len(words) >= 2 or re.sub(r"[^\w\s'-]", "", claim).strip() == name:
+        return True  # a bare name is the whole answer ("Mozart.")
+    match = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", claim)
+    if match is None:
+        return False
+    before = re.findall(r"[\w.]+", claim[:match.start()])
+    after = re.match(r"\s+(\w+)", claim[match.end():])
+    return bool((before and before[-1].lower().rstrip(".") in _TITLES)
+                or (after and (after.group(1).lower().endswith("ed") or after.group(1).lower() in _AGENT_VERBS)))
+
+
+def _fits(name: str, ask: NameAsk, claim: str) -> bool:
+    if ask.type == "country":
+        return is_country(name)
+    return could_be_person(name, claim) if ask.type == "person" else True
+
+
+def states_names(claim: str, names: list[str], ask: NameAsk) -> bool:
+    """Whether the claim's `names` (those the question does not give) hold `ask.count` different names of
+    `ask.type`."""
+    return len({name.lower() for name in names if _fits(name, ask, claim)}) >= ask.count
+
 
 KIND_WORDS: dict[AskedKind, str] = {"date": "date or year", "name": "name", "number": "number",
                                     "instrument": "instrument", "key": "key"}
@@ -70,7 +173,8 @@ KIND_WORDS: dict[AskedKind, str] = {"date": "date or year", "name": "name", "num
 
 def asked_kinds(question: str) -> frozenset[AskedKind]:
     """The kinds of fact `question` asks for (empty: it puts no kind on its answer)."""
-    return frozenset(kind for kind, pattern in _ASKS if pattern.search(question))
+    kinds = {kind for kind, pattern in _ASKS if pattern.search(question)}
+    return frozenset(kinds | ({"name"} if asked_names(question) else set()))
 
 
 def states_kind(claim: str, kind: AskedKind, question: str) -> bool:
@@ -82,7 +186,8 @@ def states_kind(claim: str, kind: AskedKind, question: str) -> bool:
     if kind == "number":
         return any(f.kind in ("number", "date") for f in facts)
     if kind == "name":
-        return any(f.kind == "name" for f in facts)
+        names = [f.text for f in facts if f.kind == "name"]
+        return any(states_names(claim, names, ask) for ask in asked_names(question))
     if kind == "instrument":
         asked = {word.lower() for word in re.findall(r"[\w-]+", question)}
         return any(word in INSTRUMENTS and word not in asked for word in re.findall(r"[\w-]+", claim.lower()))
@@ -95,5 +200,6 @@ def unasked(claim: str, question: str) -> str:
     kinds = asked_kinds(question)
     if not kinds or any(states_kind(claim, kind, question) for kind in kinds):
         return ""
-    wanted = " or ".join(KIND_WORDS[kind] for kind in sorted(kinds))
+    words = {**KIND_WORDS, "name": " or ".join(dict.fromkeys(ask.describe() for ask in asked_names(question)))}
+    wanted = " or ".join(words[kind] for kind in sorted(kinds))
     return f"it states no {wanted}, which the question asks for"

@@ -11,6 +11,11 @@ sentence may be cited only when something ties the page to the question or the c
 - it states a name heard or asked ("Big Ben"), a name being a capitalised run that does not only start a
   sentence, or a capitalised word of it before its last ("Moonlight" of "Moonlight Sonata" on the Beethoven
   page, for "the composer of the Moonlight Sonata");
+- its title names what was heard, misheard by a letter or two: a name of the title of two or more words that a
+  run of as many words heard spells within `MISHEARD_EDITS` (a quarter of its letters), each word from the same
+  first letter, one of them a content word heard exactly ("Thad Mahal" for "Taj Mahal", "statue of Luberby"
+  for "Statue of Liberty"; "Big Man" is too far from "Big Ben", "rifle tower" from "Eiffel Tower"); only what
+  was heard, as the question is typed;
 - it repeats a run of `ECHO_WORDS` words heard, `ECHO_CONTENT_WORDS` of them content words ("never mind
   how long" from the opening of Moby-Dick, heard with its name lost as "Call me your mail"); not a run of
   the question's own wording ("was the tower completed"), which any page on its topic repeats.
@@ -33,6 +38,10 @@ ECHO_WORDS = 3
 ECHO_CONTENT_WORDS = 2
 """A run of three words heard or asked, two of them content words ("discovery of penicillin", "ode to joy"),
 repeated by the page ties it; a shorter or emptier run ("the top of") is on any page."""
+
+MISHEARD_EDITS = 0.25
+"""The letters of a title's name (spaces counted) that a run heard may get wrong, as a share: two in "taj mahal"
+(nine), one in "big ben" (seven), so "big man" does not tie it."""
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"]\s*)$")
@@ -83,6 +92,33 @@ def _states_mid_sentence(word: str, text: str) -> bool:
                for match in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", line))
 
 
+def _edits(first: str, second: str) -> int:
+    """The Levenshtein distance of two short strings: the letters to insert, delete or replace."""
+    previous = list(range(len(second) + 1))
+    for i, left in enumerate(first, start=1):
+        current = [i]
+        for j, right in enumerate(second, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left != right)))
+        previous = current
+    return previous[-1]
+
+
+def _misheard_as(name: str, heard: str) -> str | None:
+    """The run of words `heard` that spells the name `name` (of two or more words) but for a few letters
+    (`MISHEARD_EDITS`), word by word from the same first letter, one content word of it heard exactly."""
+    name_words, heard_words = _words(name), _words(heard)
+    if len(name_words) < 2:
+        return None
+    allowed = int(len(" ".join(name_words)) * MISHEARD_EDITS)
+    for start in range(len(heard_words) - len(name_words) + 1):
+        run = heard_words[start:start + len(name_words)]
+        if (all(said[0] == word[0] for said, word in zip(run, name_words, strict=True))
+                and any(said == word and _content(word) for said, word in zip(run, name_words, strict=True))
+                and 0 < _edits(" ".join(run), " ".join(name_words)) <= allowed):
+            return " ".join(run)
+    return None
+
+
 def _echoes(said: str, page: str) -> str | None:
     """The first run of `ECHO_WORDS` words of `said` with enough content words that `page` repeats."""
     said_words, page_text = _words(said), " ".join(_words(page))
@@ -113,6 +149,11 @@ def tie(title: str, page: str, question: str, heard: str) -> SubjectTie:
         if fact.kind == "name" and all(word in said_words for word in _words(fact.text)):
             return SubjectTie(title, f"its title names '{fact.text}'")
     heard_lines = [line for line in heard.splitlines() if line.strip()]
+    for fact in extract_facts(title):
+        misheard = next((run for line in heard_lines if fact.kind == "name" and (run := _misheard_as(fact.text, line))),
+                        None)
+        if misheard:
+            return SubjectTie(title, f"its title names '{fact.text}', heard as '{misheard}'")
     text = f"{title}\n{page}"
     for line in [question, *heard_lines]:
         for name in heard_names(line):
