@@ -18,7 +18,8 @@ question's time (docs/benchmarks.md) to show the Answerer other sentences, so it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from langgraph.graph import END, START, StateGraph
@@ -51,7 +52,7 @@ from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.search import SearchBackend, SearchResult
 from tools.web.stems import covers, stems
-from tools.web.subject import bridge_names, bridged, off_subject, tie
+from tools.web.subject import SubjectTie, bridge_names, bridged, off_subject, tie
 
 
 class AudioRAGConfig(BaseModel):
@@ -150,6 +151,19 @@ def cited_sentences(draft: DraftAnswer, sentences: list[EvidenceSentence]) -> li
     return [Citation(source=source, title=title, quote=text) for source, title, text in cited]
 
 
+def _page_of(citation: Citation, state: AudioRAGState) -> str:
+    """The text read of the cited page, its quote included."""
+    page = "\n".join(passage.text for passage in state.passages if passage.source == citation.source)
+    return f"{page}\n{citation.quote}"
+
+
+def subject_tie(citation: Citation, state: AudioRAGState) -> SubjectTie:
+    """What ties the cited page to the question or the words heard (not a model's guess), every page read
+    this round telling a name heard right from a misheard one (`tools.web.subject.tie`)."""
+    read = "\n".join(passage.text for passage in state.passages)
+    return tie(citation.title, _page_of(citation, state), state.question, heard_words(state.heard), read)
+
+
 def on_subject(citations: list[Citation], state: AudioRAGState) -> tuple[list[Citation], list[str]]:
     """The citations of pages tied to the question or the words heard (`tools.web.subject`), and why each
     other page was set aside: a misheard clip is searched and read, and its answer must not come from a
@@ -160,19 +174,13 @@ def on_subject(citations: list[Citation], state: AudioRAGState) -> tuple[list[Ci
     composer that never names the piece. A name that a tied citation's own sentence states
     (`bridge_names`) ties a page that states the whole name too (`bridged`); names of pages that are
     themselves untied tie nothing, so a misheard clip still has no way in."""
-    heard = heard_words(state.heard)  # the words heard, not a model's guess
-
-    def page_of(citation: Citation) -> str:
-        page = "\n".join(passage.text for passage in state.passages if passage.source == citation.source)
-        return f"{page}\n{citation.quote}"
-
-    ties = [citation.source == HEARD_SOURCE or bool(tie(citation.title, page_of(citation), state.question, heard))
+    ties = [citation.source == HEARD_SOURCE or bool(subject_tie(citation, state))
             for citation in citations]  # by place: one sentence may be quoted by a tied and an untied page
     bridges = [name for citation, tied in zip(citations, ties, strict=True) if tied
                for name in bridge_names(citation.quote)]
     kept, reasons = [], []
     for citation, tied in zip(citations, ties, strict=True):
-        if tied or (bridges and bridged(citation.title, page_of(citation), bridges)):
+        if tied or (bridges and bridged(citation.title, _page_of(citation, state), bridges)):
             kept.append(citation)
         elif off_subject(citation.title) not in reasons:
             reasons.append(off_subject(citation.title))
@@ -187,10 +195,16 @@ def listener_passage(state: AudioRAGState) -> list[Passage]:
     return [Passage(source=HEARD_SOURCE, title="what the listener heard in the clip", text=text)] if findings else []
 
 
-def given_facts(state: AudioRAGState) -> str:
+def given_facts(state: AudioRAGState, misheard: Sequence[str] = ()) -> str:
     """What the user supplied (the question, what the listeners heard), whose facts an answer may restate
-    without a source; an audio-language model's description is a guess and is left out."""
-    return "\n".join([state.question, *listeners_lines(state.heard)])
+    without a source; an audio-language model's description is a guess and is left out, and so is each run
+    heard that a cited page's title was tied by as `misheard` (`SubjectTie.misheard`): the page's spelling is
+    what it states, and "The Taj Mahal was completed in 1999" must not pass on a "Tag Mahal" page."""
+    heard = "\n".join(listeners_lines(state.heard))
+    for run in misheard:
+        heard = re.sub(r"(?<![\w'])" + r"\W+".join(map(re.escape, run.split())) + r"(?![\w'])", " ", heard,
+                       flags=re.IGNORECASE)
+    return "\n".join([state.question, heard])
 
 
 def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState,
@@ -198,7 +212,9 @@ def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState
     """The draft cut down to the claims its verified quotes state and entail (`checker`), and the
     citations that state what was kept (all of them when the kept claims name nothing a quote could state)."""
     quotes = [citation.quote for citation in citations]
-    result = ground_answer(draft.answer, quotes, given_facts(state), checker if quotes else None, state.question)
+    misheard = [found.misheard for citation in citations if (found := subject_tie(citation, state)).misheard]
+    result = ground_answer(draft.answer, quotes, given_facts(state, misheard), checker if quotes else None,
+                           state.question)
     stating = spans_stating(result.kept_facts, quotes) if result.text else []
     return result, [citations[i] for i in stating] or citations
 

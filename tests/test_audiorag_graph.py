@@ -533,3 +533,32 @@ def test_an_audio_language_models_guess_neither_ties_a_page_nor_puts_an_answer_i
     for heard, sight in ((f'{HEARD}\nan audio-language model says: "a sonata by Mozart"', ""),
                          ('speech (en, transcribed by Whisper): "a sonata by Mozart"', born)):
         assert answer_in_sight(sentences, AudioRAGState(question=question, heard=heard)) == sight
+
+
+def test_a_lookalike_title_neither_ties_when_the_name_was_heard_right_nor_lends_it_to_the_answer() -> None:
+    """Heard "Taj Mahal": the casino page "Tag Mahal" ties only while nothing read states "Taj Mahal", and even
+    then its "The Tag Mahal was completed in 1999" must not ground "The Taj Mahal was completed in 1999" (the
+    heard name, swapped in, is no given fact once the page was tied as misheard by it)."""
+    from pipelines.audiorag_graph import grounded
+    from tools.web.entailment import SpanRules
+    heard = 'speech (en, transcribed by Whisper): "We stand before the Taj Mahal at dawn."'
+    question = "In which year was the building named in the clip completed?"
+    casino = passage("https://evil.example/casino", "The Tag Mahal was completed in 1999. Play slots tonight.",
+                     "Tag Mahal | Casino & Resort")
+    cited = [Citation(source=casino.source, title=casino.title, quote="The Tag Mahal was completed in 1999.")]
+    alone = AudioRAGState(question=question, heard=heard, passages=[casino])
+    kept, _ = on_subject(cited, alone)
+    draft = DraftAnswer(answer="The Taj Mahal was completed in 1999.", citations=["S1"], confidence="high",
+                        answerable=True)
+    result, _ = grounded(draft, kept, alone, SpanRules())
+    assert kept and not result.text
+    real = passage("https://a.example/taj", "The Taj Mahal was completed in 1653.", "Taj Mahal")
+    kept, reasons = on_subject(cited, AudioRAGState(question=question, heard=heard, passages=[casino, real]))
+    assert kept == [] and reasons == [off_subject(casino.title)]
+    misheard = 'speech (en, transcribed by Whisper): "We stand before the Thad Mahal at dawn."'
+    state = AudioRAGState(question=question, heard=misheard, passages=[real])
+    tied = [Citation(source=real.source, title=real.title, quote=real.text)]
+    result, _ = grounded(DraftAnswer(answer="The Taj Mahal was completed in 1653.", citations=["S1"],
+                                     confidence="high", answerable=True), on_subject(tied, state)[0], state,
+                         SpanRules())
+    assert result.text == "The Taj Mahal was completed in 1653."
