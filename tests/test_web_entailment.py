@@ -114,6 +114,20 @@ def test_an_answer_restating_how_the_question_points_at_the_clip_is_covered() ->
                            "Which architect designed it?").entailed
 
 
+def test_a_claim_s_own_predicate_is_never_excused_as_the_question_s_clip_phrase() -> None:
+    """"Glenn Gould played in the clip" asserts that he played, which a birth record does not state, though
+    the question points at "the pianist heard in the clip": only that phrase after that noun is excused."""
+    rules = SpanRules()
+    birth = ["Glenn Gould was born in Toronto in 1932."]
+    question = "Who is the pianist heard in the clip?"
+    assert not rules.check("Glenn Gould played in the clip.", birth, question).entailed
+    assert rules.check("The pianist heard in the clip is Glenn Gould.", ["The pianist Glenn Gould was born in 1932."],
+                       question).entailed
+    opera = ["The Sydney Opera House was designed by Jorn Utzon."]
+    architect = "Which architect designed the building named in the clip?"
+    assert not rules.check("Jorn Utzon played in the clip.", opera, architect).entailed
+
+
 def test_the_month_may_is_no_hedge() -> None:
     """Session 28's brooklyn: "opened on 24 May 1883" was read as hedged by the word "may"."""
     span = "Construction began in 1869, and the bridge opened on 24 May 1883."
