@@ -38,7 +38,7 @@ from tools.costs import StageCost, StageMeter
 from tools.settings import DEFAULT_ENTAILMENT_CHECKER
 from tools.web.answer_kind import asked_kinds, states_kind
 from tools.web.conflicts import find_conflicts
-from tools.web.entailment import EntailmentChecker, anchor_word
+from tools.web.entailment import EntailmentChecker, anchor_word, topic_words
 from tools.web.evidence import (
     SENTENCES_PER_PASSAGE,
     EvidenceSentence,
@@ -51,7 +51,7 @@ from tools.web.grounding import GroundedAnswer, ground_answer, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.search import SearchBackend, SearchResult
-from tools.web.stems import covers, stems
+from tools.web.stems import covers, split_words, stem, stems
 from tools.web.subject import SubjectTie, bridge_names, bridged, off_subject, tie
 
 
@@ -236,25 +236,39 @@ def answer_in_sight(sentences: list[EvidenceSentence], state: AudioRAGState) -> 
     composer, and a draft that failed beside it may need the page that says who composed the piece (session
     28's moonlight item was refused with it in sight)."""
     kinds, heard = asked_kinds(state.question), heard_words(state.heard)
-    given = f"{state.question} {heard}"
     if not kinds:
         return ""
+    read = "\n".join(passage.text for passage in state.passages)
     return next((sentence.text for sentence in sentences if sentence.passage.source != HEARD_SOURCE
-                 and shares_words(sentence.text, given)
-                 and any(states_kind(sentence.text, kind, given) for kind in kinds)
-                 and (kinds != {"date"} or dated_as_asked(sentence.text, state.question))
-                 and tie(sentence.passage.title, sentence.text, state.question, heard)), "")
+                 and shares_words(sentence.text, f"{state.question} {heard}")
+                 and any(states_kind(sentence.text, kind, state.question, heard)
+                         and (kind != "date" or dated_as_asked(sentence.text, state.question)) for kind in kinds)
+                 and tie(sentence.passage.title, sentence.text, state.question, heard, read)), "")
 
 
 def dated_as_asked(sentence: str, question: str) -> bool:
-    """Whether a date or year of `sentence` is tied to a word of `question` (`anchor_word`: "the bridge
-    *opened* on 24 May 1883" for "when did it open"): "who in 1832, after Beethoven's death, likened ..."
-    states a year and names the death, but the year is of no word asked, and session 28's moonlight stopped
-    searching on it. Dates only: a table's numbers are tied to their column, not a word before them."""
+    """Whether a date or number of `sentence` is tied to what `question` asks of its subject (`anchor_word`:
+    "the bridge *opened* on 24 May 1883" for "when did it open"): "who in 1832, after Beethoven's death,
+    likened ..." states a year and names the death, but the year is of no word asked, and session 28's
+    moonlight stopped searching on it. A word naming the question's subject ("composer", a topic word)
+    ties a date only in its own form or as its verb ("the Brooklyn Bridge *open*" -> "opened"), never as
+    a word of the same stem ("Beethoven *composed* the sonata in 1801" is no year of the composer's death).
+    A table's numbers are tied to their column, not a word before them."""
     facts = extract_facts(sentence)
-    asked = stems(question)
-    return any(fact.kind != "name" and (anchor := anchor_word(sentence, fact, facts)) and covers(asked, anchor)
+    topics = topic_words(question)
+    asked = split_words(question)
+
+    def asks(anchor: str) -> bool:
+        return any(covers(stems(word), anchor) and (stem(word) not in topics or _inflects(anchor, word))
+                   for word in asked)
+
+    return any(fact.kind != "name" and (anchor := anchor_word(sentence, fact, facts)) and asks(anchor)
                for fact in facts)
+
+
+def _inflects(form: str, word: str) -> bool:
+    """Whether `form` is `word` or a plain inflection of it ("open" -> "opened", "opens", "opening")."""
+    return form == word or form in {f"{word}{ending}" for ending in ("s", "es", "d", "ed", "ing")}
 
 
 def _desk(state: AudioRAGState) -> ResearchDesk:

@@ -440,6 +440,41 @@ def test_a_year_of_something_not_asked_does_not_put_the_answer_in_sight() -> Non
     assert answer_in_sight(number_sentences([died], question), state) != ""
 
 
+def test_a_year_tied_only_to_a_word_of_the_question_s_subject_does_not_put_the_answer_in_sight() -> None:
+    """"composed" shares its stem with the question's subject "the composer", but 1801 is no year of his
+    death; and the date check holds when the question also asks another kind, nor is a relative "who" ("the man
+*who* composed") a question asking for a person."""
+    from pipelines.audiorag_graph import answer_in_sight
+    from tools.web.evidence import number_sentences
+
+    def in_sight(question: str, text: str, title: str = "Moonlight Sonata") -> str:
+        page = passage("https://a.example/sonata", text, title)
+        return answer_in_sight(number_sentences([page], question), AudioRAGState(question=question, heard=NO_AUDIO))
+
+    composer = "In which year did the composer of the Moonlight Sonata die?"
+    assert in_sight(composer, "Beethoven composed the Moonlight Sonata in 1801.") == ""
+    remark = ("The popular name Moonlight Sonata goes back to a remark by the critic Ludwig Rellstab, who in 1832, "
+              "after Beethoven's death, likened the first movement to moonlight.")
+    assert in_sight("In which year did the man who composed the Moonlight Sonata die?", remark) == ""
+    opened = "The Brooklyn Bridge opened on 24 May 1883."
+    assert in_sight("When did the Brooklyn Bridge open?", opened, "Brooklyn Bridge") == opened  # the topic's verb
+
+
+def test_what_the_clip_says_does_not_change_which_names_are_asked() -> None:
+    """A clip saying "where" asks nothing: "which two countries" still needs two countries' names, not the
+    Himalayas."""
+    from pipelines.audiorag_graph import answer_in_sight
+    from tools.web.evidence import number_sentences
+
+    question = "Which two countries share Mount Everest?"
+    page = passage("https://a.example/everest", "Mount Everest is the highest mountain above sea level in the "
+                   "Mahalangur Himal sub-range of the Himalayas.", "Mount Everest")
+    for heard in (NO_AUDIO, 'speech (en, transcribed by Whisper): "This is where Mount Everest rises."',
+                  'speech (en, transcribed by Whisper): "Who will reach Mount Everest first?"'):
+        state = AudioRAGState(question=question, heard=heard, passages=[page])
+        assert answer_in_sight(number_sentences([page], question), state) == ""
+
+
 def test_a_finished_state_survives_a_json_round_trip_and_reports_its_answer() -> None:
     draft = DraftAnswer(answer="Beethoven", citations=["S1"],
                         confidence="medium", answerable=True)

@@ -116,3 +116,19 @@ def test_the_reason_names_the_type_and_count_of_names_asked_for() -> None:
         "it states no two country names, which the question asks for")
     assert unasked("The novel is Moby-Dick.", "Who wrote it?") == (
         "it states no person's name, which the question asks for")
+
+
+def test_a_relative_who_asks_for_no_person() -> None:
+    """"the man *who* composed the sonata" names the subject; the question asks only for its year."""
+    assert asked_kinds("In which year did the man who composed the Moonlight Sonata die?") == {"date"}
+    assert asked_kinds("Do you know who composed the Moonlight Sonata?") == {"name"}
+    assert asked_kinds("Who composed it, and when did the man die?") == {"name", "date"}
+
+
+def test_what_the_clip_said_is_given_but_asks_nothing() -> None:
+    """The heard words' facts are no answer, but they never change which names the question asks for."""
+    question = "Which two countries share Mount Everest?"
+    claim = "Mount Everest lies in the Mahalangur Himal of the Himalayas."
+    assert not states_kind(claim, "name", question, "This is where Mount Everest rises.")
+    assert not states_kind("It lies in Nepal and China.", "name", question, "between Nepal and China")
+    assert states_kind("It lies in Nepal and China.", "name", question, "This is where Mount Everest rises.")

@@ -82,6 +82,8 @@ _COUNT_WORDS = "|".join(word for word, value in NUMBER_WORDS.items() if 2 <= val
 _NOUN_ASK = re.compile(rf"\b(?:which|what)\s+(?:(?P<count>{_COUNT_WORDS}|\d+)\s+)?(?P<noun>[a-z]+)\b", re.I)
 _ASKS_ANY_NAME = re.compile(r"\bwhere\b|\b(?:what|which)\s+(?:was|is|were|are)\s+(?:the\s+)?names?\b", re.I)
 _ASKS_PERSON = re.compile(r"\bwho(?:m|se)?\b", re.I)
+_RELATIVE = re.compile(r"\b(?:the|a|an|this|that|these|those)\s+(?:[\w'-]+\s+){1,3}$", re.I)
+"""A "who" after a noun phrase ("the man *who* composed") is relative: it asks for no one."""
 
 _TITLE_WORDS = "by sir dame dr mr mrs ms lord lady saint st prince princess professor"
 _TITLES = _PERSON_NOUNS | frozenset(_TITLE_WORDS.split())
@@ -123,7 +125,8 @@ def _singular(noun: str) -> str:
 def asked_names(question: str) -> list[NameAsk]:
     """The names `question` asks for: a person's for *who* and "which emperor", a country's for "which country",
     any name for *where*, "which city" or "what is the name"; with the count it asks ("which two countries")."""
-    asks = [NameAsk("person")] if _ASKS_PERSON.search(question) else []
+    asks = [NameAsk("person")] if any(not _RELATIVE.search(question[:match.start()])
+                                      for match in _ASKS_PERSON.finditer(question)) else []
     asks += [NameAsk("any")] if _ASKS_ANY_NAME.search(question) else []
     for match in _NOUN_ASK.finditer(question):
         noun = _singular(match.group("noun"))
@@ -177,9 +180,13 @@ def asked_kinds(question: str) -> frozenset[AskedKind]:
     return frozenset(kinds | ({"name"} if asked_names(question) else set()))
 
 
-def states_kind(claim: str, kind: AskedKind, question: str) -> bool:
-    """Whether `claim` states a fact of `kind` that `question` does not already give."""
-    facts = [fact for fact in extract_facts(claim) if not fact_in(fact, question)]
+def states_kind(claim: str, kind: AskedKind, question: str, given: str = "") -> bool:
+    """Whether `claim` states a fact of `kind` that neither `question` nor `given` (what the clip said)
+    already gives. Which names, and how many, are asked comes from the question alone: a clip saying
+    "This is where Mount Everest rises" asks nothing, and must not make any name an answer to "which two
+    countries"."""
+    given = f"{question}\n{given}"
+    facts = [fact for fact in extract_facts(claim) if not fact_in(fact, given)]
     if kind == "date":
         return any(f.kind == "date" or (f.kind == "number" and re.fullmatch(r"1\d{3}|20\d{2}", str(f.key[0])))
                    for f in facts) or bool(re.search(r"\b\d{1,2}(?:st|nd|rd|th)\s+century\b", claim, re.I))
@@ -189,9 +196,9 @@ def states_kind(claim: str, kind: AskedKind, question: str) -> bool:
         names = [f.text for f in facts if f.kind == "name"]
         return any(states_names(claim, names, ask) for ask in asked_names(question))
     if kind == "instrument":
-        asked = {word.lower() for word in re.findall(r"[\w-]+", question)}
-        return any(word in INSTRUMENTS and word not in asked for word in re.findall(r"[\w-]+", claim.lower()))
-    return any(match.group(0).lower() not in question.lower() for match in _KEY.finditer(claim))
+        said = {word.lower() for word in re.findall(r"[\w-]+", given)}
+        return any(word in INSTRUMENTS and word not in said for word in re.findall(r"[\w-]+", claim.lower()))
+    return any(match.group(0).lower() not in given.lower() for match in _KEY.finditer(claim))
 
 
 def unasked(claim: str, question: str) -> str:
