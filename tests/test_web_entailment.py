@@ -138,6 +138,23 @@ def test_the_month_may_is_no_hedge() -> None:
     assert rules.check("The bridge may have opened on 24 May 1883.", [span]).entailed  # hedged claim: says less
 
 
+@pytest.mark.parametrize(("text", "hedged"), [
+    ("The bridge opened in May.", False), ("May 1883 saw the bridge open.", False),
+    ("The bridge opened on 24 May 1883.", False), ("May it open soon.", True),
+    ("The bridge may have opened in May.", True), ("Beethoven may 1827 have died.", True),
+    ("It may, 1867 records suggest, have burned.", True),
+])
+def test_may_is_the_month_only_capitalised_mid_sentence_or_in_a_date(text: str, hedged: bool) -> None:
+    """The review's brooklyn: "The bridge opened in May." read as hedged turned the certainty rule off, and a
+    case-blind date ate a lower-case modal ("may 1827")."""
+    from tools.web.entailment import _hedged
+
+    assert _hedged(text) is hedged
+    if not hedged:
+        assert not SpanRules().check("The bridge opened in May.",
+                                     ["The bridge may have opened in May, though some say June."]).entailed
+
+
 @pytest.mark.parametrize("claim", ["Beethoven died peacefully in Vienna in 1827.",
                                    "Beethoven died in Vienna on 26 March 1827 after a long illness.",
                                    "Beethoven died in his home in Vienna in 1827."])

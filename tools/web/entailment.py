@@ -185,12 +185,22 @@ def _polar(text: str) -> bool:
     return bool(said & NEGATIONS) or any(word.endswith("n't") for word in said)
 
 
+_MAY = re.compile(r"\bmay\b", re.IGNORECASE)
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|[\"(]\s*)$")
+
+
 def _hedged(text: str) -> bool:
-    """Whether `text` hedges what it says; the month of a date is not the word "may" ("opened on 24 May 1883")."""
-    for fact in extract_facts(text):
-        if fact.kind == "date":
-            text = text.replace(fact.text, " ")
-    return bool(set(split_words(text)) & HEDGES)
+    """Whether `text` hedges what it says. "may" is the modal but for the month: "May" capitalised mid-sentence
+    ("opened in May") or inside a date ("24 May 1883", "May 1883 saw"); lower-case "may" is always the
+    modal ("Beethoven may 1827 have died" is no date)."""
+    words = set(split_words(text))
+    if words & (HEDGES - {"may"}):
+        return True
+    dates = [(at.start(), at.end()) for fact in extract_facts(text) if fact.kind == "date" and "May" in fact.text
+             for at in re.finditer(re.escape(fact.text), text)]
+    return any(found.group(0) != "May" or (_SENTENCE_START.search(text[:found.start()])
+                                             and not any(start <= found.start() < end for start, end in dates))
+               for found in _MAY.finditer(text))
 
 
 class SpanRules:
