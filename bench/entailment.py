@@ -131,6 +131,8 @@ def main() -> None:
             table.add_row(method, split, str(len(chosen)), f"{accuracy:.1%}", f"{precision:.1%}", f"{recall:.1%}",
                           f"{seconds:.3f}")
     console.print(table)
+    # which checkout was measured: without PYTHONPATH=. a worktree's run imports the installed one's rules
+    console.print(f"checkers from {Path(ground_answer.__code__.co_filename).parent.parent.parent}", markup=False)
     if args.errors:
         for method, (verdicts, _) in methods.items():
             wrong = [p for p in pairs if verdicts[p.id] != p.entailed]

@@ -18,7 +18,8 @@ question's time (docs/benchmarks.md) to show the Answerer other sentences, so it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from langgraph.graph import END, START, StateGraph
@@ -37,7 +38,7 @@ from tools.costs import StageCost, StageMeter
 from tools.settings import DEFAULT_ENTAILMENT_CHECKER
 from tools.web.answer_kind import asked_kinds, states_kind
 from tools.web.conflicts import find_conflicts
-from tools.web.entailment import EntailmentChecker, anchor_word
+from tools.web.entailment import EntailmentChecker, anchor_word, topic_words
 from tools.web.evidence import (
     SENTENCES_PER_PASSAGE,
     EvidenceSentence,
@@ -50,8 +51,8 @@ from tools.web.grounding import GroundedAnswer, ground_answer, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.search import SearchBackend, SearchResult
-from tools.web.stems import covers, stems
-from tools.web.subject import bridge_names, bridged, off_subject, tie
+from tools.web.stems import covers, split_words, stem, stems
+from tools.web.subject import SubjectTie, bridge_names, bridged, off_subject, tie
 
 
 class AudioRAGConfig(BaseModel):
@@ -150,6 +151,19 @@ def cited_sentences(draft: DraftAnswer, sentences: list[EvidenceSentence]) -> li
     return [Citation(source=source, title=title, quote=text) for source, title, text in cited]
 
 
+def _page_of(citation: Citation, state: AudioRAGState) -> str:
+    """The text read of the cited page, its quote included."""
+    page = "\n".join(passage.text for passage in state.passages if passage.source == citation.source)
+    return f"{page}\n{citation.quote}"
+
+
+def subject_tie(citation: Citation, state: AudioRAGState) -> SubjectTie:
+    """What ties the cited page to the question or the words heard (not a model's guess), every page read
+    this round telling a name heard right from a misheard one (`tools.web.subject.tie`)."""
+    read = "\n".join(passage.text for passage in state.passages)
+    return tie(citation.title, _page_of(citation, state), state.question, heard_words(state.heard), read)
+
+
 def on_subject(citations: list[Citation], state: AudioRAGState) -> tuple[list[Citation], list[str]]:
     """The citations of pages tied to the question or the words heard (`tools.web.subject`), and why each
     other page was set aside: a misheard clip is searched and read, and its answer must not come from a
@@ -160,19 +174,13 @@ def on_subject(citations: list[Citation], state: AudioRAGState) -> tuple[list[Ci
     composer that never names the piece. A name that a tied citation's own sentence states
     (`bridge_names`) ties a page that states the whole name too (`bridged`); names of pages that are
     themselves untied tie nothing, so a misheard clip still has no way in."""
-    heard = heard_words(state.heard)  # the words heard, not a model's guess
-
-    def page_of(citation: Citation) -> str:
-        page = "\n".join(passage.text for passage in state.passages if passage.source == citation.source)
-        return f"{page}\n{citation.quote}"
-
-    ties = [citation.source == HEARD_SOURCE or bool(tie(citation.title, page_of(citation), state.question, heard))
+    ties = [citation.source == HEARD_SOURCE or bool(subject_tie(citation, state))
             for citation in citations]  # by place: one sentence may be quoted by a tied and an untied page
     bridges = [name for citation, tied in zip(citations, ties, strict=True) if tied
                for name in bridge_names(citation.quote)]
     kept, reasons = [], []
     for citation, tied in zip(citations, ties, strict=True):
-        if tied or (bridges and bridged(citation.title, page_of(citation), bridges)):
+        if tied or (bridges and bridged(citation.title, _page_of(citation, state), bridges)):
             kept.append(citation)
         elif off_subject(citation.title) not in reasons:
             reasons.append(off_subject(citation.title))
@@ -187,10 +195,16 @@ def listener_passage(state: AudioRAGState) -> list[Passage]:
     return [Passage(source=HEARD_SOURCE, title="what the listener heard in the clip", text=text)] if findings else []
 
 
-def given_facts(state: AudioRAGState) -> str:
+def given_facts(state: AudioRAGState, misheard: Sequence[str] = ()) -> str:
     """What the user supplied (the question, what the listeners heard), whose facts an answer may restate
-    without a source; an audio-language model's description is a guess and is left out."""
-    return "\n".join([state.question, *listeners_lines(state.heard)])
+    without a source; an audio-language model's description is a guess and is left out, and so is each run
+    heard that a cited page's title was tied by as `misheard` (`SubjectTie.misheard`): the page's spelling is
+    what it states, and "The Taj Mahal was completed in 1999" must not pass on a "Tag Mahal" page."""
+    heard = "\n".join(listeners_lines(state.heard))
+    for run in misheard:
+        heard = re.sub(r"(?<![\w'])" + r"\W+".join(map(re.escape, run.split())) + r"(?![\w'])", " ", heard,
+                       flags=re.IGNORECASE)
+    return "\n".join([state.question, heard])
 
 
 def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState,
@@ -198,7 +212,9 @@ def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState
     """The draft cut down to the claims its verified quotes state and entail (`checker`), and the
     citations that state what was kept (all of them when the kept claims name nothing a quote could state)."""
     quotes = [citation.quote for citation in citations]
-    result = ground_answer(draft.answer, quotes, given_facts(state), checker if quotes else None, state.question)
+    misheard = [found.misheard for citation in citations if (found := subject_tie(citation, state)).misheard]
+    result = ground_answer(draft.answer, quotes, given_facts(state, misheard), checker if quotes else None,
+                           state.question)
     stating = spans_stating(result.kept_facts, quotes) if result.text else []
     return result, [citations[i] for i in stating] or citations
 
@@ -220,25 +236,39 @@ def answer_in_sight(sentences: list[EvidenceSentence], state: AudioRAGState) -> 
     composer, and a draft that failed beside it may need the page that says who composed the piece (session
     28's moonlight item was refused with it in sight)."""
     kinds, heard = asked_kinds(state.question), heard_words(state.heard)
-    given = f"{state.question} {heard}"
     if not kinds:
         return ""
+    read = "\n".join(passage.text for passage in state.passages)
     return next((sentence.text for sentence in sentences if sentence.passage.source != HEARD_SOURCE
-                 and shares_words(sentence.text, given)
-                 and any(states_kind(sentence.text, kind, given) for kind in kinds)
-                 and (kinds != {"date"} or dated_as_asked(sentence.text, state.question))
-                 and tie(sentence.passage.title, sentence.text, state.question, heard)), "")
+                 and shares_words(sentence.text, f"{state.question} {heard}")
+                 and any(states_kind(sentence.text, kind, state.question, heard)
+                         and (kind != "date" or dated_as_asked(sentence.text, state.question)) for kind in kinds)
+                 and tie(sentence.passage.title, sentence.text, state.question, heard, read)), "")
 
 
 def dated_as_asked(sentence: str, question: str) -> bool:
-    """Whether a date or year of `sentence` is tied to a word of `question` (`anchor_word`: "the bridge
-    *opened* on 24 May 1883" for "when did it open"): "who in 1832, after Beethoven's death, likened ..."
-    states a year and names the death, but the year is of no word asked, and session 28's moonlight stopped
-    searching on it. Dates only: a table's numbers are tied to their column, not a word before them."""
+    """Whether a date or number of `sentence` is tied to what `question` asks of its subject (`anchor_word`:
+    "the bridge *opened* on 24 May 1883" for "when did it open"): "who in 1832, after Beethoven's death,
+    likened ..." states a year and names the death, but the year is of no word asked, and session 28's
+    moonlight stopped searching on it. A word naming the question's subject ("composer", a topic word)
+    ties a date only in its own form or as its verb ("the Brooklyn Bridge *open*" -> "opened"), never as
+    a word of the same stem ("Beethoven *composed* the sonata in 1801" is no year of the composer's death).
+    A table's numbers are tied to their column, not a word before them."""
     facts = extract_facts(sentence)
-    asked = stems(question)
-    return any(fact.kind != "name" and (anchor := anchor_word(sentence, fact, facts)) and covers(asked, anchor)
+    topics = topic_words(question)
+    asked = split_words(question)
+
+    def asks(anchor: str) -> bool:
+        return any(covers(stems(word), anchor) and (stem(word) not in topics or _inflects(anchor, word))
+                   for word in asked)
+
+    return any(fact.kind != "name" and (anchor := anchor_word(sentence, fact, facts)) and asks(anchor)
                for fact in facts)
+
+
+def _inflects(form: str, word: str) -> bool:
+    """Whether `form` is `word` or a plain inflection of it ("open" -> "opened", "opens", "opening")."""
+    return form == word or form in {f"{word}{ending}" for ending in ("s", "es", "d", "ed", "ing")}
 
 
 def _desk(state: AudioRAGState) -> ResearchDesk:

@@ -440,6 +440,41 @@ def test_a_year_of_something_not_asked_does_not_put_the_answer_in_sight() -> Non
     assert answer_in_sight(number_sentences([died], question), state) != ""
 
 
+def test_a_year_tied_only_to_a_word_of_the_question_s_subject_does_not_put_the_answer_in_sight() -> None:
+    """"composed" shares its stem with the question's subject "the composer", but 1801 is no year of his
+    death; and the date check holds when the question also asks another kind, nor is a relative "who" ("the man
+*who* composed") a question asking for a person."""
+    from pipelines.audiorag_graph import answer_in_sight
+    from tools.web.evidence import number_sentences
+
+    def in_sight(question: str, text: str, title: str = "Moonlight Sonata") -> str:
+        page = passage("https://a.example/sonata", text, title)
+        return answer_in_sight(number_sentences([page], question), AudioRAGState(question=question, heard=NO_AUDIO))
+
+    composer = "In which year did the composer of the Moonlight Sonata die?"
+    assert in_sight(composer, "Beethoven composed the Moonlight Sonata in 1801.") == ""
+    remark = ("The popular name Moonlight Sonata goes back to a remark by the critic Ludwig Rellstab, who in 1832, "
+              "after Beethoven's death, likened the first movement to moonlight.")
+    assert in_sight("In which year did the man who composed the Moonlight Sonata die?", remark) == ""
+    opened = "The Brooklyn Bridge opened on 24 May 1883."
+    assert in_sight("When did the Brooklyn Bridge open?", opened, "Brooklyn Bridge") == opened  # the topic's verb
+
+
+def test_what_the_clip_says_does_not_change_which_names_are_asked() -> None:
+    """A clip saying "where" asks nothing: "which two countries" still needs two countries' names, not the
+    Himalayas."""
+    from pipelines.audiorag_graph import answer_in_sight
+    from tools.web.evidence import number_sentences
+
+    question = "Which two countries share Mount Everest?"
+    page = passage("https://a.example/everest", "Mount Everest is the highest mountain above sea level in the "
+                   "Mahalangur Himal sub-range of the Himalayas.", "Mount Everest")
+    for heard in (NO_AUDIO, 'speech (en, transcribed by Whisper): "This is where Mount Everest rises."',
+                  'speech (en, transcribed by Whisper): "Who will reach Mount Everest first?"'):
+        state = AudioRAGState(question=question, heard=heard, passages=[page])
+        assert answer_in_sight(number_sentences([page], question), state) == ""
+
+
 def test_a_finished_state_survives_a_json_round_trip_and_reports_its_answer() -> None:
     draft = DraftAnswer(answer="Beethoven", citations=["S1"],
                         confidence="medium", answerable=True)
@@ -533,3 +568,32 @@ def test_an_audio_language_models_guess_neither_ties_a_page_nor_puts_an_answer_i
     for heard, sight in ((f'{HEARD}\nan audio-language model says: "a sonata by Mozart"', ""),
                          ('speech (en, transcribed by Whisper): "a sonata by Mozart"', born)):
         assert answer_in_sight(sentences, AudioRAGState(question=question, heard=heard)) == sight
+
+
+def test_a_lookalike_title_neither_ties_when_the_name_was_heard_right_nor_lends_it_to_the_answer() -> None:
+    """Heard "Taj Mahal": the casino page "Tag Mahal" ties only while nothing read states "Taj Mahal", and even
+    then its "The Tag Mahal was completed in 1999" must not ground "The Taj Mahal was completed in 1999" (the
+    heard name, swapped in, is no given fact once the page was tied as misheard by it)."""
+    from pipelines.audiorag_graph import grounded
+    from tools.web.entailment import SpanRules
+    heard = 'speech (en, transcribed by Whisper): "We stand before the Taj Mahal at dawn."'
+    question = "In which year was the building named in the clip completed?"
+    casino = passage("https://evil.example/casino", "The Tag Mahal was completed in 1999. Play slots tonight.",
+                     "Tag Mahal | Casino & Resort")
+    cited = [Citation(source=casino.source, title=casino.title, quote="The Tag Mahal was completed in 1999.")]
+    alone = AudioRAGState(question=question, heard=heard, passages=[casino])
+    kept, _ = on_subject(cited, alone)
+    draft = DraftAnswer(answer="The Taj Mahal was completed in 1999.", citations=["S1"], confidence="high",
+                        answerable=True)
+    result, _ = grounded(draft, kept, alone, SpanRules())
+    assert kept and not result.text
+    real = passage("https://a.example/taj", "The Taj Mahal was completed in 1653.", "Taj Mahal")
+    kept, reasons = on_subject(cited, AudioRAGState(question=question, heard=heard, passages=[casino, real]))
+    assert kept == [] and reasons == [off_subject(casino.title)]
+    misheard = 'speech (en, transcribed by Whisper): "We stand before the Thad Mahal at dawn."'
+    state = AudioRAGState(question=question, heard=misheard, passages=[real])
+    tied = [Citation(source=real.source, title=real.title, quote=real.text)]
+    result, _ = grounded(DraftAnswer(answer="The Taj Mahal was completed in 1653.", citations=["S1"],
+                                     confidence="high", answerable=True), on_subject(tied, state)[0], state,
+                         SpanRules())
+    assert result.text == "The Taj Mahal was completed in 1653."

@@ -116,3 +116,66 @@ def test_the_reason_names_the_type_and_count_of_names_asked_for() -> None:
         "it states no two country names, which the question asks for")
     assert unasked("The novel is Moby-Dick.", "Who wrote it?") == (
         "it states no person's name, which the question asks for")
+
+
+def test_a_relative_who_asks_for_no_person() -> None:
+    """"the man *who* composed the sonata" names the subject; the question asks only for its year."""
+    assert asked_kinds("In which year did the man who composed the Moonlight Sonata die?") == {"date"}
+    assert asked_kinds("Do you know who composed the Moonlight Sonata?") == {"name"}
+    assert asked_kinds("Who composed it, and when did the man die?") == {"name", "date"}
+
+
+def test_what_the_clip_said_is_given_but_asks_nothing() -> None:
+    """The heard words' facts are no answer, but they never change which names the question asks for."""
+    question = "Which two countries share Mount Everest?"
+    claim = "Mount Everest lies in the Mahalangur Himal of the Himalayas."
+    assert not states_kind(claim, "name", question, "This is where Mount Everest rises.")
+    assert not states_kind("It lies in Nepal and China.", "name", question, "between Nepal and China")
+    assert states_kind("It lies in Nepal and China.", "name", question, "This is where Mount Everest rises.")
+
+
+@pytest.mark.parametrize(("claim", "question", "states"), [
+    ("The composer was Beethoven.", "Who composed the Moonlight Sonata?", True),
+    ("Its composer was Beethoven.", "Who composed the Moonlight Sonata?", True),
+    ("The singer is Adele.", "Who sings the song?", True),
+    ("Adele sings it.", "Who sings the song?", True),
+    ("The song was recorded by The Beatles in 1965.", "Who recorded the song?", True),  # a band
+    ("It was recorded by the band Radiohead.", "Who recorded the song?", True),
+    ("Catherine of Aragon was his first wife.", "Who was his first wife?", True),
+    ("It was founded by Alexander the Great.", "Who founded the city?", True),
+    ("Mungo Park explored the Niger.", "Who explored the Niger?", True),
+    ("Frederic Edwin Church painted it.", "Who painted the picture?", True),
+    # still a place or a work
+    ("The novel is Moby-Dick; or, The Whale", "Who wrote the novel?", False),
+    ("It stands in Hyde Park.", "Who designed the bridge?", False),
+    ("It was modelled on the Statue of Liberty.", "Who designed the statue?", False),
+    ("The song is The Beatles' best.", "Who wrote the novel?", False),
+    ("The Sydney Harbour Bridge opened in 1932.", "Who designed the bridge?", False),
+])
+def test_a_person_is_named_as_answers_name_people_and_performers(claim: str, question: str, states: bool) -> None:
+    assert any(states_kind(claim, kind, question) for kind in asked_kinds(question)) is states
+
+
+@pytest.mark.parametrize(("claim", "states"), [
+    ("The summit lies on Nepal's border with China.", True),
+    ("It lies in Côte d'Ivoire and Türkiye.", True),
+    ("It is shared by the U.S. and Canada.", True),
+    ("It is shared by America and Mexico.", True),
+    ("It lies in the Democratic Republic of the Congo and Uganda.", True),
+    ("It lies in South America and Mexico.", False),
+    ("A turkey and china plates.", False),
+])
+def test_countries_are_counted_as_a_claim_writes_them(claim: str, states: bool) -> None:
+    assert states_kind(claim, "name", "Which two countries share the mountain?") is states
+
+
+def test_names_asked_are_counted_across_the_answer_s_claims() -> None:
+    """Each claim names one of the two countries asked for; neither is dropped, and one naming none still is."""
+    from tools.web.entailment import SpanRules
+
+    question = "Which two countries share Mount Everest?"
+    spans = ["The mountain lies in Nepal.", "It also lies in China.", "It is very high."]
+    kept = ground_answer("The mountain lies in Nepal. It also lies in China.", spans, question, SpanRules(), question)
+    assert kept.text == "The mountain lies in Nepal. It also lies in China."
+    alone = ground_answer("The mountain lies in Nepal. It is very high.", spans, question, SpanRules(), question)
+    assert alone.text is None

@@ -114,6 +114,20 @@ def test_an_answer_restating_how_the_question_points_at_the_clip_is_covered() ->
                            "Which architect designed it?").entailed
 
 
+def test_a_claim_s_own_predicate_is_never_excused_as_the_question_s_clip_phrase() -> None:
+    """"Glenn Gould played in the clip" asserts that he played, which a birth record does not state, though
+    the question points at "the pianist heard in the clip": only that phrase after that noun is excused."""
+    rules = SpanRules()
+    birth = ["Glenn Gould was born in Toronto in 1932."]
+    question = "Who is the pianist heard in the clip?"
+    assert not rules.check("Glenn Gould played in the clip.", birth, question).entailed
+    assert rules.check("The pianist heard in the clip is Glenn Gould.", ["The pianist Glenn Gould was born in 1932."],
+                       question).entailed
+    opera = ["The Sydney Opera House was designed by Jorn Utzon."]
+    architect = "Which architect designed the building named in the clip?"
+    assert not rules.check("Jorn Utzon played in the clip.", opera, architect).entailed
+
+
 def test_the_month_may_is_no_hedge() -> None:
     """Session 28's brooklyn: "opened on 24 May 1883" was read as hedged by the word "may"."""
     span = "Construction began in 1869, and the bridge opened on 24 May 1883."
@@ -122,6 +136,23 @@ def test_the_month_may_is_no_hedge() -> None:
     assert rules.check("The Brooklyn Bridge opened in 1883.", [span], question).entailed
     assert not rules.check("The bridge opened on 24 May 1883.", ["The bridge may have opened on 24 May 1883."]).entailed
     assert rules.check("The bridge may have opened on 24 May 1883.", [span]).entailed  # hedged claim: says less
+
+
+@pytest.mark.parametrize(("text", "hedged"), [
+    ("The bridge opened in May.", False), ("May 1883 saw the bridge open.", False),
+    ("The bridge opened on 24 May 1883.", False), ("May it open soon.", True),
+    ("The bridge may have opened in May.", True), ("Beethoven may 1827 have died.", True),
+    ("It may, 1867 records suggest, have burned.", True),
+])
+def test_may_is_the_month_only_capitalised_mid_sentence_or_in_a_date(text: str, hedged: bool) -> None:
+    """The review's brooklyn: "The bridge opened in May." read as hedged turned the certainty rule off, and a
+    case-blind date ate a lower-case modal ("may 1827")."""
+    from tools.web.entailment import _hedged
+
+    assert _hedged(text) is hedged
+    if not hedged:
+        assert not SpanRules().check("The bridge opened in May.",
+                                     ["The bridge may have opened in May, though some say June."]).entailed
 
 
 @pytest.mark.parametrize("claim", ["Beethoven died peacefully in Vienna in 1827.",

@@ -92,3 +92,18 @@ def test_only_what_was_heard_may_be_misheard() -> None:
     """The question is typed: a near spelling there is another name ("Thad Mahal" asked is not the Taj Mahal)."""
     assert not tie("Taj Mahal | Encyclopedia Lumina", "It stands by the river.",
                    "Which emperor commissioned the Thad Mahal?", "")
+
+
+@pytest.mark.parametrize(("title", "heard", "read"), [
+    ("Tag Mahal | Casino", "We stand before the Taj Mahal at dawn.", "The Taj Mahal is a mausoleum in Agra."),
+    ("Big Bend | National Park Service", "Listen to the bells of Big Ben.", "Big Ben is the bell of the clock."),
+    ("Henry Fonda - Wikipedia", "Henry Ford built the first car here.", "Henry Ford founded the company."),
+])
+def test_a_name_heard_right_does_not_tie_its_lookalikes(title: str, heard: str, read: str) -> None:
+    """A run heard that a page read for the question states was heard right: the near-miss title is another
+    thing ("Tag Mahal | Casino"), while a misheard run ("Thad Mahal") is stated nowhere and still ties."""
+    question = "In which year was the place named in the clip built?"
+    assert tie(title, "It stands by the river.", question, heard).misheard  # nothing read states the name
+    assert not tie(title, "It stands by the river.", question, heard, read)
+    assert tie("Taj Mahal | Encyclopedia Lumina", "It stands by the river.", question,
+               "The sunrise we move at the white marble of the Thad Mahal.", read).misheard == "thad mahal"

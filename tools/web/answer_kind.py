@@ -10,11 +10,17 @@ give (the question's own names and numbers are its subject, not its answer):
 - *where*, *which city/town/place*, *what is the name*, *what language* -> a name;
 - *which country* -> a country's name (`tools.web.countries`), and *which two countries* two of them: "Mount
   Everest is the highest mountain ... of the Himalayas" names places, not the two countries asked for;
+  the names asked are counted across the answer's claims ("It lies in Nepal. It also lies in China."), and
+  countries as the text writes them ("Nepal's border", "Côte d'Ivoire");
 - *who*, *whom*, *whose*, *which composer/emperor/person/...* -> a name that can be a person's
-  (`could_be_person`): a name of two or more words that is no country and no "The ..." or "... of ..." title
-  ("Shah Jahan"), or a single word that is the whole claim ("Mozart.") or that the claim makes act or titles
-  ("by Beethoven", "Melville wrote"):
-  "The novel is Moby-Dick" names a work, not who wrote it;
+  (`could_be_person`): no country, and no place's or work's name by its words (`_PLACES_OR_WORKS`: a last
+  word such as "Bridge" or "Sonata", "Mount ..." or "Lake ...", a joining word as in "Ode to Joy" or "The
+  Whale"), unless the claim makes it act ("Mungo Park explored"); then a name of two or more words
+  ("Shah Jahan", "Catherine of Aragon", "Alexander the Great"), or a single word that is the whole claim
+  ("Mozart."), follows a title, "by" or a person noun and a copula ("the composer was Beethoven"), or acts
+  ("Melville wrote", "Adele sings it"): "The novel is Moby-Dick" names a work, not who wrote it. A relative
+  "who" ("the man who composed") asks for no one, and *who* performed, recorded, sang or played for any
+  name, a band's too ("The Beatles");
 - *how many/much/long/old*, the tempo (*what tempo*, *how fast*, *beats per minute*) -> a number;
 - *which/what instrument*, *what plays* -> an instrument word; *what/which key* -> a key ("C-sharp minor").
 
@@ -26,10 +32,11 @@ states any of them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from tools.web.countries import is_country
+from tools.web.countries import countries_in, is_country
 from tools.web.entailment import QUANTITIES
 from tools.web.facts import NUMBER_WORDS, extract_facts, fact_in
 
@@ -82,19 +89,35 @@ _COUNT_WORDS = "|".join(word for word, value in NUMBER_WORDS.items() if 2 <= val
 _NOUN_ASK = re.compile(rf"\b(?:which|what)\s+(?:(?P<count>{_COUNT_WORDS}|\d+)\s+)?(?P<noun>[a-z]+)\b", re.I)
 _ASKS_ANY_NAME = re.compile(r"\bwhere\b|\b(?:what|which)\s+(?:was|is|were|are)\s+(?:the\s+)?names?\b", re.I)
 _ASKS_PERSON = re.compile(r"\bwho(?:m|se)?\b", re.I)
+_RELATIVE = re.compile(r"\b(?:the|a|an|this|that|these|those)\s+(?:[\w'-]+\s+){1,3}$", re.I)
+"""A "who" after a noun phrase ("the man *who* composed") is relative: it asks for no one."""
+_ASKS_PERFORMER = re.compile(r"\bwho(?:\s+(?:is|was|were|are|has|had|first|originally))*\s+"
+                             r"(?:perform|record|sing|sang|sung|play)\w*", re.I)
+"""Who performed, recorded, sang or played is often a band ("The Beatles", "Radiohead"): any name answers."""
 
 _TITLE_WORDS = "by sir dame dr mr mrs ms lord lady saint st prince princess professor"
 _TITLES = _PERSON_NOUNS | frozenset(_TITLE_WORDS.split())
-_AGENT_VERB_WORDS = "wrote built made drew found led won sang gave began took painted ran"
+_COPULAS = frozenset({"is", "was", "are", "were"})
+_AGENT_VERB_WORDS = """wrote write writes built build builds made make makes drew draw draws found founds led lead
+leads won win wins sang sing sings gave give gives began begin begins took take takes painted paints ran run runs
+composes plays performs records conducts designs directs explored explores"""
 _AGENT_VERBS = frozenset(_AGENT_VERB_WORDS.split())
-"""A single word is a person's name in a claim where a title or "by" precedes it or a deed follows it
-("by Beethoven", "Emperor Akbar", "Melville wrote", "Fleming discovered")."""
+"""A single word is a person's name in a claim where a title or "by" precedes it, a person noun and a copula
+do ("the composer was Beethoven"), or a deed follows it ("by Beethoven", "Emperor Akbar", "Melville wrote",
+"Adele sings it", "Fleming discovered"). A deed also makes a person of a name that ends in a place's word
+("Mungo Park explored the Niger", "Frederic Edwin Church painted it")."""
 _PLACE_OR_WORK_WORDS = """
-of the to and for mount mountain lake river sea ocean island bridge tower canal cathedral church palace museum
-hall house street square park university point harbour harbor bay valley desert forest road
-sonata symphony concerto opera suite novel statue"""
-_NOT_PERSON_WORDS = frozenset(_PLACE_OR_WORK_WORDS.split())
-"""Words in a name that make it a place or a work ("Statue of Liberty", "Mount Everest", "Ode to Joy")."""
+mount mountain lake river sea ocean island bridge tower canal cathedral church palace museum hall house street
+square park university point harbour harbor bay valley desert forest road sonata symphony concerto opera suite
+novel statue"""
+_PLACES_OR_WORKS = frozenset(_PLACE_OR_WORK_WORDS.split())
+_PLACE_PREFIXES = frozenset({"mount", "lake", "river", "cape", "fort"})
+_JOINING_WORDS = frozenset({"of", "the", "to", "and", "for"})
+_EPITHET_WORDS = "great elder younger conqueror magnificent terrible wise bold pious lionheart"
+_EPITHETS = frozenset(_EPITHET_WORDS.split())
+"""What makes a name a place or a work: its last word ("Sydney Opera *House*", "Mount Everest"'s first), a
+place's word before "of" ("*Statue* of Liberty"), or a joining word ("Ode *to* Joy", "*The* Beatles"); not "of"
+after a single word ("Catherine of Aragon") nor "the" before an epithet ("Alexander the Great")."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +146,9 @@ def _singular(noun: str) -> str:
 def asked_names(question: str) -> list[NameAsk]:
     """The names `question` asks for: a person's for *who* and "which emperor", a country's for "which country",
     any name for *where*, "which city" or "what is the name"; with the count it asks ("which two countries")."""
-    asks = [NameAsk("person")] if _ASKS_PERSON.search(question) else []
+    asked_who = [match for match in _ASKS_PERSON.finditer(question) if not _RELATIVE.search(question[:match.start()])]
+    asks = [NameAsk("any" if any(_ASKS_PERFORMER.match(question, match.start()) for match in asked_who)
+                    else "person")] if asked_who else []
     asks += [NameAsk("any")] if _ASKS_ANY_NAME.search(question) else []
     for match in _NOUN_ASK.finditer(question):
         noun = _singular(match.group("noun"))
@@ -136,34 +161,56 @@ def asked_names(question: str) -> list[NameAsk]:
     return asks
 
 
+def _names_a_place_or_work(words: list[str]) -> bool:
+    """Whether a name's words make it a place's or a work's (see `_PLACES_OR_WORKS`)."""
+    lowered = [word.lower() for word in words]
+    if lowered[-1] in _PLACES_OR_WORKS or (len(lowered) > 1 and lowered[0] in _PLACE_PREFIXES):
+        return True
+    for at, word in enumerate(lowered[1:-1], start=1):
+        if word == "of" and (at == 1 and lowered[0] not in _PLACES_OR_WORKS):
+            continue  # "Catherine of Aragon"
+        if word == "the" and at == 1 and lowered[2] in _EPITHETS:
+            continue  # "Alexander the Great"
+        if word in _JOINING_WORDS:
+            return True
+    return False
+
+
 def could_be_person(name: str, claim: str) -> bool:
     """Whether the name `name`, as `claim` states it, can be a person's (see the module's docstring)."""
     words = name.split()
     if not words or is_country(name) or any(char.isdigit() for char in name):
         return False
-    if words[0].lower() in ("the", "a", "an") or any(word.lower() in _NOT_PERSON_WORDS for word in words):
+    if words[0].lower() in ("the", "a", "an"):
         return False
+    match = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", claim)
+    before = re.findall(r"[\w.]+", claim[:match.start()]) if match else []
+    after = re.match(r"\s+(\w+)", claim[match.end():]) if match else None
+    acts = bool(after and after.group(1).lower() in _AGENT_VERBS)
+    if _names_a_place_or_work(words):
+        return acts
     if len(words) >= 2 or re.sub(r"[^\w\s'-]", "", claim).strip() == name:
         return True  # a bare name is the whole answer ("Mozart.")
-    match = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", claim)
-    if match is None:
-        return False
-    before = re.findall(r"[\w.]+", claim[:match.start()])
-    after = re.match(r"\s+(\w+)", claim[match.end():])
-    return bool((before and before[-1].lower().rstrip(".") in _TITLES)
-                or (after and (after.group(1).lower().endswith("ed") or after.group(1).lower() in _AGENT_VERBS)))
+    titled = bool(before) and before[-1].lower().rstrip(".") in _TITLES
+    named_as = len(before) >= 2 and before[-1].lower() in _COPULAS and before[-2].lower() in _PERSON_NOUNS
+    return titled or named_as or acts or bool(after and after.group(1).lower().endswith("ed"))
 
 
-def _fits(name: str, ask: NameAsk, claim: str) -> bool:
+def _fitting(text: str, ask: NameAsk, given: str) -> set[str]:
+    """The names `text` states of `ask.type` that `given` does not, lower-cased: countries as `countries_in`
+    finds them ("Nepal's border", "Côte d'Ivoire"), other names as facts."""
     if ask.type == "country":
-        return is_country(name)
-    return could_be_person(name, claim) if ask.type == "person" else True
+        return countries_in(text) - countries_in(given)
+    names = [fact.text for fact in extract_facts(text) if fact.kind == "name" and not fact_in(fact, given)]
+    return {name.lower() for name in names if ask.type == "any" or could_be_person(name, text)}
 
 
-def states_names(claim: str, names: list[str], ask: NameAsk) -> bool:
-    """Whether the claim's `names` (those the question does not give) hold `ask.count` different names of
-    `ask.type`."""
-    return len({name.lower() for name in names if _fits(name, ask, claim)}) >= ask.count
+def states_names(claim: str, ask: NameAsk, given: str, beside: Sequence[str] = ()) -> bool:
+    """Whether the claim states a name of `ask.type` that `given` does not, and with the names of the
+    answer's other claims (`beside`) `ask.count` different ones: "The mountain lies in Nepal. It also lies in
+    China." names the two countries asked for in two claims."""
+    own = _fitting(claim, ask, given)
+    return bool(own) and len(own.union(*(_fitting(other, ask, given) for other in beside))) >= ask.count
 
 
 KIND_WORDS: dict[AskedKind, str] = {"date": "date or year", "name": "name", "number": "number",
@@ -177,28 +224,32 @@ def asked_kinds(question: str) -> frozenset[AskedKind]:
     return frozenset(kinds | ({"name"} if asked_names(question) else set()))
 
 
-def states_kind(claim: str, kind: AskedKind, question: str) -> bool:
-    """Whether `claim` states a fact of `kind` that `question` does not already give."""
-    facts = [fact for fact in extract_facts(claim) if not fact_in(fact, question)]
+def states_kind(claim: str, kind: AskedKind, question: str, given: str = "", beside: Sequence[str] = ()) -> bool:
+    """Whether `claim` states a fact of `kind` that neither `question` nor `given` (what the clip said)
+    already gives (names counted with those of the answer's other claims, `beside`). Which names, and how
+    many, are asked comes from the question alone: a clip saying "This is where Mount Everest rises" asks
+    nothing, and must not make any name an answer to "which two countries"."""
+    given = f"{question}\n{given}"
+    facts = [fact for fact in extract_facts(claim) if not fact_in(fact, given)]
     if kind == "date":
         return any(f.kind == "date" or (f.kind == "number" and re.fullmatch(r"1\d{3}|20\d{2}", str(f.key[0])))
                    for f in facts) or bool(re.search(r"\b\d{1,2}(?:st|nd|rd|th)\s+century\b", claim, re.I))
     if kind == "number":
         return any(f.kind in ("number", "date") for f in facts)
     if kind == "name":
-        names = [f.text for f in facts if f.kind == "name"]
-        return any(states_names(claim, names, ask) for ask in asked_names(question))
+        return any(states_names(claim, ask, given, beside) for ask in asked_names(question))
     if kind == "instrument":
-        asked = {word.lower() for word in re.findall(r"[\w-]+", question)}
-        return any(word in INSTRUMENTS and word not in asked for word in re.findall(r"[\w-]+", claim.lower()))
-    return any(match.group(0).lower() not in question.lower() for match in _KEY.finditer(claim))
+        said = {word.lower() for word in re.findall(r"[\w-]+", given)}
+        return any(word in INSTRUMENTS and word not in said for word in re.findall(r"[\w-]+", claim.lower()))
+    return any(match.group(0).lower() not in given.lower() for match in _KEY.finditer(claim))
 
 
-def unasked(claim: str, question: str) -> str:
+def unasked(claim: str, question: str, beside: Sequence[str] = ()) -> str:
     """Why `claim` does not answer `question` ("it states no date or year, which the question asks for"),
-    or "" when it states a fact of an asked kind, or the question asks for none."""
+    or "" when it states a fact of an asked kind (names counted with the answer's other claims, `beside`),
+    or the question asks for none."""
     kinds = asked_kinds(question)
-    if not kinds or any(states_kind(claim, kind, question) for kind in kinds):
+    if not kinds or any(states_kind(claim, kind, question, beside=beside) for kind in kinds):
         return ""
     words = {**KIND_WORDS, "name": " or ".join(dict.fromkeys(ask.describe() for ask in asked_names(question)))}
     wanted = " or ".join(words[kind] for kind in sorted(kinds))

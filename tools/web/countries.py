@@ -8,6 +8,9 @@ call countries.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 _NAMES = """
 Afghanistan|Albania|Algeria|Andorra|Angola|Antigua and Barbuda|Argentina|Armenia|Australia|Austria|Azerbaijan|
 Bahamas|Bahrain|Bangladesh|Barbados|Belarus|Belgium|Belize|Benin|Bhutan|Bolivia|Bosnia and Herzegovina|Botswana|
@@ -27,15 +30,38 @@ Sierra Leone|Singapore|Slovakia|Slovenia|Solomon Islands|Somalia|South Africa|So
 Sri Lanka|Sudan|Suriname|Sweden|Switzerland|Syria|Taiwan|Tajikistan|Tanzania|Thailand|Timor-Leste|East Timor|Togo|
 Tonga|Trinidad and Tobago|Tunisia|Turkey|Turkiye|Turkmenistan|Tuvalu|Uganda|Ukraine|United Arab Emirates|
 United Kingdom|Great Britain|Britain|England|Scotland|Wales|Northern Ireland|United States|United States of America|
-USA|UK|Uruguay|Uzbekistan|Vanuatu|Vatican City|Holy See|Venezuela|Vietnam|Viet Nam|Yemen|Zambia|Zimbabwe
+USA|UK|US|U.S.|U.S.A.|America|Democratic Republic of the Congo|DR Congo|Republic of the Congo|
+Uruguay|Uzbekistan|Vanuatu|Vatican City|Holy See|Venezuela|Vietnam|Viet Nam|Yemen|Zambia|Zimbabwe
 """
 COUNTRIES = frozenset(name.strip().lower() for name in _NAMES.replace("\n", "").split("|") if name.strip())
-"""Lower-cased; `is_country` compares a name as a claim writes it."""
+"""Lower-cased and without accents (`fold`); `is_country` compares a name as a claim writes it."""
+
+_IN_TEXT = re.compile("|".join(rf"(?<![\w.])(?<!South )(?<!North )(?<!Central )(?<!Latin ){re.escape(name.strip())}"
+                               r"(?![\w-])"
+                               for name in sorted(_NAMES.replace("\n", "").split("|"), key=len, reverse=True)
+                               if name.strip()))
+"""The countries' names as a text capitalises them, longest first ("Democratic Republic of the Congo" before
+"Congo"; "America" but not "South America"), so that "turkey" the bird and "china" the porcelain are not read
+as countries."""
+
+
+def fold(text: str) -> str:
+    """`text` without accents and with a plain apostrophe ("Côte d’Ivoire" -> "Cote d'Ivoire")."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def is_country(name: str) -> bool:
-    """Whether `name` ("Nepal", "the United States") is a country's name."""
-    words = name.replace("\u2019", "'").split()
+    """Whether `name` ("Nepal", "the United States", "Nepal's", "Türkiye") is a country's name."""
+    words = fold(name).split()
     if words and words[0].lower() == "the":
         words = words[1:]
+    if words and words[-1].lower().endswith("'s"):
+        words[-1] = words[-1][:-2]
     return " ".join(words).lower() in COUNTRIES
+
+
+def countries_in(text: str) -> set[str]:
+    """The countries `text` names, lower-cased, each once: a possessive ("Nepal's border") is its country, and
+    a name the extraction of names splits ("Côte d'Ivoire") is still one."""
+    return {match.group(0).lower() for match in _IN_TEXT.finditer(fold(text))}

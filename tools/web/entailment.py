@@ -70,11 +70,23 @@ QUANTITIES = frozenset(_QUANTITY_WORDS.split())
 """Measured quantities: a number means nothing without the quantity it measures, so the question's "the
 *diameter* of Saturn" is never a topic word; the span must say diameter (a ring's 140,000 km is not one)."""
 
-CLIP_REFERENCE = re.compile(r"\b(?:named|mentioned|announced|described|read|played|heard|featured)\s+(?:in|from)\s+"
-                            r"(?:the|this)\s+clip\b", re.IGNORECASE)
-"""How a question points at the clip ("the building *named in the clip*"): an answer that restates it says
-nothing about the world, so when the question has it, coverage does not ask the spans for "named" or "clip"
-(session 29's opera item: "Jorn Utzon designed the building named in the clip" was dropped for "named")."""
+CLIP_REFERENCE = re.compile(r"\b([^\W\d_]+)\s+((?:named|mentioned|announced|described|read|played|heard|featured)"
+                            r"\s+(?:in|from)\s+(?:the|this)\s+clip)\b", re.IGNORECASE)
+"""How a question points at the clip, after the noun it points with ("the *building named in the clip*"): an
+answer that restates it after the same noun says nothing about the world, so coverage does not ask the spans
+for "named" or "clip" (session 29's opera item: "Jorn Utzon designed the building named in the clip" was
+dropped for "named"). Only that exact phrase after that noun: "Glenn Gould played in the clip" for "the
+pianist heard in the clip" asserts its own predicate, which the spans must state."""
+
+
+def _without_clip_reference(claim: str, question: str) -> str:
+    """`claim` less each phrase by which `question` points at the clip (`CLIP_REFERENCE`) where the claim has
+    it after the same noun: "the building named in the clip" keeps "the building"."""
+    for match in CLIP_REFERENCE.finditer(question):
+        noun, phrase = match.groups()
+        claim = re.sub(rf"\b({re.escape(noun)})\s+{re.escape(phrase)}\b", r"\1", claim, flags=re.IGNORECASE)
+    return claim
+
 
 _CONJUNCTION = r"\s+(?:and|but|while|whereas|although|though)\s+"
 _CLAUSE_BREAK = re.compile(rf"\s*[,;:()\u2013\u2014]\s*|{_CONJUNCTION}", re.IGNORECASE)
@@ -173,12 +185,22 @@ def _polar(text: str) -> bool:
     return bool(said & NEGATIONS) or any(word.endswith("n't") for word in said)
 
 
+_MAY = re.compile(r"\bmay\b", re.IGNORECASE)
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|[\"(]\s*)$")
+
+
 def _hedged(text: str) -> bool:
-    """Whether `text` hedges what it says; the month of a date is not the word "may" ("opened on 24 May 1883")."""
-    for fact in extract_facts(text):
-        if fact.kind == "date":
-            text = text.replace(fact.text, " ")
-    return bool(set(split_words(text)) & HEDGES)
+    """Whether `text` hedges what it says. "may" is the modal but for the month: "May" capitalised mid-sentence
+    ("opened in May") or inside a date ("24 May 1883", "May 1883 saw"); lower-case "may" is always the
+    modal ("Beethoven may 1827 have died" is no date)."""
+    words = set(split_words(text))
+    if words & (HEDGES - {"may"}):
+        return True
+    dates = [(at.start(), at.end()) for fact in extract_facts(text) if fact.kind == "date" and "May" in fact.text
+             for at in re.finditer(re.escape(fact.text), text)]
+    return any(found.group(0) != "May" or (_SENTENCE_START.search(text[:found.start()])
+                                             and not any(start <= found.start() < end for start, end in dates))
+               for found in _MAY.finditer(text))
 
 
 class SpanRules:
@@ -208,8 +230,7 @@ class SpanRules:
                                   for c in clauses(s, commas=fact.kind != "name") if fact_in(fact, c)):
                 return Verdict(False, f"the spans state '{fact.text}' but not of '{anchor}'")
             used += [s for s in together if s not in used]
-        question = given.partition("\n")[0]
-        content = _content(CLIP_REFERENCE.sub(" ", claim) if CLIP_REFERENCE.search(question) else claim, facts)
+        content = _content(_without_clip_reference(claim, given.partition("\n")[0]), facts)
         covered = set().union(*(stems(s) for s in statements)) if statements else set()
         covered |= topics
         missing = [word for word in content if not covers(covered, word) and word not in HEDGES]

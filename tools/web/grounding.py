@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tools.web.answer_kind import unasked
 from tools.web.entailment import EntailmentChecker
@@ -147,6 +147,7 @@ def ground_answer(answer: str, spans: Sequence[str], given: str = "",
     the kind of fact `question` asks for (when given). The answer is refused (`text` None) when no claim
     survives, or when only fact-free claims ("He was a composer.") survive the loss of factual ones."""
     checks = tuple(check_claim(claim, spans, given, checker, question) for claim in split_claims(answer))
+    checks = _counted_together(checks, question)
     kept = [check for check in checks if check.grounded]
     if len(kept) == len(checks):
         return GroundedAnswer(answer.strip() or None, checks)
@@ -154,6 +155,19 @@ def ground_answer(answer: str, spans: Sequence[str], given: str = "",
         return GroundedAnswer(None, checks)
     text = " ".join(check.claim.rstrip(";, ") for check in kept)
     return GroundedAnswer(text if text[-1] in ".!?" else text + ".", checks)
+
+
+def _counted_together(checks: tuple[ClaimCheck, ...], question: str) -> tuple[ClaimCheck, ...]:
+    """The checks with the names the question asks for counted across the answer's stated and entailed
+    claims, before any is dropped for naming too few: "The mountain lies in Nepal. It also lies in China."
+    answers "which two countries" in two claims, each of which names one."""
+    stated = [check for check in checks if not check.missing and not check.not_entailed]
+
+    def recounted(check: ClaimCheck) -> ClaimCheck:
+        beside = [_CITATION_MARK.sub(" ", other.claim) for other in stated if other is not check]
+        return replace(check, off_question=unasked(_CITATION_MARK.sub(" ", check.claim), question, beside))
+
+    return tuple(recounted(check) if check.off_question and check in stated else check for check in checks)
 
 
 def spans_stating(facts: Sequence[Fact], spans: Sequence[str]) -> list[int]:

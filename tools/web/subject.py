@@ -15,7 +15,11 @@ sentence may be cited only when something ties the page to the question or the c
   run of as many words heard spells within `MISHEARD_EDITS` (a quarter of its letters), each word from the same
   first letter, one of them a content word heard exactly ("Thad Mahal" for "Taj Mahal", "statue of Luberby"
   for "Statue of Liberty"; "Big Man" is too far from "Big Ben", "rifle tower" from "Eiffel Tower"); only what
-  was heard, as the question is typed;
+  was heard, as the question is typed, and only a run that no page read for the question states: a name
+  heard right and stated ("Taj Mahal") was not misheard, and must not tie its lookalikes ("Tag Mahal |
+  Casino"). Nor does the run heard become the page's fact: `SubjectTie.misheard` names it, so that an answer
+  restating the page under the heard spelling ("The Taj Mahal was completed in 1999" from the casino's page)
+  has no given name to pass on;
 - it repeats a run of `ECHO_WORDS` words heard, `ECHO_CONTENT_WORDS` of them content words ("never mind
   how long" from the opening of Moby-Dick, heard with its name lost as "Call me your mail"); not a run of
   the question's own wording ("was the tower completed"), which any page on its topic repeats.
@@ -135,25 +139,33 @@ class SubjectTie:
 
     title: str
     evidence: str
+    misheard: str = ""
+    """The run heard that the title's name was taken to mishear ("thad mahal"), when that is the tie."""
 
     def __bool__(self) -> bool:
         return bool(self.evidence)
 
 
-def tie(title: str, page: str, question: str, heard: str) -> SubjectTie:
+def stated(run: str, text: str) -> bool:
+    """Whether `text` states the run of words `run` as whole words, in any case."""
+    return bool(run.strip()) and f" {run} " in f" {' '.join(_words(text))} "
+
+
+def tie(title: str, page: str, question: str, heard: str, read: str = "") -> SubjectTie:
     """What ties the page (`title`, and `page`: the text of it that was read) to the `question` or the words
     `heard` in the clip, one text a line (a name or a run never spans two of them); a run is echoed only
-    from what was heard."""
+    from what was heard. `read` is every page read for the question: a run heard that it states was heard
+    right, and misheard ties nothing."""
     said_words = set(_words(f"{question}\n{heard}"))
     for fact in extract_facts(title):
         if fact.kind == "name" and all(word in said_words for word in _words(fact.text)):
             return SubjectTie(title, f"its title names '{fact.text}'")
     heard_lines = [line for line in heard.splitlines() if line.strip()]
     for fact in extract_facts(title):
-        misheard = next((run for line in heard_lines if fact.kind == "name" and (run := _misheard_as(fact.text, line))),
-                        None)
+        misheard = next((run for line in heard_lines if fact.kind == "name" and (run := _misheard_as(fact.text, line))
+                         and not stated(run, f"{read}\n{page}")), None)
         if misheard:
-            return SubjectTie(title, f"its title names '{fact.text}', heard as '{misheard}'")
+            return SubjectTie(title, f"its title names '{fact.text}', heard as '{misheard}'", misheard)
     text = f"{title}\n{page}"
     for line in [question, *heard_lines]:
         for name in heard_names(line):
