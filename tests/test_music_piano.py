@@ -333,6 +333,18 @@ def test_notes_struck_together_engrave_as_one_voice_without_stray_rests(tmp_path
     assert len(rests[0]) == 2  # the held F5 truly overlaps: a voice of its own
 
 
+def test_a_far_shorter_note_struck_together_keeps_its_own_length() -> None:
+    """Review of session 29: a sixteenth E4 struck under a whole C5 became a whole note, which the
+    MIDI, the listening features and the next section's prompt read, not just the engraving. Only
+    a note at least half as long as the longest joins its chord."""
+    quarter = TICKS_PER_QUARTER
+    right = [Note(0, Hand.RIGHT, 72, 4 * quarter), Note(0, Hand.RIGHT, 64, quarter // 4),
+             Note(0, Hand.RIGHT, 67, 2 * quarter)]
+    (bar,), _ = segment_to_bars(Segment(meter="4/4", mode="major", bars=[sorted(right)]), shift=0)
+    lengths = sorted((pitch, event.duration) for voice in bar.voices for event in voice for pitch in event.pitches)
+    assert lengths == [(64, 0.25), (67, 4.0), (72, 4.0)]  # G4 (a half) joins the whole C5; E4 stays a sixteenth
+
+
 @pytest.fixture(scope="module")
 def tool() -> PianoGenerationTool:
     if not DEFAULT_CHECKPOINT.is_file():
