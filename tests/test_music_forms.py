@@ -208,7 +208,8 @@ def test_the_plan_step_keeps_the_edited_plan_and_the_report_lists_its_edits(tmp_
         store.close()
     report = json.loads((tmp_path / "edits" / "v1" / "report.json").read_text())
     assert report["plan"]["title"] == "Winter Chorale" and report["plan"]["edits"] == [  # labels, B's key and
-        "title cleaned", "A': returns opening (near) (planned nothing)"]  # close are the form's: not asked
+        "title cleaned", "form ternary at home: A B A'",  # close are the form's: not asked, the form still named
+        "A': returns opening (near) (planned nothing)"]
 
 
 @pytest.mark.parametrize(("request_text", "style", "middles"), [
@@ -287,3 +288,4 @@ def test_free_piano_and_a_style_left_open_settle_nothing() -> None:
     """Without a form (`_bounded`), or before the Composer picks the style, every field is read."""
     assert form_settles(facts("a piano piece in C minor, 16 bars")) == {}
     assert form_settles(facts("something calm in A minor, 16 bars")) == {}
+
