@@ -305,3 +305,16 @@ def test_a_free_pianos_near_return_keeps_some_of_its_source() -> None:
     assert choose(np.zeros(2), vectors, pool, 0.35, 0)[0].id == "fresh0"
     assert choose(np.zeros(2), vectors, pool, 0.35, 0, returning=True)[0].id == "keep2_1"
     assert choose(np.zeros(2), vectors, pool[1:], 0.35, 0, returning=True)[0].fresh  # none keeps any: fresh it is
+
+
+def test_a_return_is_chosen_even_where_the_maps_neighbours_hold_none_that_keeps_its_source() -> None:
+    """Review of session 29: the SOM lists a point's 20 nearest items; with more fresh candidates
+    than that around the point, none that keeps the source was among them and `next` raised
+    StopIteration. The choice falls back to the nearest on the straight line."""
+    empty = SectionMaterial(right=[], left=[], harmony=[])
+    fresh = [Candidate(f"fresh{index}", "new", empty, fresh=True) for index in range(24)]
+    pool = [Candidate("keep2_1", "A's first bars", empty), *fresh]
+    draw = np.random.default_rng(0)
+    vectors = {"keep2_1": np.array([-40.0, 40.0])} | {c.id: draw.normal([5.0, 0.0], 1.0) for c in fresh}
+    chosen, tool, _ = choose(np.zeros(2), vectors, pool, 0.6, 0, returning=True)
+    assert (chosen.id, tool) == ("keep2_1", "feature_line")

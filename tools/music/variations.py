@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -149,8 +149,8 @@ def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec
     source's `source_bars`, moved an octave up or down where the whole repeat still lies in the
     style's melody register, for some seeds (`REPEAT_IN_PLACE`): a waltz or a nocturne restating
     its tune often plays it again an octave higher (or lower), after the breath that ends its
-    phrase. Only a source of whole phrases is moved, so the repeat starts a phrase; the left hand is
-    realised again under the moved melody. A free piano's right hand moves from its first bar, the
+    phrase. Over an accompaniment, only a source of whole phrases is moved, so the repeat starts a
+    phrase, and the left hand is realised again under the moved melody. A free piano's right hand moves from its first bar, the
     whole restatement, whenever an octave fits its register and stays above its own `left` hand,
     which is kept as it was: its candidates keep no more than the source's bars (`split_points`),
     so a return is the opening in another register before new bars, not the opening again and
@@ -253,13 +253,26 @@ def choose(source: np.ndarray, vectors: dict[str, np.ndarray], pool: list[Candid
             neighbours=min(20, len(items)), seed=seed % 2**31))
     except SomInputError as exc:  # candidates too alike to lay out on a map: the same walk, as a straight line
         logger.info("variation candidates do not span a map (%s); choosing on the straight line", exc)
-        point = source + share * (vectors[target.id] - source)
-        nearest = min(by_id.values(), key=lambda c: float(np.linalg.norm(vectors[c.id] - point)))
-        return nearest, "feature_line", f"on the straight line in feature space to {target.id} ({exc})"
+        return (on_line(source, vectors[target.id], vectors, by_id.values(), share), "feature_line",
+                f"on the straight line in feature space to {target.id} ({exc})")
     point = result.points[round(share * (len(result.points) - 1))]
-    chosen = next(by_id[n.id] for n in point.neighbours if n.id in by_id)
+    chosen = next((by_id[n.id] for n in point.neighbours if n.id in by_id), None)
+    if chosen is None:  # the point's neighbours the tool lists hold none that may be chosen (a pool past 20)
+        logger.info("no choosable candidate among MUSIC step %d's neighbours; choosing on the straight line",
+                    point.step)
+        return (on_line(source, vectors[target.id], vectors, by_id.values(), share), "feature_line",
+                f"on the straight line in feature space to {target.id} (none of MUSIC step {point.step}'s "
+                "neighbours could be chosen)")
     return chosen, "som_variations", (f"at MUSIC step {point.step} of {result.total_steps} toward {target.id} "
                                       f"(cell {point.cell} of a {result.map.rows}x{result.map.cols} map)")
+
+
+def on_line(source: np.ndarray, target: np.ndarray, vectors: dict[str, np.ndarray],
+            candidates: Iterable[Candidate], share: float) -> Candidate:
+    """The candidate nearest the point `share` of the way from `source` to `target` in feature
+    space: the walk where the map cannot be used."""
+    point = source + share * (target - source)
+    return min(candidates, key=lambda c: float(np.linalg.norm(vectors[c.id] - point)))
 
 
 def realise_variation(writer: SectionWriter, request: SectionRequest) -> SectionMaterial:
