@@ -230,6 +230,17 @@ def test_sampling_computes_each_position_once(monkeypatch: pytest.MonkeyPatch) -
     assert sum(computed) == len(tokens)  # the first window (meter, mode, bar), then one position a token
 
 
+def test_a_cached_step_records_no_gradient_and_follows_the_weights_dtype() -> None:
+    """Review of session 29: a step outside `torch.no_grad` built an autograd graph over the
+    weights every token, and the key/value buffers were float32 whatever the weights were."""
+    model = PianoTransformer(TINY).eval().to(torch.float64)
+    window = [VOCAB.meter("3/8"), VOCAB.mode("minor"), VOCAB.meter("3/8")]
+    scores = CachedScorer(model)(window)
+    assert not scores.requires_grad and scores.dtype == torch.float64
+    with torch.no_grad():
+        assert torch.allclose(scores, full_forward_scorer(model)(window))
+
+
 def test_a_cached_step_calls_no_module() -> None:
     """A one-token step of the small model costs torch's call overhead, not arithmetic, so the
     scorer calls the functional operations with weights it looked up once: no module's forward
