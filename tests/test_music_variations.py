@@ -23,6 +23,7 @@ from tools.music.variations import (
     candidate_pool,
     choose,
     fit_bars,
+    near_the_join,
     repeat_in_another_octave,
     split_points,
     transpose_bars,
@@ -318,3 +319,21 @@ def test_a_return_is_chosen_even_where_the_maps_neighbours_hold_none_that_keeps_
     vectors = {"keep2_1": np.array([-40.0, 40.0])} | {c.id: draw.normal([5.0, 0.0], 1.0) for c in fresh}
     chosen, tool, _ = choose(np.zeros(2), vectors, pool, 0.6, 0, returning=True)
     assert (chosen.id, tool) == ("keep2_1", "feature_line")
+
+
+def test_a_waltzs_return_starts_within_a_phrases_leap_of_the_section_before() -> None:
+    """Merged bench waltz 3: the middle ended on D6 and the return restated its opening's C4, two
+    octaves down (waltz 5: B5 to E4). The restated tune moves an octave where its first note lies
+    further than the line may leap into a phrase; one already within reach stays in place."""
+    from ontology.music_styles import Style
+
+    spec = style_spec(Style.WALTZ)
+    reach = spec.melody.phrase_leap or spec.melody.max_leap
+
+    def bars(*pitches: int) -> list[Bar]:
+        return [Bar(voices=[[Event(pitches=[pitch], duration=3.0)]]) for pitch in pitches]
+
+    opening = bars(60, 64, 67, 76)  # C4 E4 G4 E5
+    moved, tune = near_the_join(opening, opening, bars(74, 86), spec)  # after the climax's D6
+    assert moved == tune == bars(72, 76, 79, 88) and abs(72 - 86) <= reach
+    assert near_the_join(opening, opening, bars(72, 71), spec) == (opening, opening)  # B4 to C4: within reach

@@ -115,6 +115,28 @@ def into_register(right: list[Bar], left: list[Bar], tune: list[Bar],
             [transpose_by(bar, shift) for bar in tune])
 
 
+def near_the_join(right: list[Bar], tune: list[Bar], previous: Sequence[Bar],
+                  spec: StyleSpec) -> tuple[list[Bar], list[Bar]]:
+    """A melody over an accompaniment moved by the octave that brings its first note within the
+    line's leap into a phrase (`phrase_leap`, else `max_leap`) of the `previous` bars' last note,
+    where its first note lies further and the moved melody stays in the register: a waltz's return
+    restated its opening's C4 straight after its middle's D6 (bench waltz 3, bars 8-9, and waltz 5,
+    B5 to E4), two octaves no phrase of the line may leap. The `tune` moves with it."""
+    melody = [event.pitches for bar in right for event in bar.voices[0] if event.pitches]
+    before = [event.pitches for bar in previous for event in (bar.voices[0] if bar.voices else []) if event.pitches]
+    if spec.texture != "melody_and_accompaniment" or not melody or not before:
+        return right, tune
+    first, last = max(melody[0]), max(before[-1])
+    reach = spec.melody.phrase_leap or spec.melody.max_leap
+    pitches = [pitch for chord in melody for pitch in chord]
+    fitting = [shift for shift in (0, OCTAVE, -OCTAVE)
+               if spec.melody.lowest <= min(pitches) + shift and max(pitches) + shift <= spec.melody.highest]
+    shift = min(fitting, key=lambda shift: abs(first + shift - last), default=0)
+    if abs(first - last) <= reach or shift == 0:
+        return right, tune
+    return [transpose_by(bar, shift) for bar in right], [transpose_by(bar, shift) for bar in tune]
+
+
 def transpose_by(bar: Bar, semitones: int) -> Bar:
     def moved(event: Event) -> Event:
         return event.model_copy(update={"pitches": [pitch + semitones for pitch in event.pitches]})
@@ -150,11 +172,12 @@ def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec
     style's melody register, for some seeds (`REPEAT_IN_PLACE`): a waltz or a nocturne restating
     its tune often plays it again an octave higher (or lower), after the breath that ends its
     phrase. Over an accompaniment, only a source of whole phrases is moved, so the repeat starts a
-    phrase, and the left hand is realised again under the moved melody. A free piano's right hand moves from its first bar, the
-    whole restatement, whenever an octave fits its register and stays above its own `left` hand,
-    which is kept as it was: its candidates keep no more than the source's bars (`split_points`),
-    so a return is the opening in another register before new bars, not the opening again and
-    then its first bars a third time (session 28: bars 1-2 at bars 9-10 and 13-14). Where no
+    phrase, and the left hand is realised again under the moved melody. A free piano's right hand
+    moves from its first bar, the whole restatement, whenever an octave fits its register and stays
+    above its own `left` hand, which is kept as it was: its candidates keep no more than the
+    source's bars (`split_points`), so a return is the opening in another register before new
+    bars, not the opening again and then its first bars a third time (session 28: bars 1-2 at
+    bars 9-10 and 13-14). Where no
     octave fits, it stays (and its candidates keep at most half the source)."""
     first = 0 if spec.texture == "piano" else source_bars
     repeat = right[first:]
@@ -201,6 +224,7 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     given = variation.tune if len(variation.tune) == len(variation.right) else []
     tune = fit_bars(transpose_bars(given, source_key, key), request.bars)
     right, left, tune = into_register(right, left, tune, spec)
+    right, tune = near_the_join(right, tune, request.previous_right, spec)
     moved = repeat_in_another_octave(right, len(variation.right), spec, request.seed, left)
     longest = None  # a free piano states a passage twice at most, the second time elsewhere or in part
     if spec.texture == "piano":
