@@ -177,8 +177,8 @@ def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec
     above its own `left` hand, which is kept as it was: its candidates keep no more than the
     source's bars (`split_points`), so a return is the opening in another register before new
     bars, not the opening again and then its first bars a third time (session 28: bars 1-2 at
-    bars 9-10 and 13-14). Where no
-    octave fits, it stays (and its candidates keep at most half the source)."""
+    bars 9-10 and 13-14). Where no octave fits, it stays (and its candidates keep at most half
+    the source)."""
     first = 0 if spec.texture == "piano" else source_bars
     repeat = right[first:]
     pitches = [pitch for bar in repeat for event in bar.voices[0] for pitch in event.pitches]
