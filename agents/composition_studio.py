@@ -45,12 +45,28 @@ ACTIONS_HELP = (
     "from its source), simpler (calmer, more stepwise), strengthen_cadence (a firmer close), vary (an earlier "
     "section's material returns varied: name it in variation_of)."
 )
-MIDDLES = ("", "a contrasting middle section and ", "up to {} contrasting middle sections and ")
+MIDDLES = ("", "a contrasting middle section", "up to {} contrasting middle sections")
 """How the plan's task names its middle sections, by how many the form keeps (none, one, more)."""
 LENGTHS_HELP = (
     "A change may set bars, the section's new length, when the musician asks for a shorter or longer "
     "section; the piece's length follows. Leave bars null otherwise."
 )
+
+
+def plan_task(schema: type[BaseModel], middles: int) -> str:
+    """The plan's task, naming only the sections `schema` asks for (a jig's form closes itself) and
+    offering a variation only where an asked section may take one: a task asking for what the
+    schema cannot hold sets the Composer writing fields it has no room for."""
+    named = {"opening": "an opening section", "middle": MIDDLES[min(middles, 2)].format(middles),
+             "closing": "a closing section"}
+    asked = [words for role, words in named.items() if role in schema.model_fields and words]
+    if not asked:
+        return "Plan the piece."
+    task = f"Plan the piece and its form: {', '.join(asked[:-1])}{' and ' if asked[:-1] else ''}{asked[-1]}."
+    models = schema.model_json_schema().get("$defs", {}).values()
+    if any("variation" in model.get("properties", {}) for model in models):
+        task += " A later section may vary the opening or the section before it: that is how the form returns."
+    return task
 
 
 class ChangeRequest(BaseModel):
@@ -116,12 +132,9 @@ class CompositionStudio:
         """The Composer's plan, with no more middle sections than the style's form keeps (`middles_kept`)
         and none of the fields the form sets itself (`form_settles`: filled in with the form's values)."""
         middles, settled = middles_kept(self.facts), form_settles(self.facts)
-        value = self.conversation.ask(
-            COMPOSER,
-            f"Plan the piece and its form: an opening section, {MIDDLES[min(middles, 2)].format(middles)}a "
-            "closing section. A later section may vary the opening or the section before it: that is how the "
-            "form returns.",
-            "plan", plan_schema(self.facts, middles, settled), 520)  # a variation takes ~15 tokens; four fit
+        schema = plan_schema(self.facts, middles, settled)
+        value = self.conversation.ask(COMPOSER, plan_task(schema, middles), "plan", schema,
+                                      520)  # a variation takes ~15 tokens; four fit
         answer = with_settled(value.model_dump(mode="json"), settled)
         form = {name: answer.pop(name) for name in ("opening", "middle", "closing")}
         return Plan.model_validate({**answer, "sections": sections_of(form)})

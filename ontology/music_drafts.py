@@ -189,10 +189,14 @@ SECTION_PLANS: dict[SectionRole, type[_SectionPlan]] = {
 
 
 def _asked(role: SectionRole, settled: Mapping[str, Any]) -> type[BaseModel] | None:
-    """The section's plan without the fields `settled` (the form sets them), or None when none is left."""
-    kept = {name: (field.annotation, field) for name, field in SECTION_PLANS[role].model_fields.items()
-            if name not in settled}
-    return create_model(SECTION_PLANS[role].__name__, **kept) if kept else None  # type: ignore[call-overload]
+    """The section's plan without the fields `settled` (the form sets them), or None when none is left:
+    the plan itself where nothing is settled, else a model of its name and docstring (the schema's
+    description of the section, which the Composer reads) with the fields still asked."""
+    plan = SECTION_PLANS[role]
+    if not settled:
+        return plan
+    kept = {name: (field.annotation, field) for name, field in plan.model_fields.items() if name not in settled}
+    return create_model(plan.__name__, __doc__=plan.__doc__, **kept) if kept else None  # type: ignore[call-overload]
 
 
 def plan_schema(facts: RequestFacts, middle_sections: int = MAX_MIDDLE_SECTIONS,

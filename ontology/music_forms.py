@@ -48,14 +48,11 @@ from ontology.music_drafts import (
 from ontology.music_styles import PHRASE_BARS, Style, style_spec
 from ontology.music_theory import Mode, parse_key
 
-Role = SectionRole
-"""Which of the Composer's sections a form's section takes its share and character from."""
-
 
 class SectionShape(BaseModel):
     """One section of a form: its label, where its key lies, how it closes, whether it returns."""
 
-    role: Role
+    role: SectionRole
     label: str
     character: str = Field(description="its character where the Composer planned no section to draw it from")
     key: Literal["home", "contrast"] = "home"
@@ -150,7 +147,7 @@ def contrast_key(home: str, planned: KeyRelation) -> KeyRelation:
     return "dominant" if parse_key(home).mode is Mode.MAJOR else "relative"
 
 
-def _source(drafts: Sequence[SectionDraft], role: Role) -> SectionDraft | None:
+def _source(drafts: Sequence[SectionDraft], role: SectionRole) -> SectionDraft | None:
     """The Composer's section a form's `role` draws on: the first, the first middle one, the last."""
     if not drafts:
         return None
@@ -345,9 +342,10 @@ def edit_plan(plan: Plan, facts: RequestFacts) -> Plan:
     if words:
         edits.append(f"words cleaned in {', '.join(words)}")
     planned_labels = [section.label for section in plan.sections]
-    if [draft.label for draft in drafts] != planned_labels:
-        edits.append(f"form {form or 'free'}: {' '.join(d.label for d in drafts)} "
-                     f"(planned {' '.join(planned_labels) or 'nothing'})")
+    relabelled = [draft.label for draft in drafts] != planned_labels
+    if form is not None or relabelled:  # a styled piece's report always names its form (the labels are its own)
+        planned = f" (planned {' '.join(planned_labels) or 'nothing'})" if relabelled else ""
+        edits.append(f"form {form or 'free'}: {' '.join(d.label for d in drafts)}{planned}")
     for draft, (_, source) in zip(drafts, built, strict=True):
         edits += _section_edits(draft, source)
     edits += [f"{draft.label}: {length} bars, not {share_of} (no longer than the home key's sections)"

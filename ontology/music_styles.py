@@ -185,6 +185,11 @@ class LineRules(BaseModel):
                 self.register_plan.home[1]) <= self.highest:
             raise ValueError(f"a line's home centres {self.register_plan.home} must lie in its register "
                              f"{self.lowest}-{self.highest}")
+        compass = self.register_plan and self.register_plan.compass
+        if compass and compass[1] > self.highest - self.lowest:  # a wider draw is clipped: a pile-up at the width
+            raise ValueError(f"a line's compass {compass[0]}-{compass[1]} must fit its register "
+                             f"{self.lowest}-{self.highest} ({self.highest - self.lowest} semitones): narrow the "
+                             "compass or widen the register")
         return self
 
     def in_meter(self, meter: str) -> LineRules:
@@ -237,7 +242,9 @@ class ListeningLimits(BaseModel):
     max_leap: int = Field(description="largest top-voice interval, in semitones")
     max_tuplet_share: float
     max_rest_share: float
-    max_top_range: int = Field(description="widest top-voice range, in semitones")
+    max_top_range: int = Field(description="widest top-voice range, in semitones; for a line with a compass, at "
+                                           "least the widest compass it draws (a range the plan asks for is no "
+                                           "fault) and at most its register's width (no line sings wider)")
     min_step_share: float
     max_parallels_per_bar: float
 
@@ -275,6 +282,11 @@ class StyleSpec(BaseModel):
             raise ValueError(f"{self.style}: bass rules belong to the free piano texture only")
         if (self.texture == "melody_and_accompaniment") != (self.accompaniment is not None):
             raise ValueError(f"{self.style}: an accompaniment belongs to the melody_and_accompaniment texture only")
+        compass = self.melody.register_plan and self.melody.register_plan.compass
+        if compass and not compass[1] <= self.limits.max_top_range <= self.melody.highest - self.melody.lowest:
+            raise ValueError(f"{self.style}: max_top_range {self.limits.max_top_range} must lie between the widest "
+                             f"compass drawn ({compass[1]}) and the melody's register width "
+                             f"({self.melody.highest - self.melody.lowest})")
         return self
 
     def default_tempo(self) -> int:

@@ -11,8 +11,10 @@ from typing import Any
 import dspy
 import pytest
 
+from agents.composition_studio import plan_task
 from ontology.music import Cadence, Piece
 from ontology.music_drafts import (
+    SECTION_PLANS,
     Plan,
     RequestFacts,
     SectionRole,
@@ -208,7 +210,8 @@ def test_the_plan_step_keeps_the_edited_plan_and_the_report_lists_its_edits(tmp_
         store.close()
     report = json.loads((tmp_path / "edits" / "v1" / "report.json").read_text())
     assert report["plan"]["title"] == "Winter Chorale" and report["plan"]["edits"] == [  # labels, B's key and
-        "title cleaned", "A': returns opening (near) (planned nothing)"]  # close are the form's: not asked
+        "title cleaned", "form ternary at home: A B A'",  # close are the form's: not asked, the form still named
+        "A': returns opening (near) (planned nothing)"]
 
 
 @pytest.mark.parametrize(("request_text", "style", "middles"), [
@@ -287,3 +290,27 @@ def test_free_piano_and_a_style_left_open_settle_nothing() -> None:
     """Without a form (`_bounded`), or before the Composer picks the style, every field is read."""
     assert form_settles(facts("a piano piece in C minor, 16 bars")) == {}
     assert form_settles(facts("something calm in A minor, 16 bars")) == {}
+
+
+@pytest.mark.parametrize(("request_text", "sections", "varies"), [
+    ("a jig in D major, 16 bars", "an opening section and a contrasting middle section.", False),
+    ("a waltz in G major, 8 bars", "an opening section and a closing section.", True),
+    ("a waltz in G major, 16 bars", "an opening section, a contrasting middle section and a closing section.", True)])
+def test_the_plans_task_names_only_the_sections_its_schema_asks(request_text: str, sections: str,
+                                                                varies: bool) -> None:
+    """Review of session 29: the task always asked for a closing section and a variation, even of a
+    jig, whose form closes and returns by itself (its schema asks neither)."""
+    asked = facts(request_text)
+    task = plan_task(plan_schema(asked, middles_kept(asked), form_settles(asked)), middles_kept(asked))
+    assert task.startswith(f"Plan the piece and its form: {sections}") and ("may vary" in task) == varies
+
+
+@pytest.mark.parametrize("request_text", ["a piano piece in C minor, 16 bars", "a waltz in G major, 16 bars"])
+def test_each_asked_section_keeps_its_description_in_the_plan_schema(request_text: str) -> None:
+    """Review of session 29: the sections were rebuilt without their docstrings, so the schema the
+    Composer reads lost what each section is for; a section with nothing settled is the plan itself."""
+    asked = facts(request_text)
+    schema = plan_schema(asked, middles_kept(asked), form_settles(asked)).model_json_schema()
+    assert any(model.__doc__ for model in SECTION_PLANS.values())
+    for role, model in SECTION_PLANS.items():
+        assert schema["$defs"][model.__name__].get("description") == model.model_json_schema().get("description"), role

@@ -230,6 +230,17 @@ def test_sampling_computes_each_position_once(monkeypatch: pytest.MonkeyPatch) -
     assert sum(computed) == len(tokens)  # the first window (meter, mode, bar), then one position a token
 
 
+def test_a_cached_step_records_no_gradient_and_follows_the_weights_dtype() -> None:
+    """Review of session 29: a step outside `torch.no_grad` built an autograd graph over the
+    weights every token, and the key/value buffers were float32 whatever the weights were."""
+    model = PianoTransformer(TINY).eval().to(torch.float64)
+    window = [VOCAB.meter("3/8"), VOCAB.mode("minor"), VOCAB.meter("3/8")]
+    scores = CachedScorer(model)(window)
+    assert not scores.requires_grad and scores.dtype == torch.float64
+    with torch.no_grad():
+        assert torch.allclose(scores, full_forward_scorer(model)(window))
+
+
 def test_a_cached_step_calls_no_module() -> None:
     """A one-token step of the small model costs torch's call overhead, not arithmetic, so the
     scorer calls the functional operations with weights it looked up once: no module's forward
@@ -331,6 +342,18 @@ def test_notes_struck_together_engrave_as_one_voice_without_stray_rests(tmp_path
     assert rests[1] == [[1.0]]  # one voice: F2, F2, F2+F3 as one chord, and the last beat's rest
     assert [[e.pitches for e in voice] for voice in piece.parts[1].bars[0].voices] == [[[41], [41], [41, 53], []]]
     assert len(rests[0]) == 2  # the held F5 truly overlaps: a voice of its own
+
+
+def test_a_far_shorter_note_struck_together_keeps_its_own_length() -> None:
+    """Review of session 29: a sixteenth E4 struck under a whole C5 became a whole note, which the
+    MIDI, the listening features and the next section's prompt read, not just the engraving. Only
+    a note at least half as long as the longest joins its chord."""
+    quarter = TICKS_PER_QUARTER
+    right = [Note(0, Hand.RIGHT, 72, 4 * quarter), Note(0, Hand.RIGHT, 64, quarter // 4),
+             Note(0, Hand.RIGHT, 67, 2 * quarter)]
+    (bar,), _ = segment_to_bars(Segment(meter="4/4", mode="major", bars=[sorted(right)]), shift=0)
+    lengths = sorted((pitch, event.duration) for voice in bar.voices for event in voice for pitch in event.pitches)
+    assert lengths == [(64, 0.25), (67, 4.0), (72, 4.0)]  # G4 (a half) joins the whole C5; E4 stays a sixteenth
 
 
 @pytest.fixture(scope="module")

@@ -854,3 +854,16 @@ def test_a_hand_that_must_sound_enters_with_the_line_where_the_entry_bias_leans_
     assert broken_rules(sample(RightHanded(), dataclasses.replace(SOUNDING_PIANO, entry_bias=10.0), "4/4", "minor",
                                0), SOUNDING_PIANO, BARS) == []
     assert np.mean(leaning) < last / 2
+
+
+def test_a_planned_lines_first_note_is_a_tonic_triad_tone() -> None:
+    """Review of session 29: a waltz in E minor opened on a C4 dotted half over its tonic chord, a
+    non-chord tone held a bar (its first window, B3-E4, holds C4). A planned line's opening note is
+    one of the tonic triad's tones; later notes may pass through the scale."""
+    grammar = dataclasses.replace(WINDOWED, tonic_triad=frozenset({4, 7, 11}), windows=((59, 64),) * BARS)
+    state = NoteGrammarState(grammar, "4/4", prompt_bars=0, new_bars=BARS)
+    for token in (VOCAB.bar, VOCAB.position(0)):
+        state.advance(token)
+    allowed = state.allowed()
+    opening = {pitch % 12 for pitch in range(48, 96) if allowed[VOCAB.note(pitch, Hand.RIGHT)]}
+    assert opening and opening <= {4, 7, 11}

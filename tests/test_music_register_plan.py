@@ -162,14 +162,33 @@ def test_a_waltzs_compass_is_drawn_by_its_seed_as_widely_as_real_waltzes_spread(
     assert len(set(compasses)) >= 6
 
 
+def test_a_waltzs_compass_is_drawn_within_its_register_and_a_wider_one_is_refused() -> None:
+    """Review of session 29: the waltz's compass was drawn 26-50 in a register 43 wide, so about a
+    third of the pieces were clipped to the whole register (A3-E7), and its top-voice limit (46)
+    lay beyond the register. Every width drawn is now sung as drawn, and data drawing wider than
+    its register, or limiting the top voice outside compass and register, is refused."""
+    spec = style_spec(Style.WALTZ)
+    line, plan = spec.melody, spec.melody.register_plan
+    assert plan is not None and plan.compass is not None
+    widths = [compass_band(plan, (line.lowest, line.highest), plan.home[0], seed)[0] for seed in range(200)]
+    full = sum(top - bottom == line.highest - line.lowest for bottom, top in widths)
+    assert full <= 200 * 2 / (plan.compass[1] - plan.compass[0] + 1), f"{full} of 200 compasses clipped to the register"
+    assert plan.compass[1] <= spec.limits.max_top_range <= line.highest - line.lowest
+    wide = plan.model_copy(update={"compass": (26, line.highest - line.lowest + 1)})
+    with pytest.raises(ValueError, match="must fit its register"):
+        LineRules.model_validate({**line.model_dump(), "register_plan": wide.model_dump()})
+    with pytest.raises(ValueError, match="max_top_range"):
+        type(spec).model_validate({**spec.model_dump(), "limits": {**spec.limits.model_dump(), "max_top_range": 46}})
+
+
 def test_sections_of_one_piece_share_its_compass_and_a_plan_without_one_keeps_the_register() -> None:
     line = style_spec(Style.WALTZ).melody
     plan = line.register_plan
     assert plan is not None
     bands = {compass_band(plan, (line.lowest, line.highest), home, 9)[0] for home in range(*plan.home)}
     assert len(bands) == 1 and bands.pop() == (59, 86)  # piece 9: 27 semitones, from a home phrase's foot
-    wide = compass_band(plan, (line.lowest, line.highest), 70, 10)  # piece 10: 45 semitones, 43 in the register
-    assert wide == ((57, 100), 68), "a compass too wide to start at the foot moves the band and its home down"
+    wide = compass_band(plan, (line.lowest, line.highest), 70, 10)  # piece 10: 42 semitones, over 41 above the foot
+    assert wide == ((58, 100), 69), "a compass too wide to start at the foot moves the band and its home down"
     assert compass_band(PLAN, REGISTER, 69, 9) == (REGISTER, 69)
 
 

@@ -23,6 +23,7 @@ from tools.music.variations import (
     candidate_pool,
     choose,
     fit_bars,
+    near_the_join,
     repeat_in_another_octave,
     split_points,
     transpose_bars,
@@ -305,3 +306,34 @@ def test_a_free_pianos_near_return_keeps_some_of_its_source() -> None:
     assert choose(np.zeros(2), vectors, pool, 0.35, 0)[0].id == "fresh0"
     assert choose(np.zeros(2), vectors, pool, 0.35, 0, returning=True)[0].id == "keep2_1"
     assert choose(np.zeros(2), vectors, pool[1:], 0.35, 0, returning=True)[0].fresh  # none keeps any: fresh it is
+
+
+def test_a_return_is_chosen_even_where_the_maps_neighbours_hold_none_that_keeps_its_source() -> None:
+    """Review of session 29: the SOM lists a point's 20 nearest items; with more fresh candidates
+    than that around the point, none that keeps the source was among them and `next` raised
+    StopIteration. The choice falls back to the nearest on the straight line."""
+    empty = SectionMaterial(right=[], left=[], harmony=[])
+    fresh = [Candidate(f"fresh{index}", "new", empty, fresh=True) for index in range(24)]
+    pool = [Candidate("keep2_1", "A's first bars", empty), *fresh]
+    draw = np.random.default_rng(0)
+    vectors = {"keep2_1": np.array([-40.0, 40.0])} | {c.id: draw.normal([5.0, 0.0], 1.0) for c in fresh}
+    chosen, tool, _ = choose(np.zeros(2), vectors, pool, 0.6, 0, returning=True)
+    assert (chosen.id, tool) == ("keep2_1", "feature_line")
+
+
+def test_a_waltzs_return_starts_within_a_phrases_leap_of_the_section_before() -> None:
+    """Merged bench waltz 3: the middle ended on D6 and the return restated its opening's C4, two
+    octaves down (waltz 5: B5 to E4). The restated tune moves an octave where its first note lies
+    further than the line may leap into a phrase; one already within reach stays in place."""
+    from ontology.music_styles import Style
+
+    spec = style_spec(Style.WALTZ)
+    reach = spec.melody.phrase_leap or spec.melody.max_leap
+
+    def bars(*pitches: int) -> list[Bar]:
+        return [Bar(voices=[[Event(pitches=[pitch], duration=3.0)]]) for pitch in pitches]
+
+    opening = bars(60, 64, 67, 76)  # C4 E4 G4 E5
+    moved, tune = near_the_join(opening, opening, bars(74, 86), spec)  # after the climax's D6
+    assert moved == tune == bars(72, 76, 79, 88) and abs(72 - 86) <= reach
+    assert near_the_join(opening, opening, bars(72, 71), spec) == (opening, opening)  # B4 to C4: within reach

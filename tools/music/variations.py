@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -115,6 +115,28 @@ def into_register(right: list[Bar], left: list[Bar], tune: list[Bar],
             [transpose_by(bar, shift) for bar in tune])
 
 
+def near_the_join(right: list[Bar], tune: list[Bar], previous: Sequence[Bar],
+                  spec: StyleSpec) -> tuple[list[Bar], list[Bar]]:
+    """A melody over an accompaniment moved by the octave that brings its first note within the
+    line's leap into a phrase (`phrase_leap`, else `max_leap`) of the `previous` bars' last note,
+    where its first note lies further and the moved melody stays in the register: a waltz's return
+    restated its opening's C4 straight after its middle's D6 (bench waltz 3, bars 8-9, and waltz 5,
+    B5 to E4), two octaves no phrase of the line may leap. The `tune` moves with it."""
+    melody = [event.pitches for bar in right for event in bar.voices[0] if event.pitches]
+    before = [event.pitches for bar in previous for event in (bar.voices[0] if bar.voices else []) if event.pitches]
+    if spec.texture != "melody_and_accompaniment" or not melody or not before:
+        return right, tune
+    first, last = max(melody[0]), max(before[-1])
+    reach = spec.melody.phrase_leap or spec.melody.max_leap
+    pitches = [pitch for chord in melody for pitch in chord]
+    fitting = [shift for shift in (0, OCTAVE, -OCTAVE)
+               if spec.melody.lowest <= min(pitches) + shift and max(pitches) + shift <= spec.melody.highest]
+    shift = min(fitting, key=lambda shift: abs(first + shift - last), default=0)
+    if abs(first - last) <= reach or shift == 0:
+        return right, tune
+    return [transpose_by(bar, shift) for bar in right], [transpose_by(bar, shift) for bar in tune]
+
+
 def transpose_by(bar: Bar, semitones: int) -> Bar:
     def moved(event: Event) -> Event:
         return event.model_copy(update={"pitches": [pitch + semitones for pitch in event.pitches]})
@@ -149,13 +171,14 @@ def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec
     source's `source_bars`, moved an octave up or down where the whole repeat still lies in the
     style's melody register, for some seeds (`REPEAT_IN_PLACE`): a waltz or a nocturne restating
     its tune often plays it again an octave higher (or lower), after the breath that ends its
-    phrase. Only a source of whole phrases is moved, so the repeat starts a phrase; the left hand is
-    realised again under the moved melody. A free piano's right hand moves from its first bar, the
-    whole restatement, whenever an octave fits its register and stays above its own `left` hand,
-    which is kept as it was: its candidates keep no more than the source's bars (`split_points`),
-    so a return is the opening in another register before new bars, not the opening again and
-    then its first bars a third time (session 28: bars 1-2 at bars 9-10 and 13-14). Where no
-    octave fits, it stays (and its candidates keep at most half the source)."""
+    phrase. Over an accompaniment, only a source of whole phrases is moved, so the repeat starts a
+    phrase, and the left hand is realised again under the moved melody. A free piano's right hand
+    moves from its first bar, the whole restatement, whenever an octave fits its register and stays
+    above its own `left` hand, which is kept as it was: its candidates keep no more than the
+    source's bars (`split_points`), so a return is the opening in another register before new
+    bars, not the opening again and then its first bars a third time (session 28: bars 1-2 at
+    bars 9-10 and 13-14). Where no octave fits, it stays (and its candidates keep at most half
+    the source)."""
     first = 0 if spec.texture == "piano" else source_bars
     repeat = right[first:]
     pitches = [pitch for bar in repeat for event in bar.voices[0] for pitch in event.pitches]
@@ -201,6 +224,7 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     given = variation.tune if len(variation.tune) == len(variation.right) else []
     tune = fit_bars(transpose_bars(given, source_key, key), request.bars)
     right, left, tune = into_register(right, left, tune, spec)
+    right, tune = near_the_join(right, tune, request.previous_right, spec)
     moved = repeat_in_another_octave(right, len(variation.right), spec, request.seed, left)
     longest = None  # a free piano states a passage twice at most, the second time elsewhere or in part
     if spec.texture == "piano":
@@ -253,13 +277,26 @@ def choose(source: np.ndarray, vectors: dict[str, np.ndarray], pool: list[Candid
             neighbours=min(20, len(items)), seed=seed % 2**31))
     except SomInputError as exc:  # candidates too alike to lay out on a map: the same walk, as a straight line
         logger.info("variation candidates do not span a map (%s); choosing on the straight line", exc)
-        point = source + share * (vectors[target.id] - source)
-        nearest = min(by_id.values(), key=lambda c: float(np.linalg.norm(vectors[c.id] - point)))
-        return nearest, "feature_line", f"on the straight line in feature space to {target.id} ({exc})"
+        return (on_line(source, vectors[target.id], vectors, by_id.values(), share), "feature_line",
+                f"on the straight line in feature space to {target.id} ({exc})")
     point = result.points[round(share * (len(result.points) - 1))]
-    chosen = next(by_id[n.id] for n in point.neighbours if n.id in by_id)
+    chosen = next((by_id[n.id] for n in point.neighbours if n.id in by_id), None)
+    if chosen is None:  # the point's neighbours the tool lists hold none that may be chosen (a pool past 20)
+        logger.info("no choosable candidate among MUSIC step %d's neighbours; choosing on the straight line",
+                    point.step)
+        return (on_line(source, vectors[target.id], vectors, by_id.values(), share), "feature_line",
+                f"on the straight line in feature space to {target.id} (none of MUSIC step {point.step}'s "
+                "neighbours could be chosen)")
     return chosen, "som_variations", (f"at MUSIC step {point.step} of {result.total_steps} toward {target.id} "
                                       f"(cell {point.cell} of a {result.map.rows}x{result.map.cols} map)")
+
+
+def on_line(source: np.ndarray, target: np.ndarray, vectors: dict[str, np.ndarray],
+            candidates: Iterable[Candidate], share: float) -> Candidate:
+    """The candidate nearest the point `share` of the way from `source` to `target` in feature
+    space: the walk where the map cannot be used."""
+    point = source + share * (target - source)
+    return min(candidates, key=lambda c: float(np.linalg.norm(vectors[c.id] - point)))
 
 
 def realise_variation(writer: SectionWriter, request: SectionRequest) -> SectionMaterial:

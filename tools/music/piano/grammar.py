@@ -687,6 +687,10 @@ class NoteGrammarState:
                 pitches = grammar.pitches(hand, downbeat_end.pitch_classes)
             elif is_top and (approach := self._approach(position)) is not None:
                 pitches = grammar.pitches(hand, approach)
+            elif is_top and reference is None and position == 0 and grammar.windows and grammar.tonic_triad:
+                # a planned line's opening note, often held a bar over the tonic, is one of its tones: a
+                # waltz's first window (tonic or dominant to a fourth above) let it open on a held C over E minor
+                pitches = grammar.pitches(hand, grammar.tonic_triad)
             elif resolving is not None:
                 pitches = pitches & np.isin(np.abs(PITCHES - resolving), STEP_SEMITONES)
             elif reference is not None and not self._struck[hand] and position % self._beat and (

@@ -148,20 +148,27 @@ class CachedScorer:
     embedded once (row for row what the embedding computes), and writes keys and values into
     buffers of the context's length instead of concatenating a longer tensor each step. The
     numbers are the modules' own, so a seed writes the same notes as with the modules' calls.
+
+    The vocabulary table is a snapshot of the token embedding when the scorer is made: a scorer
+    made before the weights change (training, `load_state_dict`) scores with the old embedding, so
+    make a new one after. Its buffers and table lie on the weights' device in their dtype.
     """
 
     def __init__(self, model: PianoTransformer) -> None:
         self.model = model
         self._window: list[int] = []
+        weights = model.head.weight
+        self._device = weights.device
         with torch.no_grad():
-            self._tokens = model.token_embedding(torch.arange(VOCAB.size))
+            self._tokens = model.token_embedding(torch.arange(VOCAB.size, device=self._device))
         self._positions = model.position_embedding.weight
         self._layers = [_LayerWeights.of(layer) for layer in model.blocks.layers]
         heads, width = model.config.heads, model.config.d_model // model.config.heads
-        self._keys = [torch.empty(heads, model.config.context, width) for _ in self._layers]
-        self._values = [torch.empty(heads, model.config.context, width) for _ in self._layers]
+        self._keys, self._values = ([torch.empty(heads, model.config.context, width, device=self._device,
+                                                 dtype=weights.dtype) for _ in self._layers] for _ in range(2))
         self._norm = (model.norm.normalized_shape, model.norm.weight, model.norm.bias, model.norm.eps)
 
+    @torch.no_grad()
     def __call__(self, window: list[int]) -> torch.Tensor:
         known = len(self._window)
         if not known or known >= len(window) or window[:known] != self._window:
@@ -184,7 +191,8 @@ class CachedScorer:
         total = known + new
         self._keys[index][:, known:total] = key
         self._values[index][:, known:total] = value
-        causal = torch.ones(new, total, dtype=torch.bool).tril(total - new) if new > 1 else None  # one sees all
+        causal = (torch.ones(new, total, dtype=torch.bool, device=self._device).tril(total - new)
+                  if new > 1 else None)  # one new token sees all
         mixed = functional.scaled_dot_product_attention(query, self._keys[index][:, :total],
                                                         self._values[index][:, :total], attn_mask=causal)
         return functional.linear(mixed.transpose(0, 1).flatten(1), *layer.out_proj)

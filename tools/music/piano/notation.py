@@ -43,13 +43,30 @@ def playable(notes: list[Note]) -> list[Note]:
     return sorted(outer + (fresh + doublings)[: HAND_NOTES - 2])
 
 
+def chord_lengths(durations: list[int]) -> dict[int, int]:
+    """The length each of the `durations` of notes struck together is written with: a note at
+    least half as long as the longest of its chord takes that length, a shorter one starts a chord
+    of its own (merging only close lengths changes what sounds by at most half a note, where a
+    sixteenth stretched under a whole note would hold a passing tone for a bar)."""
+    lengths: dict[int, int] = {}
+    chord = 0
+    for duration in sorted(set(durations), reverse=True):
+        if 2 * duration < chord or not chord:
+            chord = duration
+        lengths[duration] = chord
+    return lengths
+
+
 def hand_voices(notes: list[Note], length: int) -> list[Voice]:
     """One hand's bar as chords spread over as few non-overlapping voices as needed, at most
     `HAND_NOTES` notes per onset. The notes struck at one onset that end by the hand's next onset
-    (or the bar's end) form one chord as long as the longest of them: the model gives notes struck
-    together lengths of their own (an octave as a quarter and an eighth), and kept apart they
-    would engrave as two voices, the second a note and rests. Only a note still sounding when the
-    hand strikes again truly overlaps; it keeps its length in a voice of its own."""
+    (or the bar's end) and are close in length (`chord_lengths`) form one chord as long as the
+    longest of them: the model gives notes struck together lengths of their own (an octave as a
+    quarter and an eighth), and kept apart they would engrave as two voices, the second a note and
+    rests. The chord's length is what the MIDI, the listening features and the next section's
+    prompt read too, so a note far shorter (a sixteenth under a whole note) keeps its own length.
+    Only a note still sounding when the hand strikes again truly overlaps; it keeps its length in
+    a voice of its own."""
     if not notes:
         return []
     onsets: dict[int, list[Note]] = defaultdict(list)
@@ -59,9 +76,9 @@ def hand_voices(notes: list[Note], length: int) -> list[Voice]:
     chords: dict[tuple[int, int], list[int]] = defaultdict(list)
     for position, following in zip(starts, [*starts[1:], length], strict=True):
         struck = [(note.pitch, min(note.duration, length - position)) for note in playable(onsets[position])]
-        together = max((duration for _, duration in struck if position + duration <= following), default=0)
+        lengths = chord_lengths([duration for _, duration in struck if position + duration <= following])
         for pitch, duration in struck:
-            chords[(position, together if position + duration <= following else duration)].append(pitch)
+            chords[(position, lengths.get(duration, duration))].append(pitch)
     voices: list[Voice] = []
     for (position, duration), pitches in sorted(chords.items(), key=lambda item: (item[0][0], -item[0][1])):
         free = next((voice for voice in voices if sum(voice[-1][:2]) <= position), None)
