@@ -141,3 +141,14 @@ def test_names_are_found_in_a_long_unbroken_paragraph_in_linear_time() -> None:
     hostile = "Word " * 60_000 + "and then Ludwig van Beethoven. Vienna"
     names = [fact.text for fact in extract_facts(hostile) if fact.kind == "name"]
     assert names[-2:] == ["Ludwig van Beethoven", "Vienna"]
+
+
+def test_a_decade_is_a_fact_the_cited_span_must_state() -> None:
+    """Session 29's full bench run answered an unanswerable question with "first played at a wedding in the
+    1950s" from a span about the late 1960s: "1950s" was no fact, so the claim needed nothing from the span."""
+    span = "After a popular recording in the late 1960s it became one of the favourite pieces played at weddings."
+    assert kinds("It was first played at a wedding in the 1950s.") == [("number", "1950s")]
+    assert ground_answer("The piece was first played at a wedding in the 1950s.", [span]).text is None
+    assert ground_answer("It became a favourite at weddings after a recording in the 1960s.", [span]).text
+    assert not fact_in(extract_facts("in 1960")[0], span)  # a decade is not its first year, nor the other way
+    assert fact_in(extract_facts("the 1960's")[0], span)

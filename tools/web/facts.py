@@ -69,7 +69,9 @@ _DATE = re.compile(
     rf"|(?P<m2>{_MONTH})\s+(?P<d2>{_DAY})(?:,?\s+(?P<y2>{_YEAR}))?"  # March 26, 1827
     rf"|(?P<m3>{_MONTH})(?:,?\s+(?P<y3>{_YEAR})))\b",  # March 1827
     re.IGNORECASE)
-_DIGITS = re.compile(r"(?<![\w.])\d+(?:[,.]\d+)*(?:st|nd|rd|th)?(?!\w)")
+_DIGITS = re.compile(r"(?<![\w.])(?:[12]\d{2}0['\u2019]?s|\d+(?:[,.]\d+)*(?:st|nd|rd|th)?)(?!\w)")
+"""A number as digits: a decade ("1950s", "1950's") is one, kept apart from its first year, or an answer's
+"in the 1950s" would be a fact-free claim that no span needs to state."""
 _NUMBER_WORD = re.compile(
     r"\b(?:" + "|".join(sorted(NUMBER_WORDS | SCALE_WORDS, key=len, reverse=True)) + r")(?:[- ](?:"
     + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r"))?\b", re.IGNORECASE)
@@ -102,7 +104,7 @@ def number_value(text: str) -> str:
     """A number's comparable form: digits without thousands separators, or a word's value ("nine" -> "9")."""
     lowered = text.lower().replace("\u2019", "'")
     if lowered[0].isdigit():
-        return re.sub(r"(?:st|nd|rd|th)$", "", lowered.replace(",", ""))
+        return re.sub(r"(?:st|nd|rd|th)$", "", lowered.replace(",", "").replace("'", ""))
     parts = re.split(r"[- ]", lowered)
     if parts[0] in SCALE_WORDS:
         return str(SCALE_WORDS[parts[0]])
