@@ -18,13 +18,14 @@ Pure functions over plain data, so the rules are unit-tested without a model or 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from statistics import median
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from tools.web.countries import fold
 
 Stage = Literal["heard", "searched", "read", "answered", "model"]
 STAGES: tuple[Stage, ...] = ("heard", "searched", "read", "answered", "model")
@@ -44,9 +45,7 @@ _DIGIT_GROUP = re.compile(r"(?<=\d)[,\u202f\u00a0 ](?=\d{3}\b)")
 def words(text: str) -> list[str]:
     """Lower-case words of `text` without accents, possessives or digit-group separators ("8,849" is
     one word, "Dvořák's" is "dvorak")."""
-    plain = unicodedata.normalize("NFKD", text)
-    plain = "".join(character for character in plain if not unicodedata.combining(character))
-    plain = _DIGIT_GROUP.sub("", _POSSESSIVE.sub("", plain.lower()))
+    plain = _DIGIT_GROUP.sub("", _POSSESSIVE.sub("", fold(text).lower()))
     return re.findall(r"\w+", plain)
 
 
