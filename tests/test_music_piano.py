@@ -356,6 +356,27 @@ def test_a_far_shorter_note_struck_together_keeps_its_own_length() -> None:
     assert lengths == [(64, 0.25), (67, 4.0), (72, 4.0)]  # G4 (a half) joins the whole C5; E4 stays a sixteenth
 
 
+def test_a_single_line_whose_notes_overlap_engraves_as_one_voice(tmp_path: Path) -> None:
+    """Session 29's embedded free piano, bars 9 and 11: the right hand's line G4-C5-Eb4-G4 a beat
+    apart, G4 and C5 sampled as halves, engraved as a second voice of C5 between rests; and G4 held
+    three beats while Eb4 and G4 again are struck. A line's note sounding into only its next ends
+    there; a key struck again ends its note."""
+    quarter = TICKS_PER_QUARTER
+    bar_11 = [Note(0, Hand.RIGHT, 67, 2 * quarter), Note(quarter, Hand.RIGHT, 72, 2 * quarter),
+              Note(2 * quarter, Hand.RIGHT, 63, quarter), Note(3 * quarter, Hand.RIGHT, 67, quarter)]
+    bar_9 = [Note(0, Hand.RIGHT, 67, 3 * quarter), Note(quarter, Hand.RIGHT, 63, 2 * quarter),
+             Note(2 * quarter, Hand.RIGHT, 67, 2 * quarter)]
+    held = [Note(0, Hand.LEFT, 48, 2 * quarter), Note(0, Hand.LEFT, 55, quarter),  # C3 held under G3-A3: two voices
+            Note(quarter, Hand.LEFT, 57, quarter)]
+    piece = piano_piece(Segment(meter="4/4", mode="minor", bars=[sorted(bar_11 + held), sorted(bar_9)]), 0,
+                        "C minor", "bars 9 and 11", 80)
+    right = [[[(e.pitches, e.duration) for e in voice] for voice in bar.voices] for bar in piece.parts[0].bars]
+    assert right == [[[([67], 1.0), ([72], 1.0), ([63], 1.0), ([67], 1.0)]],
+                     [[([67], 1.0), ([63], 1.0), ([67], 2.0)]]]
+    assert written_rests(write_notation(piece, tmp_path).musicxml)[0] == [[], []]
+    assert len(piece.parts[1].bars[0].voices) == 2
+
+
 @pytest.fixture(scope="module")
 def tool() -> PianoGenerationTool:
     if not DEFAULT_CHECKPOINT.is_file():

@@ -57,6 +57,30 @@ def chord_lengths(durations: list[int]) -> dict[int, int]:
     return lengths
 
 
+def legato(notes: list[Note], length: int) -> list[Note]:
+    """One hand's notes of a bar with the overlaps a pianist cannot or would not hold cut: a note
+    ends where the hand strikes its pitch again (one key cannot sound twice), and where the hand
+    strikes one note at a time a note sounding into the next, and ending by the one after, ends
+    where the next starts (a single line, G-C-Eb as a half, a half and a quarter a beat apart,
+    played legato). The model samples each note's length on its own, and such overlaps engraved
+    as a second voice of single notes between rests under the line (session 29's free piano, bars
+    9-16). A note held past two onsets, or struck in a chord, truly overlaps and keeps its length."""
+    ends = {}
+    for note in notes:
+        again = [other.position for other in notes if other.pitch == note.pitch and other.position > note.position]
+        ends[id(note)] = min([note.position + note.duration, *again, length])
+    starts = sorted({note.position for note in notes})
+    struck = {position: [note for note in notes if note.position == position] for position in starts}
+    following = dict(zip(starts, [*starts[1:], length], strict=True))
+    for position in starts[:-1]:
+        after = following[position]
+        if len(struck[position]) == len(struck[after]) == 1:
+            note = struck[position][0]
+            if after < ends[id(note)] <= following[after]:
+                ends[id(note)] = after
+    return [Note(note.position, note.hand, note.pitch, ends[id(note)] - note.position) for note in notes]
+
+
 def hand_voices(notes: list[Note], length: int) -> list[Voice]:
     """One hand's bar as chords spread over as few non-overlapping voices as needed, at most
     `HAND_NOTES` notes per onset. The notes struck at one onset that end by the hand's next onset
@@ -65,17 +89,21 @@ def hand_voices(notes: list[Note], length: int) -> list[Voice]:
     quarter and an eighth), and kept apart they would engrave as two voices, the second a note and
     rests. The chord's length is what the MIDI, the listening features and the next section's
     prompt read too, so a note far shorter (a sixteenth under a whole note) keeps its own length.
-    Only a note still sounding when the hand strikes again truly overlaps; it keeps its length in
-    a voice of its own."""
+    A single line's note overlapping only its next note ends where that one starts (`legato`);
+    otherwise a note still sounding when the hand strikes again truly overlaps and keeps its length
+    in a voice of its own."""
     if not notes:
         return []
-    onsets: dict[int, list[Note]] = defaultdict(list)
+    struck_at: dict[int, list[Note]] = defaultdict(list)
     for note in notes:
+        struck_at[note.position].append(note)
+    onsets: dict[int, list[Note]] = defaultdict(list)
+    for note in legato([note for struck in struck_at.values() for note in playable(struck)], length):
         onsets[note.position].append(note)
     starts = sorted(onsets)
     chords: dict[tuple[int, int], list[int]] = defaultdict(list)
     for position, following in zip(starts, [*starts[1:], length], strict=True):
-        struck = [(note.pitch, min(note.duration, length - position)) for note in playable(onsets[position])]
+        struck = [(note.pitch, note.duration) for note in onsets[position]]
         lengths = chord_lengths([duration for _, duration in struck if position + duration <= following])
         for pitch, duration in struck:
             chords[(position, lengths.get(duration, duration))].append(pitch)
