@@ -21,9 +21,12 @@ from tools.music.styles.accompaniment import (
     WALTZ_BASS,
     WALTZ_FIGURES,
     AccompanimentError,
+    Join,
     _bass_line,
+    _parallel_cost,
     arpeggio_pattern,
     block_chords,
+    join_before,
     nocturne_left_hand,
     voice_lead,
     waltz_left_hand,
@@ -471,3 +474,25 @@ def test_the_full_waltz_figure_strikes_three_notes_where_a_low_melody_leaves_no_
     (bass, first, second), *_ = (bar.voices[0] for bar in low)
     assert bass.pitches[1] - bass.pitches[0] == 12 and len(first.pitches) == 3 and first == second
     assert all(pitch < 64 for bar in low for pitch in bar.pitches())
+
+
+def test_a_parallel_costs_little_where_the_tune_steps_and_the_strict_price_where_it_leaps() -> None:
+    """A dance bass may double its tune's step at the octave (C5-D5 over C2-D2); leaping into the
+    octave together (D5-A4 over D3-A2) is the parallel a teacher marks first."""
+    assert _parallel_cost((72, 74), 36, 38, LEFT_HAND_PARALLEL_COST) == LEFT_HAND_PARALLEL_COST
+    assert _parallel_cost((74, 69), 50, 45, LEFT_HAND_PARALLEL_COST) == PARALLEL_COST
+    assert _parallel_cost((74, 71), 50, 45, LEFT_HAND_PARALLEL_COST) == 0.0  # a sixth, not a parallel
+
+
+def test_a_section_leads_its_first_bass_from_the_bass_before_it_not_into_octaves_with_the_tune() -> None:
+    """The bench's waltz 0 at B: A5-E5 over A2-E2 across the join, each section's bass chosen as if
+    nothing came before. Here the bars before end on D5 over D3, the section opens on A minor under
+    A4: alone its bass is the root, A2, in octaves with the tune; after D3 it takes C3, a step."""
+    melody = [MelodyNote(0, 3, 69), MelodyNote(3, 3, 71), MelodyNote(6, 3, 72)]
+    join = join_before([Bar.line((74, 3.0))], [Bar.line((50, 1.0), (None, 2.0))])
+    assert join == Join(top=74, bass=50)
+    chords = [A_MIN, G, C]
+    alone = waltz_left_hand(chords, Fraction(3), 3, Fraction(3), C_MAJOR, melody=melody)
+    joined = waltz_left_hand(chords, Fraction(3), 3, Fraction(3), C_MAJOR, melody=melody, join=join)
+    assert alone[0].voices[0][0].pitches == [45]
+    assert joined[0].voices[0][0].pitches == [48]

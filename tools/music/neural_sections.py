@@ -58,7 +58,7 @@ from tools.music.piano.tokens import (
 )
 from tools.music.piano.tool import PianoGenerationTool
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
-from tools.music.styles.accompaniment import block_chords, nocturne_left_hand, waltz_left_hand
+from tools.music.styles.accompaniment import block_chords, join_before, nocturne_left_hand, waltz_left_hand
 from tools.music.styles.cantabile import sing
 from tools.music.styles.chorale import realise_chorale
 from tools.music.styles.fiddle import figured
@@ -267,7 +267,8 @@ class NeuralSectionTools(SectionWriter):
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]
             before = left if any(bar.pitches() for bar in left) else request.previous_left
             upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=line, seed=request.seed,
-                                             before=before, piece_seed=request.piece_seed)
+                                             before=before, piece_seed=request.piece_seed,
+                                             join=join_before(request.previous_right, request.previous_left))
         else:
             upper, lower = melody_bars(figured(line, meter, key, ends, request.seed), bars, bar_length), []
         realised = ToolCall(tool=f"realise_{spec.style.value.replace(' ', '_')}",

@@ -336,16 +336,15 @@ def _voicings(chords: list[int], windows: list[tuple[int, int]], notes: int, bas
         (voicing, gaps), (low, high) = candidate, windows[step]
         centre = abs(sum(voicing) / len(voicing) - (low + high) / 2)
         bass = basses[step]
-        parallel = bass is not None and _parallel(entries[step], bass, voicing[0])
+        parallel = 0.0 if bass is None else _parallel_cost(entries[step], bass, voicing[0], parallel_cost)
         return (_voicing_cost(chords[step], voicing, bass, leading_tone, step in (0, last))
-                + GAP_COST * gaps + CENTRE_PULL * centre + parallel_cost * parallel)
+                + GAP_COST * gaps + CENTRE_PULL * centre + parallel)
 
     def move(step: int, before: tuple[tuple[int, ...], int], after: tuple[tuple[int, ...], int]) -> float:
         bass = basses[step]
-        parallel = _parallel(tops[step], before[0][0], after[0][0] if bass is None else bass)
-        parallel_top = _parallel(tops[step], before[0][-1], after[0][-1])
-        return (sum(abs(a - b) for a, b in zip(before[0], after[0], strict=True))
-                + parallel_cost * (parallel + parallel_top))
+        parallel = _parallel_cost(tops[step], before[0][0], after[0][0] if bass is None else bass, parallel_cost)
+        parallel_top = _parallel_cost(tops[step], before[0][-1], after[0][-1], parallel_cost)
+        return sum(abs(a - b) for a, b in zip(before[0], after[0], strict=True)) + parallel + parallel_top
 
     return [voicing for voicing, _ in _cheapest_path(candidates, node, move)]
 
@@ -360,15 +359,32 @@ def _parallel(tops: Tops, bass_before: int, bass_now: int) -> bool:
     return interval in (0, 7) and interval == (melody_before - bass_before) % OCTAVE and same_way
 
 
+def _parallel_cost(tops: Tops, bass_before: int, bass_now: int, lenient: float) -> float:
+    """What a parallel (`_parallel`) costs: `lenient` where the melody moves by step (a dance bass
+    doubling the tune's step at the octave, as Beethoven's do now and then), `PARALLEL_COST` at
+    least where it leaps: both voices leaping into the same fifth or octave is the parallel a
+    teacher marks first, and 5 of the 7 left in the bench's ten waltzes at the lenient cost leapt
+    (A5-E5 over A2-E2 across a join, D6-D5 over D3-D2)."""
+    if not _parallel(tops, bass_before, bass_now):
+        return 0.0
+    melody_before, melody_now = tops
+    stepwise = melody_before is not None and melody_now is not None and abs(melody_now - melody_before) in STEP
+    return lenient if stepwise else max(lenient, PARALLEL_COST)
+
+
 def _bass_line(chords: list[int], windows: list[tuple[int, int]], tops: list[Tops],
-               parallel_cost: float = PARALLEL_COST) -> list[int]:
+               parallel_cost: float = PARALLEL_COST, previous: int | None = None) -> list[int]:
     """One bass note per chord within its window: the root, or the third where the bass reaches it
-    by step (or holds it through a repeated chord); the first chord and the closing cadence's two
-    chords in root position; least motion, no parallel fifths or octaves with the melody notes
-    (`Tops`), near the middle of the window."""
+    by step (or holds it through a repeated chord); the piece's first chord and the closing
+    cadence's two chords in root position; least motion, no parallel fifths or octaves with the
+    melody notes (`Tops`), near the middle of the window. A section after another starts from the
+    `previous` section's last bass: its first chord is led from there as any other (the third by
+    step, no parallels with `tops[0]`, the melody across the join), where a section written alone
+    had met the one before in parallel octaves at 5 of the 7 outer-voice parallels of the bench's
+    ten waltzes (A5-E5 over A2-E2 into a B section)."""
     last = len(chords) - 1
     before = max((step for step, chord in enumerate(chords) if chord != chords[last]), default=0)
-    roots_only = {0, before, last}
+    roots_only = {before, last} | ({0} if previous is None else set())
     candidates = []
     for step, (chord, (low, high)) in enumerate(zip(chords, windows, strict=True)):
         root, third = _priority(chord)[:2]
@@ -378,16 +394,21 @@ def _bass_line(chords: list[int], windows: list[tuple[int, int]], tops: list[Top
     def inverted(step: int, pitch: int) -> bool:
         return pitch % 12 != _priority(chords[step])[0]
 
-    def node(step: int, pitch: int) -> float:
-        low, high = windows[step]
-        return INVERSION_COST * inverted(step, pitch) + CENTRE_PULL * abs(pitch - (low + high) / 2)
-
-    def move(step: int, before: int, after: int) -> float:
+    def led(step: int, before: int, after: int) -> float:
+        """Infinite for an inverted bass not reached by step (nor held), else a parallel's cost."""
         interval = abs(after - before)
-        held = interval == 0 and chords[step] == chords[step - 1]
+        held = interval == 0 and step > 0 and chords[step] == chords[step - 1]
         if inverted(step, after) and interval not in STEP and not held:
             return float("inf")
-        return interval + parallel_cost * _parallel(tops[step], before, after)
+        return _parallel_cost(tops[step], before, after, parallel_cost)
+
+    def node(step: int, pitch: int) -> float:
+        low, high = windows[step]
+        joined = led(0, previous, pitch) if step == 0 and previous is not None else 0.0
+        return INVERSION_COST * inverted(step, pitch) + CENTRE_PULL * abs(pitch - (low + high) / 2) + joined
+
+    def move(step: int, before: int, after: int) -> float:
+        return abs(after - before) + led(step, before, after)
 
     return _cheapest_path(candidates, node, move)
 
@@ -398,11 +419,44 @@ def _pulses(duration: Fraction, unit: Fraction) -> list[Fraction]:
     return [unit] * int(whole) + ([rest] if rest else [])
 
 
+@dataclass(frozen=True)
+class Join:
+    """The outer voices' last pitches before a section: the melody's top note and the bass under it."""
+
+    top: int
+    bass: int
+
+
+def _last_sounding(bars: Sequence[Bar]) -> list[int]:
+    """The pitches of the last bar with notes that sound until its latest note ends (a held bass
+    and the chord struck over it both), [] where no bar has notes."""
+    for bar in reversed(bars):
+        spans = []
+        for voice in bar.voices:
+            time = Fraction(0)
+            for event in voice:
+                time += exact_quarters(event.duration)
+                if event.pitches:
+                    spans.append((time, event.pitches))
+        if spans:
+            latest = max(end for end, _ in spans)
+            return [pitch for end, pitches in spans if end == latest for pitch in pitches]
+    return []
+
+
+def join_before(right: Sequence[Bar], left: Sequence[Bar]) -> Join | None:
+    """The `Join` the bars before a section end on (None where either hand has no notes)."""
+    top, bass = _last_sounding(right), _last_sounding(left)
+    return Join(max(top), min(bass)) if top and bass else None
+
+
 class _Plan:
-    """A section's chord spans read against its melody: what every texture needs before choosing notes."""
+    """A section's chord spans read against its melody: what every texture needs before choosing notes.
+    Where the section follows another (`join`) and its first chord starts it, that chord's bass is led
+    from the bass before it, against the melody across the join (`previous_bass`, `tops[0]`)."""
 
     def __init__(self, chords: Sequence[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
-                 melody: list[MelodyNote] | None) -> None:
+                 melody: list[MelodyNote] | None, join: Join | None = None) -> None:
         self.bars_count, self.bar_length = bars, Fraction(bar_length)
         self.spans = chord_spans(chords, slot, bars, self.bar_length)
         self.sounding = [span for span in self.spans if span.chord != NO_CHORD]
@@ -420,6 +474,10 @@ class _Plan:
             before = [pitch for onset, end, pitch in self.notes if onset < start <= end]
             self.ceilings.append(min(over) - 1 if over else None)
             self.tops.append((max(before, default=None), self.melody_at(start)))
+        joined = join is not None and bool(self.sounding) and self.start(self.sounding[0]) == 0
+        self.previous_bass = join.bass if join is not None and joined else None
+        if join is not None and joined and self.tops[0][0] is None:
+            self.tops[0] = (join.top, self.tops[0][1])
 
     def start(self, span: ChordSpan) -> Fraction:
         return span.bar * self.bar_length + span.start
@@ -544,7 +602,7 @@ def _rises_past(upper: list[Event], bass: list[Event], interval: int) -> bool:
 
 def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                     melody: list[MelodyNote] | None = None, seed: int | None = None,
-                    before: Sequence[Bar] = (), piece_seed: int | None = None) -> list[Bar]:
+                    before: Sequence[Bar] = (), piece_seed: int | None = None, join: Join | None = None) -> list[Bar]:
     """Oom-pah-pah: the bass on the chord's first beat (`_bass_line`), the chord's other tones, three
     notes (four in the full figure, three where the melody leaves too little room for four) in close
     position around C4-G4 voiced nearest the chord before, on the beats after it.
@@ -558,12 +616,12 @@ def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fr
     and the dominant sounds to the end of its bar."""
     figure = _figure(WALTZ_FIGURES, None if seed is None else random.Random(seed),
                      lambda: _waltz_figure_heard(before), piece_seed)
-    plan = _Plan(chords, slot, bars, bar_length, key, melody)
+    plan = _Plan(chords, slot, bars, bar_length, key, melody, join)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
     chord_windows = [_window(WALTZ_CHORD, ceiling) for ceiling in plan.ceilings]
     basses = _bass_line(plan.chords, [_window(WALTZ_BASS, low - 1) for low, _ in chord_windows], plan.tops,
-                        LEFT_HAND_PARALLEL_COST)
+                        LEFT_HAND_PARALLEL_COST, plan.previous_bass)
     try:
         chords_above = _voicings(plan.chords, chord_windows, figure.chord_notes, basses, _leading_tone(key),
                                  plan.tops, plan.entries(WALTZ_BEAT), LEFT_HAND_PARALLEL_COST)
@@ -611,7 +669,8 @@ def arpeggio_pattern(pulses: int, patterns: Mapping[int, tuple[int, ...]] = ARPE
 
 def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                        melody: list[MelodyNote] | None = None, seed: int | None = None,
-                       before: Sequence[Bar] = (), piece_seed: int | None = None) -> list[Bar]:
+                       before: Sequence[Bar] = (), piece_seed: int | None = None,
+                       join: Join | None = None) -> list[Bar]:
     """Each chord arpeggiated from a low bass (E1-E3, `_bass_line`) up through its tones above and
     back, the tones voiced nearest the chord before, every one of them heard (`_every_tone`). The
     figure (`NOCTURNE_FIGURES`, drawn from `seed`) sets the pulse (eighths or sixteenths), how far
@@ -627,12 +686,12 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
     figure = _figure(NOCTURNE_FIGURES, None if seed is None else draw, lambda: _nocturne_figure_heard(before),
                      piece_seed)
     neighbour_rate = 0.0 if seed is None else draw.choice(NEIGHBOUR_RATES)
-    plan = _Plan(chords, slot, bars, bar_length, key, melody)
+    plan = _Plan(chords, slot, bars, bar_length, key, melody, join)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
     bass_windows = [_window(NOCTURNE_BASS, None if ceiling is None else ceiling - figure.highest)
                     for ceiling in plan.ceilings]
-    basses = _bass_line(plan.chords, bass_windows, plan.tops, LEFT_HAND_PARALLEL_COST)
+    basses = _bass_line(plan.chords, bass_windows, plan.tops, LEFT_HAND_PARALLEL_COST, plan.previous_bass)
     windows = [(bass + figure.lowest, bass + figure.highest) for bass in basses]
     uppers = _voicings(plan.chords, windows, figure.tones, basses, _leading_tone(key), plan.tops,
                        plan.entries(figure.pulse), LEFT_HAND_PARALLEL_COST)
@@ -723,11 +782,11 @@ def _chromatic_neighbours(line: list[int | None], start: Fraction, pulses: list[
 
 def block_chords(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                  melody: list[MelodyNote] | None = None, seed: int | None = None,
-                 before: Sequence[Bar] = (), piece_seed: int | None = None) -> list[Bar]:
+                 before: Sequence[Bar] = (), piece_seed: int | None = None, join: Join | None = None) -> list[Bar]:
     """One three-note chord per chord change (held through repeats), in close position between C3
     and G4, inverted and voiced nearest the chord before; the first and the last in root position.
-    (`seed`, `before` and `piece_seed` are taken, as every texture takes them, and unused: block
-    chords have one figure.)"""
+    (`seed`, `before`, `piece_seed` and `join` are taken, as every texture takes them, and unused:
+    block chords have one figure, and no bass of their own to lead across a join.)"""
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
