@@ -37,10 +37,14 @@ install: $(STAMP) system-deps
 run: install
 	$(BIN)/python -m pipelines.gamegrammar "$(THEME)" --out out/gamegrammar
 
-# The type checker first (configured in pyproject.toml: strict on ontology/ and agents/lm/), then the tests.
+# The type checker first (configured in pyproject.toml: strict on ontology/ and agents/lm/), then the tests
+# on TEST_WORKERS pytest-xdist workers, whole files to a worker (a module's shared fixture is built once):
+# many tests wait on subprocesses, servers and disk rather than compute (docs/benchmarks.md, "Test suite
+# time"). `make test TEST_WORKERS=0` runs them in one process.
+TEST_WORKERS ?= 2
 test: install
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -q --durations=25
+	$(BIN)/python -m pytest -q --durations=25 -n $(TEST_WORKERS) --dist loadfile
 
 bench: install
 	$(BIN)/pip install --quiet -e ".[dev,fast-model]"

@@ -5,6 +5,7 @@ Each fixture builds a fresh value, so a test may modify what it gets."""
 from __future__ import annotations
 
 import json
+import os
 from copy import deepcopy
 from typing import Any
 
@@ -12,6 +13,17 @@ import pytest
 
 from ontology.music import INSTRUMENTS, Bar, ChordEvent, Part, Piece, Section
 from tests.compose_script import PLAN
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (`make test` runs two workers) each worker gets its share of the cores for the
+    embedded model. Its threads default to every core, and llama.cpp's threads meet at a barrier after
+    each layer: two workers decoding at once would run twice as many threads as cores, each barrier
+    waiting on a descheduled thread. A `GO_THREADS` the user set is kept; the variable is inherited by
+    the subprocesses the tests start."""
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers and not os.environ.get("GO_THREADS"):
+        os.environ["GO_THREADS"] = str(max(1, (os.cpu_count() or 1) // int(workers)))
 
 
 @pytest.fixture
