@@ -165,8 +165,9 @@ def test_beyond_loopback_the_server_prints_a_token_requires_it_and_ctrl_c_stops_
                 time.sleep(0.2)
             assert stub.requests, "the run never asked the model"
             process.send_signal(signal.SIGINT)
-            interrupted = time.monotonic()
-            assert process.wait(timeout=60) == 130 and time.monotonic() - interrupted < 20
+            # The model's reply is 120 s away, so ending within 60 s shows Ctrl-C did not wait for it (no
+            # tighter bound: a loaded machine took 32 s to tear the server down).
+            assert process.wait(timeout=60) == 130
         finally:
             if process.poll() is None:
                 process.kill()
