@@ -231,3 +231,20 @@ def test_a_jigs_cadences_are_read_on_its_beats_and_before_the_eighth_that_leads_
     led_to_e = jig.model_copy(deep=True)
     led_to_e.parts[0].bars[3] = Bar.line((74, 1.5), (76, 1.5))
     assert hear(led_to_e).phrase_ends[0].heard == "other"
+
+
+def test_a_draft_heard_again_is_not_measured_again_and_a_changed_one_is(monkeypatch) -> None:
+    from collections import OrderedDict
+
+    from tools.music import listening
+
+    measured: list[Piece] = []
+    measure = listening._hear
+    monkeypatch.setattr(listening, "_hearings", OrderedDict())
+    monkeypatch.setattr(listening, "_hear", lambda piece: measured.append(piece) or measure(piece))
+    piece = chorale()
+    first = hear(piece)
+    assert hear(chorale()) is first and listen(chorale()) == [] and len(measured) == 1  # equal notes: heard once
+    piece.key = "G major"  # the caller changes its piece: what was heard of the old one stays as heard
+    assert first.piece.key == "C major" and hear(piece) is not first and len(measured) == 2
+    assert hear(piece).piece.key == "G major" and "key_not_established" in codes(piece)
