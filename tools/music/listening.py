@@ -16,7 +16,8 @@ findings owned as the ontology's are (the Arranger the notes, the Harmonist the 
 the Composer the key), located at a part's bar or a section so a session can send each back to
 the section that holds it. Only what a rewrite must fix is an error: a leap over the style's
 limit, a tuplet in a style that allows none, a final authentic or plagal cadence that is planned
-but not heard. `listening_report` is the same hearing as a few lines the critics read.
+but not heard. `listening_report` gives the critics the same findings, or says that nothing is off
+the style's limits.
 """
 
 from __future__ import annotations
