@@ -74,11 +74,11 @@ def test_the_second_critic_reads_the_analysis_in_the_first_critics_turn_rather_t
     store, engine, _ = sessions(tmp_path, *first_turn())
     _, state = store.start(REQUEST, seed=1, session="winter")
     theory, listener = engine.requests[1].messages, engine.requests[2].messages
-    assert "Analysis:" in theory[-1].text and "listening (free piano;" in theory[-1].text
+    assert "Analysis:" in theory[-1].text and "listening (free piano)" in theory[-1].text
     assert "Actions: regenerate" in theory[-1].text
-    assert "listening (free piano;" not in listener[-1].text and "Actions:" not in listener[-1].text
+    assert "listening (free piano)" not in listener[-1].text and "Actions:" not in listener[-1].text
     assert "the turn above" in listener[-1].text
-    assert sum(message.text.count("listening (free piano;") for message in listener) == 1  # it is still read
+    assert sum(message.text.count("listening (free piano)") for message in listener) == 1  # it is still read
     assert len(listener[-1].text) < len(theory[-1].text) / 2
     resumed = CompositionStudio(state.facts, transcript=state.transcript[:2])  # a resumed session knows it too
     assert resumed.conversation.said(graph.describe_form(graph.drafted(state)))
@@ -96,7 +96,7 @@ def test_each_request_carries_what_changes_the_music_and_says_nothing_twice(tmp_
     assert f"## request\n{REQUEST}" in plan and "key=D minor" in plan and "bars=12" in plan
     assert "a contrasting middle section and a closing section" in plan  # 12 bars breathe in one middle
     assert "key: home key" not in plan and "tempo_bpm: quarter notes per minute" in plan
-    assert "section s1 (A, bars 1-4, D minor" in theory and "key heard:" in theory
+    assert "section s1 (A, bars 1-4, D minor" in theory and "listening (free piano)" in theory
     assert "Field notes: section: the section to change" in theory and "Field notes" not in listener
     assert "darker, slower ending" in revision and "Current draft:\nWinter Chorale: D minor" in revision
     assert "Actions:" not in revision and "The actions are those above." in revision

@@ -45,7 +45,7 @@ PIECES: list[bytes] = [b"", b""] + [bytes([c]) for c in range(32, 127)] + [
 
 @pytest.fixture(scope="module")
 def grammar() -> VocabularyGrammar:
-    return VocabularyGrammar(PIECES, len(PIECES), stop_token_ids=[STOP])
+    return VocabularyGrammar.of_pieces(PIECES, len(PIECES), stop_token_ids=[STOP])
 
 
 def random_walk(grammar: VocabularyGrammar, schema: dict | None, seed: int) -> str:
@@ -91,3 +91,28 @@ def test_a_pattern_constrained_string_still_ends_where_json_says(grammar: Vocabu
     schema = IdentityText.model_json_schema()
     value = IdentityText.model_validate(json.loads(random_walk(grammar, schema, seed)))
     assert not any(ch.isdigit() for ch in value.introduction)
+
+
+def test_the_vocabulary_is_saved_once_and_read_back_the_same_by_the_next_process(tmp_path) -> None:
+    from agents.lm import grammar as module
+
+    built: list[int] = []
+
+    def vocabulary() -> tuple[list[bytes], list[int]]:
+        built.append(1)
+        return PIECES, [STOP]
+
+    weights = tmp_path / "model.gguf"
+    weights.write_bytes(b"weights")
+    file = module.vocabulary_file(weights)
+    first = VocabularyGrammar.saved_at(file, vocabulary, len(PIECES))
+    again = VocabularyGrammar.saved_at(file, vocabulary, len(PIECES))
+    assert built == [1] and file.is_file() and again.vocab_size == len(PIECES)
+    assert [random_walk(again, SCHEMA, seed) for seed in range(5)] == [random_walk(first, SCHEMA, seed)
+                                                                        for seed in range(5)]
+    file.write_text("{not json", encoding="utf-8")  # a damaged file is built again and replaced
+    assert random_walk(VocabularyGrammar.saved_at(file, vocabulary, len(PIECES)), SCHEMA, 0) == \
+        random_walk(first, SCHEMA, 0)
+    assert built == [1, 1] and VocabularyGrammar.saved_at(file, vocabulary, len(PIECES)) and built == [1, 1]
+    weights.write_bytes(b"other weights")  # new weights name another file
+    assert module.vocabulary_file(weights) != file

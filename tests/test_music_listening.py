@@ -6,7 +6,7 @@ from __future__ import annotations
 from ontology.core import Severity, at
 from ontology.music import INSTRUMENTS, Bar, Event, Part, Piece, Section
 from ontology.music_styles import Style
-from tools.music.listening import LISTENING_VALIDATORS, hear, listen, listening_report
+from tools.music.listening import LISTENING_VALIDATORS, WITHIN_LIMITS, hear, listen, listening_report
 
 C_MAJOR_CHORDS = [  # (soprano, alto, tenor, bass) per half note: I IV | V I | IV V | I (whole)
     (76, 72, 67, 48), (77, 72, 69, 53), (74, 71, 67, 55), (76, 72, 67, 48), (77, 72, 69, 53), (74, 71, 67, 55),
@@ -149,12 +149,22 @@ def test_register_range_rests_and_steps_are_held_to_the_style() -> None:
     assert all(f.severity is Severity.WARNING for f in findings.values())
 
 
-def test_the_report_gives_the_measurements_against_the_styles_limits() -> None:
-    report = listening_report(chorale())
-    assert report.startswith("listening (chorale;")
-    assert "tuplets 0% [<= 0%]" in report and "the notes sound in C major" in report
-    assert "a authentic (planned authentic)" in report and "0.00 per bar [<= 0.1]" in report
-    assert "one figure repeated: nowhere" in report
+def test_the_report_says_only_what_is_off_the_styles_limits() -> None:
+    assert listening_report(chorale()) == f"listening (chorale): {WITHIN_LIMITS}"
+    c_minor = [(75, 72, 67, 48), (77, 72, 68, 53), (74, 71, 67, 55), (75, 72, 67, 48), (77, 72, 68, 53),
+               (74, 71, 67, 55), (72, 67, 63, 48)]
+    report = listening_report(chorale(c_minor))  # the notes sound in C minor, C major is planned
+    assert report.splitlines()[0] == "listening (chorale), off the style's limits:"
+    assert [line.strip() for line in report.splitlines()[1:]] == [f.message for f in listen(chorale(c_minor))]
+    assert "the notes sound in C minor, not the planned C major" in report
+
+
+def test_the_report_names_at_most_six_findings_and_counts_the_rest() -> None:
+    loop = [(74, 0.5), (76, 0.5), (78, 0.5), (62, 0.5), (64, 0.5), (66, 0.5)]  # a 16-semitone leap every bar
+    report = listening_report(tune([loop] * 9))
+    findings = listen(tune([loop] * 9))
+    assert len(findings) > 6 and report.splitlines()[1:7] == [f"  {f.message}" for f in findings[:6]]
+    assert report.splitlines()[-1] == f"  and {len(findings) - 6} more"
 
 
 def test_the_session_validates_with_the_listening_findings_and_the_critics_read_the_report() -> None:
@@ -170,7 +180,10 @@ def test_the_session_validates_with_the_listening_findings_and_the_critics_read_
     by_section = graph._section_findings(graph.check_piece(two_phrases), two_phrases)
     assert [(sid, [f.code for f in findings]) for sid, findings in by_section.items()] == [
         ("a", ["cadence_not_heard"])]
-    assert "listening (chorale;" in graph.describe_form(two_phrases)
+    form = graph.describe_form(two_phrases)  # what the critics read: the finding that sends a section back
+    assert "section 'a' should close with a half cadence in C major but its closing chords sound" in form
+    assert "leaps 0" not in graph.describe_form(leaping) and "bar 2: the melody leaps 76->62 (14)" in \
+        graph.describe_form(leaping)
 
 
 def test_the_register_follows_the_melody_not_the_left_hand_heard_while_it_rests() -> None:
@@ -218,3 +231,20 @@ def test_a_jigs_cadences_are_read_on_its_beats_and_before_the_eighth_that_leads_
     led_to_e = jig.model_copy(deep=True)
     led_to_e.parts[0].bars[3] = Bar.line((74, 1.5), (76, 1.5))
     assert hear(led_to_e).phrase_ends[0].heard == "other"
+
+
+def test_a_draft_heard_again_is_not_measured_again_and_a_changed_one_is(monkeypatch) -> None:
+    from collections import OrderedDict
+
+    from tools.music import listening
+
+    measured: list[Piece] = []
+    measure = listening._hear
+    monkeypatch.setattr(listening, "_hearings", OrderedDict())
+    monkeypatch.setattr(listening, "_hear", lambda piece: measured.append(piece) or measure(piece))
+    piece = chorale()
+    first = hear(piece)
+    assert hear(chorale()) is first and listen(chorale()) == [] and len(measured) == 1  # equal notes: heard once
+    piece.key = "G major"  # the caller changes its piece: what was heard of the old one stays as heard
+    assert first.piece.key == "C major" and hear(piece) is not first and len(measured) == 2
+    assert hear(piece).piece.key == "G major" and "key_not_established" in codes(piece)

@@ -10,16 +10,20 @@ evaluated in one batch, which is cheaper than decoding it token by token.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import logging
 import os
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 import xgrammar as xgr
+
+from tools.files import write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -27,16 +31,41 @@ logger = logging.getLogger(__name__)
 class VocabularyGrammar:
     """Compiles JSON schemas for one model's vocabulary; one instance per loaded model."""
 
-    def __init__(self, pieces: Sequence[bytes], vocab_size: int, stop_token_ids: Sequence[int]) -> None:
-        """`pieces[i]` is the raw bytes of token `i`; control tokens must be given as b''."""
-        info = xgr.TokenizerInfo(
-            list(pieces), xgr.VocabType.RAW, vocab_size=vocab_size, stop_token_ids=list(stop_token_ids)
-        )
-        self.vocab_size = vocab_size
+    def __init__(self, info: xgr.TokenizerInfo) -> None:
+        self.vocab_size = info.vocab_size
         # Compiling a schema with long bounded strings takes seconds; it uses every core (the model
         # is not decoding while a step's schema compiles).
         self._compiler = xgr.GrammarCompiler(info, max_threads=os.cpu_count() or 1)
         self._compile = lru_cache(maxsize=64)(self._compile_uncached)
+
+    @classmethod
+    def of_pieces(cls, pieces: Sequence[bytes], vocab_size: int, stop_token_ids: Sequence[int]) -> VocabularyGrammar:
+        """`pieces[i]` is the raw bytes of token `i`; control tokens must be given as b''."""
+        return cls(xgr.TokenizerInfo(list(pieces), xgr.VocabType.RAW, vocab_size=vocab_size,
+                                     stop_token_ids=list(stop_token_ids)))
+
+    @classmethod
+    def saved_at(cls, file: Path, vocabulary: Callable[[], tuple[list[bytes], list[int]]],
+                 vocab_size: int) -> VocabularyGrammar:
+        """The grammar of the vocabulary xgrammar saved in `file` by an earlier process, else of
+        `vocabulary()` (its pieces and stop tokens, as `of_pieces` takes them), saved there for the
+        next. Reading 152k tokens' bytes from llama.cpp one call each takes ~1.1 CPU s a process;
+        the saved vocabulary (5 MB of JSON) loads in ~0.1 s. `file` must name what it was built
+        from (the weights' file, its size and time, xgrammar's version: `vocabulary_file`); a file
+        that cannot be read is built again, and one that cannot be written is only logged."""
+        try:
+            return cls(xgr.TokenizerInfo.deserialize_json(file.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            pass
+        except (OSError, UnicodeDecodeError, RuntimeError, ValueError) as exc:  # a damaged file: build it again
+            logger.warning("the saved vocabulary %s could not be read (%s); building it again", file, exc)
+        pieces, stops = vocabulary()
+        info = xgr.TokenizerInfo(pieces, xgr.VocabType.RAW, vocab_size=vocab_size, stop_token_ids=stops)
+        try:
+            write_atomically(file.parent, {file.name: info.serialize_json()})
+        except OSError as exc:
+            logger.warning("the vocabulary could not be saved at %s (%s); it is built again next time", file, exc)
+        return cls(info)
 
     def _compile_uncached(self, schema_json: str | None) -> xgr.CompiledGrammar:
         if schema_json is None:
@@ -48,6 +77,15 @@ class VocabularyGrammar:
         """A fresh constraint for one generation: `schema`, or any JSON object when None."""
         key = None if schema is None else json.dumps(schema)  # property order is generation order
         return JsonConstraint(self._compile(key), self.vocab_size)
+
+
+def vocabulary_file(weights: Path) -> Path:
+    """Where `VocabularyGrammar.saved_at` keeps the vocabulary of the GGUF file `weights`: beside
+    it, named after its size and modification time and xgrammar's version, so new weights or a
+    new xgrammar read no vocabulary saved for others."""
+    stat = weights.stat()
+    version = importlib.metadata.version("xgrammar")
+    return weights.with_name(f"{weights.name}.{stat.st_size}-{stat.st_mtime_ns}.xgrammar-{version}.json")
 
 
 class JsonConstraint:

@@ -24,7 +24,7 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 from llama_cpp.llama_types import ChatCompletionRequestMessage
 
 from agents.lm.errors import ModelConfigError, PromptTooLongError
-from agents.lm.grammar import JsonConstraint, VocabularyGrammar
+from agents.lm.grammar import JsonConstraint, VocabularyGrammar, vocabulary_file
 from agents.lm.stall import DecodeProgress, DecoderClock, run_watched
 from tools.interrupts import interrupts_deferred
 from tools.settings import DEFAULT_CONTEXT_TOKENS, DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE
@@ -144,19 +144,23 @@ class LlamaCppModel:
 
     @property
     def grammar(self) -> VocabularyGrammar:
-        """The vocabulary compiled for xgrammar, built on first use (about a second)."""
+        """The vocabulary compiled for xgrammar, built on first use (saved beside the weights)."""
         if self._grammar is None:
-            pieces: list[bytes] = []
-            stops: list[int] = []
-            for token in range(self.n_vocab):
-                if llama_cpp.llama_vocab_is_eog(self._vocab, token):
-                    stops.append(token)
-                if llama_cpp.llama_vocab_is_control(self._vocab, token):
-                    pieces.append(b"")
-                else:
-                    pieces.append(self._llm.detokenize([token], special=False))
-            self._grammar = VocabularyGrammar(pieces, self.n_vocab, stops)
+            self._grammar = VocabularyGrammar.saved_at(vocabulary_file(self.path), self._vocabulary, self.n_vocab)
         return self._grammar
+
+    def _vocabulary(self) -> tuple[list[bytes], list[int]]:
+        """Each token's bytes (b'' for a control token) and the end-of-generation tokens."""
+        pieces: list[bytes] = []
+        stops: list[int] = []
+        for token in range(self.n_vocab):
+            if llama_cpp.llama_vocab_is_eog(self._vocab, token):
+                stops.append(token)
+            if llama_cpp.llama_vocab_is_control(self._vocab, token):
+                pieces.append(b"")
+            else:
+                pieces.append(self._llm.detokenize([token], special=False))
+        return pieces, stops
 
     # -- generation --------------------------------------------------------------------------
 

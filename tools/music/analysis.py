@@ -164,23 +164,25 @@ class SectionFacts:
     unresolved_leading_tones: int = 0
 
     def describe(self) -> str:
-        """The section's facts in four short lines. Each token here is prompt the embedded model
-        evaluates, so nothing is said twice: the numerals are in the key the first line names, and
-        the close is the chords line's last two numerals."""
-        low, high = self.melody_range or (0, 0)
-        heard = self.heard_key
-        lines = [
-            f"section {self.section_id} ({self.label}, bars {self.bars}, {self.key}, planned {self.cadence} cadence)",
-            "  key heard: no notes" if heard is None else
-            f"  key heard: {heard.name} (correlation {heard.correlation:.2f})"
-            + ("" if self.key_matches else f", not the planned {self.key}"),
-            f"  chords: {' '.join(self.chords) or 'none'}" + (f" = {' '.join(self.numerals)}" if self.numerals else ""),
-            f"  melody: range {high - low} semitones, {self.distinct_pitches} pitches, {self.rhythm_patterns} bar "
-            f"rhythms; outer voices: {len(self.parallel_perfects)} parallel fifths/octaves"
-            + (f" ({', '.join(self.parallel_perfects[:4])})" if self.parallel_perfects else "")
-            + f"; leading tones not rising to the tonic: {self.unresolved_leading_tones}",
-        ]
-        return "\n".join(lines)
+        """The section in one line, as the critics act on it: the numerals in the key the line
+        names (they carry each chord's root and quality, and the close is the last two), the
+        melody's variety (pitches and bar rhythms, what the Listener Critic judges), and only the
+        problems found: a key heard other than planned, parallel fifths or octaves between the outer
+        voices with their bars, leading tones that do not rise. Each token here is prompt the
+        embedded model evaluates (about 33 a second on two cores), so a measure with nothing wrong
+        is not spelled out: session 29's four lines a section, every number in prose, were two
+        thirds of the Theory Critic's prompt."""
+        problems = []
+        if self.heard_key is not None and not self.key_matches:
+            problems.append(f"sounds in {self.heard_key.name}, not the planned {self.key}")
+        if self.parallel_perfects:
+            problems.append(f"outer voices in parallel {', '.join(self.parallel_perfects[:4])}")
+        if self.unresolved_leading_tones:
+            problems.append(f"leading tones not rising to the tonic: {self.unresolved_leading_tones}")
+        melody = (f"{self.distinct_pitches} pitches, {self.rhythm_patterns} bar rhythms" if self.melody_range
+                  else "no notes")
+        return (f"section {self.section_id} ({self.label}, bars {self.bars}, {self.key}, planned {self.cadence} "
+                f"cadence): {' '.join(self.numerals) or 'no chords'}; {melody}" + "".join(f"; {p}" for p in problems))
 
 
 def _line(bars: list[Bar], bar_length: Fraction, highest: bool) -> list[tuple[Fraction, int]]:
