@@ -126,7 +126,7 @@ def _places(claim: str, facts: Sequence[Fact], statements: Sequence[str]) -> boo
     names = [fact for fact in facts if fact.kind == "name"]
     subject = next((fact for fact in names if claim.find(fact.text) < located.start()), None)
     places = [fact for fact in names if claim.find(fact.text, located.end()) >= 0]
-    return bool(subject and places) and all(
+    return subject is not None and bool(places) and all(
         any(_placed_in(subject.text, place.text, statement) for statement in statements) for place in places)
 
 
