@@ -18,7 +18,6 @@ question's time (docs/benchmarks.md) to show the Answerer other sentences, so it
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -50,9 +49,10 @@ from tools.web.facts import extract_facts
 from tools.web.grounding import GroundedAnswer, ground_answer, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, select_passages
+from tools.web.referents import with_subject
 from tools.web.search import SearchBackend, SearchResult
 from tools.web.stems import covers, split_words, stem, stems
-from tools.web.subject import SubjectTie, bridge_names, bridged, off_subject, tie
+from tools.web.subject import SubjectTie, bridge_names, bridged, off_subject, run_pattern, spelled_as_page, tie
 
 
 class AudioRAGConfig(BaseModel):
@@ -113,6 +113,9 @@ class AudioRAGState(BaseModel):
     results: list[SearchResult] = Field(default_factory=list, description="every search hit so far, no URL twice")
     read_urls: list[str] = Field(default_factory=list, description="pages already fetched and read")
     passages: list[Passage] = Field(default_factory=list, description="the passages shown to the Answerer")
+    pages: dict[str, str] = Field(default_factory=dict, description="the whole text of each page read and not "
+                                  "flagged, by source: what ties a cited page and what its sentences' \"it\" means "
+                                  "are read on the page, not only on the passages shown")
     flagged: list[FlaggedSource] = Field(default_factory=list,
                                          description="sources whose text addresses the reader; none of it is shown")
     draft: DraftAnswer | None = Field(None, description="the Answerer's last reply; None when nothing was read")
@@ -151,16 +154,23 @@ def cited_sentences(draft: DraftAnswer, sentences: list[EvidenceSentence]) -> li
     return [Citation(source=source, title=title, quote=text) for source, title, text in cited]
 
 
+def _page_text(citation: Citation, state: AudioRAGState) -> str:
+    """The text read of the cited page: the whole page when it was fetched (session 29's Moby-Dick page repeats
+    the words heard in a paragraph that was not among the passages shown), else its passages shown (a search
+    result's snippet)."""
+    return state.pages.get(citation.source) or "\n\n".join(
+        passage.text for passage in state.passages if passage.source == citation.source)
+
+
 def _page_of(citation: Citation, state: AudioRAGState) -> str:
     """The text read of the cited page, its quote included."""
-    page = "\n".join(passage.text for passage in state.passages if passage.source == citation.source)
-    return f"{page}\n{citation.quote}"
+    return f"{_page_text(citation, state)}\n\n{citation.quote}"
 
 
 def subject_tie(citation: Citation, state: AudioRAGState) -> SubjectTie:
     """What ties the cited page to the question or the words heard (not a model's guess), every page read
-    this round telling a name heard right from a misheard one (`tools.web.subject.tie`)."""
-    read = "\n".join(passage.text for passage in state.passages)
+    telling a name heard right from a misheard one (`tools.web.subject.tie`)."""
+    read = "\n".join([*(passage.text for passage in state.passages), *state.pages.values()])
     return tie(citation.title, _page_of(citation, state), state.question, heard_words(state.heard), read)
 
 
@@ -202,19 +212,22 @@ def given_facts(state: AudioRAGState, misheard: Sequence[str] = ()) -> str:
     what it states, and "The Taj Mahal was completed in 1999" must not pass on a "Tag Mahal" page."""
     heard = "\n".join(listeners_lines(state.heard))
     for run in misheard:
-        heard = re.sub(r"(?<![\w'])" + r"\W+".join(map(re.escape, run.split())) + r"(?![\w'])", " ", heard,
-                       flags=re.IGNORECASE)
+        heard = run_pattern(run).sub(" ", heard)
     return "\n".join([state.question, heard])
 
 
 def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState,
              checker: EntailmentChecker) -> tuple[GroundedAnswer, list[Citation]]:
     """The draft cut down to the claims its verified quotes state and entail (`checker`), and the
-    citations that state what was kept (all of them when the kept claims name nothing a quote could state)."""
-    quotes = [citation.quote for citation in citations]
-    misheard = [found.misheard for citation in citations if (found := subject_tie(citation, state)).misheard]
-    result = ground_answer(draft.answer, quotes, given_facts(state, misheard), checker if quotes else None,
-                           state.question)
+    citations that state what was kept (all of them when the kept claims name nothing a quote could state).
+    A quote is read with its page's subject named where it says "it" of it (`tools.web.referents`), and the
+    draft with a name misheard in the clip in the tied page's spelling (`spelled_as_page`)."""
+    quotes = [with_subject(citation.quote, citation.title, _page_text(citation, state))
+              if citation.source != HEARD_SOURCE else citation.quote for citation in citations]
+    ties = [subject_tie(citation, state) for citation in citations]
+    misheard = [found.misheard for found in ties if found.misheard]
+    result = ground_answer(spelled_as_page(draft.answer, ties), quotes, given_facts(state, misheard),
+                           checker if quotes else None, state.question)
     stating = spans_stating(result.kept_facts, quotes) if result.text else []
     return result, [citations[i] for i in stating] or citations
 
@@ -313,14 +326,16 @@ def search(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
 def read(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
     """Rank the snippets of every result so far plus the passages of this round's pages, leaving out every
     source with text aimed at the reader (`InjectionScreen`) before the Answerer can see it."""
-    notes, already = list(state.notes), list(state.read_urls)
+    notes, already, pages = list(state.notes), list(state.read_urls), dict(state.pages)
     candidates = [result.as_passage() for result in state.results]
     for result in [r for r in state.results if r.url not in already][:deps.config.pages_per_round]:
         already.append(result.url)
         deps.progress(f"Reading {result.url}")
         try:
             with deps.meter.stage("fetch"):
-                candidates += deps.read_page(result.url).passages()
+                document = deps.read_page(result.url)
+            candidates += document.passages()
+            pages[document.source] = document.text
         except ToolError as exc:
             notes.append(f"read {result.url}: {exc}")
     with deps.meter.stage("read"):
@@ -329,7 +344,9 @@ def read(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
             candidates = screen.screen(candidates)
         question = f"{state.question} {state.heard[:300]}"
         chosen = select_passages(question, candidates, k=deps.config.passages) if candidates else []
-    return {"read_urls": already, "passages": chosen, "notes": notes, "flagged": list(screen.flagged.values())}
+    flagged = list(screen.flagged.values())
+    unflagged = {source: text for source, text in pages.items() if source not in {f.source for f in flagged}}
+    return {"read_urls": already, "passages": chosen, "notes": notes, "flagged": flagged, "pages": unflagged}
 
 
 def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:

@@ -255,3 +255,31 @@ def test_the_question_s_topic_words_count_as_covered_but_not_its_predicates() ->
 ])
 def test_topic_words_are_the_question_s_noun_phrases(question: str, topics: set[str]) -> None:
     assert topic_words(question) == topics
+
+
+GREAT_WALL = ("The Great Wall of China is a series of fortifications built across the historical northern borders of "
+              "ancient Chinese states and Imperial China to protect against nomadic groups from the Eurasian Steppe.")
+TAJ_MAHAL = "The Taj Mahal is an ivory-white marble mausoleum on the right bank of the river Yamuna in Agra, India."
+
+
+@pytest.mark.parametrize(("claim", "span", "entailed"), [
+    # session 29's wall: dropped for "located"; a span that puts the subject in the place states it
+    ("The Great Wall of China is located in China.", GREAT_WALL, True),
+    ("The Taj Mahal is situated in Agra, India.", TAJ_MAHAL, True),
+    ("The Taj Mahal lies in India.", TAJ_MAHAL, True),
+    # the place is beside it, seen from it, another thing's, or another clause's subject's
+    ("Monaco is located in France.", "Monaco lies on the Mediterranean coast next to the border with France.", False),
+    ("Mount Kilimanjaro is located in Kenya.", "Mount Kilimanjaro, in Tanzania, is visible from Kenya.", False),
+    ("The Eiffel Tower is located in London.", "The Eiffel Tower in Paris was taller than any building in London.",
+     False),
+    ("Big Ben is located in Paris.", "Big Ben, a bell in London, rang for the visit of the mayor of Paris.", False),
+    ("The Eiffel Tower is located in Las Vegas.",
+     "The Eiffel Tower was built for the exhibition in Paris, and a copy stands in Las Vegas.", False),
+    ("The Colosseum is located in Rome.", "The Colosseum is not in Rome but in a film set.", False),
+    ("Mount Everest is located in Nepal and China.",
+     "The border between Nepal and China runs across the Mount Everest summit.", False),
+])
+def test_a_location_predicate_is_stated_by_a_span_that_puts_the_subject_in_the_place(
+        claim: str, span: str, entailed: bool) -> None:
+    question = "In which country is the landmark mentioned in the clip?"
+    assert SpanRules().check(claim, [span], question).entailed is entailed

@@ -70,6 +70,66 @@ QUANTITIES = frozenset(_QUANTITY_WORDS.split())
 """Measured quantities: a number means nothing without the quantity it measures, so the question's "the
 *diameter* of Saturn" is never a topic word; the span must say diameter (a ring's 140,000 km is not one)."""
 
+_LOCATION_WORDS = "located situated lies lie lying stands stand standing sits sit sitting"
+LOCATIONS = frozenset(_LOCATION_WORDS.split())
+"""Predicates that only place their subject ("is *located* in China"): a span that places the subject in the
+place states them in other words, and coverage does not ask for the word itself (session 29's wall item:
+"The Great Wall of China is located in China." was dropped on "The Great Wall of China is a series of
+fortifications built across the historical northern borders of ancient Chinese states and Imperial China")."""
+_LOCATED_IN = re.compile(rf"\b(?:{'|'.join(LOCATIONS)})\s+(?:in|within|inside)\s", re.IGNORECASE)
+_INSIDE = re.compile(r"\b(?:in|within|inside|across|throughout)\b", re.IGNORECASE)
+"""The prepositions that put their subject in a place; "on", "near", "at" may put it beside or on the border."""
+_NOT_INSIDE = frozenset(["from", "to", "toward", "towards", "by", "near", "beside", "outside", "beyond", "than",
+                         "between", "off", "against", "via"])
+"""Words that put a place, or the thing placed, elsewhere: "*visible from* Kenya", "*taller than* any building in
+London", "*between* Nepal and China"."""
+_ANOTHER_CLAUSE = frozenset(["and", "but", "while", "whereas", "although", "though", "which", "who", "whose", "where",
+                             "that"])
+"""Words that start another clause, with a subject of its own, between the subject and its preposition ("built in
+Paris, *and* a copy stands in Las Vegas")."""
+_MAIN_BREAK = re.compile(r"\s*[;:]\s*")
+_PLACE_BREAK = re.compile(r",\s*[^\W\d_A-Z]|[()]")
+"""A comma before a lower-case word, or a bracket, between a preposition and the place: the place is in another
+phrase ("a bell in London, *rang* for the mayor of Paris"); "in Agra, India" is one."""
+PLACE_WORDS_MAX = 25
+"""Words a span may have between the subject and the place it puts it in: one sentence's noun phrase."""
+
+
+def _placed_in(subject: str, place: str, statement: str) -> bool:
+    """Whether `statement` puts `subject` in `place`: the subject, then in the same clause a preposition that
+    puts it inside (`_INSIDE`), then the place in that preposition's phrase (`_PLACE_BREAK`), with no word
+    between that puts either elsewhere (`_NOT_INSIDE`, a negation), no other clause before the preposition
+    (`_ANOTHER_CLAUSE`) and at most `PLACE_WORDS_MAX` words in all. A list's "and" after the preposition is one
+    phrase ("across the borders of ancient Chinese states and Imperial China")."""
+    for part in _MAIN_BREAK.split(statement):
+        start, end = part.find(subject), part.rfind(place)
+        if not 0 <= start < end:
+            continue
+        segment = part[start + len(subject):end]
+        prepositions = list(_INSIDE.finditer(segment))
+        if not prepositions:
+            continue
+        preposition = prepositions[-1]
+        path, gap = split_words(segment[:preposition.start()]), split_words(segment[preposition.end():])
+        if (len(path) + len(gap) <= PLACE_WORDS_MAX and not set(path + gap) & (_NOT_INSIDE | NEGATIONS)
+                and not set(path) & _ANOTHER_CLAUSE and not _PLACE_BREAK.search(segment[preposition.end():])):
+            return True
+    return False
+
+
+def _places(claim: str, facts: Sequence[Fact], statements: Sequence[str]) -> bool:
+    """Whether the claim only places its subject (its first name) in the names after its "located in"
+    (`LOCATIONS`), and a statement puts the subject in each of them (`_placed_in`)."""
+    located = _LOCATED_IN.search(claim)
+    if not located:
+        return False
+    names = [fact for fact in facts if fact.kind == "name"]
+    subject = next((fact for fact in names if claim.find(fact.text) < located.start()), None)
+    places = [fact for fact in names if claim.find(fact.text, located.end()) >= 0]
+    return subject is not None and bool(places) and all(
+        any(_placed_in(subject.text, place.text, statement) for statement in statements) for place in places)
+
+
 CLIP_REFERENCE = re.compile(r"\b([^\W\d_]+)\s+((?:named|mentioned|announced|described|read|played|heard|featured)"
                             r"\s+(?:in|from)\s+(?:the|this)\s+clip)\b", re.IGNORECASE)
 """How a question points at the clip, after the noun it points with ("the *building named in the clip*"): an
@@ -215,6 +275,7 @@ class SpanRules:
         names = [fact for fact in quoted if fact.kind == "name"]
         topics = topic_words(given.partition("\n")[0])  # the question's (given's first line), never the heard speech
         used: list[str] = []
+        placing = _places(claim, facts, statements)
         for fact in facts:
             if fact not in quoted and fact_in(fact, given):
                 continue  # the user's own words ("a sonata by Mozart") need no span, and tie nothing to one
@@ -226,14 +287,17 @@ class SpanRules:
                     return Verdict(False, f"'{fact.text}' is in none of the spans")
                 return Verdict(False, f"'{fact.text}' is stated apart from the rest of the claim")
             anchor = anchor_word(claim, fact, facts)
-            if anchor and stem(anchor) not in topics and not any(covers(stems(c), anchor) for s in together
-                                  for c in clauses(s, commas=fact.kind != "name") if fact_in(fact, c)):
+            placed = placing and anchor in LOCATIONS
+            if anchor and stem(anchor) not in topics and not placed and not any(
+                    covers(stems(c), anchor) for s in together
+                    for c in clauses(s, commas=fact.kind != "name") if fact_in(fact, c)):
                 return Verdict(False, f"the spans state '{fact.text}' but not of '{anchor}'")
             used += [s for s in together if s not in used]
         content = _content(_without_clip_reference(claim, given.partition("\n")[0]), facts)
         covered = set().union(*(stems(s) for s in statements)) if statements else set()
         covered |= topics
-        missing = [word for word in content if not covers(covered, word) and word not in HEDGES]
+        missing = [word for word in content if not covers(covered, word) and word not in HEDGES
+                   and not (placing and word in LOCATIONS)]
         if missing:
             return Verdict(False, f"the spans do not say '{', '.join(missing)}'")
         relevant = {found for word in [*content, *(w for fact in facts for w in split_words(fact.text))]

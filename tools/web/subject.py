@@ -141,6 +141,8 @@ class SubjectTie:
     evidence: str
     misheard: str = ""
     """The run heard that the title's name was taken to mishear ("thad mahal"), when that is the tie."""
+    name: str = ""
+    """The title's name that ties the page, when its title does ("Taj Mahal"): the page's spelling of it."""
 
     def __bool__(self) -> bool:
         return bool(self.evidence)
@@ -159,13 +161,13 @@ def tie(title: str, page: str, question: str, heard: str, read: str = "") -> Sub
     said_words = set(_words(f"{question}\n{heard}"))
     for fact in extract_facts(title):
         if fact.kind == "name" and all(word in said_words for word in _words(fact.text)):
-            return SubjectTie(title, f"its title names '{fact.text}'")
+            return SubjectTie(title, f"its title names '{fact.text}'", name=fact.text)
     heard_lines = [line for line in heard.splitlines() if line.strip()]
     for fact in extract_facts(title):
         misheard = next((run for line in heard_lines if fact.kind == "name" and (run := _misheard_as(fact.text, line))
                          and not stated(run, f"{read}\n{page}")), None)
         if misheard:
-            return SubjectTie(title, f"its title names '{fact.text}', heard as '{misheard}'", misheard)
+            return SubjectTie(title, f"its title names '{fact.text}', heard as '{misheard}'", misheard, fact.text)
     text = f"{title}\n{page}"
     for line in [question, *heard_lines]:
         for name in heard_names(line):
@@ -179,6 +181,22 @@ def tie(title: str, page: str, question: str, heard: str, read: str = "") -> Sub
         if run:
             return SubjectTie(title, f"it repeats '{run}'")
     return SubjectTie(title, "")
+
+
+def run_pattern(run: str) -> re.Pattern[str]:
+    """The words of `run` as whole words in any case, with any spacing or punctuation between them ("statue
+    of Luberby" in "the Statue of  Luberby.")."""
+    return re.compile(r"(?<![\w'])" + r"\W+".join(map(re.escape, run.split())) + r"(?![\w'])", re.IGNORECASE)
+
+
+def spelled_as_page(answer: str, ties: list[SubjectTie]) -> str:
+    """`answer` with each run heard that a tied page's title was taken to mishear (`SubjectTie.misheard`) in
+    the title's own spelling: session 29 answered "The statue of Luberby was dedicated in 1886." from the
+    Statue of Liberty page. The run then needs the page to state the name, as any name of an answer does."""
+    for found in ties:
+        if found.misheard and found.name:
+            answer = run_pattern(found.misheard).sub(found.name.replace("\\", r"\\"), answer)
+    return answer
 
 
 def bridge_names(sentence: str) -> list[str]:
