@@ -597,3 +597,26 @@ def test_a_lookalike_title_neither_ties_when_the_name_was_heard_right_nor_lends_
                                      confidence="high", answerable=True), on_subject(tied, state)[0], state,
                          SpanRules())
     assert result.text == "The Taj Mahal was completed in 1653."
+
+
+def test_a_cited_table_row_is_read_under_its_table_s_header_and_rows_still_do_not_splice() -> None:
+    """Session 29's saturn item: the Answerer cited the row "Saturn | 120,536 | yes" alone, and without its
+    header the row states no diameter; the header row is the table's, taken from the page read."""
+    from pipelines.audiorag_graph import grounded
+    from tools.web.entailment import SpanRules
+    table = ("The table lists the equatorial diameter of each planet.\n\nPlanet | Equatorial diameter (km) | Known "
+             "rings\n\nJupiter | 142,984 | yes\n\nSaturn | 120,536 | yes")
+    page = passage("https://a.example/planets", table, "Planets of the Solar System")
+    state = AudioRAGState(question="What is the equatorial diameter, in kilometres, of the planet named in the clip?",
+                          heard='speech (en, transcribed by Whisper): "the ringed planet Saturn."', passages=[page])
+
+    def check(claim: str, *rows: str) -> str | None:
+        draft = DraftAnswer(answer=claim, citations=["S1"], confidence="high", answerable=True)
+        cited = [Citation(source=page.source, title=page.title, quote=row) for row in rows]
+        result, citations = grounded(draft, cited, state, SpanRules())
+        assert [citation.quote for citation in citations] == list(rows)  # the row is cited, not its header
+        return result.text
+
+    assert check("The equatorial diameter of Saturn is 120,536 km.", "Saturn | 120,536 | yes")
+    assert not check("The equatorial diameter of Saturn is 142,984 km.", "Jupiter | 142,984 | yes",
+                     "Saturn | 120,536 | yes")
