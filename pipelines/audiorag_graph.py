@@ -47,7 +47,7 @@ from tools.web.evidence import (
     shares_words,
 )
 from tools.web.facts import extract_facts
-from tools.web.grounding import GroundedAnswer, ground_answer, spans_stating
+from tools.web.grounding import GroundedAnswer, ground_answer, row_header, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.search import SearchBackend, SearchResult
@@ -113,6 +113,8 @@ class AudioRAGState(BaseModel):
     results: list[SearchResult] = Field(default_factory=list, description="every search hit so far, no URL twice")
     read_urls: list[str] = Field(default_factory=list, description="pages already fetched and read")
     passages: list[Passage] = Field(default_factory=list, description="the passages shown to the Answerer")
+    read_passages: list[Passage] = Field(default_factory=list, description="every screened passage of every page "
+                                         "read so far: a later round ranks them again beside its new pages")
     flagged: list[FlaggedSource] = Field(default_factory=list,
                                          description="sources whose text addresses the reader; none of it is shown")
     draft: DraftAnswer | None = Field(None, description="the Answerer's last reply; None when nothing was read")
@@ -207,14 +209,25 @@ def given_facts(state: AudioRAGState, misheard: Sequence[str] = ()) -> str:
     return "\n".join([state.question, heard])
 
 
+def _header_of(citation: Citation, state: AudioRAGState) -> str | None:
+    """The header row of the table whose row `citation` quotes, from its page's passages read (None for a
+    sentence): the Answerer cites the row, and the row states its cells only under their column names."""
+    if "|" not in citation.quote:
+        return None
+    page = "\n\n".join(passage.text for passage in sorted(state.passages, key=lambda passage: passage.index)
+                       if passage.source == citation.source)
+    return row_header(citation.quote, page)
+
+
 def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState,
              checker: EntailmentChecker) -> tuple[GroundedAnswer, list[Citation]]:
     """The draft cut down to the claims its verified quotes state and entail (`checker`), and the
     citations that state what was kept (all of them when the kept claims name nothing a quote could state)."""
     quotes = [citation.quote for citation in citations]
     misheard = [found.misheard for citation in citations if (found := subject_tie(citation, state)).misheard]
-    result = ground_answer(draft.answer, quotes, given_facts(state, misheard), checker if quotes else None,
-                           state.question)
+    headers = [header for citation in citations if (header := _header_of(citation, state)) and header not in quotes]
+    result = ground_answer(draft.answer, quotes + list(dict.fromkeys(headers)), given_facts(state, misheard),
+                           checker if quotes else None, state.question)
     stating = spans_stating(result.kept_facts, quotes) if result.text else []
     return result, [citations[i] for i in stating] or citations
 
@@ -311,25 +324,59 @@ def search(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
 
 
 def read(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
-    """Rank the snippets of every result so far plus the passages of this round's pages, leaving out every
-    source with text aimed at the reader (`InjectionScreen`) before the Answerer can see it."""
+    """Rank the passages of every page read so far (this round's fetched now) and the snippets of the results
+    not read, leaving out every source with text aimed at the reader (`InjectionScreen`) before the Answerer
+    can see it; the passages shown are those of pages about the subject first (`subject_first`). A page read
+    in an earlier round stays a candidate: a second round often finds the page the first one's names lead
+    to (the composer named on the piece's page), and the answer needs both."""
     notes, already = list(state.notes), list(state.read_urls)
-    candidates = [result.as_passage() for result in state.results]
+    fetched: list[Passage] = []
     for result in [r for r in state.results if r.url not in already][:deps.config.pages_per_round]:
         already.append(result.url)
         deps.progress(f"Reading {result.url}")
         try:
             with deps.meter.stage("fetch"):
-                candidates += deps.read_page(result.url).passages()
+                fetched += deps.read_page(result.url).passages()
         except ToolError as exc:
             notes.append(f"read {result.url}: {exc}")
     with deps.meter.stage("read"):
         screen = InjectionScreen({flagged.source: flagged for flagged in state.flagged})
-        if deps.config.screen_injections:
-            candidates = screen.screen(candidates)
+        snippets, pages = [result.as_passage() for result in state.results], state.read_passages + fetched
+        if deps.config.screen_injections:  # snippets first: a hostile snippet flags its page before it is shown
+            snippets, pages = screen.screen(snippets), screen.screen(pages)
+        whole = {passage.source for passage in pages}  # a snippet repeats its page's opening: the page is read
+        candidates = [snippet for snippet in snippets if snippet.source not in whole] + pages
         question = f"{state.question} {state.heard[:300]}"
-        chosen = select_passages(question, candidates, k=deps.config.passages) if candidates else []
-    return {"read_urls": already, "passages": chosen, "notes": notes, "flagged": list(screen.flagged.values())}
+        ranked = select_passages(question, candidates, k=len(candidates)) if candidates else []
+        chosen = subject_first(ranked, state)[:deps.config.passages]
+    return {"read_urls": already, "passages": chosen, "read_passages": pages, "notes": notes,
+            "flagged": list(screen.flagged.values())}
+
+
+def subject_first(ranked: list[Passage], state: AudioRAGState) -> list[Passage]:
+    """`ranked` (best first) with the passages of pages tied to the question or the words heard first
+    (`tools.web.subject.tie`, on all of the page that was read), then of pages that state a name of more
+    than one word that a tied page states (`bridged`: the composer the piece's page names, whose page need
+    name neither the piece nor the question's words), then the rest, each group in its ranked order.
+
+    A cited sentence of an untied page is set aside (`on_subject`) unless a tied citation bridges it, so a
+    passage of such a page shown in place of a tied page's is a slot lost: session 29's moonlight item read
+    the Beethoven page, but its "Death" passage ranked below the sonata's search snippet and a list of
+    works, the Answerer was shown the Carnival of the Animals and Mozart pages in the second round, cited
+    them, and was refused."""
+    heard = heard_words(state.heard)
+    texts: dict[str, list[Passage]] = {}
+    for passage in ranked:
+        texts.setdefault(passage.source, []).append(passage)
+    titles = {source: passages[0].title for source, passages in texts.items()}
+    pages = {source: "\n\n".join(p.text for p in sorted(passages, key=lambda p: p.index))
+             for source, passages in texts.items()}
+    read = "\n".join(pages.values())
+    tied = {source for source, page in pages.items() if tie(titles[source], page, state.question, heard, read)}
+    names = [name for source in tied for name in bridge_names(pages[source])]
+    hop = {source for source, page in pages.items() if source not in tied and names
+           and bridged(titles[source], page, names)}
+    return sorted(ranked, key=lambda passage: 0 if passage.source in tied else 1 if passage.source in hop else 2)
 
 
 def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
