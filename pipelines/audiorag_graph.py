@@ -38,7 +38,7 @@ from tools.costs import StageCost, StageMeter
 from tools.settings import DEFAULT_ENTAILMENT_CHECKER
 from tools.web.answer_kind import asked_kinds, states_kind
 from tools.web.conflicts import find_conflicts
-from tools.web.entailment import EntailmentChecker, anchor_word, topic_words
+from tools.web.entailment import FUNCTION_WORDS, EntailmentChecker, anchor_word, topic_words
 from tools.web.evidence import (
     SENTENCES_PER_PASSAGE,
     EvidenceSentence,
@@ -46,7 +46,7 @@ from tools.web.evidence import (
     quote_sentences,
     shares_words,
 )
-from tools.web.facts import extract_facts
+from tools.web.facts import Fact, extract_facts
 from tools.web.grounding import GroundedAnswer, ground_answer, row_header, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, select_passages
@@ -266,7 +266,9 @@ def dated_as_asked(sentence: str, question: str) -> bool:
     moonlight stopped searching on it. A word naming the question's subject ("composer", a topic word)
     ties a date only in its own form or as its verb ("the Brooklyn Bridge *open*" -> "opened"), never as
     a word of the same stem ("Beethoven *composed* the sonata in 1801" is no year of the composer's death).
-    A table's numbers are tied to their column, not a word before them."""
+    A table's numbers are tied to their column, not a word before them. A date that opens the sentence is
+    tied to the predicate of the clause it introduces ("In 1883, the bridge *opened*": session 29's brooklyn
+    notes), never to its subject alone ("In 1883, the bridge was painted")."""
     facts = extract_facts(sentence)
     topics = topic_words(question)
     asked = split_words(question)
@@ -275,8 +277,22 @@ def dated_as_asked(sentence: str, question: str) -> bool:
         return any(covers(stems(word), anchor) and (stem(word) not in topics or _inflects(anchor, word))
                    for word in asked)
 
-    return any(fact.kind != "name" and (anchor := anchor_word(sentence, fact, facts)) and asks(anchor)
-               for fact in facts)
+    def fronted_asks(fact: Fact) -> bool:
+        return any(asks(word) and not (stem(word) in topics and word in asked)  # the subject itself ties nothing
+                   for word in _introduced(sentence, fact.text))
+
+    return any(fact.kind != "name" and ((anchor := anchor_word(sentence, fact, facts)) and asks(anchor)
+                                        or fronted_asks(fact)) for fact in facts)
+
+
+_INTRODUCING = r"(?:(?:in|on|by|from|since|during|until|after|before|at|around)\s+)?"
+
+
+def _introduced(sentence: str, value: str) -> list[str]:
+    """The content words of the clause that `value` introduces when it opens `sentence` ("In 1883, the bridge
+    opened to traffic, ..." -> bridge, opened, traffic); none when the sentence does not open with it."""
+    found = re.match(rf"\W*{_INTRODUCING}{re.escape(value)}\s*,\s*([^,;:]*)", sentence, flags=re.IGNORECASE)
+    return [word for word in split_words(found.group(1)) if word not in FUNCTION_WORDS] if found else []
 
 
 def _inflects(form: str, word: str) -> bool:

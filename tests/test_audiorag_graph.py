@@ -463,6 +463,18 @@ def test_a_year_tied_only_to_a_word_of_the_question_s_subject_does_not_put_the_a
     assert in_sight("When did the Brooklyn Bridge open?", opened, "Brooklyn Bridge") == opened  # the topic's verb
 
 
+def test_a_date_opening_its_sentence_is_tied_to_the_verb_of_the_clause_it_introduces() -> None:
+    """Session 29's brooklyn notes: "In 1883, the bridge opened" fronts its date before the subject, so no
+    word before it in its clause tied it, and the stop missed it; the bridge alone ties nothing."""
+    from pipelines.audiorag_graph import dated_as_asked
+
+    question = "In which year did the bridge named in the clip open?"
+    assert dated_as_asked("In 1883, the bridge opened to traffic.", question)
+    assert dated_as_asked("On 24 May 1883, after fourteen years of work, the bridge opened.", question)
+    assert not dated_as_asked("In 1883, the bridge was painted red.", question)  # its subject, not its opening
+    assert not dated_as_asked("In 1883, Roebling died.", question)
+
+
 def test_what_the_clip_says_does_not_change_which_names_are_asked() -> None:
     """A clip saying "where" asks nothing: "which two countries" still needs two countries' names, not the
     Himalayas."""
