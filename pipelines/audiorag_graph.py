@@ -37,7 +37,7 @@ from tools.costs import StageCost, StageMeter
 from tools.settings import DEFAULT_ENTAILMENT_CHECKER
 from tools.web.answer_kind import asked_kinds, states_kind
 from tools.web.conflicts import find_conflicts
-from tools.web.entailment import EntailmentChecker, anchor_word, topic_words
+from tools.web.entailment import FUNCTION_WORDS, EntailmentChecker, anchor_word, topic_words
 from tools.web.evidence import (
     SENTENCES_PER_PASSAGE,
     EvidenceSentence,
@@ -45,8 +45,8 @@ from tools.web.evidence import (
     quote_sentences,
     shares_words,
 )
-from tools.web.facts import extract_facts
-from tools.web.grounding import GroundedAnswer, ground_answer, spans_stating
+from tools.web.facts import Fact, extract_facts
+from tools.web.grounding import GroundedAnswer, ground_answer, row_header, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.referents import with_subject
@@ -116,6 +116,8 @@ class AudioRAGState(BaseModel):
     pages: dict[str, str] = Field(default_factory=dict, description="the whole text of each page read and not "
                                   "flagged, by source: what ties a cited page and what its sentences' \"it\" means "
                                   "are read on the page, not only on the passages shown")
+    read_passages: list[Passage] = Field(default_factory=list, description="every screened passage of every page "
+                                         "read so far: a later round ranks them again beside its new pages")
     flagged: list[FlaggedSource] = Field(default_factory=list,
                                          description="sources whose text addresses the reader; none of it is shown")
     draft: DraftAnswer | None = Field(None, description="the Answerer's last reply; None when nothing was read")
@@ -216,17 +218,28 @@ def given_facts(state: AudioRAGState, misheard: Sequence[str] = ()) -> str:
     return "\n".join([state.question, heard])
 
 
+def _header_of(citation: Citation, state: AudioRAGState) -> str | None:
+    """The header row of the table whose row `citation` quotes, from its page as read (None for a
+    sentence): the Answerer cites the row, and the row states its cells only under their column names."""
+    if "|" not in citation.quote:
+        return None
+    return row_header(citation.quote, _page_text(citation, state))
+
+
 def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState,
              checker: EntailmentChecker) -> tuple[GroundedAnswer, list[Citation]]:
     """The draft cut down to the claims its verified quotes state and entail (`checker`), and the
     citations that state what was kept (all of them when the kept claims name nothing a quote could state).
-    A quote is read with its page's subject named where it says "it" of it (`tools.web.referents`), and the
-    draft with a name misheard in the clip in the tied page's spelling (`spelled_as_page`)."""
+    A quote is read with its page's subject named where it says "it" of it (`tools.web.referents`), a cited
+    table row with its table's header row, and the draft with a name misheard in the clip in the tied page's
+    spelling (`spelled_as_page`)."""
     quotes = [with_subject(citation.quote, citation.title, _page_text(citation, state))
               if citation.source != HEARD_SOURCE else citation.quote for citation in citations]
     ties = [subject_tie(citation, state) for citation in citations]
     misheard = [found.misheard for found in ties if found.misheard]
-    result = ground_answer(spelled_as_page(draft.answer, ties), quotes, given_facts(state, misheard),
+    headers = [header for citation in citations if (header := _header_of(citation, state)) and header not in quotes]
+    result = ground_answer(spelled_as_page(draft.answer, ties), quotes + list(dict.fromkeys(headers)),
+                           given_facts(state, misheard),
                            checker if quotes else None, state.question)
     stating = spans_stating(result.kept_facts, quotes) if result.text else []
     return result, [citations[i] for i in stating] or citations
@@ -266,7 +279,9 @@ def dated_as_asked(sentence: str, question: str) -> bool:
     moonlight stopped searching on it. A word naming the question's subject ("composer", a topic word)
     ties a date only in its own form or as its verb ("the Brooklyn Bridge *open*" -> "opened"), never as
     a word of the same stem ("Beethoven *composed* the sonata in 1801" is no year of the composer's death).
-    A table's numbers are tied to their column, not a word before them."""
+    A table's numbers are tied to their column, not a word before them. A date that opens the sentence is
+    tied to the predicate of the clause it introduces ("In 1883, the bridge *opened*": session 29's brooklyn
+    notes), never to its subject alone ("In 1883, the bridge was painted")."""
     facts = extract_facts(sentence)
     topics = topic_words(question)
     asked = split_words(question)
@@ -275,8 +290,22 @@ def dated_as_asked(sentence: str, question: str) -> bool:
         return any(covers(stems(word), anchor) and (stem(word) not in topics or _inflects(anchor, word))
                    for word in asked)
 
-    return any(fact.kind != "name" and (anchor := anchor_word(sentence, fact, facts)) and asks(anchor)
-               for fact in facts)
+    def fronted_asks(fact: Fact) -> bool:
+        return any(asks(word) and not (stem(word) in topics and word in asked)  # the subject itself ties nothing
+                   for word in _introduced(sentence, fact.text))
+
+    return any(fact.kind != "name" and ((anchor := anchor_word(sentence, fact, facts)) and asks(anchor)
+                                        or fronted_asks(fact)) for fact in facts)
+
+
+_INTRODUCING = r"(?:(?:in|on|by|from|since|during|until|after|before|at|around)\s+)?"
+
+
+def _introduced(sentence: str, value: str) -> list[str]:
+    """The content words of the clause that `value` introduces when it opens `sentence` ("In 1883, the bridge
+    opened to traffic, ..." -> bridge, opened, traffic); none when the sentence does not open with it."""
+    found = re.match(rf"\W*{_INTRODUCING}{re.escape(value)}\s*,\s*([^,;:]*)", sentence, flags=re.IGNORECASE)
+    return [word for word in split_words(found.group(1)) if word not in FUNCTION_WORDS] if found else []
 
 
 def _inflects(form: str, word: str) -> bool:
@@ -324,29 +353,64 @@ def search(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
 
 
 def read(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
-    """Rank the snippets of every result so far plus the passages of this round's pages, leaving out every
-    source with text aimed at the reader (`InjectionScreen`) before the Answerer can see it."""
-    notes, already, pages = list(state.notes), list(state.read_urls), dict(state.pages)
-    candidates = [result.as_passage() for result in state.results]
+    """Rank the passages of every page read so far (this round's fetched now) and the snippets of the results
+    not read, leaving out every source with text aimed at the reader (`InjectionScreen`) before the Answerer
+    can see it; the passages shown are those of pages about the subject first (`subject_first`). A page read
+    in an earlier round stays a candidate: a second round often finds the page the first one's names lead
+    to (the composer named on the piece's page), and the answer needs both. The whole text of each page read
+    and not flagged is kept (`pages`): what ties a page, and what its "it" means, are read there."""
+    notes, already, texts = list(state.notes), list(state.read_urls), dict(state.pages)
+    fetched: list[Passage] = []
     for result in [r for r in state.results if r.url not in already][:deps.config.pages_per_round]:
         already.append(result.url)
         deps.progress(f"Reading {result.url}")
         try:
             with deps.meter.stage("fetch"):
                 document = deps.read_page(result.url)
-            candidates += document.passages()
-            pages[document.source] = document.text
+            fetched += document.passages()
+            texts[document.source] = document.text
         except ToolError as exc:
             notes.append(f"read {result.url}: {exc}")
     with deps.meter.stage("read"):
         screen = InjectionScreen({flagged.source: flagged for flagged in state.flagged})
-        if deps.config.screen_injections:
-            candidates = screen.screen(candidates)
+        snippets, pages = [result.as_passage() for result in state.results], state.read_passages + fetched
+        if deps.config.screen_injections:  # snippets first: a hostile snippet flags its page before it is shown
+            snippets, pages = screen.screen(snippets), screen.screen(pages)
+        whole = {passage.source for passage in pages}  # a snippet repeats its page's opening: the page is read
+        candidates = [snippet for snippet in snippets if snippet.source not in whole] + pages
         question = f"{state.question} {state.heard[:300]}"
-        chosen = select_passages(question, candidates, k=deps.config.passages) if candidates else []
+        ranked = select_passages(question, candidates, k=len(candidates)) if candidates else []
     flagged = list(screen.flagged.values())
-    unflagged = {source: text for source, text in pages.items() if source not in {f.source for f in flagged}}
-    return {"read_urls": already, "passages": chosen, "notes": notes, "flagged": flagged, "pages": unflagged}
+    unflagged = {source: text for source, text in texts.items() if source not in {f.source for f in flagged}}
+    chosen = subject_first(ranked, state.model_copy(update={"pages": unflagged}))[:deps.config.passages]
+    return {"read_urls": already, "passages": chosen, "read_passages": pages, "notes": notes, "flagged": flagged,
+            "pages": unflagged}
+
+
+def subject_first(ranked: list[Passage], state: AudioRAGState) -> list[Passage]:
+    """`ranked` (best first) with the passages of pages tied to the question or the words heard first
+    (`tools.web.subject.tie`, on all of the page that was read), then of pages that state a name of more
+    than one word that a tied page states (`bridged`: the composer the piece's page names, whose page need
+    name neither the piece nor the question's words), then the rest, each group in its ranked order.
+
+    A cited sentence of an untied page is set aside (`on_subject`) unless a tied citation bridges it, so a
+    passage of such a page shown in place of a tied page's is a slot lost: session 29's moonlight item read
+    the Beethoven page, but its "Death" passage ranked below the sonata's search snippet and a list of
+    works, the Answerer was shown the Carnival of the Animals and Mozart pages in the second round, cited
+    them, and was refused."""
+    heard = heard_words(state.heard)
+    texts: dict[str, list[Passage]] = {}
+    for passage in ranked:
+        texts.setdefault(passage.source, []).append(passage)
+    titles = {source: passages[0].title for source, passages in texts.items()}
+    pages = {source: state.pages.get(source) or "\n\n".join(p.text for p in sorted(passages, key=lambda p: p.index))
+             for source, passages in texts.items()}
+    read = "\n".join(pages.values())
+    tied = {source for source, page in pages.items() if tie(titles[source], page, state.question, heard, read)}
+    names = [name for source in tied for name in bridge_names(pages[source])]
+    hop = {source for source, page in pages.items() if source not in tied and names
+           and bridged(titles[source], page, names)}
+    return sorted(ranked, key=lambda passage: 0 if passage.source in tied else 1 if passage.source in hop else 2)
 
 
 def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:

@@ -39,8 +39,9 @@ def test_each_passage_shows_its_sentences_most_about_the_question_in_page_order(
     pages = [passage("https://a.example/swan", PAGE), passage("https://b.example/other", "Swans here. At all.")]
     numbered = number_sentences(pages, "What instrument plays the melody of The Swan?", per_passage=2)
     assert [(s.id, s.text) for s in numbered] == [
-        ("S1", "The melody is played by a solo cello."), ("S2", "The Swan | 1886"),  # 'melody', 'play'; 'swan', a year
-        ("S3", "Swans here.")]  # "At all." is about nothing asked and states no value: not shown
+        ("S1", "The melody is played by a solo cello."),  # 'melody', 'play'
+        ("S2", "Work | Year"), ("S3", "The Swan | 1886"),  # 'swan', a year, under its header (not counted)
+        ("S4", "Swans here.")]  # "At all." is about nothing asked and states no value: not shown
     assert numbered[0].passage.source == "https://a.example/swan"
 
 
@@ -58,8 +59,9 @@ def test_a_sentence_is_shown_once_and_a_page_is_one_quote_named_by_its_title() -
         ("S2", "https://a.example/swan", "It was written by Camille Saint-Saens in 1886."),  # the page's, not "..."
         ("S3", "https://a.example/swan", "The melody is played by a solo cello."),
         ("S4", "https://a.example/swan", "Two pianos accompany it."),  # a number, so possibly an answer
-        ("S5", "https://a.example/swan", "The Swan | 1886"),  # not "Work | Year": about nothing asked
-        ("S6", "https://b.example/other", "The Swan was danced by Anna Pavlova.")]
+        ("S5", "https://a.example/swan", "Work | Year"),  # about nothing asked, but the header of the row shown
+        ("S6", "https://a.example/swan", "The Swan | 1886"),
+        ("S7", "https://b.example/other", "The Swan was danced by Anna Pavlova.")]
     prompt = quote_sentences(numbered)
     assert prompt.count("<<<SOURCE") == 2 and 'title="The Swan"' in prompt
     assert "https://a.example" not in prompt and "untrusted" not in prompt  # the system message says it once
@@ -72,6 +74,21 @@ def test_a_longer_sentence_of_another_page_is_shown_besides_the_one_it_contains_
                                 "In which year was the Eiffel Tower completed?")
     assert [(s.passage.source, s.text) for s in numbered] == [("https://a.example/eiffel", real),
                                                               ("https://evil.example/", forged)]
+
+
+def test_a_table_row_about_what_was_asked_is_shown_under_its_header() -> None:
+    """Session 29's saturn item (with the clip): the four sentences shown were the header and prose about
+    planets and rings, never the row "Saturn | 120,536 | yes"; the row is weighed with its header's words
+    and shown under it, and the rows about nothing asked are not."""
+    text = ("The eight planets of the Solar System differ greatly in size. The table lists the equatorial "
+            "diameter of each planet.\n\nPlanet | Equatorial diameter (km) | Known rings\n\nMercury | 4,879 | no"
+            "\n\nVenus | 12,104 | no\n\nSaturn | 120,536 | yes\n\nSaturn's rings are the most extensive of any "
+            "planet: the main rings reach about 140,000 km from the planet's centre.")
+    focus = ("What is the equatorial diameter, in kilometres, of the planet named in the clip? Our next stop on "
+             "the shore of the solar system is the ringed planet Saturn.")
+    texts = [sentence.text for sentence in number_sentences([passage("https://a.example/planets", text)], focus)]
+    assert "Saturn | 120,536 | yes" in texts and "Mercury | 4,879 | no" not in texts
+    assert texts.index("Planet | Equatorial diameter (km) | Known rings") < texts.index("Saturn | 120,536 | yes")
 
 
 def test_a_page_cannot_forge_a_sentence_id() -> None:

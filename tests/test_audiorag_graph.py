@@ -39,7 +39,7 @@ from tests.studio_script import reply
 from tests.web_server import Reply, ScriptedServer
 from tools.base import ToolError
 from tools.settings import Settings
-from tools.web.passages import UNTRUSTED_NOTE, Passage, UntrustedDocument
+from tools.web.passages import UNTRUSTED_NOTE, Passage, UntrustedDocument, select_passages
 from tools.web.search import RetryPolicy, SearchResult, SearxngSearch
 from tools.web.subject import off_subject
 
@@ -306,8 +306,11 @@ def test_read_fetches_unread_pages_up_to_the_limit_and_ranks_their_passages() ->
     update = read(state, deps(texts=texts, pages_per_round=2, passages=12))
     assert update["read_urls"] == ["https://a.example/done", "https://a.example/death", "https://a.example/down"]
     assert update["notes"] == ["read https://a.example/down: https://a.example/down is unreachable"]
-    # every snippet so far and the one page read this round; the sonata page is past this round's two
-    assert sorted(p.text for p in update["passages"]) == sorted([r.snippet for r in results] + [DEATH])
+    # the page read this round and the snippets of the pages not read (its own repeats its opening); the
+    # sonata page is past this round's two
+    assert sorted(p.text for p in update["passages"]) == sorted([r.snippet for r in results if "death" not in r.url]
+                                                                + [DEATH])
+    assert [p.text for p in update["read_passages"]] == [DEATH]
     scores = [p.score for p in update["passages"]]
     assert None not in scores and scores == sorted(scores, reverse=True)
     assert len(read(state, deps(texts=texts, pages_per_round=2, passages=2))["passages"]) == 2
@@ -469,6 +472,18 @@ def test_a_year_tied_only_to_a_word_of_the_question_s_subject_does_not_put_the_a
     assert in_sight("In which year did the man who composed the Moonlight Sonata die?", remark) == ""
     opened = "The Brooklyn Bridge opened on 24 May 1883."
     assert in_sight("When did the Brooklyn Bridge open?", opened, "Brooklyn Bridge") == opened  # the topic's verb
+
+
+def test_a_date_opening_its_sentence_is_tied_to_the_verb_of_the_clause_it_introduces() -> None:
+    """Session 29's brooklyn notes: "In 1883, the bridge opened" fronts its date before the subject, so no
+    word before it in its clause tied it, and the stop missed it; the bridge alone ties nothing."""
+    from pipelines.audiorag_graph import dated_as_asked
+
+    question = "In which year did the bridge named in the clip open?"
+    assert dated_as_asked("In 1883, the bridge opened to traffic.", question)
+    assert dated_as_asked("On 24 May 1883, after fourteen years of work, the bridge opened.", question)
+    assert not dated_as_asked("In 1883, the bridge was painted red.", question)  # its subject, not its opening
+    assert not dated_as_asked("In 1883, Roebling died.", question)
 
 
 def test_what_the_clip_says_does_not_change_which_names_are_asked() -> None:
@@ -662,3 +677,65 @@ def test_an_it_sentence_grounds_its_page_s_subject_and_a_misheard_name_takes_the
                   "In which year was the monument named in the clip dedicated?", "Statue of Liberty | Encyclopedia "
                   "Lumina", liberty, dedicated, "The statue of Luberby was dedicated in 1886.") == \
         "The Statue of Liberty was dedicated in 1886."
+
+
+def test_a_cited_table_row_is_read_under_its_table_s_header_and_rows_still_do_not_splice() -> None:
+    """Session 29's saturn item: the Answerer cited the row "Saturn | 120,536 | yes" alone, and without its
+    header the row states no diameter; the header row is the table's, taken from the page read."""
+    from pipelines.audiorag_graph import grounded
+    from tools.web.entailment import SpanRules
+    table = ("The table lists the equatorial diameter of each planet.\n\nPlanet | Equatorial diameter (km) | Known "
+             "rings\n\nJupiter | 142,984 | yes\n\nSaturn | 120,536 | yes")
+    page = passage("https://a.example/planets", table, "Planets of the Solar System")
+    state = AudioRAGState(question="What is the equatorial diameter, in kilometres, of the planet named in the clip?",
+                          heard='speech (en, transcribed by Whisper): "the ringed planet Saturn."', passages=[page])
+
+    def check(claim: str, *rows: str) -> str | None:
+        draft = DraftAnswer(answer=claim, citations=["S1"], confidence="high", answerable=True)
+        cited = [Citation(source=page.source, title=page.title, quote=row) for row in rows]
+        result, citations = grounded(draft, cited, state, SpanRules())
+        assert [citation.quote for citation in citations] == list(rows)  # the row is cited, not its header
+        return result.text
+
+    assert check("The equatorial diameter of Saturn is 120,536 km.", "Saturn | 120,536 | yes")
+    assert not check("The equatorial diameter of Saturn is 142,984 km.", "Jupiter | 142,984 | yes",
+                     "Saturn | 120,536 | yes")
+
+
+def titled(pages: dict[str, tuple[str, str]]) -> Callable[[str], UntrustedDocument]:
+    """A page reader over `pages`: URL -> (title, text)."""
+    return lambda url: UntrustedDocument(source=url, title=pages[url][0], text=pages[url][1])
+
+
+PIECE = ("https://a.example/sonata", "Moonlight Sonata", SONATA)
+COMPOSER = ("https://a.example/bio", "A biography", "Ludwig van Beethoven died in Vienna on 26 March 1827.")
+ELSEWHERE = ("https://a.example/mozart", "Wolfgang Amadeus Mozart",
+             "The composer of this piece died in the year 1791: Wolfgang Amadeus Mozart, composer of sonatas.")
+
+
+def test_read_shows_pages_about_the_subject_first_then_the_pages_they_name_then_the_rest() -> None:
+    """Session 29's moonlight item: the Mozart and Carnival pages, closer to the question's words, filled the
+    Answerer's passages, and their citations were set aside as about nothing heard; the composer's page,
+    named on the piece's page but naming neither the piece nor the clip's words, is a hop away."""
+    results = [hit(url, rank) for rank, (url, _, _) in enumerate([ELSEWHERE, COMPOSER, PIECE], start=1)]
+    state = AudioRAGState(question=QUESTION, heard=HEARD, results=results)
+    reader = titled({url: (title, text) for url, title, text in (PIECE, COMPOSER, ELSEWHERE)})
+    by_words = select_passages(f"{QUESTION} {HEARD}", [reader(url).passages()[0] for url, _, _ in
+                                                       (PIECE, COMPOSER, ELSEWHERE)], k=3)
+    assert [p.source for p in by_words] == [PIECE[0], ELSEWHERE[0], COMPOSER[0]]  # by the words alone
+    update = read(state, AudioRAGDeps(ListedSearch({}), reader, AudioRAGConfig(passages=2),
+                                      progress=lambda message: None))
+    assert [p.source for p in update["passages"]] == [PIECE[0], COMPOSER[0]]
+
+
+def test_a_page_read_in_an_earlier_round_is_ranked_again_beside_the_new_pages() -> None:
+    """The piece's page read in round one names the composer; round two reads the composer's page, and
+    the answer needs both (the piece's sentence ties the composer's page: `on_subject`)."""
+    piece = Passage(source=PIECE[0], title=PIECE[1], text=PIECE[2])
+    state = AudioRAGState(question=QUESTION, heard=HEARD, rounds=1, read_urls=[PIECE[0]], read_passages=[piece],
+                          results=[hit(PIECE[0]), hit(COMPOSER[0], 2), hit(ELSEWHERE[0], 3)])
+    reader = titled({url: (title, text) for url, title, text in (COMPOSER, ELSEWHERE)})
+    update = read(state, AudioRAGDeps(ListedSearch({}), reader, AudioRAGConfig(passages=2),
+                                      progress=lambda message: None))
+    assert [p.text for p in update["passages"]] == [PIECE[2], COMPOSER[2]]
+    assert [p.source for p in update["read_passages"]] == [PIECE[0], COMPOSER[0], ELSEWHERE[0]]

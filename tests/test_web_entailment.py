@@ -76,8 +76,24 @@ def test_table_rows_spliced_together_fail(claim: str) -> None:
 def test_a_quoted_row_read_against_its_header_states_its_own_cells() -> None:
     assert entailed("Mozart died in 1791.", *COMPOSERS) and entailed("Beethoven was born in 1770.", *COMPOSERS)
     assert not entailed("Beethoven died in 1770.", *COMPOSERS)  # the right row, the wrong column
-    assert table_statements(COMPOSERS[:2]) == ["Composer; Born; Died", "Composer Mozart; Born 1756; Died 1791"]
+    assert table_statements(COMPOSERS[:2]) == ["Composer; Born; Died",
+                                               "Composer Mozart Born 1756; Composer Mozart Died 1791"]
     assert not entailed("Mozart died in 1791.", "Mozart | 1756 | 1791")  # without the header no column is known
+
+
+PLANETS = ["Planet | Equatorial diameter (km) | Known rings", "Jupiter | 142,984 | yes", "Saturn | 120,536 | yes",
+           "Mercury | 4,879 | no"]
+SIZE = "What is the equatorial diameter, in kilometres, of the planet named in the clip?"
+
+
+def test_a_row_states_its_columns_of_its_first_cell() -> None:
+    """Session 29's saturn item: the header row gives the predicate, the row's first cell its subject, so
+    "Saturn | 120,536" under "Planet | Equatorial diameter (km)" states the diameter of Saturn."""
+    assert entailed("The equatorial diameter of Saturn is 120,536 km.", PLANETS[0], PLANETS[2], given=SIZE)
+    assert entailed("The equatorial diameter of Saturn is 120,536 km.", *PLANETS, given=SIZE)
+    assert not entailed("The equatorial diameter of Saturn is 142,984 km.", *PLANETS, given=SIZE)  # Jupiter's row
+    assert not entailed("The equatorial diameter of Saturn is 120,536 km.", PLANETS[2], given=SIZE)  # no header
+    assert not entailed("Mercury has known rings.", PLANETS[0], PLANETS[3])  # its cell says no
 
 
 @pytest.mark.parametrize(("claim", "span"), [

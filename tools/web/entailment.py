@@ -177,8 +177,13 @@ class EntailmentChecker(Protocol):
 
 def table_statements(spans: Sequence[str]) -> list[str]:
     """The spans as statements: sentences, and table rows (`a | b | c`) read against their header row when
-    one was quoted ("Composer | Born | Died" + "Mozart | 1756 | 1791" -> "Composer Mozart; Born 1756;
-    Died 1791"), so a value's column name is in its clause."""
+    one was quoted, the row's first cell (what the row is about) stated with each other column, whose
+    header is the predicate ("Planet | Equatorial diameter (km)" + "Saturn | 120,536" -> "Planet Saturn
+    Equatorial diameter km 120,536"; "Composer | Born | Died" + "Mozart | 1756 | 1791" -> "Composer Mozart
+    Born 1756; Composer Mozart Died 1791"), so a value's column name, and the row's subject, are in its
+    clause (session 29's saturn item: "The equatorial diameter of Saturn is 120,536 km." was dropped for
+    want of "diameter" beside "Saturn"). A header's brackets are dropped: they would cut its unit off
+    as a clause of its own. Two data rows stay two statements, so they cannot be spliced into one claim."""
     rows = [[cell.strip() for cell in span.strip().strip("|").split("|")] for span in spans]
     headers = [cells for cells, span in zip(rows, spans, strict=True)
                if "|" in span and not any(f.kind != "name" for f in extract_facts(span))]
@@ -188,8 +193,13 @@ def table_statements(spans: Sequence[str]) -> list[str]:
             statements += split_sentences(span)
             continue
         header = next((h for h in headers if len(h) == len(cells) and h is not cells), None)
-        pairs = zip(header, cells, strict=True) if header else ((None, cell) for cell in cells)
-        statements.append("; ".join(f"{name} {cell}" if name else cell for name, cell in pairs))
+        if header is None or header is cells:
+            statements.append("; ".join(cells))
+            continue
+        names = [" ".join(re.sub(r"[()\[\]]", " ", name).split()) for name in header]
+        subject = f"{names[0]} {cells[0]}"
+        statements.append("; ".join(f"{subject} {name} {cell}" for name, cell in zip(names[1:], cells[1:],
+                                                                                    strict=True)))
     return statements
 
 

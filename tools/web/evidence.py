@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tools.web.entailment import FUNCTION_WORDS
 from tools.web.facts import extract_facts
-from tools.web.grounding import text_blocks
+from tools.web.grounding import row_header, text_blocks
 from tools.web.passages import Passage, neutralise, quote_for_prompt
 from tools.web.sentences import split_sentences
 from tools.web.stems import stems
@@ -59,6 +59,24 @@ def _relevance(sentence: str, focus: set[str]) -> float:
     """Shared content words with the question (a value is what answers ask for: a small bonus)."""
     values = any(fact.kind != "name" for fact in extract_facts(sentence))
     return len(stems(sentence, FUNCTION_WORDS) & focus) + 0.5 * values
+
+
+def _header_relevance(row: str, header: str | None, focus: set[str]) -> float:
+    """What a table row's header adds to the row's relevance: its shared words, when the row itself shares
+    one (the row about what was asked, "Saturn | 120,536", under "Planet | Equatorial diameter (km)"); the
+    other rows of the table name nothing asked and gain nothing."""
+    if header is None or not stems(row, FUNCTION_WORDS) & focus:
+        return 0.0
+    return float(len(stems(header, FUNCTION_WORDS) & focus))
+
+
+def _header_at(sentence: str, sentences: list[str], text: str) -> int | None:
+    """Where among `sentences` the header row of the table row `sentence` is (None for a sentence, or a row
+    whose header is not among them). A row is weighed with its header's words (`_header_relevance`), which
+    name what its cells are, and shown under it: session 29's saturn item showed the header and three
+    sentences about planets, never the row "Saturn | 120,536 | yes", which shares one word with the question."""
+    header = row_header(sentence, text) if "|" in sentence else None
+    return next((at for at, other in enumerate(sentences) if other == header), None) if header else None
 
 
 def _by_page(passages: Sequence[Passage]) -> list[Passage]:
@@ -105,8 +123,12 @@ def number_sentences(passages: Sequence[Passage], focus: str, *, per_passage: in
         sentences = [sentence for sentence in passage_sentences(passage)
                      if not any(_repeats(_words(sentence), other) and len(_words(sentence)) <= len(other)
                                 for other in shown)]  # adds nothing to what is shown
-        scores = [_relevance(sentence, wanted) for sentence in sentences]
+        headers = [_header_at(sentence, sentences, passage.text) for sentence in sentences]
+        scores = [_relevance(sentence, wanted) + _header_relevance(sentence, None if at is None else sentences[at],
+                                                                   wanted)
+                  for sentence, at in zip(sentences, headers, strict=True)]
         best = sorted((i for i, score in enumerate(scores) if score > 0), key=lambda i: (-scores[i], i))[:per_passage]
+        best += [at for i in best if (at := headers[i]) is not None and at not in best]
         for i in sorted(best):
             _show_once(chosen, passage, sentences[i])
     chosen += [(passage, sentence) for passage in whole for sentence in passage_sentences(passage)]

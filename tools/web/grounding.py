@@ -58,6 +58,29 @@ def text_blocks(text: str) -> list[str]:
     return [block for block in blocks if block.strip()]
 
 
+def _cells(row: str) -> list[str]:
+    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+
+
+def row_header(row: str, text: str) -> str | None:
+    """The header row of the table that `row` (a block of `text`, `a | b | c`) belongs to: the nearest row
+    above it in the same table (no other block between) with as many cells and no number or date. A row's
+    cells state something only under their column names (`tools.web.entailment.table_statements`), and
+    a citation of "Saturn | 120,536 | yes" cites the row, not its header; the header is the table's, never
+    another data row, so rows still cannot be spliced."""
+    blocks = text_blocks(text)
+    wanted = normalise_span(row)
+    at = next((i for i, block in enumerate(blocks) if "|" in block and normalise_span(block) == wanted), None)
+    if at is None:
+        return None
+    for block in reversed(blocks[:at]):
+        if "|" not in block:
+            return None
+        if len(_cells(block)) == len(_cells(row)) and not any(f.kind != "name" for f in extract_facts(block)):
+            return block.strip()
+    return None
+
+
 def source_blocks(text: str) -> list[str]:
     """`text_blocks`, normalised as quotes are compared (`normalise_span`)."""
     return [normalised for block in text_blocks(text) if (normalised := normalise_span(block))]
