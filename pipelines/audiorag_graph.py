@@ -18,6 +18,7 @@ question's time (docs/benchmarks.md) to show the Answerer other sentences, so it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
