@@ -375,8 +375,10 @@ def read(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
     with deps.meter.stage("read"):
         screen = InjectionScreen({flagged.source: flagged for flagged in state.flagged})
         snippets, pages = [result.as_passage() for result in state.results], state.read_passages + fetched
-        if deps.config.screen_injections:  # snippets first: a hostile snippet flags its page before it is shown
-            snippets, pages = screen.screen(snippets), screen.screen(pages)
+        if deps.config.screen_injections:  # one pass over both: a source flagged by its page or its snippet
+            screen.screen([*snippets, *pages])  # loses both (a plain snippet of an injected page is its text too)
+            snippets, pages = ([passage for passage in group if passage.source not in screen.flagged]
+                               for group in (snippets, pages))
         whole = {passage.source for passage in pages}  # a snippet repeats its page's opening: the page is read
         candidates = [snippet for snippet in snippets if snippet.source not in whole] + pages
         question = f"{state.question} {state.heard[:300]}"
