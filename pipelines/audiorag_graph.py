@@ -239,8 +239,8 @@ def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState
     ties = [subject_tie(citation, state) for citation in citations]
     misheard = [found.misheard for found in ties if found.misheard]
     headers = [header for citation in citations if (header := _header_of(citation, state)) and header not in quotes]
-    result = ground_answer(spelled_as_page(draft.answer, ties), quotes + list(dict.fromkeys(headers)),
-                           given_facts(state, misheard),
+    result = ground_answer(spelled_as_page(draft.answer, ties, heard_words(state.heard)),
+                           quotes + list(dict.fromkeys(headers)), given_facts(state, misheard),
                            checker if quotes else None, state.question)
     stating = spans_stating(result.kept_facts, quotes) if result.text else []
     return result, [citations[i] for i in stating] or citations

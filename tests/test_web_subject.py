@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.web.subject import bridge_names, bridged, heard_names, tie
+from tools.web.subject import bridge_names, bridged, heard_names, spelled_as_page, tie
 
 BIG_BEN = "Big Ben and the Elizabeth Tower | Encyclopedia Lumina"
 BIG_BEN_TEXT = ("Big Ben is the nickname of the Great Bell of the clock at the north end of the Palace of Westminster. "
@@ -107,3 +107,20 @@ def test_a_name_heard_right_does_not_tie_its_lookalikes(title: str, heard: str, 
     assert not tie(title, "It stands by the river.", question, heard, read)
     assert tie("Taj Mahal | Encyclopedia Lumina", "It stands by the river.", question,
                "The sunrise we move at the white marble of the Thad Mahal.", read).misheard == "thad mahal"
+
+
+@pytest.mark.parametrize(("title", "heard", "answer", "spelled"), [
+    ("Statue of Liberty | Encyclopedia Lumina", "We are taking the ferry out to the statue of Luberby.",
+     "The statue of Luberby was dedicated in 1886.", "The Statue of Liberty was dedicated in 1886."),
+    # written as a name, every word capitalised: what Whisper took for a name it knows stays as heard
+    ("Tag Mahal | Casino", "We stand before the Taj Mahal at dawn.", "The Taj Mahal was completed in 1999.",
+     "The Taj Mahal was completed in 1999."),
+    ("Statue of Liberty | Encyclopedia Lumina", "We are taking the ferry out to the Statue of Luberby.",
+     "The Statue of Luberby was dedicated in 1886.", "The Statue of Luberby was dedicated in 1886."),
+])
+def test_only_a_run_not_written_as_a_name_takes_the_tied_page_s_spelling(title: str, heard: str, answer: str,
+                                                                         spelled: str) -> None:
+    """The respelling must not lend a lookalike page its name: "Taj Mahal" heard right, the casino page alone
+    tied as misheard, "The Taj Mahal was completed in 1999." stays unstated (and refused), never "The Tag Mahal"."""
+    found = tie(title, "It stands by the river.", "In which year was the place named in the clip built?", heard)
+    assert found.misheard and spelled_as_page(answer, [found], heard) == spelled

@@ -189,12 +189,28 @@ def run_pattern(run: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w'])" + r"\W+".join(map(re.escape, run.split())) + r"(?![\w'])", re.IGNORECASE)
 
 
-def spelled_as_page(answer: str, ties: list[SubjectTie]) -> str:
-    """`answer` with each run heard that a tied page's title was taken to mishear (`SubjectTie.misheard`) in
+def written_as_name(run: str, heard: str) -> bool:
+    """Whether Whisper wrote the run `run` of `heard` as one name, every word of it in a capitalised name
+    ("Taj Mahal", "Statue of Luberby"; not "statue of Luberby"): its language model took the run for a name it
+    knows. The transcript keeps no word probabilities (`tools.audio.transcribe`), so this is the one sign
+    of how sure it was of the run."""
+    return any(any(fact.kind == "name" and fact.text == found.group(0) for fact in extract_facts(found.group(0)))
+               for found in run_pattern(run).finditer(heard))
+
+
+def spelled_as_page(answer: str, ties: list[SubjectTie], heard: str) -> str:
+    """`answer` with each run `heard` that a tied page's title was taken to mishear (`SubjectTie.misheard`) in
     the title's own spelling: session 29 answered "The statue of Luberby was dedicated in 1886." from the
-    Statue of Liberty page. The run then needs the page to state the name, as any name of an answer does."""
+    Statue of Liberty page. The run then needs the page to state the name, as any name of an answer does.
+
+    A run Whisper wrote as a name (`written_as_name`) is left as heard: "Taj Mahal" heard right ties the
+    lookalike "Tag Mahal | Casino" page as misheard while nothing read states "Taj Mahal", and respelling
+    the answer would ground "The Tag Mahal was completed in 1999." on the casino. Left as heard, the
+    answer names what no cited page states and is refused; a misheard name written as one ("Thad Mahal")
+    is refused the same way unless the answer spells it as the page does, so this rule errs only to
+    refusal."""
     for found in ties:
-        if found.misheard and found.name:
+        if found.misheard and found.name and not written_as_name(found.misheard, heard):
             answer = run_pattern(found.misheard).sub(found.name.replace("\\", r"\\"), answer)
     return answer
 
