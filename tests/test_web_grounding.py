@@ -7,7 +7,7 @@ import pytest
 
 from tools.web.extract import extract_readable
 from tools.web.facts import extract_facts, fact_in
-from tools.web.grounding import ground_answer, quote_occurs, source_blocks, split_claims
+from tools.web.grounding import ground_answer, quote_occurs, row_header, source_blocks, split_claims
 
 SONATA = ("Ludwig van Beethoven composed the sonata in 1801 and dedicated it to his young pupil Countess "
           "Giulietta Guicciardi in Vienna.")
@@ -152,3 +152,16 @@ def test_a_decade_is_a_fact_the_cited_span_must_state() -> None:
     assert ground_answer("It became a favourite at weddings after a recording in the 1960s.", [span]).text
     assert not fact_in(extract_facts("in 1960")[0], span)  # a decade is not its first year, nor the other way
     assert fact_in(extract_facts("the 1960's")[0], span)
+
+
+def test_a_table_row_s_header_is_its_table_s_first_row_never_a_data_row_above_it() -> None:
+    """A data row without numbers ("Mercury | no | rocky") above the row cited is no column's name: read as
+    the header it would state "Saturn" under Mercury's cells."""
+    table = "Planet | Known rings | Kind\nMercury | no | rocky\nSaturn | yes | gas giant\n\nSaturn has 146 moons."
+    assert row_header("Saturn | yes | gas giant", table) == "Planet | Known rings | Kind"
+    assert row_header("Mercury | no | rocky", table) == "Planet | Known rings | Kind"
+    assert row_header("Planet | Known rings | Kind", table) is None  # the header has none
+    headless = "The inner planets:\n\nMercury | 4,879\n\nVenus | 12,104"
+    assert row_header("Venus | 12,104", headless) is None  # its first row has a number: a data row
+    assert row_header("Saturn | yes | gas giant", "Saturn | yes | gas giant") is None
+    assert row_header("Saturn | yes", "") is None

@@ -63,22 +63,24 @@ def _cells(row: str) -> list[str]:
 
 
 def row_header(row: str, text: str) -> str | None:
-    """The header row of the table that `row` (a block of `text`, `a | b | c`) belongs to: the nearest row
-    above it in the same table (no other block between) with as many cells and no number or date. A row's
-    cells state something only under their column names (`tools.web.entailment.table_statements`), and
-    a citation of "Saturn | 120,536 | yes" cites the row, not its header; the header is the table's, never
-    another data row, so rows still cannot be spliced."""
+    """The header row of the table that `row` (a block of `text`, `a | b | c`) belongs to: the table's first
+    row (the rows above it run without another block between), when it has as many cells and no number or
+    date, and is not `row` itself. A row's cells state something only under their column names
+    (`tools.web.entailment.table_statements`), and a citation of "Saturn | 120,536 | yes" cites the row, not
+    its header; only the first row may be the header, as a data row without numbers above the row cited
+    ("Mercury | no | rocky") is no column's name, so rows still cannot be spliced."""
     blocks = text_blocks(text)
     wanted = normalise_span(row)
     at = next((i for i, block in enumerate(blocks) if "|" in block and normalise_span(block) == wanted), None)
-    if at is None:
+    if not at:
         return None
-    for block in reversed(blocks[:at]):
-        if "|" not in block:
-            return None
-        if len(_cells(block)) == len(_cells(row)) and not any(f.kind != "name" for f in extract_facts(block)):
-            return block.strip()
-    return None
+    first = at
+    while first > 0 and "|" in blocks[first - 1]:
+        first -= 1
+    header = blocks[first]
+    if first == at or len(_cells(header)) != len(_cells(row)) or any(f.kind != "name" for f in extract_facts(header)):
+        return None
+    return header.strip()
 
 
 def source_blocks(text: str) -> list[str]:
