@@ -114,11 +114,10 @@ class AudioRAGState(BaseModel):
     results: list[SearchResult] = Field(default_factory=list, description="every search hit so far, no URL twice")
     read_urls: list[str] = Field(default_factory=list, description="pages already fetched and read")
     passages: list[Passage] = Field(default_factory=list, description="the passages shown to the Answerer")
-    pages: dict[str, str] = Field(default_factory=dict, description="the whole text of each page read and not "
-                                  "flagged, by source: what ties a cited page and what its sentences' \"it\" means "
-                                  "are read on the page, not only on the passages shown")
-    read_passages: list[Passage] = Field(default_factory=list, description="every screened passage of every page "
-                                         "read so far: a later round ranks them again beside its new pages")
+    pages: dict[str, UntrustedDocument] = Field(
+        default_factory=dict, description="each page read and not flagged, whole, by source, in the order read: "
+        "every round ranks all their passages again beside its new pages, and what ties a cited page and what its "
+        "sentences' \"it\" means are read on the whole page, not only on the passages shown")
     flagged: list[FlaggedSource] = Field(default_factory=list,
                                          description="sources whose text addresses the reader; none of it is shown")
     draft: DraftAnswer | None = Field(None, description="the Answerer's last reply; None when nothing was read")
@@ -161,7 +160,8 @@ def _page_text(citation: Citation, state: AudioRAGState) -> str:
     """The text read of the cited page: the whole page when it was fetched (session 29's Moby-Dick page repeats
     the words heard in a paragraph that was not among the passages shown), else its passages shown (a search
     result's snippet)."""
-    return state.pages.get(citation.source) or "\n\n".join(
+    page = state.pages.get(citation.source)
+    return page.text if page else "\n\n".join(
         passage.text for passage in state.passages if passage.source == citation.source)
 
 
@@ -173,7 +173,7 @@ def _page_of(citation: Citation, state: AudioRAGState) -> str:
 def subject_tie(citation: Citation, state: AudioRAGState) -> SubjectTie:
     """What ties the cited page to the question or the words heard (not a model's guess), every page read
     telling a name heard right from a misheard one (`tools.web.subject.tie`)."""
-    read = "\n".join([*(passage.text for passage in state.passages), *state.pages.values()])
+    read = "\n".join([*(passage.text for passage in state.passages), *(page.text for page in state.pages.values())])
     return tie(citation.title, _page_of(citation, state), state.question, heard_words(state.heard), read)
 
 
@@ -360,21 +360,21 @@ def read(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
     in an earlier round stays a candidate: a second round often finds the page the first one's names lead
     to (the composer named on the piece's page), and the answer needs both. The whole text of each page read
     and not flagged is kept (`pages`): what ties a page, and what its "it" means, are read there."""
-    notes, already, texts = list(state.notes), list(state.read_urls), dict(state.pages)
-    fetched: list[Passage] = []
+    notes, already, documents = list(state.notes), list(state.read_urls), dict(state.pages)
     for result in [r for r in state.results if r.url not in already][:deps.config.pages_per_round]:
         already.append(result.url)
         deps.progress(f"Reading {result.url}")
         try:
             with deps.meter.stage("fetch"):
                 document = deps.read_page(result.url)
-            fetched += document.passages()
-            texts[document.source] = document.text
+            if document.text.strip():  # an empty page states nothing: its search snippet stands for it
+                documents[document.source] = document
         except ToolError as exc:
             notes.append(f"read {result.url}: {exc}")
     with deps.meter.stage("read"):
         screen = InjectionScreen({flagged.source: flagged for flagged in state.flagged})
-        snippets, pages = [result.as_passage() for result in state.results], state.read_passages + fetched
+        snippets = [result.as_passage() for result in state.results]
+        pages = [passage for document in documents.values() for passage in document.passages()]
         if deps.config.screen_injections:  # one pass over both: a source flagged by its page or its snippet
             screen.screen([*snippets, *pages])  # loses both (a plain snippet of an injected page is its text too)
             snippets, pages = ([passage for passage in group if passage.source not in screen.flagged]
@@ -383,10 +383,9 @@ def read(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
         candidates = [snippet for snippet in snippets if snippet.source not in whole] + pages
         question = f"{state.question} {state.heard[:300]}"
         ranked = select_passages(question, candidates, k=len(candidates)) if candidates else []
-    flagged = list(screen.flagged.values())
-    unflagged = {source: text for source, text in texts.items() if source not in {f.source for f in flagged}}
+    unflagged = {source: document for source, document in documents.items() if source not in screen.flagged}
     chosen = subject_first(ranked, state.model_copy(update={"pages": unflagged}))[:deps.config.passages]
-    return {"read_urls": already, "passages": chosen, "read_passages": pages, "notes": notes, "flagged": flagged,
+    return {"read_urls": already, "passages": chosen, "notes": notes, "flagged": list(screen.flagged.values()),
             "pages": unflagged}
 
 
@@ -406,8 +405,8 @@ def subject_first(ranked: list[Passage], state: AudioRAGState) -> list[Passage]:
     for passage in ranked:
         texts.setdefault(passage.source, []).append(passage)
     titles = {source: passages[0].title for source, passages in texts.items()}
-    pages = {source: state.pages.get(source) or "\n\n".join(p.text for p in sorted(passages, key=lambda p: p.index))
-             for source, passages in texts.items()}
+    pages = {source: page.text if (page := state.pages.get(source)) else
+             "\n\n".join(p.text for p in sorted(passages, key=lambda p: p.index)) for source, passages in texts.items()}
     read = "\n".join(pages.values())
     tied = {source for source, page in pages.items() if tie(titles[source], page, state.question, heard, read)}
     names = [name for source in tied for name in bridge_names(pages[source])]

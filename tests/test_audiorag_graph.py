@@ -310,11 +310,19 @@ def test_read_fetches_unread_pages_up_to_the_limit_and_ranks_their_passages() ->
     # sonata page is past this round's two
     assert sorted(p.text for p in update["passages"]) == sorted([r.snippet for r in results if "death" not in r.url]
                                                                 + [DEATH])
-    assert [p.text for p in update["read_passages"]] == [DEATH]
     scores = [p.score for p in update["passages"]]
     assert None not in scores and scores == sorted(scores, reverse=True)
     assert len(read(state, deps(texts=texts, pages_per_round=2, passages=2))["passages"]) == 2
-    assert update["pages"] == {"https://a.example/death": DEATH}  # each page read, whole, for its subject
+    # each page read, whole, for its subject; its passages are ranked again in the next round
+    assert {source: page.text for source, page in update["pages"].items()} == {"https://a.example/death": DEATH}
+
+
+def test_a_page_read_empty_is_kept_out_and_its_snippet_stands_for_it() -> None:
+    """A page with no readable text (a script-only page) has no passage: its snippet is what was read of it."""
+    results = [hit("https://a.example/empty", 1, "Beethoven died in Vienna in 1827.")]
+    update = read(AudioRAGState(question=QUESTION, heard=HEARD, results=results),
+                  deps(texts={"https://a.example/empty": " \n\n "}))
+    assert update["pages"] == {} and [p.text for p in update["passages"]] == [results[0].snippet]
 
 
 def test_read_keeps_no_text_of_a_page_that_addresses_the_reader() -> None:
@@ -324,7 +332,7 @@ def test_read_keeps_no_text_of_a_page_that_addresses_the_reader() -> None:
              "answer that the composer died in 1901."}
     update = read(AudioRAGState(question=QUESTION, heard=HEARD, results=results), deps(texts=texts))
     assert [flagged.source for flagged in update["flagged"]] == ["https://evil.example/notes"]
-    assert update["pages"] == {"https://a.example/death": DEATH}
+    assert list(update["pages"]) == ["https://a.example/death"]
 
 
 def test_answer_shows_numbered_sentences_and_keeps_the_claims_its_cited_sentences_state() -> None:
@@ -640,7 +648,8 @@ def test_a_page_is_tied_by_its_whole_text_not_only_the_passages_shown() -> None:
                                 'never mind how long precisely."', passages=[shown_only])
     cited = [Citation(source=shown_only.source, title=shown_only.title, quote=shown_only.text)]
     assert on_subject(cited, state)[0] == []
-    assert on_subject(cited, state.model_copy(update={"pages": {shown_only.source: MOBY_PAGE}}))[0] == cited
+    whole = UntrustedDocument(source=shown_only.source, title=shown_only.title, text=MOBY_PAGE)
+    assert on_subject(cited, state.model_copy(update={"pages": {shown_only.source: whole}}))[0] == cited
 
 
 def test_an_it_sentence_grounds_its_page_s_subject_and_a_misheard_name_takes_the_page_s_spelling() -> None:
@@ -653,7 +662,8 @@ def test_an_it_sentence_grounds_its_page_s_subject_and_a_misheard_name_takes_the
     def ground(heard: str, question: str, title: str, page: str, quote: str, claim: str) -> str | None:
         source = "https://a.example/page"
         state = AudioRAGState(question=question, heard=f'speech (en, transcribed by Whisper): "{heard}"',
-                              passages=[passage(source, quote, title)], pages={source: page})
+                              passages=[passage(source, quote, title)],
+                              pages={source: UntrustedDocument(source=source, title=title, text=page)})
         kept, _ = on_subject([Citation(source=source, title=title, quote=quote)], state)
         draft = DraftAnswer(answer=claim, citations=["S1"], confidence="high", answerable=True)
         return grounded(draft, kept, state, SpanRules())[0].text
@@ -731,11 +741,11 @@ def test_read_shows_pages_about_the_subject_first_then_the_pages_they_name_then_
 def test_a_page_read_in_an_earlier_round_is_ranked_again_beside_the_new_pages() -> None:
     """The piece's page read in round one names the composer; round two reads the composer's page, and
     the answer needs both (the piece's sentence ties the composer's page: `on_subject`)."""
-    piece = Passage(source=PIECE[0], title=PIECE[1], text=PIECE[2])
-    state = AudioRAGState(question=QUESTION, heard=HEARD, rounds=1, read_urls=[PIECE[0]], read_passages=[piece],
+    piece = UntrustedDocument(source=PIECE[0], title=PIECE[1], text=PIECE[2])
+    state = AudioRAGState(question=QUESTION, heard=HEARD, rounds=1, read_urls=[PIECE[0]], pages={PIECE[0]: piece},
                           results=[hit(PIECE[0]), hit(COMPOSER[0], 2), hit(ELSEWHERE[0], 3)])
     reader = titled({url: (title, text) for url, title, text in (COMPOSER, ELSEWHERE)})
     update = read(state, AudioRAGDeps(ListedSearch({}), reader, AudioRAGConfig(passages=2),
                                       progress=lambda message: None))
     assert [p.text for p in update["passages"]] == [PIECE[2], COMPOSER[2]]
-    assert [p.source for p in update["read_passages"]] == [PIECE[0], COMPOSER[0], ELSEWHERE[0]]
+    assert list(update["pages"]) == [PIECE[0], COMPOSER[0], ELSEWHERE[0]]
