@@ -49,6 +49,10 @@ def test_the_nouns_of_a_subject_are_its_name_s_words_and_the_head_of_its_definin
     # the sentence's subject is something else: a border, the river, a sentence after another name's
     ("The border between Nepal and China runs across its summit point.", EVEREST, EVEREST_TEXT, None),
     ("It was his last work.", TAJ, TAJ_TEXT, None),
+    ("It was cut in 1852.", TAJ, "The Taj Mahal is a mausoleum. In 1850 the Koh-i-Noor was taken to London. It "
+     "was cut in 1852.", None),  # another name after a fronted date
+    ("It was cut in 1852.", TAJ, "The Taj Mahal is a mausoleum. On 3 July 1850, Koh-i-Noor was taken. It was cut in "
+     "1852.", None),
     ("The river floods in July.", TAJ, f"{TAJ_TEXT}\n\nThe river floods in July.", None),
     # not on the page, or a page without a name in its title
     ("It was commissioned in 1999.", TAJ, TAJ_TEXT, None),

@@ -13,7 +13,8 @@ span as "It (Taj Mahal) was commissioned ...", only where the "it" can be nothin
   noun of the page's defining sentence ("The Taj Mahal is an ivory-white marble *mausoleum*"); "The border ..."
   is about a border, and "He"/"She" on a building's page is a person the page mentions;
 - the sentence is in a paragraph of the page, and no sentence before it there starts with another name ("Shah
-  Jahan ordered a tomb. It was ..."): that "it" may be the other name's.
+  Jahan ordered a tomb. It was ...", after a fronted date too: "In 1850 the Koh-i-Noor was ..."): that "it"
+  may be the other name's.
 
 Which pages count as about the question is `tools.web.subject`'s to decide; this only says what a sentence of a
 page means by "it".
@@ -57,9 +58,17 @@ def subject_nouns(subject: str, page: str) -> set[str]:
     return nouns
 
 
+_DATE_WORD = (r"(?:\d[\d,.]*(?:st|nd|rd|th|s)?|January|February|March|April|May|June|July|August|September|"
+              r"October|November|December|AD|BC|BCE|CE)")
+_FRONTED = re.compile(rf"^(?:In|On|By|From|Since|During|Until|After|Before|Around|About)\s+{_DATE_WORD}"
+                      rf"(?:[\s,]+{_DATE_WORD})*,?\s+")
+"""A date or time fronted before a sentence's subject ("In 1631 Mumtaz Mahal died", "On 7 June 1631, ...")."""
+
+
 def _starts_with_other_name(sentence: str, subject: str) -> bool:
-    """Whether `sentence` starts with a name other than `subject` ("Shah Jahan ordered ...")."""
-    opening = sentence.removeprefix("The ")
+    """Whether `sentence` starts, after a fronted date (`_FRONTED`), with a name other than `subject` ("Shah
+    Jahan ordered ...", "In 1631 Mumtaz Mahal died ...")."""
+    opening = re.sub(r"^[Tt]he\s+", "", _FRONTED.sub("", sentence))
     return any(fact.kind == "name" and opening.startswith(fact.text) and fact.text not in subject
                for fact in extract_facts(sentence))
 
