@@ -28,6 +28,7 @@ EVEREST_TEXT = ("Mount Everest is Earth's highest mountain above sea level. The 
     ("Moby-Dick; or, The Whale - the novel | Encyclopedia Lumina", "Moby-Dick"),
     ("Big Ben and the Elizabeth Tower | Encyclopedia Lumina", "Big Ben"),
     ("the history of bells", ""),
+    ("Symphony No. 9 (Beethoven) | Encyclopedia Lumina", "Symphony No. 9"),
 ])
 def test_a_page_s_subject_is_the_first_name_of_its_title(title: str, subject: str) -> None:
     assert page_subject(title) == subject
@@ -74,3 +75,17 @@ def test_a_claim_naming_the_page_s_subject_is_grounded_by_its_it_sentence_and_a_
     lookalike = with_subject(COMMISSIONED.split(" to house")[0] + ".", "Tag Mahal | Casino & Resort", casino)
     assert lookalike.startswith("It (Tag Mahal)")
     assert not ground_answer(claim, [lookalike], question, SpanRules(), question).text
+
+
+def test_a_work_s_catalogue_number_stays_in_its_subject_and_never_reads_as_a_negation() -> None:
+    """Session 30's ode item: the Ninth Symphony's page read its "It was first performed ..." as "It (Symphony
+    No) ...", and the claim naming the symphony, cited by both sentences, was dropped as differing from its spans
+    in negation."""
+    title = "Symphony No. 9 (Beethoven) | Encyclopedia Lumina"
+    opening = ("The Symphony No. 9 in D minor, Op. 125, is the final complete symphony of Ludwig van Beethoven, "
+               "composed between 1822 and 1824.")
+    performed = "It was first performed in Vienna on 7 May 1824."
+    resolved = with_subject(performed, title, f"{opening} {performed}")
+    assert resolved == "It (Symphony No. 9) was first performed in Vienna on 7 May 1824."
+    question = "Which symphony contains the melody the choir sings in this clip?"
+    assert ground_answer(opening, [opening, resolved], question, SpanRules(), question).text

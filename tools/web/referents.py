@@ -35,10 +35,21 @@ _REFERENT = re.compile(r"^(?:(?P<it>It|Its)\b|(?:The|This)\s+(?P<noun>[a-z][\w-]
 _WORD = re.compile(r"[\w'\u2019-]+")
 
 
+_CATALOGUE_SIGN = re.compile(r"\s+(?:No|Nr|Op|BWV|K)$")
+_CATALOGUE = re.compile(r"\s+(?:No|Nr|Op|BWV|K)\.?\s*\d+[a-z]?\b")
+"""A catalogue number that continues a work's name in its title ("Symphony No. 9", "Sonata Op. 27"): a name ends
+at its full stop, and a subject cut there ("Symphony No") would read as the word "no", a negation."""
+
+
 def page_subject(title: str) -> str:
-    """The name a page titled `title` is about: the first name of its first part ("" when it has none)."""
+    """The name a page titled `title` is about: the first name of its first part, with the catalogue number that
+    continues it (`_CATALOGUE`); "" when it has none."""
     first = _TITLE_PARTS.split(title.strip(), maxsplit=1)[0]
-    return next((fact.text for fact in extract_facts(first) if fact.kind == "name"), "")
+    name = next((fact.text for fact in extract_facts(first) if fact.kind == "name"), "")
+    start = first.find(name)
+    sign = _CATALOGUE_SIGN.search(name)  # the name read up to the sign's full stop: "Symphony No"
+    number = _CATALOGUE.match(first, start + (sign.start() if sign else len(name))) if name else None
+    return first[start:number.end()] if number else name
 
 
 def subject_nouns(subject: str, page: str) -> set[str]:
