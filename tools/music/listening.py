@@ -22,6 +22,7 @@ the style's limits.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
@@ -132,6 +133,8 @@ class Hearing(BaseModel):
 HEARINGS_KEPT = 4
 """The latest hearings kept by `hear`: a session hears a draft again right after choosing it."""
 _hearings: OrderedDict[str, Hearing] = OrderedDict()
+_hearings_lock = threading.Lock()
+"""Held while `_hearings` is read or changed: the MCP server runs its tools in worker threads."""
 
 
 def hear(piece: Piece) -> Hearing:
@@ -141,12 +144,17 @@ def hear(piece: Piece) -> Hearing:
     JSON (milliseconds, against some 0.3-1 CPU s a hearing) with a copy of the piece, so a caller
     changing its piece later changes nothing heard."""
     key = piece.model_dump_json()
-    heard = _hearings.get(key)
-    if heard is None:
-        heard = _hearings[key] = _hear(piece.model_copy(deep=True))
-        if len(_hearings) > HEARINGS_KEPT:
+    with _hearings_lock:
+        heard = _hearings.get(key)
+        if heard is not None:
+            _hearings.move_to_end(key)
+            return heard
+    heard = _hear(piece.model_copy(deep=True))  # unlocked: two threads may hear one piece, never wait on it
+    with _hearings_lock:
+        _hearings[key] = heard
+        _hearings.move_to_end(key)
+        while len(_hearings) > HEARINGS_KEPT:
             _hearings.popitem(last=False)
-    _hearings.move_to_end(key)
     return heard
 
 
