@@ -378,10 +378,14 @@ def _bass_line(chords: list[int], windows: list[tuple[int, int]], tops: list[Top
     by step (or holds it through a repeated chord); the piece's first chord and the closing
     cadence's two chords in root position; least motion, no parallel fifths or octaves with the
     melody notes (`Tops`), near the middle of the window. A section after another starts from the
-    `previous` section's last bass: its first chord is led from there as any other (the third by
-    step, no parallels with `tops[0]`, the melody across the join), where a section written alone
+    `previous` section's last bass: its first chord is led from there (the third only by step, no
+    parallels with `tops[0]`, the melody across the join), where a section written alone
     had met the one before in parallel octaves at 5 of the 7 outer-voice parallels of the bench's
-    ten waltzes (A5-E5 over A2-E2 into a B section)."""
+    ten waltzes (A5-E5 over A2-E2 into a B section). Unlike a move within the section, the join
+    adds no distance: each section's bass starts near its window's middle (`CENTRE_PULL`) rather
+    than drifting section by section; and an inverted first bass is never reached by holding the
+    bass before, since a held bass is a repeated chord's and the chord before the join is not
+    known here, only its bass."""
     last = len(chords) - 1
     before = max((step for step, chord in enumerate(chords) if chord != chords[last]), default=0)
     roots_only = {before, last} | ({0} if previous is None else set())
