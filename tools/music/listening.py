@@ -93,6 +93,7 @@ class Parallel(NamedTuple):
     kind: str  # "fifths" or "octaves"
     upper: str
     lower: str
+    join: int = 0  # the section whose first note it reaches (0: within a section, the first's included)
 
 
 class Repeat(NamedTuple):
@@ -288,7 +289,8 @@ def _parallels(piece: Piece, bar_length: Fraction) -> list[Parallel]:
     """Parallel fifths and octaves between every pair of separate voices (none with one voice)."""
     key = parse_key(piece.key)
     lines = _voice_lines(piece)
-    found = [Parallel(_bar(time, bar_length, piece.bar_start(0)), part, kind, upper, lower)
+    joins = {piece.bar_start(first - 1): index for index, (_, first, _) in enumerate(piece.section_spans()) if index}
+    found = [Parallel(_bar(time, bar_length, piece.bar_start(0)), part, kind, upper, lower, joins.get(time, 0))
              for (upper, part, top), (lower, _, bottom) in combinations(lines, 2)
              for kind, time in parallel_motions(top, bottom, key)]
     return sorted(found)
@@ -440,13 +442,29 @@ def few_parallel_perfects(heard: Hearing) -> Iterator[Problem]:
         return
     by_bar: defaultdict[tuple[int, int], list[Parallel]] = defaultdict(list)
     for parallel in heard.parallels:
-        by_bar[(parallel.part, parallel.bar)].append(parallel)
+        if not parallel.join:  # said by `no_parallels_across_a_join`
+            by_bar[(parallel.part, parallel.bar)].append(parallel)
     for (part, bar), found in sorted(by_bar.items()):
         pairs = ", ".join(f"{p.kind} between {p.upper} and {p.lower}" for p in found)
         yield Problem(Severity.WARNING, "parallel_perfects",
                       f"parallel {pairs} into bar {bar + 1} ({heard.parallels_per_bar:.2f} per bar; "
                       f"{_style(heard)} allows {heard.limits.max_parallels_per_bar:g}); move the voices apart "
                       "by contrary motion", at("parts", part, "bars", bar))
+
+
+@LISTENING_VALIDATORS.register(ARRANGER)
+def no_parallels_across_a_join(heard: Hearing) -> Iterator[Problem]:
+    """A parallel into a section's first note, whatever the style allows elsewhere: the waltz and
+    the nocturne lead a section's first bass from the bass before it, so one across the join means
+    the bars before were written again after the section was (a critic's rewrite), and the section,
+    located here, is written again from them."""
+    for parallel in heard.parallels:
+        if parallel.join:
+            section = heard.piece.sections[parallel.join]
+            yield Problem(Severity.WARNING, "parallels_across_join",
+                          f"parallel {parallel.kind} between {parallel.upper} and {parallel.lower} into section "
+                          f"'{section.id}' (bar {parallel.bar + 1}), across the join; lead its first bass from "
+                          "the bars before it", at("sections", parallel.join))
 
 
 @LISTENING_VALIDATORS.register(ARRANGER)
