@@ -455,13 +455,14 @@ def few_parallel_perfects(heard: Hearing) -> Iterator[Problem]:
 @LISTENING_VALIDATORS.register(ARRANGER)
 def no_parallels_across_a_join(heard: Hearing) -> Iterator[Problem]:
     """A parallel into a section's first note, whatever the style allows elsewhere: the waltz and
-    the nocturne lead a section's first bass from the bass before it, so one across the join means
-    the bars before were written again after the section was (a critic's rewrite), and the section,
-    located here, is written again from them."""
+    the nocturne lead a section's first bass from the bass before it, so one across the join may
+    mean the bars before were written again after the section was (a critic's rewrite). Said to
+    the critics, who may ask for the section again; not repaired by the tools (INFO), since the
+    textures that lead no bass across a join (a chorale's, a jig's) would be rewritten for it too."""
     for parallel in heard.parallels:
         if parallel.join:
             section = heard.piece.sections[parallel.join]
-            yield Problem(Severity.WARNING, "parallels_across_join",
+            yield Problem(Severity.INFO, "parallels_across_join",
                           f"parallel {parallel.kind} between {parallel.upper} and {parallel.lower} into section "
                           f"'{section.id}' (bar {parallel.bar + 1}), across the join; lead its first bass from "
                           "the bars before it", at("sections", parallel.join))
