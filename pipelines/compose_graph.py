@@ -414,7 +414,7 @@ def describe_form(piece: Piece) -> str:
     what listening to the draft measured against its style."""
     returns = [f"section {s.id} is a {s.variation.distance} variation of section {s.variation.of}"
                for s in piece.sections if s.variation is not None]
-    return "\n".join([describe_piece(piece), *returns, listening_report(piece)])
+    return "\n".join([describe_piece(piece, listened=True), *returns, listening_report(piece)])
 
 
 # --- routers -----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ produce JSON that validates against the bounded schema."""
 from __future__ import annotations
 
 import json
+import logging
 import random
 
 import jsonschema
@@ -104,15 +105,71 @@ def test_the_vocabulary_is_saved_once_and_read_back_the_same_by_the_next_process
 
     weights = tmp_path / "model.gguf"
     weights.write_bytes(b"weights")
-    file = module.vocabulary_file(weights)
-    first = VocabularyGrammar.saved_at(file, vocabulary, len(PIECES))
-    again = VocabularyGrammar.saved_at(file, vocabulary, len(PIECES))
+    files = module.VocabularyFiles(weights, tmp_path / "cache")
+    file = files.places()[0]
+    first = VocabularyGrammar.saved_at(files, vocabulary, len(PIECES))
+    again = VocabularyGrammar.saved_at(files, vocabulary, len(PIECES))
     assert built == [1] and file.is_file() and again.vocab_size == len(PIECES)
     assert [random_walk(again, SCHEMA, seed) for seed in range(5)] == [random_walk(first, SCHEMA, seed)
                                                                         for seed in range(5)]
     file.write_text("{not json", encoding="utf-8")  # a damaged file is built again and replaced
-    assert random_walk(VocabularyGrammar.saved_at(file, vocabulary, len(PIECES)), SCHEMA, 0) == \
+    assert random_walk(VocabularyGrammar.saved_at(files, vocabulary, len(PIECES)), SCHEMA, 0) == \
         random_walk(first, SCHEMA, 0)
-    assert built == [1, 1] and VocabularyGrammar.saved_at(file, vocabulary, len(PIECES)) and built == [1, 1]
+    assert built == [1, 1] and VocabularyGrammar.saved_at(files, vocabulary, len(PIECES)) and built == [1, 1]
     weights.write_bytes(b"other weights")  # new weights name another file
-    assert module.vocabulary_file(weights) != file
+    assert files.places()[0] != file
+
+
+def test_a_saved_vocabulary_of_another_size_or_tokenizer_is_built_again(tmp_path, monkeypatch) -> None:
+    """Review of session 30: a vocabulary saved by another llama.cpp (its tokenizer may differ) was
+    read back as the model's. The file is named by llama.cpp's version too, and one holding
+    another vocabulary size than the model's is built again."""
+    from agents.lm import grammar as module
+
+    weights = tmp_path / "model.gguf"
+    weights.write_bytes(b"weights")
+    files = module.VocabularyFiles(weights)
+    name = files.places()[0]
+    monkeypatch.setattr(module, "llama_cpp_version", lambda: "9.9.9")
+    assert files.places()[0] != name
+    short = VocabularyGrammar.saved_at(files, lambda: (PIECES[:-1], [STOP]), len(PIECES) - 1)
+    assert short.vocab_size == len(PIECES) - 1
+    built = VocabularyGrammar.saved_at(files, lambda: (PIECES, [STOP]), len(PIECES))
+    assert built.vocab_size == len(PIECES)
+
+
+def test_a_read_only_weights_folder_saves_the_vocabulary_in_the_cache_once(tmp_path, caplog, monkeypatch) -> None:
+    """Review of session 30: a read-only weights folder logged a warning on every run (the
+    vocabulary built again each time), and vocabularies of earlier weights piled up, 5 MB each."""
+    from agents.lm import grammar as module
+
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    weights = folder / "model.gguf"
+    weights.write_bytes(b"weights")
+    cache = tmp_path / "cache"
+    old = cache / module.VOCABULARY_FOLDER / "model.gguf.1-2.xgrammar-0.1-llama-cpp-0.1.json"
+    old.parent.mkdir(parents=True)
+    old.write_text("{}", encoding="utf-8")
+    other = old.with_name("other.gguf.1-2.xgrammar-0.1-llama-cpp-0.1.json")
+    other.write_text("{}", encoding="utf-8")
+    written = module.write_atomically
+
+    def read_only(where, files):  # chmod does not stop root, who runs the tests in CI's container
+        if where == folder:
+            raise PermissionError(13, "Read-only file system", str(where))
+        return written(where, files)
+
+    monkeypatch.setattr(module, "write_atomically", read_only)
+    built: list[int] = []
+
+    def vocabulary() -> tuple[list[bytes], list[int]]:
+        built.append(1)
+        return PIECES, [STOP]
+
+    files = module.VocabularyFiles(weights, cache)
+    with caplog.at_level(logging.WARNING, logger=module.__name__):
+        VocabularyGrammar.saved_at(files, vocabulary, len(PIECES))
+        VocabularyGrammar.saved_at(files, vocabulary, len(PIECES))
+    assert built == [1] and not caplog.records
+    assert sorted(path.name for path in old.parent.iterdir()) == sorted([files.places()[1].name, other.name])

@@ -263,12 +263,12 @@ def test_ctrl_c_ends_the_server_at_once_while_a_run_is_in_progress(tmp_path: Pat
 def test_a_client_with_the_token_is_served_over_streamable_http(tmp_path: Path) -> None:
     token = "a-long-enough-secret-token"
     shutil.copy(DESIGN, tmp_path / "mycelium.json")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    listening = socket.socket()  # the server is handed the bound socket: a port freed first may be taken meanwhile
+    listening.bind(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
     app = http_app(build_server(Workspace(tmp_path), Settings.from_env()), "127.0.0.1", token)
     web = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=web.run, daemon=True)
+    thread = threading.Thread(target=web.run, kwargs={"sockets": [listening]}, daemon=True)
     thread.start()
     while not web.started:
         time.sleep(0.05)
@@ -284,5 +284,6 @@ def test_a_client_with_the_token_is_served_over_streamable_http(tmp_path: Path) 
     finally:
         web.should_exit = True
         thread.join(timeout=30)
+        listening.close()
     assert not result.is_error, result.content
     assert result.structured_content is not None and result.structured_content["errors"] == 0

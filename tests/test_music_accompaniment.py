@@ -16,12 +16,14 @@ from tools.music.harmony.data import MelodyNote
 from tools.music.styles import accompaniment
 from tools.music.styles.accompaniment import (
     LEFT_HAND_PARALLEL_COST,
+    NOCTURNE_BASS,
     NOCTURNE_FIGURES,
     PARALLEL_COST,
     WALTZ_BASS,
     WALTZ_FIGURES,
     AccompanimentError,
     Join,
+    Register,
     _bass_line,
     _parallel_cost,
     arpeggio_pattern,
@@ -482,6 +484,26 @@ def test_a_parallel_costs_little_where_the_tune_steps_and_the_strict_price_where
     assert _parallel_cost((72, 74), 36, 38, LEFT_HAND_PARALLEL_COST) == LEFT_HAND_PARALLEL_COST
     assert _parallel_cost((74, 69), 50, 45, LEFT_HAND_PARALLEL_COST) == PARALLEL_COST
     assert _parallel_cost((74, 71), 50, 45, LEFT_HAND_PARALLEL_COST) == 0.0  # a sixth, not a parallel
+
+
+@pytest.mark.parametrize(("texture", "figures", "register", "figure"), [
+    *((waltz_left_hand, "WALTZ_FIGURES", WALTZ_BASS, figure) for figure in WALTZ_FIGURES),
+    *((nocturne_left_hand, "NOCTURNE_FIGURES", NOCTURNE_BASS, figure) for figure in NOCTURNE_FIGURES)])
+def test_the_bass_before_a_section_is_the_bass_struck_under_the_last_chord(
+        texture: Texture, figures: str, register: Register, figure: object,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A section ending on V, in every figure, its last bar one chord (I-IV-V) or two (IV then V):
+    the bass before the next section is the G struck under V, not the lowest note of the chord
+    that ends the bar (G3 over a G2 waltz bass), nor the IV's bass struck earlier in the bar."""
+    monkeypatch.setattr(accompaniment, figures, (figure,))
+    melody = [MelodyNote(0, 3, 72), MelodyNote(3, 3, 72), MelodyNote(6, 3, 74)]
+    for chords, slot in (([C, F, G], Fraction(3)), ([C, C, C, C, F, G], Fraction(3, 2))):
+        bars = texture(chords, slot, 3, Fraction(3), C_MAJOR, melody=melody, seed=0)
+        join = join_before([Bar.line((74, 3.0))], bars)
+        assert join is not None
+        assert join.bass % 12 == 7 and register.lowest <= join.bass <= register.highest, (figure, chords, join)
+        if slot == 3:
+            assert join.bass == min(p for p in bars[-1].pitches() if p >= register.lowest), (figure, join)
 
 
 def test_a_section_leads_its_first_bass_from_the_bass_before_it_not_into_octaves_with_the_tune() -> None:

@@ -97,6 +97,13 @@ def test_music21_hears_the_key_names_the_numerals_and_finds_the_parallel_fifths(
     assert "sounds in" not in text and "not the planned" not in text  # a key heard as planned is not spelled out
     assert "planned authentic cadence): I IV V I; 2 pitches, 1 bar rhythms;" in text
     assert text.endswith("; outer voices in parallel fifths into bar 3")
+    beside_the_listening = describe_piece(cadence_in_g(), listened=True)  # said there once, against the style
+    assert "parallel" not in beside_the_listening and beside_the_listening.endswith("1 bar rhythms")
+
+
+def test_a_section_without_harmony_says_it_has_no_chord_plan() -> None:
+    planless = cadence_in_g().model_copy(update={"harmony": []})
+    assert "planned authentic cadence): no chord plan;" in describe_piece(planless)
 
 
 def test_a_section_whose_notes_suggest_another_key_says_so() -> None:

@@ -30,7 +30,7 @@ from tools.music.piano.model import (
     full_forward_scorer,
     sample_bars,
 )
-from tools.music.piano.notation import HAND_NOTES, piano_piece, playable, segment_to_bars
+from tools.music.piano.notation import HAND_NOTES, legato, piano_piece, playable, segment_to_bars
 from tools.music.piano.tokens import (
     MAX_TOKENS_PER_BAR,
     NUM_PITCHES,
@@ -375,6 +375,18 @@ def test_a_single_line_whose_notes_overlap_engraves_as_one_voice(tmp_path: Path)
                      [[([67], 1.0), ([63], 1.0), ([67], 2.0)]]]
     assert written_rests(write_notation(piece, tmp_path).musicxml)[0] == [[], []]
     assert len(piece.parts[1].bars[0].voices) == 2
+
+
+def test_a_bass_held_under_a_higher_note_keeps_its_length() -> None:
+    """Review of session 30: the legato cut shortened a bass C2 held two beats under G3 on beat 2
+    to a quarter, in the MIDI as well as the score. A hold below the line is a second voice; the
+    left hand's falling line (G3 sounding into E3) is still cut, as the right hand's rising one."""
+    quarter = TICKS_PER_QUARTER
+    held = [Note(0, Hand.LEFT, 36, 2 * quarter), Note(quarter, Hand.LEFT, 55, quarter),
+            Note(2 * quarter, Hand.LEFT, 52, 2 * quarter), Note(3 * quarter, Hand.LEFT, 48, quarter)]
+    assert [note.duration for note in legato(held, 4 * quarter)] == [2 * quarter, quarter, quarter, quarter]
+    wide = [Note(0, Hand.RIGHT, 60, 2 * quarter), Note(quarter, Hand.RIGHT, 76, quarter)]  # C4 under E5
+    assert [note.duration for note in legato(wide, 4 * quarter)] == [2 * quarter, quarter]
 
 
 @pytest.fixture(scope="module")

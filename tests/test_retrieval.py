@@ -68,6 +68,9 @@ def test_empty_query_is_refused(store: ExemplarStore) -> None:
         store.search("   ")
 
 
+CHROMA_PORT_ATTEMPTS = 3
+
+
 @pytest.fixture
 def chroma_server(tmp_path: Path):
     """A real Chroma server on 127.0.0.1 (the scale-out path), stopped after the test."""
@@ -80,24 +83,30 @@ def chroma_server(tmp_path: Path):
     import chromadb
 
     executable = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [executable, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
+    for attempt in range(CHROMA_PORT_ATTEMPTS):  # a port freed by the probe may be taken by another worker first
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        process = subprocess.Popen(
+            [executable, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 30
-        while True:
+        while process.poll() is None and time.monotonic() < deadline:
             try:
                 client = chromadb.HttpClient(host="127.0.0.1", port=port)
                 client.heartbeat()
                 break
             except Exception:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
                 time.sleep(0.3)
+        else:
+            process.kill()
+            process.wait()
+            if attempt + 1 == CHROMA_PORT_ATTEMPTS or time.monotonic() >= deadline:
+                pytest.fail(f"the Chroma server did not answer on port {port}")
+            continue
+        break
+    try:
         yield client
     finally:
         process.terminate()

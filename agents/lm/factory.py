@@ -41,7 +41,8 @@ def load_local_model(spec: str, settings: Settings) -> LlamaCppModel:
 
     def load(path: Path, name: str) -> LlamaCppModel:
         logger.info("Loading %s (context %d tokens)", path, settings.context_tokens)
-        return LlamaCppModel(path, name=name, context_tokens=settings.context_tokens, threads=settings.threads)
+        return LlamaCppModel(path, name=name, context_tokens=settings.context_tokens, threads=settings.threads,
+                             cache_dir=settings.cache_dir)
 
     opener: Callable[[], LlamaCppModel]
     if spec.endswith(".gguf"):

@@ -10,11 +10,13 @@ evaluated in one batch, which is cheaper than decoding it token by token.
 
 from __future__ import annotations
 
+import glob
 import importlib.metadata
 import json
 import logging
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,8 @@ import xgrammar as xgr
 from tools.files import write_atomically
 
 logger = logging.getLogger(__name__)
+
+VOCABULARY_FOLDER = "vocabularies"  # under the settings' cache, where the weights' folder is read-only
 
 
 class VocabularyGrammar:
@@ -41,30 +45,33 @@ class VocabularyGrammar:
     @classmethod
     def of_pieces(cls, pieces: Sequence[bytes], vocab_size: int, stop_token_ids: Sequence[int]) -> VocabularyGrammar:
         """`pieces[i]` is the raw bytes of token `i`; control tokens must be given as b''."""
-        return cls(xgr.TokenizerInfo(list(pieces), xgr.VocabType.RAW, vocab_size=vocab_size,
-                                     stop_token_ids=list(stop_token_ids)))
+        return cls(_tokenizer_info(pieces, vocab_size, stop_token_ids))
 
     @classmethod
-    def saved_at(cls, file: Path, vocabulary: Callable[[], tuple[list[bytes], list[int]]],
+    def saved_at(cls, files: VocabularyFiles, vocabulary: Callable[[], tuple[list[bytes], list[int]]],
                  vocab_size: int) -> VocabularyGrammar:
-        """The grammar of the vocabulary xgrammar saved in `file` by an earlier process, else of
-        `vocabulary()` (its pieces and stop tokens, as `of_pieces` takes them), saved there for the
-        next. Reading 152k tokens' bytes from llama.cpp one call each takes ~1.1 CPU s a process;
-        the saved vocabulary (5 MB of JSON) loads in ~0.1 s. `file` must name what it was built
-        from (the weights' file, its size and time, xgrammar's version: `vocabulary_file`); a file
-        that cannot be read is built again, and one that cannot be written is only logged."""
-        try:
-            return cls(xgr.TokenizerInfo.deserialize_json(file.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            pass
-        except (OSError, UnicodeDecodeError, RuntimeError, ValueError) as exc:  # a damaged file: build it again
-            logger.warning("the saved vocabulary %s could not be read (%s); building it again", file, exc)
+        """The grammar of the vocabulary xgrammar saved in one of `files` by an earlier process,
+        else of `vocabulary()` (its pieces and stop tokens, as `of_pieces` takes them), saved for
+        the next. Reading 152k tokens' bytes from llama.cpp one call each takes ~1.1 CPU s a
+        process; the saved vocabulary (5 MB of JSON) loads in ~0.1 s. A file that cannot be read,
+        or holds another vocabulary size than the model's, is built again; one that cannot be
+        written beside the weights goes to the settings' cache, and where neither can take it,
+        it is only logged. Saving removes the files saved for earlier weights or versions."""
+        for file in files.places():
+            try:
+                info = xgr.TokenizerInfo.deserialize_json(file.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                continue
+            except (OSError, UnicodeDecodeError, RuntimeError, ValueError) as exc:  # a damaged file: build it again
+                logger.warning("the saved vocabulary %s could not be read (%s); building it again", file, exc)
+                continue
+            if info.vocab_size == vocab_size:
+                return cls(info)
+            logger.warning("the saved vocabulary %s has %d tokens, the model %d; building it again",
+                           file, info.vocab_size, vocab_size)
         pieces, stops = vocabulary()
-        info = xgr.TokenizerInfo(pieces, xgr.VocabType.RAW, vocab_size=vocab_size, stop_token_ids=stops)
-        try:
-            write_atomically(file.parent, {file.name: info.serialize_json()})
-        except OSError as exc:
-            logger.warning("the vocabulary could not be saved at %s (%s); it is built again next time", file, exc)
+        info = _tokenizer_info(pieces, vocab_size, stops)
+        files.save(info.serialize_json())
         return cls(info)
 
     def _compile_uncached(self, schema_json: str | None) -> xgr.CompiledGrammar:
@@ -79,13 +86,54 @@ class VocabularyGrammar:
         return JsonConstraint(self._compile(key), self.vocab_size)
 
 
-def vocabulary_file(weights: Path) -> Path:
+def _tokenizer_info(pieces: Sequence[bytes], vocab_size: int, stop_token_ids: Sequence[int]) -> xgr.TokenizerInfo:
+    """The vocabulary as xgrammar reads it: each token's raw bytes, b'' for a control token."""
+    return xgr.TokenizerInfo(list(pieces), xgr.VocabType.RAW, vocab_size=vocab_size,
+                             stop_token_ids=list(stop_token_ids))
+
+
+@dataclass(frozen=True)
+class VocabularyFiles:
     """Where `VocabularyGrammar.saved_at` keeps the vocabulary of the GGUF file `weights`: beside
-    it, named after its size and modification time and xgrammar's version, so new weights or a
-    new xgrammar read no vocabulary saved for others."""
-    stat = weights.stat()
-    version = importlib.metadata.version("xgrammar")
-    return weights.with_name(f"{weights.name}.{stat.st_size}-{stat.st_mtime_ns}.xgrammar-{version}.json")
+    it, else (a read-only weights folder) in `cache`'s `VOCABULARY_FOLDER`, named after the
+    weights' size and modification time and xgrammar's and llama.cpp's versions, so new weights
+    or a new tokenizer read no vocabulary saved for others."""
+
+    weights: Path
+    cache: Path | None = None
+
+    def name(self) -> str:
+        stat = self.weights.stat()
+        versions = f"xgrammar-{importlib.metadata.version('xgrammar')}-llama-cpp-{llama_cpp_version()}"
+        return f"{self.weights.name}.{stat.st_size}-{stat.st_mtime_ns}.{versions}.json"
+
+    def places(self) -> list[Path]:
+        """The files read, in order, and the folders tried for saving."""
+        name = self.name()
+        return [self.weights.with_name(name), *([self.cache / VOCABULARY_FOLDER / name] if self.cache else [])]
+
+    def save(self, text: str) -> None:
+        """`text` in the first place that takes it, the earlier files saved there removed (5 MB each)."""
+        failures = []
+        for file in self.places():
+            try:
+                write_atomically(file.parent, {file.name: text})
+            except OSError as exc:
+                failures.append(f"{file.parent} ({exc})")
+                continue
+            for stale in file.parent.glob(f"{glob.escape(self.weights.name)}.*.xgrammar-*.json"):
+                if stale != file:
+                    stale.unlink(missing_ok=True)
+            return
+        logger.warning("the vocabulary could not be saved in %s; it is built again next time", ", ".join(failures))
+
+
+def llama_cpp_version() -> str:
+    """The installed llama-cpp-python's version, read without importing it (xgrammar's tests run without)."""
+    try:
+        return importlib.metadata.version("llama_cpp_python")
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
 
 
 class JsonConstraint:

@@ -24,7 +24,7 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 from llama_cpp.llama_types import ChatCompletionRequestMessage
 
 from agents.lm.errors import ModelConfigError, PromptTooLongError
-from agents.lm.grammar import JsonConstraint, VocabularyGrammar, vocabulary_file
+from agents.lm.grammar import JsonConstraint, VocabularyFiles, VocabularyGrammar
 from agents.lm.stall import DecodeProgress, DecoderClock, run_watched
 from tools.interrupts import interrupts_deferred
 from tools.settings import DEFAULT_CONTEXT_TOKENS, DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE
@@ -74,13 +74,15 @@ class LlamaCppModel:
     """One loaded GGUF model. Calls are serialised: a llama.cpp context is not thread-safe."""
 
     def __init__(self, path: Path, *, name: str, context_tokens: int = DEFAULT_CONTEXT_TOKENS,
-                 threads: int | None = None, vocab_only: bool = False) -> None:
+                 threads: int | None = None, vocab_only: bool = False, cache_dir: Path | None = None) -> None:
         """`vocab_only` loads the tokenizer and chat template alone (a second, not the weights), for
-        counting a prompt's tokens; such a model cannot generate."""
+        counting a prompt's tokens; such a model cannot generate. `cache_dir` (the settings') keeps
+        the grammar's vocabulary where the weights' folder is read-only (`VocabularyFiles`)."""
         if not path.is_file():
             raise ModelConfigError(f"GGUF file not found: {path}")
         self.name = name
         self.path = path
+        self._cache_dir = cache_dir
         self._lock = threading.Lock()
         threads = threads or os.cpu_count() or 1  # llama-cpp-python's default is half the cores
         try:
@@ -144,9 +146,10 @@ class LlamaCppModel:
 
     @property
     def grammar(self) -> VocabularyGrammar:
-        """The vocabulary compiled for xgrammar, built on first use (saved beside the weights)."""
+        """The vocabulary compiled for xgrammar, built on first use (saved beside the weights or in the cache)."""
         if self._grammar is None:
-            self._grammar = VocabularyGrammar.saved_at(vocabulary_file(self.path), self._vocabulary, self.n_vocab)
+            self._grammar = VocabularyGrammar.saved_at(VocabularyFiles(self.path, self._cache_dir), self._vocabulary,
+                                                          self.n_vocab)
         return self._grammar
 
     def _vocabulary(self) -> tuple[list[bytes], list[int]]:

@@ -163,7 +163,7 @@ class SectionFacts:
     parallel_perfects: list[str] = field(default_factory=list)
     unresolved_leading_tones: int = 0
 
-    def describe(self) -> str:
+    def describe(self, listened: bool = False) -> str:
         """The section in one line, as the critics act on it: the numerals in the key the line
         names (they carry each chord's root and quality, and the close is the last two), the
         melody's variety (pitches and bar rhythms, what the Listener Critic judges), and only the
@@ -171,18 +171,21 @@ class SectionFacts:
         voices with their bars, leading tones that do not rise. Each token here is prompt the
         embedded model evaluates (about 33 a second on two cores), so a measure with nothing wrong
         is not spelled out: session 29's four lines a section, every number in prose, were two
-        thirds of the Theory Critic's prompt."""
+        thirds of the Theory Critic's prompt. `listened`: the parallels are left to the listening
+        report read beside it (`listening_report`), which finds them between any two voices and
+        judges them against the style's allowance, so they are said once."""
         problems = []
         if self.heard_key is not None and not self.key_matches:
             problems.append(f"sounds in {self.heard_key.name}, not the planned {self.key}")
-        if self.parallel_perfects:
+        if self.parallel_perfects and not listened:
             problems.append(f"outer voices in parallel {', '.join(self.parallel_perfects[:4])}")
         if self.unresolved_leading_tones:
             problems.append(f"leading tones not rising to the tonic: {self.unresolved_leading_tones}")
         melody = (f"{self.distinct_pitches} pitches, {self.rhythm_patterns} bar rhythms" if self.melody_range
                   else "no notes")
         return (f"section {self.section_id} ({self.label}, bars {self.bars}, {self.key}, planned {self.cadence} "
-                f"cadence): {' '.join(self.numerals) or 'no chords'}; {melody}" + "".join(f"; {p}" for p in problems))
+                f"cadence): {' '.join(self.numerals) or 'no chord plan'}; {melody}"
+                + "".join(f"; {p}" for p in problems))
 
 
 def _line(bars: list[Bar], bar_length: Fraction, highest: bool) -> list[tuple[Fraction, int]]:
@@ -278,7 +281,8 @@ def section_facts(piece: Piece) -> list[SectionFacts]:
     return facts
 
 
-def describe_piece(piece: Piece) -> str:
-    """The analysis text the critics and the Composer read."""
+def describe_piece(piece: Piece, listened: bool = False) -> str:
+    """The analysis text the critics and the Composer read (`listened`: beside the listening report,
+    `SectionFacts.describe`)."""
     head = f"{piece.title}: {piece.key}, {piece.meter}, {piece.tempo_bpm} bpm, {piece.total_bars} bars"
-    return "\n".join([head, *(facts.describe() for facts in section_facts(piece))])
+    return "\n".join([head, *(facts.describe(listened) for facts in section_facts(piece))])

@@ -22,6 +22,7 @@ the style's limits.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
@@ -92,6 +93,7 @@ class Parallel(NamedTuple):
     kind: str  # "fifths" or "octaves"
     upper: str
     lower: str
+    join: int = 0  # the section whose first note it reaches (0: within a section, the first's included)
 
 
 class Repeat(NamedTuple):
@@ -132,6 +134,8 @@ class Hearing(BaseModel):
 HEARINGS_KEPT = 4
 """The latest hearings kept by `hear`: a session hears a draft again right after choosing it."""
 _hearings: OrderedDict[str, Hearing] = OrderedDict()
+_hearings_lock = threading.Lock()
+"""Held while `_hearings` is read or changed: the MCP server runs its tools in worker threads."""
 
 
 def hear(piece: Piece) -> Hearing:
@@ -141,12 +145,17 @@ def hear(piece: Piece) -> Hearing:
     JSON (milliseconds, against some 0.3-1 CPU s a hearing) with a copy of the piece, so a caller
     changing its piece later changes nothing heard."""
     key = piece.model_dump_json()
-    heard = _hearings.get(key)
-    if heard is None:
-        heard = _hearings[key] = _hear(piece.model_copy(deep=True))
-        if len(_hearings) > HEARINGS_KEPT:
+    with _hearings_lock:
+        heard = _hearings.get(key)
+        if heard is not None:
+            _hearings.move_to_end(key)
+            return heard
+    heard = _hear(piece.model_copy(deep=True))  # unlocked: two threads may hear one piece, never wait on it
+    with _hearings_lock:
+        _hearings[key] = heard
+        _hearings.move_to_end(key)
+        while len(_hearings) > HEARINGS_KEPT:
             _hearings.popitem(last=False)
-    _hearings.move_to_end(key)
     return heard
 
 
@@ -280,7 +289,8 @@ def _parallels(piece: Piece, bar_length: Fraction) -> list[Parallel]:
     """Parallel fifths and octaves between every pair of separate voices (none with one voice)."""
     key = parse_key(piece.key)
     lines = _voice_lines(piece)
-    found = [Parallel(_bar(time, bar_length, piece.bar_start(0)), part, kind, upper, lower)
+    joins = {piece.bar_start(first - 1): index for index, (_, first, _) in enumerate(piece.section_spans()) if index}
+    found = [Parallel(_bar(time, bar_length, piece.bar_start(0)), part, kind, upper, lower, joins.get(time, 0))
              for (upper, part, top), (lower, _, bottom) in combinations(lines, 2)
              for kind, time in parallel_motions(top, bottom, key)]
     return sorted(found)
@@ -432,13 +442,30 @@ def few_parallel_perfects(heard: Hearing) -> Iterator[Problem]:
         return
     by_bar: defaultdict[tuple[int, int], list[Parallel]] = defaultdict(list)
     for parallel in heard.parallels:
-        by_bar[(parallel.part, parallel.bar)].append(parallel)
+        if not parallel.join:  # said by `no_parallels_across_a_join`
+            by_bar[(parallel.part, parallel.bar)].append(parallel)
     for (part, bar), found in sorted(by_bar.items()):
         pairs = ", ".join(f"{p.kind} between {p.upper} and {p.lower}" for p in found)
         yield Problem(Severity.WARNING, "parallel_perfects",
                       f"parallel {pairs} into bar {bar + 1} ({heard.parallels_per_bar:.2f} per bar; "
                       f"{_style(heard)} allows {heard.limits.max_parallels_per_bar:g}); move the voices apart "
                       "by contrary motion", at("parts", part, "bars", bar))
+
+
+@LISTENING_VALIDATORS.register(ARRANGER)
+def no_parallels_across_a_join(heard: Hearing) -> Iterator[Problem]:
+    """A parallel into a section's first note, whatever the style allows elsewhere: the waltz and
+    the nocturne lead a section's first bass from the bass before it, so one across the join may
+    mean the bars before were written again after the section was (a critic's rewrite). Said to
+    the critics, who may ask for the section again; not repaired by the tools (INFO), since the
+    textures that lead no bass across a join (a chorale's, a jig's) would be rewritten for it too."""
+    for parallel in heard.parallels:
+        if parallel.join:
+            section = heard.piece.sections[parallel.join]
+            yield Problem(Severity.INFO, "parallels_across_join",
+                          f"parallel {parallel.kind} between {parallel.upper} and {parallel.lower} into section "
+                          f"'{section.id}' (bar {parallel.bar + 1}), across the join; lead its first bass from "
+                          "the bars before it", at("sections", parallel.join))
 
 
 @LISTENING_VALIDATORS.register(ARRANGER)

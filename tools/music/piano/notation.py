@@ -57,6 +57,19 @@ def chord_lengths(durations: list[int]) -> dict[int, int]:
     return lengths
 
 
+LINE_SPAN = 12
+"""The widest leap (in semitones) a right-hand line's overlap is read across: a note
+held under one more than an octave above it is a voice of its own."""
+
+
+def _held_below(note: Note, next_note: Note) -> bool:
+    """Whether `note`, sounding on under `next_note`, is a hold below the line rather than a line's
+    overlap: in the left hand any note held under a higher one (a bass C2 held two beats under G3
+    on beat 2), in the right hand one held under a note more than `LINE_SPAN` above."""
+    rise = next_note.pitch - note.pitch
+    return rise > 0 and (note.hand == Hand.LEFT or rise > LINE_SPAN)
+
+
 def legato(notes: list[Note], length: int) -> list[Note]:
     """One hand's notes of a bar with the overlaps a pianist cannot or would not hold cut: a note
     ends where the hand strikes its pitch again (one key cannot sound twice), and where the hand
@@ -64,7 +77,10 @@ def legato(notes: list[Note], length: int) -> list[Note]:
     where the next starts (a single line, G-C-Eb as a half, a half and a quarter a beat apart,
     played legato). The model samples each note's length on its own, and such overlaps engraved
     as a second voice of single notes between rests under the line (session 29's free piano, bars
-    9-16). A note held past two onsets, or struck in a chord, truly overlaps and keeps its length."""
+    9-16). A note held past two onsets, or struck in a chord, truly overlaps and keeps its length,
+    and so does a hold below the line (`_held_below`): a second voice, not an overlap. The cut
+    lengths are the Piece's, so the MIDI, the listening features and the next section's prompt
+    read them too (docs/benchmarks.md, session 30)."""
     ends = {}
     for note in notes:
         again = [other.position for other in notes if other.pitch == note.pitch and other.position > note.position]
@@ -75,8 +91,8 @@ def legato(notes: list[Note], length: int) -> list[Note]:
     for position in starts[:-1]:
         after = following[position]
         if len(struck[position]) == len(struck[after]) == 1:
-            note = struck[position][0]
-            if after < ends[id(note)] <= following[after]:
+            note, next_note = struck[position][0], struck[after][0]
+            if after < ends[id(note)] <= following[after] and not _held_below(note, next_note):
                 ends[id(note)] = after
     return [Note(note.position, note.hand, note.pitch, ends[id(note)] - note.position) for note in notes]
 

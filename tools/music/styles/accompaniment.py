@@ -378,10 +378,14 @@ def _bass_line(chords: list[int], windows: list[tuple[int, int]], tops: list[Top
     by step (or holds it through a repeated chord); the piece's first chord and the closing
     cadence's two chords in root position; least motion, no parallel fifths or octaves with the
     melody notes (`Tops`), near the middle of the window. A section after another starts from the
-    `previous` section's last bass: its first chord is led from there as any other (the third by
-    step, no parallels with `tops[0]`, the melody across the join), where a section written alone
+    `previous` section's last bass: its first chord is led from there (the third only by step, no
+    parallels with `tops[0]`, the melody across the join), where a section written alone
     had met the one before in parallel octaves at 5 of the 7 outer-voice parallels of the bench's
-    ten waltzes (A5-E5 over A2-E2 into a B section)."""
+    ten waltzes (A5-E5 over A2-E2 into a B section). Unlike a move within the section, the join
+    adds no distance: each section's bass starts near its window's middle (`CENTRE_PULL`) rather
+    than drifting section by section; and an inverted first bass is never reached by holding the
+    bass before, since a held bass is a repeated chord's and the chord before the join is not
+    known here, only its bass."""
     last = len(chords) - 1
     before = max((step for step, chord in enumerate(chords) if chord != chords[last]), default=0)
     roots_only = {before, last} | ({0} if previous is None else set())
@@ -444,10 +448,42 @@ def _last_sounding(bars: Sequence[Bar]) -> list[int]:
     return []
 
 
+BASS_REACH = ARPEGGIO_LOWEST - 1
+"""How far above a bar's lowest note a later bass may lie (a major third): every texture's chord
+tones sit above its bass (a nocturne's a fourth at least, a waltz's chords above its bass window),
+while the bass of a bar's second chord moves from its first by a step or a third, or lies lower."""
+
+
+def _undoubled(pitches: Sequence[int]) -> list[int]:
+    """An event's pitches less a bass doubled an octave below the waltz's bass window (the
+    ballroom figure's C1-C2 under a C2 bass line): the line `_bass_line` chose is the upper note."""
+    low = sorted(pitches)
+    doubled = len(low) > 1 and low[1] - low[0] == OCTAVE and low[0] < WALTZ_BASS.lowest
+    return low[1:] if doubled else low
+
+
+def _last_bass(bars: Sequence[Bar]) -> int | None:
+    """The bass of the last chord in the last bar with notes: the last note struck within
+    `BASS_REACH` of that bar's lowest note (`_undoubled`). Not the lowest note sounding at the end: a waltz bar's
+    bass is a quarter on its first beat under chords that end the bar, and the chord's lowest
+    note (G3 over a G2 bass) is no bass to lead a section's first bass from."""
+    for bar in reversed(bars):
+        struck: list[tuple[Fraction, int]] = []
+        for voice in bar.voices:
+            time = Fraction(0)
+            for event in voice:
+                struck.extend((time, pitch) for pitch in _undoubled(event.pitches))
+                time += exact_quarters(event.duration)
+        if struck:
+            lowest = min(pitch for _, pitch in struck)
+            return max((note for note in struck if note[1] <= lowest + BASS_REACH), key=lambda n: (n[0], -n[1]))[1]
+    return None
+
+
 def join_before(right: Sequence[Bar], left: Sequence[Bar]) -> Join | None:
     """The `Join` the bars before a section end on (None where either hand has no notes)."""
-    top, bass = _last_sounding(right), _last_sounding(left)
-    return Join(max(top), min(bass)) if top and bass else None
+    top, bass = _last_sounding(right), _last_bass(left)
+    return Join(max(top), bass) if top and bass is not None else None
 
 
 class _Plan:
