@@ -33,6 +33,9 @@ MISHEARD = "In which year was the landmark mentioned in the clip completed?\n" \
     (MOBY, MOBY_TEXT, "Who wrote the novel this clip reads from?\n"
                       "Chapter 1. Call me your mail. Some years ago, never mind how long precisely.",
      "it repeats 'some years ago'"),
+    ("The discovery of penicillin | History of Medicine", "# The discovery of penicillin\n\nPenicillin was "
+     "discovered in 1928 by Alexander Fleming.", "Who discovered the substance named in the clip?\n"
+     "Today's science story, the accidental discovery on penicillin.", "it repeats 'discovery on penicillin'"),
 ])
 def test_a_page_is_tied_by_a_name_heard_or_asked_or_an_echo_of_the_words_heard(
         title: str, text: str, said: str, evidence: str) -> None:
