@@ -57,7 +57,8 @@ class SlowModel:
     release = threading.Event()
     error: Exception | None = None
 
-    def __init__(self, path: Path, *, name: str, context_tokens: int, threads: int | None) -> None:
+    def __init__(self, path: Path, *, name: str, context_tokens: int, threads: int | None,
+                 cache_dir: Path | None = None) -> None:
         SlowModel.built.append(self)
         SlowModel.started.set()
         if not SlowModel.release.wait(10):
