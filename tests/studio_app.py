@@ -41,8 +41,8 @@ SONATA_PAGE = """<html><head><title>Piano Sonata No. 14 (Beethoven)</title></hea
 <p>Beethoven died in Vienna on 26 March 1827.</p></body></html>"""
 CITED = ["The Piano Sonata No. 14, known as the Moonlight Sonata, was composed by Ludwig van Beethoven in 1801.",
          "Beethoven died in Vienna on 26 March 1827."]
-"""The page's sentences the answer cites: the search snippet is ranked beside them, so the answer cites the
-first three ids and keeps the two sentences that state its facts, in page order."""
+"""The page's sentences the answer cites, S1 and S2: a page that was read shows its own sentences, not its
+search snippet, so these are all the sentences numbered."""
 
 
 class NoExemplars:
@@ -76,7 +76,7 @@ def ask_replies() -> list[str]:
     """The Researcher's query and an answer citing the sentences of the one page the search finds."""
     return [reply("plan", {"queries": ["Moonlight Sonata composer death"]}),
             reply("answer", {"answerable": True, "answer": ANSWER,
-                             "citations": ["S1", "S2", "S3"],
+                             "citations": ["S1", "S2"],
                              "confidence": "high"})]
 
 
