@@ -89,3 +89,22 @@ def test_a_work_s_catalogue_number_stays_in_its_subject_and_never_reads_as_a_neg
     assert resolved == "It (Symphony No. 9) was first performed in Vienna on 7 May 1824."
     question = "Which symphony contains the melody the choir sings in this clip?"
     assert ground_answer(opening, [opening, resolved], question, SpanRules(), question).text
+
+
+def test_a_sentence_opening_with_the_subject_s_last_name_is_read_as_the_whole_name() -> None:
+    """Session 30's moonlight in text mode: "Ludwig van Beethoven died in Vienna on 26 March 1827." cited the
+    Beethoven page's "Beethoven died in Vienna on 26 March 1827, aged 56." and was dropped for want of the full
+    name; a longer name opening with the same word, or another name before it, lends nothing."""
+    title = "Ludwig van Beethoven - biography | Encyclopedia Lumina"
+    died = "Beethoven died in Vienna on 26 March 1827, aged 56."
+    page = f"Ludwig van Beethoven was a German composer and pianist.\n\n{died}"
+    resolved = with_subject(died, title, page)
+    assert resolved == "Beethoven (Ludwig van Beethoven) died in Vienna on 26 March 1827, aged 56."
+    question = "In which year did the composer of the Moonlight Sonata die?"
+    claim = "Ludwig van Beethoven died in Vienna on 26 March 1827."
+    assert not ground_answer(claim, [died], question, SpanRules(), question).text
+    assert ground_answer(claim, [resolved], question, SpanRules(), question).text
+    island = "Liberty Island is in New York Harbor."
+    assert with_subject(island, LIBERTY, f"{LIBERTY_TEXT}\n\n{island}") == island
+    father = "Johann van Beethoven taught him. Beethoven died in Vienna in 1827."
+    assert with_subject("Beethoven died in Vienna in 1827.", title, father) == "Beethoven died in Vienna in 1827."

@@ -98,11 +98,25 @@ def _refers_to_page_subject(quote: str, subject: str, page: str) -> bool:
     return False
 
 
+def _surname(quote: str, subject: str) -> str:
+    """The last word of a name of several words that `quote` opens with instead of the whole name, followed by
+    a lowercase word ("Beethoven died in Vienna ..." on the page of "Ludwig van Beethoven"; not "Liberty
+    Island is ..." on the Statue of Liberty's); "" otherwise."""
+    words = subject.split()
+    if len(words) < 2 or subject in quote:
+        return ""
+    return words[-1] if re.match(rf"{re.escape(words[-1])}(?:'s)?\s+[a-z]", quote) else ""
+
+
 def with_subject(quote: str, title: str, page: str) -> str:
     """`quote`, a sentence of the page titled `title` whose text is `page`, with the page's subject named after
     the words that refer to it ("It (Taj Mahal) was ...", "Its (Mount Everest's) elevation ...", "The statue
-    (Statue of Liberty) was ..."); `quote` unchanged unless those words can only mean the page's subject."""
+    (Statue of Liberty) was ...", "Beethoven (Ludwig van Beethoven) died ..."); `quote` unchanged unless those
+    words can only mean the page's subject."""
     subject = page_subject(title)
+    surname = _surname(quote.strip(), subject)
+    if surname and _refers_to_page_subject(quote.strip(), subject, page):
+        return f"{surname} ({subject}){quote.strip()[len(surname):]}"
     found = _REFERENT.match(quote.strip())
     if not subject or not found or not _refers_to_page_subject(quote.strip(), subject, page):
         return quote
