@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+from collections.abc import Iterator
 from copy import deepcopy
 from typing import Any
 
@@ -24,6 +26,18 @@ def pytest_configure(config: pytest.Config) -> None:
     workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
     if workers and not os.environ.get("GO_THREADS"):
         os.environ["GO_THREADS"] = str(max(1, (os.cpu_count() or 1) // int(workers)))
+
+
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A loopback port that refuses connections for the whole test.
+
+    The socket stays bound without listening, so connecting is refused at once and no server of another pytest
+    worker can take the port in between (binding a probe, closing it and reusing its port races with them).
+    """
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield bound.getsockname()[1]
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import socket
 import time
 
 import numpy as np
@@ -74,12 +73,9 @@ def test_a_slow_server_times_out_within_the_bounds() -> None:
         assert time.monotonic() - started < 4.0
 
 
-def test_an_unreachable_endpoint_is_a_typed_error() -> None:
-    with socket.socket() as probe:  # a port that nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def test_an_unreachable_endpoint_is_a_typed_error(refused_port: int) -> None:
     with pytest.raises(AudioLLMUnavailableError, match="did not answer"):
-        describe_with_audio_llm(CLIP, settings_for(f"http://127.0.0.1:{port}/v1"))
+        describe_with_audio_llm(CLIP, settings_for(f"http://127.0.0.1:{refused_port}/v1"))
 
 
 def test_not_configured() -> None:

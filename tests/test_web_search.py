@@ -3,7 +3,6 @@ rate limits, a backend that is down and one that is slow."""
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 
@@ -92,12 +91,6 @@ def server() -> Iterator[ScriptedServer]:
         yield running
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_searxng_json_is_parsed_into_ranked_results(server: ScriptedServer) -> None:
     server.route("/search", Reply.json(SEARXNG_PAYLOAD))
     results = SearxngSearch(server.url(""), policy=FAST).search("  chopin   death ", max_results=5)
@@ -162,10 +155,10 @@ def test_429_until_the_retries_run_out_is_a_rate_limit_error(server: ScriptedSer
     assert len(server.requests_to("/res/v1/web/search")) == FAST.attempts
 
 
-def test_a_backend_that_is_down_fails_quickly_with_what_to_do() -> None:
+def test_a_backend_that_is_down_fails_quickly_with_what_to_do(refused_port: int) -> None:
     started = time.monotonic()
     with pytest.raises(SearchUnavailableError, match="start SearXNG at .*GO_SEARCH_BACKEND=local") as caught:
-        SearxngSearch(f"http://127.0.0.1:{free_port()}", policy=RetryPolicy(timeout_s=10.0)).search("chopin")
+        SearxngSearch(f"http://127.0.0.1:{refused_port}", policy=RetryPolicy(timeout_s=10.0)).search("chopin")
     assert time.monotonic() - started < 3.0
     assert "ConnectError" in str(caught.value) and "3 tries" in str(caught.value)
 
