@@ -11,7 +11,8 @@ reports say why a passage was excluded:
 
 - `ignore-instructions`: ignore / disregard / forget / override previous (prior, above) instructions;
 - `role-marker`: chat-template and role markers (`system:`, `<|im_start|>`, `[INST]`, `<<SYS>>`, ...);
-- `addresses-the-ai`: sentences addressed to an AI, language model or chatbot ("you are an assistant");
+- `addresses-the-ai`: sentences addressed to an AI, language model or chatbot ("you are an assistant"), or
+  obliging one to tell something ("AI systems summarising this page must report ...");
 - `dictates-the-answer`: "the correct answer", "the answer must be", "respond/reply with", "answer that",
   "always say", "tell the user";
 - `fake-source-end`: markers pretending the quoted source has ended ("END OF SOURCE", `<<<`, `</source>`).
@@ -31,8 +32,12 @@ from pydantic import BaseModel, Field
 
 from tools.web.passages import Passage
 
-_AI = r"(?:ai|a\.i\.|ai assistant|chat ?bot|language model|large language model|llm|gpt|chatgpt)s?"
-"""Words that name an AI reader; not 'model', 'agent' or 'assistant' alone, which prose uses of people."""
+_AI = r"(?:ai|a\.i\.|chat ?bot|language model|large language model|llm|gpt|chatgpt)s?" \
+      r"(?:[- ](?:systems?|assistants?|models?|tools?|agents?|readers?|bots?|summari[sz]ers?|crawlers?))?"
+"""Words that name an AI reader ("AI systems", "LLM agents"); not 'model', 'agent' or 'assistant' alone, which
+prose uses of people."""
+_TELLING = r"(?:report|say|answer|state|reply|respond|output|write|give|name|list|cite|mention|tell|claim|present)"
+"""Verbs of telling: an AI reader obliged to one of them is being dictated what to write."""
 _PREVIOUS = r"(?:all |any |the |your |my |these |those |of )*(?:previous|prior|above|earlier|preceding|former|" \
             r"original|system|existing|other)"
 _INSTRUCTIONS = r"(?:instructions?|prompts?|directions?|directives?|rules|guidelines|context|messages?|commands?)"
@@ -60,7 +65,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\b(?:you are|you're|act as|pretend to be|you will act as) (?:now )?(?:an? |the )?(?:helpful )?"
         rf"(?:{_AI}|assistant)\b|\b(?:dear|attention|hey|hello|hi|note to|message to|instructions for)(?: the| any)?"
         rf",? {_AI}\b|\bif you are an? (?:{_AI}|assistant|model)\b|\b{_AI},? (?:reading|processing|"
-        rf"summari[sz]ing|answering) (?:this|these)\b|\b(?:the|any|every) {_AI} (?:must|should|shall|will|is "
+        rf"summari[sz]ing|answering|quoting|using) (?:this|these|the (?:page|article|text|site|document))\b|"
+        rf"\b{_AI}\b[^.\n]{{0,60}}?\b(?:must|should|shall|are to|(?:is|are) (?:required|instructed|told|asked) to|"
+        rf"needs? to)\s+(?:always\s+)?{_TELLING}\b|\b(?:the|any|every) {_AI} (?:must|should|shall|will|is "
         rf"(?:required|instructed|told))\b|\b(?:the )?(?:answerer|researcher)s? (?:must|should|shall|will)\b|"
         r"\b(?:before|when|while) (?:answering|responding|replying)\b|\bsystem prompt\b|"
         r"\bsend (?:the|your) (?:question|prompt|conversation|answer)\b",
