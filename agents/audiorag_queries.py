@@ -11,6 +11,9 @@ the swan" and the Researcher searched "instrument plays melody piece", which sha
 question and so passed, but found nothing about the piece. The words said in the clip or the names written
 in the question (`subject_terms`) must be in some query; when none is, the subject's own query goes first
 (`with_subject`).
+
+A query written as an instruction to a person ("search for 'call me a schmail' in English novels") is sent
+as what it asks for ("call me a schmail English novels", `as_query`): a search engine reads every word.
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ TEMPLATE = re.compile(
     r"\.\.\.|\u2026|\b(?:todo|tbd|xxx|lorem ipsum)\b|"
     r"\btranscribed by\b|\b(?:speech|music|sounds?) \(|\baudio clip\b|\bin this clip\b",
     re.IGNORECASE)
+INSTRUCTION = re.compile(
+    r"^(?:please\s+)?(?:(?:do\s+a\s+)?(?:web\s+)?search(?:\s+the\s+web)?(?:\s+(?:for|on|about)\b|\s*:)|"
+    r"look\s+(?:up|for)\b|find\s+out\b|query(?:\s+for\b|\s*:))\s*:?\s*", re.IGNORECASE)
+"""The opening of a query written as an instruction to search, which an engine would read as words to match."""
+WRAPPING = re.compile("^[\"'\u2018\u201c](?P<inner>.+?)[\"'\u2019\u201d](?P<rest>.*)$")
+IN_WHERE = re.compile(r"^\s*(?:in|on|from|among|within)\s+", re.IGNORECASE)
 QUERY_WORDS = frozenset({"query", "queries", "search", "web", "best", "first", "example", "keyword", "keywords",
                          "results", "google", "find", "look", "information", "info"})
 """Words about searching, not about the subject: they never count as a shared content word."""
@@ -62,6 +71,19 @@ class QueryReview:
     problems: list[str] = field(default_factory=list)
 
 
+def as_query(text: str) -> str:
+    """`text` as a search engine should get it: spacing collapsed, an instruction to search unwrapped
+    ("Search for 'X' in Y" -> "X Y"), cut to `MAX_QUERY_CHARS`."""
+    query = " ".join(text.split())
+    unwrapped = INSTRUCTION.sub("", query, count=1)
+    if unwrapped != query:
+        quoted = WRAPPING.match(unwrapped)
+        if quoted:
+            unwrapped = f"{quoted['inner']} {IN_WHERE.sub('', quoted['rest'])}"
+        query = " ".join(unwrapped.split())
+    return query[:MAX_QUERY_CHARS]
+
+
 def review_queries(queries: list[str], context: str, searched: Sequence[str] = ()) -> QueryReview:
     """Keep each query that is non-empty, new (in this plan and among the earlier rounds' `searched`),
     free of template words and about `context` (what was heard, asked and read); say why each other
@@ -69,7 +91,7 @@ def review_queries(queries: list[str], context: str, searched: Sequence[str] = (
     review, seen, known = QueryReview(), set(), _stems(context)
     before = {" ".join(query.split()).lower() for query in searched}
     for raw in queries:
-        query = " ".join(raw.split())[:MAX_QUERY_CHARS]
+        query = as_query(raw)
         key = query.lower()
         if not query:
             review.problems.append("an empty query")

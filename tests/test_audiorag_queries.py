@@ -4,8 +4,9 @@ refused, the Researcher is asked once more, and then the question itself becomes
 from __future__ import annotations
 
 import dspy
+import pytest
 
-from agents.audiorag_queries import content_words, fallback_query, review_queries, subject_terms, with_subject
+from agents.audiorag_queries import as_query, content_words, fallback_query, review_queries, subject_terms, with_subject
 from agents.lm.testing import ScriptedEngine, scripted_lm
 from pipelines.audiorag_graph import AudioRAGConfig, AudioRAGDeps, AudioRAGState, plan
 from tests.studio_script import reply
@@ -150,3 +151,24 @@ def test_an_audio_language_models_guess_is_not_the_subject_a_plan_must_name() ->
     heard = f'{SWAN_HEARD}\nan audio-language model says: "a cello piece by Mozart"'
     assert subject_terms(SWAN_QUESTION, heard) == ["carnival", "animals", "swan"]
     assert with_subject(["carnival swan melody"], SWAN_QUESTION, heard, limit=3) == ["carnival swan melody"]
+
+
+@pytest.mark.parametrize(("written", "sent"), [
+    ("search for 'chapter 1 call me a schmail' in english literature",
+     "chapter 1 call me a schmail english literature"),
+    ("Search for: Moonlight Sonata composer", "Moonlight Sonata composer"),
+    ("look up \u201cGreat Wall\u201d location", "Great Wall location"),
+    ("find out when the Brooklyn Bridge opened", "when the Brooklyn Bridge opened"),
+    ("  Moonlight   Sonata composer ", "Moonlight Sonata composer"),
+    ("Search engines of the 1990s", "Search engines of the 1990s"),  # a subject, not an instruction
+    ("Finding Nemo director", "Finding Nemo director"),
+    ("Google founders", "Google founders"),
+])
+def test_a_query_written_as_an_instruction_to_search_is_sent_as_what_it_asks_for(written: str, sent: str) -> None:
+    assert as_query(written) == sent
+
+
+def test_an_unwrapped_query_is_reviewed_as_the_engine_gets_it() -> None:
+    review = review_queries(["search for 'call me Ishmael' in novels", "look up Moby-Dick author"],
+                            "Call me Ishmael. Who wrote the novel (Moby-Dick)?")
+    assert review.queries == ["call me Ishmael novels", "Moby-Dick author"]
