@@ -32,6 +32,62 @@ def test_chords_are_named_from_the_notes_that_sound() -> None:
     assert [(c.bar, c.beat, c.symbol) for c in by_half_bar] == [(1, 1, "C"), (2, 1, "F"), (3, 1, "G"), (3, 3, "G7")]
 
 
+def slot_by_slot_labels(parts: list[list[Bar]], bar_length: Fraction, slot: Fraction) -> list[tuple]:
+    """`label_chords` by its definition: every slot weighs every note that overlaps it."""
+    from collections import defaultdict
+
+    from tools.music.analysis import sounding_notes
+    from tools.music.harmony.chords import label_pitch_classes, ontology_symbol
+
+    sounding = [note for bars in parts for note in sounding_notes(bars, bar_length)]
+    labels: list[tuple] = []
+    for index in range(int(bar_length * max(len(bars) for bars in parts) / slot)):
+        lo, hi = index * slot, (index + 1) * slot
+        weights: defaultdict[int, float] = defaultdict(float)
+        bass = None
+        for start, end, pitch in sounding:
+            if (overlap := min(end, hi) - max(start, lo)) > 0:
+                weights[pitch % 12] += float(overlap)
+                bass = pitch if bass is None else min(bass, pitch)
+        symbol = ontology_symbol(label_pitch_classes(weights, bass)) if weights else None
+        if symbol is not None and (not labels or labels[-1][2] != symbol):
+            bar_index = int(lo // bar_length)
+            labels.append((bar_index + 1, float(lo - bar_index * bar_length) + 1, symbol))
+    return labels
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_chord_labels_weigh_each_note_in_the_slots_it_overlaps_as_every_slot_weighing_every_note_did(
+        seed: int) -> None:
+    """Each note is added only to the slots it overlaps (the labelling was quadratic in a section's
+    notes), in the same order, so the labels are those of weighing every note in every slot: notes
+    held over bar lines and slots, triplets, rests, chords, a staff shorter than the other."""
+    import random
+
+    draw = random.Random(seed)
+    lengths = [0.25, 0.5, 1 / 3, 2 / 3, 1.0, 1.5, 2.0, 3.0]
+
+    def staff(bars: int, low: int) -> list[Bar]:
+        made = []
+        for _ in range(bars):
+            voices = []
+            for _ in range(draw.choice((1, 2))):
+                events, left = [], Fraction(3)
+                while left > 0:
+                    length = min(Fraction(draw.choice(lengths)).limit_denominator(12), left)
+                    pitches = [] if draw.random() < 0.15 else draw.sample(range(low, low + 24), draw.choice((1, 1, 3)))
+                    events.append(Event(pitches=pitches, duration=float(length)))
+                    left -= length
+                voices.append(events)
+            made.append(Bar(voices=voices))
+        return made
+
+    parts = [staff(6, 60), staff(draw.choice((5, 6)), 36)]
+    for slot in (Fraction(1), Fraction(3, 2), Fraction(3), Fraction(1, 2)):
+        assert [(c.bar, c.beat, c.symbol) for c in label_chords(parts, Fraction(3), slot)] == slot_by_slot_labels(
+            parts, Fraction(3), slot)
+
+
 def test_parallel_fifths_and_octaves_are_found_only_in_similar_motion() -> None:
     top = [(Fraction(0), 67), (Fraction(1), 69), (Fraction(2), 72), (Fraction(3), 71)]
     parallel = [(Fraction(0), 60), (Fraction(1), 62), (Fraction(2), 60), (Fraction(3), 59)]

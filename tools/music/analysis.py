@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
+from math import ceil
 
 from ontology.music import Bar, ChordEvent, Part, Piece
 from ontology.music_theory import CHORD_QUALITIES, Key, exact_quarters, parse_chord, parse_key, parse_meter
@@ -68,19 +69,24 @@ def label_chords(parts: list[list[Bar]], bar_length: Fraction, slot: Fraction = 
     slowly; a new event only where it changes), from the duration-weighted pitch classes sounding
     in it, matched against the harmoniser's chord templates (the lowest note breaks ties). Slots
     where nothing sounds keep the previous chord."""
-    sounding = [note for bars in parts for note in sounding_notes(bars, bar_length)]
     total_bars = max((len(bars) for bars in parts), default=0)
-    labels: list[ChordEvent] = []
-    for slot_index in range(int(bar_length * total_bars / slot)):
-        lo, hi = slot_index * slot, (slot_index + 1) * slot
-        weights: defaultdict[int, float] = defaultdict(float)
-        bass: int | None = None
-        for start, end, pitch in sounding:
-            overlap = min(end, hi) - max(start, lo)
+    slots = int(bar_length * total_bars / slot)
+    weights: list[defaultdict[int, float]] = [defaultdict(float) for _ in range(slots)]
+    basses: list[int | None] = [None] * slots
+    # each note visits only the slots it overlaps (every slot against every note grew with the square
+    # of a section's notes), in the notes' order, so each slot's sums are added as before
+    for start, end, pitch in (note for bars in parts for note in sounding_notes(bars, bar_length)):
+        for slot_index in range(max(int(start // slot), 0), min(slots, ceil(end / slot))):
+            overlap = min(end, (slot_index + 1) * slot) - max(start, slot_index * slot)
             if overlap > 0:
-                weights[pitch % 12] += float(overlap)
-                bass = pitch if bass is None or pitch < bass else bass
-        symbol = ontology_symbol(label_pitch_classes(weights, bass)) if weights else None
+                weights[slot_index][pitch % 12] += float(overlap)
+                bass = basses[slot_index]
+                basses[slot_index] = pitch if bass is None or pitch < bass else bass
+    labels: list[ChordEvent] = []
+    for slot_index in range(slots):
+        lo = slot_index * slot
+        symbol = (ontology_symbol(label_pitch_classes(weights[slot_index], basses[slot_index]))
+                  if weights[slot_index] else None)
         if symbol is None or (labels and labels[-1].symbol == symbol):
             continue
         bar = int(lo // bar_length)
