@@ -116,6 +116,33 @@ def test_each_motion_between_two_voices_is_judged_by_music21_once(monkeypatch: p
     assert len(built) == judged == 3  # three motions reach a perfect interval, each judged once
 
 
+def test_each_pitch_is_spelled_and_each_key_built_for_music21_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Music21's key and pitch spelling took milliseconds each, and were made again for every
+    motion judged (most of a nocturne session's listening): each pitch of a key is spelled once, the
+    key built once, and the judgments are music21's on the spelled pitches as before (a diminished
+    fifth, B-F, moving to a perfect one is no parallel; E-flat to B-flat in E-flat major is)."""
+    import tools.music.analysis as analysis
+    from ontology.music_theory import Key
+
+    spelled, built = [], []
+    spell, build = analysis.spelled_pitch, Key.to_music21
+    monkeypatch.setattr(analysis, "spelled_pitch", lambda pitch, key: spelled.append(pitch) or spell(pitch, key))
+    monkeypatch.setattr(Key, "to_music21", lambda key: built.append(key) or build(key))
+    for cache in (parallel_kind, analysis.spelled_name, analysis._music21_key):
+        cache.cache_clear()
+    c_major, e_flat = parse_key("C major"), parse_key("Eb major")
+    top = [(Fraction(0), 67), (Fraction(1), 69), (Fraction(2), 72), (Fraction(3), 71), (Fraction(4), 72)]
+    bottom = [(Fraction(0), 60), (Fraction(1), 62), (Fraction(2), 60), (Fraction(3), 59), (Fraction(4), 60)]
+    assert parallel_perfects(top, bottom, Fraction(4), c_major) == ["fifths into bar 1", "octaves into bar 1",
+                                                                     "octaves into bar 2"]
+    assert parallel_perfects([(Fraction(0), 71), (Fraction(1), 72)], [(Fraction(0), 65), (Fraction(1), 65)],
+                             Fraction(4), c_major) == []  # B-F to C-F: oblique, and a diminished fifth first
+    assert parallel_perfects([(Fraction(0), 70), (Fraction(1), 72)], [(Fraction(0), 63), (Fraction(1), 65)],
+                             Fraction(4), e_flat) == ["fifths into bar 1"]
+    assert sorted(spelled) == sorted([67, 69, 72, 71, 60, 62, 59, 65] + [70, 72, 63, 65])  # once per key
+    assert built == [c_major, e_flat]
+
+
 def test_section_facts_count_unresolved_leading_tones_and_rhythms(minuet: Piece) -> None:
     piece = minuet
     piece.parts[0].bars[2] = bar((73, 1), (70, 1), (69, 1))  # C# (the leading tone of D minor) falls to B-flat

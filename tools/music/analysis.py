@@ -240,14 +240,27 @@ def parallel_kind(previous: tuple[int, int], now: tuple[int, int], key: Key) -> 
     is kept."""
     from music21 import note, voiceLeading
 
-    spelled = key.to_music21()
     top_from, top_to, bottom_from, bottom_to = (
-        note.Note(spelled_pitch(pitch, spelled)) for pitch in (previous[0], now[0], previous[1], now[1]))
+        note.Note(spelled_name(pitch, key)) for pitch in (previous[0], now[0], previous[1], now[1]))
     quartet = voiceLeading.VoiceLeadingQuartet(top_from, top_to, bottom_from, bottom_to)
     fifths = quartet.parallelFifth()
     if quartet.similarMotion() and (fifths or quartet.parallelUnisonOrOctave()):
         return "fifths" if fifths else "octaves"
     return None
+
+
+@lru_cache(maxsize=1024)
+def spelled_name(pitch: int, key: Key) -> str:
+    """`pitch` (MIDI) spelled in `key` (`scoreio.spelled_pitch`) as music21 names it with its octave
+    ('E-4'). Listening judges motions between the same few dozen pitches of one key all session, and
+    music21 took milliseconds to build the key and spell each pitch again for every motion (most of
+    a nocturne session's listening)."""
+    return spelled_pitch(pitch, _music21_key(key)).nameWithOctave
+
+
+@lru_cache(maxsize=64)
+def _music21_key(key: Key):  # -> music21.key.Key, read only: one object serves every caller
+    return key.to_music21()
 
 
 def parallel_perfects(top: list[tuple[Fraction, int]], bottom: list[tuple[Fraction, int]],
