@@ -437,6 +437,9 @@ def test_the_tool_samples_on_its_threads_and_restores_torchs(monkeypatch: pytest
         assert seen == [1] and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(1)
+    with pytest.raises(ValueError, match="GO_MUSIC_THREADS"):
+        PianoGenerationTool(threads=0)({"out_dir": str(tmp_path), "bars": 1, "seed": 1})
+    assert torch.get_num_threads() == 1
 
 
 def test_the_tool_continues_a_prompt_and_keeps_its_bars(tool, tmp_path: Path) -> None:
