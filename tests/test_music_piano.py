@@ -423,7 +423,7 @@ def test_the_tool_writes_a_two_staff_score_in_the_requested_key_and_meter(tool, 
 
 
 def test_the_tool_samples_on_its_threads_and_restores_torchs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A second torch thread made the sampler's tiny steps wait on each other (7-16 times the CPU
+    """A second torch thread made the sampler's tiny steps wait on each other (5-16 times the CPU
     seconds on a loaded 2-core machine): the tool samples on its own count and restores the process's."""
     import tools.music.piano.tool as piano_tool
 

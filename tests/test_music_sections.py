@@ -391,7 +391,7 @@ def test_the_fixed_plans_free_piano_6_returns_without_looping_and_opens_its_midd
 def test_the_music_models_run_on_the_settings_threads_and_leave_torchs_count_as_it_was(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Torch's default (a thread per core) made the piano model's tiny steps wait on each other: a
-    section's CPU seconds grew 7-16 times on a loaded 2-core machine. A section is written on
+    section's CPU seconds grew 5-16 times on a loaded 2-core machine. A section is written on
     `Settings.music_threads` threads, a variation's candidates and the harmoniser included, and the
     count the process had comes back after."""
     import torch

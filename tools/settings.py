@@ -48,7 +48,7 @@ DEFAULT_MUSIC_THREADS = 1
 """Torch threads the music models (piano model, harmoniser) run with. Their steps are tiny (one token
 of a 128-wide model), so a second thread speeds nothing up, and torch's default (one per core) made
 its parallel operations (GELU, attention) wait on each other: a free piano's 8-bar section took 0.8
-CPU s with one thread and 5.8-12.6 s with two on a loaded 2-core machine (docs/benchmarks.md)."""
+CPU s with one thread and 4.2-12.6 s with two on a loaded 2-core machine (docs/benchmarks.md)."""
 
 
 def _default_cache_dir() -> Path:

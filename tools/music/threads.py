@@ -3,7 +3,7 @@
 The piano model and the harmoniser compute a handful of small tensors per step (one token of a
 128-wide, two-layer model). Torch's default of one thread per core parallelises some of those
 operations anyway (GELU, attention), and the threads then spend each step waiting for each other:
-with two threads on a 2-core machine busy with other work, a free piano's section took 7 to 16 times
+with two threads on a 2-core machine busy with other work, a free piano's section took 5 to 16 times
 the CPU seconds it takes with one (`tools.settings.DEFAULT_MUSIC_THREADS`). The count is set around
 each call rather than once for the process, so torch work elsewhere in the same process (Whisper
 in AudioRAG, a grammar's logit mask) keeps its own; OpenMP keeps the count per calling thread, so
