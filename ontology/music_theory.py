@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # music21 is imported only where a music21 object is made
@@ -29,9 +30,12 @@ _ACCIDENTAL = {"": 0, "#": 1, "b": -1, "-": -1, "##": 2, "bb": -2, "♯": 1, "�
 _NOTE = re.compile(r"^([A-Ga-g])(##|bb|#|b|-|♯|♭)?")
 
 
+@lru_cache(maxsize=4096)
 def exact_quarters(value: float) -> Fraction:
     """A float length or position in quarter notes as the exact fraction it stands for (0.333.. ->
-    1/3): sums and comparisons of floats drift, fractions on the `QUARTER_RESOLUTION` grid do not."""
+    1/3): sums and comparisons of floats drift, fractions on the `QUARTER_RESOLUTION` grid do not.
+    Kept per value: a session asks for the same few dozen lengths and onsets tens of thousands of times,
+    and `limit_denominator` takes microseconds each (a Fraction never changes, so one serves all)."""
     return Fraction(value).limit_denominator(QUARTER_RESOLUTION)
 
 

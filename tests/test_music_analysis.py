@@ -32,6 +32,62 @@ def test_chords_are_named_from_the_notes_that_sound() -> None:
     assert [(c.bar, c.beat, c.symbol) for c in by_half_bar] == [(1, 1, "C"), (2, 1, "F"), (3, 1, "G"), (3, 3, "G7")]
 
 
+def slot_by_slot_labels(parts: list[list[Bar]], bar_length: Fraction, slot: Fraction) -> list[tuple]:
+    """`label_chords` by its definition: every slot weighs every note that overlaps it."""
+    from collections import defaultdict
+
+    from tools.music.analysis import sounding_notes
+    from tools.music.harmony.chords import label_pitch_classes, ontology_symbol
+
+    sounding = [note for bars in parts for note in sounding_notes(bars, bar_length)]
+    labels: list[tuple] = []
+    for index in range(int(bar_length * max(len(bars) for bars in parts) / slot)):
+        lo, hi = index * slot, (index + 1) * slot
+        weights: defaultdict[int, float] = defaultdict(float)
+        bass = None
+        for start, end, pitch in sounding:
+            if (overlap := min(end, hi) - max(start, lo)) > 0:
+                weights[pitch % 12] += float(overlap)
+                bass = pitch if bass is None else min(bass, pitch)
+        symbol = ontology_symbol(label_pitch_classes(weights, bass)) if weights else None
+        if symbol is not None and (not labels or labels[-1][2] != symbol):
+            bar_index = int(lo // bar_length)
+            labels.append((bar_index + 1, float(lo - bar_index * bar_length) + 1, symbol))
+    return labels
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_chord_labels_weigh_each_note_in_the_slots_it_overlaps_as_every_slot_weighing_every_note_did(
+        seed: int) -> None:
+    """Each note is added only to the slots it overlaps (the labelling was quadratic in a section's
+    notes), in the same order, so the labels are those of weighing every note in every slot: notes
+    held over bar lines and slots, triplets, rests, chords, a staff shorter than the other."""
+    import random
+
+    draw = random.Random(seed)
+    lengths = [0.25, 0.5, 1 / 3, 2 / 3, 1.0, 1.5, 2.0, 3.0]
+
+    def staff(bars: int, low: int) -> list[Bar]:
+        made = []
+        for _ in range(bars):
+            voices = []
+            for _ in range(draw.choice((1, 2))):
+                events, left = [], Fraction(3)
+                while left > 0:
+                    length = min(Fraction(draw.choice(lengths)).limit_denominator(12), left)
+                    pitches = [] if draw.random() < 0.15 else draw.sample(range(low, low + 24), draw.choice((1, 1, 3)))
+                    events.append(Event(pitches=pitches, duration=float(length)))
+                    left -= length
+                voices.append(events)
+            made.append(Bar(voices=voices))
+        return made
+
+    parts = [staff(6, 60), staff(draw.choice((5, 6)), 36)]
+    for slot in (Fraction(1), Fraction(3, 2), Fraction(3), Fraction(1, 2)):
+        assert [(c.bar, c.beat, c.symbol) for c in label_chords(parts, Fraction(3), slot)] == slot_by_slot_labels(
+            parts, Fraction(3), slot)
+
+
 def test_parallel_fifths_and_octaves_are_found_only_in_similar_motion() -> None:
     top = [(Fraction(0), 67), (Fraction(1), 69), (Fraction(2), 72), (Fraction(3), 71)]
     parallel = [(Fraction(0), 60), (Fraction(1), 62), (Fraction(2), 60), (Fraction(3), 59)]
@@ -58,6 +114,33 @@ def test_each_motion_between_two_voices_is_judged_by_music21_once(monkeypatch: p
     assert parallel_perfects(top, bottom, Fraction(4), parse_key("C major")) == first
     assert first == ["fifths into bar 1", "octaves into bar 1"]
     assert len(built) == judged == 3  # three motions reach a perfect interval, each judged once
+
+
+def test_each_pitch_is_spelled_and_each_key_built_for_music21_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Music21's key and pitch spelling took milliseconds each, and were made again for every
+    motion judged (most of a nocturne session's listening): each pitch of a key is spelled once, the
+    key built once, and the judgments are music21's on the spelled pitches as before (a diminished
+    fifth, B-F, moving to a perfect one is no parallel; E-flat to B-flat in E-flat major is)."""
+    import tools.music.analysis as analysis
+    from ontology.music_theory import Key
+
+    spelled, built = [], []
+    spell, build = analysis.spelled_pitch, Key.to_music21
+    monkeypatch.setattr(analysis, "spelled_pitch", lambda pitch, key: spelled.append(pitch) or spell(pitch, key))
+    monkeypatch.setattr(Key, "to_music21", lambda key: built.append(key) or build(key))
+    for cache in (parallel_kind, analysis.spelled_name, analysis._music21_key):
+        cache.cache_clear()
+    c_major, e_flat = parse_key("C major"), parse_key("Eb major")
+    top = [(Fraction(0), 67), (Fraction(1), 69), (Fraction(2), 72), (Fraction(3), 71), (Fraction(4), 72)]
+    bottom = [(Fraction(0), 60), (Fraction(1), 62), (Fraction(2), 60), (Fraction(3), 59), (Fraction(4), 60)]
+    assert parallel_perfects(top, bottom, Fraction(4), c_major) == ["fifths into bar 1", "octaves into bar 1",
+                                                                     "octaves into bar 2"]
+    assert parallel_perfects([(Fraction(0), 71), (Fraction(1), 72)], [(Fraction(0), 65), (Fraction(1), 65)],
+                             Fraction(4), c_major) == []  # B-F to C-F: oblique, and a diminished fifth first
+    assert parallel_perfects([(Fraction(0), 70), (Fraction(1), 72)], [(Fraction(0), 63), (Fraction(1), 65)],
+                             Fraction(4), e_flat) == ["fifths into bar 1"]
+    assert sorted(spelled) == sorted([67, 69, 72, 71, 60, 62, 59, 65] + [70, 72, 63, 65])  # once per key
+    assert built == [c_major, e_flat]
 
 
 def test_section_facts_count_unresolved_leading_tones_and_rhythms(minuet: Piece) -> None:

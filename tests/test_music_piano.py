@@ -422,6 +422,26 @@ def test_the_tool_writes_a_two_staff_score_in_the_requested_key_and_meter(tool, 
     assert again.summary == result.summary
 
 
+def test_the_tool_samples_on_its_threads_and_restores_torchs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A second torch thread made the sampler's tiny steps wait on each other (5-16 times the CPU
+    seconds on a loaded 2-core machine): the tool samples on its own count and restores the process's."""
+    import tools.music.piano.tool as piano_tool
+
+    seen: list[int] = []
+    sample = piano_tool.sample_bars
+    monkeypatch.setattr(piano_tool, "sample_bars",
+                        lambda *a, **k: seen.append(torch.get_num_threads()) or sample(*a, **k))
+    torch.set_num_threads(2)
+    try:
+        PianoGenerationTool(threads=1)({"out_dir": str(tmp_path), "bars": 1, "seed": 1})
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)
+    with pytest.raises(ValueError, match="GO_MUSIC_THREADS"):
+        PianoGenerationTool(threads=0)({"out_dir": str(tmp_path), "bars": 1, "seed": 1})
+    assert torch.get_num_threads() == 1
+
+
 def test_the_tool_continues_a_prompt_and_keeps_its_bars(tool, tmp_path: Path) -> None:
     import music21
 

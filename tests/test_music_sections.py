@@ -386,3 +386,35 @@ def test_the_fixed_plans_free_piano_6_returns_without_looping_and_opens_its_midd
         bass = [pitch for event in left[number].voices[0] for pitch in event.pitches]
         assert tune and {a - b for a, b in zip(tune, bass, strict=True)} <= {12, 24}, (tune, bass)
     assert all(bar.pitches() for bar in left)
+
+
+def test_the_music_models_run_on_the_settings_threads_and_leave_torchs_count_as_it_was(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Torch's default (a thread per core) made the piano model's tiny steps wait on each other: a
+    section's CPU seconds grew 5-16 times on a loaded 2-core machine. A section is written on
+    `Settings.music_threads` threads, a variation's candidates and the harmoniser included, and the
+    count the process had comes back after."""
+    import torch
+
+    import tools.music.neural_sections as sections
+    from tools.settings import Settings
+
+    seen: list[int] = []
+    sample, harmonise = sections.sample_bars, sections.harmonise_pieces
+    monkeypatch.setattr(sections, "sample_bars",
+                        lambda *a, **k: seen.append(torch.get_num_threads()) or sample(*a, **k))
+    monkeypatch.setattr(sections, "harmonise_pieces",
+                        lambda *a, **k: seen.append(torch.get_num_threads()) or harmonise(*a, **k))
+    writer = NeuralSectionTools(Settings(music_threads=1))
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        first = writer.realise(SectionRequest(bars=2, key="C major", meter="3/4", style=Style.WALTZ, seed=1))
+        assert seen and set(seen) == {1} and torch.get_num_threads() == 2
+        seen.clear()
+        writer.realise(SectionRequest(bars=2, key="C major", meter="3/4", style=Style.WALTZ, seed=2,
+                                      variation={"section": "a", "key": "C major", "distance": "near",
+                                                 "right": first.right, "left": first.left}))
+        assert len(seen) > 2 and set(seen) == {1} and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -133,3 +133,4 @@ def test_float_quarters_are_read_back_as_exact_fractions() -> None:
     assert exact_quarters(1 / 3) == Fraction(1, 3)
     assert exact_quarters(0.1 + 0.2) == Fraction(3, 10)
     assert sum(exact_quarters(1 / 3) for _ in range(3)) == 1
+    assert exact_quarters(2 / 3) is exact_quarters(2 / 3)  # read once: a session asks for each value thousands of times

@@ -44,6 +44,11 @@ DEFAULT_STUDIO_MAX_UPLOAD_BYTES = 50_000_000  # a few minutes of CD-quality WAV;
 MCP_HOST = "127.0.0.1"  # the MCP server's HTTP transport listens on loopback unless --host asks otherwise
 MCP_PORT = 8766  # beside the studio's, so both can run at once
 MIN_TOKEN_CHARS = 16  # a shared secret shorter than this is guessable
+DEFAULT_MUSIC_THREADS = 1
+"""Torch threads the music models (piano model, harmoniser) run with. Their steps are tiny (one token
+of a 128-wide model), so a second thread speeds nothing up, and torch's default (one per core) made
+its parallel operations (GELU, attention) wait on each other: a free piano's 8-bar section took 0.8
+CPU s with one thread and 4.2-12.6 s with two on a loaded 2-core machine (docs/benchmarks.md)."""
 
 
 def _default_cache_dir() -> Path:
@@ -82,6 +87,10 @@ class Settings(BaseSettings):
     threads: int | None = Field(None, ge=1, description="CPU threads for an embedded model (default: all).")
     verify_weights: bool = Field(
         False, description="Hash the packaged weights on this start even when their verified marker is fresh."
+    )
+    music_threads: int = Field(
+        DEFAULT_MUSIC_THREADS, ge=1,
+        description="Torch threads of the music models while they write (their steps are too small to share).",
     )
     beethoven_dir: Path = Field(
         REPO_ROOT.parent / "shared" / "data" / "beethoven-piano-sonatas",

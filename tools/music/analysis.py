@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
+from math import ceil
 
 from ontology.music import Bar, ChordEvent, Part, Piece
 from ontology.music_theory import CHORD_QUALITIES, Key, exact_quarters, parse_chord, parse_key, parse_meter
@@ -68,19 +69,24 @@ def label_chords(parts: list[list[Bar]], bar_length: Fraction, slot: Fraction = 
     slowly; a new event only where it changes), from the duration-weighted pitch classes sounding
     in it, matched against the harmoniser's chord templates (the lowest note breaks ties). Slots
     where nothing sounds keep the previous chord."""
-    sounding = [note for bars in parts for note in sounding_notes(bars, bar_length)]
     total_bars = max((len(bars) for bars in parts), default=0)
-    labels: list[ChordEvent] = []
-    for slot_index in range(int(bar_length * total_bars / slot)):
-        lo, hi = slot_index * slot, (slot_index + 1) * slot
-        weights: defaultdict[int, float] = defaultdict(float)
-        bass: int | None = None
-        for start, end, pitch in sounding:
-            overlap = min(end, hi) - max(start, lo)
+    slots = int(bar_length * total_bars / slot)
+    weights: list[defaultdict[int, float]] = [defaultdict(float) for _ in range(slots)]
+    basses: list[int | None] = [None] * slots
+    # each note visits only the slots it overlaps (every slot against every note grew with the square
+    # of a section's notes), in the notes' order, so each slot's sums are added as before
+    for start, end, pitch in (note for bars in parts for note in sounding_notes(bars, bar_length)):
+        for slot_index in range(max(int(start // slot), 0), min(slots, ceil(end / slot))):
+            overlap = min(end, (slot_index + 1) * slot) - max(start, slot_index * slot)
             if overlap > 0:
-                weights[pitch % 12] += float(overlap)
-                bass = pitch if bass is None or pitch < bass else bass
-        symbol = ontology_symbol(label_pitch_classes(weights, bass)) if weights else None
+                weights[slot_index][pitch % 12] += float(overlap)
+                bass = basses[slot_index]
+                basses[slot_index] = pitch if bass is None or pitch < bass else bass
+    labels: list[ChordEvent] = []
+    for slot_index in range(slots):
+        lo = slot_index * slot
+        symbol = (ontology_symbol(label_pitch_classes(weights[slot_index], basses[slot_index]))
+                  if weights[slot_index] else None)
         if symbol is None or (labels and labels[-1].symbol == symbol):
             continue
         bar = int(lo // bar_length)
@@ -234,14 +240,27 @@ def parallel_kind(previous: tuple[int, int], now: tuple[int, int], key: Key) -> 
     is kept."""
     from music21 import note, voiceLeading
 
-    spelled = key.to_music21()
     top_from, top_to, bottom_from, bottom_to = (
-        note.Note(spelled_pitch(pitch, spelled)) for pitch in (previous[0], now[0], previous[1], now[1]))
+        note.Note(spelled_name(pitch, key)) for pitch in (previous[0], now[0], previous[1], now[1]))
     quartet = voiceLeading.VoiceLeadingQuartet(top_from, top_to, bottom_from, bottom_to)
     fifths = quartet.parallelFifth()
     if quartet.similarMotion() and (fifths or quartet.parallelUnisonOrOctave()):
         return "fifths" if fifths else "octaves"
     return None
+
+
+@lru_cache(maxsize=1024)
+def spelled_name(pitch: int, key: Key) -> str:
+    """`pitch` (MIDI) spelled in `key` (`scoreio.spelled_pitch`) as music21 names it with its octave
+    ('E-4'). Listening judges motions between the same few dozen pitches of one key all session, and
+    music21 took milliseconds to build the key and spell each pitch again for every motion (most of
+    a nocturne session's listening)."""
+    return spelled_pitch(pitch, _music21_key(key)).nameWithOctave
+
+
+@lru_cache(maxsize=64)
+def _music21_key(key: Key):  # -> music21.key.Key, read only: one object serves every caller
+    return key.to_music21()
 
 
 def parallel_perfects(top: list[tuple[Fraction, int]], bottom: list[tuple[Fraction, int]],

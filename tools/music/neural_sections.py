@@ -74,6 +74,7 @@ from tools.music.styles.phrases import (
     phrase_cadences,
 )
 from tools.music.styles.register_plan import leap_rate, section_windows, shift_bias
+from tools.music.threads import torch_threads
 from tools.settings import Settings
 
 
@@ -191,6 +192,11 @@ class NeuralSectionTools(SectionWriter):
         self._piano = PianoGenerationTool()
         self._harmony_checkpoint = checkpoint_path(curriculum)  # type: ignore[arg-type]
         self._harmoniser: HarmonyTransformer | None = None
+
+    def realise(self, request: SectionRequest) -> SectionMaterial:
+        """The section, with the music models on `Settings.music_threads` torch threads (`tools.music.threads`)."""
+        with torch_threads(self.settings.music_threads):
+            return super().realise(request)
 
     def write(self, request: SectionRequest) -> SectionMaterial:
         if request.meter not in METERS:

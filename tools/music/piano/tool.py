@@ -41,6 +41,8 @@ from tools.music.piano.tokens import (
 )
 from tools.music.render import write_notation
 from tools.music.scoreio import ScoreFiles, read_score, spelled_pitch
+from tools.music.threads import torch_threads
+from tools.settings import DEFAULT_MUSIC_THREADS
 
 if TYPE_CHECKING:
     from music21.key import Key
@@ -112,8 +114,9 @@ class PianoGenerationTool(TypedTool[PianoGenerationRequest, PianoGenerationResul
     input_model = PianoGenerationRequest
     output_model = PianoGenerationResult
 
-    def __init__(self, checkpoint: Path = DEFAULT_CHECKPOINT) -> None:
+    def __init__(self, checkpoint: Path = DEFAULT_CHECKPOINT, *, threads: int = DEFAULT_MUSIC_THREADS) -> None:
         self.checkpoint = checkpoint
+        self.threads = threads
         self._model: PianoTransformer | None = None
 
     @property
@@ -134,7 +137,7 @@ class PianoGenerationTool(TypedTool[PianoGenerationRequest, PianoGenerationResul
             key = parse_key(request.key or "C major")
             start, prompt_bars = [VOCAB.meter(request.meter or "4/4"), VOCAB.mode(key.mode)], 0
         generator = seed_everything(request.seed)
-        with torch.inference_mode():
+        with torch.inference_mode(), torch_threads(self.threads):
             tokens = sample_bars(self.model, start, request.bars, temperature=request.temperature, generator=generator)
         shift = transposition_to_reference(key.tonic.pitchClass, key.mode)
         piece = piano_piece(decode_tokens(tokens), shift, key_name(key), f"Piano piece in {key_name(key)}",
