@@ -100,8 +100,7 @@ def compose(tools: NeuralSectionTools, plan: Plan, facts: RequestFacts, seed: in
         written = tools.realise(SectionRequest(
             bars=section.bars, key=section.key or piece.key, meter=piece.meter, style=piece.style,
             cadence=section.cadence, seed=seed * 1000 + index * 101, piece_seed=seed, motion=motions[section.id],
-            previous_right=previous[0],
-            previous_left=previous[1], variation=variation_source(piece, section, sections),
+            previous_right=previous[0], previous_left=previous[1], variation=variation_source(piece, section, sections),
             place=((first - 1) / spans[-1][2], last / spans[-1][2])))
         sections[section.id] = SectionParams(seed=0, material=Material(right=written.right, left=written.left,
                                                                       harmony=written.harmony, tune=written.tune))
