@@ -29,7 +29,14 @@ from pathlib import Path
 from rich.console import Console
 
 from ontology.music import Piece
-from ontology.music_drafts import Plan, RequestFacts, facts_from_request, plan_to_piece, sections_of
+from ontology.music_drafts import (
+    Plan,
+    RequestFacts,
+    facts_from_request,
+    plan_to_piece,
+    section_motions,
+    sections_of,
+)
 from ontology.music_forms import edit_plan
 from pipelines.compose_graph import Material, SectionParams, assemble, bars_before, variation_source
 from tools.music.neural_sections import NeuralSectionTools
@@ -82,16 +89,18 @@ def replayed_plans(folder: Path) -> dict[str, list[tuple[Plan, RequestFacts]]]:
 
 
 def compose(tools: NeuralSectionTools, plan: Plan, facts: RequestFacts, seed: int) -> Piece:
-    """One piece of `plan`, edited into its style's form and written section by section as a session does."""
-    piece = plan_to_piece(edit_plan(plan, facts))
+    """One piece of `plan`, edited into its style's form and written section by section as a session does
+    (each section in the motion its character's words, or the request's, ask for)."""
+    edited = edit_plan(plan, facts)
+    piece, motions = plan_to_piece(edited), section_motions(edited, facts.text)
     sections = {section.id: SectionParams(seed=0) for section in piece.sections}
     spans = piece.section_spans()
     for index, (section, first, last) in enumerate(spans):
         previous = bars_before(piece, sections, first)
         written = tools.realise(SectionRequest(
             bars=section.bars, key=section.key or piece.key, meter=piece.meter, style=piece.style,
-            cadence=section.cadence, seed=seed * 1000 + index * 101, piece_seed=seed, previous_right=previous[0],
-            previous_left=previous[1], variation=variation_source(piece, section, sections),
+            cadence=section.cadence, seed=seed * 1000 + index * 101, piece_seed=seed, motion=motions[section.id],
+            previous_right=previous[0], previous_left=previous[1], variation=variation_source(piece, section, sections),
             place=((first - 1) / spans[-1][2], last / spans[-1][2])))
         sections[section.id] = SectionParams(seed=0, material=Material(right=written.right, left=written.left,
                                                                       harmony=written.harmony, tune=written.tune))

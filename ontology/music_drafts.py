@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from ontology.music import MAX_BARS, Cadence, Piece, Section, Variation, VariationDistance
-from ontology.music_styles import PHRASE_BARS, Style, style_named_in, style_spec
+from ontology.music_styles import PHRASE_BARS, Motion, Style, section_motion, style_named_in, style_spec
 from ontology.music_theory import NOTE_NAMES, Key, Mode, MusicTheoryError, parse_key, parse_meter
 
 MAX_REQUEST_CHARS = 2_000
@@ -335,6 +335,13 @@ def plan_to_piece(plan: Plan) -> Piece:
     return Piece(title=plan.title, key=plan.key, meter=plan.meter, tempo_bpm=plan.tempo_bpm, style=spec.style,
                  instruments=[INSTRUMENTS[name] for name in spec.instruments], sections=sections,
                  length_bars=sum(section.bars for section in sections), pickup=spec.pickup if fits else 0.0)
+
+
+def section_motions(plan: Plan, request: str) -> dict[str, Motion | None]:
+    """The motion each section of `plan_to_piece(plan)` asks for, by section id: its character's
+    words, else the request's (`ontology.music_styles.section_motion`). The tools read it; a Piece
+    does not keep its sections' words."""
+    return {f"s{index + 1}": section_motion(draft.character, request) for index, draft in enumerate(plan.sections)}
 
 
 _ORDINALS = {"first": 0, "opening": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4,

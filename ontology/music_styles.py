@@ -35,6 +35,16 @@ class Style(StrEnum):
     FREE_PIANO = "free piano"
 
 
+class Motion(StrEnum):
+    """How a section moves, as its character's words (or the request's) ask: a stormy section runs in
+    short notes to its end, a gentle one holds long ones. The piano model does not read words, and left
+    alone it settles into long notes after a phrase's held ending (session 30's stormy C minor piece:
+    bars 9-16 in quarters and halves), so the motion becomes a length bias (`LineRules.motion_length_bias`)."""
+
+    AGITATED = "agitated"
+    GENTLE = "gentle"
+
+
 StyleTexture = Literal["four_voices", "melody_and_accompaniment", "melody", "piano"]
 Accompaniment = Literal["waltz", "nocturne", "block_chords"]
 
@@ -130,6 +140,11 @@ class LineRules(BaseModel):
     meter_length_bias: dict[str, dict[float, float]] = Field(
         default_factory=dict, description="the length bias in the meters named, in place of `length_bias` (a "
                                           "reel's running eighths in 4/4, where a jig's 6/8 lilt wants quarters)")
+    motion_length_bias: dict[Motion, dict[float, float]] = Field(
+        default_factory=dict, description="added to the note lengths of every hand the style samples (quarters -> "
+                                          "log-probability) in a section whose character asks for that motion "
+                                          "(`motion_named_in`), on top of `length_bias`; a motion not listed "
+                                          "changes nothing")
     rests: bool = Field(description="whether the line may fall silent inside a bar")
     breath: bool = Field(False, description="whether a line without rests may fall silent after a phrase's "
                                             "last note (a rest to the bar's end, or before a pickup)")
@@ -338,3 +353,32 @@ def style_named_in(text: str) -> Style | None:
     found = [(match.start(), -len(word), style) for style, words in STYLE_WORDS.items() for word in words
              if (match := re.search(rf"\b{re.escape(word)}s?\b", lowered))]
     return min(found)[2] if found else None
+
+
+MOTION_WORDS: dict[Motion, tuple[str, ...]] = {
+    Motion.AGITATED: ("storm", "agitat", "restless", "urgen", "turbul", "tempest", "furi", "fiery", "frantic",
+                      "frenz", "wild", "violen", "driving", "energetic", "lively", "vivace", "presto", "turmoil",
+                      "chaotic", "feverish", "breathless", "relentless", "raging", "rage", "tumult", "impetuous"),
+    Motion.GENTLE: ("gentl", "calm", "tranquil", "serene", "peace", "quiet", "tender", "lyric", "mellow", "dream",
+                    "lullab", "soft", "slow", "placid", "hymn", "sooth", "restful", "meditat", "cantabile", "adagio",
+                    "largo", "lento", "unhurried"),
+}
+"""The beginnings of the words that ask for a motion ("storm" for stormy and storms, "gentl" for
+gentle and gently); a word right after a negation ("not", "no", "never", "less", "without") asks
+for nothing."""
+_NEGATIONS = {"not", "no", "never", "less", "without", "nor"}
+
+
+def motion_named_in(text: str) -> Motion | None:
+    """The motion `text`'s words ask for: the one whose words it uses, or None where it uses none, or
+    words of both ("a calm opening before the storm" leaves the section to the plan's other words)."""
+    words = re.findall(r"[a-z]+", text.lower())
+    named = {motion for index, word in enumerate(words) for motion, stems in MOTION_WORDS.items()
+             if word.startswith(stems) and (index == 0 or words[index - 1] not in _NEGATIONS)}
+    return named.pop() if len(named) == 1 else None
+
+
+def section_motion(character: str, request: str) -> Motion | None:
+    """A section's motion: its own character's words (the Composer's plan for it), else the request's
+    (a stormy piece is stormy throughout unless a section's words say otherwise)."""
+    return motion_named_in(character) or motion_named_in(request)

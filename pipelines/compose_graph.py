@@ -42,7 +42,13 @@ from ontology.music import (
     Variation,
     VariationDistance,
 )
-from ontology.music_drafts import MAX_SECTION_BARS, RequestFacts, honour_length_wishes, plan_to_piece
+from ontology.music_drafts import (
+    MAX_SECTION_BARS,
+    RequestFacts,
+    honour_length_wishes,
+    plan_to_piece,
+    section_motions,
+)
 from ontology.music_forms import edit_plan
 from ontology.music_styles import style_spec
 from ontology.music_theory import parse_key
@@ -467,9 +473,10 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
     still has count as repaired to the budget, so a repair that made nothing better is not re-rolled,
     and a later section that varies this one keeps its own incumbent. Once a candidate wins, the
     sections varying this one must follow the new notes and lose theirs."""
-    _, piece = state.planned()
+    plan, piece = state.planned()
     spans = piece.section_spans()
     section, first, last = next(span for span in spans if state.sections[span[0].id].material is None)
+    motion = section_motions(plan, state.facts.text).get(section.id)
     params = state.sections[section.id]
     previous = bars_before(piece, state.sections, first)
     variation = variation_source(piece, section, state.sections)
@@ -490,6 +497,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
         request = SectionRequest(bars=section.bars, key=section.key or piece.key, meter=piece.meter,
                                  style=piece.style, cadence=section.cadence,
                                  seed=params.seed + candidate, piece_seed=state.seed, temperature=params.temperature,
+                                 motion=motion,
                                  previous_right=previous[0], previous_left=previous[1], variation=variation,
                                  place=((first - 1) / spans[-1][2], last / spans[-1][2]))
         written = deps.tools.realise(request)

@@ -21,6 +21,7 @@ from agents.lm.testing import ScriptedEngine, scripted_lm
 from ontology.core import Severity
 from ontology.music import INSTRUMENTS, Bar, Cadence, Event, Piece, Section, Variation
 from ontology.music_drafts import MusicRequestError, facts_from_request
+from ontology.music_styles import Motion
 from pipelines import compose_graph as graph
 from pipelines.checkpoints import InvalidRunIdError
 from pipelines.compose import ComposeSessions, SessionError
@@ -44,6 +45,18 @@ def sessions(root: Path, *replies: str, writer: ScaleWriter | None = None,
 
 def first_turn() -> list[str]:
     return [reply("plan", PLAN), reply("theory_critic", NO_CHANGES), reply("listener_critic", NO_CHANGES)]
+
+
+def test_each_section_is_written_in_the_motion_its_words_or_the_requests_ask_for(tmp_path: Path) -> None:
+    stormy = {**PLAN, "opening": {**PLAN["opening"], "character": "stormy, urgent"},
+              "middle": [{**PLAN["middle"][0], "character": "gentle, warmer"}]}
+    store, _, writer = sessions(tmp_path, reply("plan", stormy), reply("theory_critic", NO_CHANGES),
+                                reply("listener_critic", NO_CHANGES))
+    store.start(REQUEST, seed=1, session="storm")
+    assert [r.motion for r in writer.requests[:3]] == [Motion.AGITATED, Motion.GENTLE, None]
+    store, _, writer = sessions(tmp_path / "restless", *first_turn())
+    store.start("a restless piano piece, D minor, 12 bars", seed=1, session="restless")
+    assert {r.motion for r in writer.requests} == {Motion.AGITATED}
 
 
 def test_a_session_plans_realises_repairs_and_renders(tmp_path: Path) -> None:

@@ -22,11 +22,12 @@ from ontology.music_drafts import (
     fit_sections,
     plan_schema,
     plan_to_piece,
+    section_motions,
     sections_of,
     with_settled,
 )
 from ontology.music_forms import clean_character, clean_words, edit_plan, form_settles, middles_kept
-from ontology.music_styles import PHRASE_BARS
+from ontology.music_styles import PHRASE_BARS, Motion, motion_named_in
 
 WALTZ_SESSION = {  # the plan the 1.5B Composer wrote for examples/compose/waltz (session 23), as it wrote it
     "title": "A Gentle Waltz in G Major", "style": "waltz", "key": "G major", "meter": "3/4", "tempo_bpm": 128,
@@ -314,3 +315,23 @@ def test_each_asked_section_keeps_its_description_in_the_plan_schema(request_tex
     assert any(model.__doc__ for model in SECTION_PLANS.values())
     for role, model in SECTION_PLANS.items():
         assert schema["$defs"][model.__name__].get("description") == model.model_json_schema().get("description"), role
+
+
+def test_a_sections_motion_is_its_characters_words_else_the_requests() -> None:
+    """Session 30's stormy C minor piece, as its Composer planned it: the opening stormy, the middle
+    mellow, the last restless; a plan whose characters name no motion takes the request's, for
+    every section; words of both motions, or a negated one, name none."""
+    stormy = plan("free piano", "C minor", "4/4", section("A", 1, character="stormy, chaotic, urgent, dissonant"),
+                  section("B", 2, "relative", character="mellow, calming, lyrical"),
+                  section("C", 1, character="restless, tense, unpredictable"))
+    edited = edit_plan(stormy, facts("a stormy piano piece in C minor, 16 bars"))
+    assert section_motions(edited, "a stormy piano piece in C minor, 16 bars") == {
+        "s1": Motion.AGITATED, "s2": Motion.GENTLE, "s3": Motion.AGITATED}
+    plain = edit_plan(plan("free piano", "F major", "4/4", *GOOD), facts("a piano piece in F major"))
+    plain = plain.model_copy(update={"sections": [s.model_copy(update={"character": "the tune"})
+                                                  for s in plain.sections]})
+    assert set(section_motions(plain, "a gentle piano piece in F major").values()) == {Motion.GENTLE}
+    assert set(section_motions(plain, "a piano piece in F major").values()) == {None}
+    assert [motion_named_in(text) for text in ("a calm opening before the storm", "not stormy", "Gently rocking",
+                                               "AGITATED", "restless")] == [None, None, Motion.GENTLE,
+                                                                             Motion.AGITATED, Motion.AGITATED]

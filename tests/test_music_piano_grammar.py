@@ -15,7 +15,7 @@ import pytest
 import torch
 from torch import nn
 
-from ontology.music_styles import Style, style_spec
+from ontology.music_styles import Motion, Style, style_spec
 from ontology.music_theory import Key, Mode
 from tools.music.checkpoints import load_checkpoint
 from tools.music.piano.grammar import (
@@ -527,6 +527,31 @@ def test_the_tonic_and_length_biases_make_their_notes_likelier() -> None:
     tonic, quarter = shares(plain)
     biased_tonic, biased_quarter = shares(dataclasses.replace(plain, tonic_bias=3.0, length_bias={12: 3.0}))
     assert tonic < 0.6 < 0.8 < biased_tonic and quarter < biased_quarter
+
+
+def test_a_motions_bias_moves_both_hands_note_lengths_and_the_length_bias_the_top_hands_only() -> None:
+    # an indifferent model over the free piano's two hands: the length bias (the top hand's) leaves
+    # the left hand's sixteenths as they were; the motion's bias makes them likelier in both hands
+    def sixteenths(grammar: NoteGrammar) -> dict[Hand, float]:
+        notes = [note for seed in range(4) for note in decode_tokens(sample(Indifferent(), grammar, "4/4", "major",
+                                                                            seed)).notes()]
+        return {hand: float(np.mean([note.duration == 3 for note in notes if note.hand == hand])) for hand in Hand}
+
+    plain = sixteenths(FREE_PIANO)
+    top_only = sixteenths(dataclasses.replace(FREE_PIANO, length_bias={3: 3.0}))
+    moving = sixteenths(dataclasses.replace(FREE_PIANO, motion_bias={3: 3.0}))
+    assert top_only[Hand.RIGHT] > plain[Hand.RIGHT] + 0.2 and abs(top_only[Hand.LEFT] - plain[Hand.LEFT]) < 0.1
+    assert moving[Hand.RIGHT] > plain[Hand.RIGHT] + 0.2 and moving[Hand.LEFT] > plain[Hand.LEFT] + 0.2
+
+
+def test_a_styles_motion_becomes_its_grammars_motion_bias() -> None:
+    line = style_spec(Style.FREE_PIANO).melody
+    for motion, lengths in line.motion_length_bias.items():
+        grammar = rules_for_line(line, "major", motion=motion)
+        assert grammar.motion_bias == {ticks(length): value for length, value in lengths.items()}
+    assert set(line.motion_length_bias) == set(Motion)
+    assert rules_for_line(line, "major").motion_bias == {}
+    assert rules_for_line(style_spec(Style.WALTZ).melody, "major", motion=Motion.AGITATED).motion_bias == {}
 
 
 def test_a_breathing_line_may_rest_after_a_phrases_last_note_and_only_there() -> None:

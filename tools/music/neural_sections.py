@@ -159,7 +159,8 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
     every phrase's last bar: a long note, the whole bar at the section's end (`held_to_the_bar_end`),
     up to the pickup into the next section in a style with one (a jig's strain: "c3-c2 c"), and the
     style's register plan for the section's phrases at its place in the piece (or the windows the
-    request fixes), drawn from its seed, and the line's leap budget, drawn from the piece's seed."""
+    request fixes), drawn from its seed, the line's leap budget, drawn from the piece's seed, and the
+    length bias of the section's motion (`SectionRequest.motion`) where the style's data gives one."""
     beat = ticks(float(parse_meter(request.meter).beat_quarters))
     held_length = bar_length - (ticks(spec.pickup) if spec.pickup else 0)
     cadences = phrase_cadences(request.bars, request.cadence)
@@ -179,7 +180,7 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
                           phrase_ends=tuple(ends), beat=beat, windows=windows,
                           window_pull=line.register_plan.pull if line.register_plan else 0.0,
                           shift_bias=shift_bias(line.register_plan, request.seed) if line.register_plan else 0.0,
-                          leap_rate=leap_rate(line, request.shared_seed))
+                          leap_rate=leap_rate(line, request.shared_seed), motion=request.motion)
 
 
 class NeuralSectionTools(SectionWriter):
@@ -220,7 +221,8 @@ class NeuralSectionTools(SectionWriter):
         call = ToolCall(tool="generate_piano", seconds=round(time.perf_counter() - started, 2),
                         arguments={"bars": request.bars, "key": request.key, "meter": request.meter,
                                    "style": request.style.value, "seed": request.seed,
-                                   "temperature": request.temperature, "prompt_bars": len(request.previous_right)},
+                                   "temperature": request.temperature, "prompt_bars": len(request.previous_right),
+                                   **({"motion": request.motion.value} if request.motion else {})},
                         summary=summary)
         material = self.arrange(request, right, left)
         return material.model_copy(update={"calls": [call, *material.calls]})

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from ontology.music import Bar, Cadence, ChordEvent, VariationDistance
 from ontology.music_drafts import MAX_SECTION_BARS
-from ontology.music_styles import Style
+from ontology.music_styles import Motion, Style
 
 TUNE_DESCRIPTION = ("the melody as the realiser was given it, a bar each, before the figures it sang on it (a "
                     "chorale soprano's passing eighths, overshoots and suspensions); empty where the first voice of "
@@ -58,6 +58,9 @@ class SectionRequest(BaseModel):
                                                      "accompaniment's left-hand figure, a nocturne's run rate; "
                                                      "None: the section's seed draws them")
     temperature: float = Field(1.0, gt=0, le=2)
+    motion: Motion | None = Field(None, description="how the section moves, as its character's words or the "
+                                                     "request's ask (`ontology.music_styles.section_motion`): "
+                                                     "held to its last bar where the style's data says how")
     previous_right: list[Bar] = Field(default_factory=list, description="the bars just before, for continuity")
     previous_left: list[Bar] = Field(default_factory=list)
     variation: VariationSource | None = Field(None, description="write a variation of this earlier material")

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ontology.music_styles import BassRules, LineRules
+from ontology.music_styles import BassRules, LineRules, Motion
 from ontology.music_theory import Key, Mode
 from tools.music.piano.tokens import (
     DURATIONS,
@@ -154,6 +154,9 @@ class NoteGrammar:
     # struck off the beat ends by the next one (the meter's grid: a 6/8 bar's two halves stay audible)
     length_bias: Mapping[int, float] = field(default_factory=dict)  # added to the log-probability of the top
     # hand's note lengths (ticks -> bias): a jig's long-short lilt, where the model's habit is running eighths
+    motion_bias: Mapping[int, float] = field(default_factory=dict)  # added to the log-probability of every hand's
+    # note lengths (ticks -> bias), on top of length_bias: the section's motion (a stormy one's short notes), held
+    # to its last bar where the model, after a phrase's held ending, would settle into long notes
     breath: bool = False  # a legato line may fall silent after a phrase's downbeat note: the bar may end
     # there, or the line resume later in it (a pickup to the next phrase), legato again from there
     chromatic_bias: float = 0.0  # added to the log-probability of the top hand's chromatic notes (where its
@@ -281,6 +284,7 @@ def rules_for_line(
     window_pull: float = 0.0,
     shift_bias: float = 0.0,
     leap_rate: float = 0.0,
+    motion: Motion | None = None,
 ) -> NoteGrammar:
     """A style's melody rules (and, for free piano, its bass rules) as a note grammar in the reference key.
 
@@ -293,7 +297,8 @@ def rules_for_line(
     toward with `window_pull`; `shift_bias` draws a phrase's first note an octave or more toward its
     window (the section's draw from the plan's range); `leap_rate` is the line's leap budget, the
     share of its intervals that may leap past its max_leap up to its wide_leap (the piece's draw from
-    the style's range).
+    the style's range); `motion` is the section's (`ontology.music_styles.motion_named_in`), whose
+    length bias the style's data gives every hand.
     """
     mode = Mode(mode)
     tonic = REFERENCE_TONIC[mode.value]
@@ -322,6 +327,8 @@ def rules_for_line(
         tonic_triad=frozenset({tonic, (tonic + third) % 12, (tonic + 7) % 12}),
         beat=beat,
         length_bias={ticks(float(length)): value for length, value in line.length_bias.items()},
+        motion_bias={ticks(float(length)): value
+                     for length, value in line.motion_length_bias.get(motion, {}).items()} if motion else {},
         chromatic_bias=line.chromatic_bias,
         phrase_leap=line.phrase_leap,
         windows=tuple((lowest + shift, highest + shift) for lowest, highest in windows),
@@ -472,7 +479,8 @@ class NoteGrammarState:
         counts states its key), and the window's pull against notes outside the bar's register window
         (by the semitones they lie outside it); on a downbeat the outline bias on rising leaps
         through a chord, and on a phrase's first note the shift bias on leaps of more than an
-        octave toward its window; while its length is chosen, the length bias. After a note, the
+        octave toward its window; while a note's length is chosen, the length bias (the top hand's)
+        and the motion bias (every hand's). After a note, the
         entry bias on the notes of a hand that must still sound in the bar (`HandGrammar.every_bar`),
         so it joins the other hand's onset rather than waiting for the bar's last one. None when
         nothing is added."""
@@ -482,11 +490,13 @@ class NoteGrammarState:
         grammar = self.grammar
         top = grammar.top_hand
         if self.sequence.state == "NOTE":
-            if not grammar.length_bias or self._note is None or self._note[1] != top:
+            if self._note is None or not (grammar.motion_bias or (grammar.length_bias and self._note[1] == top)):
                 return None
             lengths = np.zeros(VOCAB.size, dtype=np.float32)
-            for length, value in grammar.length_bias.items():
-                lengths[VOCAB.duration(length)] = value
+            for biases in ((grammar.length_bias, grammar.motion_bias) if self._note[1] == top else
+                           (grammar.motion_bias,)):
+                for length, value in biases.items():
+                    lengths[VOCAB.duration(length)] += value
             return lengths
         bias = np.zeros(VOCAB.size, dtype=np.float32)
         if top not in self._onset_top:
