@@ -9,19 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, TypeAdapter, create_model
 
 from agents.conversation import Conversation, Role
-from agents.lm.adapter import Turn
+from agents.lm.adapter import Turn, field_notes
 from ontology.music import Cadence
 from ontology.music_drafts import MAX_SECTION_BARS, Plan, RequestFacts, plan_schema, sections_of, with_settled
 from ontology.music_forms import form_settles, middles_kept
-
-PREAMBLE = (
-    "This is a working session of a composition studio. A composer plans a piece; neural tools write "
-    "the notes; critics listen and point at concrete problems. Each turn names who speaks and what to "
-    "write. Every answer is one JSON object. Texts are short and specific to this piece."
-)
 
 COMPOSER = Role(
     "Composer",
@@ -110,6 +104,21 @@ def change_schema(section_ids: list[str], name: str, max_items: int, *, lengths:
     return create_model(name, changes=(list[change], Field(max_length=max_items)))
 
 
+CHANGE_NOTES = "; ".join(field_notes(TypeAdapter(change_schema(["s1", "s2"], "Change", 1)).json_schema()))
+"""The notes on a change's fields, as a critic's or a revision's request would give them (any section ids)."""
+PREAMBLE = (
+    "This is a working session of a composition studio. A composer plans a piece; neural tools write "
+    "the notes; critics listen and point at concrete problems. Each turn names who speaks and what to "
+    "write. Every answer is one JSON object. Texts are short and specific to this piece.\n"
+    f"A change names a section, its problem and the action that fixes it. {ACTIONS_HELP}\n"
+    f"Field notes of a change: {CHANGE_NOTES}"
+)
+"""The same in every session, so the embedded engine keeps it between processes (`agents.lm.prompt_states`):
+the actions and the notes on a change's fields, which the critics and the Composer's revisions read, are
+said here once rather than in a critic's turn of every version. The roles' anxieties stay in their turns
+(the rules a role acts by were measured there: `agents.audiorag_agents.PREAMBLE`)."""
+
+
 class TempoChange(BaseModel):
     tempo_bpm: int | None = Field(None, ge=30, le=240, description="a new tempo, or null to keep it")
 
@@ -141,30 +150,29 @@ class CompositionStudio:
 
     def critique(self, role: Role, analysis: str, section_ids: list[str]) -> list[ChangeRequest]:
         """A critic's changes to the draft `analysis` describes. A second critic of the same draft is
-        pointed at the analysis and the actions in the first critic's turn, which it reads in the
-        transcript, rather than shown them again (about 600 prompt tokens fewer)."""
+        pointed at the analysis in the first critic's turn, which it reads in the transcript, rather than
+        shown it again (about 600 prompt tokens fewer); the actions are the preamble's."""
         schema = change_schema(section_ids, "Critique", 3)
         if self.conversation.said(analysis):
-            task = ("Read the analysis of the current draft and the actions in the turn above (the draft has not "
-                    "changed) and name at most three concrete problems, each with the section and the action that "
-                    "would fix it. Return no changes only if nothing is wrong.")
+            task = ("Read the analysis of the current draft in the turn above (the draft has not changed) and name "
+                    "at most three concrete problems, each with the section and the action that would fix it. "
+                    "Return no changes only if nothing is wrong.")
         else:
             task = ("Read the analysis of the current draft and name at most three concrete problems, each with the "
-                    f"section and the action that would fix it. {ACTIONS_HELP} Return no changes only if nothing is "
-                    f"wrong.\nAnalysis:\n{analysis}")
+                    "section and the action that would fix it. Return no changes only if nothing is wrong.\n"
+                    f"Analysis:\n{analysis}")
         value = self.conversation.ask(role, task, role.name.lower().replace(" ", "_"), schema, 300)
         return [ChangeRequest.model_validate(change.model_dump()) for change in value.changes]
 
     def revise(self, feedback: str, analysis: str, section_ids: list[str]) -> tuple[list[ChangeRequest], int | None]:
         """Turn a musician's feedback into section changes (possibly new lengths) and possibly a new tempo.
-        The actions are explained once a session (a critic's turn above may have done it)."""
+        The actions are the preamble's."""
         schema = create_model("Revision", changes=(change_schema(section_ids, "Changes", 6, lengths=True), ...),
                               tempo=(TempoChange, ...))
-        actions = "The actions are those above." if self.conversation.said(ACTIONS_HELP) else ACTIONS_HELP
         value = self.conversation.ask(
             COMPOSER,
             "The musician listened and asks for changes. Decide which sections change and how. "
-            f"{actions} {LENGTHS_HELP}\nCurrent draft:\n{analysis}",
+            f"The actions are those above. {LENGTHS_HELP}\nCurrent draft:\n{analysis}",
             "revision", schema, 420, feedback=feedback)  # bars and variation_of: ~12 tokens a change
         changes = [ChangeRequest.model_validate(change.model_dump()) for change in value.changes.changes]
         return changes, value.tempo.tempo_bpm

@@ -69,10 +69,10 @@ class Conversation:
         return value
 
     def said(self, text: str) -> bool:
-        """Whether an earlier request of this conversation already showed `text` word for word: every
-        agent reads the whole transcript, so a text said once need not be said again (on the embedded
-        engine each repeated token is prompt the model must evaluate)."""
-        return any(text in turn.request for turn in self.transcript)
+        """Whether the preamble or an earlier request of this conversation already showed `text` word
+        for word: every agent reads the whole transcript, so a text said once need not be said again
+        (on the embedded engine each repeated token is prompt the model must evaluate)."""
+        return text in self.preamble or any(text in turn.request for turn in self.transcript)
 
     def _record_turn(self, key: str, value: BaseModel) -> None:
         """Keep the exact request and answer, so the next prompt extends this one token for token."""

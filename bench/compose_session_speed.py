@@ -17,8 +17,9 @@ rendered. `--keep DIR` keeps each session's folder (its versions' MIDI, MusicXML
 a change meant only to be faster can be checked to write the same notes for the same plan and seed.
 `--tokens` counts each model call's prompt with the embedded model's own tokenizer and chat
 template, and how much of it the embedded engine's KV cache would serve (the prompt and answer of
-the call before, as `LlamaCppModel` leaves them, less what differs: `reusable_prefix`): the new
-prompt tokens are what the model must evaluate, about 30 a second on two cores with the 1.5B model.
+the call before, as `LlamaCppModel` leaves them, less what differs: `reusable_prefix`; or the fixed
+system prefix an earlier process saved, `agents.lm.prompt_states`, whichever is longer): the new
+prompt tokens are what the model must evaluate, about 40 a second on two cores with the 1.5B model.
 `--profile DIR` writes each session's cProfile statistics there and prints the functions that took
 the most CPU time: the profiler counts this process's CPU seconds, not wall seconds, which on a
 shared machine charge other processes' work to whatever happened to be running (a wall-clock profile
@@ -72,14 +73,17 @@ def replies(request: str, style: str, seed: int) -> list[str]:
 
 def call_tokens(tokenizer: LlamaCppModel, requests: list[Request], answers: list[str]) -> list[CallTokens]:
     """Each call's prompt tokens, those the KV cache would serve (the call before left its prompt and
-    its answer but the answer's last token there, as `LlamaCppModel` does) and the answer's tokens."""
+    its answer but the answer's last token there, as `LlamaCppModel` does; the first call, its fixed
+    prefix as saved by an earlier process) and the answer's tokens."""
     engine = LlamaCppEngine(tokenizer, stall_timeout_s=1.0)
     cached: list[int] = []
     calls = []
     for request, answer in zip(requests, answers, strict=False):
-        prompt = tokenizer.chat_tokens(engine.messages(request))
+        messages = engine.messages(request)
+        prompt = tokenizer.chat_tokens(messages)
         answered = tokenizer.tokenize_text(answer)
-        calls.append(CallTokens(len(prompt), reusable_prefix(cached, prompt), len(answered)))
+        served = max(reusable_prefix(cached, prompt), tokenizer.fixed_prefix(messages, prompt))
+        calls.append(CallTokens(len(prompt), served, len(answered)))
         cached = prompt + answered[:-1]
     return calls
 

@@ -35,8 +35,12 @@ MAX_SECTION_BARS = 128
 """The longest section the tools write in one request, and so the most bars a revision may give one."""
 METERS = ("2/4", "3/4", "4/4", "6/8", "2/2")
 """Meters the piano model writes whose bars are whole quarter notes (as the harmoniser needs)."""
-TITLE_CHARS, LABEL_CHARS, CHARACTER_CHARS = 60, 24, 80
-"""The longest title, section label and section character a plan holds (a model's answer is cut there)."""
+TITLE_CHARS, LABEL_CHARS, CHARACTER_CHARS = 60, 24, 40
+"""The longest title, section label and section character a Composer's plan holds (its answer is cut there).
+A character is free text the tools never read, shown to the musician: at 80 characters the 1.5B model
+filled it to the limit in long sentences (17 generated tokens a section, cut mid-word)."""
+SAVED_CHARACTER_CHARS = 80
+"""The longest section character a saved plan holds: sessions saved while plans were asked for 80 resume."""
 KEYS = tuple(f"{name} {mode.value}" for mode in Mode for name in NOTE_NAMES)
 
 
@@ -109,7 +113,8 @@ LengthWish = Literal["shorter", "longer"]
 class _SectionPlan(BaseModel):
     label: str = Field(max_length=LABEL_CHARS, description="e.g. 'A', 'B', 'A prime', 'coda'")
     share: int = Field(ge=1, le=8, description="relative length: a section of share 2 is twice one of share 1")
-    character: str = Field(max_length=CHARACTER_CHARS, description="a few words on its mood, register and motion")
+    character: str = Field(max_length=CHARACTER_CHARS,
+                           description="three or four words on its mood, register and motion")
 
 
 class PlannedVariation(BaseModel):
@@ -145,6 +150,7 @@ class SectionDraft(_SectionPlan):
     """A section of a plan in one list (what `CompositionStudio.plan` returns); `bars` is set when
     the plan is edited into its style's form (`ontology.music_forms.edit_plan`)."""
 
+    character: str = Field(max_length=SAVED_CHARACTER_CHARS)
     key_relation: KeyRelation
     cadence: Cadence
     variation: PlannedVariation | None = None

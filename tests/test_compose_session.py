@@ -89,8 +89,7 @@ def test_the_second_critic_reads_the_analysis_in_the_first_critics_turn_rather_t
     _, state = store.start(REQUEST, seed=1, session="winter")
     theory, listener = engine.requests[1].messages, engine.requests[2].messages
     assert "Analysis:" in theory[-1].text and "listening (free piano)" in theory[-1].text
-    assert "Actions: regenerate" in theory[-1].text
-    assert "listening (free piano)" not in listener[-1].text and "Actions:" not in listener[-1].text
+    assert "listening (free piano)" not in listener[-1].text
     assert "the turn above" in listener[-1].text
     assert sum(message.text.count("listening (free piano)") for message in listener) == 1  # it is still read
     assert len(listener[-1].text) < len(theory[-1].text) / 2
@@ -101,7 +100,9 @@ def test_the_second_critic_reads_the_analysis_in_the_first_critics_turn_rather_t
 def test_each_request_carries_what_changes_the_music_and_says_nothing_twice(tmp_path: Path) -> None:
     """Every prompt token is time on the embedded model: field notes are given once a conversation, none
     for a field the schema fixes or a DSPy placeholder, and the plan asks for no middle section the form
-    would drop; the request's facts, the analysis and the musician's words still reach the model."""
+    would drop; the request's facts, the analysis and the musician's words still reach the model. The
+    actions and the notes on a change's fields are the preamble's, the same in every session (the
+    embedded engine keeps it between processes), so no critic's or revision's turn repeats them."""
     no_changes = {"revision": {"changes": {"changes": []}, "tempo": {"tempo_bpm": None}}}
     store, engine, _ = sessions(tmp_path, *first_turn(), json.dumps(no_changes))
     store.start(REQUEST, seed=1, session="winter")
@@ -111,11 +112,19 @@ def test_each_request_carries_what_changes_the_music_and_says_nothing_twice(tmp_
     assert "a contrasting middle section and a closing section" in plan  # 12 bars breathe in one middle
     assert "key: home key" not in plan and "tempo_bpm: quarter notes per minute" in plan
     assert "section s1 (A, bars 1-4, D minor" in theory and "listening (free piano)" in theory
-    assert "Field notes: section: the section to change" in theory and "Field notes" not in listener
+    assert "Field notes" not in theory and "Field notes" not in listener
     assert "darker, slower ending" in revision and "Current draft:\nWinter Chorale: D minor" in revision
     assert "Actions:" not in revision and "The actions are those above." in revision
-    assert "Field notes: section: the section to change" in revision  # its schema has `bars`: new notes
+    assert "Field notes: bars: the section's new length in bars" in revision  # only the notes not yet given
+    assert "section: the section to change" not in revision
+    system = {_system(request) for request in engine.requests}
+    assert len(system) == 1 and "Actions: regenerate" in system.pop()
+    assert not any("Actions:" in request.messages[-1].text for request in engine.requests)
     assert not any("${" in request.messages[-1].text for request in engine.requests)
+
+
+def _system(request: Any) -> str:
+    return request.system if isinstance(request.system, str) else "".join(part.text for part in request.system)
 
 
 def test_facts_in_the_request_are_fixed_in_the_plan_schema(tmp_path: Path) -> None:

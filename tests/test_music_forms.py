@@ -14,6 +14,7 @@ import pytest
 from agents.composition_studio import plan_task
 from ontology.music import Cadence, Piece
 from ontology.music_drafts import (
+    CHARACTER_CHARS,
     SECTION_PLANS,
     Plan,
     RequestFacts,
@@ -122,8 +123,9 @@ def test_the_waltz_sessions_own_plan_is_edited_and_every_edit_is_said() -> None:
         "form ternary: A B A' (planned A B prime C D prime)",
         "B: close half (planned authentic); returns nothing (planned opening (near))",
         "B: 4 bars, not 8 (no longer than the home key's sections)"]
-    assert edited.sections[0].character == "A gentle waltz, with a flowing and lyrical melody that builds"
-    assert all("major" not in s.character and len(s.character) <= 80 for s in edited.sections)
+    # a plan saved when characters were asked for up to 80 characters still reads; editing bounds it anew
+    assert edited.sections[0].character == "A gentle waltz, with a flowing"
+    assert all("major" not in s.character and len(s.character) <= CHARACTER_CHARS for s in edited.sections)
 
 
 def test_a_short_piece_plays_a_shorter_form() -> None:
@@ -173,8 +175,8 @@ def test_the_meter_and_tempo_keep_to_the_style_unless_the_request_fixed_them() -
 
 
 def test_words_are_cleaned_and_bounded() -> None:
-    assert clean_character("A gentle waltz in G major, with a flowing and lyrical melody that builds and soo") \
-        == "A gentle waltz, with a flowing and lyrical melody that builds"
+    assert clean_character("a lively and upbeat dance, playful and c") == "a lively and upbeat dance, playful"
+    assert clean_character("A gentle waltz in G major, with a flowin") == "A gentle waltz"
     assert clean_character("stormy, into c# minor") == "stormy"
     assert clean_words("dark\x00\u200b  and  slow\n", 60) == "dark and slow"
     assert clean_words("x" * 70, 60) == "x" * 60

@@ -47,8 +47,11 @@ class SlowScriptedModel:
     def chat_tokens(self, messages: list[dict[str, str]]) -> list[int]:
         return list(range(sum(len(m["content"].split()) for m in messages) + 1))
 
+    def fixed_prefix(self, messages: list[dict[str, str]], tokens: list[int]) -> int:
+        return 0
+
     def generate(self, prompt_tokens: list[int], params: SamplingParams, *, stall_timeout_s: float,
-                 schema: dict[str, Any] | None = None, constrained: bool = False) -> Generation:
+                 schema: dict[str, Any] | None = None, constrained: bool = False, keep_prefix: int = 0) -> Generation:
         text = self.replies.popleft()
 
         def decode(progress: DecodeProgress) -> Generation:

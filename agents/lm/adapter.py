@@ -11,8 +11,10 @@ layout matters as much as the model:
 * The JSON schema of the answer is spelled out only for a model that cannot enforce it; when the
   engine (or a provider's structured-output mode) constrains decoding, the prompt describes the
   answer in a line and the grammar does the rest. The line's field notes leave out fields whose
-  value the schema fixes (the grammar writes them) and are not repeated when an earlier request of
-  the conversation gave the same notes: every repeated token is prompt the model evaluates again.
+  value the schema fixes (the grammar writes them) and any note the preamble or an earlier request
+  of the conversation already gave word for word: every repeated token is prompt the model
+  evaluates again. (A job whose schemas are known in advance can give their notes in the preamble,
+  which the embedded engine keeps between processes: `agents.lm.prompt_states`.)
 """
 
 from __future__ import annotations
@@ -62,14 +64,14 @@ class TranscriptAdapter(dspy.JSONAdapter):
         for turn in turns:
             messages += [{"role": "user", "content": turn.request}, {"role": "assistant", "content": turn.answer}]
         current = {name: value for name, value in inputs.items() if name != self.TRANSCRIPT_FIELD}
-        messages.append({"role": "user", "content": self.request_text(signature, current,
-                                                                      said=[turn.request for turn in turns])})
+        said = [self.preamble, *(turn.request for turn in turns)]
+        messages.append({"role": "user", "content": self.request_text(signature, current, said=said)})
         return messages
 
     def request_text(self, signature: type[dspy.Signature], inputs: dict[str, Any],
                      said: list[str] | None = None) -> str:
         """The newest user message: the inputs as sections, the instructions, the answer's shape
-        (its field notes only if no request in `said`, the conversation's earlier ones, gave them)."""
+        (with the field notes that no text in `said`, the preamble and earlier requests, gave)."""
         parts = [
             f"## {name}\n{format_field_value(field_info=field, value=inputs[name])}"
             for name, field in signature.input_fields.items()
@@ -84,19 +86,19 @@ class TranscriptAdapter(dspy.JSONAdapter):
             line = f"Answer with a JSON object with the key `{name}`" + (f": {description}." if description else ".")
             schema = TypeAdapter(field.annotation or str).json_schema()  # dspy's default type is str
             if self._schema_enforced:
-                notes = field_notes(schema)
-                if notes and not any(f"Field notes: {notes}" in request for request in said or []):
-                    line += f"\nField notes: {notes}"
+                notes = [note for note in field_notes(schema) if not any(note in text for text in said or [])]
+                if notes:
+                    line += f"\nField notes: {'; '.join(notes)}"
             else:
                 line += f" Its value follows this JSON schema: {json.dumps(schema)}"
             parts.append(line)
         return "\n\n".join(parts)
 
 
-def field_notes(schema: dict[str, Any]) -> str:
-    """The schema's field descriptions as one line: the grammar enforces the shape, but only words
-    tell the model what a field means. A field the schema fixes to one value is left out: the
-    grammar writes it, so the model has nothing to choose there."""
+def field_notes(schema: dict[str, Any]) -> list[str]:
+    """The schema's field descriptions, one "name: description" note each: the grammar enforces the
+    shape, but only words tell the model what a field means. A field the schema fixes to one value
+    is left out: the grammar writes it, so the model has nothing to choose there."""
     notes: dict[str, str] = {}
 
     def walk(node: Any) -> None:
@@ -111,7 +113,7 @@ def field_notes(schema: dict[str, Any]) -> str:
                 walk(value)
 
     walk(schema)
-    return "; ".join(f"{name}: {description}" for name, description in notes.items())
+    return [f"{name}: {description}" for name, description in notes.items()]
 
 
 def fixed(field: dict[str, Any]) -> bool:

@@ -109,12 +109,15 @@ class LlamaCppEngine:
             seed=config.seed if config.seed is not None else next(self._seeds),
             stop=tuple(config.stop),
         )
+        messages = self.messages(request)
+        tokens = self.model.chat_tokens(messages)
         generation = self.model.generate(
-            self.model.chat_tokens(self.messages(request)),
+            tokens,
             params,
             schema=schema,
             constrained=constrained,
             stall_timeout_s=self.stall_timeout_s,
+            keep_prefix=self.model.fixed_prefix(messages, tokens),
         )
         return Response(
             id=None,

@@ -25,6 +25,7 @@ from llama_cpp.llama_types import ChatCompletionRequestMessage
 
 from agents.lm.errors import ModelConfigError, PromptTooLongError
 from agents.lm.grammar import JsonConstraint, VocabularyFiles, VocabularyGrammar
+from agents.lm.prompt_states import PROMPT_STATE_FOLDER, PromptStates
 from agents.lm.stall import DecodeProgress, DecoderClock, run_watched
 from tools.interrupts import interrupts_deferred
 from tools.settings import DEFAULT_CONTEXT_TOKENS, DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE
@@ -77,7 +78,8 @@ class LlamaCppModel:
                  threads: int | None = None, vocab_only: bool = False, cache_dir: Path | None = None) -> None:
         """`vocab_only` loads the tokenizer and chat template alone (a second, not the weights), for
         counting a prompt's tokens; such a model cannot generate. `cache_dir` (the settings') keeps
-        the grammar's vocabulary where the weights' folder is read-only (`VocabularyFiles`)."""
+        the grammar's vocabulary where the weights' folder is read-only (`VocabularyFiles`), and the
+        saved states of fixed prompt prefixes (`PromptStates`; none are kept without it)."""
         if not path.is_file():
             raise ModelConfigError(f"GGUF file not found: {path}")
         self.name = name
@@ -106,6 +108,7 @@ class LlamaCppModel:
         self._chat = self._chat_formatter()
         self._grammar: VocabularyGrammar | None = None
         self._clock = DecoderClock()
+        self._states = PromptStates(cache_dir / PROMPT_STATE_FOLDER, path) if cache_dir and not vocab_only else None
 
     # -- prompt formatting -------------------------------------------------------------------
 
@@ -134,7 +137,32 @@ class LlamaCppModel:
         """Render messages with the model's own chat template and tokenize them."""
         # The formatter is typed for OpenAI's role-specific message dicts; the template reads only
         # the role and content that every message here has.
-        prompt = self._chat(messages=cast(list[ChatCompletionRequestMessage], messages)).prompt
+        return self._prompt_tokens(self._rendered(messages))
+
+    def fixed_prefix(self, messages: list[dict[str, str]], tokens: list[int]) -> int:
+        """How many of `tokens` (`chat_tokens(messages)`) the leading system message fixes: the
+        template's text through that message and up to the next message's content when those
+        tokens begin `tokens`, else through the system text alone, else none. A pipeline's system
+        text is the same in every session (a preamble, a signature's instructions), so these are
+        the tokens worth keeping between processes (`PromptStates`)."""
+        if len(messages) < 2 or messages[0]["role"] != "system" or not messages[0]["content"]:
+            return 0
+        prompt = self._rendered(messages)
+        start = prompt.find(messages[0]["content"])
+        if start < 0:
+            return 0
+        end = start + len(messages[0]["content"])
+        following = prompt.find(messages[1]["content"], end) if messages[1]["content"] else -1
+        for cut in ([following] if following > end else []) + [end]:
+            head = self._prompt_tokens(prompt[:cut])
+            if len(head) < len(tokens) and tokens[: len(head)] == head:
+                return len(head)
+        return 0
+
+    def _rendered(self, messages: list[dict[str, str]]) -> str:
+        return self._chat(messages=cast(list[ChatCompletionRequestMessage], messages)).prompt
+
+    def _prompt_tokens(self, prompt: str) -> list[int]:
         bos = self._chat.bos_token
         add_bos = not (bos and prompt.startswith(bos))
         return self._llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True)
@@ -176,10 +204,13 @@ class LlamaCppModel:
         schema: dict[str, Any] | None = None,
         constrained: bool = False,
         jump_forward: bool = True,
+        keep_prefix: int = 0,
     ) -> Generation:
         """Continue `prompt_tokens`; with `constrained`, the output is JSON matching `schema`
         (any JSON value when `schema` is None). `jump_forward` appends grammar-forced text
-        without sampling it. However long the call takes, it fails only when the decoder makes
+        without sampling it. The first `keep_prefix` tokens (`fixed_prefix`) are saved for later
+        processes once evaluated; any prompt beginning with a saved prefix loads it instead of
+        evaluating it. However long the call takes, it fails only when the decoder makes
         no progress for `stall_timeout_s` seconds (`GenerationStalledError`, see `agents.lm.stall`)."""
         room = self.n_ctx - len(prompt_tokens)
         if room < MIN_ROOM_TOKENS:
@@ -193,7 +224,8 @@ class LlamaCppModel:
         def decode(progress: DecodeProgress) -> Generation:
             with self._lock:
                 progress.check()
-                return self._decode(prompt_tokens, params, max_tokens, constraint, jump_forward, progress)
+                return self._decode(prompt_tokens, params, max_tokens, constraint, jump_forward, keep_prefix,
+                                    progress)
 
         return run_watched(decode, clock=self._clock, prompt_tokens=len(prompt_tokens),
                            stall_s=stall_timeout_s, name=self.name)
@@ -205,13 +237,14 @@ class LlamaCppModel:
         max_tokens: int,
         constraint: JsonConstraint | None,
         jump_forward: bool,
+        keep_prefix: int,
         progress: DecodeProgress,
     ) -> Generation:
         """The decode loop; the caller holds the lock. Reports each prompt batch and token to `progress`."""
         started = time.perf_counter()
         prompt_tokens = self._continuing_cache(prompt_tokens)
         max_tokens = min(max_tokens, self.n_ctx - len(prompt_tokens))
-        cached = evaluate_prompt(self._llm, prompt_tokens, progress)
+        cached = evaluate_prompt(self._llm, prompt_tokens, progress, states=self._states, keep=keep_prefix)
         sampler = self._sampler(params)
         out: list[int] = []
         forced = 0
@@ -307,20 +340,31 @@ class LlamaCppModel:
         self._llm.close()
 
 
-def evaluate_prompt(llm: Any, tokens: list[int], progress: DecodeProgress, batch: int = PROMPT_BATCH_TOKENS) -> int:
+def evaluate_prompt(llm: Any, tokens: list[int], progress: DecodeProgress, batch: int = PROMPT_BATCH_TOKENS, *,
+                    states: PromptStates | None = None, keep: int = 0) -> int:
     """Evaluate the prompt in batches of `batch` tokens, each reported as progress, reusing the KV
-    cache for the prefix it shares with the last call; returns the number of reused tokens.
+    cache for the prefix it shares with the last call, or a longer prefix saved in `states` by an
+    earlier process; returns the number of tokens served so. With `states`, the first `keep` tokens
+    are saved there once evaluated, unless they already are.
 
     `llm` is a `llama_cpp.Llama`: its `eval` continues from `n_tokens`, so successive batches
     extend the context exactly as one call would."""
-    shared = reusable_prefix(llm.input_ids[: llm.n_tokens], tokens)
-    llm.n_tokens = shared
-    progress.prompt_batch(shared)
-    for start in range(shared, len(tokens), batch):
-        chunk = tokens[start : start + batch]
+    llm.n_tokens = reusable_prefix(llm.input_ids[: llm.n_tokens], tokens)
+    served = states.restore(llm, tokens) if states is not None else llm.n_tokens
+    progress.prompt_batch(served)
+    if states is not None and served < keep < len(tokens) and not states.saved(tokens[:keep]):
+        _evaluate_to(llm, tokens, keep, progress, batch)
+        states.save(llm)
+    _evaluate_to(llm, tokens, len(tokens), progress, batch)
+    return served
+
+
+def _evaluate_to(llm: Any, tokens: list[int], stop: int, progress: DecodeProgress, batch: int) -> None:
+    """Evaluate `tokens` from the KV cache's end (`llm.n_tokens`) up to `stop`, in reported batches."""
+    for start in range(llm.n_tokens, stop, batch):
+        chunk = tokens[start : min(start + batch, stop)]
         llm.eval(chunk)
         progress.prompt_batch(len(chunk))
-    return shared
 
 
 def reusable_prefix(cached: Sequence[int], tokens: list[int]) -> int:
