@@ -164,6 +164,11 @@ def _mentions(text: str, subject: str) -> bool:
     return re.search(_subject_pattern(subject), text.translate(_QUOTES), re.IGNORECASE) is not None
 
 
+def _part_of(name: str, subjects: Sequence[str]) -> bool:
+    """Whether `name` is a subject or a part of one ("Rubik's" of "Rubik's Cube"; not "Erno Rubik")."""
+    return any(fact_in(fact, subject) for subject in subjects for fact in extract_facts(name))
+
+
 def _spans(pattern: str, text: str, flags: int = 0) -> list[tuple[int, int]]:
     return [(found.start(), found.end()) for found in re.finditer(pattern, text, flags)]
 
@@ -326,8 +331,8 @@ def find_name_conflicts(answer: str, given: str, cited: Sequence[CitedPage], rea
     stated = "\n".join([answer, *(page.quote for page in cited)])
     subjects = [name for name in dict.fromkeys(names_in(given)) if _mentions(stated, name)] or list(
         dict.fromkeys(name for page in cited for name in _title_name(page.title)))
-    answers = [token.text for token in _tokens(answer, subjects, RELATIONS) if token.kind == "name"
-               and not any(fact_in(fact, subject) for subject in subjects for fact in extract_facts(token.text))]
+    answers = [token.text for token in _tokens(answer, subjects, RELATIONS)
+               if token.kind == "name" and not _part_of(token.text, subjects)]
     asked = set(split_words(f"{answer} {given.splitlines()[0] if given else ''}"))
     relations = [relation for relation in RELATIONS if relation.words & asked]
     if not answers or not relations or not subjects or not cited:
@@ -345,12 +350,13 @@ def find_name_conflicts(answer: str, given: str, cited: Sequence[CitedPage], rea
         for sentence in split_sentences(passage.text):
             read_as = with_subject(sentence, passage.title, passage.text)
             denies = bool(DENIALS & set(split_words(read_as)))
-            if not denies and any(_same_person(name, answers) for name in names_in(read_as)):
+            named = [token.text for token in _tokens(read_as, subjects, RELATIONS) if token.kind == "name"]
+            if not denies and any(_same_person(name, answers) for name in named):
                 continue  # it names the answer too: an agreeing source, or one naming a co-author beside it
             for relation in relations:
                 others = [name for name in slot_names(read_as, subjects, relation)
                           if not _same_person(name, [*answers, *known[relation.name]])
-                          and not any(_same_person(name, [subject]) for subject in subjects)]
+                          and not _part_of(name, subjects)]
                 if others:
                     log.info("%s gives %s where the answer gives %s", passage.source, others[0], answers[0])
                     conflicts.append(NameConflict(", ".join(answers), quote, passage.source, others[0], sentence,
