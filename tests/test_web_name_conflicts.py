@@ -81,8 +81,9 @@ def test_a_denial_is_said_and_the_relation_is_named() -> None:
 
 AGREEING = {
     "the same person by surname": (
-        "Erno Rubik invented the Rubik's Cube.", "Who invented the Rubik's Cube?",
-        "The Rubik's Cube was invented by Erno Rubik.", "The Rubik's Cube was invented by Rubik in 1974.", ""),
+        "Jorn Utzon designed the Sydney Opera House.", "Who designed the Sydney Opera House?",
+        "The Sydney Opera House was designed by Jorn Utzon.", "The Sydney Opera House was designed by Utzon in 1957.",
+        ""),
     "co-authors both named": (
         "Jorn Utzon designed the Sydney Opera House.", "Who designed the Sydney Opera House?",
         "The Sydney Opera House was designed by Jorn Utzon.",

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tools.web.conflicts import Conflict, origin
+from tools.web.entailment import FUNCTION_WORDS
 from tools.web.facts import NAME_PARTICLES, extract_facts, fact_in
 from tools.web.passages import Passage
 from tools.web.referents import with_subject
@@ -175,14 +176,15 @@ def _spans(pattern: str, text: str, flags: int = 0) -> list[tuple[int, int]]:
 
 def _tokens(sentence: str, subjects: Sequence[str], relations: Sequence[Relation]) -> list[_Token]:
     """`sentence` as words, marks, names and mentions of a subject (one token each), a single-word name followed by
-    a lowercase word other than a relation's verb or a link word read as a word ("the *Hungarian* sculptor")."""
+    a lowercase word other than a relation's verb, a link or a function word read as a word ("the *Hungarian*
+    sculptor"; not "by *Rubik* in 1974")."""
     text = sentence.translate(_QUOTES)
     spans: dict[tuple[int, int], Literal["name", "subject"]] = {}
     for subject in sorted(subjects, key=len, reverse=True):
         for span in _spans(_subject_pattern(subject), text, re.IGNORECASE):
             if not any(start < span[1] and span[0] < end for start, end in spans):
                 spans[span] = "subject"
-    verbs = {word for relation in relations for word in relation.verbs} | _LINK_WORDS
+    verbs = {word for relation in relations for word in relation.verbs} | _LINK_WORDS | FUNCTION_WORDS
     for name in names_in(text):
         for span in _spans(rf"(?<![\w']){re.escape(name)}(?![\w'])", text):
             after = re.match(r"\s+([a-z][\w-]*)", text[span[1]:])
@@ -343,7 +345,7 @@ def find_name_conflicts(answer: str, given: str, cited: Sequence[CitedPage], rea
              for relation in relations}
     quote = next((page.quote for page in cited if any(fact_in(fact, page.quote) for name in answers
                                                        for fact in extract_facts(name))), cited[0].quote)
-    conflicts = []
+    conflicts: list[Conflict] = []
     for passage in read:
         if origin(passage.source) in cited_origins:
             continue
