@@ -76,7 +76,7 @@ def test_a_denial_is_said_and_the_relation_is_named() -> None:
     [conflict] = conflicts(*DISAGREEING["inventor, the answer's name denied"][:4])
     assert conflict.startswith("the sources disagree about who invented it: 'The Rubik's Cube was invented by Erno "
                                "Rubik.' gives Erno Rubik, but https://blog.example/post says")
-    assert conflict.endswith("(Larry Nichols, and contradicts what others say)")
+    assert conflict.endswith("(Larry Nichols, in so many words: 'not')")
 
 
 AGREEING = {
@@ -198,6 +198,6 @@ def test_the_true_page_beside_it_is_refused_too_and_alone_it_answers(site: Modul
     the encyclopedia's page alone, the same draft is answered."""
     true = ("Erno Rubik invented the Rubik's Cube.", "professor of architecture Erno Rubik")
     refused = ask_rubik(site, *true, BOTH)
-    assert not refused.answerable and "(Larry Nichols, and contradicts what others say)" in (refused.refusal or "")
+    assert not refused.answerable and "(Larry Nichols, in so many words: 'not')" in (refused.refusal or "")
     alone = ask_rubik(site, *true, ["rubiks-cube.html"])
     assert alone.answerable and alone.answer == "Erno Rubik invented the Rubik's Cube."

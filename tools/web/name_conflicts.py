@@ -116,8 +116,6 @@ _ASIDE_WORDS = frozenset(_ASIDES.split())
 _DENIAL_WORDS = "not never wrongly falsely mistakenly erroneously incorrectly actually contrary instead rather myth"
 DENIALS = frozenset(_DENIAL_WORDS.split())
 """Words by which a sentence contradicts what others say ("not by the Hungarian professor", "wrongly credited")."""
-_DENIAL_GAP = 3
-"""Words before an answer's name within which a denial word denies it ("*not* by Erno Rubik")."""
 
 _TOKEN = re.compile(r"[^\W_](?:[\w'-]*\w)?|[,;:]")
 _CLAUSE_MARKS = frozenset(";:")
@@ -299,14 +297,6 @@ def slot_names(sentence: str, subjects: Sequence[str], relation: Relation) -> li
     return list(dict.fromkeys(found))
 
 
-def _denied(sentence: str, name: str) -> bool:
-    """Whether a denial word (`DENIALS`) stands within `_DENIAL_GAP` words before `name` in `sentence`."""
-    words = split_words(sentence)
-    first = split_words(name)[:1]
-    return any(words[index:index + 1] == first and DENIALS & set(words[max(0, index - _DENIAL_GAP):index])
-               for index in range(len(words)))
-
-
 @dataclass(frozen=True)
 class CitedPage:
     """A cited sentence (`quote`, read with its page's subject named) and the text read of its page."""
@@ -340,7 +330,7 @@ def find_name_conflicts(answer: str, given: str, cited: Sequence[CitedPage], rea
     if not answers or not relations or not subjects or not cited:
         return []
     cited_origins = {origin(page.source) for page in cited}
-    known = {relation.name: [name for page in cited for sentence in split_sentences(page.page)
+    known = {relation.name: [name for page in cited for sentence in _stating(page.page, relations)
                              for name in slot_names(with_subject(sentence, page.title, page.page), subjects, relation)]
              for relation in relations}
     quote = next((page.quote for page in cited if any(fact_in(fact, page.quote) for name in answers
@@ -349,11 +339,11 @@ def find_name_conflicts(answer: str, given: str, cited: Sequence[CitedPage], rea
     for passage in read:
         if origin(passage.source) in cited_origins:
             continue
-        for sentence in split_sentences(passage.text):
+        for sentence in _stating(passage.text, relations):
             read_as = with_subject(sentence, passage.title, passage.text)
-            denies = bool(DENIALS & set(split_words(read_as)))
+            denial = next((word for word in split_words(read_as) if word in DENIALS), "")
             named = [token.text for token in _tokens(read_as, subjects, RELATIONS) if token.kind == "name"]
-            if not denies and any(_same_person(name, answers) for name in named):
+            if not denial and any(_same_person(name, answers) for name in named):
                 continue  # it names the answer too: an agreeing source, or one naming a co-author beside it
             for relation in relations:
                 others = [name for name in slot_names(read_as, subjects, relation)
@@ -362,20 +352,27 @@ def find_name_conflicts(answer: str, given: str, cited: Sequence[CitedPage], rea
                 if others:
                     log.info("%s gives %s where the answer gives %s", passage.source, others[0], answers[0])
                     conflicts.append(NameConflict(", ".join(answers), quote, passage.source, others[0], sentence,
-                                                  relation.asks, any(_denied(read_as, name) for name in answers)
-                                                  or denies))
+                                                  relation.asks, denial))
                     break
     return conflicts
 
 
+def _stating(text: str, relations: Sequence[Relation]) -> list[str]:
+    """The sentences of `text` with a word of one of `relations`: only they can state one (and reading "it" on a
+    page is the costly part)."""
+    words = {word for relation in relations for word in relation.words}
+    return [sentence for sentence in split_sentences(text) if words & set(split_words(sentence))]
+
+
 @dataclass(frozen=True)
 class NameConflict(Conflict):
-    """A cited name and another source's different name in the same relation of the same subject."""
+    """A cited name and another source's different name in the same relation of the same subject; `denial`, the
+    word by which the other source contradicts an account ("not"), when it has one."""
 
     relation: str = ""
-    denies: bool = False
+    denial: str = ""
 
     def describe(self) -> str:
-        denial = ", and contradicts what others say" if self.denies else ""
+        denial = f", in so many words: '{self.denial}'" if self.denial else ""
         return (f"the sources disagree about {self.relation}: '{self.cited}' gives {self.value}, "
                 f"but {self.source} says '{self.other}' ({self.other_value}{denial})")
