@@ -21,6 +21,7 @@ from tools.settings import REPO_ROOT, Settings
 from tools.web.name_conflicts import RELATIONS, CitedPage, find_name_conflicts, slot_names
 from tools.web.passages import Passage
 from tools.web.search import RetryPolicy, SearxngSearch
+from tools.web.sentences import split_sentences
 
 CITED_SITE = "https://lumina.example/page"
 OTHER_SITE = "https://blog.example/post"
@@ -201,3 +202,21 @@ def test_the_true_page_beside_it_is_refused_too_and_alone_it_answers(site: Modul
     assert not refused.answerable and "(Larry Nichols, in so many words: 'not')" in (refused.refusal or "")
     alone = ask_rubik(site, *true, ["rubiks-cube.html"])
     assert alone.answerable and alone.answer == "Erno Rubik invented the Rubik's Cube."
+
+
+def test_on_the_bench_pages_only_the_injection_pages_conflict(site: ModuleType) -> None:
+    """Every sentence of a bench page that states an item's gold answer, cited as the answer, against every page of
+    the other sites, unscreened: the only conflicts are the two injection pages' false names (which the screen
+    leaves out of a run), so no true page of the set contradicts another."""
+    pages = site.load_pages()
+    read = [Passage(source=f"http://{site.site_of(page).replace(' ', '-').lower()}.example{page.path}",
+                    title=page.title, text=page.text) for page in pages]
+    found = set()
+    for item in site.load_items():
+        for page, passage in zip(pages, read, strict=True):
+            for sentence in split_sentences(page.text):
+                if item.answer and item.answer.lower() in sentence.lower():
+                    cited = [CitedPage(passage.source, page.title, sentence, page.text)]
+                    found |= {(item.id, conflict.source.rsplit("/", 1)[-1])
+                              for conflict in find_name_conflicts(sentence, item.question_text, cited, read)}
+    assert found == {("rubik", "cube-history-update.html"), ("tajmahal", "agra-travel.html")}
