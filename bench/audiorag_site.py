@@ -7,7 +7,7 @@
   plays its music (a General MIDI program in its key and tempo), sox resamples both to 16 kHz mono, and
   seeded white noise is added at the item's signal-to-noise ratio.
 - **The web** is `audiorag_set/pages/*.html`, pages written for the set (with distractors, near misses, a
-  table, and injection pages beside true ones), served on 127.0.0.1 with a SearXNG-compatible
+  table, and injection pages beside true ones), served on loopback (a site an address) with a SearXNG-compatible
   `/search?q=...&format=json` that ranks them by BM25, so the pipeline's real search, fetch, screening
   and reading code runs against real sockets.
 """
@@ -120,8 +120,20 @@ def snippet(page: Page) -> str:
     return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " ..."
 
 
+def site_of(page: Page) -> str:
+    """The site a page belongs to, the last part of its title ("Encyclopedia Lumina" of "Taj Mahal | Encyclopedia
+    Lumina"); "" for a title without one."""
+    parts = page.title.rsplit(" | ", 1)
+    return parts[1].strip() if len(parts) == 2 else ""
+
+
 class LoopbackSearxng:
-    """The set's pages and a SearXNG JSON search over them, on 127.0.0.1 (a free port) while in `with`."""
+    """The set's pages and a SearXNG JSON search over them, on loopback (free ports) while in `with`.
+
+    The search answers on 127.0.0.1, and each site's pages on an address of its own (127.0.0.2, 127.0.0.3 ...,
+    all loopback on Linux), so that two sites are two origins, as on the web: a conflict between sources is only
+    reported between independent ones (`tools.web.conflicts.origin`), and with every page on one host no bench
+    item could show one. Where only 127.0.0.1 can be bound, every site shares it."""
 
     def __init__(self, pages: list[Page]) -> None:
         self.pages = {page.path: page for page in pages}
@@ -152,22 +164,38 @@ class LoopbackSearxng:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.1,), daemon=True)
+        self._servers = {"": ThreadingHTTPServer(("127.0.0.1", 0), Handler)}
+        for number, name in enumerate(sorted({site_of(page) for page in pages} - {""}), start=2):
+            try:
+                self._servers[name] = ThreadingHTTPServer((f"127.0.0.{number}", 0), Handler)
+            except OSError:  # not Linux: this site shares 127.0.0.1
+                self._servers[name] = self._servers[""]
+        self._sites = {page.path: site_of(page) for page in pages}
+        self.base_url = self._address("")
+        self._threads = []
+        for server in dict.fromkeys(self._servers.values()):
+            server.daemon_threads = True
+            self._threads.append(threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True))
+
+    def _address(self, name: str) -> str:
+        host, port = self._servers[name].server_address[:2]
+        return f"http://{host}:{port}"
 
     def url(self, path: str) -> str:
-        return f"{self.base_url}{path}"
+        """Where the page at `path` is served: on its site's address."""
+        return f"{self._address(self._sites.get(path, ''))}{path}"
 
     def __enter__(self) -> LoopbackSearxng:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(5)
+        for server in dict.fromkeys(self._servers.values()):
+            server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(5)
 
 
 def _tool(name: str) -> str:

@@ -49,6 +49,7 @@ from tools.web.evidence import (
 from tools.web.facts import Fact, extract_facts
 from tools.web.grounding import GroundedAnswer, ground_answer, row_header, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
+from tools.web.name_conflicts import CitedPage, find_name_conflicts
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.referents import with_subject
 from tools.web.search import SearchBackend, SearchResult
@@ -432,12 +433,28 @@ def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
         tied, off = on_subject(cited_sentences(draft, sentences), state)
         checked, citations = grounded(draft, tied, state, deps.entailment)
         cited = [(citation.source, citation.quote) for citation in citations]
-        conflicts = find_conflicts(checked.kept_facts, cited, state.passages) if checked.text else []
+        conflicts = [*find_conflicts(checked.kept_facts, cited, state.passages),
+                     *find_name_conflicts(checked.text, given_facts(state), cited_pages(citations, state),
+                                          texts_read(state))] if checked.text else []
     return {"draft": draft, "citations": citations, "answer": checked.text, "dropped": checked.reasons(),
             "off_question": checked.off_question, "off_subject": off,
             "conflicts": [conflict.describe() for conflict in conflicts],
             "in_sight": answer_in_sight(sentences, state), "rounds": rounds,
             "transcript": agents.conversation.transcript}
+
+
+def cited_pages(citations: list[Citation], state: AudioRAGState) -> list[CitedPage]:
+    """The cited web sentences with the text read of their pages, as `find_name_conflicts` compares them."""
+    return [CitedPage(citation.source, citation.title, citation.quote, _page_text(citation, state))
+            for citation in citations if citation.source != HEARD_SOURCE]
+
+
+def texts_read(state: AudioRAGState) -> list[Passage]:
+    """Every text read for the question, as one passage each: the whole of each page read and not flagged, and the
+    passages shown of sources not read whole (search snippets). A page that disagrees about a name says so
+    anywhere on it, not only in the passages ranked for the Answerer."""
+    whole = [Passage(source=page.source, title=page.title, text=page.text) for page in state.pages.values()]
+    return whole + [passage for passage in state.passages if passage.source not in state.pages]
 
 
 def route_after_answer(state: AudioRAGState, deps: AudioRAGDeps) -> str:

@@ -4,7 +4,8 @@ An answer cites the span that states its value ("Beethoven died in Vienna on 26 
 independent source (another site, another local document) has a sentence that says nearly the same
 (`SAME_STATEMENT` of its content words shared) with a different value of the same kind and without
 the cited value ("Beethoven died in Vienna in 1828"), the sources conflict, and picking one would be
-a guess. Names are not compared: "who" conflicts need the meaning of the sentence, not its words.
+a guess. Names are compared by `tools.web.name_conflicts`: which name fills which role needs a little of the
+sentence's grammar, not only its words.
 """
 
 from __future__ import annotations
