@@ -4,17 +4,21 @@ Each fixture builds a fresh value, so a test may modify what it gets."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import socket
+import sys
 from collections.abc import Iterator
 from copy import deepcopy
+from types import ModuleType
 from typing import Any
 
 import pytest
 
 from ontology.music import INSTRUMENTS, Bar, ChordEvent, Part, Piece, Section
 from tests.compose_script import PLAN
+from tools.settings import REPO_ROOT
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -26,6 +30,17 @@ def pytest_configure(config: pytest.Config) -> None:
     workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
     if workers and not os.environ.get("GO_THREADS"):
         os.environ["GO_THREADS"] = str(max(1, (os.cpu_count() or 1) // int(workers)))
+
+
+@pytest.fixture(scope="session")
+def site() -> ModuleType:
+    """The AudioRAG bench's set and loopback search server (`bench/audiorag_site.py`, a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("audiorag_site", REPO_ROOT / "bench" / "audiorag_site.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # pydantic resolves the models' annotations through it
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture

@@ -3,25 +3,12 @@ and its loopback SearXNG answering the pipeline's real search client and fetcher
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from types import ModuleType
 
 import pytest
 
 from pipelines.audiorag_eval import states
-from tools.settings import REPO_ROOT
-
-
-@pytest.fixture(scope="module")
-def site() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("audiorag_site", REPO_ROOT / "bench" / "audiorag_site.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # pydantic resolves the models' annotations through it
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_the_set_has_the_items_the_issue_asks_for(site: ModuleType) -> None:
