@@ -165,3 +165,30 @@ def test_a_table_row_s_header_is_its_table_s_first_row_never_a_data_row_above_it
     assert row_header("Venus | 12,104", headless) is None  # its first row has a number: a data row
     assert row_header("Saturn | yes | gas giant", "Saturn | yes | gas giant") is None
     assert row_header("Saturn | yes", "") is None
+
+
+HARBOUR_QUESTION = "Who was the guest on the programme in this clip on 14 February 2019?"
+
+
+def test_a_day_the_user_gave_is_not_laid_over_a_span_that_states_another_day() -> None:
+    """Session 31's harbour-guest: the table skips 14 February; the Answerer named the 14 March guest."""
+    answer = "Agnes Baird was the guest on 14 February 2019."
+    grounded = ground_answer(answer, ["14 March 2019 | Agnes Baird | fifty years of the harbour choir"],
+                             given=HARBOUR_QUESTION, question=HARBOUR_QUESTION)
+    assert grounded.text is None
+    assert "'14 February 2019' is in none of the quoted source spans" in grounded.reasons()[0]
+
+
+def test_a_day_the_user_gave_still_needs_no_span_where_none_states_another() -> None:
+    same_day = ground_answer("Isla Munro was the guest on 14 February 2019.",
+                             ["14 February 2019 | Isla Munro | restoring wooden boats"], given=HARBOUR_QUESTION)
+    assert same_day.text == "Isla Munro was the guest on 14 February 2019."
+    no_day = ground_answer("On 14 February 2019 the guest was Isla Munro.", ["Isla Munro talked about boats."],
+                           given=HARBOUR_QUESTION)
+    assert no_day.text is not None
+
+
+def test_a_year_the_user_gave_may_sit_inside_a_span_s_range() -> None:
+    grounded = ground_answer("George Bush was president in 1990.",
+                             ["George Bush served as president from 1989 to 1993."], given="Who was president in 1990?")
+    assert grounded.text == "George Bush was president in 1990."

@@ -9,7 +9,9 @@ the truth, and a negation shares all but one):
 2. `ground_answer`: the answer is cut into claims (sentences and `;` clauses), and every name,
    number and date of a claim (`tools.web.facts`) must appear in one of the verified spans; a
    claim that fails is dropped. Facts the user supplied (the question, what was heard) are the
-   subject of the question rather than claims from sources, so they need no span.
+   subject of the question rather than claims from sources, so they need no span; but a day the user
+   gave may not be laid over a span that states another day (`contradicted_day`): "Agnes Baird was the
+   guest on 14 February 2019" on the table row "14 March 2019 | Agnes Baird" is dropped.
 
 3. with an `EntailmentChecker` (`tools.web.entailment`), a claim whose facts are all quoted must also be
    entailed by the spans: "Rembrandt died in 1606" is dropped on "Rembrandt was born in 1606", and so is
@@ -26,7 +28,7 @@ from dataclasses import dataclass, replace
 
 from tools.web.answer_kind import unasked
 from tools.web.entailment import EntailmentChecker
-from tools.web.facts import Fact, extract_facts, fact_in
+from tools.web.facts import Fact, date_matches, extract_facts, fact_in
 from tools.web.sentences import split_sentences
 
 QUOTE_CHARACTERS = "\"'`\u00b4\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033"
@@ -152,6 +154,17 @@ def _stated(fact: Fact, spans: Sequence[str]) -> bool:
     return any(fact_in(fact, span) for span in spans)
 
 
+def contradicted_day(fact: Fact, spans: Sequence[str]) -> Fact | None:
+    """A date of the spans that differs from `fact`, a date to the day that the claim restates from the user
+    (no span states it), when one exists: the claim puts the user's day where its source states another.
+    Only days are compared: a year the user gave ("president in 1990") sits inside spans' ranges
+    ("from 1989 to 1993"); a day names one event."""
+    if fact.kind != "date" or not all(fact.key[1:]):
+        return None
+    return next((other for span in spans for other in extract_facts(span)
+                 if other.kind == "date" and all(other.key[1:]) and not date_matches(fact.key, other.key)), None)
+
+
 def check_claim(claim: str, spans: Sequence[str], given: str, checker: EntailmentChecker | None,
                 question: str = "") -> ClaimCheck:
     """The facts of `claim` no span (nor `given`) states; when all are stated, whether `checker` finds the
@@ -159,7 +172,8 @@ def check_claim(claim: str, spans: Sequence[str], given: str, checker: Entailmen
     a `question`, whether the claim states the kind of fact it asks for."""
     text = _CITATION_MARK.sub(" ", claim)
     facts = extract_facts(text)
-    missing = tuple(f for f in facts if not _stated(f, spans) and not fact_in(f, given))
+    missing = tuple(f for f in facts if not _stated(f, spans) and (not fact_in(f, given)
+                                                                 or contradicted_day(f, spans) is not None))
     verdict = checker.check(" ".join(text.split()), spans, given) if checker and not missing else None
     return ClaimCheck(claim, tuple(facts), missing, verdict.why or "not entailed" if verdict and not verdict.entailed
                       else "", unasked(text, question) if question else "")
