@@ -260,3 +260,14 @@ def test_a_session_branches_from_its_page_and_the_run_streams_its_progress(tmp_p
             original = studio.get(f"/sessions/{session}").text
     assert f"branched from <a href=\"/sessions/{session}\">" in page and "Version 2" in page and "60 bpm" in page
     assert "Version 2" not in original  # the branch left its parent as it was
+
+
+def test_the_printed_address_accepts_connections_before_the_server_runs() -> None:
+    """The address is printed before uvicorn starts: a client that connects at once waits in the backlog instead of
+    being refused (session 31's CI met the refusal under load)."""
+    import socket
+
+    from pipelines.studio.__main__ import _listening_socket
+
+    with _listening_socket("127.0.0.1", 0) as sock, socket.create_connection(sock.getsockname()[:2], timeout=2):
+        pass

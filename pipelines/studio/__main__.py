@@ -38,12 +38,15 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
-    """A socket bound to `host:port` now, so a taken port or an unknown address is one clear error."""
+    """A socket bound to `host:port` and listening now, so a taken port or an unknown address is one clear error,
+    and the address printed accepts connections at once: they wait in the backlog until the server takes them
+    (a bound socket that is not yet listening refuses them, and the server starts a moment after the print)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host.strip("[]"), port))
+        sock.listen(socket.SOMAXCONN)
     except OSError as exc:
         sock.close()
         raise BindError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}; "
