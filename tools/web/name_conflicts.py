@@ -136,8 +136,9 @@ def names_in(text: str) -> list[str]:
     """The names `text` states (`extract_facts`), a possessive joined to the name it owns when it is part of
     one name ("Rubik's" and "Cube" of "the Rubik's Cube" are "Rubik's Cube"), single letters ("3-D") left out."""
     names: list[str] = []
-    for fact in (fact for fact in extract_facts(text.translate(_QUOTES)) if fact.kind == "name"):
-        if names and names[-1].endswith("'s") and f"{names[-1]} {fact.text}" in text.translate(_QUOTES):
+    text = text.translate(_QUOTES)
+    for fact in (fact for fact in extract_facts(text) if fact.kind == "name"):
+        if names and names[-1].endswith("'s") and f"{names[-1]} {fact.text}" in text:
             names[-1] = f"{names[-1]} {fact.text}"
         elif len(fact.text) > 1:
             names.append(fact.text)
