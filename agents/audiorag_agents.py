@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from agents.audiorag_queries import fallback_query, review_queries, with_subject
+from agents.audiorag_queries import fallback_query, review_queries, was_searched, with_subject
 from agents.conversation import Conversation, Role
 from agents.lm.adapter import Turn
 from tools.web.passages import UNTRUSTED_NOTE
@@ -104,7 +104,8 @@ class ResearchDesk:
     def plan_queries(self, feedback: str | None = None, read: str = "", searched: Sequence[str] = ()) -> list[str]:
         """Up to three checked queries (`review_queries`, against what was heard, asked and `read`, none
         of them `searched` in an earlier round): the Researcher is asked once more when none is usable,
-        then the question itself is the query. A plan that names nothing said in the clip or named in the
+        then the question itself is the query, unless an earlier round searched it (then there is nothing
+        new to search: none, where the bench's moby item sent the same query in both rounds). A plan that names nothing said in the clip or named in the
         question gets the subject's own query first (`with_subject`)."""
         context = f"{self.question}\n{self.heard}\n{read}"
         review = review_queries(self._ask_queries(feedback).queries, context, searched)
@@ -112,7 +113,8 @@ class ResearchDesk:
             retry = (f"None of those queries can be sent: {'; '.join(review.problems)}. Write real search "
                      "queries with the names, titles and words of what was heard and what is asked.")
             review = review_queries(self._ask_queries(retry).queries, context, searched)
-        queries = review.queries or [fallback_query(self.question, self.heard)]
+        fallback = fallback_query(self.question, self.heard)
+        queries = review.queries or ([] if was_searched(fallback, searched) else [fallback])
         return with_subject(queries, self.question, self.heard, limit=MAX_QUERIES, searched=searched)
 
     def _ask_queries(self, feedback: str | None) -> QueryPlan:

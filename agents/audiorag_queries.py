@@ -84,18 +84,23 @@ def as_query(text: str) -> str:
     return query[:MAX_QUERY_CHARS]
 
 
+def was_searched(query: str, searched: Sequence[str]) -> bool:
+    """Whether `query` is one of `searched`, case and spacing aside."""
+    key = " ".join(query.split()).lower()
+    return any(" ".join(earlier.split()).lower() == key for earlier in searched)
+
+
 def review_queries(queries: list[str], context: str, searched: Sequence[str] = ()) -> QueryReview:
     """Keep each query that is non-empty, new (in this plan and among the earlier rounds' `searched`),
     free of template words and about `context` (what was heard, asked and read); say why each other
     one was refused."""
     review, seen, known = QueryReview(), set(), _stems(context)
-    before = {" ".join(query.split()).lower() for query in searched}
     for raw in queries:
         query = as_query(raw)
         key = query.lower()
         if not query:
             review.problems.append("an empty query")
-        elif key in before:
+        elif was_searched(query, searched):
             review.problems.append(f"'{query}' was already searched and did not find the answer")
         elif key in seen:
             review.problems.append(f"'{query}' repeats another query")

@@ -332,7 +332,15 @@ def plan(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
     with deps.meter.stage("research"):
         queries = agents.plan_queries(feedback, read=" ".join(passage.text for passage in state.passages),
                                       searched=state.searched)
-    return {"queries": queries, "transcript": agents.conversation.transcript}
+    notes = state.notes if queries else [*state.notes, "not searched again: every query the Researcher or the "
+                                         "question could give was searched in an earlier round"]
+    return {"queries": queries, "notes": notes, "transcript": agents.conversation.transcript}
+
+
+def route_after_plan(state: AudioRAGState) -> str:
+    """Search the plan's queries; with none new to send (`ResearchDesk.plan_queries`), another round would
+    read and answer from what the last one did, so the run ends with that round's outcome."""
+    return "search" if state.queries else END
 
 
 def search(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
@@ -474,7 +482,7 @@ def build_graph(deps: AudioRAGDeps) -> CompiledStateGraph:
     graph.add_node("read", bind(read, deps))
     graph.add_node("answer", bind(answer, deps))
     graph.add_edge(START, "plan")
-    graph.add_edge("plan", "search")
+    graph.add_conditional_edges("plan", route_after_plan, ["search", END])
     graph.add_edge("search", "read")
     graph.add_edge("read", "answer")
     graph.add_conditional_edges("answer", bind(route_after_answer, deps), ["plan", END])

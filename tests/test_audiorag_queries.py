@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import dspy
 import pytest
+from langgraph.graph import END
 
 from agents.audiorag_queries import as_query, content_words, fallback_query, review_queries, subject_terms, with_subject
 from agents.lm.testing import ScriptedEngine, scripted_lm
-from pipelines.audiorag_graph import AudioRAGConfig, AudioRAGDeps, AudioRAGState, plan
+from pipelines.audiorag_graph import AudioRAGConfig, AudioRAGDeps, AudioRAGState, plan, route_after_plan
 from tests.studio_script import reply
 from tools.web.passages import UntrustedDocument
 
@@ -109,6 +110,20 @@ def test_a_query_searched_in_an_earlier_round_is_not_sent_again() -> None:
         update = plan(state, deps)
     assert update["queries"] == ["Moonlight Sonata composer death"] and len(engine.requests) == 2
     assert "already searched" in engine.requests[1].messages[-1].text
+
+
+def test_a_fallback_query_searched_in_an_earlier_round_ends_the_search() -> None:
+    """The bench's moby item sent its fallback query in both rounds, then read and answered what it had."""
+    fallback = fallback_query(QUESTION, HEARD)
+    engine = ScriptedEngine(queries("query 1"), queries("weather forecast"))
+    deps = AudioRAGDeps(NoSearch(), no_page, AudioRAGConfig(), progress=lambda message: None)
+    state = AudioRAGState(question=QUESTION, heard=HEARD, queries=[fallback], searched=[fallback.upper()], rounds=1)
+    with dspy.context(lm=scripted_lm(engine)):
+        update = plan(state, deps)
+    assert update["queries"] == [] and len(engine.requests) == 2
+    assert any("not searched again" in note for note in update["notes"])
+    assert route_after_plan(state.model_copy(update={"queries": []})) == END
+    assert route_after_plan(state) == "search"
 
 
 SWAN_HEARD = ('a 23 s clip; it sounds like: speech over music\n'

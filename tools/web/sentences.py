@@ -13,7 +13,9 @@ pattern, each handling a case the others missed; the cases together are the rule
 - a lone capital's full stop is an initial's ("J. S. Bach", "John F. Kennedy") only between names: after a
   capitalised word that is no designation ("World War I.", "Vitamin C.", "Plan B." end a sentence) or another
   initial, or at a sentence's start, and before a capitalised word; after a lowercase word ("in C.") it ends one;
-- with `clauses`, a `;` followed by white space ends one too (an answer's claims);
+- with `clauses`, a `;` followed by white space ends one too (an answer's claims), except before "or," as a
+  title's alternative follows it ("Moby-Dick; or, The Whale": cut there, the bench's moby answer kept
+  "or, The Whale by Herman Melville." when its first clause was dropped);
 - each sentence has its white space made single, unless `as_written`: a passage keeps a paragraph's
   lines, as a table's rows are the blocks a quote may not cross (`tools.web.grounding.text_blocks`).
 """
@@ -23,7 +25,7 @@ from __future__ import annotations
 import re
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
-_CLAUSE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n\s*\n")
+_CLAUSE_BREAK = re.compile(r"(?<=[.!?])\s+|(?<=;)\s+(?!or,)|\n\s*\n")
 _BLANK_LINE = re.compile(r"\n\s*\n")
 _ABBREVIATION = re.compile(r"\b(?:St|Mr|Mrs|Ms|Dr|Mt|No|Op|Jr|Sr|vs|ca|cf|c|Vol|Nos)\.$")
 _ABBREVIATION_CHARS = 4
