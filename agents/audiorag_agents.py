@@ -105,8 +105,9 @@ class ResearchDesk:
         """Up to three checked queries (`review_queries`, against what was heard, asked and `read`, none
         of them `searched` in an earlier round): the Researcher is asked once more when none is usable,
         then the question itself is the query, unless an earlier round searched it (then there is nothing
-        new to search: none, where the bench's moby item sent the same query in both rounds). A plan that names nothing said in the clip or named in the
-        question gets the subject's own query first (`with_subject`)."""
+        new to search: none, where the bench's moby item sent the same query in both rounds). A plan that
+        names nothing said in the clip or named in the question gets the subject's own query first
+        (`with_subject`)."""
         context = f"{self.question}\n{self.heard}\n{read}"
         review = review_queries(self._ask_queries(feedback).queries, context, searched)
         if not review.queries:

@@ -57,7 +57,8 @@ def test_clauses_also_end_at_semicolons() -> None:
     assert split_sentences("Beethoven; he died in 1827. St. Paul's; No. 9", clauses=True) == [
         "Beethoven;", "he died in 1827.", "St. Paul's;", "No. 9"]
     assert split_sentences("Moby-Dick; or, The Whale was written by Herman Melville; he was American.",
-                           clauses=True) == ["Moby-Dick; or, The Whale was written by Herman Melville;", "he was American."]
+                           clauses=True) == ["Moby-Dick; or, The Whale was written by Herman Melville;",
+                                             "he was American."]
 
 
 def test_as_written_keeps_a_sentence_s_lines() -> None:
