@@ -221,6 +221,9 @@ def test_timelines_know_their_length_in_bars() -> None:
 def test_a_constant_sample_borrows_the_other_samples_bandwidth() -> None:
     mostly_zero = [0.0] * 28 + [0.03, 0.035]
     assert overlapping_area([0.0, 0.0], mostly_zero) > 0.5
+    spread = [0.0] * 16 + [0.06, 0.06, 0.12, 0.3]
+    assert overlapping_area([0.031] * 10, spread) > 0.5  # constant, though its floating-point sigma is not 0
+    assert overlapping_area([1 / 3] * 4, [1 / 3] * 3) == 1.0
 
 
 def test_a_change_of_colour_on_the_final_root_does_not_hide_the_dominant_before_it() -> None:

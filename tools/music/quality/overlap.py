@@ -23,7 +23,10 @@ deviation wide: narrow enough that two different constants do not overlap."""
 
 
 def scott_bandwidth(values: np.ndarray) -> float:
-    """Scott's rule for one-dimensional data: 1.06 sigma n^(-1/5)."""
+    """Scott's rule for one-dimensional data: 1.06 sigma n^(-1/5); exactly 0 for a constant sample, whose
+    floating-point sigma need not be (ten values of 0.031 have sigma 7e-18, a needle that overlapped nothing)."""
+    if values.min() == values.max():
+        return 0.0
     return float(1.06 * values.std() * len(values) ** -0.2)
 
 
@@ -44,9 +47,9 @@ def overlapping_area(first: Sequence[float], second: Sequence[float]) -> float:
     if not len(a) or not len(b):
         raise ValueError("overlapping area needs at least one value in each sample")
     pooled = np.concatenate([a, b])
-    spread = float(pooled.std())
-    if spread == 0:
+    if pooled.min() == pooled.max():
         return 1.0
+    spread = float(pooled.std())
     own = scott_bandwidth(a), scott_bandwidth(b)
     widths = own[0] or own[1] or BANDWIDTH_FLOOR * spread, own[1] or own[0] or BANDWIDTH_FLOOR * spread
     reach = GRID_MARGIN * max(widths)
