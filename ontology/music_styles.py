@@ -16,7 +16,7 @@ from enum import StrEnum
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -43,6 +43,17 @@ class Motion(StrEnum):
 
     AGITATED = "agitated"
     GENTLE = "gentle"
+
+
+class Reach(StrEnum):
+    """How far a piece's line ranges, as the request's character asks: a gentle, quiet, tender or
+    simple piece keeps to the lower part of its style's compass and climax, a brilliant, stormy or
+    grand one reaches into the upper part (`RegisterPlan.character_share`). Session 31's "gentle
+    waltz in G major" drew a compass of 42 semitones from the waltz's 26-43 and climbed to C#7 under
+    an 8va line: the seed chose, not the request."""
+
+    MODEST = "modest"
+    WIDE = "wide"
 
 
 StyleTexture = Literal["four_voices", "melody_and_accompaniment", "melody", "piano"]
@@ -77,6 +88,9 @@ class RegisterPlan(BaseModel):
                                             "home phrase's floor to its climax's top) is drawn from by the "
                                             "piece's seed; the climax reaches it and every window keeps inside "
                                             "it (None: the climax rises by `climax` within the line's register)")
+    character_share: float = Field(0.5, gt=0, le=1, description="the share of the compass and climax ranges a "
+                                   "request's character draws from (`Reach`): a modest piece the lowest part, "
+                                   "a wide one the highest; a request naming neither, the whole range")
 
     @model_validator(mode="after")
     def _ordered(self) -> RegisterPlan:
@@ -215,7 +229,8 @@ class LineRules(BaseModel):
 
 
 class OctavePassage(BaseModel):
-    """How often and where a free piano doubles its line in octaves (`tools.music.styles.octaves`)."""
+    """How often and where the left hand doubles the tune in octaves (`tools.music.styles.octaves`): a
+    free piano's unison outburst, a waltz's tutti run; a style whose pieces never do has a chance of 0."""
 
     chance: float = Field(0.0, ge=0, le=1, description="the share of pieces with one passage in octaves")
     place: tuple[float, float] = Field((0.25, 0.75), description="where in the piece it may start, as shares "
@@ -242,8 +257,6 @@ class BassRules(BaseModel):
                                                "does not drop out for a whole bar)")
     entry_bias: float = Field(0.0, ge=0, description="log-probability added to the hand's notes while it must "
                                                      "still sound in the bar (every_bar), joining the line's onset")
-    octaves: OctavePassage = Field(default_factory=OctavePassage, description="a passage where the hand doubles "
-                                                                             "the line in octaves")
 
 
 class Sampling(BaseModel):
@@ -283,6 +296,8 @@ class StyleSpec(BaseModel):
                                                  "the downbeat); the last bar is shorter by as much")
     melody: LineRules
     bass: BassRules | None = None
+    octaves: OctavePassage = Field(default_factory=OctavePassage, description="a passage where the left hand "
+                                                                             "doubles the tune in octaves")
     sampling: Sampling
     limits: ListeningLimits
 
@@ -297,6 +312,9 @@ class StyleSpec(BaseModel):
             raise ValueError(f"{self.style}: bass rules belong to the free piano texture only")
         if (self.texture == "melody_and_accompaniment") != (self.accompaniment is not None):
             raise ValueError(f"{self.style}: an accompaniment belongs to the melody_and_accompaniment texture only")
+        if self.octaves.chance and self.texture not in ("piano", "melody_and_accompaniment"):
+            raise ValueError(f"{self.style}: a passage in octaves needs a left hand to double the tune (the piano or "
+                             "melody_and_accompaniment texture); set its chance to 0")
         compass = self.melody.register_plan and self.melody.register_plan.compass
         if compass and not compass[1] <= self.limits.max_top_range <= self.melody.highest - self.melody.lowest:
             raise ValueError(f"{self.style}: max_top_range {self.limits.max_top_range} must lie between the widest "
@@ -369,16 +387,41 @@ for nothing."""
 _NEGATIONS = {"not", "no", "never", "less", "without", "nor"}
 
 
+Named = TypeVar("Named", Motion, Reach)
+
+
+def _named_in(text: str, vocabulary: dict[Named, tuple[str, ...]]) -> Named | None:
+    """The one choice of `vocabulary` whose words (their beginnings) `text` uses, not right after a
+    negation; None where it uses none, or words of two."""
+    words = re.findall(r"[a-z]+", text.lower())
+    named = {choice for index, word in enumerate(words) for choice, stems in vocabulary.items()
+             if word.startswith(stems) and (index == 0 or words[index - 1] not in _NEGATIONS)}
+    return named.pop() if len(named) == 1 else None
+
+
 def motion_named_in(text: str) -> Motion | None:
     """The motion `text`'s words ask for: the one whose words it uses, or None where it uses none, or
     words of both ("a calm opening before the storm" leaves the section to the plan's other words)."""
-    words = re.findall(r"[a-z]+", text.lower())
-    named = {motion for index, word in enumerate(words) for motion, stems in MOTION_WORDS.items()
-             if word.startswith(stems) and (index == 0 or words[index - 1] not in _NEGATIONS)}
-    return named.pop() if len(named) == 1 else None
+    return _named_in(text, MOTION_WORDS)
 
 
 def section_motion(character: str, request: str) -> Motion | None:
     """A section's motion: its own character's words (the Composer's plan for it), else the request's
     (a stormy piece is stormy throughout unless a section's words say otherwise)."""
     return motion_named_in(character) or motion_named_in(request)
+
+
+REACH_WORDS: dict[Reach, tuple[str, ...]] = {
+    Reach.MODEST: ("gentl", "quiet", "tender", "simple", "simply", "calm", "soft", "intimate", "modest", "delicate",
+                   "lullab", "innocen", "naive", "childlike", "serene", "tranquil", "peace", "dolce", "sweet"),
+    Reach.WIDE: ("brillian", "storm", "grand", "virtuos", "bravura", "majest", "heroic", "dramatic", "sweeping",
+                 "triumph", "tempest", "passionat", "spectacul", "dazzl", "showy", "flamboyan", "soaring", "epic"),
+}
+"""The beginnings of a request's words that ask how far its line ranges ("gentl" for gentle and
+gently); as with a motion, a negated word asks for nothing, and words of both for neither."""
+
+
+def reach_named_in(request: str) -> Reach | None:
+    """How far the piece a request describes ranges (`Reach`), or None where its words do not say: the
+    request's words alone, since the compass is the whole piece's (every section keeps to it)."""
+    return _named_in(request, REACH_WORDS)

@@ -58,7 +58,13 @@ from tools.music.piano.tokens import (
 )
 from tools.music.piano.tool import PianoGenerationTool
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall
-from tools.music.styles.accompaniment import block_chords, join_before, nocturne_left_hand, waltz_left_hand
+from tools.music.styles.accompaniment import (
+    LEFT_HANDS,
+    block_chords,
+    join_before,
+    nocturne_left_hand,
+    waltz_left_hand,
+)
 from tools.music.styles.cantabile import sing
 from tools.music.styles.chorale import realise_chorale
 from tools.music.styles.fiddle import figured
@@ -153,6 +159,19 @@ def melody_line(bars: list[Bar], bar_length: Fraction) -> list[MelodyNote]:
     return line
 
 
+def octave_passage(request: SectionRequest, spec: StyleSpec, right: list[Bar], left: list[Bar]) -> list[Bar]:
+    """The left hand with its piece's passage in octaves (`StyleSpec.octaves`, drawn from the piece's
+    seed) where the passage falls in this section: a free piano's lower hand, or an accompaniment
+    (a waltz's oom-pah-pah), leaves its texture and doubles the tune in the hand's register."""
+    passage = octave_bars(spec.octaves, request.bars, request.place, request.shared_seed,
+                          phrase_cadences(request.bars, request.cadence))
+    if not passage:
+        return left
+    hand = LEFT_HANDS[spec.accompaniment or "block_chords"]
+    register = (spec.bass.lowest, spec.bass.highest) if spec.bass is not None else (hand.lowest, hand.highest)
+    return in_octaves(right, left, passage, register)
+
+
 def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest, bar_length: int) -> NoteGrammar:
     """The grammar the style's line (and, for free piano, the left hand) is sampled under, in the
     model's reference key (`shift` semitones from `key`), with a cadence tone on the downbeat of
@@ -206,11 +225,6 @@ class NeuralSectionTools(SectionWriter):
         started = time.perf_counter()
         key = parse_key(request.key)
         right, left = self._generate(request, key, spec)
-        if spec.texture == "piano" and spec.bass is not None:
-            passage = octave_bars(spec.bass, request.bars, request.place,
-                                  request.shared_seed,
-                                  closes=request.cadence is not None)
-            left = in_octaves(right, left, passage, spec.bass)
         if spec.texture != "piano" and (spec.melody.vary_figures or spec.melody.cantabile is not None):
             right = self._shape_line(right, request, key, spec)
         if spec.texture == "piano":
@@ -241,6 +255,7 @@ class NeuralSectionTools(SectionWriter):
         meter = parse_meter(request.meter)
         spec = style_spec(request.style)
         if spec.texture == "piano":
+            left = octave_passage(request, spec, right, left)
             if request.cadence is not None:
                 right, left = close_on_cadence(right, left, key, request.cadence, meter.bar_quarters)
             return SectionMaterial(right=right, left=left,
@@ -277,6 +292,7 @@ class NeuralSectionTools(SectionWriter):
             upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=line, seed=request.seed,
                                              before=before, piece_seed=request.piece_seed,
                                              join=join_before(request.previous_right, request.previous_left))
+            lower = octave_passage(request, spec, upper, lower)
         else:
             upper, lower = melody_bars(figured(line, meter, key, ends, request.seed), bars, bar_length), []
         realised = ToolCall(tool=f"realise_{spec.style.value.replace(' ', '_')}",

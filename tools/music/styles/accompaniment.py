@@ -45,6 +45,7 @@ from itertools import combinations
 from typing import Literal, TypeVar
 
 from ontology.music import Bar, Event
+from ontology.music_styles import Accompaniment
 from ontology.music_theory import OCTAVE, Key, exact_quarters
 from tools.base import ToolInputError
 from tools.music.harmony.chords import (
@@ -189,6 +190,12 @@ on, and now and then a new section (a B, a varied return) brings a new one."""
 BLOCK_CHORDS = Register(48, 67)  # C3-G4
 BLOCK_CHORD_NOTES = 3
 WALTZ_BEAT = Fraction(1)
+LEFT_HANDS: dict[Accompaniment, Register] = {
+    "waltz": Register(WALTZ_BASS.lowest, WALTZ_CHORD.highest),
+    "nocturne": Register(NOCTURNE_BASS.lowest, NOCTURNE_BASS.highest + WIDE_HIGHEST),
+    "block_chords": BLOCK_CHORDS}
+"""Where each accompaniment's left hand lies, from its bass's floor to its chords' or arpeggio's
+ceiling: where the hand may double the tune in a passage in octaves (`tools.music.styles.octaves`)."""
 
 
 Tops = tuple[int | None, int | None]
