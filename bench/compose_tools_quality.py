@@ -38,6 +38,7 @@ from ontology.music_drafts import (
     sections_of,
 )
 from ontology.music_forms import edit_plan
+from ontology.music_styles import reach_named_in
 from pipelines.compose_graph import Material, SectionParams, assemble, bars_before, variation_source
 from tools.music.neural_sections import NeuralSectionTools
 from tools.music.quality.compare import compare
@@ -90,7 +91,8 @@ def replayed_plans(folder: Path) -> dict[str, list[tuple[Plan, RequestFacts]]]:
 
 def compose(tools: NeuralSectionTools, plan: Plan, facts: RequestFacts, seed: int) -> Piece:
     """One piece of `plan`, edited into its style's form and written section by section as a session does
-    (each section in the motion its character's words, or the request's, ask for)."""
+    (each section in the motion its character's words, or the request's, ask for, and the piece as far
+    as the request's words ask it to range)."""
     edited = edit_plan(plan, facts)
     piece, motions = plan_to_piece(edited), section_motions(edited, facts.text)
     sections = {section.id: SectionParams(seed=0) for section in piece.sections}
@@ -100,6 +102,7 @@ def compose(tools: NeuralSectionTools, plan: Plan, facts: RequestFacts, seed: in
         written = tools.realise(SectionRequest(
             bars=section.bars, key=section.key or piece.key, meter=piece.meter, style=piece.style,
             cadence=section.cadence, seed=seed * 1000 + index * 101, piece_seed=seed, motion=motions[section.id],
+            reach=reach_named_in(facts.text),
             previous_right=previous[0], previous_left=previous[1], variation=variation_source(piece, section, sections),
             place=((first - 1) / spans[-1][2], last / spans[-1][2])))
         sections[section.id] = SectionParams(seed=0, material=Material(right=written.right, left=written.left,

@@ -50,7 +50,7 @@ from ontology.music_drafts import (
     section_motions,
 )
 from ontology.music_forms import edit_plan
-from ontology.music_styles import style_spec
+from ontology.music_styles import reach_named_in, style_spec
 from ontology.music_theory import parse_key
 from ontology.music_validators import Role as MusicRole
 from ontology.music_validators import validate_piece
@@ -497,7 +497,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
         request = SectionRequest(bars=section.bars, key=section.key or piece.key, meter=piece.meter,
                                  style=piece.style, cadence=section.cadence,
                                  seed=params.seed + candidate, piece_seed=state.seed, temperature=params.temperature,
-                                 motion=motion,
+                                 motion=motion, reach=reach_named_in(state.facts.text),
                                  previous_right=previous[0], previous_left=previous[1], variation=variation,
                                  place=((first - 1) / spans[-1][2], last / spans[-1][2]))
         written = deps.tools.realise(request)

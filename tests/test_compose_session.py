@@ -21,7 +21,7 @@ from agents.lm.testing import ScriptedEngine, scripted_lm
 from ontology.core import Severity
 from ontology.music import INSTRUMENTS, Bar, Cadence, Event, Piece, Section, Variation
 from ontology.music_drafts import MusicRequestError, facts_from_request
-from ontology.music_styles import Motion
+from ontology.music_styles import Motion, Reach
 from pipelines import compose_graph as graph
 from pipelines.checkpoints import InvalidRunIdError
 from pipelines.compose import ComposeSessions, SessionError
@@ -57,6 +57,17 @@ def test_each_section_is_written_in_the_motion_its_words_or_the_requests_ask_for
     store, _, writer = sessions(tmp_path / "restless", *first_turn())
     store.start("a restless piano piece, D minor, 12 bars", seed=1, session="restless")
     assert {r.motion for r in writer.requests} == {Motion.AGITATED}
+    assert {r.reach for r in writer.requests} == {None}
+
+
+def test_every_section_ranges_as_far_as_the_requests_words_ask(tmp_path: Path) -> None:
+    """The compass is the piece's, so the request's words choose its part (a gentle piece the lower),
+    not a section's character: the plan's "stormy" opening leaves the gentle request's reach alone."""
+    stormy = {**PLAN, "opening": {**PLAN["opening"], "character": "stormy, urgent"}}
+    store, _, writer = sessions(tmp_path, reply("plan", stormy), reply("theory_critic", NO_CHANGES),
+                                reply("listener_critic", NO_CHANGES))
+    store.start("a gentle piano piece, D minor, 12 bars", seed=1, session="gentle")
+    assert {r.reach for r in writer.requests} == {Reach.MODEST}
 
 
 def test_a_session_plans_realises_repairs_and_renders(tmp_path: Path) -> None:

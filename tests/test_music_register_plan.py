@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ontology.music_styles import LineRules, RegisterPlan, Style, style_spec
+from ontology.music_styles import LineRules, Reach, RegisterPlan, Style, reach_named_in, style_spec
 from tools.music.section_tools import SectionRequest
 from tools.music.styles.register_plan import (
     COMPASS_EDGE,
     ambitus_floor,
     arch,
+    character_part,
     compass_band,
     leap_rate,
     phrase_spans,
@@ -255,3 +256,57 @@ def test_a_piece_shorter_than_the_references_keeps_the_phrase_by_phrase_climb() 
             plain, register, 4, [3], (0.0, 1.0), seed, 0)
         assert register_windows(plan, register, 4, [3], (0.0, 0.25), seed, 0) != register_windows(
             plain, register, 4, [3], (0.0, 0.25), seed, 0)  # a quarter of sixteen bars has its compass
+
+
+def test_a_requests_character_asks_how_far_its_piece_ranges() -> None:
+    assert [reach_named_in(text) for text in (
+        "a gentle waltz in G major, 16 bars", "A quiet, tender nocturne", "a simple jig", "a brilliant waltz",
+        "a stormy piano piece in C minor", "a grand waltz in D major", "a waltz in A major, 16 bars",
+        "a gentle start before a grand finale", "a waltz, not gentle")] == [
+        Reach.MODEST, Reach.MODEST, Reach.MODEST, Reach.WIDE, Reach.WIDE, Reach.WIDE, None, None, None]
+
+
+def test_a_modest_piece_draws_from_the_lower_part_of_a_range_and_a_wide_one_from_the_upper() -> None:
+    assert character_part((26, 43), Reach.MODEST, 0.5) == (26, 34)
+    assert character_part((26, 43), Reach.WIDE, 0.5) == (35, 43)
+    assert character_part((26, 43), None, 0.5) == (26, 43)
+    assert character_part((9, 28), Reach.WIDE, 0.25) == (23, 28)
+
+
+def test_a_gentle_waltz_keeps_to_the_lower_part_of_its_compass_a_brilliant_one_spans_the_upper() -> None:
+    """Session 31's "gentle waltz in G major" drew a compass of 42 semitones (the waltz's 26-43) and
+    climbed to C#7 under an 8va line. The request's character now chooses the part of the range; a
+    request naming none (the tools bench's) draws from all of it, as before."""
+    line = style_spec(Style.WALTZ).melody
+    plan = line.register_plan
+    assert plan is not None and plan.compass is not None
+    register = (line.lowest, line.highest)
+
+    def widths(reach: Reach | None) -> list[int]:
+        bands = [compass_band(plan, register, plan.home[0], seed, reach)[0] for seed in range(100)]
+        return [top - bottom for bottom, top in bands]
+
+    modest, wide, either = widths(Reach.MODEST), widths(Reach.WIDE), widths(None)
+    assert max(modest) <= 34 < 35 <= min(wide) and min(either) < 30 and max(either) > 40
+    assert either == [compass_band(plan, register, plan.home[0], seed)[0][1]
+                      - compass_band(plan, register, plan.home[0], seed)[0][0] for seed in range(100)]
+    for seed in range(10):  # the climax reaches the compass's top, so it comes down with it
+        tops = [max(high for _, high in register_windows(plan, register, 4, [3], (0.25, 0.5), seed, 0, reach=reach))
+                for reach in (Reach.MODEST, Reach.WIDE)]
+        assert tops[0] < tops[1], tops
+
+
+def test_a_plan_without_a_compass_draws_its_climax_from_the_part_its_reach_asks_for() -> None:
+    """The nocturne's climax rises 12-19 semitones over home: 12-16 for a tender piece, 15-19 for a
+    stormy one (drawn alike, three semitones apart before the phrase's window starts on the nearest
+    tonic or dominant: the phrase at two thirds through holds it)."""
+    line = style_spec(Style.NOCTURNE).melody
+    plan = line.register_plan
+    assert plan is not None and plan.compass is None
+    higher = 0
+    for seed in range(20):
+        modest, wide = (register_windows(plan, (40, 108), 4, [3], (0.5, 0.75), seed, 0, reach=reach)
+                        for reach in (Reach.MODEST, Reach.WIDE))
+        assert all(w[0] >= m[0] for m, w in zip(modest, wide, strict=True)), (modest, wide)
+        higher += wide[0][0] > modest[0][0]
+    assert higher >= 10, higher

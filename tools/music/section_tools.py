@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from ontology.music import Bar, Cadence, ChordEvent, VariationDistance
 from ontology.music_drafts import MAX_SECTION_BARS
-from ontology.music_styles import Motion, Style
+from ontology.music_styles import Motion, Reach, Style
 
 TUNE_DESCRIPTION = ("the melody as the realiser was given it, a bar each, before the figures it sang on it (a "
                     "chorale soprano's passing eighths, overshoots and suspensions); empty where the first voice of "
@@ -61,6 +61,9 @@ class SectionRequest(BaseModel):
     motion: Motion | None = Field(None, description="how the section moves, as its character's words or the "
                                                      "request's ask (`ontology.music_styles.section_motion`): "
                                                      "held to its last bar where the style's data says how")
+    reach: Reach | None = Field(None, description="how far the piece's line ranges, as the request's words ask "
+                                                  "(`ontology.music_styles.reach_named_in`): the lower or upper part "
+                                                  "of its style's compass and climax; the same in every section")
     previous_right: list[Bar] = Field(default_factory=list, description="the bars just before, for continuity")
     previous_left: list[Bar] = Field(default_factory=list)
     variation: VariationSource | None = Field(None, description="write a variation of this earlier material")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 
-from ontology.music_styles import LineRules, RegisterPlan
+from ontology.music_styles import LineRules, Reach, RegisterPlan
 from ontology.music_theory import OCTAVE
 from tools.music.section_tools import SectionRequest
 from tools.music.styles.phrases import phrase_cadences
@@ -64,25 +64,41 @@ def ambitus_floor(pitch: int, tonic: int) -> int:
     return min(anchors, key=lambda p: (abs(p - pitch), p))
 
 
+def character_part(bounds: tuple[int, int], reach: Reach | None, share: float) -> tuple[int, int]:
+    """The part of a plan's range (`bounds`, lowest and highest) a request's character draws from:
+    its lowest `share` for a modest piece, its highest for a wide one, all of it where the request
+    says neither (a gentle waltz's compass from 26-43 semitones: 26-34; a brilliant one's 35-43)."""
+    low, high = bounds
+    width = round((high - low) * share)
+    if reach is Reach.MODEST:
+        return low, low + width
+    if reach is Reach.WIDE:
+        return high - width, high
+    return bounds
+
+
 def compass_band(plan: RegisterPlan, register: tuple[int, int], home: int,
-                 piece_seed: int) -> tuple[tuple[int, int], int]:
+                 piece_seed: int, reach: Reach | None = None) -> tuple[tuple[int, int], int]:
     """The piece's compass as a band (lowest, highest pitch) inside the line's `register`, and the
     section's `home` centre moved down as far as the band was to fit the register: the band is the
-    plan's `compass` wide, drawn by the piece's seed, and starts where a home phrase's window at
-    the middle of the plan's home range does, so every section of a piece keeps to the same band.
-    Without a compass, the register and the home as they are."""
+    plan's `compass` wide (the part of it the request's `reach` asks for), drawn by the piece's
+    seed, and starts where a home phrase's window at the middle of the plan's home range does, so
+    every section of a piece keeps to the same band. Without a compass, the register and the home
+    as they are."""
     if plan.compass is None:
         return register, home
     lowest, highest = register
-    reach = min(random.Random(f"compass {piece_seed}").randint(*plan.compass), highest - lowest)
+    compass = character_part(plan.compass, reach, plan.character_share)
+    reach_drawn = min(random.Random(f"compass {piece_seed}").randint(*compass), highest - lowest)
     anchor = sum(plan.home) // 2 - (sum(plan.span) // 2 + plan.arch) // 2  # a home phrase's window starts here
-    bottom = max(lowest, min(anchor, highest - reach))
-    return (bottom, bottom + reach), home + min(0, bottom - anchor)
+    bottom = max(lowest, min(anchor, highest - reach_drawn))
+    return (bottom, bottom + reach_drawn), home + min(0, bottom - anchor)
 
 
 def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, ends: list[int],
                      place: tuple[float, float], seed: int, tonic: int,
-                     restated: int = 0, piece_seed: int | None = None) -> tuple[tuple[int, int], ...]:
+                     restated: int = 0, piece_seed: int | None = None,
+                     reach: Reach | None = None) -> tuple[tuple[int, int], ...]:
     """The melody's window (lowest, highest pitch) in each of a section's `bars` bars, whose phrases
     end at `ends`, for a section lying at `place` (start and end as shares of the piece's bars),
     inside the line's `register`, in the key on pitch class `tonic`. The piece's first and last
@@ -96,13 +112,15 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     rises to the climax it holds in its first phrase with new bars, peaking among them (the
     restated bars were written under the earlier section's plan), as a varied reprise departs
     from the opening to reach its high point; the piece's closing phrase stays home even so (a
-    climax moved into it cost a chorale in ten its key: the close is where the key is confirmed)."""
+    climax moved into it cost a chorale in ten its key: the close is where the key is confirmed).
+    A request's `reach` draws the compass and the climax from the lower or upper part of the plan's
+    ranges (`character_part`)."""
     draw = random.Random(seed)
     home = draw.randint(*plan.home)
     start, end = place
     if bars < COMPASS_BARS * (end - start) - 1e-6:  # a piece as long as the references spans a compass
         plan = plan.model_copy(update={"compass": None})
-    (lowest, highest), home = compass_band(plan, register, home, seed if piece_seed is None else piece_seed)
+    (lowest, highest), home = compass_band(plan, register, home, seed if piece_seed is None else piece_seed, reach)
     size = draw.randint((plan.contrast + 1) // 2, plan.contrast)
     room = [sign * size for sign in (-1, 1)
             if lowest <= home + sign * size - plan.span[0] // 2 and home + sign * size + plan.span[0] // 2 <= highest]
@@ -118,7 +136,7 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     windows: list[tuple[int, int]] = []
     for number, ((first, last), (begins, finishes)) in enumerate(zip(spans, shares, strict=True)):
         if number == climax:
-            centre = home + draw.randint(*plan.climax)
+            centre = home + draw.randint(*character_part(plan.climax, reach, plan.character_share))
         elif begins <= 0 or finishes >= 1 - 1e-9:
             centre = home
         else:
@@ -147,15 +165,16 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
 def section_windows(line: LineRules, request: SectionRequest, tonic: int,
                     restated: int = 0) -> tuple[tuple[int, int], ...]:
     """The windows a section's line is sampled under: those the request fixes, else its style's plan
-    for the section's bars and phrases at its place in the piece, drawn from its seed, with its
-    first `restated` bars an earlier section's (none for a line without a plan)."""
+    for the section's bars and phrases at its place in the piece, drawn from its seed in the part
+    of the plan's ranges its piece's `reach` asks for, with its first `restated` bars an earlier
+    section's (none for a line without a plan)."""
     if request.register_windows:
         return tuple(request.register_windows)
     if line.register_plan is None:
         return ()
     return register_windows(line.register_plan, (line.lowest, line.highest), request.bars,
                             list(phrase_cadences(request.bars, request.cadence)), request.place, request.seed, tonic,
-                            restated, request.shared_seed)
+                            restated, request.shared_seed, request.reach)
 
 
 def shift_bias(plan: RegisterPlan, seed: int) -> float:
