@@ -306,3 +306,17 @@ def test_a_parallel_across_a_join_is_found_whatever_the_style_allows() -> None:
     (finding,) = [f for f in listen(joined) if f.code == "parallels_across_join"]
     assert finding.location == at("sections", 1) and "into section 'b' (bar 3)" in finding.message
     assert all("bar 3" not in f.message for f in listen(joined) if f.code == "parallel_perfects")
+
+
+def test_a_passage_in_octaves_is_one_line_in_both_hands_not_parallel_voices() -> None:
+    """A waltz's planned passage in octaves (`tools.music.styles.octaves`): bar 2's left hand doubles
+    the tune two octaves down, note for note, and its parallel octaves (F-E, and D-C out of it) are
+    the doubling; the same left hand off the tune's rhythm is two voices again, and their octaves
+    are found."""
+    melody = [[(72, 3.0)], [(77, 1.0), (76, 1.0), (74, 1.0)], [(72, 3.0)]]
+    unison = waltz(melody)
+    unison.parts[1].bars[1] = Bar.line((53, 1.0), (52, 1.0), (50, 1.0))
+    assert hear(unison).parallels == [] and "parallel_perfects" not in codes(unison)
+    apart = waltz(melody)
+    apart.parts[1].bars[1] = Bar.line((53, 1.0), (52, 1.5), (50, 0.5))  # E3 under D5: two voices, not one
+    assert [(p.bar, p.kind) for p in hear(apart).parallels] == [(1, "octaves"), (2, "octaves")]
