@@ -16,6 +16,7 @@ from tools.music.analysis import (
     parallel_perfects,
     roman_numeral,
     section_facts,
+    voice_parallels,
 )
 
 
@@ -203,3 +204,18 @@ def test_a_section_whose_notes_suggest_another_key_says_so() -> None:
 )
 def test_chord_symbols_become_roman_numerals_in_the_key(symbol: str, key: str, numeral: str) -> None:
     assert roman_numeral(symbol, parse_key(key)) == numeral
+
+
+def test_a_passage_in_octaves_gives_the_critics_no_parallels_the_quality_measure_still_counts() -> None:
+    """A planned passage in octaves (the left hand doubling the tune note for note in bar 2: into it,
+    within it and out of it into bar 3) is one line in both hands: the critics' facts and the listening checks leave
+    its octaves out (`voice_parallels`); `parallel_perfects`, the quality measure's, counts them as it
+    counts Beethoven's. A bass following the tune one note a bar stays two voices in octaves."""
+    c_major = parse_key("C major")
+    top = [(Fraction(0), 72), (Fraction(4), 77), (Fraction(5), 76), (Fraction(6), 74), (Fraction(8), 72)]
+    bottom = [(Fraction(0), 48), (Fraction(4), 53), (Fraction(5), 52), (Fraction(6), 50), (Fraction(8), 48)]
+    assert parallel_perfects(top, bottom, Fraction(4), c_major) == ["octaves into bar 2"] * 3 + ["octaves into bar 3"]
+    assert voice_parallels(top, bottom, c_major, Fraction(4)) == []
+    one_a_bar = [(Fraction(0), 72), (Fraction(4), 74), (Fraction(8), 76)]
+    under = [(time, pitch - 24) for time, pitch in one_a_bar]
+    assert [kind for kind, _ in voice_parallels(one_a_bar, under, c_major, Fraction(4))] == ["octaves", "octaves"]

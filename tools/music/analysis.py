@@ -10,7 +10,7 @@ music21 does the textbook analysis: key estimation (`analyze('key')`), Roman num
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -270,6 +270,43 @@ def parallel_perfects(top: list[tuple[Fraction, int]], bottom: list[tuple[Fracti
             for kind, time in parallel_motions(top, bottom, key)]
 
 
+def _bar_of(time: Fraction, bar_length: Fraction, downbeat: Fraction) -> int:
+    return max(0, int((time - downbeat) // bar_length))
+
+
+def doubled_bars(top: list[tuple[Fraction, int]], bottom: list[tuple[Fraction, int]], bar_length: Fraction,
+                 downbeat: Fraction = Fraction(0)) -> set[int]:
+    """The 0-based bars (counted from `downbeat`) where `bottom` doubles `top` an octave or more below,
+    note for note (the same onsets, two or more, every pitch whole octaves lower): one line in both
+    hands, a passage in octaves. A bar of one note in each is no line: a bass following the tune
+    note by note from bar to bar moves with it in parallel octaves."""
+    by_bar: defaultdict[int, tuple[dict[Fraction, int], dict[Fraction, int]]] = defaultdict(lambda: ({}, {}))
+    for line, index in ((top, 0), (bottom, 1)):
+        for onset, pitch in line:
+            by_bar[_bar_of(onset, bar_length, downbeat)][index][onset] = pitch
+    return {bar for bar, (upper, lower) in by_bar.items()
+            if len(upper) > 1 and upper.keys() == lower.keys()
+            and all(upper[onset] > lower[onset] and (upper[onset] - lower[onset]) % 12 == 0 for onset in upper)}
+
+
+def voice_parallels(top: list[tuple[Fraction, int]], bottom: list[tuple[Fraction, int]], key: Key,
+                    bar_length: Fraction, downbeat: Fraction = Fraction(0)) -> list[tuple[str, Fraction]]:
+    """`parallel_motions` a voice-leading check reports: none into, within or out of bars where the
+    lower voice doubles the upper in octaves (`doubled_bars`). A planned passage in octaves
+    (`tools.music.styles.octaves`) is one line played by both hands, whose parallels are the
+    doubling, not two voices moving together; the listening checks and the critics' facts read
+    these, while the quality measure counts every parallel, as it does in Beethoven's octaves."""
+    doubled = doubled_bars(top, bottom, bar_length, downbeat)
+    onsets = [onset for onset, _ in top]
+    found = []
+    for kind, time in parallel_motions(top, bottom, key):
+        left = bisect_left(onsets, time)  # the upper voice's note the motion leaves
+        leaves = onsets[left - 1] if left else time
+        if not {_bar_of(time, bar_length, downbeat), _bar_of(leaves, bar_length, downbeat)} & doubled:
+            found.append((kind, time))
+    return found
+
+
 def section_facts(piece: Piece) -> list[SectionFacts]:
     """Per-section facts of a realised piece (parts[0] carries the melody, parts[-1] the bass)."""
     bar_length = parse_meter(piece.meter).bar_quarters
@@ -292,7 +329,8 @@ def section_facts(piece: Piece) -> list[SectionFacts]:
             item.rhythm_patterns = len({tuple(e.duration for e in bar.voices[0]) for bar in melody_bars})
             if len(piece.parts) > 1:
                 bottom = _line(bass_bars, bar_length, highest=False)
-                item.parallel_perfects = parallel_perfects(top, bottom, bar_length, key, first)
+                item.parallel_perfects = [f"{kind} into bar {int(time // bar_length) + first}"
+                                          for kind, time in voice_parallels(top, bottom, key, bar_length)]
             leading = (key.tonic - 1) % 12
             item.unresolved_leading_tones = sum(
                 1 for a, b in zip(pitches, pitches[1:], strict=False) if a % 12 == leading and b % 12 != key.tonic)

@@ -23,7 +23,6 @@ the style's limits.
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
@@ -38,7 +37,7 @@ from ontology.music import Cadence, Piece
 from ontology.music_styles import LineRules, ListeningLimits, Style, style_spec
 from ontology.music_theory import Key, exact_quarters, parse_key
 from ontology.music_validators import ARRANGER, COMPOSER, HARMONIST
-from tools.music.analysis import KeyEstimate, parallel_motions
+from tools.music.analysis import KeyEstimate, voice_parallels
 from tools.music.quality.features import (
     Chord,
     cadence_of,
@@ -286,39 +285,16 @@ def _voice_lines(piece: Piece) -> list[tuple[str, int, list[tuple[Fraction, int]
             for i, (name, p, struck) in enumerate(found)]
 
 
-def _doubled_bars(top: list[tuple[Fraction, int]], bottom: list[tuple[Fraction, int]], bar_length: Fraction,
-                  downbeat: Fraction) -> set[int]:
-    """The 0-based bars where `bottom` doubles `top` an octave or more below, note for note (the same
-    onsets, two or more, every pitch whole octaves lower): one line in both hands, a passage in
-    octaves. A bar of one note in each is no line: a bass following the tune note by note from bar
-    to bar moves with it in parallel octaves."""
-    by_bar: defaultdict[int, tuple[dict[Fraction, int], dict[Fraction, int]]] = defaultdict(lambda: ({}, {}))
-    for line, index in ((top, 0), (bottom, 1)):
-        for onset, pitch in line:
-            by_bar[_bar(onset, bar_length, downbeat)][index][onset] = pitch
-    return {bar for bar, (upper, lower) in by_bar.items()
-            if len(upper) > 1 and upper.keys() == lower.keys()
-            and all(upper[onset] > lower[onset] and (upper[onset] - lower[onset]) % 12 == 0 for onset in upper)}
-
-
 def _parallels(piece: Piece, bar_length: Fraction) -> list[Parallel]:
     """Parallel fifths and octaves between every pair of separate voices (none with one voice), but
-    not into, within or out of bars where the lower voice doubles the upper in octaves
-    (`_doubled_bars`): a planned passage in octaves (`tools.music.styles.octaves`) is one line
-    played by both hands, whose parallels are the doubling, not two voices moving together."""
+    none a passage in octaves makes (`voice_parallels`)."""
     key = parse_key(piece.key)
     lines = _voice_lines(piece)
     downbeat = piece.bar_start(0)
     joins = {piece.bar_start(first - 1): index for index, (_, first, _) in enumerate(piece.section_spans()) if index}
-    found = []
-    for (upper, part, top), (lower, _, bottom) in combinations(lines, 2):
-        doubled = _doubled_bars(top, bottom, bar_length, downbeat)
-        onsets = [onset for onset, _ in top]
-        for kind, time in parallel_motions(top, bottom, key):
-            bar = _bar(time, bar_length, downbeat)
-            left = bisect_left(onsets, time)  # the upper voice's note the motion leaves
-            if not {bar, _bar(onsets[left - 1], bar_length, downbeat) if left else bar} & doubled:
-                found.append(Parallel(bar, part, kind, upper, lower, joins.get(time, 0)))
+    found = [Parallel(_bar(time, bar_length, downbeat), part, kind, upper, lower, joins.get(time, 0))
+             for (upper, part, top), (lower, _, bottom) in combinations(lines, 2)
+             for kind, time in voice_parallels(top, bottom, key, bar_length, downbeat)]
     return sorted(found)
 
 
