@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.web.answer_kind import asked_kinds, states_kind, unasked
+from tools.web.answer_kind import asked_category, asked_kinds, states_kind, unasked
 from tools.web.grounding import ground_answer
 
 
@@ -46,6 +46,31 @@ def test_the_question_s_wording_says_what_kind_of_fact_it_asks(question: str, ki
 def test_a_claim_states_the_asked_kind_only_with_a_fact_the_question_does_not_give(
         claim: str, question: str, states: bool) -> None:
     assert any(states_kind(claim, kind, question) for kind in asked_kinds(question)) is states
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    ("In which museum does the painting named in the clip hang?", "museum"),
+    ("What was the name of the cat that lived at the post office?", "cat"),
+    ("Which symphony contains the melody?", "symphony"),
+    ("Which architect designed it?", ""), ("Which two countries share Mount Everest?", ""),
+    ("In which year was it built?", ""), ("What was the temperature at noon?", ""), ("What kind of music is it?", ""),
+])
+def test_a_question_may_ask_which_member_of_a_category(question: str, category: str) -> None:
+    assert asked_category(question) == category
+
+
+def test_a_claim_or_its_spans_must_say_the_category_asked() -> None:
+    """Session 32's text run answered "which museum" with the painting's description, no museum named."""
+    question = "In which museum does the Mona Lisa hang?"
+    described = "The Mona Lisa is a half-length portrait painting by the Italian artist Leonardo da Vinci."
+    assert unasked(described, question, spans=[described]) == (
+        "neither it nor its sources say which museum, which the question asks for")
+    hangs = "The painting hangs in the Louvre in Paris, where it has been part of the museum's collection."
+    assert unasked("The Mona Lisa hangs in the Louvre.", question, spans=[hangs]) == ""
+    assert ground_answer(described, [described], question=question).text is None
+    assert ground_answer("The Mona Lisa hangs in the Louvre.", [hangs], given=question,
+                         question=question).text is not None
+
 
 
 def test_the_reason_names_what_the_question_asks_for() -> None:

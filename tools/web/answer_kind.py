@@ -37,8 +37,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tools.web.countries import countries_in, is_country
-from tools.web.entailment import QUANTITIES
+from tools.web.entailment import FUNCTION_WORDS, QUANTITIES
 from tools.web.facts import NUMBER_WORDS, extract_facts, fact_in
+from tools.web.stems import covers, stems
 
 AskedKind = Literal["date", "name", "number", "instrument", "key"]
 
@@ -213,6 +214,25 @@ def states_names(claim: str, ask: NameAsk, given: str, beside: Sequence[str] = (
     return bool(own) and len(own.union(*(_fitting(other, ask, given) for other in beside))) >= ask.count
 
 
+_CATEGORY_NAMED = re.compile(r"\bnames?\s+of\s+(?:the|a|an|this|that|his|her|its|their)\s+(?P<noun>[a-z]+)\b", re.I)
+_KIND_NOUN_WORDS = """year decade century date day month time hour number percentage amount instrument key tempo
+name kind type sort one way part"""
+_KIND_NOUNS = frozenset(_KIND_NOUN_WORDS.split()) | _NAME_NOUNS | QUANTITIES
+"""Nouns a "which ..." asks by whose answer's kind is checked already (a year, a person, a country, a quantity)
+or that name no category ("which one", "what kind")."""
+
+
+def asked_category(question: str) -> str:
+    """The category the question asks which member of: "museum" in "In which museum does it hang?", "cat" in
+    "What was the name of the cat ...?"; "" when it asks none, or one whose kind is checked otherwise
+    (`_KIND_NOUNS`)."""
+    for match in [*_NOUN_ASK.finditer(question), *_CATEGORY_NAMED.finditer(question)]:
+        noun = match.group("noun").lower()
+        if noun not in FUNCTION_WORDS and _singular(noun) not in _KIND_NOUNS and noun.rstrip("s") not in _KIND_NOUNS:
+            return noun
+    return ""
+
+
 KIND_WORDS: dict[AskedKind, str] = {"date": "date or year", "name": "name", "number": "number",
                                     "instrument": "instrument", "key": "key"}
 """How a refusal names what the question asked for."""
@@ -244,13 +264,20 @@ def states_kind(claim: str, kind: AskedKind, question: str, given: str = "", bes
     return any(match.group(0).lower() not in given.lower() for match in _KEY.finditer(claim))
 
 
-def unasked(claim: str, question: str, beside: Sequence[str] = ()) -> str:
+def unasked(claim: str, question: str, beside: Sequence[str] = (), spans: Sequence[str] = ()) -> str:
     """Why `claim` does not answer `question` ("it states no date or year, which the question asks for"),
     or "" when it states a fact of an asked kind (names counted with the answer's other claims, `beside`),
-    or the question asks for none."""
+    or the question asks for none; and when the question asks which member of a category (`asked_category`),
+    the claim, another claim or a cited span (`spans`) must say the category: asked "In which museum does the
+    Mona Lisa hang?", session 32's text run answered "The Mona Lisa is a half-length portrait painting by ...
+    Leonardo da Vinci", which no kind caught ("which museum" asked none), and "the name of the cat" was once
+    answered with the post office's opening days."""
     kinds = asked_kinds(question)
-    if not kinds or any(states_kind(claim, kind, question, beside=beside) for kind in kinds):
-        return ""
-    words = {**KIND_WORDS, "name": " or ".join(dict.fromkeys(ask.describe() for ask in asked_names(question)))}
-    wanted = " or ".join(words[kind] for kind in sorted(kinds))
-    return f"it states no {wanted}, which the question asks for"
+    if kinds and not any(states_kind(claim, kind, question, beside=beside) for kind in kinds):
+        words = {**KIND_WORDS, "name": " or ".join(dict.fromkeys(ask.describe() for ask in asked_names(question)))}
+        wanted = " or ".join(words[kind] for kind in sorted(kinds))
+        return f"it states no {wanted}, which the question asks for"
+    category = asked_category(question)
+    if category and not any(covers(stems(text), category) for text in (claim, *beside, *spans)):
+        return f"neither it nor its sources say which {category}, which the question asks for"
+    return ""

@@ -176,7 +176,7 @@ def check_claim(claim: str, spans: Sequence[str], given: str, checker: Entailmen
                                                                  or contradicted_day(f, spans) is not None))
     verdict = checker.check(" ".join(text.split()), spans, given) if checker and not missing else None
     return ClaimCheck(claim, tuple(facts), missing, verdict.why or "not entailed" if verdict and not verdict.entailed
-                      else "", unasked(text, question) if question else "")
+                      else "", unasked(text, question, spans=spans) if question else "")
 
 
 def ground_answer(answer: str, spans: Sequence[str], given: str = "",
@@ -186,7 +186,7 @@ def ground_answer(answer: str, spans: Sequence[str], given: str = "",
     the kind of fact `question` asks for (when given). The answer is refused (`text` None) when no claim
     survives, or when only fact-free claims ("He was a composer.") survive the loss of factual ones."""
     checks = tuple(check_claim(claim, spans, given, checker, question) for claim in split_claims(answer))
-    checks = _counted_together(checks, question)
+    checks = _counted_together(checks, question, spans)
     kept = [check for check in checks if check.grounded]
     if len(kept) == len(checks):
         return GroundedAnswer(answer.strip() or None, checks)
@@ -196,7 +196,8 @@ def ground_answer(answer: str, spans: Sequence[str], given: str = "",
     return GroundedAnswer(text if text[-1] in ".!?" else text + ".", checks)
 
 
-def _counted_together(checks: tuple[ClaimCheck, ...], question: str) -> tuple[ClaimCheck, ...]:
+def _counted_together(checks: tuple[ClaimCheck, ...], question: str,
+                      spans: Sequence[str]) -> tuple[ClaimCheck, ...]:
     """The checks with the names the question asks for counted across the answer's stated and entailed
     claims, before any is dropped for naming too few: "The mountain lies in Nepal. It also lies in China."
     answers "which two countries" in two claims, each of which names one."""
@@ -204,7 +205,7 @@ def _counted_together(checks: tuple[ClaimCheck, ...], question: str) -> tuple[Cl
 
     def recounted(check: ClaimCheck) -> ClaimCheck:
         beside = [_CITATION_MARK.sub(" ", other.claim) for other in stated if other is not check]
-        return replace(check, off_question=unasked(_CITATION_MARK.sub(" ", check.claim), question, beside))
+        return replace(check, off_question=unasked(_CITATION_MARK.sub(" ", check.claim), question, beside, spans))
 
     return tuple(recounted(check) if check.off_question and check in stated else check for check in checks)
 
