@@ -52,8 +52,9 @@ from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.name_conflicts import CitedPage, find_name_conflicts
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.referents import with_subject
+from tools.web.relations import says
 from tools.web.search import SearchBackend, SearchResult
-from tools.web.stems import covers, split_words, stem, stems
+from tools.web.stems import split_words, stem, stems
 from tools.web.subject import SubjectTie, bridge_names, bridged, off_subject, run_pattern, spelled_as_page, tie
 
 
@@ -281,15 +282,16 @@ def dated_as_asked(sentence: str, question: str) -> bool:
     moonlight stopped searching on it. A word naming the question's subject ("composer", a topic word)
     ties a date only in its own form or as its verb ("the Brooklyn Bridge *open*" -> "opened"), never as
     a word of the same stem ("Beethoven *composed* the sonata in 1801" is no year of the composer's death).
-    A table's numbers are tied to their column, not a word before them. A date that opens the sentence is
-    tied to the predicate of the clause it introduces ("In 1883, the bridge *opened*": session 29's brooklyn
-    notes), never to its subject alone ("In 1883, the bridge was painted")."""
+    A word of the asked relation's family ties a date too ("the Games were *held* in 2000" for "when did Sydney
+    *host*": `tools.web.relations`). A table's numbers are tied to their column, not a word before them. A date
+    that opens the sentence is tied to the predicate of the clause it introduces ("In 1883, the bridge *opened*":
+    session 29's brooklyn notes), never to its subject alone ("In 1883, the bridge was painted")."""
     facts = extract_facts(sentence)
     topics = topic_words(question)
     asked = split_words(question)
 
     def asks(anchor: str) -> bool:
-        return any(covers(stems(word), anchor) and (stem(word) not in topics or _inflects(anchor, word))
+        return any(says(stems(word), anchor) and (stem(word) not in topics or _inflects(anchor, word))
                    for word in asked)
 
     def fronted_asks(fact: Fact) -> bool:

@@ -494,6 +494,19 @@ def test_a_date_opening_its_sentence_is_tied_to_the_verb_of_the_clause_it_introd
     assert not dated_as_asked("In 1883, Roebling died.", question)
 
 
+def test_a_date_tied_to_a_word_of_the_asked_relation_s_family_is_dated_as_asked() -> None:
+    """"held" states what the question's "host" asks (`tools.web.relations`); another relation's word does not,
+    and a word of the question's subject's family ties no date ("the composer" is no "composition")."""
+    from pipelines.audiorag_graph import dated_as_asked
+
+    assert dated_as_asked("The Summer Olympic Games were held in Sydney in 2000.",
+                          "In which year did Sydney host the Summer Olympic Games?")
+    assert dated_as_asked("Beethoven's death in 1827 was mourned across Vienna.", "In which year did Beethoven die?")
+    assert not dated_as_asked("Beethoven's birth in 1770 was recorded in Bonn.", "In which year did Beethoven die?")
+    assert not dated_as_asked("The composition of the sonata dates from 1801.",
+                              "In which year did the composer of the Moonlight Sonata die?")
+
+
 def test_what_the_clip_says_does_not_change_which_names_are_asked() -> None:
     """A clip saying "where" asks nothing: "which two countries" still needs two countries' names, not the
     Himalayas."""

@@ -14,16 +14,20 @@ Two checkers are measured by `bench/entailment.py` on a hand-labelled set:
      table rows, or two quotes, cannot be spliced into one claim);
   2. **role**: the word the claim ties a number or date to ("*died* in 1606", "*published* in 1801")
      is in the same clause of the span as that value (a table cell's clause is its column header),
-     unless that word names the question's topic ("the *melody* of The Swan");
+     or a word of its relation's family is ("*held*" under the column "*Host* city", "*died*" by "his
+     *death*": `tools.web.relations`), unless that word names the question's topic ("the *melody* of The Swan");
   3. **polarity**: the span clauses about the claim are negated exactly when the claim is;
   4. **certainty**: those clauses do not hedge ("may have", "is believed", "attributed to") a claim
      that states the thing as certain;
   5. **coverage**: every content word of the claim occurs in the spans (after stripping plain
-     suffixes: "composed"/"composer"), so an added qualifier ("peacefully", "his first") fails. The
+     suffixes: "composed"/"composer", or as a word of its relation's family: "author" for "wrote"), so an
+     added qualifier ("peacefully", "his first") fails. The
      words that name what the question is about (`topic_words`: "the *composer* of the Moonlight
      Sonata", "which *instrument*") count as covered, since an answer restates its subject in the
      question's words; its predicates ("wrote", "directed", "born") do not, as they are the claim.
-  Coverage is strict: a true paraphrase with other words ("passed away" for "died") fails too. That
+  Only the spans' words say a relation's family: the question's topic words count as themselves alone ("the
+  *building*" is no "built"). Coverage is strict: a true paraphrase with other words ("passed away" for "died")
+  fails too. That
   is the cost of being deterministic; the benchmark reports it as recall.
 - `agents.entailment.LMEntailment`: the embedded model asked a narrow yes/no under a constrained schema.
 
@@ -38,6 +42,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tools.web.facts import SENTENCE_STARTERS, Fact, extract_facts, fact_in
+from tools.web.relations import says
 from tools.web.sentences import split_sentences
 from tools.web.stems import covers, split_words, stem, stems, word_stems
 
@@ -299,15 +304,14 @@ class SpanRules:
             anchor = anchor_word(claim, fact, facts)
             placed = placing and anchor in LOCATIONS
             if anchor and stem(anchor) not in topics and not placed and not any(
-                    covers(stems(c), anchor) for s in together
+                    says(stems(c), anchor) for s in together
                     for c in clauses(s, commas=fact.kind != "name") if fact_in(fact, c)):
                 return Verdict(False, f"the spans state '{fact.text}' but not of '{anchor}'")
             used += [s for s in together if s not in used]
         content = _content(_without_clip_reference(claim, given.partition("\n")[0]), facts)
-        covered = set().union(*(stems(s) for s in statements)) if statements else set()
-        covered |= topics
-        missing = [word for word in content if not covers(covered, word) and word not in HEDGES
-                   and not (placing and word in LOCATIONS)]
+        said = set().union(*(stems(s) for s in statements)) if statements else set()
+        missing = [word for word in content if not says(said, word) and not covers(topics, word)
+                   and word not in HEDGES and not (placing and word in LOCATIONS)]
         if missing:
             return Verdict(False, f"the spans do not say '{', '.join(missing)}'")
         relevant = {found for word in [*content, *(w for fact in facts for w in split_words(fact.text))]
