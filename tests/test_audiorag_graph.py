@@ -211,6 +211,7 @@ def test_a_spoken_clip_is_heard_and_its_words_reach_the_researcher(server: Scrip
 
 DEATH = "Beethoven died in Vienna on 26 March 1827."
 SONATA = "The Moonlight Sonata was composed by Ludwig van Beethoven in 1801."
+UNSIGNED = "The Moonlight Sonata was composed in 1801."
 
 
 class ListedSearch:
@@ -336,7 +337,7 @@ def test_read_keeps_no_text_of_a_page_that_addresses_the_reader() -> None:
 
 
 def test_answer_shows_numbered_sentences_and_keeps_the_claims_its_cited_sentences_state() -> None:
-    passages = [passage("https://a.example/sonata", SONATA),
+    passages = [passage("https://a.example/sonata", UNSIGNED),
                 passage("https://a.example/death", DEATH, "Moonlight Sonata: the composer's death")]
     draft = reply("answer", {"answer": "Ludwig van Beethoven; he died in 1827.", "confidence": "high",
                              "answerable": True, "citations": ["S2"]})
@@ -348,10 +349,11 @@ def test_answer_shows_numbered_sentences_and_keeps_the_claims_its_cited_sentence
                                           answerable=True, citations=["S2"])
     assert update["citations"] == [Citation(source="https://a.example/death",
                                             title="Moonlight Sonata: the composer's death", quote=DEATH)]
-    assert update["answer"] == "he died in 1827."  # the cited sentence names no Ludwig: that claim is dropped
+    assert update["answer"] == "he died in 1827."  # no sentence shown names Ludwig: that claim is dropped
     assert update["dropped"] == ["dropped the claim 'Ludwig van Beethoven;': 'Ludwig van Beethoven' is in none of "
                                  "the quoted source spans"]
-    assert shown(engine.requests[0].messages[-1].text) == {"S1": SONATA, "S2": DEATH}
+    assert update["repaired"] == []
+    assert shown(engine.requests[0].messages[-1].text) == {"S1": UNSIGNED, "S2": DEATH}
     assert len(update["transcript"]) == 1
     schema = json.dumps(engine.requests[0].config.response_format["schema"])
     assert '"S1"' in schema and '"S2"' in schema and '"S3"' not in schema  # only the ids shown can be cited
@@ -390,7 +392,7 @@ def test_answer_without_passages_ends_the_round_without_asking_the_model() -> No
     with dspy.context(lm=lm):
         update = answer_node(AudioRAGState(question=QUESTION, heard=HEARD), deps())
     assert update == {"draft": None, "citations": [], "answer": None, "dropped": [], "off_question": [],
-                      "off_subject": [], "conflicts": [], "in_sight": "", "rounds": 1}
+                      "off_subject": [], "conflicts": [], "repaired": [], "in_sight": "", "rounds": 1}
     assert engine.requests == []
 
 
