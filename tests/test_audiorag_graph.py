@@ -727,6 +727,27 @@ def test_a_cited_table_row_is_read_under_its_table_s_header_and_rows_still_do_no
                      "Saturn | 120,536 | yes")
 
 
+def test_a_cited_row_s_column_name_states_the_claim_s_relation_in_another_form() -> None:
+    """Session 32's sydney: "... were held in Sydney in 2000." cited the row "2000 | Sydney | Australia", whose
+    header "Year | Host city | Country" says "Host", not "held" (`tools.web.relations`)."""
+    table = ("The Summer Olympic Games have been held in cities on five continents.\n\nYear | Host city | Country\n\n"
+             "1956 | Melbourne | Australia\n\n2000 | Sydney | Australia")
+    page = passage("https://a.example/hosts", table, "Summer Olympic Games - host cities")
+    state = AudioRAGState(question="In which year did Sydney host the Summer Olympic Games?", heard=NO_AUDIO,
+                          passages=[page])
+    update = answered_with(state, cite("The Summer Olympic Games were held in Sydney in 2000.", "2000 | Sydney"))
+    assert update["answer"] == "The Summer Olympic Games were held in Sydney in 2000."
+    assert [citation.quote for citation in update["citations"]] == ["2000 | Sydney | Australia"]
+    wrong = answered_with(state, cite("The Summer Olympic Games were held in Sydney in 1956.", "1956 | Melbourne"))
+    assert wrong["answer"] is None
+
+
+def answered_with(state: AudioRAGState, draft: Callable[[Request], str]) -> dict:
+    _, lm = scripted(draft)
+    with dspy.context(lm=lm):
+        return answer_node(state, deps())
+
+
 def titled(pages: dict[str, tuple[str, str]]) -> Callable[[str], UntrustedDocument]:
     """A page reader over `pages`: URL -> (title, text)."""
     return lambda url: UntrustedDocument(source=url, title=pages[url][0], text=pages[url][1])

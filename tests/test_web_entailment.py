@@ -334,3 +334,16 @@ def test_a_question_s_topic_word_is_no_word_of_a_relation_family() -> None:
     question = "Which architect designed the building named in the clip?"
     assert not entailed("Jorn Utzon designed and built the building named in the clip.", span, given=question)
     assert entailed("Jorn Utzon was the architect who designed the Sydney Opera House.", span, given=question)
+
+
+def test_a_table_row_states_its_values_of_what_it_names_not_of_a_name_the_question_gave() -> None:
+    """The question gives "Sydney" (no span needed), and the Melbourne row's year is Melbourne's: before, "Sydney
+    hosted the Summer Olympic Games in 1956." passed on it, as the given name tied nothing."""
+    rows = ["1956 | Melbourne | Australia", "Year | Host city | Country"]
+    question = "In which year did Sydney host the Summer Olympic Games?"
+    assert not entailed("Sydney hosted the Summer Olympic Games in 1956.", *rows, given=question)
+    assert not entailed("The Summer Olympic Games were held in Sydney in 1956.", *rows, given=question)
+    assert entailed("Sydney hosted the Summer Olympic Games in 2000.", "2000 | Sydney | Australia", rows[1],
+                    given=question)
+    assert entailed("The equatorial diameter is 120,536 km.", "Saturn | 120,536", "Planet | Equatorial diameter (km)",
+                    given="What is the equatorial diameter of the planet named in the clip?")  # names nothing

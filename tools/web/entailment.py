@@ -278,6 +278,15 @@ def _hedged(text: str) -> bool:
                for found in _MAY.finditer(text))
 
 
+def _of_another_row(statement: str, rows: set[str], facts: Sequence[Fact]) -> bool:
+    """Whether `statement` is a table row's (`rows`) that names none of the claim's names while the claim names
+    something: a row states its cells of what it names, so "Sydney hosted the Games in 1956" (Sydney given by the
+    question, so needing no span) is not stated by "1956 | Melbourne | Australia" under "Year | Host city |
+    Country". A claim naming nothing ("The planet has a diameter of 120,536 km") may take the row's values."""
+    claimed = [fact for fact in facts if fact.kind == "name"]
+    return statement in rows and bool(claimed) and not any(fact_in(fact, statement) for fact in claimed)
+
+
 class SpanRules:
     """The deterministic checker (see the module docstring for its five rules)."""
 
@@ -285,6 +294,7 @@ class SpanRules:
 
     def check(self, claim: str, spans: Sequence[str], given: str = "") -> Verdict:
         statements = table_statements(spans)
+        rows = set(table_statements([span for span in spans if "|" in span]))
         facts = extract_facts(claim)
         quoted = [fact for fact in facts if any(fact_in(fact, s) for s in statements)]
         names = [fact for fact in quoted if fact.kind == "name"]
@@ -295,7 +305,7 @@ class SpanRules:
             if fact not in quoted and fact_in(fact, given):
                 continue  # the user's own words ("a sonata by Mozart") need no span, and tie nothing to one
             partners = names if fact.kind != "name" else [f for f in quoted if f is not fact]
-            holding = [s for s in statements if fact_in(fact, s)]
+            holding = [s for s in statements if fact_in(fact, s) and not _of_another_row(s, rows, facts)]
             together = [s for s in holding if not partners or any(fact_in(p, s) for p in partners)]
             if not together:
                 if not holding:
