@@ -11,7 +11,8 @@ Two checkers are measured by `bench/entailment.py` on a hand-labelled set:
   A claim is entailed only if
   1. **together**: each number or date of the claim is stated in a span statement that also names one
      of the claim's names, and each name shares its statement with another fact of the claim (two
-     table rows, or two quotes, cannot be spliced into one claim);
+     table rows, or two quotes, cannot be spliced into one claim); a table row's value is its own names', so a
+     claim naming something takes none from a row naming none of its names (`_of_another_row`);
   2. **role**: the word the claim ties a number or date to ("*died* in 1606", "*published* in 1801")
      is in the same clause of the span as that value (a table cell's clause is its column header),
      or a word of its relation's family is ("*held*" under the column "*Host* city", "*died*" by "his
