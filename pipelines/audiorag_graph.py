@@ -7,7 +7,9 @@ a citation is the source's own sentence. A claim of the answer survives only if 
 and dates are in the cited sentences, they entail it (`tools.web.grounding`, with the configured
 `EntailmentChecker`) and it states the kind of fact the question asks for (`tools.web.answer_kind`);
 a sentence is citable only from a page tied to the question or the words heard (`tools.web.subject`), so a
-misheard clip is not answered from a page about something else.
+misheard clip is not answered from a page about something else. A claim dropped only because the sentences it
+cites lack its names, numbers or dates is checked again citing the shown sentences that state them
+(`repair_citations`), through the same checks.
 When the question is about the clip itself (its instruments, genre, vocals, tempo, key, language),
 the listener's confident findings are numbered sentences too, cited as "heard".
 No supported answer after the allowed rounds ends in a clear "cannot answer" that says what was
@@ -46,14 +48,15 @@ from tools.web.evidence import (
     quote_sentences,
     shares_words,
 )
-from tools.web.facts import Fact, extract_facts
+from tools.web.facts import Fact, extract_facts, fact_in
 from tools.web.grounding import GroundedAnswer, ground_answer, row_header, spans_stating
 from tools.web.injection import FlaggedSource, InjectionScreen
 from tools.web.name_conflicts import CitedPage, find_name_conflicts
 from tools.web.passages import Passage, UntrustedDocument, select_passages
 from tools.web.referents import with_subject
+from tools.web.relations import says
 from tools.web.search import SearchBackend, SearchResult
-from tools.web.stems import covers, split_words, stem, stems
+from tools.web.stems import split_words, stem, stems
 from tools.web.subject import SubjectTie, bridge_names, bridged, off_subject, run_pattern, spelled_as_page, tie
 
 
@@ -131,6 +134,8 @@ class AudioRAGState(BaseModel):
                                    "about nothing heard or asked were set aside")
     conflicts: list[str] = Field(default_factory=list,
                                  description="another source states a different value for what the answer cites")
+    repaired: list[str] = Field(default_factory=list, description="this round's claims kept by citing the shown "
+                                "sentence that states them in place of the Answerer's (`repair_citations`)")
     in_sight: str = Field("", description="a sentence this round read that states the kind of fact asked, about "
                           "the question's words (`answer_in_sight`): no other search follows")
     rounds: int = 0
@@ -149,12 +154,23 @@ class AudioRAGDeps:
     meter: StageMeter = field(default_factory=StageMeter)
 
 
+def citation_of(sentence: EvidenceSentence) -> Citation:
+    """A sentence shown to the Answerer as a citation of its passage."""
+    return Citation(source=sentence.passage.source, title=sentence.passage.title, quote=sentence.text)
+
+
 def cited_sentences(draft: DraftAnswer, sentences: list[EvidenceSentence]) -> list[Citation]:
     """The sentences the draft cites by id (its schema allows only the ids shown), as citations of their passages."""
     by_id = {sentence.id: sentence for sentence in sentences}
-    cited = dict.fromkeys((by_id[key].passage.source, by_id[key].passage.title, by_id[key].text)
-                          for key in draft.citations)  # one sentence read in two passages is cited once
-    return [Citation(source=source, title=title, quote=text) for source, title, text in cited]
+    return _once([citation_of(by_id[key]) for key in draft.citations])
+
+
+def _once(citations: list[Citation]) -> list[Citation]:
+    """`citations` without repeats, in order: one sentence read in two passages is cited once."""
+    kept: dict[tuple[str, str, str], Citation] = {}
+    for citation in citations:
+        kept.setdefault((citation.source, citation.title, citation.quote), citation)
+    return list(kept.values())
 
 
 def _page_text(citation: Citation, state: AudioRAGState) -> str:
@@ -228,6 +244,14 @@ def _header_of(citation: Citation, state: AudioRAGState) -> str | None:
     return row_header(citation.quote, _page_text(citation, state))
 
 
+def read_quote(citation: Citation, state: AudioRAGState) -> str:
+    """A cited sentence as the checks read it: with its page's subject named where it says "it" of it
+    (`tools.web.referents`); the listener's findings as they are."""
+    if citation.source == HEARD_SOURCE:
+        return citation.quote
+    return with_subject(citation.quote, citation.title, _page_text(citation, state))
+
+
 def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState,
              checker: EntailmentChecker) -> tuple[GroundedAnswer, list[Citation]]:
     """The draft cut down to the claims its verified quotes state and entail (`checker`), and the
@@ -235,8 +259,7 @@ def grounded(draft: DraftAnswer, citations: list[Citation], state: AudioRAGState
     A quote is read with its page's subject named where it says "it" of it (`tools.web.referents`), a cited
     table row with its table's header row, and the draft with a name misheard in the clip in the tied page's
     spelling (`spelled_as_page`)."""
-    quotes = [with_subject(citation.quote, citation.title, _page_text(citation, state))
-              if citation.source != HEARD_SOURCE else citation.quote for citation in citations]
+    quotes = [read_quote(citation, state) for citation in citations]
     ties = [subject_tie(citation, state) for citation in citations]
     misheard = [found.misheard for found in ties if found.misheard]
     headers = [header for citation in citations if (header := _header_of(citation, state)) and header not in quotes]
@@ -281,15 +304,16 @@ def dated_as_asked(sentence: str, question: str) -> bool:
     moonlight stopped searching on it. A word naming the question's subject ("composer", a topic word)
     ties a date only in its own form or as its verb ("the Brooklyn Bridge *open*" -> "opened"), never as
     a word of the same stem ("Beethoven *composed* the sonata in 1801" is no year of the composer's death).
-    A table's numbers are tied to their column, not a word before them. A date that opens the sentence is
-    tied to the predicate of the clause it introduces ("In 1883, the bridge *opened*": session 29's brooklyn
-    notes), never to its subject alone ("In 1883, the bridge was painted")."""
+    A word of the asked relation's family ties a date too ("the Games were *held* in 2000" for "when did Sydney
+    *host*": `tools.web.relations`). A table's numbers are tied to their column, not a word before them. A date
+    that opens the sentence is tied to the predicate of the clause it introduces ("In 1883, the bridge *opened*":
+    session 29's brooklyn notes), never to its subject alone ("In 1883, the bridge was painted")."""
     facts = extract_facts(sentence)
     topics = topic_words(question)
     asked = split_words(question)
 
     def asks(anchor: str) -> bool:
-        return any(covers(stems(word), anchor) and (stem(word) not in topics or _inflects(anchor, word))
+        return any(says(stems(word), anchor) and (stem(word) not in topics or _inflects(anchor, word))
                    for word in asked)
 
     def fronted_asks(fact: Fact) -> bool:
@@ -432,23 +456,83 @@ def answer(state: AudioRAGState, deps: AudioRAGDeps) -> Update:
                                  per_passage=deps.config.sentences_per_passage, whole=listener_passage(state))
     if not sentences:  # nothing read (or only blank passages) and nothing heard that the question asks about
         return {"draft": None, "citations": [], "answer": None, "dropped": [], "off_question": [], "off_subject": [],
-                "conflicts": [], "in_sight": "", "rounds": rounds}
+                "conflicts": [], "repaired": [], "in_sight": "", "rounds": rounds}
     deps.progress("Answerer: writing the answer from the sources")
     agents = _desk(state)
     with deps.meter.stage("answer"):
         draft = agents.answer(quote_sentences(sentences), [sentence.id for sentence in sentences])
     with deps.meter.stage("check"):
-        tied, off = on_subject(cited_sentences(draft, sentences), state)
-        checked, citations = grounded(draft, tied, state, deps.entailment)
-        cited = [(citation.source, citation.quote) for citation in citations]
-        conflicts = [*find_conflicts(checked.kept_facts, cited, state.passages),
-                     *find_name_conflicts(checked.text, given_facts(state), cited_pages(citations, state),
-                                          texts_read(state))] if checked.text else []
-    return {"draft": draft, "citations": citations, "answer": checked.text, "dropped": checked.reasons(),
-            "off_question": checked.off_question, "off_subject": off,
-            "conflicts": [conflict.describe() for conflict in conflicts],
+        first = check_draft(draft, cited_sentences(draft, sentences), state, deps.entailment)
+        final, repaired = repair_citations(draft, first, sentences, state, deps.entailment)
+    return {"draft": draft, "citations": final.citations, "answer": final.grounded.text,
+            "dropped": final.grounded.reasons(), "off_question": final.grounded.off_question,
+            "off_subject": final.off_subject, "conflicts": final.conflicts, "repaired": repaired,
             "in_sight": answer_in_sight(sentences, state), "rounds": rounds,
             "transcript": agents.conversation.transcript}
+
+
+@dataclass(frozen=True)
+class DraftCheck:
+    """What the checks made of a draft with a set of citations: its grounded claims (`grounded`), the citations
+    that state them, why citations of pages about something else were set aside, and the sources that disagree."""
+
+    cited: list[Citation]
+    grounded: GroundedAnswer
+    citations: list[Citation]
+    off_subject: list[str]
+    conflicts: list[str]
+
+    @property
+    def kept(self) -> set[str]:
+        return {check.claim for check in self.grounded.checks if check.grounded}
+
+
+def check_draft(draft: DraftAnswer, cited: list[Citation], state: AudioRAGState,
+                checker: EntailmentChecker) -> DraftCheck:
+    """Every check of a draft citing `cited`: its citations of pages about the subject (`on_subject`), the claims
+    they state and entail (`grounded`), and any other source giving another value or name for what the kept claims
+    cite (`find_conflicts`, `find_name_conflicts`)."""
+    tied, off = on_subject(cited, state)
+    checked, citations = grounded(draft, tied, state, checker)
+    quoted = [(citation.source, citation.quote) for citation in citations]
+    conflicts = [*find_conflicts(checked.kept_facts, quoted, state.passages),
+                 *find_name_conflicts(checked.text, given_facts(state), cited_pages(citations, state),
+                                      texts_read(state))] if checked.text else []
+    return DraftCheck(cited, checked, citations, off, [conflict.describe() for conflict in conflicts])
+
+
+def repair_citations(draft: DraftAnswer, first: DraftCheck, sentences: list[EvidenceSentence],
+                     state: AudioRAGState, checker: EntailmentChecker) -> tuple[DraftCheck, list[str]]:
+    """The draft checked again with better citations when a claim was dropped only because the sentences it cited
+    lack its names, numbers or dates, and sentences the Answerer was shown state them all: session 32's wall
+    claimed "The Great Wall of China is located in China." citing a sentence that does not name the wall, while
+    the page's first sentence, shown beside it, states it. Each such sentence (of a page read, not the listener's;
+    tied to the subject as `on_subject` ties citations, so no page is set aside for a sentence the Answerer did
+    not cite; of no flagged source) is added to the draft's citations and the draft goes through exactly the same
+    checks (`check_draft`), nothing loosened: a repaired claim is kept only when
+    the sentence now cited states and entails it. A draft that cites nothing has no citation to repair. The
+    repair is taken when it keeps every claim the first check kept and more, and finds no conflict the first did
+    not (a supported answer never turns into a refusal by it); then the notes say which claim now cites which
+    sentence. No language-model call but the entailment checker's."""
+    lacking = [check for check in first.grounded.checks if check.missing and not check.off_question]
+    if not draft.answerable or not first.cited or not lacking:
+        return first, []
+    flagged = {source.source for source in state.flagged}
+    shown = [citation for citation in _once([citation_of(sentence) for sentence in sentences])
+             if citation.source not in (HEARD_SOURCE, *flagged) and citation not in first.cited]
+    tied = on_subject([*first.cited, *shown], state)[0]
+    stating = {check.claim: [citation for citation in shown if citation in tied and all(
+        fact_in(fact, read_quote(citation, state)) for fact in check.missing)] for check in lacking}
+    added = _once([citation for found in stating.values() for citation in found])
+    if not added:
+        return first, []
+    second = check_draft(draft, [*first.cited, *added], state, checker)
+    if not (first.kept < second.kept and set(second.conflicts) <= set(first.conflicts)):
+        return first, []
+    return second, [f"repaired a citation: the claim '{claim}' cited no sentence stating "
+                    f"{', '.join(repr(fact.text) for fact in check.missing)}; it now cites "
+                    + "; ".join(f'"{citation.quote}"' for citation in stating[claim])
+                    for check in lacking if (claim := check.claim) in second.kept]
 
 
 def cited_pages(citations: list[Citation], state: AudioRAGState) -> list[CitedPage]:
@@ -520,7 +604,7 @@ def final_answer(state: AudioRAGState, stages: dict[str, StageCost] | None = Non
     """The report of a finished run: the grounded answer only when supported, else a refusal saying why."""
     ok = supported(state)
     why = "" if ok else why_unanswered(state)
-    notes = [*state.notes, *([why] if why else []), *state.dropped,
+    notes = [*state.notes, *([why] if why else []), *state.repaired, *state.dropped,
              *(reason for reason in state.off_subject if reason not in why)]  # each page set aside, said once
     if state.in_sight and not ok:
         notes.append(f"not searched again: a sentence read states the kind of fact asked (\"{state.in_sight}\"), "

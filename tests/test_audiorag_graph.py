@@ -211,6 +211,7 @@ def test_a_spoken_clip_is_heard_and_its_words_reach_the_researcher(server: Scrip
 
 DEATH = "Beethoven died in Vienna on 26 March 1827."
 SONATA = "The Moonlight Sonata was composed by Ludwig van Beethoven in 1801."
+UNSIGNED = "The Moonlight Sonata was composed in 1801."
 
 
 class ListedSearch:
@@ -336,7 +337,7 @@ def test_read_keeps_no_text_of_a_page_that_addresses_the_reader() -> None:
 
 
 def test_answer_shows_numbered_sentences_and_keeps_the_claims_its_cited_sentences_state() -> None:
-    passages = [passage("https://a.example/sonata", SONATA),
+    passages = [passage("https://a.example/sonata", UNSIGNED),
                 passage("https://a.example/death", DEATH, "Moonlight Sonata: the composer's death")]
     draft = reply("answer", {"answer": "Ludwig van Beethoven; he died in 1827.", "confidence": "high",
                              "answerable": True, "citations": ["S2"]})
@@ -348,10 +349,11 @@ def test_answer_shows_numbered_sentences_and_keeps_the_claims_its_cited_sentence
                                           answerable=True, citations=["S2"])
     assert update["citations"] == [Citation(source="https://a.example/death",
                                             title="Moonlight Sonata: the composer's death", quote=DEATH)]
-    assert update["answer"] == "he died in 1827."  # the cited sentence names no Ludwig: that claim is dropped
+    assert update["answer"] == "he died in 1827."  # no sentence shown names Ludwig: that claim is dropped
     assert update["dropped"] == ["dropped the claim 'Ludwig van Beethoven;': 'Ludwig van Beethoven' is in none of "
                                  "the quoted source spans"]
-    assert shown(engine.requests[0].messages[-1].text) == {"S1": SONATA, "S2": DEATH}
+    assert update["repaired"] == []
+    assert shown(engine.requests[0].messages[-1].text) == {"S1": UNSIGNED, "S2": DEATH}
     assert len(update["transcript"]) == 1
     schema = json.dumps(engine.requests[0].config.response_format["schema"])
     assert '"S1"' in schema and '"S2"' in schema and '"S3"' not in schema  # only the ids shown can be cited
@@ -390,7 +392,7 @@ def test_answer_without_passages_ends_the_round_without_asking_the_model() -> No
     with dspy.context(lm=lm):
         update = answer_node(AudioRAGState(question=QUESTION, heard=HEARD), deps())
     assert update == {"draft": None, "citations": [], "answer": None, "dropped": [], "off_question": [],
-                      "off_subject": [], "conflicts": [], "in_sight": "", "rounds": 1}
+                      "off_subject": [], "conflicts": [], "repaired": [], "in_sight": "", "rounds": 1}
     assert engine.requests == []
 
 
@@ -492,6 +494,19 @@ def test_a_date_opening_its_sentence_is_tied_to_the_verb_of_the_clause_it_introd
     assert dated_as_asked("On 24 May 1883, after fourteen years of work, the bridge opened.", question)
     assert not dated_as_asked("In 1883, the bridge was painted red.", question)  # its subject, not its opening
     assert not dated_as_asked("In 1883, Roebling died.", question)
+
+
+def test_a_date_tied_to_a_word_of_the_asked_relation_s_family_is_dated_as_asked() -> None:
+    """"held" states what the question's "host" asks (`tools.web.relations`); another relation's word does not,
+    and a word of the question's subject's family ties no date ("the composer" is no "composition")."""
+    from pipelines.audiorag_graph import dated_as_asked
+
+    assert dated_as_asked("The Summer Olympic Games were held in Sydney in 2000.",
+                          "In which year did Sydney host the Summer Olympic Games?")
+    assert dated_as_asked("Beethoven's death in 1827 was mourned across Vienna.", "In which year did Beethoven die?")
+    assert not dated_as_asked("Beethoven's birth in 1770 was recorded in Bonn.", "In which year did Beethoven die?")
+    assert not dated_as_asked("The composition of the sonata dates from 1801.",
+                              "In which year did the composer of the Moonlight Sonata die?")
 
 
 def test_what_the_clip_says_does_not_change_which_names_are_asked() -> None:
@@ -710,6 +725,27 @@ def test_a_cited_table_row_is_read_under_its_table_s_header_and_rows_still_do_no
     assert check("The equatorial diameter of Saturn is 120,536 km.", "Saturn | 120,536 | yes")
     assert not check("The equatorial diameter of Saturn is 142,984 km.", "Jupiter | 142,984 | yes",
                      "Saturn | 120,536 | yes")
+
+
+def test_a_cited_row_s_column_name_states_the_claim_s_relation_in_another_form() -> None:
+    """Session 32's sydney: "... were held in Sydney in 2000." cited the row "2000 | Sydney | Australia", whose
+    header "Year | Host city | Country" says "Host", not "held" (`tools.web.relations`)."""
+    table = ("The Summer Olympic Games have been held in cities on five continents.\n\nYear | Host city | Country\n\n"
+             "1956 | Melbourne | Australia\n\n2000 | Sydney | Australia")
+    page = passage("https://a.example/hosts", table, "Summer Olympic Games - host cities")
+    state = AudioRAGState(question="In which year did Sydney host the Summer Olympic Games?", heard=NO_AUDIO,
+                          passages=[page])
+    update = answered_with(state, cite("The Summer Olympic Games were held in Sydney in 2000.", "2000 | Sydney"))
+    assert update["answer"] == "The Summer Olympic Games were held in Sydney in 2000."
+    assert [citation.quote for citation in update["citations"]] == ["2000 | Sydney | Australia"]
+    wrong = answered_with(state, cite("The Summer Olympic Games were held in Sydney in 1956.", "1956 | Melbourne"))
+    assert wrong["answer"] is None
+
+
+def answered_with(state: AudioRAGState, draft: Callable[[Request], str]) -> dict:
+    _, lm = scripted(draft)
+    with dspy.context(lm=lm):
+        return answer_node(state, deps())
 
 
 def titled(pages: dict[str, tuple[str, str]]) -> Callable[[str], UntrustedDocument]:

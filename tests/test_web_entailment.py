@@ -299,3 +299,51 @@ def test_a_location_predicate_is_stated_by_a_span_that_puts_the_subject_in_the_p
         claim: str, span: str, entailed: bool) -> None:
     question = "In which country is the landmark mentioned in the clip?"
     assert SpanRules().check(claim, [span], question).entailed is entailed
+
+
+@pytest.mark.parametrize(("claim", "spans", "question"), [
+    # session 32's sydney: "held" under the column "Host city"
+    ("The Summer Olympic Games were held in Sydney in 2000.",
+     ["2000 | Sydney | Australia", "Year | Host city | Country"],
+     "In which year did Sydney host the Summer Olympic Games?"),
+    ("Beethoven died in 1827.", ["Beethoven's death in 1827 was mourned across Vienna"], ""),
+    ("Mozart was born in Salzburg.", ["Mozart's birth in Salzburg in 1756 was recorded by his father"], ""),
+    ("Moby-Dick was written by Herman Melville.", ["Herman Melville, the author of Moby-Dick, lived in New York"], ""),
+    ("Alexander Fleming discovered penicillin in 1928.", ["The discovery of penicillin by Alexander Fleming in 1928"],
+     ""),
+    ("The Brooklyn Bridge was built in 1883.", ["The construction of the Brooklyn Bridge ended in 1883"], ""),
+])
+def test_a_relation_word_is_stated_by_a_word_of_its_family(claim: str, spans: list[str], question: str) -> None:
+    """The anchor and coverage rules read a relation's derivations and synonyms (`tools.web.relations`)."""
+    assert entailed(claim, *spans, given=question)
+
+
+@pytest.mark.parametrize(("claim", "span"), [
+    ("Mozart died in Salzburg.", "Mozart's birth in Salzburg in 1756 was recorded by his father"),
+    ("Mozart was born in 1791.", "Mozart's death in 1791 was mourned across Vienna"),
+    ("Sydney hosted the Games in 2000.", "Sydney built a stadium in 2000"),
+    ("Herman Melville wrote Moby-Dick in 1851.", "Herman Melville discovered Moby-Dick in 1851"),
+])
+def test_a_word_of_another_relation_family_still_states_another_event(claim: str, span: str) -> None:
+    assert not entailed(claim, span)
+
+
+def test_a_question_s_topic_word_is_no_word_of_a_relation_family() -> None:
+    """"the *building* named in the clip" names the subject; "built" is a claim the spans must state."""
+    span = "The Sydney Opera House was designed by the Danish architect Jorn Utzon and opened in 1973."
+    question = "Which architect designed the building named in the clip?"
+    assert not entailed("Jorn Utzon designed and built the building named in the clip.", span, given=question)
+    assert entailed("Jorn Utzon was the architect who designed the Sydney Opera House.", span, given=question)
+
+
+def test_a_table_row_states_its_values_of_what_it_names_not_of_a_name_the_question_gave() -> None:
+    """The question gives "Sydney" (no span needed), and the Melbourne row's year is Melbourne's: before, "Sydney
+    hosted the Summer Olympic Games in 1956." passed on it, as the given name tied nothing."""
+    rows = ["1956 | Melbourne | Australia", "Year | Host city | Country"]
+    question = "In which year did Sydney host the Summer Olympic Games?"
+    assert not entailed("Sydney hosted the Summer Olympic Games in 1956.", *rows, given=question)
+    assert not entailed("The Summer Olympic Games were held in Sydney in 1956.", *rows, given=question)
+    assert entailed("Sydney hosted the Summer Olympic Games in 2000.", "2000 | Sydney | Australia", rows[1],
+                    given=question)
+    assert entailed("The equatorial diameter is 120,536 km.", "Saturn | 120,536", "Planet | Equatorial diameter (km)",
+                    given="What is the equatorial diameter of the planet named in the clip?")  # names nothing

@@ -38,7 +38,7 @@ from typing import Literal
 
 from tools.web.countries import countries_in, is_country
 from tools.web.entailment import FUNCTION_WORDS, QUANTITIES
-from tools.web.facts import NUMBER_WORDS, extract_facts, fact_in
+from tools.web.facts import MONTHS, NUMBER_WORDS, extract_facts, fact_in
 from tools.web.stems import covers, stems
 
 AskedKind = Literal["date", "name", "number", "instrument", "key"]
@@ -197,12 +197,19 @@ def could_be_person(name: str, claim: str) -> bool:
     return titled or named_as or acts or bool(after and after.group(1).lower().endswith("ed"))
 
 
+_WEEKDAY_WORDS = "monday tuesday wednesday thursday friday saturday sunday"
+_CALENDAR_NAMES = frozenset(_WEEKDAY_WORDS.split()) | frozenset(MONTHS)
+"""Capitalised words of time, not names of anyone or anything: session 32's ashcombe-cat (unanswerable) was
+answered "... serves as the village's cafe on *Saturday* mornings." to "What was the name of the cat ...?"."""
+
+
 def _fitting(text: str, ask: NameAsk, given: str) -> set[str]:
     """The names `text` states of `ask.type` that `given` does not, lower-cased: countries as `countries_in`
-    finds them ("Nepal's border", "Côte d'Ivoire"), other names as facts."""
+    finds them ("Nepal's border", "Côte d'Ivoire"), other names as facts, a day or month alone being none."""
     if ask.type == "country":
         return countries_in(text) - countries_in(given)
-    names = [fact.text for fact in extract_facts(text) if fact.kind == "name" and not fact_in(fact, given)]
+    names = [fact.text for fact in extract_facts(text) if fact.kind == "name" and not fact_in(fact, given)
+             and fact.text.lower() not in _CALENDAR_NAMES]
     return {name.lower() for name in names if ask.type == "any" or could_be_person(name, text)}
 
 

@@ -11,19 +11,24 @@ Two checkers are measured by `bench/entailment.py` on a hand-labelled set:
   A claim is entailed only if
   1. **together**: each number or date of the claim is stated in a span statement that also names one
      of the claim's names, and each name shares its statement with another fact of the claim (two
-     table rows, or two quotes, cannot be spliced into one claim);
+     table rows, or two quotes, cannot be spliced into one claim); a table row's value is its own names', so a
+     claim naming something takes none from a row naming none of its names (`_of_another_row`);
   2. **role**: the word the claim ties a number or date to ("*died* in 1606", "*published* in 1801")
      is in the same clause of the span as that value (a table cell's clause is its column header),
-     unless that word names the question's topic ("the *melody* of The Swan");
+     or a word of its relation's family is ("*held*" under the column "*Host* city", "*died*" by "his
+     *death*": `tools.web.relations`), unless that word names the question's topic ("the *melody* of The Swan");
   3. **polarity**: the span clauses about the claim are negated exactly when the claim is;
   4. **certainty**: those clauses do not hedge ("may have", "is believed", "attributed to") a claim
      that states the thing as certain;
   5. **coverage**: every content word of the claim occurs in the spans (after stripping plain
-     suffixes: "composed"/"composer"), so an added qualifier ("peacefully", "his first") fails. The
+     suffixes: "composed"/"composer", or as a word of its relation's family: "author" for "wrote"), so an
+     added qualifier ("peacefully", "his first") fails. The
      words that name what the question is about (`topic_words`: "the *composer* of the Moonlight
      Sonata", "which *instrument*") count as covered, since an answer restates its subject in the
      question's words; its predicates ("wrote", "directed", "born") do not, as they are the claim.
-  Coverage is strict: a true paraphrase with other words ("passed away" for "died") fails too. That
+  Only the spans' words say a relation's family: the question's topic words count as themselves alone ("the
+  *building*" is no "built"). Coverage is strict: a true paraphrase with other words ("passed away" for "died")
+  fails too. That
   is the cost of being deterministic; the benchmark reports it as recall.
 - `agents.entailment.LMEntailment`: the embedded model asked a narrow yes/no under a constrained schema.
 
@@ -38,6 +43,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tools.web.facts import SENTENCE_STARTERS, Fact, extract_facts, fact_in
+from tools.web.relations import says
 from tools.web.sentences import split_sentences
 from tools.web.stems import covers, split_words, stem, stems, word_stems
 
@@ -273,6 +279,15 @@ def _hedged(text: str) -> bool:
                for found in _MAY.finditer(text))
 
 
+def _of_another_row(statement: str, rows: set[str], facts: Sequence[Fact]) -> bool:
+    """Whether `statement` is a table row's (`rows`) that names none of the claim's names while the claim names
+    something: a row states its cells of what it names, so "Sydney hosted the Games in 1956" (Sydney given by the
+    question, so needing no span) is not stated by "1956 | Melbourne | Australia" under "Year | Host city |
+    Country". A claim naming nothing ("The planet has a diameter of 120,536 km") may take the row's values."""
+    claimed = [fact for fact in facts if fact.kind == "name"]
+    return statement in rows and bool(claimed) and not any(fact_in(fact, statement) for fact in claimed)
+
+
 class SpanRules:
     """The deterministic checker (see the module docstring for its five rules)."""
 
@@ -280,6 +295,7 @@ class SpanRules:
 
     def check(self, claim: str, spans: Sequence[str], given: str = "") -> Verdict:
         statements = table_statements(spans)
+        rows = set(table_statements([span for span in spans if "|" in span]))
         facts = extract_facts(claim)
         quoted = [fact for fact in facts if any(fact_in(fact, s) for s in statements)]
         names = [fact for fact in quoted if fact.kind == "name"]
@@ -290,7 +306,7 @@ class SpanRules:
             if fact not in quoted and fact_in(fact, given):
                 continue  # the user's own words ("a sonata by Mozart") need no span, and tie nothing to one
             partners = names if fact.kind != "name" else [f for f in quoted if f is not fact]
-            holding = [s for s in statements if fact_in(fact, s)]
+            holding = [s for s in statements if fact_in(fact, s) and not _of_another_row(s, rows, facts)]
             together = [s for s in holding if not partners or any(fact_in(p, s) for p in partners)]
             if not together:
                 if not holding:
@@ -299,15 +315,14 @@ class SpanRules:
             anchor = anchor_word(claim, fact, facts)
             placed = placing and anchor in LOCATIONS
             if anchor and stem(anchor) not in topics and not placed and not any(
-                    covers(stems(c), anchor) for s in together
+                    says(stems(c), anchor) for s in together
                     for c in clauses(s, commas=fact.kind != "name") if fact_in(fact, c)):
                 return Verdict(False, f"the spans state '{fact.text}' but not of '{anchor}'")
             used += [s for s in together if s not in used]
         content = _content(_without_clip_reference(claim, given.partition("\n")[0]), facts)
-        covered = set().union(*(stems(s) for s in statements)) if statements else set()
-        covered |= topics
-        missing = [word for word in content if not covers(covered, word) and word not in HEDGES
-                   and not (placing and word in LOCATIONS)]
+        said = set().union(*(stems(s) for s in statements)) if statements else set()
+        missing = [word for word in content if not says(said, word) and not covers(topics, word)
+                   and word not in HEDGES and not (placing and word in LOCATIONS)]
         if missing:
             return Verdict(False, f"the spans do not say '{', '.join(missing)}'")
         relevant = {found for word in [*content, *(w for fact in facts for w in split_words(fact.text))]

@@ -42,57 +42,15 @@ from tools.web.entailment import FUNCTION_WORDS
 from tools.web.facts import NAME_PARTICLES, extract_facts, fact_in
 from tools.web.passages import Passage
 from tools.web.referents import with_subject
+from tools.web.relations import RELATION_FAMILIES, RelationFamily
 from tools.web.sentences import split_sentences
 from tools.web.stems import split_words
 
 log = logging.getLogger(__name__)
 
-Role = Literal["agent", "place"]
-
-
-@dataclass(frozen=True)
-class Relation:
-    """A relation between a subject and a name, by the verbs and nouns that state it, and the kind of name its slot
-    takes: a person or organisation ("agent", introduced by "by") or a place ("place", introduced by "in" or "at")."""
-
-    name: str
-    verbs: frozenset[str]
-    nouns: frozenset[str]
-    role: Role
-    asks: str
-    """What the relation asks of its subject, as a conflict says it ("who invented it")."""
-
-    @property
-    def words(self) -> frozenset[str]:
-        return self.verbs | self.nouns
-
-    @property
-    def prepositions(self) -> frozenset[str]:
-        return frozenset({"by"} if self.role == "agent" else {"in", "at"})
-
-
-def _relation(name: str, verbs: str, nouns: str, role: Role = "agent", asks: str = "") -> Relation:
-    return Relation(name, frozenset(verbs.split()), frozenset(nouns.split()), role, asks or f"who {name} it")
-
-
-RELATIONS = (
-    _relation("invented", "invent invents invented co-invented", "inventor inventors invention co-inventor"),
-    _relation("designed", "design designs designed", "designer designers architect architects"),
-    _relation("wrote", "write writes wrote written authored co-wrote co-written", "writer author authors"),
-    _relation("composed", "compose composes composed", "composer composers"),
-    _relation("painted", "paint paints painted", "painter"),
-    _relation("founded", "founds founded co-founded", "founder founders co-founder"),
-    _relation("discovered", "discover discovers discovered", "discoverer discovery"),
-    _relation("directed", "directs directed", "director"),
-    _relation("sculpted", "sculpt sculpted", "sculptor"),
-    _relation("commissioned", "commission commissions commissioned", ""),
-    _relation("built", "build builds built", "builder builders"),
-    _relation("born", "born", "birthplace", "place", "where they were born"),
-    _relation("died", "died", "", "place", "where they died"),
-    _relation("capital", "", "capital", "place", "what its capital is"),
-)
-"""The relations compared, each with its verbs' and its nouns' forms (words, not stems: "found" is also "find"'s
-past)."""
+RELATIONS = tuple(family for family in RELATION_FAMILIES if family.role)
+"""The relations compared: those of the shared table (`tools.web.relations`) with a slot for a person or a place,
+each read by its verbs' and its nouns' forms (words, not stems: "found" is also "find"'s past)."""
 
 RELATION_GAP = 5
 """Words allowed between a relation word and its preposition ("born *on 17 December 1770* in Bonn")."""
@@ -173,7 +131,7 @@ def _spans(pattern: str, text: str, flags: int = 0) -> list[tuple[int, int]]:
     return [(found.start(), found.end()) for found in re.finditer(pattern, text, flags)]
 
 
-def _tokens(sentence: str, subjects: Sequence[str], relations: Sequence[Relation]) -> list[_Token]:
+def _tokens(sentence: str, subjects: Sequence[str], relations: Sequence[RelationFamily]) -> list[_Token]:
     """`sentence` as words, marks, names and mentions of a subject (one token each), a single-word name followed by
     a lowercase word other than a relation's verb, a link or a function word read as a word ("the *Hungarian*
     sculptor"; not "by *Rubik* in 1974")."""
@@ -248,7 +206,7 @@ def _linked(clause: list[_Token], indices: range) -> int | None:
     return None
 
 
-def _by_preposition(clause: list[_Token], at: int, relation: Relation) -> int | None:
+def _by_preposition(clause: list[_Token], at: int, relation: RelationFamily) -> int | None:
     """The name the relation's preposition introduces after the word at `at` ("invented in 1974 by ... Erno
     Rubik"), within `RELATION_GAP` and `SLOT_GAP` words and before a comma."""
     for index in range(at + 1, min(len(clause), at + 2 + RELATION_GAP)):
@@ -278,7 +236,7 @@ def _subject_after(clause: list[_Token], at: int) -> bool:
     return False
 
 
-def slot_names(sentence: str, subjects: Sequence[str], relation: Relation) -> list[str]:
+def slot_names(sentence: str, subjects: Sequence[str], relation: RelationFamily) -> list[str]:
     """The names `sentence` gives in `relation`'s slot for one of `subjects` (see the module docstring)."""
     found: list[str] = []
     for clause in _clauses(_tokens(sentence, subjects, RELATIONS)):
@@ -358,7 +316,7 @@ def find_name_conflicts(answer: str, given: str, cited: Sequence[CitedPage], rea
     return conflicts
 
 
-def _stating(text: str, relations: Sequence[Relation]) -> list[str]:
+def _stating(text: str, relations: Sequence[RelationFamily]) -> list[str]:
     """The sentences of `text` with a word of one of `relations`: only they can state one (and reading "it" on a
     page is the costly part)."""
     words = {word for relation in relations for word in relation.words}
