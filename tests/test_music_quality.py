@@ -4,6 +4,7 @@ and the music21 path agreeing, the overlapping area, and the cached reference se
 from __future__ import annotations
 
 import math
+import random
 from fractions import Fraction
 from pathlib import Path
 
@@ -279,3 +280,38 @@ def test_a_jig_that_ends_on_a_dominant_outlined_by_root_and_third_ends_authentic
     # an augmented triad is still heard where all three of its tones sound (D, B-flat, F#)
     augmented = piece([[(67, 1.5), (74, 0.5), (70, 0.5), (66, 0.5)], [(67, 3.0)]], key="G major", meter="6/8")
     assert measure(timeline_from_piece(augmented)).cadence is Cadence.OTHER
+
+
+class _Always(random.Random):
+    """A draw that always picks the same pieces."""
+
+    def __init__(self, chosen: list[PieceFeatures]) -> None:
+        super().__init__(0)
+        self.chosen = chosen
+
+    def sample(self, population, k, *, counts=None):  # type: ignore[override]
+        return self.chosen[:k]
+
+
+def test_the_ceiling_bench_counts_the_cells_a_draw_of_real_pieces_passes() -> None:
+    """bench/compose_quality_ceiling.py: a draw of the whole set passes every cell, and one of two pieces whose
+    notes per bar lie far apart from the rest fails that cell."""
+    import importlib.util
+
+    from tools.settings import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("ceiling", REPO_ROOT / "bench" / "compose_quality_ceiling.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    def piece(number: int, notes: float) -> PieceFeatures:
+        return PieceFeatures(name=f"p{number}", tuplet_share=0.0, duration_entropy=1 + number / 10,
+                             leap_share=0.01 * number, step_share=0.5, top_range=20 + number, out_of_key_share=0.02,
+                             notes_per_bar=notes, rest_share=0.1, parallels_per_bar=0.0, heard_key=None,
+                             key_established=None, cadence=Cadence.AUTHENTIC)
+
+    pieces = [piece(number, 10 + number) for number in range(10)]
+    assert bench.cells_passed(10, {"chorale": pieces}, random.Random(0)) == 9
+    outliers = [piece(4, 10.0 + number if number < 8 else 500.0 + number) for number in range(10)]
+    assert bench.cells_passed(2, {"chorale": outliers}, _Always(outliers[8:])) == 8
