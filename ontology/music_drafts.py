@@ -25,7 +25,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from ontology.music import MAX_BARS, Cadence, Piece, Section, Variation, VariationDistance
-from ontology.music_styles import PHRASE_BARS, Motion, Style, section_motion, style_named_in, style_spec
+from ontology.music_styles import (
+    PHRASE_BARS,
+    Motion,
+    Style,
+    motion_named_in,
+    section_motion,
+    style_named_in,
+    style_spec,
+)
 from ontology.music_theory import NOTE_NAMES, Key, Mode, MusicTheoryError, parse_key, parse_meter
 
 MAX_REQUEST_CHARS = 2_000
@@ -344,10 +352,16 @@ def plan_to_piece(plan: Plan) -> Piece:
 
 
 def section_motions(plan: Plan, request: str) -> dict[str, Motion | None]:
-    """The motion each section of `plan_to_piece(plan)` asks for, by section id: its character's
-    words, else the request's (`ontology.music_styles.section_motion`). The tools read it; a Piece
-    does not keep its sections' words."""
-    return {f"s{index + 1}": section_motion(draft.character, request) for index, draft in enumerate(plan.sections)}
+    """The motion each section of `plan_to_piece(plan)` asks for, by section id: an inner section's
+    character's words, else the request's (`ontology.music_styles.section_motion`); the first and the
+    last section keep the motion the request names whatever the Composer wrote, since a piece opens and
+    closes in the character asked and only its middle may contrast (session 32's example of "a stormy
+    piano piece in C minor" was planned "powerful, intense" A, "calm" B and a "gentle, reflective" coda,
+    and its last five bars were quarters and whole notes). The tools read it; a Piece does not keep its
+    sections' words."""
+    asked, last = motion_named_in(request), len(plan.sections) - 1
+    return {f"s{index + 1}": asked if asked and index in (0, last) else section_motion(draft.character, request)
+            for index, draft in enumerate(plan.sections)}
 
 
 _ORDINALS = {"first": 0, "opening": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4,

@@ -321,14 +321,23 @@ def test_each_asked_section_keeps_its_description_in_the_plan_schema(request_tex
 
 def test_a_sections_motion_is_its_characters_words_else_the_requests() -> None:
     """Session 30's stormy C minor piece, as its Composer planned it: the opening stormy, the middle
-    mellow, the last restless; a plan whose characters name no motion takes the request's, for
-    every section; words of both motions, or a negated one, name none."""
+    mellow, the last restless; the first and last sections keep the motion the request names, whatever
+    their words; a plan whose characters name no motion takes the request's, for every section; words of
+    both motions, or a negated one, name none."""
     stormy = plan("free piano", "C minor", "4/4", section("A", 1, character="stormy, chaotic, urgent, dissonant"),
                   section("B", 2, "relative", character="mellow, calming, lyrical"),
                   section("C", 1, character="restless, tense, unpredictable"))
     edited = edit_plan(stormy, facts("a stormy piano piece in C minor, 16 bars"))
     assert section_motions(edited, "a stormy piano piece in C minor, 16 bars") == {
         "s1": Motion.AGITATED, "s2": Motion.GENTLE, "s3": Motion.AGITATED}
+    calmed = plan("free piano", "C minor", "4/4", section("A", 2, character="powerful, intense, energetic"),
+                  section("B", 1, "relative", character="calm, contemplative"),
+                  section("Coda", 1, character="gentle, reflective"))
+    edited = edit_plan(calmed, facts("a stormy piano piece in C minor, 16 bars"))
+    assert section_motions(edited, "a stormy piano piece in C minor, 16 bars") == {  # session 32's example: it
+        "s1": Motion.AGITATED, "s2": Motion.GENTLE, "s3": Motion.AGITATED}  # closes as the request asks
+    assert section_motions(edited, "a piano piece in C minor, 16 bars") == {
+        "s1": Motion.AGITATED, "s2": Motion.GENTLE, "s3": Motion.GENTLE}
     plain = edit_plan(plan("free piano", "F major", "4/4", *GOOD), facts("a piano piece in F major"))
     plain = plain.model_copy(update={"sections": [s.model_copy(update={"character": "the tune"})
                                                   for s in plain.sections]})
