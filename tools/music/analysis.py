@@ -263,11 +263,15 @@ def _music21_key(key: Key):  # -> music21.key.Key, read only: one object serves 
     return key.to_music21()
 
 
+def describe_parallels(motions: list[tuple[str, Fraction]], bar_length: Fraction, first_bar: int = 1) -> list[str]:
+    """Parallel motions (kind, time) as people read them: 'fifths into bar 3'."""
+    return [f"{kind} into bar {int(time // bar_length) + first_bar}" for kind, time in motions]
+
+
 def parallel_perfects(top: list[tuple[Fraction, int]], bottom: list[tuple[Fraction, int]],
                       bar_length: Fraction, key: Key, first_bar: int = 1) -> list[str]:
-    """`parallel_motions` as people read them: 'fifths into bar 3'."""
-    return [f"{kind} into bar {int(time // bar_length) + first_bar}"
-            for kind, time in parallel_motions(top, bottom, key)]
+    """`parallel_motions` as people read them (`describe_parallels`)."""
+    return describe_parallels(parallel_motions(top, bottom, key), bar_length, first_bar)
 
 
 def _bar_of(time: Fraction, bar_length: Fraction, downbeat: Fraction) -> int:
@@ -329,8 +333,8 @@ def section_facts(piece: Piece) -> list[SectionFacts]:
             item.rhythm_patterns = len({tuple(e.duration for e in bar.voices[0]) for bar in melody_bars})
             if len(piece.parts) > 1:
                 bottom = _line(bass_bars, bar_length, highest=False)
-                item.parallel_perfects = [f"{kind} into bar {int(time // bar_length) + first}"
-                                          for kind, time in voice_parallels(top, bottom, key, bar_length)]
+                item.parallel_perfects = describe_parallels(voice_parallels(top, bottom, key, bar_length),
+                                                            bar_length, first)
             leading = (key.tonic - 1) % 12
             item.unresolved_leading_tones = sum(
                 1 for a, b in zip(pitches, pitches[1:], strict=False) if a % 12 == leading and b % 12 != key.tonic)
