@@ -94,7 +94,7 @@ def compose(tools: NeuralSectionTools, plan: Plan, facts: RequestFacts, seed: in
     (each section in the motion its character's words, or the request's, ask for, and the piece as far
     as the request's words ask it to range)."""
     edited = edit_plan(plan, facts)
-    piece, motions = plan_to_piece(edited), section_motions(edited, facts.text)
+    piece, motions, reach = plan_to_piece(edited), section_motions(edited, facts.text), reach_named_in(facts.text)
     sections = {section.id: SectionParams(seed=0) for section in piece.sections}
     spans = piece.section_spans()
     for index, (section, first, last) in enumerate(spans):
@@ -102,7 +102,7 @@ def compose(tools: NeuralSectionTools, plan: Plan, facts: RequestFacts, seed: in
         written = tools.realise(SectionRequest(
             bars=section.bars, key=section.key or piece.key, meter=piece.meter, style=piece.style,
             cadence=section.cadence, seed=seed * 1000 + index * 101, piece_seed=seed, motion=motions[section.id],
-            reach=reach_named_in(facts.text),
+            reach=reach,
             previous_right=previous[0], previous_left=previous[1], variation=variation_source(piece, section, sections),
             place=((first - 1) / spans[-1][2], last / spans[-1][2])))
         sections[section.id] = SectionParams(seed=0, material=Material(right=written.right, left=written.left,

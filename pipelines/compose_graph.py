@@ -476,7 +476,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
     plan, piece = state.planned()
     spans = piece.section_spans()
     section, first, last = next(span for span in spans if state.sections[span[0].id].material is None)
-    motion = section_motions(plan, state.facts.text).get(section.id)
+    motion, reach = section_motions(plan, state.facts.text).get(section.id), reach_named_in(state.facts.text)
     params = state.sections[section.id]
     previous = bars_before(piece, state.sections, first)
     variation = variation_source(piece, section, state.sections)
@@ -497,7 +497,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
         request = SectionRequest(bars=section.bars, key=section.key or piece.key, meter=piece.meter,
                                  style=piece.style, cadence=section.cadence,
                                  seed=params.seed + candidate, piece_seed=state.seed, temperature=params.temperature,
-                                 motion=motion, reach=reach_named_in(state.facts.text),
+                                 motion=motion, reach=reach,
                                  previous_right=previous[0], previous_left=previous[1], variation=variation,
                                  place=((first - 1) / spans[-1][2], last / spans[-1][2]))
         written = deps.tools.realise(request)
