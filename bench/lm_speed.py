@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agents.lm.factory import load_local_model
-from agents.lm.llamacpp import LlamaCppModel, SamplingParams
+from agents.lm.llamacpp import LlamaCppModel, SamplingParams, load_llama
 from tools.settings import DEFAULT_TEMPERATURE, Settings
 
 
@@ -86,7 +86,7 @@ def bench_model(spec: str, settings: Settings, max_tokens: int) -> list[tuple[st
             tokens += generation.completion_tokens
             seconds += generation.wall_s
         rows.append((model.name, mode, tokens, tokens / seconds))
-    reference = llama_cpp.Llama(
+    reference = load_llama(
         model_path=str(model.path), n_ctx=settings.context_tokens, n_threads=settings.threads,
         n_threads_batch=settings.threads, verbose=False,
     )

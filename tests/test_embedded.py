@@ -4,14 +4,17 @@ JSON-schema constraints enforced while decoding."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import dspy
 import jsonschema
+import llama_cpp
 import pytest
 
+from agents.lm import llamacpp
 from agents.lm.errors import GenerationStalledError, PromptTooLongError
 from agents.lm.factory import build_lm, load_local_model
-from agents.lm.llamacpp import PROMPT_BATCH_TOKENS, LlamaCppModel, SamplingParams
+from agents.lm.llamacpp import PROMPT_BATCH_TOKENS, LlamaCppModel, SamplingParams, cpu_has_amx, load_llama
 from agents.lm.structured import StructuredPredict
 from tests.idea_signature import Idea, Ideate
 from tools.settings import Settings
@@ -100,3 +103,28 @@ def test_a_long_prompt_is_evaluated_in_batches_that_leave_a_reusable_cache(model
 def test_a_prompt_longer_than_the_context_is_refused(model: LlamaCppModel) -> None:
     with pytest.raises(PromptTooLongError, match="context"):
         model.generate([100] * (model.n_ctx + 10), SamplingParams(max_tokens=10), stall_timeout_s=STALL_S)
+
+
+def test_the_cpus_amx_flag_is_read_from_its_flags_line(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f amx_bf16 amx_tile amx_int8\n")
+    assert cpu_has_amx(cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f\nbugs\t\t: amx_int8\n")
+    assert not cpu_has_amx(cpuinfo)
+    assert not cpu_has_amx(tmp_path / "missing")
+
+
+def test_on_an_amx_cpu_the_weights_load_into_plain_buffers_and_decode(model: LlamaCppModel,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """llama.cpp's AMX matrix multiply segfaults on the first decode (the whole test process died on
+    a Sapphire Rapids machine), so such a CPU loads without repacked buffers; the defaults are put
+    back for the next load."""
+    monkeypatch.setattr(llamacpp, "cpu_has_amx", lambda cpuinfo=llamacpp.CPU_INFO: True)
+    llm = load_llama(model_path=str(model.path), n_ctx=512, n_threads=2, verbose=False)
+    try:
+        assert llm.model_params.use_extra_bufts is False
+        assert llama_cpp.llama_model_default_params().use_extra_bufts is True
+        completion = llm("Name a colour:", max_tokens=4, temperature=0)
+        assert completion["usage"]["completion_tokens"] > 0  # type: ignore[index]
+    finally:
+        llm.close()

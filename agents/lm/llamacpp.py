@@ -42,6 +42,47 @@ PROMPT_BATCH_TOKENS = 128
 MIN_ROOM_TOKENS = 16
 """Context left after the prompt below which generation is refused: too little for any answer."""
 
+CPU_INFO = Path("/proc/cpuinfo")
+_DEFAULT_PARAMS_LOCK = threading.Lock()
+
+
+def cpu_has_amx(cpuinfo: Path = CPU_INFO) -> bool:
+    """Whether the CPU offers Intel AMX (Sapphire Rapids and later Xeons), read from Linux's CPU
+    flags; False where they cannot be read (another OS: no AMX build of ggml runs there)."""
+    try:
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(line.startswith("flags") and "amx_int8" in line.split() for line in text.splitlines())
+
+
+def load_llama(**kwargs: Any) -> llama_cpp.Llama:
+    """`llama_cpp.Llama(**kwargs)`, without llama.cpp's repacked weight buffers on a CPU with AMX.
+
+    A llama.cpp built on such a CPU repacks the weights for its AMX matrix multiply, which
+    segfaults on the first decode (ggml-org/llama.cpp#20824, closed stale without a fix; seen on
+    this project's 2-core Sapphire Rapids machines with the Qwen2.5-Coder GGUFs, every run: the
+    whole process dies, tests and sessions with it). Loading with `use_extra_bufts` off keeps the
+    weights in plain CPU buffers, which decode correctly. `Llama` takes no such argument and starts
+    from `llama_model_default_params()`, so that function is swapped for the load (under a lock:
+    another thread's load must not see it)."""
+    if not cpu_has_amx():
+        return llama_cpp.Llama(**kwargs)
+    bindings = llama_cpp.llama_cpp
+    defaults = bindings.llama_model_default_params
+
+    def plain_buffers() -> llama_cpp.llama_model_params:
+        params: llama_cpp.llama_model_params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    with _DEFAULT_PARAMS_LOCK:
+        bindings.llama_model_default_params = plain_buffers
+        try:
+            return llama_cpp.Llama(**kwargs)
+        finally:
+            bindings.llama_model_default_params = defaults
+
 
 @dataclass(frozen=True)
 class SamplingParams:
@@ -92,7 +133,7 @@ class LlamaCppModel:
             # inside one is printed and dropped: the load, and the run, would go on. Ctrl-C is held
             # back until the load returns instead (seconds), then raised.
             with interrupts_deferred():
-                self._llm = llama_cpp.Llama(
+                self._llm = load_llama(
                     model_path=str(path),
                     n_ctx=context_tokens,
                     n_threads=threads,
