@@ -85,8 +85,11 @@ def voices(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Whisper base, assembled once per test session (the cache the other Whisper tests share)."""
-    return Settings(whisper_model="base", cache_dir=tmp_path_factory.getbasetemp() / "cache-base")
+    """Whisper base in a cache of this module's own, so that its model is loaded here: an unsure
+    detection is settled between decodings that may sample (`tools.audio.transcribe.SAMPLING_SEED`),
+    and a model shared with another module would have drawn samples already, as many as the tests
+    that ran before these in the same worker."""
+    return Settings(whisper_model="base", cache_dir=tmp_path_factory.getbasetemp() / "cache-base-language")
 
 
 def test_an_english_question_recovers_an_accented_english_voice(voices: dict[str, Path], settings: Settings) -> None:

@@ -66,6 +66,14 @@ class Transcript(BaseModel):
 _models: dict[tuple[str, Path, int], Any] = {}
 _models_lock = threading.Lock()
 
+SAMPLING_SEED = 0
+"""The seed of Whisper's sampled decodings. Where a beam search decodes badly (a low log-probability
+or a repeating loop), faster-whisper decodes again by sampling at rising temperatures, and
+CTranslate2 draws those samples from a generator each of its threads seeds on first use. Unseeded,
+the same clip came back differently on each run ("metal of Big Man" and "bells of big man"), and
+which language won an unsure detection (`_decode_weighing_hint`) changed with it. Seeded as each
+model loads, a run of the same clips in the same order transcribes them the same way."""
+
 
 def whisper_model(settings: Settings) -> Any:
     """The loaded `faster_whisper.WhisperModel` for `settings.whisper_model` (one per process)."""
@@ -74,8 +82,10 @@ def whisper_model(settings: Settings) -> Any:
     with _models_lock:
         if key not in _models:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder never needs the hub; make sure
+            import ctranslate2
             from faster_whisper import WhisperModel
 
+            ctranslate2.set_random_seed(SAMPLING_SEED)  # before the model's threads first sample
             folder = whisper_model_dir(settings.whisper_model, settings.cache_dir, verify=settings.verify_weights)
             logger.info("Loading Whisper %s from %s", settings.whisper_model, folder)
             _models[key] = WhisperModel(
