@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--meter", help="write every style in this meter (a reel: --styles jig --meter 4/4); "
                                         "the reference sets stay the style's")
     parser.add_argument("--json", type=Path, help="also write the comparisons here")
-    parser.add_argument("--scores", type=Path, help="also engrave each piece here (MIDI, MusicXML, score.png)")
+    parser.add_argument("--scores", type=Path,
+                        help="also engrave each piece here (MIDI, MusicXML, score.png, piece.json)")
     parser.add_argument("--plans", type=Path, help="replay the plans in the session reports (report.json) under "
                                                    "this folder instead of the fixed plan, -n seeds each")
     args = parser.parse_args(argv)
@@ -141,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
             piece = compose(tools, plan, facts, seed)
             seconds.append(time.perf_counter() - started)
             if args.scores:
-                render_all(piece, args.scores / f"{style.replace(' ', '-')}-{number}", audio=False)
+                folder = args.scores / f"{style.replace(' ', '-')}-{number}"
+                render_all(piece, folder, audio=False)
+                (folder / "piece.json").write_text(piece.model_dump_json(indent=1), encoding="utf-8")
             features.append(measure(timeline_from_piece(piece, name=f"{style} {number}")))
         result = compare(style, features, reference_features(style, settings))
         print_comparison(console, result, REFERENCE_SETS[style].description)

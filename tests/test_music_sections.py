@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from ontology.music import INSTRUMENTS, Bar, Cadence, Part, Piece, Section
+from ontology.music import INSTRUMENTS, Bar, Cadence, Event, Part, Piece, Section
 from ontology.music_styles import Motion, Style, style_spec
 from ontology.music_theory import exact_quarters, parse_key, parse_meter
 from ontology.music_validators import validate_piece
@@ -18,6 +18,7 @@ from tools.music.neural_sections import (
     NeuralSectionTools,
     bars_to_segment,
     chord_symbols,
+    close_on_cadence,
     held,
     melody_bars,
     melody_line,
@@ -452,3 +453,23 @@ def test_the_fixed_plans_waltz_6_opens_its_middle_in_octaves_and_dances_again_be
         bass = [pitch for voice in left[number].voices for event in voice for pitch in event.pitches]
         assert tune and [a - b for a, b in zip(tune, bass, strict=True)] == [24] * len(tune), (tune, bass)
     assert all(len(left[number].pitches()) > len(right[number].pitches()) for number in (6, 7))  # chords again
+
+
+def test_a_piano_close_arpeggiates_its_dominant_over_a_held_bass_and_holds_the_tonic() -> None:
+    """The bar before a free piano section's close keeps moving (it was a whole-bar block chord, and
+    with a close per section six of sixteen bars stood still); the final chord is held."""
+    key, length = parse_key("G major"), Fraction(4)
+    right = [Bar(voices=[[Event(pitches=[pitch], duration=1.0) for pitch in (74, 72, 71, 69)]]) for _ in range(4)]
+    left = [Bar(voices=[[Event(pitches=[43], duration=2.0), Event(pitches=[47], duration=2.0)]]) for _ in range(4)]
+    closed_right, closed_left = close_on_cadence(right, left, key, Cadence.AUTHENTIC, length)
+    assert closed_right[:3] == right[:3] and closed_left[:2] == left[:2]
+    assert [e.duration for e in closed_right[3].voices[0]] == [4.0] and closed_right[3].pitches()[0] % 12 in {7, 11, 2}
+    dominant = closed_left[2]
+    bass = [voice for voice in dominant.voices if len(voice) == 1]
+    moving = [voice for voice in dominant.voices if len(voice) > 1]
+    assert bass and bass[0][0].pitches[0] % 12 == 2 and bass[0][0].duration == 4.0  # D held under the bar
+    assert moving and len([e for e in moving[0] if e.pitches]) >= 6
+    assert {p % 12 for p in dominant.pitches()} <= {2, 6, 9, 0}  # D7's tones only
+    final = closed_left[3]
+    assert len(final.voices) == 1 and len(final.voices[0]) == 1 and final.voices[0][0].duration == 4.0
+    assert {p % 12 for p in final.pitches()} == {7, 11, 2} and min(final.pitches()) % 12 == 7

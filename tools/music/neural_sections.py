@@ -127,22 +127,27 @@ def _block(chord: int, duration: float) -> Event:
 
 def close_on_cadence(right: list[Bar], left: list[Bar], key: Key, cadence: Cadence,
                      bar_length: Fraction) -> tuple[list[Bar], list[Bar]]:
-    """The piano texture's cadential close: the left hand holds the cadence's chords in the last two
-    bars, and the right hand ends on the final chord's tone nearest its last note. The piano model
-    knows nothing of form, so the arranger writes the cadence the plan asks for."""
+    """The piano texture's cadential close: the left hand arpeggiates the cadence's first chord through
+    the bar before the last (its bass held under it, as a nocturne's is) and holds the final chord in
+    the last bar, and the right hand ends on the final chord's tone nearest its last note. The piano
+    model knows nothing of form, so the arranger writes the cadence the plan asks for. (The bar before
+    was a held block chord too: with a cadence closing each of three sections, six of a 16-bar piece's
+    bars stood still in the left hand, and the music stopped before every close.)"""
     beats = int(bar_length) if bar_length.denominator == 1 else 1
     fixed = given_chords(key, {len(right) - 1: cadence}, beats, len(right))
     last = (len(right) - 1) * beats
     final, before = fixed[last], fixed.get(last - 1)
     length = float(bar_length)
-    closing = [Bar(voices=[[_block(final, length)]])]
-    if before is not None and len(left) > 1:
-        closing.insert(0, Bar(voices=[[_block(before, length)]]))
-    left = left[: len(left) - len(closing)] + closing
     previous = [pitch for bar in right[-2:-1] or right[-1:] for pitch in bar.pitches()] or [72]
     tones = {pitch % 12 for pitch in _block(final, length).pitches}
     ending = min((p for p in range(60, 85) if p % 12 in tones), key=lambda p: abs(p - previous[-1]))
-    return [*right[:-1], Bar(voices=[[Event(pitches=[ending], duration=length)]])], left
+    right = [*right[:-1], Bar(voices=[[Event(pitches=[ending], duration=length)]])]
+    if before is None or len(left) < 2:
+        return right, [*left[:-1], Bar(voices=[[_block(final, length)]])]
+    closing = nocturne_left_hand([before, final], bar_length, 2, bar_length, key,
+                                 melody=melody_line(right[-2:], bar_length),
+                                 join=join_before(right[:-2], left[:-2]))
+    return right, [*left[:-2], *closing]
 
 
 def melody_line(bars: list[Bar], bar_length: Fraction) -> list[MelodyNote]:
