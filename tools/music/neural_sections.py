@@ -128,8 +128,9 @@ def _block(chord: int, duration: float) -> Event:
 def close_on_cadence(right: list[Bar], left: list[Bar], key: Key, cadence: Cadence,
                      bar_length: Fraction) -> tuple[list[Bar], list[Bar]]:
     """The piano texture's cadential close: the left hand arpeggiates the cadence's first chord through
-    the bar before the last (its bass held under it, as a nocturne's is) and holds the final chord in
-    the last bar, and the right hand ends on the final chord's tone nearest its last note. The piano
+    the bar before the last (over its held bass where the close is on the tonic, as a nocturne's left
+    hand does; a half close fixes no chord there and keeps the model's bar) and holds the final chord
+    in the last bar, and the right hand ends on the final chord's tone nearest its last note. The piano
     model knows nothing of form, so the arranger writes the cadence the plan asks for. (The bar before
     was a held block chord too: with a cadence closing each of three sections, six of a 16-bar piece's
     bars stood still in the left hand, and the music stopped before every close.)"""
