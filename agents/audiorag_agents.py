@@ -69,6 +69,10 @@ Confidence = Literal["high", "medium", "low"]
 """How sure the Answerer is that the sources answer the question."""
 
 
+ANSWER_CHARS = 200
+"""The longest claim an Answerer writes; one that fills it was cut there while decoding."""
+
+
 class DraftAnswer(BaseModel):
     """The Answerer's reply: a short claim and the ids of the numbered sentences that state it ([S1], ...)."""
 
@@ -78,13 +82,22 @@ class DraftAnswer(BaseModel):
     answerable: bool
 
 
+def whole_words(claim: str) -> str:
+    """A claim that filled `ANSWER_CHARS` without its last word, which the limit cut: the model copying
+    a long sentence wrote "... nomadic groups from the Eurasian Step", and grounding then dropped the
+    whole claim, since "Eurasian Step" is a name no source states (the Great Wall's "Eurasian Steppe")."""
+    if len(claim) < ANSWER_CHARS or " " not in claim.strip():
+        return claim
+    return claim.rstrip().rsplit(" ", 1)[0].rstrip(" ,;:-")
+
+
 def answer_schema(sentence_ids: Sequence[str]) -> type[BaseModel]:
     """Answers whose citations can only be ids of the sentences shown: the cited text is then the
     source's own sentence, never the model's copy of it."""
     ids = tuple(sentence_ids) or ("S1",)
     return create_model(  # the verdict comes last: a small model decides better after writing the answer
         "Answer",
-        answer=(str, Field(max_length=200, description="the answer in one short sentence, worded as the cited "
+        answer=(str, Field(max_length=ANSWER_CHARS, description="the answer in one short sentence, worded as the cited "
                                                        "sentences say it")),
         # A Literal of run-time values: a valid type for pydantic, but no static type a checker can read.
         citations=(list[Literal[ids]], Field(max_length=3, description="ids of the sentences that state "  # type: ignore[valid-type]
@@ -129,7 +142,8 @@ class ResearchDesk:
             ANSWERER, f"Answer the question from these numbered sentences only; cite the ids ([S1], ...) of "
                       f"the sentences that state the answer.\n{quoted_sentences}", "answer",
             answer_schema(sentence_ids), 250, temperature=0.0)
-        return DraftAnswer.model_validate(value.model_dump(mode="json"))
+        draft = DraftAnswer.model_validate(value.model_dump(mode="json"))
+        return draft.model_copy(update={"answer": whole_words(draft.answer)})
 
 
 def judge(question: str, reference: str, prediction: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dspy
 
+from agents.audiorag_agents import ANSWER_CHARS
 from agents.lm.testing import ScriptedEngine, scripted_lm
 from pipelines.audiorag import NO_AUDIO
 from pipelines.audiorag_graph import AudioRAGConfig, AudioRAGDeps, AudioRAGState, final_answer
@@ -113,3 +114,14 @@ def test_only_sentences_of_pages_about_the_subject_are_added_so_no_page_is_set_a
     update = answered(state(wall(), bakery), cite("The Great Wall is located in China.", "Ming dynasty"))
     assert update["answer"] == "The Great Wall is located in China."
     assert [citation.quote for citation in update["citations"]] == [LEAD] and update["off_subject"] == []
+
+
+def test_a_claim_cut_at_the_answers_limit_loses_its_broken_last_word_not_the_whole_claim() -> None:
+    """Session 33's wall: the Answerer copied the page's first sentence, the schema's limit cut it at "Eurasian
+    Step", and grounding dropped the claim for a name no source states."""
+    steppe = ("The Great Wall of China is a series of fortifications built across the historical northern borders of "
+              "ancient Chinese states and Imperial China to protect against nomadic groups from the Eurasian Steppe.")
+    cut = steppe[:ANSWER_CHARS]
+    assert cut.endswith("Eurasian Step")
+    update = answered(state(wall(f"{steppe}\n\n{MING}")), cite(cut, "Eurasian Steppe"))
+    assert update["answer"] == cut.removesuffix(" Step") and update["dropped"] == []
