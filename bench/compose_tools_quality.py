@@ -12,8 +12,8 @@ half and authentic closes; A' a near variation of A; the keys cycle through five
 the style's form as a session's plan step does (`ontology.music_forms.edit_plan`), and runs the same
 `NeuralSectionTools` a session uses, so a change to the grammar, the realisers or the style data
 is measured without the model's variance, in seconds per piece. With `--plans DIR` it replays
-instead the plans of earlier sessions (every `report.json` under DIR, each distinct plan once per
-seed, -n seeds), so the editing of real plans is measured with the same tools. The tables are
+instead the plans of earlier sessions (every `report.json` under DIR, each distinct plan -n times,
+every piece with a seed of its own), so the editing of real plans is measured with the same tools. The tables are
 `bench/compose_quality.py`'s, against the same reference sets.
 """
 
@@ -89,6 +89,15 @@ def replayed_plans(folder: Path) -> dict[str, list[tuple[Plan, RequestFacts]]]:
     return found
 
 
+def replay_runs(plans: list[tuple[Plan, RequestFacts]], repeats: int) -> list[tuple[Plan, RequestFacts, int]]:
+    """Each plan `repeats` times, every piece with a seed of its own: plans replayed with the same seeds
+    would share every draw a piece's seed makes (its texture, compass, leap budget, a jig's lilt), and
+    the pieces would be more alike than the sessions were (session 33's replays used seeds 0 to n-1 for
+    every plan)."""
+    return [(plan, facts, index * repeats + repeat) for index, (plan, facts) in enumerate(plans)
+            for repeat in range(repeats)]
+
+
 def compose(tools: NeuralSectionTools, plan: Plan, facts: RequestFacts, seed: int) -> Piece:
     """One piece of `plan`, edited into its style's form and written section by section as a session does
     (each section in the motion its character's words, or the request's, ask for, and the piece as far
@@ -129,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for style in args.styles:
         if args.plans:
-            runs = [(plan, facts, seed) for plan, facts in replayed.get(style, []) for seed in range(args.n)]
+            runs = replay_runs(replayed.get(style, []), args.n)
         else:
             runs = [(*fixed_plan(style, KEYS[seed % len(KEYS)], seed, args.bars, args.meter), seed)
                     for seed in range(args.n)]

@@ -160,6 +160,9 @@ class LineRules(BaseModel):
                                           "(`motion_named_in`), on top of `length_bias`; a motion not listed "
                                           "changes nothing")
     rests: bool = Field(description="whether the line may fall silent inside a bar")
+    detached: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's share of detached long "
+                                          "notes is drawn from: a note of two beats or more struck for a beat, "
+                                          "then a rest (`tools.music.styles.articulation`)")
     breath: bool = Field(False, description="whether a line without rests may fall silent after a phrase's "
                                             "last note (a rest to the bar's end, or before a pickup)")
     notes_per_onset: int = Field(1, ge=1, le=5, description="notes struck together (1: a single line)")
@@ -208,6 +211,9 @@ class LineRules(BaseModel):
         if not 0 <= low <= high <= 1 or (high and self.wide_leap is None):
             raise ValueError(f"a line's leap budget {low}-{high} is an ordered range of shares from 0 to 1, with a "
                              "wide_leap for it to allow")
+        if not 0 <= self.detached[0] <= self.detached[1] <= 1:
+            raise ValueError(f"a line's share of detached notes {self.detached[0]}-{self.detached[1]} is an ordered "
+                             "range of shares from 0 to 1")
         for meter in self.meter_length_bias:
             parse_meter(meter)
         if self.register_plan is not None and not self.lowest <= self.register_plan.home[0] <= (

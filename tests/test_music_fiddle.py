@@ -22,7 +22,7 @@ def eighths(pitches: list[int]) -> list[MelodyNote]:
 def test_figures_keep_the_tunes_time_and_grid_and_its_pitches_on_the_beats() -> None:
     line = eighths(TUNE) + [MelodyNote(9.0, 3.0, 67)]
     for seed in range(12):
-        notes = figured(line, JIG, G_MAJOR, [3], seed)
+        notes = figured(line, JIG, G_MAJOR, [3], seed, seed)
         onsets = [Fraction(note.onset) for note in notes]
         assert all((Fraction(note.onset) + Fraction(note.duration)) == following
                    for note, following in zip(notes, onsets[1:], strict=False)), "the line stays legato"
@@ -38,7 +38,7 @@ def test_a_dotted_beat_is_dotted_eighth_sixteenth_eighth_and_a_run_passes_throug
     line = eighths(TUNE) + [MelodyNote(9.0, 3.0, 67)]
     dotted = runs = 0
     for seed in range(30):
-        notes = figured(line, JIG, G_MAJOR, [3], seed)
+        notes = figured(line, JIG, G_MAJOR, [3], seed, seed)
         lengths = [Fraction(note.duration) for note in notes]
         for index, note in enumerate(notes[:-2]):
             if tuple(lengths[index:index + 3]) == DOTTED and Fraction(note.onset) % Fraction(3, 2) == 0:
@@ -54,11 +54,24 @@ def test_a_dotted_beat_is_dotted_eighth_sixteenth_eighth_and_a_run_passes_throug
 
 def test_tunes_differ_in_how_much_they_lilt() -> None:
     line = eighths(TUNE) + [MelodyNote(9.0, 3.0, 67)]
-    counts = {len(figured(line, JIG, G_MAJOR, [3], seed)) for seed in range(12)}
+    counts = {len(figured(line, JIG, G_MAJOR, [3], seed, seed)) for seed in range(12)}
     assert len(counts) >= 3, f"the number of notes varies from tune to tune: {counts}"
-    assert figured(line, JIG, G_MAJOR, [3], 5) == figured(line, JIG, G_MAJOR, [3], 5)
+    assert figured(line, JIG, G_MAJOR, [3], 5, 5) == figured(line, JIG, G_MAJOR, [3], 5, 5)
+
+
+def test_a_tunes_strains_share_its_rates() -> None:
+    """The piece's seed draws how much a tune lilts and runs, so its strains (each with a seed of its
+    own) move alike and tunes differ: averaged over many strains, one piece stays plain and another
+    florid (with rates drawn per strain, every piece's average would be the same)."""
+    line = eighths(TUNE) + [MelodyNote(9.0, 3.0, 67)]
+
+    def figured_notes(seed: int, piece: int) -> int:
+        return sum(note.duration != 0.5 for note in figured(line, JIG, G_MAJOR, [3], seed, piece)[:-1])
+
+    averages = [sum(figured_notes(seed, piece) for seed in range(40)) / 40 for piece in range(10)]
+    assert max(averages) - min(averages) >= 2, averages
 
 
 def test_a_reels_eighths_run_even() -> None:
     reel = eighths(TUNE[:16])
-    assert all(figured(reel, parse_meter("4/4"), G_MAJOR, [], seed) == reel for seed in range(5))
+    assert all(figured(reel, parse_meter("4/4"), G_MAJOR, [], seed, seed) == reel for seed in range(5))

@@ -294,8 +294,9 @@ class _Always(random.Random):
 
 
 def test_the_ceiling_bench_counts_the_cells_a_draw_of_real_pieces_passes() -> None:
-    """bench/compose_quality_ceiling.py: a draw of the whole set passes every cell, and one of two pieces whose
-    notes per bar lie far apart from the rest fails that cell."""
+    """bench/compose_quality_ceiling.py: a draw of the whole set passes every cell, one of two pieces whose
+    notes per bar lie far apart from the rest fails that cell, and a pool of generated pieces is drawn
+    from and compared with the reference set, not with itself."""
     import importlib.util
 
     from tools.settings import REPO_ROOT
@@ -312,6 +313,10 @@ def test_the_ceiling_bench_counts_the_cells_a_draw_of_real_pieces_passes() -> No
                              key_established=None, cadence=Cadence.AUTHENTIC)
 
     pieces = [piece(number, 10 + number) for number in range(10)]
-    assert bench.cells_passed(10, {"chorale": pieces}, random.Random(0)) == 9
+    assert len(bench.cells_passed(10, {"chorale": pieces}, {"chorale": pieces}, random.Random(0))) == 9
     outliers = [piece(4, 10.0 + number if number < 8 else 500.0 + number) for number in range(10)]
-    assert bench.cells_passed(2, {"chorale": outliers}, _Always(outliers[8:])) == 8
+    passed = bench.cells_passed(2, {"chorale": outliers}, {"chorale": outliers}, _Always(outliers[8:]))
+    assert len(passed) == 8 and ("chorale", "notes_per_bar") not in passed
+    dense = [piece(number, 500.0 + number) for number in range(10)]
+    passed = bench.cells_passed(10, {"chorale": dense}, {"chorale": pieces}, random.Random(0))
+    assert len(passed) == 8 and ("chorale", "notes_per_bar") not in passed

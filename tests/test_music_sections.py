@@ -473,3 +473,13 @@ def test_a_piano_close_arpeggiates_its_dominant_over_a_held_bass_and_holds_the_t
     final = closed_left[3]
     assert len(final.voices) == 1 and len(final.voices[0]) == 1 and final.voices[0][0].duration == 4.0
     assert {p % 12 for p in final.pitches()} == {7, 11, 2} and min(final.pitches()) % 12 == 7
+
+
+def test_replayed_plans_give_every_piece_a_seed_of_its_own() -> None:
+    """bench/compose_tools_quality.py --plans: ten plans replayed twice are twenty pieces with twenty
+    seeds (with the same two seeds for every plan, the pieces shared their textures and compasses)."""
+    bench = bench_module()
+    plans = [bench.fixed_plan("waltz", "G major", number, 16) for number in range(10)]
+    runs = bench.replay_runs(plans, 2)
+    assert len(runs) == 20 and len({seed for _, _, seed in runs}) == 20
+    assert [plan for plan, _, _ in runs[:4]] == [plans[0][0], plans[0][0], plans[1][0], plans[1][0]]

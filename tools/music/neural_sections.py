@@ -22,7 +22,7 @@ from fractions import Fraction
 import torch
 
 from ontology.music import Bar, Cadence, ChordEvent, Event
-from ontology.music_styles import StyleSpec, style_spec
+from ontology.music_styles import Motion, StyleSpec, style_spec
 from ontology.music_theory import Key, Meter, exact_quarters, parse_chord, parse_key, parse_meter
 from tools.base import ToolInputError
 from tools.music.analysis import label_chords, sounding_notes
@@ -65,6 +65,7 @@ from tools.music.styles.accompaniment import (
     nocturne_left_hand,
     waltz_left_hand,
 )
+from tools.music.styles.articulation import detach, detached_share
 from tools.music.styles.cantabile import sing
 from tools.music.styles.chorale import realise_chorale
 from tools.music.styles.fiddle import figured
@@ -285,7 +286,10 @@ class NeuralSectionTools(SectionWriter):
                         summary=" ".join(event.symbol for event in harmony)[:300])
         started = time.perf_counter()
         bars, bar_length = request.bars, meter.bar_quarters
-        melody = melody_bars(line, bars, bar_length)
+        share = 0.0 if request.motion is Motion.GENTLE else detached_share(spec.melody, request.shared_seed)
+        sung = detach(line, bar_length=bar_length, beat=meter.beat_quarters, phrase_ends=list(ends), share=share,
+                      seed=request.seed)  # a gentle section sings legato
+        melody = melody_bars(sung, bars, bar_length)
         if spec.texture == "four_voices":
             upper, lower = realise_chorale(line, chords, slot, bars, bar_length, key,
                                            final=request.cadence in (Cadence.AUTHENTIC, Cadence.PLAGAL),
@@ -300,7 +304,8 @@ class NeuralSectionTools(SectionWriter):
                                              join=join_before(request.previous_right, request.previous_left))
             lower = octave_passage(request, spec, upper, lower)
         else:
-            upper, lower = melody_bars(figured(line, meter, key, ends, request.seed), bars, bar_length), []
+            figures = figured(line, meter, key, ends, request.seed, request.shared_seed)
+            upper, lower = melody_bars(figures, bars, bar_length), []
         realised = ToolCall(tool=f"realise_{spec.style.value.replace(' ', '_')}",
                             seconds=round(time.perf_counter() - started, 2),
                             arguments={"bars": bars, "texture": spec.texture, "accompaniment": spec.accompaniment},
