@@ -183,10 +183,12 @@ NEIGHBOUR_RATES = (0.25, 0.6, 1.0)
 pulses of a chord (one rate drawn per section: some pieces plain, some chromatic, as real ones are)."""
 NEIGHBOUR_PULSES = 4
 """At most one chromatic neighbour in so many pulses: one in a half bar of eighths, two in sixteenths."""
-KEEP_FIGURE = 0.75
+KEEP_FIGURE = 0.9
 """How often a seeded section keeps its piece's figure (drawn from the piece's seed), or, written
 without a piece's seed, the figure heard in the left hand's bars before it: a piece's texture carries
-on, and now and then a new section (a B, a varied return) brings a new one."""
+on, and now and then a new section (a B, a varied return) brings a new one. (At 0.75, a piece of three
+sections mixed figures more often than not, and sixty fixed-plan waltzes' densities averaged out:
+notes per bar overlapped the reference's by 0.59 and rests by 0.60; at 0.9, 0.62 and 0.62; session 34.)"""
 BLOCK_CHORDS = Register(48, 67)  # C3-G4
 BLOCK_CHORD_NOTES = 3
 WALTZ_BEAT = Fraction(1)
