@@ -120,6 +120,10 @@ class Cantabile(BaseModel):
                                           "of `run_leap` or more into the next bar, becomes a run of sixteenths "
                                           "into its note (some pieces plain, some florid)")
     run_leap: int = Field(5, ge=3, le=12, description="the smallest leap into a bar's first note a run fills")
+    ornament_rate: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's ornament rate is drawn "
+                                               "from (by the piece's seed): the share of its long notes that take "
+                                               "a turn in thirty-seconds or a dotted figure once the line is "
+                                               "harmonised (`tools.music.styles.fioritura`)")
     phrase_breath_quarters: float = Field(0.5, ge=0, description="the rest (quarters, at least) between a "
                                                                  "phrase's cadence note and the next phrase's "
                                                                  "upbeat inside a section (whether a line may "
@@ -133,9 +137,9 @@ class Cantabile(BaseModel):
                 if len(rhythm) < 2 or sum(rhythm) != length or any(d <= 0 for d in rhythm):
                     raise ValueError(f"a cantabile rhythm {rhythm} in {meter} must fill its bar ({length} quarters) "
                                      "with two notes or more")
-        low, high = self.run_rate
-        if not 0 <= low <= high <= 1:
-            raise ValueError(f"a cantabile run rate {low}-{high} is an ordered range of chances from 0 to 1")
+        for name, (low, high) in (("run rate", self.run_rate), ("ornament rate", self.ornament_rate)):
+            if not 0 <= low <= high <= 1:
+                raise ValueError(f"a cantabile {name} {low}-{high} is an ordered range of chances from 0 to 1")
         return self
 
 
@@ -300,6 +304,9 @@ class StyleSpec(BaseModel):
                                                        "chord under its first bar before the harmony moves")
     pickup: float = Field(0.0, ge=0, description="quarters before the first full bar (0: the style starts on "
                                                  "the downbeat); the last bar is shorter by as much")
+    picardy_third: bool = Field(False, description="a piece in minor closes on the major tonic where its tune ends "
+                                                   "on the tonic or the fifth (Bach's minor chorales end on a major "
+                                                   "chord, none on the minor tonic)")
     melody: LineRules
     bass: BassRules | None = None
     octaves: OctavePassage = Field(default_factory=OctavePassage, description="a passage where the left hand "

@@ -38,7 +38,7 @@ def test_a_pieces_share_is_its_own_and_pieces_differ() -> None:
     assert shares == [detached_share(waltz, piece) for piece in range(20)]
     assert all(waltz.detached[0] <= share <= waltz.detached[1] for share in shares)
     assert max(shares) - min(shares) > 0.3, "some waltzes sing legato, others step lightly"
-    assert detached_share(style_spec(Style.NOCTURNE).melody, 3) == 0.0, "a nocturne's line is not detached"
+    assert detached_share(style_spec(Style.CHORALE).melody, 3) == 0.0, "a chorale's soprano is not detached"
 
 
 def test_a_detached_range_must_be_an_ordered_range_of_shares() -> None:

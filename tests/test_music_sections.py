@@ -25,7 +25,7 @@ from tools.music.neural_sections import (
     segment_to_bars,
 )
 from tools.music.piano.tokens import Hand, Note, Segment
-from tools.music.section_tools import SectionRequest
+from tools.music.section_tools import SectionRequest, sung_as_tune
 from tools.music.styles.fiddle import COMPOUND_BEAT, SIXTEENTH
 
 
@@ -90,6 +90,21 @@ def test_phrases_end_on_their_cadences_and_only_there() -> None:
     assert approach_pitch_classes(d_minor, Cadence.AUTHENTIC, frozenset({2}), outline=False) == {1, 4}  # C#, E
     assert approach_pitch_classes(d_minor, Cadence.AUTHENTIC, frozenset({2}), outline=True) == {9, 1}  # A, C#
     assert approach_pitch_classes(d_minor, Cadence.HALF, frozenset({9}), outline=True) == frozenset()
+
+
+def test_a_minor_chorale_closes_on_the_major_tonic_where_its_tune_allows() -> None:
+    from tools.music.styles.phrases import given_chords, with_picardy_third
+
+    d_minor, d_min, d_maj = parse_key("D minor"), chord_index(2, "min"), chord_index(2, "maj")
+    fixed = given_chords(d_minor, {2: Cadence.AUTHENTIC}, 3, 3)
+    assert with_picardy_third(fixed, d_minor, 2, 3, closing_pitch=62) == {
+        0: d_min, 5: chord_index(9, "dom7"), 6: d_maj, 7: d_maj, 8: d_maj}
+    assert with_picardy_third(fixed, d_minor, 2, 3, closing_pitch=69)[8] == d_maj, "over the fifth too"
+    assert with_picardy_third(fixed, d_minor, 2, 3, closing_pitch=65) == fixed, "the tune's minor third would clash"
+    c_major = parse_key("C major")
+    assert with_picardy_third(given_chords(c_major, {2: Cadence.AUTHENTIC}, 3, 3), c_major, 2, 3, 60) == given_chords(
+        c_major, {2: Cadence.AUTHENTIC}, 3, 3)
+    assert style_spec(Style.CHORALE).picardy_third and not style_spec(Style.NOCTURNE).picardy_third
 
 
 def test_a_carried_over_line_is_fitted_to_the_register_and_closes_on_the_cadence() -> None:
@@ -213,11 +228,13 @@ def test_real_sections_in_every_style_keep_its_grammar_fill_their_bars_and_conti
     structural = {"bar_does_not_fill_meter", "note_out_of_range", "part_length_mismatch"}
     assert not [f for f in validate_piece(piece) if f.code in structural]
     spec, bar_length = style_spec(style), parse_meter(meter).bar_quarters
-    line = melody_line(first.right + second.right, bar_length)
+    # the tune sampled under the grammar, before the figures sung on it (a nocturne's turns, detached notes)
+    line = melody_line(sung_as_tune(first.right, first.tune) + sung_as_tune(second.right, second.tune), bar_length)
     pitches = [note.pitch for note in line]
     if spec.texture != "piano":  # one line under the style's grammar
         assert all(spec.melody.lowest <= p <= spec.melody.highest for p in pitches)
-        assert max(abs(b - a) for a, b in zip(pitches, pitches[1:], strict=False)) <= spec.melody.max_leap
+        largest = spec.melody.wide_leap or spec.melody.max_leap  # a leap budget allows a few wider leaps
+        assert max(abs(b - a) for a, b in zip(pitches, pitches[1:], strict=False)) <= largest
         grid = Fraction(spec.melody.grid)
         if spec.texture == "melody" and parse_meter(meter).beat_quarters == COMPOUND_BEAT:
             grid = SIXTEENTH  # a jig's figures divide its beats' eighths (tools.music.styles.fiddle)

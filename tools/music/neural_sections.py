@@ -70,6 +70,7 @@ from tools.music.styles.cantabile import sing
 from tools.music.styles.chorale import realise_chorale
 from tools.music.styles.fiddle import figured
 from tools.music.styles.figures import vary_figures
+from tools.music.styles.fioritura import ornament, ornament_rate
 from tools.music.styles.harmonic_rhythm import held_through_bars
 from tools.music.styles.octaves import in_octaves, octave_bars
 from tools.music.styles.phrases import (
@@ -79,6 +80,7 @@ from tools.music.styles.phrases import (
     held_to_the_bar_end,
     melody_pitch_classes,
     phrase_cadences,
+    with_picardy_third,
 )
 from tools.music.styles.register_plan import leap_rate, section_windows, shift_bias
 from tools.music.threads import torch_threads
@@ -276,6 +278,9 @@ class NeuralSectionTools(SectionWriter):
                              pickup=Fraction(spec.pickup))
         slot = spec.chord_slot(meter)
         given = given_chords(key, ends, int(meter.bar_quarters / slot), request.bars, spec.tonic_opening_bar)
+        if spec.picardy_third and request.place[1] == 1 and request.cadence is Cadence.AUTHENTIC:
+            given = with_picardy_third(given, key, request.bars - 1, int(meter.bar_quarters / slot),
+                                       line[-1].pitch if line else None)
         chords = self._harmonise(line, request, key, meter, slot, given)
         if spec.held_harmony:
             chords = held_through_bars(chords, line, slot, meter.bar_quarters, given)
@@ -286,10 +291,7 @@ class NeuralSectionTools(SectionWriter):
                         summary=" ".join(event.symbol for event in harmony)[:300])
         started = time.perf_counter()
         bars, bar_length = request.bars, meter.bar_quarters
-        share = 0.0 if request.motion is Motion.GENTLE else detached_share(spec.melody, request.shared_seed)
-        sung = detach(line, bar_length=bar_length, beat=meter.beat_quarters, phrase_ends=list(ends), share=share,
-                      seed=request.seed)  # a gentle section sings legato
-        melody = melody_bars(sung, bars, bar_length)
+        melody = melody_bars(self._sung(line, request, key, spec), bars, bar_length)
         if spec.texture == "four_voices":
             upper, lower = realise_chorale(line, chords, slot, bars, bar_length, key,
                                            final=request.cadence in (Cadence.AUTHENTIC, Cadence.PLAGAL),
@@ -311,8 +313,25 @@ class NeuralSectionTools(SectionWriter):
                             arguments={"bars": bars, "texture": spec.texture, "accompaniment": spec.accompaniment},
                             summary=f"{sum(len(b.pitches()) for b in upper + lower)} notes in the {spec.texture} "
                                     "texture")
+        tune = melody_bars(line, bars, bar_length)
         return SectionMaterial(right=upper, left=lower, harmony=harmony, calls=[call, realised],
-                               tune=melody if spec.texture == "four_voices" else [])
+                               tune=tune if spec.texture == "four_voices" or tune != melody else [])
+
+    @staticmethod
+    def _sung(line: list[MelodyNote], request: SectionRequest, key: Key, spec: StyleSpec) -> list[MelodyNote]:
+        """The harmonised tune as the right hand sings it: its long notes detached at the piece's
+        share (`tools.music.styles.articulation`; a gentle section sings legato) and ornamented at
+        the piece's rate (`tools.music.styles.fioritura`), as the style asks."""
+        meter, rules = parse_meter(request.meter), spec.melody
+        ends = list(phrase_cadences(request.bars, request.cadence))
+        share = 0.0 if request.motion is Motion.GENTLE else detached_share(rules, request.shared_seed)
+        sung = detach(line, bar_length=meter.bar_quarters, beat=meter.beat_quarters, phrase_ends=ends, share=share,
+                      seed=request.seed)
+        if rules.cantabile is None:
+            return sung
+        return ornament(sung, key=key, bar_length=meter.bar_quarters, beat=meter.beat_quarters,
+                        register=(rules.lowest, rules.highest), phrase_ends=ends,
+                        rate=ornament_rate(rules.cantabile, request.shared_seed), seed=request.seed)
 
     @staticmethod
     def _shape_line(right: list[Bar], request: SectionRequest, key: Key, spec: StyleSpec) -> list[Bar]:

@@ -184,3 +184,15 @@ def given_chords(key: Key, ends: dict[int, Cadence], slots_per_bar: int, bars: i
         if before is not None and bar > 0:
             fixed[first - 1] = before
     return fixed
+
+
+def with_picardy_third(fixed: dict[int, int], key: Key, final_bar: int, slots_per_bar: int,
+                       closing_pitch: int | None) -> dict[int, int]:
+    """`fixed` (chords by slot, `given_chords`) with a minor key's tonic in the `final_bar` made major,
+    the tierce de Picardie Bach's minor chorales close on, where the tune's `closing_pitch` is the
+    tonic or the fifth (under its minor third the major chord would clash); otherwise as given."""
+    if key.mode is not Mode.MINOR or closing_pitch is None or (closing_pitch - key.tonic) % 12 not in (0, 7):
+        return fixed
+    minor, major = chord_index(key.tonic, "min"), chord_index(key.tonic, "maj")
+    final = range(final_bar * slots_per_bar, (final_bar + 1) * slots_per_bar)
+    return {slot: major if slot in final and chord == minor else chord for slot, chord in fixed.items()}
