@@ -166,12 +166,13 @@ def chords_fit_the_key_plan(piece: Piece) -> Iterator[Problem]:
 
 
 def _function(event: ChordEvent, key: Key) -> str:
-    """'I', 'IV', 'V', 'vi' or '' for the chord's role in `key` (only what cadences need)."""
+    """'I', 'IV', 'V', 'vi' or '' for the chord's role in `key` (only what cadences need). A minor
+    key's tonic is I with either third: a close on the major one is the tierce de Picardie."""
     chord = parse_chord(event.symbol)
     minor_third = chord.quality in ("m", "m7", "dim", "m7b5", "dim7")
     if chord.root == key.degree_root(5) and not minor_third:
         return "V"
-    if chord.root == key.degree_root(1) and minor_third == (key.mode is Mode.MINOR):
+    if chord.root == key.degree_root(1) and (minor_third == (key.mode is Mode.MINOR) or chord.quality == ""):
         return "I"
     if chord.root == key.degree_root(4) and minor_third == (key.mode is Mode.MINOR):
         return "IV"

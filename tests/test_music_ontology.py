@@ -96,6 +96,9 @@ def test_cadences_must_be_realised_where_the_form_puts_them(minuet: Piece) -> No
     findings = validate_piece(piece)
     assert [f.code for f in findings] == ["cadence_not_realised"]
     assert "authentic cadence in D minor" in findings[0].message and findings[0].owner == "Harmonist"
+    piece.harmony[3] = ChordEvent(bar=4, beat=1, symbol="D", borrowed=True)  # the tierce de Picardie
+    assert codes(piece) == [], "a minor piece may close on its major tonic"
+    piece.harmony[3] = ChordEvent(bar=4, beat=1, symbol="Bb")
     piece.sections[1].cadence = "deceptive"
     assert codes(piece) == ["no_final_cadence"]
 
