@@ -134,3 +134,22 @@ def test_float_quarters_are_read_back_as_exact_fractions() -> None:
     assert exact_quarters(0.1 + 0.2) == Fraction(3, 10)
     assert sum(exact_quarters(1 / 3) for _ in range(3)) == 1
     assert exact_quarters(2 / 3) is exact_quarters(2 / 3)  # read once: a session asks for each value thousands of times
+
+
+def test_a_chromatic_note_is_spelled_the_way_it_leads() -> None:
+    """Outside the chord and the key's scale, a note a semitone from the next one in its voice is spelled
+    raised on its way up and lowered on its way down: F-F#-G and G-Gb-F in D minor, across a bar line
+    too; elsewhere as the key's signature leans (flats in D minor)."""
+    lines = [(65, 66, 67, 65), (69, 67, 66, 65), (69, 69, 69, 66)]  # F F# G F | A G Gb F | A A A F# (to G)
+    right = [Bar(voices=[[Event(pitches=[pitch], duration=1.0) for pitch in line]]) for line in lines]
+    right.append(Bar(voices=[[Event(pitches=[67], duration=2.0), Event(pitches=[66], duration=2.0)]]))
+    piece = Piece(title="spelling", key="D minor", meter="4/4", tempo_bpm=90,
+                  instruments=[INSTRUMENTS["piano_right"], INSTRUMENTS["piano_left"]],
+                  sections=[Section(id="a", label="A", bars=4)],
+                  parts=[Part(id="rh", instrument="piano_right", bars=right),
+                         Part(id="lh", instrument="piano_left", bars=[Bar.line((50, 4)) for _ in right])],
+                  harmony=[ChordEvent(bar=bar, beat=1, symbol="Dm") for bar in range(1, 5)])
+    names = [note.pitch.name for note in piece_to_score(piece).parts[0].recurse().getElementsByClass("Note")]
+    assert names[:8] == ["F", "F#", "G", "F", "A", "G", "G-", "F"]
+    assert names[8:12] == ["A", "A", "A", "F#"], "across the bar line: F# rising to the next bar's G"
+    assert names[12:] == ["G", "G-"], "the last note leads nowhere: the key's flats"

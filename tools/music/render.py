@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from ontology.music import Event, Piece
+from ontology.music import Bar, Event, Piece
 from ontology.music_styles import Style
 from ontology.music_theory import exact_quarters, parse_chord, parse_key, parse_meter
 from tools.base import ToolError
@@ -89,14 +89,17 @@ def written_lengths(offset: Fraction, length: Fraction, beat: Fraction) -> list[
 
 
 def _music21_event(event: Event, key, chord_names: Mapping[int, str], offset: float = 0.0,
-                   beat: Fraction = Fraction(1)):  # -> music21 Note, Chord or Rest
+                   beat: Fraction = Fraction(1), following: Event | None = None):  # -> music21 Note, Chord or Rest
+    """The event as music21 writes it; a single note is spelled toward the `following` event in its
+    voice where that is one note a semitone away (`spelled_pitch`'s `moving`)."""
     from music21 import chord, duration, note
 
     made: note.GeneralNote
     if not event.pitches:
         made = note.Rest()
     elif len(event.pitches) == 1:
-        made = note.Note(spelled_pitch(event.pitches[0], key, chord_names))
+        step = following.pitches[0] - event.pitches[0] if following is not None and len(following.pitches) == 1 else 0
+        made = note.Note(spelled_pitch(event.pitches[0], key, chord_names, moving=step if abs(step) == 1 else 0))
     else:
         made = chord.Chord([spelled_pitch(pitch, key, chord_names) for pitch in sorted(event.pitches)])
     lengths = written_lengths(exact_quarters(offset), exact_quarters(event.duration), beat)
@@ -169,9 +172,11 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
             for number_of_voice, events in enumerate(bar.voices, start=1):
                 voice = stream.Voice(id=str(number_of_voice)) if len(bar.voices) > 1 else measure
                 offset = 0.0
-                for event in events:
+                after = _first_in_voice(numbered[position + 1][1] if position + 1 < len(numbered) else None,
+                                        number_of_voice - 1)
+                for event, following in zip(events, [*events[1:], after], strict=True):
                     key_there, chord_names = spelling.at(number, offset)
-                    voice.append(_music21_event(event, key_there, chord_names, offset, beat))
+                    voice.append(_music21_event(event, key_there, chord_names, offset, beat, following))
                     offset += event.duration
                 if voice is not measure:
                     measure.insert(0, voice)
@@ -192,6 +197,11 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
                     measures[chord.bar].insert(chord.beat - 1, music21_chord_symbol(chord.symbol))
         score.insert(0, target)
     return score
+
+
+def _first_in_voice(bar: Bar | None, voice: int) -> Event | None:
+    """The first event of a bar's voice (None where there is no such bar or voice)."""
+    return bar.voices[voice][0] if bar is not None and voice < len(bar.voices) and bar.voices[voice] else None
 
 
 def _runs(writings: list[Writing], wanted: Writing) -> list[range]:

@@ -77,12 +77,15 @@ def music21_name(name: str) -> str:
     return name[0] + name[1:].replace("b", "-")
 
 
-def spelled_pitch(midi: int, key, chord_names: Mapping[int, str] | None = None):  # key: music21.key.Key
+def spelled_pitch(midi: int, key, chord_names: Mapping[int, str] | None = None,
+                  moving: int = 0):  # key: music21.key.Key
     """The pitch spelled as its harmony writes it: a tone of the chord sounding with it as the chord
     spells it (`chord_names`, pitch class -> ontology name: the F# of a D7 stays F# in B-flat major,
     the C# of an A7 is not D-flat in F major, and a chord's tone has one name wherever it sounds);
-    other notes by the key's scale (harmonic minor in minor), the rest with flats in flat keys and
-    sharps otherwise. Returns a music21 Pitch."""
+    other notes by the key's scale (harmonic minor in minor); the rest as they lead on (`moving`:
+    +1 where the next note in the voice is a semitone above, -1 a semitone below: a chromatic passing
+    note rising F-F#-G in D minor is raised, not G-flat, one falling is lowered), else with flats in
+    flat keys and sharps otherwise. Returns a music21 Pitch."""
     import music21
 
     pitch = music21.pitch.Pitch(midi=midi)
@@ -90,8 +93,8 @@ def spelled_pitch(midi: int, key, chord_names: Mapping[int, str] | None = None):
     wanted = music21_name(chord_name) if chord_name else _scale_names(key.tonic.name, key.mode).get(midi % 12)
     if wanted is None:
         alter = pitch.accidental.alter if pitch.accidental else 0
-        flat_key = key.sharps < 0
-        return pitch.getEnharmonic() if (alter > 0 and flat_key) or (alter < 0 and not flat_key) else pitch
+        sharp = moving > 0 if moving else key.sharps >= 0
+        return pitch.getEnharmonic() if (alter > 0 and not sharp) or (alter < 0 and sharp) else pitch
     for candidate in (pitch, pitch.getEnharmonic(), pitch.getLowerEnharmonic(inPlace=False),
                       pitch.getHigherEnharmonic(inPlace=False)):
         if candidate is not None and candidate.name == wanted:
