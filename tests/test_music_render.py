@@ -100,7 +100,8 @@ def test_chord_symbols_neither_lose_their_flats_in_the_png_nor_add_accidentals_t
 @pytest.mark.parametrize(("key", "middle", "symbol", "pitch", "name"), [
     ("F major", "D minor", "A7", 73, "C#5"),  # the middle section's key: its leading tone, not D-flat
     ("Bb major", None, "D7", 66, "F#4"),  # a secondary dominant's third, spelled as the chord spells it
-    ("Bb major", None, "Bb", 66, "G-4"),  # no chord holds it: flats in a flat key, as before
+    ("Bb major", None, "Bb", 66, "F#4"),  # no chord holds it, a semitone under the next note (G): raised, rising
+    ("Bb major", None, "Bb", 73, "D-5"),  # no chord holds it and it leaps on: flats in a flat key
 ])
 def test_notes_outside_the_key_are_spelled_by_their_section_and_chord(
     minuet: Piece, key: str, middle: str | None, symbol: str, pitch: int, name: str

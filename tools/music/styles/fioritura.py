@@ -44,7 +44,7 @@ PASSING_GAP = (3, 4)
 
 def ornament_rate(rules: Cantabile, piece_seed: int) -> float:
     """The share of a piece's eligible notes it ornaments, drawn from the style's range by the piece's seed."""
-    return random.Random(f"fioritura {piece_seed}").uniform(*rules.ornament_rate)
+    return random.Random(f"ornament rate {piece_seed}").uniform(*rules.ornament_rate)
 
 
 def upper_neighbour(pitch: int, key: Key) -> int:
