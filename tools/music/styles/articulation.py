@@ -7,9 +7,12 @@ events, most of them quarter rests in both hands; the waltzes sung legato but fo
 phrase's end rested in 6% (`bench/compose_tools_quality.py --styles waltz -n 60`, session 34).
 
 How often a tune detaches its long notes is the piece's (drawn once from its seed, `LineRules.detached`),
-so some waltzes sing legato and others step lightly, as real ones do; which notes is the section's
+so some waltzes step lightly now and then and others at every long note; which notes is the section's
 seed's. A note is left whole in a phrase's last bar (its close is sustained, then the tune breathes)
-and in a section whose character asks for gentle motion, which sings.
+and in a section whose character asks for gentle motion, which sings. (A waltz's share is drawn from
+0.3-1.0. From 0-0.8, sixty fixed-plan waltzes rested in a median 5.6% of their events, against the
+reference's 14.9%, and ten of them drawn at a time matched its spread in 60% of draws; from 0.3-1.0,
+7.9% and 75%. Session 35.)
 """
 
 from __future__ import annotations
