@@ -10,9 +10,10 @@ How often a tune detaches its long notes is the piece's (drawn once from its see
 so some waltzes step lightly now and then and others at every long note; which notes is the section's
 seed's. A note is left whole in a phrase's last bar (its close is sustained, then the tune breathes)
 and in a section whose character asks for gentle motion, which sings. (A waltz's share is drawn from
-0.3-1.0. From 0-0.8, sixty fixed-plan waltzes rested in a median 5.6% of their events, against the
-reference's 14.9%, and ten of them drawn at a time matched its spread in 60% of draws; from 0.3-1.0,
-7.9% and 75%. Session 35.)
+0.3-1.0. From 0-0.8, sixty fixed-plan waltzes rested in 7.8% of their events on average, against the
+reference's 16.8%, and ten of them drawn at a time matched its spread in 60% of draws; from 0.3-1.0,
+8.9% and 75%: `bench/compose_tools_quality.py --styles waltz -n 60 --scores DIR`, then
+`bench/compose_quality_ceiling.py --pieces DIR`, session 35.)
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Beethoven's slow movements (the nocturne's reference) sing in ornaments. A tenth of their events
 last a thirty-second and one in twenty a dotted eighth or sixteenth, while the fixed-plan nocturnes
 had neither: four in five of their events were sixteenths or eighths, and their duration entropy
-was 1.47 bits against Beethoven's 1.89 (`bench/compose_tools_quality.py --styles nocturne -n 60`,
-session 35; with the ornaments, 1.73). Two figures are written into a harmonised line, so its chords are
+was 1.47 bits on average against Beethoven's 1.92 (`bench/compose_tools_quality.py --styles nocturne
+-n 60`, session 35; with the ornaments, 1.73). Two figures are written into a harmonised line, so its chords are
 chosen for the notes that carry the harmony and the ornaments pass over them:
 
 - a **turn**: a note of a beat or more that moves on to another gives its last eighth to four
