@@ -124,6 +124,10 @@ class Cantabile(BaseModel):
                                                "from (by the piece's seed): the share of its long notes that take "
                                                "a turn in thirty-seconds or a dotted figure once the line is "
                                                "harmonised (`tools.music.styles.fioritura`)")
+    second_voice: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's share of bars sung "
+                                              "in two voices is drawn from (by the piece's seed): a third or a "
+                                              "sixth under the tune's notes, in the right hand "
+                                              "(`tools.music.styles.thirds`)")
     phrase_breath_quarters: float = Field(0.5, ge=0, description="the rest (quarters, at least) between a "
                                                                  "phrase's cadence note and the next phrase's "
                                                                  "upbeat inside a section (whether a line may "
@@ -137,7 +141,8 @@ class Cantabile(BaseModel):
                 if len(rhythm) < 2 or sum(rhythm) != length or any(d <= 0 for d in rhythm):
                     raise ValueError(f"a cantabile rhythm {rhythm} in {meter} must fill its bar ({length} quarters) "
                                      "with two notes or more")
-        for name, (low, high) in (("run rate", self.run_rate), ("ornament rate", self.ornament_rate)):
+        for name, (low, high) in (("run rate", self.run_rate), ("ornament rate", self.ornament_rate),
+                                  ("second voice", self.second_voice)):
             if not 0 <= low <= high <= 1:
                 raise ValueError(f"a cantabile {name} {low}-{high} is an ordered range of chances from 0 to 1")
         return self

@@ -66,6 +66,13 @@ def is_chromatic_lower_neighbour(events: list[tuple[Fraction, Fraction, list[int
             and next_pitches[0] % 12 in tones and pitches[0] % 12 not in tones)
 
 
+def staccato_note(events: list[tuple[Fraction, Fraction, list[int]]], index: int) -> bool:
+    """The event at `index` is a note followed at once by a rest as long (a staccato arpeggio's pulse)."""
+    onset, duration, pitches = events[index]
+    after = events[index + 1] if index + 1 < len(events) else None
+    return bool(pitches) and after is not None and not after[2] and after[:2] == (onset + duration, duration)
+
+
 def motion(voicings: list[list[int]]) -> int:
     """Total semitones the voices move, voice by voice from the bottom, between successive chords."""
     return sum(sum(abs(a - b) for a, b in zip(sorted(x), sorted(y), strict=True))
@@ -86,6 +93,8 @@ def test_every_voice_fills_its_bar_and_sounds_only_its_slots_chord(texture: Text
     for chord in chords:
         sounding.append(chord if chord != NO_CHORD else sounding[-1])
     events = timed_events(bars, Fraction(4))
+    pulses = [(onset, 2 * duration if staccato_note(events, index) else duration, pitches)
+              for index, (onset, duration, pitches) in enumerate(events)]
     for index, (onset, duration, pitches) in enumerate(events):
         slots = {sounding[1 + int(onset + Fraction(k, 4))] for k in range(int(duration * 4))}
         assert len(slots) == 1, "an event does not outlast its chord"
@@ -93,10 +102,13 @@ def test_every_voice_fills_its_bar_and_sounds_only_its_slots_chord(texture: Text
         if not {pitch % 12 for pitch in pitches} <= chord_pitch_classes(chord):
             assert is_chromatic_lower_neighbour(events, index, chord)
         # silent only before the first chord, or where another voice sounds throughout meanwhile (a
-        # held bass under a rest, an arpeggio over a second voice's rest beside a held-bass chord)
-        held = all(any(p and start <= onset + Fraction(k, 4) < start + length for start, length, p in events)
+        # held bass under a rest, an arpeggio over a second voice's rest beside a held-bass chord),
+        # or after a staccato arpeggio's note, for as long as the note sounded (its pulse heard whole)
+        held = all(any(p and start <= onset + Fraction(k, 4) < start + length for start, length, p in pulses)
                    for k in range(int(duration * 4)))
-        assert bool(pitches) == (chord != NO_CHORD) or (not pitches and held)
+        before = events[index - 1] if index else None
+        staccato = before is not None and bool(before[2]) and before[0] + before[1] == onset and before[1] == duration
+        assert bool(pitches) == (chord != NO_CHORD) or (not pitches and (held or staccato))
 
 
 def test_the_waltz_is_bass_chord_chord_with_the_bass_lowest() -> None:
@@ -168,10 +180,10 @@ def test_the_accompaniment_stays_below_the_melody(texture: Texture, seed: int | 
         above = [n.pitch for n in melody if n.onset < onset + duration and n.onset + n.duration > onset]
         if pitches:
             assert max(pitches) < min(above)
-        else:  # a rest over a held bass, or a waltz's bass-chord-rest after its chord
+        else:  # a rest over a held bass, a waltz's bass-chord-rest after its chord, a staccato note's rest
             before = events[index - 1]
             chord_then_rest = before[0] + before[1] == onset and len(before[2]) > 1
-            assert len(bars[int(onset // 3)].voices) == 2 or chord_then_rest
+            assert len(bars[int(onset // 3)].voices) == 2 or chord_then_rest or staccato_note(events, index - 1)
 
 
 def test_nearest_voicing_moves_less_than_root_position_blocks_and_keeps_common_tones() -> None:
@@ -283,20 +295,26 @@ def test_a_waltz_seed_draws_its_figure_among_six_and_drives_every_one_into_its_c
     assert len(WALTZ_FIGURES) == 6
 
 
-def test_a_nocturne_seed_draws_its_figure_among_eighths_sixteenths_wide_and_held_bass_arpeggios() -> None:
+def test_a_nocturne_seed_draws_its_figure_among_eighths_sixteenths_wide_held_bass_and_staccato_arpeggios() -> None:
     chords = [C, A_MIN, F, G7, C, F, G7, C]
     found = set()
-    for seed in range(40):
+    for seed in range(60):
         bars = nocturne_left_hand(chords, Fraction(4), 8, Fraction(4), C_MAJOR, seed=seed)
         first = bars[0].voices
         held = len(first) == 2
-        pulse = first[0][-1].duration
+        staccato = not first[0][-1].pitches  # each note struck short, a rest after it
+        pulse = first[0][-1].duration * (2 if staccato else 1)
         for bar in bars[:-1]:
             upper = bar.voices[0]
             struck = [event.pitches for event in upper if event.pitches]
             line = [pitch for pitches in struck for pitch in pitches]
             assert all(len(pitches) == 1 for pitches in struck)  # broken chords, never repeated ones
-            assert all(event.duration == pulse for event in upper)
+            if staccato:  # a sixteenth and a sixteenth rest to each eighth (the closing dominant's first a rest)
+                pairs = upper[1:] if bar is bars[-2] else upper
+                assert [bool(event.pitches) for event in pairs] == [True, False] * (len(pairs) // 2)
+                assert all(event.duration == pulse / 2 for event in pairs) and not held
+            else:
+                assert all(event.duration == pulse for event in upper)
             if held or bar is bars[-2]:  # the closing dominant holds its bass whatever the figure
                 (bass,) = bar.voices[1]
                 assert not upper[0].pitches and bass.duration == 4.0 and bass.pitches[0] < min(line)
@@ -306,10 +324,11 @@ def test_a_nocturne_seed_draws_its_figure_among_eighths_sixteenths_wide_and_held
                 assert upper[0].pitches[0] == min(line)
                 span = max(line) - line[0]
             assert 12 < span <= 24  # an arpeggio past an octave: a tenth or wider
-        found.add((pulse, held, span > 16))
-    assert found == {(0.5, False, False), (0.5, True, False), (0.5, True, True),
-                     (0.25, False, False), (0.25, True, False), (0.25, True, True)}
-    assert len(NOCTURNE_FIGURES) == 6
+        found.add((pulse, held, span > 16, staccato))
+    assert found == {(0.5, False, False, False), (0.5, True, False, False), (0.5, True, True, False),
+                     (0.25, False, False, False), (0.25, True, False, False), (0.25, True, True, False),
+                     (0.5, False, False, True)}
+    assert len(NOCTURNE_FIGURES) == 7
 
 
 @pytest.mark.parametrize(("progression", "melody_pitches"), [
@@ -385,14 +404,15 @@ def test_a_seeded_nocturne_leans_on_chromatic_lower_neighbours_but_never_against
     assert all(pitch % 12 in scale for _, _, pitches in plain for pitch in pitches)  # none without a seed
 
 
-def nocturne_shape(bars: list[Bar]) -> tuple[float, bool, bool, bool]:
-    """(pulse, held bass, repeated chords, wider than a tenth) of a nocturne section's first bar."""
+def nocturne_shape(bars: list[Bar]) -> tuple[float, bool, bool, bool, bool]:
+    """(shortest event, held bass, repeated chords, wider than a tenth, staccato) of a nocturne
+    section's first bar."""
     upper = bars[0].voices[0]
     held = len(bars[0].voices) == 2
     notes = [pitch for event in upper for pitch in event.pitches]
     bass = bars[0].voices[1][0].pitches[0] if held else notes[0]
     return (min(event.duration for event in upper), held, any(len(event.pitches) > 1 for event in upper),
-            max(notes) - bass > 16)
+            max(notes) - bass > 16, not upper[-1].pitches)
 
 
 def waltz_figure(bars: list[Bar], chords: list[int]) -> str:

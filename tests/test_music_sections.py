@@ -342,6 +342,37 @@ def test_a_chorale_section_carries_its_tune_apart_from_the_figures_its_soprano_s
     assert figured >= 2, "the sopranos sing figures the tune does not have"
 
 
+def test_a_nocturnes_left_hand_stays_under_the_second_voice_its_right_hand_sings(writer) -> None:
+    """A bar sung in two voices (`tools.music.styles.thirds`) is written before the left hand, which
+    stays under both voices as it stays under the tune: the hands never cross."""
+    two_voiced = 0
+    for piece_seed in range(4):
+        material = writer.realise(SectionRequest(bars=4, key="Eb major", meter="4/4", style=Style.NOCTURNE,
+                                                 seed=piece_seed + 20, piece_seed=piece_seed, cadence="authentic"))
+        left = [(start, end, pitch) for start, end, pitch in timed(material.left, Fraction(4))]
+        for start, end, pitch in timed(material.right, Fraction(4), lowest_only=True):
+            two_voiced += 1
+            assert all(low < pitch for on, off, low in left if on < end and off > start)
+    assert two_voiced >= 4
+
+
+def timed(bars: list[Bar], bar_length: Fraction, *, lowest_only: bool = False) -> list[tuple[Fraction, Fraction, int]]:
+    """(start, end, pitch) of every note of `bars`, or with `lowest_only` of the lower note of each
+    two-note event (a second voice under the tune)."""
+    notes = []
+    for number, bar in enumerate(bars):
+        for voice in bar.voices:
+            onset = bar_length * number
+            for event in voice:
+                end = onset + exact_quarters(event.duration)
+                if not lowest_only:
+                    notes += [(onset, end, pitch) for pitch in event.pitches]
+                elif len(event.pitches) == 2:
+                    notes.append((onset, end, min(event.pitches)))
+                onset = end
+    return notes
+
+
 def test_what_a_pieces_sections_share_is_drawn_from_the_pieces_seed_or_a_lone_sections_own() -> None:
     alone = SectionRequest(bars=4, key="D minor", meter="4/4", style=Style.NOCTURNE, seed=11)
     assert alone.shared_seed == 11

@@ -83,6 +83,7 @@ from tools.music.styles.phrases import (
     with_picardy_third,
 )
 from tools.music.styles.register_plan import leap_rate, section_windows, shift_bias
+from tools.music.styles.thirds import second_voice_notes, second_voice_rate, with_second_voice
 from tools.music.threads import torch_threads
 from tools.settings import Settings
 
@@ -258,6 +259,8 @@ class NeuralSectionTools(SectionWriter):
         arranging an earlier section's notes keeps its melody and re-harmonises it); an
         accompaniment mostly keeps the piece's figure (drawn from `piece_seed`) or, without one,
         the figure of the left hand it is given, or else of the bars before the section. A
+        nocturne's right hand sings some bars over a second voice (`tools.music.styles.thirds`),
+        written before the left hand so that the left hand stays under both. A
         chorale's material carries its soprano's tune before the figures the realiser sang on it
         (`SectionMaterial.tune`), which is what a variation arranges again."""
         key = parse_key(request.key)
@@ -301,7 +304,11 @@ class NeuralSectionTools(SectionWriter):
             accompany = {"waltz": waltz_left_hand, "nocturne": nocturne_left_hand,
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]
             before = left if any(bar.pitches() for bar in left) else request.previous_left
-            upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=line, seed=request.seed,
+            if spec.melody.cantabile is not None:
+                melody = with_second_voice(melody, chords, slot=slot, bar_length=bar_length, seed=request.seed,
+                                           rate=second_voice_rate(spec.melody.cantabile, request.shared_seed))
+            under = sorted([*line, *second_voice_notes(melody, bar_length)], key=lambda note: note.onset)
+            upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=under, seed=request.seed,
                                              before=before, piece_seed=request.piece_seed,
                                              join=join_before(request.previous_right, request.previous_left))
             lower = octave_passage(request, spec, upper, lower)

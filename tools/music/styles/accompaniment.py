@@ -24,8 +24,8 @@ in root position.
 Real left hands do not keep one figure through every piece: a waltz holds its bass through the bar
 in a second voice or strikes it as a quarter (or in octaves), and follows it with two chords, one
 chord and a rest, or one held chord (or grand four-note chords over an octave bass); a nocturne
-arpeggiates in eighths or sixteenths, within a tenth or wider, over a held bass or not (never
-repeated chords: a nocturne's left hand breaks its chords, and the fixed-plan nocturnes that
+arpeggiates in eighths or sixteenths, within a tenth or wider, over a held bass or not, or
+strikes its eighths short, a rest after each (never repeated chords: a nocturne's left hand breaks its chords, and the fixed-plan nocturnes that
 throbbed in repeated eighth chords sounded like a hymn). Each texture's figures are data
 (`WALTZ_FIGURES`, `NOCTURNE_FIGURES`); a section draws one from its seed (without a seed it plays
 the first, plain one), but mostly keeps the piece's own figure (drawn from the piece's seed) or,
@@ -152,7 +152,8 @@ strike 5 to 24 notes a bar; with the first five figures alone the fixed-plan wal
 class NocturneFigure:
     """How a nocturne's left hand arpeggiates a chord: on which pulse (quarters), `tones` chord tones
     from `lowest` to `highest` semitones above the bass in the order of `patterns` (by the chord's
-    length in pulses), and whether the bass is held through the chord in a voice of its own.
+    length in pulses), whether the bass is held through the chord in a voice of its own, and how
+    long each note sounds (`struck` quarters, a rest filling the rest of its pulse; None: legato).
     """
 
     pulse: Fraction
@@ -161,6 +162,7 @@ class NocturneFigure:
     tones: int
     patterns: Mapping[int, tuple[int, ...]]
     held_bass: bool
+    struck: Fraction | None = None
 
 
 EIGHTH, SIXTEENTH = Fraction(1, 2), Fraction(1, 4)
@@ -172,12 +174,16 @@ NOCTURNE_FIGURES = (
     NocturneFigure(SIXTEENTH, ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, False),
     NocturneFigure(SIXTEENTH, ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, True),
     NocturneFigure(SIXTEENTH, WIDE_LOWEST, WIDE_HIGHEST, WIDE_NOTES, WIDE_ARPEGGIO_PATTERNS, True),
+    NocturneFigure(EIGHTH, ARPEGGIO_LOWEST, ARPEGGIO_HIGHEST, ARPEGGIO_NOTES, ARPEGGIO_PATTERNS, False, SIXTEENTH),
 )
 """Eighths within a tenth (the figure without a seed); the same over a held bass; a wide arpeggio,
 a twelfth to two octaves above its held bass; sixteenths within a tenth, for a slow tempo, alone
-or over a held bass; wide sixteenths over a held bass (Field's and Chopin's sweeping left hands).
-Their densities differ twofold, as real slow movements' do; half run in sixteenths (with two of six
-the fixed-plan nocturnes struck 15.3 notes a bar against the reference nocturnes' 18.7)."""
+or over a held bass; wide sixteenths over a held bass (Field's and Chopin's sweeping left hands);
+eighths struck short, each a sixteenth and a rest (the staccato bass under Beethoven's Largo
+appassionato, op. 2 no. 2). Their densities differ twofold, as real slow movements' do; half run
+in sixteenths (with two of six the fixed-plan nocturnes struck 15.3 notes a bar against the
+reference nocturnes' 18.7). A quarter of Beethoven's slow movements rest in 17-37% of their events,
+where the fixed-plan nocturnes' most was 13% before the staccato figure."""
 NEIGHBOUR_RATES = (0.25, 0.6, 1.0)
 """How often a seeded nocturne's arpeggio takes a chromatic lower neighbour, per `NEIGHBOUR_PULSES`
 pulses of a chord (one rate drawn per section: some pieces plain, some chromatic, as real ones are)."""
@@ -608,21 +614,25 @@ def _waltz_figure_heard(bars: Sequence[Bar]) -> WaltzFigure | None:
 
 def _nocturne_figure_heard(bars: Sequence[Bar]) -> NocturneFigure | None:
     """The nocturne figure the latest of `bars` to show one plays (a held chord shows none): read
-    from its pulse, its voices (a held bass) and how far its notes rise above the bass held under
-    them (a wide arpeggio's pass a tenth); a bar that strikes chords (an arpeggio the earlier
-    repeated-chord figure wrote) shows none."""
+    from its pulse, its voices (a held bass), how far its notes rise above the bass held under
+    them (a wide arpeggio's pass a tenth) and whether a rest follows each note (a staccato
+    figure's, where a held bass's arpeggio rests only as each chord starts); a bar that strikes
+    chords (an arpeggio the earlier repeated-chord figure wrote) shows none."""
     for bar in reversed(bars):
         upper = bar.voices[0]
         struck = [event for event in upper if event.pitches]
         if len(struck) < 3:
             continue
         held = len(bar.voices) == 2
-        pulse = min(exact_quarters(event.duration) for event in upper)
         if any(len(event.pitches) > 1 for event in struck):
             continue
+        rests = [exact_quarters(event.duration) for event in upper[1:] if not event.pitches]
+        short = min(exact_quarters(event.duration) for event in struck) if len(rests) >= len(struck) - 1 else None
+        pulse = min(exact_quarters(event.duration) for event in upper) if short is None else short + min(rests)
         wide = held and _rises_past(upper, bar.voices[1], ARPEGGIO_HIGHEST)
         found = [figure for figure in NOCTURNE_FIGURES
-                 if (figure.pulse, figure.held_bass, figure.highest > ARPEGGIO_HIGHEST) == (pulse, held, wide)]
+                 if (figure.pulse, figure.held_bass, figure.highest > ARPEGGIO_HIGHEST, figure.struck)
+                 == (pulse, held, wide, short)]
         if found:
             return found[0]
     return None
@@ -756,11 +766,20 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
         if step < cadence:
             line = _chromatic_neighbours(line, plan.start(span), pulses, plan.chords[step], key, plan,
                                          neighbour_rate, draw)
-        upper = [Event(pitches=[] if pitch is None else [pitch], duration=float(pulse))
-                 for pitch, pulse in zip(line, pulses, strict=True)]
+        upper = [event for pitch, pulse in zip(line, pulses, strict=True) for event in _struck(pitch, pulse, figure)]
         return [upper, *bass_voice]
 
     return plan.bars(events, hold_any_close=True)
+
+
+def _struck(pitch: int | None, pulse: Fraction, figure: NocturneFigure) -> list[Event]:
+    """One pulse of an arpeggio: its note (None: a rest) held through the pulse, or struck for the
+    figure's `struck` length and followed by a rest."""
+    if pitch is None:
+        return [_rest(pulse)]
+    if figure.struck is None or figure.struck >= pulse:
+        return [Event(pitches=[pitch], duration=float(pulse))]
+    return [Event(pitches=[pitch], duration=float(figure.struck)), _rest(pulse - figure.struck)]
 
 
 def _every_tone(pattern: list[int], tones: list[int]) -> list[int]:

@@ -1,0 +1,99 @@
+"""A slow tune sung over a second voice a third or a sixth below it, in the right hand.
+
+Beethoven's slow movements (the nocturne's reference) thicken as they sing: a right hand carries
+its tune over a third or a sixth for a bar or a phrase, then sings alone again, and the movements
+strike from 10.6 to 26.9 notes a bar (10th to 90th percentile). The fixed-plan nocturnes sang one
+line over their arpeggio and struck 11.3 to 19.3 (session 35's sixty, `bench/compose_tools_quality.py
+--styles nocturne -n 60`): the dense half of the reference had no counterpart.
+
+How often a piece sings in two voices is drawn once from its seed (`Cantabile.second_voice`), so
+some nocturnes stay a single line and some thicken, as real ones do; which bars, the section's seed
+draws, and a chosen bar gives a second voice to each of its notes that can take one:
+
+- a note of an eighth or longer (a turn's thirty-seconds and a dotted figure's tail pass alone);
+- the third below (or, failing that, the sixth) that is a tone of the chord sounding at its onset,
+  so the second voice is consonant with the harmony by construction;
+- at `FLOOR` or above. The left hand is written after the second voice and under it, as under
+  the tune (its arpeggio's ceiling, its chromatic neighbours' semitone check), so the hands never
+  cross and the left hand's neighbours rub against neither voice.
+
+The tune itself (the top voice every measure and check reads) does not change.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from fractions import Fraction
+
+from ontology.music import Bar, Event
+from ontology.music_styles import Cantabile
+from ontology.music_theory import exact_quarters
+from tools.music.harmony.chords import NO_CHORD, chord_pitch_classes
+from tools.music.harmony.data import MelodyNote
+from tools.music.styles.accompaniment import chord_spans
+
+SHORTEST = Fraction(1, 2)
+"""The shortest note (quarters) a second voice sings under: an eighth."""
+BELOW = ((3, 4), (8, 9))
+"""The intervals (semitones) a second voice may lie below the tune, in order of preference: a
+minor or major third, else a minor or major sixth."""
+VOICES = 1
+FLOOR = 55
+"""G3: the lowest note of the right hand's second voice."""
+
+
+def second_voice_rate(rules: Cantabile, piece_seed: int) -> float:
+    """The share of a piece's bars sung in two voices, drawn from the style's range by the piece's seed."""
+    return random.Random(f"second voice {piece_seed}").uniform(*rules.second_voice)
+
+
+def with_second_voice(right: Sequence[Bar], chords: Sequence[int], *, slot: Fraction, bar_length: Fraction,
+                      rate: float, seed: int) -> list[Bar]:
+    """`right` (a one-voice tune, bar by bar) with a second voice under its notes in a share `rate`
+    of its bars (module docstring), against the harmoniser's `chords` (one per `slot` quarters).
+    The left hand is written afterwards, under both voices (`second_voice_notes`)."""
+    if rate <= 0:
+        return list(right)
+    spans = [span for span in chord_spans(chords, slot, len(right), bar_length) if span.chord != NO_CHORD]
+    draw = random.Random(f"second voice {seed}")
+    result = []
+    for number, bar in enumerate(right):
+        if draw.random() >= rate or len(bar.voices) != 1:
+            result.append(bar)
+            continue
+        onset, events = bar_length * number, []
+        for event in bar.voices[0]:
+            length = exact_quarters(event.duration)
+            chord = next((span.chord for span in spans
+                          if span.bar * bar_length + span.start <= onset < span.bar * bar_length + span.start
+                          + span.duration), None)
+            below = []
+            if len(event.pitches) == 1 and length >= SHORTEST and chord is not None:
+                below = _under(event.pitches[0], chord_pitch_classes(chord))
+            events.append(Event(pitches=[*below, *event.pitches], duration=event.duration))
+            onset += length
+        result.append(Bar(voices=[events]))
+    return result
+
+
+def second_voice_notes(right: Sequence[Bar], bar_length: Fraction) -> list[MelodyNote]:
+    """The notes `with_second_voice` wrote under the tune (every pitch of a right-hand event below
+    its top), which the left hand must stay under as it stays under the tune."""
+    notes = []
+    for number, bar in enumerate(right):
+        onset = bar_length * number
+        for event in bar.voices[0]:
+            notes += [MelodyNote(float(onset), event.duration, pitch) for pitch in sorted(event.pitches)[:-1]]
+            onset += exact_quarters(event.duration)
+    return notes
+
+
+def _under(tune: int, tones: frozenset[int]) -> list[int]:
+    """Up to `VOICES` pitches under `tune`, the third below first, then the sixth (`BELOW`), each
+    one of `tones` and at `FLOOR` or above, lowest first."""
+    found = []
+    for intervals in BELOW:
+        found += [tune - interval for interval in intervals
+                  if (tune - interval) % 12 in tones and tune - interval >= FLOOR][:1]
+    return sorted(found[:VOICES])
