@@ -124,10 +124,6 @@ class Cantabile(BaseModel):
                                                "from (by the piece's seed): the share of its long notes that take "
                                                "a turn in thirty-seconds or a dotted figure once the line is "
                                                "harmonised (`tools.music.styles.fioritura`)")
-    second_voice: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's share of bars sung "
-                                              "in two voices is drawn from (by the piece's seed): a third or a "
-                                              "sixth under the tune's notes, in the right hand "
-                                              "(`tools.music.styles.thirds`)")
     phrase_breath_quarters: float = Field(0.5, ge=0, description="the rest (quarters, at least) between a "
                                                                  "phrase's cadence note and the next phrase's "
                                                                  "upbeat inside a section (whether a line may "
@@ -141,8 +137,7 @@ class Cantabile(BaseModel):
                 if len(rhythm) < 2 or sum(rhythm) != length or any(d <= 0 for d in rhythm):
                     raise ValueError(f"a cantabile rhythm {rhythm} in {meter} must fill its bar ({length} quarters) "
                                      "with two notes or more")
-        for name, (low, high) in (("run rate", self.run_rate), ("ornament rate", self.ornament_rate),
-                                  ("second voice", self.second_voice)):
+        for name, (low, high) in (("run rate", self.run_rate), ("ornament rate", self.ornament_rate)):
             if not 0 <= low <= high <= 1:
                 raise ValueError(f"a cantabile {name} {low}-{high} is an ordered range of chances from 0 to 1")
         return self
@@ -172,6 +167,10 @@ class LineRules(BaseModel):
     detached: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's share of detached long "
                                           "notes is drawn from: a note of two beats or more struck for a beat, "
                                           "then a rest (`tools.music.styles.articulation`)")
+    second_voice: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's share of bars sung "
+                                              "in two voices is drawn from (by the piece's seed): a third or a "
+                                              "sixth under the tune's notes, above the accompaniment "
+                                              "(`tools.music.styles.thirds`)")
     breath: bool = Field(False, description="whether a line without rests may fall silent after a phrase's "
                                             "last note (a rest to the bar's end, or before a pickup)")
     notes_per_onset: int = Field(1, ge=1, le=5, description="notes struck together (1: a single line)")
@@ -220,9 +219,9 @@ class LineRules(BaseModel):
         if not 0 <= low <= high <= 1 or (high and self.wide_leap is None):
             raise ValueError(f"a line's leap budget {low}-{high} is an ordered range of shares from 0 to 1, with a "
                              "wide_leap for it to allow")
-        if not 0 <= self.detached[0] <= self.detached[1] <= 1:
-            raise ValueError(f"a line's share of detached notes {self.detached[0]}-{self.detached[1]} is an ordered "
-                             "range of shares from 0 to 1")
+        for name, (low, high) in (("detached notes", self.detached), ("bars in two voices", self.second_voice)):
+            if not 0 <= low <= high <= 1:
+                raise ValueError(f"a line's share of {name} {low}-{high} is an ordered range of shares from 0 to 1")
         for meter in self.meter_length_bias:
             parse_meter(meter)
         if self.register_plan is not None and not self.lowest <= self.register_plan.home[0] <= (

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from ontology.music import Bar
-from ontology.music_styles import Cantabile, Style, style_spec
+from ontology.music_styles import Style, style_spec
 from tools.music.harmony.chords import NO_CHORD, chord_index, chord_pitch_classes
 from tools.music.styles.thirds import FLOOR, second_voice_notes, second_voice_rate, with_second_voice
 
@@ -66,10 +66,9 @@ def test_the_notes_under_the_tune_are_what_the_left_hand_stays_under() -> None:
 
 
 def test_a_pieces_share_of_bars_in_two_voices_is_its_own_and_pieces_differ() -> None:
-    rules = style_spec(Style.NOCTURNE).melody.cantabile
-    assert rules is not None
+    rules = style_spec(Style.NOCTURNE).melody
     rates = {second_voice_rate(rules, seed) for seed in range(20)}
     assert len(rates) == 20 and all(rules.second_voice[0] <= rate <= rules.second_voice[1] for rate in rates)
     assert second_voice_rate(rules, 7) == second_voice_rate(rules, 7)
-    with pytest.raises(ValidationError, match="second voice"):
-        Cantabile(rhythms={}, second_voice=(0.6, 0.2))
+    with pytest.raises(ValidationError, match="bars in two voices"):
+        rules.model_validate({**rules.model_dump(), "second_voice": (0.6, 0.2)})

@@ -259,8 +259,8 @@ class NeuralSectionTools(SectionWriter):
         arranging an earlier section's notes keeps its melody and re-harmonises it); an
         accompaniment mostly keeps the piece's figure (drawn from `piece_seed`) or, without one,
         the figure of the left hand it is given, or else of the bars before the section. A
-        nocturne's right hand sings some bars over a second voice (`tools.music.styles.thirds`),
-        written before the left hand so that the left hand stays under both. A
+        tune over an accompaniment sings some bars over a second voice where its style asks
+        (`tools.music.styles.thirds`), written before the left hand so that it stays under both. A
         chorale's material carries its soprano's tune before the figures the realiser sang on it
         (`SectionMaterial.tune`), which is what a variation arranges again."""
         key = parse_key(request.key)
@@ -304,9 +304,8 @@ class NeuralSectionTools(SectionWriter):
             accompany = {"waltz": waltz_left_hand, "nocturne": nocturne_left_hand,
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]
             before = left if any(bar.pitches() for bar in left) else request.previous_left
-            if spec.melody.cantabile is not None:
-                melody = with_second_voice(melody, chords, slot=slot, bar_length=bar_length, seed=request.seed,
-                                           rate=second_voice_rate(spec.melody.cantabile, request.shared_seed))
+            melody = with_second_voice(melody, chords, slot=slot, bar_length=bar_length, seed=request.seed,
+                                       rate=second_voice_rate(spec.melody, request.shared_seed))
             under = sorted([*line, *second_voice_notes(melody, bar_length)], key=lambda note: note.onset)
             upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=under, seed=request.seed,
                                              before=before, piece_seed=request.piece_seed,

@@ -25,8 +25,9 @@ Real left hands do not keep one figure through every piece: a waltz holds its ba
 in a second voice or strikes it as a quarter (or in octaves), and follows it with two chords, one
 chord and a rest, or one held chord (or grand four-note chords over an octave bass); a nocturne
 arpeggiates in eighths or sixteenths, within a tenth or wider, over a held bass or not, or
-strikes its eighths short, a rest after each (never repeated chords: a nocturne's left hand breaks its chords, and the fixed-plan nocturnes that
-throbbed in repeated eighth chords sounded like a hymn). Each texture's figures are data
+strikes its eighths short, a rest after each (never repeated chords: a nocturne's left hand
+breaks its chords, and the fixed-plan nocturnes that throbbed in repeated eighth chords sounded
+like a hymn). Each texture's figures are data
 (`WALTZ_FIGURES`, `NOCTURNE_FIGURES`); a section draws one from its seed (without a seed it plays
 the first, plain one), but mostly keeps the piece's own figure (drawn from the piece's seed) or,
 without one, the figure heard in the left hand's bars before it, as a piece keeps its texture. A

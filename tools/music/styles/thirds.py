@@ -6,7 +6,7 @@ strike from 10.6 to 26.9 notes a bar (10th to 90th percentile). The fixed-plan n
 line over their arpeggio and struck 11.3 to 19.3 (session 35's sixty, `bench/compose_tools_quality.py
 --styles nocturne -n 60`): the dense half of the reference had no counterpart.
 
-How often a piece sings in two voices is drawn once from its seed (`Cantabile.second_voice`), so
+How often a piece sings in two voices is drawn once from its seed (`LineRules.second_voice`), so
 some nocturnes stay a single line and some thicken, as real ones do; which bars, the section's seed
 draws, and a chosen bar gives a second voice to each of its notes that can take one:
 
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from ontology.music import Bar, Event
-from ontology.music_styles import Cantabile
+from ontology.music_styles import LineRules
 from ontology.music_theory import exact_quarters
 from tools.music.harmony.chords import NO_CHORD, chord_pitch_classes
 from tools.music.harmony.data import MelodyNote
@@ -43,7 +43,7 @@ FLOOR = 55
 """G3: the lowest note of the right hand's second voice."""
 
 
-def second_voice_rate(rules: Cantabile, piece_seed: int) -> float:
+def second_voice_rate(rules: LineRules, piece_seed: int) -> float:
     """The share of a piece's bars sung in two voices, drawn from the style's range by the piece's seed."""
     return random.Random(f"second voice {piece_seed}").uniform(*rules.second_voice)
 
