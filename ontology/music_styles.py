@@ -120,10 +120,6 @@ class Cantabile(BaseModel):
                                           "of `run_leap` or more into the next bar, becomes a run of sixteenths "
                                           "into its note (some pieces plain, some florid)")
     run_leap: int = Field(5, ge=3, le=12, description="the smallest leap into a bar's first note a run fills")
-    ornament_rate: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's ornament rate is drawn "
-                                               "from (by the piece's seed): the share of its long notes that take "
-                                               "a turn in thirty-seconds or a dotted figure once the line is "
-                                               "harmonised (`tools.music.styles.fioritura`)")
     phrase_breath_quarters: float = Field(0.5, ge=0, description="the rest (quarters, at least) between a "
                                                                  "phrase's cadence note and the next phrase's "
                                                                  "upbeat inside a section (whether a line may "
@@ -137,9 +133,9 @@ class Cantabile(BaseModel):
                 if len(rhythm) < 2 or sum(rhythm) != length or any(d <= 0 for d in rhythm):
                     raise ValueError(f"a cantabile rhythm {rhythm} in {meter} must fill its bar ({length} quarters) "
                                      "with two notes or more")
-        for name, (low, high) in (("run rate", self.run_rate), ("ornament rate", self.ornament_rate)):
-            if not 0 <= low <= high <= 1:
-                raise ValueError(f"a cantabile {name} {low}-{high} is an ordered range of chances from 0 to 1")
+        low, high = self.run_rate
+        if not 0 <= low <= high <= 1:
+            raise ValueError(f"a cantabile run rate {low}-{high} is an ordered range of chances from 0 to 1")
         return self
 
 
@@ -167,6 +163,10 @@ class LineRules(BaseModel):
     detached: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's share of detached long "
                                           "notes is drawn from: a note of two beats or more struck for a beat, "
                                           "then a rest (`tools.music.styles.articulation`)")
+    ornament_rate: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's ornament rate is drawn "
+                                               "from (by the piece's seed): the share of its long notes that take "
+                                               "a turn in thirty-seconds or a dotted figure once the line is "
+                                               "harmonised (`tools.music.styles.fioritura`)")
     second_voice: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's share of bars sung "
                                               "in two voices is drawn from (by the piece's seed): a third or a "
                                               "sixth under the tune's notes, above the accompaniment "
@@ -219,7 +219,8 @@ class LineRules(BaseModel):
         if not 0 <= low <= high <= 1 or (high and self.wide_leap is None):
             raise ValueError(f"a line's leap budget {low}-{high} is an ordered range of shares from 0 to 1, with a "
                              "wide_leap for it to allow")
-        for name, (low, high) in (("detached notes", self.detached), ("bars in two voices", self.second_voice)):
+        for name, (low, high) in (("detached notes", self.detached), ("ornamented notes", self.ornament_rate),
+                                  ("bars in two voices", self.second_voice)):
             if not 0 <= low <= high <= 1:
                 raise ValueError(f"a line's share of {name} {low}-{high} is an ordered range of shares from 0 to 1")
         for meter in self.meter_length_bias:

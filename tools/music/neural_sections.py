@@ -70,7 +70,7 @@ from tools.music.styles.cantabile import sing
 from tools.music.styles.chorale import realise_chorale
 from tools.music.styles.fiddle import figured
 from tools.music.styles.figures import vary_figures
-from tools.music.styles.fioritura import ornament, ornament_rate
+from tools.music.styles.fioritura import ornament, ornament_rate, ornament_top_voice
 from tools.music.styles.harmonic_rhythm import held_through_bars
 from tools.music.styles.octaves import in_octaves, octave_bars
 from tools.music.styles.phrases import (
@@ -270,6 +270,10 @@ class NeuralSectionTools(SectionWriter):
             left = octave_passage(request, spec, right, left)
             if request.cadence is not None:
                 right, left = close_on_cadence(right, left, key, request.cadence, meter.bar_quarters)
+            right = ornament_top_voice(right, key=key, bar_length=meter.bar_quarters, beat=meter.beat_quarters,
+                                       register=(spec.melody.lowest, spec.melody.highest),
+                                       phrase_ends=list(phrase_cadences(request.bars, request.cadence)),
+                                       rate=ornament_rate(spec.melody, request.shared_seed), seed=request.seed)
             return SectionMaterial(right=right, left=left,
                                    harmony=diatonic_labels(label_chords([right, left], meter.bar_quarters,
                                                                               spec.chord_slot(meter)), key))
@@ -333,11 +337,9 @@ class NeuralSectionTools(SectionWriter):
         share = 0.0 if request.motion is Motion.GENTLE else detached_share(rules, request.shared_seed)
         sung = detach(line, bar_length=meter.bar_quarters, beat=meter.beat_quarters, phrase_ends=ends, share=share,
                       seed=request.seed)
-        if rules.cantabile is None:
-            return sung
         return ornament(sung, key=key, bar_length=meter.bar_quarters, beat=meter.beat_quarters,
                         register=(rules.lowest, rules.highest), phrase_ends=ends,
-                        rate=ornament_rate(rules.cantabile, request.shared_seed), seed=request.seed)
+                        rate=ornament_rate(rules, request.shared_seed), seed=request.seed)
 
     @staticmethod
     def _shape_line(right: list[Bar], request: SectionRequest, key: Key, spec: StyleSpec) -> list[Bar]:

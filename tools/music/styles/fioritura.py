@@ -15,7 +15,7 @@ chosen for the notes that carry the harmony and the ornaments pass over them:
   passes to it.
 
 How florid a piece is (the share of eligible notes ornamented) is drawn once from the piece's seed
-(`Cantabile.ornament_rate`), so some nocturnes are plain and some ornate, as real ones are; which
+(`LineRules.ornament_rate`), so some nocturnes are plain and some ornate, as real ones are; which
 notes, and which figure, the section's seed draws. A phrase's last two bars (its cadence and the
 approach to it, `tools.music.styles.phrases.close_phrases`) stay as they are, and every note stays
 in the line's register.
@@ -28,7 +28,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from fractions import Fraction
 
-from ontology.music_styles import Cantabile
+from ontology.music import Bar, Event
+from ontology.music_styles import LineRules
 from ontology.music_theory import Key, exact_quarters
 from tools.music.harmony.data import MelodyNote
 from tools.music.styles.cantabile import run_scale
@@ -42,7 +43,7 @@ PASSING_GAP = (3, 4)
 """The intervals (semitones) a dotted figure's sixteenth passes through by step: a third."""
 
 
-def ornament_rate(rules: Cantabile, piece_seed: int) -> float:
+def ornament_rate(rules: LineRules, piece_seed: int) -> float:
     """The share of a piece's eligible notes it ornaments, drawn from the style's range by the piece's seed."""
     return random.Random(f"ornament rate {piece_seed}").uniform(*rules.ornament_rate)
 
@@ -101,6 +102,34 @@ def ornament(line: Sequence[MelodyNote], *, key: Key, bar_length: Fraction, beat
                    if figure is not None and all(register[0] <= n.pitch <= register[1] for n in figure)]
         result.extend(draw.choice(figures) if figures else [note])
     return result
+
+
+def ornament_top_voice(bars: Sequence[Bar], *, key: Key, bar_length: Fraction, beat: Fraction,
+                       register: tuple[int, int], phrase_ends: Sequence[int], rate: float, seed: int) -> list[Bar]:
+    """`bars` (a piano staff) with `ornament`'s figures written into its first voice where that
+    voice sings one note at a time: a chord, a rest or another voice's note breaks the line, and
+    the other voices stay as they are."""
+    starts = [bar_length * number for number in range(len(bars))]
+    line, place = [], []  # the voice's single notes, and where each is: (bar, event)
+    for number, bar in enumerate(bars):
+        onset = starts[number]
+        for index, event in enumerate(bar.voices[0] if bar.voices else []):
+            if len(event.pitches) == 1:
+                line.append(MelodyNote(float(onset), event.duration, event.pitches[0]))
+                place.append((number, index))
+            onset += exact_quarters(event.duration)
+    sung = ornament(line, key=key, bar_length=bar_length, beat=beat, register=register, phrase_ends=phrase_ends,
+                    rate=rate, seed=seed)
+    figures: dict[tuple[int, int], list[Event]] = {}
+    for note, at in zip(line, place, strict=True):
+        start, end = exact_quarters(note.onset), exact_quarters(note.onset) + exact_quarters(note.duration)
+        within = [n for n in sung if start <= exact_quarters(n.onset) < end]
+        if len(within) > 1:
+            figures[at] = [Event(pitches=[n.pitch], duration=n.duration) for n in within]
+    return [bar.model_copy(update={"voices": [
+        [replacement for index, event in enumerate(bar.voices[0])
+         for replacement in figures.get((number, index), [event])], *bar.voices[1:]]}) if bar.voices else bar
+        for number, bar in enumerate(bars)]
 
 
 def _on_the_beat(note: MelodyNote, target: int, key: Key, beat: Fraction) -> list[MelodyNote] | None:
