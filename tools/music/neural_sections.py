@@ -252,11 +252,13 @@ class NeuralSectionTools(SectionWriter):
         return material.model_copy(update={"calls": [call, *material.calls]})
 
     def arrange(self, request: SectionRequest, right: list[Bar], left: list[Bar]) -> SectionMaterial:
-        """Both staves finished in the request's style: for free piano the cadence written into the
-        last bars and chords named from the notes; for the other styles the first voice's line (the
-        melody) harmonised around the phrases' cadences, its chords coloured in the style's measure
-        (drawn from the request's seed) and realised in the style's texture (so
-        arranging an earlier section's notes keeps its melody and re-harmonises it); an
+        """Both staves finished in the request's style: for free piano the right hand's single notes
+        ornamented at the piece's rate (`tools.music.styles.fioritura`, before a passage in octaves
+        doubles them), the cadence written into the last bars and chords named from the notes; for
+        the other styles the first voice's line (the melody) harmonised around the phrases'
+        cadences, its chords coloured in the style's measure (drawn from the request's seed) and
+        realised in the style's texture (so arranging an earlier section's notes keeps its melody
+        and re-harmonises it); an
         accompaniment mostly keeps the piece's figure (drawn from `piece_seed`) or, without one,
         the figure of the left hand it is given, or else of the bars before the section. A
         tune over an accompaniment sings some bars over a second voice where its style asks
@@ -267,13 +269,13 @@ class NeuralSectionTools(SectionWriter):
         meter = parse_meter(request.meter)
         spec = style_spec(request.style)
         if spec.texture == "piano":
-            left = octave_passage(request, spec, right, left)
-            if request.cadence is not None:
-                right, left = close_on_cadence(right, left, key, request.cadence, meter.bar_quarters)
             right = ornament_top_voice(right, key=key, bar_length=meter.bar_quarters, beat=meter.beat_quarters,
                                        register=(spec.melody.lowest, spec.melody.highest),
                                        phrase_ends=list(phrase_cadences(request.bars, request.cadence)),
                                        rate=ornament_rate(spec.melody, request.shared_seed), seed=request.seed)
+            left = octave_passage(request, spec, right, left)
+            if request.cadence is not None:
+                right, left = close_on_cadence(right, left, key, request.cadence, meter.bar_quarters)
             return SectionMaterial(right=right, left=left,
                                    harmony=diatonic_labels(label_chords([right, left], meter.bar_quarters,
                                                                               spec.chord_slot(meter)), key))
