@@ -7,11 +7,10 @@ from fractions import Fraction
 import pytest
 from pydantic import ValidationError
 
-from ontology.music import Bar, Event
 from ontology.music_styles import LineRules, Style, style_spec
 from ontology.music_theory import parse_key
 from tools.music.harmony.data import MelodyNote
-from tools.music.styles.fioritura import dotted, ornament, ornament_rate, ornament_top_voice, passing_note, turn
+from tools.music.styles.fioritura import dotted, ornament, ornament_rate, passing_note, turn
 
 C_MAJOR, A_MINOR = parse_key("C major"), parse_key("A minor")
 BAR, BEAT = Fraction(4), Fraction(1)
@@ -51,28 +50,6 @@ def test_every_eligible_note_is_ornamented_at_full_rate_and_the_close_is_left() 
     short = [n for n in sung if n.duration < 0.5]
     assert short and {n.duration for n in short} <= {0.125, 0.25}
     assert sum(1 for n in sung if n.onset < 8.0) > sum(1 for n in LINE if n.onset < 8.0)
-
-
-def test_a_piano_staffs_first_voice_is_ornamented_where_it_sings_one_note_at_a_time() -> None:
-    """Free piano: the model's right hand, chords and a second voice among its single notes."""
-    staff = [Bar(voices=[[Event(pitches=[64], duration=2.0), Event(pitches=[62], duration=1.0),
-                          Event(pitches=[60], duration=1.0)],
-                         [Event(pitches=[55], duration=4.0)]]),                      # a held inner voice
-             Bar(voices=[[Event(pitches=[60, 64], duration=2.0), Event(pitches=[67], duration=2.0)]]),
-             Bar.line((65, 2.0), (62, 2.0)), Bar.line((60, 4.0))]
-    sung = ornament_top_voice(staff, key=C_MAJOR, bar_length=BAR, beat=BEAT, register=(55, 84), phrase_ends=[3],
-                              rate=1.0, seed=0)
-    assert all(sum(event.duration for event in voice) == 4.0 for bar in sung for voice in bar.voices)
-    first = sung[0].voices[0]
-    assert len(first) > 3 and {event.duration for event in first} & {0.125, 0.25}  # figures on its notes
-    assert all(len(event.pitches) == 1 for event in first)
-    assert sung[0].voices[1] == staff[0].voices[1], "the other voice stays"
-    chord, *after = sung[1].voices[0]
-    assert chord == staff[1].voices[0][0], "a chord is not the line's"
-    assert len(after) > 1 and after[0].pitches == [67], "the G moving on to the next bar's F takes a figure"
-    assert sung[2:] == staff[2:], "the phrase's approach and close stay"
-    assert ornament_top_voice(staff, key=C_MAJOR, bar_length=BAR, beat=BEAT, register=(55, 84), phrase_ends=[3],
-                              rate=0.0, seed=0) == staff
 
 
 def test_an_ornamented_line_is_not_ornamented_on_its_ornaments() -> None:

@@ -70,7 +70,7 @@ from tools.music.styles.cantabile import sing
 from tools.music.styles.chorale import realise_chorale
 from tools.music.styles.fiddle import figured
 from tools.music.styles.figures import vary_figures
-from tools.music.styles.fioritura import ornament, ornament_rate, ornament_top_voice
+from tools.music.styles.fioritura import ornament, ornament_rate
 from tools.music.styles.harmonic_rhythm import held_through_bars
 from tools.music.styles.octaves import in_octaves, octave_bars
 from tools.music.styles.phrases import (
@@ -84,6 +84,7 @@ from tools.music.styles.phrases import (
 )
 from tools.music.styles.register_plan import leap_rate, section_windows, shift_bias
 from tools.music.styles.thirds import second_voice_notes, second_voice_rate, with_second_voice
+from tools.music.styles.top_voice import sing_top_voice
 from tools.music.threads import torch_threads
 from tools.settings import Settings
 
@@ -253,7 +254,7 @@ class NeuralSectionTools(SectionWriter):
 
     def arrange(self, request: SectionRequest, right: list[Bar], left: list[Bar]) -> SectionMaterial:
         """Both staves finished in the request's style: for free piano the right hand's single notes
-        ornamented at the piece's rate (`tools.music.styles.fioritura`, before a passage in octaves
+        sung as a tune is (`_sung`, `tools.music.styles.top_voice`; before a passage in octaves
         doubles them), the cadence written into the last bars and chords named from the notes; for
         the other styles the first voice's line (the melody) harmonised around the phrases'
         cadences, its chords coloured in the style's measure (drawn from the request's seed) and
@@ -269,10 +270,7 @@ class NeuralSectionTools(SectionWriter):
         meter = parse_meter(request.meter)
         spec = style_spec(request.style)
         if spec.texture == "piano":
-            right = ornament_top_voice(right, key=key, bar_length=meter.bar_quarters, beat=meter.beat_quarters,
-                                       register=(spec.melody.lowest, spec.melody.highest),
-                                       phrase_ends=list(phrase_cadences(request.bars, request.cadence)),
-                                       rate=ornament_rate(spec.melody, request.shared_seed), seed=request.seed)
+            right = sing_top_voice(right, meter.bar_quarters, lambda line: self._sung(line, request, key, spec))
             left = octave_passage(request, spec, right, left)
             if request.cadence is not None:
                 right, left = close_on_cadence(right, left, key, request.cadence, meter.bar_quarters)

@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from fractions import Fraction
 
-from ontology.music import Bar, Event
 from ontology.music_styles import LineRules
 from ontology.music_theory import Key, exact_quarters
 from tools.music.harmony.data import MelodyNote
@@ -102,34 +101,6 @@ def ornament(line: Sequence[MelodyNote], *, key: Key, bar_length: Fraction, beat
                    if figure is not None and all(register[0] <= n.pitch <= register[1] for n in figure)]
         result.extend(draw.choice(figures) if figures else [note])
     return result
-
-
-def ornament_top_voice(bars: Sequence[Bar], *, key: Key, bar_length: Fraction, beat: Fraction,
-                       register: tuple[int, int], phrase_ends: Sequence[int], rate: float, seed: int) -> list[Bar]:
-    """`bars` (a piano staff) with `ornament`'s figures written into its first voice where that
-    voice sings one note at a time: a chord, a rest or another voice's note breaks the line, and
-    the other voices stay as they are."""
-    starts = [bar_length * number for number in range(len(bars))]
-    line, place = [], []  # the voice's single notes, and where each is: (bar, event)
-    for number, bar in enumerate(bars):
-        onset = starts[number]
-        for index, event in enumerate(bar.voices[0] if bar.voices else []):
-            if len(event.pitches) == 1:
-                line.append(MelodyNote(float(onset), event.duration, event.pitches[0]))
-                place.append((number, index))
-            onset += exact_quarters(event.duration)
-    sung = ornament(line, key=key, bar_length=bar_length, beat=beat, register=register, phrase_ends=phrase_ends,
-                    rate=rate, seed=seed)
-    figures: dict[tuple[int, int], list[Event]] = {}
-    for note, at in zip(line, place, strict=True):
-        start, end = exact_quarters(note.onset), exact_quarters(note.onset) + exact_quarters(note.duration)
-        within = [n for n in sung if start <= exact_quarters(n.onset) < end]
-        if len(within) > 1:
-            figures[at] = [Event(pitches=[n.pitch], duration=n.duration) for n in within]
-    return [bar.model_copy(update={"voices": [
-        [replacement for index, event in enumerate(bar.voices[0])
-         for replacement in figures.get((number, index), [event])], *bar.voices[1:]]}) if bar.voices else bar
-        for number, bar in enumerate(bars)]
 
 
 def _on_the_beat(note: MelodyNote, target: int, key: Key, beat: Fraction) -> list[MelodyNote] | None:
