@@ -356,6 +356,23 @@ def test_a_nocturnes_left_hand_stays_under_the_second_voice_its_right_hand_sings
     assert two_voiced >= 4
 
 
+def test_a_free_pianos_ornamented_right_hand_keeps_its_notes_before_the_ornaments_as_its_tune(writer) -> None:
+    """A variation arranges a section's tune (`SectionMaterial.tune`) again, and the next section's
+    prompt is the tune: a free piano's right hand, ornamented afresh each time it was arranged,
+    gathered turns on turns in its restatements."""
+    sections = [writer.realise(SectionRequest(bars=8, key="C minor", meter="4/4", style=Style.FREE_PIANO,
+                                              seed=seed, piece_seed=seed, cadence="authentic"))
+                for seed in range(8)]
+    ornamented = [section for section in sections if section.tune]
+    assert ornamented, "some pieces draw ornaments"
+    for section in ornamented:
+        sung = [event.duration for bar in section.right for event in bar.voices[0]]
+        tune = [event.duration for bar in section.tune for event in bar.voices[0]]
+        assert 0.125 in sung or len(sung) != len(tune)
+        assert 0.125 not in tune and section.tune[-1] == section.right[-1]  # the close is the same
+    assert all(section.right for section in sections if not section.tune)
+
+
 def timed(bars: list[Bar], bar_length: Fraction, *, lowest_only: bool = False) -> list[tuple[Fraction, Fraction, int]]:
     """(start, end, pitch) of every note of `bars`, or with `lowest_only` of the lower note of each
     two-note event (a second voice under the tune)."""

@@ -250,22 +250,44 @@ def test_a_restated_melody_may_repeat_its_phrase_an_octave_away_where_the_regist
     tune = [Bar.line((67, 1), (69, 1), (71, 1)), Bar.line((72, 3)), Bar.line((74, 1), (72, 1), (71, 1)),
             Bar.line((69, 2), (None, 1))]
     restated = fit_bars(tune, 8)
-    moved = {seed: repeat_in_another_octave(restated, 4, waltz, seed) for seed in range(20)}
+    moved = {seed: repeat_in_another_octave(restated, 4, waltz, seed)[0] for seed in range(20)}
     shifts = set()
     for seed, right in moved.items():
-        assert right[:4] == tune and right == repeat_in_another_octave(restated, 4, waltz, seed)
+        assert right[:4] == tune and right == repeat_in_another_octave(restated, 4, waltz, seed)[0]
         (shift,) = {b - a for bar, source in zip(right[4:], tune, strict=True)
                     for a, b in zip(source.pitches(), bar.pitches(), strict=True)}
         shifts.add(shift)
     assert shifts == {0, 12}  # 67-74 fits an octave up (79-86), not down (55-62)
     wide = [Bar.line((62, 3)), *tune[1:3], Bar.line((94, 2), (None, 1))]  # 62-94: no octave fits
-    assert all(repeat_in_another_octave(fit_bars(wide, 8), 4, waltz, seed) == fit_bars(wide, 8) for seed in range(20))
-    assert all(repeat_in_another_octave(restated, 4, chorale, seed) == restated for seed in range(20))
-    assert all(repeat_in_another_octave(fit_bars(tune[:3], 6), 3, waltz, seed) == fit_bars(tune[:3], 6)
+    assert all(repeat_in_another_octave(fit_bars(wide, 8), 4, waltz, seed)[0] == fit_bars(wide, 8)
+               for seed in range(20))
+    assert all(repeat_in_another_octave(restated, 4, chorale, seed)[0] == restated for seed in range(20))
+    assert all(repeat_in_another_octave(fit_bars(tune[:3], 6), 3, waltz, seed)[0] == fit_bars(tune[:3], 6)
                for seed in range(20))  # three bars are no whole phrase: the repeat would start inside one
     piano = style_spec(Style.FREE_PIANO)  # its right hand 55-96: a free piano restates its source elsewhere
     assert all(right[:4] != tune and right[4:] != restated[4:]
-               for right in (repeat_in_another_octave(restated, 4, piano, seed) for seed in range(20)))
+               for right in (repeat_in_another_octave(restated, 4, piano, seed)[0] for seed in range(20)))
+
+
+def test_the_tune_under_a_sung_melody_moves_with_its_repeat() -> None:
+    """A nocturne's or a waltz's material carries its tune apart from its sung notes (turns, detached
+    notes, a second voice: `SectionMaterial.tune`), and a variation arranges the tune: left where it
+    was, it undid the octave the repeat had moved to (session 36)."""
+    from ontology.music_styles import Style, style_spec
+
+    waltz = style_spec(Style.WALTZ)
+    tune = [Bar.line((67, 1), (69, 1), (71, 1)), Bar.line((72, 3)), Bar.line((74, 1), (72, 1), (71, 1)),
+            Bar.line((69, 2), (None, 1))]
+    sung = [Bar(voices=[[Event(pitches=[64, 67], duration=1.0), *bar.voices[0][1:]]]) if number == 0 else bar
+            for number, bar in enumerate(tune)]  # a second voice under its first note
+    right, melody = fit_bars(sung, 8), fit_bars(tune, 8)
+    moves = [repeat_in_another_octave(right, 4, waltz, seed, tune=melody) for seed in range(20)]
+    assert {moved[4].pitches()[0] - 64 for moved, _ in moves} == {0, 12}
+    for moved, moved_tune in moves:
+        shift = moved[4].pitches()[-1] - right[4].pitches()[-1]
+        assert moved_tune[:4] == melody[:4]
+        assert [bar.pitches() for bar in moved_tune[4:]] == [[p + shift for p in bar.pitches()] for bar in melody[4:]]
+    assert repeat_in_another_octave(right, 4, waltz, 0)[1] == [], "no tune, none returned"
 
 
 def test_a_free_pianos_moved_repeat_never_crosses_the_left_hand_it_keeps() -> None:
@@ -276,11 +298,12 @@ def test_a_free_pianos_moved_repeat_never_crosses_the_left_hand_it_keeps() -> No
             Bar.line((69, 4))]
     restated = fit_bars(tune, 8)
     high_left = fit_bars([Bar.line((60, 4))] * 4, 8)  # a left hand up to middle C: 55-62 would cross it
-    moved = [repeat_in_another_octave(restated, 4, piano, seed, high_left) for seed in range(20)]
+    moved = [repeat_in_another_octave(restated, 4, piano, seed, high_left)[0] for seed in range(20)]
     assert all(bar.pitches() == [pitch + 12 for pitch in source.pitches()]
                for right in moved for bar, source in zip(right[4:], tune, strict=True))
     low_left = fit_bars([Bar.line((43, 4))] * 4, 8)  # far below: both octaves fit, and both are drawn
-    shifts = {repeat_in_another_octave(restated, 4, piano, seed, low_left)[4].pitches()[0] - 67 for seed in range(20)}
+    shifts = {repeat_in_another_octave(restated, 4, piano, seed, low_left)[0][4].pitches()[0] - 67
+              for seed in range(20)}
     assert shifts == {12, -12}
 
 

@@ -255,13 +255,13 @@ class NeuralSectionTools(SectionWriter):
     def arrange(self, request: SectionRequest, right: list[Bar], left: list[Bar]) -> SectionMaterial:
         """Both staves finished in the request's style: for free piano the right hand's single notes
         sung as a tune is (`_sung`, `tools.music.styles.top_voice`; before a passage in octaves
-        doubles them), the cadence written into the last bars and chords named from the notes; for
-        the other styles the first voice's line (the melody) harmonised around the phrases'
-        cadences, its chords coloured in the style's measure (drawn from the request's seed) and
-        realised in the style's texture (so arranging an earlier section's notes keeps its melody
-        and re-harmonises it); an
-        accompaniment mostly keeps the piece's figure (drawn from `piece_seed`) or, without one,
-        the figure of the left hand it is given, or else of the bars before the section. A
+        doubles them; the notes before it are the material's tune), the cadence written into the
+        last bars and chords named from the notes; for the other styles the first voice's line (the
+        melody) harmonised around the phrases' cadences, its chords coloured in the style's measure
+        (drawn from the request's seed) and realised in the style's texture (so arranging an
+        earlier section's notes keeps its melody and re-harmonises it); an accompaniment mostly
+        keeps the piece's figure (drawn from `piece_seed`) or, without one, the figure of the left
+        hand it is given, or else of the bars before the section. A
         tune over an accompaniment sings some bars over a second voice where its style asks
         (`tools.music.styles.thirds`), written before the left hand so that it stays under both. A
         chorale's material carries its soprano's tune before the figures the realiser sang on it
@@ -270,12 +270,13 @@ class NeuralSectionTools(SectionWriter):
         meter = parse_meter(request.meter)
         spec = style_spec(request.style)
         if spec.texture == "piano":
-            right = sing_top_voice(right, meter.bar_quarters, lambda line: self._sung(line, request, key, spec))
-            left = octave_passage(request, spec, right, left)
+            sung = sing_top_voice(right, meter.bar_quarters, lambda line: self._sung(line, request, key, spec))
+            left = octave_passage(request, spec, sung, left)
             if request.cadence is not None:
-                right, left = close_on_cadence(right, left, key, request.cadence, meter.bar_quarters)
-            return SectionMaterial(right=right, left=left,
-                                   harmony=diatonic_labels(label_chords([right, left], meter.bar_quarters,
+                sung, left = close_on_cadence(sung, left, key, request.cadence, meter.bar_quarters)
+                right = [*right[:-1], sung[-1]]  # the close rewrites the last bar, which is sung as it is
+            return SectionMaterial(right=sung, left=left, tune=right if right != sung else [],
+                                   harmony=diatonic_labels(label_chords([sung, left], meter.bar_quarters,
                                                                               spec.chord_slot(meter)), key))
         started = time.perf_counter()
         ends = phrase_cadences(request.bars, request.cadence)

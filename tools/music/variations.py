@@ -166,7 +166,7 @@ def splice(right: list[Bar], left: list[Bar], tune: list[Bar], tail: SectionMate
 
 
 def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec, seed: int,
-                             left: Sequence[Bar] = ()) -> list[Bar]:
+                             left: Sequence[Bar] = (), tune: list[Bar] | None = None) -> tuple[list[Bar], list[Bar]]:
     """A melody over an accompaniment (`fit_bars`' right hand) with its repeat, the bars past the
     source's `source_bars`, moved an octave up or down where the whole repeat still lies in the
     style's melody register, for some seeds (`REPEAT_IN_PLACE`): a waltz or a nocturne restating
@@ -178,12 +178,14 @@ def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec
     source's bars (`split_points`), so a return is the opening in another register before new
     bars, not the opening again and then its first bars a third time (session 28: bars 1-2 at
     bars 9-10 and 13-14). Where no octave fits, it stays (and its candidates keep at most half
-    the source)."""
+    the source). The section's `tune` (`SectionMaterial.tune`, the melody before the figures sung on
+    it) moves with it, or a variation would arrange the tune where it was: returned with the right hand."""
+    tune = tune or []
     first = 0 if spec.texture == "piano" else source_bars
     repeat = right[first:]
     pitches = [pitch for bar in repeat for event in bar.voices[0] for pitch in event.pitches]
     if spec.texture not in ("melody_and_accompaniment", "piano") or (first and first % PHRASE_BARS) or not pitches:
-        return right
+        return right, tune
 
     def above_left(shift: int) -> bool:  # a kept left hand must stay under the moved right hand, bar by bar
         return spec.texture != "piano" or all(
@@ -195,9 +197,10 @@ def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec
                and above_left(shift)]
     draw = random.Random(seed)
     if not fitting or (spec.texture != "piano" and draw.random() < REPEAT_IN_PLACE):
-        return right
+        return right, tune
     shift = draw.choice(fitting)
-    return right[:first] + [transpose_by(bar, shift) for bar in repeat]
+    return ([*right[:first], *(transpose_by(bar, shift) for bar in repeat)],
+            [*tune[:first], *(transpose_by(bar, shift) for bar in tune[first:])])
 
 
 def split_points(bars: int, closes: bool, longest: int | None = None) -> list[int]:
@@ -225,7 +228,7 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     tune = fit_bars(transpose_bars(given, source_key, key), request.bars)
     right, left, tune = into_register(right, left, tune, spec)
     right, tune = near_the_join(right, tune, request.previous_right, spec)
-    moved = repeat_in_another_octave(right, len(variation.right), spec, request.seed, left)
+    moved, tune = repeat_in_another_octave(right, len(variation.right), spec, request.seed, left, tune)
     longest = None  # a free piano states a passage twice at most, the second time elsewhere or in part
     if spec.texture == "piano":
         longest = len(variation.right) if moved != right else max(1, len(variation.right) // 2)
