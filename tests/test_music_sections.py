@@ -12,7 +12,7 @@ from ontology.music_styles import Motion, Style, style_spec
 from ontology.music_theory import exact_quarters, parse_key, parse_meter
 from ontology.music_validators import validate_piece
 from tools.base import ToolInputError
-from tools.music.analysis import top_line
+from tools.music.analysis import sounding_notes, top_line
 from tools.music.harmony.chords import chord_index
 from tools.music.neural_sections import (
     NeuralSectionTools,
@@ -349,8 +349,10 @@ def test_a_nocturnes_left_hand_stays_under_the_second_voice_its_right_hand_sings
     for piece_seed in range(4):
         material = writer.realise(SectionRequest(bars=4, key="Eb major", meter="4/4", style=Style.NOCTURNE,
                                                  seed=piece_seed + 20, piece_seed=piece_seed, cadence="authentic"))
-        left = [(start, end, pitch) for start, end, pitch in timed(material.left, Fraction(4))]
-        for start, end, pitch in timed(material.right, Fraction(4), lowest_only=True):
+        left, right = (sounding_notes(staff, Fraction(4)) for staff in (material.left, material.right))
+        for start, end, pitch in right:
+            if not any((on, off) == (start, end) and above > pitch for on, off, above in right):
+                continue  # the tune, or a note sung alone
             two_voiced += 1
             assert all(low < pitch for on, off, low in left if on < end and off > start)
     assert two_voiced >= 4
@@ -371,23 +373,6 @@ def test_a_free_pianos_ornamented_right_hand_keeps_its_notes_before_the_ornament
         assert 0.125 in sung or len(sung) != len(tune)
         assert 0.125 not in tune and section.tune[-1] == section.right[-1]  # the close is the same
     assert all(section.right for section in sections if not section.tune)
-
-
-def timed(bars: list[Bar], bar_length: Fraction, *, lowest_only: bool = False) -> list[tuple[Fraction, Fraction, int]]:
-    """(start, end, pitch) of every note of `bars`, or with `lowest_only` of the lower note of each
-    two-note event (a second voice under the tune)."""
-    notes = []
-    for number, bar in enumerate(bars):
-        for voice in bar.voices:
-            onset = bar_length * number
-            for event in voice:
-                end = onset + exact_quarters(event.duration)
-                if not lowest_only:
-                    notes += [(onset, end, pitch) for pitch in event.pitches]
-                elif len(event.pitches) == 2:
-                    notes.append((onset, end, min(event.pitches)))
-                onset = end
-    return notes
 
 
 def test_what_a_pieces_sections_share_is_drawn_from_the_pieces_seed_or_a_lone_sections_own() -> None:

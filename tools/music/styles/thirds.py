@@ -58,7 +58,8 @@ def with_second_voice(right: Sequence[Bar], chords: Sequence[int], *, slot: Frac
     The left hand is written afterwards, under both voices (`second_voice_notes`)."""
     if rate <= 0:
         return list(right)
-    spans = [span for span in chord_spans(chords, slot, len(right), bar_length) if span.chord != NO_CHORD]
+    sounding = [(span.bar * bar_length + span.start, span.duration, span.chord)
+                for span in chord_spans(chords, slot, len(right), bar_length) if span.chord != NO_CHORD]
     draw = random.Random(f"second voice {seed}")
     result = []
     for number, bar in enumerate(right):
@@ -68,9 +69,7 @@ def with_second_voice(right: Sequence[Bar], chords: Sequence[int], *, slot: Frac
         onset, events = bar_length * number, []
         for event in bar.voices[0]:
             length = exact_quarters(event.duration)
-            chord = next((span.chord for span in spans
-                          if span.bar * bar_length + span.start <= onset < span.bar * bar_length + span.start
-                          + span.duration), None)
+            chord = next((chord for start, length, chord in sounding if start <= onset < start + length), None)
             below = None
             if len(event.pitches) == 1 and length >= SHORTEST and chord is not None:
                 below = _second(event.pitches[0], chord_pitch_classes(chord))
