@@ -159,6 +159,12 @@ class LineRules(BaseModel):
                                           "log-probability) in a section whose character asks for that motion "
                                           "(`motion_named_in`), on top of `length_bias`; a motion not listed "
                                           "changes nothing")
+    density_length_bias: dict[float, float] = Field(
+        default_factory=dict, description="added to the note lengths of every hand the style samples (quarters -> "
+                                          "log-probability), scaled from -1 in the lightest piece to +1 in the "
+                                          "densest (the piece's density, `tools.music.styles.density`): a dense "
+                                          "piece runs in short notes, a light one holds long ones; on top of a "
+                                          "motion's bias")
     rests: bool = Field(description="whether the line may fall silent inside a bar")
     detached: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's share of detached long "
                                           "notes is drawn from: a note of two beats or more struck for a beat, "
@@ -168,9 +174,15 @@ class LineRules(BaseModel):
                                                "a turn in thirty-seconds or a dotted figure once the line is "
                                                "harmonised (`tools.music.styles.fioritura`)")
     second_voice: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's share of bars sung "
-                                              "in two voices is drawn from (by the piece's seed): a third or a "
+                                              "in two voices is taken from (at the piece's density): a third or a "
                                               "sixth under the tune's notes, above the accompaniment "
                                               "(`tools.music.styles.thirds`)")
+    chordal_from: float | None = Field(None, ge=0, le=1, description="the piece density (`tools.music.styles."
+                                                                      "density`) from which its bars in two voices "
+                                                                      "sound a chord, a third voice under the "
+                                                                      "second (None: never): the densest slow "
+                                                                      "movements sing in chords over a running "
+                                                                      "left hand")
     breath: bool = Field(False, description="whether a line without rests may fall silent after a phrase's "
                                             "last note (a rest to the bar's end, or before a pickup)")
     notes_per_onset: int = Field(1, ge=1, le=5, description="notes struck together (1: a single line)")

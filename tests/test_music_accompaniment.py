@@ -33,6 +33,7 @@ from tools.music.styles.accompaniment import (
     voice_lead,
     waltz_left_hand,
 )
+from tools.music.styles.density import piece_density
 
 C_MAJOR = parse_key("C major")
 C, D_MIN, F, G, G7, A_MIN = (chord_index(0, "maj"), chord_index(2, "min"), chord_index(5, "maj"),
@@ -463,6 +464,19 @@ def test_a_piece_keeps_its_own_texture_so_pieces_are_dense_or_light_as_a_whole(t
         assert sections.count(own) >= 3  # the piece's own figure in most sections, not the one before them
         textures.add(own)
     assert len(textures) >= 3  # and pieces differ
+
+
+def test_a_pieces_left_hand_is_as_dense_as_the_piece() -> None:
+    """The piece's density (`tools.music.styles.density`) picks its figure: the densest three sevenths
+    of nocturnes arpeggiate in sixteenths, the rest in eighths (legato or struck short)."""
+    chords = [C, F, D_MIN, G7, C, A_MIN, G7, C]
+    for piece in range(16):
+        struck = [sum(bool(event.pitches) for event in bars[1].voices[0])
+                  for bars in (nocturne_left_hand(chords, Fraction(4), 8, Fraction(4), C_MAJOR,
+                                                  seed=piece * 1000 + index * 101, piece_seed=piece)
+                               for index in range(5))]
+        sixteenths = max(set(struck), key=struck.count) > 8
+        assert sixteenths == (piece_density(piece) >= 4 / 7), (piece, struck)
 
 
 @pytest.mark.parametrize("texture", [waltz_left_hand, nocturne_left_hand])

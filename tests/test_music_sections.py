@@ -502,7 +502,8 @@ def test_the_fixed_plans_waltz_6_opens_its_middle_in_octaves_and_dances_again_be
         tune = [max(event.pitches) for event in right[number].voices[0] if event.pitches]
         bass = [pitch for voice in left[number].voices for event in voice for pitch in event.pitches]
         assert tune and [a - b for a, b in zip(tune, bass, strict=True)] == [24] * len(tune), (tune, bass)
-    assert all(len(left[number].pitches()) > len(right[number].pitches()) for number in (6, 7))  # chords again
+    for number in (6, 7):  # chords again
+        assert any(len(event.pitches) >= 2 for voice in left[number].voices for event in voice)
 
 
 def test_a_piano_close_arpeggiates_its_dominant_over_a_held_bass_and_holds_the_tonic() -> None:

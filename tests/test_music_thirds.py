@@ -10,7 +10,15 @@ from pydantic import ValidationError
 from ontology.music import Bar
 from ontology.music_styles import Style, style_spec
 from tools.music.harmony.chords import NO_CHORD, chord_index, chord_pitch_classes
-from tools.music.styles.thirds import FLOOR, second_voice_notes, second_voice_rate, with_second_voice
+from tools.music.styles.density import piece_density
+from tools.music.styles.thirds import (
+    CHORD_FLOOR,
+    FLOOR,
+    in_chords,
+    second_voice_notes,
+    second_voice_rate,
+    with_second_voice,
+)
 
 C, F, G7 = chord_index(0, "maj"), chord_index(5, "maj"), chord_index(7, "dom7")
 BAR = Fraction(4)
@@ -37,6 +45,28 @@ def test_every_note_of_an_eighth_or_more_takes_a_chord_tone_a_third_or_sixth_bel
                 assert high - low in (3, 4, 8, 9) and low >= FLOOR
                 assert low % 12 in chord_pitch_classes(chords[int(onset // 2)])
             onset += event.duration
+
+
+def test_a_chordal_piece_sings_a_chord_tone_under_the_second_voice_within_the_octave() -> None:
+    sung = with_second_voice(TUNE, CHORDS, slot=Fraction(2), bar_length=BAR, rate=1.0, seed=0, chordal=True)
+    chords = [event.pitches for bar in sung for event in bar.voices[0]]
+    # E over C: C and G below it (G4, the highest tone of C under C5, within the octave under E5)
+    assert chords[:3] == [[67, 72, 76], [77], [72, 76, 79]]  # F passes alone; G over E and C
+    assert chords[5] == [65, 69, 77] and chords[7] == [60, 64, 72]  # F over A and F; C over E and C
+    plain = with_second_voice(TUNE, CHORDS, slot=Fraction(2), bar_length=BAR, rate=1.0, seed=0)
+    assert [max(pitches) for pitches in chords] == [max(event.pitches) for bar in plain for event in bar.voices[0]]
+    low = [Bar.line((62, 4.0))]  # D4 over G7: B3 a third below, and no tone of G7 under it from C4
+    (event,) = with_second_voice(low, [G7, NO_CHORD], slot=Fraction(2), bar_length=BAR, rate=1.0, seed=0,
+                                 chordal=True)[0].voices[0]
+    assert event.pitches == [59, 62] and CHORD_FLOOR == 60
+
+
+def test_only_the_densest_pieces_sing_in_chords() -> None:
+    rules = style_spec(Style.NOCTURNE).melody
+    assert rules.chordal_from is not None
+    chordal = [seed for seed in range(100) if in_chords(rules, seed)]
+    assert chordal and all(piece_density(seed) >= rules.chordal_from for seed in chordal)
+    assert not any(in_chords(style_spec(Style.WALTZ).melody, seed) for seed in range(100))
 
 
 def test_no_rate_changes_nothing_and_a_share_of_the_bars_sing_in_two_voices() -> None:

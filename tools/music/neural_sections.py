@@ -68,6 +68,7 @@ from tools.music.styles.accompaniment import (
 from tools.music.styles.articulation import detach, detached_share
 from tools.music.styles.cantabile import sing
 from tools.music.styles.chorale import realise_chorale
+from tools.music.styles.density import piece_density
 from tools.music.styles.fiddle import figured
 from tools.music.styles.figures import vary_figures
 from tools.music.styles.fioritura import ornament, ornament_rate
@@ -83,7 +84,7 @@ from tools.music.styles.phrases import (
     with_picardy_third,
 )
 from tools.music.styles.register_plan import leap_rate, section_windows, shift_bias
-from tools.music.styles.thirds import second_voice_notes, second_voice_rate, with_second_voice
+from tools.music.styles.thirds import in_chords, second_voice_notes, second_voice_rate, with_second_voice
 from tools.music.styles.top_voice import sing_top_voice
 from tools.music.threads import torch_threads
 from tools.settings import Settings
@@ -210,7 +211,8 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
                           phrase_ends=tuple(ends), beat=beat, windows=windows,
                           window_pull=line.register_plan.pull if line.register_plan else 0.0,
                           shift_bias=shift_bias(line.register_plan, request.seed) if line.register_plan else 0.0,
-                          leap_rate=leap_rate(line, request.shared_seed), motion=request.motion)
+                          leap_rate=leap_rate(line, request.shared_seed), motion=request.motion,
+                          density=piece_density(request.shared_seed))
 
 
 class NeuralSectionTools(SectionWriter):
@@ -310,7 +312,8 @@ class NeuralSectionTools(SectionWriter):
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]
             before = left if any(bar.pitches() for bar in left) else request.previous_left
             melody = with_second_voice(melody, chords, slot=slot, bar_length=bar_length, seed=request.seed,
-                                       rate=second_voice_rate(spec.melody, request.shared_seed))
+                                       rate=second_voice_rate(spec.melody, request.shared_seed),
+                                       chordal=in_chords(spec.melody, request.shared_seed))
             under = sorted([*line, *second_voice_notes(melody, bar_length)], key=lambda note: note.onset)
             upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=under, seed=request.seed,
                                              before=before, piece_seed=request.piece_seed,

@@ -156,7 +156,8 @@ class NoteGrammar:
     # hand's note lengths (ticks -> bias): a jig's long-short lilt, where the model's habit is running eighths
     motion_bias: Mapping[int, float] = field(default_factory=dict)  # added to the log-probability of every hand's
     # note lengths (ticks -> bias), on top of length_bias: the section's motion (a stormy one's short notes), held
-    # to its last bar where the model, after a phrase's held ending, would settle into long notes
+    # to its last bar where the model, after a phrase's held ending, would settle into long notes, and the piece's
+    # density (a dense piece's short notes in both hands, a light one's long ones)
     breath: bool = False  # a legato line may fall silent after a phrase's downbeat note: the bar may end
     # there, or the line resume later in it (a pickup to the next phrase), legato again from there
     chromatic_bias: float = 0.0  # added to the log-probability of the top hand's chromatic notes (where its
@@ -272,6 +273,20 @@ def ticks(quarters: float) -> int:
     return round(value)
 
 
+def _scaled(lengths: Mapping[float, float], scale: float = 1.0) -> dict[int, float]:
+    """Note-length biases in quarters as ticks, times `scale`."""
+    return {ticks(float(length)): scale * value for length, value in lengths.items() if scale * value}
+
+
+def _every_hand_bias(line: LineRules, motion: Motion | None, density: float) -> dict[int, float]:
+    """Every hand's length bias: the motion's, plus the density length bias scaled from -1 (density 0)
+    to +1 (density 1)."""
+    bias = _scaled(line.motion_length_bias.get(motion, {})) if motion else {}
+    for length, value in _scaled(line.density_length_bias, 2 * density - 1).items():
+        bias[length] = bias.get(length, 0.0) + value
+    return bias
+
+
 def rules_for_line(
     line: LineRules,
     mode: Mode | str,
@@ -285,6 +300,7 @@ def rules_for_line(
     shift_bias: float = 0.0,
     leap_rate: float = 0.0,
     motion: Motion | None = None,
+    density: float = 0.5,
 ) -> NoteGrammar:
     """A style's melody rules (and, for free piano, its bass rules) as a note grammar in the reference key.
 
@@ -298,7 +314,8 @@ def rules_for_line(
     window (the section's draw from the plan's range); `leap_rate` is the line's leap budget, the
     share of its intervals that may leap past its max_leap up to its wide_leap (the piece's draw from
     the style's range); `motion` is the section's (`ontology.music_styles.motion_named_in`), whose
-    length bias the style's data gives every hand.
+    length bias the style's data gives every hand, as it gives the density length bias at the piece's
+    `density` (0 the lightest, 1 the densest: `tools.music.styles.density`; 0.5 adds nothing).
     """
     mode = Mode(mode)
     tonic = REFERENCE_TONIC[mode.value]
@@ -326,9 +343,8 @@ def rules_for_line(
         tonic_bias=line.tonic_bias,
         tonic_triad=frozenset({tonic, (tonic + third) % 12, (tonic + 7) % 12}),
         beat=beat,
-        length_bias={ticks(float(length)): value for length, value in line.length_bias.items()},
-        motion_bias={ticks(float(length)): value
-                     for length, value in line.motion_length_bias.get(motion, {}).items()} if motion else {},
+        length_bias=_scaled(line.length_bias),
+        motion_bias=_every_hand_bias(line, motion, density),
         chromatic_bias=line.chromatic_bias,
         phrase_leap=line.phrase_leap,
         windows=tuple((lowest + shift, highest + shift) for lowest, highest in windows),

@@ -29,7 +29,8 @@ strikes its eighths short, a rest after each (never repeated chords: a nocturne'
 breaks its chords, and the fixed-plan nocturnes that throbbed in repeated eighth chords sounded
 like a hymn). Each texture's figures are data
 (`WALTZ_FIGURES`, `NOCTURNE_FIGURES`); a section draws one from its seed (without a seed it plays
-the first, plain one), but mostly keeps the piece's own figure (drawn from the piece's seed) or,
+the first, plain one), but mostly keeps the piece's own figure (the one at the piece's density,
+`tools.music.styles.density`: the densest pieces' figures strike the most notes) or,
 without one, the figure heard in the left hand's bars before it, as a piece keeps its texture. A
 seeded nocturne's arpeggio also leans into chord tones from chromatic lower neighbours (D# to E
 over C), away from the melody's semitones and false relations: a slow movement's left hand is
@@ -57,6 +58,7 @@ from tools.music.harmony.chords import (
     chord_root_quality,
 )
 from tools.music.harmony.data import MelodyNote
+from tools.music.styles.density import F, figure_at, piece_density
 
 LOWEST_PIANO_KEY = 21
 LEADING_TONE = 11
@@ -136,6 +138,13 @@ class WaltzFigure:
     octave_bass: bool = False
     chord_notes: int = WALTZ_CHORD_NOTES
 
+    @property
+    def notes_per_beat(self) -> float:
+        """Notes a bar of three beats strikes, a third of them a beat: the bass (two in octaves), then
+        two chords, or one."""
+        chords = 2 if self.after == "chords" else 1
+        return ((2 if self.octave_bass else 1) + chords * self.chord_notes) / 3
+
 
 WALTZ_FIGURES = (WaltzFigure(held_bass=False), WaltzFigure(held_bass=True), WaltzFigure(held_bass=False,
                  octave_bass=True), WaltzFigure(held_bass=False, after="chord_then_rest"),
@@ -164,6 +173,12 @@ class NocturneFigure:
     patterns: Mapping[int, tuple[int, ...]]
     held_bass: bool
     struck: Fraction | None = None
+
+    @property
+    def notes_per_beat(self) -> float:
+        """One note a pulse, whether the bass is held under the arpeggio (it rests on its first pulse)
+        or struck on it."""
+        return float(1 / self.pulse)
 
 
 EIGHTH, SIXTEENTH = Fraction(1, 2), Fraction(1, 4)
@@ -261,7 +276,6 @@ def chord_spans(chords: Sequence[int], slot: Fraction, bars: int, bar_length: Fr
 
 
 V = TypeVar("V")
-F = TypeVar("F")
 
 
 def _cheapest_path(candidates: list[list[V]], node_cost: Callable[[int, V], float],
@@ -580,7 +594,8 @@ def _length(voice: list[Event]) -> Fraction:
 
 def _figure(figures: Sequence[F], draw: random.Random | None, heard: Callable[[], F | None],
             piece_seed: int | None = None) -> F:
-    """The figure a section's left hand plays: the piece's own (drawn once from `piece_seed`), or
+    """The figure a section's left hand plays: the piece's own (at its density, drawn once from
+    `piece_seed`: `tools.music.styles.density`), or
     without one the one `heard` in the bars before it (read only where it is used: never with both a
     seed and a piece's seed), kept at `KEEP_FIGURE` (always without a seed), else one drawn (`draw`, from the
     section's seed; the first, plain one without), so pieces differ as real ones do, a piece keeps
@@ -591,7 +606,7 @@ def _figure(figures: Sequence[F], draw: random.Random | None, heard: Callable[[]
     if draw is None:
         return heard() or figures[0]
     drawn = draw.choice(list(figures))
-    kept = heard() if piece_seed is None else random.Random(f"texture {piece_seed}").choice(list(figures))
+    kept = heard() if piece_seed is None else figure_at(figures, piece_density(piece_seed))
     return kept if kept is not None and draw.random() < KEEP_FIGURE else drawn
 
 

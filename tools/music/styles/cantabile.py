@@ -13,7 +13,8 @@ harmonised, so the harmony is chosen for the notes that sound (`Cantabile` in th
   bar before took; its pitches stay;
 - a bar whose last note leaps by `run_leap` semitones or more into the next bar's first note may
   spend its last beat on a run of sixteenths up (or down) the scale into that note, at a rate drawn
-  once per piece from `run_rate` (some pieces plain, some florid, as real ones are);
+  set once per piece from `run_rate` at its density (`tools.music.styles.density`: some pieces plain,
+  some florid, as real ones are, the florid ones over the densest left hands);
 - a phrase that ends inside the section breathes: its cadence note is followed by a rest of at
   least `phrase_breath_quarters` before the next phrase's upbeat (the notes of the bar's last beat).
 
@@ -34,6 +35,7 @@ from fractions import Fraction
 from ontology.music_styles import Cantabile
 from ontology.music_theory import Key, Meter, Mode, exact_quarters
 from tools.music.harmony.data import MelodyNote
+from tools.music.styles.density import piece_density, share_at
 from tools.music.styles.figures import fits_between, split_bars
 
 RUN_NOTE = Fraction(1, 4)
@@ -86,11 +88,11 @@ def sing(line: list[MelodyNote], *, key: Key, meter: Meter, bars: int, register:
          phrase_ends: Sequence[int], rules: Cantabile, seed: int, piece_seed: int) -> list[MelodyNote]:
     """`line` (`bars` bars in `meter`) made to sing (module docstring): `phrase_ends` are the
     0-based bars where phrases end (the section's last among them); the bars' rhythms are the
-    style's in `meter` (so they always fill its bars), drawn from `seed`, the piece's run rate from
-    `piece_seed`."""
+    style's in `meter` (so they always fill its bars), drawn from `seed`, the piece's run rate at its
+    density (`tools.music.styles.density`, from `piece_seed`): a dense piece is a florid one."""
     bar_length, beat, rhythms = meter.bar_quarters, meter.beat_quarters, rules.rhythms.get(meter.name, [])
     draw = random.Random(f"cantabile {seed}")
-    run_rate = random.Random(f"runs {piece_seed}").uniform(*rules.run_rate)
+    run_rate = share_at(rules.run_rate, piece_density(piece_seed))
     split = split_bars(line, bar_length, bars)
 
     def fits(index: int, notes: list[MelodyNote]) -> bool:

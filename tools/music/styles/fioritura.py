@@ -14,8 +14,9 @@ chosen for the notes that carry the harmony and the ornaments pass over them:
   all, sings a dotted eighth and a sixteenth: the next note anticipated, or the scale step that
   passes to it.
 
-How florid a piece is (the share of eligible notes ornamented) is drawn once from the piece's seed
-(`LineRules.ornament_rate`), so some nocturnes are plain and some ornate, as real ones are; which
+How florid a piece is (the share of eligible notes ornamented) is set once by the piece's density
+(`LineRules.ornament_rate`, `tools.music.styles.density`), so some nocturnes are plain and some ornate,
+as real ones are, the ornate ones thick in both hands; which
 notes, and which figure, the section's seed draws. A phrase's last two bars (its cadence and the
 approach to it, `tools.music.styles.phrases.close_phrases`) stay as they are, and every note stays
 in the line's register.
@@ -32,6 +33,7 @@ from ontology.music_styles import LineRules
 from ontology.music_theory import Key, exact_quarters
 from tools.music.harmony.data import MelodyNote
 from tools.music.styles.cantabile import run_scale
+from tools.music.styles.density import piece_density, share_at
 
 TURN_NOTE = Fraction(1, 8)
 """A turn moves in thirty-seconds."""
@@ -43,8 +45,9 @@ PASSING_GAP = (3, 4)
 
 
 def ornament_rate(rules: LineRules, piece_seed: int) -> float:
-    """The share of a piece's eligible notes it ornaments, drawn from the style's range by the piece's seed."""
-    return random.Random(f"ornament rate {piece_seed}").uniform(*rules.ornament_rate)
+    """The share of a piece's eligible notes it ornaments, from the style's range at the piece's density
+    (`tools.music.styles.density`): a dense piece is an ornate one."""
+    return share_at(rules.ornament_rate, piece_density(piece_seed))
 
 
 def upper_neighbour(pitch: int, key: Key) -> int:

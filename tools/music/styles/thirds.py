@@ -32,10 +32,11 @@ from fractions import Fraction
 
 from ontology.music import Bar, Event
 from ontology.music_styles import LineRules
-from ontology.music_theory import exact_quarters
+from ontology.music_theory import OCTAVE, exact_quarters
 from tools.music.harmony.chords import NO_CHORD, chord_pitch_classes
 from tools.music.harmony.data import MelodyNote
 from tools.music.styles.accompaniment import chord_spans
+from tools.music.styles.density import piece_density, share_at
 
 SHORTEST = Fraction(1, 2)
 """The shortest note (quarters) a second voice sings under: an eighth."""
@@ -44,18 +45,29 @@ BELOW = ((3, 4), (8, 9))
 minor or major third, else a minor or major sixth."""
 FLOOR = 55
 """G3: the lowest note of the right hand's second voice."""
+CHORD_FLOOR = 60
+"""C4: the lowest note of a chord's third voice, which leaves the left hand's widest arpeggio (two
+octaves over its bass, `tools.music.styles.accompaniment.NOCTURNE_FIGURES`) room beneath it."""
 
 
 def second_voice_rate(rules: LineRules, piece_seed: int) -> float:
-    """The share of a piece's bars sung in two voices, drawn from the style's range by the piece's seed."""
-    return random.Random(f"second voice {piece_seed}").uniform(*rules.second_voice)
+    """The share of a piece's bars sung in two voices, from the style's range at the piece's density
+    (`tools.music.styles.density`): a piece whose left hand runs dense sings in double notes more."""
+    return share_at(rules.second_voice, piece_density(piece_seed))
+
+
+def in_chords(rules: LineRules, piece_seed: int) -> bool:
+    """Whether a piece's bars in two voices sound a third voice too: from the style's `chordal_from`
+    density up (`tools.music.styles.density`)."""
+    return rules.chordal_from is not None and piece_density(piece_seed) >= rules.chordal_from
 
 
 def with_second_voice(right: Sequence[Bar], chords: Sequence[int], *, slot: Fraction, bar_length: Fraction,
-                      rate: float, seed: int) -> list[Bar]:
+                      rate: float, seed: int, chordal: bool = False) -> list[Bar]:
     """`right` (a one-voice tune, bar by bar) with a second voice under its notes in a share `rate`
-    of its bars (module docstring), against the harmoniser's `chords` (one per `slot` quarters).
-    The left hand is written afterwards, under both voices (`second_voice_notes`)."""
+    of its bars (module docstring), against the harmoniser's `chords` (one per `slot` quarters);
+    `chordal`, a third voice under the second as well (`_third`): the densest pieces' chords.
+    The left hand is written afterwards, under every voice (`second_voice_notes`)."""
     if rate <= 0:
         return list(right)
     sounding = [(span.bar * bar_length + span.start, span.duration, span.chord)
@@ -73,7 +85,12 @@ def with_second_voice(right: Sequence[Bar], chords: Sequence[int], *, slot: Frac
             below = None
             if len(event.pitches) == 1 and length >= SHORTEST and chord is not None:
                 below = _second(event.pitches[0], chord_pitch_classes(chord))
-            events.append(event if below is None else Event(pitches=[below, *event.pitches], duration=event.duration))
+            if below is None:
+                events.append(event)
+            else:
+                lowest = _third(event.pitches[0], below, chord_pitch_classes(chord)) if chordal else None
+                voices = [below] if lowest is None else [lowest, below]
+                events.append(Event(pitches=[*voices, *event.pitches], duration=event.duration))
             onset += length
         result.append(Bar(voices=[events]))
     return result
@@ -89,6 +106,13 @@ def second_voice_notes(right: Sequence[Bar], bar_length: Fraction) -> list[Melod
             notes += [MelodyNote(float(onset), event.duration, pitch) for pitch in sorted(event.pitches)[:-1]]
             onset += exact_quarters(event.duration)
     return notes
+
+
+def _third(tune: int, second: int, tones: frozenset[int]) -> int | None:
+    """The highest of `tones` below `second`, within the octave under `tune` and at `CHORD_FLOOR` or
+    above: the tune, its second voice and this a chord in close position (None where none fits)."""
+    return next((pitch for pitch in range(second - 1, max(tune - OCTAVE, CHORD_FLOOR) - 1, -1)
+                 if pitch % 12 in tones), None)
 
 
 def _second(tune: int, tones: frozenset[int]) -> int | None:
