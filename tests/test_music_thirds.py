@@ -9,7 +9,10 @@ from pydantic import ValidationError
 
 from ontology.music import Bar
 from ontology.music_styles import Style, style_spec
+from ontology.music_theory import parse_key
 from tools.music.harmony.chords import NO_CHORD, chord_index, chord_pitch_classes
+from tools.music.harmony.data import MelodyNote
+from tools.music.styles.accompaniment import AccompanimentError, nocturne_left_hand
 from tools.music.styles.density import piece_density
 from tools.music.styles.thirds import (
     CHORD_FLOOR,
@@ -102,3 +105,20 @@ def test_a_pieces_share_of_bars_in_two_voices_is_its_own_and_pieces_differ() -> 
     assert second_voice_rate(rules, 7) == second_voice_rate(rules, 7)
     with pytest.raises(ValidationError, match="bars in two voices"):
         rules.model_validate({**rules.model_dump(), "second_voice": (0.6, 0.2)})
+
+
+def test_the_left_hand_finds_room_under_a_second_voice_at_its_floor_in_every_figure() -> None:
+    """At G3 a second voice on Ab3 over the widest arpeggio left the bass no room (session 38's crash)."""
+    chords = [C, F, G7, C]
+    for low, raises in ((FLOOR, False), (FLOOR - 1, True)):
+        failed = 0
+        for piece in range(30):  # every density, so every figure
+            under = [MelodyNote(float(onset), 1.0, low) for onset in range(16)]
+            try:
+                bars = nocturne_left_hand(chords, Fraction(4), 4, BAR, parse_key("C major"), melody=under,
+                                          seed=piece, piece_seed=piece)
+            except AccompanimentError:
+                failed += 1
+                continue
+            assert max(pitch for bar in bars for pitch in bar.pitches()) < low
+        assert bool(failed) == raises

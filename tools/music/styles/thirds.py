@@ -43,11 +43,13 @@ SHORTEST = Fraction(1, 2)
 BELOW = ((3, 4), (8, 9))
 """The intervals (semitones) a second voice may lie below the tune, in order of preference: a
 minor or major third, else a minor or major sixth."""
-FLOOR = 55
-"""G3: the lowest note of the right hand's second voice."""
+FLOOR = 57
+"""A3: the lowest note of the right hand's second voice, which leaves the left hand's widest arpeggio
+(two octaves over its bass, `tools.music.styles.accompaniment.NOCTURNE_FIGURES`) room beneath it: at
+G3 a language-model nocturne's second voice on Ab3 over the wide figure left its bass no octave
+above the piano's lowest key (`AccompanimentError`, session 38)."""
 CHORD_FLOOR = 60
-"""C4: the lowest note of a chord's third voice, which leaves the left hand's widest arpeggio (two
-octaves over its bass, `tools.music.styles.accompaniment.NOCTURNE_FIGURES`) room beneath it."""
+"""C4: the lowest note of a chord's third voice (the chord's within the octave under the tune)."""
 
 
 def second_voice_rate(rules: LineRules, piece_seed: int) -> float:
