@@ -459,7 +459,7 @@ def test_a_piece_keeps_its_own_texture_so_pieces_are_dense_or_light_as_a_whole(t
     textures = set()
     for piece in range(12):
         sections = [shape(texture(chords, meter, 8, meter, C_MAJOR, seed=piece * 1000 + index * 101,
-                                  before=other, piece_seed=piece)) for index in range(6)]
+                                  before=other, density=piece_density(piece))) for index in range(6)]
         own = max(set(sections), key=sections.count)
         assert sections.count(own) >= 3  # the piece's own figure in most sections, not the one before them
         textures.add(own)
@@ -473,7 +473,7 @@ def test_a_pieces_left_hand_is_as_dense_as_the_piece() -> None:
     for piece in range(16):
         struck = [sum(bool(event.pitches) for event in bars[1].voices[0])
                   for bars in (nocturne_left_hand(chords, Fraction(4), 8, Fraction(4), C_MAJOR,
-                                                  seed=piece * 1000 + index * 101, piece_seed=piece)
+                                                  seed=piece * 1000 + index * 101, density=piece_density(piece))
                                for index in range(5))]
         sixteenths = max(set(struck), key=struck.count) > 8
         assert sixteenths == (piece_density(piece) >= 4 / 7), (piece, struck)
@@ -492,7 +492,7 @@ def test_a_section_of_a_seeded_piece_does_not_read_the_figure_of_the_bars_before
 
     for name in ("_waltz_figure_heard", "_nocturne_figure_heard"):
         monkeypatch.setattr(accompaniment, name, unread)
-    assert texture([C, F, G7, C], meter, 4, meter, C_MAJOR, seed=3, before=before, piece_seed=5)
+    assert texture([C, F, G7, C], meter, 4, meter, C_MAJOR, seed=3, before=before, density=piece_density(5))
     with pytest.raises(AssertionError, match="was read"):
         texture([C, F, G7, C], meter, 4, meter, C_MAJOR, seed=3, before=before)
 

@@ -12,6 +12,7 @@ from ontology.music_theory import Key, parse_key, parse_meter
 from tests.melody_lines import by_bar, line_of
 from tools.music.harmony.data import MelodyNote
 from tools.music.styles.cantabile import breathe, is_even, run_into, sing
+from tools.music.styles.density import piece_density
 
 D_MINOR = parse_key("D minor")
 C_MAJOR = parse_key("C major")
@@ -24,10 +25,10 @@ RHYTHMS = RULES.rhythms["4/4"]
 
 
 def sung(line: list[MelodyNote], bars: int, ends: list[int], rules: Cantabile, *, key: Key = D_MINOR,
-         max_leap: int = 12, seed: int = 0, piece_seed: int = 0) -> list[MelodyNote]:
+         max_leap: int = 12, seed: int = 0, density: float = 0.0) -> list[MelodyNote]:
     """`line` (4/4, in `REGISTER`) made to sing."""
     return sing(line, key=key, meter=FOUR_FOUR, bars=bars, register=REGISTER, max_leap=max_leap, phrase_ends=ends,
-                rules=rules, seed=seed, piece_seed=piece_seed)
+                rules=rules, seed=seed, density=density)
 
 
 # the fixed-plan nocturne 1 (D minor, seed 1 at dfa2b5d): even quarters, a hymn's tune, then its close
@@ -42,7 +43,7 @@ def test_even_quarters_take_long_notes_moving_to_shorter_ones_with_their_pitches
     assert is_even(before[0], Fraction(0), BAR) and is_even(before[1], Fraction(4), BAR)
     taken = set()
     for seed in range(20):
-        after = by_bar(sung(line, 4, [3], PLAIN, seed=seed, piece_seed=seed), 4)
+        after = by_bar(sung(line, 4, [3], PLAIN, seed=seed, density=piece_density(seed)), 4)
         first, second = ([n.duration for n in bar] for bar in after[:2])
         assert first in RHYTHMS and second in RHYTHMS and first != second  # not one rhythm twice in a row
         assert first[0] > first[-1] and second[0] > second[-1]  # a long note moving on in shorter ones
@@ -58,7 +59,7 @@ def test_a_bar_takes_the_rhythms_of_its_lines_meter() -> None:
     line.append(MelodyNote(6.0, 3.0, 62))
     for seed in range(6):
         after = sing(line, key=D_MINOR, meter=parse_meter("3/4"), bars=3, register=REGISTER, max_leap=12,
-                     phrase_ends=[2], rules=RULES, seed=seed, piece_seed=seed)
+                     phrase_ends=[2], rules=RULES, seed=seed, density=piece_density(seed))
         assert [n.duration for n in after if n.onset < 3] in RULES.rhythms["3/4"]
 
 
@@ -66,7 +67,7 @@ def test_the_bar_before_a_phrases_close_keeps_its_rhythm_so_the_dominant_sounds_
     # nocturne 3 (E minor, seed 3): G B C D# over B7 into E; dotted, its C was held over the last beat's
     # B7 and the piece was heard to end plagally
     line = line_of([[(1.0, 67), (1.0, 71), (1.0, 72), (1.0, 75)], [(4.0, 76)]])
-    assert sung(line, 2, [1], PLAIN, key=parse_key("E minor"), seed=3, piece_seed=3) == line
+    assert sung(line, 2, [1], PLAIN, key=parse_key("E minor"), seed=3, density=piece_density(3)) == line
 
 
 def test_a_phrase_that_ends_inside_the_section_breathes_before_the_next_phrases_upbeat() -> None:
@@ -106,8 +107,8 @@ def test_no_change_takes_a_random_line_beyond_its_register_or_largest_leap() -> 
                 bars[-1].append((length, pitch))
         ends = sorted({draw.randrange(4), 4})
         rules = RULES.model_copy(update={"run_rate": (0.5, 1.0), "run_leap": 3})
-        seed, piece_seed = draw.randrange(100), draw.randrange(100)
-        after = sung(line_of(bars), 5, ends, rules, max_leap=max_leap, seed=seed, piece_seed=piece_seed)
+        seed, density = draw.randrange(100), draw.random()
+        after = sung(line_of(bars), 5, ends, rules, max_leap=max_leap, seed=seed, density=density)
         pitches = [n.pitch for n in after]
         assert all(REGISTER[0] <= p <= REGISTER[1] for p in pitches)
         assert all(abs(b - a) <= max_leap for a, b in zip(pitches, pitches[1:], strict=False)), (bars, ends)
@@ -132,13 +133,11 @@ def test_a_run_climbs_by_the_raised_sixth_and_seventh_and_falls_by_the_natural_o
     assert run_into(72, 4, C_MAJOR, ascending=True) == [65, 67, 69, 71]
 
 
-def test_a_pieces_run_rate_is_drawn_from_the_piece_seed() -> None:
+def test_a_pieces_run_rate_follows_its_density() -> None:
     line = line_of([[(2.0, 69), (2.0, 65)], [(4.0, 74)], [(2.0, 69), (2.0, 65)], [(4.0, 74)], [(4.0, 74)]])
-    ran = set()
-    for piece in range(20):
-        after = sung(line, 5, [4], RULES, seed=7, piece_seed=piece)
-        ran.add(sum(n.duration == 0.25 for n in after))
-    assert len(ran) > 1  # some pieces plain, some florid
+    ran = [sum(n.duration == 0.25 for n in sung(line, 5, [4], RULES, seed=7, density=density / 20))
+           for density in range(20)]
+    assert len(set(ran)) > 1 and ran[0] <= ran[-1]  # some pieces plain, some florid, the densest the most
 
 
 @pytest.mark.parametrize("style", [s for s in Style if s is not Style.NOCTURNE])

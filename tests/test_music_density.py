@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import pytest
 
-from ontology.music_styles import Motion, Style, style_spec
+from ontology.music_styles import Motion, Reach, Style, reach_named_in, style_spec
 from tools.music.piano.grammar import rules_for_line, ticks
+from tools.music.section_tools import SectionRequest
 from tools.music.styles.accompaniment import NOCTURNE_FIGURES, WALTZ_FIGURES
 from tools.music.styles.density import figure_at, piece_density, share_at
 from tools.music.styles.thirds import second_voice_rate
@@ -41,7 +43,7 @@ def test_the_left_hands_figures_order_by_the_notes_they_strike() -> None:
 def test_a_dense_piece_sings_in_two_voices_more_than_a_light_one() -> None:
     rules = style_spec(Style.NOCTURNE).melody
     by_density = sorted(range(40), key=piece_density)
-    rates = [second_voice_rate(rules, seed) for seed in by_density]
+    rates = [second_voice_rate(rules, piece_density(seed)) for seed in by_density]
     assert rates == sorted(rates) and rates[0] < 0.2 and rates[-1] > 0.6
     assert share_at((0.2, 0.6), 0.0) == 0.2 and share_at((0.2, 0.6), 0.5) == 0.4
 
@@ -58,3 +60,15 @@ def test_the_density_length_bias_shortens_a_dense_pieces_notes_and_lengthens_a_l
     agitated = line.motion_length_bias[Motion.AGITATED]
     assert stormy[ticks(0.25)] == pytest.approx(agitated[0.25] + line.density_length_bias[0.25])  # on top of a motion
     assert rules_for_line(style_spec(Style.WALTZ).melody, "major", density=1.0).motion_bias == {}
+
+
+def test_a_quiet_request_draws_a_light_piece_and_a_stormy_one_a_dense_piece() -> None:
+    """Session 38's "quiet nocturne" drew a dense piece and opened with both hands in sixteenths."""
+    for seed in range(50):
+        drawn = piece_density(seed)
+        assert piece_density(seed, Reach.MODEST) == drawn / 2 < 0.5 <= piece_density(seed, Reach.WIDE)
+    quiet = SectionRequest(style=Style.NOCTURNE, key="C minor", meter="4/4", bars=4, cadence="half", seed=3,
+                           piece_seed=9, reach=reach_named_in("a quiet nocturne in C minor"))
+    assert quiet.density == piece_density(9, Reach.MODEST)
+    assert figure_at(NOCTURNE_FIGURES, quiet.density).pulse == Fraction(1, 2)  # a light figure: eighths
+    assert quiet.model_copy(update={"reach": None}).density == piece_density(9)

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from ontology.music_styles import LineRules, Style, style_spec
 from ontology.music_theory import parse_key
 from tools.music.harmony.data import MelodyNote
+from tools.music.styles.density import piece_density
 from tools.music.styles.fioritura import dotted, ornament, ornament_rate, passing_note, turn
 
 C_MAJOR, A_MINOR = parse_key("C major"), parse_key("A minor")
@@ -68,10 +69,11 @@ def test_no_rate_changes_nothing_and_the_register_holds() -> None:
     assert max(n.pitch for n in sung) <= ceiling
 
 
-def test_a_pieces_rate_is_its_own_and_pieces_differ() -> None:
+def test_a_pieces_rate_follows_its_density_and_pieces_differ() -> None:
     rules = style_spec(Style.NOCTURNE).melody
-    rates = [ornament_rate(rules, piece) for piece in range(20)]
-    assert rates == [ornament_rate(rules, piece) for piece in range(20)]
+    rates = [ornament_rate(rules, piece_density(piece)) for piece in range(20)]
+    assert rates == [ornament_rate(rules, piece_density(piece)) for piece in range(20)]
+    assert ornament_rate(rules, 0.0) == rules.ornament_rate[0] < ornament_rate(rules, 0.9)
     assert all(rules.ornament_rate[0] <= rate <= rules.ornament_rate[1] for rate in rates)
     assert max(rates) - min(rates) > 0.3, "some nocturnes are plain, some ornate"
 

@@ -67,9 +67,9 @@ def test_a_chordal_piece_sings_a_chord_tone_under_the_second_voice_within_the_oc
 def test_only_the_densest_pieces_sing_in_chords() -> None:
     rules = style_spec(Style.NOCTURNE).melody
     assert rules.chordal_from is not None
-    chordal = [seed for seed in range(100) if in_chords(rules, seed)]
+    chordal = [seed for seed in range(100) if in_chords(rules, piece_density(seed))]
     assert chordal and all(piece_density(seed) >= rules.chordal_from for seed in chordal)
-    assert not any(in_chords(style_spec(Style.WALTZ).melody, seed) for seed in range(100))
+    assert not any(in_chords(style_spec(Style.WALTZ).melody, piece_density(seed)) for seed in range(100))
 
 
 def test_no_rate_changes_nothing_and_a_share_of_the_bars_sing_in_two_voices() -> None:
@@ -100,9 +100,9 @@ def test_the_notes_under_the_tune_are_what_the_left_hand_stays_under() -> None:
 
 def test_a_pieces_share_of_bars_in_two_voices_is_its_own_and_pieces_differ() -> None:
     rules = style_spec(Style.NOCTURNE).melody
-    rates = {second_voice_rate(rules, seed) for seed in range(20)}
+    rates = {second_voice_rate(rules, piece_density(seed)) for seed in range(20)}
     assert len(rates) == 20 and all(rules.second_voice[0] <= rate <= rules.second_voice[1] for rate in rates)
-    assert second_voice_rate(rules, 7) == second_voice_rate(rules, 7)
+    assert second_voice_rate(rules, piece_density(7)) == second_voice_rate(rules, piece_density(7))
     with pytest.raises(ValidationError, match="bars in two voices"):
         rules.model_validate({**rules.model_dump(), "second_voice": (0.6, 0.2)})
 
@@ -116,7 +116,7 @@ def test_the_left_hand_finds_room_under_a_second_voice_at_its_floor_in_every_fig
             under = [MelodyNote(float(onset), 1.0, low) for onset in range(16)]
             try:
                 bars = nocturne_left_hand(chords, Fraction(4), 4, BAR, parse_key("C major"), melody=under,
-                                          seed=piece, piece_seed=piece)
+                                          seed=piece, density=piece_density(piece))
             except AccompanimentError:
                 failed += 1
                 continue

@@ -68,7 +68,6 @@ from tools.music.styles.accompaniment import (
 from tools.music.styles.articulation import detach, detached_share
 from tools.music.styles.cantabile import sing
 from tools.music.styles.chorale import realise_chorale
-from tools.music.styles.density import piece_density
 from tools.music.styles.fiddle import figured
 from tools.music.styles.figures import vary_figures
 from tools.music.styles.fioritura import ornament, ornament_rate
@@ -212,7 +211,7 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
                           window_pull=line.register_plan.pull if line.register_plan else 0.0,
                           shift_bias=shift_bias(line.register_plan, request.seed) if line.register_plan else 0.0,
                           leap_rate=leap_rate(line, request.shared_seed), motion=request.motion,
-                          density=piece_density(request.shared_seed))
+                          density=request.density)
 
 
 class NeuralSectionTools(SectionWriter):
@@ -262,7 +261,7 @@ class NeuralSectionTools(SectionWriter):
         melody) harmonised around the phrases' cadences, its chords coloured in the style's measure
         (drawn from the request's seed) and realised in the style's texture (so arranging an
         earlier section's notes keeps its melody and re-harmonises it); an accompaniment mostly
-        keeps the piece's figure (drawn from `piece_seed`) or, without one, the figure of the left
+        keeps the piece's figure (at its density, `SectionRequest.density`) or, without one, the figure of the left
         hand it is given, or else of the bars before the section. A
         tune over an accompaniment sings some bars over a second voice where its style asks
         (`tools.music.styles.thirds`), written before the left hand so that it stays under both. A
@@ -312,11 +311,12 @@ class NeuralSectionTools(SectionWriter):
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]
             before = left if any(bar.pitches() for bar in left) else request.previous_left
             melody = with_second_voice(melody, chords, slot=slot, bar_length=bar_length, seed=request.seed,
-                                       rate=second_voice_rate(spec.melody, request.shared_seed),
-                                       chordal=in_chords(spec.melody, request.shared_seed))
+                                       rate=second_voice_rate(spec.melody, request.density),
+                                       chordal=in_chords(spec.melody, request.density))
             under = sorted([*line, *second_voice_notes(melody, bar_length)], key=lambda note: note.onset)
             upper, lower = melody, accompany(chords, slot, bars, bar_length, key, melody=under, seed=request.seed,
-                                             before=before, piece_seed=request.piece_seed,
+                                             before=before,
+                                             density=None if request.piece_seed is None else request.density,
                                              join=join_before(request.previous_right, request.previous_left))
             lower = octave_passage(request, spec, upper, lower)
         else:
@@ -343,7 +343,7 @@ class NeuralSectionTools(SectionWriter):
                       seed=request.seed)
         return ornament(sung, key=key, bar_length=meter.bar_quarters, beat=meter.beat_quarters,
                         register=(rules.lowest, rules.highest), phrase_ends=ends,
-                        rate=ornament_rate(rules, request.shared_seed), seed=request.seed)
+                        rate=ornament_rate(rules, request.density), seed=request.seed)
 
     @staticmethod
     def _shape_line(right: list[Bar], request: SectionRequest, key: Key, spec: StyleSpec) -> list[Bar]:
@@ -359,7 +359,7 @@ class NeuralSectionTools(SectionWriter):
             line = vary_figures(line, key, bar_length, request.bars, register, rules.max_leap, ends, request.seed)
         if rules.cantabile is not None:
             line = sing(line, key=key, meter=meter, bars=request.bars, register=register, max_leap=rules.max_leap,
-                        phrase_ends=ends, rules=rules.cantabile, seed=request.seed, piece_seed=request.shared_seed)
+                        phrase_ends=ends, rules=rules.cantabile, seed=request.seed, density=request.density)
         return melody_bars(line, request.bars, bar_length)
 
     def _generate(self, request: SectionRequest, key: Key, spec: StyleSpec) -> tuple[list[Bar], list[Bar]]:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, model_validator
 from ontology.music import Bar, Cadence, ChordEvent, VariationDistance
 from ontology.music_drafts import MAX_SECTION_BARS
 from ontology.music_styles import Motion, Reach, Style
+from tools.music.styles.density import piece_density
 
 TUNE_DESCRIPTION = ("the melody as the realiser was given it, a bar each, before the figures it sang on it (a "
                     "chorale soprano's passing eighths, overshoots and suspensions); empty where the first voice of "
@@ -80,6 +81,12 @@ class SectionRequest(BaseModel):
         """The seed that draws what the piece's sections share (`piece_seed`, or the section's own
         seed when the section stands alone)."""
         return self.seed if self.piece_seed is None else self.piece_seed
+
+    @property
+    def density(self) -> float:
+        """The piece's density (`tools.music.styles.density`): drawn from `shared_seed`, bounded by the
+        request's `reach`."""
+        return piece_density(self.shared_seed, self.reach)
 
     @model_validator(mode="after")
     def _a_window_a_bar(self) -> SectionRequest:

@@ -58,7 +58,7 @@ from tools.music.harmony.chords import (
     chord_root_quality,
 )
 from tools.music.harmony.data import MelodyNote
-from tools.music.styles.density import F, figure_at, piece_density
+from tools.music.styles.density import F, figure_at
 
 LOWEST_PIANO_KEY = 21
 LEADING_TONE = 11
@@ -208,8 +208,8 @@ pulses of a chord (one rate drawn per section: some pieces plain, some chromatic
 NEIGHBOUR_PULSES = 4
 """At most one chromatic neighbour in so many pulses: one in a half bar of eighths, two in sixteenths."""
 KEEP_FIGURE = 0.9
-"""How often a seeded section keeps its piece's figure (drawn from the piece's seed), or, written
-without a piece's seed, the figure heard in the left hand's bars before it: a piece's texture carries
+"""How often a seeded section keeps its piece's figure (the one at the piece's density), or, written
+without a piece's density, the figure heard in the left hand's bars before it: a piece's texture carries
 on, and now and then a new section (a B, a varied return) brings a new one. (At 0.75, a piece of three
 sections mixed figures more often than not, and sixty fixed-plan waltzes' densities averaged out:
 notes per bar overlapped the reference's by 0.59 and rests by 0.60; at 0.9, 0.62 and 0.62; session 34.)"""
@@ -593,20 +593,19 @@ def _length(voice: list[Event]) -> Fraction:
 
 
 def _figure(figures: Sequence[F], draw: random.Random | None, heard: Callable[[], F | None],
-            piece_seed: int | None = None) -> F:
-    """The figure a section's left hand plays: the piece's own (at its density, drawn once from
-    `piece_seed`: `tools.music.styles.density`), or
-    without one the one `heard` in the bars before it (read only where it is used: never with both a
-    seed and a piece's seed), kept at `KEEP_FIGURE` (always without a seed), else one drawn (`draw`, from the
-    section's seed; the first, plain one without), so pieces differ as real ones do, a piece keeps
-    its texture from section to section as real ones mostly do, and a section written again is the
-    same. Kept by the piece rather than by each section's predecessor, a piece is dense or light as a
-    whole: section by section the fixed-plan waltzes' densities averaged out to 6.8-9.8 notes a bar
-    against the references' 5-24."""
+            density: float | None = None) -> F:
+    """The figure a section's left hand plays: the piece's own (the one at the piece's `density`,
+    `tools.music.styles.density`), or without one the one `heard` in the bars before it (read only
+    where it is used: never with both a seed and a piece's density), kept at `KEEP_FIGURE` (always
+    without a seed), else one drawn (`draw`, from the section's seed; the first, plain one without),
+    so pieces differ as real ones do, a piece keeps its texture from section to section as real ones
+    mostly do, and a section written again is the same. Kept by the piece rather than by each
+    section's predecessor, a piece is dense or light as a whole: section by section the fixed-plan
+    waltzes' densities averaged out to 6.8-9.8 notes a bar against the references' 5-24."""
     if draw is None:
         return heard() or figures[0]
     drawn = draw.choice(list(figures))
-    kept = heard() if piece_seed is None else figure_at(figures, piece_density(piece_seed))
+    kept = heard() if density is None else figure_at(figures, density)
     return kept if kept is not None and draw.random() < KEEP_FIGURE else drawn
 
 
@@ -675,7 +674,7 @@ def _rises_past(upper: list[Event], bass: list[Event], interval: int) -> bool:
 
 def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                     melody: list[MelodyNote] | None = None, seed: int | None = None,
-                    before: Sequence[Bar] = (), piece_seed: int | None = None, join: Join | None = None) -> list[Bar]:
+                    before: Sequence[Bar] = (), density: float | None = None, join: Join | None = None) -> list[Bar]:
     """Oom-pah-pah: the bass on the chord's first beat (`_bass_line`), the chord's other tones, three
     notes (four in the full figure, three where the melody leaves too little room for four) in close
     position around C4-G4 voiced nearest the chord before, on the beats after it.
@@ -683,12 +682,12 @@ def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fr
     voice (in octaves or not), or holds it through the chord in a voice of its own under the chords,
     which then rest on its beat (Chopin's notation); after the bass it strikes a chord on every
     beat, or one chord and a rest, or one chord held to the end of the chord's span. The piece's own
-    figure (drawn from `piece_seed`) or, without one, the figure heard in `before` (the left hand's
+    figure (the one at its `density`) or, without one, the figure heard in `before` (the left hand's
     bars before the section, or those it re-arranges) is mostly kept (`_figure`). The chord
     before a full close strikes every beat whatever the figure: the dance drives into its cadence,
     and the dominant sounds to the end of its bar."""
     figure = _figure(WALTZ_FIGURES, None if seed is None else random.Random(seed),
-                     lambda: _waltz_figure_heard(before), piece_seed)
+                     lambda: _waltz_figure_heard(before), density)
     plan = _Plan(chords, slot, bars, bar_length, key, melody, join)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
@@ -742,14 +741,14 @@ def arpeggio_pattern(pulses: int, patterns: Mapping[int, tuple[int, ...]] = ARPE
 
 def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                        melody: list[MelodyNote] | None = None, seed: int | None = None,
-                       before: Sequence[Bar] = (), piece_seed: int | None = None,
+                       before: Sequence[Bar] = (), density: float | None = None,
                        join: Join | None = None) -> list[Bar]:
     """Each chord arpeggiated from a low bass (E1-E3, `_bass_line`) up through its tones above and
     back, the tones voiced nearest the chord before, every one of them heard (`_every_tone`). The
     figure (`NOCTURNE_FIGURES`, drawn from `seed`) sets the pulse (eighths or sixteenths), how far
     the arpeggio spans (a tenth, or a twelfth and more as Chopin's do), whether the bass is held
     through the chord in a voice of its own under the arpeggio, which then rests on its first
-    pulse; the piece's own figure (or, without a `piece_seed`, the one heard in `before`) is mostly
+    pulse; the piece's own figure (or, without a `density`, the one heard in `before`) is mostly
     kept, as the waltz's is. A seeded
     arpeggio may also lean into a chord tone from a chromatic lower neighbour (`_chromatic_neighbours`,
     at a rate drawn from `NEIGHBOUR_RATES`), but not in the closing cadence's two chords. Before a
@@ -757,7 +756,7 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
     root sounds to the end, under the melody's last approach."""
     draw = random.Random(seed)
     figure = _figure(NOCTURNE_FIGURES, None if seed is None else draw, lambda: _nocturne_figure_heard(before),
-                     piece_seed)
+                     density)
     neighbour_rate = 0.0 if seed is None else draw.choice(NEIGHBOUR_RATES)
     plan = _Plan(chords, slot, bars, bar_length, key, melody, join)
     if not plan.sounding:
@@ -864,10 +863,10 @@ def _chromatic_neighbours(line: list[int | None], start: Fraction, pulses: list[
 
 def block_chords(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                  melody: list[MelodyNote] | None = None, seed: int | None = None,
-                 before: Sequence[Bar] = (), piece_seed: int | None = None, join: Join | None = None) -> list[Bar]:
+                 before: Sequence[Bar] = (), density: float | None = None, join: Join | None = None) -> list[Bar]:
     """One three-note chord per chord change (held through repeats), in close position between C3
     and G4, inverted and voiced nearest the chord before; the first and the last in root position.
-    (`seed`, `before`, `piece_seed` and `join` are taken, as every texture takes them, and unused:
+    (`seed`, `before`, `density` and `join` are taken, as every texture takes them, and unused:
     block chords have one figure, and no bass of their own to lead across a join.)"""
     plan = _Plan(chords, slot, bars, bar_length, key, melody)
     if not plan.sounding:

@@ -35,7 +35,7 @@ from fractions import Fraction
 from ontology.music_styles import Cantabile
 from ontology.music_theory import Key, Meter, Mode, exact_quarters
 from tools.music.harmony.data import MelodyNote
-from tools.music.styles.density import piece_density, share_at
+from tools.music.styles.density import share_at
 from tools.music.styles.figures import fits_between, split_bars
 
 RUN_NOTE = Fraction(1, 4)
@@ -85,14 +85,14 @@ def run_into(target: int, count: int, key: Key, ascending: bool) -> list[int]:
 
 
 def sing(line: list[MelodyNote], *, key: Key, meter: Meter, bars: int, register: tuple[int, int], max_leap: int,
-         phrase_ends: Sequence[int], rules: Cantabile, seed: int, piece_seed: int) -> list[MelodyNote]:
+         phrase_ends: Sequence[int], rules: Cantabile, seed: int, density: float) -> list[MelodyNote]:
     """`line` (`bars` bars in `meter`) made to sing (module docstring): `phrase_ends` are the
     0-based bars where phrases end (the section's last among them); the bars' rhythms are the
     style's in `meter` (so they always fill its bars), drawn from `seed`, the piece's run rate at its
-    density (`tools.music.styles.density`, from `piece_seed`): a dense piece is a florid one."""
+    `density` (`tools.music.styles.density`): a dense piece is a florid one."""
     bar_length, beat, rhythms = meter.bar_quarters, meter.beat_quarters, rules.rhythms.get(meter.name, [])
     draw = random.Random(f"cantabile {seed}")
-    run_rate = share_at(rules.run_rate, piece_density(piece_seed))
+    run_rate = share_at(rules.run_rate, density)
     split = split_bars(line, bar_length, bars)
 
     def fits(index: int, notes: list[MelodyNote]) -> bool:

@@ -8,7 +8,10 @@ two-voice bars averaged each other out: sixty fixed-plan nocturnes struck 11.7 t
 pool, `bench/compose_tools_quality.py --styles nocturne -n 60`). One draw per piece now places it on a
 scale from light to dense, and each hand reads the same draw: the left hand picks its figure by it
 (its texture's figures ordered by the notes they strike), the right hand its share of bars in two
-voices (`tools.music.styles.thirds`).
+voices (`tools.music.styles.thirds`). A request's words bound the draw as they bound the compass
+(`ontology.music_styles.Reach`): a quiet or gentle piece is drawn from the light half, a stormy or
+grand one from the dense half (the language model's "quiet nocturne" of session 38 drew a dense piece
+and opened with both hands in sixteenths).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
+
+from ontology.music_styles import Reach
 
 
 class Figure(Protocol):
@@ -28,10 +33,11 @@ class Figure(Protocol):
 F = TypeVar("F", bound=Figure)
 
 
-def piece_density(piece_seed: int) -> float:
+def piece_density(piece_seed: int, reach: Reach | None = None) -> float:
     """Where a piece lies from light (0) to dense (1), uniform in [0, 1), the same for every section
-    and both hands."""
-    return random.Random(f"density {piece_seed}").random()
+    and both hands; in [0, 0.5) for a modest `reach`, in [0.5, 1) for a wide one."""
+    drawn = random.Random(f"density {piece_seed}").random()
+    return drawn if reach is None else (drawn + (reach is Reach.WIDE)) / 2
 
 
 def figure_at(figures: Sequence[F], density: float) -> F:

@@ -33,7 +33,7 @@ from ontology.music_styles import LineRules
 from ontology.music_theory import Key, exact_quarters
 from tools.music.harmony.data import MelodyNote
 from tools.music.styles.cantabile import run_scale
-from tools.music.styles.density import piece_density, share_at
+from tools.music.styles.density import share_at
 
 TURN_NOTE = Fraction(1, 8)
 """A turn moves in thirty-seconds."""
@@ -44,10 +44,10 @@ PASSING_GAP = (3, 4)
 """The intervals (semitones) a dotted figure's sixteenth passes through by step: a third."""
 
 
-def ornament_rate(rules: LineRules, piece_seed: int) -> float:
+def ornament_rate(rules: LineRules, density: float) -> float:
     """The share of a piece's eligible notes it ornaments, from the style's range at the piece's density
     (`tools.music.styles.density`): a dense piece is an ornate one."""
-    return share_at(rules.ornament_rate, piece_density(piece_seed))
+    return share_at(rules.ornament_rate, density)
 
 
 def upper_neighbour(pitch: int, key: Key) -> int:

@@ -36,7 +36,7 @@ from ontology.music_theory import OCTAVE, exact_quarters
 from tools.music.harmony.chords import NO_CHORD, chord_pitch_classes
 from tools.music.harmony.data import MelodyNote
 from tools.music.styles.accompaniment import chord_spans
-from tools.music.styles.density import piece_density, share_at
+from tools.music.styles.density import share_at
 
 SHORTEST = Fraction(1, 2)
 """The shortest note (quarters) a second voice sings under: an eighth."""
@@ -52,16 +52,16 @@ CHORD_FLOOR = 60
 """C4: the lowest note of a chord's third voice (the chord's within the octave under the tune)."""
 
 
-def second_voice_rate(rules: LineRules, piece_seed: int) -> float:
+def second_voice_rate(rules: LineRules, density: float) -> float:
     """The share of a piece's bars sung in two voices, from the style's range at the piece's density
     (`tools.music.styles.density`): a piece whose left hand runs dense sings in double notes more."""
-    return share_at(rules.second_voice, piece_density(piece_seed))
+    return share_at(rules.second_voice, density)
 
 
-def in_chords(rules: LineRules, piece_seed: int) -> bool:
+def in_chords(rules: LineRules, density: float) -> bool:
     """Whether a piece's bars in two voices sound a third voice too: from the style's `chordal_from`
     density up (`tools.music.styles.density`)."""
-    return rules.chordal_from is not None and piece_density(piece_seed) >= rules.chordal_from
+    return rules.chordal_from is not None and density >= rules.chordal_from
 
 
 def with_second_voice(right: Sequence[Bar], chords: Sequence[int], *, slot: Fraction, bar_length: Fraction,
