@@ -7,9 +7,10 @@ runs in thirds and sixths as often. The movements strike from 10.6 to 26.9 notes
 (session 35's sixty; the percentiles from a scratch script over `bench/compose_tools_quality.py
 --styles nocturne -n 60 --scores DIR`).
 
-How often a piece sings in two voices is drawn once from its seed (`LineRules.second_voice`), so
-some pieces stay a single line and some thicken, as real ones do; which bars, the section's seed
-draws, and a chosen bar gives a second voice to each of its notes that can take one:
+How often a piece sings in two voices is set once by its density (`LineRules.second_voice`,
+`tools.music.styles.density`), so some pieces stay a single line and some thicken, as real ones do,
+the thick ones over the densest left hands; which bars, the section's seed draws, and a chosen bar
+gives a second voice to each of its notes that can take one:
 
 - a note of an eighth or longer (a turn's thirty-seconds and a dotted figure's tail pass alone);
 - the third below (or, failing that, the sixth) that is a tone of the chord sounding at its onset,
@@ -22,7 +23,9 @@ The tune itself (the top voice every measure and check reads) does not change. M
 fixed-plan pieces each (session 36): the nocturnes' notes per bar 15.6 -> 16.5 on average
 (Beethoven's 18.7), the waltzes' 8.5 -> 9.2 (9.4; overlap 0.64 -> 0.67). Two voices under the tune
 (the third and the sixth) in 20-100% of a nocturne's bars moved the overlap no further: the dense
-tail needs both hands thick at once.
+tail needs both hands thick at once, which the piece's density now gives (session 38); from the
+style's `LineRules.chordal_from` density up, each second voice takes a third voice under it, the
+chord tone within the octave below the tune (no lower than `CHORD_FLOOR`).
 """
 from __future__ import annotations
 
@@ -84,15 +87,10 @@ def with_second_voice(right: Sequence[Bar], chords: Sequence[int], *, slot: Frac
         for event in bar.voices[0]:
             length = exact_quarters(event.duration)
             chord = next((chord for start, length, chord in sounding if start <= onset < start + length), None)
-            below = None
+            under: list[int] = []
             if len(event.pitches) == 1 and length >= SHORTEST and chord is not None:
-                below = _second(event.pitches[0], chord_pitch_classes(chord))
-            if below is None:
-                events.append(event)
-            else:
-                lowest = _third(event.pitches[0], below, chord_pitch_classes(chord)) if chordal else None
-                voices = [below] if lowest is None else [lowest, below]
-                events.append(Event(pitches=[*voices, *event.pitches], duration=event.duration))
+                under = _voices_under(event.pitches[0], chord_pitch_classes(chord), chordal)
+            events.append(Event(pitches=[*under, *event.pitches], duration=event.duration) if under else event)
             onset += length
         result.append(Bar(voices=[events]))
     return result
@@ -108,6 +106,16 @@ def second_voice_notes(right: Sequence[Bar], bar_length: Fraction) -> list[Melod
             notes += [MelodyNote(float(onset), event.duration, pitch) for pitch in sorted(event.pitches)[:-1]]
             onset += exact_quarters(event.duration)
     return notes
+
+
+def _voices_under(tune: int, tones: frozenset[int], chordal: bool) -> list[int]:
+    """The voices under `tune`, lowest first: its second (`_second`), and where `chordal` a third under
+    that (`_third`); none where no second fits."""
+    second = _second(tune, tones)
+    if second is None:
+        return []
+    third = _third(tune, second, tones) if chordal else None
+    return [second] if third is None else [third, second]
 
 
 def _third(tune: int, second: int, tones: frozenset[int]) -> int | None:
