@@ -263,6 +263,11 @@ def waltz_shape(bar: Bar, plain: Bar) -> str:
     if len(voice) == 2:  # the bass, and a chord held through the last two beats
         assert voice[0] == bass and voice[1].pitches == chord.pitches and voice[1].duration == 2.0
         return "held chord"
+    if len(voice) == 5:  # the bass and two detached chords, an eighth and an eighth rest each
+        low, first, first_rest, second, second_rest = voice
+        assert low == bass and first == second and first.pitches == chord.pitches and first.duration == 0.5
+        assert not first_rest.pitches and not second_rest.pitches and first_rest.duration == 0.5
+        return "detached chords"
     low, first, second = voice
     if not second.pitches:  # bass-chord-rest
         assert low == bass and first == chord and second.duration == 1.0
@@ -276,7 +281,7 @@ def waltz_shape(bar: Bar, plain: Bar) -> str:
     return "octave bass"
 
 
-def test_a_waltz_seed_draws_its_figure_among_six_and_drives_every_one_into_its_closing_cadence() -> None:
+def test_a_waltz_seed_draws_its_figure_among_seven_and_drives_every_one_into_its_closing_cadence() -> None:
     chords = [C, F, G7, C, A_MIN, D_MIN, G7, C]
     plain = waltz_left_hand(chords, Fraction(3), 8, Fraction(3), C_MAJOR)
     shapes = set()
@@ -292,8 +297,9 @@ def test_a_waltz_seed_draws_its_figure_among_six_and_drives_every_one_into_its_c
         (closing,) = bars[-1].voices[0]  # the closing chord struck once, whatever the figure
         bass, *upper = plain[-1].voices[0][0].pitches
         assert closing.duration == 3.0 and closing.pitches[-3:] == upper and bass in closing.pitches
-    assert shapes == {"plain", "held bass", "octave bass", "chord then rest", "held chord", "full chords"}
-    assert len(WALTZ_FIGURES) == 6
+    assert shapes == {"plain", "held bass", "octave bass", "chord then rest", "held chord", "full chords",
+                      "detached chords"}
+    assert len(WALTZ_FIGURES) == 7
 
 
 def test_a_nocturne_seed_draws_its_figure_among_eighths_sixteenths_wide_held_bass_and_staccato_arpeggios() -> None:
