@@ -16,6 +16,7 @@ from tools.music.analysis import sounding_notes, top_line
 from tools.music.harmony.chords import chord_index
 from tools.music.neural_sections import (
     NeuralSectionTools,
+    approach_close,
     bars_to_segment,
     chord_symbols,
     close_on_cadence,
@@ -25,7 +26,7 @@ from tools.music.neural_sections import (
     segment_to_bars,
 )
 from tools.music.piano.tokens import Hand, Note, Segment
-from tools.music.section_tools import SectionRequest, sung_as_tune
+from tools.music.section_tools import SectionMaterial, SectionRequest, sung_as_tune
 from tools.music.styles.fiddle import COMPOUND_BEAT, SIXTEENTH
 
 
@@ -430,6 +431,27 @@ def test_a_stormy_section_keeps_moving_after_its_phrase_ending_and_a_gentle_one_
     assert struck(Motion.GENTLE, range(0, 3)) < 0.6 * struck(None, range(0, 3))
 
 
+def test_a_gentle_free_piano_sections_right_hand_sings_legato_inside_its_phrases(
+        writer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The piano model's gentle right hand stops for a beat inside a phrase (four times in this
+    section), and the left hand's bass under the silence was heard as the tune (session 39: twelve
+    "lyrical" pieces' heard top voice spanned 45 semitones, the right hand's own 31). Held through,
+    only the bars closing a phrase on its cadence (3-4 and 7-8) breathe."""
+    import tools.music.neural_sections as neural_sections
+
+    request = SectionRequest(bars=8, key="C minor", meter="4/4", style=Style.FREE_PIANO, cadence=Cadence.AUTHENTIC,
+                             seed=2, piece_seed=2, place=(0.5, 1.0), motion=Motion.GENTLE)
+
+    def silences(section: SectionMaterial) -> int:
+        return sum(1 for number, bar in enumerate(section.right) if number not in (2, 3, 6, 7)
+                   for before, after in zip(bar.voices[0], bar.voices[0][1:], strict=False)
+                   if before.pitches and not after.pitches)
+
+    assert silences(writer.write(request)) == 0
+    monkeypatch.setattr(neural_sections, "legato", lambda bars, breathing: list(bars))
+    assert silences(writer.write(request)) > 0
+
+
 def test_both_hands_of_a_free_piano_sound_in_every_bar(writer) -> None:
     """The tools bench's free piano 2 (F major) opened with a left hand silent for its bars 2 and 3 (and
     again in bars 10, 11 and 14): the grammar now closes no bar of the style while a hand is silent."""
@@ -524,6 +546,27 @@ def test_a_piano_close_arpeggiates_its_dominant_over_a_held_bass_and_holds_the_t
     final = closed_left[3]
     assert len(final.voices) == 1 and len(final.voices[0]) == 1 and final.voices[0][0].duration == 4.0
     assert {p % 12 for p in final.pitches()} == {7, 11, 2} and min(final.pitches()) % 12 == 7
+
+
+def test_a_piano_close_moves_into_its_last_note_where_the_bar_before_falls_silent() -> None:
+    """The language model's lyrical pieces sang a half note and rested through the dominant's bar,
+    and the left hand's arpeggio under the silence was heard as the tune, from G2 (session 39). A
+    silence of a beat or more there is sung on the dominant's tone nearest the closing note; a
+    shorter one (a breath) stays, as does the bar before a half close (no chord is fixed there)."""
+    key, length = parse_key("G major"), Fraction(4)
+    left = [Bar(voices=[[Event(pitches=[43], duration=2.0), Event(pitches=[47], duration=2.0)]]) for _ in range(4)]
+    silent = Bar.line((74, 1.0), (72, 1.0), (None, 2.0))
+    right = [Bar.line((74, 4.0)), Bar.line((72, 4.0)), silent, Bar.line((67, 4.0))]
+    approached = approach_close(right, key, Cadence.AUTHENTIC, length)
+    assert approached[:2] == right[:2] and approached[3] == right[3]
+    *kept, approach = approached[2].voices[0]
+    assert kept == silent.voices[0][:2] and approach.duration == 2.0
+    (ending,) = close_on_cadence(approached, left, key, Cadence.AUTHENTIC, length)[0][3].pitches()
+    (note,) = approach.pitches
+    assert note % 12 in {2, 6, 9, 0} and note % 12 != ending % 12 and abs(note - ending) <= 2  # D7's, a step away
+    breathing = [*right[:2], Bar.line((74, 1.0), (72, 2.5), (None, 0.5)), right[3]]
+    assert approach_close(breathing, key, Cadence.AUTHENTIC, length) == breathing
+    assert approach_close(right, key, Cadence.HALF, length) == right
 
 
 def test_replayed_plans_give_every_piece_a_seed_of_its_own() -> None:

@@ -9,7 +9,7 @@ from ontology.music_theory import parse_key
 from tools.music.harmony.data import MelodyNote
 from tools.music.styles.articulation import detach
 from tools.music.styles.fioritura import ornament
-from tools.music.styles.top_voice import sing_top_voice
+from tools.music.styles.top_voice import legato, sing_top_voice
 
 C_MAJOR, BAR, BEAT = parse_key("C major"), Fraction(4), Fraction(1)
 STAFF = [Bar(voices=[[Event(pitches=[64], duration=2.0), Event(pitches=[62], duration=1.0),
@@ -45,3 +45,19 @@ def test_what_a_line_leaves_of_a_notes_span_sounds_as_a_rest() -> None:
     assert [(event.pitches, event.duration) for event in sung[0].voices[0][:2]] == [([64], 1.0), ([], 1.0)]
     assert [(event.pitches, event.duration) for event in sung[1].voices[0][1:]] == [([67], 1.0), ([], 1.0)]
     assert sung[3] == STAFF[3], "the close is sustained"
+
+
+def test_a_gentle_right_hand_holds_its_note_through_a_rest_inside_a_bar_and_breathes_at_a_phrase_end() -> None:
+    """The lyrical piece's bar 15: F5 for a beat and a beat's rest, over which the left hand's Bb2
+    was heard as the tune; held, F5 sounds on. A bar's opening rest, the other voices and a phrase's
+    last bar stay."""
+    bars = [Bar.line((77, 1.0), (None, 1.0), (76, 1.0), (76, 0.5), (None, 0.5)),
+            Bar(voices=[[Event(pitches=[], duration=1.0), Event(pitches=[72, 76], duration=1.0),
+                         Event(pitches=[], duration=2.0)], [Event(pitches=[], duration=4.0)]]),
+            Bar.line((74, 2.0), (None, 2.0))]
+    held = legato(bars, breathing={2})
+    assert held[0] == Bar.line((77, 2.0), (76, 1.0), (76, 1.0))
+    assert held[1] == Bar(voices=[[Event(pitches=[], duration=1.0), Event(pitches=[72, 76], duration=3.0)],
+                                  [Event(pitches=[], duration=4.0)]])
+    assert held[2] == bars[2]
+    assert legato(held, breathing=()) == [*held[:2], Bar.line((74, 4.0))]

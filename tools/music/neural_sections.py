@@ -75,6 +75,7 @@ from tools.music.styles.harmonic_rhythm import held_through_bars
 from tools.music.styles.octaves import in_octaves, octave_bars
 from tools.music.styles.phrases import (
     approach_pitch_classes,
+    cadence_bars,
     close_phrases,
     given_chords,
     held_to_the_bar_end,
@@ -84,7 +85,7 @@ from tools.music.styles.phrases import (
 )
 from tools.music.styles.register_plan import leap_rate, section_windows, shift_bias
 from tools.music.styles.thirds import in_chords, second_voice_notes, second_voice_rate, with_second_voice
-from tools.music.styles.top_voice import sing_top_voice
+from tools.music.styles.top_voice import legato, sing_top_voice
 from tools.music.threads import torch_threads
 from tools.settings import Settings
 
@@ -130,6 +131,22 @@ def _block(chord: int, duration: float) -> Event:
     return Event(pitches=block_chord(chord), duration=duration)
 
 
+def _cadence_chords(right: list[Bar], key: Key, cadence: Cadence, bar_length: Fraction) -> tuple[int, int | None]:
+    """The close's final chord and the chord before it, on the last beat of the bar before (None
+    where the cadence fixes none there: a half close)."""
+    beats = int(bar_length) if bar_length.denominator == 1 else 1
+    fixed = given_chords(key, {len(right) - 1: cadence}, beats, len(right))
+    last = (len(right) - 1) * beats
+    return fixed[last], fixed.get(last - 1)
+
+
+def _closing_note(right: list[Bar], final: int) -> int:
+    """The right hand's last note: the `final` chord's tone (C4-C6) nearest its note before the close."""
+    previous = [pitch for bar in right[-2:-1] or right[-1:] for pitch in bar.pitches()] or [72]
+    tones = {pitch % 12 for pitch in block_chord(final)}
+    return min((p for p in range(60, 85) if p % 12 in tones), key=lambda p: abs(p - previous[-1]))
+
+
 def close_on_cadence(right: list[Bar], left: list[Bar], key: Key, cadence: Cadence,
                      bar_length: Fraction) -> tuple[list[Bar], list[Bar]]:
     """The piano texture's cadential close: the left hand arpeggiates the cadence's first chord through
@@ -139,21 +156,45 @@ def close_on_cadence(right: list[Bar], left: list[Bar], key: Key, cadence: Caden
     model knows nothing of form, so the arranger writes the cadence the plan asks for. (The bar before
     was a held block chord too: with a cadence closing each of three sections, six of a 16-bar piece's
     bars stood still in the left hand, and the music stopped before every close.)"""
-    beats = int(bar_length) if bar_length.denominator == 1 else 1
-    fixed = given_chords(key, {len(right) - 1: cadence}, beats, len(right))
-    last = (len(right) - 1) * beats
-    final, before = fixed[last], fixed.get(last - 1)
+    final, before = _cadence_chords(right, key, cadence, bar_length)
     length = float(bar_length)
-    previous = [pitch for bar in right[-2:-1] or right[-1:] for pitch in bar.pitches()] or [72]
-    tones = {pitch % 12 for pitch in _block(final, length).pitches}
-    ending = min((p for p in range(60, 85) if p % 12 in tones), key=lambda p: abs(p - previous[-1]))
-    right = [*right[:-1], Bar(voices=[[Event(pitches=[ending], duration=length)]])]
+    right = [*right[:-1], Bar(voices=[[Event(pitches=[_closing_note(right, final)], duration=length)]])]
     if before is None or len(left) < 2:
         return right, [*left[:-1], Bar(voices=[[_block(final, length)]])]
     closing = nocturne_left_hand([before, final], bar_length, 2, bar_length, key,
                                  melody=melody_line(right[-2:], bar_length),
                                  join=join_before(right[:-2], left[:-2]))
     return right, [*left[:-2], *closing]
+
+
+APPROACH_SILENCE = Fraction(1)
+"""The silence (quarters, at least) at the end of the bar before a close that its approach note fills."""
+
+
+def approach_close(right: list[Bar], key: Key, cadence: Cadence, bar_length: Fraction) -> list[Bar]:
+    """The right hand with the bar before its close (`close_on_cadence`) moving into the closing note
+    where it fell silent: a closing silence of `APPROACH_SILENCE` or more (after a note) is sung on
+    the tone of the cadence's first chord nearest the note the close would end on (its own pitch
+    class excluded: the leading tone or the second degree before a tonic, a dominant seventh's
+    seventh above its third). The left hand's dominant arpeggio sounded alone under that silence,
+    two or three octaves below the tune, and was heard as the line (in 37 of the 180 closes of sixty
+    pieces of the language model's free piano plans, session 39). Written before the line is sung,
+    so the note is the tune's; a half close, which fixes no chord there, keeps the bar."""
+    final, before = _cadence_chords(right, key, cadence, bar_length)
+    if before is None or len(right) < 2 or not right[-2].voices:
+        return right
+    ending = _closing_note(right, final)
+    voice, silence = list(right[-2].voices[0]), Fraction(0)
+    while voice and not voice[-1].pitches:
+        silence += exact_quarters(voice.pop().duration)
+    tones = {pitch % 12 for pitch in block_chord(before)} - {ending % 12}
+    if not voice or silence < APPROACH_SILENCE or not tones:
+        return right
+    note = min((pitch for pitch in range(ending - 6, ending + 7) if pitch % 12 in tones),
+               key=lambda pitch: (abs(pitch - ending), pitch))
+    bar = right[-2].model_copy(update={"voices": [[*voice, Event(pitches=[note], duration=float(silence))],
+                                                  *right[-2].voices[1:]]})
+    return [*right[:-2], bar, right[-1]]
 
 
 def melody_line(bars: list[Bar], bar_length: Fraction) -> list[MelodyNote]:
@@ -254,9 +295,11 @@ class NeuralSectionTools(SectionWriter):
         return material.model_copy(update={"calls": [call, *material.calls]})
 
     def arrange(self, request: SectionRequest, right: list[Bar], left: list[Bar]) -> SectionMaterial:
-        """Both staves finished in the request's style: for free piano the right hand's single notes
-        sung as a tune is (`_sung`, `tools.music.styles.top_voice`; before a passage in octaves
-        doubles them; the notes before it are the material's tune), the cadence written into the
+        """Both staves finished in the request's style: for free piano the right hand (held through its
+        phrases' silences in a gentle section, `tools.music.styles.top_voice.legato`, and moving into
+        its close where it fell silent before it, `approach_close`) with its single notes sung as a
+        tune is (`_sung`, `tools.music.styles.top_voice`; before a passage in octaves doubles them; the
+        notes before it are the material's tune), the cadence written into the
         last bars and chords named from the notes; for the other styles the first voice's line (the
         melody) harmonised around the phrases' cadences, its chords coloured in the style's measure
         (drawn from the request's seed) and realised in the style's texture (so arranging an
@@ -271,6 +314,10 @@ class NeuralSectionTools(SectionWriter):
         meter = parse_meter(request.meter)
         spec = style_spec(request.style)
         if spec.texture == "piano":
+            if request.motion is Motion.GENTLE:
+                right = legato(right, cadence_bars(phrase_cadences(request.bars, request.cadence)))
+            if request.cadence is not None:
+                right = approach_close(right, key, request.cadence, meter.bar_quarters)
             sung = sing_top_voice(right, meter.bar_quarters, lambda line: self._sung(line, request, key, spec))
             left = octave_passage(request, spec, sung, left)
             if request.cadence is not None:

@@ -33,6 +33,7 @@ from tools.music.piano.tokens import fit_to_piano
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall, sung_as_tune
 from tools.music.som.som import SomInputError
 from tools.music.som.tool import Item, VariationsRequest, VariationsTool
+from tools.music.styles.phrases import CADENCE_BARS
 from tools.music.styles.register_plan import section_windows
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,6 @@ SHARE_OF_PATH: dict[VariationDistance, float] = {
 """Where on the walk from the source to fresh material each distance picks its candidate."""
 FRESH_CANDIDATES = 3
 SEEDS_PER_SPLIT = 2
-CADENCE_BARS = 2
-"""Bars the writers rewrite to close on a cadence (the chord before the final one, and the final one)."""
 PROMPT_BARS = 2
 """Bars of kept material a new ending continues from, as many as the session gives a section."""
 REPEAT_IN_PLACE = 0.5

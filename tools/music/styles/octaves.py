@@ -18,10 +18,8 @@ from collections.abc import Collection
 
 from ontology.music import Bar, Event
 from ontology.music_styles import OctavePassage
+from tools.music.styles.phrases import cadence_bars
 
-CADENCE_BARS = 2
-"""A phrase's last bars that close on its cadence (`phrases.given_chords` fixes the chord before the
-final one in the bar before it; `close_on_cadence` writes a free piano's section's two chords there)."""
 SPACINGS = (12, 24)
 """How far below the right hand the doubling lies: an octave or two."""
 
@@ -42,7 +40,7 @@ def octave_bars(octaves: OctavePassage, bars: int, place: tuple[float, float], p
     if not start <= at < end:
         return range(0)
     wanted = int((at - start) / (end - start) * bars)
-    cadence = {bar for last in ends for bar in range(last - CADENCE_BARS + 1, last + 1)}
+    cadence = cadence_bars(ends)
     for size in range(length, 0, -1):
         free = [first for first in range(bars - size + 1) if cadence.isdisjoint(range(first, first + size))]
         if free:

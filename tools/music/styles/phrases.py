@@ -11,6 +11,7 @@ downbeat; the harmoniser is given the cadence's two chords and fills the rest.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from fractions import Fraction
 
@@ -31,6 +32,15 @@ MELODY_DEGREES: dict[Cadence, tuple[int, ...]] = {
 """Scale degrees the melody may land on at a phrase end: tones of the cadence's final chord."""
 FINAL_DEGREES = (1,)
 """The last note of a section closing on a full cadence: the tonic itself (a perfect cadence)."""
+CADENCE_BARS = 2
+"""A phrase's last bars that close on its cadence: the chord before the final one and the final one
+(`given_chords` fixes the first in the bar before the phrase's last; `close_on_cadence` writes a free
+piano section's two chords there; a variation's new ending rewrites them)."""
+
+
+def cadence_bars(ends: Iterable[int]) -> set[int]:
+    """The bars (0-based) that close the phrases ending at `ends` on their cadences."""
+    return {bar for last in ends for bar in range(last - CADENCE_BARS + 1, last + 1)}
 
 
 def phrase_cadences(bars: int, cadence: Cadence | None) -> dict[int, Cadence]:
