@@ -206,6 +206,9 @@ class LineRules(BaseModel):
                                                              "fiddle tune's repeated-note figures)")
     max_alternation: int | None = Field(None, ge=3, description="most notes in a row rocking between two pitches "
                                                                 "(4: G A G A, not G A G A G; None: any)")
+    max_even_span: float | None = Field(None, gt=0, description="the longest the line may run in notes of one "
+                                                                "length, in quarters (4.0: a 4/4 bar of eighths, "
+                                                                "then another length; None: any)")
     vary_figures: bool = Field(False, description="whether a freshly sampled line's bars that repeat the figure "
                                                   "before them are varied (sequence, inversion, a dotted rhythm) and "
                                                   "a second held bar in a row moves on: "

@@ -26,7 +26,7 @@ from tools.music.neural_sections import (
     segment_to_bars,
 )
 from tools.music.piano.tokens import Hand, Note, Segment
-from tools.music.section_tools import SectionMaterial, SectionRequest, sung_as_tune
+from tools.music.section_tools import SectionRequest, sung_as_tune
 from tools.music.styles.fiddle import COMPOUND_BEAT, SIXTEENTH
 
 
@@ -418,7 +418,9 @@ def test_a_stormy_section_keeps_moving_after_its_phrase_ending_and_a_gentle_one_
     """Session 30's stormy piece fell into quarters and halves after a held phrase ending. An 8-bar
     free piano section in C minor, notes struck a bar in both hands: without a motion 15.3 in bars
     1-3 and 6.7 in bars 5-7, after the phrase's held ending in bar 4; agitated 16.0 and 13.7; gentle
-    7.0 and 6.7."""
+    7.0 and 6.7. Since the line may not run in one length for more than a bar (`max_even_span`,
+    session 39), no section settles into long notes: without a motion 16.0 and 20.3, agitated 16.7
+    and 20.7, gentle 7.0 and 8.7."""
     request = SectionRequest(bars=8, key="C minor", meter="4/4", style=Style.FREE_PIANO, cadence=Cadence.AUTHENTIC,
                              seed=0, piece_seed=0, place=(0.5, 1.0))
 
@@ -427,29 +429,32 @@ def test_a_stormy_section_keeps_moving_after_its_phrase_ending_and_a_gentle_one_
         return sum(1 for staff in (section.right, section.left) for number in bars
                    for event in staff[number].voices[0] if event.pitches) / len(bars)
 
-    assert struck(Motion.AGITATED, range(4, 7)) > 1.5 * struck(None, range(4, 7))
+    assert struck(Motion.AGITATED, range(4, 7)) >= struck(Motion.AGITATED, range(0, 3))
+    assert struck(None, range(4, 7)) > 2 * struck(Motion.GENTLE, range(4, 7))
     assert struck(Motion.GENTLE, range(0, 3)) < 0.6 * struck(None, range(0, 3))
 
 
 def test_a_gentle_free_piano_sections_right_hand_sings_legato_inside_its_phrases(
         writer, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The piano model's gentle right hand stops for a beat inside a phrase (four times in this
-    section), and the left hand's bass under the silence was heard as the tune (session 39: twelve
+    """The piano model's gentle right hand stops for a beat inside a phrase (three times in these five
+    sections), and the left hand's bass under the silence was heard as the tune (session 39: twelve
     "lyrical" pieces' heard top voice spanned 45 semitones, the right hand's own 31). Held through,
     only the bars closing a phrase on its cadence (3-4 and 7-8) breathe."""
     import tools.music.neural_sections as neural_sections
 
-    request = SectionRequest(bars=8, key="C minor", meter="4/4", style=Style.FREE_PIANO, cadence=Cadence.AUTHENTIC,
-                             seed=2, piece_seed=2, place=(0.5, 1.0), motion=Motion.GENTLE)
+    requests = [SectionRequest(bars=8, key="C minor", meter="4/4", style=Style.FREE_PIANO, cadence=Cadence.AUTHENTIC,
+                               seed=seed, piece_seed=seed, place=(0.5, 1.0), motion=Motion.GENTLE)
+                for seed in range(5)]
 
-    def silences(section: SectionMaterial) -> int:
-        return sum(1 for number, bar in enumerate(section.right) if number not in (2, 3, 6, 7)
+    def silences() -> int:
+        return sum(1 for request in requests for number, bar in enumerate(writer.write(request).right)
+                   if number not in (2, 3, 6, 7)
                    for before, after in zip(bar.voices[0], bar.voices[0][1:], strict=False)
                    if before.pitches and not after.pitches)
 
-    assert silences(writer.write(request)) == 0
+    assert silences() == 0
     monkeypatch.setattr(neural_sections, "legato", lambda bars, breathing: list(bars))
-    assert silences(writer.write(request)) > 0
+    assert silences() > 0
 
 
 def test_both_hands_of_a_free_piano_sound_in_every_bar(writer) -> None:

@@ -169,6 +169,9 @@ class NoteGrammar:
     window_pull: float = 0.0  # subtracted from the log-probability of a top-hand note per semitone outside it
     max_repeats: int | None = None  # most top-hand notes in a row on one pitch (None: any)
     max_alternation: int | None = None  # most top-hand notes in a row rocking between two pitches (None: any)
+    max_even_span: int | None = None  # the longest run (ticks) of top-hand notes of one length, after which that
+    # length is barred for its next note where another fits (None: any): the model, once in eighths, runs on in
+    # them, and three in ten free pianos' right hands were 85% one length (Beethoven's first movements: 2 in 32)
     outline_bias: float = 0.0  # added to the log-probability of a top-hand note on a bar's downbeat that rises
     # from the line's last note by a leap through a chord (`OUTLINE_LEAPS`): a waltz tune outlining its harmony
     shift_bias: float = 0.0  # added to the log-probability of a phrase's first top-hand note that leaps more than
@@ -215,6 +218,8 @@ class NoteGrammar:
             raise GrammarError(f"A register window's lowest pitch must not lie above its highest: {self.windows}.")
         if self.max_repeats is not None and self.max_repeats < 1:
             raise GrammarError(f"A line may strike a pitch at least once in a row, not {self.max_repeats} times.")
+        if self.max_even_span is not None and self.max_even_span < 1:
+            raise GrammarError(f"A run of notes of one length spans at least a tick, not {self.max_even_span}.")
         if self.max_alternation is not None and self.max_alternation < 3:
             raise GrammarError(f"Rocking between two pitches is at least 3 notes (a neighbour note), "
                                f"not {self.max_alternation}.")
@@ -351,6 +356,7 @@ def rules_for_line(
         window_pull=window_pull,
         max_repeats=line.max_repeats,
         max_alternation=line.max_alternation,
+        max_even_span=None if line.max_even_span is None else ticks(line.max_even_span),
         outline_bias=line.outline_bias,
         shift_bias=shift_bias,
         leap_rate=leap_rate if line.wide_leap is not None else 0.0,
@@ -423,6 +429,9 @@ class NoteGrammarState:
         self.line: list[int] = []
         """The top hand's top pitch at each of its finished onsets, the prompt's included: what its
         next note may not repeat or rock back to too often."""
+        self.line_lengths: list[int] = []
+        """The length (ticks) of the top hand's first note at each of its onsets in the new bars: what its
+        next note may not run on in for too long (`NoteGrammar.max_even_span`)."""
         self._onset_top: dict[Hand, int] = {}
         self._struck: Counter[Hand] = Counter()
         self._sounded: set[Hand] = set()  # hands that have struck in the bar being written
@@ -613,6 +622,8 @@ class NoteGrammarState:
         elif kind == "DUR" and self.judging and self._note is not None:
             assert self.grammar is not None
             if self._note[1] == self.grammar.top_hand:
+                if self._struck[self._note[1]] == 1:
+                    self.line_lengths.append(int(VOCAB.value(token)))
                 self.line_end = position + int(VOCAB.value(token))
                 self._breathing = self.grammar.breath and self._owed and position == 0
                 self._phrase_start = self._owed and position == 0  # the next note begins a phrase
@@ -733,6 +744,20 @@ class NoteGrammarState:
             notes[hand_slice(hand)] = pitches
         return notes
 
+    def _even_run(self) -> int | None:
+        """The length (ticks) the top hand's notes have run in for `max_even_span` ticks or more, so its
+        next note takes another; None where they have not (or the grammar sets no span)."""
+        assert self.grammar is not None
+        span, lengths = self.grammar.max_even_span, self.line_lengths
+        if span is None or not lengths:
+            return None
+        last, run = lengths[-1], 0
+        for length in reversed(lengths):
+            if length != last:
+                break
+            run += length
+        return last if run >= span else None
+
     def _cadence_ahead(self) -> bool:
         """Whether the top hand's next note may be held to a phrase's ending or its approach, so a
         chromatic note now might not resolve by step: its next note is at most the next bar's
@@ -771,7 +796,8 @@ class NoteGrammarState:
         length for its last note; for the legato line, ones after which the line can still fill the
         bar within its tokens; for a top-hand note outside the approach to the next bar's phrase
         ending, ones that end before the approach starts where any do (the note sounding on the
-        cadence's last beat fits its chord, whenever it was struck)."""
+        cadence's last beat fits its chord, whenever it was struck); for the top hand's first note at
+        an onset after a run of one length as long as `max_even_span`, another length where one fits."""
         assert self.grammar is not None and self._note is not None
         position, is_top = self.sequence.last_position, self._note[1] == self.grammar.top_hand
         ends = position + DURATION_TICKS
@@ -783,6 +809,9 @@ class NoteGrammarState:
             if is_top and beat and position % beat:  # off the beat: no tie over the next beat
                 within = lengths & (ends <= (position // beat + 1) * beat)
                 lengths = within if within.any() else lengths
+            if is_top and self._struck[self._note[1]] == 1 and (running := self._even_run()) is not None:
+                varied = lengths & ~np.isin(DURATION_TICKS, [running])
+                lengths = varied if varied.any() else lengths
         if is_top and self.grammar.legato:
             remaining = self._fill[np.minimum(ends, self.length)]
             lengths &= self.sequence.tokens_in_bar + 1 + ONSET_TOKENS * remaining <= MAX_TOKENS_PER_BAR
