@@ -324,6 +324,10 @@ class StyleSpec(BaseModel):
                                                        "chord under its first bar before the harmony moves")
     pickup: float = Field(0.0, ge=0, description="quarters before the first full bar (0: the style starts on "
                                                  "the downbeat); the last bar is shorter by as much")
+    strain_lead: float | None = Field(None, gt=0, description="quarters of the run a strain's held close leads "
+                                                              "back in where another strain follows (a jig's "
+                                                              "'d3 ABc'), the tune's last strain leading in its "
+                                                              "pickup; None: every strain leads in the pickup")
     picardy_third: bool = Field(False, description="a piece in minor closes on the major tonic where its tune ends "
                                                    "on the tonic or the fifth (Bach's minor chorales end on a major "
                                                    "chord, none on the minor tonic)")

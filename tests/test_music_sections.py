@@ -24,6 +24,7 @@ from tools.music.neural_sections import (
     melody_bars,
     melody_line,
     segment_to_bars,
+    strain_lead,
 )
 from tools.music.piano.tokens import Hand, Note, Segment
 from tools.music.section_tools import SectionRequest, sung_as_tune
@@ -254,6 +255,23 @@ def test_real_sections_in_every_style_keep_its_grammar_fill_their_bars_and_conti
                                                  .replace(" ", "_")]
     assert [c.symbol for c in second.harmony[-2:]] == ["D7", "G"] and second.harmony[-1].bar == 4
     assert bool(first.left) is (spec.texture != "melody")
+
+
+def test_a_jigs_inner_strain_leads_back_in_a_beat_of_eighths_and_its_last_in_the_pickup(writer) -> None:
+    """O'Neill's tunes run on through most strain ends; the fixed-plan jigs held every strain's close five
+    eighths and led on in one, and struck 4.1-5.3 notes a bar against O'Neill's 4.4-6.3 (session 39). A
+    strain another follows holds its close a dotted quarter and leads on for a beat; the tune's last
+    holds it up to the pickup. Styles without a pickup lead in nothing."""
+    bar = parse_meter("6/8").bar_quarters
+    for place, lead in (((0.0, 0.5), 1.5), ((0.5, 1.0), 0.5)):
+        request = SectionRequest(bars=4, key="D major", meter="6/8", style=Style.JIG, seed=3, piece_seed=3,
+                                 cadence="authentic", place=place)
+        assert strain_lead(style_spec(Style.JIG), request) == lead
+        closing = [n for n in melody_line(writer.realise(request).right, bar) if n.onset >= 3 * bar]
+        assert closing[0].onset == 3 * bar and closing[0].duration == float(bar) - lead
+        assert sum(n.duration for n in closing[1:]) == lead and len(closing) > 1
+    inner = SectionRequest(bars=4, key="D major", meter="3/4", style=Style.WALTZ, seed=3, place=(0.0, 0.5))
+    assert strain_lead(style_spec(Style.WALTZ), inner) == 0.0
 
 
 def test_meters_the_models_cannot_write_are_refused(writer) -> None:
