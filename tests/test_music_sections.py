@@ -438,7 +438,7 @@ def test_a_stormy_section_keeps_moving_after_its_phrase_ending_and_a_gentle_one_
     1-3 and 6.7 in bars 5-7, after the phrase's held ending in bar 4; agitated 16.0 and 13.7; gentle
     7.0 and 6.7. Since the line may not run in one length for more than a bar (`max_even_span`,
     session 39), no section settles into long notes: without a motion 16.0 and 20.3, agitated 16.7
-    and 20.7, gentle 7.0 and 8.7."""
+    and 22.3, gentle 7.0 and 8.7."""
     request = SectionRequest(bars=8, key="C minor", meter="4/4", style=Style.FREE_PIANO, cadence=Cadence.AUTHENTIC,
                              seed=0, piece_seed=0, place=(0.5, 1.0))
 
