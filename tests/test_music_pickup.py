@@ -162,4 +162,9 @@ def test_a_strains_lead_in_leads_back_into_its_start() -> None:
     assert [(n.onset, n.duration, n.pitch) for n in led] == [(11.5, 0.5, 76)]
     assert led_back(lead, close, MelodyNote(0.0, 0.5, 74), d_major, register)[0].pitch == 69  # into D: from A
     assert led_back(lead, close, MelodyNote(0.0, 0.5, 85), d_major, register) == lead  # B: too far from the close
+    held, repeated = MelodyNote(9.0, 1.5, 74), [MelodyNote(10.5, 1.5, 74)]  # an inner strain's "d3 d3"
+    run = led_back(repeated, held, MelodyNote(0.0, 0.5, 78), d_major, register)
+    assert [(n.onset, n.duration, n.pitch) for n in run] == [(10.5, 0.5, 73), (11.0, 0.5, 74), (11.5, 0.5, 76)]
+    moving = [MelodyNote(10.5, 1.0, 73), MelodyNote(11.5, 0.5, 76)]  # "d3 c2 e": it moves on, and stays
+    assert led_back(moving, held, MelodyNote(0.0, 0.5, 78), d_major, register) == moving
 

@@ -83,11 +83,19 @@ def led_back(lead: list[MelodyNote], close: MelodyNote, opening: MelodyNote, key
              register: tuple[int, int]) -> list[MelodyNote]:
     """The notes after a strain's held `close` (its pickup into what follows) leading back into the
     strain's `opening` note, as its repeat does: `lead_in`'s pitches, where there are as many and
-    the first lies within `LEAD_BACK_REACH` of the close; else `lead` as it is."""
+    the first lies within `LEAD_BACK_REACH` of the close; `lead_in`'s notes, rhythm and all, where
+    the lead starts by striking the close again (a jig's inner strain led on in one more dotted
+    quarter on its closing D, "d3 d3", which leads nowhere; session 39); else `lead` as it is."""
     if not lead:
         return lead
     length = sum(note.duration for note in lead)
-    pitches = lead_in(Bar.line((opening.pitch, opening.duration)), length, key, register).pitches()
-    if len(pitches) != len(lead) or abs(pitches[0] - close.pitch) > LEAD_BACK_REACH:
+    written = lead_in(Bar.line((opening.pitch, opening.duration)), length, key, register).voices[0]
+    pitches = [max(event.pitches) for event in written]
+    if abs(pitches[0] - close.pitch) > LEAD_BACK_REACH:
         return lead
-    return [MelodyNote(note.onset, note.duration, pitch) for note, pitch in zip(lead, pitches, strict=True)]
+    if len(pitches) == len(lead):
+        return [MelodyNote(note.onset, note.duration, pitch) for note, pitch in zip(lead, pitches, strict=True)]
+    if lead[0].pitch != close.pitch:
+        return lead
+    unit = written[0].duration  # lead_in writes its notes one length
+    return [MelodyNote(lead[0].onset + unit * index, unit, pitch) for index, pitch in enumerate(pitches)]
