@@ -174,9 +174,11 @@ APPROACH_SILENCE = Fraction(1)
 def approach_close(right: list[Bar], key: Key, cadence: Cadence, bar_length: Fraction) -> list[Bar]:
     """The right hand with the bar before its close (`close_on_cadence`) moving into the closing note
     where it fell silent: a closing silence of `APPROACH_SILENCE` or more (after a note) is sung on
-    the tone of the cadence's first chord nearest the note the close would end on (its own pitch
-    class excluded: the leading tone or the second degree before a tonic, a dominant seventh's
-    seventh above its third). The left hand's dominant arpeggio sounded alone under that silence,
+    the tone of the cadence's first chord nearest the note the close would have ended on (its own
+    pitch class excluded: the leading tone or the second degree before a tonic, a dominant seventh's
+    seventh above its third); the close then ends on its final chord's tone nearest this note, a
+    step or two away (that note, or another: the seventh F over G7 falls to E, not back up to G).
+    The left hand's dominant arpeggio sounded alone under that silence,
     two or three octaves below the tune, and was heard as the line (in 37 of the 180 closes of sixty
     pieces of the language model's free piano plans, session 39). Written before the line is sung,
     so the note is the tune's; a half close, which fixes no chord there, keeps the bar."""

@@ -429,9 +429,10 @@ class NoteGrammarState:
         self.line: list[int] = []
         """The top hand's top pitch at each of its finished onsets, the prompt's included: what its
         next note may not repeat or rock back to too often."""
-        self.line_lengths: list[int] = []
-        """The length (ticks) of the top hand's first note at each of its onsets in the new bars: what its
-        next note may not run on in for too long (`NoteGrammar.max_even_span`)."""
+        self._even: tuple[int, int] | None = None
+        """The length (ticks) of the top hand's first note at its latest onset in the new bars, and the
+        ticks its run of onsets in that length spans: what its next note may not run on in for too long
+        (`NoteGrammar.max_even_span`)."""
         self._onset_top: dict[Hand, int] = {}
         self._struck: Counter[Hand] = Counter()
         self._sounded: set[Hand] = set()  # hands that have struck in the bar being written
@@ -623,7 +624,9 @@ class NoteGrammarState:
             assert self.grammar is not None
             if self._note[1] == self.grammar.top_hand:
                 if self._struck[self._note[1]] == 1:
-                    self.line_lengths.append(int(VOCAB.value(token)))
+                    length = int(VOCAB.value(token))
+                    run = self._even[1] if self._even is not None and self._even[0] == length else 0
+                    self._even = (length, run + length)
                 self.line_end = position + int(VOCAB.value(token))
                 self._breathing = self.grammar.breath and self._owed and position == 0
                 self._phrase_start = self._owed and position == 0  # the next note begins a phrase
@@ -748,15 +751,11 @@ class NoteGrammarState:
         """The length (ticks) the top hand's notes have run in for `max_even_span` ticks or more, so its
         next note takes another; None where they have not (or the grammar sets no span)."""
         assert self.grammar is not None
-        span, lengths = self.grammar.max_even_span, self.line_lengths
-        if span is None or not lengths:
+        span = self.grammar.max_even_span
+        if span is None or self._even is None:
             return None
-        last, run = lengths[-1], 0
-        for length in reversed(lengths):
-            if length != last:
-                break
-            run += length
-        return last if run >= span else None
+        length, run = self._even
+        return length if run >= span else None
 
     def _cadence_ahead(self) -> bool:
         """Whether the top hand's next note may be held to a phrase's ending or its approach, so a

@@ -736,10 +736,8 @@ def _after_bass(after: WaltzAfterBass, upper: list[int], beats: list[Fraction]) 
     """A waltz chord's beats after its bass, as its figure's `after` sounds them."""
     if after == "chords":
         return [Event(pitches=upper, duration=float(beat)) for beat in beats]
-    if after == "detached_chords":  # a beat cut short by the chord's end is struck whole
-        return [event for beat in beats
-                for event in ([Event(pitches=upper, duration=float(DETACHED_CHORD)), _rest(beat - DETACHED_CHORD)]
-                              if beat > DETACHED_CHORD else [Event(pitches=upper, duration=float(beat))])]
+    if after == "detached_chords":
+        return [event for beat in beats for event in _sounded(upper, beat, DETACHED_CHORD)]
     first, rest = beats[0], sum(beats[1:], Fraction(0))
     if after == "held_chord":
         return [Event(pitches=upper, duration=float(first + rest))]
@@ -804,13 +802,16 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
 
 
 def _struck(pitch: int | None, pulse: Fraction, figure: NocturneFigure) -> list[Event]:
-    """One pulse of an arpeggio: its note (None: a rest) held through the pulse, or struck for the
-    figure's `struck` length and followed by a rest."""
-    if pitch is None:
-        return [_rest(pulse)]
-    if figure.struck is None or figure.struck >= pulse:
-        return [Event(pitches=[pitch], duration=float(pulse))]
-    return [Event(pitches=[pitch], duration=float(figure.struck)), _rest(pulse - figure.struck)]
+    """One pulse of an arpeggio: its note (None: a rest) as the figure sounds it (`_sounded`)."""
+    return [_rest(pulse)] if pitch is None else _sounded([pitch], pulse, figure.struck)
+
+
+def _sounded(pitches: list[int], pulse: Fraction, struck: Fraction | None) -> list[Event]:
+    """`pitches` through a `pulse`: held through it, or, where `struck` is shorter than the pulse,
+    struck for that long and followed by a rest (a staccato arpeggio's note, a detached afterbeat)."""
+    if struck is None or struck >= pulse:
+        return [Event(pitches=pitches, duration=float(pulse))]
+    return [Event(pitches=pitches, duration=float(struck)), _rest(pulse - struck)]
 
 
 def _every_tone(pattern: list[int], tones: list[int]) -> list[int]:
