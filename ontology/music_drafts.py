@@ -34,7 +34,7 @@ from ontology.music_styles import (
     style_named_in,
     style_spec,
 )
-from ontology.music_theory import NOTE_NAMES, Key, Mode, MusicTheoryError, parse_key, parse_meter
+from ontology.music_theory import NOTE_NAMES, Key, Mode, MusicTheoryError, parse_key, parse_meter, plainest_key
 
 MAX_REQUEST_CHARS = 2_000
 MIN_TEMPO, MAX_TEMPO = 30, 240
@@ -114,7 +114,8 @@ def facts_from_request(text: str) -> RequestFacts:
     return facts
 
 
-KeyRelation = Literal["home", "relative", "dominant", "subdominant"]
+KeyRelation = Literal["home", "relative", "dominant", "subdominant", "parallel"]
+"""A section's key beside the home key; "parallel" is the tonic's other mode (C minor in C major)."""
 LengthWish = Literal["shorter", "longer"]
 
 
@@ -262,15 +263,19 @@ def with_settled(answer: dict[str, Any], settled: Mapping[SectionRole, Mapping[s
 
 
 def related_key(home: Key, relation: KeyRelation) -> Key:
-    if relation == "relative" and home.mode is Mode.MAJOR:
-        return Key((home.tonic + 9) % 12, Mode.MINOR)
+    """The key `relation` names beside `home`, spelled with the fewest sharps or flats."""
+    tonic, mode = home.tonic, home.mode
     if relation == "relative":
-        return Key((home.tonic + 3) % 12, Mode.MAJOR)
-    if relation == "dominant":
-        return Key((home.tonic + 7) % 12, home.mode)
-    if relation == "subdominant":
-        return Key((home.tonic + 5) % 12, home.mode)
-    return home
+        tonic, mode = (tonic + (9 if mode is Mode.MAJOR else 3)) % 12, Mode.MINOR if mode is Mode.MAJOR else Mode.MAJOR
+    elif relation == "dominant":
+        tonic = (tonic + 7) % 12
+    elif relation == "subdominant":
+        tonic = (tonic + 5) % 12
+    elif relation == "parallel":
+        mode = Mode.MINOR if mode is Mode.MAJOR else Mode.MAJOR
+    else:
+        return home
+    return plainest_key(tonic, mode, flats=home.sharps < 0)
 
 
 def max_sections(total: int) -> int:

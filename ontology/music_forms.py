@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -45,7 +45,7 @@ from ontology.music_drafts import (
     fit_sections,
     max_sections,
 )
-from ontology.music_styles import PHRASE_BARS, Style, style_spec
+from ontology.music_styles import PHRASE_BARS, Shade, Style, shade_named_in, style_spec
 from ontology.music_theory import Mode, parse_key
 
 
@@ -110,8 +110,16 @@ with the middle at home (`bench/compose_tools_quality.py -n 10`, session 24)."""
 
 OPENING_CADENCES = (Cadence.AUTHENTIC, Cadence.HALF)
 """The closes an opening may keep (a deceptive one leans the piece toward the relative key)."""
-CONTRAST_KEYS: tuple[KeyRelation, ...] = ("dominant", "relative")
+CONTRAST_KEYS: tuple[KeyRelation, ...] = ("dominant", "relative", "parallel")
 """The related keys a ternary middle may go to; another choice becomes the mode's usual one."""
+SHADED_KEYS: dict[tuple[bool, Shade], KeyRelation] = {
+    (True, Shade.DARKER): "parallel", (True, Shade.BRIGHTER): "dominant",
+    (False, Shade.DARKER): "subdominant", (False, Shade.BRIGHTER): "parallel"}
+"""The key a contrast goes to by (home key major, the shade its words ask for): a major piece's darker
+middle in the tonic minor, its brighter one in the dominant; a minor piece's darker middle in the
+minor subdominant (the flat side), its brighter one in the tonic major. The tonic minor's or major's
+dominant is the home key's, and the minor subdominant's is the home tonic's major chord, so a middle's
+half close leads straight back into the return."""
 _DANGLING = {"a", "an", "and", "as", "but", "in", "into", "of", "or", "that", "the", "to", "which", "while", "with"}
 _KEY_NAME = re.compile(r"(?:\b(?:in|into|to)\s+)?\b[A-Ga-g](?:#|b|♯|♭|-flat|-sharp)?\s+(?:major|minor)\b",
                        re.IGNORECASE)
@@ -139,12 +147,18 @@ def clean_character(text: str) -> str:
     return clean_words(_KEY_NAME.sub(" ", text), CHARACTER_CHARS, cut_off=len(text) >= CHARACTER_CHARS)
 
 
-def contrast_key(home: str, planned: KeyRelation) -> KeyRelation:
-    """The ternary middle's key: the Composer's if it is the dominant or the relative, else the
-    mode's usual contrast (a major piece's dominant, a minor piece's relative major)."""
-    if planned in CONTRAST_KEYS:
+def contrast_key(home: str, planned: KeyRelation, character: str,
+                 keeps: tuple[KeyRelation, ...] = CONTRAST_KEYS) -> KeyRelation:
+    """A contrasting section's key: the one its words' shade asks for (`SHADED_KEYS`); else the
+    Composer's if it is one of `keeps`, else the mode's usual contrast (a major piece's dominant, a
+    minor piece's relative major)."""
+    major = parse_key(home).mode is Mode.MAJOR
+    shade = shade_named_in(character)
+    if shade is not None:
+        return SHADED_KEYS[major, shade]
+    if planned in keeps:
         return planned
-    return "dominant" if parse_key(home).mode is Mode.MAJOR else "relative"
+    return "dominant" if major else "relative"
 
 
 def _source(drafts: Sequence[SectionDraft], role: SectionRole) -> SectionDraft | None:
@@ -184,7 +198,8 @@ def _in_form(plan: Plan, form: Form, total: int) -> list[tuple[SectionDraft, Sec
         source = _source(plan.sections, shape.role)
         relation: KeyRelation = "home"
         if shape.key == "contrast":
-            relation = contrast_key(plan.key, source.key_relation if source else "home")
+            relation = contrast_key(plan.key, source.key_relation if source else "home",
+                                    source.character if source else "")
         cadence = shape.cadence or (source.cadence if source and source.cadence in OPENING_CADENCES
                                     else Cadence.AUTHENTIC)
         returns = _returning(shape, source)
@@ -198,8 +213,9 @@ def _in_form(plan: Plan, form: Form, total: int) -> list[tuple[SectionDraft, Sec
 
 def _bounded(plan: Plan, total: int) -> list[tuple[SectionDraft, SectionDraft | None]]:
     """Free piano: the Composer's sections, no more than the length breathes in (the opening, the
-    first middle ones and the closing one), home key at both ends, the opening on an authentic or
-    a half close and the last on an authentic one."""
+    first middle ones and the closing one), home key at both ends, a middle away from home in the key
+    its words' shade asks for (`contrast_key`), the opening on an authentic or a half close and the
+    last on an authentic one."""
     drafts = list(plan.sections) or [SectionDraft(label="A", share=1, character="", key_relation="home",
                                                   cadence=Cadence.AUTHENTIC)]
     most = max_sections(total)
@@ -211,6 +227,9 @@ def _bounded(plan: Plan, total: int) -> list[tuple[SectionDraft, SectionDraft | 
         first, last = index == 0, index == len(drafts) - 1
         if (first or last) and draft.key_relation != "home":
             update["key_relation"] = "home"
+        elif draft.key_relation != "home":
+            update["key_relation"] = contrast_key(plan.key, draft.key_relation, draft.character,
+                                                  keeps=get_args(KeyRelation))
         allowed = (Cadence.AUTHENTIC,) if last else OPENING_CADENCES if first else tuple(Cadence)
         if draft.cadence not in allowed:
             update["cadence"] = Cadence.AUTHENTIC

@@ -149,6 +149,17 @@ def parse_key(text: str) -> Key:
     return key
 
 
+def plainest_key(tonic: int, mode: Mode, *, flats: bool = False) -> Key:
+    """The key on pitch class `tonic` in `mode`, spelled with the fewest sharps or flats (Db major,
+    not C# major; G# minor, not Ab minor); where two tie (F# or Gb major), in flats if `flats` (the
+    side of the key it is related to). A related key is found as a pitch class, and one name per
+    pitch class (`NOTE_NAMES`) would write the relative major of B-flat minor in seven sharps."""
+    names = {letter + sign for letter, natural in _LETTER_PC.items() for sign, alter in (("", 0), ("#", 1), ("b", -1))
+             if (natural + alter) % 12 == tonic}
+    best = min(names, key=lambda name: (abs(sharps := Key(tonic, mode, name).sharps), (sharps > 0) == flats))
+    return Key(tonic, mode, "" if best == NOTE_NAMES[tonic] else best)
+
+
 @dataclass(frozen=True)
 class Meter:
     numerator: int

@@ -92,6 +92,36 @@ def test_chorale_waltz_and_nocturne_are_ternary_with_a_middle_on_a_half_close(
     assert ("A: close authentic (planned half)" in edited.edits) is (contrast is not None)
 
 
+@pytest.mark.parametrize(("key", "character", "planned", "contrast"), [
+    ("F major", "agitated, restless, urgent", "relative", "F minor"),  # darker: the tonic minor (minore)
+    ("Db major", "dark and brooding", "relative", "C# minor"),  # spelled in four sharps, not eight flats
+    ("F major", "upbeat, rhythmic", "relative", "C major"),  # brighter: the dominant
+    ("D minor", "brighter, hopeful", "relative", "D major"),  # a minor piece's brighter middle: the tonic major
+    ("D minor", "tragic, stormy", "relative", "G minor"),  # a minor piece's darker middle: the subdominant
+    ("F major", "calm, reflective", "relative", "D minor"),  # no shade: the Composer's key
+    ("F major", "not sad but bright", "dominant", "C major"),  # a negated word asks for nothing
+    ("F major", "bright yet sad", "parallel", "F minor"),  # words of both: the Composer's key
+    ("Bb minor", "calm", "relative", "Db major")])  # the relative major in five flats, not seven sharps
+def test_a_contrasting_middle_goes_to_the_key_its_words_shade_asks_for(
+        key: str, character: str, planned: str, contrast: str) -> None:
+    """A darker middle of a major nocturne in the tonic minor, a brighter one in the dominant, a
+    brighter middle of a minor one in the tonic major; otherwise the Composer's key. The small model
+    planned every middle in the relative key whatever it called it, so its words decide."""
+    middle = section("B", 1, planned, "half", character=character)
+    edited = edit_plan(plan("nocturne", key, "4/4", section("A", 1), middle, section("A'", 2)),
+                       facts(f"a nocturne in {key}, 16 bars"))
+    assert plan_to_piece(edited).sections[1].key == contrast
+
+
+def test_a_free_pianos_middle_away_from_home_takes_its_shade_and_one_at_home_stays() -> None:
+    edited = edit_plan(plan("free piano", "A major", "4/4", section("A", 1),
+                            section("B", 1, "relative", "half", character="excited, nervous, agitated"),
+                            section("C", 1, "home", "half", character="dark"), section("A'", 1)),
+                       facts("a piano piece in A major, 32 bars"))
+    assert [s.key for s in plan_to_piece(edited).sections] == [None, "A minor", None, None]
+    assert "B: key parallel (planned relative)" in edited.edits
+
+
 @pytest.mark.parametrize(("style", "meter", "contrast"), [
     ("chorale", "4/4", None), ("waltz", "3/4", "C major"), ("nocturne", "3/4", "C major")])
 @pytest.mark.parametrize("bars", [12, 16, 18, 32])
@@ -251,7 +281,7 @@ def answer(asked: RequestFacts, changed: Collection[tuple[str, str]] = ()) -> di
         return {name: OTHER[name] if (role, name) in changed else value for name, value in base.items()}
 
     opening = part("opening", {"label": "A", "share": 1, "character": "calm", "cadence": "half"})
-    middle = [part("middle", {"label": "B", "share": 2, "character": "bright", "cadence": "half",
+    middle = [part("middle", {"label": "B", "share": 2, "character": "flowing", "cadence": "half",
                               "key_relation": "relative", "variation": None})] * middles_kept(asked)
     closing = part("closing", {"label": "C", "share": 1, "character": "home", "cadence": "authentic",
                                "variation": {"of": "opening", "distance": "restate"}})

@@ -114,6 +114,22 @@ def test_notes_outside_the_key_are_spelled_by_their_section_and_chord(
     assert notes[1].nameWithOctave == name
 
 
+@pytest.mark.parametrize(("home", "middle", "signatures"), [
+    ("D minor", "D major", [-1, -1, 2, 2]),  # the tonic major (three fifths away): its own signature
+    ("F major", "D minor", [-1, -1, -1, -1]),  # the relative key: the same one
+    ("D minor", "A minor", [-1, -1, -1, -1]),  # the dominant: accidentals, as Beethoven writes a passage there
+])
+def test_a_section_three_fifths_from_home_is_written_in_its_own_key_signature(
+        minuet: Piece, home: str, middle: str, signatures: list[int]) -> None:
+    piece = minuet
+    piece.key, piece.sections[1].key = home, middle
+    changes = [signature if index == 0 or signature != signatures[index - 1] else None
+               for index, signature in enumerate(signatures)]
+    for part in piece_to_score(piece).parts:
+        assert [measure.keySignature.sharps if measure.keySignature else None
+                for measure in part.getElementsByClass("Measure")] == changes
+
+
 def test_every_chord_kind_is_drawn_as_text_and_no_root_carries_a_natural(tmp_path: Path) -> None:
     """waltz-2's "C" after an "A" was written <root-alter>0</root-alter> (a natural Verovio draws
     as an empty box): a part whose notes have no accidental had its symbols' C# counted as sounding."""

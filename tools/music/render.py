@@ -111,6 +111,10 @@ def _music21_event(event: Event, key, chord_names: Mapping[int, str], offset: fl
     return made
 
 
+SIGNATURE_CHANGE_FIFTHS = 3
+"""How far (in fifths) a section's key lies from home before its bars take their own key signature."""
+
+
 class _Spelling:
     """What spells a note: the key of its bar's section (a middle section in D minor writes C#, not
     the home F major's D-flat) and the chord symbol sounding at its onset (pitch class -> name; the
@@ -122,6 +126,14 @@ class _Spelling:
         self.home = parse_key(piece.key).to_music21()
         self.chords = sorted(((chord.bar, chord.beat), parse_chord(chord.symbol).tone_names())
                              for chord in piece.spelled_harmony())
+
+    def signature(self, bar: int) -> int:
+        """The key signature bar `bar` is written in: its section's key's where that key lies three or
+        more fifths from home (a minore in the tonic minor, as Beethoven writes one: E-flat minor's six
+        flats in an E-flat major piece), else the home key's (a passage in the dominant or the relative
+        key reads in accidentals)."""
+        key = self.at(bar, 0.0)[0]
+        return key.sharps if abs(key.sharps - self.home.sharps) >= SIGNATURE_CHANGE_FIFTHS else self.home.sharps
 
     def at(self, bar: int, offset: float):  # -> (music21 key, chord names); bar 1-based (0: a pickup)
         key = self.keys[bar - 1] if 1 <= bar <= len(self.keys) else self.home
@@ -160,8 +172,10 @@ def piece_to_score(piece: Piece):  # -> music21.stream.Score
             measure = stream.Measure(number=number)
             if position == 0 or writings[position].clef != writings[position - 1].clef:
                 measure.insert(0, clef.BassClef() if writings[position].clef == "bass" else clef.TrebleClef())
+            signature = spelling.signature(number)
+            if position == 0 or signature != spelling.signature(numbered[position - 1][0]):
+                measure.insert(0, key.KeySignature(signature))
             if position == 0:
-                measure.insert(0, key.KeySignature(spelling.home.sharps))
                 measure.insert(0, meter.TimeSignature(piece.meter))
                 if index == 0:  # sounding tempo only: engravers lack the note glyph of a printed mark
                     measure.insert(0, tempo.MetronomeMark(numberSounding=piece.tempo_bpm))
