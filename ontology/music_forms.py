@@ -8,9 +8,10 @@ the form, as musicians learn it: each style has one from `FORMS`, and `edit_plan
 in it. It keeps the Composer's choices where the form leaves room: the proportions, the opening's
 close, which related key the contrast goes to, how closely the return varies, and the words.
 
-- ternary (waltz, nocturne): A in the home key, closing on its tonic; B in a related key (dominant or
-  relative) closing on a half cadence; A' back in the home key on the opening's material, closing authentic. A chorale
-  plays it with B in the home key too (measured: a related-key middle cost the chorale its key).
+- ternary (waltz, nocturne): A in the home key, closing on its tonic; B in a related key closing on a half
+  cadence (the dominant, the relative or the tonic's other mode, as its words' shade asks: `SHADED_KEYS`); A'
+  back in the home key on the opening's material, closing authentic. A chorale plays it with B in the home key
+  too (measured: a related-key middle cost the chorale its key).
 - strains (jig and reel): A, A again, B, B again (AABB), each strain closing on the tonic.
 - free (free piano): the Composer's own sections within bounds: no more than the length breathes
   in, home key at both ends, the last on an authentic close.
