@@ -211,6 +211,8 @@ class LineRules(BaseModel):
     chromatic: bool = Field(False, description="whether the line may take a chromatic passing or neighbour note: "
                                                "outside the scale, approached by step and resolved by step")
     chromatic_bias: float = Field(0.0, ge=0, description="log-probability added to such a chromatic note")
+    tonicise: float = Field(0.0, ge=0, le=1, description="the share of phrases whose inner bars borrow a related "
+                                                         "key's scale (`tools.music.styles.tonicisation`)")
     register_plan: RegisterPlan | None = Field(None, description="the phrases' register windows (None: the whole "
                                                                  "register throughout)")
     max_repeats: int | None = Field(None, ge=1, description="most notes in a row on one pitch (None: any; a "

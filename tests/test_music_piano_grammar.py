@@ -93,6 +93,9 @@ LEAPING_PIANO = dataclasses.replace(  # free piano whose line may leap up to two
 SOUNDING_PIANO = dataclasses.replace(  # chromatic free piano whose hands both strike in every bar
     CHROMATIC_PIANO, hands={hand: dataclasses.replace(rules, every_bar=True)
                             for hand, rules in CHROMATIC_PIANO.hands.items()})
+TONICISED_PIANO = dataclasses.replace(  # chromatic free piano whose phrases' second bars borrow G major's and D minor's
+    CHROMATIC_PIANO, bar_scales=(None, frozenset(Key(7, Mode.MAJOR).scale()), None, None,
+                                 None, frozenset(Key(2, Mode.MINOR).scale())))
 CASES = [
     pytest.param(CHORALE, "4/4", "major", id="chorale"),
     pytest.param(BREATHING, "4/4", "major", id="breathing"),
@@ -102,12 +105,19 @@ CASES = [
     pytest.param(CHROMATIC_PIANO, "4/4", "major", id="chromatic-piano"),
     pytest.param(LEAPING_PIANO, "4/4", "minor", id="leaping-piano"),
     pytest.param(SOUNDING_PIANO, "4/4", "minor", id="sounding-piano"),
+    pytest.param(TONICISED_PIANO, "4/4", "major", id="tonicised-piano"),
 ]
 BARS = 8
 
 
 def start(meter: str, mode: str) -> list[int]:
     return [VOCAB.meter(meter), VOCAB.mode(mode)]
+
+
+def bar_scale(grammar: NoteGrammar, new: int) -> frozenset[int] | None:
+    """The scale new bar `new` is sampled in: its own (`bar_scales`), else the grammar's."""
+    own = grammar.bar_scales[new] if 0 <= new < len(grammar.bar_scales) else None
+    return own or grammar.scale
 
 
 def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars: int = 0) -> list[str]:
@@ -131,6 +141,7 @@ def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars
         phrase_end = endings.get(new)
         # where the top line's next note could owe a phrase ending, it takes no chromatic note
         cadence_ahead = new + 1 in endings or (new + 2 in endings and endings[new + 2].approach_ticks >= length)
+        scale = bar_scale(grammar, new)
         for position in sorted(onsets):
             for hand, notes in onsets[position].items():
                 if new >= 0:
@@ -143,14 +154,14 @@ def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars
                         wide += max(n.pitch for n in notes) - reference[hand] > grammar.hands[hand].max_leap or (
                             reference[hand] - max(n.pitch for n in notes) > grammar.hands[hand].max_leap)
                     faults += onset_faults(grammar, hand, notes, reference.get(hand), cadence, length, f"bar {new}",
-                                           leap)
+                                           leap, scale)
                     resolving = unresolved.pop(hand, None)
                     if resolving is not None and hand == top and gap_before(segment, prompt_bars, new, position, top):
                         faults.append(f"bar {new}: the line falls silent before resolving its chromatic {resolving}")
-                    faults += chromatic_faults(grammar, hand, notes, reference.get(hand), resolving,
+                    faults += chromatic_faults(grammar, scale, hand, notes, reference.get(hand), resolving,
                                                (hand == top and cadence_ahead) or hand in resolved, f"bar {new}")
                     resolved = resolved | {hand} if resolving is not None else resolved - {hand}
-                    if grammar.scale is not None and notes[0].pitch % 12 not in grammar.scale:
+                    if scale is not None and notes[0].pitch % 12 not in scale:
                         unresolved[hand] = notes[0].pitch
                     if hand == top:
                         phrase_start = cadence is not None
@@ -183,15 +194,15 @@ def gap_before(segment: Segment, prompt_bars: int, new: int, position: int, hand
     return max(end for start, end in starts if start < here) < here
 
 
-def chromatic_faults(grammar: NoteGrammar, hand: Hand, notes: list[Note], reference: int | None,
-                     resolving: int | None, barred: bool, where: str) -> list[str]:
+def chromatic_faults(grammar: NoteGrammar, scale: frozenset[int] | None, hand: Hand, notes: list[Note],
+                     reference: int | None, resolving: int | None, barred: bool, where: str) -> list[str]:
     """How one hand's notes at one onset break the rules for notes outside the scale: a chromatic
     note is off the beat, alone in its hand, a step from the hand's last top note, not `barred`
     (by a phrase ending ahead or a resolution just before), and its hand's next onset is one scale
-    note a step from it."""
-    if grammar.scale is None or hand not in grammar.hands:
+    note a step from it. `scale` is the bar's."""
+    if scale is None or hand not in grammar.hands:
         return []
-    outside = [note for note in notes if note.pitch % 12 not in grammar.scale]
+    outside = [note for note in notes if note.pitch % 12 not in scale]
     if resolving is not None:
         if len(notes) != 1 or outside or abs(notes[0].pitch - resolving) not in (1, 2):
             return [f"{where}: {notes} do not resolve the chromatic {resolving} by step"]
@@ -204,7 +215,7 @@ def chromatic_faults(grammar: NoteGrammar, hand: Hand, notes: list[Note], refere
 
 def onset_faults(
     grammar: NoteGrammar, hand: Hand, notes: list[Note], reference: int | None, cadence: PhraseEnd | None,
-    length: int, where: str, leap: int | None = None,
+    length: int, where: str, leap: int | None = None, scale: frozenset[int] | None = None,
 ) -> list[str]:
     """How one hand's notes at one onset break the grammar (`leap`: the largest it may take here,
     if not the hand's own; notes outside the scale are `chromatic_faults`' to judge)."""
@@ -214,8 +225,9 @@ def onset_faults(
     max_leap = leap or rules.max_leap
     if len(notes) > (1 if cadence else rules.notes_per_onset):
         faults.append(f"{where}: {len(notes)} {hand.name} notes at {notes[0].position}")
+    scale = scale or grammar.scale
     candidates = [pitch for pitch in range(rules.lowest, rules.highest + 1)
-                  if (grammar.scale is None or pitch % 12 in grammar.scale)
+                  if (scale is None or pitch % 12 in scale)
                   and (cadence is None or pitch % 12 in cadence.pitch_classes)]
     if reference is not None:
         nearest = min(abs(pitch - reference) for pitch in candidates)
@@ -608,6 +620,22 @@ def test_a_line_with_rests_takes_chromatic_notes_and_resolves_them_without_falli
                          for before, after in zip(line, line[1:], strict=False))
     assert seen[Hand.RIGHT] > 0 and seen[Hand.LEFT] > 0
     assert rests > 0  # and the line still rests elsewhere
+
+
+def test_a_tonicised_bar_is_sampled_in_its_own_scale_and_the_others_in_the_key() -> None:
+    # bars 1 and 5 borrow G major's scale (F# for F): an indifferent model strikes F# there and only there,
+    # and never F; every other bar keeps to C major
+    g_major = frozenset(Key(7, Mode.MAJOR).scale())
+    grammar = dataclasses.replace(FREE_PIANO, scale=C_MAJOR, bar_scales=(None, g_major, None, None, None, g_major))
+    sharps = 0
+    for seed in range(4):
+        for index, bar in enumerate(decode_tokens(sample(Indifferent(), grammar, "4/4", "major", seed)).bars):
+            classes = {note.pitch % 12 for note in bar}
+            assert classes <= (g_major if index in (1, 5) else C_MAJOR), (seed, index, sorted(classes))
+            sharps += 6 in classes
+    assert sharps > 0
+    with pytest.raises(GrammarError, match="scale"):
+        dataclasses.replace(FREE_PIANO, scale=C_MAJOR, bar_scales=(frozenset(),))
 
 
 def test_a_line_leaps_past_its_limit_only_into_a_phrases_first_note() -> None:

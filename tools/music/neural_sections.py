@@ -85,6 +85,7 @@ from tools.music.styles.phrases import (
 )
 from tools.music.styles.register_plan import leap_rate, section_windows, shift_bias
 from tools.music.styles.thirds import in_chords, second_voice_notes, second_voice_rate, with_second_voice
+from tools.music.styles.tonicisation import tonicised_scales
 from tools.music.styles.top_voice import legato, sing_top_voice
 from tools.music.threads import torch_threads
 from tools.settings import Settings
@@ -260,8 +261,9 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
         ends.append(PhraseEnd(bar=bar, pitch_classes=frozenset((pc + shift) % 12 for pc in classes),
                               duration=held_length if held else min(ticks(spec.melody.phrase_end), bar_length),
                               approach=frozenset((pc + shift) % 12 for pc in approach), approach_ticks=beat))
+    scales = tonicised_scales(key.mode, request.bars, cadences, line.tonicise, request.seed) if line.tonicise else ()
     return rules_for_line(line.in_meter(request.meter), key.mode, shift=shift, bass=spec.bass,
-                          phrase_ends=tuple(ends), beat=beat, windows=windows,
+                          phrase_ends=tuple(ends), beat=beat, windows=windows, bar_scales=scales,
                           window_pull=line.register_plan.pull if line.register_plan else 0.0,
                           shift_bias=shift_bias(line.register_plan, request.seed) if line.register_plan else 0.0,
                           leap_rate=leap_rate(line, request.shared_seed), motion=request.motion,

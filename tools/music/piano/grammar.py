@@ -164,6 +164,9 @@ class NoteGrammar:
     # rules allow one): how often a line the model keeps to the scale takes a chromatic passing or neighbour note
     phrase_leap: int | None = None  # the top hand's largest leap into a phrase's first note (the first
     # new note, and the first after each phrase's last): a register change between phrases (None: max_leap)
+    bar_scales: tuple[frozenset[int] | None, ...] = ()  # the scale of each new bar where it is not `scale` (None,
+    # or past the end: `scale`): a bar that tonicises a related key (a free piano's phrase borrowing its dominant's
+    # scale for a bar, F# for F in C major), its chromatic notes counted from that scale
     windows: tuple[tuple[int, int], ...] = ()  # the top hand's register window (lowest, highest) in each new
     # bar, reference key: the phrases' plan of where the tune sits (empty: the hand's register throughout)
     window_pull: float = 0.0  # subtracted from the log-probability of a top-hand note per semitone outside it
@@ -191,11 +194,13 @@ class NoteGrammar:
             raise GrammarError(f"The onset grid is a whole number of ticks, at least 1, not {self.grid}.")
         if not self.durations or not self.durations <= set(DURATIONS):
             raise GrammarError(f"Note lengths must be some of {DURATIONS} ticks, not {sorted(self.durations)}.")
-        if self.scale is not None and (not self.scale or not self.scale <= set(range(12))):
-            raise GrammarError(f"A scale is a non-empty set of pitch classes 0-11, not {sorted(self.scale)}.")
-        for hand in self.hands:
-            if not self.pitches(hand).any():
-                raise GrammarError(f"The {hand.name.lower()} hand's register holds no pitch of the scale.")
+        for scale in {self.scale, *self.bar_scales}:
+            if scale is not None and (not scale or not scale <= set(range(12))):
+                raise GrammarError(f"A scale is a non-empty set of pitch classes 0-11, not {sorted(scale)}.")
+            for hand in self.hands:
+                if not self.pitches(hand, scale=scale).any():
+                    raise GrammarError(f"The {hand.name.lower()} hand's register holds no pitch of the scale "
+                                       f"{sorted(scale or self.scale or ())}.")
         if self.phrase_leap is not None and self.phrase_leap < self.hands[self.top_hand].max_leap:
             raise GrammarError(f"The leap between phrases ({self.phrase_leap}) must be at least the top hand's "
                                f"largest leap ({self.hands[self.top_hand].max_leap}).")
@@ -243,24 +248,25 @@ class NoteGrammar:
         """The hand that carries the melody: the right hand when it plays, else the left."""
         return min(self.hands)
 
-    def pitches(self, hand: Hand, pitch_classes: frozenset[int] | None = None) -> np.ndarray:
-        """Which of the hand's note tokens (in vocabulary order) its register and the scale allow,
-        and, if given, the pitch classes."""
+    def pitches(self, hand: Hand, pitch_classes: frozenset[int] | None = None,
+                scale: frozenset[int] | None = None) -> np.ndarray:
+        """Which of the hand's note tokens (in vocabulary order) its register and the scale (`scale`,
+        a bar's own, else the grammar's) allow, and, if given, the pitch classes."""
         rules = self.hands[hand]
         allowed = np.zeros(NUM_PITCHES, dtype=bool)
         allowed[rules.lowest - LOWEST_PITCH : rules.highest - LOWEST_PITCH + 1] = True
-        for classes in (self.scale, pitch_classes):
+        for classes in (scale or self.scale, pitch_classes):
             if classes is not None:
                 allowed &= np.isin(PITCHES % 12, sorted(classes))
         return allowed
 
-    def chromatic_pitches(self, hand: Hand) -> np.ndarray:
+    def chromatic_pitches(self, hand: Hand, scale: frozenset[int] | None = None) -> np.ndarray:
         """Which of the hand's note tokens it may strike as chromatic notes: in its register, outside
-        the scale, with a scale tone a step away in the register to resolve to (none: the hand is not
-        chromatic, or the grammar has no scale)."""
+        the scale (`scale`, a bar's own, else the grammar's), with a scale tone a step away in the
+        register to resolve to (none: the hand is not chromatic, or the grammar has no scale)."""
         if not self.hands[hand].chromatic or self.scale is None:
             return np.zeros(NUM_PITCHES, dtype=bool)
-        rules, diatonic = self.hands[hand], self.pitches(hand)
+        rules, diatonic = self.hands[hand], self.pitches(hand, scale=scale)
         register = np.zeros(NUM_PITCHES, dtype=bool)
         register[rules.lowest - LOWEST_PITCH : rules.highest - LOWEST_PITCH + 1] = True
         resolvable = np.zeros(NUM_PITCHES, dtype=bool)
@@ -301,6 +307,7 @@ def rules_for_line(
     phrase_ends: tuple[PhraseEnd, ...] = (),
     beat: int = 0,
     windows: tuple[tuple[int, int], ...] = (),
+    bar_scales: tuple[frozenset[int] | None, ...] = (),
     window_pull: float = 0.0,
     shift_bias: float = 0.0,
     leap_rate: float = 0.0,
@@ -312,7 +319,8 @@ def rules_for_line(
     The style's registers are real pitches; `shift` is the semitones the piece's key moves by to
     reach C major / A minor (`tokens.transposition_to_reference`), so the register lands where the
     style wants it once the bars are moved back. The scale is the reference key's (a minor key's
-    with its raised 6th and 7th). A line without rests is sampled legato. `beat` (ticks) is where
+    with its raised 6th and 7th), or in a bar of `bar_scales` that bar's own (already in the reference
+    key: `tools.music.styles.tonicisation`). A line without rests is sampled legato. `beat` (ticks) is where
     the line's tonic bias applies (0: downbeats only). `windows` are the melody's register window
     in each new bar, in real pitches like the registers (`tools.music.styles.register_plan`), drawn
     toward with `window_pull`; `shift_bias` draws a phrase's first note an octave or more toward its
@@ -353,6 +361,7 @@ def rules_for_line(
         chromatic_bias=line.chromatic_bias,
         phrase_leap=line.phrase_leap,
         windows=tuple((lowest + shift, highest + shift) for lowest, highest in windows),
+        bar_scales=bar_scales,
         window_pull=window_pull,
         max_repeats=line.max_repeats,
         max_alternation=line.max_alternation,
@@ -453,10 +462,19 @@ class NoteGrammarState:
             positions = np.arange(self.length)
             self._positions = (positions % grammar.grid == 0) & (positions + min(grammar.durations) <= self.length)
             self._durations = np.isin(DURATION_TICKS, sorted(grammar.durations))
-            self._pitches = {hand: grammar.pitches(hand) for hand in grammar.hands}
+            self._scaled: dict[frozenset[int] | None, tuple[dict[Hand, np.ndarray], dict[Hand, np.ndarray]]] = {}
+            self._pitches, self._chromatic_pitches = self._in_scale(None)
             self._phrase_ends = {end.bar: end for end in grammar.phrase_ends}
-            self._chromatic_pitches = {hand: grammar.chromatic_pitches(hand) for hand in grammar.hands}
             self._beat = grammar.beat or self.length
+
+    def _in_scale(self, scale: frozenset[int] | None) -> tuple[dict[Hand, np.ndarray], dict[Hand, np.ndarray]]:
+        """Each hand's allowed and chromatic pitches in `scale` (None: the grammar's), computed once a scale."""
+        assert self.grammar is not None
+        if scale not in self._scaled:
+            hands = self.grammar.hands
+            self._scaled[scale] = ({hand: self.grammar.pitches(hand, scale=scale) for hand in hands},
+                                   {hand: self.grammar.chromatic_pitches(hand, scale=scale) for hand in hands})
+        return self._scaled[scale]
 
     def _check_fits(self, grammar: NoteGrammar, meter: str, new_bars: int) -> None:
         """Refuse a grammar that some bar of this meter could not satisfy."""
@@ -607,6 +625,11 @@ class NoteGrammarState:
             self._phrase_start = self._phrase_start or self.bar == 0
             self.line_end = 0
             self._phrase_end = self._phrase_ends.get(self.bar) if self.judging else None
+            if self.judging:
+                assert self.grammar is not None
+                scales = self.grammar.bar_scales
+                self._pitches, self._chromatic_pitches = self._in_scale(
+                    scales[self.bar] if self.bar < len(scales) else None)
             self._owed = self._phrase_end is not None
             self._breathing = False
         elif kind == "NOTE":
