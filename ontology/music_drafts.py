@@ -264,18 +264,12 @@ def with_settled(answer: dict[str, Any], settled: Mapping[SectionRole, Mapping[s
 
 def related_key(home: Key, relation: KeyRelation) -> Key:
     """The key `relation` names beside `home`, spelled with the fewest sharps or flats."""
-    tonic, mode = home.tonic, home.mode
-    if relation == "relative":
-        tonic, mode = (tonic + (9 if mode is Mode.MAJOR else 3)) % 12, Mode.MINOR if mode is Mode.MAJOR else Mode.MAJOR
-    elif relation == "dominant":
-        tonic = (tonic + 7) % 12
-    elif relation == "subdominant":
-        tonic = (tonic + 5) % 12
-    elif relation == "parallel":
-        mode = Mode.MINOR if mode is Mode.MAJOR else Mode.MAJOR
-    else:
+    if relation == "home":
         return home
-    return plainest_key(tonic, mode, flats=home.sharps < 0)
+    other = home.parallel().mode
+    steps, mode = {"relative": (9 if home.mode is Mode.MAJOR else 3, other), "dominant": (7, home.mode),
+                   "subdominant": (5, home.mode), "parallel": (0, other)}[relation]
+    return plainest_key((home.tonic + steps) % 12, mode, flats=home.sharps < 0)
 
 
 def max_sections(total: int) -> int:

@@ -706,8 +706,8 @@ def waltz_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fr
     `before` (the left hand's bars before the section, or those it re-arranges) is mostly kept
     (`_figure`). The chord
     before a full close strikes every beat whatever the figure: the dance drives into its cadence,
-    and the dominant sounds to the end of its bar. The last two chords of a full close are three
-    notes whatever the figure: a two-note V7 (C#-G after an A struck on the downbeat) sounds as no
+    and the dominant sounds to the end of its bar. The last two chords of a full close sound three
+    notes or more whatever the figure: a two-note V7 (C#-G after an A struck on the downbeat) sounds as no
     dominant on its afterbeats, and 4 of 60 fixed-plan waltzes' closes were heard as plagal."""
     figure = _figure(WALTZ_FIGURES, None if seed is None else random.Random(seed),
                      lambda: _waltz_figure_heard(before), density)
