@@ -11,6 +11,8 @@ from ontology.music import INSTRUMENTS, Bar, ChordEvent, Event, Part, Piece, Sec
 from ontology.music_theory import parse_key
 from tools.music.analysis import (
     describe_piece,
+    estimate_key,
+    key_margin,
     label_chords,
     parallel_kind,
     parallel_perfects,
@@ -219,3 +221,19 @@ def test_a_passage_in_octaves_gives_the_critics_no_parallels_the_quality_measure
     one_a_bar = [(Fraction(0), 72), (Fraction(4), 74), (Fraction(8), 76)]
     under = [(time, pitch - 24) for time, pitch in one_a_bar]
     assert [kind for kind, _ in voice_parallels(one_a_bar, under, c_major, Fraction(4))] == ["octaves", "octaves"]
+
+
+def test_the_key_margin_says_how_much_better_the_asked_key_fits_than_any_other() -> None:
+    """An A major tune that dwells on its leading tone and sixth, never its fourth (a jig of the tools
+    bench, rocking G#-A-F# over E4-C#5), is heard in F# minor: its margin for A major is below 0."""
+    tonic = [[bar((60, 1), (64, 1), (67, 1), (72, 1)), bar((65, 1), (62, 1), (67, 1), (60, 1))]]
+    assert key_margin(tonic, Fraction(4), parse_key("C major")) > 0
+    assert key_margin(tonic, Fraction(4), parse_key("A minor")) < 0
+    rocking = [[bar((69, 1), (68, 0.5), (69, 0.5), (71, 0.5), (68, 0.5), (69, 0.5), (68, 0.5)),
+                bar((66, 0.5), (68, 0.5), (66, 0.5), (69, 0.5), (68, 0.5), (64, 0.5), (73, 1))]]
+    heard = estimate_key(rocking, Fraction(4))
+    assert heard is not None and heard.name == "F# minor"
+    assert key_margin(rocking, Fraction(4), parse_key("A major")) < 0 < key_margin(rocking, Fraction(4),
+                                                                                    parse_key("F# minor"))
+    assert key_margin([[bar((None, 4))]], Fraction(4), parse_key("C major")) == -2.0
+

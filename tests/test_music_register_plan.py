@@ -14,6 +14,7 @@ from tools.music.styles.register_plan import (
     compass_band,
     leap_rate,
     phrase_spans,
+    piece_step_bias,
     register_windows,
     section_windows,
     shift_bias,
@@ -207,6 +208,22 @@ def test_a_pieces_leap_budget_is_drawn_from_its_styles_range_by_the_piece_seed()
                             ({"wide_leap": 5}, "budgeted leap 5 must be at least")):
         with pytest.raises(ValueError, match=message):
             LineRules.model_validate({**line.model_dump(), **update})
+
+
+def test_a_pieces_step_bias_is_drawn_from_its_styles_range_by_the_piece_seed() -> None:
+    """One waltz tune runs by step and another leaps through its chords, as Beethoven's dances do; a
+    style with one bias (the chorale's) keeps it exactly."""
+    line = style_spec(Style.WALTZ).melody
+    low, high = line.step_bias
+    draws = [piece_step_bias(line, seed) for seed in range(30)]
+    assert all(low <= draw <= high for draw in draws) and len(set(draws)) == 30
+    assert min(draws) < low + (high - low) / 4 and max(draws) > high - (high - low) / 4
+    assert piece_step_bias(line, 4) == piece_step_bias(line, 4) != piece_step_bias(line, 5)
+    chorale = style_spec(Style.CHORALE).melody
+    assert chorale.step_bias[0] == chorale.step_bias[1] == piece_step_bias(chorale, 4)
+    for bounds in ((2.0, 1.0), (-0.5, 1.0)):
+        with pytest.raises(ValueError, match="ordered range from 0"):
+            LineRules.model_validate({**line.model_dump(), "step_bias": bounds})
 
 
 @pytest.mark.parametrize("seed", range(8))

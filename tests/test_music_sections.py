@@ -15,19 +15,22 @@ from tools.base import ToolInputError
 from tools.music.analysis import sounding_notes, top_line
 from tools.music.harmony.chords import chord_index
 from tools.music.neural_sections import (
+    KEY_TRIES,
     NeuralSectionTools,
     approach_close,
     bars_to_segment,
     chord_symbols,
     close_on_cadence,
     held,
+    key_tries,
     melody_bars,
     melody_line,
     segment_to_bars,
     strain_lead,
+    tried_seed,
 )
 from tools.music.piano.tokens import Hand, Note, Segment
-from tools.music.section_tools import SectionRequest, sung_as_tune
+from tools.music.section_tools import SectionMaterial, SectionRequest, sung_as_tune
 from tools.music.styles.fiddle import COMPOUND_BEAT, SIXTEENTH
 
 
@@ -430,6 +433,52 @@ def test_the_fixed_plans_pieces_that_were_heard_in_their_dominant_are_heard_in_t
     plan, facts = bench.fixed_plan(style, key, seed, 16)
     features = measure(timeline_from_piece(bench.compose(writer, plan, facts, seed)))
     assert features.key_established, f"{key} heard as {features.heard_key}"
+
+
+@pytest.mark.parametrize(("key", "seed"), [("A major", 5), ("A major", 35), ("A major", 45)])
+def test_the_fixed_plans_jigs_that_were_heard_in_their_relative_minor_are_heard_in_their_key(
+        writer, key: str, seed: int) -> None:
+    """Sampled once, these jigs' tunes dwelt on G# and F# below the tonic and were heard in F# minor;
+    their closing strain now takes the first of its tries heard in A major."""
+    from tools.music.quality.features import measure
+    from tools.music.quality.timeline import timeline_from_piece
+
+    bench = bench_module()
+    plan, facts = bench.fixed_plan("jig", key, seed, 16)
+    features = measure(timeline_from_piece(bench.compose(writer, plan, facts, seed)))
+    assert features.key_established, f"{key} heard as {features.heard_key}"
+
+
+def test_an_opening_or_close_on_a_full_cadence_is_tried_until_it_is_heard_in_its_key(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a section that states or confirms the key with a full close is tried again (a half close
+    may sound in the dominant, a middle in its own key), each try from a seed of its own; where no try
+    is heard in the key, the one nearest to it is kept."""
+    def request(place: tuple[float, float], cadence: Cadence | None) -> SectionRequest:
+        return SectionRequest(bars=1, key="C major", meter="4/4", style=Style.JIG, cadence=cadence, seed=7,
+                              place=place)
+
+    assert key_tries(request((0.0, 0.25), Cadence.AUTHENTIC)) == key_tries(request((0.5, 1.0), Cadence.PLAGAL)) > 1
+    assert key_tries(request((0.0, 0.25), Cadence.HALF)) == key_tries(request((0.25, 0.5), Cadence.AUTHENTIC)) == 1
+    in_c = SectionMaterial(right=[Bar.line((60, 1), (64, 1), (67, 1), (72, 1))], left=[], harmony=[])
+    in_a_minor = SectionMaterial(right=[Bar.line((69, 1), (72, 1), (76, 1), (68, 1))], left=[], harmony=[])
+    in_e_minor = SectionMaterial(right=[Bar.line((64, 1), (67, 1), (71, 1), (66, 1))], left=[], harmony=[])
+    for written, place, kept, seeds in (
+            ([in_a_minor, in_c, in_e_minor], (0.0, 0.25), in_c, [7, tried_seed(7, 1)]),
+            ([in_a_minor, in_c], (0.25, 0.5), in_a_minor, [7]),
+            ([in_e_minor, in_a_minor, in_e_minor], (0.5, 1.0), in_a_minor,
+             [7, tried_seed(7, 1), tried_seed(7, 2)])):
+        asked: list[int] = []
+        tries = iter(written)
+
+        def fake(self: NeuralSectionTools, tried: SectionRequest, tries=tries, asked=asked) -> SectionMaterial:
+            asked.append(tried.seed)
+            return next(tries)
+
+        monkeypatch.setattr(NeuralSectionTools, "_written", fake)
+        assert NeuralSectionTools().write(request(place, Cadence.AUTHENTIC)) is kept
+        assert asked == seeds and len(asked) <= KEY_TRIES
+    assert len({tried_seed(7, attempt) for attempt in range(1, KEY_TRIES)} | {7, 8, 9}) == KEY_TRIES + 2
 
 
 def test_a_stormy_section_keeps_moving_after_its_phrase_ending_and_a_gentle_one_moves_slowly(writer) -> None:

@@ -17,12 +17,16 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 from math import ceil
+from typing import TYPE_CHECKING
 
 from ontology.music import Bar, ChordEvent, Part, Piece
 from ontology.music_theory import CHORD_QUALITIES, Key, exact_quarters, parse_chord, parse_key, parse_meter
 from tools.music.harmony.chords import label_pitch_classes, ontology_symbol
 from tools.music.harmony.data import MelodyNote
 from tools.music.scoreio import music21_chord_symbol, spelled_pitch
+
+if TYPE_CHECKING:
+    from music21 import key as m21key
 
 
 def sounding_notes(bars: list[Bar], bar_length: Fraction) -> list[tuple[Fraction, Fraction, int]]:
@@ -109,26 +113,54 @@ class KeyEstimate:
 
 def estimate_key(parts: list[list[Bar]], bar_length: Fraction) -> KeyEstimate | None:
     """music21's key estimate from the duration-weighted pitch classes of all parts (None without notes)."""
+    return key_of_weights(_pitch_class_weights(parts, bar_length))
+
+
+def key_margin(parts: list[list[Bar]], bar_length: Fraction, key: Key) -> float:
+    """How much better `key` fits the parts' duration-weighted pitch classes than the best other key
+    does, in music21's key analysis (its profile's correlation less the other's): above 0 where the
+    notes are heard in `key`; -2 without notes."""
+    weights = _pitch_class_weights(parts, bar_length)
+    if not weights:
+        return -2.0
+    best = _analysed(weights)
+    fits = {(found.tonic.pitchClass, found.mode): _correlation(found)
+            for found in (best, *best.alternateInterpretations)}
+    asked = fits.pop((key.tonic, key.mode.value), -1.0)
+    return asked - max(fits.values())
+
+
+def _pitch_class_weights(parts: list[list[Bar]], bar_length: Fraction) -> dict[int, Fraction]:
     weights: defaultdict[int, Fraction] = defaultdict(Fraction)
     for bars in parts:
         for start, end, pitch in sounding_notes(bars, bar_length):
             weights[pitch % 12] += end - start
-    return key_of_weights(weights)
+    return weights
+
+
+def _analysed(weights: Mapping[int, Fraction]) -> m21key.Key:
+    """music21's key analysis (`analyze('key')`, Krumhansl-Schmuckler profiles) of pitch classes weighted
+    by how long they sound. One note per pitch class, as long as that class sounds in all, gives
+    music21 the same profile as the whole texture, cheaply."""
+    from music21 import note, stream
+
+    found: stream.Stream[note.Note] = stream.Stream(
+        [note.Note(60 + pc, quarterLength=length) for pc, length in sorted(weights.items())])
+    return found.analyze("key")
 
 
 def key_of_weights(weights: Mapping[int, Fraction]) -> KeyEstimate | None:
-    """music21's key analysis (`analyze('key')`, Krumhansl-Schmuckler profiles) of pitch classes weighted
-    by how long they sound (None without any). One note per pitch class, as long as that class sounds
-    in all, gives music21 the same profile as the whole texture, cheaply."""
-    from music21 import note, stream
-
+    """music21's key estimate of pitch classes weighted by how long they sound (None without any)."""
     if not weights:
         return None
-    found: stream.Stream[note.Note] = stream.Stream(
-        [note.Note(60 + pc, quarterLength=length) for pc, length in sorted(weights.items())])
-    key = found.analyze("key")
+    key = _analysed(weights)
     return KeyEstimate(f"{key.tonic.name.replace('-', 'b')} {key.mode}", key.tonic.pitchClass, key.mode,
-                       round(float(key.correlationCoefficient), 2))
+                       round(_correlation(key), 2))
+
+
+def _correlation(found: m21key.Key) -> float:
+    """How well the notes fit the key's profile (music21 declares it None until an analysis sets it)."""
+    return float(found.correlationCoefficient or 0.0)
 
 
 NUMERAL_MARKS = {"dim": "o", "aug": "+", "7": "7", "maj7": "7", "m7": "7", "m7b5": "ø7", "dim7": "o7",

@@ -311,6 +311,7 @@ def rules_for_line(
     window_pull: float = 0.0,
     shift_bias: float = 0.0,
     leap_rate: float = 0.0,
+    step_bias: float | None = None,
     motion: Motion | None = None,
     density: float = 0.5,
 ) -> NoteGrammar:
@@ -326,9 +327,10 @@ def rules_for_line(
     toward with `window_pull`; `shift_bias` draws a phrase's first note an octave or more toward its
     window (the section's draw from the plan's range); `leap_rate` is the line's leap budget, the
     share of its intervals that may leap past its max_leap up to its wide_leap (the piece's draw from
-    the style's range); `motion` is the section's (`ontology.music_styles.motion_named_in`), whose
-    length bias the style's data gives every hand, as it gives the density length bias at the piece's
-    `density` (0 the lightest, 1 the densest: `tools.music.styles.density`; 0.5 adds nothing).
+    the style's range); `step_bias` is the piece's draw from the line's range (None: its middle);
+    `motion` is the section's (`ontology.music_styles.motion_named_in`), whose length bias the style's
+    data gives every hand, as it gives the density length bias at the piece's `density` (0 the
+    lightest, 1 the densest: `tools.music.styles.density`; 0.5 adds nothing).
     """
     mode = Mode(mode)
     tonic = REFERENCE_TONIC[mode.value]
@@ -349,7 +351,7 @@ def rules_for_line(
         grid=ticks(line.grid),
         durations=frozenset(ticks(length) for length in line.durations),
         scale=frozenset(Key(REFERENCE_TONIC[mode.value], mode).scale()),
-        step_bias=line.step_bias,
+        step_bias=sum(line.step_bias) / 2 if step_bias is None else step_bias,
         legato=not line.rests,
         breath=line.breath,
         phrase_ends=phrase_ends,

@@ -189,3 +189,11 @@ def leap_rate(line: LineRules, piece_seed: int) -> float:
     so every section of a piece leaps alike and pieces differ: some never leap past the octave,
     others often, as Beethoven's first movements do."""
     return random.Random(f"leaps {piece_seed}").uniform(*line.leap_budget)
+
+
+def piece_step_bias(line: LineRules, piece_seed: int) -> float:
+    """A piece's step bias (`NoteGrammar.step_bias`), drawn from the line's range by the piece's seed,
+    so every section of a piece moves alike and pieces differ: one waltz tune runs by step, another
+    leaps through its chords (sixty fixed-plan waltzes under one bias of 1.2 moved by step in 17-53% of
+    their top voice's intervals, 10th to 90th percentile, against Beethoven's 11-73%)."""
+    return random.Random(f"steps {piece_seed}").uniform(*line.step_bias)
