@@ -99,6 +99,9 @@ class RegisterPlan(BaseModel):
                                             "home phrase's floor to its climax's top) is drawn from by the "
                                             "piece's seed; the climax reaches it and every window keeps inside "
                                             "it (None: the climax rises by `climax` within the line's register)")
+    foot_on_tonic: bool = Field(False, description="whether the compass starts on the tonic nearest where it "
+                                "would start (within the register, its top cut to fit): a fiddle tune runs up from "
+                                "the tonic it ends on rather than opening on the dominant below it")
     character_share: float = Field(0.5, gt=0, le=1, description="the share of the compass and climax ranges a "
                                    "request's character draws from (`Reach`): a modest piece the lowest part, "
                                    "a wide one the highest; a request naming neither, the whole range")

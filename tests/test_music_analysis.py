@@ -227,13 +227,15 @@ def test_the_key_margin_says_how_much_better_the_asked_key_fits_than_any_other()
     """An A major tune that dwells on its leading tone and sixth, never its fourth (a jig of the tools
     bench, rocking G#-A-F# over E4-C#5), is heard in F# minor: its margin for A major is below 0."""
     tonic = [[bar((60, 1), (64, 1), (67, 1), (72, 1)), bar((65, 1), (62, 1), (67, 1), (60, 1))]]
-    assert key_margin(tonic, Fraction(4), parse_key("C major")) > 0
-    assert key_margin(tonic, Fraction(4), parse_key("A minor")) < 0
+    assert key_margin(tonic, Fraction(4), [parse_key("C major")]) > 0
+    assert key_margin(tonic, Fraction(4), [parse_key("A minor")]) < 0
     rocking = [[bar((69, 1), (68, 0.5), (69, 0.5), (71, 0.5), (68, 0.5), (69, 0.5), (68, 0.5)),
                 bar((66, 0.5), (68, 0.5), (66, 0.5), (69, 0.5), (68, 0.5), (64, 0.5), (73, 1))]]
     heard = estimate_key(rocking, Fraction(4))
     assert heard is not None and heard.name == "F# minor"
-    assert key_margin(rocking, Fraction(4), parse_key("A major")) < 0 < key_margin(rocking, Fraction(4),
-                                                                                    parse_key("F# minor"))
-    assert key_margin([[bar((None, 4))]], Fraction(4), parse_key("C major")) == -2.0
+    a_major, f_sharp_minor = parse_key("A major"), parse_key("F# minor")
+    assert key_margin(rocking, Fraction(4), [a_major]) < 0 < key_margin(rocking, Fraction(4), [f_sharp_minor])
+    assert key_margin(rocking, Fraction(4), [a_major, f_sharp_minor]) == key_margin(rocking, Fraction(4),
+                                                                                    [f_sharp_minor])
+    assert key_margin([[bar((None, 4))]], Fraction(4), [parse_key("C major")]) == -2.0
 

@@ -194,6 +194,22 @@ def test_sections_of_one_piece_share_its_compass_and_a_plan_without_one_keeps_th
     assert compass_band(PLAN, REGISTER, 69, 9) == (REGISTER, 69)
 
 
+@pytest.mark.parametrize(("tonic", "foot"), [(9, 69), (7, 67), (2, 62), (4, 64), (0, 72)])
+def test_a_jigs_compass_starts_on_its_tonic_and_keeps_to_its_register(tonic: int, foot: int) -> None:
+    """A fiddle tune runs up from the tonic it ends on: with its compass at the home phrase's foot (D4 for
+    every jig), one in A major opened on E4-A4 and rocked on its leading tone."""
+    line = style_spec(Style.JIG).melody
+    plan = line.register_plan
+    assert plan is not None and plan.foot_on_tonic and plan.compass is not None
+    for seed in range(20):
+        (bottom, top), home = compass_band(plan, (line.lowest, line.highest), plan.home[0], seed, tonic=tonic)
+        assert bottom == foot and top <= line.highest and top - bottom <= plan.compass[1]
+        assert compass_band(plan, (line.lowest, line.highest), plan.home[0], seed)[0][0] == line.lowest
+        assert home == plan.home[0]
+    windows = register_windows(plan, (line.lowest, line.highest), 4, [3], (0.0, 0.25), 5, tonic)
+    assert windows[0][0] == foot and all(low >= foot for low, _ in windows)
+
+
 def test_a_pieces_leap_budget_is_drawn_from_its_styles_range_by_the_piece_seed() -> None:
     line = style_spec(Style.FREE_PIANO).melody
     low, high = line.leap_budget

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -116,18 +116,18 @@ def estimate_key(parts: list[list[Bar]], bar_length: Fraction) -> KeyEstimate | 
     return key_of_weights(_pitch_class_weights(parts, bar_length))
 
 
-def key_margin(parts: list[list[Bar]], bar_length: Fraction, key: Key) -> float:
-    """How much better `key` fits the parts' duration-weighted pitch classes than the best other key
-    does, in music21's key analysis (its profile's correlation less the other's): above 0 where the
-    notes are heard in `key`; -2 without notes."""
+def key_margin(parts: list[list[Bar]], bar_length: Fraction, keys: Collection[Key]) -> float:
+    """How much better the best of `keys` fits the parts' duration-weighted pitch classes than the
+    best other key does, in music21's key analysis (the profiles' correlations, one less the other):
+    above 0 where the notes are heard in one of `keys`; -2 without notes."""
     weights = _pitch_class_weights(parts, bar_length)
     if not weights:
         return -2.0
     best = _analysed(weights)
     fits = {(found.tonic.pitchClass, found.mode): _correlation(found)
             for found in (best, *best.alternateInterpretations)}
-    asked = fits.pop((key.tonic, key.mode.value), -1.0)
-    return asked - max(fits.values())
+    asked = max((fits.pop((key.tonic, key.mode.value), -1.0) for key in set(keys)), default=-1.0)
+    return asked - max(fits.values(), default=-1.0)
 
 
 def _pitch_class_weights(parts: list[list[Bar]], bar_length: Fraction) -> dict[int, Fraction]:

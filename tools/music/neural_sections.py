@@ -24,7 +24,7 @@ import torch
 
 from ontology.music import Bar, Cadence, ChordEvent, Event
 from ontology.music_styles import Motion, StyleSpec, style_spec
-from ontology.music_theory import Key, Meter, exact_quarters, parse_chord, parse_key, parse_meter
+from ontology.music_theory import OCTAVE, Key, Meter, Mode, exact_quarters, parse_chord, parse_key, parse_meter
 from tools.base import ToolInputError
 from tools.music.analysis import key_margin, label_chords, sounding_notes
 from tools.music.harmony.chords import (
@@ -238,23 +238,23 @@ def strain_lead(spec: StyleSpec, request: SectionRequest) -> float:
 
 
 KEY_TRIES = 3
-"""Tries a section that states or confirms the piece's key with a full close may take to be heard in
-it (`NeuralSectionTools.write`). The grammar keeps every note in the scale and biases beats to the
-tonic triad, yet a tune may still dwell on the notes another key shares: sixty fixed-plan jigs were
-heard in their key 51 times (an A major tune rocking on G#-A-F# over E4-C#5 was heard in F# minor),
-59 times with these tries, and nothing downstream could tell (the key is the Composer's finding,
-which the tools do not act on). Tried everywhere, the tune alone (before its harmony) held a waltz's
-middle in the dominant and pulled more pieces there (57 of 60 heard at home against 60); a free
-piano's opening that ends on its dominant was tried again in 17 of 30 pieces and lost its colour
-(out-of-key overlap 0.73 -> 0.62). So a middle, and an opening closing on V, are written once."""
+"""Tries a section may take to be heard in its key (`NeuralSectionTools.write`). The grammar keeps
+every note in the scale and biases beats to the tonic triad, yet a tune may still dwell on the notes
+another key shares: sixty fixed-plan jigs were heard in their key 51 times (an A major tune rocking on
+G#-A-F# over E4-C#5 was heard in F# minor; a B strain sung high heard in the relative minor pulled the
+whole tune there), 58 times with these tries, and nothing downstream could tell (the key is the
+Composer's finding, which the tools do not act on)."""
 
 
-def key_tries(request: SectionRequest) -> int:
-    """How many tries a section may take to be heard in its key: `KEY_TRIES` where the piece states
-    its key (its opening) or confirms it (its close) with a full close, one in a middle, which may
-    lean elsewhere, or in an opening that ends on the dominant, which may be heard in it."""
-    full = request.cadence in (Cadence.AUTHENTIC, Cadence.PLAGAL)
-    return KEY_TRIES if full and (request.place[0] == 0 or request.place[1] == 1) else 1
+def heard_keys(key: Key, cadence: Cadence | None) -> set[Key]:
+    """The keys a section in `key` closing on `cadence` may be heard in: its own, and where it closes
+    on the dominant, the dominant's. A half close often sounds in the dominant's key, as Beethoven's
+    do; held to its own key, a free piano's opening was written again in 17 of 30 pieces and lost its
+    chromatic colour (out-of-key overlap 0.73 -> 0.62)."""
+    if cadence is not Cadence.HALF:
+        return {key}
+    dominant = (key.tonic + 7) % OCTAVE
+    return {key, Key(dominant, Mode.MAJOR), Key(dominant, key.mode)}
 
 
 def tried_seed(seed: int, attempt: int) -> int:
@@ -315,17 +315,16 @@ class NeuralSectionTools(SectionWriter):
             return super().realise(request)
 
     def write(self, request: SectionRequest) -> SectionMaterial:
-        """The section written from the request's seed; in the piece's opening or close, the first of
-        its tries (`key_tries`, each from a seed of its own) whose notes are heard in the section's
-        key, else the one nearest to it (`key_margin`)."""
+        """The first of the section's tries (`KEY_TRIES`: the request's seed, then seeds of their own)
+        whose notes are heard in its key (`heard_keys`), else the one nearest to it (`key_margin`)."""
         if request.meter not in METERS:
             raise ToolInputError(f"The piano model does not write {request.meter}; use one of {', '.join(METERS)}.")
         key, bar_length = parse_key(request.key), parse_meter(request.meter).bar_quarters
         best: tuple[float, SectionMaterial] | None = None
-        for attempt in range(key_tries(request)):
+        for attempt in range(KEY_TRIES):
             tried = request if attempt == 0 else request.model_copy(update={"seed": tried_seed(request.seed, attempt)})
             material = self._written(tried)
-            margin = key_margin([material.right, material.left], bar_length, key)
+            margin = key_margin([material.right, material.left], bar_length, heard_keys(key, request.cadence))
             if best is None or margin > best[0]:
                 best = (margin, material)
             if margin > 0:

@@ -78,7 +78,7 @@ def character_part(bounds: tuple[int, int], reach: Reach | None, share: float) -
 
 
 def compass_band(plan: RegisterPlan, register: tuple[int, int], home: int,
-                 piece_seed: int, reach: Reach | None = None) -> tuple[tuple[int, int], int]:
+                 piece_seed: int, reach: Reach | None = None, tonic: int | None = None) -> tuple[tuple[int, int], int]:
     """The piece's compass as a band (lowest, highest pitch) inside the line's `register`, and the
     section's `home` centre moved down as far as the band was to fit the register: the band is the
     plan's `compass` wide (the part of it the request's `reach` asks for), drawn by the piece's
@@ -92,6 +92,10 @@ def compass_band(plan: RegisterPlan, register: tuple[int, int], home: int,
     reach_drawn = min(random.Random(f"compass {piece_seed}").randint(*compass), highest - lowest)
     anchor = sum(plan.home) // 2 - (sum(plan.span) // 2 + plan.arch) // 2  # a home phrase's window starts here
     bottom = max(lowest, min(anchor, highest - reach_drawn))
+    if plan.foot_on_tonic and tonic is not None:
+        tonics = [pitch for pitch in range(lowest, highest + 1) if (pitch - tonic) % OCTAVE == 0]
+        foot = min(tonics, key=lambda pitch: (abs(pitch - bottom), -pitch), default=bottom)
+        return (foot, min(highest, foot + reach_drawn)), home + min(0, foot - anchor)
     return (bottom, bottom + reach_drawn), home + min(0, bottom - anchor)
 
 
@@ -120,7 +124,8 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     start, end = place
     if bars < COMPASS_BARS * (end - start) - 1e-6:  # a piece as long as the references spans a compass
         plan = plan.model_copy(update={"compass": None})
-    (lowest, highest), home = compass_band(plan, register, home, seed if piece_seed is None else piece_seed, reach)
+    (lowest, highest), home = compass_band(plan, register, home, seed if piece_seed is None else piece_seed, reach,
+                                           tonic)
     size = draw.randint((plan.contrast + 1) // 2, plan.contrast)
     room = [sign * size for sign in (-1, 1)
             if lowest <= home + sign * size - plan.span[0] // 2 and home + sign * size + plan.span[0] // 2 <= highest]
