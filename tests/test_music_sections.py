@@ -30,7 +30,7 @@ from tools.music.neural_sections import (
     tried_seed,
 )
 from tools.music.piano.tokens import Hand, Note, Segment
-from tools.music.section_tools import SectionMaterial, SectionRequest, sung_as_tune
+from tools.music.section_tools import SectionMaterial, SectionRequest, ToolCall, sung_as_tune
 from tools.music.styles.fiddle import COMPOUND_BEAT, SIXTEENTH
 
 
@@ -452,18 +452,20 @@ def test_the_fixed_plans_jigs_that_were_heard_in_their_relative_minor_are_heard_
 
 def test_a_section_is_tried_until_it_is_heard_in_its_key_or_after_a_half_close_its_dominants(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each try from a seed of its own; where no try is heard in the key, the one nearest to it is kept.
-    A section closing on the dominant may be heard in the dominant's key."""
+    """Each try from a seed of its own, and every try's tool calls reported; where no try is heard in the
+    key, the one nearest to it is kept. A section closing on the dominant may be heard in the dominant's key."""
     def heard(key: str, cadence: Cadence) -> set[str]:
         return {found.name for found in heard_keys(parse_key(key), cadence)}
 
     assert heard("C major", Cadence.AUTHENTIC) == {"C major"}
     assert heard("C major", Cadence.HALF) == {"C major", "G major"}
     assert heard("A minor", Cadence.HALF) == {"A minor", "E major", "E minor"}
-    in_c = SectionMaterial(right=[Bar.line((60, 1), (64, 1), (67, 1), (72, 1))], left=[], harmony=[])
-    in_g = SectionMaterial(right=[Bar.line((67, 1), (71, 1), (74, 1), (66, 1))], left=[], harmony=[])
-    in_a_minor = SectionMaterial(right=[Bar.line((69, 1), (72, 1), (76, 1), (68, 1))], left=[], harmony=[])
-    in_e_minor = SectionMaterial(right=[Bar.line((64, 1), (67, 1), (71, 1), (66, 1))], left=[], harmony=[])
+    def material(name: str, *pitches: int) -> SectionMaterial:
+        return SectionMaterial(right=[Bar.line(*((pitch, 1) for pitch in pitches))], left=[], harmony=[],
+                               calls=[ToolCall(tool="generate_piano", arguments={}, seconds=0.1, summary=name)])
+
+    in_c, in_g = material("C", 60, 64, 67, 72), material("G", 67, 71, 74, 66)
+    in_a_minor, in_e_minor = material("Am", 69, 72, 76, 68), material("Em", 64, 67, 71, 66)
     for written, cadence, kept, tries in (([in_a_minor, in_c, in_e_minor], Cadence.AUTHENTIC, in_c, 2),
                                           ([in_g, in_c], Cadence.AUTHENTIC, in_c, 2),
                                           ([in_g, in_c], Cadence.HALF, in_g, 1),
@@ -477,8 +479,10 @@ def test_a_section_is_tried_until_it_is_heard_in_its_key_or_after_a_half_close_i
 
         monkeypatch.setattr(NeuralSectionTools, "_written", fake)
         request = SectionRequest(bars=1, key="C major", meter="4/4", style=Style.JIG, cadence=cadence, seed=7)
-        assert NeuralSectionTools().write(request) is kept
+        written_section = NeuralSectionTools().write(request)
+        assert written_section.right == kept.right
         assert asked == [7, *(tried_seed(7, attempt) for attempt in range(1, tries))]
+        assert [call.summary for call in written_section.calls] == [one.calls[0].summary for one in written[:tries]]
     assert len({tried_seed(7, attempt) for attempt in range(1, KEY_TRIES)} | {7, 8, 9}) == KEY_TRIES + 2
 
 

@@ -316,21 +316,24 @@ class NeuralSectionTools(SectionWriter):
 
     def write(self, request: SectionRequest) -> SectionMaterial:
         """The first of the section's tries (`KEY_TRIES`: the request's seed, then seeds of their own)
-        whose notes are heard in its key (`heard_keys`), else the one nearest to it (`key_margin`)."""
+        whose notes are heard in its key (`heard_keys`), else the one nearest to it (`key_margin`),
+        with every try's tool calls."""
         if request.meter not in METERS:
             raise ToolInputError(f"The piano model does not write {request.meter}; use one of {', '.join(METERS)}.")
         key, bar_length = parse_key(request.key), parse_meter(request.meter).bar_quarters
         best: tuple[float, SectionMaterial] | None = None
+        calls: list[ToolCall] = []
         for attempt in range(KEY_TRIES):
             tried = request if attempt == 0 else request.model_copy(update={"seed": tried_seed(request.seed, attempt)})
             material = self._written(tried)
+            calls += material.calls
             margin = key_margin([material.right, material.left], bar_length, heard_keys(key, request.cadence))
             if best is None or margin > best[0]:
                 best = (margin, material)
             if margin > 0:
                 break
         assert best is not None  # a section is written once at least
-        return best[1]
+        return best[1].model_copy(update={"calls": calls})
 
     def _written(self, request: SectionRequest) -> SectionMaterial:
         spec = style_spec(request.style)
