@@ -94,9 +94,8 @@ def compass_band(plan: RegisterPlan, register: tuple[int, int], home: int,
     bottom = max(lowest, min(anchor, highest - reach_drawn))
     if plan.foot_on_tonic and tonic is not None:
         tonics = [pitch for pitch in range(lowest, highest + 1) if (pitch - tonic) % OCTAVE == 0]
-        foot = min(tonics, key=lambda pitch: (abs(pitch - bottom), -pitch), default=bottom)
-        return (foot, min(highest, foot + reach_drawn)), home + min(0, foot - anchor)
-    return (bottom, bottom + reach_drawn), home + min(0, bottom - anchor)
+        bottom = min(tonics, key=lambda pitch: (abs(pitch - bottom), -pitch), default=bottom)
+    return (bottom, min(highest, bottom + reach_drawn)), home + min(0, bottom - anchor)
 
 
 def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, ends: list[int],
