@@ -7,10 +7,10 @@ from fractions import Fraction
 
 from ontology.music import Cadence
 from ontology.music_styles import Style
-from ontology.music_theory import parse_key, parse_meter
+from ontology.music_theory import parse_chord, parse_key, parse_meter
 from tools.music.harmony.chords import chord_index
 from tools.music.harmony.data import MelodyNote
-from tools.music.harmony.enrichment import ENRICHMENT, EnrichmentRates, enrich_harmony, letter_of
+from tools.music.harmony.enrichment import ENRICHMENT, EnrichmentRates, enrich_harmony
 from tools.music.neural_sections import chord_symbols
 from tools.music.styles.phrases import given_chords, phrase_cadences
 
@@ -152,14 +152,17 @@ def test_every_style_has_rates_and_free_piano_none() -> None:
     assert ENRICHMENT[Style.JIG].secondary_dominant < ENRICHMENT[Style.CHORALE].secondary_dominant
 
 
-def test_secondary_dominants_are_introduced_only_where_their_symbol_names_the_root_right() -> None:
+def test_a_sharp_key_takes_the_secondary_dominants_a_flat_key_does_and_its_score_spells_them_in_the_key() -> None:
+    # In A major V/iii is G#7, whose canonical name is "Ab7": it is introduced all the same (until
+    # session 42 it was not, and sharp keys stayed plain), and the score names it by its function.
     a_major = parse_key("A major")
-    assert letter_of(a_major, 8) == "G" and letter_of(parse_key("F major"), 10) == "B"
-    # In A major V/iii is G#7, which the ontology spells "Ab7": it is not introduced.
     c_sharp_minor, b_minor, a = chord_index(1, "min"), chord_index(11, "min"), chord_index(9, "maj")
-    melody = quarters(68, 68, 73)
-    assert enrich_harmony([a, b_minor, c_sharp_minor], melody, a_major, BEAT, FOUR_FOUR, {0: a}, ONLY_SECONDARY,
-                          0)[1] == b_minor
+    chords = enrich_harmony([a, b_minor, c_sharp_minor], quarters(68, 68, 73), a_major, BEAT, FOUR_FOUR, {0: a},
+                            ONLY_SECONDARY, 0)
+    assert chords[1] == chord_index(8, "dom7")
+    symbols = [parse_chord(event.symbol) for event in chord_symbols(chords, BEAT, FOUR_FOUR.bar_quarters, a_major)]
+    assert [chord.in_key(a_major, symbols[index + 1].root if index + 1 < len(symbols) else None).symbol
+            for index, chord in enumerate(symbols)] == ["A", "G#7", "C#m"]
 
 
 def test_chord_symbols_name_the_new_chords_and_mark_the_chromatic_ones_borrowed() -> None:
@@ -196,6 +199,15 @@ def test_in_major_a_dominant_before_the_tonic_may_become_the_borrowed_diminished
     a_minor, e_major, d_minor_key = chord_index(9, "min"), chord_index(4, "maj"), parse_key("A minor")
     assert enrich_harmony([a_minor, e_major, a_minor], quarters(69, 71, 69), d_minor_key, BEAT, FOUR_FOUR,
                           {0: a_minor}, only, 0)[1] == e_major
+
+
+def test_the_borrowed_diminished_seventh_colours_a_phrase_once_however_often_its_harmony_swings_to_v() -> None:
+    only = EnrichmentRates(0.0, 0.0, 0.0, 0.0, 0.0, leading_tone_seventh=1.0)
+    b_dim7 = chord_index(11, "dim7")
+    # Two four-bar phrases of I-V-I-V, a chord a beat, the melody on C and D: every V could be vii°7.
+    swinging = [C, G] * 16
+    chords = enrich_harmony(swinging, quarters(*[72, 74] * 16), C_MAJOR, BEAT, FOUR_FOUR, {0: C}, only, 0)
+    assert [chords[:16].count(b_dim7), chords[16:].count(b_dim7)] == [1, 1]
 
 
 def test_under_a_chord_a_bar_long_a_weak_eighth_may_be_an_escape_tone_but_never_the_downbeat() -> None:
@@ -242,3 +254,4 @@ def test_in_major_a_half_close_may_be_prepared_by_a_chord_borrowed_from_the_mino
     plain = EnrichmentRates(0.0, 0.0, 0.0, cadence_preparation=1.0, borrowed_iv=0.0)
     assert all(enrich_harmony([C, C, F, G], quarters(72, 72, 65, 67), C_MAJOR, BEAT, FOUR_FOUR, given, plain,
                               seed)[2] in (F, chord_index(2, "min7")) for seed in range(8))
+
