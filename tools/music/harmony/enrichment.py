@@ -18,7 +18,7 @@ onset a passing or neighbour tone that does not rub against its altered tone):
   tone need not be the melody's, which may hold any other tone of the new chord. V is tonicised
   only where a cadence's dominant is prepared (below);
 - in major, a dominant before the tonic may become the leading-tone diminished seventh borrowed from
-  the minor (vii°7, its lowered sixth falling to the dominant's fifth);
+  the minor (vii°7, its lowered sixth falling to the dominant's fifth), once a phrase at most;
 - the slot before a cadence's dominant is prepared: V/V (the commonest secondary dominant of all),
   in major at the style's taste for the minor's colours the borrowed iv or iiø7 (F-Ab-C, D-F-Ab-C
   in C major: a waltz's or a nocturne's darkened approach to a half close), ii7 (sounded as ii6/5
