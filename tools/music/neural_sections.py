@@ -24,7 +24,7 @@ import torch
 
 from ontology.music import Bar, Cadence, ChordEvent, Event
 from ontology.music_styles import Motion, StyleSpec, style_spec
-from ontology.music_theory import OCTAVE, Key, Meter, Mode, exact_quarters, parse_chord, parse_key, parse_meter
+from ontology.music_theory import Key, Meter, Mode, exact_quarters, parse_chord, parse_key, parse_meter
 from tools.base import ToolInputError
 from tools.music.analysis import key_margin, label_chords, sounding_notes
 from tools.music.harmony.chords import (
@@ -253,7 +253,7 @@ def heard_keys(key: Key, cadence: Cadence | None) -> set[Key]:
     chromatic colour (out-of-key overlap 0.73 -> 0.62)."""
     if cadence is not Cadence.HALF:
         return {key}
-    dominant = (key.tonic + 7) % OCTAVE
+    dominant = key.degree_root(5)
     return {key, Key(dominant, Mode.MAJOR), Key(dominant, key.mode)}
 
 
