@@ -199,13 +199,13 @@ def chromatic_faults(grammar: NoteGrammar, scale: frozenset[int] | None, hand: H
     """How one hand's notes at one onset break the rules for notes outside the scale: a chromatic
     note is off the beat, alone in its hand, a step from the hand's last top note, not `barred`
     (by a phrase ending ahead or a resolution just before), and its hand's next onset is one scale
-    note a step from it. `scale` is the bar's."""
+    note a semitone from it. `scale` is the bar's."""
     if scale is None or hand not in grammar.hands:
         return []
     outside = [note for note in notes if note.pitch % 12 not in scale]
     if resolving is not None:
-        if len(notes) != 1 or outside or abs(notes[0].pitch - resolving) not in (1, 2):
-            return [f"{where}: {notes} do not resolve the chromatic {resolving} by step"]
+        if len(notes) != 1 or outside or abs(notes[0].pitch - resolving) != 1:
+            return [f"{where}: {notes} do not resolve the chromatic {resolving} by a semitone"]
         return []
     beat = grammar.beat or 10**6
     return [f"{where}: {note} is outside the scale and not a chromatic passing or neighbour note" for note in outside

@@ -67,6 +67,8 @@ FIRST_POSITION_ID = VOCAB.position(0)
 ONSET_TOKENS = 3
 """POS, NOTE and DUR: the fewest tokens that add a note at a new onset."""
 STEP_SEMITONES = (1, 2)
+RESOLUTION_SEMITONES = 1
+"""A chromatic note leads by a semitone into the scale tone it resolves to (G# to A or G, never to F#)."""
 OUTLINE_LEAPS = (3, 4, 5, 7, 8, 9, 12)
 """Rising leaps through a chord: thirds, fourths, fifths and sixths (an arpeggio) and the octave."""
 
@@ -83,11 +85,12 @@ class HandGrammar:
     A `chromatic` hand may also strike a note outside the grammar's scale, as a passing or
     neighbour note: off the beat, alone at its onset, a step (1-2 semitones) from the hand's previous
     top note, not straight after a resolution (one chromatic note at a time, not a chromatic trill),
-    and followed by the hand's next onset as one scale tone a step from it (its resolution). The
-    top hand takes none where its next note could be a phrase's last note or its approach (which
-    set their own pitches): in the bar before a phrase ending. A top line with rests does not fall
-    silent between a chromatic note and its resolution (it is tied to it as a legato line is), so
-    its next note is never further off than a legato line's.
+    and followed by the hand's next onset as the scale tone a semitone from it (its resolution: G#
+    rises to A or falls back to G, never steps on to F#). The top hand takes none where its next
+    note could be a phrase's last note or its approach (which set their own pitches): in the bar
+    before a phrase ending. A top line with rests does not fall silent between a chromatic note and
+    its resolution (it is tied to it as a legato line is), so its next note is never further off
+    than a legato line's.
 
     A hand that sounds `every_bar` strikes at least one note in every new bar: a bar cannot close
     while it is silent (a free piano's left hand dropping out for a whole bar reads as a hole in the
@@ -270,9 +273,8 @@ class NoteGrammar:
         register = np.zeros(NUM_PITCHES, dtype=bool)
         register[rules.lowest - LOWEST_PITCH : rules.highest - LOWEST_PITCH + 1] = True
         resolvable = np.zeros(NUM_PITCHES, dtype=bool)
-        for step in STEP_SEMITONES:
-            resolvable[:-step] |= diatonic[step:]
-            resolvable[step:] |= diatonic[:-step]
+        resolvable[:-RESOLUTION_SEMITONES] |= diatonic[RESOLUTION_SEMITONES:]
+        resolvable[RESOLUTION_SEMITONES:] |= diatonic[:-RESOLUTION_SEMITONES]
         return register & ~diatonic & resolvable
 
 
@@ -757,7 +759,7 @@ class NoteGrammarState:
                 # waltz's first window (tonic or dominant to a fourth above) let it open on a held C over E minor
                 pitches = grammar.pitches(hand, grammar.tonic_triad)
             elif resolving is not None:
-                pitches = pitches & np.isin(np.abs(PITCHES - resolving), STEP_SEMITONES)
+                pitches = pitches & (np.abs(PITCHES - resolving) == RESOLUTION_SEMITONES)
             elif reference is not None and not self._struck[hand] and position % self._beat and (
                     hand not in self._resolved) and not (is_top and self._chromatic_barred()):
                 pitches = pitches | (self._chromatic_pitches[hand]
