@@ -216,7 +216,7 @@ class LineRules(BaseModel):
     leap_bias: float = Field(0.0, ge=0, description="log-probability added to a leap the open budget allows (the "
                                                     "model seldom offers one on its own)")
     chromatic: bool = Field(False, description="whether the line may take a chromatic passing or neighbour note: "
-                                               "outside the scale, approached by step and resolved by step")
+                                               "outside the scale, approached by step and resolved by a semitone")
     chromatic_bias: float = Field(0.0, ge=0, description="log-probability added to such a chromatic note")
     tonicise: float = Field(0.0, ge=0, le=1, description="the share of phrases whose inner bars borrow a related "
                                                          "key's scale (`tools.music.styles.tonicisation`)")
@@ -229,6 +229,9 @@ class LineRules(BaseModel):
     max_even_span: float | None = Field(None, gt=0, description="the longest the line may run in notes of one "
                                                                 "length, in quarters (4.0: a 4/4 bar of eighths, "
                                                                 "then another length; None: any)")
+    max_divided_beats: int | None = Field(None, ge=0, description="most beats of a bar the line divides into notes "
+                                                                   "shorter than a beat (1: a chorale's soprano "
+                                                                   "passes in eighths once a bar at most; None: any)")
     vary_figures: bool = Field(False, description="whether a freshly sampled line's bars that repeat the figure "
                                                   "before them are varied (sequence, inversion, a dotted rhythm) and "
                                                   "a second held bar in a row moves on: "

@@ -790,6 +790,41 @@ def test_a_line_runs_in_one_length_no_longer_than_its_span() -> None:
         dataclasses.replace(FREE_PIANO, max_even_span=0)
 
 
+def test_a_line_divides_no_more_beats_of_a_bar_than_its_limit() -> None:
+    """Once in eighths, the chorale's soprano ran on in them (eight in sixty fixed-plan chorales were
+    65-95% eighths; Bach's sopranos 0-43%). With one divided beat a bar, a beat struck after a passing
+    pair of eighths takes a quarter; the next bar may divide a beat again, and a line without the
+    limit (or without a beat to divide) may run on in eighths."""
+    eighths = dataclasses.replace(CHORALE, durations=frozenset({6, 12}), grid=6, beat=12, phrase_ends=(),
+                                  max_divided_beats=1)
+
+    def lengths_at(grammar: NoteGrammar, onsets: list[tuple[int, int]]) -> set[int]:
+        """The lengths the line's next note may take after `onsets` (position, length) in a bar."""
+        state = NoteGrammarState(grammar, "4/4", prompt_bars=0, new_bars=BARS)
+        state.advance(VOCAB.bar)
+        walk = [72, 74, 76, 74, 72, 74, 76]  # a line by steps in C major
+        for (position, length), pitch in zip(onsets, walk, strict=False):
+            if position == 48:
+                state.advance(VOCAB.bar)
+            for token in (VOCAB.position(position % 48), VOCAB.note(pitch, Hand.RIGHT), VOCAB.duration(length)):
+                state.advance(token)
+        last, length = onsets[-1]
+        for token in (*([VOCAB.bar] if last + length == 48 else ()), VOCAB.position((last + length) % 48),
+                      VOCAB.note(walk[len(onsets)], Hand.RIGHT)):
+            state.advance(token)
+        allowed = state.allowed()
+        return {ticks for ticks in grammar.durations if allowed[VOCAB.duration(ticks)]}
+
+    passing = [(0, 12), (12, 6), (18, 6)]
+    assert lengths_at(eighths, passing) == {12}
+    assert lengths_at(eighths, [(0, 6), (6, 6)]) == {12}
+    assert lengths_at(eighths, [(0, 12)]) == {6, 12}
+    assert lengths_at(eighths, [*passing, (24, 12), (36, 12)]) == {6, 12}  # a new bar
+    assert lengths_at(dataclasses.replace(eighths, max_divided_beats=None), passing) == {6, 12}
+    assert lengths_at(dataclasses.replace(eighths, beat=0), passing) == {6, 12}
+    assert rules_for_line(style_spec(Style.CHORALE).melody, "major", beat=12).max_divided_beats == 1
+
+
 WINDOWED = dataclasses.replace(  # the chorale's line, low for two bars, then an octave higher, then back
     CHORALE, windows=((60, 67), (60, 67), (72, 79), (72, 79), (72, 79), (62, 69), (62, 69), (60, 67)), window_pull=1.5)
 

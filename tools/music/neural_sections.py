@@ -414,7 +414,8 @@ class NeuralSectionTools(SectionWriter):
             upper, lower = realise_chorale(line, chords, slot, bars, bar_length, key,
                                            final=request.cadence in (Cadence.AUTHENTIC, Cadence.PLAGAL),
                                            before=last_chord(request.previous_right, request.previous_left),
-                                           seed=request.seed, piece_seed=request.piece_seed)
+                                           seed=request.seed, piece_seed=request.piece_seed,
+                                           divided_beats=spec.melody.max_divided_beats)
         elif spec.texture == "melody_and_accompaniment":
             accompany = {"waltz": waltz_left_hand, "nocturne": nocturne_left_hand,
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]

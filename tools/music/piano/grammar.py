@@ -178,6 +178,10 @@ class NoteGrammar:
     max_even_span: int | None = None  # the longest run (ticks) of top-hand notes of one length, after which that
     # length is barred for its next note where another fits (None: any): the model, once in eighths, runs on in
     # them, and three in ten free pianos' right hands were 85% one length (Beethoven's first movements: 2 in 32)
+    max_divided_beats: int | None = None  # most beats of a bar whose top-hand note struck on the beat is shorter
+    # than it, after which the bar's beats take a beat or longer where that fits (None, or no beat: any): a chorale's
+    # soprano, once in eighths, ran on in them (eight in sixty fixed-plan chorales were 65-95% eighths; Bach's
+    # sopranos 0-43%, a passing pair a bar at most)
     outline_bias: float = 0.0  # added to the log-probability of a top-hand note on a bar's downbeat that rises
     # from the line's last note by a leap through a chord (`OUTLINE_LEAPS`): a waltz tune outlining its harmony
     shift_bias: float = 0.0  # added to the log-probability of a phrase's first top-hand note that leaps more than
@@ -370,6 +374,7 @@ def rules_for_line(
         max_repeats=line.max_repeats,
         max_alternation=line.max_alternation,
         max_even_span=None if line.max_even_span is None else ticks(line.max_even_span),
+        max_divided_beats=line.max_divided_beats,
         outline_bias=line.outline_bias,
         shift_bias=shift_bias,
         leap_rate=leap_rate if line.wide_leap is not None else 0.0,
@@ -446,6 +451,9 @@ class NoteGrammarState:
         """The length (ticks) of the top hand's first note at its latest onset in the new bars, and the
         ticks its run of onsets in that length spans: what its next note may not run on in for too long
         (`NoteGrammar.max_even_span`)."""
+        self._divided = 0
+        """The beats of the bar being written whose top-hand note struck on the beat is shorter than it
+        (`NoteGrammar.max_divided_beats`)."""
         self._onset_top: dict[Hand, int] = {}
         self._struck: Counter[Hand] = Counter()
         self._sounded: set[Hand] = set()  # hands that have struck in the bar being written
@@ -625,6 +633,7 @@ class NoteGrammarState:
             self._struck.clear()
         if kind == "BAR":
             self.bar += 1
+            self._divided = 0
             self._sounded.clear()
             self._phrase_start = self._phrase_start or self.bar == 0
             self.line_end = 0
@@ -654,6 +663,8 @@ class NoteGrammarState:
                     length = int(VOCAB.value(token))
                     run = self._even[1] if self._even is not None and self._even[0] == length else 0
                     self._even = (length, run + length)
+                    beat = self.grammar.beat
+                    self._divided += bool(beat) and position % beat == 0 and length < beat
                 self.line_end = position + int(VOCAB.value(token))
                 self._breathing = self.grammar.breath and self._owed and position == 0
                 self._phrase_start = self._owed and position == 0  # the next note begins a phrase
@@ -823,7 +834,8 @@ class NoteGrammarState:
         bar within its tokens; for a top-hand note outside the approach to the next bar's phrase
         ending, ones that end before the approach starts where any do (the note sounding on the
         cadence's last beat fits its chord, whenever it was struck); for the top hand's first note at
-        an onset after a run of one length as long as `max_even_span`, another length where one fits."""
+        an onset after a run of one length as long as `max_even_span`, another length where one fits, and
+        on a beat of a bar that has divided `max_divided_beats` beats, a beat or longer where one fits."""
         assert self.grammar is not None and self._note is not None
         position, is_top = self.sequence.last_position, self._note[1] == self.grammar.top_hand
         ends = position + DURATION_TICKS
@@ -838,6 +850,11 @@ class NoteGrammarState:
             if is_top and self._struck[self._note[1]] == 1 and (running := self._even_run()) is not None:
                 varied = lengths & ~np.isin(DURATION_TICKS, [running])
                 lengths = varied if varied.any() else lengths
+            divided = self.grammar.max_divided_beats
+            if is_top and self._struck[self._note[1]] == 1 and divided is not None and beat and (
+                    position % beat == 0 and self._divided >= divided):
+                whole = lengths & (beat <= DURATION_TICKS)
+                lengths = whole if whole.any() else lengths
         if is_top and self.grammar.legato:
             remaining = self._fill[np.minimum(ends, self.length)]
             lengths &= self.sequence.tokens_in_bar + 1 + ONSET_TOKENS * remaining <= MAX_TOKENS_PER_BAR

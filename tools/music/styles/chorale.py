@@ -202,7 +202,8 @@ def leading_tone(key: Key) -> int:
 def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction, bars: int,
                     bar_length: Fraction, key: Key, *, final: bool = True,
                     before: tuple[tuple[int, int, int, int], int] | None = None,
-                    seed: int | None = None, piece_seed: int | None = None) -> tuple[list[Bar], list[Bar]]:
+                    seed: int | None = None, piece_seed: int | None = None,
+                    divided_beats: int | None = None) -> tuple[list[Bar], list[Bar]]:
     """Upper staff bars with voices [soprano, alto] and lower staff bars with voices [tenor, bass].
 
     `melody` is the soprano, in quarters from the section start, kept as given but for the figures
@@ -214,7 +215,8 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
     voices move into the section by the same rules as inside it (no parallels across the join).
     `seed` draws where the voices move in eighths and, without a `piece_seed`, how lively they are
     (`Ornaments.drawn`); a piece's sections share its `piece_seed`, and so their liveliness. Without
-    either, the usual liveliness.
+    either, the usual liveliness. The soprano's figures divide no more than `divided_beats` slots of a
+    bar, the tune's own eighths counted (None: any; the style's `LineRules.max_divided_beats`).
     """
     harmonies = _harmonies(chords, slot, bars, bar_length)
     notes = _exact_melody(melody, bars * bar_length)
@@ -225,7 +227,7 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
     held = [k > 0 and sustained[k] and harmonies[k - 1].index == harmonies[k].index for k in range(len(harmonies))]
     ornaments = Ornaments.drawn(seed, piece_seed)
     voicings = _search(harmonies, soprano, leaving, key, final, before, held, ornaments.third_credit)
-    notes = _soprano_ornaments(notes, voicings, harmonies, slot, bar_length, key, ornaments, held)
+    notes = _soprano_ornaments(notes, voicings, harmonies, slot, bar_length, key, ornaments, held, divided_beats)
     lower = _ornaments(voicings, harmonies, notes, slot, bar_length, key, ornaments, held)
     voices = [_melody_line(notes, bars * bar_length)]
     voices += [_lower_line(lower, voice, harmonies, slot, bar_length, sustained) for voice in (ALTO, TENOR, BASS)]
@@ -528,18 +530,26 @@ class _Lines:
 
 def _soprano_ornaments(notes: list[_Note], voicings: list[tuple[int, ...]], harmonies: list[Harmony],
                        slot: Fraction, bar_length: Fraction, key: Key, ornaments: Ornaments,
-                       held: list[bool]) -> list[_Note]:
+                       held: list[bool], divided_beats: int | None = None) -> list[_Note]:
     """The melody with Bach's soprano figures, at the piece's `ornaments.soprano` share of its chances
     and none into or out of a `held` slot: where the next slot's chord leads into a close and the
     tune falls by step onto it, a suspension (the note held over the beat, a fourth or seventh above
     the bass, falling to the tune's note half a slot later: `_soprano_suspension`); else an eighth in
     the second half of the slot (`_soprano_eighth`: passing, overshooting, neighbour or skipping).
     Each is kept only where it makes no parallels, crossing, hidden perfect or semitone clash with
-    the voices below (`_clean`). Every note of the tune is sung, at its place or, suspended, half a
+    the voices below (`_clean`), and where its bar then divides no more than `divided_beats` slots
+    (`_divided_slots`; None: any). Every note of the tune is sung, at its place or, suspended, half a
     slot later; a note that must go straight on (`_tendency_tone`) is left as it is."""
     halves = [[[pitch, pitch] for pitch in voicing] for voicing in voicings]
     rng = np.random.default_rng([ornaments.seed, 2])  # apart from the lower voices' stream
     melody = list(notes)
+
+    def crowded(filled: list[_Note], k: int) -> bool:
+        """Whether the figure leaves a bar it touches (slots `k`, `k + 1`) divided too often."""
+        bar_starts = {slot * j - slot * j % bar_length for j in (k, k + 1)}
+        return divided_beats is not None and any(
+            _divided_slots(filled, start, bar_length, slot) > divided_beats for start in bar_starts)
+
     for k in range(len(voicings) - 1):
         draw, overshoot = rng.random(), bool(rng.random() < ornaments.overshoot)
         if draw >= ornaments.soprano or held[k] or held[k + 1]:
@@ -551,16 +561,25 @@ def _soprano_ornaments(notes: list[_Note], voicings: list[tuple[int, ...]], harm
         if _cadential(k + 1, harmonies, held, key) and (slot * (k + 1)) % bar_length:
             filled = _soprano_suspension(melody, index, voicings[k + 1], slot)
             last = min(k + 2, len(voicings) - 1)
-            if filled is not None and _clean(halves, k, last, (k + 1, 0, SOPRANO), filled, slot):
+            if filled is not None and not crowded(filled, k) and _clean(halves, k, last, (k + 1, 0, SOPRANO),
+                                                                          filled, slot):
                 melody = filled
                 continue
         if _tendency_tone(melody[index].pitch, harmonies[k], key):  # type: ignore[arg-type]
             continue
         filled = _soprano_eighth(melody, index, harmonies[k], _scale_between(key, harmonies[k], harmonies[k + 1]),
                                  slot, overshoot=overshoot)
-        if filled is not None and _clean(halves, k, k + 1, (k, 1, SOPRANO), filled, slot):
+        if filled is not None and not crowded(filled, k) and _clean(halves, k, k + 1, (k, 1, SOPRANO), filled, slot):
             melody = filled
     return melody
+
+
+def _divided_slots(melody: list[_Note], start: Fraction, bar_length: Fraction, slot: Fraction) -> int:
+    """How many slots of the bar from `start` the melody divides: a note struck on the slot and
+    shorter than it (a passing pair of eighths, a suspension's resolution half a slot late is not
+    struck on one, its held note is longer)."""
+    return sum(start <= note.onset < start + bar_length and note.onset % slot == 0 and note.duration < slot
+               and note.pitch is not None for note in melody)
 
 
 def _cadential(k: int, harmonies: list[Harmony], held: list[bool], key: Key) -> bool:
