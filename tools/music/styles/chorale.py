@@ -561,8 +561,8 @@ def _soprano_ornaments(notes: list[_Note], voicings: list[tuple[int, ...]], harm
         if _cadential(k + 1, harmonies, held, key) and (slot * (k + 1)) % bar_length:
             filled = _soprano_suspension(melody, index, voicings[k + 1], slot)
             last = min(k + 2, len(voicings) - 1)
-            if filled is not None and not crowded(filled, k) and _clean(halves, k, last, (k + 1, 0, SOPRANO),
-                                                                          filled, slot):
+            if filled is not None and not crowded(filled, k) and _clean(
+                    halves, k, last, (k + 1, 0, SOPRANO), filled, slot):
                 melody = filled
                 continue
         if _tendency_tone(melody[index].pitch, harmonies[k], key):  # type: ignore[arg-type]
