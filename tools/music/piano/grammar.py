@@ -847,12 +847,12 @@ class NoteGrammarState:
             if is_top and beat and position % beat:  # off the beat: no tie over the next beat
                 within = lengths & (ends <= (position // beat + 1) * beat)
                 lengths = within if within.any() else lengths
-            if is_top and self._struck[self._note[1]] == 1 and (running := self._even_run()) is not None:
+            first = is_top and self._struck[self._note[1]] == 1  # the top hand's first note at its onset
+            if first and (running := self._even_run()) is not None:
                 varied = lengths & ~np.isin(DURATION_TICKS, [running])
                 lengths = varied if varied.any() else lengths
             divided = self.grammar.max_divided_beats
-            if is_top and self._struck[self._note[1]] == 1 and divided is not None and beat and (
-                    position % beat == 0 and self._divided >= divided):
+            if first and beat and position % beat == 0 and divided is not None and self._divided >= divided:
                 whole = lengths & (beat <= DURATION_TICKS)
                 lengths = whole if whole.any() else lengths
         if is_top and self.grammar.legato:
