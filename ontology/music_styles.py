@@ -226,6 +226,9 @@ class LineRules(BaseModel):
                                                              "fiddle tune's repeated-note figures)")
     max_alternation: int | None = Field(None, ge=3, description="most notes in a row rocking between two pitches "
                                                                 "(4: G A G A, not G A G A G; None: any)")
+    rock_spacing: int | None = Field(None, ge=1, description="fewest notes from a return off a neighbour note to the "
+                                                             "next return on the same two pitches (6: A G A, then "
+                                                             "A G A again six notes on at the earliest; None: any)")
     max_even_span: float | None = Field(None, gt=0, description="the longest the line may run in notes of one "
                                                                 "length, in quarters (4.0: a 4/4 bar of eighths, "
                                                                 "then another length; None: any)")

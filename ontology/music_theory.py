@@ -7,6 +7,7 @@ that render or analyse audio and notation use music21 themselves.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -21,6 +22,8 @@ NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 LETTERS = "CDEFGAB"
 OCTAVE = 12
 """Semitones in an octave."""
+STEP_SEMITONES = (1, 2)
+"""A step is a minor or major second; a repeated note is neither a step nor a leap."""
 QUARTER_RESOLUTION = 96
 """The finest division of a quarter note that notes are placed on (covers 32nd-note tuplets): float
 onsets and durations are read back as exact fractions of it."""
@@ -37,6 +40,23 @@ def exact_quarters(value: float) -> Fraction:
     Kept per value: a session asks for the same few dozen lengths and onsets tens of thousands of times,
     and `limit_denominator` takes microseconds each (a Fraction never changes, so one serves all)."""
     return Fraction(value).limit_denominator(QUARTER_RESOLUTION)
+
+
+def neighbour_return(pitches: Sequence[int], end: int) -> frozenset[int] | None:
+    """The two pitches `pitches[end]` returns between off a neighbour note a step away (A G A: {A, G}),
+    or None where it makes no such return."""
+    if end < 2:
+        return None
+    first, neighbour, back = pitches[end - 2], pitches[end - 1], pitches[end]
+    return frozenset((first, neighbour)) if first == back and abs(first - neighbour) in STEP_SEMITONES else None
+
+
+def circles(pitches: Sequence[int], end: int, spacing: int) -> bool:
+    """Whether `pitches[end]` returns off a neighbour note between two pitches the line returned between
+    within the `spacing` notes before it (A G A A G A): a line circling two notes instead of going on."""
+    pair = neighbour_return(pitches, end)
+    return pair is not None and any(neighbour_return(pitches, earlier) == pair
+                                    for earlier in range(max(2, end - spacing), end))
 
 
 class MusicTheoryError(ValueError):

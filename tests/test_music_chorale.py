@@ -12,7 +12,7 @@ from itertools import product
 import pytest
 
 from ontology.music import INSTRUMENTS, Bar, Part, Piece, Section
-from ontology.music_theory import Key, Mode
+from ontology.music_theory import Key, Mode, circles
 from tools.music.harmony.chords import chord_index, chord_pitch_classes, chord_root_quality
 from tools.music.harmony.data import MelodyNote
 from tools.music.quality.features import Cadence, measure
@@ -84,13 +84,13 @@ def simple_chords(melody: list[MelodyNote], key: Key, beats: int) -> list[int]:
     return chords
 
 
-def realise(name: str, seed: int | None = None,
-            divided_beats: int | None = None) -> tuple[list[Bar], list[Bar], list[int], Key, Fraction]:
+def realise(name: str, seed: int | None = None, divided_beats: int | None = None,
+            rock_spacing: int | None = None) -> tuple[list[Bar], list[Bar], list[int], Key, Fraction]:
     tune, key, bar_length = TUNES[name]
     melody = melody_of(tune)
     chords = simple_chords(melody, key, 8 * int(bar_length))
     upper, lower = realise_chorale(melody, chords, Fraction(1), 8, bar_length, key, seed=seed,
-                                   divided_beats=divided_beats)
+                                   divided_beats=divided_beats, rock_spacing=rock_spacing)
     return upper, lower, chords, key, bar_length
 
 
@@ -247,6 +247,30 @@ def test_the_sopranos_figures_divide_no_more_beats_of_a_bar_than_the_style_allow
     limited, unlimited = most_divided(1), most_divided(None)
     assert limited[0] == 1 and limited[1] > 0
     assert unlimited[0] >= 2
+
+
+def test_the_sopranos_figures_do_not_set_it_circling_two_notes() -> None:
+    """A neighbour eighth sung on a repeated note (A A -> A G A) right after the tune rocked between
+    A and G left sixty fixed-plan chorales circling (A G A G A). With a spacing of six notes the
+    figures add no such return over the hymns and eight seeds, and still sing some; without it they do."""
+    def circling_added(rock_spacing: int | None) -> tuple[int, int]:
+        added, figures = 0, 0
+        for name in TUNES:
+            tune = [note.pitch for note in melody_of(TUNES[name][0])]
+            for seed in range(8):
+                upper, lower, _, _, bar_length = realise(name, seed, rock_spacing=rock_spacing)
+                soprano = [pitch for _, _, pitch in voices_of(upper, lower, bar_length)[0]]
+                added += circling(soprano) - circling(tune)
+                figures += len(soprano) - len(tune)
+        return added, figures
+
+    spaced, free = circling_added(6), circling_added(None)
+    assert spaced[0] <= 0 < spaced[1]
+    assert free[0] > 0
+
+
+def circling(pitches: list[int]) -> int:
+    return sum(circles(pitches, end, 6) for end in range(len(pitches)))
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -716,18 +716,25 @@ def test_the_leap_bias_draws_the_line_past_its_limit_only_while_the_budget_is_op
         dataclasses.replace(CHORALE, leap_bias=-1.0)
 
 
-@pytest.mark.parametrize(("line", "repeats", "alternation", "stuck"), [
-    ([60, 62, 62], 2, None, {62}),  # a third 62 in a row
-    ([60, 62, 62], 3, None, set()),
-    ([64], 1, None, {64}),
-    ([60, 62, 60, 62], None, 4, {60}),  # G A G A may not go on to G
-    ([60, 62, 60], None, 4, set()),  # a neighbour note and its repeat are fine
-    ([64, 62, 60, 62], None, 4, set()),  # not rocking: the first note differs
-    ([62, 62, 60, 62, 60], 2, 4, {62}),
+@pytest.mark.parametrize(("line", "repeats", "alternation", "spacing", "stuck"), [
+    ([60, 62, 62], 2, None, None, {62}),  # a third 62 in a row
+    ([60, 62, 62], 3, None, None, set()),
+    ([64], 1, None, None, {64}),
+    ([60, 62, 60, 62], None, 4, None, {60}),  # G A G A may not go on to G
+    ([60, 62, 60], None, 4, None, set()),  # a neighbour note and its repeat are fine
+    ([64, 62, 60, 62], None, 4, None, set()),  # not rocking: the first note differs
+    ([62, 62, 60, 62, 60], 2, 4, None, {62}),
+    ([69, 67, 69, 69, 67], None, None, 6, {69}),  # A G A A G may not return to A: circling two notes
+    ([69, 67, 69, 69, 67], None, None, 2, set()),  # the last return lies three notes back
+    ([69, 67, 65, 67], None, None, 6, {65}),  # G F G may not go on to F
+    ([69, 67, 69, 71, 72], None, None, 6, set()),  # a return on two other pitches is fine
+    ([60, 64, 60, 64], None, None, 6, set()),  # a third is not a neighbour note
+    ([67, 69], None, None, 6, set()),  # the first return is fine
 ])
 def test_a_line_stagnates_by_repeating_or_rocking_past_its_limits(line: list[int], repeats: int | None,
-                                                                  alternation: int | None, stuck: set[int]) -> None:
-    assert set(PITCHES[stagnant(line, repeats, alternation)].tolist()) == stuck
+                                                                  alternation: int | None, spacing: int | None,
+                                                                  stuck: set[int]) -> None:
+    assert set(PITCHES[stagnant(line, repeats, alternation, spacing)].tolist()) == stuck
 
 
 class Stubborn(nn.Module):
@@ -764,6 +771,33 @@ def test_a_line_keeps_moving_where_its_rules_allow() -> None:
             line = [note.pitch for bar in decode_tokens(tokens).bars for note in sorted(bar)]
             same, rocking = runs(line)
             assert (same <= 2 and rocking <= 4) == moving, (seed, line)
+
+
+def rocked_again(line: list[int], spacing: int) -> int:
+    """Returns off a neighbour note (A G A) within `spacing` notes of the last return on the same two pitches."""
+    last: dict[frozenset[int], int] = {}
+    again = 0
+    for end in range(2, len(line)):
+        if line[end] == line[end - 2] and abs(line[end] - line[end - 1]) in (1, 2):
+            pair = frozenset(line[end - 1:end + 1])
+            again += pair in last and end - last[pair] <= spacing
+            last[pair] = end
+    return again
+
+
+def test_a_line_does_not_circle_two_notes() -> None:
+    # a model that wants C5 and D5 only, allowed to rock between them for four notes: without a spacing
+    # the line circles them (C D C C D C), with one it returns off D (or C) once in six notes at most
+    rocking = dataclasses.replace(CHORALE, phrase_ends=(), step_bias=0.0, max_repeats=2, max_alternation=4)
+    spaced = dataclasses.replace(rocking, rock_spacing=6)
+    for grammar, circles in ((rocking, True), (spaced, False)):
+        for seed in range(3):
+            tokens = sample(Stubborn(), grammar, "4/4", "major", seed)
+            assert broken_rules(tokens, grammar, BARS) == []
+            line = [note.pitch for bar in decode_tokens(tokens).bars for note in sorted(bar)]
+            assert (rocked_again(line, 6) > 0) == circles, (seed, line)
+    with pytest.raises(GrammarError, match="neighbour note"):
+        dataclasses.replace(CHORALE, rock_spacing=0)
 
 
 def test_a_line_runs_in_one_length_no_longer_than_its_span() -> None:

@@ -49,6 +49,16 @@ def test_a_scale_is_all_steps_with_no_leaps_tuplets_or_rests() -> None:
     assert found.duration_entropy == 0.0  # every event a quarter
     assert found.notes_per_bar == 4.0
     assert found.out_of_key_share == 0.0
+    assert found.neighbour_returns == 0.0
+
+
+def test_a_line_circling_two_notes_returns_off_its_neighbours() -> None:
+    # A G A A G A C: of five turns (A A G has no turn), A G A twice and G A G once return by a step;
+    # G A A and A A G are not turns, A G A C's last turn (G A C) does not return
+    circling = features([[(69, 1), (67, 1), (69, 1), (69, 1)], [(67, 1), (69, 1), (67, 1), (72, 1)]])
+    assert circling.neighbour_returns == pytest.approx(3 / 5)
+    assert features([[(60, 1), (64, 1), (60, 1), (64, 1)]]).neighbour_returns == 0.0  # thirds are no neighbours
+    assert features([[(60, 1), (62, 1)]]).neighbour_returns == 0.0
 
 
 def test_a_triplet_bar_has_tuplets_and_dotted_notes_do_not() -> None:
@@ -308,15 +318,16 @@ def test_the_ceiling_bench_counts_the_cells_a_draw_of_real_pieces_passes() -> No
 
     def piece(number: int, notes: float) -> PieceFeatures:
         return PieceFeatures(name=f"p{number}", tuplet_share=0.0, duration_entropy=1 + number / 10,
-                             leap_share=0.01 * number, step_share=0.5, top_range=20 + number, out_of_key_share=0.02,
-                             notes_per_bar=notes, rest_share=0.1, parallels_per_bar=0.0, heard_key=None,
-                             key_established=None, cadence=Cadence.AUTHENTIC)
+                             leap_share=0.01 * number, step_share=0.5, neighbour_returns=0.2, top_range=20 + number,
+                             out_of_key_share=0.02, notes_per_bar=notes, rest_share=0.1, parallels_per_bar=0.0,
+                             heard_key=None, key_established=None, cadence=Cadence.AUTHENTIC)
 
     pieces = [piece(number, 10 + number) for number in range(10)]
-    assert len(bench.cells_passed(10, {"chorale": pieces}, {"chorale": pieces}, random.Random(0))) == 9
+    passed = bench.cells_passed(10, {"chorale": pieces}, {"chorale": pieces}, random.Random(0))
+    assert len(passed) == len(NUMERIC_FEATURES)
     outliers = [piece(4, 10.0 + number if number < 8 else 500.0 + number) for number in range(10)]
     passed = bench.cells_passed(2, {"chorale": outliers}, {"chorale": outliers}, _Always(outliers[8:]))
-    assert len(passed) == 8 and ("chorale", "notes_per_bar") not in passed
+    assert len(passed) == len(NUMERIC_FEATURES) - 1 and ("chorale", "notes_per_bar") not in passed
     dense = [piece(number, 500.0 + number) for number in range(10)]
     passed = bench.cells_passed(10, {"chorale": dense}, {"chorale": pieces}, random.Random(0))
-    assert len(passed) == 8 and ("chorale", "notes_per_bar") not in passed
+    assert len(passed) == len(NUMERIC_FEATURES) - 1 and ("chorale", "notes_per_bar") not in passed

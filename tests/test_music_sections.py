@@ -12,7 +12,7 @@ from ontology.music_styles import Motion, Style, style_spec
 from ontology.music_theory import exact_quarters, parse_key, parse_meter
 from ontology.music_validators import validate_piece
 from tools.base import ToolInputError
-from tools.music.analysis import sounding_notes, top_line
+from tools.music.analysis import heard_keys, sounding_notes, top_line
 from tools.music.harmony.chords import chord_index
 from tools.music.neural_sections import (
     KEY_TRIES,
@@ -21,7 +21,6 @@ from tools.music.neural_sections import (
     bars_to_segment,
     chord_symbols,
     close_on_cadence,
-    heard_keys,
     held,
     melody_bars,
     melody_line,
@@ -469,7 +468,8 @@ def test_a_section_is_tried_until_it_is_heard_in_its_key_or_after_a_half_close_i
     for written, cadence, kept, tries in (([in_a_minor, in_c, in_e_minor], Cadence.AUTHENTIC, in_c, 2),
                                           ([in_g, in_c], Cadence.AUTHENTIC, in_c, 2),
                                           ([in_g, in_c], Cadence.HALF, in_g, 1),
-                                          ([in_e_minor, in_a_minor, in_e_minor], Cadence.AUTHENTIC, in_a_minor, 3)):
+                                          ([in_e_minor, in_a_minor, *[in_e_minor] * (KEY_TRIES - 2)],
+                                           Cadence.AUTHENTIC, in_a_minor, KEY_TRIES)):
         asked: list[int] = []
         answers = iter(written)
 

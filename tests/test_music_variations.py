@@ -331,6 +331,19 @@ def test_a_free_pianos_near_return_keeps_some_of_its_source() -> None:
     assert choose(np.zeros(2), vectors, pool[1:], 0.35, 0, returning=True)[0].fresh  # none keeps any: fresh it is
 
 
+def test_a_variation_is_chosen_among_the_candidates_heard_in_its_key() -> None:
+    """Session 43's chorale example: the feedback turn's near return kept its source's first bars and
+    two new ones heard in F major, and the whole piece, in D minor, was heard in F major."""
+    empty = SectionMaterial(right=[], left=[], harmony=[])
+    pool = [Candidate("keep2_1", "A's first bars", empty), Candidate("keep1_2", "A's first bar", empty),
+            Candidate("fresh0", "new", empty, fresh=True), Candidate("fresh1", "newer", empty, fresh=True)]
+    vectors = {"keep2_1": np.array([1.0, 0.0]), "keep1_2": np.array([2.0, 0.0]), "fresh0": np.array([2.5, 0.0]),
+               "fresh1": np.array([3.0, 0.0])}
+    assert choose(np.zeros(2), vectors, pool, 0.35, 0)[0].id == "keep2_1"
+    assert choose(np.zeros(2), vectors, pool, 0.35, 0, in_key={"keep1_2", "fresh1"})[0].id == "keep1_2"
+    assert choose(np.zeros(2), vectors, pool, 0.35, 0, in_key=set())[0].id == "keep2_1"  # none in key: as before
+
+
 def test_a_return_is_chosen_even_where_the_maps_neighbours_hold_none_that_keeps_its_source() -> None:
     """Review of session 29: the SOM lists a point's 20 nearest items; with more fresh candidates
     than that around the point, none that keeps the source was among them and `next` raised

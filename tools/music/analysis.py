@@ -19,8 +19,8 @@ from functools import lru_cache
 from math import ceil
 from typing import TYPE_CHECKING
 
-from ontology.music import Bar, ChordEvent, Part, Piece
-from ontology.music_theory import CHORD_QUALITIES, Key, exact_quarters, parse_chord, parse_key, parse_meter
+from ontology.music import Bar, Cadence, ChordEvent, Part, Piece
+from ontology.music_theory import CHORD_QUALITIES, Key, Mode, exact_quarters, parse_chord, parse_key, parse_meter
 from tools.music.harmony.chords import label_pitch_classes, ontology_symbol
 from tools.music.harmony.data import MelodyNote
 from tools.music.scoreio import music21_chord_symbol, spelled_pitch
@@ -114,6 +114,17 @@ class KeyEstimate:
 def estimate_key(parts: list[list[Bar]], bar_length: Fraction) -> KeyEstimate | None:
     """music21's key estimate from the duration-weighted pitch classes of all parts (None without notes)."""
     return key_of_weights(_pitch_class_weights(parts, bar_length))
+
+
+def heard_keys(key: Key, cadence: Cadence | None) -> set[Key]:
+    """The keys a section in `key` closing on `cadence` may be heard in: its own, and where it closes
+    on the dominant, the dominant's. A half close often sounds in the dominant's key, as Beethoven's
+    do; held to its own key, a free piano's opening was written again in 17 of 30 pieces and lost its
+    chromatic colour (out-of-key overlap 0.73 -> 0.62)."""
+    if cadence is not Cadence.HALF:
+        return {key}
+    dominant = key.degree_root(5)
+    return {key, Key(dominant, Mode.MAJOR), Key(dominant, key.mode)}
 
 
 def key_margin(parts: list[list[Bar]], bar_length: Fraction, keys: Collection[Key]) -> float:

@@ -24,9 +24,9 @@ import torch
 
 from ontology.music import Bar, Cadence, ChordEvent, Event
 from ontology.music_styles import Motion, StyleSpec, style_spec
-from ontology.music_theory import Key, Meter, Mode, exact_quarters, parse_chord, parse_key, parse_meter
+from ontology.music_theory import Key, Meter, exact_quarters, parse_chord, parse_key, parse_meter
 from tools.base import ToolInputError
-from tools.music.analysis import key_margin, label_chords, sounding_notes
+from tools.music.analysis import heard_keys, key_margin, label_chords, sounding_notes
 from tools.music.harmony.chords import (
     NO_CHORD,
     block_chord,
@@ -237,24 +237,16 @@ def strain_lead(spec: StyleSpec, request: SectionRequest) -> float:
     return spec.strain_lead if spec.strain_lead and request.place[1] < 1 else spec.pickup
 
 
-KEY_TRIES = 3
+KEY_TRIES = 6
 """Tries a section may take to be heard in its key (`NeuralSectionTools.write`). The grammar keeps
 every note in the scale and biases beats to the tonic triad, yet a tune may still dwell on the notes
 another key shares: sixty fixed-plan jigs were heard in their key 51 times (an A major tune rocking on
 G#-A-F# over E4-C#5 was heard in F# minor; a B strain sung high heard in the relative minor pulled the
-whole tune there), 58 times with these tries, and nothing downstream could tell (the key is the
-Composer's finding, which the tools do not act on)."""
-
-
-def heard_keys(key: Key, cadence: Cadence | None) -> set[Key]:
-    """The keys a section in `key` closing on `cadence` may be heard in: its own, and where it closes
-    on the dominant, the dominant's. A half close often sounds in the dominant's key, as Beethoven's
-    do; held to its own key, a free piano's opening was written again in 17 of 30 pieces and lost its
-    chromatic colour (out-of-key overlap 0.73 -> 0.62)."""
-    if cadence is not Cadence.HALF:
-        return {key}
-    dominant = key.degree_root(5)
-    return {key, Key(dominant, Mode.MAJOR), Key(dominant, key.mode)}
+whole tune there), 58 times with three tries, and nothing downstream could tell (the key is the
+Composer's finding, which the tools do not act on). Six since a line may not circle two notes (session
+44): an A major jig's B strain, kept off A-G#-A, was heard in D major on all three of its tries, the
+fifth in A; a try is taken only where the ones before were not heard in the key, rarely (one section in
+120 of sixty fixed-plan chorales)."""
 
 
 def tried_seed(seed: int, attempt: int) -> int:
@@ -415,7 +407,8 @@ class NeuralSectionTools(SectionWriter):
                                            final=request.cadence in (Cadence.AUTHENTIC, Cadence.PLAGAL),
                                            before=last_chord(request.previous_right, request.previous_left),
                                            seed=request.seed, piece_seed=request.piece_seed,
-                                           divided_beats=spec.melody.max_divided_beats)
+                                           divided_beats=spec.melody.max_divided_beats,
+                                           rock_spacing=spec.melody.rock_spacing)
         elif spec.texture == "melody_and_accompaniment":
             accompany = {"waltz": waltz_left_hand, "nocturne": nocturne_left_hand,
                          "block_chords": block_chords}[spec.accompaniment or "block_chords"]

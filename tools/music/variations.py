@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -27,7 +27,7 @@ import numpy as np
 from ontology.music import Bar, Event, VariationDistance
 from ontology.music_styles import PHRASE_BARS, StyleSpec, style_spec
 from ontology.music_theory import OCTAVE, Key, Mode, parse_key, parse_meter
-from tools.music.analysis import label_chords
+from tools.music.analysis import heard_keys, key_margin, label_chords
 from tools.music.features import material_features
 from tools.music.piano.tokens import fit_to_piano
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall, sung_as_tune
@@ -264,12 +264,14 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
 
 
 def choose(source: np.ndarray, vectors: dict[str, np.ndarray], pool: list[Candidate], share: float,
-           seed: int, returning: bool = False) -> tuple[Candidate, str, str]:
+           seed: int, returning: bool = False, in_key: Collection[str] | None = None) -> tuple[Candidate, str, str]:
     """The candidate nearest the point `share` of the way along the SOM walk from `source` to the
     freshest candidate (`returning`: the nearest that keeps some of the source, where one does, so
-    a return is heard as one); with the tool's name and how the point was found."""
-    by_id = ({candidate.id: candidate for candidate in pool if not (returning and candidate.fresh)}
-             or {candidate.id: candidate for candidate in pool})
+    a return is heard as one; `in_key`: the ids of the candidates heard in the section's key, the
+    only ones chosen where there are any); with the tool's name and how the point was found."""
+    heard = [candidate for candidate in pool if in_key is None or candidate.id in in_key] or pool
+    by_id = ({candidate.id: candidate for candidate in heard if not (returning and candidate.fresh)}
+             or {candidate.id: candidate for candidate in heard})
     target = max((c for c in pool if c.fresh), key=lambda c: float(np.linalg.norm(vectors[c.id] - source)))
     items = [Item(id="source", name="the source, fitted", vector=source.tolist())] + [
         Item(id=c.id, name=c.description[:200], vector=vectors[c.id].tolist()) for c in pool]
@@ -314,7 +316,11 @@ def realise_variation(writer: SectionWriter, request: SectionRequest) -> Section
     share = SHARE_OF_PATH[variation.distance]
     # without looped candidates, 4 of 10 bench free pianos took all-new bars for their near return
     returning = style_spec(request.style).texture == "piano" and variation.distance != VariationDistance.FAR
-    chosen, tool, how = choose(start, vectors, pool, share, request.seed, returning)
+    # a variation is heard in its key as any section is: a chorale's near return, its first bars kept and two
+    # new ones after them, was heard in F major, not D minor, and pulled the whole piece there
+    keys = heard_keys(key, request.cadence)
+    in_key = {c.id for c in pool if key_margin([c.material.right, c.material.left], bar_length, keys) > 0}
+    chosen, tool, how = choose(start, vectors, pool, share, request.seed, returning, in_key)
     apart = float(np.linalg.norm(vectors[chosen.id] - start))
     fresh = float(np.mean([np.linalg.norm(vectors[c.id] - start) for c in pool if c.fresh]))
     summary = (f"{chosen.id}: {chosen.description}; picked {share:.0%} of the way from {variation.section} to new "

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ontology.music_styles import BassRules, LineRules, Motion
-from ontology.music_theory import Key, Mode
+from ontology.music_theory import STEP_SEMITONES, Key, Mode, circles
 from tools.music.piano.tokens import (
     DURATIONS,
     HIGHEST_PITCH,
@@ -66,7 +66,6 @@ DURATION_IDS = np.array([VOCAB.duration(ticks) for ticks in DURATIONS])
 FIRST_POSITION_ID = VOCAB.position(0)
 ONSET_TOKENS = 3
 """POS, NOTE and DUR: the fewest tokens that add a note at a new onset."""
-STEP_SEMITONES = (1, 2)
 RESOLUTION_SEMITONES = 1
 """A chromatic note leads by a semitone into the scale tone it resolves to (G# to A or G, never to F#)."""
 OUTLINE_LEAPS = (3, 4, 5, 7, 8, 9, 12)
@@ -175,6 +174,9 @@ class NoteGrammar:
     window_pull: float = 0.0  # subtracted from the log-probability of a top-hand note per semitone outside it
     max_repeats: int | None = None  # most top-hand notes in a row on one pitch (None: any)
     max_alternation: int | None = None  # most top-hand notes in a row rocking between two pitches (None: any)
+    rock_spacing: int | None = None  # fewest top-hand notes from a return off a neighbour note (A G A) to the next
+    # return on the same two pitches (None: any): sixty fixed-plan chorales' sopranos returned off a neighbour in 35%
+    # of their turns, half of them on a pair rocked a few notes before (A G A A G A G); Bach's in 20%
     max_even_span: int | None = None  # the longest run (ticks) of top-hand notes of one length, after which that
     # length is barred for its next note where another fits (None: any): the model, once in eighths, runs on in
     # them, and three in ten free pianos' right hands were 85% one length (Beethoven's first movements: 2 in 32)
@@ -235,6 +237,8 @@ class NoteGrammar:
         if self.max_alternation is not None and self.max_alternation < 3:
             raise GrammarError(f"Rocking between two pitches is at least 3 notes (a neighbour note), "
                                f"not {self.max_alternation}.")
+        if self.rock_spacing is not None and self.rock_spacing < 1:
+            raise GrammarError(f"Returns off a neighbour note lie at least 1 note apart, not {self.rock_spacing}.")
         if self.legato and self.hands[self.top_hand].notes_per_onset != 1:
             raise GrammarError("A legato line is one note at a time: give the top hand notes_per_onset=1.")
         bars = [end.bar for end in self.phrase_ends]
@@ -373,6 +377,7 @@ def rules_for_line(
         window_pull=window_pull,
         max_repeats=line.max_repeats,
         max_alternation=line.max_alternation,
+        rock_spacing=line.rock_spacing,
         max_even_span=None if line.max_even_span is None else ticks(line.max_even_span),
         max_divided_beats=line.max_divided_beats,
         outline_bias=line.outline_bias,
@@ -407,9 +412,12 @@ def near(allowed: np.ndarray, reference: int | None, max_leap: int) -> np.ndarra
     return within if within.any() else allowed & (distance == distance[allowed].min())
 
 
-def stagnant(line: list[int], max_repeats: int | None, max_alternation: int | None) -> np.ndarray:
+def stagnant(line: list[int], max_repeats: int | None, max_alternation: int | None,
+             rock_spacing: int | None) -> np.ndarray:
     """Which pitches, struck next, would make `line` stagnate: one note more than `max_repeats` times
-    in a row, or two notes rocked between (G A G A G) for more than `max_alternation` notes."""
+    in a row, two notes rocked between (G A G A G) for more than `max_alternation` notes, or a return
+    off a neighbour note on two pitches the line returned between within the last `rock_spacing`
+    notes (A G A A G A: the line circles two notes instead of going anywhere)."""
     stuck = np.zeros(NUM_PITCHES, dtype=bool)
     if max_repeats is not None and len(line) >= max_repeats and len(set(line[-max_repeats:])) == 1:
         stuck |= np.equal(PITCHES, line[-1])
@@ -417,6 +425,8 @@ def stagnant(line: list[int], max_repeats: int | None, max_alternation: int | No
         rocking = line[-max_alternation:]
         if line[-1] != line[-2] and all(pitch == rocking[index % 2] for index, pitch in enumerate(rocking)):
             stuck |= np.equal(PITCHES, line[-2])
+    if rock_spacing is not None and len(line) >= 2 and circles([*line, line[-2]], len(line), rock_spacing):
+        stuck |= np.equal(PITCHES, line[-2])
     return stuck
 
 
@@ -780,7 +790,8 @@ class NoteGrammarState:
                 leap = max(leap, grammar.wide_leap)
             pitches = near(pitches, reference, leap)
             if is_top and not self._struck[hand]:  # the line's next note keeps it moving where it can
-                moving = pitches & ~stagnant(self.line, grammar.max_repeats, grammar.max_alternation)
+                moving = pitches & ~stagnant(self.line, grammar.max_repeats, grammar.max_alternation,
+                                             grammar.rock_spacing)
                 pitches = moving if moving.any() else pitches
             notes[hand_slice(hand)] = pitches
         return notes

@@ -35,7 +35,7 @@ from tools.settings import Settings
 
 log = logging.getLogger(__name__)
 
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 """Raise when a feature's definition changes, so cached reference features are recomputed."""
 PIECES_PER_SET = 30
 """Reference pieces per corpus set (Beethoven sets take every movement that fits)."""

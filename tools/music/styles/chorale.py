@@ -35,7 +35,7 @@ from fractions import Fraction
 import numpy as np
 
 from ontology.music import Bar, Event
-from ontology.music_theory import MAJOR_STEPS, NATURAL_MINOR_STEPS, Key, Mode, exact_quarters
+from ontology.music_theory import MAJOR_STEPS, NATURAL_MINOR_STEPS, Key, Mode, circles, exact_quarters
 from tools.music.harmony.chords import NO_CHORD, QUALITIES, chord_root_quality
 from tools.music.harmony.data import MelodyNote
 
@@ -203,7 +203,7 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
                     bar_length: Fraction, key: Key, *, final: bool = True,
                     before: tuple[tuple[int, int, int, int], int] | None = None,
                     seed: int | None = None, piece_seed: int | None = None,
-                    divided_beats: int | None = None) -> tuple[list[Bar], list[Bar]]:
+                    divided_beats: int | None = None, rock_spacing: int | None = None) -> tuple[list[Bar], list[Bar]]:
     """Upper staff bars with voices [soprano, alto] and lower staff bars with voices [tenor, bass].
 
     `melody` is the soprano, in quarters from the section start, kept as given but for the figures
@@ -216,7 +216,9 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
     `seed` draws where the voices move in eighths and, without a `piece_seed`, how lively they are
     (`Ornaments.drawn`); a piece's sections share its `piece_seed`, and so their liveliness. Without
     either, the usual liveliness. The soprano's figures divide no more than `divided_beats` slots of a
-    bar, the tune's own eighths counted (None: any; the style's `LineRules.max_divided_beats`).
+    bar, the tune's own eighths counted (None: any; the style's `LineRules.max_divided_beats`), and
+    return off a neighbour between two pitches no sooner than `rock_spacing` notes after the line last
+    did (None: any; `LineRules.rock_spacing`).
     """
     harmonies = _harmonies(chords, slot, bars, bar_length)
     notes = _exact_melody(melody, bars * bar_length)
@@ -227,7 +229,8 @@ def realise_chorale(melody: list[MelodyNote], chords: list[int], slot: Fraction,
     held = [k > 0 and sustained[k] and harmonies[k - 1].index == harmonies[k].index for k in range(len(harmonies))]
     ornaments = Ornaments.drawn(seed, piece_seed)
     voicings = _search(harmonies, soprano, leaving, key, final, before, held, ornaments.third_credit)
-    notes = _soprano_ornaments(notes, voicings, harmonies, slot, bar_length, key, ornaments, held, divided_beats)
+    notes = _soprano_ornaments(notes, voicings, harmonies, slot, bar_length, key, ornaments, held, divided_beats,
+                               rock_spacing)
     lower = _ornaments(voicings, harmonies, notes, slot, bar_length, key, ornaments, held)
     voices = [_melody_line(notes, bars * bar_length)]
     voices += [_lower_line(lower, voice, harmonies, slot, bar_length, sustained) for voice in (ALTO, TENOR, BASS)]
@@ -530,25 +533,28 @@ class _Lines:
 
 def _soprano_ornaments(notes: list[_Note], voicings: list[tuple[int, ...]], harmonies: list[Harmony],
                        slot: Fraction, bar_length: Fraction, key: Key, ornaments: Ornaments,
-                       held: list[bool], divided_beats: int | None = None) -> list[_Note]:
+                       held: list[bool], divided_beats: int | None = None,
+                       rock_spacing: int | None = None) -> list[_Note]:
     """The melody with Bach's soprano figures, at the piece's `ornaments.soprano` share of its chances
     and none into or out of a `held` slot: where the next slot's chord leads into a close and the
     tune falls by step onto it, a suspension (the note held over the beat, a fourth or seventh above
     the bass, falling to the tune's note half a slot later: `_soprano_suspension`); else an eighth in
     the second half of the slot (`_soprano_eighth`: passing, overshooting, neighbour or skipping).
     Each is kept only where it makes no parallels, crossing, hidden perfect or semitone clash with
-    the voices below (`_clean`), and where its bar then divides no more than `divided_beats` slots
-    (`_divided_slots`; None: any). Every note of the tune is sung, at its place or, suspended, half a
-    slot later; a note that must go straight on (`_tendency_tone`) is left as it is."""
+    the voices below (`_clean`), where its bar then divides no more than `divided_beats` slots
+    (`_divided_slots`; None: any), and where it does not set the line circling two notes (`circles`
+    within `rock_spacing` notes: A G A A G A; None: any). Every note of the tune is sung, at its place
+    or, suspended, half a slot later; a note that must go straight on (`_tendency_tone`) is left as it is."""
     halves = [[[pitch, pitch] for pitch in voicing] for voicing in voicings]
     rng = np.random.default_rng([ornaments.seed, 2])  # apart from the lower voices' stream
     melody = list(notes)
 
     def crowded(filled: list[_Note], k: int) -> bool:
-        """Whether the figure leaves a bar it touches (slots `k`, `k + 1`) divided too often."""
+        """Whether the figure leaves a bar it touches (slots `k`, `k + 1`) divided too often, or the line circling."""
         bar_starts = {slot * j - slot * j % bar_length for j in (k, k + 1)}
-        return divided_beats is not None and any(
-            _divided_slots(filled, start, bar_length, slot) > divided_beats for start in bar_starts)
+        return (divided_beats is not None and any(
+            _divided_slots(filled, start, bar_length, slot) > divided_beats for start in bar_starts)) or (
+            rock_spacing is not None and _circling(filled, rock_spacing) > _circling(melody, rock_spacing))
 
     for k in range(len(voicings) - 1):
         draw, overshoot = rng.random(), bool(rng.random() < ornaments.overshoot)
@@ -572,6 +578,13 @@ def _soprano_ornaments(notes: list[_Note], voicings: list[tuple[int, ...]], harm
         if filled is not None and not crowded(filled, k) and _clean(halves, k, k + 1, (k, 1, SOPRANO), filled, slot):
             melody = filled
     return melody
+
+
+def _circling(melody: list[_Note], spacing: int) -> int:
+    """How many of the melody's notes return off a neighbour between two pitches it returned between
+    within `spacing` notes before (`circles`)."""
+    pitches = [note.pitch for note in melody if note.pitch is not None]
+    return sum(circles(pitches, end, spacing) for end in range(len(pitches)))
 
 
 def _divided_slots(melody: list[_Note], start: Fraction, bar_length: Fraction, slot: Fraction) -> int:
