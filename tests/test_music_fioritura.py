@@ -1,4 +1,4 @@
-"""A slow line's written-out ornaments: turns in thirty-seconds, dotted figures, none at the close."""
+"""A slow line's written-out ornaments: runs and turns in thirty-seconds, dotted figures, none at the close."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ontology.music_styles import LineRules, Style, style_spec
 from ontology.music_theory import parse_key
 from tools.music.harmony.data import MelodyNote
 from tools.music.styles.density import piece_density
-from tools.music.styles.fioritura import dotted, ornament, ornament_rate, passing_note, turn
+from tools.music.styles.fioritura import dotted, ornament, ornament_rate, passing_note, run, sweep, turn
 
 C_MAJOR, A_MINOR = parse_key("C major"), parse_key("A minor")
 BAR, BEAT = Fraction(4), Fraction(1)
@@ -32,6 +32,34 @@ def test_a_turn_gives_the_notes_last_eighth_to_four_thirty_seconds_round_it() ->
         (0.0, 1.5, 64), (1.5, 0.125, 65), (1.625, 0.125, 64), (1.75, 0.125, 63), (1.875, 0.125, 64)]
     assert [n.pitch for n in turn(MelodyNote(0.0, 1.0, 69), A_MINOR)][1:] == [71, 69, 68, 69], \
         "round the tonic in A minor: B above, the leading tone below"
+
+
+def test_a_run_fills_a_leap_with_the_scale_between_in_thirty_seconds() -> None:
+    notes = run(MelodyNote(0.0, 2.0, 60), 69, C_MAJOR) or []  # C up a sixth to A: D E F G
+    assert [(n.onset, n.duration, n.pitch) for n in notes] == [
+        (0.0, 1.5, 60), (1.5, 0.125, 62), (1.625, 0.125, 64), (1.75, 0.125, 65), (1.875, 0.125, 67)]
+    assert [n.pitch for n in run(MelodyNote(0.0, 1.0, 76), 69, A_MINOR) or []] == [76, 74, 72, 71], \
+        "down a fourth in A minor, the natural minor's way"
+    assert [n.pitch for n in run(MelodyNote(0.0, 1.0, 64), 69, A_MINOR) or []] == [64, 66, 68], \
+        "up, the melodic minor's"
+    assert run(MelodyNote(0.0, 1.0, 60), 64, C_MAJOR) is None, "a third passes with a dotted figure"
+    assert run(MelodyNote(0.0, 1.0, 60), 74, C_MAJOR) is None, "past an octave is no run"
+
+
+def test_a_sweep_runs_up_into_the_next_note_or_down_where_the_line_falls() -> None:
+    notes = sweep(MelodyNote(0.0, 2.0, 60), 62, C_MAJOR)  # C to D: G A B C, up into D
+    assert [(n.onset, n.duration, n.pitch) for n in notes] == [
+        (0.0, 1.5, 60), (1.5, 0.125, 55), (1.625, 0.125, 57), (1.75, 0.125, 59), (1.875, 0.125, 60)]
+    assert [n.pitch for n in sweep(MelodyNote(0.0, 1.0, 72), 71, A_MINOR)][1:] == [77, 76, 74, 72], "down into B"
+    assert [n.pitch for n in sweep(MelodyNote(0.0, 1.0, 69), 69, A_MINOR)][1:] == [62, 64, 66, 68], \
+        "up into the same A, the melodic minor's way"
+
+
+def test_a_leap_runs_where_a_step_would_turn() -> None:
+    leaping = [MelodyNote(0.0, 2.0, 60), MelodyNote(2.0, 2.0, 67), MelodyNote(4.0, 4.0, 72)]
+    sung = ornament(leaping, key=C_MAJOR, bar_length=BAR, beat=BEAT, register=(55, 84), phrase_ends=[4], rate=1.0,
+                    seed=0)
+    assert [n.pitch for n in sung if n.duration == 0.125] == [62, 64, 65, 69, 71], "C to G, then G to C"
 
 
 def test_a_dotted_figure_anticipates_a_step_and_passes_through_a_third() -> None:

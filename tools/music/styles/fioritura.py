@@ -1,15 +1,22 @@
-"""A slow line's ornaments, written out: turns in thirty-seconds and dotted figures.
+"""A slow line's ornaments, written out: runs and turns in thirty-seconds, and dotted figures.
 
 Beethoven's slow movements (the nocturne's reference) sing in ornaments. A tenth of their events
 last a thirty-second and one in twenty a dotted eighth or sixteenth, while the fixed-plan nocturnes
 had neither: four in five of their events were sixteenths or eighths, and their duration entropy
 was 1.47 bits on average against Beethoven's 1.92 (`bench/compose_tools_quality.py --styles nocturne
--n 60`, session 35; with the ornaments, 1.73). Two figures are written into a harmonised line, so its chords are
+-n 60`, session 35; with the ornaments, 1.73). Four figures are written into a harmonised line, so its chords are
 chosen for the notes that carry the harmony and the ornaments pass over them:
 
-- a **turn**: a note of a beat or more that moves on to another gives its last eighth to four
-  thirty-seconds round it: the step above, the note, a semitone below (the lower note of a turn is
-  taken chromatically, as Chopin and Beethoven write it), the note;
+- a **run**: a note of a beat or more that leaps a fourth to an octave to the next gives the end of
+  its length to the scale between them in thirty-seconds (C, D E F G, A). Beethoven's fast notes
+  mostly run: in his slow movements a tenth of the top voice's thirty-seconds return off a
+  neighbour note, while the nocturnes' turns made it half of theirs (sixty fixed-plan pieces,
+  session 44), and a turn's line circles its note twice;
+- a **sweep**, where no run fits: the note's last eighth becomes four thirty-seconds of the scale
+  rising (or, where the line falls, falling) into the next note (C, F G A B, C);
+- a **turn**, where no run fits: a note of a beat or more that moves on to another gives its last
+  eighth to four thirty-seconds round it: the step above, the note, a semitone below (the lower note
+  of a turn is taken chromatically, as Chopin and Beethoven write it), the note;
 - a **dotted figure**: a note of one beat, on the beat, that moves on by a step, a third or not at
   all, sings a dotted eighth and a sixteenth: the next note anticipated, or the scale step that
   passes to it.
@@ -32,7 +39,7 @@ from fractions import Fraction
 from ontology.music_styles import LineRules
 from ontology.music_theory import Key, exact_quarters
 from tools.music.harmony.data import MelodyNote
-from tools.music.styles.cantabile import run_scale
+from tools.music.styles.cantabile import run_into, run_scale
 from tools.music.styles.density import share_at
 
 TURN_NOTE = Fraction(1, 8)
@@ -42,6 +49,8 @@ DOTTED_TAIL = Fraction(1, 4)
 """A dotted figure's short note is a sixteenth."""
 PASSING_GAP = (3, 4)
 """The intervals (semitones) a dotted figure's sixteenth passes through by step: a third."""
+RUN_GAP = (5, 12)
+"""The leaps (semitones) a run fills with the scale between its notes: a fourth to an octave."""
 
 
 def ornament_rate(rules: LineRules, density: float) -> float:
@@ -74,6 +83,29 @@ def turn(note: MelodyNote, key: Key) -> list[MelodyNote]:
             *(MelodyNote(float(start + TURN_NOTE * i), float(TURN_NOTE), pitch) for i, pitch in enumerate(pitches))]
 
 
+def run(note: MelodyNote, target: int, key: Key) -> list[MelodyNote] | None:
+    """`note` held, then the scale between it and `target` (a fourth to an octave away) in thirty-seconds
+    into it (C, D E F G, A; the melodic minor's way up, the natural minor's down); None for another move."""
+    if not RUN_GAP[0] <= abs(target - note.pitch) <= RUN_GAP[1]:
+        return None
+    scale, step = run_scale(key, ascending=target > note.pitch), 1 if target > note.pitch else -1
+    between = [p for p in range(note.pitch + step, target, step) if p % 12 in scale]
+    onset = exact_quarters(note.onset)
+    start = onset + exact_quarters(note.duration) - TURN_NOTE * len(between)
+    return [replace(note, duration=float(start - onset)),
+            *(MelodyNote(float(start + TURN_NOTE * i), float(TURN_NOTE), pitch) for i, pitch in enumerate(between))]
+
+
+def sweep(note: MelodyNote, target: int, key: Key) -> list[MelodyNote]:
+    """`note` held to its last eighth, then four thirty-seconds of the scale running into `target`:
+    up into it unless the line falls to it (module docstring)."""
+    end = exact_quarters(note.onset) + exact_quarters(note.duration)
+    start = end - TURN_LENGTH
+    pitches = run_into(target, 4, key, ascending=target >= note.pitch)
+    return [replace(note, duration=float(start - exact_quarters(note.onset))),
+            *(MelodyNote(float(start + TURN_NOTE * i), float(TURN_NOTE), pitch) for i, pitch in enumerate(pitches))]
+
+
 def dotted(note: MelodyNote, target: int, key: Key) -> list[MelodyNote] | None:
     """`note` as a dotted eighth and a sixteenth into `target`: the target anticipated (a step or
     the same note) or the step passing to it (a third); None for a larger move."""
@@ -100,7 +132,10 @@ def ornament(line: Sequence[MelodyNote], *, key: Key, bar_length: Fraction, beat
         if following is None or not _eligible(note, following, bar_length, beat, closing) or draw.random() >= rate:
             result.append(note)
             continue
-        figures = [figure for figure in (turn(note, key), _on_the_beat(note, following.pitch, key, beat))
+        leap = run(note, following.pitch, key)  # a leap runs; elsewhere a sweep, a turn or a dotted figure
+        candidates = [leap] if leap else [sweep(note, following.pitch, key), turn(note, key),
+                                          _on_the_beat(note, following.pitch, key, beat)]
+        figures = [figure for figure in candidates
                    if figure is not None and all(register[0] <= n.pitch <= register[1] for n in figure)]
         result.extend(draw.choice(figures) if figures else [note])
     return result
