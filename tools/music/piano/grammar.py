@@ -176,7 +176,7 @@ class NoteGrammar:
     max_alternation: int | None = None  # most top-hand notes in a row rocking between two pitches (None: any)
     rock_spacing: int | None = None  # fewest top-hand notes from a return off a neighbour note (A G A) to the next
     # return on the same two pitches (None: any): sixty fixed-plan chorales' sopranos returned off a neighbour in 35%
-    # of their turns, half of them on a pair rocked a few notes before (A G A A G A G); Bach's in 20%
+    # of their turns, half of them on a pair rocked a few notes before (A G A A G A G); Bach's in 18%
     max_even_span: int | None = None  # the longest run (ticks) of top-hand notes of one length, after which that
     # length is barred for its next note where another fits (None: any): the model, once in eighths, runs on in
     # them, and three in ten free pianos' right hands were 85% one length (Beethoven's first movements: 2 in 32)

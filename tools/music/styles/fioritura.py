@@ -44,7 +44,8 @@ from tools.music.styles.density import share_at
 
 TURN_NOTE = Fraction(1, 8)
 """A turn moves in thirty-seconds."""
-TURN_LENGTH = 4 * TURN_NOTE
+TURN_NOTES = 4
+"""A turn and a sweep take a note's last eighth: four thirty-seconds."""
 DOTTED_TAIL = Fraction(1, 4)
 """A dotted figure's short note is a sixteenth."""
 PASSING_GAP = (3, 4)
@@ -69,18 +70,28 @@ def passing_note(pitch: int, target: int, key: Key) -> int | None:
     """The scale step between `pitch` and `target` a third away (the melodic minor's way up or down), or None."""
     if abs(target - pitch) not in PASSING_GAP:
         return None
-    scale, step = run_scale(key, ascending=target > pitch), 1 if target > pitch else -1
-    between = [p for p in range(pitch + step, target, step) if p % 12 in scale]
+    between = scale_between(pitch, target, key)
     return between[0] if len(between) == 1 else None
+
+
+def scale_between(pitch: int, target: int, key: Key) -> list[int]:
+    """The scale's pitches strictly between `pitch` and `target`, in the order a line moving there sings them
+    (the melodic minor's way up, the natural minor's down)."""
+    scale, step = run_scale(key, ascending=target > pitch), 1 if target > pitch else -1
+    return [p for p in range(pitch + step, target, step) if p % 12 in scale]
+
+
+def ending_in(note: MelodyNote, pitches: Sequence[int]) -> list[MelodyNote]:
+    """`note` held until `pitches` end it in thirty-seconds: how a run, a sweep and a turn are written."""
+    onset = exact_quarters(note.onset)
+    start = onset + exact_quarters(note.duration) - TURN_NOTE * len(pitches)
+    return [replace(note, duration=float(start - onset)),
+            *(MelodyNote(float(start + TURN_NOTE * i), float(TURN_NOTE), pitch) for i, pitch in enumerate(pitches))]
 
 
 def turn(note: MelodyNote, key: Key) -> list[MelodyNote]:
     """`note` held to its last eighth, then the turn round it in thirty-seconds (module docstring)."""
-    end = exact_quarters(note.onset) + exact_quarters(note.duration)
-    start = end - TURN_LENGTH
-    pitches = (upper_neighbour(note.pitch, key), note.pitch, note.pitch - 1, note.pitch)
-    return [replace(note, duration=float(start - exact_quarters(note.onset))),
-            *(MelodyNote(float(start + TURN_NOTE * i), float(TURN_NOTE), pitch) for i, pitch in enumerate(pitches))]
+    return ending_in(note, (upper_neighbour(note.pitch, key), note.pitch, note.pitch - 1, note.pitch))
 
 
 def run(note: MelodyNote, target: int, key: Key) -> list[MelodyNote] | None:
@@ -88,22 +99,13 @@ def run(note: MelodyNote, target: int, key: Key) -> list[MelodyNote] | None:
     into it (C, D E F G, A; the melodic minor's way up, the natural minor's down); None for another move."""
     if not RUN_GAP[0] <= abs(target - note.pitch) <= RUN_GAP[1]:
         return None
-    scale, step = run_scale(key, ascending=target > note.pitch), 1 if target > note.pitch else -1
-    between = [p for p in range(note.pitch + step, target, step) if p % 12 in scale]
-    onset = exact_quarters(note.onset)
-    start = onset + exact_quarters(note.duration) - TURN_NOTE * len(between)
-    return [replace(note, duration=float(start - onset)),
-            *(MelodyNote(float(start + TURN_NOTE * i), float(TURN_NOTE), pitch) for i, pitch in enumerate(between))]
+    return ending_in(note, scale_between(note.pitch, target, key))
 
 
 def sweep(note: MelodyNote, target: int, key: Key) -> list[MelodyNote]:
     """`note` held to its last eighth, then four thirty-seconds of the scale running into `target`:
     up into it unless the line falls to it (module docstring)."""
-    end = exact_quarters(note.onset) + exact_quarters(note.duration)
-    start = end - TURN_LENGTH
-    pitches = run_into(target, 4, key, ascending=target >= note.pitch)
-    return [replace(note, duration=float(start - exact_quarters(note.onset))),
-            *(MelodyNote(float(start + TURN_NOTE * i), float(TURN_NOTE), pitch) for i, pitch in enumerate(pitches))]
+    return ending_in(note, run_into(target, TURN_NOTES, key, ascending=target >= note.pitch))
 
 
 def dotted(note: MelodyNote, target: int, key: Key) -> list[MelodyNote] | None:
