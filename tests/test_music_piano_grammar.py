@@ -800,6 +800,43 @@ def test_a_line_does_not_circle_two_notes() -> None:
         dataclasses.replace(CHORALE, rock_spacing=0)
 
 
+def test_a_return_bias_weighs_against_a_note_returning_off_a_neighbour() -> None:
+    # after E D (a step) the note back to E loses the return bias from its step bias; after D G (a leap)
+    # nothing is a return; a model that wants only C5 and D5 (two in a row at most) returns off a neighbour
+    # without the bias (C D C) and, under a strong one, moves by pairs instead (C C D D C C); a chromatic
+    # neighbour note's way back is its resolution, not weighed against
+    grammar = dataclasses.replace(CHORALE, phrase_ends=(), step_bias=1.5, return_bias=2.0)
+    state = NoteGrammarState(grammar, "4/4", prompt_bars=0, new_bars=BARS)
+
+    def bias_after(*tokens: int) -> dict[int, float]:
+        for token in tokens:
+            state.advance(token)
+        bias = state.step_bias()
+        assert bias is not None
+        return {note: float(bias[VOCAB.note(note, Hand.RIGHT)]) for note in (60, 64, 65, 66, 67, 69)}
+
+    biases = [bias_after(VOCAB.bar, VOCAB.position(0), VOCAB.note(64, Hand.RIGHT), VOCAB.duration(12),
+                         VOCAB.position(12), VOCAB.note(62, Hand.RIGHT), VOCAB.duration(12), VOCAB.position(24)),
+              bias_after(VOCAB.note(67, Hand.RIGHT), VOCAB.duration(12), VOCAB.position(36))]
+    assert biases[0] == {60: 1.5, 64: -0.5, 65: 0.0, 66: 0.0, 67: 0.0, 69: 0.0}  # E D: back to E is a return
+    assert biases[1] == {60: 0.0, 64: 0.0, 65: 1.5, 66: 1.5, 67: 0.0, 69: 1.5}  # D G: a leap, no return
+    chromatic = NoteGrammarState(dataclasses.replace(CHROMATIC, phrase_ends=(), return_bias=2.0), "4/4",
+                                 prompt_bars=0, new_bars=BARS)
+    for token in (VOCAB.bar, VOCAB.position(0), VOCAB.note(64, Hand.RIGHT), VOCAB.duration(6), VOCAB.position(6),
+                  VOCAB.note(63, Hand.RIGHT), VOCAB.duration(6), VOCAB.position(12)):
+        chromatic.advance(token)
+    bias = chromatic.step_bias()
+    assert bias is not None and bias[VOCAB.note(64, Hand.RIGHT)] == bias[VOCAB.note(62, Hand.RIGHT)] > 0  # E D# E
+    rocking = dataclasses.replace(CHORALE, phrase_ends=(), step_bias=0.0, max_repeats=2)
+    for grammar, returns in ((rocking, True), (dataclasses.replace(rocking, return_bias=30.0), False)):
+        for seed in range(3):
+            tokens = sample(Stubborn(), grammar, "4/4", "major", seed)
+            line = [note.pitch for bar in decode_tokens(tokens).bars for note in sorted(bar)]
+            assert any(line[end] == line[end - 2] != line[end - 1] for end in range(2, len(line))) == returns, line
+    with pytest.raises(GrammarError, match="return bias"):
+        dataclasses.replace(CHORALE, return_bias=-1.0)
+
+
 def test_a_line_runs_in_one_length_no_longer_than_its_span() -> None:
     """Once in eighths, the piano model runs on in them (three in ten free pianos' right hands were 85%
     one length). With a span of a 4/4 bar (48 ticks), a bar of eight eighths leaves the next bar's first

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from ontology.music_styles import LineRules, Reach, RegisterPlan, Style, reach_named_in, style_spec
@@ -14,6 +16,7 @@ from tools.music.styles.register_plan import (
     compass_band,
     leap_rate,
     phrase_spans,
+    piece_return_bias,
     piece_step_bias,
     register_windows,
     section_windows,
@@ -226,20 +229,25 @@ def test_a_pieces_leap_budget_is_drawn_from_its_styles_range_by_the_piece_seed()
             LineRules.model_validate({**line.model_dump(), **update})
 
 
-def test_a_pieces_step_bias_is_drawn_from_its_styles_range_by_the_piece_seed() -> None:
-    """One waltz tune runs by step and another leaps through its chords, as Beethoven's dances do; a
-    style with one bias (the chorale's) keeps it exactly."""
-    line = style_spec(Style.WALTZ).melody
-    low, high = line.step_bias
-    draws = [piece_step_bias(line, seed) for seed in range(30)]
-    assert all(low <= draw <= high for draw in draws) and len(set(draws)) == 30
+@pytest.mark.parametrize(("draw", "field", "style"), [
+    (piece_step_bias, "step_bias", Style.WALTZ),  # one waltz tune runs by step, another leaps through its chords
+    (piece_return_bias, "return_bias", Style.FREE_PIANO),  # one movement on neighbour figures, the next moving on
+])
+def test_a_pieces_bias_is_drawn_from_its_styles_range_by_the_piece_seed(
+        draw: Callable[[LineRules, int], float], field: str, style: Style) -> None:
+    """Pieces of a style differ as Beethoven's do; every section of one piece draws alike; a style
+    with one bias (the chorale's) keeps it exactly."""
+    line = style_spec(style).melody
+    low, high = getattr(line, field)
+    draws = [draw(line, seed) for seed in range(30)]
+    assert all(low <= value <= high for value in draws) and len(set(draws)) == 30
     assert min(draws) < low + (high - low) / 4 and max(draws) > high - (high - low) / 4
-    assert piece_step_bias(line, 4) == piece_step_bias(line, 4) != piece_step_bias(line, 5)
+    assert draw(line, 4) == draw(line, 4) != draw(line, 5)
     chorale = style_spec(Style.CHORALE).melody
-    assert chorale.step_bias[0] == chorale.step_bias[1] == piece_step_bias(chorale, 4)
+    assert getattr(chorale, field)[0] == getattr(chorale, field)[1] == draw(chorale, 4)
     for bounds in ((2.0, 1.0), (-0.5, 1.0)):
         with pytest.raises(ValueError, match="ordered range from 0"):
-            LineRules.model_validate({**line.model_dump(), "step_bias": bounds})
+            LineRules.model_validate({**line.model_dump(), field: bounds})
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -84,7 +84,13 @@ from tools.music.styles.phrases import (
     phrase_cadences,
     with_picardy_third,
 )
-from tools.music.styles.register_plan import leap_rate, piece_step_bias, section_windows, shift_bias
+from tools.music.styles.register_plan import (
+    leap_rate,
+    piece_return_bias,
+    piece_step_bias,
+    section_windows,
+    shift_bias,
+)
 from tools.music.styles.thirds import in_chords, second_voice_notes, second_voice_rate, with_second_voice
 from tools.music.styles.tonicisation import tonicised_scales
 from tools.music.styles.top_voice import legato, sing_top_voice
@@ -286,7 +292,8 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
                           window_pull=line.register_plan.pull if line.register_plan else 0.0,
                           shift_bias=shift_bias(line.register_plan, request.seed) if line.register_plan else 0.0,
                           leap_rate=leap_rate(line, request.shared_seed),
-                          step_bias=piece_step_bias(line, request.shared_seed), motion=request.motion,
+                          step_bias=piece_step_bias(line, request.shared_seed),
+                          return_bias=piece_return_bias(line, request.shared_seed), motion=request.motion,
                           density=request.density)
 
 
