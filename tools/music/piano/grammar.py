@@ -95,8 +95,8 @@ class HandGrammar:
     (or, where no onset may open by then, at the first after it): a bar cannot close while it is
     silent (a free piano's left hand dropping out for a whole bar reads as a hole in the texture, not
     as a rest), and a bar whose hands both rest until its last sixteenth is a hole with a grace note
-    in it (the free piano example's bar 5 in sessions 40, 43, 44 and 45; 12 to 19 of 960 fixed-plan
-    bars had a right hand silent for three quarters of the bar or more)."""
+    in it (the free piano example's bar 5 in sessions 40, 43, 44 and 45; 4 to 9 of 960 fixed-plan free
+    piano bars had a right hand first striking after the bar's middle)."""
 
     lowest: int  # MIDI pitches in the model's reference key (C major / A minor)
     highest: int
