@@ -182,7 +182,7 @@ class NoteGrammar:
     # of their turns, half of them on a pair rocked a few notes before (A G A A G A G); Bach's in 18%
     return_bias: float = 0.0  # subtracted from the log-probability of a top-hand note that returns off a
     # neighbour note (A G A) on any two pitches: sixty fixed-plan free pianos' right hands returned in 12% of their
-    # turns, twice Beethoven's 6%, most of it on quarters and longer (11% against his 4%), where the spacing of
+    # turns, twice Beethoven's 6%, most of it on eighths and longer (11% against his 4%), where the spacing of
     # returns on one pair (`rock_spacing`) does not reach: each figure circled a new pair
     max_even_span: int | None = None  # the longest run (ticks) of top-hand notes of one length, after which that
     # length is barred for its next note where another fits (None: any): the model, once in eighths, runs on in
