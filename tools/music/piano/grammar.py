@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ontology.music_styles import BassRules, LineRules, Motion
-from ontology.music_theory import STEP_SEMITONES, Key, Mode, circles
+from ontology.music_theory import STEP_SEMITONES, Key, Mode, circles, neighbour_return
 from tools.music.piano.tokens import (
     DURATIONS,
     HIGHEST_PITCH,
@@ -605,7 +605,8 @@ class NoteGrammarState:
             values += np.where(np.isin(PITCHES - reference, OUTLINE_LEAPS), grammar.outline_bias, 0.0)
         if grammar.shift_bias and reference is not None and self._phrase_start:
             values += np.where(self._shifts(reference, window), grammar.shift_bias, 0.0)
-        if (grammar.return_bias and len(self.line) >= 2 and abs(self.line[-1] - self.line[-2]) in STEP_SEMITONES
+        if (grammar.return_bias and len(self.line) >= 2
+                and neighbour_return([*self.line[-2:], self.line[-2]], 2) is not None
                 and top not in self._chromatic):  # a chromatic neighbour note's way back is its resolution
             values[self.line[-2] - LOWEST_PITCH] -= grammar.return_bias
         wide = self._wide_leaps(reference)
@@ -740,10 +741,11 @@ class NoteGrammarState:
     def _joining(self, notes: np.ndarray) -> np.ndarray | None:
         """At its last chance (`_last_onset`), the notes by which a hand that must still sound in the bar
         joins the current onset, which it then must (None where it need not, or cannot)."""
-        if not self._last_onset():
+        silent = self._silent()
+        if not silent or not self._last_onset():
             return None
         joining = np.zeros(VOCAB.size, dtype=bool)
-        for hand in self._silent():
+        for hand in silent:
             joining[hand_slice(hand)] = notes[hand_slice(hand)]
         return joining if joining.any() else None
 
