@@ -1,9 +1,10 @@
 """Variations of an earlier section, chosen on a SOM: how a session's form returns to its material.
 
 A variation is not one rewrite but a choice along a line. The pool spans from the source itself
-(transposed into the new key, cut or extended to the new length, a melody's repeat perhaps in
-another octave, finished by the writer's own `arrange`, which writes the planned cadence by
-construction), through partial rewrites (the source's first bars, then new bars that the writer
+(transposed into the new key, fitted to the new length, a free piano's perhaps in another octave,
+finished by the writer's own `arrange`, which writes the planned cadence by construction; a source
+shorter than its return is looped to fill it only where its texture repeats whole passages, not
+`RESTATED_ONCE`), through partial rewrites (the source's first bars, then new bars that the writer
 continues from them, several seeds), to fresh material from the writer. Every candidate is embedded
 (`tools.music.features`); the SOM `VariationsTool` walks from the source's vector into the fresh
 cluster, heading for the map cell of its candidate farthest from the source, and the candidate
@@ -25,7 +26,7 @@ from fractions import Fraction
 import numpy as np
 
 from ontology.music import Bar, Event, VariationDistance
-from ontology.music_styles import PHRASE_BARS, StyleSpec, style_spec
+from ontology.music_styles import StyleSpec, style_spec
 from ontology.music_theory import OCTAVE, Key, Mode, parse_key, parse_meter
 from tools.music.analysis import heard_keys, key_margin, label_chords
 from tools.music.features import material_features
@@ -48,9 +49,11 @@ FRESH_CANDIDATES = 3
 SEEDS_PER_SPLIT = 2
 PROMPT_BARS = 2
 """Bars of kept material a new ending continues from, as many as the session gives a section."""
-REPEAT_IN_PLACE = 0.5
-"""The share of restatements whose repeated phrases stay where they were, where another octave
-would fit the register: the rest move the repeat an octave up or down."""
+RESTATED_ONCE = ("piano", "melody_and_accompaniment")
+"""Textures whose returns state their source once at most and then go on: a free piano's elsewhere or
+in part, a tune over an accompaniment where it was, before a new consequent (a nocturne's 4-bar A,
+looped through its 8-bar return, was heard three times in 16 bars). A chorale may sing its source
+twice, as a Bar form's Stollen is sung, and a fiddle tune play a strain twice."""
 PATH_POINTS = 21
 SEED_STRIDE = 7919
 """A prime step between the pool's seeds, so they do not coincide with the session's own seed steps."""
@@ -164,48 +167,39 @@ def splice(right: list[Bar], left: list[Bar], tune: list[Bar], tail: SectionMate
                            tune=tune + tail.tune if tune and tail.tune else [])
 
 
-def repeat_in_another_octave(right: list[Bar], source_bars: int, spec: StyleSpec, seed: int,
-                             left: Sequence[Bar] = (), tune: list[Bar] | None = None) -> tuple[list[Bar], list[Bar]]:
-    """A melody over an accompaniment (`fit_bars`' right hand) with its repeat, the bars past the
-    source's `source_bars`, moved an octave up or down where the whole repeat still lies in the
-    style's melody register, for some seeds (`REPEAT_IN_PLACE`): a waltz or a nocturne restating
-    its tune often plays it again an octave higher (or lower), after the breath that ends its
-    phrase. Over an accompaniment, only a source of whole phrases is moved, so the repeat starts a
-    phrase, and the left hand is realised again under the moved melody. A free piano's right hand
-    moves from its first bar, the whole restatement, whenever an octave fits its register and stays
-    above its own `left` hand, which is kept as it was: its candidates keep no more than the
-    source's bars (`split_points`), so a return is the opening in another register before new
-    bars, not the opening again and then its first bars a third time (session 28: bars 1-2 at
-    bars 9-10 and 13-14). Where no octave fits, it stays (and its candidates keep at most half
-    the source). The section's `tune` (`SectionMaterial.tune`, the melody before the figures sung on
-    it) moves with it, or a variation would arrange the tune where it was: returned with the right hand."""
+def restate_in_another_octave(right: list[Bar], spec: StyleSpec, seed: int, left: Sequence[Bar] = (),
+                              tune: list[Bar] | None = None) -> tuple[list[Bar], list[Bar]]:
+    """A free piano's restatement (`fit_bars`' right hand) moved an octave up or down from its first
+    bar, whenever an octave fits its register and stays above its own `left` hand, which is kept as
+    it was: its candidates keep no more than the source's bars (`split_points`), so a return is the
+    opening in another register before new bars, not the opening again and then its first bars a
+    third time (session 28: bars 1-2 at bars 9-10 and 13-14). Where no octave fits, it stays (and its
+    candidates keep at most half the source). The section's `tune` (`SectionMaterial.tune`, the
+    melody before the figures sung on it) moves with it, or a variation would arrange the tune where
+    it was: returned with the right hand. Other textures restate their source where it was."""
     tune = tune or []
-    first = 0 if spec.texture == "piano" else source_bars
-    repeat = right[first:]
-    pitches = [pitch for bar in repeat for event in bar.voices[0] for pitch in event.pitches]
-    if spec.texture not in ("melody_and_accompaniment", "piano") or (first and first % PHRASE_BARS) or not pitches:
+    pitches = [pitch for bar in right for event in bar.voices[0] for pitch in event.pitches]
+    if spec.texture != "piano" or not pitches:
         return right, tune
 
-    def above_left(shift: int) -> bool:  # a kept left hand must stay under the moved right hand, bar by bar
-        return spec.texture != "piano" or all(
-            min(bar.pitches(), default=128) + shift > max(under.pitches(), default=-1)
-            for bar, under in zip(repeat, left[first:], strict=False))
+    def above_left(shift: int) -> bool:  # the kept left hand must stay under the moved right hand, bar by bar
+        return all(min(bar.pitches(), default=128) + shift > max(under.pitches(), default=-1)
+                   for bar, under in zip(right, left, strict=False))
 
     fitting = [shift for shift in (OCTAVE, -OCTAVE)
                if spec.melody.lowest <= min(pitches) + shift and max(pitches) + shift <= spec.melody.highest
                and above_left(shift)]
-    draw = random.Random(seed)
-    if not fitting or (spec.texture != "piano" and draw.random() < REPEAT_IN_PLACE):
+    if not fitting:
         return right, tune
-    shift = draw.choice(fitting)
-    return ([*right[:first], *(transpose_by(bar, shift) for bar in repeat)],
-            [*tune[:first], *(transpose_by(bar, shift) for bar in tune[first:])])
+    shift = random.Random(seed).choice(fitting)
+    return [transpose_by(bar, shift) for bar in right], [transpose_by(bar, shift) for bar in tune]
 
 
 def split_points(bars: int, closes: bool, longest: int | None = None) -> list[int]:
     """How many of the source's bars partial rewrites keep: three quarters, half and a quarter of
-    the section, leaving the writer the bars its cadence needs, and keeping at most `longest` (a
-    free piano's source length: its partial rewrites never loop the source)."""
+    the section, leaving the writer the bars its cadence needs, and keeping at most `longest` (the
+    source's length where its texture restates it once, `RESTATED_ONCE`: its partial rewrites never
+    loop the source)."""
     most = min(bars - (CADENCE_BARS if closes else 1), bars if longest is None else longest)
     wanted = {round(bars * 3 / 4), round(bars / 2), round(bars / 4)}
     return sorted({min(k, most) for k in wanted if k >= 1 and most >= 1}, reverse=True)
@@ -227,10 +221,12 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     tune = fit_bars(transpose_bars(given, source_key, key), request.bars)
     right, left, tune = into_register(right, left, tune, spec)
     right, tune = near_the_join(right, tune, request.previous_right, spec)
-    moved, tune = repeat_in_another_octave(right, len(variation.right), spec, request.seed, left, tune)
-    longest = None  # a free piano states a passage twice at most, the second time elsewhere or in part
-    if spec.texture == "piano":
-        longest = len(variation.right) if moved != right else max(1, len(variation.right) // 2)
+    moved, tune = restate_in_another_octave(right, spec, request.seed, left, tune)
+    longest = None
+    if spec.texture in RESTATED_ONCE:
+        longest = len(variation.right)
+        if spec.texture == "piano" and moved == right:
+            longest = max(1, longest // 2)
     looped = longest is not None and len(variation.right) < request.bars
     right = moved
     sung = sung_as_tune(right, tune)
@@ -315,7 +311,7 @@ def realise_variation(writer: SectionWriter, request: SectionRequest) -> Section
     start = material_features(source.right, source.left, key, bar_length)
     share = SHARE_OF_PATH[variation.distance]
     # without looped candidates, 4 of 10 bench free pianos took all-new bars for their near return
-    returning = style_spec(request.style).texture == "piano" and variation.distance != VariationDistance.FAR
+    returning = style_spec(request.style).texture in RESTATED_ONCE and variation.distance != VariationDistance.FAR
     # a variation is heard in its key as any section is: a chorale's near return, its first bars kept and two
     # new ones after them, was heard in F major, not D minor, and pulled the whole piece there
     keys = heard_keys(key, request.cadence)
