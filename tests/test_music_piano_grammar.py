@@ -134,7 +134,7 @@ def broken_rules(tokens: list[int], grammar: NoteGrammar, bars: int, prompt_bars
     endings = {end.bar: end for end in grammar.phrase_ends}
     for index, bar in enumerate(segment.bars):
         new = index - prompt_bars
-        phrase_start = phrase_start or new == 0
+        phrase_start = phrase_start or (new == 0 and grammar.opens_phrase)
         onsets: dict[int, dict[Hand, list[Note]]] = defaultdict(lambda: defaultdict(list))
         for note in bar:
             onsets[note.position][note.hand].append(note)
@@ -656,6 +656,21 @@ def test_a_line_leaps_past_its_limit_only_into_a_phrases_first_note() -> None:
     tight = dataclasses.replace(CHROMATIC, phrase_leap=None)
     for seed in range(4):
         assert broken_rules(sample(Indifferent(), tight, "4/4", "major", seed), tight, BARS) == []
+
+
+def test_new_bars_that_go_on_with_the_prompts_phrase_leap_into_it_as_inside_a_phrase() -> None:
+    """A variation's new bars after its source's first two (`SectionRequest.continues_phrase`) began
+    with a leap into a phrase: a nocturne's return rose 14-17 semitones mid-phrase (session 47)."""
+    prompt = [VOCAB.bar, VOCAB.position(0), VOCAB.note(60, Hand.RIGHT), VOCAB.duration(48)]
+    first = {}
+    for opens in (True, False):
+        grammar = dataclasses.replace(CHROMATIC, phrase_ends=(), opens_phrase=opens)
+        first[opens] = set()
+        for seed in range(16):
+            tokens = sample(Indifferent(), grammar, "4/4", "major", seed, bars=2, prompt=prompt)
+            assert broken_rules(tokens, grammar, 2, prompt_bars=1) == []
+            first[opens].add(max(n.pitch for n in decode_tokens(tokens).bars[1] if n.position == 0))
+    assert max(first[True]) > 67 and max(first[False]) <= 67  # phrase_leap 16, max_leap 7
 
 
 def top_line_leaps(tokens: list[int], max_leap: int) -> tuple[int, int]:

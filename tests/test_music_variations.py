@@ -23,7 +23,8 @@ from tools.music.variations import (
     candidate_pool,
     choose,
     fit_bars,
-    near_the_join,
+    moved_windows,
+    octave_to_the_join,
     restate_in_another_octave,
     split_points,
     transpose_bars,
@@ -361,6 +362,31 @@ def test_a_waltzs_return_starts_within_a_phrases_leap_of_the_section_before() ->
         return [Bar(voices=[[Event(pitches=[pitch], duration=3.0)]]) for pitch in pitches]
 
     opening = bars(60, 64, 67, 76)  # C4 E4 G4 E5
-    moved, tune = near_the_join(opening, opening, bars(74, 86), spec)  # after the climax's D6
-    assert moved == tune == bars(72, 76, 79, 88) and abs(72 - 86) <= reach
-    assert near_the_join(opening, opening, bars(72, 71), spec) == (opening, opening)  # B4 to C4: within reach
+    assert octave_to_the_join(opening, bars(74, 86), spec) == 12 and abs(72 - 86) <= reach  # after the climax's D6
+    assert octave_to_the_join(opening, bars(72, 71), spec) == 0  # B4 to C4: within reach
+    assert octave_to_the_join(opening, bars(74, 86), style_spec(Style.FREE_PIANO)) == 0  # a free piano's own way
+
+
+def test_new_bars_after_a_restatement_go_on_in_its_register_and_its_phrase() -> None:
+    """The nocturne example of session 47 at first: its return, moved an octave up to meet the
+    middle's high close, fell 17 semitones into new bars written under the plan's home windows; and
+    new bars after the source's first two leapt into their first note as into a new phrase."""
+    from ontology.music_styles import Style
+
+    spec = style_spec(Style.WALTZ)  # melody 57-100
+    assert moved_windows([(60, 72), (64, 76)], 12, spec) == [(72, 84), (76, 88)]
+    assert moved_windows([(60, 72), (90, 98)], 12, spec) == [(72, 84), (92, 100)]  # kept whole in the register
+    source = [Bar(voices=[[Event(pitches=[pitch], duration=3.0)]]) for pitch in (60, 64, 67, 64)]
+    request = SectionRequest(bars=8, key="C major", meter="3/4", style="waltz", cadence="authentic", seed=3,
+                             place=(0.5, 1.0), previous_right=[Bar(voices=[[Event(pitches=[86], duration=3.0)]])],
+                             variation=VariationSource(section="s1", key="C major", distance="near", right=source,
+                                                       left=[Bar.line((36, 3))] * 4))
+    writer = ScaleWriter()
+    candidate_pool(writer, request)
+    tails = [r for r in writer.requests if r.bars < request.bars]
+    assert tails and all(set(bar.pitches()) <= {72, 76, 79} for r in tails for bar in r.previous_right)  # 8va
+    assert {r.bars: r.continues_phrase for r in tails} == {4: False, 6: True}  # after a phrase's end, inside one
+    for tail in tails:
+        planned = section_windows(spec.melody, request.model_copy(update={"variation": None}), 0,
+                                  restated=8 - tail.bars)[8 - tail.bars:]
+        assert tail.register_windows == moved_windows(planned, 12, spec)

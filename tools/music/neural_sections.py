@@ -294,7 +294,7 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
                           leap_rate=leap_rate(line, request.shared_seed),
                           step_bias=piece_step_bias(line, request.shared_seed),
                           return_bias=piece_return_bias(line, request.shared_seed), motion=request.motion,
-                          density=request.density)
+                          density=request.density, opens_phrase=not request.continues_phrase)
 
 
 class NeuralSectionTools(SectionWriter):

@@ -67,6 +67,10 @@ class SectionRequest(BaseModel):
                                                   "of its style's compass and climax; the same in every section")
     previous_right: list[Bar] = Field(default_factory=list, description="the bars just before, for continuity")
     previous_left: list[Bar] = Field(default_factory=list)
+    continues_phrase: bool = Field(False, description="the section's first bar goes on with a phrase "
+                                                      "`previous_right` began (a variation's new bars after its "
+                                                      "source's first ones): its first note leaps as inside a "
+                                                      "phrase, not as into a new one")
     variation: VariationSource | None = Field(None, description="write a variation of this earlier material")
     place: tuple[float, float] = Field((0.0, 1.0), description="where the section lies in the piece: its start "
                                                                "and end as shares of the piece's bars (where its "

@@ -34,7 +34,7 @@ from tools.music.piano.tokens import fit_to_piano
 from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall, sung_as_tune
 from tools.music.som.som import SomInputError
 from tools.music.som.tool import Item, VariationsRequest, VariationsTool
-from tools.music.styles.phrases import CADENCE_BARS
+from tools.music.styles.phrases import CADENCE_BARS, phrase_cadences
 from tools.music.styles.register_plan import section_windows
 
 logger = logging.getLogger(__name__)
@@ -117,26 +117,34 @@ def into_register(right: list[Bar], left: list[Bar], tune: list[Bar],
             [transpose_by(bar, shift) for bar in tune])
 
 
-def near_the_join(right: list[Bar], tune: list[Bar], previous: Sequence[Bar],
-                  spec: StyleSpec) -> tuple[list[Bar], list[Bar]]:
-    """A melody over an accompaniment moved by the octave that brings its first note within the
-    line's leap into a phrase (`phrase_leap`, else `max_leap`) of the `previous` bars' last note,
-    where its first note lies further and the moved melody stays in the register: a waltz's return
-    restated its opening's C4 straight after its middle's D6 (bench waltz 3, bars 8-9, and waltz 5,
-    B5 to E4), two octaves no phrase of the line may leap. The `tune` moves with it."""
+def octave_to_the_join(right: list[Bar], previous: Sequence[Bar], spec: StyleSpec) -> int:
+    """The octave (0, up or down) that moves a melody over an accompaniment so its first note lies
+    within the line's leap into a phrase (`phrase_leap`, else `max_leap`) of the `previous` bars'
+    last note, where its first note lies further and the moved melody stays in the register: a
+    waltz's return restated its opening's C4 straight after its middle's D6 (bench waltz 3, bars 8-9,
+    and waltz 5, B5 to E4), two octaves no phrase of the line may leap."""
     melody = [event.pitches for bar in right for event in bar.voices[0] if event.pitches]
     before = [event.pitches for bar in previous for event in (bar.voices[0] if bar.voices else []) if event.pitches]
     if spec.texture != "melody_and_accompaniment" or not melody or not before:
-        return right, tune
+        return 0
     first, last = max(melody[0]), max(before[-1])
     reach = spec.melody.phrase_leap or spec.melody.max_leap
     pitches = [pitch for chord in melody for pitch in chord]
     fitting = [shift for shift in (0, OCTAVE, -OCTAVE)
                if spec.melody.lowest <= min(pitches) + shift and max(pitches) + shift <= spec.melody.highest]
-    shift = min(fitting, key=lambda shift: abs(first + shift - last), default=0)
-    if abs(first - last) <= reach or shift == 0:
-        return right, tune
-    return [transpose_by(bar, shift) for bar in right], [transpose_by(bar, shift) for bar in tune]
+    return 0 if abs(first - last) <= reach else min(fitting, key=lambda shift: abs(first + shift - last), default=0)
+
+
+def moved_windows(windows: Sequence[tuple[int, int]], shift: int, spec: StyleSpec) -> list[tuple[int, int]]:
+    """Register windows moved by `shift`, each kept whole inside the style's melody register: the
+    new bars after a restatement moved toward the join go on in the register it was moved to (the
+    nocturne example's return, moved an octave up, fell 17 semitones into new bars planned at home)."""
+    moved = []
+    for low, high in windows:
+        width = high - low
+        start = max(spec.melody.lowest, min(low + shift, spec.melody.highest - width))
+        moved.append((start, start + width))
+    return moved
 
 
 def transpose_by(bar: Bar, semitones: int) -> Bar:
@@ -220,7 +228,8 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     given = variation.tune if len(variation.tune) == len(variation.right) else []
     tune = fit_bars(transpose_bars(given, source_key, key), request.bars)
     right, left, tune = into_register(right, left, tune, spec)
-    right, tune = near_the_join(right, tune, request.previous_right, spec)
+    joined = octave_to_the_join(right, request.previous_right, spec)
+    right, tune = [transpose_by(bar, joined) for bar in right], [transpose_by(bar, joined) for bar in tune]
     moved, tune = restate_in_another_octave(right, spec, request.seed, left, tune)
     longest = None
     if spec.texture in RESTATED_ONCE:
@@ -244,11 +253,12 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
         for _ in range(SEEDS_PER_SPLIT):
             slot += 1
             seed = request.seed + SEED_STRIDE * (FRESH_CANDIDATES + slot)
-            windows = section_windows(spec.melody, plain, key.tonic, restated=kept)
+            windows = moved_windows(section_windows(spec.melody, plain, key.tonic, restated=kept), joined, spec)
             tail = writer.write(plain.model_copy(update={  # the new bars keep the section's plan, climax and all
                 "bars": request.bars - kept, "seed": seed,
                 "place": (start + (end - start) * kept / request.bars, end), "register_windows": list(windows[kept:]),
-                "previous_right": sung[:kept][-PROMPT_BARS:], "previous_left": left[:kept][-PROMPT_BARS:]}))
+                "previous_right": sung[:kept][-PROMPT_BARS:], "previous_left": left[:kept][-PROMPT_BARS:],
+                "continues_phrase": kept - 1 not in phrase_cadences(request.bars, request.cadence)}))
             pool.append(Candidate(f"keep{kept}_{slot}", f"first {kept} bars of {variation.section}, then new ones "
                                   f"(seed {seed})", splice(right[:kept], left[:kept], tune[:kept], tail, bar_length,
                                                            chord_slot)))

@@ -169,6 +169,8 @@ class NoteGrammar:
     # rules allow one): how often a line the model keeps to the scale takes a chromatic passing or neighbour note
     phrase_leap: int | None = None  # the top hand's largest leap into a phrase's first note (the first
     # new note, and the first after each phrase's last): a register change between phrases (None: max_leap)
+    opens_phrase: bool = True  # the first new note begins a phrase; False where it goes on with a phrase the
+    # prompt began (a variation's new bars after its source's first two): it leaps as inside a phrase
     bar_scales: tuple[frozenset[int] | None, ...] = ()  # the scale of each new bar where it is not `scale` (None,
     # or past the end: `scale`): a bar that tonicises a related key (a free piano's phrase borrowing its dominant's
     # scale for a bar, F# for F in C major), its chromatic notes counted from that scale
@@ -334,6 +336,7 @@ def rules_for_line(
     return_bias: float | None = None,
     motion: Motion | None = None,
     density: float = 0.5,
+    opens_phrase: bool = True,
 ) -> NoteGrammar:
     """A style's melody rules (and, for free piano, its bass rules) as a note grammar in the reference key.
 
@@ -351,7 +354,8 @@ def rules_for_line(
     their middles);
     `motion` is the section's (`ontology.music_styles.motion_named_in`), whose length bias the style's
     data gives every hand, as it gives the density length bias at the piece's `density` (0 the
-    lightest, 1 the densest: `tools.music.styles.density`; 0.5 adds nothing).
+    lightest, 1 the densest: `tools.music.styles.density`; 0.5 adds nothing). `opens_phrase` is
+    False where the new bars go on with a phrase the prompt began.
     """
     mode = Mode(mode)
     tonic = REFERENCE_TONIC[mode.value]
@@ -383,6 +387,7 @@ def rules_for_line(
         motion_bias=_every_hand_bias(line, motion, density),
         chromatic_bias=line.chromatic_bias,
         phrase_leap=line.phrase_leap,
+        opens_phrase=opens_phrase,
         windows=tuple((lowest + shift, highest + shift) for lowest, highest in windows),
         bar_scales=bar_scales,
         window_pull=window_pull,
@@ -662,7 +667,8 @@ class NoteGrammarState:
             self.bar += 1
             self._divided = 0
             self._sounded.clear()
-            self._phrase_start = self._phrase_start or self.bar == 0
+            self._phrase_start = self._phrase_start or (
+                self.bar == 0 and (self.grammar is None or self.grammar.opens_phrase))
             self.line_end = 0
             self._phrase_end = self._phrase_ends.get(self.bar) if self.judging else None
             if self.judging:
