@@ -249,16 +249,17 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
         pool.append(Candidate("restate", f"{variation.section} restated", source))
     slot = 0
     start, end = request.place
+    phrase_ends = phrase_cadences(request.bars, request.cadence)
     for kept in split_points(request.bars, request.cadence is not None, longest):
+        windows = moved_windows(section_windows(spec.melody, plain, key.tonic, restated=kept), joined, spec)
         for _ in range(SEEDS_PER_SPLIT):
             slot += 1
             seed = request.seed + SEED_STRIDE * (FRESH_CANDIDATES + slot)
-            windows = moved_windows(section_windows(spec.melody, plain, key.tonic, restated=kept), joined, spec)
             tail = writer.write(plain.model_copy(update={  # the new bars keep the section's plan, climax and all
                 "bars": request.bars - kept, "seed": seed,
-                "place": (start + (end - start) * kept / request.bars, end), "register_windows": list(windows[kept:]),
+                "place": (start + (end - start) * kept / request.bars, end), "register_windows": windows[kept:],
                 "previous_right": sung[:kept][-PROMPT_BARS:], "previous_left": left[:kept][-PROMPT_BARS:],
-                "continues_phrase": kept - 1 not in phrase_cadences(request.bars, request.cadence)}))
+                "continues_phrase": kept - 1 not in phrase_ends}))
             pool.append(Candidate(f"keep{kept}_{slot}", f"first {kept} bars of {variation.section}, then new ones "
                                   f"(seed {seed})", splice(right[:kept], left[:kept], tune[:kept], tail, bar_length,
                                                            chord_slot)))
