@@ -51,7 +51,7 @@ from ontology.music_drafts import (
 )
 from ontology.music_forms import edit_plan
 from ontology.music_styles import reach_named_in, style_spec
-from ontology.music_theory import parse_key
+from ontology.music_theory import parse_key, parse_meter
 from ontology.music_validators import Role as MusicRole
 from ontology.music_validators import validate_piece
 from pipelines.pipeline import Progress, Update, bind, log_progress
@@ -67,7 +67,7 @@ from tools.music.section_tools import (
     VariationSource,
     sung_as_tune,
 )
-from tools.music.styles.pickup import cut_short, lead_in
+from tools.music.styles.pickup import cut_short, lead_in, lead_into
 
 BASE_TEMPERATURE = 1.0
 FARTHER = {VariationDistance.RESTATE: VariationDistance.NEAR, VariationDistance.NEAR: VariationDistance.FAR,
@@ -188,14 +188,19 @@ the left hand (or tenor and bass); a style written on one staff has no lower par
 
 def assemble(piece: Piece, sections: dict[str, SectionParams]) -> Piece:
     """The piece with every written section's bars and harmony in place (unwritten ones empty), one
-    part per instrument of the piece's style."""
+    part per instrument of the piece's style; where its line breathes after a section's close and the
+    next section is written, the breath's last beat leads into it (`pickup.lead_into`)."""
     right: list[Bar] = []
     left: list[Bar] = []
     harmony: list[ChordEvent] = []
+    spec = style_spec(piece.style)
     for section, first, _ in piece.section_spans():
         material = sections[section.id].material
         if material is None:
             continue
+        if spec.melody.breath and len(right) == first - 1 and right and material.right:
+            right[-1] = lead_into(right[-1], material.right[0], parse_meter(piece.meter).beat_quarters,
+                                  parse_key(section.key or piece.key), (spec.melody.lowest, spec.melody.highest))
         right += material.right
         left += material.left
         harmony += [chord.model_copy(update={"bar": chord.bar + first - 1}) for chord in material.harmony]

@@ -1,6 +1,7 @@
 """A pickup (anacrusis): the piece's field, its validators, its notation (MusicXML measure 0, a short
 last measure, MIDI from 0), the timeline and listening counting bars from the first full bar, and
-the jig's lead-in written by the pipeline's assembly."""
+the jig's lead-in written by the pipeline's assembly, and a breathing line's lead-in into the section
+after its half close."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from tools.music.listening import hear, listen
 from tools.music.quality.timeline import timeline_from_piece, timeline_from_score
 from tools.music.render import piece_to_score, write_notation
 from tools.music.scoreio import read_score
-from tools.music.styles.pickup import cut_short, lead_in, led_back
+from tools.music.styles.pickup import cut_short, lead_in, lead_into, led_back
 
 TUNE = [[(74, .5), (76, .5), (78, .5), (79, 1.5)], [(78, .5), (76, .5), (74, .5), (73, 1.5)],
         [(71, .5), (73, .5), (74, .5), (76, 1.5)], [(74, 2.5)]]
@@ -168,3 +169,41 @@ def test_a_strains_lead_in_leads_back_into_its_start() -> None:
     moving = [MelodyNote(10.5, 1.0, 73), MelodyNote(11.5, 0.5, 76)]  # "d3 c2 e": it moves on, and stays
     assert led_back(moving, held, MelodyNote(0.0, 0.5, 78), d_major, register) == moving
 
+
+
+def test_a_breath_after_a_half_close_leads_into_the_next_section() -> None:
+    g_major, register, beat = parse_key("G major"), (62, 93), 1.0
+    close = Bar.line((74, 1.0), (69, 1.0), (None, 1.0))  # D, A (the half close), a beat's breath
+    assert lead_into(close, Bar.line((67, 3.0)), beat, g_major, register) == Bar.line(
+        (74, 1.0), (69, 1.0), (71, .5), (69, .5))  # from above into G: B A
+    high = Bar.line((79, 1.0), (74, 1.0), (None, 1.0))
+    assert lead_into(high, Bar.line((79, 3.0)), beat, g_major, register) == Bar.line(
+        (79, 1.0), (74, 1.0), (76, .5), (78, .5))  # from below into G: E F#
+    breath = Bar.line((74, 2.0), (None, 2.0))  # a nocturne's two beats: the first stays a breath
+    assert lead_into(breath, Bar.line((79, 4.0)), beat, g_major, register) == Bar.line(
+        (74, 2.0), (None, 1.0), (76, .5), (78, .5))
+    far = Bar.line((93, 2.0), (None, 1.0))  # a sixth and more over the lead-in: it breathes on
+    assert lead_into(far, Bar.line((67, 3.0)), beat, g_major, register) == far
+    under = Bar(voices=[close.voices[0], [Event(pitches=[62], duration=3.0)]])  # a voice sounds in the breath
+    assert lead_into(under, Bar.line((67, 3.0)), beat, g_major, register) == under
+    assert lead_into(close, Bar.line((None, 1.0), (67, 2.0)), beat, g_major, register) == close
+    assert lead_into(close, Bar.line((67, 3.0)), beat, g_major, (70, 93)) == close  # its A under the register
+
+
+def test_a_waltz_is_assembled_with_the_lead_in_to_its_return_once_the_return_is_written() -> None:
+    plan = {"title": "Lead", "style": "waltz", "key": "G major", "meter": "3/4", "tempo_bpm": 140,
+            "sections": [{"label": "A", "share": 1, "key_relation": "home", "cadence": "half",
+                          "character": "plain"},
+                         {"label": "A", "share": 1, "key_relation": "home", "cadence": "authentic",
+                          "character": "plain"}]}
+    piece = piece_of(plan, facts_from_request("a waltz in G major, 8 bars"))
+    first, second = piece.sections[0], piece.sections[-1]
+    questions = [Bar.line((67, 3.0))] * (first.bars - 1) + [Bar.line((74, 1.0), (69, 1.0), (None, 1.0))]
+    answer = [Bar.line((67, 3.0))] * second.bars
+    written = {first.id: SectionParams(seed=0, material=Material(right=questions, left=[], harmony=[])),
+               second.id: SectionParams(seed=0)}
+    assert assemble(piece, written).parts[0].bars[first.bars - 1] == questions[-1]
+    written[second.id] = SectionParams(seed=0, material=Material(right=answer, left=[], harmony=[]))
+    assert assemble(piece, written).parts[0].bars[first.bars - 1] == Bar.line(
+        (74, 1.0), (69, 1.0), (71, .5), (69, .5))
+    assert written[first.id].material is not None and written[first.id].material.right == questions  # kept as written

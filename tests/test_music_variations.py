@@ -349,21 +349,24 @@ def test_a_return_is_chosen_even_where_the_maps_neighbours_hold_none_that_keeps_
     assert (chosen.id, tool) == ("keep2_1", "feature_line")
 
 
-def test_a_waltzs_return_starts_within_a_phrases_leap_of_the_section_before() -> None:
+def test_a_waltzs_return_starts_within_an_octave_of_the_section_before() -> None:
     """Merged bench waltz 3: the middle ended on D6 and the return restated its opening's C4, two
-    octaves down (waltz 5: B5 to E4). The restated tune moves an octave where its first note lies
-    further than the line may leap into a phrase; one already within reach stays in place."""
+    octaves down (waltz 5: B5 to E4); 27 of sixty fixed-plan waltzes fell a tenth or more into their
+    return. The restated tune moves an octave where its first note lies further than the line's
+    largest leap in a phrase; one already within it stays in place."""
     from ontology.music_styles import Style
 
     spec = style_spec(Style.WALTZ)
-    reach = spec.melody.phrase_leap or spec.melody.max_leap
 
     def bars(*pitches: int) -> list[Bar]:
         return [Bar(voices=[[Event(pitches=[pitch], duration=3.0)]]) for pitch in pitches]
 
     opening = bars(60, 64, 67, 76)  # C4 E4 G4 E5
-    assert octave_to_the_join(opening, bars(74, 86), spec) == 12 and abs(72 - 86) <= reach  # after the climax's D6
+    assert spec.melody.max_leap == 12
+    assert octave_to_the_join(opening, bars(74, 86), spec) == 12  # after the climax's D6: from C5, a ninth under it
+    assert octave_to_the_join(opening, bars(72, 74), spec) == 12  # after D5, a ninth over C4: C5
     assert octave_to_the_join(opening, bars(72, 71), spec) == 0  # B4 to C4: within reach
+    assert octave_to_the_join(opening, bars(72, 72), spec) == 0  # C5 to C4: an octave, within reach
     assert octave_to_the_join(opening, bars(74, 86), style_spec(Style.FREE_PIANO)) == 0  # a free piano's own way
 
 

@@ -3,7 +3,9 @@
 A jig or a reel rarely starts on the downbeat: one eighth (sometimes three) comes first, and by
 convention the last bar is short by as much, so the tune played round again keeps its bar lines.
 The pickup leads into the first note by step, or into a tonic from the dominant, as fiddlers'
-tunes do (O'Neill's "A | d2 f ..."); a run of several notes climbs the scale into it.
+tunes do (O'Neill's "A | d2 f ..."); a run of several notes climbs the scale into it. A line that
+breathes after a section's half close leads into the next section the same way, once that section
+is written (`lead_into`): the lead-in a waltz or a nocturne sings back into its return.
 """
 
 from __future__ import annotations
@@ -48,6 +50,47 @@ def lead_in(first: Bar, length: float, key: Key, register: tuple[int, int]) -> B
     pitches = [min(max(pitch, lowest), highest) for pitch in pitches]
     unit = float(total / count)
     return Bar(voices=[[Event(pitches=[pitch], duration=unit) for pitch in pitches]])
+
+
+def lead_into(close: Bar, opening: Bar, beat: Fraction, key: Key, register: tuple[int, int]) -> Bar:
+    """`close` (a section's last bar, whose line breathes after its half close) with its silent last
+    `beat` sung as a lead-in to `opening` (the next section's first bar) in that section's `key`:
+    eighths (one note where a beat is no whole number of them) moving by step into its first note from
+    the side the close lies on, as a waltz or a nocturne leads back into its tune. A bar is left as it
+    is where any voice sounds in that beat, the next section does not open on its downbeat, or the
+    lead-in would start further than `LEAD_BACK_REACH` from the close's last note or outside the
+    line's `register`: a line high over the return's opening breathes on, as before. (Written once both
+    sections are: the section that closes cannot hear the one that follows, `held_to_the_bar_end`.)"""
+    beat = exact_quarters(beat)
+    line, start = close.voices[0], opening.voices[0][0]
+    struck = [event for event in line if event.pitches]
+    if not struck or not start.pitches or any(_silent_tail(voice) < beat for voice in close.voices):
+        return close
+    goal, last = max(start.pitches), max(struck[-1].pitches)
+    count = int(beat / EIGHTH) if (beat / EIGHTH).denominator == 1 else 1
+    pitches = _steps(goal, count, key, rising=last < goal)
+    lowest, highest = register
+    if abs(pitches[0] - last) > LEAD_BACK_REACH or not lowest <= min(pitches) <= max(pitches) <= highest:
+        return close
+    kept, left = list(line), beat
+    while left > 0:
+        rest = exact_quarters(kept.pop().duration)
+        if rest > left:
+            kept.append(Event(duration=float(rest - left)))
+        left -= min(left, rest)
+    unit = float(beat / count)
+    lead = [Event(pitches=[pitch], duration=unit) for pitch in pitches]
+    return close.model_copy(update={"voices": [[*kept, *lead], *close.voices[1:]]})
+
+
+def _silent_tail(voice: list[Event]) -> Fraction:
+    """Quarters of rest that end `voice`."""
+    silent = Fraction(0)
+    for event in reversed(voice):
+        if event.pitches:
+            break
+        silent += exact_quarters(event.duration)
+    return silent
 
 
 def _steps(goal: int, count: int, key: Key, *, rising: bool) -> list[int]:
