@@ -331,3 +331,21 @@ def test_the_ceiling_bench_counts_the_cells_a_draw_of_real_pieces_passes() -> No
     dense = [piece(number, 500.0 + number) for number in range(10)]
     passed = bench.cells_passed(10, {"chorale": dense}, {"chorale": pieces}, random.Random(0))
     assert len(passed) == len(NUMERIC_FEATURES) - 1 and ("chorale", "notes_per_bar") not in passed
+
+
+def test_the_joins_bench_takes_the_top_voices_move_into_each_bar() -> None:
+    """bench/compose_joins.py: the move into a bar runs from the top voice's last note before it (a
+    held note, or the accompaniment where the tune rests) to its first note in it; a bar the piece
+    does not reach is left out."""
+    import importlib.util
+
+    from tools.settings import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("joins", REPO_ROOT / "bench" / "compose_joins.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    tune = [[(72, 4)], [(67, 2), (None, 2)], [(79, 4)], [(74, 4)]]  # C5 | G4, rest | G5 | D5
+    bass = [[(48, 4)], [(48, 2), (43, 2)], [(43, 4)], [(43, 4)]]
+    moves = bench.moves_into(timeline_from_piece(piece(tune, bass)), [2, 3, 4, 9])
+    assert moves == {2: -5, 3: 36, 4: -5}  # into bar 3 from the bass's G2 under the tune's rest

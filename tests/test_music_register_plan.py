@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from ontology.music import Bar, Event
 from ontology.music_styles import LineRules, Reach, RegisterPlan, Style, reach_named_in, style_spec
 from tools.music.section_tools import SectionRequest
 from tools.music.styles.register_plan import (
@@ -14,6 +15,8 @@ from tools.music.styles.register_plan import (
     arch,
     character_part,
     compass_band,
+    joined_windows,
+    last_top_note,
     leap_rate,
     phrase_spans,
     piece_return_bias,
@@ -127,6 +130,34 @@ def test_a_section_takes_the_windows_its_request_fixes_else_its_plan() -> None:
     assert section_windows(line, request.model_copy(update={"register_windows": fixed}), 0) == tuple(fixed)
     with pytest.raises(ValueError, match="one register window a bar"):
         SectionRequest(bars=4, key="C major", meter="3/4", register_windows=fixed[:3])
+
+
+def test_a_section_in_another_register_sets_out_from_where_the_line_was() -> None:
+    peak_at_one = [(76, 86), (84, 94), (80, 90), (74, 84)]  # a middle section's climax phrase after a close on G4
+    assert joined_windows(peak_at_one, 67, 4) == ((73, 83), *peak_at_one[1:])  # halfway to the peak's middle, 89
+    peak_at_two = [(76, 86), (80, 90), (84, 94), (74, 84)]
+    assert joined_windows(peak_at_two, 67, 4) == ((69, 79), (77, 87), *peak_at_two[2:])  # in thirds of the way
+    falling = [(60, 70), (56, 66), (58, 68), (60, 70)]
+    assert joined_windows(falling, 80, 4) == ((66, 76), *falling[1:])  # from above, toward its low point
+    assert joined_windows(falling, 65, 4) == tuple(falling)  # the first window holds the note
+    assert joined_windows([(76, 86), (70, 80), *peak_at_one[2:]], 67, 2) == ((76, 86), (70, 80), *peak_at_one[2:])
+    # its first phrase (two bars) starts at its high point: nothing to climb through
+
+
+def test_a_fresh_section_after_others_is_planned_from_the_line_s_last_note() -> None:
+    line = style_spec(Style.WALTZ).melody
+    assert line.register_plan is not None
+    request = SectionRequest(bars=4, key="C major", meter="3/4", style=Style.WALTZ, cadence="half", seed=3,
+                             place=(0.25, 0.5))
+    planned = section_windows(line, request, 0)
+    close = Bar(voices=[[Event(pitches=[60, 64], duration=3.0)]])  # ends on E4 over C4
+    assert last_top_note([close, Bar(voices=[[Event(duration=3.0)]])]) == 64
+    assert last_top_note([Bar(voices=[[Event(duration=3.0)]])]) is None
+    after = request.model_copy(update={"previous_right": [close]})
+    assert section_windows(line, after, 0) == joined_windows(planned, 64, 4) != planned
+    assert section_windows(line, after.model_copy(update={"continues_phrase": True}), 0) == planned
+    assert section_windows(line, after, 0, restated=2) == register_windows(
+        line.register_plan, (line.lowest, line.highest), 4, [3], (0.25, 0.5), 3, 0, restated=2)
 
 
 def test_the_shift_bias_is_drawn_within_the_plans_range_and_varies_with_the_seed() -> None:

@@ -8,9 +8,11 @@ model knows none of this, and moving its notes afterwards would break the harmon
 so the plan is given to the grammar of notes before sampling (`NoteGrammar.windows`): one window
 per bar that the line keeps to where its leap allows (`tools.music.piano.grammar`). A restatement
 that rewrites a section's later bars writes them under that section's windows (`section_windows`),
-so a varied reprise still reaches the climax its place in the piece holds. Where the plan moves
-between phrases, a section may also lean toward leaping there by more than an octave
-(`shift_bias`), as a sonata's phrases often start in a new register. The style's
+so a varied reprise still reaches the climax its place in the piece holds. A fresh section after
+others climbs (or falls) from the line's last note to its first phrase's high (low) point
+(`joined_windows`), so its move is heard inside the phrase, not as a leap at the double bar.
+Where the plan moves between phrases, a section may also lean toward leaping there by more than
+an octave (`shift_bias`), as a sonata's phrases often start in a new register. The style's
 `RegisterPlan` bounds the draws; the request's seed picks within them, so pieces differ (some
 compact, some wide) as real ones do. A plan with a `compass` draws how wide the whole piece is from
 the piece's seed (`compass_band`), as widely as the style's real pieces spread (a minuet keeps to
@@ -22,7 +24,9 @@ every waltz, and ten pieces spanned 22-31 semitones against the references' 12-4
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
+from ontology.music import Bar
 from ontology.music_styles import LineRules, Reach, RegisterPlan
 from ontology.music_theory import OCTAVE
 from tools.music.section_tools import SectionRequest
@@ -171,14 +175,51 @@ def section_windows(line: LineRules, request: SectionRequest, tonic: int,
     """The windows a section's line is sampled under: those the request fixes, else its style's plan
     for the section's bars and phrases at its place in the piece, drawn from its seed in the part
     of the plan's ranges its piece's `reach` asks for, with its first `restated` bars an earlier
-    section's (none for a line without a plan)."""
+    section's (none for a line without a plan); a fresh section after others sets out from where the
+    line was (`joined_windows`)."""
     if request.register_windows:
         return tuple(request.register_windows)
     if line.register_plan is None:
         return ()
-    return register_windows(line.register_plan, (line.lowest, line.highest), request.bars,
-                            list(phrase_cadences(request.bars, request.cadence)), request.place, request.seed, tonic,
-                            restated, request.shared_seed, request.reach)
+    ends = list(phrase_cadences(request.bars, request.cadence))
+    windows = register_windows(line.register_plan, (line.lowest, line.highest), request.bars, ends, request.place,
+                               request.seed, tonic, restated, request.shared_seed, request.reach)
+    last = last_top_note(request.previous_right)
+    if restated or last is None or request.continues_phrase:
+        return windows
+    return joined_windows(windows, last, phrase_spans(request.bars, ends)[0][1] + 1)
+
+
+def last_top_note(bars: Sequence[Bar]) -> int | None:
+    """The top pitch of the last note the first voice of `bars` strikes (None: it strikes none)."""
+    struck = [event.pitches for bar in bars for event in (bar.voices[0] if bar.voices else []) if event.pitches]
+    return max(struck[-1]) if struck else None
+
+
+def joined_windows(windows: Sequence[tuple[int, int]], last: int,
+                   phrase_bars: int) -> tuple[tuple[int, int], ...]:
+    """`windows` with the bars before the first phrase's high point (or low point, where the line's
+    `last` note before the section lies above its first window) moved to climb from that note to it
+    in even steps, each window as wide as it was: a section planned in another register sets out from
+    where the line was and reaches the plan's register in its phrase, as a waltz's middle section
+    rises to its climax, instead of leaping there at the double bar (sixty fixed-plan waltzes leapt
+    more than a fifth into their middle section 26 times, Beethoven's triple-time movements into bar 5
+    once in 24). A first window that holds the note, or a phrase that starts at its extreme, is kept."""
+    low, high = windows[0]
+    if low <= last <= high:
+        return tuple(windows)
+    rising = last < low
+    opening = windows[:phrase_bars]
+    goal = max(range(len(opening)), key=lambda bar: opening[bar][0] if rising else -opening[bar][1])
+    if goal == 0:
+        return tuple(windows)
+    target = sum(windows[goal]) / 2
+    joined = []
+    for bar, (low, high) in enumerate(windows[:goal]):
+        centre = last + (target - last) * (bar + 1) / (goal + 1)
+        start = round(centre - (high - low) / 2)
+        joined.append((start, start + high - low))
+    return (*joined, *windows[goal:])
 
 
 def shift_bias(plan: RegisterPlan, seed: int) -> float:
