@@ -199,8 +199,10 @@ def assemble(piece: Piece, sections: dict[str, SectionParams]) -> Piece:
         if material is None:
             continue
         if spec.melody.breath and len(right) == first - 1 and right and material.right:
+            under = (left[-1], material.left[0]) if len(left) == first - 1 and left and material.left else None
             right[-1] = lead_into(right[-1], material.right[0], parse_meter(piece.meter).beat_quarters,
-                                  parse_key(section.key or piece.key), (spec.melody.lowest, spec.melody.highest))
+                                  parse_key(section.key or piece.key), (spec.melody.lowest, spec.melody.highest),
+                                  under)
         right += material.right
         left += material.left
         harmony += [chord.model_copy(update={"bar": chord.bar + first - 1}) for chord in material.harmony]

@@ -188,6 +188,12 @@ def test_a_breath_after_a_half_close_leads_into_the_next_section() -> None:
     assert lead_into(under, Bar.line((67, 3.0)), beat, g_major, register) == under
     assert lead_into(close, Bar.line((None, 1.0), (67, 2.0)), beat, g_major, register) == close
     assert lead_into(close, Bar.line((67, 3.0)), beat, g_major, (70, 93)) == close  # its A under the register
+    over_a, over_g = Bar.line((45, 3.0)), Bar.line((43, 3.0))  # a V/V's bass A2 moving to the tonic's G2
+    assert lead_into(close, Bar.line((67, 3.0)), beat, g_major, register, (over_a, over_g)) == Bar.line(
+        (74, 1.0), (69, 1.0), (64, .5), (66, .5))  # not B A over A2 into G over G2 (octaves): E F# from below
+    assert lead_into(close, Bar.line((67, 3.0)), beat, g_major, (65, 93), (over_a, over_g)) == close  # E4 won't fit
+    assert lead_into(close, Bar.line((67, 3.0)), beat, g_major, register, (Bar.line((None, 3.0)), over_g)) == (
+        Bar.line((74, 1.0), (69, 1.0), (71, .5), (69, .5)))  # nothing sounds under the lead-in: from above
 
 
 def test_a_waltz_is_assembled_with_the_lead_in_to_its_return_once_the_return_is_written() -> None:

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from ontology.music import Bar, Event
 from ontology.music_theory import Key, Mode, exact_quarters
+from tools.music.analysis import parallel_kind
 from tools.music.harmony.data import MelodyNote
 
 EIGHTH = Fraction(1, 2)
@@ -52,15 +53,19 @@ def lead_in(first: Bar, length: float, key: Key, register: tuple[int, int]) -> B
     return Bar(voices=[[Event(pitches=[pitch], duration=unit) for pitch in pitches]])
 
 
-def lead_into(close: Bar, opening: Bar, beat: Fraction, key: Key, register: tuple[int, int]) -> Bar:
+def lead_into(close: Bar, opening: Bar, beat: Fraction, key: Key, register: tuple[int, int],
+              under: tuple[Bar, Bar] | None = None) -> Bar:
     """`close` (a section's last bar, whose line breathes after its half close) with its silent last
     `beat` sung as a lead-in to `opening` (the next section's first bar) in that section's `key`:
-    eighths (one note where a beat is no whole number of them) moving by step into its first note from
-    the side the close lies on, as a waltz or a nocturne leads back into its tune. A bar is left as it
-    is where any voice sounds in that beat, the next section does not open on its downbeat, or the
-    lead-in would start further than `LEAD_BACK_REACH` from the close's last note or outside the
-    line's `register`: a line high over the return's opening breathes on, as before. (Written once both
-    sections are: the section that closes cannot hear the one that follows, `held_to_the_bar_end`.)"""
+    eighths (one note where a beat is no whole number of them) moving by step into its first note,
+    from the side the close lies on, else from the other, as a waltz or a nocturne leads back into its
+    tune. A side is passed over where the lead-in would start further than `LEAD_BACK_REACH` from the
+    close's last note or leave the line's `register`, or, given the bars `under` both (the left hand's),
+    where its last note and the opening's would move in parallel fifths or octaves with the lowest notes
+    under them (a V/V to I return, A over A to G over G). A bar is left as it is where no side fits, any
+    voice sounds in that beat, or the next section does not open on its downbeat: the line breathes on.
+    (Written once both sections are: the section that closes cannot hear the one that follows,
+    `held_to_the_bar_end`.)"""
     beat = exact_quarters(beat)
     line, start = close.voices[0], opening.voices[0][0]
     struck = [event for event in line if event.pitches]
@@ -68,19 +73,39 @@ def lead_into(close: Bar, opening: Bar, beat: Fraction, key: Key, register: tupl
         return close
     goal, last = max(start.pitches), max(struck[-1].pitches)
     count = int(beat / EIGHTH) if (beat / EIGHTH).denominator == 1 else 1
-    pitches = _steps(goal, count, key, rising=last < goal)
+    unit = beat / count
+    length = sum(exact_quarters(event.duration) for event in line)
+    basses = None if under is None else (_lowest(under[0], length - unit), _lowest(under[1], Fraction(0)))
     lowest, highest = register
-    if abs(pitches[0] - last) > LEAD_BACK_REACH or not lowest <= min(pitches) <= max(pitches) <= highest:
-        return close
-    kept, left = list(line), beat
-    while left > 0:
-        rest = exact_quarters(kept.pop().duration)
-        if rest > left:
-            kept.append(Event(duration=float(rest - left)))
-        left -= min(left, rest)
-    unit = float(beat / count)
-    lead = [Event(pitches=[pitch], duration=unit) for pitch in pitches]
-    return close.model_copy(update={"voices": [[*kept, *lead], *close.voices[1:]]})
+    for rising in (last < goal, last >= goal):
+        pitches = _steps(goal, count, key, rising=rising)
+        if abs(pitches[0] - last) > LEAD_BACK_REACH or not lowest <= min(pitches) <= max(pitches) <= highest:
+            continue
+        if basses is not None and None not in basses and parallel_kind(
+                (pitches[-1], basses[0]), (goal, basses[1]), key) is not None:
+            continue
+        kept, left = list(line), beat
+        while left > 0:
+            rest = exact_quarters(kept.pop().duration)
+            if rest > left:
+                kept.append(Event(duration=float(rest - left)))
+            left -= min(left, rest)
+        lead = [Event(pitches=[pitch], duration=float(unit)) for pitch in pitches]
+        return close.model_copy(update={"voices": [[*kept, *lead], *close.voices[1:]]})
+    return close
+
+
+def _lowest(bar: Bar, time: Fraction) -> int | None:
+    """The lowest pitch any voice of `bar` sounds at `time` (quarters from its start; None: silence)."""
+    sounding = []
+    for voice in bar.voices:
+        onset = Fraction(0)
+        for event in voice:
+            length = exact_quarters(event.duration)
+            if onset <= time < onset + length:
+                sounding += event.pitches
+            onset += length
+    return min(sounding, default=None)
 
 
 def _silent_tail(voice: list[Event]) -> Fraction:
