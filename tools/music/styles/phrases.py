@@ -95,8 +95,8 @@ def held_to_the_bar_end(cadence: Cadence, *, breath: bool, pickup: bool) -> bool
     (a strain's "c3-c2 c"). A breathing line (`LineRules.breath`) rests after its half close
     (`close_phrases` drops what the model wrote after it, a lead-in to a next section it could not
     know; the piece's assembly sings the breath's last beat into that section once it is written,
-    `pickup.lead_into`); a line that neither breathes nor has a pickup, a chorale's soprano, holds it as long as
-    any phrase's last note and sings on into the next phrase's upbeat over the same chord, as Bach's
+    `pickup.lead_into`); a line that neither breathes nor has a pickup, a chorale's soprano, holds it
+    as long as any phrase's last note and sings on into the next phrase's upbeat over the same chord, as Bach's
     sopranos do after a fermata on V: a half cadence held a whole bar stalls the chorale and, three
     times in sixteen bars, makes the dominant's the key the ear hears."""
     return Cadence(cadence) is not Cadence.HALF or (pickup and not breath)

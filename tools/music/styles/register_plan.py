@@ -215,10 +215,10 @@ def joined_windows(windows: Sequence[tuple[int, int]], last: int,
         return tuple(windows)
     target = sum(windows[goal]) / 2
     joined = []
-    for bar, (low, high) in enumerate(windows[:goal]):
+    for bar, (bottom, top) in enumerate(windows[:goal]):
         centre = last + (target - last) * (bar + 1) / (goal + 1)
-        start = round(centre - (high - low) / 2)
-        joined.append((start, start + high - low))
+        start = round(centre - (top - bottom) / 2)
+        joined.append((start, start + top - bottom))
     return (*joined, *windows[goal:])
 
 
