@@ -140,6 +140,8 @@ def test_a_section_in_another_register_sets_out_from_where_the_line_was() -> Non
     falling = [(60, 70), (56, 66), (58, 68), (60, 70)]
     assert joined_windows(falling, 80, 4) == ((66, 76), *falling[1:])  # from above, toward its low point
     assert joined_windows(falling, 65, 4) == tuple(falling)  # the first window holds the note
+    home = [(65, 78), (67, 80), (65, 78), (65, 78)]  # an answer planned at home after a close on E6
+    assert joined_windows(home, 88, 4) == ((77, 90), (73, 86), (69, 82), (65, 78))  # falls to its cadence
     assert joined_windows([(76, 86), (70, 80), *peak_at_one[2:]], 67, 2) == ((76, 86), (70, 80), *peak_at_one[2:])
     # its first phrase (two bars) starts at its high point: nothing to climb through
 

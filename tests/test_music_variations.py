@@ -17,13 +17,15 @@ from ontology.music_validators import validate_piece
 from tests.music_fakes import ScaleWriter
 from tools.music.features import FEATURE_SIZE, FEATURE_SLICES, material_features
 from tools.music.section_tools import SectionMaterial, SectionRequest, VariationSource
-from tools.music.styles.register_plan import section_windows
+from tools.music.styles.phrases import phrase_cadences
+from tools.music.styles.register_plan import last_top_note, section_windows
 from tools.music.variations import (
     Candidate,
     candidate_pool,
     choose,
     fit_bars,
     moved_windows,
+    new_bars_windows,
     octave_to_the_join,
     restate_in_another_octave,
     split_points,
@@ -306,8 +308,11 @@ def test_a_reprises_new_bars_are_written_under_its_sections_plan() -> None:
     tails = [r for r in writer.requests if r.previous_right]
     assert tails and all(len(r.register_windows) == r.bars for r in tails)
     for tail in tails:
-        assert tail.register_windows == list(section_windows(style_spec(request.style).melody, request.model_copy(
-            update={"variation": None}), D_MINOR.tonic, restated=8 - tail.bars)[8 - tail.bars:])
+        kept = 8 - tail.bars
+        planned = section_windows(style_spec(request.style).melody, request.model_copy(update={"variation": None}),
+                                  D_MINOR.tonic, restated=kept)
+        assert tail.register_windows == new_bars_windows(planned, kept, last_top_note(tail.previous_right),
+                                                         phrase_cadences(8, request.cadence))
     assert all(not r.register_windows for r in writer.requests if not r.previous_right)
 
 
@@ -368,6 +373,19 @@ def test_a_waltzs_return_starts_within_an_octave_of_the_section_before() -> None
     assert octave_to_the_join(opening, bars(72, 71), spec) == 0  # B4 to C4: within reach
     assert octave_to_the_join(opening, bars(72, 72), spec) == 0  # C5 to C4: an octave, within reach
     assert octave_to_the_join(opening, bars(74, 86), style_spec(Style.FREE_PIANO)) == 0  # a free piano's own way
+
+
+def test_a_variations_new_bars_set_out_from_its_kept_bars_last_note() -> None:
+    from ontology.music import Cadence
+
+    home = [(65, 78), (67, 80), (65, 78), (65, 78)]
+    windows = [(71, 83), (75, 87), (79, 91), (71, 83), *home]  # an antecedent kept, a consequent planned at home
+    ends = {3: Cadence.HALF, 7: Cadence.AUTHENTIC}
+    assert new_bars_windows(windows, 4, 88, ends) == [(77, 90), (73, 86), (69, 82), (65, 78)]  # falls from E6
+    assert new_bars_windows(windows, 4, 72, ends) == home  # a close in the first window: as planned
+    assert new_bars_windows(windows, 4, None, ends) == home  # no note to set out from
+    assert new_bars_windows(windows, 2, 60, ends) == windows[2:]  # its phrase peaks in its first new bar: kept
+    assert new_bars_windows(windows, 4, 88, {}) == [(77, 90), (73, 86), (69, 82), (65, 78)]  # to the section's end
 
 
 def test_new_bars_after_a_restatement_go_on_in_its_register_and_its_phrase() -> None:

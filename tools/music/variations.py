@@ -19,13 +19,13 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
-from ontology.music import Bar, Event, VariationDistance
+from ontology.music import Bar, Cadence, Event, VariationDistance
 from ontology.music_styles import StyleSpec, style_spec
 from ontology.music_theory import OCTAVE, Key, Mode, parse_key, parse_meter
 from tools.music.analysis import heard_keys, key_margin, label_chords
@@ -35,7 +35,7 @@ from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWr
 from tools.music.som.som import SomInputError
 from tools.music.som.tool import Item, VariationsRequest, VariationsTool
 from tools.music.styles.phrases import CADENCE_BARS, phrase_cadences
-from tools.music.styles.register_plan import last_top_note, section_windows
+from tools.music.styles.register_plan import joined_windows, last_top_note, section_windows
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +150,21 @@ def moved_windows(windows: Sequence[tuple[int, int]], shift: int, spec: StyleSpe
     return moved
 
 
+def new_bars_windows(windows: Sequence[tuple[int, int]], kept: int, last: int | None,
+                     phrase_ends: Mapping[int, Cadence]) -> list[tuple[int, int]]:
+    """The windows of the bars a variation writes after its first `kept` ones (`windows` the whole
+    section's), setting out from the kept bars' `last` note (`register_plan.joined_windows`) over
+    the phrase they begin or go on with: a nocturne's reprise whose kept antecedent closed high (E6,
+    its approach leaping up to it) began its new consequent at home under it (bench nocturne 3: E6 to
+    B4; sixty fixed-plan nocturnes moved more than a fifth into bar 13 twelve times, Beethoven's slow
+    movements three in 31)."""
+    new = windows[kept:]
+    if last is None or not new:
+        return list(new)
+    ends = sorted(end - kept for end in phrase_ends if end >= kept)
+    return list(joined_windows(new, last, ends[0] + 1 if ends else len(new)))
+
+
 def transpose_by(bar: Bar, semitones: int) -> Bar:
     def moved(event: Event) -> Event:
         return event.model_copy(update={"pitches": [pitch + semitones for pitch in event.pitches]})
@@ -254,13 +269,14 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     start, end = request.place
     phrase_ends = phrase_cadences(request.bars, request.cadence)
     for kept in split_points(request.bars, request.cadence is not None, longest):
-        windows = moved_windows(section_windows(spec.melody, plain, key.tonic, restated=kept), joined, spec)
+        windows = new_bars_windows(moved_windows(section_windows(spec.melody, plain, key.tonic, restated=kept),
+                                                 joined, spec), kept, last_top_note(sung[:kept]), phrase_ends)
         for _ in range(SEEDS_PER_SPLIT):
             slot += 1
             seed = request.seed + SEED_STRIDE * (FRESH_CANDIDATES + slot)
             tail = writer.write(plain.model_copy(update={  # the new bars keep the section's plan, climax and all
                 "bars": request.bars - kept, "seed": seed,
-                "place": (start + (end - start) * kept / request.bars, end), "register_windows": windows[kept:],
+                "place": (start + (end - start) * kept / request.bars, end), "register_windows": windows,
                 "previous_right": sung[:kept][-PROMPT_BARS:], "previous_left": left[:kept][-PROMPT_BARS:],
                 "continues_phrase": kept - 1 not in phrase_ends}))
             pool.append(Candidate(f"keep{kept}_{slot}", f"first {kept} bars of {variation.section}, then new ones "

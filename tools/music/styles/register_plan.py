@@ -198,19 +198,23 @@ def last_top_note(bars: Sequence[Bar]) -> int | None:
 
 def joined_windows(windows: Sequence[tuple[int, int]], last: int,
                    phrase_bars: int) -> tuple[tuple[int, int], ...]:
-    """`windows` with the bars before the first phrase's high point (or low point, where the line's
-    `last` note before the section lies above its first window) moved to climb from that note to it
-    in even steps, each window as wide as it was: a section planned in another register sets out from
-    where the line was and reaches the plan's register in its phrase, as a waltz's middle section
-    rises to its climax, instead of leaping there at the double bar (sixty fixed-plan waltzes leapt
-    more than a fifth into their middle section 26 times, Beethoven's triple-time movements into bar 5
-    once in 24). A first window that holds the note, or a phrase that starts at its extreme, is kept."""
+    """`windows` with the bars of the first phrase (its first `phrase_bars`) before its high point
+    moved to climb from the line's `last` note to it in even steps, each window as wide as it was;
+    where the note lies above the first window, the bars before the phrase's last low point (its
+    cadence, in an arch) moved to fall from it instead. A section planned in another register sets
+    out from where the line was and reaches the plan's register in its phrase, as a waltz's middle
+    section rises to its climax and an answer falls from a high close to its own, instead of leaping
+    there at the double bar (sixty fixed-plan waltzes leapt more than a fifth into their middle
+    section 26 times, Beethoven's triple-time movements into bar 5 once in 24). A first window that
+    holds the note, or a phrase whose first bar is already where it goes, is kept."""
     low, high = windows[0]
     if low <= last <= high:
         return tuple(windows)
-    rising = last < low
-    opening = windows[:phrase_bars]
-    goal = max(range(len(opening)), key=lambda bar: opening[bar][0] if rising else -opening[bar][1])
+    opening = range(min(phrase_bars, len(windows)))
+    if last < low:
+        goal = max(opening, key=lambda bar: (windows[bar][0], -bar))  # the first highest
+    else:
+        goal = max(opening, key=lambda bar: (-windows[bar][1], bar))  # the last lowest
     if goal == 0:
         return tuple(windows)
     target = sum(windows[goal]) / 2
