@@ -314,6 +314,8 @@ def test_a_waltz_sings_its_climax_in_its_middle_section_where_its_reprise_cannot
                                                      piece_seed=seed)
                                     for index, (place, bars, ends) in enumerate(FORM))
         assert max(high for _, high in middle) > max(high for _, high in opening + closing)
+        peak = max(range(4), key=lambda bar: middle[bar][1])
+        assert peak == 2  # the last bar but one: two bars to climb from the join (`joined_windows`)
     assert PLAN.climax_at == 2 / 3  # the other styles' climax stays two thirds through
 
 

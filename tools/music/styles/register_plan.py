@@ -118,7 +118,10 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     A reprise that restates its first `restated` bars (an earlier section's) and rewrites the rest
     rises to the climax it holds in its first phrase with new bars, peaking among them (the
     restated bars were written under the earlier section's plan), as a varied reprise departs
-    from the opening to reach its high point; the piece's closing phrase stays home even so (a
+    from the opening to reach its high point; a later section whose first phrase holds the climax
+    peaks in that phrase's last bar but one, so it has bars to climb there from where the line was
+    (`joined_windows`: a waltz's middle peaking in its second bar leapt a sixth or more into its first
+    note in 21 of sixty fixed-plan waltzes, peaking in its third 10); the piece's closing phrase stays home even so (a
     climax moved into it cost a chorale in ten its key: the close is where the key is confirmed).
     A request's `reach` draws the compass and the climax from the lower or upper part of the plan's
     ranges (`character_part`)."""
@@ -153,7 +156,9 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
         if number == climax and plan.compass is not None:  # the climax reaches the top of the piece's compass
             centre = max(home, highest - (span + plan.arch) // 2)
         length = last - first + 1
-        earliest = max(length // 3, min(restated - first, length - 2)) if number == climax else length // 3
+        earliest = length // 3
+        if number == climax:  # a reprise peaks among its new bars; a later section's first phrase climbs from the join
+            earliest = max(earliest, min(restated - first, length - 2), length - 2 if begins > 0 and first == 0 else 0)
         peak = draw.randint(earliest, max(earliest, length - 2))  # a reprise's climax among its new bars
         rises = arch(length, peak, plan.arch)
         floor = ambitus_floor(centre - span // 2 + min(rises), tonic)  # where the phrase starts and ends
