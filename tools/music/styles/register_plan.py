@@ -120,9 +120,10 @@ def register_windows(plan: RegisterPlan, register: tuple[int, int], bars: int, e
     restated bars were written under the earlier section's plan), as a varied reprise departs
     from the opening to reach its high point; a later section whose first phrase holds the climax
     peaks in that phrase's last bar but one, so it has bars to climb there from where the line was
-    (`joined_windows`: a waltz's middle peaking in its second bar leapt a sixth or more into its first
-    note in 21 of sixty fixed-plan waltzes, peaking in its third 10); the piece's closing phrase stays home even so (a
-    climax moved into it cost a chorale in ten its key: the close is where the key is confirmed).
+    (`joined_windows`: a waltz's middle peaking in its second or third bar, as drawn, leapt a sixth or
+    more into its first note in 21 of sixty fixed-plan waltzes, always in its third 10); the piece's
+    closing phrase stays home even so (a climax moved into it cost a chorale in ten its key: the
+    close is where the key is confirmed).
     A request's `reach` draws the compass and the climax from the lower or upper part of the plan's
     ranges (`character_part`)."""
     draw = random.Random(seed)
