@@ -35,7 +35,7 @@ from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWr
 from tools.music.som.som import SomInputError
 from tools.music.som.tool import Item, VariationsRequest, VariationsTool
 from tools.music.styles.phrases import CADENCE_BARS, phrase_cadences
-from tools.music.styles.register_plan import joined_windows, last_top_note, section_windows
+from tools.music.styles.register_plan import joined_windows, last_top_note, phrase_spans, section_windows
 
 logger = logging.getLogger(__name__)
 
@@ -161,8 +161,8 @@ def new_bars_windows(windows: Sequence[tuple[int, int]], kept: int, last: int | 
     new = windows[kept:]
     if last is None or not new:
         return list(new)
-    ends = sorted(end - kept for end in phrase_ends if end >= kept)
-    return list(joined_windows(new, last, ends[0] + 1 if ends else len(new)))
+    first_phrase = phrase_spans(len(new), [end - kept for end in phrase_ends if end >= kept])[0]
+    return list(joined_windows(new, last, first_phrase[1] + 1))
 
 
 def transpose_by(bar: Bar, semitones: int) -> Bar:

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from ontology.music import Bar, Event
 from ontology.music_theory import Key, Mode, exact_quarters
-from tools.music.analysis import parallel_kind
+from tools.music.analysis import parallel_kind, sounding_notes
 from tools.music.harmony.data import MelodyNote
 
 EIGHTH = Fraction(1, 2)
@@ -74,8 +74,9 @@ def lead_into(close: Bar, opening: Bar, beat: Fraction, key: Key, register: tupl
     goal, last = max(start.pitches), max(struck[-1].pitches)
     count = int(beat / EIGHTH) if (beat / EIGHTH).denominator == 1 else 1
     unit = beat / count
-    length = sum(exact_quarters(event.duration) for event in line)
-    basses = None if under is None else (_lowest(under[0], length - unit), _lowest(under[1], Fraction(0)))
+    length = sum((exact_quarters(event.duration) for event in line), Fraction(0))
+    basses = None if under is None else (_lowest(under[0], length, length - unit),
+                                         _lowest(under[1], length, Fraction(0)))
     lowest, highest = register
     for rising in (last < goal, last >= goal):
         pitches = _steps(goal, count, key, rising=rising)
@@ -84,28 +85,16 @@ def lead_into(close: Bar, opening: Bar, beat: Fraction, key: Key, register: tupl
         if basses is not None and None not in basses and parallel_kind(
                 (pitches[-1], basses[0]), (goal, basses[1]), key) is not None:
             continue
-        kept, left = list(line), beat
-        while left > 0:
-            rest = exact_quarters(kept.pop().duration)
-            if rest > left:
-                kept.append(Event(duration=float(rest - left)))
-            left -= min(left, rest)
+        kept = cut_short(Bar(voices=[line]), float(beat)).voices[0]
         lead = [Event(pitches=[pitch], duration=float(unit)) for pitch in pitches]
         return close.model_copy(update={"voices": [[*kept, *lead], *close.voices[1:]]})
     return close
 
 
-def _lowest(bar: Bar, time: Fraction) -> int | None:
+def _lowest(bar: Bar, bar_length: Fraction, time: Fraction) -> int | None:
     """The lowest pitch any voice of `bar` sounds at `time` (quarters from its start; None: silence)."""
-    sounding = []
-    for voice in bar.voices:
-        onset = Fraction(0)
-        for event in voice:
-            length = exact_quarters(event.duration)
-            if onset <= time < onset + length:
-                sounding += event.pitches
-            onset += length
-    return min(sounding, default=None)
+    return min((pitch for start, end, pitch in sounding_notes([bar], bar_length) if start <= time < end),
+               default=None)
 
 
 def _silent_tail(voice: list[Event]) -> Fraction:
