@@ -1003,6 +1003,19 @@ def test_the_shift_bias_leaps_an_octave_and_more_into_a_phrase_toward_its_window
     assert state.step_bias() is None
 
 
+def test_the_shift_bias_leaves_a_sections_first_note_to_its_joined_windows() -> None:
+    # the prompt's line ends on C4 and the section's windows lie an octave and more above it: its first
+    # note may leap by phrase_leap, but is not drawn past the octave (the windows climb there instead)
+    grammar = dataclasses.replace(CHORALE, hands={Hand.RIGHT: HandGrammar(48, 96, 7)}, step_bias=0.0,
+                                  phrase_leap=19, windows=((72, 84),) * BARS, shift_bias=2.5)
+    state = NoteGrammarState(grammar, "4/4", prompt_bars=1, new_bars=BARS)
+    for token in (VOCAB.bar, VOCAB.position(0), VOCAB.note(60, Hand.RIGHT), VOCAB.duration(48),
+                  VOCAB.bar, VOCAB.position(0)):
+        state.advance(token)
+    bias = state.step_bias()
+    assert bias is None or not bias[[VOCAB.note(pitch, Hand.RIGHT) for pitch in (73, 79)]].any()
+
+
 class Sustaining(nn.Module):
     """Wants every note held as long as the bar allows, struck on any pitch."""
 

@@ -196,7 +196,10 @@ class NoteGrammar:
     outline_bias: float = 0.0  # added to the log-probability of a top-hand note on a bar's downbeat that rises
     # from the line's last note by a leap through a chord (`OUTLINE_LEAPS`): a waltz tune outlining its harmony
     shift_bias: float = 0.0  # added to the log-probability of a phrase's first top-hand note that leaps more than
-    # an octave toward its bar's register window: the new phrase starts where the register plan moves
+    # an octave toward its bar's register window: the new phrase starts where the register plan moves. Not into the
+    # first new note: a section's windows set out from the line's last note (`register_plan.joined_windows`), and
+    # leaning that note past the octave undid them (sixty fixed-plan free pianos leapt past an octave into their
+    # middle section 22 times, Beethoven's first movements into bar 5 three times in 32; now 5)
     leap_rate: float = 0.0  # the top hand's leap budget: the share of its intervals (in the new bars) that may
     # exceed its max_leap, up to `wide_leap`, wherever they fall (a sonata's line leaps past the octave now and then)
     wide_leap: int | None = None  # the largest leap the budget allows (None: no budget)
@@ -489,6 +492,7 @@ class NoteGrammarState:
         self._owed = False  # the bar is a phrase end whose downbeat note is still to come
         self._breathing = False  # the legato line may rest: its phrase's last note is its latest note
         self._phrase_start = False  # the top hand's next note begins a phrase (it may leap by phrase_leap)
+        self._sung = False  # the top hand has struck in the new bars (the shift bias leans its later phrases only)
         self._chromatic: dict[Hand, int] = {}  # each hand's chromatic note still to resolve
         self._onset_chromatic: dict[Hand, int] = {}  # a chromatic note struck at the current onset
         self._resolved: set[Hand] = set()  # hands whose latest onset resolved a chromatic note
@@ -608,7 +612,7 @@ class NoteGrammarState:
         window = grammar.windows[self.bar] if self.bar < len(grammar.windows) else None
         if grammar.outline_bias and reference is not None and self.sequence.state == "POS" and position == 0:
             values += np.where(np.isin(PITCHES - reference, OUTLINE_LEAPS), grammar.outline_bias, 0.0)
-        if grammar.shift_bias and reference is not None and self._phrase_start:
+        if grammar.shift_bias and reference is not None and self._phrase_start and self._sung:
             values += np.where(self._shifts(reference, window), grammar.shift_bias, 0.0)
         if (grammar.return_bias and len(self.line) >= 2
                 and neighbour_return([*self.line[-2:], self.line[-2]], 2) is not None
@@ -689,6 +693,7 @@ class NoteGrammarState:
                 if self._chromatic_pitches[hand][pitch - LOWEST_PITCH]:
                     self._onset_chromatic[hand] = pitch
                 self._phrase_start = self._phrase_start and hand != self.grammar.top_hand
+                self._sung = self._sung or hand == self.grammar.top_hand
         elif kind == "DUR" and self.judging and self._note is not None:
             assert self.grammar is not None
             if self._note[1] == self.grammar.top_hand:

@@ -11,8 +11,9 @@ that rewrites a section's later bars writes them under that section's windows (`
 so a varied reprise still reaches the climax its place in the piece holds. A fresh section after
 others climbs (or falls) from the line's last note to its first phrase's high (low) point
 (`joined_windows`), so its move is heard inside the phrase, not as a leap at the double bar.
-Where the plan moves between phrases, a section may also lean toward leaping there by more than
-an octave (`shift_bias`), as a sonata's phrases often start in a new register. The style's
+Where the plan moves between a section's phrases, it may also lean toward leaping there by more
+than an octave (`shift_bias`, not into its first note), as a sonata's phrases often start in a new
+register. The style's
 `RegisterPlan` bounds the draws; the request's seed picks within them, so pieces differ (some
 compact, some wide) as real ones do. A plan with a `compass` draws how wide the whole piece is from
 the piece's seed (`compass_band`), as widely as the style's real pieces spread (a minuet keeps to
