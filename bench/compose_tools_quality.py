@@ -39,7 +39,14 @@ from ontology.music_drafts import (
 )
 from ontology.music_forms import edit_plan
 from ontology.music_styles import reach_named_in
-from pipelines.compose_graph import Material, SectionParams, assemble, bars_before, variation_source
+from pipelines.compose_graph import (
+    Material,
+    SectionParams,
+    assemble,
+    bars_before,
+    return_openings,
+    variation_source,
+)
 from tools.music.neural_sections import NeuralSectionTools
 from tools.music.quality.compare import compare
 from tools.music.quality.features import measure
@@ -113,6 +120,7 @@ def compose(tools: NeuralSectionTools, plan: Plan, facts: RequestFacts, seed: in
             cadence=section.cadence, seed=seed * 1000 + index * 101, piece_seed=seed, motion=motions[section.id],
             reach=reach,
             previous_right=previous[0], previous_left=previous[1], variation=variation_source(piece, section, sections),
+            leads_to=return_openings(piece, section, sections),
             place=((first - 1) / spans[-1][2], last / spans[-1][2])))
         sections[section.id] = SectionParams(seed=0, material=Material(right=written.right, left=written.left,
                                                                       harmony=written.harmony, tune=written.tune))

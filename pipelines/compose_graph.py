@@ -68,6 +68,7 @@ from tools.music.section_tools import (
     sung_as_tune,
 )
 from tools.music.styles.pickup import cut_short, lead_in, lead_into
+from tools.music.variations import opening_notes
 
 BASE_TEMPERATURE = 1.0
 FARTHER = {VariationDistance.RESTATE: VariationDistance.NEAR, VariationDistance.NEAR: VariationDistance.FAR,
@@ -325,6 +326,22 @@ def variation_source(piece: Piece, section: Section, sections: dict[str, Section
                            right=material.right, left=material.left, tune=material.tune)
 
 
+def return_openings(piece: Piece, section: Section, sections: dict[str, SectionParams]) -> list[int]:
+    """The top notes the section after `section` may begin on, where it varies another section already
+    written (a return): the section is led to close near them (`SectionRequest.leads_to`); none where
+    no return follows."""
+    order = [s.id for s in piece.sections]
+    following = piece.sections[order.index(section.id) + 1] if order.index(section.id) + 1 < len(order) else None
+    if following is None or following.variation is None or following.variation.of == section.id:
+        return []
+    params = sections.get(following.variation.of)
+    if params is None or params.material is None:
+        return []
+    source = variation_source(piece, following, sections)
+    assert source is not None
+    return opening_notes(source, parse_key(following.key or piece.key), following.bars, style_spec(piece.style))
+
+
 def vary(section: Section, change: Change, order: list[str]) -> Change:
     """Make `section` a variation of the section `change` names (or of what it varied, or of the
     opening) and say what was done: only an earlier section can be varied, so another choice falls
@@ -487,6 +504,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
     params = state.sections[section.id]
     previous = bars_before(piece, state.sections, first)
     variation = variation_source(piece, section, state.sections)
+    leads_to = return_openings(piece, section, state.sections)
     deps.progress(f"Tools: writing section {section.label} ({section.bars} bars, {section.key or piece.key}"
                   + (f", a {variation.distance} variation of {variation.section}" if variation else "")
                   + (f", best of {params.candidates}" if params.candidates > 1 else "") + ")")
@@ -506,7 +524,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
                                  seed=params.seed + candidate, piece_seed=state.seed, temperature=params.temperature,
                                  motion=motion, reach=reach,
                                  previous_right=previous[0], previous_left=previous[1], variation=variation,
-                                 place=((first - 1) / spans[-1][2], last / spans[-1][2]))
+                                 leads_to=leads_to, place=((first - 1) / spans[-1][2], last / spans[-1][2]))
         written = deps.tools.realise(request)
         calls += written.calls
         material = Material(right=written.right, left=written.left, harmony=written.harmony, tune=written.tune)

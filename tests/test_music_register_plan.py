@@ -17,6 +17,7 @@ from tools.music.styles.register_plan import (
     compass_band,
     joined_windows,
     last_top_note,
+    leading_windows,
     leap_rate,
     phrase_spans,
     piece_return_bias,
@@ -144,6 +145,23 @@ def test_a_section_in_another_register_sets_out_from_where_the_line_was() -> Non
     assert joined_windows(home, 88, 4) == ((77, 90), (73, 86), (69, 82), (65, 78))  # falls to its cadence
     assert joined_windows([(76, 86), (70, 80), *peak_at_one[2:]], 67, 2) == ((76, 86), (70, 80), *peak_at_one[2:])
     # its first phrase (two bars) starts at its high point: nothing to climb through
+
+
+def test_a_section_before_a_return_closes_where_the_return_begins() -> None:
+    """Sixty fixed-plan free pianos' middles closed on A5 or B5 and their returns began on D4: twelve
+    fell more than an octave into bar 9, Beethoven's first movements once in 32."""
+    middle = [(76, 86), (80, 90), (84, 94), (78, 88)]  # peaks in its third bar, closes around A5
+    assert leading_windows(middle, [62], 0) == (*middle[:3], (57, 67))  # the last window centred on D4
+    assert leading_windows(middle, [62, 74], 0) == (*middle[:3], (69, 79))  # the octave nearest the plan: D5
+    assert leading_windows(middle, [86], 0) == tuple(middle)  # the last window holds it
+    assert leading_windows(middle, [], 0) == tuple(middle)  # no return follows
+    falls_early = [(84, 94), (80, 90), (79, 89), (78, 88)]
+    assert leading_windows(falls_early, [62], 0) == ((84, 94), (75, 85), (66, 76), (57, 67))  # in thirds of the way
+    assert leading_windows(falls_early, [62], 2) == ((84, 94), (80, 90), (79, 89), (57, 67))  # its last phrase's
+    low = [(60, 70), (56, 66), (58, 68), (58, 68)]
+    assert leading_windows(low, [79], 0) == ((60, 70), (56, 66), (65, 75), (74, 84))  # climbs from its low point
+    peak_last = [(60, 70), (64, 74), (68, 78), (72, 82)]
+    assert leading_windows(peak_last, [60], 0) == tuple(peak_last)  # a phrase that turns in its last bar is kept
 
 
 def test_a_fresh_section_after_others_is_planned_from_the_line_s_last_note() -> None:

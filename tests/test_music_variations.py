@@ -299,6 +299,9 @@ def test_a_free_pianos_moved_repeat_never_crosses_the_left_hand_it_keeps() -> No
     shifts = {restate_in_another_octave(restated, piano, seed, low_left)[0][4].pitches()[0] - 67
               for seed in range(20)}
     assert shifts == {12, -12}
+    for last, shift in ((84, 12), (50, -12)):  # after the middle's close: the octave nearer it, whatever the seed
+        assert {restate_in_another_octave(restated, piano, seed, low_left, last=last)[0][4].pitches()[0] - 67
+                for seed in range(20)} == {shift}
 
 
 def test_a_reprises_new_bars_are_written_under_its_sections_plan() -> None:

@@ -72,6 +72,10 @@ class SectionRequest(BaseModel):
                                                       "source's first ones): its first note leaps as inside a "
                                                       "phrase, not as into a new one")
     variation: VariationSource | None = Field(None, description="write a variation of this earlier material")
+    leads_to: list[int] = Field(default_factory=list, description="the top notes the next section may begin on "
+                                "where it returns to earlier, written material (each octave its restatement may "
+                                "be moved to, `tools.music.variations.opening_notes`): the section's last phrase "
+                                "closes near the nearest; empty: no return follows")
     place: tuple[float, float] = Field((0.0, 1.0), description="where the section lies in the piece: its start "
                                                                "and end as shares of the piece's bars (where its "
                                                                "melody sits: `tools.music.styles.register_plan`)")

@@ -31,7 +31,14 @@ from ontology.music_theory import OCTAVE, Key, Mode, parse_key, parse_meter
 from tools.music.analysis import heard_keys, key_margin, label_chords
 from tools.music.features import material_features
 from tools.music.piano.tokens import fit_to_piano
-from tools.music.section_tools import SectionMaterial, SectionRequest, SectionWriter, ToolCall, sung_as_tune
+from tools.music.section_tools import (
+    SectionMaterial,
+    SectionRequest,
+    SectionWriter,
+    ToolCall,
+    VariationSource,
+    sung_as_tune,
+)
 from tools.music.som.som import SomInputError
 from tools.music.som.tool import Item, VariationsRequest, VariationsTool
 from tools.music.styles.phrases import CADENCE_BARS, phrase_cadences
@@ -126,16 +133,62 @@ def octave_to_the_join(right: list[Bar], previous: Sequence[Bar], spec: StyleSpe
     waltzes fell 14-19 semitones into it, where Beethoven's triple-time movements move 3 semitones
     on average into bar 9, 2 of 24 more than a fifth) is met there, where the breath before it can
     lead into it (`pickup.lead_into`)."""
-    melody = [event.pitches for bar in right for event in bar.voices[0] if event.pitches]
-    last = last_top_note(previous)
-    if spec.texture != "melody_and_accompaniment" or not melody or last is None:
+    first, last = first_top_note(right), last_top_note(previous)
+    if spec.texture != "melody_and_accompaniment" or first is None or last is None:
         return 0
-    first = max(melody[0])
-    reach = spec.melody.max_leap
-    pitches = [pitch for chord in melody for pitch in chord]
-    fitting = [shift for shift in (0, OCTAVE, -OCTAVE)
-               if spec.melody.lowest <= min(pitches) + shift and max(pitches) + shift <= spec.melody.highest]
-    return 0 if abs(first - last) <= reach else min(fitting, key=lambda shift: abs(first + shift - last), default=0)
+    if abs(first - last) <= spec.melody.max_leap:
+        return 0
+    return min(octave_shifts(right, [], spec), key=lambda shift: abs(first + shift - last), default=0)
+
+
+def first_top_note(bars: Sequence[Bar]) -> int | None:
+    """The top pitch of the first note the first voice of `bars` strikes (None: it strikes none)."""
+    return next((max(event.pitches) for bar in bars for event in (bar.voices[0] if bar.voices else [])
+                 if event.pitches), None)
+
+
+def octave_shifts(right: Sequence[Bar], left: Sequence[Bar], spec: StyleSpec) -> list[int]:
+    """The octaves a restatement's upper staff may be moved by where it meets the line before it: a
+    melody over an accompaniment where it stays in the melody's register (`octave_to_the_join`,
+    unmoved among them where it fits); a free piano's up or down where it fits and stays above its
+    own `left` hand, which is kept as it was (`restate_in_another_octave`); none where neither fits,
+    and none for the other textures, which restate their source where it was."""
+    pitches = [pitch for bar in right for event in bar.voices[0] for pitch in event.pitches]
+    if spec.texture not in ("melody_and_accompaniment", "piano") or not pitches:
+        return []
+
+    def above_left(shift: int) -> bool:  # the kept left hand must stay under the moved right hand, bar by bar
+        return all(min(bar.pitches(), default=128) + shift > max(under.pitches(), default=-1)
+                   for bar, under in zip(right, left, strict=False))
+
+    tried = (0, OCTAVE, -OCTAVE) if spec.texture == "melody_and_accompaniment" else (OCTAVE, -OCTAVE)
+    return [shift for shift in tried
+            if spec.melody.lowest <= min(pitches) + shift and max(pitches) + shift <= spec.melody.highest
+            and (spec.texture != "piano" or above_left(shift))]
+
+
+def opening_notes(variation: VariationSource, key: Key, bars: int, spec: StyleSpec) -> list[int]:
+    """The top notes a section of `bars` bars in `key` varying `variation` may begin on: its source's
+    first note as restated there, in each octave the join may move the restatement to (`octave_shifts`;
+    where none fits, the note as it is), so the section before it can lead its line there
+    (`register_plan.leading_windows`)."""
+    right, left, _ = fitted_source(variation, key, bars, spec)
+    first = first_top_note(right)
+    if first is None:
+        return []
+    return [first + shift for shift in octave_shifts(right, left, spec) or [0]]
+
+
+def fitted_source(variation: VariationSource, key: Key, bars: int,
+                  spec: StyleSpec) -> tuple[list[Bar], list[Bar], list[Bar]]:
+    """The source's upper staff, lower staff and tune transposed into `key`, fitted to `bars` bars
+    (looped where shorter) and moved into its style's melody register (`into_register`)."""
+    source_key = parse_key(variation.key)
+    right = fit_bars(transpose_bars(variation.right, source_key, key), bars)
+    left = fit_bars(transpose_bars(variation.left, source_key, key), bars)
+    given = variation.tune if len(variation.tune) == len(variation.right) else []
+    tune = fit_bars(transpose_bars(given, source_key, key), bars)
+    return into_register(right, left, tune, spec)
 
 
 def moved_windows(windows: Sequence[tuple[int, int]], shift: int, spec: StyleSpec) -> list[tuple[int, int]]:
@@ -194,30 +247,26 @@ def splice(right: list[Bar], left: list[Bar], tune: list[Bar], tail: SectionMate
 
 
 def restate_in_another_octave(right: list[Bar], spec: StyleSpec, seed: int, left: Sequence[Bar] = (),
-                              tune: list[Bar] | None = None) -> tuple[list[Bar], list[Bar]]:
+                              tune: list[Bar] | None = None, last: int | None = None) -> tuple[list[Bar], list[Bar]]:
     """A free piano's restatement (`fit_bars`' right hand) moved an octave up or down from its first
     bar, whenever an octave fits its register and stays above its own `left` hand, which is kept as
     it was: its candidates keep no more than the source's bars (`split_points`), so a return is the
     opening in another register before new bars, not the opening again and then its first bars a
     third time (session 28: bars 1-2 at bars 9-10 and 13-14). Where no octave fits, it stays (and its
-    candidates keep at most half the source). The section's `tune` (`SectionMaterial.tune`, the
-    melody before the figures sung on it) moves with it, or a variation would arrange the tune where
-    it was: returned with the right hand. Other textures restate their source where it was."""
+    candidates keep at most half the source). Where both octaves fit, the one whose first note lies
+    nearer the `last` note before it (the join: the section before leads its line toward the return,
+    `opening_notes`); by the seed where that is unknown or a tie. The section's `tune`
+    (`SectionMaterial.tune`, the melody before the figures sung on it) moves with it, or a variation
+    would arrange the tune where it was: returned with the right hand. Other textures restate their
+    source where it was."""
     tune = tune or []
-    pitches = [pitch for bar in right for event in bar.voices[0] for pitch in event.pitches]
-    if spec.texture != "piano" or not pitches:
-        return right, tune
-
-    def above_left(shift: int) -> bool:  # the kept left hand must stay under the moved right hand, bar by bar
-        return all(min(bar.pitches(), default=128) + shift > max(under.pitches(), default=-1)
-                   for bar, under in zip(right, left, strict=False))
-
-    fitting = [shift for shift in (OCTAVE, -OCTAVE)
-               if spec.melody.lowest <= min(pitches) + shift and max(pitches) + shift <= spec.melody.highest
-               and above_left(shift)]
+    fitting = octave_shifts(right, left, spec) if spec.texture == "piano" else []
     if not fitting:
         return right, tune
     shift = random.Random(seed).choice(fitting)
+    first = first_top_note(right)
+    if last is not None and first is not None:
+        shift = min(fitting, key=lambda octave: (abs(first + octave - last), octave != shift))
     return [transpose_by(bar, shift) for bar in right], [transpose_by(bar, shift) for bar in tune]
 
 
@@ -240,15 +289,11 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     key, meter = parse_key(request.key), parse_meter(request.meter)
     spec = style_spec(request.style)
     bar_length, chord_slot = meter.bar_quarters, spec.chord_slot(meter)
-    source_key = parse_key(variation.key)
-    right = fit_bars(transpose_bars(variation.right, source_key, key), request.bars)
-    left = fit_bars(transpose_bars(variation.left, source_key, key), request.bars)
-    given = variation.tune if len(variation.tune) == len(variation.right) else []
-    tune = fit_bars(transpose_bars(given, source_key, key), request.bars)
-    right, left, tune = into_register(right, left, tune, spec)
+    right, left, tune = fitted_source(variation, key, request.bars, spec)
     joined = octave_to_the_join(right, request.previous_right, spec)
     right, tune = [transpose_by(bar, joined) for bar in right], [transpose_by(bar, joined) for bar in tune]
-    moved, tune = restate_in_another_octave(right, spec, request.seed, left, tune)
+    last = last_top_note(request.previous_right)
+    moved, tune = restate_in_another_octave(right, spec, request.seed, left, tune, last)
     longest = None
     if spec.texture in RESTATED_ONCE:
         longest = len(variation.right)

@@ -183,7 +183,8 @@ def section_windows(line: LineRules, request: SectionRequest, tonic: int,
     for the section's bars and phrases at its place in the piece, drawn from its seed in the part
     of the plan's ranges its piece's `reach` asks for, with its first `restated` bars an earlier
     section's (none for a line without a plan); a fresh section after others sets out from where the
-    line was (`joined_windows`)."""
+    line was (`joined_windows`), and one before a return closes where the return begins
+    (`leading_windows`)."""
     if request.register_windows:
         return tuple(request.register_windows)
     if line.register_plan is None:
@@ -191,10 +192,11 @@ def section_windows(line: LineRules, request: SectionRequest, tonic: int,
     ends = list(phrase_cadences(request.bars, request.cadence))
     windows = register_windows(line.register_plan, (line.lowest, line.highest), request.bars, ends, request.place,
                                request.seed, tonic, restated, request.shared_seed, request.reach)
+    spans = phrase_spans(request.bars, ends)
     last = last_top_note(request.previous_right)
-    if restated or last is None or request.continues_phrase:
-        return windows
-    return joined_windows(windows, last, phrase_spans(request.bars, ends)[0][1] + 1)
+    if not (restated or last is None or request.continues_phrase):
+        windows = joined_windows(windows, last, spans[0][1] + 1)
+    return leading_windows(windows, request.leads_to, spans[-1][0])
 
 
 def last_top_note(bars: Sequence[Bar]) -> int | None:
@@ -231,6 +233,40 @@ def joined_windows(windows: Sequence[tuple[int, int]], last: int,
         start = round(centre - (top - bottom) / 2)
         joined.append((start, start + top - bottom))
     return (*joined, *windows[goal:])
+
+
+def leading_windows(windows: Sequence[tuple[int, int]], goals: Sequence[int],
+                    phrase_first: int) -> tuple[tuple[int, int], ...]:
+    """`windows` with the bars of the last phrase (from its `phrase_first` bar) after its high point
+    moved to fall in even steps to the one of `goals` nearest the last window (the notes the next
+    section may begin on, `SectionRequest.leads_to`), or after its low point to climb there, each
+    window as wide as it was and the last centred on it: a middle section closes where its return
+    begins, as a retransition leads back, instead of closing at its own height and leaping to the
+    return (sixty fixed-plan free pianos moved more than an octave into their return at bar 9 in 12,
+    Beethoven's first movements in 1 of 32; waltzes in 8, his triple-time movements in 1 of 24). A
+    last window that holds the goal, or a phrase whose turning point is its last bar, is kept."""
+    if not goals or not windows:
+        return tuple(windows)
+    low, high = windows[-1]
+    centre = (low + high) / 2
+    goal = min(goals, key=lambda note: abs(note - centre))
+    if low <= goal <= high:
+        return tuple(windows)
+    phrase = range(phrase_first, len(windows))
+    if goal < centre:
+        turn = max(phrase, key=lambda bar: (windows[bar][1], bar))  # the last highest
+    else:
+        turn = max(phrase, key=lambda bar: (-windows[bar][0], bar))  # the last lowest
+    steps = len(windows) - 1 - turn
+    if steps == 0:
+        return tuple(windows)
+    start = sum(windows[turn]) / 2
+    led = []
+    for step, (bottom, top) in enumerate(windows[turn + 1:], start=1):
+        middle = start + (goal - start) * step / steps
+        lowest = round(middle - (top - bottom) / 2)
+        led.append((lowest, lowest + top - bottom))
+    return (*windows[:turn + 1], *led)
 
 
 def shift_bias(plan: RegisterPlan, seed: int) -> float:
