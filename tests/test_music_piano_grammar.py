@@ -942,6 +942,32 @@ def test_the_line_is_drawn_into_each_bars_window() -> None:
     assert share_inside(dataclasses.replace(WINDOWED, window_pull=0.0)) < 0.6 < 0.8 < share_inside(WINDOWED)
 
 
+def test_inside_a_phrase_the_window_moves_toward_the_next_bars_across_the_bar() -> None:
+    """Sixty fixed-plan waltzes moved more than a fifth into bars 6 and 7, climbing to their middle's
+    climax, 34 and 46 times (Beethoven's triple-time movements 4 and 1 in 24): each bar sat in its own
+    window and the line leapt at the bar line. A note late in a bar is drawn toward the next bar's
+    window, so the line climbs through the bar; a bar that ends a phrase keeps its own."""
+    grammar = dataclasses.replace(CHORALE, hands={Hand.RIGHT: HandGrammar(48, 96, 12)}, phrase_ends=(),
+                                  step_bias=0.0, tonic_bias=0.0, window_pull=1.0,
+                                  windows=((60, 67), *((72, 79),) * (BARS - 1)))
+
+    def pull_at(grammar: NoteGrammar, notes: int) -> float:
+        state = NoteGrammarState(grammar, "4/4", prompt_bars=0, new_bars=BARS)
+        state.advance(VOCAB.bar)
+        for number, pitch in enumerate((60, 62, 64)[:notes]):
+            for token in (VOCAB.position(12 * number), VOCAB.note(pitch, Hand.RIGHT), VOCAB.duration(12)):
+                state.advance(token)
+        state.advance(VOCAB.position(12 * notes))
+        bias = state.step_bias()
+        assert bias is not None
+        return float(bias[VOCAB.note(71, Hand.RIGHT)])
+
+    assert pull_at(grammar, 1) == -1.0  # a quarter in: the window has risen three semitones, to 63-70
+    assert pull_at(grammar, 3) == 0.0  # three quarters in: 69-76
+    closing = dataclasses.replace(grammar, phrase_ends=(PhraseEnd(0, frozenset({0}), 12),))
+    assert pull_at(closing, 3) == -4.0  # the bar ends a phrase: its own window, 60-67
+
+
 def test_the_pull_grows_with_the_distance_outside_the_window() -> None:
     state = NoteGrammarState(WINDOWED, "4/4", prompt_bars=0, new_bars=BARS)
     for token in (VOCAB.bar, VOCAB.position(0)):

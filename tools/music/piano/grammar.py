@@ -14,9 +14,10 @@ log-probabilities instead (`NoteGrammarState.step_bias`): steps, the tonic on th
 lengths, chromatic colour, a rising leap through a chord on the downbeat (a waltz tune's outline),
 a leap of more than an octave into a phrase that the register plan moves, a leap the open budget
 allows (a sonata's line leaps past the octave now and then; the model seldom offers it), and the
-register window each bar's melody is drawn toward (a phrase's place in the piece's register plan):
-a pull, not a wall, so the line keeps the notes that state its key where a window would cut them
-off; a budgeted leap is not pulled back, it takes the line out of its window on purpose.
+register window each bar's melody is drawn toward (a phrase's place in the piece's register plan,
+gliding toward the next bar's window inside a phrase): a pull, not a wall, so the line keeps the
+notes that state its key where a window would cut them off; a budgeted leap is not pulled back, it
+takes the line out of its window on purpose.
 
 Decoding never dead-ends, whatever the logits: every position offered can still take a note
 length, every note length of a legato line leaves a rest of the bar that the allowed lengths can
@@ -175,7 +176,8 @@ class NoteGrammar:
     # or past the end: `scale`): a bar that tonicises a related key (a free piano's phrase borrowing its dominant's
     # scale for a bar, F# for F in C major), its chromatic notes counted from that scale
     windows: tuple[tuple[int, int], ...] = ()  # the top hand's register window (lowest, highest) in each new
-    # bar, reference key: the phrases' plan of where the tune sits (empty: the hand's register throughout)
+    # bar, reference key: the phrases' plan of where the tune sits (empty: the hand's register throughout); inside
+    # a phrase a bar's window moves toward the next bar's across the bar, so the line climbs through it
     window_pull: float = 0.0  # subtracted from the log-probability of a top-hand note per semitone outside it
     max_repeats: int | None = None  # most top-hand notes in a row on one pitch (None: any)
     max_alternation: int | None = None  # most top-hand notes in a row rocking between two pitches (None: any)
@@ -609,7 +611,7 @@ class NoteGrammarState:
         if grammar.tonic_bias and on_beat:
             values += np.where(np.isin(PITCHES % 12, list(grammar.tonic_triad)), grammar.tonic_bias, 0.0)
         values += np.where(self._chromatic_pitches[top], grammar.chromatic_bias, 0.0)
-        window = grammar.windows[self.bar] if self.bar < len(grammar.windows) else None
+        window = self._window(position)
         if grammar.outline_bias and reference is not None and self.sequence.state == "POS" and position == 0:
             values += np.where(np.isin(PITCHES - reference, OUTLINE_LEAPS), grammar.outline_bias, 0.0)
         if grammar.shift_bias and reference is not None and self._phrase_start and self._sung:
@@ -636,8 +638,22 @@ class NoteGrammarState:
         distance = np.abs(PITCHES - reference)
         return (distance > grammar.hands[grammar.top_hand].max_leap) & (distance <= grammar.wide_leap)
 
+    def _window(self, position: int) -> tuple[float, float] | None:
+        """The top hand's register window at `position` in the bar being written: its bar's window
+        moving toward the next bar's across the bar, inside a phrase (a line climbing to its climax
+        climbs through the bar, not at the bar line); its own in a bar that ends a phrase."""
+        assert self.grammar is not None
+        windows = self.grammar.windows
+        if self.bar >= len(windows):
+            return None
+        here = windows[self.bar]
+        if self.bar + 1 >= len(windows) or self.bar in self._phrase_ends:
+            return here
+        there, share = windows[self.bar + 1], position / self.length
+        return here[0] + (there[0] - here[0]) * share, here[1] + (there[1] - here[1]) * share
+
     @staticmethod
-    def _shifts(reference: int, window: tuple[int, int] | None) -> np.ndarray:
+    def _shifts(reference: int, window: tuple[float, float] | None) -> np.ndarray:
         """Which pitches lie more than an octave from `reference` toward the middle of `window` (either
         way where there is no window, or it is centred on the reference)."""
         moves = PITCHES - reference
