@@ -27,6 +27,7 @@ from tools.music.variations import (
     moved_windows,
     new_bars_windows,
     octave_to_the_join,
+    opening_notes,
     restate_in_another_octave,
     split_points,
     transpose_bars,
@@ -376,6 +377,22 @@ def test_a_waltzs_return_starts_within_an_octave_of_the_section_before() -> None
     assert octave_to_the_join(opening, bars(72, 71), spec) == 0  # B4 to C4: within reach
     assert octave_to_the_join(opening, bars(72, 72), spec) == 0  # C5 to C4: an octave, within reach
     assert octave_to_the_join(opening, bars(74, 86), style_spec(Style.FREE_PIANO)) == 0  # a free piano's own way
+
+
+def test_the_notes_a_return_may_begin_on_are_its_sources_first_in_the_octaves_the_join_may_take() -> None:
+    """What the section before a return is led toward (`SectionRequest.leads_to`): a waltz's tune in
+    any octave that keeps it in its register (the return is met an octave nearer the join), a free
+    piano's in the octaves its restatement may move to, else where it is, a chorale's where it is."""
+    from ontology.music_styles import Style
+
+    tune = [Bar.line((60, 1), (64, 1), (67, 1)), Bar.line((76, 3))]  # C4 E4 G4 | E5
+    source = VariationSource(section="s1", key="C major", distance="near", right=tune, left=[], tune=tune)
+    assert opening_notes(source, parse_key("C major"), 4, style_spec(Style.WALTZ)) == [60, 72]  # 48 is under it
+    assert opening_notes(source, parse_key("G major"), 4, style_spec(Style.WALTZ)) == [67, 79]  # moved up to G
+    assert opening_notes(source, parse_key("C major"), 4, style_spec(Style.CHORALE)) == [60]
+    wide = [Bar.line((60, 4)), Bar.line((91, 4))]  # no octave fits a free piano's 55-96
+    piano = VariationSource(section="s1", key="C major", distance="near", right=wide, left=[Bar.line((40, 4))] * 2)
+    assert opening_notes(piano, parse_key("C major"), 4, style_spec(Style.FREE_PIANO)) == [60]
 
 
 def test_a_variations_new_bars_set_out_from_its_kept_bars_last_note() -> None:
