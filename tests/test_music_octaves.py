@@ -52,7 +52,9 @@ def test_the_left_hand_doubles_the_line_an_octave_or_two_down_inside_its_registe
     doubled_left = in_octaves(right, left, range(0, 2), BASS)
     assert doubled_left[0] == Bar.line((48, 1), (50, 1), (None, 1), (52, 1))  # two octaves down: the register's middle
     assert doubled_left[1] == Bar.line((55, 2), (53, 2)) and doubled_left[2] == left[2]
-    assert doubled(Bar.line((100, 4)), BASS) is None  # 88 or 76 lies above the left hand's 67
+    assert doubled(Bar.line((100, 2), (98, 2)), BASS) is None  # 88 or 76 lies above the left hand's 67
+    assert doubled(Bar.line((72, 4)), BASS) is None  # a held note: the left hand keeps its figure
+    assert doubled(Bar.line((72, 1), (None, 3)), BASS) is None  # nor fall silent with a detached one
     waltz = LEFT_HANDS["waltz"]
     assert doubled(Bar.line((86, 1), (84, 1), (81, 1)), (waltz.lowest, waltz.highest)) == Bar.line(
         (62, 1), (60, 1), (57, 1))  # a waltz's tune two octaves down, in the chords' register

@@ -52,11 +52,16 @@ def octave_bars(octaves: OctavePassage, bars: int, place: tuple[float, float], p
 def doubled(right: Bar, register: tuple[int, int]) -> Bar | None:
     """A left-hand bar that doubles the right hand's line (its first voice's top notes, rests and all)
     an octave or two lower, whichever sits nearest the middle of the left hand's `register` (lowest,
-    highest pitch) and inside it (None where neither fits, or the right hand is silent)."""
+    highest pitch) and inside it (None where neither fits, or the line strikes fewer than two notes in
+    the bar: a held note doubled is no passage, and a waltz's bar of one note struck for a beat went
+    silent in both hands for two beats, eighteen bars in sixty fixed-plan waltzes and the example's bar
+    6 in session 49, where the accompaniment keeps the dance going under it)."""
     lowest, highest = register
     line = right.voices[0]
     pitches = [max(event.pitches) for event in line if event.pitches]
-    fitting = [gap for gap in SPACINGS if pitches and lowest <= min(pitches) - gap and max(pitches) - gap <= highest]
+    if len(pitches) < 2:
+        return None
+    fitting = [gap for gap in SPACINGS if lowest <= min(pitches) - gap and max(pitches) - gap <= highest]
     if not fitting:
         return None
     middle, mean = (lowest + highest) / 2, sum(pitches) / len(pitches)
