@@ -42,7 +42,13 @@ from tools.music.section_tools import (
 from tools.music.som.som import SomInputError
 from tools.music.som.tool import Item, VariationsRequest, VariationsTool
 from tools.music.styles.phrases import CADENCE_BARS, phrase_cadences
-from tools.music.styles.register_plan import joined_windows, last_top_note, phrase_spans, section_windows
+from tools.music.styles.register_plan import (
+    first_top_note,
+    joined_windows,
+    last_top_note,
+    phrase_spans,
+    section_windows,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -139,12 +145,6 @@ def octave_to_the_join(right: list[Bar], previous: Sequence[Bar], spec: StyleSpe
     if abs(first - last) <= spec.melody.max_leap:
         return 0
     return min(octave_shifts(right, [], spec), key=lambda shift: abs(first + shift - last), default=0)
-
-
-def first_top_note(bars: Sequence[Bar]) -> int | None:
-    """The top pitch of the first note the first voice of `bars` strikes (None: it strikes none)."""
-    return next((max(event.pitches) for bar in bars for event in (bar.voices[0] if bar.voices else [])
-                 if event.pitches), None)
 
 
 def octave_shifts(right: Sequence[Bar], left: Sequence[Bar], spec: StyleSpec) -> list[int]:

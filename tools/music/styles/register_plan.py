@@ -199,6 +199,12 @@ def section_windows(line: LineRules, request: SectionRequest, tonic: int,
     return leading_windows(windows, request.leads_to, spans[-1][0])
 
 
+def first_top_note(bars: Sequence[Bar]) -> int | None:
+    """The top pitch of the first note the first voice of `bars` strikes (None: it strikes none)."""
+    return next((max(event.pitches) for bar in bars for event in (bar.voices[0] if bar.voices else [])
+                 if event.pitches), None)
+
+
 def last_top_note(bars: Sequence[Bar]) -> int | None:
     """The top pitch of the last note the first voice of `bars` strikes (None: it strikes none)."""
     struck = [event.pitches for bar in bars for event in (bar.voices[0] if bar.voices else []) if event.pitches]
