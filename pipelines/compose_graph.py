@@ -330,8 +330,8 @@ def return_openings(piece: Piece, section: Section, sections: dict[str, SectionP
     """The top notes the section after `section` may begin on, where it varies another section already
     written (a return): the section is led to close near them (`SectionRequest.leads_to`); none where
     no return follows."""
-    order = [s.id for s in piece.sections]
-    following = piece.sections[order.index(section.id) + 1] if order.index(section.id) + 1 < len(order) else None
+    after = [s.id for s in piece.sections].index(section.id) + 1
+    following = piece.sections[after] if after < len(piece.sections) else None
     if following is None or following.variation is None or following.variation.of == section.id:
         return []
     params = sections.get(following.variation.of)

@@ -232,13 +232,17 @@ def joined_windows(windows: Sequence[tuple[int, int]], last: int,
         goal = max(opening, key=lambda bar: (-windows[bar][1], bar))  # the last lowest
     if goal == 0:
         return tuple(windows)
-    target = sum(windows[goal]) / 2
-    joined = []
-    for bar, (bottom, top) in enumerate(windows[:goal]):
-        centre = last + (target - last) * (bar + 1) / (goal + 1)
-        start = round(centre - (top - bottom) / 2)
-        joined.append((start, start + top - bottom))
-    return (*joined, *windows[goal:])
+    return (*_stepped(windows[:goal], last, sum(windows[goal]) / 2, goal + 1), *windows[goal:])
+
+
+def _stepped(windows: Sequence[tuple[int, int]], start: float, end: float, steps: int) -> list[tuple[int, int]]:
+    """`windows`, each as wide as it was, centred on even steps from `start` toward `end`, `steps`
+    of them the whole way: the first window one step from `start`, the next two, and so on."""
+    moved = []
+    for step, (bottom, top) in enumerate(windows, start=1):
+        low = round(start + (end - start) * step / steps - (top - bottom) / 2)
+        moved.append((low, low + top - bottom))
+    return moved
 
 
 def leading_windows(windows: Sequence[tuple[int, int]], goals: Sequence[int],
@@ -266,13 +270,7 @@ def leading_windows(windows: Sequence[tuple[int, int]], goals: Sequence[int],
     steps = len(windows) - 1 - turn
     if steps == 0:
         return tuple(windows)
-    start = sum(windows[turn]) / 2
-    led = []
-    for step, (bottom, top) in enumerate(windows[turn + 1:], start=1):
-        middle = start + (goal - start) * step / steps
-        lowest = round(middle - (top - bottom) / 2)
-        led.append((lowest, lowest + top - bottom))
-    return (*windows[:turn + 1], *led)
+    return (*windows[:turn + 1], *_stepped(windows[turn + 1:], sum(windows[turn]) / 2, goal, steps))
 
 
 def shift_bias(plan: RegisterPlan, seed: int) -> float:
