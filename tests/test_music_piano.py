@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from torch import nn
 
 from ontology.music import MAX_EVENT_PITCHES
 from tools.base import ToolInputError
+from tools.music.checkpoints import CHECKPOINT_DIR, CheckpointError, load_checkpoint
 from tools.music.piano.data import (
     KeyLabel,
     PianoDataError,
@@ -20,8 +22,10 @@ from tools.music.piano.data import (
     load_corpus,
     movement_segments,
     segments_from_parts,
+    split_by_movement,
 )
 from tools.music.piano.model import (
+    CHECKPOINT_KIND,
     DEFAULT_CHECKPOINT,
     CachedScorer,
     ModelConfig,
@@ -45,7 +49,7 @@ from tools.music.piano.tokens import (
     pitch_hand_nmi,
 )
 from tools.music.piano.tool import PianoGenerationRequest, PianoGenerationTool, parse_key, read_prompt
-from tools.music.piano.train import TrainingConfig, compare_embeddings, main
+from tools.music.piano.train import TokenWindows, TrainingConfig, compare_embeddings, evaluate, main, train_variant
 from tools.music.render import write_notation
 from tools.music.scoreio import spelled_pitch, write_score
 from tools.settings import Settings
@@ -191,6 +195,22 @@ def test_a_tiny_training_run_learns_and_compares_both_variants() -> None:
     assert 0 < metrics["embedding_parameter_reduction"] < 1
 
 
+
+def test_scoring_the_held_out_movements_keeps_the_best_weights(caplog: pytest.LogCaptureFixture) -> None:
+    """A learning rate that diverges late: the kept weights are the best scored step's, not the last's."""
+    segments = synthetic_segments()
+    config = TrainingConfig(steps=40, batch_size=8, learning_rate=0.3, warmup_steps=30, validation_fraction=0.2,
+                            eval_every=10)
+    train_segments, held_out = split_by_movement(segments, config.validation_fraction, config.seed)
+    validation = TokenWindows(held_out, TINY.context).evaluation_batches(16)
+    with caplog.at_level(logging.INFO, logger="tools.music.piano.train"):
+        model, metrics = train_variant(TINY, TokenWindows(train_segments, TINY.context), validation, config)
+    scores = {int(record.args[1]): record.args[2] for record in caplog.records if "held-out" in record.msg}
+    assert sorted(scores) == [10, 20, 30, 40] and min(scores, key=scores.__getitem__) < 40  # not the last
+    assert metrics["kept_step"] == min(scores, key=scores.__getitem__)
+    assert metrics["validation_nll_all"] == pytest.approx(min(scores.values()))
+    assert evaluate(model, validation)["validation_nll_all"] == pytest.approx(min(scores.values()))
+
 class NoteLover(nn.Module):
     """A 'model' that never wants to end a bar: sampling must still stop, with whole bars."""
 
@@ -305,6 +325,14 @@ def test_a_missing_or_empty_data_folder_is_a_clear_error(tmp_path: Path) -> None
     assert not (tmp_path / "x.pt").exists()
 
 
+@pytest.mark.parametrize("arguments", [["--d-model", "100"], ["--layers", "0"], ["--eval-every", "-1"],
+                                       ["--dropout", "1"], ["--device", "nonsense"]])
+def test_training_arguments_that_cannot_work_are_refused_before_parsing(tmp_path: Path, arguments: list[str],
+                                                                         capsys: pytest.CaptureFixture) -> None:
+    assert main([*arguments, "--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x.pt")]) == 2
+    assert "--" in capsys.readouterr().err and not (tmp_path / "x.pt").exists()
+
+
 def test_a_hand_never_strikes_more_notes_than_it_has_fingers() -> None:
     # twelve right-hand notes on one onset (the most the model writes): C-E-G spread over four octaves
     cluster = [Note(0, Hand.RIGHT, pitch, 48) for pitch in (36, 40, 43, 48, 52, 55, 60, 64, 67, 72, 76, 79)]
@@ -395,6 +423,24 @@ def tool() -> PianoGenerationTool:
         pytest.fail(f"The shipped checkpoint {DEFAULT_CHECKPOINT} is missing; run python -m tools.music.piano.train")
     return PianoGenerationTool()
 
+
+def test_the_setting_chooses_the_piano_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`GO_PIANO_CHECKPOINT` picks the checkpoint: the larger one trained on a GPU (docs/benchmarks.md, session 50)
+    writes, and by the figures stored when each was trained it fits the same held-out movements better than the
+    shipped default; a path with no checkpoint is an error that names it."""
+    larger = CHECKPOINT_DIR / "piano_factorised_d192.pt"
+    monkeypatch.setenv("GO_PIANO_CHECKPOINT", str(larger))
+    chosen = PianoGenerationTool()
+    assert (chosen.model.config.d_model, chosen.model.config.layers) == (192, 3)
+    written = chosen({"out_dir": str(tmp_path), "bars": 2, "key": "G major", "meter": "3/4", "seed": 1})
+    assert written.generated_bars == 2
+    stored = {path: load_checkpoint(path, kind=CHECKPOINT_KIND)["metrics"] for path in (DEFAULT_CHECKPOINT, larger)}
+    assert stored[larger]["validation_movements"] == stored[DEFAULT_CHECKPOINT]["validation_movements"]
+    nll = {path: metrics["factorised"]["validation_nll_all"] for path, metrics in stored.items()}
+    assert nll[larger] < nll[DEFAULT_CHECKPOINT] - 0.2
+    monkeypatch.setenv("GO_PIANO_CHECKPOINT", str(tmp_path / "missing.pt"))
+    with pytest.raises(CheckpointError, match="missing.pt"):
+        _ = PianoGenerationTool().model
 
 def test_the_tool_writes_a_two_staff_score_in_the_requested_key_and_meter(tool, tmp_path: Path) -> None:
     import music21

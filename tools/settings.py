@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     soundfont: Path | None = Field(
         None, description="General MIDI soundfont for rendering WAV (default: Debian's fluid-soundfont-gm)."
     )
+    piano_checkpoint: Path | None = Field(
+        None, description="The piano model's checkpoint (default: the shipped piano_factorised.pt; "
+                          "tools/music/checkpoints/piano_factorised_d192.pt is the larger GPU-trained one)."
+    )
     song_aesthetics_checkpoint: Path | None = Field(
         None, description="A song-aesthetics checkpoint trained on real ratings (none ships with the project)."
     )

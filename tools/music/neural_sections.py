@@ -298,13 +298,13 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
 
 
 class NeuralSectionTools(SectionWriter):
-    """Writes sections with the shipped piano model and FF harmoniser (loaded once, on first use) in
-    the request's style; variations of earlier sections come from `SectionWriter.realise`, built on
-    `write` and `arrange`."""
+    """Writes sections with the piano model (`Settings.piano_checkpoint`) and the shipped FF harmoniser
+    (loaded once, on first use) in the request's style; variations of earlier sections come from
+    `SectionWriter.realise`, built on `write` and `arrange`."""
 
     def __init__(self, settings: Settings | None = None, *, curriculum: str = "ff") -> None:
         self.settings = settings or Settings.from_env()
-        self._piano = PianoGenerationTool()
+        self._piano = PianoGenerationTool(self.settings.piano_checkpoint)
         self._harmony_checkpoint = checkpoint_path(curriculum)  # type: ignore[arg-type]
         self._harmoniser: HarmonyTransformer | None = None
 

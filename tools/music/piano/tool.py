@@ -42,7 +42,7 @@ from tools.music.piano.tokens import (
 from tools.music.render import write_notation
 from tools.music.scoreio import ScoreFiles, read_score, spelled_pitch
 from tools.music.threads import torch_threads
-from tools.settings import DEFAULT_MUSIC_THREADS
+from tools.settings import DEFAULT_MUSIC_THREADS, Settings
 
 if TYPE_CHECKING:
     from music21.key import Key
@@ -114,16 +114,17 @@ class PianoGenerationTool(TypedTool[PianoGenerationRequest, PianoGenerationResul
     input_model = PianoGenerationRequest
     output_model = PianoGenerationResult
 
-    def __init__(self, checkpoint: Path = DEFAULT_CHECKPOINT, *, threads: int = DEFAULT_MUSIC_THREADS) -> None:
+    def __init__(self, checkpoint: Path | None = None, *, threads: int = DEFAULT_MUSIC_THREADS) -> None:
         self.checkpoint = checkpoint
         self.threads = threads
         self._model: PianoTransformer | None = None
 
     @property
     def model(self) -> PianoTransformer:
-        """The trained model, loaded on first use."""
+        """The trained model, loaded on first use: `checkpoint`, else `GO_PIANO_CHECKPOINT`, else the shipped one."""
         if self._model is None:
-            payload = load_checkpoint(self.checkpoint, kind=CHECKPOINT_KIND)
+            path = self.checkpoint or Settings.from_env().piano_checkpoint or DEFAULT_CHECKPOINT
+            payload = load_checkpoint(path, kind=CHECKPOINT_KIND)
             model = PianoTransformer(ModelConfig(**payload["config"]))
             model.load_state_dict(payload["state_dict"])
             self._model = model.eval()
