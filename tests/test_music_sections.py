@@ -122,8 +122,25 @@ def test_a_carried_over_line_is_fitted_to_the_register_and_closes_on_the_cadence
     fitted = close_phrases(line, parse_key("D minor"), {1: Cadence.AUTHENTIC}, Fraction(4), Fraction(1), (60, 79),
                            outline=False)
     assert [(n.onset, n.duration, n.pitch) for n in fitted] == [
-        (0.0, 1.0, 69), (1.0, 1.0, 65), (2.0, 1.0, 67), (3.0, 1.0, 61),  # the approach: C#, a step to D
+        (0.0, 1.0, 69), (1.0, 1.0, 65), (2.0, 1.0, 67), (3.0, 1.0, 64),  # the approach: E, a step to D (2-1)
         (4.0, 4.0, 62)]  # the tonic, held to the end
+
+
+def test_the_approach_into_a_close_lands_by_step_from_the_tone_nearest_the_line() -> None:
+    """A chorale soprano at D5 before a close on G4 (session 50, the larger piano model): the approach
+    tone nearest the landing, F#4, was a minor sixth from D5, past the chorale's fifth; A4 also steps
+    into G4, a fourth from D5. The approach tone is the one a step or less from the landing that lies
+    nearest the note the line had there."""
+    from tools.music.harmony.data import MelodyNote
+    from tools.music.styles.phrases import close_phrases
+
+    line = [MelodyNote(0.0, 2.0, 71), MelodyNote(2.0, 1.0, 74), MelodyNote(3.0, 1.0, 72), MelodyNote(4.0, 4.0, 67)]
+    fitted = close_phrases(line, parse_key("G major"), {1: Cadence.AUTHENTIC}, Fraction(4), Fraction(1), (60, 79),
+                           outline=False)
+    assert [n.pitch for n in fitted] == [71, 74, 69, 67]
+    low = [MelodyNote(0.0, 2.0, 64), MelodyNote(2.0, 1.0, 62), MelodyNote(3.0, 1.0, 64), MelodyNote(4.0, 4.0, 67)]
+    assert [n.pitch for n in close_phrases(low, parse_key("G major"), {1: Cadence.AUTHENTIC}, Fraction(4), Fraction(1),
+                                           (60, 79), outline=False)] == [64, 62, 66, 67]  # from below: F#, 7-1
 
 
 

@@ -89,6 +89,15 @@ def approach_pitch_classes(key: Key, cadence: Cadence, targets: frozenset[int], 
     return near or tones
 
 
+def stepping_into(pitch: int, landing: int, approach: frozenset[int], register: tuple[int, int]) -> int | None:
+    """Of the `approach` tones in `register` a step or less from `landing`, the one nearest `pitch` (the
+    note the line had there), or None. The nearest to the landing alone (F#4 before G4) could be a
+    leap from where the line was: D5 F#4 G4, a minor sixth in a chorale whose limit is a fifth, where
+    D5 A4 G4 also lands by step."""
+    stepping = [p for p in range(register[0], register[1] + 1) if p % 12 in approach and abs(p - landing) <= 2]
+    return min(stepping, key=lambda p: (abs(p - pitch), p)) if stepping else None
+
+
 def held_to_the_bar_end(cadence: Cadence, *, breath: bool, pickup: bool) -> bool:
     """Whether a section's last note is held to the end of its bar: always after a full close; after
     a half cadence (a question, which never ends a piece) only in a line with a `pickup`, up to it
@@ -107,8 +116,9 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
                   breath: bool = False, pickup: Fraction = Fraction(0)) -> list[MelodyNote]:
     """`line` inside `register` (notes outside moved by octaves) with each phrase's close made good:
     the note on a phrase end's downbeat moved to the nearest cadence tone, the notes of the beat
-    before it to the nearest approach tones (the last of them the one nearest that cadence tone, so
-    the line lands by step; in a single line the one before it takes the approach tone the beat
+    before it to the nearest approach tones (the last of them one a step or less from that cadence
+    tone, the one nearest the line's note there, so the line lands by step without leaping into its
+    approach: `stepping_into`; in a single line the one before it takes the approach tone the beat
     lacks, so root and third name the chord: E-E-F is no V-I in F, C-E-F is), and the section's
     last note held to the bar's end (`held_to_the_bar_end`; where the style has a `pickup` and the
     line strikes a note that long before the bar's end, it is held up to that pickup into the next
@@ -138,8 +148,11 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
         notes[landing] = replace(notes[landing], pitch=nearest(notes[landing].pitch, targets))
         leading = [i for i, onset in enumerate(onsets) if approach and start - beat <= onset < start]
         for index in leading:  # the last one steps to the landing note; earlier ones stay near their own pitch
-            anchor = notes[landing].pitch if index == leading[-1] else notes[index].pitch
-            notes[index] = replace(notes[index], pitch=nearest(anchor, approach))
+            pitch = nearest(notes[index].pitch, approach)
+            if index == leading[-1]:
+                pitch = stepping_into(notes[index].pitch, notes[landing].pitch, approach, register) or \
+                    nearest(notes[landing].pitch, approach)
+            notes[index] = replace(notes[index], pitch=pitch)
         missing = approach - {notes[index].pitch % 12 for index in leading}
         if outline and missing and len(leading) > 1:  # a lone leading tone is no dominant: sound its root too
             notes[leading[-2]] = replace(notes[leading[-2]], pitch=nearest(notes[leading[-2]].pitch, missing))
