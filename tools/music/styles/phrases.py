@@ -148,10 +148,11 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
         notes[landing] = replace(notes[landing], pitch=nearest(notes[landing].pitch, targets))
         leading = [i for i, onset in enumerate(onsets) if approach and start - beat <= onset < start]
         for index in leading:  # the last one steps to the landing note; earlier ones stay near their own pitch
-            pitch = nearest(notes[index].pitch, approach)
-            if index == leading[-1]:
-                pitch = stepping_into(notes[index].pitch, notes[landing].pitch, approach, register) or \
-                    nearest(notes[landing].pitch, approach)
+            if index < leading[-1]:
+                pitch = nearest(notes[index].pitch, approach)
+            else:
+                stepped = stepping_into(notes[index].pitch, notes[landing].pitch, approach, register)
+                pitch = nearest(notes[landing].pitch, approach) if stepped is None else stepped
             notes[index] = replace(notes[index], pitch=pitch)
         missing = approach - {notes[index].pitch % 12 for index in leading}
         if outline and missing and len(leading) > 1:  # a lone leading tone is no dominant: sound its root too
