@@ -321,6 +321,16 @@ class BassRules(BaseModel):
                                                "does not drop out for a whole bar)")
     entry_bias: float = Field(0.0, ge=0, description="log-probability added to the hand's notes while it must "
                                                      "still sound in the bar (every_bar), joining the line's onset")
+    detached: tuple[float, float] = Field((0.0, 0.0), description="the range a piece's share of the hand's legato "
+                                          "notes of one or two beats struck short is drawn from, the rest of "
+                                          "the note a rest (`tools.music.styles.articulation.detach_struck`)")
+
+    @model_validator(mode="after")
+    def _shares(self) -> BassRules:
+        low, high = self.detached
+        if not 0 <= low <= high <= 1:
+            raise ValueError(f"a hand's share of detached notes {low}-{high} is an ordered range of shares from 0 to 1")
+        return self
 
 
 class Sampling(BaseModel):

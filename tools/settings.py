@@ -100,8 +100,9 @@ class Settings(BaseSettings):
         None, description="General MIDI soundfont for rendering WAV (default: Debian's fluid-soundfont-gm)."
     )
     piano_checkpoint: Path | None = Field(
-        None, description="The piano model's checkpoint (default: the shipped piano_factorised.pt; "
-                          "tools/music/checkpoints/piano_factorised_d192.pt is the larger GPU-trained one)."
+        None, description="The piano model's checkpoint (default: the shipped GPU-trained "
+                          "piano_factorised_d192.pt; tools/music/checkpoints/piano_factorised.pt is the smaller "
+                          "CPU-trained one)."
     )
     song_aesthetics_checkpoint: Path | None = Field(
         None, description="A song-aesthetics checkpoint trained on real ratings (none ships with the project)."

@@ -66,7 +66,7 @@ from tools.music.styles.accompaniment import (
     nocturne_left_hand,
     waltz_left_hand,
 )
-from tools.music.styles.articulation import detach, detached_share
+from tools.music.styles.articulation import detach, detach_struck, detached_share
 from tools.music.styles.cantabile import sing
 from tools.music.styles.chorale import realise_chorale
 from tools.music.styles.fiddle import figured
@@ -339,6 +339,11 @@ class NeuralSectionTools(SectionWriter):
         started = time.perf_counter()
         key = parse_key(request.key)
         right, left = self._generate(request, key, spec)
+        if spec.bass is not None and request.motion is not Motion.GENTLE:
+            left = detach_struck(left, beat=parse_meter(request.meter).beat_quarters,
+                                 keep=cadence_bars(phrase_cadences(request.bars, request.cadence)),
+                                 share=detached_share(spec.bass.detached, request.shared_seed, hand="left"),
+                                 seed=request.seed)
         if spec.texture != "piano" and (spec.melody.vary_figures or spec.melody.cantabile is not None):
             right = self._shape_line(right, request, key, spec)
         if spec.texture == "piano":
@@ -448,7 +453,7 @@ class NeuralSectionTools(SectionWriter):
         the piece's rate (`tools.music.styles.fioritura`), as the style asks."""
         meter, rules = parse_meter(request.meter), spec.melody
         ends = list(phrase_cadences(request.bars, request.cadence))
-        share = 0.0 if request.motion is Motion.GENTLE else detached_share(rules, request.shared_seed)
+        share = 0.0 if request.motion is Motion.GENTLE else detached_share(rules.detached, request.shared_seed)
         sung = detach(line, bar_length=meter.bar_quarters, beat=meter.beat_quarters, phrase_ends=ends, share=share,
                       seed=request.seed)
         return ornament(sung, key=key, bar_length=meter.bar_quarters, beat=meter.beat_quarters,

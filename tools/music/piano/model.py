@@ -29,8 +29,12 @@ from tools.music.piano.tokens import MAX_TOKENS_PER_BAR, NUM_PITCHES, VOCAB, Han
 
 Embedding = Literal["joint", "factorised"]
 CHECKPOINT_KIND = "piano-factorised"
-DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "piano_factorised.pt"
-"""The shipped model, written by `python -m tools.music.piano.train`."""
+DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "piano_factorised_d192.pt"
+"""The model the tools write with: d_model 192, three layers, trained on a GPU (the command in
+`tools.music.piano.train`'s docstring; docs/benchmarks.md, "On a GPU")."""
+CPU_CHECKPOINT = CHECKPOINT_DIR / "piano_factorised.pt"
+"""The smaller model `python -m tools.music.piano.train` writes with its defaults (minutes of CPU),
+kept for the joint-vs-factorised comparison at a developer machine's budget."""
 PREFIX_LENGTH = 2  # the meter and mode tokens every sequence starts with
 
 

@@ -1,11 +1,11 @@
 """The agent-facing piano tool: two-hand piano music in a key and meter, from scratch or continuing a prompt.
 
-The model (`tools/music/checkpoints/piano_factorised.pt`, trained by `python -m
-tools.music.piano.train`) writes in C major or A minor under a meter token; the tool transposes
-a prompt into that reference key, samples the new bars, and moves the result into the requested
-key. The bars become a music-ontology piece (`piano.notation`, as in composition sessions) that
-`tools.music.render` writes: `<stem>.mid` and `<stem>.musicxml`, a right-hand treble part and a
-left-hand bass part with key, meter and tempo.
+The model (`tools/music/checkpoints/piano_factorised_d192.pt`, trained on a GPU by `python -m
+tools.music.piano.train`; `GO_PIANO_CHECKPOINT` picks another) writes in C major or A minor under
+a meter token; the tool transposes a prompt into that reference key, samples the new bars, and
+moves the result into the requested key. The bars become a music-ontology piece (`piano.notation`,
+as in composition sessions) that `tools.music.render` writes: `<stem>.mid` and `<stem>.musicxml`, a
+right-hand treble part and a left-hand bass part with key, meter and tempo.
 """
 
 from __future__ import annotations

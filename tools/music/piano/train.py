@@ -12,8 +12,9 @@ parses them (minutes) and caches the tokens under `GO_CACHE_DIR/piano/`.
 Both variants get the same seed, the same training batches in the same order, the same number of
 steps and the same validation windows from whole held-out movements; both losses are the negative
 log-likelihood (nats per token) of the same events, because both models give a distribution over
-the same vocabulary. The factorised model is saved as the shipped checkpoint, with the comparison
-in its metrics.
+the same vocabulary. The factorised model is saved with the comparison in its metrics: by default as
+the smaller CPU-trained checkpoint (`model.CPU_CHECKPOINT`); the tools write with the larger one the
+GPU command above trained (`model.DEFAULT_CHECKPOINT`).
 
 With `--eval-every N` each variant is scored on the held-out movements every N steps and keeps the
 weights of its best score (the corpus is small: 0.56 M training tokens, which a longer run passes
@@ -46,7 +47,7 @@ from tools.music.checkpoints import save_checkpoint
 from tools.music.piano.data import kern_files, load_corpus, split_by_movement
 from tools.music.piano.model import (
     CHECKPOINT_KIND,
-    DEFAULT_CHECKPOINT,
+    CPU_CHECKPOINT,
     PREFIX_LENGTH,
     ModelConfig,
     PianoTransformer,
@@ -246,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dropout", type=float, default=ModelConfig.dropout)
     parser.add_argument("--eval-every", type=int, default=TrainingConfig.eval_every,
                         help="score the held-out movements every N steps and keep the best weights (0: the last)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_CHECKPOINT, help="where to save the factorised model")
+    parser.add_argument("--out", type=Path, default=CPU_CHECKPOINT, help="where to save the factorised model")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     console = Console(stderr=True)
