@@ -18,12 +18,17 @@ from tools.music.harmony.data import MelodyNote
 from tools.music.quality.features import Cadence, measure
 from tools.music.quality.timeline import timeline_from_piece
 from tools.music.styles.chorale import (
+    ALTO,
+    BASS,
     LIVELINESS,
     RANGES,
     SOPRANO_LIVELINESS,
+    TENOR,
     ChoraleError,
     Harmony,
     Ornaments,
+    _Lines,
+    _sliding_near,
     chromatic_tones,
     overshoot_pitch,
     realise_chorale,
@@ -632,6 +637,20 @@ def test_a_chromatic_passing_note_slides_a_whole_tone_without_a_false_relation()
                     assert all(other % 12 != natural for other in following), (
                         f"{name} seed {seed}: a false relation from the chromatic {pitch} at {onset}")
     assert found, "no chromatic passing note in any hymn"
+
+
+def test_a_slide_is_a_single_line_not_a_voice_wriggling_or_two_voices_at_once() -> None:
+    """A tenor sliding A-Ab-G may not slide straight back (G-G#-A: the example chorale's tenor in session
+    51), and no other voice slides beside it in the same beat; the beat after is free for the others."""
+    voicings = [(74, 65, 57, 50), (72, 64, 55, 48), (74, 65, 57, 50)]
+    lines = _Lines([[[pitch, pitch] for pitch in voicing] for voicing in voicings], [[False] * 4 for _ in voicings])
+    assert not _sliding_near(lines, 1, TENOR)
+    lines.halves[0][TENOR][1] = 56  # A3-Ab3, on to G3
+    assert _sliding_near(lines, 1, TENOR), "the tenor slid in the beat before"
+    assert _sliding_near(lines, 0, ALTO) and _sliding_near(lines, 0, BASS), "the tenor slides in this beat"
+    assert not _sliding_near(lines, 1, ALTO) and not _sliding_near(lines, 1, BASS)
+    lines.halves[0][TENOR][1] = 59  # A3-B3 back to G3 is an overshoot, not a slide
+    assert not _sliding_near(lines, 1, TENOR) and not _sliding_near(lines, 0, ALTO)
 
 
 def test_the_voices_move_against_the_sopranos_passing_eighth_not_its_beat() -> None:

@@ -699,7 +699,7 @@ def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody
             elif abs(end - start) in SKIPS:
                 ornament = _skip_pitch(start, end, harmonies[k])
             elif abs(end - start) == 2 and draw < ornaments.liveliness * CHROMATIC_SHARE and _free_to_slide(
-                    harmonies[k], key):
+                    harmonies[k], key) and not _sliding_near(lines, k, voice):
                 ornament = _chromatic_passing_pitch(start, end, scale, _others(lines, k, 1, voice, melody, slot),
                                                     _others(lines, k + 1, 0, voice, melody, slot))
             elif start == end and draw < ornaments.liveliness * NEIGHBOUR_SHARE:
@@ -773,6 +773,23 @@ def _free_to_slide(harmony: Harmony, key: Key) -> bool:
     tone and seventh have their own way to go, and B7's A sliding through G# to G would sound a G#
     minor chord before the close) nor any seventh chord (its seventh falls straight to its resolution)."""
     return not harmony.dominant_of(key) and harmony.seventh is None
+
+
+def _slides(lines: _Lines, k: int, voice: int) -> bool:
+    """Whether `voice` passes chromatically through slot k: its two halves a semitone apart, going on
+    by a semitone the same way into the next slot (a whole tone split in two, G-G#-A)."""
+    if not 0 <= k < len(lines.halves) - 1:
+        return False
+    first, second = lines.halves[k][voice]
+    return abs(second - first) == 1 and lines.halves[k + 1][voice][0] - second == second - first
+
+
+def _sliding_near(lines: _Lines, k: int, voice: int) -> bool:
+    """Whether a chromatic passing note in `voice` at slot k would follow its own in the slot before
+    (A-Ab-G-G#-A: a voice wriggling, not sliding) or sound beside another voice's in the same slot (a
+    tenor's G# under an alto's C#, both passing): the example chorale of session 50 slid in three
+    voices in one bar; Bach's slides are single lines."""
+    return _slides(lines, k - 1, voice) or any(_slides(lines, k, other) for other in range(4) if other != voice)
 
 
 def _moment(halves: list[list[list[int]]], k: int, half: int, melody: list[_Note], slot: Fraction) -> list[int]:
