@@ -228,10 +228,26 @@ def test_a_jigs_cadences_are_read_on_its_beats_and_before_the_eighth_that_leads_
     assert [(end.section_id, end.heard) for end in hear(jig).phrase_ends] == [
         ("s1", "authentic"), ("s2", "authentic"), ("s3", "authentic"), ("s4", "authentic")]
     assert "cadence_not_heard" not in codes(jig)
-    # only the pickup's length is left out: a strain that closes on a held E (beat 2) closes on no cadence
+    # only the lead is left out: an inner strain that moves off its close on the downbeat's second eighth,
+    # or the last strain (led in the pickup's eighth) that closes on a held E on beat 2, closes on no cadence
     led_to_e = jig.model_copy(deep=True)
-    led_to_e.parts[0].bars[3] = Bar.line((74, 1.5), (76, 1.5))
-    assert hear(led_to_e).phrase_ends[0].heard == "other"
+    led_to_e.parts[0].bars[3] = Bar.line((74, 0.5), (76, 2.5))
+    led_to_e.parts[0].bars[-1] = Bar.line((74, 1.5), (76, 1.0))
+    assert [end.heard for end in hear(led_to_e).phrase_ends] == ["other", "authentic", "authentic", "other"]
+
+
+def test_a_jigs_inner_strains_are_heard_before_the_beat_that_leads_on() -> None:
+    """A jig's inner strains hold their close a dotted quarter and lead on for a beat (`strain_lead`:
+    "D5. G F# E", "D5. A."), its last strain in the pickup's eighth. Read before the pickup alone, the
+    session 51 example (this piece) heard its first three closes as no cadence, no cadence and a half
+    cadence, and its repairs chased them; read as the tools write them, every close is authentic."""
+    from pathlib import Path
+
+    jig = Piece.model_validate_json((Path(__file__).parent / "data" / "jig_strain_lead_piece.json").read_text())
+    assert jig.style == Style.JIG and jig.pickup == 0.5
+    assert [bar.voices[0][-1].duration for bar in (jig.parts[0].bars[3], jig.parts[0].bars[11])] == [0.5, 1.5]
+    assert [end.heard for end in hear(jig).phrase_ends] == ["authentic"] * 4
+    assert "cadence_not_heard" not in codes(jig)
 
 
 def test_a_draft_heard_again_is_not_measured_again_and_a_changed_one_is(monkeypatch) -> None:

@@ -332,6 +332,21 @@ def test_a_free_pianos_near_return_keeps_some_of_its_source() -> None:
     assert choose(np.zeros(2), vectors, pool[1:], 0.35, 0, returning=True)[0].fresh  # none keeps any: fresh it is
 
 
+def test_a_near_or_far_variation_is_never_the_restatement() -> None:
+    """The example jig of session 51 took its source restated for a near variation of its A strain (the
+    point a third of the way along the walk lay nearest it) and played A four times; a restatement is the
+    `restate` distance's, so near and far take the nearest other candidate, and restate still takes it."""
+    empty = SectionMaterial(right=[], left=[], harmony=[])
+    pool = [Candidate("restate", "A restated", empty), Candidate("keep2_1", "A's first bars", empty),
+            Candidate("fresh0", "new", empty, fresh=True), Candidate("fresh1", "newer", empty, fresh=True)]
+    vectors = {"restate": np.array([0.9, 0.0]), "keep2_1": np.array([2.0, 0.0]), "fresh0": np.array([2.5, 0.0]),
+               "fresh1": np.array([3.0, 0.0])}
+    assert choose(np.zeros(2), vectors, pool, 0.0, 0)[0].id == "restate"
+    assert choose(np.zeros(2), vectors, pool, 0.35, 0)[0].id == "keep2_1"
+    assert choose(np.zeros(2), vectors, pool, 0.35, 0, returning=True)[0].id == "keep2_1"
+    assert choose(np.zeros(2), vectors, pool[:1] + pool[2:], 0.35, 0, returning=True)[0].id == "restate"
+
+
 def test_a_variation_is_chosen_among_the_candidates_heard_in_its_key() -> None:
     """Session 43's chorale example: the feedback turn's near return kept its source's first bars and
     two new ones heard in F major, and the whole piece, in D minor, was heard in F major."""

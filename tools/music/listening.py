@@ -241,10 +241,16 @@ def _phrase_ends(piece: Piece, timeline: Timeline) -> list[PhraseEnd]:
     the section's key, on beats counted from the piece's bar lines (after its pickup, not from 0).
     In a piece with a pickup, the notes struck in a section's last pickup's length lead into what
     follows (a jig's "d3-d2 e" leads back into its strain's "f"): they open the next phrase, as the
-    pickup opens the first, so the cadence is read before them."""
+    pickup opens the first, so the cadence is read before them. A style whose inner strains lead on
+    for longer (`StyleSpec.strain_lead`: a jig's "d3 ABc") is read before that run where another
+    section follows, as the tools write it: read before the pickup alone, the example jig of session
+    51 heard its three inner closes (D5 held, then G F# E leading back) as no cadence and spent its
+    repairs on them."""
     ends = []
-    lead = exact_quarters(piece.pickup)
-    for index, (section, first, last) in enumerate(piece.section_spans()):
+    spans = piece.section_spans()
+    strain_lead = style_spec(piece.style).strain_lead
+    for index, (section, first, last) in enumerate(spans):
+        lead = Fraction(strain_lead) if strain_lead and index < len(spans) - 1 else exact_quarters(piece.pickup)
         start, end = (timeline.downbeat + timeline.bar_length * bar for bar in (first - 1, last))
         inside = tuple(event for event in timeline.events if start <= event.onset < end - lead)
         key = parse_key(section.key or piece.key)

@@ -52,6 +52,10 @@ from tools.music.styles.register_plan import (
 
 logger = logging.getLogger(__name__)
 
+RESTATED = "restate"
+"""The id of the candidate that is the source itself, fitted and finished: a restatement. A near or far
+variation takes it only where no partial rewrite is there to take (the example jig of session 51 took it
+twice for a near variation, 35% of the way along the walk, and played its A strain four times)."""
 SHARE_OF_PATH: dict[VariationDistance, float] = {
     VariationDistance.RESTATE: 0.0,
     VariationDistance.NEAR: 0.35,
@@ -307,9 +311,9 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     pool: list[Candidate] = []
     arranged = None if looped else writer.arrange(plain, sung, left)
     if arranged is not None:
-        pool.append(Candidate("restate", f"{variation.section} restated, finished by the writer", arranged))
+        pool.append(Candidate(RESTATED, f"{variation.section} restated, finished by the writer", arranged))
     elif request.cadence is None and not looped:
-        pool.append(Candidate("restate", f"{variation.section} restated", source))
+        pool.append(Candidate(RESTATED, f"{variation.section} restated", source))
     slot = 0
     start, end = request.place
     phrase_ends = phrase_cadences(request.bars, request.cadence)
@@ -341,6 +345,8 @@ def choose(source: np.ndarray, vectors: dict[str, np.ndarray], pool: list[Candid
     a return is heard as one; `in_key`: the ids of the candidates heard in the section's key, the
     only ones chosen where there are any); with the tool's name and how the point was found."""
     heard = [candidate for candidate in pool if in_key is None or candidate.id in in_key] or pool
+    if share > 0 and any(not c.fresh and c.id != RESTATED for c in heard):  # near or far: not the source as it was
+        heard = [candidate for candidate in heard if candidate.id != RESTATED]
     by_id = ({candidate.id: candidate for candidate in heard if not (returning and candidate.fresh)}
              or {candidate.id: candidate for candidate in heard})
     target = max((c for c in pool if c.fresh), key=lambda c: float(np.linalg.norm(vectors[c.id] - source)))
