@@ -658,6 +658,26 @@ def test_a_line_leaps_past_its_limit_only_into_a_phrases_first_note() -> None:
         assert broken_rules(sample(Indifferent(), tight, "4/4", "major", seed), tight, BARS) == []
 
 
+def test_a_line_leaves_its_leading_tone_by_step_inside_a_phrase() -> None:
+    """An indifferent model's chorale line leaps away from B (C major's leading tone) as from any note;
+    with `leading_tone` set it goes up to C or down a step, except into a phrase's first note."""
+    def leaving_b(grammar: NoteGrammar) -> list[tuple[int, int]]:
+        found = []
+        for seed in range(12):
+            tokens = sample(Indifferent(), grammar, "4/4", "major", seed)
+            assert broken_rules(tokens, grammar, BARS) == []
+            line = [note for bar in decode_tokens(tokens).bars for note in sorted(bar) if note.hand == Hand.RIGHT]
+            found += [(before.position, after.pitch - before.pitch) for before, after in zip(line, line[1:])
+                      if before.pitch % 12 == 11 and not (before.position == 0 and before.duration >= 24)]
+        return found
+
+    assert any(abs(move) > 2 for _, move in leaving_b(CHORALE)), "the indifferent line leaps off B somewhere"
+    stepping = leaving_b(dataclasses.replace(CHORALE, leading_tone=11))
+    assert stepping and all(move in (-2, -1, 0, 1) for _, move in stepping)
+    assert rules_for_line(style_spec(Style.CHORALE).melody, "minor").leading_tone == 8  # G# in A minor
+    assert rules_for_line(style_spec(Style.WALTZ).melody, "major").leading_tone is None
+
+
 def test_new_bars_that_go_on_with_the_prompts_phrase_leap_into_it_as_inside_a_phrase() -> None:
     """A variation's new bars after its source's first two (`SectionRequest.continues_phrase`) began
     with a leap into a phrase: a nocturne's return rose 14-17 semitones mid-phrase (session 47)."""

@@ -207,6 +207,8 @@ class NoteGrammar:
     wide_leap: int | None = None  # the largest leap the budget allows (None: no budget)
     leap_bias: float = 0.0  # added to the log-probability of a top-hand note the open budget lets leap past
     # max_leap (which its bar's window does not pull back): the model seldom offers such a leap on its own
+    leading_tone: int | None = None  # the pitch class (reference key) the top hand leaves only by step inside a
+    # phrase (None: any): a chorale's soprano resolves its leading tone or steps down from it, as Bach's do
     entry_bias: float = 0.0  # added to the log-probability of a note of a hand that must sound in every bar
     # and has not yet in this one, where it may join an onset: the model would leave it to the bar's last onset
 
@@ -407,6 +409,7 @@ def rules_for_line(
         leap_rate=leap_rate if line.wide_leap is not None else 0.0,
         wide_leap=line.wide_leap,
         leap_bias=line.leap_bias,
+        leading_tone=(tonic - 1) % 12 if line.leading_tone_steps else None,
         entry_bias=bass.entry_bias if bass is not None else 0.0,
     )
 
@@ -858,6 +861,8 @@ class NoteGrammarState:
             leap = grammar.phrase_leap if is_top and self._phrase_start and grammar.phrase_leap else rules.max_leap
             if is_top and grammar.wide_leap is not None and self._budget_open():
                 leap = max(leap, grammar.wide_leap)
+            if is_top and reference is not None and reference % 12 == grammar.leading_tone and not self._phrase_start:
+                leap = min(leap, max(STEP_SEMITONES))
             pitches = near(pitches, reference, leap)
             if is_top and not self._struck[hand]:  # the line's next note keeps it moving where it can
                 moving = pitches & ~stagnant(self.line, grammar.max_repeats, grammar.max_alternation,
