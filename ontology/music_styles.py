@@ -153,6 +153,13 @@ class Cantabile(BaseModel):
         return self
 
 
+def check_shares(owner: str, shares: dict[str, tuple[float, float]]) -> None:
+    """Refuse a range of shares (`name` -> (low, high)) that is not ordered within 0 to 1, naming it."""
+    for name, (low, high) in shares.items():
+        if not 0 <= low <= high <= 1:
+            raise ValueError(f"{owner} share of {name} {low}-{high} is an ordered range of shares from 0 to 1")
+
+
 class LineRules(BaseModel):
     """The grammar a line is sampled under, in quarter notes and MIDI pitches."""
 
@@ -272,10 +279,8 @@ class LineRules(BaseModel):
         for name, (low, high) in (("step bias", self.step_bias), ("return bias", self.return_bias)):
             if not 0 <= low <= high:
                 raise ValueError(f"a line's {name} {low}-{high} is an ordered range from 0")
-        for name, (low, high) in (("detached notes", self.detached), ("ornamented notes", self.ornament_rate),
-                                  ("bars in two voices", self.second_voice)):
-            if not 0 <= low <= high <= 1:
-                raise ValueError(f"a line's share of {name} {low}-{high} is an ordered range of shares from 0 to 1")
+        check_shares("a line's", {"detached notes": self.detached, "ornamented notes": self.ornament_rate,
+                                  "bars in two voices": self.second_voice})
         for meter in self.meter_length_bias:
             parse_meter(meter)
         if self.register_plan is not None and not self.lowest <= self.register_plan.home[0] <= (
@@ -331,9 +336,7 @@ class BassRules(BaseModel):
 
     @model_validator(mode="after")
     def _shares(self) -> BassRules:
-        low, high = self.detached
-        if not 0 <= low <= high <= 1:
-            raise ValueError(f"a hand's share of detached notes {low}-{high} is an ordered range of shares from 0 to 1")
+        check_shares("a hand's", {"detached notes": self.detached})
         return self
 
 
