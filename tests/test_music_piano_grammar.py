@@ -667,7 +667,8 @@ def test_a_line_leaves_its_leading_tone_by_step_inside_a_phrase() -> None:
             tokens = sample(Indifferent(), grammar, "4/4", "major", seed)
             assert broken_rules(tokens, grammar, BARS) == []
             line = [note for bar in decode_tokens(tokens).bars for note in sorted(bar) if note.hand == Hand.RIGHT]
-            found += [(before.position, after.pitch - before.pitch) for before, after in zip(line, line[1:])
+            found += [(before.position, after.pitch - before.pitch)
+                      for before, after in zip(line, line[1:], strict=False)
                       if before.pitch % 12 == 11 and not (before.position == 0 and before.duration >= 24)]
         return found
 

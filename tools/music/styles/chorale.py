@@ -787,7 +787,7 @@ def _slides(lines: _Lines, k: int, voice: int) -> bool:
 def _sliding_near(lines: _Lines, k: int, voice: int) -> bool:
     """Whether a chromatic passing note in `voice` at slot k would follow its own in the slot before
     (A-Ab-G-G#-A: a voice wriggling, not sliding) or sound beside another voice's in the same slot (a
-    tenor's G# under an alto's C#, both passing): the example chorale of session 50 slid in three
+    tenor's G# under an alto's C#, both passing): the example chorale of session 51 slid in three
     voices in one bar; Bach's slides are single lines."""
     return _slides(lines, k - 1, voice) or any(_slides(lines, k, other) for other in range(4) if other != voice)
 
