@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh Debian machine with Python 3.11:
 #   make run    install, then run the main job
-#   make test   install, then type-check and run the test suite
+#   make test   install, then lint, type-check and run the test suite
 # Both are idempotent: the second time they only check what is installed.
 
 PYTHON ?= python3
@@ -37,12 +37,13 @@ install: $(STAMP) system-deps
 run: install
 	$(BIN)/python -m pipelines.gamegrammar "$(THEME)" --out out/gamegrammar
 
-# The type checker first (configured in pyproject.toml: strict on ontology/ and agents/lm/), then the tests
-# on TEST_WORKERS pytest-xdist workers, whole files to a worker (a module's shared fixture is built once):
-# many tests wait on subprocesses, servers and disk rather than compute (docs/benchmarks.md, "Test suite
+# The linter and the type checker first (both configured in pyproject.toml; mypy strict on ontology/ and
+# agents/lm/), then the tests on TEST_WORKERS pytest-xdist workers, whole files to a worker (a module's shared fixture is built
+# once): many tests wait on subprocesses, servers and disk rather than compute (docs/benchmarks.md, "Test suite
 # time"). `make test TEST_WORKERS=0` runs them in one process.
 TEST_WORKERS ?= 2
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q --durations=25 -n $(TEST_WORKERS) --dist loadfile
 
