@@ -37,10 +37,11 @@ install: $(STAMP) system-deps
 run: install
 	$(BIN)/python -m pipelines.gamegrammar "$(THEME)" --out out/gamegrammar
 
-# The linter and the type checker first (both configured in pyproject.toml; mypy strict on ontology/ and
-# agents/lm/), then the tests on TEST_WORKERS pytest-xdist workers, whole files to a worker (a module's shared fixture is built
-# once): many tests wait on subprocesses, servers and disk rather than compute (docs/benchmarks.md, "Test suite
-# time"). `make test TEST_WORKERS=0` runs them in one process.
+# The linter and the type checker first (both configured in pyproject.toml; mypy strict on ontology/
+# and agents/lm/), then the tests on TEST_WORKERS pytest-xdist workers, whole files to a worker (a
+# module's shared fixture is built once): many tests wait on subprocesses, servers and disk rather
+# than compute (docs/benchmarks.md, "Test suite time"). `make test TEST_WORKERS=0` runs them in one
+# process.
 TEST_WORKERS ?= 2
 test: install
 	$(BIN)/ruff check .
