@@ -233,6 +233,10 @@ class LineRules(BaseModel):
                                                              "fiddle tune's repeated-note figures)")
     max_alternation: int | None = Field(None, ge=3, description="most notes in a row rocking between two pitches "
                                                                 "(4: G A G A, not G A G A G; None: any)")
+    hover: tuple[int, int] | None = Field(None, description="(notes, semitones): the most notes in a row the line may "
+                                                           "keep within so many semitones ([8, 3]: the eighth note "
+                                                           "leaves a minor third the seven before kept to; None: "
+                                                           "any)")
     rock_spacing: int | None = Field(None, ge=1, description="fewest notes from a return off a neighbour note to the "
                                                              "next return on the same two pitches (6: A G A, then "
                                                              "A G A again six notes on at the earliest; None: any)")
@@ -251,6 +255,10 @@ class LineRules(BaseModel):
                                                        "to the tonic or down a step) inside a phrase: Bach's "
                                                        "sopranos leave it by leap 2 times in 56, sixty fixed-plan "
                                                        "chorales' 99 in 462 (session 51)")
+    melodic_minor: bool = Field(False, description="whether the line, in a minor key, steps through its sixth and "
+                                                  "seventh by direction, as melodic minor does: the raised forms up "
+                                                  "to the tonic, the natural ones down to the fifth, never an "
+                                                  "augmented second (`tools.music.piano.grammar.MinorSteps`)")
     vary_figures: bool = Field(False, description="whether a freshly sampled line's bars that repeat the figure "
                                                   "before them are varied (sequence, inversion, a dotted rhythm) and "
                                                   "a second held bar in a row moves on: "
@@ -281,6 +289,8 @@ class LineRules(BaseModel):
                 raise ValueError(f"a line's {name} {low}-{high} is an ordered range from 0")
         check_shares("a line's", {"detached notes": self.detached, "ornamented notes": self.ornament_rate,
                                   "bars in two voices": self.second_voice})
+        if self.hover is not None and (self.hover[0] < 3 or self.hover[1] < 0):
+            raise ValueError(f"a line hovers over at least 3 notes within 0 or more semitones, not {self.hover}")
         for meter in self.meter_length_bias:
             parse_meter(meter)
         if self.register_plan is not None and not self.lowest <= self.register_plan.home[0] <= (
@@ -376,6 +386,10 @@ class StyleSpec(BaseModel):
     held_harmony: bool = Field(False, description="a chord is held through the bar, changing at the half bar "
                                                   "only where the melody's note there is not its tone (a fiddle "
                                                   "tune's one or two chords a bar)")
+    vary_rocking: bool = Field(False, description="the harmoniser's tonic-dominant rocking (i V i V) is chosen again "
+                                                 "with those chords barred where it rocks "
+                                                 "(`tools.music.harmony.rocking`): a chorale's harmony moves on, "
+                                                 "where a waltz's or a jig's may swing between I and V")
     tonic_opening_bar: bool = Field(False, description="a section's whole first bar is given its tonic, not only "
                                                        "its downbeat: a nocturne's left hand spreads the key's "
                                                        "chord under its first bar before the harmony moves")

@@ -23,6 +23,7 @@ from tools.music.piano.grammar import (
     PITCHES,
     GrammarError,
     HandGrammar,
+    MinorSteps,
     NoteGrammar,
     NoteGrammarState,
     PhraseEnd,
@@ -679,6 +680,39 @@ def test_a_line_leaves_its_leading_tone_by_step_inside_a_phrase() -> None:
     assert rules_for_line(style_spec(Style.WALTZ).melody, "major").leading_tone is None
 
 
+def test_a_minor_line_steps_through_its_sixth_and_seventh_by_direction() -> None:
+    """In A minor an indifferent model's chorale line steps off F# and G# downward and off F and G upward
+    somewhere (G F# G#, G A G#); with `minor_steps` set every step off them keeps melodic minor's
+    direction: off a raised form up to a raised form or the tonic, off a natural one down to a natural
+    form or the fifth, and never F to G# or back. A leap off them is the line's own, and a phrase's
+    last note its cadence's (the style's approach sets the note before it)."""
+    steps = MinorSteps.of(9)
+    assert (steps.natural, steps.raised) == (frozenset({5, 7}), frozenset({6, 8}))
+    onward = {6: {8}, 8: {9}, 5: {4}, 7: {5}}  # F# to G#, G# to A, F to E, G to F
+
+    def stepping_off_six_and_seven(grammar: NoteGrammar) -> list[tuple[int, int]]:
+        found = []
+        for seed in range(12):
+            tokens = sample(Indifferent(), grammar, "4/4", "minor", seed)
+            assert broken_rules(tokens, grammar, BARS) == []
+            line = [(note.pitch, index in (3, 7) and note.position == 0)
+                    for index, bar in enumerate(decode_tokens(tokens).bars) for note in sorted(bar)
+                    if note.hand == Hand.RIGHT]
+            found += [(before, after) for (before, _), (after, ending) in zip(line, line[1:], strict=False)
+                      if before % 12 in onward and not ending and (abs(after - before) in (1, 2) or (
+                          {before % 12, after % 12} == {5, 8} and abs(after - before) == 3))]
+        return found
+
+    minor = dataclasses.replace(CHORALE, scale=A_MINOR, phrase_ends=(PhraseEnd(3, frozenset({9, 0, 4}), 24),
+                                                                     PhraseEnd(7, frozenset({9}), 48)))
+    free = stepping_off_six_and_seven(minor)
+    assert any(after % 12 not in onward[before % 12] for before, after in free), "the free line turns somewhere"
+    directed = stepping_off_six_and_seven(dataclasses.replace(minor, minor_steps=steps))
+    assert directed and all(after % 12 in onward[before % 12] for before, after in directed)
+    assert rules_for_line(style_spec(Style.CHORALE).melody, "minor").minor_steps == steps
+    assert rules_for_line(style_spec(Style.CHORALE).melody, "major").minor_steps is None
+
+
 def test_new_bars_that_go_on_with_the_prompts_phrase_leap_into_it_as_inside_a_phrase() -> None:
     """A variation's new bars after its source's first two (`SectionRequest.continues_phrase`) began
     with a leap into a phrase: a nocturne's return rose 14-17 semitones mid-phrase (session 47)."""
@@ -775,6 +809,17 @@ def test_a_line_stagnates_by_repeating_or_rocking_past_its_limits(line: list[int
                                                                   alternation: int | None, spacing: int | None,
                                                                   stuck: set[int]) -> None:
     assert set(PITCHES[stagnant(line, repeats, alternation, spacing)].tolist()) == stuck
+
+
+def test_a_line_that_has_hovered_within_a_third_for_seven_notes_leaves_it() -> None:
+    """C# C# D C# C# D C#: the eighth note may not keep within a minor third of them (B to E); it goes
+    to Bb or below, or F or above. Seven notes that already span more, or six notes, may go on anywhere."""
+    hovering = [73, 73, 74, 73, 73, 74, 73]
+    assert set(PITCHES[stagnant(hovering, None, None, None, (8, 3))].tolist()) == set(range(71, 77))
+    assert not stagnant([*hovering[:-1], 77], None, None, None, (8, 3)).any()
+    assert not stagnant(hovering[1:], None, None, None, (8, 3)).any()
+    with pytest.raises(GrammarError, match="hovers"):
+        dataclasses.replace(CHORALE, hover=(2, 3))
 
 
 class Stubborn(nn.Module):
