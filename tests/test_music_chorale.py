@@ -28,6 +28,7 @@ from tools.music.styles.chorale import (
     Harmony,
     Ornaments,
     _Lines,
+    _scale_between,
     _sliding_near,
     chromatic_tones,
     overshoot_pitch,
@@ -637,6 +638,29 @@ def test_a_chromatic_passing_note_slides_a_whole_tone_without_a_false_relation()
                     assert all(other % 12 != natural for other in following), (
                         f"{name} seed {seed}: a false relation from the chromatic {pitch} at {onset}")
     assert found, "no chromatic passing note in any hymn"
+
+
+def test_a_minor_keys_eighths_take_its_sixth_and_seventh_by_direction() -> None:
+    """Between two A minor chords that hold neither form of the sixth or seventh (i to i), an eighth
+    leading up takes the raised forms (A G# A, E F# G#) and one leading down the natural ones (A G F E,
+    E F E); a chord holding one form decides it (the leading tone of E major, and beside it the raised
+    sixth, so no augmented second opens; the F of D minor, even under an eighth leading up), as does
+    the voice's own notes (a passing note rising to G is F, not F#; a neighbour after a G is a G)."""
+    tonic, dominant, subdominant = (Harmony.of(triad(A_MINOR, degree)) for degree in (1, 5, 4))
+    a, e, c = 69, 64, 72
+    assert {8, 6} <= _scale_between(A_MINOR, tonic, tonic, (a, a), rising=True)  # A G# A
+    assert not {5, 7} & _scale_between(A_MINOR, tonic, tonic, (a, a), rising=True)
+    assert {5, 7} <= _scale_between(A_MINOR, tonic, tonic, (c, a), rising=False)  # C B A, E F E
+    assert not {6, 8} & _scale_between(A_MINOR, tonic, tonic, (e, e), rising=False)
+    assert {8, 6} <= _scale_between(A_MINOR, tonic, dominant, (c, e), rising=False)  # the dominant's G#
+    assert {5, 7} <= _scale_between(A_MINOR, subdominant, tonic, (a, a), rising=False)  # D minor's F, G F
+    assert 5 in _scale_between(A_MINOR, subdominant, tonic, (e, e), rising=True)  # E F E under D minor
+    rising_to_g = _scale_between(A_MINOR, tonic, tonic, (e, 67), rising=True)  # E F G, not E F# G
+    assert 5 in rising_to_g and 6 not in rising_to_g
+    after_g = _scale_between(A_MINOR, tonic, tonic, (67, a, a), rising=True)  # G A G A, not G A G# A
+    assert 7 in after_g and 8 not in after_g
+    assert _scale_between(C_MAJOR, Harmony.of(triad(C_MAJOR, 1)), Harmony.of(triad(C_MAJOR, 5)), (60, 60),
+                          rising=True) == C_MAJOR.scale()
 
 
 def test_a_slide_is_a_single_line_not_a_voice_wriggling_or_two_voices_at_once() -> None:

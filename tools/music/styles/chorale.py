@@ -29,13 +29,14 @@ Where the soprano holds over a held chord (a phrase's end) every voice holds, as
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from ontology.music import Bar, Event
-from ontology.music_theory import MAJOR_STEPS, NATURAL_MINOR_STEPS, Key, Mode, circles, exact_quarters
+from ontology.music_theory import MAJOR_STEPS, Key, Mode, circles, exact_quarters
 from tools.music.harmony.chords import NO_CHORD, QUALITIES, chord_root_quality
 from tools.music.harmony.data import MelodyNote
 
@@ -562,7 +563,8 @@ def _soprano_ornaments(notes: list[_Note], voicings: list[tuple[int, ...]], harm
             continue
         index = next((i for i, note in enumerate(melody) if note.onset <= slot * k and note.end == slot * (k + 1)
                       and i + 1 < len(melody) and melody[i + 1].onset == note.end), None)
-        if index is None or melody[index].pitch is None or melody[index + 1].pitch is None:
+        start, end = (None, None) if index is None else (melody[index].pitch, melody[index + 1].pitch)
+        if index is None or start is None or end is None:
             continue
         if _cadential(k + 1, harmonies, held, key) and (slot * (k + 1)) % bar_length:
             filled = _soprano_suspension(melody, index, voicings[k + 1], slot)
@@ -571,10 +573,12 @@ def _soprano_ornaments(notes: list[_Note], voicings: list[tuple[int, ...]], harm
                     halves, k, last, (k + 1, 0, SOPRANO), filled, slot):
                 melody = filled
                 continue
-        if _tendency_tone(melody[index].pitch, harmonies[k], key):  # type: ignore[arg-type]
+        if _tendency_tone(start, harmonies[k], key):
             continue
-        filled = _soprano_eighth(melody, index, harmonies[k], _scale_between(key, harmonies[k], harmonies[k + 1]),
-                                 slot, overshoot=overshoot)
+        around = [note.pitch for note in melody[max(index - 1, 0):index + 3] if note.pitch is not None]
+        scale = _scale_between(key, harmonies[k], harmonies[k + 1], around,
+                               rising=end > start or (end == start and not overshoot))
+        filled = _soprano_eighth(melody, index, harmonies[k], scale, slot, overshoot=overshoot)
         if filled is not None and not crowded(filled, k) and _clean(halves, k, k + 1, (k, 1, SOPRANO), filled, slot):
             melody = filled
     return melody
@@ -693,7 +697,11 @@ def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody
             start, end = voicings[k][voice], voicings[k + 1][voice]
             if lines.halves[k][voice][0] != lines.halves[k][voice][1]:
                 continue
-            scale = _scale_between(key, harmonies[k], harmonies[k + 1])
+            upper = bool(rng.random() < UPPER_NEIGHBOUR_SHARE) if start == end else False
+            around = [lines.halves[j][voice][half] for j, half in ((k - 1, 1), (k, 0), (k + 1, 0), (k + 2, 0))
+                      if 0 <= j < len(voicings)]
+            scale = _scale_between(key, harmonies[k], harmonies[k + 1], around,
+                                   rising=end > start or (end == start and not upper))
             if abs(end - start) in (3, 4):
                 ornament = passing_pitch(start, end, scale)
             elif abs(end - start) in SKIPS:
@@ -703,7 +711,7 @@ def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody
                 ornament = _chromatic_passing_pitch(start, end, scale, _others(lines, k, 1, voice, melody, slot),
                                                     _others(lines, k + 1, 0, voice, melody, slot))
             elif start == end and draw < ornaments.liveliness * NEIGHBOUR_SHARE:
-                ornament = _neighbour_pitch(start, scale, upper=bool(rng.random() < UPPER_NEIGHBOUR_SHARE))
+                ornament = _neighbour_pitch(start, scale, upper=upper)
             elif (abs(end - start) in (1, 2) and draw < ornaments.liveliness ** 2
                   and not _tendency_tone(start, harmonies[k], key)):
                 ornament = overshoot_pitch(start, end, harmonies[k])
@@ -746,16 +754,29 @@ def _suspend(lines: _Lines, k: int, voice: int, harmonies: list[Harmony], melody
     return False
 
 
-def _scale_between(key: Key, here: Harmony, there: Harmony) -> set[int]:
-    """The scale a lower voice's step between two chords is taken from: a minor key takes its raised
-    sixth and seventh around a chord holding the leading tone, its natural ones elsewhere."""
+def _scale_between(key: Key, here: Harmony, there: Harmony, pitches: Sequence[int], *, rising: bool) -> set[int]:
+    """The scale a voice's eighth between two chords is taken from: the voice sings `pitches` around
+    it (the note before, the two it moves between, the note after) and the eighth leads on up
+    (`rising`: a passing note rising, a lower neighbour) or down. A minor key's sixth and seventh
+    each take the form the two chords or those notes hold, so a voice does not sing both forms within
+    a few notes (C D C# D in D minor); where they hold both or neither, the seventh takes the form the
+    direction asks, as melodic minor does (raised leading up, natural leading down), and the sixth
+    the seventh's, so no augmented second opens and a raised sixth never rises into a natural
+    seventh (E F# G). By the chords alone, sixty fixed-plan chorales' sopranos decorated the tonic
+    with the natural seventh before the dominant's leading tone (D C D C#)."""
     if key.mode is Mode.MAJOR:
-        steps = MAJOR_STEPS
-    elif leading_tone(key) in here.tones | there.tones:
-        steps = (0, 2, 3, 5, 7, 9, 11)
-    else:
-        steps = NATURAL_MINOR_STEPS
-    return {(key.tonic + step) % 12 for step in steps}
+        return {(key.tonic + step) % 12 for step in MAJOR_STEPS}
+    held = here.tones | there.tones | {pitch % 12 for pitch in pitches}
+
+    def form(natural: int, raised: int, lean_raised: bool) -> int:
+        natural_held, raised_held = (key.tonic + natural) % 12 in held, (key.tonic + raised) % 12 in held
+        if natural_held != raised_held:
+            return natural if natural_held else raised
+        return raised if lean_raised else natural
+
+    seventh = form(10, 11, rising)
+    sixth = form(8, 9, seventh == 11)
+    return {(key.tonic + step) % 12 for step in (0, 2, 3, 5, 7, sixth, seventh)}
 
 
 def passing_pitch(start: int, end: int, scale: set[int]) -> int | None:
