@@ -10,7 +10,7 @@ import pytest
 
 from ontology.music import INSTRUMENTS, Bar, Cadence, Event, Part, Piece, Section
 from ontology.music_styles import Motion, Style, style_spec
-from ontology.music_theory import exact_quarters, parse_key, parse_meter
+from ontology.music_theory import exact_quarters, parse_chord, parse_key, parse_meter
 from ontology.music_validators import validate_piece
 from tools.base import ToolInputError
 from tools.music.analysis import heard_keys, sounding_notes, top_line
@@ -379,6 +379,31 @@ def test_a_chorale_section_carries_its_tune_apart_from_the_figures_its_soprano_s
         figured += any(sung.voices[0] != tune.voices[0] for sung, tune in zip(material.right, material.tune,
                                                                                strict=True))
     assert figured >= 2, "the sopranos sing figures the tune does not have"
+
+
+def test_a_chorales_harmony_does_not_rock_between_two_chords_where_the_tune_lets_it_move(writer, monkeypatch) -> None:
+    """A tune turning about the tonic and the dominant's tones (C# D E F | E D E F in D minor) drew
+    the harmoniser into D minor and A major by turns, Dm A Dm A for three bars; the chorale chooses a
+    rocking chord again (`StyleSpec.vary_rocking`, `tools.music.harmony.rocking`), so no two roots
+    alternate over four changes."""
+    import tools.music.neural_sections as sections
+
+    tune = [Bar.line((73, 1), (74, 1), (76, 1), (77, 1)), Bar.line((76, 1), (74, 1), (76, 1), (77, 1)),
+            Bar.line((73, 1), (74, 1), (76, 1), (74, 1)), Bar.line((73, 2), (74, 2))]
+
+    def swings(vary: bool) -> int:
+        spec = style_spec(Style.CHORALE).model_copy(update={"vary_rocking": vary})
+        monkeypatch.setattr(sections, "style_spec", lambda style: spec)
+        found = 0
+        for seed in range(2):
+            request = SectionRequest(bars=4, key="D minor", meter="4/4", style=Style.CHORALE,
+                                     cadence=Cadence.AUTHENTIC, seed=seed, piece_seed=seed)
+            roots = [parse_chord(event.symbol).root for event in writer.arrange(request, tune, []).harmony]
+            found += sum(a == c != b == d for a, b, c, d in zip(roots, roots[1:], roots[2:], roots[3:], strict=False))
+        return found
+
+    assert swings(False) > 0, "the harmoniser rocks under this tune"
+    assert swings(True) == 0
 
 
 def test_a_nocturnes_left_hand_stays_under_the_second_voice_its_right_hand_sings(writer) -> None:

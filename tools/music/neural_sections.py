@@ -39,6 +39,7 @@ from tools.music.harmony.data import MelodyNote
 from tools.music.harmony.data import Piece as Melody
 from tools.music.harmony.enrichment import ENRICHMENT, enrich_harmony
 from tools.music.harmony.model import HarmonyTransformer, load_harmoniser
+from tools.music.harmony.rocking import barred_around, holds_the_melody, rocking_run
 from tools.music.harmony.train import checkpoint_path
 from tools.music.harmony.unmasking import harmonise_pieces
 from tools.music.piano.grammar import NoteGrammar, PhraseEnd, rules_for_line, ticks
@@ -519,8 +520,26 @@ class NeuralSectionTools(SectionWriter):
                  for slot_index, chord in fixed.items() for offset in range(beats_per_slot)}
         (chords,) = harmonise_pieces(self._harmoniser, [melody], "confidence", temperature=0.0, seed=request.seed,
                                      given=[given])
+        if style_spec(request.style).vary_rocking:
+            chords = self._unrocked(chords, melody, given, request.seed)
         per_slot = [transpose_chord(chords[index], -shift) for index in range(0, len(chords), beats_per_slot)]
         return held(per_slot)
+
+
+    def _unrocked(self, chords: list[int], melody: Melody, given: dict[int, int], seed: int) -> list[int]:
+        """`chords` (one per beat) with each chord that rocks (X Y X Y) chosen again by the harmoniser,
+        from the left, with the chords around it barred (`tools.music.harmony.rocking`), where its
+        new choice holds the melody's note."""
+        assert self._harmoniser is not None
+        tried: set[int] = set()
+        while (run := rocking_run(chords, given, tried)) is not None:
+            tried.add(run.start)
+            kept = {beat: chord for beat, chord in enumerate(chords) if beat not in run}
+            (again,) = harmonise_pieces(self._harmoniser, [melody], "confidence", temperature=0.0, seed=seed,
+                                        given=[kept], banned=[dict.fromkeys(run, barred_around(chords, run))])
+            if holds_the_melody(again[run.start], melody.notes, run.start):
+                chords = [*chords[:run.start], *again[run.start:run.stop], *chords[run.stop:]]
+        return chords
 
 
 def last_chord(upper: list[Bar], lower: list[Bar]) -> tuple[tuple[int, int, int, int], int] | None:

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Literal
 
@@ -36,17 +36,27 @@ def harmonise_windows(
     per_step: int = 4,
     temperature: float = 0.0,
     seed: int = 0,
+    banned: Sequence[Mapping[int, Collection[int]]] | None = None,
 ) -> list[np.ndarray]:
     """One chord index per beat slot of each window, filled in the strategy's order; slots whose
-    window chord is set (>= 0) keep it and condition the rest (inpainting)."""
+    window chord is set (>= 0) keep it and condition the rest (inpainting). `banned[i]` maps a
+    position of window i to chords it may not take (the model's next choice is taken instead)."""
     model.eval()
     batch = make_batch(windows, [window.chords[window.is_slot] >= 0 for window in windows])
     harmony = batch.harmony.clone()
     masked = batch.slots & (harmony == MASK_TOKEN)  # chords a window carries are given, not predicted
     order = _fill_order(batch.slots, strategy)
     generator = torch.Generator().manual_seed(seed)
+    forbidden: torch.Tensor | None = None
     while masked.any():
         logits = model(replace(batch, harmony=harmony))
+        if banned is not None:
+            if forbidden is None:
+                forbidden = torch.zeros(logits.shape, dtype=torch.bool)
+                for row, positions in enumerate(banned):
+                    for position, chords in positions.items():
+                        forbidden[row, position, list(chords)] = True
+            logits = logits.masked_fill(forbidden, float("-inf"))
         probabilities = torch.softmax(logits / max(temperature, 1e-6), dim=-1)
         if temperature > 0:
             flat = torch.multinomial(probabilities.reshape(-1, probabilities.shape[-1]), 1, generator=generator)
@@ -98,25 +108,31 @@ def harmonise_pieces(
     *,
     batch_size: int = 64,
     given: Sequence[Mapping[int, int]] | None = None,
+    banned: Sequence[Mapping[int, Collection[int]]] | None = None,
     **options,
 ) -> list[list[int]]:
     """One chord index per beat of each piece (in the common key); long pieces go window by window.
 
     `given[i]` fixes chords of piece i by beat (a cadence, say); the model fills the rest around
-    them. A piece's own reference chords are never shown.
+    them. `banned[i]` maps beats of piece i to chords they may not take. A piece's own reference
+    chords are never shown.
     """
     tiled = []
     for index, piece in enumerate(pieces):
         fixed = given[index] if given else {}
+        barred = banned[index] if banned else {}
         for window in tile_windows(piece, model.config.max_positions):
             chords = np.array([fixed.get(int(beat), -1) if beat >= 0 else -1 for beat in window.slot_beats],
                               dtype=np.int64)
-            tiled.append((index, replace(window, chords=chords)))
+            excluded = {position: barred[int(beat)] for position, beat in enumerate(window.slot_beats)
+                        if int(beat) in barred}
+            tiled.append((index, replace(window, chords=chords), excluded))
     harmonised = [[0] * piece.n_beats for piece in pieces]
     for start in range(0, len(tiled), batch_size):
         chunk = tiled[start : start + batch_size]
-        predictions = harmonise_windows(model, [window for _, window in chunk], strategy, **options)
-        for (index, window), predicted in zip(chunk, predictions, strict=True):
+        predictions = harmonise_windows(model, [window for _, window, _ in chunk], strategy,
+                                        banned=[excluded for _, _, excluded in chunk] if banned else None, **options)
+        for (index, window, _), predicted in zip(chunk, predictions, strict=True):
             for beat, chord in zip(window.slot_beats[window.is_slot], predicted, strict=True):
                 harmonised[index][int(beat)] = int(chord)
     return harmonised
