@@ -20,6 +20,7 @@ from tools.music.quality.timeline import timeline_from_piece
 from tools.music.styles.chorale import (
     ALTO,
     BASS,
+    CHROMATIC,
     LIVELINESS,
     RANGES,
     SOPRANO_LIVELINESS,
@@ -552,6 +553,9 @@ def test_the_seed_draws_how_lively_the_lower_voices_are() -> None:
     assert min(livelinesses) < quietest + quarter and max(livelinesses) > busiest - quarter, (
         "quiet and busy chorales both occur")
     assert Ornaments.drawn(7) == Ornaments.drawn(7)
+    slides = [Ornaments.drawn(seed).chromatic for seed in range(20)]
+    assert all(CHROMATIC[0] <= share <= CHROMATIC[1] for share in slides) and len(set(slides)) == 20, (
+        "each piece draws how often its voices slide chromatically")
     eighths = set()
     for seed in range(6):
         upper, lower, _, _, bar_length = realise("C major", seed)

@@ -132,14 +132,15 @@ thirds far more often than he decorates a held tone."""
 SKIPS = (5, 7, 8, 9)
 """A voice moving by a fourth, fifth or sixth may leap to a chord tone and step on from it (a
 tritone, 6, is not a voice's move to decorate)."""
-CHROMATIC_SHARE = 1.0
-"""A chromatic passing note's chance against a diatonic one's: Bach's inner voices and bass slide
-through a semitone in most chorales. At 0.35, sixty fixed-plan chorales sounded 2.9% of their notes
-outside the key on average against Bach's 5.1%, and ten of them drawn at a time matched Bach's spread
-(overlap >= 0.6) in 64% of draws; at 1.0, 3.8% and 86% (`bench/compose_tools_quality.py --styles
-chorale -n 60 --scores DIR`, then `bench/compose_quality_ceiling.py --pieces DIR`; session 35). A
-rising whole tone in a chord free to slide then takes the chromatic note rather than an overshoot
-(G-G#-A, not G-B-A)."""
+CHROMATIC = (0.0, 0.6)
+"""The range a piece's chance of a chromatic passing note (against a diatonic one's) is drawn from:
+some of Bach's chorales slide through a semitone now and then, most hardly ever. At 1.0 for every
+piece (session 35, to bring the out-of-key share up to Bach's), sixty fixed-plan chorales slid 27
+times in 100 bars in eighths, Bach's chorales once (Riemenschneider 1-30; 6 times at any length),
+and every inner voice wriggled (E Eb D under D D# E); their colour comes from the harmony instead:
+phrases leaning into related keys (`LineRules.tonicise`) and secondary dominants. A rising whole
+tone in a chord free to slide then takes the chromatic note rather than an overshoot (G-G#-A, not
+G-B-A)."""
 UPPER_NEIGHBOUR_SHARE = 0.3
 """Of the neighbour notes, the share above the held tone (the lower neighbour is the commoner)."""
 HARSH_DISTANCE = 1
@@ -489,6 +490,8 @@ class Ornaments:
     """The share of the soprano's chances for a figure that are taken."""
     overshoot: float = 0.0
     """The share of the soprano's steps, among the chances taken, sung as an overshoot."""
+    chromatic: float = sum(CHROMATIC) / 2
+    """A chromatic passing note's chance against a diatonic one's (`CHROMATIC`)."""
 
     @property
     def third_credit(self) -> float:
@@ -508,13 +511,14 @@ class Ornaments:
         plain in every voice and a busy one busy, so pieces spread in notes per bar as Bach's do
         (14 to 23 in the 4/4 chorales of Riemenschneider 1-30). Drawn apart, a quiet soprano over
         busy lower voices and the reverse averaged out to 15.5-18 in ten pieces. The overshoots'
-        share (`OVERSHOOT`) is drawn on its own: it colours the soprano's figures, not how many."""
+        share (`OVERSHOOT`) and the chance of a chromatic passing note (`CHROMATIC`) are drawn on
+        their own: they colour the figures, not how many."""
         if seed is None and piece_seed is None:
             return cls(USUAL_LIVELINESS, 0)
         rng = np.random.default_rng(piece_seed if piece_seed is not None else seed)
         density = float(rng.uniform())
         return cls(along(LIVELINESS, density), seed or 0, along(SOPRANO_LIVELINESS, density),
-                   float(rng.uniform(*OVERSHOOT)))
+                   float(rng.uniform(*OVERSHOOT)), float(rng.uniform(*CHROMATIC)))
 
 
 def along(bounds: tuple[float, float], share: float) -> float:
@@ -706,7 +710,7 @@ def _ornaments(voicings: list[tuple[int, ...]], harmonies: list[Harmony], melody
                 ornament = passing_pitch(start, end, scale)
             elif abs(end - start) in SKIPS:
                 ornament = _skip_pitch(start, end, harmonies[k])
-            elif abs(end - start) == 2 and draw < ornaments.liveliness * CHROMATIC_SHARE and _free_to_slide(
+            elif abs(end - start) == 2 and draw < ornaments.liveliness * ornaments.chromatic and _free_to_slide(
                     harmonies[k], key) and not _sliding_near(lines, k, voice):
                 ornament = _chromatic_passing_pitch(start, end, scale, _others(lines, k, 1, voice, melody, slot),
                                                     _others(lines, k + 1, 0, voice, melody, slot))
