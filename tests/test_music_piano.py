@@ -433,6 +433,8 @@ def test_the_setting_chooses_the_piano_model(monkeypatch: pytest.MonkeyPatch, tm
     monkeypatch.setenv("GO_PIANO_CHECKPOINT", str(CPU_CHECKPOINT))
     chosen = PianoGenerationTool()
     assert (chosen.model.config.d_model, chosen.model.config.layers) == (128, 2)
+    assert PianoGenerationTool(settings=Settings(piano_checkpoint=DEFAULT_CHECKPOINT)).checkpoint == DEFAULT_CHECKPOINT
+    assert PianoGenerationTool(DEFAULT_CHECKPOINT).checkpoint == DEFAULT_CHECKPOINT
     written = chosen({"out_dir": str(tmp_path), "bars": 2, "key": "G major", "meter": "3/4", "seed": 1})
     assert written.generated_bars == 2
     stored = {path: load_checkpoint(path, kind=CHECKPOINT_KIND)["metrics"] for path in (DEFAULT_CHECKPOINT,

@@ -43,7 +43,7 @@ from tools.music.harmony.rocking import barred_around, holds_the_melody, rocking
 from tools.music.harmony.train import checkpoint_path
 from tools.music.harmony.unmasking import harmonise_pieces
 from tools.music.piano.grammar import NoteGrammar, PhraseEnd, rules_for_line, ticks
-from tools.music.piano.model import DEFAULT_CHECKPOINT, sample_bars, seed_everything
+from tools.music.piano.model import sample_bars, seed_everything
 from tools.music.piano.notation import segment_to_bars
 from tools.music.piano.tokens import (
     METERS,
@@ -305,7 +305,7 @@ class NeuralSectionTools(SectionWriter):
 
     def __init__(self, settings: Settings | None = None, *, curriculum: str = "ff") -> None:
         self.settings = settings or Settings.from_env()
-        self._piano = PianoGenerationTool(self.settings.piano_checkpoint or DEFAULT_CHECKPOINT)
+        self._piano = PianoGenerationTool(settings=self.settings)
         self._harmony_checkpoint = checkpoint_path(curriculum)  # type: ignore[arg-type]
         self._harmoniser: HarmonyTransformer | None = None
 

@@ -114,17 +114,19 @@ class PianoGenerationTool(TypedTool[PianoGenerationRequest, PianoGenerationResul
     input_model = PianoGenerationRequest
     output_model = PianoGenerationResult
 
-    def __init__(self, checkpoint: Path | None = None, *, threads: int = DEFAULT_MUSIC_THREADS) -> None:
-        self.checkpoint = checkpoint
+    def __init__(self, checkpoint: Path | None = None, *, settings: Settings | None = None,
+                 threads: int = DEFAULT_MUSIC_THREADS) -> None:
+        """The model is `checkpoint`, else the settings' (`GO_PIANO_CHECKPOINT` where none are given), else
+        the shipped one; given settings are not overridden by the environment."""
+        self.checkpoint = checkpoint or (settings or Settings.from_env()).piano_checkpoint or DEFAULT_CHECKPOINT
         self.threads = threads
         self._model: PianoTransformer | None = None
 
     @property
     def model(self) -> PianoTransformer:
-        """The trained model, loaded on first use: `checkpoint`, else `GO_PIANO_CHECKPOINT`, else the shipped one."""
+        """The trained model, loaded on first use."""
         if self._model is None:
-            path = self.checkpoint or Settings.from_env().piano_checkpoint or DEFAULT_CHECKPOINT
-            payload = load_checkpoint(path, kind=CHECKPOINT_KIND)
+            payload = load_checkpoint(self.checkpoint, kind=CHECKPOINT_KIND)
             model = PianoTransformer(ModelConfig(**payload["config"]))
             model.load_state_dict(payload["state_dict"])
             self._model = model.eval()
