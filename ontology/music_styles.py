@@ -433,6 +433,11 @@ class StyleSpec(BaseModel):
     def default_tempo(self) -> int:
         return self.tempo[2]
 
+    def lead(self, *, inner: bool, pickup: float) -> float:
+        """Quarters of the run a section's held close leads on in (0: none): `strain_lead` where another
+        section follows (`inner`), else the `pickup` (the tune's last strain leads round into its first bar)."""
+        return self.strain_lead if self.strain_lead and inner else pickup
+
     def chord_slot(self, meter: Meter) -> Fraction:
         """Quarters per chord: the harmonic rhythm in the meter's beats, or one beat where that does
         not divide the bar (a nocturne's half-bar chords in 3/4)."""

@@ -248,9 +248,9 @@ def _phrase_ends(piece: Piece, timeline: Timeline) -> list[PhraseEnd]:
     repairs on them."""
     ends = []
     spans = piece.section_spans()
-    strain_lead = style_spec(piece.style).strain_lead
+    spec = style_spec(piece.style)
     for index, (section, first, last) in enumerate(spans):
-        lead = Fraction(strain_lead) if strain_lead and index < len(spans) - 1 else exact_quarters(piece.pickup)
+        lead = exact_quarters(spec.lead(inner=index < len(spans) - 1, pickup=piece.pickup))
         start, end = (timeline.downbeat + timeline.bar_length * bar for bar in (first - 1, last))
         inside = tuple(event for event in timeline.events if start <= event.onset < end - lead)
         key = parse_key(section.key or piece.key)

@@ -241,7 +241,7 @@ def strain_lead(spec: StyleSpec, request: SectionRequest) -> float:
     O'Neill tune runs on through most of its strains' ends, where a strain of the fixed-plan jigs held
     its close for five eighths and led back in one: their notes per bar were 4.1-5.3 against O'Neill's
     4.4-6.3 (10th to 90th percentile, session 39)."""
-    return spec.strain_lead if spec.strain_lead and request.place[1] < 1 else spec.pickup
+    return spec.lead(inner=request.place[1] < 1, pickup=spec.pickup)
 
 
 KEY_TRIES = 6
