@@ -158,7 +158,7 @@ def train_variant(
     """Train one variant from `config.seed`; the batches depend only on the seed, not on the variant.
 
     With `config.eval_every` the returned model holds the weights of the best held-out score seen
-    (every `eval_every` steps and at the end), else the last step's.
+    (every `eval_every` steps and at the end), and its metrics that score, else the last step's.
     """
     seed_everything(config.seed)
     batches = np.random.default_rng(config.seed)
@@ -168,7 +168,7 @@ def train_variant(
     task = progress.add_task(model_config.embedding, total=config.steps, loss=float("nan")) if progress else None
     started = time.perf_counter()
     running = torch.zeros((), device=device)
-    best: tuple[float, int, dict[str, torch.Tensor]] | None = None
+    best: tuple[dict[str, float], int, dict[str, torch.Tensor]] | None = None  # its scores, step and weights
     for step in range(1, config.steps + 1):
         model.train()
         for group in optimiser.param_groups:
@@ -183,16 +183,17 @@ def train_variant(
         if progress is not None and task is not None and (step % 50 == 0 or step == config.steps):
             progress.update(task, completed=step, loss=float(running))
         if config.eval_every and (step % config.eval_every == 0 or step == config.steps):
-            score = evaluate(model, validation)["validation_nll_all"]
-            log.info("%s step %d: held-out NLL %.4f", model_config.embedding, step, score)
-            if best is None or score < best[0]:
-                best = (score, step, {name: value.detach().cpu().clone() for name, value in model.state_dict().items()})
+            scores = evaluate(model, validation)
+            log.info("%s step %d: held-out NLL %.4f", model_config.embedding, step, scores["validation_nll_all"])
+            if best is None or scores["validation_nll_all"] < best[0]["validation_nll_all"]:
+                weights = {name: value.detach().cpu().clone() for name, value in model.state_dict().items()}
+                best = (scores, step, weights)
     train_seconds = time.perf_counter() - started
     kept = {"train_nll_running": float(running), "train_seconds": train_seconds, "kept_step": config.steps}
     if best is not None:
         model.load_state_dict(best[2])
         kept["kept_step"] = best[1]
-    metrics = evaluate(model, validation) | kept
+    metrics = (best[0] if best is not None else evaluate(model, validation)) | kept
     return model.cpu(), metrics | {f"parameters_{name}": value for name, value in model.parameter_counts().items()}
 
 
