@@ -255,6 +255,9 @@ class LineRules(BaseModel):
                                                        "to the tonic or down a step) inside a phrase: Bach's "
                                                        "sopranos leave it by leap 2 times in 56, sixty fixed-plan "
                                                        "chorales' 99 in 462 (session 51)")
+    barred_leaps: list[int] = Field(default_factory=list, description="intervals in semitones (either way) the "
+                                                                     "line never leaps where another note will do: "
+                                                                     "a chorale soprano's tritone, [6]")
     melodic_minor: bool = Field(False, description="whether the line, in a minor key, steps through its sixth and "
                                                   "seventh by direction, as melodic minor does: the raised forms up "
                                                   "to the tonic, the natural ones down to the fifth, never an "

@@ -713,6 +713,23 @@ def test_a_minor_line_steps_through_its_sixth_and_seventh_by_direction() -> None
     assert rules_for_line(style_spec(Style.CHORALE).melody, "major").minor_steps is None
 
 
+def test_a_line_never_leaps_a_barred_interval_where_another_note_will_do() -> None:
+    """An indifferent model's chorale line leaps a tritone (B-F, F-B) now and then; with the tritone
+    barred, never. The chorale's data bars it."""
+    def tritones(grammar: NoteGrammar) -> int:
+        found = 0
+        for seed in range(12):
+            tokens = sample(Indifferent(), grammar, "4/4", "major", seed)
+            assert broken_rules(tokens, grammar, BARS) == []
+            line = [note.pitch for bar in decode_tokens(tokens).bars for note in sorted(bar) if note.hand == Hand.RIGHT]
+            found += sum(abs(after - before) == 6 for before, after in zip(line, line[1:], strict=False))
+        return found
+
+    assert tritones(CHORALE) > 0
+    assert tritones(dataclasses.replace(CHORALE, barred_leaps=frozenset({6}))) == 0
+    assert rules_for_line(style_spec(Style.CHORALE).melody, "major").barred_leaps == {6}
+
+
 def test_new_bars_that_go_on_with_the_prompts_phrase_leap_into_it_as_inside_a_phrase() -> None:
     """A variation's new bars after its source's first two (`SectionRequest.continues_phrase`) began
     with a leap into a phrase: a nocturne's return rose 14-17 semitones mid-phrase (session 47)."""

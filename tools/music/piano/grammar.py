@@ -253,6 +253,8 @@ class NoteGrammar:
     # phrase (None: any): a chorale's soprano resolves its leading tone or steps down from it, as Bach's do
     minor_steps: MinorSteps | None = None  # a minor line's sixth and seventh, stepped through by their direction
     # (None: either form either way)
+    barred_leaps: frozenset[int] = frozenset()  # intervals (semitones, either way) the top hand never leaps where
+    # another note is allowed: a chorale soprano's tritone (8 in 3586 intervals of sixty fixed-plan chorales, Bach's 0)
     entry_bias: float = 0.0  # added to the log-probability of a note of a hand that must sound in every bar
     # and has not yet in this one, where it may join an onset: the model would leave it to the bar's last onset
 
@@ -458,6 +460,7 @@ def rules_for_line(
         leap_bias=line.leap_bias,
         leading_tone=(tonic - 1) % 12 if line.leading_tone_steps else None,
         minor_steps=MinorSteps.of(tonic) if line.melodic_minor and mode is Mode.MINOR else None,
+        barred_leaps=frozenset(line.barred_leaps),
         entry_bias=bass.entry_bias if bass is not None else 0.0,
     )
 
@@ -918,6 +921,9 @@ class NoteGrammarState:
             if is_top and reference is not None and reference % 12 == grammar.leading_tone and not self._phrase_start:
                 leap = min(leap, max(STEP_SEMITONES))
             pitches = near(pitches, reference, leap)
+            if is_top and reference is not None and grammar.barred_leaps:
+                plain = pitches & ~np.isin(np.abs(PITCHES - reference), sorted(grammar.barred_leaps))
+                pitches = plain if plain.any() else pitches
             if is_top and not self._struck[hand]:  # the line's next note keeps it moving where it can
                 moving = pitches & ~stagnant(self.line, grammar.max_repeats, grammar.max_alternation,
                                              grammar.rock_spacing, grammar.hover)
