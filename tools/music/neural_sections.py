@@ -525,7 +525,6 @@ class NeuralSectionTools(SectionWriter):
         per_slot = [transpose_chord(chords[index], -shift) for index in range(0, len(chords), beats_per_slot)]
         return held(per_slot)
 
-
     def _unrocked(self, chords: list[int], melody: Melody, given: dict[int, int], seed: int) -> list[int]:
         """`chords` (one per beat) with each chord that rocks (X Y X Y) chosen again by the harmoniser,
         from the left, with the chords around it barred (`tools.music.harmony.rocking`), where its
