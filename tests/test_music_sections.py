@@ -144,6 +144,23 @@ def test_the_approach_into_a_close_lands_by_step_from_the_tone_nearest_the_line(
 
 
 
+def test_a_minor_close_rises_to_its_leading_tone_by_melodic_minor_not_an_augmented_second() -> None:
+    """An F# minor chorale's soprano sang C#5 B4 D5 E#5 | F#5 into its close (session 52): the approach
+    tone a step below the cadence tone came after the natural sixth. The sixth is raised (D#5), as
+    melodic minor rises; a line that comes down to the leading tone keeps its natural sixth."""
+    from tools.music.harmony.data import MelodyNote
+    from tools.music.styles.phrases import close_phrases
+
+    line = [MelodyNote(0.0, 1.0, 73), MelodyNote(1.0, 1.0, 71), MelodyNote(2.0, 1.0, 74), MelodyNote(3.0, 1.0, 73),
+            MelodyNote(4.0, 4.0, 78)]
+    fitted = close_phrases(line, parse_key("F# minor"), {1: Cadence.AUTHENTIC}, Fraction(4), Fraction(1), (60, 81),
+                           outline=False)
+    assert [n.pitch for n in fitted] == [73, 71, 75, 77, 78]  # C#5 B4 D#5 E#5 F#5
+    falling = [*line[:2], MelodyNote(2.0, 1.0, 74), MelodyNote(3.0, 1.0, 76), MelodyNote(4.0, 4.0, 66)]
+    assert [n.pitch for n in close_phrases(falling, parse_key("F# minor"), {1: Cadence.AUTHENTIC}, Fraction(4),
+                                           Fraction(1), (60, 81), outline=False)][2] == 74
+
+
 def test_a_breathing_line_keeps_its_half_close_and_holds_its_full_close() -> None:
     from tools.music.harmony.data import MelodyNote
     from tools.music.styles.phrases import close_phrases, held_to_the_bar_end

@@ -98,6 +98,16 @@ def stepping_into(pitch: int, landing: int, approach: frozenset[int], register: 
     return min(stepping, key=lambda p: (abs(p - pitch), p)) if stepping else None
 
 
+def raised_sixth(pitch: int, following: int, key: Key) -> int:
+    """`pitch` raised a semitone where it is a minor key's natural sixth rising an augmented second to
+    the leading tone (D E# in F# minor), as melodic minor rises (D# E# F#); else `pitch`. A close's
+    approach tone is chosen a step from the cadence tone (`stepping_into`), whatever note comes before
+    it: an F# minor chorale's soprano sang D5 E#5 F#5 into its half close (session 52)."""
+    if key.mode is Mode.MINOR and pitch % 12 == (key.tonic + 8) % 12 and following - pitch == 3:
+        return pitch + 1
+    return pitch
+
+
 def held_to_the_bar_end(cadence: Cadence, *, breath: bool, pickup: bool) -> bool:
     """Whether a section's last note is held to the end of its bar: always after a full close; after
     a half cadence (a question, which never ends a piece) only in a line with a `pickup`, up to it
@@ -119,7 +129,8 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
     before it to the nearest approach tones (the last of them one a step or less from that cadence
     tone, the one nearest the line's note there, so the line lands by step without leaping into its
     approach: `stepping_into`; in a single line the one before it takes the approach tone the beat
-    lacks, so root and third name the chord: E-E-F is no V-I in F, C-E-F is), and the section's
+    lacks, so root and third name the chord: E-E-F is no V-I in F, C-E-F is; a minor key's natural
+    sixth rising to that leading tone is raised, `raised_sixth`), and the section's
     last note held to the bar's end (`held_to_the_bar_end`; where the style has a `pickup` and the
     line strikes a note that long before the bar's end, it is held up to that pickup into the next
     section, which leads back into the line's first note: `pickup.led_back`), or, where a breathing
@@ -154,6 +165,9 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
                 stepped = stepping_into(notes[index].pitch, notes[landing].pitch, approach, register)
                 pitch = nearest(notes[landing].pitch, approach) if stepped is None else stepped
             notes[index] = replace(notes[index], pitch=pitch)
+        if leading and leading[-1] > 0:
+            prior, approaching = notes[leading[-1] - 1], notes[leading[-1]]
+            notes[leading[-1] - 1] = replace(prior, pitch=raised_sixth(prior.pitch, approaching.pitch, key))
         missing = approach - {notes[index].pitch % 12 for index in leading}
         if outline and missing and len(leading) > 1:  # a lone leading tone is no dominant: sound its root too
             notes[leading[-2]] = replace(notes[leading[-2]], pitch=nearest(notes[leading[-2]].pitch, missing))
