@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -349,3 +350,30 @@ def test_the_joins_bench_takes_the_top_voices_move_into_each_bar() -> None:
     bass = [[(48, 4)], [(48, 2), (43, 2)], [(43, 4)], [(43, 4)]]
     moves = bench.moves_into(timeline_from_piece(piece(tune, bass)), [2, 3, 4, 9])
     assert moves == {2: -5, 3: 36, 4: -5}  # into bar 3 from the bass's G2 under the tune's rest
+
+
+def test_the_chorale_bench_counts_slides_rocks_both_forms_and_hovering() -> None:
+    """bench/chorale_voice_leading.py: a chromatic passing eighth is an out-of-key note reached and left
+    by semitones one way (D D# E, E D# D); two chords alternating over four changes is a rock, and each
+    further change that keeps alternating another; a voice singing C then C# within three notes in D minor
+    sings both forms; a soprano of eight notes within a minor third hovers."""
+    import importlib.util
+
+    from ontology.music_theory import parse_key
+    from tools.settings import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("voice_leading", REPO_ROOT / "bench" / "chorale_voice_leading.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # its dataclasses look their module up
+    spec.loader.exec_module(bench)
+    d_minor = parse_key("D minor")
+    soprano = ((62, 1.0), (63, 0.5), (64, 0.5), (63, 0.5), (62, 1.0), (72, 1.0), (74, 1.0), (73, 1.0))
+    chords = ((2, False), (9, False), (2, False), (9, False), (2, False), (1, True), (7, False))
+    chorale = bench.Chorale(d_minor, 4.0, (soprano, ((60, 1.0),) * 3, ((55, 1.0),) * 3, ((50, 1.0),) * 3), chords)
+    assert bench.chromatic_slides(chorale) == 2  # D D# E and E D# D: each D# an eighth between semitones
+    assert bench.rocking(chorale) == 2  # D A D A, A D A D
+    assert bench.both_forms(chorale) == 1  # C5 D5 C#5
+    assert bench.hovering([73, 73, 74, 73, 73, 74, 73, 74, 77]) == (1, 2)  # the second window reaches F5
+    counts = bench.counts([chorale])
+    assert counts.diminished_sevenths == 25.0 and counts.soprano_below_e4 == 0.5
