@@ -11,7 +11,9 @@ against the same reference set (Bach's chorales, Riemenschneider 1-30, read with
 voices from each part (a generated piece's `piece.json`, soprano and alto on the upper staff, tenor
 and bass on the lower), the chords from music21's chordify of the score on every beat (a generated
 piece's `piece.musicxml`), so both sides are read the same way. A Bach chorale's key is the one
-music21 hears; a generated one's the key it was asked in.
+music21 hears; a generated one's the key it was asked in (nearly every one is heard in it). Read so,
+Bach's notes outside the key are 3.4%, where the overlap bench, reading six of his chorales in keys
+their files state but music21 does not hear (stated D minor, heard G minor), has 5.1%.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class Counts:
     """Per 100 bars (the minor-key count per 100 bars in minor), and the soprano's register."""
 
     pieces: int
+    outside_the_key: float
     chromatic_slides: float
     diminished_sevenths: float
     rocking: float
@@ -63,6 +66,7 @@ class Counts:
 
 
 LABELS = {
+    "outside_the_key": "notes outside the key (share; Bach's key the one heard)",
     "chromatic_slides": "chromatic passing eighths / 100 bars",
     "diminished_sevenths": "diminished sevenths / 100 bars",
     "rocking": "two chords alternating over four (X Y X Y) / 100 bars",
@@ -157,8 +161,10 @@ def counts(chorales: list[Chorale]) -> Counts:
     soprano = [pitch for chorale in chorales for pitch, _ in chorale.voices[0]]
     hovered = [hovering([pitch for pitch, _ in chorale.voices[0]]) for chorale in chorales]
     per_bar = 100 / bars
+    notes = [(pitch, chorale.key) for chorale in chorales for line in chorale.voices for pitch, _ in line]
     return Counts(
         pieces=len(chorales),
+        outside_the_key=sum(pitch % 12 not in key.scale() for pitch, key in notes) / len(notes),
         chromatic_slides=per_bar * sum(map(chromatic_slides, chorales)),
         diminished_sevenths=per_bar * sum(dim for chorale in chorales for _, dim in chorale.chords),
         rocking=per_bar * sum(map(rocking, chorales)),

@@ -377,3 +377,4 @@ def test_the_chorale_bench_counts_slides_rocks_both_forms_and_hovering() -> None
     assert bench.hovering([73, 73, 74, 73, 73, 74, 73, 74, 77]) == (1, 2)  # the second window reaches F5
     counts = bench.counts([chorale])
     assert counts.diminished_sevenths == 25.0 and counts.soprano_below_e4 == 0.5
+    assert counts.outside_the_key == 2 / 17  # the two D#s of seventeen notes
