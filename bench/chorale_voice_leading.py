@@ -117,6 +117,12 @@ def generated_chorales(folder: Path) -> Iterator[Chorale]:
         yield Chorale(parse_key(piece.key), float(piece.length_bars), voices, beat_chords(score))
 
 
+def outside_the_key(chorale: Chorale) -> int:
+    """Notes outside the key's scale (a minor key's raised sixth and seventh are in it), in every voice."""
+    scale = chorale.key.scale()
+    return sum(pitch % 12 not in scale for line in chorale.voices for pitch, _ in line)
+
+
 def chromatic_slides(chorale: Chorale) -> int:
     """Notes outside the key (a minor key's raised sixth and seventh are in it), an eighth or shorter,
     reached and left by a semitone in one direction."""
@@ -161,10 +167,10 @@ def counts(chorales: list[Chorale]) -> Counts:
     soprano = [pitch for chorale in chorales for pitch, _ in chorale.voices[0]]
     hovered = [hovering([pitch for pitch, _ in chorale.voices[0]]) for chorale in chorales]
     per_bar = 100 / bars
-    notes = [(pitch, chorale.key) for chorale in chorales for line in chorale.voices for pitch, _ in line]
+    notes = sum(len(line) for chorale in chorales for line in chorale.voices)
     return Counts(
         pieces=len(chorales),
-        outside_the_key=sum(pitch % 12 not in key.scale() for pitch, key in notes) / len(notes),
+        outside_the_key=sum(map(outside_the_key, chorales)) / notes,
         chromatic_slides=per_bar * sum(map(chromatic_slides, chorales)),
         diminished_sevenths=per_bar * sum(dim for chorale in chorales for _, dim in chorale.chords),
         rocking=per_bar * sum(map(rocking, chorales)),

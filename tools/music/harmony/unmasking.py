@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 import torch
 
+from tools.music.harmony.chords import VOCABULARY_SIZE
 from tools.music.harmony.curricula import bisection_depths
 from tools.music.harmony.data import Piece, Window, tile_windows
 from tools.music.harmony.model import MASK_TOKEN, HarmonyTransformer, make_batch
@@ -47,16 +48,12 @@ def harmonise_windows(
     masked = batch.slots & (harmony == MASK_TOKEN)  # chords a window carries are given, not predicted
     order = _fill_order(batch.slots, strategy)
     generator = torch.Generator().manual_seed(seed)
-    forbidden: torch.Tensor | None = None
+    forbidden = torch.zeros((*harmony.shape, VOCABULARY_SIZE), dtype=torch.bool)  # the chord logits' shape
+    for row, positions in enumerate(banned or ()):
+        for position, chords in positions.items():
+            forbidden[row, position, list(chords)] = True
     while masked.any():
-        logits = model(replace(batch, harmony=harmony))
-        if banned is not None:
-            if forbidden is None:
-                forbidden = torch.zeros(logits.shape, dtype=torch.bool)
-                for row, positions in enumerate(banned):
-                    for position, chords in positions.items():
-                        forbidden[row, position, list(chords)] = True
-            logits = logits.masked_fill(forbidden, float("-inf"))
+        logits = model(replace(batch, harmony=harmony)).masked_fill(forbidden, float("-inf"))
         probabilities = torch.softmax(logits / max(temperature, 1e-6), dim=-1)
         if temperature > 0:
             flat = torch.multinomial(probabilities.reshape(-1, probabilities.shape[-1]), 1, generator=generator)
