@@ -59,7 +59,7 @@ def test_the_density_length_bias_shortens_a_dense_pieces_notes_and_lengthens_a_l
     stormy = rules_for_line(line, "major", motion=Motion.AGITATED, density=1.0).motion_bias
     agitated = line.motion_length_bias[Motion.AGITATED]
     assert stormy[ticks(0.25)] == pytest.approx(agitated[0.25] + line.density_length_bias[0.25])  # on top of a motion
-    assert rules_for_line(style_spec(Style.WALTZ).melody, "major", density=1.0).motion_bias == {}
+    assert rules_for_line(style_spec(Style.NOCTURNE).melody, "major", density=1.0).motion_bias == {}
 
 
 def test_a_quiet_request_draws_a_light_piece_and_a_stormy_one_a_dense_piece() -> None:
