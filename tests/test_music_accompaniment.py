@@ -16,6 +16,7 @@ from tools.music.harmony.data import MelodyNote
 from tools.music.styles import accompaniment
 from tools.music.styles.accompaniment import (
     LEFT_HAND_PARALLEL_COST,
+    NEIGHBOUR_RATE,
     NOCTURNE_BASS,
     NOCTURNE_FIGURES,
     PARALLEL_COST,
@@ -30,6 +31,7 @@ from tools.music.styles.accompaniment import (
     block_chords,
     join_before,
     nocturne_left_hand,
+    piece_neighbour_rate,
     voice_lead,
     waltz_left_hand,
 )
@@ -412,6 +414,24 @@ def test_a_seeded_nocturne_leans_on_chromatic_lower_neighbours_but_never_against
     assert found >= 10
     plain = timed_events(nocturne_left_hand(chords, Fraction(2), 4, Fraction(4), C_MAJOR), Fraction(4))
     assert all(pitch % 12 in scale for _, _, pitches in plain for pitch in pitches)  # none without a seed
+
+
+def test_a_piece_draws_its_neighbour_rate_once_so_a_plain_piece_stays_plain() -> None:
+    """Drawn for each section, a piece's sections averaged each other's chromaticism out; the piece's
+    rate is one draw, and a rate of 0 leaves every section of it diatonic, a rate of 1 leans often."""
+    chords = [C, A_MIN, F, G7, C, D_MIN, G7, C]
+    scale = {0, 2, 4, 5, 7, 9, 11}
+
+    def leaning(rate: float) -> int:
+        return sum(pitch % 12 not in scale for seed in range(20)
+                   for _, _, pitches in timed_events(nocturne_left_hand(chords, Fraction(2), 4, Fraction(4), C_MAJOR,
+                                                                        seed=seed, neighbour_rate=rate), Fraction(4))
+                   for pitch in pitches)
+
+    assert leaning(0.0) == 0 and leaning(1.0) > leaning(0.3) > 0
+    rates = [piece_neighbour_rate(seed) for seed in range(40)]
+    assert piece_neighbour_rate(7) == piece_neighbour_rate(7)
+    assert all(NEIGHBOUR_RATE[0] <= rate <= NEIGHBOUR_RATE[1] for rate in rates) and max(rates) - min(rates) > 0.6
 
 
 def nocturne_shape(bars: list[Bar]) -> tuple[float, bool, bool, bool, bool]:

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 
 import torch
 
@@ -65,6 +67,7 @@ from tools.music.styles.accompaniment import (
     block_chords,
     join_before,
     nocturne_left_hand,
+    piece_neighbour_rate,
     waltz_left_hand,
 )
 from tools.music.styles.articulation import detach, detach_struck, detached_share
@@ -423,8 +426,10 @@ class NeuralSectionTools(SectionWriter):
                                            divided_beats=spec.melody.max_divided_beats,
                                            rock_spacing=spec.melody.rock_spacing)
         elif spec.texture == "melody_and_accompaniment":
-            accompany = {"waltz": waltz_left_hand, "nocturne": nocturne_left_hand,
-                         "block_chords": block_chords}[spec.accompaniment or "block_chords"]
+            hands: dict[str, Callable[..., list[Bar]]] = {
+                "waltz": waltz_left_hand, "block_chords": block_chords,
+                "nocturne": partial(nocturne_left_hand, neighbour_rate=piece_neighbour_rate(request.shared_seed))}
+            accompany = hands[spec.accompaniment or "block_chords"]
             before = left if any(bar.pitches() for bar in left) else request.previous_left
             melody = with_second_voice(melody, chords, slot=slot, bar_length=bar_length, seed=request.seed,
                                        rate=second_voice_rate(spec.melody, request.density),

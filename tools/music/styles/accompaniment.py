@@ -221,9 +221,13 @@ reference nocturnes' 18.7). A quarter of Beethoven's slow movements rest in 17-3
 where sixty fixed-plan nocturnes' most was 13% before the staccato figure (session 36, measured
 piece by piece with `tools.music.quality.features.measure`); with it, the rest share's overlap
 went from 0.60 to 0.87 (`bench/compose_tools_quality.py --styles nocturne -n 60`)."""
-NEIGHBOUR_RATES = (0.25, 0.6, 1.0)
-"""How often a seeded nocturne's arpeggio takes a chromatic lower neighbour, per `NEIGHBOUR_PULSES`
-pulses of a chord (one rate drawn per section: some pieces plain, some chromatic, as real ones are)."""
+NEIGHBOUR_RATE = (0.2, 1.0)
+"""The range of how often a seeded nocturne's arpeggio takes a chromatic lower neighbour, per
+`NEIGHBOUR_PULSES` pulses of a chord, drawn once for a piece (`piece_neighbour_rate`): some pieces
+plain, some chromatic, as real ones are. Drawn for each section from 0.25, 0.6 and 1.0, a piece's
+sections averaged each other out: the left hands of sixty fixed-plan nocturnes sounded 0-12% of their
+notes outside the key, and the language model's ten nocturnes, both hands, 3-8% (Beethoven's slow
+movements: 2-18%, 10th to 90th percentile)."""
 NEIGHBOUR_PULSES = 4
 """At most one chromatic neighbour in so many pulses: one in a half bar of eighths, two in sixteenths."""
 KEEP_FIGURE = 0.9
@@ -768,10 +772,15 @@ def arpeggio_pattern(pulses: int, patterns: Mapping[int, tuple[int, ...]] = ARPE
     return list(patterns.get(pulses) or [longest[i % len(longest)] for i in range(pulses)])
 
 
+def piece_neighbour_rate(piece_seed: int) -> float:
+    """A piece's rate of chromatic lower neighbours in its nocturne arpeggios (`NEIGHBOUR_RATE`)."""
+    return random.Random(f"neighbours {piece_seed}").uniform(*NEIGHBOUR_RATE)
+
+
 def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length: Fraction, key: Key,
                        melody: list[MelodyNote] | None = None, seed: int | None = None,
                        before: Sequence[Bar] = (), density: float | None = None,
-                       join: Join | None = None) -> list[Bar]:
+                       join: Join | None = None, neighbour_rate: float | None = None) -> list[Bar]:
     """Each chord arpeggiated from a low bass (E1-E3, `_bass_line`) up through its tones above and
     back, the tones voiced nearest the chord before, every one of them heard (`_every_tone`). The
     figure (`NOCTURNE_FIGURES`, drawn from `seed`) sets the pulse (eighths or sixteenths), how far
@@ -780,13 +789,17 @@ def nocturne_left_hand(chords: list[int], slot: Fraction, bars: int, bar_length:
     pulse; the piece's own figure (or, without a `density`, the one heard in `before`) is mostly
     kept, as the waltz's is. A seeded
     arpeggio may also lean into a chord tone from a chromatic lower neighbour (`_chromatic_neighbours`,
-    at a rate drawn from `NEIGHBOUR_RATES`), but not in the closing cadence's two chords. Before a
+    at the piece's `neighbour_rate`, or without one a rate drawn from `NEIGHBOUR_RATE` by the seed),
+    but not in the closing cadence's two chords. Before a
     full close the dominant's bass is held under its arpeggio whatever the figure, so the cadence's
     root sounds to the end, under the melody's last approach."""
     draw = random.Random(seed)
     figure = _figure(NOCTURNE_FIGURES, None if seed is None else draw, lambda: _nocturne_figure_heard(before),
                      density)
-    neighbour_rate = 0.0 if seed is None else draw.choice(NEIGHBOUR_RATES)
+    if seed is None:
+        neighbour_rate = 0.0
+    elif neighbour_rate is None:
+        neighbour_rate = draw.uniform(*NEIGHBOUR_RATE)
     plan = _Plan(chords, slot, bars, bar_length, key, melody, join)
     if not plan.sounding:
         return plan.bars(lambda *_: [[]])
