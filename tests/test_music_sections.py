@@ -32,6 +32,7 @@ from tools.music.neural_sections import (
 from tools.music.piano.tokens import Hand, Note, Segment
 from tools.music.section_tools import SectionMaterial, SectionRequest, ToolCall, sung_as_tune
 from tools.music.styles.fiddle import COMPOUND_BEAT, SIXTEENTH
+from tools.music.styles.octaves import SPACINGS
 
 
 def test_piano_model_bars_become_ontology_voices_and_back() -> None:
@@ -658,7 +659,7 @@ def test_the_fixed_plans_waltz_38_opens_its_middle_in_octaves_and_dances_again_b
     """The tools bench's waltz 38 (D minor; waltz 6 until its tune's note lengths drew from the piece's
     density, session 53) draws a passage in octaves (a third of the waltzes do, as 8
     of the 24 reference movements have parallels) over the middle section's first two bars: its left
-    hand leaves the oom-pah-pah to double the tune two octaves down where the tune moves (bar 6), keeps
+    hand leaves the oom-pah-pah to double the tune an octave or two down where the tune moves (bar 6), keeps
     it under a note struck once (bar 5, where the doubled note and its rest left both hands silent for
     two beats, session 49), and dances again in the two bars of the half close. Without the passage the
     bench's waltzes had one stray parallel each in five pieces (overlap 0.46 with the references' zeros
@@ -669,7 +670,8 @@ def test_the_fixed_plans_waltz_38_opens_its_middle_in_octaves_and_dances_again_b
     right, left = piece.parts[0].bars, piece.parts[-1].bars
     tune = [max(event.pitches) for event in right[5].voices[0] if event.pitches]  # bar 6
     bass = [pitch for voice in left[5].voices for event in voice for pitch in event.pitches]
-    assert len(tune) >= 2 and [a - b for a, b in zip(tune, bass, strict=True)] == [24] * len(tune), (tune, bass)
+    gaps = {a - b for a, b in zip(tune, bass, strict=True)}
+    assert len(tune) >= 2 and len(gaps) == 1 and gaps <= set(SPACINGS), (tune, bass)  # an octave or two down
     for number in (4, 6, 7):  # chords under the struck note, and again before the close
         assert any(len(event.pitches) >= 2 for voice in left[number].voices for event in voice)
 
