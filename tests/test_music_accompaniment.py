@@ -270,8 +270,12 @@ def waltz_shape(bar: Bar, plain: Bar) -> str:
         return "held chord"
     if len(voice) == 5:  # the bass and two detached chords, an eighth and an eighth rest each
         low, first, first_rest, second, second_rest = voice
-        assert low == bass and first == second and first.pitches == chord.pitches and first.duration == 0.5
+        assert first == second and first.duration == 0.5
         assert not first_rest.pitches and not second_rest.pitches and first_rest.duration == 0.5
+        if low.pitches == [bass.pitches[0] - 12, bass.pitches[0]]:  # a ballroom waltz's: octaves, three notes
+            assert len(first.pitches) == 3 and {p % 12 for p in first.pitches} >= tones
+            return "detached octave bass"
+        assert low == bass and first.pitches == chord.pitches
         return "detached chords"
     low, first, second = voice
     if not second.pitches:  # bass-chord-rest
@@ -286,7 +290,7 @@ def waltz_shape(bar: Bar, plain: Bar) -> str:
     return "octave bass"
 
 
-def test_a_waltz_seed_draws_its_figure_among_seven_and_drives_every_one_into_its_closing_cadence() -> None:
+def test_a_waltz_seed_draws_its_figure_among_eight_and_drives_every_one_into_its_closing_cadence() -> None:
     chords = [C, F, G7, C, A_MIN, D_MIN, G7, C]
     plain = waltz_left_hand(chords, Fraction(3), 8, Fraction(3), C_MAJOR)
     shapes = set()
@@ -296,15 +300,17 @@ def test_a_waltz_seed_draws_its_figure_among_seven_and_drives_every_one_into_its
         shape = {waltz_shape(bar, plain_bar) for bar, plain_bar in zip(bars[:-2], plain[:-2], strict=True)}
         assert len(shape) == 1  # one figure through the section
         shapes |= shape
-        # the dominant before the close strikes every beat: the lighter figures play it in full
-        assert waltz_shape(bars[-2], plain[-2]) in (shape if shape & {"plain", "held bass", "octave bass",
-                                                                      "full chords"} else {"plain"})
+        # the dominant before the close strikes every beat: the lighter figures play it in full, the
+        # detached ballroom figure over its octave bass
+        driving = ({"octave bass"} if shape == {"detached octave bass"}
+                   else shape if shape & {"plain", "held bass", "octave bass", "full chords"} else {"plain"})
+        assert waltz_shape(bars[-2], plain[-2]) in driving
         (closing,) = bars[-1].voices[0]  # the closing chord struck once, whatever the figure
         bass, *upper = plain[-1].voices[0][0].pitches
         assert closing.duration == 3.0 and closing.pitches[-3:] == upper and bass in closing.pitches
     assert shapes == {"plain", "held bass", "octave bass", "chord then rest", "held chord", "full chords",
-                      "detached chords"}
-    assert len(WALTZ_FIGURES) == 7
+                      "detached chords", "detached octave bass"}
+    assert len(WALTZ_FIGURES) == 8
 
 
 def test_a_nocturne_seed_draws_its_figure_among_eighths_sixteenths_wide_held_bass_and_staccato_arpeggios() -> None:
