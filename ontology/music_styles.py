@@ -377,10 +377,20 @@ class ListeningLimits(BaseModel):
     max_parallels_per_bar: float
 
 
+GOLDEN_FRACTION = (5 ** 0.5 - 1) / 2
+"""The golden ratio's fraction: successive multiples of it spread over [0, 1) as evenly as any sequence."""
+
+
 class StyleSpec(BaseModel):
     style: Style
     description: str
     meters: list[str] = Field(min_length=1, description="the meters the style is written in; the first is the default")
+    meter_shares: dict[str, float] = Field(
+        default_factory=dict, description="how many of the style's reference pieces are in each of its meters; a "
+                                          "request that names no meter is given one drawn in these shares "
+                                          "(`drawn_meter`), since a small Composer picks the first meter every time "
+                                          "(twenty chorales of twenty in 4/4, where 4 of Bach's 30 are in 3/4). "
+                                          "Empty: the Composer's choice stands")
     tempo: tuple[int, int, int] = Field(description="slowest, fastest and usual quarter notes per minute")
     texture: StyleTexture
     accompaniment: Accompaniment | None = Field(None, description="the left hand under a melody_and_accompaniment")
@@ -416,6 +426,8 @@ class StyleSpec(BaseModel):
     def _consistent(self) -> StyleSpec:
         for meter in self.meters:
             parse_meter(meter)
+        if set(self.meter_shares) - set(self.meters) or any(share <= 0 for share in self.meter_shares.values()):
+            raise ValueError(f"{self.style}: meter_shares must give positive shares to meters in {self.meters}")
         slowest, fastest, usual = self.tempo
         if not slowest <= usual <= fastest:
             raise ValueError(f"{self.style}: the usual tempo {usual} is outside {slowest}-{fastest}")
@@ -435,6 +447,23 @@ class StyleSpec(BaseModel):
 
     def default_tempo(self) -> int:
         return self.tempo[2]
+
+    def drawn_meter(self, seed: int) -> str | None:
+        """The meter for a session with `seed` whose request names none, in `meter_shares` (None where
+        the style gives none). The seeds walk a golden-ratio sequence rather than a random one, so any
+        run of consecutive seeds holds each meter in its share to within a piece (seeds 0-19 give
+        two chorales in 3/4), and seed 0, every session's default, the meter holding the middle of the
+        shares (the chorale's 4/4)."""
+        if not self.meter_shares:
+            return None
+        point = (0.5 + seed * GOLDEN_FRACTION) % 1.0
+        total = sum(self.meter_shares.values())
+        reached = 0.0
+        for meter in self.meters:
+            reached += self.meter_shares.get(meter, 0.0) / total
+            if point < reached:
+                return meter
+        return next(meter for meter in reversed(self.meters) if meter in self.meter_shares)  # rounding at 1.0
 
     def lead(self, *, inner: bool, pickup: float) -> float:
         """Quarters of the run a section's held close leads on in (0: none): `strain_lead` where another

@@ -48,6 +48,7 @@ from ontology.music_drafts import (
     honour_length_wishes,
     plan_to_piece,
     section_motions,
+    with_drawn_meter,
 )
 from ontology.music_forms import edit_plan
 from ontology.music_styles import reach_named_in, style_spec
@@ -308,8 +309,9 @@ def repairable(state: ComposeState, config: ComposeConfig) -> dict[str, list[Fin
 
 
 def studio(state: ComposeState) -> CompositionStudio:
-    """The session's agents, resumed from the conversation so far."""
-    return CompositionStudio(state.facts, transcript=list(state.transcript))
+    """The session's agents, resumed from the conversation so far, told the request's facts and the
+    meter drawn for the session where the request names none (`with_drawn_meter`)."""
+    return CompositionStudio(with_drawn_meter(state.facts, state.seed), transcript=list(state.transcript))
 
 
 def variation_source(piece: Piece, section: Section, sections: dict[str, SectionParams]) -> VariationSource | None:
@@ -477,6 +479,9 @@ def plan(state: ComposeState, deps: ComposeDeps) -> Update:
     changed); each section gets its seed and no notes yet."""
     deps.progress("Composer: planning the form and key scheme")
     agents = studio(state)
+    if agents.facts.meter != state.facts.meter:
+        deps.progress(f"Meter: {agents.facts.meter}, drawn as the {agents.facts.style}'s references are "
+                      "(the request names none)")
     drafted_plan = edit_plan(agents.plan(), agents.facts)
     if drafted_plan.edits:
         deps.progress(f"Form: {len(drafted_plan.edits)} edits put the plan into its style's form "

@@ -25,10 +25,11 @@ from ontology.music_drafts import (
     plan_to_piece,
     section_motions,
     sections_of,
+    with_drawn_meter,
     with_settled,
 )
 from ontology.music_forms import clean_character, clean_words, edit_plan, form_settles, middles_kept
-from ontology.music_styles import PHRASE_BARS, Motion, motion_named_in
+from ontology.music_styles import PHRASE_BARS, Motion, StyleSpec, motion_named_in, style_spec
 
 WALTZ_SESSION = {  # the plan the 1.5B Composer wrote for examples/compose/waltz (session 23), as it wrote it
     "title": "A Gentle Waltz in G Major", "style": "waltz", "key": "G major", "meter": "3/4", "tempo_bpm": 128,
@@ -376,3 +377,28 @@ def test_a_sections_motion_is_its_characters_words_else_the_requests() -> None:
     assert [motion_named_in(text) for text in ("a calm opening before the storm", "not stormy", "Gently rocking",
                                                "AGITATED", "restless")] == [None, None, Motion.GENTLE,
                                                                              Motion.AGITATED, Motion.AGITATED]
+
+
+def test_a_chorale_whose_request_names_no_meter_is_written_in_3_4_as_often_as_bachs() -> None:
+    """Bach's thirty reference chorales are 4 in 3/4; a small Composer picked 4/4 twenty times of twenty.
+    Consecutive seeds hold the shares to within a piece; seed 0, the default, keeps common time."""
+    chorale = style_spec("chorale")
+    meters = [chorale.drawn_meter(seed) for seed in range(60)]
+    assert meters[0] == "4/4" and set(meters) == {"4/4", "3/4"}
+    assert all(abs(meters[start:start + 30].count("3/4") - 4) <= 1 for start in range(0, 31, 10))
+    assert style_spec("waltz").drawn_meter(3) is None  # a style with no shares leaves the Composer's meter
+
+
+def test_a_drawn_meter_is_only_for_a_named_style_with_no_meter_asked() -> None:
+    seed = next(seed for seed in range(30) if style_spec("chorale").drawn_meter(seed) == "3/4")
+    assert with_drawn_meter(facts_from_request("a chorale in A major"), seed).meter == "3/4"
+    assert with_drawn_meter(facts_from_request("a chorale in A major, 4/4"), seed).meter == "4/4"
+    assert with_drawn_meter(facts_from_request("a piece in A major"), seed).meter is None
+    schema = plan_schema(with_drawn_meter(facts_from_request("a chorale in A major"), seed))
+    assert schema.model_json_schema()["properties"]["meter"]["const"] == "3/4"
+
+
+def test_meter_shares_name_only_the_styles_meters() -> None:
+    raw = style_spec("chorale").model_dump()
+    with pytest.raises(ValueError, match="meter_shares"):
+        StyleSpec.model_validate({**raw, "meter_shares": {"6/8": 1.0}})
