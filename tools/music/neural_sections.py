@@ -290,7 +290,8 @@ def line_grammar(spec: StyleSpec, key: Key, shift: int, request: SectionRequest,
         ends.append(PhraseEnd(bar=bar, pitch_classes=frozenset((pc + shift) % 12 for pc in classes),
                               duration=held_length if held else min(ticks(spec.melody.phrase_end), bar_length),
                               approach=frozenset((pc + shift) % 12 for pc in approach), approach_ticks=beat))
-    scales = tonicised_scales(key.mode, request.bars, cadences, line.tonicise, request.seed) if line.tonicise else ()
+    tonicise = min(1.0, line.tonicise * ENRICHMENT[spec.style].piece_colour(request.shared_seed))
+    scales = tonicised_scales(key.mode, request.bars, cadences, tonicise, request.seed) if tonicise else ()
     return rules_for_line(line.in_meter(request.meter), key.mode, shift=shift, bass=spec.bass,
                           phrase_ends=tuple(ends), beat=beat, windows=windows, bar_scales=scales,
                           window_pull=line.register_plan.pull if line.register_plan else 0.0,
@@ -410,7 +411,9 @@ class NeuralSectionTools(SectionWriter):
         chords = self._harmonise(line, request, key, meter, slot, given)
         if spec.held_harmony:
             chords = held_through_bars(chords, line, slot, meter.bar_quarters, given)
-        chords = enrich_harmony(chords, line, key, slot, meter, given, ENRICHMENT[spec.style], request.seed)
+        rates = ENRICHMENT[spec.style]
+        chords = enrich_harmony(chords, line, key, slot, meter, given,
+                                rates.coloured(rates.piece_colour(request.shared_seed)), request.seed)
         harmony = chord_symbols(chords, slot, meter.bar_quarters, key)
         call = ToolCall(tool="harmonise_melody", seconds=round(time.perf_counter() - started, 2),
                         arguments={"chords": len(chords), "slot_quarters": float(slot), "key": request.key},
