@@ -196,18 +196,20 @@ def assemble(piece: Piece, sections: dict[str, SectionParams]) -> Piece:
     left: list[Bar] = []
     harmony: list[ChordEvent] = []
     spec = style_spec(piece.style)
+    closing = None
     for section, first, _ in piece.section_spans():
         material = sections[section.id].material
         if material is None:
             continue
-        if spec.melody.breath and len(right) == first - 1 and right and material.right:
+        if closing is not None and spec.melody.breath and len(right) == first - 1 and right and material.right:
             under = (left[-1], material.left[0]) if len(left) == first - 1 and left and material.left else None
             right[-1] = lead_into(right[-1], material.right[0], parse_meter(piece.meter).beat_quarters,
                                   parse_key(section.key or piece.key), (spec.melody.lowest, spec.melody.highest),
-                                  under)
+                                  under, parse_key(closing.key or piece.key))
         right += material.right
         left += material.left
         harmony += [chord.model_copy(update={"bar": chord.bar + first - 1}) for chord in material.harmony]
+        closing = section
     staves = (right, left)
     parts = [Part(id=PART_IDS[index], instrument=instrument.id, bars=staves[index])
              for index, instrument in enumerate(piece.instruments[:2])]

@@ -196,6 +196,29 @@ def test_a_breath_after_a_half_close_leads_into_the_next_section() -> None:
         Bar.line((74, 1.0), (69, 1.0), (71, .5), (69, .5)))  # nothing sounds under the lead-in: from above
 
 
+def chord(*pitches: int) -> Bar:
+    return Bar(voices=[[Event(pitches=list(pitches), duration=3.0)]])
+
+
+def test_a_lead_in_sings_the_chord_still_held_under_it_not_its_semitone_neighbour() -> None:
+    """A G major waltz's D major middle closes on A major (A C# E) and leads back into D: its rising lead-in
+    takes C#, not the home key's C; where the chord's note breaks the step the lead-in is not sung."""
+    g_major, d_major, beat = parse_key("G major"), parse_key("D major"), 1.0
+    close = Bar.line((76, 2.0), (None, 1.0))  # E5, a beat's breath
+    a_major, g_chord = chord(57, 61, 64), chord(55, 59, 62)
+    assert lead_into(close, Bar.line((74, 3.0)), beat, g_major, (62, 76), (a_major, g_chord), d_major) == Bar.line(
+        (76, 2.0), (71, .5), (73, .5))  # B C# into D (F# E from above is out of the register)
+    assert lead_into(close, Bar.line((74, 3.0)), beat, g_major, (62, 76), (a_major, g_chord)) == Bar.line(
+        (76, 2.0), (71, .5), (72, .5))  # told no other key for the close, its C is in G major
+    a_minor, c_major = parse_key("A minor"), parse_key("C major")
+    g_major_chord, a_minor_chord = chord(55, 59, 62), chord(57, 60, 64)
+    low = Bar.line((67, 2.0), (None, 1.0))  # G4 before the return's A4, over G major: F# G# would rub on G
+    assert lead_into(low, Bar.line((69, 3.0)), beat, a_minor, (62, 70), (g_major_chord, a_minor_chord),
+                     c_major) == low
+    assert lead_into(low, Bar.line((69, 3.0)), beat, a_minor, (62, 70), None, c_major) == Bar.line(
+        (67, 2.0), (66, .5), (68, .5))  # nothing known under it: the melodic minor's steps
+
+
 def test_a_waltz_is_assembled_with_the_lead_in_to_its_return_once_the_return_is_written() -> None:
     plan = {"title": "Lead", "style": "waltz", "key": "G major", "meter": "3/4", "tempo_bpm": 140,
             "sections": [{"label": "A", "share": 1, "key_relation": "home", "cadence": "half",

@@ -10,6 +10,7 @@ is written (`lead_into`): the lead-in a waltz or a nocturne sings back into its 
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 from ontology.music import Bar, Event
@@ -54,7 +55,7 @@ def lead_in(first: Bar, length: float, key: Key, register: tuple[int, int]) -> B
 
 
 def lead_into(close: Bar, opening: Bar, beat: Fraction, key: Key, register: tuple[int, int],
-              under: tuple[Bar, Bar] | None = None) -> Bar:
+              under: tuple[Bar, Bar] | None = None, closing: Key | None = None) -> Bar:
     """`close` (a section's last bar, whose line breathes after its half close) with its silent last
     `beat` sung as a lead-in to `opening` (the next section's first bar) in that section's `key`:
     eighths (one note where a beat is no whole number of them) moving by step into its first note,
@@ -62,7 +63,12 @@ def lead_into(close: Bar, opening: Bar, beat: Fraction, key: Key, register: tupl
     tune. A side is passed over where the lead-in would start further than `LEAD_BACK_REACH` from the
     close's last note or leave the line's `register`, or, given the bars `under` both (the left hand's),
     where its last note and the opening's would move in parallel fifths or octaves with the lowest notes
-    under them (a V/V to I return, A over A to G over G). A bar is left as it is where no side fits, any
+    under them (a V/V to I return, A over A to G over G), or where a note of it outside the `closing`
+    section's key (default `key`) would sound a semitone from a note under it and cannot take that
+    note's pitch and still move by step (`_in_tune`): the left hand still holds the close's chord, so a
+    G major waltz's D major middle led back "B C | D" over its half close's A major, C against C# (the
+    README's waltz, session 53), where "B C# | D" sings in tune. A bar is left as it is where no side
+    fits, any
     voice sounds in that beat, or the next section does not open on its downbeat: the line breathes on.
     (Written once both sections are: the section that closes cannot hear the one that follows,
     `held_to_the_bar_end`.)"""
@@ -77,10 +83,18 @@ def lead_into(close: Bar, opening: Bar, beat: Fraction, key: Key, register: tupl
     length = sum((exact_quarters(event.duration) for event in line), Fraction(0))
     basses = None if under is None else (_lowest(under[0], length, length - unit),
                                          _lowest(under[1], length, Fraction(0)))
+    held = [] if under is None else [
+        {pitch % 12 for begins, ends, pitch in sounding_notes([under[0]], length) if begins < onset + unit
+         and ends > onset}
+        for onset in (length - beat + unit * index for index in range(count))]
+    foreign = set(range(12)) - (closing or key).scale()
     lowest, highest = register
     for rising in (last < goal, last >= goal):
         pitches = _steps(goal, count, key, rising=rising)
         if abs(pitches[0] - last) > LEAD_BACK_REACH or not lowest <= min(pitches) <= max(pitches) <= highest:
+            continue
+        pitches = _in_tune(pitches, held, foreign, goal)
+        if not pitches:
             continue
         if basses is not None and None not in basses and parallel_kind(
                 (pitches[-1], basses[0]), (goal, basses[1]), key) is not None:
@@ -89,6 +103,20 @@ def lead_into(close: Bar, opening: Bar, beat: Fraction, key: Key, register: tupl
         lead = [Event(pitches=[pitch], duration=float(unit)) for pitch in pitches]
         return close.model_copy(update={"voices": [[*kept, *lead], *close.voices[1:]]})
     return close
+
+
+def _in_tune(pitches: list[int], held: list[set[int]], foreign: set[int], goal: int) -> list[int]:
+    """`pitches` (a lead-in into `goal`) with each note of a `foreign` pitch class that sounds a
+    semitone from a pitch class `held` under it (a set a note; none where nothing is known) taking
+    the held one's pitch instead (C to C# over an A major chord), or nothing where the lead-in then
+    no longer moves by step."""
+    tuned = []
+    for index, pitch in enumerate(pitches):
+        sounding = held[index] if index < len(held) else set()
+        rubbing = [pitch + shift for shift in (1, -1) if (pitch + shift) % 12 in sounding]
+        tuned.append(rubbing[0] if pitch % 12 in foreign and rubbing else pitch)
+    line = [*tuned, goal]
+    return tuned if all(1 <= abs(after - before) <= 2 for before, after in itertools.pairwise(line)) else []
 
 
 def _lowest(bar: Bar, bar_length: Fraction, time: Fraction) -> int | None:
