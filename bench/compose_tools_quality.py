@@ -38,7 +38,7 @@ from ontology.music_drafts import (
     sections_of,
 )
 from ontology.music_forms import edit_plan
-from ontology.music_styles import reach_named_in
+from ontology.music_styles import reach_named_in, style_spec
 from pipelines.compose_graph import (
     Material,
     SectionParams,
@@ -61,9 +61,6 @@ from compose_quality import print_comparison, write_comparisons  # noqa: E402  (
 
 KEYS = ("A major", "D minor", "F major", "E minor", "G major")
 METER = {"chorale": "4/4", "waltz": "3/4", "nocturne": "4/4", "jig": "6/8", "free piano": "4/4"}
-TRIPLE_CHORALES = (3, 11)
-"""The seeds (mod 15) whose fixed-plan chorale is in 3/4: 2 in 15, as 4 of the reference set's 30 Bach chorales
-are (a 3/4 bar holds three beats of four voices, so the reference's notes per bar spread as 4/4 alone cannot)."""
 FORM = {"opening": {"label": "A", "share": 1, "cadence": "half", "character": "plain"},
         "middle": [{"label": "B", "share": 1, "key_relation": "home", "cadence": "half", "character": "contrast"}],
         "closing": {"label": "A", "share": 2, "cadence": "authentic", "character": "return",
@@ -71,9 +68,9 @@ FORM = {"opening": {"label": "A", "share": 1, "cadence": "half", "character": "p
 
 
 def fixed_plan(style: str, key: str, seed: int, bars: int, meter: str | None = None) -> tuple[Plan, RequestFacts]:
-    """The fixed plan in `style` and `key` (and `meter`, else the style's usual one, or 3/4 for the
-    chorales of `TRIPLE_CHORALES`), and the facts of a request for it."""
-    usual = "3/4" if style == "chorale" and seed % 15 in TRIPLE_CHORALES else METER[style]
+    """The fixed plan in `style` and `key` (and `meter`, else the one a session with `seed` is given,
+    `StyleSpec.drawn_meter`, else the style's usual one), and the facts of a request for it."""
+    usual = style_spec(style).drawn_meter(seed) or METER[style]
     facts = facts_from_request(f"a {style} in {key}, {bars} bars").model_copy(update={"style": style, "meter": meter})
     plan = Plan.model_validate({"title": f"{style} {seed}", "style": style, "key": key,
                                 "meter": meter or usual, "tempo_bpm": 90, "sections": sections_of(FORM)})

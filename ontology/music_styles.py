@@ -389,8 +389,9 @@ class StyleSpec(BaseModel):
         default_factory=dict, description="how many of the style's reference pieces are in each of its meters; a "
                                           "request that names no meter is given one drawn in these shares "
                                           "(`drawn_meter`), since a small Composer picks the first meter every time "
-                                          "(twenty chorales of twenty in 4/4, where 4 of Bach's 30 are in 3/4). "
-                                          "Empty: the Composer's choice stands")
+                                          "(twenty chorales of twenty in 4/4, where 4 of Bach's 30 are in 3/4; "
+                                          "the free piano's are Beethoven's 32 first movements', 2/2 counted as "
+                                          "4/4 and 3/8 as 3/4). Empty: the Composer's choice stands")
     tempo: tuple[int, int, int] = Field(description="slowest, fastest and usual quarter notes per minute")
     texture: StyleTexture
     accompaniment: Accompaniment | None = Field(None, description="the left hand under a melody_and_accompaniment")
@@ -452,11 +453,10 @@ class StyleSpec(BaseModel):
         """The meter for a session with `seed` whose request names none, in `meter_shares` (None where
         the style gives none). The seeds walk a golden-ratio sequence rather than a random one, so any
         run of consecutive seeds holds each meter in its share to within a piece (seeds 0-19 give
-        two chorales in 3/4), and seed 0, every session's default, the meter holding the middle of the
-        shares (the chorale's 4/4)."""
+        two chorales in 3/4), and seed 0, every session's default, the first meter, the style's usual one."""
         if not self.meter_shares:
             return None
-        point = (0.5 + seed * GOLDEN_FRACTION) % 1.0
+        point = seed * GOLDEN_FRACTION % 1.0
         total = sum(self.meter_shares.values())
         reached = 0.0
         for meter in self.meters:
