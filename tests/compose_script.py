@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-REQUEST = "a melancholic piano piece for a winter evening, D minor, 12 bars"
+REQUEST = "a melancholic piano piece for a winter evening, D minor, 4/4, 12 bars"
 PLAN: dict[str, Any] = {
     "title": "Winter Chorale", "key": "D minor", "meter": "4/4", "tempo_bpm": 72, "style": "free piano",
     "opening": {"label": "A", "share": 1, "cadence": "half", "character": "low, still"},

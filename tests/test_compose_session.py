@@ -55,7 +55,7 @@ def test_each_section_is_written_in_the_motion_its_words_or_the_requests_ask_for
     store.start(REQUEST, seed=1, session="storm")
     assert [r.motion for r in writer.requests[:3]] == [Motion.AGITATED, Motion.GENTLE, None]
     store, _, writer = sessions(tmp_path / "restless", *first_turn())
-    store.start("a restless piano piece, D minor, 12 bars", seed=1, session="restless")
+    store.start("a restless piano piece, D minor, 4/4, 12 bars", seed=1, session="restless")
     assert {r.motion for r in writer.requests} == {Motion.AGITATED}
     assert {r.reach for r in writer.requests} == {None}
 
@@ -66,7 +66,7 @@ def test_every_section_ranges_as_far_as_the_requests_words_ask(tmp_path: Path) -
     stormy = {**PLAN, "opening": {**PLAN["opening"], "character": "stormy, urgent"}}
     store, _, writer = sessions(tmp_path, reply("plan", stormy), reply("theory_critic", NO_CHANGES),
                                 reply("listener_critic", NO_CHANGES))
-    store.start("a gentle piano piece, D minor, 12 bars", seed=1, session="gentle")
+    store.start("a gentle piano piece, D minor, 4/4, 12 bars", seed=1, session="gentle")
     assert {r.reach for r in writer.requests} == {Reach.MODEST}
 
 
@@ -132,6 +132,17 @@ def test_each_request_carries_what_changes_the_music_and_says_nothing_twice(tmp_
     assert len(system) == 1 and "Actions: regenerate" in system.pop()
     assert not any("Actions:" in request.messages[-1].text for request in engine.requests)
     assert not any("${" in request.messages[-1].text for request in engine.requests)
+
+
+def test_a_request_naming_no_meter_is_planned_in_the_meter_drawn_for_its_seed(tmp_path: Path) -> None:
+    """A small Composer picks the first meter offered every time; the session's seed draws it instead, in
+    the style's reference shares (free piano seed 1: 3/4), and the Composer is told it as a fixed fact."""
+    store, engine, _ = sessions(tmp_path, reply("plan", {**PLAN, "meter": "3/4"}),
+                                reply("theory_critic", NO_CHANGES), reply("listener_critic", NO_CHANGES))
+    _, state = store.start("a melancholic piano piece, D minor, 12 bars", seed=1, session="drawn")
+    assert state.plan is not None and state.plan.meter == "3/4" and state.facts.meter is None
+    assert "meter=3/4" in engine.requests[0].messages[-1].text
+    assert not any("meter 3/4 (planned" in edit for edit in state.plan.edits)
 
 
 def _system(request: Any) -> str:
