@@ -391,7 +391,9 @@ class StyleSpec(BaseModel):
                                           "(`drawn_meter`), since a small Composer picks the first meter every time "
                                           "(twenty chorales of twenty in 4/4, where 4 of Bach's 30 are in 3/4; "
                                           "the free piano's are Beethoven's 32 first movements', 2/2 counted as "
-                                          "4/4 and 3/8 as 3/4). Empty: the Composer's choice stands")
+                                          "4/4 and 3/8 as 3/4; the nocturne's his 32 slow movements', duple and "
+                                          "compound duple as 4/4, triple and compound triple as 3/4). Empty: the "
+                                          "Composer's choice stands")
     tempo: tuple[int, int, int] = Field(description="slowest, fastest and usual quarter notes per minute")
     texture: StyleTexture
     accompaniment: Accompaniment | None = Field(None, description="the left hand under a melody_and_accompaniment")

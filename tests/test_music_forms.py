@@ -387,6 +387,8 @@ def test_a_chorale_whose_request_names_no_meter_is_written_in_3_4_as_often_as_ba
     assert meters[0] == "4/4" and set(meters) == {"4/4", "3/4"}
     assert all(abs(meters[start:start + 30].count("3/4") - 4) <= 1 for start in range(0, 31, 10))
     assert style_spec("waltz").drawn_meter(3) is None  # a style with no shares leaves the Composer's meter
+    nocturnes = [style_spec("nocturne").drawn_meter(seed) for seed in range(32)]  # his slow movements
+    assert abs(nocturnes.count("3/4") - 11) <= 1
     free = [style_spec("free piano").drawn_meter(seed) for seed in range(31)]  # Beethoven's 32 first movements
     assert {meter: free.count(meter) for meter in ("4/4", "3/4", "2/4", "6/8")} == {"4/4": 13, "3/4": 8, "2/4": 8,
                                                                                  "6/8": 2}
