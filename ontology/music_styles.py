@@ -418,6 +418,11 @@ class StyleSpec(BaseModel):
     picardy_third: bool = Field(False, description="a piece in minor closes on the major tonic where its tune ends "
                                                    "on the tonic or the fifth (Bach's minor chorales end on a major "
                                                    "chord, none on the minor tonic)")
+    contrast_in_other_mode: bool = Field(True, description="a contrasting middle may go to the tonic's other "
+                                                           "mode (the parallel key, three accidentals from home: a "
+                                                           "nocturne's minore); False: it keeps to the closely "
+                                                           "related keys, whose signatures differ from home's by one "
+                                                           "accidental at most (`ontology.music_forms.contrast_key`)")
     melody: LineRules
     bass: BassRules | None = None
     octaves: OctavePassage = Field(default_factory=OctavePassage, description="a passage where the left hand "

@@ -114,6 +114,22 @@ def test_a_contrasting_middle_goes_to_the_key_its_words_shade_asks_for(
     assert plan_to_piece(edited).sections[1].key == contrast
 
 
+@pytest.mark.parametrize(("key", "character", "planned", "contrast"), [
+    ("F major", "melancholic, wistful", "relative", "D minor"),  # darker: the relative minor, not F minor
+    ("A minor", "brighter, hopeful", "relative", "C major"),  # brighter: the relative major, not A major
+    ("F major", "calm", "parallel", "D minor"),  # the Composer's parallel key too
+    ("F major", "upbeat, rhythmic", "relative", "C major"),  # brighter: the dominant, as a nocturne's
+    ("D minor", "tragic, stormy", "relative", "G minor")])  # darker: the subdominant, as a nocturne's
+def test_a_waltzs_middle_keeps_to_the_closely_related_keys(
+        key: str, character: str, planned: str, contrast: str) -> None:
+    """A waltz's contrast goes where its words' shade asks, but never to the tonic's other mode: a
+    sixteen-bar dance's middle in the parallel key struck a quarter of its notes outside the home key."""
+    middle = section("B", 1, planned, "half", character=character)
+    edited = edit_plan(plan("waltz", key, "3/4", section("A", 1), middle, section("A'", 2)),
+                       facts(f"a waltz in {key}, 16 bars"))
+    assert plan_to_piece(edited).sections[1].key == contrast
+
+
 def test_a_free_pianos_middle_away_from_home_takes_its_shade_and_one_at_home_stays() -> None:
     edited = edit_plan(plan("free piano", "A major", "4/4", section("A", 1),
                             section("B", 1, "relative", "half", character="excited, nervous, agitated"),
