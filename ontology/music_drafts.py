@@ -191,6 +191,22 @@ class Plan(BaseModel):
     edits: list[str] = Field(default_factory=list, description="what editing the plan into its form changed")
 
 
+def in_drawn_meter(plan: Plan, facts: RequestFacts, seed: int) -> Plan:
+    """`plan` in the meter drawn for the session with `seed` in its style's reference shares where the
+    request named neither a style nor a meter and the Composer, choosing the style itself, wrote
+    that style's usual meter: the meter no one chose (`with_drawn_meter` draws it before the
+    Composer plans where the request names the style), or one its style is not written in. Another
+    of the style's meters, which the Composer chose against the usual one, stands."""
+    if facts.meter is not None or facts.style is not None:
+        return plan
+    spec = style_spec(plan.style)
+    meter = spec.drawn_meter(seed)
+    if meter is None or meter == plan.meter or plan.meter in spec.meters[1:]:
+        return plan
+    return plan.model_copy(update={"meter": meter, "edits": [
+        *plan.edits, f"meter {meter} (planned {plan.meter}): drawn as the {spec.style}'s references are"]})
+
+
 def sections_of(answer: dict[str, Any]) -> list[dict[str, Any]]:
     """The Composer's opening, middle and closing sections as one list, home key made explicit."""
     return ([{**answer["opening"], "key_relation": "home"}] + list(answer.get("middle", []))

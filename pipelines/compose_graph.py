@@ -46,6 +46,7 @@ from ontology.music_drafts import (
     MAX_SECTION_BARS,
     RequestFacts,
     honour_length_wishes,
+    in_drawn_meter,
     plan_to_piece,
     section_motions,
     with_drawn_meter,
@@ -484,7 +485,11 @@ def plan(state: ComposeState, deps: ComposeDeps) -> Update:
     if agents.facts.meter != state.facts.meter:
         deps.progress(f"Meter: {agents.facts.meter}, drawn as the {agents.facts.style}'s references are "
                       "(the request names none)")
-    drafted_plan = edit_plan(agents.plan(), agents.facts)
+    planned = agents.plan()
+    drafted_plan = edit_plan(in_drawn_meter(planned, state.facts, state.seed), agents.facts)
+    if drafted_plan.meter != planned.meter and state.facts.style is None:
+        deps.progress(f"Meter: {drafted_plan.meter}, drawn as the {drafted_plan.style}'s references are "
+                      f"(the Composer wrote its usual {planned.meter})")
     if drafted_plan.edits:
         deps.progress(f"Form: {len(drafted_plan.edits)} edits put the plan into its style's form "
                       f"({drafted_plan.edits[0]}{', ...' if len(drafted_plan.edits) > 1 else ''})")

@@ -145,6 +145,18 @@ def test_a_request_naming_no_meter_is_planned_in_the_meter_drawn_for_its_seed(tm
     assert not any("meter 3/4 (planned" in edit for edit in state.plan.edits)
 
 
+def test_a_request_naming_no_style_has_the_composers_usual_meter_drawn_for_the_style_it_chose(tmp_path: Path) -> None:
+    """Without a style named the Composer chooses the style and may write any meter; its style's usual
+    one (a free piano's 4/4) is the meter no one chose, so the seed draws it after the plan."""
+    store, engine, _ = sessions(tmp_path, reply("plan", PLAN), reply("theory_critic", NO_CHANGES),
+                                reply("listener_critic", NO_CHANGES))
+    _, state = store.start("a melancholic piece, D minor, 12 bars", seed=1, session="chosen")
+    assert state.plan is not None and state.plan.style == "free piano" and state.plan.meter == "3/4"
+    assert "meter 3/4 (planned 4/4): drawn as the free piano's references are" in state.plan.edits
+    assert state.piece is not None and state.piece.meter == "3/4"
+    assert "meter=" not in engine.requests[0].messages[-1].text  # the Composer was free to choose
+
+
 def _system(request: Any) -> str:
     return request.system if isinstance(request.system, str) else "".join(part.text for part in request.system)
 

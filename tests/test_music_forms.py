@@ -21,6 +21,7 @@ from ontology.music_drafts import (
     SectionRole,
     facts_from_request,
     fit_sections,
+    in_drawn_meter,
     plan_schema,
     plan_to_piece,
     section_motions,
@@ -417,6 +418,21 @@ def test_a_drawn_meter_is_only_for_a_named_style_with_no_meter_asked() -> None:
     assert with_drawn_meter(facts_from_request("a piece in A major"), seed).meter is None
     schema = plan_schema(with_drawn_meter(facts_from_request("a chorale in A major"), seed))
     assert schema.model_json_schema()["properties"]["meter"]["const"] == "3/4"
+
+
+def test_a_composer_choosing_the_style_writes_a_meter_drawn_for_it_unless_it_chose_one() -> None:
+    """Where the request names no style, the Composer's plan in its style's usual meter (or one the
+    style is not written in) takes the meter drawn for the session; another of the style's meters stands."""
+    seed = next(seed for seed in range(30) if style_spec("free piano").drawn_meter(seed) == "2/4")
+    free = facts_from_request("a piece in A major")
+    usual = plan("free piano", "A major", "4/4", section("A", 1), section("A'", 1))
+    drawn = in_drawn_meter(usual, free, seed)
+    assert drawn.meter == "2/4" and drawn.edits == ["meter 2/4 (planned 4/4): drawn as the free piano's references are"]
+    assert in_drawn_meter(usual.model_copy(update={"meter": "5/4"}), free, seed).meter == "2/4"
+    assert in_drawn_meter(usual.model_copy(update={"meter": "3/4"}), free, seed).meter == "3/4"  # its choice
+    assert in_drawn_meter(usual, facts_from_request("a piano piece in A major"), seed) == usual  # style named
+    assert in_drawn_meter(usual, facts_from_request("a piece in A major, 4/4"), seed) == usual  # meter named
+    assert in_drawn_meter(plan("waltz", "A major", "3/4", section("A", 1)), free, seed).meter == "3/4"  # no shares
 
 
 def test_meter_shares_name_only_the_styles_meters() -> None:
