@@ -76,6 +76,7 @@ def test_chord_symbols_change_only_with_the_harmony_and_six_eight_changes_on_the
 def test_phrases_end_on_their_cadences_and_only_there() -> None:
     from tools.music.styles.phrases import (
         approach_pitch_classes,
+        barred_before_half_closes,
         given_chords,
         melody_pitch_classes,
         phrase_cadences,
@@ -96,6 +97,10 @@ def test_phrases_end_on_their_cadences_and_only_there() -> None:
     assert approach_pitch_classes(d_minor, Cadence.AUTHENTIC, frozenset({2}), outline=False) == {1, 4}  # C#, E
     assert approach_pitch_classes(d_minor, Cadence.AUTHENTIC, frozenset({2}), outline=True) == {9, 1}  # A, C#
     assert approach_pitch_classes(d_minor, Cadence.HALF, frozenset({9}), outline=True) == frozenset()
+    on_a = {chord_index(9, quality) for quality in ("maj", "min", "dom7")}
+    barred = barred_before_half_closes(d_minor, {3: Cadence.HALF, 7: Cadence.AUTHENTIC, 11: Cadence.HALF}, 3, 12)
+    assert set(barred) == {8, 32} and all(on_a <= chords for chords in barred.values())  # the slot before each
+    assert barred_before_half_closes(d_minor, {0: Cadence.HALF}, 3, 1) == {}  # a one-bar section: nothing before
 
 
 def test_a_minor_chorale_closes_on_the_major_tonic_where_its_tune_allows() -> None:
@@ -291,6 +296,8 @@ def test_real_sections_in_every_style_keep_its_grammar_fill_their_bars_and_conti
         assert sum(n.duration for n in closing[1:]) == spec.pickup  # held, up to a jig's pickup into the next strain
         assert [c.tool for c in first.calls] == ["generate_piano", "harmonise_melody", f"realise_{style.value}"
                                                  .replace(" ", "_")]
+        approach = [c.symbol for c in first.harmony if (c.bar, c.beat) < (4, 1)][-1]
+        assert first.harmony[-1].symbol == "D" and not approach.startswith("D"), "the half close arrives on V"
     assert [c.symbol for c in second.harmony[-2:]] == ["D7", "G"] and second.harmony[-1].bar == 4
     assert bool(first.left) is (spec.texture != "melody")
 

@@ -80,6 +80,7 @@ from tools.music.styles.harmonic_rhythm import held_through_bars
 from tools.music.styles.octaves import in_octaves, octave_bars
 from tools.music.styles.phrases import (
     approach_pitch_classes,
+    barred_before_half_closes,
     cadence_bars,
     close_phrases,
     given_chords,
@@ -408,7 +409,8 @@ class NeuralSectionTools(SectionWriter):
         if spec.picardy_third and request.place[1] == 1 and request.cadence is Cadence.AUTHENTIC:
             given = with_picardy_third(given, key, request.bars - 1, int(meter.bar_quarters / slot),
                                        line[-1].pitch if line else None)
-        chords = self._harmonise(line, request, key, meter, slot, given)
+        barred = barred_before_half_closes(key, ends, int(meter.bar_quarters / slot), request.bars)
+        chords = self._harmonise(line, request, key, meter, slot, given, barred)
         if spec.held_harmony:
             chords = held_through_bars(chords, line, slot, meter.bar_quarters, given)
         rates = ENRICHMENT[spec.style]
@@ -507,10 +509,11 @@ class NeuralSectionTools(SectionWriter):
         return segment_to_bars(segment, shift)
 
     def _harmonise(self, line: list[MelodyNote], request: SectionRequest, key: Key, meter: Meter,
-                   slot: Fraction, fixed: dict[int, int]) -> list[int]:
+                   slot: Fraction, fixed: dict[int, int], barred: dict[int, frozenset[int]]) -> list[int]:
         """One chord per slot of `slot` quarters. The harmoniser works a beat at a time (a dotted
         quarter in 6/8), with the chords `fixed` by slot (the phrases' cadences) given for every
-        beat of their slots; a slot takes its first beat's chord."""
+        beat of their slots and those `barred` by slot barred from every beat of theirs; a slot
+        takes its first beat's chord."""
         beat, bar_length = meter.beat_quarters, meter.bar_quarters
         per_bar = bar_length / beat
         if per_bar.denominator != 1:
@@ -526,24 +529,28 @@ class NeuralSectionTools(SectionWriter):
                         transposition=shift, key=key.name, slot_quarters=[float(i * beat) for i in range(count + 1)])
         given = {slot_index * beats_per_slot + offset: transpose_chord(chord, shift)
                  for slot_index, chord in fixed.items() for offset in range(beats_per_slot)}
+        banned = {slot_index * beats_per_slot + offset: frozenset(transpose_chord(chord, shift) for chord in chords)
+                  for slot_index, chords in barred.items() for offset in range(beats_per_slot)}
         (chords,) = harmonise_pieces(self._harmoniser, [melody], "confidence", temperature=0.0, seed=request.seed,
-                                     given=[given])
+                                     given=[given], banned=[banned])
         if style_spec(request.style).vary_rocking:
-            chords = self._unrocked(chords, melody, given, request.seed)
+            chords = self._unrocked(chords, melody, given, banned, request.seed)
         per_slot = [transpose_chord(chords[index], -shift) for index in range(0, len(chords), beats_per_slot)]
         return held(per_slot)
 
-    def _unrocked(self, chords: list[int], melody: Melody, given: dict[int, int], seed: int) -> list[int]:
+    def _unrocked(self, chords: list[int], melody: Melody, given: dict[int, int], banned: dict[int, frozenset[int]],
+                  seed: int) -> list[int]:
         """`chords` (one per beat) with each chord that rocks (X Y X Y) chosen again by the harmoniser,
         from the left, with the chords around it barred (`tools.music.harmony.rocking`), where its
-        new choice holds the melody's note."""
+        new choice holds the melody's note; the beats `banned` from chords stay so."""
         assert self._harmoniser is not None
         tried: set[int] = set()
         while (run := rocking_run(chords, given, tried)) is not None:
             tried.add(run.start)
             kept = {beat: chord for beat, chord in enumerate(chords) if beat not in run}
+            barred = {beat: barred_around(chords, run) | banned.get(beat, frozenset()) for beat in run}
             (again,) = harmonise_pieces(self._harmoniser, [melody], "confidence", temperature=0.0, seed=seed,
-                                        given=[kept], banned=[dict.fromkeys(run, barred_around(chords, run))])
+                                        given=[kept], banned=[barred])
             if holds_the_melody(again[run.start], melody.notes, run.start):
                 chords = [*chords[:run.start], *again[run.start:run.stop], *chords[run.stop:]]
         return chords
