@@ -364,15 +364,18 @@ def test_an_arranged_waltz_mostly_keeps_the_left_hand_figure_it_restates_or_foll
     assert sum(kept) >= len(kept) / 2
 
 
-def test_labels_read_from_diatonic_notes_take_the_keys_quality() -> None:
+def test_labels_read_from_notes_take_the_keys_quality_or_are_marked_borrowed_where_chromatic_is_harmony() -> None:
     from ontology.music import ChordEvent
-    from tools.music.neural_sections import diatonic_labels
+    from tools.music.analysis import labels_in_key
 
     c_minor = parse_key("C minor")
     labels = [ChordEvent(bar=1, beat=1, symbol="C"), ChordEvent(bar=1, beat=3, symbol="G7"),
               ChordEvent(bar=2, beat=1, symbol="F#")]
-    assert [(c.symbol, c.borrowed) for c in diatonic_labels(labels, c_minor)] == [
+    assert [(c.symbol, c.borrowed) for c in labels_in_key(labels, c_minor, chromatic_harmony=False)] == [
         ("Cm", False), ("G7", False), ("F#", True)]  # G7's B is the raised seventh; F# has no triad in C minor
+    # a harmonised style's chromatic chord is harmony (C major: V of iv), kept as it sounds and marked
+    assert [(c.symbol, c.borrowed) for c in labels_in_key(labels, c_minor, chromatic_harmony=True)] == [
+        ("C", True), ("G7", False), ("F#", True)]
 
 
 def test_a_reel_runs_in_eighths_where_a_jig_lilts() -> None:

@@ -24,6 +24,7 @@ from tools.music.variations import (
     candidate_pool,
     choose,
     fit_bars,
+    kept_chords,
     moved_windows,
     new_bars_windows,
     octave_to_the_join,
@@ -186,6 +187,16 @@ def test_a_variation_arranges_and_continues_the_tune_not_the_figures_sung_on_it(
     assert source.right == right + right and source.tune == tune + tune
     kept = next(c for c in pool if c.id.startswith("keep2")).material
     assert kept.right[:2] == right
+
+
+def test_kept_bars_chords_are_named_in_the_sections_key() -> None:
+    """A harmonised style's chromatic chord in kept bars is the harmoniser's, marked borrowed as it was
+    (unmarked, the validators flagged 18 final versions of 100); a piano texture's G# is a passing tone."""
+    right, left = [Bar.line((68, 4))], [Bar(voices=[[Event(pitches=[52, 59], duration=4)]])]  # G# over E-B
+    chorale = kept_chords(right, left, FOUR, Fraction(1), D_MINOR, style_spec("chorale"))
+    assert [(c.symbol, c.borrowed) for c in chorale] == [("E", True)]  # V of V
+    assert [(c.symbol, c.borrowed) for c in kept_chords(right, left, FOUR, Fraction(1), D_MINOR,
+                                                        style_spec("free piano"))] == [("Em", False)]
 
 
 def test_candidates_too_alike_for_a_map_are_chosen_on_a_straight_line() -> None:

@@ -26,9 +26,9 @@ import torch
 
 from ontology.music import Bar, Cadence, ChordEvent, Event
 from ontology.music_styles import Motion, StyleSpec, style_spec
-from ontology.music_theory import Key, Meter, exact_quarters, parse_chord, parse_key, parse_meter
+from ontology.music_theory import Key, Meter, exact_quarters, parse_key, parse_meter
 from tools.base import ToolInputError
-from tools.music.analysis import heard_keys, key_margin, label_chords, sounding_notes
+from tools.music.analysis import heard_keys, key_margin, label_chords, labels_in_key, sounding_notes
 from tools.music.harmony.chords import (
     NO_CHORD,
     block_chord,
@@ -396,8 +396,9 @@ class NeuralSectionTools(SectionWriter):
                 sung, left = close_on_cadence(sung, left, key, request.cadence, meter.bar_quarters)
                 right = [*right[:-1], sung[-1]]  # the close rewrites the last bar, which is sung as it is
             return SectionMaterial(right=sung, left=left, tune=right if right != sung else [],
-                                   harmony=diatonic_labels(label_chords([sung, left], meter.bar_quarters,
-                                                                              spec.chord_slot(meter)), key))
+                                   harmony=labels_in_key(label_chords([sung, left], meter.bar_quarters,
+                                                                           spec.chord_slot(meter)), key,
+                                                              chromatic_harmony=False))
         started = time.perf_counter()
         ends = phrase_cadences(request.bars, request.cadence)
         line = close_phrases(melody_line(right, meter.bar_quarters), key, ends, meter.bar_quarters,
@@ -567,27 +568,6 @@ def last_chord(upper: list[Bar], lower: list[Bar]) -> tuple[tuple[int, int, int,
     soprano, alto, tenor, bass = (pitches[0] for pitches in last)
     chord = label_pitch_classes({pitch % 12: 1.0 for pitch in (soprano, alto, tenor, bass)}, bass)
     return ((soprano, alto, tenor, bass), chord) if chord != NO_CHORD else None
-
-
-def diatonic_labels(harmony: list[ChordEvent], key: Key) -> list[ChordEvent]:
-    """Chord labels read from notes, with a quality the notes leave open taken from the key: the
-    grammar keeps the piano texture in the key's scale but for chromatic passing and neighbour
-    notes, which are not harmony, so a label with a tone outside it (C major for an open fifth C-G
-    in C minor) names a tone that is not the chord's. The same root's
-    triad in the key replaces it; a label with no such triad is marked borrowed."""
-    scale = key.scale()
-    fixed = []
-    for event in harmony:
-        chord = parse_chord(event.symbol)
-        root = event.symbol[: len(event.symbol) - len(chord.quality)]
-        if chord.pitch_classes() <= scale:
-            fixed.append(event)
-        elif (diatonic := next((q for q in ("", "m", "dim") if parse_chord(root + q).pitch_classes() <= scale),
-                               None)) is not None:
-            fixed.append(event.model_copy(update={"symbol": root + diatonic}))
-        else:
-            fixed.append(event.model_copy(update={"borrowed": True}))
-    return fixed
 
 
 def held(chords: list[int]) -> list[int]:

@@ -25,10 +25,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from ontology.music import Bar, Cadence, Event, VariationDistance
+from ontology.music import Bar, Cadence, ChordEvent, Event, VariationDistance
 from ontology.music_styles import StyleSpec, style_spec
 from ontology.music_theory import OCTAVE, Key, Mode, parse_key, parse_meter
-from tools.music.analysis import heard_keys, key_margin, label_chords
+from tools.music.analysis import heard_keys, key_margin, label_chords, labels_in_key
 from tools.music.features import material_features
 from tools.music.piano.tokens import fit_to_piano
 from tools.music.section_tools import (
@@ -235,13 +235,21 @@ def fit_bars(bars: list[Bar], count: int) -> list[Bar]:
     return [bars[i % len(bars)].model_copy(deep=True) for i in range(count)] if bars else []
 
 
-def splice(right: list[Bar], left: list[Bar], tune: list[Bar], tail: SectionMaterial, bar_length: Fraction,
-           slot: Fraction) -> SectionMaterial:
-    """Kept bars followed by a writer's new ones; the kept bars' chords are named from their notes,
-    one per `slot` quarters at most; the kept bars' `tune` followed by the new ones' (none where
-    either has none)."""
+def kept_chords(right: list[Bar], left: list[Bar], bar_length: Fraction, slot: Fraction, key: Key,
+                spec: StyleSpec) -> list[ChordEvent]:
+    """The chords of bars kept from an earlier section, named from their notes one per `slot`
+    quarters at most, in the section's `key` (`labels_in_key`: a harmonised style's chromatic chords
+    are the harmoniser's, marked borrowed; a piano texture's chromatic tones are passing ones)."""
+    return labels_in_key(label_chords([right, left], bar_length, slot), key,
+                         chromatic_harmony=spec.texture != "piano")
+
+
+def splice(right: list[Bar], left: list[Bar], tune: list[Bar], tail: SectionMaterial, kept_harmony: list[ChordEvent]
+           ) -> SectionMaterial:
+    """Kept bars, with their chords (`kept_chords`), followed by a writer's new ones; the kept bars'
+    `tune` followed by the new ones' (none where either has none)."""
     kept = len(right)
-    harmony = label_chords([right, left], bar_length, slot) if kept else []
+    harmony = list(kept_harmony)
     for chord in tail.harmony:
         if harmony and chord.bar == 1 and chord.beat == 1 and harmony[-1].symbol == chord.symbol:
             continue  # the chord goes on over the join
@@ -306,8 +314,8 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     looped = longest is not None and len(variation.right) < request.bars
     right = moved
     sung = sung_as_tune(right, tune)
-    source = SectionMaterial(right=right, left=left, harmony=label_chords([right, left], bar_length, chord_slot),
-                             tune=tune)
+    source = SectionMaterial(right=right, left=left, tune=tune,
+                             harmony=kept_chords(right, left, bar_length, chord_slot, key, spec))
     pool: list[Candidate] = []
     arranged = None if looped else writer.arrange(plain, sung, left)
     if arranged is not None:
@@ -329,8 +337,8 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
                 "previous_right": sung[:kept][-PROMPT_BARS:], "previous_left": left[:kept][-PROMPT_BARS:],
                 "continues_phrase": kept - 1 not in phrase_ends}))
             pool.append(Candidate(f"keep{kept}_{slot}", f"first {kept} bars of {variation.section}, then new ones "
-                                  f"(seed {seed})", splice(right[:kept], left[:kept], tune[:kept], tail, bar_length,
-                                                           chord_slot)))
+                                  f"(seed {seed})", splice(right[:kept], left[:kept], tune[:kept], tail, kept_chords(
+                                      right[:kept], left[:kept], bar_length, chord_slot, key, spec))))
     for index in range(FRESH_CANDIDATES):
         seed = request.seed + SEED_STRIDE * index
         pool.append(Candidate(f"fresh{index}", f"new material (seed {seed})",
