@@ -44,6 +44,7 @@ from pipelines.compose_graph import (
     SectionParams,
     assemble,
     bars_before,
+    leads_back,
     return_openings,
     variation_source,
 )
@@ -121,7 +122,7 @@ def compose(tools: NeuralSectionTools, plan: Plan, facts: RequestFacts, seed: in
             cadence=section.cadence, seed=seed * 1000 + index * 101, piece_seed=seed, motion=motions[section.id],
             reach=reach,
             previous_right=previous[0], previous_left=previous[1], variation=variation_source(piece, section, sections),
-            leads_to=return_openings(piece, section, sections),
+            leads_to=return_openings(piece, section, sections), leads_back=leads_back(piece, section),
             place=((first - 1) / spans[-1][2], last / spans[-1][2])))
         sections[section.id] = SectionParams(seed=0, material=Material(right=written.right, left=written.left,
                                                                       harmony=written.harmony, tune=written.tune))

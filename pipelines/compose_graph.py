@@ -347,6 +347,14 @@ def return_openings(piece: Piece, section: Section, sections: dict[str, SectionP
     return opening_notes(source, parse_key(following.key or piece.key), following.bars, style_spec(piece.style))
 
 
+def leads_back(piece: Piece, section: Section) -> bool:
+    """Whether the section after `section` varies `section` itself (a strain's repeat), so that it
+    begins on notes `section` has yet to write (`SectionRequest.leads_back`)."""
+    after = [s.id for s in piece.sections].index(section.id) + 1
+    following = piece.sections[after] if after < len(piece.sections) else None
+    return following is not None and following.variation is not None and following.variation.of == section.id
+
+
 def vary(section: Section, change: Change, order: list[str]) -> Change:
     """Make `section` a variation of the section `change` names (or of what it varied, or of the
     opening) and say what was done: only an earlier section can be varied, so another choice falls
@@ -516,7 +524,7 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
     params = state.sections[section.id]
     previous = bars_before(piece, state.sections, first)
     variation = variation_source(piece, section, state.sections)
-    leads_to = return_openings(piece, section, state.sections)
+    leads_to, back = return_openings(piece, section, state.sections), leads_back(piece, section)
     deps.progress(f"Tools: writing section {section.label} ({section.bars} bars, {section.key or piece.key}"
                   + (f", a {variation.distance} variation of {variation.section}" if variation else "")
                   + (f", best of {params.candidates}" if params.candidates > 1 else "") + ")")
@@ -536,7 +544,8 @@ def realise(state: ComposeState, deps: ComposeDeps) -> Update:
                                  seed=params.seed + candidate, piece_seed=state.seed, temperature=params.temperature,
                                  motion=motion, reach=reach,
                                  previous_right=previous[0], previous_left=previous[1], variation=variation,
-                                 leads_to=leads_to, place=((first - 1) / spans[-1][2], last / spans[-1][2]))
+                                 leads_to=leads_to, leads_back=back,
+                                 place=((first - 1) / spans[-1][2], last / spans[-1][2]))
         written = deps.tools.realise(request)
         calls += written.calls
         material = Material(right=written.right, left=written.left, harmony=written.harmony, tune=written.tune)

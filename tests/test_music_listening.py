@@ -217,6 +217,26 @@ def test_a_leap_across_a_breath_at_a_phrase_end_is_no_melodic_leap() -> None:
     assert "the melody leaps 67->91 (24)" in leap.message
 
 
+def test_a_leap_into_a_return_is_found_in_the_bar_it_leaps_from() -> None:
+    """A return's opening is its source's: its repair writes the same first note again, so a leap
+    into it belongs to the section before, whose close can move."""
+    from ontology.music import Variation
+
+    tune = [[(72, 1.0), (74, 1.0), (76, 1.0)], [(77, 1.0), (76, 1.0), (74, 1.0)]]
+    middle = [[(79, 1.0), (81, 1.0), (83, 1.0)], [(84, 3.0)]]  # closes on C6, two octaves over the return's C4
+    piece = waltz([*tune, *middle, [(60, 3.0)], *tune[1:]])
+    sections = [Section(id="a", label="A", bars=2, cadence="authentic"),
+                Section(id="b", label="B", bars=2, cadence="authentic"),
+                Section(id="c", label="A'", bars=2, cadence="authentic",
+                        variation=Variation(of="a", distance="near"))]
+    (leap,) = [f for f in listen(piece.model_copy(update={"sections": sections})) if f.code == "top_voice_leap"]
+    assert leap.location == at("parts", 0, "bars", 3) and leap.message.startswith("bar 4: the melody leaps 84->60")
+    assert "into A' at bar 5" in leap.message
+    fresh = [f for f in listen(piece.model_copy(update={"sections": [*sections[:2], sections[2].model_copy(
+        update={"variation": None})]})) if f.code == "top_voice_leap"]
+    assert [f.location for f in fresh] == [at("parts", 0, "bars", 4)]  # a new section mends its own first note
+
+
 def test_a_jigs_cadences_are_read_on_its_beats_and_before_the_eighth_that_leads_back() -> None:
     from pathlib import Path
 

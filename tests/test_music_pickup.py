@@ -23,7 +23,7 @@ from tools.music.listening import hear, listen
 from tools.music.quality.timeline import timeline_from_piece, timeline_from_score
 from tools.music.render import piece_to_score, write_notation
 from tools.music.scoreio import read_score
-from tools.music.styles.pickup import cut_short, lead_in, lead_into, led_back
+from tools.music.styles.pickup import bridge, cut_short, lead_in, lead_into, led_back
 
 TUNE = [[(74, .5), (76, .5), (78, .5), (79, 1.5)], [(78, .5), (76, .5), (74, .5), (73, 1.5)],
         [(71, .5), (73, .5), (74, .5), (76, 1.5)], [(74, 2.5)]]
@@ -168,6 +168,22 @@ def test_a_strains_lead_in_leads_back_into_its_start() -> None:
     assert [(n.onset, n.duration, n.pitch) for n in run] == [(10.5, 0.5, 73), (11.0, 0.5, 74), (11.5, 0.5, 76)]
     moving = [MelodyNote(10.5, 1.0, 73), MelodyNote(11.5, 0.5, 76)]  # "d3 c2 e": it moves on, and stays
     assert led_back(moving, held, MelodyNote(0.0, 0.5, 78), d_major, register) == moving
+
+
+def test_a_strain_that_closed_an_octave_above_its_start_falls_back_through_the_tonic_chord() -> None:
+    """Twenty of sixty fixed-plan jigs closed a strain on the high tonic and leapt an octave into its
+    repeat: no run of three eighths reaches from G5 to G4, the chord's tones do ("g3 dBA | G")."""
+    from tools.music.harmony.data import MelodyNote
+
+    g_major, register = parse_key("G major"), (62, 86)
+    assert bridge(79, 67, 3, g_major, register) == [74, 71, 69]  # D5 B4 A4, each within a fourth
+    assert bridge(67, 79, 3, g_major, register) == [71, 74, 78]  # climbing: B4 D5 F#5 into G5
+    assert bridge(77, 69, 3, parse_key("F major"), register) == [74, 72, 70]  # one chord tone between: a scale
+    assert bridge(79, 67, 1, g_major, register) is None  # one note cannot bridge an octave
+    assert bridge(79, 67, 3, g_major, (70, 86)) is None  # A4 is under the register
+    close, lead = MelodyNote(9.0, 1.5, 79), [MelodyNote(10.5, 1.0, 79), MelodyNote(11.5, 0.5, 78)]
+    led = led_back(lead, close, MelodyNote(0.0, 0.5, 67), g_major, register)
+    assert [(n.onset, n.duration, n.pitch) for n in led] == [(10.5, 0.5, 74), (11.0, 0.5, 71), (11.5, 0.5, 69)]
 
 
 

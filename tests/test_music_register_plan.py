@@ -164,6 +164,19 @@ def test_a_section_before_a_return_closes_where_the_return_begins() -> None:
     assert leading_windows(peak_last, [60], 0) == tuple(peak_last)  # a phrase that turns in its last bar is kept
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_a_strain_before_its_repeat_closes_where_it_began(seed: int) -> None:
+    """A strain followed by its own repeat (`SectionRequest.leads_back`) has no return notes to aim at
+    yet; its last phrase is led to the window its first bar is sampled in, as a return's would be."""
+    line = style_spec(Style.JIG).melody
+    request = SectionRequest(bars=8, key="D major", meter="6/8", style=Style.JIG, cadence="authentic", seed=seed)
+    planned = section_windows(line, request, 2)
+    repeated = section_windows(line, request.model_copy(update={"leads_back": True}), 2)
+    assert repeated == leading_windows(planned, [round(sum(planned[0]) / 2)], 4)
+    low, high = repeated[-1]
+    assert low <= round(sum(planned[0]) / 2) <= high
+
+
 def test_a_fresh_section_after_others_is_planned_from_the_line_s_last_note() -> None:
     line = style_spec(Style.WALTZ).melody
     assert line.register_plan is not None

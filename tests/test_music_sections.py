@@ -241,6 +241,14 @@ def test_a_chorale_soprano_sings_on_from_its_half_close_into_the_next_phrases_up
     assert [(n.onset, n.duration, n.pitch) for n in sung[-3:]] == [(4.0, 2.0, 69), (6.0, 1.0, 67), (7.0, 1.0, 65)]
     closed = close_phrases(line, key, {1: Cadence.AUTHENTIC}, Fraction(4), Fraction(1), (60, 79), outline=False)
     assert [(n.onset, n.duration, n.pitch) for n in closed[-1:]] == [(4.0, 4.0, 74)], "a full close is held"
+    # a return follows: an upbeat that ends a step from its first note (E4) sings on; one that would
+    # leap into it (D5, a sixth from F4) is held off, the close held through the bar
+    near = close_phrases(line, key, {1: Cadence.HALF}, Fraction(4), Fraction(1), (60, 79), outline=False, goals=[64])
+    assert near[-3:] == sung[-3:]
+    far = close_phrases(line, key, {1: Cadence.HALF}, Fraction(4), Fraction(1), (60, 79), outline=False,
+                        goals=[74, 86])
+    assert [(n.onset, n.duration, n.pitch) for n in far[-1:]] == [(4.0, 4.0, 69)]
+
 
 @pytest.fixture(scope="module")
 def writer() -> NeuralSectionTools:

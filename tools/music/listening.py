@@ -66,6 +66,7 @@ class Leap(NamedTuple):
     bar: int  # 0-based, the bar where the second note is struck
     source: int
     target: int
+    source_bar: int  # 0-based, the bar where the first note is struck
 
     @property
     def semitones(self) -> int:
@@ -199,8 +200,8 @@ def _bar(time: Fraction, bar_length: Fraction, downbeat: Fraction = Fraction(0))
 def _leaps(line: list[tuple[Fraction, int]], bar_length: Fraction,
            downbeat: Fraction) -> list[tuple[Leap, Fraction]]:
     """Each interval of `line` as a leap, with the onset of the note it leaps to."""
-    return [(Leap(_bar(onset, bar_length, downbeat), source, target), onset)
-            for (_, source), (onset, target) in zip(line, line[1:], strict=False)]
+    return [(Leap(_bar(onset, bar_length, downbeat), source, target, _bar(begins, bar_length, downbeat)), onset)
+            for (begins, source), (onset, target) in zip(line, line[1:], strict=False)]
 
 
 def _on_bar_line(time: Fraction, bar_length: Fraction, downbeat: Fraction) -> bool:
@@ -350,16 +351,23 @@ def _style(heard: Hearing) -> str:
 @LISTENING_VALIDATORS.register(ARRANGER)
 def leaps_within_the_style(heard: Hearing) -> Iterator[Problem]:
     """A melody leap wider than the style allows is an error: singers and listeners lose the line
-    (a leap across a breath at a phrase's end is none: `_breaths`)."""
-    by_bar: defaultdict[int, list[Leap]] = defaultdict(list)
+    (a leap across a breath at a phrase's end is none: `_breaths`). A leap into a section that
+    restates or varies earlier material is found in the bar it leaps from: the return's opening is
+    its source's, so the section before must close nearer it (a repair of the return wrote the same
+    opening again: five final versions of 100 language-model pieces kept such a leap, session 54)."""
+    returns = {first - 1: section.label for section, first, _ in heard.piece.section_spans()
+               if section.variation is not None}
+    by_bar: defaultdict[tuple[int, int], list[Leap]] = defaultdict(list)
     for leap in heard.leaps:
-        by_bar[leap.bar].append(leap)
-    for bar, leaps in sorted(by_bar.items()):
+        into_return = leap.bar in returns and leap.source_bar < leap.bar
+        by_bar[leap.source_bar if into_return else leap.bar, leap.bar].append(leap)
+    for (found, bar), leaps in sorted(by_bar.items()):
         widths = ", ".join(f"{leap.source}->{leap.target} ({leap.semitones})" for leap in leaps)
+        into = f" into {returns[bar]} at bar {bar + 1}" if found != bar else ""
         yield Problem(Severity.ERROR, "top_voice_leap",
-                      f"bar {bar + 1}: the melody leaps {widths} semitones, more than the "
+                      f"bar {found + 1}: the melody leaps {widths} semitones{into}, more than the "
                       f"{heard.limits.max_leap} {_style(heard)} allows; move by step or a smaller skip",
-                      at("parts", MELODY_PART, "bars", bar))
+                      at("parts", MELODY_PART, "bars", found))
 
 
 @LISTENING_VALIDATORS.register(ARRANGER)

@@ -404,7 +404,7 @@ class NeuralSectionTools(SectionWriter):
         line = close_phrases(melody_line(right, meter.bar_quarters), key, ends, meter.bar_quarters,
                              meter.beat_quarters, (spec.melody.lowest, spec.melody.highest),
                              outline=spec.texture == "melody", breath=spec.melody.breath,
-                             pickup=Fraction(strain_lead(spec, request)))
+                             pickup=Fraction(strain_lead(spec, request)), goals=request.leads_to)
         slot = spec.chord_slot(meter)
         given = given_chords(key, ends, int(meter.bar_quarters / slot), request.bars, spec.tonic_opening_bar)
         if spec.picardy_third and request.place[1] == 1 and request.cadence is Cadence.AUTHENTIC:

@@ -76,6 +76,10 @@ class SectionRequest(BaseModel):
                                 "where it returns to earlier, written material (each octave its restatement may "
                                 "be moved to, `tools.music.variations.opening_notes`): the section's last phrase "
                                 "closes near the nearest; empty: no return follows")
+    leads_back: bool = Field(False, description="the next section restates this one's opening (a strain's "
+                                                "repeat, a middle varying the opening just played), whose notes "
+                                                "are not yet written: the section's last phrase closes in the "
+                                                "register its first began in")
     place: tuple[float, float] = Field((0.0, 1.0), description="where the section lies in the piece: its start "
                                                                "and end as shares of the piece's bars (where its "
                                                                "melody sits: `tools.music.styles.register_plan`)")

@@ -11,7 +11,7 @@ downbeat; the harmoniser is given the cadence's two chords and fills the rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from fractions import Fraction
 
@@ -21,7 +21,7 @@ from ontology.music_theory import Key, Mode, exact_quarters
 from tools.music.harmony.chords import QUALITIES, chord_index, chord_pitch_classes, chord_root_quality
 from tools.music.harmony.data import MelodyNote
 from tools.music.piano.tokens import fit_into
-from tools.music.styles.pickup import led_back
+from tools.music.styles.pickup import LEAD_BACK_REACH, led_back
 
 MELODY_DEGREES: dict[Cadence, tuple[int, ...]] = {
     Cadence.AUTHENTIC: (1, 3),
@@ -123,7 +123,8 @@ def held_to_the_bar_end(cadence: Cadence, *, breath: bool, pickup: bool) -> bool
 
 def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], bar_length: Fraction,
                   beat: Fraction, register: tuple[int, int], *, outline: bool,
-                  breath: bool = False, pickup: Fraction = Fraction(0)) -> list[MelodyNote]:
+                  breath: bool = False, pickup: Fraction = Fraction(0),
+                  goals: Sequence[int] = ()) -> list[MelodyNote]:
     """`line` inside `register` (notes outside moved by octaves) with each phrase's close made good:
     the note on a phrase end's downbeat moved to the nearest cadence tone, the notes of the beat
     before it to the nearest approach tones (the last of them one a step or less from that cadence
@@ -133,10 +134,14 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
     sixth rising to that leading tone is raised, `raised_sixth`), and the section's
     last note held to the bar's end (`held_to_the_bar_end`; where the style has a `pickup` and the
     line strikes a note that long before the bar's end, it is held up to that pickup into the next
-    section, which leads back into the line's first note: `pickup.led_back`), or, where a breathing
+    section, which leads back into the line's first note, or into the nearest of `goals`, the notes a
+    return after the section may begin on: `pickup.led_back`), or, where a breathing
     line closes the section on a half cadence, followed by a rest to the bar's end: notes after it
     would lead into a next section this one cannot hear, so the line breathes there (a line that
-    neither breathes nor has a pickup keeps its notes after a half close: its upbeat). A
+    neither breathes nor has a pickup keeps its notes after a half close: its upbeat, led into the
+    nearest of `goals` where a return follows, else held off by holding the close: two language-model
+    chorales' sopranos sang on from a half close on D5 or F#5 up toward G5, then leapt down 11 and 14
+    semitones into the restated opening, session 54). A
     freshly sampled line already obeys this (its grammar enforces it); a line carried over from
     another section (a variation, a restatement in a new place of the form, perhaps in a new key)
     is fitted to this section's register and cadences here."""
@@ -177,14 +182,21 @@ def close_phrases(line: list[MelodyNote], key: Key, ends: dict[int, Cadence], ba
         closing = [n for n in notes if exact_quarters(n.onset) >= downbeat]
         if closing and exact_quarters(closing[0].onset) == downbeat:
             before = [n for n in notes if exact_quarters(n.onset) < downbeat]
+            goal = None if not goals else replace(notes[0], pitch=min(goals, key=lambda g: abs(g - closing[0].pitch)))
             if not held_to_the_bar_end(ends[last_bar], breath=breath, pickup=bool(pickup)):
-                notes = [*before, closing[0]] if breath else notes
+                upbeat = closing[1:]
+                if breath:
+                    notes = [*before, closing[0]]
+                elif goal is not None and upbeat:
+                    led = led_back(upbeat, closing[0], goal, key, register)
+                    notes = [*before, closing[0], *led] if abs(led[-1].pitch - goal.pitch) <= LEAD_BACK_REACH \
+                        else [*before, replace(closing[0], duration=float(end - downbeat))]
             else:
                 lead = [n for n in closing[1:] if exact_quarters(n.onset) >= end - pickup]
                 if not (pickup and lead and exact_quarters(lead[0].onset) == end - pickup):
                     lead, pickup = [], Fraction(0)
                 close = replace(closing[0], duration=float(end - pickup - downbeat))
-                notes = [*before, close, *led_back(lead, close, notes[0], key, register)]
+                notes = [*before, close, *led_back(lead, close, goal or notes[0], key, register)]
     return notes
 
 

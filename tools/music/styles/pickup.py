@@ -177,10 +177,44 @@ def led_back(lead: list[MelodyNote], close: MelodyNote, opening: MelodyNote, key
     written = lead_in(Bar.line((opening.pitch, opening.duration)), length, key, register).voices[0]
     pitches = [max(event.pitches) for event in written]
     if abs(pitches[0] - close.pitch) > LEAD_BACK_REACH:
-        return lead
+        bridged = bridge(close.pitch, opening.pitch, len(pitches), key, register)
+        if bridged is None:
+            return lead
+        pitches = bridged
     if len(pitches) == len(lead):
         return [MelodyNote(note.onset, note.duration, pitch) for note, pitch in zip(lead, pitches, strict=True)]
-    if lead[0].pitch != close.pitch:
+    if lead[0].pitch != close.pitch and pitches == [max(event.pitches) for event in written]:
         return lead
     unit = written[0].duration  # lead_in writes its notes one length
     return [MelodyNote(lead[0].onset + unit * index, unit, pitch) for index, pitch in enumerate(pitches)]
+
+
+BRIDGE_STEP = 5
+"""The widest move, in semitones, between the notes of a `bridge`: a fourth, as a tonic chord's tones lie."""
+
+
+def bridge(close: int, goal: int, count: int, key: Key, register: tuple[int, int]) -> list[int] | None:
+    """`count` notes from a held `close` back to a `goal` too far for a run into it (`LEAD_BACK_REACH`):
+    notes of the scale toward it, none more than a fourth from the one before, the last a scale step
+    from the goal on the close's side; the tonic chord's tones where they reach, as a fiddler's
+    strain that closed on the high tonic falls back to its low start ("g3 dBA | G2"), then the path
+    whose widest move is smallest. None where no such path fits the `register`. Sixty fixed-plan jigs
+    closed a strain an octave or more from the note its repeat begins on 20 times, and the sampled
+    lead leapt back (O'Neill's tunes never)."""
+    toward = -1 if goal < close else 1
+    lowest, highest = register
+    chord = {key.degree_root(1), key.degree_root(3), key.degree_root(5)}
+    scale = key.scale()
+    lasts = [goal - toward * gap for gap in (1, 2) if (goal - toward * gap) % 12 in scale]
+    best: tuple[int, int, list[int]] | None = None
+    for last in lasts:
+        between = sorted((pitch for pitch in range(min(close, last) + 1, max(close, last)) if pitch % 12 in scale),
+                         reverse=toward < 0)
+        for inner in itertools.combinations(between, count - 1):
+            path = [close, *inner, last]
+            widest = max(abs(after - before) for before, after in itertools.pairwise(path))
+            passing = sum(pitch % 12 not in chord for pitch in inner)
+            if widest <= BRIDGE_STEP and lowest <= min(path[1:]) and max(path[1:]) <= highest \
+                    and (best is None or (passing, widest) < best[:2]):
+                best = (passing, widest, path[1:])
+    return None if best is None else best[2]
