@@ -189,6 +189,22 @@ def test_a_variation_arranges_and_continues_the_tune_not_the_figures_sung_on_it(
     assert kept.right[:2] == right
 
 
+def test_new_bars_after_kept_ones_lead_back_to_the_sections_first_note_before_its_repeat() -> None:
+    """A jig's B strain varied, then played again: the new bars close the section, so they lead back to
+    its first note (the kept bars'), not to their own first note (the session 55 jig leapt 14 into its
+    repeat); fresh candidates lead back to their own, as any section before its repeat."""
+    writer = ScaleWriter()
+    request = varied_request("near", bars=4).model_copy(update={"leads_back": True})
+    source, pool = candidate_pool(writer, request)
+    opening = next(max(e.pitches) for e in source.right[0].voices[0] if e.pitches)
+    tails = [r for r in writer.requests if r.bars < 4]
+    assert tails and all(r.leads_to == [opening] and not r.leads_back for r in tails)
+    assert all(r.leads_back and r.leads_to == [] for r in writer.requests if r.bars == 4)
+    plain = ScaleWriter()
+    candidate_pool(plain, varied_request("near", bars=4))
+    assert all(r.leads_to == [] and not r.leads_back for r in plain.requests)
+
+
 def test_kept_bars_chords_are_named_in_the_sections_key() -> None:
     """A harmonised style's chromatic chord in kept bars is the harmoniser's, marked borrowed as it was
     (unmarked, the validators flagged 18 final versions of 100); a piano texture's G# is a passing tone."""

@@ -325,6 +325,10 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
     slot = 0
     start, end = request.place
     phrase_ends = phrase_cadences(request.bars, request.cadence)
+    opening = first_top_note(sung)
+    # new bars after kept ones close the section: before its own repeat (a jig's varied strain played
+    # again), they lead back to the section's first note, which is the kept bars', not their own
+    leading = {"leads_to": [opening], "leads_back": False} if request.leads_back and opening is not None else {}
     for kept in split_points(request.bars, request.cadence is not None, longest):
         windows = new_bars_windows(moved_windows(section_windows(spec.melody, plain, key.tonic, restated=kept),
                                                  joined, spec), kept, last_top_note(sung[:kept]), phrase_ends)
@@ -335,7 +339,7 @@ def candidate_pool(writer: SectionWriter, request: SectionRequest) -> tuple[Sect
                 "bars": request.bars - kept, "seed": seed,
                 "place": (start + (end - start) * kept / request.bars, end), "register_windows": windows,
                 "previous_right": sung[:kept][-PROMPT_BARS:], "previous_left": left[:kept][-PROMPT_BARS:],
-                "continues_phrase": kept - 1 not in phrase_ends}))
+                "continues_phrase": kept - 1 not in phrase_ends, **leading}))
             pool.append(Candidate(f"keep{kept}_{slot}", f"first {kept} bars of {variation.section}, then new ones "
                                   f"(seed {seed})", splice(right[:kept], left[:kept], tune[:kept], tail, kept_chords(
                                       right[:kept], left[:kept], bar_length, chord_slot, key, spec))))
