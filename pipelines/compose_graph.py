@@ -331,12 +331,17 @@ def variation_source(piece: Piece, section: Section, sections: dict[str, Section
                            right=material.right, left=material.left, tune=material.tune)
 
 
+def _following(piece: Piece, section: Section) -> Section | None:
+    """The section after `section` (None after the last)."""
+    after = [s.id for s in piece.sections].index(section.id) + 1
+    return piece.sections[after] if after < len(piece.sections) else None
+
+
 def return_openings(piece: Piece, section: Section, sections: dict[str, SectionParams]) -> list[int]:
     """The top notes the section after `section` may begin on, where it varies another section already
     written (a return): the section is led to close near them (`SectionRequest.leads_to`); none where
     no return follows."""
-    after = [s.id for s in piece.sections].index(section.id) + 1
-    following = piece.sections[after] if after < len(piece.sections) else None
+    following = _following(piece, section)
     if following is None or following.variation is None or following.variation.of == section.id:
         return []
     params = sections.get(following.variation.of)
@@ -350,8 +355,7 @@ def return_openings(piece: Piece, section: Section, sections: dict[str, SectionP
 def leads_back(piece: Piece, section: Section) -> bool:
     """Whether the section after `section` varies `section` itself (a strain's repeat), so that it
     begins on notes `section` has yet to write (`SectionRequest.leads_back`)."""
-    after = [s.id for s in piece.sections].index(section.id) + 1
-    following = piece.sections[after] if after < len(piece.sections) else None
+    following = _following(piece, section)
     return following is not None and following.variation is not None and following.variation.of == section.id
 
 
