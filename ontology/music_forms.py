@@ -162,8 +162,12 @@ def contrast_key(home: str, planned: KeyRelation, character: str, *, other_mode:
     triple-time openings strike a median 3% in all."""
     major = parse_key(home).mode is Mode.MAJOR
     shade = shade_named_in(character)
-    relation = SHADED_KEYS[major, shade] if shade is not None else planned if planned in keeps \
-        else "dominant" if major else "relative"
+    if shade is not None:
+        relation = SHADED_KEYS[major, shade]
+    elif planned in keeps:
+        relation = planned
+    else:
+        relation = "dominant" if major else "relative"
     return "relative" if relation == "parallel" and not other_mode else relation
 
 

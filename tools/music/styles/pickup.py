@@ -176,14 +176,15 @@ def led_back(lead: list[MelodyNote], close: MelodyNote, opening: MelodyNote, key
     length = sum(note.duration for note in lead)
     written = lead_in(Bar.line((opening.pitch, opening.duration)), length, key, register).voices[0]
     pitches = [max(event.pitches) for event in written]
-    if abs(pitches[0] - close.pitch) > LEAD_BACK_REACH:
-        bridged = bridge(close.pitch, opening.pitch, len(pitches), key, register)
-        if bridged is None:
+    bridged = abs(pitches[0] - close.pitch) > LEAD_BACK_REACH
+    if bridged:
+        path = bridge(close.pitch, opening.pitch, len(pitches), key, register)
+        if path is None:
             return lead
-        pitches = bridged
+        pitches = path
     if len(pitches) == len(lead):
         return [MelodyNote(note.onset, note.duration, pitch) for note, pitch in zip(lead, pitches, strict=True)]
-    if lead[0].pitch != close.pitch and pitches == [max(event.pitches) for event in written]:
+    if lead[0].pitch != close.pitch and not bridged:
         return lead
     unit = written[0].duration  # lead_in writes its notes one length
     return [MelodyNote(lead[0].onset + unit * index, unit, pitch) for index, pitch in enumerate(pitches)]
